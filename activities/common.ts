@@ -1,0 +1,11 @@
+import type { ActivityDeps } from './index';
+
+/** Activities every domain shares: events, ledger postings, audit appends, and the PSP health probe. */
+export function createCommonActivities(deps: ActivityDeps) {
+  return {
+    publishEvent: (input: Parameters<ActivityDeps['notifications']['publishEvent']>[0]) => deps.notifications.publishEvent(input),
+    pspPing: () => deps.psp.ping(),
+    postLedger: (posting: Parameters<ActivityDeps['ledger']['post']>[0]) => deps.ledger.post(posting),
+    appendAudit: (event: Parameters<ActivityDeps['audit']['append']>[0]) => deps.audit.append(event),
+  };
+}

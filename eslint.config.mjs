@@ -1,0 +1,33 @@
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.data/**', 'dist/**', '*.js', '*.mjs', 'scripts/*.mjs'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O libraries,
+    // and activities only as types (they reach workflows through proxyActivities).
+    files: ['workflows/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'Node built-ins are not allowed in workflow code.' },
+            { group: ['**/activities/**', '**/activities'], allowTypeImports: true, message: 'Import activities only as types.' },
+            { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@aws-sdk/*', 'stripe'], message: 'Not deterministic: keep it out of workflows/.' },
+          ],
+          paths: ['fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'process', 'timers', 'worker_threads'].map((name) => ({ name, message: 'Node built-ins are not allowed in workflow code.' })),
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,50 @@
+import { CreateTableCommand, DescribeTableCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateEmailIdentityCommand } from '@aws-sdk/client-sesv2';
+import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { AwsClients } from '../../activities/adapters/aws';
+import type { AppConfig } from '../../workers/config';
+
+/**
+ * Creates, idempotently, the AWS resources the CDK app creates in a real account: the ledger and
+ * audit tables, the events topic (with an SQS tap so people and tests can read events), the reports
+ * bucket and the verified sender identity.
+ */
+export async function bootstrapAws(aws: AwsClients, config: AppConfig): Promise<{ topicArn: string; eventsTapQueueUrl: string }> {
+  for (const table of [config.LEDGER_TABLE, config.AUDIT_TABLE]) {
+    try {
+      await aws.dynamo.send(
+        new CreateTableCommand({
+          TableName: table,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'sk', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ResourceInUseException)) throw err;
+    }
+    await aws.dynamo.send(new DescribeTableCommand({ TableName: table }));
+  }
+  const { TopicArn } = await aws.sns.send(new CreateTopicCommand({ Name: config.EVENTS_TOPIC_NAME }));
+  const { QueueUrl } = await aws.sqs.send(new CreateQueueCommand({ QueueName: `${config.EVENTS_TOPIC_NAME}-tap` }));
+  const attrs = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  await aws.sns.send(
+    new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: attrs.Attributes?.['QueueArn'], Attributes: { RawMessageDelivery: 'true' } }),
+  );
+  await aws.s3.send(new CreateBucketCommand({ Bucket: config.REPORTS_BUCKET })).catch((err: Error) => {
+    if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(err.name)) throw err;
+  });
+  await aws.ses.send(new CreateEmailIdentityCommand({ EmailIdentity: config.NOTIFY_FROM_EMAIL })).catch((err: Error) => {
+    if (err.name !== 'AlreadyExistsException') throw err;
+  });
+  if (!TopicArn || !QueueUrl) throw new Error('bootstrap: topic or tap queue missing');
+  return { topicArn: TopicArn, eventsTapQueueUrl: QueueUrl };
+}

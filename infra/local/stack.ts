@@ -1,0 +1,104 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { searchAttributeCliArgs } from '../../workflows/shared/search-attributes';
+import { bin, DATA_DIR } from './paths';
+import { portOpen, startServer, type ManagedProcess } from './processes';
+
+const run = promisify(execFile);
+
+export interface StackPorts {
+  temporal: number;
+  ui: number;
+  moto: number;
+  stripeMock: number;
+}
+
+export interface ExternalServers {
+  /** Undefined when an external Temporal cluster (TEMPORAL_ADDRESS) is used. */
+  temporalAddress?: string;
+  uiUrl?: string;
+  awsEndpoint: string;
+  stripeMockUrl: string;
+  processes: ManagedProcess[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the third-party servers (Temporal dev server + Web UI, moto, stripe-mock), all on
+ * 127.0.0.1, each with a PID file under `runDir`. `persist` keeps Temporal state in SQLite under .data/.
+ */
+export async function startExternalServers(opts: {
+  ports: StackPorts;
+  runDir: string;
+  persist: boolean;
+  embeddedTemporal: boolean;
+  headless?: boolean;
+}): Promise<ExternalServers> {
+  const { ports, runDir } = opts;
+  mkdirSync(runDir, { recursive: true });
+  const processes: ManagedProcess[] = [];
+  const stop = async () => {
+    await Promise.all(processes.reverse().map((p) => p.stop()));
+  };
+  try {
+    const starts: Array<Promise<ManagedProcess>> = [
+      startServer({
+        name: 'moto',
+        command: bin('moto_server'),
+        args: ['-H', '127.0.0.1', '-p', String(ports.moto)],
+        runDir,
+        ready: async () => (await fetch(`http://127.0.0.1:${ports.moto}/moto-api/data.json`)).ok,
+      }),
+      startServer({
+        name: 'stripe-mock',
+        command: bin('stripe-mock'),
+        args: ['-http-addr', `127.0.0.1:${ports.stripeMock}`],
+        runDir,
+        ready: () => portOpen(ports.stripeMock),
+      }),
+    ];
+    if (opts.embeddedTemporal) {
+      const temporalArgs = [
+        'server', 'start-dev',
+        '--ip', '127.0.0.1',
+        '--port', String(ports.temporal),
+        ...(opts.headless ? ['--headless'] : ['--ui-port', String(ports.ui)]),
+        '--log-level', 'warn',
+        ...(opts.persist ? ['--db-filename', join(DATA_DIR, 'temporal.db'), '--sqlite-pragma', 'journal_mode=WAL'] : []),
+        // Serverless (Lambda) workers are driven by the worker controller, off by default.
+        '--dynamic-config-value', 'workercontroller.enabled=true',
+        ...searchAttributeCliArgs().flatMap((sa) => ['--search-attribute', sa]),
+      ];
+      starts.push(
+        startServer({
+          name: 'temporal',
+          command: bin('temporal'),
+          args: temporalArgs,
+          runDir,
+          timeoutMs: 90_000,
+          ready: async () => {
+            await run(bin('temporal'), ['operator', 'cluster', 'health', '--address', `127.0.0.1:${ports.temporal}`], { timeout: 5000 });
+            return true;
+          },
+        }),
+      );
+    }
+    const settled = await Promise.allSettled(starts);
+    for (const s of settled) if (s.status === 'fulfilled') processes.push(s.value);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    temporalAddress: opts.embeddedTemporal ? `127.0.0.1:${ports.temporal}` : undefined,
+    uiUrl: opts.embeddedTemporal && !opts.headless ? `http://127.0.0.1:${ports.ui}` : undefined,
+    awsEndpoint: `http://127.0.0.1:${ports.moto}`,
+    stripeMockUrl: `http://127.0.0.1:${ports.stripeMock}`,
+    processes,
+    stop,
+  };
+}

@@ -1,0 +1,82 @@
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { makeAwsClients } from '../../activities/adapters/aws';
+import { startIngress } from '../../ingress/server';
+import { startBankSandbox } from '../../sandboxes/bank';
+import { startPspSandbox } from '../../sandboxes/psp';
+import { loadConfig } from '../../workers/config';
+import { connectionOptions } from '../../workers/dependencies';
+import { createLongLivedWorker } from '../../workers/long-lived';
+import { bootstrapAws } from './bootstrap-aws';
+import { DATA_DIR } from './paths';
+import { startExternalServers } from './stack';
+
+/**
+ * `npm start`: the whole product on this machine, in the foreground. Embedded Temporal dev server
+ * (SQLite under .data/, Web UI on 8233) unless TEMPORAL_ADDRESS names another cluster; moto;
+ * stripe-mock; the PSP and bank sandboxes; the worker; the webhook ingress. Ctrl-C stops it all.
+ */
+async function main(): Promise<void> {
+  const external = Boolean(process.env['TEMPORAL_ADDRESS']);
+  const ports = { temporal: 7233, ui: 8233, moto: 5000, stripeMock: 12111 };
+  const servers = await startExternalServers({ ports, runDir: join(DATA_DIR, 'run'), persist: true, embeddedTemporal: !external });
+  const stoppers: Array<() => Promise<void>> = [() => servers.stop()];
+  const stopAll = async () => {
+    for (const stop of stoppers.reverse()) await stop().catch((err) => console.error('[stop]', err));
+  };
+  try {
+    const config = loadConfig({
+      ...process.env,
+      PAYOPS_MODE: 'local',
+      TEMPORAL_ADDRESS: servers.temporalAddress ?? process.env['TEMPORAL_ADDRESS'],
+      AWS_ENDPOINT_URL: servers.awsEndpoint,
+    });
+    await bootstrapAws(makeAwsClients(config), config);
+    const ingressUrl = `http://127.0.0.1:${config.INGRESS_PORT}`;
+    const psp = await startPspSandbox({ port: Number(new URL(config.PSP_API_BASE).port), webhookUrl: `${ingressUrl}/webhooks/psp`, webhookSecret: config.PSP_WEBHOOK_SECRET });
+    stoppers.push(() => psp.stop());
+    const bank = await startBankSandbox({ port: Number(new URL(config.BANK_API_BASE).port), webhookUrl: `${ingressUrl}/webhooks/bank`, hmacSecret: config.BANK_WEBHOOK_SECRET });
+    stoppers.push(() => bank.stop());
+
+    const connection = await Connection.connect(connectionOptions(config));
+    stoppers.push(() => connection.close());
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const ingress = await startIngress({ config, client, port: config.INGRESS_PORT });
+    stoppers.push(() => ingress.stop());
+
+    const { worker, connection: workerConnection } = await createLongLivedWorker({ config });
+    const running = worker.run();
+    stoppers.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await workerConnection.close();
+    });
+
+    console.log(`
+payops is running
+  Temporal      ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})
+  Web UI        ${servers.uiUrl ?? '(external cluster)'}
+  Worker        polling task queue ${config.TEMPORAL_TASK_QUEUE}
+  Ingress       ${ingressUrl}/webhooks/psp  ${ingressUrl}/webhooks/bank
+  PSP sandbox   ${psp.url}   Bank sandbox ${bank.url}
+  AWS (moto)    ${servers.awsEndpoint}   stripe-mock ${servers.stripeMockUrl}
+Ctrl-C stops everything.`);
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n[${signal}] stopping…`);
+    stopAll().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of `process.env`. Everything the processes need is parsed here with zod;
+ * an invalid value stops start-up with a message naming the variable.
+ */
+const envSchema = z.object({
+  PAYOPS_MODE: z.enum(['local', 'aws']).default('local'),
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('payops'),
+  TEMPORAL_TLS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  AWS_ACCOUNT_ID: z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account ID' }).default('123456789012'),
+  AWS_ENDPOINT_URL: z.url().optional(),
+  PSP_API_BASE: z.url().default('http://127.0.0.1:12112'),
+  PSP_SECRET_KEY: z.string().min(1).default('sk_test_local'),
+  PSP_WEBHOOK_SECRET: z.string().min(1).default('whsec_local'),
+  BANK_API_BASE: z.url().default('http://127.0.0.1:12113'),
+  BANK_WEBHOOK_SECRET: z.string().min(1).default('bank_local_secret'),
+  EVENTS_TOPIC_NAME: z.string().min(1).default('payops-events'),
+  LEDGER_TABLE: z.string().min(1).default('payops-ledger'),
+  AUDIT_TABLE: z.string().min(1).default('payops-audit'),
+  REPORTS_BUCKET: z.string().min(1).default('payops-reports'),
+  NOTIFY_FROM_EMAIL: z.email().default('payouts@payops.example'),
+  INGRESS_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  WORKER_BUILD_ID: z.string().min(1).default('local'),
+  WORKER_DEPLOYMENT_NAME: z.string().min(1).default('payops'),
+});
+export type AppConfig = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment (or a given map, for tests); throws `ConfigError` naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  if (result.data.PAYOPS_MODE === 'aws' && result.data.AWS_ENDPOINT_URL) {
+    throw new ConfigError('invalid configuration:\n  AWS_ENDPOINT_URL: the endpoint override is for local mode only');
+  }
+  return result.data;
+}

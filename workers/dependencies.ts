@@ -1,0 +1,41 @@
+import type { NativeConnectionOptions, WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+import { createDynamoAudit } from '../activities/adapters/audit/dynamo-audit';
+import { makeAwsClients } from '../activities/adapters/aws';
+import { createIso20022Bank } from '../activities/adapters/bank/iso20022-bank';
+import { createDynamoLedger } from '../activities/adapters/ledger/dynamo-ledger';
+import { createAwsNotifications } from '../activities/adapters/notifications/aws-notifications';
+import { createStripePsp } from '../activities/adapters/psp/stripe-psp';
+import type { AppConfig } from './config';
+
+/** The composition root: real adapters from config. Tests swap single ports through `overrides`. */
+export function buildDependencies(config: AppConfig, overrides: Partial<ActivityDeps> = {}): ActivityDeps {
+  const aws = makeAwsClients(config);
+  const account = config.PAYOPS_MODE === 'local' ? '123456789012' : config.AWS_ACCOUNT_ID;
+  return {
+    psp: createStripePsp({ apiBase: config.PSP_API_BASE, secretKey: config.PSP_SECRET_KEY }),
+    bank: createIso20022Bank({ apiBase: config.BANK_API_BASE }),
+    notifications: createAwsNotifications({
+      aws,
+      fromEmail: config.NOTIFY_FROM_EMAIL,
+      topicArn: `arn:aws:sns:${config.AWS_REGION}:${account}:${config.EVENTS_TOPIC_NAME}`,
+    }),
+    ledger: createDynamoLedger({ aws, table: config.LEDGER_TABLE }),
+    audit: createDynamoAudit({ aws, table: config.AUDIT_TABLE }),
+    ...overrides,
+  };
+}
+
+/** Temporal connection options from config (address, TLS, API key), shared by workers, client and ingress. */
+export function connectionOptions(config: AppConfig): NativeConnectionOptions & { apiKey?: string } {
+  return {
+    address: config.TEMPORAL_ADDRESS,
+    tls: config.TEMPORAL_TLS || Boolean(config.TEMPORAL_API_KEY) ? {} : undefined,
+    ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}),
+  };
+}
+
+/** Worker options common to the long-lived and the Lambda worker. */
+export function baseWorkerOptions(config: AppConfig, deps: ActivityDeps): Pick<WorkerOptions, 'taskQueue' | 'activities'> {
+  return { taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities(deps) };
+}

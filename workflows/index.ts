@@ -1,0 +1,1 @@
+export { stackProbe } from './probe/stack-probe';

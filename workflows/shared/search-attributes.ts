@@ -1,0 +1,48 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/**
+ * Every custom search attribute of the product, in one place: the local dev server registers
+ * exactly this list at start, and workflows upsert only keys defined here.
+ */
+export const SA = {
+  /** Who or what the workflow is waiting on right now (`finance`, `creator`, `ops`, `bank`, `psp`, `none`). */
+  AwaitingActor: defineSearchAttributeKey('AwaitingActor', SearchAttributeType.KEYWORD),
+  /** Since when it waits on that actor. */
+  AwaitingSince: defineSearchAttributeKey('AwaitingSince', SearchAttributeType.DATETIME),
+  /** When the current wait runs out (escalation, expiry, evidence due). */
+  DeadlineAt: defineSearchAttributeKey('DeadlineAt', SearchAttributeType.DATETIME),
+  /** Last error code seen from a provider or check; `none` when clear. */
+  LastErrorCode: defineSearchAttributeKey('LastErrorCode', SearchAttributeType.KEYWORD),
+  AmountMinor: defineSearchAttributeKey('AmountMinor', SearchAttributeType.INT),
+  Currency: defineSearchAttributeKey('Currency', SearchAttributeType.KEYWORD),
+
+  PayoutState: defineSearchAttributeKey('PayoutState', SearchAttributeType.KEYWORD),
+  CreatorId: defineSearchAttributeKey('CreatorId', SearchAttributeType.KEYWORD),
+  Rail: defineSearchAttributeKey('Rail', SearchAttributeType.KEYWORD),
+  PayoutRunId: defineSearchAttributeKey('PayoutRunId', SearchAttributeType.KEYWORD),
+
+  ApprovalState: defineSearchAttributeKey('ApprovalState', SearchAttributeType.KEYWORD),
+  AwaitingTier: defineSearchAttributeKey('AwaitingTier', SearchAttributeType.KEYWORD),
+  RequesterId: defineSearchAttributeKey('RequesterId', SearchAttributeType.KEYWORD),
+  OrderId: defineSearchAttributeKey('OrderId', SearchAttributeType.KEYWORD),
+
+  DisputeState: defineSearchAttributeKey('DisputeState', SearchAttributeType.KEYWORD),
+  DueBy: defineSearchAttributeKey('DueBy', SearchAttributeType.DATETIME),
+  EscalationTier: defineSearchAttributeKey('EscalationTier', SearchAttributeType.KEYWORD),
+  Reason: defineSearchAttributeKey('Reason', SearchAttributeType.KEYWORD),
+} as const;
+
+const CLI_TYPE: Record<string, string> = {
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.DATETIME]: 'Datetime',
+  [SearchAttributeType.INT]: 'Int',
+  [SearchAttributeType.TEXT]: 'Text',
+  [SearchAttributeType.BOOL]: 'Bool',
+  [SearchAttributeType.DOUBLE]: 'Double',
+  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+};
+
+/** `Name=Type` pairs for `temporal server start-dev --search-attribute` and `operator search-attribute create`. */
+export function searchAttributeCliArgs(): string[] {
+  return Object.values(SA).map((key) => `${key.name}=${CLI_TYPE[key.type]}`);
+}
