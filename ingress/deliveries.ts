@@ -1,3 +1,5 @@
+import type { AuditPort } from '../activities/adapters/audit/port';
+
 /** What a webhook turns into: a signal to one workflow, optionally starting it (signalWithStart). */
 export interface Delivery {
   workflowId: string;
@@ -15,5 +17,10 @@ export interface VerifiedEvent {
   payload: unknown;
 }
 
-/** A domain's webhook routing: returns the deliveries for an event, or [] when the event is not its concern. */
-export type WebhookRoute = (event: VerifiedEvent) => Delivery[];
+/** What routes may read to find the workflow an event belongs to (e.g. a bank EndToEndId → payout workflow ID). */
+export interface RouteDeps {
+  audit: AuditPort;
+}
+
+/** A domain's webhook routing: the deliveries for an event, or [] when the event is not its concern. */
+export type WebhookRoute = (event: VerifiedEvent, deps: RouteDeps) => Promise<Delivery[]> | Delivery[];

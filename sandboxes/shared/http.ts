@@ -74,9 +74,9 @@ export function hangThenDrop(req: http.IncomingMessage, res: http.ServerResponse
 }
 
 /** A counter fault (`fail5xxNext: 2`): true while it has shots left, consuming one each time. */
-export function take(faults: Record<string, unknown>, key: string): boolean {
+export function take<K extends string>(faults: { [k in K]: number }, key: K): boolean {
   const n = faults[key];
-  if (typeof n === 'number' && n > 0) {
+  if (n > 0) {
     faults[key] = n - 1;
     return true;
   }

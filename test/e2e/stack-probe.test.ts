@@ -1,8 +1,7 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
 import { stackProbe } from '../../workflows';
 import { stackProbeWorkflowId } from '../../workflows/probe/contract';
+import { recordHistoryIfAsked } from '../support/histories';
 import { testClient, testConfig, testWorker, waitForEvent } from '../support/stack';
 
 describe('stack probe (Temporal dev server + moto SNS + PSP sandbox)', () => {
@@ -37,10 +36,7 @@ describe('stack probe (Temporal dev server + moto SNS + PSP sandbox)', () => {
       const calls = await (await fetch(`${psp.url}/__admin/calls`)).json();
       expect(JSON.stringify(calls)).toContain('/v1/balance');
 
-      if (process.env['RECORD_HISTORIES']) {
-        const history = await handle.fetchHistory();
-        writeFileSync(join(__dirname, '..', 'replay', 'histories', 'stack-probe.json'), JSON.stringify(history, null, 1));
-      }
+      await recordHistoryIfAsked(handle, 'stack-probe');
     } finally {
       await connection.close();
       await workerConnection.close();

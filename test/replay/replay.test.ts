@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { stackEnv } from '../support/stack';
 
@@ -13,7 +14,7 @@ describe('replay of recorded histories', () => {
   });
 
   test.each(histories)('when %s is replayed on the current code, then it is deterministic', async (file) => {
-    const history = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-    await Worker.runReplayHistory({ workflowBundle: { codePath: stackEnv('PAYOPS_TEST_BUNDLE') } }, history, file.replace(/\.json$/, ''));
+    const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+    await Worker.runReplayHistory({ workflowBundle: { codePath: stackEnv('PAYOPS_TEST_BUNDLE') } }, history, `replay-${file}`);
   });
 });

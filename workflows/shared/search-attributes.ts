@@ -3,6 +3,11 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 /**
  * Every custom search attribute of the product, in one place: the local dev server registers
  * exactly this list at start, and workflows upsert only keys defined here.
+ *
+ * Budget: Temporal's SQL visibility (dev server, SQLite/Postgres/MySQL) allows 10 Keyword, 3
+ * KeywordList, 3 Datetime, 3 Int per namespace. IDs that are looked up but rarely grouped on
+ * (run, requester, reason) are single-element KeywordLists, queried the same way: `RequesterId = 'a-1'`.
+ * Approvals and disputes share one tier attribute, `AwaitingTier`.
  */
 export const SA = {
   /** Who or what the workflow is waiting on right now (`finance`, `creator`, `ops`, `bank`, `psp`, `none`). */
@@ -19,17 +24,18 @@ export const SA = {
   PayoutState: defineSearchAttributeKey('PayoutState', SearchAttributeType.KEYWORD),
   CreatorId: defineSearchAttributeKey('CreatorId', SearchAttributeType.KEYWORD),
   Rail: defineSearchAttributeKey('Rail', SearchAttributeType.KEYWORD),
-  PayoutRunId: defineSearchAttributeKey('PayoutRunId', SearchAttributeType.KEYWORD),
+  PayoutRunId: defineSearchAttributeKey('PayoutRunId', SearchAttributeType.KEYWORD_LIST),
 
   ApprovalState: defineSearchAttributeKey('ApprovalState', SearchAttributeType.KEYWORD),
   AwaitingTier: defineSearchAttributeKey('AwaitingTier', SearchAttributeType.KEYWORD),
-  RequesterId: defineSearchAttributeKey('RequesterId', SearchAttributeType.KEYWORD),
+  RequesterId: defineSearchAttributeKey('RequesterId', SearchAttributeType.KEYWORD_LIST),
   OrderId: defineSearchAttributeKey('OrderId', SearchAttributeType.KEYWORD),
 
   DisputeState: defineSearchAttributeKey('DisputeState', SearchAttributeType.KEYWORD),
   DueBy: defineSearchAttributeKey('DueBy', SearchAttributeType.DATETIME),
-  EscalationTier: defineSearchAttributeKey('EscalationTier', SearchAttributeType.KEYWORD),
-  Reason: defineSearchAttributeKey('Reason', SearchAttributeType.KEYWORD),
+  /** The escalation tier a dispute is with: the same attribute as `AwaitingTier`. */
+  EscalationTier: defineSearchAttributeKey('AwaitingTier', SearchAttributeType.KEYWORD),
+  Reason: defineSearchAttributeKey('Reason', SearchAttributeType.KEYWORD_LIST),
 } as const;
 
 const CLI_TYPE: Record<string, string> = {
@@ -44,5 +50,5 @@ const CLI_TYPE: Record<string, string> = {
 
 /** `Name=Type` pairs for `temporal server start-dev --search-attribute` and `operator search-attribute create`. */
 export function searchAttributeCliArgs(): string[] {
-  return Object.values(SA).map((key) => `${key.name}=${CLI_TYPE[key.type]}`);
+  return [...new Set(Object.values(SA).map((key) => `${key.name}=${CLI_TYPE[key.type]}`))];
 }

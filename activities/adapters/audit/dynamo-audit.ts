@@ -1,4 +1,4 @@
-import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { AwsClients } from '../aws';
 import type { AuditEvent, AuditPort } from './port';
 
@@ -23,6 +23,13 @@ export function createDynamoAudit(deps: { aws: AwsClients; table: string }): Aud
         if ((err as Error).name === 'ConditionalCheckFailedException') return { appended: false };
         throw err;
       }
+    },
+    async get(stream, eventId) {
+      const out = await deps.aws.dynamo.send(
+        new GetItemCommand({ TableName: deps.table, Key: { pk: { S: stream }, sk: { S: eventId } }, ConsistentRead: true }),
+      );
+      const body = out.Item?.['body']?.S;
+      return body ? (JSON.parse(body) as AuditEvent) : undefined;
     },
     async list(stream) {
       const events: AuditEvent[] = [];

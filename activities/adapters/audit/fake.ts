@@ -9,6 +9,9 @@ export function createFakeAudit() {
       events.push(event);
       return { appended: true };
     },
+    async get(stream: string, eventId: string) {
+      return events.find((e) => e.stream === stream && e.eventId === eventId);
+    },
     async list(stream: string) {
       return events.filter((e) => e.stream === stream);
     },

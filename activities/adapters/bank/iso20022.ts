@@ -58,10 +58,28 @@ export function document(ns: string, body: string): string {
 
 const NAME = (tag: string) => `(?:[A-Za-z_][\\w.-]*:)?${tag}`;
 
-/** Inner XML of every `<Tag>` element (any namespace prefix), in document order. Nested same-name tags are not supported. */
+/**
+ * Inner XML of every outermost `<Tag>` element (any namespace prefix), in document order. Same-name nesting
+ * (`<Id><Othr><Id>…</Id></Othr></Id>`) is matched by depth, so the outer element gets its whole content.
+ */
 export function blocks(xml: string, tag: string): string[] {
-  const re = new RegExp(`<${NAME(tag)}(?:\\s[^>]*)?(?:/>|>([\\s\\S]*?)</${NAME(tag)}\\s*>)`, 'g');
-  return [...xml.matchAll(re)].map((m) => m[1] ?? '');
+  const re = new RegExp(`<(/?)${NAME(tag)}(?=[\\s/>])([^>]*)>`, 'g');
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (const m of xml.matchAll(re)) {
+    const closing = m[1] === '/';
+    if (!closing && (m[2] ?? '').trimEnd().endsWith('/')) {
+      if (depth === 0) out.push('');
+    } else if (!closing) {
+      if (depth === 0) start = m.index + m[0].length;
+      depth++;
+    } else if (depth > 0) {
+      depth--;
+      if (depth === 0) out.push(xml.slice(start, m.index));
+    }
+  }
+  return out;
 }
 
 /** Text of the element reached by a path like `GrpHdr/MsgId`, or undefined. */
@@ -203,6 +221,7 @@ export interface Pain002 {
   messageId: string;
   originalMessageId: string;
   groupStatus?: string;
+  groupReasonCode?: string;
   transactions: Pain002Tx[];
 }
 
@@ -213,6 +232,7 @@ export function parsePain002(xml: string): Pain002 | undefined {
     messageId: text(report, 'GrpHdr/MsgId') ?? '',
     originalMessageId: text(report, 'OrgnlGrpInfAndSts/OrgnlMsgId') ?? '',
     groupStatus: text(report, 'OrgnlGrpInfAndSts/GrpSts'),
+    groupReasonCode: text(report, 'OrgnlGrpInfAndSts/StsRsnInf/Rsn/Cd'),
     transactions: blocks(report, 'TxInfAndSts').map((tx) => ({
       endToEndId: text(tx, 'OrgnlEndToEndId') ?? '',
       status: text(tx, 'TxSts') ?? '',

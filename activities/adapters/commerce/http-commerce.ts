@@ -1,0 +1,72 @@
+import { currencySchema } from '../../../workflows/shared/money';
+import { commerceFailure, CommerceTransientError } from './errors';
+import type { CommercePort, Order } from './port';
+
+/** Where `npm start` runs the commerce sandbox (until the config grows a COMMERCE_API_BASE). */
+export const DEFAULT_COMMERCE_API_BASE = 'http://127.0.0.1:12115';
+
+export interface HttpCommerceOptions {
+  /** e.g. `http://127.0.0.1:12114` (the local sandbox). */
+  apiBase: string;
+  timeoutMs?: number;
+}
+
+/** The real commerce client: JSON over HTTP, idempotency keys in the `Idempotency-Key` header, no own retries. */
+export function createHttpCommerce(opts: HttpCommerceOptions): CommercePort {
+  const call = async <T>(operation: string, method: 'GET' | 'POST', path: string, body?: unknown, idempotencyKey?: string): Promise<T> => {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, opts.apiBase), {
+        method,
+        headers: { 'Content-Type': 'application/json', ...(idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+      });
+    } catch {
+      throw new CommerceTransientError('COMMERCE_CONNECTION', `${operation}: connection to commerce failed or timed out`);
+    }
+    const text = await res.text();
+    let json: Record<string, unknown> = {};
+    try {
+      json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      if (res.ok) throw new CommerceTransientError('COMMERCE_UNAVAILABLE', `${operation}: unreadable answer`);
+    }
+    if (!res.ok) throw commerceFailure(operation, res.status, (json['error'] as { code?: string } | undefined)?.code);
+    return json as T;
+  };
+  const enc = encodeURIComponent;
+
+  return {
+    async getOrder(orderId) {
+      const o = await call<Order>('getOrder', 'GET', `/v1/orders/${enc(orderId)}`);
+      return { ...o, captured: { amountMinor: o.captured.amountMinor, currency: currencySchema.parse(o.captured.currency) } };
+    },
+    async getCustomerEmail(customerId) {
+      return (await call<{ email: string }>('getCustomer', 'GET', `/v1/customers/${enc(customerId)}`)).email;
+    },
+    async issueStoreCredit(i) {
+      const body = { customerId: i.customerId, amountMinor: i.amount.amountMinor, currency: i.amount.currency, reference: i.reference };
+      return { creditId: (await call<{ creditId: string }>('issueStoreCredit', 'POST', '/v1/store-credits', body, i.idempotencyKey)).creditId };
+    },
+    async revokeStoreCredit(i) {
+      await call('revokeStoreCredit', 'POST', `/v1/store-credits/${enc(i.creditId)}/revoke`, {}, i.idempotencyKey);
+      return { creditId: i.creditId, status: 'revoked' };
+    },
+    async issueVoucher(i) {
+      const body = { customerId: i.customerId, amountMinor: i.amount.amountMinor, currency: i.amount.currency, reference: i.reference };
+      return { voucherId: (await call<{ voucherId: string }>('issueVoucher', 'POST', '/v1/vouchers', body, i.idempotencyKey)).voucherId };
+    },
+    async getVoucherCode(voucherId) {
+      return (await call<{ code: string }>('getVoucher', 'GET', `/v1/vouchers/${enc(voucherId)}`)).code;
+    },
+    async voidVoucher(i) {
+      await call('voidVoucher', 'POST', `/v1/vouchers/${enc(i.voucherId)}/void`, {}, i.idempotencyKey);
+      return { voucherId: i.voucherId, status: 'void' };
+    },
+    async recordRefund(i) {
+      const out = await call<{ refundedMinor: number }>('recordRefund', 'POST', `/v1/orders/${enc(i.orderId)}/refunds`, { refundId: i.refundId, amountMinor: i.amountMinor }, i.idempotencyKey);
+      return { refundedMinor: out.refundedMinor };
+    },
+  } satisfies CommercePort;
+}

@@ -1,0 +1,59 @@
+import Stripe from 'stripe';
+import { failure, FailureType } from '../../../workflows/shared/failures';
+
+/**
+ * A provider problem worth retrying (5xx, connection loss, timeout, rate limit, in-flight duplicate). It is a plain
+ * `Error`, so Temporal retries the activity under its retry policy; `code` says why for dashboards and tests.
+ */
+export class PspTransientError extends Error {
+  override name = 'PspTransientError';
+  constructor(
+    readonly code: 'PSP_UNAVAILABLE' | 'PSP_CONNECTION' | 'PSP_RATE_LIMITED' | 'PSP_IN_FLIGHT' | 'PSP_AUTH',
+    message: string,
+    readonly statusCode?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Stripe error codes that mean "the state of the object forbids this" rather than "the request is malformed". */
+const CONFLICT_CODES = new Set(['amount_too_large', 'charge_already_refunded', 'dispute_already_submitted', 'dispute_already_closed', 'resource_already_exists']);
+
+export function pspErrorCode(err: unknown): string | undefined {
+  return err instanceof Stripe.errors.StripeError ? err.code : undefined;
+}
+
+/**
+ * Maps any error from the Stripe SDK to the product's closed set. Messages are built here from codes, never copied
+ * from the provider, so account identifiers in Stripe's text cannot leak into failure messages (which the payload
+ * codec does not encrypt).
+ */
+export function mapPspError(err: unknown, operation = 'PSP call'): never {
+  if (!(err instanceof Stripe.errors.StripeError)) throw err;
+  const status = err.statusCode;
+  const code = err.code;
+  const details = { operation, provider: 'stripe', statusCode: status, code, declineCode: err.decline_code, requestId: err.requestId };
+  const label = code ?? err.type;
+
+  if (err instanceof Stripe.errors.StripeConnectionError) throw new PspTransientError('PSP_CONNECTION', `${operation}: connection to PSP failed or timed out`);
+  if (err instanceof Stripe.errors.StripeRateLimitError || status === 429) throw new PspTransientError('PSP_RATE_LIMITED', `${operation}: rate limited by PSP`, status);
+  // 409: a request with the same key is still running; the retry will replay its result.
+  if (status === 409) throw new PspTransientError('PSP_IN_FLIGHT', `${operation}: a request with this idempotency key is in flight`, status);
+  // A bad or rotated key is an operations problem; retrying lets ops fix the secret without failing payouts.
+  if (status === 401 || status === 403) throw new PspTransientError('PSP_AUTH', `${operation}: PSP rejected our credentials`, status);
+  if (status === undefined || status >= 500) throw new PspTransientError('PSP_UNAVAILABLE', `${operation}: PSP unavailable (${status ?? 'no status'})`, status);
+
+  if (err instanceof Stripe.errors.StripeIdempotencyError || err.type === 'idempotency_error') {
+    throw failure(FailureType.Conflict, `${operation}: idempotency key reused with different parameters`, details);
+  }
+  if (err instanceof Stripe.errors.StripeCardError || status === 402) {
+    throw failure(FailureType.Declined, `${operation}: declined by PSP (${label})`, details);
+  }
+  if (code === 'balance_insufficient' || code === 'insufficient_funds') {
+    throw failure(FailureType.InsufficientFunds, `${operation}: insufficient PSP balance`, details);
+  }
+  if (code !== undefined && CONFLICT_CODES.has(code)) {
+    throw failure(FailureType.Conflict, `${operation}: refused by PSP in the object's current state (${code})`, details);
+  }
+  throw failure(FailureType.ProviderPermanent, `${operation}: rejected by PSP (${label})`, details);
+}

@@ -1,0 +1,163 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import Stripe from 'stripe';
+import type { AuditPort } from '../activities/adapters/audit/port';
+import { createDynamoAudit } from '../activities/adapters/audit/dynamo-audit';
+import { makeAwsClients } from '../activities/adapters/aws';
+import { parseCamt054, verifyBankSignature } from '../activities/adapters/bank/webhook';
+import type { AppConfig } from '../workers/config';
+import type { Delivery, VerifiedEvent, WebhookRoute } from './deliveries';
+import { routes as defaultRoutes } from './routes';
+
+const MAX_BODY_BYTES = 1_000_000;
+const SIGNATURE_TOLERANCE_SEC = 300;
+
+export interface Ingress {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Verifies a PSP (Stripe-scheme) webhook; forged or stale events never reach Temporal. */
+function verifyPsp(body: string, req: IncomingMessage, secret: string): VerifiedEvent {
+  const signature = req.headers['stripe-signature'];
+  let event: Stripe.Event;
+  try {
+    event = Stripe.webhooks.constructEvent(body, String(signature ?? ''), secret, SIGNATURE_TOLERANCE_SEC);
+  } catch {
+    throw new HttpError(400, 'invalid or stale Stripe-Signature');
+  }
+  return { source: 'psp', eventId: event.id, type: event.type, payload: event };
+}
+
+/** Verifies a bank webhook (HMAC over `t.body`) and parses its camt.054 notification. */
+function verifyBank(body: string, req: IncomingMessage, secret: string): VerifiedEvent {
+  if (!verifyBankSignature(body, req.headers['x-bank-signature'] as string | undefined, secret, SIGNATURE_TOLERANCE_SEC)) {
+    throw new HttpError(400, 'invalid or stale X-Bank-Signature');
+  }
+  const eventId = req.headers['x-bank-event-id'];
+  if (typeof eventId !== 'string' || !eventId) throw new HttpError(400, 'missing X-Bank-Event-Id');
+  let payload: unknown;
+  try {
+    payload = parseCamt054(body);
+  } catch {
+    throw new HttpError(400, 'body is not a camt.054 notification');
+  }
+  return { source: 'bank', eventId, type: 'camt.054', payload };
+}
+
+async function deliver(client: Client, config: AppConfig, delivery: Delivery): Promise<'delivered' | 'no-such-workflow'> {
+  if (delivery.start) {
+    await client.workflow.signalWithStart(delivery.start.workflowType, {
+      workflowId: delivery.workflowId,
+      taskQueue: delivery.start.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
+      args: delivery.start.args,
+      signal: delivery.signal,
+      signalArgs: delivery.signalArgs,
+    });
+    return 'delivered';
+  }
+  try {
+    await client.workflow.getHandle(delivery.workflowId).signal(delivery.signal, ...delivery.signalArgs);
+    return 'delivered';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return 'no-such-workflow';
+    throw err;
+  }
+}
+
+/**
+ * The webhook ingress: verify signature → drop duplicates by event ID → route → signal or
+ * signalWithStart → remember the event ID. Temporal unavailable answers 503 so the provider retries;
+ * workflows dedupe by event ID as well, so a redelivery after a crash changes nothing.
+ */
+export async function startIngress(opts: {
+  config: AppConfig;
+  client: Client;
+  port?: number;
+  audit?: AuditPort;
+  routes?: WebhookRoute[];
+}): Promise<Ingress> {
+  const { config, client } = opts;
+  const audit = opts.audit ?? createDynamoAudit({ aws: makeAwsClients(config), table: config.AUDIT_TABLE });
+  const routes = opts.routes ?? defaultRoutes;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const reply = (status: number, body: Record<string, unknown>) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    try {
+      if (req.method === 'GET' && req.url === '/healthz') return reply(200, { ok: true });
+      if (req.method !== 'POST') throw new HttpError(405, 'method not allowed');
+      const body = await readBody(req);
+      let event: VerifiedEvent;
+      if (req.url === '/webhooks/psp') event = verifyPsp(body, req, config.PSP_WEBHOOK_SECRET);
+      else if (req.url === '/webhooks/bank') event = verifyBank(body, req, config.BANK_WEBHOOK_SECRET);
+      else throw new HttpError(404, 'unknown endpoint');
+
+      const stream = `webhook:${event.source}`;
+      if (await audit.get(stream, event.eventId)) return reply(200, { eventId: event.eventId, duplicate: true });
+
+      const deliveries = (await Promise.all(routes.map((route) => route(event, { audit })))).flat();
+      const outcomes: string[] = [];
+      for (const delivery of deliveries) outcomes.push(await deliver(client, config, delivery));
+      await audit.append({
+        stream,
+        eventId: event.eventId,
+        at: new Date().toISOString(),
+        type: event.type,
+        data: { deliveries: deliveries.map((d, i) => ({ workflowId: d.workflowId, signal: d.signal, outcome: outcomes[i] })) },
+      });
+      return reply(200, { eventId: event.eventId, duplicate: false, delivered: outcomes.filter((o) => o === 'delivered').length });
+    } catch (err) {
+      if (err instanceof HttpError) return reply(err.status, { error: err.message });
+      console.error('[ingress] delivery failed; provider will retry:', (err as Error).message);
+      return reply(503, { error: 'temporarily unavailable' });
+    }
+  };
+
+  const server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+if (require.main === module) {
+  void (async () => {
+    const { loadConfig } = await import('../workers/config');
+    const { connectionOptions } = await import('../workers/dependencies');
+    const { Client, Connection } = await import('@temporalio/client');
+    const config = loadConfig();
+    const connection = await Connection.connect(connectionOptions(config));
+    const ingress = await startIngress({ config, client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), port: config.INGRESS_PORT });
+    console.log(`[ingress] listening on ${ingress.url}`);
+  })();
+}

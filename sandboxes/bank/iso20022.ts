@@ -1,0 +1,137 @@
+import {
+  attr,
+  blocks,
+  document,
+  el,
+  formatDecimal,
+  hasRoot,
+  isCurrency,
+  node,
+  NS,
+  parseDecimal,
+  text,
+  type CreditTransferTx,
+  type Pain001,
+  type Pain002Tx,
+} from '../../activities/adapters/bank/iso20022';
+
+export * from '../../activities/adapters/bank/iso20022';
+
+/** The bank side of ISO 20022: read pain.001, write pain.002 and camt.054. */
+
+export type ParsedPain001 =
+  | { ok: true; message: Pain001 }
+  | { ok: false; messageId?: string; reason: string; code: 'FF01' | 'AM12' | 'AC01' | 'RC01' };
+
+/** Reads a pain.001.001.09; anything unreadable is reported (FF01 invalid file format), never guessed. */
+export function parsePain001(xml: string): ParsedPain001 {
+  if (!hasRoot(xml, 'CstmrCdtTrfInitn')) return { ok: false, reason: 'not a pain.001 CstmrCdtTrfInitn document', code: 'FF01' };
+  const messageId = text(xml, 'GrpHdr/MsgId');
+  if (!messageId) return { ok: false, reason: 'GrpHdr/MsgId missing', code: 'FF01' };
+  const transactions: CreditTransferTx[] = [];
+  for (const tx of blocks(xml, 'CdtTrfTxInf')) {
+    const endToEndId = text(tx, 'PmtId/EndToEndId');
+    const ccy = attr(tx, 'Amt/InstdAmt', 'Ccy');
+    const amt = text(tx, 'Amt/InstdAmt');
+    if (!endToEndId) return { ok: false, messageId, reason: 'PmtId/EndToEndId missing', code: 'FF01' };
+    if (!isCurrency(ccy) || amt === undefined) return { ok: false, messageId, reason: 'Amt/InstdAmt or its Ccy missing or unknown', code: 'AM12' };
+    const amountMinor = parseDecimal(amt, ccy);
+    if (amountMinor === undefined || amountMinor <= 0) return { ok: false, messageId, reason: 'invalid amount', code: 'AM12' };
+    const accountRef = text(tx, 'CdtrAcct/Id/IBAN') ?? text(tx, 'CdtrAcct/Id/Othr/Id');
+    if (!accountRef) return { ok: false, messageId, reason: 'CdtrAcct/Id missing', code: 'AC01' };
+    transactions.push({
+      endToEndId,
+      amountMinor,
+      currency: ccy,
+      creditorName: text(tx, 'Cdtr/Nm') ?? '',
+      accountRef,
+      remittance: text(tx, 'RmtInf/Ustrd'),
+    });
+  }
+  if (!transactions.length) return { ok: false, messageId, reason: 'no CdtTrfTxInf', code: 'FF01' };
+  return { ok: true, message: { messageId, createdAt: text(xml, 'GrpHdr/CreDtTm') ?? '', debtorName: text(xml, 'GrpHdr/InitgPty/Nm') ?? '', transactions } };
+}
+
+/** Group status from the transactions: all accepted → ACCP, all rejected → RJCT, a mix → PART. */
+export function groupStatus(txs: Pain002Tx[]): string {
+  if (txs.every((t) => t.status === 'RJCT')) return 'RJCT';
+  if (txs.some((t) => t.status === 'RJCT')) return 'PART';
+  return txs.every((t) => t.status === txs[0]?.status) ? (txs[0]?.status ?? 'ACCP') : 'ACCP';
+}
+
+export function buildPain002(p: { messageId: string; originalMessageId: string; groupStatus?: string; groupReason?: string; transactions: Pain002Tx[] }): string {
+  const grpSts = p.groupStatus ?? groupStatus(p.transactions);
+  const reason = (code: string | undefined, info: string | undefined) =>
+    (code !== undefined || info !== undefined) && node('StsRsnInf', code !== undefined && node('Rsn', el('Cd', code)), info !== undefined && el('AddtlInf', info));
+  return document(
+    NS.pain002,
+    node(
+      'CstmrPmtStsRpt',
+      node('GrpHdr', el('MsgId', p.messageId), el('CreDtTm', isoNow())),
+      node('OrgnlGrpInfAndSts', el('OrgnlMsgId', p.originalMessageId), el('OrgnlMsgNmId', 'pain.001.001.09'), el('GrpSts', grpSts), reason(p.groupReason, undefined)),
+      p.transactions.length > 0 &&
+        node(
+          'OrgnlPmtInfAndSts',
+          el('OrgnlPmtInfId', p.originalMessageId),
+          ...p.transactions.map((t) =>
+            node('TxInfAndSts', el('OrgnlEndToEndId', t.endToEndId), el('TxSts', t.status), reason(t.reasonCode, t.additionalInfo)),
+          ),
+        ),
+    ),
+  );
+}
+
+export interface Camt054Notice {
+  notificationId: string;
+  endToEndId: string;
+  messageId: string;
+  amountMinor: number;
+  currency: CreditTransferTx['currency'];
+  /** A settlement debits our account; a return credits it back as a reversal with RtrInf. */
+  kind: 'settlement' | 'return';
+  returnCode?: string;
+}
+
+export function buildCamt054(n: Camt054Notice): string {
+  const amount = formatDecimal(n.amountMinor, n.currency);
+  const isReturn = n.kind === 'return';
+  const today = isoNow().slice(0, 10);
+  return document(
+    NS.camt054,
+    node(
+      'BkToCstmrDbtCdtNtfctn',
+      node('GrpHdr', el('MsgId', n.notificationId), el('CreDtTm', isoNow())),
+      node(
+        'Ntfctn',
+        el('Id', n.notificationId),
+        el('CreDtTm', isoNow()),
+        node('Acct', node('Id', node('Othr', el('Id', 'PAYOPS-OPERATING')))),
+        node(
+          'Ntry',
+          el('NtryRef', n.notificationId),
+          el('Amt', { Ccy: n.currency }, amount),
+          el('CdtDbtInd', isReturn ? 'CRDT' : 'DBIT'),
+          isReturn && el('RvslInd', 'true'),
+          node('Sts', el('Cd', 'BOOK')),
+          node('BookgDt', el('Dt', today)),
+          node('ValDt', el('Dt', today)),
+          node('BkTxCd', node('Domn', el('Cd', 'PMNT'), node('Fmly', el('Cd', isReturn ? 'RCDT' : 'ICDT'), el('SubFmlyCd', isReturn ? 'RRTN' : 'ESCT')))),
+          node(
+            'NtryDtls',
+            node(
+              'TxDtls',
+              node('Refs', el('MsgId', n.messageId), el('EndToEndId', n.endToEndId)),
+              node('AmtDtls', node('TxAmt', el('Amt', { Ccy: n.currency }, amount))),
+              el('CdtDbtInd', isReturn ? 'CRDT' : 'DBIT'),
+              isReturn && node('RtrInf', node('Rsn', el('Cd', n.returnCode ?? 'NARR'))),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function isoNow(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

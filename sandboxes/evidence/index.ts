@@ -1,0 +1,120 @@
+import http from 'node:http';
+import { close, hangThenDrop, listen, num, parseJson, readBody, send, sendJson, sleep, take } from '../shared/http';
+
+/**
+ * A stateful stand-in for the shop's order, shipment-tracking and customer-support systems: JSON records per order
+ * ID, with fault injection, for `npm start` and tests.
+ *
+ * API: GET /orders/:id · GET /orders/:id/shipment · GET /orders/:id/communications (404 when absent).
+ * Admin (JSON, no auth):
+ * - POST /__admin/orders `{ orderId, order?, shipment?, communications? }` — store records for an order
+ * - POST /__admin/faults `{ latencyMs, fail5xxNext, timeoutNext, hangMs }`; DELETE /__admin/faults clears them
+ * - GET /__admin/calls — `{ calls: [{ method, path, status, fault? }] }`
+ * - POST /__admin/reset — forget everything
+ */
+export interface EvidenceSandbox {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+interface Faults {
+  latencyMs: number;
+  fail5xxNext: number;
+  timeoutNext: number;
+  hangMs: number;
+}
+const defaultFaults = (): Faults => ({ latencyMs: 0, fail5xxNext: 0, timeoutNext: 0, hangMs: 30_000 });
+
+interface Records {
+  order?: Record<string, unknown>;
+  shipment?: Record<string, unknown>;
+  communications?: unknown[];
+}
+
+export async function startEvidenceSandbox(opts: { port?: number } = {}): Promise<EvidenceSandbox> {
+  let faults = defaultFaults();
+  const records = new Map<string, Records>();
+  const calls: Array<{ method: string; path: string; status: number; fault?: '5xx' | 'timeout' | 'latency' }> = [];
+  const timers = new Set<NodeJS.Timeout>();
+
+  async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string): Promise<void> {
+    const call: (typeof calls)[number] = { method, path, status: 0 };
+    calls.push(call);
+    const reply = (status: number, body: unknown) => {
+      call.status = status;
+      sendJson(res, status, body);
+    };
+    if (faults.latencyMs > 0) {
+      call.fault = 'latency';
+      await sleep(faults.latencyMs);
+    }
+    if (take(faults as unknown as Record<string, unknown>, 'timeoutNext')) {
+      call.fault = 'timeout';
+      return hangThenDrop(req, res, faults.hangMs, timers);
+    }
+    if (take(faults as unknown as Record<string, unknown>, 'fail5xxNext')) {
+      call.fault = '5xx';
+      return reply(503, { error: 'service unavailable (injected)' });
+    }
+    if (method !== 'GET') return reply(405, { error: 'method not allowed' });
+    const m = /^\/orders\/([A-Za-z0-9_-]{1,64})(\/shipment|\/communications)?$/.exec(path);
+    if (!m) return reply(path.startsWith('/orders/') ? 400 : 404, { error: `no route ${path}` });
+    const r = records.get(m[1] ?? '');
+    if (m[2] === '/shipment') return r?.shipment ? reply(200, r.shipment) : reply(404, { error: 'no shipment for this order' });
+    if (m[2] === '/communications') return r?.communications ? reply(200, { communications: r.communications }) : reply(404, { error: 'no communications' });
+    return r?.order ? reply(200, { orderId: m[1], ...r.order }) : reply(404, { error: 'no such order' });
+  }
+
+  async function handleAdmin(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string): Promise<void> {
+    const b = parseJson(await readBody(req));
+    if (method === 'POST' && path === '/__admin/orders') {
+      if (typeof b.orderId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(b.orderId)) return sendJson(res, 400, { error: 'orderId required' });
+      const prev = records.get(b.orderId) ?? {};
+      records.set(b.orderId, {
+        order: isObject(b.order) ? b.order : prev.order,
+        shipment: isObject(b.shipment) ? b.shipment : prev.shipment,
+        communications: Array.isArray(b.communications) ? b.communications : prev.communications,
+      });
+      return sendJson(res, 200, { ok: true });
+    }
+    if (method === 'POST' && path === '/__admin/faults') {
+      for (const k of ['latencyMs', 'fail5xxNext', 'timeoutNext', 'hangMs'] as const) if (b[k] !== undefined) faults[k] = num(b[k], faults[k]);
+      return sendJson(res, 200, faults);
+    }
+    if (method === 'DELETE' && path === '/__admin/faults') {
+      faults = defaultFaults();
+      return sendJson(res, 200, { ok: true });
+    }
+    if (method === 'GET' && path === '/__admin/calls') return sendJson(res, 200, { calls });
+    if (method === 'POST' && path === '/__admin/reset') {
+      faults = defaultFaults();
+      records.clear();
+      calls.length = 0;
+      return sendJson(res, 200, { ok: true });
+    }
+    return sendJson(res, 404, { error: `unknown admin route ${method} ${path}` });
+  }
+
+  const server = http.createServer((req, res) => {
+    const method = req.method ?? 'GET';
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const handler = path.startsWith('/__admin/') ? handleAdmin : path.startsWith('/orders/') ? handleApi : undefined;
+    if (!handler) return send(res, 404, 'not found', 'text/plain');
+    handler(req, res, method, path).catch((err: unknown) => sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) }));
+  });
+  const port = await listen(server, opts.port ?? 0);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      await close(server);
+    },
+  };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

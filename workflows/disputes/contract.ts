@@ -1,0 +1,161 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
+import { moneySchema, type Money } from '../shared/money';
+
+/** A PSP dispute ID (`dp_…`, or `du_…` for inquiries): a business key, never personal data. */
+export const disputeIdSchema = z.string().regex(/^(dp|du)_[A-Za-z0-9]{1,100}$/, { error: 'must be a PSP dispute ID (dp_… or du_…)' });
+
+/** An order ID as the shop knows it: opaque, short, no personal data. */
+export const orderIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1-64 letters, digits, dashes or underscores' });
+
+/** An internal staff ID (never an email address): who acted on the case. */
+export const staffIdSchema = z.string().regex(/^[a-z0-9._-]{1,64}$/, { error: 'must be an internal staff ID (1-64 lowercase letters, digits, . _ -)' });
+
+/** Who owns the case: first-line ops, the senior dispute desk, then finance and legal. */
+export const escalationTierSchema = z.enum(['tier1', 'tier2', 'finance_legal']);
+export type EscalationTier = z.infer<typeof escalationTierSchema>;
+
+/** Lifecycle of a case (the `DisputeState` search attribute). */
+export const disputeStateSchema = z.enum(['opened', 'gathering_evidence', 'in_review', 'pre_arbitration', 'submitted', 'won', 'lost']);
+export type DisputeState = z.infer<typeof disputeStateSchema>;
+
+/** Statuses the PSP reports on a dispute (Stripe's set). */
+export const pspDisputeStatusSchema = z.enum([
+  'warning_needs_response', 'warning_under_review', 'warning_closed', 'needs_response', 'under_review', 'won', 'lost', 'prevented',
+]);
+export type PspDisputeStatus = z.infer<typeof pspDisputeStatusSchema>;
+
+/** Evidence fields ops may fill with text (a subset of the PSP's evidence object). */
+export const evidenceFieldSchema = z.enum([
+  'product_description', 'customer_communication', 'shipping_carrier', 'shipping_tracking_number', 'shipping_date',
+  'shipping_documentation', 'service_date', 'service_documentation', 'refund_policy', 'refund_refusal_explanation',
+  'cancellation_rebuttal', 'duplicate_charge_explanation', 'receipt', 'uncategorized_text',
+]);
+export type EvidenceField = z.infer<typeof evidenceFieldSchema>;
+
+/**
+ * How a case is paced, in hours before the PSP's evidence due date. Defaults follow the issue: draft at due−7d,
+ * second-tier review at due−3d, final decision at due−1d; the configured default applies `deadlineMarginMinutes`
+ * before the due date so the PSP call still lands in time.
+ */
+export const disputePolicySchema = z
+  .object({
+    draftLeadHours: z.number().int().positive().default(7 * 24),
+    reviewLeadHours: z.number().int().positive().default(3 * 24),
+    finalLeadHours: z.number().int().positive().default(24),
+    /** A reminder goes to the owner this long before each milestone it has not met yet. */
+    reminderLeadHours: z.number().int().positive().default(24),
+    deadlineMarginMinutes: z.number().int().positive().default(120),
+    /** What happens at the deadline without a decision: submit what was gathered, or accept liability. */
+    deadlineDefault: z.enum(['submit', 'accept']).default('submit'),
+    /** After won/lost the case stays open this long, so a pre-arbitration reopen or late webhook lands in it. */
+    reopenWindowDays: z.number().int().positive().max(365).default(60),
+    /** While the PSP reviews, ask it for the outcome this often in case a webhook was lost. */
+    outcomePollDays: z.number().int().positive().default(7),
+  })
+  .refine((p) => p.draftLeadHours > p.reviewLeadHours && p.reviewLeadHours > p.finalLeadHours && p.finalLeadHours * 60 > p.deadlineMarginMinutes, {
+    error: 'milestones must be ordered: draftLeadHours > reviewLeadHours > finalLeadHours > deadlineMarginMinutes',
+  });
+export type DisputePolicy = z.infer<typeof disputePolicySchema>;
+
+/** Input of {@link disputeCase}. The facts (amount, due date, reason) come from the PSP events it receives. */
+export const disputeCaseInput = z.object({
+  disputeId: disputeIdSchema,
+  policy: disputePolicySchema.prefault({}),
+});
+export type DisputeCaseInput = z.input<typeof disputeCaseInput>;
+
+/** One PSP webhook about the dispute, reduced to what the case needs (the ingress route builds it). */
+export const pspDisputeEvent = z.object({
+  eventId: z.string().regex(/^[A-Za-z0-9_:-]{1,255}$/, { error: 'must be a PSP event ID' }),
+  type: z.enum(['charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.closed', 'charge.dispute.funds_withdrawn', 'charge.dispute.funds_reinstated']),
+  /** When the PSP created the event: orders events that arrive out of order. */
+  createdAt: z.iso.datetime(),
+  disputeId: disputeIdSchema,
+  status: pspDisputeStatusSchema,
+  /** The status before this event, when the PSP says (`previous_attributes.status`). */
+  previousStatus: pspDisputeStatusSchema.optional(),
+  dueBy: z.iso.datetime(),
+  amount: moneySchema,
+  reason: z.string().regex(/^[a-z_]{1,64}$/, { error: 'must be a PSP reason code' }),
+  orderId: orderIdSchema.optional(),
+  submissionCount: z.number().int().min(0),
+});
+export type PspDisputeEvent = z.infer<typeof pspDisputeEvent>;
+
+/** Assign the case to a person at a tier (and so hand it to that tier). */
+export const assignCaseInput = z.object({ assignee: staffIdSchema, tier: escalationTierSchema, by: staffIdSchema });
+export type AssignCaseInput = z.infer<typeof assignCaseInput>;
+
+/** Add or replace one evidence field with text written or collected by ops. */
+export const addEvidenceInput = z.object({ field: evidenceFieldSchema, text: z.string().trim().min(1).max(20_000), by: staffIdSchema });
+export type AddEvidenceInput = z.infer<typeof addEvidenceInput>;
+
+/** Decide to contest (submit the evidence) or accept liability. `tier` is the decider's role. */
+export const decideCaseInput = z.object({
+  decision: z.enum(['contest', 'accept']),
+  by: staffIdSchema,
+  tier: escalationTierSchema,
+  note: z.string().max(2_000).optional(),
+});
+export type DecideCaseInput = z.infer<typeof decideCaseInput>;
+
+export type MilestoneName = 'draft' | 'review' | 'final' | 'deadline';
+export type MilestoneStatus = 'pending' | 'met' | 'missed';
+export type EvidenceSourceStatus = 'pending' | 'found' | 'missing' | 'failed';
+export type LedgerPosition = 'none' | 'held' | 'released' | 'written_off';
+
+/** What `getState` returns: the case as ops see it. */
+export interface DisputeCaseView {
+  disputeId: string;
+  state: DisputeState;
+  /** 1 for the chargeback, 2+ for each pre-arbitration round. */
+  round: number;
+  pspStatus?: PspDisputeStatus;
+  dueBy?: string;
+  amount?: Money;
+  reason?: string;
+  orderId?: string;
+  tier: EscalationTier;
+  assignee?: string;
+  awaiting: { actor: 'ops' | 'finance' | 'psp' | 'none'; since: string; what: string };
+  nextEscalationAt?: string;
+  milestones: Array<{ name: MilestoneName; at: string; status: MilestoneStatus }>;
+  evidenceFields: EvidenceField[];
+  missingEvidence: EvidenceField[];
+  evidenceSources: Record<'order' | 'shipment' | 'communications', EvidenceSourceStatus>;
+  decision?: DecideCaseInput & { at: string; round: number; byDefault: boolean };
+  submissions: Array<{ round: number; at: string; pspSubmissionCount: number; alreadySubmitted: boolean }>;
+  outcome?: 'won' | 'lost';
+  resolution?: 'contested' | 'accepted';
+  ledgerPosition: LedgerPosition;
+  flags: Array<'compensated_order' | 'submitted_outside' | 'no_order_id'>;
+  compensations: Array<{ eventId: string; amountMinor?: number; currency?: string }>;
+  eventsApplied: number;
+  eventsIgnored: number;
+  lastErrorCode?: string;
+}
+
+/** What the workflow returns when the case closes for good. */
+export interface DisputeCaseResult {
+  disputeId: string;
+  outcome?: 'won' | 'lost';
+  resolution?: 'contested' | 'accepted';
+  rounds: number;
+  ledgerPosition: LedgerPosition;
+  flags: DisputeCaseView['flags'];
+}
+
+/** A PSP webhook for this dispute (fire-and-forget; duplicates and stale events are ignored inside). */
+export const receivePspEventSignal = defineSignal<[PspDisputeEvent]>('receivePspEvent');
+/** Assign the case (validated: known tier, case still open). Returns the case view. */
+export const assignCaseUpdate = defineUpdate<DisputeCaseView, [AssignCaseInput]>('assignCase');
+/** Add evidence text (validated: case not yet submitted or closed). Returns the case view. */
+export const addEvidenceUpdate = defineUpdate<DisputeCaseView, [AddEvidenceInput]>('addEvidence');
+/** Decide contest or accept (validated: once per round, tier allowed, evidence present to contest). */
+export const decideCaseUpdate = defineUpdate<DisputeCaseView, [DecideCaseInput]>('decideCase');
+/** The case as ops see it. */
+export const getStateQuery = defineQuery<DisputeCaseView>('getState');
+
+/** Workflow ID of a dispute case: the dispute's ID is the business key. */
+export const disputeCaseWorkflowId = (disputeId: string) => `dispute-${disputeId}`;

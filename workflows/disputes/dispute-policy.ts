@@ -1,0 +1,203 @@
+import type {
+  DisputePolicy, DisputeState, EscalationTier, EvidenceField, LedgerPosition, MilestoneName, PspDisputeEvent, PspDisputeStatus,
+} from './contract';
+
+/** Pure decisions of a dispute case: milestones, escalation, transitions, event ordering. No I/O, no clock. */
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+
+export const TIERS: readonly EscalationTier[] = ['tier1', 'tier2', 'finance_legal'];
+const rank = (t: EscalationTier) => TIERS.indexOf(t);
+export const higherTier = (a: EscalationTier, b: EscalationTier): EscalationTier => (rank(a) >= rank(b) ? a : b);
+
+export const OPEN_STATES: ReadonlySet<DisputeState> = new Set(['opened', 'gathering_evidence', 'in_review', 'pre_arbitration']);
+export const isTerminal = (s: DisputeState) => s === 'won' || s === 'lost';
+
+export interface Milestone {
+  name: MilestoneName;
+  at: number;
+  /** `evidence`: the draft is complete; `decision`: someone decided contest or accept. */
+  requires: 'evidence' | 'decision';
+  /** Tier the case is handed to when the milestone passes unmet. */
+  escalateTo?: EscalationTier;
+}
+
+/** Milestones of one round, from the PSP's due date. */
+export function milestonesFor(dueByMs: number, p: DisputePolicy): Milestone[] {
+  return [
+    { name: 'draft', at: dueByMs - p.draftLeadHours * HOUR, requires: 'evidence', escalateTo: 'tier2' },
+    { name: 'review', at: dueByMs - p.reviewLeadHours * HOUR, requires: 'decision', escalateTo: 'finance_legal' },
+    { name: 'final', at: dueByMs - p.finalLeadHours * HOUR, requires: 'decision' },
+    { name: 'deadline', at: dueByMs - p.deadlineMarginMinutes * MINUTE, requires: 'decision' },
+  ];
+}
+
+export interface Alarm {
+  /** Unique per round and due date, so a moved due date brings fresh alarms. */
+  key: string;
+  at: number;
+  kind: 'remind' | 'milestone';
+  milestone: MilestoneName;
+}
+
+/** Every timer of a round: a reminder before each human milestone, then the milestone itself. */
+export function alarmsFor(milestones: Milestone[], p: DisputePolicy, round: number): Alarm[] {
+  const alarms: Alarm[] = [];
+  for (const m of milestones) {
+    const prefix = `r${round}:${m.name}:${m.at}`;
+    if (m.name !== 'deadline') alarms.push({ key: `${prefix}:remind`, at: m.at - p.reminderLeadHours * HOUR, kind: 'remind', milestone: m.name });
+    alarms.push({ key: `${prefix}:milestone`, at: m.at, kind: 'milestone', milestone: m.name });
+  }
+  return alarms.sort((a, b) => a.at - b.at);
+}
+
+/** The earliest alarm not fired yet. */
+export function nextAlarm(alarms: Alarm[], fired: ReadonlySet<string>): Alarm | undefined {
+  return alarms.find((a) => !fired.has(a.key));
+}
+
+export interface Progress {
+  evidenceComplete: boolean;
+  decided: boolean;
+}
+
+export const milestoneMet = (m: Milestone, p: Progress) => (m.requires === 'evidence' ? p.evidenceComplete || p.decided : p.decided);
+
+export type AlarmAction =
+  | { type: 'none' }
+  | { type: 'remind'; tier: EscalationTier; milestone: MilestoneName; milestoneAt: number }
+  | { type: 'escalate'; from: EscalationTier; to: EscalationTier; milestone: MilestoneName }
+  | { type: 'final_warning'; tier: EscalationTier; default: 'contest' | 'accept' }
+  | { type: 'apply_default'; decision: 'contest' | 'accept' };
+
+/** What to do when an alarm fires, given the case's progress. */
+export function onAlarm(
+  alarm: Alarm,
+  milestone: Milestone,
+  c: Progress & { tier: EscalationTier; hasEvidence: boolean; now: number },
+  p: DisputePolicy,
+): AlarmAction {
+  if (milestoneMet(milestone, c)) return { type: 'none' };
+  if (alarm.kind === 'remind') {
+    // A reminder overtaken by its milestone (case opened late) would only be noise.
+    return milestone.at <= c.now ? { type: 'none' } : { type: 'remind', tier: c.tier, milestone: milestone.name, milestoneAt: milestone.at };
+  }
+  if (milestone.name === 'deadline') return { type: 'apply_default', decision: deadlineDecision(p, c.hasEvidence) };
+  if (milestone.name === 'final') return { type: 'final_warning', tier: c.tier, default: deadlineDecision(p, c.hasEvidence) };
+  const to = milestone.escalateTo ?? c.tier;
+  if (rank(to) > rank(c.tier)) return { type: 'escalate', from: c.tier, to, milestone: milestone.name };
+  return { type: 'remind', tier: c.tier, milestone: milestone.name, milestoneAt: milestone.at };
+}
+
+/** The configured default; submitting nothing at all is pointless, so an empty case is accepted instead. */
+export function deadlineDecision(p: DisputePolicy, hasEvidence: boolean): 'contest' | 'accept' {
+  return p.deadlineDefault === 'submit' && hasEvidence ? 'contest' : 'accept';
+}
+
+const REQUIRED_EVIDENCE: Record<string, EvidenceField[]> = {
+  product_not_received: ['product_description', 'shipping_carrier', 'shipping_tracking_number'],
+  fraudulent: ['product_description', 'customer_communication'],
+  product_unacceptable: ['product_description', 'customer_communication'],
+  subscription_canceled: ['cancellation_rebuttal'],
+  credit_not_processed: ['refund_refusal_explanation'],
+  duplicate: ['duplicate_charge_explanation'],
+};
+const DEFAULT_REQUIRED: EvidenceField[] = ['product_description'];
+
+/** Evidence the draft needs for the PSP's reason code before it can go to review. */
+export function missingEvidence(reason: string | undefined, present: readonly string[]): EvidenceField[] {
+  const required = (reason && REQUIRED_EVIDENCE[reason]) || DEFAULT_REQUIRED;
+  return required.filter((f) => !present.includes(f));
+}
+
+/** The working state while no decision is made: pre-arbitration keeps its own name so lists can find it. */
+export function workingState(round: number, gathering: boolean, missing: number): DisputeState {
+  if (round > 1) return 'pre_arbitration';
+  return gathering || missing > 0 ? 'gathering_evidence' : 'in_review';
+}
+
+export interface CaseFacts {
+  state: DisputeState;
+  tier: EscalationTier;
+  decidedThisRound: boolean;
+  evidenceCount: number;
+}
+
+/** Why a decision is refused, or undefined when allowed. Checked in the update validator, before history. */
+export function refuseDecision(c: CaseFacts, d: { decision: 'contest' | 'accept'; tier: EscalationTier }): string | undefined {
+  if (!OPEN_STATES.has(c.state)) return `the case is ${c.state}; a decision is no longer possible`;
+  if (c.decidedThisRound) return 'a decision was already made for this round';
+  if (rank(d.tier) < rank(c.tier)) return `the case was handed to ${c.tier}; a ${d.tier} decision is not enough`;
+  if (d.decision === 'accept' && d.tier === 'tier1') return 'accepting liability needs tier2 or finance_legal';
+  if (d.decision === 'contest' && c.evidenceCount === 0) return 'there is no evidence to submit yet';
+  return undefined;
+}
+
+export function refuseAssignment(c: CaseFacts, a: { tier: EscalationTier }): string | undefined {
+  if (isTerminal(c.state)) return `the case is ${c.state}`;
+  if (rank(a.tier) < rank(c.tier)) return `the case is with ${c.tier}; it never goes back down a tier`;
+  return undefined;
+}
+
+export function refuseEvidence(c: CaseFacts): string | undefined {
+  if (!OPEN_STATES.has(c.state)) return `the case is ${c.state}; evidence can no longer change`;
+  if (c.decidedThisRound) return 'a decision was already made for this round; evidence is frozen';
+  return undefined;
+}
+
+export const OUTCOME_OF: Partial<Record<PspDisputeStatus, 'won' | 'lost'>> = {
+  won: 'won',
+  prevented: 'won',
+  lost: 'lost',
+  warning_closed: 'lost',
+};
+const OPEN_PSP: ReadonlySet<PspDisputeStatus> = new Set(['needs_response', 'warning_needs_response']);
+const REVIEW_PSP: ReadonlySet<PspDisputeStatus> = new Set(['under_review', 'warning_under_review']);
+
+export type EventVerdict =
+  | { type: 'duplicate' }
+  | { type: 'stale' }
+  | { type: 'outcome'; outcome: 'won' | 'lost' }
+  | { type: 'reopen' }
+  | { type: 'submitted_outside' }
+  | { type: 'update' };
+
+/**
+ * Where a webhook fits. Events carry the whole dispute, so only the newest counts: an older one (by the PSP's
+ * creation time) changes nothing; once closed, only a reopen (pre-arbitration) or a later, different outcome does.
+ */
+export function classifyEvent(
+  c: { seen: ReadonlySet<string>; lastAppliedAt?: number; state: DisputeState; submittedThisRound: boolean; outcome?: 'won' | 'lost' },
+  e: PspDisputeEvent,
+): EventVerdict {
+  if (c.seen.has(e.eventId)) return { type: 'duplicate' };
+  const at = Date.parse(e.createdAt);
+  const older = c.lastAppliedAt !== undefined && at < c.lastAppliedAt;
+  const newer = c.lastAppliedAt === undefined || at > c.lastAppliedAt;
+  const outcome = OUTCOME_OF[e.status];
+  if (isTerminal(c.state)) {
+    const reopensClosed = e.previousStatus !== undefined && OUTCOME_OF[e.previousStatus] !== undefined;
+    if (OPEN_PSP.has(e.status) && !older && (reopensClosed || newer)) return { type: 'reopen' };
+    if (outcome && newer && outcome !== c.outcome) return { type: 'outcome', outcome };
+    return { type: 'stale' };
+  }
+  if (older) return { type: 'stale' };
+  if (outcome) return { type: 'outcome', outcome };
+  if (REVIEW_PSP.has(e.status) && !c.submittedThisRound) return { type: 'submitted_outside' };
+  return { type: 'update' };
+}
+
+/** Where the disputed money should sit for a case state. */
+export function targetPosition(state: DisputeState): LedgerPosition {
+  if (state === 'won') return 'released';
+  if (state === 'lost') return 'written_off';
+  return 'held';
+}
+
+/** Who the case waits on, for the AwaitingActor search attribute. */
+export function awaitingActor(state: DisputeState, tier: EscalationTier): 'ops' | 'finance' | 'psp' | 'none' {
+  if (isTerminal(state)) return 'none';
+  if (state === 'submitted') return 'psp';
+  return tier === 'finance_legal' ? 'finance' : 'ops';
+}

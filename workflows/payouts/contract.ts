@@ -1,0 +1,176 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
+import { currencySchema, moneySchema } from '../shared/money';
+
+const idPart = (what: string) =>
+  z.string({ error: `${what} is required` }).regex(/^[A-Za-z0-9_-]{1,64}$/, { error: `${what} must be 1-64 letters, digits, '-' or '_'` });
+
+/** A duration override in milliseconds (tests shorten timers; production uses the policy defaults). */
+const durationMs = z.number().int({ error: 'must be whole milliseconds' }).positive().max(400 * 86_400_000);
+
+/** Optional timing overrides; every field falls back to the rail's default in `payout-policy.ts`. */
+export const payoutTimingSchema = z
+  .object({
+    /** How long a paid payout stays open to catch returns (ACH returns: up to 60 days). */
+    returnWindowMs: durationMs,
+    /** First and largest delay between status polls while awaiting confirmation. */
+    pollInitialMs: durationMs,
+    pollMaxMs: durationMs,
+    /** After this long unconfirmed, the payout is flagged to ops (it keeps polling: money may have moved). */
+    confirmationDeadlineMs: durationMs,
+    /** How long a payout may stay parked on a failed payability check before it ends as NotPayable. */
+    parkDeadlineMs: durationMs,
+    /** Reminder cadence to the person a parked payout waits on. */
+    reminderEveryMs: durationMs,
+    /** Periodic re-read of the creator directory while parked. */
+    recheckEveryMs: durationMs,
+  })
+  .partial()
+  .strict();
+export type PayoutTiming = z.infer<typeof payoutTimingSchema>;
+
+/**
+ * Input of {@link creatorPayout}: one payout of `amount` (in the creator's balance currency) for `period`.
+ * It carries a creator ID only; account details are looked up inside activities and never enter history.
+ */
+export const creatorPayoutInput = z
+  .object({
+    payoutId: idPart('payoutId'),
+    creatorId: idPart('creatorId'),
+    period: z.string({ error: 'period is required' }).regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: "must be a month like '2026-11'" }),
+    amount: moneySchema,
+    /** The batch run that started this payout, when there is one. */
+    runId: idPart('runId').optional(),
+    timing: payoutTimingSchema.optional(),
+  })
+  .strict();
+export type CreatorPayoutInput = z.infer<typeof creatorPayoutInput>;
+
+/** Workflow ID of a payout: the business key, so starting the same payout twice finds the first. */
+export const creatorPayoutWorkflowId = (payoutId: string) => `payout-${payoutId}`;
+
+/** The conventional payout ID of a creator's payout for a period (what `payoutRun` uses). */
+export const payoutIdFor = (creatorId: string, period: string) => `${creatorId}-${period}`;
+
+/** Where a payout is in its story; also the `PayoutState` search attribute. */
+export const PayoutStates = [
+  'validating',
+  'awaiting_payability',
+  'on_hold',
+  'reserving',
+  'initiating',
+  'awaiting_confirmation',
+  'paid_in_return_window',
+  'awaiting_new_details',
+  'completed',
+  'failed',
+  'cancelled',
+  'returned',
+  'resolved_manually',
+] as const;
+export type PayoutStateName = (typeof PayoutStates)[number];
+export const TERMINAL_STATES: readonly PayoutStateName[] = ['completed', 'failed', 'cancelled', 'returned', 'resolved_manually'];
+
+export type Rail = 'bank' | 'psp';
+
+/** Who a waiting payout waits on (`AwaitingActor`). */
+export type AwaitingActor = 'creator' | 'compliance' | 'ops' | 'bank' | 'psp' | 'schedule' | 'none';
+
+/** What `getPayoutState` returns: a snapshot safe to show to ops (no account data). */
+export interface PayoutStatus {
+  payoutId: string;
+  creatorId: string;
+  period: string;
+  amount: { amountMinor: number; currency: string };
+  runId?: string;
+  state: PayoutStateName;
+  rail?: Rail;
+  /** 1 for the first payment; +1 for each re-pay after a return. */
+  attempt: number;
+  awaiting?: { actor: AwaitingActor; reason: string; since: string; until?: string };
+  held?: { operator: string; reason: string; since: string };
+  lastErrorCode?: string;
+  /** PSP transfer ID or bank EndToEndId of the current attempt. */
+  railReference?: string;
+  fx?: { lockId: string; rate: string; target: { amountMinor: number; currency: string } };
+  resolution?: { operator: string; reason: string; outcome: 'paid_elsewhere' | 'abandoned' };
+  /** Latest steps, newest last (bounded). */
+  timeline: Array<{ at: string; step: string; detail?: string }>;
+}
+
+/** The value a payout workflow completes with (failures end it with a typed `ApplicationFailure` instead). */
+export interface CreatorPayoutResult {
+  payoutId: string;
+  state: 'completed' | 'resolved_manually';
+  rail?: Rail;
+  attempts: number;
+  railReference?: string;
+}
+
+// ---------- messages ----------
+
+/** A provider event about this payout, from the ingress (PSP webhook or bank camt.054). Duplicates are ignored by `eventId`. */
+export const railEventSchema = z.object({
+  source: z.enum(['psp', 'bank']),
+  eventId: z.string().min(1).max(255),
+  kind: z.enum(['pending', 'paid', 'failed', 'returned']),
+  /** PSP transfer ID or bank EndToEndId; absent when the provider event cannot name it (e.g. a connected-account payout). */
+  reference: z.string().min(1).max(255).optional(),
+  /** Failure or return reason code (R02, AC04, account_closed, …). */
+  code: z.string().max(64).optional(),
+});
+export type RailEvent = z.infer<typeof railEventSchema>;
+/** Webhook-driven status of the rail transfer. */
+export const reportRailEventSignal = defineSignal<[RailEvent]>('reportRailEvent');
+
+const reasonSchema = z.object({ reason: z.string().max(500).optional() }).strict();
+/** Payability facts changed (KYC done, sanctions cleared): re-check now instead of at the next periodic re-check. */
+export const recheckPayabilitySignal = defineSignal<[z.infer<typeof reasonSchema>]>('recheckPayability');
+export const recheckPayabilityInput = reasonSchema;
+/** The creator saved new payout details in the directory (the signal carries none): re-read them. */
+export const updatePayoutMethodSignal = defineSignal<[z.infer<typeof reasonSchema>]>('updatePayoutMethod');
+export const updatePayoutMethodInput = reasonSchema;
+
+/** Every ops command names the operator and says why; both go to history and to the audit trail. */
+export const opsCommandInput = z
+  .object({
+    operator: z.string({ error: 'operator is required' }).regex(/^[A-Za-z0-9._@-]{1,128}$/, { error: 'must be an operator ID' }),
+    reason: z.string({ error: 'reason is required' }).trim().min(3, { error: 'must say why (at least 3 characters)' }).max(500),
+  })
+  .strict();
+export type OpsCommand = z.infer<typeof opsCommandInput>;
+
+export const resolvePayoutInput = opsCommandInput.extend({ outcome: z.enum(['paid_elsewhere', 'abandoned']) }).strict();
+export type ResolvePayoutCommand = z.infer<typeof resolvePayoutInput>;
+
+/** What an ops update returns: the state after the command. */
+export interface OpsCommandResult {
+  state: PayoutStateName;
+}
+
+/** Cancel a payout that has not been initiated at a rail yet (rejected afterwards). */
+export const cancelPayoutUpdate = defineUpdate<OpsCommandResult, [OpsCommand]>('cancelPayout');
+/** Compliance hold: the payout stops before the next money step until released. */
+export const holdPayoutUpdate = defineUpdate<OpsCommandResult, [OpsCommand]>('holdPayout');
+export const releasePayoutUpdate = defineUpdate<OpsCommandResult, [OpsCommand]>('releasePayout');
+/** Wake a waiting payout now: re-check payability or poll the rail immediately. */
+export const retryPayoutNowUpdate = defineUpdate<OpsCommandResult, [OpsCommand]>('retryPayoutNow');
+/** Close the payout by hand (paid elsewhere, or abandoned); releases a reservation when nothing was paid. */
+export const resolvePayoutUpdate = defineUpdate<OpsCommandResult, [ResolvePayoutCommand]>('resolvePayout');
+
+/** Snapshot of the payout for ops and the batch run. */
+export const getPayoutStateQuery = defineQuery<PayoutStatus>('getPayoutState');
+
+// ---------- activities the batch can reuse ----------
+
+/** Input of the `listPayableCreators` activity: a page of creators with earnings in `period`. */
+export const listPayableCreatorsInput = z.object({
+  period: creatorPayoutInput.shape.period,
+  cursor: z.string().max(256).optional(),
+  limit: z.number().int().min(1).max(1000),
+});
+export type ListPayableCreatorsInput = z.infer<typeof listPayableCreatorsInput>;
+export interface ListPayableCreatorsResult {
+  items: Array<{ creatorId: string; payoutId: string; amount: { amountMinor: number; currency: z.infer<typeof currencySchema> } }>;
+  nextCursor?: string;
+}

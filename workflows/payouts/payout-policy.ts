@@ -1,0 +1,136 @@
+import type { Currency, Money } from '../shared/money';
+import type { AwaitingActor, PayoutTiming, Rail } from './contract';
+
+/** Pure payout decisions: payability, rail, FX, poll backoff, return classification, timing. Plain jest tests. */
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** Defaults per rail. Bank returns (ACH R-codes, camt.054 returns) arrive up to 60 days later; PSP reversals sooner. */
+export const DEFAULT_TIMING: Record<Rail, Required<PayoutTiming>> = {
+  bank: { returnWindowMs: 60 * DAY, pollInitialMs: 30_000, pollMaxMs: 30 * 60_000, confirmationDeadlineMs: 3 * DAY, parkDeadlineMs: 14 * DAY, reminderEveryMs: 3 * DAY, recheckEveryMs: 6 * HOUR },
+  psp: { returnWindowMs: 30 * DAY, pollInitialMs: 5_000, pollMaxMs: 10 * 60_000, confirmationDeadlineMs: 1 * DAY, parkDeadlineMs: 14 * DAY, reminderEveryMs: 3 * DAY, recheckEveryMs: 6 * HOUR },
+};
+
+export function resolveTiming(rail: Rail | undefined, overrides: PayoutTiming | undefined): Required<PayoutTiming> {
+  return { ...DEFAULT_TIMING[rail ?? 'psp'], ...(overrides ?? {}) };
+}
+
+/** Smallest payout worth the rail fee, per currency, in minor units. */
+export const MINIMUM_PAYOUT_MINOR: Record<Currency, number> = {
+  USD: 100, EUR: 100, GBP: 100, CAD: 100, AUD: 100, CHF: 100, SEK: 1000, NOK: 1000, DKK: 1000, PLN: 500, BRL: 500, MXN: 2000, INR: 10000,
+  JPY: 100, KRW: 1000,
+};
+
+/** The facts a payability decision needs: what the directory says about the creator, without any account data. */
+export interface PayabilityFacts {
+  kycStatus: 'verified' | 'pending' | 'required' | 'rejected';
+  sanctionsStatus: 'clear' | 'pending' | 'hit';
+  payoutMethod?: { rail: Rail; currency: Currency; country: string };
+  holdUntil?: string;
+}
+
+export type PayabilityCheck = 'kyc' | 'payout_method' | 'sanctions' | 'minimum_amount' | 'hold_period';
+
+/** One failed check: who can fix it and, for a hold period, when it clears by itself. */
+export interface Blocker {
+  check: PayabilityCheck;
+  actor: AwaitingActor;
+  code: string;
+  /** ISO time at which the blocker lifts without anyone acting (hold period). */
+  clearsAt?: string;
+}
+
+export type Payability = { payable: true } | { payable: false; permanent: boolean; blockers: Blocker[] };
+
+/**
+ * All checks at once, so a parked payout says everything it waits on. A below-minimum amount is permanent (no one
+ * can fix it by acting on this payout); everything else parks.
+ */
+export function checkPayability(facts: PayabilityFacts, amount: Money, nowMs: number): Payability {
+  if (amount.amountMinor < MINIMUM_PAYOUT_MINOR[amount.currency]) {
+    return { payable: false, permanent: true, blockers: [{ check: 'minimum_amount', actor: 'none', code: 'below_minimum' }] };
+  }
+  const blockers: Blocker[] = [];
+  if (facts.sanctionsStatus !== 'clear') blockers.push({ check: 'sanctions', actor: 'compliance', code: `sanctions_${facts.sanctionsStatus}` });
+  if (facts.kycStatus !== 'verified') blockers.push({ check: 'kyc', actor: facts.kycStatus === 'rejected' ? 'compliance' : 'creator', code: `kyc_${facts.kycStatus}` });
+  if (!facts.payoutMethod) blockers.push({ check: 'payout_method', actor: 'creator', code: 'payout_method_missing' });
+  if (facts.holdUntil && Date.parse(facts.holdUntil) > nowMs) blockers.push({ check: 'hold_period', actor: 'schedule', code: 'earnings_on_hold', clearsAt: facts.holdUntil });
+  return blockers.length === 0 ? { payable: true } : { payable: false, permanent: false, blockers };
+}
+
+/** The actor shown for a parked payout: a person before the calendar, compliance before the creator. */
+export function awaitingActorFor(blockers: Blocker[]): AwaitingActor {
+  const order: AwaitingActor[] = ['compliance', 'creator', 'ops', 'schedule'];
+  return order.find((a) => blockers.some((b) => b.actor === a)) ?? 'none';
+}
+
+/** When a parked payout next re-reads the directory: at the next periodic re-check, or earlier when a hold lifts. */
+export function nextRecheckAt(blockers: Blocker[], nowMs: number, timing: Required<PayoutTiming>): number {
+  const periodic = nowMs + timing.recheckEveryMs;
+  const clears = blockers.flatMap((b) => (b.clearsAt ? [Date.parse(b.clearsAt)] : []));
+  return Math.max(nowMs, Math.min(periodic, ...clears));
+}
+
+/** The deadline of a parked payout: the park deadline, stretched to cover a known hold period. */
+export function parkDeadline(blockers: Blocker[], parkedSinceMs: number, timing: Required<PayoutTiming>): number {
+  const clears = blockers.flatMap((b) => (b.clearsAt ? [Date.parse(b.clearsAt) + timing.recheckEveryMs] : []));
+  return Math.max(parkedSinceMs + timing.parkDeadlineMs, ...clears);
+}
+
+/** Only people get reminders; the calendar does not read email. */
+export function wantsReminder(blockers: Blocker[]): boolean {
+  return blockers.some((b) => b.actor === 'creator' || b.actor === 'compliance');
+}
+
+/** The rail follows the creator's payout method. */
+export function chooseRail(method: { rail: Rail }): Rail {
+  return method.rail;
+}
+
+/** FX is needed when the balance currency (what the ledger moves) differs from what the creator receives. */
+export function needsFx(balance: Currency, payoutCurrency: Currency): boolean {
+  return balance !== payoutCurrency;
+}
+
+/** Exponential backoff for status polls (x2 from `pollInitialMs`, capped at `pollMaxMs`). `poll` counts from 0. */
+export function pollDelayMs(poll: number, timing: Pick<Required<PayoutTiming>, 'pollInitialMs' | 'pollMaxMs'>): number {
+  const exp = Math.min(poll, 30);
+  return Math.min(timing.pollMaxMs, timing.pollInitialMs * 2 ** exp);
+}
+
+/** Return/failure codes after which the creator must give new payout details before paying again. */
+export const NEEDS_NEW_DETAILS_CODES = new Set([
+  'R02', 'R03', 'R04', 'AC01', 'AC04', 'AC06', 'BE01',
+  'account_closed', 'no_account', 'invalid_account_number', 'account_frozen', 'bank_account_restricted', 'account_invalid', 'invalid_currency',
+]);
+
+export type ReturnClass = { action: 'await_new_details'; code: string } | { action: 'end_returned'; code: string };
+
+/** What to do after money came back: ask for new details (account gone or wrong) or end as returned. */
+export function classifyReturn(code: string | undefined): ReturnClass {
+  const c = code ?? 'unknown';
+  return NEEDS_NEW_DETAILS_CODES.has(c) ? { action: 'await_new_details', code: c } : { action: 'end_returned', code: c };
+}
+
+/** Ordering of rail statuses: a later signal never moves a transfer backwards (out-of-order webhooks). */
+const RANK = { pending: 0, paid: 1, failed: 2, returned: 2 } as const;
+export type RailStatus = keyof typeof RANK;
+
+export function mergeRailStatus(current: RailStatus | undefined, next: RailStatus): RailStatus {
+  if (current === undefined) return next;
+  return RANK[next] > RANK[current] ? next : current;
+}
+
+/** Poll answers of either rail, reduced to the workflow's vocabulary. */
+export function railStatusFromPoll(status: string): RailStatus {
+  if (status === 'paid' || status === 'settled') return 'paid';
+  if (status === 'failed' || status === 'rejected') return 'failed';
+  if (status === 'reversed' || status === 'returned') return 'returned';
+  return 'pending';
+}
+
+/** Ops may cancel only while no rail has been asked to move money. */
+export function cancellable(state: string): boolean {
+  return ['validating', 'awaiting_payability', 'on_hold', 'reserving'].includes(state);
+}

@@ -1,0 +1,153 @@
+import {
+  ParentClosePolicy,
+  WorkflowIdReusePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Activities } from '../../activities';
+import type { Money } from '../shared/money';
+import { ActivityPresets } from '../shared/activity-options';
+import { parseOrFail } from '../shared/parse';
+import { SA } from '../shared/search-attributes';
+import { creatorPayoutWorkflowId } from './contract';
+import { creatorPayout } from './creator-payout';
+import {
+  getRunProgressQuery,
+  payoutRunInput,
+  periodPayoutId,
+  previousPeriod,
+  reportPayoutOutcomeInput,
+  reportPayoutOutcomeSignal,
+  type PayoutOutcome,
+  type PayoutRunInput,
+  type PayoutRunProgress,
+} from './run-contract';
+
+const lookup = proxyActivities<Activities>(ActivityPresets.lookup);
+const books = proxyActivities<Activities>(ActivityPresets.bookkeeping);
+
+/** What one execution hands to the next across continue-as-new; bounded by the window and one page. */
+interface RunCarry {
+  period: string;
+  cursor?: string;
+  buffer: Array<{ creatorId: string; amount: Money }>;
+  exhausted: boolean;
+  inFlight: string[];
+  started: number;
+  counts: Record<PayoutOutcome, number>;
+  reportParts: number;
+  executions: number;
+}
+
+const zeroCounts = (): Record<PayoutOutcome, number> => ({ paid: 0, failed: 0, cancelled: 0, parked: 0, 'already-exists': 0 });
+
+/**
+ * One run per period: pages through payable creators and starts a `creatorPayout` child for each,
+ * at most `maxConcurrent` undecided at once (children report back by signal, so a payout that stays
+ * open through its return window frees its slot once paid). Continues as new every
+ * `childrenPerExecution` children; writes the per-payout outcomes to S3 in parts and a summary CSV
+ * at the end. A payout that already exists (an earlier run of the period) is counted, never paid again.
+ */
+export async function payoutRun(rawInput: PayoutRunInput, carry?: RunCarry): Promise<PayoutRunProgress> {
+  const input = parseOrFail(payoutRunInput, rawInput, 'payout run input');
+  const state: RunCarry = carry ?? {
+    period: input.period ?? previousPeriod(workflowInfo().startTime.toISOString()),
+    buffer: [],
+    exhausted: false,
+    inFlight: [],
+    started: 0,
+    counts: zeroCounts(),
+    reportParts: 0,
+    executions: 0,
+  };
+  state.executions += 1;
+  const inFlight = new Set(state.inFlight);
+  let rows: Array<{ payoutId: string; outcome: PayoutOutcome; errorCode?: string }> = [];
+  const record = (payoutId: string, outcome: PayoutOutcome, errorCode?: string) => {
+    state.counts[outcome] += 1;
+    rows.push({ payoutId, outcome, errorCode });
+  };
+  const progress = (summaryKey?: string): PayoutRunProgress => ({
+    period: state.period,
+    started: state.started,
+    inFlight: inFlight.size,
+    counts: { ...state.counts },
+    exhausted: state.exhausted,
+    executions: state.executions,
+    summaryKey,
+  });
+
+  setHandler(getRunProgressQuery, () => progress());
+  setHandler(reportPayoutOutcomeSignal, (raw) => {
+    const report = reportPayoutOutcomeInput.safeParse(raw);
+    if (!report.success || !inFlight.delete(report.data.payoutId)) return; // unknown or already counted
+    record(report.data.payoutId, report.data.outcome, report.data.errorCode);
+  });
+  upsertSearchAttributes([{ key: SA.PayoutRunId, value: [state.period] }]);
+  setCurrentDetails(`Paying creators for ${state.period}: window of ${input.maxConcurrent}, execution ${state.executions}`);
+
+  let startedThisExecution = 0;
+  const remaining = () => (input.limit === undefined ? Infinity : input.limit - state.started);
+  while (true) {
+    if (state.buffer.length === 0 && !state.exhausted && remaining() > 0) {
+      const page = await lookup.listPayableCreators({ period: state.period, cursor: state.cursor, limit: Math.min(input.pageSize, remaining()) });
+      state.buffer = page.creators;
+      state.cursor = page.nextCursor;
+      state.exhausted = !page.nextCursor;
+    }
+    if (remaining() <= 0) {
+      state.exhausted = true;
+      state.buffer = [];
+    }
+    const next = state.buffer[0];
+    if (next === undefined && state.exhausted) break;
+    if (next !== undefined && inFlight.size < input.maxConcurrent && startedThisExecution < input.childrenPerExecution) {
+      state.buffer.shift();
+      const payoutId = periodPayoutId(next.creatorId, state.period);
+      startedThisExecution += 1;
+      state.started += 1;
+      try {
+        await startChild(creatorPayout, {
+          workflowId: creatorPayoutWorkflowId(payoutId),
+          args: [{ payoutId, creatorId: next.creatorId, period: state.period, amount: next.amount, runId: workflowInfo().workflowId }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          typedSearchAttributes: [{ key: SA.PayoutRunId, value: [state.period] }],
+          staticSummary: `Payout ${payoutId} (run ${state.period})`,
+        });
+        inFlight.add(payoutId);
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        record(payoutId, 'already-exists');
+      }
+      continue;
+    }
+    if (startedThisExecution >= input.childrenPerExecution || workflowInfo().continueAsNewSuggested) {
+      await flushRows();
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof payoutRun>(input, { ...state, inFlight: [...inFlight] });
+    }
+    await condition(() => inFlight.size < input.maxConcurrent);
+  }
+  await condition(() => inFlight.size === 0);
+  await flushRows();
+  const { key } = await books.finalizeRunReport({ runKey: workflowInfo().workflowId, parts: state.reportParts, counts: state.counts });
+  await condition(allHandlersFinished);
+  return progress(key);
+
+  async function flushRows(): Promise<void> {
+    if (rows.length === 0) return;
+    const batch = rows;
+    rows = [];
+    await books.writeRunReportPart({ runKey: workflowInfo().workflowId, part: state.reportParts, rows: batch });
+    state.reportParts += 1;
+  }
+}

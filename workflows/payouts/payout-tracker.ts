@@ -1,0 +1,98 @@
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { formatMoney } from '../shared/money';
+import { SA } from '../shared/search-attributes';
+import type { AwaitingActor, CreatorPayoutInput, PayoutStateName, PayoutStatus, Rail } from './contract';
+
+const TIMELINE_MAX = 40;
+
+/**
+ * The payout's visible state in one place: the `getPayoutState` snapshot, the search attributes ops list by, and the
+ * current details the Web UI shows. Every state change goes through `set`, so the three never disagree.
+ */
+export class PayoutTracker {
+  readonly status: PayoutStatus;
+
+  constructor(input: CreatorPayoutInput) {
+    this.status = {
+      payoutId: input.payoutId,
+      creatorId: input.creatorId,
+      period: input.period,
+      amount: input.amount,
+      ...(input.runId ? { runId: input.runId } : {}),
+      state: 'validating',
+      attempt: 1,
+      timeline: [],
+    };
+    upsertSearchAttributes([
+      { key: SA.CreatorId, value: input.creatorId },
+      { key: SA.AmountMinor, value: input.amount.amountMinor },
+      { key: SA.Currency, value: input.amount.currency },
+      ...(input.runId ? [{ key: SA.PayoutRunId, value: input.runId }] : []),
+    ]);
+    this.set('validating');
+  }
+
+  get state(): PayoutStateName {
+    return this.status.state;
+  }
+
+  /**
+   * Moves to `state`. `awaiting` says who must act, why and until when; omitted means nobody in particular.
+   * `errorCode` replaces the last error code (`null` clears it; omitted keeps it).
+   */
+  set(state: PayoutStateName, opts: { awaiting?: { actor: AwaitingActor; reason: string; untilMs?: number; sinceMs?: number }; errorCode?: string | null } = {}): void {
+    const now = Date.now();
+    const prev = this.status.awaiting;
+    this.status.state = state;
+    if (opts.awaiting) {
+      const same = prev && prev.actor === opts.awaiting.actor && prev.reason === opts.awaiting.reason;
+      const sinceMs = opts.awaiting.sinceMs ?? (same ? Date.parse(prev.since) : now);
+      this.status.awaiting = {
+        actor: opts.awaiting.actor,
+        reason: opts.awaiting.reason,
+        since: new Date(sinceMs).toISOString(),
+        ...(opts.awaiting.untilMs !== undefined ? { until: new Date(opts.awaiting.untilMs).toISOString() } : {}),
+      };
+    } else delete this.status.awaiting;
+    if (opts.errorCode === null) delete this.status.lastErrorCode;
+    else if (opts.errorCode !== undefined) this.status.lastErrorCode = opts.errorCode;
+    this.step(state, opts.awaiting?.reason);
+    this.publish();
+  }
+
+  setRail(rail: Rail): void {
+    this.status.rail = rail;
+    upsertSearchAttributes([{ key: SA.Rail, value: rail }]);
+  }
+
+  step(step: string, detail?: string): void {
+    this.status.timeline.push({ at: new Date().toISOString(), step, ...(detail ? { detail } : {}) });
+    if (this.status.timeline.length > TIMELINE_MAX) this.status.timeline.splice(0, this.status.timeline.length - TIMELINE_MAX);
+  }
+
+  snapshot(): PayoutStatus {
+    return structuredClone(this.status);
+  }
+
+  private publish(): void {
+    const s = this.status;
+    const a = s.awaiting;
+    const pairs: SearchAttributeUpdatePair[] = [
+      { key: SA.PayoutState, value: s.state },
+      { key: SA.AwaitingActor, value: a?.actor ?? 'none' },
+      { key: SA.AwaitingSince, value: a ? new Date(a.since) : null },
+      { key: SA.DeadlineAt, value: a?.until ? new Date(a.until) : null },
+      { key: SA.LastErrorCode, value: s.lastErrorCode ?? 'none' },
+    ];
+    upsertSearchAttributes(pairs);
+    const lines = [
+      `**${s.state}** · payout ${s.payoutId} · ${formatMoney(s.amount)}${s.rail ? ` via ${s.rail}` : ''}${s.attempt > 1 ? ` · attempt ${s.attempt}` : ''}`,
+      a ? `Waiting on **${a.actor}** since ${a.since}${a.until ? ` until ${a.until}` : ''}: ${a.reason}` : undefined,
+      s.held ? `On compliance hold since ${s.held.since}: ${s.held.reason}` : undefined,
+      s.lastErrorCode ? `Last error: \`${s.lastErrorCode}\`` : undefined,
+      s.railReference ? `Rail reference: ${s.railReference}` : undefined,
+    ];
+    setCurrentDetails(lines.filter((l): l is string => l !== undefined).join('\n\n'));
+  }
+}
