@@ -90,7 +90,7 @@ export function createPayoutActivities(deps: ActivityDeps) {
     async listPayableCreators(i: ListPayableCreatorsInput): Promise<ListPayableCreatorsResult> {
       const page = await creators().listEarnings(i);
       return {
-        items: page.items.map((it) => ({ creatorId: it.creatorId, payoutId: payoutIdFor(it.creatorId, i.period), amount: it.amount })),
+        creators: page.items.map((it) => ({ creatorId: it.creatorId, payoutId: payoutIdFor(it.creatorId, i.period), amount: it.amount })),
         ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
       };
     },

@@ -1,2 +1,4 @@
 /** The typed client other services import. Each domain re-exports its client module here. */
 export { ClientInputError } from './errors';
+export * as approvals from './approvals';
+export * as disputes from './disputes';

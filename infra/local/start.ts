@@ -18,7 +18,7 @@ import { startExternalServers } from './stack';
  */
 async function main(): Promise<void> {
   const external = Boolean(process.env['TEMPORAL_ADDRESS']);
-  const ports = { temporal: 7233, ui: 8233, moto: 5000, stripeMock: 12111 };
+  const ports = { temporal: 7233, ui: 8233, moto: 5000, stripeMock: 12111, stripeMockHttps: 12110 };
   const servers = await startExternalServers({ ports, runDir: join(DATA_DIR, 'run'), persist: true, embeddedTemporal: !external });
   const stoppers: Array<() => Promise<void>> = [() => servers.stop()];
   const stopAll = async () => {

@@ -93,7 +93,18 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
 
   const notify = (t: Transfer, kind: 'settlement' | 'return', returnCode?: string) => {
     const id = rid('NTF');
-    const body = buildCamt054({ notificationId: id, endToEndId: t.tx.endToEndId, messageId: t.messageId, amountMinor: t.tx.amountMinor, currency: t.tx.currency, kind, returnCode });
+    const body = buildCamt054({
+      messageId: id,
+      entries: [
+        {
+          endToEndId: t.tx.endToEndId,
+          originalMessageId: t.messageId,
+          status: kind === 'settlement' ? 'booked' : 'returned',
+          ...(returnCode ? { returnCode } : {}),
+          amount: { amountMinor: t.tx.amountMinor, currency: t.tx.currency },
+        },
+      ],
+    });
     hooks.emit({
       id,
       type: kind === 'settlement' ? 'camt.054.settlement' : 'camt.054.return',

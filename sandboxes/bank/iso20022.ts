@@ -3,7 +3,6 @@ import {
   blocks,
   document,
   el,
-  formatDecimal,
   hasRoot,
   isCurrency,
   node,
@@ -17,7 +16,7 @@ import {
 
 export * from '../../activities/adapters/bank/iso20022';
 
-/** The bank side of ISO 20022: read pain.001, write pain.002 and camt.054. */
+/** The bank side of ISO 20022: read pain.001 and write pain.002 (camt.054 is built by the shared `buildCamt054`). */
 
 export type ParsedPain001 =
   | { ok: true; message: Pain001 }
@@ -77,57 +76,6 @@ export function buildPain002(p: { messageId: string; originalMessageId: string; 
             node('TxInfAndSts', el('OrgnlEndToEndId', t.endToEndId), el('TxSts', t.status), reason(t.reasonCode, t.additionalInfo)),
           ),
         ),
-    ),
-  );
-}
-
-export interface Camt054Notice {
-  notificationId: string;
-  endToEndId: string;
-  messageId: string;
-  amountMinor: number;
-  currency: CreditTransferTx['currency'];
-  /** A settlement debits our account; a return credits it back as a reversal with RtrInf. */
-  kind: 'settlement' | 'return';
-  returnCode?: string;
-}
-
-export function buildCamt054(n: Camt054Notice): string {
-  const amount = formatDecimal(n.amountMinor, n.currency);
-  const isReturn = n.kind === 'return';
-  const today = isoNow().slice(0, 10);
-  return document(
-    NS.camt054,
-    node(
-      'BkToCstmrDbtCdtNtfctn',
-      node('GrpHdr', el('MsgId', n.notificationId), el('CreDtTm', isoNow())),
-      node(
-        'Ntfctn',
-        el('Id', n.notificationId),
-        el('CreDtTm', isoNow()),
-        node('Acct', node('Id', node('Othr', el('Id', 'PAYOPS-OPERATING')))),
-        node(
-          'Ntry',
-          el('NtryRef', n.notificationId),
-          el('Amt', { Ccy: n.currency }, amount),
-          el('CdtDbtInd', isReturn ? 'CRDT' : 'DBIT'),
-          isReturn && el('RvslInd', 'true'),
-          node('Sts', el('Cd', 'BOOK')),
-          node('BookgDt', el('Dt', today)),
-          node('ValDt', el('Dt', today)),
-          node('BkTxCd', node('Domn', el('Cd', 'PMNT'), node('Fmly', el('Cd', isReturn ? 'RCDT' : 'ICDT'), el('SubFmlyCd', isReturn ? 'RRTN' : 'ESCT')))),
-          node(
-            'NtryDtls',
-            node(
-              'TxDtls',
-              node('Refs', el('MsgId', n.messageId), el('EndToEndId', n.endToEndId)),
-              node('AmtDtls', node('TxAmt', el('Amt', { Ccy: n.currency }, amount))),
-              el('CdtDbtInd', isReturn ? 'CRDT' : 'DBIT'),
-              isReturn && node('RtrInf', node('Rsn', el('Cd', n.returnCode ?? 'NARR'))),
-            ),
-          ),
-        ),
-      ),
     ),
   );
 }

@@ -74,10 +74,11 @@ export function hangThenDrop(req: http.IncomingMessage, res: http.ServerResponse
 }
 
 /** A counter fault (`fail5xxNext: 2`): true while it has shots left, consuming one each time. */
-export function take<K extends string>(faults: { [k in K]: number }, key: K): boolean {
-  const n = faults[key];
-  if (n > 0) {
-    faults[key] = n - 1;
+export function take<T extends object>(faults: T, key: keyof T & string): boolean {
+  const rec = faults as Record<string, unknown>;
+  const n = rec[key];
+  if (typeof n === 'number' && n > 0) {
+    rec[key] = n - 1;
     return true;
   }
   return false;

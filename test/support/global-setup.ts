@@ -17,7 +17,7 @@ export default async function globalSetup(): Promise<void> {
   const started = Date.now();
   const runDir = join(DATA_DIR, `test-run-${process.pid}`);
   mkdirSync(runDir, { recursive: true });
-  const ports = { temporal: await freePort(), ui: await freePort(), moto: await freePort(), stripeMock: await freePort() };
+  const ports = { temporal: await freePort(), ui: await freePort(), moto: await freePort(), stripeMock: await freePort(), stripeMockHttps: await freePort() };
   const [servers, bundlePath] = await Promise.all([
     startExternalServers({ ports, runDir, persist: false, embeddedTemporal: true, headless: true }),
     buildWorkflowBundle(join(runDir, 'workflow-bundle.js')),

@@ -71,7 +71,7 @@ export interface DecisionRecord {
   at: string;
   actorId: string;
   role: Role | 'policy';
-  decision: 'approve' | 'reject' | 'amend' | 'auto_approve' | 'policy_reject' | 'remind' | 'hand_off' | 'expire' | 'auto_deny';
+  decision: 'approve' | 'reject' | 'amend' | 'auto_approve' | 'policy_reject' | 'remind' | 'hand_off' | 'expire' | 'auto_deny' | 'cancel';
   via: 'signal' | 'update' | 'policy' | 'timer';
   reason: string;
   amountMinor: number;
@@ -79,7 +79,7 @@ export interface DecisionRecord {
   policyVersion: PolicyVersion;
   /** False for decisions refused by the rules; they are recorded and change nothing. */
   accepted: boolean;
-  refusal?: DecisionRejectCode;
+  refusal?: DecisionRejectCode | 'invalid_input';
 }
 
 /** What {@link getCompensationStatusQuery} returns. */

@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { currencySchema, moneySchema } from '../shared/money';
+import { moneySchema, type Money } from '../shared/money';
 
 const idPart = (what: string) =>
   z.string({ error: `${what} is required` }).regex(/^[A-Za-z0-9_-]{1,64}$/, { error: `${what} must be 1-64 letters, digits, '-' or '_'` });
@@ -40,7 +40,7 @@ export const creatorPayoutInput = z
     period: z.string({ error: 'period is required' }).regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: "must be a month like '2026-11'" }),
     amount: moneySchema,
     /** The batch run that started this payout, when there is one. */
-    runId: idPart('runId').optional(),
+    runId: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, { error: "must be 1-128 letters, digits, '.', ':', '-' or '_'" }).optional(),
     timing: payoutTimingSchema.optional(),
   })
   .strict();
@@ -81,7 +81,7 @@ export interface PayoutStatus {
   payoutId: string;
   creatorId: string;
   period: string;
-  amount: { amountMinor: number; currency: string };
+  amount: Money;
   runId?: string;
   state: PayoutStateName;
   rail?: Rail;
@@ -92,7 +92,7 @@ export interface PayoutStatus {
   lastErrorCode?: string;
   /** PSP transfer ID or bank EndToEndId of the current attempt. */
   railReference?: string;
-  fx?: { lockId: string; rate: string; target: { amountMinor: number; currency: string } };
+  fx?: { lockId: string; rate: string; target: Money };
   resolution?: { operator: string; reason: string; outcome: 'paid_elsewhere' | 'abandoned' };
   /** Latest steps, newest last (bounded). */
   timeline: Array<{ at: string; step: string; detail?: string }>;
@@ -171,6 +171,6 @@ export const listPayableCreatorsInput = z.object({
 });
 export type ListPayableCreatorsInput = z.infer<typeof listPayableCreatorsInput>;
 export interface ListPayableCreatorsResult {
-  items: Array<{ creatorId: string; payoutId: string; amount: { amountMinor: number; currency: z.infer<typeof currencySchema> } }>;
+  creators: Array<{ creatorId: string; payoutId: string; amount: Money }>;
   nextCursor?: string;
 }

@@ -1,4 +1,4 @@
-import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { formatMoney } from '../shared/money';
 import { SA } from '../shared/search-attributes';
@@ -24,12 +24,14 @@ export class PayoutTracker {
       attempt: 1,
       timeline: [],
     };
-    upsertSearchAttributes([
+    const identity: SearchAttributeUpdatePair[] = [
       { key: SA.CreatorId, value: input.creatorId },
       { key: SA.AmountMinor, value: input.amount.amountMinor },
       { key: SA.Currency, value: input.amount.currency },
-      ...(input.runId ? [{ key: SA.PayoutRunId, value: input.runId }] : []),
-    ]);
+    ];
+    // A run that set PayoutRunId at start keeps its own value.
+    if (input.runId && workflowInfo().typedSearchAttributes.get(SA.PayoutRunId) === undefined) identity.push({ key: SA.PayoutRunId, value: [input.runId] });
+    upsertSearchAttributes(identity);
     this.set('validating');
   }
 

@@ -251,8 +251,12 @@ export interface Camt054Entry {
   amount: { amountMinor: number; currency: Currency };
 }
 
-/** Entries of a camt.054 BkToCstmrDbtCdtNtfctn; entries that cannot be read are left out, never guessed. */
+/**
+ * Entries of a camt.054 BkToCstmrDbtCdtNtfctn; booked entries only, and entries that cannot be read are left out,
+ * never guessed. Throws when the document is not a camt.054 notification at all.
+ */
 export function parseCamt054(xml: string): { notificationId?: string; entries: Camt054Entry[] } {
+  if (!hasRoot(xml, 'BkToCstmrDbtCdtNtfctn')) throw new Error('not a camt.054 BkToCstmrDbtCdtNtfctn document');
   const entries: Camt054Entry[] = [];
   for (const ntry of blocks(xml, 'Ntry')) {
     const ccy = attr(ntry, 'Amt', 'Ccy');
@@ -277,4 +281,48 @@ export function parseCamt054(xml: string): { notificationId?: string; entries: C
     }
   }
   return { notificationId: text(xml, 'Ntfctn/Id'), entries };
+}
+
+/**
+ * A camt.054 BkToCstmrDbtCdtNtfctn with one booked entry per item: a settlement debits our account; a return credits
+ * it back as a reversal (`RvslInd`) with `RtrInf/Rsn/Cd`. The inverse of `parseCamt054` (the bank sandbox and tests
+ * build notifications with it).
+ */
+export function buildCamt054(n: { messageId: string; entries: Array<Camt054Entry & { originalMessageId?: string }> }): string {
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const today = now.slice(0, 10);
+  const entry = (e: Camt054Entry & { originalMessageId?: string }, i: number) => {
+    const amount = formatDecimal(e.amount.amountMinor, e.amount.currency);
+    const isReturn = e.status === 'returned';
+    const cdtDbt = isReturn ? 'CRDT' : 'DBIT';
+    return node(
+      'Ntry',
+      el('NtryRef', `${n.messageId}-${i + 1}`),
+      el('Amt', { Ccy: e.amount.currency }, amount),
+      el('CdtDbtInd', cdtDbt),
+      isReturn && el('RvslInd', 'true'),
+      node('Sts', el('Cd', 'BOOK')),
+      node('BookgDt', el('Dt', today)),
+      node('ValDt', el('Dt', today)),
+      node('BkTxCd', node('Domn', el('Cd', 'PMNT'), node('Fmly', el('Cd', isReturn ? 'RCDT' : 'ICDT'), el('SubFmlyCd', isReturn ? 'RRTN' : 'ESCT')))),
+      node(
+        'NtryDtls',
+        node(
+          'TxDtls',
+          node('Refs', e.originalMessageId !== undefined && el('MsgId', e.originalMessageId), el('EndToEndId', e.endToEndId)),
+          node('AmtDtls', node('TxAmt', el('Amt', { Ccy: e.amount.currency }, amount))),
+          el('CdtDbtInd', cdtDbt),
+          isReturn && node('RtrInf', node('Rsn', el('Cd', e.returnCode ?? 'NARR'))),
+        ),
+      ),
+    );
+  };
+  return document(
+    NS.camt054,
+    node(
+      'BkToCstmrDbtCdtNtfctn',
+      node('GrpHdr', el('MsgId', n.messageId), el('CreDtTm', now)),
+      node('Ntfctn', el('Id', n.messageId), el('CreDtTm', now), node('Acct', node('Id', node('Othr', el('Id', 'PAYOPS-OPERATING')))), ...n.entries.map(entry)),
+    ),
+  );
 }

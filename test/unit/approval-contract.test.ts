@@ -1,0 +1,55 @@
+import { ClientInputError } from '../../client/errors';
+import { approvalsListQuery, decideCompensation, requestCompensation } from '../../client/approvals';
+import { compensationRequestSchema, financeDecisionSchema } from '../../workflows/approvals/contract';
+import { CURRENT_POLICY_VERSION } from '../../workflows/approvals/approval-policy';
+import type { Client } from '@temporalio/client';
+
+const valid = {
+  requestId: 'req-1',
+  orderId: 'ord-1',
+  customerId: 'cus-1',
+  requester: { agentId: 'agent-1', role: 'cs_agent' },
+  reasonCode: 'late_delivery',
+  currency: 'EUR',
+  remedies: { storeCreditMinor: 1_000 },
+};
+/** A client that must never be reached: bad input is refused before any call. */
+const unreachable = new Proxy({}, { get: () => { throw new Error('the client must not be used'); } }) as Client;
+
+describe('compensation contract: input validation', () => {
+  test('when a request is valid, then the current policy version is filled in', () => {
+    expect(compensationRequestSchema.parse(valid).policyVersion).toBe(CURRENT_POLICY_VERSION);
+  });
+
+  test('when amounts are fractional, negative or missing, then each bad field is named', async () => {
+    const bad = { ...valid, currency: 'XXX', remedies: { storeCreditMinor: 10.5, voucherMinor: -1 } };
+    const err = await requestCompensation(unreachable, bad as never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ClientInputError);
+    const paths = (err as ClientInputError).issues.map((i) => i.path);
+    expect(paths).toEqual(expect.arrayContaining(['currency', 'remedies.storeCreditMinor', 'remedies.voucherMinor']));
+    expect((err as ClientInputError).message).toMatch(/whole number of minor units/);
+  });
+
+  test('when nothing is asked for, then the request says what is missing', () => {
+    const r = compensationRequestSchema.safeParse({ ...valid, remedies: {} });
+    expect(r.error?.issues[0]?.message).toBe('ask for at least one of refund, storeCreditMinor, voucherMinor');
+  });
+
+  test('when an ID looks like an email, then it is refused without echoing it', () => {
+    const r = compensationRequestSchema.safeParse({ ...valid, customerId: 'jane@example.com' });
+    expect(r.success).toBe(false);
+    expect(JSON.stringify(r.error?.issues)).not.toContain('jane@example.com');
+  });
+
+  test('when a decision has no reason, an unknown role or no amount, then it is refused before reaching Temporal', async () => {
+    const err = await decideCompensation(unreachable, 'compensation-req-1', 'approve', { approverId: 'fin-1', role: 'boss', reason: '' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ClientInputError);
+    expect((err as ClientInputError).issues.map((i) => i.path)).toEqual(['role', 'reason', 'amount']);
+    expect(financeDecisionSchema.safeParse({ approverId: 'fin-1', role: 'finance_approver', reason: 'ok fine', amount: { amountMinor: 1, currency: 'EUR' } }).success).toBe(true);
+  });
+
+  test('when the finance list is built, then it filters by workflow type, state and tier', () => {
+    expect(approvalsListQuery()).toBe(`WorkflowType = 'compensationApproval' AND ApprovalState = 'pending'`);
+    expect(approvalsListQuery({ tier: 'dual_control' })).toContain(`AwaitingTier = 'dual_control'`);
+  });
+});
