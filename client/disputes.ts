@@ -29,7 +29,7 @@ export async function openDisputeCase(
     const handle = await client.workflow.start<typeof disputeCase>('disputeCase', {
       taskQueue: opts.taskQueue ?? TASK_QUEUE,
       workflowId,
-      args: [input],
+      args: [parsed],
       workflowIdConflictPolicy: 'USE_EXISTING',
       staticSummary: `Dispute ${parsed.disputeId}`,
       staticDetails: 'Ops act with the assignCase / addEvidence / decideCase updates; getState shows what the case waits on.',

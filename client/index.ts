@@ -2,3 +2,6 @@
 export { ClientInputError } from './errors';
 export * as approvals from './approvals';
 export * as disputes from './disputes';
+export * from './payout-runs';
+export { connectClient } from './connect';
+export * as payouts from './payouts';

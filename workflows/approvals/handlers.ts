@@ -45,8 +45,16 @@ const asDecision = (kind: Kind, d: FinanceDecisionInput): FinanceDecision => ({ 
 export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRecord) => Promise<unknown>): void {
   setHandler(getCompensationStatusQuery, () => c.view());
 
+  const outcome = (record: DecisionRecord): DecisionOutcome => ({
+    seq: record.seq,
+    status: c.status,
+    approvalsReceived: c.approvals.length,
+    approvalsRequired: c.route?.approvalsRequired ?? 0,
+    policyVersion: c.request.policyVersion,
+  });
+
   /** Applies a parsed decision; a refused one is logged and audited and changes nothing. */
-  const decide = async (kind: Kind, d: FinanceDecisionInput, via: 'signal' | 'update'): Promise<{ record: DecisionRecord; check: DecisionCheck }> => {
+  const decide = async (kind: Kind, d: FinanceDecisionInput, via: 'signal' | 'update'): Promise<{ check: DecisionCheck; result: DecisionOutcome }> => {
     await condition(() => c.status !== 'evaluating');
     const check = checkDecision(c.policy, c.context(), asDecision(kind, d));
     const record = c.log({ actorId: d.approverId, role: d.role, decision: kind, via, reason: d.reason, accepted: check.ok, ...(check.ok ? {} : { refusal: check.code }) });
@@ -55,17 +63,11 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
       const next = tally(c.route, c.approvals.map((a) => a.approverId), kind === 'reject');
       if (next !== 'pending') c.status = next;
     }
+    // Taken before the audit write: by then the workflow may already be carrying the decision out.
+    const result = outcome(record);
     await audit(record);
-    return { record, check };
+    return { check, result };
   };
-
-  const outcome = (record: DecisionRecord): DecisionOutcome => ({
-    seq: record.seq,
-    status: c.status,
-    approvalsReceived: c.approvals.length,
-    approvalsRequired: c.route?.approvalsRequired ?? 0,
-    policyVersion: c.request.policyVersion,
-  });
 
   for (const [signal, kind] of [
     [approveCompensationSignal, 'approve'],
@@ -89,9 +91,9 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
     setHandler(
       update,
       async (input) => {
-        const { record, check } = await decide(kind, input, 'update');
+        const { check, result } = await decide(kind, input, 'update');
         if (!check.ok) throw refusal(check);
-        return outcome(record);
+        return result;
       },
       {
         // Synchronous: refuses before anything is written to history.
@@ -117,8 +119,9 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
       if (plan.kind === 'auto_approve') c.status = 'approved';
       else c.route = plan.route;
       const record = c.log({ actorId: input.agentId, role: c.request.requester.role, decision: 'amend', via: 'update', reason: input.reason, accepted: true });
+      const result = outcome(record);
       await audit(record);
-      return outcome(record);
+      return result;
     },
     {
       validator: (raw) => {

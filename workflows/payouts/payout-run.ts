@@ -22,7 +22,6 @@ import { creatorPayout } from './creator-payout';
 import {
   getRunProgressQuery,
   payoutRunInput,
-  periodPayoutId,
   previousPeriod,
   reportPayoutOutcomeInput,
   reportPayoutOutcomeSignal,
@@ -38,7 +37,7 @@ const books = proxyActivities<Activities>(ActivityPresets.bookkeeping);
 interface RunCarry {
   period: string;
   cursor?: string;
-  buffer: Array<{ creatorId: string; amount: Money }>;
+  buffer: Array<{ creatorId: string; payoutId: string; amount: Money }>;
   exhausted: boolean;
   inFlight: string[];
   started: number;
@@ -91,7 +90,7 @@ export async function payoutRun(rawInput: PayoutRunInput, carry?: RunCarry): Pro
     if (!report.success || !inFlight.delete(report.data.payoutId)) return; // unknown or already counted
     record(report.data.payoutId, report.data.outcome, report.data.errorCode);
   });
-  upsertSearchAttributes([{ key: SA.PayoutRunId, value: [state.period] }]);
+  upsertSearchAttributes([{ key: SA.PayoutRunId, value: [workflowInfo().workflowId] }]);
   setCurrentDetails(`Paying creators for ${state.period}: window of ${input.maxConcurrent}, execution ${state.executions}`);
 
   let startedThisExecution = 0;
@@ -111,7 +110,7 @@ export async function payoutRun(rawInput: PayoutRunInput, carry?: RunCarry): Pro
     if (next === undefined && state.exhausted) break;
     if (next !== undefined && inFlight.size < input.maxConcurrent && startedThisExecution < input.childrenPerExecution) {
       state.buffer.shift();
-      const payoutId = periodPayoutId(next.creatorId, state.period);
+      const { payoutId } = next;
       startedThisExecution += 1;
       state.started += 1;
       try {
@@ -120,7 +119,7 @@ export async function payoutRun(rawInput: PayoutRunInput, carry?: RunCarry): Pro
           args: [{ payoutId, creatorId: next.creatorId, period: state.period, amount: next.amount, runId: workflowInfo().workflowId }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          typedSearchAttributes: [{ key: SA.PayoutRunId, value: [state.period] }],
+          typedSearchAttributes: [{ key: SA.PayoutRunId, value: [workflowInfo().workflowId] }],
           staticSummary: `Payout ${payoutId} (run ${state.period})`,
         });
         inFlight.add(payoutId);

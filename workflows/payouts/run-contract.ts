@@ -43,8 +43,6 @@ export const getRunProgressQuery = defineQuery<PayoutRunProgress>('getRunProgres
 
 /** Workflow ID of an on-demand run for a period. Payout IDs are per creator and period, so two runs never pay twice. */
 export const payoutRunWorkflowId = (period: string) => `payout-run-${period}`;
-/** Payout ID (business key) of a creator's payout for a period. */
-export const periodPayoutId = (creatorId: string, period: string) => `${creatorId}-${period}`;
 /** The Schedule that starts a run every month. */
 export const PAYOUT_RUN_SCHEDULE_ID = 'payout-run-monthly';
 

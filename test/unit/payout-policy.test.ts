@@ -1,0 +1,104 @@
+import {
+  awaitingActorFor,
+  cancellable,
+  checkPayability,
+  classifyReturn,
+  mergeRailStatus,
+  needsFx,
+  nextRecheckAt,
+  parkDeadline,
+  pollDelayMs,
+  railStatusFromPoll,
+  resolveTiming,
+  type PayabilityFacts,
+} from '../../workflows/payouts/payout-policy';
+import { creatorPayoutInput } from '../../workflows/payouts/contract';
+
+const ok: PayabilityFacts = { kycStatus: 'verified', sanctionsStatus: 'clear', payoutMethod: { rail: 'psp', currency: 'USD', country: 'US' } };
+const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' as const });
+const NOW = Date.parse('2026-12-01T00:00:00Z');
+
+describe('payout policy', () => {
+  test('when every check passes, then the payout is payable', () => {
+    expect(checkPayability(ok, usd(5000), NOW)).toEqual({ payable: true });
+  });
+
+  test('when KYC, method and sanctions all fail, then every blocker is reported and compliance is awaited first', () => {
+    const v = checkPayability({ kycStatus: 'pending', sanctionsStatus: 'pending' }, usd(5000), NOW);
+    expect(v.payable).toBe(false);
+    if (v.payable) return;
+    expect(v.permanent).toBe(false);
+    expect(v.blockers.map((b) => b.code)).toEqual(['sanctions_pending', 'kyc_pending', 'payout_method_missing']);
+    expect(awaitingActorFor(v.blockers)).toBe('compliance');
+  });
+
+  test('when the amount is below the minimum, then the verdict is permanent', () => {
+    const v = checkPayability(ok, usd(99), NOW);
+    expect(v).toMatchObject({ payable: false, permanent: true, blockers: [{ code: 'below_minimum' }] });
+  });
+
+  test('when earnings are on hold, then the payout waits on the schedule and re-checks when the hold lifts', () => {
+    const holdUntil = new Date(NOW + 3_600_000).toISOString();
+    const v = checkPayability({ ...ok, holdUntil }, usd(5000), NOW);
+    if (v.payable) throw new Error('expected a blocker');
+    expect(awaitingActorFor(v.blockers)).toBe('schedule');
+    const timing = resolveTiming('psp', undefined);
+    expect(nextRecheckAt(v.blockers, NOW, timing)).toBe(NOW + 3_600_000);
+    expect(parkDeadline(v.blockers, NOW, timing)).toBe(NOW + timing.parkDeadlineMs);
+  });
+
+  test('when polls repeat, then the delay doubles up to the cap', () => {
+    const t = { pollInitialMs: 1000, pollMaxMs: 5000 };
+    expect([0, 1, 2, 3, 10, 100].map((n) => pollDelayMs(n, t))).toEqual([1000, 2000, 4000, 5000, 5000, 5000]);
+  });
+
+  test('when a return code means the account is gone or wrong, then new details are awaited; otherwise the payout ends returned', () => {
+    for (const code of ['R02', 'R03', 'R04', 'AC04', 'AC01', 'account_closed']) expect(classifyReturn(code).action).toBe('await_new_details');
+    expect(classifyReturn('R01')).toEqual({ action: 'end_returned', code: 'R01' });
+    expect(classifyReturn(undefined)).toEqual({ action: 'end_returned', code: 'unknown' });
+  });
+
+  test('when webhook statuses arrive out of order, then a late paid never undoes a return', () => {
+    expect(mergeRailStatus('returned', 'paid')).toBe('returned');
+    expect(mergeRailStatus('paid', 'pending')).toBe('paid');
+    expect(mergeRailStatus(undefined, 'pending')).toBe('pending');
+    expect(mergeRailStatus('pending', 'failed')).toBe('failed');
+  });
+
+  test('when rails report their own vocabulary, then it maps to paid, failed, returned or pending', () => {
+    expect(['paid', 'settled', 'failed', 'rejected', 'reversed', 'returned', 'accepted'].map(railStatusFromPoll)).toEqual(['paid', 'paid', 'failed', 'failed', 'returned', 'returned', 'pending']);
+  });
+
+  test('when the balance and payout currencies differ, then FX is needed', () => {
+    expect(needsFx('USD', 'EUR')).toBe(true);
+    expect(needsFx('USD', 'USD')).toBe(false);
+  });
+
+  test('when a payout has reached a rail, then it can no longer be cancelled', () => {
+    expect(cancellable('awaiting_payability')).toBe(true);
+    expect(cancellable('awaiting_confirmation')).toBe(false);
+  });
+
+  test('when overrides are given, then they replace only the named defaults', () => {
+    const t = resolveTiming('bank', { returnWindowMs: 5 });
+    expect(t.returnWindowMs).toBe(5);
+    expect(t.parkDeadlineMs).toBe(14 * 86_400_000);
+  });
+});
+
+describe('payout input contract', () => {
+  const valid = { payoutId: 'p1', creatorId: 'c1', period: '2026-11', amount: usd(1000) };
+  test.each([
+    ['a negative amount', { amount: usd(-5) }, 'amount.amountMinor'],
+    ['a zero amount', { amount: usd(0) }, 'amount.amountMinor'],
+    ['fractional minor units', { amount: usd(10.5) }, 'amount.amountMinor'],
+    ['an unknown currency', { amount: { amountMinor: 100, currency: 'XXX' } }, 'amount.currency'],
+    ['a bad period', { period: '2026-13' }, 'period'],
+    ['account data smuggled in', { iban: 'DE89370400440532013000' }, 'iban'],
+  ])('when the input has %s, then parsing fails naming the field', (_what, patch, field) => {
+    const r = creatorPayoutInput.safeParse({ ...valid, ...patch });
+    expect(r.success).toBe(false);
+    if (r.success) return;
+    expect(JSON.stringify(r.error.issues)).toContain(field.split('.').pop() ?? field);
+  });
+});

@@ -1,0 +1,92 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../../activities';
+import { createFakeAudit } from '../../activities/adapters/audit/fake';
+import { createFakeBank } from '../../activities/adapters/bank/fake';
+import { createFakeEvidence } from '../../activities/adapters/evidence/fake';
+import { createFakeLedger } from '../../activities/adapters/ledger/fake';
+import { createFakeNotifications } from '../../activities/adapters/notifications/fake';
+import { createFakePsp } from '../../activities/adapters/psp/fake';
+import { createFakeReports } from '../../activities/adapters/reports/fake';
+import { bin } from '../../infra/local/paths';
+import type { disputeCase } from '../../workflows/disputes/dispute-case';
+import { disputeCaseWorkflowId, getStateQuery, receivePspEventSignal, type DisputeCaseInput, type DisputeCaseView, type PspDisputeEvent } from '../../workflows/disputes/contract';
+import { stackEnv } from '../support/stack';
+
+/** Helpers shared by the dispute workflow tests (time-skipping server, fakes, PSP events). */
+
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: bin('temporal-test-server') } } });
+}
+
+export function fakeDeps() {
+  const deps = {
+    psp: createFakePsp(),
+    bank: createFakeBank(),
+    notifications: createFakeNotifications(),
+    ledger: createFakeLedger(),
+    audit: createFakeAudit(),
+    reports: createFakeReports(),
+    evidence: createFakeEvidence(),
+  };
+  return deps satisfies ActivityDeps;
+}
+export type DisputeFakes = ReturnType<typeof fakeDeps>;
+
+let n = 0;
+export const uniqueDisputeId = () => `dp_t${Date.now().toString(36)}${(++n).toString(36)}`;
+
+export async function disputeWorker(env: TestWorkflowEnvironment, taskQueue: string, deps: ActivityDeps): Promise<Worker> {
+  return Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: stackEnv('PAYOPS_TEST_BUNDLE') },
+    activities: createActivities(deps),
+  });
+}
+
+/** A PSP dispute webhook as the ingress route delivers it. */
+export function pspEvent(disputeId: string, seq: number, at: number, over: Partial<PspDisputeEvent> = {}): PspDisputeEvent {
+  return {
+    eventId: `evt_${disputeId}_${seq}`,
+    type: 'charge.dispute.updated',
+    createdAt: new Date(at).toISOString(),
+    disputeId,
+    status: 'needs_response',
+    dueBy: new Date(at + 30 * DAY).toISOString(),
+    amount: { amountMinor: 12_500, currency: 'EUR' },
+    reason: 'product_not_received',
+    orderId: 'ord-1001',
+    submissionCount: 0,
+    ...over,
+  };
+}
+
+/** What the ingress does: signalWithStart of the case with the event. */
+export async function deliver(env: TestWorkflowEnvironment, taskQueue: string, e: PspDisputeEvent, input: Partial<DisputeCaseInput> = {}): Promise<WorkflowHandle<typeof disputeCase>> {
+  return env.client.workflow.signalWithStart<typeof disputeCase, [PspDisputeEvent]>('disputeCase', {
+    workflowId: disputeCaseWorkflowId(e.disputeId),
+    taskQueue,
+    args: [{ disputeId: e.disputeId, ...input }],
+    signal: receivePspEventSignal,
+    signalArgs: [e],
+  });
+}
+
+/** Waits (by polling the query, bounded) until the case view satisfies `predicate`; returns that view. */
+export async function until(handle: WorkflowHandle, predicate: (v: DisputeCaseView) => boolean, what: string, timeoutMs = 20_000): Promise<DisputeCaseView> {
+  const deadline = Date.now() + timeoutMs;
+  let last: DisputeCaseView | undefined;
+  while (Date.now() < deadline) {
+    last = await handle.query(getStateQuery);
+    if (predicate(last)) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`case never reached: ${what}; last view ${JSON.stringify(last)}`);
+}
+
+export const emailKinds = (f: DisputeFakes) => f.notifications.events.map((e) => `${e.type}:${String(e.data['tier'])}`);
