@@ -1,18 +1,36 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** Prebundles workflow code (Lambda cold starts and tests skip webpack). */
 export async function buildWorkflowBundle(outFile: string): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: undefined });
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, code);
   return outFile;
 }
 
+/**
+ * `npm run build:lambda`: the Lambda deployment artefact in dist/lambda/ — index.js (the handler,
+ * packages left external: ship node_modules, or a layer, next to it) and workflow-bundle.js.
+ */
+async function buildLambda(outDir: string): Promise<void> {
+  await buildWorkflowBundle(join(outDir, 'workflow-bundle.js'));
+  await build({
+    entryPoints: [join(__dirname, 'lambda.ts')],
+    outfile: join(outDir, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: true,
+  });
+  console.log(`Lambda artefact in ${outDir}: index.js (export: handler) + workflow-bundle.js`);
+}
+
 if (require.main === module) {
-  const out = process.argv[2] ?? 'dist/workflow-bundle.js';
-  buildWorkflowBundle(out).then((file) => console.log(`workflow bundle written to ${file}`), (err) => {
+  buildLambda(process.argv[2] ?? 'dist/lambda').catch((err) => {
     console.error(err);
     process.exit(1);
   });

@@ -3,9 +3,9 @@ import { createActivities, type ActivityDeps } from '../activities';
 import { createDynamoAudit } from '../activities/adapters/audit/dynamo-audit';
 import { makeAwsClients } from '../activities/adapters/aws';
 import { createIso20022Bank } from '../activities/adapters/bank/iso20022-bank';
-import { createHttpCommerce, DEFAULT_COMMERCE_API_BASE } from '../activities/adapters/commerce/http-commerce';
-import { createHttpCreators, DEFAULT_CREATORS_API_BASE } from '../activities/adapters/creators/http-creators';
-import { createHttpEvidence, DEFAULT_EVIDENCE_API_BASE } from '../activities/adapters/evidence/http-evidence';
+import { createHttpCommerce } from '../activities/adapters/commerce/http-commerce';
+import { createHttpCreators } from '../activities/adapters/creators/http-creators';
+import { createHttpEvidence } from '../activities/adapters/evidence/http-evidence';
 import { createDynamoLedger } from '../activities/adapters/ledger/dynamo-ledger';
 import { createAwsNotifications } from '../activities/adapters/notifications/aws-notifications';
 import { createStripePsp } from '../activities/adapters/psp/stripe-psp';
@@ -27,9 +27,9 @@ export function buildDependencies(config: AppConfig, overrides: Partial<Activity
     ledger: createDynamoLedger({ aws, table: config.LEDGER_TABLE }),
     audit: createDynamoAudit({ aws, table: config.AUDIT_TABLE }),
     reports: createS3Reports({ aws, bucket: config.REPORTS_BUCKET }),
-    creators: createHttpCreators({ apiBase: DEFAULT_CREATORS_API_BASE }),
-    evidence: createHttpEvidence({ apiBase: DEFAULT_EVIDENCE_API_BASE }),
-    commerce: createHttpCommerce({ apiBase: DEFAULT_COMMERCE_API_BASE }),
+    creators: createHttpCreators({ apiBase: config.CREATORS_API_BASE }),
+    evidence: createHttpEvidence({ apiBase: config.EVIDENCE_API_BASE }),
+    commerce: createHttpCommerce({ apiBase: config.COMMERCE_API_BASE }),
     ...overrides,
   };
 }

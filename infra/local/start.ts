@@ -3,6 +3,9 @@ import { Client, Connection } from '@temporalio/client';
 import { makeAwsClients } from '../../activities/adapters/aws';
 import { startIngress } from '../../ingress/server';
 import { startBankSandbox } from '../../sandboxes/bank';
+import { startCommerceSandbox } from '../../sandboxes/commerce';
+import { startCreatorsSandbox } from '../../sandboxes/creators';
+import { startEvidenceSandbox } from '../../sandboxes/evidence';
 import { startPspSandbox } from '../../sandboxes/psp';
 import { loadConfig } from '../../workers/config';
 import { connectionOptions } from '../../workers/dependencies';
@@ -37,6 +40,13 @@ async function main(): Promise<void> {
     stoppers.push(() => psp.stop());
     const bank = await startBankSandbox({ port: Number(new URL(config.BANK_API_BASE).port), webhookUrl: `${ingressUrl}/webhooks/bank`, hmacSecret: config.BANK_WEBHOOK_SECRET });
     stoppers.push(() => bank.stop());
+    const portOf = (url: string) => Number(new URL(url).port);
+    const creators = await startCreatorsSandbox({ port: portOf(config.CREATORS_API_BASE) });
+    stoppers.push(() => creators.stop());
+    const commerce = await startCommerceSandbox({ port: portOf(config.COMMERCE_API_BASE) });
+    stoppers.push(() => commerce.stop());
+    const evidence = await startEvidenceSandbox({ port: portOf(config.EVIDENCE_API_BASE) });
+    stoppers.push(() => evidence.stop());
 
     const connection = await Connection.connect(connectionOptions(config));
     stoppers.push(() => connection.close());
@@ -58,7 +68,7 @@ payops is running
   Web UI        ${servers.uiUrl ?? '(external cluster)'}
   Worker        polling task queue ${config.TEMPORAL_TASK_QUEUE}
   Ingress       ${ingressUrl}/webhooks/psp  ${ingressUrl}/webhooks/bank
-  PSP sandbox   ${psp.url}   Bank sandbox ${bank.url}
+  Sandboxes     PSP ${psp.url}  bank ${bank.url}  creators ${creators.url}  commerce ${commerce.url}  evidence ${evidence.url}
   AWS (moto)    ${servers.awsEndpoint}   stripe-mock ${servers.stripeMockUrl}
 Ctrl-C stops everything.`);
   } catch (err) {

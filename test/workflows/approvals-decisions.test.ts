@@ -11,9 +11,10 @@ import { approveCompensationSignal, compensationWorkflowId, orderAuditStream, re
 import { buildDependencies } from '../../workers/dependencies';
 import { SA } from '../../workflows/shared/search-attributes';
 import type { AppConfig } from '../../workers/config';
+import { main as finance } from '../../scripts/finance';
 import { recordHistoryIfAsked } from '../support/histories';
 import { testClient, testConfig, testWorker, waitForEvent } from '../support/stack';
-import { commerceState, compensationRequest, decision, seedOrder } from './approvals-support';
+import { commerceState, compensationRequest, decision, seedOrder, uniqueId } from './approvals-support';
 
 /** Finance decisions on the real dev server, with the PSP and commerce sandboxes and DynamoDB/SNS on moto. */
 describe('compensation approval: decisions (dev server)', () => {
@@ -80,7 +81,11 @@ describe('compensation approval: decisions (dev server)', () => {
     expect(voucher?.status).toBe('active');
     const email = emails.find((e) => e.to === order.email);
     expect(email?.body).toContain(voucher?.code);
-    expect(JSON.stringify(await handle.fetchHistory())).not.toContain(order.email);
+    const decoded = (k: string, v: unknown) => (k === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v);
+    const historyText = JSON.stringify(await handle.fetchHistory(), decoded);
+    expect(historyText).toContain(order.customerId);
+    expect(historyText).not.toContain(order.email);
+    expect(historyText).not.toContain(String(voucher?.code));
 
     const decisions = await deps.audit.list(`approval:${workflowId}`);
     expect(decisions.map((e) => e.type)).toEqual(['approval.auto_approve']);
@@ -99,6 +104,11 @@ describe('compensation approval: decisions (dev server)', () => {
     const { handle, workflowId } = await start(compensationRequest({ ...order, remedies: { refund: { kind: 'partial', amountMinor: 10_000 } } }));
     const pending = await waitForStatus(workflowId, 'pending');
     expect(pending.awaiting).toMatchObject({ tier: 'finance', minRole: 'finance_approver', approvalsRequired: 1, nextStage: 'remind' });
+    let row: approvals.PendingApproval | undefined;
+    while (!row) row = (await approvals.listApprovals(client, { tier: 'finance' })).find((r) => r.workflowId === workflowId); // visibility is eventually consistent
+    expect(row).toMatchObject({ orderId: order.orderId, amountMinor: 10_000, currency: 'EUR' });
+    expect(row.deadlineAt?.toISOString()).toBe(pending.awaiting?.nextStageAt);
+    expect(row.awaitingSince?.toISOString()).toBe(pending.awaiting?.since);
 
     const verdict = await approvals.decideCompensation(client, workflowId, 'approve', decision('fin-1', 'finance_approver', 10_000));
     expect(verdict).toEqual({ accepted: true, outcome: { seq: 1, status: 'approved', approvalsReceived: 1, approvalsRequired: 1, policyVersion: '2025-06.1' } });
@@ -159,7 +169,7 @@ describe('compensation approval: decisions (dev server)', () => {
 
   test('when an invalid decision is signalled, then it is recorded as refused and changes nothing; a valid rejection ends the request', async () => {
     const order = await seedOrder(urls(), 50_000);
-    const { handle, workflowId } = await start(compensationRequest({ ...order, remedies: { voucherMinor: 8_000 } }));
+    const { handle, workflowId } = await start(compensationRequest({ ...order, requester: { agentId: 'agent-7', role: 'cs_agent' }, remedies: { voucherMinor: 8_000 } }));
     await waitForStatus(workflowId, 'pending');
     await handle.signal(approveCompensationSignal, decision('agent-7', 'finance_manager', 8_000));
     await handle.signal(approveCompensationSignal, { approverId: 'x', role: 'nobody' } as never);
@@ -207,10 +217,28 @@ describe('compensation approval: decisions (dev server)', () => {
     await recordHistoryIfAsked(handle, 'compensation-approval-saga');
   });
 
+  test('when the requester amends the amount, then decisions for the old amount are refused and the new tier applies', async () => {
+    const order = await seedOrder(urls(), 100_000);
+    const { handle, workflowId } = await start(compensationRequest({ ...order, requester: { agentId: 'agent-7', role: 'cs_agent' }, remedies: { storeCreditMinor: 60_000 } }));
+    expect((await waitForStatus(workflowId, 'pending')).awaiting?.tier).toBe('finance_manager');
+
+    const stranger = await approvals.amendCompensation(client, workflowId, { agentId: 'agent-8', remedies: { storeCreditMinor: 30_000 }, reason: 'customer accepted less' });
+    expect(stranger).toMatchObject({ accepted: false, code: 'not_requester' });
+    const amended = await approvals.amendCompensation(client, workflowId, { agentId: 'agent-7', remedies: { storeCreditMinor: 30_000 }, reason: 'customer accepted less' });
+    expect(amended).toMatchObject({ accepted: true, outcome: { status: 'pending', approvalsRequired: 1 } });
+    expect((await approvals.getCompensationStatus(client, workflowId)).awaiting).toMatchObject({ tier: 'finance', minRole: 'finance_approver' });
+
+    const old = await approvals.decideCompensation(client, workflowId, 'approve', decision('mgr-1', 'finance_manager', 60_000));
+    expect(old).toMatchObject({ accepted: false, code: 'amount_changed' });
+    expect(await approvals.decideCompensation(client, workflowId, 'approve', decision('fin-1', 'finance_approver', 30_000))).toMatchObject({ accepted: true, outcome: { status: 'approved' } });
+    expect(await handle.result()).toMatchObject({ status: 'executed', totalMinor: 30_000 });
+  });
+
   test('when the order has an open dispute, then the request is flagged and routed to a stricter tier', async () => {
     const order = await seedOrder(urls(), 50_000);
     await deps.audit.append({ stream: orderAuditStream(order.orderId), eventId: 'dispute-1', at: new Date().toISOString(), type: 'dispute.opened', data: { disputeId: 'dp_1' } });
-    const { handle, workflowId } = await start(compensationRequest({ ...order, remedies: { storeCreditMinor: 1_000 } }));
+    const requester = { agentId: uniqueId('agent'), role: 'cs_agent' as const };
+    const { handle, workflowId } = await start(compensationRequest({ ...order, requester, remedies: { storeCreditMinor: 1_000 } }));
     const pending = await waitForStatus(workflowId, 'pending');
     expect(pending.flags).toEqual(['dispute_open']);
     expect(pending.awaiting).toMatchObject({ tier: 'finance_manager', minRole: 'finance_manager' });
@@ -219,5 +247,30 @@ describe('compensation approval: decisions (dev server)', () => {
     const err = await handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect((await approvals.getCompensationStatus(client, workflowId)).status).toBe('cancelled');
+  });
+
+  test('when finance uses the CLI, then list shows the pending request and approve prints the validator verdict', async () => {
+    const order = await seedOrder(urls(), 50_000);
+    const { handle, workflowId } = await start(compensationRequest({ ...order, remedies: { storeCreditMinor: 4_000 } }));
+    await waitForStatus(workflowId, 'pending');
+    const out: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+    try {
+      while (!out.some((l) => l.includes(workflowId))) {
+        out.length = 0;
+        expect(await finance(['list', '--tier', 'finance'])).toBe(0); // visibility is eventually consistent
+      }
+      expect(out.find((l) => l.includes(workflowId))).toMatch(/finance\s+EUR 40\.00\s+waiting \d+m/);
+      expect(await finance(['approve', workflowId, '--approver', 'fin-1', '--role', 'cs_lead', '--reason', 'looks right'])).toBe(1);
+      expect(out.at(-1)).toMatch(/^refused by the workflow's validator: role_below_tier \(PolicyViolation\)/);
+      expect(await finance(['approve', workflowId, '--approver', 'fin-1', '--role', 'finance_approver', '--reason', 'looks right'])).toBe(0);
+      expect(out.at(-1)).toMatch(/^accepted \(#1\): request is approved, 1\/1 approvals, policy 2025-06.1/);
+      await handle.result();
+      expect(await finance(['show', workflowId])).toBe(0);
+      // The refused update never reached history (nor the audit trail); the accepted one is decision #1.
+      expect(out.join('\n')).toMatch(/#1 \S+ fin-1 \(finance_approver\) approve accepted EUR 40\.00 policy 2025-06\.1: looks right/);
+    } finally {
+      log.mockRestore();
+    }
   });
 });

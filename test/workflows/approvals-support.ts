@@ -1,3 +1,5 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { SA } from '../../workflows/shared/search-attributes';
 import type { CompensationRequestInput } from '../../workflows/approvals/contract';
 
 /** Helpers shared by the approval workflow tests. */
@@ -9,7 +11,7 @@ export const uniqueId = (prefix: string) => `${prefix}-${Date.now().toString(36)
 export function compensationRequest(over: Partial<CompensationRequestInput> & Pick<CompensationRequestInput, 'orderId' | 'customerId' | 'remedies'>): CompensationRequestInput {
   return {
     requestId: uniqueId('req'),
-    requester: { agentId: 'agent-7', role: 'cs_agent' },
+    requester: { agentId: uniqueId('agent'), role: 'cs_agent' },
     reasonCode: 'damaged_item',
     currency: 'EUR',
     ...over,
@@ -42,4 +44,13 @@ export async function seedOrder(urls: { psp: string; commerce: string }, amountM
 
 export async function commerceState(url: string): Promise<{ credits: Array<{ creditId: string; status: string }>; vouchers: Array<{ voucherId: string; code: string; status: string }>; orders: Array<{ orderId: string; refundedMinor: number }> }> {
   return (await (await fetch(`${url}/__admin/state`)).json()) as never;
+}
+
+/** IndexedValueType numbers of Temporal's API, for the operator service. */
+const INDEXED_VALUE_TYPE: Record<string, number> = { TEXT: 1, KEYWORD: 2, INT: 3, DOUBLE: 4, BOOL: 5, DATETIME: 6, KEYWORD_LIST: 7 };
+
+/** The time-skipping server starts without custom search attributes: register the product's (as the dev server does). */
+export async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  const searchAttributes = Object.fromEntries(Object.values(SA).map((k) => [k.name, INDEXED_VALUE_TYPE[k.type] ?? 0]));
+  await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
 }

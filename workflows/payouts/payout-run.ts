@@ -116,7 +116,7 @@ export async function payoutRun(rawInput: PayoutRunInput, carry?: RunCarry): Pro
       try {
         await startChild(creatorPayout, {
           workflowId: creatorPayoutWorkflowId(payoutId),
-          args: [{ payoutId, creatorId: next.creatorId, period: state.period, amount: next.amount, runId: workflowInfo().workflowId }],
+          args: [{ payoutId, creatorId: next.creatorId, period: state.period, amount: next.amount, runId: workflowInfo().workflowId, ...(input.payoutTiming ? { timing: input.payoutTiming } : {}) }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           typedSearchAttributes: [{ key: SA.PayoutRunId, value: [workflowInfo().workflowId] }],

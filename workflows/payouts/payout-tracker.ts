@@ -74,7 +74,7 @@ export class PayoutTracker {
   }
 
   snapshot(): PayoutStatus {
-    return structuredClone(this.status);
+    return JSON.parse(JSON.stringify(this.status)) as PayoutStatus;
   }
 
   private publish(): void {

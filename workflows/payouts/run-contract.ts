@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
+import { payoutTimingSchema } from './contract';
 
 /** A calendar month, `YYYY-MM`: the period creators are paid for. */
 export const periodSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: 'must be a month like 2026-11' });
@@ -14,6 +15,8 @@ export const payoutRunInput = z.object({
   pageSize: z.number().int().min(1).max(1000).default(500),
   /** Stop after this many creators (demos, benchmarks); absent = everyone payable. */
   limit: z.number().int().positive().optional(),
+  /** Timing overrides handed to every child payout (demos, benchmarks); production uses the rail defaults. */
+  payoutTiming: payoutTimingSchema.optional(),
 });
 export type PayoutRunInput = z.input<typeof payoutRunInput>;
 

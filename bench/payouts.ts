@@ -1,0 +1,214 @@
+/**
+ * `npm run bench:payouts [-- --quick]`: payout throughput against a floor measured in the same run.
+ *
+ * Starts its own stack on free ports (Temporal dev server, moto; PSP and creator-directory sandboxes
+ * in this process, the PSP at a fixed latency), one worker as a child process (its RSS is sampled),
+ * then measures, in order:
+ *   1. the floor: N `benchFloor` workflows, each running as many no-op activities as a payout does;
+ *   2. N single `creatorPayout` workflows on the PSP rail, started together;
+ *   3. one `payoutRun` over RUN creators (sliding window + continue-as-new).
+ * Prints each figure, then one JSON line with `ratio` = payout throughput / floor throughput.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { makeAwsClients } from '../activities/adapters/aws';
+import { createDynamoLedger } from '../activities/adapters/ledger/dynamo-ledger';
+import { Accounts } from '../activities/adapters/ledger/port';
+import { bootstrapAws } from '../infra/local/bootstrap-aws';
+import { DATA_DIR, REPO_ROOT } from '../infra/local/paths';
+import { freePort, stopPid, waitFor } from '../infra/local/processes';
+import { startExternalServers } from '../infra/local/stack';
+import { startCreatorsSandbox } from '../sandboxes/creators';
+import { startPspSandbox } from '../sandboxes/psp';
+import { loadConfig } from '../workers/config';
+import { creatorPayoutWorkflowId } from '../workflows/payouts/contract';
+import { payoutRunWorkflowId } from '../workflows/payouts/run-contract';
+
+const quick = process.argv.includes('--quick');
+const N = quick ? 100 : 400;
+const RUN = quick ? 1_000 : 10_000;
+const PSP_LATENCY_MS = 20;
+const PERIOD = '2026-10';
+const timing = { returnWindowMs: 1, pollInitialMs: 200, pollMaxMs: 2_000 };
+
+const percentile = (xs: number[], p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+};
+const log = (line: string) => console.log(`[bench] ${line}`);
+
+async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
+
+function rssSampler(pid: number) {
+  let peak = 0;
+  const read = () => {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      peak = Math.max(peak, kb * 1024);
+    } catch {
+      // process gone
+    }
+  };
+  const timer = setInterval(read, 200);
+  return {
+    reset: () => {
+      read();
+      peak = 0;
+    },
+    peakMiB: () => (read(), Math.round(peak / 1024 / 1024)),
+    stop: () => clearInterval(timer),
+  };
+}
+
+interface Figures {
+  completionsPerSec: number;
+  p50Ms: number;
+  p95Ms: number;
+  workerPeakRssMiB: number;
+  maxHistoryEvents: number;
+}
+
+async function timeWorkflows(count: number, start: (i: number) => Promise<{ result(): Promise<unknown> }>): Promise<{ perSec: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  const began = Date.now();
+  await pool(
+    Array.from({ length: count }, (_, i) => i),
+    Math.min(count, 200),
+    async (i) => {
+      const t0 = Date.now();
+      const handle = await start(i);
+      await handle.result();
+      latencies.push(Date.now() - t0);
+    },
+  );
+  return { perSec: count / ((Date.now() - began) / 1000), latencies };
+}
+
+async function main(): Promise<void> {
+  const runDir = join(DATA_DIR, `bench-${process.pid}`);
+  const ports = { temporal: await freePort(), ui: await freePort(), moto: await freePort(), stripeMock: await freePort(), stripeMockHttps: await freePort() };
+  const servers = await startExternalServers({ ports, runDir, persist: false, embeddedTemporal: true, headless: true });
+  const psp = await startPspSandbox({ port: 0, webhookSecret: 'whsec_bench' });
+  const creators = await startCreatorsSandbox({ port: 0 });
+  const env = {
+    ...process.env,
+    PAYOPS_MODE: 'local',
+    TEMPORAL_ADDRESS: servers.temporalAddress ?? '',
+    AWS_ENDPOINT_URL: servers.awsEndpoint,
+    PSP_API_BASE: psp.url,
+    CREATORS_API_BASE: creators.url,
+    TEMPORAL_TASK_QUEUE: 'bench',
+  };
+  const config = loadConfig(env);
+  let workerPid: number | undefined;
+  try {
+    await bootstrapAws(makeAwsClients(config), config);
+    await fetch(`${psp.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ latencyMs: PSP_LATENCY_MS }), headers: { 'content-type': 'application/json' } });
+    await fetch(`${psp.url}/__admin/balance`, { method: 'POST', body: JSON.stringify({ currency: 'usd', amount: 1e12 }), headers: { 'content-type': 'application/json' } });
+
+    log(`seeding ${N + RUN} creators (directory + ledger on moto)…`);
+    const ids = Array.from({ length: N + RUN }, (_, i) => `bench-${String(i).padStart(6, '0')}`);
+    const record = (creatorId: string) => ({
+      creatorId,
+      displayName: creatorId,
+      email: `${creatorId}@creators.example`,
+      kycStatus: 'verified',
+      sanctionsStatus: 'clear',
+      balanceCurrency: 'USD',
+      payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: `acct_${creatorId.replace(/-/g, '_')}` },
+      earnings: { [PERIOD]: 5_000 },
+    });
+    for (let i = 0; i < ids.length; i += 1000) {
+      await fetch(`${creators.url}/__admin/creators`, { method: 'POST', body: JSON.stringify({ creators: ids.slice(i, i + 1000).map(record) }), headers: { 'content-type': 'application/json' } });
+    }
+    const ledger = createDynamoLedger({ aws: makeAwsClients(config), table: config.LEDGER_TABLE });
+    await pool(ids, 32, async (creatorId) => {
+      await ledger.post({ postingId: `bench-fund-${creatorId}`, currency: 'USD', description: 'bench funding', legs: [{ account: Accounts.platformCash, amountMinor: 5_000 }, { account: Accounts.creatorAvailable(creatorId), amountMinor: -5_000 }] });
+    });
+
+    const worker = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'workers', 'long-lived.ts')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    workerPid = worker.pid;
+    if (!workerPid) throw new Error('worker did not start');
+    const rss = rssSampler(workerPid);
+    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    const client = new Client({ connection });
+    const taskQueue = config.TEMPORAL_TASK_QUEUE;
+
+    // Warm-up payout: proves the worker polls, and counts the activities a payout runs.
+    await waitFor('worker', async () => {
+      const h = await client.workflow.start('benchFloor', { taskQueue, workflowId: `bench-warmup-${Date.now()}`, args: [{ activities: 1 }] });
+      await h.result();
+      return true;
+    }, 120_000);
+    const warm = await client.workflow.start('creatorPayout', {
+      taskQueue,
+      workflowId: creatorPayoutWorkflowId(`${ids[0]}-warm`),
+      args: [{ payoutId: `${ids[0]}-warm`, creatorId: ids[0], period: PERIOD, amount: { amountMinor: 1, currency: 'USD' }, timing }],
+    });
+    await warm.result();
+    const warmHistory = await warm.fetchHistory();
+    const activitiesPerPayout = (warmHistory.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
+    log(`a payout runs ${activitiesPerPayout} activities; PSP latency fixed at ${PSP_LATENCY_MS} ms`);
+
+    const historyLength = async (workflowId: string) => Number((await client.workflow.getHandle(workflowId).describe()).historyLength);
+
+    rss.reset();
+    const floor = await timeWorkflows(N, (i) => client.workflow.start('benchFloor', { taskQueue, workflowId: `bench-floor-${i}-${Date.now()}`, args: [{ activities: activitiesPerPayout }] }));
+    const floorFig: Figures = { completionsPerSec: floor.perSec, p50Ms: percentile(floor.latencies, 50), p95Ms: percentile(floor.latencies, 95), workerPeakRssMiB: rss.peakMiB(), maxHistoryEvents: 0 };
+    log(`floor:   ${N} workflows × ${activitiesPerPayout} no-op activities: ${floorFig.completionsPerSec.toFixed(1)}/s, p50 ${floorFig.p50Ms} ms, p95 ${floorFig.p95Ms} ms, worker RSS ${floorFig.workerPeakRssMiB} MiB`);
+
+    rss.reset();
+    const singles = await timeWorkflows(N, (i) => {
+      const creatorId = ids[i + RUN] as string;
+      const payoutId = `${creatorId}-${PERIOD}`;
+      return client.workflow.start('creatorPayout', { taskQueue, workflowId: creatorPayoutWorkflowId(payoutId), args: [{ payoutId, creatorId, period: PERIOD, amount: { amountMinor: 5_000, currency: 'USD' }, timing }] });
+    });
+    const singleHistory = await historyLength(creatorPayoutWorkflowId(`${ids[RUN]}-${PERIOD}`));
+    const payoutFig: Figures = { completionsPerSec: singles.perSec, p50Ms: percentile(singles.latencies, 50), p95Ms: percentile(singles.latencies, 95), workerPeakRssMiB: rss.peakMiB(), maxHistoryEvents: singleHistory };
+    log(`payouts: ${N} single payouts: ${payoutFig.completionsPerSec.toFixed(1)}/s, p50 ${payoutFig.p50Ms} ms, p95 ${payoutFig.p95Ms} ms, worker RSS ${payoutFig.workerPeakRssMiB} MiB, history ${singleHistory} events`);
+
+    rss.reset();
+    const runStarted = Date.now();
+    const run = await client.workflow.start('payoutRun', { taskQueue, workflowId: payoutRunWorkflowId(PERIOD), args: [{ period: PERIOD, limit: RUN, maxConcurrent: 200, payoutTiming: timing }] });
+    const progress = (await run.result()) as { counts: Record<string, number>; executions: number; started: number };
+    const runSecs = (Date.now() - runStarted) / 1000;
+    let runMaxHistory = 0;
+    for await (const execution of client.workflow.list({ query: `WorkflowId = '${payoutRunWorkflowId(PERIOD)}'` })) {
+      runMaxHistory = Math.max(runMaxHistory, Number(execution.historyLength ?? 0));
+    }
+    for (const id of ids.slice(0, RUN).filter((_, i) => i % Math.ceil(RUN / 20) === 0)) {
+      runMaxHistory = Math.max(runMaxHistory, await historyLength(creatorPayoutWorkflowId(`${id}-${PERIOD}`)));
+    }
+    const runFig = { creators: RUN, seconds: Math.round(runSecs), completionsPerSec: progress.started / runSecs, executions: progress.executions, counts: progress.counts, workerPeakRssMiB: rss.peakMiB(), maxHistoryEvents: runMaxHistory };
+    log(`run:     ${RUN} creators in ${runFig.seconds} s (${runFig.completionsPerSec.toFixed(1)}/s) over ${runFig.executions} executions; counts ${JSON.stringify(progress.counts)}; worker RSS ${runFig.workerPeakRssMiB} MiB; largest history ${runMaxHistory} events`);
+
+    const ratio = payoutFig.completionsPerSec / floorFig.completionsPerSec;
+    log(`ratio (payout throughput / floor throughput): ${ratio.toFixed(2)} (target ≥ 0.8); run RSS < 1024 MiB: ${runFig.workerPeakRssMiB < 1024}; largest history ≤ 10000: ${runMaxHistory <= 10_000}`);
+    console.log(JSON.stringify({ bench: 'payouts', quick, n: N, pspLatencyMs: PSP_LATENCY_MS, activitiesPerPayout, floor: floorFig, payouts: payoutFig, run: runFig, ratio: Number(ratio.toFixed(3)) }));
+    rss.stop();
+    await connection.close();
+  } finally {
+    if (workerPid) await stopPid(workerPid);
+    await psp.stop();
+    await creators.stop();
+    await servers.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

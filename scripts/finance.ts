@@ -1,0 +1,107 @@
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { createDynamoAudit } from '../activities/adapters/audit/dynamo-audit';
+import { makeAwsClients } from '../activities/adapters/aws';
+import { approvals } from '../client';
+import { ClientInputError } from '../client/errors';
+import { approvalAuditStream, compensationWorkflowId } from '../workflows/approvals/contract';
+import { formatMoney, currencySchema } from '../workflows/shared/money';
+import { loadConfig } from '../workers/config';
+import { connectionOptions } from '../workers/dependencies';
+
+const USAGE = `finance tooling for compensation approvals
+
+  npm run finance -- list [--state pending] [--tier finance]
+  npm run finance -- show <requestId|workflowId>
+  npm run finance -- approve <requestId|workflowId> --approver <id> --role <role> --reason "<why>" [--amount <minor units>]
+  npm run finance -- reject  <requestId|workflowId> --approver <id> --role <role> --reason "<why>" [--amount <minor units>]
+
+Decisions go through the update path: the workflow's validator answers at once (accepted, or why not).
+--amount is the total you reviewed; it defaults to the request's current total as the workflow reports it.`;
+
+const toWorkflowId = (id: string) => (id.startsWith('compensation-') ? id : compensationWorkflowId(id));
+const money = (amountMinor: number | undefined, currency: string | undefined) => {
+  const c = currencySchema.safeParse(currency);
+  return amountMinor === undefined || !c.success ? '?' : formatMoney({ amountMinor, currency: c.data });
+};
+const age = (ms: number | undefined) => (ms === undefined ? '?' : ms < 3_600_000 ? `${Math.round(ms / 60_000)}m` : `${(ms / 3_600_000).toFixed(1)}h`);
+
+export async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      approver: { type: 'string' },
+      role: { type: 'string' },
+      reason: { type: 'string' },
+      amount: { type: 'string' },
+      state: { type: 'string' },
+      tier: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, id] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const config = loadConfig();
+  const connection = await Connection.connect(connectionOptions(config));
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  try {
+    if (command === 'list') {
+      const rows = await approvals.listApprovals(client, { state: (values.state ?? 'pending') as never, tier: values.tier });
+      if (rows.length === 0) console.log('nothing to decide');
+      for (const r of rows) {
+        console.log(
+          [r.workflowId.padEnd(36), (r.tier ?? '-').padEnd(16), money(r.amountMinor, r.currency).padStart(14), `waiting ${age(r.ageMs)}`.padEnd(14), `next step ${r.deadlineAt?.toISOString() ?? '-'}`, `order ${r.orderId ?? '-'}`].join('  '),
+        );
+      }
+      return 0;
+    }
+    if (!id) throw new ClientInputError(`${command} needs a request ID`, [{ path: 'id', message: 'missing' }]);
+    const workflowId = toWorkflowId(id);
+    if (command === 'show') {
+      const status = await approvals.getCompensationStatus(client, workflowId);
+      console.log(JSON.stringify(status, null, 2));
+      const audit = await createDynamoAudit({ aws: makeAwsClients(config), table: config.AUDIT_TABLE }).list(approvalAuditStream(workflowId));
+      console.log(`\naudit trail (${audit.length} entries, outside workflow history):`);
+      for (const e of audit) {
+        const d = e.data;
+        console.log(`  #${String(d['seq'])} ${e.at} ${String(d['actorId'])} (${String(d['role'])}) ${String(d['decision'])} ${d['accepted'] ? 'accepted' : `REFUSED ${String(d['refusal'])}`} ${money(Number(d['amountMinor']), String(d['currency']))} policy ${String(d['policyVersion'])}: ${String(d['reason'])}`);
+      }
+      return 0;
+    }
+    if (command === 'approve' || command === 'reject') {
+      const status = await approvals.getCompensationStatus(client, workflowId);
+      const amountMinor = values.amount !== undefined ? Number(values.amount) : status.totalMinor;
+      const verdict = await approvals.decideCompensation(client, workflowId, command, {
+        approverId: values.approver,
+        role: values.role,
+        reason: values.reason,
+        amount: { amountMinor, currency: status.currency },
+      });
+      if (verdict.accepted) {
+        const o = verdict.outcome;
+        console.log(`accepted (#${o.seq}): request is ${o.status}, ${o.approvalsReceived}/${o.approvalsRequired} approvals, policy ${o.policyVersion}`);
+        return 0;
+      }
+      console.log(`refused by the workflow's validator: ${verdict.code} (${verdict.type}): ${verdict.message}`);
+      return 1;
+    }
+    console.error(`unknown command ${command}\n\n${USAGE}`);
+    return 2;
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(err instanceof ClientInputError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : err);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,130 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../../activities';
+import { createFakeAudit } from '../../activities/adapters/audit/fake';
+import { createFakeBank } from '../../activities/adapters/bank/fake';
+import { createFakeCommerce } from '../../activities/adapters/commerce/fake';
+import { createFakeLedger } from '../../activities/adapters/ledger/fake';
+import { createFakeNotifications } from '../../activities/adapters/notifications/fake';
+import { createFakePsp } from '../../activities/adapters/psp/fake';
+import { createFakeReports } from '../../activities/adapters/reports/fake';
+import { approvals } from '../../client';
+import { bin } from '../../infra/local/paths';
+import { approvalAuditStream } from '../../workflows/approvals/contract';
+import { recordHistoryIfAsked } from '../support/histories';
+import { stackEnv } from '../support/stack';
+import { compensationRequest, decision, registerSearchAttributes, uniqueId } from './approvals-support';
+
+const HOUR = 3_600_000;
+
+/** The escalation ladder on the time-skipping server: hours pass in milliseconds, timers are the real durable ones. */
+describe('compensation approval: escalation ladder (time-skipping)', () => {
+  let env: TestWorkflowEnvironment;
+  let worker: Worker;
+  let running: Promise<void>;
+  const taskQueue = `approvals-ladder-${Date.now()}`;
+  const fakes = {
+    psp: createFakePsp(),
+    bank: createFakeBank(),
+    notifications: createFakeNotifications(),
+    ledger: createFakeLedger(),
+    audit: createFakeAudit(),
+    reports: createFakeReports(),
+    commerce: createFakeCommerce(),
+  };
+
+  beforeAll(async () => {
+    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: bin('temporal-test-server') } } });
+    await registerSearchAttributes(env);
+    worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: { codePath: stackEnv('PAYOPS_TEST_BUNDLE') },
+      activities: createActivities(fakes satisfies ActivityDeps),
+    });
+    running = worker.run();
+  });
+
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+  });
+
+  const order = (amountMinor: number) => {
+    const o = { orderId: uniqueId('ord'), customerId: uniqueId('cus'), paymentRef: `ch_${uniqueId('t')}` };
+    fakes.commerce.addOrder({ ...o, captured: { amountMinor, currency: 'EUR' } });
+    fakes.commerce.addCustomer(o.customerId, `${o.customerId}@customers.example`);
+    fakes.psp.addPayment(o.paymentRef, { amountMinor, currency: 'EUR' });
+    return o;
+  };
+  /** Offsets of the ladder's audit entries from the moment the request started waiting, in hours (to the minute). */
+  const ladder = async (workflowId: string, since: string) =>
+    (await fakes.audit.list(approvalAuditStream(workflowId)))
+      .filter((e) => e.data['via'] === 'timer')
+      .map((e) => [e.data['decision'], Math.round((Date.parse(e.at) - Date.parse(since)) / 60_000) / 60]);
+
+  test('when nobody decides, then a reminder at 4 h, a hand-off to the next tier at 24 h and expiry at 72 h follow', async () => {
+    const o = order(50_000);
+    const { handle, workflowId } = await approvals.requestCompensation(env.client, compensationRequest({ ...o, remedies: { storeCreditMinor: 15_000 } }), { taskQueue });
+    const pending = await waitFor(() => approvals.getCompensationStatus(env.client, workflowId), (s) => s.status === 'pending');
+    const since = pending.awaiting?.since as string;
+    expect(Date.parse(pending.awaiting?.nextStageAt as string) - Date.parse(since)).toBe(4 * HOUR);
+    expect(Date.parse(pending.awaiting?.expiresAt as string) - Date.parse(since)).toBe(72 * HOUR);
+
+    const result = await handle.result();
+    expect(result.status).toBe('expired');
+    expect(await ladder(workflowId, since)).toEqual([
+      ['remind', 4],
+      ['hand_off', 24],
+      ['expire', 72],
+    ]);
+    const events = fakes.notifications.events.filter((e) => e.data['workflowId'] === workflowId);
+    expect(events.map((e) => [e.type, e.data['tier'] ?? `${String(e.data['from'])}->${String(e.data['to'])}`])).toEqual([
+      ['approval.reminder', 'finance'],
+      ['approval.handed_off', 'finance->finance_manager'],
+      ['approval.expired', 'finance_manager'],
+    ]);
+    expect(fakes.commerce.calls.some((c) => c.method === 'issueStoreCredit' && c.idempotencyKey?.startsWith(workflowId))).toBe(false);
+    await recordHistoryIfAsked(handle, 'compensation-approval-expiry');
+  });
+
+  test('when the request was handed off, then the old tier may no longer approve and the new tier can', async () => {
+    const o = order(50_000);
+    const { handle, workflowId } = await approvals.requestCompensation(env.client, compensationRequest({ ...o, remedies: { storeCreditMinor: 15_000 } }), { taskQueue });
+    await waitFor(() => approvals.getCompensationStatus(env.client, workflowId), (s) => s.status === 'pending');
+    await env.sleep(25 * HOUR);
+    const handedOff = await approvals.getCompensationStatus(env.client, workflowId);
+    expect(handedOff.awaiting).toMatchObject({ tier: 'finance_manager', minRole: 'finance_manager', nextStage: 'expire' });
+
+    expect(await approvals.decideCompensation(env.client, workflowId, 'approve', decision('fin-1', 'finance_approver', 15_000))).toMatchObject({ accepted: false, code: 'role_below_tier' });
+    expect(await approvals.decideCompensation(env.client, workflowId, 'approve', decision('mgr-1', 'finance_manager', 15_000))).toMatchObject({ accepted: true, outcome: { status: 'approved' } });
+    expect(await handle.result()).toMatchObject({ status: 'executed' });
+    expect(fakes.commerce.credits.get(String((await handle.result()).execution.storeCreditId))?.status).toBe('active');
+    expect(fakes.notifications.emails.map((e) => e.to)).toContain(`${o.customerId}@customers.example`);
+  });
+
+  test('when the policy auto-denies at expiry, then the request is rejected in the policy name at 48 h', async () => {
+    const o = order(50_000);
+    const { handle, workflowId } = await approvals.requestCompensation(env.client, compensationRequest({ ...o, policyVersion: '2025-09.1', remedies: { voucherMinor: 5_000 } }), { taskQueue });
+    const pending = await waitFor(() => approvals.getCompensationStatus(env.client, workflowId), (s) => s.status === 'pending');
+    expect(await handle.result()).toMatchObject({ status: 'rejected', policyVersion: '2025-09.1' });
+    expect(await ladder(workflowId, pending.awaiting?.since as string)).toEqual([
+      ['remind', 2],
+      ['hand_off', 8],
+      ['auto_deny', 48],
+    ]);
+    const last = (await fakes.audit.list(approvalAuditStream(workflowId))).at(-1);
+    expect(last?.data).toMatchObject({ actorId: 'policy', decision: 'auto_deny', policyVersion: '2025-09.1', amountMinor: 5_000 });
+  });
+});
+
+/** Polls a query until the predicate holds (bounded); each poll is a round-trip, not a timed sleep. */
+async function waitFor<T>(read: () => Promise<T>, predicate: (v: T) => boolean, attempts = 200): Promise<T> {
+  for (let i = 0; i < attempts; i++) {
+    const v = await read().catch(() => undefined);
+    if (v !== undefined && predicate(v)) return v;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('condition not reached');
+}

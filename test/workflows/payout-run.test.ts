@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { makeAwsClients } from '../../activities/adapters/aws';
+import { createDynamoLedger } from '../../activities/adapters/ledger/dynamo-ledger';
+import { Accounts } from '../../activities/adapters/ledger/port';
+import { createS3Reports } from '../../activities/adapters/reports/s3-reports';
+import { startPayoutRun } from '../../client/payout-runs';
+import { startCreatorsSandbox, type CreatorsSandbox } from '../../sandboxes/creators';
+import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
+import { getRunProgressQuery } from '../../workflows/payouts/run-contract';
+import { recordHistoryIfAsked } from '../support/histories';
+import { testClient, testConfig, testWorker } from '../support/stack';
+
+const post = (url: string, body: unknown) => fetch(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+
+describe('payoutRun on the real dev server (moto ledger and S3, PSP and directory sandboxes)', () => {
+  let psp: PspSandbox;
+  let creators: CreatorsSandbox;
+  beforeAll(async () => {
+    psp = await startPspSandbox({ port: 0, webhookSecret: 'whsec_test' });
+    creators = await startCreatorsSandbox({ port: 0 });
+  });
+  afterAll(async () => {
+    await psp.stop();
+    await creators.stop();
+  });
+
+  test('when a period is run twice, then every creator is started once through a bounded window across continue-as-new, partial failures do not fail the run, the CSV lands in S3 and the second run pays nobody', async () => {
+    const config = testConfig({ PSP_API_BASE: psp.url, CREATORS_API_BASE: creators.url });
+    const aws = makeAwsClients(config);
+    const ledger = createDynamoLedger({ aws, table: config.LEDGER_TABLE });
+    const tag = randomUUID().slice(0, 8);
+    // Periods are per test run so the shared dev server never sees the same payout IDs twice.
+    const period = `20${String(30 + Math.floor(Math.random() * 60))}-${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}`;
+    const ids = Array.from({ length: 14 }, (_, i) => `run-${tag}-${String(i).padStart(2, '0')}`);
+    const parked = ids[12] as string;
+    const declined = ids[13] as string;
+    await post(`${creators.url}/__admin/creators`, {
+      creators: ids.map((creatorId) => ({
+        creatorId,
+        displayName: creatorId,
+        email: `${creatorId}@creators.example`,
+        kycStatus: creatorId === parked ? 'pending' : 'verified',
+        sanctionsStatus: 'clear',
+        balanceCurrency: 'USD',
+        payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: `acct_${creatorId.replace(/-/g, '_')}` },
+        earnings: { [period]: 1_000 },
+      })),
+    });
+    await post(`${psp.url}/__admin/faults`, { declineDestinations: [`acct_${declined.replace(/-/g, '_')}`] });
+    for (const creatorId of ids) {
+      await ledger.post({ postingId: `fund-${creatorId}`, currency: 'USD', description: 'test funding', legs: [{ account: Accounts.platformCash, amountMinor: 1_000 }, { account: Accounts.creatorAvailable(creatorId), amountMinor: -1_000 }] });
+    }
+
+    const { worker, connection: workerConnection } = await testWorker(config);
+    const { client, connection } = await testClient(config);
+    try {
+      await worker.runUntil(async () => {
+        const input = { period, maxConcurrent: 4, childrenPerExecution: 10, pageSize: 5, payoutTiming: { returnWindowMs: 1, pollInitialMs: 200, pollMaxMs: 1_000 } };
+        const { handle } = await startPayoutRun(client, input, config.TEMPORAL_TASK_QUEUE);
+        const progress = await handle.result();
+
+        expect(progress.started).toBe(14);
+        expect(progress.counts).toMatchObject({ paid: 12, parked: 1, failed: 1, 'already-exists': 0 });
+        expect(progress.executions).toBeGreaterThanOrEqual(2);
+        const csv = await createS3Reports({ aws, bucket: config.REPORTS_BUCKET }).get(progress.summaryKey ?? 'missing');
+        const rows = (csv ?? '').split('\n').filter((l) => l.startsWith('run-'));
+        expect(rows).toHaveLength(14);
+        expect(rows.find((r) => r.startsWith(declined))).toMatch(/,failed,/);
+        expect(await ledger.balance(Accounts.creatorAvailable(ids[0] as string), 'USD')).toBe(0);
+        expect(await ledger.balance(Accounts.creatorAvailable(declined), 'USD')).toBe(-1_000);
+        await recordHistoryIfAsked(handle, 'payout-run');
+
+        const transfersBefore = (await (await fetch(`${psp.url}/__admin/calls`)).json()).created.transfer;
+        const again = await startPayoutRun(client, input, config.TEMPORAL_TASK_QUEUE);
+        const second = await again.handle.result();
+        expect(second.counts).toMatchObject({ paid: 0, failed: 0, 'already-exists': 14 });
+        expect((await (await fetch(`${psp.url}/__admin/calls`)).json()).created.transfer).toBe(transfersBefore);
+        expect(await again.handle.query(getRunProgressQuery)).toMatchObject({ started: 14, inFlight: 0 });
+      });
+    } finally {
+      await connection.close();
+      await workerConnection.close();
+    }
+  });
+});

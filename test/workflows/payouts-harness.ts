@@ -1,0 +1,152 @@
+import http from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { createFakeAudit } from '../../activities/adapters/audit/fake';
+import { parseCamt054 } from '../../activities/adapters/bank/webhook';
+import { createHttpCreators } from '../../activities/adapters/creators/http-creators';
+import type { CreatorRecord } from '../../activities/adapters/creators/port';
+import { createFakeLedger } from '../../activities/adapters/ledger/fake';
+import { Accounts } from '../../activities/adapters/ledger/port';
+import { createFakeNotifications } from '../../activities/adapters/notifications/fake';
+import { payoutsRoute } from '../../ingress/routes/payouts';
+import { startBankSandbox, type BankSandbox } from '../../sandboxes/bank';
+import { startCreatorsSandbox, type CreatorsSandbox } from '../../sandboxes/creators';
+import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
+import { close, listen, readBody } from '../../sandboxes/shared/http';
+import { buildDependencies } from '../../workers/dependencies';
+import type { AppConfig } from '../../workers/config';
+import { getPayoutStateQuery, type PayoutStatus } from '../../workflows/payouts/contract';
+import { testClient, testConfig, testWorker } from '../support/stack';
+
+/**
+ * Everything a payout workflow test needs: PSP, bank and creator-directory sandboxes, a webhook receiver that runs
+ * the real payouts route and signals the workflow, in-memory ledger/audit/notifications, and a running worker.
+ */
+export interface PayoutHarness {
+  psp: PspSandbox;
+  bank: BankSandbox;
+  creators: CreatorsSandbox;
+  config: AppConfig;
+  client: Client;
+  worker: Worker;
+  ledger: ReturnType<typeof createFakeLedger>;
+  audit: ReturnType<typeof createFakeAudit>;
+  notifications: ReturnType<typeof createFakeNotifications>;
+  /** Webhook deliveries the route turned into signals. */
+  delivered: Array<{ workflowId: string; signalArgs: unknown[] }>;
+  stop(): Promise<void>;
+}
+
+export async function startPayoutHarness(): Promise<PayoutHarness> {
+  const delivered: PayoutHarness['delivered'] = [];
+  const ledger = createFakeLedger();
+  const audit = createFakeAudit();
+  const notifications = createFakeNotifications();
+  let client: Client | undefined;
+
+  const receiver = http.createServer((req, res) => {
+    void (async () => {
+      const body = await readBody(req);
+      const isBank = req.url === '/bank';
+      const event = isBank
+        ? { source: 'bank' as const, eventId: String(req.headers['x-bank-event-id']), type: 'camt.054', payload: parseCamt054(body) }
+        : (() => {
+            const e = JSON.parse(body) as { id: string; type: string };
+            return { source: 'psp' as const, eventId: e.id, type: e.type, payload: e };
+          })();
+      for (const d of await payoutsRoute(event, { audit })) {
+        delivered.push(d);
+        await client?.workflow.getHandle(d.workflowId).signal(d.signal, ...d.signalArgs);
+      }
+      res.writeHead(200).end('ok');
+    })().catch(() => res.writeHead(500).end('error'));
+  });
+  const receiverPort = await listen(receiver, 0);
+
+  const psp = await startPspSandbox({ port: 0, webhookSecret: 'whsec_test', webhookUrl: `http://127.0.0.1:${receiverPort}/psp` });
+  const bank = await startBankSandbox({ port: 0, hmacSecret: 'bank_test', webhookUrl: `http://127.0.0.1:${receiverPort}/bank` });
+  const creators = await startCreatorsSandbox({ port: 0 });
+  const config = testConfig({ PSP_API_BASE: psp.url, BANK_API_BASE: bank.url });
+  const deps = buildDependencies(config, { ledger, audit, notifications, creators: createHttpCreators({ apiBase: creators.url }) });
+  const { worker, connection: workerConnection } = await testWorker(config, deps);
+  const running = worker.run();
+  const c = await testClient(config);
+  client = c.client;
+
+  return {
+    psp,
+    bank,
+    creators,
+    config,
+    client: c.client,
+    worker,
+    ledger,
+    audit,
+    notifications,
+    delivered,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await c.connection.close();
+      await workerConnection.close();
+      await Promise.all([psp.stop(), bank.stop(), creators.stop(), close(receiver)]);
+    },
+  };
+}
+
+let seq = 0;
+/** A unique creator ID per test (the dev server and ledgers outlive single tests). */
+export const uniqueId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++seq}`;
+
+export async function admin(base: string, path: string, body: unknown = {}, method = 'POST'): Promise<unknown> {
+  const res = await fetch(`${base}${path}`, { method, headers: { 'Content-Type': 'application/json' }, body: method === 'GET' ? undefined : JSON.stringify(body) });
+  return res.json();
+}
+
+export async function seedCreator(h: PayoutHarness, c: Partial<CreatorRecord> & { creatorId: string }, fundMinor = 100_000): Promise<void> {
+  await admin(h.creators.url, '/__admin/creators', {
+    kycStatus: 'verified',
+    sanctionsStatus: 'clear',
+    balanceCurrency: 'USD',
+    payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: `acct_${c.creatorId.replace(/-/g, '_')}` },
+    ...c,
+  });
+  await h.ledger.post({
+    postingId: `fund-${c.creatorId}`,
+    currency: c.balanceCurrency ?? 'USD',
+    description: 'test funding',
+    legs: [
+      { account: Accounts.platformCash, amountMinor: fundMinor },
+      { account: Accounts.creatorAvailable(c.creatorId), amountMinor: -fundMinor },
+    ],
+  });
+}
+
+/** Polls the payout's query until `predicate` holds (a condition, not a fixed sleep). */
+export async function waitForState(handle: WorkflowHandle, predicate: (s: PayoutStatus) => boolean, timeoutMs = 30_000): Promise<PayoutStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let last: PayoutStatus | undefined;
+  while (Date.now() < deadline) {
+    try {
+      last = await handle.query(getPayoutStateQuery);
+      if (predicate(last)) return last;
+    } catch {
+      // not started yet or between tasks
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`payout never reached the expected state; last: ${JSON.stringify(last)}`);
+}
+
+export async function pspTransfers(h: PayoutHarness): Promise<{ created: number; posts: Array<{ idempotencyKey: string | null; status: number }> }> {
+  const r = (await (await fetch(`${h.psp.url}/__admin/calls`)).json()) as { calls: Array<{ method: string; path: string; idempotencyKey: string | null; status: number }>; created: { transfer: number } };
+  return { created: r.created.transfer, posts: r.calls.filter((c) => c.method === 'POST' && c.path === '/v1/transfers') };
+}
+
+export function recordHistory(name: string, history: unknown): void {
+  if (process.env['RECORD_HISTORIES']) writeFileSync(join(__dirname, '..', 'replay', 'histories', `${name}.json`), JSON.stringify(history, null, 1));
+}
+
+export const balance = (h: PayoutHarness, account: string) => h.ledger.balance(account, 'USD');

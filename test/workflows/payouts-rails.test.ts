@@ -1,0 +1,149 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { Accounts } from '../../activities/adapters/ledger/port';
+import { startPayout } from '../../client/payouts';
+import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
+import { admin, balance, pspTransfers, recordHistory, seedCreator, startPayoutHarness, uniqueId, waitForState, type PayoutHarness } from './payouts-harness';
+
+const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' as const });
+const fast = { returnWindowMs: 1_500, pollInitialMs: 200, pollMaxMs: 1_000 };
+
+async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const cause = (err as WorkflowFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return cause as ApplicationFailure;
+}
+
+describe('creatorPayout on the real dev server (PSP, bank and directory sandboxes)', () => {
+  let h: PayoutHarness;
+  beforeAll(async () => {
+    h = await startPayoutHarness();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  test('when a PSP creator is paid, then one transfer moves, the ledger settles, the creator is told and the payout completes after the return window', async () => {
+    const creatorId = uniqueId('psp');
+    await seedCreator(h, { creatorId });
+    const payoutId = `${creatorId}-2026-11`;
+    const { handle } = await startPayout(h.client, { payoutId, creatorId, period: '2026-11', amount: usd(12_345), timing: fast }, { taskQueue: h.config.TEMPORAL_TASK_QUEUE });
+
+    const result = await handle.result();
+
+    expect(result).toMatchObject({ payoutId, state: 'completed', rail: 'psp', attempts: 1 });
+    const { posts } = await pspTransfers(h);
+    expect(posts.filter((p) => p.idempotencyKey === `${creatorPayoutWorkflowId(payoutId)}:initiate`)).toHaveLength(1);
+    expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000 + 12_345);
+    expect(h.ledger.postings.get(`${creatorPayoutWorkflowId(payoutId)}:settle`)).toBeDefined();
+    expect(h.notifications.emails.some((e) => e.to === `${creatorId}@creators.example` && e.body.includes(payoutId))).toBe(true);
+    expect(h.notifications.events.some((e) => e.type === 'payout.paid' && e.data.payoutId === payoutId)).toBe(true);
+    const state = await handle.query('getPayoutState');
+    expect(state).toMatchObject({ state: 'completed', rail: 'psp' });
+    const described = await handle.describe();
+    expect(described.typedSearchAttributes.get({ name: 'PayoutState', type: 'KEYWORD' } as never)).toBe('completed');
+    recordHistory('creator-payout-psp', await handle.fetchHistory());
+  });
+
+  test('when a bank creator is paid, then a pain.001 goes out, the camt.054 settlement confirms it through the route, and the payout completes', async () => {
+    const creatorId = uniqueId('bank');
+    await seedCreator(h, { creatorId, payoutMethod: { rail: 'bank', currency: 'USD', country: 'DE', iban: 'DE89370400440532013000', accountHolderName: 'Ada Creator' } });
+    await admin(h.bank.url, '/__admin/faults', { settleDelayMs: 300 });
+    const payoutId = `${creatorId}-2026-11`;
+    const { handle } = await startPayout(h.client, { payoutId, creatorId, period: '2026-11', amount: usd(50_000), timing: { ...fast, pollInitialMs: 60_000, pollMaxMs: 60_000 } }, { taskQueue: h.config.TEMPORAL_TASK_QUEUE });
+
+    const result = await handle.result();
+
+    expect(result).toMatchObject({ state: 'completed', rail: 'bank' });
+    expect(result.railReference).toMatch(/^E2E[0-9A-F]{32}$/);
+    expect(h.delivered.some((d) => d.workflowId === creatorPayoutWorkflowId(payoutId))).toBe(true);
+    const history = await handle.fetchHistory();
+    expect(JSON.stringify(history)).not.toContain('DE89370400440532013000');
+    expect(await balance(h, Accounts.payoutsSettled)).toBeLessThanOrEqual(-50_000);
+    recordHistory('creator-payout-bank', history);
+  });
+
+  test('when the same payout is started twice, while running and after it closed, then there is one workflow run and one transfer', async () => {
+    const creatorId = uniqueId('idem');
+    await seedCreator(h, { creatorId });
+    const payoutId = `${creatorId}-2026-11`;
+    const input = { payoutId, creatorId, period: '2026-11', amount: usd(2_000), timing: fast };
+    const opts = { taskQueue: h.config.TEMPORAL_TASK_QUEUE };
+    const first = await startPayout(h.client, input, opts);
+    const second = await startPayout(h.client, input, opts);
+    expect(second.handle.firstExecutionRunId).toBe(first.handle.firstExecutionRunId);
+    await first.handle.result();
+    const third = await startPayout(h.client, input, opts);
+    const { runId } = await third.handle.describe();
+    expect(runId).toBe(first.handle.firstExecutionRunId);
+    const { posts } = await pspTransfers(h);
+    expect(posts.filter((p) => p.idempotencyKey?.startsWith(creatorPayoutWorkflowId(payoutId)))).toHaveLength(1);
+  });
+
+  test('when the PSP answers 5xx and times out, then the transfer is retried with the same key and money moves once', async () => {
+    const creatorId = uniqueId('flaky');
+    await seedCreator(h, { creatorId });
+    const before = (await pspTransfers(h)).created;
+    await admin(h.psp.url, '/__admin/faults', { fail5xxNext: 2, timeoutNext: 1, timeoutPhase: 'after', hangMs: 300 });
+    const payoutId = `${creatorId}-2026-11`;
+    const { handle } = await startPayout(h.client, { payoutId, creatorId, period: '2026-11', amount: usd(3_000), timing: fast }, { taskQueue: h.config.TEMPORAL_TASK_QUEUE });
+
+    await expect(handle.result()).resolves.toMatchObject({ state: 'completed' });
+
+    const { created, posts } = await pspTransfers(h);
+    const mine = posts.filter((p) => p.idempotencyKey === `${creatorPayoutWorkflowId(payoutId)}:initiate`);
+    expect(mine.length).toBeGreaterThanOrEqual(3);
+    expect(created - before).toBe(1);
+    await admin(h.psp.url, '/__admin/faults', {}, 'DELETE');
+  });
+
+  test('when the PSP declines the destination, then the payout fails with Declined and the reservation is released', async () => {
+    const creatorId = uniqueId('decline');
+    await seedCreator(h, { creatorId });
+    await admin(h.psp.url, '/__admin/faults', { declineDestinations: [`acct_${creatorId.replace(/-/g, '_')}`] });
+    const payoutId = `${creatorId}-2026-11`;
+    const { handle } = await startPayout(h.client, { payoutId, creatorId, period: '2026-11', amount: usd(4_000), timing: fast }, { taskQueue: h.config.TEMPORAL_TASK_QUEUE });
+
+    const f = await failureOf(handle.result());
+
+    expect(f.type).toBe('Declined');
+    expect(f.nonRetryable).toBe(true);
+    expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000);
+    expect(h.ledger.postings.get(`${creatorPayoutWorkflowId(payoutId)}:release`)).toBeDefined();
+    expect(h.notifications.events.some((e) => e.type === 'payout.failed' && e.data.payoutId === payoutId)).toBe(true);
+    expect(await handle.query('getPayoutState')).toMatchObject({ state: 'failed', lastErrorCode: 'account_invalid' });
+    await admin(h.psp.url, '/__admin/faults', {}, 'DELETE');
+  });
+
+  test('when a paid PSP transfer is reversed with account_closed, then the ledger reverses, new details are awaited, and the re-pay uses a new key', async () => {
+    const creatorId = uniqueId('ret');
+    await seedCreator(h, { creatorId });
+    const payoutId = `${creatorId}-2026-11`;
+    const wf = creatorPayoutWorkflowId(payoutId);
+    const { handle } = await startPayout(h.client, { payoutId, creatorId, period: '2026-11', amount: usd(7_000), timing: { ...fast, returnWindowMs: 20_000 } }, { taskQueue: h.config.TEMPORAL_TASK_QUEUE });
+
+    const paid = await waitForState(handle, (s) => s.state === 'paid_in_return_window');
+    await handle.signal('reportRailEvent', { source: 'psp', eventId: 'evt_manual_return', kind: 'returned', reference: paid.railReference, code: 'account_closed' });
+    await waitForState(handle, (s) => s.state === 'awaiting_new_details');
+    expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000);
+    expect(h.notifications.events.some((e) => e.type === 'payout.returned' && e.data.payoutId === payoutId)).toBe(true);
+
+    await admin(h.creators.url, `/__admin/creators/${creatorId}`, { payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: `acct_${creatorId.replace(/-/g, '_')}_new` } }, 'PATCH');
+    await handle.signal('updatePayoutMethod', { reason: 'creator saved a new account' });
+    await waitForState(handle, (s) => s.state === 'paid_in_return_window' && s.attempt === 2);
+    await handle.executeUpdate('resolvePayout', { args: [{ operator: 'ops.alice', reason: 'test ends the return window early', outcome: 'paid_elsewhere' }] });
+    const result = await handle.result();
+
+    expect(result).toMatchObject({ state: 'resolved_manually', attempts: 2 });
+    const keys = (await pspTransfers(h)).posts.map((p) => p.idempotencyKey).filter((k) => k?.startsWith(wf));
+    expect([...new Set(keys)]).toEqual([`${wf}:initiate`, `${wf}:initiate-2`]);
+    expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000 + 7_000);
+    expect(h.audit.events.some((e) => e.stream === `payout:${wf}` && e.type === 'payout.ops.resolve' && e.data.operator === 'ops.alice')).toBe(true);
+    recordHistory('creator-payout-return', await handle.fetchHistory());
+  });
+});
