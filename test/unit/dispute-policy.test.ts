@@ -140,6 +140,14 @@ describe('dispute event ordering', () => {
     expect(classifyEvent(closed, event({ status: 'needs_response', createdAt: '2030-03-05T00:00:00Z' }))).toEqual({ type: 'reopen' });
   });
 
+  test('when a reopen overtakes the outcome it reopens, then the reopen closes and reopens, and the late outcome is stale', () => {
+    const submitted = { ...open, state: 'submitted' as const, submittedThisRound: true };
+    expect(classifyEvent(submitted, event({ status: 'needs_response', previousStatus: 'won', createdAt: '2030-03-02T00:00:00Z' }))).toEqual({ type: 'reopen', closedAs: 'won' });
+    const reopened = { ...open, state: 'pre_arbitration' as const, lastReopenAt: at('2030-03-02T00:00:00Z') };
+    expect(classifyEvent(reopened, event({ status: 'won', createdAt: '2030-03-02T00:00:00Z' }))).toEqual({ type: 'stale' });
+    expect(classifyEvent(reopened, event({ status: 'lost', createdAt: '2030-03-09T00:00:00Z' }))).toEqual({ type: 'outcome', outcome: 'lost' });
+  });
+
   test('when an outcome or an outside submission arrives on an open case, then it is classified so', () => {
     expect(classifyEvent(open, event({ status: 'lost', createdAt: '2030-03-03T00:00:00Z' }))).toEqual({ type: 'outcome', outcome: 'lost' });
     expect(classifyEvent(open, event({ status: 'under_review', createdAt: '2030-03-03T00:00:00Z' }))).toEqual({ type: 'submitted_outside' });

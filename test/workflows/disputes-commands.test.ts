@@ -1,6 +1,7 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { ActivityDeps } from '../../activities';
 import { makeAwsClients } from '../../activities/adapters/aws';
 import { createDynamoLedger } from '../../activities/adapters/ledger/dynamo-ledger';
 import { Accounts } from '../../activities/adapters/ledger/port';
@@ -19,7 +20,7 @@ describe('dispute case commands (time-skipping)', () => {
     await env?.teardown();
   });
 
-  async function run<T>(f: DisputeFakes, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  async function run<T>(f: ActivityDeps, fn: (taskQueue: string) => Promise<T>): Promise<T> {
     const taskQueue = `disputes-${uniqueDisputeId()}`;
     const worker = await disputeWorker(env, taskQueue, f);
     return worker.runUntil(fn(taskQueue));

@@ -11,7 +11,8 @@ import { stackEnv, testClient, testConfig } from '../support/stack';
 
 /** Starts the worker as a child process and resolves once it polls. */
 function spawnWorker(env: Record<string, string>, creatorsUrl: string): Promise<ChildProcess> {
-  const child = spawn(join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx'), [join(__dirname, 'payouts-crash-worker.ts'), creatorsUrl, stackEnv('PAYOPS_TEST_BUNDLE')], {
+  // `node --import tsx` (not the tsx CLI, which forks): the PID we SIGKILL is the worker itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'payouts-crash-worker.ts'), creatorsUrl, stackEnv('PAYOPS_TEST_BUNDLE')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -36,6 +36,7 @@ export class CaseModel {
   compensations: DisputeCaseView['compensations'] = [];
   readonly seen = new Set<string>();
   lastAppliedAt?: number;
+  lastReopenAt?: number;
   closedAt?: number;
   eventsApplied = 0;
   eventsIgnored = 0;

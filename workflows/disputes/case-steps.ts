@@ -22,7 +22,7 @@ const DAY = 86_400_000;
 /** Applies queued PSP webhooks in arrival order; duplicates and stale ones are counted and dropped. */
 export async function applyInbox(c: CaseModel, now: number): Promise<void> {
   for (const e of c.inbox.splice(0)) {
-    const verdict = classifyEvent({ seen: c.seen, lastAppliedAt: c.lastAppliedAt, state: c.state, submittedThisRound: c.submittedThisRound, outcome: c.outcome }, e);
+    const verdict = classifyEvent({ seen: c.seen, lastAppliedAt: c.lastAppliedAt, lastReopenAt: c.lastReopenAt, state: c.state, submittedThisRound: c.submittedThisRound, outcome: c.outcome }, e);
     c.seen.add(e.eventId);
     if (verdict.type === 'duplicate' || verdict.type === 'stale') {
       c.eventsIgnored++;
@@ -32,6 +32,8 @@ export async function applyInbox(c: CaseModel, now: number): Promise<void> {
     c.eventsApplied++;
     c.lastAppliedAt = Math.max(c.lastAppliedAt ?? 0, Date.parse(e.createdAt));
     if (verdict.type === 'reopen') {
+      if (verdict.closedAs) await close(c, verdict.closedAs, now);
+      c.lastReopenAt = Date.parse(e.createdAt);
       c.round++;
       c.adoptFacts(e, true);
       c.baselineSubmissionCount = e.submissionCount;

@@ -159,16 +159,19 @@ export type EventVerdict =
   | { type: 'duplicate' }
   | { type: 'stale' }
   | { type: 'outcome'; outcome: 'won' | 'lost' }
-  | { type: 'reopen' }
+  /** Pre-arbitration; `closedAs` when the outcome before it was never seen (reordered webhooks). */
+  | { type: 'reopen'; closedAs?: 'won' | 'lost' }
   | { type: 'submitted_outside' }
   | { type: 'update' };
 
 /**
  * Where a webhook fits. Events carry the whole dispute, so only the newest counts: an older one (by the PSP's
  * creation time) changes nothing; once closed, only a reopen (pre-arbitration) or a later, different outcome does.
+ * Stripe times events to the second, so ties are broken by meaning: a reopen names the outcome it reopens
+ * (`previous_attributes.status`), and an outcome no newer than the last reopen belongs to the round before.
  */
 export function classifyEvent(
-  c: { seen: ReadonlySet<string>; lastAppliedAt?: number; state: DisputeState; submittedThisRound: boolean; outcome?: 'won' | 'lost' },
+  c: { seen: ReadonlySet<string>; lastAppliedAt?: number; lastReopenAt?: number; state: DisputeState; submittedThisRound: boolean; outcome?: 'won' | 'lost' },
   e: PspDisputeEvent,
 ): EventVerdict {
   if (c.seen.has(e.eventId)) return { type: 'duplicate' };
@@ -176,14 +179,15 @@ export function classifyEvent(
   const older = c.lastAppliedAt !== undefined && at < c.lastAppliedAt;
   const newer = c.lastAppliedAt === undefined || at > c.lastAppliedAt;
   const outcome = OUTCOME_OF[e.status];
+  const reopened = OPEN_PSP.has(e.status) && e.previousStatus !== undefined ? OUTCOME_OF[e.previousStatus] : undefined;
   if (isTerminal(c.state)) {
-    const reopensClosed = e.previousStatus !== undefined && OUTCOME_OF[e.previousStatus] !== undefined;
-    if (OPEN_PSP.has(e.status) && !older && (reopensClosed || newer)) return { type: 'reopen' };
+    if (OPEN_PSP.has(e.status) && !older && (reopened !== undefined || newer)) return { type: 'reopen' };
     if (outcome && newer && outcome !== c.outcome) return { type: 'outcome', outcome };
     return { type: 'stale' };
   }
   if (older) return { type: 'stale' };
-  if (outcome) return { type: 'outcome', outcome };
+  if (reopened) return { type: 'reopen', closedAs: reopened };
+  if (outcome) return c.lastReopenAt !== undefined && at <= c.lastReopenAt ? { type: 'stale' } : { type: 'outcome', outcome };
   if (REVIEW_PSP.has(e.status) && !c.submittedThisRound) return { type: 'submitted_outside' };
   return { type: 'update' };
 }
