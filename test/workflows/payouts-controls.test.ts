@@ -37,7 +37,7 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
   ])('when a workflow is started with %s, then it fails InvalidInput naming the field and no sandbox is called', async (_what, patch, field) => {
     const before = await transferCalls();
     const payoutId = uniqueId('bad');
-    const handle = await h.client.workflow.start('creatorPayout', { taskQueue: h.config.TEMPORAL_TASK_QUEUE, workflowId: creatorPayoutWorkflowId(payoutId), args: [{ payoutId, creatorId: 'c1', period: '2026-11', amount: usd(100), ...patch }] });
+    const handle = await h.client.workflow.start('creatorPayout', { taskQueue: h.config.TEMPORAL_TASK_QUEUE, workflowId: creatorPayoutWorkflowId(payoutId), args: [{ payoutId, creatorId: 'c1', period: '2026-11', ...patch }] });
     const f = await failureOf(handle.result());
     expect(f.type).toBe('InvalidInput');
     expect(f.nonRetryable).toBe(true);

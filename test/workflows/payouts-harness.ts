@@ -1,6 +1,4 @@
 import http from 'node:http';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { createFakeAudit } from '../../activities/adapters/audit/fake';
@@ -44,7 +42,7 @@ export async function startPayoutHarness(): Promise<PayoutHarness> {
   const ledger = createFakeLedger();
   const audit = createFakeAudit();
   const notifications = createFakeNotifications();
-  let client: Client | undefined;
+  const clientRef: { client?: Client } = {};
 
   const receiver = http.createServer((req, res) => {
     void (async () => {
@@ -58,7 +56,7 @@ export async function startPayoutHarness(): Promise<PayoutHarness> {
           })();
       for (const d of await payoutsRoute(event, { audit })) {
         delivered.push(d);
-        await client?.workflow.getHandle(d.workflowId).signal(d.signal, ...d.signalArgs);
+        await clientRef.client?.workflow.getHandle(d.workflowId).signal(d.signal, ...d.signalArgs);
       }
       res.writeHead(200).end('ok');
     })().catch(() => res.writeHead(500).end('error'));
@@ -73,7 +71,7 @@ export async function startPayoutHarness(): Promise<PayoutHarness> {
   const { worker, connection: workerConnection } = await testWorker(config, deps);
   const running = worker.run();
   const c = await testClient(config);
-  client = c.client;
+  clientRef.client = c.client;
 
   return {
     psp,
@@ -145,8 +143,5 @@ export async function pspTransfers(h: PayoutHarness): Promise<{ created: number;
   return { created: r.created.transfer, posts: r.calls.filter((c) => c.method === 'POST' && c.path === '/v1/transfers') };
 }
 
-export function recordHistory(name: string, history: unknown): void {
-  if (process.env['RECORD_HISTORIES']) writeFileSync(join(__dirname, '..', 'replay', 'histories', `${name}.json`), JSON.stringify(history, null, 1));
-}
 
 export const balance = (h: PayoutHarness, account: string) => h.ledger.balance(account, 'USD');

@@ -3,7 +3,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { startPayout } from '../../client/payouts';
 import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
-import { admin, balance, pspTransfers, recordHistory, seedCreator, startPayoutHarness, uniqueId, waitForState, type PayoutHarness } from './payouts-harness';
+import { recordHistoryIfAsked } from '../support/histories';
+import { admin, balance, pspTransfers, seedCreator, startPayoutHarness, uniqueId, waitForState, type PayoutHarness } from './payouts-harness';
 
 const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' as const });
 const fast = { returnWindowMs: 1_500, pollInitialMs: 200, pollMaxMs: 1_000 };
@@ -47,7 +48,7 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
     expect(state).toMatchObject({ state: 'completed', rail: 'psp' });
     const described = await handle.describe();
     expect(described.typedSearchAttributes.get({ name: 'PayoutState', type: 'KEYWORD' } as never)).toBe('completed');
-    recordHistory('creator-payout-psp', await handle.fetchHistory());
+    await recordHistoryIfAsked(handle, 'creator-payout-psp');
   });
 
   test('when a bank creator is paid, then a pain.001 goes out, the camt.054 settlement confirms it through the route, and the payout completes', async () => {
@@ -65,7 +66,7 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
     const history = await handle.fetchHistory();
     expect(JSON.stringify(history)).not.toContain('DE89370400440532013000');
     expect(await balance(h, Accounts.payoutsSettled)).toBeLessThanOrEqual(-50_000);
-    recordHistory('creator-payout-bank', history);
+    await recordHistoryIfAsked(handle, 'creator-payout-bank');
   });
 
   test('when the same payout is started twice, while running and after it closed, then there is one workflow run and one transfer', async () => {
@@ -75,12 +76,12 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
     const input = { payoutId, creatorId, period: '2026-11', amount: usd(2_000), timing: fast };
     const opts = { taskQueue: h.config.TEMPORAL_TASK_QUEUE };
     const first = await startPayout(h.client, input, opts);
+    const firstRun = (await first.handle.describe()).runId;
     const second = await startPayout(h.client, input, opts);
-    expect(second.handle.firstExecutionRunId).toBe(first.handle.firstExecutionRunId);
+    expect((await second.handle.describe()).runId).toBe(firstRun);
     await first.handle.result();
     const third = await startPayout(h.client, input, opts);
-    const { runId } = await third.handle.describe();
-    expect(runId).toBe(first.handle.firstExecutionRunId);
+    expect((await third.handle.describe()).runId).toBe(firstRun);
     const { posts } = await pspTransfers(h);
     expect(posts.filter((p) => p.idempotencyKey?.startsWith(creatorPayoutWorkflowId(payoutId)))).toHaveLength(1);
   });
@@ -144,6 +145,6 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
     expect([...new Set(keys)]).toEqual([`${wf}:initiate`, `${wf}:initiate-2`]);
     expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000 + 7_000);
     expect(h.audit.events.some((e) => e.stream === `payout:${wf}` && e.type === 'payout.ops.resolve' && e.data.operator === 'ops.alice')).toBe(true);
-    recordHistory('creator-payout-return', await handle.fetchHistory());
+    await recordHistoryIfAsked(handle, 'creator-payout-return');
   });
 });

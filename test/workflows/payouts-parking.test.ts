@@ -1,0 +1,63 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { createFakeAudit } from '../../activities/adapters/audit/fake';
+import { createFakeCreators } from '../../activities/adapters/creators/fake';
+import { createFakeLedger } from '../../activities/adapters/ledger/fake';
+import { createFakeNotifications } from '../../activities/adapters/notifications/fake';
+import { bin } from '../../infra/local/paths';
+import { buildDependencies } from '../../workers/dependencies';
+import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
+import { SA } from '../../workflows/shared/search-attributes';
+import { stackEnv, testConfig } from '../support/stack';
+
+const DAY = 86_400_000;
+const INDEXED_VALUE_TYPE: Record<string, number> = { TEXT: 1, KEYWORD: 2, INT: 3, DOUBLE: 4, BOOL: 5, DATETIME: 6, KEYWORD_LIST: 7 };
+
+describe('creatorPayout parked on payability (time-skipping server)', () => {
+  let env: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: bin('temporal-test-server') } } });
+    // The time-skipping server starts without custom search attributes.
+    const searchAttributes = Object.fromEntries(Object.values(SA).map((k) => [k.name, INDEXED_VALUE_TYPE[k.type] ?? 0]));
+    await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  test('when KYC never completes, then the creator gets reminders and the payout ends NotPayable at its deadline with no money moved', async () => {
+    const creators = createFakeCreators([
+      { creatorId: 'c-park', displayName: 'Park', email: 'park@creators.example', kycStatus: 'required', sanctionsStatus: 'clear', balanceCurrency: 'USD', payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: 'acct_park' }, earnings: {} },
+    ]);
+    const ledger = createFakeLedger();
+    const notifications = createFakeNotifications();
+    const taskQueue = 'payouts-parking';
+    const deps = buildDependencies(testConfig(), { creators, ledger, notifications, audit: createFakeAudit() });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: stackEnv('PAYOPS_TEST_BUNDLE') }, activities: createActivities(deps) });
+
+    const err = await worker.runUntil(
+      env.client.workflow
+        .execute('creatorPayout', {
+          taskQueue,
+          workflowId: creatorPayoutWorkflowId('park-1'),
+          args: [{ payoutId: 'park-1', creatorId: 'c-park', period: '2026-11', amount: { amountMinor: 5_000, currency: 'USD' }, timing: { parkDeadlineMs: 10 * DAY, reminderEveryMs: 3 * DAY } }],
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+    );
+
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const f = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(f.type).toBe('NotPayable');
+    expect(f.message).toContain('kyc_required');
+    const reminders = notifications.emails.filter((e) => e.subject.includes('Action needed'));
+    expect(reminders.length).toBe(4);
+    expect(ledger.postings.size).toBe(0);
+    expect(creators.calls.filter((c) => c.startsWith('getCreator')).length).toBeGreaterThan(10);
+  });
+});
