@@ -93,6 +93,7 @@ export async function creatorPayout(rawInput: unknown): Promise<CreatorPayoutRes
     if (err instanceof Stopped && err.request.kind === 'resolve') return resolveByHand(ctx, err.request.command);
     throw await closeWithFailure(ctx, err);
   } finally {
+    await t.runReported();
     await inbox.allFinished();
   }
 }

@@ -1,8 +1,19 @@
-import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, log, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { formatMoney } from '../shared/money';
 import { SA } from '../shared/search-attributes';
 import type { AwaitingActor, CreatorPayoutInput, PayoutStateName, PayoutStatus, Rail } from './contract';
+import { reportPayoutOutcomeSignal, type PayoutOutcome } from './run-contract';
+
+/** The outcome a state means to the batch run that started the payout (states absent here are not decisive). */
+const RUN_OUTCOME: Partial<Record<PayoutStateName, PayoutOutcome>> = {
+  awaiting_payability: 'parked',
+  paid_in_return_window: 'paid',
+  completed: 'paid',
+  resolved_manually: 'paid',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
 
 const TIMELINE_MAX = 40;
 
@@ -61,6 +72,24 @@ export class PayoutTracker {
     else if (opts.errorCode !== undefined) this.status.lastErrorCode = opts.errorCode;
     this.step(state, opts.awaiting?.reason);
     this.publish();
+    this.reportToRun();
+  }
+
+  private runReport: Promise<void> | undefined;
+
+  /** Resolves once the report to the run (if any) was delivered; awaited before the payout closes. */
+  async runReported(): Promise<void> {
+    await this.runReport;
+  }
+
+  /** Tells the run that started this payout its first decisive outcome, once: the run's sliding window moves on. */
+  private reportToRun(): void {
+    const { runId, payoutId, state, lastErrorCode } = this.status;
+    const outcome = RUN_OUTCOME[state];
+    if (!runId || !outcome || this.runReport) return;
+    this.runReport = getExternalWorkflowHandle(runId)
+      .signal(reportPayoutOutcomeSignal, { payoutId, outcome, ...(lastErrorCode ? { errorCode: lastErrorCode } : {}) })
+      .catch((err: unknown) => log.warn('could not report to the payout run', { runId, error: err instanceof Error ? err.message : String(err) }));
   }
 
   setRail(rail: Rail): void {
