@@ -44,6 +44,8 @@ interface RunCarry {
   counts: Record<PayoutOutcome, number>;
   reportParts: number;
   executions: number;
+  /** Outcomes reported after the last flush to S3 (at most the window's size). */
+  rows: Array<{ payoutId: string; outcome: PayoutOutcome; errorCode?: string }>;
 }
 
 const zeroCounts = (): Record<PayoutOutcome, number> => ({ paid: 0, failed: 0, cancelled: 0, parked: 0, 'already-exists': 0 });
@@ -66,10 +68,11 @@ export async function payoutRun(rawInput: PayoutRunInput, carry?: RunCarry): Pro
     counts: zeroCounts(),
     reportParts: 0,
     executions: 0,
+    rows: [],
   };
   state.executions += 1;
   const inFlight = new Set(state.inFlight);
-  let rows: Array<{ payoutId: string; outcome: PayoutOutcome; errorCode?: string }> = [];
+  let rows = state.rows;
   const record = (payoutId: string, outcome: PayoutOutcome, errorCode?: string) => {
     state.counts[outcome] += 1;
     rows.push({ payoutId, outcome, errorCode });
@@ -132,7 +135,8 @@ export async function payoutRun(rawInput: PayoutRunInput, carry?: RunCarry): Pro
     if (startedThisExecution >= input.childrenPerExecution || workflowInfo().continueAsNewSuggested) {
       await flushRows();
       await condition(allHandlersFinished);
-      return continueAsNew<typeof payoutRun>(input, { ...state, inFlight: [...inFlight] });
+      // Outcomes signalled while the flush ran are carried over, not lost.
+      return continueAsNew<typeof payoutRun>(input, { ...state, inFlight: [...inFlight], rows });
     }
     await condition(() => inFlight.size < input.maxConcurrent);
   }
