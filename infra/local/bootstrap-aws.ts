@@ -11,7 +11,7 @@ import type { AppConfig } from '../../workers/config';
  * audit tables, the events topic (with an SQS tap so people and tests can read events), the reports
  * bucket and the verified sender identity.
  */
-export async function bootstrapAws(aws: AwsClients, config: AppConfig): Promise<{ topicArn: string; eventsTapQueueUrl: string }> {
+export async function bootstrapAws(aws: AwsClients, config: AppConfig, opts: { extraTaps?: string[] } = {}): Promise<{ topicArn: string; eventsTapQueueUrl: string; tapUrls: Record<string, string> }> {
   for (const table of [config.LEDGER_TABLE, config.AUDIT_TABLE]) {
     try {
       await aws.dynamo.send(
@@ -34,11 +34,16 @@ export async function bootstrapAws(aws: AwsClients, config: AppConfig): Promise<
     await aws.dynamo.send(new DescribeTableCommand({ TableName: table }));
   }
   const { TopicArn } = await aws.sns.send(new CreateTopicCommand({ Name: config.EVENTS_TOPIC_NAME }));
-  const { QueueUrl } = await aws.sqs.send(new CreateQueueCommand({ QueueName: `${config.EVENTS_TOPIC_NAME}-tap` }));
-  const attrs = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-  await aws.sns.send(
-    new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: attrs.Attributes?.['QueueArn'], Attributes: { RawMessageDelivery: 'true' } }),
-  );
+  const tapUrls: Record<string, string> = {};
+  for (const name of ['tap', ...(opts.extraTaps ?? [])]) {
+    const { QueueUrl: url } = await aws.sqs.send(new CreateQueueCommand({ QueueName: `${config.EVENTS_TOPIC_NAME}-${name}` }));
+    const attrs = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+    await aws.sns.send(
+      new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: attrs.Attributes?.['QueueArn'], Attributes: { RawMessageDelivery: 'true' } }),
+    );
+    if (url) tapUrls[name] = url;
+  }
+  const QueueUrl = tapUrls['tap'];
   await aws.s3.send(new CreateBucketCommand({ Bucket: config.REPORTS_BUCKET })).catch((err: Error) => {
     if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(err.name)) throw err;
   });
@@ -46,5 +51,5 @@ export async function bootstrapAws(aws: AwsClients, config: AppConfig): Promise<
     if (err.name !== 'AlreadyExistsException') throw err;
   });
   if (!TopicArn || !QueueUrl) throw new Error('bootstrap: topic or tap queue missing');
-  return { topicArn: TopicArn, eventsTapQueueUrl: QueueUrl };
+  return { topicArn: TopicArn, eventsTapQueueUrl: QueueUrl, tapUrls };
 }

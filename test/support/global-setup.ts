@@ -32,8 +32,10 @@ export default async function globalSetup(): Promise<void> {
   };
   Object.assign(process.env, env);
   const config = loadConfig({ ...process.env });
-  const { eventsTapQueueUrl } = await bootstrapAws(makeAwsClients(config), config);
-  process.env['PAYOPS_TEST_EVENTS_QUEUE'] = eventsTapQueueUrl;
-  writeFileSync(join(runDir, 'stack.json'), JSON.stringify({ ...env, PAYOPS_TEST_EVENTS_QUEUE: eventsTapQueueUrl }, null, 2));
+  // One events tap per jest worker: each worker drains its own queue, so files never steal each other's events.
+  const workers = Array.from({ length: 8 }, (_, i) => `tap-w${i + 1}`);
+  const { tapUrls } = await bootstrapAws(makeAwsClients(config), config, { extraTaps: workers });
+  for (const name of workers) process.env[`PAYOPS_TEST_EVENTS_QUEUE_${name.slice(5)}`] = tapUrls[name];
+  writeFileSync(join(runDir, 'stack.json'), JSON.stringify({ ...env, tapUrls }, null, 2));
   console.log(`\n[test stack] ready in ${Date.now() - started} ms: temporal ${env.TEMPORAL_ADDRESS}, moto ${env.AWS_ENDPOINT_URL}, stripe-mock ${env.STRIPE_MOCK_URL}`);
 }

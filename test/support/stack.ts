@@ -8,7 +8,7 @@ import { loadConfig, type AppConfig } from '../../workers/config';
 import { createLongLivedWorker } from '../../workers/long-lived';
 
 /** Reads a value the global setup exported; a missing one means the stack never started: fail loudly. */
-export function stackEnv(name: 'TEMPORAL_ADDRESS' | 'AWS_ENDPOINT_URL' | 'STRIPE_MOCK_URL' | 'PAYOPS_TEST_BUNDLE' | 'PAYOPS_TEST_EVENTS_QUEUE'): string {
+export function stackEnv(name: 'TEMPORAL_ADDRESS' | 'AWS_ENDPOINT_URL' | 'STRIPE_MOCK_URL' | 'PAYOPS_TEST_BUNDLE' | `PAYOPS_TEST_EVENTS_QUEUE_${string}`): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: the jest global setup did not start the test stack (run through \`npm test\`)`);
   return value;
@@ -36,24 +36,23 @@ export async function testWorker(config: AppConfig, deps?: ActivityDeps, extra?:
   return createLongLivedWorker({ config, deps, workflowBundlePath: stackEnv('PAYOPS_TEST_BUNDLE'), extra });
 }
 
-/** Drains the SNS→SQS tap until `predicate` matches an event, or fails after `timeoutMs`. */
-export async function waitForEvent(
-  config: AppConfig,
-  predicate: (event: { type: string; dedupeKey: string; data: Record<string, unknown> }) => boolean,
-  timeoutMs = 15_000,
-): Promise<{ type: string; dedupeKey: string; data: Record<string, unknown> }> {
+type TapEvent = { type: string; dedupeKey: string; data: Record<string, unknown> };
+/** Events this test file has drained from its worker's tap so far (files in one worker run one after another). */
+const drained: TapEvent[] = [];
+
+/** Drains this jest worker's SNS→SQS tap until `predicate` matches an event, or fails after `timeoutMs`. */
+export async function waitForEvent(config: AppConfig, predicate: (event: TapEvent) => boolean, timeoutMs = 15_000): Promise<TapEvent> {
   const { sqs } = makeAwsClients(config);
-  const QueueUrl = stackEnv('PAYOPS_TEST_EVENTS_QUEUE');
+  const QueueUrl = stackEnv(`PAYOPS_TEST_EVENTS_QUEUE_${process.env['JEST_WORKER_ID'] ?? '1'}`);
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 0 }));
+  for (;;) {
+    const found = drained.find(predicate);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error('no matching event arrived on the events tap');
+    const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
     for (const message of out.Messages ?? []) {
-      const event = JSON.parse(message.Body ?? '{}');
-      if (predicate(event)) {
-        await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: message.ReceiptHandle }));
-        return event;
-      }
+      drained.push(JSON.parse(message.Body ?? '{}') as TapEvent);
+      await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: message.ReceiptHandle }));
     }
   }
-  throw new Error('no matching event arrived on the events tap');
 }
