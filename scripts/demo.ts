@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     console.log(`approval ${workflowId} requested (${suffix === 'big' ? 'waits for finance: npm run finance -- list' : 'auto-approved under the threshold'})`);
   }
 
-  const disputeId = `dp_demo_${run}`;
+  const disputeId = `dp_demo${run}`;
   await admin(config.PSP_API_BASE, '/__admin/disputes', { id: disputeId, charge: chargeId, amount: 5_000, currency: 'eur', reason: 'product_not_received', due_by: Math.floor(Date.now() / 1000) + 21 * 86_400, orderId: `ord-demo-big-${run}` });
   await until('the dispute webhook to open a case', () => client.workflow.getHandle(`dispute-${disputeId}`).describe(), () => true, 30_000);
   console.log(`dispute  dispute-${disputeId} opened from the PSP webhook (evidence due in 21 days)`);
