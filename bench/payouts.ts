@@ -116,8 +116,9 @@ async function main(): Promise<void> {
     await fetch(`${psp.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ latencyMs: PSP_LATENCY_MS }), headers: { 'content-type': 'application/json' } });
     await fetch(`${psp.url}/__admin/balance`, { method: 'POST', body: JSON.stringify({ currency: 'usd', amount: 1e12 }), headers: { 'content-type': 'application/json' } });
 
-    log(`seeding ${N + RUN} creators (directory + ledger on moto)…`);
-    const ids = Array.from({ length: N + RUN }, (_, i) => `bench-${String(i).padStart(6, '0')}`);
+    log(`seeding ${N + RUN + 1} creators (directory + ledger on moto)…`);
+    const ids = Array.from({ length: N + RUN + 1 }, (_, i) => `bench-${String(i).padStart(6, '0')}`);
+    const warmCreator = ids[N + RUN] as string;
     const record = (creatorId: string) => ({
       creatorId,
       displayName: creatorId,
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
       await fetch(`${creators.url}/__admin/creators`, { method: 'POST', body: JSON.stringify({ creators: ids.slice(i, i + 1000).map(record) }), headers: { 'content-type': 'application/json' } });
     }
     const ledger = createDynamoLedger({ aws: makeAwsClients(config), table: config.LEDGER_TABLE });
-    await pool(ids, 32, async (creatorId) => {
+    await pool(ids, 16, async (creatorId) => {
       await ledger.post({ postingId: `bench-fund-${creatorId}`, currency: 'USD', description: 'bench funding', legs: [{ account: Accounts.platformCash, amountMinor: 5_000 }, { account: Accounts.creatorAvailable(creatorId), amountMinor: -5_000 }] });
     });
 
@@ -152,8 +153,8 @@ async function main(): Promise<void> {
     }, 120_000);
     const warm = await client.workflow.start('creatorPayout', {
       taskQueue,
-      workflowId: creatorPayoutWorkflowId(`${ids[0]}-warm`),
-      args: [{ payoutId: `${ids[0]}-warm`, creatorId: ids[0], period: PERIOD, amount: { amountMinor: 1, currency: 'USD' }, timing }],
+      workflowId: creatorPayoutWorkflowId(`${warmCreator}-warm`),
+      args: [{ payoutId: `${warmCreator}-warm`, creatorId: warmCreator, period: PERIOD, amount: { amountMinor: 5_000, currency: 'USD' }, timing }],
     });
     await warm.result();
     const warmHistory = await warm.fetchHistory();

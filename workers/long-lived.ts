@@ -15,6 +15,7 @@ export async function createLongLivedWorker(opts: {
     connection,
     namespace: opts.config.TEMPORAL_NAMESPACE,
     ...baseWorkerOptions(opts.config, opts.deps ?? buildDependencies(opts.config)),
+    maxCachedWorkflows: opts.config.WORKER_MAX_CACHED_WORKFLOWS,
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath: require.resolve('../workflows') }),

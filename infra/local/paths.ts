@@ -3,7 +3,9 @@ import { join } from 'node:path';
 
 /** Dev tooling only (not the workers): where `ensure.sh` put the servers, and the repo's local state. */
 export const CACHE_DIR = process.env['PAYOPS_CACHE'] ?? join(homedir(), '.cache', 'payops');
-export const bin = (name: 'temporal' | 'temporal-test-server' | 'moto_server' | 'stripe-mock') =>
-  name === 'temporal' && process.env['TEMPORAL_CLI_PATH'] ? process.env['TEMPORAL_CLI_PATH'] : join(CACHE_DIR, 'bin', name);
+export const bin = (name: 'temporal' | 'temporal-test-server' | 'python' | 'stripe-mock') => {
+  if (name === 'temporal' && process.env['TEMPORAL_CLI_PATH']) return process.env['TEMPORAL_CLI_PATH'];
+  return name === 'python' ? join(CACHE_DIR, 'venv', 'bin', 'python') : join(CACHE_DIR, 'bin', name);
+};
 export const REPO_ROOT = join(__dirname, '..', '..');
 export const DATA_DIR = join(REPO_ROOT, '.data');

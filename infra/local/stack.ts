@@ -48,8 +48,8 @@ export async function startExternalServers(opts: {
     const starts: Array<Promise<ManagedProcess>> = [
       startServer({
         name: 'moto',
-        command: bin('moto_server'),
-        args: ['-H', '127.0.0.1', '-p', String(ports.moto)],
+        command: bin('python'),
+        args: [join(__dirname, 'moto-serialized.py'), '127.0.0.1', String(ports.moto)],
         runDir,
         ready: async () => (await fetch(`http://127.0.0.1:${ports.moto}/moto-api/data.json`)).ok,
       }),

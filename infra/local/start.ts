@@ -8,6 +8,7 @@ import { startCreatorsSandbox } from '../../sandboxes/creators';
 import { startEvidenceSandbox } from '../../sandboxes/evidence';
 import { startPspSandbox } from '../../sandboxes/psp';
 import { loadConfig } from '../../workers/config';
+import { ensurePayoutSchedule } from '../../client/payout-runs';
 import { connectionOptions } from '../../workers/dependencies';
 import { createLongLivedWorker } from '../../workers/long-lived';
 import { bootstrapAws } from './bootstrap-aws';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     stoppers.push(() => connection.close());
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
     const ingress = await startIngress({ config, client, port: config.INGRESS_PORT });
+    await ensurePayoutSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE });
     stoppers.push(() => ingress.stop());
 
     const { worker, connection: workerConnection } = await createLongLivedWorker({ config });
@@ -66,7 +68,7 @@ async function main(): Promise<void> {
 payops is running
   Temporal      ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})
   Web UI        ${servers.uiUrl ?? '(external cluster)'}
-  Worker        polling task queue ${config.TEMPORAL_TASK_QUEUE}
+  Worker        polling task queue ${config.TEMPORAL_TASK_QUEUE}; Schedule payout-run-monthly (1st of the month, 06:00 UTC)
   Ingress       ${ingressUrl}/webhooks/psp  ${ingressUrl}/webhooks/bank
   Sandboxes     PSP ${psp.url}  bank ${bank.url}  creators ${creators.url}  commerce ${commerce.url}  evidence ${evidence.url}
   AWS (moto)    ${servers.awsEndpoint}   stripe-mock ${servers.stripeMockUrl}

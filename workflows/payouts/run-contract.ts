@@ -10,8 +10,8 @@ export const payoutRunInput = z.object({
   period: periodSchema.optional(),
   /** Children in flight at once (sliding window); bounded by Temporal's pending-children limit and the PSP's rate limit. */
   maxConcurrent: z.number().int().min(1).max(1000).default(200),
-  /** Children started per execution before continue-as-new keeps history far below 10,000 events. */
-  childrenPerExecution: z.number().int().min(10).max(2000).default(1000),
+  /** Children started per execution before continue-as-new: about 8 events each, so ~4,000 events per execution. */
+  childrenPerExecution: z.number().int().min(10).max(1000).default(500),
   pageSize: z.number().int().min(1).max(1000).default(500),
   /** Stop after this many creators (demos, benchmarks); absent = everyone payable. */
   limit: z.number().int().positive().optional(),

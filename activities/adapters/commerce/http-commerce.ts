@@ -3,7 +3,6 @@ import { commerceFailure, CommerceTransientError } from './errors';
 import type { CommercePort, Order } from './port';
 
 /** Where `npm start` runs the commerce sandbox (until the config grows a COMMERCE_API_BASE). */
-export const DEFAULT_COMMERCE_API_BASE = 'http://127.0.0.1:12115';
 
 export interface HttpCommerceOptions {
   /** e.g. `http://127.0.0.1:12114` (the local sandbox). */

@@ -4,7 +4,6 @@ import { failure, FailureType } from '../../../workflows/shared/failures';
 import type { CreatorRecord, CreatorsPort, FxLock } from './port';
 
 /** Default address of the local creator directory sandbox (`sandboxes/creators`). */
-export const DEFAULT_CREATORS_API_BASE = 'http://127.0.0.1:12114';
 
 /** A directory problem worth retrying (5xx, timeout, connection). A plain Error, so Temporal retries it. */
 export class CreatorsTransientError extends Error {

@@ -2,7 +2,6 @@ import { EvidenceTransientError, mapEvidenceStatus } from './errors';
 import type { CommunicationRecord, EvidencePort, OrderRecord, ShipmentRecord } from './port';
 
 /** Where `npm start` runs the evidence sandbox; a config variable (EVIDENCE_API_BASE) is still to be added. */
-export const DEFAULT_EVIDENCE_API_BASE = 'http://127.0.0.1:12116';
 
 export interface HttpEvidenceOptions {
   /** e.g. `http://127.0.0.1:12116` (sandbox). */
