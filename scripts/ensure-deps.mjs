@@ -6,5 +6,7 @@ const stamp = 'node_modules/.package-lock.json';
 const lock = existsSync('package-lock.json') ? 'package-lock.json' : 'package.json';
 if (!existsSync(stamp) || statSync(stamp).mtimeMs < statSync(lock).mtimeMs) {
   console.error('[ensure] installing npm dependencies');
-  execSync(existsSync('package-lock.json') ? 'npm ci' : 'npm install', { stdio: 'inherit' });
+  // `npm install`, not `npm ci`: npm 11.19 writes lockfiles without the other platforms' optional
+  // packages (@swc/core-*, …) and `npm ci` then refuses them; install still takes the locked versions.
+  execSync('npm install --no-audit --no-fund', { stdio: 'inherit' });
 }
