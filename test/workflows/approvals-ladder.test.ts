@@ -9,11 +9,11 @@ import { createFakeNotifications } from '../../activities/adapters/notifications
 import { createFakePsp } from '../../activities/adapters/psp/fake';
 import { createFakeReports } from '../../activities/adapters/reports/fake';
 import { approvals } from '../../client';
-import { bin } from '../../infra/local/paths';
 import { approvalAuditStream } from '../../workflows/approvals/contract';
 import { recordHistoryIfAsked } from '../support/histories';
 import { stackEnv } from '../support/stack';
-import { compensationRequest, decision, registerSearchAttributes, uniqueId } from './approvals-support';
+import { timeSkippingEnv } from '../support/time-skipping';
+import { compensationRequest, decision, uniqueId } from './approvals-support';
 
 const HOUR = 3_600_000;
 
@@ -34,8 +34,7 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
   };
 
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: bin('temporal-test-server') } } });
-    await registerSearchAttributes(env);
+    env = await timeSkippingEnv();
     worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue,

@@ -1,5 +1,3 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { SA } from '../../workflows/shared/search-attributes';
 import type { CompensationRequestInput } from '../../workflows/approvals/contract';
 
 /** Helpers shared by the approval workflow tests. */
@@ -46,11 +44,3 @@ export async function commerceState(url: string): Promise<{ credits: Array<{ cre
   return (await (await fetch(`${url}/__admin/state`)).json()) as never;
 }
 
-/** IndexedValueType numbers of Temporal's API, for the operator service. */
-const INDEXED_VALUE_TYPE: Record<string, number> = { TEXT: 1, KEYWORD: 2, INT: 3, DOUBLE: 4, BOOL: 5, DATETIME: 6, KEYWORD_LIST: 7 };
-
-/** The time-skipping server starts without custom search attributes: register the product's (as the dev server does). */
-export async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
-  const searchAttributes = Object.fromEntries(Object.values(SA).map((k) => [k.name, INDEXED_VALUE_TYPE[k.type] ?? 0]));
-  await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
-}

@@ -9,10 +9,8 @@ import { createFakeLedger } from '../../activities/adapters/ledger/fake';
 import { createFakeNotifications } from '../../activities/adapters/notifications/fake';
 import { createFakePsp } from '../../activities/adapters/psp/fake';
 import { createFakeReports } from '../../activities/adapters/reports/fake';
-import { bin } from '../../infra/local/paths';
 import type { disputeCase } from '../../workflows/disputes/dispute-case';
 import { disputeCaseWorkflowId, getStateQuery, receivePspEventSignal, type DisputeCaseInput, type DisputeCaseView, type PspDisputeEvent } from '../../workflows/disputes/contract';
-import { SA } from '../../workflows/shared/search-attributes';
 import { stackEnv } from '../support/stack';
 
 /** Helpers shared by the dispute workflow tests (time-skipping server, fakes, PSP events). */
@@ -20,16 +18,7 @@ import { stackEnv } from '../support/stack';
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 
-/** IndexedValueType numbers of Temporal's API, for the operator service. */
-const INDEXED_VALUE_TYPE: Record<string, number> = { TEXT: 1, KEYWORD: 2, INT: 3, DOUBLE: 4, BOOL: 5, DATETIME: 6, KEYWORD_LIST: 7 };
-
-/** A time-skipping server with the product's search attributes registered (it starts without custom ones). */
-export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: bin('temporal-test-server') } } });
-  const searchAttributes = Object.fromEntries(Object.values(SA).map((k) => [k.name, INDEXED_VALUE_TYPE[k.type] ?? 0]));
-  await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
-  return env;
-}
+export { timeSkippingEnv } from '../support/time-skipping';
 
 export function fakeDeps() {
   const deps = {

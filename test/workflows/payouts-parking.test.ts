@@ -1,3 +1,4 @@
+import { timeSkippingEnv } from '../support/time-skipping';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -7,22 +8,16 @@ import { createFakeAudit } from '../../activities/adapters/audit/fake';
 import { createFakeCreators } from '../../activities/adapters/creators/fake';
 import { createFakeLedger } from '../../activities/adapters/ledger/fake';
 import { createFakeNotifications } from '../../activities/adapters/notifications/fake';
-import { bin } from '../../infra/local/paths';
 import { buildDependencies } from '../../workers/dependencies';
 import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
-import { SA } from '../../workflows/shared/search-attributes';
 import { stackEnv, testConfig } from '../support/stack';
 
 const DAY = 86_400_000;
-const INDEXED_VALUE_TYPE: Record<string, number> = { TEXT: 1, KEYWORD: 2, INT: 3, DOUBLE: 4, BOOL: 5, DATETIME: 6, KEYWORD_LIST: 7 };
 
 describe('creatorPayout parked on payability (time-skipping server)', () => {
   let env: TestWorkflowEnvironment;
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: bin('temporal-test-server') } } });
-    // The time-skipping server starts without custom search attributes.
-    const searchAttributes = Object.fromEntries(Object.values(SA).map((k) => [k.name, INDEXED_VALUE_TYPE[k.type] ?? 0]));
-    await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
+    env = await timeSkippingEnv();
   });
   afterAll(async () => {
     await env?.teardown();
