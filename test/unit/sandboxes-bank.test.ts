@@ -7,6 +7,7 @@ import { buildPain001, parsePain002 } from '../../activities/adapters/bank/iso20
 import type { BankPort } from '../../activities/adapters/bank/port';
 import { parseCamt054, verifyBankSignature } from '../../activities/adapters/bank/webhook';
 import { startBankSandbox, type BankSandbox } from '../../sandboxes/bank';
+import { failureOf, until } from '../support/wait';
 
 const SECRET = 'bank_test_secret';
 const IBAN = 'DE89370400440532013000';
@@ -30,25 +31,6 @@ async function startReceiver() {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/bank`;
   return { url, received, stop: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-async function until<T>(fn: () => T | undefined, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function failureOf(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('bank sandbox driven through the ISO 20022 adapter', () => {

@@ -6,6 +6,7 @@ import { PspTransientError } from '../../activities/adapters/psp/errors';
 import type { PspPort } from '../../activities/adapters/psp/port';
 import { createStripePsp } from '../../activities/adapters/psp/stripe-psp';
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
+import { failureOf, until } from '../support/wait';
 
 const SECRET = 'whsec_test_sandbox';
 
@@ -28,25 +29,6 @@ async function startReceiver(status = () => 200) {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/psp`;
   return { url, received, stop: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-async function until<T>(fn: () => T | undefined, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function failureOf(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to fail');
 }
 
 const EUR = (amountMinor: number) => ({ amountMinor, currency: 'EUR' as const });
