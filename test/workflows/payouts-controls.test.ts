@@ -1,22 +1,11 @@
-import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { ClientInputError } from '../../client/errors';
 import { cancelPayout, holdPayout, recheckPayability, releasePayout, startPayout } from '../../client/payouts';
 import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
-import { admin, balance, pspTransfers, seedCreator, startPayoutHarness, uniqueId, waitForState, type PayoutHarness } from './payouts-harness';
+import { admin, balance, pspTransfers, seedCreator, startPayoutHarness, uniqueId, waitForState, type PayoutHarness, fast, usd, workflowFailure } from './payouts-harness';
 
-const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' as const });
-const fast = { returnWindowMs: 1_500, pollInitialMs: 200, pollMaxMs: 1_000 };
 
-async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  return (err as WorkflowFailedError).cause as ApplicationFailure;
-}
 
 describe('creatorPayout inputs, ops controls and webhooks', () => {
   let h: PayoutHarness;
@@ -38,7 +27,7 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     const before = await transferCalls();
     const payoutId = uniqueId('bad');
     const handle = await h.client.workflow.start('creatorPayout', { taskQueue: h.config.TEMPORAL_TASK_QUEUE, workflowId: creatorPayoutWorkflowId(payoutId), args: [{ payoutId, creatorId: 'c1', period: '2026-11', ...patch }] });
-    const f = await failureOf(handle.result());
+    const f = await workflowFailure(handle.result());
     expect(f.type).toBe('InvalidInput');
     expect(f.nonRetryable).toBe(true);
     expect(f.message).toContain(field);
@@ -54,7 +43,7 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     await seedCreator(h, { creatorId, balanceCurrency: 'EUR' });
     const before = await transferCalls();
     const { handle } = await startPayout(h.client, { payoutId: `${creatorId}-2026-11`, creatorId, period: '2026-11', amount: usd(5_000) }, opts());
-    const f = await failureOf(handle.result());
+    const f = await workflowFailure(handle.result());
     expect(f.type).toBe('InvalidInput');
     expect(f.message).toContain('amount.currency');
     expect(await transferCalls()).toBe(before);
@@ -78,7 +67,7 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     expect(h.notifications.emails.some((e) => e.subject.includes('Action needed') && e.to.startsWith(creatorId))).toBe(true);
 
     await cancelPayout(h.client, payoutId, { operator: 'ops.bob', reason: 'creator left the platform' });
-    const f = await failureOf(handle.result());
+    const f = await workflowFailure(handle.result());
     expect(f.type).toBe('Cancelled');
     expect(await transferCalls()).toBe(before);
     expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000);
@@ -130,7 +119,7 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     await handle.signal('reportRailEvent', { source: 'bank', eventId: 'ntf-1', kind: 'paid', reference });
     await handle.signal('reportRailEvent', { source: 'bank', eventId: 'junk' });
 
-    const f = await failureOf(handle.result());
+    const f = await workflowFailure(handle.result());
     expect(f.type).toBe('Rejected');
     const state = await handle.query('getPayoutState');
     expect(state).toMatchObject({ state: 'returned', lastErrorCode: 'R01' });

@@ -1,3 +1,5 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import http from 'node:http';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
@@ -145,3 +147,19 @@ export async function pspTransfers(h: PayoutHarness): Promise<{ created: number;
 
 
 export const balance = (h: PayoutHarness, account: string) => h.ledger.balance(account, 'USD');
+
+export const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' as const });
+/** Short timings so payouts close within a test: return window 1.5 s, polls from 200 ms. */
+export const fast = { returnWindowMs: 1_500, pollInitialMs: 200, pollMaxMs: 1_000 };
+
+/** The typed failure a payout workflow ended with; fails the test when it did not fail. */
+export async function workflowFailure(p: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const cause = (err as WorkflowFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return cause as ApplicationFailure;
+}

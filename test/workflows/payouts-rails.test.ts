@@ -1,24 +1,10 @@
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { startPayout } from '../../client/payouts';
 import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
 import { recordHistoryIfAsked } from '../support/histories';
-import { admin, balance, pspTransfers, seedCreator, startPayoutHarness, uniqueId, waitForState, type PayoutHarness } from './payouts-harness';
+import { admin, balance, pspTransfers, seedCreator, startPayoutHarness, uniqueId, waitForState, type PayoutHarness, fast, usd, workflowFailure } from './payouts-harness';
 
-const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' as const });
-const fast = { returnWindowMs: 1_500, pollInitialMs: 200, pollMaxMs: 1_000 };
 
-async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  const cause = (err as WorkflowFailedError).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
-}
 
 describe('creatorPayout on the real dev server (PSP, bank and directory sandboxes)', () => {
   let h: PayoutHarness;
@@ -110,7 +96,7 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
     const payoutId = `${creatorId}-2026-11`;
     const { handle } = await startPayout(h.client, { payoutId, creatorId, period: '2026-11', amount: usd(4_000), timing: fast }, { taskQueue: h.config.TEMPORAL_TASK_QUEUE });
 
-    const f = await failureOf(handle.result());
+    const f = await workflowFailure(handle.result());
 
     expect(f.type).toBe('Declined');
     expect(f.nonRetryable).toBe(true);
