@@ -111,6 +111,14 @@ async function main(): Promise<void> {
   };
   const config = loadConfig(env);
   let workerPid: number | undefined;
+  const cleanup = async () => {
+    if (workerPid) await stopPid(workerPid);
+    await psp.stop();
+    await creators.stop();
+    await servers.stop();
+  };
+  // Ctrl-C or a timeout must not leave the servers behind.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
   try {
     await bootstrapAws(makeAwsClients(config), config);
     await fetch(`${psp.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ latencyMs: PSP_LATENCY_MS }), headers: { 'content-type': 'application/json' } });
@@ -199,10 +207,7 @@ async function main(): Promise<void> {
     rss.stop();
     await connection.close();
   } finally {
-    if (workerPid) await stopPid(workerPid);
-    await psp.stop();
-    await creators.stop();
-    await servers.stop();
+    await cleanup();
   }
 }
 
