@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { signBankPayload } from '../../activities/adapters/bank/webhook';
-import { close, hangThenDrop, listen, num, parseJson, readBody, send, sendJson, sleep, take } from '../shared/http';
+import { hangThenDrop, num, parseJson, readBody, send, sendJson, sleep, take, serve } from '../shared/http';
 import { WebhookDispatcher } from '../shared/webhooks';
 import { buildCamt054, buildPain002, isValidIban, looksLikeIban, parsePain001, type CreditTransferTx, type Pain002Tx } from './iso20022';
 
@@ -285,15 +285,5 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
     });
   });
 
-  const port = await listen(server, opts.port ?? 0);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    async stop() {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      await hooks.stop();
-      await close(server);
-    },
-  };
+  return serve(server, opts.port, timers, () => hooks.stop());
 }

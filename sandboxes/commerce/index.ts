@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { close, hangThenDrop, listen, num, parseJson, readBody, send, sendJson, sleep, take } from '../shared/http';
+import { hangThenDrop, num, parseJson, readBody, send, sendJson, sleep, take, serve } from '../shared/http';
 
 /**
  * A stateful commerce simulator: orders (captured amount, refunds recorded against them), customers (email for
@@ -233,14 +233,5 @@ export async function startCommerceSandbox(opts: { port?: number } = {}): Promis
     });
   });
 
-  const port = await listen(server, opts.port ?? 0);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    async stop() {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      await close(server);
-    },
-  };
+  return serve(server, opts.port, timers);
 }

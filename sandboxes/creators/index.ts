@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { close, listen, num, parseJson, readBody, send, sendJson, sleep, take } from '../shared/http';
+import { num, parseJson, readBody, send, sendJson, sleep, take, serve } from '../shared/http';
 
 /**
  * A stateful "creator directory" simulator: per creator KYC and sanctions status, payout method (bank IBAN or PSP
@@ -174,6 +174,5 @@ export async function startCreatorsSandbox(opts: { port?: number } = {}): Promis
     })().catch((err: unknown) => sendJson(res, isAdmin ? 400 : 500, { error: err instanceof Error ? err.message : String(err) }));
   });
 
-  const port = await listen(server, opts.port ?? 0);
-  return { url: `http://127.0.0.1:${port}`, port, stop: () => close(server) };
+  return serve(server, opts.port);
 }

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { close, hangThenDrop, listen, num, parseJson, readBody, send, sendJson, sleep, take } from '../shared/http';
+import { hangThenDrop, num, parseJson, readBody, send, sendJson, sleep, take, serve } from '../shared/http';
 
 /**
  * A stateful stand-in for the shop's order, shipment-tracking and customer-support systems: JSON records per order
@@ -103,16 +103,7 @@ export async function startEvidenceSandbox(opts: { port?: number } = {}): Promis
     if (!handler) return send(res, 404, 'not found', 'text/plain');
     handler(req, res, method, path).catch((err: unknown) => sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) }));
   });
-  const port = await listen(server, opts.port ?? 0);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    async stop() {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      await close(server);
-    },
-  };
+  return serve(server, opts.port, timers);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

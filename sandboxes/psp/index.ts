@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
-import { close, hangThenDrop, listen, num, parseJson, readBody, send, sendJson, sleep, take } from '../shared/http';
+import { hangThenDrop, num, parseJson, readBody, send, sendJson, sleep, take, serve } from '../shared/http';
 import { WebhookDispatcher } from '../shared/webhooks';
 import { fingerprint, parseForm } from './form';
 import { newId, nowSec, PspState, stripeError, type Reply } from './state';
@@ -317,17 +317,7 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
     });
   });
 
-  const port = await listen(server, opts.port ?? 0);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    async stop() {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      await hooks.stop();
-      await close(server);
-    },
-  };
+  return serve(server, opts.port, timers, () => hooks.stop());
 }
 
 function isBusinessError(r: Reply): boolean {

@@ -57,6 +57,31 @@ export async function close(server: http.Server): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
+/** A running sandbox: where it listens and how to stop it. */
+export interface RunningSandbox {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Listens on 127.0.0.1 and returns the sandbox handle; `stop` cancels the pending `timers` (scheduled webhooks,
+ * settlements), runs `onStop` (e.g. the webhook dispatcher) and closes the server.
+ */
+export async function serve(server: http.Server, port: number | undefined, timers: Set<NodeJS.Timeout> = new Set(), onStop?: () => Promise<void>): Promise<RunningSandbox> {
+  const bound = await listen(server, port ?? 0);
+  return {
+    url: `http://127.0.0.1:${bound}`,
+    port: bound,
+    async stop() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      await onStop?.();
+      await close(server);
+    },
+  };
+}
+
 /**
  * Holds a request open past any sensible client timeout, then drops the socket without answering: what a
  * client sees when the provider is slow and the connection dies. Ends early when the client gives up.
