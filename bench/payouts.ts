@@ -13,9 +13,11 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { startPayout } from '../client/payouts';
 import { makeAwsClients } from '../activities/adapters/aws';
 import { createDynamoLedger } from '../activities/adapters/ledger/dynamo-ledger';
 import { Accounts } from '../activities/adapters/ledger/port';
+import { buildWorkflowBundle } from '../workers/build-bundle';
 import { bootstrapAws } from '../infra/local/bootstrap-aws';
 import { DATA_DIR, REPO_ROOT } from '../infra/local/paths';
 import { freePort, stopPid, waitFor } from '../infra/local/processes';
@@ -24,11 +26,18 @@ import { startCreatorsSandbox } from '../sandboxes/creators';
 import { startPspSandbox } from '../sandboxes/psp';
 import { loadConfig } from '../workers/config';
 import { creatorPayoutWorkflowId } from '../workflows/payouts/contract';
-import { payoutRunWorkflowId } from '../workflows/payouts/run-contract';
+import type { payoutRun } from '../workflows/payouts/payout-run';
+import { getRunProgressQuery, payoutRunWorkflowId } from '../workflows/payouts/run-contract';
 
 const quick = process.argv.includes('--quick');
-const N = quick ? 100 : 400;
-const RUN = quick ? 1_000 : 10_000;
+/** `--n=<singles>` and `--run=<creators>` (0 skips the run) override the sizes, for profiling one phase. */
+const flag = (name: string) => {
+  const raw = process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  if (raw !== undefined && !/^\d+$/.test(raw)) throw new Error(`--${name} must be a whole number, got ${raw}`);
+  return raw === undefined ? undefined : Number(raw);
+};
+const N = flag('n') ?? (quick ? 100 : 400);
+const RUN = flag('run') ?? (quick ? 1_000 : 10_000);
 const PSP_LATENCY_MS = 20;
 const PERIOD = '2026-10';
 const timing = { returnWindowMs: 1, pollInitialMs: 200, pollMaxMs: 2_000 };
@@ -70,12 +79,38 @@ function rssSampler(pid: number) {
   };
 }
 
+/** CPU seconds used so far by each process of the stack (utime + stime from /proc), to show where a phase's time goes. */
+function cpuMeter(pids: Record<string, number>) {
+  const ticks = 100; // USER_HZ on Linux
+  const read = (): Record<string, number> =>
+    Object.fromEntries(
+      Object.entries(pids).map(([name, pid]) => {
+        try {
+          const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+          return [name, (Number(fields[11]) + Number(fields[12])) / ticks];
+        } catch {
+          return [name, 0];
+        }
+      }),
+    );
+  let last = read();
+  /** CPU milliseconds per workflow by process since the previous call. */
+  return (workflows: number): Record<string, number> => {
+    const now = read();
+    const out = Object.fromEntries(Object.entries(now).map(([name, secs]) => [name, Math.round(((secs - (last[name] ?? 0)) * 1000) / Math.max(1, workflows))]));
+    last = now;
+    return out;
+  };
+}
+const showCpu = (cpu: Record<string, number>) => Object.entries(cpu).map(([name, ms]) => `${name} ${ms}`).join(', ');
+
 interface Figures {
   completionsPerSec: number;
   p50Ms: number;
   p95Ms: number;
   workerPeakRssMiB: number;
   maxHistoryEvents: number;
+  cpuMsPerWorkflow: Record<string, number>;
 }
 
 async function timeWorkflows(count: number, start: (i: number) => Promise<{ result(): Promise<unknown> }>): Promise<{ perSec: number; latencies: number[] }> {
@@ -95,6 +130,7 @@ async function timeWorkflows(count: number, start: (i: number) => Promise<{ resu
 }
 
 async function main(): Promise<void> {
+  const benchStarted = Date.now();
   const runDir = join(DATA_DIR, `bench-${process.pid}`);
   const ports = { temporal: await freePort(), ui: await freePort(), moto: await freePort(), stripeMock: await freePort(), stripeMockHttps: await freePort() };
   const servers = await startExternalServers({ ports, runDir, persist: false, embeddedTemporal: true, headless: true });
@@ -120,7 +156,7 @@ async function main(): Promise<void> {
   // Ctrl-C or a timeout must not leave the servers behind.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
   try {
-    await bootstrapAws(makeAwsClients(config), config);
+    await bootstrapAws(makeAwsClients(config), config, { taps: [] });
     await fetch(`${psp.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ latencyMs: PSP_LATENCY_MS }), headers: { 'content-type': 'application/json' } });
     await fetch(`${psp.url}/__admin/balance`, { method: 'POST', body: JSON.stringify({ currency: 'usd', amount: 1e12 }), headers: { 'content-type': 'application/json' } });
 
@@ -145,10 +181,19 @@ async function main(): Promise<void> {
       await ledger.post({ postingId: `bench-fund-${creatorId}`, currency: 'USD', description: 'bench funding', legs: [{ account: Accounts.platformCash, amountMinor: 5_000 }, { account: Accounts.creatorAvailable(creatorId), amountMinor: -5_000 }] });
     });
 
-    const worker = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'workers', 'long-lived.ts')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    // Like a production worker: workflows from a prebuilt bundle, so webpack never runs inside the measured process.
+    const workflowBundle = await buildWorkflowBundle(join(runDir, 'workflow-bundle.js'));
+    // BENCH_WORKER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the worker without touching the bench.
+    const nodeArgs = (process.env['BENCH_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+    const worker = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(REPO_ROOT, 'workers', 'long-lived.ts')], {
+      env: { ...env, WORKFLOW_BUNDLE_PATH: workflowBundle },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     workerPid = worker.pid;
     if (!workerPid) throw new Error('worker did not start');
     const rss = rssSampler(workerPid);
+    const pidOf = (name: string) => servers.processes.find((p) => p.name === name)?.pid ?? 0;
+    const cpu = cpuMeter({ worker: workerPid, temporal: pidOf('temporal'), moto: pidOf('moto'), 'bench+sandboxes': process.pid });
     const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
     const client = new Client({ connection });
     const taskQueue = config.TEMPORAL_TASK_QUEUE;
@@ -172,38 +217,60 @@ async function main(): Promise<void> {
     const historyLength = async (workflowId: string) => Number((await client.workflow.getHandle(workflowId).describe()).historyLength);
 
     rss.reset();
+    cpu(1);
     const floor = await timeWorkflows(N, (i) => client.workflow.start('benchFloor', { taskQueue, workflowId: `bench-floor-${i}-${Date.now()}`, args: [{ activities: activitiesPerPayout }] }));
-    const floorFig: Figures = { completionsPerSec: floor.perSec, p50Ms: percentile(floor.latencies, 50), p95Ms: percentile(floor.latencies, 95), workerPeakRssMiB: rss.peakMiB(), maxHistoryEvents: 0 };
-    log(`floor:   ${N} workflows × ${activitiesPerPayout} no-op activities: ${floorFig.completionsPerSec.toFixed(1)}/s, p50 ${floorFig.p50Ms} ms, p95 ${floorFig.p95Ms} ms, worker RSS ${floorFig.workerPeakRssMiB} MiB`);
+    const floorFig: Figures = { completionsPerSec: floor.perSec, p50Ms: percentile(floor.latencies, 50), p95Ms: percentile(floor.latencies, 95), workerPeakRssMiB: rss.peakMiB(), maxHistoryEvents: 0, cpuMsPerWorkflow: cpu(N) };
+    log(`floor:   ${N} workflows × ${activitiesPerPayout} no-op activities: ${floorFig.completionsPerSec.toFixed(1)}/s, p50 ${floorFig.p50Ms} ms, p95 ${floorFig.p95Ms} ms, worker RSS ${floorFig.workerPeakRssMiB} MiB; CPU ms per workflow: ${showCpu(floorFig.cpuMsPerWorkflow)}`);
 
     rss.reset();
     const singles = await timeWorkflows(N, (i) => {
       const creatorId = ids[i + RUN] as string;
       const payoutId = `${creatorId}-${PERIOD}`;
-      return client.workflow.start('creatorPayout', { taskQueue, workflowId: creatorPayoutWorkflowId(payoutId), args: [{ payoutId, creatorId, period: PERIOD, amount: { amountMinor: 5_000, currency: 'USD' }, timing }] });
+      // Through the typed client, as backend services start payouts.
+      return startPayout(client, { payoutId, creatorId, period: PERIOD, amount: { amountMinor: 5_000, currency: 'USD' }, timing }, { taskQueue }).then((s) => s.handle);
     });
     const singleHistory = await historyLength(creatorPayoutWorkflowId(`${ids[RUN]}-${PERIOD}`));
-    const payoutFig: Figures = { completionsPerSec: singles.perSec, p50Ms: percentile(singles.latencies, 50), p95Ms: percentile(singles.latencies, 95), workerPeakRssMiB: rss.peakMiB(), maxHistoryEvents: singleHistory };
-    log(`payouts: ${N} single payouts: ${payoutFig.completionsPerSec.toFixed(1)}/s, p50 ${payoutFig.p50Ms} ms, p95 ${payoutFig.p95Ms} ms, worker RSS ${payoutFig.workerPeakRssMiB} MiB, history ${singleHistory} events`);
+    const payoutFig: Figures = { completionsPerSec: singles.perSec, p50Ms: percentile(singles.latencies, 50), p95Ms: percentile(singles.latencies, 95), workerPeakRssMiB: rss.peakMiB(), maxHistoryEvents: singleHistory, cpuMsPerWorkflow: cpu(N) };
+    log(`payouts: ${N} single payouts: ${payoutFig.completionsPerSec.toFixed(1)}/s, p50 ${payoutFig.p50Ms} ms, p95 ${payoutFig.p95Ms} ms, worker RSS ${payoutFig.workerPeakRssMiB} MiB, history ${singleHistory} events; CPU ms per payout: ${showCpu(payoutFig.cpuMsPerWorkflow)}`);
 
-    rss.reset();
-    const runStarted = Date.now();
-    const run = await client.workflow.start('payoutRun', { taskQueue, workflowId: payoutRunWorkflowId(PERIOD), args: [{ period: PERIOD, limit: RUN, maxConcurrent: 200, payoutTiming: timing }] });
-    const progress = (await run.result()) as { counts: Record<string, number>; executions: number; started: number };
-    const runSecs = (Date.now() - runStarted) / 1000;
-    let runMaxHistory = 0;
-    for await (const execution of client.workflow.list({ query: `WorkflowId = '${payoutRunWorkflowId(PERIOD)}'` })) {
-      runMaxHistory = Math.max(runMaxHistory, Number(execution.historyLength ?? 0));
-    }
-    for (const id of ids.slice(0, RUN).filter((_, i) => i % Math.ceil(RUN / 20) === 0)) {
-      runMaxHistory = Math.max(runMaxHistory, await historyLength(creatorPayoutWorkflowId(`${id}-${PERIOD}`)));
-    }
-    const runFig = { creators: RUN, seconds: Math.round(runSecs), completionsPerSec: progress.started / runSecs, executions: progress.executions, counts: progress.counts, workerPeakRssMiB: rss.peakMiB(), maxHistoryEvents: runMaxHistory };
-    log(`run:     ${RUN} creators in ${runFig.seconds} s (${runFig.completionsPerSec.toFixed(1)}/s) over ${runFig.executions} executions; counts ${JSON.stringify(progress.counts)}; worker RSS ${runFig.workerPeakRssMiB} MiB; largest history ${runMaxHistory} events`);
+    const measureRun = async () => {
+      rss.reset();
+      cpu(1);
+      const runStarted = Date.now();
+      const run = await client.workflow.start<typeof payoutRun>('payoutRun', { taskQueue, workflowId: payoutRunWorkflowId(PERIOD), args: [{ period: PERIOD, limit: RUN, maxConcurrent: 200, payoutTiming: timing }] });
+      // A long run reports its progress every 30 s (the query goes to whichever execution is current).
+      let lastPaid = 0;
+      const ticker = setInterval(() => {
+        void client.workflow
+          .getHandle(payoutRunWorkflowId(PERIOD))
+          .query(getRunProgressQuery)
+          .then((p) => {
+            log(`run:     ${Math.round((Date.now() - runStarted) / 1000)} s: started ${p.started}, paid ${p.counts.paid}, failed ${p.counts.failed}, execution ${p.executions}, ${((p.counts.paid - lastPaid) / 30).toFixed(1)} paid/s in the last 30 s, worker RSS ${rss.peakMiB()} MiB`);
+            lastPaid = p.counts.paid;
+          })
+          .catch(() => undefined);
+      }, 30_000);
+      const progress = await run.result().finally(() => clearInterval(ticker));
+      const runSecs = (Date.now() - runStarted) / 1000;
+      const cpuMsPerPayout = cpu(RUN);
+      let maxHistoryEvents = 0;
+      for await (const execution of client.workflow.list({ query: `WorkflowId = '${payoutRunWorkflowId(PERIOD)}'` })) {
+        maxHistoryEvents = Math.max(maxHistoryEvents, Number(execution.historyLength ?? 0));
+      }
+      for (const id of ids.slice(0, RUN).filter((_, i) => i % Math.ceil(RUN / 20) === 0)) {
+        maxHistoryEvents = Math.max(maxHistoryEvents, await historyLength(creatorPayoutWorkflowId(`${id}-${PERIOD}`)));
+      }
+      const fig = { creators: RUN, seconds: Math.round(runSecs), completionsPerSec: progress.started / runSecs, executions: progress.executions, counts: progress.counts, workerPeakRssMiB: rss.peakMiB(), maxHistoryEvents, cpuMsPerPayout };
+      log(`run:     ${RUN} creators in ${fig.seconds} s (${fig.completionsPerSec.toFixed(1)}/s) over ${fig.executions} executions; counts ${JSON.stringify(progress.counts)}; worker RSS ${fig.workerPeakRssMiB} MiB; largest history ${maxHistoryEvents} events; CPU ms per payout: ${showCpu(cpuMsPerPayout)}`);
+      return fig;
+    };
+    const runFig = RUN > 0 ? await measureRun() : undefined;
 
     const ratio = payoutFig.completionsPerSec / floorFig.completionsPerSec;
-    log(`ratio (payout throughput / floor throughput): ${ratio.toFixed(2)} (target ≥ 0.8); run RSS < 1024 MiB: ${runFig.workerPeakRssMiB < 1024}; largest history ≤ 10000: ${runMaxHistory <= 10_000}`);
-    console.log(JSON.stringify({ bench: 'payouts', quick, n: N, pspLatencyMs: PSP_LATENCY_MS, activitiesPerPayout, floor: floorFig, payouts: payoutFig, run: runFig, ratio: Number(ratio.toFixed(3)) }));
+    log(`ratio (payout throughput / floor throughput): ${ratio.toFixed(2)} (target ≥ 0.8)${runFig ? `; run RSS < 1024 MiB: ${runFig.workerPeakRssMiB < 1024}; largest history ≤ 10000: ${runFig.maxHistoryEvents <= 10_000}` : '; run skipped (--run=0)'}`);
+    const totalSeconds = Math.round((Date.now() - benchStarted) / 1000);
+    log(`whole benchmark: ${totalSeconds} s${quick ? ' (target for --quick: under 300 s)' : ''}`);
+    console.log(JSON.stringify({ bench: 'payouts', quick, totalSeconds, n: N, pspLatencyMs: PSP_LATENCY_MS, activitiesPerPayout, floor: floorFig, payouts: payoutFig, run: runFig, ratio: Number(ratio.toFixed(3)) }));
     rss.stop();
     await connection.close();
   } finally {

@@ -1,8 +1,8 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { formatMoney } from '../workflows/shared/money';
-import { SA } from '../workflows/shared/search-attributes';
 import { TASK_QUEUE } from '../workflows/shared/task-queue';
 import type { creatorPayout } from '../workflows/payouts/creator-payout';
+import { initialPayoutSearchAttributes } from '../workflows/payouts/payout-tracker';
 import {
   cancelPayoutUpdate,
   creatorPayoutInput,
@@ -51,13 +51,7 @@ export async function startPayout(
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       staticSummary: `Payout ${payout.payoutId}: ${formatMoney(payout.amount)} to creator ${payout.creatorId} for ${payout.period}`,
       staticDetails: 'Ops: getPayoutState query; holdPayout / releasePayout / cancelPayout / retryPayoutNow / resolvePayout updates.',
-      typedSearchAttributes: [
-        { key: SA.PayoutState, value: 'validating' },
-        { key: SA.CreatorId, value: payout.creatorId },
-        { key: SA.AmountMinor, value: payout.amount.amountMinor },
-        { key: SA.Currency, value: payout.amount.currency },
-        ...(payout.runId ? [{ key: SA.PayoutRunId, value: [payout.runId] }] : []),
-      ],
+      typedSearchAttributes: initialPayoutSearchAttributes(payout),
     });
     return { workflowId, handle };
   } catch (err) {

@@ -30,6 +30,8 @@ const envSchema = z.object({
   INGRESS_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
   /** Sticky cache size: bounds the worker's memory when thousands of payouts are open (each cached run holds its state). */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(400),
+  /** A workflow bundle prebuilt by `npm run build:lambda` (or the bench): the worker skips webpack at start-up and its memory. */
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   WORKER_BUILD_ID: z.string().min(1).default('local'),
   WORKER_DEPLOYMENT_NAME: z.string().min(1).default('payops'),
 });

@@ -1,5 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
+import { preloadModules, workflowsPath } from './bundle-options';
 import { loadConfig, type AppConfig } from './config';
 import { baseWorkerOptions, buildDependencies, connectionOptions } from './dependencies';
 
@@ -18,7 +19,7 @@ export async function createLongLivedWorker(opts: {
     maxCachedWorkflows: opts.config.WORKER_MAX_CACHED_WORKFLOWS,
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-      : { workflowsPath: require.resolve('../workflows') }),
+      : { workflowsPath, bundlerOptions: { preloadModules } }),
     ...opts.extra,
   });
   return { worker, connection };
@@ -26,7 +27,7 @@ export async function createLongLivedWorker(opts: {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const { worker, connection } = await createLongLivedWorker({ config });
+  const { worker, connection } = await createLongLivedWorker({ config, workflowBundlePath: config.WORKFLOW_BUNDLE_PATH });
   console.log(`[worker] polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
   try {
     await worker.run();

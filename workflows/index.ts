@@ -1,6 +1,20 @@
-export { stackProbe } from './probe/stack-probe';
-export { compensationApproval } from './approvals/compensation-approval';
-export { disputeCase } from './disputes/dispute-case';
-export { creatorPayout } from './payouts/creator-payout';
-export { benchFloor } from './bench/floor';
-export { payoutRun } from './payouts/payout-run';
+/* eslint-disable @typescript-eslint/no-require-imports -- deliberate lazy loading, see below */
+/**
+ * The workflow types this worker runs. The SDK evaluates this module for every workflow run it creates, so each entry
+ * loads its domain's modules on first call: a payout run builds only the payout schemas and handlers, not the approval
+ * and dispute ones. That is CPU at every run start and memory for every run in the worker's sticky cache.
+ */
+import type * as Approvals from './approvals/compensation-approval';
+import type * as Floor from './bench/floor';
+import type * as Disputes from './disputes/dispute-case';
+import type * as Payouts from './payouts/creator-payout';
+import type * as Runs from './payouts/payout-run';
+import type * as Probe from './probe/stack-probe';
+
+export const stackProbe: typeof Probe.stackProbe = (...args) => (require('./probe/stack-probe') as typeof Probe).stackProbe(...args);
+export const compensationApproval: typeof Approvals.compensationApproval = (...args) =>
+  (require('./approvals/compensation-approval') as typeof Approvals).compensationApproval(...args);
+export const disputeCase: typeof Disputes.disputeCase = (...args) => (require('./disputes/dispute-case') as typeof Disputes).disputeCase(...args);
+export const creatorPayout: typeof Payouts.creatorPayout = (...args) => (require('./payouts/creator-payout') as typeof Payouts).creatorPayout(...args);
+export const benchFloor: typeof Floor.benchFloor = (...args) => (require('./bench/floor') as typeof Floor).benchFloor(...args);
+export const payoutRun: typeof Runs.payoutRun = (...args) => (require('./payouts/payout-run') as typeof Runs).payoutRun(...args);

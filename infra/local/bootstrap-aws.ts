@@ -8,10 +8,10 @@ import type { AppConfig } from '../../workers/config';
 
 /**
  * Creates, idempotently, the AWS resources the CDK app creates in a real account: the ledger and
- * audit tables, the events topic (with an SQS tap so people and tests can read events), the reports
- * bucket and the verified sender identity.
+ * audit tables, the events topic (with SQS taps so people and tests can read events: `taps`, default one named
+ * `tap`; the benchmark takes none, since nobody reads them there), the reports bucket and the verified sender identity.
  */
-export async function bootstrapAws(aws: AwsClients, config: AppConfig, opts: { extraTaps?: string[] } = {}): Promise<{ topicArn: string; eventsTapQueueUrl: string; tapUrls: Record<string, string> }> {
+export async function bootstrapAws(aws: AwsClients, config: AppConfig, opts: { taps?: string[] } = {}): Promise<{ tapUrls: Record<string, string> }> {
   for (const table of [config.LEDGER_TABLE, config.AUDIT_TABLE]) {
     try {
       await aws.dynamo.send(
@@ -35,7 +35,7 @@ export async function bootstrapAws(aws: AwsClients, config: AppConfig, opts: { e
   }
   const { TopicArn } = await aws.sns.send(new CreateTopicCommand({ Name: config.EVENTS_TOPIC_NAME }));
   const tapUrls: Record<string, string> = {};
-  for (const name of ['tap', ...(opts.extraTaps ?? [])]) {
+  for (const name of opts.taps ?? ['tap']) {
     const { QueueUrl: url } = await aws.sqs.send(new CreateQueueCommand({ QueueName: `${config.EVENTS_TOPIC_NAME}-${name}` }));
     const attrs = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
     await aws.sns.send(
@@ -43,13 +43,12 @@ export async function bootstrapAws(aws: AwsClients, config: AppConfig, opts: { e
     );
     if (url) tapUrls[name] = url;
   }
-  const QueueUrl = tapUrls['tap'];
   await aws.s3.send(new CreateBucketCommand({ Bucket: config.REPORTS_BUCKET })).catch((err: Error) => {
     if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(err.name)) throw err;
   });
   await aws.ses.send(new CreateEmailIdentityCommand({ EmailIdentity: config.NOTIFY_FROM_EMAIL })).catch((err: Error) => {
     if (err.name !== 'AlreadyExistsException') throw err;
   });
-  if (!TopicArn || !QueueUrl) throw new Error('bootstrap: topic or tap queue missing');
-  return { topicArn: TopicArn, eventsTapQueueUrl: QueueUrl, tapUrls };
+  if (!TopicArn) throw new Error('bootstrap: events topic missing');
+  return { tapUrls };
 }

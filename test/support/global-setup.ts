@@ -34,7 +34,7 @@ export default async function globalSetup(): Promise<void> {
   const config = loadConfig({ ...process.env });
   // One events tap per jest worker: each worker drains its own queue, so files never steal each other's events.
   const workers = Array.from({ length: 8 }, (_, i) => `tap-w${i + 1}`);
-  const { tapUrls } = await bootstrapAws(makeAwsClients(config), config, { extraTaps: workers });
+  const { tapUrls } = await bootstrapAws(makeAwsClients(config), config, { taps: ['tap', ...workers] });
   for (const name of workers) process.env[`PAYOPS_TEST_EVENTS_QUEUE_${name.slice(5)}`] = tapUrls[name];
   writeFileSync(join(runDir, 'stack.json'), JSON.stringify({ ...env, tapUrls }, null, 2));
   console.log(`\n[test stack] ready in ${Date.now() - started} ms: temporal ${env.TEMPORAL_ADDRESS}, moto ${env.AWS_ENDPOINT_URL}, stripe-mock ${env.STRIPE_MOCK_URL}`);

@@ -1,8 +1,8 @@
 /** Polls `fn` until it returns a value (a condition, not a fixed sleep); fails after `timeoutMs`. */
-export async function until<T>(fn: () => T | undefined, timeoutMs = 5_000): Promise<T> {
+export async function until<T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));

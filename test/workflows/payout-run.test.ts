@@ -9,6 +9,8 @@ import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
 import { getRunProgressQuery } from '../../workflows/payouts/run-contract';
 import { recordHistoryIfAsked } from '../support/histories';
 import { testClient, testConfig, testWorker } from '../support/stack';
+import { until } from '../support/wait';
+import { creatorPayoutWorkflowId, payoutIdFor } from '../../workflows/payouts/contract';
 
 const post = (url: string, body: unknown) => fetch(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 
@@ -77,6 +79,53 @@ describe('payoutRun on the real dev server (moto ledger and S3, PSP and director
         expect(second.counts).toMatchObject({ paid: 0, failed: 0, 'already-exists': 14 });
         expect(await transfers()).toBe(transfersBefore);
         expect(await again.handle.query(getRunProgressQuery)).toMatchObject({ started: 14, inFlight: 0 });
+      });
+    } finally {
+      await connection.close();
+      await workerConnection.close();
+    }
+  });
+
+  test('when ops terminate a payout that never reported (stuck retrying its rail), then its slot frees, it counts as failed and the run still finishes', async () => {
+    // No bank listens at this address: a bank payout retries its initiation and never reaches a reportable state.
+    const config = testConfig({ PSP_API_BASE: psp.url, CREATORS_API_BASE: creators.url, BANK_API_BASE: 'http://127.0.0.1:9' });
+    const ledger = createDynamoLedger({ aws: makeAwsClients(config), table: config.LEDGER_TABLE });
+    const tag = randomUUID().slice(0, 8);
+    const period = `21${String(10 + Math.floor(Math.random() * 89))}-${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}`;
+    const ids = [`stuck-${tag}-0`, `stuck-${tag}-1`, `stuck-${tag}-2`];
+    const stuck = ids[0] as string;
+    await post(`${creators.url}/__admin/creators`, {
+      creators: ids.map((creatorId) => ({
+        creatorId,
+        displayName: creatorId,
+        email: `${creatorId}@creators.example`,
+        kycStatus: 'verified',
+        sanctionsStatus: 'clear',
+        balanceCurrency: 'USD',
+        payoutMethod:
+          creatorId === stuck
+            ? { rail: 'bank', currency: 'USD', country: 'US', accountToken: `bank_${tag}` }
+            : { rail: 'psp', currency: 'USD', country: 'US', accountToken: `acct_${creatorId.replace(/-/g, '_')}` },
+        earnings: { [period]: 1_000 },
+      })),
+    });
+    for (const creatorId of ids) {
+      await ledger.post({ postingId: `fund-${creatorId}`, currency: 'USD', description: 'test funding', legs: [{ account: Accounts.platformCash, amountMinor: 1_000 }, { account: Accounts.creatorAvailable(creatorId), amountMinor: -1_000 }] });
+    }
+    const { worker, connection: workerConnection } = await testWorker(config);
+    const { client, connection } = await testClient(config);
+    try {
+      await worker.runUntil(async () => {
+        const input = { period, maxConcurrent: 1, payoutTiming: { returnWindowMs: 1, pollInitialMs: 200, pollMaxMs: 1_000 } };
+        const { handle } = await startPayoutRun(client, input, config.TEMPORAL_TASK_QUEUE);
+        const child = client.workflow.getHandle(creatorPayoutWorkflowId(payoutIdFor(stuck, period)));
+        // The window of one is held by the stuck payout while it retries its initiation.
+        await until(async () => ((await child.describe().catch(() => undefined))?.raw.pendingActivities?.length ? true : undefined), 15_000);
+        expect(await handle.query(getRunProgressQuery)).toMatchObject({ inFlight: 1 });
+        await child.terminate('ops: bank unreachable, handled outside the system');
+
+        const progress = await handle.result();
+        expect(progress).toMatchObject({ started: 3, inFlight: 0, counts: { paid: 2, failed: 1 } });
       });
     } finally {
       await connection.close();

@@ -370,15 +370,23 @@ async function emailCreator(ctx: Ctx, template: 'paid' | 'failed' | 'returned' |
 
 /** Email (optional) plus a domain event; neither may block money. */
 async function announce(ctx: Ctx, kind: string, template: 'paid' | 'failed' | 'returned' | undefined, data: Record<string, unknown>): Promise<void> {
-  if (template) await emailCreator(ctx, template);
   const { input } = ctx;
-  try {
-    await notify.publishEvent({
-      type: `payout.${kind}`,
-      dedupeKey: `${ctx.wf}:${kind}-${ctx.attempt}`,
-      data: { payoutId: input.payoutId, creatorId: input.creatorId, period: input.period, amount: input.amount, attempt: ctx.attempt, ...(ctx.rail ? { rail: ctx.rail } : {}), ...(input.runId ? { runId: input.runId } : {}), ...data },
-    });
-  } catch (err) {
-    log.warn('payout event failed to publish', { kind, error: err instanceof Error ? err.message : String(err) });
+  const publish = async () => {
+    try {
+      await notify.publishEvent({
+        type: `payout.${kind}`,
+        dedupeKey: `${ctx.wf}:${kind}-${ctx.attempt}`,
+        data: { payoutId: input.payoutId, creatorId: input.creatorId, period: input.period, amount: input.amount, attempt: ctx.attempt, ...(ctx.rail ? { rail: ctx.rail } : {}), ...(input.runId ? { runId: input.runId } : {}), ...data },
+      });
+    } catch (err) {
+      log.warn('payout event failed to publish', { kind, error: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  // The email and the event are independent: sent together, one round trip (see PayoutTracker.fewerCommands).
+  if (ctx.t.fewerCommands) {
+    await Promise.all([template ? emailCreator(ctx, template) : undefined, publish()]);
+    return;
   }
+  if (template) await emailCreator(ctx, template);
+  await publish();
 }

@@ -4,6 +4,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -19,6 +20,7 @@ import { parseOrFail } from '../shared/parse';
 import { SA } from '../shared/search-attributes';
 import { creatorPayoutWorkflowId } from './contract';
 import { creatorPayout } from './creator-payout';
+import { initialPayoutSearchAttributes } from './payout-tracker';
 import {
   getRunProgressQuery,
   payoutRunInput,
@@ -96,6 +98,8 @@ export async function payoutRun(rawInput: PayoutRunInput, carry?: RunCarry): Pro
   upsertSearchAttributes([{ key: SA.PayoutRunId, value: [workflowInfo().workflowId] }]);
   setCurrentDetails(`Paying creators for ${state.period}: window of ${input.maxConcurrent}, execution ${state.executions}`);
 
+  // Histories recorded before batched starts replay one start per workflow task.
+  const maxBatch = patched('payout-run-batched-starts') ? Infinity : 1;
   let startedThisExecution = 0;
   const remaining = () => (input.limit === undefined ? Infinity : input.limit - state.started);
   while (true) {
@@ -109,27 +113,14 @@ export async function payoutRun(rawInput: PayoutRunInput, carry?: RunCarry): Pro
       state.exhausted = true;
       state.buffer = [];
     }
-    const next = state.buffer[0];
-    if (next === undefined && state.exhausted) break;
-    if (next !== undefined && inFlight.size < input.maxConcurrent && startedThisExecution < input.childrenPerExecution) {
-      state.buffer.shift();
-      const { payoutId } = next;
-      startedThisExecution += 1;
-      state.started += 1;
-      try {
-        await startChild(creatorPayout, {
-          workflowId: creatorPayoutWorkflowId(payoutId),
-          args: [{ payoutId, creatorId: next.creatorId, period: state.period, amount: next.amount, runId: workflowInfo().workflowId, ...(input.payoutTiming ? { timing: input.payoutTiming } : {}) }],
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          typedSearchAttributes: [{ key: SA.PayoutRunId, value: [workflowInfo().workflowId] }],
-          staticSummary: `Payout ${payoutId} (run ${state.period})`,
-        });
-        inFlight.add(payoutId);
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        record(payoutId, 'already-exists');
-      }
+    if (state.buffer.length === 0 && state.exhausted) break;
+    const room = Math.min(state.buffer.length, input.maxConcurrent - inFlight.size, input.childrenPerExecution - startedThisExecution, maxBatch);
+    if (room > 0) {
+      // Every start of a batch goes out in one workflow task: the window fills in one round trip, not one per child.
+      const batch = state.buffer.splice(0, room);
+      startedThisExecution += batch.length;
+      state.started += batch.length;
+      await Promise.all(batch.map(startPayout));
       continue;
     }
     if (startedThisExecution >= input.childrenPerExecution || workflowInfo().continueAsNewSuggested) {
@@ -145,6 +136,33 @@ export async function payoutRun(rawInput: PayoutRunInput, carry?: RunCarry): Pro
   const { key } = await books.finalizeRunReport({ runKey: workflowInfo().workflowId, parts: state.reportParts, counts: state.counts });
   await condition(allHandlersFinished);
   return progress(key);
+
+  async function startPayout(next: RunCarry['buffer'][number]): Promise<void> {
+    const { payoutId } = next;
+    const runId = workflowInfo().workflowId;
+    // In flight before the start resolves: a child that reports in the same activation as its start is still counted.
+    inFlight.add(payoutId);
+    try {
+      const child = await startChild(creatorPayout, {
+        workflowId: creatorPayoutWorkflowId(payoutId),
+        args: [{ payoutId, creatorId: next.creatorId, period: state.period, amount: next.amount, runId, ...(input.payoutTiming ? { timing: input.payoutTiming } : {}) }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        // Histories from before batched starts set only the run ID at start.
+        typedSearchAttributes: maxBatch === 1 ? [{ key: SA.PayoutRunId, value: [runId] }] : initialPayoutSearchAttributes({ ...next, runId }),
+        staticSummary: `Payout ${payoutId} (run ${state.period})`,
+      });
+      // A payout that closes without reporting (terminated by an operator, or failed before its first state) frees its slot too.
+      child.result().then(
+        () => inFlight.delete(payoutId) && record(payoutId, 'paid'),
+        () => inFlight.delete(payoutId) && record(payoutId, 'failed', 'closed_without_report'),
+      );
+    } catch (err) {
+      inFlight.delete(payoutId);
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      record(payoutId, 'already-exists');
+    }
+  }
 
   async function flushRows(): Promise<void> {
     if (rows.length === 0) return;

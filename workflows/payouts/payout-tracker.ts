@@ -1,5 +1,5 @@
-import { getExternalWorkflowHandle, log, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { getExternalWorkflowHandle, log, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { SearchAttributePair, SearchAttributeUpdatePair } from '@temporalio/common';
 import { formatMoney } from '../shared/money';
 import { SA } from '../shared/search-attributes';
 import type { AwaitingActor, CreatorPayoutInput, PayoutStateName, PayoutStatus, Rail } from './contract';
@@ -18,13 +18,47 @@ const RUN_OUTCOME: Partial<Record<PayoutStateName, PayoutOutcome>> = {
 const TIMELINE_MAX = 40;
 
 /**
+ * The search attributes a payout starts with (identity plus the `validating` state), set by whoever starts it (the
+ * typed client, a payout run) so the Web UI lists it correctly from its first moment and the workflow's first task
+ * has nothing to upsert.
+ */
+export function initialPayoutSearchAttributes(input: Pick<CreatorPayoutInput, 'creatorId' | 'amount' | 'runId'>): SearchAttributePair[] {
+  return [
+    { key: SA.PayoutState, value: 'validating' },
+    { key: SA.AwaitingActor, value: 'none' },
+    { key: SA.LastErrorCode, value: 'none' },
+    { key: SA.CreatorId, value: input.creatorId },
+    { key: SA.AmountMinor, value: input.amount.amountMinor },
+    { key: SA.Currency, value: input.amount.currency },
+    ...(input.runId ? [{ key: SA.PayoutRunId, value: [input.runId] }] : []),
+  ];
+}
+
+/** Search attribute values compare by content: dates by time, keyword lists element by element, null as unset. */
+function sameValue(current: unknown, next: unknown): boolean {
+  if (current instanceof Date || next instanceof Date) return current instanceof Date && next instanceof Date && current.getTime() === next.getTime();
+  if (Array.isArray(current) || Array.isArray(next)) return Array.isArray(current) && Array.isArray(next) && current.length === next.length && current.every((v, i) => v === next[i]);
+  return (current ?? null) === (next ?? null);
+}
+
+/**
  * The payout's visible state in one place: the `getPayoutState` snapshot, the search attributes ops list by, and the
  * current details the Web UI shows. Every state change goes through `set`, so the three never disagree.
  */
 export class PayoutTracker {
   readonly status: PayoutStatus;
 
+  /**
+   * Payouts started since patch `payout-fewer-commands` upsert only the search attributes whose value changes, once per
+   * workflow task (every upsert is a history event and a visibility write), and send the creator's email and the
+   * payout event together. Histories recorded before replay with the old behaviour.
+   */
+  readonly fewerCommands: boolean;
+  /** Changes not yet sent, flushed with the next state change. */
+  private pending: SearchAttributeUpdatePair[] = [];
+
   constructor(input: CreatorPayoutInput) {
+    this.fewerCommands = patched('payout-fewer-commands');
     this.status = {
       payoutId: input.payoutId,
       creatorId: input.creatorId,
@@ -35,14 +69,18 @@ export class PayoutTracker {
       attempt: 1,
       timeline: [],
     };
-    const identity: SearchAttributeUpdatePair[] = [
-      { key: SA.CreatorId, value: input.creatorId },
-      { key: SA.AmountMinor, value: input.amount.amountMinor },
-      { key: SA.Currency, value: input.amount.currency },
-    ];
-    // A run that set PayoutRunId at start keeps its own value.
-    if (input.runId && workflowInfo().typedSearchAttributes.get(SA.PayoutRunId) === undefined) identity.push({ key: SA.PayoutRunId, value: [input.runId] });
-    upsertSearchAttributes(identity);
+    if (this.fewerCommands) {
+      this.pending = initialPayoutSearchAttributes(input) as SearchAttributeUpdatePair[];
+    } else {
+      const identity: SearchAttributeUpdatePair[] = [
+        { key: SA.CreatorId, value: input.creatorId },
+        { key: SA.AmountMinor, value: input.amount.amountMinor },
+        { key: SA.Currency, value: input.amount.currency },
+      ];
+      // A run that set PayoutRunId at start keeps its own value.
+      if (input.runId && workflowInfo().typedSearchAttributes.get(SA.PayoutRunId) === undefined) identity.push({ key: SA.PayoutRunId, value: [input.runId] });
+      upsertSearchAttributes(identity);
+    }
     this.set('validating');
   }
 
@@ -94,7 +132,8 @@ export class PayoutTracker {
 
   setRail(rail: Rail): void {
     this.status.rail = rail;
-    upsertSearchAttributes([{ key: SA.Rail, value: rail }]);
+    if (this.fewerCommands) this.pending.push({ key: SA.Rail, value: rail });
+    else upsertSearchAttributes([{ key: SA.Rail, value: rail }]);
   }
 
   step(step: string, detail?: string): void {
@@ -104,6 +143,15 @@ export class PayoutTracker {
 
   snapshot(): PayoutStatus {
     return JSON.parse(JSON.stringify(this.status)) as PayoutStatus;
+  }
+
+  private upsert(pairs: SearchAttributeUpdatePair[]): void {
+    if (!this.fewerCommands) return upsertSearchAttributes(pairs);
+    const current = workflowInfo().typedSearchAttributes;
+    const latest = new Map([...this.pending, ...pairs].map((p) => [p.key.name, p]));
+    const changed = [...latest.values()].filter((p) => !sameValue(current.get(p.key as never), p.value));
+    this.pending = [];
+    if (changed.length > 0) upsertSearchAttributes(changed);
   }
 
   private publish(): void {
@@ -116,7 +164,7 @@ export class PayoutTracker {
       { key: SA.DeadlineAt, value: a?.until ? new Date(a.until) : null },
       { key: SA.LastErrorCode, value: s.lastErrorCode ?? 'none' },
     ];
-    upsertSearchAttributes(pairs);
+    this.upsert(pairs);
     const lines = [
       `**${s.state}** · payout ${s.payoutId} · ${formatMoney(s.amount)}${s.rail ? ` via ${s.rail}` : ''}${s.attempt > 1 ? ` · attempt ${s.attempt}` : ''}`,
       a ? `Waiting on **${a.actor}** since ${a.since}${a.until ? ` until ${a.until}` : ''}: ${a.reason}` : undefined,

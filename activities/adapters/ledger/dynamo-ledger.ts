@@ -4,6 +4,7 @@ import {
   TransactWriteItemsCommand,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
+import { createHash } from 'node:crypto';
 import { failure, FailureType } from '../../../workflows/shared/failures';
 import type { AwsClients } from '../aws';
 import { assertBalanced, type LedgerPort, type Posting } from './port';
@@ -51,7 +52,7 @@ export function createDynamoLedger(deps: { aws: AwsClients; table: string }): Le
         })),
       ];
       try {
-        await dynamo.send(new TransactWriteItemsCommand({ TransactItems: items, ClientRequestToken: posting.postingId.slice(0, 36) }));
+        await dynamo.send(new TransactWriteItemsCommand({ TransactItems: items, ClientRequestToken: requestToken(posting.postingId) }));
         return { postingId: posting.postingId, alreadyPosted: false };
       } catch (err) {
         if (err instanceof TransactionCanceledException || (err as Error).name === 'TransactionCanceledException') {
@@ -79,3 +80,9 @@ export function createDynamoLedger(deps: { aws: AwsClients; table: string }): Le
     },
   };
 }
+
+/**
+ * DynamoDB's transaction token is at most 36 characters; a digest of the posting ID keeps two postings of one payout
+ * (`…:reserve`, `…:settle`) from sharing a token when a long workflow ID would make their first 36 characters equal.
+ */
+const requestToken = (postingId: string) => createHash('sha256').update(postingId).digest('hex').slice(0, 36);
