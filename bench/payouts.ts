@@ -22,7 +22,7 @@ import { bootstrapAws } from '../infra/local/bootstrap-aws';
 import { DATA_DIR, REPO_ROOT } from '../infra/local/paths';
 import { freePort, stopPid, waitFor } from '../infra/local/processes';
 import { startExternalServers } from '../infra/local/stack';
-import { startCreatorsSandbox } from '../sandboxes/creators';
+import { payableCreator, startCreatorsSandbox } from '../sandboxes/creators';
 import { startPspSandbox } from '../sandboxes/psp';
 import { loadConfig } from '../workers/config';
 import { creatorPayoutWorkflowId } from '../workflows/payouts/contract';
@@ -163,16 +163,7 @@ async function main(): Promise<void> {
     log(`seeding ${N + RUN + 1} creators (directory + ledger on moto)…`);
     const ids = Array.from({ length: N + RUN + 1 }, (_, i) => `bench-${String(i).padStart(6, '0')}`);
     const warmCreator = ids[N + RUN] as string;
-    const record = (creatorId: string) => ({
-      creatorId,
-      displayName: creatorId,
-      email: `${creatorId}@creators.example`,
-      kycStatus: 'verified',
-      sanctionsStatus: 'clear',
-      balanceCurrency: 'USD',
-      payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: `acct_${creatorId.replace(/-/g, '_')}` },
-      earnings: { [PERIOD]: 5_000 },
-    });
+    const record = (creatorId: string) => payableCreator(creatorId, { earnings: { [PERIOD]: 5_000 } });
     for (let i = 0; i < ids.length; i += 1000) {
       await fetch(`${creators.url}/__admin/creators`, { method: 'POST', body: JSON.stringify({ creators: ids.slice(i, i + 1000).map(record) }), headers: { 'content-type': 'application/json' } });
     }

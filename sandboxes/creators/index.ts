@@ -19,6 +19,20 @@ export interface CreatorsSandbox {
 
 type Creator = Record<string, unknown> & { creatorId: string; earnings: Record<string, number> };
 
+/** A creator every payability check passes for: verified, sanctions clear, USD balance, a PSP account; `overrides` win. */
+export function payableCreator(creatorId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> & { creatorId: string } {
+  return {
+    creatorId,
+    displayName: creatorId,
+    email: `${creatorId}@creators.example`,
+    kycStatus: 'verified',
+    sanctionsStatus: 'clear',
+    balanceCurrency: 'USD',
+    payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: `acct_${creatorId.replace(/-/g, '_')}` },
+    ...overrides,
+  };
+}
+
 /** Rates as decimal strings; converted with integer math (per-million) to keep the sandbox float-free. */
 const defaultRates = (): Map<string, string> =>
   new Map([

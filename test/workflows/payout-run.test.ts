@@ -4,7 +4,7 @@ import { createDynamoLedger } from '../../activities/adapters/ledger/dynamo-ledg
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { createS3Reports } from '../../activities/adapters/reports/s3-reports';
 import { startPayoutRun } from '../../client/payout-runs';
-import { startCreatorsSandbox, type CreatorsSandbox } from '../../sandboxes/creators';
+import { payableCreator, startCreatorsSandbox, type CreatorsSandbox } from '../../sandboxes/creators';
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
 import { getRunProgressQuery } from '../../workflows/payouts/run-contract';
 import { recordHistoryIfAsked } from '../support/histories';
@@ -26,32 +26,27 @@ describe('payoutRun on the real dev server (moto ledger and S3, PSP and director
     await creators.stop();
   });
 
+  /** Payable creators with 1,000 earned in `period` and funded in the ledger; `overrides` per creator. */
+  async function seed(config: ReturnType<typeof testConfig>, ids: string[], period: string, overrides: (creatorId: string) => Record<string, unknown> = () => ({})) {
+    await post(`${creators.url}/__admin/creators`, { creators: ids.map((creatorId) => payableCreator(creatorId, { earnings: { [period]: 1_000 }, ...overrides(creatorId) })) });
+    const ledger = createDynamoLedger({ aws: makeAwsClients(config), table: config.LEDGER_TABLE });
+    for (const creatorId of ids) {
+      await ledger.post({ postingId: `fund-${creatorId}`, currency: 'USD', description: 'test funding', legs: [{ account: Accounts.platformCash, amountMinor: 1_000 }, { account: Accounts.creatorAvailable(creatorId), amountMinor: -1_000 }] });
+    }
+    return ledger;
+  }
+
   test('when a period is run twice, then every creator is started once through a bounded window across continue-as-new, partial failures do not fail the run, the CSV lands in S3 and the second run pays nobody', async () => {
     const config = testConfig({ PSP_API_BASE: psp.url, CREATORS_API_BASE: creators.url });
     const aws = makeAwsClients(config);
-    const ledger = createDynamoLedger({ aws, table: config.LEDGER_TABLE });
     const tag = randomUUID().slice(0, 8);
     // Periods are per test run so the shared dev server never sees the same payout IDs twice.
     const period = `20${String(30 + Math.floor(Math.random() * 60))}-${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}`;
     const ids = Array.from({ length: 14 }, (_, i) => `run-${tag}-${String(i).padStart(2, '0')}`);
     const parked = ids[12] as string;
     const declined = ids[13] as string;
-    await post(`${creators.url}/__admin/creators`, {
-      creators: ids.map((creatorId) => ({
-        creatorId,
-        displayName: creatorId,
-        email: `${creatorId}@creators.example`,
-        kycStatus: creatorId === parked ? 'pending' : 'verified',
-        sanctionsStatus: 'clear',
-        balanceCurrency: 'USD',
-        payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: `acct_${creatorId.replace(/-/g, '_')}` },
-        earnings: { [period]: 1_000 },
-      })),
-    });
+    const ledger = await seed(config, ids, period, (creatorId) => (creatorId === parked ? { kycStatus: 'pending' } : {}));
     await post(`${psp.url}/__admin/faults`, { declineDestinations: [`acct_${declined.replace(/-/g, '_')}`] });
-    for (const creatorId of ids) {
-      await ledger.post({ postingId: `fund-${creatorId}`, currency: 'USD', description: 'test funding', legs: [{ account: Accounts.platformCash, amountMinor: 1_000 }, { account: Accounts.creatorAvailable(creatorId), amountMinor: -1_000 }] });
-    }
 
     const { worker, connection: workerConnection } = await testWorker(config);
     const { client, connection } = await testClient(config);
@@ -89,29 +84,11 @@ describe('payoutRun on the real dev server (moto ledger and S3, PSP and director
   test('when ops terminate a payout that never reported (stuck retrying its rail), then its slot frees, it counts as failed and the run still finishes', async () => {
     // No bank listens at this address: a bank payout retries its initiation and never reaches a reportable state.
     const config = testConfig({ PSP_API_BASE: psp.url, CREATORS_API_BASE: creators.url, BANK_API_BASE: 'http://127.0.0.1:9' });
-    const ledger = createDynamoLedger({ aws: makeAwsClients(config), table: config.LEDGER_TABLE });
     const tag = randomUUID().slice(0, 8);
     const period = `21${String(10 + Math.floor(Math.random() * 89))}-${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}`;
     const ids = [`stuck-${tag}-0`, `stuck-${tag}-1`, `stuck-${tag}-2`];
     const stuck = ids[0] as string;
-    await post(`${creators.url}/__admin/creators`, {
-      creators: ids.map((creatorId) => ({
-        creatorId,
-        displayName: creatorId,
-        email: `${creatorId}@creators.example`,
-        kycStatus: 'verified',
-        sanctionsStatus: 'clear',
-        balanceCurrency: 'USD',
-        payoutMethod:
-          creatorId === stuck
-            ? { rail: 'bank', currency: 'USD', country: 'US', accountToken: `bank_${tag}` }
-            : { rail: 'psp', currency: 'USD', country: 'US', accountToken: `acct_${creatorId.replace(/-/g, '_')}` },
-        earnings: { [period]: 1_000 },
-      })),
-    });
-    for (const creatorId of ids) {
-      await ledger.post({ postingId: `fund-${creatorId}`, currency: 'USD', description: 'test funding', legs: [{ account: Accounts.platformCash, amountMinor: 1_000 }, { account: Accounts.creatorAvailable(creatorId), amountMinor: -1_000 }] });
-    }
+    await seed(config, ids, period, (creatorId) => (creatorId === stuck ? { payoutMethod: { rail: 'bank', currency: 'USD', country: 'US', accountToken: `bank_${tag}` } } : {}));
     const { worker, connection: workerConnection } = await testWorker(config);
     const { client, connection } = await testClient(config);
     try {

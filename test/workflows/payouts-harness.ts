@@ -12,7 +12,7 @@ import { Accounts } from '../../activities/adapters/ledger/port';
 import { createFakeNotifications } from '../../activities/adapters/notifications/fake';
 import { payoutsRoute } from '../../ingress/routes/payouts';
 import { startBankSandbox, type BankSandbox } from '../../sandboxes/bank';
-import { startCreatorsSandbox, type CreatorsSandbox } from '../../sandboxes/creators';
+import { payableCreator, startCreatorsSandbox, type CreatorsSandbox } from '../../sandboxes/creators';
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
 import { close, listen, readBody } from '../../sandboxes/shared/http';
 import { buildDependencies } from '../../workers/dependencies';
@@ -106,13 +106,7 @@ export async function admin(base: string, path: string, body: unknown = {}, meth
 }
 
 export async function seedCreator(h: PayoutHarness, c: Partial<CreatorRecord> & { creatorId: string }, fundMinor = 100_000): Promise<void> {
-  await admin(h.creators.url, '/__admin/creators', {
-    kycStatus: 'verified',
-    sanctionsStatus: 'clear',
-    balanceCurrency: 'USD',
-    payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: `acct_${c.creatorId.replace(/-/g, '_')}` },
-    ...c,
-  });
+  await admin(h.creators.url, '/__admin/creators', payableCreator(c.creatorId, c));
   await h.ledger.post({
     postingId: `fund-${c.creatorId}`,
     currency: c.balanceCurrency ?? 'USD',
