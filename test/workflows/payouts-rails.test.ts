@@ -1,6 +1,6 @@
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { startPayout } from '../../client/payouts';
-import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
+import { creatorPayoutWorkflowId, getPayoutStateQuery } from '../../workflows/payouts/contract';
 import { recordHistoryIfAsked } from '../support/histories';
 import { admin, balance, pspTransfers, seedCreator, startPayoutHarness, uniqueId, waitForState, type PayoutHarness, fast, usd, workflowFailure } from './payouts-harness';
 
@@ -53,6 +53,25 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
     expect(JSON.stringify(history)).not.toContain('DE89370400440532013000');
     expect(await balance(h, Accounts.payoutsSettled)).toBeLessThanOrEqual(-50_000);
     await recordHistoryIfAsked(handle, 'creator-payout-bank');
+  });
+
+  test('when the payout method is in another currency than the balance, then the rate is locked once and the transfer moves the converted amount', async () => {
+    const creatorId = uniqueId('fx');
+    await seedCreator(h, { creatorId, payoutMethod: { rail: 'psp', currency: 'EUR', country: 'DE', accountToken: `acct_${creatorId.replace(/-/g, '_')}` } });
+    const locksBefore = ((await (await fetch(`${h.creators.url}/__admin/calls`)).json()) as { locks: number }).locks;
+    const payoutId = `${creatorId}-2026-11`;
+    const { handle } = await startPayout(h.client, { payoutId, creatorId, period: '2026-11', amount: usd(10_000), timing: fast }, { taskQueue: h.config.TEMPORAL_TASK_QUEUE });
+
+    const result = await handle.result();
+
+    expect(result).toMatchObject({ state: 'completed', rail: 'psp' });
+    // The sandbox's USD>EUR rate is 0.92: 100.00 USD from the balance become 92.00 EUR at the PSP.
+    expect((await handle.query(getPayoutStateQuery)).fx).toMatchObject({ rate: '0.920000', target: { amountMinor: 9_200, currency: 'EUR' } });
+    const transfer = (await (await fetch(`${h.psp.url}/v1/transfers/${result.railReference}`, { headers: { authorization: 'Bearer sk_test_local' } })).json()) as { amount: number; currency: string };
+    expect(transfer).toMatchObject({ amount: 9_200, currency: 'eur' });
+    expect(((await (await fetch(`${h.creators.url}/__admin/calls`)).json()) as { locks: number }).locks).toBe(locksBefore + 1);
+    // The ledger moves the balance currency.
+    expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000 + 10_000);
   });
 
   test('when the same payout is started twice, while running and after it closed, then there is one workflow run and one transfer', async () => {
