@@ -1,9 +1,9 @@
 /**
- * `npm run bench:payouts [-- --quick]`: payout throughput against a floor measured in the same run.
+ * `npm run bench:payouts [-- --quick] [--n=<N>] [--run=<RUN>]`: payout throughput against a floor measured in the same run.
  *
  * Starts its own stack on free ports (Temporal dev server, moto; PSP and creator-directory sandboxes
- * in this process, the PSP at a fixed latency), one worker as a child process (its RSS is sampled),
- * then measures, in order:
+ * in this process, the PSP at a fixed latency), one worker as a child process on a prebuilt bundle (its RSS
+ * is sampled; each process's CPU time is read per phase), then measures, in order:
  *   1. the floor: N `benchFloor` workflows, each running as many no-op activities as a payout does;
  *   2. N single `creatorPayout` workflows on the PSP rail, started together;
  *   3. one `payoutRun` over RUN creators (sliding window + continue-as-new).
