@@ -1,6 +1,7 @@
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { startPayout } from '../../client/payouts';
 import { creatorPayoutWorkflowId, getPayoutStateQuery } from '../../workflows/payouts/contract';
+import { SA } from '../../workflows/shared/search-attributes';
 import { recordHistoryIfAsked } from '../support/histories';
 import { admin, balance, pspTransfers, seedCreator, startPayoutHarness, uniqueId, waitForState, type PayoutHarness, fast, usd, workflowFailure } from './payouts-harness';
 
@@ -72,6 +73,35 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
     expect(((await (await fetch(`${h.creators.url}/__admin/calls`)).json()) as { locks: number }).locks).toBe(locksBefore + 1);
     // The ledger moves the balance currency.
     expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000 + 10_000);
+  });
+
+  test('when a payout is started without search attributes (CLI, Web UI) it sets them itself, and a client-started one starts listed and upserts only changes', async () => {
+    const raw = uniqueId('raw');
+    await seedCreator(h, { creatorId: raw });
+    const rawHandle = await h.client.workflow.start('creatorPayout', { taskQueue: h.config.TEMPORAL_TASK_QUEUE, workflowId: creatorPayoutWorkflowId(`${raw}-2026-11`), args: [{ payoutId: `${raw}-2026-11`, creatorId: raw, period: '2026-11', amount: usd(1_000), timing: fast }] });
+    await rawHandle.result();
+    const sa = (await rawHandle.describe()).typedSearchAttributes;
+    expect([sa.get(SA.CreatorId), sa.get(SA.AmountMinor), sa.get(SA.Currency), sa.get(SA.Rail), sa.get(SA.PayoutState), sa.get(SA.AwaitingActor)]).toEqual([raw, 1_000, 'USD', 'psp', 'completed', 'none']);
+
+    const viaClient = uniqueId('listed');
+    await seedCreator(h, { creatorId: viaClient });
+    const { handle } = await startPayout(h.client, { payoutId: `${viaClient}-2026-11`, creatorId: viaClient, period: '2026-11', amount: usd(1_000), timing: fast }, { taskQueue: h.config.TEMPORAL_TASK_QUEUE });
+    await handle.result();
+    const events = (await handle.fetchHistory()).events ?? [];
+    const decode = (fields: Record<string, { data?: Uint8Array | null }> | null | undefined) =>
+      Object.entries(fields ?? {}).map(([key, p]) => [key, Buffer.from(p.data ?? new Uint8Array()).toString()] as const);
+    const known = new Map(decode(events[0]?.workflowExecutionStartedEventAttributes?.searchAttributes?.indexedFields));
+    expect(known.get('PayoutState')).toBe('"validating"');
+    let upserts = 0;
+    for (const e of events) {
+      for (const [key, value] of decode(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields)) {
+        expect(`${key}=${value}`).not.toBe(`${key}=${known.get(key)}`);
+        known.set(key, value);
+        upserts++;
+      }
+    }
+    expect(upserts).toBeGreaterThan(0);
+    expect(known.get('PayoutState')).toBe('"completed"');
   });
 
   test('when the same payout is started twice, while running and after it closed, then there is one workflow run and one transfer', async () => {
