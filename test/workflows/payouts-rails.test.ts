@@ -1,5 +1,6 @@
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { startPayout } from '../../client/payouts';
+import { payoutsRoute } from '../../ingress/routes/payouts';
 import { creatorPayoutWorkflowId, getPayoutStateQuery } from '../../workflows/payouts/contract';
 import { SA } from '../../workflows/shared/search-attributes';
 import { recordHistoryIfAsked } from '../support/histories';
@@ -181,5 +182,26 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
     expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000 + 7_000);
     expect(h.audit.events.some((e) => e.stream === `payout:${wf}` && e.type === 'payout.ops.resolve' && e.data.operator === 'ops.alice')).toBe(true);
     await recordHistoryIfAsked(handle, 'creator-payout-return');
+  });
+
+  test('when the connected account\'s payout fails after the transfer (payout.failed, no transfer reference), then the route signals the current attempt and it is treated as a return', async () => {
+    const creatorId = uniqueId('pofail');
+    await seedCreator(h, { creatorId });
+    const payoutId = `${creatorId}-2026-11`;
+    const wf = creatorPayoutWorkflowId(payoutId);
+    const { handle } = await startPayout(h.client, { payoutId, creatorId, period: '2026-11', amount: usd(3_000), timing: { ...fast, returnWindowMs: 20_000 } }, { taskQueue: h.config.TEMPORAL_TASK_QUEUE });
+    await waitForState(handle, (s) => s.state === 'paid_in_return_window');
+
+    // Stripe's event for the connected account's bank payout: a `po_…` object that names the workflow in its metadata.
+    const payload = { id: `evt_${creatorId}`, type: 'payout.failed', data: { object: { id: 'po_connected_1', object: 'payout', failure_code: 'account_closed', metadata: { payout_workflow_id: wf } } } };
+    const deliveries = await payoutsRoute({ source: 'psp', eventId: payload.id, type: payload.type, payload }, { audit: h.audit });
+    expect(deliveries).toEqual([{ workflowId: wf, signal: 'reportRailEvent', signalArgs: [{ source: 'psp', eventId: payload.id, kind: 'returned', code: 'account_closed' }] }]);
+    for (const d of deliveries) await h.client.workflow.getHandle(d.workflowId).signal(d.signal, ...d.signalArgs);
+
+    const waiting = await waitForState(handle, (s) => s.state === 'awaiting_new_details');
+    expect(waiting.lastErrorCode).toBe('account_closed');
+    expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000);
+    await handle.executeUpdate('resolvePayout', { args: [{ operator: 'ops.bob', reason: 'test ends here', outcome: 'abandoned' }] });
+    expect(await handle.result()).toMatchObject({ state: 'resolved_manually' });
   });
 });
