@@ -1,5 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { formatMoney } from '../workflows/shared/money';
 import { SA } from '../workflows/shared/search-attributes';
@@ -20,7 +19,7 @@ import {
   type CompensationStatus,
   type DecisionOutcome,
 } from '../workflows/approvals/contract';
-import { parseClientInput } from './errors';
+import { parseClientInput, startOrAttach, updateRefusal } from './errors';
 
 export { compensationWorkflowId } from '../workflows/approvals/contract';
 export type { CompensationRequestInput, CompensationStatus, DecisionOutcome, FinanceDecisionInput } from '../workflows/approvals/contract';
@@ -43,27 +42,22 @@ export async function requestCompensation(
     storeCreditMinor ? `store credit ${m(storeCreditMinor)}` : undefined,
     voucherMinor ? `voucher ${m(voucherMinor)}` : undefined,
   ].filter(Boolean);
-  try {
-    const handle = await client.workflow.start<typeof compensationApproval>('compensationApproval', {
-      taskQueue: opts.taskQueue ?? TASK_QUEUE,
-      workflowId,
-      args: [request],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      staticSummary: `Compensation for order ${request.orderId}: ${asked.join(' + ')} (${request.reasonCode})`,
-      staticDetails: `Requested by agent ${request.requester.agentId} (${request.requester.role}) under policy ${request.policyVersion}. Finance decides with the approveCompensation / rejectCompensation update.`,
-      typedSearchAttributes: [
-        { key: SA.ApprovalState, value: 'evaluating' },
-        { key: SA.OrderId, value: request.orderId },
-        { key: SA.RequesterId, value: [request.requester.agentId] },
-        { key: SA.Currency, value: request.currency },
-      ],
-    });
-    return { workflowId, handle, alreadyRequested: false };
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return { workflowId, handle: client.workflow.getHandle<typeof compensationApproval>(workflowId), alreadyRequested: true };
-  }
+  const { handle, existing } = await startOrAttach<typeof compensationApproval>(client, 'compensationApproval', {
+    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    workflowId,
+    args: [request],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    staticSummary: `Compensation for order ${request.orderId}: ${asked.join(' + ')} (${request.reasonCode})`,
+    staticDetails: `Requested by agent ${request.requester.agentId} (${request.requester.role}) under policy ${request.policyVersion}. Finance decides with the approveCompensation / rejectCompensation update.`,
+    typedSearchAttributes: [
+      { key: SA.ApprovalState, value: 'evaluating' },
+      { key: SA.OrderId, value: request.orderId },
+      { key: SA.RequesterId, value: [request.requester.agentId] },
+      { key: SA.Currency, value: request.currency },
+    ],
+  });
+  return { workflowId, handle, alreadyRequested: existing };
 }
 
 /** The validator's (or handler's) answer to a decision sent as an update. */
@@ -71,13 +65,7 @@ export type DecisionVerdict =
   | { accepted: true; outcome: DecisionOutcome }
   | { accepted: false; type: string; code: string; message: string };
 
-function verdictOf(err: unknown): DecisionVerdict {
-  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-    const code = (err.cause.details?.[0] as { code?: string } | undefined)?.code ?? err.cause.type ?? 'refused';
-    return { accepted: false, type: err.cause.type ?? 'Error', code, message: err.cause.message };
-  }
-  throw err;
-}
+const verdictOf = (err: unknown): DecisionVerdict => ({ accepted: false, ...updateRefusal(err) });
 
 /** Sends a finance decision through the update path and returns the verdict (refusals are answers, not throws). */
 export async function decideCompensation(client: Client, workflowId: string, kind: 'approve' | 'reject', decision: unknown): Promise<DecisionVerdict> {

@@ -1,5 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { SA } from '../workflows/shared/search-attributes';
 import { TASK_QUEUE } from '../workflows/shared/task-queue';
@@ -9,7 +8,7 @@ import {
   disputeCaseWorkflowId, disputeStateSchema, escalationTierSchema, getStateQuery,
   type AddEvidenceInput, type AssignCaseInput, type DecideCaseInput, type DisputeCaseInput, type DisputeCaseView,
 } from '../workflows/disputes/contract';
-import { parseClientInput } from './errors';
+import { parseClientInput, startOrAttach, updateRefusal } from './errors';
 
 export { disputeCaseWorkflowId } from '../workflows/disputes/contract';
 export type { AddEvidenceInput, AssignCaseInput, DecideCaseInput, DisputeCaseInput, DisputeCaseResult, DisputeCaseView } from '../workflows/disputes/contract';
@@ -25,20 +24,15 @@ export async function openDisputeCase(
 ): Promise<{ workflowId: string; handle: WorkflowHandle<typeof disputeCase>; alreadyOpen: boolean }> {
   const parsed = parseClientInput(disputeCaseInput, input, 'dispute case input');
   const workflowId = disputeCaseWorkflowId(parsed.disputeId);
-  try {
-    const handle = await client.workflow.start<typeof disputeCase>('disputeCase', {
-      taskQueue: opts.taskQueue ?? TASK_QUEUE,
-      workflowId,
-      args: [parsed],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      staticSummary: `Dispute ${parsed.disputeId}`,
-      staticDetails: 'Ops act with the assignCase / addEvidence / decideCase updates; getState shows what the case waits on.',
-    });
-    return { workflowId, handle, alreadyOpen: false };
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return { workflowId, handle: client.workflow.getHandle<typeof disputeCase>(workflowId), alreadyOpen: true };
-  }
+  const { handle, existing } = await startOrAttach<typeof disputeCase>(client, 'disputeCase', {
+    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    workflowId,
+    args: [parsed],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    staticSummary: `Dispute ${parsed.disputeId}`,
+    staticDetails: 'Ops act with the assignCase / addEvidence / decideCase updates; getState shows what the case waits on.',
+  });
+  return { workflowId, handle, alreadyOpen: existing };
 }
 
 /** The validator's answer to an ops command: the new case view, or why it was refused (nothing was recorded). */
@@ -48,10 +42,8 @@ async function command(run: () => Promise<DisputeCaseView>): Promise<DisputeComm
   try {
     return { accepted: true, view: await run() };
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-      return { accepted: false, type: err.cause.type ?? 'Error', message: err.cause.message };
-    }
-    throw err;
+    const { type, message } = updateRefusal(err);
+    return { accepted: false, type, message };
   }
 }
 

@@ -1,4 +1,4 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import { TASK_QUEUE } from '../workflows/shared/task-queue';
 import {
@@ -9,7 +9,8 @@ import {
   periodSchema,
   type PayoutRunProgress,
 } from '../workflows/payouts/run-contract';
-import { parseClientInput } from './errors';
+import type { payoutRun } from '../workflows/payouts/payout-run';
+import { parseClientInput, startOrAttach } from './errors';
 
 const startRunInput = payoutRunInput.extend({ period: periodSchema });
 
@@ -21,13 +22,8 @@ const startRunInput = payoutRunInput.extend({ period: periodSchema });
 export async function startPayoutRun(client: Client, input: z.input<typeof startRunInput>, taskQueue = TASK_QUEUE) {
   const parsed = parseClientInput(startRunInput, input, 'payout run');
   const workflowId = payoutRunWorkflowId(parsed.period);
-  try {
-    const handle = await client.workflow.start('payoutRun', { taskQueue, workflowId, args: [parsed], staticSummary: `Payout run for ${parsed.period}` });
-    return { handle, alreadyStarted: false };
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { handle: client.workflow.getHandle(workflowId), alreadyStarted: true };
-    throw err;
-  }
+  const { handle, existing } = await startOrAttach<typeof payoutRun>(client, 'payoutRun', { taskQueue, workflowId, args: [parsed], staticSummary: `Payout run for ${parsed.period}` });
+  return { handle, alreadyStarted: existing };
 }
 
 export async function getRunProgress(client: Client, period: string): Promise<PayoutRunProgress> {

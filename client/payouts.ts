@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { formatMoney } from '../workflows/shared/money';
 import { TASK_QUEUE } from '../workflows/shared/task-queue';
 import type { creatorPayout } from '../workflows/payouts/creator-payout';
@@ -24,7 +24,7 @@ import {
   type PayoutStatus,
   type ResolvePayoutCommand,
 } from '../workflows/payouts/contract';
-import { parseClientInput } from './errors';
+import { parseClientInput, startOrAttach } from './errors';
 
 export { creatorPayoutWorkflowId, payoutIdFor } from '../workflows/payouts/contract';
 export type { CreatorPayoutInput, CreatorPayoutResult, OpsCommand, PayoutStatus, ResolvePayoutCommand } from '../workflows/payouts/contract';
@@ -42,24 +42,17 @@ export async function startPayout(
 ): Promise<{ workflowId: string; handle: PayoutHandle }> {
   const payout = parseClientInput(creatorPayoutInput, input, 'creator payout');
   const workflowId = creatorPayoutWorkflowId(payout.payoutId);
-  try {
-    const handle = await client.workflow.start<typeof creatorPayout>('creatorPayout', {
-      taskQueue: opts.taskQueue ?? TASK_QUEUE,
-      workflowId,
-      args: [payout],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      staticSummary: `Payout ${payout.payoutId}: ${formatMoney(payout.amount)} to creator ${payout.creatorId} for ${payout.period}`,
-      staticDetails: 'Ops: getPayoutState query; holdPayout / releasePayout / cancelPayout / retryPayoutNow / resolvePayout updates.',
-      typedSearchAttributes: initialPayoutSearchAttributes(payout),
-    });
-    return { workflowId, handle };
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      return { workflowId, handle: client.workflow.getHandle<typeof creatorPayout>(workflowId) };
-    }
-    throw err;
-  }
+  const { handle } = await startOrAttach<typeof creatorPayout>(client, 'creatorPayout', {
+    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    workflowId,
+    args: [payout],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    staticSummary: `Payout ${payout.payoutId}: ${formatMoney(payout.amount)} to creator ${payout.creatorId} for ${payout.period}`,
+    staticDetails: 'Ops: getPayoutState query; holdPayout / releasePayout / cancelPayout / retryPayoutNow / resolvePayout updates.',
+    typedSearchAttributes: initialPayoutSearchAttributes(payout),
+  });
+  return { workflowId, handle };
 }
 
 export function payoutHandle(client: Client, payoutId: string): PayoutHandle {
