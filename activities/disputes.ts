@@ -1,13 +1,14 @@
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { EvidenceField, LedgerPosition } from '../workflows/disputes/contract';
+import { orderAuditStream } from '../workflows/approvals/contract';
+import type { EvidenceField, EvidenceSource, LedgerPosition } from '../workflows/disputes/contract';
+import { OPEN_PSP, REVIEW_PSP } from '../workflows/disputes/dispute-policy';
 import { failure, FailureType } from '../workflows/shared/failures';
 import type { Money } from '../workflows/shared/money';
 import { idempotencyKey } from '../workflows/shared/task-queue';
 import { Accounts } from './adapters/ledger/port';
 import type { ActivityDeps } from './index';
 
-export type EvidenceSource = 'order' | 'shipment' | 'communications';
 
 /** Team mailboxes per tier: internal addresses, never a customer's. */
 export const DISPUTE_MAILBOXES = {
@@ -24,8 +25,6 @@ const POSITION_ACCOUNT: Record<LedgerPosition, string> = {
   written_off: Accounts.disputeLosses,
 };
 
-const OPEN_PSP = new Set(['needs_response', 'warning_needs_response']);
-const REVIEW_PSP = new Set(['under_review', 'warning_under_review']);
 
 /** Activities of the dispute domain: evidence gathering, the once-only PSP submission, ledger moves, cross-checks. */
 export function createDisputeActivities(deps: ActivityDeps) {
@@ -115,7 +114,7 @@ export function createDisputeActivities(deps: ActivityDeps) {
      * `compensation.executed` events, and appends `dispute.opened` so that side sees the dispute too.
      */
     async crossCheckDisputedOrder(i: { orderId: string; workflowId: string; disputeId: string; amount: Money; openedAt: string }) {
-      const stream = `order:${i.orderId}`;
+      const stream = orderAuditStream(i.orderId);
       const events = await deps.audit.list(stream);
       const compensations = events
         .filter((e) => e.type === 'compensation.executed')

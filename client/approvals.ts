@@ -9,6 +9,7 @@ import {
   approveCompensationUpdate,
   amendCompensationSchema,
   amendCompensationUpdate,
+  approvalStatusSchema,
   compensationRequestSchema,
   compensationWorkflowId,
   financeDecisionSchema,
@@ -111,7 +112,7 @@ export interface PendingApproval {
   ageMs: number | undefined;
 }
 
-const listFilter = z.object({ state: z.enum(['evaluating', 'pending', 'approved', 'executing', 'executed', 'rejected', 'expired', 'failed', 'cancelled']).default('pending'), tier: z.string().regex(/^[a-z_]+$/).optional() });
+const listFilter = z.object({ state: approvalStatusSchema.default('pending'), tier: z.string().regex(/^[a-z_]+$/).optional() });
 
 /** The visibility query behind {@link listApprovals}; also printed in docs/approvals.md for the CLI. */
 export function approvalsListQuery(filter: z.input<typeof listFilter> = {}): string {

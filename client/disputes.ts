@@ -8,6 +8,7 @@ import {
   disputeCaseWorkflowId, disputeStateSchema, escalationTierSchema, getStateQuery,
   type AddEvidenceInput, type AssignCaseInput, type DecideCaseInput, type DisputeCaseInput, type DisputeCaseView,
 } from '../workflows/disputes/contract';
+import { OPEN_STATES } from '../workflows/disputes/dispute-policy';
 import { parseClientInput, startOrAttach, updateRefusal } from './errors';
 
 export { disputeCaseWorkflowId } from '../workflows/disputes/contract';
@@ -69,7 +70,6 @@ export async function getDisputeState(client: Client, disputeId: string): Promis
   return client.workflow.getHandle(disputeCaseWorkflowId(disputeId)).query(getStateQuery);
 }
 
-const WORKING_STATES = ['opened', 'gathering_evidence', 'in_review', 'pre_arbitration'] as const;
 
 const listFilter = z.object({
   /** Only cases whose evidence is due within this many days from `now`. */
@@ -86,7 +86,7 @@ export function disputesListQuery(filter: z.input<typeof listFilter> = {}, now =
   return [
     `WorkflowType = 'disputeCase'`,
     `ExecutionStatus = 'Running'`,
-    ...(f.state ? [`DisputeState = '${f.state}'`] : f.notSubmitted ? [`DisputeState IN (${WORKING_STATES.map((s) => `'${s}'`).join(', ')})`] : []),
+    ...(f.state ? [`DisputeState = '${f.state}'`] : f.notSubmitted ? [`DisputeState IN (${[...OPEN_STATES].map((s) => `'${s}'`).join(', ')})`] : []),
     ...(f.dueWithinDays ? [`DueBy <= '${new Date(now + f.dueWithinDays * 86_400_000).toISOString()}'`] : []),
     ...(f.tier ? [`EscalationTier = '${f.tier}'`] : []),
   ].join(' AND ');

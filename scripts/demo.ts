@@ -7,6 +7,7 @@
 import { makeAwsClients } from '../activities/adapters/aws';
 import { createDynamoLedger } from '../activities/adapters/ledger/dynamo-ledger';
 import { Accounts } from '../activities/adapters/ledger/port';
+import { payableCreator } from '../sandboxes/creators';
 import { connectClient } from '../client/connect';
 import { requestCompensation } from '../client/approvals';
 import { getPayoutState, startPayout } from '../client/payouts';
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
     { creatorId: `demo-returned-${run}`, kycStatus: 'verified', payoutMethod: { rail: 'bank', currency: 'USD', country: 'FR', iban: 'FR1420041010050500013M02606', accountHolderName: 'Demo Returned' } },
   ];
   for (const c of creators) {
-    await admin(config.CREATORS_API_BASE, '/__admin/creators', { ...c, displayName: c.creatorId, email: `${c.creatorId}@creators.example`, sanctionsStatus: 'clear', balanceCurrency: 'USD', earnings: { [period]: 25_000 } });
+    await admin(config.CREATORS_API_BASE, '/__admin/creators', payableCreator(c.creatorId, { ...c, earnings: { [period]: 25_000 } }));
     await ledger.post({ postingId: `demo-fund-${c.creatorId}`, currency: 'USD', description: 'demo earnings', legs: [{ account: Accounts.platformCash, amountMinor: 25_000 }, { account: Accounts.creatorAvailable(c.creatorId), amountMinor: -25_000 }] });
   }
   const payoutIds: string[] = [];

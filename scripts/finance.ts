@@ -1,13 +1,11 @@
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
 import { createDynamoAudit } from '../activities/adapters/audit/dynamo-audit';
 import { makeAwsClients } from '../activities/adapters/aws';
 import { approvals } from '../client';
+import { connectClient } from '../client/connect';
 import { ClientInputError } from '../client/errors';
 import { approvalAuditStream, compensationWorkflowId } from '../workflows/approvals/contract';
 import { formatMoney, currencySchema } from '../workflows/shared/money';
-import { loadConfig } from '../workers/config';
-import { connectionOptions } from '../workers/dependencies';
 
 const USAGE = `finance tooling for compensation approvals
 
@@ -45,9 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  const config = loadConfig();
-  const connection = await Connection.connect(connectionOptions(config));
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const { client, config, close } = await connectClient();
   try {
     if (command === 'list') {
       const rows = await approvals.listApprovals(client, { state: (values.state ?? 'pending') as never, tier: values.tier });
@@ -92,7 +88,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`unknown command ${command}\n\n${USAGE}`);
     return 2;
   } finally {
-    await connection.close();
+    await close();
   }
 }
 

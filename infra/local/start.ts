@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { connectClient } from '../../client/connect';
 import { makeAwsClients } from '../../activities/adapters/aws';
 import { startIngress } from '../../ingress/server';
 import { startBankSandbox } from '../../sandboxes/bank';
@@ -9,7 +9,6 @@ import { startEvidenceSandbox } from '../../sandboxes/evidence';
 import { startPspSandbox } from '../../sandboxes/psp';
 import { loadConfig } from '../../workers/config';
 import { ensurePayoutSchedule } from '../../client/payout-runs';
-import { connectionOptions } from '../../workers/dependencies';
 import { createLongLivedWorker } from '../../workers/long-lived';
 import { bootstrapAws } from './bootstrap-aws';
 import { DATA_DIR } from './paths';
@@ -18,7 +17,8 @@ import { startExternalServers } from './stack';
 /**
  * `npm start`: the whole product on this machine, in the foreground. Embedded Temporal dev server
  * (SQLite under .data/, Web UI on 8233) unless TEMPORAL_ADDRESS names another cluster; moto;
- * stripe-mock; the PSP and bank sandboxes; the worker; the webhook ingress. Ctrl-C stops it all.
+ * stripe-mock; the PSP, bank, creator-directory, commerce and evidence sandboxes; the worker; the webhook ingress;
+ * the monthly payout Schedule. Ctrl-C stops it all.
  */
 async function main(): Promise<void> {
   const external = Boolean(process.env['TEMPORAL_ADDRESS']);
@@ -37,11 +37,11 @@ async function main(): Promise<void> {
     });
     await bootstrapAws(makeAwsClients(config), config);
     const ingressUrl = `http://127.0.0.1:${config.INGRESS_PORT}`;
-    const psp = await startPspSandbox({ port: Number(new URL(config.PSP_API_BASE).port), webhookUrl: `${ingressUrl}/webhooks/psp`, webhookSecret: config.PSP_WEBHOOK_SECRET });
-    stoppers.push(() => psp.stop());
-    const bank = await startBankSandbox({ port: Number(new URL(config.BANK_API_BASE).port), webhookUrl: `${ingressUrl}/webhooks/bank`, hmacSecret: config.BANK_WEBHOOK_SECRET });
-    stoppers.push(() => bank.stop());
     const portOf = (url: string) => Number(new URL(url).port);
+    const psp = await startPspSandbox({ port: portOf(config.PSP_API_BASE), webhookUrl: `${ingressUrl}/webhooks/psp`, webhookSecret: config.PSP_WEBHOOK_SECRET });
+    stoppers.push(() => psp.stop());
+    const bank = await startBankSandbox({ port: portOf(config.BANK_API_BASE), webhookUrl: `${ingressUrl}/webhooks/bank`, hmacSecret: config.BANK_WEBHOOK_SECRET });
+    stoppers.push(() => bank.stop());
     const creators = await startCreatorsSandbox({ port: portOf(config.CREATORS_API_BASE) });
     stoppers.push(() => creators.stop());
     const commerce = await startCommerceSandbox({ port: portOf(config.COMMERCE_API_BASE) });
@@ -49,12 +49,11 @@ async function main(): Promise<void> {
     const evidence = await startEvidenceSandbox({ port: portOf(config.EVIDENCE_API_BASE) });
     stoppers.push(() => evidence.stop());
 
-    const connection = await Connection.connect(connectionOptions(config));
-    stoppers.push(() => connection.close());
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const { client, close } = await connectClient(config);
+    stoppers.push(close);
     const ingress = await startIngress({ config, client, port: config.INGRESS_PORT });
-    await ensurePayoutSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE });
     stoppers.push(() => ingress.stop());
+    await ensurePayoutSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE });
 
     const { worker, connection: workerConnection } = await createLongLivedWorker({ config });
     const running = worker.run();

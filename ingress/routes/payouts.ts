@@ -1,5 +1,4 @@
 import type { Camt054Entry } from '../../activities/adapters/bank/iso20022';
-import { parseCamt054 } from '../../activities/adapters/bank/webhook';
 import { bankE2eStream } from '../../activities/payouts';
 import { reportRailEventSignal, type RailEvent } from '../../workflows/payouts/contract';
 import type { Delivery, VerifiedEvent, WebhookRoute } from '../deliveries';
@@ -38,13 +37,8 @@ function pspDeliveries(event: VerifiedEvent): Delivery[] {
   return [{ workflowId, signal: reportRailEventSignal.name, signalArgs: [signal] }];
 }
 
-function camtEntries(payload: unknown): Camt054Entry[] {
-  if (typeof payload === 'string') return parseCamt054(payload).entries;
-  const p = payload as { entries?: unknown; xml?: unknown } | undefined;
-  if (Array.isArray(p?.entries)) return p.entries as Camt054Entry[];
-  if (typeof p?.xml === 'string') return parseCamt054(p.xml).entries;
-  return [];
-}
+/** The ingress hands bank events over already parsed (`parseCamt054`). */
+const camtEntries = (payload: unknown): Camt054Entry[] => (payload as { entries?: Camt054Entry[] } | undefined)?.entries ?? [];
 
 /**
  * Payout webhooks → `reportRailEvent` signals. PSP events name their workflow in transfer metadata; a bank camt.054

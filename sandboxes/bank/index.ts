@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { signBankPayload } from '../../activities/adapters/bank/webhook';
-import { hangThenDrop, num, parseJson, readBody, send, sendJson, sleep, take, serve } from '../shared/http';
+import { hangThenDrop, num, parseJson, readBody, send, sendJson, sleep, take, schedule, clearTimers, serve, type RunningSandbox } from '../shared/http';
 import { WebhookDispatcher } from '../shared/webhooks';
 import { buildCamt054, buildPain002, isValidIban, looksLikeIban, parsePain001, type CreditTransferTx, type Pain002Tx } from './iso20022';
 
@@ -23,11 +23,7 @@ import { buildCamt054, buildPain002, isValidIban, looksLikeIban, parsePain001, t
  * `{ order }` · POST /__admin/webhooks/replay `{ eventId, times? }` · GET /__admin/calls · GET /__admin/events.
  */
 
-export interface BankSandbox {
-  url: string;
-  port: number;
-  stop(): Promise<void>;
-}
+export type BankSandbox = RunningSandbox;
 
 export interface BankSandboxOptions {
   port?: number;
@@ -114,15 +110,16 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
     });
   };
 
-  const scheduleSettlement = (t: Transfer) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      if (t.status !== 'ACSP') return;
-      t.status = 'ACSC';
-      notify(t, 'settlement');
-    }, faults.settleDelayMs);
-    timers.add(timer);
-  };
+  const scheduleSettlement = (t: Transfer) =>
+    schedule(
+      timers,
+      () => {
+        if (t.status !== 'ACSP') return;
+        t.status = 'ACSC';
+        notify(t, 'settlement');
+      },
+      faults.settleDelayMs,
+    );
 
   function accept(messageId: string, tx: CreditTransferTx): Pain002Tx {
     const fingerprint = JSON.stringify([tx.amountMinor, tx.currency, tx.accountRef.replace(/\s+/g, '').toUpperCase(), tx.creditorName]);
@@ -214,8 +211,7 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
   async function handleAdmin(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string): Promise<void> {
     const b = parseJson(await readBody(req));
     if (method === 'POST' && path === '/__admin/reset') {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
+      clearTimers(timers);
       faults = defaultFaults();
       transfers.clear();
       responses.clear();
@@ -248,9 +244,8 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
       const accepted = [...transfers.values()].filter((t) => t.initial.status !== 'RJCT').length;
       return sendJson(res, 200, { calls, transfers: accepted, rejected: transfers.size - accepted });
     }
-    if (method === 'GET' && path === '/__admin/events') {
-      return sendJson(res, 200, { events: hooks.list(), held: hooks.heldCount, deliveries: hooks.deliveries });
-    }
+    const hooked = await hooks.admin(method, path, b);
+    if (hooked) return sendJson(res, hooked.status, hooked.body);
     if (method === 'POST' && path === '/__admin/returns') {
       const t = transfers.get(String(b.endToEndId));
       if (!t) return sendJson(res, 404, { error: 'unknown endToEndId' });
@@ -260,14 +255,6 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
       t.reasonCode = code;
       notify(t, 'return', code);
       return sendJson(res, 200, { endToEndId: t.tx.endToEndId, status: 'returned', code });
-    }
-    if (method === 'POST' && path === '/__admin/webhooks/flush') {
-      return sendJson(res, 200, { delivered: await hooks.flush(b.order === 'reverse' ? 'reverse' : 'in-order') });
-    }
-    if (method === 'POST' && path === '/__admin/webhooks/replay') {
-      const times = Math.max(1, Math.floor(num(b.times, 1)));
-      const ok = await hooks.replay(String(b.eventId), times);
-      return ok ? sendJson(res, 200, { delivered: times }) : sendJson(res, 404, { error: 'no such event' });
     }
     return sendJson(res, 404, { error: `unknown admin route ${method} ${path}` });
   }

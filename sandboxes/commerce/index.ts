@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { hangThenDrop, num, parseJson, readBody, send, sendJson, sleep, take, serve } from '../shared/http';
+import { hangThenDrop, num, parseJson, readBody, send, sendJson, sleep, take, serve, type RunningSandbox } from '../shared/http';
 
 /**
  * A stateful commerce simulator: orders (captured amount, refunds recorded against them), customers (email for
@@ -20,11 +20,7 @@ import { hangThenDrop, num, parseJson, readBody, send, sendJson, sleep, take, se
  * - GET /__admin/state — `{ orders, credits, vouchers }` (voucher codes included: tests only)
  */
 
-export interface CommerceSandbox {
-  url: string;
-  port: number;
-  stop(): Promise<void>;
-}
+export type CommerceSandbox = RunningSandbox;
 
 type RejectKind = 'store-credits' | 'vouchers' | 'refunds' | 'revoke' | 'void';
 

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { num, parseJson, readBody, send, sendJson, sleep, take, serve } from '../shared/http';
+import { num, parseJson, readBody, send, sendJson, sleep, take, serve, type RunningSandbox } from '../shared/http';
 
 /**
  * A stateful "creator directory" simulator: per creator KYC and sanctions status, payout method (bank IBAN or PSP
@@ -11,11 +11,7 @@ import { num, parseJson, readBody, send, sendJson, sleep, take, serve } from '..
  * · PATCH /__admin/creators/:id (merge; `payoutMethod: null` / `holdUntil: null` removes) · POST /__admin/fx-rates
  * `{ "USD>EUR": "0.92" }` · POST /__admin/faults `{ latencyMs, fail5xxNext }` (DELETE clears) · GET /__admin/calls.
  */
-export interface CreatorsSandbox {
-  url: string;
-  port: number;
-  stop(): Promise<void>;
-}
+export type CreatorsSandbox = RunningSandbox;
 
 type Creator = Record<string, unknown> & { creatorId: string; earnings: Record<string, number> };
 
@@ -178,7 +174,7 @@ export async function startCreatorsSandbox(opts: { port?: number } = {}): Promis
       const record = { method, path: url.pathname, status: 0 };
       calls.push(record);
       if (faults.latencyMs > 0) await sleep(faults.latencyMs);
-      if (take(faults as unknown as Record<string, unknown>, 'fail5xxNext')) {
+      if (take(faults, 'fail5xxNext')) {
         record.status = 503;
         return sendJson(res, 503, { error: 'directory unavailable (injected)' });
       }

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { hangThenDrop, num, parseJson, readBody, send, sendJson, sleep, take, serve } from '../shared/http';
+import { hangThenDrop, num, parseJson, readBody, send, sendJson, sleep, take, serve, type RunningSandbox } from '../shared/http';
 
 /**
  * A stateful stand-in for the shop's order, shipment-tracking and customer-support systems: JSON records per order
@@ -12,11 +12,7 @@ import { hangThenDrop, num, parseJson, readBody, send, sendJson, sleep, take, se
  * - GET /__admin/calls — `{ calls: [{ method, path, status, fault? }] }`
  * - POST /__admin/reset — forget everything
  */
-export interface EvidenceSandbox {
-  url: string;
-  port: number;
-  stop(): Promise<void>;
-}
+export type EvidenceSandbox = RunningSandbox;
 
 interface Faults {
   latencyMs: number;
@@ -49,11 +45,11 @@ export async function startEvidenceSandbox(opts: { port?: number } = {}): Promis
       call.fault = 'latency';
       await sleep(faults.latencyMs);
     }
-    if (take(faults as unknown as Record<string, unknown>, 'timeoutNext')) {
+    if (take(faults, 'timeoutNext')) {
       call.fault = 'timeout';
       return hangThenDrop(req, res, faults.hangMs, timers);
     }
-    if (take(faults as unknown as Record<string, unknown>, 'fail5xxNext')) {
+    if (take(faults, 'fail5xxNext')) {
       call.fault = '5xx';
       return reply(503, { error: 'service unavailable (injected)' });
     }

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
-import { hangThenDrop, num, parseJson, readBody, send, sendJson, sleep, take, serve } from '../shared/http';
+import { hangThenDrop, num, parseJson, readBody, send, sendJson, sleep, take, schedule, serve, type RunningSandbox } from '../shared/http';
 import { WebhookDispatcher } from '../shared/webhooks';
 import { fingerprint, parseForm } from './form';
 import { newId, nowSec, PspState, stripeError, type Reply } from './state';
@@ -19,11 +19,7 @@ import { newId, nowSec, PspState, stripeError, type Reply } from './state';
  * Admin API (JSON, no auth) under `/__admin/`: see `handleAdmin` below.
  */
 
-export interface PspSandbox {
-  url: string;
-  port: number;
-  stop(): Promise<void>;
-}
+export type PspSandbox = RunningSandbox;
 
 export interface PspSandboxOptions {
   port?: number;
@@ -84,13 +80,7 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
   const timers = new Set<NodeJS.Timeout>();
   const hooks = new WebhookDispatcher(opts.webhookUrl, opts.webhookRetryDelaysMs);
 
-  const schedule = (fn: () => void, ms: number) => {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
-    timers.add(t);
-  };
+  const later = (fn: () => void, ms: number) => schedule(timers, fn, ms);
 
   const emit = (type: string, object: Record<string, unknown>, previous?: Record<string, unknown>) => {
     const event = {
@@ -200,7 +190,7 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
     if (method === 'GET' && path === '/v1/balance') return state.getBalance();
     if (method === 'POST' && path === '/v1/transfers') return state.createTransfer(p, faults.declineDestinations);
     if (method === 'GET' && (m = /^\/v1\/transfers\/([^/]+)$/.exec(path))) return get(state.transfers, 'transfer', m[1]);
-    if (method === 'POST' && path === '/v1/payouts') return state.createPayout(p, faults.payoutSettleMs, schedule);
+    if (method === 'POST' && path === '/v1/payouts') return state.createPayout(p, faults.payoutSettleMs, later);
     if (method === 'GET' && (m = /^\/v1\/payouts\/([^/]+)$/.exec(path))) return get(state.payouts, 'payout', m[1]);
     if (method === 'POST' && path === '/v1/refunds') return state.createRefund(p);
     if (method === 'GET' && (m = /^\/v1\/refunds\/([^/]+)$/.exec(path))) return get(state.refunds, 'refund', m[1]);
@@ -261,9 +251,8 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
       return sendJson(res, 200, { ok: true });
     }
     if (method === 'GET' && path === '/__admin/calls') return sendJson(res, 200, { calls, created: state.created });
-    if (method === 'GET' && path === '/__admin/events') {
-      return sendJson(res, 200, { events: hooks.list(), held: hooks.heldCount, deliveries: hooks.deliveries });
-    }
+    const hooked = await hooks.admin(method, path, b);
+    if (hooked) return sendJson(res, hooked.status, hooked.body);
     if (method === 'POST' && path === '/__admin/balance') {
       state.balance.set(String(b.currency).toLowerCase(), num(b.amount, 0));
       return r(state.getBalance());
@@ -294,15 +283,6 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
       return r(state.failPayout(m[1] ?? '', optStr(b.failure_code) ?? 'account_closed'));
     }
     if (method === 'POST' && (m = /^\/__admin\/transfers\/([^/]+)\/reverse$/.exec(path))) return r(state.reverseTransfer(m[1] ?? ''));
-    if (method === 'POST' && path === '/__admin/webhooks/flush') {
-      const delivered = await hooks.flush(b.order === 'reverse' ? 'reverse' : 'in-order');
-      return sendJson(res, 200, { delivered });
-    }
-    if (method === 'POST' && path === '/__admin/webhooks/replay') {
-      const times = Math.max(1, Math.floor(num(b.times, 1)));
-      const ok = await hooks.replay(String(b.eventId), times);
-      return ok ? sendJson(res, 200, { delivered: times }) : sendJson(res, 404, { error: `no such event ${String(b.eventId)}` });
-    }
     return sendJson(res, 404, { error: `unknown admin route ${method} ${path}` });
   }
 

@@ -68,14 +68,27 @@ export interface RunningSandbox {
  * Listens on 127.0.0.1 and returns the sandbox handle; `stop` cancels the pending `timers` (scheduled webhooks,
  * settlements), runs `onStop` (e.g. the webhook dispatcher) and closes the server.
  */
+/** Runs `fn` after `ms`, tracked in `timers` so a reset or stop can cancel it. */
+export function schedule(timers: Set<NodeJS.Timeout>, fn: () => void, ms: number): void {
+  const t = setTimeout(() => {
+    timers.delete(t);
+    fn();
+  }, ms);
+  timers.add(t);
+}
+
+export function clearTimers(timers: Set<NodeJS.Timeout>): void {
+  for (const t of timers) clearTimeout(t);
+  timers.clear();
+}
+
 export async function serve(server: http.Server, port: number | undefined, timers: Set<NodeJS.Timeout> = new Set(), onStop?: () => Promise<void>): Promise<RunningSandbox> {
   const bound = await listen(server, port ?? 0);
   return {
     url: `http://127.0.0.1:${bound}`,
     port: bound,
     async stop() {
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
+      clearTimers(timers);
       await onStop?.();
       await close(server);
     },

@@ -1,18 +1,9 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../../activities';
-import { createFakeAudit } from '../../activities/adapters/audit/fake';
-import { createFakeBank } from '../../activities/adapters/bank/fake';
-import { createFakeCommerce } from '../../activities/adapters/commerce/fake';
-import { createFakeLedger } from '../../activities/adapters/ledger/fake';
-import { createFakeNotifications } from '../../activities/adapters/notifications/fake';
-import { createFakePsp } from '../../activities/adapters/psp/fake';
-import { createFakeReports } from '../../activities/adapters/reports/fake';
+import type { Worker } from '@temporalio/worker';
 import { approvals } from '../../client';
 import { approvalAuditStream } from '../../workflows/approvals/contract';
 import { recordHistoryIfAsked } from '../support/histories';
-import { stackEnv } from '../support/stack';
-import { timeSkippingEnv } from '../support/time-skipping';
+import { fakeDeps, timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
 import { compensationRequest, decision, uniqueId } from './approvals-support';
 
 const HOUR = 3_600_000;
@@ -23,24 +14,11 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
   let worker: Worker;
   let running: Promise<void>;
   const taskQueue = `approvals-ladder-${Date.now()}`;
-  const fakes = {
-    psp: createFakePsp(),
-    bank: createFakeBank(),
-    notifications: createFakeNotifications(),
-    ledger: createFakeLedger(),
-    audit: createFakeAudit(),
-    reports: createFakeReports(),
-    commerce: createFakeCommerce(),
-  };
+  const fakes = fakeDeps();
 
   beforeAll(async () => {
     env = await timeSkippingEnv();
-    worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: { codePath: stackEnv('PAYOPS_TEST_BUNDLE') },
-      activities: createActivities(fakes satisfies ActivityDeps),
-    });
+    worker = await timeSkippingWorker(env, taskQueue, fakes);
     running = worker.run();
   });
 

@@ -1,50 +1,22 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../../activities';
-import { createFakeAudit } from '../../activities/adapters/audit/fake';
-import { createFakeBank } from '../../activities/adapters/bank/fake';
-import { createFakeEvidence } from '../../activities/adapters/evidence/fake';
-import { createFakeLedger } from '../../activities/adapters/ledger/fake';
-import { createFakeNotifications } from '../../activities/adapters/notifications/fake';
-import { createFakePsp } from '../../activities/adapters/psp/fake';
-import { createFakeReports } from '../../activities/adapters/reports/fake';
 import type { disputeCase } from '../../workflows/disputes/dispute-case';
 import { disputeCaseWorkflowId, getStateQuery, receivePspEventSignal, type DisputeCaseInput, type DisputeCaseView, type PspDisputeEvent } from '../../workflows/disputes/contract';
-import { stackEnv } from '../support/stack';
 
 /** Helpers shared by the dispute workflow tests (time-skipping server, fakes, PSP events). */
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 
-export { timeSkippingEnv } from '../support/time-skipping';
+import { fakeDeps } from '../support/time-skipping';
 
-export function fakeDeps() {
-  const deps = {
-    psp: createFakePsp(),
-    bank: createFakeBank(),
-    notifications: createFakeNotifications(),
-    ledger: createFakeLedger(),
-    audit: createFakeAudit(),
-    reports: createFakeReports(),
-    evidence: createFakeEvidence(),
-  };
-  return deps satisfies ActivityDeps;
-}
+export { fakeDeps, timeSkippingEnv } from '../support/time-skipping';
 export type DisputeFakes = ReturnType<typeof fakeDeps>;
 
 let n = 0;
 export const uniqueDisputeId = () => `dp_t${Date.now().toString(36)}${(++n).toString(36)}`;
 
-export async function disputeWorker(env: TestWorkflowEnvironment, taskQueue: string, deps: ActivityDeps): Promise<Worker> {
-  return Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: stackEnv('PAYOPS_TEST_BUNDLE') },
-    activities: createActivities(deps),
-  });
-}
+export { timeSkippingWorker as disputeWorker } from '../support/time-skipping';
 
 /** A PSP dispute webhook as the ingress route delivers it. */
 export function pspEvent(disputeId: string, seq: number, at: number, over: Partial<PspDisputeEvent> = {}): PspDisputeEvent {

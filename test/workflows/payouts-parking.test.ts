@@ -1,16 +1,14 @@
-import { timeSkippingEnv } from '../support/time-skipping';
+import { timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
 import { createFakeAudit } from '../../activities/adapters/audit/fake';
 import { createFakeCreators } from '../../activities/adapters/creators/fake';
 import { createFakeLedger } from '../../activities/adapters/ledger/fake';
 import { createFakeNotifications } from '../../activities/adapters/notifications/fake';
 import { buildDependencies } from '../../workers/dependencies';
 import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
-import { stackEnv, testConfig } from '../support/stack';
+import { testConfig } from '../support/stack';
 
 const DAY = 86_400_000;
 
@@ -31,7 +29,7 @@ describe('creatorPayout parked on payability (time-skipping server)', () => {
     const notifications = createFakeNotifications();
     const taskQueue = 'payouts-parking';
     const deps = buildDependencies(testConfig(), { creators, ledger, notifications, audit: createFakeAudit() });
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: stackEnv('PAYOPS_TEST_BUNDLE') }, activities: createActivities(deps) });
+    const worker = await timeSkippingWorker(env, taskQueue, deps);
 
     const err = await worker.runUntil(
       env.client.workflow

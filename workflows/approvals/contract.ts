@@ -63,7 +63,8 @@ export const amendCompensationSchema = z.object({
 });
 export type AmendCompensationInput = z.infer<typeof amendCompensationSchema>;
 
-export type ApprovalStatus = 'evaluating' | 'pending' | 'approved' | 'executing' | 'executed' | 'rejected' | 'expired' | 'failed' | 'cancelled';
+export const approvalStatusSchema = z.enum(['evaluating', 'pending', 'approved', 'executing', 'executed', 'rejected', 'expired', 'failed', 'cancelled']);
+export type ApprovalStatus = z.infer<typeof approvalStatusSchema>;
 
 /** One entry of the decision log (kept in state for the query and appended to the audit trail). */
 export interface DecisionRecord {

@@ -1,14 +1,13 @@
 import type { Money } from '../shared/money';
 import type {
   DecideCaseInput, DisputeCaseResult, DisputeCaseView, DisputePolicy, DisputeState, EscalationTier, EvidenceField,
-  EvidenceSourceStatus, LedgerPosition, MilestoneName, MilestoneStatus, PspDisputeEvent, PspDisputeStatus,
+  EvidenceSource, EvidenceSourceStatus, LedgerPosition, MilestoneName, MilestoneStatus, PspDisputeEvent, PspDisputeStatus,
 } from './contract';
 import {
-  alarmsFor, awaitingActor, isTerminal, milestoneMet, milestonesFor, missingEvidence, OPEN_STATES, workingState,
-  type Alarm, type CaseFacts, type Milestone,
+  alarmsFor, awaitingActor, isTerminal, milestoneMet, milestonesFor, missingEvidence, nextAlarm, OPEN_STATES, workingState,
+  type Alarm, type CaseFacts, type Milestone, type Progress,
 } from './dispute-policy';
 
-export type EvidenceSource = 'order' | 'shipment' | 'communications';
 type Flag = DisputeCaseView['flags'][number];
 
 /** The in-memory case of one dispute workflow: state plus the small, deterministic mutations of it. */
@@ -78,6 +77,11 @@ export class CaseModel {
     return { state: this.state, tier: this.tier, decidedThisRound: this.decidedThisRound, evidenceCount: Object.keys(this.evidence).length };
   }
 
+  /** How far this round is: evidence complete, decided (what milestones are met by). */
+  progress(): Progress {
+    return { evidenceComplete: this.missingEvidence().length === 0, decided: this.decidedThisRound };
+  }
+
   missingEvidence(): EvidenceField[] {
     return missingEvidence(this.facts?.reason, Object.keys(this.evidence));
   }
@@ -135,7 +139,7 @@ export class CaseModel {
     if (isTerminal(this.state)) return { at: (this.closedAt ?? 0) + this.policy.reopenWindowDays * 86_400_000, kind: 'close' };
     if (this.state === 'submitted') return this.nextPollAt === undefined ? undefined : { at: this.nextPollAt, kind: 'poll' };
     if (this.decisionPending) return undefined;
-    const alarm = this.alarms.find((a) => !this.fired.has(a.key));
+    const alarm = nextAlarm(this.alarms, this.fired);
     return alarm ? { at: alarm.at, kind: 'alarm', alarm } : undefined;
   }
 
@@ -163,7 +167,7 @@ export class CaseModel {
   view(now: number): DisputeCaseView {
     const awaiting = this.awaiting();
     const next = this.nextWake();
-    const progress = { evidenceComplete: this.missingEvidence().length === 0, decided: this.decidedThisRound };
+    const progress = this.progress();
     return {
       disputeId: this.disputeId,
       state: this.state,

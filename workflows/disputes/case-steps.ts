@@ -5,8 +5,8 @@ import { ActivityPresets } from '../shared/activity-options';
 import { formatMoney } from '../shared/money';
 import { SA } from '../shared/search-attributes';
 import { idempotencyKey } from '../shared/task-queue';
-import type { CaseModel, EvidenceSource } from './case-model';
-import { pspDisputeStatusSchema, type EscalationTier, type PspDisputeEvent } from './contract';
+import type { CaseModel } from './case-model';
+import { disputeAuditStream, pspDisputeStatusSchema, type EscalationTier, type EvidenceSource, type PspDisputeEvent } from './contract';
 import { classifyEvent, higherTier, isTerminal, OUTCOME_OF, onAlarm, targetPosition, type Alarm } from './dispute-policy';
 
 const money = proxyActivities<Activities>(ActivityPresets.moneyMovement);
@@ -107,7 +107,7 @@ export async function actOnDecision(c: CaseModel, now: number): Promise<void> {
   const d = c.decision;
   if (!c.decisionPending || !d) return;
   c.decisionPending = false;
-  await books.appendAudit({ stream: `dispute:${c.workflowId}`, eventId: `decision:r${d.round}`, at: d.at, type: 'dispute.decided', data: { ...d } });
+  await books.appendAudit({ stream: disputeAuditStream(c.workflowId), eventId: `decision:r${d.round}`, at: d.at, type: 'dispute.decided', data: { ...d } });
   try {
     if (d.decision === 'accept') {
       await money.acceptDisputeLiability({ workflowId: c.workflowId, disputeId: c.disputeId, round: c.round });
@@ -195,7 +195,7 @@ async function onMilestoneAlarm(c: CaseModel, alarm: Alarm, now: number): Promis
   c.fired.add(alarm.key);
   const m = c.milestone(alarm.milestone);
   if (!m) return;
-  const progress = { evidenceComplete: c.missingEvidence().length === 0, decided: c.decidedThisRound };
+  const progress = c.progress();
   const action = onAlarm(alarm, m, { ...progress, tier: c.tier, hasEvidence: Object.keys(c.evidence).length > 0, now }, c.policy);
   if (alarm.kind === 'milestone') c.missed.set(`r${c.round}:${m.name}`, action.type === 'none' ? 'met' : 'missed');
   switch (action.type) {

@@ -103,6 +103,7 @@ export type DecideCaseInput = z.infer<typeof decideCaseInput>;
 export type MilestoneName = 'draft' | 'review' | 'final' | 'deadline';
 export type MilestoneStatus = 'pending' | 'met' | 'missed';
 export type EvidenceSourceStatus = 'pending' | 'found' | 'missing' | 'failed';
+export type EvidenceSource = 'order' | 'shipment' | 'communications';
 export type LedgerPosition = 'none' | 'held' | 'released' | 'written_off';
 
 /** What `getState` returns: the case as ops see it. */
@@ -123,7 +124,7 @@ export interface DisputeCaseView {
   milestones: Array<{ name: MilestoneName; at: string; status: MilestoneStatus }>;
   evidenceFields: EvidenceField[];
   missingEvidence: EvidenceField[];
-  evidenceSources: Record<'order' | 'shipment' | 'communications', EvidenceSourceStatus>;
+  evidenceSources: Record<EvidenceSource, EvidenceSourceStatus>;
   decision?: DecideCaseInput & { at: string; round: number; byDefault: boolean };
   submissions: Array<{ round: number; at: string; pspSubmissionCount: number; alreadySubmitted: boolean }>;
   outcome?: 'won' | 'lost';
@@ -159,3 +160,5 @@ export const getStateQuery = defineQuery<DisputeCaseView>('getState');
 
 /** Workflow ID of a dispute case: the dispute's ID is the business key. */
 export const disputeCaseWorkflowId = (disputeId: string) => `dispute-${disputeId}`;
+/** Audit stream of one case's assignments and decisions. */
+export const disputeAuditStream = (workflowId: string) => `dispute:${workflowId}`;

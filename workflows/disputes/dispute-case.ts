@@ -6,7 +6,7 @@ import { parseOrFail } from '../shared/parse';
 import { CaseModel } from './case-model';
 import { actOnDecision, applyInbox, onWake, openCase, publish, syncLedger } from './case-steps';
 import {
-  addEvidenceInput, addEvidenceUpdate, assignCaseInput, assignCaseUpdate, decideCaseInput, decideCaseUpdate, disputeCaseInput,
+  addEvidenceInput, addEvidenceUpdate, assignCaseInput, assignCaseUpdate, decideCaseInput, decideCaseUpdate, disputeAuditStream, disputeCaseInput,
   getStateQuery, pspDisputeEvent, receivePspEventSignal, type DisputeCaseResult,
 } from './contract';
 import { refuseAssignment, refuseDecision, refuseEvidence } from './dispute-policy';
@@ -64,7 +64,7 @@ function registerHandlers(c: CaseModel): void {
       c.tier = a.tier;
       c.dirty = true;
       const view = c.view(Date.now());
-      await books.appendAudit({ stream: `dispute:${c.workflowId}`, eventId: `assign:${c.round}:${Date.now()}:${a.assignee}`, at: new Date().toISOString(), type: 'dispute.assigned', data: { ...a, round: c.round } });
+      await books.appendAudit({ stream: disputeAuditStream(c.workflowId), eventId: `assign:${c.round}:${Date.now()}:${a.assignee}`, at: new Date().toISOString(), type: 'dispute.assigned', data: { ...a, round: c.round } });
       return view;
     },
     { validator: (raw) => refuse(refuseAssignment(c.facts4policy(), parseOrFail(assignCaseInput, raw, 'assignment'))) },

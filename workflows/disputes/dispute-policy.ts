@@ -152,8 +152,9 @@ export const OUTCOME_OF: Partial<Record<PspDisputeStatus, 'won' | 'lost'>> = {
   lost: 'lost',
   warning_closed: 'lost',
 };
-const OPEN_PSP: ReadonlySet<PspDisputeStatus> = new Set(['needs_response', 'warning_needs_response']);
-const REVIEW_PSP: ReadonlySet<PspDisputeStatus> = new Set(['under_review', 'warning_under_review']);
+/** PSP dispute statuses still open for evidence, and those under the issuer's review (the submission activity reads them too). */
+export const OPEN_PSP: ReadonlySet<string> = new Set<PspDisputeStatus>(['needs_response', 'warning_needs_response']);
+export const REVIEW_PSP: ReadonlySet<string> = new Set<PspDisputeStatus>(['under_review', 'warning_under_review']);
 
 export type EventVerdict =
   | { type: 'duplicate' }

@@ -2,10 +2,8 @@ import { currencySchema } from '../../../workflows/shared/money';
 import { commerceFailure, CommerceTransientError } from './errors';
 import type { CommercePort, Order } from './port';
 
-/** Where `npm start` runs the commerce sandbox (until the config grows a COMMERCE_API_BASE). */
-
 export interface HttpCommerceOptions {
-  /** e.g. `http://127.0.0.1:12114` (the local sandbox). */
+  /** e.g. `http://127.0.0.1:12115` (the local sandbox). */
   apiBase: string;
   timeoutMs?: number;
 }

@@ -3,8 +3,6 @@ import { currencySchema } from '../../../workflows/shared/money';
 import { failure, FailureType } from '../../../workflows/shared/failures';
 import type { CreatorRecord, CreatorsPort, FxLock } from './port';
 
-/** Default address of the local creator directory sandbox (`sandboxes/creators`). */
-
 /** A directory problem worth retrying (5xx, timeout, connection). A plain Error, so Temporal retries it. */
 export class CreatorsTransientError extends Error {
   override name = 'CreatorsTransientError';

@@ -1,8 +1,6 @@
 import { EvidenceTransientError, mapEvidenceStatus } from './errors';
 import type { CommunicationRecord, EvidencePort, OrderRecord, ShipmentRecord } from './port';
 
-/** Where `npm start` runs the evidence sandbox; a config variable (EVIDENCE_API_BASE) is still to be added. */
-
 export interface HttpEvidenceOptions {
   /** e.g. `http://127.0.0.1:12116` (sandbox). */
   apiBase: string;
