@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
-import { hangThenDrop, num, parseJson, readBody, send, sendJson, sleep, take, schedule, serve, type RunningSandbox } from '../shared/http';
+import { hangThenDrop, num, parseJson, readBody, send, sendJson, sleep, take, schedule, clearTimers, serve, type RunningSandbox } from '../shared/http';
 import { WebhookDispatcher } from '../shared/webhooks';
 import { fingerprint, parseForm } from './form';
 import { newId, nowSec, PspState, stripeError, type Reply } from './state';
@@ -232,6 +232,7 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
     const r = (x: Reply) => sendJson(res, x.status, x.body);
     let m: RegExpExecArray | null;
     if (method === 'POST' && path === '/__admin/reset') {
+      clearTimers(timers); // a payout scheduled before the reset must not settle after it
       faults = defaultFaults();
       hooks.reset();
       calls.length = 0;

@@ -91,7 +91,8 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
     setHandler(
       update,
       async (input) => {
-        const { check, result } = await decide(kind, input, 'update');
+        // Parsed as on the signal path (the validator already accepted it), so the recorded reason is trimmed the same way.
+        const { check, result } = await decide(kind, financeDecisionSchema.parse(input), 'update');
         if (!check.ok) throw refusal(check);
         return result;
       },
