@@ -34,6 +34,7 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
     expect(h.notifications.events.some((e) => e.type === 'payout.paid' && e.data.payoutId === payoutId)).toBe(true);
     const state = await handle.query('getPayoutState');
     expect(state).toMatchObject({ state: 'completed', rail: 'psp' });
+    expect(await handle.query('getState')).toEqual(state);
     const described = await handle.describe();
     expect(described.typedSearchAttributes.get({ name: 'PayoutState', type: 'KEYWORD' } as never)).toBe('completed');
     await recordHistoryIfAsked(handle, 'creator-payout-psp');

@@ -160,6 +160,8 @@ export const resolvePayoutUpdate = defineUpdate<OpsCommandResult, [ResolvePayout
 
 /** Snapshot of the payout for ops and the batch run. */
 export const getPayoutStateQuery = defineQuery<PayoutStatus>('getPayoutState');
+/** The same snapshot under the generic name every domain answers (`getState`), for ops tooling that does not know the type. */
+export const getStateQuery = defineQuery<PayoutStatus>('getState');
 
 // ---------- activities the batch can reuse ----------
 

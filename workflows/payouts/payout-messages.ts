@@ -5,6 +5,7 @@ import { describeZodError } from '../shared/parse';
 import {
   cancelPayoutUpdate,
   getPayoutStateQuery,
+  getStateQuery,
   holdPayoutUpdate,
   opsCommandInput,
   railEventSchema,
@@ -56,6 +57,7 @@ export class PayoutInbox {
 
   constructor(private readonly t: PayoutTracker) {
     setHandler(getPayoutStateQuery, () => t.snapshot());
+    setHandler(getStateQuery, () => t.snapshot());
 
     setHandler(reportRailEventSignal, (raw: RailEvent) => {
       const parsed = railEventSchema.safeParse(raw);
