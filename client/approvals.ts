@@ -114,7 +114,7 @@ export interface PendingApproval {
 
 const listFilter = z.object({ state: approvalStatusSchema.default('pending'), tier: z.string().regex(/^[a-z_]+$/).optional() });
 
-/** The visibility query behind {@link listApprovals}; also printed in docs/approvals.md for the CLI. */
+/** The visibility query behind {@link listApprovals}; the README shows the same for the CLI. */
 export function approvalsListQuery(filter: z.input<typeof listFilter> = {}): string {
   const f = parseClientInput(listFilter, filter, 'list filter');
   return [`WorkflowType = 'compensationApproval'`, `ApprovalState = '${f.state}'`, ...(f.tier ? [`AwaitingTier = '${f.tier}'`] : [])].join(' AND ');

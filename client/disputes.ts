@@ -80,7 +80,7 @@ const listFilter = z.object({
   tier: escalationTierSchema.optional(),
 });
 
-/** The visibility query behind {@link listDisputes}; docs/disputes.md shows the same for the CLI. */
+/** The visibility query behind {@link listDisputes}; the README shows the same for the CLI. */
 export function disputesListQuery(filter: z.input<typeof listFilter> = {}, now = Date.now()): string {
   const f = parseClientInput(listFilter, filter, 'list filter');
   return [
