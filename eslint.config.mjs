@@ -22,10 +22,29 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*'], message: 'Node built-ins are not allowed in workflow code.' },
-            { group: ['**/activities/**', '**/activities'], allowTypeImports: true, message: 'Import activities only as types.' },
-            { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@aws-sdk/*', 'stripe'], message: 'Not deterministic: keep it out of workflows/.' },
+            {
+              group: ['**/activities/**', '**/activities'],
+              allowTypeImports: true,
+              message: 'Import activities only as types.',
+            },
+            {
+              group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@aws-sdk/*', 'stripe'],
+              message: 'Not deterministic: keep it out of workflows/.',
+            },
           ],
-          paths: ['fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'process', 'timers', 'worker_threads'].map((name) => ({ name, message: 'Node built-ins are not allowed in workflow code.' })),
+          paths: [
+            'fs',
+            'path',
+            'os',
+            'crypto',
+            'http',
+            'https',
+            'net',
+            'child_process',
+            'process',
+            'timers',
+            'worker_threads',
+          ].map((name) => ({ name, message: 'Node built-ins are not allowed in workflow code.' })),
         },
       ],
     },

@@ -12,7 +12,8 @@ export const agentBudgetStream = (agentId: string, day: string) => `agent-budget
 /** Activities of the compensation-approval domain: order facts, commerce remedies, PSP refunds, audit, notification. */
 export function createApprovalActivities(deps: ActivityDeps) {
   const commerce = (): CommercePort => {
-    if (!deps.commerce) throw failure(FailureType.ProviderPermanent, 'the commerce port is not configured on this worker');
+    if (!deps.commerce)
+      throw failure(FailureType.ProviderPermanent, 'the commerce port is not configured on this worker');
     return deps.commerce;
   };
 
@@ -21,11 +22,20 @@ export function createApprovalActivities(deps: ActivityDeps) {
      * Reads what the policy needs (order, earlier claims, disputes, the agent's spend today) and registers this
      * request on the order's stream so later requests see it. Idempotent per workflow ID.
      */
-    async openCompensationCase(i: { workflowId: string; orderId: string; agentId: string; currency: string; day: string; at: string }): Promise<{ facts: RequestFacts; paymentRef: string }> {
+    async openCompensationCase(i: {
+      workflowId: string;
+      orderId: string;
+      agentId: string;
+      currency: string;
+      day: string;
+      at: string;
+    }): Promise<{ facts: RequestFacts; paymentRef: string }> {
       const order = await commerce().getOrder(i.orderId);
       const orderEvents = await deps.audit.list(orderAuditStream(i.orderId));
       const claimants = new Set(
-        orderEvents.filter((e) => e.type.startsWith('compensation.') && e.data['workflowId'] !== i.workflowId).map((e) => String(e.data['workflowId'])),
+        orderEvents
+          .filter((e) => e.type.startsWith('compensation.') && e.data['workflowId'] !== i.workflowId)
+          .map((e) => String(e.data['workflowId'])),
       );
       const spent = await deps.audit.list(agentBudgetStream(i.agentId, i.day));
       await deps.audit.append({
@@ -43,13 +53,19 @@ export function createApprovalActivities(deps: ActivityDeps) {
           refundedMinor: order.refundedMinor,
           priorClaims: claimants.size,
           disputeOpened: orderEvents.some((e) => e.type === 'dispute.opened'),
-          agentSpentTodayMinor: spent.filter((e) => e.data['currency'] === i.currency).reduce((s, e) => s + Number(e.data['amountMinor'] ?? 0), 0),
+          agentSpentTodayMinor: spent
+            .filter((e) => e.data['currency'] === i.currency)
+            .reduce((s, e) => s + Number(e.data['amountMinor'] ?? 0), 0),
         },
       };
     },
 
     /** Appends one decision to the request's audit stream; the event ID (workflow ID + sequence) makes it idempotent. */
-    async recordApprovalDecision(i: { workflowId: string; orderId: string; record: DecisionRecord }): Promise<{ appended: boolean }> {
+    async recordApprovalDecision(i: {
+      workflowId: string;
+      orderId: string;
+      record: DecisionRecord;
+    }): Promise<{ appended: boolean }> {
       return deps.audit.append({
         stream: approvalAuditStream(i.workflowId),
         eventId: `${i.workflowId}:decision:${String(i.record.seq).padStart(4, '0')}`,
@@ -64,13 +80,23 @@ export function createApprovalActivities(deps: ActivityDeps) {
       return deps.audit.list(approvalAuditStream(i.workflowId));
     },
 
-    async issueCompensationStoreCredit(i: { idempotencyKey: string; customerId: string; amount: Money; reference: string }) {
+    async issueCompensationStoreCredit(i: {
+      idempotencyKey: string;
+      customerId: string;
+      amount: Money;
+      reference: string;
+    }) {
       return commerce().issueStoreCredit(i);
     },
     async revokeCompensationStoreCredit(i: { idempotencyKey: string; creditId: string }) {
       return commerce().revokeStoreCredit(i);
     },
-    async issueCompensationVoucher(i: { idempotencyKey: string; customerId: string; amount: Money; reference: string }) {
+    async issueCompensationVoucher(i: {
+      idempotencyKey: string;
+      customerId: string;
+      amount: Money;
+      reference: string;
+    }) {
       return commerce().issueVoucher(i);
     },
     async voidCompensationVoucher(i: { idempotencyKey: string; voucherId: string }) {
@@ -81,36 +107,86 @@ export function createApprovalActivities(deps: ActivityDeps) {
      * Refunds to the original payment method. Re-reads the order first: a refund recorded meanwhile by someone else
      * may have used up what was captured. Records the refund on the order after the PSP accepted it.
      */
-    async refundCompensation(i: { idempotencyKey: string; orderId: string; amount: Money; reference: string }): Promise<{ refundId: string; status: string }> {
+    async refundCompensation(i: {
+      idempotencyKey: string;
+      orderId: string;
+      amount: Money;
+      reference: string;
+    }): Promise<{ refundId: string; status: string }> {
       const order = await commerce().getOrder(i.orderId);
       const ours = order.refunds.find((r) => r.idempotencyKey === i.idempotencyKey);
       if (ours) return { refundId: ours.refundId, status: 'succeeded' };
       const remaining = order.captured.amountMinor - order.refundedMinor;
       if (i.amount.amountMinor > remaining) {
-        throw failure(FailureType.PolicyViolation, `refund of ${i.amount.amountMinor} exceeds the ${remaining} minor units still refundable`, { code: 'refund_exceeds_captured' });
+        throw failure(
+          FailureType.PolicyViolation,
+          `refund of ${i.amount.amountMinor} exceeds the ${remaining} minor units still refundable`,
+          { code: 'refund_exceeds_captured' },
+        );
       }
-      const refund = await deps.psp.createRefund({ idempotencyKey: i.idempotencyKey, paymentRef: order.paymentRef, amount: i.amount, reference: i.reference });
+      const refund = await deps.psp.createRefund({
+        idempotencyKey: i.idempotencyKey,
+        paymentRef: order.paymentRef,
+        amount: i.amount,
+        reference: i.reference,
+      });
       if (refund.status === 'failed' || refund.status === 'canceled') {
-        throw failure(FailureType.Declined, `refund ${refund.status} at the PSP`, { refundId: refund.refundId, status: refund.status });
+        throw failure(FailureType.Declined, `refund ${refund.status} at the PSP`, {
+          refundId: refund.refundId,
+          status: refund.status,
+        });
       }
-      await commerce().recordRefund({ idempotencyKey: i.idempotencyKey, orderId: i.orderId, refundId: refund.refundId, amountMinor: i.amount.amountMinor });
+      await commerce().recordRefund({
+        idempotencyKey: i.idempotencyKey,
+        orderId: i.orderId,
+        refundId: refund.refundId,
+        amountMinor: i.amount.amountMinor,
+      });
       return refund;
     },
 
     /** Marks the order as compensated (the disputes domain reads it) and counts the amount against the agent's day. */
-    async recordCompensationExecuted(i: { workflowId: string; orderId: string; agentId: string; day: string; at: string; amount: Money }) {
+    async recordCompensationExecuted(i: {
+      workflowId: string;
+      orderId: string;
+      agentId: string;
+      day: string;
+      at: string;
+      amount: Money;
+    }) {
       const data = { workflowId: i.workflowId, amountMinor: i.amount.amountMinor, currency: i.amount.currency };
-      await deps.audit.append({ stream: orderAuditStream(i.orderId), eventId: `compensation.executed:${i.workflowId}`, at: i.at, type: 'compensation.executed', data });
-      await deps.audit.append({ stream: agentBudgetStream(i.agentId, i.day), eventId: i.workflowId, at: i.at, type: 'compensation.executed', data });
+      await deps.audit.append({
+        stream: orderAuditStream(i.orderId),
+        eventId: `compensation.executed:${i.workflowId}`,
+        at: i.at,
+        type: 'compensation.executed',
+        data,
+      });
+      await deps.audit.append({
+        stream: agentBudgetStream(i.agentId, i.day),
+        eventId: i.workflowId,
+        at: i.at,
+        type: 'compensation.executed',
+        data,
+      });
     },
 
     /** Emails the customer; the address is looked up here and never leaves the activity. */
-    async notifyCustomerOfCompensation(i: { customerId: string; orderId: string; refund?: Money; storeCredit?: Money; voucher?: { amount: Money; voucherId: string } }) {
+    async notifyCustomerOfCompensation(i: {
+      customerId: string;
+      orderId: string;
+      refund?: Money;
+      storeCredit?: Money;
+      voucher?: { amount: Money; voucherId: string };
+    }) {
       const to = await commerce().getCustomerEmail(i.customerId);
       const lines = [`We are sorry about your order ${i.orderId}. Here is what we did:`];
       if (i.refund) lines.push(`- a refund of ${formatMoney(i.refund)} to your original payment method`);
       if (i.storeCredit) lines.push(`- ${formatMoney(i.storeCredit)} of store credit on your account`);
-      if (i.voucher) lines.push(`- a voucher worth ${formatMoney(i.voucher.amount)}: ${await commerce().getVoucherCode(i.voucher.voucherId)}`);
+      if (i.voucher)
+        lines.push(
+          `- a voucher worth ${formatMoney(i.voucher.amount)}: ${await commerce().getVoucherCode(i.voucher.voucherId)}`,
+        );
       return deps.notifications.sendEmail({ to, subject: `About your order ${i.orderId}`, body: lines.join('\n') });
     },
   };

@@ -3,7 +3,8 @@ import type { ActivityDeps } from './index';
 /** Activities every domain shares: events, ledger postings, audit appends, and the PSP health probe. */
 export function createCommonActivities(deps: ActivityDeps) {
   return {
-    publishEvent: (input: Parameters<ActivityDeps['notifications']['publishEvent']>[0]) => deps.notifications.publishEvent(input),
+    publishEvent: (input: Parameters<ActivityDeps['notifications']['publishEvent']>[0]) =>
+      deps.notifications.publishEvent(input),
     pspPing: () => deps.psp.ping(),
     /** Does nothing: the benchmark floor's unit of work. */
     noop: async (): Promise<void> => undefined,

@@ -9,7 +9,6 @@ import { idempotencyKey } from '../workflows/shared/task-queue';
 import { Accounts } from './adapters/ledger/port';
 import type { ActivityDeps } from './index';
 
-
 /** Team mailboxes per tier: internal addresses, never a customer's. */
 export const DISPUTE_MAILBOXES = {
   tier1: 'disputes-tier1@payops.example',
@@ -25,23 +24,37 @@ const POSITION_ACCOUNT: Record<LedgerPosition, string> = {
   written_off: Accounts.disputeLosses,
 };
 
-
 /** Activities of the dispute domain: evidence gathering, the once-only PSP submission, ledger moves, cross-checks. */
 export function createDisputeActivities(deps: ActivityDeps) {
   return {
     /** Reads one evidence source for an order and maps it to PSP evidence fields; a missing record is a fact. */
-    async gatherDisputeEvidence(i: { orderId: string; source: EvidenceSource }): Promise<{ found: boolean; evidence: Partial<Record<EvidenceField, string>> }> {
+    async gatherDisputeEvidence(i: {
+      orderId: string;
+      source: EvidenceSource;
+    }): Promise<{ found: boolean; evidence: Partial<Record<EvidenceField, string>> }> {
       const src = deps.evidence;
       if (!src) throw failure(FailureType.ProviderPermanent, 'gatherDisputeEvidence: no evidence source is configured');
       if (i.source === 'order') {
         const o = await src.getOrder(i.orderId);
-        return o ? { found: true, evidence: { product_description: `${o.productDescription} (ordered ${o.orderedAt.slice(0, 10)})` } } : { found: false, evidence: {} };
+        return o
+          ? {
+              found: true,
+              evidence: { product_description: `${o.productDescription} (ordered ${o.orderedAt.slice(0, 10)})` },
+            }
+          : { found: false, evidence: {} };
       }
       if (i.source === 'shipment') {
         const s = await src.getShipment(i.orderId);
         if (!s) return { found: false, evidence: {} };
         const delivered = s.deliveredAt ? `; delivered ${s.deliveredAt.slice(0, 10)}` : '';
-        return { found: true, evidence: { shipping_carrier: s.carrier, shipping_tracking_number: s.trackingNumber, shipping_date: `${s.shippedAt.slice(0, 10)}${delivered}` } };
+        return {
+          found: true,
+          evidence: {
+            shipping_carrier: s.carrier,
+            shipping_tracking_number: s.trackingNumber,
+            shipping_date: `${s.shippedAt.slice(0, 10)}${delivered}`,
+          },
+        };
       }
       const c = await src.getCommunications(i.orderId);
       if (!c || c.length === 0) return { found: false, evidence: {} };
@@ -66,34 +79,63 @@ export function createDisputeActivities(deps: ActivityDeps) {
     }): Promise<{ result: 'submitted' | 'submitted_outside' | 'closed'; status: string; submissionCount: number }> {
       const d = await deps.psp.getDispute(i.disputeId);
       const firstAttempt = activityInfo().attempt === 1;
-      if (!OPEN_PSP.has(d.status) && !REVIEW_PSP.has(d.status)) return { result: 'closed', status: d.status, submissionCount: d.submissionCount };
+      if (!OPEN_PSP.has(d.status) && !REVIEW_PSP.has(d.status))
+        return { result: 'closed', status: d.status, submissionCount: d.submissionCount };
       // On a first attempt a higher count cannot be ours; on a retry it may be, and the idempotent replay tells.
-      if (d.submissionCount > i.baselineSubmissionCount && firstAttempt) return { result: 'submitted_outside', status: d.status, submissionCount: d.submissionCount };
-      const evidence = Object.fromEntries(Object.entries(i.evidence).filter((e): e is [string, string] => typeof e[1] === 'string'));
+      if (d.submissionCount > i.baselineSubmissionCount && firstAttempt)
+        return { result: 'submitted_outside', status: d.status, submissionCount: d.submissionCount };
+      const evidence = Object.fromEntries(
+        Object.entries(i.evidence).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      );
       try {
         if (OPEN_PSP.has(d.status)) {
-          await deps.psp.submitDisputeEvidence({ idempotencyKey: idempotencyKey(i.workflowId, `evidence-r${i.round}-update`), disputeId: i.disputeId, evidence, submit: false });
+          await deps.psp.submitDisputeEvidence({
+            idempotencyKey: idempotencyKey(i.workflowId, `evidence-r${i.round}-update`),
+            disputeId: i.disputeId,
+            evidence,
+            submit: false,
+          });
         }
-        const s = await deps.psp.submitDisputeEvidence({ idempotencyKey: idempotencyKey(i.workflowId, `evidence-r${i.round}-submit`), disputeId: i.disputeId, evidence, submit: true });
+        const s = await deps.psp.submitDisputeEvidence({
+          idempotencyKey: idempotencyKey(i.workflowId, `evidence-r${i.round}-submit`),
+          disputeId: i.disputeId,
+          evidence,
+          submit: true,
+        });
         return { result: 'submitted', status: s.status, submissionCount: s.submissionCount };
       } catch (err) {
         // The PSP refuses because the dispute was submitted by someone else (dashboard, another system): not ours.
         if (err instanceof ApplicationFailure && err.type === FailureType.Conflict) {
           const now = await deps.psp.getDispute(i.disputeId);
-          if (REVIEW_PSP.has(now.status)) return { result: 'submitted_outside', status: now.status, submissionCount: now.submissionCount };
-          if (!OPEN_PSP.has(now.status)) return { result: 'closed', status: now.status, submissionCount: now.submissionCount };
+          if (REVIEW_PSP.has(now.status))
+            return { result: 'submitted_outside', status: now.status, submissionCount: now.submissionCount };
+          if (!OPEN_PSP.has(now.status))
+            return { result: 'closed', status: now.status, submissionCount: now.submissionCount };
         }
         throw err;
       }
     },
 
     /** Accepts liability at the PSP (closes the dispute as lost). */
-    async acceptDisputeLiability(i: { workflowId: string; disputeId: string; round: number }): Promise<{ status: string }> {
-      return deps.psp.acceptDispute({ idempotencyKey: idempotencyKey(i.workflowId, `accept-r${i.round}`), disputeId: i.disputeId });
+    async acceptDisputeLiability(i: {
+      workflowId: string;
+      disputeId: string;
+      round: number;
+    }): Promise<{ status: string }> {
+      return deps.psp.acceptDispute({
+        idempotencyKey: idempotencyKey(i.workflowId, `accept-r${i.round}`),
+        disputeId: i.disputeId,
+      });
     },
 
     /** Moves the disputed amount between ledger positions (hold, release, write-off) in one idempotent posting. */
-    async moveDisputedFunds(i: { postingId: string; disputeId: string; from: LedgerPosition; to: LedgerPosition; amount: Money }): Promise<{ posted: boolean }> {
+    async moveDisputedFunds(i: {
+      postingId: string;
+      disputeId: string;
+      from: LedgerPosition;
+      to: LedgerPosition;
+      amount: Money;
+    }): Promise<{ posted: boolean }> {
       const debit = POSITION_ACCOUNT[i.to];
       const credit = POSITION_ACCOUNT[i.from];
       if (debit === credit) return { posted: false };
@@ -113,7 +155,13 @@ export function createDisputeActivities(deps: ActivityDeps) {
      * Cross-checks the order with the approvals domain through the audit stream `order:<orderId>`: reports earlier
      * `compensation.executed` events, and appends `dispute.opened` so that side sees the dispute too.
      */
-    async crossCheckDisputedOrder(i: { orderId: string; workflowId: string; disputeId: string; amount: Money; openedAt: string }) {
+    async crossCheckDisputedOrder(i: {
+      orderId: string;
+      workflowId: string;
+      disputeId: string;
+      amount: Money;
+      openedAt: string;
+    }) {
       const stream = orderAuditStream(i.orderId);
       const events = await deps.audit.list(stream);
       const compensations = events
@@ -128,15 +176,31 @@ export function createDisputeActivities(deps: ActivityDeps) {
         eventId: `dispute.opened:${i.workflowId}`,
         at: i.openedAt,
         type: 'dispute.opened',
-        data: { workflowId: i.workflowId, disputeId: i.disputeId, amountMinor: i.amount.amountMinor, currency: i.amount.currency },
+        data: {
+          workflowId: i.workflowId,
+          disputeId: i.disputeId,
+          amountMinor: i.amount.amountMinor,
+          currency: i.amount.currency,
+        },
       });
       return { compensations };
     },
 
     /** Emails the tier's team mailbox and publishes `dispute.<kind>` for other systems. */
-    async notifyDisputeTeam(i: { tier: keyof typeof DISPUTE_MAILBOXES; kind: string; dedupeKey: string; subject: string; body: string; data: Record<string, unknown> }) {
+    async notifyDisputeTeam(i: {
+      tier: keyof typeof DISPUTE_MAILBOXES;
+      kind: string;
+      dedupeKey: string;
+      subject: string;
+      body: string;
+      data: Record<string, unknown>;
+    }) {
       await deps.notifications.sendEmail({ to: DISPUTE_MAILBOXES[i.tier], subject: i.subject, body: i.body });
-      const { messageId } = await deps.notifications.publishEvent({ type: `dispute.${i.kind}`, dedupeKey: i.dedupeKey, data: { ...i.data, tier: i.tier } });
+      const { messageId } = await deps.notifications.publishEvent({
+        type: `dispute.${i.kind}`,
+        dedupeKey: i.dedupeKey,
+        data: { ...i.data, tier: i.tier },
+      });
       return { messageId };
     },
   };

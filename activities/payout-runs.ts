@@ -13,9 +13,17 @@ export function createPayoutRunActivities(deps: { reports: ReportsPort }) {
   return {
     async writeRunReportPart(input: { runKey: string; part: number; rows: RunReportRow[] }): Promise<{ key: string }> {
       const body = input.rows.map((r) => [r.payoutId, r.outcome, r.errorCode ?? ''].map(csvCell).join(',')).join('\n');
-      return deps.reports.put(`runs/${input.runKey}/parts/${String(input.part).padStart(5, '0')}.csv`, body, 'text/csv');
+      return deps.reports.put(
+        `runs/${input.runKey}/parts/${String(input.part).padStart(5, '0')}.csv`,
+        body,
+        'text/csv',
+      );
     },
-    async finalizeRunReport(input: { runKey: string; parts: number; counts: Record<string, number> }): Promise<{ key: string }> {
+    async finalizeRunReport(input: {
+      runKey: string;
+      parts: number;
+      counts: Record<string, number>;
+    }): Promise<{ key: string }> {
       const lines = ['payout_id,outcome,error_code'];
       for (let part = 0; part < input.parts; part++) {
         const body = await deps.reports.get(`runs/${input.runKey}/parts/${String(part).padStart(5, '0')}.csv`);

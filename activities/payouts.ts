@@ -4,7 +4,11 @@ import { formatMoney, type Currency, type Money } from '../workflows/shared/mone
 import { Accounts, type Posting } from './adapters/ledger/port';
 import type { CreatorsPort } from './adapters/creators/port';
 import type { PayabilityFacts } from '../workflows/payouts/payout-policy';
-import { payoutIdFor, type ListPayableCreatorsInput, type ListPayableCreatorsResult } from '../workflows/payouts/contract';
+import {
+  payoutIdFor,
+  type ListPayableCreatorsInput,
+  type ListPayableCreatorsResult,
+} from '../workflows/payouts/contract';
 import type { ActivityDeps } from './index';
 
 /** Audit stream that maps a bank EndToEndId back to its payout workflow (read by the ingress route). */
@@ -28,14 +32,29 @@ export interface PayoutProfile extends PayabilityFacts {
 export type PayoutPostingKind = 'reserve' | 'release' | 'settle' | 'reverse';
 
 /** Ledger legs per payout step; `mustStayNonNegative` keeps a reservation from overdrawing the creator. */
-export function payoutPosting(kind: PayoutPostingKind, i: { postingId: string; creatorId: string; amount: Money; payoutId: string }): Posting {
+export function payoutPosting(
+  kind: PayoutPostingKind,
+  i: { postingId: string; creatorId: string; amount: Money; payoutId: string },
+): Posting {
   const a = i.amount.amountMinor;
   const available = Accounts.creatorAvailable(i.creatorId);
   const legs = {
-    reserve: [{ account: available, amountMinor: a }, { account: Accounts.payoutsInTransit, amountMinor: -a }],
-    release: [{ account: Accounts.payoutsInTransit, amountMinor: a }, { account: available, amountMinor: -a }],
-    settle: [{ account: Accounts.payoutsInTransit, amountMinor: a }, { account: Accounts.payoutsSettled, amountMinor: -a }],
-    reverse: [{ account: Accounts.payoutsSettled, amountMinor: a }, { account: available, amountMinor: -a }],
+    reserve: [
+      { account: available, amountMinor: a },
+      { account: Accounts.payoutsInTransit, amountMinor: -a },
+    ],
+    release: [
+      { account: Accounts.payoutsInTransit, amountMinor: a },
+      { account: available, amountMinor: -a },
+    ],
+    settle: [
+      { account: Accounts.payoutsInTransit, amountMinor: a },
+      { account: Accounts.payoutsSettled, amountMinor: -a },
+    ],
+    reverse: [
+      { account: Accounts.payoutsSettled, amountMinor: a },
+      { account: available, amountMinor: -a },
+    ],
   }[kind];
   return {
     postingId: i.postingId,
@@ -47,11 +66,26 @@ export function payoutPosting(kind: PayoutPostingKind, i: { postingId: string; c
 }
 
 const TEMPLATES = {
-  paid: (amount: string, id: string) => ({ subject: 'Your payout is on its way', body: `Your payout ${id} of ${amount} has been paid.` }),
-  failed: (amount: string, id: string) => ({ subject: 'Your payout could not be made', body: `Your payout ${id} of ${amount} could not be made. The funds are back in your balance.` }),
-  returned: (amount: string, id: string) => ({ subject: 'Your payout came back', body: `Your payout ${id} of ${amount} was returned by the receiving bank. The funds are back in your balance.` }),
-  action_required: (amount: string, id: string) => ({ subject: 'Action needed to receive your payout', body: `Your payout ${id} of ${amount} is waiting for you: please complete your profile or payout details.` }),
-  new_details_required: (amount: string, id: string) => ({ subject: 'Please update your payout details', body: `Your payout ${id} of ${amount} could not be delivered to the account on file. Please add new payout details.` }),
+  paid: (amount: string, id: string) => ({
+    subject: 'Your payout is on its way',
+    body: `Your payout ${id} of ${amount} has been paid.`,
+  }),
+  failed: (amount: string, id: string) => ({
+    subject: 'Your payout could not be made',
+    body: `Your payout ${id} of ${amount} could not be made. The funds are back in your balance.`,
+  }),
+  returned: (amount: string, id: string) => ({
+    subject: 'Your payout came back',
+    body: `Your payout ${id} of ${amount} was returned by the receiving bank. The funds are back in your balance.`,
+  }),
+  action_required: (amount: string, id: string) => ({
+    subject: 'Action needed to receive your payout',
+    body: `Your payout ${id} of ${amount} is waiting for you: please complete your profile or payout details.`,
+  }),
+  new_details_required: (amount: string, id: string) => ({
+    subject: 'Please update your payout details',
+    body: `Your payout ${id} of ${amount} could not be delivered to the account on file. Please add new payout details.`,
+  }),
 } as const;
 export type PayoutEmailTemplate = keyof typeof TEMPLATES;
 
@@ -69,7 +103,10 @@ export function createPayoutActivities(deps: ActivityDeps) {
   const methodOrFail = async (creatorId: string, rail: 'bank' | 'psp') => {
     const c = await creatorOrFail(creatorId);
     const m = c.payoutMethod;
-    if (!m || m.rail !== rail) throw failure(FailureType.NotPayable, `creator ${creatorId} has no ${rail} payout method on file`, { code: 'payout_method_missing' });
+    if (!m || m.rail !== rail)
+      throw failure(FailureType.NotPayable, `creator ${creatorId} has no ${rail} payout method on file`, {
+        code: 'payout_method_missing',
+      });
     return { creator: c, method: m };
   };
 
@@ -82,7 +119,15 @@ export function createPayoutActivities(deps: ActivityDeps) {
         sanctionsStatus: c.sanctionsStatus,
         balanceCurrency: c.balanceCurrency,
         ...(c.holdUntil ? { holdUntil: c.holdUntil } : {}),
-        ...(c.payoutMethod ? { payoutMethod: { rail: c.payoutMethod.rail, currency: c.payoutMethod.currency, country: c.payoutMethod.country } } : {}),
+        ...(c.payoutMethod
+          ? {
+              payoutMethod: {
+                rail: c.payoutMethod.rail,
+                currency: c.payoutMethod.currency,
+                country: c.payoutMethod.country,
+              },
+            }
+          : {}),
       };
     },
 
@@ -90,34 +135,67 @@ export function createPayoutActivities(deps: ActivityDeps) {
     async listPayableCreators(i: ListPayableCreatorsInput): Promise<ListPayableCreatorsResult> {
       const page = await creators().listEarnings(i);
       return {
-        creators: page.items.map((it) => ({ creatorId: it.creatorId, payoutId: payoutIdFor(it.creatorId, i.period), amount: it.amount })),
+        creators: page.items.map((it) => ({
+          creatorId: it.creatorId,
+          payoutId: payoutIdFor(it.creatorId, i.period),
+          amount: it.amount,
+        })),
         ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
       };
     },
 
-    async postPayoutLedger(i: { kind: PayoutPostingKind; postingId: string; creatorId: string; amount: Money; payoutId: string }) {
+    async postPayoutLedger(i: {
+      kind: PayoutPostingKind;
+      postingId: string;
+      creatorId: string;
+      amount: Money;
+      payoutId: string;
+    }) {
       return deps.ledger.post(payoutPosting(i.kind, i));
     },
 
     async lockPayoutFx(i: { idempotencyKey: string; source: Money; targetCurrency: Currency }) {
       const lock = await creators().lockFxQuote(i);
-      return { lockId: lock.lockId, quoteId: lock.quoteId, rate: lock.rate, target: lock.target, expiresAt: lock.expiresAt };
+      return {
+        lockId: lock.lockId,
+        quoteId: lock.quoteId,
+        rate: lock.rate,
+        target: lock.target,
+        expiresAt: lock.expiresAt,
+      };
     },
 
     /** Stripe Connect transfer to the creator's connected account, looked up here. */
     async initiatePspPayout(i: { idempotencyKey: string; creatorId: string; amount: Money; reference: string }) {
       const { method } = await methodOrFail(i.creatorId, 'psp');
-      if (!method.accountToken) throw failure(FailureType.NotPayable, `creator ${i.creatorId} has no PSP account on file`, { code: 'payout_method_missing' });
-      return deps.psp.createTransfer({ idempotencyKey: i.idempotencyKey, amount: i.amount, destinationAccount: method.accountToken, reference: i.reference });
+      if (!method.accountToken)
+        throw failure(FailureType.NotPayable, `creator ${i.creatorId} has no PSP account on file`, {
+          code: 'payout_method_missing',
+        });
+      return deps.psp.createTransfer({
+        idempotencyKey: i.idempotencyKey,
+        amount: i.amount,
+        destinationAccount: method.accountToken,
+        reference: i.reference,
+      });
     },
 
     /**
      * pain.001 credit transfer. The EndToEndId → workflow mapping is written to the audit store *before* sending,
      * so a camt.054 that beats the activity's completion still finds its workflow.
      */
-    async initiateBankPayout(i: { idempotencyKey: string; workflowId: string; creatorId: string; amount: Money; remittance: string }) {
+    async initiateBankPayout(i: {
+      idempotencyKey: string;
+      workflowId: string;
+      creatorId: string;
+      amount: Money;
+      remittance: string;
+    }) {
       const { creator, method } = await methodOrFail(i.creatorId, 'bank');
-      if (!method.iban) throw failure(FailureType.NotPayable, `creator ${i.creatorId} has no bank account on file`, { code: 'payout_method_missing' });
+      if (!method.iban)
+        throw failure(FailureType.NotPayable, `creator ${i.creatorId} has no bank account on file`, {
+          code: 'payout_method_missing',
+        });
       const ids = isoIdsFor(i.idempotencyKey);
       await deps.audit.append({
         stream: bankE2eStream(ids.endToEndId),

@@ -97,12 +97,20 @@ function cpuMeter(pids: Record<string, number>) {
   /** CPU milliseconds per workflow by process since the previous call. */
   return (workflows: number): Record<string, number> => {
     const now = read();
-    const out = Object.fromEntries(Object.entries(now).map(([name, secs]) => [name, Math.round(((secs - (last[name] ?? 0)) * 1000) / Math.max(1, workflows))]));
+    const out = Object.fromEntries(
+      Object.entries(now).map(([name, secs]) => [
+        name,
+        Math.round(((secs - (last[name] ?? 0)) * 1000) / Math.max(1, workflows)),
+      ]),
+    );
     last = now;
     return out;
   };
 }
-const showCpu = (cpu: Record<string, number>) => Object.entries(cpu).map(([name, ms]) => `${name} ${ms}`).join(', ');
+const showCpu = (cpu: Record<string, number>) =>
+  Object.entries(cpu)
+    .map(([name, ms]) => `${name} ${ms}`)
+    .join(', ');
 
 interface Figures {
   completionsPerSec: number;
@@ -113,7 +121,10 @@ interface Figures {
   cpuMsPerWorkflow: Record<string, number>;
 }
 
-async function timeWorkflows(count: number, start: (i: number) => Promise<{ result(): Promise<unknown> }>): Promise<{ perSec: number; latencies: number[] }> {
+async function timeWorkflows(
+  count: number,
+  start: (i: number) => Promise<{ result(): Promise<unknown> }>,
+): Promise<{ perSec: number; latencies: number[] }> {
   const latencies: number[] = [];
   const began = Date.now();
   await pool(
@@ -132,7 +143,13 @@ async function timeWorkflows(count: number, start: (i: number) => Promise<{ resu
 async function main(): Promise<void> {
   const benchStarted = Date.now();
   const runDir = join(DATA_DIR, `bench-${process.pid}`);
-  const ports = { temporal: await freePort(), ui: await freePort(), moto: await freePort(), stripeMock: await freePort(), stripeMockHttps: await freePort() };
+  const ports = {
+    temporal: await freePort(),
+    ui: await freePort(),
+    moto: await freePort(),
+    stripeMock: await freePort(),
+    stripeMockHttps: await freePort(),
+  };
   const servers = await startExternalServers({ ports, runDir, persist: false, embeddedTemporal: true, headless: true });
   const psp = await startPspSandbox({ port: 0, webhookSecret: 'whsec_bench' });
   const creators = await startCreatorsSandbox({ port: 0 });
@@ -154,81 +171,160 @@ async function main(): Promise<void> {
     await servers.stop();
   };
   // Ctrl-C or a timeout must not leave the servers behind.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => void cleanup().finally(() => process.exit(130)));
   try {
     await bootstrapAws(makeAwsClients(config), config, { taps: [] });
-    await fetch(`${psp.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ latencyMs: PSP_LATENCY_MS }), headers: { 'content-type': 'application/json' } });
-    await fetch(`${psp.url}/__admin/balance`, { method: 'POST', body: JSON.stringify({ currency: 'usd', amount: 1e12 }), headers: { 'content-type': 'application/json' } });
+    await fetch(`${psp.url}/__admin/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ latencyMs: PSP_LATENCY_MS }),
+      headers: { 'content-type': 'application/json' },
+    });
+    await fetch(`${psp.url}/__admin/balance`, {
+      method: 'POST',
+      body: JSON.stringify({ currency: 'usd', amount: 1e12 }),
+      headers: { 'content-type': 'application/json' },
+    });
 
     log(`seeding ${N + RUN + 1} creators (directory + ledger on moto)…`);
     const ids = Array.from({ length: N + RUN + 1 }, (_, i) => `bench-${String(i).padStart(6, '0')}`);
     const warmCreator = ids[N + RUN] as string;
     const record = (creatorId: string) => payableCreator(creatorId, { earnings: { [PERIOD]: 5_000 } });
     for (let i = 0; i < ids.length; i += 1000) {
-      await fetch(`${creators.url}/__admin/creators`, { method: 'POST', body: JSON.stringify({ creators: ids.slice(i, i + 1000).map(record) }), headers: { 'content-type': 'application/json' } });
+      await fetch(`${creators.url}/__admin/creators`, {
+        method: 'POST',
+        body: JSON.stringify({ creators: ids.slice(i, i + 1000).map(record) }),
+        headers: { 'content-type': 'application/json' },
+      });
     }
     const ledger = createDynamoLedger({ aws: makeAwsClients(config), table: config.LEDGER_TABLE });
     await pool(ids, 16, async (creatorId) => {
-      await ledger.post({ postingId: `bench-fund-${creatorId}`, currency: 'USD', description: 'bench funding', legs: [{ account: Accounts.platformCash, amountMinor: 5_000 }, { account: Accounts.creatorAvailable(creatorId), amountMinor: -5_000 }] });
+      await ledger.post({
+        postingId: `bench-fund-${creatorId}`,
+        currency: 'USD',
+        description: 'bench funding',
+        legs: [
+          { account: Accounts.platformCash, amountMinor: 5_000 },
+          { account: Accounts.creatorAvailable(creatorId), amountMinor: -5_000 },
+        ],
+      });
     });
 
     // Like a production worker: workflows from a prebuilt bundle, so webpack never runs inside the measured process.
     const workflowBundle = await buildWorkflowBundle(join(runDir, 'workflow-bundle.js'));
     // BENCH_WORKER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the worker without touching the bench.
     const nodeArgs = (process.env['BENCH_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-    const worker = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(REPO_ROOT, 'workers', 'long-lived.ts')], {
-      env: { ...env, WORKFLOW_BUNDLE_PATH: workflowBundle },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const worker = spawn(
+      process.execPath,
+      [...nodeArgs, '--import', 'tsx', join(REPO_ROOT, 'workers', 'long-lived.ts')],
+      {
+        env: { ...env, WORKFLOW_BUNDLE_PATH: workflowBundle },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
     workerPid = worker.pid;
     if (!workerPid) throw new Error('worker did not start');
     const rss = rssSampler(workerPid);
     const pidOf = (name: string) => servers.processes.find((p) => p.name === name)?.pid ?? 0;
-    const cpu = cpuMeter({ worker: workerPid, temporal: pidOf('temporal'), moto: pidOf('moto'), 'bench+sandboxes': process.pid });
+    const cpu = cpuMeter({
+      worker: workerPid,
+      temporal: pidOf('temporal'),
+      moto: pidOf('moto'),
+      'bench+sandboxes': process.pid,
+    });
     const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
     const client = new Client({ connection });
     const taskQueue = config.TEMPORAL_TASK_QUEUE;
 
     // Warm-up payout: proves the worker polls, and counts the activities a payout runs.
-    await waitFor('worker', async () => {
-      const h = await client.workflow.start('benchFloor', { taskQueue, workflowId: `bench-warmup-${Date.now()}`, args: [{ activities: 1 }] });
-      await h.result();
-      return true;
-    }, 120_000);
+    await waitFor(
+      'worker',
+      async () => {
+        const h = await client.workflow.start('benchFloor', {
+          taskQueue,
+          workflowId: `bench-warmup-${Date.now()}`,
+          args: [{ activities: 1 }],
+        });
+        await h.result();
+        return true;
+      },
+      120_000,
+    );
     const warm = await client.workflow.start('creatorPayout', {
       taskQueue,
       workflowId: creatorPayoutWorkflowId(`${warmCreator}-warm`),
-      args: [{ payoutId: `${warmCreator}-warm`, creatorId: warmCreator, period: PERIOD, amount: { amountMinor: 5_000, currency: 'USD' }, timing }],
+      args: [
+        {
+          payoutId: `${warmCreator}-warm`,
+          creatorId: warmCreator,
+          period: PERIOD,
+          amount: { amountMinor: 5_000, currency: 'USD' },
+          timing,
+        },
+      ],
     });
     await warm.result();
     const warmHistory = await warm.fetchHistory();
     const activitiesPerPayout = (warmHistory.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
     log(`a payout runs ${activitiesPerPayout} activities; PSP latency fixed at ${PSP_LATENCY_MS} ms`);
 
-    const historyLength = async (workflowId: string) => Number((await client.workflow.getHandle(workflowId).describe()).historyLength);
+    const historyLength = async (workflowId: string) =>
+      Number((await client.workflow.getHandle(workflowId).describe()).historyLength);
 
     rss.reset();
     cpu(1);
-    const floor = await timeWorkflows(N, (i) => client.workflow.start('benchFloor', { taskQueue, workflowId: `bench-floor-${i}-${Date.now()}`, args: [{ activities: activitiesPerPayout }] }));
-    const floorFig: Figures = { completionsPerSec: floor.perSec, p50Ms: percentile(floor.latencies, 50), p95Ms: percentile(floor.latencies, 95), workerPeakRssMiB: rss.peakMiB(), maxHistoryEvents: 0, cpuMsPerWorkflow: cpu(N) };
-    log(`floor:   ${N} workflows × ${activitiesPerPayout} no-op activities: ${floorFig.completionsPerSec.toFixed(1)}/s, p50 ${floorFig.p50Ms} ms, p95 ${floorFig.p95Ms} ms, worker RSS ${floorFig.workerPeakRssMiB} MiB; CPU ms per workflow: ${showCpu(floorFig.cpuMsPerWorkflow)}`);
+    const floor = await timeWorkflows(N, (i) =>
+      client.workflow.start('benchFloor', {
+        taskQueue,
+        workflowId: `bench-floor-${i}-${Date.now()}`,
+        args: [{ activities: activitiesPerPayout }],
+      }),
+    );
+    const floorFig: Figures = {
+      completionsPerSec: floor.perSec,
+      p50Ms: percentile(floor.latencies, 50),
+      p95Ms: percentile(floor.latencies, 95),
+      workerPeakRssMiB: rss.peakMiB(),
+      maxHistoryEvents: 0,
+      cpuMsPerWorkflow: cpu(N),
+    };
+    log(
+      `floor:   ${N} workflows × ${activitiesPerPayout} no-op activities: ${floorFig.completionsPerSec.toFixed(1)}/s, p50 ${floorFig.p50Ms} ms, p95 ${floorFig.p95Ms} ms, worker RSS ${floorFig.workerPeakRssMiB} MiB; CPU ms per workflow: ${showCpu(floorFig.cpuMsPerWorkflow)}`,
+    );
 
     rss.reset();
     const singles = await timeWorkflows(N, (i) => {
       const creatorId = ids[i + RUN] as string;
       const payoutId = `${creatorId}-${PERIOD}`;
       // Through the typed client, as backend services start payouts.
-      return startPayout(client, { payoutId, creatorId, period: PERIOD, amount: { amountMinor: 5_000, currency: 'USD' }, timing }, { taskQueue }).then((s) => s.handle);
+      return startPayout(
+        client,
+        { payoutId, creatorId, period: PERIOD, amount: { amountMinor: 5_000, currency: 'USD' }, timing },
+        { taskQueue },
+      ).then((s) => s.handle);
     });
     const singleHistory = await historyLength(creatorPayoutWorkflowId(`${ids[RUN]}-${PERIOD}`));
-    const payoutFig: Figures = { completionsPerSec: singles.perSec, p50Ms: percentile(singles.latencies, 50), p95Ms: percentile(singles.latencies, 95), workerPeakRssMiB: rss.peakMiB(), maxHistoryEvents: singleHistory, cpuMsPerWorkflow: cpu(N) };
-    log(`payouts: ${N} single payouts: ${payoutFig.completionsPerSec.toFixed(1)}/s, p50 ${payoutFig.p50Ms} ms, p95 ${payoutFig.p95Ms} ms, worker RSS ${payoutFig.workerPeakRssMiB} MiB, history ${singleHistory} events; CPU ms per payout: ${showCpu(payoutFig.cpuMsPerWorkflow)}`);
+    const payoutFig: Figures = {
+      completionsPerSec: singles.perSec,
+      p50Ms: percentile(singles.latencies, 50),
+      p95Ms: percentile(singles.latencies, 95),
+      workerPeakRssMiB: rss.peakMiB(),
+      maxHistoryEvents: singleHistory,
+      cpuMsPerWorkflow: cpu(N),
+    };
+    log(
+      `payouts: ${N} single payouts: ${payoutFig.completionsPerSec.toFixed(1)}/s, p50 ${payoutFig.p50Ms} ms, p95 ${payoutFig.p95Ms} ms, worker RSS ${payoutFig.workerPeakRssMiB} MiB, history ${singleHistory} events; CPU ms per payout: ${showCpu(payoutFig.cpuMsPerWorkflow)}`,
+    );
 
     const measureRun = async () => {
       rss.reset();
       cpu(1);
       const runStarted = Date.now();
-      const run = await client.workflow.start<typeof payoutRun>('payoutRun', { taskQueue, workflowId: payoutRunWorkflowId(PERIOD), args: [{ period: PERIOD, limit: RUN, maxConcurrent: 200, payoutTiming: timing }] });
+      const run = await client.workflow.start<typeof payoutRun>('payoutRun', {
+        taskQueue,
+        workflowId: payoutRunWorkflowId(PERIOD),
+        args: [{ period: PERIOD, limit: RUN, maxConcurrent: 200, payoutTiming: timing }],
+      });
       // A long run reports its progress every 30 s (the query goes to whichever execution is current).
       let lastPaid = 0;
       const ticker = setInterval(() => {
@@ -236,7 +332,9 @@ async function main(): Promise<void> {
           .getHandle(payoutRunWorkflowId(PERIOD))
           .query(getRunProgressQuery)
           .then((p) => {
-            log(`run:     ${Math.round((Date.now() - runStarted) / 1000)} s: started ${p.started}, paid ${p.counts.paid}, failed ${p.counts.failed}, execution ${p.executions}, ${((p.counts.paid - lastPaid) / 30).toFixed(1)} paid/s in the last 30 s, worker RSS ${rss.peakMiB()} MiB`);
+            log(
+              `run:     ${Math.round((Date.now() - runStarted) / 1000)} s: started ${p.started}, paid ${p.counts.paid}, failed ${p.counts.failed}, execution ${p.executions}, ${((p.counts.paid - lastPaid) / 30).toFixed(1)} paid/s in the last 30 s, worker RSS ${rss.peakMiB()} MiB`,
+            );
             lastPaid = p.counts.paid;
           })
           .catch(() => undefined);
@@ -251,17 +349,43 @@ async function main(): Promise<void> {
       for (const id of ids.slice(0, RUN).filter((_, i) => i % Math.ceil(RUN / 20) === 0)) {
         maxHistoryEvents = Math.max(maxHistoryEvents, await historyLength(creatorPayoutWorkflowId(`${id}-${PERIOD}`)));
       }
-      const fig = { creators: RUN, seconds: Math.round(runSecs), completionsPerSec: progress.started / runSecs, executions: progress.executions, counts: progress.counts, workerPeakRssMiB: rss.peakMiB(), maxHistoryEvents, cpuMsPerPayout };
-      log(`run:     ${RUN} creators in ${fig.seconds} s (${fig.completionsPerSec.toFixed(1)}/s) over ${fig.executions} executions; counts ${JSON.stringify(progress.counts)}; worker RSS ${fig.workerPeakRssMiB} MiB; largest history ${maxHistoryEvents} events; CPU ms per payout: ${showCpu(cpuMsPerPayout)}`);
+      const fig = {
+        creators: RUN,
+        seconds: Math.round(runSecs),
+        completionsPerSec: progress.started / runSecs,
+        executions: progress.executions,
+        counts: progress.counts,
+        workerPeakRssMiB: rss.peakMiB(),
+        maxHistoryEvents,
+        cpuMsPerPayout,
+      };
+      log(
+        `run:     ${RUN} creators in ${fig.seconds} s (${fig.completionsPerSec.toFixed(1)}/s) over ${fig.executions} executions; counts ${JSON.stringify(progress.counts)}; worker RSS ${fig.workerPeakRssMiB} MiB; largest history ${maxHistoryEvents} events; CPU ms per payout: ${showCpu(cpuMsPerPayout)}`,
+      );
       return fig;
     };
     const runFig = RUN > 0 ? await measureRun() : undefined;
 
     const ratio = payoutFig.completionsPerSec / floorFig.completionsPerSec;
-    log(`ratio (payout throughput / floor throughput): ${ratio.toFixed(2)} (target ≥ 0.8)${runFig ? `; run RSS < 1024 MiB: ${runFig.workerPeakRssMiB < 1024}; largest history ≤ 10000: ${runFig.maxHistoryEvents <= 10_000}` : '; run skipped (--run=0)'}`);
+    log(
+      `ratio (payout throughput / floor throughput): ${ratio.toFixed(2)} (target ≥ 0.8)${runFig ? `; run RSS < 1024 MiB: ${runFig.workerPeakRssMiB < 1024}; largest history ≤ 10000: ${runFig.maxHistoryEvents <= 10_000}` : '; run skipped (--run=0)'}`,
+    );
     const totalSeconds = Math.round((Date.now() - benchStarted) / 1000);
     log(`whole benchmark: ${totalSeconds} s${quick ? ' (target for --quick: under 300 s)' : ''}`);
-    console.log(JSON.stringify({ bench: 'payouts', quick, totalSeconds, n: N, pspLatencyMs: PSP_LATENCY_MS, activitiesPerPayout, floor: floorFig, payouts: payoutFig, run: runFig, ratio: Number(ratio.toFixed(3)) }));
+    console.log(
+      JSON.stringify({
+        bench: 'payouts',
+        quick,
+        totalSeconds,
+        n: N,
+        pspLatencyMs: PSP_LATENCY_MS,
+        activitiesPerPayout,
+        floor: floorFig,
+        payouts: payoutFig,
+        run: runFig,
+        ratio: Number(ratio.toFixed(3)),
+      }),
+    );
     rss.stop();
     await connection.close();
   } finally {

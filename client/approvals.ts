@@ -23,7 +23,12 @@ import {
 import { parseClientInput, startOrAttach, updateRefusal } from './errors';
 
 export { compensationWorkflowId } from '../workflows/approvals/contract';
-export type { CompensationRequestInput, CompensationStatus, DecisionOutcome, FinanceDecisionInput } from '../workflows/approvals/contract';
+export type {
+  CompensationRequestInput,
+  CompensationStatus,
+  DecisionOutcome,
+  FinanceDecisionInput,
+} from '../workflows/approvals/contract';
 
 /**
  * Starts a compensation request; idempotent on `requestId`: a repeated call (running or finished) returns the
@@ -63,17 +68,24 @@ export async function requestCompensation(
 
 /** The validator's (or handler's) answer to a decision sent as an update. */
 export type DecisionVerdict =
-  | { accepted: true; outcome: DecisionOutcome }
-  | { accepted: false; type: string; code: string; message: string };
+  { accepted: true; outcome: DecisionOutcome } | { accepted: false; type: string; code: string; message: string };
 
 const verdictOf = (err: unknown): DecisionVerdict => ({ accepted: false, ...updateRefusal(err) });
 
 /** Sends a finance decision through the update path and returns the verdict (refusals are answers, not throws). */
-export async function decideCompensation(client: Client, workflowId: string, kind: 'approve' | 'reject', decision: unknown): Promise<DecisionVerdict> {
+export async function decideCompensation(
+  client: Client,
+  workflowId: string,
+  kind: 'approve' | 'reject',
+  decision: unknown,
+): Promise<DecisionVerdict> {
   const d = parseClientInput(financeDecisionSchema, decision, 'finance decision');
   const handle = client.workflow.getHandle(workflowId);
   try {
-    const outcome = await handle.executeUpdate(kind === 'approve' ? approveCompensationUpdate : rejectCompensationUpdate, { args: [d] });
+    const outcome = await handle.executeUpdate(
+      kind === 'approve' ? approveCompensationUpdate : rejectCompensationUpdate,
+      { args: [d] },
+    );
     return { accepted: true, outcome };
   } catch (err) {
     return verdictOf(err);
@@ -81,16 +93,30 @@ export async function decideCompensation(client: Client, workflowId: string, kin
 }
 
 /** Fire-and-forget decision (an invalid one is recorded as refused in the workflow and its audit trail). */
-export async function signalCompensationDecision(client: Client, workflowId: string, kind: 'approve' | 'reject', decision: unknown): Promise<void> {
+export async function signalCompensationDecision(
+  client: Client,
+  workflowId: string,
+  kind: 'approve' | 'reject',
+  decision: unknown,
+): Promise<void> {
   const d = parseClientInput(financeDecisionSchema, decision, 'finance decision');
-  await client.workflow.getHandle(workflowId).signal(kind === 'approve' ? approveCompensationSignal : rejectCompensationSignal, d);
+  await client.workflow
+    .getHandle(workflowId)
+    .signal(kind === 'approve' ? approveCompensationSignal : rejectCompensationSignal, d);
 }
 
 /** The requester changes what to give while the request waits. */
-export async function amendCompensation(client: Client, workflowId: string, amendment: unknown): Promise<DecisionVerdict> {
+export async function amendCompensation(
+  client: Client,
+  workflowId: string,
+  amendment: unknown,
+): Promise<DecisionVerdict> {
   const a = parseClientInput(amendCompensationSchema, amendment, 'amendment');
   try {
-    return { accepted: true, outcome: await client.workflow.getHandle(workflowId).executeUpdate(amendCompensationUpdate, { args: [a] }) };
+    return {
+      accepted: true,
+      outcome: await client.workflow.getHandle(workflowId).executeUpdate(amendCompensationUpdate, { args: [a] }),
+    };
   } catch (err) {
     return verdictOf(err);
   }
@@ -112,16 +138,30 @@ export interface PendingApproval {
   ageMs: number | undefined;
 }
 
-const listFilter = z.object({ state: approvalStatusSchema.default('pending'), tier: z.string().regex(/^[a-z_]+$/).optional() });
+const listFilter = z.object({
+  state: approvalStatusSchema.default('pending'),
+  tier: z
+    .string()
+    .regex(/^[a-z_]+$/)
+    .optional(),
+});
 
 /** The visibility query behind {@link listApprovals}; the README shows the same for the CLI. */
 export function approvalsListQuery(filter: z.input<typeof listFilter> = {}): string {
   const f = parseClientInput(listFilter, filter, 'list filter');
-  return [`WorkflowType = 'compensationApproval'`, `ApprovalState = '${f.state}'`, ...(f.tier ? [`AwaitingTier = '${f.tier}'`] : [])].join(' AND ');
+  return [
+    `WorkflowType = 'compensationApproval'`,
+    `ApprovalState = '${f.state}'`,
+    ...(f.tier ? [`AwaitingTier = '${f.tier}'`] : []),
+  ].join(' AND ');
 }
 
 /** Requests in a state (default: pending), oldest wait first. */
-export async function listApprovals(client: Client, filter: z.input<typeof listFilter> = {}, now = Date.now()): Promise<PendingApproval[]> {
+export async function listApprovals(
+  client: Client,
+  filter: z.input<typeof listFilter> = {},
+  now = Date.now(),
+): Promise<PendingApproval[]> {
   const rows: PendingApproval[] = [];
   for await (const wf of client.workflow.list({ query: approvalsListQuery(filter) })) {
     const sa = wf.typedSearchAttributes;

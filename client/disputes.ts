@@ -4,15 +4,35 @@ import { SA } from '../workflows/shared/search-attributes';
 import { TASK_QUEUE } from '../workflows/shared/task-queue';
 import type { disputeCase } from '../workflows/disputes/dispute-case';
 import {
-  addEvidenceInput, addEvidenceUpdate, assignCaseInput, assignCaseUpdate, decideCaseInput, decideCaseUpdate, disputeCaseInput,
-  disputeCaseWorkflowId, disputeStateSchema, escalationTierSchema, getStateQuery,
-  type AddEvidenceInput, type AssignCaseInput, type DecideCaseInput, type DisputeCaseInput, type DisputeCaseView,
+  addEvidenceInput,
+  addEvidenceUpdate,
+  assignCaseInput,
+  assignCaseUpdate,
+  decideCaseInput,
+  decideCaseUpdate,
+  disputeCaseInput,
+  disputeCaseWorkflowId,
+  disputeStateSchema,
+  escalationTierSchema,
+  getStateQuery,
+  type AddEvidenceInput,
+  type AssignCaseInput,
+  type DecideCaseInput,
+  type DisputeCaseInput,
+  type DisputeCaseView,
 } from '../workflows/disputes/contract';
 import { OPEN_STATES } from '../workflows/disputes/dispute-policy';
 import { parseClientInput, startOrAttach, updateRefusal } from './errors';
 
 export { disputeCaseWorkflowId } from '../workflows/disputes/contract';
-export type { AddEvidenceInput, AssignCaseInput, DecideCaseInput, DisputeCaseInput, DisputeCaseResult, DisputeCaseView } from '../workflows/disputes/contract';
+export type {
+  AddEvidenceInput,
+  AssignCaseInput,
+  DecideCaseInput,
+  DisputeCaseInput,
+  DisputeCaseResult,
+  DisputeCaseView,
+} from '../workflows/disputes/contract';
 
 /**
  * Opens a case by hand (normally the PSP webhook does it); idempotent on the dispute ID. Without a webhook the case
@@ -31,13 +51,15 @@ export async function openDisputeCase(
     args: [parsed],
     workflowIdConflictPolicy: 'USE_EXISTING',
     staticSummary: `Dispute ${parsed.disputeId}`,
-    staticDetails: 'Ops act with the assignCase / addEvidence / decideCase updates; getState shows what the case waits on.',
+    staticDetails:
+      'Ops act with the assignCase / addEvidence / decideCase updates; getState shows what the case waits on.',
   });
   return { workflowId, handle, alreadyOpen: existing };
 }
 
 /** The validator's answer to an ops command: the new case view, or why it was refused (nothing was recorded). */
-export type DisputeCommandVerdict = { accepted: true; view: DisputeCaseView } | { accepted: false; type: string; message: string };
+export type DisputeCommandVerdict =
+  { accepted: true; view: DisputeCaseView } | { accepted: false; type: string; message: string };
 
 async function command(run: () => Promise<DisputeCaseView>): Promise<DisputeCommandVerdict> {
   try {
@@ -49,27 +71,44 @@ async function command(run: () => Promise<DisputeCaseView>): Promise<DisputeComm
 }
 
 /** Assigns the case to a staff member at a tier (never down a tier). */
-export async function assignDispute(client: Client, disputeId: string, input: AssignCaseInput): Promise<DisputeCommandVerdict> {
+export async function assignDispute(
+  client: Client,
+  disputeId: string,
+  input: AssignCaseInput,
+): Promise<DisputeCommandVerdict> {
   const a = parseClientInput(assignCaseInput, input, 'assignment');
-  return command(() => client.workflow.getHandle(disputeCaseWorkflowId(disputeId)).executeUpdate(assignCaseUpdate, { args: [a] }));
+  return command(() =>
+    client.workflow.getHandle(disputeCaseWorkflowId(disputeId)).executeUpdate(assignCaseUpdate, { args: [a] }),
+  );
 }
 
 /** Adds or replaces one evidence field (before the round's decision). */
-export async function addDisputeEvidence(client: Client, disputeId: string, input: AddEvidenceInput): Promise<DisputeCommandVerdict> {
+export async function addDisputeEvidence(
+  client: Client,
+  disputeId: string,
+  input: AddEvidenceInput,
+): Promise<DisputeCommandVerdict> {
   const e = parseClientInput(addEvidenceInput, input, 'evidence');
-  return command(() => client.workflow.getHandle(disputeCaseWorkflowId(disputeId)).executeUpdate(addEvidenceUpdate, { args: [e] }));
+  return command(() =>
+    client.workflow.getHandle(disputeCaseWorkflowId(disputeId)).executeUpdate(addEvidenceUpdate, { args: [e] }),
+  );
 }
 
 /** Decides to contest (submit the evidence once) or accept liability. */
-export async function decideDispute(client: Client, disputeId: string, input: DecideCaseInput): Promise<DisputeCommandVerdict> {
+export async function decideDispute(
+  client: Client,
+  disputeId: string,
+  input: DecideCaseInput,
+): Promise<DisputeCommandVerdict> {
   const d = parseClientInput(decideCaseInput, input, 'decision');
-  return command(() => client.workflow.getHandle(disputeCaseWorkflowId(disputeId)).executeUpdate(decideCaseUpdate, { args: [d] }));
+  return command(() =>
+    client.workflow.getHandle(disputeCaseWorkflowId(disputeId)).executeUpdate(decideCaseUpdate, { args: [d] }),
+  );
 }
 
 export async function getDisputeState(client: Client, disputeId: string): Promise<DisputeCaseView> {
   return client.workflow.getHandle(disputeCaseWorkflowId(disputeId)).query(getStateQuery);
 }
-
 
 const listFilter = z.object({
   /** Only cases whose evidence is due within this many days from `now`. */
@@ -86,7 +125,11 @@ export function disputesListQuery(filter: z.input<typeof listFilter> = {}, now =
   return [
     `WorkflowType = 'disputeCase'`,
     `ExecutionStatus = 'Running'`,
-    ...(f.state ? [`DisputeState = '${f.state}'`] : f.notSubmitted ? [`DisputeState IN (${[...OPEN_STATES].map((s) => `'${s}'`).join(', ')})`] : []),
+    ...(f.state
+      ? [`DisputeState = '${f.state}'`]
+      : f.notSubmitted
+        ? [`DisputeState IN (${[...OPEN_STATES].map((s) => `'${s}'`).join(', ')})`]
+        : []),
     ...(f.dueWithinDays ? [`DueBy <= '${new Date(now + f.dueWithinDays * 86_400_000).toISOString()}'`] : []),
     ...(f.tier ? [`EscalationTier = '${f.tier}'`] : []),
   ].join(' AND ');
@@ -105,7 +148,11 @@ export interface DisputeListRow {
 }
 
 /** Cases matching the filter, soonest due first. */
-export async function listDisputes(client: Client, filter: z.input<typeof listFilter> = {}, now = Date.now()): Promise<DisputeListRow[]> {
+export async function listDisputes(
+  client: Client,
+  filter: z.input<typeof listFilter> = {},
+  now = Date.now(),
+): Promise<DisputeListRow[]> {
   const rows: DisputeListRow[] = [];
   for await (const wf of client.workflow.list({ query: disputesListQuery(filter, now) })) {
     const sa = wf.typedSearchAttributes;

@@ -1,4 +1,10 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
 import { ApplicationFailure, type Workflow } from '@temporalio/common';
 
 /** Bad input caught before anything reached Temporal; `issues` name each field. */
@@ -13,7 +19,11 @@ export class ClientInputError extends Error {
 }
 
 /** Parses with zod before anything reaches Temporal; throws `ClientInputError` naming every bad field. */
-export function parseClientInput<S extends import('zod').ZodType>(schema: S, input: unknown, what: string): import('zod').infer<S> {
+export function parseClientInput<S extends import('zod').ZodType>(
+  schema: S,
+  input: unknown,
+  what: string,
+): import('zod').infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issues = result.error.issues.map((i) => ({ path: i.path.join('.') || '(input)', message: i.message }));

@@ -22,7 +22,12 @@ const startRunInput = payoutRunInput.extend({ period: periodSchema });
 export async function startPayoutRun(client: Client, input: z.input<typeof startRunInput>, taskQueue = TASK_QUEUE) {
   const parsed = parseClientInput(startRunInput, input, 'payout run');
   const workflowId = payoutRunWorkflowId(parsed.period);
-  const { handle, existing } = await startOrAttach<typeof payoutRun>(client, 'payoutRun', { taskQueue, workflowId, args: [parsed], staticSummary: `Payout run for ${parsed.period}` });
+  const { handle, existing } = await startOrAttach<typeof payoutRun>(client, 'payoutRun', {
+    taskQueue,
+    workflowId,
+    args: [parsed],
+    staticSummary: `Payout run for ${parsed.period}`,
+  });
   return { handle, alreadyStarted: existing };
 }
 
@@ -35,13 +40,22 @@ export async function getRunProgress(client: Client, period: string): Promise<Pa
  * Creates (once) the Schedule that starts a run on the 1st of every month at 06:00 UTC for the
  * month before. Overlap policy SKIP: a run still going is never doubled by the next month's.
  */
-export async function ensurePayoutSchedule(client: Client, opts: { taskQueue?: string; cron?: string } = {}): Promise<{ created: boolean }> {
+export async function ensurePayoutSchedule(
+  client: Client,
+  opts: { taskQueue?: string; cron?: string } = {},
+): Promise<{ created: boolean }> {
   try {
     await client.schedule.create({
       scheduleId: PAYOUT_RUN_SCHEDULE_ID,
       spec: { cronExpressions: [opts.cron ?? '0 6 1 * *'] },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '7 days' },
-      action: { type: 'startWorkflow', workflowType: 'payoutRun', taskQueue: opts.taskQueue ?? TASK_QUEUE, workflowId: 'payout-run-scheduled', args: [{}] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'payoutRun',
+        taskQueue: opts.taskQueue ?? TASK_QUEUE,
+        workflowId: 'payout-run-scheduled',
+        args: [{}],
+      },
     });
     return { created: true };
   } catch (err) {

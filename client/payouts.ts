@@ -27,7 +27,13 @@ import {
 import { parseClientInput, startOrAttach } from './errors';
 
 export { creatorPayoutWorkflowId, payoutIdFor } from '../workflows/payouts/contract';
-export type { CreatorPayoutInput, CreatorPayoutResult, OpsCommand, PayoutStatus, ResolvePayoutCommand } from '../workflows/payouts/contract';
+export type {
+  CreatorPayoutInput,
+  CreatorPayoutResult,
+  OpsCommand,
+  PayoutStatus,
+  ResolvePayoutCommand,
+} from '../workflows/payouts/contract';
 
 export type PayoutHandle = WorkflowHandle<typeof creatorPayout>;
 
@@ -49,7 +55,8 @@ export async function startPayout(
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
     staticSummary: `Payout ${payout.payoutId}: ${formatMoney(payout.amount)} to creator ${payout.creatorId} for ${payout.period}`,
-    staticDetails: 'Ops: getPayoutState query; holdPayout / releasePayout / cancelPayout / retryPayoutNow / resolvePayout updates.',
+    staticDetails:
+      'Ops: getPayoutState query; holdPayout / releasePayout / cancelPayout / retryPayoutNow / resolvePayout updates.',
     typedSearchAttributes: initialPayoutSearchAttributes(payout),
   });
   return { workflowId, handle };
@@ -64,17 +71,33 @@ export async function getPayoutState(client: Client, payoutId: string): Promise<
 }
 
 /** The creator's directory changed (KYC, sanctions): re-check payability now. */
-export async function recheckPayability(client: Client, payoutId: string, input: { reason?: string } = {}): Promise<void> {
-  await payoutHandle(client, payoutId).signal(recheckPayabilitySignal, parseClientInput(recheckPayabilityInput, input, 'recheck'));
+export async function recheckPayability(
+  client: Client,
+  payoutId: string,
+  input: { reason?: string } = {},
+): Promise<void> {
+  await payoutHandle(client, payoutId).signal(
+    recheckPayabilitySignal,
+    parseClientInput(recheckPayabilityInput, input, 'recheck'),
+  );
 }
 
 /** The creator saved new payout details (the signal carries none): re-read them and pay again after a return. */
-export async function updatePayoutMethod(client: Client, payoutId: string, input: { reason?: string } = {}): Promise<void> {
-  await payoutHandle(client, payoutId).signal(updatePayoutMethodSignal, parseClientInput(updatePayoutMethodInput, input, 'payout method update'));
+export async function updatePayoutMethod(
+  client: Client,
+  payoutId: string,
+  input: { reason?: string } = {},
+): Promise<void> {
+  await payoutHandle(client, payoutId).signal(
+    updatePayoutMethodSignal,
+    parseClientInput(updatePayoutMethodInput, input, 'payout method update'),
+  );
 }
 
-const ops = (def: typeof cancelPayoutUpdate, what: string) => async (client: Client, payoutId: string, command: OpsCommand): Promise<OpsCommandResult> =>
-  payoutHandle(client, payoutId).executeUpdate(def, { args: [parseClientInput(opsCommandInput, command, what)] });
+const ops =
+  (def: typeof cancelPayoutUpdate, what: string) =>
+  async (client: Client, payoutId: string, command: OpsCommand): Promise<OpsCommandResult> =>
+    payoutHandle(client, payoutId).executeUpdate(def, { args: [parseClientInput(opsCommandInput, command, what)] });
 
 /** Ops commands; each names the operator and a reason, kept in history and the audit trail. Refusals throw `WorkflowUpdateFailedError`. */
 export const cancelPayout = ops(cancelPayoutUpdate, 'cancel payout');
@@ -82,6 +105,12 @@ export const holdPayout = ops(holdPayoutUpdate, 'hold payout');
 export const releasePayout = ops(releasePayoutUpdate, 'release payout');
 export const retryPayoutNow = ops(retryPayoutNowUpdate, 'retry payout');
 
-export async function resolvePayout(client: Client, payoutId: string, command: ResolvePayoutCommand): Promise<OpsCommandResult> {
-  return payoutHandle(client, payoutId).executeUpdate(resolvePayoutUpdate, { args: [parseClientInput(resolvePayoutInput, command, 'resolve payout')] });
+export async function resolvePayout(
+  client: Client,
+  payoutId: string,
+  command: ResolvePayoutCommand,
+): Promise<OpsCommandResult> {
+  return payoutHandle(client, payoutId).executeUpdate(resolvePayoutUpdate, {
+    args: [parseClientInput(resolvePayoutInput, command, 'resolve payout')],
+  });
 }

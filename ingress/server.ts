@@ -53,7 +53,9 @@ function verifyPsp(body: string, req: IncomingMessage, secret: string): Verified
 
 /** Verifies a bank webhook (HMAC over `t.body`) and parses its camt.054 notification. */
 function verifyBank(body: string, req: IncomingMessage, secret: string): VerifiedEvent {
-  if (!verifyBankSignature(body, req.headers['x-bank-signature'] as string | undefined, secret, SIGNATURE_TOLERANCE_SEC)) {
+  if (
+    !verifyBankSignature(body, req.headers['x-bank-signature'] as string | undefined, secret, SIGNATURE_TOLERANCE_SEC)
+  ) {
     throw new HttpError(400, 'invalid or stale X-Bank-Signature');
   }
   const eventId = req.headers['x-bank-event-id'];
@@ -67,7 +69,11 @@ function verifyBank(body: string, req: IncomingMessage, secret: string): Verifie
   return { source: 'bank', eventId, type: 'camt.054', payload };
 }
 
-async function deliver(client: Client, config: AppConfig, delivery: Delivery): Promise<'delivered' | 'no-such-workflow'> {
+async function deliver(
+  client: Client,
+  config: AppConfig,
+  delivery: Delivery,
+): Promise<'delivered' | 'no-such-workflow'> {
   if (delivery.start) {
     await client.workflow.signalWithStart(delivery.start.workflowType, {
       workflowId: delivery.workflowId,
@@ -127,9 +133,15 @@ export async function startIngress(opts: {
         eventId: event.eventId,
         at: new Date().toISOString(),
         type: event.type,
-        data: { deliveries: deliveries.map((d, i) => ({ workflowId: d.workflowId, signal: d.signal, outcome: outcomes[i] })) },
+        data: {
+          deliveries: deliveries.map((d, i) => ({ workflowId: d.workflowId, signal: d.signal, outcome: outcomes[i] })),
+        },
       });
-      return reply(200, { eventId: event.eventId, duplicate: false, delivered: outcomes.filter((o) => o === 'delivered').length });
+      return reply(200, {
+        eventId: event.eventId,
+        duplicate: false,
+        delivered: outcomes.filter((o) => o === 'delivered').length,
+      });
     } catch (err) {
       if (err instanceof HttpError) return reply(err.status, { error: err.message });
       console.error('[ingress] delivery failed; provider will retry:', (err as Error).message);
@@ -157,7 +169,11 @@ if (require.main === module) {
     const { Client, Connection } = await import('@temporalio/client');
     const config = loadConfig();
     const connection = await Connection.connect(connectionOptions(config));
-    const ingress = await startIngress({ config, client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), port: config.INGRESS_PORT });
+    const ingress = await startIngress({
+      config,
+      client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+      port: config.INGRESS_PORT,
+    });
     console.log(`[ingress] listening on ${ingress.url}`);
   })();
 }

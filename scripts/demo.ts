@@ -13,13 +13,20 @@ import { requestCompensation } from '../client/approvals';
 import { getPayoutState, startPayout } from '../client/payouts';
 import { loadConfig } from '../workers/config';
 
-const config = loadConfig({ ...process.env, AWS_ENDPOINT_URL: process.env['AWS_ENDPOINT_URL'] ?? 'http://127.0.0.1:5000' });
+const config = loadConfig({
+  ...process.env,
+  AWS_ENDPOINT_URL: process.env['AWS_ENDPOINT_URL'] ?? 'http://127.0.0.1:5000',
+});
 const run = Date.now().toString(36);
 const period = '2026-10';
 const UI = 'http://127.0.0.1:8233/namespaces/default/workflows';
 
 async function admin(base: string, path: string, body: unknown): Promise<unknown> {
-  const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${base}${path}: HTTP ${res.status} ${await res.text()}`);
   return res.json();
 }
@@ -39,26 +46,80 @@ async function main(): Promise<void> {
   const ledger = createDynamoLedger({ aws: makeAwsClients(config), table: config.LEDGER_TABLE });
   const timing = { returnWindowMs: 15 * 60_000, pollInitialMs: 2_000, pollMaxMs: 30_000 };
   const creators = [
-    { creatorId: `demo-psp-${run}`, kycStatus: 'verified', payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: `acct_demo_${run}` } },
-    { creatorId: `demo-bank-${run}`, kycStatus: 'verified', payoutMethod: { rail: 'bank', currency: 'USD', country: 'DE', iban: 'DE89370400440532013000', accountHolderName: 'Demo Creator' } },
-    { creatorId: `demo-parked-${run}`, kycStatus: 'pending', payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: `acct_demo2_${run}` } },
-    { creatorId: `demo-returned-${run}`, kycStatus: 'verified', payoutMethod: { rail: 'bank', currency: 'USD', country: 'FR', iban: 'FR1420041010050500013M02606', accountHolderName: 'Demo Returned' } },
+    {
+      creatorId: `demo-psp-${run}`,
+      kycStatus: 'verified',
+      payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: `acct_demo_${run}` },
+    },
+    {
+      creatorId: `demo-bank-${run}`,
+      kycStatus: 'verified',
+      payoutMethod: {
+        rail: 'bank',
+        currency: 'USD',
+        country: 'DE',
+        iban: 'DE89370400440532013000',
+        accountHolderName: 'Demo Creator',
+      },
+    },
+    {
+      creatorId: `demo-parked-${run}`,
+      kycStatus: 'pending',
+      payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: `acct_demo2_${run}` },
+    },
+    {
+      creatorId: `demo-returned-${run}`,
+      kycStatus: 'verified',
+      payoutMethod: {
+        rail: 'bank',
+        currency: 'USD',
+        country: 'FR',
+        iban: 'FR1420041010050500013M02606',
+        accountHolderName: 'Demo Returned',
+      },
+    },
   ];
   for (const c of creators) {
-    await admin(config.CREATORS_API_BASE, '/__admin/creators', payableCreator(c.creatorId, { ...c, earnings: { [period]: 25_000 } }));
-    await ledger.post({ postingId: `demo-fund-${c.creatorId}`, currency: 'USD', description: 'demo earnings', legs: [{ account: Accounts.platformCash, amountMinor: 25_000 }, { account: Accounts.creatorAvailable(c.creatorId), amountMinor: -25_000 }] });
+    await admin(
+      config.CREATORS_API_BASE,
+      '/__admin/creators',
+      payableCreator(c.creatorId, { ...c, earnings: { [period]: 25_000 } }),
+    );
+    await ledger.post({
+      postingId: `demo-fund-${c.creatorId}`,
+      currency: 'USD',
+      description: 'demo earnings',
+      legs: [
+        { account: Accounts.platformCash, amountMinor: 25_000 },
+        { account: Accounts.creatorAvailable(c.creatorId), amountMinor: -25_000 },
+      ],
+    });
   }
   const payoutIds: string[] = [];
   for (const c of creators) {
     const payoutId = `${c.creatorId}-${period}`;
-    await startPayout(client, { payoutId, creatorId: c.creatorId, period, amount: { amountMinor: 25_000, currency: 'USD' }, timing });
+    await startPayout(client, {
+      payoutId,
+      creatorId: c.creatorId,
+      period,
+      amount: { amountMinor: 25_000, currency: 'USD' },
+      timing,
+    });
     payoutIds.push(payoutId);
-    console.log(`payout   ${payoutId} started (${c.payoutMethod.rail}${c.kycStatus === 'pending' ? ', KYC pending: will park' : ''})`);
+    console.log(
+      `payout   ${payoutId} started (${c.payoutMethod.rail}${c.kycStatus === 'pending' ? ', KYC pending: will park' : ''})`,
+    );
   }
   const returnedId = payoutIds[3] as string;
-  const paid = await until('the bank payout to be paid', () => getPayoutState(client, returnedId), (s) => s.state === 'paid_in_return_window');
+  const paid = await until(
+    'the bank payout to be paid',
+    () => getPayoutState(client, returnedId),
+    (s) => s.state === 'paid_in_return_window',
+  );
   await admin(config.BANK_API_BASE, '/__admin/returns', { endToEndId: paid.railReference, code: 'R02' });
-  console.log(`payout   ${returnedId} paid, then returned by the bank with R02 (account closed): it now waits for new details`);
+  console.log(
+    `payout   ${returnedId} paid, then returned by the bank with R02 (account closed): it now waits for new details`,
+  );
 
   const chargeId = `ch_demo_${run}`;
   await admin(config.PSP_API_BASE, '/__admin/charges', { id: chargeId, amount: 20_000, currency: 'eur' });
@@ -67,8 +128,17 @@ async function main(): Promise<void> {
     ['small', { storeCreditMinor: 1_000 }],
   ] as const) {
     const orderId = `ord-demo-${suffix}-${run}`;
-    await admin(config.COMMERCE_API_BASE, '/__admin/orders', { orderId, customerId: `cus-demo-${run}`, paymentRef: chargeId, amountMinor: 20_000, currency: 'EUR' });
-    await admin(config.COMMERCE_API_BASE, '/__admin/customers', { customerId: `cus-demo-${run}`, email: `cus-demo-${run}@shoppers.example` });
+    await admin(config.COMMERCE_API_BASE, '/__admin/orders', {
+      orderId,
+      customerId: `cus-demo-${run}`,
+      paymentRef: chargeId,
+      amountMinor: 20_000,
+      currency: 'EUR',
+    });
+    await admin(config.COMMERCE_API_BASE, '/__admin/customers', {
+      customerId: `cus-demo-${run}`,
+      email: `cus-demo-${run}@shoppers.example`,
+    });
     const { workflowId } = await requestCompensation(client, {
       requestId: `req-demo-${suffix}-${run}`,
       orderId,
@@ -78,16 +148,33 @@ async function main(): Promise<void> {
       currency: 'EUR',
       remedies,
     });
-    console.log(`approval ${workflowId} requested (${suffix === 'big' ? 'waits for finance: npm run finance -- list' : 'auto-approved under the threshold'})`);
+    console.log(
+      `approval ${workflowId} requested (${suffix === 'big' ? 'waits for finance: npm run finance -- list' : 'auto-approved under the threshold'})`,
+    );
   }
 
   const disputeId = `dp_demo${run}`;
-  await admin(config.PSP_API_BASE, '/__admin/disputes', { id: disputeId, charge: chargeId, amount: 5_000, currency: 'eur', reason: 'product_not_received', due_by: Math.floor(Date.now() / 1000) + 21 * 86_400, orderId: `ord-demo-big-${run}` });
-  await until('the dispute webhook to open a case', () => client.workflow.getHandle(`dispute-${disputeId}`).describe(), () => true, 30_000);
+  await admin(config.PSP_API_BASE, '/__admin/disputes', {
+    id: disputeId,
+    charge: chargeId,
+    amount: 5_000,
+    currency: 'eur',
+    reason: 'product_not_received',
+    due_by: Math.floor(Date.now() / 1000) + 21 * 86_400,
+    orderId: `ord-demo-big-${run}`,
+  });
+  await until(
+    'the dispute webhook to open a case',
+    () => client.workflow.getHandle(`dispute-${disputeId}`).describe(),
+    () => true,
+    30_000,
+  );
   console.log(`dispute  dispute-${disputeId} opened from the PSP webhook (evidence due in 21 days)`);
 
   console.log(`\nOpen the Web UI: ${UI}`);
-  console.log(`Stuck or waiting payouts: ${UI}?query=${encodeURIComponent("PayoutState IN ('awaiting_payability','awaiting_new_details') AND ExecutionStatus='Running'")}`);
+  console.log(
+    `Stuck or waiting payouts: ${UI}?query=${encodeURIComponent("PayoutState IN ('awaiting_payability','awaiting_new_details') AND ExecutionStatus='Running'")}`,
+  );
   await close();
 }
 

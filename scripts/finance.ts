@@ -22,7 +22,8 @@ const money = (amountMinor: number | undefined, currency: string | undefined) =>
   const c = currencySchema.safeParse(currency);
   return amountMinor === undefined || !c.success ? '?' : formatMoney({ amountMinor, currency: c.data });
 };
-const age = (ms: number | undefined) => (ms === undefined ? '?' : ms < 3_600_000 ? `${Math.round(ms / 60_000)}m` : `${(ms / 3_600_000).toFixed(1)}h`);
+const age = (ms: number | undefined) =>
+  ms === undefined ? '?' : ms < 3_600_000 ? `${Math.round(ms / 60_000)}m` : `${(ms / 3_600_000).toFixed(1)}h`;
 
 export async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -46,11 +47,21 @@ export async function main(argv: string[]): Promise<number> {
   const { client, config, close } = await connectClient();
   try {
     if (command === 'list') {
-      const rows = await approvals.listApprovals(client, { state: (values.state ?? 'pending') as never, tier: values.tier });
+      const rows = await approvals.listApprovals(client, {
+        state: (values.state ?? 'pending') as never,
+        tier: values.tier,
+      });
       if (rows.length === 0) console.log('nothing to decide');
       for (const r of rows) {
         console.log(
-          [r.workflowId.padEnd(36), (r.tier ?? '-').padEnd(16), money(r.amountMinor, r.currency).padStart(14), `waiting ${age(r.ageMs)}`.padEnd(14), `next step ${r.deadlineAt?.toISOString() ?? '-'}`, `order ${r.orderId ?? '-'}`].join('  '),
+          [
+            r.workflowId.padEnd(36),
+            (r.tier ?? '-').padEnd(16),
+            money(r.amountMinor, r.currency).padStart(14),
+            `waiting ${age(r.ageMs)}`.padEnd(14),
+            `next step ${r.deadlineAt?.toISOString() ?? '-'}`,
+            `order ${r.orderId ?? '-'}`,
+          ].join('  '),
         );
       }
       return 0;
@@ -60,11 +71,15 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'show') {
       const status = await approvals.getCompensationStatus(client, workflowId);
       console.log(JSON.stringify(status, null, 2));
-      const audit = await createDynamoAudit({ aws: makeAwsClients(config), table: config.AUDIT_TABLE }).list(approvalAuditStream(workflowId));
+      const audit = await createDynamoAudit({ aws: makeAwsClients(config), table: config.AUDIT_TABLE }).list(
+        approvalAuditStream(workflowId),
+      );
       console.log(`\naudit trail (${audit.length} entries, outside workflow history):`);
       for (const e of audit) {
         const d = e.data;
-        console.log(`  #${String(d['seq'])} ${e.at} ${String(d['actorId'])} (${String(d['role'])}) ${String(d['decision'])} ${d['accepted'] ? 'accepted' : `REFUSED ${String(d['refusal'])}`} ${money(Number(d['amountMinor']), String(d['currency']))} policy ${String(d['policyVersion'])}: ${String(d['reason'])}`);
+        console.log(
+          `  #${String(d['seq'])} ${e.at} ${String(d['actorId'])} (${String(d['role'])}) ${String(d['decision'])} ${d['accepted'] ? 'accepted' : `REFUSED ${String(d['refusal'])}`} ${money(Number(d['amountMinor']), String(d['currency']))} policy ${String(d['policyVersion'])}: ${String(d['reason'])}`,
+        );
       }
       return 0;
     }
@@ -79,7 +94,9 @@ export async function main(argv: string[]): Promise<number> {
       });
       if (verdict.accepted) {
         const o = verdict.outcome;
-        console.log(`accepted (#${o.seq}): request is ${o.status}, ${o.approvalsReceived}/${o.approvalsRequired} approvals, policy ${o.policyVersion}`);
+        console.log(
+          `accepted (#${o.seq}): request is ${o.status}, ${o.approvalsReceived}/${o.approvalsRequired} approvals, policy ${o.policyVersion}`,
+        );
         return 0;
       }
       console.log(`refused by the workflow's validator: ${verdict.code} (${verdict.type}): ${verdict.message}`);
@@ -96,7 +113,9 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      console.error(err instanceof ClientInputError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : err);
+      console.error(
+        err instanceof ClientInputError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : err,
+      );
       process.exit(2);
     },
   );

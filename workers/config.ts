@@ -10,9 +10,15 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('payops'),
-  TEMPORAL_TLS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  TEMPORAL_TLS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   AWS_REGION: z.string().min(1).default('us-east-1'),
-  AWS_ACCOUNT_ID: z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account ID' }).default('123456789012'),
+  AWS_ACCOUNT_ID: z
+    .string()
+    .regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account ID' })
+    .default('123456789012'),
   AWS_ENDPOINT_URL: z.url().optional(),
   PSP_API_BASE: z.url().default('http://127.0.0.1:12112'),
   PSP_SECRET_KEY: z.string().min(1).default('sk_test_local'),
@@ -45,7 +51,9 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   const result = envSchema.safeParse(env);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+    const lines = result.error.issues.map(
+      (i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`,
+    );
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   if (result.data.PAYOPS_MODE === 'aws' && result.data.AWS_ENDPOINT_URL) {

@@ -44,6 +44,9 @@ export function connectionOptions(config: AppConfig): NativeConnectionOptions & 
 }
 
 /** Worker options common to the long-lived and the Lambda worker. */
-export function baseWorkerOptions(config: AppConfig, deps: ActivityDeps): Pick<WorkerOptions, 'taskQueue' | 'activities'> {
+export function baseWorkerOptions(
+  config: AppConfig,
+  deps: ActivityDeps,
+): Pick<WorkerOptions, 'taskQueue' | 'activities'> {
   return { taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities(deps) };
 }

@@ -27,7 +27,10 @@ export async function createLongLivedWorker(opts: {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const { worker, connection } = await createLongLivedWorker({ config, workflowBundlePath: config.WORKFLOW_BUNDLE_PATH });
+  const { worker, connection } = await createLongLivedWorker({
+    config,
+    workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
+  });
   console.log(`[worker] polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
   try {
     await worker.run();

@@ -11,10 +11,15 @@ import type * as Payouts from './payouts/creator-payout';
 import type * as Runs from './payouts/payout-run';
 import type * as Probe from './probe/stack-probe';
 
-export const stackProbe: typeof Probe.stackProbe = (...args) => (require('./probe/stack-probe') as typeof Probe).stackProbe(...args);
+export const stackProbe: typeof Probe.stackProbe = (...args) =>
+  (require('./probe/stack-probe') as typeof Probe).stackProbe(...args);
 export const compensationApproval: typeof Approvals.compensationApproval = (...args) =>
   (require('./approvals/compensation-approval') as typeof Approvals).compensationApproval(...args);
-export const disputeCase: typeof Disputes.disputeCase = (...args) => (require('./disputes/dispute-case') as typeof Disputes).disputeCase(...args);
-export const creatorPayout: typeof Payouts.creatorPayout = (...args) => (require('./payouts/creator-payout') as typeof Payouts).creatorPayout(...args);
-export const benchFloor: typeof Floor.benchFloor = (...args) => (require('./bench/floor') as typeof Floor).benchFloor(...args);
-export const payoutRun: typeof Runs.payoutRun = (...args) => (require('./payouts/payout-run') as typeof Runs).payoutRun(...args);
+export const disputeCase: typeof Disputes.disputeCase = (...args) =>
+  (require('./disputes/dispute-case') as typeof Disputes).disputeCase(...args);
+export const creatorPayout: typeof Payouts.creatorPayout = (...args) =>
+  (require('./payouts/creator-payout') as typeof Payouts).creatorPayout(...args);
+export const benchFloor: typeof Floor.benchFloor = (...args) =>
+  (require('./bench/floor') as typeof Floor).benchFloor(...args);
+export const payoutRun: typeof Runs.payoutRun = (...args) =>
+  (require('./payouts/payout-run') as typeof Runs).payoutRun(...args);

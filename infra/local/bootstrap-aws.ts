@@ -11,7 +11,11 @@ import type { AppConfig } from '../../workers/config';
  * audit tables, the events topic (with SQS taps so people and tests can read events: `taps`, default one named
  * `tap`; the benchmark takes none, since nobody reads them there), the reports bucket and the verified sender identity.
  */
-export async function bootstrapAws(aws: AwsClients, config: AppConfig, opts: { taps?: string[] } = {}): Promise<{ tapUrls: Record<string, string> }> {
+export async function bootstrapAws(
+  aws: AwsClients,
+  config: AppConfig,
+  opts: { taps?: string[] } = {},
+): Promise<{ tapUrls: Record<string, string> }> {
   for (const table of [config.LEDGER_TABLE, config.AUDIT_TABLE]) {
     try {
       await aws.dynamo.send(
@@ -36,19 +40,28 @@ export async function bootstrapAws(aws: AwsClients, config: AppConfig, opts: { t
   const { TopicArn } = await aws.sns.send(new CreateTopicCommand({ Name: config.EVENTS_TOPIC_NAME }));
   const tapUrls: Record<string, string> = {};
   for (const name of opts.taps ?? ['tap']) {
-    const { QueueUrl: url } = await aws.sqs.send(new CreateQueueCommand({ QueueName: `${config.EVENTS_TOPIC_NAME}-${name}` }));
+    const { QueueUrl: url } = await aws.sqs.send(
+      new CreateQueueCommand({ QueueName: `${config.EVENTS_TOPIC_NAME}-${name}` }),
+    );
     const attrs = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
     await aws.sns.send(
-      new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: attrs.Attributes?.['QueueArn'], Attributes: { RawMessageDelivery: 'true' } }),
+      new SubscribeCommand({
+        TopicArn,
+        Protocol: 'sqs',
+        Endpoint: attrs.Attributes?.['QueueArn'],
+        Attributes: { RawMessageDelivery: 'true' },
+      }),
     );
     if (url) tapUrls[name] = url;
   }
   await aws.s3.send(new CreateBucketCommand({ Bucket: config.REPORTS_BUCKET })).catch((err: Error) => {
     if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(err.name)) throw err;
   });
-  await aws.ses.send(new CreateEmailIdentityCommand({ EmailIdentity: config.NOTIFY_FROM_EMAIL })).catch((err: Error) => {
-    if (err.name !== 'AlreadyExistsException') throw err;
-  });
+  await aws.ses
+    .send(new CreateEmailIdentityCommand({ EmailIdentity: config.NOTIFY_FROM_EMAIL }))
+    .catch((err: Error) => {
+      if (err.name !== 'AlreadyExistsException') throw err;
+    });
   if (!TopicArn) throw new Error('bootstrap: events topic missing');
   return { tapUrls };
 }

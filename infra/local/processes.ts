@@ -34,10 +34,16 @@ export async function portOpen(port: number): Promise<boolean> {
 }
 
 /** Polls `check` until it is true; fails loudly with the server's name and log path. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000, child?: ChildProcess): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 60_000,
+  child?: ChildProcess,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before it was ready`);
+    if (child && child.exitCode !== null)
+      throw new Error(`${what} exited with code ${child.exitCode} before it was ready`);
     if (await check().catch(() => false)) return;
     await sleep(100);
   }
@@ -89,7 +95,10 @@ export async function startServer(opts: {
   const pidFile = join(opts.runDir, `${opts.name}.pid`);
   reapStale(pidFile, opts.command);
   const log = createWriteStream(join(opts.runDir, `${opts.name}.log`), { flags: 'a' });
-  const child = spawn(opts.command, opts.args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(opts.command, opts.args, {
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   if (child.pid === undefined) throw new Error(`${opts.name}: could not start ${opts.command}`);

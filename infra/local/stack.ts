@@ -63,14 +63,21 @@ export async function startExternalServers(opts: {
     ];
     if (opts.embeddedTemporal) {
       const temporalArgs = [
-        'server', 'start-dev',
-        '--ip', '127.0.0.1',
-        '--port', String(ports.temporal),
+        'server',
+        'start-dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(ports.temporal),
         ...(opts.headless ? ['--headless'] : ['--ui-port', String(ports.ui)]),
-        '--log-level', 'warn',
-        ...(opts.persist ? ['--db-filename', join(DATA_DIR, 'temporal.db'), '--sqlite-pragma', 'journal_mode=WAL'] : []),
+        '--log-level',
+        'warn',
+        ...(opts.persist
+          ? ['--db-filename', join(DATA_DIR, 'temporal.db'), '--sqlite-pragma', 'journal_mode=WAL']
+          : []),
         // Serverless (Lambda) workers are driven by the worker controller, off by default.
-        '--dynamic-config-value', 'workercontroller.enabled=true',
+        '--dynamic-config-value',
+        'workercontroller.enabled=true',
         ...searchAttributeCliArgs().flatMap((sa) => ['--search-attribute', sa]),
       ];
       starts.push(
@@ -81,7 +88,9 @@ export async function startExternalServers(opts: {
           runDir,
           timeoutMs: 90_000,
           ready: async () => {
-            await run(bin('temporal'), ['operator', 'cluster', 'health', '--address', `127.0.0.1:${ports.temporal}`], { timeout: 5000 });
+            await run(bin('temporal'), ['operator', 'cluster', 'health', '--address', `127.0.0.1:${ports.temporal}`], {
+              timeout: 5000,
+            });
             return true;
           },
         }),

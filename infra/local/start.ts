@@ -23,7 +23,12 @@ import { startExternalServers } from './stack';
 async function main(): Promise<void> {
   const external = Boolean(process.env['TEMPORAL_ADDRESS']);
   const ports = { temporal: 7233, ui: 8233, moto: 5000, stripeMock: 12111, stripeMockHttps: 12110 };
-  const servers = await startExternalServers({ ports, runDir: join(DATA_DIR, 'run'), persist: true, embeddedTemporal: !external });
+  const servers = await startExternalServers({
+    ports,
+    runDir: join(DATA_DIR, 'run'),
+    persist: true,
+    embeddedTemporal: !external,
+  });
   const stoppers: Array<() => Promise<void>> = [() => servers.stop()];
   const stopAll = async () => {
     for (const stop of stoppers.reverse()) await stop().catch((err) => console.error('[stop]', err));
@@ -38,9 +43,17 @@ async function main(): Promise<void> {
     await bootstrapAws(makeAwsClients(config), config);
     const ingressUrl = `http://127.0.0.1:${config.INGRESS_PORT}`;
     const portOf = (url: string) => Number(new URL(url).port);
-    const psp = await startPspSandbox({ port: portOf(config.PSP_API_BASE), webhookUrl: `${ingressUrl}/webhooks/psp`, webhookSecret: config.PSP_WEBHOOK_SECRET });
+    const psp = await startPspSandbox({
+      port: portOf(config.PSP_API_BASE),
+      webhookUrl: `${ingressUrl}/webhooks/psp`,
+      webhookSecret: config.PSP_WEBHOOK_SECRET,
+    });
     stoppers.push(() => psp.stop());
-    const bank = await startBankSandbox({ port: portOf(config.BANK_API_BASE), webhookUrl: `${ingressUrl}/webhooks/bank`, hmacSecret: config.BANK_WEBHOOK_SECRET });
+    const bank = await startBankSandbox({
+      port: portOf(config.BANK_API_BASE),
+      webhookUrl: `${ingressUrl}/webhooks/bank`,
+      hmacSecret: config.BANK_WEBHOOK_SECRET,
+    });
     stoppers.push(() => bank.stop());
     const creators = await startCreatorsSandbox({ port: portOf(config.CREATORS_API_BASE) });
     stoppers.push(() => creators.stop());
@@ -81,7 +94,10 @@ Ctrl-C stops everything.`);
     if (stopping) return;
     stopping = true;
     console.log(`\n[${signal}] stopping…`);
-    stopAll().then(() => process.exit(0), () => process.exit(1));
+    stopAll().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));

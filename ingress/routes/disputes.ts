@@ -1,4 +1,9 @@
-import { disputeCaseWorkflowId, pspDisputeEvent, receivePspEventSignal, type PspDisputeEvent } from '../../workflows/disputes/contract';
+import {
+  disputeCaseWorkflowId,
+  pspDisputeEvent,
+  receivePspEventSignal,
+  type PspDisputeEvent,
+} from '../../workflows/disputes/contract';
 import type { Delivery, VerifiedEvent, WebhookRoute } from '../deliveries';
 
 /**
@@ -38,7 +43,10 @@ export function toDisputeEvent(event: VerifiedEvent): PspDisputeEvent | undefine
     status: obj['status'],
     ...(typeof previous?.['status'] === 'string' ? { previousStatus: previous['status'] } : {}),
     dueBy: typeof dueBy === 'number' ? new Date(dueBy * 1000).toISOString() : undefined,
-    amount: { amountMinor: obj['amount'], currency: typeof obj['currency'] === 'string' ? obj['currency'].toUpperCase() : obj['currency'] },
+    amount: {
+      amountMinor: obj['amount'],
+      currency: typeof obj['currency'] === 'string' ? obj['currency'].toUpperCase() : obj['currency'],
+    },
     reason: obj['reason'],
     ...(typeof metadata?.['orderId'] === 'string' ? { orderId: metadata['orderId'] } : {}),
     submissionCount: details?.['submission_count'] ?? 0,

@@ -25,7 +25,12 @@ function pspDeliveries(event: VerifiedEvent): Delivery[] {
   const workflowId = [metadata.reference, metadata.payout_workflow_id, object.transfer_group].find(isPayoutWorkflowId);
   if (!workflowId) return [];
   const isTransfer = event.type.startsWith('transfer.');
-  const code = typeof object.failure_code === 'string' ? object.failure_code : event.type === 'transfer.reversed' ? 'transfer_reversed' : undefined;
+  const code =
+    typeof object.failure_code === 'string'
+      ? object.failure_code
+      : event.type === 'transfer.reversed'
+        ? 'transfer_reversed'
+        : undefined;
   const signal: RailEvent = {
     source: 'psp',
     eventId: event.eventId,
@@ -38,7 +43,8 @@ function pspDeliveries(event: VerifiedEvent): Delivery[] {
 }
 
 /** The ingress hands bank events over already parsed (`parseCamt054`). */
-const camtEntries = (payload: unknown): Camt054Entry[] => (payload as { entries?: Camt054Entry[] } | undefined)?.entries ?? [];
+const camtEntries = (payload: unknown): Camt054Entry[] =>
+  (payload as { entries?: Camt054Entry[] } | undefined)?.entries ?? [];
 
 /**
  * Payout webhooks → `reportRailEvent` signals. PSP events name their workflow in transfer metadata; a bank camt.054

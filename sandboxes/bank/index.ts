@@ -1,9 +1,30 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { signBankPayload } from '../../activities/adapters/bank/webhook';
-import { hangThenDrop, num, parseJson, readBody, send, sendJson, sleep, take, schedule, clearTimers, serve, type RunningSandbox } from '../shared/http';
+import {
+  hangThenDrop,
+  num,
+  parseJson,
+  readBody,
+  send,
+  sendJson,
+  sleep,
+  take,
+  schedule,
+  clearTimers,
+  serve,
+  type RunningSandbox,
+} from '../shared/http';
 import { WebhookDispatcher } from '../shared/webhooks';
-import { buildCamt054, buildPain002, isValidIban, looksLikeIban, parsePain001, type CreditTransferTx, type Pain002Tx } from './iso20022';
+import {
+  buildCamt054,
+  buildPain002,
+  isValidIban,
+  looksLikeIban,
+  parsePain001,
+  type CreditTransferTx,
+  type Pain002Tx,
+} from './iso20022';
 
 /**
  * A stateful bank simulator speaking ISO 20022: pain.001 in, pain.002 out, camt.054 notifications (settlements and
@@ -122,11 +143,21 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
     );
 
   function accept(messageId: string, tx: CreditTransferTx): Pain002Tx {
-    const fingerprint = JSON.stringify([tx.amountMinor, tx.currency, tx.accountRef.replace(/\s+/g, '').toUpperCase(), tx.creditorName]);
+    const fingerprint = JSON.stringify([
+      tx.amountMinor,
+      tx.currency,
+      tx.accountRef.replace(/\s+/g, '').toUpperCase(),
+      tx.creditorName,
+    ]);
     const existing = transfers.get(tx.endToEndId);
     if (existing) {
       if (existing.messageId === messageId && existing.fingerprint === fingerprint) return existing.initial;
-      return { endToEndId: tx.endToEndId, status: 'RJCT', reasonCode: 'DUPL', additionalInfo: 'EndToEndId already used with different content' };
+      return {
+        endToEndId: tx.endToEndId,
+        status: 'RJCT',
+        reasonCode: 'DUPL',
+        additionalInfo: 'EndToEndId already used with different content',
+      };
     }
     const normalized = tx.accountRef.replace(/\s+/g, '').toUpperCase();
     const rejectCode =
@@ -134,8 +165,17 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
       faults.rejectAccounts.get(normalized) ??
       (looksLikeIban(normalized) && !isValidIban(normalized) ? 'AC01' : undefined) ??
       (take(faults, 'insufficientFundsNext') ? 'AM04' : undefined);
-    const initial: Pain002Tx = rejectCode ? { endToEndId: tx.endToEndId, status: 'RJCT', reasonCode: rejectCode } : { endToEndId: tx.endToEndId, status: 'ACCP' };
-    const t: Transfer = { messageId, tx, fingerprint, initial, status: rejectCode ? 'RJCT' : 'ACSP', ...(rejectCode ? { reasonCode: rejectCode } : {}) };
+    const initial: Pain002Tx = rejectCode
+      ? { endToEndId: tx.endToEndId, status: 'RJCT', reasonCode: rejectCode }
+      : { endToEndId: tx.endToEndId, status: 'ACCP' };
+    const t: Transfer = {
+      messageId,
+      tx,
+      fingerprint,
+      initial,
+      status: rejectCode ? 'RJCT' : 'ACSP',
+      ...(rejectCode ? { reasonCode: rejectCode } : {}),
+    };
     transfers.set(tx.endToEndId, t);
     if (!rejectCode) scheduleSettlement(t);
     return initial;
@@ -149,8 +189,17 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
     return buildPain002({ messageId: rid('STS'), originalMessageId: t.messageId, transactions: [tx] });
   }
 
-  async function handleIso(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string): Promise<void> {
-    const record: CallRecord = { method, path: path.startsWith('/iso20022/status/') ? '/iso20022/status/:endToEndId' : path, status: 0 };
+  async function handleIso(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    method: string,
+    path: string,
+  ): Promise<void> {
+    const record: CallRecord = {
+      method,
+      path: path.startsWith('/iso20022/status/') ? '/iso20022/status/:endToEndId' : path,
+      status: 0,
+    };
     calls.push(record);
     const reply = (status: number, body: string, type = XML) => {
       record.status = status;
@@ -177,7 +226,13 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
       const parsed = parsePain001(body);
       if (!parsed.ok) {
         status = 400;
-        xml = buildPain002({ messageId: rid('STS'), originalMessageId: parsed.messageId ?? 'UNKNOWN', groupStatus: 'RJCT', groupReason: parsed.code, transactions: [] });
+        xml = buildPain002({
+          messageId: rid('STS'),
+          originalMessageId: parsed.messageId ?? 'UNKNOWN',
+          groupStatus: 'RJCT',
+          groupReason: parsed.code,
+          transactions: [],
+        });
       } else {
         const { messageId, transactions } = parsed.message;
         record.messageId = messageId;
@@ -188,7 +243,11 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
           record.replayed = true;
           xml = cached;
         } else {
-          xml = buildPain002({ messageId: rid('STS'), originalMessageId: messageId, transactions: transactions.map((tx) => accept(messageId, tx)) });
+          xml = buildPain002({
+            messageId: rid('STS'),
+            originalMessageId: messageId,
+            transactions: transactions.map((tx) => accept(messageId, tx)),
+          });
           responses.set(cacheKey, xml);
         }
       }
@@ -208,7 +267,12 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
     return reply(status, xml);
   }
 
-  async function handleAdmin(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string): Promise<void> {
+  async function handleAdmin(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    method: string,
+    path: string,
+  ): Promise<void> {
     const b = parseJson(await readBody(req));
     if (method === 'POST' && path === '/__admin/reset') {
       clearTimers(timers);
@@ -220,7 +284,14 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
       return sendJson(res, 200, { ok: true });
     }
     if (method === 'POST' && path === '/__admin/faults') {
-      for (const k of ['latencyMs', 'fail5xxNext', 'timeoutNext', 'hangMs', 'insufficientFundsNext', 'settleDelayMs'] as const) {
+      for (const k of [
+        'latencyMs',
+        'fail5xxNext',
+        'timeoutNext',
+        'hangMs',
+        'insufficientFundsNext',
+        'settleDelayMs',
+      ] as const) {
         if (b[k] !== undefined) faults[k] = num(b[k], faults[k]);
       }
       if (b.timeoutPhase === 'before' || b.timeoutPhase === 'after') faults.timeoutPhase = b.timeoutPhase;
@@ -229,7 +300,9 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
         faults.rejectAccounts = new Map(
           (b.rejectAccounts as unknown[]).flatMap((r) => {
             const x = r as { accountRef?: unknown; code?: unknown };
-            return typeof x.accountRef === 'string' && typeof x.code === 'string' ? [[x.accountRef, x.code] as const] : [];
+            return typeof x.accountRef === 'string' && typeof x.code === 'string'
+              ? [[x.accountRef, x.code] as const]
+              : [];
           }),
         );
       }
@@ -249,7 +322,8 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
     if (method === 'POST' && path === '/__admin/returns') {
       const t = transfers.get(String(b.endToEndId));
       if (!t) return sendJson(res, 404, { error: 'unknown endToEndId' });
-      if (t.status !== 'ACSC') return sendJson(res, 409, { error: `transfer is ${t.status}; only settled transfers can be returned` });
+      if (t.status !== 'ACSC')
+        return sendJson(res, 409, { error: `transfer is ${t.status}; only settled transfers can be returned` });
       const code = typeof b.code === 'string' ? b.code : 'R01';
       t.status = 'RETURNED';
       t.reasonCode = code;

@@ -24,7 +24,8 @@ export type ParsedPain001 =
 
 /** Reads a pain.001.001.09; anything unreadable is reported (FF01 invalid file format), never guessed. */
 export function parsePain001(xml: string): ParsedPain001 {
-  if (!hasRoot(xml, 'CstmrCdtTrfInitn')) return { ok: false, reason: 'not a pain.001 CstmrCdtTrfInitn document', code: 'FF01' };
+  if (!hasRoot(xml, 'CstmrCdtTrfInitn'))
+    return { ok: false, reason: 'not a pain.001 CstmrCdtTrfInitn document', code: 'FF01' };
   const messageId = text(xml, 'GrpHdr/MsgId');
   if (!messageId) return { ok: false, reason: 'GrpHdr/MsgId missing', code: 'FF01' };
   const transactions: CreditTransferTx[] = [];
@@ -33,9 +34,11 @@ export function parsePain001(xml: string): ParsedPain001 {
     const ccy = attr(tx, 'Amt/InstdAmt', 'Ccy');
     const amt = text(tx, 'Amt/InstdAmt');
     if (!endToEndId) return { ok: false, messageId, reason: 'PmtId/EndToEndId missing', code: 'FF01' };
-    if (!isCurrency(ccy) || amt === undefined) return { ok: false, messageId, reason: 'Amt/InstdAmt or its Ccy missing or unknown', code: 'AM12' };
+    if (!isCurrency(ccy) || amt === undefined)
+      return { ok: false, messageId, reason: 'Amt/InstdAmt or its Ccy missing or unknown', code: 'AM12' };
     const amountMinor = parseDecimal(amt, ccy);
-    if (amountMinor === undefined || amountMinor <= 0) return { ok: false, messageId, reason: 'invalid amount', code: 'AM12' };
+    if (amountMinor === undefined || amountMinor <= 0)
+      return { ok: false, messageId, reason: 'invalid amount', code: 'AM12' };
     const accountRef = text(tx, 'CdtrAcct/Id/IBAN') ?? text(tx, 'CdtrAcct/Id/Othr/Id');
     if (!accountRef) return { ok: false, messageId, reason: 'CdtrAcct/Id missing', code: 'AC01' };
     transactions.push({
@@ -48,7 +51,15 @@ export function parsePain001(xml: string): ParsedPain001 {
     });
   }
   if (!transactions.length) return { ok: false, messageId, reason: 'no CdtTrfTxInf', code: 'FF01' };
-  return { ok: true, message: { messageId, createdAt: text(xml, 'GrpHdr/CreDtTm') ?? '', debtorName: text(xml, 'GrpHdr/InitgPty/Nm') ?? '', transactions } };
+  return {
+    ok: true,
+    message: {
+      messageId,
+      createdAt: text(xml, 'GrpHdr/CreDtTm') ?? '',
+      debtorName: text(xml, 'GrpHdr/InitgPty/Nm') ?? '',
+      transactions,
+    },
+  };
 }
 
 /** Group status from the transactions: all accepted → ACCP, all rejected → RJCT, a mix → PART. */
@@ -58,22 +69,40 @@ export function groupStatus(txs: Pain002Tx[]): string {
   return txs.every((t) => t.status === txs[0]?.status) ? (txs[0]?.status ?? 'ACCP') : 'ACCP';
 }
 
-export function buildPain002(p: { messageId: string; originalMessageId: string; groupStatus?: string; groupReason?: string; transactions: Pain002Tx[] }): string {
+export function buildPain002(p: {
+  messageId: string;
+  originalMessageId: string;
+  groupStatus?: string;
+  groupReason?: string;
+  transactions: Pain002Tx[];
+}): string {
   const grpSts = p.groupStatus ?? groupStatus(p.transactions);
   const reason = (code: string | undefined, info: string | undefined) =>
-    (code !== undefined || info !== undefined) && node('StsRsnInf', code !== undefined && node('Rsn', el('Cd', code)), info !== undefined && el('AddtlInf', info));
+    (code !== undefined || info !== undefined) &&
+    node('StsRsnInf', code !== undefined && node('Rsn', el('Cd', code)), info !== undefined && el('AddtlInf', info));
   return document(
     NS.pain002,
     node(
       'CstmrPmtStsRpt',
       node('GrpHdr', el('MsgId', p.messageId), el('CreDtTm', isoNow())),
-      node('OrgnlGrpInfAndSts', el('OrgnlMsgId', p.originalMessageId), el('OrgnlMsgNmId', 'pain.001.001.09'), el('GrpSts', grpSts), reason(p.groupReason, undefined)),
+      node(
+        'OrgnlGrpInfAndSts',
+        el('OrgnlMsgId', p.originalMessageId),
+        el('OrgnlMsgNmId', 'pain.001.001.09'),
+        el('GrpSts', grpSts),
+        reason(p.groupReason, undefined),
+      ),
       p.transactions.length > 0 &&
         node(
           'OrgnlPmtInfAndSts',
           el('OrgnlPmtInfId', p.originalMessageId),
           ...p.transactions.map((t) =>
-            node('TxInfAndSts', el('OrgnlEndToEndId', t.endToEndId), el('TxSts', t.status), reason(t.reasonCode, t.additionalInfo)),
+            node(
+              'TxInfAndSts',
+              el('OrgnlEndToEndId', t.endToEndId),
+              el('TxSts', t.status),
+              reason(t.reasonCode, t.additionalInfo),
+            ),
           ),
         ),
     ),

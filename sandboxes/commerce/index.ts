@@ -1,6 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { hangThenDrop, num, parseJson, readBody, send, sendJson, sleep, take, serve, type RunningSandbox } from '../shared/http';
+import {
+  hangThenDrop,
+  num,
+  parseJson,
+  readBody,
+  send,
+  sendJson,
+  sleep,
+  take,
+  serve,
+  type RunningSandbox,
+} from '../shared/http';
 
 /**
  * A stateful commerce simulator: orders (captured amount, refunds recorded against them), customers (email for
@@ -31,7 +42,13 @@ interface Faults {
   hangMs: number;
   rejectNext: Record<RejectKind, number>;
 }
-const defaultFaults = (): Faults => ({ latencyMs: 0, fail5xxNext: 0, timeoutNext: 0, hangMs: 30_000, rejectNext: { 'store-credits': 0, vouchers: 0, refunds: 0, revoke: 0, void: 0 } });
+const defaultFaults = (): Faults => ({
+  latencyMs: 0,
+  fail5xxNext: 0,
+  timeoutNext: 0,
+  hangMs: 30_000,
+  rejectNext: { 'store-credits': 0, vouchers: 0, refunds: 0, revoke: 0, void: 0 },
+});
 
 interface Reply {
   status: number;
@@ -51,8 +68,29 @@ interface OrderRow {
 class CommerceState {
   orders = new Map<string, OrderRow>();
   customers = new Map<string, string>();
-  credits = new Map<string, { creditId: string; customerId: string; amountMinor: number; currency: string; reference: string; status: 'active' | 'revoked' }>();
-  vouchers = new Map<string, { voucherId: string; code: string; customerId: string; amountMinor: number; currency: string; reference: string; status: 'active' | 'void' }>();
+  credits = new Map<
+    string,
+    {
+      creditId: string;
+      customerId: string;
+      amountMinor: number;
+      currency: string;
+      reference: string;
+      status: 'active' | 'revoked';
+    }
+  >();
+  vouchers = new Map<
+    string,
+    {
+      voucherId: string;
+      code: string;
+      customerId: string;
+      amountMinor: number;
+      currency: string;
+      reference: string;
+      status: 'active' | 'void';
+    }
+  >();
   private seq = 0;
   id(prefix: string) {
     return `${prefix}_${(++this.seq).toString(36).padStart(6, '0')}${randomBytes(3).toString('hex')}`;
@@ -66,7 +104,14 @@ export async function startCommerceSandbox(opts: { port?: number } = {}): Promis
   let faults = defaultFaults();
   let state = new CommerceState();
   const idem = new Map<string, { fingerprint: string; response?: Reply }>();
-  const calls: Array<{ method: string; path: string; idempotencyKey: string | null; status: number; fault?: string; replayed?: boolean }> = [];
+  const calls: Array<{
+    method: string;
+    path: string;
+    idempotencyKey: string | null;
+    status: number;
+    fault?: string;
+    replayed?: boolean;
+  }> = [];
   const timers = new Set<NodeJS.Timeout>();
 
   function route(method: string, path: string, b: Record<string, unknown>, key: string): Reply {
@@ -78,7 +123,9 @@ export async function startCommerceSandbox(opts: { port?: number } = {}): Promis
     if (method === 'GET' && (m = /^\/v1\/customers\/([^/]+)$/.exec(path))) {
       const id = decodeURIComponent(m[1] ?? '');
       const email = state.customers.get(id);
-      return email ? { status: 200, body: { customerId: id, email } } : err(404, 'customer_not_found', 'no such customer');
+      return email
+        ? { status: 200, body: { customerId: id, email } }
+        : err(404, 'customer_not_found', 'no such customer');
     }
     if (method === 'GET' && (m = /^\/v1\/vouchers\/([^/]+)$/.exec(path))) {
       const v = state.vouchers.get(decodeURIComponent(m[1] ?? ''));
@@ -92,7 +139,13 @@ export async function startCommerceSandbox(opts: { port?: number } = {}): Promis
         return err(400, 'parameter_invalid', 'customerId, amountMinor (positive integer) and currency are required');
       }
       if (!state.customers.has(customerId)) return err(404, 'customer_not_found', 'no such customer');
-      const common = { customerId, amountMinor, currency, reference: String(reference ?? ''), status: 'active' as const };
+      const common = {
+        customerId,
+        amountMinor,
+        currency,
+        reference: String(reference ?? ''),
+        status: 'active' as const,
+      };
       if (kind === 'store-credits') {
         const creditId = state.id('sc');
         state.credits.set(creditId, { creditId, ...common });
@@ -118,11 +171,14 @@ export async function startCommerceSandbox(opts: { port?: number } = {}): Promis
       return { status: 200, body: { voucherId: v.voucherId, status: v.status } };
     }
     if (method === 'POST' && (m = /^\/v1\/orders\/([^/]+)\/refunds$/.exec(path))) {
-      if (take(faults.rejectNext, 'refunds')) return err(422, 'rejected_by_commerce', 'refund record refused (injected)');
+      if (take(faults.rejectNext, 'refunds'))
+        return err(422, 'rejected_by_commerce', 'refund record refused (injected)');
       const o = state.orders.get(decodeURIComponent(m[1] ?? ''));
       if (!o) return err(404, 'order_not_found', 'no such order');
-      if (typeof b.refundId !== 'string' || !isPositiveInt(b.amountMinor)) return err(400, 'parameter_invalid', 'refundId and amountMinor are required');
-      if (o.refundedMinor + b.amountMinor > o.captured.amountMinor) return err(409, 'refund_exceeds_captured', 'refunds would exceed the captured amount');
+      if (typeof b.refundId !== 'string' || !isPositiveInt(b.amountMinor))
+        return err(400, 'parameter_invalid', 'refundId and amountMinor are required');
+      if (o.refundedMinor + b.amountMinor > o.captured.amountMinor)
+        return err(409, 'refund_exceeds_captured', 'refunds would exceed the captured amount');
       o.refunds.push({ idempotencyKey: key, refundId: b.refundId, amountMinor: b.amountMinor });
       o.refundedMinor += b.amountMinor;
       return { status: 200, body: o };
@@ -130,7 +186,12 @@ export async function startCommerceSandbox(opts: { port?: number } = {}): Promis
     return err(404, 'unknown_route', `no route ${method} ${path}`);
   }
 
-  async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string): Promise<void> {
+  async function handleApi(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    method: string,
+    path: string,
+  ): Promise<void> {
     const idempotencyKey = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : null;
     const record: (typeof calls)[number] = { method, path, idempotencyKey, status: 0 };
     calls.push(record);
@@ -152,12 +213,14 @@ export async function startCommerceSandbox(opts: { port?: number } = {}): Promis
       return reply(err(400, 'invalid_json', 'body must be a JSON object'));
     }
     if (method !== 'POST') return reply(route(method, path, body, ''));
-    if (!idempotencyKey) return reply(err(400, 'idempotency_key_missing', 'POST requests need an Idempotency-Key header'));
+    if (!idempotencyKey)
+      return reply(err(400, 'idempotency_key_missing', 'POST requests need an Idempotency-Key header'));
 
     const scope = `${path}\n${idempotencyKey}`;
     const fingerprint = createHash('sha256').update(JSON.stringify(body)).digest('hex');
     const seen = idem.get(scope);
-    if (seen && seen.fingerprint !== fingerprint) return reply(err(422, 'idempotency_error', 'key reused with different parameters'));
+    if (seen && seen.fingerprint !== fingerprint)
+      return reply(err(422, 'idempotency_error', 'key reused with different parameters'));
     if (seen && !seen.response) return reply(err(409, 'in_flight', 'a request with this key is in progress'));
     if (seen?.response) {
       record.replayed = true;
@@ -177,7 +240,12 @@ export async function startCommerceSandbox(opts: { port?: number } = {}): Promis
     return reply(result);
   }
 
-  async function handleAdmin(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string): Promise<void> {
+  async function handleAdmin(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    method: string,
+    path: string,
+  ): Promise<void> {
     const b = parseJson(await readBody(req));
     if (method === 'POST' && path === '/__admin/reset') {
       faults = defaultFaults();
@@ -188,22 +256,38 @@ export async function startCommerceSandbox(opts: { port?: number } = {}): Promis
     }
     if (method === 'POST' && path === '/__admin/orders') {
       const { orderId, customerId, paymentRef, amountMinor, currency } = b;
-      if (typeof orderId !== 'string' || typeof customerId !== 'string' || typeof paymentRef !== 'string' || !isPositiveInt(amountMinor) || !isCurrency(currency)) {
+      if (
+        typeof orderId !== 'string' ||
+        typeof customerId !== 'string' ||
+        typeof paymentRef !== 'string' ||
+        !isPositiveInt(amountMinor) ||
+        !isCurrency(currency)
+      ) {
         return sendJson(res, 400, { error: 'orderId, customerId, paymentRef, amountMinor, currency required' });
       }
-      const order: OrderRow = { orderId, customerId, paymentRef, captured: { amountMinor, currency }, refundedMinor: num(b.refundedMinor, 0), refunds: [] };
+      const order: OrderRow = {
+        orderId,
+        customerId,
+        paymentRef,
+        captured: { amountMinor, currency },
+        refundedMinor: num(b.refundedMinor, 0),
+        refunds: [],
+      };
       state.orders.set(orderId, order);
       return sendJson(res, 200, order);
     }
     if (method === 'POST' && path === '/__admin/customers') {
-      if (typeof b.customerId !== 'string' || typeof b.email !== 'string') return sendJson(res, 400, { error: 'customerId and email required' });
+      if (typeof b.customerId !== 'string' || typeof b.email !== 'string')
+        return sendJson(res, 400, { error: 'customerId and email required' });
       state.customers.set(b.customerId, b.email);
       return sendJson(res, 200, { ok: true });
     }
     if (method === 'POST' && path === '/__admin/faults') {
-      for (const k of ['latencyMs', 'fail5xxNext', 'timeoutNext', 'hangMs'] as const) if (b[k] !== undefined) faults[k] = num(b[k], faults[k]);
+      for (const k of ['latencyMs', 'fail5xxNext', 'timeoutNext', 'hangMs'] as const)
+        if (b[k] !== undefined) faults[k] = num(b[k], faults[k]);
       if (b.rejectNext && typeof b.rejectNext === 'object') {
-        for (const [k, v] of Object.entries(b.rejectNext)) if (k in faults.rejectNext) faults.rejectNext[k as RejectKind] = num(v, 0);
+        for (const [k, v] of Object.entries(b.rejectNext))
+          if (k in faults.rejectNext) faults.rejectNext[k as RejectKind] = num(v, 0);
       }
       return sendJson(res, 200, faults);
     }
@@ -213,7 +297,11 @@ export async function startCommerceSandbox(opts: { port?: number } = {}): Promis
     }
     if (method === 'GET' && path === '/__admin/calls') return sendJson(res, 200, { calls });
     if (method === 'GET' && path === '/__admin/state') {
-      return sendJson(res, 200, { orders: [...state.orders.values()], credits: [...state.credits.values()], vouchers: [...state.vouchers.values()] });
+      return sendJson(res, 200, {
+        orders: [...state.orders.values()],
+        credits: [...state.credits.values()],
+        vouchers: [...state.vouchers.values()],
+      });
     }
     return sendJson(res, 404, { error: `unknown admin route ${method} ${path}` });
   }
@@ -225,7 +313,9 @@ export async function startCommerceSandbox(opts: { port?: number } = {}): Promis
     const handler = admin ? handleAdmin : path.startsWith('/v1/') ? handleApi : undefined;
     if (!handler) return send(res, 404, 'not found', 'text/plain');
     handler(req, res, method, path).catch((e: unknown) => {
-      sendJson(res, admin ? 400 : 500, { error: { code: admin ? 'bad_admin_request' : 'internal', message: e instanceof Error ? e.message : String(e) } });
+      sendJson(res, admin ? 400 : 500, {
+        error: { code: admin ? 'bad_admin_request' : 'internal', message: e instanceof Error ? e.message : String(e) },
+      });
     });
   });
 

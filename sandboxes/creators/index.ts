@@ -16,7 +16,10 @@ export type CreatorsSandbox = RunningSandbox;
 type Creator = Record<string, unknown> & { creatorId: string; earnings: Record<string, number> };
 
 /** A creator every payability check passes for: verified, sanctions clear, USD balance, a PSP account; `overrides` win. */
-export function payableCreator(creatorId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> & { creatorId: string } {
+export function payableCreator(
+  creatorId: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> & { creatorId: string } {
   return {
     creatorId,
     displayName: creatorId,
@@ -60,7 +63,11 @@ export async function startCreatorsSandbox(opts: { port?: number } = {}): Promis
     return Number(v / 1_000_000n);
   }
 
-  async function api(method: string, url: URL, body: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
+  async function api(
+    method: string,
+    url: URL,
+    body: Record<string, unknown>,
+  ): Promise<{ status: number; body: unknown }> {
     let m: RegExpExecArray | null;
     if (method === 'GET' && (m = /^\/v1\/creators\/([^/]+)$/.exec(url.pathname))) {
       const c = creators.get(decodeURIComponent(m[1] ?? ''));
@@ -78,7 +85,10 @@ export async function startCreatorsSandbox(opts: { port?: number } = {}): Promis
       return {
         status: 200,
         body: {
-          items: page.map((c) => ({ creatorId: c.creatorId, amount: { amountMinor: c.earnings[period], currency: c.balanceCurrency } })),
+          items: page.map((c) => ({
+            creatorId: c.creatorId,
+            amount: { amountMinor: c.earnings[period], currency: c.balanceCurrency },
+          })),
           ...(all.length > limit && last ? { nextCursor: last.creatorId } : {}),
         },
       };
@@ -87,7 +97,8 @@ export async function startCreatorsSandbox(opts: { port?: number } = {}): Promis
       const key = String(body.idempotencyKey ?? '');
       const source = body.source as { amountMinor?: unknown; currency?: unknown } | undefined;
       const target = String(body.targetCurrency ?? '');
-      if (!key || !source || typeof source.amountMinor !== 'number' || typeof source.currency !== 'string') return { status: 400, body: { error: 'idempotencyKey, source and targetCurrency required' } };
+      if (!key || !source || typeof source.amountMinor !== 'number' || typeof source.currency !== 'string')
+        return { status: 400, body: { error: 'idempotencyKey, source and targetCurrency required' } };
       const seen = locks.get(key);
       if (seen) return { status: 200, body: seen };
       const rate = rates.get(`${source.currency}>${target}`);
@@ -125,7 +136,11 @@ export async function startCreatorsSandbox(opts: { port?: number } = {}): Promis
     return merged;
   }
 
-  async function admin(method: string, path: string, b: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
+  async function admin(
+    method: string,
+    path: string,
+    b: Record<string, unknown>,
+  ): Promise<{ status: number; body: unknown }> {
     let m: RegExpExecArray | null;
     if (method === 'POST' && path === '/__admin/reset') {
       creators = new Map();
@@ -145,7 +160,8 @@ export async function startCreatorsSandbox(opts: { port?: number } = {}): Promis
       return { status: 200, body: upsert({ ...b, creatorId: id }) };
     }
     if (method === 'POST' && path === '/__admin/fx-rates') {
-      for (const [pair, rate] of Object.entries(b)) if (typeof rate === 'string' && /^\d+(\.\d{1,6})?$/.test(rate)) rates.set(pair, rate);
+      for (const [pair, rate] of Object.entries(b))
+        if (typeof rate === 'string' && /^\d+(\.\d{1,6})?$/.test(rate)) rates.set(pair, rate);
       return { status: 200, body: Object.fromEntries(rates) };
     }
     if (method === 'POST' && path === '/__admin/faults') {
@@ -181,7 +197,9 @@ export async function startCreatorsSandbox(opts: { port?: number } = {}): Promis
       const r = await api(method, url, body);
       record.status = r.status;
       return sendJson(res, r.status, r.body);
-    })().catch((err: unknown) => sendJson(res, isAdmin ? 400 : 500, { error: err instanceof Error ? err.message : String(err) }));
+    })().catch((err: unknown) =>
+      sendJson(res, isAdmin ? 400 : 500, { error: err instanceof Error ? err.message : String(err) }),
+    );
   });
 
   return serve(server, opts.port);

@@ -1,5 +1,16 @@
 import http from 'node:http';
-import { hangThenDrop, num, parseJson, readBody, send, sendJson, sleep, take, serve, type RunningSandbox } from '../shared/http';
+import {
+  hangThenDrop,
+  num,
+  parseJson,
+  readBody,
+  send,
+  sendJson,
+  sleep,
+  take,
+  serve,
+  type RunningSandbox,
+} from '../shared/http';
 
 /**
  * A stateful stand-in for the shop's order, shipment-tracking and customer-support systems: JSON records per order
@@ -34,7 +45,12 @@ export async function startEvidenceSandbox(opts: { port?: number } = {}): Promis
   const calls: Array<{ method: string; path: string; status: number; fault?: '5xx' | 'timeout' | 'latency' }> = [];
   const timers = new Set<NodeJS.Timeout>();
 
-  async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string): Promise<void> {
+  async function handleApi(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    method: string,
+    path: string,
+  ): Promise<void> {
     const call: (typeof calls)[number] = { method, path, status: 0 };
     calls.push(call);
     const reply = (status: number, body: unknown) => {
@@ -57,15 +73,25 @@ export async function startEvidenceSandbox(opts: { port?: number } = {}): Promis
     const m = /^\/orders\/([A-Za-z0-9_-]{1,64})(\/shipment|\/communications)?$/.exec(path);
     if (!m) return reply(path.startsWith('/orders/') ? 400 : 404, { error: `no route ${path}` });
     const r = records.get(m[1] ?? '');
-    if (m[2] === '/shipment') return r?.shipment ? reply(200, r.shipment) : reply(404, { error: 'no shipment for this order' });
-    if (m[2] === '/communications') return r?.communications ? reply(200, { communications: r.communications }) : reply(404, { error: 'no communications' });
+    if (m[2] === '/shipment')
+      return r?.shipment ? reply(200, r.shipment) : reply(404, { error: 'no shipment for this order' });
+    if (m[2] === '/communications')
+      return r?.communications
+        ? reply(200, { communications: r.communications })
+        : reply(404, { error: 'no communications' });
     return r?.order ? reply(200, { orderId: m[1], ...r.order }) : reply(404, { error: 'no such order' });
   }
 
-  async function handleAdmin(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string): Promise<void> {
+  async function handleAdmin(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    method: string,
+    path: string,
+  ): Promise<void> {
     const b = parseJson(await readBody(req));
     if (method === 'POST' && path === '/__admin/orders') {
-      if (typeof b.orderId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(b.orderId)) return sendJson(res, 400, { error: 'orderId required' });
+      if (typeof b.orderId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(b.orderId))
+        return sendJson(res, 400, { error: 'orderId required' });
       const prev = records.get(b.orderId) ?? {};
       records.set(b.orderId, {
         order: isObject(b.order) ? b.order : prev.order,
@@ -75,7 +101,8 @@ export async function startEvidenceSandbox(opts: { port?: number } = {}): Promis
       return sendJson(res, 200, { ok: true });
     }
     if (method === 'POST' && path === '/__admin/faults') {
-      for (const k of ['latencyMs', 'fail5xxNext', 'timeoutNext', 'hangMs'] as const) if (b[k] !== undefined) faults[k] = num(b[k], faults[k]);
+      for (const k of ['latencyMs', 'fail5xxNext', 'timeoutNext', 'hangMs'] as const)
+        if (b[k] !== undefined) faults[k] = num(b[k], faults[k]);
       return sendJson(res, 200, faults);
     }
     if (method === 'DELETE' && path === '/__admin/faults') {
@@ -97,7 +124,9 @@ export async function startEvidenceSandbox(opts: { port?: number } = {}): Promis
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const handler = path.startsWith('/__admin/') ? handleAdmin : path.startsWith('/orders/') ? handleApi : undefined;
     if (!handler) return send(res, 404, 'not found', 'text/plain');
-    handler(req, res, method, path).catch((err: unknown) => sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) }));
+    handler(req, res, method, path).catch((err: unknown) =>
+      sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) }),
+    );
   });
   return serve(server, opts.port, timers);
 }

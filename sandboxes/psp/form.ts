@@ -9,7 +9,9 @@ export function parseForm(body: string): FormObject {
   const out: FormObject = {};
   for (const [rawKey, value] of new URLSearchParams(body)) {
     const m = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(rawKey);
-    const path = m ? [m[1] ?? rawKey, ...[...(m[2] ?? '').matchAll(/\[([^[\]]*)\]/g)].map((x) => x[1] ?? '')] : [rawKey];
+    const path = m
+      ? [m[1] ?? rawKey, ...[...(m[2] ?? '').matchAll(/\[([^[\]]*)\]/g)].map((x) => x[1] ?? '')]
+      : [rawKey];
     let cur: FormObject = out;
     path.forEach((seg, i) => {
       if (i === path.length - 1) {
@@ -30,7 +32,9 @@ export function parseForm(body: string): FormObject {
 
 /** A canonical form of the parameters, so "same key, same params" ignores parameter order. */
 export function fingerprint(body: string): string {
-  return JSON.stringify([...new URLSearchParams(body)].sort(([a, av], [b, bv]) => (a === b ? av.localeCompare(bv) : a.localeCompare(b))));
+  return JSON.stringify(
+    [...new URLSearchParams(body)].sort(([a, av], [b, bv]) => (a === b ? av.localeCompare(bv) : a.localeCompare(b))),
+  );
 }
 
 export function str(v: FormValue | undefined): string | undefined {

@@ -1,6 +1,19 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
-import { hangThenDrop, num, parseJson, readBody, send, sendJson, sleep, take, schedule, clearTimers, serve, type RunningSandbox } from '../shared/http';
+import {
+  hangThenDrop,
+  num,
+  parseJson,
+  readBody,
+  send,
+  sendJson,
+  sleep,
+  take,
+  schedule,
+  clearTimers,
+  serve,
+  type RunningSandbox,
+} from '../shared/http';
 import { WebhookDispatcher } from '../shared/webhooks';
 import { fingerprint, parseForm } from './form';
 import { newId, nowSec, PspState, stripeError, type Reply } from './state';
@@ -107,7 +120,12 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
 
   let state = new PspState(emit);
 
-  async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string): Promise<void> {
+  async function handleApi(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    method: string,
+    path: string,
+  ): Promise<void> {
     const idempotencyKey = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : null;
     const record: CallRecord = { method, path, idempotencyKey, status: 0 };
     calls.push(record);
@@ -127,7 +145,9 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
     }
     if (take(faults, 'rateLimitNext')) {
       record.fault = 'rate_limit';
-      return reply(stripeError(429, 'invalid_request_error', 'Too many requests hit the API too quickly.', { code: 'rate_limit' }));
+      return reply(
+        stripeError(429, 'invalid_request_error', 'Too many requests hit the API too quickly.', { code: 'rate_limit' }),
+      );
     }
     if (take(faults, 'fail5xxNext')) {
       record.fault = '5xx';
@@ -156,7 +176,11 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
       }
       if (seen && !seen.response) {
         return reply(
-          stripeError(409, 'idempotency_error', 'There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): please try again later.'),
+          stripeError(
+            409,
+            'idempotency_error',
+            'There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): please try again later.',
+          ),
         );
       }
       if (seen?.response) {
@@ -189,7 +213,8 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
     let m: RegExpExecArray | null;
     if (method === 'GET' && path === '/v1/balance') return state.getBalance();
     if (method === 'POST' && path === '/v1/transfers') return state.createTransfer(p, faults.declineDestinations);
-    if (method === 'GET' && (m = /^\/v1\/transfers\/([^/]+)$/.exec(path))) return get(state.transfers, 'transfer', m[1]);
+    if (method === 'GET' && (m = /^\/v1\/transfers\/([^/]+)$/.exec(path)))
+      return get(state.transfers, 'transfer', m[1]);
     if (method === 'POST' && path === '/v1/payouts') return state.createPayout(p, faults.payoutSettleMs, later);
     if (method === 'GET' && (m = /^\/v1\/payouts\/([^/]+)$/.exec(path))) return get(state.payouts, 'payout', m[1]);
     if (method === 'POST' && path === '/v1/refunds') return state.createRefund(p);
@@ -200,14 +225,24 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
     if (method === 'POST' && (m = /^\/v1\/disputes\/([^/]+)\/close$/.exec(path))) return state.closeDispute(m[1] ?? '');
     if (method === 'GET' && (m = /^\/v1\/events\/([^/]+)$/.exec(path))) {
       const e = events.get(m[1] ?? '');
-      return e ? { status: 200, body: e } : stripeError(404, 'invalid_request_error', `No such event: '${m[1]}'`, { code: 'resource_missing', param: 'id' });
+      return e
+        ? { status: 200, body: e }
+        : stripeError(404, 'invalid_request_error', `No such event: '${m[1]}'`, {
+            code: 'resource_missing',
+            param: 'id',
+          });
     }
     return stripeError(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}).`);
   }
 
   function get(map: Map<string, Record<string, unknown>>, what: string, id: string | undefined): Reply {
     const o = map.get(id ?? '');
-    return o ? { status: 200, body: o } : stripeError(404, 'invalid_request_error', `No such ${what}: '${id}'`, { code: 'resource_missing', param: 'id' });
+    return o
+      ? { status: 200, body: o }
+      : stripeError(404, 'invalid_request_error', `No such ${what}: '${id}'`, {
+          code: 'resource_missing',
+          param: 'id',
+        });
   }
 
   /**
@@ -227,7 +262,12 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
    * - POST /__admin/webhooks/flush `{ order: 'in-order'|'reverse' }` — deliver held events
    * - POST /__admin/webhooks/replay `{ eventId, times? }` — deliver an event again (duplicates)
    */
-  async function handleAdmin(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string): Promise<void> {
+  async function handleAdmin(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    method: string,
+    path: string,
+  ): Promise<void> {
     const b = parseJson(await readBody(req));
     const r = (x: Reply) => sendJson(res, x.status, x.body);
     let m: RegExpExecArray | null;
@@ -259,11 +299,13 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
       return r(state.getBalance());
     }
     if (method === 'POST' && path === '/__admin/charges') {
-      if (typeof b.amount !== 'number' || typeof b.currency !== 'string') return sendJson(res, 400, { error: 'amount and currency required' });
+      if (typeof b.amount !== 'number' || typeof b.currency !== 'string')
+        return sendJson(res, 400, { error: 'amount and currency required' });
       return r(state.createCharge({ id: optStr(b.id), amount: b.amount, currency: b.currency }));
     }
     if (method === 'POST' && path === '/__admin/disputes') {
-      if (typeof b.amount !== 'number' || typeof b.currency !== 'string') return sendJson(res, 400, { error: 'amount and currency required' });
+      if (typeof b.amount !== 'number' || typeof b.currency !== 'string')
+        return sendJson(res, 400, { error: 'amount and currency required' });
       return r(
         state.createDispute({
           id: optStr(b.id),
@@ -276,14 +318,16 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
         }),
       );
     }
-    if (method === 'POST' && (m = /^\/__admin\/disputes\/([^/]+)\/outcome$/.exec(path))) return r(state.setDisputeOutcome(m[1] ?? '', String(b.status)));
+    if (method === 'POST' && (m = /^\/__admin\/disputes\/([^/]+)\/outcome$/.exec(path)))
+      return r(state.setDisputeOutcome(m[1] ?? '', String(b.status)));
     if (method === 'POST' && (m = /^\/__admin\/disputes\/([^/]+)\/reopen$/.exec(path))) {
       return r(state.reopenDispute(m[1] ?? '', typeof b.due_by === 'number' ? b.due_by : undefined));
     }
     if (method === 'POST' && (m = /^\/__admin\/payouts\/([^/]+)\/fail$/.exec(path))) {
       return r(state.failPayout(m[1] ?? '', optStr(b.failure_code) ?? 'account_closed'));
     }
-    if (method === 'POST' && (m = /^\/__admin\/transfers\/([^/]+)\/reverse$/.exec(path))) return r(state.reverseTransfer(m[1] ?? ''));
+    if (method === 'POST' && (m = /^\/__admin\/transfers\/([^/]+)\/reverse$/.exec(path)))
+      return r(state.reverseTransfer(m[1] ?? ''));
     return sendJson(res, 404, { error: `unknown admin route ${method} ${path}` });
   }
 
@@ -292,10 +336,16 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
     const path = req.url ?? '/';
     const handler = path.startsWith('/__admin/') ? handleAdmin : path.startsWith('/v1/') ? handleApi : undefined;
     if (!handler) return send(res, 404, 'not found', 'text/plain');
-    handler(req, res, method, path.startsWith('/__admin/') ? path.split('?')[0] ?? path : path).catch((err: unknown) => {
-      const message = err instanceof Error ? err.message : String(err);
-      sendJson(res, path.startsWith('/__admin/') ? 400 : 500, path.startsWith('/__admin/') ? { error: message } : { error: { type: 'api_error', message } });
-    });
+    handler(req, res, method, path.startsWith('/__admin/') ? (path.split('?')[0] ?? path) : path).catch(
+      (err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        sendJson(
+          res,
+          path.startsWith('/__admin/') ? 400 : 500,
+          path.startsWith('/__admin/') ? { error: message } : { error: { type: 'api_error', message } },
+        );
+      },
+    );
   });
 
   return serve(server, opts.port, timers, () => hooks.stop());

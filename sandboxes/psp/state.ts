@@ -12,7 +12,12 @@ type Obj = Record<string, unknown> & { id: string };
 
 export type StripeErrorType = 'invalid_request_error' | 'card_error' | 'api_error' | 'idempotency_error';
 
-export function stripeError(status: number, type: StripeErrorType, message: string, extra: Record<string, unknown> = {}): Reply {
+export function stripeError(
+  status: number,
+  type: StripeErrorType,
+  message: string,
+  extra: Record<string, unknown> = {},
+): Reply {
   return { status, body: { error: { type, message, ...extra } } };
 }
 
@@ -25,18 +30,42 @@ const invalid = (param: string, message: string): Reply =>
   stripeError(400, 'invalid_request_error', message, { code: 'parameter_invalid', param });
 
 export function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 24)}`;
+  return `${prefix}_${randomBytes(18)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 24)}`;
 }
 
 export const nowSec = () => Math.floor(Date.now() / 1000);
 
 const EVIDENCE_FIELDS = [
-  'access_activity_log', 'billing_address', 'cancellation_policy', 'cancellation_policy_disclosure', 'cancellation_rebuttal',
-  'customer_communication', 'customer_email_address', 'customer_name', 'customer_purchase_ip', 'customer_signature',
-  'duplicate_charge_documentation', 'duplicate_charge_explanation', 'duplicate_charge_id', 'product_description', 'receipt',
-  'refund_policy', 'refund_policy_disclosure', 'refund_refusal_explanation', 'service_date', 'service_documentation',
-  'shipping_address', 'shipping_carrier', 'shipping_date', 'shipping_documentation', 'shipping_tracking_number',
-  'uncategorized_file', 'uncategorized_text',
+  'access_activity_log',
+  'billing_address',
+  'cancellation_policy',
+  'cancellation_policy_disclosure',
+  'cancellation_rebuttal',
+  'customer_communication',
+  'customer_email_address',
+  'customer_name',
+  'customer_purchase_ip',
+  'customer_signature',
+  'duplicate_charge_documentation',
+  'duplicate_charge_explanation',
+  'duplicate_charge_id',
+  'product_description',
+  'receipt',
+  'refund_policy',
+  'refund_policy_disclosure',
+  'refund_refusal_explanation',
+  'service_date',
+  'service_documentation',
+  'shipping_address',
+  'shipping_carrier',
+  'shipping_date',
+  'shipping_documentation',
+  'shipping_tracking_number',
+  'uncategorized_file',
+  'uncategorized_text',
 ] as const;
 
 const OPEN_DISPUTE = new Set(['needs_response', 'warning_needs_response']);
@@ -67,10 +96,19 @@ export class PspState {
   }
 
   getBalance(): Reply {
-    const entries = [...this.balance.entries()].map(([currency, amount]) => ({ amount, currency, source_types: { card: amount } }));
+    const entries = [...this.balance.entries()].map(([currency, amount]) => ({
+      amount,
+      currency,
+      source_types: { card: amount },
+    }));
     return {
       status: 200,
-      body: { object: 'balance', livemode: false, available: entries, pending: entries.map((e) => ({ ...e, amount: 0, source_types: { card: 0 } })) },
+      body: {
+        object: 'balance',
+        livemode: false,
+        available: entries,
+        pending: entries.map((e) => ({ ...e, amount: 0, source_types: { card: 0 } })),
+      },
     };
   }
 
@@ -181,7 +219,10 @@ export class PspState {
 
   createCharge(p: { id?: string; amount: number; currency: string }): Reply {
     const id = p.id ?? newId('ch');
-    if (this.charges.has(id)) return stripeError(400, 'invalid_request_error', `Charge ${id} already exists.`, { code: 'resource_already_exists' });
+    if (this.charges.has(id))
+      return stripeError(400, 'invalid_request_error', `Charge ${id} already exists.`, {
+        code: 'resource_already_exists',
+      });
     const pi = `pi_${id.replace(/^ch_/, '')}`;
     const charge: Obj = {
       id,
@@ -211,12 +252,17 @@ export class PspState {
     if (!chargeRef && !piRef) return missing('charge');
     const chargeId = chargeRef ?? this.intents.get(piRef ?? '');
     const charge = chargeId ? this.charges.get(chargeId) : undefined;
-    if (!charge) return chargeRef ? notFound('charge', chargeRef, 'charge') : notFound('payment_intent', piRef ?? '', 'payment_intent');
+    if (!charge)
+      return chargeRef
+        ? notFound('charge', chargeRef, 'charge')
+        : notFound('payment_intent', piRef ?? '', 'payment_intent');
     const metadata = flat(p.metadata);
     if (metadata === 'invalid') return invalid('metadata', 'Invalid metadata: values must be strings.');
     const remaining = Number(charge.amount_captured) - Number(charge.amount_refunded);
     if (remaining <= 0) {
-      return stripeError(400, 'invalid_request_error', `Charge ${charge.id} has already been refunded.`, { code: 'charge_already_refunded' });
+      return stripeError(400, 'invalid_request_error', `Charge ${charge.id} has already been refunded.`, {
+        code: 'charge_already_refunded',
+      });
     }
     let amount = remaining;
     if (p.amount !== undefined) {
@@ -257,9 +303,20 @@ export class PspState {
     return { status: 200, body: refund };
   }
 
-  createDispute(p: { id?: string; charge?: string; amount: number; currency: string; reason: string; due_by: number; orderId?: string }): Reply {
+  createDispute(p: {
+    id?: string;
+    charge?: string;
+    amount: number;
+    currency: string;
+    reason: string;
+    due_by: number;
+    orderId?: string;
+  }): Reply {
     const id = p.id ?? newId('dp');
-    if (this.disputes.has(id)) return stripeError(400, 'invalid_request_error', `Dispute ${id} already exists.`, { code: 'resource_already_exists' });
+    if (this.disputes.has(id))
+      return stripeError(400, 'invalid_request_error', `Dispute ${id} already exists.`, {
+        code: 'resource_already_exists',
+      });
     let chargeId = p.charge;
     if (!chargeId || !this.charges.has(chargeId)) {
       const created = this.createCharge({ id: chargeId, amount: p.amount, currency: p.currency }).body as Obj;
@@ -304,13 +361,16 @@ export class PspState {
     if (evidence === 'invalid') return invalid('evidence', 'Invalid evidence: values must be strings.');
     for (const k of Object.keys(evidence ?? {})) {
       if (!(EVIDENCE_FIELDS as readonly string[]).includes(k)) {
-        return stripeError(400, 'invalid_request_error', `Received unknown parameter: evidence[${k}]`, { param: `evidence[${k}]` });
+        return stripeError(400, 'invalid_request_error', `Received unknown parameter: evidence[${k}]`, {
+          param: `evidence[${k}]`,
+        });
       }
     }
     const metadata = flat(p.metadata);
     if (metadata === 'invalid') return invalid('metadata', 'Invalid metadata: values must be strings.');
     const submitRaw = str(p.submit);
-    if (submitRaw !== undefined && submitRaw !== 'true' && submitRaw !== 'false') return invalid('submit', 'Invalid boolean: submit');
+    if (submitRaw !== undefined && submitRaw !== 'true' && submitRaw !== 'false')
+      return invalid('submit', 'Invalid boolean: submit');
     const touchesEvidence = evidence !== undefined || submitRaw !== undefined;
     if (touchesEvidence) {
       const guard = this.guardOpen(d);
@@ -366,19 +426,31 @@ export class PspState {
     const status = String(d.status);
     if (OPEN_DISPUTE.has(status)) return undefined;
     if (SUBMITTED_DISPUTE.has(status)) {
-      return stripeError(400, 'invalid_request_error', 'This dispute has already been submitted; it can no longer be updated or closed.', {
-        code: 'dispute_already_submitted',
-      });
+      return stripeError(
+        400,
+        'invalid_request_error',
+        'This dispute has already been submitted; it can no longer be updated or closed.',
+        {
+          code: 'dispute_already_submitted',
+        },
+      );
     }
-    return stripeError(400, 'invalid_request_error', `This dispute is already closed (status ${status}).`, { code: 'dispute_already_closed' });
+    return stripeError(400, 'invalid_request_error', `This dispute is already closed (status ${status}).`, {
+      code: 'dispute_already_closed',
+    });
   }
 
   private debit(currency: string, amount: number): Reply | undefined {
     const have = this.balance.get(currency) ?? 0;
     if (have < amount) {
-      return stripeError(400, 'invalid_request_error', 'You have insufficient available funds in your Stripe account.', {
-        code: 'balance_insufficient',
-      });
+      return stripeError(
+        400,
+        'invalid_request_error',
+        'You have insufficient available funds in your Stripe account.',
+        {
+          code: 'balance_insufficient',
+        },
+      );
     }
     this.balance.set(currency, have - amount);
     return undefined;
@@ -401,6 +473,7 @@ function readAmount(p: FormObject): { value: number } | Reply {
 function readCurrency(p: FormObject): string | Reply {
   const raw = str(p.currency);
   if (raw === undefined) return missing('currency');
-  if (!/^[a-z]{3}$/.test(raw)) return invalid('currency', `Invalid currency: ${raw}. Stripe currencies are three-letter ISO codes in lowercase.`);
+  if (!/^[a-z]{3}$/.test(raw))
+    return invalid('currency', `Invalid currency: ${raw}. Stripe currencies are three-letter ISO codes in lowercase.`);
   return raw;
 }

@@ -21,13 +21,24 @@ export function readBody(req: http.IncomingMessage, limitBytes = 1_000_000): Pro
   });
 }
 
-export function send(res: http.ServerResponse, status: number, body: string, contentType: string, headers: Record<string, string> = {}): void {
+export function send(
+  res: http.ServerResponse,
+  status: number,
+  body: string,
+  contentType: string,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), ...headers });
   res.end(body);
 }
 
-export function sendJson(res: http.ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
   send(res, status, JSON.stringify(value), 'application/json', headers);
 }
 
@@ -82,7 +93,12 @@ export function clearTimers(timers: Set<NodeJS.Timeout>): void {
   timers.clear();
 }
 
-export async function serve(server: http.Server, port: number | undefined, timers: Set<NodeJS.Timeout> = new Set(), onStop?: () => Promise<void>): Promise<RunningSandbox> {
+export async function serve(
+  server: http.Server,
+  port: number | undefined,
+  timers: Set<NodeJS.Timeout> = new Set(),
+  onStop?: () => Promise<void>,
+): Promise<RunningSandbox> {
   const bound = await listen(server, port ?? 0);
   return {
     url: `http://127.0.0.1:${bound}`,
@@ -99,7 +115,12 @@ export async function serve(server: http.Server, port: number | undefined, timer
  * Holds a request open past any sensible client timeout, then drops the socket without answering: what a
  * client sees when the provider is slow and the connection dies. Ends early when the client gives up.
  */
-export function hangThenDrop(req: http.IncomingMessage, res: http.ServerResponse, hangMs: number, timers: Set<NodeJS.Timeout>): void {
+export function hangThenDrop(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  hangMs: number,
+  timers: Set<NodeJS.Timeout>,
+): void {
   const t = setTimeout(() => {
     timers.delete(t);
     res.socket?.destroy();

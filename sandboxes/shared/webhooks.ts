@@ -68,12 +68,20 @@ export class WebhookDispatcher {
    * The admin routes every webhook-sending sandbox shares: `GET /__admin/events`, `POST /__admin/webhooks/flush
    * { order }`, `POST /__admin/webhooks/replay { eventId, times }`. Undefined for any other route.
    */
-  async admin(method: string, path: string, b: Record<string, unknown>): Promise<{ status: number; body: unknown } | undefined> {
-    if (method === 'GET' && path === '/__admin/events') return { status: 200, body: { events: this.list(), held: this.heldCount, deliveries: this.deliveries } };
-    if (method === 'POST' && path === '/__admin/webhooks/flush') return { status: 200, body: { delivered: await this.flush(b.order === 'reverse' ? 'reverse' : 'in-order') } };
+  async admin(
+    method: string,
+    path: string,
+    b: Record<string, unknown>,
+  ): Promise<{ status: number; body: unknown } | undefined> {
+    if (method === 'GET' && path === '/__admin/events')
+      return { status: 200, body: { events: this.list(), held: this.heldCount, deliveries: this.deliveries } };
+    if (method === 'POST' && path === '/__admin/webhooks/flush')
+      return { status: 200, body: { delivered: await this.flush(b.order === 'reverse' ? 'reverse' : 'in-order') } };
     if (method === 'POST' && path === '/__admin/webhooks/replay') {
       const times = Math.max(1, Math.floor(num(b.times, 1)));
-      return (await this.replay(String(b.eventId), times)) ? { status: 200, body: { delivered: times } } : { status: 404, body: { error: `no such event ${String(b.eventId)}` } };
+      return (await this.replay(String(b.eventId), times))
+        ? { status: 200, body: { delivered: times } }
+        : { status: 404, body: { error: `no such event ${String(b.eventId)}` } };
     }
     return undefined;
   }

@@ -13,7 +13,15 @@ describe('DynamoDB ledger and audit trail on moto', () => {
 
   test('when the same posting is retried, then it posts once and balances move once', async () => {
     const creator = Accounts.creatorAvailable(`c-${randomUUID()}`);
-    const earn = { postingId: `earn-${randomUUID()}`, currency: 'EUR' as const, description: 'earnings', legs: [{ account: 'platform:earnings', amountMinor: 1000 }, { account: creator, amountMinor: -1000 }] };
+    const earn = {
+      postingId: `earn-${randomUUID()}`,
+      currency: 'EUR' as const,
+      description: 'earnings',
+      legs: [
+        { account: 'platform:earnings', amountMinor: 1000 },
+        { account: creator, amountMinor: -1000 },
+      ],
+    };
     expect(await ledger.post(earn)).toEqual({ postingId: earn.postingId, alreadyPosted: false });
     expect(await ledger.post(earn)).toEqual({ postingId: earn.postingId, alreadyPosted: true });
     expect(await ledger.balance(creator, 'EUR')).toBe(-1000);
@@ -22,15 +30,42 @@ describe('DynamoDB ledger and audit trail on moto', () => {
 
   test('when a reservation exceeds the available balance, then it fails as InsufficientFunds and nothing moves', async () => {
     const creator = Accounts.creatorAvailable(`c-${randomUUID()}`);
-    await ledger.post({ postingId: `earn-${randomUUID()}`, currency: 'EUR', description: 'earnings', legs: [{ account: 'platform:earnings', amountMinor: 500 }, { account: creator, amountMinor: -500 }] });
-    const reserve = { postingId: `reserve-${randomUUID()}`, currency: 'EUR' as const, description: 'reserve', legs: [{ account: creator, amountMinor: 600 }, { account: Accounts.payoutsInTransit, amountMinor: -600 }], mustStayNonNegative: [creator] };
+    await ledger.post({
+      postingId: `earn-${randomUUID()}`,
+      currency: 'EUR',
+      description: 'earnings',
+      legs: [
+        { account: 'platform:earnings', amountMinor: 500 },
+        { account: creator, amountMinor: -500 },
+      ],
+    });
+    const reserve = {
+      postingId: `reserve-${randomUUID()}`,
+      currency: 'EUR' as const,
+      description: 'reserve',
+      legs: [
+        { account: creator, amountMinor: 600 },
+        { account: Accounts.payoutsInTransit, amountMinor: -600 },
+      ],
+      mustStayNonNegative: [creator],
+    };
     await expect(ledger.post(reserve)).rejects.toMatchObject({ type: 'InsufficientFunds' });
     expect(await ledger.balance(creator, 'EUR')).toBe(-500);
     expect(await ledger.getPosting(reserve.postingId)).toBeUndefined();
   });
 
   test('when postings do not balance, then they are refused before any write', async () => {
-    await expect(ledger.post({ postingId: `bad-${randomUUID()}`, currency: 'EUR', description: 'x', legs: [{ account: 'a', amountMinor: 1 }, { account: 'b', amountMinor: -2 }] })).rejects.toThrow(/sum to -1/);
+    await expect(
+      ledger.post({
+        postingId: `bad-${randomUUID()}`,
+        currency: 'EUR',
+        description: 'x',
+        legs: [
+          { account: 'a', amountMinor: 1 },
+          { account: 'b', amountMinor: -2 },
+        ],
+      }),
+    ).rejects.toThrow(/sum to -1/);
   });
 
   test('when an audit event is appended twice, then the trail keeps one, in time order', async () => {

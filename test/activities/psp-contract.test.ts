@@ -53,10 +53,20 @@ describe('PSP adapter contract against stripe-mock', () => {
   });
 
   it('when a refund is created against a payment intent or a charge, then both are accepted', async () => {
-    const viaIntent = await psp.createRefund({ idempotencyKey: 'contract-refund-1', paymentRef: 'pi_123', amount: { amountMinor: 500, currency: 'USD' }, reference: 'order-1' });
+    const viaIntent = await psp.createRefund({
+      idempotencyKey: 'contract-refund-1',
+      paymentRef: 'pi_123',
+      amount: { amountMinor: 500, currency: 'USD' },
+      reference: 'order-1',
+    });
     expect(viaIntent.refundId).toMatch(/^re_/);
     expect(['pending', 'succeeded', 'failed', 'requires_action', 'canceled']).toContain(viaIntent.status);
-    const viaCharge = await psp.createRefund({ idempotencyKey: 'contract-refund-2', paymentRef: 'ch_123', amount: { amountMinor: 500, currency: 'USD' }, reference: 'order-1' });
+    const viaCharge = await psp.createRefund({
+      idempotencyKey: 'contract-refund-2',
+      paymentRef: 'ch_123',
+      amount: { amountMinor: 500, currency: 'USD' },
+      reference: 'order-1',
+    });
     expect(viaCharge.refundId).toMatch(/^re_/);
   });
 
@@ -71,22 +81,43 @@ describe('PSP adapter contract against stripe-mock', () => {
   });
 
   it('when evidence is staged or submitted with known evidence fields, then the request is accepted', async () => {
-    const evidence = { product_description: 'Annual course access', customer_email_address: 'buyer@example.com', uncategorized_text: 'Delivered on time' };
-    const staged = await psp.submitDisputeEvidence({ idempotencyKey: 'contract-evidence-1', disputeId: 'dp_123', evidence, submit: false });
+    const evidence = {
+      product_description: 'Annual course access',
+      customer_email_address: 'buyer@example.com',
+      uncategorized_text: 'Delivered on time',
+    };
+    const staged = await psp.submitDisputeEvidence({
+      idempotencyKey: 'contract-evidence-1',
+      disputeId: 'dp_123',
+      evidence,
+      submit: false,
+    });
     expect(Number.isInteger(staged.submissionCount)).toBe(true);
-    const submitted = await psp.submitDisputeEvidence({ idempotencyKey: 'contract-evidence-2', disputeId: 'dp_123', evidence, submit: true });
+    const submitted = await psp.submitDisputeEvidence({
+      idempotencyKey: 'contract-evidence-2',
+      disputeId: 'dp_123',
+      evidence,
+      submit: true,
+    });
     expect(typeof submitted.status).toBe('string');
   });
 
   it('when stripe-mock rejects a request as invalid, then the error mapper raises a non-retryable ProviderPermanent failure', async () => {
     const url = new URL(stripeMockUrl());
-    const raw = new Stripe('sk_test_123', { host: url.hostname, port: url.port, protocol: 'http', maxNetworkRetries: 0 });
+    const raw = new Stripe('sk_test_123', {
+      host: url.hostname,
+      port: url.port,
+      protocol: 'http',
+      maxNetworkRetries: 0,
+    });
     const err = await raw.transfers.create({ amount: 100, currency: 'usd' } as Stripe.TransferCreateParams).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
-    expect(() => mapPspError(err, 'createTransfer')).toThrow(expect.objectContaining({ type: 'ProviderPermanent', nonRetryable: true }));
+    expect(() => mapPspError(err, 'createTransfer')).toThrow(
+      expect.objectContaining({ type: 'ProviderPermanent', nonRetryable: true }),
+    );
   });
 
   it('when a dispute is accepted, then the close request is accepted and a status comes back', async () => {

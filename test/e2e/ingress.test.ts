@@ -12,7 +12,14 @@ describe('webhook ingress (signatures, dedupe, signalWithStart on the real dev s
   // Routes every event to a probe workflow named after the event: signalWithStart proves delivery.
   const route: WebhookRoute = (event) => {
     seen.push(event);
-    return [{ workflowId: `probe-ingress-${event.eventId}`, signal: 'noop', signalArgs: [{}], start: { workflowType: 'stackProbe', args: [{ probeId: 'ingress' }] } }];
+    return [
+      {
+        workflowId: `probe-ingress-${event.eventId}`,
+        signal: 'noop',
+        signalArgs: [{}],
+        start: { workflowType: 'stackProbe', args: [{ probeId: 'ingress' }] },
+      },
+    ];
   };
   let ingress: Ingress;
   let close: () => Promise<void>;
@@ -29,9 +36,20 @@ describe('webhook ingress (signatures, dedupe, signalWithStart on the real dev s
     await close();
   });
 
-  const stripeEvent = (id: string) => JSON.stringify({ id, object: 'event', type: 'charge.dispute.created', created: 1, data: { object: { id: 'dp_1' } } });
+  const stripeEvent = (id: string) =>
+    JSON.stringify({
+      id,
+      object: 'event',
+      type: 'charge.dispute.created',
+      created: 1,
+      data: { object: { id: 'dp_1' } },
+    });
   const postPsp = (body: string, signature: string) =>
-    fetch(`${ingress.url}/webhooks/psp`, { method: 'POST', body, headers: { 'stripe-signature': signature, 'content-type': 'application/json' } });
+    fetch(`${ingress.url}/webhooks/psp`, {
+      method: 'POST',
+      body,
+      headers: { 'stripe-signature': signature, 'content-type': 'application/json' },
+    });
 
   test('when a PSP event is forged, then it is rejected before Temporal is touched', async () => {
     const id = `evt_${randomUUID()}`;
@@ -45,7 +63,11 @@ describe('webhook ingress (signatures, dedupe, signalWithStart on the real dev s
 
   test('when a PSP event is signed but stale, then it is rejected', async () => {
     const body = stripeEvent(`evt_${randomUUID()}`);
-    const stale = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: config.PSP_WEBHOOK_SECRET, timestamp: Math.floor(Date.now() / 1000) - 600 });
+    const stale = Stripe.webhooks.generateTestHeaderString({
+      payload: body,
+      secret: config.PSP_WEBHOOK_SECRET,
+      timestamp: Math.floor(Date.now() / 1000) - 600,
+    });
     expect((await postPsp(body, stale)).status).toBe(400);
   });
 
@@ -66,9 +88,16 @@ describe('webhook ingress (signatures, dedupe, signalWithStart on the real dev s
 
   test('when a bank camt.054 arrives with a valid HMAC, then it is parsed and routed; a bad HMAC is refused', async () => {
     const eventId = `bank-${randomUUID()}`;
-    const body = buildCamt054({ messageId: eventId, entries: [{ endToEndId: 'E2E-1', status: 'booked', amount: { amountMinor: 1000, currency: 'EUR' } }] });
+    const body = buildCamt054({
+      messageId: eventId,
+      entries: [{ endToEndId: 'E2E-1', status: 'booked', amount: { amountMinor: 1000, currency: 'EUR' } }],
+    });
     const post = (signature: string) =>
-      fetch(`${ingress.url}/webhooks/bank`, { method: 'POST', body, headers: { 'x-bank-signature': signature, 'x-bank-event-id': eventId } });
+      fetch(`${ingress.url}/webhooks/bank`, {
+        method: 'POST',
+        body,
+        headers: { 'x-bank-signature': signature, 'x-bank-event-id': eventId },
+      });
     expect((await post(signBankPayload(body, 'wrong-secret'))).status).toBe(400);
     const res = await post(signBankPayload(body, config.BANK_WEBHOOK_SECRET));
     expect(res.status).toBe(200);

@@ -40,21 +40,35 @@ describe('Lambda worker handler (in-process, fake Lambda context, real dev serve
 
   test('when invoked, then it polls its versioned task queue, completes a workflow and returns before the deadline', async () => {
     const buildId = `build-${randomUUID().slice(0, 8)}`;
-    const config = testConfig({ PSP_API_BASE: psp.url, WORKER_BUILD_ID: buildId, WORKER_DEPLOYMENT_NAME: `payops-test-${buildId}` });
+    const config = testConfig({
+      PSP_API_BASE: psp.url,
+      WORKER_BUILD_ID: buildId,
+      WORKER_DEPLOYMENT_NAME: `payops-test-${buildId}`,
+    });
     // The handler installs the Runtime: create it before any other Temporal native object in this process.
     const handler = createLambdaHandler({ config, workflowBundlePath: stackEnv('PAYOPS_TEST_BUNDLE') });
     await run(bin('temporal'), [
-      'worker', 'deployment', 'set-current-version',
-      '--address', config.TEMPORAL_ADDRESS,
-      '--deployment-name', config.WORKER_DEPLOYMENT_NAME,
-      '--build-id', buildId,
-      '--allow-no-pollers', '--yes',
+      'worker',
+      'deployment',
+      'set-current-version',
+      '--address',
+      config.TEMPORAL_ADDRESS,
+      '--deployment-name',
+      config.WORKER_DEPLOYMENT_NAME,
+      '--build-id',
+      buildId,
+      '--allow-no-pollers',
+      '--yes',
     ]);
 
     const { client, connection } = await testClient(config);
     try {
       const probeId = `lambda-${buildId}`;
-      const handle = await client.workflow.start(stackProbe, { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: `probe-${probeId}`, args: [{ probeId }] });
+      const handle = await client.workflow.start(stackProbe, {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowId: `probe-${probeId}`,
+        args: [{ probeId }],
+      });
       const context = fakeLambdaContext(15_000);
       const invocation = handler({}, context);
       const result = await handle.result();

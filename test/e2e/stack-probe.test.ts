@@ -30,7 +30,10 @@ describe('stack probe (Temporal dev server + moto SNS + PSP sandbox)', () => {
       expect(result.eventMessageId).toMatch(/\S+/);
       expect(result.pspCurrencies).toContain('USD');
 
-      const event = await waitForEvent(config, (e) => e.type === 'probe.completed' && e.dedupeKey === stackProbeWorkflowId(probeId));
+      const event = await waitForEvent(
+        config,
+        (e) => e.type === 'probe.completed' && e.dedupeKey === stackProbeWorkflowId(probeId),
+      );
       expect(event.data).toEqual({ probeId });
 
       const calls = await (await fetch(`${psp.url}/__admin/calls`)).json();

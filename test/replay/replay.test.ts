@@ -15,6 +15,10 @@ describe('replay of recorded histories', () => {
 
   test.each(histories)('when %s is replayed on the current code, then it is deterministic', async (file) => {
     const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
-    await Worker.runReplayHistory({ workflowBundle: { codePath: stackEnv('PAYOPS_TEST_BUNDLE') } }, history, `replay-${file}`);
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: stackEnv('PAYOPS_TEST_BUNDLE') } },
+      history,
+      `replay-${file}`,
+    );
   });
 });

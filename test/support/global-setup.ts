@@ -17,7 +17,13 @@ export default async function globalSetup(): Promise<void> {
   const started = Date.now();
   const runDir = join(DATA_DIR, `test-run-${process.pid}`);
   mkdirSync(runDir, { recursive: true });
-  const ports = { temporal: await freePort(), ui: await freePort(), moto: await freePort(), stripeMock: await freePort(), stripeMockHttps: await freePort() };
+  const ports = {
+    temporal: await freePort(),
+    ui: await freePort(),
+    moto: await freePort(),
+    stripeMock: await freePort(),
+    stripeMockHttps: await freePort(),
+  };
   const [servers, bundlePath] = await Promise.all([
     startExternalServers({ ports, runDir, persist: false, embeddedTemporal: true, headless: true }),
     buildWorkflowBundle(join(runDir, 'workflow-bundle.js')),
@@ -37,5 +43,7 @@ export default async function globalSetup(): Promise<void> {
   const { tapUrls } = await bootstrapAws(makeAwsClients(config), config, { taps: ['tap', ...workers] });
   for (const name of workers) process.env[`PAYOPS_TEST_EVENTS_QUEUE_${name.slice(5)}`] = tapUrls[name];
   writeFileSync(join(runDir, 'stack.json'), JSON.stringify({ ...env, tapUrls }, null, 2));
-  console.log(`\n[test stack] ready in ${Date.now() - started} ms: temporal ${env.TEMPORAL_ADDRESS}, moto ${env.AWS_ENDPOINT_URL}, stripe-mock ${env.STRIPE_MOCK_URL}`);
+  console.log(
+    `\n[test stack] ready in ${Date.now() - started} ms: temporal ${env.TEMPORAL_ADDRESS}, moto ${env.AWS_ENDPOINT_URL}, stripe-mock ${env.STRIPE_MOCK_URL}`,
+  );
 }

@@ -8,9 +8,19 @@ import { loadConfig, type AppConfig } from '../../workers/config';
 import { createLongLivedWorker } from '../../workers/long-lived';
 
 /** Reads a value the global setup exported; a missing one means the stack never started: fail loudly. */
-export function stackEnv(name: 'TEMPORAL_ADDRESS' | 'AWS_ENDPOINT_URL' | 'STRIPE_MOCK_URL' | 'PAYOPS_TEST_BUNDLE' | `PAYOPS_TEST_EVENTS_QUEUE_${string}`): string {
+export function stackEnv(
+  name:
+    | 'TEMPORAL_ADDRESS'
+    | 'AWS_ENDPOINT_URL'
+    | 'STRIPE_MOCK_URL'
+    | 'PAYOPS_TEST_BUNDLE'
+    | `PAYOPS_TEST_EVENTS_QUEUE_${string}`,
+): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: the jest global setup did not start the test stack (run through \`npm test\`)`);
+  if (!value)
+    throw new Error(
+      `${name} is not set: the jest global setup did not start the test stack (run through \`npm test\`)`,
+    );
   return value;
 }
 
@@ -41,7 +51,11 @@ type TapEvent = { type: string; dedupeKey: string; data: Record<string, unknown>
 const drained: TapEvent[] = [];
 
 /** Drains this jest worker's SNS→SQS tap until `predicate` matches an event, or fails after `timeoutMs`. */
-export async function waitForEvent(config: AppConfig, predicate: (event: TapEvent) => boolean, timeoutMs = 15_000): Promise<TapEvent> {
+export async function waitForEvent(
+  config: AppConfig,
+  predicate: (event: TapEvent) => boolean,
+  timeoutMs = 15_000,
+): Promise<TapEvent> {
   const { sqs } = makeAwsClients(config);
   const QueueUrl = stackEnv(`PAYOPS_TEST_EVENTS_QUEUE_${process.env['JEST_WORKER_ID'] ?? '1'}`);
   const deadline = Date.now() + timeoutMs;

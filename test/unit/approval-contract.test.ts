@@ -14,7 +14,14 @@ const valid = {
   remedies: { storeCreditMinor: 1_000 },
 };
 /** A client that must never be reached: bad input is refused before any call. */
-const unreachable = new Proxy({}, { get: () => { throw new Error('the client must not be used'); } }) as Client;
+const unreachable = new Proxy(
+  {},
+  {
+    get: () => {
+      throw new Error('the client must not be used');
+    },
+  },
+) as Client;
 
 describe('compensation contract: input validation', () => {
   test('when a request is valid, then the current policy version is filled in', () => {
@@ -42,10 +49,21 @@ describe('compensation contract: input validation', () => {
   });
 
   test('when a decision has no reason, an unknown role or no amount, then it is refused before reaching Temporal', async () => {
-    const err = await decideCompensation(unreachable, 'compensation-req-1', 'approve', { approverId: 'fin-1', role: 'boss', reason: '' }).catch((e: unknown) => e);
+    const err = await decideCompensation(unreachable, 'compensation-req-1', 'approve', {
+      approverId: 'fin-1',
+      role: 'boss',
+      reason: '',
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClientInputError);
     expect((err as ClientInputError).issues.map((i) => i.path)).toEqual(['role', 'reason', 'amount']);
-    expect(financeDecisionSchema.safeParse({ approverId: 'fin-1', role: 'finance_approver', reason: 'ok fine', amount: { amountMinor: 1, currency: 'EUR' } }).success).toBe(true);
+    expect(
+      financeDecisionSchema.safeParse({
+        approverId: 'fin-1',
+        role: 'finance_approver',
+        reason: 'ok fine',
+        amount: { amountMinor: 1, currency: 'EUR' },
+      }).success,
+    ).toBe(true);
   });
 
   test('when the finance list is built, then it filters by workflow type, state and tier', () => {

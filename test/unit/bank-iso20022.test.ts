@@ -1,7 +1,15 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { bankRejection, BankHttpError, BankTransientError, mapBankError } from '../../activities/adapters/bank/errors';
 import { createFakeBank } from '../../activities/adapters/bank/fake';
-import { buildCamt054, buildPain001, formatDecimal, isValidIban, parseCamt054, parseDecimal, text } from '../../activities/adapters/bank/iso20022';
+import {
+  buildCamt054,
+  buildPain001,
+  formatDecimal,
+  isValidIban,
+  parseCamt054,
+  parseDecimal,
+  text,
+} from '../../activities/adapters/bank/iso20022';
 import { signBankPayload, verifyBankSignature } from '../../activities/adapters/bank/webhook';
 import { parsePain001 } from '../../sandboxes/bank/iso20022';
 
@@ -12,7 +20,14 @@ describe('ISO 20022 helpers', () => {
       createdAt: '2025-01-02T03:04:05Z',
       debtorName: 'PayOps',
       transactions: [
-        { endToEndId: 'E2E-1', amountMinor: 1050, currency: 'EUR', creditorName: 'Ada & "Co" <Ltd>', accountRef: 'DE89 3704 0044 0532 0130 00', remittance: 'a<b' },
+        {
+          endToEndId: 'E2E-1',
+          amountMinor: 1050,
+          currency: 'EUR',
+          creditorName: 'Ada & "Co" <Ltd>',
+          accountRef: 'DE89 3704 0044 0532 0130 00',
+          remittance: 'a<b',
+        },
         { endToEndId: 'E2E-2', amountMinor: 700, currency: 'JPY', creditorName: 'Kei', accountRef: '0012345' },
       ],
     });
@@ -25,8 +40,22 @@ describe('ISO 20022 helpers', () => {
         createdAt: '2025-01-02T03:04:05Z',
         debtorName: 'PayOps',
         transactions: [
-          { endToEndId: 'E2E-1', amountMinor: 1050, currency: 'EUR', creditorName: 'Ada & "Co" <Ltd>', accountRef: 'DE89370400440532013000', remittance: 'a<b' },
-          { endToEndId: 'E2E-2', amountMinor: 700, currency: 'JPY', creditorName: 'Kei', accountRef: '0012345', remittance: undefined },
+          {
+            endToEndId: 'E2E-1',
+            amountMinor: 1050,
+            currency: 'EUR',
+            creditorName: 'Ada & "Co" <Ltd>',
+            accountRef: 'DE89370400440532013000',
+            remittance: 'a<b',
+          },
+          {
+            endToEndId: 'E2E-2',
+            amountMinor: 700,
+            currency: 'JPY',
+            creditorName: 'Kei',
+            accountRef: '0012345',
+            remittance: undefined,
+          },
         ],
       },
     });
@@ -55,8 +84,24 @@ describe('ISO 20022 helpers', () => {
   });
 
   it('when a camt.054 return is parsed, then it is a returned entry with its code; a non-camt document throws', () => {
-    const xml = buildCamt054({ messageId: 'N1', entries: [{ endToEndId: 'E2E-9', originalMessageId: 'M9', status: 'returned', returnCode: 'AC04', amount: { amountMinor: 999, currency: 'GBP' } }] });
-    expect(parseCamt054(xml)).toEqual({ notificationId: 'N1', entries: [{ endToEndId: 'E2E-9', status: 'returned', returnCode: 'AC04', amount: { amountMinor: 999, currency: 'GBP' } }] });
+    const xml = buildCamt054({
+      messageId: 'N1',
+      entries: [
+        {
+          endToEndId: 'E2E-9',
+          originalMessageId: 'M9',
+          status: 'returned',
+          returnCode: 'AC04',
+          amount: { amountMinor: 999, currency: 'GBP' },
+        },
+      ],
+    });
+    expect(parseCamt054(xml)).toEqual({
+      notificationId: 'N1',
+      entries: [
+        { endToEndId: 'E2E-9', status: 'returned', returnCode: 'AC04', amount: { amountMinor: 999, currency: 'GBP' } },
+      ],
+    });
     expect(() => parseCamt054('<Document><Other/></Document>')).toThrow(/camt\.054/);
   });
 });
@@ -77,7 +122,11 @@ describe('bank webhook signatures', () => {
 
 describe('bank error mapping', () => {
   it('when the bank rejects, then the failure is Declined with the code; DUPL is a Conflict', () => {
-    expect(bankRejection('initiateCreditTransfer', 'AC04')).toMatchObject({ type: 'Declined', nonRetryable: true, details: [{ reasonCode: 'AC04', needsNewDetails: true }] });
+    expect(bankRejection('initiateCreditTransfer', 'AC04')).toMatchObject({
+      type: 'Declined',
+      nonRetryable: true,
+      details: [{ reasonCode: 'AC04', needsNewDetails: true }],
+    });
     expect(bankRejection('initiateCreditTransfer', 'DUPL')).toMatchObject({ type: 'Conflict' });
   });
 
@@ -92,13 +141,22 @@ describe('bank error mapping', () => {
 describe('fake bank', () => {
   it('when a transfer is resubmitted, then it is idempotent; a rejected account raises Declined', async () => {
     const bank = createFakeBank();
-    const input = { messageId: 'M', endToEndId: 'E', amount: { amountMinor: 10, currency: 'EUR' as const }, creditorName: 'A', accountRef: 'acc-1', remittance: 'r' };
+    const input = {
+      messageId: 'M',
+      endToEndId: 'E',
+      amount: { amountMinor: 10, currency: 'EUR' as const },
+      creditorName: 'A',
+      accountRef: 'acc-1',
+      remittance: 'r',
+    };
     await bank.initiateCreditTransfer(input);
     await bank.initiateCreditTransfer(input);
     expect(bank.transfers.size).toBe(1);
     bank.returnTransfer('E', 'R02');
     await expect(bank.getStatus('E')).resolves.toEqual({ endToEndId: 'E', status: 'returned', reasonCode: 'R02' });
     bank.rejectAccount('acc-2', 'AC04');
-    await expect(bank.initiateCreditTransfer({ ...input, endToEndId: 'E2', accountRef: 'acc-2' })).rejects.toMatchObject({ type: 'Declined' });
+    await expect(
+      bank.initiateCreditTransfer({ ...input, endToEndId: 'E2', accountRef: 'acc-2' }),
+    ).rejects.toMatchObject({ type: 'Declined' });
   });
 });

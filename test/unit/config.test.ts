@@ -19,6 +19,8 @@ describe('worker configuration', () => {
   });
 
   test('when AWS mode is given an endpoint override, then it is refused', () => {
-    expect(() => loadConfig({ PAYOPS_MODE: 'aws', AWS_ENDPOINT_URL: 'http://127.0.0.1:5000' })).toThrow(/AWS_ENDPOINT_URL/);
+    expect(() => loadConfig({ PAYOPS_MODE: 'aws', AWS_ENDPOINT_URL: 'http://127.0.0.1:5000' })).toThrow(
+      /AWS_ENDPOINT_URL/,
+    );
   });
 });

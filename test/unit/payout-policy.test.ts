@@ -14,7 +14,11 @@ import {
 } from '../../workflows/payouts/payout-policy';
 import { creatorPayoutInput } from '../../workflows/payouts/contract';
 
-const ok: PayabilityFacts = { kycStatus: 'verified', sanctionsStatus: 'clear', payoutMethod: { rail: 'psp', currency: 'USD', country: 'US' } };
+const ok: PayabilityFacts = {
+  kycStatus: 'verified',
+  sanctionsStatus: 'clear',
+  payoutMethod: { rail: 'psp', currency: 'USD', country: 'US' },
+};
 const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' as const });
 const NOW = Date.parse('2026-12-01T00:00:00Z');
 
@@ -53,7 +57,8 @@ describe('payout policy', () => {
   });
 
   test('when a return code means the account is gone or wrong, then new details are awaited; otherwise the payout ends returned', () => {
-    for (const code of ['R02', 'R03', 'R04', 'AC04', 'AC01', 'account_closed']) expect(classifyReturn(code).action).toBe('await_new_details');
+    for (const code of ['R02', 'R03', 'R04', 'AC04', 'AC01', 'account_closed'])
+      expect(classifyReturn(code).action).toBe('await_new_details');
     expect(classifyReturn('R01')).toEqual({ action: 'end_returned', code: 'R01' });
     expect(classifyReturn(undefined)).toEqual({ action: 'end_returned', code: 'unknown' });
   });
@@ -66,7 +71,9 @@ describe('payout policy', () => {
   });
 
   test('when rails report their own vocabulary, then it maps to paid, failed, returned or pending', () => {
-    expect(['paid', 'settled', 'failed', 'rejected', 'reversed', 'returned', 'accepted'].map(railStatusFromPoll)).toEqual(['paid', 'paid', 'failed', 'failed', 'returned', 'returned', 'pending']);
+    expect(
+      ['paid', 'settled', 'failed', 'rejected', 'reversed', 'returned', 'accepted'].map(railStatusFromPoll),
+    ).toEqual(['paid', 'paid', 'failed', 'failed', 'returned', 'returned', 'pending']);
   });
 
   test('when the balance and payout currencies differ, then FX is needed', () => {

@@ -3,7 +3,13 @@ import Stripe from 'stripe';
 import { mapPspError, PspTransientError } from '../../activities/adapters/psp/errors';
 import { createFakePsp } from '../../activities/adapters/psp/fake';
 
-const raw = (statusCode: number, type: string, code?: string) => Stripe.errors.StripeError.generate({ statusCode, type, code, message: "No such destination: 'acct_secret123'" } as never);
+const raw = (statusCode: number, type: string, code?: string) =>
+  Stripe.errors.StripeError.generate({
+    statusCode,
+    type,
+    code,
+    message: "No such destination: 'acct_secret123'",
+  } as never);
 const mapped = (err: unknown) => {
   try {
     mapPspError(err, 'createTransfer');
@@ -22,12 +28,15 @@ describe('PSP error mapping', () => {
     [400, 'invalid_request_error', 'balance_insufficient', 'InsufficientFunds'],
     [404, 'invalid_request_error', 'resource_missing', 'ProviderPermanent'],
     [400, 'invalid_request_error', 'parameter_missing', 'ProviderPermanent'],
-  ])('when Stripe answers %i %s %s, then a non-retryable %s failure without provider text is raised', (status, type, code, failureType) => {
-    const err = mapped(raw(status, type, code));
-    expect(err).toBeInstanceOf(ApplicationFailure);
-    expect(err).toMatchObject({ type: failureType, nonRetryable: true });
-    expect((err as Error).message).not.toContain('acct_secret123');
-  });
+  ])(
+    'when Stripe answers %i %s %s, then a non-retryable %s failure without provider text is raised',
+    (status, type, code, failureType) => {
+      const err = mapped(raw(status, type, code));
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect(err).toMatchObject({ type: failureType, nonRetryable: true });
+      expect((err as Error).message).not.toContain('acct_secret123');
+    },
+  );
 
   it.each([
     [500, 'api_error', 'PSP_UNAVAILABLE'],
@@ -49,13 +58,32 @@ describe('PSP error mapping', () => {
 describe('fake PSP', () => {
   it('when a transfer key is replayed, then one transfer exists; other params conflict; refunds stay within the captured amount', async () => {
     const psp = createFakePsp();
-    const input = { idempotencyKey: 'k', amount: { amountMinor: 5, currency: 'EUR' as const }, destinationAccount: 'acct_1', reference: 'r' };
+    const input = {
+      idempotencyKey: 'k',
+      amount: { amountMinor: 5, currency: 'EUR' as const },
+      destinationAccount: 'acct_1',
+      reference: 'r',
+    };
     const a = await psp.createTransfer(input);
     await expect(psp.createTransfer(input)).resolves.toEqual(a);
-    await expect(psp.createTransfer({ ...input, amount: { amountMinor: 6, currency: 'EUR' } })).rejects.toMatchObject({ type: 'Conflict' });
+    await expect(psp.createTransfer({ ...input, amount: { amountMinor: 6, currency: 'EUR' } })).rejects.toMatchObject({
+      type: 'Conflict',
+    });
     expect(psp.createdCount('createTransfer')).toBe(1);
     psp.addPayment('pi_1', { amountMinor: 100, currency: 'EUR' });
-    await psp.createRefund({ idempotencyKey: 'r1', paymentRef: 'pi_1', amount: { amountMinor: 80, currency: 'EUR' }, reference: 'o' });
-    await expect(psp.createRefund({ idempotencyKey: 'r2', paymentRef: 'pi_1', amount: { amountMinor: 30, currency: 'EUR' }, reference: 'o' })).rejects.toMatchObject({ type: 'Conflict' });
+    await psp.createRefund({
+      idempotencyKey: 'r1',
+      paymentRef: 'pi_1',
+      amount: { amountMinor: 80, currency: 'EUR' },
+      reference: 'o',
+    });
+    await expect(
+      psp.createRefund({
+        idempotencyKey: 'r2',
+        paymentRef: 'pi_1',
+        amount: { amountMinor: 30, currency: 'EUR' },
+        reference: 'o',
+      }),
+    ).rejects.toMatchObject({ type: 'Conflict' });
   });
 });

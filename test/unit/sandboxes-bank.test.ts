@@ -24,7 +24,11 @@ async function startReceiver() {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({ body: Buffer.concat(chunks).toString('utf8'), signature: String(req.headers['x-bank-signature']), eventId: String(req.headers['x-bank-event-id']) });
+      received.push({
+        body: Buffer.concat(chunks).toString('utf8'),
+        signature: String(req.headers['x-bank-signature']),
+        eventId: String(req.headers['x-bank-event-id']),
+      });
       res.writeHead(204).end();
     });
   });
@@ -40,17 +44,33 @@ describe('bank sandbox driven through the ISO 20022 adapter', () => {
   let seq = 0;
 
   const admin = async (path: string, body?: unknown) => {
-    const res = await fetch(`${sandbox.url}/__admin/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
+    const res = await fetch(
+      `${sandbox.url}/__admin/${path}`,
+      body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) },
+    );
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   };
   const transfer = (overrides: Partial<Parameters<BankPort['initiateCreditTransfer']>[0]> = {}) => {
     seq++;
-    return { messageId: `MSG-${seq}`, endToEndId: `E2E-${seq}`, amount: { amountMinor: 12_345, currency: 'EUR' as const }, creditorName: 'Ada & Co <Ltd>', accountRef: IBAN, remittance: `payout ${seq}`, ...overrides };
+    return {
+      messageId: `MSG-${seq}`,
+      endToEndId: `E2E-${seq}`,
+      amount: { amountMinor: 12_345, currency: 'EUR' as const },
+      creditorName: 'Ada & Co <Ltd>',
+      accountRef: IBAN,
+      remittance: `payout ${seq}`,
+      ...overrides,
+    };
   };
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    sandbox = await startBankSandbox({ port: 0, webhookUrl: receiver.url, hmacSecret: SECRET, webhookRetryDelaysMs: [20] });
+    sandbox = await startBankSandbox({
+      port: 0,
+      webhookUrl: receiver.url,
+      hmacSecret: SECRET,
+      webhookRetryDelaysMs: [20],
+    });
     bank = createIso20022Bank({ apiBase: sandbox.url, timeoutMs: 500 });
   });
   afterAll(async () => {
@@ -65,16 +85,28 @@ describe('bank sandbox driven through the ISO 20022 adapter', () => {
 
   it('when a pain.001 is submitted, then the pain.002 says ACCP and the adapter reports accepted', async () => {
     const input = transfer();
-    await expect(bank.initiateCreditTransfer(input)).resolves.toEqual({ endToEndId: input.endToEndId, status: 'accepted' });
+    await expect(bank.initiateCreditTransfer(input)).resolves.toEqual({
+      endToEndId: input.endToEndId,
+      status: 'accepted',
+    });
   });
 
   it('when the same message is resubmitted, then the same pain.002 comes back and only one transfer exists', async () => {
-    const xml = buildPain001({ messageId: 'MSG-RAW', createdAt: '2025-01-01T00:00:00Z', debtorName: 'PayOps', transactions: [{ endToEndId: 'E2E-RAW', amountMinor: 100, currency: 'EUR', creditorName: 'X', accountRef: IBAN }] });
+    const xml = buildPain001({
+      messageId: 'MSG-RAW',
+      createdAt: '2025-01-01T00:00:00Z',
+      debtorName: 'PayOps',
+      transactions: [{ endToEndId: 'E2E-RAW', amountMinor: 100, currency: 'EUR', creditorName: 'X', accountRef: IBAN }],
+    });
     const post = () => fetch(`${sandbox.url}/iso20022/pain.001`, { method: 'POST', body: xml }).then((r) => r.text());
     const first = await post();
     const second = await post();
     expect(second).toBe(first);
-    expect(parsePain002(first)).toMatchObject({ originalMessageId: 'MSG-RAW', groupStatus: 'ACCP', transactions: [{ endToEndId: 'E2E-RAW', status: 'ACCP' }] });
+    expect(parsePain002(first)).toMatchObject({
+      originalMessageId: 'MSG-RAW',
+      groupStatus: 'ACCP',
+      transactions: [{ endToEndId: 'E2E-RAW', status: 'ACCP' }],
+    });
     const input = transfer();
     await bank.initiateCreditTransfer(input);
     await bank.initiateCreditTransfer(input);
@@ -93,7 +125,11 @@ describe('bank sandbox driven through the ISO 20022 adapter', () => {
     await admin('faults', { rejectAccounts: [{ accountRef: 'GB33BUKB20201555555555', code: 'AC04' }] });
     const err = await failureOf(bank.initiateCreditTransfer(transfer({ accountRef: 'GB33BUKB20201555555555' })));
     expect(err).toBeInstanceOf(ApplicationFailure);
-    expect(err).toMatchObject({ type: 'Declined', nonRetryable: true, details: [expect.objectContaining({ reasonCode: 'AC04', needsNewDetails: true })] });
+    expect(err).toMatchObject({
+      type: 'Declined',
+      nonRetryable: true,
+      details: [expect.objectContaining({ reasonCode: 'AC04', needsNewDetails: true })],
+    });
     expect((err as Error).message).toContain('AC04');
     expect((err as Error).message).not.toContain('GB33');
   });
@@ -132,15 +168,25 @@ describe('bank sandbox driven through the ISO 20022 adapter', () => {
     await admin('faults', { settleDelayMs: 150 });
     const input = transfer();
     await bank.initiateCreditTransfer(input);
-    await expect(bank.getStatus(input.endToEndId)).resolves.toEqual({ endToEndId: input.endToEndId, status: 'pending' });
+    await expect(bank.getStatus(input.endToEndId)).resolves.toEqual({
+      endToEndId: input.endToEndId,
+      status: 'pending',
+    });
     const hook = await until(() => receiver.received[0]);
-    await expect(bank.getStatus(input.endToEndId)).resolves.toEqual({ endToEndId: input.endToEndId, status: 'settled' });
+    await expect(bank.getStatus(input.endToEndId)).resolves.toEqual({
+      endToEndId: input.endToEndId,
+      status: 'settled',
+    });
     expect(verifyBankSignature(hook.body, hook.signature, SECRET)).toBe(true);
     expect(verifyBankSignature(hook.body, hook.signature, 'wrong')).toBe(false);
     expect(verifyBankSignature(`${hook.body} `, hook.signature, SECRET)).toBe(false);
-    expect(verifyBankSignature(hook.body, hook.signature, SECRET, 300, Math.floor(Date.now() / 1000) + 3_600)).toBe(false);
+    expect(verifyBankSignature(hook.body, hook.signature, SECRET, 300, Math.floor(Date.now() / 1000) + 3_600)).toBe(
+      false,
+    );
     expect(hook.eventId).toMatch(/^NTF/);
-    expect(parseCamt054(hook.body).entries).toEqual([{ endToEndId: input.endToEndId, status: 'booked', amount: { amountMinor: 12_345, currency: 'EUR' } }]);
+    expect(parseCamt054(hook.body).entries).toEqual([
+      { endToEndId: input.endToEndId, status: 'booked', amount: { amountMinor: 12_345, currency: 'EUR' } },
+    ]);
   });
 
   it('when a settled transfer is returned with R02, then a reversal camt.054 arrives and the status is returned', async () => {
@@ -151,8 +197,19 @@ describe('bank sandbox driven through the ISO 20022 adapter', () => {
     const hook = await until(() => receiver.received[1]);
     expect(hook.eventId).not.toBe(receiver.received[0]?.eventId);
     expect(verifyBankSignature(hook.body, hook.signature, SECRET)).toBe(true);
-    expect(parseCamt054(hook.body).entries).toEqual([{ endToEndId: input.endToEndId, status: 'returned', returnCode: 'R02', amount: { amountMinor: 12_345, currency: 'EUR' } }]);
-    await expect(bank.getStatus(input.endToEndId)).resolves.toEqual({ endToEndId: input.endToEndId, status: 'returned', reasonCode: 'R02' });
+    expect(parseCamt054(hook.body).entries).toEqual([
+      {
+        endToEndId: input.endToEndId,
+        status: 'returned',
+        returnCode: 'R02',
+        amount: { amountMinor: 12_345, currency: 'EUR' },
+      },
+    ]);
+    await expect(bank.getStatus(input.endToEndId)).resolves.toEqual({
+      endToEndId: input.endToEndId,
+      status: 'returned',
+      reasonCode: 'R02',
+    });
   });
 
   it('when notifications are held, flushed in reverse and replayed, then duplicates keep their event id', async () => {
@@ -164,7 +221,10 @@ describe('bank sandbox driven through the ISO 20022 adapter', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(receiver.received).toHaveLength(0);
     expect((await admin('webhooks/flush', { order: 'reverse' })).json.delivered).toBe(2);
-    expect(receiver.received.map((r) => parseCamt054(r.body).entries[0]?.endToEndId)).toEqual([b.endToEndId, a.endToEndId]);
+    expect(receiver.received.map((r) => parseCamt054(r.body).entries[0]?.endToEndId)).toEqual([
+      b.endToEndId,
+      a.endToEndId,
+    ]);
     const first = receiver.received[0] as Received;
     await admin('webhooks/replay', { eventId: first.eventId, times: 2 });
     expect(receiver.received.filter((r) => r.eventId === first.eventId)).toHaveLength(3);

@@ -22,7 +22,10 @@ async function startReceiver(status = () => 200) {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({ body: Buffer.concat(chunks).toString('utf8'), signature: String(req.headers['stripe-signature']) });
+      received.push({
+        body: Buffer.concat(chunks).toString('utf8'),
+        signature: String(req.headers['stripe-signature']),
+      });
       res.writeHead(status()).end();
     });
   });
@@ -52,7 +55,12 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    sandbox = await startPspSandbox({ port: 0, webhookUrl: receiver.url, webhookSecret: SECRET, webhookRetryDelaysMs: [20, 40] });
+    sandbox = await startPspSandbox({
+      port: 0,
+      webhookUrl: receiver.url,
+      webhookSecret: SECRET,
+      webhookRetryDelaysMs: [20, 40],
+    });
     psp = createStripePsp({ apiBase: sandbox.url, secretKey: 'sk_test_sandbox', timeoutMs: 500 });
   });
   afterAll(async () => {
@@ -71,7 +79,12 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
   });
 
   it('when a transfer is created, then it is paid, readable, and announced by a signed transfer.created webhook', async () => {
-    const t = await psp.createTransfer({ idempotencyKey: 'payout-1/transfer', amount: EUR(1250), destinationAccount: 'acct_creator1', reference: 'payout-1' });
+    const t = await psp.createTransfer({
+      idempotencyKey: 'payout-1/transfer',
+      amount: EUR(1250),
+      destinationAccount: 'acct_creator1',
+      reference: 'payout-1',
+    });
     expect(t).toEqual({ transferId: expect.stringMatching(/^tr_/), status: 'paid' });
     await expect(psp.getTransfer(t.transferId)).resolves.toEqual({ transferId: t.transferId, status: 'paid' });
     const event = await until(() => events().find((e) => e.type === 'transfer.created'));
@@ -80,7 +93,12 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
   });
 
   it('when the same key is replayed with the same params, then the same transfer comes back and only one exists', async () => {
-    const input = { idempotencyKey: 'payout-2/transfer', amount: EUR(500), destinationAccount: 'acct_creator2', reference: 'payout-2' };
+    const input = {
+      idempotencyKey: 'payout-2/transfer',
+      amount: EUR(500),
+      destinationAccount: 'acct_creator2',
+      reference: 'payout-2',
+    };
     const a = await psp.createTransfer(input);
     const b = await psp.createTransfer(input);
     expect(b.transferId).toBe(a.transferId);
@@ -88,8 +106,20 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
   });
 
   it('when the same key is reused with different params, then a non-retryable Conflict is raised', async () => {
-    await psp.createTransfer({ idempotencyKey: 'payout-3/transfer', amount: EUR(500), destinationAccount: 'acct_c3', reference: 'payout-3' });
-    const err = await failureOf(psp.createTransfer({ idempotencyKey: 'payout-3/transfer', amount: EUR(501), destinationAccount: 'acct_c3', reference: 'payout-3' }));
+    await psp.createTransfer({
+      idempotencyKey: 'payout-3/transfer',
+      amount: EUR(500),
+      destinationAccount: 'acct_c3',
+      reference: 'payout-3',
+    });
+    const err = await failureOf(
+      psp.createTransfer({
+        idempotencyKey: 'payout-3/transfer',
+        amount: EUR(501),
+        destinationAccount: 'acct_c3',
+        reference: 'payout-3',
+      }),
+    );
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err).toMatchObject({ type: 'Conflict', nonRetryable: true });
     expect((await created()).transfer).toBe(1);
@@ -97,7 +127,12 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
 
   it('when the PSP answers 5xx, then the error is retryable and the retry with the same key succeeds once', async () => {
     await admin('faults', { fail5xxNext: 1 });
-    const input = { idempotencyKey: 'payout-4/transfer', amount: EUR(700), destinationAccount: 'acct_c4', reference: 'payout-4' };
+    const input = {
+      idempotencyKey: 'payout-4/transfer',
+      amount: EUR(700),
+      destinationAccount: 'acct_c4',
+      reference: 'payout-4',
+    };
     const err = await failureOf(psp.createTransfer(input));
     expect(err).toBeInstanceOf(PspTransientError);
     expect(err).not.toBeInstanceOf(ApplicationFailure);
@@ -115,14 +150,21 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
 
   it('when the PSP moves the money but the answer times out, then the retry with the same key returns that transfer and no second one', async () => {
     await admin('faults', { timeoutNext: 1, hangMs: 2_000 });
-    const input = { idempotencyKey: 'payout-5/transfer', amount: EUR(900), destinationAccount: 'acct_c5', reference: 'payout-5' };
+    const input = {
+      idempotencyKey: 'payout-5/transfer',
+      amount: EUR(900),
+      destinationAccount: 'acct_c5',
+      reference: 'payout-5',
+    };
     const err = await failureOf(psp.createTransfer(input));
     expect(err).toMatchObject({ code: 'PSP_CONNECTION' });
     expect((await created()).transfer).toBe(1);
     const retried = await psp.createTransfer(input);
     expect(retried.status).toBe('paid');
     expect((await created()).transfer).toBe(1);
-    const { calls } = (await admin('calls')) as { calls: { path: string; idempotencyKey: string; replayed?: boolean }[] };
+    const { calls } = (await admin('calls')) as {
+      calls: { path: string; idempotencyKey: string; replayed?: boolean }[];
+    };
     expect(calls.filter((c) => c.path === '/v1/transfers')).toEqual([
       expect.objectContaining({ idempotencyKey: 'payout-5/transfer' }),
       expect.objectContaining({ idempotencyKey: 'payout-5/transfer', replayed: true }),
@@ -131,7 +173,14 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
 
   it('when the destination is declined, then a non-retryable Declined failure without the account is raised', async () => {
     await admin('faults', { declineDestinations: ['acct_closed'] });
-    const err = await failureOf(psp.createTransfer({ idempotencyKey: 'payout-6/transfer', amount: EUR(100), destinationAccount: 'acct_closed', reference: 'payout-6' }));
+    const err = await failureOf(
+      psp.createTransfer({
+        idempotencyKey: 'payout-6/transfer',
+        amount: EUR(100),
+        destinationAccount: 'acct_closed',
+        reference: 'payout-6',
+      }),
+    );
     expect(err).toMatchObject({ type: 'Declined', nonRetryable: true });
     expect((err as Error).message).not.toContain('acct_closed');
     expect((await created()).transfer).toBe(0);
@@ -139,24 +188,50 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
 
   it('when the balance is too low, then an InsufficientFunds failure is raised', async () => {
     await admin('balance', { currency: 'eur', amount: 10 });
-    const err = await failureOf(psp.createTransfer({ idempotencyKey: 'payout-7/transfer', amount: EUR(100), destinationAccount: 'acct_c7', reference: 'payout-7' }));
+    const err = await failureOf(
+      psp.createTransfer({
+        idempotencyKey: 'payout-7/transfer',
+        amount: EUR(100),
+        destinationAccount: 'acct_c7',
+        reference: 'payout-7',
+      }),
+    );
     expect(err).toMatchObject({ type: 'InsufficientFunds', nonRetryable: true });
   });
 
   it('when refunds exceed the captured amount, then the excess refund fails non-retryably', async () => {
     await admin('charges', { id: 'ch_order1', amount: 1000, currency: 'eur' });
-    await expect(psp.createRefund({ idempotencyKey: 'refund-1', paymentRef: 'pi_order1', amount: EUR(600), reference: 'order1' })).resolves.toMatchObject({ status: 'succeeded' });
-    const err = await failureOf(psp.createRefund({ idempotencyKey: 'refund-2', paymentRef: 'ch_order1', amount: EUR(500), reference: 'order1' }));
-    expect(err).toMatchObject({ type: 'Conflict', nonRetryable: true, details: [expect.objectContaining({ code: 'amount_too_large' })] });
-    await expect(psp.createRefund({ idempotencyKey: 'refund-3', paymentRef: 'ch_order1', amount: EUR(400), reference: 'order1' })).resolves.toMatchObject({ status: 'succeeded' });
-    const again = await failureOf(psp.createRefund({ idempotencyKey: 'refund-4', paymentRef: 'ch_order1', amount: EUR(1), reference: 'order1' }));
+    await expect(
+      psp.createRefund({ idempotencyKey: 'refund-1', paymentRef: 'pi_order1', amount: EUR(600), reference: 'order1' }),
+    ).resolves.toMatchObject({ status: 'succeeded' });
+    const err = await failureOf(
+      psp.createRefund({ idempotencyKey: 'refund-2', paymentRef: 'ch_order1', amount: EUR(500), reference: 'order1' }),
+    );
+    expect(err).toMatchObject({
+      type: 'Conflict',
+      nonRetryable: true,
+      details: [expect.objectContaining({ code: 'amount_too_large' })],
+    });
+    await expect(
+      psp.createRefund({ idempotencyKey: 'refund-3', paymentRef: 'ch_order1', amount: EUR(400), reference: 'order1' }),
+    ).resolves.toMatchObject({ status: 'succeeded' });
+    const again = await failureOf(
+      psp.createRefund({ idempotencyKey: 'refund-4', paymentRef: 'ch_order1', amount: EUR(1), reference: 'order1' }),
+    );
     expect(again).toMatchObject({ details: [expect.objectContaining({ code: 'charge_already_refunded' })] });
     expect((await created()).refund).toBe(2);
   });
 
   it('when evidence is submitted, then a second submission with another key is refused but our own replay succeeds', async () => {
     const dueBy = Math.floor(Date.now() / 1000) + 86_400;
-    await admin('disputes', { id: 'dp_1', amount: 2500, currency: 'usd', reason: 'fraudulent', due_by: dueBy, orderId: 'order-9' });
+    await admin('disputes', {
+      id: 'dp_1',
+      amount: 2500,
+      currency: 'usd',
+      reason: 'fraudulent',
+      due_by: dueBy,
+      orderId: 'order-9',
+    });
     await expect(psp.getDispute('dp_1')).resolves.toEqual({
       disputeId: 'dp_1',
       status: 'needs_response',
@@ -165,7 +240,12 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
       amount: { amountMinor: 2500, currency: 'USD' },
       reason: 'fraudulent',
     });
-    const input = { idempotencyKey: 'dispute-dp_1/evidence', disputeId: 'dp_1', evidence: { product_description: 'Course access', uncategorized_text: 'Delivered' }, submit: true };
+    const input = {
+      idempotencyKey: 'dispute-dp_1/evidence',
+      disputeId: 'dp_1',
+      evidence: { product_description: 'Course access', uncategorized_text: 'Delivered' },
+      submit: true,
+    };
     await expect(psp.submitDisputeEvidence(input)).resolves.toEqual({ status: 'under_review', submissionCount: 1 });
     await expect(psp.submitDisputeEvidence(input)).resolves.toEqual({ status: 'under_review', submissionCount: 1 });
     const err = await failureOf(psp.submitDisputeEvidence({ ...input, idempotencyKey: 'someone-else' }));
@@ -174,21 +254,48 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
   });
 
   it('when a dispute is accepted twice, then it is lost and the second accept is treated as done', async () => {
-    await admin('disputes', { id: 'dp_2', amount: 100, currency: 'eur', reason: 'product_not_received', due_by: 2_000_000_000 });
-    await expect(psp.acceptDispute({ idempotencyKey: 'dp_2/accept', disputeId: 'dp_2' })).resolves.toEqual({ status: 'lost' });
-    await expect(psp.acceptDispute({ idempotencyKey: 'dp_2/accept-again', disputeId: 'dp_2' })).resolves.toEqual({ status: 'lost' });
+    await admin('disputes', {
+      id: 'dp_2',
+      amount: 100,
+      currency: 'eur',
+      reason: 'product_not_received',
+      due_by: 2_000_000_000,
+    });
+    await expect(psp.acceptDispute({ idempotencyKey: 'dp_2/accept', disputeId: 'dp_2' })).resolves.toEqual({
+      status: 'lost',
+    });
+    await expect(psp.acceptDispute({ idempotencyKey: 'dp_2/accept-again', disputeId: 'dp_2' })).resolves.toEqual({
+      status: 'lost',
+    });
   });
 
   it('when a dispute reopens for pre-arbitration, then evidence can be submitted again', async () => {
     await admin('disputes', { id: 'dp_3', amount: 100, currency: 'eur', reason: 'fraudulent', due_by: 2_000_000_000 });
-    await psp.submitDisputeEvidence({ idempotencyKey: 'dp_3/e1', disputeId: 'dp_3', evidence: { uncategorized_text: 'first' }, submit: true });
+    await psp.submitDisputeEvidence({
+      idempotencyKey: 'dp_3/e1',
+      disputeId: 'dp_3',
+      evidence: { uncategorized_text: 'first' },
+      submit: true,
+    });
     await admin('disputes/dp_3/reopen');
-    await expect(psp.submitDisputeEvidence({ idempotencyKey: 'dp_3/e2', disputeId: 'dp_3', evidence: { uncategorized_text: 'second' }, submit: true })).resolves.toEqual({
+    await expect(
+      psp.submitDisputeEvidence({
+        idempotencyKey: 'dp_3/e2',
+        disputeId: 'dp_3',
+        evidence: { uncategorized_text: 'second' },
+        submit: true,
+      }),
+    ).resolves.toEqual({
       status: 'under_review',
       submissionCount: 2,
     });
     const types = (await until(() => (events().length >= 4 ? events() : undefined))).map((e) => e.type);
-    expect(types).toEqual(['charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.updated', 'charge.dispute.updated']);
+    expect(types).toEqual([
+      'charge.dispute.created',
+      'charge.dispute.updated',
+      'charge.dispute.updated',
+      'charge.dispute.updated',
+    ]);
   });
 
   it('when the API key is missing, then the request is refused with 401', async () => {
@@ -209,12 +316,23 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
     const all = events();
     expect(all).toHaveLength(4);
     expect(all.filter((e) => e.id === created.id)).toHaveLength(3);
-    expect(() => stripe.webhooks.constructEvent(receiver.received[0]?.body ?? '', receiver.received[0]?.signature ?? '', 'whsec_wrong')).toThrow();
+    expect(() =>
+      stripe.webhooks.constructEvent(
+        receiver.received[0]?.body ?? '',
+        receiver.received[0]?.signature ?? '',
+        'whsec_wrong',
+      ),
+    ).toThrow();
   });
 
   it('when a payout settles and later fails, then payout.paid and payout.failed are delivered', async () => {
     await admin('faults', { payoutSettleMs: 10 });
-    const raw = new Stripe('sk_test_sandbox', { host: '127.0.0.1', port: sandbox.port, protocol: 'http', maxNetworkRetries: 0 });
+    const raw = new Stripe('sk_test_sandbox', {
+      host: '127.0.0.1',
+      port: sandbox.port,
+      protocol: 'http',
+      maxNetworkRetries: 0,
+    });
     const po = await raw.payouts.create({ amount: 300, currency: 'eur' }, { idempotencyKey: 'po-1' });
     expect(po.status).toBe('pending');
     await until(() => events().find((e) => e.type === 'payout.paid'));
@@ -227,10 +345,21 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
   it('when the webhook receiver fails at first, then the delivery is retried without crashing the sandbox', async () => {
     let n = 0;
     const flaky = await startReceiver(() => (++n === 1 ? 500 : 200));
-    const other = await startPspSandbox({ port: 0, webhookUrl: flaky.url, webhookSecret: SECRET, webhookRetryDelaysMs: [10] });
+    const other = await startPspSandbox({
+      port: 0,
+      webhookUrl: flaky.url,
+      webhookSecret: SECRET,
+      webhookRetryDelaysMs: [10],
+    });
     try {
-      await fetch(`${other.url}/__admin/charges`, { method: 'POST', body: JSON.stringify({ amount: 100, currency: 'eur' }) });
-      await fetch(`${other.url}/__admin/disputes`, { method: 'POST', body: JSON.stringify({ amount: 100, currency: 'eur', reason: 'fraudulent', due_by: 2_000_000_000 }) });
+      await fetch(`${other.url}/__admin/charges`, {
+        method: 'POST',
+        body: JSON.stringify({ amount: 100, currency: 'eur' }),
+      });
+      await fetch(`${other.url}/__admin/disputes`, {
+        method: 'POST',
+        body: JSON.stringify({ amount: 100, currency: 'eur', reason: 'fraudulent', due_by: 2_000_000_000 }),
+      });
       await until(() => (flaky.received.length >= 2 ? true : undefined));
       const ids = flaky.received.map((r) => stripe.webhooks.constructEvent(r.body, r.signature, SECRET).id);
       expect(ids[0]).toBe(ids[1]);

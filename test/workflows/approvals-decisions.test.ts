@@ -7,7 +7,12 @@ import { createHttpCommerce } from '../../activities/adapters/commerce/http-comm
 import { approvals } from '../../client';
 import { startCommerceSandbox, type CommerceSandbox } from '../../sandboxes/commerce';
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
-import { approveCompensationSignal, compensationWorkflowId, orderAuditStream, rejectCompensationSignal } from '../../workflows/approvals/contract';
+import {
+  approveCompensationSignal,
+  compensationWorkflowId,
+  orderAuditStream,
+  rejectCompensationSignal,
+} from '../../workflows/approvals/contract';
 import { buildDependencies } from '../../workers/dependencies';
 import { SA } from '../../workflows/shared/search-attributes';
 import type { AppConfig } from '../../workers/config';
@@ -30,7 +35,10 @@ describe('compensation approval: decisions (dev server)', () => {
   const emails: Array<{ to: string; subject: string; body: string }> = [];
 
   beforeAll(async () => {
-    [psp, commerce] = await Promise.all([startPspSandbox({ port: 0, webhookSecret: 'whsec_test' }), startCommerceSandbox({ port: 0 })]);
+    [psp, commerce] = await Promise.all([
+      startPspSandbox({ port: 0, webhookSecret: 'whsec_test' }),
+      startCommerceSandbox({ port: 0 }),
+    ]);
     config = testConfig({ PSP_API_BASE: psp.url });
     const real = buildDependencies(config, { commerce: createHttpCommerce({ apiBase: commerce.url }) });
     deps = {
@@ -57,7 +65,8 @@ describe('compensation approval: decisions (dev server)', () => {
   });
 
   const urls = () => ({ psp: psp.url, commerce: commerce.url });
-  const start = (input: Parameters<typeof approvals.requestCompensation>[1]) => approvals.requestCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE });
+  const start = (input: Parameters<typeof approvals.requestCompensation>[1]) =>
+    approvals.requestCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE });
   const waitForStatus = async (workflowId: string, status: string) => {
     for (;;) {
       const s = await approvals.getCompensationStatus(client, workflowId).catch(() => undefined);
@@ -68,12 +77,25 @@ describe('compensation approval: decisions (dev server)', () => {
 
   test('when the total is under the threshold, then it is auto-approved, carried out, audited and the customer is told', async () => {
     const order = await seedOrder(urls(), 10_000);
-    const { handle, workflowId } = await start(compensationRequest({ ...order, remedies: { storeCreditMinor: 1_000, voucherMinor: 1_000 } }));
-    const again = await start(compensationRequest({ ...order, requestId: workflowId.replace('compensation-', ''), remedies: { storeCreditMinor: 1_000, voucherMinor: 1_000 } }));
+    const { handle, workflowId } = await start(
+      compensationRequest({ ...order, remedies: { storeCreditMinor: 1_000, voucherMinor: 1_000 } }),
+    );
+    const again = await start(
+      compensationRequest({
+        ...order,
+        requestId: workflowId.replace('compensation-', ''),
+        remedies: { storeCreditMinor: 1_000, voucherMinor: 1_000 },
+      }),
+    );
     expect((await again.handle.describe()).runId).toBe((await handle.describe()).runId);
 
     const result = await handle.result();
-    expect(result).toMatchObject({ status: 'executed', totalMinor: 2_000, currency: 'EUR', policyVersion: '2025-06.1' });
+    expect(result).toMatchObject({
+      status: 'executed',
+      totalMinor: 2_000,
+      currency: 'EUR',
+      policyVersion: '2025-06.1',
+    });
 
     const state = await commerceState(commerce.url);
     const voucher = state.vouchers.find((v) => v.voucherId === result.execution.voucherId);
@@ -81,7 +103,8 @@ describe('compensation approval: decisions (dev server)', () => {
     expect(voucher?.status).toBe('active');
     const email = emails.find((e) => e.to === order.email);
     expect(email?.body).toContain(voucher?.code);
-    const decoded = (k: string, v: unknown) => (k === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v);
+    const decoded = (k: string, v: unknown) =>
+      k === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v;
     const historyText = JSON.stringify(await handle.fetchHistory(), decoded);
     expect(historyText).toContain(order.customerId);
     expect(historyText).not.toContain(order.email);
@@ -89,58 +112,132 @@ describe('compensation approval: decisions (dev server)', () => {
 
     const decisions = await deps.audit.list(`approval:${workflowId}`);
     expect(decisions.map((e) => e.type)).toEqual(['approval.auto_approve']);
-    expect(decisions[0]?.data).toMatchObject({ actorId: 'policy', amountMinor: 2_000, currency: 'EUR', policyVersion: '2025-06.1' });
+    expect(decisions[0]?.data).toMatchObject({
+      actorId: 'policy',
+      amountMinor: 2_000,
+      currency: 'EUR',
+      policyVersion: '2025-06.1',
+    });
     const orderEvents = await deps.audit.list(orderAuditStream(order.orderId));
-    expect(orderEvents.find((e) => e.type === 'compensation.executed')?.data).toEqual({ workflowId, amountMinor: 2_000, currency: 'EUR' });
+    expect(orderEvents.find((e) => e.type === 'compensation.executed')?.data).toEqual({
+      workflowId,
+      amountMinor: 2_000,
+      currency: 'EUR',
+    });
     await waitForEvent(config, (e) => e.type === 'compensation.executed' && e.dedupeKey === workflowId);
 
-    const repeat = await start(compensationRequest({ ...order, requestId: workflowId.replace('compensation-', ''), remedies: { storeCreditMinor: 1_000, voucherMinor: 1_000 } }));
+    const repeat = await start(
+      compensationRequest({
+        ...order,
+        requestId: workflowId.replace('compensation-', ''),
+        remedies: { storeCreditMinor: 1_000, voucherMinor: 1_000 },
+      }),
+    );
     expect(repeat.alreadyRequested).toBe(true);
     await recordHistoryIfAsked(handle, 'compensation-approval-auto');
   });
 
   test('when one finance approver approves by update, then the refund goes through the PSP with a per-step idempotency key', async () => {
     const order = await seedOrder(urls(), 50_000);
-    const { handle, workflowId } = await start(compensationRequest({ ...order, remedies: { refund: { kind: 'partial', amountMinor: 10_000 } } }));
+    const { handle, workflowId } = await start(
+      compensationRequest({ ...order, remedies: { refund: { kind: 'partial', amountMinor: 10_000 } } }),
+    );
     const pending = await waitForStatus(workflowId, 'pending');
-    expect(pending.awaiting).toMatchObject({ tier: 'finance', minRole: 'finance_approver', approvalsRequired: 1, nextStage: 'remind' });
+    expect(pending.awaiting).toMatchObject({
+      tier: 'finance',
+      minRole: 'finance_approver',
+      approvalsRequired: 1,
+      nextStage: 'remind',
+    });
     let row: approvals.PendingApproval | undefined;
-    while (!row) row = (await approvals.listApprovals(client, { tier: 'finance' })).find((r) => r.workflowId === workflowId); // visibility is eventually consistent
+    while (!row)
+      row = (await approvals.listApprovals(client, { tier: 'finance' })).find((r) => r.workflowId === workflowId); // visibility is eventually consistent
     expect(row).toMatchObject({ orderId: order.orderId, amountMinor: 10_000, currency: 'EUR' });
     expect(row.deadlineAt?.toISOString()).toBe(pending.awaiting?.nextStageAt);
     expect(row.awaitingSince?.toISOString()).toBe(pending.awaiting?.since);
 
-    const verdict = await approvals.decideCompensation(client, workflowId, 'approve', decision('fin-1', 'finance_approver', 10_000));
-    expect(verdict).toEqual({ accepted: true, outcome: { seq: 1, status: 'approved', approvalsReceived: 1, approvalsRequired: 1, policyVersion: '2025-06.1' } });
+    const verdict = await approvals.decideCompensation(
+      client,
+      workflowId,
+      'approve',
+      decision('fin-1', 'finance_approver', 10_000),
+    );
+    expect(verdict).toEqual({
+      accepted: true,
+      outcome: { seq: 1, status: 'approved', approvalsReceived: 1, approvalsRequired: 1, policyVersion: '2025-06.1' },
+    });
     const result = await handle.result();
     expect(result.status).toBe('executed');
 
-    const calls = (await (await fetch(`${psp.url}/__admin/calls`)).json()) as { calls: Array<{ path: string; idempotencyKey: string | null }> };
-    expect(calls.calls.filter((c) => c.path === '/v1/refunds').map((c) => c.idempotencyKey)).toContain(`${workflowId}:refund`);
-    expect((await commerceState(commerce.url)).orders.find((o) => o.orderId === order.orderId)?.refundedMinor).toBe(10_000);
+    const calls = (await (await fetch(`${psp.url}/__admin/calls`)).json()) as {
+      calls: Array<{ path: string; idempotencyKey: string | null }>;
+    };
+    expect(calls.calls.filter((c) => c.path === '/v1/refunds').map((c) => c.idempotencyKey)).toContain(
+      `${workflowId}:refund`,
+    );
+    expect((await commerceState(commerce.url)).orders.find((o) => o.orderId === order.orderId)?.refundedMinor).toBe(
+      10_000,
+    );
     const audit = await deps.audit.list(`approval:${workflowId}`);
-    expect(audit.map((e) => [e.type, e.data['actorId'], e.data['role'], e.data['accepted']])).toEqual([['approval.approve', 'fin-1', 'finance_approver', true]]);
+    expect(audit.map((e) => [e.type, e.data['actorId'], e.data['role'], e.data['accepted']])).toEqual([
+      ['approval.approve', 'fin-1', 'finance_approver', true],
+    ]);
     await recordHistoryIfAsked(handle, 'compensation-approval-one-approver');
   });
 
   test('when dual control is needed, then self-approval, a role below the tier and a second vote are refused before history, and two managers approve', async () => {
     const order = await seedOrder(urls(), 400_000);
     const requester = { agentId: 'lead-3', role: 'cs_lead' as const };
-    const { handle, workflowId } = await start(compensationRequest({ ...order, requester, remedies: { refund: { kind: 'full' } } }));
+    const { handle, workflowId } = await start(
+      compensationRequest({ ...order, requester, remedies: { refund: { kind: 'full' } } }),
+    );
     await waitForStatus(workflowId, 'pending');
 
-    const self = await approvals.decideCompensation(client, workflowId, 'approve', decision('lead-3', 'finance_manager', 400_000));
-    const low = await approvals.decideCompensation(client, workflowId, 'approve', decision('fin-1', 'finance_approver', 400_000));
-    const first = await approvals.decideCompensation(client, workflowId, 'approve', decision('mgr-1', 'finance_manager', 400_000));
-    const twice = await approvals.decideCompensation(client, workflowId, 'approve', decision('mgr-1', 'finance_manager', 400_000));
-    const stale = await approvals.decideCompensation(client, workflowId, 'approve', decision('mgr-2', 'finance_manager', 300_000));
+    const self = await approvals.decideCompensation(
+      client,
+      workflowId,
+      'approve',
+      decision('lead-3', 'finance_manager', 400_000),
+    );
+    const low = await approvals.decideCompensation(
+      client,
+      workflowId,
+      'approve',
+      decision('fin-1', 'finance_approver', 400_000),
+    );
+    const first = await approvals.decideCompensation(
+      client,
+      workflowId,
+      'approve',
+      decision('mgr-1', 'finance_manager', 400_000),
+    );
+    const twice = await approvals.decideCompensation(
+      client,
+      workflowId,
+      'approve',
+      decision('mgr-1', 'finance_manager', 400_000),
+    );
+    const stale = await approvals.decideCompensation(
+      client,
+      workflowId,
+      'approve',
+      decision('mgr-2', 'finance_manager', 300_000),
+    );
     expect(self).toMatchObject({ accepted: false, type: 'PolicyViolation', code: 'self_approval' });
     expect(low).toMatchObject({ accepted: false, type: 'PolicyViolation', code: 'role_below_tier' });
-    expect(first).toMatchObject({ accepted: true, outcome: { status: 'pending', approvalsReceived: 1, approvalsRequired: 2 } });
+    expect(first).toMatchObject({
+      accepted: true,
+      outcome: { status: 'pending', approvalsReceived: 1, approvalsRequired: 2 },
+    });
     expect(twice).toMatchObject({ accepted: false, type: 'Conflict', code: 'duplicate_vote' });
     expect(stale).toMatchObject({ accepted: false, type: 'Conflict', code: 'amount_changed' });
 
-    const second = await approvals.decideCompensation(client, workflowId, 'approve', decision('mgr-2', 'finance_manager', 400_000));
+    const second = await approvals.decideCompensation(
+      client,
+      workflowId,
+      'approve',
+      decision('mgr-2', 'finance_manager', 400_000),
+    );
     expect(second).toMatchObject({ accepted: true, outcome: { status: 'approved', approvalsReceived: 2 } });
     expect((await handle.result()).status).toBe('executed');
 
@@ -163,17 +260,28 @@ describe('compensation approval: decisions (dev server)', () => {
     const result = await handle.result();
     expect(result).toMatchObject({ status: 'executed', totalMinor: 5_000 });
     const status = await approvals.getCompensationStatus(client, handle.workflowId);
-    expect(status.decisions).toEqual([expect.objectContaining({ seq: 1, actorId: 'fin-9', decision: 'approve', via: 'signal', accepted: true })]);
+    expect(status.decisions).toEqual([
+      expect.objectContaining({ seq: 1, actorId: 'fin-9', decision: 'approve', via: 'signal', accepted: true }),
+    ]);
     await recordHistoryIfAsked(handle, 'compensation-approval-early-signal');
   });
 
   test('when an invalid decision is signalled, then it is recorded as refused and changes nothing; a valid rejection ends the request', async () => {
     const order = await seedOrder(urls(), 50_000);
-    const { handle, workflowId } = await start(compensationRequest({ ...order, requester: { agentId: 'agent-7', role: 'cs_agent' }, remedies: { voucherMinor: 8_000 } }));
+    const { handle, workflowId } = await start(
+      compensationRequest({
+        ...order,
+        requester: { agentId: 'agent-7', role: 'cs_agent' },
+        remedies: { voucherMinor: 8_000 },
+      }),
+    );
     await waitForStatus(workflowId, 'pending');
     await handle.signal(approveCompensationSignal, decision('agent-7', 'finance_manager', 8_000));
     await handle.signal(approveCompensationSignal, { approverId: 'x', role: 'nobody' } as never);
-    await handle.signal(rejectCompensationSignal, decision('fin-2', 'finance_approver', 8_000, 'customer already got a replacement'));
+    await handle.signal(
+      rejectCompensationSignal,
+      decision('fin-2', 'finance_approver', 8_000, 'customer already got a replacement'),
+    );
     const result = await handle.result();
     expect(result.status).toBe('rejected');
 
@@ -192,7 +300,9 @@ describe('compensation approval: decisions (dev server)', () => {
 
   test('when the refund exceeds what was captured, then the policy rejects the request with a typed failure', async () => {
     const order = await seedOrder(urls(), 5_000);
-    const { handle } = await start(compensationRequest({ ...order, remedies: { refund: { kind: 'partial', amountMinor: 6_000 } } }));
+    const { handle } = await start(
+      compensationRequest({ ...order, remedies: { refund: { kind: 'partial', amountMinor: 6_000 } } }),
+    );
     const err = await handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const cause = (err as WorkflowFailedError).cause;
@@ -205,15 +315,24 @@ describe('compensation approval: decisions (dev server)', () => {
 
   test('when the PSP refund fails after store credit was issued, then the store credit is revoked and the request fails', async () => {
     const order = await seedOrder(urls(), 20_000, { paymentRef: 'ch_does_not_exist' });
-    const { handle, workflowId } = await start(compensationRequest({ ...order, remedies: { storeCreditMinor: 3_000, refund: { kind: 'partial', amountMinor: 10_000 } } }));
+    const { handle, workflowId } = await start(
+      compensationRequest({
+        ...order,
+        remedies: { storeCreditMinor: 3_000, refund: { kind: 'partial', amountMinor: 10_000 } },
+      }),
+    );
     await waitForStatus(workflowId, 'pending');
-    expect(await approvals.decideCompensation(client, workflowId, 'approve', decision('fin-1', 'finance_approver', 13_000))).toMatchObject({ accepted: true });
+    expect(
+      await approvals.decideCompensation(client, workflowId, 'approve', decision('fin-1', 'finance_approver', 13_000)),
+    ).toMatchObject({ accepted: true });
 
     const err = await handle.result().catch((e: unknown) => e);
     expect(((err as WorkflowFailedError).cause as ApplicationFailure).type).toBe('ProviderPermanent');
     const status = await approvals.getCompensationStatus(client, workflowId);
     expect(status).toMatchObject({ status: 'failed', execution: { undone: ['store-credit'] } });
-    const credit = (await commerceState(commerce.url)).credits.find((c) => c.creditId === status.execution.storeCreditId);
+    const credit = (await commerceState(commerce.url)).credits.find(
+      (c) => c.creditId === status.execution.storeCreditId,
+    );
     expect(credit?.status).toBe('revoked');
     await waitForEvent(config, (e) => e.type === 'compensation.failed' && e.dedupeKey === workflowId);
     await recordHistoryIfAsked(handle, 'compensation-approval-saga');
@@ -221,30 +340,64 @@ describe('compensation approval: decisions (dev server)', () => {
 
   test('when the requester amends the amount, then decisions for the old amount are refused and the new tier applies', async () => {
     const order = await seedOrder(urls(), 100_000);
-    const { handle, workflowId } = await start(compensationRequest({ ...order, requester: { agentId: 'agent-7', role: 'cs_agent' }, remedies: { storeCreditMinor: 60_000 } }));
+    const { handle, workflowId } = await start(
+      compensationRequest({
+        ...order,
+        requester: { agentId: 'agent-7', role: 'cs_agent' },
+        remedies: { storeCreditMinor: 60_000 },
+      }),
+    );
     expect((await waitForStatus(workflowId, 'pending')).awaiting?.tier).toBe('finance_manager');
 
-    const stranger = await approvals.amendCompensation(client, workflowId, { agentId: 'agent-8', remedies: { storeCreditMinor: 30_000 }, reason: 'customer accepted less' });
+    const stranger = await approvals.amendCompensation(client, workflowId, {
+      agentId: 'agent-8',
+      remedies: { storeCreditMinor: 30_000 },
+      reason: 'customer accepted less',
+    });
     expect(stranger).toMatchObject({ accepted: false, code: 'not_requester' });
-    const amended = await approvals.amendCompensation(client, workflowId, { agentId: 'agent-7', remedies: { storeCreditMinor: 30_000 }, reason: 'customer accepted less' });
+    const amended = await approvals.amendCompensation(client, workflowId, {
+      agentId: 'agent-7',
+      remedies: { storeCreditMinor: 30_000 },
+      reason: 'customer accepted less',
+    });
     expect(amended).toMatchObject({ accepted: true, outcome: { status: 'pending', approvalsRequired: 1 } });
-    expect((await approvals.getCompensationStatus(client, workflowId)).awaiting).toMatchObject({ tier: 'finance', minRole: 'finance_approver' });
+    expect((await approvals.getCompensationStatus(client, workflowId)).awaiting).toMatchObject({
+      tier: 'finance',
+      minRole: 'finance_approver',
+    });
 
-    const old = await approvals.decideCompensation(client, workflowId, 'approve', decision('mgr-1', 'finance_manager', 60_000));
+    const old = await approvals.decideCompensation(
+      client,
+      workflowId,
+      'approve',
+      decision('mgr-1', 'finance_manager', 60_000),
+    );
     expect(old).toMatchObject({ accepted: false, code: 'amount_changed' });
-    expect(await approvals.decideCompensation(client, workflowId, 'approve', decision('fin-1', 'finance_approver', 30_000))).toMatchObject({ accepted: true, outcome: { status: 'approved' } });
+    expect(
+      await approvals.decideCompensation(client, workflowId, 'approve', decision('fin-1', 'finance_approver', 30_000)),
+    ).toMatchObject({ accepted: true, outcome: { status: 'approved' } });
     expect(await handle.result()).toMatchObject({ status: 'executed', totalMinor: 30_000 });
   });
 
   test('when the order has an open dispute, then the request is flagged and routed to a stricter tier', async () => {
     const order = await seedOrder(urls(), 50_000);
-    await deps.audit.append({ stream: orderAuditStream(order.orderId), eventId: 'dispute-1', at: new Date().toISOString(), type: 'dispute.opened', data: { disputeId: 'dp_1' } });
+    await deps.audit.append({
+      stream: orderAuditStream(order.orderId),
+      eventId: 'dispute-1',
+      at: new Date().toISOString(),
+      type: 'dispute.opened',
+      data: { disputeId: 'dp_1' },
+    });
     const requester = { agentId: uniqueId('agent'), role: 'cs_agent' as const };
-    const { handle, workflowId } = await start(compensationRequest({ ...order, requester, remedies: { storeCreditMinor: 1_000 } }));
+    const { handle, workflowId } = await start(
+      compensationRequest({ ...order, requester, remedies: { storeCreditMinor: 1_000 } }),
+    );
     const pending = await waitForStatus(workflowId, 'pending');
     expect(pending.flags).toEqual(['dispute_open']);
     expect(pending.awaiting).toMatchObject({ tier: 'finance_manager', minRole: 'finance_manager' });
-    expect(await approvals.decideCompensation(client, workflowId, 'approve', decision('fin-1', 'finance_approver', 1_000))).toMatchObject({ accepted: false, code: 'role_below_tier' });
+    expect(
+      await approvals.decideCompensation(client, workflowId, 'approve', decision('fin-1', 'finance_approver', 1_000)),
+    ).toMatchObject({ accepted: false, code: 'role_below_tier' });
     await handle.cancel();
     const err = await handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
@@ -253,7 +406,9 @@ describe('compensation approval: decisions (dev server)', () => {
 
   test('when finance uses the CLI, then list shows the pending request and approve prints the validator verdict', async () => {
     const order = await seedOrder(urls(), 50_000);
-    const { handle, workflowId } = await start(compensationRequest({ ...order, remedies: { storeCreditMinor: 4_000 } }));
+    const { handle, workflowId } = await start(
+      compensationRequest({ ...order, remedies: { storeCreditMinor: 4_000 } }),
+    );
     await waitForStatus(workflowId, 'pending');
     const out: string[] = [];
     const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
@@ -263,14 +418,29 @@ describe('compensation approval: decisions (dev server)', () => {
         expect(await finance(['list', '--tier', 'finance'])).toBe(0); // visibility is eventually consistent
       }
       expect(out.find((l) => l.includes(workflowId))).toMatch(/finance\s+EUR 40\.00\s+waiting \d+m/);
-      expect(await finance(['approve', workflowId, '--approver', 'fin-1', '--role', 'cs_lead', '--reason', 'looks right'])).toBe(1);
+      expect(
+        await finance(['approve', workflowId, '--approver', 'fin-1', '--role', 'cs_lead', '--reason', 'looks right']),
+      ).toBe(1);
       expect(out.at(-1)).toMatch(/^refused by the workflow's validator: role_below_tier \(PolicyViolation\)/);
-      expect(await finance(['approve', workflowId, '--approver', 'fin-1', '--role', 'finance_approver', '--reason', 'looks right'])).toBe(0);
+      expect(
+        await finance([
+          'approve',
+          workflowId,
+          '--approver',
+          'fin-1',
+          '--role',
+          'finance_approver',
+          '--reason',
+          'looks right',
+        ]),
+      ).toBe(0);
       expect(out.at(-1)).toMatch(/^accepted \(#1\): request is approved, 1\/1 approvals, policy 2025-06.1/);
       await handle.result();
       expect(await finance(['show', workflowId])).toBe(0);
       // The refused update never reached history (nor the audit trail); the accepted one is decision #1.
-      expect(out.join('\n')).toMatch(/#1 \S+ fin-1 \(finance_approver\) approve accepted EUR 40\.00 policy 2025-06\.1: looks right/);
+      expect(out.join('\n')).toMatch(
+        /#1 \S+ fin-1 \(finance_approver\) approve accepted EUR 40\.00 policy 2025-06\.1: looks right/,
+      );
     } finally {
       log.mockRestore();
     }

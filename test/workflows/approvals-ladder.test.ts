@@ -43,8 +43,15 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
 
   test('when nobody decides, then a reminder at 4 h, a hand-off to the next tier at 24 h and expiry at 72 h follow', async () => {
     const o = order(50_000);
-    const { handle, workflowId } = await approvals.requestCompensation(env.client, compensationRequest({ ...o, remedies: { storeCreditMinor: 15_000 } }), { taskQueue });
-    const pending = await waitFor(() => approvals.getCompensationStatus(env.client, workflowId), (s) => s.status === 'pending');
+    const { handle, workflowId } = await approvals.requestCompensation(
+      env.client,
+      compensationRequest({ ...o, remedies: { storeCreditMinor: 15_000 } }),
+      { taskQueue },
+    );
+    const pending = await waitFor(
+      () => approvals.getCompensationStatus(env.client, workflowId),
+      (s) => s.status === 'pending',
+    );
     const since = pending.awaiting?.since as string;
     expect(Date.parse(pending.awaiting?.nextStageAt as string) - Date.parse(since)).toBe(4 * HOUR);
     expect(Date.parse(pending.awaiting?.expiresAt as string) - Date.parse(since)).toBe(72 * HOUR);
@@ -57,25 +64,54 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
       ['expire', 72],
     ]);
     const events = fakes.notifications.events.filter((e) => e.data['workflowId'] === workflowId);
-    expect(events.map((e) => [e.type, e.data['tier'] ?? `${String(e.data['from'])}->${String(e.data['to'])}`])).toEqual([
-      ['approval.reminder', 'finance'],
-      ['approval.handed_off', 'finance->finance_manager'],
-      ['approval.expired', 'finance_manager'],
-    ]);
-    expect(fakes.commerce.calls.some((c) => c.method === 'issueStoreCredit' && c.idempotencyKey?.startsWith(workflowId))).toBe(false);
+    expect(events.map((e) => [e.type, e.data['tier'] ?? `${String(e.data['from'])}->${String(e.data['to'])}`])).toEqual(
+      [
+        ['approval.reminder', 'finance'],
+        ['approval.handed_off', 'finance->finance_manager'],
+        ['approval.expired', 'finance_manager'],
+      ],
+    );
+    expect(
+      fakes.commerce.calls.some((c) => c.method === 'issueStoreCredit' && c.idempotencyKey?.startsWith(workflowId)),
+    ).toBe(false);
     await recordHistoryIfAsked(handle, 'compensation-approval-expiry');
   });
 
   test('when the request was handed off, then the old tier may no longer approve and the new tier can', async () => {
     const o = order(50_000);
-    const { handle, workflowId } = await approvals.requestCompensation(env.client, compensationRequest({ ...o, remedies: { storeCreditMinor: 15_000 } }), { taskQueue });
-    await waitFor(() => approvals.getCompensationStatus(env.client, workflowId), (s) => s.status === 'pending');
+    const { handle, workflowId } = await approvals.requestCompensation(
+      env.client,
+      compensationRequest({ ...o, remedies: { storeCreditMinor: 15_000 } }),
+      { taskQueue },
+    );
+    await waitFor(
+      () => approvals.getCompensationStatus(env.client, workflowId),
+      (s) => s.status === 'pending',
+    );
     await env.sleep(25 * HOUR);
     const handedOff = await approvals.getCompensationStatus(env.client, workflowId);
-    expect(handedOff.awaiting).toMatchObject({ tier: 'finance_manager', minRole: 'finance_manager', nextStage: 'expire' });
+    expect(handedOff.awaiting).toMatchObject({
+      tier: 'finance_manager',
+      minRole: 'finance_manager',
+      nextStage: 'expire',
+    });
 
-    expect(await approvals.decideCompensation(env.client, workflowId, 'approve', decision('fin-1', 'finance_approver', 15_000))).toMatchObject({ accepted: false, code: 'role_below_tier' });
-    expect(await approvals.decideCompensation(env.client, workflowId, 'approve', decision('mgr-1', 'finance_manager', 15_000))).toMatchObject({ accepted: true, outcome: { status: 'approved' } });
+    expect(
+      await approvals.decideCompensation(
+        env.client,
+        workflowId,
+        'approve',
+        decision('fin-1', 'finance_approver', 15_000),
+      ),
+    ).toMatchObject({ accepted: false, code: 'role_below_tier' });
+    expect(
+      await approvals.decideCompensation(
+        env.client,
+        workflowId,
+        'approve',
+        decision('mgr-1', 'finance_manager', 15_000),
+      ),
+    ).toMatchObject({ accepted: true, outcome: { status: 'approved' } });
     expect(await handle.result()).toMatchObject({ status: 'executed' });
     expect(fakes.commerce.credits.get(String((await handle.result()).execution.storeCreditId))?.status).toBe('active');
     expect(fakes.notifications.emails.map((e) => e.to)).toContain(`${o.customerId}@customers.example`);
@@ -83,8 +119,15 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
 
   test('when the policy auto-denies at expiry, then the request is rejected in the policy name at 48 h', async () => {
     const o = order(50_000);
-    const { handle, workflowId } = await approvals.requestCompensation(env.client, compensationRequest({ ...o, policyVersion: '2025-09.1', remedies: { voucherMinor: 5_000 } }), { taskQueue });
-    const pending = await waitFor(() => approvals.getCompensationStatus(env.client, workflowId), (s) => s.status === 'pending');
+    const { handle, workflowId } = await approvals.requestCompensation(
+      env.client,
+      compensationRequest({ ...o, policyVersion: '2025-09.1', remedies: { voucherMinor: 5_000 } }),
+      { taskQueue },
+    );
+    const pending = await waitFor(
+      () => approvals.getCompensationStatus(env.client, workflowId),
+      (s) => s.status === 'pending',
+    );
     expect(await handle.result()).toMatchObject({ status: 'rejected', policyVersion: '2025-09.1' });
     expect(await ladder(workflowId, pending.awaiting?.since as string)).toEqual([
       ['remind', 2],
@@ -92,7 +135,12 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
       ['auto_deny', 48],
     ]);
     const last = (await fakes.audit.list(approvalAuditStream(workflowId))).at(-1);
-    expect(last?.data).toMatchObject({ actorId: 'policy', decision: 'auto_deny', policyVersion: '2025-09.1', amountMinor: 5_000 });
+    expect(last?.data).toMatchObject({
+      actorId: 'policy',
+      decision: 'auto_deny',
+      policyVersion: '2025-09.1',
+      amountMinor: 5_000,
+    });
   });
 });
 

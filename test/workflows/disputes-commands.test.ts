@@ -5,10 +5,27 @@ import type { ActivityDeps } from '../../activities';
 import { makeAwsClients } from '../../activities/adapters/aws';
 import { createDynamoLedger } from '../../activities/adapters/ledger/dynamo-ledger';
 import { Accounts } from '../../activities/adapters/ledger/port';
-import { addEvidenceUpdate, assignCaseUpdate, decideCaseUpdate, disputeCaseWorkflowId, receivePspEventSignal } from '../../workflows/disputes/contract';
+import {
+  addEvidenceUpdate,
+  assignCaseUpdate,
+  decideCaseUpdate,
+  disputeCaseWorkflowId,
+  receivePspEventSignal,
+} from '../../workflows/disputes/contract';
 import { recordHistoryIfAsked } from '../support/histories';
 import { testConfig } from '../support/stack';
-import { DAY, deliver, disputeWorker, emailKinds, fakeDeps, pspEvent, timeSkippingEnv, uniqueDisputeId, until, type DisputeFakes } from './disputes-support';
+import {
+  DAY,
+  deliver,
+  disputeWorker,
+  emailKinds,
+  fakeDeps,
+  pspEvent,
+  timeSkippingEnv,
+  uniqueDisputeId,
+  until,
+  type DisputeFakes,
+} from './disputes-support';
 
 /** Ops commands (updates with validators), the once-only submission, the money side, and the compensation check. */
 describe('dispute case commands (time-skipping)', () => {
@@ -27,7 +44,10 @@ describe('dispute case commands (time-skipping)', () => {
   }
 
   const refusal = async (p: Promise<unknown>): Promise<string> => {
-    const err = await p.then(() => undefined, (e: unknown) => e);
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
     const cause = (err as WorkflowUpdateFailedError).cause;
     expect(cause).toBeInstanceOf(ApplicationFailure);
@@ -37,10 +57,22 @@ describe('dispute case commands (time-skipping)', () => {
   function seeded(f: DisputeFakes, disputeId: string, now: number, orderId = 'ord-2002') {
     f.evidence.seed(orderId, {
       order: { productDescription: 'Ceramic mug set', orderedAt: '2030-01-02T10:00:00Z' },
-      shipment: { carrier: 'DHL', trackingNumber: 'JD0001', shippedAt: '2030-01-03T08:00:00Z', deliveredAt: '2030-01-05T12:00:00Z' },
-      communications: [{ at: '2030-01-06T09:00:00Z', channel: 'email', direction: 'inbound', summary: 'customer confirms delivery' }],
+      shipment: {
+        carrier: 'DHL',
+        trackingNumber: 'JD0001',
+        shippedAt: '2030-01-03T08:00:00Z',
+        deliveredAt: '2030-01-05T12:00:00Z',
+      },
+      communications: [
+        { at: '2030-01-06T09:00:00Z', channel: 'email', direction: 'inbound', summary: 'customer confirms delivery' },
+      ],
     });
-    f.psp.addDispute({ disputeId, dueBy: new Date(now + 30 * DAY).toISOString(), amount: { amountMinor: 12_500, currency: 'EUR' }, reason: 'product_not_received' });
+    f.psp.addDispute({
+      disputeId,
+      dueBy: new Date(now + 30 * DAY).toISOString(),
+      amount: { amountMinor: 12_500, currency: 'EUR' },
+      reason: 'product_not_received',
+    });
     return pspEvent(disputeId, 1, now, { type: 'charge.dispute.created', orderId });
   }
 
@@ -55,25 +87,59 @@ describe('dispute case commands (time-skipping)', () => {
       const handle = await deliver(env, taskQueue, seeded(f, disputeId, now));
       await until(handle, (v) => v.state === 'in_review' && v.ledgerPosition === 'held', 'in review');
       expect(await ledger.getPosting(`${workflowId}:ledger-1-held`)).toMatchObject({
-        currency: 'EUR', legs: [{ account: Accounts.disputesHeld, amountMinor: 12_500 }, { account: Accounts.platformCash, amountMinor: -12_500 }],
+        currency: 'EUR',
+        legs: [
+          { account: Accounts.disputesHeld, amountMinor: 12_500 },
+          { account: Accounts.platformCash, amountMinor: -12_500 },
+        ],
       });
 
-      expect(await refusal(handle.executeUpdate(decideCaseUpdate, { args: [{ decision: 'accept', by: 'ops.ann', tier: 'tier1' }] }))).toBe('Conflict: accepting liability needs tier2 or finance_legal');
-      const view = await handle.executeUpdate(decideCaseUpdate, { args: [{ decision: 'accept', by: 'desk.bo', tier: 'tier2', note: 'customer never got it' }] });
+      expect(
+        await refusal(
+          handle.executeUpdate(decideCaseUpdate, { args: [{ decision: 'accept', by: 'ops.ann', tier: 'tier1' }] }),
+        ),
+      ).toBe('Conflict: accepting liability needs tier2 or finance_legal');
+      const view = await handle.executeUpdate(decideCaseUpdate, {
+        args: [{ decision: 'accept', by: 'desk.bo', tier: 'tier2', note: 'customer never got it' }],
+      });
       expect(view.decision).toMatchObject({ decision: 'accept', by: 'desk.bo', tier: 'tier2', byDefault: false });
-      const lost = await until(handle, (v) => v.state === 'lost' && v.ledgerPosition === 'written_off', 'lost and written off');
+      const lost = await until(
+        handle,
+        (v) => v.state === 'lost' && v.ledgerPosition === 'written_off',
+        'lost and written off',
+      );
       expect(lost).toMatchObject({ outcome: 'lost', resolution: 'accepted' });
       expect(await ledger.getPosting(`${workflowId}:ledger-2-written_off`)).toMatchObject({
-        legs: [{ account: Accounts.disputeLosses, amountMinor: 12_500 }, { account: Accounts.disputesHeld, amountMinor: -12_500 }],
+        legs: [
+          { account: Accounts.disputeLosses, amountMinor: 12_500 },
+          { account: Accounts.disputesHeld, amountMinor: -12_500 },
+        ],
       });
-      expect(f.psp.calls.filter((c) => c.method === 'acceptDispute').map((c) => c.idempotencyKey)).toEqual([`${workflowId}:accept-r1`]);
-      expect(f.audit.events.find((e) => e.stream === `dispute:${workflowId}`)).toMatchObject({ type: 'dispute.decided', data: { decision: 'accept', by: 'desk.bo' } });
+      expect(f.psp.calls.filter((c) => c.method === 'acceptDispute').map((c) => c.idempotencyKey)).toEqual([
+        `${workflowId}:accept-r1`,
+      ]);
+      expect(f.audit.events.find((e) => e.stream === `dispute:${workflowId}`)).toMatchObject({
+        type: 'dispute.decided',
+        data: { decision: 'accept', by: 'desk.bo' },
+      });
 
       // The PSP's own `closed` webhook for what we did changes nothing.
-      await deliver(env, taskQueue, pspEvent(disputeId, 2, await env.currentTimeMs(), { type: 'charge.dispute.closed', status: 'lost', orderId: 'ord-2002' }));
+      await deliver(
+        env,
+        taskQueue,
+        pspEvent(disputeId, 2, await env.currentTimeMs(), {
+          type: 'charge.dispute.closed',
+          status: 'lost',
+          orderId: 'ord-2002',
+        }),
+      );
       const after = await until(handle, (v) => v.eventsIgnored === 1, 'late close ignored');
       expect(after.ledgerPosition).toBe('written_off');
-      expect(await handle.result()).toMatchObject({ outcome: 'lost', resolution: 'accepted', ledgerPosition: 'written_off' });
+      expect(await handle.result()).toMatchObject({
+        outcome: 'lost',
+        resolution: 'accepted',
+        ledgerPosition: 'written_off',
+      });
       await recordHistoryIfAsked(handle, 'dispute-case-accepted');
     });
   });
@@ -86,17 +152,38 @@ describe('dispute case commands (time-skipping)', () => {
       const handle = await deliver(env, taskQueue, seeded(f, disputeId, now));
       await until(handle, (v) => v.state === 'in_review', 'in review');
       await handle.executeUpdate(assignCaseUpdate, { args: [{ assignee: 'ops.ann', tier: 'tier1', by: 'lead.cy' }] });
-      await handle.executeUpdate(addEvidenceUpdate, { args: [{ field: 'uncategorized_text', text: '  Signed proof of delivery on file.  ', by: 'ops.ann' }] });
+      await handle.executeUpdate(addEvidenceUpdate, {
+        args: [{ field: 'uncategorized_text', text: '  Signed proof of delivery on file.  ', by: 'ops.ann' }],
+      });
       await handle.executeUpdate(decideCaseUpdate, { args: [{ decision: 'contest', by: 'ops.ann', tier: 'tier1' }] });
-      expect(await refusal(handle.executeUpdate(decideCaseUpdate, { args: [{ decision: 'contest', by: 'ops.ann', tier: 'tier1' }] }))).toBe('Conflict: a decision was already made for this round');
+      expect(
+        await refusal(
+          handle.executeUpdate(decideCaseUpdate, { args: [{ decision: 'contest', by: 'ops.ann', tier: 'tier1' }] }),
+        ),
+      ).toBe('Conflict: a decision was already made for this round');
       const submitted = await until(handle, (v) => v.state === 'submitted', 'submitted');
-      expect(await refusal(handle.executeUpdate(decideCaseUpdate, { args: [{ decision: 'accept', by: 'desk.bo', tier: 'tier2' }] }))).toMatch(/the case is submitted/);
-      expect(await refusal(handle.executeUpdate(addEvidenceUpdate, { args: [{ field: 'receipt', text: 'late', by: 'ops.ann' }] }))).toMatch(/evidence can no longer change/);
-      expect(submitted.submissions).toEqual([expect.objectContaining({ round: 1, pspSubmissionCount: 1, alreadySubmitted: false })]);
+      expect(
+        await refusal(
+          handle.executeUpdate(decideCaseUpdate, { args: [{ decision: 'accept', by: 'desk.bo', tier: 'tier2' }] }),
+        ),
+      ).toMatch(/the case is submitted/);
+      expect(
+        await refusal(
+          handle.executeUpdate(addEvidenceUpdate, { args: [{ field: 'receipt', text: 'late', by: 'ops.ann' }] }),
+        ),
+      ).toMatch(/evidence can no longer change/);
+      expect(submitted.submissions).toEqual([
+        expect.objectContaining({ round: 1, pspSubmissionCount: 1, alreadySubmitted: false }),
+      ]);
       expect(submitted.assignee).toBe('ops.ann');
       expect(f.psp.disputes.get(disputeId)).toMatchObject({ submissionCount: 1, status: 'under_review' });
-      expect(f.psp.disputes.get(disputeId)?.evidence).toMatchObject({ uncategorized_text: 'Signed proof of delivery on file.', shipping_tracking_number: 'JD0001' });
-      expect(f.psp.calls.filter((c) => c.method === 'submitDisputeEvidence' && (c.input as { submit: boolean }).submit)).toHaveLength(1);
+      expect(f.psp.disputes.get(disputeId)?.evidence).toMatchObject({
+        uncategorized_text: 'Signed proof of delivery on file.',
+        shipping_tracking_number: 'JD0001',
+      });
+      expect(
+        f.psp.calls.filter((c) => c.method === 'submitDisputeEvidence' && (c.input as { submit: boolean }).submit),
+      ).toHaveLength(1);
 
       const history = await handle.fetchHistory();
       const updates = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
@@ -129,14 +216,23 @@ describe('dispute case commands (time-skipping)', () => {
     const disputeId = uniqueDisputeId();
     const workflowId = disputeCaseWorkflowId(disputeId);
     const now = await env.currentTimeMs();
-    await f.audit.append({ stream: 'order:ord-3003', eventId: 'compensation.executed:comp-req-1', at: new Date(now - DAY).toISOString(), type: 'compensation.executed', data: { workflowId: 'comp-req-1', amountMinor: 5_000, currency: 'EUR' } });
+    await f.audit.append({
+      stream: 'order:ord-3003',
+      eventId: 'compensation.executed:comp-req-1',
+      at: new Date(now - DAY).toISOString(),
+      type: 'compensation.executed',
+      data: { workflowId: 'comp-req-1', amountMinor: 5_000, currency: 'EUR' },
+    });
     await run(f, async (taskQueue) => {
       const handle = await deliver(env, taskQueue, seeded(f, disputeId, now, 'ord-3003'));
       const v = await until(handle, (x) => x.flags.includes('compensated_order'), 'flagged');
-      expect(v.compensations).toEqual([{ eventId: 'compensation.executed:comp-req-1', amountMinor: 5_000, currency: 'EUR' }]);
+      expect(v.compensations).toEqual([
+        { eventId: 'compensation.executed:comp-req-1', amountMinor: 5_000, currency: 'EUR' },
+      ]);
       expect(emailKinds(f)).toContain('dispute.compensation_overlap:finance_legal');
       expect(f.audit.events.find((e) => e.stream === 'order:ord-3003' && e.type === 'dispute.opened')).toMatchObject({
-        eventId: `dispute.opened:${workflowId}`, data: { workflowId, disputeId, amountMinor: 12_500, currency: 'EUR' },
+        eventId: `dispute.opened:${workflowId}`,
+        data: { workflowId, disputeId, amountMinor: 12_500, currency: 'EUR' },
       });
       await handle.terminate('test done');
     });
@@ -146,8 +242,15 @@ describe('dispute case commands (time-skipping)', () => {
     const f = fakeDeps();
     await run(f, async (taskQueue) => {
       const err = await env.client.workflow
-        .execute('disputeCase', { taskQueue, workflowId: `dispute-bad-${uniqueDisputeId()}`, args: [{ disputeId: 'not a dispute', policy: { draftLeadHours: 1 } }] })
-        .then(() => undefined, (e: unknown) => e);
+        .execute('disputeCase', {
+          taskQueue,
+          workflowId: `dispute-bad-${uniqueDisputeId()}`,
+          args: [{ disputeId: 'not a dispute', policy: { draftLeadHours: 1 } }],
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(err).toBeInstanceOf(WorkflowFailedError);
       const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
       expect(cause.type).toBe('InvalidInput');
@@ -157,10 +260,26 @@ describe('dispute case commands (time-skipping)', () => {
       const disputeId = uniqueDisputeId();
       const handle = await deliver(env, taskQueue, seeded(f, disputeId, await env.currentTimeMs()));
       await until(handle, (v) => v.state === 'in_review', 'in review');
-      expect(await refusal(handle.executeUpdate(assignCaseUpdate, { args: [{ assignee: 'Ann@Example.com', tier: 'tier9', by: 'x' } as never] }))).toMatch(/InvalidInput: invalid assignment: assignee: must be an internal staff ID.*tier:/);
-      expect(await refusal(handle.executeUpdate(addEvidenceUpdate, { args: [{ field: 'card_number', text: '', by: 'ops.ann' } as never] }))).toMatch(/InvalidInput: invalid evidence: field: .*text:/);
+      expect(
+        await refusal(
+          handle.executeUpdate(assignCaseUpdate, {
+            args: [{ assignee: 'Ann@Example.com', tier: 'tier9', by: 'x' } as never],
+          }),
+        ),
+      ).toMatch(/InvalidInput: invalid assignment: assignee: must be an internal staff ID.*tier:/);
+      expect(
+        await refusal(
+          handle.executeUpdate(addEvidenceUpdate, {
+            args: [{ field: 'card_number', text: '', by: 'ops.ann' } as never],
+          }),
+        ),
+      ).toMatch(/InvalidInput: invalid evidence: field: .*text:/);
       await handle.executeUpdate(assignCaseUpdate, { args: [{ assignee: 'desk.bo', tier: 'tier2', by: 'lead.cy' }] });
-      expect(await refusal(handle.executeUpdate(assignCaseUpdate, { args: [{ assignee: 'ops.ann', tier: 'tier1', by: 'lead.cy' }] }))).toMatch(/never goes back down a tier/);
+      expect(
+        await refusal(
+          handle.executeUpdate(assignCaseUpdate, { args: [{ assignee: 'ops.ann', tier: 'tier1', by: 'lead.cy' }] }),
+        ),
+      ).toMatch(/never goes back down a tier/);
       await handle.signal(receivePspEventSignal, { eventId: 'evt_bad', disputeId } as never);
       await handle.signal(receivePspEventSignal, pspEvent('dp_someoneelse', 9, await env.currentTimeMs()));
       const v = await until(handle, (x) => x.eventsIgnored === 2, 'bad events ignored');

@@ -12,7 +12,11 @@ import { buildDependencies } from '../../workers/dependencies';
 import { testClient, testConfig, testWorker } from '../support/stack';
 
 const post = async (url: string, body: unknown) => {
-  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
   return (await res.json()) as Record<string, unknown>;
 };
@@ -42,7 +46,11 @@ describe('dispute webhooks end to end (PSP sandbox, ingress, dev server, moto le
   });
 
   /** Polls the case (it may not exist yet: the webhook starts it) until `predicate` holds. */
-  async function until(disputeId: string, predicate: (v: DisputeCaseView) => boolean, what: string): Promise<DisputeCaseView> {
+  async function until(
+    disputeId: string,
+    predicate: (v: DisputeCaseView) => boolean,
+    what: string,
+  ): Promise<DisputeCaseView> {
     const deadline = Date.now() + 30_000;
     let last: unknown;
     while (Date.now() < deadline) {
@@ -73,31 +81,61 @@ describe('dispute webhooks end to end (PSP sandbox, ingress, dev server, moto le
           shipment: { carrier: 'GLS', trackingNumber: 'GLS42', shippedAt: '2030-04-02T10:00:00Z' },
         });
         const dueBy = Math.floor(Date.now() / 1000) + 20 * 86_400;
-        await post(`${psp.url}/__admin/disputes`, { id: disputeId, amount: 5_000, currency: 'eur', reason: 'product_not_received', due_by: dueBy, orderId });
+        await post(`${psp.url}/__admin/disputes`, {
+          id: disputeId,
+          amount: 5_000,
+          currency: 'eur',
+          reason: 'product_not_received',
+          due_by: dueBy,
+          orderId,
+        });
         const review = await until(disputeId, (v) => v.state === 'in_review', 'in review');
-        expect(review).toMatchObject({ orderId, amount: { amountMinor: 5_000, currency: 'EUR' }, ledgerPosition: 'held' });
+        expect(review).toMatchObject({
+          orderId,
+          amount: { amountMinor: 5_000, currency: 'EUR' },
+          ledgerPosition: 'held',
+        });
 
-        expect(await decideDispute(client, disputeId, { decision: 'contest', by: 'ops.ann', tier: 'tier1' })).toMatchObject({ accepted: true });
-        expect(await decideDispute(client, disputeId, { decision: 'contest', by: 'ops.ann', tier: 'tier1' })).toMatchObject({ accepted: false, type: 'Conflict' });
+        expect(
+          await decideDispute(client, disputeId, { decision: 'contest', by: 'ops.ann', tier: 'tier1' }),
+        ).toMatchObject({ accepted: true });
+        expect(
+          await decideDispute(client, disputeId, { decision: 'contest', by: 'ops.ann', tier: 'tier1' }),
+        ).toMatchObject({ accepted: false, type: 'Conflict' });
         await until(disputeId, (v) => v.state === 'submitted', 'submitted');
-        const d = (await (await fetch(`${psp.url}/v1/disputes/${disputeId}`, { headers: { Authorization: 'Bearer sk_test_x' } })).json()) as { evidence_details: { submission_count: number }; evidence: Record<string, unknown> };
+        const d = (await (
+          await fetch(`${psp.url}/v1/disputes/${disputeId}`, { headers: { Authorization: 'Bearer sk_test_x' } })
+        ).json()) as { evidence_details: { submission_count: number }; evidence: Record<string, unknown> };
         expect(d.evidence_details.submission_count).toBe(1);
-        expect(d.evidence).toMatchObject({ shipping_tracking_number: 'GLS42', product_description: 'Rattan chair (ordered 2030-04-01)' });
+        expect(d.evidence).toMatchObject({
+          shipping_tracking_number: 'GLS42',
+          product_description: 'Rattan chair (ordered 2030-04-01)',
+        });
 
         // The PSP decides (won), then reopens for pre-arbitration; the webhooks arrive in reverse order.
         await post(`${psp.url}/__admin/faults`, { holdWebhooks: true });
         await post(`${psp.url}/__admin/disputes/${disputeId}/outcome`, { status: 'won' });
         await post(`${psp.url}/__admin/disputes/${disputeId}/reopen`, { due_by: dueBy + 5 * 86_400 });
         await post(`${psp.url}/__admin/webhooks/flush`, { order: 'reverse' });
-        const r2 = await until(disputeId, (v) => v.state === 'pre_arbitration' && v.ledgerPosition === 'held' && v.eventsApplied + v.eventsIgnored >= 4, 'pre-arbitration');
-        expect(r2).toMatchObject({ round: 2, tier: 'tier2', dueBy: new Date((dueBy + 5 * 86_400) * 1000).toISOString() });
+        const r2 = await until(
+          disputeId,
+          (v) => v.state === 'pre_arbitration' && v.ledgerPosition === 'held' && v.eventsApplied + v.eventsIgnored >= 4,
+          'pre-arbitration',
+        );
+        expect(r2).toMatchObject({
+          round: 2,
+          tier: 'tier2',
+          dueBy: new Date((dueBy + 5 * 86_400) * 1000).toISOString(),
+        });
         const wf = `dispute-${disputeId}`;
         expect((await ledger.getPosting(`${wf}:ledger-1-held`))?.legs[0]?.amountMinor).toBe(5_000);
         expect(await ledger.getPosting(`${wf}:ledger-2-released`)).toBeDefined();
         expect(await ledger.getPosting(`${wf}:ledger-3-held`)).toBeDefined();
 
         // A redelivered webhook is dropped by the ingress before it reaches the case.
-        const events = ((await (await fetch(`${psp.url}/__admin/events`)).json()) as { events: Array<{ id: string; type: string }> }).events;
+        const events = (
+          (await (await fetch(`${psp.url}/__admin/events`)).json()) as { events: Array<{ id: string; type: string }> }
+        ).events;
         const created = events.find((e) => e.type === 'charge.dispute.created');
         await post(`${psp.url}/__admin/webhooks/replay`, { eventId: created?.id, times: 2 });
         const after = await getDisputeState(client, disputeId);

@@ -1,7 +1,14 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { disputeCase } from '../../workflows/disputes/dispute-case';
-import { disputeCaseWorkflowId, getStateQuery, receivePspEventSignal, type DisputeCaseInput, type DisputeCaseView, type PspDisputeEvent } from '../../workflows/disputes/contract';
+import {
+  disputeCaseWorkflowId,
+  getStateQuery,
+  receivePspEventSignal,
+  type DisputeCaseInput,
+  type DisputeCaseView,
+  type PspDisputeEvent,
+} from '../../workflows/disputes/contract';
 
 /** Helpers shared by the dispute workflow tests (time-skipping server, fakes, PSP events). */
 
@@ -19,7 +26,12 @@ export const uniqueDisputeId = () => `dp_t${Date.now().toString(36)}${(++n).toSt
 export { timeSkippingWorker as disputeWorker } from '../support/time-skipping';
 
 /** A PSP dispute webhook as the ingress route delivers it. */
-export function pspEvent(disputeId: string, seq: number, at: number, over: Partial<PspDisputeEvent> = {}): PspDisputeEvent {
+export function pspEvent(
+  disputeId: string,
+  seq: number,
+  at: number,
+  over: Partial<PspDisputeEvent> = {},
+): PspDisputeEvent {
   return {
     eventId: `evt_${disputeId}_${seq}`,
     type: 'charge.dispute.updated',
@@ -36,7 +48,12 @@ export function pspEvent(disputeId: string, seq: number, at: number, over: Parti
 }
 
 /** What the ingress does: signalWithStart of the case with the event. */
-export async function deliver(env: TestWorkflowEnvironment, taskQueue: string, e: PspDisputeEvent, input: Partial<DisputeCaseInput> = {}): Promise<WorkflowHandle<typeof disputeCase>> {
+export async function deliver(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  e: PspDisputeEvent,
+  input: Partial<DisputeCaseInput> = {},
+): Promise<WorkflowHandle<typeof disputeCase>> {
   return env.client.workflow.signalWithStart<typeof disputeCase, [PspDisputeEvent]>('disputeCase', {
     workflowId: disputeCaseWorkflowId(e.disputeId),
     taskQueue,
@@ -47,7 +64,12 @@ export async function deliver(env: TestWorkflowEnvironment, taskQueue: string, e
 }
 
 /** Waits (by polling the query, bounded) until the case view satisfies `predicate`; returns that view. */
-export async function until(handle: WorkflowHandle, predicate: (v: DisputeCaseView) => boolean, what: string, timeoutMs = 20_000): Promise<DisputeCaseView> {
+export async function until(
+  handle: WorkflowHandle,
+  predicate: (v: DisputeCaseView) => boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<DisputeCaseView> {
   const deadline = Date.now() + timeoutMs;
   let last: DisputeCaseView | undefined;
   while (Date.now() < deadline) {

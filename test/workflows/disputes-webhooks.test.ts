@@ -3,7 +3,18 @@ import { Accounts } from '../../activities/adapters/ledger/port';
 import { decideCaseUpdate, disputeCaseWorkflowId } from '../../workflows/disputes/contract';
 import { SA } from '../../workflows/shared/search-attributes';
 import { recordHistoryIfAsked } from '../support/histories';
-import { DAY, deliver, disputeWorker, emailKinds, fakeDeps, pspEvent, timeSkippingEnv, uniqueDisputeId, until, type DisputeFakes } from './disputes-support';
+import {
+  DAY,
+  deliver,
+  disputeWorker,
+  emailKinds,
+  fakeDeps,
+  pspEvent,
+  timeSkippingEnv,
+  uniqueDisputeId,
+  until,
+  type DisputeFakes,
+} from './disputes-support';
 
 /** Duplicate, reordered and missing PSP webhooks, pre-arbitration rounds, and the deadline default to accept. */
 describe('dispute case webhooks (time-skipping)', () => {
@@ -27,8 +38,16 @@ describe('dispute case webhooks (time-skipping)', () => {
     const workflowId = disputeCaseWorkflowId(disputeId);
     const t0 = await env.currentTimeMs();
     const due1 = new Date(t0 + 20 * DAY).toISOString();
-    f.evidence.seed('ord-1001', { order: { productDescription: 'Oak shelf', orderedAt: '2030-01-02T10:00:00Z' }, shipment: { carrier: 'UPS', trackingNumber: '1Z999', shippedAt: '2030-01-03T08:00:00Z' } });
-    f.psp.addDispute({ disputeId, dueBy: due1, amount: { amountMinor: 12_500, currency: 'EUR' }, reason: 'product_not_received' });
+    f.evidence.seed('ord-1001', {
+      order: { productDescription: 'Oak shelf', orderedAt: '2030-01-02T10:00:00Z' },
+      shipment: { carrier: 'UPS', trackingNumber: '1Z999', shippedAt: '2030-01-03T08:00:00Z' },
+    });
+    f.psp.addDispute({
+      disputeId,
+      dueBy: due1,
+      amount: { amountMinor: 12_500, currency: 'EUR' },
+      reason: 'product_not_received',
+    });
     const created = pspEvent(disputeId, 1, t0, { type: 'charge.dispute.created', dueBy: due1 });
 
     await run(f, async (taskQueue) => {
@@ -40,12 +59,26 @@ describe('dispute case webhooks (time-skipping)', () => {
 
       // The PSP's `updated` (under review) is overtaken by `closed`; then both are delivered again.
       const t1 = await env.currentTimeMs();
-      const underReview = pspEvent(disputeId, 2, t1 + 1_000, { status: 'under_review', previousStatus: 'needs_response', dueBy: due1, submissionCount: 1 });
-      const won = pspEvent(disputeId, 3, t1 + 2_000, { type: 'charge.dispute.closed', status: 'won', dueBy: due1, submissionCount: 1 });
+      const underReview = pspEvent(disputeId, 2, t1 + 1_000, {
+        status: 'under_review',
+        previousStatus: 'needs_response',
+        dueBy: due1,
+        submissionCount: 1,
+      });
+      const won = pspEvent(disputeId, 3, t1 + 2_000, {
+        type: 'charge.dispute.closed',
+        status: 'won',
+        dueBy: due1,
+        submissionCount: 1,
+      });
       await deliver(env, taskQueue, won);
       await deliver(env, taskQueue, underReview);
       await deliver(env, taskQueue, won);
-      const afterWin = await until(handle, (v) => v.eventsApplied + v.eventsIgnored === 5 && v.ledgerPosition === 'released', 'events settled');
+      const afterWin = await until(
+        handle,
+        (v) => v.eventsApplied + v.eventsIgnored === 5 && v.ledgerPosition === 'released',
+        'events settled',
+      );
       expect(afterWin).toMatchObject({ state: 'won', eventsApplied: 2, eventsIgnored: 3 });
       expect(await f.ledger.balance(Accounts.disputesHeld, 'EUR')).toBe(0);
 
@@ -53,9 +86,18 @@ describe('dispute case webhooks (time-skipping)', () => {
       const t2 = await env.currentTimeMs();
       const due2 = new Date(t2 + 10 * DAY).toISOString();
       f.psp.disputes.get(disputeId)!.status = 'needs_response';
-      const reopen = pspEvent(disputeId, 4, t2 + 3_000, { status: 'needs_response', previousStatus: 'won', dueBy: due2, submissionCount: 1 });
+      const reopen = pspEvent(disputeId, 4, t2 + 3_000, {
+        status: 'needs_response',
+        previousStatus: 'won',
+        dueBy: due2,
+        submissionCount: 1,
+      });
       await deliver(env, taskQueue, reopen);
-      const r2 = await until(handle, (v) => v.state === 'pre_arbitration' && v.ledgerPosition === 'held', 'pre-arbitration');
+      const r2 = await until(
+        handle,
+        (v) => v.state === 'pre_arbitration' && v.ledgerPosition === 'held',
+        'pre-arbitration',
+      );
       expect(r2).toMatchObject({ round: 2, tier: 'tier2', dueBy: due2 });
       expect(r2.outcome).toBeUndefined();
       expect(emailKinds(f)).toContain('dispute.reopened:tier2');
@@ -64,20 +106,43 @@ describe('dispute case webhooks (time-skipping)', () => {
 
       await handle.executeUpdate(decideCaseUpdate, { args: [{ decision: 'contest', by: 'desk.bo', tier: 'tier2' }] });
       const sub2 = await until(handle, (v) => v.state === 'submitted' && v.round === 2, 'round 2 submitted');
-      expect(sub2.submissions.map((s) => [s.round, s.pspSubmissionCount])).toEqual([[1, 1], [2, 2]]);
-      const submitKeys = f.psp.calls.filter((c) => c.method === 'submitDisputeEvidence' && (c.input as { submit: boolean }).submit).map((c) => c.idempotencyKey);
+      expect(sub2.submissions.map((s) => [s.round, s.pspSubmissionCount])).toEqual([
+        [1, 1],
+        [2, 2],
+      ]);
+      const submitKeys = f.psp.calls
+        .filter((c) => c.method === 'submitDisputeEvidence' && (c.input as { submit: boolean }).submit)
+        .map((c) => c.idempotencyKey);
       expect(submitKeys).toEqual([`${workflowId}:evidence-r1-submit`, `${workflowId}:evidence-r2-submit`]);
 
-      const lost = pspEvent(disputeId, 5, (await env.currentTimeMs()) + 4_000, { type: 'charge.dispute.closed', status: 'lost', dueBy: due2, submissionCount: 2 });
+      const lost = pspEvent(disputeId, 5, (await env.currentTimeMs()) + 4_000, {
+        type: 'charge.dispute.closed',
+        status: 'lost',
+        dueBy: due2,
+        submissionCount: 2,
+      });
       await deliver(env, taskQueue, lost);
       await deliver(env, taskQueue, reopen);
-      const end = await until(handle, (v) => v.state === 'lost' && v.ledgerPosition === 'written_off' && v.eventsIgnored === 4, 'lost');
+      const end = await until(
+        handle,
+        (v) => v.state === 'lost' && v.ledgerPosition === 'written_off' && v.eventsIgnored === 4,
+        'lost',
+      );
       expect(end.round).toBe(2);
       expect(await f.ledger.balance(Accounts.disputesHeld, 'EUR')).toBe(0);
       expect(await f.ledger.balance(Accounts.disputeLosses, 'EUR')).toBe(12_500);
       expect(await f.ledger.balance(Accounts.platformCash, 'EUR')).toBe(-12_500);
-      expect([...f.ledger.postings.keys()]).toEqual([1, 2, 3, 4].map((i) => `${workflowId}:ledger-${i}-${['held', 'released', 'held', 'written_off'][i - 1]}`));
-      expect(await handle.result()).toEqual({ disputeId, outcome: 'lost', resolution: 'contested', rounds: 2, ledgerPosition: 'written_off', flags: [] });
+      expect([...f.ledger.postings.keys()]).toEqual(
+        [1, 2, 3, 4].map((i) => `${workflowId}:ledger-${i}-${['held', 'released', 'held', 'written_off'][i - 1]}`),
+      );
+      expect(await handle.result()).toEqual({
+        disputeId,
+        outcome: 'lost',
+        resolution: 'contested',
+        rounds: 2,
+        ledgerPosition: 'written_off',
+        flags: [],
+      });
       await recordHistoryIfAsked(handle, 'dispute-case-prearbitration');
     });
   });
@@ -87,10 +152,22 @@ describe('dispute case webhooks (time-skipping)', () => {
     const disputeId = uniqueDisputeId();
     const t0 = await env.currentTimeMs();
     const due = new Date(t0 + 20 * DAY).toISOString();
-    f.evidence.seed('ord-1001', { order: { productDescription: 'Oak shelf', orderedAt: '2030-01-02T10:00:00Z' }, shipment: { carrier: 'UPS', trackingNumber: '1Z999', shippedAt: '2030-01-03T08:00:00Z' } });
-    f.psp.addDispute({ disputeId, dueBy: due, amount: { amountMinor: 12_500, currency: 'EUR' }, reason: 'product_not_received' });
+    f.evidence.seed('ord-1001', {
+      order: { productDescription: 'Oak shelf', orderedAt: '2030-01-02T10:00:00Z' },
+      shipment: { carrier: 'UPS', trackingNumber: '1Z999', shippedAt: '2030-01-03T08:00:00Z' },
+    });
+    f.psp.addDispute({
+      disputeId,
+      dueBy: due,
+      amount: { amountMinor: 12_500, currency: 'EUR' },
+      reason: 'product_not_received',
+    });
     await run(f, async (taskQueue) => {
-      const handle = await deliver(env, taskQueue, pspEvent(disputeId, 1, t0, { type: 'charge.dispute.created', dueBy: due }));
+      const handle = await deliver(
+        env,
+        taskQueue,
+        pspEvent(disputeId, 1, t0, { type: 'charge.dispute.created', dueBy: due }),
+      );
       await until(handle, (v) => v.state === 'in_review', 'in review');
       await handle.executeUpdate(decideCaseUpdate, { args: [{ decision: 'contest', by: 'ops.ann', tier: 'tier1' }] });
       await until(handle, (v) => v.state === 'submitted', 'submitted');
@@ -112,16 +189,38 @@ describe('dispute case webhooks (time-skipping)', () => {
     const due = new Date(t0 + 10 * DAY).toISOString();
     f.psp.addDispute({ disputeId, dueBy: due, amount: { amountMinor: 900, currency: 'USD' }, reason: 'fraudulent' });
     await run(f, async (taskQueue) => {
-      const handle = await deliver(env, taskQueue, pspEvent(disputeId, 1, t0, { type: 'charge.dispute.created', dueBy: due, orderId: undefined, reason: 'fraudulent', amount: { amountMinor: 900, currency: 'USD' } }), {
-        policy: { deadlineDefault: 'accept' },
-      });
+      const handle = await deliver(
+        env,
+        taskQueue,
+        pspEvent(disputeId, 1, t0, {
+          type: 'charge.dispute.created',
+          dueBy: due,
+          orderId: undefined,
+          reason: 'fraudulent',
+          amount: { amountMinor: 900, currency: 'USD' },
+        }),
+        {
+          policy: { deadlineDefault: 'accept' },
+        },
+      );
       const opened = await until(handle, (v) => v.state === 'gathering_evidence', 'opened');
       expect(opened.flags).toEqual(['no_order_id']);
       const result = await handle.result();
-      expect(result).toEqual({ disputeId, outcome: 'lost', resolution: 'accepted', rounds: 1, ledgerPosition: 'written_off', flags: ['no_order_id'] });
+      expect(result).toEqual({
+        disputeId,
+        outcome: 'lost',
+        resolution: 'accepted',
+        rounds: 1,
+        ledgerPosition: 'written_off',
+        flags: ['no_order_id'],
+      });
       expect(await f.ledger.balance(Accounts.disputeLosses, 'USD')).toBe(900);
       expect(f.psp.calls.filter((c) => c.method === 'acceptDispute')).toHaveLength(1);
-      expect(f.audit.events.find((e) => e.type === 'dispute.decided')?.data).toMatchObject({ decision: 'accept', by: 'system', byDefault: true });
+      expect(f.audit.events.find((e) => e.type === 'dispute.decided')?.data).toMatchObject({
+        decision: 'accept',
+        by: 'system',
+        byDefault: true,
+      });
     });
   });
 });

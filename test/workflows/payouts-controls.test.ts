@@ -3,9 +3,19 @@ import { Accounts } from '../../activities/adapters/ledger/port';
 import { ClientInputError } from '../../client/errors';
 import { cancelPayout, holdPayout, recheckPayability, releasePayout, startPayout } from '../../client/payouts';
 import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
-import { admin, balance, pspTransfers, seedCreator, startPayoutHarness, uniqueId, waitForState, type PayoutHarness, fast, usd, workflowFailure } from './payouts-harness';
-
-
+import {
+  admin,
+  balance,
+  pspTransfers,
+  seedCreator,
+  startPayoutHarness,
+  uniqueId,
+  waitForState,
+  type PayoutHarness,
+  fast,
+  usd,
+  workflowFailure,
+} from './payouts-harness';
 
 describe('creatorPayout inputs, ops controls and webhooks', () => {
   let h: PayoutHarness;
@@ -23,26 +33,39 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     ['a zero amount', { amount: usd(0) }, 'amount.amountMinor'],
     ['fractional minor units', { amount: usd(1.5) }, 'amount.amountMinor'],
     ['an unknown currency', { amount: { amountMinor: 100, currency: 'ABC' } }, 'amount.currency'],
-  ])('when a workflow is started with %s, then it fails InvalidInput naming the field and no sandbox is called', async (_what, patch, field) => {
-    const before = await transferCalls();
-    const payoutId = uniqueId('bad');
-    const handle = await h.client.workflow.start('creatorPayout', { taskQueue: h.config.TEMPORAL_TASK_QUEUE, workflowId: creatorPayoutWorkflowId(payoutId), args: [{ payoutId, creatorId: 'c1', period: '2026-11', ...patch }] });
-    const f = await workflowFailure(handle.result());
-    expect(f.type).toBe('InvalidInput');
-    expect(f.nonRetryable).toBe(true);
-    expect(f.message).toContain(field);
-    expect(await transferCalls()).toBe(before);
-  });
+  ])(
+    'when a workflow is started with %s, then it fails InvalidInput naming the field and no sandbox is called',
+    async (_what, patch, field) => {
+      const before = await transferCalls();
+      const payoutId = uniqueId('bad');
+      const handle = await h.client.workflow.start('creatorPayout', {
+        taskQueue: h.config.TEMPORAL_TASK_QUEUE,
+        workflowId: creatorPayoutWorkflowId(payoutId),
+        args: [{ payoutId, creatorId: 'c1', period: '2026-11', ...patch }],
+      });
+      const f = await workflowFailure(handle.result());
+      expect(f.type).toBe('InvalidInput');
+      expect(f.nonRetryable).toBe(true);
+      expect(f.message).toContain(field);
+      expect(await transferCalls()).toBe(before);
+    },
+  );
 
   test('when the client is given a bad payout, then it throws ClientInputError before reaching Temporal', async () => {
-    await expect(startPayout(h.client, { payoutId: 'x', creatorId: 'c', period: '2026-11', amount: usd(0) }, opts())).rejects.toBeInstanceOf(ClientInputError);
+    await expect(
+      startPayout(h.client, { payoutId: 'x', creatorId: 'c', period: '2026-11', amount: usd(0) }, opts()),
+    ).rejects.toBeInstanceOf(ClientInputError);
   });
 
   test('when the payout currency does not match the creator balance, then it fails InvalidInput with no transfer', async () => {
     const creatorId = uniqueId('ccy');
     await seedCreator(h, { creatorId, balanceCurrency: 'EUR' });
     const before = await transferCalls();
-    const { handle } = await startPayout(h.client, { payoutId: `${creatorId}-2026-11`, creatorId, period: '2026-11', amount: usd(5_000) }, opts());
+    const { handle } = await startPayout(
+      h.client,
+      { payoutId: `${creatorId}-2026-11`, creatorId, period: '2026-11', amount: usd(5_000) },
+      opts(),
+    );
     const f = await workflowFailure(handle.result());
     expect(f.type).toBe('InvalidInput');
     expect(f.message).toContain('amount.currency');
@@ -55,7 +78,11 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     await admin(h.creators.url, `/__admin/creators/${creatorId}`, { payoutMethod: null }, 'PATCH');
     const before = await transferCalls();
     const payoutId = `${creatorId}-2026-11`;
-    const { handle } = await startPayout(h.client, { payoutId, creatorId, period: '2026-11', amount: usd(5_000) }, opts());
+    const { handle } = await startPayout(
+      h.client,
+      { payoutId, creatorId, period: '2026-11', amount: usd(5_000) },
+      opts(),
+    );
 
     const parked = await waitForState(handle, (s) => s.state === 'awaiting_payability');
     expect(parked.awaiting).toMatchObject({ actor: 'creator', reason: 'payout_method_missing' });
@@ -64,7 +91,9 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     const sa = (await handle.describe()).searchAttributes;
     expect(sa['AwaitingActor']).toEqual(['creator']);
     expect(sa['DeadlineAt']).toBeDefined();
-    expect(h.notifications.emails.some((e) => e.subject.includes('Action needed') && e.to.startsWith(creatorId))).toBe(true);
+    expect(h.notifications.emails.some((e) => e.subject.includes('Action needed') && e.to.startsWith(creatorId))).toBe(
+      true,
+    );
 
     await cancelPayout(h.client, payoutId, { operator: 'ops.bob', reason: 'creator left the platform' });
     const f = await workflowFailure(handle.result());
@@ -78,7 +107,11 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     const creatorId = uniqueId('kyc');
     await seedCreator(h, { creatorId, kycStatus: 'pending' });
     const payoutId = `${creatorId}-2026-11`;
-    const { handle } = await startPayout(h.client, { payoutId, creatorId, period: '2026-11', amount: usd(5_000), timing: fast }, opts());
+    const { handle } = await startPayout(
+      h.client,
+      { payoutId, creatorId, period: '2026-11', amount: usd(5_000), timing: fast },
+      opts(),
+    );
     await waitForState(handle, (s) => s.state === 'awaiting_payability' && s.awaiting?.reason === 'kyc_pending');
     await admin(h.creators.url, `/__admin/creators/${creatorId}`, { kycStatus: 'verified' }, 'PATCH');
     await recheckPayability(h.client, payoutId, { reason: 'kyc approved' });
@@ -89,27 +122,50 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     const creatorId = uniqueId('hold');
     await seedCreator(h, { creatorId, sanctionsStatus: 'pending' });
     const payoutId = `${creatorId}-2026-11`;
-    const { handle } = await startPayout(h.client, { payoutId, creatorId, period: '2026-11', amount: usd(5_000), timing: { ...fast, returnWindowMs: 20_000 } }, opts());
+    const { handle } = await startPayout(
+      h.client,
+      { payoutId, creatorId, period: '2026-11', amount: usd(5_000), timing: { ...fast, returnWindowMs: 20_000 } },
+      opts(),
+    );
     await waitForState(handle, (s) => s.state === 'awaiting_payability' && s.awaiting?.actor === 'compliance');
     await holdPayout(h.client, payoutId, { operator: 'compliance.carol', reason: 'manual review' });
     await admin(h.creators.url, `/__admin/creators/${creatorId}`, { sanctionsStatus: 'clear' }, 'PATCH');
     await recheckPayability(h.client, payoutId);
     const held = await waitForState(handle, (s) => s.state === 'on_hold');
     expect(held.held).toMatchObject({ operator: 'compliance.carol' });
-    await expect(releasePayout(h.client, `${payoutId}`, { operator: 'compliance.carol', reason: 'x' })).rejects.toBeInstanceOf(ClientInputError);
+    await expect(
+      releasePayout(h.client, `${payoutId}`, { operator: 'compliance.carol', reason: 'x' }),
+    ).rejects.toBeInstanceOf(ClientInputError);
     await releasePayout(h.client, payoutId, { operator: 'compliance.carol', reason: 'review passed' });
     await waitForState(handle, (s) => s.state === 'paid_in_return_window');
-    await expect(cancelPayout(h.client, payoutId, { operator: 'ops.bob', reason: 'too late' })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
-    await handle.executeUpdate('resolvePayout', { args: [{ operator: 'ops.bob', reason: 'close the test early', outcome: 'paid_elsewhere' }] });
+    await expect(cancelPayout(h.client, payoutId, { operator: 'ops.bob', reason: 'too late' })).rejects.toBeInstanceOf(
+      WorkflowUpdateFailedError,
+    );
+    await handle.executeUpdate('resolvePayout', {
+      args: [{ operator: 'ops.bob', reason: 'close the test early', outcome: 'paid_elsewhere' }],
+    });
     await expect(handle.result()).resolves.toMatchObject({ state: 'resolved_manually' });
   });
 
   test('when bank webhooks arrive duplicated and out of order, then each counts once and a late settlement never undoes the return', async () => {
     const creatorId = uniqueId('ooo');
-    await seedCreator(h, { creatorId, payoutMethod: { rail: 'bank', currency: 'USD', country: 'DE', iban: 'DE89370400440532013000' } });
+    await seedCreator(h, {
+      creatorId,
+      payoutMethod: { rail: 'bank', currency: 'USD', country: 'DE', iban: 'DE89370400440532013000' },
+    });
     await admin(h.bank.url, '/__admin/faults', { settleDelayMs: 600_000 });
     const payoutId = `${creatorId}-2026-11`;
-    const { handle } = await startPayout(h.client, { payoutId, creatorId, period: '2026-11', amount: usd(9_000), timing: { ...fast, pollInitialMs: 600_000, pollMaxMs: 600_000 } }, opts());
+    const { handle } = await startPayout(
+      h.client,
+      {
+        payoutId,
+        creatorId,
+        period: '2026-11',
+        amount: usd(9_000),
+        timing: { ...fast, pollInitialMs: 600_000, pollMaxMs: 600_000 },
+      },
+      opts(),
+    );
     const waiting = await waitForState(handle, (s) => s.state === 'awaiting_confirmation');
     const reference = waiting.railReference;
     const returned = { source: 'bank', eventId: 'ntf-2', kind: 'returned', reference, code: 'R01' };
@@ -123,7 +179,9 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     expect(f.type).toBe('Rejected');
     const state = await handle.query('getPayoutState');
     expect(state).toMatchObject({ state: 'returned', lastErrorCode: 'R01' });
-    expect((state as { timeline: Array<{ step: string }> }).timeline.filter((t) => t.step.startsWith('rail_event:'))).toHaveLength(2);
+    expect(
+      (state as { timeline: Array<{ step: string }> }).timeline.filter((t) => t.step.startsWith('rail_event:')),
+    ).toHaveLength(2);
     const wf = creatorPayoutWorkflowId(payoutId);
     expect(h.ledger.postings.get(`${wf}:settle`)).toBeDefined();
     expect(h.ledger.postings.get(`${wf}:reverse`)).toBeDefined();

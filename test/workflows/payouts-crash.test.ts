@@ -12,10 +12,14 @@ import { stackEnv, testClient, testConfig } from '../support/stack';
 /** Starts the worker as a child process and resolves once it polls. */
 function spawnWorker(env: Record<string, string>, creatorsUrl: string): Promise<ChildProcess> {
   // `node --import tsx` (not the tsx CLI, which forks): the PID we SIGKILL is the worker itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'payouts-crash-worker.ts'), creatorsUrl, stackEnv('PAYOPS_TEST_BUNDLE')], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, 'payouts-crash-worker.ts'), creatorsUrl, stackEnv('PAYOPS_TEST_BUNDLE')],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('worker-ready')) resolve(child);
@@ -49,14 +53,31 @@ describe('creatorPayout survives a worker killed mid-initiation', () => {
 
   test('when the worker is SIGKILLed while the PSP transfer call is in flight, then a new worker finishes the payout with exactly one transfer', async () => {
     const config = testConfig({ PSP_API_BASE: psp.url });
-    const env = { TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS, TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE, PSP_API_BASE: psp.url, AWS_ENDPOINT_URL: config.AWS_ENDPOINT_URL ?? '', PAYOPS_MODE: 'local' };
+    const env = {
+      TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
+      TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
+      PSP_API_BASE: psp.url,
+      AWS_ENDPOINT_URL: config.AWS_ENDPOINT_URL ?? '',
+      PAYOPS_MODE: 'local',
+    };
     const creatorId = `crash-${Date.now().toString(36)}`;
     await fetch(`${creators.url}/__admin/creators`, {
       method: 'POST',
-      body: JSON.stringify({ creatorId, payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: 'acct_crash' } }),
+      body: JSON.stringify({
+        creatorId,
+        payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: 'acct_crash' },
+      }),
     });
     const ledger = createDynamoLedger({ aws: makeAwsClients(config), table: config.LEDGER_TABLE });
-    await ledger.post({ postingId: `fund-${creatorId}`, currency: 'USD', description: 'test funding', legs: [{ account: Accounts.platformCash, amountMinor: 50_000 }, { account: Accounts.creatorAvailable(creatorId), amountMinor: -50_000 }] });
+    await ledger.post({
+      postingId: `fund-${creatorId}`,
+      currency: 'USD',
+      description: 'test funding',
+      legs: [
+        { account: Accounts.platformCash, amountMinor: 50_000 },
+        { account: Accounts.creatorAvailable(creatorId), amountMinor: -50_000 },
+      ],
+    });
     await fetch(`${psp.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ latencyMs: 4_000 }) });
 
     const first = await spawnWorker(env, creators.url);
@@ -64,10 +85,26 @@ describe('creatorPayout survives a worker killed mid-initiation', () => {
     const { client, connection } = await testClient(config);
     try {
       const payoutId = `${creatorId}-2026-11`;
-      const { handle } = await startPayout(client, { payoutId, creatorId, period: '2026-11', amount: { amountMinor: 10_000, currency: 'USD' }, timing: { returnWindowMs: 1_000, pollInitialMs: 200 } }, { taskQueue: config.TEMPORAL_TASK_QUEUE });
+      const { handle } = await startPayout(
+        client,
+        {
+          payoutId,
+          creatorId,
+          period: '2026-11',
+          amount: { amountMinor: 10_000, currency: 'USD' },
+          timing: { returnWindowMs: 1_000, pollInitialMs: 200 },
+        },
+        { taskQueue: config.TEMPORAL_TASK_QUEUE },
+      );
       const transferPosts = async () => {
-        const r = (await (await fetch(`${psp.url}/__admin/calls`)).json()) as { calls: Array<{ method: string; path: string }>; created: { transfer: number } };
-        return { posts: r.calls.filter((c) => c.method === 'POST' && c.path === '/v1/transfers').length, created: r.created.transfer };
+        const r = (await (await fetch(`${psp.url}/__admin/calls`)).json()) as {
+          calls: Array<{ method: string; path: string }>;
+          created: { transfer: number };
+        };
+        return {
+          posts: r.calls.filter((c) => c.method === 'POST' && c.path === '/v1/transfers').length,
+          created: r.created.transfer,
+        };
       };
       await untilTrue(async () => (await transferPosts()).posts >= 1, 30_000);
 

@@ -51,7 +51,12 @@ export async function startPayoutHarness(): Promise<PayoutHarness> {
       const body = await readBody(req);
       const isBank = req.url === '/bank';
       const event = isBank
-        ? { source: 'bank' as const, eventId: String(req.headers['x-bank-event-id']), type: 'camt.054', payload: parseCamt054(body) }
+        ? {
+            source: 'bank' as const,
+            eventId: String(req.headers['x-bank-event-id']),
+            type: 'camt.054',
+            payload: parseCamt054(body),
+          }
         : (() => {
             const e = JSON.parse(body) as { id: string; type: string };
             return { source: 'psp' as const, eventId: e.id, type: e.type, payload: e };
@@ -65,11 +70,24 @@ export async function startPayoutHarness(): Promise<PayoutHarness> {
   });
   const receiverPort = await listen(receiver, 0);
 
-  const psp = await startPspSandbox({ port: 0, webhookSecret: 'whsec_test', webhookUrl: `http://127.0.0.1:${receiverPort}/psp` });
-  const bank = await startBankSandbox({ port: 0, hmacSecret: 'bank_test', webhookUrl: `http://127.0.0.1:${receiverPort}/bank` });
+  const psp = await startPspSandbox({
+    port: 0,
+    webhookSecret: 'whsec_test',
+    webhookUrl: `http://127.0.0.1:${receiverPort}/psp`,
+  });
+  const bank = await startBankSandbox({
+    port: 0,
+    hmacSecret: 'bank_test',
+    webhookUrl: `http://127.0.0.1:${receiverPort}/bank`,
+  });
   const creators = await startCreatorsSandbox({ port: 0 });
   const config = testConfig({ PSP_API_BASE: psp.url, BANK_API_BASE: bank.url });
-  const deps = buildDependencies(config, { ledger, audit, notifications, creators: createHttpCreators({ apiBase: creators.url }) });
+  const deps = buildDependencies(config, {
+    ledger,
+    audit,
+    notifications,
+    creators: createHttpCreators({ apiBase: creators.url }),
+  });
   const { worker, connection: workerConnection } = await testWorker(config, deps);
   const running = worker.run();
   const c = await testClient(config);
@@ -101,11 +119,19 @@ let seq = 0;
 export const uniqueId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++seq}`;
 
 export async function admin(base: string, path: string, body: unknown = {}, method = 'POST'): Promise<unknown> {
-  const res = await fetch(`${base}${path}`, { method, headers: { 'Content-Type': 'application/json' }, body: method === 'GET' ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    body: method === 'GET' ? undefined : JSON.stringify(body),
+  });
   return res.json();
 }
 
-export async function seedCreator(h: PayoutHarness, c: Partial<CreatorRecord> & { creatorId: string }, fundMinor = 100_000): Promise<void> {
+export async function seedCreator(
+  h: PayoutHarness,
+  c: Partial<CreatorRecord> & { creatorId: string },
+  fundMinor = 100_000,
+): Promise<void> {
   await admin(h.creators.url, '/__admin/creators', payableCreator(c.creatorId, c));
   await h.ledger.post({
     postingId: `fund-${c.creatorId}`,
@@ -119,7 +145,11 @@ export async function seedCreator(h: PayoutHarness, c: Partial<CreatorRecord> & 
 }
 
 /** Polls the payout's query until `predicate` holds (a condition, not a fixed sleep). */
-export async function waitForState(handle: WorkflowHandle, predicate: (s: PayoutStatus) => boolean, timeoutMs = 30_000): Promise<PayoutStatus> {
+export async function waitForState(
+  handle: WorkflowHandle,
+  predicate: (s: PayoutStatus) => boolean,
+  timeoutMs = 30_000,
+): Promise<PayoutStatus> {
   const deadline = Date.now() + timeoutMs;
   let last: PayoutStatus | undefined;
   while (Date.now() < deadline) {
@@ -134,11 +164,18 @@ export async function waitForState(handle: WorkflowHandle, predicate: (s: Payout
   throw new Error(`payout never reached the expected state; last: ${JSON.stringify(last)}`);
 }
 
-export async function pspTransfers(h: PayoutHarness): Promise<{ created: number; posts: Array<{ idempotencyKey: string | null; status: number }> }> {
-  const r = (await (await fetch(`${h.psp.url}/__admin/calls`)).json()) as { calls: Array<{ method: string; path: string; idempotencyKey: string | null; status: number }>; created: { transfer: number } };
-  return { created: r.created.transfer, posts: r.calls.filter((c) => c.method === 'POST' && c.path === '/v1/transfers') };
+export async function pspTransfers(
+  h: PayoutHarness,
+): Promise<{ created: number; posts: Array<{ idempotencyKey: string | null; status: number }> }> {
+  const r = (await (await fetch(`${h.psp.url}/__admin/calls`)).json()) as {
+    calls: Array<{ method: string; path: string; idempotencyKey: string | null; status: number }>;
+    created: { transfer: number };
+  };
+  return {
+    created: r.created.transfer,
+    posts: r.calls.filter((c) => c.method === 'POST' && c.path === '/v1/transfers'),
+  };
 }
-
 
 export const balance = (h: PayoutHarness, account: string) => h.ledger.balance(account, 'USD');
 

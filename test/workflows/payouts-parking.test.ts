@@ -23,7 +23,16 @@ describe('creatorPayout parked on payability (time-skipping server)', () => {
 
   test('when KYC never completes, then the creator gets reminders and the payout ends NotPayable at its deadline with no money moved', async () => {
     const creators = createFakeCreators([
-      { creatorId: 'c-park', displayName: 'Park', email: 'park@creators.example', kycStatus: 'required', sanctionsStatus: 'clear', balanceCurrency: 'USD', payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: 'acct_park' }, earnings: {} },
+      {
+        creatorId: 'c-park',
+        displayName: 'Park',
+        email: 'park@creators.example',
+        kycStatus: 'required',
+        sanctionsStatus: 'clear',
+        balanceCurrency: 'USD',
+        payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: 'acct_park' },
+        earnings: {},
+      },
     ]);
     const ledger = createFakeLedger();
     const notifications = createFakeNotifications();
@@ -36,7 +45,15 @@ describe('creatorPayout parked on payability (time-skipping server)', () => {
         .execute('creatorPayout', {
           taskQueue,
           workflowId: creatorPayoutWorkflowId('park-1'),
-          args: [{ payoutId: 'park-1', creatorId: 'c-park', period: '2026-11', amount: { amountMinor: 5_000, currency: 'USD' }, timing: { parkDeadlineMs: 10 * DAY, reminderEveryMs: 3 * DAY } }],
+          args: [
+            {
+              payoutId: 'park-1',
+              creatorId: 'c-park',
+              period: '2026-11',
+              amount: { amountMinor: 5_000, currency: 'USD' },
+              timing: { parkDeadlineMs: 10 * DAY, reminderEveryMs: 3 * DAY },
+            },
+          ],
         })
         .then(
           () => undefined,

@@ -4,9 +4,19 @@ import { payoutsRoute } from '../../ingress/routes/payouts';
 import { creatorPayoutWorkflowId, getPayoutStateQuery } from '../../workflows/payouts/contract';
 import { SA } from '../../workflows/shared/search-attributes';
 import { recordHistoryIfAsked } from '../support/histories';
-import { admin, balance, pspTransfers, seedCreator, startPayoutHarness, uniqueId, waitForState, type PayoutHarness, fast, usd, workflowFailure } from './payouts-harness';
-
-
+import {
+  admin,
+  balance,
+  pspTransfers,
+  seedCreator,
+  startPayoutHarness,
+  uniqueId,
+  waitForState,
+  type PayoutHarness,
+  fast,
+  usd,
+  workflowFailure,
+} from './payouts-harness';
 
 describe('creatorPayout on the real dev server (PSP, bank and directory sandboxes)', () => {
   let h: PayoutHarness;
@@ -21,7 +31,11 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
     const creatorId = uniqueId('psp');
     await seedCreator(h, { creatorId });
     const payoutId = `${creatorId}-2026-11`;
-    const { handle } = await startPayout(h.client, { payoutId, creatorId, period: '2026-11', amount: usd(12_345), timing: fast }, { taskQueue: h.config.TEMPORAL_TASK_QUEUE });
+    const { handle } = await startPayout(
+      h.client,
+      { payoutId, creatorId, period: '2026-11', amount: usd(12_345), timing: fast },
+      { taskQueue: h.config.TEMPORAL_TASK_QUEUE },
+    );
 
     const result = await handle.result();
 
@@ -30,7 +44,9 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
     expect(posts.filter((p) => p.idempotencyKey === `${creatorPayoutWorkflowId(payoutId)}:initiate`)).toHaveLength(1);
     expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000 + 12_345);
     expect(h.ledger.postings.get(`${creatorPayoutWorkflowId(payoutId)}:settle`)).toBeDefined();
-    expect(h.notifications.emails.some((e) => e.to === `${creatorId}@creators.example` && e.body.includes(payoutId))).toBe(true);
+    expect(
+      h.notifications.emails.some((e) => e.to === `${creatorId}@creators.example` && e.body.includes(payoutId)),
+    ).toBe(true);
     expect(h.notifications.events.some((e) => e.type === 'payout.paid' && e.data.payoutId === payoutId)).toBe(true);
     const state = await handle.query('getPayoutState');
     expect(state).toMatchObject({ state: 'completed', rail: 'psp' });
@@ -42,10 +58,29 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
 
   test('when a bank creator is paid, then a pain.001 goes out, the camt.054 settlement confirms it through the route, and the payout completes', async () => {
     const creatorId = uniqueId('bank');
-    await seedCreator(h, { creatorId, payoutMethod: { rail: 'bank', currency: 'USD', country: 'DE', iban: 'DE89370400440532013000', accountHolderName: 'Ada Creator' } });
+    await seedCreator(h, {
+      creatorId,
+      payoutMethod: {
+        rail: 'bank',
+        currency: 'USD',
+        country: 'DE',
+        iban: 'DE89370400440532013000',
+        accountHolderName: 'Ada Creator',
+      },
+    });
     await admin(h.bank.url, '/__admin/faults', { settleDelayMs: 300 });
     const payoutId = `${creatorId}-2026-11`;
-    const { handle } = await startPayout(h.client, { payoutId, creatorId, period: '2026-11', amount: usd(50_000), timing: { ...fast, pollInitialMs: 60_000, pollMaxMs: 60_000 } }, { taskQueue: h.config.TEMPORAL_TASK_QUEUE });
+    const { handle } = await startPayout(
+      h.client,
+      {
+        payoutId,
+        creatorId,
+        period: '2026-11',
+        amount: usd(50_000),
+        timing: { ...fast, pollInitialMs: 60_000, pollMaxMs: 60_000 },
+      },
+      { taskQueue: h.config.TEMPORAL_TASK_QUEUE },
+    );
 
     const result = await handle.result();
 
@@ -60,19 +95,40 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
 
   test('when the payout method is in another currency than the balance, then the rate is locked once and the transfer moves the converted amount', async () => {
     const creatorId = uniqueId('fx');
-    await seedCreator(h, { creatorId, payoutMethod: { rail: 'psp', currency: 'EUR', country: 'DE', accountToken: `acct_${creatorId.replace(/-/g, '_')}` } });
+    await seedCreator(h, {
+      creatorId,
+      payoutMethod: {
+        rail: 'psp',
+        currency: 'EUR',
+        country: 'DE',
+        accountToken: `acct_${creatorId.replace(/-/g, '_')}`,
+      },
+    });
     const locksBefore = ((await (await fetch(`${h.creators.url}/__admin/calls`)).json()) as { locks: number }).locks;
     const payoutId = `${creatorId}-2026-11`;
-    const { handle } = await startPayout(h.client, { payoutId, creatorId, period: '2026-11', amount: usd(10_000), timing: fast }, { taskQueue: h.config.TEMPORAL_TASK_QUEUE });
+    const { handle } = await startPayout(
+      h.client,
+      { payoutId, creatorId, period: '2026-11', amount: usd(10_000), timing: fast },
+      { taskQueue: h.config.TEMPORAL_TASK_QUEUE },
+    );
 
     const result = await handle.result();
 
     expect(result).toMatchObject({ state: 'completed', rail: 'psp' });
     // The sandbox's USD>EUR rate is 0.92: 100.00 USD from the balance become 92.00 EUR at the PSP.
-    expect((await handle.query(getPayoutStateQuery)).fx).toMatchObject({ rate: '0.920000', target: { amountMinor: 9_200, currency: 'EUR' } });
-    const transfer = (await (await fetch(`${h.psp.url}/v1/transfers/${result.railReference}`, { headers: { authorization: 'Bearer sk_test_local' } })).json()) as { amount: number; currency: string };
+    expect((await handle.query(getPayoutStateQuery)).fx).toMatchObject({
+      rate: '0.920000',
+      target: { amountMinor: 9_200, currency: 'EUR' },
+    });
+    const transfer = (await (
+      await fetch(`${h.psp.url}/v1/transfers/${result.railReference}`, {
+        headers: { authorization: 'Bearer sk_test_local' },
+      })
+    ).json()) as { amount: number; currency: string };
     expect(transfer).toMatchObject({ amount: 9_200, currency: 'eur' });
-    expect(((await (await fetch(`${h.creators.url}/__admin/calls`)).json()) as { locks: number }).locks).toBe(locksBefore + 1);
+    expect(((await (await fetch(`${h.creators.url}/__admin/calls`)).json()) as { locks: number }).locks).toBe(
+      locksBefore + 1,
+    );
     // The ledger moves the balance currency.
     expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000 + 10_000);
   });
@@ -80,23 +136,42 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
   test('when a payout is started without search attributes (CLI, Web UI) it sets them itself, and a client-started one starts listed and upserts only changes', async () => {
     const raw = uniqueId('raw');
     await seedCreator(h, { creatorId: raw });
-    const rawHandle = await h.client.workflow.start('creatorPayout', { taskQueue: h.config.TEMPORAL_TASK_QUEUE, workflowId: creatorPayoutWorkflowId(`${raw}-2026-11`), args: [{ payoutId: `${raw}-2026-11`, creatorId: raw, period: '2026-11', amount: usd(1_000), timing: fast }] });
+    const rawHandle = await h.client.workflow.start('creatorPayout', {
+      taskQueue: h.config.TEMPORAL_TASK_QUEUE,
+      workflowId: creatorPayoutWorkflowId(`${raw}-2026-11`),
+      args: [{ payoutId: `${raw}-2026-11`, creatorId: raw, period: '2026-11', amount: usd(1_000), timing: fast }],
+    });
     await rawHandle.result();
     const sa = (await rawHandle.describe()).typedSearchAttributes;
-    expect([sa.get(SA.CreatorId), sa.get(SA.AmountMinor), sa.get(SA.Currency), sa.get(SA.Rail), sa.get(SA.PayoutState), sa.get(SA.AwaitingActor)]).toEqual([raw, 1_000, 'USD', 'psp', 'completed', 'none']);
+    expect([
+      sa.get(SA.CreatorId),
+      sa.get(SA.AmountMinor),
+      sa.get(SA.Currency),
+      sa.get(SA.Rail),
+      sa.get(SA.PayoutState),
+      sa.get(SA.AwaitingActor),
+    ]).toEqual([raw, 1_000, 'USD', 'psp', 'completed', 'none']);
 
     const viaClient = uniqueId('listed');
     await seedCreator(h, { creatorId: viaClient });
-    const { handle } = await startPayout(h.client, { payoutId: `${viaClient}-2026-11`, creatorId: viaClient, period: '2026-11', amount: usd(1_000), timing: fast }, { taskQueue: h.config.TEMPORAL_TASK_QUEUE });
+    const { handle } = await startPayout(
+      h.client,
+      { payoutId: `${viaClient}-2026-11`, creatorId: viaClient, period: '2026-11', amount: usd(1_000), timing: fast },
+      { taskQueue: h.config.TEMPORAL_TASK_QUEUE },
+    );
     await handle.result();
     const events = (await handle.fetchHistory()).events ?? [];
     const decode = (fields: Record<string, { data?: Uint8Array | null }> | null | undefined) =>
-      Object.entries(fields ?? {}).map(([key, p]) => [key, Buffer.from(p.data ?? new Uint8Array()).toString()] as const);
+      Object.entries(fields ?? {}).map(
+        ([key, p]) => [key, Buffer.from(p.data ?? new Uint8Array()).toString()] as const,
+      );
     const known = new Map(decode(events[0]?.workflowExecutionStartedEventAttributes?.searchAttributes?.indexedFields));
     expect(known.get('PayoutState')).toBe('"validating"');
     let upserts = 0;
     for (const e of events) {
-      for (const [key, value] of decode(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields)) {
+      for (const [key, value] of decode(
+        e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields,
+      )) {
         expect(`${key}=${value}`).not.toBe(`${key}=${known.get(key)}`);
         known.set(key, value);
         upserts++;
@@ -129,7 +204,11 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
     const before = (await pspTransfers(h)).created;
     await admin(h.psp.url, '/__admin/faults', { fail5xxNext: 2, timeoutNext: 1, timeoutPhase: 'after', hangMs: 300 });
     const payoutId = `${creatorId}-2026-11`;
-    const { handle } = await startPayout(h.client, { payoutId, creatorId, period: '2026-11', amount: usd(3_000), timing: fast }, { taskQueue: h.config.TEMPORAL_TASK_QUEUE });
+    const { handle } = await startPayout(
+      h.client,
+      { payoutId, creatorId, period: '2026-11', amount: usd(3_000), timing: fast },
+      { taskQueue: h.config.TEMPORAL_TASK_QUEUE },
+    );
 
     await expect(handle.result()).resolves.toMatchObject({ state: 'completed' });
 
@@ -145,7 +224,11 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
     await seedCreator(h, { creatorId });
     await admin(h.psp.url, '/__admin/faults', { declineDestinations: [`acct_${creatorId.replace(/-/g, '_')}`] });
     const payoutId = `${creatorId}-2026-11`;
-    const { handle } = await startPayout(h.client, { payoutId, creatorId, period: '2026-11', amount: usd(4_000), timing: fast }, { taskQueue: h.config.TEMPORAL_TASK_QUEUE });
+    const { handle } = await startPayout(
+      h.client,
+      { payoutId, creatorId, period: '2026-11', amount: usd(4_000), timing: fast },
+      { taskQueue: h.config.TEMPORAL_TASK_QUEUE },
+    );
 
     const f = await workflowFailure(handle.result());
 
@@ -163,46 +246,100 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
     await seedCreator(h, { creatorId });
     const payoutId = `${creatorId}-2026-11`;
     const wf = creatorPayoutWorkflowId(payoutId);
-    const { handle } = await startPayout(h.client, { payoutId, creatorId, period: '2026-11', amount: usd(7_000), timing: { ...fast, returnWindowMs: 20_000 } }, { taskQueue: h.config.TEMPORAL_TASK_QUEUE });
+    const { handle } = await startPayout(
+      h.client,
+      { payoutId, creatorId, period: '2026-11', amount: usd(7_000), timing: { ...fast, returnWindowMs: 20_000 } },
+      { taskQueue: h.config.TEMPORAL_TASK_QUEUE },
+    );
 
     const paid = await waitForState(handle, (s) => s.state === 'paid_in_return_window');
-    await handle.signal('reportRailEvent', { source: 'psp', eventId: 'evt_manual_return', kind: 'returned', reference: paid.railReference, code: 'account_closed' });
+    await handle.signal('reportRailEvent', {
+      source: 'psp',
+      eventId: 'evt_manual_return',
+      kind: 'returned',
+      reference: paid.railReference,
+      code: 'account_closed',
+    });
     await waitForState(handle, (s) => s.state === 'awaiting_new_details');
     expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000);
     expect(h.notifications.events.some((e) => e.type === 'payout.returned' && e.data.payoutId === payoutId)).toBe(true);
 
-    await admin(h.creators.url, `/__admin/creators/${creatorId}`, { payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: `acct_${creatorId.replace(/-/g, '_')}_new` } }, 'PATCH');
+    await admin(
+      h.creators.url,
+      `/__admin/creators/${creatorId}`,
+      {
+        payoutMethod: {
+          rail: 'psp',
+          currency: 'USD',
+          country: 'US',
+          accountToken: `acct_${creatorId.replace(/-/g, '_')}_new`,
+        },
+      },
+      'PATCH',
+    );
     await handle.signal('updatePayoutMethod', { reason: 'creator saved a new account' });
     await waitForState(handle, (s) => s.state === 'paid_in_return_window' && s.attempt === 2);
-    await handle.executeUpdate('resolvePayout', { args: [{ operator: 'ops.alice', reason: 'test ends the return window early', outcome: 'paid_elsewhere' }] });
+    await handle.executeUpdate('resolvePayout', {
+      args: [{ operator: 'ops.alice', reason: 'test ends the return window early', outcome: 'paid_elsewhere' }],
+    });
     const result = await handle.result();
 
     expect(result).toMatchObject({ state: 'resolved_manually', attempts: 2 });
     const keys = (await pspTransfers(h)).posts.map((p) => p.idempotencyKey).filter((k) => k?.startsWith(wf));
     expect([...new Set(keys)]).toEqual([`${wf}:initiate`, `${wf}:initiate-2`]);
     expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000 + 7_000);
-    expect(h.audit.events.some((e) => e.stream === `payout:${wf}` && e.type === 'payout.ops.resolve' && e.data.operator === 'ops.alice')).toBe(true);
+    expect(
+      h.audit.events.some(
+        (e) => e.stream === `payout:${wf}` && e.type === 'payout.ops.resolve' && e.data.operator === 'ops.alice',
+      ),
+    ).toBe(true);
     await recordHistoryIfAsked(handle, 'creator-payout-return');
   });
 
-  test('when the connected account\'s payout fails after the transfer (payout.failed, no transfer reference), then the route signals the current attempt and it is treated as a return', async () => {
+  test("when the connected account's payout fails after the transfer (payout.failed, no transfer reference), then the route signals the current attempt and it is treated as a return", async () => {
     const creatorId = uniqueId('pofail');
     await seedCreator(h, { creatorId });
     const payoutId = `${creatorId}-2026-11`;
     const wf = creatorPayoutWorkflowId(payoutId);
-    const { handle } = await startPayout(h.client, { payoutId, creatorId, period: '2026-11', amount: usd(3_000), timing: { ...fast, returnWindowMs: 20_000 } }, { taskQueue: h.config.TEMPORAL_TASK_QUEUE });
+    const { handle } = await startPayout(
+      h.client,
+      { payoutId, creatorId, period: '2026-11', amount: usd(3_000), timing: { ...fast, returnWindowMs: 20_000 } },
+      { taskQueue: h.config.TEMPORAL_TASK_QUEUE },
+    );
     await waitForState(handle, (s) => s.state === 'paid_in_return_window');
 
     // Stripe's event for the connected account's bank payout: a `po_…` object that names the workflow in its metadata.
-    const payload = { id: `evt_${creatorId}`, type: 'payout.failed', data: { object: { id: 'po_connected_1', object: 'payout', failure_code: 'account_closed', metadata: { payout_workflow_id: wf } } } };
-    const deliveries = await payoutsRoute({ source: 'psp', eventId: payload.id, type: payload.type, payload }, { audit: h.audit });
-    expect(deliveries).toEqual([{ workflowId: wf, signal: 'reportRailEvent', signalArgs: [{ source: 'psp', eventId: payload.id, kind: 'returned', code: 'account_closed' }] }]);
+    const payload = {
+      id: `evt_${creatorId}`,
+      type: 'payout.failed',
+      data: {
+        object: {
+          id: 'po_connected_1',
+          object: 'payout',
+          failure_code: 'account_closed',
+          metadata: { payout_workflow_id: wf },
+        },
+      },
+    };
+    const deliveries = await payoutsRoute(
+      { source: 'psp', eventId: payload.id, type: payload.type, payload },
+      { audit: h.audit },
+    );
+    expect(deliveries).toEqual([
+      {
+        workflowId: wf,
+        signal: 'reportRailEvent',
+        signalArgs: [{ source: 'psp', eventId: payload.id, kind: 'returned', code: 'account_closed' }],
+      },
+    ]);
     for (const d of deliveries) await h.client.workflow.getHandle(d.workflowId).signal(d.signal, ...d.signalArgs);
 
     const waiting = await waitForState(handle, (s) => s.state === 'awaiting_new_details');
     expect(waiting.lastErrorCode).toBe('account_closed');
     expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000);
-    await handle.executeUpdate('resolvePayout', { args: [{ operator: 'ops.bob', reason: 'test ends here', outcome: 'abandoned' }] });
+    await handle.executeUpdate('resolvePayout', {
+      args: [{ operator: 'ops.bob', reason: 'test ends here', outcome: 'abandoned' }],
+    });
     expect(await handle.result()).toMatchObject({ state: 'resolved_manually' });
   });
 });

@@ -1,9 +1,21 @@
 import type { Currency } from '../shared/money';
-import { policyFor, totalOf, type ApprovalPolicy, type DecisionContext, type Flag, type Remedies, type RequestFacts, type Route } from './approval-policy';
+import {
+  policyFor,
+  totalOf,
+  type ApprovalPolicy,
+  type DecisionContext,
+  type Flag,
+  type Remedies,
+  type RequestFacts,
+  type Route,
+} from './approval-policy';
 import type { ApprovalStatus, CompensationRequest, CompensationStatus, DecisionRecord } from './contract';
 import type { Role } from './roles';
 
-type NewRecord = Omit<DecisionRecord, 'seq' | 'at' | 'policyVersion' | 'amountMinor' | 'currency'> & { amountMinor?: number; currency?: Currency };
+type NewRecord = Omit<DecisionRecord, 'seq' | 'at' | 'policyVersion' | 'amountMinor' | 'currency'> & {
+  amountMinor?: number;
+  currency?: Currency;
+};
 
 /** The state of one request inside the workflow: everything the query shows and the handlers check. */
 export class ApprovalCase {

@@ -46,10 +46,15 @@ export const approvalPolicySchema = z
       onExpiry: z.enum(['expire', 'deny']),
     }),
   })
-  .refine((p) => p.escalation.remindAfterMs < p.escalation.handOffAfterMs && p.escalation.handOffAfterMs < p.escalation.expireAfterMs, {
-    error: 'escalation marks must be ordered: remind < hand-off < expire',
-    path: ['escalation'],
-  })
+  .refine(
+    (p) =>
+      p.escalation.remindAfterMs < p.escalation.handOffAfterMs &&
+      p.escalation.handOffAfterMs < p.escalation.expireAfterMs,
+    {
+      error: 'escalation marks must be ordered: remind < hand-off < expire',
+      path: ['escalation'],
+    },
+  )
   .refine((p) => p.tiers.some((t) => !t.escalationOnly && t.upToMinor === null), {
     error: 'one tier chosen by amount must have no upper bound (upToMinor: null)',
     path: ['tiers'],
@@ -156,7 +161,8 @@ export type Plan =
 
 export function resolveRemedies(requested: RequestedRemedies, facts: RequestFacts): Remedies {
   const remaining = Math.max(0, facts.captured.amountMinor - facts.refundedMinor);
-  const refundMinor = requested.refund === undefined ? 0 : requested.refund.kind === 'full' ? remaining : requested.refund.amountMinor;
+  const refundMinor =
+    requested.refund === undefined ? 0 : requested.refund.kind === 'full' ? remaining : requested.refund.amountMinor;
   return { refundMinor, storeCreditMinor: requested.storeCreditMinor ?? 0, voucherMinor: requested.voucherMinor ?? 0 };
 }
 
@@ -172,32 +178,48 @@ export function evaluateRequest(
   if (facts.disputeOpened) flags.push('dispute_open');
   if (facts.priorClaims > 0) flags.push('repeat_claim');
   if (facts.agentSpentTodayMinor + total > policy.agentDailyBudgetMinor) flags.push('agent_budget_exceeded');
-  const reject = (code: PolicyRejectCode, message: string): Plan => ({ kind: 'reject', code, message, remedies, flags });
+  const reject = (code: PolicyRejectCode, message: string): Plan => ({
+    kind: 'reject',
+    code,
+    message,
+    remedies,
+    flags,
+  });
 
   if (!(policy.currencies as readonly string[]).includes(request.currency)) {
     return reject('currency_not_covered', `policy ${policy.version} has no thresholds for ${request.currency}`);
   }
   if (request.currency !== facts.captured.currency) {
-    return reject('currency_mismatch', `the order was paid in ${facts.captured.currency}, the request is in ${request.currency}`);
+    return reject(
+      'currency_mismatch',
+      `the order was paid in ${facts.captured.currency}, the request is in ${request.currency}`,
+    );
   }
-  if (request.customerId !== facts.orderCustomerId) return reject('customer_mismatch', 'the order belongs to another customer');
+  if (request.customerId !== facts.orderCustomerId)
+    return reject('customer_mismatch', 'the order belongs to another customer');
   const remaining = facts.captured.amountMinor - facts.refundedMinor;
   if (request.remedies.refund?.kind === 'full' && remaining <= 0) {
     return reject('nothing_left_to_refund', 'the order is already fully refunded');
   }
   if (remedies.refundMinor > remaining) {
-    return reject('refund_exceeds_captured', `refund of ${remedies.refundMinor} exceeds the ${remaining} minor units captured and not yet refunded`);
+    return reject(
+      'refund_exceeds_captured',
+      `refund of ${remedies.refundMinor} exceeds the ${remaining} minor units captured and not yet refunded`,
+    );
   }
   if (flags.length === 0 && total <= policy.autoApproveMaxMinor) return { kind: 'auto_approve', remedies, flags };
 
   const route = routeFor(policy, total, flags);
-  if (!route) return reject('above_all_limits', `no role may approve ${total} minor units under policy ${policy.version}`);
+  if (!route)
+    return reject('above_all_limits', `no role may approve ${total} minor units under policy ${policy.version}`);
   return { kind: 'needs_approval', route, remedies, flags };
 }
 
 function routeFor(policy: ApprovalPolicy, total: number, flags: Flag[]): Route | undefined {
   const byAmount = policy.tiers.findIndex((t) => !t.escalationOnly && (t.upToMinor === null || total <= t.upToMinor));
-  const bump = (flags.includes('dispute_open') ? policy.disputeTierBump : 0) + (flags.includes('repeat_claim') ? policy.repeatClaimTierBump : 0);
+  const bump =
+    (flags.includes('dispute_open') ? policy.disputeTierBump : 0) +
+    (flags.includes('repeat_claim') ? policy.repeatClaimTierBump : 0);
   let route = toRoute(policy, byAmount);
   for (let i = 0; i < bump; i++) route = handOff(policy, route) ?? route;
   return canAnyoneApprove(policy, route, total) ? route : undefined;
@@ -260,12 +282,19 @@ export type DecisionCheck = { ok: true } | { ok: false; code: DecisionRejectCode
  * Whether a finance decision may count. `early` = the workflow has not started waiting yet, so only what is already
  * known is checked (the rest is checked again when the wait begins).
  */
-export function checkDecision(policy: ApprovalPolicy, ctx: DecisionContext, d: FinanceDecision, early = false): DecisionCheck {
+export function checkDecision(
+  policy: ApprovalPolicy,
+  ctx: DecisionContext,
+  d: FinanceDecision,
+  early = false,
+): DecisionCheck {
   const no = (code: DecisionRejectCode, message: string): DecisionCheck => ({ ok: false, code, message });
   if (ctx.status === 'expired') return no('expired', 'the request has expired');
   if (early) {
     if (ctx.status !== 'evaluating') return no('already_decided', `the request is already ${ctx.status}`);
-    return d.approverId === ctx.requesterId ? no('self_approval', 'the requester may not decide their own request') : { ok: true };
+    return d.approverId === ctx.requesterId
+      ? no('self_approval', 'the requester may not decide their own request')
+      : { ok: true };
   }
   if (ctx.status !== 'pending') return no('already_decided', `the request is already ${ctx.status}`);
   if (!ctx.route) return no('not_open', 'the request is not waiting for a decision');
@@ -274,13 +303,20 @@ export function checkDecision(policy: ApprovalPolicy, ctx: DecisionContext, d: F
     return no('role_below_tier', `tier ${ctx.route.tier} needs role ${ctx.route.minRole} or above, not ${d.role}`);
   }
   if (d.amount.amountMinor !== ctx.totalMinor || d.amount.currency !== ctx.currency) {
-    return no('amount_changed', `the decision is for ${d.amount.amountMinor} ${d.amount.currency} but the request is now ${ctx.totalMinor} ${ctx.currency}`);
+    return no(
+      'amount_changed',
+      `the decision is for ${d.amount.amountMinor} ${d.amount.currency} but the request is now ${ctx.totalMinor} ${ctx.currency}`,
+    );
   }
-  if (ctx.approvedBy.includes(d.approverId)) return no('duplicate_vote', 'this approver has already approved the request');
+  if (ctx.approvedBy.includes(d.approverId))
+    return no('duplicate_vote', 'this approver has already approved the request');
   if (d.kind === 'approve') {
     const limit = policy.roleLimitsMinor[d.role];
     if (limit === undefined || limit < ctx.totalMinor) {
-      return no('over_role_limit', `role ${d.role} may approve up to ${limit ?? 0} minor units, the request is ${ctx.totalMinor}`);
+      return no(
+        'over_role_limit',
+        `role ${d.role} may approve up to ${limit ?? 0} minor units, the request is ${ctx.totalMinor}`,
+      );
     }
   }
   return { ok: true };
@@ -293,7 +329,9 @@ export function tally(route: Route, approvedBy: string[], rejected: boolean): 'a
 }
 
 /** The escalation marks of one wait, as offsets from when it began. */
-export function escalationMarks(policy: ApprovalPolicy): Array<{ stage: 'remind' | 'hand_off' | 'expire'; afterMs: number }> {
+export function escalationMarks(
+  policy: ApprovalPolicy,
+): Array<{ stage: 'remind' | 'hand_off' | 'expire'; afterMs: number }> {
   const e = policy.escalation;
   return [
     { stage: 'remind', afterMs: e.remindAfterMs },

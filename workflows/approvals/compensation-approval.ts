@@ -1,4 +1,12 @@
-import { allHandlersFinished, CancellationScope, condition, isCancellation, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { ActivityPresets } from '../shared/activity-options';
 import { failure, FailureType } from '../shared/failures';
@@ -25,13 +33,21 @@ export async function compensationApproval(rawInput: unknown): Promise<Compensat
   const request = parseOrFail(compensationRequestSchema, rawInput, 'compensation request');
   const { workflowId } = workflowInfo();
   const c = new ApprovalCase(workflowId, request);
-  const audit = (record: DecisionRecord) => books.recordApprovalDecision({ workflowId, orderId: request.orderId, record });
+  const audit = (record: DecisionRecord) =>
+    books.recordApprovalDecision({ workflowId, orderId: request.orderId, record });
   registerApprovalHandlers(c, audit);
   showStage(c);
   const day = new Date(Date.now()).toISOString().slice(0, 10);
 
   try {
-    const opened = await lookup.openCompensationCase({ workflowId, orderId: request.orderId, agentId: request.requester.agentId, currency: request.currency, day, at: new Date(Date.now()).toISOString() });
+    const opened = await lookup.openCompensationCase({
+      workflowId,
+      orderId: request.orderId,
+      agentId: request.requester.agentId,
+      currency: request.currency,
+      day,
+      at: new Date(Date.now()).toISOString(),
+    });
     c.facts = opened.facts;
     c.paymentRef = opened.paymentRef;
     const plan = evaluateRequest(c.policy, request, opened.facts);
@@ -39,13 +55,31 @@ export async function compensationApproval(rawInput: unknown): Promise<Compensat
     c.flags = plan.flags;
     if (plan.kind === 'reject') {
       c.status = 'rejected';
-      await audit(c.log({ actorId: 'policy', role: 'policy', decision: 'policy_reject', via: 'policy', reason: `${plan.code}: ${plan.message}`, accepted: true }));
+      await audit(
+        c.log({
+          actorId: 'policy',
+          role: 'policy',
+          decision: 'policy_reject',
+          via: 'policy',
+          reason: `${plan.code}: ${plan.message}`,
+          accepted: true,
+        }),
+      );
       showStage(c);
       throw failure(FailureType.PolicyViolation, `${plan.code}: ${plan.message}`, { code: plan.code });
     }
     if (plan.kind === 'auto_approve') {
       c.status = 'approved';
-      await audit(c.log({ actorId: 'policy', role: 'policy', decision: 'auto_approve', via: 'policy', reason: 'under the auto-approval threshold', accepted: true }));
+      await audit(
+        c.log({
+          actorId: 'policy',
+          role: 'policy',
+          decision: 'auto_approve',
+          via: 'policy',
+          reason: 'under the auto-approval threshold',
+          accepted: true,
+        }),
+      );
     } else {
       c.route = plan.route;
       await waitForFinance(c, audit);
@@ -54,14 +88,31 @@ export async function compensationApproval(rawInput: unknown): Promise<Compensat
     showStage(c);
     await condition(allHandlersFinished);
     const status = c.status === 'executed' || c.status === 'expired' ? c.status : 'rejected';
-    return { requestId: request.requestId, status, policyVersion: request.policyVersion, totalMinor: c.totalMinor ?? 0, currency: request.currency, execution: c.execution };
+    return {
+      requestId: request.requestId,
+      status,
+      policyVersion: request.policyVersion,
+      totalMinor: c.totalMinor ?? 0,
+      currency: request.currency,
+      execution: c.execution,
+    };
   } catch (err) {
     const cancelled = isCancellation(err);
     if (cancelled) c.status = 'cancelled';
     else if (!c.decided || c.status === 'executing') c.status = 'failed';
     showStage(c);
     await CancellationScope.nonCancellable(async () => {
-      if (cancelled) await audit(c.log({ actorId: 'workflow', role: 'policy', decision: 'cancel', via: 'policy', reason: 'the request was cancelled', accepted: true }));
+      if (cancelled)
+        await audit(
+          c.log({
+            actorId: 'workflow',
+            role: 'policy',
+            decision: 'cancel',
+            via: 'policy',
+            reason: 'the request was cancelled',
+            accepted: true,
+          }),
+        );
       await condition(allHandlersFinished);
     });
     throw err;
@@ -77,12 +128,27 @@ async function waitForFinance(c: ApprovalCase, audit: (r: DecisionRecord) => Pro
   for (const mark of escalationMarks(c.policy)) {
     c.nextStage = { stage: mark.stage, at: since + mark.afterMs };
     showStage(c);
-    const decided = await condition(() => c.status !== 'pending', Math.max(1, since + mark.afterMs - Date.now()), { summary: `${mark.stage} unless finance decides` });
+    const decided = await condition(() => c.status !== 'pending', Math.max(1, since + mark.afterMs - Date.now()), {
+      summary: `${mark.stage} unless finance decides`,
+    });
     if (decided) break;
     const tier = c.route?.tier ?? 'none';
     if (mark.stage === 'remind') {
-      await audit(c.log({ actorId: 'policy', role: 'policy', decision: 'remind', via: 'timer', reason: `reminder to ${tier}`, accepted: true }));
-      await notify.publishEvent({ type: 'approval.reminder', dedupeKey: `${c.workflowId}:remind`, data: { workflowId: c.workflowId, tier } });
+      await audit(
+        c.log({
+          actorId: 'policy',
+          role: 'policy',
+          decision: 'remind',
+          via: 'timer',
+          reason: `reminder to ${tier}`,
+          accepted: true,
+        }),
+      );
+      await notify.publishEvent({
+        type: 'approval.reminder',
+        dedupeKey: `${c.workflowId}:remind`,
+        data: { workflowId: c.workflowId, tier },
+      });
     } else if (mark.stage === 'hand_off') {
       const next = c.route && handOff(c.policy, c.route);
       if (next) {
@@ -90,13 +156,39 @@ async function waitForFinance(c: ApprovalCase, audit: (r: DecisionRecord) => Pro
         // Approvals given below the new tier's role no longer count.
         c.approvals = c.approvals.filter((a) => roleRank(a.role) >= roleRank(next.minRole));
       }
-      await audit(c.log({ actorId: 'policy', role: 'policy', decision: 'hand_off', via: 'timer', reason: `handed off from ${tier} to ${c.route?.tier ?? tier}`, accepted: true }));
-      await notify.publishEvent({ type: 'approval.handed_off', dedupeKey: `${c.workflowId}:hand-off`, data: { workflowId: c.workflowId, from: tier, to: c.route?.tier ?? tier } });
+      await audit(
+        c.log({
+          actorId: 'policy',
+          role: 'policy',
+          decision: 'hand_off',
+          via: 'timer',
+          reason: `handed off from ${tier} to ${c.route?.tier ?? tier}`,
+          accepted: true,
+        }),
+      );
+      await notify.publishEvent({
+        type: 'approval.handed_off',
+        dedupeKey: `${c.workflowId}:hand-off`,
+        data: { workflowId: c.workflowId, from: tier, to: c.route?.tier ?? tier },
+      });
     } else {
       const deny = c.policy.escalation.onExpiry === 'deny';
       c.status = deny ? 'rejected' : 'expired';
-      await audit(c.log({ actorId: 'policy', role: 'policy', decision: deny ? 'auto_deny' : 'expire', via: 'timer', reason: 'no decision before the deadline', accepted: true }));
-      await notify.publishEvent({ type: 'approval.expired', dedupeKey: `${c.workflowId}:expire`, data: { workflowId: c.workflowId, tier, outcome: c.status } });
+      await audit(
+        c.log({
+          actorId: 'policy',
+          role: 'policy',
+          decision: deny ? 'auto_deny' : 'expire',
+          via: 'timer',
+          reason: 'no decision before the deadline',
+          accepted: true,
+        }),
+      );
+      await notify.publishEvent({
+        type: 'approval.expired',
+        dedupeKey: `${c.workflowId}:expire`,
+        data: { workflowId: c.workflowId, tier, outcome: c.status },
+      });
     }
   }
   c.nextStage = undefined;
@@ -115,20 +207,57 @@ async function carryOut(c: ApprovalCase, day: string): Promise<void> {
     if (isCancellation(err)) throw err;
     c.failure = failureCode(err);
     c.status = 'failed';
-    await CancellationScope.nonCancellable(() => notify.publishEvent({ type: 'compensation.failed', dedupeKey: workflowId, data: { workflowId, orderId: rq.orderId, code: c.failure, undone: c.execution.undone ?? [] } }));
+    await CancellationScope.nonCancellable(() =>
+      notify.publishEvent({
+        type: 'compensation.failed',
+        dedupeKey: workflowId,
+        data: { workflowId, orderId: rq.orderId, code: c.failure, undone: c.execution.undone ?? [] },
+      }),
+    );
     showStage(c);
-    throw failure(FailureType.ProviderPermanent, `compensation could not be carried out (${c.failure}); undone: ${c.execution.undone?.join(', ') || 'nothing'}`, { code: c.failure, undone: c.execution.undone });
+    throw failure(
+      FailureType.ProviderPermanent,
+      `compensation could not be carried out (${c.failure}); undone: ${c.execution.undone?.join(', ') || 'nothing'}`,
+      { code: c.failure, undone: c.execution.undone },
+    );
   }
-  await books.recordCompensationExecuted({ workflowId, orderId: rq.orderId, agentId: rq.requester.agentId, day, at: new Date(Date.now()).toISOString(), amount });
+  await books.recordCompensationExecuted({
+    workflowId,
+    orderId: rq.orderId,
+    agentId: rq.requester.agentId,
+    day,
+    at: new Date(Date.now()).toISOString(),
+    amount,
+  });
   c.status = 'executed';
   const money = (m: number) => (m > 0 ? { amountMinor: m, currency: rq.currency } : undefined);
-  const voucher = c.execution.voucherId ? { amount: { amountMinor: r.voucherMinor, currency: rq.currency }, voucherId: c.execution.voucherId } : undefined;
+  const voucher = c.execution.voucherId
+    ? { amount: { amountMinor: r.voucherMinor, currency: rq.currency }, voucherId: c.execution.voucherId }
+    : undefined;
   await Promise.all([
     // The money has moved: a customer email that cannot be sent is flagged for ops, not a failed compensation.
-    notify.notifyCustomerOfCompensation({ customerId: rq.customerId, orderId: rq.orderId, refund: money(r.refundMinor), storeCredit: money(r.storeCreditMinor), voucher }).catch(() => {
-      upsertSearchAttributes([{ key: SA.LastErrorCode, value: 'customer_email_failed' }]);
+    notify
+      .notifyCustomerOfCompensation({
+        customerId: rq.customerId,
+        orderId: rq.orderId,
+        refund: money(r.refundMinor),
+        storeCredit: money(r.storeCreditMinor),
+        voucher,
+      })
+      .catch(() => {
+        upsertSearchAttributes([{ key: SA.LastErrorCode, value: 'customer_email_failed' }]);
+      }),
+    notify.publishEvent({
+      type: 'compensation.executed',
+      dedupeKey: workflowId,
+      data: {
+        workflowId,
+        orderId: rq.orderId,
+        amountMinor: amount.amountMinor,
+        currency: amount.currency,
+        ...c.execution,
+      },
     }),
-    notify.publishEvent({ type: 'compensation.executed', dedupeKey: workflowId, data: { workflowId, orderId: rq.orderId, amountMinor: amount.amountMinor, currency: amount.currency, ...c.execution } }),
   ]);
 }
 

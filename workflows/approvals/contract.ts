@@ -1,7 +1,16 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { amountMinorSchema, currencySchema, moneySchema, type Currency } from '../shared/money';
-import { CURRENT_POLICY_VERSION, POLICY_VERSIONS, type DecisionRejectCode, type Flag, type PolicyVersion, type Remedies, type RequestFacts, type Route } from './approval-policy';
+import {
+  CURRENT_POLICY_VERSION,
+  POLICY_VERSIONS,
+  type DecisionRejectCode,
+  type Flag,
+  type PolicyVersion,
+  type Remedies,
+  type RequestFacts,
+  type Route,
+} from './approval-policy';
 import { roleSchema, type Role } from './roles';
 
 /** Internal IDs only (agents, customers, orders, requests): never an email or an account number. */
@@ -11,17 +20,34 @@ const internalId = (what: string) =>
   });
 
 /** Why customer service asks for compensation. */
-export const REASON_CODES = ['late_delivery', 'damaged_item', 'missing_item', 'wrong_item', 'poor_service', 'goodwill'] as const;
+export const REASON_CODES = [
+  'late_delivery',
+  'damaged_item',
+  'missing_item',
+  'wrong_item',
+  'poor_service',
+  'goodwill',
+] as const;
 
 /** A free-text reason for a decision: short, single line. Kept in history and the audit trail, so no personal data. */
-const decisionReason = z.string().trim().min(3, { error: 'reason must say why (at least 3 characters)' }).max(280).regex(/^[^\n\r@]*$/, {
-  error: 'reason must be one line without email addresses',
-});
+const decisionReason = z
+  .string()
+  .trim()
+  .min(3, { error: 'reason must say why (at least 3 characters)' })
+  .max(280)
+  .regex(/^[^\n\r@]*$/, {
+    error: 'reason must be one line without email addresses',
+  });
 
 /** What to give: any combination of a refund to the original payment method, store credit and a voucher. */
 export const remediesSchema = z
   .object({
-    refund: z.discriminatedUnion('kind', [z.object({ kind: z.literal('full') }), z.object({ kind: z.literal('partial'), amountMinor: amountMinorSchema })]).optional(),
+    refund: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('full') }),
+        z.object({ kind: z.literal('partial'), amountMinor: amountMinorSchema }),
+      ])
+      .optional(),
     storeCreditMinor: amountMinorSchema.optional(),
     voucherMinor: amountMinorSchema.optional(),
   })
@@ -63,7 +89,17 @@ export const amendCompensationSchema = z.object({
 });
 export type AmendCompensationInput = z.infer<typeof amendCompensationSchema>;
 
-export const approvalStatusSchema = z.enum(['evaluating', 'pending', 'approved', 'executing', 'executed', 'rejected', 'expired', 'failed', 'cancelled']);
+export const approvalStatusSchema = z.enum([
+  'evaluating',
+  'pending',
+  'approved',
+  'executing',
+  'executed',
+  'rejected',
+  'expired',
+  'failed',
+  'cancelled',
+]);
 export type ApprovalStatus = z.infer<typeof approvalStatusSchema>;
 
 /** One entry of the decision log (kept in state for the query and appended to the audit trail). */
@@ -72,7 +108,17 @@ export interface DecisionRecord {
   at: string;
   actorId: string;
   role: Role | 'policy';
-  decision: 'approve' | 'reject' | 'amend' | 'auto_approve' | 'policy_reject' | 'remind' | 'hand_off' | 'expire' | 'auto_deny' | 'cancel';
+  decision:
+    | 'approve'
+    | 'reject'
+    | 'amend'
+    | 'auto_approve'
+    | 'policy_reject'
+    | 'remind'
+    | 'hand_off'
+    | 'expire'
+    | 'auto_deny'
+    | 'cancel';
   via: 'signal' | 'update' | 'policy' | 'timer';
   reason: string;
   amountMinor: number;
@@ -96,7 +142,15 @@ export interface CompensationStatus {
   totalMinor: number | undefined;
   flags: Flag[];
   facts: RequestFacts | undefined;
-  awaiting: (Route & { approvedBy: string[]; since: string; nextStage: string | undefined; nextStageAt: string | undefined; expiresAt: string }) | undefined;
+  awaiting:
+    | (Route & {
+        approvedBy: string[];
+        since: string;
+        nextStage: string | undefined;
+        nextStageAt: string | undefined;
+        expiresAt: string;
+      })
+    | undefined;
   decisions: DecisionRecord[];
   execution: { storeCreditId?: string; voucherId?: string; refundId?: string; undone?: string[] };
   failure: string | undefined;

@@ -22,23 +22,47 @@ export async function executeRemedies(c: ApprovalCase): Promise<void> {
   const saga = new Saga();
   const step = async <T>(fn: () => Promise<T>): Promise<T> => {
     const out = await CancellationScope.nonCancellable(fn);
-    if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('cancelled while carrying out the compensation');
+    if (CancellationScope.current().consideredCancelled)
+      throw new CancelledFailure('cancelled while carrying out the compensation');
     return out;
   };
 
   try {
     if (r.storeCreditMinor > 0) {
-      const { creditId } = await step(() => money.issueCompensationStoreCredit({ idempotencyKey: key('store-credit'), customerId: c.request.customerId, amount: amount(r.storeCreditMinor), reference }));
+      const { creditId } = await step(() =>
+        money.issueCompensationStoreCredit({
+          idempotencyKey: key('store-credit'),
+          customerId: c.request.customerId,
+          amount: amount(r.storeCreditMinor),
+          reference,
+        }),
+      );
       c.execution.storeCreditId = creditId;
-      saga.add('store-credit', () => money.revokeCompensationStoreCredit({ idempotencyKey: key('revoke-store-credit'), creditId }));
+      saga.add('store-credit', () =>
+        money.revokeCompensationStoreCredit({ idempotencyKey: key('revoke-store-credit'), creditId }),
+      );
     }
     if (r.voucherMinor > 0) {
-      const { voucherId } = await step(() => money.issueCompensationVoucher({ idempotencyKey: key('voucher'), customerId: c.request.customerId, amount: amount(r.voucherMinor), reference }));
+      const { voucherId } = await step(() =>
+        money.issueCompensationVoucher({
+          idempotencyKey: key('voucher'),
+          customerId: c.request.customerId,
+          amount: amount(r.voucherMinor),
+          reference,
+        }),
+      );
       c.execution.voucherId = voucherId;
       saga.add('voucher', () => money.voidCompensationVoucher({ idempotencyKey: key('void-voucher'), voucherId }));
     }
     if (r.refundMinor > 0) {
-      const { refundId } = await step(() => money.refundCompensation({ idempotencyKey: key('refund'), orderId: c.request.orderId, amount: amount(r.refundMinor), reference }));
+      const { refundId } = await step(() =>
+        money.refundCompensation({
+          idempotencyKey: key('refund'),
+          orderId: c.request.orderId,
+          amount: amount(r.refundMinor),
+          reference,
+        }),
+      );
       c.execution.refundId = refundId;
     }
   } catch (err) {

@@ -2,7 +2,14 @@ import { condition, setHandler } from '@temporalio/workflow';
 import type { ApplicationFailure } from '@temporalio/common';
 import { failure, FailureType } from '../shared/failures';
 import { describeZodError } from '../shared/parse';
-import { checkDecision, evaluateRequest, tally, type DecisionCheck, type DecisionRejectCode, type FinanceDecision } from './approval-policy';
+import {
+  checkDecision,
+  evaluateRequest,
+  tally,
+  type DecisionCheck,
+  type DecisionRejectCode,
+  type FinanceDecision,
+} from './approval-policy';
 import type { ApprovalCase } from './approval-case';
 import {
   amendCompensationSchema,
@@ -35,7 +42,12 @@ export function refusal(check: Extract<DecisionCheck, { ok: false }>): Applicati
 }
 
 type Kind = FinanceDecision['kind'];
-const asDecision = (kind: Kind, d: FinanceDecisionInput): FinanceDecision => ({ kind, approverId: d.approverId, role: d.role, amount: d.amount });
+const asDecision = (kind: Kind, d: FinanceDecisionInput): FinanceDecision => ({
+  kind,
+  approverId: d.approverId,
+  role: d.role,
+  amount: d.amount,
+});
 
 /**
  * Registers the query, signals and updates (before the workflow's first await). Decisions that arrive while the
@@ -54,13 +66,29 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
   });
 
   /** Applies a parsed decision; a refused one is logged and audited and changes nothing. */
-  const decide = async (kind: Kind, d: FinanceDecisionInput, via: 'signal' | 'update'): Promise<{ check: DecisionCheck; result: DecisionOutcome }> => {
+  const decide = async (
+    kind: Kind,
+    d: FinanceDecisionInput,
+    via: 'signal' | 'update',
+  ): Promise<{ check: DecisionCheck; result: DecisionOutcome }> => {
     await condition(() => c.status !== 'evaluating');
     const check = checkDecision(c.policy, c.context(), asDecision(kind, d));
-    const record = c.log({ actorId: d.approverId, role: d.role, decision: kind, via, reason: d.reason, accepted: check.ok, ...(check.ok ? {} : { refusal: check.code }) });
+    const record = c.log({
+      actorId: d.approverId,
+      role: d.role,
+      decision: kind,
+      via,
+      reason: d.reason,
+      accepted: check.ok,
+      ...(check.ok ? {} : { refusal: check.code }),
+    });
     if (check.ok && c.route) {
       if (kind === 'approve') c.approvals.push({ approverId: d.approverId, role: d.role });
-      const next = tally(c.route, c.approvals.map((a) => a.approverId), kind === 'reject');
+      const next = tally(
+        c.route,
+        c.approvals.map((a) => a.approverId),
+        kind === 'reject',
+      );
       if (next !== 'pending') c.status = next;
     }
     // Taken before the audit write: by then the workflow may already be carrying the decision out.
@@ -77,7 +105,17 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
       const parsed = financeDecisionSchema.safeParse(raw);
       if (!parsed.success) {
         // A signal cannot be refused at the door: keep the attempt visible, without echoing unchecked input.
-        await audit(c.log({ actorId: 'unparseable', role: 'policy', decision: kind, via: 'signal', reason: `invalid input: ${describeZodError(parsed.error)}`.slice(0, 280), accepted: false, refusal: 'invalid_input' }));
+        await audit(
+          c.log({
+            actorId: 'unparseable',
+            role: 'policy',
+            decision: kind,
+            via: 'signal',
+            reason: `invalid input: ${describeZodError(parsed.error)}`.slice(0, 280),
+            accepted: false,
+            refusal: 'invalid_input',
+          }),
+        );
         return;
       }
       await decide(kind, parsed.data, 'signal');
@@ -100,7 +138,8 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
         // Synchronous: refuses before anything is written to history.
         validator: (raw) => {
           const parsed = financeDecisionSchema.safeParse(raw);
-          if (!parsed.success) throw failure(FailureType.InvalidInput, `invalid decision: ${describeZodError(parsed.error)}`);
+          if (!parsed.success)
+            throw failure(FailureType.InvalidInput, `invalid decision: ${describeZodError(parsed.error)}`);
           const check = checkDecision(c.policy, c.context(), asDecision(kind, parsed.data), c.status === 'evaluating');
           if (!check.ok) throw refusal(check);
         },
@@ -112,14 +151,26 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
   setHandler(
     amendCompensationUpdate,
     async (input) => {
-      const plan = evaluateRequest(c.policy, { ...c.request, remedies: input.remedies }, c.facts as NonNullable<typeof c.facts>);
-      if (plan.kind === 'reject') throw failure(FailureType.PolicyViolation, `${plan.code}: ${plan.message}`, { code: plan.code });
+      const plan = evaluateRequest(
+        c.policy,
+        { ...c.request, remedies: input.remedies },
+        c.facts as NonNullable<typeof c.facts>,
+      );
+      if (plan.kind === 'reject')
+        throw failure(FailureType.PolicyViolation, `${plan.code}: ${plan.message}`, { code: plan.code });
       c.remedies = plan.remedies;
       c.flags = plan.flags;
       c.approvals = [];
       if (plan.kind === 'auto_approve') c.status = 'approved';
       else c.route = plan.route;
-      const record = c.log({ actorId: input.agentId, role: c.request.requester.role, decision: 'amend', via: 'update', reason: input.reason, accepted: true });
+      const record = c.log({
+        actorId: input.agentId,
+        role: c.request.requester.role,
+        decision: 'amend',
+        via: 'update',
+        reason: input.reason,
+        accepted: true,
+      });
       const result = outcome(record);
       await audit(record);
       return result;
@@ -127,11 +178,19 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
     {
       validator: (raw) => {
         const parsed = amendCompensationSchema.safeParse(raw);
-        if (!parsed.success) throw failure(FailureType.InvalidInput, `invalid amendment: ${describeZodError(parsed.error)}`);
-        if (parsed.data.agentId !== c.request.requester.agentId) throw failure(FailureType.PolicyViolation, 'not_requester: only the requester may amend the request', { code: 'not_requester' });
-        if (c.status !== 'pending' || !c.facts) throw failure(FailureType.Conflict, `already_decided: the request is ${c.status}`, { code: 'already_decided' });
+        if (!parsed.success)
+          throw failure(FailureType.InvalidInput, `invalid amendment: ${describeZodError(parsed.error)}`);
+        if (parsed.data.agentId !== c.request.requester.agentId)
+          throw failure(FailureType.PolicyViolation, 'not_requester: only the requester may amend the request', {
+            code: 'not_requester',
+          });
+        if (c.status !== 'pending' || !c.facts)
+          throw failure(FailureType.Conflict, `already_decided: the request is ${c.status}`, {
+            code: 'already_decided',
+          });
         const plan = evaluateRequest(c.policy, { ...c.request, remedies: parsed.data.remedies }, c.facts);
-        if (plan.kind === 'reject') throw failure(FailureType.PolicyViolation, `${plan.code}: ${plan.message}`, { code: plan.code });
+        if (plan.kind === 'reject')
+          throw failure(FailureType.PolicyViolation, `${plan.code}: ${plan.message}`, { code: plan.code });
       },
       description: 'The requester changes what to give; approvals so far no longer count.',
     },

@@ -36,8 +36,13 @@ export function showStage(c: ApprovalCase): void {
 }
 
 function details(c: ApprovalCase): string {
-  const amount = c.totalMinor === undefined ? 'amount not yet resolved' : formatMoney({ amountMinor: c.totalMinor, currency: c.request.currency });
-  const lines = [`**Compensation ${c.request.requestId}** for order ${c.request.orderId}: ${amount} (${c.request.reasonCode}), policy ${c.request.policyVersion}`];
+  const amount =
+    c.totalMinor === undefined
+      ? 'amount not yet resolved'
+      : formatMoney({ amountMinor: c.totalMinor, currency: c.request.currency });
+  const lines = [
+    `**Compensation ${c.request.requestId}** for order ${c.request.orderId}: ${amount} (${c.request.reasonCode}), policy ${c.request.policyVersion}`,
+  ];
   if (c.flags.length) lines.push(`Flags: ${c.flags.join(', ')}`);
   switch (c.status) {
     case 'evaluating':
@@ -45,8 +50,12 @@ function details(c: ApprovalCase): string {
       break;
     case 'pending': {
       const r = c.route;
-      if (r) lines.push(`Waiting for **${r.tier}** (role ${r.minRole} or above): ${c.approvals.length} of ${r.approvalsRequired} approvals.`);
-      if (c.nextStage) lines.push(`Next: ${c.nextStage.stage.replace('_', '-')} at ${new Date(c.nextStage.at).toISOString()}.`);
+      if (r)
+        lines.push(
+          `Waiting for **${r.tier}** (role ${r.minRole} or above): ${c.approvals.length} of ${r.approvalsRequired} approvals.`,
+        );
+      if (c.nextStage)
+        lines.push(`Next: ${c.nextStage.stage.replace('_', '-')} at ${new Date(c.nextStage.at).toISOString()}.`);
       lines.push('Decide with the `approveCompensation` / `rejectCompensation` update (or signal).');
       break;
     }

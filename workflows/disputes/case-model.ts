@@ -1,11 +1,34 @@
 import type { Money } from '../shared/money';
 import type {
-  DecideCaseInput, DisputeCaseResult, DisputeCaseView, DisputePolicy, DisputeState, EscalationTier, EvidenceField,
-  EvidenceSource, EvidenceSourceStatus, LedgerPosition, MilestoneName, MilestoneStatus, PspDisputeEvent, PspDisputeStatus,
+  DecideCaseInput,
+  DisputeCaseResult,
+  DisputeCaseView,
+  DisputePolicy,
+  DisputeState,
+  EscalationTier,
+  EvidenceField,
+  EvidenceSource,
+  EvidenceSourceStatus,
+  LedgerPosition,
+  MilestoneName,
+  MilestoneStatus,
+  PspDisputeEvent,
+  PspDisputeStatus,
 } from './contract';
 import {
-  alarmsFor, awaitingActor, isTerminal, milestoneMet, milestonesFor, missingEvidence, nextAlarm, OPEN_STATES, workingState,
-  type Alarm, type CaseFacts, type Milestone, type Progress,
+  alarmsFor,
+  awaitingActor,
+  isTerminal,
+  milestoneMet,
+  milestonesFor,
+  missingEvidence,
+  nextAlarm,
+  OPEN_STATES,
+  workingState,
+  type Alarm,
+  type CaseFacts,
+  type Milestone,
+  type Progress,
 } from './dispute-policy';
 
 type Flag = DisputeCaseView['flags'][number];
@@ -22,7 +45,11 @@ export class CaseModel {
   private awaitingKey = '';
   evidence: Partial<Record<EvidenceField, string>> = {};
   readonly manualFields = new Set<EvidenceField>();
-  sources: Record<EvidenceSource, EvidenceSourceStatus> = { order: 'pending', shipment: 'pending', communications: 'pending' };
+  sources: Record<EvidenceSource, EvidenceSourceStatus> = {
+    order: 'pending',
+    shipment: 'pending',
+    communications: 'pending',
+  };
   gathering = false;
   decision?: DisputeCaseView['decision'];
   decisionPending = false;
@@ -74,7 +101,12 @@ export class CaseModel {
   }
 
   facts4policy(): CaseFacts {
-    return { state: this.state, tier: this.tier, decidedThisRound: this.decidedThisRound, evidenceCount: Object.keys(this.evidence).length };
+    return {
+      state: this.state,
+      tier: this.tier,
+      decidedThisRound: this.decidedThisRound,
+      evidenceCount: Object.keys(this.evidence).length,
+    };
   }
 
   /** How far this round is: evidence complete, decided (what milestones are met by). */
@@ -90,7 +122,13 @@ export class CaseModel {
   adoptFacts(e: Pick<PspDisputeEvent, 'dueBy' | 'amount' | 'reason' | 'orderId' | 'status'>, newRound = false): void {
     const dueBy = Date.parse(e.dueBy);
     const moved = newRound || this.facts?.dueBy !== dueBy;
-    this.facts = { dueBy, amount: e.amount, reason: e.reason, orderId: e.orderId ?? this.facts?.orderId, pspStatus: e.status };
+    this.facts = {
+      dueBy,
+      amount: e.amount,
+      reason: e.reason,
+      orderId: e.orderId ?? this.facts?.orderId,
+      pspStatus: e.status,
+    };
     if (moved) {
       this.milestones = milestonesFor(dueBy, this.policy);
       this.alarms = alarmsFor(this.milestones, this.policy, this.round);
@@ -134,10 +172,13 @@ export class CaseModel {
   }
 
   /** The next moment the case acts on its own, and why. */
-  nextWake(): { at: number; kind: 'alarm'; alarm: Alarm } | { at: number; kind: 'poll' | 'close' | 'lookup' } | undefined {
+  nextWake():
+    { at: number; kind: 'alarm'; alarm: Alarm } | { at: number; kind: 'poll' | 'close' | 'lookup' } | undefined {
     if (!this.facts) return { at: this.lookupAt, kind: 'lookup' };
-    if (isTerminal(this.state)) return { at: (this.closedAt ?? 0) + this.policy.reopenWindowDays * 86_400_000, kind: 'close' };
-    if (this.state === 'submitted') return this.nextPollAt === undefined ? undefined : { at: this.nextPollAt, kind: 'poll' };
+    if (isTerminal(this.state))
+      return { at: (this.closedAt ?? 0) + this.policy.reopenWindowDays * 86_400_000, kind: 'close' };
+    if (this.state === 'submitted')
+      return this.nextPollAt === undefined ? undefined : { at: this.nextPollAt, kind: 'poll' };
     if (this.decisionPending) return undefined;
     const alarm = nextAlarm(this.alarms, this.fired);
     return alarm ? { at: alarm.at, kind: 'alarm', alarm } : undefined;
@@ -153,8 +194,13 @@ export class CaseModel {
       case 'gathering_evidence':
       case 'in_review':
       case 'pre_arbitration': {
-        const what = this.missingEvidence().length ? `evidence (${this.missingEvidence().join(', ')})` : 'a contest/accept decision';
-        const step = next?.kind === 'alarm' ? `${next.alarm.kind === 'remind' ? 'reminder' : 'milestone'} ${next.alarm.milestone}` : 'next step';
+        const what = this.missingEvidence().length
+          ? `evidence (${this.missingEvidence().join(', ')})`
+          : 'a contest/accept decision';
+        const step =
+          next?.kind === 'alarm'
+            ? `${next.alarm.kind === 'remind' ? 'reminder' : 'milestone'} ${next.alarm.milestone}`
+            : 'next step';
         return `Waiting on ${this.tier} for ${what}; ${step} at ${when}`;
       }
       case 'submitted':

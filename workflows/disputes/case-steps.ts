@@ -1,13 +1,34 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { ActivityFailure, ApplicationFailure, log, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { ActivityPresets } from '../shared/activity-options';
 import { formatMoney } from '../shared/money';
 import { SA } from '../shared/search-attributes';
 import { idempotencyKey } from '../shared/task-queue';
 import type { CaseModel } from './case-model';
-import { disputeAuditStream, pspDisputeStatusSchema, type EscalationTier, type EvidenceSource, type PspDisputeEvent } from './contract';
-import { classifyEvent, higherTier, isTerminal, OUTCOME_OF, onAlarm, targetPosition, type Alarm } from './dispute-policy';
+import {
+  disputeAuditStream,
+  pspDisputeStatusSchema,
+  type EscalationTier,
+  type EvidenceSource,
+  type PspDisputeEvent,
+} from './contract';
+import {
+  classifyEvent,
+  higherTier,
+  isTerminal,
+  OUTCOME_OF,
+  onAlarm,
+  targetPosition,
+  type Alarm,
+} from './dispute-policy';
 
 const money = proxyActivities<Activities>(ActivityPresets.moneyMovement);
 const books = proxyActivities<Activities>(ActivityPresets.bookkeeping);
@@ -22,7 +43,17 @@ const DAY = 86_400_000;
 /** Applies queued PSP webhooks in arrival order; duplicates and stale ones are counted and dropped. */
 export async function applyInbox(c: CaseModel, now: number): Promise<void> {
   for (const e of c.inbox.splice(0)) {
-    const verdict = classifyEvent({ seen: c.seen, lastAppliedAt: c.lastAppliedAt, lastReopenAt: c.lastReopenAt, state: c.state, submittedThisRound: c.submittedThisRound, outcome: c.outcome }, e);
+    const verdict = classifyEvent(
+      {
+        seen: c.seen,
+        lastAppliedAt: c.lastAppliedAt,
+        lastReopenAt: c.lastReopenAt,
+        state: c.state,
+        submittedThisRound: c.submittedThisRound,
+        outcome: c.outcome,
+      },
+      e,
+    );
     c.seen.add(e.eventId);
     if (verdict.type === 'duplicate' || verdict.type === 'stale') {
       c.eventsIgnored++;
@@ -65,11 +96,23 @@ export async function openCase(c: CaseModel, now: number): Promise<void> {
   if (!f) return;
   await syncLedger(c);
   if (f.orderId) {
-    const { compensations } = await books.crossCheckDisputedOrder({ orderId: f.orderId, workflowId: c.workflowId, disputeId: c.disputeId, amount: f.amount, openedAt: iso(now) });
+    const { compensations } = await books.crossCheckDisputedOrder({
+      orderId: f.orderId,
+      workflowId: c.workflowId,
+      disputeId: c.disputeId,
+      amount: f.amount,
+      openedAt: iso(now),
+    });
     c.compensations = compensations;
     if (compensations.length > 0) {
       c.flag('compensated_order');
-      await tell(c, 'finance_legal', 'compensation_overlap', `Dispute ${c.disputeId} is on an order that already received approved compensation`, now);
+      await tell(
+        c,
+        'finance_legal',
+        'compensation_overlap',
+        `Dispute ${c.disputeId} is on an order that already received approved compensation`,
+        now,
+      );
     }
     c.gathering = true;
     void gather(c, f.orderId);
@@ -78,7 +121,13 @@ export async function openCase(c: CaseModel, now: number): Promise<void> {
     c.sources = { order: 'missing', shipment: 'missing', communications: 'missing' };
   }
   c.refreshWorkingState();
-  await tell(c, c.tier, 'opened', `New dispute ${c.disputeId}: ${formatMoney(f.amount)}, ${f.reason}, evidence due ${iso(f.dueBy)}`, now);
+  await tell(
+    c,
+    c.tier,
+    'opened',
+    `New dispute ${c.disputeId}: ${formatMoney(f.amount)}, ${f.reason}, evidence due ${iso(f.dueBy)}`,
+    now,
+  );
 }
 
 /** Reads the three evidence sources in parallel, in the background; the case keeps its timers meanwhile. */
@@ -107,7 +156,13 @@ export async function actOnDecision(c: CaseModel, now: number): Promise<void> {
   const d = c.decision;
   if (!c.decisionPending || !d) return;
   c.decisionPending = false;
-  await books.appendAudit({ stream: disputeAuditStream(c.workflowId), eventId: `decision:r${d.round}`, at: d.at, type: 'dispute.decided', data: { ...d } });
+  await books.appendAudit({
+    stream: disputeAuditStream(c.workflowId),
+    eventId: `decision:r${d.round}`,
+    at: d.at,
+    type: 'dispute.decided',
+    data: { ...d },
+  });
   try {
     if (d.decision === 'accept') {
       await money.acceptDisputeLiability({ workflowId: c.workflowId, disputeId: c.disputeId, round: c.round });
@@ -116,7 +171,11 @@ export async function actOnDecision(c: CaseModel, now: number): Promise<void> {
       return;
     }
     const r = await money.submitDisputeEvidenceOnce({
-      workflowId: c.workflowId, disputeId: c.disputeId, round: c.round, baselineSubmissionCount: c.baselineSubmissionCount, evidence: { ...c.evidence },
+      workflowId: c.workflowId,
+      disputeId: c.disputeId,
+      round: c.round,
+      baselineSubmissionCount: c.baselineSubmissionCount,
+      evidence: { ...c.evidence },
     });
     if (r.result === 'closed') {
       const status = pspDisputeStatusSchema.safeParse(r.status);
@@ -134,7 +193,13 @@ export async function actOnDecision(c: CaseModel, now: number): Promise<void> {
     c.decision = undefined;
     c.tier = 'finance_legal';
     c.refreshWorkingState();
-    await tell(c, 'finance_legal', 'action_failed', `Acting on the ${d.decision} decision for dispute ${c.disputeId} failed (${c.lastErrorCode}); decide again`, now);
+    await tell(
+      c,
+      'finance_legal',
+      'action_failed',
+      `Acting on the ${d.decision} decision for dispute ${c.disputeId} failed (${c.lastErrorCode}); decide again`,
+      now,
+    );
   }
 }
 
@@ -150,7 +215,13 @@ async function close(c: CaseModel, outcome: 'won' | 'lost', now: number): Promis
   c.closedAt = now;
   c.nextPollAt = undefined;
   await syncLedger(c);
-  await tell(c, c.tier, `closed_${outcome}`, `Dispute ${c.disputeId} closed as ${outcome}${c.resolution ? ` (${c.resolution})` : ''}`, now);
+  await tell(
+    c,
+    c.tier,
+    `closed_${outcome}`,
+    `Dispute ${c.disputeId} closed as ${outcome}${c.resolution ? ` (${c.resolution})` : ''}`,
+    now,
+  );
 }
 
 /** Moves the disputed money to where the case state says it belongs: held, released (won) or written off (lost). */
@@ -159,12 +230,22 @@ export async function syncLedger(c: CaseModel): Promise<void> {
   const target = targetPosition(c.state);
   if (target === c.ledgerPosition) return;
   const step = `ledger-${++c.ledgerMoves}-${target}`;
-  await books.moveDisputedFunds({ postingId: idempotencyKey(c.workflowId, step), disputeId: c.disputeId, from: c.ledgerPosition, to: target, amount: c.facts.amount });
+  await books.moveDisputedFunds({
+    postingId: idempotencyKey(c.workflowId, step),
+    disputeId: c.disputeId,
+    from: c.ledgerPosition,
+    to: target,
+    amount: c.facts.amount,
+  });
   c.ledgerPosition = target;
 }
 
 /** Runs what the case's own clock asks for: a milestone alarm, an outcome poll, a facts look-up, or the end. */
-export async function onWake(c: CaseModel, wake: NonNullable<ReturnType<CaseModel['nextWake']>>, now: number): Promise<void> {
+export async function onWake(
+  c: CaseModel,
+  wake: NonNullable<ReturnType<CaseModel['nextWake']>>,
+  now: number,
+): Promise<void> {
   if (wake.kind === 'alarm') return onMilestoneAlarm(c, wake.alarm, now);
   if (wake.kind === 'close') {
     c.finished = true;
@@ -182,8 +263,15 @@ async function pollPsp(c: CaseModel, now: number, why: 'lookup' | 'poll'): Promi
     if (!status.success || !d.dueBy) return;
     if (why === 'poll' && !OUTCOME_OF[status.data]) return;
     const e: PspDisputeEvent = {
-      eventId: `${why}:r${c.round}:${now}`, type: 'charge.dispute.updated', createdAt: iso(now), disputeId: c.disputeId, status: status.data,
-      dueBy: d.dueBy, amount: d.amount, reason: d.reason, submissionCount: d.submissionCount,
+      eventId: `${why}:r${c.round}:${now}`,
+      type: 'charge.dispute.updated',
+      createdAt: iso(now),
+      disputeId: c.disputeId,
+      status: status.data,
+      dueBy: d.dueBy,
+      amount: d.amount,
+      reason: d.reason,
+      submissionCount: d.submissionCount,
     };
     c.inbox.push(e);
   } catch (err) {
@@ -196,32 +284,88 @@ async function onMilestoneAlarm(c: CaseModel, alarm: Alarm, now: number): Promis
   const m = c.milestone(alarm.milestone);
   if (!m) return;
   const progress = c.progress();
-  const action = onAlarm(alarm, m, { ...progress, tier: c.tier, hasEvidence: Object.keys(c.evidence).length > 0, now }, c.policy);
+  const action = onAlarm(
+    alarm,
+    m,
+    { ...progress, tier: c.tier, hasEvidence: Object.keys(c.evidence).length > 0, now },
+    c.policy,
+  );
   if (alarm.kind === 'milestone') c.missed.set(`r${c.round}:${m.name}`, action.type === 'none' ? 'met' : 'missed');
   switch (action.type) {
     case 'remind':
-      return tell(c, action.tier, 'reminder', `Reminder: dispute ${c.disputeId} milestone ${action.milestone} is due ${iso(action.milestoneAt)}`, now, { milestone: action.milestone });
+      return tell(
+        c,
+        action.tier,
+        'reminder',
+        `Reminder: dispute ${c.disputeId} milestone ${action.milestone} is due ${iso(action.milestoneAt)}`,
+        now,
+        { milestone: action.milestone },
+      );
     case 'escalate':
       c.tier = action.to;
-      return tell(c, action.to, 'escalated', `Dispute ${c.disputeId} handed from ${action.from} to ${action.to}: milestone ${action.milestone} passed unmet`, now, { milestone: action.milestone, from: action.from });
+      return tell(
+        c,
+        action.to,
+        'escalated',
+        `Dispute ${c.disputeId} handed from ${action.from} to ${action.to}: milestone ${action.milestone} passed unmet`,
+        now,
+        { milestone: action.milestone, from: action.from },
+      );
     case 'final_warning':
-      return tell(c, action.tier, 'final_warning', `Dispute ${c.disputeId}: no decision yet; at the deadline the default (${action.default}) applies`, now, { milestone: m.name });
+      return tell(
+        c,
+        action.tier,
+        'final_warning',
+        `Dispute ${c.disputeId}: no decision yet; at the deadline the default (${action.default}) applies`,
+        now,
+        { milestone: m.name },
+      );
     case 'apply_default':
-      c.recordDecision({ decision: action.decision, by: 'system', tier: c.tier, note: `deadline default (${c.policy.deadlineDefault})` }, now, true);
+      c.recordDecision(
+        {
+          decision: action.decision,
+          by: 'system',
+          tier: c.tier,
+          note: `deadline default (${c.policy.deadlineDefault})`,
+        },
+        now,
+        true,
+      );
       return;
     default:
       return;
   }
 }
 
-async function tell(c: CaseModel, tier: EscalationTier, kind: string, subject: string, now: number, extra: Record<string, unknown> = {}): Promise<void> {
+async function tell(
+  c: CaseModel,
+  tier: EscalationTier,
+  kind: string,
+  subject: string,
+  now: number,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   const f = c.facts;
-  const body = [subject, f ? `Amount ${formatMoney(f.amount)}, reason ${f.reason}, evidence due ${iso(f.dueBy)}.` : '', `Case state: ${c.state}, tier ${c.tier}.`].join('\n');
+  const body = [
+    subject,
+    f ? `Amount ${formatMoney(f.amount)}, reason ${f.reason}, evidence due ${iso(f.dueBy)}.` : '',
+    `Case state: ${c.state}, tier ${c.tier}.`,
+  ].join('\n');
   try {
     await notify.notifyDisputeTeam({
-      tier, kind, subject, body,
+      tier,
+      kind,
+      subject,
+      body,
       dedupeKey: `${c.workflowId}:r${c.round}:${kind}:${String(extra['milestone'] ?? now)}`,
-      data: { workflowId: c.workflowId, disputeId: c.disputeId, round: c.round, state: c.state, at: iso(now), ...extra },
+      data: {
+        workflowId: c.workflowId,
+        disputeId: c.disputeId,
+        round: c.round,
+        state: c.state,
+        at: iso(now),
+        ...extra,
+      },
     });
   } catch (err) {
     // Notifications must not block the money side of the case.

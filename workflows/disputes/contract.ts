@@ -3,33 +3,65 @@ import { z } from 'zod';
 import { moneySchema, type Money } from '../shared/money';
 
 /** A PSP dispute ID (`dp_…`, or `du_…` for inquiries): a business key, never personal data. */
-export const disputeIdSchema = z.string().regex(/^(dp|du)_[A-Za-z0-9]{1,100}$/, { error: 'must be a PSP dispute ID (dp_… or du_…)' });
+export const disputeIdSchema = z
+  .string()
+  .regex(/^(dp|du)_[A-Za-z0-9]{1,100}$/, { error: 'must be a PSP dispute ID (dp_… or du_…)' });
 
 /** An order ID as the shop knows it: opaque, short, no personal data. */
-export const orderIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1-64 letters, digits, dashes or underscores' });
+export const orderIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1-64 letters, digits, dashes or underscores' });
 
 /** An internal staff ID (never an email address): who acted on the case. */
-export const staffIdSchema = z.string().regex(/^[a-z0-9._-]{1,64}$/, { error: 'must be an internal staff ID (1-64 lowercase letters, digits, . _ -)' });
+export const staffIdSchema = z
+  .string()
+  .regex(/^[a-z0-9._-]{1,64}$/, { error: 'must be an internal staff ID (1-64 lowercase letters, digits, . _ -)' });
 
 /** Who owns the case: first-line ops, the senior dispute desk, then finance and legal. */
 export const escalationTierSchema = z.enum(['tier1', 'tier2', 'finance_legal']);
 export type EscalationTier = z.infer<typeof escalationTierSchema>;
 
 /** Lifecycle of a case (the `DisputeState` search attribute). */
-export const disputeStateSchema = z.enum(['opened', 'gathering_evidence', 'in_review', 'pre_arbitration', 'submitted', 'won', 'lost']);
+export const disputeStateSchema = z.enum([
+  'opened',
+  'gathering_evidence',
+  'in_review',
+  'pre_arbitration',
+  'submitted',
+  'won',
+  'lost',
+]);
 export type DisputeState = z.infer<typeof disputeStateSchema>;
 
 /** Statuses the PSP reports on a dispute (Stripe's set). */
 export const pspDisputeStatusSchema = z.enum([
-  'warning_needs_response', 'warning_under_review', 'warning_closed', 'needs_response', 'under_review', 'won', 'lost', 'prevented',
+  'warning_needs_response',
+  'warning_under_review',
+  'warning_closed',
+  'needs_response',
+  'under_review',
+  'won',
+  'lost',
+  'prevented',
 ]);
 export type PspDisputeStatus = z.infer<typeof pspDisputeStatusSchema>;
 
 /** Evidence fields ops may fill with text (a subset of the PSP's evidence object). */
 export const evidenceFieldSchema = z.enum([
-  'product_description', 'customer_communication', 'shipping_carrier', 'shipping_tracking_number', 'shipping_date',
-  'shipping_documentation', 'service_date', 'service_documentation', 'refund_policy', 'refund_refusal_explanation',
-  'cancellation_rebuttal', 'duplicate_charge_explanation', 'receipt', 'uncategorized_text',
+  'product_description',
+  'customer_communication',
+  'shipping_carrier',
+  'shipping_tracking_number',
+  'shipping_date',
+  'shipping_documentation',
+  'service_date',
+  'service_documentation',
+  'refund_policy',
+  'refund_refusal_explanation',
+  'cancellation_rebuttal',
+  'duplicate_charge_explanation',
+  'receipt',
+  'uncategorized_text',
 ]);
 export type EvidenceField = z.infer<typeof evidenceFieldSchema>;
 
@@ -40,8 +72,16 @@ export type EvidenceField = z.infer<typeof evidenceFieldSchema>;
  */
 export const disputePolicySchema = z
   .object({
-    draftLeadHours: z.number().int().positive().default(7 * 24),
-    reviewLeadHours: z.number().int().positive().default(3 * 24),
+    draftLeadHours: z
+      .number()
+      .int()
+      .positive()
+      .default(7 * 24),
+    reviewLeadHours: z
+      .number()
+      .int()
+      .positive()
+      .default(3 * 24),
     finalLeadHours: z.number().int().positive().default(24),
     /** A reminder goes to the owner this long before each milestone it has not met yet. */
     reminderLeadHours: z.number().int().positive().default(24),
@@ -53,9 +93,15 @@ export const disputePolicySchema = z
     /** While the PSP reviews, ask it for the outcome this often in case a webhook was lost. */
     outcomePollDays: z.number().int().positive().default(7),
   })
-  .refine((p) => p.draftLeadHours > p.reviewLeadHours && p.reviewLeadHours > p.finalLeadHours && p.finalLeadHours * 60 > p.deadlineMarginMinutes, {
-    error: 'milestones must be ordered: draftLeadHours > reviewLeadHours > finalLeadHours > deadlineMarginMinutes',
-  });
+  .refine(
+    (p) =>
+      p.draftLeadHours > p.reviewLeadHours &&
+      p.reviewLeadHours > p.finalLeadHours &&
+      p.finalLeadHours * 60 > p.deadlineMarginMinutes,
+    {
+      error: 'milestones must be ordered: draftLeadHours > reviewLeadHours > finalLeadHours > deadlineMarginMinutes',
+    },
+  );
 export type DisputePolicy = z.infer<typeof disputePolicySchema>;
 
 /** Input of {@link disputeCase}. The facts (amount, due date, reason) come from the PSP events it receives. */
@@ -68,7 +114,13 @@ export type DisputeCaseInput = z.input<typeof disputeCaseInput>;
 /** One PSP webhook about the dispute, reduced to what the case needs (the ingress route builds it). */
 export const pspDisputeEvent = z.object({
   eventId: z.string().regex(/^[A-Za-z0-9_:-]{1,255}$/, { error: 'must be a PSP event ID' }),
-  type: z.enum(['charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.closed', 'charge.dispute.funds_withdrawn', 'charge.dispute.funds_reinstated']),
+  type: z.enum([
+    'charge.dispute.created',
+    'charge.dispute.updated',
+    'charge.dispute.closed',
+    'charge.dispute.funds_withdrawn',
+    'charge.dispute.funds_reinstated',
+  ]),
   /** When the PSP created the event: orders events that arrive out of order. */
   createdAt: z.iso.datetime(),
   disputeId: disputeIdSchema,
@@ -88,7 +140,11 @@ export const assignCaseInput = z.object({ assignee: staffIdSchema, tier: escalat
 export type AssignCaseInput = z.infer<typeof assignCaseInput>;
 
 /** Add or replace one evidence field with text written or collected by ops. */
-export const addEvidenceInput = z.object({ field: evidenceFieldSchema, text: z.string().trim().min(1).max(20_000), by: staffIdSchema });
+export const addEvidenceInput = z.object({
+  field: evidenceFieldSchema,
+  text: z.string().trim().min(1).max(20_000),
+  by: staffIdSchema,
+});
 export type AddEvidenceInput = z.infer<typeof addEvidenceInput>;
 
 /** Decide to contest (submit the evidence) or accept liability. `tier` is the decider's role. */

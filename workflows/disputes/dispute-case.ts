@@ -6,8 +6,18 @@ import { parseOrFail } from '../shared/parse';
 import { CaseModel } from './case-model';
 import { actOnDecision, applyInbox, onWake, openCase, publish, syncLedger } from './case-steps';
 import {
-  addEvidenceInput, addEvidenceUpdate, assignCaseInput, assignCaseUpdate, decideCaseInput, decideCaseUpdate, disputeAuditStream, disputeCaseInput,
-  getStateQuery, pspDisputeEvent, receivePspEventSignal, type DisputeCaseResult,
+  addEvidenceInput,
+  addEvidenceUpdate,
+  assignCaseInput,
+  assignCaseUpdate,
+  decideCaseInput,
+  decideCaseUpdate,
+  disputeAuditStream,
+  disputeCaseInput,
+  getStateQuery,
+  pspDisputeEvent,
+  receivePspEventSignal,
+  type DisputeCaseResult,
 } from './contract';
 import { refuseAssignment, refuseDecision, refuseEvidence } from './dispute-policy';
 
@@ -34,7 +44,11 @@ export async function disputeCase(rawInput: unknown): Promise<DisputeCaseResult>
     const wake = c.nextWake();
     const changed = () => c.dirty || c.inbox.length > 0;
     if (!wake) await condition(changed);
-    else if (wake.at <= Date.now() || !(await condition(changed, wake.at - Date.now(), { summary: `dispute ${wake.kind}` }))) await onWake(c, wake, Date.now());
+    else if (
+      wake.at <= Date.now() ||
+      !(await condition(changed, wake.at - Date.now(), { summary: `dispute ${wake.kind}` }))
+    )
+      await onWake(c, wake, Date.now());
   }
 
   publish(c, Date.now());
@@ -64,7 +78,13 @@ function registerHandlers(c: CaseModel): void {
       c.tier = a.tier;
       c.dirty = true;
       const view = c.view(Date.now());
-      await books.appendAudit({ stream: disputeAuditStream(c.workflowId), eventId: `assign:${c.round}:${Date.now()}:${a.assignee}`, at: new Date().toISOString(), type: 'dispute.assigned', data: { ...a, round: c.round } });
+      await books.appendAudit({
+        stream: disputeAuditStream(c.workflowId),
+        eventId: `assign:${c.round}:${Date.now()}:${a.assignee}`,
+        at: new Date().toISOString(),
+        type: 'dispute.assigned',
+        data: { ...a, round: c.round },
+      });
       return view;
     },
     { validator: (raw) => refuse(refuseAssignment(c.facts4policy(), parseOrFail(assignCaseInput, raw, 'assignment'))) },

@@ -1,5 +1,12 @@
 import type {
-  DisputePolicy, DisputeState, EscalationTier, EvidenceField, LedgerPosition, MilestoneName, PspDisputeEvent, PspDisputeStatus,
+  DisputePolicy,
+  DisputeState,
+  EscalationTier,
+  EvidenceField,
+  LedgerPosition,
+  MilestoneName,
+  PspDisputeEvent,
+  PspDisputeStatus,
 } from './contract';
 
 /** Pure decisions of a dispute case: milestones, escalation, transitions, event ordering. No I/O, no clock. */
@@ -11,7 +18,12 @@ export const TIERS: readonly EscalationTier[] = ['tier1', 'tier2', 'finance_lega
 const rank = (t: EscalationTier) => TIERS.indexOf(t);
 export const higherTier = (a: EscalationTier, b: EscalationTier): EscalationTier => (rank(a) >= rank(b) ? a : b);
 
-export const OPEN_STATES: ReadonlySet<DisputeState> = new Set(['opened', 'gathering_evidence', 'in_review', 'pre_arbitration']);
+export const OPEN_STATES: ReadonlySet<DisputeState> = new Set([
+  'opened',
+  'gathering_evidence',
+  'in_review',
+  'pre_arbitration',
+]);
 export const isTerminal = (s: DisputeState) => s === 'won' || s === 'lost';
 
 export interface Milestone {
@@ -46,7 +58,13 @@ export function alarmsFor(milestones: Milestone[], p: DisputePolicy, round: numb
   const alarms: Alarm[] = [];
   for (const m of milestones) {
     const prefix = `r${round}:${m.name}:${m.at}`;
-    if (m.name !== 'deadline') alarms.push({ key: `${prefix}:remind`, at: m.at - p.reminderLeadHours * HOUR, kind: 'remind', milestone: m.name });
+    if (m.name !== 'deadline')
+      alarms.push({
+        key: `${prefix}:remind`,
+        at: m.at - p.reminderLeadHours * HOUR,
+        kind: 'remind',
+        milestone: m.name,
+      });
     alarms.push({ key: `${prefix}:milestone`, at: m.at, kind: 'milestone', milestone: m.name });
   }
   return alarms.sort((a, b) => a.at - b.at);
@@ -62,7 +80,8 @@ export interface Progress {
   decided: boolean;
 }
 
-export const milestoneMet = (m: Milestone, p: Progress) => (m.requires === 'evidence' ? p.evidenceComplete || p.decided : p.decided);
+export const milestoneMet = (m: Milestone, p: Progress) =>
+  m.requires === 'evidence' ? p.evidenceComplete || p.decided : p.decided;
 
 export type AlarmAction =
   | { type: 'none' }
@@ -81,10 +100,13 @@ export function onAlarm(
   if (milestoneMet(milestone, c)) return { type: 'none' };
   if (alarm.kind === 'remind') {
     // A reminder overtaken by its milestone (case opened late) would only be noise.
-    return milestone.at <= c.now ? { type: 'none' } : { type: 'remind', tier: c.tier, milestone: milestone.name, milestoneAt: milestone.at };
+    return milestone.at <= c.now
+      ? { type: 'none' }
+      : { type: 'remind', tier: c.tier, milestone: milestone.name, milestoneAt: milestone.at };
   }
   if (milestone.name === 'deadline') return { type: 'apply_default', decision: deadlineDecision(p, c.hasEvidence) };
-  if (milestone.name === 'final') return { type: 'final_warning', tier: c.tier, default: deadlineDecision(p, c.hasEvidence) };
+  if (milestone.name === 'final')
+    return { type: 'final_warning', tier: c.tier, default: deadlineDecision(p, c.hasEvidence) };
   const to = milestone.escalateTo ?? c.tier;
   if (rank(to) > rank(c.tier)) return { type: 'escalate', from: c.tier, to, milestone: milestone.name };
   return { type: 'remind', tier: c.tier, milestone: milestone.name, milestoneAt: milestone.at };
@@ -125,7 +147,10 @@ export interface CaseFacts {
 }
 
 /** Why a decision is refused, or undefined when allowed. Checked in the update validator, before history. */
-export function refuseDecision(c: CaseFacts, d: { decision: 'contest' | 'accept'; tier: EscalationTier }): string | undefined {
+export function refuseDecision(
+  c: CaseFacts,
+  d: { decision: 'contest' | 'accept'; tier: EscalationTier },
+): string | undefined {
   if (!OPEN_STATES.has(c.state)) return `the case is ${c.state}; a decision is no longer possible`;
   if (c.decidedThisRound) return 'a decision was already made for this round';
   if (rank(d.tier) < rank(c.tier)) return `the case was handed to ${c.tier}; a ${d.tier} decision is not enough`;
@@ -172,7 +197,14 @@ export type EventVerdict =
  * (`previous_attributes.status`), and an outcome no newer than the last reopen belongs to the round before.
  */
 export function classifyEvent(
-  c: { seen: ReadonlySet<string>; lastAppliedAt?: number; lastReopenAt?: number; state: DisputeState; submittedThisRound: boolean; outcome?: 'won' | 'lost' },
+  c: {
+    seen: ReadonlySet<string>;
+    lastAppliedAt?: number;
+    lastReopenAt?: number;
+    state: DisputeState;
+    submittedThisRound: boolean;
+    outcome?: 'won' | 'lost';
+  },
   e: PspDisputeEvent,
 ): EventVerdict {
   if (c.seen.has(e.eventId)) return { type: 'duplicate' };
@@ -188,7 +220,8 @@ export function classifyEvent(
   }
   if (older) return { type: 'stale' };
   if (reopened) return { type: 'reopen', closedAs: reopened };
-  if (outcome) return c.lastReopenAt !== undefined && at <= c.lastReopenAt ? { type: 'stale' } : { type: 'outcome', outcome };
+  if (outcome)
+    return c.lastReopenAt !== undefined && at <= c.lastReopenAt ? { type: 'stale' } : { type: 'outcome', outcome };
   if (REVIEW_PSP.has(e.status) && !c.submittedThisRound) return { type: 'submitted_outside' };
   return { type: 'update' };
 }

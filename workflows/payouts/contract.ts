@@ -3,10 +3,16 @@ import { z } from 'zod';
 import { moneySchema, type Money } from '../shared/money';
 
 const idPart = (what: string) =>
-  z.string({ error: `${what} is required` }).regex(/^[A-Za-z0-9_-]{1,64}$/, { error: `${what} must be 1-64 letters, digits, '-' or '_'` });
+  z
+    .string({ error: `${what} is required` })
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: `${what} must be 1-64 letters, digits, '-' or '_'` });
 
 /** A duration override in milliseconds (tests shorten timers; production uses the policy defaults). */
-const durationMs = z.number().int({ error: 'must be whole milliseconds' }).positive().max(400 * 86_400_000);
+const durationMs = z
+  .number()
+  .int({ error: 'must be whole milliseconds' })
+  .positive()
+  .max(400 * 86_400_000);
 
 /** Optional timing overrides; every field falls back to the rail's default in `payout-policy.ts`. */
 export const payoutTimingSchema = z
@@ -37,10 +43,15 @@ export const creatorPayoutInput = z
   .object({
     payoutId: idPart('payoutId'),
     creatorId: idPart('creatorId'),
-    period: z.string({ error: 'period is required' }).regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: "must be a month like '2026-11'" }),
+    period: z
+      .string({ error: 'period is required' })
+      .regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: "must be a month like '2026-11'" }),
     amount: moneySchema,
     /** The batch run that started this payout, when there is one. */
-    runId: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, { error: "must be 1-128 letters, digits, '.', ':', '-' or '_'" }).optional(),
+    runId: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,128}$/, { error: "must be 1-128 letters, digits, '.', ':', '-' or '_'" })
+      .optional(),
     timing: payoutTimingSchema.optional(),
   })
   .strict();
@@ -69,7 +80,13 @@ export const PayoutStates = [
   'resolved_manually',
 ] as const;
 export type PayoutStateName = (typeof PayoutStates)[number];
-export const TERMINAL_STATES: readonly PayoutStateName[] = ['completed', 'failed', 'cancelled', 'returned', 'resolved_manually'];
+export const TERMINAL_STATES: readonly PayoutStateName[] = [
+  'completed',
+  'failed',
+  'cancelled',
+  'returned',
+  'resolved_manually',
+];
 
 export type Rail = 'bank' | 'psp';
 
@@ -134,8 +151,14 @@ export const updatePayoutMethodInput = reasonSchema;
 /** Every ops command names the operator and says why; both go to history and to the audit trail. */
 export const opsCommandInput = z
   .object({
-    operator: z.string({ error: 'operator is required' }).regex(/^[A-Za-z0-9._@-]{1,128}$/, { error: 'must be an operator ID' }),
-    reason: z.string({ error: 'reason is required' }).trim().min(3, { error: 'must say why (at least 3 characters)' }).max(500),
+    operator: z
+      .string({ error: 'operator is required' })
+      .regex(/^[A-Za-z0-9._@-]{1,128}$/, { error: 'must be an operator ID' }),
+    reason: z
+      .string({ error: 'reason is required' })
+      .trim()
+      .min(3, { error: 'must say why (at least 3 characters)' })
+      .max(500),
   })
   .strict();
 export type OpsCommand = z.infer<typeof opsCommandInput>;

@@ -1,4 +1,12 @@
-import { allHandlersFinished, condition, currentUpdateInfo, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  currentUpdateInfo,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { ActivityPresets } from '../shared/activity-options';
 import { describeZodError } from '../shared/parse';
@@ -28,7 +36,13 @@ const books = proxyActivities<Activities>(ActivityPresets.bookkeeping);
 
 const WAKEABLE: readonly PayoutStateName[] = ['awaiting_payability', 'awaiting_confirmation', 'awaiting_new_details'];
 const HOLDABLE: readonly PayoutStateName[] = ['validating', 'awaiting_payability', 'reserving', 'awaiting_new_details'];
-const RESOLVABLE: readonly PayoutStateName[] = ['awaiting_payability', 'on_hold', 'awaiting_confirmation', 'paid_in_return_window', 'awaiting_new_details'];
+const RESOLVABLE: readonly PayoutStateName[] = [
+  'awaiting_payability',
+  'on_hold',
+  'awaiting_confirmation',
+  'paid_in_return_window',
+  'awaiting_new_details',
+];
 
 /** Why a wait ended early: an operator cancelled or resolved the payout. */
 export type StopRequest = { kind: 'cancel'; command: OpsCommand } | { kind: 'resolve'; command: ResolvePayoutCommand };
@@ -74,20 +88,44 @@ export class PayoutInbox {
       this.wakes++;
     });
 
-    this.opsUpdate(cancelPayoutUpdate, 'cancel', (state) => (cancellable(state) && !this.initiated ? undefined : 'the payout has already been sent to a rail; use resolvePayout'), (c) => {
-      this.stop = { kind: 'cancel', command: c };
-    });
-    this.opsUpdate(holdPayoutUpdate, 'hold', (state) => (this.hold ? 'already on hold' : HOLDABLE.includes(state) ? undefined : `cannot hold a payout in state ${state}`), (c) => {
-      this.hold = { ...c, since: new Date().toISOString() };
-      t.status.held = { operator: c.operator, reason: c.reason, since: this.hold.since };
-    });
-    this.opsUpdate(releasePayoutUpdate, 'release', () => (this.hold ? undefined : 'the payout is not on hold'), () => {
-      this.hold = undefined;
-      delete t.status.held;
-    });
-    this.opsUpdate(retryPayoutNowUpdate, 'retry_now', (state) => (WAKEABLE.includes(state) ? undefined : `nothing to retry in state ${state}`), () => {
-      this.wakes++;
-    });
+    this.opsUpdate(
+      cancelPayoutUpdate,
+      'cancel',
+      (state) =>
+        cancellable(state) && !this.initiated
+          ? undefined
+          : 'the payout has already been sent to a rail; use resolvePayout',
+      (c) => {
+        this.stop = { kind: 'cancel', command: c };
+      },
+    );
+    this.opsUpdate(
+      holdPayoutUpdate,
+      'hold',
+      (state) =>
+        this.hold ? 'already on hold' : HOLDABLE.includes(state) ? undefined : `cannot hold a payout in state ${state}`,
+      (c) => {
+        this.hold = { ...c, since: new Date().toISOString() };
+        t.status.held = { operator: c.operator, reason: c.reason, since: this.hold.since };
+      },
+    );
+    this.opsUpdate(
+      releasePayoutUpdate,
+      'release',
+      () => (this.hold ? undefined : 'the payout is not on hold'),
+      () => {
+        this.hold = undefined;
+        delete t.status.held;
+      },
+    );
+    this.opsUpdate(
+      retryPayoutNowUpdate,
+      'retry_now',
+      (state) => (WAKEABLE.includes(state) ? undefined : `nothing to retry in state ${state}`),
+      () => {
+        this.wakes++;
+      },
+    );
     setHandler(
       resolvePayoutUpdate,
       async (c) => {
@@ -100,7 +138,8 @@ export class PayoutInbox {
           const parsed = resolvePayoutInput.safeParse(c);
           if (!parsed.success) throw new Error(`invalid resolvePayout: ${describeZodError(parsed.error)}`);
           if (this.stop) throw new Error('the payout is already being closed');
-          if (!RESOLVABLE.includes(t.state)) throw new Error(`cannot resolve a payout in state ${t.state}; wait for it to settle into a waiting state`);
+          if (!RESOLVABLE.includes(t.state))
+            throw new Error(`cannot resolve a payout in state ${t.state}; wait for it to settle into a waiting state`);
         },
       },
     );
@@ -116,7 +155,11 @@ export class PayoutInbox {
   }
 
   /** Waits up to `ms` (or forever) for `done`, a wake-up or a stop; true when `done` held. */
-  async waitFor(done: () => boolean, ms: number | undefined, summary: string): Promise<'done' | 'woken' | 'stopped' | 'timeout'> {
+  async waitFor(
+    done: () => boolean,
+    ms: number | undefined,
+    summary: string,
+  ): Promise<'done' | 'woken' | 'stopped' | 'timeout'> {
     const wakes = this.wakes;
     const fired = () => done() || this.wakes !== wakes || this.stop !== undefined;
     let ok = true;
@@ -179,7 +222,12 @@ export class PayoutInbox {
       eventId: currentUpdateInfo()?.id ?? `${action}-${this.t.status.timeline.length}`,
       at: new Date().toISOString(),
       type: `payout.ops.${action}`,
-      data: { operator: c.operator, reason: c.reason, state: this.t.state, ...(c.outcome ? { outcome: c.outcome } : {}) },
+      data: {
+        operator: c.operator,
+        reason: c.reason,
+        state: this.t.state,
+        ...(c.outcome ? { outcome: c.outcome } : {}),
+      },
     });
   }
 }

@@ -8,8 +8,24 @@ const DAY = 24 * HOUR;
 
 /** Defaults per rail. Bank returns (ACH R-codes, camt.054 returns) arrive up to 60 days later; PSP reversals sooner. */
 export const DEFAULT_TIMING: Record<Rail, Required<PayoutTiming>> = {
-  bank: { returnWindowMs: 60 * DAY, pollInitialMs: 30_000, pollMaxMs: 30 * 60_000, confirmationDeadlineMs: 3 * DAY, parkDeadlineMs: 14 * DAY, reminderEveryMs: 3 * DAY, recheckEveryMs: 6 * HOUR },
-  psp: { returnWindowMs: 30 * DAY, pollInitialMs: 5_000, pollMaxMs: 10 * 60_000, confirmationDeadlineMs: 1 * DAY, parkDeadlineMs: 14 * DAY, reminderEveryMs: 3 * DAY, recheckEveryMs: 6 * HOUR },
+  bank: {
+    returnWindowMs: 60 * DAY,
+    pollInitialMs: 30_000,
+    pollMaxMs: 30 * 60_000,
+    confirmationDeadlineMs: 3 * DAY,
+    parkDeadlineMs: 14 * DAY,
+    reminderEveryMs: 3 * DAY,
+    recheckEveryMs: 6 * HOUR,
+  },
+  psp: {
+    returnWindowMs: 30 * DAY,
+    pollInitialMs: 5_000,
+    pollMaxMs: 10 * 60_000,
+    confirmationDeadlineMs: 1 * DAY,
+    parkDeadlineMs: 14 * DAY,
+    reminderEveryMs: 3 * DAY,
+    recheckEveryMs: 6 * HOUR,
+  },
 };
 
 export function resolveTiming(rail: Rail | undefined, overrides: PayoutTiming | undefined): Required<PayoutTiming> {
@@ -18,8 +34,21 @@ export function resolveTiming(rail: Rail | undefined, overrides: PayoutTiming | 
 
 /** Smallest payout worth the rail fee, per currency, in minor units. */
 export const MINIMUM_PAYOUT_MINOR: Record<Currency, number> = {
-  USD: 100, EUR: 100, GBP: 100, CAD: 100, AUD: 100, CHF: 100, SEK: 1000, NOK: 1000, DKK: 1000, PLN: 500, BRL: 500, MXN: 2000, INR: 10000,
-  JPY: 100, KRW: 1000,
+  USD: 100,
+  EUR: 100,
+  GBP: 100,
+  CAD: 100,
+  AUD: 100,
+  CHF: 100,
+  SEK: 1000,
+  NOK: 1000,
+  DKK: 1000,
+  PLN: 500,
+  BRL: 500,
+  MXN: 2000,
+  INR: 10000,
+  JPY: 100,
+  KRW: 1000,
 };
 
 /** The facts a payability decision needs: what the directory says about the creator, without any account data. */
@@ -49,13 +78,24 @@ export type Payability = { payable: true } | { payable: false; permanent: boolea
  */
 export function checkPayability(facts: PayabilityFacts, amount: Money, nowMs: number): Payability {
   if (amount.amountMinor < MINIMUM_PAYOUT_MINOR[amount.currency]) {
-    return { payable: false, permanent: true, blockers: [{ check: 'minimum_amount', actor: 'none', code: 'below_minimum' }] };
+    return {
+      payable: false,
+      permanent: true,
+      blockers: [{ check: 'minimum_amount', actor: 'none', code: 'below_minimum' }],
+    };
   }
   const blockers: Blocker[] = [];
-  if (facts.sanctionsStatus !== 'clear') blockers.push({ check: 'sanctions', actor: 'compliance', code: `sanctions_${facts.sanctionsStatus}` });
-  if (facts.kycStatus !== 'verified') blockers.push({ check: 'kyc', actor: facts.kycStatus === 'rejected' ? 'compliance' : 'creator', code: `kyc_${facts.kycStatus}` });
+  if (facts.sanctionsStatus !== 'clear')
+    blockers.push({ check: 'sanctions', actor: 'compliance', code: `sanctions_${facts.sanctionsStatus}` });
+  if (facts.kycStatus !== 'verified')
+    blockers.push({
+      check: 'kyc',
+      actor: facts.kycStatus === 'rejected' ? 'compliance' : 'creator',
+      code: `kyc_${facts.kycStatus}`,
+    });
   if (!facts.payoutMethod) blockers.push({ check: 'payout_method', actor: 'creator', code: 'payout_method_missing' });
-  if (facts.holdUntil && Date.parse(facts.holdUntil) > nowMs) blockers.push({ check: 'hold_period', actor: 'schedule', code: 'earnings_on_hold', clearsAt: facts.holdUntil });
+  if (facts.holdUntil && Date.parse(facts.holdUntil) > nowMs)
+    blockers.push({ check: 'hold_period', actor: 'schedule', code: 'earnings_on_hold', clearsAt: facts.holdUntil });
   return blockers.length === 0 ? { payable: true } : { payable: false, permanent: false, blockers };
 }
 
@@ -101,8 +141,20 @@ export function pollDelayMs(poll: number, timing: Pick<Required<PayoutTiming>, '
 
 /** Return/failure codes after which the creator must give new payout details before paying again. */
 export const NEEDS_NEW_DETAILS_CODES = new Set([
-  'R02', 'R03', 'R04', 'AC01', 'AC04', 'AC06', 'BE01',
-  'account_closed', 'no_account', 'invalid_account_number', 'account_frozen', 'bank_account_restricted', 'account_invalid', 'invalid_currency',
+  'R02',
+  'R03',
+  'R04',
+  'AC01',
+  'AC04',
+  'AC06',
+  'BE01',
+  'account_closed',
+  'no_account',
+  'invalid_account_number',
+  'account_frozen',
+  'bank_account_restricted',
+  'account_invalid',
+  'invalid_currency',
 ]);
 
 export type ReturnClass = { action: 'await_new_details'; code: string } | { action: 'end_returned'; code: string };
@@ -110,7 +162,9 @@ export type ReturnClass = { action: 'await_new_details'; code: string } | { acti
 /** What to do after money came back: ask for new details (account gone or wrong) or end as returned. */
 export function classifyReturn(code: string | undefined): ReturnClass {
   const c = code ?? 'unknown';
-  return NEEDS_NEW_DETAILS_CODES.has(c) ? { action: 'await_new_details', code: c } : { action: 'end_returned', code: c };
+  return NEEDS_NEW_DETAILS_CODES.has(c)
+    ? { action: 'await_new_details', code: c }
+    : { action: 'end_returned', code: c };
 }
 
 /** Ordering of rail statuses: a later signal never moves a transfer backwards (out-of-order webhooks). */

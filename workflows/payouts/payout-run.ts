@@ -50,7 +50,13 @@ interface RunCarry {
   rows: Array<{ payoutId: string; outcome: PayoutOutcome; errorCode?: string }>;
 }
 
-const zeroCounts = (): Record<PayoutOutcome, number> => ({ paid: 0, failed: 0, cancelled: 0, parked: 0, 'already-exists': 0 });
+const zeroCounts = (): Record<PayoutOutcome, number> => ({
+  paid: 0,
+  failed: 0,
+  cancelled: 0,
+  parked: 0,
+  'already-exists': 0,
+});
 
 /**
  * One run per period: pages through payable creators and starts a `creatorPayout` child for each,
@@ -96,7 +102,9 @@ export async function payoutRun(rawInput: PayoutRunInput, carry?: RunCarry): Pro
     record(report.data.payoutId, report.data.outcome, report.data.errorCode);
   });
   upsertSearchAttributes([{ key: SA.PayoutRunId, value: [workflowInfo().workflowId] }]);
-  setCurrentDetails(`Paying creators for ${state.period}: window of ${input.maxConcurrent}, execution ${state.executions}`);
+  setCurrentDetails(
+    `Paying creators for ${state.period}: window of ${input.maxConcurrent}, execution ${state.executions}`,
+  );
 
   // Histories recorded before batched starts replay one start per workflow task.
   const maxBatch = patched('payout-run-batched-starts') ? Infinity : 1;
@@ -104,7 +112,11 @@ export async function payoutRun(rawInput: PayoutRunInput, carry?: RunCarry): Pro
   const remaining = () => (input.limit === undefined ? Infinity : input.limit - state.started);
   while (true) {
     if (state.buffer.length === 0 && !state.exhausted && remaining() > 0) {
-      const page = await lookup.listPayableCreators({ period: state.period, cursor: state.cursor, limit: Math.min(input.pageSize, remaining()) });
+      const page = await lookup.listPayableCreators({
+        period: state.period,
+        cursor: state.cursor,
+        limit: Math.min(input.pageSize, remaining()),
+      });
       state.buffer = page.creators;
       state.cursor = page.nextCursor;
       state.exhausted = !page.nextCursor;
@@ -114,7 +126,12 @@ export async function payoutRun(rawInput: PayoutRunInput, carry?: RunCarry): Pro
       state.buffer = [];
     }
     if (state.buffer.length === 0 && state.exhausted) break;
-    const room = Math.min(state.buffer.length, input.maxConcurrent - inFlight.size, input.childrenPerExecution - startedThisExecution, maxBatch);
+    const room = Math.min(
+      state.buffer.length,
+      input.maxConcurrent - inFlight.size,
+      input.childrenPerExecution - startedThisExecution,
+      maxBatch,
+    );
     if (room > 0) {
       // Every start of a batch goes out in one workflow task: the window fills in one round trip, not one per child.
       const batch = state.buffer.splice(0, room);
@@ -133,7 +150,11 @@ export async function payoutRun(rawInput: PayoutRunInput, carry?: RunCarry): Pro
   }
   await condition(() => inFlight.size === 0);
   await flushRows();
-  const { key } = await books.finalizeRunReport({ runKey: workflowInfo().workflowId, parts: state.reportParts, counts: state.counts });
+  const { key } = await books.finalizeRunReport({
+    runKey: workflowInfo().workflowId,
+    parts: state.reportParts,
+    counts: state.counts,
+  });
   await condition(allHandlersFinished);
   return progress(key);
 
@@ -145,11 +166,23 @@ export async function payoutRun(rawInput: PayoutRunInput, carry?: RunCarry): Pro
     try {
       const child = await startChild(creatorPayout, {
         workflowId: creatorPayoutWorkflowId(payoutId),
-        args: [{ payoutId, creatorId: next.creatorId, period: state.period, amount: next.amount, runId, ...(input.payoutTiming ? { timing: input.payoutTiming } : {}) }],
+        args: [
+          {
+            payoutId,
+            creatorId: next.creatorId,
+            period: state.period,
+            amount: next.amount,
+            runId,
+            ...(input.payoutTiming ? { timing: input.payoutTiming } : {}),
+          },
+        ],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         // Histories from before batched starts set only the run ID at start.
-        typedSearchAttributes: maxBatch === 1 ? [{ key: SA.PayoutRunId, value: [runId] }] : initialPayoutSearchAttributes({ ...next, runId }),
+        typedSearchAttributes:
+          maxBatch === 1
+            ? [{ key: SA.PayoutRunId, value: [runId] }]
+            : initialPayoutSearchAttributes({ ...next, runId }),
         staticSummary: `Payout ${payoutId} (run ${state.period})`,
       });
       // A payout that closes without reporting (terminated by an operator, or failed before its first state) frees its slot too.

@@ -1,4 +1,11 @@
-import { getExternalWorkflowHandle, log, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  getExternalWorkflowHandle,
+  log,
+  patched,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { SearchAttributePair, SearchAttributeUpdatePair } from '@temporalio/common';
 import { formatMoney } from '../shared/money';
 import { SA } from '../shared/search-attributes';
@@ -22,7 +29,9 @@ const TIMELINE_MAX = 40;
  * typed client, a payout run) so the Web UI lists it correctly from its first moment and the workflow's first task
  * has nothing to upsert.
  */
-export function initialPayoutSearchAttributes(input: Pick<CreatorPayoutInput, 'creatorId' | 'amount' | 'runId'>): SearchAttributePair[] {
+export function initialPayoutSearchAttributes(
+  input: Pick<CreatorPayoutInput, 'creatorId' | 'amount' | 'runId'>,
+): SearchAttributePair[] {
   return [
     { key: SA.PayoutState, value: 'validating' },
     { key: SA.AwaitingActor, value: 'none' },
@@ -36,8 +45,15 @@ export function initialPayoutSearchAttributes(input: Pick<CreatorPayoutInput, 'c
 
 /** Search attribute values compare by content: dates by time, keyword lists element by element, null as unset. */
 function sameValue(current: unknown, next: unknown): boolean {
-  if (current instanceof Date || next instanceof Date) return current instanceof Date && next instanceof Date && current.getTime() === next.getTime();
-  if (Array.isArray(current) || Array.isArray(next)) return Array.isArray(current) && Array.isArray(next) && current.length === next.length && current.every((v, i) => v === next[i]);
+  if (current instanceof Date || next instanceof Date)
+    return current instanceof Date && next instanceof Date && current.getTime() === next.getTime();
+  if (Array.isArray(current) || Array.isArray(next))
+    return (
+      Array.isArray(current) &&
+      Array.isArray(next) &&
+      current.length === next.length &&
+      current.every((v, i) => v === next[i])
+    );
   return (current ?? null) === (next ?? null);
 }
 
@@ -78,7 +94,8 @@ export class PayoutTracker {
         { key: SA.Currency, value: input.amount.currency },
       ];
       // A run that set PayoutRunId at start keeps its own value.
-      if (input.runId && workflowInfo().typedSearchAttributes.get(SA.PayoutRunId) === undefined) identity.push({ key: SA.PayoutRunId, value: [input.runId] });
+      if (input.runId && workflowInfo().typedSearchAttributes.get(SA.PayoutRunId) === undefined)
+        identity.push({ key: SA.PayoutRunId, value: [input.runId] });
       upsertSearchAttributes(identity);
     }
     this.set('validating');
@@ -92,7 +109,13 @@ export class PayoutTracker {
    * Moves to `state`. `awaiting` says who must act, why and until when; omitted means nobody in particular.
    * `errorCode` replaces the last error code (`null` clears it; omitted keeps it).
    */
-  set(state: PayoutStateName, opts: { awaiting?: { actor: AwaitingActor; reason: string; untilMs?: number; sinceMs?: number }; errorCode?: string | null } = {}): void {
+  set(
+    state: PayoutStateName,
+    opts: {
+      awaiting?: { actor: AwaitingActor; reason: string; untilMs?: number; sinceMs?: number };
+      errorCode?: string | null;
+    } = {},
+  ): void {
     const now = Date.now();
     const prev = this.status.awaiting;
     this.status.state = state;
@@ -127,7 +150,12 @@ export class PayoutTracker {
     if (!runId || !outcome || this.runReport) return;
     this.runReport = getExternalWorkflowHandle(runId)
       .signal(reportPayoutOutcomeSignal, { payoutId, outcome, ...(lastErrorCode ? { errorCode: lastErrorCode } : {}) })
-      .catch((err: unknown) => log.warn('could not report to the payout run', { runId, error: err instanceof Error ? err.message : String(err) }));
+      .catch((err: unknown) =>
+        log.warn('could not report to the payout run', {
+          runId,
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      );
   }
 
   setRail(rail: Rail): void {
@@ -138,7 +166,8 @@ export class PayoutTracker {
 
   step(step: string, detail?: string): void {
     this.status.timeline.push({ at: new Date().toISOString(), step, ...(detail ? { detail } : {}) });
-    if (this.status.timeline.length > TIMELINE_MAX) this.status.timeline.splice(0, this.status.timeline.length - TIMELINE_MAX);
+    if (this.status.timeline.length > TIMELINE_MAX)
+      this.status.timeline.splice(0, this.status.timeline.length - TIMELINE_MAX);
   }
 
   snapshot(): PayoutStatus {

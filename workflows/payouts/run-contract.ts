@@ -24,7 +24,11 @@ export type PayoutRunInput = z.input<typeof payoutRunInput>;
 export const payoutOutcome = z.enum(['paid', 'failed', 'cancelled', 'parked', 'already-exists']);
 export type PayoutOutcome = z.infer<typeof payoutOutcome>;
 
-export const reportPayoutOutcomeInput = z.object({ payoutId: z.string().min(1), outcome: payoutOutcome, errorCode: z.string().optional() });
+export const reportPayoutOutcomeInput = z.object({
+  payoutId: z.string().min(1),
+  outcome: payoutOutcome,
+  errorCode: z.string().optional(),
+});
 export type ReportPayoutOutcomeInput = z.infer<typeof reportPayoutOutcomeInput>;
 
 /** Sent by each `creatorPayout` started by a run to the run's workflow ID. */

@@ -5,7 +5,12 @@ export const ActivityPresets = {
   /** Money movement at a bank or PSP: retried for a day with backoff; the provider idempotency key makes retries safe. */
   moneyMovement: {
     startToCloseTimeout: '30s',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: ['InvalidInput'] },
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '5m',
+      nonRetryableErrorTypes: ['InvalidInput'],
+    },
     scheduleToCloseTimeout: '24h',
   },
   /** Ledger and audit writes: conditional, idempotent, fast; retry briefly then surface. */

@@ -2,8 +2,21 @@ import { z } from 'zod';
 
 /** Minor units per currency (ISO 4217 exponent). A currency absent here is rejected as unknown. */
 export const CURRENCY_EXPONENT = {
-  USD: 2, EUR: 2, GBP: 2, CAD: 2, AUD: 2, CHF: 2, SEK: 2, NOK: 2, DKK: 2, PLN: 2, BRL: 2, MXN: 2, INR: 2,
-  JPY: 0, KRW: 0,
+  USD: 2,
+  EUR: 2,
+  GBP: 2,
+  CAD: 2,
+  AUD: 2,
+  CHF: 2,
+  SEK: 2,
+  NOK: 2,
+  DKK: 2,
+  PLN: 2,
+  BRL: 2,
+  MXN: 2,
+  INR: 2,
+  JPY: 0,
+  KRW: 0,
 } as const;
 export type Currency = keyof typeof CURRENCY_EXPONENT;
 const CURRENCIES = Object.keys(CURRENCY_EXPONENT) as [Currency, ...Currency[]];

@@ -26,7 +26,11 @@ export function createDynamoAudit(deps: { aws: AwsClients; table: string }): Aud
     },
     async get(stream, eventId) {
       const out = await deps.aws.dynamo.send(
-        new GetItemCommand({ TableName: deps.table, Key: { pk: { S: stream }, sk: { S: eventId } }, ConsistentRead: true }),
+        new GetItemCommand({
+          TableName: deps.table,
+          Key: { pk: { S: stream }, sk: { S: eventId } },
+          ConsistentRead: true,
+        }),
       );
       const body = out.Item?.['body']?.S;
       return body ? (JSON.parse(body) as AuditEvent) : undefined;

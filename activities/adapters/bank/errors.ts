@@ -46,7 +46,12 @@ export class BankHttpError extends Error {
 export function bankRejection(operation: string, reasonCode: string | undefined) {
   const code = reasonCode ?? 'UNKNOWN';
   const details = { operation, provider: 'bank', reasonCode: code, needsNewDetails: NEEDS_NEW_DETAILS.has(code) };
-  if (code === 'DUPL' || code === 'AM05') return failure(FailureType.Conflict, `${operation}: bank reports a duplicate with different content (${code})`, details);
+  if (code === 'DUPL' || code === 'AM05')
+    return failure(
+      FailureType.Conflict,
+      `${operation}: bank reports a duplicate with different content (${code})`,
+      details,
+    );
   const why = BANK_REASONS[code];
   return failure(FailureType.Declined, `${operation}: rejected by bank (${code}${why ? ` ${why}` : ''})`, details);
 }
@@ -54,14 +59,25 @@ export function bankRejection(operation: string, reasonCode: string | undefined)
 /** Maps transport-level errors; never includes request bodies (they carry account numbers). */
 export function mapBankError(err: unknown, operation = 'bank call'): never {
   if (err instanceof BankHttpError) {
-    if (err.statusCode === 429) throw new BankTransientError('BANK_RATE_LIMITED', `${operation}: rate limited by bank`, 429);
-    if (err.statusCode >= 500) throw new BankTransientError('BANK_UNAVAILABLE', `${operation}: bank unavailable (${err.statusCode})`, err.statusCode);
-    if (err.statusCode === 404) throw failure(FailureType.ProviderPermanent, `${operation}: unknown to the bank`, { operation, statusCode: 404 });
-    throw failure(FailureType.ProviderPermanent, `${operation}: bank refused the request (${err.statusCode})`, { operation, statusCode: err.statusCode });
+    if (err.statusCode === 429)
+      throw new BankTransientError('BANK_RATE_LIMITED', `${operation}: rate limited by bank`, 429);
+    if (err.statusCode >= 500)
+      throw new BankTransientError(
+        'BANK_UNAVAILABLE',
+        `${operation}: bank unavailable (${err.statusCode})`,
+        err.statusCode,
+      );
+    if (err.statusCode === 404)
+      throw failure(FailureType.ProviderPermanent, `${operation}: unknown to the bank`, { operation, statusCode: 404 });
+    throw failure(FailureType.ProviderPermanent, `${operation}: bank refused the request (${err.statusCode})`, {
+      operation,
+      statusCode: err.statusCode,
+    });
   }
   // Checked by name, not instanceof: fetch's DOMException/TypeError may come from another realm.
   const name = typeof err === 'object' && err !== null && 'name' in err ? String(err.name) : '';
-  if (name === 'TimeoutError' || name === 'AbortError') throw new BankTransientError('BANK_TIMEOUT', `${operation}: bank did not answer in time`);
+  if (name === 'TimeoutError' || name === 'AbortError')
+    throw new BankTransientError('BANK_TIMEOUT', `${operation}: bank did not answer in time`);
   if (name === 'TypeError') throw new BankTransientError('BANK_CONNECTION', `${operation}: connection to bank failed`);
   throw err;
 }

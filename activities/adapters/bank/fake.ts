@@ -24,11 +24,23 @@ export function createFakeBank() {
       if (scripted) throw scripted;
       const existing = transfers.get(i.endToEndId);
       if (existing) {
-        const same = existing.input.messageId === i.messageId && existing.input.amount.amountMinor === i.amount.amountMinor && existing.input.amount.currency === i.amount.currency && existing.input.accountRef === i.accountRef;
-        if (!same) throw failure(FailureType.Conflict, 'initiateCreditTransfer: bank reports a duplicate with different content (DUPL)', { reasonCode: 'DUPL' });
+        const same =
+          existing.input.messageId === i.messageId &&
+          existing.input.amount.amountMinor === i.amount.amountMinor &&
+          existing.input.amount.currency === i.amount.currency &&
+          existing.input.accountRef === i.accountRef;
+        if (!same)
+          throw failure(
+            FailureType.Conflict,
+            'initiateCreditTransfer: bank reports a duplicate with different content (DUPL)',
+            { reasonCode: 'DUPL' },
+          );
       } else {
         const reject = rejectAccounts.get(i.accountRef);
-        transfers.set(i.endToEndId, reject ? { input: i, status: 'rejected', reasonCode: reject } : { input: i, status: 'accepted' });
+        transfers.set(
+          i.endToEndId,
+          reject ? { input: i, status: 'rejected', reasonCode: reject } : { input: i, status: 'accepted' },
+        );
       }
       const t = transfers.get(i.endToEndId) as FakeTransfer;
       if (t.status === 'rejected') throw bankRejection('initiateCreditTransfer', t.reasonCode);

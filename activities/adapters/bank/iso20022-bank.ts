@@ -25,7 +25,8 @@ export function createIso20022Bank(opts: Iso20022BankOptions): BankPort {
       });
       const text = await res.text();
       // A 4xx that carries a pain.002 is a rejection report, handled by the caller.
-      if (!res.ok && !(res.status < 500 && parsePain002(text))) throw new BankHttpError(res.status, `HTTP ${res.status}`);
+      if (!res.ok && !(res.status < 500 && parsePain002(text)))
+        throw new BankHttpError(res.status, `HTTP ${res.status}`);
       return text;
     } catch (err) {
       return mapBankError(err, operation);
@@ -34,7 +35,10 @@ export function createIso20022Bank(opts: Iso20022BankOptions): BankPort {
 
   async function get(operation: string, path: string): Promise<string> {
     try {
-      const res = await fetch(`${base}${path}`, { headers: { Accept: 'application/xml' }, signal: AbortSignal.timeout(timeoutMs) });
+      const res = await fetch(`${base}${path}`, {
+        headers: { Accept: 'application/xml' },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       const text = await res.text();
       if (!res.ok) throw new BankHttpError(res.status, `HTTP ${res.status}`);
       return text;
@@ -59,17 +63,32 @@ export function createIso20022Bank(opts: Iso20022BankOptions): BankPort {
         createdAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
         debtorName: opts.debtorName ?? 'PayOps',
         transactions: [
-          { endToEndId: i.endToEndId, amountMinor: i.amount.amountMinor, currency: i.amount.currency, creditorName: i.creditorName, accountRef: i.accountRef, remittance: i.remittance },
+          {
+            endToEndId: i.endToEndId,
+            amountMinor: i.amount.amountMinor,
+            currency: i.amount.currency,
+            creditorName: i.creditorName,
+            accountRef: i.accountRef,
+            remittance: i.remittance,
+          },
         ],
       });
-      const tx = txFrom('initiateCreditTransfer', await post('initiateCreditTransfer', '/iso20022/pain.001', xml), i.endToEndId);
+      const tx = txFrom(
+        'initiateCreditTransfer',
+        await post('initiateCreditTransfer', '/iso20022/pain.001', xml),
+        i.endToEndId,
+      );
       const status = toStatus(tx);
       if (status === 'rejected' || status === 'returned') throw bankRejection('initiateCreditTransfer', tx.reasonCode);
       return { endToEndId: i.endToEndId, status, ...(tx.reasonCode ? { reasonCode: tx.reasonCode } : {}) };
     },
 
     async getStatus(endToEndId) {
-      const tx = txFrom('getStatus', await get('getStatus', `/iso20022/status/${encodeURIComponent(endToEndId)}`), endToEndId);
+      const tx = txFrom(
+        'getStatus',
+        await get('getStatus', `/iso20022/status/${encodeURIComponent(endToEndId)}`),
+        endToEndId,
+      );
       return { endToEndId, status: toStatus(tx), ...(tx.reasonCode ? { reasonCode: tx.reasonCode } : {}) };
     },
   } satisfies BankPort;

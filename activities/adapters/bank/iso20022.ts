@@ -15,7 +15,10 @@ export const NS = {
 // ---------- building ----------
 
 export function escapeXml(s: string): string {
-  return s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
+  return s.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c,
+  );
 }
 
 export function unescapeXml(s: string): string {
@@ -36,7 +39,11 @@ export function unescapeXml(s: string): string {
 type Child = string | undefined | false;
 
 /** `el('Amt', { Ccy: 'EUR' }, '12.50')` → `<Amt Ccy="EUR">12.50</Amt>`. Text content is escaped; use `raw` for children. */
-export function el(name: string, attrsOrText?: Record<string, string> | string | number, text?: string | number): string {
+export function el(
+  name: string,
+  attrsOrText?: Record<string, string> | string | number,
+  text?: string | number,
+): string {
   const attrs = typeof attrsOrText === 'object' ? attrsOrText : {};
   const content = typeof attrsOrText === 'object' ? text : attrsOrText;
   const a = Object.entries(attrs)
@@ -182,7 +189,13 @@ export function buildPain001(msg: Pain001): string {
     NS.pain001,
     node(
       'CstmrCdtTrfInitn',
-      node('GrpHdr', el('MsgId', msg.messageId), el('CreDtTm', msg.createdAt), el('NbOfTxs', txs.length), node('InitgPty', el('Nm', msg.debtorName))),
+      node(
+        'GrpHdr',
+        el('MsgId', msg.messageId),
+        el('CreDtTm', msg.createdAt),
+        el('NbOfTxs', txs.length),
+        node('InitgPty', el('Nm', msg.debtorName)),
+      ),
       node(
         'PmtInf',
         el('PmtInfId', msg.messageId),
@@ -288,7 +301,10 @@ export function parseCamt054(xml: string): { notificationId?: string; entries: C
  * it back as a reversal (`RvslInd`) with `RtrInf/Rsn/Cd`. The inverse of `parseCamt054` (the bank sandbox and tests
  * build notifications with it).
  */
-export function buildCamt054(n: { messageId: string; entries: Array<Camt054Entry & { originalMessageId?: string }> }): string {
+export function buildCamt054(n: {
+  messageId: string;
+  entries: Array<Camt054Entry & { originalMessageId?: string }>;
+}): string {
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const today = now.slice(0, 10);
   const entry = (e: Camt054Entry & { originalMessageId?: string }, i: number) => {
@@ -304,12 +320,23 @@ export function buildCamt054(n: { messageId: string; entries: Array<Camt054Entry
       node('Sts', el('Cd', 'BOOK')),
       node('BookgDt', el('Dt', today)),
       node('ValDt', el('Dt', today)),
-      node('BkTxCd', node('Domn', el('Cd', 'PMNT'), node('Fmly', el('Cd', isReturn ? 'RCDT' : 'ICDT'), el('SubFmlyCd', isReturn ? 'RRTN' : 'ESCT')))),
+      node(
+        'BkTxCd',
+        node(
+          'Domn',
+          el('Cd', 'PMNT'),
+          node('Fmly', el('Cd', isReturn ? 'RCDT' : 'ICDT'), el('SubFmlyCd', isReturn ? 'RRTN' : 'ESCT')),
+        ),
+      ),
       node(
         'NtryDtls',
         node(
           'TxDtls',
-          node('Refs', e.originalMessageId !== undefined && el('MsgId', e.originalMessageId), el('EndToEndId', e.endToEndId)),
+          node(
+            'Refs',
+            e.originalMessageId !== undefined && el('MsgId', e.originalMessageId),
+            el('EndToEndId', e.endToEndId),
+          ),
           node('AmtDtls', node('TxAmt', el('Amt', { Ccy: e.amount.currency }, amount))),
           el('CdtDbtInd', cdtDbt),
           isReturn && node('RtrInf', node('Rsn', el('Cd', e.returnCode ?? 'NARR'))),
@@ -322,7 +349,13 @@ export function buildCamt054(n: { messageId: string; entries: Array<Camt054Entry
     node(
       'BkToCstmrDbtCdtNtfctn',
       node('GrpHdr', el('MsgId', n.messageId), el('CreDtTm', now)),
-      node('Ntfctn', el('Id', n.messageId), el('CreDtTm', now), node('Acct', node('Id', node('Othr', el('Id', 'PAYOPS-OPERATING')))), ...n.entries.map(entry)),
+      node(
+        'Ntfctn',
+        el('Id', n.messageId),
+        el('CreDtTm', now),
+        node('Acct', node('Id', node('Othr', el('Id', 'PAYOPS-OPERATING')))),
+        ...n.entries.map(entry),
+      ),
     ),
   );
 }

@@ -16,7 +16,13 @@ export interface BankPort {
     accountRef: string;
     remittance: string;
   }): Promise<{ endToEndId: string; status: 'accepted' | 'pending' | 'settled' | 'rejected'; reasonCode?: string }>;
-  getStatus(endToEndId: string): Promise<{ endToEndId: string; status: 'accepted' | 'pending' | 'settled' | 'rejected' | 'returned'; reasonCode?: string }>;
+  getStatus(
+    endToEndId: string,
+  ): Promise<{
+    endToEndId: string;
+    status: 'accepted' | 'pending' | 'settled' | 'rejected' | 'returned';
+    reasonCode?: string;
+  }>;
 }
 
 export type BankTransferStatus = Awaited<ReturnType<BankPort['getStatus']>>['status'];

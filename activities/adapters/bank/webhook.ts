@@ -11,7 +11,13 @@ export function signBankPayload(body: string, secret: string, t = Math.floor(Dat
  * True when `header` carries a v1 signature of `body` under `secret` made within `toleranceSec` of now. Any of
  * several v1 values may match (secret rotation). Constant-time comparison.
  */
-export function verifyBankSignature(body: string, header: string | undefined, secret: string, toleranceSec = 300, nowSec = Math.floor(Date.now() / 1000)): boolean {
+export function verifyBankSignature(
+  body: string,
+  header: string | undefined,
+  secret: string,
+  toleranceSec = 300,
+  nowSec = Math.floor(Date.now() / 1000),
+): boolean {
   if (!header) return false;
   const parts = header.split(',').map((p) => p.trim().split('='));
   const t = Number(parts.find(([k]) => k === 't')?.[1]);

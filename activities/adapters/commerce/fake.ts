@@ -8,8 +8,14 @@ type Method = keyof CommercePort;
 export function createFakeCommerce() {
   const orders = new Map<string, Order>();
   const emails = new Map<string, string>();
-  const credits = new Map<string, { creditId: string; customerId: string; amount: Money; status: 'active' | 'revoked' }>();
-  const vouchers = new Map<string, { voucherId: string; code: string; customerId: string; amount: Money; status: 'active' | 'void' }>();
+  const credits = new Map<
+    string,
+    { creditId: string; customerId: string; amount: Money; status: 'active' | 'revoked' }
+  >();
+  const vouchers = new Map<
+    string,
+    { voucherId: string; code: string; customerId: string; amount: Money; status: 'active' | 'void' }
+  >();
   const byKey = new Map<string, unknown>();
   const failNext = new Map<Method, Error[]>();
   const calls: Array<{ method: Method; idempotencyKey?: string }> = [];
@@ -60,7 +66,13 @@ export function createFakeCommerce() {
       enter('issueVoucher', i.idempotencyKey);
       return once(i.idempotencyKey, () => {
         const voucherId = `vo_${vouchers.size + 1}`;
-        vouchers.set(voucherId, { voucherId, code: `CODE-${vouchers.size + 1}`, customerId: i.customerId, amount: i.amount, status: 'active' });
+        vouchers.set(voucherId, {
+          voucherId,
+          code: `CODE-${vouchers.size + 1}`,
+          customerId: i.customerId,
+          amount: i.amount,
+          status: 'active',
+        });
         return { voucherId };
       });
     },
@@ -78,7 +90,8 @@ export function createFakeCommerce() {
       enter('recordRefund', i.idempotencyKey);
       const o = order(i.orderId);
       if (!o.refunds.some((r) => r.idempotencyKey === i.idempotencyKey)) {
-        if (o.refundedMinor + i.amountMinor > o.captured.amountMinor) throw failure(FailureType.Conflict, 'recordRefund: refused (refund_exceeds_captured)');
+        if (o.refundedMinor + i.amountMinor > o.captured.amountMinor)
+          throw failure(FailureType.Conflict, 'recordRefund: refused (refund_exceeds_captured)');
         o.refunds.push({ idempotencyKey: i.idempotencyKey, refundId: i.refundId, amountMinor: i.amountMinor });
         o.refundedMinor += i.amountMinor;
       }

@@ -10,17 +10,29 @@ export interface HttpCommerceOptions {
 
 /** The real commerce client: JSON over HTTP, idempotency keys in the `Idempotency-Key` header, no own retries. */
 export function createHttpCommerce(opts: HttpCommerceOptions): CommercePort {
-  const call = async <T>(operation: string, method: 'GET' | 'POST', path: string, body?: unknown, idempotencyKey?: string): Promise<T> => {
+  const call = async <T>(
+    operation: string,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    idempotencyKey?: string,
+  ): Promise<T> => {
     let res: Response;
     try {
       res = await fetch(new URL(path, opts.apiBase), {
         method,
-        headers: { 'Content-Type': 'application/json', ...(idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}) },
+        headers: {
+          'Content-Type': 'application/json',
+          ...(idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
       });
     } catch {
-      throw new CommerceTransientError('COMMERCE_CONNECTION', `${operation}: connection to commerce failed or timed out`);
+      throw new CommerceTransientError(
+        'COMMERCE_CONNECTION',
+        `${operation}: connection to commerce failed or timed out`,
+      );
     }
     const text = await res.text();
     let json: Record<string, unknown> = {};
@@ -37,22 +49,42 @@ export function createHttpCommerce(opts: HttpCommerceOptions): CommercePort {
   return {
     async getOrder(orderId) {
       const o = await call<Order>('getOrder', 'GET', `/v1/orders/${enc(orderId)}`);
-      return { ...o, captured: { amountMinor: o.captured.amountMinor, currency: currencySchema.parse(o.captured.currency) } };
+      return {
+        ...o,
+        captured: { amountMinor: o.captured.amountMinor, currency: currencySchema.parse(o.captured.currency) },
+      };
     },
     async getCustomerEmail(customerId) {
       return (await call<{ email: string }>('getCustomer', 'GET', `/v1/customers/${enc(customerId)}`)).email;
     },
     async issueStoreCredit(i) {
-      const body = { customerId: i.customerId, amountMinor: i.amount.amountMinor, currency: i.amount.currency, reference: i.reference };
-      return { creditId: (await call<{ creditId: string }>('issueStoreCredit', 'POST', '/v1/store-credits', body, i.idempotencyKey)).creditId };
+      const body = {
+        customerId: i.customerId,
+        amountMinor: i.amount.amountMinor,
+        currency: i.amount.currency,
+        reference: i.reference,
+      };
+      return {
+        creditId: (
+          await call<{ creditId: string }>('issueStoreCredit', 'POST', '/v1/store-credits', body, i.idempotencyKey)
+        ).creditId,
+      };
     },
     async revokeStoreCredit(i) {
       await call('revokeStoreCredit', 'POST', `/v1/store-credits/${enc(i.creditId)}/revoke`, {}, i.idempotencyKey);
       return { creditId: i.creditId, status: 'revoked' };
     },
     async issueVoucher(i) {
-      const body = { customerId: i.customerId, amountMinor: i.amount.amountMinor, currency: i.amount.currency, reference: i.reference };
-      return { voucherId: (await call<{ voucherId: string }>('issueVoucher', 'POST', '/v1/vouchers', body, i.idempotencyKey)).voucherId };
+      const body = {
+        customerId: i.customerId,
+        amountMinor: i.amount.amountMinor,
+        currency: i.amount.currency,
+        reference: i.reference,
+      };
+      return {
+        voucherId: (await call<{ voucherId: string }>('issueVoucher', 'POST', '/v1/vouchers', body, i.idempotencyKey))
+          .voucherId,
+      };
     },
     async getVoucherCode(voucherId) {
       return (await call<{ code: string }>('getVoucher', 'GET', `/v1/vouchers/${enc(voucherId)}`)).code;
@@ -62,7 +94,13 @@ export function createHttpCommerce(opts: HttpCommerceOptions): CommercePort {
       return { voucherId: i.voucherId, status: 'void' };
     },
     async recordRefund(i) {
-      const out = await call<{ refundedMinor: number }>('recordRefund', 'POST', `/v1/orders/${enc(i.orderId)}/refunds`, { refundId: i.refundId, amountMinor: i.amountMinor }, i.idempotencyKey);
+      const out = await call<{ refundedMinor: number }>(
+        'recordRefund',
+        'POST',
+        `/v1/orders/${enc(i.orderId)}/refunds`,
+        { refundId: i.refundId, amountMinor: i.amountMinor },
+        i.idempotencyKey,
+      );
       return { refundedMinor: out.refundedMinor };
     },
   } satisfies CommercePort;

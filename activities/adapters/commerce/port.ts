@@ -21,13 +21,28 @@ export interface CommercePort {
   getOrder(orderId: string): Promise<Order>;
   /** The customer's email for notifications; callers must not log it or pass it to a workflow. */
   getCustomerEmail(customerId: string): Promise<string>;
-  issueStoreCredit(i: { idempotencyKey: string; customerId: string; amount: Money; reference: string }): Promise<{ creditId: string }>;
+  issueStoreCredit(i: {
+    idempotencyKey: string;
+    customerId: string;
+    amount: Money;
+    reference: string;
+  }): Promise<{ creditId: string }>;
   /** Revoking an already revoked credit is success. */
   revokeStoreCredit(i: { idempotencyKey: string; creditId: string }): Promise<{ creditId: string; status: 'revoked' }>;
   /** The voucher code is a bearer secret: it stays inside activities (read it with `getVoucherCode`). */
-  issueVoucher(i: { idempotencyKey: string; customerId: string; amount: Money; reference: string }): Promise<{ voucherId: string }>;
+  issueVoucher(i: {
+    idempotencyKey: string;
+    customerId: string;
+    amount: Money;
+    reference: string;
+  }): Promise<{ voucherId: string }>;
   getVoucherCode(voucherId: string): Promise<string>;
   voidVoucher(i: { idempotencyKey: string; voucherId: string }): Promise<{ voucherId: string; status: 'void' }>;
   /** Records a PSP refund against the order so later requests see it. */
-  recordRefund(i: { idempotencyKey: string; orderId: string; refundId: string; amountMinor: number }): Promise<{ refundedMinor: number }>;
+  recordRefund(i: {
+    idempotencyKey: string;
+    orderId: string;
+    refundId: string;
+    amountMinor: number;
+  }): Promise<{ refundedMinor: number }>;
 }

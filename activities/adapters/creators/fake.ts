@@ -5,7 +5,12 @@ import type { CreatorRecord, CreatorsPort, FxLock } from './port';
 export function createFakeCreators(seed: CreatorRecord[] = []) {
   const creators = new Map(seed.map((c) => [c.creatorId, structuredClone(c)]));
   const locks = new Map<string, FxLock>();
-  const ratesPerMillion = new Map<string, number>([['USD>EUR', 920_000], ['EUR>USD', 1_087_000], ['USD>GBP', 790_000], ['EUR>GBP', 858_000]]);
+  const ratesPerMillion = new Map<string, number>([
+    ['USD>EUR', 920_000],
+    ['EUR>USD', 1_087_000],
+    ['USD>GBP', 790_000],
+    ['EUR>GBP', 858_000],
+  ]);
   const calls: string[] = [];
   const port = {
     async getCreator(creatorId: string) {
@@ -22,7 +27,10 @@ export function createFakeCreators(seed: CreatorRecord[] = []) {
       const page = all.slice(0, i.limit);
       const last = page[page.length - 1];
       return {
-        items: page.map((c) => ({ creatorId: c.creatorId, amount: { amountMinor: c.earnings[i.period] ?? 0, currency: c.balanceCurrency } })),
+        items: page.map((c) => ({
+          creatorId: c.creatorId,
+          amount: { amountMinor: c.earnings[i.period] ?? 0, currency: c.balanceCurrency },
+        })),
         ...(all.length > i.limit && last ? { nextCursor: last.creatorId } : {}),
       };
     },
@@ -36,7 +44,10 @@ export function createFakeCreators(seed: CreatorRecord[] = []) {
         lockId: `lock_${locks.size + 1}`,
         rate: (perMillion / 1_000_000).toFixed(6),
         source: i.source,
-        target: { amountMinor: Math.floor((i.source.amountMinor * perMillion) / 1_000_000), currency: i.targetCurrency },
+        target: {
+          amountMinor: Math.floor((i.source.amountMinor * perMillion) / 1_000_000),
+          currency: i.targetCurrency,
+        },
         expiresAt: new Date(Date.now() + 15 * 60_000).toISOString(),
       };
       locks.set(i.idempotencyKey, lock);

@@ -34,12 +34,27 @@ const creatorSchema = z.object({
   earnings: z.record(z.string(), z.number().int()),
 });
 const moneyWire = z.object({ amountMinor: z.number().int(), currency: currencySchema });
-const lockSchema = z.object({ quoteId: z.string(), lockId: z.string(), rate: z.string(), source: moneyWire, target: moneyWire, expiresAt: z.string() });
-const pageSchema = z.object({ items: z.array(z.object({ creatorId: z.string(), amount: moneyWire })), nextCursor: z.string().optional() });
+const lockSchema = z.object({
+  quoteId: z.string(),
+  lockId: z.string(),
+  rate: z.string(),
+  source: moneyWire,
+  target: moneyWire,
+  expiresAt: z.string(),
+});
+const pageSchema = z.object({
+  items: z.array(z.object({ creatorId: z.string(), amount: moneyWire })),
+  nextCursor: z.string().optional(),
+});
 
 /** The real creator-directory client (JSON over HTTP). Response bodies are never copied into errors (they carry PII). */
 export function createHttpCreators(opts: { apiBase: string; timeoutMs?: number }): CreatorsPort {
-  const request = async <T>(operation: string, schema: z.ZodType<T>, path: string, init?: { method: string; body: unknown }): Promise<T | undefined> => {
+  const request = async <T>(
+    operation: string,
+    schema: z.ZodType<T>,
+    path: string,
+    init?: { method: string; body: unknown },
+  ): Promise<T | undefined> => {
     let res: Response;
     try {
       res = await fetch(new URL(path, opts.apiBase), {
@@ -49,15 +64,19 @@ export function createHttpCreators(opts: { apiBase: string; timeoutMs?: number }
         signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
       });
     } catch (err) {
-      if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) throw new CreatorsTransientError('DIRECTORY_TIMEOUT', `${operation}: directory did not answer in time`);
+      if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
+        throw new CreatorsTransientError('DIRECTORY_TIMEOUT', `${operation}: directory did not answer in time`);
       throw new CreatorsTransientError('DIRECTORY_CONNECTION', `${operation}: connection to directory failed`);
     }
     const text = await res.text();
     if (res.status === 404) return undefined;
-    if (res.status >= 500 || res.status === 429) throw new CreatorsTransientError('DIRECTORY_UNAVAILABLE', `${operation}: directory unavailable (${res.status})`);
-    if (!res.ok) throw failure(FailureType.ProviderPermanent, `${operation}: directory refused the request (${res.status})`);
+    if (res.status >= 500 || res.status === 429)
+      throw new CreatorsTransientError('DIRECTORY_UNAVAILABLE', `${operation}: directory unavailable (${res.status})`);
+    if (!res.ok)
+      throw failure(FailureType.ProviderPermanent, `${operation}: directory refused the request (${res.status})`);
     const parsed = schema.safeParse(JSON.parse(text));
-    if (!parsed.success) throw failure(FailureType.ProviderPermanent, `${operation}: directory answered in an unexpected shape`);
+    if (!parsed.success)
+      throw failure(FailureType.ProviderPermanent, `${operation}: directory answered in an unexpected shape`);
     return parsed.data;
   };
   return {
@@ -65,7 +84,11 @@ export function createHttpCreators(opts: { apiBase: string; timeoutMs?: number }
       return request('getCreator', creatorSchema, `/v1/creators/${encodeURIComponent(creatorId)}`);
     },
     async listEarnings(i) {
-      const q = new URLSearchParams({ period: i.period, limit: String(i.limit), ...(i.cursor ? { cursor: i.cursor } : {}) });
+      const q = new URLSearchParams({
+        period: i.period,
+        limit: String(i.limit),
+        ...(i.cursor ? { cursor: i.cursor } : {}),
+      });
       return (await request('listEarnings', pageSchema, `/v1/earnings?${q.toString()}`)) ?? { items: [] };
     },
     async lockFxQuote(i): Promise<FxLock> {

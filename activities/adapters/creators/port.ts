@@ -40,7 +40,11 @@ export interface FxLock {
 export interface CreatorsPort {
   getCreator(creatorId: string): Promise<CreatorRecord | undefined>;
   /** Creators with earnings in `period`, ordered by ID, `limit` per page. */
-  listEarnings(i: { period: string; cursor?: string; limit: number }): Promise<{ items: Array<{ creatorId: string; amount: Money }>; nextCursor?: string }>;
+  listEarnings(i: {
+    period: string;
+    cursor?: string;
+    limit: number;
+  }): Promise<{ items: Array<{ creatorId: string; amount: Money }>; nextCursor?: string }>;
   /** Quote and lock `source` → `targetCurrency`; the same `idempotencyKey` returns the same lock. */
   lockFxQuote(i: { idempotencyKey: string; source: Money; targetCurrency: Currency }): Promise<FxLock>;
 }

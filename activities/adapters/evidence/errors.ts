@@ -13,6 +13,10 @@ export class EvidenceTransientError extends Error {
 
 /** Maps an HTTP status of the evidence service: 5xx/429 retry, other 4xx are our bug (non-retryable). */
 export function mapEvidenceStatus(status: number, operation: string): never {
-  if (status >= 500 || status === 429) throw new EvidenceTransientError('EVIDENCE_UNAVAILABLE', `${operation}: evidence service unavailable (${status})`);
-  throw failure(FailureType.ProviderPermanent, `${operation}: rejected by evidence service (${status})`, { operation, statusCode: status });
+  if (status >= 500 || status === 429)
+    throw new EvidenceTransientError('EVIDENCE_UNAVAILABLE', `${operation}: evidence service unavailable (${status})`);
+  throw failure(FailureType.ProviderPermanent, `${operation}: rejected by evidence service (${status})`, {
+    operation,
+    statusCode: status,
+  });
 }

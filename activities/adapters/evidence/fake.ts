@@ -29,7 +29,10 @@ export function createFakeEvidence() {
   return Object.assign(port, {
     calls,
     /** Stores whichever records are given for one order. */
-    seed(orderId: string, r: { order?: Omit<OrderRecord, 'orderId'>; shipment?: ShipmentRecord; communications?: CommunicationRecord[] }) {
+    seed(
+      orderId: string,
+      r: { order?: Omit<OrderRecord, 'orderId'>; shipment?: ShipmentRecord; communications?: CommunicationRecord[] },
+    ) {
       if (r.order) orders.set(orderId, { orderId, ...r.order });
       if (r.shipment) shipments.set(orderId, r.shipment);
       if (r.communications) communications.set(orderId, r.communications);

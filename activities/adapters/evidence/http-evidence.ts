@@ -14,7 +14,10 @@ export function createHttpEvidence(opts: HttpEvidenceOptions): EvidencePort {
     try {
       res = await fetch(new URL(path, opts.apiBase), { signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) });
     } catch {
-      throw new EvidenceTransientError('EVIDENCE_CONNECTION', `${operation}: connection to evidence service failed or timed out`);
+      throw new EvidenceTransientError(
+        'EVIDENCE_CONNECTION',
+        `${operation}: connection to evidence service failed or timed out`,
+      );
     }
     if (res.status === 404) {
       await res.arrayBuffer().catch(() => undefined);
@@ -31,7 +34,10 @@ export function createHttpEvidence(opts: HttpEvidenceOptions): EvidencePort {
     getOrder: (orderId) => get<OrderRecord>('getOrder', `/orders/${id(orderId)}`),
     getShipment: (orderId) => get<ShipmentRecord>('getShipment', `/orders/${id(orderId)}/shipment`),
     async getCommunications(orderId) {
-      const body = await get<{ communications: CommunicationRecord[] }>('getCommunications', `/orders/${id(orderId)}/communications`);
+      const body = await get<{ communications: CommunicationRecord[] }>(
+        'getCommunications',
+        `/orders/${id(orderId)}/communications`,
+      );
       return body?.communications;
     },
   } satisfies EvidencePort;

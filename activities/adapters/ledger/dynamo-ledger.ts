@@ -20,7 +20,10 @@ import { assertBalanced, type LedgerPort, type Posting } from './port';
  */
 export function createDynamoLedger(deps: { aws: AwsClients; table: string }): LedgerPort {
   const { dynamo } = deps.aws;
-  const balanceKey = (account: string, currency: string) => ({ pk: { S: `ACCOUNT#${account}` }, sk: { S: `BALANCE#${currency}` } });
+  const balanceKey = (account: string, currency: string) => ({
+    pk: { S: `ACCOUNT#${account}` },
+    sk: { S: `BALANCE#${currency}` },
+  });
 
   return {
     async post(posting: Posting) {
@@ -46,18 +49,27 @@ export function createDynamoLedger(deps: { aws: AwsClients; table: string }): Le
             UpdateExpression: 'ADD balance :amt',
             // Credit-normal accounts (creator balances) hold negative figures; a debit may not push them above 0.
             ...(guarded.has(leg.account)
-              ? { ConditionExpression: 'balance <= :limit', ExpressionAttributeValues: { ':amt': { N: String(leg.amountMinor) }, ':limit': { N: String(-leg.amountMinor) } } }
+              ? {
+                  ConditionExpression: 'balance <= :limit',
+                  ExpressionAttributeValues: {
+                    ':amt': { N: String(leg.amountMinor) },
+                    ':limit': { N: String(-leg.amountMinor) },
+                  },
+                }
               : { ExpressionAttributeValues: { ':amt': { N: String(leg.amountMinor) } } }),
           },
         })),
       ];
       try {
-        await dynamo.send(new TransactWriteItemsCommand({ TransactItems: items, ClientRequestToken: requestToken(posting.postingId) }));
+        await dynamo.send(
+          new TransactWriteItemsCommand({ TransactItems: items, ClientRequestToken: requestToken(posting.postingId) }),
+        );
         return { postingId: posting.postingId, alreadyPosted: false };
       } catch (err) {
         if (err instanceof TransactionCanceledException || (err as Error).name === 'TransactionCanceledException') {
           const reasons = (err as TransactionCanceledException).CancellationReasons ?? [];
-          if (reasons[0]?.Code === 'ConditionalCheckFailed') return { postingId: posting.postingId, alreadyPosted: true };
+          if (reasons[0]?.Code === 'ConditionalCheckFailed')
+            return { postingId: posting.postingId, alreadyPosted: true };
           if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {
             throw failure(FailureType.InsufficientFunds, `posting ${posting.postingId}: insufficient balance`);
           }
@@ -67,13 +79,19 @@ export function createDynamoLedger(deps: { aws: AwsClients; table: string }): Le
     },
 
     async balance(account, currency) {
-      const out = await dynamo.send(new GetItemCommand({ TableName: deps.table, Key: balanceKey(account, currency), ConsistentRead: true }));
+      const out = await dynamo.send(
+        new GetItemCommand({ TableName: deps.table, Key: balanceKey(account, currency), ConsistentRead: true }),
+      );
       return Number(out.Item?.['balance']?.N ?? 0);
     },
 
     async getPosting(postingId) {
       const out = await dynamo.send(
-        new GetItemCommand({ TableName: deps.table, Key: { pk: { S: `POSTING#${postingId}` }, sk: { S: 'POSTING' } }, ConsistentRead: true }),
+        new GetItemCommand({
+          TableName: deps.table,
+          Key: { pk: { S: `POSTING#${postingId}` }, sk: { S: 'POSTING' } },
+          ConsistentRead: true,
+        }),
       );
       const body = out.Item?.['body']?.S;
       return body ? (JSON.parse(body) as Posting) : undefined;

@@ -17,7 +17,10 @@ export function createFakeLedger() {
         }
       }
       for (const leg of posting.legs) {
-        balances.set(key(leg.account, posting.currency), (balances.get(key(leg.account, posting.currency)) ?? 0) + leg.amountMinor);
+        balances.set(
+          key(leg.account, posting.currency),
+          (balances.get(key(leg.account, posting.currency)) ?? 0) + leg.amountMinor,
+        );
       }
       postings.set(posting.postingId, posting);
       return { postingId: posting.postingId, alreadyPosted: false };

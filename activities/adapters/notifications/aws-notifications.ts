@@ -5,7 +5,11 @@ import { rethrowAws } from './errors';
 import type { NotificationsPort } from './port';
 
 /** Email through SES v2, events through SNS (message attributes carry type and dedupe key for subscribers' filters). */
-export function createAwsNotifications(deps: { aws: AwsClients; fromEmail: string; topicArn: string }): NotificationsPort {
+export function createAwsNotifications(deps: {
+  aws: AwsClients;
+  fromEmail: string;
+  topicArn: string;
+}): NotificationsPort {
   return {
     async sendEmail({ to, subject, body }) {
       const out = await deps.aws.ses

@@ -1,6 +1,14 @@
 import { failure, FailureType } from '../../../workflows/shared/failures';
 
-const PERMANENT = new Set(['MessageRejected', 'InvalidParameterException', 'InvalidParameter', 'NotFoundException', 'NotFound', 'AuthorizationErrorException', 'BadRequestException']);
+const PERMANENT = new Set([
+  'MessageRejected',
+  'InvalidParameterException',
+  'InvalidParameter',
+  'NotFoundException',
+  'NotFound',
+  'AuthorizationErrorException',
+  'BadRequestException',
+]);
 
 /** AWS errors: configuration/validation problems are permanent; throttling and 5xx retry. */
 export function rethrowAws(err: unknown): never {

@@ -17,7 +17,13 @@ export class PspTransientError extends Error {
 }
 
 /** Stripe error codes that mean "the state of the object forbids this" rather than "the request is malformed". */
-const CONFLICT_CODES = new Set(['amount_too_large', 'charge_already_refunded', 'dispute_already_submitted', 'dispute_already_closed', 'resource_already_exists']);
+const CONFLICT_CODES = new Set([
+  'amount_too_large',
+  'charge_already_refunded',
+  'dispute_already_submitted',
+  'dispute_already_closed',
+  'resource_already_exists',
+]);
 
 export function pspErrorCode(err: unknown): string | undefined {
   return err instanceof Stripe.errors.StripeError ? err.code : undefined;
@@ -32,16 +38,32 @@ export function mapPspError(err: unknown, operation = 'PSP call'): never {
   if (!(err instanceof Stripe.errors.StripeError)) throw err;
   const status = err.statusCode;
   const code = err.code;
-  const details = { operation, provider: 'stripe', statusCode: status, code, declineCode: err.decline_code, requestId: err.requestId };
+  const details = {
+    operation,
+    provider: 'stripe',
+    statusCode: status,
+    code,
+    declineCode: err.decline_code,
+    requestId: err.requestId,
+  };
   const label = code ?? err.type;
 
-  if (err instanceof Stripe.errors.StripeConnectionError) throw new PspTransientError('PSP_CONNECTION', `${operation}: connection to PSP failed or timed out`);
-  if (err instanceof Stripe.errors.StripeRateLimitError || status === 429) throw new PspTransientError('PSP_RATE_LIMITED', `${operation}: rate limited by PSP`, status);
+  if (err instanceof Stripe.errors.StripeConnectionError)
+    throw new PspTransientError('PSP_CONNECTION', `${operation}: connection to PSP failed or timed out`);
+  if (err instanceof Stripe.errors.StripeRateLimitError || status === 429)
+    throw new PspTransientError('PSP_RATE_LIMITED', `${operation}: rate limited by PSP`, status);
   // 409: a request with the same key is still running; the retry will replay its result.
-  if (status === 409) throw new PspTransientError('PSP_IN_FLIGHT', `${operation}: a request with this idempotency key is in flight`, status);
+  if (status === 409)
+    throw new PspTransientError(
+      'PSP_IN_FLIGHT',
+      `${operation}: a request with this idempotency key is in flight`,
+      status,
+    );
   // A bad or rotated key is an operations problem; retrying lets ops fix the secret without failing payouts.
-  if (status === 401 || status === 403) throw new PspTransientError('PSP_AUTH', `${operation}: PSP rejected our credentials`, status);
-  if (status === undefined || status >= 500) throw new PspTransientError('PSP_UNAVAILABLE', `${operation}: PSP unavailable (${status ?? 'no status'})`, status);
+  if (status === 401 || status === 403)
+    throw new PspTransientError('PSP_AUTH', `${operation}: PSP rejected our credentials`, status);
+  if (status === undefined || status >= 500)
+    throw new PspTransientError('PSP_UNAVAILABLE', `${operation}: PSP unavailable (${status ?? 'no status'})`, status);
 
   if (err instanceof Stripe.errors.StripeIdempotencyError || err.type === 'idempotency_error') {
     throw failure(FailureType.Conflict, `${operation}: idempotency key reused with different parameters`, details);
@@ -53,7 +75,11 @@ export function mapPspError(err: unknown, operation = 'PSP call'): never {
     throw failure(FailureType.InsufficientFunds, `${operation}: insufficient PSP balance`, details);
   }
   if (code !== undefined && CONFLICT_CODES.has(code)) {
-    throw failure(FailureType.Conflict, `${operation}: refused by PSP in the object's current state (${code})`, details);
+    throw failure(
+      FailureType.Conflict,
+      `${operation}: refused by PSP in the object's current state (${code})`,
+      details,
+    );
   }
   throw failure(FailureType.ProviderPermanent, `${operation}: rejected by PSP (${label})`, details);
 }

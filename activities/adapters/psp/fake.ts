@@ -22,7 +22,16 @@ interface FakeDispute {
 export function createFakePsp() {
   const calls: { method: Method; idempotencyKey?: string; input?: unknown }[] = [];
   const replies = new Map<string, { params: string; result: unknown }>();
-  const transfers = new Map<string, { transferId: string; status: 'paid' | 'pending' | 'failed' | 'reversed'; amount: Money; destinationAccount: string; failureCode?: string }>();
+  const transfers = new Map<
+    string,
+    {
+      transferId: string;
+      status: 'paid' | 'pending' | 'failed' | 'reversed';
+      amount: Money;
+      destinationAccount: string;
+      failureCode?: string;
+    }
+  >();
   const payments = new Map<string, { captured: Money; refunded: number }>();
   const disputes = new Map<string, FakeDispute>();
   const declined = new Set<string>();
@@ -42,7 +51,8 @@ export function createFakePsp() {
     const p = JSON.stringify(params);
     const seen = replies.get(scoped);
     if (seen) {
-      if (seen.params !== p) throw failure(FailureType.Conflict, `${method}: idempotency key reused with different parameters`);
+      if (seen.params !== p)
+        throw failure(FailureType.Conflict, `${method}: idempotency key reused with different parameters`);
       return seen.result as T;
     }
     const result = fn();
@@ -52,7 +62,10 @@ export function createFakePsp() {
 
   const dispute = (id: string) => {
     const d = disputes.get(id);
-    if (!d) throw failure(FailureType.ProviderPermanent, 'getDispute: rejected by PSP (resource_missing)', { code: 'resource_missing' });
+    if (!d)
+      throw failure(FailureType.ProviderPermanent, 'getDispute: rejected by PSP (resource_missing)', {
+        code: 'resource_missing',
+      });
     return d;
   };
 
@@ -65,16 +78,27 @@ export function createFakePsp() {
       record('createTransfer', i.idempotencyKey, i);
       const { idempotencyKey: _k, ...params } = i;
       return once('createTransfer', i.idempotencyKey, params, () => {
-        if (declined.has(i.destinationAccount)) throw failure(FailureType.Declined, 'createTransfer: declined by PSP (account_invalid)', { code: 'account_invalid' });
+        if (declined.has(i.destinationAccount))
+          throw failure(FailureType.Declined, 'createTransfer: declined by PSP (account_invalid)', {
+            code: 'account_invalid',
+          });
         const transferId = nextId('tr');
-        transfers.set(transferId, { transferId, status: 'paid', amount: i.amount, destinationAccount: i.destinationAccount });
+        transfers.set(transferId, {
+          transferId,
+          status: 'paid',
+          amount: i.amount,
+          destinationAccount: i.destinationAccount,
+        });
         return { transferId, status: 'paid' as const };
       });
     },
     async getTransfer(transferId) {
       record('getTransfer', undefined, transferId);
       const t = transfers.get(transferId);
-      if (!t) throw failure(FailureType.ProviderPermanent, 'getTransfer: rejected by PSP (resource_missing)', { code: 'resource_missing' });
+      if (!t)
+        throw failure(FailureType.ProviderPermanent, 'getTransfer: rejected by PSP (resource_missing)', {
+          code: 'resource_missing',
+        });
       return { transferId, status: t.status, ...(t.failureCode ? { failureCode: t.failureCode } : {}) };
     },
     async createRefund(i) {
@@ -82,10 +106,19 @@ export function createFakePsp() {
       const { idempotencyKey: _k, ...params } = i;
       return once('createRefund', i.idempotencyKey, params, () => {
         const p = payments.get(i.paymentRef);
-        if (!p) throw failure(FailureType.ProviderPermanent, 'createRefund: rejected by PSP (resource_missing)', { code: 'resource_missing' });
+        if (!p)
+          throw failure(FailureType.ProviderPermanent, 'createRefund: rejected by PSP (resource_missing)', {
+            code: 'resource_missing',
+          });
         const remaining = p.captured.amountMinor - p.refunded;
-        if (remaining <= 0) throw failure(FailureType.Conflict, 'createRefund: refused by PSP (charge_already_refunded)', { code: 'charge_already_refunded' });
-        if (i.amount.amountMinor > remaining) throw failure(FailureType.Conflict, 'createRefund: refused by PSP (amount_too_large)', { code: 'amount_too_large' });
+        if (remaining <= 0)
+          throw failure(FailureType.Conflict, 'createRefund: refused by PSP (charge_already_refunded)', {
+            code: 'charge_already_refunded',
+          });
+        if (i.amount.amountMinor > remaining)
+          throw failure(FailureType.Conflict, 'createRefund: refused by PSP (amount_too_large)', {
+            code: 'amount_too_large',
+          });
         p.refunded += i.amount.amountMinor;
         return { refundId: nextId('re'), status: 'succeeded' as const };
       });
@@ -101,7 +134,9 @@ export function createFakePsp() {
       return once('submitDisputeEvidence', i.idempotencyKey, params, () => {
         const d = dispute(i.disputeId);
         if (d.status !== 'needs_response' && d.status !== 'warning_needs_response') {
-          throw failure(FailureType.Conflict, 'submitDisputeEvidence: refused by PSP (dispute_already_submitted)', { code: 'dispute_already_submitted' });
+          throw failure(FailureType.Conflict, 'submitDisputeEvidence: refused by PSP (dispute_already_submitted)', {
+            code: 'dispute_already_submitted',
+          });
         }
         Object.assign(d.evidence, i.evidence);
         if (i.submit) {
@@ -131,7 +166,10 @@ export function createFakePsp() {
     addPayment(paymentRef: string, captured: Money) {
       payments.set(paymentRef, { captured, refunded: 0 });
     },
-    addDispute(d: Omit<FakeDispute, 'evidence' | 'status' | 'submissionCount'> & Partial<Pick<FakeDispute, 'status' | 'submissionCount'>>) {
+    addDispute(
+      d: Omit<FakeDispute, 'evidence' | 'status' | 'submissionCount'> &
+        Partial<Pick<FakeDispute, 'status' | 'submissionCount'>>,
+    ) {
       disputes.set(d.disputeId, { status: 'needs_response', submissionCount: 0, evidence: {}, ...d });
     },
     declineDestination(account: string) {

@@ -8,12 +8,38 @@ import type { Money } from '../../../workflows/shared/money';
 export interface PspPort {
   /** Cheap authenticated read (`GET /v1/balance`) for health checks. */
   ping(): Promise<{ ok: true; available: Money[] }>;
-  createTransfer(i: { idempotencyKey: string; amount: Money; destinationAccount: string; reference: string }): Promise<{ transferId: string; status: 'paid' | 'pending' }>;
-  getTransfer(transferId: string): Promise<{ transferId: string; status: 'paid' | 'pending' | 'failed' | 'reversed'; failureCode?: string }>;
+  createTransfer(i: {
+    idempotencyKey: string;
+    amount: Money;
+    destinationAccount: string;
+    reference: string;
+  }): Promise<{ transferId: string; status: 'paid' | 'pending' }>;
+  getTransfer(
+    transferId: string,
+  ): Promise<{ transferId: string; status: 'paid' | 'pending' | 'failed' | 'reversed'; failureCode?: string }>;
   /** `paymentRef` is a `ch_…` charge or a `pi_…` payment intent. */
-  createRefund(i: { idempotencyKey: string; paymentRef: string; amount: Money; reference: string }): Promise<{ refundId: string; status: 'pending' | 'succeeded' | 'failed' | 'requires_action' | 'canceled' }>;
-  getDispute(disputeId: string): Promise<{ disputeId: string; status: string; dueBy: string; submissionCount: number; amount: Money; reason: string }>;
-  submitDisputeEvidence(i: { idempotencyKey: string; disputeId: string; evidence: Record<string, string>; submit: boolean }): Promise<{ status: string; submissionCount: number }>;
+  createRefund(i: {
+    idempotencyKey: string;
+    paymentRef: string;
+    amount: Money;
+    reference: string;
+  }): Promise<{ refundId: string; status: 'pending' | 'succeeded' | 'failed' | 'requires_action' | 'canceled' }>;
+  getDispute(
+    disputeId: string,
+  ): Promise<{
+    disputeId: string;
+    status: string;
+    dueBy: string;
+    submissionCount: number;
+    amount: Money;
+    reason: string;
+  }>;
+  submitDisputeEvidence(i: {
+    idempotencyKey: string;
+    disputeId: string;
+    evidence: Record<string, string>;
+    submit: boolean;
+  }): Promise<{ status: string; submissionCount: number }>;
   acceptDispute(i: { idempotencyKey: string; disputeId: string }): Promise<{ status: string }>;
 }
 

@@ -40,7 +40,12 @@ export function createStripePsp(opts: StripePspOptions): PspPort {
   return {
     async ping() {
       const balance = await call('ping', () => stripe.balance.retrieve());
-      return { ok: true, available: balance.available.flatMap((b) => (currencySchema.safeParse(b.currency.toUpperCase()).success ? [fromStripe(b.amount, b.currency)] : [])) };
+      return {
+        ok: true,
+        available: balance.available.flatMap((b) =>
+          currencySchema.safeParse(b.currency.toUpperCase()).success ? [fromStripe(b.amount, b.currency)] : [],
+        ),
+      };
     },
 
     async createTransfer(i) {
@@ -136,7 +141,8 @@ export function toStripeCurrency(m: Money): string {
 
 export function fromStripe(amount: number, currency: string): Money {
   const parsed = currencySchema.safeParse(currency.toUpperCase());
-  if (!parsed.success) throw failure(FailureType.ProviderPermanent, `PSP returned an unsupported currency ${JSON.stringify(currency)}`);
+  if (!parsed.success)
+    throw failure(FailureType.ProviderPermanent, `PSP returned an unsupported currency ${JSON.stringify(currency)}`);
   return { amountMinor: amount, currency: parsed.data };
 }
 

@@ -6,7 +6,9 @@ import type { ReportsPort } from './port';
 export function createS3Reports(deps: { aws: AwsClients; bucket: string }): ReportsPort {
   return {
     async put(key, body, contentType) {
-      await deps.aws.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentType: contentType }));
+      await deps.aws.s3.send(
+        new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentType: contentType }),
+      );
       return { key };
     },
     async get(key) {
