@@ -4,7 +4,7 @@ import type { RequestFacts } from '../workflows/approvals/approval-policy';
 import { approvalAuditStream, orderAuditStream, type DecisionRecord } from '../workflows/approvals/contract';
 import type { AuditEvent } from './adapters/audit/port';
 import type { CommercePort } from './adapters/commerce/port';
-import type { ActivityDeps } from './index';
+import type { ActivityDeps } from './deps';
 
 /** Audit stream of an agent's executed compensations on one UTC day (the daily budget reads it). */
 export const agentBudgetStream = (agentId: string, day: string) => `agent-budget:${agentId}:${day}`;

@@ -1,4 +1,4 @@
-import type { ActivityDeps } from './index';
+import type { ActivityDeps } from './deps';
 
 /** Activities every domain shares: events, ledger postings, audit appends, and the PSP health probe. */
 export function createCommonActivities(deps: ActivityDeps) {

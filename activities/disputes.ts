@@ -7,7 +7,7 @@ import { failure, FailureType } from '../workflows/shared/failures';
 import type { Money } from '../workflows/shared/money';
 import { idempotencyKey } from '../workflows/shared/task-queue';
 import { Accounts } from './adapters/ledger/port';
-import type { ActivityDeps } from './index';
+import type { ActivityDeps } from './deps';
 
 /** Team mailboxes per tier: internal addresses, never a customer's. */
 export const DISPUTE_MAILBOXES = {

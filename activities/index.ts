@@ -1,33 +1,9 @@
-import type { AuditPort } from './adapters/audit/port';
-import type { BankPort } from './adapters/bank/port';
-import type { CommercePort } from './adapters/commerce/port';
-import type { CreatorsPort } from './adapters/creators/port';
-import type { EvidencePort } from './adapters/evidence/port';
-import type { LedgerPort } from './adapters/ledger/port';
-import type { NotificationsPort } from './adapters/notifications/port';
-import type { PspPort } from './adapters/psp/port';
-import type { ReportsPort } from './adapters/reports/port';
+import type { ActivityDeps } from './deps';
 import { createApprovalActivities } from './approvals';
 import { createCommonActivities } from './common';
 import { createDisputeActivities } from './disputes';
 import { createPayoutRunActivities } from './payout-runs';
 import { createPayoutActivities } from './payouts';
-
-/** Everything activities may touch, built once by the composition root (workers/dependencies.ts). */
-export interface ActivityDeps {
-  psp: PspPort;
-  bank: BankPort;
-  notifications: NotificationsPort;
-  ledger: LedgerPort;
-  audit: AuditPort;
-  reports: ReportsPort;
-  /** Creator directory (KYC, sanctions, payout methods, FX); optional so workers without payouts need not wire it. */
-  creators?: CreatorsPort;
-  /** Orders, customers, store credit and vouchers; optional so workers without approvals need not wire it. */
-  commerce?: CommercePort;
-  /** Order, shipment and support records for dispute evidence; optional so workers without disputes need not wire it. */
-  evidence?: EvidencePort;
-}
 
 /** What workers register and what workflows are typed against (`proxyActivities<Activities>`). */
 export function createActivities(deps: ActivityDeps) {
@@ -39,4 +15,5 @@ export function createActivities(deps: ActivityDeps) {
     ...createDisputeActivities(deps),
   };
 }
+export type { ActivityDeps } from './deps';
 export type Activities = ReturnType<typeof createActivities>;

@@ -9,7 +9,7 @@ import {
   type ListPayableCreatorsInput,
   type ListPayableCreatorsResult,
 } from '../workflows/payouts/contract';
-import type { ActivityDeps } from './index';
+import type { ActivityDeps } from './deps';
 
 /** Audit stream that maps a bank EndToEndId back to its payout workflow (read by the ingress route). */
 export const bankE2eStream = (endToEndId: string) => `bank-e2e:${endToEndId}`;

@@ -2,7 +2,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { formatMoney } from '../workflows/shared/money';
 import { SA } from '../workflows/shared/search-attributes';
-import { TASK_QUEUE } from '../workflows/shared/task-queue';
+import { configuredTaskQueue } from './config';
 import type { compensationApproval } from '../workflows/approvals/compensation-approval';
 import {
   approveCompensationSignal,
@@ -49,7 +49,7 @@ export async function requestCompensation(
     voucherMinor ? `voucher ${m(voucherMinor)}` : undefined,
   ].filter(Boolean);
   const { handle, existing } = await startOrAttach<typeof compensationApproval>(client, 'compensationApproval', {
-    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    taskQueue: opts.taskQueue ?? configuredTaskQueue(),
     workflowId,
     args: [request],
     workflowIdConflictPolicy: 'USE_EXISTING',

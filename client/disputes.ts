@@ -1,7 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { SA } from '../workflows/shared/search-attributes';
-import { TASK_QUEUE } from '../workflows/shared/task-queue';
+import { configuredTaskQueue } from './config';
 import type { disputeCase } from '../workflows/disputes/dispute-case';
 import {
   addEvidenceInput,
@@ -46,7 +46,7 @@ export async function openDisputeCase(
   const parsed = parseClientInput(disputeCaseInput, input, 'dispute case input');
   const workflowId = disputeCaseWorkflowId(parsed.disputeId);
   const { handle, existing } = await startOrAttach<typeof disputeCase>(client, 'disputeCase', {
-    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    taskQueue: opts.taskQueue ?? configuredTaskQueue(),
     workflowId,
     args: [parsed],
     workflowIdConflictPolicy: 'USE_EXISTING',

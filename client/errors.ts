@@ -6,6 +6,7 @@ import {
   type WorkflowStartOptions,
 } from '@temporalio/client';
 import { ApplicationFailure, type Workflow } from '@temporalio/common';
+import { failureCode, type FailureType } from '../workflows/shared/failures';
 
 /** Bad input caught before anything reached Temporal; `issues` name each field. */
 export class ClientInputError extends Error {
@@ -39,20 +40,40 @@ export async function startOrAttach<W extends Workflow>(
   client: Client,
   workflowType: string,
   options: WorkflowStartOptions<W>,
-): Promise<{ handle: WorkflowHandle<W>; existing: boolean }> {
+): Promise<{ workflowId: string; handle: WorkflowHandle<W>; existing: boolean }> {
+  const { workflowId } = options;
   try {
-    return { handle: await client.workflow.start<W>(workflowType, options), existing: false };
+    return { workflowId, handle: await client.workflow.start<W>(workflowType, options), existing: false };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return { handle: client.workflow.getHandle<W>(options.workflowId), existing: true };
+    return { workflowId, handle: client.workflow.getHandle<W>(workflowId), existing: true };
   }
 }
 
-/** A workflow's refusal of an update (its validator or handler threw a typed failure); anything else is rethrown. */
+/** A command's answer: accepted with the workflow's value, or refused (nothing changed) with the rule that refused it. */
+export type Verdict<T> =
+  { accepted: true; value: T } | { accepted: false; type: FailureType | 'Error'; code: string; message: string };
+
+/**
+ * Runs an update and turns a workflow's refusal (its validator or handler threw a typed failure) into a refused
+ * verdict; anything else (unreachable server, unknown workflow) is rethrown.
+ */
+export async function verdictOf<T>(run: () => Promise<T>): Promise<Verdict<T>> {
+  try {
+    return { accepted: true, value: await run() };
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+      const type = (err.cause.type ?? 'Error') as FailureType | 'Error';
+      return { accepted: false, type, code: failureCode(err.cause), message: err.cause.message };
+    }
+    throw err;
+  }
+}
+
+/** @deprecated the domains move to {@link verdictOf}; kept until they have. */
 export function updateRefusal(err: unknown): { type: string; code: string; message: string } {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-    const code = (err.cause.details?.[0] as { code?: string } | undefined)?.code ?? err.cause.type ?? 'refused';
-    return { type: err.cause.type ?? 'Error', code, message: err.cause.message };
+    return { type: err.cause.type ?? 'Error', code: failureCode(err.cause), message: err.cause.message };
   }
   throw err;
 }

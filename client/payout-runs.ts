@@ -1,6 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { z } from 'zod';
-import { TASK_QUEUE } from '../workflows/shared/task-queue';
+import { configuredTaskQueue } from './config';
 import {
   getRunProgressQuery,
   PAYOUT_RUN_SCHEDULE_ID,
@@ -19,7 +19,11 @@ const startRunInput = payoutRunInput.extend({ period: periodSchema });
  * (workflow ID = `payout-run-<period>`). Payout IDs are per creator and period, so even a run
  * started by the Schedule and one started on demand for the same period never pay anyone twice.
  */
-export async function startPayoutRun(client: Client, input: z.input<typeof startRunInput>, taskQueue = TASK_QUEUE) {
+export async function startPayoutRun(
+  client: Client,
+  input: z.input<typeof startRunInput>,
+  taskQueue = configuredTaskQueue(),
+) {
   const parsed = parseClientInput(startRunInput, input, 'payout run');
   const workflowId = payoutRunWorkflowId(parsed.period);
   const { handle, existing } = await startOrAttach<typeof payoutRun>(client, 'payoutRun', {
@@ -52,7 +56,7 @@ export async function ensurePayoutSchedule(
       action: {
         type: 'startWorkflow',
         workflowType: 'payoutRun',
-        taskQueue: opts.taskQueue ?? TASK_QUEUE,
+        taskQueue: opts.taskQueue ?? configuredTaskQueue(),
         workflowId: 'payout-run-scheduled',
         args: [{}],
       },

@@ -1,6 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { formatMoney } from '../workflows/shared/money';
-import { TASK_QUEUE } from '../workflows/shared/task-queue';
+import { configuredTaskQueue } from './config';
 import type { creatorPayout } from '../workflows/payouts/creator-payout';
 import { initialPayoutSearchAttributes } from '../workflows/payouts/payout-tracker';
 import {
@@ -49,7 +49,7 @@ export async function startPayout(
   const payout = parseClientInput(creatorPayoutInput, input, 'creator payout');
   const workflowId = creatorPayoutWorkflowId(payout.payoutId);
   const { handle } = await startOrAttach<typeof creatorPayout>(client, 'creatorPayout', {
-    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    taskQueue: opts.taskQueue ?? configuredTaskQueue(),
     workflowId,
     args: [payout],
     workflowIdConflictPolicy: 'USE_EXISTING',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { taskQueueSchema } from '../workflows/shared/task-queue';
 
 /**
  * The only reader of `process.env`. Everything the processes need is parsed here with zod;
@@ -9,7 +10,7 @@ const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default('payops'),
+  TEMPORAL_TASK_QUEUE: taskQueueSchema,
   TEMPORAL_TLS: z
     .enum(['true', 'false'])
     .default('false')

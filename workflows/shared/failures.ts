@@ -18,7 +18,43 @@ export const FailureType = {
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
+const TYPES = new Set<string>(Object.values(FailureType));
+
 /** A non-retryable, typed failure. Messages must not carry bank or card data. */
 export function failure(type: FailureType, message: string, details?: Record<string, unknown>): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true, details: details ? [details] : undefined });
+}
+
+/**
+ * The one way a validator (or handler) says no: a typed failure whose `details.code` names the rule, so every client
+ * turns it into the same `{ accepted: false, type, code, message }`. Thrown from an update validator, nothing is
+ * written to history.
+ */
+export function refusal(type: FailureType, code: string, message: string): ApplicationFailure {
+  return failure(type, message, { code });
+}
+
+/** The product's own typed failure in an error's cause chain (activity, child or update failures wrap it). */
+export function typedFailure(err: unknown): ApplicationFailure | undefined {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof ApplicationFailure && e.type && TYPES.has(e.type)) return e;
+  }
+  return undefined;
+}
+
+/**
+ * The most specific code an error carries, read down its cause chain: the first application failure's detail code
+ * (`code`, or a bank `reasonCode` / PSP `declineCode`), else its type; else the innermost error's name.
+ */
+export function failureCode(err: unknown): string {
+  let name = 'unknown';
+  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof ApplicationFailure && e.type) {
+      const d = e.details?.[0] as { code?: unknown; reasonCode?: unknown; declineCode?: unknown } | undefined;
+      const c = d?.reasonCode ?? d?.declineCode ?? d?.code;
+      return typeof c === 'string' ? c : e.type;
+    }
+    if (e instanceof Error) name = e.name;
+  }
+  return name;
 }

@@ -1,5 +1,11 @@
-/** The task queue every workflow and activity of the product runs on (one deployment unit, one Lambda function). */
-export const TASK_QUEUE = 'payops';
+import { z } from 'zod';
+
+/**
+ * The task queue setting, defined once: workers, the ingress and the typed client all read `TEMPORAL_TASK_QUEUE`
+ * through this schema (default `payops`: one deployment unit, one Lambda function). Runs start their children on
+ * their own queue.
+ */
+export const taskQueueSchema = z.string().min(1, { error: 'must not be empty' }).default('payops');
 
 /** Provider idempotency key for one step of one workflow: stable across retries, resets and continue-as-new. */
 export function idempotencyKey(workflowId: string, step: string): string {

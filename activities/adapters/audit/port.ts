@@ -1,13 +1,6 @@
-/** An append-only record kept outside workflow history (who did what, when, under which policy). */
-export interface AuditEvent {
-  /** Stream the event belongs to, e.g. `approval:<workflowId>` or `order:<orderId>`. */
-  stream: string;
-  /** Unique per stream; appending the same ID twice keeps the first (idempotent). */
-  eventId: string;
-  at: string;
-  type: string;
-  data: Record<string, unknown>;
-}
+import type { AuditEvent } from '../../../workflows/shared/activities';
+
+export type { AuditEvent };
 
 export interface AuditPort {
   append(event: AuditEvent): Promise<{ appended: boolean }>;

@@ -16,9 +16,7 @@ export interface BankPort {
     accountRef: string;
     remittance: string;
   }): Promise<{ endToEndId: string; status: 'accepted' | 'pending' | 'settled' | 'rejected'; reasonCode?: string }>;
-  getStatus(
-    endToEndId: string,
-  ): Promise<{
+  getStatus(endToEndId: string): Promise<{
     endToEndId: string;
     status: 'accepted' | 'pending' | 'settled' | 'rejected' | 'returned';
     reasonCode?: string;

@@ -24,9 +24,7 @@ export interface PspPort {
     amount: Money;
     reference: string;
   }): Promise<{ refundId: string; status: 'pending' | 'succeeded' | 'failed' | 'requires_action' | 'canceled' }>;
-  getDispute(
-    disputeId: string,
-  ): Promise<{
+  getDispute(disputeId: string): Promise<{
     disputeId: string;
     status: string;
     dueBy: string;

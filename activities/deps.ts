@@ -1,0 +1,25 @@
+import type { AuditPort } from './adapters/audit/port';
+import type { BankPort } from './adapters/bank/port';
+import type { CommercePort } from './adapters/commerce/port';
+import type { CreatorsPort } from './adapters/creators/port';
+import type { EvidencePort } from './adapters/evidence/port';
+import type { LedgerPort } from './adapters/ledger/port';
+import type { NotificationsPort } from './adapters/notifications/port';
+import type { PspPort } from './adapters/psp/port';
+import type { ReportsPort } from './adapters/reports/port';
+
+/** Everything activities may touch, built once by the composition root (workers/dependencies.ts). */
+export interface ActivityDeps {
+  psp: PspPort;
+  bank: BankPort;
+  notifications: NotificationsPort;
+  ledger: LedgerPort;
+  audit: AuditPort;
+  reports: ReportsPort;
+  /** Creator directory (KYC, sanctions, payout methods, FX); optional so workers without payouts need not wire it. */
+  creators?: CreatorsPort;
+  /** Orders, customers, store credit and vouchers; optional so workers without approvals need not wire it. */
+  commerce?: CommercePort;
+  /** Order, shipment and support records for dispute evidence; optional so workers without disputes need not wire it. */
+  evidence?: EvidencePort;
+}
