@@ -57,9 +57,7 @@ export async function seedOrder(
   return { orderId, customerId, paymentRef, email: `${customerId}@customers.example` };
 }
 
-export async function commerceState(
-  url: string,
-): Promise<{
+export async function commerceState(url: string): Promise<{
   credits: Array<{ creditId: string; status: string }>;
   vouchers: Array<{ voucherId: string; code: string; status: string }>;
   orders: Array<{ orderId: string; refundedMinor: number }>;
