@@ -2,28 +2,32 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { formatMoney } from '../workflows/shared/money';
 import { SA } from '../workflows/shared/search-attributes';
-import { configuredTaskQueue } from './config';
-import type { compensationApproval } from '../workflows/approvals/compensation-approval';
 import {
-  approveCompensationSignal,
-  approveCompensationUpdate,
   amendCompensationSchema,
   amendCompensationUpdate,
   approvalStatusSchema,
+  approveCompensationSignal,
+  approveCompensationUpdate,
+  compensationRequestId,
   compensationRequestSchema,
   compensationWorkflowId,
   financeDecisionSchema,
-  getCompensationStatusQuery,
+  getStateQuery,
   rejectCompensationSignal,
   rejectCompensationUpdate,
+  type AmendCompensationInput,
+  type CompensationApprovalWorkflow,
   type CompensationRequestInput,
   type CompensationStatus,
   type DecisionOutcome,
+  type FinanceDecisionInput,
 } from '../workflows/approvals/contract';
-import { parseClientInput, startOrAttach, updateRefusal } from './errors';
+import { configuredTaskQueue } from './config';
+import { parseClientInput, startOrAttach, verdictOf, type Verdict } from './errors';
 
 export { compensationWorkflowId } from '../workflows/approvals/contract';
 export type {
+  AmendCompensationInput,
   CompensationRequestInput,
   CompensationStatus,
   DecisionOutcome,
@@ -32,15 +36,14 @@ export type {
 
 /**
  * Starts a compensation request; idempotent on `requestId`: a repeated call (running or finished) returns the
- * existing workflow instead of starting another one.
+ * existing workflow (`existing: true`) instead of starting another one.
  */
 export async function requestCompensation(
   client: Client,
   input: CompensationRequestInput,
   opts: { taskQueue?: string } = {},
-): Promise<{ workflowId: string; handle: WorkflowHandle<typeof compensationApproval>; alreadyRequested: boolean }> {
+): Promise<{ workflowId: string; handle: WorkflowHandle<CompensationApprovalWorkflow>; existing: boolean }> {
   const request = parseClientInput(compensationRequestSchema, input, 'compensation request');
-  const workflowId = compensationWorkflowId(request.requestId);
   const m = (amountMinor: number) => formatMoney({ amountMinor, currency: request.currency });
   const { refund, storeCreditMinor, voucherMinor } = request.remedies;
   const asked = [
@@ -48,9 +51,9 @@ export async function requestCompensation(
     storeCreditMinor ? `store credit ${m(storeCreditMinor)}` : undefined,
     voucherMinor ? `voucher ${m(voucherMinor)}` : undefined,
   ].filter(Boolean);
-  const { handle, existing } = await startOrAttach<typeof compensationApproval>(client, 'compensationApproval', {
+  return startOrAttach<CompensationApprovalWorkflow>(client, 'compensationApproval', {
     taskQueue: opts.taskQueue ?? configuredTaskQueue(),
-    workflowId,
+    workflowId: compensationWorkflowId(request.requestId),
     args: [request],
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -63,71 +66,55 @@ export async function requestCompensation(
       { key: SA.Currency, value: request.currency },
     ],
   });
-  return { workflowId, handle, alreadyRequested: existing };
 }
 
-/** The validator's (or handler's) answer to a decision sent as an update. */
-export type DecisionVerdict =
-  { accepted: true; outcome: DecisionOutcome } | { accepted: false; type: string; code: string; message: string };
+const handleOf = (client: Client, requestId: string) =>
+  client.workflow.getHandle<CompensationApprovalWorkflow>(compensationWorkflowId(requestId));
 
-const verdictOf = (err: unknown): DecisionVerdict => ({ accepted: false, ...updateRefusal(err) });
-
-/** Sends a finance decision through the update path and returns the verdict (refusals are answers, not throws). */
+/** Sends a finance decision through the update path; a refusal is a verdict (with its rule's code), not a throw. */
 export async function decideCompensation(
   client: Client,
-  workflowId: string,
+  requestId: string,
   kind: 'approve' | 'reject',
-  decision: unknown,
-): Promise<DecisionVerdict> {
+  decision: FinanceDecisionInput,
+): Promise<Verdict<DecisionOutcome>> {
   const d = parseClientInput(financeDecisionSchema, decision, 'finance decision');
-  const handle = client.workflow.getHandle(workflowId);
-  try {
-    const outcome = await handle.executeUpdate(
-      kind === 'approve' ? approveCompensationUpdate : rejectCompensationUpdate,
-      { args: [d] },
-    );
-    return { accepted: true, outcome };
-  } catch (err) {
-    return verdictOf(err);
-  }
+  const update = kind === 'approve' ? approveCompensationUpdate : rejectCompensationUpdate;
+  return verdictOf(() => handleOf(client, requestId).executeUpdate(update, { args: [d] }));
 }
 
 /** Fire-and-forget decision (an invalid one is recorded as refused in the workflow and its audit trail). */
 export async function signalCompensationDecision(
   client: Client,
-  workflowId: string,
+  requestId: string,
   kind: 'approve' | 'reject',
-  decision: unknown,
+  decision: FinanceDecisionInput,
 ): Promise<void> {
   const d = parseClientInput(financeDecisionSchema, decision, 'finance decision');
-  await client.workflow
-    .getHandle(workflowId)
-    .signal(kind === 'approve' ? approveCompensationSignal : rejectCompensationSignal, d);
+  await handleOf(client, requestId).signal(
+    kind === 'approve' ? approveCompensationSignal : rejectCompensationSignal,
+    d,
+  );
 }
 
 /** The requester changes what to give while the request waits. */
 export async function amendCompensation(
   client: Client,
-  workflowId: string,
-  amendment: unknown,
-): Promise<DecisionVerdict> {
+  requestId: string,
+  amendment: AmendCompensationInput,
+): Promise<Verdict<DecisionOutcome>> {
   const a = parseClientInput(amendCompensationSchema, amendment, 'amendment');
-  try {
-    return {
-      accepted: true,
-      outcome: await client.workflow.getHandle(workflowId).executeUpdate(amendCompensationUpdate, { args: [a] }),
-    };
-  } catch (err) {
-    return verdictOf(err);
-  }
+  return verdictOf(() => handleOf(client, requestId).executeUpdate(amendCompensationUpdate, { args: [a] }));
 }
 
-export async function getCompensationStatus(client: Client, workflowId: string): Promise<CompensationStatus> {
-  return client.workflow.getHandle(workflowId).query(getCompensationStatusQuery);
+/** Where the request stands: status, route, every decision and refusal, what was carried out. */
+export async function getCompensationStatus(client: Client, requestId: string): Promise<CompensationStatus> {
+  return handleOf(client, requestId).query(getStateQuery);
 }
 
 /** One row of the finance work list, from search attributes (eventually consistent: fine for a list). */
 export interface PendingApproval {
+  requestId: string;
   workflowId: string;
   orderId: string | undefined;
   tier: string | undefined;
@@ -167,6 +154,7 @@ export async function listApprovals(
     const sa = wf.typedSearchAttributes;
     const since = sa.get(SA.AwaitingSince);
     rows.push({
+      requestId: compensationRequestId(wf.workflowId),
       workflowId: wf.workflowId,
       orderId: sa.get(SA.OrderId),
       tier: sa.get(SA.AwaitingTier),

@@ -3,8 +3,13 @@ import { createDynamoAudit } from '../activities/adapters/audit/dynamo-audit';
 import { makeAwsClients } from '../activities/adapters/aws';
 import { approvals } from '../client';
 import { connectClient } from '../client/connect';
-import { ClientInputError } from '../client/errors';
-import { approvalAuditStream, compensationWorkflowId } from '../workflows/approvals/contract';
+import { ClientInputError, parseClientInput } from '../client/errors';
+import {
+  approvalAuditStream,
+  compensationRequestId,
+  compensationWorkflowId,
+  financeDecisionSchema,
+} from '../workflows/approvals/contract';
 import { formatMoney, currencySchema } from '../workflows/shared/money';
 
 const USAGE = `finance tooling for compensation approvals
@@ -17,7 +22,6 @@ const USAGE = `finance tooling for compensation approvals
 Decisions go through the update path: the workflow's validator answers at once (accepted, or why not).
 --amount is the total you reviewed; it defaults to the request's current total as the workflow reports it.`;
 
-const toWorkflowId = (id: string) => (id.startsWith('compensation-') ? id : compensationWorkflowId(id));
 const money = (amountMinor: number | undefined, currency: string | undefined) => {
   const c = currencySchema.safeParse(currency);
   return amountMinor === undefined || !c.success ? '?' : formatMoney({ amountMinor, currency: c.data });
@@ -67,12 +71,12 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (!id) throw new ClientInputError(`${command} needs a request ID`, [{ path: 'id', message: 'missing' }]);
-    const workflowId = toWorkflowId(id);
+    const requestId = compensationRequestId(id);
     if (command === 'show') {
-      const status = await approvals.getCompensationStatus(client, workflowId);
+      const status = await approvals.getCompensationStatus(client, requestId);
       console.log(JSON.stringify(status, null, 2));
       const audit = await createDynamoAudit({ aws: makeAwsClients(config), table: config.AUDIT_TABLE }).list(
-        approvalAuditStream(workflowId),
+        approvalAuditStream(compensationWorkflowId(requestId)),
       );
       console.log(`\naudit trail (${audit.length} entries, outside workflow history):`);
       for (const e of audit) {
@@ -84,16 +88,21 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === 'approve' || command === 'reject') {
-      const status = await approvals.getCompensationStatus(client, workflowId);
+      const status = await approvals.getCompensationStatus(client, requestId);
       const amountMinor = values.amount !== undefined ? Number(values.amount) : status.totalMinor;
-      const verdict = await approvals.decideCompensation(client, workflowId, command, {
-        approverId: values.approver,
-        role: values.role,
-        reason: values.reason,
-        amount: { amountMinor, currency: status.currency },
-      });
+      const decision = parseClientInput(
+        financeDecisionSchema,
+        {
+          approverId: values.approver,
+          role: values.role,
+          reason: values.reason,
+          amount: { amountMinor, currency: status.currency },
+        },
+        'finance decision',
+      );
+      const verdict = await approvals.decideCompensation(client, requestId, command, decision);
       if (verdict.accepted) {
-        const o = verdict.outcome;
+        const o = verdict.value;
         console.log(
           `accepted (#${o.seq}): request is ${o.status}, ${o.approvalsReceived}/${o.approvalsRequired} approvals, policy ${o.policyVersion}`,
         );

@@ -4,7 +4,7 @@
  * loads its domain's modules on first call: a payout run builds only the payout schemas and handlers, not the approval
  * and dispute ones. That is CPU at every run start and memory for every run in the worker's sticky cache.
  */
-import type * as Approvals from './approvals/compensation-approval';
+import type * as Approvals from './approvals/workflow';
 import type * as Floor from './bench/floor';
 import type * as Disputes from './disputes/dispute-case';
 import type * as Payouts from './payouts/creator-payout';
@@ -14,7 +14,7 @@ import type * as Probe from './probe/stack-probe';
 export const stackProbe: typeof Probe.stackProbe = (...args) =>
   (require('./probe/stack-probe') as typeof Probe).stackProbe(...args);
 export const compensationApproval: typeof Approvals.compensationApproval = (...args) =>
-  (require('./approvals/compensation-approval') as typeof Approvals).compensationApproval(...args);
+  (require('./approvals/workflow') as typeof Approvals).compensationApproval(...args);
 export const disputeCase: typeof Disputes.disputeCase = (...args) =>
   (require('./disputes/dispute-case') as typeof Disputes).disputeCase(...args);
 export const creatorPayout: typeof Payouts.creatorPayout = (...args) =>

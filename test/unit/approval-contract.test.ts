@@ -1,7 +1,10 @@
 import { ClientInputError } from '../../client/errors';
 import { approvalsListQuery, decideCompensation, requestCompensation } from '../../client/approvals';
-import { compensationRequestSchema, financeDecisionSchema } from '../../workflows/approvals/contract';
-import { CURRENT_POLICY_VERSION } from '../../workflows/approvals/approval-policy';
+import {
+  compensationRequestSchema,
+  CURRENT_POLICY_VERSION,
+  financeDecisionSchema,
+} from '../../workflows/approvals/contract';
 import type { Client } from '@temporalio/client';
 
 const valid = {
@@ -49,11 +52,11 @@ describe('compensation contract: input validation', () => {
   });
 
   test('when a decision has no reason, an unknown role or no amount, then it is refused before reaching Temporal', async () => {
-    const err = await decideCompensation(unreachable, 'compensation-req-1', 'approve', {
+    const err = await decideCompensation(unreachable, 'req-1', 'approve', {
       approverId: 'fin-1',
       role: 'boss',
       reason: '',
-    }).catch((e: unknown) => e);
+    } as never).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClientInputError);
     expect((err as ClientInputError).issues.map((i) => i.path)).toEqual(['role', 'reason', 'amount']);
     expect(

@@ -1,15 +1,13 @@
+import type { RequestFacts, Route } from '../../workflows/approvals/contract';
+import { APPROVAL_POLICIES, approvalPolicySchema } from '../../workflows/approvals/policies';
 import {
-  APPROVAL_POLICIES,
-  approvalPolicySchema,
   checkDecision,
   evaluateRequest,
   handOff,
   tally,
   type DecisionContext,
   type FinanceDecision,
-  type RequestFacts,
-  type Route,
-} from '../../workflows/approvals/approval-policy';
+} from '../../workflows/approvals/policy';
 
 const policy = APPROVAL_POLICIES['2025-06.1'];
 const facts = (over: Partial<RequestFacts> = {}): RequestFacts => ({

@@ -12,6 +12,7 @@ import {
   compensationWorkflowId,
   orderAuditStream,
   rejectCompensationSignal,
+  type CompensationRequestInput,
 } from '../../workflows/approvals/contract';
 import { buildDependencies } from '../../workers/dependencies';
 import { SA } from '../../workflows/shared/search-attributes';
@@ -65,11 +66,14 @@ describe('compensation approval: decisions (dev server)', () => {
   });
 
   const urls = () => ({ psp: psp.url, commerce: commerce.url });
-  const start = (input: Parameters<typeof approvals.requestCompensation>[1]) =>
-    approvals.requestCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE });
-  const waitForStatus = async (workflowId: string, status: string) => {
+  /** Starts a request; commands address it by its `requestId`. */
+  const start = async (input: CompensationRequestInput) => ({
+    ...(await approvals.requestCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE })),
+    requestId: input.requestId,
+  });
+  const waitForStatus = async (requestId: string, status: string) => {
     for (;;) {
-      const s = await approvals.getCompensationStatus(client, workflowId).catch(() => undefined);
+      const s = await approvals.getCompensationStatus(client, requestId).catch(() => undefined);
       if (s?.status === status) return s;
       await new Promise((r) => setTimeout(r, 25)); // polling a query until the condition holds, not timing
     }
@@ -77,13 +81,13 @@ describe('compensation approval: decisions (dev server)', () => {
 
   test('when the total is under the threshold, then it is auto-approved, carried out, audited and the customer is told', async () => {
     const order = await seedOrder(urls(), 10_000);
-    const { handle, workflowId } = await start(
+    const { handle, workflowId, requestId } = await start(
       compensationRequest({ ...order, remedies: { storeCreditMinor: 1_000, voucherMinor: 1_000 } }),
     );
     const again = await start(
       compensationRequest({
         ...order,
-        requestId: workflowId.replace('compensation-', ''),
+        requestId,
         remedies: { storeCreditMinor: 1_000, voucherMinor: 1_000 },
       }),
     );
@@ -129,20 +133,20 @@ describe('compensation approval: decisions (dev server)', () => {
     const repeat = await start(
       compensationRequest({
         ...order,
-        requestId: workflowId.replace('compensation-', ''),
+        requestId,
         remedies: { storeCreditMinor: 1_000, voucherMinor: 1_000 },
       }),
     );
-    expect(repeat.alreadyRequested).toBe(true);
+    expect(repeat.existing).toBe(true);
     await recordHistoryIfAsked(handle, 'compensation-approval-auto');
   });
 
   test('when one finance approver approves by update, then the refund goes through the PSP with a per-step idempotency key', async () => {
     const order = await seedOrder(urls(), 50_000);
-    const { handle, workflowId } = await start(
+    const { handle, workflowId, requestId } = await start(
       compensationRequest({ ...order, remedies: { refund: { kind: 'partial', amountMinor: 10_000 } } }),
     );
-    const pending = await waitForStatus(workflowId, 'pending');
+    const pending = await waitForStatus(requestId, 'pending');
     expect(pending.awaiting).toMatchObject({
       tier: 'finance',
       minRole: 'finance_approver',
@@ -158,13 +162,13 @@ describe('compensation approval: decisions (dev server)', () => {
 
     const verdict = await approvals.decideCompensation(
       client,
-      workflowId,
+      requestId,
       'approve',
       decision('fin-1', 'finance_approver', 10_000),
     );
     expect(verdict).toEqual({
       accepted: true,
-      outcome: { seq: 1, status: 'approved', approvalsReceived: 1, approvalsRequired: 1, policyVersion: '2025-06.1' },
+      value: { seq: 1, status: 'approved', approvalsReceived: 1, approvalsRequired: 1, policyVersion: '2025-06.1' },
     });
     const result = await handle.result();
     expect(result.status).toBe('executed');
@@ -188,38 +192,38 @@ describe('compensation approval: decisions (dev server)', () => {
   test('when dual control is needed, then self-approval, a role below the tier and a second vote are refused before history, and two managers approve', async () => {
     const order = await seedOrder(urls(), 400_000);
     const requester = { agentId: 'lead-3', role: 'cs_lead' as const };
-    const { handle, workflowId } = await start(
+    const { handle, requestId } = await start(
       compensationRequest({ ...order, requester, remedies: { refund: { kind: 'full' } } }),
     );
-    await waitForStatus(workflowId, 'pending');
+    await waitForStatus(requestId, 'pending');
 
     const self = await approvals.decideCompensation(
       client,
-      workflowId,
+      requestId,
       'approve',
       decision('lead-3', 'finance_manager', 400_000),
     );
     const low = await approvals.decideCompensation(
       client,
-      workflowId,
+      requestId,
       'approve',
       decision('fin-1', 'finance_approver', 400_000),
     );
     const first = await approvals.decideCompensation(
       client,
-      workflowId,
+      requestId,
       'approve',
       decision('mgr-1', 'finance_manager', 400_000),
     );
     const twice = await approvals.decideCompensation(
       client,
-      workflowId,
+      requestId,
       'approve',
       decision('mgr-1', 'finance_manager', 400_000),
     );
     const stale = await approvals.decideCompensation(
       client,
-      workflowId,
+      requestId,
       'approve',
       decision('mgr-2', 'finance_manager', 300_000),
     );
@@ -227,18 +231,18 @@ describe('compensation approval: decisions (dev server)', () => {
     expect(low).toMatchObject({ accepted: false, type: 'PolicyViolation', code: 'role_below_tier' });
     expect(first).toMatchObject({
       accepted: true,
-      outcome: { status: 'pending', approvalsReceived: 1, approvalsRequired: 2 },
+      value: { status: 'pending', approvalsReceived: 1, approvalsRequired: 2 },
     });
     expect(twice).toMatchObject({ accepted: false, type: 'Conflict', code: 'duplicate_vote' });
     expect(stale).toMatchObject({ accepted: false, type: 'Conflict', code: 'amount_changed' });
 
     const second = await approvals.decideCompensation(
       client,
-      workflowId,
+      requestId,
       'approve',
       decision('mgr-2', 'finance_manager', 400_000),
     );
-    expect(second).toMatchObject({ accepted: true, outcome: { status: 'approved', approvalsReceived: 2 } });
+    expect(second).toMatchObject({ accepted: true, value: { status: 'approved', approvalsReceived: 2 } });
     expect((await handle.result()).status).toBe('executed');
 
     const history = await handle.fetchHistory();
@@ -259,7 +263,7 @@ describe('compensation approval: decisions (dev server)', () => {
     });
     const result = await handle.result();
     expect(result).toMatchObject({ status: 'executed', totalMinor: 5_000 });
-    const status = await approvals.getCompensationStatus(client, handle.workflowId);
+    const status = await approvals.getCompensationStatus(client, input.requestId);
     expect(status.decisions).toEqual([
       expect.objectContaining({ seq: 1, actorId: 'fin-9', decision: 'approve', via: 'signal', accepted: true }),
     ]);
@@ -268,14 +272,14 @@ describe('compensation approval: decisions (dev server)', () => {
 
   test('when an invalid decision is signalled, then it is recorded as refused and changes nothing; a valid rejection ends the request', async () => {
     const order = await seedOrder(urls(), 50_000);
-    const { handle, workflowId } = await start(
+    const { handle, workflowId, requestId } = await start(
       compensationRequest({
         ...order,
         requester: { agentId: 'agent-7', role: 'cs_agent' },
         remedies: { voucherMinor: 8_000 },
       }),
     );
-    await waitForStatus(workflowId, 'pending');
+    await waitForStatus(requestId, 'pending');
     await handle.signal(approveCompensationSignal, decision('agent-7', 'finance_manager', 8_000));
     await handle.signal(approveCompensationSignal, { approverId: 'x', role: 'nobody' } as never);
     await handle.signal(
@@ -285,7 +289,7 @@ describe('compensation approval: decisions (dev server)', () => {
     const result = await handle.result();
     expect(result.status).toBe('rejected');
 
-    const status = await approvals.getCompensationStatus(client, workflowId);
+    const status = await approvals.getCompensationStatus(client, requestId);
     // Signals that land in one workflow task may be recorded in either order; what matters is each verdict.
     const byRefusal = (a: unknown[], b: unknown[]) => String(a[2]).localeCompare(String(b[2]));
     expect(status.decisions.map((d) => [d.decision, d.accepted, d.refusal]).sort(byRefusal)).toEqual([
@@ -315,20 +319,20 @@ describe('compensation approval: decisions (dev server)', () => {
 
   test('when the PSP refund fails after store credit was issued, then the store credit is revoked and the request fails', async () => {
     const order = await seedOrder(urls(), 20_000, { paymentRef: 'ch_does_not_exist' });
-    const { handle, workflowId } = await start(
+    const { handle, workflowId, requestId } = await start(
       compensationRequest({
         ...order,
         remedies: { storeCreditMinor: 3_000, refund: { kind: 'partial', amountMinor: 10_000 } },
       }),
     );
-    await waitForStatus(workflowId, 'pending');
+    await waitForStatus(requestId, 'pending');
     expect(
-      await approvals.decideCompensation(client, workflowId, 'approve', decision('fin-1', 'finance_approver', 13_000)),
+      await approvals.decideCompensation(client, requestId, 'approve', decision('fin-1', 'finance_approver', 13_000)),
     ).toMatchObject({ accepted: true });
 
     const err = await handle.result().catch((e: unknown) => e);
     expect(((err as WorkflowFailedError).cause as ApplicationFailure).type).toBe('ProviderPermanent');
-    const status = await approvals.getCompensationStatus(client, workflowId);
+    const status = await approvals.getCompensationStatus(client, requestId);
     expect(status).toMatchObject({ status: 'failed', execution: { undone: ['store-credit'] } });
     const credit = (await commerceState(commerce.url)).credits.find(
       (c) => c.creditId === status.execution.storeCreditId,
@@ -340,42 +344,42 @@ describe('compensation approval: decisions (dev server)', () => {
 
   test('when the requester amends the amount, then decisions for the old amount are refused and the new tier applies', async () => {
     const order = await seedOrder(urls(), 100_000);
-    const { handle, workflowId } = await start(
+    const { handle, requestId } = await start(
       compensationRequest({
         ...order,
         requester: { agentId: 'agent-7', role: 'cs_agent' },
         remedies: { storeCreditMinor: 60_000 },
       }),
     );
-    expect((await waitForStatus(workflowId, 'pending')).awaiting?.tier).toBe('finance_manager');
+    expect((await waitForStatus(requestId, 'pending')).awaiting?.tier).toBe('finance_manager');
 
-    const stranger = await approvals.amendCompensation(client, workflowId, {
+    const stranger = await approvals.amendCompensation(client, requestId, {
       agentId: 'agent-8',
       remedies: { storeCreditMinor: 30_000 },
       reason: 'customer accepted less',
     });
     expect(stranger).toMatchObject({ accepted: false, code: 'not_requester' });
-    const amended = await approvals.amendCompensation(client, workflowId, {
+    const amended = await approvals.amendCompensation(client, requestId, {
       agentId: 'agent-7',
       remedies: { storeCreditMinor: 30_000 },
       reason: 'customer accepted less',
     });
-    expect(amended).toMatchObject({ accepted: true, outcome: { status: 'pending', approvalsRequired: 1 } });
-    expect((await approvals.getCompensationStatus(client, workflowId)).awaiting).toMatchObject({
+    expect(amended).toMatchObject({ accepted: true, value: { status: 'pending', approvalsRequired: 1 } });
+    expect((await approvals.getCompensationStatus(client, requestId)).awaiting).toMatchObject({
       tier: 'finance',
       minRole: 'finance_approver',
     });
 
     const old = await approvals.decideCompensation(
       client,
-      workflowId,
+      requestId,
       'approve',
       decision('mgr-1', 'finance_manager', 60_000),
     );
     expect(old).toMatchObject({ accepted: false, code: 'amount_changed' });
     expect(
-      await approvals.decideCompensation(client, workflowId, 'approve', decision('fin-1', 'finance_approver', 30_000)),
-    ).toMatchObject({ accepted: true, outcome: { status: 'approved' } });
+      await approvals.decideCompensation(client, requestId, 'approve', decision('fin-1', 'finance_approver', 30_000)),
+    ).toMatchObject({ accepted: true, value: { status: 'approved' } });
     expect(await handle.result()).toMatchObject({ status: 'executed', totalMinor: 30_000 });
   });
 
@@ -389,27 +393,27 @@ describe('compensation approval: decisions (dev server)', () => {
       data: { disputeId: 'dp_1' },
     });
     const requester = { agentId: uniqueId('agent'), role: 'cs_agent' as const };
-    const { handle, workflowId } = await start(
+    const { handle, requestId } = await start(
       compensationRequest({ ...order, requester, remedies: { storeCreditMinor: 1_000 } }),
     );
-    const pending = await waitForStatus(workflowId, 'pending');
+    const pending = await waitForStatus(requestId, 'pending');
     expect(pending.flags).toEqual(['dispute_open']);
     expect(pending.awaiting).toMatchObject({ tier: 'finance_manager', minRole: 'finance_manager' });
     expect(
-      await approvals.decideCompensation(client, workflowId, 'approve', decision('fin-1', 'finance_approver', 1_000)),
+      await approvals.decideCompensation(client, requestId, 'approve', decision('fin-1', 'finance_approver', 1_000)),
     ).toMatchObject({ accepted: false, code: 'role_below_tier' });
     await handle.cancel();
     const err = await handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
-    expect((await approvals.getCompensationStatus(client, workflowId)).status).toBe('cancelled');
+    expect((await approvals.getCompensationStatus(client, requestId)).status).toBe('cancelled');
   });
 
   test('when finance uses the CLI, then list shows the pending request and approve prints the validator verdict', async () => {
     const order = await seedOrder(urls(), 50_000);
-    const { handle, workflowId } = await start(
+    const { handle, workflowId, requestId } = await start(
       compensationRequest({ ...order, remedies: { storeCreditMinor: 4_000 } }),
     );
-    await waitForStatus(workflowId, 'pending');
+    await waitForStatus(requestId, 'pending');
     const out: string[] = [];
     const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
     try {

@@ -1,7 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { approvals } from '../../client';
-import { approvalAuditStream } from '../../workflows/approvals/contract';
+import { approvalAuditStream, type CompensationRequestInput } from '../../workflows/approvals/contract';
 import { recordHistoryIfAsked } from '../support/histories';
 import { fakeDeps, timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
 import { compensationRequest, decision, uniqueId } from './approvals-support';
@@ -28,6 +28,11 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
     await env?.teardown();
   });
 
+  /** Starts a request; commands address it by its `requestId`. */
+  const start = async (input: CompensationRequestInput) => ({
+    ...(await approvals.requestCompensation(env.client, input, { taskQueue })),
+    requestId: input.requestId,
+  });
   const order = (amountMinor: number) => {
     const o = { orderId: uniqueId('ord'), customerId: uniqueId('cus'), paymentRef: `ch_${uniqueId('t')}` };
     fakes.commerce.addOrder({ ...o, captured: { amountMinor, currency: 'EUR' } });
@@ -43,13 +48,11 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
 
   test('when nobody decides, then a reminder at 4 h, a hand-off to the next tier at 24 h and expiry at 72 h follow', async () => {
     const o = order(50_000);
-    const { handle, workflowId } = await approvals.requestCompensation(
-      env.client,
+    const { handle, workflowId, requestId } = await start(
       compensationRequest({ ...o, remedies: { storeCreditMinor: 15_000 } }),
-      { taskQueue },
     );
     const pending = await waitFor(
-      () => approvals.getCompensationStatus(env.client, workflowId),
+      () => approvals.getCompensationStatus(env.client, requestId),
       (s) => s.status === 'pending',
     );
     const since = pending.awaiting?.since as string;
@@ -79,17 +82,15 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
 
   test('when the request was handed off, then the old tier may no longer approve and the new tier can', async () => {
     const o = order(50_000);
-    const { handle, workflowId } = await approvals.requestCompensation(
-      env.client,
+    const { handle, requestId } = await start(
       compensationRequest({ ...o, remedies: { storeCreditMinor: 15_000 } }),
-      { taskQueue },
     );
     await waitFor(
-      () => approvals.getCompensationStatus(env.client, workflowId),
+      () => approvals.getCompensationStatus(env.client, requestId),
       (s) => s.status === 'pending',
     );
     await env.sleep(25 * HOUR);
-    const handedOff = await approvals.getCompensationStatus(env.client, workflowId);
+    const handedOff = await approvals.getCompensationStatus(env.client, requestId);
     expect(handedOff.awaiting).toMatchObject({
       tier: 'finance_manager',
       minRole: 'finance_manager',
@@ -99,7 +100,7 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
     expect(
       await approvals.decideCompensation(
         env.client,
-        workflowId,
+        requestId,
         'approve',
         decision('fin-1', 'finance_approver', 15_000),
       ),
@@ -107,11 +108,11 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
     expect(
       await approvals.decideCompensation(
         env.client,
-        workflowId,
+        requestId,
         'approve',
         decision('mgr-1', 'finance_manager', 15_000),
       ),
-    ).toMatchObject({ accepted: true, outcome: { status: 'approved' } });
+    ).toMatchObject({ accepted: true, value: { status: 'approved' } });
     expect(await handle.result()).toMatchObject({ status: 'executed' });
     expect(fakes.commerce.credits.get(String((await handle.result()).execution.storeCreditId))?.status).toBe('active');
     expect(fakes.notifications.emails.map((e) => e.to)).toContain(`${o.customerId}@customers.example`);
@@ -119,13 +120,11 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
 
   test('when the policy auto-denies at expiry, then the request is rejected in the policy name at 48 h', async () => {
     const o = order(50_000);
-    const { handle, workflowId } = await approvals.requestCompensation(
-      env.client,
+    const { handle, workflowId, requestId } = await start(
       compensationRequest({ ...o, policyVersion: '2025-09.1', remedies: { voucherMinor: 5_000 } }),
-      { taskQueue },
     );
     const pending = await waitFor(
-      () => approvals.getCompensationStatus(env.client, workflowId),
+      () => approvals.getCompensationStatus(env.client, requestId),
       (s) => s.status === 'pending',
     );
     expect(await handle.result()).toMatchObject({ status: 'rejected', policyVersion: '2025-09.1' });

@@ -1,4 +1,4 @@
-import type { CompensationRequestInput } from '../../workflows/approvals/contract';
+import type { CompensationRequestInput, FinanceDecisionInput, Role } from '../../workflows/approvals/contract';
 
 /** Helpers shared by the approval workflow tests. */
 
@@ -20,10 +20,10 @@ export function compensationRequest(
 
 export const decision = (
   approverId: string,
-  role: string,
+  role: Role,
   amountMinor: number,
   reason = 'checked the order and photos',
-) => ({
+): FinanceDecisionInput => ({
   approverId,
   role,
   reason,

@@ -1,17 +1,23 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { amountMinorSchema, currencySchema, moneySchema, type Currency } from '../shared/money';
-import {
-  CURRENT_POLICY_VERSION,
-  POLICY_VERSIONS,
-  type DecisionRejectCode,
-  type Flag,
-  type PolicyVersion,
-  type Remedies,
-  type RequestFacts,
-  type Route,
-} from './approval-policy';
-import { roleSchema, type Role } from './roles';
+import type { SharedActivities } from '../shared/activities';
+import { amountMinorSchema, currencySchema, moneySchema, type Currency, type Money } from '../shared/money';
+
+/** Roles in ascending order of authority: customer service first, then the finance ladder. */
+export const ROLES = ['cs_agent', 'cs_lead', 'finance_approver', 'finance_manager', 'finance_director'] as const;
+/** One rung of {@link ROLES}. */
+export type Role = (typeof ROLES)[number];
+/** A role, refused with the list of known ones. */
+export const roleSchema = z.enum(ROLES, {
+  error: (issue) => `unknown role ${JSON.stringify(issue.input)}; expected one of ${ROLES.join(', ')}`,
+});
+
+/** Policy versions ever published (their thresholds live in `policies.ts`); never remove one. */
+export const POLICY_VERSIONS = ['2025-06.1', '2025-09.1'] as const;
+/** One of {@link POLICY_VERSIONS}. */
+export type PolicyVersion = (typeof POLICY_VERSIONS)[number];
+/** The version new requests get unless they name one. */
+export const CURRENT_POLICY_VERSION: PolicyVersion = '2025-06.1';
 
 /** Internal IDs only (agents, customers, orders, requests): never an email or an account number. */
 const internalId = (what: string) =>
@@ -54,8 +60,10 @@ export const remediesSchema = z
   .refine((r) => r.refund !== undefined || r.storeCreditMinor !== undefined || r.voucherMinor !== undefined, {
     error: 'ask for at least one of refund, storeCreditMinor, voucherMinor',
   });
+/** What the request asks for, as the requester wrote it. */
+export type RequestedRemedies = z.infer<typeof remediesSchema>;
 
-/** Input of {@link compensationApproval}: one customer-service request for one order. */
+/** Input of `compensationApproval`: one customer-service request for one order. */
 export const compensationRequestSchema = z.object({
   /** The business key; the workflow ID is derived from it, so a repeated start is the same request. */
   requestId: internalId('requestId'),
@@ -68,7 +76,9 @@ export const compensationRequestSchema = z.object({
   /** Filled in by the client at start, so a running workflow keeps its policy when a new one is published. */
   policyVersion: z.enum(POLICY_VERSIONS).default(CURRENT_POLICY_VERSION),
 });
+/** A parsed request (policy version filled in). */
 export type CompensationRequest = z.infer<typeof compensationRequestSchema>;
+/** A request as callers write it (policy version optional). */
 export type CompensationRequestInput = z.input<typeof compensationRequestSchema>;
 
 /** A finance decision (approve or reject), the same for the signal and the update. */
@@ -79,6 +89,7 @@ export const financeDecisionSchema = z.object({
   /** The total the approver saw; a decision for an amount the request no longer has is refused. */
   amount: moneySchema,
 });
+/** A finance decision's payload. */
 export type FinanceDecisionInput = z.infer<typeof financeDecisionSchema>;
 
 /** The requester changes what to give while the request waits; earlier approvals no longer count. */
@@ -87,8 +98,10 @@ export const amendCompensationSchema = z.object({
   remedies: remediesSchema,
   reason: decisionReason,
 });
+/** An amendment's payload. */
 export type AmendCompensationInput = z.infer<typeof amendCompensationSchema>;
 
+/** Where a request stands (the `ApprovalState` search attribute). */
 export const approvalStatusSchema = z.enum([
   'evaluating',
   'pending',
@@ -100,7 +113,59 @@ export const approvalStatusSchema = z.enum([
   'failed',
   'cancelled',
 ]);
+/** One of {@link approvalStatusSchema}'s values. */
 export type ApprovalStatus = z.infer<typeof approvalStatusSchema>;
+
+/** What the request asks for, resolved to amounts (a full refund becomes "everything not yet refunded"). */
+export interface Remedies {
+  refundMinor: number;
+  storeCreditMinor: number;
+  voucherMinor: number;
+}
+
+/** Facts read from outside when a request starts; kept in the workflow so later checks are pure. */
+export interface RequestFacts {
+  orderCustomerId: string;
+  captured: { amountMinor: number; currency: Currency };
+  refundedMinor: number;
+  /** Other compensation requests for the same order. */
+  priorClaims: number;
+  /** The disputes domain recorded a `dispute.opened` for the order. */
+  disputeOpened: boolean;
+  /** Sum of this agent's executed compensations today in the request currency. */
+  agentSpentTodayMinor: number;
+}
+
+/** Why a request needs more scrutiny than its amount alone asks for. */
+export type Flag = 'dispute_open' | 'repeat_claim' | 'agent_budget_exceeded';
+
+/** Who must decide: a tier, the lowest role allowed, and how many different approvers. */
+export interface Route {
+  tierIndex: number;
+  tier: string;
+  minRole: Role;
+  approvalsRequired: number;
+}
+
+/** Why the policy rejects a request outright (the failure's `details.code`). */
+export type PolicyRejectCode =
+  | 'currency_not_covered'
+  | 'currency_mismatch'
+  | 'customer_mismatch'
+  | 'nothing_left_to_refund'
+  | 'refund_exceeds_captured'
+  | 'above_all_limits';
+
+/** Why a finance decision is refused (the refusal's `code`). */
+export type DecisionRejectCode =
+  | 'not_open'
+  | 'already_decided'
+  | 'expired'
+  | 'self_approval'
+  | 'role_below_tier'
+  | 'over_role_limit'
+  | 'duplicate_vote'
+  | 'amount_changed';
 
 /** One entry of the decision log (kept in state for the query and appended to the audit trail). */
 export interface DecisionRecord {
@@ -129,7 +194,15 @@ export interface DecisionRecord {
   refusal?: DecisionRejectCode | 'invalid_input';
 }
 
-/** What {@link getCompensationStatusQuery} returns. */
+/** What carrying out the request did (IDs of what was issued, and what was undone after a failure). */
+export interface Execution {
+  storeCreditId?: string;
+  voucherId?: string;
+  refundId?: string;
+  undone?: string[];
+}
+
+/** What {@link getStateQuery} returns. */
 export interface CompensationStatus {
   requestId: string;
   orderId: string;
@@ -152,11 +225,11 @@ export interface CompensationStatus {
       })
     | undefined;
   decisions: DecisionRecord[];
-  execution: { storeCreditId?: string; voucherId?: string; refundId?: string; undone?: string[] };
+  execution: Execution;
   failure: string | undefined;
 }
 
-/** What the decision update returns: whether it counted and where the request stands now. */
+/** What the decision and amendment updates return: whether it counted and where the request stands now. */
 export interface DecisionOutcome {
   seq: number;
   status: ApprovalStatus;
@@ -172,8 +245,11 @@ export interface CompensationResult {
   policyVersion: PolicyVersion;
   totalMinor: number;
   currency: Currency;
-  execution: CompensationStatus['execution'];
+  execution: Execution;
 }
+
+/** The workflow's signature as clients see it (handles are typed with it). */
+export type CompensationApprovalWorkflow = (request: CompensationRequestInput) => Promise<CompensationResult>;
 
 /** Finance approves (fire-and-forget; an invalid one is recorded as refused and changes nothing). */
 export const approveCompensationSignal = defineSignal<[FinanceDecisionInput]>('approveCompensation');
@@ -185,13 +261,75 @@ export const approveCompensationUpdate = defineUpdate<DecisionOutcome, [FinanceD
 export const rejectCompensationUpdate = defineUpdate<DecisionOutcome, [FinanceDecisionInput]>('rejectCompensation');
 /** The requester changes what to give while it waits (approvals so far are reset). */
 export const amendCompensationUpdate = defineUpdate<DecisionOutcome, [AmendCompensationInput]>('amendCompensation');
-/** Where the request stands, including every decision and refusal. */
+/** Where the request stands, including every decision and refusal: the name every domain answers. */
+export const getStateQuery = defineQuery<CompensationStatus>('getState');
+/** The same snapshot under its older name, kept for callers written before `getState`. */
 export const getCompensationStatusQuery = defineQuery<CompensationStatus>('getCompensationStatus');
 
+const WORKFLOW_PREFIX = 'compensation-';
 /** Workflow ID of a request: its business key. */
-export const compensationWorkflowId = (requestId: string) => `compensation-${requestId}`;
+export const compensationWorkflowId = (requestId: string) => `${WORKFLOW_PREFIX}${requestId}`;
+/** The request ID a workflow ID was built from. */
+export const compensationRequestId = (workflowId: string) =>
+  workflowId.startsWith(WORKFLOW_PREFIX) ? workflowId.slice(WORKFLOW_PREFIX.length) : workflowId;
 
 /** Audit stream of one request's decisions. */
 export const approvalAuditStream = (workflowId: string) => `approval:${workflowId}`;
 /** Audit stream shared with the disputes domain. */
 export const orderAuditStream = (orderId: string) => `order:${orderId}`;
+/** Audit stream of an agent's executed compensations on one UTC day (the daily budget reads it). */
+export const agentBudgetStream = (agentId: string, day: string) => `agent-budget:${agentId}:${day}`;
+
+/** Input of `openCompensationCase`: who asks, for which order, on which UTC day. */
+export interface OpenCaseInput {
+  workflowId: string;
+  orderId: string;
+  agentId: string;
+  currency: string;
+  day: string;
+  at: string;
+}
+/** A store credit or voucher to issue; `idempotencyKey` is workflow ID + step. */
+export interface IssueRemedyInput {
+  idempotencyKey: string;
+  customerId: string;
+  amount: Money;
+  reference: string;
+}
+/** What the customer is told was done (the email address is looked up inside the activity). */
+export interface CustomerNotice {
+  customerId: string;
+  orderId: string;
+  refund?: Money | undefined;
+  storeCredit?: Money | undefined;
+  voucher?: { amount: Money; voucherId: string } | undefined;
+}
+
+/** The activities `compensationApproval` calls (implemented in `activities/approvals/`). */
+export interface ApprovalActivities extends Pick<SharedActivities, 'publishEvent'> {
+  /** Reads the order, earlier claims, disputes and the agent's spend today; registers the request on the order. */
+  openCompensationCase(i: OpenCaseInput): Promise<{ facts: RequestFacts; paymentRef: string }>;
+  /** Appends one decision to the request's audit stream (idempotent per sequence number). */
+  recordApprovalDecision(i: { workflowId: string; orderId: string; record: DecisionRecord }): Promise<{
+    appended: boolean;
+  }>;
+  issueCompensationStoreCredit(i: IssueRemedyInput): Promise<{ creditId: string }>;
+  revokeCompensationStoreCredit(i: { idempotencyKey: string; creditId: string }): Promise<{ creditId: string }>;
+  issueCompensationVoucher(i: IssueRemedyInput): Promise<{ voucherId: string }>;
+  voidCompensationVoucher(i: { idempotencyKey: string; voucherId: string }): Promise<{ voucherId: string }>;
+  /** Refunds to the original payment method, never more than is still refundable. */
+  refundCompensation(i: { idempotencyKey: string; orderId: string; amount: Money; reference: string }): Promise<{
+    refundId: string;
+    status: string;
+  }>;
+  /** Marks the order as compensated and counts the amount against the agent's day. */
+  recordCompensationExecuted(i: {
+    workflowId: string;
+    orderId: string;
+    agentId: string;
+    day: string;
+    at: string;
+    amount: Money;
+  }): Promise<void>;
+  notifyCustomerOfCompensation(i: CustomerNotice): Promise<{ messageId: string }>;
+}

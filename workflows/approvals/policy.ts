@@ -1,164 +1,38 @@
-import { z } from 'zod';
-import { currencySchema, type Currency } from '../shared/money';
-import { higherRole, roleRank, roleSchema, type Role } from './roles';
+import type { Currency } from '../shared/money';
+import {
+  ROLES,
+  type DecisionRejectCode,
+  type Flag,
+  type PolicyRejectCode,
+  type Remedies,
+  type RequestedRemedies,
+  type RequestFacts,
+  type Role,
+  type Route,
+} from './contract';
+import type { ApprovalPolicy, Tier } from './policies';
 
 /**
- * The approval policy: pure functions over a zod-validated, versioned configuration. Thresholds are minor units of
- * the request's currency, so a policy lists the currencies it was written for and refuses the others. Every
- * decision records the version it was taken under; a running workflow keeps the version it started with.
+ * The approval rules: pure functions of a published policy (`policies.ts`), the request and the facts read at its
+ * start. Who may approve, how much, how many people, and when the ladder climbs are all decided here.
  */
 
-const minor = z.number().int().nonnegative();
+/** Position of a role on the ladder; a higher rank may act wherever a lower one may. */
+export const roleRank = (role: Role): number => ROLES.indexOf(role);
 
-const tierSchema = z.object({
-  /** Shown as `AwaitingTier`. */
-  name: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, { error: 'must be a short lowercase name' }),
-  /** Largest total this tier may approve; `null` = no upper bound. */
-  upToMinor: minor.nullable(),
-  /** Lowest role that may decide at this tier. */
-  minRole: roleSchema,
-  /** How many different approvers must approve. */
-  approvals: z.number().int().min(1).max(5),
-  /** Reached only by hand-off or a stricter route, never chosen by amount. */
-  escalationOnly: z.boolean().default(false),
-});
+/** The stronger of two roles. */
+export const higherRole = (a: Role, b: Role): Role => (roleRank(a) >= roleRank(b) ? a : b);
 
-export const approvalPolicySchema = z
-  .object({
-    version: z.string().regex(/^[a-z0-9.-]{1,32}$/),
-    currencies: z.array(currencySchema).min(1),
-    /** Totals up to this (inclusive) are approved without a person, when nothing is flagged and the budget allows. */
-    autoApproveMaxMinor: minor,
-    /** What one agent may hand out per UTC day (all their executed compensations in the currency) before people decide. */
-    agentDailyBudgetMinor: minor,
-    tiers: z.array(tierSchema).min(1),
-    /** The most one approver of a role may approve; absent = the role may not approve at all. */
-    roleLimitsMinor: z.partialRecord(roleSchema, minor),
-    /** Tiers to climb when the order has an open dispute (the customer may get the money back twice). */
-    disputeTierBump: z.number().int().min(0).default(1),
-    /** Tiers to climb when the order was already claimed for. */
-    repeatClaimTierBump: z.number().int().min(0).default(0),
-    escalation: z.object({
-      remindAfterMs: z.number().int().positive(),
-      handOffAfterMs: z.number().int().positive(),
-      expireAfterMs: z.number().int().positive(),
-      /** `expire`: the request lapses; `deny`: it is rejected in the policy's name. */
-      onExpiry: z.enum(['expire', 'deny']),
-    }),
-  })
-  .refine(
-    (p) =>
-      p.escalation.remindAfterMs < p.escalation.handOffAfterMs &&
-      p.escalation.handOffAfterMs < p.escalation.expireAfterMs,
-    {
-      error: 'escalation marks must be ordered: remind < hand-off < expire',
-      path: ['escalation'],
-    },
-  )
-  .refine((p) => p.tiers.some((t) => !t.escalationOnly && t.upToMinor === null), {
-    error: 'one tier chosen by amount must have no upper bound (upToMinor: null)',
-    path: ['tiers'],
-  });
-export type ApprovalPolicy = z.infer<typeof approvalPolicySchema>;
-export type Tier = ApprovalPolicy['tiers'][number];
-
-const HOUR = 3_600_000;
-
-/** Policy versions ever used; never edit a published one (running workflows and audit trails refer to it). */
-export const APPROVAL_POLICIES = {
-  '2025-06.1': approvalPolicySchema.parse({
-    version: '2025-06.1',
-    currencies: ['USD', 'EUR', 'GBP', 'CAD', 'AUD', 'CHF'],
-    autoApproveMaxMinor: 2_500,
-    agentDailyBudgetMinor: 20_000,
-    tiers: [
-      { name: 'finance', upToMinor: 50_000, minRole: 'finance_approver', approvals: 1 },
-      { name: 'finance_manager', upToMinor: 250_000, minRole: 'finance_manager', approvals: 1 },
-      { name: 'dual_control', upToMinor: null, minRole: 'finance_manager', approvals: 2 },
-      { name: 'director', upToMinor: null, minRole: 'finance_director', approvals: 2, escalationOnly: true },
-    ],
-    roleLimitsMinor: { finance_approver: 50_000, finance_manager: 1_000_000, finance_director: 10_000_000 },
-    disputeTierBump: 1,
-    repeatClaimTierBump: 0,
-    escalation: { remindAfterMs: 4 * HOUR, handOffAfterMs: 24 * HOUR, expireAfterMs: 72 * HOUR, onExpiry: 'expire' },
-  }),
-  '2025-09.1': approvalPolicySchema.parse({
-    version: '2025-09.1',
-    currencies: ['USD', 'EUR', 'GBP', 'CAD', 'AUD', 'CHF'],
-    autoApproveMaxMinor: 2_000,
-    agentDailyBudgetMinor: 15_000,
-    tiers: [
-      { name: 'finance', upToMinor: 50_000, minRole: 'finance_approver', approvals: 1 },
-      { name: 'finance_manager', upToMinor: 250_000, minRole: 'finance_manager', approvals: 1 },
-      { name: 'dual_control', upToMinor: null, minRole: 'finance_manager', approvals: 2 },
-      { name: 'director', upToMinor: null, minRole: 'finance_director', approvals: 2, escalationOnly: true },
-    ],
-    roleLimitsMinor: { finance_approver: 50_000, finance_manager: 1_000_000, finance_director: 10_000_000 },
-    disputeTierBump: 1,
-    repeatClaimTierBump: 1,
-    escalation: { remindAfterMs: 2 * HOUR, handOffAfterMs: 8 * HOUR, expireAfterMs: 48 * HOUR, onExpiry: 'deny' },
-  }),
-} as const satisfies Record<string, ApprovalPolicy>;
-export type PolicyVersion = keyof typeof APPROVAL_POLICIES;
-export const POLICY_VERSIONS = Object.keys(APPROVAL_POLICIES) as [PolicyVersion, ...PolicyVersion[]];
-/** The version new requests get unless they name one. */
-export const CURRENT_POLICY_VERSION: PolicyVersion = '2025-06.1';
-
-export function policyFor(version: PolicyVersion): ApprovalPolicy {
-  return APPROVAL_POLICIES[version];
-}
-
-/** What the request asks for, resolved to amounts (a full refund becomes "everything not yet refunded"). */
-export interface Remedies {
-  refundMinor: number;
-  storeCreditMinor: number;
-  voucherMinor: number;
-}
+/** The sum of every remedy, in minor units of the request's currency. */
 export const totalOf = (r: Remedies): number => r.refundMinor + r.storeCreditMinor + r.voucherMinor;
 
-/** What the request asks for, as the requester wrote it. */
-export interface RequestedRemedies {
-  refund?: { kind: 'full' } | { kind: 'partial'; amountMinor: number } | undefined;
-  storeCreditMinor?: number | undefined;
-  voucherMinor?: number | undefined;
-}
-
-/** Facts read from outside when a request starts; kept in the workflow so later checks are pure. */
-export interface RequestFacts {
-  orderCustomerId: string;
-  captured: { amountMinor: number; currency: Currency };
-  refundedMinor: number;
-  /** Other compensation requests for the same order. */
-  priorClaims: number;
-  /** The disputes domain recorded a `dispute.opened` for the order. */
-  disputeOpened: boolean;
-  /** Sum of this agent's executed compensations today in the request currency. */
-  agentSpentTodayMinor: number;
-}
-
-export type Flag = 'dispute_open' | 'repeat_claim' | 'agent_budget_exceeded';
-
-/** Who must decide: a tier, the lowest role allowed, and how many different approvers. */
-export interface Route {
-  tierIndex: number;
-  tier: string;
-  minRole: Role;
-  approvalsRequired: number;
-}
-
-export type PolicyRejectCode =
-  | 'currency_not_covered'
-  | 'currency_mismatch'
-  | 'customer_mismatch'
-  | 'nothing_left_to_refund'
-  | 'refund_exceeds_captured'
-  | 'above_all_limits';
-
+/** What the policy decides for a new (or amended) request. */
 export type Plan =
   | { kind: 'reject'; code: PolicyRejectCode; message: string; remedies: Remedies; flags: Flag[] }
   | { kind: 'auto_approve'; remedies: Remedies; flags: Flag[] }
   | { kind: 'needs_approval'; route: Route; remedies: Remedies; flags: Flag[] };
 
+/** The amounts a request asks for; a full refund is whatever was captured and not yet refunded. */
 export function resolveRemedies(requested: RequestedRemedies, facts: RequestFacts): Remedies {
   const remaining = Math.max(0, facts.captured.amountMinor - facts.refundedMinor);
   const refundMinor =
@@ -248,17 +122,7 @@ function canAnyoneApprove(policy: ApprovalPolicy, route: Route, total: number): 
   );
 }
 
-/** Why a finance decision is refused; also the `type` of the update's validation failure. */
-export type DecisionRejectCode =
-  | 'not_open'
-  | 'already_decided'
-  | 'expired'
-  | 'self_approval'
-  | 'role_below_tier'
-  | 'over_role_limit'
-  | 'duplicate_vote'
-  | 'amount_changed';
-
+/** What a decision is checked against: the request as it stands. */
 export interface DecisionContext {
   status: string;
   requesterId: string;
@@ -269,6 +133,7 @@ export interface DecisionContext {
   approvedBy: string[];
 }
 
+/** A finance decision as the rules see it. */
 export interface FinanceDecision {
   kind: 'approve' | 'reject';
   approverId: string;
@@ -276,6 +141,7 @@ export interface FinanceDecision {
   amount: { amountMinor: number; currency: Currency };
 }
 
+/** A decision's verdict under the rules. */
 export type DecisionCheck = { ok: true } | { ok: false; code: DecisionRejectCode; message: string };
 
 /**
@@ -320,6 +186,11 @@ export function checkDecision(
     }
   }
   return { ok: true };
+}
+
+/** After a hand-off, approvals given below the new tier's role no longer count. */
+export function approvalsThatCount<A extends { role: Role }>(approvals: A[], route: Route): A[] {
+  return approvals.filter((a) => roleRank(a.role) >= roleRank(route.minRole));
 }
 
 /** After an accepted decision: a rejection ends it, approvals end it once enough different people agreed. */

@@ -1,16 +1,18 @@
-import { failure, FailureType } from '../workflows/shared/failures';
-import { formatMoney, type Money } from '../workflows/shared/money';
-import type { RequestFacts } from '../workflows/approvals/approval-policy';
-import { approvalAuditStream, orderAuditStream, type DecisionRecord } from '../workflows/approvals/contract';
-import type { AuditEvent } from './adapters/audit/port';
-import type { CommercePort } from './adapters/commerce/port';
-import type { ActivityDeps } from './deps';
-
-/** Audit stream of an agent's executed compensations on one UTC day (the daily budget reads it). */
-export const agentBudgetStream = (agentId: string, day: string) => `agent-budget:${agentId}:${day}`;
+import { failure, FailureType } from '../../workflows/shared/failures';
+import { formatMoney } from '../../workflows/shared/money';
+import {
+  agentBudgetStream,
+  approvalAuditStream,
+  orderAuditStream,
+  type ApprovalActivities,
+} from '../../workflows/approvals/contract';
+import type { CommercePort } from '../adapters/commerce/port';
+import { createCommonActivities } from '../common';
+import type { ActivityDeps } from '../deps';
 
 /** Activities of the compensation-approval domain: order facts, commerce remedies, PSP refunds, audit, notification. */
 export function createApprovalActivities(deps: ActivityDeps) {
+  const { publishEvent } = createCommonActivities(deps);
   const commerce = (): CommercePort => {
     if (!deps.commerce)
       throw failure(FailureType.ProviderPermanent, 'the commerce port is not configured on this worker');
@@ -18,18 +20,13 @@ export function createApprovalActivities(deps: ActivityDeps) {
   };
 
   return {
+    publishEvent,
+
     /**
      * Reads what the policy needs (order, earlier claims, disputes, the agent's spend today) and registers this
      * request on the order's stream so later requests see it. Idempotent per workflow ID.
      */
-    async openCompensationCase(i: {
-      workflowId: string;
-      orderId: string;
-      agentId: string;
-      currency: string;
-      day: string;
-      at: string;
-    }): Promise<{ facts: RequestFacts; paymentRef: string }> {
+    async openCompensationCase(i) {
       const order = await commerce().getOrder(i.orderId);
       const orderEvents = await deps.audit.list(orderAuditStream(i.orderId));
       const claimants = new Set(
@@ -61,11 +58,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
     },
 
     /** Appends one decision to the request's audit stream; the event ID (workflow ID + sequence) makes it idempotent. */
-    async recordApprovalDecision(i: {
-      workflowId: string;
-      orderId: string;
-      record: DecisionRecord;
-    }): Promise<{ appended: boolean }> {
+    async recordApprovalDecision(i) {
       return deps.audit.append({
         stream: approvalAuditStream(i.workflowId),
         eventId: `${i.workflowId}:decision:${String(i.record.seq).padStart(4, '0')}`,
@@ -75,31 +68,16 @@ export function createApprovalActivities(deps: ActivityDeps) {
       });
     },
 
-    /** The request's audit trail as stored (outside history). */
-    async listApprovalAudit(i: { workflowId: string }): Promise<AuditEvent[]> {
-      return deps.audit.list(approvalAuditStream(i.workflowId));
-    },
-
-    async issueCompensationStoreCredit(i: {
-      idempotencyKey: string;
-      customerId: string;
-      amount: Money;
-      reference: string;
-    }) {
+    async issueCompensationStoreCredit(i) {
       return commerce().issueStoreCredit(i);
     },
-    async revokeCompensationStoreCredit(i: { idempotencyKey: string; creditId: string }) {
+    async revokeCompensationStoreCredit(i) {
       return commerce().revokeStoreCredit(i);
     },
-    async issueCompensationVoucher(i: {
-      idempotencyKey: string;
-      customerId: string;
-      amount: Money;
-      reference: string;
-    }) {
+    async issueCompensationVoucher(i) {
       return commerce().issueVoucher(i);
     },
-    async voidCompensationVoucher(i: { idempotencyKey: string; voucherId: string }) {
+    async voidCompensationVoucher(i) {
       return commerce().voidVoucher(i);
     },
 
@@ -107,12 +85,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
      * Refunds to the original payment method. Re-reads the order first: a refund recorded meanwhile by someone else
      * may have used up what was captured. Records the refund on the order after the PSP accepted it.
      */
-    async refundCompensation(i: {
-      idempotencyKey: string;
-      orderId: string;
-      amount: Money;
-      reference: string;
-    }): Promise<{ refundId: string; status: string }> {
+    async refundCompensation(i) {
       const order = await commerce().getOrder(i.orderId);
       const ours = order.refunds.find((r) => r.idempotencyKey === i.idempotencyKey);
       if (ours) return { refundId: ours.refundId, status: 'succeeded' };
@@ -146,14 +119,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
     },
 
     /** Marks the order as compensated (the disputes domain reads it) and counts the amount against the agent's day. */
-    async recordCompensationExecuted(i: {
-      workflowId: string;
-      orderId: string;
-      agentId: string;
-      day: string;
-      at: string;
-      amount: Money;
-    }) {
+    async recordCompensationExecuted(i) {
       const data = { workflowId: i.workflowId, amountMinor: i.amount.amountMinor, currency: i.amount.currency };
       await deps.audit.append({
         stream: orderAuditStream(i.orderId),
@@ -172,13 +138,7 @@ export function createApprovalActivities(deps: ActivityDeps) {
     },
 
     /** Emails the customer; the address is looked up here and never leaves the activity. */
-    async notifyCustomerOfCompensation(i: {
-      customerId: string;
-      orderId: string;
-      refund?: Money;
-      storeCredit?: Money;
-      voucher?: { amount: Money; voucherId: string };
-    }) {
+    async notifyCustomerOfCompensation(i) {
       const to = await commerce().getCustomerEmail(i.customerId);
       const lines = [`We are sorry about your order ${i.orderId}. Here is what we did:`];
       if (i.refund) lines.push(`- a refund of ${formatMoney(i.refund)} to your original payment method`);
@@ -189,5 +149,5 @@ export function createApprovalActivities(deps: ActivityDeps) {
         );
       return deps.notifications.sendEmail({ to, subject: `About your order ${i.orderId}`, body: lines.join('\n') });
     },
-  };
+  } satisfies ApprovalActivities;
 }

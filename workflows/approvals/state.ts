@@ -1,0 +1,251 @@
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { VisibleState, type Shown } from '../shared/visible-state';
+import {
+  getCompensationStatusQuery,
+  getStateQuery,
+  type AmendCompensationInput,
+  type ApprovalStatus,
+  type CompensationRequest,
+  type CompensationStatus,
+  type DecisionOutcome,
+  type DecisionRecord,
+  type Execution,
+  type FinanceDecisionInput,
+  type RequestFacts,
+} from './contract';
+import {
+  approvalsThatCount,
+  checkDecision,
+  evaluateRequest,
+  handOff,
+  tally,
+  totalOf,
+  type DecisionCheck,
+  type DecisionContext,
+  type Plan,
+} from './policy';
+import { policyFor, type ApprovalPolicy } from './policies';
+import { approvalDetails, approvalSearchAttributes, statusView, type CaseFields } from './view';
+
+type NewRecord = Omit<DecisionRecord, 'seq' | 'at' | 'policyVersion' | 'amountMinor' | 'currency'>;
+
+/**
+ * The state of one request inside the workflow: every transition is a method here, others only read. It answers
+ * `getState` (and the older `getCompensationStatus`) and publishes search attributes and current details through one
+ * {@link VisibleState}; the story calls `publish()` at the points recorded histories expect an upsert.
+ */
+export class ApprovalCase implements Shown<CompensationStatus> {
+  readonly policy: ApprovalPolicy;
+  private readonly visible: VisibleState<CompensationStatus>;
+  private readonly f: CaseFields = {
+    status: 'evaluating',
+    facts: undefined,
+    remedies: undefined,
+    flags: [],
+    route: undefined,
+    approvals: [],
+    since: undefined,
+    next: undefined,
+    expiresAt: undefined,
+    decisions: [],
+    execution: {},
+    failure: undefined,
+    emailFailed: false,
+  };
+
+  constructor(
+    readonly workflowId: string,
+    readonly request: CompensationRequest,
+    upsert: 'changed' | 'all',
+  ) {
+    this.policy = policyFor(request.policyVersion);
+    this.visible = new VisibleState(this, [getStateQuery, getCompensationStatusQuery], upsert);
+  }
+
+  get status(): ApprovalStatus {
+    return this.f.status;
+  }
+  get route(): CaseFields['route'] {
+    return this.f.route;
+  }
+  get remedies(): CaseFields['remedies'] {
+    return this.f.remedies;
+  }
+  get execution(): Readonly<Execution> {
+    return this.f.execution;
+  }
+  get failure(): string | undefined {
+    return this.f.failure;
+  }
+  get totalMinor(): number | undefined {
+    return this.f.remedies ? totalOf(this.f.remedies) : undefined;
+  }
+
+  /** Records the facts read at the start and applies the policy's plan; a decision without people is logged. */
+  open(facts: RequestFacts): { plan: Plan; record: DecisionRecord | undefined } {
+    this.f.facts = facts;
+    const plan = evaluateRequest(this.policy, this.request, facts);
+    this.f.remedies = plan.remedies;
+    this.f.flags = plan.flags;
+    if (plan.kind === 'needs_approval') {
+      this.f.route = plan.route;
+      return { plan, record: undefined };
+    }
+    const rejected = plan.kind === 'reject';
+    this.f.status = rejected ? 'rejected' : 'approved';
+    const reason = rejected ? `${plan.code}: ${plan.message}` : 'under the auto-approval threshold';
+    return { plan, record: this.byPolicy(rejected ? 'policy_reject' : 'auto_approve', 'policy', reason) };
+  }
+
+  /** Finance is now asked; the escalation marks count from `now`. */
+  startWaiting(now: number): void {
+    this.f.status = 'pending';
+    this.f.since = now;
+    this.f.expiresAt = now + this.policy.escalation.expireAfterMs;
+  }
+  /** The escalation mark the wait runs to next (`undefined` once the wait is over). */
+  awaitMark(next: CaseFields['next']): void {
+    this.f.next = next;
+  }
+  remind(): DecisionRecord {
+    return this.byPolicy('remind', 'timer', `reminder to ${this.f.route?.tier ?? 'none'}`);
+  }
+  /** Climbs one tier (if there is one above); approvals below the new tier's role no longer count. */
+  handOff(): { record: DecisionRecord; from: string; to: string } {
+    const from = this.f.route?.tier ?? 'none';
+    const next = this.f.route && handOff(this.policy, this.f.route);
+    if (next) {
+      this.f.route = next;
+      this.f.approvals = approvalsThatCount(this.f.approvals, next);
+    }
+    const to = this.f.route?.tier ?? from;
+    return { record: this.byPolicy('hand_off', 'timer', `handed off from ${from} to ${to}`), from, to };
+  }
+  /** Nobody decided in time: the request lapses, or the policy denies it. */
+  expire(): DecisionRecord {
+    const deny = this.policy.escalation.onExpiry === 'deny';
+    this.f.status = deny ? 'rejected' : 'expired';
+    return this.byPolicy(deny ? 'auto_deny' : 'expire', 'timer', 'no decision before the deadline');
+  }
+
+  /** What finance's decision is checked against. */
+  context(): DecisionContext {
+    return {
+      status: this.f.status,
+      requesterId: this.request.requester.agentId,
+      route: this.f.route,
+      totalMinor: this.totalMinor ?? 0,
+      currency: this.request.currency,
+      approvedBy: this.f.approvals.map((a) => a.approverId),
+    };
+  }
+  /** Checks and logs a finance decision; an accepted one counts, and may end the wait. */
+  decide(
+    kind: 'approve' | 'reject',
+    d: FinanceDecisionInput,
+    via: 'signal' | 'update',
+  ): { check: DecisionCheck; record: DecisionRecord } {
+    const check = checkDecision(this.policy, this.context(), { kind, ...d });
+    const refusal = check.ok ? {} : { refusal: check.code };
+    const entry = { actorId: d.approverId, role: d.role, decision: kind, via, reason: d.reason };
+    const record = this.log({ ...entry, accepted: check.ok, ...refusal });
+    if (check.ok && this.f.route) {
+      if (kind === 'approve') this.f.approvals.push({ approverId: d.approverId, role: d.role });
+      const approvedBy = this.f.approvals.map((a) => a.approverId);
+      const verdict = tally(this.f.route, approvedBy, kind === 'reject');
+      if (verdict !== 'pending') this.f.status = verdict;
+    }
+    return { check, record };
+  }
+  /** A signal whose payload did not parse: recorded as refused, changes nothing. */
+  refuseUnparseable(kind: 'approve' | 'reject', reason: string): DecisionRecord {
+    const entry = { actorId: 'unparseable', role: 'policy', decision: kind, via: 'signal', reason } as const;
+    return this.log({ ...entry, accepted: false, refusal: 'invalid_input' });
+  }
+  /** The plan an amendment would get (`undefined` before the facts are read). */
+  planAmendment(remedies: AmendCompensationInput['remedies']): Plan | undefined {
+    return this.f.facts && evaluateRequest(this.policy, { ...this.request, remedies }, this.f.facts);
+  }
+  /** Applies an accepted amendment: new amounts, approvals reset, and a new route (or approval under the threshold). */
+  amend(a: AmendCompensationInput, plan: Exclude<Plan, { kind: 'reject' }>): DecisionRecord {
+    this.f.remedies = plan.remedies;
+    this.f.flags = plan.flags;
+    this.f.approvals = [];
+    if (plan.kind === 'auto_approve') this.f.status = 'approved';
+    else this.f.route = plan.route;
+    const entry = { actorId: a.agentId, role: this.request.requester.role, decision: 'amend', via: 'update' } as const;
+    return this.log({ ...entry, reason: a.reason, accepted: true });
+  }
+  /** What an update answers after `record`. */
+  outcome(record: DecisionRecord): DecisionOutcome {
+    return {
+      seq: record.seq,
+      status: this.f.status,
+      approvalsReceived: this.f.approvals.length,
+      approvalsRequired: this.f.route?.approvalsRequired ?? 0,
+      policyVersion: this.request.policyVersion,
+    };
+  }
+
+  startExecuting(): void {
+    this.f.status = 'executing';
+  }
+  /** A remedy was carried out (its ID), or, after a failure, the ones rolled back (`undone`). */
+  carriedOut(step: Partial<Execution>): void {
+    Object.assign(this.f.execution, step);
+  }
+  executed(): void {
+    this.f.status = 'executed';
+  }
+  /** Carrying out failed with `code` (what had moved was undone). */
+  failed(code: string): void {
+    this.f.failure = code;
+    this.f.status = 'failed';
+  }
+  /** The money moved but the customer could not be emailed: flagged for ops, not a failed compensation. */
+  customerEmailFailed(): void {
+    this.f.emailFailed = true;
+  }
+  /** The workflow stops on an error: cancelled (logged), or failed unless the request already ended on its terms. */
+  stopped(cancelled: boolean): DecisionRecord | undefined {
+    if (cancelled) {
+      this.f.status = 'cancelled';
+      const entry = { actorId: 'workflow', role: 'policy', decision: 'cancel', via: 'policy' } as const;
+      return this.log({ ...entry, reason: 'the request was cancelled', accepted: true });
+    }
+    const decided = this.f.status !== 'evaluating' && this.f.status !== 'pending';
+    if (!decided || this.f.status === 'executing') this.f.status = 'failed';
+    return undefined;
+  }
+
+  view(): CompensationStatus {
+    return statusView(this.request, this.f);
+  }
+  searchAttributes(): SearchAttributeUpdatePair[] {
+    return approvalSearchAttributes(this.request, this.f);
+  }
+  details(): string {
+    return approvalDetails(this.request, this.f);
+  }
+  /** Upserts the search attributes and rewrites the current details (see {@link VisibleState}). */
+  publish(): void {
+    this.visible.publish();
+  }
+
+  private byPolicy(decision: DecisionRecord['decision'], via: 'policy' | 'timer', reason: string): DecisionRecord {
+    return this.log({ actorId: 'policy', role: 'policy', decision, via, reason, accepted: true });
+  }
+  /** Appends to the decision log with the next sequence number, the current amount and the policy version. */
+  private log(entry: NewRecord): DecisionRecord {
+    const record: DecisionRecord = {
+      seq: this.f.decisions.length + 1,
+      at: new Date(Date.now()).toISOString(),
+      policyVersion: this.request.policyVersion,
+      amountMinor: this.totalMinor ?? 0,
+      currency: this.request.currency,
+      ...entry,
+    };
+    this.f.decisions.push(record);
+    return record;
+  }
+}
