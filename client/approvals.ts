@@ -28,6 +28,7 @@ import { parseClientInput, startOrAttach, verdictOf, type Verdict } from './erro
 export { compensationWorkflowId } from '../workflows/approvals/contract';
 export type {
   AmendCompensationInput,
+  ApprovalRefusalCode,
   CompensationRequestInput,
   CompensationStatus,
   DecisionOutcome,

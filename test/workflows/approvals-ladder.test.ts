@@ -82,9 +82,7 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
 
   test('when the request was handed off, then the old tier may no longer approve and the new tier can', async () => {
     const o = order(50_000);
-    const { handle, requestId } = await start(
-      compensationRequest({ ...o, remedies: { storeCreditMinor: 15_000 } }),
-    );
+    const { handle, requestId } = await start(compensationRequest({ ...o, remedies: { storeCreditMinor: 15_000 } }));
     await waitFor(
       () => approvals.getCompensationStatus(env.client, requestId),
       (s) => s.status === 'pending',

@@ -167,6 +167,9 @@ export type DecisionRejectCode =
   | 'duplicate_vote'
   | 'amount_changed';
 
+/** Every `code` an approvals update refuses with (a refused `Verdict`'s `code`). */
+export type ApprovalRefusalCode = DecisionRejectCode | PolicyRejectCode | 'not_requester' | 'invalid_input';
+
 /** One entry of the decision log (kept in state for the query and appended to the audit trail). */
 export interface DecisionRecord {
   seq: number;
