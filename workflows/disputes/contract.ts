@@ -180,11 +180,15 @@ export type DisputeRefusalCode =
   | 'accept_needs_tier2'
   | 'no_evidence';
 
+/** The pacing points of a round (see `disputePolicySchema`). */
 export type MilestoneName = 'draft' | 'review' | 'final' | 'deadline';
 export type MilestoneStatus = 'pending' | 'met' | 'missed';
-export type EvidenceSourceStatus = 'pending' | 'found' | 'missing' | 'failed';
+/** Where the case reads evidence for an order, and how each read went. */
 export type EvidenceSource = 'order' | 'shipment' | 'communications';
+export type EvidenceSourceStatus = 'pending' | 'found' | 'missing' | 'failed';
+/** Where the disputed money sits in the ledger: not yet moved, held while open, released (won), written off (lost). */
 export type LedgerPosition = 'none' | 'held' | 'released' | 'written_off';
+/** Evidence text per PSP field, as submitted. */
 export type Evidence = Partial<Record<EvidenceField, string>>;
 
 /** What `getState` returns: the case as ops see it. */

@@ -181,38 +181,24 @@ async function pollPsp(c: CaseState, now: number, why: 'lookup' | 'poll'): Promi
   }
 }
 
+/** A reminder, an escalation, the final warning, or the deadline default, as the policy says for this alarm. */
 async function onMilestoneAlarm(c: CaseState, alarm: Alarm, now: number): Promise<void> {
   const action = c.fireAlarm(alarm, now);
   const id = c.disputeId;
   switch (action?.type) {
-    case 'remind':
-      return tell(
-        c,
-        action.tier,
-        'reminder',
-        `Reminder: dispute ${id} milestone ${action.milestone} is due ${iso(action.milestoneAt)}`,
-        now,
-        { milestone: action.milestone },
-      );
-    case 'escalate':
+    case 'remind': {
+      const subject = `Reminder: dispute ${id} milestone ${action.milestone} is due ${iso(action.milestoneAt)}`;
+      return tell(c, action.tier, 'reminder', subject, now, { milestone: action.milestone });
+    }
+    case 'escalate': {
       c.escalate(action.to);
-      return tell(
-        c,
-        action.to,
-        'escalated',
-        `Dispute ${id} handed from ${action.from} to ${action.to}: milestone ${action.milestone} passed unmet`,
-        now,
-        { milestone: action.milestone, from: action.from },
-      );
-    case 'final_warning':
-      return tell(
-        c,
-        action.tier,
-        'final_warning',
-        `Dispute ${id}: no decision yet; at the deadline the default (${action.default}) applies`,
-        now,
-        { milestone: alarm.milestone },
-      );
+      const subject = `Dispute ${id} handed from ${action.from} to ${action.to}: milestone ${action.milestone} passed unmet`;
+      return tell(c, action.to, 'escalated', subject, now, { milestone: action.milestone, from: action.from });
+    }
+    case 'final_warning': {
+      const subject = `Dispute ${id}: no decision yet; at the deadline the default (${action.default}) applies`;
+      return tell(c, action.tier, 'final_warning', subject, now, { milestone: alarm.milestone });
+    }
     case 'apply_default':
       return c.applyDefault(action.decision, now);
     default:
