@@ -2,7 +2,6 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { SA } from '../workflows/shared/search-attributes';
 import { configuredTaskQueue } from './config';
-import type { disputeCase } from '../workflows/disputes/dispute-case';
 import {
   addEvidenceInput,
   addEvidenceUpdate,
@@ -15,14 +14,15 @@ import {
   disputeStateSchema,
   escalationTierSchema,
   getStateQuery,
+  OPEN_STATES,
   type AddEvidenceInput,
   type AssignCaseInput,
   type DecideCaseInput,
   type DisputeCaseInput,
   type DisputeCaseView,
+  type DisputeCaseWorkflow,
 } from '../workflows/disputes/contract';
-import { OPEN_STATES } from '../workflows/disputes/dispute-policy';
-import { parseClientInput, startOrAttach, updateRefusal } from './errors';
+import { parseClientInput, startOrAttach, verdictOf, type Verdict } from './errors';
 
 export { disputeCaseWorkflowId } from '../workflows/disputes/contract';
 export type {
@@ -32,54 +32,44 @@ export type {
   DisputeCaseInput,
   DisputeCaseResult,
   DisputeCaseView,
+  DisputeRefusalCode,
 } from '../workflows/disputes/contract';
 
 /**
- * Opens a case by hand (normally the PSP webhook does it); idempotent on the dispute ID. Without a webhook the case
- * asks the PSP for the facts after a few minutes.
+ * Opens a case by hand (normally the PSP webhook does it); idempotent on the dispute ID: a case already running is
+ * returned with `existing: true`. Without a webhook the case asks the PSP for the facts after a few minutes.
  */
 export async function openDisputeCase(
   client: Client,
   input: DisputeCaseInput,
   opts: { taskQueue?: string } = {},
-): Promise<{ workflowId: string; handle: WorkflowHandle<typeof disputeCase>; alreadyOpen: boolean }> {
+): Promise<{ workflowId: string; handle: WorkflowHandle<DisputeCaseWorkflow>; existing: boolean }> {
   const parsed = parseClientInput(disputeCaseInput, input, 'dispute case input');
-  const workflowId = disputeCaseWorkflowId(parsed.disputeId);
-  const { handle, existing } = await startOrAttach<typeof disputeCase>(client, 'disputeCase', {
+  return startOrAttach<DisputeCaseWorkflow>(client, 'disputeCase', {
     taskQueue: opts.taskQueue ?? configuredTaskQueue(),
-    workflowId,
+    workflowId: disputeCaseWorkflowId(parsed.disputeId),
     args: [parsed],
-    workflowIdConflictPolicy: 'USE_EXISTING',
+    // No `USE_EXISTING`: the server then refuses a second start of a running case, so `existing` tells the truth.
     staticSummary: `Dispute ${parsed.disputeId}`,
     staticDetails:
       'Ops act with the assignCase / addEvidence / decideCase updates; getState shows what the case waits on.',
   });
-  return { workflowId, handle, alreadyOpen: existing };
 }
 
-/** The validator's answer to an ops command: the new case view, or why it was refused (nothing was recorded). */
-export type DisputeCommandVerdict =
-  { accepted: true; view: DisputeCaseView } | { accepted: false; type: string; message: string };
+const handleOf = (client: Client, disputeId: string) =>
+  client.workflow.getHandle<DisputeCaseWorkflow>(disputeCaseWorkflowId(disputeId));
 
-async function command(run: () => Promise<DisputeCaseView>): Promise<DisputeCommandVerdict> {
-  try {
-    return { accepted: true, view: await run() };
-  } catch (err) {
-    const { type, message } = updateRefusal(err);
-    return { accepted: false, type, message };
-  }
-}
-
-/** Assigns the case to a staff member at a tier (never down a tier). */
+/**
+ * Assigns the case to a staff member at a tier (never down a tier). Like every command, it answers with the new case
+ * view, or a refusal with its rule's code (see `DisputeRefusalCode`; nothing was recorded).
+ */
 export async function assignDispute(
   client: Client,
   disputeId: string,
   input: AssignCaseInput,
-): Promise<DisputeCommandVerdict> {
+): Promise<Verdict<DisputeCaseView>> {
   const a = parseClientInput(assignCaseInput, input, 'assignment');
-  return command(() =>
-    client.workflow.getHandle(disputeCaseWorkflowId(disputeId)).executeUpdate(assignCaseUpdate, { args: [a] }),
-  );
+  return verdictOf(() => handleOf(client, disputeId).executeUpdate(assignCaseUpdate, { args: [a] }));
 }
 
 /** Adds or replaces one evidence field (before the round's decision). */
@@ -87,11 +77,9 @@ export async function addDisputeEvidence(
   client: Client,
   disputeId: string,
   input: AddEvidenceInput,
-): Promise<DisputeCommandVerdict> {
+): Promise<Verdict<DisputeCaseView>> {
   const e = parseClientInput(addEvidenceInput, input, 'evidence');
-  return command(() =>
-    client.workflow.getHandle(disputeCaseWorkflowId(disputeId)).executeUpdate(addEvidenceUpdate, { args: [e] }),
-  );
+  return verdictOf(() => handleOf(client, disputeId).executeUpdate(addEvidenceUpdate, { args: [e] }));
 }
 
 /** Decides to contest (submit the evidence once) or accept liability. */
@@ -99,15 +87,14 @@ export async function decideDispute(
   client: Client,
   disputeId: string,
   input: DecideCaseInput,
-): Promise<DisputeCommandVerdict> {
+): Promise<Verdict<DisputeCaseView>> {
   const d = parseClientInput(decideCaseInput, input, 'decision');
-  return command(() =>
-    client.workflow.getHandle(disputeCaseWorkflowId(disputeId)).executeUpdate(decideCaseUpdate, { args: [d] }),
-  );
+  return verdictOf(() => handleOf(client, disputeId).executeUpdate(decideCaseUpdate, { args: [d] }));
 }
 
+/** The case as ops see it (the `getState` query). */
 export async function getDisputeState(client: Client, disputeId: string): Promise<DisputeCaseView> {
-  return client.workflow.getHandle(disputeCaseWorkflowId(disputeId)).query(getStateQuery);
+  return handleOf(client, disputeId).query(getStateQuery);
 }
 
 const listFilter = z.object({
@@ -119,19 +106,22 @@ const listFilter = z.object({
   tier: escalationTierSchema.optional(),
 });
 
-/** The visibility query behind {@link listDisputes}; the README shows the same for the CLI. */
+/**
+ * The visibility query behind {@link listDisputes}; the README shows the same for the CLI. Attribute names come from
+ * `SA`, so the query names only registered attributes (the tier is `AwaitingTier`, shared with approvals).
+ */
 export function disputesListQuery(filter: z.input<typeof listFilter> = {}, now = Date.now()): string {
   const f = parseClientInput(listFilter, filter, 'list filter');
   return [
     `WorkflowType = 'disputeCase'`,
     `ExecutionStatus = 'Running'`,
     ...(f.state
-      ? [`DisputeState = '${f.state}'`]
+      ? [`${SA.DisputeState.name} = '${f.state}'`]
       : f.notSubmitted
-        ? [`DisputeState IN (${[...OPEN_STATES].map((s) => `'${s}'`).join(', ')})`]
+        ? [`${SA.DisputeState.name} IN (${[...OPEN_STATES].map((s) => `'${s}'`).join(', ')})`]
         : []),
-    ...(f.dueWithinDays ? [`DueBy <= '${new Date(now + f.dueWithinDays * 86_400_000).toISOString()}'`] : []),
-    ...(f.tier ? [`EscalationTier = '${f.tier}'`] : []),
+    ...(f.dueWithinDays ? [`${SA.DueBy.name} <= '${new Date(now + f.dueWithinDays * 86_400_000).toISOString()}'`] : []),
+    ...(f.tier ? [`${SA.AwaitingTier.name} = '${f.tier}'`] : []),
   ].join(' AND ');
 }
 
@@ -159,7 +149,7 @@ export async function listDisputes(
     rows.push({
       workflowId: wf.workflowId,
       state: sa.get(SA.DisputeState),
-      tier: sa.get(SA.EscalationTier),
+      tier: sa.get(SA.AwaitingTier),
       dueBy: sa.get(SA.DueBy),
       deadlineAt: sa.get(SA.DeadlineAt),
       amountMinor: sa.get(SA.AmountMinor),

@@ -6,7 +6,7 @@
  */
 import type * as Approvals from './approvals/workflow';
 import type * as Floor from './bench/floor';
-import type * as Disputes from './disputes/dispute-case';
+import type * as Disputes from './disputes/workflow';
 import type * as Payouts from './payouts/creator-payout';
 import type * as Runs from './payouts/payout-run';
 import type * as Probe from './probe/stack-probe';
@@ -16,7 +16,7 @@ export const stackProbe: typeof Probe.stackProbe = (...args) =>
 export const compensationApproval: typeof Approvals.compensationApproval = (...args) =>
   (require('./approvals/workflow') as typeof Approvals).compensationApproval(...args);
 export const disputeCase: typeof Disputes.disputeCase = (...args) =>
-  (require('./disputes/dispute-case') as typeof Disputes).disputeCase(...args);
+  (require('./disputes/workflow') as typeof Disputes).disputeCase(...args);
 export const creatorPayout: typeof Payouts.creatorPayout = (...args) =>
   (require('./payouts/creator-payout') as typeof Payouts).creatorPayout(...args);
 export const benchFloor: typeof Floor.benchFloor = (...args) =>

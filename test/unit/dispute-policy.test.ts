@@ -12,8 +12,11 @@ import {
   refuseEvidence,
   targetPosition,
   workingState,
-} from '../../workflows/disputes/dispute-policy';
+  type Refused,
+} from '../../workflows/disputes/policy';
 
+/** A refusal as `code: message`, so one match checks the rule and its words. */
+const why = (r: Refused) => (r ? `${r.code}: ${r.message}` : undefined);
 const H = 3_600_000;
 const D = 24 * H;
 const policy = disputePolicySchema.parse({});
@@ -150,27 +153,31 @@ describe('dispute transitions', () => {
   });
 
   test('when a decision repeats, comes from a lower tier, accepts at tier 1, contests nothing, or comes after submission, then it is refused', () => {
-    expect(refuseDecision({ ...base, decidedThisRound: true }, { decision: 'contest', tier: 'tier1' })).toMatch(
-      /already/,
+    expect(why(refuseDecision({ ...base, decidedThisRound: true }, { decision: 'contest', tier: 'tier1' }))).toMatch(
+      /^already_decided: .*already/,
     );
-    expect(refuseDecision({ ...base, tier: 'tier2' }, { decision: 'contest', tier: 'tier1' })).toMatch(
-      /handed to tier2/,
+    expect(why(refuseDecision({ ...base, tier: 'tier2' }, { decision: 'contest', tier: 'tier1' }))).toMatch(
+      /^tier_too_low: .*handed to tier2/,
     );
-    expect(refuseDecision(base, { decision: 'accept', tier: 'tier1' })).toMatch(/tier2 or finance_legal/);
-    expect(refuseDecision({ ...base, evidenceCount: 0 }, { decision: 'contest', tier: 'tier1' })).toMatch(
-      /no evidence/,
+    expect(why(refuseDecision(base, { decision: 'accept', tier: 'tier1' }))).toMatch(
+      /^accept_needs_tier2: .*tier2 or finance_legal/,
     );
-    expect(refuseDecision({ ...base, state: 'submitted' }, { decision: 'contest', tier: 'tier1' })).toMatch(
-      /submitted/,
+    expect(why(refuseDecision({ ...base, evidenceCount: 0 }, { decision: 'contest', tier: 'tier1' }))).toMatch(
+      /^no_evidence: .*no evidence/,
+    );
+    expect(why(refuseDecision({ ...base, state: 'submitted' }, { decision: 'contest', tier: 'tier1' }))).toMatch(
+      /^not_open: .*submitted/,
     );
   });
 
   test('when assignment or evidence comes at the wrong time, then it is refused', () => {
-    expect(refuseAssignment({ ...base, tier: 'tier2' }, { tier: 'tier1' })).toMatch(/never goes back down/);
-    expect(refuseAssignment({ ...base, state: 'won' }, { tier: 'tier2' })).toMatch(/won/);
+    expect(why(refuseAssignment({ ...base, tier: 'tier2' }, { tier: 'tier1' }))).toMatch(
+      /^tier_down: .*never goes back down/,
+    );
+    expect(why(refuseAssignment({ ...base, state: 'won' }, { tier: 'tier2' }))).toMatch(/^case_closed: .*won/);
     expect(refuseAssignment(base, { tier: 'tier2' })).toBeUndefined();
-    expect(refuseEvidence({ ...base, decidedThisRound: true })).toMatch(/frozen/);
-    expect(refuseEvidence({ ...base, state: 'lost' })).toMatch(/lost/);
+    expect(why(refuseEvidence({ ...base, decidedThisRound: true }))).toMatch(/^already_decided: .*frozen/);
+    expect(why(refuseEvidence({ ...base, state: 'lost' }))).toMatch(/^not_open: .*lost/);
     expect(refuseEvidence(base)).toBeUndefined();
   });
 

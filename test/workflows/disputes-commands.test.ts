@@ -51,6 +51,8 @@ describe('dispute case commands (time-skipping)', () => {
     expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
     const cause = (err as WorkflowUpdateFailedError).cause;
     expect(cause).toBeInstanceOf(ApplicationFailure);
+    // Every refusal names its rule (`details.code`), so clients branch on codes, never on words.
+    expect((cause as ApplicationFailure).details?.[0]).toEqual({ code: expect.stringMatching(/^[a-z0-9_]+$/) });
     return `${(cause as ApplicationFailure).type}: ${(cause as ApplicationFailure).message}`;
   };
 

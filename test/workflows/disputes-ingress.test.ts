@@ -98,10 +98,10 @@ describe('dispute webhooks end to end (PSP sandbox, ingress, dev server, moto le
 
         expect(
           await decideDispute(client, disputeId, { decision: 'contest', by: 'ops.ann', tier: 'tier1' }),
-        ).toMatchObject({ accepted: true });
+        ).toMatchObject({ accepted: true, value: { decision: { decision: 'contest', by: 'ops.ann' } } });
         expect(
           await decideDispute(client, disputeId, { decision: 'contest', by: 'ops.ann', tier: 'tier1' }),
-        ).toMatchObject({ accepted: false, type: 'Conflict' });
+        ).toMatchObject({ accepted: false, type: 'Conflict', code: 'already_decided' });
         await until(disputeId, (v) => v.state === 'submitted', 'submitted');
         const d = (await (
           await fetch(`${psp.url}/v1/disputes/${disputeId}`, { headers: { Authorization: 'Bearer sk_test_x' } })

@@ -1,6 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { disputeCase } from '../../workflows/disputes/dispute-case';
+import type { disputeCase } from '../../workflows/disputes/workflow';
 import {
   disputeCaseWorkflowId,
   getStateQuery,

@@ -1,6 +1,12 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import type { SharedActivities } from '../shared/activities';
 import { moneySchema, type Money } from '../shared/money';
+
+/*
+ * The public surface of the dispute domain: schemas, messages, IDs, the view and result, and the activities the
+ * case calls. It imports nothing else of the domain, so the client, the ingress and the activities can depend on it.
+ */
 
 /** A PSP dispute ID (`dp_…`, or `du_…` for inquiries): a business key, never personal data. */
 export const disputeIdSchema = z
@@ -32,6 +38,13 @@ export const disputeStateSchema = z.enum([
   'lost',
 ]);
 export type DisputeState = z.infer<typeof disputeStateSchema>;
+/** States in which the case is still being worked (before a submission or an outcome): the default work list. */
+export const OPEN_STATES: ReadonlySet<DisputeState> = new Set<DisputeState>([
+  'opened',
+  'gathering_evidence',
+  'in_review',
+  'pre_arbitration',
+]);
 
 /** Statuses the PSP reports on a dispute (Stripe's set). */
 export const pspDisputeStatusSchema = z.enum([
@@ -45,6 +58,9 @@ export const pspDisputeStatusSchema = z.enum([
   'prevented',
 ]);
 export type PspDisputeStatus = z.infer<typeof pspDisputeStatusSchema>;
+/** PSP statuses still open for evidence, and those under the issuer's review (the case and the submission read them). */
+export const OPEN_PSP: ReadonlySet<string> = new Set<PspDisputeStatus>(['needs_response', 'warning_needs_response']);
+export const REVIEW_PSP: ReadonlySet<string> = new Set<PspDisputeStatus>(['under_review', 'warning_under_review']);
 
 /** Evidence fields ops may fill with text (a subset of the PSP's evidence object). */
 export const evidenceFieldSchema = z.enum([
@@ -65,6 +81,8 @@ export const evidenceFieldSchema = z.enum([
 ]);
 export type EvidenceField = z.infer<typeof evidenceFieldSchema>;
 
+const positiveInt = z.number().int().positive();
+
 /**
  * How a case is paced, in hours before the PSP's evidence due date. Defaults follow the issue: draft at due−7d,
  * second-tier review at due−3d, final decision at due−1d; the configured default applies `deadlineMarginMinutes`
@@ -72,26 +90,18 @@ export type EvidenceField = z.infer<typeof evidenceFieldSchema>;
  */
 export const disputePolicySchema = z
   .object({
-    draftLeadHours: z
-      .number()
-      .int()
-      .positive()
-      .default(7 * 24),
-    reviewLeadHours: z
-      .number()
-      .int()
-      .positive()
-      .default(3 * 24),
-    finalLeadHours: z.number().int().positive().default(24),
+    draftLeadHours: positiveInt.default(7 * 24),
+    reviewLeadHours: positiveInt.default(3 * 24),
+    finalLeadHours: positiveInt.default(24),
     /** A reminder goes to the owner this long before each milestone it has not met yet. */
-    reminderLeadHours: z.number().int().positive().default(24),
-    deadlineMarginMinutes: z.number().int().positive().default(120),
+    reminderLeadHours: positiveInt.default(24),
+    deadlineMarginMinutes: positiveInt.default(120),
     /** What happens at the deadline without a decision: submit what was gathered, or accept liability. */
     deadlineDefault: z.enum(['submit', 'accept']).default('submit'),
     /** After won/lost the case stays open this long, so a pre-arbitration reopen or late webhook lands in it. */
-    reopenWindowDays: z.number().int().positive().max(365).default(60),
+    reopenWindowDays: positiveInt.max(365).default(60),
     /** While the PSP reviews, ask it for the outcome this often in case a webhook was lost. */
-    outcomePollDays: z.number().int().positive().default(7),
+    outcomePollDays: positiveInt.default(7),
   })
   .refine(
     (p) =>
@@ -156,11 +166,30 @@ export const decideCaseInput = z.object({
 });
 export type DecideCaseInput = z.infer<typeof decideCaseInput>;
 
+/**
+ * Why an ops command was refused (`details.code` of the typed refusal; the type is `Conflict`, or `InvalidInput` with
+ * `invalid_input`). Validators refuse before anything reaches history.
+ */
+export type DisputeRefusalCode =
+  | 'invalid_input'
+  | 'not_open'
+  | 'case_closed'
+  | 'already_decided'
+  | 'tier_too_low'
+  | 'tier_down'
+  | 'accept_needs_tier2'
+  | 'no_evidence';
+
+/** The pacing points of a round (see `disputePolicySchema`). */
 export type MilestoneName = 'draft' | 'review' | 'final' | 'deadline';
 export type MilestoneStatus = 'pending' | 'met' | 'missed';
-export type EvidenceSourceStatus = 'pending' | 'found' | 'missing' | 'failed';
+/** Where the case reads evidence for an order, and how each read went. */
 export type EvidenceSource = 'order' | 'shipment' | 'communications';
+export type EvidenceSourceStatus = 'pending' | 'found' | 'missing' | 'failed';
+/** Where the disputed money sits in the ledger: not yet moved, held while open, released (won), written off (lost). */
 export type LedgerPosition = 'none' | 'held' | 'released' | 'written_off';
+/** Evidence text per PSP field, as submitted. */
+export type Evidence = Partial<Record<EvidenceField, string>>;
 
 /** What `getState` returns: the case as ops see it. */
 export interface DisputeCaseView {
@@ -214,7 +243,69 @@ export const decideCaseUpdate = defineUpdate<DisputeCaseView, [DecideCaseInput]>
 /** The case as ops see it. */
 export const getStateQuery = defineQuery<DisputeCaseView>('getState');
 
+/** The workflow's signature for typed handles (`disputeCase`, wire name `disputeCase`); clients never import it. */
+export type DisputeCaseWorkflow = (input: DisputeCaseInput) => Promise<DisputeCaseResult>;
+
 /** Workflow ID of a dispute case: the dispute's ID is the business key. */
 export const disputeCaseWorkflowId = (disputeId: string) => `dispute-${disputeId}`;
 /** Audit stream of one case's assignments and decisions. */
 export const disputeAuditStream = (workflowId: string) => `dispute:${workflowId}`;
+
+/** A compensation the approvals side already paid on the disputed order (from the `order:<orderId>` audit stream). */
+export type OrderCompensation = DisputeCaseView['compensations'][number];
+
+/**
+ * The activities a dispute case calls (implemented by `createDisputeActivities` under `activities/disputes/`), plus
+ * the shared `appendAudit`. Wire names are these method names.
+ */
+export interface DisputeActivities extends Pick<SharedActivities, 'appendAudit'> {
+  /** Reads one evidence source for an order; a missing record is `found: false`, not an error. */
+  gatherDisputeEvidence(i: {
+    orderId: string;
+    source: EvidenceSource;
+  }): Promise<{ found: boolean; evidence: Evidence }>;
+  /** The dispute as the PSP sees it now (`status` is the PSP's word, parsed by the case). */
+  getDisputeFacts(i: { disputeId: string }): Promise<{
+    disputeId: string;
+    status: string;
+    dueBy: string;
+    submissionCount: number;
+    amount: Money;
+    reason: string;
+  }>;
+  /** Updates and submits the evidence at most once per round (guarded by the PSP's submission count). */
+  submitDisputeEvidenceOnce(i: {
+    workflowId: string;
+    disputeId: string;
+    round: number;
+    baselineSubmissionCount: number;
+    evidence: Evidence;
+  }): Promise<{ result: 'submitted' | 'submitted_outside' | 'closed'; status: string; submissionCount: number }>;
+  /** Accepts liability at the PSP (the dispute closes as lost). */
+  acceptDisputeLiability(i: { workflowId: string; disputeId: string; round: number }): Promise<{ status: string }>;
+  /** Moves the disputed amount between ledger positions in one idempotent posting. */
+  moveDisputedFunds(i: {
+    postingId: string;
+    disputeId: string;
+    from: LedgerPosition;
+    to: LedgerPosition;
+    amount: Money;
+  }): Promise<{ posted: boolean }>;
+  /** Reports compensations already paid on the order and tells the approvals side about the dispute. */
+  crossCheckDisputedOrder(i: {
+    orderId: string;
+    workflowId: string;
+    disputeId: string;
+    amount: Money;
+    openedAt: string;
+  }): Promise<{ compensations: OrderCompensation[] }>;
+  /** Emails the tier's team and publishes `dispute.<kind>`; `dedupeKey` makes repeats harmless. */
+  notifyDisputeTeam(i: {
+    tier: EscalationTier;
+    kind: string;
+    dedupeKey: string;
+    subject: string;
+    body: string;
+    data: Record<string, unknown>;
+  }): Promise<{ messageId: string }>;
+}

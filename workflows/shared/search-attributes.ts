@@ -7,7 +7,8 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
  * Budget: Temporal's SQL visibility (dev server, SQLite/Postgres/MySQL) allows 10 Keyword, 3
  * KeywordList, 3 Datetime, 3 Int per namespace. IDs that are looked up but rarely grouped on
  * (run, requester, reason) are single-element KeywordLists, queried the same way: `RequesterId = 'a-1'`.
- * Approvals and disputes share one tier attribute, `AwaitingTier`.
+ * Approvals and disputes share one tier attribute, `AwaitingTier` (for a dispute, its escalation tier). Every key is
+ * named as on the wire, so the name a list query uses is the name the server has registered.
  */
 export const SA = {
   /** Who or what the workflow is waiting on right now (`finance`, `creator`, `ops`, `bank`, `psp`, `none`). */
@@ -33,8 +34,6 @@ export const SA = {
 
   DisputeState: defineSearchAttributeKey('DisputeState', SearchAttributeType.KEYWORD),
   DueBy: defineSearchAttributeKey('DueBy', SearchAttributeType.DATETIME),
-  /** The escalation tier a dispute is with: the same attribute as `AwaitingTier`. */
-  EscalationTier: defineSearchAttributeKey('AwaitingTier', SearchAttributeType.KEYWORD),
   Reason: defineSearchAttributeKey('Reason', SearchAttributeType.KEYWORD_LIST),
 } as const;
 

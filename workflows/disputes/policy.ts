@@ -1,12 +1,16 @@
-import type {
-  DisputePolicy,
-  DisputeState,
-  EscalationTier,
-  EvidenceField,
-  LedgerPosition,
-  MilestoneName,
-  PspDisputeEvent,
-  PspDisputeStatus,
+import {
+  OPEN_PSP,
+  OPEN_STATES,
+  REVIEW_PSP,
+  type DisputePolicy,
+  type DisputeRefusalCode,
+  type DisputeState,
+  type EscalationTier,
+  type EvidenceField,
+  type LedgerPosition,
+  type MilestoneName,
+  type PspDisputeEvent,
+  type PspDisputeStatus,
 } from './contract';
 
 /** Pure decisions of a dispute case: milestones, escalation, transitions, event ordering. No I/O, no clock. */
@@ -18,12 +22,6 @@ export const TIERS: readonly EscalationTier[] = ['tier1', 'tier2', 'finance_lega
 const rank = (t: EscalationTier) => TIERS.indexOf(t);
 export const higherTier = (a: EscalationTier, b: EscalationTier): EscalationTier => (rank(a) >= rank(b) ? a : b);
 
-export const OPEN_STATES: ReadonlySet<DisputeState> = new Set([
-  'opened',
-  'gathering_evidence',
-  'in_review',
-  'pre_arbitration',
-]);
 export const isTerminal = (s: DisputeState) => s === 'won' || s === 'lost';
 
 export interface Milestone {
@@ -146,40 +144,47 @@ export interface CaseFacts {
   evidenceCount: number;
 }
 
-/** Why a decision is refused, or undefined when allowed. Checked in the update validator, before history. */
-export function refuseDecision(
-  c: CaseFacts,
-  d: { decision: 'contest' | 'accept'; tier: EscalationTier },
-): string | undefined {
-  if (!OPEN_STATES.has(c.state)) return `the case is ${c.state}; a decision is no longer possible`;
-  if (c.decidedThisRound) return 'a decision was already made for this round';
-  if (rank(d.tier) < rank(c.tier)) return `the case was handed to ${c.tier}; a ${d.tier} decision is not enough`;
-  if (d.decision === 'accept' && d.tier === 'tier1') return 'accepting liability needs tier2 or finance_legal';
-  if (d.decision === 'contest' && c.evidenceCount === 0) return 'there is no evidence to submit yet';
+/** Why an ops command is refused (a rule's code and words for people), or undefined when it is allowed. */
+export type Refused = { code: Exclude<DisputeRefusalCode, 'invalid_input'>; message: string } | undefined;
+
+/** Whether a decision is allowed now. Checked in the update validator, before history. */
+export function refuseDecision(c: CaseFacts, d: { decision: 'contest' | 'accept'; tier: EscalationTier }): Refused {
+  if (!OPEN_STATES.has(c.state)) return refused('not_open', `the case is ${c.state}; a decision is no longer possible`);
+  if (c.decidedThisRound) return refused('already_decided', 'a decision was already made for this round');
+  if (rank(d.tier) < rank(c.tier))
+    return refused('tier_too_low', `the case was handed to ${c.tier}; a ${d.tier} decision is not enough`);
+  if (d.decision === 'accept' && d.tier === 'tier1')
+    return refused('accept_needs_tier2', 'accepting liability needs tier2 or finance_legal');
+  if (d.decision === 'contest' && c.evidenceCount === 0)
+    return refused('no_evidence', 'there is no evidence to submit yet');
   return undefined;
 }
 
-export function refuseAssignment(c: CaseFacts, a: { tier: EscalationTier }): string | undefined {
-  if (isTerminal(c.state)) return `the case is ${c.state}`;
-  if (rank(a.tier) < rank(c.tier)) return `the case is with ${c.tier}; it never goes back down a tier`;
+/** Whether the case may be assigned at that tier: never once closed, never down a tier. */
+export function refuseAssignment(c: CaseFacts, a: { tier: EscalationTier }): Refused {
+  if (isTerminal(c.state)) return refused('case_closed', `the case is ${c.state}`);
+  if (rank(a.tier) < rank(c.tier))
+    return refused('tier_down', `the case is with ${c.tier}; it never goes back down a tier`);
   return undefined;
 }
 
-export function refuseEvidence(c: CaseFacts): string | undefined {
-  if (!OPEN_STATES.has(c.state)) return `the case is ${c.state}; evidence can no longer change`;
-  if (c.decidedThisRound) return 'a decision was already made for this round; evidence is frozen';
+/** Whether evidence may change: only while the case is worked and the round is undecided. */
+export function refuseEvidence(c: CaseFacts): Refused {
+  if (!OPEN_STATES.has(c.state)) return refused('not_open', `the case is ${c.state}; evidence can no longer change`);
+  if (c.decidedThisRound)
+    return refused('already_decided', 'a decision was already made for this round; evidence is frozen');
   return undefined;
 }
 
+const refused = (code: NonNullable<Refused>['code'], message: string): Refused => ({ code, message });
+
+/** The outcome a final PSP status means for the case. */
 export const OUTCOME_OF: Partial<Record<PspDisputeStatus, 'won' | 'lost'>> = {
   won: 'won',
   prevented: 'won',
   lost: 'lost',
   warning_closed: 'lost',
 };
-/** PSP dispute statuses still open for evidence, and those under the issuer's review (the submission activity reads them too). */
-export const OPEN_PSP: ReadonlySet<string> = new Set<PspDisputeStatus>(['needs_response', 'warning_needs_response']);
-export const REVIEW_PSP: ReadonlySet<string> = new Set<PspDisputeStatus>(['under_review', 'warning_under_review']);
 
 export type EventVerdict =
   | { type: 'duplicate' }

@@ -1,20 +1,25 @@
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { orderAuditStream } from '../workflows/approvals/contract';
-import type { EvidenceField, EvidenceSource, LedgerPosition } from '../workflows/disputes/contract';
-import { OPEN_PSP, REVIEW_PSP } from '../workflows/disputes/dispute-policy';
-import { failure, FailureType } from '../workflows/shared/failures';
-import type { Money } from '../workflows/shared/money';
-import { idempotencyKey } from '../workflows/shared/task-queue';
-import { Accounts } from './adapters/ledger/port';
-import type { ActivityDeps } from './deps';
+import { orderAuditStream } from '../../workflows/approvals/contract';
+import {
+  OPEN_PSP,
+  REVIEW_PSP,
+  type DisputeActivities,
+  type EscalationTier,
+  type LedgerPosition,
+} from '../../workflows/disputes/contract';
+import { failure, FailureType } from '../../workflows/shared/failures';
+import { idempotencyKey } from '../../workflows/shared/task-queue';
+import { Accounts } from '../adapters/ledger/port';
+import { createCommonActivities } from '../common';
+import type { ActivityDeps } from '../deps';
 
 /** Team mailboxes per tier: internal addresses, never a customer's. */
-export const DISPUTE_MAILBOXES = {
+export const DISPUTE_MAILBOXES: Record<EscalationTier, string> = {
   tier1: 'disputes-tier1@payops.example',
   tier2: 'disputes-tier2@payops.example',
   finance_legal: 'finance-legal@payops.example',
-} as const;
+};
 
 /** Where the disputed money sits in each ledger position (hold = the PSP took it and the case is open). */
 const POSITION_ACCOUNT: Record<LedgerPosition, string> = {
@@ -26,12 +31,12 @@ const POSITION_ACCOUNT: Record<LedgerPosition, string> = {
 
 /** Activities of the dispute domain: evidence gathering, the once-only PSP submission, ledger moves, cross-checks. */
 export function createDisputeActivities(deps: ActivityDeps) {
+  const { appendAudit } = createCommonActivities(deps);
   return {
+    appendAudit,
+
     /** Reads one evidence source for an order and maps it to PSP evidence fields; a missing record is a fact. */
-    async gatherDisputeEvidence(i: {
-      orderId: string;
-      source: EvidenceSource;
-    }): Promise<{ found: boolean; evidence: Partial<Record<EvidenceField, string>> }> {
+    async gatherDisputeEvidence(i) {
       const src = deps.evidence;
       if (!src) throw failure(FailureType.ProviderPermanent, 'gatherDisputeEvidence: no evidence source is configured');
       if (i.source === 'order') {
@@ -63,20 +68,14 @@ export function createDisputeActivities(deps: ActivityDeps) {
     },
 
     /** The dispute as the PSP sees it now (facts when no webhook came, and outcome polls). */
-    getDisputeFacts: (i: { disputeId: string }) => deps.psp.getDispute(i.disputeId),
+    getDisputeFacts: (i) => deps.psp.getDispute(i.disputeId),
 
     /**
      * Updates the evidence, then submits it, at most once per round. Guards: the workflow asks only once per round;
      * here the PSP's `submission_count` is compared with the round's baseline (someone else submitted → no call);
      * both PSP calls carry idempotency keys, so a retry after a lost response replays our own success.
      */
-    async submitDisputeEvidenceOnce(i: {
-      workflowId: string;
-      disputeId: string;
-      round: number;
-      baselineSubmissionCount: number;
-      evidence: Partial<Record<EvidenceField, string>>;
-    }): Promise<{ result: 'submitted' | 'submitted_outside' | 'closed'; status: string; submissionCount: number }> {
+    async submitDisputeEvidenceOnce(i) {
       const d = await deps.psp.getDispute(i.disputeId);
       const firstAttempt = activityInfo().attempt === 1;
       if (!OPEN_PSP.has(d.status) && !REVIEW_PSP.has(d.status))
@@ -117,11 +116,7 @@ export function createDisputeActivities(deps: ActivityDeps) {
     },
 
     /** Accepts liability at the PSP (closes the dispute as lost). */
-    async acceptDisputeLiability(i: {
-      workflowId: string;
-      disputeId: string;
-      round: number;
-    }): Promise<{ status: string }> {
+    async acceptDisputeLiability(i) {
       return deps.psp.acceptDispute({
         idempotencyKey: idempotencyKey(i.workflowId, `accept-r${i.round}`),
         disputeId: i.disputeId,
@@ -129,13 +124,7 @@ export function createDisputeActivities(deps: ActivityDeps) {
     },
 
     /** Moves the disputed amount between ledger positions (hold, release, write-off) in one idempotent posting. */
-    async moveDisputedFunds(i: {
-      postingId: string;
-      disputeId: string;
-      from: LedgerPosition;
-      to: LedgerPosition;
-      amount: Money;
-    }): Promise<{ posted: boolean }> {
+    async moveDisputedFunds(i) {
       const debit = POSITION_ACCOUNT[i.to];
       const credit = POSITION_ACCOUNT[i.from];
       if (debit === credit) return { posted: false };
@@ -155,13 +144,7 @@ export function createDisputeActivities(deps: ActivityDeps) {
      * Cross-checks the order with the approvals domain through the audit stream `order:<orderId>`: reports earlier
      * `compensation.executed` events, and appends `dispute.opened` so that side sees the dispute too.
      */
-    async crossCheckDisputedOrder(i: {
-      orderId: string;
-      workflowId: string;
-      disputeId: string;
-      amount: Money;
-      openedAt: string;
-    }) {
+    async crossCheckDisputedOrder(i) {
       const stream = orderAuditStream(i.orderId);
       const events = await deps.audit.list(stream);
       const compensations = events
@@ -187,14 +170,7 @@ export function createDisputeActivities(deps: ActivityDeps) {
     },
 
     /** Emails the tier's team mailbox and publishes `dispute.<kind>` for other systems. */
-    async notifyDisputeTeam(i: {
-      tier: keyof typeof DISPUTE_MAILBOXES;
-      kind: string;
-      dedupeKey: string;
-      subject: string;
-      body: string;
-      data: Record<string, unknown>;
-    }) {
+    async notifyDisputeTeam(i) {
       await deps.notifications.sendEmail({ to: DISPUTE_MAILBOXES[i.tier], subject: i.subject, body: i.body });
       const { messageId } = await deps.notifications.publishEvent({
         type: `dispute.${i.kind}`,
@@ -203,5 +179,5 @@ export function createDisputeActivities(deps: ActivityDeps) {
       });
       return { messageId };
     },
-  };
+  } satisfies DisputeActivities;
 }

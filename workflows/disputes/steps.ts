@@ -1,0 +1,264 @@
+import { ActivityFailure, ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
+import { activityProxies } from '../shared/activities';
+import { ActivityPresets } from '../shared/activity-options';
+import { formatMoney } from '../shared/money';
+import { idempotencyKey } from '../shared/task-queue';
+import {
+  disputeAuditStream,
+  pspDisputeStatusSchema,
+  type AssignCaseInput,
+  type DisputeActivities,
+  type EscalationTier,
+  type EvidenceSource,
+  type PspDisputeEvent,
+} from './contract';
+import { OUTCOME_OF, type Alarm } from './policy';
+import type { CaseState, Wake } from './state';
+
+/** The I/O of a dispute case: every activity it calls. State changes only through the state's transitions. */
+
+const { books, money, notify, poll } = activityProxies<DisputeActivities>();
+/** Evidence sources may be down for a while, but the PSP deadline is not: give up after 6 h and let ops fill in. */
+const evidenceLookup = proxyActivities<DisputeActivities>({ ...ActivityPresets.lookup, scheduleToCloseTimeout: '6h' });
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Applies queued PSP webhooks in arrival order; duplicates and stale ones are counted and dropped. */
+export async function applyInbox(c: CaseState, now: number): Promise<void> {
+  for (const e of c.takeInbox()) {
+    const verdict = c.receive(e);
+    switch (verdict.type) {
+      case 'duplicate':
+      case 'stale':
+        log.info('dispute event ignored', { eventId: e.eventId, verdict: verdict.type });
+        break;
+      case 'reopen':
+        // Reordered webhooks: the outcome this reopens was never applied, so close as it first.
+        if (verdict.closedAs) await close(c, verdict.closedAs, now);
+        c.reopen(e);
+        await tell(c, c.tier, 'reopened', `Dispute ${c.disputeId} reopened (pre-arbitration, round ${c.round})`, now);
+        break;
+      case 'outcome':
+        c.adoptFacts(e);
+        await close(c, verdict.outcome, now);
+        break;
+      case 'submitted_outside':
+        c.adoptFacts(e);
+        c.markSubmitted(now, e.submissionCount, true);
+        break;
+      default:
+        c.update(e);
+    }
+  }
+}
+
+/** First facts known: hold the money (via the ledger sync), cross-check the order, tell tier 1, gather evidence. */
+export async function openCase(c: CaseState, now: number): Promise<void> {
+  c.open();
+  const f = c.facts;
+  if (!f) return;
+  await syncLedger(c);
+  if (f.orderId) {
+    const { compensations } = await books.crossCheckDisputedOrder({
+      orderId: f.orderId,
+      workflowId: c.workflowId,
+      disputeId: c.disputeId,
+      amount: f.amount,
+      openedAt: iso(now),
+    });
+    c.noteCompensations(compensations);
+    if (compensations.length > 0) {
+      const subject = `Dispute ${c.disputeId} is on an order that already received approved compensation`;
+      await tell(c, 'finance_legal', 'compensation_overlap', subject, now);
+    }
+    c.startGathering();
+    void gather(c, f.orderId);
+  } else c.noOrderId();
+  const subject = `New dispute ${c.disputeId}: ${formatMoney(f.amount)}, ${f.reason}, evidence due ${iso(f.dueBy)}`;
+  await tell(c, c.tier, 'opened', subject, now);
+}
+
+/** Reads the three evidence sources in parallel, in the background; the case keeps its timers meanwhile. */
+async function gather(c: CaseState, orderId: string): Promise<void> {
+  const sources: EvidenceSource[] = ['order', 'shipment', 'communications'];
+  await Promise.all(
+    sources.map(async (source) => {
+      try {
+        c.sourceRead(source, await evidenceLookup.gatherDisputeEvidence({ orderId, source }));
+      } catch (err) {
+        c.sourceRead(source, undefined);
+        log.warn('evidence source failed', { source, error: errorCode(err) });
+      }
+    }),
+  );
+  c.gatheringDone();
+}
+
+/** Carries out a decision once per round: submit the evidence, or accept liability. */
+export async function actOnDecision(c: CaseState, now: number): Promise<void> {
+  const d = c.takeDecision();
+  if (!d) return;
+  await books.appendAudit({
+    stream: disputeAuditStream(c.workflowId),
+    eventId: `decision:r${d.round}`,
+    at: d.at,
+    type: 'dispute.decided',
+    data: { ...d },
+  });
+  try {
+    if (d.decision === 'accept') {
+      await money.acceptDisputeLiability({ workflowId: c.workflowId, disputeId: c.disputeId, round: c.round });
+      await close(c, 'lost', now, 'accepted');
+      return;
+    }
+    const r = await money.submitDisputeEvidenceOnce({
+      workflowId: c.workflowId,
+      disputeId: c.disputeId,
+      round: c.round,
+      baselineSubmissionCount: c.baselineSubmissionCount,
+      evidence: { ...c.evidence },
+    });
+    if (r.result === 'closed') {
+      const status = pspDisputeStatusSchema.safeParse(r.status);
+      await close(c, (status.success && OUTCOME_OF[status.data]) || 'lost', now);
+      return;
+    }
+    c.contested(now, r.submissionCount, r.result === 'submitted_outside');
+    await tell(c, c.tier, 'submitted', `Evidence for dispute ${c.disputeId} submitted (round ${c.round})`, now);
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    c.refuseAction(errorCode(err));
+    const subject = `Acting on the ${d.decision} decision for dispute ${c.disputeId} failed (${c.lastErrorCode}); decide again`;
+    await tell(c, 'finance_legal', 'action_failed', subject, now);
+  }
+}
+
+async function close(c: CaseState, outcome: 'won' | 'lost', now: number, resolution?: 'accepted'): Promise<void> {
+  c.close(outcome, now, resolution);
+  await syncLedger(c);
+  const how = c.resolution ? ` (${c.resolution})` : '';
+  await tell(c, c.tier, `closed_${outcome}`, `Dispute ${c.disputeId} closed as ${outcome}${how}`, now);
+}
+
+/** Moves the disputed money to where the case state says it belongs: held, released (won) or written off (lost). */
+export async function syncLedger(c: CaseState): Promise<void> {
+  const move = c.planLedgerMove();
+  if (!move) return;
+  const { step, ...posting } = move;
+  await books.moveDisputedFunds({ postingId: idempotencyKey(c.workflowId, step), disputeId: c.disputeId, ...posting });
+  c.ledgerMoved(move.to);
+}
+
+/** Runs what the case's own clock asks for: a milestone alarm, an outcome poll, a facts look-up, or the end. */
+export async function onWake(c: CaseState, wake: Wake, now: number): Promise<void> {
+  if (wake.kind === 'alarm') return onMilestoneAlarm(c, wake.alarm, now);
+  if (wake.kind === 'close') return c.finish();
+  c.rearm(wake.kind, now);
+  await pollPsp(c, now, wake.kind);
+}
+
+/** Asks the PSP for the dispute (no webhook came, or the outcome may have been lost) and queues it as an event. */
+async function pollPsp(c: CaseState, now: number, why: 'lookup' | 'poll'): Promise<void> {
+  try {
+    const d = await poll.getDisputeFacts({ disputeId: c.disputeId });
+    const status = pspDisputeStatusSchema.safeParse(d.status);
+    if (!status.success || !d.dueBy) return;
+    if (why === 'poll' && !OUTCOME_OF[status.data]) return;
+    const e: PspDisputeEvent = {
+      eventId: `${why}:r${c.round}:${now}`,
+      type: 'charge.dispute.updated',
+      createdAt: iso(now),
+      disputeId: c.disputeId,
+      status: status.data,
+      dueBy: d.dueBy,
+      amount: d.amount,
+      reason: d.reason,
+      submissionCount: d.submissionCount,
+    };
+    c.enqueue(e);
+  } catch (err) {
+    c.noteError(errorCode(err));
+  }
+}
+
+/** A reminder, an escalation, the final warning, or the deadline default, as the policy says for this alarm. */
+async function onMilestoneAlarm(c: CaseState, alarm: Alarm, now: number): Promise<void> {
+  const action = c.fireAlarm(alarm, now);
+  const id = c.disputeId;
+  switch (action?.type) {
+    case 'remind': {
+      const subject = `Reminder: dispute ${id} milestone ${action.milestone} is due ${iso(action.milestoneAt)}`;
+      return tell(c, action.tier, 'reminder', subject, now, { milestone: action.milestone });
+    }
+    case 'escalate': {
+      c.escalate(action.to);
+      const subject = `Dispute ${id} handed from ${action.from} to ${action.to}: milestone ${action.milestone} passed unmet`;
+      return tell(c, action.to, 'escalated', subject, now, { milestone: action.milestone, from: action.from });
+    }
+    case 'final_warning': {
+      const subject = `Dispute ${id}: no decision yet; at the deadline the default (${action.default}) applies`;
+      return tell(c, action.tier, 'final_warning', subject, now, { milestone: alarm.milestone });
+    }
+    case 'apply_default':
+      return c.applyDefault(action.decision, now);
+    default:
+      return;
+  }
+}
+
+/** Mails the tier's team and publishes the event; a failed notification never blocks the money side. */
+async function tell(
+  c: CaseState,
+  tier: EscalationTier,
+  kind: string,
+  subject: string,
+  now: number,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  const f = c.facts;
+  const body = [
+    subject,
+    f ? `Amount ${formatMoney(f.amount)}, reason ${f.reason}, evidence due ${iso(f.dueBy)}.` : '',
+    `Case state: ${c.state}, tier ${c.tier}.`,
+  ].join('\n');
+  try {
+    await notify.notifyDisputeTeam({
+      tier,
+      kind,
+      subject,
+      body,
+      dedupeKey: `${c.workflowId}:r${c.round}:${kind}:${String(extra['milestone'] ?? now)}`,
+      data: {
+        workflowId: c.workflowId,
+        disputeId: c.disputeId,
+        round: c.round,
+        state: c.state,
+        at: iso(now),
+        ...extra,
+      },
+    });
+  } catch (err) {
+    log.warn('dispute notification failed', { kind, error: errorCode(err) });
+  }
+}
+
+/** Records an assignment in the case's audit stream (outside history); called by the assign handler. */
+export async function recordAssignment(c: CaseState, a: AssignCaseInput): Promise<void> {
+  await books.appendAudit({
+    stream: disputeAuditStream(c.workflowId),
+    eventId: `assign:${c.round}:${Date.now()}:${a.assignee}`,
+    at: new Date().toISOString(),
+    type: 'dispute.assigned',
+    data: { ...a, round: c.round },
+  });
+}
+
+/**
+ * The failure's type (or the error's name), not the shared `failureCode`: that one prefers a detail code (a PSP
+ * refusal's `code`, e.g. `dispute_already_submitted`), which would change the `LastErrorCode` running cases publish.
+ */
+function errorCode(err: unknown): string {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) return cause.type ?? 'ApplicationFailure';
+  return cause instanceof Error ? cause.name : 'unknown';
+}

@@ -1,0 +1,47 @@
+import { allHandlersFinished, condition, workflowInfo } from '@temporalio/workflow';
+import { parseOrFail } from '../shared/parse';
+import { disputeCaseInput, type DisputeCaseResult } from './contract';
+import { registerHandlers } from './handlers';
+import { CaseState } from './state';
+import { actOnDecision, applyInbox, onWake, openCase, syncLedger } from './steps';
+
+/**
+ * One PSP dispute, from the first webhook to won or lost (and through pre-arbitration rounds): hold the money,
+ * gather evidence, pace the team with milestones and escalations, submit once or accept, and settle the ledger.
+ *
+ * An event loop rather than a straight story, because webhooks, ops commands and the case's own timers arrive in any
+ * order: each pass applies what arrived, acts on it, and publishes; then the case sleeps until news or its next timer.
+ */
+export async function disputeCase(rawInput: unknown): Promise<DisputeCaseResult> {
+  const input = parseOrFail(disputeCaseInput, rawInput, 'dispute case input');
+  const c = new CaseState(input.disputeId, workflowInfo().workflowId, input.policy, Date.now());
+  const visible = registerHandlers(c);
+  const publish = () => {
+    c.refreshAwaiting(Date.now());
+    visible.publish();
+  };
+  publish();
+
+  while (!c.finished) {
+    c.startPass();
+    await applyInbox(c, Date.now());
+    if (!c.opened && c.facts) await openCase(c, Date.now());
+    await actOnDecision(c, Date.now());
+    await syncLedger(c);
+    publish();
+    if (c.hasNews) continue;
+
+    const wake = c.nextWake();
+    const news = () => c.hasNews;
+    if (!wake) await condition(news);
+    else if (
+      wake.at <= Date.now() ||
+      !(await condition(news, wake.at - Date.now(), { summary: `dispute ${wake.kind}` }))
+    )
+      await onWake(c, wake, Date.now());
+  }
+
+  publish();
+  await condition(allHandlersFinished);
+  return c.result();
+}
