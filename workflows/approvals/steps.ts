@@ -1,7 +1,5 @@
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import { CancelledFailure } from '@temporalio/common';
-// The lint fence's `**/activities` pattern also matches this shared proxy helper; it imports no activity code.
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports
 import { activityProxies } from '../shared/activities';
 import { failure, failureCode, FailureType } from '../shared/failures';
 import { Saga } from '../shared/saga';
