@@ -56,7 +56,6 @@ export async function requestCompensation(
     taskQueue: opts.taskQueue ?? configuredTaskQueue(),
     workflowId: compensationWorkflowId(request.requestId),
     args: [request],
-    workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
     staticSummary: `Compensation for order ${request.orderId}: ${asked.join(' + ')} (${request.reasonCode})`,
     staticDetails: `Requested by agent ${request.requester.agentId} (${request.requester.role}) under policy ${request.policyVersion}. Finance decides with the approveCompensation / rejectCompensation update.`,

@@ -33,17 +33,25 @@ export function parseClientInput<S extends import('zod').ZodType>(
 
 /**
  * The idempotent start every typed client offers: starts a workflow, or, when the server refuses because the ID is
- * taken (a closed run under `REJECT_DUPLICATE`, or a running one without `USE_EXISTING`), returns that workflow's
- * handle with `existing: true`. With `USE_EXISTING` the start itself returns a running workflow.
+ * taken (a running workflow, or a closed one under `REJECT_DUPLICATE`), returns that workflow's handle with
+ * `existing: true`. The conflict policy is always `FAIL` (a `USE_EXISTING` start would attach silently, and
+ * `existing` could not tell).
  */
 export async function startOrAttach<W extends Workflow>(
   client: Client,
   workflowType: string,
-  options: WorkflowStartOptions<W>,
+  options: Omit<WorkflowStartOptions<W>, 'workflowIdConflictPolicy'>,
 ): Promise<{ workflowId: string; handle: WorkflowHandle<W>; existing: boolean }> {
   const { workflowId } = options;
   try {
-    return { workflowId, handle: await client.workflow.start<W>(workflowType, options), existing: false };
+    return {
+      workflowId,
+      handle: await client.workflow.start<W>(workflowType, {
+        ...options,
+        workflowIdConflictPolicy: 'FAIL',
+      } as WorkflowStartOptions<W>),
+      existing: false,
+    };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     return { workflowId, handle: client.workflow.getHandle<W>(workflowId), existing: true };

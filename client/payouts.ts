@@ -52,7 +52,6 @@ export async function startPayout(
     taskQueue: opts.taskQueue ?? configuredTaskQueue(),
     workflowId,
     args: [payout],
-    workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
     staticSummary: `Payout ${payout.payoutId}: ${formatMoney(payout.amount)} to creator ${payout.creatorId} for ${payout.period}`,
     staticDetails:
