@@ -10,9 +10,8 @@ import {
   pollDelayMs,
   railStatusFromPoll,
   resolveTiming,
-  type PayabilityFacts,
-} from '../../workflows/payouts/payout-policy';
-import { creatorPayoutInput } from '../../workflows/payouts/contract';
+} from '../../workflows/payouts/policy';
+import { creatorPayoutInput, type PayabilityFacts } from '../../workflows/payouts/contract';
 
 const ok: PayabilityFacts = {
   kycStatus: 'verified',
