@@ -26,8 +26,7 @@ import { payableCreator, startCreatorsSandbox } from '../sandboxes/creators';
 import { startPspSandbox } from '../sandboxes/psp';
 import { loadConfig } from '../workers/config';
 import { creatorPayoutWorkflowId } from '../workflows/payouts/contract';
-import type { payoutRun } from '../workflows/payouts/payout-run';
-import { getRunProgressQuery, payoutRunWorkflowId } from '../workflows/payouts/run-contract';
+import { getRunProgressQuery, payoutRunWorkflowId, type PayoutRunWorkflow } from '../workflows/payout-runs/contract';
 
 const quick = process.argv.includes('--quick');
 /** `--n=<singles>` and `--run=<creators>` (0 skips the run) override the sizes, for profiling one phase. */
@@ -320,7 +319,7 @@ async function main(): Promise<void> {
       rss.reset();
       cpu(1);
       const runStarted = Date.now();
-      const run = await client.workflow.start<typeof payoutRun>('payoutRun', {
+      const run = await client.workflow.start<PayoutRunWorkflow>('payoutRun', {
         taskQueue,
         workflowId: payoutRunWorkflowId(PERIOD),
         args: [{ period: PERIOD, limit: RUN, maxConcurrent: 200, payoutTiming: timing }],

@@ -1,6 +1,5 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
-import { configuredTaskQueue } from './config';
 import {
   getRunProgressQuery,
   PAYOUT_RUN_SCHEDULE_ID,
@@ -8,36 +7,44 @@ import {
   payoutRunWorkflowId,
   periodSchema,
   type PayoutRunProgress,
-} from '../workflows/payouts/run-contract';
-import type { payoutRun } from '../workflows/payouts/payout-run';
+  type PayoutRunWorkflow,
+} from '../workflows/payout-runs/contract';
+import { configuredTaskQueue } from './config';
 import { parseClientInput, startOrAttach } from './errors';
+
+export { payoutRunWorkflowId } from '../workflows/payout-runs/contract';
+export type { PayoutRunInput, PayoutRunProgress } from '../workflows/payout-runs/contract';
 
 const startRunInput = payoutRunInput.extend({ period: periodSchema });
 
+export type PayoutRunHandle = WorkflowHandle<PayoutRunWorkflow>;
+
 /**
  * Starts the payout run for a period, or attaches to the one already running or finished for it
- * (workflow ID = `payout-run-<period>`). Payout IDs are per creator and period, so even a run
+ * (workflow ID = `payout-run-<period>`, `existing: true`). Payout IDs are per creator and period, so even a run
  * started by the Schedule and one started on demand for the same period never pay anyone twice.
  */
 export async function startPayoutRun(
   client: Client,
   input: z.input<typeof startRunInput>,
-  taskQueue = configuredTaskQueue(),
-) {
+  opts: { taskQueue?: string } = {},
+): Promise<{ workflowId: string; handle: PayoutRunHandle; existing: boolean }> {
   const parsed = parseClientInput(startRunInput, input, 'payout run');
-  const workflowId = payoutRunWorkflowId(parsed.period);
-  const { handle, existing } = await startOrAttach<typeof payoutRun>(client, 'payoutRun', {
-    taskQueue,
-    workflowId,
+  return startOrAttach<PayoutRunWorkflow>(client, 'payoutRun', {
+    taskQueue: opts.taskQueue ?? configuredTaskQueue(),
+    workflowId: payoutRunWorkflowId(parsed.period),
     args: [parsed],
     staticSummary: `Payout run for ${parsed.period}`,
   });
-  return { handle, alreadyStarted: existing };
 }
 
+/**
+ * The progress of the on-demand run of `period` (the Schedule's runs use their own workflow ID). Asked under the older
+ * query name, which every run answers, whichever code version it runs (`getState` is the same progress).
+ */
 export async function getRunProgress(client: Client, period: string): Promise<PayoutRunProgress> {
   const parsed = parseClientInput(periodSchema, period, 'period');
-  return client.workflow.getHandle(payoutRunWorkflowId(parsed)).query(getRunProgressQuery);
+  return client.workflow.getHandle<PayoutRunWorkflow>(payoutRunWorkflowId(parsed)).query(getRunProgressQuery);
 }
 
 /**

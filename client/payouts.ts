@@ -1,14 +1,12 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { formatMoney } from '../workflows/shared/money';
-import { configuredTaskQueue } from './config';
-import type { creatorPayout } from '../workflows/payouts/creator-payout';
-import { initialPayoutSearchAttributes } from '../workflows/payouts/payout-tracker';
 import {
   cancelPayoutUpdate,
   creatorPayoutInput,
   creatorPayoutWorkflowId,
   getPayoutStateQuery,
   holdPayoutUpdate,
+  initialPayoutSearchAttributes,
   opsCommandInput,
   recheckPayabilityInput,
   recheckPayabilitySignal,
@@ -19,52 +17,61 @@ import {
   updatePayoutMethodInput,
   updatePayoutMethodSignal,
   type CreatorPayoutInput,
+  type CreatorPayoutWorkflow,
   type OpsCommand,
   type OpsCommandResult,
   type PayoutStatus,
   type ResolvePayoutCommand,
 } from '../workflows/payouts/contract';
-import { parseClientInput, startOrAttach } from './errors';
+import { configuredTaskQueue } from './config';
+import { parseClientInput, startOrAttach, verdictOf, type Verdict } from './errors';
 
-export { creatorPayoutWorkflowId, payoutIdFor } from '../workflows/payouts/contract';
+export { creatorPayoutWorkflowId, payoutIdFor, PayoutRefusal } from '../workflows/payouts/contract';
 export type {
   CreatorPayoutInput,
   CreatorPayoutResult,
   OpsCommand,
+  OpsCommandResult,
+  PayoutRefusalCode,
   PayoutStatus,
   ResolvePayoutCommand,
 } from '../workflows/payouts/contract';
+export { FailureType } from '../workflows/shared/failures';
+export type { Verdict } from './errors';
 
-export type PayoutHandle = WorkflowHandle<typeof creatorPayout>;
+export type PayoutHandle = WorkflowHandle<CreatorPayoutWorkflow>;
 
 /**
- * Starts a creator payout; idempotent on `payoutId`. A running payout is attached to (USE_EXISTING); a closed one is
- * never started again (REJECT_DUPLICATE), its handle is returned instead. Either way there is one payout per ID.
+ * Starts a creator payout; idempotent on `payoutId`: a second start, while it runs or after it closed
+ * (REJECT_DUPLICATE), returns the same payout's handle with `existing: true`. One payout per ID.
  */
 export async function startPayout(
   client: Client,
   input: CreatorPayoutInput,
   opts: { taskQueue?: string } = {},
-): Promise<{ workflowId: string; handle: PayoutHandle }> {
+): Promise<{ workflowId: string; handle: PayoutHandle; existing: boolean }> {
   const payout = parseClientInput(creatorPayoutInput, input, 'creator payout');
-  const workflowId = creatorPayoutWorkflowId(payout.payoutId);
-  const { handle } = await startOrAttach<typeof creatorPayout>(client, 'creatorPayout', {
+  return startOrAttach<CreatorPayoutWorkflow>(client, 'creatorPayout', {
     taskQueue: opts.taskQueue ?? configuredTaskQueue(),
-    workflowId,
+    workflowId: creatorPayoutWorkflowId(payout.payoutId),
     args: [payout],
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
     staticSummary: `Payout ${payout.payoutId}: ${formatMoney(payout.amount)} to creator ${payout.creatorId} for ${payout.period}`,
     staticDetails:
-      'Ops: getPayoutState query; holdPayout / releasePayout / cancelPayout / retryPayoutNow / resolvePayout updates.',
+      'Ops: getState query; holdPayout / releasePayout / cancelPayout / retryPayoutNow / resolvePayout updates.',
     typedSearchAttributes: initialPayoutSearchAttributes(payout),
   });
-  return { workflowId, handle };
 }
 
+/** The handle of a payout by its business ID. */
 export function payoutHandle(client: Client, payoutId: string): PayoutHandle {
-  return client.workflow.getHandle<typeof creatorPayout>(creatorPayoutWorkflowId(payoutId));
+  return client.workflow.getHandle<CreatorPayoutWorkflow>(creatorPayoutWorkflowId(payoutId));
 }
 
+/**
+ * The payout's current snapshot (state, who it waits on, timeline; no account data). Asked under the older query
+ * name, which every payout answers, whichever code version it runs (`getState` is the same snapshot).
+ */
 export async function getPayoutState(client: Client, payoutId: string): Promise<PayoutStatus> {
   return payoutHandle(client, payoutId).query(getPayoutStateQuery);
 }
@@ -95,21 +102,27 @@ export async function updatePayoutMethod(
 
 const ops =
   (def: typeof cancelPayoutUpdate, what: string) =>
-  async (client: Client, payoutId: string, command: OpsCommand): Promise<OpsCommandResult> =>
-    payoutHandle(client, payoutId).executeUpdate(def, { args: [parseClientInput(opsCommandInput, command, what)] });
+  async (client: Client, payoutId: string, command: OpsCommand): Promise<Verdict<OpsCommandResult>> => {
+    const args: [OpsCommand] = [parseClientInput(opsCommandInput, command, what)];
+    return verdictOf(() => payoutHandle(client, payoutId).executeUpdate(def, { args }));
+  };
 
-/** Ops commands; each names the operator and a reason, kept in history and the audit trail. Refusals throw `WorkflowUpdateFailedError`. */
+/**
+ * Ops commands; each names the operator and a reason, kept in history and the audit trail. The verdict is the state
+ * after the command, or the refusal (`type`, `code` from {@link PayoutRefusal}, message) when nothing changed. Bad
+ * input throws `ClientInputError` before reaching Temporal.
+ */
 export const cancelPayout = ops(cancelPayoutUpdate, 'cancel payout');
 export const holdPayout = ops(holdPayoutUpdate, 'hold payout');
 export const releasePayout = ops(releasePayoutUpdate, 'release payout');
 export const retryPayoutNow = ops(retryPayoutNowUpdate, 'retry payout');
 
+/** Closes a payout by hand (paid elsewhere, or abandoned); see the ops commands above for the verdict. */
 export async function resolvePayout(
   client: Client,
   payoutId: string,
   command: ResolvePayoutCommand,
-): Promise<OpsCommandResult> {
-  return payoutHandle(client, payoutId).executeUpdate(resolvePayoutUpdate, {
-    args: [parseClientInput(resolvePayoutInput, command, 'resolve payout')],
-  });
+): Promise<Verdict<OpsCommandResult>> {
+  const args: [ResolvePayoutCommand] = [parseClientInput(resolvePayoutInput, command, 'resolve payout')];
+  return verdictOf(() => payoutHandle(client, payoutId).executeUpdate(resolvePayoutUpdate, { args }));
 }

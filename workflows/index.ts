@@ -7,8 +7,8 @@
 import type * as Approvals from './approvals/workflow';
 import type * as Floor from './bench/floor';
 import type * as Disputes from './disputes/workflow';
-import type * as Payouts from './payouts/creator-payout';
-import type * as Runs from './payouts/payout-run';
+import type * as Payouts from './payouts/workflow';
+import type * as Runs from './payout-runs/workflow';
 import type * as Probe from './probe/stack-probe';
 
 export const stackProbe: typeof Probe.stackProbe = (...args) =>
@@ -18,8 +18,8 @@ export const compensationApproval: typeof Approvals.compensationApproval = (...a
 export const disputeCase: typeof Disputes.disputeCase = (...args) =>
   (require('./disputes/workflow') as typeof Disputes).disputeCase(...args);
 export const creatorPayout: typeof Payouts.creatorPayout = (...args) =>
-  (require('./payouts/creator-payout') as typeof Payouts).creatorPayout(...args);
+  (require('./payouts/workflow') as typeof Payouts).creatorPayout(...args);
 export const benchFloor: typeof Floor.benchFloor = (...args) =>
   (require('./bench/floor') as typeof Floor).benchFloor(...args);
 export const payoutRun: typeof Runs.payoutRun = (...args) =>
-  (require('./payouts/payout-run') as typeof Runs).payoutRun(...args);
+  (require('./payout-runs/workflow') as typeof Runs).payoutRun(...args);

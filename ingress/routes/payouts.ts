@@ -1,6 +1,5 @@
 import type { Camt054Entry } from '../../activities/adapters/bank/iso20022';
-import { bankE2eStream } from '../../activities/payouts';
-import { reportRailEventSignal, type RailEvent } from '../../workflows/payouts/contract';
+import { bankE2eStream, reportRailEventSignal, type RailEvent } from '../../workflows/payouts/contract';
 import type { Delivery, VerifiedEvent, WebhookRoute } from '../deliveries';
 
 /** PSP event type → what it means for a payout. Anything else (`transfer.updated`, …) is not our concern. */

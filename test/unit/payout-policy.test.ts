@@ -3,16 +3,21 @@ import {
   cancellable,
   checkPayability,
   classifyReturn,
+  holdable,
   mergeRailStatus,
+  moneyMayHaveMoved,
   needsFx,
   nextRecheckAt,
   parkDeadline,
   pollDelayMs,
   railStatusFromPoll,
+  resolvable,
   resolveTiming,
-  type PayabilityFacts,
-} from '../../workflows/payouts/payout-policy';
-import { creatorPayoutInput } from '../../workflows/payouts/contract';
+  runOutcomeOf,
+  stepName,
+  wakeable,
+} from '../../workflows/payouts/policy';
+import { creatorPayoutInput, type PayabilityFacts } from '../../workflows/payouts/contract';
 
 const ok: PayabilityFacts = {
   kycStatus: 'verified',
@@ -84,6 +89,29 @@ describe('payout policy', () => {
   test('when a payout has reached a rail, then it can no longer be cancelled', () => {
     expect(cancellable('awaiting_payability')).toBe(true);
     expect(cancellable('awaiting_confirmation')).toBe(false);
+  });
+
+  test('when ops act, then holds, wake-ups and manual resolution are allowed only in the states that can take them', () => {
+    expect(holdable('awaiting_payability')).toBe(true);
+    expect(holdable('awaiting_confirmation')).toBe(false);
+    expect(wakeable('awaiting_confirmation')).toBe(true);
+    expect(wakeable('reserving')).toBe(false);
+    expect(resolvable('paid_in_return_window')).toBe(true);
+    expect(resolvable('initiating')).toBe(false);
+  });
+
+  test('when a payout fails after its rail was asked, then only a typed refusal by the rail proves no money moved', () => {
+    expect(moneyMayHaveMoved(false, undefined)).toBe(false);
+    expect(moneyMayHaveMoved(true, 'Declined')).toBe(false);
+    expect(moneyMayHaveMoved(true, 'Conflict')).toBe(true);
+    expect(moneyMayHaveMoved(true, undefined)).toBe(true);
+  });
+
+  test('when a payout reaches a decisive state, then its run hears the outcome; re-pays get new step names', () => {
+    expect(runOutcomeOf('awaiting_payability')).toBe('parked');
+    expect(runOutcomeOf('paid_in_return_window')).toBe('paid');
+    expect(runOutcomeOf('reserving')).toBeUndefined();
+    expect([stepName('initiate', 1), stepName('initiate', 2)]).toEqual(['initiate', 'initiate-2']);
   });
 
   test('when overrides are given, then they replace only the named defaults', () => {

@@ -6,7 +6,7 @@ import { createS3Reports } from '../../activities/adapters/reports/s3-reports';
 import { startPayoutRun } from '../../client/payout-runs';
 import { payableCreator, startCreatorsSandbox, type CreatorsSandbox } from '../../sandboxes/creators';
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
-import { getRunProgressQuery } from '../../workflows/payouts/run-contract';
+import { getRunProgressQuery } from '../../workflows/payout-runs/contract';
 import { recordHistoryIfAsked } from '../support/histories';
 import { testClient, testConfig, testWorker } from '../support/stack';
 import { until } from '../support/wait';
@@ -79,7 +79,7 @@ describe('payoutRun on the real dev server (moto ledger and S3, PSP and director
           pageSize: 5,
           payoutTiming: { returnWindowMs: 1, pollInitialMs: 200, pollMaxMs: 1_000 },
         };
-        const { handle } = await startPayoutRun(client, input, config.TEMPORAL_TASK_QUEUE);
+        const { handle } = await startPayoutRun(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE });
         const progress = await handle.result();
 
         expect(progress.started).toBe(14);
@@ -97,7 +97,7 @@ describe('payoutRun on the real dev server (moto ledger and S3, PSP and director
           ((await (await fetch(`${psp.url}/__admin/calls`)).json()) as { created: { transfer: number } }).created
             .transfer;
         const transfersBefore = await transfers();
-        const again = await startPayoutRun(client, input, config.TEMPORAL_TASK_QUEUE);
+        const again = await startPayoutRun(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE });
         const second = await again.handle.result();
         expect(second.counts).toMatchObject({ paid: 0, failed: 0, 'already-exists': 14 });
         expect(await transfers()).toBe(transfersBefore);
@@ -134,7 +134,7 @@ describe('payoutRun on the real dev server (moto ledger and S3, PSP and director
           maxConcurrent: 1,
           payoutTiming: { returnWindowMs: 1, pollInitialMs: 200, pollMaxMs: 1_000 },
         };
-        const { handle } = await startPayoutRun(client, input, config.TEMPORAL_TASK_QUEUE);
+        const { handle } = await startPayoutRun(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE });
         const child = client.workflow.getHandle(creatorPayoutWorkflowId(payoutIdFor(stuck, period)));
         // The window of one is held by the stuck payout while it retries its initiation.
         await until(

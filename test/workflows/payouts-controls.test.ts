@@ -1,4 +1,3 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { ClientInputError } from '../../client/errors';
 import { cancelPayout, holdPayout, recheckPayability, releasePayout, startPayout } from '../../client/payouts';
@@ -95,7 +94,9 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
       true,
     );
 
-    await cancelPayout(h.client, payoutId, { operator: 'ops.bob', reason: 'creator left the platform' });
+    await expect(
+      cancelPayout(h.client, payoutId, { operator: 'ops.bob', reason: 'creator left the platform' }),
+    ).resolves.toMatchObject({ accepted: true });
     const f = await workflowFailure(handle.result());
     expect(f.type).toBe('Cancelled');
     expect(await transferCalls()).toBe(before);
@@ -128,7 +129,9 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
       opts(),
     );
     await waitForState(handle, (s) => s.state === 'awaiting_payability' && s.awaiting?.actor === 'compliance');
-    await holdPayout(h.client, payoutId, { operator: 'compliance.carol', reason: 'manual review' });
+    await expect(
+      holdPayout(h.client, payoutId, { operator: 'compliance.carol', reason: 'manual review' }),
+    ).resolves.toMatchObject({ accepted: true });
     await admin(h.creators.url, `/__admin/creators/${creatorId}`, { sanctionsStatus: 'clear' }, 'PATCH');
     await recheckPayability(h.client, payoutId);
     const held = await waitForState(handle, (s) => s.state === 'on_hold');
@@ -136,11 +139,15 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     await expect(
       releasePayout(h.client, `${payoutId}`, { operator: 'compliance.carol', reason: 'x' }),
     ).rejects.toBeInstanceOf(ClientInputError);
-    await releasePayout(h.client, payoutId, { operator: 'compliance.carol', reason: 'review passed' });
+    await expect(
+      releasePayout(h.client, payoutId, { operator: 'compliance.carol', reason: 'review passed' }),
+    ).resolves.toMatchObject({ accepted: true });
     await waitForState(handle, (s) => s.state === 'paid_in_return_window');
-    await expect(cancelPayout(h.client, payoutId, { operator: 'ops.bob', reason: 'too late' })).rejects.toBeInstanceOf(
-      WorkflowUpdateFailedError,
-    );
+    await expect(cancelPayout(h.client, payoutId, { operator: 'ops.bob', reason: 'too late' })).resolves.toMatchObject({
+      accepted: false,
+      type: 'Conflict',
+      code: 'already_initiated',
+    });
     await handle.executeUpdate('resolvePayout', {
       args: [{ operator: 'ops.bob', reason: 'close the test early', outcome: 'paid_elsewhere' }],
     });

@@ -1,6 +1,9 @@
+import type { SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { moneySchema, type Money } from '../shared/money';
+import type { SharedActivities } from '../shared/activities';
+import { moneySchema, type Currency, type Money } from '../shared/money';
+import { SA } from '../shared/search-attributes';
 
 const idPart = (what: string) =>
   z
@@ -14,7 +17,7 @@ const durationMs = z
   .positive()
   .max(400 * 86_400_000);
 
-/** Optional timing overrides; every field falls back to the rail's default in `payout-policy.ts`. */
+/** Optional timing overrides; every field falls back to the rail's default in `policy.ts`. */
 export const payoutTimingSchema = z
   .object({
     /** How long a paid payout stays open to catch returns (ACH returns: up to 60 days). */
@@ -63,6 +66,31 @@ export const creatorPayoutWorkflowId = (payoutId: string) => `payout-${payoutId}
 /** The conventional payout ID of a creator's payout for a period (what `payoutRun` uses). */
 export const payoutIdFor = (creatorId: string, period: string) => `${creatorId}-${period}`;
 
+/** The audit stream of a payout's ops commands. */
+export const payoutAuditStream = (workflowId: string) => `payout:${workflowId}`;
+
+/** Audit stream that maps a bank EndToEndId back to its payout workflow (written before sending, read by the ingress). */
+export const bankE2eStream = (endToEndId: string) => `bank-e2e:${endToEndId}`;
+
+/**
+ * The search attributes a payout starts with (identity plus the `validating` state), set by whoever starts it (the
+ * typed client, a payout run) so the Web UI lists it correctly from its first moment and the workflow's first task
+ * has nothing to upsert.
+ */
+export function initialPayoutSearchAttributes(
+  input: Pick<CreatorPayoutInput, 'creatorId' | 'amount' | 'runId'>,
+): SearchAttributePair[] {
+  return [
+    { key: SA.PayoutState, value: 'validating' },
+    { key: SA.AwaitingActor, value: 'none' },
+    { key: SA.LastErrorCode, value: 'none' },
+    { key: SA.CreatorId, value: input.creatorId },
+    { key: SA.AmountMinor, value: input.amount.amountMinor },
+    { key: SA.Currency, value: input.amount.currency },
+    ...(input.runId ? [{ key: SA.PayoutRunId, value: [input.runId] }] : []),
+  ];
+}
+
 /** Where a payout is in its story; also the `PayoutState` search attribute. */
 export const PayoutStates = [
   'validating',
@@ -80,6 +108,7 @@ export const PayoutStates = [
   'resolved_manually',
 ] as const;
 export type PayoutStateName = (typeof PayoutStates)[number];
+/** States a payout ends in. */
 export const TERMINAL_STATES: readonly PayoutStateName[] = [
   'completed',
   'failed',
@@ -88,12 +117,13 @@ export const TERMINAL_STATES: readonly PayoutStateName[] = [
   'resolved_manually',
 ];
 
+/** The way money reaches the creator: a PSP transfer to a connected account, or a bank credit transfer. */
 export type Rail = 'bank' | 'psp';
 
 /** Who a waiting payout waits on (`AwaitingActor`). */
 export type AwaitingActor = 'creator' | 'compliance' | 'ops' | 'bank' | 'psp' | 'schedule' | 'none';
 
-/** What `getPayoutState` returns: a snapshot safe to show to ops (no account data). */
+/** What `getState` (alias `getPayoutState`) returns: a snapshot safe to show to ops (no account data). */
 export interface PayoutStatus {
   payoutId: string;
   creatorId: string;
@@ -143,9 +173,11 @@ export const reportRailEventSignal = defineSignal<[RailEvent]>('reportRailEvent'
 const reasonSchema = z.object({ reason: z.string().max(500).optional() }).strict();
 /** Payability facts changed (KYC done, sanctions cleared): re-check now instead of at the next periodic re-check. */
 export const recheckPayabilitySignal = defineSignal<[z.infer<typeof reasonSchema>]>('recheckPayability');
+/** Input of {@link recheckPayabilitySignal}: an optional reason for the timeline. */
 export const recheckPayabilityInput = reasonSchema;
 /** The creator saved new payout details in the directory (the signal carries none): re-read them. */
 export const updatePayoutMethodSignal = defineSignal<[z.infer<typeof reasonSchema>]>('updatePayoutMethod');
+/** Input of {@link updatePayoutMethodSignal}: an optional reason for the timeline. */
 export const updatePayoutMethodInput = reasonSchema;
 
 /** Every ops command names the operator and says why; both go to history and to the audit trail. */
@@ -163,6 +195,7 @@ export const opsCommandInput = z
   .strict();
 export type OpsCommand = z.infer<typeof opsCommandInput>;
 
+/** Input of {@link resolvePayoutUpdate}: an ops command plus how the payout ended outside the system. */
 export const resolvePayoutInput = opsCommandInput.extend({ outcome: z.enum(['paid_elsewhere', 'abandoned']) }).strict();
 export type ResolvePayoutCommand = z.infer<typeof resolvePayoutInput>;
 
@@ -175,27 +208,110 @@ export interface OpsCommandResult {
 export const cancelPayoutUpdate = defineUpdate<OpsCommandResult, [OpsCommand]>('cancelPayout');
 /** Compliance hold: the payout stops before the next money step until released. */
 export const holdPayoutUpdate = defineUpdate<OpsCommandResult, [OpsCommand]>('holdPayout');
+/** Lift a compliance hold: the payout goes on with its next step. */
 export const releasePayoutUpdate = defineUpdate<OpsCommandResult, [OpsCommand]>('releasePayout');
 /** Wake a waiting payout now: re-check payability or poll the rail immediately. */
 export const retryPayoutNowUpdate = defineUpdate<OpsCommandResult, [OpsCommand]>('retryPayoutNow');
 /** Close the payout by hand (paid elsewhere, or abandoned); releases a reservation when nothing was paid. */
 export const resolvePayoutUpdate = defineUpdate<OpsCommandResult, [ResolvePayoutCommand]>('resolvePayout');
 
-/** Snapshot of the payout for ops and the batch run. */
-export const getPayoutStateQuery = defineQuery<PayoutStatus>('getPayoutState');
-/** The same snapshot under the generic name every domain answers (`getState`), for ops tooling that does not know the type. */
+/**
+ * Why an ops command was refused (`details.code` of the typed refusal, `code` of a refused verdict); nothing changed.
+ */
+export const PayoutRefusal = {
+  /** The command did not parse (type `InvalidInput`). */
+  InvalidInput: 'invalid_input',
+  /** A cancel or resolve is already closing the payout (type `Conflict`). */
+  AlreadyClosing: 'already_closing',
+  /** A rail was already asked to move money: cancel is refused, resolve instead (type `Conflict`). */
+  AlreadyInitiated: 'already_initiated',
+  AlreadyOnHold: 'already_on_hold',
+  NotOnHold: 'not_on_hold',
+  /** The payout's current state does not allow the command (type `Conflict`). */
+  WrongState: 'wrong_state',
+} as const;
+export type PayoutRefusalCode = (typeof PayoutRefusal)[keyof typeof PayoutRefusal];
+
+/** Snapshot of the payout for ops and the batch run, under the name every domain answers. */
 export const getStateQuery = defineQuery<PayoutStatus>('getState');
+/** The same snapshot under its older name, kept for running payouts and existing tooling. */
+export const getPayoutStateQuery = defineQuery<PayoutStatus>('getPayoutState');
 
-// ---------- activities the batch can reuse ----------
+/** The payout workflow's signature, for typed handles without importing workflow code. */
+export type CreatorPayoutWorkflow = (input: CreatorPayoutInput) => Promise<CreatorPayoutResult>;
 
-/** Input of the `listPayableCreators` activity: a page of creators with earnings in `period`. */
-export const listPayableCreatorsInput = z.object({
-  period: creatorPayoutInput.shape.period,
-  cursor: z.string().max(256).optional(),
-  limit: z.number().int().min(1).max(1000),
-});
-export type ListPayableCreatorsInput = z.infer<typeof listPayableCreatorsInput>;
-export interface ListPayableCreatorsResult {
-  creators: Array<{ creatorId: string; payoutId: string; amount: Money }>;
-  nextCursor?: string;
+// ---------- activities ----------
+
+/** The facts a payability decision needs: what the directory says about the creator, without any account data. */
+export interface PayabilityFacts {
+  kycStatus: 'verified' | 'pending' | 'required' | 'rejected';
+  sanctionsStatus: 'clear' | 'pending' | 'hit';
+  payoutMethod?: { rail: Rail; currency: Currency; country: string };
+  holdUntil?: string;
+}
+
+/** A creator's payability facts, without anything personal (no email, no account data). */
+export interface PayoutProfile extends PayabilityFacts {
+  creatorId: string;
+  balanceCurrency: Currency;
+}
+
+/** A ledger step of a payout; the posting ID is workflow ID + step, so a retry posts once. */
+export type PayoutPostingKind = 'reserve' | 'release' | 'settle' | 'reverse';
+export interface PostPayoutLedgerInput {
+  kind: PayoutPostingKind;
+  postingId: string;
+  creatorId: string;
+  amount: Money;
+  payoutId: string;
+}
+
+/** The creator emails a payout sends (texts live with the activity). */
+export type PayoutEmailTemplate = 'paid' | 'failed' | 'returned' | 'action_required' | 'new_details_required';
+
+/** A locked FX rate: `target` is what the creator receives. */
+export interface PayoutFxLock {
+  lockId: string;
+  quoteId: string;
+  /** Decimal string (no floats in payloads). */
+  rate: string;
+  target: Money;
+  expiresAt: string;
+}
+
+/**
+ * The activities `creatorPayout` calls (implemented in `activities/payouts/`). Account details and emails are
+ * resolved inside them from the creator ID and never enter history.
+ */
+export interface PayoutActivities extends SharedActivities {
+  getPayoutProfile(i: { creatorId: string }): Promise<PayoutProfile>;
+  postPayoutLedger(i: PostPayoutLedgerInput): Promise<{ postingId: string; alreadyPosted: boolean }>;
+  lockPayoutFx(i: { idempotencyKey: string; source: Money; targetCurrency: Currency }): Promise<PayoutFxLock>;
+  /** PSP transfer to the creator's connected account; `reference` is the payout workflow ID (webhook routing). */
+  initiatePspPayout(i: {
+    idempotencyKey: string;
+    creatorId: string;
+    amount: Money;
+    reference: string;
+  }): Promise<{ transferId: string; status: 'paid' | 'pending' }>;
+  /** Bank credit transfer (pain.001); the EndToEndId → workflow route is recorded before sending. */
+  initiateBankPayout(i: {
+    idempotencyKey: string;
+    workflowId: string;
+    creatorId: string;
+    amount: Money;
+    remittance: string;
+  }): Promise<{ endToEndId: string; status: 'accepted' | 'pending' | 'settled' | 'rejected'; reasonCode?: string }>;
+  pollPspPayout(i: {
+    transferId: string;
+  }): Promise<{ status: 'paid' | 'pending' | 'failed' | 'reversed'; failureCode?: string }>;
+  pollBankPayout(i: {
+    endToEndId: string;
+  }): Promise<{ status: 'accepted' | 'pending' | 'settled' | 'rejected' | 'returned'; reasonCode?: string }>;
+  emailCreator(i: {
+    creatorId: string;
+    payoutId: string;
+    template: PayoutEmailTemplate;
+    amount: Money;
+  }): Promise<{ messageId: string }>;
 }

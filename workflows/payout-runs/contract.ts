@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
-import { payoutTimingSchema } from './contract';
+import type { Money } from '../shared/money';
+import { payoutTimingSchema } from '../payouts/contract';
 
 /** A calendar month, `YYYY-MM`: the period creators are paid for. */
 export const periodSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: 'must be a month like 2026-11' });
@@ -19,11 +20,14 @@ export const payoutRunInput = z.object({
   payoutTiming: payoutTimingSchema.optional(),
 });
 export type PayoutRunInput = z.input<typeof payoutRunInput>;
+/** A run's input after parsing (defaults filled in). */
+export type ParsedPayoutRunInput = z.infer<typeof payoutRunInput>;
 
 /** Outcome a child payout reports to its run once it is decided (or parked); each payout counts once. */
 export const payoutOutcome = z.enum(['paid', 'failed', 'cancelled', 'parked', 'already-exists']);
 export type PayoutOutcome = z.infer<typeof payoutOutcome>;
 
+/** Input of {@link reportPayoutOutcomeSignal}. */
 export const reportPayoutOutcomeInput = z.object({
   payoutId: z.string().min(1),
   outcome: payoutOutcome,
@@ -34,6 +38,7 @@ export type ReportPayoutOutcomeInput = z.infer<typeof reportPayoutOutcomeInput>;
 /** Sent by each `creatorPayout` started by a run to the run's workflow ID. */
 export const reportPayoutOutcomeSignal = defineSignal<[ReportPayoutOutcomeInput]>('reportPayoutOutcome');
 
+/** What `getState` (alias `getRunProgress`) returns: where the run is. */
 export interface PayoutRunProgress {
   period: string;
   /** Children started (or found already existing) so far. */
@@ -45,16 +50,45 @@ export interface PayoutRunProgress {
   summaryKey?: string;
 }
 
-/** Progress of the run: counts by state, in flight, whether every creator has been started. */
+/** Progress of the run under the name every domain answers: counts by outcome, in flight, whether all started. */
+export const getStateQuery = defineQuery<PayoutRunProgress>('getState');
+/** The same progress under its older name, kept for running runs and existing tooling. */
 export const getRunProgressQuery = defineQuery<PayoutRunProgress>('getRunProgress');
+
+/** The run workflow's signature, for typed handles without importing workflow code. */
+export type PayoutRunWorkflow = (input: PayoutRunInput) => Promise<PayoutRunProgress>;
 
 /** Workflow ID of an on-demand run for a period. Payout IDs are per creator and period, so two runs never pay twice. */
 export const payoutRunWorkflowId = (period: string) => `payout-run-${period}`;
 /** The Schedule that starts a run every month. */
 export const PAYOUT_RUN_SCHEDULE_ID = 'payout-run-monthly';
 
-/** The month before `isoTime`, as `YYYY-MM`. */
-export function previousPeriod(isoTime: string): string {
-  const [year, month] = isoTime.slice(0, 7).split('-').map(Number) as [number, number];
-  return month === 1 ? `${year - 1}-12` : `${year}-${String(month - 1).padStart(2, '0')}`;
+// ---------- activities ----------
+
+/** Input of the `listPayableCreators` activity: a page of creators with earnings in `period`. */
+export interface ListPayableCreatorsInput {
+  period: string;
+  cursor?: string;
+  limit: number;
+}
+/** One page of payable creators, each with its conventional payout ID. */
+export interface ListPayableCreatorsResult {
+  creators: Array<{ creatorId: string; payoutId: string; amount: Money }>;
+  nextCursor?: string;
+}
+
+/** One line of the run's CSV report. */
+export interface RunReportRow {
+  payoutId: string;
+  outcome: string;
+  errorCode?: string;
+}
+
+/** The activities `payoutRun` calls (implemented in `activities/payout-runs/`). */
+export interface PayoutRunActivities {
+  listPayableCreators(i: ListPayableCreatorsInput): Promise<ListPayableCreatorsResult>;
+  /** Writes one part of the report (the outcomes since the last part), so no payload grows with the run. */
+  writeRunReportPart(i: { runKey: string; part: number; rows: RunReportRow[] }): Promise<{ key: string }>;
+  /** Joins the parts into the summary CSV. */
+  finalizeRunReport(i: { runKey: string; parts: number; counts: Record<string, number> }): Promise<{ key: string }>;
 }

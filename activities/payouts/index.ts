@@ -1,18 +1,17 @@
 import { createHash } from 'node:crypto';
-import { failure, FailureType } from '../workflows/shared/failures';
-import { formatMoney, type Currency, type Money } from '../workflows/shared/money';
-import { Accounts, type Posting } from './adapters/ledger/port';
-import type { CreatorsPort } from './adapters/creators/port';
-import type { PayabilityFacts } from '../workflows/payouts/payout-policy';
 import {
-  payoutIdFor,
-  type ListPayableCreatorsInput,
-  type ListPayableCreatorsResult,
-} from '../workflows/payouts/contract';
-import type { ActivityDeps } from './deps';
-
-/** Audit stream that maps a bank EndToEndId back to its payout workflow (read by the ingress route). */
-export const bankE2eStream = (endToEndId: string) => `bank-e2e:${endToEndId}`;
+  bankE2eStream,
+  type PayoutActivities,
+  type PayoutEmailTemplate,
+  type PayoutPostingKind,
+  type PostPayoutLedgerInput,
+} from '../../workflows/payouts/contract';
+import { failure, FailureType } from '../../workflows/shared/failures';
+import { formatMoney, type Money } from '../../workflows/shared/money';
+import type { CreatorsPort } from '../adapters/creators/port';
+import { Accounts, type Posting } from '../adapters/ledger/port';
+import { createCommonActivities } from '../common';
+import type { ActivityDeps } from '../deps';
 
 /**
  * ISO 20022 ids are at most 35 characters: derive them from the idempotency key by hashing, so they are stable
@@ -22,14 +21,6 @@ export function isoIdsFor(idempotencyKey: string): { messageId: string; endToEnd
   const h = createHash('sha256').update(idempotencyKey).digest('hex').toUpperCase();
   return { messageId: `MSG${h.slice(0, 32)}`, endToEndId: `E2E${h.slice(0, 32)}` };
 }
-
-/** A creator's payability facts, without anything personal (no email, no account data). */
-export interface PayoutProfile extends PayabilityFacts {
-  creatorId: string;
-  balanceCurrency: Currency;
-}
-
-export type PayoutPostingKind = 'reserve' | 'release' | 'settle' | 'reverse';
 
 /** Ledger legs per payout step; `mustStayNonNegative` keeps a reservation from overdrawing the creator. */
 export function payoutPosting(
@@ -65,7 +56,7 @@ export function payoutPosting(
   };
 }
 
-const TEMPLATES = {
+const TEMPLATES: Record<PayoutEmailTemplate, (amount: string, id: string) => { subject: string; body: string }> = {
   paid: (amount: string, id: string) => ({
     subject: 'Your payout is on its way',
     body: `Your payout ${id} of ${amount} has been paid.`,
@@ -86,11 +77,11 @@ const TEMPLATES = {
     subject: 'Please update your payout details',
     body: `Your payout ${id} of ${amount} could not be delivered to the account on file. Please add new payout details.`,
   }),
-} as const;
-export type PayoutEmailTemplate = keyof typeof TEMPLATES;
+};
 
 /** Payout activities. Account details and emails are resolved here, from the creator ID, and never returned. */
 export function createPayoutActivities(deps: ActivityDeps) {
+  const { publishEvent, appendAudit } = createCommonActivities(deps);
   const creators = (): CreatorsPort => {
     if (!deps.creators) throw failure(FailureType.ProviderPermanent, 'no creator directory configured for this worker');
     return deps.creators;
@@ -111,7 +102,10 @@ export function createPayoutActivities(deps: ActivityDeps) {
   };
 
   return {
-    async getPayoutProfile(i: { creatorId: string }): Promise<PayoutProfile> {
+    publishEvent,
+    appendAudit,
+
+    async getPayoutProfile(i) {
       const c = await creatorOrFail(i.creatorId);
       return {
         creatorId: c.creatorId,
@@ -131,30 +125,11 @@ export function createPayoutActivities(deps: ActivityDeps) {
       };
     },
 
-    /** One page of creators with earnings in `period`, with their conventional payout IDs (for `payoutRun`). */
-    async listPayableCreators(i: ListPayableCreatorsInput): Promise<ListPayableCreatorsResult> {
-      const page = await creators().listEarnings(i);
-      return {
-        creators: page.items.map((it) => ({
-          creatorId: it.creatorId,
-          payoutId: payoutIdFor(it.creatorId, i.period),
-          amount: it.amount,
-        })),
-        ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
-      };
-    },
-
-    async postPayoutLedger(i: {
-      kind: PayoutPostingKind;
-      postingId: string;
-      creatorId: string;
-      amount: Money;
-      payoutId: string;
-    }) {
+    async postPayoutLedger(i: PostPayoutLedgerInput) {
       return deps.ledger.post(payoutPosting(i.kind, i));
     },
 
-    async lockPayoutFx(i: { idempotencyKey: string; source: Money; targetCurrency: Currency }) {
+    async lockPayoutFx(i) {
       const lock = await creators().lockFxQuote(i);
       return {
         lockId: lock.lockId,
@@ -166,7 +141,7 @@ export function createPayoutActivities(deps: ActivityDeps) {
     },
 
     /** Stripe Connect transfer to the creator's connected account, looked up here. */
-    async initiatePspPayout(i: { idempotencyKey: string; creatorId: string; amount: Money; reference: string }) {
+    async initiatePspPayout(i) {
       const { method } = await methodOrFail(i.creatorId, 'psp');
       if (!method.accountToken)
         throw failure(FailureType.NotPayable, `creator ${i.creatorId} has no PSP account on file`, {
@@ -184,13 +159,7 @@ export function createPayoutActivities(deps: ActivityDeps) {
      * pain.001 credit transfer. The EndToEndId → workflow mapping is written to the audit store *before* sending,
      * so a camt.054 that beats the activity's completion still finds its workflow.
      */
-    async initiateBankPayout(i: {
-      idempotencyKey: string;
-      workflowId: string;
-      creatorId: string;
-      amount: Money;
-      remittance: string;
-    }) {
+    async initiateBankPayout(i) {
       const { creator, method } = await methodOrFail(i.creatorId, 'bank');
       if (!method.iban)
         throw failure(FailureType.NotPayable, `creator ${i.creatorId} has no bank account on file`, {
@@ -214,19 +183,19 @@ export function createPayoutActivities(deps: ActivityDeps) {
       return { endToEndId: r.endToEndId, status: r.status, ...(r.reasonCode ? { reasonCode: r.reasonCode } : {}) };
     },
 
-    async pollPspPayout(i: { transferId: string }) {
+    async pollPspPayout(i) {
       return deps.psp.getTransfer(i.transferId);
     },
 
-    async pollBankPayout(i: { endToEndId: string }) {
+    async pollBankPayout(i) {
       return deps.bank.getStatus(i.endToEndId);
     },
 
     /** Email to the creator; the address is resolved here and never returned or logged. */
-    async emailCreator(i: { creatorId: string; payoutId: string; template: PayoutEmailTemplate; amount: Money }) {
+    async emailCreator(i) {
       const c = await creatorOrFail(i.creatorId);
       const { subject, body } = TEMPLATES[i.template](formatMoney(i.amount), i.payoutId);
       return deps.notifications.sendEmail({ to: c.email, subject, body });
     },
-  };
+  } satisfies PayoutActivities;
 }

@@ -1,7 +1,9 @@
+import { FailureType } from '../shared/failures';
 import type { Currency, Money } from '../shared/money';
-import type { AwaitingActor, PayoutTiming, Rail } from './contract';
+import type { AwaitingActor, PayabilityFacts, PayoutStateName, PayoutTiming, Rail } from './contract';
+import type { PayoutOutcome } from '../payout-runs/contract';
 
-/** Pure payout decisions: payability, rail, FX, poll backoff, return classification, timing. Plain jest tests. */
+/** Pure payout decisions: payability, FX, poll backoff, return classification, timing, ops rules. Plain jest tests. */
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -28,6 +30,7 @@ export const DEFAULT_TIMING: Record<Rail, Required<PayoutTiming>> = {
   },
 };
 
+/** The rail's default timing with the caller's overrides on top. */
 export function resolveTiming(rail: Rail | undefined, overrides: PayoutTiming | undefined): Required<PayoutTiming> {
   return { ...DEFAULT_TIMING[rail ?? 'psp'], ...(overrides ?? {}) };
 }
@@ -50,14 +53,6 @@ export const MINIMUM_PAYOUT_MINOR: Record<Currency, number> = {
   JPY: 100,
   KRW: 1000,
 };
-
-/** The facts a payability decision needs: what the directory says about the creator, without any account data. */
-export interface PayabilityFacts {
-  kycStatus: 'verified' | 'pending' | 'required' | 'rejected';
-  sanctionsStatus: 'clear' | 'pending' | 'hit';
-  payoutMethod?: { rail: Rail; currency: Currency; country: string };
-  holdUntil?: string;
-}
 
 export type PayabilityCheck = 'kyc' | 'payout_method' | 'sanctions' | 'minimum_amount' | 'hold_period';
 
@@ -123,11 +118,6 @@ export function wantsReminder(blockers: Blocker[]): boolean {
   return blockers.some((b) => b.actor === 'creator' || b.actor === 'compliance');
 }
 
-/** The rail follows the creator's payout method. */
-export function chooseRail(method: { rail: Rail }): Rail {
-  return method.rail;
-}
-
 /** FX is needed when the balance currency (what the ledger moves) differs from what the creator receives. */
 export function needsFx(balance: Currency, payoutCurrency: Currency): boolean {
   return balance !== payoutCurrency;
@@ -187,4 +177,40 @@ export function railStatusFromPoll(status: string): RailStatus {
 /** Ops may cancel only while no rail has been asked to move money. */
 export function cancellable(state: string): boolean {
   return ['validating', 'awaiting_payability', 'on_hold', 'reserving'].includes(state);
+}
+
+/** A hold stops the payout before its next money step, so only states before one can be held. */
+export const holdable = (state: PayoutStateName): boolean =>
+  ['validating', 'awaiting_payability', 'reserving', 'awaiting_new_details'].includes(state);
+
+/** "Retry now" wakes a wait: a payability re-check, a status poll, or a re-read of new details. */
+export const wakeable = (state: PayoutStateName): boolean =>
+  ['awaiting_payability', 'awaiting_confirmation', 'awaiting_new_details'].includes(state);
+
+/** A payout is resolved by hand only from a waiting state, never mid-step. */
+export const resolvable = (state: PayoutStateName): boolean =>
+  ['awaiting_payability', 'on_hold', 'awaiting_confirmation', 'paid_in_return_window', 'awaiting_new_details'].includes(
+    state,
+  );
+
+/** The outcome a state means to the batch run that started the payout (states absent here are not decisive). */
+const RUN_OUTCOME: Partial<Record<PayoutStateName, PayoutOutcome>> = {
+  awaiting_payability: 'parked',
+  paid_in_return_window: 'paid',
+  completed: 'paid',
+  resolved_manually: 'paid',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
+export const runOutcomeOf = (state: PayoutStateName): PayoutOutcome | undefined => RUN_OUTCOME[state];
+
+/** Step names: `initiate`, then `initiate-2` for a re-pay after a return (a new idempotency key). */
+export const stepName = (base: string, attempt: number): string => (attempt === 1 ? base : `${base}-${attempt}`);
+
+/**
+ * Whether money may have moved when a payout fails: once a rail was asked, only a typed refusal by the rail (not a
+ * `Conflict`) proves it did not; an untyped error (the rail never answered) may hide a transfer.
+ */
+export function moneyMayHaveMoved(initiated: boolean, failureType: string | undefined): boolean {
+  return initiated && (failureType === undefined || failureType === FailureType.Conflict);
 }

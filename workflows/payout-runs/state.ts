@@ -1,0 +1,202 @@
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { workflowInfo } from '@temporalio/workflow';
+import type { Money } from '../shared/money';
+import { SA } from '../shared/search-attributes';
+import { VisibleState, type Shown } from '../shared/visible-state';
+import {
+  getRunProgressQuery,
+  getStateQuery,
+  type ListPayableCreatorsResult,
+  type ParsedPayoutRunInput,
+  type PayoutOutcome,
+  type PayoutRunProgress,
+  type ReportPayoutOutcomeInput,
+  type RunReportRow,
+} from './contract';
+import { previousPeriod, timeToContinueAsNew, windowRoom } from './policy';
+
+/** A creator waiting to be started. */
+export type Payable = { creatorId: string; payoutId: string; amount: Money };
+
+/** What one execution hands to the next across continue-as-new; bounded by the window and one page. */
+export interface RunCarry {
+  period: string;
+  cursor?: string;
+  buffer: Payable[];
+  exhausted: boolean;
+  inFlight: string[];
+  started: number;
+  counts: Record<PayoutOutcome, number>;
+  reportParts: number;
+  executions: number;
+  /** Outcomes reported after the last flush to S3 (at most the window's size). */
+  rows: Array<{ payoutId: string; outcome: PayoutOutcome; errorCode?: string }>;
+}
+
+const zeroCounts = (): Record<PayoutOutcome, number> => ({
+  paid: 0,
+  failed: 0,
+  cancelled: 0,
+  parked: 0,
+  'already-exists': 0,
+});
+
+/**
+ * The run's state: the page buffer and cursor, the children in flight (the sliding window), the counts and the rows
+ * not yet written. Every change is a method here; `getState` / `getRunProgress` answer its progress.
+ */
+export class RunState implements Shown<PayoutRunProgress> {
+  readonly runId = workflowInfo().workflowId;
+  private readonly carry: RunCarry;
+  private readonly inFlight: Set<string>;
+  private rows: RunCarry['rows'];
+  private startedThisExecution = 0;
+  private readonly visible: VisibleState<PayoutRunProgress>;
+
+  constructor(
+    readonly input: ParsedPayoutRunInput,
+    carry: RunCarry | undefined,
+  ) {
+    this.carry = carry ?? {
+      period: input.period ?? previousPeriod(workflowInfo().startTime.toISOString()),
+      buffer: [],
+      exhausted: false,
+      inFlight: [],
+      started: 0,
+      counts: zeroCounts(),
+      reportParts: 0,
+      executions: 0,
+      rows: [],
+    };
+    this.carry.executions += 1;
+    this.inFlight = new Set(this.carry.inFlight);
+    this.rows = this.carry.rows;
+    // One attribute, written once per execution, as every recorded run history shows: re-sent, never diffed.
+    this.visible = new VisibleState(this, [getStateQuery, getRunProgressQuery], 'all');
+  }
+
+  get period(): string {
+    return this.carry.period;
+  }
+  get cursor(): string | undefined {
+    return this.carry.cursor;
+  }
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+  get reportParts(): number {
+    return this.carry.reportParts;
+  }
+  get counts(): Record<PayoutOutcome, number> {
+    return this.carry.counts;
+  }
+
+  /** Creators still to start before the input's `limit` (everyone when there is none). */
+  remaining(): number {
+    return this.input.limit === undefined ? Infinity : this.input.limit - this.carry.started;
+  }
+  needsPage(): boolean {
+    return this.carry.buffer.length === 0 && !this.carry.exhausted && this.remaining() > 0;
+  }
+  addPage(page: ListPayableCreatorsResult): void {
+    this.carry.buffer = page.creators;
+    this.carry.cursor = page.nextCursor;
+    this.carry.exhausted = !page.nextCursor;
+  }
+  /** At the input's `limit` nobody else is started. */
+  stopAtLimit(): void {
+    if (this.remaining() > 0) return;
+    this.carry.exhausted = true;
+    this.carry.buffer = [];
+  }
+  everyoneStarted(): boolean {
+    return this.carry.buffer.length === 0 && this.carry.exhausted;
+  }
+
+  room(maxBatch: number): number {
+    return windowRoom({
+      buffered: this.carry.buffer.length,
+      maxConcurrent: this.input.maxConcurrent,
+      inFlight: this.inFlight.size,
+      childrenPerExecution: this.input.childrenPerExecution,
+      startedThisExecution: this.startedThisExecution,
+      maxBatch,
+    });
+  }
+  /** Takes the next `n` creators off the buffer and counts them as started. */
+  takeBatch(n: number): Payable[] {
+    const batch = this.carry.buffer.splice(0, n);
+    this.startedThisExecution += batch.length;
+    this.carry.started += batch.length;
+    return batch;
+  }
+  timeToContinueAsNew(): boolean {
+    return timeToContinueAsNew(
+      this.startedThisExecution,
+      this.input.childrenPerExecution,
+      workflowInfo().continueAsNewSuggested,
+    );
+  }
+  windowHasRoom(): boolean {
+    return this.inFlight.size < this.input.maxConcurrent;
+  }
+
+  /** In flight before the start resolves: a child that reports in the same activation as its start is still counted. */
+  starting(payoutId: string): void {
+    this.inFlight.add(payoutId);
+  }
+  startFailed(payoutId: string): void {
+    this.inFlight.delete(payoutId);
+  }
+  alreadyExists(payoutId: string): void {
+    this.inFlight.delete(payoutId);
+    this.record(payoutId, 'already-exists');
+  }
+  /** A child's report counts once; an unknown or already counted payout is ignored. */
+  reported(r: ReportPayoutOutcomeInput): void {
+    if (this.inFlight.delete(r.payoutId)) this.record(r.payoutId, r.outcome, r.errorCode);
+  }
+  /** A child that closed without reporting (terminated, or failed before its first state) frees its slot too. */
+  closed(payoutId: string, outcome: 'paid' | 'failed', errorCode?: string): void {
+    if (this.inFlight.delete(payoutId)) this.record(payoutId, outcome, errorCode);
+  }
+  private record(payoutId: string, outcome: PayoutOutcome, errorCode?: string): void {
+    this.carry.counts[outcome] += 1;
+    this.rows.push({ payoutId, outcome, errorCode });
+  }
+
+  /** The outcomes not yet written, handed over for one report part. */
+  takeRows(): RunReportRow[] {
+    const batch = this.rows;
+    this.rows = [];
+    return batch;
+  }
+  partWritten(): void {
+    this.carry.reportParts += 1;
+  }
+  /** The next execution's carry; outcomes signalled while the last flush ran are carried over, not lost. */
+  carryOver(): RunCarry {
+    return { ...this.carry, inFlight: [...this.inFlight], rows: this.rows };
+  }
+
+  publish(): void {
+    this.visible.publish();
+  }
+  view(summaryKey?: string): PayoutRunProgress {
+    return {
+      period: this.carry.period,
+      started: this.carry.started,
+      inFlight: this.inFlight.size,
+      counts: { ...this.carry.counts },
+      exhausted: this.carry.exhausted,
+      executions: this.carry.executions,
+      summaryKey,
+    };
+  }
+  searchAttributes(): SearchAttributeUpdatePair[] {
+    return [{ key: SA.PayoutRunId, value: [this.runId] }];
+  }
+  details(): string {
+    return `Paying creators for ${this.carry.period}: window of ${this.input.maxConcurrent}, execution ${this.carry.executions}`;
+  }
+}

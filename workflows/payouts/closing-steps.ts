@@ -1,0 +1,99 @@
+import type { ApplicationFailure } from '@temporalio/workflow';
+import { failure, failureCode, FailureType, typedFailure } from '../shared/failures';
+import { TERMINAL_STATES, type CreatorPayoutResult, type ResolvePayoutCommand } from './contract';
+import { classifyReturn, moneyMayHaveMoved } from './policy';
+import type { Payout } from './state';
+import { announce, emailCreator, post, Stopped, waitFor, type Confirmed } from './steps';
+
+/** The steps after money came back, and every way a payout ends other than completing. */
+
+export async function reverse(p: Payout, c: Confirmed): Promise<void> {
+  await post(p, 'reverse');
+  await announce(p, 'returned', 'returned', { code: c.code ?? 'unknown' });
+}
+
+/** Account closed or invalid: wait for the creator's new details (signal), with reminders and a deadline. */
+export async function untilNewDetails(p: Payout, code: string | undefined): Promise<void> {
+  const { input } = p;
+  const verdict = classifyReturn(code);
+  if (verdict.action === 'end_returned') {
+    p.moveTo('returned', { errorCode: verdict.code });
+    throw failure(
+      FailureType.Rejected,
+      `payout ${input.payoutId} was returned by the ${p.rail ?? 'rail'} (${verdict.code})`,
+      { code: verdict.code },
+    );
+  }
+  const since = Date.now();
+  const deadline = since + p.timing.parkDeadlineMs;
+  let nextReminder = since + p.timing.reminderEveryMs;
+  await emailCreator(p, 'new_details_required');
+  p.moveTo('awaiting_new_details', {
+    awaiting: {
+      actor: 'creator',
+      reason: `new payout details needed after return ${verdict.code}`,
+      sinceMs: since,
+      untilMs: deadline,
+    },
+    errorCode: verdict.code,
+  });
+  for (;;) {
+    const woke = await waitFor(p, () => false, Math.min(deadline, nextReminder) - Date.now(), 'new payout details');
+    if (woke === 'woken') return;
+    if (Date.now() >= deadline) {
+      p.moveTo('returned', { errorCode: 'new_details_overdue' });
+      throw failure(
+        FailureType.NotPayable,
+        `payout ${input.payoutId}: no new payout details by the deadline after return ${verdict.code}`,
+        { code: verdict.code },
+      );
+    }
+    await emailCreator(p, 'new_details_required');
+    nextReminder += p.timing.reminderEveryMs;
+  }
+}
+
+/** An operator closed the payout by hand: book what the outcome means (when money was reserved) and close. */
+export async function resolveByHand(p: Payout, command: ResolvePayoutCommand): Promise<CreatorPayoutResult> {
+  if (p.ledger === 'reserved') await post(p, command.outcome === 'paid_elsewhere' ? 'settle' : 'release');
+  const result = p.resolve(command);
+  await announce(p, 'resolved', undefined, { outcome: command.outcome });
+  return result;
+}
+
+/** The code a failure leaves in `LastErrorCode`: its detail code, else its type in lower case. */
+function closingCode(typed: ApplicationFailure | undefined): string {
+  if (!typed) return 'outcome_unknown';
+  const code = failureCode(typed);
+  return code === typed.type ? code.toLowerCase() : code;
+}
+
+/**
+ * Every other ending: releases a reservation when no money can have moved (not yet initiated, or a typed refusal by
+ * the rail), sets the terminal state, and returns the typed failure to throw.
+ */
+export async function closeWithFailure(p: Payout, err: unknown): Promise<ApplicationFailure> {
+  const { input } = p;
+  const typed = typedFailure(err);
+  const cancelled = err instanceof Stopped;
+  const code = cancelled ? 'cancelled' : closingCode(typed);
+  if (p.ledger === 'reserved' && !moneyMayHaveMoved(p.initiated, typed?.type ?? undefined)) {
+    await post(p, 'release');
+    if (!cancelled) await announce(p, 'failed', 'failed', { code });
+  }
+  if (!TERMINAL_STATES.includes(p.state)) p.moveTo(cancelled ? 'cancelled' : 'failed', { errorCode: code });
+  if (err instanceof Stopped) {
+    await announce(p, 'cancelled', undefined, {});
+    return failure(FailureType.Cancelled, `payout ${input.payoutId} was cancelled by an operator`, {
+      reason: err.request.command.reason,
+    });
+  }
+  if (typed) return failure(typed.type as FailureType, typed.message, { code, ...(p.rail ? { rail: p.rail } : {}) });
+  // Not a typed outcome (e.g. the rail never answered within the activity's whole retry window): the money may
+  // have moved, so the reservation stays for ops to reconcile.
+  return failure(
+    FailureType.ProviderPermanent,
+    `payout ${input.payoutId}: outcome unknown at the ${p.rail ?? 'rail'}; reservation kept for reconciliation`,
+    { code },
+  );
+}

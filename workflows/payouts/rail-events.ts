@@ -1,0 +1,42 @@
+import { mergeRailStatus, type RailStatus } from './policy';
+
+/** What a provider event says about a transfer. */
+export interface Received {
+  status: RailStatus;
+  code?: string;
+  /** The attempt that was current when the event arrived (events without a reference apply to it). */
+  attempt: number;
+}
+
+/**
+ * Provider events about a payout, deduplicated by event ID and ranked, so a late "paid" never undoes a "returned"
+ * (webhooks arrive out of order and more than once).
+ */
+export class RailEvents {
+  private readonly seen = new Set<string>();
+  private readonly byReference = new Map<string, Received>();
+  private readonly loose: Received[] = [];
+
+  /** Records an event; false when it was seen before. */
+  add(e: { eventId: string; kind: RailStatus; reference?: string; code?: string }, attempt: number): boolean {
+    if (this.seen.has(e.eventId)) return false;
+    this.seen.add(e.eventId);
+    const next: Received = { status: e.kind, ...(e.code ? { code: e.code } : {}), attempt };
+    if (!e.reference) {
+      this.loose.push(next);
+    } else {
+      const prev = this.byReference.get(e.reference);
+      if (!prev || mergeRailStatus(prev.status, next.status) !== prev.status) this.byReference.set(e.reference, next);
+    }
+    return true;
+  }
+
+  /** Latest status of `reference`, including reference-less events of `attempt`. */
+  statusOf(reference: string | undefined, attempt: number): Received | undefined {
+    let best = reference ? this.byReference.get(reference) : undefined;
+    for (const e of this.loose) {
+      if (e.attempt === attempt && (!best || mergeRailStatus(best.status, e.status) !== best.status)) best = e;
+    }
+    return best;
+  }
+}

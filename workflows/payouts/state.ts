@@ -1,0 +1,271 @@
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { getExternalWorkflowHandle, log, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { SA } from '../shared/search-attributes';
+import { VisibleState, type Shown } from '../shared/visible-state';
+import { reportPayoutOutcomeSignal } from '../payout-runs/contract';
+import {
+  getPayoutStateQuery,
+  getStateQuery,
+  type AwaitingActor,
+  type CreatorPayoutInput,
+  type CreatorPayoutResult,
+  type OpsCommand,
+  type PayoutFxLock,
+  type PayoutPostingKind,
+  type PayoutStateName,
+  type PayoutStatus,
+  type PayoutTiming,
+  type Rail,
+  type ResolvePayoutCommand,
+} from './contract';
+import { resolveTiming, runOutcomeOf } from './policy';
+import { RailEvents, type Received } from './rail-events';
+import { identityAttributes, payoutDetails, payoutSearchAttributes } from './visibility';
+
+const TIMELINE_MAX = 40;
+
+/** Why a wait ended early: an operator cancelled or resolved the payout. */
+export type StopRequest = { kind: 'cancel'; command: OpsCommand } | { kind: 'resolve'; command: ResolvePayoutCommand };
+
+/** Where the payout's money sits in the ledger. */
+export type LedgerPosition = 'none' | 'reserved' | 'settled' | 'reversed';
+const AFTER_POSTING: Record<PayoutPostingKind, LedgerPosition> = {
+  reserve: 'reserved',
+  settle: 'settled',
+  reverse: 'reversed',
+  release: 'none',
+};
+
+/** Who must act, why and until when; `sinceMs` keeps the start of a wait that goes on. */
+export interface Awaiting {
+  actor: AwaitingActor;
+  reason: string;
+  untilMs?: number;
+  sinceMs?: number;
+}
+
+/**
+ * One payout's state: the `getState` snapshot, the attempt, the ledger position, holds, stop requests, wake-ups and
+ * rail events. Every change is a method here and is published at once (query, search attributes, current details).
+ */
+export class Payout implements Shown<PayoutStatus> {
+  readonly workflowId = workflowInfo().workflowId;
+  /**
+   * Payouts started since patch `payout-fewer-commands` upsert only the search attributes whose value changes, once per
+   * workflow task, and send the creator's email and the payout event together. Histories recorded before replay the
+   * old way: identity upserted once at start, the rail upserted by itself, every state attribute on each change.
+   */
+  readonly fewerCommands: boolean;
+  private readonly status: PayoutStatus;
+  private readonly visible: VisibleState<PayoutStatus>;
+  private readonly events = new RailEvents();
+  private timingNow: Required<PayoutTiming>;
+  private ledgerAt: LedgerPosition = 'none';
+  private stopRequest: StopRequest | undefined;
+  private wakeCount = 0;
+  private sentToRail = false;
+  private runReport: Promise<void> | undefined;
+
+  constructor(readonly input: CreatorPayoutInput) {
+    this.fewerCommands = patched('payout-fewer-commands');
+    this.timingNow = resolveTiming(undefined, input.timing);
+    this.status = {
+      payoutId: input.payoutId,
+      creatorId: input.creatorId,
+      period: input.period,
+      amount: input.amount,
+      ...(input.runId ? { runId: input.runId } : {}),
+      state: 'validating',
+      attempt: 1,
+      timeline: [],
+    };
+    if (!this.fewerCommands) upsertSearchAttributes(identityAttributes(input, true));
+    this.visible = new VisibleState(this, [getStateQuery, getPayoutStateQuery], this.fewerCommands ? 'changed' : 'all');
+    this.moveTo('validating');
+  }
+
+  get state(): PayoutStateName {
+    return this.status.state;
+  }
+  /** 1 for the first payment; +1 for each re-pay after a return. */
+  get attempt(): number {
+    return this.status.attempt;
+  }
+  get rail(): Rail | undefined {
+    return this.status.rail;
+  }
+  get railReference(): string | undefined {
+    return this.status.railReference;
+  }
+  get held(): PayoutStatus['held'] {
+    return this.status.held;
+  }
+  get ledger(): LedgerPosition {
+    return this.ledgerAt;
+  }
+  get timing(): Required<PayoutTiming> {
+    return this.timingNow;
+  }
+  get stop(): StopRequest | undefined {
+    return this.stopRequest;
+  }
+  /** Incremented by every wake-up (recheck, new details, retry now); waits compare against the value they started with. */
+  get wakes(): number {
+    return this.wakeCount;
+  }
+  /** True once a rail was asked to move money for the current attempt (cancel is refused from then on). */
+  get initiated(): boolean {
+    return this.sentToRail;
+  }
+
+  /** Moves to `state`; `errorCode` replaces the last error code (`null` clears it; omitted keeps it). */
+  moveTo(state: PayoutStateName, opts: { awaiting?: Awaiting; errorCode?: string | null } = {}): void {
+    const prev = this.status.awaiting;
+    const next = opts.awaiting;
+    this.status.state = state;
+    if (next) {
+      const same = prev && prev.actor === next.actor && prev.reason === next.reason;
+      const sinceMs = next.sinceMs ?? (same ? Date.parse(prev.since) : Date.now());
+      this.status.awaiting = {
+        actor: next.actor,
+        reason: next.reason,
+        since: new Date(sinceMs).toISOString(),
+        ...(next.untilMs !== undefined ? { until: new Date(next.untilMs).toISOString() } : {}),
+      };
+    } else delete this.status.awaiting;
+    if (opts.errorCode === null) delete this.status.lastErrorCode;
+    else if (opts.errorCode !== undefined) this.status.lastErrorCode = opts.errorCode;
+    this.step(state, next?.reason);
+    this.visible.publish();
+    this.reportToRun();
+  }
+
+  /** The creator's rail decides the default timing (the input's overrides stay on top). */
+  useTimingOf(rail: Rail | undefined): void {
+    this.timingNow = resolveTiming(rail, this.input.timing);
+  }
+
+  useRail(rail: Rail): void {
+    this.status.rail = rail;
+    if (!this.fewerCommands) upsertSearchAttributes([{ key: SA.Rail, value: rail }]);
+  }
+
+  fxLocked(lock: PayoutFxLock): void {
+    this.status.fx = { lockId: lock.lockId, rate: lock.rate, target: lock.target };
+    this.step('fx_locked', `${lock.rate} → ${lock.target.amountMinor} ${lock.target.currency}`);
+  }
+
+  /** The rail is about to be asked to move money: from here on, cancel is refused. */
+  initiating(rail: Rail): void {
+    this.sentToRail = true;
+    this.moveTo('initiating', { awaiting: { actor: rail, reason: `sending the ${rail} transfer` } });
+  }
+
+  /** The rail accepted the transfer under `reference` (PSP transfer ID or bank EndToEndId). */
+  transferSent(reference: string): void {
+    this.status.railReference = reference;
+    this.step('initiated', reference);
+  }
+
+  booked(kind: PayoutPostingKind): void {
+    this.ledgerAt = AFTER_POSTING[kind];
+  }
+
+  /** A re-pay after a return: a new attempt (new idempotency keys) that has not reached a rail yet. */
+  nextAttempt(): void {
+    this.status.attempt += 1;
+    this.sentToRail = false;
+  }
+
+  hold(c: OpsCommand): void {
+    this.status.held = { operator: c.operator, reason: c.reason, since: new Date().toISOString() };
+  }
+
+  release(): void {
+    delete this.status.held;
+  }
+
+  requestStop(request: StopRequest): void {
+    this.stopRequest = request;
+  }
+
+  wake(): void {
+    this.wakeCount++;
+  }
+
+  /** A provider event: duplicates are dropped, and a later event never moves a transfer backwards. */
+  receive(e: { eventId: string; kind: Received['status']; reference?: string; code?: string }): void {
+    if (this.events.add(e, this.attempt)) this.step(`rail_event:${e.kind}`, e.code);
+  }
+
+  /** Latest status of `reference` from provider events, including reference-less events of this attempt. */
+  eventFor(reference: string): Received | undefined {
+    return this.events.statusOf(reference, this.attempt);
+  }
+
+  /** The return window closed without a return: the payout is done. */
+  complete(): CreatorPayoutResult {
+    this.moveTo('completed', { errorCode: null });
+    return this.result('completed');
+  }
+
+  /** An operator closed the payout by hand (after the ledger was booked accordingly). */
+  resolve(command: ResolvePayoutCommand): CreatorPayoutResult {
+    this.status.resolution = command;
+    this.moveTo('resolved_manually');
+    return this.result('resolved_manually');
+  }
+
+  private result(state: CreatorPayoutResult['state']): CreatorPayoutResult {
+    const { rail, railReference } = this.status;
+    return {
+      payoutId: this.input.payoutId,
+      state,
+      ...(rail ? { rail } : {}),
+      attempts: this.attempt,
+      ...(railReference ? { railReference } : {}),
+    };
+  }
+
+  step(step: string, detail?: string): void {
+    const timeline = this.status.timeline;
+    timeline.push({ at: new Date().toISOString(), step, ...(detail ? { detail } : {}) });
+    if (timeline.length > TIMELINE_MAX) timeline.splice(0, timeline.length - TIMELINE_MAX);
+  }
+
+  get timelineLength(): number {
+    return this.status.timeline.length;
+  }
+
+  /** Resolves once the report to the run (if any) was delivered; awaited before the payout closes. */
+  async runReported(): Promise<void> {
+    await this.runReport;
+  }
+
+  /** Tells the run that started this payout its first decisive outcome, once: the run's sliding window moves on. */
+  private reportToRun(): void {
+    const { runId, payoutId, state, lastErrorCode } = this.status;
+    const outcome = runOutcomeOf(state);
+    if (!runId || !outcome || this.runReport) return;
+    this.runReport = getExternalWorkflowHandle(runId)
+      .signal(reportPayoutOutcomeSignal, { payoutId, outcome, ...(lastErrorCode ? { errorCode: lastErrorCode } : {}) })
+      .catch((err: unknown) =>
+        log.warn('could not report to the payout run', {
+          runId,
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      );
+  }
+
+  view(): PayoutStatus {
+    return JSON.parse(JSON.stringify(this.status)) as PayoutStatus;
+  }
+
+  searchAttributes(): SearchAttributeUpdatePair[] {
+    return payoutSearchAttributes(this.status, this.input, this.fewerCommands);
+  }
+
+  details(): string {
+    return payoutDetails(this.status);
+  }
+}

@@ -1,0 +1,53 @@
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { workflowInfo } from '@temporalio/workflow';
+import { formatMoney } from '../shared/money';
+import { SA } from '../shared/search-attributes';
+import type { CreatorPayoutInput, PayoutStatus } from './contract';
+
+/** How a payout's state reads in the Web UI and in list queries (what `Payout` publishes). */
+
+/** Who the payout is. On a legacy start (before `payout-fewer-commands`) a `PayoutRunId` set at start is kept. */
+export function identityAttributes(input: CreatorPayoutInput, legacy = false): SearchAttributeUpdatePair[] {
+  const { creatorId, amount, runId } = input;
+  const keepRunId = legacy && workflowInfo().typedSearchAttributes.get(SA.PayoutRunId) !== undefined;
+  return [
+    { key: SA.CreatorId, value: creatorId },
+    { key: SA.AmountMinor, value: amount.amountMinor },
+    { key: SA.Currency, value: amount.currency },
+    ...(runId && !keepRunId ? [{ key: SA.PayoutRunId, value: [runId] }] : []),
+  ];
+}
+
+/**
+ * Every attribute (the shared `VisibleState` sends only those that changed); histories from before
+ * `payout-fewer-commands` re-send only the state's five on each change (identity and rail are upserted on their own).
+ */
+export function payoutSearchAttributes(
+  s: PayoutStatus,
+  input: CreatorPayoutInput,
+  fewerCommands: boolean,
+): SearchAttributeUpdatePair[] {
+  const a = s.awaiting;
+  const current: SearchAttributeUpdatePair[] = [
+    { key: SA.PayoutState, value: s.state },
+    { key: SA.AwaitingActor, value: a?.actor ?? 'none' },
+    { key: SA.AwaitingSince, value: a ? new Date(a.since) : null },
+    { key: SA.DeadlineAt, value: a?.until ? new Date(a.until) : null },
+    { key: SA.LastErrorCode, value: s.lastErrorCode ?? 'none' },
+  ];
+  if (!fewerCommands) return current;
+  return [...identityAttributes(input), ...(s.rail ? [{ key: SA.Rail, value: s.rail }] : []), ...current];
+}
+
+/** The current details: state, amount and rail, who it waits on, a hold, the last error, the rail reference. */
+export function payoutDetails(s: PayoutStatus): string {
+  const a = s.awaiting;
+  const lines = [
+    `**${s.state}** · payout ${s.payoutId} · ${formatMoney(s.amount)}${s.rail ? ` via ${s.rail}` : ''}${s.attempt > 1 ? ` · attempt ${s.attempt}` : ''}`,
+    a ? `Waiting on **${a.actor}** since ${a.since}${a.until ? ` until ${a.until}` : ''}: ${a.reason}` : undefined,
+    s.held ? `On compliance hold since ${s.held.since}: ${s.held.reason}` : undefined,
+    s.lastErrorCode ? `Last error: \`${s.lastErrorCode}\`` : undefined,
+    s.railReference ? `Rail reference: ${s.railReference}` : undefined,
+  ];
+  return lines.filter((l): l is string => l !== undefined).join('\n\n');
+}

@@ -1,0 +1,63 @@
+import { allHandlersFinished, condition, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { parseOrFail } from '../shared/parse';
+import { SA } from '../shared/search-attributes';
+import {
+  creatorPayoutInput,
+  type CreatorPayoutInput,
+  type CreatorPayoutResult,
+  type CreatorPayoutWorkflow,
+} from './contract';
+import { closeWithFailure, resolveByHand, reverse, untilNewDetails } from './closing-steps';
+import { registerHandlers } from './handlers';
+import { Payout } from './state';
+import { pay, settle, watchReturnWindow } from './rail-steps';
+import { reserve, Stopped, untilPayable, untilReleased } from './steps';
+
+/**
+ * One creator payout, workflow ID = `payout-<payoutId>`: check payability (parking visibly when a check fails),
+ * reserve funds, lock FX, pay on the creator's rail, await confirmation, settle, then stay open through the rail's
+ * return window; a return reverses the ledger and, for account problems, waits for new details and pays again.
+ * Ops may hold, release, cancel (before a rail has the money), wake or resolve it by hand at any point.
+ */
+export async function creatorPayout(rawInput: unknown): Promise<CreatorPayoutResult> {
+  const input = parseInputOrFail(rawInput);
+  const payout = new Payout(input);
+  registerHandlers(payout);
+  try {
+    for (;;) {
+      const profile = await untilPayable(payout);
+      await untilReleased(payout);
+      await reserve(payout);
+      const confirmed = await pay(payout, profile);
+      await settle(payout, confirmed);
+      const returned = await watchReturnWindow(payout, confirmed);
+      if (!returned) return payout.complete();
+      await reverse(payout, returned);
+      await untilNewDetails(payout, returned.code);
+      payout.nextAttempt();
+    }
+  } catch (err) {
+    if (err instanceof Stopped && err.request.kind === 'resolve') return resolveByHand(payout, err.request.command);
+    throw await closeWithFailure(payout, err);
+  } finally {
+    await payout.runReported();
+    await condition(allHandlersFinished);
+  }
+}
+
+/** Bad input fails the workflow at once (InvalidInput naming each field); before any state exists, ops see why. */
+function parseInputOrFail(raw: unknown): CreatorPayoutInput {
+  try {
+    return parseOrFail(creatorPayoutInput, raw, 'creator payout input');
+  } catch (err) {
+    upsertSearchAttributes([
+      { key: SA.PayoutState, value: 'failed' },
+      { key: SA.LastErrorCode, value: 'invalid_input' },
+    ]);
+    setCurrentDetails('**failed** · invalid input (see the failure for the fields)');
+    throw err;
+  }
+}
+
+/** Keeps the contract's signature (what typed clients see) in step with the function. */
+const _signature: CreatorPayoutWorkflow = creatorPayout;
