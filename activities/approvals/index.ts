@@ -1,11 +1,7 @@
 import { failure, FailureType } from '../../workflows/shared/failures';
 import { formatMoney } from '../../workflows/shared/money';
-import {
-  agentBudgetStream,
-  approvalAuditStream,
-  orderAuditStream,
-  type ApprovalActivities,
-} from '../../workflows/approvals/contract';
+import { agentBudgetStream, approvalAuditStream, orderAuditStream } from '../../workflows/approvals/contract';
+import { type ApprovalActivities } from '../../workflows/approvals/contract-activities';
 import type { CommercePort } from '../adapters/commerce/port';
 import { createCommonActivities } from '../common';
 import type { ActivityDeps } from '../deps';

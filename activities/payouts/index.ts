@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
+import { bankE2eStream } from '../../workflows/payouts/contract';
 import {
-  bankE2eStream,
   type PayoutActivities,
   type PayoutEmailTemplate,
   type PayoutPostingKind,
   type PostPayoutLedgerInput,
-} from '../../workflows/payouts/contract';
+} from '../../workflows/payouts/contract-activities';
 import { failure, FailureType } from '../../workflows/shared/failures';
 import { formatMoney, type Money } from '../../workflows/shared/money';
 import type { CreatorsPort } from '../adapters/creators/port';

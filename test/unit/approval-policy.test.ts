@@ -1,5 +1,5 @@
 import type { RequestFacts, Route } from '../../workflows/approvals/contract';
-import { APPROVAL_POLICIES, approvalPolicySchema } from '../../workflows/approvals/policies';
+import { APPROVAL_POLICIES, approvalPolicySchema } from '../../workflows/approvals/policy-versions';
 import {
   checkDecision,
   evaluateRequest,

@@ -17,7 +17,8 @@ import {
   stepName,
   wakeable,
 } from '../../workflows/payouts/policy';
-import { creatorPayoutInput, type PayabilityFacts } from '../../workflows/payouts/contract';
+import { creatorPayoutInput } from '../../workflows/payouts/contract';
+import { type PayabilityFacts } from '../../workflows/payouts/contract-activities';
 
 const ok: PayabilityFacts = {
   kycStatus: 'verified',

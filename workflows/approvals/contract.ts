@@ -1,7 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { SharedActivities } from '../shared/activities';
-import { amountMinorSchema, currencySchema, moneySchema, type Currency, type Money } from '../shared/money';
+import { amountMinorSchema, currencySchema, moneySchema, type Currency } from '../shared/money';
 
 /** Roles in ascending order of authority: customer service first, then the finance ladder. */
 export const ROLES = ['cs_agent', 'cs_lead', 'finance_approver', 'finance_manager', 'finance_director'] as const;
@@ -282,57 +281,3 @@ export const approvalAuditStream = (workflowId: string) => `approval:${workflowI
 export const orderAuditStream = (orderId: string) => `order:${orderId}`;
 /** Audit stream of an agent's executed compensations on one UTC day (the daily budget reads it). */
 export const agentBudgetStream = (agentId: string, day: string) => `agent-budget:${agentId}:${day}`;
-
-/** Input of `openCompensationCase`: who asks, for which order, on which UTC day. */
-export interface OpenCaseInput {
-  workflowId: string;
-  orderId: string;
-  agentId: string;
-  currency: string;
-  day: string;
-  at: string;
-}
-/** A store credit or voucher to issue; `idempotencyKey` is workflow ID + step. */
-export interface IssueRemedyInput {
-  idempotencyKey: string;
-  customerId: string;
-  amount: Money;
-  reference: string;
-}
-/** What the customer is told was done (the email address is looked up inside the activity). */
-export interface CustomerNotice {
-  customerId: string;
-  orderId: string;
-  refund?: Money | undefined;
-  storeCredit?: Money | undefined;
-  voucher?: { amount: Money; voucherId: string } | undefined;
-}
-
-/** The activities `compensationApproval` calls (implemented in `activities/approvals/`). */
-export interface ApprovalActivities extends Pick<SharedActivities, 'publishEvent'> {
-  /** Reads the order, earlier claims, disputes and the agent's spend today; registers the request on the order. */
-  openCompensationCase(i: OpenCaseInput): Promise<{ facts: RequestFacts; paymentRef: string }>;
-  /** Appends one decision to the request's audit stream (idempotent per sequence number). */
-  recordApprovalDecision(i: { workflowId: string; orderId: string; record: DecisionRecord }): Promise<{
-    appended: boolean;
-  }>;
-  issueCompensationStoreCredit(i: IssueRemedyInput): Promise<{ creditId: string }>;
-  revokeCompensationStoreCredit(i: { idempotencyKey: string; creditId: string }): Promise<{ creditId: string }>;
-  issueCompensationVoucher(i: IssueRemedyInput): Promise<{ voucherId: string }>;
-  voidCompensationVoucher(i: { idempotencyKey: string; voucherId: string }): Promise<{ voucherId: string }>;
-  /** Refunds to the original payment method, never more than is still refundable. */
-  refundCompensation(i: { idempotencyKey: string; orderId: string; amount: Money; reference: string }): Promise<{
-    refundId: string;
-    status: string;
-  }>;
-  /** Marks the order as compensated and counts the amount against the agent's day. */
-  recordCompensationExecuted(i: {
-    workflowId: string;
-    orderId: string;
-    agentId: string;
-    day: string;
-    at: string;
-    amount: Money;
-  }): Promise<void>;
-  notifyCustomerOfCompensation(i: CustomerNotice): Promise<{ messageId: string }>;
-}

@@ -10,7 +10,7 @@ import {
   type Role,
   type Route,
 } from './contract';
-import type { ApprovalPolicy, Tier } from './policies';
+import type { ApprovalPolicy, Tier } from './policy-versions';
 
 /**
  * The approval rules: pure functions of a published policy (`policies.ts`), the request and the facts read at its

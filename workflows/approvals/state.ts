@@ -24,7 +24,7 @@ import {
   type DecisionContext,
   type Plan,
 } from './policy';
-import { policyFor, type ApprovalPolicy } from './policies';
+import { policyFor, type ApprovalPolicy } from './policy-versions';
 import { approvalDetails, approvalSearchAttributes, statusView, type CaseFields } from './view';
 
 type NewRecord = Omit<DecisionRecord, 'seq' | 'at' | 'policyVersion' | 'amountMinor' | 'currency'>;

@@ -4,7 +4,8 @@ import { activityProxies } from '../shared/activities';
 import { failure, failureCode, FailureType } from '../shared/failures';
 import { Saga } from '../shared/saga';
 import { idempotencyKey } from '../shared/task-queue';
-import type { ApprovalActivities, DecisionRecord } from './contract';
+import type { DecisionRecord } from './contract';
+import type { ApprovalActivities } from './contract-activities';
 import type { ApprovalCase } from './state';
 
 const { lookup, books, money, notify } = activityProxies<ApprovalActivities>();

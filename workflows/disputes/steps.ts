@@ -7,11 +7,11 @@ import {
   disputeAuditStream,
   pspDisputeStatusSchema,
   type AssignCaseInput,
-  type DisputeActivities,
   type EscalationTier,
   type EvidenceSource,
   type PspDisputeEvent,
 } from './contract';
+import { type DisputeActivities } from './contract-activities';
 import { OUTCOME_OF, type Alarm } from './policy';
 import type { CaseState, Wake } from './state';
 

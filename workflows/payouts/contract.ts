@@ -1,8 +1,7 @@
 import type { SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { SharedActivities } from '../shared/activities';
-import { moneySchema, type Currency, type Money } from '../shared/money';
+import { moneySchema, type Money } from '../shared/money';
 import { SA } from '../shared/search-attributes';
 
 const idPart = (what: string) =>
@@ -239,79 +238,3 @@ export const getPayoutStateQuery = defineQuery<PayoutStatus>('getPayoutState');
 
 /** The payout workflow's signature, for typed handles without importing workflow code. */
 export type CreatorPayoutWorkflow = (input: CreatorPayoutInput) => Promise<CreatorPayoutResult>;
-
-// ---------- activities ----------
-
-/** The facts a payability decision needs: what the directory says about the creator, without any account data. */
-export interface PayabilityFacts {
-  kycStatus: 'verified' | 'pending' | 'required' | 'rejected';
-  sanctionsStatus: 'clear' | 'pending' | 'hit';
-  payoutMethod?: { rail: Rail; currency: Currency; country: string };
-  holdUntil?: string;
-}
-
-/** A creator's payability facts, without anything personal (no email, no account data). */
-export interface PayoutProfile extends PayabilityFacts {
-  creatorId: string;
-  balanceCurrency: Currency;
-}
-
-/** A ledger step of a payout; the posting ID is workflow ID + step, so a retry posts once. */
-export type PayoutPostingKind = 'reserve' | 'release' | 'settle' | 'reverse';
-export interface PostPayoutLedgerInput {
-  kind: PayoutPostingKind;
-  postingId: string;
-  creatorId: string;
-  amount: Money;
-  payoutId: string;
-}
-
-/** The creator emails a payout sends (texts live with the activity). */
-export type PayoutEmailTemplate = 'paid' | 'failed' | 'returned' | 'action_required' | 'new_details_required';
-
-/** A locked FX rate: `target` is what the creator receives. */
-export interface PayoutFxLock {
-  lockId: string;
-  quoteId: string;
-  /** Decimal string (no floats in payloads). */
-  rate: string;
-  target: Money;
-  expiresAt: string;
-}
-
-/**
- * The activities `creatorPayout` calls (implemented in `activities/payouts/`). Account details and emails are
- * resolved inside them from the creator ID and never enter history.
- */
-export interface PayoutActivities extends SharedActivities {
-  getPayoutProfile(i: { creatorId: string }): Promise<PayoutProfile>;
-  postPayoutLedger(i: PostPayoutLedgerInput): Promise<{ postingId: string; alreadyPosted: boolean }>;
-  lockPayoutFx(i: { idempotencyKey: string; source: Money; targetCurrency: Currency }): Promise<PayoutFxLock>;
-  /** PSP transfer to the creator's connected account; `reference` is the payout workflow ID (webhook routing). */
-  initiatePspPayout(i: {
-    idempotencyKey: string;
-    creatorId: string;
-    amount: Money;
-    reference: string;
-  }): Promise<{ transferId: string; status: 'paid' | 'pending' }>;
-  /** Bank credit transfer (pain.001); the EndToEndId → workflow route is recorded before sending. */
-  initiateBankPayout(i: {
-    idempotencyKey: string;
-    workflowId: string;
-    creatorId: string;
-    amount: Money;
-    remittance: string;
-  }): Promise<{ endToEndId: string; status: 'accepted' | 'pending' | 'settled' | 'rejected'; reasonCode?: string }>;
-  pollPspPayout(i: {
-    transferId: string;
-  }): Promise<{ status: 'paid' | 'pending' | 'failed' | 'reversed'; failureCode?: string }>;
-  pollBankPayout(i: {
-    endToEndId: string;
-  }): Promise<{ status: 'accepted' | 'pending' | 'settled' | 'rejected' | 'returned'; reasonCode?: string }>;
-  emailCreator(i: {
-    creatorId: string;
-    payoutId: string;
-    template: PayoutEmailTemplate;
-    amount: Money;
-  }): Promise<{ messageId: string }>;
-}

@@ -10,17 +10,16 @@ import {
   type CreatorPayoutInput,
   type CreatorPayoutResult,
   type OpsCommand,
-  type PayoutFxLock,
-  type PayoutPostingKind,
   type PayoutStateName,
   type PayoutStatus,
   type PayoutTiming,
   type Rail,
   type ResolvePayoutCommand,
 } from './contract';
+import { type PayoutFxLock, type PayoutPostingKind } from './contract-activities';
 import { resolveTiming, runOutcomeOf } from './policy';
-import { RailEvents, type Received } from './rail-events';
-import { identityAttributes, payoutDetails, payoutSearchAttributes } from './visibility';
+import { RailEvents, type Received } from './state-rail-events';
+import { identityAttributes, payoutDetails, payoutSearchAttributes } from './view';
 
 const TIMELINE_MAX = 40;
 

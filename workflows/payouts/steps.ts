@@ -2,7 +2,8 @@ import { condition, log } from '@temporalio/workflow';
 import { activityProxies } from '../shared/activities';
 import { failure, FailureType } from '../shared/failures';
 import { idempotencyKey } from '../shared/task-queue';
-import type { PayoutActivities, PayoutEmailTemplate, PayoutPostingKind, PayoutProfile, Rail } from './contract';
+import type { Rail } from './contract';
+import type { PayoutActivities, PayoutEmailTemplate, PayoutPostingKind, PayoutProfile } from './contract-activities';
 import {
   awaitingActorFor,
   checkPayability,

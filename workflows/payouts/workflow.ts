@@ -7,10 +7,10 @@ import {
   type CreatorPayoutResult,
   type CreatorPayoutWorkflow,
 } from './contract';
-import { closeWithFailure, resolveByHand, reverse, untilNewDetails } from './closing-steps';
+import { closeWithFailure, resolveByHand, reverse, untilNewDetails } from './steps-closing';
 import { registerHandlers } from './handlers';
 import { Payout } from './state';
-import { pay, settle, watchReturnWindow } from './rail-steps';
+import { pay, settle, watchReturnWindow } from './steps-rail';
 import { reserve, Stopped, untilPayable, untilReleased } from './steps';
 
 /**
