@@ -1,7 +1,6 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { workflowInfo } from '@temporalio/workflow';
 import type { Money } from '../shared/money';
-import { SA } from '../shared/search-attributes';
 import { VisibleState, type Shown } from '../shared/visible-state';
 import {
   getRunProgressQuery,
@@ -14,6 +13,7 @@ import {
   type RunReportRow,
 } from './contract';
 import { previousPeriod, timeToContinueAsNew, windowRoom } from './policy';
+import { runDetails, runSearchAttributes, runView } from './view';
 
 /** A creator waiting to be started. */
 export type Payable = { creatorId: string; payoutId: string; amount: Money };
@@ -183,20 +183,12 @@ export class RunState implements Shown<PayoutRunProgress> {
     this.visible.publish();
   }
   view(summaryKey?: string): PayoutRunProgress {
-    return {
-      period: this.carry.period,
-      started: this.carry.started,
-      inFlight: this.inFlight.size,
-      counts: { ...this.carry.counts },
-      exhausted: this.carry.exhausted,
-      executions: this.carry.executions,
-      summaryKey,
-    };
+    return runView(this.carry, this.inFlight.size, summaryKey);
   }
   searchAttributes(): SearchAttributeUpdatePair[] {
-    return [{ key: SA.PayoutRunId, value: [this.runId] }];
+    return runSearchAttributes(this.runId);
   }
   details(): string {
-    return `Paying creators for ${this.carry.period}: window of ${this.input.maxConcurrent}, execution ${this.carry.executions}`;
+    return runDetails(this.carry, this.input.maxConcurrent);
   }
 }
