@@ -3,133 +3,63 @@ import {
   OPEN_STATES,
   type AssignCaseInput,
   type DecideCaseInput,
-  type DisputeCaseResult,
-  type DisputeCaseView,
-  type DisputePolicy,
-  type DisputeState,
   type EscalationTier,
   type Evidence,
   type EvidenceField,
   type EvidenceSource,
-  type EvidenceSourceStatus,
   type LedgerPosition,
-  type MilestoneStatus,
   type OrderCompensation,
   type PspDisputeEvent,
-  type PspDisputeStatus,
 } from './contract';
 import {
   alarmsFor,
   awaitingActor,
-  classifyEvent,
   higherTier,
-  isTerminal,
-  milestoneMet,
   milestonesFor,
-  missingEvidence,
-  nextAlarm,
-  onAlarm,
   targetPosition,
   workingState,
   type Alarm,
   type AlarmAction,
-  type CaseFacts,
   type EventVerdict,
-  type Milestone,
-  type Progress,
 } from './policy';
-import { caseDetails, caseSearchAttributes, caseView } from './view';
+import { CaseRecord, type Flag } from './state-record';
 
-type Flag = DisputeCaseView['flags'][number];
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-/** The next moment the case acts on its own, and why. */
-export type Wake = { at: number; kind: 'alarm'; alarm: Alarm } | { at: number; kind: 'poll' | 'close' | 'lookup' };
+/** The record's own fields: its getters read the sub-states and cannot be assigned. */
+type Fields = Omit<Mutable<CaseRecord>, 'evidence' | 'sources' | 'eventsApplied' | 'eventsIgnored'>;
 
-const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
- * One dispute case in memory. Others read its public fields (all `readonly`); every change is one of the transition
- * methods below, which write through `set()` or the private fields. Deterministic: time comes in as `now`.
+ * One dispute case in memory: its transitions. Others read its public fields (declared, with what derives from them,
+ * in `state-record.ts`); every change is one of the methods below, which write through `set()` or the private
+ * fields, and the sub-states (`state-evidence.ts`, `state-clock.ts`, `state-psp-events.ts`) change only from here.
+ * Deterministic: time comes in as `now`.
  */
-export class CaseState {
-  readonly state: DisputeState = 'opened';
-  /** 1 for the chargeback, 2+ for each pre-arbitration round. */
-  readonly round: number = 1;
-  readonly facts?: { dueBy: number; amount: Money; reason: string; orderId?: string; pspStatus: PspDisputeStatus };
-  /** The PSP's submission count when the round began: a higher one means someone else submitted. */
-  readonly baselineSubmissionCount: number = 0;
-  readonly tier: EscalationTier = 'tier1';
-  readonly assignee?: string;
-  readonly awaitingSince: number;
-  readonly evidence: Readonly<Evidence> = {};
-  readonly sources: Readonly<Record<EvidenceSource, EvidenceSourceStatus>> = {
-    order: 'pending',
-    shipment: 'pending',
-    communications: 'pending',
-  };
-  readonly decision?: DisputeCaseView['decision'];
-  readonly submissions: DisputeCaseView['submissions'] = [];
-  readonly outcome?: 'won' | 'lost';
-  readonly resolution?: 'contested' | 'accepted';
-  readonly ledgerPosition: LedgerPosition = 'none';
-  readonly flags: ReadonlySet<Flag> = new Set<Flag>();
-  readonly compensations: readonly OrderCompensation[] = [];
-  readonly eventsApplied: number = 0;
-  readonly eventsIgnored: number = 0;
-  readonly lastErrorCode?: string;
-  readonly milestones: readonly Milestone[] = [];
-  /** The case has its facts and has been opened (money held, teams told, evidence asked for). */
-  readonly opened: boolean = false;
-  /** The reopen window has passed: the workflow completes. */
-  readonly finished: boolean = false;
-
+export class CaseState extends CaseRecord {
   private awaitingKey = '';
-  private readonly manualFields = new Set<EvidenceField>();
-  private gathering = false;
-  private decisionPending = false;
   private ledgerMoves = 0;
-  /** What orders PSP events: the IDs seen, the newest applied event and the last reopen (PSP creation times). */
-  private readonly order: { seen: Set<string>; lastAppliedAt?: number; lastReopenAt?: number } = { seen: new Set() };
-  private closedAt?: number;
-  private readonly inbox: PspDisputeEvent[] = [];
-  private alarms: Alarm[] = [];
-  private readonly fired = new Set<string>();
-  private readonly missed = new Map<string, MilestoneStatus>();
-  private nextPollAt?: number;
-  /** When to ask the PSP for the facts if no webhook brought them (a case started by hand). */
-  private lookupAt: number;
   /** Set by handlers and the background evidence reads; the main loop wakes on it. */
   private dirty = false;
 
-  constructor(
-    readonly disputeId: string,
-    readonly workflowId: string,
-    readonly policy: DisputePolicy,
-    now: number,
-  ) {
-    this.awaitingSince = now;
-    this.lookupAt = now + 10 * 60_000;
-  }
-
   /** The one writer of the public fields. */
-  private set(patch: Partial<Mutable<CaseState>>): void {
+  private set(patch: Partial<Fields>): void {
     Object.assign(this, patch);
   }
 
   enqueue(e: PspDisputeEvent): void {
-    this.inbox.push(e);
+    this.events.enqueue(e);
   }
   /** Counts a webhook that could not be read or belongs to another dispute. */
   ignoreMalformed(): void {
-    this.set({ eventsIgnored: this.eventsIgnored + 1 });
+    this.events.ignoreMalformed();
   }
   takeInbox(): PspDisputeEvent[] {
-    return this.inbox.splice(0);
+    return this.events.take();
   }
   /** Something changed since the pass began (a handler, an evidence read) or events wait: run another pass. */
   get hasNews(): boolean {
-    return this.dirty || this.inbox.length > 0;
+    return this.dirty || this.events.waiting;
   }
   startPass(): void {
     this.dirty = false;
@@ -138,15 +68,7 @@ export class CaseState {
   /** Where a webhook fits (see `classifyEvent`); counts it as applied or ignored. The caller applies the verdict. */
   receive(e: PspDisputeEvent): EventVerdict {
     const { state, submittedThisRound, outcome } = this;
-    const verdict = classifyEvent({ ...this.order, state, submittedThisRound, outcome }, e);
-    this.order.seen.add(e.eventId);
-    if (verdict.type === 'duplicate' || verdict.type === 'stale') {
-      this.set({ eventsIgnored: this.eventsIgnored + 1 });
-    } else {
-      this.set({ eventsApplied: this.eventsApplied + 1 });
-      this.order.lastAppliedAt = Math.max(this.order.lastAppliedAt ?? 0, Date.parse(e.createdAt));
-    }
-    return verdict;
+    return this.events.receive(e, { state, submittedThisRound, outcome });
   }
 
   /** A webhook that only brings facts; before the case opens it also sets the round's submission baseline. */
@@ -157,7 +79,7 @@ export class CaseState {
 
   /** Pre-arbitration: a new round with fresh milestones, the outcome cleared, and at least tier 2 in charge. */
   reopen(e: PspDisputeEvent): void {
-    this.order.lastReopenAt = Date.parse(e.createdAt);
+    this.events.reopened(e);
     this.set({ round: this.round + 1 });
     this.adoptFacts(e, true);
     this.set({
@@ -167,8 +89,7 @@ export class CaseState {
       resolution: undefined,
       tier: higherTier(this.tier, 'tier2'),
     });
-    this.closedAt = undefined;
-    this.nextPollAt = undefined;
+    this.clock.reopened();
   }
 
   /** Takes the dispute's facts from the PSP; a moved due date (or a new round) brings fresh milestones. */
@@ -180,14 +101,13 @@ export class CaseState {
     if (moved) {
       const milestones = milestonesFor(dueBy, this.policy);
       this.set({ milestones });
-      this.alarms = alarmsFor(milestones, this.policy, this.round);
+      this.clock.setAlarms(alarmsFor(milestones, this.policy, this.round));
     }
   }
 
   close(outcome: 'won' | 'lost', now: number, resolution?: 'accepted'): void {
     this.set({ state: outcome, outcome, ...(resolution ? { resolution } : {}) });
-    this.closedAt = now;
-    this.nextPollAt = undefined;
+    this.clock.closed(now);
   }
 
   /** Evidence went to the PSP this round (by us, or `outside` by someone else); the case now polls for the outcome. */
@@ -195,7 +115,7 @@ export class CaseState {
     if (outside) this.flag('submitted_outside');
     const submission = { round: this.round, at: iso(now), pspSubmissionCount, alreadySubmitted: outside };
     this.set({ state: 'submitted', submissions: [...this.submissions, submission] });
-    this.nextPollAt = now + this.policy.outcomePollDays * DAY;
+    this.clock.submitted(now);
   }
 
   open(): void {
@@ -206,28 +126,27 @@ export class CaseState {
     if (compensations.length > 0) this.flag('compensated_order');
   }
   startGathering(): void {
-    this.gathering = true;
+    this.file.startGathering();
     this.refreshWorkingState();
   }
   /** Without an order ID there is nothing to look up: ops fill in the evidence by hand. */
   noOrderId(): void {
     this.flag('no_order_id');
-    this.set({ sources: { order: 'missing', shipment: 'missing', communications: 'missing' } });
+    this.file.noOrderId();
     this.refreshWorkingState();
   }
   /** One source answered (`undefined`: it failed); what ops wrote by hand is never overwritten. */
   sourceRead(source: EvidenceSource, r: { found: boolean; evidence: Evidence } | undefined): void {
-    this.set({ sources: { ...this.sources, [source]: r ? (r.found ? 'found' : 'missing') : 'failed' } });
-    if (r) this.setEvidence(r.evidence, false);
+    this.file.sourceRead(source, r);
     this.dirty = true;
   }
   gatheringDone(): void {
-    this.gathering = false;
+    this.file.gatheringDone();
     this.refreshWorkingState();
     this.dirty = true;
   }
   addEvidence(field: EvidenceField, text: string): void {
-    this.setEvidence({ [field]: text }, true);
+    this.file.addEvidence(field, text);
     this.refreshWorkingState();
     this.dirty = true;
   }
@@ -281,19 +200,13 @@ export class CaseState {
 
   /** Marks the alarm fired and says what to do; a milestone alarm also records whether the milestone was met. */
   fireAlarm(alarm: Alarm, now: number): AlarmAction | undefined {
-    this.fired.add(alarm.key);
     const m = this.milestones.find((x) => x.name === alarm.milestone);
-    if (!m) return undefined;
-    const facts = { ...this.progress(), tier: this.tier, hasEvidence: Object.keys(this.evidence).length > 0, now };
-    const action = onAlarm(alarm, m, facts, this.policy);
-    if (alarm.kind === 'milestone')
-      this.missed.set(`r${this.round}:${m.name}`, action.type === 'none' ? 'met' : 'missed');
-    return action;
+    const facts = { ...this.progress(), tier: this.tier, hasEvidence: this.file.count > 0, now };
+    return this.clock.fireAlarm(alarm, this.round, m, facts);
   }
   /** Sets the next outcome poll or facts look-up before it runs, so a failed one is retried at the next interval. */
   rearm(kind: 'poll' | 'lookup', now: number): void {
-    if (kind === 'poll') this.nextPollAt = now + this.policy.outcomePollDays * DAY;
-    else this.lookupAt = now + 60 * 60_000;
+    this.clock.rearm(kind, now);
   }
   finish(): void {
     this.set({ finished: true });
@@ -309,69 +222,9 @@ export class CaseState {
   private flag(f: Flag): void {
     this.set({ flags: new Set([...this.flags, f]) });
   }
-  private setEvidence(fields: Evidence, manual: boolean): void {
-    const evidence = { ...this.evidence };
-    for (const [k, v] of Object.entries(fields) as Array<[EvidenceField, string | undefined]>) {
-      if (v === undefined || (!manual && this.manualFields.has(k))) continue;
-      evidence[k] = v;
-      if (manual) this.manualFields.add(k);
-    }
-    this.set({ evidence });
-  }
   /** The working state follows evidence progress, only while nobody has decided. */
   private refreshWorkingState(): void {
     if (OPEN_STATES.has(this.state) && !this.decidedThisRound)
-      this.set({ state: workingState(this.round, this.gathering, this.missingEvidence().length) });
-  }
-
-  get decidedThisRound(): boolean {
-    return this.decision !== undefined && this.decision.round === this.round;
-  }
-  get submittedThisRound(): boolean {
-    return this.submissions.some((s) => s.round === this.round);
-  }
-  /** What the validators' policy checks need. */
-  policyFacts(): CaseFacts {
-    const evidenceCount = Object.keys(this.evidence).length;
-    return { state: this.state, tier: this.tier, decidedThisRound: this.decidedThisRound, evidenceCount };
-  }
-  /** How far this round is: evidence complete, decided (what milestones are met by). */
-  progress(): Progress {
-    return { evidenceComplete: this.missingEvidence().length === 0, decided: this.decidedThisRound };
-  }
-  missingEvidence(): EvidenceField[] {
-    return missingEvidence(this.facts?.reason, Object.keys(this.evidence));
-  }
-  milestoneStatus(m: Milestone): MilestoneStatus {
-    return this.missed.get(`r${this.round}:${m.name}`) ?? (milestoneMet(m, this.progress()) ? 'met' : 'pending');
-  }
-  nextWake(): Wake | undefined {
-    if (!this.facts) return { at: this.lookupAt, kind: 'lookup' };
-    if (isTerminal(this.state)) return { at: (this.closedAt ?? 0) + this.policy.reopenWindowDays * DAY, kind: 'close' };
-    if (this.state === 'submitted')
-      return this.nextPollAt === undefined ? undefined : { at: this.nextPollAt, kind: 'poll' };
-    if (this.decisionPending) return undefined;
-    const alarm = nextAlarm(this.alarms, this.fired);
-    return alarm ? { at: alarm.at, kind: 'alarm', alarm } : undefined;
-  }
-
-  view(): DisputeCaseView {
-    return caseView(this, Date.now());
-  }
-  searchAttributes() {
-    return caseSearchAttributes(this);
-  }
-  details(): string {
-    return caseDetails(this, Date.now());
-  }
-  result(): DisputeCaseResult {
-    return {
-      disputeId: this.disputeId,
-      ...(this.outcome ? { outcome: this.outcome } : {}),
-      ...(this.resolution ? { resolution: this.resolution } : {}),
-      rounds: this.round,
-      ledgerPosition: this.ledgerPosition,
-      flags: [...this.flags],
-    };
+      this.set({ state: workingState(this.round, this.file.gathering, this.missingEvidence().length) });
   }
 }

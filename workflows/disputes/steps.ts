@@ -13,7 +13,8 @@ import {
 } from './contract';
 import { type DisputeActivities } from './contract-activities';
 import { OUTCOME_OF, type Alarm } from './policy';
-import type { CaseState, Wake } from './state';
+import type { CaseState } from './state';
+import type { Wake } from './state-clock';
 
 /** The I/O of a dispute case: every activity it calls. State changes only through the state's transitions. */
 

@@ -2,13 +2,13 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { SA } from '../shared/search-attributes';
 import type { DisputeCaseView, EvidenceField } from './contract';
 import { awaitingActor, isTerminal } from './policy';
-import type { CaseState } from './state';
+import type { CaseRecord } from './state-record';
 
 /** What ops see of a case: the `getState` view, the search attributes and the Web UI's current details. */
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function caseView(c: CaseState, now: number): DisputeCaseView {
+export function caseView(c: CaseRecord, now: number): DisputeCaseView {
   const next = c.nextWake();
   const f = c.facts;
   return {
@@ -46,7 +46,7 @@ export function caseView(c: CaseState, now: number): DisputeCaseView {
 }
 
 /** Search attributes: what the case waits on, when it escalates next, and the dispute's facts once known. */
-export function caseSearchAttributes(c: CaseState): SearchAttributeUpdatePair[] {
+export function caseSearchAttributes(c: CaseRecord): SearchAttributeUpdatePair[] {
   const next = c.nextWake();
   const deadline = !isTerminal(c.state) && next?.kind === 'alarm' ? new Date(next.at) : null;
   const pairs: SearchAttributeUpdatePair[] = [
@@ -69,12 +69,12 @@ export function caseSearchAttributes(c: CaseState): SearchAttributeUpdatePair[] 
   return pairs;
 }
 
-export function caseDetails(c: CaseState, now: number): string {
+export function caseDetails(c: CaseRecord, now: number): string {
   return `**Dispute ${c.disputeId}** · ${c.state} · round ${c.round} · ${c.tier}\n\n${waitingOn(c, now)}`;
 }
 
 /** What the case waits on, in words, for the Web UI and the view. */
-function waitingOn(c: CaseState, now: number): string {
+function waitingOn(c: CaseRecord, now: number): string {
   const next = c.nextWake();
   const when = next ? iso(next.at) : 'no timer';
   switch (c.state) {
