@@ -24,7 +24,7 @@ import { freePort, stopPid, waitFor } from '../infra/local/processes';
 import { startExternalServers } from '../infra/local/stack';
 import { payableCreator, startCreatorsSandbox } from '../sandboxes/creators';
 import { startPspSandbox } from '../sandboxes/psp';
-import { loadConfig } from '../workers/config';
+import { awsOptions, loadConfig } from '../workers/config';
 import { creatorPayoutWorkflowId } from '../workflows/payouts/contract';
 import type { payoutRun } from '../workflows/payouts/payout-run';
 import { getRunProgressQuery, payoutRunWorkflowId } from '../workflows/payouts/run-contract';
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.once(signal, () => void cleanup().finally(() => process.exit(130)));
   try {
-    await bootstrapAws(makeAwsClients(config), config, { taps: [] });
+    await bootstrapAws(makeAwsClients(awsOptions(config)), config, { taps: [] });
     await fetch(`${psp.url}/__admin/faults`, {
       method: 'POST',
       body: JSON.stringify({ latencyMs: PSP_LATENCY_MS }),
@@ -197,7 +197,7 @@ async function main(): Promise<void> {
         headers: { 'content-type': 'application/json' },
       });
     }
-    const ledger = createDynamoLedger({ aws: makeAwsClients(config), table: config.LEDGER_TABLE });
+    const ledger = createDynamoLedger({ aws: makeAwsClients(awsOptions(config)), table: config.LEDGER_TABLE });
     await pool(ids, 16, async (creatorId) => {
       await ledger.post({
         postingId: `bench-fund-${creatorId}`,

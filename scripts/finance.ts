@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createDynamoAudit } from '../activities/adapters/audit/dynamo-audit';
 import { makeAwsClients } from '../activities/adapters/aws';
+import { awsOptions } from '../workers/config';
 import { approvals } from '../client';
 import { connectClient } from '../client/connect';
 import { ClientInputError } from '../client/errors';
@@ -71,9 +72,10 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'show') {
       const status = await approvals.getCompensationStatus(client, workflowId);
       console.log(JSON.stringify(status, null, 2));
-      const audit = await createDynamoAudit({ aws: makeAwsClients(config), table: config.AUDIT_TABLE }).list(
-        approvalAuditStream(workflowId),
-      );
+      const audit = await createDynamoAudit({
+        aws: makeAwsClients(awsOptions(config)),
+        table: config.AUDIT_TABLE,
+      }).list(approvalAuditStream(workflowId));
       console.log(`\naudit trail (${audit.length} entries, outside workflow history):`);
       for (const e of audit) {
         const d = e.data;

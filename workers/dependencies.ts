@@ -10,11 +10,11 @@ import { createDynamoLedger } from '../activities/adapters/ledger/dynamo-ledger'
 import { createAwsNotifications } from '../activities/adapters/notifications/aws-notifications';
 import { createStripePsp } from '../activities/adapters/psp/stripe-psp';
 import { createS3Reports } from '../activities/adapters/reports/s3-reports';
-import type { AppConfig } from './config';
+import { awsOptions, type AppConfig } from './config';
 
 /** The composition root: real adapters from config. Tests swap single ports through `overrides`. */
 export function buildDependencies(config: AppConfig, overrides: Partial<ActivityDeps> = {}): ActivityDeps {
-  const aws = makeAwsClients(config);
+  const aws = makeAwsClients(awsOptions(config));
   const account = config.PAYOPS_MODE === 'local' ? '123456789012' : config.AWS_ACCOUNT_ID;
   return {
     psp: createStripePsp({ apiBase: config.PSP_API_BASE, secretKey: config.PSP_SECRET_KEY }),
