@@ -164,16 +164,11 @@ export async function startIngress(opts: {
 
 if (require.main === module) {
   void (async () => {
-    const { loadConfig } = await import('../workers/config');
-    const { connectionOptions } = await import('../workers/dependencies');
-    const { Client, Connection } = await import('@temporalio/client');
+    const { loadConfig, temporalEnv } = await import('../workers/config');
+    const { connectClient } = await import('../client/connect');
     const config = loadConfig();
-    const connection = await Connection.connect(connectionOptions(config));
-    const ingress = await startIngress({
-      config,
-      client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
-      port: config.INGRESS_PORT,
-    });
+    const { client } = await connectClient({ env: temporalEnv(config) });
+    const ingress = await startIngress({ config, client, port: config.INGRESS_PORT });
     console.log(`[ingress] listening on ${ingress.url}`);
   })();
 }

@@ -42,7 +42,7 @@ async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => bool
 }
 
 async function main(): Promise<void> {
-  const { client, close } = await connectClient(config);
+  const { client, close } = await connectClient();
   const ledger = createDynamoLedger({ aws: makeAwsClients(awsOptions(config)), table: config.LEDGER_TABLE });
   const timing = { returnWindowMs: 15 * 60_000, pollInitialMs: 2_000, pollMaxMs: 30_000 };
   const creators = [

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createDynamoAudit } from '../activities/adapters/audit/dynamo-audit';
 import { makeAwsClients } from '../activities/adapters/aws';
-import { awsOptions } from '../workers/config';
+import { awsOptions, loadConfig } from '../workers/config';
 import { approvals } from '../client';
 import { connectClient } from '../client/connect';
 import { ClientInputError } from '../client/errors';
@@ -45,7 +45,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  const { client, config, close } = await connectClient();
+  const config = loadConfig();
+  const { client, close } = await connectClient();
   try {
     if (command === 'list') {
       const rows = await approvals.listApprovals(client, {

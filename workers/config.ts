@@ -73,3 +73,20 @@ export function awsOptions(config: AppConfig): AwsClientOptions {
     ...(local ? { endpoint: config.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:5000' } : {}),
   };
 }
+
+/**
+ * The environment as Temporal's envconfig reads it, with config's parsed Temporal settings applied. TLS is left to
+ * envconfig unless `TEMPORAL_TLS=true`, so an API key alone still turns it on.
+ */
+export function temporalEnv(
+  config: AppConfig,
+  env: Record<string, string | undefined> = process.env,
+): Record<string, string | undefined> {
+  return {
+    ...env,
+    TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
+    TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
+    TEMPORAL_API_KEY: config.TEMPORAL_API_KEY,
+    TEMPORAL_TLS: config.TEMPORAL_TLS ? 'true' : undefined,
+  };
+}

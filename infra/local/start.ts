@@ -7,7 +7,7 @@ import { startCommerceSandbox } from '../../sandboxes/commerce';
 import { startCreatorsSandbox } from '../../sandboxes/creators';
 import { startEvidenceSandbox } from '../../sandboxes/evidence';
 import { startPspSandbox } from '../../sandboxes/psp';
-import { awsOptions, loadConfig } from '../../workers/config';
+import { awsOptions, loadConfig, temporalEnv } from '../../workers/config';
 import { ensurePayoutSchedule } from '../../client/payout-runs';
 import { createLongLivedWorker } from '../../workers/long-lived';
 import { bootstrapAws } from './bootstrap-aws';
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     const evidence = await startEvidenceSandbox({ port: portOf(config.EVIDENCE_API_BASE) });
     stoppers.push(() => evidence.stop());
 
-    const { client, close } = await connectClient(config);
+    const { client, close } = await connectClient({ env: temporalEnv(config) });
     stoppers.push(close);
     const ingress = await startIngress({ config, client, port: config.INGRESS_PORT });
     stoppers.push(() => ingress.stop());
