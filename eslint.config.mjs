@@ -23,7 +23,8 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'Node built-ins are not allowed in workflow code.' },
             {
-              group: ['**/activities/**', '**/activities'],
+              // The top-level activities/ only (any depth of ../), not workflows/shared/activities.ts.
+              regex: '^(\\.\\./)+activities(/|$)',
               allowTypeImports: true,
               message: 'Import activities only as types.',
             },

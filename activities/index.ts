@@ -1,6 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { createApprovalActivities } from './approvals';
-import { createCommonActivities } from './common';
+import { createSharedActivities } from './shared';
 import { createDisputeActivities } from './disputes';
 import { createPayoutRunActivities } from './payout-runs';
 import { createPayoutActivities } from './payouts';
@@ -8,7 +8,7 @@ import { createPayoutActivities } from './payouts';
 /** What workers register and what workflows are typed against (`proxyActivities<Activities>`). */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createCommonActivities(deps),
+    ...createSharedActivities(deps),
     ...createApprovalActivities(deps),
     ...createPayoutRunActivities(deps),
     ...createPayoutActivities(deps),

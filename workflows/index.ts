@@ -5,7 +5,6 @@
  * and dispute ones. That is CPU at every run start and memory for every run in the worker's sticky cache.
  */
 import type * as Approvals from './approvals/compensation-approval';
-import type * as Floor from './bench/floor';
 import type * as Disputes from './disputes/dispute-case';
 import type * as Payouts from './payouts/creator-payout';
 import type * as Runs from './payouts/payout-run';
@@ -19,7 +18,5 @@ export const disputeCase: typeof Disputes.disputeCase = (...args) =>
   (require('./disputes/dispute-case') as typeof Disputes).disputeCase(...args);
 export const creatorPayout: typeof Payouts.creatorPayout = (...args) =>
   (require('./payouts/creator-payout') as typeof Payouts).creatorPayout(...args);
-export const benchFloor: typeof Floor.benchFloor = (...args) =>
-  (require('./bench/floor') as typeof Floor).benchFloor(...args);
 export const payoutRun: typeof Runs.payoutRun = (...args) =>
   (require('./payouts/payout-run') as typeof Runs).payoutRun(...args);
