@@ -2,16 +2,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import { bankRejection, BankHttpError, BankTransientError, mapBankError } from '../../activities/adapters/bank/errors';
 import { createFakeBank } from '../../activities/adapters/bank/fake';
 import {
-  buildCamt054,
   buildPain001,
   formatDecimal,
   isValidIban,
   parseCamt054,
   parseDecimal,
-  text,
 } from '../../activities/adapters/bank/iso20022';
+import { text } from '../../activities/adapters/bank/xml';
 import { signBankPayload, verifyBankSignature } from '../../activities/adapters/bank/webhook';
-import { parsePain001 } from '../../sandboxes/bank/iso20022';
+import { buildCamt054, parsePain001 } from '../../sandboxes/bank/iso20022';
 
 describe('ISO 20022 helpers', () => {
   it('when a pain.001 is built and read back, then every field survives, escaping included', () => {
