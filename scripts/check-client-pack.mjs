@@ -1,5 +1,5 @@
 /**
- * `npm run check:client`: builds client/ and asks npm what `npm pack` would put in @payops/client. Fails unless the
+ * `npm run check:client`: builds client/ into client/publish/dist and asks npm what `npm pack` would put in @payops/client. Fails unless the
  * entry point ships as JavaScript with its type declarations, and if any activity or worker module (AWS SDK, Stripe)
  * came along with the contracts.
  */
@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const clientDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'client');
+const clientDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'client', 'publish');
 const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: clientDir, encoding: 'utf8' }));
 const paths = pack.files.map((f) => f.path);
 const problems = [

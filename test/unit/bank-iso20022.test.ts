@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { bankRejection, BankHttpError, BankTransientError, mapBankError } from '../../activities/adapters/bank/errors';
+import { bankRejection, BankHttpError, mapBankError } from '../../activities/adapters/bank/errors';
+import { ProviderTransientError } from '../../activities/adapters/errors';
 import { createFakeBank } from '../../activities/adapters/bank/fake';
 import {
   buildPain001,
@@ -129,8 +130,8 @@ describe('bank error mapping', () => {
     expect(bankRejection('initiateCreditTransfer', 'DUPL')).toMatchObject({ type: 'Conflict' });
   });
 
-  it('when the bank is down or slow, then the error is a retryable BankTransientError', () => {
-    expect(() => mapBankError(new BankHttpError(503, 'x'))).toThrow(BankTransientError);
+  it('when the bank is down or slow, then the error is a retryable ProviderTransientError', () => {
+    expect(() => mapBankError(new BankHttpError(503, 'x'))).toThrow(ProviderTransientError);
     const timeout = Object.assign(new Error('aborted'), { name: 'TimeoutError' });
     expect(() => mapBankError(timeout)).toThrow(expect.objectContaining({ code: 'BANK_TIMEOUT' }));
     expect(() => mapBankError(new BankHttpError(422, 'x'))).toThrow(ApplicationFailure);
