@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'dist/**', '*.js', '*.mjs', 'scripts/*.mjs'] },
+  { ignores: ['node_modules/**', '.data/**', 'dist/**', 'client/publish/dist/**', '*.js', '*.mjs', 'scripts/*.mjs'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -23,10 +23,10 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'Node built-ins are not allowed in workflow code.' },
             {
-              // workflows/shared/activities.ts is the workflows' own activity contract, not the activities/ tree.
-              group: ['**/activities/**', '**/activities', '!../shared/activities', '!./activities'],
-              allowTypeImports: true,
-              message: 'Import activities only as types.',
+              // The top-level activities/ only (any depth of ../), not workflows/shared/activities.ts.
+              regex: '^(\\.\\./)+activities(/|$)',
+              message:
+                'Workflows never import activities/, not even types: declare the interface in the domain contract.',
             },
             {
               group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@aws-sdk/*', 'stripe'],

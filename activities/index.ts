@@ -1,14 +1,14 @@
 import type { ActivityDeps } from './deps';
 import { createApprovalActivities } from './approvals';
-import { createCommonActivities } from './common';
+import { createSharedActivities } from './shared';
 import { createDisputeActivities } from './disputes';
 import { createPayoutRunActivities } from './payout-runs';
 import { createPayoutActivities } from './payouts';
 
-/** What workers register and what workflows are typed against (`proxyActivities<Activities>`). */
+/** What workers register: every domain's activities (each workflow proxies only its own domain's interface). */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createCommonActivities(deps),
+    ...createSharedActivities(deps),
     ...createApprovalActivities(deps),
     ...createPayoutRunActivities(deps),
     ...createPayoutActivities(deps),
@@ -16,4 +16,3 @@ export function createActivities(deps: ActivityDeps) {
   };
 }
 export type { ActivityDeps } from './deps';
-export type Activities = ReturnType<typeof createActivities>;

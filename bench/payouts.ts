@@ -9,24 +9,13 @@
  *   3. one `payoutRun` over RUN creators (sliding window + continue-as-new).
  * Prints each figure, then one JSON line with `ratio` = payout throughput / floor throughput.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startPayout } from '../client/payouts';
-import { makeAwsClients } from '../activities/adapters/aws';
-import { createDynamoLedger } from '../activities/adapters/ledger/dynamo-ledger';
-import { Accounts } from '../activities/adapters/ledger/port';
-import { buildWorkflowBundle } from '../workers/build-bundle';
-import { bootstrapAws } from '../infra/local/bootstrap-aws';
-import { DATA_DIR, REPO_ROOT } from '../infra/local/paths';
-import { freePort, stopPid, waitFor } from '../infra/local/processes';
-import { startExternalServers } from '../infra/local/stack';
-import { payableCreator, startCreatorsSandbox } from '../sandboxes/creators';
-import { startPspSandbox } from '../sandboxes/psp';
-import { loadConfig } from '../workers/config';
 import { creatorPayoutWorkflowId } from '../workflows/payouts/contract';
 import { getRunProgressQuery, payoutRunWorkflowId, type PayoutRunWorkflow } from '../workflows/payout-runs/contract';
+import { waitFor } from '../infra/local/processes';
+import { cpuMeter, log, percentile, rssSampler, showCpu, timeWorkflows, type Figures } from './measure';
+import { startBenchStack } from './stack';
 
 const quick = process.argv.includes('--quick');
 /** `--n=<singles>` and `--run=<creators>` (0 skips the run) override the sizes, for profiling one phase. */
@@ -41,188 +30,16 @@ const PSP_LATENCY_MS = 20;
 const PERIOD = '2026-10';
 const timing = { returnWindowMs: 1, pollInitialMs: 200, pollMaxMs: 2_000 };
 
-const percentile = (xs: number[], p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-};
-const log = (line: string) => console.log(`[bench] ${line}`);
-
-async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
-}
-
-function rssSampler(pid: number) {
-  let peak = 0;
-  const read = () => {
-    try {
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      peak = Math.max(peak, kb * 1024);
-    } catch {
-      // process gone
-    }
-  };
-  const timer = setInterval(read, 200);
-  return {
-    reset: () => {
-      read();
-      peak = 0;
-    },
-    peakMiB: () => (read(), Math.round(peak / 1024 / 1024)),
-    stop: () => clearInterval(timer),
-  };
-}
-
-/** CPU seconds used so far by each process of the stack (utime + stime from /proc), to show where a phase's time goes. */
-function cpuMeter(pids: Record<string, number>) {
-  const ticks = 100; // USER_HZ on Linux
-  const read = (): Record<string, number> =>
-    Object.fromEntries(
-      Object.entries(pids).map(([name, pid]) => {
-        try {
-          const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-          return [name, (Number(fields[11]) + Number(fields[12])) / ticks];
-        } catch {
-          return [name, 0];
-        }
-      }),
-    );
-  let last = read();
-  /** CPU milliseconds per workflow by process since the previous call. */
-  return (workflows: number): Record<string, number> => {
-    const now = read();
-    const out = Object.fromEntries(
-      Object.entries(now).map(([name, secs]) => [
-        name,
-        Math.round(((secs - (last[name] ?? 0)) * 1000) / Math.max(1, workflows)),
-      ]),
-    );
-    last = now;
-    return out;
-  };
-}
-const showCpu = (cpu: Record<string, number>) =>
-  Object.entries(cpu)
-    .map(([name, ms]) => `${name} ${ms}`)
-    .join(', ');
-
-interface Figures {
-  completionsPerSec: number;
-  p50Ms: number;
-  p95Ms: number;
-  workerPeakRssMiB: number;
-  maxHistoryEvents: number;
-  cpuMsPerWorkflow: Record<string, number>;
-}
-
-async function timeWorkflows(
-  count: number,
-  start: (i: number) => Promise<{ result(): Promise<unknown> }>,
-): Promise<{ perSec: number; latencies: number[] }> {
-  const latencies: number[] = [];
-  const began = Date.now();
-  await pool(
-    Array.from({ length: count }, (_, i) => i),
-    Math.min(count, 200),
-    async (i) => {
-      const t0 = Date.now();
-      const handle = await start(i);
-      await handle.result();
-      latencies.push(Date.now() - t0);
-    },
-  );
-  return { perSec: count / ((Date.now() - began) / 1000), latencies };
-}
-
 async function main(): Promise<void> {
   const benchStarted = Date.now();
-  const runDir = join(DATA_DIR, `bench-${process.pid}`);
-  const ports = {
-    temporal: await freePort(),
-    ui: await freePort(),
-    moto: await freePort(),
-    stripeMock: await freePort(),
-    stripeMockHttps: await freePort(),
-  };
-  const servers = await startExternalServers({ ports, runDir, persist: false, embeddedTemporal: true, headless: true });
-  const psp = await startPspSandbox({ port: 0, webhookSecret: 'whsec_bench' });
-  const creators = await startCreatorsSandbox({ port: 0 });
-  const env = {
-    ...process.env,
-    PAYOPS_MODE: 'local',
-    TEMPORAL_ADDRESS: servers.temporalAddress ?? '',
-    AWS_ENDPOINT_URL: servers.awsEndpoint,
-    PSP_API_BASE: psp.url,
-    CREATORS_API_BASE: creators.url,
-    TEMPORAL_TASK_QUEUE: 'bench',
-  };
-  const config = loadConfig(env);
-  let workerPid: number | undefined;
-  const cleanup = async () => {
-    if (workerPid) await stopPid(workerPid);
-    await psp.stop();
-    await creators.stop();
-    await servers.stop();
-  };
-  // Ctrl-C or a timeout must not leave the servers behind.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+  const stack = await startBenchStack({ pspLatencyMs: PSP_LATENCY_MS });
+  const { config, servers } = stack;
   try {
-    await bootstrapAws(makeAwsClients(config), config, { taps: [] });
-    await fetch(`${psp.url}/__admin/faults`, {
-      method: 'POST',
-      body: JSON.stringify({ latencyMs: PSP_LATENCY_MS }),
-      headers: { 'content-type': 'application/json' },
-    });
-    await fetch(`${psp.url}/__admin/balance`, {
-      method: 'POST',
-      body: JSON.stringify({ currency: 'usd', amount: 1e12 }),
-      headers: { 'content-type': 'application/json' },
-    });
-
     log(`seeding ${N + RUN + 1} creators (directory + ledger on moto)…`);
     const ids = Array.from({ length: N + RUN + 1 }, (_, i) => `bench-${String(i).padStart(6, '0')}`);
     const warmCreator = ids[N + RUN] as string;
-    const record = (creatorId: string) => payableCreator(creatorId, { earnings: { [PERIOD]: 5_000 } });
-    for (let i = 0; i < ids.length; i += 1000) {
-      await fetch(`${creators.url}/__admin/creators`, {
-        method: 'POST',
-        body: JSON.stringify({ creators: ids.slice(i, i + 1000).map(record) }),
-        headers: { 'content-type': 'application/json' },
-      });
-    }
-    const ledger = createDynamoLedger({ aws: makeAwsClients(config), table: config.LEDGER_TABLE });
-    await pool(ids, 16, async (creatorId) => {
-      await ledger.post({
-        postingId: `bench-fund-${creatorId}`,
-        currency: 'USD',
-        description: 'bench funding',
-        legs: [
-          { account: Accounts.platformCash, amountMinor: 5_000 },
-          { account: Accounts.creatorAvailable(creatorId), amountMinor: -5_000 },
-        ],
-      });
-    });
-
-    // Like a production worker: workflows from a prebuilt bundle, so webpack never runs inside the measured process.
-    const workflowBundle = await buildWorkflowBundle(join(runDir, 'workflow-bundle.js'));
-    // BENCH_WORKER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the worker without touching the bench.
-    const nodeArgs = (process.env['BENCH_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-    const worker = spawn(
-      process.execPath,
-      [...nodeArgs, '--import', 'tsx', join(REPO_ROOT, 'workers', 'long-lived.ts')],
-      {
-        env: { ...env, WORKFLOW_BUNDLE_PATH: workflowBundle },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
-    workerPid = worker.pid;
-    if (!workerPid) throw new Error('worker did not start');
+    await stack.seedCreators(ids, PERIOD, 5_000);
+    const workerPid = await stack.startWorker();
     const rss = rssSampler(workerPid);
     const pidOf = (name: string) => servers.processes.find((p) => p.name === name)?.pid ?? 0;
     const cpu = cpuMeter({
@@ -388,7 +205,7 @@ async function main(): Promise<void> {
     rss.stop();
     await connection.close();
   } finally {
-    await cleanup();
+    await stack.cleanup();
   }
 }
 

@@ -3,5 +3,5 @@ export { ClientInputError } from './errors';
 export * as approvals from './approvals';
 export * as disputes from './disputes';
 export * from './payout-runs';
-export { connectClient } from './connect';
+export { connectClient, temporalSettings, type ConnectedClient, type ConnectOptions } from './connect';
 export * as payouts from './payouts';

@@ -6,7 +6,7 @@ import type { AuditPort } from '../activities/adapters/audit/port';
 import { createDynamoAudit } from '../activities/adapters/audit/dynamo-audit';
 import { makeAwsClients } from '../activities/adapters/aws';
 import { parseCamt054, verifyBankSignature } from '../activities/adapters/bank/webhook';
-import type { AppConfig } from '../workers/config';
+import { awsOptions, type AppConfig } from '../workers/config';
 import type { Delivery, VerifiedEvent, WebhookRoute } from './deliveries';
 import { routes as defaultRoutes } from './routes';
 
@@ -106,7 +106,7 @@ export async function startIngress(opts: {
   routes?: WebhookRoute[];
 }): Promise<Ingress> {
   const { config, client } = opts;
-  const audit = opts.audit ?? createDynamoAudit({ aws: makeAwsClients(config), table: config.AUDIT_TABLE });
+  const audit = opts.audit ?? createDynamoAudit({ aws: makeAwsClients(awsOptions(config)), table: config.AUDIT_TABLE });
   const routes = opts.routes ?? defaultRoutes;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -164,16 +164,11 @@ export async function startIngress(opts: {
 
 if (require.main === module) {
   void (async () => {
-    const { loadConfig } = await import('../workers/config');
-    const { connectionOptions } = await import('../workers/dependencies');
-    const { Client, Connection } = await import('@temporalio/client');
+    const { loadConfig, temporalEnv } = await import('../workers/config');
+    const { connectClient } = await import('../client/connect');
     const config = loadConfig();
-    const connection = await Connection.connect(connectionOptions(config));
-    const ingress = await startIngress({
-      config,
-      client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
-      port: config.INGRESS_PORT,
-    });
+    const { client } = await connectClient({ env: temporalEnv(config) });
+    const ingress = await startIngress({ config, client, port: config.INGRESS_PORT });
     console.log(`[ingress] listening on ${ingress.url}`);
   })();
 }

@@ -11,7 +11,7 @@ import { payableCreator } from '../sandboxes/creators';
 import { connectClient } from '../client/connect';
 import { requestCompensation } from '../client/approvals';
 import { getPayoutState, startPayout } from '../client/payouts';
-import { loadConfig } from '../workers/config';
+import { awsOptions, loadConfig } from '../workers/config';
 
 const config = loadConfig({
   ...process.env,
@@ -42,8 +42,8 @@ async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => bool
 }
 
 async function main(): Promise<void> {
-  const { client, close } = await connectClient(config);
-  const ledger = createDynamoLedger({ aws: makeAwsClients(config), table: config.LEDGER_TABLE });
+  const { client, close } = await connectClient();
+  const ledger = createDynamoLedger({ aws: makeAwsClients(awsOptions(config)), table: config.LEDGER_TABLE });
   const timing = { returnWindowMs: 15 * 60_000, pollInitialMs: 2_000, pollMaxMs: 30_000 };
   const creators = [
     {

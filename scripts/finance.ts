@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createDynamoAudit } from '../activities/adapters/audit/dynamo-audit';
 import { makeAwsClients } from '../activities/adapters/aws';
+import { awsOptions, loadConfig } from '../workers/config';
 import { approvals } from '../client';
 import { connectClient } from '../client/connect';
 import { ClientInputError, parseClientInput } from '../client/errors';
@@ -48,7 +49,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  const { client, config, close } = await connectClient();
+  const config = loadConfig();
+  const { client, close } = await connectClient();
   try {
     if (command === 'list') {
       const rows = await approvals.listApprovals(client, {
@@ -75,9 +77,10 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'show') {
       const status = await approvals.getCompensationStatus(client, requestId);
       console.log(JSON.stringify(status, null, 2));
-      const audit = await createDynamoAudit({ aws: makeAwsClients(config), table: config.AUDIT_TABLE }).list(
-        approvalAuditStream(compensationWorkflowId(requestId)),
-      );
+      const audit = await createDynamoAudit({
+        aws: makeAwsClients(awsOptions(config)),
+        table: config.AUDIT_TABLE,
+      }).list(approvalAuditStream(compensationWorkflowId(requestId)));
       console.log(`\naudit trail (${audit.length} entries, outside workflow history):`);
       for (const e of audit) {
         const d = e.data;

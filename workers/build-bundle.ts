@@ -4,9 +4,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { preloadModules, workflowsPath } from './bundle-options';
 
-/** Prebundles workflow code (Lambda cold starts and tests skip webpack). */
-export async function buildWorkflowBundle(outFile: string): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, preloadModules });
+/** Prebundles workflow code (Lambda cold starts and tests skip webpack); the bench passes its own registry. */
+export async function buildWorkflowBundle(outFile: string, registry: string = workflowsPath): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: registry, preloadModules });
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, code);
   return outFile;

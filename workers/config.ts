@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AwsClientOptions } from '../activities/adapters/aws';
 import { taskQueueSchema } from '../workflows/shared/task-queue';
 
 /**
@@ -61,4 +62,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('invalid configuration:\n  AWS_ENDPOINT_URL: the endpoint override is for local mode only');
   }
   return result.data;
+}
+
+/** AWS client options from config: the moto endpoint (default: the local stack's) only in local mode. */
+export function awsOptions(config: AppConfig): AwsClientOptions {
+  const local = config.PAYOPS_MODE === 'local';
+  return {
+    region: config.AWS_REGION,
+    local,
+    ...(local ? { endpoint: config.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:5000' } : {}),
+  };
+}
+
+/**
+ * The environment as Temporal's envconfig reads it, with config's parsed Temporal settings applied. TLS is left to
+ * envconfig unless `TEMPORAL_TLS=true`, so an API key alone still turns it on.
+ */
+export function temporalEnv(
+  config: AppConfig,
+  env: Record<string, string | undefined> = process.env,
+): Record<string, string | undefined> {
+  return {
+    ...env,
+    TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
+    TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
+    TEMPORAL_API_KEY: config.TEMPORAL_API_KEY,
+    TEMPORAL_TLS: config.TEMPORAL_TLS ? 'true' : undefined,
+  };
 }

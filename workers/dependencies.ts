@@ -1,4 +1,4 @@
-import type { NativeConnectionOptions, WorkerOptions } from '@temporalio/worker';
+import type { WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createDynamoAudit } from '../activities/adapters/audit/dynamo-audit';
 import { makeAwsClients } from '../activities/adapters/aws';
@@ -10,11 +10,12 @@ import { createDynamoLedger } from '../activities/adapters/ledger/dynamo-ledger'
 import { createAwsNotifications } from '../activities/adapters/notifications/aws-notifications';
 import { createStripePsp } from '../activities/adapters/psp/stripe-psp';
 import { createS3Reports } from '../activities/adapters/reports/s3-reports';
-import type { AppConfig } from './config';
+import { temporalSettings, type TemporalSettings } from '../client/connect';
+import { awsOptions, temporalEnv, type AppConfig } from './config';
 
 /** The composition root: real adapters from config. Tests swap single ports through `overrides`. */
 export function buildDependencies(config: AppConfig, overrides: Partial<ActivityDeps> = {}): ActivityDeps {
-  const aws = makeAwsClients(config);
+  const aws = makeAwsClients(awsOptions(config));
   const account = config.PAYOPS_MODE === 'local' ? '123456789012' : config.AWS_ACCOUNT_ID;
   return {
     psp: createStripePsp({ apiBase: config.PSP_API_BASE, secretKey: config.PSP_SECRET_KEY }),
@@ -34,13 +35,13 @@ export function buildDependencies(config: AppConfig, overrides: Partial<Activity
   };
 }
 
-/** Temporal connection options from config (address, TLS, API key), shared by workers, client and ingress. */
-export function connectionOptions(config: AppConfig): NativeConnectionOptions & { apiKey?: string } {
-  return {
-    address: config.TEMPORAL_ADDRESS,
-    tls: config.TEMPORAL_TLS || Boolean(config.TEMPORAL_API_KEY) ? {} : undefined,
-    ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}),
-  };
+/**
+ * Temporal connection options through the typed client's envconfig reading (`temporal.toml` profile, `TEMPORAL_TLS_*`
+ * files, gRPC metadata), with config's parsed address, namespace, API key and TLS switch on top: one rule for the
+ * client, the workers and the ingress.
+ */
+export function connectionOptions(config: AppConfig): TemporalSettings['connection'] {
+  return temporalSettings({ env: temporalEnv(config) }).connection;
 }
 
 /** Worker options common to the long-lived and the Lambda worker. */

@@ -5,7 +5,6 @@
  * and dispute ones. That is CPU at every run start and memory for every run in the worker's sticky cache.
  */
 import type * as Approvals from './approvals/workflow';
-import type * as Floor from './bench/floor';
 import type * as Disputes from './disputes/workflow';
 import type * as Payouts from './payouts/workflow';
 import type * as Runs from './payout-runs/workflow';
@@ -19,7 +18,5 @@ export const disputeCase: typeof Disputes.disputeCase = (...args) =>
   (require('./disputes/workflow') as typeof Disputes).disputeCase(...args);
 export const creatorPayout: typeof Payouts.creatorPayout = (...args) =>
   (require('./payouts/workflow') as typeof Payouts).creatorPayout(...args);
-export const benchFloor: typeof Floor.benchFloor = (...args) =>
-  (require('./bench/floor') as typeof Floor).benchFloor(...args);
 export const payoutRun: typeof Runs.payoutRun = (...args) =>
   (require('./payout-runs/workflow') as typeof Runs).payoutRun(...args);

@@ -3,18 +3,23 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { AppConfig } from '../../workers/config';
 
-/** All AWS clients from one config; the endpoint override and static credentials exist only in local mode. */
-export function makeAwsClients(config: Pick<AppConfig, 'PAYOPS_MODE' | 'AWS_REGION' | 'AWS_ENDPOINT_URL'>) {
-  const local = config.PAYOPS_MODE === 'local';
+/** What the AWS clients need; the composition root (`workers/dependencies.ts#awsOptions`) derives it from config. */
+export interface AwsClientOptions {
+  region: string;
+  /** The emulator's URL (moto); only honoured with `local`. */
+  endpoint?: string;
+  /** Local mode: the endpoint override, static test credentials and path-style S3 URLs, as moto expects. */
+  local: boolean;
+}
+
+/** All AWS clients from one set of options; the endpoint override and static credentials exist only in local mode. */
+export function makeAwsClients(options: AwsClientOptions) {
+  const { local } = options;
   const base = {
-    region: config.AWS_REGION,
+    region: options.region,
     ...(local
-      ? {
-          endpoint: config.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:5000',
-          credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-        }
+      ? { endpoint: options.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }
       : {}),
   };
   return {

@@ -3,12 +3,12 @@ import { formatMoney } from '../../workflows/shared/money';
 import { agentBudgetStream, approvalAuditStream, orderAuditStream } from '../../workflows/approvals/contract';
 import { type ApprovalActivities } from '../../workflows/approvals/contract-activities';
 import type { CommercePort } from '../adapters/commerce/port';
-import { createCommonActivities } from '../common';
+import { createSharedActivities } from '../shared';
 import type { ActivityDeps } from '../deps';
 
 /** Activities of the compensation-approval domain: order facts, commerce remedies, PSP refunds, audit, notification. */
 export function createApprovalActivities(deps: ActivityDeps) {
-  const { publishEvent } = createCommonActivities(deps);
+  const { publishEvent } = createSharedActivities(deps);
   const commerce = (): CommercePort => {
     if (!deps.commerce)
       throw failure(FailureType.ProviderPermanent, 'the commerce port is not configured on this worker');

@@ -6,7 +6,7 @@ import { type DisputeActivities } from '../../workflows/disputes/contract-activi
 import { failure, FailureType } from '../../workflows/shared/failures';
 import { idempotencyKey } from '../../workflows/shared/task-queue';
 import { Accounts } from '../adapters/ledger/port';
-import { createCommonActivities } from '../common';
+import { createSharedActivities } from '../shared';
 import type { ActivityDeps } from '../deps';
 
 /** Team mailboxes per tier: internal addresses, never a customer's. */
@@ -26,7 +26,7 @@ const POSITION_ACCOUNT: Record<LedgerPosition, string> = {
 
 /** Activities of the dispute domain: evidence gathering, the once-only PSP submission, ledger moves, cross-checks. */
 export function createDisputeActivities(deps: ActivityDeps) {
-  const { appendAudit } = createCommonActivities(deps);
+  const { appendAudit } = createSharedActivities(deps);
   return {
     appendAudit,
 

@@ -10,7 +10,7 @@ import { failure, FailureType } from '../../workflows/shared/failures';
 import { formatMoney, type Money } from '../../workflows/shared/money';
 import type { CreatorsPort } from '../adapters/creators/port';
 import { Accounts, type Posting } from '../adapters/ledger/port';
-import { createCommonActivities } from '../common';
+import { createSharedActivities } from '../shared';
 import type { ActivityDeps } from '../deps';
 
 /**
@@ -81,7 +81,7 @@ const TEMPLATES: Record<PayoutEmailTemplate, (amount: string, id: string) => { s
 
 /** Payout activities. Account details and emails are resolved here, from the creator ID, and never returned. */
 export function createPayoutActivities(deps: ActivityDeps) {
-  const { publishEvent, appendAudit } = createCommonActivities(deps);
+  const { publishEvent, appendAudit } = createSharedActivities(deps);
   const creators = (): CreatorsPort => {
     if (!deps.creators) throw failure(FailureType.ProviderPermanent, 'no creator directory configured for this worker');
     return deps.creators;

@@ -7,7 +7,7 @@ import { startCommerceSandbox } from '../../sandboxes/commerce';
 import { startCreatorsSandbox } from '../../sandboxes/creators';
 import { startEvidenceSandbox } from '../../sandboxes/evidence';
 import { startPspSandbox } from '../../sandboxes/psp';
-import { loadConfig } from '../../workers/config';
+import { awsOptions, loadConfig, temporalEnv } from '../../workers/config';
 import { ensurePayoutSchedule } from '../../client/payout-runs';
 import { createLongLivedWorker } from '../../workers/long-lived';
 import { bootstrapAws } from './bootstrap-aws';
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
       TEMPORAL_ADDRESS: servers.temporalAddress ?? process.env['TEMPORAL_ADDRESS'],
       AWS_ENDPOINT_URL: servers.awsEndpoint,
     });
-    await bootstrapAws(makeAwsClients(config), config);
+    await bootstrapAws(makeAwsClients(awsOptions(config)), config);
     const ingressUrl = `http://127.0.0.1:${config.INGRESS_PORT}`;
     const portOf = (url: string) => Number(new URL(url).port);
     const psp = await startPspSandbox({
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     const evidence = await startEvidenceSandbox({ port: portOf(config.EVIDENCE_API_BASE) });
     stoppers.push(() => evidence.stop());
 
-    const { client, close } = await connectClient(config);
+    const { client, close } = await connectClient({ env: temporalEnv(config) });
     stoppers.push(close);
     const ingress = await startIngress({ config, client, port: config.INGRESS_PORT });
     stoppers.push(() => ingress.stop());

@@ -1,22 +1,18 @@
 import {
-  attr,
-  blocks,
-  document,
-  el,
-  hasRoot,
+  formatDecimal,
   isCurrency,
-  node,
   NS,
   parseDecimal,
-  text,
+  type Camt054Entry,
   type CreditTransferTx,
   type Pain001,
   type Pain002Tx,
 } from '../../activities/adapters/bank/iso20022';
+import { attr, blocks, document, el, hasRoot, node, text } from '../../activities/adapters/bank/xml';
 
 export * from '../../activities/adapters/bank/iso20022';
 
-/** The bank side of ISO 20022: read pain.001 and write pain.002 (camt.054 is built by the shared `buildCamt054`). */
+/** The bank side of ISO 20022: read pain.001, write pain.002 and camt.054 (the adapter's messages reversed). */
 
 export type ParsedPain001 =
   | { ok: true; message: Pain001 }
@@ -111,4 +107,68 @@ export function buildPain002(p: {
 
 function isoNow(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * A camt.054 BkToCstmrDbtCdtNtfctn with one booked entry per item: a settlement debits our account; a return credits
+ * it back as a reversal (`RvslInd`) with `RtrInf/Rsn/Cd`. The inverse of the adapter's `parseCamt054` (the sandbox and
+ * tests build notifications with it).
+ */
+export function buildCamt054(n: {
+  messageId: string;
+  entries: Array<Camt054Entry & { originalMessageId?: string }>;
+}): string {
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const today = now.slice(0, 10);
+  const entry = (e: Camt054Entry & { originalMessageId?: string }, i: number) => {
+    const amount = formatDecimal(e.amount.amountMinor, e.amount.currency);
+    const isReturn = e.status === 'returned';
+    const cdtDbt = isReturn ? 'CRDT' : 'DBIT';
+    return node(
+      'Ntry',
+      el('NtryRef', `${n.messageId}-${i + 1}`),
+      el('Amt', { Ccy: e.amount.currency }, amount),
+      el('CdtDbtInd', cdtDbt),
+      isReturn && el('RvslInd', 'true'),
+      node('Sts', el('Cd', 'BOOK')),
+      node('BookgDt', el('Dt', today)),
+      node('ValDt', el('Dt', today)),
+      node(
+        'BkTxCd',
+        node(
+          'Domn',
+          el('Cd', 'PMNT'),
+          node('Fmly', el('Cd', isReturn ? 'RCDT' : 'ICDT'), el('SubFmlyCd', isReturn ? 'RRTN' : 'ESCT')),
+        ),
+      ),
+      node(
+        'NtryDtls',
+        node(
+          'TxDtls',
+          node(
+            'Refs',
+            e.originalMessageId !== undefined && el('MsgId', e.originalMessageId),
+            el('EndToEndId', e.endToEndId),
+          ),
+          node('AmtDtls', node('TxAmt', el('Amt', { Ccy: e.amount.currency }, amount))),
+          el('CdtDbtInd', cdtDbt),
+          isReturn && node('RtrInf', node('Rsn', el('Cd', e.returnCode ?? 'NARR'))),
+        ),
+      ),
+    );
+  };
+  return document(
+    NS.camt054,
+    node(
+      'BkToCstmrDbtCdtNtfctn',
+      node('GrpHdr', el('MsgId', n.messageId), el('CreDtTm', now)),
+      node(
+        'Ntfctn',
+        el('Id', n.messageId),
+        el('CreDtTm', now),
+        node('Acct', node('Id', node('Othr', el('Id', 'PAYOPS-OPERATING')))),
+        ...n.entries.map(entry),
+      ),
+    ),
+  );
 }

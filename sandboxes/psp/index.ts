@@ -2,21 +2,20 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import {
   hangThenDrop,
-  num,
-  parseJson,
   readBody,
   send,
   sendJson,
   sleep,
   take,
   schedule,
-  clearTimers,
   serve,
   type RunningSandbox,
 } from '../shared/http';
 import { WebhookDispatcher } from '../shared/webhooks';
 import { fingerprint, parseForm } from './form';
-import { newId, nowSec, PspState, stripeError, type Reply } from './state';
+import { defaultFaults, handleAdmin, type CallRecord, type PspSandboxContext } from './admin';
+import { newId, nowSec, stripeError, type Reply } from './replies';
+import { PspState } from './state';
 
 /**
  * A stateful PSP simulator speaking the subset of Stripe's wire format the product uses, so the official `stripe`
@@ -42,57 +41,15 @@ export interface PspSandboxOptions {
   webhookRetryDelaysMs?: number[];
 }
 
-interface Faults {
-  latencyMs: number;
-  fail5xxNext: number;
-  timeoutNext: number;
-  timeoutPhase: 'before' | 'after';
-  hangMs: number;
-  rateLimitNext: number;
-  declineDestinations: Set<string>;
-  holdWebhooks: boolean;
-  payoutSettleMs: number;
-}
-
-const defaultFaults = (): Faults => ({
-  latencyMs: 0,
-  fail5xxNext: 0,
-  timeoutNext: 0,
-  timeoutPhase: 'after',
-  hangMs: 30_000,
-  rateLimitNext: 0,
-  declineDestinations: new Set(),
-  holdWebhooks: false,
-  payoutSettleMs: 100,
-});
-
-interface CallRecord {
-  method: string;
-  path: string;
-  idempotencyKey: string | null;
-  status: number;
-  fault?: 'latency' | '5xx' | 'timeout' | 'rate_limit';
-  replayed?: boolean;
-}
-
-interface IdemEntry {
-  fingerprint: string;
-  response?: Reply;
-}
-
 /** The real Stripe signature scheme: `t=<unix>,v1=<hex hmac-sha256(secret, "t.body")>`. */
 export function stripeSignatureHeader(body: string, secret: string, t = nowSec()): string {
   return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
 }
 
 export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandbox> {
-  let faults = defaultFaults();
-  const calls: CallRecord[] = [];
-  const idem = new Map<string, IdemEntry>();
-  const events = new Map<string, Record<string, unknown>>();
-  const timers = new Set<NodeJS.Timeout>();
   const hooks = new WebhookDispatcher(opts.webhookUrl, opts.webhookRetryDelaysMs);
-
+  const timers = new Set<NodeJS.Timeout>();
+  const events = new Map<string, Record<string, unknown>>();
   const later = (fn: () => void, ms: number) => schedule(timers, fn, ms);
 
   const emit = (type: string, object: Record<string, unknown>, previous?: Record<string, unknown>) => {
@@ -118,7 +75,17 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
     });
   };
 
-  let state = new PspState(emit);
+  const ctx: PspSandboxContext = {
+    faults: defaultFaults(),
+    state: new PspState(emit),
+    calls: [],
+    idem: new Map(),
+    events,
+    timers,
+    hooks,
+    emit,
+  };
+  const { calls, idem } = ctx;
 
   async function handleApi(
     req: http.IncomingMessage,
@@ -135,28 +102,28 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
     };
 
     const body = await readBody(req);
-    if (faults.latencyMs > 0) {
+    if (ctx.faults.latencyMs > 0) {
       record.fault = 'latency';
-      await sleep(faults.latencyMs);
+      await sleep(ctx.faults.latencyMs);
     }
     const auth = req.headers.authorization ?? '';
     if (!/^Bearer sk_\S+$/.test(auth)) {
       return reply(stripeError(401, 'invalid_request_error', 'Invalid API Key provided.', { code: 'api_key_invalid' }));
     }
-    if (take(faults, 'rateLimitNext')) {
+    if (take(ctx.faults, 'rateLimitNext')) {
       record.fault = 'rate_limit';
       return reply(
         stripeError(429, 'invalid_request_error', 'Too many requests hit the API too quickly.', { code: 'rate_limit' }),
       );
     }
-    if (take(faults, 'fail5xxNext')) {
+    if (take(ctx.faults, 'fail5xxNext')) {
       record.fault = '5xx';
       return reply(stripeError(500, 'api_error', 'An unknown error occurred (injected by the sandbox).'));
     }
-    const timeout = take(faults, 'timeoutNext');
-    if (timeout && faults.timeoutPhase === 'before') {
+    const timeout = take(ctx.faults, 'timeoutNext');
+    if (timeout && ctx.faults.timeoutPhase === 'before') {
       record.fault = 'timeout';
-      return hangThenDrop(req, res, faults.hangMs, timers);
+      return hangThenDrop(req, res, ctx.faults.hangMs, timers);
     }
 
     const url = new URL(path, 'http://sandbox');
@@ -187,7 +154,7 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
         record.replayed = true;
         if (timeout) {
           record.fault = 'timeout';
-          return hangThenDrop(req, res, faults.hangMs, timers);
+          return hangThenDrop(req, res, ctx.faults.hangMs, timers);
         }
         return reply(seen.response, { 'Idempotent-Replayed': 'true' });
       }
@@ -204,25 +171,28 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
     if (timeout) {
       record.fault = 'timeout';
       record.status = result.status;
-      return hangThenDrop(req, res, faults.hangMs, timers);
+      return hangThenDrop(req, res, ctx.faults.hangMs, timers);
     }
     return reply(result);
   }
 
   function route(method: string, path: string, p: ReturnType<typeof parseForm>): Reply {
     let m: RegExpExecArray | null;
-    if (method === 'GET' && path === '/v1/balance') return state.getBalance();
-    if (method === 'POST' && path === '/v1/transfers') return state.createTransfer(p, faults.declineDestinations);
+    if (method === 'GET' && path === '/v1/balance') return ctx.state.getBalance();
+    if (method === 'POST' && path === '/v1/transfers')
+      return ctx.state.createTransfer(p, ctx.faults.declineDestinations);
     if (method === 'GET' && (m = /^\/v1\/transfers\/([^/]+)$/.exec(path)))
-      return get(state.transfers, 'transfer', m[1]);
-    if (method === 'POST' && path === '/v1/payouts') return state.createPayout(p, faults.payoutSettleMs, later);
-    if (method === 'GET' && (m = /^\/v1\/payouts\/([^/]+)$/.exec(path))) return get(state.payouts, 'payout', m[1]);
-    if (method === 'POST' && path === '/v1/refunds') return state.createRefund(p);
-    if (method === 'GET' && (m = /^\/v1\/refunds\/([^/]+)$/.exec(path))) return get(state.refunds, 'refund', m[1]);
-    if (method === 'GET' && (m = /^\/v1\/charges\/([^/]+)$/.exec(path))) return get(state.charges, 'charge', m[1]);
-    if (method === 'GET' && (m = /^\/v1\/disputes\/([^/]+)$/.exec(path))) return state.getDispute(m[1] ?? '');
-    if (method === 'POST' && (m = /^\/v1\/disputes\/([^/]+)$/.exec(path))) return state.updateDispute(m[1] ?? '', p);
-    if (method === 'POST' && (m = /^\/v1\/disputes\/([^/]+)\/close$/.exec(path))) return state.closeDispute(m[1] ?? '');
+      return get(ctx.state.transfers, 'transfer', m[1]);
+    if (method === 'POST' && path === '/v1/payouts') return ctx.state.createPayout(p, ctx.faults.payoutSettleMs, later);
+    if (method === 'GET' && (m = /^\/v1\/payouts\/([^/]+)$/.exec(path))) return get(ctx.state.payouts, 'payout', m[1]);
+    if (method === 'POST' && path === '/v1/refunds') return ctx.state.createRefund(p);
+    if (method === 'GET' && (m = /^\/v1\/refunds\/([^/]+)$/.exec(path))) return get(ctx.state.refunds, 'refund', m[1]);
+    if (method === 'GET' && (m = /^\/v1\/charges\/([^/]+)$/.exec(path))) return get(ctx.state.charges, 'charge', m[1]);
+    if (method === 'GET' && (m = /^\/v1\/disputes\/([^/]+)$/.exec(path))) return ctx.state.disputes.get(m[1] ?? '');
+    if (method === 'POST' && (m = /^\/v1\/disputes\/([^/]+)$/.exec(path)))
+      return ctx.state.disputes.update(m[1] ?? '', p);
+    if (method === 'POST' && (m = /^\/v1\/disputes\/([^/]+)\/close$/.exec(path)))
+      return ctx.state.disputes.close(m[1] ?? '');
     if (method === 'GET' && (m = /^\/v1\/events\/([^/]+)$/.exec(path))) {
       const e = events.get(m[1] ?? '');
       return e
@@ -245,96 +215,11 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
         });
   }
 
-  /**
-   * Admin API:
-   * - POST /__admin/reset — forget everything (objects, keys, calls, events, faults)
-   * - POST /__admin/faults — merge `{ latencyMs, fail5xxNext, timeoutNext, timeoutPhase:'before'|'after', hangMs,
-   *   rateLimitNext, declineDestinations, holdWebhooks, payoutSettleMs }`; DELETE /__admin/faults clears them
-   * - GET /__admin/calls — `{ calls: [{method, path, idempotencyKey, status, fault?, replayed?}], created: {transfer, …} }`
-   * - GET /__admin/events — emitted events `{ id, type }[]` and webhook delivery attempts
-   * - POST /__admin/balance `{ currency, amount }` — set the available balance
-   * - POST /__admin/charges `{ id?, amount, currency }` — a captured charge (+ payment_intent `pi_…`) to refund against
-   * - POST /__admin/disputes `{ id?, charge?, amount, currency, reason, due_by, orderId? }` → `charge.dispute.created`
-   * - POST /__admin/disputes/:id/outcome `{ status: 'won'|'lost' }` → `charge.dispute.closed`
-   * - POST /__admin/disputes/:id/reopen `{ due_by? }` → `charge.dispute.updated` (pre-arbitration, needs_response)
-   * - POST /__admin/payouts/:id/fail `{ failure_code }` → `payout.failed`
-   * - POST /__admin/transfers/:id/reverse → `transfer.reversed`
-   * - POST /__admin/webhooks/flush `{ order: 'in-order'|'reverse' }` — deliver held events
-   * - POST /__admin/webhooks/replay `{ eventId, times? }` — deliver an event again (duplicates)
-   */
-  async function handleAdmin(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    method: string,
-    path: string,
-  ): Promise<void> {
-    const b = parseJson(await readBody(req));
-    const r = (x: Reply) => sendJson(res, x.status, x.body);
-    let m: RegExpExecArray | null;
-    if (method === 'POST' && path === '/__admin/reset') {
-      clearTimers(timers); // a payout scheduled before the reset must not settle after it
-      faults = defaultFaults();
-      hooks.reset();
-      calls.length = 0;
-      idem.clear();
-      events.clear();
-      state = new PspState(emit);
-      return sendJson(res, 200, { ok: true });
-    }
-    if (method === 'POST' && path === '/__admin/faults') {
-      applyFaults(faults, b);
-      hooks.hold = faults.holdWebhooks;
-      return sendJson(res, 200, { ...faults, declineDestinations: [...faults.declineDestinations] });
-    }
-    if (method === 'DELETE' && path === '/__admin/faults') {
-      faults = defaultFaults();
-      hooks.hold = false;
-      return sendJson(res, 200, { ok: true });
-    }
-    if (method === 'GET' && path === '/__admin/calls') return sendJson(res, 200, { calls, created: state.created });
-    const hooked = await hooks.admin(method, path, b);
-    if (hooked) return sendJson(res, hooked.status, hooked.body);
-    if (method === 'POST' && path === '/__admin/balance') {
-      state.balance.set(String(b.currency).toLowerCase(), num(b.amount, 0));
-      return r(state.getBalance());
-    }
-    if (method === 'POST' && path === '/__admin/charges') {
-      if (typeof b.amount !== 'number' || typeof b.currency !== 'string')
-        return sendJson(res, 400, { error: 'amount and currency required' });
-      return r(state.createCharge({ id: optStr(b.id), amount: b.amount, currency: b.currency }));
-    }
-    if (method === 'POST' && path === '/__admin/disputes') {
-      if (typeof b.amount !== 'number' || typeof b.currency !== 'string')
-        return sendJson(res, 400, { error: 'amount and currency required' });
-      return r(
-        state.createDispute({
-          id: optStr(b.id),
-          charge: optStr(b.charge),
-          amount: b.amount,
-          currency: b.currency,
-          reason: optStr(b.reason) ?? 'fraudulent',
-          due_by: num(b.due_by, nowSec() + 7 * 86_400),
-          orderId: optStr(b.orderId),
-        }),
-      );
-    }
-    if (method === 'POST' && (m = /^\/__admin\/disputes\/([^/]+)\/outcome$/.exec(path)))
-      return r(state.setDisputeOutcome(m[1] ?? '', String(b.status)));
-    if (method === 'POST' && (m = /^\/__admin\/disputes\/([^/]+)\/reopen$/.exec(path))) {
-      return r(state.reopenDispute(m[1] ?? '', typeof b.due_by === 'number' ? b.due_by : undefined));
-    }
-    if (method === 'POST' && (m = /^\/__admin\/payouts\/([^/]+)\/fail$/.exec(path))) {
-      return r(state.failPayout(m[1] ?? '', optStr(b.failure_code) ?? 'account_closed'));
-    }
-    if (method === 'POST' && (m = /^\/__admin\/transfers\/([^/]+)\/reverse$/.exec(path)))
-      return r(state.reverseTransfer(m[1] ?? ''));
-    return sendJson(res, 404, { error: `unknown admin route ${method} ${path}` });
-  }
-
   const server = http.createServer((req, res) => {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
-    const handler = path.startsWith('/__admin/') ? handleAdmin : path.startsWith('/v1/') ? handleApi : undefined;
+    const admin = (...args: Parameters<typeof handleApi>) => handleAdmin(ctx, ...args);
+    const handler = path.startsWith('/__admin/') ? admin : path.startsWith('/v1/') ? handleApi : undefined;
     if (!handler) return send(res, 404, 'not found', 'text/plain');
     handler(req, res, method, path.startsWith('/__admin/') ? (path.split('?')[0] ?? path) : path).catch(
       (err: unknown) => {
@@ -354,17 +239,4 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
 function isBusinessError(r: Reply): boolean {
   const code = (r.body as { error?: { code?: string } }).error?.code;
   return code !== undefined && !['parameter_missing', 'parameter_invalid', 'api_key_invalid'].includes(code);
-}
-
-function optStr(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-function applyFaults(f: Faults, b: Record<string, unknown>): void {
-  for (const k of ['latencyMs', 'fail5xxNext', 'timeoutNext', 'hangMs', 'rateLimitNext', 'payoutSettleMs'] as const) {
-    if (b[k] !== undefined) f[k] = num(b[k], f[k]);
-  }
-  if (b.timeoutPhase === 'before' || b.timeoutPhase === 'after') f.timeoutPhase = b.timeoutPhase;
-  if (Array.isArray(b.declineDestinations)) f.declineDestinations = new Set(b.declineDestinations.map(String));
-  if (typeof b.holdWebhooks === 'boolean') f.holdWebhooks = b.holdWebhooks;
 }

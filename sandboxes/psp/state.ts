@@ -1,75 +1,20 @@
-import { randomBytes } from 'node:crypto';
+import { PspBalance } from './balance';
+import { PspDisputes } from './disputes';
 import { flat, str, type FormObject } from './form';
+import {
+  invalid,
+  missing,
+  newId,
+  notFound,
+  nowSec,
+  readAmount,
+  readCurrency,
+  stripeError,
+  type Obj,
+  type Reply,
+} from './replies';
 
-/** The PSP sandbox's in-memory Stripe objects and the rules Stripe enforces on them. */
-
-export interface Reply {
-  status: number;
-  body: unknown;
-}
-
-type Obj = Record<string, unknown> & { id: string };
-
-export type StripeErrorType = 'invalid_request_error' | 'card_error' | 'api_error' | 'idempotency_error';
-
-export function stripeError(
-  status: number,
-  type: StripeErrorType,
-  message: string,
-  extra: Record<string, unknown> = {},
-): Reply {
-  return { status, body: { error: { type, message, ...extra } } };
-}
-
-export const notFound = (what: string, id: string, param = 'id'): Reply =>
-  stripeError(404, 'invalid_request_error', `No such ${what}: '${id}'`, { code: 'resource_missing', param });
-
-const missing = (param: string): Reply =>
-  stripeError(400, 'invalid_request_error', `Missing required param: ${param}.`, { code: 'parameter_missing', param });
-const invalid = (param: string, message: string): Reply =>
-  stripeError(400, 'invalid_request_error', message, { code: 'parameter_invalid', param });
-
-export function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(18)
-    .toString('base64')
-    .replace(/[^A-Za-z0-9]/g, '')
-    .slice(0, 24)}`;
-}
-
-export const nowSec = () => Math.floor(Date.now() / 1000);
-
-const EVIDENCE_FIELDS = [
-  'access_activity_log',
-  'billing_address',
-  'cancellation_policy',
-  'cancellation_policy_disclosure',
-  'cancellation_rebuttal',
-  'customer_communication',
-  'customer_email_address',
-  'customer_name',
-  'customer_purchase_ip',
-  'customer_signature',
-  'duplicate_charge_documentation',
-  'duplicate_charge_explanation',
-  'duplicate_charge_id',
-  'product_description',
-  'receipt',
-  'refund_policy',
-  'refund_policy_disclosure',
-  'refund_refusal_explanation',
-  'service_date',
-  'service_documentation',
-  'shipping_address',
-  'shipping_carrier',
-  'shipping_date',
-  'shipping_documentation',
-  'shipping_tracking_number',
-  'uncategorized_file',
-  'uncategorized_text',
-] as const;
-
-const OPEN_DISPUTE = new Set(['needs_response', 'warning_needs_response']);
-const SUBMITTED_DISPUTE = new Set(['under_review', 'warning_under_review']);
+/** The PSP sandbox's in-memory Stripe objects (money movements and charges) and the rules Stripe enforces on them. */
 
 export type Emit = (type: string, object: Obj, previous?: Record<string, unknown>) => void;
 
@@ -79,37 +24,19 @@ export class PspState {
   readonly transfers = new Map<string, Obj>();
   readonly payouts = new Map<string, Obj>();
   readonly refunds = new Map<string, Obj>();
-  readonly disputes = new Map<string, Obj>();
   readonly charges = new Map<string, Obj>();
   /** payment_intent id → charge id */
   readonly intents = new Map<string, string>();
-  readonly balance = new Map<string, number>();
+  readonly balance = new PspBalance();
   readonly created: Record<ResourceKind, number> = { transfer: 0, payout: 0, refund: 0, dispute: 0, charge: 0 };
+  readonly disputes: PspDisputes;
 
   constructor(private readonly emit: Emit) {
-    this.resetBalance();
-  }
-
-  resetBalance(): void {
-    this.balance.clear();
-    for (const c of ['usd', 'eur', 'gbp']) this.balance.set(c, 100_000_000);
+    this.disputes = new PspDisputes(emit, this);
   }
 
   getBalance(): Reply {
-    const entries = [...this.balance.entries()].map(([currency, amount]) => ({
-      amount,
-      currency,
-      source_types: { card: amount },
-    }));
-    return {
-      status: 200,
-      body: {
-        object: 'balance',
-        livemode: false,
-        available: entries,
-        pending: entries.map((e) => ({ ...e, amount: 0, source_types: { card: 0 } })),
-      },
-    };
+    return this.balance.reply();
   }
 
   createTransfer(p: FormObject, declineDestinations: ReadonlySet<string>): Reply {
@@ -129,7 +56,7 @@ export class PspState {
         param: 'destination',
       });
     }
-    const debited = this.debit(currency, amount.value);
+    const debited = this.balance.debit(currency, amount.value);
     if (debited) return debited;
     const transfer: Obj = {
       id: newId('tr'),
@@ -172,7 +99,7 @@ export class PspState {
     if (typeof currency !== 'string') return currency;
     const metadata = flat(p.metadata);
     if (metadata === 'invalid') return invalid('metadata', 'Invalid metadata: values must be strings.');
-    const debited = this.debit(currency, amount.value);
+    const debited = this.balance.debit(currency, amount.value);
     if (debited) return debited;
     const payout: Obj = {
       id: newId('po'),
@@ -212,7 +139,7 @@ export class PspState {
     payout.status = 'failed';
     payout.failure_code = failureCode;
     payout.failure_message = `The payout failed: ${failureCode}.`;
-    this.credit(String(payout.currency), Number(payout.amount));
+    this.balance.credit(String(payout.currency), Number(payout.amount));
     this.emit('payout.failed', payout);
     return { status: 200, body: payout };
   }
@@ -241,7 +168,7 @@ export class PspState {
     };
     this.charges.set(id, charge);
     this.intents.set(pi, id);
-    this.credit(String(charge.currency), p.amount);
+    this.balance.credit(String(charge.currency), p.amount);
     this.created.charge++;
     return { status: 200, body: charge };
   }
@@ -302,178 +229,4 @@ export class PspState {
     this.emit('charge.refunded', charge);
     return { status: 200, body: refund };
   }
-
-  createDispute(p: {
-    id?: string;
-    charge?: string;
-    amount: number;
-    currency: string;
-    reason: string;
-    due_by: number;
-    orderId?: string;
-  }): Reply {
-    const id = p.id ?? newId('dp');
-    if (this.disputes.has(id))
-      return stripeError(400, 'invalid_request_error', `Dispute ${id} already exists.`, {
-        code: 'resource_already_exists',
-      });
-    let chargeId = p.charge;
-    if (!chargeId || !this.charges.has(chargeId)) {
-      const created = this.createCharge({ id: chargeId, amount: p.amount, currency: p.currency }).body as Obj;
-      chargeId = created.id;
-    }
-    const charge = this.charges.get(chargeId) as Obj;
-    const dispute: Obj = {
-      id,
-      object: 'dispute',
-      amount: p.amount,
-      balance_transactions: [],
-      charge: chargeId,
-      created: nowSec(),
-      currency: p.currency.toLowerCase(),
-      evidence: Object.fromEntries(EVIDENCE_FIELDS.map((f) => [f, null])),
-      evidence_details: { due_by: p.due_by, has_evidence: false, past_due: false, submission_count: 0 },
-      is_charge_refundable: false,
-      livemode: false,
-      metadata: p.orderId ? { orderId: p.orderId } : {},
-      payment_intent: charge.payment_intent,
-      reason: p.reason,
-      status: 'needs_response',
-    };
-    this.disputes.set(id, dispute);
-    this.created.dispute++;
-    this.emit('charge.dispute.created', dispute);
-    return { status: 200, body: dispute };
-  }
-
-  getDispute(id: string): Reply {
-    const d = this.disputes.get(id);
-    if (!d) return notFound('dispute', id);
-    const details = d.evidence_details as Record<string, unknown>;
-    details.past_due = OPEN_DISPUTE.has(String(d.status)) && Number(details.due_by) < nowSec();
-    return { status: 200, body: d };
-  }
-
-  updateDispute(id: string, p: FormObject): Reply {
-    const d = this.disputes.get(id);
-    if (!d) return notFound('dispute', id);
-    const evidence = flat(p.evidence);
-    if (evidence === 'invalid') return invalid('evidence', 'Invalid evidence: values must be strings.');
-    for (const k of Object.keys(evidence ?? {})) {
-      if (!(EVIDENCE_FIELDS as readonly string[]).includes(k)) {
-        return stripeError(400, 'invalid_request_error', `Received unknown parameter: evidence[${k}]`, {
-          param: `evidence[${k}]`,
-        });
-      }
-    }
-    const metadata = flat(p.metadata);
-    if (metadata === 'invalid') return invalid('metadata', 'Invalid metadata: values must be strings.');
-    const submitRaw = str(p.submit);
-    if (submitRaw !== undefined && submitRaw !== 'true' && submitRaw !== 'false')
-      return invalid('submit', 'Invalid boolean: submit');
-    const touchesEvidence = evidence !== undefined || submitRaw !== undefined;
-    if (touchesEvidence) {
-      const guard = this.guardOpen(d);
-      if (guard) return guard;
-    }
-    const previous = { status: d.status };
-    if (metadata) d.metadata = { ...(d.metadata as Record<string, string>), ...metadata };
-    if (evidence) d.evidence = { ...(d.evidence as Record<string, unknown>), ...evidence };
-    const details = d.evidence_details as Record<string, unknown>;
-    if (evidence && Object.keys(evidence).length) details.has_evidence = true;
-    // Stripe submits by default; only an explicit submit=false stages the evidence.
-    if (touchesEvidence && submitRaw !== 'false') {
-      details.submission_count = Number(details.submission_count) + 1;
-      d.status = String(d.status).startsWith('warning_') ? 'warning_under_review' : 'under_review';
-    }
-    this.emit('charge.dispute.updated', d, previous);
-    return { status: 200, body: d };
-  }
-
-  closeDispute(id: string): Reply {
-    const d = this.disputes.get(id);
-    if (!d) return notFound('dispute', id);
-    const guard = this.guardOpen(d);
-    if (guard) return guard;
-    d.status = String(d.status).startsWith('warning_') ? 'warning_closed' : 'lost';
-    this.emit('charge.dispute.closed', d);
-    return { status: 200, body: d };
-  }
-
-  setDisputeOutcome(id: string, status: string): Reply {
-    const d = this.disputes.get(id);
-    if (!d) return notFound('dispute', id);
-    if (status !== 'won' && status !== 'lost') return invalid('status', "status must be 'won' or 'lost'");
-    d.status = status;
-    this.emit('charge.dispute.closed', d);
-    return { status: 200, body: d };
-  }
-
-  /** Pre-arbitration: the dispute opens again and wants a fresh response before a new deadline. */
-  reopenDispute(id: string, dueBy?: number): Reply {
-    const d = this.disputes.get(id);
-    if (!d) return notFound('dispute', id);
-    const previous = { status: d.status };
-    d.status = 'needs_response';
-    const details = d.evidence_details as Record<string, unknown>;
-    details.due_by = dueBy ?? nowSec() + 7 * 86_400;
-    details.past_due = false;
-    this.emit('charge.dispute.updated', d, previous);
-    return { status: 200, body: d };
-  }
-
-  private guardOpen(d: Obj): Reply | undefined {
-    const status = String(d.status);
-    if (OPEN_DISPUTE.has(status)) return undefined;
-    if (SUBMITTED_DISPUTE.has(status)) {
-      return stripeError(
-        400,
-        'invalid_request_error',
-        'This dispute has already been submitted; it can no longer be updated or closed.',
-        {
-          code: 'dispute_already_submitted',
-        },
-      );
-    }
-    return stripeError(400, 'invalid_request_error', `This dispute is already closed (status ${status}).`, {
-      code: 'dispute_already_closed',
-    });
-  }
-
-  private debit(currency: string, amount: number): Reply | undefined {
-    const have = this.balance.get(currency) ?? 0;
-    if (have < amount) {
-      return stripeError(
-        400,
-        'invalid_request_error',
-        'You have insufficient available funds in your Stripe account.',
-        {
-          code: 'balance_insufficient',
-        },
-      );
-    }
-    this.balance.set(currency, have - amount);
-    return undefined;
-  }
-
-  private credit(currency: string, amount: number): void {
-    this.balance.set(currency, (this.balance.get(currency) ?? 0) + amount);
-  }
-}
-
-function readAmount(p: FormObject): { value: number } | Reply {
-  const raw = str(p.amount);
-  if (raw === undefined) return missing('amount');
-  if (!/^\d+$/.test(raw) || Number(raw) <= 0 || !Number.isSafeInteger(Number(raw))) {
-    return invalid('amount', 'Invalid positive integer');
-  }
-  return { value: Number(raw) };
-}
-
-function readCurrency(p: FormObject): string | Reply {
-  const raw = str(p.currency);
-  if (raw === undefined) return missing('currency');
-  if (!/^[a-z]{3}$/.test(raw))
-    return invalid('currency', `Invalid currency: ${raw}. Stripe currencies are three-letter ISO codes in lowercase.`);
-  return raw;
 }

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createDynamoAudit } from '../../activities/adapters/audit/dynamo-audit';
 import { makeAwsClients } from '../../activities/adapters/aws';
+import { awsOptions } from '../../workers/config';
 import { createDynamoLedger } from '../../activities/adapters/ledger/dynamo-ledger';
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { testConfig } from '../support/stack';
 
 describe('DynamoDB ledger and audit trail on moto', () => {
   const config = testConfig();
-  const aws = makeAwsClients(config);
+  const aws = makeAwsClients(awsOptions(config));
   const ledger = createDynamoLedger({ aws, table: config.LEDGER_TABLE });
   const audit = createDynamoAudit({ aws, table: config.AUDIT_TABLE });
 

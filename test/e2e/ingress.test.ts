@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { signBankPayload } from '../../activities/adapters/bank/webhook';
-import { buildCamt054 } from '../../activities/adapters/bank/iso20022';
+import { buildCamt054 } from '../../sandboxes/bank/iso20022';
 import type { VerifiedEvent, WebhookRoute } from '../../ingress/deliveries';
 import { startIngress, type Ingress } from '../../ingress/server';
 import { testClient, testConfig } from '../support/stack';

@@ -6,7 +6,7 @@ import { DATA_DIR } from '../../infra/local/paths';
 import { freePort } from '../../infra/local/processes';
 import { startExternalServers } from '../../infra/local/stack';
 import { buildWorkflowBundle } from '../../workers/build-bundle';
-import { loadConfig } from '../../workers/config';
+import { awsOptions, loadConfig } from '../../workers/config';
 
 /**
  * Starts the real servers once per `jest` run on free ports (so parallel runs never collide):
@@ -40,7 +40,7 @@ export default async function globalSetup(): Promise<void> {
   const config = loadConfig({ ...process.env });
   // One events tap per jest worker: each worker drains its own queue, so files never steal each other's events.
   const workers = Array.from({ length: 8 }, (_, i) => `tap-w${i + 1}`);
-  const { tapUrls } = await bootstrapAws(makeAwsClients(config), config, { taps: ['tap', ...workers] });
+  const { tapUrls } = await bootstrapAws(makeAwsClients(awsOptions(config)), config, { taps: ['tap', ...workers] });
   for (const name of workers) process.env[`PAYOPS_TEST_EVENTS_QUEUE_${name.slice(5)}`] = tapUrls[name];
   writeFileSync(join(runDir, 'stack.json'), JSON.stringify({ ...env, tapUrls }, null, 2));
   console.log(

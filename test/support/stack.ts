@@ -4,7 +4,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs
 import type { WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import { makeAwsClients } from '../../activities/adapters/aws';
-import { loadConfig, type AppConfig } from '../../workers/config';
+import { awsOptions, loadConfig, type AppConfig } from '../../workers/config';
 import { createLongLivedWorker } from '../../workers/long-lived';
 
 /** Reads a value the global setup exported; a missing one means the stack never started: fail loudly. */
@@ -56,7 +56,7 @@ export async function waitForEvent(
   predicate: (event: TapEvent) => boolean,
   timeoutMs = 15_000,
 ): Promise<TapEvent> {
-  const { sqs } = makeAwsClients(config);
+  const { sqs } = makeAwsClients(awsOptions(config));
   const QueueUrl = stackEnv(`PAYOPS_TEST_EVENTS_QUEUE_${process.env['JEST_WORKER_ID'] ?? '1'}`);
   const deadline = Date.now() + timeoutMs;
   for (;;) {

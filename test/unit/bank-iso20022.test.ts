@@ -1,17 +1,17 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { bankRejection, BankHttpError, BankTransientError, mapBankError } from '../../activities/adapters/bank/errors';
+import { bankRejection, BankHttpError, mapBankError } from '../../activities/adapters/bank/errors';
+import { ProviderTransientError } from '../../activities/adapters/errors';
 import { createFakeBank } from '../../activities/adapters/bank/fake';
 import {
-  buildCamt054,
   buildPain001,
   formatDecimal,
   isValidIban,
   parseCamt054,
   parseDecimal,
-  text,
 } from '../../activities/adapters/bank/iso20022';
+import { text } from '../../activities/adapters/bank/xml';
 import { signBankPayload, verifyBankSignature } from '../../activities/adapters/bank/webhook';
-import { parsePain001 } from '../../sandboxes/bank/iso20022';
+import { buildCamt054, parsePain001 } from '../../sandboxes/bank/iso20022';
 
 describe('ISO 20022 helpers', () => {
   it('when a pain.001 is built and read back, then every field survives, escaping included', () => {
@@ -130,8 +130,8 @@ describe('bank error mapping', () => {
     expect(bankRejection('initiateCreditTransfer', 'DUPL')).toMatchObject({ type: 'Conflict' });
   });
 
-  it('when the bank is down or slow, then the error is a retryable BankTransientError', () => {
-    expect(() => mapBankError(new BankHttpError(503, 'x'))).toThrow(BankTransientError);
+  it('when the bank is down or slow, then the error is a retryable ProviderTransientError', () => {
+    expect(() => mapBankError(new BankHttpError(503, 'x'))).toThrow(ProviderTransientError);
     const timeout = Object.assign(new Error('aborted'), { name: 'TimeoutError' });
     expect(() => mapBankError(timeout)).toThrow(expect.objectContaining({ code: 'BANK_TIMEOUT' }));
     expect(() => mapBankError(new BankHttpError(422, 'x'))).toThrow(ApplicationFailure);

@@ -2,7 +2,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDisputeActivities } from '../../activities/disputes';
 import { createFakeAudit } from '../../activities/adapters/audit/fake';
 import { createFakeBank } from '../../activities/adapters/bank/fake';
-import { EvidenceTransientError } from '../../activities/adapters/evidence/errors';
+import { ProviderTransientError } from '../../activities/adapters/errors';
 import { createHttpEvidence } from '../../activities/adapters/evidence/http-evidence';
 import { createFakeLedger } from '../../activities/adapters/ledger/fake';
 import { Accounts } from '../../activities/adapters/ledger/port';
@@ -80,7 +80,7 @@ describe('dispute activities', () => {
   test('when the evidence service fails with 5xx or times out, then the activity throws a retryable error', async () => {
     await post(`${evidence.url}/__admin/faults`, { fail5xxNext: 1 });
     await expect(acts.gatherDisputeEvidence({ orderId: 'ord-9', source: 'order' })).rejects.toBeInstanceOf(
-      EvidenceTransientError,
+      ProviderTransientError,
     );
     await post(`${evidence.url}/__admin/faults`, { timeoutNext: 1, hangMs: 5_000 });
     await expect(acts.gatherDisputeEvidence({ orderId: 'ord-9', source: 'order' })).rejects.toMatchObject({

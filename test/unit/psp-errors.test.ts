@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import Stripe from 'stripe';
-import { mapPspError, PspTransientError } from '../../activities/adapters/psp/errors';
+import { ProviderTransientError } from '../../activities/adapters/errors';
+import { mapPspError } from '../../activities/adapters/psp/errors';
 import { createFakePsp } from '../../activities/adapters/psp/fake';
 
 const raw = (statusCode: number, type: string, code?: string) =>
@@ -45,7 +46,7 @@ describe('PSP error mapping', () => {
     [401, 'invalid_request_error', 'PSP_AUTH'],
   ])('when Stripe answers %i %s, then a retryable %s error is raised', (status, type, code) => {
     const err = mapped(raw(status, type));
-    expect(err).toBeInstanceOf(PspTransientError);
+    expect(err).toBeInstanceOf(ProviderTransientError);
     expect(err).toMatchObject({ code });
   });
 

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
-import { BankTransientError } from '../../activities/adapters/bank/errors';
+import { ProviderTransientError } from '../../activities/adapters/errors';
 import { createIso20022Bank } from '../../activities/adapters/bank/iso20022-bank';
 import { buildPain001, parsePain002 } from '../../activities/adapters/bank/iso20022';
 import type { BankPort } from '../../activities/adapters/bank/port';
@@ -155,7 +155,7 @@ describe('bank sandbox driven through the ISO 20022 adapter', () => {
     await admin('faults', { fail5xxNext: 1 });
     const input = transfer();
     const e5 = await failureOf(bank.initiateCreditTransfer(input));
-    expect(e5).toBeInstanceOf(BankTransientError);
+    expect(e5).toBeInstanceOf(ProviderTransientError);
     expect(e5).toMatchObject({ code: 'BANK_UNAVAILABLE' });
     await admin('faults', { timeoutNext: 1, hangMs: 2_000 });
     const eT = await failureOf(bank.initiateCreditTransfer(input));

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import Stripe from 'stripe';
-import { PspTransientError } from '../../activities/adapters/psp/errors';
+import { ProviderTransientError } from '../../activities/adapters/errors';
 import type { PspPort } from '../../activities/adapters/psp/port';
 import { createStripePsp } from '../../activities/adapters/psp/stripe-psp';
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
@@ -134,7 +134,7 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
       reference: 'payout-4',
     };
     const err = await failureOf(psp.createTransfer(input));
-    expect(err).toBeInstanceOf(PspTransientError);
+    expect(err).toBeInstanceOf(ProviderTransientError);
     expect(err).not.toBeInstanceOf(ApplicationFailure);
     expect(err).toMatchObject({ code: 'PSP_UNAVAILABLE' });
     await expect(psp.createTransfer(input)).resolves.toMatchObject({ status: 'paid' });

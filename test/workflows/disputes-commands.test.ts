@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ActivityDeps } from '../../activities';
 import { makeAwsClients } from '../../activities/adapters/aws';
+import { awsOptions } from '../../workers/config';
 import { createDynamoLedger } from '../../activities/adapters/ledger/dynamo-ledger';
 import { Accounts } from '../../activities/adapters/ledger/port';
 import {
@@ -81,7 +82,7 @@ describe('dispute case commands (time-skipping)', () => {
   test('when tier 2 accepts liability, then the PSP dispute is accepted once and the amount is written off in the DynamoDB ledger', async () => {
     const f = fakeDeps();
     const config = testConfig();
-    const ledger = createDynamoLedger({ aws: makeAwsClients(config), table: config.LEDGER_TABLE });
+    const ledger = createDynamoLedger({ aws: makeAwsClients(awsOptions(config)), table: config.LEDGER_TABLE });
     const disputeId = uniqueDisputeId();
     const workflowId = disputeCaseWorkflowId(disputeId);
     const now = await env.currentTimeMs();

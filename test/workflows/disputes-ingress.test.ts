@@ -1,6 +1,7 @@
 import { Client } from '@temporalio/client';
 import { createFakeAudit } from '../../activities/adapters/audit/fake';
 import { makeAwsClients } from '../../activities/adapters/aws';
+import { awsOptions } from '../../workers/config';
 import { createHttpEvidence } from '../../activities/adapters/evidence/http-evidence';
 import { createDynamoLedger } from '../../activities/adapters/ledger/dynamo-ledger';
 import { decideDispute, getDisputeState } from '../../client/disputes';
@@ -70,7 +71,10 @@ describe('dispute webhooks end to end (PSP sandbox, ingress, dev server, moto le
     const workerConfig = testConfig({ PSP_API_BASE: psp.url, TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE });
     const deps = buildDependencies(workerConfig, { evidence: createHttpEvidence({ apiBase: evidence.url }) });
     const { worker, connection } = await testWorker(workerConfig, deps);
-    const ledger = createDynamoLedger({ aws: makeAwsClients(workerConfig), table: workerConfig.LEDGER_TABLE });
+    const ledger = createDynamoLedger({
+      aws: makeAwsClients(awsOptions(workerConfig)),
+      table: workerConfig.LEDGER_TABLE,
+    });
     const disputeId = `dp_e2e${Date.now().toString(36)}`;
     const orderId = `ord-e2e-${Date.now().toString(36)}`;
     try {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { makeAwsClients } from '../../activities/adapters/aws';
+import { awsOptions } from '../../workers/config';
 import { createDynamoLedger } from '../../activities/adapters/ledger/dynamo-ledger';
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { createS3Reports } from '../../activities/adapters/reports/s3-reports';
@@ -39,7 +40,7 @@ describe('payoutRun on the real dev server (moto ledger and S3, PSP and director
         payableCreator(creatorId, { earnings: { [period]: 1_000 }, ...overrides(creatorId) }),
       ),
     });
-    const ledger = createDynamoLedger({ aws: makeAwsClients(config), table: config.LEDGER_TABLE });
+    const ledger = createDynamoLedger({ aws: makeAwsClients(awsOptions(config)), table: config.LEDGER_TABLE });
     for (const creatorId of ids) {
       await ledger.post({
         postingId: `fund-${creatorId}`,
@@ -56,7 +57,7 @@ describe('payoutRun on the real dev server (moto ledger and S3, PSP and director
 
   test('when a period is run twice, then every creator is started once through a bounded window across continue-as-new, partial failures do not fail the run, the CSV lands in S3 and the second run pays nobody', async () => {
     const config = testConfig({ PSP_API_BASE: psp.url, CREATORS_API_BASE: creators.url });
-    const aws = makeAwsClients(config);
+    const aws = makeAwsClients(awsOptions(config));
     const tag = randomUUID().slice(0, 8);
     // Periods are per test run so the shared dev server never sees the same payout IDs twice.
     const period = `20${String(30 + Math.floor(Math.random() * 60))}-${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}`;

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { makeAwsClients } from '../../activities/adapters/aws';
+import { awsOptions } from '../../workers/config';
 import { createDynamoLedger } from '../../activities/adapters/ledger/dynamo-ledger';
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { startPayout } from '../../client/payouts';
@@ -68,7 +69,7 @@ describe('creatorPayout survives a worker killed mid-initiation', () => {
         payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: 'acct_crash' },
       }),
     });
-    const ledger = createDynamoLedger({ aws: makeAwsClients(config), table: config.LEDGER_TABLE });
+    const ledger = createDynamoLedger({ aws: makeAwsClients(awsOptions(config)), table: config.LEDGER_TABLE });
     await ledger.post({
       postingId: `fund-${creatorId}`,
       currency: 'USD',

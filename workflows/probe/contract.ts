@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { SharedActivities } from '../shared/activities';
+import type { Money } from '../shared/money';
 
 /** Input of {@link stackProbe}: a probe proves the stack end to end (Temporal, SNS on the emulator, the PSP). */
 export const stackProbeInput = z.object({
@@ -15,3 +17,9 @@ export interface StackProbeResult {
 
 /** Workflow ID of a probe: the business key. */
 export const stackProbeWorkflowId = (probeId: string) => `probe-${probeId}`;
+
+/** The activities the stack probe calls (implemented in `activities/shared.ts`). */
+export interface ProbeActivities extends Pick<SharedActivities, 'publishEvent'> {
+  /** The PSP's cheap authenticated read (its available balance per currency), as a health check. */
+  pspPing(): Promise<{ ok: true; available: Money[] }>;
+}

@@ -1,11 +1,9 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
-import { ActivityPresets } from '../shared/activity-options';
+import { workflowInfo } from '@temporalio/workflow';
+import { activityProxies } from '../shared/activities';
 import { parseOrFail } from '../shared/parse';
-import { stackProbeInput, type StackProbeResult } from './contract';
+import { stackProbeInput, type ProbeActivities, type StackProbeResult } from './contract';
 
-const notify = proxyActivities<Activities>(ActivityPresets.notification);
-const lookup = proxyActivities<Activities>(ActivityPresets.lookup);
+const { notify, lookup } = activityProxies<ProbeActivities>();
 
 /** The thinnest real path: publish an event to SNS and ask the PSP for its balance. */
 export async function stackProbe(rawInput: unknown): Promise<StackProbeResult> {

@@ -1,4 +1,5 @@
 import { failure, FailureType } from '../../../workflows/shared/failures';
+import { ProviderTransientError } from '../errors';
 
 /** ISO 20022 / ACH reason codes the product names in failures; anything else is passed through as-is. */
 export const BANK_REASONS: Record<string, string> = {
@@ -18,18 +19,6 @@ export const BANK_REASONS: Record<string, string> = {
 
 /** Codes after which the payee must supply new payout details before paying again. */
 export const NEEDS_NEW_DETAILS = new Set(['AC01', 'AC04', 'AC06', 'BE01', 'R02', 'R03', 'R04']);
-
-/** A bank problem worth retrying (5xx, timeout, connection). A plain Error, so Temporal retries it. */
-export class BankTransientError extends Error {
-  override name = 'BankTransientError';
-  constructor(
-    readonly code: 'BANK_UNAVAILABLE' | 'BANK_TIMEOUT' | 'BANK_CONNECTION' | 'BANK_RATE_LIMITED',
-    message: string,
-    readonly statusCode?: number,
-  ) {
-    super(message);
-  }
-}
 
 /** An HTTP answer from the bank that was not a usable pain.002. */
 export class BankHttpError extends Error {
@@ -60,9 +49,10 @@ export function bankRejection(operation: string, reasonCode: string | undefined)
 export function mapBankError(err: unknown, operation = 'bank call'): never {
   if (err instanceof BankHttpError) {
     if (err.statusCode === 429)
-      throw new BankTransientError('BANK_RATE_LIMITED', `${operation}: rate limited by bank`, 429);
+      throw new ProviderTransientError('bank', 'BANK_RATE_LIMITED', `${operation}: rate limited by bank`, 429);
     if (err.statusCode >= 500)
-      throw new BankTransientError(
+      throw new ProviderTransientError(
+        'bank',
         'BANK_UNAVAILABLE',
         `${operation}: bank unavailable (${err.statusCode})`,
         err.statusCode,
@@ -77,7 +67,8 @@ export function mapBankError(err: unknown, operation = 'bank call'): never {
   // Checked by name, not instanceof: fetch's DOMException/TypeError may come from another realm.
   const name = typeof err === 'object' && err !== null && 'name' in err ? String(err.name) : '';
   if (name === 'TimeoutError' || name === 'AbortError')
-    throw new BankTransientError('BANK_TIMEOUT', `${operation}: bank did not answer in time`);
-  if (name === 'TypeError') throw new BankTransientError('BANK_CONNECTION', `${operation}: connection to bank failed`);
+    throw new ProviderTransientError('bank', 'BANK_TIMEOUT', `${operation}: bank did not answer in time`);
+  if (name === 'TypeError')
+    throw new ProviderTransientError('bank', 'BANK_CONNECTION', `${operation}: connection to bank failed`);
   throw err;
 }

@@ -63,7 +63,7 @@ export function createFakeBank() {
     rejectAccount(accountRef: string, code: string) {
       rejectAccounts.set(accountRef, code);
     },
-    /** The next call throws `err` (e.g. `new BankTransientError('BANK_TIMEOUT', …)`). */
+    /** The next call throws `err` (e.g. `new ProviderTransientError('bank', 'BANK_TIMEOUT', …)`). */
     failNextWith(err: Error) {
       failNext.push(err);
     },

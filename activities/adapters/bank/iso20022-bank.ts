@@ -1,4 +1,5 @@
-import { bankRejection, BankHttpError, BankTransientError, mapBankError } from './errors';
+import { ProviderTransientError } from '../errors';
+import { bankRejection, BankHttpError, mapBankError } from './errors';
 import { buildPain001, parsePain002, type Pain002Tx } from './iso20022';
 import type { BankPort, BankTransferStatus } from './port';
 
@@ -53,7 +54,7 @@ export function createIso20022Bank(opts: Iso20022BankOptions): BankPort {
     if (tx) return tx;
     // A group-level rejection (e.g. unreadable file) names no transaction.
     if (report?.groupStatus === 'RJCT') return { endToEndId, status: 'RJCT', reasonCode: report.groupReasonCode };
-    throw new BankTransientError('BANK_UNAVAILABLE', `${operation}: unreadable status report from bank`);
+    throw new ProviderTransientError('bank', 'BANK_UNAVAILABLE', `${operation}: unreadable status report from bank`);
   }
 
   return {

@@ -1,15 +1,5 @@
 import { failure, FailureType } from '../../../workflows/shared/failures';
-
-/** A commerce problem worth retrying (5xx, connection loss, timeout); a plain Error, so Temporal retries it. */
-export class CommerceTransientError extends Error {
-  override name = 'CommerceTransientError';
-  constructor(
-    readonly code: 'COMMERCE_UNAVAILABLE' | 'COMMERCE_CONNECTION' | 'COMMERCE_IN_FLIGHT',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { ProviderTransientError } from '../errors';
 
 /**
  * Maps an HTTP answer of the commerce API to the closed set. Messages carry the operation and the API's error code,
@@ -18,9 +8,14 @@ export class CommerceTransientError extends Error {
 export function commerceFailure(operation: string, status: number, code: string | undefined): Error {
   const details = { operation, provider: 'commerce', statusCode: status, code };
   if (status >= 500 || status === 429)
-    return new CommerceTransientError('COMMERCE_UNAVAILABLE', `${operation}: commerce unavailable (${status})`);
+    return new ProviderTransientError(
+      'commerce',
+      'COMMERCE_UNAVAILABLE',
+      `${operation}: commerce unavailable (${status})`,
+    );
   if (status === 409 && code === 'in_flight')
-    return new CommerceTransientError(
+    return new ProviderTransientError(
+      'commerce',
       'COMMERCE_IN_FLIGHT',
       `${operation}: a request with this idempotency key is in flight`,
     );

@@ -1,5 +1,6 @@
 import { currencySchema } from '../../../workflows/shared/money';
-import { commerceFailure, CommerceTransientError } from './errors';
+import { ProviderTransientError } from '../errors';
+import { commerceFailure } from './errors';
 import type { CommercePort, Order } from './port';
 
 export interface HttpCommerceOptions {
@@ -29,7 +30,8 @@ export function createHttpCommerce(opts: HttpCommerceOptions): CommercePort {
         signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
       });
     } catch {
-      throw new CommerceTransientError(
+      throw new ProviderTransientError(
+        'commerce',
         'COMMERCE_CONNECTION',
         `${operation}: connection to commerce failed or timed out`,
       );
@@ -39,7 +41,8 @@ export function createHttpCommerce(opts: HttpCommerceOptions): CommercePort {
     try {
       json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
     } catch {
-      if (res.ok) throw new CommerceTransientError('COMMERCE_UNAVAILABLE', `${operation}: unreadable answer`);
+      if (res.ok)
+        throw new ProviderTransientError('commerce', 'COMMERCE_UNAVAILABLE', `${operation}: unreadable answer`);
     }
     if (!res.ok) throw commerceFailure(operation, res.status, (json['error'] as { code?: string } | undefined)?.code);
     return json as T;

@@ -1,18 +1,8 @@
 import { z } from 'zod';
 import { currencySchema } from '../../../workflows/shared/money';
 import { failure, FailureType } from '../../../workflows/shared/failures';
+import { ProviderTransientError } from '../errors';
 import type { CreatorRecord, CreatorsPort, FxLock } from './port';
-
-/** A directory problem worth retrying (5xx, timeout, connection). A plain Error, so Temporal retries it. */
-export class CreatorsTransientError extends Error {
-  override name = 'CreatorsTransientError';
-  constructor(
-    readonly code: 'DIRECTORY_UNAVAILABLE' | 'DIRECTORY_TIMEOUT' | 'DIRECTORY_CONNECTION',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 const methodSchema = z.object({
   rail: z.enum(['bank', 'psp']),
@@ -65,13 +55,25 @@ export function createHttpCreators(opts: { apiBase: string; timeoutMs?: number }
       });
     } catch (err) {
       if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
-        throw new CreatorsTransientError('DIRECTORY_TIMEOUT', `${operation}: directory did not answer in time`);
-      throw new CreatorsTransientError('DIRECTORY_CONNECTION', `${operation}: connection to directory failed`);
+        throw new ProviderTransientError(
+          'creators',
+          'DIRECTORY_TIMEOUT',
+          `${operation}: directory did not answer in time`,
+        );
+      throw new ProviderTransientError(
+        'creators',
+        'DIRECTORY_CONNECTION',
+        `${operation}: connection to directory failed`,
+      );
     }
     const text = await res.text();
     if (res.status === 404) return undefined;
     if (res.status >= 500 || res.status === 429)
-      throw new CreatorsTransientError('DIRECTORY_UNAVAILABLE', `${operation}: directory unavailable (${res.status})`);
+      throw new ProviderTransientError(
+        'creators',
+        'DIRECTORY_UNAVAILABLE',
+        `${operation}: directory unavailable (${res.status})`,
+      );
     if (!res.ok)
       throw failure(FailureType.ProviderPermanent, `${operation}: directory refused the request (${res.status})`);
     const parsed = schema.safeParse(JSON.parse(text));

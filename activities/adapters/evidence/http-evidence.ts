@@ -1,4 +1,5 @@
-import { EvidenceTransientError, mapEvidenceStatus } from './errors';
+import { ProviderTransientError } from '../errors';
+import { mapEvidenceStatus } from './errors';
 import type { CommunicationRecord, EvidencePort, OrderRecord, ShipmentRecord } from './port';
 
 export interface HttpEvidenceOptions {
@@ -14,7 +15,8 @@ export function createHttpEvidence(opts: HttpEvidenceOptions): EvidencePort {
     try {
       res = await fetch(new URL(path, opts.apiBase), { signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) });
     } catch {
-      throw new EvidenceTransientError(
+      throw new ProviderTransientError(
+        'evidence',
         'EVIDENCE_CONNECTION',
         `${operation}: connection to evidence service failed or timed out`,
       );

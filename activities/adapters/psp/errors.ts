@@ -1,20 +1,6 @@
 import Stripe from 'stripe';
 import { failure, FailureType } from '../../../workflows/shared/failures';
-
-/**
- * A provider problem worth retrying (5xx, connection loss, timeout, rate limit, in-flight duplicate). It is a plain
- * `Error`, so Temporal retries the activity under its retry policy; `code` says why for dashboards and tests.
- */
-export class PspTransientError extends Error {
-  override name = 'PspTransientError';
-  constructor(
-    readonly code: 'PSP_UNAVAILABLE' | 'PSP_CONNECTION' | 'PSP_RATE_LIMITED' | 'PSP_IN_FLIGHT' | 'PSP_AUTH',
-    message: string,
-    readonly statusCode?: number,
-  ) {
-    super(message);
-  }
-}
+import { ProviderTransientError } from '../errors';
 
 /** Stripe error codes that mean "the state of the object forbids this" rather than "the request is malformed". */
 const CONFLICT_CODES = new Set([
@@ -49,21 +35,27 @@ export function mapPspError(err: unknown, operation = 'PSP call'): never {
   const label = code ?? err.type;
 
   if (err instanceof Stripe.errors.StripeConnectionError)
-    throw new PspTransientError('PSP_CONNECTION', `${operation}: connection to PSP failed or timed out`);
+    throw new ProviderTransientError('psp', 'PSP_CONNECTION', `${operation}: connection to PSP failed or timed out`);
   if (err instanceof Stripe.errors.StripeRateLimitError || status === 429)
-    throw new PspTransientError('PSP_RATE_LIMITED', `${operation}: rate limited by PSP`, status);
+    throw new ProviderTransientError('psp', 'PSP_RATE_LIMITED', `${operation}: rate limited by PSP`, status);
   // 409: a request with the same key is still running; the retry will replay its result.
   if (status === 409)
-    throw new PspTransientError(
+    throw new ProviderTransientError(
+      'psp',
       'PSP_IN_FLIGHT',
       `${operation}: a request with this idempotency key is in flight`,
       status,
     );
   // A bad or rotated key is an operations problem; retrying lets ops fix the secret without failing payouts.
   if (status === 401 || status === 403)
-    throw new PspTransientError('PSP_AUTH', `${operation}: PSP rejected our credentials`, status);
+    throw new ProviderTransientError('psp', 'PSP_AUTH', `${operation}: PSP rejected our credentials`, status);
   if (status === undefined || status >= 500)
-    throw new PspTransientError('PSP_UNAVAILABLE', `${operation}: PSP unavailable (${status ?? 'no status'})`, status);
+    throw new ProviderTransientError(
+      'psp',
+      'PSP_UNAVAILABLE',
+      `${operation}: PSP unavailable (${status ?? 'no status'})`,
+      status,
+    );
 
   if (err instanceof Stripe.errors.StripeIdempotencyError || err.type === 'idempotency_error') {
     throw failure(FailureType.Conflict, `${operation}: idempotency key reused with different parameters`, details);

@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { makeAwsClients } from '../activities/adapters/aws';
+import { createDynamoLedger } from '../activities/adapters/ledger/dynamo-ledger';
+import { Accounts } from '../activities/adapters/ledger/port';
+import { bootstrapAws } from '../infra/local/bootstrap-aws';
+import { DATA_DIR, REPO_ROOT } from '../infra/local/paths';
+import { freePort, stopPid } from '../infra/local/processes';
+import { startExternalServers } from '../infra/local/stack';
+import { payableCreator, startCreatorsSandbox } from '../sandboxes/creators';
+import { startPspSandbox } from '../sandboxes/psp';
+import { buildWorkflowBundle } from '../workers/build-bundle';
+import { awsOptions, loadConfig } from '../workers/config';
+import { pool } from './measure';
+
+/**
+ * The bench's own stack on free ports: Temporal dev server and moto as processes, the PSP (at a fixed latency, with
+ * an unlimited balance) and creator-directory sandboxes in this process, AWS resources created. Ctrl-C or a timeout
+ * stops it all; so does `cleanup()`.
+ */
+export async function startBenchStack(opts: { pspLatencyMs: number }) {
+  const runDir = join(DATA_DIR, `bench-${process.pid}`);
+  const ports = {
+    temporal: await freePort(),
+    ui: await freePort(),
+    moto: await freePort(),
+    stripeMock: await freePort(),
+    stripeMockHttps: await freePort(),
+  };
+  const servers = await startExternalServers({ ports, runDir, persist: false, embeddedTemporal: true, headless: true });
+  const psp = await startPspSandbox({ port: 0, webhookSecret: 'whsec_bench' });
+  const creators = await startCreatorsSandbox({ port: 0 });
+  const env = {
+    ...process.env,
+    PAYOPS_MODE: 'local',
+    TEMPORAL_ADDRESS: servers.temporalAddress ?? '',
+    AWS_ENDPOINT_URL: servers.awsEndpoint,
+    PSP_API_BASE: psp.url,
+    CREATORS_API_BASE: creators.url,
+    TEMPORAL_TASK_QUEUE: 'bench',
+  };
+  const config = loadConfig(env);
+  let workerPid: number | undefined;
+  const cleanup = async () => {
+    if (workerPid) await stopPid(workerPid);
+    await psp.stop();
+    await creators.stop();
+    await servers.stop();
+  };
+  // Ctrl-C or a timeout must not leave the servers behind.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+  try {
+    await bootstrapAws(makeAwsClients(awsOptions(config)), config, { taps: [] });
+    await adminPost(psp.url, '/__admin/faults', { latencyMs: opts.pspLatencyMs });
+    await adminPost(psp.url, '/__admin/balance', { currency: 'usd', amount: 1e12 });
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+
+  return {
+    config,
+    servers,
+    cleanup,
+    /** Registers creators with `amountMinor` USD earned in `period`, in the directory and funded in the ledger. */
+    async seedCreators(ids: string[], period: string, amountMinor: number): Promise<void> {
+      const record = (creatorId: string) => payableCreator(creatorId, { earnings: { [period]: amountMinor } });
+      for (let i = 0; i < ids.length; i += 1000) {
+        await adminPost(creators.url, '/__admin/creators', { creators: ids.slice(i, i + 1000).map(record) });
+      }
+      const ledger = createDynamoLedger({ aws: makeAwsClients(awsOptions(config)), table: config.LEDGER_TABLE });
+      await pool(ids, 16, async (creatorId) => {
+        await ledger.post({
+          postingId: `bench-fund-${creatorId}`,
+          currency: 'USD',
+          description: 'bench funding',
+          legs: [
+            { account: Accounts.platformCash, amountMinor },
+            { account: Accounts.creatorAvailable(creatorId), amountMinor: -amountMinor },
+          ],
+        });
+      });
+    },
+    /**
+     * Starts the bench worker (`bench/worker.ts`) as a child process and returns its PID. Like a production worker,
+     * it runs a prebuilt bundle (`bench/workflows.ts`: the product's workflows plus the floor), so webpack never runs
+     * inside the measured process.
+     */
+    async startWorker(): Promise<number> {
+      const workflowBundle = await buildWorkflowBundle(
+        join(runDir, 'workflow-bundle.js'),
+        require.resolve('./workflows'),
+      );
+      // BENCH_WORKER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the worker without touching the bench.
+      const nodeArgs = (process.env['BENCH_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+      const worker = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(REPO_ROOT, 'bench', 'worker.ts')], {
+        env: { ...env, WORKFLOW_BUNDLE_PATH: workflowBundle },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      workerPid = worker.pid;
+      if (!workerPid) throw new Error('worker did not start');
+      return workerPid;
+    },
+  };
+}
+
+async function adminPost(base: string, path: string, body: unknown): Promise<void> {
+  await fetch(`${base}${path}`, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
+}

@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { signBankPayload } from '../../activities/adapters/bank/webhook';
+import { schedule, take } from '../shared/http';
+import type { WebhookDispatcher } from '../shared/webhooks';
+import type { Faults } from './faults';
+import {
+  buildCamt054,
+  buildPain002,
+  isValidIban,
+  looksLikeIban,
+  type CreditTransferTx,
+  type Pain002Tx,
+} from './iso20022';
+
+export const XML = 'application/xml; charset=utf-8';
+export const rid = (prefix: string) => `${prefix}${randomBytes(9).toString('hex').toUpperCase()}`;
+
+interface Transfer {
+  messageId: string;
+  tx: CreditTransferTx;
+  fingerprint: string;
+  /** The status answered at initiation, replayed on resubmission. */
+  initial: Pain002Tx;
+  status: 'ACSP' | 'ACSC' | 'RJCT' | 'RETURNED';
+  reasonCode?: string;
+}
+
+/**
+ * The bank's transfers by EndToEndId and their life: accepted (ACSP) or rejected at once, settled after
+ * `settleDelayMs` (ACSC), returned on the admin's word; each settlement and return is announced as a signed camt.054.
+ */
+export class BankTransfers {
+  private readonly byE2e = new Map<string, Transfer>();
+
+  constructor(
+    private readonly opts: {
+      hooks: WebhookDispatcher;
+      hmacSecret: string;
+      timers: Set<NodeJS.Timeout>;
+      /** The faults in force now (the admin API replaces them). */
+      faults: () => Faults;
+    },
+  ) {}
+
+  /** One pain.001 transaction: its pain.002 answer; a resubmission with the same content replays the first answer. */
+  accept(messageId: string, tx: CreditTransferTx): Pain002Tx {
+    const faults = this.opts.faults();
+    const fingerprint = JSON.stringify([
+      tx.amountMinor,
+      tx.currency,
+      tx.accountRef.replace(/\s+/g, '').toUpperCase(),
+      tx.creditorName,
+    ]);
+    const existing = this.byE2e.get(tx.endToEndId);
+    if (existing) {
+      if (existing.messageId === messageId && existing.fingerprint === fingerprint) return existing.initial;
+      return {
+        endToEndId: tx.endToEndId,
+        status: 'RJCT',
+        reasonCode: 'DUPL',
+        additionalInfo: 'EndToEndId already used with different content',
+      };
+    }
+    const normalized = tx.accountRef.replace(/\s+/g, '').toUpperCase();
+    const rejectCode =
+      faults.rejectAccounts.get(tx.accountRef) ??
+      faults.rejectAccounts.get(normalized) ??
+      (looksLikeIban(normalized) && !isValidIban(normalized) ? 'AC01' : undefined) ??
+      (take(faults, 'insufficientFundsNext') ? 'AM04' : undefined);
+    const initial: Pain002Tx = rejectCode
+      ? { endToEndId: tx.endToEndId, status: 'RJCT', reasonCode: rejectCode }
+      : { endToEndId: tx.endToEndId, status: 'ACCP' };
+    const t: Transfer = {
+      messageId,
+      tx,
+      fingerprint,
+      initial,
+      status: rejectCode ? 'RJCT' : 'ACSP',
+      ...(rejectCode ? { reasonCode: rejectCode } : {}),
+    };
+    this.byE2e.set(tx.endToEndId, t);
+    if (!rejectCode) this.scheduleSettlement(t, faults.settleDelayMs);
+    return initial;
+  }
+
+  /** The pain.002 status report of one transfer, or undefined when the EndToEndId is unknown. */
+  statusReport(endToEndId: string): string | undefined {
+    const t = this.byE2e.get(endToEndId);
+    if (!t) return undefined;
+    const tx: Pain002Tx =
+      t.status === 'RETURNED'
+        ? { endToEndId: t.tx.endToEndId, status: 'RJCT', reasonCode: t.reasonCode, additionalInfo: 'RETURNED' }
+        : { endToEndId: t.tx.endToEndId, status: t.status, ...(t.reasonCode ? { reasonCode: t.reasonCode } : {}) };
+    return buildPain002({ messageId: rid('STS'), originalMessageId: t.messageId, transactions: [tx] });
+  }
+
+  /** Admin: the creditor's bank sends a settled transfer back (a camt.054 reversal with `code`). */
+  returnSettled(endToEndId: string, code: string): { status: number; body: Record<string, unknown> } {
+    const t = this.byE2e.get(endToEndId);
+    if (!t) return { status: 404, body: { error: 'unknown endToEndId' } };
+    if (t.status !== 'ACSC')
+      return { status: 409, body: { error: `transfer is ${t.status}; only settled transfers can be returned` } };
+    t.status = 'RETURNED';
+    t.reasonCode = code;
+    this.notify(t, 'return', code);
+    return { status: 200, body: { endToEndId: t.tx.endToEndId, status: 'returned', code } };
+  }
+
+  /** Transfers accepted and rejected at initiation, for the admin API's call report. */
+  counts(): { transfers: number; rejected: number } {
+    const accepted = [...this.byE2e.values()].filter((t) => t.initial.status !== 'RJCT').length;
+    return { transfers: accepted, rejected: this.byE2e.size - accepted };
+  }
+
+  clear(): void {
+    this.byE2e.clear();
+  }
+
+  private scheduleSettlement(t: Transfer, delayMs: number): void {
+    schedule(
+      this.opts.timers,
+      () => {
+        if (t.status !== 'ACSP') return;
+        t.status = 'ACSC';
+        this.notify(t, 'settlement');
+      },
+      delayMs,
+    );
+  }
+
+  private notify(t: Transfer, kind: 'settlement' | 'return', returnCode?: string): void {
+    const id = rid('NTF');
+    const body = buildCamt054({
+      messageId: id,
+      entries: [
+        {
+          endToEndId: t.tx.endToEndId,
+          originalMessageId: t.messageId,
+          status: kind === 'settlement' ? 'booked' : 'returned',
+          ...(returnCode ? { returnCode } : {}),
+          amount: { amountMinor: t.tx.amountMinor, currency: t.tx.currency },
+        },
+      ],
+    });
+    this.opts.hooks.emit({
+      id,
+      type: kind === 'settlement' ? 'camt.054.settlement' : 'camt.054.return',
+      body,
+      contentType: XML,
+      headers: () => ({ 'X-Bank-Signature': signBankPayload(body, this.opts.hmacSecret), 'X-Bank-Event-Id': id }),
+    });
+  }
+}
