@@ -77,11 +77,3 @@ export async function verdictOf<T>(run: () => Promise<T>): Promise<Verdict<T>> {
     throw err;
   }
 }
-
-/** @deprecated the domains move to {@link verdictOf}; kept until they have. */
-export function updateRefusal(err: unknown): { type: string; code: string; message: string } {
-  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-    return { type: err.cause.type ?? 'Error', code: failureCode(err.cause), message: err.cause.message };
-  }
-  throw err;
-}

@@ -36,8 +36,6 @@ export type {
   PayoutStatus,
   ResolvePayoutCommand,
 } from '../workflows/payouts/contract';
-export { FailureType } from '../workflows/shared/failures';
-export type { Verdict } from './errors';
 
 export type PayoutHandle = WorkflowHandle<CreatorPayoutWorkflow>;
 
