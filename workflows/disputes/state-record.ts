@@ -16,6 +16,7 @@ import type {
 } from './contract';
 import { milestoneMet, type CaseFacts, type Milestone, type Progress } from './policy';
 import { CaseClock, type Wake } from './state-clock';
+import { PendingBooks } from './state-books';
 import { EvidenceFile } from './state-evidence';
 import { PspEvents } from './state-psp-events';
 import { caseDetails, caseSearchAttributes, caseView } from './view';
@@ -56,6 +57,7 @@ export abstract class CaseRecord {
   protected readonly events = new PspEvents();
   protected readonly file = new EvidenceFile();
   protected readonly clock: CaseClock;
+  protected readonly books = new PendingBooks();
 
   constructor(
     readonly disputeId: string,
@@ -78,6 +80,14 @@ export abstract class CaseRecord {
   }
   get eventsIgnored(): number {
     return this.events.ignored;
+  }
+  /** No bookkeeping write is waiting to land (see `steps-books.ts`). */
+  get booksSettled(): boolean {
+    return this.books.settled;
+  }
+  /** The ledger/audit store's error while its writes fail. */
+  get storeProblem(): { readonly code: string; readonly since: number } | undefined {
+    return this.books.problem;
   }
   get decidedThisRound(): boolean {
     return this.decision !== undefined && this.decision.round === this.round;

@@ -39,6 +39,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export class CaseState extends CaseRecord {
   private awaitingKey = '';
   private ledgerMoves = 0;
+  /** A ledger move runs beside the story: the next one waits for it (moves land in order, each once). */
+  private ledgerMoveInFlight = false;
   /** Set by handlers and the background evidence reads; the main loop wakes on it. */
   private dirty = false;
 
@@ -189,13 +191,33 @@ export class CaseState extends CaseRecord {
 
   /** The ledger move the state asks for, if any (numbered, so each posting has its own idempotency key). */
   planLedgerMove(): { step: string; from: LedgerPosition; to: LedgerPosition; amount: Money } | undefined {
-    if (!this.facts) return undefined;
+    if (!this.facts || this.ledgerMoveInFlight) return undefined;
     const to = targetPosition(this.state);
     if (to === this.ledgerPosition) return undefined;
     return { step: `ledger-${++this.ledgerMoves}-${to}`, from: this.ledgerPosition, to, amount: this.facts.amount };
   }
+  ledgerMoveStarted(): void {
+    this.ledgerMoveInFlight = true;
+  }
   ledgerMoved(to: LedgerPosition): void {
+    this.ledgerMoveInFlight = false;
     this.set({ ledgerPosition: to });
+  }
+  /** A bookkeeping write starts beside the story; the case does not end before it lands. */
+  bookkeepingStarted(): void {
+    this.books.started();
+  }
+  /** A round of tries failed (the store is down): shown as `lastErrorCode` and in what the case waits on. */
+  bookkeepingFailed(code: string, now: number): void {
+    this.books.failed(code, now);
+    this.set({ lastErrorCode: code });
+    this.dirty = true;
+  }
+  /** A write landed: the store's error is cleared (unless something else has set another since). */
+  bookkeepingLanded(): void {
+    const cleared = this.books.landed();
+    if (cleared && this.lastErrorCode === cleared.code) this.set({ lastErrorCode: undefined });
+    this.dirty = true;
   }
 
   /** Marks the alarm fired and says what to do; a milestone alarm also records whether the milestone was met. */

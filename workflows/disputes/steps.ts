@@ -2,7 +2,6 @@ import { ActivityFailure, ApplicationFailure, log, proxyActivities } from '@temp
 import { activityProxies } from '../shared/activities';
 import { ActivityPresets } from '../shared/activity-options';
 import { formatMoney } from '../shared/money';
-import { idempotencyKey } from '../shared/task-queue';
 import {
   disputeAuditStream,
   pspDisputeStatusSchema,
@@ -15,10 +14,11 @@ import { type DisputeActivities } from './contract-activities';
 import { OUTCOME_OF, type Alarm } from './policy';
 import type { CaseState } from './state';
 import type { Wake } from './state-clock';
+import { appendCaseAudit, crossCheckOrder, syncLedger } from './steps-books';
 
 /** The I/O of a dispute case: every activity it calls. State changes only through the state's transitions. */
 
-const { books, money, notify, poll } = activityProxies<DisputeActivities>();
+const { money, notify, poll } = activityProxies<DisputeActivities>();
 /** Evidence sources may be down for a while, but the PSP deadline is not: give up after 6 h and let ops fill in. */
 const evidenceLookup = proxyActivities<DisputeActivities>({ ...ActivityPresets.lookup, scheduleToCloseTimeout: '6h' });
 
@@ -60,18 +60,14 @@ export async function openCase(c: CaseState, now: number): Promise<void> {
   if (!f) return;
   await syncLedger(c);
   if (f.orderId) {
-    const { compensations } = await books.crossCheckDisputedOrder({
-      orderId: f.orderId,
-      workflowId: c.workflowId,
-      disputeId: c.disputeId,
-      amount: f.amount,
-      openedAt: iso(now),
+    const crossCheck = { orderId: f.orderId, workflowId: c.workflowId, disputeId: c.disputeId, amount: f.amount };
+    await crossCheckOrder(c, { ...crossCheck, openedAt: iso(now) }, async ({ compensations }) => {
+      c.noteCompensations(compensations);
+      if (compensations.length > 0) {
+        const subject = `Dispute ${c.disputeId} is on an order that already received approved compensation`;
+        await tell(c, 'finance_legal', 'compensation_overlap', subject, now);
+      }
     });
-    c.noteCompensations(compensations);
-    if (compensations.length > 0) {
-      const subject = `Dispute ${c.disputeId} is on an order that already received approved compensation`;
-      await tell(c, 'finance_legal', 'compensation_overlap', subject, now);
-    }
     c.startGathering();
     void gather(c, f.orderId);
   } else c.noOrderId();
@@ -99,7 +95,7 @@ async function gather(c: CaseState, orderId: string): Promise<void> {
 export async function actOnDecision(c: CaseState, now: number): Promise<void> {
   const d = c.takeDecision();
   if (!d) return;
-  await books.appendAudit({
+  await appendCaseAudit(c, {
     stream: disputeAuditStream(c.workflowId),
     eventId: `decision:r${d.round}`,
     at: d.at,
@@ -139,15 +135,6 @@ async function close(c: CaseState, outcome: 'won' | 'lost', now: number, resolut
   await syncLedger(c);
   const how = c.resolution ? ` (${c.resolution})` : '';
   await tell(c, c.tier, `closed_${outcome}`, `Dispute ${c.disputeId} closed as ${outcome}${how}`, now);
-}
-
-/** Moves the disputed money to where the case state says it belongs: held, released (won) or written off (lost). */
-export async function syncLedger(c: CaseState): Promise<void> {
-  const move = c.planLedgerMove();
-  if (!move) return;
-  const { step, ...posting } = move;
-  await books.moveDisputedFunds({ postingId: idempotencyKey(c.workflowId, step), disputeId: c.disputeId, ...posting });
-  c.ledgerMoved(move.to);
 }
 
 /** Runs what the case's own clock asks for: a milestone alarm, an outcome poll, a facts look-up, or the end. */
@@ -245,7 +232,7 @@ async function tell(
 
 /** Records an assignment in the case's audit stream (outside history); called by the assign handler. */
 export async function recordAssignment(c: CaseState, a: AssignCaseInput): Promise<void> {
-  await books.appendAudit({
+  await appendCaseAudit(c, {
     stream: disputeAuditStream(c.workflowId),
     eventId: `assign:${c.round}:${Date.now()}:${a.assignee}`,
     at: new Date().toISOString(),

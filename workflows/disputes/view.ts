@@ -73,8 +73,16 @@ export function caseDetails(c: CaseRecord, now: number): string {
   return `**Dispute ${c.disputeId}** · ${c.state} · round ${c.round} · ${c.tier}\n\n${waitingOn(c, now)}`;
 }
 
-/** What the case waits on, in words, for the Web UI and the view. */
+/** What the case waits on, in words, for the Web UI and the view; first, a ledger/audit store that fails. */
 function waitingOn(c: CaseRecord, now: number): string {
+  const store = c.storeProblem;
+  const books = store
+    ? `The ledger/audit store fails (${store.code}) since ${iso(store.since)}; its writes are retried until they land. `
+    : '';
+  return books + caseWaitingOn(c, now);
+}
+
+function caseWaitingOn(c: CaseRecord, now: number): string {
   const next = c.nextWake();
   const when = next ? iso(next.at) : 'no timer';
   switch (c.state) {

@@ -3,7 +3,8 @@ import { parseOrFail } from '../shared/parse';
 import { disputeCaseInput, type DisputeCaseResult } from './contract';
 import { registerHandlers } from './handlers';
 import { CaseState } from './state';
-import { actOnDecision, applyInbox, onWake, openCase, syncLedger } from './steps';
+import { actOnDecision, applyInbox, onWake, openCase } from './steps';
+import { syncLedger } from './steps-books';
 
 /**
  * One PSP dispute, from the first webhook to won or lost (and through pre-arbitration rounds): hold the money,
@@ -41,7 +42,13 @@ export async function disputeCase(rawInput: unknown): Promise<DisputeCaseResult>
       await onWake(c, wake, Date.now());
   }
 
-  publish();
+  // Bookkeeping still under way (a store outage) lands before the case returns; each landing may ask for the next move.
+  for (;;) {
+    await syncLedger(c);
+    publish();
+    if (c.booksSettled) break;
+    await condition(() => c.booksSettled);
+  }
   await condition(allHandlersFinished);
   return c.result();
 }
