@@ -16,7 +16,7 @@ import {
 import type { Payout, StopRequest } from './state';
 
 /** The payout's activity proxies, one per preset; declared once for the domain. */
-export const { lookup, books, money, poll, notify } = activityProxies<PayoutActivities>();
+export const { lookup, books, mustBook, money, poll, notify } = activityProxies<PayoutActivities>();
 
 /** A transfer the rail has decided on (paid, or returned later). */
 export interface Confirmed {
@@ -50,11 +50,14 @@ export async function waitFor(
   return done() ? 'done' : 'woken';
 }
 
-/** One ledger posting of the current attempt; the posting ID is workflow ID + step, so a retry posts once. */
+/**
+ * One ledger posting of the current attempt; the posting ID is workflow ID + step, so a retry posts once. Retried
+ * through a ledger outage of any length (`mustBook`): a paid transfer must end up booked, never failed unbooked.
+ */
 export async function post(p: Payout, kind: PayoutPostingKind): Promise<void> {
   const { creatorId, amount, payoutId } = p.input;
   const postingId = idempotencyKey(p.workflowId, stepName(kind, p.attempt));
-  await books.postPayoutLedger({ kind, postingId, creatorId, amount, payoutId });
+  await mustBook.postPayoutLedger({ kind, postingId, creatorId, amount, payoutId });
   p.booked(kind);
 }
 

@@ -33,6 +33,7 @@ export function activityProxies<A extends object>() {
   return {
     lookup: proxyActivities<A>(ActivityPresets.lookup),
     books: proxyActivities<A>(ActivityPresets.bookkeeping),
+    mustBook: proxyActivities<A>(ActivityPresets.mustBook),
     money: proxyActivities<A>(ActivityPresets.moneyMovement),
     poll: proxyActivities<A>(ActivityPresets.statusPoll),
     notify: proxyActivities<A>(ActivityPresets.notification),

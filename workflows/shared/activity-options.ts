@@ -19,6 +19,17 @@ export const ActivityPresets = {
     retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
     scheduleToCloseTimeout: '1h',
   },
+  /**
+   * Ledger postings that must eventually happen because the money already moved (or is about to) at a rail:
+   * conditional and idempotent (posting ID), so retried with no schedule-to-close limit through a store outage of any
+   * length, backing off to 5 minutes; typed failures are non-retryable and still surface at once. Failing after an
+   * hour would leave a paid transfer unbooked ("lost" to the ledger). The caller waits: nothing time-critical may
+   * be held behind one.
+   */
+  mustBook: {
+    startToCloseTimeout: '10s',
+    retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5m' },
+  },
   /** Notifications must not block money: a few tries, then the story goes on. */
   notification: {
     startToCloseTimeout: '10s',
