@@ -1,4 +1,4 @@
-import { ActivityFailure, patched, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityFailure, isCancellation, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import { activityProxies, type AuditEvent } from '../shared/activities';
 import { ActivityPresets } from '../shared/activity-options';
 import { failureCode } from '../shared/failures';
@@ -30,6 +30,8 @@ async function untilLanded<T>(c: CaseState, write: () => Promise<T>, landed: (r:
       c.bookkeepingLanded();
       return;
     } catch (err) {
+      // A cancelled case stops here (its story handles the cancellation); anything but an activity failure is a bug.
+      if (isCancellation(err)) return;
       if (!(err instanceof ActivityFailure)) throw err;
       c.bookkeepingFailed(failureCode(err), Date.now());
       await sleep(pause);
