@@ -14,6 +14,7 @@ import {
 } from '../../workflows/approvals/contract';
 import { buildDependencies } from '../../workers/dependencies';
 import type { AppConfig } from '../../workers/config';
+import { recordHistoryIfAsked } from '../support/histories';
 import { testClient, testConfig, testWorker, waitForEvent } from '../support/stack';
 import { commerceState, compensationRequest, seedOrder, uniqueId } from './approvals-support';
 
@@ -94,6 +95,12 @@ describe('compensation approval: races and faults (dev server)', () => {
     expect(credits.reduce((sum, c) => sum + c.amountMinor, 0)).toBeLessThanOrEqual(20_000);
     expect(states.filter((s) => s.status === 'executed')).toHaveLength(credits.length);
     expect(credits).toHaveLength(8);
+    const executed = states.find((s) => s.status === 'executed');
+    if (executed)
+      await recordHistoryIfAsked(
+        client.workflow.getHandle(compensationWorkflowId(executed.requestId)),
+        'compensation-approval-auto-v3',
+      );
     const waiting = states.filter((s) => s.status === 'pending');
     expect(waiting.every((s) => s.flags.includes('agent_budget_exceeded'))).toBe(true);
     await Promise.all(waiting.map((s) => client.workflow.getHandle(compensationWorkflowId(s.requestId)).cancel()));
@@ -148,6 +155,7 @@ describe('compensation approval: races and faults (dev server)', () => {
     const orderEvents = await deps.audit.list(orderAuditStream(order.orderId));
     expect(orderEvents.filter((e) => e.type === 'compensation.executed')).toHaveLength(1);
     await waitForEvent(config, (e) => e.type === 'compensation.executed' && e.dedupeKey === workflowId);
+    await recordHistoryIfAsked(handle, 'compensation-approval-cancel-after-refund');
   });
 
   test('when the refund fails and one undo fails too, then every other undo still runs and the original failure surfaces', async () => {
@@ -179,5 +187,6 @@ describe('compensation approval: races and faults (dev server)', () => {
     expect(cause.type).toBe('ProviderPermanent');
     expect(cause.message).toContain(`(${status.failure})`);
     expect(cause.message).toContain('voucher (rejected_by_commerce)');
+    await recordHistoryIfAsked(handle, 'compensation-approval-undo-failed');
   });
 });
