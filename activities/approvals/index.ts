@@ -4,6 +4,7 @@ import { agentBudgetStream, approvalAuditStream, orderAuditStream } from '../../
 import { type ApprovalActivities } from '../../workflows/approvals/contract-activities';
 import type { CommercePort } from '../adapters/commerce/port';
 import { createSharedActivities } from '../shared';
+import { firstClaimant, priorClaims, reserveBudget, spentOf } from './claims';
 import type { ActivityDeps } from '../deps';
 
 /** Activities of the compensation-approval domain: order facts, commerce remedies, PSP refunds, audit, notification. */
@@ -24,19 +25,16 @@ export function createApprovalActivities(deps: ActivityDeps) {
      */
     async openCompensationCase(i) {
       const order = await commerce().getOrder(i.orderId);
+      // Winning the claim item before reading: of two parallel requests for one order, only one sees none before it.
+      const first = await firstClaimant(deps.audit, i);
       const orderEvents = await deps.audit.list(orderAuditStream(i.orderId));
-      const claimants = new Set(
-        orderEvents
-          .filter((e) => e.type.startsWith('compensation.') && e.data['workflowId'] !== i.workflowId)
-          .map((e) => String(e.data['workflowId'])),
-      );
       const spent = await deps.audit.list(agentBudgetStream(i.agentId, i.day));
       await deps.audit.append({
         stream: orderAuditStream(i.orderId),
         eventId: `compensation.requested:${i.workflowId}`,
         at: i.at,
         type: 'compensation.requested',
-        data: { workflowId: i.workflowId },
+        data: { workflowId: i.workflowId, claim: true },
       });
       return {
         paymentRef: order.paymentRef,
@@ -44,13 +42,16 @@ export function createApprovalActivities(deps: ActivityDeps) {
           orderCustomerId: order.customerId,
           captured: order.captured,
           refundedMinor: order.refundedMinor,
-          priorClaims: claimants.size,
+          priorClaims: priorClaims(orderEvents, i.workflowId, first),
           disputeOpened: orderEvents.some((e) => e.type === 'dispute.opened'),
-          agentSpentTodayMinor: spent
-            .filter((e) => e.data['currency'] === i.currency)
-            .reduce((s, e) => s + Number(e.data['amountMinor'] ?? 0), 0),
+          agentSpentTodayMinor: spentOf(spent, i.currency, i.workflowId),
         },
       };
+    },
+
+    /** Reserves an auto-approved amount on the agent's day, atomically with parallel requests (see `claims.ts`). */
+    async reserveAgentBudget(i) {
+      return reserveBudget(deps.audit, agentBudgetStream(i.agentId, i.day), i);
     },
 
     /** Appends one decision to the request's audit stream; the event ID (workflow ID + sequence) makes it idempotent. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { createDynamoAudit } from '../../activities/adapters/audit/dynamo-audit';
 import { makeAwsClients } from '../../activities/adapters/aws';
 import { awsOptions } from '../../workers/config';
@@ -27,6 +28,68 @@ describe('DynamoDB ledger and audit trail on moto', () => {
     expect(await ledger.post(earn)).toEqual({ postingId: earn.postingId, alreadyPosted: true });
     expect(await ledger.balance(creator, 'EUR')).toBe(-1000);
     expect((await ledger.getPosting(earn.postingId))?.description).toBe('earnings');
+  });
+
+  test('when a posting is retried after its response was lost, then the same request token carries the same parameters and it posts once', async () => {
+    // moto ignores ClientRequestToken; this wrapper adds DynamoDB's rule: within the token's window, the same token
+    // with other parameters is an IdempotentParameterMismatchException, the same parameters answer the first result.
+    const seen = new Map<string, { params: string; out: unknown }>();
+    let loseNextResponse = true;
+    const dynamo = new Proxy(aws.dynamo, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver) as unknown;
+        return async (cmd: unknown) => {
+          if (!(cmd instanceof TransactWriteItemsCommand)) return target.send(cmd as never);
+          const token = cmd.input.ClientRequestToken ?? '';
+          const params = JSON.stringify(cmd.input.TransactItems);
+          const before = seen.get(token);
+          if (before && before.params !== params)
+            throw Object.assign(new Error('token reused with other parameters'), {
+              name: 'IdempotentParameterMismatchException',
+            });
+          if (before) return before.out;
+          const out = await target.send(cmd);
+          seen.set(token, { params, out });
+          if (loseNextResponse) {
+            loseNextResponse = false;
+            throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+          }
+          return out;
+        };
+      },
+    });
+    const flaky = createDynamoLedger({ aws: { ...aws, dynamo }, table: config.LEDGER_TABLE });
+    const creator = Accounts.creatorAvailable(`c-${randomUUID()}`);
+    const earn = {
+      postingId: `earn-${randomUUID()}`,
+      currency: 'EUR' as const,
+      description: 'earnings',
+      legs: [
+        { account: 'platform:earnings', amountMinor: 700 },
+        { account: creator, amountMinor: -700 },
+      ],
+    };
+    await expect(flaky.post(earn)).rejects.toThrow('socket hang up');
+    jest.useFakeTimers({
+      now: Date.now() + 1_500,
+      doNotFake: [
+        'setTimeout',
+        'clearTimeout',
+        'setImmediate',
+        'setInterval',
+        'clearInterval',
+        'nextTick',
+        'queueMicrotask',
+        'hrtime',
+        'performance',
+      ],
+    });
+    try {
+      expect(await flaky.post(earn)).toMatchObject({ postingId: earn.postingId });
+    } finally {
+      jest.useRealTimers();
+    }
+    expect(await ledger.balance(creator, 'EUR')).toBe(-700);
   });
 
   test('when a reservation exceeds the available balance, then it fails as InsufficientFunds and nothing moves', async () => {

@@ -58,7 +58,7 @@ export async function seedOrder(
 }
 
 export async function commerceState(url: string): Promise<{
-  credits: Array<{ creditId: string; status: string }>;
+  credits: Array<{ creditId: string; status: string; reference: string; amountMinor: number }>;
   vouchers: Array<{ voucherId: string; code: string; status: string }>;
   orders: Array<{ orderId: string; refundedMinor: number }>;
 }> {

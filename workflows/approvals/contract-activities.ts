@@ -31,6 +31,19 @@ export interface CustomerNotice {
 export interface ApprovalActivities extends Pick<SharedActivities, 'publishEvent'> {
   /** Reads the order, earlier claims, disputes and the agent's spend today; registers the request on the order. */
   openCompensationCase(i: OpenCaseInput): Promise<{ facts: RequestFacts; paymentRef: string }>;
+  /**
+   * Reserves an auto-approved amount on the agent's `day`, atomically with parallel requests; refused (nothing
+   * reserved) when the day's spend plus the amount would exceed `budgetMinor`. Idempotent per workflow ID.
+   */
+  reserveAgentBudget(i: {
+    workflowId: string;
+    agentId: string;
+    day: string;
+    currency: string;
+    amountMinor: number;
+    budgetMinor: number;
+    at: string;
+  }): Promise<{ reserved: boolean; spentMinor: number }>;
   /** Appends one decision to the request's audit stream (idempotent per sequence number). */
   recordApprovalDecision(i: { workflowId: string; orderId: string; record: DecisionRecord }): Promise<{
     appended: boolean;

@@ -202,6 +202,8 @@ export interface Execution {
   voucherId?: string;
   refundId?: string;
   undone?: string[];
+  /** Undos that failed after their retries (step and failure code): what ops must take back by hand. */
+  undoFailed?: Array<{ step: string; code: string }>;
 }
 
 /** What {@link getStateQuery} returns. */

@@ -81,6 +81,10 @@ export class ApprovalCase implements Shown<CompensationStatus> {
     return this.f.remedies ? totalOf(this.f.remedies) : undefined;
   }
 
+  /** The plan the policy would give with `facts` (nothing recorded). */
+  preview(facts: RequestFacts): Plan {
+    return evaluateRequest(this.policy, this.request, facts);
+  }
   /** Records the facts read at the start and applies the policy's plan; a decision without people is logged. */
   open(facts: RequestFacts): { plan: Plan; record: DecisionRecord | undefined } {
     this.f.facts = facts;

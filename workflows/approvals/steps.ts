@@ -1,11 +1,12 @@
-import { CancellationScope, isCancellation } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
 import { CancelledFailure } from '@temporalio/common';
 import { activityProxies } from '../shared/activities';
 import { failure, failureCode, FailureType } from '../shared/failures';
 import { Saga } from '../shared/saga';
 import { idempotencyKey } from '../shared/task-queue';
-import type { DecisionRecord } from './contract';
+import type { DecisionRecord, RequestFacts } from './contract';
 import type { ApprovalActivities } from './contract-activities';
+import { totalOf } from './policy';
 import type { ApprovalCase } from './state';
 
 const { lookup, books, money, notify } = activityProxies<ApprovalActivities>();
@@ -24,6 +25,23 @@ export async function readFacts(c: ApprovalCase, day: string) {
   const at = new Date(Date.now()).toISOString();
   const input = { workflowId, orderId: rq.orderId, agentId: rq.requester.agentId, currency: rq.currency, day, at };
   return (await lookup.openCompensationCase(input)).facts;
+}
+
+/**
+ * An auto-approval reserves its amount on the agent's day before it counts: parallel requests read the same spend,
+ * and the reservation (atomic in the store) is what keeps their sum within the budget. Refused, the facts carry the
+ * spend that refused it, so the policy flags the request for people. Histories recorded before this rule skip it.
+ */
+export async function reserveBudget(c: ApprovalCase, facts: RequestFacts, day: string): Promise<RequestFacts> {
+  const plan = c.preview(facts);
+  if (plan.kind !== 'auto_approve' || !patched('approvals-atomic-budget')) return facts;
+  const { request: rq, workflowId } = c;
+  const at = new Date(Date.now()).toISOString();
+  const amountMinor = totalOf(plan.remedies);
+  const budgetMinor = c.policy.agentDailyBudgetMinor;
+  const input = { workflowId, agentId: rq.requester.agentId, day, currency: rq.currency, amountMinor, budgetMinor, at };
+  const held = await books.reserveAgentBudget(input);
+  return held.reserved ? facts : { ...facts, agentSpentTodayMinor: held.spentMinor };
 }
 
 /** One escalation mark passed without a decision: remind, hand off to the next tier, or expire; each is announced. */
@@ -50,33 +68,53 @@ export async function escalate(c: ApprovalCase, stage: 'remind' | 'hand_off' | '
   }
 }
 
-/** Executes the approved remedies, books them on the order (and the agent's `day`), tells the customer and others. */
-export async function carryOut(c: ApprovalCase, day: string): Promise<void> {
+/**
+ * Executes the approved remedies, books them on the order (and the agent's `day`), tells the customer and others.
+ * Once the refund may have been sent nothing can be taken back: a cancellation from then on is too late, so the
+ * compensation completes and is recorded as executed (histories recorded before this rule keep the cancellable path).
+ * `final`: a cancellation can no longer stop this request (the story must not be cancelled out of its end either).
+ */
+export async function carryOut(c: ApprovalCase, day: string): Promise<{ final: boolean }> {
   const { request: rq, workflowId } = c;
-  const r = c.remedies as NonNullable<typeof c.remedies>;
-  const amount = { amountMinor: c.totalMinor ?? 0, currency: rq.currency };
   c.startExecuting();
   c.publish();
+  const refundIsFinal = patched('approvals-refund-final');
   try {
-    await executeRemedies(c);
+    await executeRemedies(c, refundIsFinal);
   } catch (err) {
     if (isCancellation(err)) throw err;
     c.failed(failureCode(err));
-    const undone = c.execution.undone;
+    const { undone, undoFailed } = c.execution;
     await CancellationScope.nonCancellable(() =>
       notify.publishEvent({
         type: 'compensation.failed',
         dedupeKey: workflowId,
-        data: { workflowId, orderId: rq.orderId, code: c.failure, undone: undone ?? [] },
+        data: {
+          workflowId,
+          orderId: rq.orderId,
+          code: c.failure,
+          undone: undone ?? [],
+          ...(undoFailed && { undoFailed }),
+        },
       }),
     );
     c.publish();
+    const left = undoFailed?.length ? `; NOT undone: ${undoFailed.map((u) => `${u.step} (${u.code})`).join(', ')}` : '';
     throw failure(
       FailureType.ProviderPermanent,
-      `compensation could not be carried out (${c.failure}); undone: ${undone?.join(', ') || 'nothing'}`,
-      { code: c.failure, undone },
+      `compensation could not be carried out (${c.failure}); undone: ${undone?.join(', ') || 'nothing'}${left}`,
+      { code: c.failure, undone, ...(undoFailed && { undoFailed }) },
     );
   }
+  await (refundIsFinal ? CancellationScope.nonCancellable(() => recordExecuted(c, day)) : recordExecuted(c, day));
+  return { final: refundIsFinal };
+}
+
+/** Books an executed compensation on the order and the agent's day, then tells the customer and the others. */
+async function recordExecuted(c: ApprovalCase, day: string): Promise<void> {
+  const { request: rq, workflowId } = c;
+  const r = c.remedies as NonNullable<typeof c.remedies>;
+  const amount = { amountMinor: c.totalMinor ?? 0, currency: rq.currency };
   const at = new Date(Date.now()).toISOString();
   await books.recordCompensationExecuted({
     workflowId,
@@ -121,9 +159,10 @@ export async function carryOut(c: ApprovalCase, day: string): Promise<void> {
 /**
  * Carries out an approved request. Reversible remedies (store credit, voucher) go first and register their undo;
  * the refund, which cannot be taken back, goes last. Each step runs to completion even if the workflow is cancelled
- * meanwhile (so no issued credit goes unrecorded); a failure or a cancellation then undoes what was done.
+ * meanwhile (so no issued credit goes unrecorded); a failure, or a cancellation before the refund, then undoes what
+ * was done.
  */
-async function executeRemedies(c: ApprovalCase): Promise<void> {
+async function executeRemedies(c: ApprovalCase, refundIsFinal: boolean): Promise<void> {
   const r = c.remedies;
   if (!r) return;
   const key = (step: string) => idempotencyKey(c.workflowId, step);
@@ -131,9 +170,9 @@ async function executeRemedies(c: ApprovalCase): Promise<void> {
   const { customerId, orderId } = c.request;
   const reference = c.workflowId;
   const saga = new Saga();
-  const step = async <T>(fn: () => Promise<T>): Promise<T> => {
+  const step = async <T>(fn: () => Promise<T>, irreversible = false): Promise<T> => {
     const out = await CancellationScope.nonCancellable(fn);
-    if (CancellationScope.current().consideredCancelled)
+    if (!(irreversible && refundIsFinal) && CancellationScope.current().consideredCancelled)
       throw new CancelledFailure('cancelled while carrying out the compensation');
     return out;
   };
@@ -155,11 +194,14 @@ async function executeRemedies(c: ApprovalCase): Promise<void> {
     }
     if (r.refundMinor > 0) {
       const refund = { idempotencyKey: key('refund'), orderId, amount: amount(r.refundMinor), reference };
-      const { refundId } = await step(() => money.refundCompensation(refund));
+      const { refundId } = await step(() => money.refundCompensation(refund), true);
       c.carriedOut({ refundId });
     }
   } catch (err) {
-    c.carriedOut({ undone: await saga.compensate() });
+    // Every undo runs (each retried per its preset); the original failure is what the request failed with.
+    const { undone, failed } = await saga.compensateAll(() => patched('approvals-undo-all'));
+    const undoFailed = failed.map((f) => ({ step: f.name, code: failureCode(f.error) }));
+    c.carriedOut({ undone, ...(undoFailed.length > 0 && { undoFailed }) });
     throw err;
   }
 }

@@ -127,6 +127,8 @@ export function approvalDetails(rq: CompensationRequest, f: CaseFields): string 
       break;
     case 'failed':
       lines.push(`Failed: ${f.failure ?? 'unknown'}; undone: ${f.execution.undone?.join(', ') || 'nothing'}.`);
+      if (f.execution.undoFailed?.length)
+        lines.push(`NOT undone (ops): ${f.execution.undoFailed.map((u) => `${u.step} (${u.code})`).join(', ')}.`);
       break;
     default:
       lines.push(`Finished: ${f.status}.`);

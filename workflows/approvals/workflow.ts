@@ -12,7 +12,7 @@ import { compensationRequestSchema, type CompensationResult } from './contract';
 import { registerApprovalHandlers } from './handlers';
 import { escalationMarks } from './policy';
 import { ApprovalCase } from './state';
-import { auditOf, carryOut, escalate, readFacts, type Audit } from './steps';
+import { auditOf, carryOut, escalate, readFacts, reserveBudget, type Audit } from './steps';
 
 /**
  * One refund / goodwill-compensation request: the policy decides whether people must approve; finance decides by
@@ -30,16 +30,17 @@ export async function compensationApproval(rawInput: unknown): Promise<Compensat
   const day = new Date(Date.now()).toISOString().slice(0, 10);
 
   try {
-    const { plan, record } = c.open(await readFacts(c, day));
+    const { plan, record } = c.open(await reserveBudget(c, await readFacts(c, day), day));
     if (record) await audit(record);
     if (plan.kind === 'reject') {
       c.publish();
       throw failure(FailureType.PolicyViolation, `${plan.code}: ${plan.message}`, { code: plan.code });
     }
     if (plan.kind === 'needs_approval') await waitForFinance(c, audit);
-    if (c.status === 'approved') await carryOut(c, day);
+    const done = c.status === 'approved' ? await carryOut(c, day) : { final: false };
     c.publish();
-    await condition(allHandlersFinished);
+    const handlersDone = () => condition(allHandlersFinished);
+    await (done.final ? CancellationScope.nonCancellable(handlersDone) : handlersDone());
     const status = c.status === 'executed' || c.status === 'expired' ? c.status : 'rejected';
     const { requestId, policyVersion, currency } = request;
     return { requestId, status, policyVersion, totalMinor: c.totalMinor ?? 0, currency, execution: c.execution };

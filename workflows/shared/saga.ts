@@ -1,5 +1,11 @@
 import { CancellationScope } from '@temporalio/workflow';
 
+/** What {@link Saga.compensateAll} did: the undos that ran, and those that failed (with their errors). */
+export interface Compensated {
+  undone: string[];
+  failed: Array<{ name: string; error: unknown }>;
+}
+
 /**
  * Records compensations as steps succeed; `compensate()` runs them newest-first in a
  * non-cancellable scope so they finish even when the workflow itself is being cancelled.
@@ -11,15 +17,30 @@ export class Saga {
     this.steps.push({ name, undo });
   }
 
+  /** Stops at the first undo that fails (its error propagates); kept for histories recorded with it. */
   async compensate(): Promise<string[]> {
-    const undone: string[] = [];
+    const { undone } = await this.compensateAll(() => false);
+    return undone;
+  }
+
+  /**
+   * Runs every undo, newest first, even when one fails: one failing undo must not leave the others' remedies live.
+   * `goOn()` is asked at the first failure (histories recorded before this rule get `false`: the error propagates).
+   */
+  async compensateAll(goOn: () => boolean = () => true): Promise<Compensated> {
+    const out: Compensated = { undone: [], failed: [] };
     await CancellationScope.nonCancellable(async () => {
       for (const step of [...this.steps].reverse()) {
-        await step.undo();
-        undone.push(step.name);
+        try {
+          await step.undo();
+          out.undone.push(step.name);
+        } catch (error) {
+          if (out.failed.length === 0 && !goOn()) throw error;
+          out.failed.push({ name: step.name, error });
+        }
       }
     });
     this.steps.length = 0;
-    return undone;
+    return out;
   }
 }

@@ -1,5 +1,6 @@
 import {
   GetItemCommand,
+  UpdateItemCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
   type TransactWriteItem,
@@ -25,6 +26,26 @@ export function createDynamoLedger(deps: { aws: AwsClients; table: string }): Le
     sk: { S: `BALANCE#${currency}` },
   });
 
+  const postingKey = (postingId: string) => ({ pk: { S: `POSTING#${postingId}` }, sk: { S: 'POSTING' } });
+  /** Read back: the same posting already stored means an earlier attempt of this one committed. */
+  const alreadyStored = async (posting: Posting) => {
+    const out = await dynamo.send(
+      new GetItemCommand({ TableName: deps.table, Key: postingKey(posting.postingId), ConsistentRead: true }),
+    );
+    return out.Item?.['body']?.S === JSON.stringify(posting);
+  };
+
+  /** When the posting was first stored: written outside the transaction and never overwritten. */
+  const stampPostedAt = (postingId: string) =>
+    dynamo.send(
+      new UpdateItemCommand({
+        TableName: deps.table,
+        Key: postingKey(postingId),
+        UpdateExpression: 'SET postedAt = if_not_exists(postedAt, :now)',
+        ExpressionAttributeValues: { ':now': { S: new Date().toISOString() } },
+      }),
+    );
+
   return {
     async post(posting: Posting) {
       assertBalanced(posting);
@@ -34,10 +55,8 @@ export function createDynamoLedger(deps: { aws: AwsClients; table: string }): Le
           Put: {
             TableName: deps.table,
             Item: {
-              pk: { S: `POSTING#${posting.postingId}` },
-              sk: { S: 'POSTING' },
+              ...postingKey(posting.postingId),
               body: { S: JSON.stringify(posting) },
-              postedAt: { S: new Date().toISOString() },
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
@@ -61,11 +80,16 @@ export function createDynamoLedger(deps: { aws: AwsClients; table: string }): Le
         })),
       ];
       try {
+        // The transaction holds only what the posting determines, so a retry under the same token sends the same
+        // parameters (a clock reading here made every retry an IdempotentParameterMismatch for the token's window).
         await dynamo.send(
           new TransactWriteItemsCommand({ TransactItems: items, ClientRequestToken: requestToken(posting.postingId) }),
         );
+        await stampPostedAt(posting.postingId);
         return { postingId: posting.postingId, alreadyPosted: false };
       } catch (err) {
+        if ((err as Error).name === 'IdempotentParameterMismatchException' && (await alreadyStored(posting)))
+          return { postingId: posting.postingId, alreadyPosted: true };
         if (err instanceof TransactionCanceledException || (err as Error).name === 'TransactionCanceledException') {
           const reasons = (err as TransactionCanceledException).CancellationReasons ?? [];
           if (reasons[0]?.Code === 'ConditionalCheckFailed')
@@ -87,11 +111,7 @@ export function createDynamoLedger(deps: { aws: AwsClients; table: string }): Le
 
     async getPosting(postingId) {
       const out = await dynamo.send(
-        new GetItemCommand({
-          TableName: deps.table,
-          Key: { pk: { S: `POSTING#${postingId}` }, sk: { S: 'POSTING' } },
-          ConsistentRead: true,
-        }),
+        new GetItemCommand({ TableName: deps.table, Key: postingKey(postingId), ConsistentRead: true }),
       );
       const body = out.Item?.['body']?.S;
       return body ? (JSON.parse(body) as Posting) : undefined;
