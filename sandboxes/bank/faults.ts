@@ -1,4 +1,4 @@
-import { num } from '../shared/http';
+import { mergeNumbers } from '../shared/http';
 
 /** Injected faults: what the next calls suffer (counters are used up one call at a time). */
 export interface Faults {
@@ -27,16 +27,14 @@ export const defaultFaults = (): Faults => ({
 
 /** Merges an admin `POST /__admin/faults` body into `faults`; unknown or ill-typed fields are ignored. */
 export function applyFaults(faults: Faults, b: Record<string, unknown>): void {
-  for (const k of [
+  mergeNumbers(faults, b, [
     'latencyMs',
     'fail5xxNext',
     'timeoutNext',
     'hangMs',
     'insufficientFundsNext',
     'settleDelayMs',
-  ] as const) {
-    if (b[k] !== undefined) faults[k] = num(b[k], faults[k]);
-  }
+  ]);
   if (b.timeoutPhase === 'before' || b.timeoutPhase === 'after') faults.timeoutPhase = b.timeoutPhase;
   if (typeof b.holdWebhooks === 'boolean') faults.holdWebhooks = b.holdWebhooks;
   if (Array.isArray(b.rejectAccounts)) {
