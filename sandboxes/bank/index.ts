@@ -1,15 +1,14 @@
 import {
   clearTimers,
-  hangThenDrop,
   readBody,
   sandboxServer,
   send,
   sendJson,
   sleep,
-  take,
   type RunningSandbox,
   type SandboxHandler,
 } from '../shared/http';
+import { hangThenDrop, take } from '../shared/faults';
 import { WebhookDispatcher } from '../shared/webhooks';
 import { applyFaults, defaultFaults } from './faults';
 import { buildPain002, parsePain001 } from './iso20022';

@@ -1,17 +1,14 @@
 import { createHash } from 'node:crypto';
 import {
-  hangThenDrop,
-  mergeNumbers,
-  num,
   parseJson,
   readBody,
   sandboxServer,
   sendJson,
   sleep,
-  take,
   type RunningSandbox,
   type SandboxHandler,
 } from '../shared/http';
+import { hangThenDrop, mergeNumbers, num, take, TRANSPORT_FAULT_KEYS } from '../shared/faults';
 import {
   CommerceState,
   defaultFaults,
@@ -118,7 +115,7 @@ export async function startCommerceSandbox(opts: { port?: number } = {}): Promis
         calls.length = 0;
       },
       setFaults(b) {
-        mergeNumbers(faults, b, ['latencyMs', 'fail5xxNext', 'timeoutNext', 'hangMs']);
+        mergeNumbers(faults, b, TRANSPORT_FAULT_KEYS);
         if (b.rejectNext && typeof b.rejectNext === 'object') {
           for (const [k, v] of Object.entries(b.rejectNext))
             if (k in faults.rejectNext) faults.rejectNext[k as RejectKind] = num(v, 0);

@@ -1,13 +1,5 @@
-import {
-  mergeNumbers,
-  parseJson,
-  readBody,
-  sandboxServer,
-  sendJson,
-  sleep,
-  take,
-  type RunningSandbox,
-} from '../shared/http';
+import { parseJson, readBody, sandboxServer, sendJson, sleep, type RunningSandbox } from '../shared/http';
+import { mergeNumbers, take } from '../shared/faults';
 
 /**
  * A stateful "creator directory" simulator: per creator KYC and sanctions status, payout method (bank IBAN or PSP

@@ -1,13 +1,5 @@
-import {
-  hangThenDrop,
-  mergeNumbers,
-  sandboxServer,
-  sendJson,
-  sleep,
-  take,
-  type RunningSandbox,
-  type SandboxHandler,
-} from '../shared/http';
+import { sandboxServer, sendJson, sleep, type RunningSandbox, type SandboxHandler } from '../shared/http';
+import { hangThenDrop, mergeNumbers, noTransportFaults, take, TRANSPORT_FAULT_KEYS } from '../shared/faults';
 
 /**
  * A stateful stand-in for the shop's order, shipment-tracking and customer-support systems: JSON records per order
@@ -22,14 +14,6 @@ import {
  */
 export type EvidenceSandbox = RunningSandbox;
 
-interface Faults {
-  latencyMs: number;
-  fail5xxNext: number;
-  timeoutNext: number;
-  hangMs: number;
-}
-const defaultFaults = (): Faults => ({ latencyMs: 0, fail5xxNext: 0, timeoutNext: 0, hangMs: 30_000 });
-
 interface Records {
   order?: Record<string, unknown>;
   shipment?: Record<string, unknown>;
@@ -37,7 +21,7 @@ interface Records {
 }
 
 export async function startEvidenceSandbox(opts: { port?: number } = {}): Promise<EvidenceSandbox> {
-  let faults = defaultFaults();
+  let faults = noTransportFaults();
   const records = new Map<string, Records>();
   const calls: Array<{ method: string; path: string; status: number; fault?: '5xx' | 'timeout' | 'latency' }> = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -79,16 +63,16 @@ export async function startEvidenceSandbox(opts: { port?: number } = {}): Promis
     api: { prefix: '/orders/', handle: handleApi },
     admin: {
       reset() {
-        faults = defaultFaults();
+        faults = noTransportFaults();
         records.clear();
         calls.length = 0;
       },
       setFaults(b) {
-        mergeNumbers(faults, b, ['latencyMs', 'fail5xxNext', 'timeoutNext', 'hangMs']);
+        mergeNumbers(faults, b, TRANSPORT_FAULT_KEYS);
         return faults;
       },
       clearFaults() {
-        faults = defaultFaults();
+        faults = noTransportFaults();
         return { ok: true };
       },
       calls: () => ({ calls }),

@@ -1,15 +1,12 @@
-import { clearTimers, mergeNumbers, num, type AdminApi } from '../shared/http';
+import { clearTimers, type AdminApi } from '../shared/http';
+import { mergeNumbers, noTransportFaults, num, TRANSPORT_FAULT_KEYS, type TransportFaults } from '../shared/faults';
 import type { WebhookDispatcher } from '../shared/webhooks';
 import { nowSec, type Reply } from './replies';
 import { PspState, type Emit } from './state';
 
 /** Injected faults: what the next calls suffer (counters are used up one call at a time). */
-export interface Faults {
-  latencyMs: number;
-  fail5xxNext: number;
-  timeoutNext: number;
+export interface Faults extends TransportFaults {
   timeoutPhase: 'before' | 'after';
-  hangMs: number;
   rateLimitNext: number;
   declineDestinations: Set<string>;
   holdWebhooks: boolean;
@@ -17,11 +14,8 @@ export interface Faults {
 }
 
 export const defaultFaults = (): Faults => ({
-  latencyMs: 0,
-  fail5xxNext: 0,
-  timeoutNext: 0,
+  ...noTransportFaults(),
   timeoutPhase: 'after',
-  hangMs: 30_000,
   rateLimitNext: 0,
   declineDestinations: new Set(),
   holdWebhooks: false,
@@ -139,7 +133,7 @@ function optStr(v: unknown): string | undefined {
 }
 
 function applyFaults(f: Faults, b: Record<string, unknown>): void {
-  mergeNumbers(f, b, ['latencyMs', 'fail5xxNext', 'timeoutNext', 'hangMs', 'rateLimitNext', 'payoutSettleMs']);
+  mergeNumbers(f, b, [...TRANSPORT_FAULT_KEYS, 'rateLimitNext', 'payoutSettleMs']);
   if (b.timeoutPhase === 'before' || b.timeoutPhase === 'after') f.timeoutPhase = b.timeoutPhase;
   if (Array.isArray(b.declineDestinations)) f.declineDestinations = new Set(b.declineDestinations.map(String));
   if (typeof b.holdWebhooks === 'boolean') f.holdWebhooks = b.holdWebhooks;

@@ -1,15 +1,14 @@
 import { createHmac } from 'node:crypto';
 import {
-  hangThenDrop,
   readBody,
   sandboxServer,
   schedule,
   sendJson,
   sleep,
-  take,
   type RunningSandbox,
   type SandboxHandler,
 } from '../shared/http';
+import { hangThenDrop, take } from '../shared/faults';
 import { WebhookDispatcher } from '../shared/webhooks';
 import { fingerprint, parseForm } from './form';
 import { defaultFaults, pspAdmin, type CallRecord, type PspSandboxContext } from './admin';

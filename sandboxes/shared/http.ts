@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** Small plumbing shared by the bank and PSP sandboxes: body reading, replies, listen/stop, and timing faults. */
+/** Plumbing shared by the sandboxes: body reading, replies, listen/stop, timers, and the server with its admin API. */
 
 export function readBody(req: http.IncomingMessage, limitBytes = 1_000_000): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -109,52 +109,6 @@ export async function serve(
       await close(server);
     },
   };
-}
-
-/**
- * Holds a request open past any sensible client timeout, then drops the socket without answering: what a
- * client sees when the provider is slow and the connection dies. Ends early when the client gives up.
- */
-export function hangThenDrop(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  hangMs: number,
-  timers: Set<NodeJS.Timeout>,
-): void {
-  const t = setTimeout(() => {
-    timers.delete(t);
-    res.socket?.destroy();
-  }, hangMs);
-  timers.add(t);
-  req.socket.once('close', () => {
-    clearTimeout(t);
-    timers.delete(t);
-  });
-}
-
-/** A counter fault (`fail5xxNext: 2`): true while it has shots left, consuming one each time. */
-export function take<T extends object>(faults: T, key: keyof T & string): boolean {
-  const rec = faults as Record<string, unknown>;
-  const n = rec[key];
-  if (typeof n === 'number' && n > 0) {
-    rec[key] = n - 1;
-    return true;
-  }
-  return false;
-}
-
-export function num(v: unknown, fallback: number): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
-}
-
-/** Merges the numeric fields `keys` of an admin body into `target`; absent or ill-typed fields keep their value. */
-export function mergeNumbers<T extends object>(
-  target: T,
-  b: Record<string, unknown>,
-  keys: readonly (keyof T & string)[],
-): void {
-  const rec = target as Record<string, unknown>;
-  for (const k of keys) rec[k] = num(b[k], rec[k] as number);
 }
 
 /** A route handler; `path` has no query string unless the API asked to keep it. */
