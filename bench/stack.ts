@@ -5,8 +5,8 @@ import { createDynamoLedger } from '../activities/adapters/ledger/dynamo-ledger'
 import { Accounts } from '../activities/adapters/ledger/port';
 import { bootstrapAws } from '../infra/local/bootstrap-aws';
 import { DATA_DIR, REPO_ROOT } from '../infra/local/paths';
-import { freePort, stopPid } from '../infra/local/processes';
-import { startExternalServers } from '../infra/local/stack';
+import { stopPid } from '../infra/local/processes';
+import { freeStackPorts, startExternalServers } from '../infra/local/stack';
 import { payableCreator, startCreatorsSandbox } from '../sandboxes/creators';
 import { startPspSandbox } from '../sandboxes/psp';
 import { buildWorkflowBundle } from '../workers/build-bundle';
@@ -20,13 +20,7 @@ import { pool } from './measure';
  */
 export async function startBenchStack(opts: { pspLatencyMs: number }) {
   const runDir = join(DATA_DIR, `bench-${process.pid}`);
-  const ports = {
-    temporal: await freePort(),
-    ui: await freePort(),
-    moto: await freePort(),
-    stripeMock: await freePort(),
-    stripeMockHttps: await freePort(),
-  };
+  const ports = await freeStackPorts();
   const servers = await startExternalServers({ ports, runDir, persist: false, embeddedTemporal: true, headless: true });
   const psp = await startPspSandbox({ port: 0, webhookSecret: 'whsec_bench' });
   const creators = await startCreatorsSandbox({ port: 0 });

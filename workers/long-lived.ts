@@ -1,21 +1,30 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import type { ActivityDeps } from '../activities';
+import type { ActivityDeps } from '../activities/deps';
 import { preloadModules, workflowsPath } from './bundle-options';
 import { loadConfig, type AppConfig } from './config';
 import { baseWorkerOptions, buildDependencies, connectionOptions } from './dependencies';
 
-/** Creates the long-lived worker (not yet running). Workflows from source, or a prebuilt bundle when given. */
-export async function createLongLivedWorker(opts: {
+/** What the long-lived worker runs: the product's activities (from `deps`) plus `extraActivities` (e.g. the bench's). */
+export interface LongLivedWorkerOptions {
   config: AppConfig;
   deps?: ActivityDeps;
+  /** A prebuilt workflow bundle; without it, workflows are bundled from source. */
   workflowBundlePath?: string;
+  extraActivities?: object;
   extra?: Partial<WorkerOptions>;
-}): Promise<{ worker: Worker; connection: NativeConnection }> {
+}
+
+/** Creates the long-lived worker (not yet running). Workflows from source, or a prebuilt bundle when given. */
+export async function createLongLivedWorker(
+  opts: LongLivedWorkerOptions,
+): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect(connectionOptions(opts.config));
+  const base = baseWorkerOptions(opts.config, opts.deps ?? buildDependencies(opts.config));
   const worker = await Worker.create({
     connection,
     namespace: opts.config.TEMPORAL_NAMESPACE,
-    ...baseWorkerOptions(opts.config, opts.deps ?? buildDependencies(opts.config)),
+    ...base,
+    activities: { ...base.activities, ...opts.extraActivities },
     maxCachedWorkflows: opts.config.WORKER_MAX_CACHED_WORKFLOWS,
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
@@ -25,13 +34,10 @@ export async function createLongLivedWorker(opts: {
   return { worker, connection };
 }
 
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const { worker, connection } = await createLongLivedWorker({
-    config,
-    workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
-  });
-  console.log(`[worker] polling task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
+/** Runs the long-lived worker until it shuts down (SIGINT/SIGTERM), then closes its connection. */
+export async function runLongLivedWorker(opts: LongLivedWorkerOptions): Promise<void> {
+  const { worker, connection } = await createLongLivedWorker(opts);
+  console.log(`[worker] polling task queue ${opts.config.TEMPORAL_TASK_QUEUE} on ${opts.config.TEMPORAL_ADDRESS}`);
   try {
     await worker.run();
   } finally {
@@ -39,9 +45,17 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
+/** A worker process's entry point: runs `main`; a failure prints its message and exits 1. */
+export function workerMain(main: () => Promise<void>): void {
   main().catch((err) => {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);
+  });
+}
+
+if (require.main === module) {
+  workerMain(async () => {
+    const config = loadConfig();
+    await runLongLivedWorker({ config, workflowBundlePath: config.WORKFLOW_BUNDLE_PATH });
   });
 }

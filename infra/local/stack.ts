@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { searchAttributeCliArgs } from '../../workflows/shared/search-attributes';
 import { bin, DATA_DIR } from './paths';
-import { portOpen, startServer, type ManagedProcess } from './processes';
+import { freePort, portOpen, startServer, type ManagedProcess } from './processes';
 
 const run = promisify(execFile);
 
@@ -15,6 +15,17 @@ export interface StackPorts {
   stripeMock: number;
   /** stripe-mock always serves HTTPS too; pinned to loopback so it never binds all interfaces. */
   stripeMockHttps: number;
+}
+
+/** Free loopback ports for every server of the stack (a test run's or the bench's own, beside any other). */
+export async function freeStackPorts(): Promise<StackPorts> {
+  return {
+    temporal: await freePort(),
+    ui: await freePort(),
+    moto: await freePort(),
+    stripeMock: await freePort(),
+    stripeMockHttps: await freePort(),
+  };
 }
 
 export interface ExternalServers {

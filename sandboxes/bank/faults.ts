@@ -1,12 +1,8 @@
-import { num } from '../shared/http';
+import { mergeNumbers, noTransportFaults, TRANSPORT_FAULT_KEYS, type TransportFaults } from '../shared/faults';
 
 /** Injected faults: what the next calls suffer (counters are used up one call at a time). */
-export interface Faults {
-  latencyMs: number;
-  fail5xxNext: number;
-  timeoutNext: number;
+export interface Faults extends TransportFaults {
   timeoutPhase: 'before' | 'after';
-  hangMs: number;
   insufficientFundsNext: number;
   rejectAccounts: Map<string, string>;
   settleDelayMs: number;
@@ -14,11 +10,8 @@ export interface Faults {
 }
 
 export const defaultFaults = (): Faults => ({
-  latencyMs: 0,
-  fail5xxNext: 0,
-  timeoutNext: 0,
+  ...noTransportFaults(),
   timeoutPhase: 'after',
-  hangMs: 30_000,
   insufficientFundsNext: 0,
   rejectAccounts: new Map(),
   settleDelayMs: 200,
@@ -27,16 +20,7 @@ export const defaultFaults = (): Faults => ({
 
 /** Merges an admin `POST /__admin/faults` body into `faults`; unknown or ill-typed fields are ignored. */
 export function applyFaults(faults: Faults, b: Record<string, unknown>): void {
-  for (const k of [
-    'latencyMs',
-    'fail5xxNext',
-    'timeoutNext',
-    'hangMs',
-    'insufficientFundsNext',
-    'settleDelayMs',
-  ] as const) {
-    if (b[k] !== undefined) faults[k] = num(b[k], faults[k]);
-  }
+  mergeNumbers(faults, b, [...TRANSPORT_FAULT_KEYS, 'insufficientFundsNext', 'settleDelayMs']);
   if (b.timeoutPhase === 'before' || b.timeoutPhase === 'after') faults.timeoutPhase = b.timeoutPhase;
   if (typeof b.holdWebhooks === 'boolean') faults.holdWebhooks = b.holdWebhooks;
   if (Array.isArray(b.rejectAccounts)) {

@@ -1,16 +1,14 @@
-import http from 'node:http';
 import {
-  hangThenDrop,
-  parseJson,
+  clearTimers,
   readBody,
+  sandboxServer,
   send,
   sendJson,
   sleep,
-  take,
-  clearTimers,
-  serve,
   type RunningSandbox,
+  type SandboxHandler,
 } from '../shared/http';
+import { hangThenDrop, take } from '../shared/faults';
 import { WebhookDispatcher } from '../shared/webhooks';
 import { applyFaults, defaultFaults } from './faults';
 import { buildPain002, parsePain001 } from './iso20022';
@@ -61,12 +59,7 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
   const hooks = new WebhookDispatcher(opts.webhookUrl, opts.webhookRetryDelaysMs);
   const transfers = new BankTransfers({ hooks, hmacSecret: opts.hmacSecret, timers, faults: () => faults });
 
-  async function handleIso(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    method: string,
-    path: string,
-  ): Promise<void> {
+  const handleIso: SandboxHandler = async (req, res, method, path) => {
     const record: CallRecord = {
       method,
       path: path.startsWith('/iso20022/status/') ? '/iso20022/status/:endToEndId' : path,
@@ -136,56 +129,42 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
       return hangThenDrop(req, res, faults.hangMs, timers);
     }
     return reply(status, xml);
-  }
+  };
 
-  async function handleAdmin(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    method: string,
-    path: string,
-  ): Promise<void> {
-    const b = parseJson(await readBody(req));
-    if (method === 'POST' && path === '/__admin/reset') {
-      clearTimers(timers);
-      faults = defaultFaults();
-      transfers.clear();
-      responses.clear();
-      calls.length = 0;
-      hooks.reset();
-      return sendJson(res, 200, { ok: true });
-    }
-    if (method === 'POST' && path === '/__admin/faults') {
-      applyFaults(faults, b);
-      if (typeof b.holdWebhooks === 'boolean') hooks.hold = b.holdWebhooks;
-      return sendJson(res, 200, { ...faults, rejectAccounts: faults.rejectAccounts.size });
-    }
-    if (method === 'DELETE' && path === '/__admin/faults') {
-      faults = defaultFaults();
-      hooks.hold = false;
-      return sendJson(res, 200, { ok: true });
-    }
-    if (method === 'GET' && path === '/__admin/calls') return sendJson(res, 200, { calls, ...transfers.counts() });
-    const hooked = await hooks.admin(method, path, b);
-    if (hooked) return sendJson(res, hooked.status, hooked.body);
-    if (method === 'POST' && path === '/__admin/returns') {
-      const returned = transfers.returnSettled(String(b.endToEndId), typeof b.code === 'string' ? b.code : 'R01');
-      return sendJson(res, returned.status, returned.body);
-    }
-    return sendJson(res, 404, { error: `unknown admin route ${method} ${path}` });
-  }
-
-  const server = http.createServer((req, res) => {
-    const method = req.method ?? 'GET';
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const admin = path.startsWith('/__admin/');
-    const handler = admin ? handleAdmin : path.startsWith('/iso20022/') ? handleIso : undefined;
-    if (!handler) return send(res, 404, 'not found', 'text/plain');
-    handler(req, res, method, path).catch((err: unknown) => {
-      const message = err instanceof Error ? err.message : String(err);
-      if (admin) sendJson(res, 400, { error: message });
-      else send(res, 500, 'internal error', 'text/plain');
-    });
+  return sandboxServer({
+    port: opts.port,
+    api: { prefix: '/iso20022/', handle: handleIso },
+    admin: {
+      reset() {
+        clearTimers(timers);
+        faults = defaultFaults();
+        transfers.clear();
+        responses.clear();
+        calls.length = 0;
+        hooks.reset();
+      },
+      setFaults(b) {
+        applyFaults(faults, b);
+        if (typeof b.holdWebhooks === 'boolean') hooks.hold = b.holdWebhooks;
+        return { ...faults, rejectAccounts: faults.rejectAccounts.size };
+      },
+      clearFaults() {
+        faults = defaultFaults();
+        hooks.hold = false;
+        return { ok: true };
+      },
+      calls: () => ({ calls, ...transfers.counts() }),
+      async routes(method, path, b) {
+        const hooked = await hooks.admin(method, path, b);
+        if (hooked) return hooked;
+        if (method === 'POST' && path === '/__admin/returns')
+          return transfers.returnSettled(String(b.endToEndId), typeof b.code === 'string' ? b.code : 'R01');
+        return undefined;
+      },
+    },
+    onError: (res, message, where) =>
+      where === 'admin' ? sendJson(res, 400, { error: message }) : send(res, 500, 'internal error', 'text/plain'),
+    timers,
+    onStop: () => hooks.stop(),
   });
-
-  return serve(server, opts.port, timers, () => hooks.stop());
 }

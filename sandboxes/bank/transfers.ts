@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { signBankPayload } from '../../activities/adapters/bank/webhook';
-import { schedule, take } from '../shared/http';
+import { schedule } from '../shared/http';
+import { take } from '../shared/faults';
 import type { WebhookDispatcher } from '../shared/webhooks';
 import type { Faults } from './faults';
 import {

@@ -1,17 +1,14 @@
 import { createHash } from 'node:crypto';
-import http from 'node:http';
 import {
-  hangThenDrop,
-  num,
   parseJson,
   readBody,
-  send,
+  sandboxServer,
   sendJson,
   sleep,
-  take,
-  serve,
   type RunningSandbox,
+  type SandboxHandler,
 } from '../shared/http';
+import { hangThenDrop, mergeNumbers, num, take, TRANSPORT_FAULT_KEYS } from '../shared/faults';
 import {
   CommerceState,
   defaultFaults,
@@ -58,12 +55,7 @@ export async function startCommerceSandbox(opts: { port?: number } = {}): Promis
   }> = [];
   const timers = new Set<NodeJS.Timeout>();
 
-  async function handleApi(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    method: string,
-    path: string,
-  ): Promise<void> {
+  const handleApi: SandboxHandler = async (req, res, method, path) => {
     const idempotencyKey = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : null;
     const record: (typeof calls)[number] = { method, path, idempotencyKey, status: 0 };
     calls.push(record);
@@ -110,86 +102,77 @@ export async function startCommerceSandbox(opts: { port?: number } = {}): Promis
       return hangThenDrop(req, res, faults.hangMs, timers);
     }
     return reply(result);
-  }
+  };
 
-  async function handleAdmin(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    method: string,
-    path: string,
-  ): Promise<void> {
-    const b = parseJson(await readBody(req));
-    if (method === 'POST' && path === '/__admin/reset') {
-      faults = defaultFaults();
-      state = new CommerceState();
-      idem.clear();
-      calls.length = 0;
-      return sendJson(res, 200, { ok: true });
-    }
-    if (method === 'POST' && path === '/__admin/orders') {
-      const { orderId, customerId, paymentRef, amountMinor, currency } = b;
-      if (
-        typeof orderId !== 'string' ||
-        typeof customerId !== 'string' ||
-        typeof paymentRef !== 'string' ||
-        !isPositiveInt(amountMinor) ||
-        !isCurrency(currency)
-      ) {
-        return sendJson(res, 400, { error: 'orderId, customerId, paymentRef, amountMinor, currency required' });
-      }
-      const order: OrderRow = {
-        orderId,
-        customerId,
-        paymentRef,
-        captured: { amountMinor, currency },
-        refundedMinor: num(b.refundedMinor, 0),
-        refunds: [],
-      };
-      state.orders.set(orderId, order);
-      return sendJson(res, 200, order);
-    }
-    if (method === 'POST' && path === '/__admin/customers') {
-      if (typeof b.customerId !== 'string' || typeof b.email !== 'string')
-        return sendJson(res, 400, { error: 'customerId and email required' });
-      state.customers.set(b.customerId, b.email);
-      return sendJson(res, 200, { ok: true });
-    }
-    if (method === 'POST' && path === '/__admin/faults') {
-      for (const k of ['latencyMs', 'fail5xxNext', 'timeoutNext', 'hangMs'] as const)
-        if (b[k] !== undefined) faults[k] = num(b[k], faults[k]);
-      if (b.rejectNext && typeof b.rejectNext === 'object') {
-        for (const [k, v] of Object.entries(b.rejectNext))
-          if (k in faults.rejectNext) faults.rejectNext[k as RejectKind] = num(v, 0);
-      }
-      return sendJson(res, 200, faults);
-    }
-    if (method === 'DELETE' && path === '/__admin/faults') {
-      faults = defaultFaults();
-      return sendJson(res, 200, { ok: true });
-    }
-    if (method === 'GET' && path === '/__admin/calls') return sendJson(res, 200, { calls });
-    if (method === 'GET' && path === '/__admin/state') {
-      return sendJson(res, 200, {
-        orders: [...state.orders.values()],
-        credits: [...state.credits.values()],
-        vouchers: [...state.vouchers.values()],
-      });
-    }
-    return sendJson(res, 404, { error: `unknown admin route ${method} ${path}` });
-  }
-
-  const server = http.createServer((req, res) => {
-    const method = req.method ?? 'GET';
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const admin = path.startsWith('/__admin/');
-    const handler = admin ? handleAdmin : path.startsWith('/v1/') ? handleApi : undefined;
-    if (!handler) return send(res, 404, 'not found', 'text/plain');
-    handler(req, res, method, path).catch((e: unknown) => {
-      sendJson(res, admin ? 400 : 500, {
-        error: { code: admin ? 'bad_admin_request' : 'internal', message: e instanceof Error ? e.message : String(e) },
-      });
-    });
+  return sandboxServer({
+    port: opts.port,
+    api: { prefix: '/v1/', handle: handleApi },
+    admin: {
+      reset() {
+        faults = defaultFaults();
+        state = new CommerceState();
+        idem.clear();
+        calls.length = 0;
+      },
+      setFaults(b) {
+        mergeNumbers(faults, b, TRANSPORT_FAULT_KEYS);
+        if (b.rejectNext && typeof b.rejectNext === 'object') {
+          for (const [k, v] of Object.entries(b.rejectNext))
+            if (k in faults.rejectNext) faults.rejectNext[k as RejectKind] = num(v, 0);
+        }
+        return faults;
+      },
+      clearFaults() {
+        faults = defaultFaults();
+        return { ok: true };
+      },
+      calls: () => ({ calls }),
+      routes: (method, path, b) => adminRoute(state, method, path, b),
+    },
+    onError: (res, message, where) =>
+      sendJson(res, where === 'admin' ? 400 : 500, {
+        error: { code: where === 'admin' ? 'bad_admin_request' : 'internal', message },
+      }),
+    timers,
   });
+}
 
-  return serve(server, opts.port, timers);
+/** The commerce sandbox's own admin routes: seed orders and customers, read the whole state. */
+function adminRoute(state: CommerceState, method: string, path: string, b: Record<string, unknown>): Reply | undefined {
+  if (method === 'POST' && path === '/__admin/orders') {
+    const { orderId, customerId, paymentRef, amountMinor, currency } = b;
+    if (
+      typeof orderId !== 'string' ||
+      typeof customerId !== 'string' ||
+      typeof paymentRef !== 'string' ||
+      !isPositiveInt(amountMinor) ||
+      !isCurrency(currency)
+    ) {
+      return { status: 400, body: { error: 'orderId, customerId, paymentRef, amountMinor, currency required' } };
+    }
+    const order: OrderRow = {
+      orderId,
+      customerId,
+      paymentRef,
+      captured: { amountMinor, currency },
+      refundedMinor: num(b.refundedMinor, 0),
+      refunds: [],
+    };
+    state.orders.set(orderId, order);
+    return { status: 200, body: order };
+  }
+  if (method === 'POST' && path === '/__admin/customers') {
+    if (typeof b.customerId !== 'string' || typeof b.email !== 'string')
+      return { status: 400, body: { error: 'customerId and email required' } };
+    state.customers.set(b.customerId, b.email);
+    return { status: 200, body: { ok: true } };
+  }
+  if (method === 'GET' && path === '/__admin/state') {
+    const { orders, credits, vouchers } = state;
+    return {
+      status: 200,
+      body: { orders: [...orders.values()], credits: [...credits.values()], vouchers: [...vouchers.values()] },
+    };
+  }
+  return undefined;
 }

@@ -1,22 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { take } from '../shared/http';
+import { noTransportFaults, take, type TransportFaults } from '../shared/faults';
 
 /** The commerce sandbox's objects, its injected refusals, and the API's rules over them (`routeApi`). */
 
 export type RejectKind = 'store-credits' | 'vouchers' | 'refunds' | 'revoke' | 'void';
 
-export interface Faults {
-  latencyMs: number;
-  fail5xxNext: number;
-  timeoutNext: number;
-  hangMs: number;
+export interface Faults extends TransportFaults {
   rejectNext: Record<RejectKind, number>;
 }
 export const defaultFaults = (): Faults => ({
-  latencyMs: 0,
-  fail5xxNext: 0,
-  timeoutNext: 0,
-  hangMs: 30_000,
+  ...noTransportFaults(),
   rejectNext: { 'store-credits': 0, vouchers: 0, refunds: 0, revoke: 0, void: 0 },
 });
 

@@ -1,5 +1,5 @@
-import http from 'node:http';
-import { num, parseJson, readBody, send, sendJson, sleep, take, serve, type RunningSandbox } from '../shared/http';
+import { parseJson, readBody, sandboxServer, sendJson, sleep, type RunningSandbox } from '../shared/http';
+import { mergeNumbers, take } from '../shared/faults';
 
 /**
  * A stateful "creator directory" simulator: per creator KYC and sanctions status, payout method (bank IBAN or PSP
@@ -46,11 +46,13 @@ const defaultRates = (): Map<string, string> =>
 
 const EXPONENT: Record<string, number> = { JPY: 0, KRW: 0 };
 
+const noFaults = () => ({ latencyMs: 0, fail5xxNext: 0 });
+
 export async function startCreatorsSandbox(opts: { port?: number } = {}): Promise<CreatorsSandbox> {
   let creators = new Map<string, Creator>();
   let rates = defaultRates();
   let locks = new Map<string, Record<string, unknown>>();
-  let faults = { latencyMs: 0, fail5xxNext: 0 };
+  let faults = noFaults();
   const calls: Array<{ method: string; path: string; status: number }> = [];
   let seq = 0;
 
@@ -136,71 +138,61 @@ export async function startCreatorsSandbox(opts: { port?: number } = {}): Promis
     return merged;
   }
 
-  async function admin(
-    method: string,
-    path: string,
-    b: Record<string, unknown>,
-  ): Promise<{ status: number; body: unknown }> {
-    let m: RegExpExecArray | null;
-    if (method === 'POST' && path === '/__admin/reset') {
-      creators = new Map();
-      rates = defaultRates();
-      locks = new Map();
-      faults = { latencyMs: 0, fail5xxNext: 0 };
-      calls.length = 0;
-      return { status: 200, body: { ok: true } };
-    }
-    if (method === 'POST' && path === '/__admin/creators') {
-      const list = Array.isArray(b.creators) ? (b.creators as Record<string, unknown>[]) : [b];
-      return { status: 200, body: { creators: list.map(upsert) } };
-    }
-    if (method === 'PATCH' && (m = /^\/__admin\/creators\/([^/]+)$/.exec(path))) {
-      const id = decodeURIComponent(m[1] ?? '');
-      if (!creators.has(id)) return { status: 404, body: { error: `no such creator ${id}` } };
-      return { status: 200, body: upsert({ ...b, creatorId: id }) };
-    }
-    if (method === 'POST' && path === '/__admin/fx-rates') {
-      for (const [pair, rate] of Object.entries(b))
-        if (typeof rate === 'string' && /^\d+(\.\d{1,6})?$/.test(rate)) rates.set(pair, rate);
-      return { status: 200, body: Object.fromEntries(rates) };
-    }
-    if (method === 'POST' && path === '/__admin/faults') {
-      faults = { latencyMs: num(b.latencyMs, faults.latencyMs), fail5xxNext: num(b.fail5xxNext, faults.fail5xxNext) };
-      return { status: 200, body: faults };
-    }
-    if (method === 'DELETE' && path === '/__admin/faults') {
-      faults = { latencyMs: 0, fail5xxNext: 0 };
-      return { status: 200, body: faults };
-    }
-    if (method === 'GET' && path === '/__admin/calls') return { status: 200, body: { calls, locks: locks.size } };
-    return { status: 404, body: { error: `unknown admin route ${method} ${path}` } };
-  }
-
-  const server = http.createServer((req, res) => {
-    const method = req.method ?? 'GET';
-    const url = new URL(req.url ?? '/', 'http://sandbox');
-    const isAdmin = url.pathname.startsWith('/__admin/');
-    if (!isAdmin && !url.pathname.startsWith('/v1/')) return send(res, 404, 'not found', 'text/plain');
-    (async () => {
-      const body = parseJson(await readBody(req));
-      if (isAdmin) {
-        const r = await admin(method, url.pathname, body);
+  return sandboxServer({
+    port: opts.port,
+    api: {
+      prefix: '/v1/',
+      withQuery: true,
+      async handle(req, res, method, path) {
+        const body = parseJson(await readBody(req));
+        const url = new URL(path, 'http://sandbox');
+        const record = { method, path: url.pathname, status: 0 };
+        calls.push(record);
+        if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+        if (take(faults, 'fail5xxNext')) {
+          record.status = 503;
+          return sendJson(res, 503, { error: 'directory unavailable (injected)' });
+        }
+        const r = await api(method, url, body);
+        record.status = r.status;
         return sendJson(res, r.status, r.body);
-      }
-      const record = { method, path: url.pathname, status: 0 };
-      calls.push(record);
-      if (faults.latencyMs > 0) await sleep(faults.latencyMs);
-      if (take(faults, 'fail5xxNext')) {
-        record.status = 503;
-        return sendJson(res, 503, { error: 'directory unavailable (injected)' });
-      }
-      const r = await api(method, url, body);
-      record.status = r.status;
-      return sendJson(res, r.status, r.body);
-    })().catch((err: unknown) =>
-      sendJson(res, isAdmin ? 400 : 500, { error: err instanceof Error ? err.message : String(err) }),
-    );
+      },
+    },
+    admin: {
+      reset() {
+        creators = new Map();
+        rates = defaultRates();
+        locks = new Map();
+        faults = noFaults();
+        calls.length = 0;
+      },
+      setFaults(b) {
+        mergeNumbers(faults, b, ['latencyMs', 'fail5xxNext']);
+        return faults;
+      },
+      clearFaults() {
+        faults = noFaults();
+        return faults;
+      },
+      calls: () => ({ calls, locks: locks.size }),
+      routes(method, path, b) {
+        let m: RegExpExecArray | null;
+        if (method === 'POST' && path === '/__admin/creators') {
+          const list = Array.isArray(b.creators) ? (b.creators as Record<string, unknown>[]) : [b];
+          return { status: 200, body: { creators: list.map(upsert) } };
+        }
+        if (method === 'PATCH' && (m = /^\/__admin\/creators\/([^/]+)$/.exec(path))) {
+          const id = decodeURIComponent(m[1] ?? '');
+          if (!creators.has(id)) return { status: 404, body: { error: `no such creator ${id}` } };
+          return { status: 200, body: upsert({ ...b, creatorId: id }) };
+        }
+        if (method === 'POST' && path === '/__admin/fx-rates') {
+          for (const [pair, rate] of Object.entries(b))
+            if (typeof rate === 'string' && /^\d+(\.\d{1,6})?$/.test(rate)) rates.set(pair, rate);
+          return { status: 200, body: Object.fromEntries(rates) };
+        }
+        return undefined;
+      },
+    },
   });
-
-  return serve(server, opts.port);
 }

@@ -1,16 +1,5 @@
-import http from 'node:http';
-import {
-  hangThenDrop,
-  num,
-  parseJson,
-  readBody,
-  send,
-  sendJson,
-  sleep,
-  take,
-  serve,
-  type RunningSandbox,
-} from '../shared/http';
+import { sandboxServer, sendJson, sleep, type RunningSandbox, type SandboxHandler } from '../shared/http';
+import { hangThenDrop, mergeNumbers, noTransportFaults, take, TRANSPORT_FAULT_KEYS } from '../shared/faults';
 
 /**
  * A stateful stand-in for the shop's order, shipment-tracking and customer-support systems: JSON records per order
@@ -25,14 +14,6 @@ import {
  */
 export type EvidenceSandbox = RunningSandbox;
 
-interface Faults {
-  latencyMs: number;
-  fail5xxNext: number;
-  timeoutNext: number;
-  hangMs: number;
-}
-const defaultFaults = (): Faults => ({ latencyMs: 0, fail5xxNext: 0, timeoutNext: 0, hangMs: 30_000 });
-
 interface Records {
   order?: Record<string, unknown>;
   shipment?: Record<string, unknown>;
@@ -40,17 +21,12 @@ interface Records {
 }
 
 export async function startEvidenceSandbox(opts: { port?: number } = {}): Promise<EvidenceSandbox> {
-  let faults = defaultFaults();
+  let faults = noTransportFaults();
   const records = new Map<string, Records>();
   const calls: Array<{ method: string; path: string; status: number; fault?: '5xx' | 'timeout' | 'latency' }> = [];
   const timers = new Set<NodeJS.Timeout>();
 
-  async function handleApi(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    method: string,
-    path: string,
-  ): Promise<void> {
+  const handleApi: SandboxHandler = async (req, res, method, path) => {
     const call: (typeof calls)[number] = { method, path, status: 0 };
     calls.push(call);
     const reply = (status: number, body: unknown) => {
@@ -80,55 +56,42 @@ export async function startEvidenceSandbox(opts: { port?: number } = {}): Promis
         ? reply(200, { communications: r.communications })
         : reply(404, { error: 'no communications' });
     return r?.order ? reply(200, { orderId: m[1], ...r.order }) : reply(404, { error: 'no such order' });
-  }
+  };
 
-  async function handleAdmin(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    method: string,
-    path: string,
-  ): Promise<void> {
-    const b = parseJson(await readBody(req));
-    if (method === 'POST' && path === '/__admin/orders') {
-      if (typeof b.orderId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(b.orderId))
-        return sendJson(res, 400, { error: 'orderId required' });
-      const prev = records.get(b.orderId) ?? {};
-      records.set(b.orderId, {
-        order: isObject(b.order) ? b.order : prev.order,
-        shipment: isObject(b.shipment) ? b.shipment : prev.shipment,
-        communications: Array.isArray(b.communications) ? b.communications : prev.communications,
-      });
-      return sendJson(res, 200, { ok: true });
-    }
-    if (method === 'POST' && path === '/__admin/faults') {
-      for (const k of ['latencyMs', 'fail5xxNext', 'timeoutNext', 'hangMs'] as const)
-        if (b[k] !== undefined) faults[k] = num(b[k], faults[k]);
-      return sendJson(res, 200, faults);
-    }
-    if (method === 'DELETE' && path === '/__admin/faults') {
-      faults = defaultFaults();
-      return sendJson(res, 200, { ok: true });
-    }
-    if (method === 'GET' && path === '/__admin/calls') return sendJson(res, 200, { calls });
-    if (method === 'POST' && path === '/__admin/reset') {
-      faults = defaultFaults();
-      records.clear();
-      calls.length = 0;
-      return sendJson(res, 200, { ok: true });
-    }
-    return sendJson(res, 404, { error: `unknown admin route ${method} ${path}` });
-  }
-
-  const server = http.createServer((req, res) => {
-    const method = req.method ?? 'GET';
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const handler = path.startsWith('/__admin/') ? handleAdmin : path.startsWith('/orders/') ? handleApi : undefined;
-    if (!handler) return send(res, 404, 'not found', 'text/plain');
-    handler(req, res, method, path).catch((err: unknown) =>
-      sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) }),
-    );
+  return sandboxServer({
+    port: opts.port,
+    api: { prefix: '/orders/', handle: handleApi },
+    admin: {
+      reset() {
+        faults = noTransportFaults();
+        records.clear();
+        calls.length = 0;
+      },
+      setFaults(b) {
+        mergeNumbers(faults, b, TRANSPORT_FAULT_KEYS);
+        return faults;
+      },
+      clearFaults() {
+        faults = noTransportFaults();
+        return { ok: true };
+      },
+      calls: () => ({ calls }),
+      routes(method, path, b) {
+        if (method !== 'POST' || path !== '/__admin/orders') return undefined;
+        if (typeof b.orderId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(b.orderId))
+          return { status: 400, body: { error: 'orderId required' } };
+        const prev = records.get(b.orderId) ?? {};
+        records.set(b.orderId, {
+          order: isObject(b.order) ? b.order : prev.order,
+          shipment: isObject(b.shipment) ? b.shipment : prev.shipment,
+          communications: Array.isArray(b.communications) ? b.communications : prev.communications,
+        });
+        return { status: 200, body: { ok: true } };
+      },
+    },
+    onError: (res, message) => sendJson(res, 500, { error: message }),
+    timers,
   });
-  return serve(server, opts.port, timers);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

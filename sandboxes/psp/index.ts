@@ -1,20 +1,18 @@
 import { createHmac } from 'node:crypto';
-import http from 'node:http';
 import {
-  hangThenDrop,
   readBody,
-  send,
+  sandboxServer,
+  schedule,
   sendJson,
   sleep,
-  take,
-  schedule,
-  serve,
   type RunningSandbox,
+  type SandboxHandler,
 } from '../shared/http';
+import { hangThenDrop, take } from '../shared/faults';
 import { WebhookDispatcher } from '../shared/webhooks';
 import { fingerprint, parseForm } from './form';
-import { defaultFaults, handleAdmin, type CallRecord, type PspSandboxContext } from './admin';
-import { newId, nowSec, stripeError, type Reply } from './replies';
+import { defaultFaults, pspAdmin, type CallRecord, type PspSandboxContext } from './admin';
+import { newId, notFound, nowSec, stripeError, type Reply } from './replies';
 import { PspState } from './state';
 
 /**
@@ -28,7 +26,7 @@ import { PspState } from './state';
  * response, then drops the connection: the client times out although the money moved, and only the idempotency
  * key saves it from paying twice.
  *
- * Admin API (JSON, no auth) under `/__admin/`: see `handleAdmin` below.
+ * Admin API (JSON, no auth) under `/__admin/`: see `pspAdmin` in admin.ts.
  */
 
 export type PspSandbox = RunningSandbox;
@@ -87,12 +85,7 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
   };
   const { calls, idem } = ctx;
 
-  async function handleApi(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    method: string,
-    path: string,
-  ): Promise<void> {
+  const handleApi: SandboxHandler = async (req, res, method, path) => {
     const idempotencyKey = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : null;
     const record: CallRecord = { method, path, idempotencyKey, status: 0 };
     calls.push(record);
@@ -174,7 +167,7 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
       return hangThenDrop(req, res, ctx.faults.hangMs, timers);
     }
     return reply(result);
-  }
+  };
 
   function route(method: string, path: string, p: ReturnType<typeof parseForm>): Reply {
     let m: RegExpExecArray | null;
@@ -193,47 +186,28 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
       return ctx.state.disputes.update(m[1] ?? '', p);
     if (method === 'POST' && (m = /^\/v1\/disputes\/([^/]+)\/close$/.exec(path)))
       return ctx.state.disputes.close(m[1] ?? '');
-    if (method === 'GET' && (m = /^\/v1\/events\/([^/]+)$/.exec(path))) {
-      const e = events.get(m[1] ?? '');
-      return e
-        ? { status: 200, body: e }
-        : stripeError(404, 'invalid_request_error', `No such event: '${m[1]}'`, {
-            code: 'resource_missing',
-            param: 'id',
-          });
-    }
+    if (method === 'GET' && (m = /^\/v1\/events\/([^/]+)$/.exec(path))) return get(events, 'event', m[1]);
     return stripeError(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}).`);
   }
 
-  function get(map: Map<string, Record<string, unknown>>, what: string, id: string | undefined): Reply {
-    const o = map.get(id ?? '');
-    return o
-      ? { status: 200, body: o }
-      : stripeError(404, 'invalid_request_error', `No such ${what}: '${id}'`, {
-          code: 'resource_missing',
-          param: 'id',
-        });
+  function get(map: Map<string, Record<string, unknown>>, what: string, id = ''): Reply {
+    const o = map.get(id);
+    return o ? { status: 200, body: o } : notFound(what, id);
   }
 
-  const server = http.createServer((req, res) => {
-    const method = req.method ?? 'GET';
-    const path = req.url ?? '/';
-    const admin = (...args: Parameters<typeof handleApi>) => handleAdmin(ctx, ...args);
-    const handler = path.startsWith('/__admin/') ? admin : path.startsWith('/v1/') ? handleApi : undefined;
-    if (!handler) return send(res, 404, 'not found', 'text/plain');
-    handler(req, res, method, path.startsWith('/__admin/') ? (path.split('?')[0] ?? path) : path).catch(
-      (err: unknown) => {
-        const message = err instanceof Error ? err.message : String(err);
-        sendJson(
-          res,
-          path.startsWith('/__admin/') ? 400 : 500,
-          path.startsWith('/__admin/') ? { error: message } : { error: { type: 'api_error', message } },
-        );
-      },
-    );
+  return sandboxServer({
+    port: opts.port,
+    api: { prefix: '/v1/', handle: handleApi, withQuery: true },
+    admin: pspAdmin(ctx),
+    onError: (res, message, where) =>
+      sendJson(
+        res,
+        where === 'admin' ? 400 : 500,
+        where === 'admin' ? { error: message } : { error: { type: 'api_error', message } },
+      ),
+    timers,
+    onStop: () => hooks.stop(),
   });
-
-  return serve(server, opts.port, timers, () => hooks.stop());
 }
 
 function isBusinessError(r: Reply): boolean {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** Small plumbing shared by the bank and PSP sandboxes: body reading, replies, listen/stop, and timing faults. */
+/** Plumbing shared by the sandboxes: body reading, replies, listen/stop, timers, and the server with its admin API. */
 
 export function readBody(req: http.IncomingMessage, limitBytes = 1_000_000): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -75,10 +75,6 @@ export interface RunningSandbox {
   stop(): Promise<void>;
 }
 
-/**
- * Listens on 127.0.0.1 and returns the sandbox handle; `stop` cancels the pending `timers` (scheduled webhooks,
- * settlements), runs `onStop` (e.g. the webhook dispatcher) and closes the server.
- */
 /** Runs `fn` after `ms`, tracked in `timers` so a reset or stop can cancel it. */
 export function schedule(timers: Set<NodeJS.Timeout>, fn: () => void, ms: number): void {
   const t = setTimeout(() => {
@@ -93,6 +89,10 @@ export function clearTimers(timers: Set<NodeJS.Timeout>): void {
   timers.clear();
 }
 
+/**
+ * Listens on 127.0.0.1 and returns the sandbox handle; `stop` cancels the pending `timers` (scheduled webhooks,
+ * settlements), runs `onStop` (e.g. the webhook dispatcher) and closes the server.
+ */
 export async function serve(
   server: http.Server,
   port: number | undefined,
@@ -111,38 +111,86 @@ export async function serve(
   };
 }
 
-/**
- * Holds a request open past any sensible client timeout, then drops the socket without answering: what a
- * client sees when the provider is slow and the connection dies. Ends early when the client gives up.
- */
-export function hangThenDrop(
+/** A route handler; `path` has no query string unless the API asked to keep it. */
+export type SandboxHandler = (
   req: http.IncomingMessage,
   res: http.ServerResponse,
-  hangMs: number,
-  timers: Set<NodeJS.Timeout>,
-): void {
-  const t = setTimeout(() => {
-    timers.delete(t);
-    res.socket?.destroy();
-  }, hangMs);
-  timers.add(t);
-  req.socket.once('close', () => {
-    clearTimeout(t);
-    timers.delete(t);
+  method: string,
+  path: string,
+) => Promise<void>;
+
+/** A JSON answer of an admin route. */
+export interface JsonReply {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * The admin API (JSON, no auth, under `/__admin/`) every sandbox has: `POST /__admin/reset`, `POST /__admin/faults`
+ * (merge; answers `setFaults`' value), `DELETE /__admin/faults` (answers `clearFaults`' value), `GET /__admin/calls`.
+ * `routes` answers the sandbox's own admin routes, undefined when it has none for the request (404).
+ */
+export interface AdminApi {
+  reset(): void;
+  setFaults(b: Record<string, unknown>): unknown;
+  clearFaults(): unknown;
+  calls(): unknown;
+  routes?(
+    method: string,
+    path: string,
+    b: Record<string, unknown>,
+  ): Promise<JsonReply | undefined> | JsonReply | undefined;
+}
+
+export interface SandboxServerOptions {
+  port?: number;
+  /** The product-facing API: requests whose path starts with `prefix`; `withQuery` keeps the query in `path`. */
+  api: { prefix: string; handle: SandboxHandler; withQuery?: boolean };
+  admin: AdminApi;
+  /** The reply to an unexpected error (a bad admin body, a handler bug); defaults to 400 / 500 `{ error: message }`. */
+  onError?: (res: http.ServerResponse, message: string, where: 'api' | 'admin') => void;
+  /** Pending timers to cancel on stop; `onStop` runs before the server closes (e.g. the webhook dispatcher). */
+  timers?: Set<NodeJS.Timeout>;
+  onStop?: () => Promise<void>;
+}
+
+const defaultOnError = (res: http.ServerResponse, message: string, where: 'api' | 'admin') =>
+  sendJson(res, where === 'admin' ? 400 : 500, { error: message });
+
+/** Routes `/__admin/` to the admin API and the API's prefix to its handler (anything else: 404), then listens. */
+export function sandboxServer(opts: SandboxServerOptions): Promise<RunningSandbox> {
+  const { api, admin, onError = defaultOnError } = opts;
+  const server = http.createServer((req, res) => {
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    const path = url.split('?')[0] ?? '/';
+    const where = path.startsWith('/__admin/') ? 'admin' : path.startsWith(api.prefix) ? 'api' : undefined;
+    if (!where) return send(res, 404, 'not found', 'text/plain');
+    const handled =
+      where === 'admin'
+        ? handleAdmin(admin, req, res, method, path)
+        : api.handle(req, res, method, api.withQuery ? url : path);
+    handled.catch((err: unknown) => onError(res, err instanceof Error ? err.message : String(err), where));
   });
+  return serve(server, opts.port, opts.timers, opts.onStop);
 }
 
-/** A counter fault (`fail5xxNext: 2`): true while it has shots left, consuming one each time. */
-export function take<T extends object>(faults: T, key: keyof T & string): boolean {
-  const rec = faults as Record<string, unknown>;
-  const n = rec[key];
-  if (typeof n === 'number' && n > 0) {
-    rec[key] = n - 1;
-    return true;
+async function handleAdmin(
+  admin: AdminApi,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  method: string,
+  path: string,
+): Promise<void> {
+  const b = parseJson(await readBody(req));
+  if (method === 'POST' && path === '/__admin/reset') {
+    admin.reset();
+    return sendJson(res, 200, { ok: true });
   }
-  return false;
-}
-
-export function num(v: unknown, fallback: number): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+  if (method === 'POST' && path === '/__admin/faults') return sendJson(res, 200, admin.setFaults(b));
+  if (method === 'DELETE' && path === '/__admin/faults') return sendJson(res, 200, admin.clearFaults());
+  if (method === 'GET' && path === '/__admin/calls') return sendJson(res, 200, admin.calls());
+  const r = await admin.routes?.(method, path, b);
+  if (r) return sendJson(res, r.status, r.body);
+  return sendJson(res, 404, { error: `unknown admin route ${method} ${path}` });
 }

@@ -1,4 +1,5 @@
-import { num, sleep } from './http';
+import { sleep } from './http';
+import { num } from './faults';
 
 /** One outgoing notification; `headers()` is called per attempt so signatures carry a fresh timestamp. */
 export interface OutgoingWebhook {

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { makeAwsClients } from '../../activities/adapters/aws';
 import { bootstrapAws } from '../../infra/local/bootstrap-aws';
 import { DATA_DIR } from '../../infra/local/paths';
-import { freePort } from '../../infra/local/processes';
-import { startExternalServers } from '../../infra/local/stack';
+import { freeStackPorts, startExternalServers } from '../../infra/local/stack';
 import { buildWorkflowBundle } from '../../workers/build-bundle';
 import { awsOptions, loadConfig } from '../../workers/config';
 
@@ -17,13 +16,7 @@ export default async function globalSetup(): Promise<void> {
   const started = Date.now();
   const runDir = join(DATA_DIR, `test-run-${process.pid}`);
   mkdirSync(runDir, { recursive: true });
-  const ports = {
-    temporal: await freePort(),
-    ui: await freePort(),
-    moto: await freePort(),
-    stripeMock: await freePort(),
-    stripeMockHttps: await freePort(),
-  };
+  const ports = await freeStackPorts();
   const [servers, bundlePath] = await Promise.all([
     startExternalServers({ ports, runDir, persist: false, embeddedTemporal: true, headless: true }),
     buildWorkflowBundle(join(runDir, 'workflow-bundle.js')),

@@ -1,7 +1,7 @@
 import { condition, setHandler } from '@temporalio/workflow';
 import type { ApplicationFailure } from '@temporalio/common';
 import { FailureType, refusal } from '../shared/failures';
-import { describeZodError } from '../shared/parse';
+import { describeZodError, parseOrRefuse } from '../shared/parse';
 import {
   amendCompensationSchema,
   amendCompensationUpdate,
@@ -74,15 +74,9 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
       {
         // Synchronous: refuses before anything is written to history.
         validator: (raw) => {
-          const parsed = financeDecisionSchema.safeParse(raw);
-          if (!parsed.success)
-            throw refusal(
-              FailureType.InvalidInput,
-              'invalid_input',
-              `invalid decision: ${describeZodError(parsed.error)}`,
-            );
+          const decision = parseOrRefuse(financeDecisionSchema, raw, 'decision');
           const early = c.status === 'evaluating';
-          const check = checkDecision(c.policy, c.context(), { kind, ...parsed.data }, early);
+          const check = checkDecision(c.policy, c.context(), { kind, ...decision }, early);
           if (!check.ok) throw decisionRefusal(check);
         },
         description: `Finance ${kind}s the request; returns where it stands.`,
@@ -102,20 +96,14 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
     },
     {
       validator: (raw) => {
-        const parsed = amendCompensationSchema.safeParse(raw);
-        if (!parsed.success)
-          throw refusal(
-            FailureType.InvalidInput,
-            'invalid_input',
-            `invalid amendment: ${describeZodError(parsed.error)}`,
-          );
-        if (parsed.data.agentId !== c.request.requester.agentId)
+        const amendment = parseOrRefuse(amendCompensationSchema, raw, 'amendment');
+        if (amendment.agentId !== c.request.requester.agentId)
           throw refusal(
             FailureType.PolicyViolation,
             'not_requester',
             'not_requester: only the requester may amend the request',
           );
-        const plan = c.planAmendment(parsed.data.remedies);
+        const plan = c.planAmendment(amendment.remedies);
         if (c.status !== 'pending' || !plan)
           throw refusal(FailureType.Conflict, 'already_decided', `already_decided: the request is ${c.status}`);
         if (plan.kind === 'reject') throw planRefusal(plan);

@@ -2,6 +2,16 @@ import type { SharedActivities } from '../shared/activities';
 import type { Money } from '../shared/money';
 import type { EscalationTier, Evidence, EvidenceSource, LedgerPosition, OrderCompensation } from './contract';
 
+/** A dispute as the PSP reports it (`status` is the PSP's word; `dueBy` an ISO instant). */
+export interface DisputeFacts {
+  disputeId: string;
+  status: string;
+  dueBy: string;
+  submissionCount: number;
+  amount: Money;
+  reason: string;
+}
+
 /**
  * The activities a dispute case calls (implemented by `createDisputeActivities` under `activities/disputes/`), plus
  * the shared `appendAudit`. Wire names are these method names.
@@ -13,14 +23,7 @@ export interface DisputeActivities extends Pick<SharedActivities, 'appendAudit'>
     source: EvidenceSource;
   }): Promise<{ found: boolean; evidence: Evidence }>;
   /** The dispute as the PSP sees it now (`status` is the PSP's word, parsed by the case). */
-  getDisputeFacts(i: { disputeId: string }): Promise<{
-    disputeId: string;
-    status: string;
-    dueBy: string;
-    submissionCount: number;
-    amount: Money;
-    reason: string;
-  }>;
+  getDisputeFacts(i: { disputeId: string }): Promise<DisputeFacts>;
   /** Updates and submits the evidence at most once per round (guarded by the PSP's submission count). */
   submitDisputeEvidenceOnce(i: {
     workflowId: string;

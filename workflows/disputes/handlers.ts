@@ -1,7 +1,6 @@
 import { log, setHandler } from '@temporalio/workflow';
-import type { z } from 'zod';
 import { FailureType, refusal } from '../shared/failures';
-import { describeZodError } from '../shared/parse';
+import { parseOrRefuse } from '../shared/parse';
 import { VisibleState } from '../shared/visible-state';
 import {
   addEvidenceInput,
@@ -44,7 +43,9 @@ export function registerHandlers(c: CaseState): VisibleState<DisputeCaseView> {
       await recordAssignment(c, a);
       return view;
     },
-    { validator: (raw) => refuse(refuseAssignment(c.policyFacts(), valid(assignCaseInput, raw, 'assignment'))) },
+    {
+      validator: (raw) => refuse(refuseAssignment(c.policyFacts(), parseOrRefuse(assignCaseInput, raw, 'assignment'))),
+    },
   );
 
   setHandler(
@@ -56,7 +57,7 @@ export function registerHandlers(c: CaseState): VisibleState<DisputeCaseView> {
     },
     {
       validator: (raw) => {
-        valid(addEvidenceInput, raw, 'evidence');
+        parseOrRefuse(addEvidenceInput, raw, 'evidence');
         refuse(refuseEvidence(c.policyFacts()));
       },
     },
@@ -68,17 +69,10 @@ export function registerHandlers(c: CaseState): VisibleState<DisputeCaseView> {
       c.recordDecision(decideCaseInput.parse(raw), Date.now(), false);
       return c.view();
     },
-    { validator: (raw) => refuse(refuseDecision(c.policyFacts(), valid(decideCaseInput, raw, 'decision'))) },
+    { validator: (raw) => refuse(refuseDecision(c.policyFacts(), parseOrRefuse(decideCaseInput, raw, 'decision'))) },
   );
 
   return new VisibleState(c, [getStateQuery]);
-}
-
-/** Parses an update's argument or refuses it as `InvalidInput` naming each bad field. */
-function valid<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.infer<S> {
-  const result = schema.safeParse(raw);
-  if (result.success) return result.data;
-  throw refusal(FailureType.InvalidInput, 'invalid_input', `invalid ${what}: ${describeZodError(result.error)}`);
 }
 
 /** A policy refusal becomes the shared typed refusal: `Conflict` (the case is not in a state for it) with the rule's code. */

@@ -2,7 +2,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { currentUpdateInfo, log, setHandler } from '@temporalio/workflow';
 import type { z } from 'zod';
 import { FailureType, refusal } from '../shared/failures';
-import { describeZodError } from '../shared/parse';
+import { describeZodError, parseOrRefuse } from '../shared/parse';
 import {
   cancelPayoutUpdate,
   holdPayoutUpdate,
@@ -119,13 +119,7 @@ function opsUpdate<C extends OpsCommand>(
     },
     {
       validator: (c: C) => {
-        const parsed = schema.safeParse(c);
-        if (!parsed.success)
-          throw refusal(
-            FailureType.InvalidInput,
-            PayoutRefusal.InvalidInput,
-            `invalid ${def.name}: ${describeZodError(parsed.error)}`,
-          );
+        parseOrRefuse(schema, c, def.name);
         if (p.stop)
           throw refusal(FailureType.Conflict, PayoutRefusal.AlreadyClosing, 'the payout is already being closed');
         const refused = rule();

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { failure, FailureType } from './failures';
+import { failure, FailureType, refusal } from './failures';
 
 /** `field.path: message; other.field: message` — every issue names its field. */
 export function describeZodError(error: z.ZodError): string {
@@ -15,4 +15,14 @@ export function parseOrFail<S extends z.ZodType>(schema: S, input: unknown, what
     throw failure(FailureType.InvalidInput, `invalid ${what}: ${describeZodError(result.error)}`);
   }
   return result.data;
+}
+
+/**
+ * Parses an update's argument in its validator, or refuses it (`refusal(InvalidInput, 'invalid_input', …)`) naming
+ * each bad field; nothing is written to history.
+ */
+export function parseOrRefuse<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.infer<S> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  throw refusal(FailureType.InvalidInput, 'invalid_input', `invalid ${what}: ${describeZodError(result.error)}`);
 }

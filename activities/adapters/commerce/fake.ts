@@ -31,6 +31,11 @@ export function createFakeCommerce() {
     byKey.set(key, out);
     return out;
   };
+  /** Revoking a credit or voiding a voucher: idempotent, and an unknown ID is no error (as in the sandbox). */
+  const retire = <S extends string>(row: { status: S | 'active' } | undefined, status: S): S => {
+    if (row) row.status = status;
+    return status;
+  };
   const order = (orderId: string) => {
     const o = orders.get(orderId);
     if (!o) throw failure(FailureType.ProviderPermanent, 'getOrder: not found (order_not_found)');
@@ -58,9 +63,7 @@ export function createFakeCommerce() {
     },
     async revokeStoreCredit(i) {
       enter('revokeStoreCredit', i.idempotencyKey);
-      const c = credits.get(i.creditId);
-      if (c) c.status = 'revoked';
-      return { creditId: i.creditId, status: 'revoked' as const };
+      return { creditId: i.creditId, status: retire(credits.get(i.creditId), 'revoked') };
     },
     async issueVoucher(i) {
       enter('issueVoucher', i.idempotencyKey);
@@ -82,9 +85,7 @@ export function createFakeCommerce() {
     },
     async voidVoucher(i) {
       enter('voidVoucher', i.idempotencyKey);
-      const v = vouchers.get(i.voucherId);
-      if (v) v.status = 'void';
-      return { voucherId: i.voucherId, status: 'void' as const };
+      return { voucherId: i.voucherId, status: retire(vouchers.get(i.voucherId), 'void') };
     },
     async recordRefund(i) {
       enter('recordRefund', i.idempotencyKey);

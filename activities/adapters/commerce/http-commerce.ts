@@ -1,7 +1,7 @@
 import { currencySchema } from '../../../workflows/shared/money';
 import { ProviderTransientError } from '../errors';
 import { commerceFailure } from './errors';
-import type { CommercePort, Order } from './port';
+import type { CommercePort, GrantInput, Order } from './port';
 
 export interface HttpCommerceOptions {
   /** e.g. `http://127.0.0.1:12115` (the local sandbox). */
@@ -47,6 +47,20 @@ export function createHttpCommerce(opts: HttpCommerceOptions): CommercePort {
     if (!res.ok) throw commerceFailure(operation, res.status, (json['error'] as { code?: string } | undefined)?.code);
     return json as T;
   };
+  /** Store credits and vouchers are granted with the same body; the answer names what was created. */
+  const grant = <T>(operation: string, path: string, i: GrantInput) =>
+    call<T>(
+      operation,
+      'POST',
+      path,
+      {
+        customerId: i.customerId,
+        amountMinor: i.amount.amountMinor,
+        currency: i.amount.currency,
+        reference: i.reference,
+      },
+      i.idempotencyKey,
+    );
   const enc = encodeURIComponent;
 
   return {
@@ -61,33 +75,14 @@ export function createHttpCommerce(opts: HttpCommerceOptions): CommercePort {
       return (await call<{ email: string }>('getCustomer', 'GET', `/v1/customers/${enc(customerId)}`)).email;
     },
     async issueStoreCredit(i) {
-      const body = {
-        customerId: i.customerId,
-        amountMinor: i.amount.amountMinor,
-        currency: i.amount.currency,
-        reference: i.reference,
-      };
-      return {
-        creditId: (
-          await call<{ creditId: string }>('issueStoreCredit', 'POST', '/v1/store-credits', body, i.idempotencyKey)
-        ).creditId,
-      };
+      return { creditId: (await grant<{ creditId: string }>('issueStoreCredit', '/v1/store-credits', i)).creditId };
     },
     async revokeStoreCredit(i) {
       await call('revokeStoreCredit', 'POST', `/v1/store-credits/${enc(i.creditId)}/revoke`, {}, i.idempotencyKey);
       return { creditId: i.creditId, status: 'revoked' };
     },
     async issueVoucher(i) {
-      const body = {
-        customerId: i.customerId,
-        amountMinor: i.amount.amountMinor,
-        currency: i.amount.currency,
-        reference: i.reference,
-      };
-      return {
-        voucherId: (await call<{ voucherId: string }>('issueVoucher', 'POST', '/v1/vouchers', body, i.idempotencyKey))
-          .voucherId,
-      };
+      return { voucherId: (await grant<{ voucherId: string }>('issueVoucher', '/v1/vouchers', i)).voucherId };
     },
     async getVoucherCode(voucherId) {
       return (await call<{ code: string }>('getVoucher', 'GET', `/v1/vouchers/${enc(voucherId)}`)).code;

@@ -12,6 +12,14 @@ export interface Order {
   refunds: Array<{ idempotencyKey: string; refundId: string; amountMinor: number }>;
 }
 
+/** What granting a store credit or a voucher takes (the customer, the value, the business reference). */
+export interface GrantInput {
+  idempotencyKey: string;
+  customerId: string;
+  amount: Money;
+  reference: string;
+}
+
 /**
  * The commerce platform: orders, customers, store credit and vouchers. Every mutating call carries an idempotency
  * key (workflow ID + step); a retry with the same key returns the first result. Permanent refusals surface as
@@ -21,21 +29,11 @@ export interface CommercePort {
   getOrder(orderId: string): Promise<Order>;
   /** The customer's email for notifications; callers must not log it or pass it to a workflow. */
   getCustomerEmail(customerId: string): Promise<string>;
-  issueStoreCredit(i: {
-    idempotencyKey: string;
-    customerId: string;
-    amount: Money;
-    reference: string;
-  }): Promise<{ creditId: string }>;
+  issueStoreCredit(i: GrantInput): Promise<{ creditId: string }>;
   /** Revoking an already revoked credit is success. */
   revokeStoreCredit(i: { idempotencyKey: string; creditId: string }): Promise<{ creditId: string; status: 'revoked' }>;
   /** The voucher code is a bearer secret: it stays inside activities (read it with `getVoucherCode`). */
-  issueVoucher(i: {
-    idempotencyKey: string;
-    customerId: string;
-    amount: Money;
-    reference: string;
-  }): Promise<{ voucherId: string }>;
+  issueVoucher(i: GrantInput): Promise<{ voucherId: string }>;
   getVoucherCode(voucherId: string): Promise<string>;
   voidVoucher(i: { idempotencyKey: string; voucherId: string }): Promise<{ voucherId: string; status: 'void' }>;
   /** Records a PSP refund against the order so later requests see it. */

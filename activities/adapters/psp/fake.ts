@@ -1,16 +1,11 @@
 import type { Money } from '../../../workflows/shared/money';
 import { failure, FailureType } from '../../../workflows/shared/failures';
+import type { DisputeFacts } from '../../../workflows/disputes/contract-activities';
 import type { PspPort } from './port';
 
 type Method = keyof PspPort;
 
-interface FakeDispute {
-  disputeId: string;
-  status: string;
-  dueBy: string;
-  submissionCount: number;
-  amount: Money;
-  reason: string;
+interface FakeDispute extends DisputeFacts {
   evidence: Record<string, string>;
 }
 

@@ -1,3 +1,4 @@
+import type { DisputeFacts } from '../../../workflows/disputes/contract-activities';
 import type { Money } from '../../../workflows/shared/money';
 
 /**
@@ -24,14 +25,7 @@ export interface PspPort {
     amount: Money;
     reference: string;
   }): Promise<{ refundId: string; status: 'pending' | 'succeeded' | 'failed' | 'requires_action' | 'canceled' }>;
-  getDispute(disputeId: string): Promise<{
-    disputeId: string;
-    status: string;
-    dueBy: string;
-    submissionCount: number;
-    amount: Money;
-    reason: string;
-  }>;
+  getDispute(disputeId: string): Promise<DisputeFacts>;
   submitDisputeEvidence(i: {
     idempotencyKey: string;
     disputeId: string;
