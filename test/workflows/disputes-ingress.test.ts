@@ -93,7 +93,12 @@ describe('dispute webhooks end to end (PSP sandbox, ingress, dev server, moto le
           due_by: dueBy,
           orderId,
         });
-        const review = await until(disputeId, (v) => v.state === 'in_review', 'in review');
+        // The ledger hold is booked beside the case (it must survive a store outage), so wait for it too.
+        const review = await until(
+          disputeId,
+          (v) => v.state === 'in_review' && v.ledgerPosition === 'held',
+          'in review, funds held',
+        );
         expect(review).toMatchObject({
           orderId,
           amount: { amountMinor: 5_000, currency: 'EUR' },

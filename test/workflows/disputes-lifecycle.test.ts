@@ -66,6 +66,7 @@ describe('dispute case lifecycle (time-skipping)', () => {
         handle,
         (v) =>
           v.state === 'gathering_evidence' &&
+          v.ledgerPosition === 'held' &&
           v.evidenceSources.communications !== 'pending' &&
           v.evidenceSources.shipment !== 'pending',
         'evidence gathered',
