@@ -1,7 +1,6 @@
 import { log, setHandler } from '@temporalio/workflow';
 import { FailureType, refusal } from '../shared/failures';
 import { parseOrRefuse } from '../shared/parse';
-import { VisibleState } from '../shared/visible-state';
 import {
   addEvidenceInput,
   addEvidenceUpdate,
@@ -9,21 +8,19 @@ import {
   assignCaseUpdate,
   decideCaseInput,
   decideCaseUpdate,
-  getStateQuery,
   pspDisputeEvent,
   receivePspEventSignal,
-  type DisputeCaseView,
 } from './contract';
 import { refuseAssignment, refuseDecision, refuseEvidence, type Refused } from './policy';
 import type { CaseState } from './state';
 import { recordAssignment } from './steps';
 
 /**
- * Registers the case's messages (before the workflow's first await) and returns what publishes its state. Signals
+ * Registers the case's messages (before the workflow's first await); the state registers `getState`. Signals
  * queue webhooks; updates are validated synchronously (a refused one never reaches history), then change state
  * through the state's transitions and answer with the new view.
  */
-export function registerHandlers(c: CaseState): VisibleState<DisputeCaseView> {
+export function registerHandlers(c: CaseState): void {
   setHandler(receivePspEventSignal, (raw) => {
     const e = pspDisputeEvent.safeParse(raw);
     if (!e.success || e.data.disputeId !== c.disputeId) {
@@ -71,8 +68,6 @@ export function registerHandlers(c: CaseState): VisibleState<DisputeCaseView> {
     },
     { validator: (raw) => refuse(refuseDecision(c.policyFacts(), parseOrRefuse(decideCaseInput, raw, 'decision'))) },
   );
-
-  return new VisibleState(c, [getStateQuery]);
 }
 
 /** A policy refusal becomes the shared typed refusal: `Conflict` (the case is not in a state for it) with the rule's code. */

@@ -1,6 +1,9 @@
+import { VisibleState } from '../shared/visible-state';
 import type { Money } from '../shared/money';
 import {
+  getStateQuery,
   OPEN_STATES,
+  type DisputeCaseView,
   type AssignCaseInput,
   type DecideCaseInput,
   type EscalationTier,
@@ -37,6 +40,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * Deterministic: time comes in as `now`.
  */
 export class CaseState extends CaseRecord {
+  /** `getState` and the search attributes / current details, kept in step by `publish`. */
+  private readonly visible = new VisibleState<DisputeCaseView>(this, [getStateQuery]);
   private awaitingKey = '';
   private ledgerMoves = 0;
   /** A ledger move runs beside the story: the next one waits for it (moves land in order, each once). */
@@ -233,12 +238,17 @@ export class CaseState extends CaseRecord {
   finish(): void {
     this.set({ finished: true });
   }
-  /** Moves `awaitingSince` when the actor, tier or round changed (called before publishing, never by queries). */
-  refreshAwaiting(now: number): void {
+  /**
+   * Shows the case to ops: moves `awaitingSince` when the actor, tier or round changed (here, never in a query), then
+   * upserts the search attributes that changed and rewrites the current details.
+   */
+  publish(now: number): void {
     const key = `${awaitingActor(this.state, this.tier)}:${this.tier}:${this.round}`;
-    if (key === this.awaitingKey) return;
-    this.awaitingKey = key;
-    this.set({ awaitingSince: now });
+    if (key !== this.awaitingKey) {
+      this.awaitingKey = key;
+      this.set({ awaitingSince: now });
+    }
+    this.visible.publish();
   }
 
   private flag(f: Flag): void {

@@ -16,12 +16,8 @@ import { syncLedger } from './steps-books';
 export async function disputeCase(rawInput: unknown): Promise<DisputeCaseResult> {
   const input = parseOrFail(disputeCaseInput, rawInput, 'dispute case input');
   const c = new CaseState(input.disputeId, workflowInfo().workflowId, input.policy, Date.now());
-  const visible = registerHandlers(c);
-  const publish = () => {
-    c.refreshAwaiting(Date.now());
-    visible.publish();
-  };
-  publish();
+  registerHandlers(c);
+  c.publish(Date.now());
 
   while (!c.finished) {
     c.startPass();
@@ -29,7 +25,7 @@ export async function disputeCase(rawInput: unknown): Promise<DisputeCaseResult>
     if (!c.opened && c.facts) await openCase(c, Date.now());
     await actOnDecision(c, Date.now());
     await syncLedger(c);
-    publish();
+    c.publish(Date.now());
     if (c.hasNews) continue;
 
     const wake = c.nextWake();
@@ -45,7 +41,7 @@ export async function disputeCase(rawInput: unknown): Promise<DisputeCaseResult>
   // Bookkeeping still under way (a store outage) lands before the case returns; each landing may ask for the next move.
   for (;;) {
     await syncLedger(c);
-    publish();
+    c.publish(Date.now());
     if (c.booksSettled) break;
     await condition(() => c.booksSettled);
   }
