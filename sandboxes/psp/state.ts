@@ -1,6 +1,7 @@
 import { PspBalance } from './balance';
 import { PspConnectedAccounts, type EmitOn } from './connect';
 import { PspDisputes } from './disputes';
+import { createRefund } from './refunds';
 import { flat, str, type FormObject } from './form';
 import {
   invalid,
@@ -205,60 +206,8 @@ export class PspState {
     return { status: 200, body: charge };
   }
 
+  /** `POST /v1/refunds` against a charge or payment intent (refunds.ts). */
   createRefund(p: FormObject): Reply {
-    const chargeRef = str(p.charge);
-    const piRef = str(p.payment_intent);
-    if (!chargeRef && !piRef) return missing('charge');
-    const chargeId = chargeRef ?? this.intents.get(piRef ?? '');
-    const charge = chargeId ? this.charges.get(chargeId) : undefined;
-    if (!charge)
-      return chargeRef
-        ? notFound('charge', chargeRef, 'charge')
-        : notFound('payment_intent', piRef ?? '', 'payment_intent');
-    const metadata = flat(p.metadata);
-    if (metadata === 'invalid') return invalid('metadata', 'Invalid metadata: values must be strings.');
-    const remaining = Number(charge.amount_captured) - Number(charge.amount_refunded);
-    if (remaining <= 0) {
-      return stripeError(400, 'invalid_request_error', `Charge ${charge.id} has already been refunded.`, {
-        code: 'charge_already_refunded',
-      });
-    }
-    let amount = remaining;
-    if (p.amount !== undefined) {
-      const a = readAmount(p);
-      if ('status' in a) return a;
-      amount = a.value;
-    }
-    if (amount > remaining) {
-      return stripeError(
-        400,
-        'invalid_request_error',
-        `Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining})`,
-        { code: 'amount_too_large', param: 'amount' },
-      );
-    }
-    charge.amount_refunded = Number(charge.amount_refunded) + amount;
-    charge.refunded = charge.amount_refunded === charge.amount_captured;
-    const refund: Obj = {
-      id: newId('re'),
-      object: 'refund',
-      amount,
-      balance_transaction: newId('txn'),
-      charge: charge.id,
-      created: nowSec(),
-      currency: charge.currency,
-      metadata: metadata ?? {},
-      payment_intent: charge.payment_intent,
-      reason: str(p.reason) ?? null,
-      receipt_number: null,
-      source_transfer_reversal: null,
-      status: 'succeeded',
-      transfer_reversal: null,
-    };
-    this.refunds.set(refund.id, refund);
-    this.created.refund++;
-    this.emit('refund.created', refund);
-    this.emit('charge.refunded', charge);
-    return { status: 200, body: refund };
+    return createRefund(this, this.emit, p);
   }
 }
