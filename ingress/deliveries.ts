@@ -1,4 +1,4 @@
-import type { AuditPort } from '../activities/adapters/audit/port';
+import type { ParkingDeps } from './parking';
 
 /** What a webhook turns into: a signal to one workflow, optionally starting it (signalWithStart). */
 export interface Delivery {
@@ -17,10 +17,11 @@ export interface VerifiedEvent {
   payload: unknown;
 }
 
-/** What routes may read to find the workflow an event belongs to (e.g. a bank EndToEndId → payout workflow ID). */
-export interface RouteDeps {
-  audit: AuditPort;
-}
+/**
+ * What routes may use: the audit store to find the workflow an event belongs to (e.g. a bank EndToEndId → payout
+ * workflow ID), and `parkForOps` (parking.ts) with both ports for events that concern no workflow but must not be lost.
+ */
+export type RouteDeps = ParkingDeps;
 
 /** A domain's webhook routing: the deliveries for an event, or [] when the event is not its concern. */
 export type WebhookRoute = (event: VerifiedEvent, deps: RouteDeps) => Promise<Delivery[]> | Delivery[];

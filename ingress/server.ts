@@ -5,9 +5,12 @@ import Stripe from 'stripe';
 import type { AuditPort } from '../activities/adapters/audit/port';
 import { createDynamoAudit } from '../activities/adapters/audit/dynamo-audit';
 import { makeAwsClients } from '../activities/adapters/aws';
+import { createAwsNotifications } from '../activities/adapters/notifications/aws-notifications';
+import type { NotificationsPort } from '../activities/adapters/notifications/port';
 import { parseCamt054, verifyBankSignature } from '../activities/adapters/bank/webhook';
 import { awsOptions, type AppConfig } from '../workers/config';
-import type { Delivery, VerifiedEvent, WebhookRoute } from './deliveries';
+import type { Delivery, RouteDeps, VerifiedEvent, WebhookRoute } from './deliveries';
+import { parkForOps } from './parking';
 import { routes as defaultRoutes } from './routes';
 
 const MAX_BODY_BYTES = 1_000_000;
@@ -69,11 +72,9 @@ function verifyBank(body: string, req: IncomingMessage, secret: string): Verifie
   return { source: 'bank', eventId, type: 'camt.054', payload };
 }
 
-async function deliver(
-  client: Client,
-  config: AppConfig,
-  delivery: Delivery,
-): Promise<'delivered' | 'no-such-workflow'> {
+type Outcome = 'delivered' | 'parked';
+
+async function deliver(client: Client, config: AppConfig, delivery: Delivery): Promise<'delivered' | 'closed'> {
   if (delivery.start) {
     await client.workflow.signalWithStart(delivery.start.workflowType, {
       workflowId: delivery.workflowId,
@@ -88,25 +89,67 @@ async function deliver(
     await client.workflow.getHandle(delivery.workflowId).signal(delivery.signal, ...delivery.signalArgs);
     return 'delivered';
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return 'no-such-workflow';
+    // Signalling a workflow that has completed, failed or been terminated fails as "not found" too.
+    if (err instanceof WorkflowNotFoundError) return 'closed';
     throw err;
   }
 }
 
 /**
+ * An event for a workflow that is closed (or never ran) must not be lost: a return after completion is parked for
+ * ops in the `late-rail-events` audit stream and published as `payout.late_event` (`webhook.late_event` for other
+ * domains) before the provider gets its 200.
+ */
+async function deliverOrPark(
+  client: Client,
+  config: AppConfig,
+  deps: RouteDeps,
+  event: VerifiedEvent,
+  delivery: Delivery,
+): Promise<Outcome> {
+  if ((await deliver(client, config, delivery)) === 'delivered') return 'delivered';
+  await parkForOps(deps, {
+    stream: 'late-rail-events',
+    eventId: `${event.eventId}:${delivery.workflowId}`,
+    type: delivery.workflowId.startsWith('payout-') ? 'payout.late_event' : 'webhook.late_event',
+    data: {
+      workflowId: delivery.workflowId,
+      signal: delivery.signal,
+      source: event.source,
+      providerEventId: event.eventId,
+      eventType: event.type,
+      signalArgs: delivery.signalArgs,
+    },
+  });
+  return 'parked';
+}
+
+/**
  * The webhook ingress: verify signature → drop duplicates by event ID → route → signal or
- * signalWithStart → remember the event ID. Temporal unavailable answers 503 so the provider retries;
- * workflows dedupe by event ID as well, so a redelivery after a crash changes nothing.
+ * signalWithStart (or park for ops when the workflow has closed) → remember the event ID. Temporal unavailable
+ * answers 503 so the provider retries; workflows dedupe by event ID as well, so a redelivery after a crash changes
+ * nothing.
  */
 export async function startIngress(opts: {
   config: AppConfig;
   client: Client;
   port?: number;
   audit?: AuditPort;
+  notifications?: Pick<NotificationsPort, 'publishEvent'>;
   routes?: WebhookRoute[];
 }): Promise<Ingress> {
   const { config, client } = opts;
-  const audit = opts.audit ?? createDynamoAudit({ aws: makeAwsClients(awsOptions(config)), table: config.AUDIT_TABLE });
+  const aws = makeAwsClients(awsOptions(config));
+  const audit = opts.audit ?? createDynamoAudit({ aws, table: config.AUDIT_TABLE });
+  const account = config.PAYOPS_MODE === 'local' ? '123456789012' : config.AWS_ACCOUNT_ID;
+  const notifications =
+    opts.notifications ??
+    createAwsNotifications({
+      aws,
+      fromEmail: config.NOTIFY_FROM_EMAIL,
+      topicArn: `arn:aws:sns:${config.AWS_REGION}:${account}:${config.EVENTS_TOPIC_NAME}`,
+    });
+  const deps: RouteDeps = { audit, notifications };
   const routes = opts.routes ?? defaultRoutes;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -125,9 +168,9 @@ export async function startIngress(opts: {
       const stream = `webhook:${event.source}`;
       if (await audit.get(stream, event.eventId)) return reply(200, { eventId: event.eventId, duplicate: true });
 
-      const deliveries = (await Promise.all(routes.map((route) => route(event, { audit })))).flat();
-      const outcomes: string[] = [];
-      for (const delivery of deliveries) outcomes.push(await deliver(client, config, delivery));
+      const deliveries = (await Promise.all(routes.map((route) => route(event, deps)))).flat();
+      const outcomes: Outcome[] = [];
+      for (const delivery of deliveries) outcomes.push(await deliverOrPark(client, config, deps, event, delivery));
       await audit.append({
         stream,
         eventId: event.eventId,
@@ -141,6 +184,7 @@ export async function startIngress(opts: {
         eventId: event.eventId,
         duplicate: false,
         delivered: outcomes.filter((o) => o === 'delivered').length,
+        parked: outcomes.filter((o) => o === 'parked').length,
       });
     } catch (err) {
       if (err instanceof HttpError) return reply(err.status, { error: err.message });

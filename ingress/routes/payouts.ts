@@ -1,44 +1,82 @@
 import type { Camt054Entry } from '../../activities/adapters/bank/iso20022';
 import { bankE2eStream, reportRailEventSignal, type RailEvent } from '../../workflows/payouts/contract';
-import type { Delivery, VerifiedEvent, WebhookRoute } from '../deliveries';
+import type { Delivery, RouteDeps, VerifiedEvent, WebhookRoute } from '../deliveries';
+import { parkForOps } from '../parking';
 
-/** PSP event type → what it means for a payout. Anything else (`transfer.updated`, …) is not our concern. */
-const PSP_KINDS: Record<string, RailEvent['kind']> = {
+/** Transfer event type → what it means for a payout. Anything else (`transfer.updated`, …) is not our concern. */
+const TRANSFER_KINDS: Record<string, RailEvent['kind']> = {
   'transfer.created': 'paid',
   'transfer.paid': 'paid',
   'transfer.failed': 'failed',
   'transfer.reversed': 'returned',
-  'payout.paid': 'paid',
-  'payout.failed': 'returned',
-  'payout.canceled': 'returned',
 };
 
-/** Our transfers carry the payout workflow ID as `metadata.reference` / `transfer_group` (an ID, never account data). */
+/** Our transfers carry the payout workflow ID as `transfer_group` (an ID, never account data). */
 const isPayoutWorkflowId = (v: unknown): v is string => typeof v === 'string' && /^payout-[A-Za-z0-9_-]{1,64}$/.test(v);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isSafeInteger(v) ? v : undefined);
 
-function pspDeliveries(event: VerifiedEvent): Delivery[] {
-  const kind = PSP_KINDS[event.type];
-  if (!kind) return [];
-  const object = (event.payload as { data?: { object?: Record<string, unknown> } })?.data?.object ?? {};
-  const metadata = (object.metadata ?? {}) as Record<string, unknown>;
-  const workflowId = [metadata.reference, metadata.payout_workflow_id, object.transfer_group].find(isPayoutWorkflowId);
-  if (!workflowId) return [];
-  const isTransfer = event.type.startsWith('transfer.');
+/**
+ * PSP events → the payout that created the transfer. Only the platform's own transfers (`tr_…`, no `event.account`)
+ * are bound, and only by the `transfer_group` we set when creating them: metadata is not trusted for routing, and a
+ * payout object (`po_…`) is never ours (the product creates no payouts; a connected account's are theirs).
+ */
+async function pspDeliveries(event: VerifiedEvent, deps: RouteDeps): Promise<Delivery[]> {
+  const payload = (event.payload ?? {}) as { account?: unknown; data?: { object?: Record<string, unknown> } };
+  const object = payload.data?.object ?? {};
+  if (typeof payload.account === 'string' && payload.account !== '') {
+    await parkConnectedAccountEvent(event, payload.account, object, deps);
+    return [];
+  }
+  const kind = TRANSFER_KINDS[event.type];
+  const workflowId = object.transfer_group;
+  if (!kind || object.object !== 'transfer' || !isPayoutWorkflowId(workflowId)) return [];
   const code =
     typeof object.failure_code === 'string'
       ? object.failure_code
       : event.type === 'transfer.reversed'
         ? 'transfer_reversed'
         : undefined;
+  // A reversal may be partial: say how much is back in all, and out of how much (the workflow decides).
+  const returned = kind === 'returned' ? num(object.amount_reversed) : undefined;
+  const amount = num(object.amount);
   const signal: RailEvent = {
     source: 'psp',
     eventId: event.eventId,
     kind,
-    // A connected-account payout (`po_…`) is not the transfer the workflow knows; it applies to the current attempt.
-    ...(isTransfer && typeof object.id === 'string' ? { reference: object.id } : {}),
+    ...(typeof object.id === 'string' ? { reference: object.id } : {}),
     ...(code ? { code } : {}),
+    ...(returned !== undefined ? { returnedAmountMinor: returned } : {}),
+    ...(returned !== undefined && amount !== undefined && amount > 0 ? { transferAmountMinor: amount } : {}),
   };
   return [{ workflowId, signal: reportRailEventSignal.name, signalArgs: [signal] }];
+}
+
+/**
+ * A connected account's own payout failed or was canceled: the money went back to *that account's* balance, so it
+ * is no return of our transfer and no payout workflow is told. Ops see it (audit + domain event) to follow up with
+ * the creator; the account's metadata is left out, since the account holder writes it.
+ */
+async function parkConnectedAccountEvent(
+  event: VerifiedEvent,
+  account: string,
+  object: Record<string, unknown>,
+  deps: RouteDeps,
+): Promise<void> {
+  if (event.type !== 'payout.failed' && event.type !== 'payout.canceled') return;
+  await parkForOps(deps, {
+    stream: 'connected-account-events',
+    eventId: event.eventId,
+    type: 'payout.connected_account_payout_failed',
+    data: {
+      account,
+      eventType: event.type,
+      payoutObjectId: typeof object.id === 'string' ? object.id : null,
+      status: typeof object.status === 'string' ? object.status : null,
+      failureCode: typeof object.failure_code === 'string' ? object.failure_code : null,
+      amountMinor: num(object.amount) ?? null,
+      currency: typeof object.currency === 'string' ? object.currency.toUpperCase() : null,
+    },
+  });
 }
 
 /** The ingress hands bank events over already parsed (`parseCamt054`). */
@@ -46,11 +84,11 @@ const camtEntries = (payload: unknown): Camt054Entry[] =>
   (payload as { entries?: Camt054Entry[] } | undefined)?.entries ?? [];
 
 /**
- * Payout webhooks → `reportRailEvent` signals. PSP events name their workflow in transfer metadata; a bank camt.054
+ * Payout webhooks → `reportRailEvent` signals. PSP events name their workflow in the transfer's `transfer_group`; a bank camt.054
  * names only EndToEndIds, which the initiating activity recorded in the audit store (`bank-e2e:<id>`) before sending.
  */
 export const payoutsRoute: WebhookRoute = async (event, deps) => {
-  if (event.source === 'psp') return pspDeliveries(event);
+  if (event.source === 'psp') return pspDeliveries(event, deps);
   if (!event.type.startsWith('camt.054')) return [];
   const out: Delivery[] = [];
   for (const entry of camtEntries(event.payload)) {

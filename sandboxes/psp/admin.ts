@@ -1,8 +1,13 @@
 import { clearTimers, type AdminApi } from '../shared/http';
 import { mergeNumbers, noTransportFaults, num, TRANSPORT_FAULT_KEYS, type TransportFaults } from '../shared/faults';
 import type { WebhookDispatcher } from '../shared/webhooks';
+import { flat } from './form';
+import { bucketFrom, type TokenBucket } from './rate-limit';
 import { nowSec, type Reply } from './replies';
 import { PspState, type Emit } from './state';
+
+/** Stripe keeps idempotency keys for at least 24 h; after that a replayed key creates a new object. */
+export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 
 /** Injected faults: what the next calls suffer (counters are used up one call at a time). */
 export interface Faults extends TransportFaults {
@@ -35,6 +40,8 @@ export interface CallRecord {
 /** An idempotency key's request fingerprint and, once the call finished, its stored response. */
 export interface IdemEntry {
   fingerprint: string;
+  /** When the key was first used (epoch ms): it expires `idemTtlMs` later. */
+  at: number;
   response?: Reply;
 }
 
@@ -44,6 +51,9 @@ export interface PspSandboxContext {
   state: PspState;
   readonly calls: CallRecord[];
   readonly idem: Map<string, IdemEntry>;
+  idemTtlMs: number;
+  /** The provider's rate limiter, when one is configured (none by default). */
+  rateLimit?: TokenBucket;
   readonly events: Map<string, Record<string, unknown>>;
   readonly timers: Set<NodeJS.Timeout>;
   readonly hooks: WebhookDispatcher;
@@ -62,8 +72,14 @@ export interface PspSandboxContext {
  * - POST /__admin/disputes `{ id?, charge?, amount, currency, reason, due_by, orderId? }` → `charge.dispute.created`
  * - POST /__admin/disputes/:id/outcome `{ status: 'won'|'lost' }` → `charge.dispute.closed`
  * - POST /__admin/disputes/:id/reopen `{ due_by? }` → `charge.dispute.updated` (pre-arbitration, needs_response)
- * - POST /__admin/payouts/:id/fail `{ failure_code }` → `payout.failed`
- * - POST /__admin/transfers/:id/reverse → `transfer.reversed`
+ * - POST /__admin/rate-limit `{ rps, burst? }` — a token bucket: over it, 429 `rate_limit` with `Retry-After`;
+ *   DELETE /__admin/rate-limit removes it
+ * - POST /__admin/idempotency `{ ttlMs }` — how long keys replay (default 24 h; 0: every key has expired)
+ * - POST /__admin/accounts/:acct/payouts `{ amount, currency, metadata? }` — the connected account pays out its own
+ *   balance (`payout.created` with `event.account`); GET /__admin/accounts/:acct — `{ id, balance: { eur: n } }`
+ * - POST /__admin/payouts/:id/fail `{ failure_code }` → `payout.failed` (a connected account's: `event.account` set,
+ *   money back on its balance); POST /__admin/payouts/:id/cancel → `payout.canceled` (connected accounts' payouts)
+ * - POST /__admin/transfers/:id/reverse `{ amount? }` → `transfer.reversed` (partial when `amount` < what is left)
  * - POST /__admin/webhooks/flush `{ order: 'in-order'|'reverse' }` — deliver held events
  * - POST /__admin/webhooks/replay `{ eventId, times? }` — deliver an event again (duplicates)
  */
@@ -75,6 +91,8 @@ export function pspAdmin(ctx: PspSandboxContext): AdminApi {
       ctx.hooks.reset();
       ctx.calls.length = 0;
       ctx.idem.clear();
+      ctx.idemTtlMs = DEFAULT_IDEMPOTENCY_TTL_MS;
+      ctx.rateLimit = undefined;
       ctx.events.clear();
       ctx.state = new PspState(ctx.emit);
     },
@@ -90,9 +108,38 @@ export function pspAdmin(ctx: PspSandboxContext): AdminApi {
     },
     calls: () => ({ calls: ctx.calls, created: ctx.state.created }),
     async routes(method, path, b) {
-      return (await ctx.hooks.admin(method, path, b)) ?? stateRoute(ctx.state, method, path, b);
+      return (
+        (await ctx.hooks.admin(method, path, b)) ??
+        limitsRoute(ctx, method, path, b) ??
+        stateRoute(ctx.state, method, path, b)
+      );
     },
   };
+}
+
+/** The provider's limits: the rate limiter and the idempotency keys' lifetime. */
+function limitsRoute(
+  ctx: PspSandboxContext,
+  method: string,
+  path: string,
+  b: Record<string, unknown>,
+): Reply | undefined {
+  if (path === '/__admin/rate-limit' && method === 'DELETE') {
+    ctx.rateLimit = undefined;
+    return { status: 200, body: { rateLimit: null } };
+  }
+  if (path === '/__admin/rate-limit' && method === 'POST') {
+    const bucket = bucketFrom(b);
+    if (typeof bucket === 'string') return { status: 400, body: { error: bucket } };
+    ctx.rateLimit = bucket;
+    return { status: 200, body: { rateLimit: { rps: bucket.rps, burst: bucket.burst } } };
+  }
+  if (path === '/__admin/idempotency' && method === 'POST') {
+    if (typeof b.ttlMs !== 'number' || b.ttlMs < 0) return { status: 400, body: { error: 'ttlMs must be >= 0' } };
+    ctx.idemTtlMs = b.ttlMs;
+    return { status: 200, body: { ttlMs: ctx.idemTtlMs } };
+  }
+  return undefined;
 }
 
 /** The admin routes that seed or move the PSP's objects. */
@@ -123,8 +170,16 @@ function stateRoute(state: PspState, method: string, path: string, b: Record<str
     return state.disputes.reopen(m[1] ?? '', typeof b.due_by === 'number' ? b.due_by : undefined);
   if (method === 'POST' && (m = /^\/__admin\/payouts\/([^/]+)\/fail$/.exec(path)))
     return state.failPayout(m[1] ?? '', optStr(b.failure_code) ?? 'account_closed');
+  if (method === 'POST' && (m = /^\/__admin\/payouts\/([^/]+)\/cancel$/.exec(path)))
+    return state.cancelPayout(m[1] ?? '');
   if (method === 'POST' && (m = /^\/__admin\/transfers\/([^/]+)\/reverse$/.exec(path)))
-    return state.reverseTransfer(m[1] ?? '');
+    return state.reverseTransfer(m[1] ?? '', typeof b.amount === 'number' ? b.amount : undefined);
+  if (method === 'POST' && (m = /^\/__admin\/accounts\/(acct_\w+)\/payouts$/.exec(path))) {
+    const metadata = flat(b.metadata as never);
+    if (metadata === 'invalid') return { status: 400, body: { error: 'metadata values must be strings' } };
+    return state.accounts.createPayout(m[1] ?? '', { amount: b.amount, currency: b.currency, metadata });
+  }
+  if (method === 'GET' && (m = /^\/__admin\/accounts\/(acct_\w+)$/.exec(path))) return state.accounts.reply(m[1] ?? '');
   return undefined;
 }
 

@@ -11,7 +11,7 @@ import {
 import { hangThenDrop, take } from '../shared/faults';
 import { WebhookDispatcher } from '../shared/webhooks';
 import { fingerprint, parseForm } from './form';
-import { defaultFaults, pspAdmin, type CallRecord, type PspSandboxContext } from './admin';
+import { DEFAULT_IDEMPOTENCY_TTL_MS, defaultFaults, pspAdmin, type CallRecord, type PspSandboxContext } from './admin';
 import { newId, notFound, nowSec, stripeError, type Reply } from './replies';
 import { PspState } from './state';
 
@@ -20,7 +20,8 @@ import { PspState } from './state';
  * SDK talks to it unchanged (`new Stripe(key, { host: '127.0.0.1', port, protocol: 'http' })`).
  *
  * Idempotency follows Stripe (same key + same params replays the first response, same key + other params is a 400
- * `idempotency_error`, a concurrent duplicate is a 409), scoped per endpoint path + key. One deliberate difference:
+ * `idempotency_error`, a concurrent duplicate is a 409), scoped per endpoint path + key, and keys expire (24 h by
+ * default, `POST /__admin/idempotency { ttlMs }`): after that a replay creates a new object. One deliberate difference:
  * Stripe also replays 500s, but the sandbox's *injected* faults (5xx, 429, timeout-before) are never stored, so a
  * retry with the same key can succeed. `timeoutNext` (phase `after`, the default) does the work and stores the
  * response, then drops the connection: the client times out although the money moved, and only the idempotency
@@ -50,10 +51,17 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
   const events = new Map<string, Record<string, unknown>>();
   const later = (fn: () => void, ms: number) => schedule(timers, fn, ms);
 
-  const emit = (type: string, object: Record<string, unknown>, previous?: Record<string, unknown>) => {
+  // `account` is set on events that happened on a connected account (Stripe Connect's `event.account`).
+  const emit = (
+    type: string,
+    object: Record<string, unknown>,
+    previous?: Record<string, unknown>,
+    account?: string,
+  ) => {
     const event = {
       id: newId('evt'),
       object: 'event',
+      ...(account ? { account } : {}),
       api_version: '2026-10-28.endive',
       created: nowSec(),
       data: { object: structuredClone(object), ...(previous ? { previous_attributes: previous } : {}) },
@@ -78,6 +86,7 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
     state: new PspState(emit),
     calls: [],
     idem: new Map(),
+    idemTtlMs: DEFAULT_IDEMPOTENCY_TTL_MS,
     events,
     timers,
     hooks,
@@ -103,6 +112,14 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
     if (!/^Bearer sk_\S+$/.test(auth)) {
       return reply(stripeError(401, 'invalid_request_error', 'Invalid API Key provided.', { code: 'api_key_invalid' }));
     }
+    const retryAfter = ctx.rateLimit?.take();
+    if (retryAfter !== undefined) {
+      record.fault = 'rate_limit';
+      return reply(
+        stripeError(429, 'invalid_request_error', 'Too many requests hit the API too quickly.', { code: 'rate_limit' }),
+        { 'Retry-After': String(retryAfter) },
+      );
+    }
     if (take(ctx.faults, 'rateLimitNext')) {
       record.fault = 'rate_limit';
       return reply(
@@ -124,7 +141,9 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
     const idemKey = method === 'POST' && idempotencyKey ? `${url.pathname}\n${idempotencyKey}` : undefined;
     const fp = fingerprint(body);
     if (idemKey) {
-      const seen = idem.get(idemKey);
+      const first = idem.get(idemKey);
+      // An expired key is forgotten: the request runs again and creates a new object, as Stripe does after ~24 h.
+      const seen = first && Date.now() - first.at < ctx.idemTtlMs ? first : undefined;
       if (seen && seen.fingerprint !== fp) {
         return reply(
           stripeError(
@@ -151,14 +170,14 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
         }
         return reply(seen.response, { 'Idempotent-Replayed': 'true' });
       }
-      idem.set(idemKey, { fingerprint: fp });
+      idem.set(idemKey, { fingerprint: fp, at: Date.now() });
     }
 
     const result = route(method, url.pathname, params);
     if (idemKey) {
       // Stripe saves a result only once the endpoint started executing; validation-only failures are not kept.
       if (result.status === 200 || result.status === 402 || (result.status === 400 && isBusinessError(result))) {
-        idem.set(idemKey, { fingerprint: fp, response: result });
+        idem.set(idemKey, { fingerprint: fp, at: Date.now(), response: result });
       } else idem.delete(idemKey);
     }
     if (timeout) {

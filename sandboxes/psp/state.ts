@@ -1,5 +1,7 @@
 import { PspBalance } from './balance';
+import { PspConnectedAccounts, type EmitOn } from './connect';
 import { PspDisputes } from './disputes';
+import { createRefund } from './refunds';
 import { flat, str, type FormObject } from './form';
 import {
   invalid,
@@ -16,7 +18,7 @@ import {
 
 /** The PSP sandbox's in-memory Stripe objects (money movements and charges) and the rules Stripe enforces on them. */
 
-export type Emit = (type: string, object: Obj, previous?: Record<string, unknown>) => void;
+export type Emit = EmitOn;
 
 export type ResourceKind = 'transfer' | 'payout' | 'refund' | 'dispute' | 'charge';
 
@@ -30,9 +32,11 @@ export class PspState {
   readonly balance = new PspBalance();
   readonly created: Record<ResourceKind, number> = { transfer: 0, payout: 0, refund: 0, dispute: 0, charge: 0 };
   readonly disputes: PspDisputes;
+  readonly accounts: PspConnectedAccounts;
 
   constructor(private readonly emit: Emit) {
     this.disputes = new PspDisputes(emit, this);
+    this.accounts = new PspConnectedAccounts(emit, this.payouts);
   }
 
   getBalance(): Reply {
@@ -78,17 +82,38 @@ export class PspState {
       transfer_group: str(p.transfer_group) ?? null,
     };
     this.transfers.set(transfer.id, transfer);
+    this.accounts.credit(destination, currency, amount.value);
     this.created.transfer++;
     this.emit('transfer.created', transfer);
     return { status: 200, body: transfer };
   }
 
-  reverseTransfer(id: string): Reply {
+  /**
+   * Reverses `amount` (default: all that is left) of a transfer, as Stripe does: each reversal is a `trr_…` in
+   * `reversals`, `amount_reversed` grows, `reversed` turns true only once the whole amount is back, and every
+   * reversal, partial or not, fires `transfer.reversed`. The money leaves the connected account for the platform.
+   */
+  reverseTransfer(id: string, amount?: number): Reply {
     const t = this.transfers.get(id);
     if (!t) return notFound('transfer', id);
-    t.reversed = true;
-    t.amount_reversed = t.amount;
-    this.emit('transfer.reversed', t);
+    const left = Number(t.amount) - Number(t.amount_reversed);
+    if (left <= 0)
+      return stripeError(400, 'invalid_request_error', `Transfer ${id} has already been fully reversed.`, {
+        code: 'transfer_already_reversed',
+      });
+    const take = amount ?? left;
+    if (!Number.isSafeInteger(take) || take <= 0 || take > left)
+      return invalid('amount', `Reversal amount must be a positive integer of at most ${left}.`);
+    const currency = String(t.currency);
+    const reversal = { id: newId('trr'), object: 'transfer_reversal', amount: take, currency, transfer: id };
+    const reversals = t.reversals as { data: unknown[] };
+    reversals.data.push({ ...reversal, created: nowSec(), metadata: {} });
+    const previous = { amount_reversed: t.amount_reversed, reversed: t.reversed };
+    t.amount_reversed = Number(t.amount_reversed) + take;
+    t.reversed = t.amount_reversed === t.amount;
+    this.balance.credit(currency, take);
+    this.accounts.credit(String(t.destination), currency, -take);
+    this.emit('transfer.reversed', t, previous);
     return { status: 200, body: t };
   }
 
@@ -133,7 +158,10 @@ export class PspState {
     return { status: 200, body: payout };
   }
 
+  /** A platform payout fails (money back on the platform's balance); a connected account's goes back to theirs. */
   failPayout(id: string, failureCode: string): Reply {
+    const connected = this.accounts.endPayout(id, 'failed', failureCode);
+    if (connected) return connected;
     const payout = this.payouts.get(id);
     if (!payout) return notFound('payout', id);
     payout.status = 'failed';
@@ -142,6 +170,11 @@ export class PspState {
     this.balance.credit(String(payout.currency), Number(payout.amount));
     this.emit('payout.failed', payout);
     return { status: 200, body: payout };
+  }
+
+  /** Only a connected account's pending payout can be canceled here (the platform's settle on their own). */
+  cancelPayout(id: string): Reply {
+    return this.accounts.endPayout(id, 'canceled') ?? notFound('connected-account payout', id);
   }
 
   createCharge(p: { id?: string; amount: number; currency: string }): Reply {
@@ -173,60 +206,8 @@ export class PspState {
     return { status: 200, body: charge };
   }
 
+  /** `POST /v1/refunds` against a charge or payment intent (refunds.ts). */
   createRefund(p: FormObject): Reply {
-    const chargeRef = str(p.charge);
-    const piRef = str(p.payment_intent);
-    if (!chargeRef && !piRef) return missing('charge');
-    const chargeId = chargeRef ?? this.intents.get(piRef ?? '');
-    const charge = chargeId ? this.charges.get(chargeId) : undefined;
-    if (!charge)
-      return chargeRef
-        ? notFound('charge', chargeRef, 'charge')
-        : notFound('payment_intent', piRef ?? '', 'payment_intent');
-    const metadata = flat(p.metadata);
-    if (metadata === 'invalid') return invalid('metadata', 'Invalid metadata: values must be strings.');
-    const remaining = Number(charge.amount_captured) - Number(charge.amount_refunded);
-    if (remaining <= 0) {
-      return stripeError(400, 'invalid_request_error', `Charge ${charge.id} has already been refunded.`, {
-        code: 'charge_already_refunded',
-      });
-    }
-    let amount = remaining;
-    if (p.amount !== undefined) {
-      const a = readAmount(p);
-      if ('status' in a) return a;
-      amount = a.value;
-    }
-    if (amount > remaining) {
-      return stripeError(
-        400,
-        'invalid_request_error',
-        `Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining})`,
-        { code: 'amount_too_large', param: 'amount' },
-      );
-    }
-    charge.amount_refunded = Number(charge.amount_refunded) + amount;
-    charge.refunded = charge.amount_refunded === charge.amount_captured;
-    const refund: Obj = {
-      id: newId('re'),
-      object: 'refund',
-      amount,
-      balance_transaction: newId('txn'),
-      charge: charge.id,
-      created: nowSec(),
-      currency: charge.currency,
-      metadata: metadata ?? {},
-      payment_intent: charge.payment_intent,
-      reason: str(p.reason) ?? null,
-      receipt_number: null,
-      source_transfer_reversal: null,
-      status: 'succeeded',
-      transfer_reversal: null,
-    };
-    this.refunds.set(refund.id, refund);
-    this.created.refund++;
-    this.emit('refund.created', refund);
-    this.emit('charge.refunded', charge);
-    return { status: 200, body: refund };
+    return createRefund(this, this.emit, p);
   }
 }

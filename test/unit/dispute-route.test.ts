@@ -1,6 +1,7 @@
 import { disputesRoute, toDisputeEvent } from '../../ingress/routes/disputes';
 import type { VerifiedEvent } from '../../ingress/deliveries';
 import { createFakeAudit } from '../../activities/adapters/audit/fake';
+import { createFakeNotifications } from '../../activities/adapters/notifications/fake';
 
 const stripeEvent = (
   id: string,
@@ -32,7 +33,7 @@ const verified = (payload: ReturnType<typeof stripeEvent>): VerifiedEvent => ({
   type: payload.type,
   payload,
 });
-const deps = { audit: createFakeAudit() };
+const deps = { audit: createFakeAudit(), notifications: createFakeNotifications() };
 
 describe('disputes webhook route', () => {
   test('when a dispute is created, then one signalWithStart goes to dispute-<disputeId> with the parsed event', async () => {

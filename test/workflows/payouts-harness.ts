@@ -61,7 +61,7 @@ export async function startPayoutHarness(): Promise<PayoutHarness> {
             const e = JSON.parse(body) as { id: string; type: string };
             return { source: 'psp' as const, eventId: e.id, type: e.type, payload: e };
           })();
-      for (const d of await payoutsRoute(event, { audit })) {
+      for (const d of await payoutsRoute(event, { audit, notifications })) {
         delivered.push(d);
         await clientRef.client?.workflow.getHandle(d.workflowId).signal(d.signal, ...d.signalArgs);
       }

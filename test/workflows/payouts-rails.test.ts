@@ -296,26 +296,31 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
     await recordHistoryIfAsked(handle, 'creator-payout-return');
   });
 
-  test("when the connected account's payout fails after the transfer (payout.failed, no transfer reference), then the route signals the current attempt and it is treated as a return", async () => {
+  test("when the connected account's own payout fails after the transfer (payout.failed with event.account), then no payout is signalled, nothing is reversed or re-paid, and ops see it parked", async () => {
     const creatorId = uniqueId('pofail');
     await seedCreator(h, { creatorId });
     const payoutId = `${creatorId}-2026-11`;
     const wf = creatorPayoutWorkflowId(payoutId);
     const { handle } = await startPayout(
       h.client,
-      { payoutId, creatorId, period: '2026-11', amount: usd(3_000), timing: { ...fast, returnWindowMs: 20_000 } },
+      { payoutId, creatorId, period: '2026-11', amount: usd(3_000), timing: { ...fast, returnWindowMs: 2_000 } },
       { taskQueue: h.config.TEMPORAL_TASK_QUEUE },
     );
     await waitForState(handle, (s) => s.state === 'paid_in_return_window');
 
-    // Stripe's event for the connected account's bank payout: a `po_…` object that names the workflow in its metadata.
+    // Stripe's event for the connected account's bank payout: a `po_…` object on *their* balance (`event.account`),
+    // whose metadata the account holder wrote (here naming our workflow).
     const payload = {
       id: `evt_${creatorId}`,
       type: 'payout.failed',
+      account: 'acct_creator_connected',
       data: {
         object: {
           id: 'po_connected_1',
           object: 'payout',
+          amount: 3_000,
+          currency: 'usd',
+          status: 'failed',
           failure_code: 'account_closed',
           metadata: { payout_workflow_id: wf },
         },
@@ -323,23 +328,15 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
     };
     const deliveries = await payoutsRoute(
       { source: 'psp', eventId: payload.id, type: payload.type, payload },
-      { audit: h.audit },
+      { audit: h.audit, notifications: h.notifications },
     );
-    expect(deliveries).toEqual([
-      {
-        workflowId: wf,
-        signal: 'reportRailEvent',
-        signalArgs: [{ source: 'psp', eventId: payload.id, kind: 'returned', code: 'account_closed' }],
-      },
-    ]);
-    for (const d of deliveries) await h.client.workflow.getHandle(d.workflowId).signal(d.signal, ...d.signalArgs);
+    expect(deliveries).toEqual([]);
+    expect(h.audit.events.some((e) => e.stream === 'connected-account-events' && e.eventId === payload.id)).toBe(true);
+    expect(h.notifications.events.some((e) => e.type === 'payout.connected_account_payout_failed')).toBe(true);
 
-    const waiting = await waitForState(handle, (s) => s.state === 'awaiting_new_details');
-    expect(waiting.lastErrorCode).toBe('account_closed');
-    expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000);
-    await handle.executeUpdate('resolvePayout', {
-      args: [{ operator: 'ops.bob', reason: 'test ends here', outcome: 'abandoned' }],
-    });
-    expect(await handle.result()).toMatchObject({ state: 'resolved_manually' });
+    expect(await handle.result()).toMatchObject({ state: 'completed', attempts: 1 });
+    expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000 + 3_000);
+    const keys = (await pspTransfers(h)).posts.map((p) => p.idempotencyKey).filter((k) => k?.startsWith(wf));
+    expect(keys).toEqual([`${wf}:initiate`]);
   });
 });

@@ -164,6 +164,17 @@ export const railEventSchema = z.object({
   reference: z.string().min(1).max(255).optional(),
   /** Failure or return reason code (R02, AC04, account_closed, …). */
   code: z.string().max(64).optional(),
+  /**
+   * On `kind: 'returned'`: the total amount returned so far, in the transfer's minor units (Stripe's cumulative
+   * `amount_reversed`). A reversal can be partial: Stripe fires `transfer.reversed` for each part. The kind stays
+   * `'returned'` (the enum is unchanged for replay safety); a return is full only when `returnedAmountMinor` is
+   * absent (older events, rails that return only in full) or reaches the transfer's amount
+   * ({@link railEventSchema} `transferAmountMinor`, else the amount the workflow sent). Less than that is a partial
+   * return: book only what came back, or park for ops; never reverse the whole payout.
+   */
+  returnedAmountMinor: z.number().int().nonnegative().optional(),
+  /** The transfer's amount in the same minor units, as the rail states it (to compare `returnedAmountMinor` to). */
+  transferAmountMinor: z.number().int().positive().optional(),
 });
 export type RailEvent = z.infer<typeof railEventSchema>;
 /** Webhook-driven status of the rail transfer. */

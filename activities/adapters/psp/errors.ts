@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import Stripe from 'stripe';
 import { failure, FailureType } from '../../../workflows/shared/failures';
 import { ProviderTransientError } from '../errors';
@@ -36,8 +37,11 @@ export function mapPspError(err: unknown, operation = 'PSP call'): never {
 
   if (err instanceof Stripe.errors.StripeConnectionError)
     throw new ProviderTransientError('psp', 'PSP_CONNECTION', `${operation}: connection to PSP failed or timed out`);
-  if (err instanceof Stripe.errors.StripeRateLimitError || status === 429)
+  if (err instanceof Stripe.errors.StripeRateLimitError || status === 429) {
+    const waitMs = retryAfterMs(err.headers?.['retry-after']);
+    if (waitMs !== undefined) throw rateLimited(operation, waitMs);
     throw new ProviderTransientError('psp', 'PSP_RATE_LIMITED', `${operation}: rate limited by PSP`, status);
+  }
   // 409: a request with the same key is still running; the retry will replay its result.
   if (status === 409)
     throw new ProviderTransientError(
@@ -74,4 +78,31 @@ export function mapPspError(err: unknown, operation = 'PSP call'): never {
     );
   }
   throw failure(FailureType.ProviderPermanent, `${operation}: rejected by PSP (${label})`, details);
+}
+
+/** Longest wait we take from a provider's `Retry-After`: beyond it, the retry policy's own backoff takes over again. */
+const MAX_RETRY_AFTER_MS = 10 * 60_000;
+
+/** `Retry-After` (delta-seconds or an HTTP date) in ms, capped; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | undefined, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const trimmed = header.trim();
+  const ms = /^\d+$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed) - now;
+  if (!Number.isFinite(ms)) return undefined;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
+}
+
+/**
+ * The PSP said when to come back: the same retryable `ProviderTransientError` (type and details), but as an
+ * `ApplicationFailure` with `nextRetryDelay`, so Temporal's next attempt waits exactly that long instead of the
+ * retry policy's backoff (retrying sooner only meets the limiter again).
+ */
+function rateLimited(operation: string, waitMs: number): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: 'ProviderTransientError',
+    message: `${operation}: rate limited by PSP; retry after ${Math.ceil(waitMs / 1000)} s`,
+    nonRetryable: false,
+    nextRetryDelay: waitMs,
+    details: [{ provider: 'psp', code: 'PSP_RATE_LIMITED', status: 429 }],
+  });
 }

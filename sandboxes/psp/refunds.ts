@@ -1,0 +1,65 @@
+import { flat, str, type FormObject } from './form';
+import { invalid, missing, newId, notFound, nowSec, readAmount, stripeError, type Obj, type Reply } from './replies';
+import type { Emit, PspState } from './state';
+
+/** Stripe's refund rules: against a charge or its payment intent, never more than what is captured and unrefunded. */
+export function createRefund(
+  state: Pick<PspState, 'charges' | 'intents' | 'refunds' | 'created'>,
+  emit: Emit,
+  p: FormObject,
+): Reply {
+  const chargeRef = str(p.charge);
+  const piRef = str(p.payment_intent);
+  if (!chargeRef && !piRef) return missing('charge');
+  const chargeId = chargeRef ?? state.intents.get(piRef ?? '');
+  const charge = chargeId ? state.charges.get(chargeId) : undefined;
+  if (!charge)
+    return chargeRef
+      ? notFound('charge', chargeRef, 'charge')
+      : notFound('payment_intent', piRef ?? '', 'payment_intent');
+  const metadata = flat(p.metadata);
+  if (metadata === 'invalid') return invalid('metadata', 'Invalid metadata: values must be strings.');
+  const remaining = Number(charge.amount_captured) - Number(charge.amount_refunded);
+  if (remaining <= 0) {
+    return stripeError(400, 'invalid_request_error', `Charge ${charge.id} has already been refunded.`, {
+      code: 'charge_already_refunded',
+    });
+  }
+  let amount = remaining;
+  if (p.amount !== undefined) {
+    const a = readAmount(p);
+    if ('status' in a) return a;
+    amount = a.value;
+  }
+  if (amount > remaining) {
+    return stripeError(
+      400,
+      'invalid_request_error',
+      `Refund amount (${amount}) is greater than unrefunded amount on charge (${remaining})`,
+      { code: 'amount_too_large', param: 'amount' },
+    );
+  }
+  charge.amount_refunded = Number(charge.amount_refunded) + amount;
+  charge.refunded = charge.amount_refunded === charge.amount_captured;
+  const refund: Obj = {
+    id: newId('re'),
+    object: 'refund',
+    amount,
+    balance_transaction: newId('txn'),
+    charge: charge.id,
+    created: nowSec(),
+    currency: charge.currency,
+    metadata: metadata ?? {},
+    payment_intent: charge.payment_intent,
+    reason: str(p.reason) ?? null,
+    receipt_number: null,
+    source_transfer_reversal: null,
+    status: 'succeeded',
+    transfer_reversal: null,
+  };
+  state.refunds.set(refund.id, refund);
+  state.created.refund++;
+  emit('refund.created', refund);
+  emit('charge.refunded', charge);
+  return { status: 200, body: refund };
+}

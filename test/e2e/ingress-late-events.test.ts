@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import Stripe from 'stripe';
+import { signBankPayload } from '../../activities/adapters/bank/webhook';
+import { createFakeAudit } from '../../activities/adapters/audit/fake';
+import { createFakeNotifications } from '../../activities/adapters/notifications/fake';
+import { buildCamt054 } from '../../sandboxes/bank/iso20022';
+import { startIngress, type Ingress } from '../../ingress/server';
+import { testClient, testConfig } from '../support/stack';
+
+/** The real routes on the real dev server: what arrives for a closed payout is parked for ops, never dropped. */
+describe('webhook ingress: late events and refused webhooks', () => {
+  const config = testConfig();
+  const audit = createFakeAudit();
+  const notifications = createFakeNotifications();
+  let ingress: Ingress;
+  let close: () => Promise<void>;
+  let client: Awaited<ReturnType<typeof testClient>>['client'];
+
+  beforeAll(async () => {
+    const c = await testClient(config);
+    client = c.client;
+    close = () => c.connection.close();
+    ingress = await startIngress({ config, client, audit, notifications });
+  });
+  afterAll(async () => {
+    await ingress.stop();
+    await close();
+  });
+
+  const postPsp = (event: Record<string, unknown>, secret = config.PSP_WEBHOOK_SECRET, timestamp?: number) => {
+    const body = JSON.stringify(event);
+    const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret, timestamp });
+    return fetch(`${ingress.url}/webhooks/psp`, {
+      method: 'POST',
+      body,
+      headers: { 'stripe-signature': signature, 'content-type': 'application/json' },
+    });
+  };
+  const reversal = (id: string, workflowId: string) => ({
+    id,
+    object: 'event',
+    type: 'transfer.reversed',
+    created: Math.floor(Date.now() / 1000),
+    data: {
+      object: {
+        id: `tr_${id}`,
+        object: 'transfer',
+        amount: 5_000,
+        amount_reversed: 5_000,
+        reversed: true,
+        currency: 'usd',
+        transfer_group: workflowId,
+        metadata: { reference: workflowId },
+      },
+    },
+  });
+
+  test('when a return arrives for a payout workflow that has closed, then it is parked in the audit store and published for ops before the 200', async () => {
+    const workflowId = `payout-late-${randomUUID()}`;
+    const handle = await client.workflow.start('stackProbe', {
+      workflowId,
+      taskQueue: `no-worker-${randomUUID()}`,
+      args: [{ probeId: 'late' }],
+    });
+    await handle.terminate('the payout closed before its return arrived');
+    const id = `evt_${randomUUID()}`;
+
+    const res = await postPsp(reversal(id, workflowId));
+
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ eventId: id, delivered: 0, parked: 1 });
+    const parked = (await audit.list('late-rail-events')).filter((e) => e.data.workflowId === workflowId);
+    expect(parked).toEqual([
+      expect.objectContaining({
+        eventId: `${id}:${workflowId}`,
+        type: 'payout.late_event',
+        data: expect.objectContaining({
+          providerEventId: id,
+          eventType: 'transfer.reversed',
+          signal: 'reportRailEvent',
+        }),
+      }),
+    ]);
+    expect(
+      notifications.events.filter((e) => e.type === 'payout.late_event' && e.data.workflowId === workflowId),
+    ).toEqual([expect.objectContaining({ dedupeKey: `late-rail-events:${id}:${workflowId}` })]);
+  });
+
+  test('when a PSP webhook is forged or stale, then it is refused and nothing is parked or delivered', async () => {
+    const workflowId = `payout-forged-${randomUUID()}`;
+    const forged = await postPsp(reversal(`evt_${randomUUID()}`, workflowId), 'whsec_attacker');
+    expect(forged.status).toBe(400);
+    const stale = await postPsp(
+      reversal(`evt_${randomUUID()}`, workflowId),
+      config.PSP_WEBHOOK_SECRET,
+      Math.floor(Date.now() / 1000) - 600,
+    );
+    expect(stale.status).toBe(400);
+    expect(audit.events.filter((e) => JSON.stringify(e).includes(workflowId))).toEqual([]);
+  });
+
+  test('when a bank webhook is stale or names no event, then it is refused', async () => {
+    const eventId = `bank-${randomUUID()}`;
+    const body = buildCamt054({
+      messageId: eventId,
+      entries: [{ endToEndId: 'E2E-STALE', status: 'returned', amount: { amountMinor: 1000, currency: 'EUR' } }],
+    });
+    const post = (signature: string, headers: Record<string, string> = { 'x-bank-event-id': eventId }) =>
+      fetch(`${ingress.url}/webhooks/bank`, {
+        method: 'POST',
+        body,
+        headers: { 'x-bank-signature': signature, ...headers },
+      });
+    const old = Math.floor(Date.now() / 1000) - 600;
+    expect((await post(signBankPayload(body, config.BANK_WEBHOOK_SECRET, old))).status).toBe(400);
+    expect((await post(signBankPayload(body, config.BANK_WEBHOOK_SECRET), {})).status).toBe(400);
+  });
+});
