@@ -1,0 +1,15 @@
+import type { Row } from '../row';
+import { pspFaultRows } from './psp-faults';
+
+/** Every implemented row of the fault matrix, in the order they run. */
+export const allRows: Row[] = [...pspFaultRows];
+
+/** The rows named in `names` (all when empty); an unknown name fails loudly. */
+export function selectRows(names: string[]): Row[] {
+  if (names.length === 0) return allRows;
+  return names.map((name) => {
+    const row = allRows.find((r) => r.name === name);
+    if (!row) throw new Error(`unknown row ${name}; rows: ${allRows.map((r) => r.name).join(', ')}`);
+    return row;
+  });
+}
