@@ -14,6 +14,8 @@ export interface Verdicts {
   ledgerBreaks: number;
   /** Human-readable reasons, one per finding (bounded). */
   findings: string[];
+  /** How the payouts ended (`completed: 19, on_hold: 1`): proves the row did what it meant to. */
+  outcomes?: Record<string, number>;
 }
 
 export const emptyVerdicts = (): Verdicts => ({ duplicates: 0, lost: 0, ledgerBreaks: 0, findings: [] });
@@ -24,6 +26,7 @@ export function addVerdicts(a: Verdicts, b: Verdicts): Verdicts {
     lost: a.lost + b.lost,
     ledgerBreaks: a.ledgerBreaks + b.ledgerBreaks,
     findings: [...a.findings, ...b.findings].slice(0, 50),
+    outcomes: { ...b.outcomes, ...a.outcomes },
   };
 }
 
@@ -82,6 +85,7 @@ export async function checkPayouts(stack: ChaosStack, tag: string, payouts: Chao
     byPayout.set(wf, [...(byPayout.get(wf) ?? []), posting]);
   }
   let attributed = 0;
+  const outcomes: Record<string, number> = {};
   const judged = await pool(payouts, 16, async (p) => {
     const wf = creatorPayoutWorkflowId(p.payoutId);
     const [s, st, stored] = await Promise.all([
@@ -105,6 +109,8 @@ export async function checkPayouts(stack: ChaosStack, tag: string, payouts: Chao
       if (a === attempts) finalAccepted = n;
     }
     const state = st?.state;
+    const outcome = s.parked ? `parked:${state}` : (state ?? s.status);
+    outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
     const paid = state === 'completed' || state === 'paid_in_return_window' || state === 'returned';
     if (paid && finalAccepted === 0) (v.lost++, note(`${wf}: ${state} without a transfer at the ${p.rail}`));
     if ((state === 'failed' || state === 'cancelled') && finalAccepted > 0)
@@ -127,5 +133,5 @@ export async function checkPayouts(stack: ChaosStack, tag: string, payouts: Chao
   const total = accepted.pspTotal + accepted.bankTotal;
   if (total > attributed)
     ((v.duplicates += total - attributed), note(`${total - attributed} transfers not owed by any attempt`));
-  return v;
+  return { ...v, outcomes };
 }

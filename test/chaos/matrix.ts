@@ -10,6 +10,7 @@ export interface RowResult {
   ledgerBreaks: number;
   wallMs: number;
   findings: string[];
+  outcomes?: Record<string, number>;
   error?: string;
 }
 

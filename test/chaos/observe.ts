@@ -24,21 +24,19 @@ export async function standing(stack: ChaosStack, workflowId: string): Promise<S
   return { status: d.status.name, parked, awaiting };
 }
 
+const AUTOMATIC = new Set(['psp', 'bank', 'schedule']);
+
 /** Polls until every workflow is closed or visibly parked, or the deadline passes; returns the last standings. */
 export async function settle(stack: ChaosStack, workflowIds: string[], timeoutMs: number) {
   let last = new Map<string, Standing>();
+  const settled = (s?: Standing) => s && (s.status !== 'RUNNING' || (s.parked && !AUTOMATIC.has(s.awaiting ?? '')));
   await until(
     async () => {
-      const open = workflowIds.filter((id) => {
-        const s = last.get(id);
-        return !s || s.status === 'RUNNING';
-      });
+      const open = workflowIds.filter((id) => !settled(last.get(id)));
       const now = await pool(open, 16, async (id) => [id, await standing(stack, id).catch(() => undefined)] as const);
       last = new Map([...last, ...now.filter((x): x is [string, Standing] => !!x[1])]);
-      return workflowIds.every((id) => {
-        const s = last.get(id);
-        return s && (s.status !== 'RUNNING' || s.parked);
-      });
+      // Waiting on a rail or a timer moves on by itself: only a wait on a person counts as parked here.
+      return workflowIds.every((id) => settled(last.get(id)));
     },
     timeoutMs,
     500,
