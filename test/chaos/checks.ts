@@ -74,9 +74,19 @@ function booked(postings: Posting[], p: ChaosPayout) {
  * every posting balanced, the creator's stored balance equal to what the postings say, and the books matching the
  * money (a paid payout settled or in transit, a refused one with nothing reserved).
  */
-export async function checkPayouts(stack: ChaosStack, tag: string, payouts: ChaosPayout[]): Promise<Verdicts> {
+export async function checkPayouts(
+  stack: ChaosStack,
+  tag: string,
+  payouts: ChaosPayout[],
+  /** Payouts whose final transfer the rail took back (the row made the bank return it): nothing stays booked out. */
+  returned: ReadonlySet<string> = new Set(),
+): Promise<Verdicts> {
   const v = emptyVerdicts();
   const note = (what: string) => void (v.findings.length < 50 && v.findings.push(what));
+  const flag = (kind: 'duplicates' | 'lost' | 'ledgerBreaks', what: string, by = 1) => {
+    v[kind] += by;
+    note(what);
+  };
   const accepted = await acceptedTransfers(stack);
   const postings = await scanPostings(stack, `payout-${tag}-`);
   const byPayout = new Map<string, Posting[]>();
@@ -96,8 +106,8 @@ export async function checkPayouts(stack: ChaosStack, tag: string, payouts: Chao
     return { p, wf, s, st, stored };
   });
   for (const { p, wf, s, st, stored } of judged) {
-    if (s.status === 'RUNNING' && !s.parked) (v.lost++, note(`${wf}: running, not parked (${st?.state})`));
-    if (s.status === 'NOT_FOUND') (v.lost++, note(`${wf}: no workflow`));
+    if (s.status === 'RUNNING' && !s.parked) flag('lost', `${wf}: running, not parked (${st?.state})`);
+    if (s.status === 'NOT_FOUND') flag('lost', `${wf}: no workflow`);
     const attempts = Math.max(1, st?.attempt ?? 1);
     let finalAccepted = 0;
     for (let a = 1; a <= attempts; a++) {
@@ -105,16 +115,16 @@ export async function checkPayouts(stack: ChaosStack, tag: string, payouts: Chao
       const n =
         p.rail === 'psp' ? (accepted.byKey.get(key) ?? 0) : accepted.bankE2e.has(isoIdsFor(key).endToEndId) ? 1 : 0;
       attributed += n;
-      if (n > 1) ((v.duplicates += n - 1), note(`${wf}: ${n} transfers for ${key}`));
+      if (n > 1) flag('duplicates', `${wf}: ${n} transfers for ${key}`, n - 1);
       if (a === attempts) finalAccepted = n;
     }
     const state = st?.state;
     const outcome = s.parked ? `parked:${state}` : (state ?? s.status);
     outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
     const paid = state === 'completed' || state === 'paid_in_return_window' || state === 'returned';
-    if (paid && finalAccepted === 0) (v.lost++, note(`${wf}: ${state} without a transfer at the ${p.rail}`));
+    if (paid && finalAccepted === 0) flag('lost', `${wf}: ${state} without a transfer at the ${p.rail}`);
     if ((state === 'failed' || state === 'cancelled') && finalAccepted > 0)
-      (v.duplicates++, note(`${wf}: ${state} although the ${p.rail} accepted a transfer`));
+      flag('duplicates', `${wf}: ${state} although the ${p.rail} accepted a transfer`);
     const b = booked(byPayout.get(wf) ?? [], p);
     const breaks: string[] = [];
     if (b.unbalanced) breaks.push(`${b.unbalanced} unbalanced postings`);
@@ -124,14 +134,17 @@ export async function checkPayouts(stack: ChaosStack, tag: string, payouts: Chao
     if (state === 'completed' && (b.settled !== p.amountMinor || b.inTransit !== 0)) breaks.push('completed unsettled');
     if ((state === 'failed' || state === 'cancelled' || state === 'returned') && b.inTransit + b.settled !== 0)
       breaks.push(`${state} with ${b.inTransit + b.settled} still booked out`);
-    if (finalAccepted > 0 && state !== 'returned' && b.inTransit + b.settled !== p.amountMinor)
+    const netOut = returned.has(p.payoutId) ? 0 : finalAccepted;
+    if (netOut > 0 && state !== 'returned' && b.inTransit + b.settled !== p.amountMinor)
       breaks.push('transfer accepted but not booked out');
+    if (returned.has(p.payoutId) && b.inTransit + b.settled !== 0)
+      breaks.push('returned at the rail, still booked out');
     if (b.available + b.inTransit + b.settled !== p.fundedMinor)
       breaks.push('available + in transit + settled ≠ funded');
-    if (breaks.length) (v.ledgerBreaks++, note(`${wf} (${state}): ${breaks.join('; ')}`));
+    if (breaks.length) flag('ledgerBreaks', `${wf} (${state}): ${breaks.join('; ')}`);
   }
   const total = accepted.pspTotal + accepted.bankTotal;
   if (total > attributed)
-    ((v.duplicates += total - attributed), note(`${total - attributed} transfers not owed by any attempt`));
+    flag('duplicates', `${total - attributed} transfers not owed by any attempt`, total - attributed);
   return { ...v, outcomes };
 }

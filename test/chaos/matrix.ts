@@ -27,7 +27,7 @@ export async function runMatrix(
     const started = Date.now();
     log(`[chaos] ${row.name} (n=${n}) …`);
     try {
-      const v = await row.run({ stack, n, tag: `${runTag}r${i}` });
+      const v = await row.run({ stack, n, tag: `${runTag}r${i}`, returned: new Set() });
       results.push({ fault: row.name, n, ...v, wallMs: Date.now() - started });
     } catch (err) {
       // A row that cannot finish counts as a loss: its payouts were not proven.

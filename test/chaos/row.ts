@@ -10,6 +10,8 @@ export interface RowContext {
   stack: ChaosStack;
   n: number;
   tag: string;
+  /** Payout IDs whose transfer the row had the rail return. */
+  returned: Set<string>;
 }
 
 /** One fault of the matrix: it runs its workload with the fault injected and returns what the checks found. */
@@ -45,7 +47,7 @@ export function payoutRow(def: {
       const ids = payouts.map((p) => creatorPayoutWorkflowId(p.payoutId));
       await settle(ctx.stack, ids, def.settleMs ?? 120_000);
       const extra = await def.after?.(ctx, payouts);
-      const v = await checkPayouts(ctx.stack, ctx.tag, payouts);
+      const v = await checkPayouts(ctx.stack, ctx.tag, payouts, ctx.returned);
       return extra ? addVerdicts(v, extra) : v;
     },
   };

@@ -20,6 +20,7 @@ export const bankReturnRows: Row[] = [
           endToEndId: isoIdsFor(`${wf}:initiate`).endToEndId,
           code: 'AC04',
         });
+        ctx.returned.add(p.payoutId);
       });
     },
   }),

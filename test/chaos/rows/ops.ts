@@ -3,8 +3,8 @@ import { ClientInputError } from '../../../client/errors';
 import { holdPayout, releasePayout, startPayout } from '../../../client/payouts';
 import { typedFailure } from '../../../workflows/shared/failures';
 import { admin, until } from '../admin';
-import { checkPayouts, emptyVerdicts, type Verdicts } from '../checks';
-import { payoutStatus } from '../observe';
+import { emptyVerdicts, type Verdicts } from '../checks';
+import { payoutStatus, scanPostings } from '../observe';
 import { pool } from '../payouts';
 import { payoutRow, pspTransfers, resetSandboxes, type Row, type RowContext } from '../row';
 
@@ -39,7 +39,10 @@ async function badInputs(ctx: RowContext): Promise<Verdicts> {
         () => 'started',
         (err) => (err instanceof ClientInputError ? 'refused' : String(err)),
       );
-      if (client !== 'refused') (v.lost++, v.findings.push(`${input.payoutId}: client ${client}`));
+      if (client !== 'refused') {
+        v.lost++;
+        v.findings.push(`${input.payoutId}: client ${client}`);
+      }
       const handle = await ctx.stack.client.workflow.start('creatorPayout', {
         taskQueue: ctx.stack.config.TEMPORAL_TASK_QUEUE,
         workflowId: `payout-${ctx.tag}-raw-${i}`,
@@ -49,13 +52,20 @@ async function badInputs(ctx: RowContext): Promise<Verdicts> {
         () => 'completed',
         (err) => (err instanceof WorkflowFailedError ? (typedFailure(err)?.type ?? 'failed') : String(err)),
       );
-      if (outcome !== 'InvalidInput') (v.lost++, v.findings.push(`${handle.workflowId}: ended ${outcome}`));
+      if (outcome !== 'InvalidInput') {
+        v.lost++;
+        v.findings.push(`${handle.workflowId}: ended ${outcome}`);
+      }
     },
   );
   const moved = await pspTransfers(ctx.stack);
-  if (moved.posts > 0) ((v.duplicates += moved.posts), v.findings.push(`${moved.posts} transfer calls for bad inputs`));
-  const books = await checkPayouts(ctx.stack, ctx.tag, []);
-  return { ...v, ledgerBreaks: books.ledgerBreaks, outcomes: { InvalidInput: ctx.n } };
+  if (moved.posts > 0) {
+    v.duplicates += moved.posts;
+    v.findings.push(`${moved.posts} transfer calls for bad inputs`);
+  }
+  const postings = await scanPostings(ctx.stack, `payout-${ctx.tag}-`);
+  if (postings.length > 0) v.findings.push(`${postings.length} postings for bad inputs`);
+  return { ...v, ledgerBreaks: postings.length, outcomes: { refusedByClientAndWorkflow: ctx.n } };
 }
 
 /** Ops rows: inputs that must move nothing, and a payout held mid-run then released. */
