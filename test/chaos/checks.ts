@@ -1,0 +1,150 @@
+import { isoIdsFor } from '../../activities/payouts';
+import { Accounts, type Posting } from '../../activities/adapters/ledger/port';
+import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
+import { stepName } from '../../workflows/payouts/policy';
+import { adminGet } from './admin';
+import { payoutStatus, scanPostings, standing, storedBalance, type Standing } from './observe';
+import { pool, type ChaosPayout } from './payouts';
+import type { ChaosStack } from './stack';
+
+/** What a row found, from the sandboxes' and the ledger's own records. */
+export interface Verdicts {
+  duplicates: number;
+  lost: number;
+  ledgerBreaks: number;
+  /** Human-readable reasons, one per finding (bounded). */
+  findings: string[];
+  /** How the payouts ended (`completed: 19, on_hold: 1`): proves the row did what it meant to. */
+  outcomes?: Record<string, number>;
+}
+
+export const emptyVerdicts = (): Verdicts => ({ duplicates: 0, lost: 0, ledgerBreaks: 0, findings: [] });
+
+export function addVerdicts(a: Verdicts, b: Verdicts): Verdicts {
+  return {
+    duplicates: a.duplicates + b.duplicates,
+    lost: a.lost + b.lost,
+    ledgerBreaks: a.ledgerBreaks + b.ledgerBreaks,
+    findings: [...a.findings, ...b.findings].slice(0, 50),
+    outcomes: { ...b.outcomes, ...a.outcomes },
+  };
+}
+
+interface PspCalls {
+  calls: Array<{ method: string; path: string; idempotencyKey: string | null; status: number; replayed?: boolean }>;
+  created: { transfer?: number };
+}
+interface BankCalls {
+  calls: Array<{ method: string; status: number; endToEndIds?: string[]; fault?: string; replayed?: boolean }>;
+  transfers: number;
+}
+
+/** Transfers the rails accepted, per initiation key (`payout-<id>:initiate[-n]`). */
+async function acceptedTransfers(stack: ChaosStack) {
+  const psp = await adminGet<PspCalls>(stack.psp.url, '/__admin/calls');
+  const bank = await adminGet<BankCalls>(stack.bank.url, '/__admin/calls');
+  const byKey = new Map<string, number>();
+  for (const c of psp.calls)
+    if (c.method === 'POST' && c.path === '/v1/transfers' && c.status === 200 && !c.replayed && c.idempotencyKey)
+      byKey.set(c.idempotencyKey, (byKey.get(c.idempotencyKey) ?? 0) + 1);
+  const bankE2e = new Set<string>();
+  for (const c of bank.calls)
+    if (c.method === 'POST' && c.status === 200 && !c.replayed && c.fault !== '5xx')
+      for (const e of c.endToEndIds ?? []) bankE2e.add(e);
+  return { byKey, bankE2e, pspTotal: psp.created.transfer ?? 0, bankTotal: bank.transfers };
+}
+
+/** The postings of one payout by kind (amounts as the creator's available account sees them). */
+function booked(postings: Posting[], p: ChaosPayout) {
+  const sums = { reserve: 0, release: 0, settle: 0, reverse: 0 };
+  let unbalanced = 0;
+  for (const posting of postings) {
+    if (posting.legs.reduce((s, l) => s + l.amountMinor, 0) !== 0) unbalanced++;
+    const kind = /: (reserve|release|settle|reverse)$/.exec(posting.description)?.[1] as keyof typeof sums | undefined;
+    if (kind) sums[kind] += Math.abs(posting.legs[0]?.amountMinor ?? 0);
+  }
+  const inTransit = sums.reserve - sums.release - sums.settle;
+  const settled = sums.settle - sums.reverse;
+  const available = p.fundedMinor - sums.reserve + sums.release + sums.reverse;
+  return { inTransit, settled, available, unbalanced };
+}
+
+/**
+ * Judges payouts from the outside: transfers per attempt at the PSP/bank, every workflow closed or visibly parked,
+ * every posting balanced, the creator's stored balance equal to what the postings say, and the books matching the
+ * money (a paid payout settled or in transit, a refused one with nothing reserved).
+ */
+export async function checkPayouts(
+  stack: ChaosStack,
+  tag: string,
+  payouts: ChaosPayout[],
+  /** Payouts whose final transfer the rail took back (the row made the bank return it): nothing stays booked out. */
+  returned: ReadonlySet<string> = new Set(),
+): Promise<Verdicts> {
+  const v = emptyVerdicts();
+  const note = (what: string) => void (v.findings.length < 50 && v.findings.push(what));
+  const flag = (kind: 'duplicates' | 'lost' | 'ledgerBreaks', what: string, by = 1) => {
+    v[kind] += by;
+    note(what);
+  };
+  const accepted = await acceptedTransfers(stack);
+  const postings = await scanPostings(stack, `payout-${tag}-`);
+  const byPayout = new Map<string, Posting[]>();
+  for (const posting of postings) {
+    const wf = posting.postingId.split(':')[0] ?? '';
+    byPayout.set(wf, [...(byPayout.get(wf) ?? []), posting]);
+  }
+  let attributed = 0;
+  const outcomes: Record<string, number> = {};
+  const judged = await pool(payouts, 16, async (p) => {
+    const wf = creatorPayoutWorkflowId(p.payoutId);
+    const [s, st, stored] = await Promise.all([
+      standing(stack, wf).catch((): Standing => ({ status: 'NOT_FOUND', parked: false })),
+      payoutStatus(stack, p),
+      storedBalance(stack, Accounts.creatorAvailable(p.creatorId), 'USD'),
+    ]);
+    return { p, wf, s, st, stored };
+  });
+  for (const { p, wf, s, st, stored } of judged) {
+    if (s.status === 'RUNNING' && !s.parked) flag('lost', `${wf}: running, not parked (${st?.state})`);
+    if (s.status === 'NOT_FOUND') flag('lost', `${wf}: no workflow`);
+    const attempts = Math.max(1, st?.attempt ?? 1);
+    let finalAccepted = 0;
+    for (let a = 1; a <= attempts; a++) {
+      const key = `${wf}:${stepName('initiate', a)}`;
+      const n =
+        p.rail === 'psp' ? (accepted.byKey.get(key) ?? 0) : accepted.bankE2e.has(isoIdsFor(key).endToEndId) ? 1 : 0;
+      attributed += n;
+      if (n > 1) flag('duplicates', `${wf}: ${n} transfers for ${key}`, n - 1);
+      if (a === attempts) finalAccepted = n;
+    }
+    const state = st?.state;
+    const outcome = s.parked ? `parked:${state}` : (state ?? s.status);
+    outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    const paid = state === 'completed' || state === 'paid_in_return_window' || state === 'returned';
+    if (paid && finalAccepted === 0) flag('lost', `${wf}: ${state} without a transfer at the ${p.rail}`);
+    if ((state === 'failed' || state === 'cancelled') && finalAccepted > 0)
+      flag('duplicates', `${wf}: ${state} although the ${p.rail} accepted a transfer`);
+    const b = booked(byPayout.get(wf) ?? [], p);
+    const breaks: string[] = [];
+    if (b.unbalanced) breaks.push(`${b.unbalanced} unbalanced postings`);
+    if (stored !== -b.available) breaks.push(`stored available ${-stored} ≠ ${b.available} from postings`);
+    if (b.inTransit < 0 || b.settled < 0 || b.inTransit + b.settled > p.amountMinor)
+      breaks.push(`in transit ${b.inTransit}, settled ${b.settled}`);
+    if (state === 'completed' && (b.settled !== p.amountMinor || b.inTransit !== 0)) breaks.push('completed unsettled');
+    if ((state === 'failed' || state === 'cancelled' || state === 'returned') && b.inTransit + b.settled !== 0)
+      breaks.push(`${state} with ${b.inTransit + b.settled} still booked out`);
+    const netOut = returned.has(p.payoutId) ? 0 : finalAccepted;
+    if (netOut > 0 && state !== 'returned' && b.inTransit + b.settled !== p.amountMinor)
+      breaks.push('transfer accepted but not booked out');
+    if (returned.has(p.payoutId) && b.inTransit + b.settled !== 0)
+      breaks.push('returned at the rail, still booked out');
+    if (b.available + b.inTransit + b.settled !== p.fundedMinor)
+      breaks.push('available + in transit + settled ≠ funded');
+    if (breaks.length) flag('ledgerBreaks', `${wf} (${state}): ${breaks.join('; ')}`);
+  }
+  const total = accepted.pspTotal + accepted.bankTotal;
+  if (total > attributed)
+    flag('duplicates', `${total - attributed} transfers not owed by any attempt`, total - attributed);
+  return { ...v, outcomes };
+}

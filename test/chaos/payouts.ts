@@ -1,0 +1,110 @@
+import { Accounts } from '../../activities/adapters/ledger/port';
+import { createDynamoLedger } from '../../activities/adapters/ledger/dynamo-ledger';
+import { makeAwsClients } from '../../activities/adapters/aws';
+import { startPayout } from '../../client/payouts';
+import { payableCreator } from '../../sandboxes/creators';
+import { awsOptions } from '../../workers/config';
+import type { PayoutTiming } from '../../workflows/payouts/contract';
+import { admin } from './admin';
+import type { ChaosStack } from './stack';
+
+/** One payout a row started: what the checks need to judge it from the outside. */
+export interface ChaosPayout {
+  payoutId: string;
+  creatorId: string;
+  amountMinor: number;
+  fundedMinor: number;
+  rail: 'psp' | 'bank';
+}
+
+/** Short windows so a row ends in seconds (time-skipping does not exist on the dev server). */
+export const FAST_TIMING: PayoutTiming = {
+  returnWindowMs: 1_500,
+  pollInitialMs: 300,
+  pollMaxMs: 1_000,
+  confirmationDeadlineMs: 20_000,
+  parkDeadlineMs: 30_000,
+  reminderEveryMs: 10_000,
+  recheckEveryMs: 5_000,
+};
+
+/** Registers `n` payable creators on `rail` in the directory and funds each in the ledger (moto DynamoDB). */
+export async function seedPayouts(
+  stack: ChaosStack,
+  tag: string,
+  n: number,
+  rail: 'psp' | 'bank' = 'psp',
+): Promise<ChaosPayout[]> {
+  const payouts = Array.from({ length: n }, (_, i) => ({
+    payoutId: `${tag}-${i}`,
+    creatorId: `${tag}-c${i}`,
+    amountMinor: 1_000 + i,
+    fundedMinor: 5_000 + i,
+    rail,
+  }));
+  const method = (id: string) =>
+    rail === 'bank'
+      ? {
+          payoutMethod: {
+            rail: 'bank',
+            currency: 'USD',
+            country: 'DE',
+            iban: 'DE89370400440532013000',
+            accountHolderName: id,
+          },
+        }
+      : {
+          payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: `acct_${id.replace(/-/g, '_')}` },
+        };
+  await admin(stack.creators.url, '/__admin/creators', {
+    creators: payouts.map((p) => payableCreator(p.creatorId, { ...method(p.creatorId), balanceCurrency: 'USD' })),
+  });
+  const ledger = createDynamoLedger({
+    aws: makeAwsClients(awsOptions(stack.config)),
+    table: stack.config.LEDGER_TABLE,
+  });
+  await pool(payouts, 8, (p) =>
+    ledger.post({
+      postingId: `fund-${p.creatorId}`,
+      currency: 'USD',
+      description: `chaos funding ${p.creatorId}`,
+      legs: [
+        { account: Accounts.platformCash, amountMinor: p.fundedMinor },
+        { account: Accounts.creatorAvailable(p.creatorId), amountMinor: -p.fundedMinor },
+      ],
+    }),
+  );
+  return payouts;
+}
+
+/** Starts every payout through the typed client, in parallel (bounded). */
+export async function startPayouts(stack: ChaosStack, payouts: ChaosPayout[], timing = FAST_TIMING): Promise<void> {
+  await pool(payouts, 16, (p) =>
+    startPayout(
+      stack.client,
+      {
+        payoutId: p.payoutId,
+        creatorId: p.creatorId,
+        period: '2026-11',
+        amount: { amountMinor: p.amountMinor, currency: 'USD' },
+        timing,
+      },
+      { taskQueue: stack.config.TEMPORAL_TASK_QUEUE },
+    ),
+  );
+}
+
+/** Runs `fn` over `items` with at most `width` in flight. */
+export async function pool<T, R>(items: T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i] as T);
+      }
+    }),
+  );
+  return out;
+}

@@ -1,0 +1,68 @@
+import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
+import { admin, adminGet, until } from './admin';
+import { addVerdicts, checkPayouts, type Verdicts } from './checks';
+import { settle } from './observe';
+import { FAST_TIMING, seedPayouts, startPayouts, type ChaosPayout } from './payouts';
+import type { ChaosStack } from './stack';
+
+/** What a row's steps get: the stack, the row's N and a tag unique to this row and run (IDs start with it). */
+export interface RowContext {
+  stack: ChaosStack;
+  n: number;
+  tag: string;
+  /** Payout IDs whose transfer the row had the rail return. */
+  returned: Set<string>;
+}
+
+/** One fault of the matrix: it runs its workload with the fault injected and returns what the checks found. */
+export interface Row {
+  name: string;
+  run(ctx: RowContext): Promise<Verdicts>;
+}
+
+/** Forgets the sandboxes' calls and faults between rows, and gives the PSP money to pay with. */
+export async function resetSandboxes(stack: ChaosStack): Promise<void> {
+  for (const s of [stack.psp, stack.bank, stack.commerce, stack.evidence]) await admin(s.url, '/__admin/reset');
+  await admin(stack.psp.url, '/__admin/balance', { currency: 'usd', amount: 1e12 });
+}
+
+/** A payout row: seed N creators, inject, start N payouts in parallel, act during the run, settle, check. */
+export function payoutRow(def: {
+  name: string;
+  rail?: 'psp' | 'bank';
+  timing?: typeof FAST_TIMING;
+  settleMs?: number;
+  before?(ctx: RowContext): Promise<void>;
+  during?(ctx: RowContext, payouts: ChaosPayout[]): Promise<void>;
+  after?(ctx: RowContext, payouts: ChaosPayout[]): Promise<Verdicts | void>;
+}): Row {
+  return {
+    name: def.name,
+    async run(ctx) {
+      await resetSandboxes(ctx.stack);
+      const payouts = await seedPayouts(ctx.stack, ctx.tag, ctx.n, def.rail);
+      await def.before?.(ctx);
+      await startPayouts(ctx.stack, payouts, def.timing ?? FAST_TIMING);
+      await def.during?.(ctx, payouts);
+      const ids = payouts.map((p) => creatorPayoutWorkflowId(p.payoutId));
+      await settle(ctx.stack, ids, def.settleMs ?? 120_000);
+      const extra = await def.after?.(ctx, payouts);
+      const v = await checkPayouts(ctx.stack, ctx.tag, payouts, ctx.returned);
+      return extra ? addVerdicts(v, extra) : v;
+    },
+  };
+}
+
+/** PSP transfer calls so far: POSTs seen and transfers committed. */
+export async function pspTransfers(stack: ChaosStack): Promise<{ posts: number; created: number }> {
+  const r = await adminGet<{ calls: Array<{ method: string; path: string }>; created: { transfer?: number } }>(
+    stack.psp.url,
+    '/__admin/calls',
+  );
+  const posts = r.calls.filter((c) => c.method === 'POST' && c.path === '/v1/transfers').length;
+  return { posts, created: r.created.transfer ?? 0 };
+}
+
+/** Waits (bounded) until `pred` holds for the PSP's transfer calls. */
+export const untilPsp = (stack: ChaosStack, pred: (t: { posts: number; created: number }) => boolean, ms = 60_000) =>
+  until(async () => pred(await pspTransfers(stack)), ms, 50);

@@ -1,0 +1,109 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { makeAwsClients } from '../../activities/adapters/aws';
+import { bootstrapAws } from '../../infra/local/bootstrap-aws';
+import { DATA_DIR } from '../../infra/local/paths';
+import { freeStackPorts, startExternalServers } from '../../infra/local/stack';
+import { startIngress, type Ingress } from '../../ingress/server';
+import { startBankSandbox, type BankSandbox } from '../../sandboxes/bank';
+import { startCommerceSandbox, type CommerceSandbox } from '../../sandboxes/commerce';
+import { startCreatorsSandbox, type CreatorsSandbox } from '../../sandboxes/creators';
+import { startEvidenceSandbox, type EvidenceSandbox } from '../../sandboxes/evidence';
+import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
+import { buildWorkflowBundle } from '../../workers/build-bundle';
+import { awsOptions, loadConfig, type AppConfig } from '../../workers/config';
+import { ChaosTemporal } from './temporal';
+import { WorkerProcess } from './worker-process';
+
+/** Everything a row acts on: the real stack on free ports, every sandbox, the ingress and one worker process. */
+export interface ChaosStack {
+  config: AppConfig;
+  client: Client;
+  temporal: ChaosTemporal;
+  worker: WorkerProcess;
+  ingress: Ingress;
+  psp: PspSandbox;
+  bank: BankSandbox;
+  creators: CreatorsSandbox;
+  commerce: CommerceSandbox;
+  evidence: EvidenceSandbox;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the stack: its own Temporal dev server with a file DB (a row kills and restarts it), moto with the AWS
+ * resources (or the one at `awsEndpoint`, already bootstrapped, e.g. the jest global setup's), the sandboxes with
+ * their webhooks pointed at the real ingress, and the worker as a child process on the prebuilt bundle.
+ */
+export async function startChaosStack(opts: { awsEndpoint?: string; bundlePath?: string } = {}): Promise<ChaosStack> {
+  const runDir = join(DATA_DIR, `chaos-${process.pid}-${Date.now().toString(36)}`);
+  mkdirSync(runDir, { recursive: true });
+  const stops: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  };
+  try {
+    const [temporal, moto, bundlePath] = await Promise.all([
+      ChaosTemporal.start(runDir),
+      opts.awsEndpoint
+        ? undefined
+        : freeStackPorts().then((ports) =>
+            startExternalServers({ ports, runDir, persist: false, embeddedTemporal: false, headless: true }),
+          ),
+      opts.bundlePath ?? buildWorkflowBundle(join(runDir, 'workflow-bundle.js')),
+    ]);
+    stops.push(() => temporal.stop());
+    if (moto) stops.push(() => moto.stop());
+    const secrets = { PSP_WEBHOOK_SECRET: 'whsec_chaos', BANK_WEBHOOK_SECRET: 'bank_chaos' };
+    const base = {
+      PAYOPS_MODE: 'local',
+      TEMPORAL_ADDRESS: temporal.address,
+      AWS_ENDPOINT_URL: opts.awsEndpoint ?? moto?.awsEndpoint ?? '',
+      TEMPORAL_TASK_QUEUE: 'chaos',
+      ...secrets,
+    };
+    const partial = loadConfig({ ...process.env, ...base });
+    if (moto) await bootstrapAws(makeAwsClients(awsOptions(partial)), partial, { taps: [] });
+    const connection = await Connection.connect({ address: temporal.address });
+    stops.push(() => connection.close());
+    const client = new Client({ connection, namespace: partial.TEMPORAL_NAMESPACE });
+    const ingress = await startIngress({ config: partial, client, port: 0 });
+    stops.push(() => ingress.stop());
+    const fastRetries = [100, 300, 900, 2700];
+    const [psp, bank, creators, commerce, evidence] = await Promise.all([
+      startPspSandbox({
+        port: 0,
+        webhookSecret: secrets.PSP_WEBHOOK_SECRET,
+        webhookUrl: `${ingress.url}/webhooks/psp`,
+        webhookRetryDelaysMs: fastRetries,
+      }),
+      startBankSandbox({
+        port: 0,
+        hmacSecret: secrets.BANK_WEBHOOK_SECRET,
+        webhookUrl: `${ingress.url}/webhooks/bank`,
+        webhookRetryDelaysMs: fastRetries,
+      }),
+      startCreatorsSandbox({ port: 0 }),
+      startCommerceSandbox({ port: 0 }),
+      startEvidenceSandbox({ port: 0 }),
+    ]);
+    for (const s of [psp, bank, creators, commerce, evidence]) stops.push(() => s.stop());
+    const env = {
+      ...base,
+      PSP_API_BASE: psp.url,
+      BANK_API_BASE: bank.url,
+      CREATORS_API_BASE: creators.url,
+      COMMERCE_API_BASE: commerce.url,
+      EVIDENCE_API_BASE: evidence.url,
+    };
+    const config = loadConfig({ ...process.env, ...env });
+    const worker = new WorkerProcess(env, bundlePath);
+    stops.push(() => worker.stop());
+    await worker.start();
+    return { config, client, temporal, worker, ingress, psp, bank, creators, commerce, evidence, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
