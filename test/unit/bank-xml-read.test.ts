@@ -106,7 +106,12 @@ describe('reading camt.054 with an XML parser', () => {
     );
     const xml = `<Document xmlns="${CAMT054}"><BkToCstmrDbtCdtNtfctn><Ntfctn><Id>N</Id>${camtEntry('R', partial, { total: '3.00', returned: true })}</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>`;
     expect(parseCamt054(xml).entries).toEqual([
-      expect.objectContaining({ endToEndId: 'E9', status: 'returned', amount: { amountMinor: 300, currency: 'EUR' } }),
+      expect.objectContaining({
+        endToEndId: 'E9',
+        status: 'returned',
+        amount: { amountMinor: 300, currency: 'EUR' },
+        originalAmount: { amountMinor: 1000, currency: 'EUR' },
+      }),
     ]);
   });
 

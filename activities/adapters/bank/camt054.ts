@@ -12,6 +12,8 @@ export interface Camt054Entry {
    * transfer (a partial return; compare it with the payout's amount before reversing in full).
    */
   amount: { amountMinor: number; currency: Currency };
+  /** The original transfer's amount when the bank states it (`AmtDtls/InstdAmt`), e.g. on a partial return. */
+  originalAmount?: { amountMinor: number; currency: Currency };
   /** The entry's reference (`NtryRef`, else `AcctSvcrRef`): unique per booking, unlike the EndToEndId. */
   entryRef?: string;
   /** `Ntfctn/Id` of the notification the entry came in (a file may carry several). */
@@ -40,6 +42,7 @@ function entriesOf(ntry: XmlElement, notificationId: string | undefined): Camt05
       amountOf(first(tx, 'AmtDtls/TxAmt/Amt')) ??
       (txs.length === 1 ? amountOf(first(ntry, 'Amt')) : undefined);
     if (!endToEndId || !amount) return [];
+    const originalAmount = amountOf(first(tx, 'AmtDtls/InstdAmt/Amt'));
     const returnCode = textAt(tx, 'RtrInf/Rsn/Cd') ?? textAt(tx, 'RtrInf/Rsn/Prtry');
     const returned = reversal || returnCode !== undefined || first(tx, 'RtrInf') !== undefined;
     return [
@@ -48,6 +51,7 @@ function entriesOf(ntry: XmlElement, notificationId: string | undefined): Camt05
         status: returned ? 'returned' : 'booked',
         ...(returnCode !== undefined ? { returnCode } : {}),
         amount,
+        ...(originalAmount ? { originalAmount } : {}),
         ...(entryRef !== undefined ? { entryRef } : {}),
         ...(notificationId !== undefined ? { notificationId } : {}),
       },
