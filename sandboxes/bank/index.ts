@@ -12,6 +12,7 @@ import { hangThenDrop, take } from '../shared/faults';
 import { WebhookDispatcher } from '../shared/webhooks';
 import { applyFaults, defaultFaults } from './faults';
 import { buildPain002, parsePain001 } from './iso20022';
+import { XsdValidator } from './schema';
 import { BankTransfers, rid, XML } from './transfers';
 
 /**
@@ -20,6 +21,10 @@ import { BankTransfers, rid, XML } from './transfers';
  *
  * Idempotency: a transfer is identified by EndToEndId. Resubmitting the same MsgId + EndToEndId with the same content
  * returns the original pain.002 and moves no money again; reusing an EndToEndId with other content is RJCT DUPL.
+ * Every pain.001 is validated against the published pain.001.001.09 XSD first, as a bank's file intake does: a file
+ * the schema refuses is answered 400 with a pain.002 group RJCT FF01 (invalid file format) whose `AddtlInf` lines
+ * carry the schema's messages, and moves no money.
+ *
  * Injected faults (5xx, timeout-before) are not remembered, so a retry can succeed; `timeoutNext` with phase `after`
  * (default) accepts the transfer and then drops the connection.
  *
@@ -28,7 +33,8 @@ import { BankTransfers, rid, XML } from './transfers';
  *
  * Admin API (JSON): POST /__admin/reset · POST /__admin/faults `{ latencyMs, fail5xxNext, timeoutNext,
  * timeoutPhase:'before'|'after', hangMs, rejectAccounts:[{accountRef, code}], insufficientFundsNext, settleDelayMs,
- * holdWebhooks }` (merged; DELETE clears) · POST /__admin/returns `{ endToEndId, code }` · POST /__admin/webhooks/flush
+ * holdWebhooks }` (merged; DELETE clears) · POST /__admin/returns `{ endToEndId, code, amountMinor? }` (less than the
+ * transfer: a partial return) · POST /__admin/webhooks/flush
  * `{ order }` · POST /__admin/webhooks/replay `{ eventId, times? }` · GET /__admin/calls · GET /__admin/events.
  */
 
@@ -39,6 +45,8 @@ export interface BankSandboxOptions {
   webhookUrl?: string;
   hmacSecret: string;
   webhookRetryDelaysMs?: number[];
+  /** Validate pain.001 files against the XSD (default true; needs `ensure.sh`'s schemas in the cache). */
+  validateSchema?: boolean;
 }
 
 interface CallRecord {
@@ -48,10 +56,13 @@ interface CallRecord {
   messageId?: string;
   endToEndIds?: string[];
   fault?: '5xx' | 'timeout' | 'latency';
+  /** Why the whole file was refused: `schema` (XSD) or the ISO reason code of a content check. */
+  refused?: string;
   replayed?: boolean;
 }
 
 export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSandbox> {
+  const schema = opts.validateSchema === false ? undefined : XsdValidator.load('pain.001.001.09');
   let faults = defaultFaults();
   const responses = new Map<string, string>();
   const calls: CallRecord[] = [];
@@ -88,14 +99,19 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
     let status = 200;
     let xml: string;
     if (method === 'POST' && path === '/iso20022/pain.001') {
+      const verdict = schema ? await schema.validate(body) : { valid: true, errors: [] };
       const parsed = parsePain001(body);
-      if (!parsed.ok) {
+      if (!verdict.valid || !parsed.ok) {
         status = 400;
+        // The schema speaks first, as at a bank's file intake; content checks only for files it accepted.
+        const [code, info] = parsed.ok || !verdict.valid ? ['FF01', verdict.errors] : [parsed.code, [parsed.reason]];
+        record.refused = verdict.valid ? code : 'schema';
         xml = buildPain002({
           messageId: rid('STS'),
-          originalMessageId: parsed.messageId ?? 'UNKNOWN',
+          originalMessageId: (parsed.ok ? parsed.message.messageId : parsed.messageId) ?? 'UNKNOWN',
           groupStatus: 'RJCT',
-          groupReason: parsed.code,
+          groupReason: code,
+          groupInfo: info,
           transactions: [],
         });
       } else {
@@ -158,7 +174,11 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
         const hooked = await hooks.admin(method, path, b);
         if (hooked) return hooked;
         if (method === 'POST' && path === '/__admin/returns')
-          return transfers.returnSettled(String(b.endToEndId), typeof b.code === 'string' ? b.code : 'R01');
+          return transfers.returnSettled(
+            String(b.endToEndId),
+            typeof b.code === 'string' ? b.code : 'R01',
+            typeof b.amountMinor === 'number' ? b.amountMinor : undefined,
+          );
         return undefined;
       },
     },

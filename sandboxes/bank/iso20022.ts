@@ -8,7 +8,8 @@ import {
   type Pain001,
   type Pain002Tx,
 } from '../../activities/adapters/bank/iso20022';
-import { attr, blocks, document, el, hasRoot, node, text } from '../../activities/adapters/bank/xml';
+import { document, el, node } from '../../activities/adapters/bank/xml';
+import { all, attrAt, readIsoDocument, textAt } from '../../activities/adapters/bank/xml-read';
 
 export * from '../../activities/adapters/bank/iso20022';
 
@@ -18,32 +19,36 @@ export type ParsedPain001 =
   | { ok: true; message: Pain001 }
   | { ok: false; messageId?: string; reason: string; code: 'FF01' | 'AM12' | 'AC01' | 'RC01' };
 
-/** Reads a pain.001.001.09; anything unreadable is reported (FF01 invalid file format), never guessed. */
+/**
+ * Reads a pain.001.001.09 the schema already accepted (`schema.ts`); what it still cannot use is reported (FF01
+ * invalid file format, AM12 amount, AC01 account), never guessed.
+ */
 export function parsePain001(xml: string): ParsedPain001 {
-  if (!hasRoot(xml, 'CstmrCdtTrfInitn'))
+  const doc = readIsoDocument(xml, 'pain.001.001.')?.message;
+  if (doc?.name !== 'CstmrCdtTrfInitn')
     return { ok: false, reason: 'not a pain.001 CstmrCdtTrfInitn document', code: 'FF01' };
-  const messageId = text(xml, 'GrpHdr/MsgId');
+  const messageId = textAt(doc, 'GrpHdr/MsgId');
   if (!messageId) return { ok: false, reason: 'GrpHdr/MsgId missing', code: 'FF01' };
   const transactions: CreditTransferTx[] = [];
-  for (const tx of blocks(xml, 'CdtTrfTxInf')) {
-    const endToEndId = text(tx, 'PmtId/EndToEndId');
-    const ccy = attr(tx, 'Amt/InstdAmt', 'Ccy');
-    const amt = text(tx, 'Amt/InstdAmt');
+  for (const tx of all(doc, 'PmtInf/CdtTrfTxInf')) {
+    const endToEndId = textAt(tx, 'PmtId/EndToEndId');
+    const ccy = attrAt(tx, 'Amt/InstdAmt', 'Ccy');
+    const amt = textAt(tx, 'Amt/InstdAmt');
     if (!endToEndId) return { ok: false, messageId, reason: 'PmtId/EndToEndId missing', code: 'FF01' };
     if (!isCurrency(ccy) || amt === undefined)
       return { ok: false, messageId, reason: 'Amt/InstdAmt or its Ccy missing or unknown', code: 'AM12' };
     const amountMinor = parseDecimal(amt, ccy);
     if (amountMinor === undefined || amountMinor <= 0)
       return { ok: false, messageId, reason: 'invalid amount', code: 'AM12' };
-    const accountRef = text(tx, 'CdtrAcct/Id/IBAN') ?? text(tx, 'CdtrAcct/Id/Othr/Id');
+    const accountRef = textAt(tx, 'CdtrAcct/Id/IBAN') ?? textAt(tx, 'CdtrAcct/Id/Othr/Id');
     if (!accountRef) return { ok: false, messageId, reason: 'CdtrAcct/Id missing', code: 'AC01' };
     transactions.push({
       endToEndId,
       amountMinor,
       currency: ccy,
-      creditorName: text(tx, 'Cdtr/Nm') ?? '',
+      creditorName: textAt(tx, 'Cdtr/Nm') ?? '',
       accountRef,
-      remittance: text(tx, 'RmtInf/Ustrd'),
+      remittance: textAt(tx, 'RmtInf/Ustrd'),
     });
   }
   if (!transactions.length) return { ok: false, messageId, reason: 'no CdtTrfTxInf', code: 'FF01' };
@@ -51,8 +56,12 @@ export function parsePain001(xml: string): ParsedPain001 {
     ok: true,
     message: {
       messageId,
-      createdAt: text(xml, 'GrpHdr/CreDtTm') ?? '',
-      debtorName: text(xml, 'GrpHdr/InitgPty/Nm') ?? '',
+      createdAt: textAt(doc, 'GrpHdr/CreDtTm') ?? '',
+      debtor: {
+        name: textAt(doc, 'PmtInf/Dbtr/Nm') ?? textAt(doc, 'GrpHdr/InitgPty/Nm') ?? '',
+        iban: textAt(doc, 'PmtInf/DbtrAcct/Id/IBAN') ?? '',
+        bic: textAt(doc, 'PmtInf/DbtrAgt/FinInstnId/BICFI') ?? '',
+      },
       transactions,
     },
   };
@@ -70,12 +79,18 @@ export function buildPain002(p: {
   originalMessageId: string;
   groupStatus?: string;
   groupReason?: string;
+  /** Why the whole file was refused (e.g. the schema's messages), one `AddtlInf` (max 105 characters) each. */
+  groupInfo?: string[];
   transactions: Pain002Tx[];
 }): string {
   const grpSts = p.groupStatus ?? groupStatus(p.transactions);
-  const reason = (code: string | undefined, info: string | undefined) =>
-    (code !== undefined || info !== undefined) &&
-    node('StsRsnInf', code !== undefined && node('Rsn', el('Cd', code)), info !== undefined && el('AddtlInf', info));
+  const reason = (code: string | undefined, info: Array<string | undefined>) => {
+    const lines = info.filter((i): i is string => i !== undefined).map((i) => [...i].slice(0, 105).join(''));
+    return (
+      (code !== undefined || lines.length > 0) &&
+      node('StsRsnInf', code !== undefined && node('Rsn', el('Cd', code)), ...lines.map((l) => el('AddtlInf', l)))
+    );
+  };
   return document(
     NS.pain002,
     node(
@@ -86,7 +101,7 @@ export function buildPain002(p: {
         el('OrgnlMsgId', p.originalMessageId),
         el('OrgnlMsgNmId', 'pain.001.001.09'),
         el('GrpSts', grpSts),
-        reason(p.groupReason, undefined),
+        reason(p.groupReason, p.groupInfo ?? []),
       ),
       p.transactions.length > 0 &&
         node(
@@ -97,7 +112,7 @@ export function buildPain002(p: {
               'TxInfAndSts',
               el('OrgnlEndToEndId', t.endToEndId),
               el('TxSts', t.status),
-              reason(t.reasonCode, t.additionalInfo),
+              reason(t.reasonCode, [t.additionalInfo]),
             ),
           ),
         ),
@@ -109,18 +124,21 @@ function isoNow(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** One booked transaction to announce; `originalAmount` (the transfer's) when a return brings back less. */
+export type CamtEntryInput = Omit<Camt054Entry, 'entryRef' | 'notificationId'> & {
+  originalMessageId?: string;
+  originalAmount?: Camt054Entry['amount'];
+};
+
 /**
  * A camt.054 BkToCstmrDbtCdtNtfctn with one booked entry per item: a settlement debits our account; a return credits
  * it back as a reversal (`RvslInd`) with `RtrInf/Rsn/Cd`. The inverse of the adapter's `parseCamt054` (the sandbox and
  * tests build notifications with it).
  */
-export function buildCamt054(n: {
-  messageId: string;
-  entries: Array<Camt054Entry & { originalMessageId?: string }>;
-}): string {
+export function buildCamt054(n: { messageId: string; entries: CamtEntryInput[] }): string {
   const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   const today = now.slice(0, 10);
-  const entry = (e: Camt054Entry & { originalMessageId?: string }, i: number) => {
+  const entry = (e: CamtEntryInput, i: number) => {
     const amount = formatDecimal(e.amount.amountMinor, e.amount.currency);
     const isReturn = e.status === 'returned';
     const cdtDbt = isReturn ? 'CRDT' : 'DBIT';
@@ -150,8 +168,21 @@ export function buildCamt054(n: {
             e.originalMessageId !== undefined && el('MsgId', e.originalMessageId),
             el('EndToEndId', e.endToEndId),
           ),
-          node('AmtDtls', node('TxAmt', el('Amt', { Ccy: e.amount.currency }, amount))),
+          el('Amt', { Ccy: e.amount.currency }, amount),
           el('CdtDbtInd', cdtDbt),
+          node(
+            'AmtDtls',
+            e.originalAmount &&
+              node(
+                'InstdAmt',
+                el(
+                  'Amt',
+                  { Ccy: e.originalAmount.currency },
+                  formatDecimal(e.originalAmount.amountMinor, e.originalAmount.currency),
+                ),
+              ),
+            node('TxAmt', el('Amt', { Ccy: e.amount.currency }, amount)),
+          ),
           isReturn && node('RtrInf', node('Rsn', el('Cd', e.returnCode ?? 'NARR'))),
         ),
       ),

@@ -95,16 +95,25 @@ export class BankTransfers {
     return buildPain002({ messageId: rid('STS'), originalMessageId: t.messageId, transactions: [tx] });
   }
 
-  /** Admin: the creditor's bank sends a settled transfer back (a camt.054 reversal with `code`). */
-  returnSettled(endToEndId: string, code: string): { status: number; body: Record<string, unknown> } {
+  /**
+   * Admin: the creditor's bank sends a settled transfer back (a camt.054 reversal with `code`), in full or, with
+   * `amountMinor` below the transfer's amount, in part (the camt.054 then books that amount and names the original).
+   */
+  returnSettled(
+    endToEndId: string,
+    code: string,
+    amountMinor = this.byE2e.get(endToEndId)?.tx.amountMinor,
+  ): { status: number; body: Record<string, unknown> } {
     const t = this.byE2e.get(endToEndId);
     if (!t) return { status: 404, body: { error: 'unknown endToEndId' } };
     if (t.status !== 'ACSC')
       return { status: 409, body: { error: `transfer is ${t.status}; only settled transfers can be returned` } };
+    if (!Number.isSafeInteger(amountMinor) || (amountMinor ?? 0) <= 0 || (amountMinor ?? 0) > t.tx.amountMinor)
+      return { status: 400, body: { error: `amountMinor must be an integer in 1..${t.tx.amountMinor}` } };
     t.status = 'RETURNED';
     t.reasonCode = code;
-    this.notify(t, 'return', code);
-    return { status: 200, body: { endToEndId: t.tx.endToEndId, status: 'returned', code } };
+    this.notify(t, 'return', code, amountMinor);
+    return { status: 200, body: { endToEndId: t.tx.endToEndId, status: 'returned', code, amountMinor } };
   }
 
   /** Transfers accepted and rejected at initiation, for the admin API's call report. */
@@ -129,7 +138,13 @@ export class BankTransfers {
     );
   }
 
-  private notify(t: Transfer, kind: 'settlement' | 'return', returnCode?: string): void {
+  private notify(
+    t: Transfer,
+    kind: 'settlement' | 'return',
+    returnCode?: string,
+    amountMinor = t.tx.amountMinor,
+  ): void {
+    const partial = amountMinor !== t.tx.amountMinor;
     const id = rid('NTF');
     const body = buildCamt054({
       messageId: id,
@@ -139,7 +154,8 @@ export class BankTransfers {
           originalMessageId: t.messageId,
           status: kind === 'settlement' ? 'booked' : 'returned',
           ...(returnCode ? { returnCode } : {}),
-          amount: { amountMinor: t.tx.amountMinor, currency: t.tx.currency },
+          amount: { amountMinor, currency: t.tx.currency },
+          ...(partial ? { originalAmount: { amountMinor: t.tx.amountMinor, currency: t.tx.currency } } : {}),
         },
       ],
     });

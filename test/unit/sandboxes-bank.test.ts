@@ -11,6 +11,7 @@ import { failureOf, until } from '../support/wait';
 
 const SECRET = 'bank_test_secret';
 const IBAN = 'DE89370400440532013000';
+const DEBTOR = { name: 'PayOps', iban: 'GB33BUKB20201555555555', bic: 'BUKBGB22' };
 
 interface Received {
   body: string;
@@ -41,6 +42,8 @@ describe('bank sandbox driven through the ISO 20022 adapter', () => {
   let sandbox: BankSandbox;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let bank: BankPort;
+  /** The same adapter with a short timeout, for the hanging-bank case only (the XSD check takes a few 100 ms). */
+  let hasty: BankPort;
   let seq = 0;
 
   const admin = async (path: string, body?: unknown) => {
@@ -71,7 +74,8 @@ describe('bank sandbox driven through the ISO 20022 adapter', () => {
       hmacSecret: SECRET,
       webhookRetryDelaysMs: [20],
     });
-    bank = createIso20022Bank({ apiBase: sandbox.url, timeoutMs: 500 });
+    bank = createIso20022Bank({ apiBase: sandbox.url, timeoutMs: 10_000, debtor: DEBTOR });
+    hasty = createIso20022Bank({ apiBase: sandbox.url, timeoutMs: 500, debtor: DEBTOR });
   });
   afterAll(async () => {
     await sandbox.stop();
@@ -95,7 +99,7 @@ describe('bank sandbox driven through the ISO 20022 adapter', () => {
     const xml = buildPain001({
       messageId: 'MSG-RAW',
       createdAt: '2025-01-01T00:00:00Z',
-      debtorName: 'PayOps',
+      debtor: DEBTOR,
       transactions: [{ endToEndId: 'E2E-RAW', amountMinor: 100, currency: 'EUR', creditorName: 'X', accountRef: IBAN }],
     });
     const post = () => fetch(`${sandbox.url}/iso20022/pain.001`, { method: 'POST', body: xml }).then((r) => r.text());
@@ -151,6 +155,44 @@ describe('bank sandbox driven through the ISO 20022 adapter', () => {
     expect(parsePain002(await res.text())).toMatchObject({ groupStatus: 'RJCT' });
   });
 
+  it('when a pain.001 breaks the XSD (DbtrAcct missing), then the bank refuses the file: 400, RJCT FF01, the schema message, no transfer', async () => {
+    const xml = buildPain001({
+      messageId: 'MSG-NOACCT',
+      createdAt: '2025-01-01T00:00:00Z',
+      debtor: DEBTOR,
+      transactions: [
+        { endToEndId: 'E2E-NOACCT', amountMinor: 100, currency: 'EUR', creditorName: 'X', accountRef: IBAN },
+      ],
+    }).replace(/<DbtrAcct>.*?<\/DbtrAcct>/, '');
+    const res = await fetch(`${sandbox.url}/iso20022/pain.001`, { method: 'POST', body: xml });
+    expect(res.status).toBe(400);
+    const body = await res.text();
+    expect(parsePain002(body)).toMatchObject({
+      originalMessageId: 'MSG-NOACCT',
+      groupStatus: 'RJCT',
+      groupReasonCode: 'FF01',
+      groupAdditionalInfo: ["Element 'DbtrAgt': This element is not expected. Expected is ( DbtrAcct )."],
+      transactions: [],
+    });
+    const calls = (await admin('calls')).json;
+    expect(calls).toMatchObject({ transfers: 0, rejected: 0, calls: [expect.objectContaining({ refused: 'schema' })] });
+  });
+
+  it('when the adapter sends a file the schema refuses (a 40-character account number), then it gets a non-retryable Declined FF01', async () => {
+    const err = await failureOf(bank.initiateCreditTransfer(transfer({ accountRef: '1'.repeat(40) })));
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect(err).toMatchObject({
+      type: 'Declined',
+      nonRetryable: true,
+      details: [expect.objectContaining({ reasonCode: 'FF01', needsNewDetails: false })],
+    });
+    expect((err as Error).message).not.toContain('1111');
+    expect((await admin('calls')).json).toMatchObject({
+      transfers: 0,
+      calls: [expect.objectContaining({ refused: 'schema', status: 400 })],
+    });
+  });
+
   it('when the bank answers 5xx or times out, then the error is retryable and the retry moves money once', async () => {
     await admin('faults', { fail5xxNext: 1 });
     const input = transfer();
@@ -158,7 +200,7 @@ describe('bank sandbox driven through the ISO 20022 adapter', () => {
     expect(e5).toBeInstanceOf(ProviderTransientError);
     expect(e5).toMatchObject({ code: 'BANK_UNAVAILABLE' });
     await admin('faults', { timeoutNext: 1, hangMs: 2_000 });
-    const eT = await failureOf(bank.initiateCreditTransfer(input));
+    const eT = await failureOf(hasty.initiateCreditTransfer(input));
     expect(eT).toMatchObject({ code: 'BANK_TIMEOUT' });
     await expect(bank.initiateCreditTransfer(input)).resolves.toMatchObject({ status: 'accepted' });
     expect((await admin('calls')).json.transfers).toBe(1);
@@ -185,7 +227,13 @@ describe('bank sandbox driven through the ISO 20022 adapter', () => {
     );
     expect(hook.eventId).toMatch(/^NTF/);
     expect(parseCamt054(hook.body).entries).toEqual([
-      { endToEndId: input.endToEndId, status: 'booked', amount: { amountMinor: 12_345, currency: 'EUR' } },
+      {
+        endToEndId: input.endToEndId,
+        status: 'booked',
+        amount: { amountMinor: 12_345, currency: 'EUR' },
+        entryRef: `${hook.eventId}-1`,
+        notificationId: hook.eventId,
+      },
     ]);
   });
 
@@ -203,6 +251,8 @@ describe('bank sandbox driven through the ISO 20022 adapter', () => {
         status: 'returned',
         returnCode: 'R02',
         amount: { amountMinor: 12_345, currency: 'EUR' },
+        entryRef: `${hook.eventId}-1`,
+        notificationId: hook.eventId,
       },
     ]);
     await expect(bank.getStatus(input.endToEndId)).resolves.toEqual({
@@ -210,6 +260,26 @@ describe('bank sandbox driven through the ISO 20022 adapter', () => {
       status: 'returned',
       reasonCode: 'R02',
     });
+  });
+
+  it('when a settled transfer is returned in part, then the camt.054 carries the returned amount, not the transfer', async () => {
+    const input = transfer();
+    await bank.initiateCreditTransfer(input);
+    await until(() => receiver.received[0]);
+    const refused = await admin('returns', { endToEndId: input.endToEndId, code: 'MD06', amountMinor: 99_999 });
+    expect(refused.status).toBe(400);
+    const res = await admin('returns', { endToEndId: input.endToEndId, code: 'MD06', amountMinor: 2_345 });
+    expect(res).toMatchObject({ status: 200, json: { amountMinor: 2_345 } });
+    const hook = await until(() => receiver.received[1]);
+    expect(parseCamt054(hook.body).entries).toEqual([
+      expect.objectContaining({
+        endToEndId: input.endToEndId,
+        status: 'returned',
+        returnCode: 'MD06',
+        amount: { amountMinor: 2_345, currency: 'EUR' },
+        originalAmount: { amountMinor: 12_345, currency: 'EUR' },
+      }),
+    ]);
   });
 
   it('when notifications are held, flushed in reverse and replayed, then duplicates keep their event id', async () => {

@@ -1,20 +1,25 @@
 import { ProviderTransientError } from '../errors';
 import { bankRejection, BankHttpError, mapBankError } from './errors';
-import { buildPain001, parsePain002, type Pain002Tx } from './iso20022';
+import { isBic, isValidIban } from './identifiers';
+import { buildPain001, parsePain002, type Debtor, type Pain002Tx } from './iso20022';
 import type { BankPort, BankTransferStatus } from './port';
 
 export interface Iso20022BankOptions {
   /** e.g. `http://127.0.0.1:12113` */
   apiBase: string;
   timeoutMs?: number;
-  /** Initiating party / debtor name written into pain.001. */
-  debtorName?: string;
+  /** Our account, written into every pain.001 as initiating party, debtor, debtor account and debtor agent. */
+  debtor: Debtor;
 }
 
 /** The real bank client: pain.001 over HTTP with global fetch, pain.002 parsed from the answer. */
 export function createIso20022Bank(opts: Iso20022BankOptions): BankPort {
   const base = opts.apiBase.replace(/\/+$/, '');
   const timeoutMs = opts.timeoutMs ?? 10_000;
+  // Checked once here so a misconfigured account fails at start-up, not on every file; values never in messages.
+  if (!isValidIban(opts.debtor.iban)) throw new Error('bank debtor account is not a valid IBAN');
+  if (!isBic(opts.debtor.bic)) throw new Error('bank debtor agent is not a valid BIC');
+  const debtor: Debtor = { ...opts.debtor, iban: opts.debtor.iban.replace(/\s+/g, '').toUpperCase() };
 
   async function post(operation: string, path: string, body: string): Promise<string> {
     try {
@@ -62,7 +67,7 @@ export function createIso20022Bank(opts: Iso20022BankOptions): BankPort {
       const xml = buildPain001({
         messageId: i.messageId,
         createdAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        debtorName: opts.debtorName ?? 'PayOps',
+        debtor,
         transactions: [
           {
             endToEndId: i.endToEndId,

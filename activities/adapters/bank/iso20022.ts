@@ -1,10 +1,17 @@
-import { CURRENCY_EXPONENT, type Currency } from '../../../workflows/shared/money';
-import { attr, blocks, document, el, hasRoot, node, text } from './xml';
+import type { Currency } from '../../../workflows/shared/money';
+import { formatDecimal } from './amounts';
+import { looksLikeIban } from './identifiers';
+import { document, el, node } from './xml';
+import { all, readIsoDocument, textAt } from './xml-read';
+
+export { formatDecimal, isCurrency, parseDecimal } from './amounts';
+export { isBic, isValidIban, looksLikeIban } from './identifiers';
+export { parseCamt054, type Camt054Entry } from './camt054';
 
 /**
- * The ISO 20022 messages the bank adapter sends and reads (pain.001 out; pain.002 and camt.054 back), on the
- * dependency-free XML helpers in `xml.ts`. Only the elements the product uses are modelled; this is not a schema
- * validator. The bank sandbox builds the bank's side of them (`sandboxes/bank/iso20022.ts`).
+ * The ISO 20022 messages the bank adapter sends and reads: pain.001.001.09 out (valid against the published XSD,
+ * checked in the tests), pain.002 back (read with a real XML parser, `xml-read.ts`); camt.054 is `camt054.ts`. Only
+ * the elements the product uses are modelled. The bank sandbox builds the bank's side (`sandboxes/bank/iso20022.ts`).
  */
 
 export const NS = {
@@ -12,48 +19,6 @@ export const NS = {
   pain002: 'urn:iso:std:iso:20022:tech:xsd:pain.002.001.10',
   camt054: 'urn:iso:std:iso:20022:tech:xsd:camt.054.001.08',
 } as const;
-
-// ---------- amounts ----------
-
-/** Minor units → ISO 20022 decimal text (`1250`, EUR → `12.50`). */
-export function formatDecimal(amountMinor: number, currency: Currency): string {
-  const exp = CURRENCY_EXPONENT[currency];
-  if (exp === 0) return String(amountMinor);
-  const s = String(Math.abs(amountMinor)).padStart(exp + 1, '0');
-  return `${amountMinor < 0 ? '-' : ''}${s.slice(0, -exp)}.${s.slice(-exp)}`;
-}
-
-/** ISO 20022 decimal text → minor units, without floating point; undefined when malformed or too precise. */
-export function parseDecimal(value: string, currency: Currency): number | undefined {
-  const m = /^(\d+)(?:\.(\d+))?$/.exec(value.trim());
-  if (!m) return undefined;
-  const exp = CURRENCY_EXPONENT[currency];
-  const frac = (m[2] ?? '').replace(/0+$/, '');
-  if (frac.length > exp) return undefined;
-  const n = Number(`${m[1]}${frac.padEnd(exp, '0')}`);
-  return Number.isSafeInteger(n) ? n : undefined;
-}
-
-export function isCurrency(s: string | undefined): s is Currency {
-  return s !== undefined && Object.prototype.hasOwnProperty.call(CURRENCY_EXPONENT, s);
-}
-
-/** IBAN shape + mod-97 check; anything not shaped like an IBAN is treated as a local account number. */
-export function looksLikeIban(ref: string): boolean {
-  return /^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$/.test(ref.replace(/\s+/g, ''));
-}
-
-export function isValidIban(ref: string): boolean {
-  const iban = ref.replace(/\s+/g, '').toUpperCase();
-  if (!looksLikeIban(iban)) return false;
-  const rearranged = iban.slice(4) + iban.slice(0, 4);
-  let rem = 0;
-  for (const ch of rearranged) {
-    const v = ch >= 'A' && ch <= 'Z' ? String(ch.charCodeAt(0) - 55) : ch;
-    for (const d of v) rem = (rem * 10 + Number(d)) % 97;
-  }
-  return rem === 1;
-}
 
 // ---------- pain.001 (out) ----------
 
@@ -66,13 +31,25 @@ export interface CreditTransferTx {
   remittance?: string;
 }
 
+/** Our own account: the payer of every credit transfer. The IBAN is account data: never logged. */
+export interface Debtor {
+  name: string;
+  iban: string;
+  /** BIC of the debtor's bank (the debtor agent). */
+  bic: string;
+}
+
 export interface Pain001 {
   messageId: string;
   createdAt: string;
-  debtorName: string;
+  debtor: Debtor;
   transactions: CreditTransferTx[];
 }
 
+/** Max140Text (names, unstructured remittance): longer values are cut, never refused. */
+const max140 = (s: string) => [...s].slice(0, 140).join('');
+
+/** pain.001.001.09, elements in schema order: PmtInf needs Dbtr, DbtrAcct and DbtrAgt before the transactions. */
 export function buildPain001(msg: Pain001): string {
   const txs = msg.transactions;
   const ctrlSum = (tx: CreditTransferTx) => formatDecimal(tx.amountMinor, tx.currency);
@@ -87,7 +64,7 @@ export function buildPain001(msg: Pain001): string {
         el('MsgId', msg.messageId),
         el('CreDtTm', msg.createdAt),
         el('NbOfTxs', txs.length),
-        node('InitgPty', el('Nm', msg.debtorName)),
+        node('InitgPty', el('Nm', max140(msg.debtor.name))),
       ),
       node(
         'PmtInf',
@@ -95,15 +72,17 @@ export function buildPain001(msg: Pain001): string {
         el('PmtMtd', 'TRF'),
         el('NbOfTxs', txs.length),
         node('ReqdExctnDt', el('Dt', msg.createdAt.slice(0, 10))),
-        node('Dbtr', el('Nm', msg.debtorName)),
+        node('Dbtr', el('Nm', max140(msg.debtor.name))),
+        node('DbtrAcct', node('Id', el('IBAN', msg.debtor.iban.replace(/\s+/g, '')))),
+        node('DbtrAgt', node('FinInstnId', el('BICFI', msg.debtor.bic))),
         ...txs.map((tx) =>
           node(
             'CdtTrfTxInf',
             node('PmtId', el('EndToEndId', tx.endToEndId)),
             node('Amt', el('InstdAmt', { Ccy: tx.currency }, ctrlSum(tx))),
-            node('Cdtr', el('Nm', tx.creditorName)),
+            node('Cdtr', tx.creditorName !== '' && el('Nm', max140(tx.creditorName))),
             node('CdtrAcct', account(tx.accountRef)),
-            tx.remittance !== undefined && node('RmtInf', el('Ustrd', tx.remittance)),
+            tx.remittance && node('RmtInf', el('Ustrd', max140(tx.remittance))),
           ),
         ),
       ),
@@ -128,63 +107,26 @@ export interface Pain002 {
   originalMessageId: string;
   groupStatus?: string;
   groupReasonCode?: string;
+  /** The bank's words on a refused file (`AddtlInf`), e.g. schema messages: for ops, never for payees. */
+  groupAdditionalInfo: string[];
   transactions: Pain002Tx[];
 }
 
+/** A pain.002 CstmrPmtStsRpt (any pain.002.001 version), or undefined when the text is not one. */
 export function parsePain002(xml: string): Pain002 | undefined {
-  if (!hasRoot(xml, 'CstmrPmtStsRpt')) return undefined;
-  const report = blocks(xml, 'CstmrPmtStsRpt')[0] ?? '';
+  const report = readIsoDocument(xml, 'pain.002.001.')?.message;
+  if (report?.name !== 'CstmrPmtStsRpt') return undefined;
   return {
-    messageId: text(report, 'GrpHdr/MsgId') ?? '',
-    originalMessageId: text(report, 'OrgnlGrpInfAndSts/OrgnlMsgId') ?? '',
-    groupStatus: text(report, 'OrgnlGrpInfAndSts/GrpSts'),
-    groupReasonCode: text(report, 'OrgnlGrpInfAndSts/StsRsnInf/Rsn/Cd'),
-    transactions: blocks(report, 'TxInfAndSts').map((tx) => ({
-      endToEndId: text(tx, 'OrgnlEndToEndId') ?? '',
-      status: text(tx, 'TxSts') ?? '',
-      reasonCode: text(tx, 'StsRsnInf/Rsn/Cd') ?? text(tx, 'StsRsnInf/Rsn/Prtry'),
-      additionalInfo: text(tx, 'StsRsnInf/AddtlInf'),
+    messageId: textAt(report, 'GrpHdr/MsgId') ?? '',
+    originalMessageId: textAt(report, 'OrgnlGrpInfAndSts/OrgnlMsgId') ?? '',
+    groupStatus: textAt(report, 'OrgnlGrpInfAndSts/GrpSts'),
+    groupReasonCode: textAt(report, 'OrgnlGrpInfAndSts/StsRsnInf/Rsn/Cd'),
+    groupAdditionalInfo: all(report, 'OrgnlGrpInfAndSts/StsRsnInf/AddtlInf').map((e) => e.text),
+    transactions: all(report, 'OrgnlPmtInfAndSts/TxInfAndSts').map((tx) => ({
+      endToEndId: textAt(tx, 'OrgnlEndToEndId') ?? '',
+      status: textAt(tx, 'TxSts') ?? '',
+      reasonCode: textAt(tx, 'StsRsnInf/Rsn/Cd') ?? textAt(tx, 'StsRsnInf/Rsn/Prtry'),
+      additionalInfo: textAt(tx, 'StsRsnInf/AddtlInf'),
     })),
   };
-}
-
-// ---------- camt.054 (notifications) ----------
-
-export interface Camt054Entry {
-  endToEndId: string;
-  status: 'booked' | 'returned';
-  returnCode?: string;
-  amount: { amountMinor: number; currency: Currency };
-}
-
-/**
- * Entries of a camt.054 BkToCstmrDbtCdtNtfctn; booked entries only, and entries that cannot be read are left out,
- * never guessed. Throws when the document is not a camt.054 notification at all.
- */
-export function parseCamt054(xml: string): { notificationId?: string; entries: Camt054Entry[] } {
-  if (!hasRoot(xml, 'BkToCstmrDbtCdtNtfctn')) throw new Error('not a camt.054 BkToCstmrDbtCdtNtfctn document');
-  const entries: Camt054Entry[] = [];
-  for (const ntry of blocks(xml, 'Ntry')) {
-    const ccy = attr(ntry, 'Amt', 'Ccy');
-    const amtText = text(ntry, 'Amt');
-    if (!isCurrency(ccy) || amtText === undefined) continue;
-    const amountMinor = parseDecimal(amtText, ccy);
-    if (amountMinor === undefined) continue;
-    const booked = (text(ntry, 'Sts/Cd') ?? text(ntry, 'Sts')) === 'BOOK';
-    if (!booked) continue;
-    const reversal = text(ntry, 'RvslInd') === 'true';
-    for (const tx of blocks(ntry, 'TxDtls')) {
-      const endToEndId = text(tx, 'Refs/EndToEndId');
-      if (!endToEndId) continue;
-      const returnCode = text(tx, 'RtrInf/Rsn/Cd') ?? text(tx, 'RtrInf/Rsn/Prtry');
-      const returned = reversal || returnCode !== undefined;
-      entries.push({
-        endToEndId,
-        status: returned ? 'returned' : 'booked',
-        ...(returnCode !== undefined ? { returnCode } : {}),
-        amount: { amountMinor, currency: ccy },
-      });
-    }
-  }
-  return { notificationId: text(xml, 'Ntfctn/Id'), entries };
 }
