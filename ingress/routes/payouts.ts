@@ -97,10 +97,18 @@ export const payoutsRoute: WebhookRoute = async (event, deps) => {
     if (!isPayoutWorkflowId(workflowId)) continue;
     const signal: RailEvent = {
       source: 'bank',
-      eventId: `${event.eventId}:${entry.endToEndId}`,
+      // One file may book the same transfer twice (two partial returns): the booking's own reference tells them apart.
+      eventId: `${event.eventId}:${entry.entryRef ?? entry.endToEndId}`,
       kind: entry.status === 'returned' ? 'returned' : 'paid',
       reference: entry.endToEndId,
       ...(entry.returnCode ? { code: entry.returnCode } : {}),
+      // A camt.054 return books what came back in this entry; the workflow compares it with the transfer's amount.
+      ...(entry.status === 'returned'
+        ? {
+            returnedAmountMinor: entry.amount.amountMinor,
+            ...(entry.originalAmount ? { transferAmountMinor: entry.originalAmount.amountMinor } : {}),
+          }
+        : {}),
     };
     out.push({ workflowId, signal: reportRailEventSignal.name, signalArgs: [signal] });
   }

@@ -2,7 +2,7 @@ import { createFakeAudit } from '../../activities/adapters/audit/fake';
 import { createFakeNotifications } from '../../activities/adapters/notifications/fake';
 import type { VerifiedEvent } from '../../ingress/deliveries';
 import { payoutsRoute } from '../../ingress/routes/payouts';
-import { railEventSchema } from '../../workflows/payouts/contract';
+import { bankE2eStream, railEventSchema } from '../../workflows/payouts/contract';
 
 const WF = 'payout-creator-1-2026-11';
 
@@ -108,5 +108,48 @@ describe('payouts webhook route', () => {
     const t = transfer({ metadata: { reference: 'payout-someone-else' }, transfer_group: WF });
     const out = await payoutsRoute(pspEvent('evt_t', 'transfer.reversed', t), deps);
     expect(out.map((d) => d.workflowId)).toEqual([WF]);
+  });
+
+  test('when a camt.054 books two partial returns of one transfer, then each reaches the workflow with its own amount and event ID', async () => {
+    const { audit, deps } = setup();
+    await audit.append({
+      stream: bankE2eStream('E2E-1'),
+      eventId: 'route',
+      at: '2026-11-01T00:00:00Z',
+      type: 'payout.bank_route',
+      data: { workflowId: WF },
+    });
+    const entry = (entryRef: string, amountMinor: number) => ({
+      endToEndId: 'E2E-1',
+      status: 'returned' as const,
+      returnCode: 'AC04',
+      amount: { amountMinor, currency: 'EUR' as const },
+      originalAmount: { amountMinor: 1_000, currency: 'EUR' as const },
+      entryRef,
+    });
+    const out = await payoutsRoute(
+      {
+        source: 'bank',
+        eventId: 'camt-1',
+        type: 'camt.054',
+        payload: { entries: [entry('N1', 300), entry('N2', 200)] },
+      },
+      deps,
+    );
+    const signals = out.map((d) => railEventSchema.parse(d.signalArgs[0]));
+    expect(signals).toEqual([
+      expect.objectContaining({
+        eventId: 'camt-1:N1',
+        kind: 'returned',
+        returnedAmountMinor: 300,
+        transferAmountMinor: 1_000,
+      }),
+      expect.objectContaining({
+        eventId: 'camt-1:N2',
+        kind: 'returned',
+        returnedAmountMinor: 200,
+        transferAmountMinor: 1_000,
+      }),
+    ]);
   });
 });
