@@ -33,6 +33,7 @@ const AFTER_POSTING: Record<PayoutPostingKind, LedgerPosition> = {
   settle: 'settled',
   reverse: 'reversed',
   release: 'none',
+  settle_elsewhere: 'settled',
 };
 
 /** Who must act, why and until when; `sinceMs` keeps the start of a wait that goes on. */

@@ -1,4 +1,4 @@
-import { log } from '@temporalio/workflow';
+import { log, patched } from '@temporalio/workflow';
 import { failure, FailureType } from '../shared/failures';
 import type { Money } from '../shared/money';
 import { idempotencyKey } from '../shared/task-queue';
@@ -6,7 +6,8 @@ import type { Rail } from './contract';
 import type { PayoutProfile } from './contract-activities';
 import { mergeRailStatus, needsFx, pollDelayMs, railStatusFromPoll, stepName, type RailStatus } from './policy';
 import type { Payout } from './state';
-import { announce, lookup, money, poll, post, Stopped, untilReleased, waitFor, type Confirmed } from './steps';
+import { fixDestination, initiate, initiateOnce } from './steps-initiate';
+import { announce, lookup, poll, post, Stopped, untilReleased, waitFor, type Confirmed } from './steps';
 
 /** The steps at the rail: paying, awaiting the rail's confirmation, settling, and watching the return window. */
 
@@ -32,25 +33,15 @@ export async function pay(p: Payout, profile: PayoutProfile): Promise<Confirmed>
   }
   await untilReleased(p);
   if (p.stop) throw new Stopped(p.stop);
-  p.initiating(rail);
   const key = idempotencyKey(wf, stepName('initiate', attempt));
-  let reference: string;
-  let status: RailStatus;
-  if (rail === 'psp') {
-    const r = await money.initiatePspPayout({ idempotencyKey: key, creatorId: input.creatorId, amount, reference: wf });
-    reference = r.transferId;
-    status = railStatusFromPoll(r.status);
-  } else {
-    const r = await money.initiateBankPayout({
-      idempotencyKey: key,
-      workflowId: wf,
-      creatorId: input.creatorId,
-      amount,
-      remittance: `Payout ${input.payoutId} ${input.period}`,
-    });
-    reference = r.endToEndId;
-    status = railStatusFromPoll(r.status);
-  }
+  // Since this patch the destination is fixed once per attempt and an unknown outcome is looked up at the rail.
+  const fixed = patched('payout-fixed-destination');
+  const destinationId = fixed ? await fixDestination(p, rail, key) : undefined;
+  if (p.stop) throw new Stopped(p.stop);
+  p.initiating(rail);
+  const { reference, status } = destinationId
+    ? await initiateOnce(p, rail, key, amount, destinationId)
+    : await initiate(p, rail, key, amount);
   p.transferSent(reference);
   return awaitConfirmation(p, rail, reference, status);
 }
