@@ -205,6 +205,12 @@ const RUN_OUTCOME: Partial<Record<PayoutStateName, PayoutOutcome>> = {
 };
 export const runOutcomeOf = (state: PayoutStateName): PayoutOutcome | undefined => RUN_OUTCOME[state];
 
+/** Codes of a payout waiting on ops after it was sent to a rail: its run counts it as parked. */
+const PARKED_CODES = new Set(['confirmation_overdue', 'outcome_unknown']);
+/** Whether a payout parked after it started (on hold, or awaiting ops at the rail): its run must not wait on it. */
+export const parkedAfterStart = (state: PayoutStateName, errorCode: string | undefined): boolean =>
+  state === 'on_hold' || (state === 'awaiting_confirmation' && errorCode !== undefined && PARKED_CODES.has(errorCode));
+
 /** Step names: `initiate`, then `initiate-2` for a re-pay after a return (a new idempotency key). */
 export const stepName = (base: string, attempt: number): string => (attempt === 1 ? base : `${base}-${attempt}`);
 

@@ -1,8 +1,7 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { getExternalWorkflowHandle, log, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { SA } from '../shared/search-attributes';
 import { VisibleState, type Shown } from '../shared/visible-state';
-import { reportPayoutOutcomeSignal } from '../payout-runs/contract';
 import {
   getPayoutStateQuery,
   getStateQuery,
@@ -17,8 +16,9 @@ import {
   type ResolvePayoutCommand,
 } from './contract';
 import { type PayoutFxLock, type PayoutPostingKind } from './contract-activities';
-import { resolveTiming, runOutcomeOf } from './policy';
+import { resolveTiming } from './policy';
 import { RailEvents, type Received } from './state-rail-events';
+import { reportToRun } from './state-run-report';
 import { identityAttributes, payoutDetails, payoutSearchAttributes } from './view';
 
 const TIMELINE_MAX = 40;
@@ -242,19 +242,9 @@ export class Payout implements Shown<PayoutStatus> {
     await this.runReport;
   }
 
-  /** Tells the run that started this payout its first decisive outcome, once: the run's sliding window moves on. */
+  /** Tells the run that started this payout its first decisive outcome, once (see `state-run-report.ts`). */
   private reportToRun(): void {
-    const { runId, payoutId, state, lastErrorCode } = this.status;
-    const outcome = runOutcomeOf(state);
-    if (!runId || !outcome || this.runReport) return;
-    this.runReport = getExternalWorkflowHandle(runId)
-      .signal(reportPayoutOutcomeSignal, { payoutId, outcome, ...(lastErrorCode ? { errorCode: lastErrorCode } : {}) })
-      .catch((err: unknown) =>
-        log.warn('could not report to the payout run', {
-          runId,
-          error: err instanceof Error ? err.message : String(err),
-        }),
-      );
+    this.runReport ??= reportToRun(this.status);
   }
 
   view(): PayoutStatus {
