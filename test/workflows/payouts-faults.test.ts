@@ -124,4 +124,38 @@ describe('creatorPayout under rail and directory faults (real dev server)', () =
     expect(h.ledger.postings.get(`${wf}:release`)).toBeUndefined();
     expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000 + 3_000);
   });
+
+  test('when a PSP transfer is partly reversed, then nothing is reversed in the ledger and the payout parks for ops until resolved', async () => {
+    const creatorId = uniqueId('part');
+    await seedCreator(h, { creatorId });
+    const payoutId = `${creatorId}-2026-11`;
+    const wf = creatorPayoutWorkflowId(payoutId);
+    const { handle } = await startPayout(
+      h.client,
+      { payoutId, creatorId, period: '2026-11', amount: usd(6_000), timing: { ...fast, returnWindowMs: 20_000 } },
+      opts(),
+    );
+    const paid = await waitForState(handle, (s) => s.state === 'paid_in_return_window');
+    await handle.signal('reportRailEvent', {
+      source: 'psp',
+      eventId: 'evt_partial_reversal',
+      kind: 'returned',
+      reference: paid.railReference,
+      returnedAmountMinor: 1_000,
+    });
+    const parked = await waitForState(
+      handle,
+      (s) => s.lastErrorCode === 'partial_return' || s.state !== 'paid_in_return_window',
+    );
+
+    expect(h.ledger.postings.get(`${wf}:reverse`)).toBeUndefined();
+    expect(parked).toMatchObject({ state: 'paid_in_return_window', lastErrorCode: 'partial_return' });
+    expect(parked.awaiting?.actor).toBe('ops');
+    await handle.executeUpdate('resolvePayout', {
+      args: [{ operator: 'ops.carol', reason: 'partial reversal reconciled by hand', outcome: 'paid_elsewhere' }],
+    });
+    expect(await handle.result()).toMatchObject({ state: 'resolved_manually' });
+    expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000 + 6_000);
+    await recordHistoryIfAsked(handle, 'creator-payout-partial-return');
+  });
 });

@@ -164,6 +164,11 @@ export const railEventSchema = z.object({
   reference: z.string().min(1).max(255).optional(),
   /** Failure or return reason code (R02, AC04, account_closed, …). */
   code: z.string().max(64).optional(),
+  /**
+   * For a return: the total returned so far, in the transfer's minor units (PSP `amount_reversed`, camt.054 amount).
+   * Absent = the whole transfer. Less than the transfer's amount is a partial return, which parks for ops.
+   */
+  returnedAmountMinor: z.number().int().positive().optional(),
 });
 export type RailEvent = z.infer<typeof railEventSchema>;
 /** Webhook-driven status of the rail transfer. */

@@ -211,6 +211,10 @@ const PARKED_CODES = new Set(['confirmation_overdue', 'outcome_unknown']);
 export const parkedAfterStart = (state: PayoutStateName, errorCode: string | undefined): boolean =>
   state === 'on_hold' || (state === 'awaiting_confirmation' && errorCode !== undefined && PARKED_CODES.has(errorCode));
 
+/** Only a return of the whole transfer (or of an unstated amount) reverses it in full; less is a partial return. */
+export const isPartialReturn = (returnedAmountMinor: number | undefined, sentAmountMinor: number): boolean =>
+  returnedAmountMinor !== undefined && returnedAmountMinor < sentAmountMinor;
+
 /** Step names: `initiate`, then `initiate-2` for a re-pay after a return (a new idempotency key). */
 export const stepName = (base: string, attempt: number): string => (attempt === 1 ? base : `${base}-${attempt}`);
 

@@ -4,6 +4,8 @@ import { mergeRailStatus, type RailStatus } from './policy';
 export interface Received {
   status: RailStatus;
   code?: string;
+  /** For a return: the total returned so far (absent = all of it). */
+  returnedAmountMinor?: number;
   /** The attempt that was current when the event arrived (events without a reference apply to it). */
   attempt: number;
 }
@@ -18,15 +20,20 @@ export class RailEvents {
   private readonly loose: Received[] = [];
 
   /** Records an event; false when it was seen before. */
-  add(e: { eventId: string; kind: RailStatus; reference?: string; code?: string }, attempt: number): boolean {
+  add(
+    e: { eventId: string; kind: RailStatus; reference?: string; code?: string; returnedAmountMinor?: number },
+    attempt: number,
+  ): boolean {
     if (this.seen.has(e.eventId)) return false;
     this.seen.add(e.eventId);
-    const next: Received = { status: e.kind, ...(e.code ? { code: e.code } : {}), attempt };
+    const returned = e.returnedAmountMinor !== undefined ? { returnedAmountMinor: e.returnedAmountMinor } : {};
+    const next: Received = { status: e.kind, ...(e.code ? { code: e.code } : {}), ...returned, attempt };
     if (!e.reference) {
       this.loose.push(next);
     } else {
       const prev = this.byReference.get(e.reference);
-      if (!prev || mergeRailStatus(prev.status, next.status) !== prev.status) this.byReference.set(e.reference, next);
+      if (!prev || mergeRailStatus(prev.status, next.status) !== prev.status || returnsMore(prev, next))
+        this.byReference.set(e.reference, next);
     }
     return true;
   }
@@ -39,4 +46,10 @@ export class RailEvents {
     }
     return best;
   }
+}
+
+/** A later return event that returns more than the one kept (absent = everything) replaces it. */
+function returnsMore(prev: Received, next: Received): boolean {
+  if (prev.status !== 'returned' || next.status !== 'returned' || prev.returnedAmountMinor === undefined) return false;
+  return next.returnedAmountMinor === undefined || next.returnedAmountMinor > prev.returnedAmountMinor;
 }

@@ -13,6 +13,7 @@ import {
   type PayoutStatus,
   type PayoutTiming,
   type Rail,
+  type RailEvent,
   type ResolvePayoutCommand,
 } from './contract';
 import { type PayoutFxLock, type PayoutPostingKind } from './contract-activities';
@@ -102,6 +103,10 @@ export class Payout implements Shown<PayoutStatus> {
   }
   get ledger(): LedgerPosition {
     return this.ledgerAt;
+  }
+  /** What the rail was asked to move, in the transfer's currency (the FX target when converted). */
+  get sentAmountMinor(): number {
+    return (this.status.fx?.target ?? this.input.amount).amountMinor;
   }
   get timing(): Required<PayoutTiming> {
     return this.timingNow;
@@ -194,7 +199,7 @@ export class Payout implements Shown<PayoutStatus> {
   }
 
   /** A provider event: duplicates are dropped, and a later event never moves a transfer backwards. */
-  receive(e: { eventId: string; kind: Received['status']; reference?: string; code?: string }): void {
+  receive(e: RailEvent): void {
     if (this.events.add(e, this.attempt)) this.step(`rail_event:${e.kind}`, e.code);
   }
 

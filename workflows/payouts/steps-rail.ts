@@ -4,7 +4,15 @@ import type { Money } from '../shared/money';
 import { idempotencyKey } from '../shared/task-queue';
 import type { Rail } from './contract';
 import type { PayoutProfile } from './contract-activities';
-import { mergeRailStatus, needsFx, pollDelayMs, railStatusFromPoll, stepName, type RailStatus } from './policy';
+import {
+  isPartialReturn,
+  mergeRailStatus,
+  needsFx,
+  pollDelayMs,
+  railStatusFromPoll,
+  stepName,
+  type RailStatus,
+} from './policy';
 import type { Payout } from './state';
 import { fixDestination, initiate, initiateOnce } from './steps-initiate';
 import { announce, lookup, poll, post, Stopped, untilReleased, waitFor, type Confirmed } from './steps';
@@ -122,13 +130,21 @@ export async function settle(p: Payout, c: Confirmed): Promise<void> {
   await announce(p, 'paid', 'paid', { railReference: c.reference });
 }
 
-/** Stays open through the rail's return window; a return (webhook, or the closing poll) ends the wait. */
+/**
+ * Stays open through the rail's return window; a full return (webhook, or the closing poll) ends the wait. A partial
+ * return (less than the transfer came back) reverses nothing: it parks the payout for ops until they resolve it or
+ * the rest comes back.
+ */
 export async function watchReturnWindow(p: Payout, c: Confirmed): Promise<Confirmed | undefined> {
   const end = Date.now() + p.timing.returnWindowMs;
+  const partial = () => {
+    const e = p.eventFor(c.reference);
+    return e?.status === 'returned' && isPartialReturn(e.returnedAmountMinor, p.sentAmountMinor) ? e : undefined;
+  };
   const returned = (): Confirmed | undefined => {
     const e = p.eventFor(c.reference);
     if (c.status === 'returned') return c;
-    return e && (e.status === 'returned' || e.status === 'failed')
+    return e && (e.status === 'returned' || e.status === 'failed') && !partial()
       ? { ...c, status: 'returned', ...(e.code ? { code: e.code } : {}) }
       : undefined;
   };
@@ -138,7 +154,27 @@ export async function watchReturnWindow(p: Payout, c: Confirmed): Promise<Confir
   });
   for (;;) {
     if (returned()) return returned();
-    const woke = await waitFor(p, () => returned() !== undefined, end - Date.now(), 'return window');
+    const part = partial();
+    if (part) {
+      // Histories from before partial returns were told apart booked every return in full.
+      if (!patched('payout-partial-return'))
+        return { ...c, status: 'returned', ...(part.code ? { code: part.code } : {}) };
+      p.moveTo('paid_in_return_window', {
+        awaiting: {
+          actor: 'ops',
+          reason: `partial return: ${part.returnedAmountMinor} of ${p.sentAmountMinor} minor units came back; resolve by hand`,
+        },
+        errorCode: 'partial_return',
+      });
+      await waitFor(p, () => returned() !== undefined, undefined, 'ops: partial return');
+      continue;
+    }
+    const woke = await waitFor(
+      p,
+      () => returned() !== undefined || partial() !== undefined,
+      end - Date.now(),
+      'return window',
+    );
     if (woke === 'timeout') {
       const polled = await pollRail(p, c.rail, c.reference);
       return polled?.status === 'returned'
