@@ -32,6 +32,8 @@ export const payoutTimingSchema = z
     reminderEveryMs: durationMs,
     /** Periodic re-read of the creator directory while parked. */
     recheckEveryMs: durationMs,
+    /** Status polls per execution while awaiting confirmation, before continuing as new (bounds the history). */
+    pollsPerExecution: z.number().int().min(1).max(10_000),
   })
   .partial()
   .strict();

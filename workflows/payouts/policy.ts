@@ -19,6 +19,7 @@ export const DEFAULT_TIMING: Record<Rail, Required<PayoutTiming>> = {
     parkDeadlineMs: 14 * DAY,
     reminderEveryMs: 3 * DAY,
     recheckEveryMs: 6 * HOUR,
+    pollsPerExecution: 100,
   },
   psp: {
     returnWindowMs: 30 * DAY,
@@ -28,6 +29,7 @@ export const DEFAULT_TIMING: Record<Rail, Required<PayoutTiming>> = {
     parkDeadlineMs: 14 * DAY,
     reminderEveryMs: 3 * DAY,
     recheckEveryMs: 6 * HOUR,
+    pollsPerExecution: 100,
   },
 };
 
@@ -128,6 +130,14 @@ export function needsFx(balance: Currency, payoutCurrency: Currency): boolean {
 export function pollDelayMs(poll: number, timing: Pick<Required<PayoutTiming>, 'pollInitialMs' | 'pollMaxMs'>): number {
   const exp = Math.min(poll, 30);
   return Math.min(timing.pollMaxMs, timing.pollInitialMs * 2 ** exp);
+}
+
+/**
+ * Past the confirmation deadline the payout keeps polling (money may have moved) but backs off further: doubling from
+ * `pollMaxMs`, capped at 12 × `pollMaxMs` (bank: 6 h). `overduePoll` counts from 0.
+ */
+export function overduePollDelayMs(overduePoll: number, timing: Pick<Required<PayoutTiming>, 'pollMaxMs'>): number {
+  return Math.min(12 * timing.pollMaxMs, timing.pollMaxMs * 2 ** Math.min(overduePoll + 1, 30));
 }
 
 /** Return/failure codes after which the creator must give new payout details before paying again. */

@@ -10,14 +10,33 @@ export interface Received {
   attempt: number;
 }
 
+/** The events of a payout, handed across continue-as-new. */
+export interface RailEventsCarry {
+  seen: string[];
+  byReference: Array<[string, Received]>;
+  loose: Received[];
+}
+
 /**
  * Provider events about a payout, deduplicated by event ID and ranked, so a late "paid" never undoes a "returned"
  * (webhooks arrive out of order and more than once).
  */
 export class RailEvents {
-  private readonly seen = new Set<string>();
-  private readonly byReference = new Map<string, Received>();
-  private readonly loose: Received[] = [];
+  private readonly seen: Set<string>;
+  private readonly byReference: Map<string, Received>;
+  private readonly loose: Received[];
+
+  /** Empty, or the events an earlier execution saw (continue-as-new). */
+  constructor(carry?: RailEventsCarry) {
+    this.seen = new Set(carry?.seen ?? []);
+    this.byReference = new Map(carry?.byReference ?? []);
+    this.loose = [...(carry?.loose ?? [])];
+  }
+
+  /** What the next execution needs to keep deduplicating and ranking. */
+  carry(): RailEventsCarry {
+    return { seen: [...this.seen], byReference: [...this.byReference], loose: [...this.loose] };
+  }
 
   /** Records an event; false when it was seen before. */
   add(

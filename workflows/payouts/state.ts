@@ -5,7 +5,6 @@ import { VisibleState, type Shown } from '../shared/visible-state';
 import {
   getPayoutStateQuery,
   getStateQuery,
-  type AwaitingActor,
   type CreatorPayoutInput,
   type CreatorPayoutResult,
   type OpsCommand,
@@ -18,17 +17,24 @@ import {
 } from './contract';
 import { type PayoutFxLock, type PayoutPostingKind } from './contract-activities';
 import { resolveTiming } from './policy';
+import type { LedgerPosition, PayoutCarry } from './state-carry';
 import { RailEvents, type Received } from './state-rail-events';
 import { reportToRun } from './state-run-report';
-import { identityAttributes, payoutDetails, payoutSearchAttributes } from './view';
+import {
+  identityAttributes,
+  payoutDetails,
+  payoutResult,
+  payoutSearchAttributes,
+  shownAwaiting,
+  type Awaiting,
+} from './view';
 
 const TIMELINE_MAX = 40;
 
 /** Why a wait ended early: an operator cancelled or resolved the payout. */
 export type StopRequest = { kind: 'cancel'; command: OpsCommand } | { kind: 'resolve'; command: ResolvePayoutCommand };
 
-/** Where the payout's money sits in the ledger. */
-export type LedgerPosition = 'none' | 'reserved' | 'settled' | 'reversed';
+export type { LedgerPosition } from './state-carry';
 const AFTER_POSTING: Record<PayoutPostingKind, LedgerPosition> = {
   reserve: 'reserved',
   settle: 'settled',
@@ -37,13 +43,7 @@ const AFTER_POSTING: Record<PayoutPostingKind, LedgerPosition> = {
   settle_elsewhere: 'settled',
 };
 
-/** Who must act, why and until when; `sinceMs` keeps the start of a wait that goes on. */
-export interface Awaiting {
-  actor: AwaitingActor;
-  reason: string;
-  untilMs?: number;
-  sinceMs?: number;
-}
+export type { Awaiting } from './view';
 
 /**
  * One payout's state: the `getState` snapshot, the attempt, the ledger position, holds, stop requests, wake-ups and
@@ -59,7 +59,7 @@ export class Payout implements Shown<PayoutStatus> {
   readonly fewerCommands: boolean;
   private readonly status: PayoutStatus;
   private readonly visible: VisibleState<PayoutStatus>;
-  private readonly events = new RailEvents();
+  private events = new RailEvents();
   private timingNow: Required<PayoutTiming>;
   private ledgerAt: LedgerPosition = 'none';
   private stopRequest: StopRequest | undefined;
@@ -125,19 +125,11 @@ export class Payout implements Shown<PayoutStatus> {
 
   /** Moves to `state`; `errorCode` replaces the last error code (`null` clears it; omitted keeps it). */
   moveTo(state: PayoutStateName, opts: { awaiting?: Awaiting; errorCode?: string | null } = {}): void {
-    const prev = this.status.awaiting;
     const next = opts.awaiting;
     this.status.state = state;
-    if (next) {
-      const same = prev && prev.actor === next.actor && prev.reason === next.reason;
-      const sinceMs = next.sinceMs ?? (same ? Date.parse(prev.since) : Date.now());
-      this.status.awaiting = {
-        actor: next.actor,
-        reason: next.reason,
-        since: new Date(sinceMs).toISOString(),
-        ...(next.untilMs !== undefined ? { until: new Date(next.untilMs).toISOString() } : {}),
-      };
-    } else delete this.status.awaiting;
+    const awaiting = next ? shownAwaiting(this.status.awaiting, next) : undefined;
+    if (awaiting) this.status.awaiting = awaiting;
+    else delete this.status.awaiting;
     if (opts.errorCode === null) delete this.status.lastErrorCode;
     else if (opts.errorCode !== undefined) this.status.lastErrorCode = opts.errorCode;
     this.step(state, next?.reason);
@@ -208,6 +200,27 @@ export class Payout implements Shown<PayoutStatus> {
     return this.events.statusOf(reference, this.attempt);
   }
 
+  /** The events seen so far, for the next execution. */
+  eventsCarry(): PayoutCarry['events'] {
+    return this.events.carry();
+  }
+  get reportedToRun(): boolean {
+    return this.runReport !== undefined;
+  }
+
+  /** Picks up where the previous execution continued as new: initiated, with the rail reference and its events. */
+  resume(c: PayoutCarry): void {
+    Object.assign(this.status, { attempt: c.attempt, rail: c.rail, railReference: c.railReference, fx: c.fx });
+    Object.assign(this.status, { held: c.held, lastErrorCode: c.lastErrorCode, timeline: c.timeline });
+    for (const k of ['fx', 'held', 'lastErrorCode'] as const) if (this.status[k] === undefined) delete this.status[k];
+    this.ledgerAt = c.ledger;
+    this.sentToRail = true;
+    this.events = new RailEvents(c.events);
+    if (c.reportedToRun) this.runReport = Promise.resolve();
+    this.useTimingOf(c.rail);
+    this.step('continued_as_new', c.railReference);
+  }
+
   /** The return window closed without a return: the payout is done. */
   complete(): CreatorPayoutResult {
     this.moveTo('completed', { errorCode: null });
@@ -222,14 +235,7 @@ export class Payout implements Shown<PayoutStatus> {
   }
 
   private result(state: CreatorPayoutResult['state']): CreatorPayoutResult {
-    const { rail, railReference } = this.status;
-    return {
-      payoutId: this.input.payoutId,
-      state,
-      ...(rail ? { rail } : {}),
-      attempts: this.attempt,
-      ...(railReference ? { railReference } : {}),
-    };
+    return payoutResult(this.status, state);
   }
 
   step(step: string, detail?: string): void {

@@ -4,7 +4,7 @@ import { TERMINAL_STATES, type CreatorPayoutResult, type ResolvePayoutCommand } 
 import { idempotencyKey } from '../shared/task-queue';
 import { classifyReturn, moneyMayHaveMoved, stepName, type RailStatus } from './policy';
 import { findAtRail } from './steps-initiate';
-import { pollRail } from './steps-rail';
+import { pollRail } from './steps-confirm';
 import type { Payout } from './state';
 import { announce, emailCreator, post, Stopped, waitFor, type Confirmed } from './steps';
 

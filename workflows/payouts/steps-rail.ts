@@ -1,21 +1,13 @@
-import { log, patched } from '@temporalio/workflow';
+import { patched } from '@temporalio/workflow';
 import { failure, FailureType } from '../shared/failures';
 import type { Money } from '../shared/money';
 import { idempotencyKey } from '../shared/task-queue';
-import type { Rail } from './contract';
 import type { PayoutProfile } from './contract-activities';
-import {
-  isPartialReturn,
-  mergeRailStatus,
-  needsFx,
-  pollDelayMs,
-  railStatusFromPoll,
-  stepName,
-  type RailStatus,
-} from './policy';
+import { isPartialReturn, needsFx, stepName } from './policy';
 import type { Payout } from './state';
+import { awaitConfirmation, pollRail } from './steps-confirm';
 import { fixDestination, initiate, initiateOnce } from './steps-initiate';
-import { announce, lookup, poll, post, Stopped, untilReleased, waitFor, type Confirmed } from './steps';
+import { announce, lookup, post, Stopped, untilReleased, waitFor, type Confirmed } from './steps';
 
 /** The steps at the rail: paying, awaiting the rail's confirmation, settling, and watching the return window. */
 
@@ -52,77 +44,6 @@ export async function pay(p: Payout, profile: PayoutProfile): Promise<Confirmed>
     : await initiate(p, rail, key, amount);
   p.transferSent(reference);
   return awaitConfirmation(p, rail, reference, status);
-}
-
-/** Whichever comes first: a webhook signal, or a status poll on an exponential backoff. */
-async function awaitConfirmation(p: Payout, rail: Rail, reference: string, initial: RailStatus): Promise<Confirmed> {
-  const since = Date.now();
-  const deadline = since + p.timing.confirmationDeadlineMs;
-  let status = initial;
-  let code: string | undefined;
-  let overdue: boolean | undefined;
-  for (let polls = 0; ; polls++) {
-    const event = p.eventFor(reference);
-    if (event && mergeRailStatus(status, event.status) !== status) {
-      status = event.status;
-      code = event.code;
-    }
-    if (status !== 'pending') {
-      p.step(`confirmed:${status}`, code);
-      if (status === 'failed')
-        throw failure(FailureType.Declined, `payout ${p.input.payoutId} failed at the ${rail} (${code ?? 'no code'})`, {
-          code: code ?? 'failed',
-          rail,
-        });
-      return { rail, reference, status, ...(code ? { code } : {}) };
-    }
-    const nowOverdue = Date.now() >= deadline;
-    if (nowOverdue !== overdue) {
-      overdue = nowOverdue;
-      p.moveTo('awaiting_confirmation', {
-        awaiting: {
-          actor: overdue ? 'ops' : rail,
-          reason: overdue
-            ? `no ${rail} confirmation by the deadline; still polling`
-            : `waiting for ${rail} confirmation`,
-          sinceMs: since,
-          untilMs: deadline,
-        },
-        ...(overdue ? { errorCode: 'confirmation_overdue' } : {}),
-      });
-    }
-    const pending = () => (p.eventFor(reference)?.status ?? 'pending') === 'pending';
-    const woke = await waitFor(p, () => !pending(), pollDelayMs(polls, p.timing), 'next status poll');
-    if (woke === 'done') continue;
-    const polled = await pollRail(p, rail, reference);
-    if (polled && mergeRailStatus(status, polled.status) !== status) {
-      status = polled.status;
-      code = polled.code;
-    }
-  }
-}
-
-/** One status poll; a failed poll is not a failed payout (the next poll or a webhook will tell). */
-export async function pollRail(
-  p: Payout,
-  rail: Rail,
-  reference: string,
-): Promise<{ status: RailStatus; code?: string } | undefined> {
-  try {
-    if (rail === 'psp') {
-      const r = await poll.pollPspPayout({ transferId: reference });
-      return { status: railStatusFromPoll(r.status), ...(r.failureCode ? { code: r.failureCode } : {}) };
-    }
-    const r = await poll.pollBankPayout({ endToEndId: reference });
-    return { status: railStatusFromPoll(r.status), ...(r.reasonCode ? { code: r.reasonCode } : {}) };
-  } catch (err) {
-    log.warn('status poll failed; the next poll or a webhook will tell', {
-      reference,
-      error: err instanceof Error ? err.message : String(err),
-    });
-    p.step('poll_failed');
-    return undefined;
-  }
 }
 
 export async function settle(p: Payout, c: Confirmed): Promise<void> {
