@@ -125,6 +125,7 @@ describe('payoutRun with parked and silently closed payouts (real dev server)', 
           throw new Error(`${String(err)}; progress ${JSON.stringify(await progress())}`);
         });
         expect(done).toMatchObject({ started: 12, inFlight: 0, counts: { paid: 11, failed: 1 } });
+        await recordHistoryIfAsked(handle, 'payout-run-probe');
       });
     } finally {
       await connection.close();

@@ -3,6 +3,7 @@ import { createFakeCreators } from '../../activities/adapters/creators/fake';
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { buildDependencies } from '../../workers/dependencies';
 import { creatorPayoutWorkflowId, getStateQuery } from '../../workflows/payouts/contract';
+import { recordHistoryIfAsked } from '../support/histories';
 import { testConfig } from '../support/stack';
 import { fakeDeps, timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
 
@@ -79,6 +80,20 @@ describe('creatorPayout awaiting a bank confirmation for weeks (time-skipping se
       expect([...fakes.ledger.postings.keys()].filter((k) => k.startsWith(workflowId))).toEqual([
         `${workflowId}:reserve`,
       ]);
+
+      // The continued execution still owns the transfer: the bank settles, ops poll now, the ledger settles once.
+      fakes.bank.settle(state.railReference ?? '');
+      await latest.executeUpdate('retryPayoutNow', { args: [{ operator: 'ops.dan', reason: 'bank says settled' }] });
+      expect(await latest.result()).toMatchObject({
+        state: 'completed',
+        attempts: 1,
+        railReference: state.railReference,
+      });
+      expect([...fakes.ledger.postings.keys()].filter((k) => k.startsWith(workflowId)).sort()).toEqual([
+        `${workflowId}:reserve`,
+        `${workflowId}:settle`,
+      ]);
+      await recordHistoryIfAsked(latest, 'creator-payout-continued');
     });
   }, 120_000);
 });
