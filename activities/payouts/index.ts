@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { bankE2eStream } from '../../workflows/payouts/contract';
 import {
   type PayoutActivities,
   type PayoutEmailTemplate,
@@ -12,15 +10,9 @@ import type { CreatorsPort } from '../adapters/creators/port';
 import { Accounts, type Posting } from '../adapters/ledger/port';
 import { createSharedActivities } from '../shared';
 import type { ActivityDeps } from '../deps';
+import { createPayoutRailActivities } from './rail';
 
-/**
- * ISO 20022 ids are at most 35 characters: derive them from the idempotency key by hashing, so they are stable
- * across retries and resets and reveal nothing.
- */
-export function isoIdsFor(idempotencyKey: string): { messageId: string; endToEndId: string } {
-  const h = createHash('sha256').update(idempotencyKey).digest('hex').toUpperCase();
-  return { messageId: `MSG${h.slice(0, 32)}`, endToEndId: `E2E${h.slice(0, 32)}` };
-}
+export { isoIdsFor } from './rail';
 
 /** Ledger legs per payout step; `mustStayNonNegative` keeps a reservation from overdrawing the creator. */
 export function payoutPosting(
@@ -45,6 +37,10 @@ export function payoutPosting(
     reverse: [
       { account: Accounts.payoutsSettled, amountMinor: a },
       { account: available, amountMinor: -a },
+    ],
+    settle_elsewhere: [
+      { account: available, amountMinor: a },
+      { account: Accounts.payoutsSettled, amountMinor: -a },
     ],
   }[kind];
   return {
@@ -91,19 +87,10 @@ export function createPayoutActivities(deps: ActivityDeps) {
     if (!c) throw failure(FailureType.InvalidInput, `creatorId: unknown creator ${creatorId}`);
     return c;
   };
-  const methodOrFail = async (creatorId: string, rail: 'bank' | 'psp') => {
-    const c = await creatorOrFail(creatorId);
-    const m = c.payoutMethod;
-    if (!m || m.rail !== rail)
-      throw failure(FailureType.NotPayable, `creator ${creatorId} has no ${rail} payout method on file`, {
-        code: 'payout_method_missing',
-      });
-    return { creator: c, method: m };
-  };
-
   return {
     publishEvent,
     appendAudit,
+    ...createPayoutRailActivities(deps, creators),
 
     async getPayoutProfile(i) {
       const c = await creatorOrFail(i.creatorId);
@@ -138,57 +125,6 @@ export function createPayoutActivities(deps: ActivityDeps) {
         target: lock.target,
         expiresAt: lock.expiresAt,
       };
-    },
-
-    /** Stripe Connect transfer to the creator's connected account, looked up here. */
-    async initiatePspPayout(i) {
-      const { method } = await methodOrFail(i.creatorId, 'psp');
-      if (!method.accountToken)
-        throw failure(FailureType.NotPayable, `creator ${i.creatorId} has no PSP account on file`, {
-          code: 'payout_method_missing',
-        });
-      return deps.psp.createTransfer({
-        idempotencyKey: i.idempotencyKey,
-        amount: i.amount,
-        destinationAccount: method.accountToken,
-        reference: i.reference,
-      });
-    },
-
-    /**
-     * pain.001 credit transfer. The EndToEndId → workflow mapping is written to the audit store *before* sending,
-     * so a camt.054 that beats the activity's completion still finds its workflow.
-     */
-    async initiateBankPayout(i) {
-      const { creator, method } = await methodOrFail(i.creatorId, 'bank');
-      if (!method.iban)
-        throw failure(FailureType.NotPayable, `creator ${i.creatorId} has no bank account on file`, {
-          code: 'payout_method_missing',
-        });
-      const ids = isoIdsFor(i.idempotencyKey);
-      await deps.audit.append({
-        stream: bankE2eStream(ids.endToEndId),
-        eventId: 'route',
-        at: new Date().toISOString(),
-        type: 'payout.bank_route',
-        data: { workflowId: i.workflowId },
-      });
-      const r = await deps.bank.initiateCreditTransfer({
-        ...ids,
-        amount: i.amount,
-        creditorName: method.accountHolderName ?? creator.displayName,
-        accountRef: method.iban,
-        remittance: i.remittance,
-      });
-      return { endToEndId: r.endToEndId, status: r.status, ...(r.reasonCode ? { reasonCode: r.reasonCode } : {}) };
-    },
-
-    async pollPspPayout(i) {
-      return deps.psp.getTransfer(i.transferId);
-    },
-
-    async pollBankPayout(i) {
-      return deps.bank.getStatus(i.endToEndId);
     },
 
     /** Email to the creator; the address is resolved here and never returned or logged. */

@@ -14,6 +14,7 @@ import { fingerprint, parseForm } from './form';
 import { DEFAULT_IDEMPOTENCY_TTL_MS, defaultFaults, pspAdmin, type CallRecord, type PspSandboxContext } from './admin';
 import { newId, notFound, nowSec, stripeError, type Reply } from './replies';
 import { PspState } from './state';
+import { listTransfers } from './transfers-list';
 
 /**
  * A stateful PSP simulator speaking the subset of Stripe's wire format the product uses, so the official `stripe`
@@ -193,6 +194,7 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
     if (method === 'GET' && path === '/v1/balance') return ctx.state.getBalance();
     if (method === 'POST' && path === '/v1/transfers')
       return ctx.state.createTransfer(p, ctx.faults.declineDestinations);
+    if (method === 'GET' && path === '/v1/transfers') return listTransfers(ctx.state.transfers, p);
     if (method === 'GET' && (m = /^\/v1\/transfers\/([^/]+)$/.exec(path)))
       return get(ctx.state.transfers, 'transfer', m[1]);
     if (method === 'POST' && path === '/v1/payouts') return ctx.state.createPayout(p, ctx.faults.payoutSettleMs, later);

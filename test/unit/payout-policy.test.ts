@@ -14,6 +14,7 @@ import {
   resolvable,
   resolveTiming,
   runOutcomeOf,
+  parkedAfterStart,
   stepName,
   wakeable,
 } from '../../workflows/payouts/policy';
@@ -136,5 +137,15 @@ describe('payout input contract', () => {
     expect(r.success).toBe(false);
     if (r.success) return;
     expect(JSON.stringify(r.error.issues)).toContain(field.split('.').pop() ?? field);
+  });
+});
+
+describe('parkedAfterStart', () => {
+  test('when a payout is on hold or awaits ops at the rail, then its run counts it as parked', () => {
+    expect(parkedAfterStart('on_hold', undefined)).toBe(true);
+    expect(parkedAfterStart('awaiting_confirmation', 'confirmation_overdue')).toBe(true);
+    expect(parkedAfterStart('awaiting_confirmation', 'outcome_unknown')).toBe(true);
+    expect(parkedAfterStart('awaiting_confirmation', undefined)).toBe(false);
+    expect(parkedAfterStart('initiating', 'confirmation_overdue')).toBe(false);
   });
 });

@@ -177,6 +177,14 @@ export async function pspTransfers(
   };
 }
 
+/** Paths of the PSP's transfer look-ups (`GET /v1/transfers?transfer_group=…`) so far. */
+export async function pspLookups(h: PayoutHarness): Promise<string[]> {
+  const r = (await (await fetch(`${h.psp.url}/__admin/calls`)).json()) as {
+    calls: Array<{ method: string; path: string }>;
+  };
+  return r.calls.filter((c) => c.method === 'GET' && c.path.startsWith('/v1/transfers?')).map((c) => c.path);
+}
+
 export const balance = (h: PayoutHarness, account: string) => h.ledger.balance(account, 'USD');
 
 export const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' as const });

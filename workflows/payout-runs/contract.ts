@@ -18,6 +18,11 @@ export const payoutRunInput = z.object({
   limit: z.number().int().positive().optional(),
   /** Timing overrides handed to every child payout (demos, benchmarks); production uses the rail defaults. */
   payoutTiming: payoutTimingSchema.optional(),
+  /**
+   * How often a waiting run checks that the payouts an earlier execution started are still open (default 1 h): one
+   * that closed without reporting (e.g. terminated) frees its slot.
+   */
+  probeEveryMs: z.number().int().min(1_000).max(86_400_000).optional(),
 });
 export type PayoutRunInput = z.input<typeof payoutRunInput>;
 /** A run's input after parsing (defaults filled in). */

@@ -49,6 +49,8 @@ export class RunState implements Shown<PayoutRunProgress> {
   readonly runId = workflowInfo().workflowId;
   private readonly carry: RunCarry;
   private readonly inFlight: Set<string>;
+  /** Payouts an earlier execution started (this one holds no handle on them). */
+  private readonly inherited: ReadonlySet<string>;
   private rows: RunCarry['rows'];
   private startedThisExecution = 0;
   private readonly visible: VisibleState<PayoutRunProgress>;
@@ -70,6 +72,7 @@ export class RunState implements Shown<PayoutRunProgress> {
     };
     this.carry.executions += 1;
     this.inFlight = new Set(this.carry.inFlight);
+    this.inherited = new Set(this.carry.inFlight);
     this.rows = this.carry.rows;
     // One attribute, written once per execution, as every recorded run history shows: re-sent, never diffed.
     this.visible = new VisibleState(this, [getStateQuery, getRunProgressQuery], 'all');
@@ -139,6 +142,11 @@ export class RunState implements Shown<PayoutRunProgress> {
   }
   windowHasRoom(): boolean {
     return this.inFlight.size < this.input.maxConcurrent;
+  }
+
+  /** The payouts still in flight that an earlier execution started: only a probe can tell that they closed. */
+  inheritedInFlight(): string[] {
+    return [...this.inFlight].filter((id) => this.inherited.has(id));
   }
 
   /** In flight before the start resolves: a child that reports in the same activation as its start is still counted. */

@@ -1,10 +1,17 @@
-import { ParentClosePolicy, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import {
+  condition,
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
+  startChild,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { activityProxies } from '../shared/activities';
 import { SA } from '../shared/search-attributes';
 import {
   creatorPayoutWorkflowId,
   initialPayoutSearchAttributes,
+  probeFromRunSignal,
   type CreatorPayoutWorkflow,
 } from '../payouts/contract';
 import type { PayoutRunActivities } from './contract';
@@ -63,6 +70,35 @@ export async function startPayout(run: RunState, next: Payable, batched: boolean
     run.alreadyExists(payoutId);
   }
 }
+
+/**
+ * Probes every in-flight payout an earlier execution started (this execution holds no handle on it): the signal
+ * fails when the payout closed, which then counts as failed without a report and frees its slot.
+ */
+export async function probeInherited(run: RunState): Promise<void> {
+  await Promise.all(
+    run.inheritedInFlight().map(async (payoutId) => {
+      try {
+        await getExternalWorkflowHandle(creatorPayoutWorkflowId(payoutId)).signal(probeFromRunSignal);
+      } catch {
+        run.closed(payoutId, 'failed', 'closed_without_report');
+      }
+    }),
+  );
+}
+
+/**
+ * Waits for `done`. Since `payout-run-probe-in-flight`, while payouts of an earlier execution are in flight, it
+ * probes them every `probeEveryMs` (a payout terminated during or after continue-as-new never reports).
+ */
+export async function untilProbing(run: RunState, probes: boolean, done: () => boolean): Promise<void> {
+  for (;;) {
+    if (!probes || run.inheritedInFlight().length === 0) return condition(done);
+    if (await condition(done, run.input.probeEveryMs ?? HOUR)) return;
+    await probeInherited(run);
+  }
+}
+const HOUR = 3_600_000;
 
 /** Writes the outcomes reported since the last part to the report (nothing when there are none). */
 export async function flushRows(run: RunState): Promise<void> {

@@ -3,7 +3,7 @@ import { parseOrFail } from '../shared/parse';
 import { payoutRunInput, type PayoutRunInput, type PayoutRunProgress, type PayoutRunWorkflow } from './contract';
 import { registerRunHandlers } from './handlers';
 import { RunState, type RunCarry } from './state';
-import { finalizeReport, flushRows, nextPage, startPayout } from './steps';
+import { finalizeReport, flushRows, nextPage, startPayout, untilProbing } from './steps';
 
 /**
  * One run per period: pages through payable creators and starts a `creatorPayout` child for each,
@@ -20,6 +20,7 @@ export async function payoutRun(rawInput: PayoutRunInput, carry?: RunCarry): Pro
 
   // Histories recorded before batched starts replay one start per workflow task.
   const batched = patched('payout-run-batched-starts');
+  const probes = patched('payout-run-probe-in-flight');
   while (true) {
     if (run.needsPage()) await nextPage(run);
     run.stopAtLimit();
@@ -35,9 +36,9 @@ export async function payoutRun(rawInput: PayoutRunInput, carry?: RunCarry): Pro
       await condition(allHandlersFinished);
       return continueAsNew<typeof payoutRun>(input, run.carryOver());
     }
-    await condition(() => run.windowHasRoom());
+    await untilProbing(run, probes, () => run.windowHasRoom());
   }
-  await condition(() => run.inFlightCount === 0);
+  await untilProbing(run, probes, () => run.inFlightCount === 0);
   await flushRows(run);
   const summaryKey = await finalizeReport(run);
   await condition(allHandlersFinished);

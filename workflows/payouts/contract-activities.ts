@@ -16,8 +16,11 @@ export interface PayoutProfile extends PayabilityFacts {
   balanceCurrency: Currency;
 }
 
-/** A ledger step of a payout; the posting ID is workflow ID + step, so a retry posts once. */
-export type PayoutPostingKind = 'reserve' | 'release' | 'settle' | 'reverse';
+/**
+ * A ledger step of a payout; the posting ID is workflow ID + step, so a retry posts once. `settle_elsewhere` books a
+ * payout ops resolved as paid outside the system after its money came back (available → settled).
+ */
+export type PayoutPostingKind = 'reserve' | 'release' | 'settle' | 'reverse' | 'settle_elsewhere';
 export interface PostPayoutLedgerInput {
   kind: PayoutPostingKind;
   postingId: string;
@@ -39,6 +42,10 @@ export interface PayoutFxLock {
   expiresAt: string;
 }
 
+/** What the rail knows of an attempt's transfer. */
+export type RailLookup =
+  { found: false } | { found: true; reference: string; status: 'paid' | 'pending' | 'failed' | 'returned' };
+
 /**
  * The activities `creatorPayout` calls (implemented in `activities/payouts/`). Account details and emails are
  * resolved inside them from the creator ID and never enter history.
@@ -53,6 +60,8 @@ export interface PayoutActivities extends SharedActivities {
     creatorId: string;
     amount: Money;
     reference: string;
+    /** The attempt's fixed destination ({@link PayoutActivities.fixPayoutDestination}); absent on histories from before. */
+    destinationId?: string;
   }): Promise<{ transferId: string; status: 'paid' | 'pending' }>;
   /** Bank credit transfer (pain.001); the EndToEndId → workflow route is recorded before sending. */
   initiateBankPayout(i: {
@@ -61,7 +70,21 @@ export interface PayoutActivities extends SharedActivities {
     creatorId: string;
     amount: Money;
     remittance: string;
+    /** The attempt's fixed destination; absent on histories from before. */
+    destinationId?: string;
   }): Promise<{ endToEndId: string; status: 'accepted' | 'pending' | 'settled' | 'rejected'; reasonCode?: string }>;
+  /**
+   * Reads the creator's payout method once per attempt and keeps it under an opaque destination ID derived from the
+   * attempt's initiation key (the first read wins on a retry), so a retried initiation pays where the first one did,
+   * whatever the directory says by then. No account data enters history.
+   */
+  fixPayoutDestination(i: {
+    creatorId: string;
+    rail: Rail;
+    idempotencyKey: string;
+  }): Promise<{ destinationId: string }>;
+  /** The transfer an initiation may have made (PSP: by transfer group and step; bank: by EndToEndId); none if absent. */
+  findRailPayout(i: { rail: Rail; idempotencyKey: string; reference: string }): Promise<RailLookup>;
   pollPspPayout(i: {
     transferId: string;
   }): Promise<{ status: 'paid' | 'pending' | 'failed' | 'reversed'; failureCode?: string }>;

@@ -32,6 +32,8 @@ export const payoutTimingSchema = z
     reminderEveryMs: durationMs,
     /** Periodic re-read of the creator directory while parked. */
     recheckEveryMs: durationMs,
+    /** Status polls per execution while awaiting confirmation, before continuing as new (bounds the history). */
+    pollsPerExecution: z.number().int().min(1).max(10_000),
   })
   .partial()
   .strict();
@@ -181,6 +183,12 @@ export type RailEvent = z.infer<typeof railEventSchema>;
 export const reportRailEventSignal = defineSignal<[RailEvent]>('reportRailEvent');
 
 const reasonSchema = z.object({ reason: z.string().max(500).optional() }).strict();
+/**
+ * Sent by the payout run that started this payout to check that it is still open (the signal fails when it closed);
+ * the payout does nothing with it.
+ */
+export const probeFromRunSignal = defineSignal('probeFromRun');
+
 /** Payability facts changed (KYC done, sanctions cleared): re-check now instead of at the next periodic re-check. */
 export const recheckPayabilitySignal = defineSignal<[z.infer<typeof reasonSchema>]>('recheckPayability');
 /** Input of {@link recheckPayabilitySignal}: an optional reason for the timeline. */

@@ -8,6 +8,7 @@ import {
   holdPayoutUpdate,
   opsCommandInput,
   payoutAuditStream,
+  probeFromRunSignal,
   PayoutRefusal,
   railEventSchema,
   recheckPayabilitySignal,
@@ -43,6 +44,7 @@ export function registerHandlers(p: Payout): void {
     p.receive(parsed.data);
   });
   setHandler(recheckPayabilitySignal, () => p.wake());
+  setHandler(probeFromRunSignal, () => undefined);
   setHandler(updatePayoutMethodSignal, () => p.wake());
 
   opsUpdate(

@@ -19,6 +19,7 @@ export const DEFAULT_TIMING: Record<Rail, Required<PayoutTiming>> = {
     parkDeadlineMs: 14 * DAY,
     reminderEveryMs: 3 * DAY,
     recheckEveryMs: 6 * HOUR,
+    pollsPerExecution: 100,
   },
   psp: {
     returnWindowMs: 30 * DAY,
@@ -28,6 +29,7 @@ export const DEFAULT_TIMING: Record<Rail, Required<PayoutTiming>> = {
     parkDeadlineMs: 14 * DAY,
     reminderEveryMs: 3 * DAY,
     recheckEveryMs: 6 * HOUR,
+    pollsPerExecution: 100,
   },
 };
 
@@ -130,6 +132,14 @@ export function pollDelayMs(poll: number, timing: Pick<Required<PayoutTiming>, '
   return Math.min(timing.pollMaxMs, timing.pollInitialMs * 2 ** exp);
 }
 
+/**
+ * Past the confirmation deadline the payout keeps polling (money may have moved) but backs off further: doubling from
+ * `pollMaxMs`, capped at 12 × `pollMaxMs` (bank: 6 h). `overduePoll` counts from 0.
+ */
+export function overduePollDelayMs(overduePoll: number, timing: Pick<Required<PayoutTiming>, 'pollMaxMs'>): number {
+  return Math.min(12 * timing.pollMaxMs, timing.pollMaxMs * 2 ** Math.min(overduePoll + 1, 30));
+}
+
 /** Return/failure codes after which the creator must give new payout details before paying again. */
 export const NEEDS_NEW_DETAILS_CODES = new Set([
   'R02',
@@ -204,6 +214,16 @@ const RUN_OUTCOME: Partial<Record<PayoutStateName, PayoutOutcome>> = {
   cancelled: 'cancelled',
 };
 export const runOutcomeOf = (state: PayoutStateName): PayoutOutcome | undefined => RUN_OUTCOME[state];
+
+/** Codes of a payout waiting on ops after it was sent to a rail: its run counts it as parked. */
+const PARKED_CODES = new Set(['confirmation_overdue', 'outcome_unknown']);
+/** Whether a payout parked after it started (on hold, or awaiting ops at the rail): its run must not wait on it. */
+export const parkedAfterStart = (state: PayoutStateName, errorCode: string | undefined): boolean =>
+  state === 'on_hold' || (state === 'awaiting_confirmation' && errorCode !== undefined && PARKED_CODES.has(errorCode));
+
+/** Only a return of the whole transfer (or of an unstated amount) reverses it in full; less is a partial return. */
+export const isPartialReturn = (returnedAmountMinor: number | undefined, sentAmountMinor: number): boolean =>
+  returnedAmountMinor !== undefined && returnedAmountMinor < sentAmountMinor;
 
 /** Step names: `initiate`, then `initiate-2` for a re-pay after a return (a new idempotency key). */
 export const stepName = (base: string, attempt: number): string => (attempt === 1 ? base : `${base}-${attempt}`);

@@ -4,8 +4,17 @@ import { mergeRailStatus, type RailStatus } from './policy';
 export interface Received {
   status: RailStatus;
   code?: string;
+  /** For a return: the total returned so far (absent = all of it). */
+  returnedAmountMinor?: number;
   /** The attempt that was current when the event arrived (events without a reference apply to it). */
   attempt: number;
+}
+
+/** The events of a payout, handed across continue-as-new. */
+export interface RailEventsCarry {
+  seen: string[];
+  byReference: Array<[string, Received]>;
+  loose: Received[];
 }
 
 /**
@@ -13,20 +22,37 @@ export interface Received {
  * (webhooks arrive out of order and more than once).
  */
 export class RailEvents {
-  private readonly seen = new Set<string>();
-  private readonly byReference = new Map<string, Received>();
-  private readonly loose: Received[] = [];
+  private readonly seen: Set<string>;
+  private readonly byReference: Map<string, Received>;
+  private readonly loose: Received[];
+
+  /** Empty, or the events an earlier execution saw (continue-as-new). */
+  constructor(carry?: RailEventsCarry) {
+    this.seen = new Set(carry?.seen ?? []);
+    this.byReference = new Map(carry?.byReference ?? []);
+    this.loose = [...(carry?.loose ?? [])];
+  }
+
+  /** What the next execution needs to keep deduplicating and ranking. */
+  carry(): RailEventsCarry {
+    return { seen: [...this.seen], byReference: [...this.byReference], loose: [...this.loose] };
+  }
 
   /** Records an event; false when it was seen before. */
-  add(e: { eventId: string; kind: RailStatus; reference?: string; code?: string }, attempt: number): boolean {
+  add(
+    e: { eventId: string; kind: RailStatus; reference?: string; code?: string; returnedAmountMinor?: number },
+    attempt: number,
+  ): boolean {
     if (this.seen.has(e.eventId)) return false;
     this.seen.add(e.eventId);
-    const next: Received = { status: e.kind, ...(e.code ? { code: e.code } : {}), attempt };
+    const returned = e.returnedAmountMinor !== undefined ? { returnedAmountMinor: e.returnedAmountMinor } : {};
+    const next: Received = { status: e.kind, ...(e.code ? { code: e.code } : {}), ...returned, attempt };
     if (!e.reference) {
       this.loose.push(next);
     } else {
       const prev = this.byReference.get(e.reference);
-      if (!prev || mergeRailStatus(prev.status, next.status) !== prev.status) this.byReference.set(e.reference, next);
+      if (!prev || mergeRailStatus(prev.status, next.status) !== prev.status || returnsMore(prev, next))
+        this.byReference.set(e.reference, next);
     }
     return true;
   }
@@ -39,4 +65,10 @@ export class RailEvents {
     }
     return best;
   }
+}
+
+/** A later return event that returns more than the one kept (absent = everything) replaces it. */
+function returnsMore(prev: Received, next: Received): boolean {
+  if (prev.status !== 'returned' || next.status !== 'returned' || prev.returnedAmountMinor === undefined) return false;
+  return next.returnedAmountMinor === undefined || next.returnedAmountMinor > prev.returnedAmountMinor;
 }

@@ -1,12 +1,10 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { getExternalWorkflowHandle, log, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { SA } from '../shared/search-attributes';
 import { VisibleState, type Shown } from '../shared/visible-state';
-import { reportPayoutOutcomeSignal } from '../payout-runs/contract';
 import {
   getPayoutStateQuery,
   getStateQuery,
-  type AwaitingActor,
   type CreatorPayoutInput,
   type CreatorPayoutResult,
   type OpsCommand,
@@ -14,34 +12,38 @@ import {
   type PayoutStatus,
   type PayoutTiming,
   type Rail,
+  type RailEvent,
   type ResolvePayoutCommand,
 } from './contract';
 import { type PayoutFxLock, type PayoutPostingKind } from './contract-activities';
-import { resolveTiming, runOutcomeOf } from './policy';
+import { resolveTiming } from './policy';
+import type { LedgerPosition, PayoutCarry } from './state-carry';
 import { RailEvents, type Received } from './state-rail-events';
-import { identityAttributes, payoutDetails, payoutSearchAttributes } from './view';
+import { reportToRun } from './state-run-report';
+import {
+  identityAttributes,
+  payoutDetails,
+  payoutResult,
+  payoutSearchAttributes,
+  shownAwaiting,
+  type Awaiting,
+} from './view';
 
 const TIMELINE_MAX = 40;
 
 /** Why a wait ended early: an operator cancelled or resolved the payout. */
 export type StopRequest = { kind: 'cancel'; command: OpsCommand } | { kind: 'resolve'; command: ResolvePayoutCommand };
 
-/** Where the payout's money sits in the ledger. */
-export type LedgerPosition = 'none' | 'reserved' | 'settled' | 'reversed';
+export type { LedgerPosition } from './state-carry';
 const AFTER_POSTING: Record<PayoutPostingKind, LedgerPosition> = {
   reserve: 'reserved',
   settle: 'settled',
   reverse: 'reversed',
   release: 'none',
+  settle_elsewhere: 'settled',
 };
 
-/** Who must act, why and until when; `sinceMs` keeps the start of a wait that goes on. */
-export interface Awaiting {
-  actor: AwaitingActor;
-  reason: string;
-  untilMs?: number;
-  sinceMs?: number;
-}
+export type { Awaiting } from './view';
 
 /**
  * One payout's state: the `getState` snapshot, the attempt, the ledger position, holds, stop requests, wake-ups and
@@ -57,7 +59,7 @@ export class Payout implements Shown<PayoutStatus> {
   readonly fewerCommands: boolean;
   private readonly status: PayoutStatus;
   private readonly visible: VisibleState<PayoutStatus>;
-  private readonly events = new RailEvents();
+  private events = new RailEvents();
   private timingNow: Required<PayoutTiming>;
   private ledgerAt: LedgerPosition = 'none';
   private stopRequest: StopRequest | undefined;
@@ -102,6 +104,10 @@ export class Payout implements Shown<PayoutStatus> {
   get ledger(): LedgerPosition {
     return this.ledgerAt;
   }
+  /** What the rail was asked to move, in the transfer's currency (the FX target when converted). */
+  get sentAmountMinor(): number {
+    return (this.status.fx?.target ?? this.input.amount).amountMinor;
+  }
   get timing(): Required<PayoutTiming> {
     return this.timingNow;
   }
@@ -119,19 +125,11 @@ export class Payout implements Shown<PayoutStatus> {
 
   /** Moves to `state`; `errorCode` replaces the last error code (`null` clears it; omitted keeps it). */
   moveTo(state: PayoutStateName, opts: { awaiting?: Awaiting; errorCode?: string | null } = {}): void {
-    const prev = this.status.awaiting;
     const next = opts.awaiting;
     this.status.state = state;
-    if (next) {
-      const same = prev && prev.actor === next.actor && prev.reason === next.reason;
-      const sinceMs = next.sinceMs ?? (same ? Date.parse(prev.since) : Date.now());
-      this.status.awaiting = {
-        actor: next.actor,
-        reason: next.reason,
-        since: new Date(sinceMs).toISOString(),
-        ...(next.untilMs !== undefined ? { until: new Date(next.untilMs).toISOString() } : {}),
-      };
-    } else delete this.status.awaiting;
+    const awaiting = next ? shownAwaiting(this.status.awaiting, next) : undefined;
+    if (awaiting) this.status.awaiting = awaiting;
+    else delete this.status.awaiting;
     if (opts.errorCode === null) delete this.status.lastErrorCode;
     else if (opts.errorCode !== undefined) this.status.lastErrorCode = opts.errorCode;
     this.step(state, next?.reason);
@@ -193,13 +191,34 @@ export class Payout implements Shown<PayoutStatus> {
   }
 
   /** A provider event: duplicates are dropped, and a later event never moves a transfer backwards. */
-  receive(e: { eventId: string; kind: Received['status']; reference?: string; code?: string }): void {
+  receive(e: RailEvent): void {
     if (this.events.add(e, this.attempt)) this.step(`rail_event:${e.kind}`, e.code);
   }
 
   /** Latest status of `reference` from provider events, including reference-less events of this attempt. */
   eventFor(reference: string): Received | undefined {
     return this.events.statusOf(reference, this.attempt);
+  }
+
+  /** The events seen so far, for the next execution. */
+  eventsCarry(): PayoutCarry['events'] {
+    return this.events.carry();
+  }
+  get reportedToRun(): boolean {
+    return this.runReport !== undefined;
+  }
+
+  /** Picks up where the previous execution continued as new: initiated, with the rail reference and its events. */
+  resume(c: PayoutCarry): void {
+    Object.assign(this.status, { attempt: c.attempt, rail: c.rail, railReference: c.railReference, fx: c.fx });
+    Object.assign(this.status, { held: c.held, lastErrorCode: c.lastErrorCode, timeline: c.timeline });
+    for (const k of ['fx', 'held', 'lastErrorCode'] as const) if (this.status[k] === undefined) delete this.status[k];
+    this.ledgerAt = c.ledger;
+    this.sentToRail = true;
+    this.events = new RailEvents(c.events);
+    if (c.reportedToRun) this.runReport = Promise.resolve();
+    this.useTimingOf(c.rail);
+    this.step('continued_as_new', c.railReference);
   }
 
   /** The return window closed without a return: the payout is done. */
@@ -216,14 +235,7 @@ export class Payout implements Shown<PayoutStatus> {
   }
 
   private result(state: CreatorPayoutResult['state']): CreatorPayoutResult {
-    const { rail, railReference } = this.status;
-    return {
-      payoutId: this.input.payoutId,
-      state,
-      ...(rail ? { rail } : {}),
-      attempts: this.attempt,
-      ...(railReference ? { railReference } : {}),
-    };
+    return payoutResult(this.status, state);
   }
 
   step(step: string, detail?: string): void {
@@ -241,19 +253,9 @@ export class Payout implements Shown<PayoutStatus> {
     await this.runReport;
   }
 
-  /** Tells the run that started this payout its first decisive outcome, once: the run's sliding window moves on. */
+  /** Tells the run that started this payout its first decisive outcome, once (see `state-run-report.ts`). */
   private reportToRun(): void {
-    const { runId, payoutId, state, lastErrorCode } = this.status;
-    const outcome = runOutcomeOf(state);
-    if (!runId || !outcome || this.runReport) return;
-    this.runReport = getExternalWorkflowHandle(runId)
-      .signal(reportPayoutOutcomeSignal, { payoutId, outcome, ...(lastErrorCode ? { errorCode: lastErrorCode } : {}) })
-      .catch((err: unknown) =>
-        log.warn('could not report to the payout run', {
-          runId,
-          error: err instanceof Error ? err.message : String(err),
-        }),
-      );
+    this.runReport ??= reportToRun(this.status);
   }
 
   view(): PayoutStatus {

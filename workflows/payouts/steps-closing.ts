@@ -1,7 +1,10 @@
-import type { ApplicationFailure } from '@temporalio/workflow';
+import { patched, type ApplicationFailure } from '@temporalio/workflow';
 import { failure, failureCode, FailureType, typedFailure } from '../shared/failures';
 import { TERMINAL_STATES, type CreatorPayoutResult, type ResolvePayoutCommand } from './contract';
-import { classifyReturn, moneyMayHaveMoved } from './policy';
+import { idempotencyKey } from '../shared/task-queue';
+import { classifyReturn, moneyMayHaveMoved, stepName, type RailStatus } from './policy';
+import { findAtRail } from './steps-initiate';
+import { pollRail } from './steps-confirm';
 import type { Payout } from './state';
 import { announce, emailCreator, post, Stopped, waitFor, type Confirmed } from './steps';
 
@@ -53,12 +56,37 @@ export async function untilNewDetails(p: Payout, code: string | undefined): Prom
   }
 }
 
-/** An operator closed the payout by hand: book what the outcome means (when money was reserved) and close. */
+/**
+ * An operator closed the payout by hand: book what the outcome means and close. Since `payout-resolve-books`, paid
+ * elsewhere after a return books the payment again (the return had credited the creator), and abandoning a transfer a
+ * rail was asked to make asks the rail first: a paid transfer is settled, a pending or unknown one keeps its
+ * reservation (ops reconcile), only a refused or absent one is released.
+ */
 export async function resolveByHand(p: Payout, command: ResolvePayoutCommand): Promise<CreatorPayoutResult> {
-  if (p.ledger === 'reserved') await post(p, command.outcome === 'paid_elsewhere' ? 'settle' : 'release');
+  if (!patched('payout-resolve-books')) {
+    if (p.ledger === 'reserved') await post(p, command.outcome === 'paid_elsewhere' ? 'settle' : 'release');
+  } else if (command.outcome === 'paid_elsewhere') {
+    if (p.ledger === 'reserved') await post(p, 'settle');
+    else if (p.ledger === 'reversed') await post(p, 'settle_elsewhere');
+  } else if (p.ledger === 'reserved') {
+    const atRail = p.initiated ? await railSays(p) : 'none';
+    p.step('resolve:rail_says', atRail);
+    if (atRail === 'paid') await post(p, 'settle');
+    else if (atRail === 'none' || atRail === 'failed') await post(p, 'release');
+    else p.step('reservation_kept', `the ${p.rail ?? 'rail'} says ${atRail}: reconcile before releasing`);
+  }
   const result = p.resolve(command);
   await announce(p, 'resolved', undefined, { outcome: command.outcome });
   return result;
+}
+
+/** What the rail says about the current attempt's transfer: by its reference when known, else by its step key. */
+async function railSays(p: Payout): Promise<RailStatus | 'none' | 'unknown'> {
+  const rail = p.rail;
+  if (!rail) return 'unknown';
+  if (p.railReference) return (await pollRail(p, rail, p.railReference))?.status ?? 'unknown';
+  const found = await findAtRail(p, rail, idempotencyKey(p.workflowId, stepName('initiate', p.attempt)));
+  return found === undefined ? 'unknown' : found === 'none' ? 'none' : found.status;
 }
 
 /** The code a failure leaves in `LastErrorCode`: its detail code, else its type in lower case. */

@@ -1,12 +1,13 @@
-import { log } from '@temporalio/workflow';
+import { patched } from '@temporalio/workflow';
 import { failure, FailureType } from '../shared/failures';
 import type { Money } from '../shared/money';
 import { idempotencyKey } from '../shared/task-queue';
-import type { Rail } from './contract';
 import type { PayoutProfile } from './contract-activities';
-import { mergeRailStatus, needsFx, pollDelayMs, railStatusFromPoll, stepName, type RailStatus } from './policy';
+import { isPartialReturn, needsFx, stepName } from './policy';
 import type { Payout } from './state';
-import { announce, lookup, money, poll, post, Stopped, untilReleased, waitFor, type Confirmed } from './steps';
+import { awaitConfirmation, pollRail } from './steps-confirm';
+import { fixDestination, initiate, initiateOnce } from './steps-initiate';
+import { announce, lookup, post, Stopped, untilReleased, waitFor, type Confirmed } from './steps';
 
 /** The steps at the rail: paying, awaiting the rail's confirmation, settling, and watching the return window. */
 
@@ -32,98 +33,17 @@ export async function pay(p: Payout, profile: PayoutProfile): Promise<Confirmed>
   }
   await untilReleased(p);
   if (p.stop) throw new Stopped(p.stop);
-  p.initiating(rail);
   const key = idempotencyKey(wf, stepName('initiate', attempt));
-  let reference: string;
-  let status: RailStatus;
-  if (rail === 'psp') {
-    const r = await money.initiatePspPayout({ idempotencyKey: key, creatorId: input.creatorId, amount, reference: wf });
-    reference = r.transferId;
-    status = railStatusFromPoll(r.status);
-  } else {
-    const r = await money.initiateBankPayout({
-      idempotencyKey: key,
-      workflowId: wf,
-      creatorId: input.creatorId,
-      amount,
-      remittance: `Payout ${input.payoutId} ${input.period}`,
-    });
-    reference = r.endToEndId;
-    status = railStatusFromPoll(r.status);
-  }
+  // Since this patch the destination is fixed once per attempt and an unknown outcome is looked up at the rail.
+  const fixed = patched('payout-fixed-destination');
+  const destinationId = fixed ? await fixDestination(p, rail, key) : undefined;
+  if (p.stop) throw new Stopped(p.stop);
+  p.initiating(rail);
+  const { reference, status } = destinationId
+    ? await initiateOnce(p, rail, key, amount, destinationId)
+    : await initiate(p, rail, key, amount);
   p.transferSent(reference);
   return awaitConfirmation(p, rail, reference, status);
-}
-
-/** Whichever comes first: a webhook signal, or a status poll on an exponential backoff. */
-async function awaitConfirmation(p: Payout, rail: Rail, reference: string, initial: RailStatus): Promise<Confirmed> {
-  const since = Date.now();
-  const deadline = since + p.timing.confirmationDeadlineMs;
-  let status = initial;
-  let code: string | undefined;
-  let overdue: boolean | undefined;
-  for (let polls = 0; ; polls++) {
-    const event = p.eventFor(reference);
-    if (event && mergeRailStatus(status, event.status) !== status) {
-      status = event.status;
-      code = event.code;
-    }
-    if (status !== 'pending') {
-      p.step(`confirmed:${status}`, code);
-      if (status === 'failed')
-        throw failure(FailureType.Declined, `payout ${p.input.payoutId} failed at the ${rail} (${code ?? 'no code'})`, {
-          code: code ?? 'failed',
-          rail,
-        });
-      return { rail, reference, status, ...(code ? { code } : {}) };
-    }
-    const nowOverdue = Date.now() >= deadline;
-    if (nowOverdue !== overdue) {
-      overdue = nowOverdue;
-      p.moveTo('awaiting_confirmation', {
-        awaiting: {
-          actor: overdue ? 'ops' : rail,
-          reason: overdue
-            ? `no ${rail} confirmation by the deadline; still polling`
-            : `waiting for ${rail} confirmation`,
-          sinceMs: since,
-          untilMs: deadline,
-        },
-        ...(overdue ? { errorCode: 'confirmation_overdue' } : {}),
-      });
-    }
-    const pending = () => (p.eventFor(reference)?.status ?? 'pending') === 'pending';
-    const woke = await waitFor(p, () => !pending(), pollDelayMs(polls, p.timing), 'next status poll');
-    if (woke === 'done') continue;
-    const polled = await pollRail(p, rail, reference);
-    if (polled && mergeRailStatus(status, polled.status) !== status) {
-      status = polled.status;
-      code = polled.code;
-    }
-  }
-}
-
-/** One status poll; a failed poll is not a failed payout (the next poll or a webhook will tell). */
-export async function pollRail(
-  p: Payout,
-  rail: Rail,
-  reference: string,
-): Promise<{ status: RailStatus; code?: string } | undefined> {
-  try {
-    if (rail === 'psp') {
-      const r = await poll.pollPspPayout({ transferId: reference });
-      return { status: railStatusFromPoll(r.status), ...(r.failureCode ? { code: r.failureCode } : {}) };
-    }
-    const r = await poll.pollBankPayout({ endToEndId: reference });
-    return { status: railStatusFromPoll(r.status), ...(r.reasonCode ? { code: r.reasonCode } : {}) };
-  } catch (err) {
-    log.warn('status poll failed; the next poll or a webhook will tell', {
-      reference,
-      error: err instanceof Error ? err.message : String(err),
-    });
-    p.step('poll_failed');
-    return undefined;
-  }
 }
 
 export async function settle(p: Payout, c: Confirmed): Promise<void> {
@@ -131,13 +51,21 @@ export async function settle(p: Payout, c: Confirmed): Promise<void> {
   await announce(p, 'paid', 'paid', { railReference: c.reference });
 }
 
-/** Stays open through the rail's return window; a return (webhook, or the closing poll) ends the wait. */
+/**
+ * Stays open through the rail's return window; a full return (webhook, or the closing poll) ends the wait. A partial
+ * return (less than the transfer came back) reverses nothing: it parks the payout for ops until they resolve it or
+ * the rest comes back.
+ */
 export async function watchReturnWindow(p: Payout, c: Confirmed): Promise<Confirmed | undefined> {
   const end = Date.now() + p.timing.returnWindowMs;
+  const partial = () => {
+    const e = p.eventFor(c.reference);
+    return e?.status === 'returned' && isPartialReturn(e.returnedAmountMinor, p.sentAmountMinor) ? e : undefined;
+  };
   const returned = (): Confirmed | undefined => {
     const e = p.eventFor(c.reference);
     if (c.status === 'returned') return c;
-    return e && (e.status === 'returned' || e.status === 'failed')
+    return e && (e.status === 'returned' || e.status === 'failed') && !partial()
       ? { ...c, status: 'returned', ...(e.code ? { code: e.code } : {}) }
       : undefined;
   };
@@ -147,7 +75,27 @@ export async function watchReturnWindow(p: Payout, c: Confirmed): Promise<Confir
   });
   for (;;) {
     if (returned()) return returned();
-    const woke = await waitFor(p, () => returned() !== undefined, end - Date.now(), 'return window');
+    const part = partial();
+    if (part) {
+      // Histories from before partial returns were told apart booked every return in full.
+      if (!patched('payout-partial-return'))
+        return { ...c, status: 'returned', ...(part.code ? { code: part.code } : {}) };
+      p.moveTo('paid_in_return_window', {
+        awaiting: {
+          actor: 'ops',
+          reason: `partial return: ${part.returnedAmountMinor} of ${p.sentAmountMinor} minor units came back; resolve by hand`,
+        },
+        errorCode: 'partial_return',
+      });
+      await waitFor(p, () => returned() !== undefined, undefined, 'ops: partial return');
+      continue;
+    }
+    const woke = await waitFor(
+      p,
+      () => returned() !== undefined || partial() !== undefined,
+      end - Date.now(),
+      'return window',
+    );
     if (woke === 'timeout') {
       const polled = await pollRail(p, c.rail, c.reference);
       return polled?.status === 'returned'

@@ -2,7 +2,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { workflowInfo } from '@temporalio/workflow';
 import { formatMoney } from '../shared/money';
 import { SA } from '../shared/search-attributes';
-import type { CreatorPayoutInput, PayoutStatus } from './contract';
+import type { AwaitingActor, CreatorPayoutInput, CreatorPayoutResult, PayoutStatus } from './contract';
 
 /** How a payout's state reads in the Web UI and in list queries (what `Payout` publishes). */
 
@@ -50,4 +50,36 @@ export function payoutDetails(s: PayoutStatus): string {
     s.railReference ? `Rail reference: ${s.railReference}` : undefined,
   ];
   return lines.filter((l): l is string => l !== undefined).join('\n\n');
+}
+
+/** Who must act, why and until when; `sinceMs` keeps the start of a wait that goes on. */
+export interface Awaiting {
+  actor: AwaitingActor;
+  reason: string;
+  untilMs?: number;
+  sinceMs?: number;
+}
+
+/** How a wait shows: the same actor and reason keep their `since`; times as ISO strings. */
+export function shownAwaiting(prev: PayoutStatus['awaiting'], next: Awaiting): NonNullable<PayoutStatus['awaiting']> {
+  const same = prev && prev.actor === next.actor && prev.reason === next.reason;
+  const sinceMs = next.sinceMs ?? (same ? Date.parse(prev.since) : Date.now());
+  return {
+    actor: next.actor,
+    reason: next.reason,
+    since: new Date(sinceMs).toISOString(),
+    ...(next.untilMs !== undefined ? { until: new Date(next.untilMs).toISOString() } : {}),
+  };
+}
+
+/** The value a payout completes with. */
+export function payoutResult(s: PayoutStatus, state: CreatorPayoutResult['state']): CreatorPayoutResult {
+  const { rail, railReference } = s;
+  return {
+    payoutId: s.payoutId,
+    state,
+    ...(rail ? { rail } : {}),
+    attempts: s.attempt,
+    ...(railReference ? { railReference } : {}),
+  };
 }

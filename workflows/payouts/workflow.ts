@@ -1,4 +1,10 @@
-import { allHandlersFinished, condition, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  ContinueAsNew,
+  setCurrentDetails,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import { parseOrFail } from '../shared/parse';
 import { SA } from '../shared/search-attributes';
 import {
@@ -11,24 +17,25 @@ import { closeWithFailure, resolveByHand, reverse, untilNewDetails } from './ste
 import { registerHandlers } from './handlers';
 import { Payout } from './state';
 import { pay, settle, watchReturnWindow } from './steps-rail';
-import { reserve, Stopped, untilPayable, untilReleased } from './steps';
+import { reserve, Stopped, untilPayable, untilReleased, type Confirmed } from './steps';
+import type { PayoutCarry } from './state-carry';
+import { resumeConfirmation } from './steps-confirm';
 
 /**
  * One creator payout, workflow ID = `payout-<payoutId>`: check payability (parking visibly when a check fails),
  * reserve funds, lock FX, pay on the creator's rail, await confirmation, settle, then stay open through the rail's
  * return window; a return reverses the ledger and, for account problems, waits for new details and pays again.
- * Ops may hold, release, cancel (before a rail has the money), wake or resolve it by hand at any point.
+ * Ops may hold, release, cancel (before a rail has the money), wake or resolve it by hand at any point. A long wait
+ * for confirmation continues as new with `carry` (see `steps-confirm.ts`).
  */
-export async function creatorPayout(rawInput: unknown): Promise<CreatorPayoutResult> {
+export async function creatorPayout(rawInput: unknown, carry?: PayoutCarry): Promise<CreatorPayoutResult> {
   const input = parseInputOrFail(rawInput);
   const payout = new Payout(input);
+  if (carry) payout.resume(carry);
   registerHandlers(payout);
   try {
-    for (;;) {
-      const profile = await untilPayable(payout);
-      await untilReleased(payout);
-      await reserve(payout);
-      const confirmed = await pay(payout, profile);
+    for (let resumed = carry; ; resumed = undefined) {
+      const confirmed = resumed ? await resumeConfirmation(payout, resumed) : await reserveAndPay(payout);
       await settle(payout, confirmed);
       const returned = await watchReturnWindow(payout, confirmed);
       if (!returned) return payout.complete();
@@ -37,12 +44,21 @@ export async function creatorPayout(rawInput: unknown): Promise<CreatorPayoutRes
       payout.nextAttempt();
     }
   } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
     if (err instanceof Stopped && err.request.kind === 'resolve') return resolveByHand(payout, err.request.command);
     throw await closeWithFailure(payout, err);
   } finally {
     await payout.runReported();
     await condition(allHandlersFinished);
   }
+}
+
+/** Payable, released from any hold, funds reserved: then pay. */
+async function reserveAndPay(payout: Payout): Promise<Confirmed> {
+  const profile = await untilPayable(payout);
+  await untilReleased(payout);
+  await reserve(payout);
+  return pay(payout, profile);
 }
 
 /** Bad input fails the workflow at once (InvalidInput naming each field); before any state exists, ops see why. */

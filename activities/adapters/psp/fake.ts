@@ -25,6 +25,8 @@ export function createFakePsp() {
       amount: Money;
       destinationAccount: string;
       failureCode?: string;
+      transferGroup?: string;
+      stepKey?: string;
     }
   >();
   const payments = new Map<string, { captured: Money; refunded: number }>();
@@ -83,9 +85,16 @@ export function createFakePsp() {
           status: 'paid',
           amount: i.amount,
           destinationAccount: i.destinationAccount,
+          transferGroup: i.reference,
+          ...(i.stepKey ? { stepKey: i.stepKey } : {}),
         });
         return { transferId, status: 'paid' as const };
       });
+    },
+    async findTransfer(i) {
+      record('findTransfer', undefined, i);
+      const t = [...transfers.values()].find((x) => x.transferGroup === i.transferGroup && x.stepKey === i.stepKey);
+      return t ? { transferId: t.transferId, status: t.status } : undefined;
     },
     async getTransfer(transferId) {
       record('getTransfer', undefined, transferId);
@@ -169,6 +178,10 @@ export function createFakePsp() {
     },
     declineDestination(account: string) {
       declined.add(account);
+    },
+    /** The provider forgot every idempotency key (Stripe keeps them 24 h): a replay would create anew. */
+    forgetIdempotencyKeys() {
+      replies.clear();
     },
     failNextWith(err: Error) {
       failNext.push(err);

@@ -14,7 +14,17 @@ export interface PspPort {
     amount: Money;
     destinationAccount: string;
     reference: string;
+    /** The payout step (workflow ID + step) that sends it, kept in metadata so {@link findTransfer} finds it. */
+    stepKey?: string;
   }): Promise<{ transferId: string; status: 'paid' | 'pending' }>;
+  /**
+   * The transfer a payout step already made, looked up by `transfer_group` (the payout workflow ID) and the step key
+   * in its metadata; undefined when there is none. Idempotency keys expire (Stripe: 24 h), this look-up does not.
+   */
+  findTransfer(i: {
+    transferGroup: string;
+    stepKey: string;
+  }): Promise<{ transferId: string; status: 'paid' | 'pending' | 'failed' | 'reversed' } | undefined>;
   getTransfer(
     transferId: string,
   ): Promise<{ transferId: string; status: 'paid' | 'pending' | 'failed' | 'reversed'; failureCode?: string }>;

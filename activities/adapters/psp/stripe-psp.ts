@@ -13,6 +13,8 @@ export interface StripePspOptions {
 
 /** Metadata key recording which idempotency key submitted dispute evidence, to recognise our own earlier success. */
 const EVIDENCE_KEY = 'payops_evidence_key';
+/** Metadata key naming the payout step that made a transfer (what `findTransfer` matches on). */
+const STEP_KEY = 'payops_step';
 
 /** The real PSP client: the official SDK with its own retries off, because Temporal's retry policy owns retries. */
 export function createStripePsp(opts: StripePspOptions): PspPort {
@@ -56,13 +58,23 @@ export function createStripePsp(opts: StripePspOptions): PspPort {
             currency: toStripeCurrency(i.amount),
             destination: i.destinationAccount,
             transfer_group: i.reference,
-            metadata: { reference: i.reference },
+            metadata: { reference: i.reference, ...(i.stepKey ? { [STEP_KEY]: i.stepKey } : {}) },
           },
           { idempotencyKey: i.idempotencyKey },
         ),
       );
       // Stripe transfers between balances are synchronous: once created, the funds have moved.
       return { transferId: t.id, status: 'paid' };
+    },
+
+    async findTransfer(i) {
+      const list = await call('findTransfer', () =>
+        stripe.transfers.list({ transfer_group: i.transferGroup, limit: 100 }),
+      );
+      const t = list.data.find((x) => x.metadata?.[STEP_KEY] === i.stepKey);
+      if (!t) return undefined;
+      const reversed = t.reversed || (t.amount_reversed > 0 && t.amount_reversed >= t.amount);
+      return { transferId: t.id, status: reversed ? 'reversed' : 'paid' };
     },
 
     async getTransfer(transferId) {

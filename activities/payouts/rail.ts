@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import { bankE2eStream } from '../../workflows/payouts/contract';
+import type { PayoutActivities } from '../../workflows/payouts/contract-activities';
+import { failure, FailureType, typedFailure } from '../../workflows/shared/failures';
+import type { CreatorRecord, CreatorsPort, PayoutMethod } from '../adapters/creators/port';
+import type { ActivityDeps } from '../deps';
+
+/**
+ * ISO 20022 ids are at most 35 characters: derive them from the idempotency key by hashing, so they are stable
+ * across retries and resets and reveal nothing.
+ */
+export function isoIdsFor(idempotencyKey: string): { messageId: string; endToEndId: string } {
+  const h = createHash('sha256').update(idempotencyKey).digest('hex').toUpperCase();
+  return { messageId: `MSG${h.slice(0, 32)}`, endToEndId: `E2E${h.slice(0, 32)}` };
+}
+
+/** The opaque ID an attempt's destination is kept under: derived from the initiation key, so stable across retries. */
+export const destinationIdFor = (idempotencyKey: string) =>
+  `dst_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}`;
+const destinationStream = (destinationId: string) => `payout-destination:${destinationId}`;
+
+/** Where an attempt pays, as read once from the directory (kept by the audit store, never in history). */
+interface Destination {
+  rail: 'bank' | 'psp';
+  accountToken?: string;
+  iban?: string;
+  creditorName: string;
+}
+
+const missingMethod = (creatorId: string, rail: string) =>
+  failure(FailureType.NotPayable, `creator ${creatorId} has no ${rail} payout method on file`, {
+    code: 'payout_method_missing',
+  });
+
+/**
+ * The rail activities of a payout: the destination is fixed once per attempt and the initiation pays it without
+ * re-reading the directory; a PSP transfer is looked up before it is created (an idempotency key may have expired).
+ */
+export function createPayoutRailActivities(deps: ActivityDeps, creators: () => CreatorsPort) {
+  const creatorOrFail = async (creatorId: string): Promise<CreatorRecord> => {
+    const c = await creators().getCreator(creatorId);
+    if (!c) throw failure(FailureType.InvalidInput, `creatorId: unknown creator ${creatorId}`);
+    return c;
+  };
+  /** Histories from before fixed destinations: the method as the directory says now. */
+  const currentDestination = async (creatorId: string, rail: 'bank' | 'psp'): Promise<Destination> => {
+    const c = await creatorOrFail(creatorId);
+    const m: PayoutMethod | undefined = c.payoutMethod;
+    if (!m || m.rail !== rail) throw missingMethod(creatorId, rail);
+    return {
+      rail,
+      ...(m.accountToken ? { accountToken: m.accountToken } : {}),
+      ...(m.iban ? { iban: m.iban } : {}),
+      creditorName: m.accountHolderName ?? c.displayName,
+    };
+  };
+  const destination = async (i: { creatorId: string; destinationId?: string }, rail: 'bank' | 'psp') => {
+    if (!i.destinationId) return currentDestination(i.creatorId, rail);
+    const kept = await deps.audit.get(destinationStream(i.destinationId), 'destination');
+    if (!kept) throw failure(FailureType.ProviderPermanent, `no destination kept under ${i.destinationId}`);
+    return kept.data as unknown as Destination;
+  };
+
+  return {
+    async fixPayoutDestination(i) {
+      const destinationId = destinationIdFor(i.idempotencyKey);
+      const stream = destinationStream(destinationId);
+      if (await deps.audit.get(stream, 'destination')) return { destinationId };
+      const d = await currentDestination(i.creatorId, i.rail);
+      await deps.audit.append({
+        stream,
+        eventId: 'destination',
+        at: new Date().toISOString(),
+        type: 'payout.destination_fixed',
+        data: { ...d },
+      });
+      return { destinationId };
+    },
+
+    /** Stripe Connect transfer to the fixed destination; an earlier transfer of the same step is found first. */
+    async initiatePspPayout(i) {
+      const d = await destination(i, 'psp');
+      if (!d.accountToken) throw missingMethod(i.creatorId, 'psp');
+      const existing = await deps.psp.findTransfer({ transferGroup: i.reference, stepKey: i.idempotencyKey });
+      if (existing?.status === 'paid' || existing?.status === 'pending')
+        return { transferId: existing.transferId, status: existing.status };
+      return deps.psp.createTransfer({
+        idempotencyKey: i.idempotencyKey,
+        amount: i.amount,
+        destinationAccount: d.accountToken,
+        reference: i.reference,
+        stepKey: i.idempotencyKey,
+      });
+    },
+
+    /**
+     * pain.001 credit transfer. The EndToEndId → workflow mapping is written to the audit store *before* sending,
+     * so a camt.054 that beats the activity's completion still finds its workflow.
+     */
+    async initiateBankPayout(i) {
+      const d = await destination(i, 'bank');
+      if (!d.iban) throw missingMethod(i.creatorId, 'bank');
+      const ids = isoIdsFor(i.idempotencyKey);
+      await deps.audit.append({
+        stream: bankE2eStream(ids.endToEndId),
+        eventId: 'route',
+        at: new Date().toISOString(),
+        type: 'payout.bank_route',
+        data: { workflowId: i.workflowId },
+      });
+      const r = await deps.bank.initiateCreditTransfer({
+        ...ids,
+        amount: i.amount,
+        creditorName: d.creditorName,
+        accountRef: d.iban,
+        remittance: i.remittance,
+      });
+      return { endToEndId: r.endToEndId, status: r.status, ...(r.reasonCode ? { reasonCode: r.reasonCode } : {}) };
+    },
+
+    async findRailPayout(i) {
+      if (i.rail === 'psp') {
+        const t = await deps.psp.findTransfer({ transferGroup: i.reference, stepKey: i.idempotencyKey });
+        if (!t) return { found: false };
+        return { found: true, reference: t.transferId, status: t.status === 'reversed' ? 'returned' : t.status };
+      }
+      const { endToEndId } = isoIdsFor(i.idempotencyKey);
+      try {
+        const s = await deps.bank.getStatus(endToEndId);
+        const status =
+          s.status === 'settled'
+            ? 'paid'
+            : s.status === 'rejected'
+              ? 'failed'
+              : s.status === 'returned'
+                ? 'returned'
+                : 'pending';
+        return { found: true, reference: endToEndId, status };
+      } catch (err) {
+        const details = typedFailure(err)?.details?.[0] as { statusCode?: number } | undefined;
+        if (details?.statusCode === 404) return { found: false };
+        throw err;
+      }
+    },
+
+    async pollPspPayout(i) {
+      return deps.psp.getTransfer(i.transferId);
+    },
+
+    async pollBankPayout(i) {
+      return deps.bank.getStatus(i.endToEndId);
+    },
+  } satisfies Partial<PayoutActivities>;
+}

@@ -1,0 +1,77 @@
+import { createFakeCreators } from '../../activities/adapters/creators/fake';
+import { createPayoutActivities } from '../../activities/payouts';
+import { fakeDeps } from '../support/time-skipping';
+
+const creator = {
+  creatorId: 'c-act',
+  displayName: 'Act',
+  email: 'act@creators.example',
+  kycStatus: 'verified' as const,
+  sanctionsStatus: 'clear' as const,
+  balanceCurrency: 'USD' as const,
+  payoutMethod: { rail: 'psp' as const, currency: 'USD' as const, country: 'US', accountToken: 'acct_act' },
+  earnings: {},
+};
+const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' as const });
+
+describe('payout rail activities (fake PSP and directory)', () => {
+  test('when a workflow reset re-sends an initiation after the PSP forgot its idempotency key, then the earlier transfer is found and no second one is made', async () => {
+    const deps = { ...fakeDeps(), creators: createFakeCreators([creator]) };
+    const acts = createPayoutActivities(deps);
+    const key = 'payout-c-act-2026-11:initiate';
+    const { destinationId } = await acts.fixPayoutDestination({ creatorId: 'c-act', rail: 'psp', idempotencyKey: key });
+    const i = { idempotencyKey: key, creatorId: 'c-act', amount: usd(5_000), reference: 'payout-c-act-2026-11' };
+
+    const first = await acts.initiatePspPayout({ ...i, destinationId });
+    deps.psp.forgetIdempotencyKeys();
+    const again = await acts.initiatePspPayout({ ...i, destinationId });
+
+    expect(again.transferId).toBe(first.transferId);
+    expect(deps.psp.transfers.size).toBe(1);
+  });
+
+  test('when the creator removes the method after the destination was fixed, then the initiation still pays the fixed account and history sees only an opaque ID', async () => {
+    const creators = createFakeCreators([creator]);
+    const deps = { ...fakeDeps(), creators };
+    const acts = createPayoutActivities(deps);
+    const key = 'payout-c-act-2026-12:initiate';
+    const { destinationId } = await acts.fixPayoutDestination({ creatorId: 'c-act', rail: 'psp', idempotencyKey: key });
+    await creators.getCreator('c-act').then((c) => c && delete (c as { payoutMethod?: unknown }).payoutMethod);
+
+    const again = await acts.fixPayoutDestination({ creatorId: 'c-act', rail: 'psp', idempotencyKey: key });
+    const r = await acts.initiatePspPayout({
+      idempotencyKey: key,
+      creatorId: 'c-act',
+      amount: usd(5_000),
+      reference: 'payout-c-act-2026-12',
+      destinationId,
+    });
+
+    expect(again.destinationId).toBe(destinationId);
+    expect(destinationId).toMatch(/^dst_[0-9a-f]{32}$/);
+    expect(deps.psp.transfers.get(r.transferId)?.destinationAccount).toBe('acct_act');
+  });
+
+  test('when the rail is asked about an initiation, then a PSP transfer is found by group and step and a missing bank one is reported absent', async () => {
+    const deps = { ...fakeDeps(), creators: createFakeCreators([creator]) };
+    const acts = createPayoutActivities(deps);
+    const key = 'payout-c-act-2027-01:initiate';
+    expect(await acts.findRailPayout({ rail: 'psp', idempotencyKey: key, reference: 'payout-c-act-2027-01' })).toEqual({
+      found: false,
+    });
+    const { destinationId } = await acts.fixPayoutDestination({ creatorId: 'c-act', rail: 'psp', idempotencyKey: key });
+    const r = await acts.initiatePspPayout({
+      idempotencyKey: key,
+      creatorId: 'c-act',
+      amount: usd(5_000),
+      reference: 'payout-c-act-2027-01',
+      destinationId,
+    });
+    expect(await acts.findRailPayout({ rail: 'psp', idempotencyKey: key, reference: 'payout-c-act-2027-01' })).toEqual({
+      found: true,
+      reference: r.transferId,
+      status: 'paid',
+    });
+    expect(await acts.findRailPayout({ rail: 'bank', idempotencyKey: key, reference: 'x' })).toEqual({ found: false });
+  });
+});

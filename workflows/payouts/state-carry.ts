@@ -1,0 +1,54 @@
+import type { PayoutStatus, Rail } from './contract';
+import type { RailStatus } from './policy';
+import type { RailEventsCarry } from './state-rail-events';
+import type { Payout } from './state';
+
+/** Where the payout's money sits in the ledger. */
+export type LedgerPosition = 'none' | 'reserved' | 'settled' | 'reversed';
+
+/** Where an attempt's confirmation wait stands: its start, its deadline, and the status known so far. */
+export interface ConfirmationWait {
+  sinceMs: number;
+  deadlineMs: number;
+  status: RailStatus;
+  code?: string;
+  /** Polls so far (the backoff goes on from there), and those since the deadline. */
+  polls: number;
+  overduePolls: number;
+}
+
+/**
+ * What a payout awaiting confirmation hands to its next execution when it continues as new (a bank payout can poll
+ * for days): the attempt, the rail reference, the ledger position, the events seen, the timeline tail, and the wait.
+ */
+export interface PayoutCarry {
+  attempt: number;
+  rail: Rail;
+  railReference: string;
+  ledger: LedgerPosition;
+  fx?: PayoutStatus['fx'];
+  held?: PayoutStatus['held'];
+  lastErrorCode?: string;
+  timeline: PayoutStatus['timeline'];
+  events: RailEventsCarry;
+  reportedToRun: boolean;
+  confirmation: ConfirmationWait;
+}
+
+/** The state the next execution resumes from (continue-as-new while awaiting confirmation). */
+export function carryOf(p: Payout, rail: Rail, railReference: string, confirmation: ConfirmationWait): PayoutCarry {
+  const { attempt, fx, held, lastErrorCode, timeline } = p.view();
+  return {
+    attempt,
+    rail,
+    railReference,
+    ledger: p.ledger,
+    ...(fx ? { fx } : {}),
+    ...(held ? { held } : {}),
+    ...(lastErrorCode ? { lastErrorCode } : {}),
+    timeline,
+    events: p.eventsCarry(),
+    reportedToRun: p.reportedToRun,
+    confirmation,
+  };
+}
