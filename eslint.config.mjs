@@ -1,7 +1,18 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'dist/**', 'client/publish/dist/**', '*.js', '*.mjs', 'scripts/*.mjs'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.data/**',
+      'dist/**',
+      'client/publish/dist/**',
+      'infra/cdk/cdk.out/**',
+      '*.js',
+      '*.mjs',
+      'scripts/*.mjs',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -2,7 +2,8 @@
 module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['@swc/jest'] },
-  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // infra/cdk is its own package (aws-cdk-lib resolves from infra/cdk/node_modules); its tests run here too.
+  testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/infra/cdk/test/**/*.test.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 120_000,

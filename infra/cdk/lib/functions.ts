@@ -1,0 +1,178 @@
+import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { PayopsData, SecretName } from './data';
+import { PLACEHOLDER_ASSET, type Settings } from './settings';
+
+/** Node 24 (LTS, supported until 2028) and x86_64: the architecture of the one Temporal core binary shipped. */
+export const RUNTIME = lambda.Runtime.NODEJS_24_X;
+export const ARCHITECTURE = lambda.Architecture.X86_64;
+
+const grant = (role: iam.Role, actions: string[], resources: string[]) =>
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
+
+/** Exactly the item calls the DynamoDB adapters make (TransactWriteItems is authorised per Put/Update inside it). */
+const LEDGER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+const AUDIT_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
+
+/** One function with its own role (no managed policies), its own log group with retention, and a description. */
+function payopsFunction(
+  scope: Construct,
+  id: string,
+  props: Pick<lambda.FunctionProps, 'description' | 'timeout' | 'memorySize' | 'environment' | 'retryAttempts'> & {
+    settings: Settings;
+    asset: string;
+    reservedConcurrency?: number;
+  },
+) {
+  const role = new iam.Role(scope, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `payops ${props.settings.stage}: ${id} execution role`,
+  });
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+    retention: props.settings.stage === 'prod' ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.TWO_WEEKS,
+    removalPolicy: props.settings.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+  });
+  logGroup.grantWrite(role);
+  const fn = new lambda.Function(scope, id, {
+    runtime: RUNTIME,
+    architecture: ARCHITECTURE,
+    handler: 'index.handler',
+    code: lambda.Code.fromAsset(props.asset),
+    description: props.description,
+    timeout: props.timeout,
+    memorySize: props.memorySize,
+    environment: props.environment,
+    retryAttempts: props.retryAttempts,
+    reservedConcurrentExecutions: props.reservedConcurrency,
+    role,
+    logGroup,
+  });
+  if (props.asset === PLACEHOLDER_ASSET) {
+    Annotations.of(fn).addWarningV2('payops:placeholder-code', `${id} deploys the placeholder; pass its built asset`);
+  }
+  return { fn, role };
+}
+
+/** The worker Lambda, its published version for this build ID, the role Temporal assumes, and the ingress. */
+export class PayopsFunctions extends Construct {
+  readonly worker: lambda.Function;
+  readonly workerVersion: lambda.Version;
+  readonly ingress: lambda.Function;
+  readonly ingressUrl: lambda.FunctionUrl;
+  readonly invokeRole: iam.Role;
+
+  constructor(scope: Construct, id: string, settings: Settings, data: PayopsData) {
+    super(scope, id);
+    const secretEnv = (names: SecretName[]) =>
+      Object.fromEntries(
+        names.map((n) => [
+          `${n.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}_SECRET_ARN`,
+          data.secrets[n].secretArn,
+        ]),
+      );
+    const common = {
+      PAYOPS_MODE: 'aws',
+      AWS_ACCOUNT_ID: Aws.ACCOUNT_ID,
+      AUDIT_TABLE: data.auditTable.tableName,
+      EVENTS_TOPIC_NAME: data.eventsTopic.topicName,
+      NOTIFY_FROM_EMAIL: settings.notifyFromEmail,
+      PAYLOAD_CODEC_KEY_ARN: data.codecKey.keyArn,
+      NODE_OPTIONS: '--enable-source-maps',
+      ...(settings.temporalAddress ? { TEMPORAL_ADDRESS: settings.temporalAddress, TEMPORAL_TLS: 'true' } : {}),
+      ...(settings.temporalNamespace ? { TEMPORAL_NAMESPACE: settings.temporalNamespace } : {}),
+      ...(settings.taskQueue ? { TEMPORAL_TASK_QUEUE: settings.taskQueue } : {}),
+    };
+
+    const worker = payopsFunction(this, 'Worker', {
+      settings,
+      asset: settings.workerAsset,
+      description: `payops ${settings.stage} Temporal worker (serverless, build ${settings.buildId})`,
+      timeout: Duration.seconds(settings.workerTimeoutSeconds),
+      memorySize: settings.workerMemoryMb,
+      reservedConcurrency: settings.workerReservedConcurrency,
+      environment: {
+        ...common,
+        LEDGER_TABLE: data.ledgerTable.tableName,
+        REPORTS_BUCKET: data.reportsBucket.bucketName,
+        WORKER_BUILD_ID: settings.buildId,
+        ...secretEnv(['pspSecretKey', 'temporalApiKey']),
+      },
+      // Temporal re-invokes the worker itself; Lambda's own async retries would only run duplicate pollers.
+      retryAttempts: 0,
+    });
+    this.worker = worker.fn;
+    const workerFn = worker.fn;
+    // A new build ID changes the description, which replaces (publishes) the version; old versions are retained
+    // because runs pinned to them keep being invoked until they finish.
+    this.workerVersion = new lambda.Version(this, 'WorkerVersion', {
+      lambda: workerFn,
+      description: `payops worker build ${settings.buildId}`,
+      removalPolicy: RemovalPolicy.RETAIN,
+      retryAttempts: 0,
+    });
+    this.grantWorker(worker.role, data);
+
+    const ingress = payopsFunction(this, 'Ingress', {
+      settings,
+      asset: settings.ingressAsset,
+      description: `payops ${settings.stage} webhook ingress (PSP and bank)`,
+      timeout: Duration.seconds(30),
+      memorySize: 512,
+      reservedConcurrency: settings.ingressReservedConcurrency,
+      environment: { ...common, ...secretEnv(['pspWebhookSecret', 'bankWebhookSecret', 'temporalApiKey']) },
+    });
+    this.ingress = ingress.fn;
+    const ingressFn = ingress.fn;
+    // Auth NONE: the PSP and the bank cannot sign SigV4; every request is authenticated by its webhook signature
+    // (Stripe-Signature, X-Bank-Signature, checked before anything reaches Temporal), bodies are capped at 1 MB and
+    // reserved concurrency bounds a flood.
+    this.ingressUrl = ingressFn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    grant(ingress.role, AUDIT_ACTIONS, [data.auditTable.tableArn]);
+    this.grantCommon(ingress.role, data, ['pspWebhookSecret', 'bankWebhookSecret', 'temporalApiKey']);
+
+    this.invokeRole = this.temporalInvokeRole(settings, workerFn);
+    new CfnOutput(scope, 'TemporalInvokeRoleArn', { value: this.invokeRole.roleArn });
+    new CfnOutput(scope, 'WorkerFunctionArn', { value: workerFn.functionArn });
+    new CfnOutput(scope, 'WorkerVersionArn', { value: this.workerVersion.functionArn });
+    new CfnOutput(scope, 'IngressUrl', { value: this.ingressUrl.url });
+  }
+
+  private grantWorker(role: iam.Role, data: PayopsData): void {
+    grant(role, LEDGER_ACTIONS, [data.ledgerTable.tableArn]);
+    grant(role, AUDIT_ACTIONS, [data.auditTable.tableArn]);
+    grant(role, ['s3:GetObject', 's3:PutObject'], [data.reportsBucket.arnForObjects('*')]);
+    grant(role, ['ses:SendEmail'], [data.sender.emailIdentityArn]);
+    this.grantCommon(role, data, ['pspSecretKey', 'temporalApiKey']);
+  }
+
+  /** Events topic (publish through its KMS key), the named secrets, and the payload-codec key. */
+  private grantCommon(role: iam.Role, data: PayopsData, secrets: SecretName[]): void {
+    grant(role, ['sns:Publish'], [data.eventsTopic.topicArn]);
+    // SNS (SSE) and the reports bucket (SSE-KMS) encrypt with the data key on the caller's behalf.
+    grant(role, ['kms:Decrypt', 'kms:GenerateDataKey'], [data.dataKey.keyArn]);
+    grant(
+      role,
+      ['secretsmanager:GetSecretValue'],
+      secrets.map((n) => data.secrets[n].secretArn),
+    );
+    grant(role, ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'], [data.codecKey.keyArn]);
+  }
+
+  /** The role Temporal Cloud assumes (with the agreed external ID) to invoke the worker's versions. */
+  private temporalInvokeRole(settings: Settings, fn: lambda.Function): iam.Role {
+    const principal = /^\d{12}$/.test(settings.temporalPrincipal)
+      ? new iam.AccountPrincipal(settings.temporalPrincipal)
+      : new iam.ArnPrincipal(settings.temporalPrincipal);
+    const role = new iam.Role(this, 'TemporalInvokeRole', {
+      assumedBy: principal,
+      externalIds: [settings.temporalExternalId],
+      description: `payops ${settings.stage}: assumed by Temporal to invoke the serverless worker`,
+      maxSessionDuration: Duration.hours(1),
+    });
+    grant(role, ['lambda:InvokeFunction', 'lambda:GetFunction'], [fn.functionArn, `${fn.functionArn}:*`]);
+    return role;
+  }
+}

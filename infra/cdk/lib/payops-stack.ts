@@ -1,0 +1,33 @@
+import { Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { PayopsAlarms } from './alarms';
+import { PayopsData } from './data';
+import { PayopsFunctions } from './functions';
+import { acceptedFindings, acknowledgeAcceptedFindings, type AcceptedFinding } from './nag';
+import type { Settings } from './settings';
+
+/** The whole AWS side of one stage: data, functions, the Temporal invoke role and alarms. */
+export class PayopsStack extends Stack {
+  readonly data: PayopsData;
+  readonly functions: PayopsFunctions;
+  readonly alarms: PayopsAlarms;
+  readonly acceptedFindings: AcceptedFinding[];
+
+  constructor(scope: Construct, id: string, settings: Settings, props: StackProps = {}) {
+    super(scope, id, {
+      ...props,
+      description: `payops ${settings.stage}: serverless Temporal worker, webhook ingress and their data`,
+    });
+    Tags.of(this).add('app', 'payops');
+    Tags.of(this).add('stage', settings.stage);
+    this.data = new PayopsData(this, 'Data', settings);
+    this.functions = new PayopsFunctions(this, 'Functions', settings, this.data);
+    this.alarms = new PayopsAlarms(this, 'Alarms', {
+      worker: this.functions.worker,
+      ingress: this.functions.ingress,
+      topic: this.data.alarmsTopic,
+    });
+    this.acceptedFindings = acceptedFindings(this, this.data, this.functions);
+    acknowledgeAcceptedFindings(this.acceptedFindings);
+  }
+}

@@ -1,0 +1,98 @@
+import type { Node } from 'constructs';
+import { join } from 'node:path';
+
+/** Stages differ only in how long logs are kept and how much they may scale; the shape is the same. */
+export type Stage = 'dev' | 'prod';
+
+/** Folder with a stub handler, so the app synthesises (tests, first look) before `npm run build:lambda` ran. */
+export const PLACEHOLDER_ASSET = join(__dirname, '..', 'assets', 'placeholder');
+
+/**
+ * Everything deployment-specific, read from CDK context (`-c key=value` or a local cdk.context.json, which is
+ * gitignored): nothing account-specific is committed. Required keys fail synthesis with their names.
+ */
+export interface Settings {
+  stage: Stage;
+  /** Optional: the stack stays environment-agnostic (no look-ups) unless both are given. */
+  account?: string;
+  region?: string;
+  /** The verified SES sender (`NOTIFY_FROM_EMAIL`). */
+  notifyFromEmail: string;
+  /** Who Temporal Cloud assumes the invoke role as: its AWS account ID (12 digits) or a principal ARN. */
+  temporalPrincipal: string;
+  /** The sts:ExternalId Temporal presents when assuming the invoke role (confused-deputy guard). */
+  temporalExternalId: string;
+  /** The worker build ID: one published Lambda version per build ID (worker versioning pins runs to it). */
+  buildId: string;
+  /** Prebuilt artefact folders (`npm run build:lambda`); the placeholder otherwise (flagged by a warning). */
+  workerAsset: string;
+  ingressAsset: string;
+  workerReservedConcurrency?: number;
+  ingressReservedConcurrency?: number;
+  workerTimeoutSeconds: number;
+  workerMemoryMb: number;
+  /** Passed to the functions as TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / TEMPORAL_TASK_QUEUE when given. */
+  temporalAddress?: string;
+  temporalNamespace?: string;
+  taskQueue?: string;
+  /** Optional e-mail subscribed to the alarms topic. */
+  alarmEmail?: string;
+}
+
+type Context = Pick<Node, 'tryGetContext'>;
+
+function text(node: Context, key: string): string | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  return String(value);
+}
+
+function int(node: Context, key: string, min: number, max: number): number | undefined {
+  const raw = text(node, key);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`context ${key}: must be an integer in [${min}, ${max}] (got ${JSON.stringify(raw)})`);
+  }
+  return n;
+}
+
+/** Parses the context; throws one error naming every missing or invalid key. */
+export function readSettings(node: Context): Settings {
+  const stage = text(node, 'stage') ?? 'dev';
+  const problems: string[] = [];
+  if (stage !== 'dev' && stage !== 'prod') problems.push(`stage: must be dev or prod (got ${JSON.stringify(stage)})`);
+  const required = (key: string): string => {
+    const value = text(node, key);
+    if (value === undefined) problems.push(`${key}: required (-c ${key}=...)`);
+    return value ?? '';
+  };
+  const notifyFromEmail = required('notifyFromEmail');
+  const temporalPrincipal = required('temporalPrincipal');
+  const temporalExternalId = required('temporalExternalId');
+  const buildId = required('buildId');
+  if (temporalPrincipal && !/^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:.+)$/.test(temporalPrincipal)) {
+    problems.push('temporalPrincipal: must be a 12-digit account ID or an IAM principal ARN');
+  }
+  if (buildId && !/^[A-Za-z0-9._-]{1,64}$/.test(buildId)) problems.push('buildId: use [A-Za-z0-9._-], at most 64');
+  if (problems.length) throw new Error(`payops CDK app: invalid context:\n  ${problems.join('\n  ')}`);
+  return {
+    stage: stage as Stage,
+    account: text(node, 'account'),
+    region: text(node, 'region'),
+    notifyFromEmail,
+    temporalPrincipal,
+    temporalExternalId,
+    buildId,
+    workerAsset: text(node, 'workerAsset') ?? PLACEHOLDER_ASSET,
+    ingressAsset: text(node, 'ingressAsset') ?? PLACEHOLDER_ASSET,
+    workerReservedConcurrency: int(node, 'workerReservedConcurrency', 1, 10_000),
+    ingressReservedConcurrency: int(node, 'ingressReservedConcurrency', 1, 10_000),
+    workerTimeoutSeconds: int(node, 'workerTimeoutSeconds', 30, 900) ?? 300,
+    workerMemoryMb: int(node, 'workerMemoryMb', 512, 10_240) ?? 1024,
+    temporalAddress: text(node, 'temporalAddress'),
+    temporalNamespace: text(node, 'temporalNamespace'),
+    taskQueue: text(node, 'taskQueue'),
+    alarmEmail: text(node, 'alarmEmail'),
+  };
+}
