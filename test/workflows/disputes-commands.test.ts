@@ -14,6 +14,7 @@ import {
   receivePspEventSignal,
 } from '../../workflows/disputes/contract';
 import { recordHistoryIfAsked } from '../support/histories';
+import { until as eventually } from '../support/wait';
 import { testConfig } from '../support/stack';
 import {
   DAY,
@@ -232,7 +233,8 @@ describe('dispute case commands (time-skipping)', () => {
       expect(v.compensations).toEqual([
         { eventId: 'compensation.executed:comp-req-1', amountMinor: 5_000, currency: 'EUR' },
       ]);
-      expect(emailKinds(f)).toContain('dispute.compensation_overlap:finance_legal');
+      // The cross-check and its notice run beside the case (they must survive a store outage): wait for the notice.
+      await eventually(() => (emailKinds(f).includes('dispute.compensation_overlap:finance_legal') ? true : undefined));
       expect(f.audit.events.find((e) => e.stream === 'order:ord-3003' && e.type === 'dispute.opened')).toMatchObject({
         eventId: `dispute.opened:${workflowId}`,
         data: { workflowId, disputeId, amountMinor: 12_500, currency: 'EUR' },
