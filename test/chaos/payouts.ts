@@ -4,7 +4,7 @@ import { makeAwsClients } from '../../activities/adapters/aws';
 import { startPayout } from '../../client/payouts';
 import { payableCreator } from '../../sandboxes/creators';
 import { awsOptions } from '../../workers/config';
-import type { PayoutTiming } from '../../workflows/payouts/contract';
+import { payoutIdFor, type PayoutTiming } from '../../workflows/payouts/contract';
 import { admin } from './admin';
 import type { ChaosStack } from './stack';
 
@@ -28,20 +28,25 @@ export const FAST_TIMING: PayoutTiming = {
   recheckEveryMs: 5_000,
 };
 
-/** Registers `n` payable creators on `rail` in the directory and funds each in the ledger (moto DynamoDB). */
+/**
+ * Registers `n` payable creators on `rail` in the directory and funds each in the ledger (moto DynamoDB). With
+ * `period`, each creator has earned its amount in that period and its payout ID is the run's (`payoutIdFor`).
+ */
 export async function seedPayouts(
   stack: ChaosStack,
   tag: string,
   n: number,
   rail: 'psp' | 'bank' = 'psp',
+  period?: string,
 ): Promise<ChaosPayout[]> {
   const payouts = Array.from({ length: n }, (_, i) => ({
-    payoutId: `${tag}-${i}`,
+    payoutId: period ? payoutIdFor(`${tag}-c${i}`, period) : `${tag}-${i}`,
     creatorId: `${tag}-c${i}`,
     amountMinor: 1_000 + i,
     fundedMinor: 5_000 + i,
     rail,
   }));
+  const earned = (p: ChaosPayout) => (period ? { earnings: { [period]: p.amountMinor } } : {});
   const method = (id: string) =>
     rail === 'bank'
       ? {
@@ -57,7 +62,9 @@ export async function seedPayouts(
           payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: `acct_${id.replace(/-/g, '_')}` },
         };
   await admin(stack.creators.url, '/__admin/creators', {
-    creators: payouts.map((p) => payableCreator(p.creatorId, { ...method(p.creatorId), balanceCurrency: 'USD' })),
+    creators: payouts.map((p) =>
+      payableCreator(p.creatorId, { ...method(p.creatorId), ...earned(p), balanceCurrency: 'USD' }),
+    ),
   });
   const ledger = createDynamoLedger({
     aws: makeAwsClients(awsOptions(stack.config)),

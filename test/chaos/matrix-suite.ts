@@ -1,0 +1,33 @@
+import { formatTable, jsonLine, runMatrix, type RowResult } from './matrix';
+import type { Row } from './row';
+import { startChaosStack, type ChaosStack } from './stack';
+import { stackEnv } from '../support/stack';
+
+/** CI size: the issue asks for N ≥ 20 per row. */
+export const CI_N = 20;
+
+/**
+ * Declares one jest suite running `rows` at N=20 on its own Temporal dev server (file DB, which a row kills) with the
+ * global setup's moto and workflow bundle. Fails on any duplicate, loss or ledger break.
+ */
+export function describeMatrix(title: string, rows: Row[]): void {
+  describe(`fault matrix (CI size): ${title}`, () => {
+    let stack: ChaosStack;
+    beforeAll(async () => {
+      stack = await startChaosStack({
+        awsEndpoint: stackEnv('AWS_ENDPOINT_URL'),
+        bundlePath: stackEnv('PAYOPS_TEST_BUNDLE'),
+      });
+    }, 120_000);
+    afterAll(async () => {
+      await stack?.stop();
+    });
+
+    test(`when each of ${rows.length} rows runs ${CI_N} cases under its fault, then no money moves twice, none is lost and the ledger balances`, async () => {
+      const results: RowResult[] = await runMatrix(stack, rows, CI_N);
+      console.log(`${formatTable(results)}\n${jsonLine(results)}`);
+      const bad = results.filter((r) => r.duplicates || r.lost || r.ledgerBreaks || r.error);
+      expect(bad.map((r) => ({ fault: r.fault, error: r.error, findings: r.findings.slice(0, 3) }))).toEqual([]);
+    }, 600_000);
+  });
+}
