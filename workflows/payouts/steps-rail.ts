@@ -37,6 +37,9 @@ export async function pay(p: Payout, profile: PayoutProfile): Promise<Confirmed>
   // Since this patch the destination is fixed once per attempt and an unknown outcome is looked up at the rail.
   const fixed = patched('payout-fixed-destination');
   const destinationId = fixed ? await fixDestination(p, rail, key) : undefined;
+  // A hold accepted while the destination was being fixed (the state is still `reserving`, so holds are accepted)
+  // must stop the payout before the rail has it; without a hold this issues no command.
+  if (fixed) await untilReleased(p);
   if (p.stop) throw new Stopped(p.stop);
   p.initiating(rail);
   const { reference, status } = destinationId
