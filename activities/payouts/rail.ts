@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
 import { bankE2eStream } from '../../workflows/payouts/contract';
 import type { PayoutActivities } from '../../workflows/payouts/contract-activities';
-import { failure, FailureType, typedFailure } from '../../workflows/shared/failures';
+import { failure, failureCode, FailureType, typedFailure } from '../../workflows/shared/failures';
+import { ProviderTransientError } from '../adapters/errors';
 import type { CreatorRecord, CreatorsPort, PayoutMethod } from '../adapters/creators/port';
 import type { ActivityDeps } from '../deps';
 
@@ -18,6 +20,19 @@ export function isoIdsFor(idempotencyKey: string): { messageId: string; endToEnd
 export const destinationIdFor = (idempotencyKey: string) =>
   `dst_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}`;
 const destinationStream = (destinationId: string) => `payout-destination:${destinationId}`;
+
+/** The running activity's context; undefined when an activity function is called directly (unit tests). */
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The PSP's 429 (with or without `Retry-After`): refused before processing, so nothing was created. */
+const rateLimited = (err: unknown) =>
+  (err instanceof ProviderTransientError ? err.code : failureCode(err)) === 'PSP_RATE_LIMITED';
 
 /** Where an attempt pays, as read once from the directory (kept by the audit store, never in history). */
 interface Destination {
@@ -77,20 +92,33 @@ export function createPayoutRailActivities(deps: ActivityDeps, creators: () => C
       return { destinationId };
     },
 
-    /** Stripe Connect transfer to the fixed destination; an earlier transfer of the same step is found first. */
+    /**
+     * Stripe Connect transfer to the fixed destination; an earlier transfer of the same step is found first, except
+     * right after an attempt whose create the PSP refused unprocessed (429): then nothing exists under the key but
+     * in-flight requests its idempotency covers, and the look-up would only spend the rate limit the retry waits for.
+     */
     async initiatePspPayout(i) {
       const d = await destination(i, 'psp');
       if (!d.accountToken) throw missingMethod(i.creatorId, 'psp');
-      const existing = await deps.psp.findTransfer({ transferGroup: i.reference, stepKey: i.idempotencyKey });
-      if (existing?.status === 'paid' || existing?.status === 'pending')
-        return { transferId: existing.transferId, status: existing.status };
-      return deps.psp.createTransfer({
-        idempotencyKey: i.idempotencyKey,
-        amount: i.amount,
-        destinationAccount: d.accountToken,
-        reference: i.reference,
-        stepKey: i.idempotencyKey,
-      });
+      const ctx = activityContext();
+      const last = ctx?.info.heartbeatDetails as { unprocessedAttempt?: number } | undefined;
+      if (!ctx || last?.unprocessedAttempt !== ctx.info.attempt - 1) {
+        const existing = await deps.psp.findTransfer({ transferGroup: i.reference, stepKey: i.idempotencyKey });
+        if (existing?.status === 'paid' || existing?.status === 'pending')
+          return { transferId: existing.transferId, status: existing.status };
+      }
+      try {
+        return await deps.psp.createTransfer({
+          idempotencyKey: i.idempotencyKey,
+          amount: i.amount,
+          destinationAccount: d.accountToken,
+          reference: i.reference,
+          stepKey: i.idempotencyKey,
+        });
+      } catch (err) {
+        if (ctx && rateLimited(err)) ctx.heartbeat({ unprocessedAttempt: ctx.info.attempt });
+        throw err;
+      }
     },
 
     /**

@@ -16,6 +16,8 @@ export interface Faults extends TransportFaults {
   declineDestinations: Set<string>;
   holdWebhooks: boolean;
   payoutSettleMs: number;
+  /** Events claim to be this many seconds old (`created` in the past): how a late delivery looks to the receiver. */
+  eventAgeSec: number;
 }
 
 export const defaultFaults = (): Faults => ({
@@ -25,6 +27,7 @@ export const defaultFaults = (): Faults => ({
   declineDestinations: new Set(),
   holdWebhooks: false,
   payoutSettleMs: 100,
+  eventAgeSec: 0,
 });
 
 /** One API call as the admin API reports it. */
@@ -64,7 +67,7 @@ export interface PspSandboxContext {
  * Admin API (served by `sandboxServer`):
  * - POST /__admin/reset — forget everything (objects, keys, calls, events, faults)
  * - POST /__admin/faults — merge `{ latencyMs, fail5xxNext, timeoutNext, timeoutPhase:'before'|'after', hangMs,
- *   rateLimitNext, declineDestinations, holdWebhooks, payoutSettleMs }`; DELETE /__admin/faults clears them
+ *   rateLimitNext, declineDestinations, holdWebhooks, payoutSettleMs, eventAgeSec }`; DELETE /__admin/faults clears them
  * - GET /__admin/calls — `{ calls: [{method, path, idempotencyKey, status, fault?, replayed?}], created: {transfer, …} }`
  * - GET /__admin/events — emitted events `{ id, type }[]` and webhook delivery attempts
  * - POST /__admin/balance `{ currency, amount }` — set the available balance
@@ -188,7 +191,7 @@ function optStr(v: unknown): string | undefined {
 }
 
 function applyFaults(f: Faults, b: Record<string, unknown>): void {
-  mergeNumbers(f, b, [...TRANSPORT_FAULT_KEYS, 'rateLimitNext', 'payoutSettleMs']);
+  mergeNumbers(f, b, [...TRANSPORT_FAULT_KEYS, 'rateLimitNext', 'payoutSettleMs', 'eventAgeSec']);
   if (b.timeoutPhase === 'before' || b.timeoutPhase === 'after') f.timeoutPhase = b.timeoutPhase;
   if (Array.isArray(b.declineDestinations)) f.declineDestinations = new Set(b.declineDestinations.map(String));
   if (typeof b.holdWebhooks === 'boolean') f.holdWebhooks = b.holdWebhooks;

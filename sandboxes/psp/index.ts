@@ -64,7 +64,8 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
       object: 'event',
       ...(account ? { account } : {}),
       api_version: '2026-10-28.endive',
-      created: nowSec(),
+      // Stripe signs each delivery afresh, so a late event has a fresh signature and an old `created`.
+      created: nowSec() - ctx.faults.eventAgeSec,
       data: { object: structuredClone(object), ...(previous ? { previous_attributes: previous } : {}) },
       livemode: false,
       pending_webhooks: opts.webhookUrl ? 1 : 0,

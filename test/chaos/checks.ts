@@ -56,16 +56,18 @@ async function acceptedTransfers(stack: ChaosStack) {
 
 /** The postings of one payout by kind (amounts as the creator's available account sees them). */
 function booked(postings: Posting[], p: ChaosPayout) {
-  const sums = { reserve: 0, release: 0, settle: 0, reverse: 0 };
+  const sums = { reserve: 0, release: 0, settle: 0, reverse: 0, settle_elsewhere: 0 };
   let unbalanced = 0;
   for (const posting of postings) {
     if (posting.legs.reduce((s, l) => s + l.amountMinor, 0) !== 0) unbalanced++;
-    const kind = /: (reserve|release|settle|reverse)$/.exec(posting.description)?.[1] as keyof typeof sums | undefined;
+    const kind = /: (reserve|release|settle|reverse|settle_elsewhere)$/.exec(posting.description)?.[1] as
+      keyof typeof sums | undefined;
     if (kind) sums[kind] += Math.abs(posting.legs[0]?.amountMinor ?? 0);
   }
   const inTransit = sums.reserve - sums.release - sums.settle;
-  const settled = sums.settle - sums.reverse;
-  const available = p.fundedMinor - sums.reserve + sums.release + sums.reverse;
+  // Paid elsewhere after a return: the creator's money left by another channel (available → settled).
+  const settled = sums.settle - sums.reverse + sums.settle_elsewhere;
+  const available = p.fundedMinor - sums.reserve + sums.release + sums.reverse - sums.settle_elsewhere;
   return { inTransit, settled, available, unbalanced };
 }
 
@@ -134,11 +136,16 @@ export async function checkPayouts(
     if (state === 'completed' && (b.settled !== p.amountMinor || b.inTransit !== 0)) breaks.push('completed unsettled');
     if ((state === 'failed' || state === 'cancelled' || state === 'returned') && b.inTransit + b.settled !== 0)
       breaks.push(`${state} with ${b.inTransit + b.settled} still booked out`);
-    const netOut = returned.has(p.payoutId) ? 0 : finalAccepted;
-    if (netOut > 0 && state !== 'returned' && b.inTransit + b.settled !== p.amountMinor)
-      breaks.push('transfer accepted but not booked out');
-    if (returned.has(p.payoutId) && b.inTransit + b.settled !== 0)
-      breaks.push('returned at the rail, still booked out');
+    const out = b.inTransit + b.settled;
+    if (st?.resolution?.outcome === 'paid_elsewhere') {
+      // Ops say the creator was paid outside the system: the whole amount is booked out, whatever the rail did.
+      if (out !== p.amountMinor) breaks.push(`resolved as paid elsewhere with ${out} booked out`);
+    } else {
+      const netOut = returned.has(p.payoutId) ? 0 : finalAccepted;
+      if (netOut > 0 && state !== 'returned' && out !== p.amountMinor)
+        breaks.push('transfer accepted but not booked out');
+      if (returned.has(p.payoutId) && out !== 0) breaks.push('returned at the rail, still booked out');
+    }
     if (b.available + b.inTransit + b.settled !== p.fundedMinor)
       breaks.push('available + in transit + settled ≠ funded');
     if (breaks.length) flag('ledgerBreaks', `${wf} (${state}): ${breaks.join('; ')}`);

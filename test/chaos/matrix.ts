@@ -1,4 +1,6 @@
-import type { Row } from './row';
+import { until } from './admin';
+import { pool } from './payouts';
+import { railCallCount, type Row } from './row';
 import type { ChaosStack } from './stack';
 
 /** One row's figures, as the table and the final JSON line show them. */
@@ -43,6 +45,7 @@ export async function runMatrix(
         error,
       });
     }
+    await closeRow(stack, `${runTag}r${i}`);
     const r = results[results.length - 1] as RowResult;
     log(
       `[chaos] ${row.name}: dup ${r.duplicates}, lost ${r.lost}, ledger ${r.ledgerBreaks}, ${r.wallMs} ms${r.error ? ` (${r.error})` : ''}`,
@@ -50,6 +53,33 @@ export async function runMatrix(
     for (const f of r.findings.slice(0, 5)) log(`         ${f}`);
   }
   return results;
+}
+
+/**
+ * The barrier between rows: terminates whatever the row left running (parked cases, or a row that failed) and waits
+ * until the rails have been quiet for two seconds, so no call a row started lands in the next row's counts.
+ */
+async function closeRow(stack: ChaosStack, tag: string): Promise<void> {
+  const open: string[] = [];
+  for await (const w of stack.client.workflow.list({ query: `ExecutionStatus = 'Running'` }))
+    if (w.workflowId.includes(`${tag}-`)) open.push(w.workflowId);
+  await pool(open, 16, (id) =>
+    stack.client.workflow
+      .getHandle(id)
+      .terminate('chaos row over')
+      .catch(() => undefined),
+  );
+  let last = -1;
+  let quietSince = Date.now();
+  await until(
+    async () => {
+      const calls = await railCallCount(stack);
+      if (calls !== last) [last, quietSince] = [calls, Date.now()];
+      return Date.now() - quietSince >= 2_000;
+    },
+    60_000,
+    500,
+  );
 }
 
 /** The table: fault, N, duplicates, lost, ledger breaks, wall time. */

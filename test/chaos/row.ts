@@ -45,7 +45,8 @@ export function payoutRow(def: {
       await startPayouts(ctx.stack, payouts, def.timing ?? FAST_TIMING);
       await def.during?.(ctx, payouts);
       const ids = payouts.map((p) => creatorPayoutWorkflowId(p.payoutId));
-      await settle(ctx.stack, ids, def.settleMs ?? 120_000);
+      // Larger runs queue on two cores: the default wait grows with N.
+      await settle(ctx.stack, ids, def.settleMs ?? Math.max(120_000, ctx.n * 600));
       const extra = await def.after?.(ctx, payouts);
       const v = await checkPayouts(ctx.stack, ctx.tag, payouts, ctx.returned);
       return extra ? addVerdicts(v, extra) : v;
@@ -61,6 +62,16 @@ export async function pspTransfers(stack: ChaosStack): Promise<{ posts: number; 
   );
   const posts = r.calls.filter((c) => c.method === 'POST' && c.path === '/v1/transfers').length;
   return { posts, created: r.created.transfer ?? 0 };
+}
+
+/** Calls the PSP and the bank have seen so far (the barrier between rows waits until this stops moving). */
+export async function railCallCount(stack: ChaosStack): Promise<number> {
+  const counts = await Promise.all(
+    [stack.psp.url, stack.bank.url].map(
+      async (url) => (await adminGet<{ calls: unknown[] }>(url, '/__admin/calls')).calls.length,
+    ),
+  );
+  return counts[0]! + counts[1]!;
 }
 
 /** Waits (bounded) until `pred` holds for the PSP's transfer calls. */

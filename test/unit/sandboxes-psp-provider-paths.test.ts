@@ -129,8 +129,10 @@ describe('PSP sandbox: partial reversals, connected-account payouts, rate limit,
       details: [{ provider: 'psp', code: 'PSP_RATE_LIMITED', status: 429 }],
     });
     const delay = (err as ApplicationFailure).nextRetryDelay;
-    expect(typeof delay === 'number' ? delay : NaN).toBeGreaterThanOrEqual(1_000);
-    expect(delay).toBeLessThanOrEqual(2_000);
+    // Retry-After plus under a second of jitter.
+    const retryAfterMs = Number(res.headers.get('retry-after')) * 1000;
+    expect(typeof delay === 'number' ? delay : NaN).toBeGreaterThanOrEqual(retryAfterMs);
+    expect(delay).toBeLessThan(retryAfterMs + 1_000);
 
     await admin('rate-limit', undefined, 'DELETE');
     await expect(psp().ping()).resolves.toMatchObject({ ok: true });

@@ -136,6 +136,7 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     await recheckPayability(h.client, payoutId);
     const held = await waitForState(handle, (s) => s.state === 'on_hold');
     expect(held.held).toMatchObject({ operator: 'compliance.carol' });
+    expect(held.awaiting).toMatchObject({ actor: 'compliance', until: expect.any(String) });
     await expect(
       releasePayout(h.client, `${payoutId}`, { operator: 'compliance.carol', reason: 'x' }),
     ).rejects.toBeInstanceOf(ClientInputError);

@@ -70,6 +70,35 @@ describe('creatorPayout under rail and directory faults (real dev server)', () =
     await recordHistoryIfAsked(handle, 'creator-payout-fixed-destination');
   }, 60_000);
 
+  test('when the PSP refuses the transfer with 429 and Retry-After, then the retry creates it once without spending another look-up', async () => {
+    const creatorId = uniqueId('limited');
+    await seedCreator(h, { creatorId });
+    const payoutId = `${creatorId}-2026-11`;
+    const wf = creatorPayoutWorkflowId(payoutId);
+    // One token, refilled every 2 s: the look-up before the create takes it, so the create meets the limiter.
+    await admin(h.psp.url, '/__admin/rate-limit', { rps: 0.5, burst: 1 });
+    const { handle } = await startPayout(
+      h.client,
+      { payoutId, creatorId, period: '2026-11', amount: usd(2_468), timing: fast },
+      opts(),
+    );
+    const result = await outcome(handle.result());
+    await admin(h.psp.url, '/__admin/rate-limit', {}, 'DELETE');
+
+    expect(result).toMatchObject({ value: { state: 'completed', attempts: 1 } });
+    const mine = (await pspCalls()) as Array<{
+      method?: string;
+      path: string;
+      idempotencyKey: string | null;
+      status?: number;
+    }>;
+    const creates = mine.filter((c) => c.method === 'POST' && c.idempotencyKey?.startsWith(wf));
+    expect(creates.filter((c) => c.status === 429).length).toBeGreaterThan(0);
+    expect(creates.filter((c) => c.status === 200)).toHaveLength(1);
+    const lookups = mine.filter((c) => c.path.startsWith(`/v1/transfers?transfer_group=${wf}&`) && c.status === 200);
+    expect(lookups).toHaveLength(1);
+  }, 60_000);
+
   test('when ops resolve a returned payout as paid elsewhere, then the creator balance is debited again', async () => {
     const creatorId = uniqueId('else');
     await seedCreator(h, { creatorId });
@@ -151,6 +180,7 @@ describe('creatorPayout under rail and directory faults (real dev server)', () =
     expect(h.ledger.postings.get(`${wf}:reverse`)).toBeUndefined();
     expect(parked).toMatchObject({ state: 'paid_in_return_window', lastErrorCode: 'partial_return' });
     expect(parked.awaiting?.actor).toBe('ops');
+    expect(parked.awaiting?.until).toBeDefined();
     await handle.executeUpdate('resolvePayout', {
       args: [{ operator: 'ops.carol', reason: 'partial reversal reconciled by hand', outcome: 'paid_elsewhere' }],
     });

@@ -74,6 +74,8 @@ describe('creatorPayout when the PSP never answers its initiation (time-skipping
       const parked = await handle.query(getStateQuery);
       expect(parked).toMatchObject({ state: 'awaiting_confirmation', lastErrorCode: 'outcome_unknown' });
       expect(parked.awaiting?.actor).toBe('ops');
+      // Parked visibly: ops see by when to act (DeadlineAt), not an open-ended wait.
+      expect(parked.awaiting?.until).toBeDefined();
       expect(postings()).toEqual([`${workflowId}:reserve`]);
       expect(fakes.psp.calls.some((c) => c.method === 'findTransfer')).toBe(true);
 

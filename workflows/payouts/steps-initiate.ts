@@ -4,7 +4,7 @@ import type { Money } from '../shared/money';
 import type { Rail } from './contract';
 import { moneyMayHaveMoved, railStatusFromPoll, type RailStatus } from './policy';
 import type { Payout } from './state';
-import { lookup, money, poll, waitFor } from './steps';
+import { lookup, money, poll, reviewBy, waitFor } from './steps';
 
 /** Sending one attempt's transfer exactly once, and what to do when the rail's answer is unknown. */
 
@@ -98,6 +98,7 @@ export async function initiateOnce(
         awaiting: {
           actor: 'ops',
           reason: `outcome unknown at the ${rail} (${found === 'none' ? 'no transfer found' : 'look-up failed'}); retry now re-sends with the same key, or resolve`,
+          ...reviewBy(p),
         },
         errorCode: 'outcome_unknown',
       });

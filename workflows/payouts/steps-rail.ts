@@ -7,7 +7,7 @@ import { isPartialReturn, needsFx, stepName } from './policy';
 import type { Payout } from './state';
 import { awaitConfirmation, pollRail } from './steps-confirm';
 import { fixDestination, initiate, initiateOnce } from './steps-initiate';
-import { announce, lookup, post, Stopped, untilReleased, waitFor, type Confirmed } from './steps';
+import { announce, lookup, post, reviewBy, Stopped, untilReleased, waitFor, type Confirmed } from './steps';
 
 /** The steps at the rail: paying, awaiting the rail's confirmation, settling, and watching the return window. */
 
@@ -87,6 +87,7 @@ export async function watchReturnWindow(p: Payout, c: Confirmed): Promise<Confir
         awaiting: {
           actor: 'ops',
           reason: `partial return: ${part.returnedAmountMinor} of ${p.sentAmountMinor} minor units came back; resolve by hand`,
+          ...reviewBy(p),
         },
         errorCode: 'partial_return',
       });

@@ -1,4 +1,4 @@
-import { condition, log } from '@temporalio/workflow';
+import { condition, log, patched } from '@temporalio/workflow';
 import { activityProxies } from '../shared/activities';
 import { failure, FailureType } from '../shared/failures';
 import { idempotencyKey } from '../shared/task-queue';
@@ -31,6 +31,14 @@ export class Stopped extends Error {
   constructor(readonly request: StopRequest) {
     super(`stopped by ${request.kind}`);
   }
+}
+
+/**
+ * By when a person should act on a wait that has no timer of its own (`DeadlineAt`): the payout's park deadline from
+ * when the wait began. Since `payout-park-deadlines`; before, such waits showed no deadline.
+ */
+export function reviewBy(p: Payout, sinceMs = Date.now()): { untilMs?: number } {
+  return patched('payout-park-deadlines') ? { untilMs: sinceMs + p.timing.parkDeadlineMs } : {};
 }
 
 /** Waits up to `ms` (or forever) for `done`, a wake-up or a stop; a stop throws {@link Stopped}. */
@@ -111,7 +119,12 @@ export async function untilReleased(p: Payout): Promise<void> {
   const held = p.held;
   if (!held) return;
   p.moveTo('on_hold', {
-    awaiting: { actor: 'compliance', reason: `compliance hold: ${held.reason}`, sinceMs: Date.parse(held.since) },
+    awaiting: {
+      actor: 'compliance',
+      reason: `compliance hold: ${held.reason}`,
+      sinceMs: Date.parse(held.since),
+      ...reviewBy(p, Date.parse(held.since)),
+    },
   });
   await waitFor(p, () => p.held === undefined, undefined, 'compliance hold');
   p.step('hold_released');

@@ -102,7 +102,8 @@ function rateLimited(operation: string, waitMs: number): ApplicationFailure {
     type: 'ProviderTransientError',
     message: `${operation}: rate limited by PSP; retry after ${Math.ceil(waitMs / 1000)} s`,
     nonRetryable: false,
-    nextRetryDelay: waitMs,
+    // Up to a second of jitter: every client the limiter turned away must not come back in the same instant.
+    nextRetryDelay: waitMs + Math.floor(Math.random() * 1000),
     details: [{ provider: 'psp', code: 'PSP_RATE_LIMITED', status: 429 }],
   });
 }

@@ -13,10 +13,19 @@ const accountOf = (p: ChaosPayout) => `acct_${p.creatorId.replace(/-/g, '_')}`;
 
 /** The share of the PSP's answers that were 429 (from its call records): proves the limiter bit. */
 async function rateLimitShare({ stack }: RowContext): Promise<Verdicts> {
-  const { calls } = await adminGet<{ calls: Array<{ status: number }> }>(stack.psp.url, '/__admin/calls');
+  const { calls } = await adminGet<{ calls: Array<{ status: number; method: string; path: string }> }>(
+    stack.psp.url,
+    '/__admin/calls',
+  );
   const limited = calls.filter((c) => c.status === 429).length;
   const share = calls.length ? Math.round((1000 * limited) / calls.length) / 10 : 0;
-  return { ...emptyVerdicts(), outcomes: { pspCalls: calls.length, psp429: limited, psp429Pct: share } };
+  // What the provider's budget was spent on (answered calls by method and path, IDs folded).
+  const spent: Record<string, number> = {};
+  for (const c of calls.filter((x) => x.status !== 429)) {
+    const k = `${c.method} ${c.path.replace(/\/(tr|po|acct)_\w+/g, '/:id')}`;
+    spent[k] = (spent[k] ?? 0) + 1;
+  }
+  return { ...emptyVerdicts(), outcomes: { pspCalls: calls.length, psp429: limited, psp429Pct: share, ...spent } };
 }
 
 /**
