@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { createDynamoLedger } from '../../activities/adapters/ledger/dynamo-ledger';
 import { makeAwsClients } from '../../activities/adapters/aws';
@@ -84,11 +85,16 @@ export async function seedPayouts(
   return payouts;
 }
 
-/** Starts every payout through the typed client, in parallel (bounded). */
-export async function startPayouts(stack: ChaosStack, payouts: ChaosPayout[], timing = FAST_TIMING): Promise<void> {
+/** Starts every payout through the typed client (the stack's, or `client`'s server), in parallel (bounded). */
+export async function startPayouts(
+  stack: ChaosStack,
+  payouts: ChaosPayout[],
+  timing = FAST_TIMING,
+  client: Client = stack.client,
+): Promise<void> {
   await pool(payouts, 16, (p) =>
     startPayout(
-      stack.client,
+      client,
       {
         payoutId: p.payoutId,
         creatorId: p.creatorId,

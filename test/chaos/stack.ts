@@ -28,6 +28,8 @@ export interface ChaosStack {
   creators: CreatorsSandbox;
   commerce: CommerceSandbox;
   evidence: EvidenceSandbox;
+  /** The workflow bundle the worker runs (a row's own worker, e.g. on a time-skipping server, runs it too). */
+  bundlePath: string;
   stop(): Promise<void>;
 }
 
@@ -101,7 +103,7 @@ export async function startChaosStack(opts: { awsEndpoint?: string; bundlePath?:
     const worker = new WorkerProcess(env, bundlePath);
     stops.push(() => worker.stop());
     await worker.start();
-    return { config, client, temporal, worker, ingress, psp, bank, creators, commerce, evidence, stop };
+    return { config, client, temporal, worker, ingress, psp, bank, creators, commerce, evidence, bundlePath, stop };
   } catch (err) {
     await stop();
     throw err;

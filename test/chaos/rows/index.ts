@@ -2,6 +2,7 @@ import type { Row } from '../row';
 import { bankReturnRows } from './bank-returns';
 import { compensationRows } from './compensations';
 import { disputeRows } from './disputes';
+import { ledgerOutageRow } from './ledger-outage';
 import { opsRows } from './ops';
 import { payoutRunRows } from './payout-run';
 import { processFaultRows } from './process-faults';
@@ -20,6 +21,7 @@ export const allRows: Row[] = [
   ...payoutRunRows,
   ...compensationRows,
   ...disputeRows,
+  ledgerOutageRow,
 ];
 
 /**
@@ -28,7 +30,15 @@ export const allRows: Row[] = [
  */
 export const ciHalves: [Row[], Row[]] = [
   [...pspFaultRows, ...processFaultRows, ...opsRows],
-  [...webhookRows, ...bankReturnRows, ...railRows, ...payoutRunRows, ...compensationRows, ...disputeRows],
+  [
+    ...webhookRows,
+    ...bankReturnRows,
+    ...railRows,
+    ...payoutRunRows,
+    ...compensationRows,
+    ...disputeRows,
+    ledgerOutageRow,
+  ],
 ];
 
 /** The rows named in `names` (all when empty); an unknown name fails loudly. */
