@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, TransactWriteItemsCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { createDynamoAudit } from '../../activities/adapters/audit/dynamo-audit';
 import { makeAwsClients } from '../../activities/adapters/aws';
 import { awsOptions } from '../../workers/config';
@@ -90,6 +90,42 @@ describe('DynamoDB ledger and audit trail on moto', () => {
       jest.useRealTimers();
     }
     expect(await ledger.balance(creator, 'EUR')).toBe(-700);
+  });
+
+  test('when the posting commits but stamping its time fails, then the retry stamps it', async () => {
+    let failStamp = true;
+    const dynamo = new Proxy(aws.dynamo, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver) as unknown;
+        return async (cmd: unknown) => {
+          if (cmd instanceof UpdateItemCommand && failStamp) {
+            failStamp = false;
+            throw Object.assign(new Error('service unavailable'), { name: 'ServiceUnavailable' });
+          }
+          return target.send(cmd as never);
+        };
+      },
+    });
+    const flaky = createDynamoLedger({ aws: { ...aws, dynamo }, table: config.LEDGER_TABLE });
+    const posting = {
+      postingId: `earn-${randomUUID()}`,
+      currency: 'EUR' as const,
+      description: 'earnings',
+      legs: [
+        { account: 'platform:earnings', amountMinor: 300 },
+        { account: Accounts.creatorAvailable(`c-${randomUUID()}`), amountMinor: -300 },
+      ],
+    };
+    await expect(flaky.post(posting)).rejects.toThrow('service unavailable');
+    expect(await flaky.post(posting)).toEqual({ postingId: posting.postingId, alreadyPosted: true });
+    const item = await aws.dynamo.send(
+      new GetItemCommand({
+        TableName: config.LEDGER_TABLE,
+        Key: { pk: { S: `POSTING#${posting.postingId}` }, sk: { S: 'POSTING' } },
+        ConsistentRead: true,
+      }),
+    );
+    expect(item.Item?.['postedAt']?.S).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
   test('when a reservation exceeds the available balance, then it fails as InsufficientFunds and nothing moves', async () => {

@@ -88,12 +88,16 @@ export function createDynamoLedger(deps: { aws: AwsClients; table: string }): Le
         await stampPostedAt(posting.postingId);
         return { postingId: posting.postingId, alreadyPosted: false };
       } catch (err) {
-        if ((err as Error).name === 'IdempotentParameterMismatchException' && (await alreadyStored(posting)))
+        // Already stored by an earlier attempt, whose stamp may have failed after the transaction: stamp it now.
+        const stored = async () => {
+          await stampPostedAt(posting.postingId);
           return { postingId: posting.postingId, alreadyPosted: true };
+        };
+        if ((err as Error).name === 'IdempotentParameterMismatchException' && (await alreadyStored(posting)))
+          return stored();
         if (err instanceof TransactionCanceledException || (err as Error).name === 'TransactionCanceledException') {
           const reasons = (err as TransactionCanceledException).CancellationReasons ?? [];
-          if (reasons[0]?.Code === 'ConditionalCheckFailed')
-            return { postingId: posting.postingId, alreadyPosted: true };
+          if (reasons[0]?.Code === 'ConditionalCheckFailed') return stored();
           if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {
             throw failure(FailureType.InsufficientFunds, `posting ${posting.postingId}: insufficient balance`);
           }
