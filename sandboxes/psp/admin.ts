@@ -16,6 +16,8 @@ export interface Faults extends TransportFaults {
   declineDestinations: Set<string>;
   holdWebhooks: boolean;
   payoutSettleMs: number;
+  /** When set (`POST`, `GET`), `fail5xxNext` and `timeoutNext` only hit calls of this method. */
+  faultMethod?: string;
   /** Events claim to be this many seconds old (`created` in the past): how a late delivery looks to the receiver. */
   eventAgeSec: number;
 }
@@ -67,7 +69,8 @@ export interface PspSandboxContext {
  * Admin API (served by `sandboxServer`):
  * - POST /__admin/reset — forget everything (objects, keys, calls, events, faults)
  * - POST /__admin/faults — merge `{ latencyMs, fail5xxNext, timeoutNext, timeoutPhase:'before'|'after', hangMs,
- *   rateLimitNext, declineDestinations, holdWebhooks, payoutSettleMs, eventAgeSec }`; DELETE /__admin/faults clears them
+ *   rateLimitNext, declineDestinations, holdWebhooks, payoutSettleMs, eventAgeSec,
+ *   faultMethod: 'POST'|'GET' }`; DELETE /__admin/faults clears them
  * - GET /__admin/calls — `{ calls: [{method, path, idempotencyKey, status, fault?, replayed?}], created: {transfer, …} }`
  * - GET /__admin/events — emitted events `{ id, type }[]` and webhook delivery attempts
  * - POST /__admin/balance `{ currency, amount }` — set the available balance
@@ -195,4 +198,5 @@ function applyFaults(f: Faults, b: Record<string, unknown>): void {
   if (b.timeoutPhase === 'before' || b.timeoutPhase === 'after') f.timeoutPhase = b.timeoutPhase;
   if (Array.isArray(b.declineDestinations)) f.declineDestinations = new Set(b.declineDestinations.map(String));
   if (typeof b.holdWebhooks === 'boolean') f.holdWebhooks = b.holdWebhooks;
+  if (b.faultMethod === 'POST' || b.faultMethod === 'GET') f.faultMethod = b.faultMethod;
 }

@@ -128,11 +128,13 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
         stripeError(429, 'invalid_request_error', 'Too many requests hit the API too quickly.', { code: 'rate_limit' }),
       );
     }
-    if (take(ctx.faults, 'fail5xxNext')) {
+    // `faultMethod` aims the counter faults at one kind of call (e.g. the creates, not the look-ups between them).
+    const aimed = !ctx.faults.faultMethod || ctx.faults.faultMethod === method;
+    if (aimed && take(ctx.faults, 'fail5xxNext')) {
       record.fault = '5xx';
       return reply(stripeError(500, 'api_error', 'An unknown error occurred (injected by the sandbox).'));
     }
-    const timeout = take(ctx.faults, 'timeoutNext');
+    const timeout = aimed && take(ctx.faults, 'timeoutNext');
     if (timeout && ctx.faults.timeoutPhase === 'before') {
       record.fault = 'timeout';
       return hangThenDrop(req, res, ctx.faults.hangMs, timers);

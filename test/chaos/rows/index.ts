@@ -1,7 +1,8 @@
 import type { Row } from '../row';
-import { bankReturnRows } from './bank-returns';
+import { returnRows } from './returns';
 import { compensationRows } from './compensations';
 import { disputeRows } from './disputes';
+import { initiationRows } from './initiation';
 import { ledgerOutageRow } from './ledger-outage';
 import { opsRows } from './ops';
 import { payoutRunRows } from './payout-run';
@@ -14,8 +15,9 @@ import { webhookRows } from './webhooks';
 export const allRows: Row[] = [
   ...pspFaultRows,
   ...processFaultRows,
+  ...initiationRows,
   ...webhookRows,
-  ...bankReturnRows,
+  ...returnRows,
   ...opsRows,
   ...railRows,
   ...payoutRunRows,
@@ -29,16 +31,8 @@ export const allRows: Row[] = [
  * by side: most of a row's time is spent waiting out timeouts, not on the CPU.
  */
 export const ciHalves: [Row[], Row[]] = [
-  [...pspFaultRows, ...processFaultRows, ...opsRows],
-  [
-    ...webhookRows,
-    ...bankReturnRows,
-    ...railRows,
-    ...payoutRunRows,
-    ...compensationRows,
-    ...disputeRows,
-    ledgerOutageRow,
-  ],
+  [...pspFaultRows, ...processFaultRows, ...initiationRows, ...opsRows],
+  [...webhookRows, ...returnRows, ...railRows, ...payoutRunRows, ...compensationRows, ...disputeRows, ledgerOutageRow],
 ];
 
 /** The rows named in `names` (all when empty); an unknown name fails loudly. */

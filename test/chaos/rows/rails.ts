@@ -99,9 +99,13 @@ async function bankByEndToEnd({ stack }: RowContext, payouts: ChaosPayout[]): Pr
 /** Rail rows: the PSP's rate limiter, a connected account's own payout failing, bank 5xx bursts and timeouts. */
 export const railRows: Row[] = [
   payoutRow({
-    // A token bucket of 5/s (burst 5) while N payouts initiate and poll: 429 + Retry-After, each pays once.
+    // A token bucket of 5/s (N/10 per second for N > 50, so a large run still ends) while N payouts initiate and
+    // poll at once: most calls meet 429 + Retry-After, and each payout pays once.
     name: 'psp-rate-limit-429',
-    before: ({ stack }) => admin(stack.psp.url, '/__admin/rate-limit', { rps: 5, burst: 5 }),
+    before: ({ stack, n }) => {
+      const rps = Math.max(5, Math.ceil(n / 10));
+      return admin(stack.psp.url, '/__admin/rate-limit', { rps, burst: rps });
+    },
     after: rateLimitShare,
   }),
   payoutRow({

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { stripeSignatureHeader } from '../../../sandboxes/psp';
 import { creatorPayoutWorkflowId } from '../../../workflows/payouts/contract';
-import { admin, adminGet } from '../admin';
+import { admin, adminGet, until } from '../admin';
 import { emptyVerdicts } from '../checks';
-import { FAST_TIMING } from '../payouts';
+import { payoutStatus } from '../observe';
+import { FAST_TIMING, pool } from '../payouts';
 import { payoutRow, untilPsp, type Row, type RowContext } from '../row';
 
 /** Confirmation must come from the webhooks here: the first status poll is far off. */
@@ -55,6 +56,47 @@ export const webhookRows: Row[] = [
       await admin(ctx.stack.psp.url, '/__admin/faults', { holdWebhooks: false });
       await admin(ctx.stack.psp.url, '/__admin/webhooks/flush', { order: 'reverse' });
       await replayAll(ctx, 2);
+    },
+  }),
+  payoutRow({
+    // Every event is held and claims to be 10 minutes old when it arrives (freshly signed, as Stripe signs each
+    // delivery): the payouts have confirmed by polling meanwhile, and a third of them were reversed. The late events
+    // must all be accepted (a refused one would be retried until dropped) and the late returns booked.
+    name: 'webhooks-10-minutes-late',
+    timing: { ...FAST_TIMING, returnWindowMs: 30_000 },
+    before: ({ stack }) => admin(stack.psp.url, '/__admin/faults', { holdWebhooks: true, eventAgeSec: 600 }),
+    async during(ctx, payouts) {
+      await pool(
+        payouts.map((p, i) => ({ p, i })),
+        8,
+        async ({ p, i }) => {
+          let s = await payoutStatus(ctx.stack, p);
+          await until(
+            async () => (s = await payoutStatus(ctx.stack, p))?.state === 'paid_in_return_window',
+            60_000,
+            250,
+          );
+          if (i % 3 !== 0 || !s?.railReference) return;
+          await admin(ctx.stack.psp.url, `/__admin/transfers/${s.railReference}/reverse`, {});
+          ctx.returned.add(p.payoutId);
+        },
+      );
+      await admin(ctx.stack.psp.url, '/__admin/faults', { holdWebhooks: false });
+      await admin(ctx.stack.psp.url, '/__admin/webhooks/flush', { order: 'in-order' });
+    },
+    async after(ctx) {
+      const { deliveries } = await adminGet<{ deliveries: Array<{ id: string; status: number | 'error' }> }>(
+        ctx.stack.psp.url,
+        '/__admin/events',
+      );
+      const accepted = new Set(deliveries.filter((d) => d.status === 200).map((d) => d.id));
+      const refused = [...new Set(deliveries.map((d) => d.id))].filter((id) => !accepted.has(id));
+      return {
+        ...emptyVerdicts(),
+        lost: refused.length,
+        findings: refused.slice(0, 10).map((id) => `${id}: the ingress never accepted the late event`),
+        outcomes: { lateEventsAccepted: accepted.size },
+      };
     },
   }),
   payoutRow({

@@ -1,0 +1,138 @@
+import { isoIdsFor } from '../../../activities/payouts';
+import { resolvePayout } from '../../../client/payouts';
+import type { PayoutStatus } from '../../../workflows/payouts/contract';
+import { creatorPayoutWorkflowId } from '../../../workflows/payouts/contract';
+import { admin, until } from '../admin';
+import { emptyVerdicts, type Verdicts } from '../checks';
+import { payoutStatus } from '../observe';
+import { FAST_TIMING, pool, type ChaosPayout } from '../payouts';
+import { payoutRow, type Row, type RowContext } from '../row';
+
+/** The return window is long enough for the row to act in it; the checks read the money, not this. */
+const IN_WINDOW = { ...FAST_TIMING, returnWindowMs: 60_000 };
+
+/** Waits (bounded) until the payout's own view satisfies `pred`; returns that view. */
+async function untilPayout(
+  ctx: RowContext,
+  p: ChaosPayout,
+  pred: (s: PayoutStatus) => boolean,
+  ms = 60_000,
+): Promise<PayoutStatus | undefined> {
+  let last: PayoutStatus | undefined;
+  await until(
+    async () => {
+      last = await payoutStatus(ctx.stack, p);
+      return !!last && pred(last);
+    },
+    ms,
+    250,
+  );
+  return last;
+}
+
+const inWindow = (s: PayoutStatus) => s.state === 'paid_in_return_window';
+const parkedOnPartial = (s: PayoutStatus) => s.lastErrorCode === 'partial_return';
+
+/** Each payout's transfer reversed: a third of it, and for every other payout the rest afterwards. */
+async function reverseInParts(ctx: RowContext, payouts: ChaosPayout[]): Promise<void> {
+  await pool(
+    payouts.map((p, i) => ({ p, i })),
+    8,
+    async ({ p, i }) => {
+      const paid = await untilPayout(ctx, p, inWindow);
+      if (!paid?.railReference) return;
+      const reverse = (amount?: number) =>
+        admin(ctx.stack.psp.url, `/__admin/transfers/${paid.railReference}/reverse`, amount ? { amount } : {});
+      await reverse(Math.floor(p.amountMinor / 3));
+      if (i % 2 === 1) return;
+      await untilPayout(ctx, p, parkedOnPartial);
+      await reverse();
+      ctx.returned.add(p.payoutId);
+    },
+  );
+}
+
+/** How the partly returned payouts stand: parked for ops with the whole amount still booked out, or fully returned. */
+async function partialOutcomes(ctx: RowContext, payouts: ChaosPayout[]): Promise<Verdicts> {
+  const v = emptyVerdicts();
+  const views = await pool(payouts, 8, (p) => payoutStatus(ctx.stack, p));
+  let parked = 0;
+  for (const [i, s] of views.entries()) {
+    const p = payouts[i] as ChaosPayout;
+    if (ctx.returned.has(p.payoutId)) continue;
+    if (s && parkedOnPartial(s) && s.awaiting?.actor === 'ops') parked++;
+    else v.findings.push(`${p.payoutId}: partly returned but ${s?.state} (${s?.lastErrorCode ?? 'no code'})`);
+  }
+  return { ...v, lost: v.findings.length, outcomes: { parkedOnPartialReturn: parked } };
+}
+
+/**
+ * Returns after the payout was paid, on both rails: full and partial (`transfer.reversed` with `amount_reversed`
+ * below the amount, camt.054 with a smaller amount), the rest of a partial reversal later, and ops resolving a
+ * returned payout as paid elsewhere.
+ */
+export const returnRows: Row[] = [
+  payoutRow({
+    // A bank payout settles (camt.054), then comes back "days later" (seconds here, through a shortened return
+    // window): every third one for only half its amount, which parks it for ops instead of reversing it in full.
+    name: 'bank-return-after-paid',
+    rail: 'bank',
+    timing: IN_WINDOW,
+    before: ({ stack }) => admin(stack.bank.url, '/__admin/faults', { settleDelayMs: 300 }),
+    async during(ctx, payouts) {
+      await pool(
+        payouts.map((p, i) => ({ p, i })),
+        8,
+        async ({ p, i }) => {
+          await untilPayout(ctx, p, inWindow);
+          const wf = creatorPayoutWorkflowId(p.payoutId);
+          const partial = i % 3 === 2;
+          await admin(ctx.stack.bank.url, '/__admin/returns', {
+            endToEndId: isoIdsFor(`${wf}:initiate`).endToEndId,
+            code: 'AC04',
+            ...(partial ? { amountMinor: Math.floor(p.amountMinor / 2) } : {}),
+          });
+          if (!partial) ctx.returned.add(p.payoutId);
+        },
+      );
+    },
+    after: partialOutcomes,
+  }),
+  payoutRow({
+    name: 'psp-partial-reversal',
+    timing: IN_WINDOW,
+    during: reverseInParts,
+    after: partialOutcomes,
+  }),
+  payoutRow({
+    // Every bank payout is returned (account closed: it waits for new details); ops then resolve half of them as paid
+    // elsewhere (the books pay the creator again) and abandon the rest (the money stays on the creator's balance).
+    name: 'resolve-after-return',
+    rail: 'bank',
+    timing: IN_WINDOW,
+    before: ({ stack }) => admin(stack.bank.url, '/__admin/faults', { settleDelayMs: 300 }),
+    async during(ctx, payouts) {
+      await pool(
+        payouts.map((p, i) => ({ p, i })),
+        8,
+        async ({ p, i }) => {
+          await untilPayout(ctx, p, inWindow);
+          const wf = creatorPayoutWorkflowId(p.payoutId);
+          await admin(ctx.stack.bank.url, '/__admin/returns', {
+            endToEndId: isoIdsFor(`${wf}:initiate`).endToEndId,
+            code: 'AC04',
+          });
+          ctx.returned.add(p.payoutId);
+          await untilPayout(ctx, p, (s) => s.awaiting?.actor === 'creator');
+          const outcome = i % 2 === 0 ? 'paid_elsewhere' : 'abandoned';
+          const v = await resolvePayout(ctx.stack.client, p.payoutId, {
+            operator: 'chaos.ops',
+            reason: 'chaos',
+            outcome,
+          });
+          if (!v.accepted) throw new Error(`${p.payoutId}: resolvePayout refused (${v.code})`);
+        },
+      );
+    },
+  }),
+];
