@@ -23,7 +23,7 @@ async function buildLambda(outDir: string): Promise<void> {
     outfile: join(outDir, 'index.js'),
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node24',
     packages: 'external',
     sourcemap: true,
   });
