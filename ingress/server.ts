@@ -1,34 +1,23 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import Stripe from 'stripe';
 import type { AuditPort } from '../activities/adapters/audit/port';
 import { createDynamoAudit } from '../activities/adapters/audit/dynamo-audit';
 import { makeAwsClients } from '../activities/adapters/aws';
 import { createAwsNotifications } from '../activities/adapters/notifications/aws-notifications';
 import type { NotificationsPort } from '../activities/adapters/notifications/port';
-import { parseCamt054, verifyBankSignature } from '../activities/adapters/bank/webhook';
-import { awsOptions, type AppConfig } from '../workers/config';
+import { awsOptions, requireSecrets, type AppConfig } from '../workers/config';
 import type { Delivery, RouteDeps, VerifiedEvent, WebhookRoute } from './deliveries';
 import { parkForOps } from './parking';
 import { routes as defaultRoutes } from './routes';
+import { acceptedSecrets, HttpError, verifyBank, verifyPsp } from './verify';
 
 const MAX_BODY_BYTES = 1_000_000;
-const SIGNATURE_TOLERANCE_SEC = 300;
 
 export interface Ingress {
   url: string;
   port: number;
   stop(): Promise<void>;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -40,36 +29,6 @@ async function readBody(req: IncomingMessage): Promise<string> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Verifies a PSP (Stripe-scheme) webhook; forged or stale events never reach Temporal. */
-function verifyPsp(body: string, req: IncomingMessage, secret: string): VerifiedEvent {
-  const signature = req.headers['stripe-signature'];
-  let event: Stripe.Event;
-  try {
-    event = Stripe.webhooks.constructEvent(body, String(signature ?? ''), secret, SIGNATURE_TOLERANCE_SEC);
-  } catch {
-    throw new HttpError(400, 'invalid or stale Stripe-Signature');
-  }
-  return { source: 'psp', eventId: event.id, type: event.type, payload: event };
-}
-
-/** Verifies a bank webhook (HMAC over `t.body`) and parses its camt.054 notification. */
-function verifyBank(body: string, req: IncomingMessage, secret: string): VerifiedEvent {
-  if (
-    !verifyBankSignature(body, req.headers['x-bank-signature'] as string | undefined, secret, SIGNATURE_TOLERANCE_SEC)
-  ) {
-    throw new HttpError(400, 'invalid or stale X-Bank-Signature');
-  }
-  const eventId = req.headers['x-bank-event-id'];
-  if (typeof eventId !== 'string' || !eventId) throw new HttpError(400, 'missing X-Bank-Event-Id');
-  let payload: unknown;
-  try {
-    payload = parseCamt054(body);
-  } catch {
-    throw new HttpError(400, 'body is not a camt.054 notification');
-  }
-  return { source: 'bank', eventId, type: 'camt.054', payload };
 }
 
 type Outcome = 'delivered' | 'parked';
@@ -139,6 +98,7 @@ export async function startIngress(opts: {
   routes?: WebhookRoute[];
 }): Promise<Ingress> {
   const { config, client } = opts;
+  requireSecrets(config, 'ingress');
   const aws = makeAwsClients(awsOptions(config));
   const audit = opts.audit ?? createDynamoAudit({ aws, table: config.AUDIT_TABLE });
   const account = config.PAYOPS_MODE === 'local' ? '123456789012' : config.AWS_ACCOUNT_ID;
@@ -161,8 +121,9 @@ export async function startIngress(opts: {
       if (req.method !== 'POST') throw new HttpError(405, 'method not allowed');
       const body = await readBody(req);
       let event: VerifiedEvent;
-      if (req.url === '/webhooks/psp') event = verifyPsp(body, req, config.PSP_WEBHOOK_SECRET);
-      else if (req.url === '/webhooks/bank') event = verifyBank(body, req, config.BANK_WEBHOOK_SECRET);
+      if (req.url === '/webhooks/psp') event = verifyPsp(body, req, acceptedSecrets(config, 'PSP_WEBHOOK_SECRET'));
+      else if (req.url === '/webhooks/bank')
+        event = verifyBank(body, req, acceptedSecrets(config, 'BANK_WEBHOOK_SECRET'));
       else throw new HttpError(404, 'unknown endpoint');
 
       const stream = `webhook:${event.source}`;
@@ -207,12 +168,17 @@ export async function startIngress(opts: {
 }
 
 if (require.main === module) {
-  void (async () => {
-    const { loadConfig, temporalEnv } = await import('../workers/config');
+  (async () => {
+    const { temporalEnv } = await import('../workers/config');
+    const { loadProcessConfig } = await import('../workers/secrets');
     const { connectClient } = await import('../client/connect');
-    const config = loadConfig();
+    // Outside local mode: real webhook secrets (or their Secrets Manager ARNs) or no start.
+    const config = await loadProcessConfig('ingress');
     const { client } = await connectClient({ env: temporalEnv(config) });
     const ingress = await startIngress({ config, client, port: config.INGRESS_PORT });
     console.log(`[ingress] listening on ${ingress.url}`);
-  })();
+  })().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
 }

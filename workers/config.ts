@@ -24,8 +24,11 @@ const envSchema = z.object({
     .default('123456789012'),
   AWS_ENDPOINT_URL: z.url().optional(),
   PSP_API_BASE: z.url().default('http://127.0.0.1:12112'),
-  PSP_SECRET_KEY: z.string().min(1).default('sk_test_local'),
-  PSP_WEBHOOK_SECRET: z.string().min(1).default('whsec_local'),
+  // Secrets (see SECRET_VARIABLES): no schema default; local mode fills LOCAL_SECRETS, aws mode never does.
+  PSP_SECRET_KEY: z.string().min(1).optional(),
+  PSP_WEBHOOK_SECRET: z.string().min(1).optional(),
+  PSP_WEBHOOK_SECRET_PREVIOUS: z.string().min(1).optional(),
+  PSP_WEBHOOK_SECRET_PREVIOUS_UNTIL: z.iso.datetime({ offset: true }).optional(),
   BANK_API_BASE: z.url().default('http://127.0.0.1:12113'),
   /** Our paying account, written into every pain.001 (debtor, debtor account, debtor agent). Local: a test IBAN. */
   BANK_DEBTOR_NAME: z.string().trim().min(1).max(140).default('PayOps'),
@@ -41,7 +44,14 @@ const envSchema = z.object({
   CREATORS_API_BASE: z.url().default('http://127.0.0.1:12114'),
   COMMERCE_API_BASE: z.url().default('http://127.0.0.1:12115'),
   EVIDENCE_API_BASE: z.url().default('http://127.0.0.1:12116'),
-  BANK_WEBHOOK_SECRET: z.string().min(1).default('bank_local_secret'),
+  BANK_WEBHOOK_SECRET: z.string().min(1).optional(),
+  BANK_WEBHOOK_SECRET_PREVIOUS: z.string().min(1).optional(),
+  BANK_WEBHOOK_SECRET_PREVIOUS_UNTIL: z.iso.datetime({ offset: true }).optional(),
+  // Secrets Manager secrets to read these from at start-up (workers/secrets.ts); the CDK stack sets them.
+  PSP_SECRET_KEY_SECRET_ARN: z.string().min(1).optional(),
+  PSP_WEBHOOK_SECRET_SECRET_ARN: z.string().min(1).optional(),
+  BANK_WEBHOOK_SECRET_SECRET_ARN: z.string().min(1).optional(),
+  TEMPORAL_API_KEY_SECRET_ARN: z.string().min(1).optional(),
   EVENTS_TOPIC_NAME: z.string().min(1).default('payops-events'),
   LEDGER_TABLE: z.string().min(1).default('payops-ledger'),
   AUDIT_TABLE: z.string().min(1).default('payops-audit'),
@@ -55,29 +65,114 @@ const envSchema = z.object({
   WORKER_BUILD_ID: z.string().min(1).default('local'),
   WORKER_DEPLOYMENT_NAME: z.string().min(1).default('payops'),
 });
-export type AppConfig = z.infer<typeof envSchema>;
+type ParsedEnv = z.infer<typeof envSchema>;
 
-/** Variables whose value never goes into an error message (account numbers are personal/financial data). */
-const UNECHOED = new Set(['BANK_DEBTOR_IBAN']);
+/** The secrets the processes use. Never echoed in errors or logs. */
+export const SECRET_VARIABLES = ['PSP_SECRET_KEY', 'PSP_WEBHOOK_SECRET', 'BANK_WEBHOOK_SECRET'] as const;
+export type SecretVariable = (typeof SECRET_VARIABLES)[number];
+/** Webhook secrets that rotate: `<NAME>_PREVIOUS` stays valid until `<NAME>_PREVIOUS_UNTIL`. */
+export const WEBHOOK_SECRETS = ['PSP_WEBHOOK_SECRET', 'BANK_WEBHOOK_SECRET'] as const;
+export type WebhookSecretVariable = (typeof WEBHOOK_SECRETS)[number];
+
+/** Local mode's secrets: public constants the sandboxes sign with. Refused in aws mode. */
+export const LOCAL_SECRETS: Readonly<Record<SecretVariable, string>> = {
+  PSP_SECRET_KEY: 'sk_test_local',
+  PSP_WEBHOOK_SECRET: 'whsec_local',
+  BANK_WEBHOOK_SECRET: 'bank_local_secret',
+};
+
+/**
+ * The secrets each process needs and refuses to start without (least privilege, as the CDK stack grants them): the
+ * workers call the PSP; the ingress verifies both webhooks.
+ */
+export const PROCESS_SECRETS = {
+  worker: ['PSP_SECRET_KEY'],
+  ingress: ['PSP_WEBHOOK_SECRET', 'BANK_WEBHOOK_SECRET'],
+} as const satisfies Record<string, readonly SecretVariable[]>;
+export type ProcessRole = keyof typeof PROCESS_SECRETS;
+
+/**
+ * The parsed configuration. A secret is the local constant in local mode; in aws mode it is what was configured, or
+ * `''` when this process was given none (`requireSecrets` refuses that for the secrets the process uses).
+ */
+export type AppConfig = Omit<ParsedEnv, SecretVariable> & Record<SecretVariable, string>;
+
+/** Variables whose value never goes into an error message (secrets; account numbers are personal/financial data). */
+const UNECHOED = new Set<string>([
+  'BANK_DEBTOR_IBAN',
+  'TEMPORAL_API_KEY',
+  ...SECRET_VARIABLES,
+  ...WEBHOOK_SECRETS.map((n) => `${n}_PREVIOUS`),
+]);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Parses the environment (or a given map, for tests); throws `ConfigError` naming every bad variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+const configError = (lines: string[]) => new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+
+/** Rules zod cannot express alone: aws mode's (no endpoint override, no public secrets) and rotation's pairs. */
+function modeIssues(data: ParsedEnv): string[] {
+  const issues: string[] = [];
+  const aws = data.PAYOPS_MODE === 'aws';
+  if (aws && data.AWS_ENDPOINT_URL) issues.push('  AWS_ENDPOINT_URL: the endpoint override is for local mode only');
+  const publicValues = new Set(Object.values(LOCAL_SECRETS));
+  const secretValues = [...SECRET_VARIABLES, ...WEBHOOK_SECRETS.map((n) => `${n}_PREVIOUS` as const)];
+  for (const name of secretValues) {
+    const value = data[name];
+    if (aws && value !== undefined && publicValues.has(value)) {
+      issues.push(`  ${name}: a public local-mode constant is refused in aws mode; set the real secret`);
+    }
+  }
+  for (const name of WEBHOOK_SECRETS) {
+    const previous = data[`${name}_PREVIOUS`] !== undefined;
+    const until = data[`${name}_PREVIOUS_UNTIL`] !== undefined;
+    if (previous && !until)
+      issues.push(`  ${name}_PREVIOUS_UNTIL: required with ${name}_PREVIOUS (end of its grace period)`);
+    if (until && !previous) issues.push(`  ${name}_PREVIOUS_UNTIL: set without ${name}_PREVIOUS`);
+  }
+  return issues;
+}
+
+/** The lines naming each secret `role` needs but `config` lacks (empty in aws mode). */
+function missingSecrets(config: Record<SecretVariable, string | undefined>, role: ProcessRole): string[] {
+  return PROCESS_SECRETS[role]
+    .filter((name) => !config[name])
+    .map((name) => `  ${name}: required outside local mode (set ${name}, or ${name}_SECRET_ARN for Secrets Manager)`);
+}
+
+/** Throws `ConfigError` naming every secret `role` needs that `config` lacks; the process then refuses to start. */
+export function requireSecrets(config: AppConfig, role: ProcessRole): void {
+  const missing = missingSecrets(config, role);
+  if (missing.length) throw configError(missing);
+}
+
+/**
+ * Parses the environment (or a given map, for tests); throws `ConfigError` naming every bad variable. With `role`,
+ * the secrets that process needs must be set (aws mode); `loadProcessConfig` (workers/secrets.ts) reads them from
+ * Secrets Manager first.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  opts: { role?: ProcessRole } = {},
+): AppConfig {
   const result = envSchema.safeParse(env);
   if (!result.success) {
-    const lines = result.error.issues.map(
-      (i) =>
-        `  ${i.path.join('.')}: ${i.message} (got ${UNECHOED.has(String(i.path[0])) ? 'a value not shown' : JSON.stringify(env[String(i.path[0])])})`,
+    throw configError(
+      result.error.issues.map(
+        (i) =>
+          `  ${i.path.join('.')}: ${i.message} (got ${UNECHOED.has(String(i.path[0])) ? 'a value not shown' : JSON.stringify(env[String(i.path[0])])})`,
+      ),
     );
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  if (result.data.PAYOPS_MODE === 'aws' && result.data.AWS_ENDPOINT_URL) {
-    throw new ConfigError('invalid configuration:\n  AWS_ENDPOINT_URL: the endpoint override is for local mode only');
-  }
-  return result.data;
+  const data = result.data;
+  const local = data.PAYOPS_MODE === 'local';
+  const secrets = Object.fromEntries(
+    SECRET_VARIABLES.map((name) => [name, data[name] ?? (local ? LOCAL_SECRETS[name] : '')]),
+  ) as Record<SecretVariable, string>;
+  const issues = [...modeIssues(data), ...(opts.role ? missingSecrets(secrets, opts.role) : [])];
+  if (issues.length) throw configError(issues);
+  return { ...data, ...secrets };
 }
 
 /** AWS client options from config: the moto endpoint (default: the local stack's) only in local mode. */

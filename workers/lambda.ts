@@ -1,13 +1,15 @@
 import { runWorker } from '@temporalio/lambda-worker';
 import type { LambdaHandler } from '@temporalio/lambda-worker';
 import type { ActivityDeps } from '../activities';
-import { loadConfig, type AppConfig } from './config';
+import { requireSecrets, type AppConfig } from './config';
 import { baseWorkerOptions, buildDependencies } from './dependencies';
+import { loadProcessConfig } from './secrets';
 
 /**
  * Builds the Lambda handler: a serverless Temporal worker with worker versioning on (PINNED), so a
  * running payout finishes on the code it started with. Connection settings come from Temporal's
- * standard env config (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, temporal.toml).
+ * standard env config (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, temporal.toml); an API key read from
+ * Secrets Manager (`TEMPORAL_API_KEY_SECRET_ARN`) is applied on top. Refuses without the PSP key outside local mode.
  */
 export function createLambdaHandler(opts: {
   config: AppConfig;
@@ -15,17 +17,32 @@ export function createLambdaHandler(opts: {
   workflowBundlePath: string;
 }): LambdaHandler {
   const { config } = opts;
+  requireSecrets(config, 'worker');
   return runWorker({ deploymentName: config.WORKER_DEPLOYMENT_NAME, buildId: config.WORKER_BUILD_ID }, (lambda) => {
     Object.assign(lambda.workerOptions, baseWorkerOptions(config, opts.deps ?? buildDependencies(config)));
     lambda.workerOptions.workflowBundle = { codePath: opts.workflowBundlePath };
     lambda.workerOptions.workerDeploymentOptions = { defaultVersioningBehavior: 'PINNED' };
+    if (config.TEMPORAL_API_KEY) {
+      // envconfig turns TLS on for an API key it reads; one from Secrets Manager gets the same rule.
+      const tls = lambda.connectionOptions?.tls ?? true;
+      lambda.connectionOptions = { ...lambda.connectionOptions, apiKey: config.TEMPORAL_API_KEY, tls };
+    }
   });
 }
 
-let cached: LambdaHandler | undefined;
+let cached: Promise<LambdaHandler> | undefined;
 
-/** The Lambda entry point (`workers/lambda.handler`); the bundle is built by `npm run build:lambda`. */
-export const handler: LambdaHandler = (event, context) => {
-  cached ??= createLambdaHandler({ config: loadConfig(), workflowBundlePath: require.resolve('./workflow-bundle.js') });
-  return cached(event, context);
+/**
+ * The Lambda entry point (`workers/lambda.handler`); the bundle is built by `npm run build:lambda`. Configuration and
+ * secrets are loaded once per container; a failed load fails the invocation and is tried again on the next one.
+ */
+export const handler: LambdaHandler = async (event, context) => {
+  cached ??= loadProcessConfig('worker').then((config) =>
+    createLambdaHandler({ config, workflowBundlePath: require.resolve('./workflow-bundle.js') }),
+  );
+  const run = await cached.catch((err: unknown) => {
+    cached = undefined;
+    throw err;
+  });
+  return run(event, context);
 };

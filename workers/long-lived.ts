@@ -1,7 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps';
 import { preloadModules, workflowsPath } from './bundle-options';
-import { loadConfig, type AppConfig } from './config';
+import { requireSecrets, type AppConfig } from './config';
 import { baseWorkerOptions, buildDependencies, connectionOptions } from './dependencies';
 
 /** What the long-lived worker runs: the product's activities (from `deps`) plus `extraActivities` (e.g. the bench's). */
@@ -18,6 +18,7 @@ export interface LongLivedWorkerOptions {
 export async function createLongLivedWorker(
   opts: LongLivedWorkerOptions,
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
+  requireSecrets(opts.config, 'worker');
   const connection = await NativeConnection.connect(connectionOptions(opts.config));
   const base = baseWorkerOptions(opts.config, opts.deps ?? buildDependencies(opts.config));
   const worker = await Worker.create({
@@ -55,7 +56,9 @@ export function workerMain(main: () => Promise<void>): void {
 
 if (require.main === module) {
   workerMain(async () => {
-    const config = loadConfig();
+    // Outside local mode: the real PSP key (or its Secrets Manager ARN) or no start.
+    const { loadProcessConfig } = await import('./secrets');
+    const config = await loadProcessConfig('worker');
     await runLongLivedWorker({ config, workflowBundlePath: config.WORKFLOW_BUNDLE_PATH });
   });
 }

@@ -99,20 +99,22 @@ describe('webhook ingress: late events and refused webhooks', () => {
     expect(audit.events.filter((e) => JSON.stringify(e).includes(workflowId))).toEqual([]);
   });
 
-  test('when a bank webhook is stale or names no event, then it is refused', async () => {
+  test('when a bank webhook is stale or its body names no event, then it is refused', async () => {
     const eventId = `bank-${randomUUID()}`;
     const body = buildCamt054({
       messageId: eventId,
       entries: [{ endToEndId: 'E2E-STALE', status: 'returned', amount: { amountMinor: 1000, currency: 'EUR' } }],
     });
-    const post = (signature: string, headers: Record<string, string> = { 'x-bank-event-id': eventId }) =>
+    const post = (payload: string, signature: string) =>
       fetch(`${ingress.url}/webhooks/bank`, {
         method: 'POST',
-        body,
-        headers: { 'x-bank-signature': signature, ...headers },
+        body: payload,
+        headers: { 'x-bank-signature': signature, 'x-bank-event-id': eventId },
       });
     const old = Math.floor(Date.now() / 1000) - 600;
-    expect((await post(signBankPayload(body, config.BANK_WEBHOOK_SECRET, old))).status).toBe(400);
-    expect((await post(signBankPayload(body, config.BANK_WEBHOOK_SECRET), {})).status).toBe(400);
+    expect((await post(body, signBankPayload(body, config.BANK_WEBHOOK_SECRET, old))).status).toBe(400);
+    // The event ID is the signed body's (Ntfctn/Id, else GrpHdr/MsgId), never the header's.
+    const anonymous = body.replace(`<Id>${eventId}</Id>`, '').replace(`<MsgId>${eventId}</MsgId>`, '');
+    expect((await post(anonymous, signBankPayload(anonymous, config.BANK_WEBHOOK_SECRET))).status).toBe(400);
   });
 });

@@ -59,16 +59,34 @@ function entriesOf(ntry: XmlElement, notificationId: string | undefined): Camt05
   });
 }
 
+/** A camt.054's transactions, as `parseCamt054` reads them. */
+export interface Camt054Notification {
+  notificationId?: string;
+  entries: Camt054Entry[];
+}
+
 /**
  * The transactions of a camt.054 BkToCstmrDbtCdtNtfctn (any camt.054.001 version): every notification, every booked
  * entry, every transaction in it; transactions that cannot be read (no EndToEndId, no readable amount) are left out,
  * never guessed. Throws when the document is not a camt.054 notification at all.
  */
-export function parseCamt054(xml: string): { notificationId?: string; entries: Camt054Entry[] } {
+export function parseCamt054(xml: string): Camt054Notification {
+  return readCamt054(xml).notification;
+}
+
+/**
+ * `parseCamt054` plus the message's event ID, from the signed body itself: the notification's `Ntfctn/Id` when the
+ * message holds exactly one, else the message's `GrpHdr/MsgId` (unique per message); undefined when it has neither.
+ */
+export function readCamt054(xml: string): { eventId: string | undefined; notification: Camt054Notification } {
   const doc = readIsoDocument(xml, 'camt.054.001.')?.message;
   if (doc?.name !== 'BkToCstmrDbtCdtNtfctn') throw new Error('not a camt.054 BkToCstmrDbtCdtNtfctn document');
   const notifications = all(doc, 'Ntfctn');
   const entries = notifications.flatMap((n) => all(n, 'Ntry').flatMap((e) => entriesOf(e, textAt(n, 'Id'))));
   const notificationId = textAt(notifications[0], 'Id');
-  return { ...(notificationId !== undefined ? { notificationId } : {}), entries };
+  const single = notifications.length === 1 ? notificationId : undefined;
+  return {
+    eventId: single ?? textAt(doc, 'GrpHdr/MsgId'),
+    notification: { ...(notificationId !== undefined ? { notificationId } : {}), entries },
+  };
 }

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export { parseCamt054, type Camt054Entry } from './camt054';
+export { parseCamt054, readCamt054, type Camt054Entry } from './camt054';
 
 /** `X-Bank-Signature: t=<unix>,v1=<hex hmac-sha256(secret, "t.body")>` (the sandbox signs with this too). */
 export function signBankPayload(body: string, secret: string, t = Math.floor(Date.now() / 1000)): string {

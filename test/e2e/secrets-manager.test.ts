@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import Stripe from 'stripe';
+import { createFakeAudit } from '../../activities/adapters/audit/fake';
+import { signBankPayload } from '../../activities/adapters/bank/webhook';
+import { createFakeNotifications } from '../../activities/adapters/notifications/fake';
+import type { VerifiedEvent } from '../../ingress/deliveries';
+import { startIngress, type Ingress } from '../../ingress/server';
+import { buildCamt054 } from '../../sandboxes/bank/iso20022';
+import { ConfigError, type AppConfig } from '../../workers/config';
+import { loadProcessConfig, secretsManagerClient } from '../../workers/secrets';
+import { stackEnv, testClient } from '../support/stack';
+
+/**
+ * AWS mode's secrets through the product's own start-up path (`loadProcessConfig`), with the Secrets Manager client
+ * pointed at moto: the only difference from production is the client's endpoint.
+ */
+describe('secrets from Secrets Manager (aws mode, moto) and webhook secret rotation', () => {
+  const moto = secretsManagerClient({ region: 'us-east-1', local: true, endpoint: stackEnv('AWS_ENDPOINT_URL') });
+  afterAll(() => moto.destroy());
+
+  const putSecret = async (value: string) => {
+    const out = await moto.send(new CreateSecretCommand({ Name: `payops-test/${randomUUID()}`, SecretString: value }));
+    return out.ARN ?? '';
+  };
+  /** A production-shaped environment: aws mode, no endpoint override, secrets only by ARN. */
+  const awsEnv = (extra: Record<string, string>) => ({
+    PAYOPS_MODE: 'aws',
+    AWS_REGION: 'us-east-1',
+    TEMPORAL_ADDRESS: stackEnv('TEMPORAL_ADDRESS'),
+    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    ...extra,
+  });
+  const refusal = async (promise: Promise<unknown>) => {
+    const err = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  };
+
+  test('when aws mode names its secrets by ARN, then the worker reads each once from Secrets Manager at start-up', async () => {
+    const pspKey = `sk_live_${randomUUID()}`;
+    const apiKey = `temporal-${randomUUID()}`;
+    const env = awsEnv({
+      PSP_SECRET_KEY_SECRET_ARN: await putSecret(pspKey),
+      TEMPORAL_API_KEY_SECRET_ARN: await putSecret(apiKey),
+    });
+    const send = jest.spyOn(moto, 'send');
+    const config = await loadProcessConfig('worker', { env, client: moto });
+    expect(config.PAYOPS_MODE).toBe('aws');
+    expect(config.PSP_SECRET_KEY).toBe(pspKey);
+    expect(config.TEMPORAL_API_KEY).toBe(apiKey);
+    expect(send.mock.calls.map(([command]) => command.constructor)).toEqual([
+      GetSecretValueCommand,
+      GetSecretValueCommand,
+    ]);
+    send.mockRestore();
+  });
+
+  test('when a secret is missing, unreadable, public or set twice, then start-up stops naming the variable and never the value', async () => {
+    const secret = `whsec_${randomUUID()}`;
+    const missing = await refusal(loadProcessConfig('ingress', { env: awsEnv({}), client: moto }));
+    expect(missing).toMatch(/PSP_WEBHOOK_SECRET: required outside local mode/);
+    expect(missing).toMatch(/BANK_WEBHOOK_SECRET: required outside local mode/);
+
+    const unreadable = await refusal(
+      loadProcessConfig('ingress', {
+        env: awsEnv({
+          PSP_WEBHOOK_SECRET_SECRET_ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:absent-${randomUUID()}`,
+          BANK_WEBHOOK_SECRET_SECRET_ARN: await putSecret('{"current": 42}'),
+        }),
+        client: moto,
+      }),
+    );
+    expect(unreadable).toMatch(/PSP_WEBHOOK_SECRET_SECRET_ARN: cannot read the secret \(ResourceNotFoundException/);
+    expect(unreadable).toMatch(/BANK_WEBHOOK_SECRET_SECRET_ARN: a JSON value must be/);
+
+    const publicValue = await refusal(
+      loadProcessConfig('ingress', {
+        env: awsEnv({
+          PSP_WEBHOOK_SECRET_SECRET_ARN: await putSecret('whsec_local'),
+          BANK_WEBHOOK_SECRET_SECRET_ARN: await putSecret(secret),
+        }),
+        client: moto,
+      }),
+    );
+    expect(publicValue).toMatch(/PSP_WEBHOOK_SECRET: a public local-mode constant is refused in aws mode/);
+    expect(publicValue).not.toContain(secret);
+
+    const twice = await refusal(
+      loadProcessConfig('worker', {
+        env: awsEnv({ PSP_SECRET_KEY: secret, PSP_SECRET_KEY_SECRET_ARN: await putSecret(secret) }),
+        client: moto,
+      }),
+    );
+    expect(twice).toMatch(/PSP_SECRET_KEY_SECRET_ARN: set it or PSP_SECRET_KEY, not both/);
+    expect(twice).not.toContain(secret);
+  });
+
+  describe('rotation: the ingress started from Secrets Manager accepts the previous secret until its grace period ends', () => {
+    const GRACE_MS = 4_000;
+    const current = { psp: `whsec_new_${randomUUID()}`, bank: `bank_new_${randomUUID()}` };
+    const previous = { psp: `whsec_old_${randomUUID()}`, bank: `bank_old_${randomUUID()}` };
+    const seen: VerifiedEvent[] = [];
+    let config: AppConfig;
+    let ingress: Ingress;
+    let close: () => Promise<void>;
+
+    beforeAll(async () => {
+      const until = new Date(Date.now() + GRACE_MS).toISOString();
+      const rotating = (c: string, p: string) => JSON.stringify({ current: c, previous: p, previousValidUntil: until });
+      const env = awsEnv({
+        PSP_WEBHOOK_SECRET_SECRET_ARN: await putSecret(rotating(current.psp, previous.psp)),
+        BANK_WEBHOOK_SECRET_SECRET_ARN: await putSecret(rotating(current.bank, previous.bank)),
+      });
+      config = await loadProcessConfig('ingress', { env, client: moto });
+      const c = await testClient(config);
+      close = () => c.connection.close();
+      ingress = await startIngress({
+        config,
+        client: c.client,
+        audit: createFakeAudit(),
+        notifications: createFakeNotifications(),
+        routes: [(event) => (seen.push(event), [])],
+      });
+    });
+    afterAll(async () => {
+      await ingress?.stop();
+      await close?.();
+    });
+
+    const postPsp = (secret: string) => {
+      const id = `evt_${randomUUID()}`;
+      const body = JSON.stringify({ id, object: 'event', type: 'charge.dispute.created', created: 1, data: {} });
+      const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret });
+      return fetch(`${ingress.url}/webhooks/psp`, { method: 'POST', body, headers: { 'stripe-signature': signature } });
+    };
+    const postBank = (secret: string) => {
+      const body = buildCamt054({
+        messageId: `NTF-${randomUUID()}`,
+        entries: [{ endToEndId: 'E2E-ROT', status: 'booked', amount: { amountMinor: 100, currency: 'EUR' } }],
+      });
+      const headers = { 'x-bank-signature': signBankPayload(body, secret) };
+      return fetch(`${ingress.url}/webhooks/bank`, { method: 'POST', body, headers });
+    };
+    const statuses = async (posts: Array<Promise<Response>>) => (await Promise.all(posts)).map((r) => r.status);
+
+    test('when signed with the current, the previous (before its end) or a wrong secret, then only the wrong one is refused; after the end the previous is refused too', async () => {
+      expect(config.PSP_WEBHOOK_SECRET).toBe(current.psp);
+      expect(config.BANK_WEBHOOK_SECRET_PREVIOUS).toBe(previous.bank);
+      const before = await statuses([
+        postPsp(current.psp),
+        postPsp(previous.psp),
+        postPsp('whsec_wrong'),
+        postBank(current.bank),
+        postBank(previous.bank),
+        postBank('bank_wrong'),
+      ]);
+      expect(before).toEqual([200, 200, 400, 200, 200, 400]);
+      expect(seen).toHaveLength(4);
+
+      await sleep(GRACE_MS + 500);
+      const after = await statuses([
+        postPsp(current.psp),
+        postPsp(previous.psp),
+        postBank(current.bank),
+        postBank(previous.bank),
+      ]);
+      expect(after).toEqual([200, 400, 200, 400]);
+      expect(seen).toHaveLength(6);
+    });
+  });
+});
