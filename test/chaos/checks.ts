@@ -97,6 +97,7 @@ export async function checkPayouts(
     byPayout.set(wf, [...(byPayout.get(wf) ?? []), posting]);
   }
   let attributed = 0;
+  const owedKeys = new Set<string>();
   const outcomes: Record<string, number> = {};
   const judged = await pool(payouts, 16, async (p) => {
     const wf = creatorPayoutWorkflowId(p.payoutId);
@@ -114,6 +115,7 @@ export async function checkPayouts(
     let finalAccepted = 0;
     for (let a = 1; a <= attempts; a++) {
       const key = `${wf}:${stepName('initiate', a)}`;
+      owedKeys.add(key);
       const n =
         p.rail === 'psp' ? (accepted.byKey.get(key) ?? 0) : accepted.bankE2e.has(isoIdsFor(key).endToEndId) ? 1 : 0;
       attributed += n;
@@ -151,7 +153,15 @@ export async function checkPayouts(
     if (breaks.length) flag('ledgerBreaks', `${wf} (${state}): ${breaks.join('; ')}`);
   }
   const total = accepted.pspTotal + accepted.bankTotal;
-  if (total > attributed)
-    flag('duplicates', `${total - attributed} transfers not owed by any attempt`, total - attributed);
+  if (total > attributed) {
+    // Name them: a key no attempt owns, or transfers the rail made without a recorded answer.
+    const stray = [...accepted.byKey.keys()].filter((k) => !owedKeys.has(k) && k.includes(`-${tag}-`));
+    const unanswered = total - [...accepted.byKey.values()].reduce((a, b) => a + b, 0) - accepted.bankE2e.size;
+    flag(
+      'duplicates',
+      `${total - attributed} transfers not owed by any attempt (keys ${stray.slice(0, 5).join(', ') || 'none'}; ${unanswered} without a recorded answer)`,
+      total - attributed,
+    );
+  }
   return { ...v, outcomes };
 }

@@ -16,10 +16,10 @@ async function untilPayout(
   ctx: RowContext,
   p: ChaosPayout,
   pred: (s: PayoutStatus) => boolean,
-  ms = 60_000,
+  ms = Math.max(60_000, ctx.n * 600),
 ): Promise<PayoutStatus | undefined> {
   let last: PayoutStatus | undefined;
-  await until(
+  const held = await until(
     async () => {
       last = await payoutStatus(ctx.stack, p);
       return !!last && pred(last);
@@ -27,7 +27,7 @@ async function untilPayout(
     ms,
     250,
   );
-  return last;
+  return held ? last : undefined;
 }
 
 const inWindow = (s: PayoutStatus) => s.state === 'paid_in_return_window';
@@ -45,7 +45,7 @@ async function reverseInParts(ctx: RowContext, payouts: ChaosPayout[]): Promise<
         admin(ctx.stack.psp.url, `/__admin/transfers/${paid.railReference}/reverse`, amount ? { amount } : {});
       await reverse(Math.floor(p.amountMinor / 3));
       if (i % 2 === 1) return;
-      await untilPayout(ctx, p, parkedOnPartial);
+      if (!(await untilPayout(ctx, p, parkedOnPartial))) return;
       await reverse();
       ctx.returned.add(p.payoutId);
     },
@@ -84,7 +84,8 @@ export const returnRows: Row[] = [
         payouts.map((p, i) => ({ p, i })),
         8,
         async ({ p, i }) => {
-          await untilPayout(ctx, p, inWindow);
+          // A payout that never reached its return window is judged as it stands; returning it would be a 404.
+          if (!(await untilPayout(ctx, p, inWindow))) return;
           const wf = creatorPayoutWorkflowId(p.payoutId);
           const partial = i % 3 === 2;
           await admin(ctx.stack.bank.url, '/__admin/returns', {
@@ -116,14 +117,14 @@ export const returnRows: Row[] = [
         payouts.map((p, i) => ({ p, i })),
         8,
         async ({ p, i }) => {
-          await untilPayout(ctx, p, inWindow);
+          if (!(await untilPayout(ctx, p, inWindow))) return;
           const wf = creatorPayoutWorkflowId(p.payoutId);
           await admin(ctx.stack.bank.url, '/__admin/returns', {
             endToEndId: isoIdsFor(`${wf}:initiate`).endToEndId,
             code: 'AC04',
           });
           ctx.returned.add(p.payoutId);
-          await untilPayout(ctx, p, (s) => s.awaiting?.actor === 'creator');
+          if (!(await untilPayout(ctx, p, (s) => s.awaiting?.actor === 'creator'))) return;
           const outcome = i % 2 === 0 ? 'paid_elsewhere' : 'abandoned';
           const v = await resolvePayout(ctx.stack.client, p.payoutId, {
             operator: 'chaos.ops',
