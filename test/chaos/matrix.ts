@@ -33,7 +33,8 @@ export async function runMatrix(
       results.push({ fault: row.name, n, ...v, wallMs: Date.now() - started });
     } catch (err) {
       // A row that cannot finish counts as a loss: its payouts were not proven.
-      const error = err instanceof Error ? err.message : String(err);
+      const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+      const error = err instanceof Error ? `${err.message}${cause}` : String(err);
       results.push({
         fault: row.name,
         n,
