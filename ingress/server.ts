@@ -210,8 +210,9 @@ if (require.main === module) {
   void (async () => {
     const { loadConfig, temporalEnv } = await import('../workers/config');
     const { connectClient } = await import('../client/connect');
+    const { dataConverterFor } = await import('../codec/for-config');
     const config = loadConfig();
-    const { client } = await connectClient({ env: temporalEnv(config) });
+    const { client } = await connectClient({ env: temporalEnv(config), dataConverter: dataConverterFor(config) });
     const ingress = await startIngress({ config, client, port: config.INGRESS_PORT });
     console.log(`[ingress] listening on ${ingress.url}`);
   })();
