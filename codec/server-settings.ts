@@ -28,9 +28,8 @@ export interface CodecServerSettings {
   auth: CodecAuth;
 }
 
-const codecServerSchema = z.object(codecServerEnv);
 type CodecServerConfig = { PAYOPS_MODE: 'local' | 'aws'; TEMPORAL_NAMESPACE: string } & z.infer<
-  typeof codecServerSchema
+  z.ZodObject<typeof codecServerEnv>
 >;
 
 /**
