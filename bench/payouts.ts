@@ -11,6 +11,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { startPayout } from '../client/payouts';
+import { dataConverterFor } from '../codec/for-config';
 import { creatorPayoutWorkflowId } from '../workflows/payouts/contract';
 import { getRunProgressQuery, payoutRunWorkflowId, type PayoutRunWorkflow } from '../workflows/payout-runs/contract';
 import { waitFor } from '../infra/local/processes';
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
       'bench+sandboxes': process.pid,
     });
     const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: dataConverterFor(config) });
     const taskQueue = config.TEMPORAL_TASK_QUEUE;
 
     // Warm-up payout: proves the worker polls, and counts the activities a payout runs.

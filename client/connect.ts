@@ -1,5 +1,7 @@
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig, type ConfigDataSource } from '@temporalio/envconfig';
+import { dataConverterFromEnv } from '../codec/settings';
 import { configuredTaskQueue } from './config';
 
 /** Where a client with nothing configured connects: the local dev server `npm start` runs. */
@@ -18,6 +20,11 @@ export interface ConnectOptions {
   profile?: string;
   /** The config file's path or contents, instead of `TEMPORAL_CONFIG_FILE` or the user's config directory. */
   configSource?: ConfigDataSource;
+  /**
+   * Payload encryption; default from the environment (`PAYOPS_MODE`, `PAYLOAD_KEYS`/`PAYLOAD_KEY_ID` or
+   * `PAYLOAD_KMS_KEY_ID`, see codec/settings.ts), the same keys the workers use.
+   */
+  dataConverter?: DataConverter;
 }
 
 /** Connection settings as both `Connection.connect` (client) and `NativeConnection.connect` (worker) take them. */
@@ -67,10 +74,12 @@ export interface ConnectedClient {
 /** Connects a Temporal client from the environment and `temporal.toml` (see {@link temporalSettings}). */
 export async function connectClient(options: ConnectOptions = {}): Promise<ConnectedClient> {
   const settings = temporalSettings(options);
-  const taskQueue = configuredTaskQueue(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const taskQueue = configuredTaskQueue(env);
+  const dataConverter = options.dataConverter ?? dataConverterFromEnv(env);
   const connection = await Connection.connect(settings.connection);
   return {
-    client: new Client({ connection, namespace: settings.namespace }),
+    client: new Client({ connection, namespace: settings.namespace, dataConverter }),
     taskQueue,
     close: () => connection.close(),
   };

@@ -172,9 +172,10 @@ if (require.main === module) {
     const { temporalEnv } = await import('../workers/config');
     const { loadProcessConfig } = await import('../workers/secrets');
     const { connectClient } = await import('../client/connect');
+    const { dataConverterFor } = await import('../codec/for-config');
     // Outside local mode: real webhook secrets (or their Secrets Manager ARNs) or no start.
     const config = await loadProcessConfig('ingress');
-    const { client } = await connectClient({ env: temporalEnv(config) });
+    const { client } = await connectClient({ env: temporalEnv(config), dataConverter: dataConverterFor(config) });
     const ingress = await startIngress({ config, client, port: config.INGRESS_PORT });
     console.log(`[ingress] listening on ${ingress.url}`);
   })().catch((err: unknown) => {

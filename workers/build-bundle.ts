@@ -2,11 +2,11 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { preloadModules, workflowsPath } from './bundle-options';
+import { failureConverterPath, preloadModules, workflowsPath } from './bundle-options';
 
 /** Prebundles workflow code (Lambda cold starts and tests skip webpack); the bench passes its own registry. */
 export async function buildWorkflowBundle(outFile: string, registry: string = workflowsPath): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: registry, preloadModules });
+  const { code } = await bundleWorkflowCode({ workflowsPath: registry, preloadModules, failureConverterPath });
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, code);
   return outFile;
@@ -19,8 +19,9 @@ export async function buildWorkflowBundle(outFile: string, registry: string = wo
 async function buildLambda(outDir: string): Promise<void> {
   await buildWorkflowBundle(join(outDir, 'workflow-bundle.js'));
   await build({
-    entryPoints: [join(__dirname, 'lambda.ts')],
-    outfile: join(outDir, 'index.js'),
+    // failure-converter.js sits beside index.js, where the bundled `require.resolve('./failure-converter')` looks.
+    entryPoints: { index: join(__dirname, 'lambda.ts'), 'failure-converter': failureConverterPath },
+    outdir: outDir,
     bundle: true,
     platform: 'node',
     target: 'node24',

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AwsClientOptions } from '../activities/adapters/aws';
 import { isBic, isValidIban } from '../activities/adapters/bank/identifiers';
 import { taskQueueSchema } from '../workflows/shared/task-queue';
+import { payloadEncryptionEnv } from '../codec/env';
 
 /**
  * The only reader of `process.env`. Everything the processes need is parsed here with zod;
@@ -23,6 +24,8 @@ const envSchema = z.object({
     .regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account ID' })
     .default('123456789012'),
   AWS_ENDPOINT_URL: z.url().optional(),
+  /** Payload encryption and the codec server (codec/env.ts). */
+  ...payloadEncryptionEnv,
   PSP_API_BASE: z.url().default('http://127.0.0.1:12112'),
   // Secrets (see SECRET_VARIABLES): no schema default; local mode fills LOCAL_SECRETS, aws mode never does.
   PSP_SECRET_KEY: z.string().min(1).optional(),

@@ -1,6 +1,7 @@
 import { runWorker } from '@temporalio/lambda-worker';
 import type { LambdaHandler } from '@temporalio/lambda-worker';
 import type { ActivityDeps } from '../activities';
+import { dataConverterFor } from '../codec/for-config';
 import { requireSecrets, type AppConfig } from './config';
 import { baseWorkerOptions, buildDependencies } from './dependencies';
 import { loadProcessConfig } from './secrets';
@@ -21,6 +22,7 @@ export function createLambdaHandler(opts: {
   return runWorker({ deploymentName: config.WORKER_DEPLOYMENT_NAME, buildId: config.WORKER_BUILD_ID }, (lambda) => {
     Object.assign(lambda.workerOptions, baseWorkerOptions(config, opts.deps ?? buildDependencies(config)));
     lambda.workerOptions.workflowBundle = { codePath: opts.workflowBundlePath };
+    lambda.workerOptions.dataConverter = dataConverterFor(config);
     lambda.workerOptions.workerDeploymentOptions = { defaultVersioningBehavior: 'PINNED' };
     if (config.TEMPORAL_API_KEY) {
       // envconfig turns TLS on for an API key it reads; one from Secrets Manager gets the same rule.

@@ -1,5 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps';
+import { dataConverterFor } from '../codec/for-config';
 import { preloadModules, workflowsPath } from './bundle-options';
 import { requireSecrets, type AppConfig } from './config';
 import { baseWorkerOptions, buildDependencies, connectionOptions } from './dependencies';
@@ -27,6 +28,7 @@ export async function createLongLivedWorker(
     ...base,
     activities: { ...base.activities, ...opts.extraActivities },
     maxCachedWorkflows: opts.config.WORKER_MAX_CACHED_WORKFLOWS,
+    dataConverter: dataConverterFor(opts.config),
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath, bundlerOptions: { preloadModules } }),

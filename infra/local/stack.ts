@@ -48,6 +48,8 @@ export async function startExternalServers(opts: {
   persist: boolean;
   embeddedTemporal: boolean;
   headless?: boolean;
+  /** The codec server the Web UI decodes payloads with (`--ui-codec-endpoint`). */
+  uiCodecEndpoint?: string;
 }): Promise<ExternalServers> {
   const { ports, runDir } = opts;
   mkdirSync(runDir, { recursive: true });
@@ -81,6 +83,7 @@ export async function startExternalServers(opts: {
         '--port',
         String(ports.temporal),
         ...(opts.headless ? ['--headless'] : ['--ui-port', String(ports.ui)]),
+        ...(opts.uiCodecEndpoint && !opts.headless ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
         '--log-level',
         'warn',
         ...(opts.persist

@@ -1,5 +1,9 @@
 import { join } from 'node:path';
 import { connectClient } from '../../client/connect';
+import { dataConverterFor, kmsOptions } from '../../codec/for-config';
+import { startCodecServer } from '../../codec/server';
+import { codecServerSettings } from '../../codec/server-settings';
+import { createPayloadCodec } from '../../codec/settings';
 import { makeAwsClients } from '../../activities/adapters/aws';
 import { startIngress } from '../../ingress/server';
 import { startBankSandbox } from '../../sandboxes/bank';
@@ -18,16 +22,18 @@ import { startExternalServers } from './stack';
  * `npm start`: the whole product on this machine, in the foreground. Embedded Temporal dev server
  * (SQLite under .data/, Web UI on 8233) unless TEMPORAL_ADDRESS names another cluster; moto;
  * stripe-mock; the PSP, bank, creator-directory, commerce and evidence sandboxes; the worker; the webhook ingress;
- * the monthly payout Schedule. Ctrl-C stops it all.
+ * the codec server the Web UI decodes payloads with; the monthly payout Schedule. Ctrl-C stops it all.
  */
 async function main(): Promise<void> {
   const external = Boolean(process.env['TEMPORAL_ADDRESS']);
   const ports = { temporal: 7233, ui: 8233, moto: 5000, stripeMock: 12111, stripeMockHttps: 12110 };
+  const codecPort = loadConfig({ ...process.env, PAYOPS_MODE: 'local' }).CODEC_SERVER_PORT;
   const servers = await startExternalServers({
     ports,
     runDir: join(DATA_DIR, 'run'),
     persist: true,
     embeddedTemporal: !external,
+    uiCodecEndpoint: `http://127.0.0.1:${codecPort}`,
   });
   const stoppers: Array<() => Promise<void>> = [() => servers.stop()];
   const stopAll = async () => {
@@ -62,7 +68,16 @@ async function main(): Promise<void> {
     const evidence = await startEvidenceSandbox({ port: portOf(config.EVIDENCE_API_BASE) });
     stoppers.push(() => evidence.stop());
 
-    const { client, close } = await connectClient({ env: temporalEnv(config) });
+    const codecServer = await startCodecServer({
+      codec: createPayloadCodec(config, kmsOptions(config)),
+      settings: codecServerSettings(config),
+    });
+    stoppers.push(() => codecServer.stop());
+
+    const { client, close } = await connectClient({
+      env: temporalEnv(config),
+      dataConverter: dataConverterFor(config),
+    });
     stoppers.push(close);
     const ingress = await startIngress({ config, client, port: config.INGRESS_PORT });
     stoppers.push(() => ingress.stop());
@@ -82,6 +97,7 @@ payops is running
   Web UI        ${servers.uiUrl ?? '(external cluster)'}
   Worker        polling task queue ${config.TEMPORAL_TASK_QUEUE}; Schedule payout-run-monthly (1st of the month, 06:00 UTC)
   Ingress       ${ingressUrl}/webhooks/psp  ${ingressUrl}/webhooks/bank
+  Codec server  ${codecServer.url} (payloads are encrypted; the Web UI decodes them through it)
   Sandboxes     PSP ${psp.url}  bank ${bank.url}  creators ${creators.url}  commerce ${commerce.url}  evidence ${evidence.url}
   AWS (moto)    ${servers.awsEndpoint}   stripe-mock ${servers.stripeMockUrl}
 Ctrl-C stops everything.`);

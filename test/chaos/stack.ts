@@ -12,6 +12,7 @@ import { startCreatorsSandbox, type CreatorsSandbox } from '../../sandboxes/crea
 import { startEvidenceSandbox, type EvidenceSandbox } from '../../sandboxes/evidence';
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
 import { buildWorkflowBundle } from '../../workers/build-bundle';
+import { dataConverterFor } from '../../codec/for-config';
 import { awsOptions, loadConfig, type AppConfig } from '../../workers/config';
 import { ChaosTemporal } from './temporal';
 import { WorkerProcess } from './worker-process';
@@ -69,7 +70,11 @@ export async function startChaosStack(opts: { awsEndpoint?: string; bundlePath?:
     if (moto) await bootstrapAws(makeAwsClients(awsOptions(partial)), partial, { taps: [] });
     const connection = await Connection.connect({ address: temporal.address });
     stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: partial.TEMPORAL_NAMESPACE });
+    const client = new Client({
+      connection,
+      namespace: partial.TEMPORAL_NAMESPACE,
+      dataConverter: dataConverterFor(partial),
+    });
     const ingress = await startIngress({ config: partial, client, port: 0 });
     stops.push(() => ingress.stop());
     const fastRetries = [100, 300, 900, 2700];

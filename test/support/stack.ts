@@ -4,6 +4,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs
 import type { WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import { makeAwsClients } from '../../activities/adapters/aws';
+import { dataConverterFor } from '../../codec/for-config';
 import { awsOptions, loadConfig, type AppConfig } from '../../workers/config';
 import { createLongLivedWorker } from '../../workers/long-lived';
 
@@ -38,7 +39,9 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
 
 export async function testClient(config: AppConfig): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  return { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), connection };
+  // The workers encrypt payloads: the client decrypts with the same keys (config's).
+  const dataConverter = dataConverterFor(config);
+  return { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter }), connection };
 }
 
 /** A real worker on the test stack with the prebuilt workflow bundle. */

@@ -18,6 +18,7 @@ import { buildDependencies } from '../../workers/dependencies';
 import { SA } from '../../workflows/shared/search-attributes';
 import type { AppConfig } from '../../workers/config';
 import { main as finance } from '../../scripts/finance';
+import { decodedHistoryText } from '../support/codec';
 import { recordHistoryIfAsked } from '../support/histories';
 import { testClient, testConfig, testWorker, waitForEvent } from '../support/stack';
 import { commerceState, compensationRequest, decision, seedOrder, uniqueId } from './approvals-support';
@@ -107,9 +108,8 @@ describe('compensation approval: decisions (dev server)', () => {
     expect(voucher?.status).toBe('active');
     const email = emails.find((e) => e.to === order.email);
     expect(email?.body).toContain(voucher?.code);
-    const decoded = (k: string, v: unknown) =>
-      k === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v;
-    const historyText = JSON.stringify(await handle.fetchHistory(), decoded);
+    // Payloads are encrypted: read the history as the codec server decodes it.
+    const historyText = await decodedHistoryText(handle, config);
     expect(historyText).toContain(order.customerId);
     expect(historyText).not.toContain(order.email);
     expect(historyText).not.toContain(String(voucher?.code));
