@@ -12,9 +12,11 @@ import {
   financeDecisionSchema,
 } from '../workflows/approvals/contract';
 import { formatMoney, currencySchema } from '../workflows/shared/money';
+import { describeToken, requestToken, saveToken, sessionFile } from './staff-session';
 
 const USAGE = `finance tooling for compensation approvals
 
+  npm run finance -- login --as <staff>      sign in (local identity provider); decisions carry your token
   npm run finance -- list [--state pending] [--tier finance]
   npm run finance -- show <requestId|workflowId>
   npm run finance -- approve <requestId|workflowId> --approver <id> --role <role> --reason "<why>" [--amount <minor units>]
@@ -42,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
       state: { type: 'string' },
       tier: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      as: { type: 'string' },
     },
   });
   const [command, id] = positionals;
@@ -50,6 +53,16 @@ export async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const config = loadConfig();
+  if (command === 'login') {
+    if (!values.as) throw new ClientInputError('login needs --as <staff>', [{ path: 'as', message: 'missing' }]);
+    const token = await requestToken(config.IDP_URL, values.as);
+    saveToken(token);
+    const c = describeToken(token);
+    console.log(
+      `logged in as ${c.sub} (${(c.roles ?? []).join(', ') || 'no roles'}) until ${new Date((c.exp ?? 0) * 1000).toISOString()}; token in ${sessionFile()}`,
+    );
+    return 0;
+  }
   const { client, close } = await connectClient();
   try {
     if (command === 'list') {

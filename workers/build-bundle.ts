@@ -2,11 +2,15 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { preloadModules, workflowsPath } from './bundle-options';
+import { bundlerOptionsFor, workflowsPath } from './bundle-options';
 
 /** Prebundles workflow code (Lambda cold starts and tests skip webpack); the bench passes its own registry. */
-export async function buildWorkflowBundle(outFile: string, registry: string = workflowsPath): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: registry, preloadModules });
+export async function buildWorkflowBundle(
+  outFile: string,
+  registry: string = workflowsPath,
+  env: 'local' | 'aws' = 'local',
+): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: registry, ...bundlerOptionsFor(env) });
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, code);
   return outFile;
@@ -17,7 +21,7 @@ export async function buildWorkflowBundle(outFile: string, registry: string = wo
  * packages left external: ship node_modules, or a layer, next to it) and workflow-bundle.js.
  */
 async function buildLambda(outDir: string): Promise<void> {
-  await buildWorkflowBundle(join(outDir, 'workflow-bundle.js'));
+  await buildWorkflowBundle(join(outDir, 'workflow-bundle.js'), workflowsPath, 'aws');
   await build({
     entryPoints: [join(__dirname, 'lambda.ts')],
     outfile: join(outDir, 'index.js'),

@@ -41,6 +41,8 @@ const envSchema = z.object({
   CREATORS_API_BASE: z.url().default('http://127.0.0.1:12114'),
   COMMERCE_API_BASE: z.url().default('http://127.0.0.1:12115'),
   EVIDENCE_API_BASE: z.url().default('http://127.0.0.1:12116'),
+  /** The staff identity provider (OpenID Connect): `login` asks its token endpoint. Local: the sandbox. */
+  IDP_URL: z.url().default('http://127.0.0.1:12117'),
   BANK_WEBHOOK_SECRET: z.string().min(1).default('bank_local_secret'),
   EVENTS_TOPIC_NAME: z.string().min(1).default('payops-events'),
   LEDGER_TABLE: z.string().min(1).default('payops-ledger'),

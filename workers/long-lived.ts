@@ -1,6 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps';
-import { preloadModules, workflowsPath } from './bundle-options';
+import { bundlerOptionsFor, workflowsPath } from './bundle-options';
 import { loadConfig, type AppConfig } from './config';
 import { baseWorkerOptions, buildDependencies, connectionOptions } from './dependencies';
 
@@ -28,7 +28,7 @@ export async function createLongLivedWorker(
     maxCachedWorkflows: opts.config.WORKER_MAX_CACHED_WORKFLOWS,
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-      : { workflowsPath, bundlerOptions: { preloadModules } }),
+      : { workflowsPath, bundlerOptions: bundlerOptionsFor(opts.config.PAYOPS_MODE) }),
     ...opts.extra,
   });
   return { worker, connection };
