@@ -24,6 +24,7 @@ import {
 import { LOCAL_ISSUER, LOCAL_KID, STAFF_AUDIENCE } from '../../workflows/shared/trust';
 import { buildDependencies } from '../../workers/dependencies';
 import type { AppConfig } from '../../workers/config';
+import { recordHistoryIfAsked } from '../support/histories';
 import { testClient, testConfig, testWorker } from '../support/stack';
 import { compensationRequest, seedOrder, staffToken, uniqueId } from './approvals-support';
 
@@ -167,6 +168,8 @@ describe('compensation approval: verified identity (dev server)', () => {
     ]);
     expect(s.awaiting?.approvedBy).toEqual([]);
     await h.handle.cancel();
+    await h.handle.result().catch(() => undefined);
+    await recordHistoryIfAsked(h.handle, 'compensation-approval-unverified-signal');
   });
 
   test('when the requester approves under a case variant of their ID, then it is refused as self-approval (update and signal)', async () => {
@@ -220,6 +223,7 @@ describe('compensation approval: verified identity (dev server)', () => {
     });
     expect(await vote('fin.dave', 'Fin.Dave')).toMatchObject({ accepted: true, value: { status: 'approved' } });
     expect(await h.handle.result()).toMatchObject({ status: 'executed' });
+    await recordHistoryIfAsked(h.handle, 'compensation-approval-verified-votes');
 
     const audit = await deps.audit.list(`approval:${h.workflowId}`);
     expect(audit.map((e) => [e.data['actorId'], e.data['role'], e.data['decidedBy']])).toEqual([
