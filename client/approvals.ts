@@ -3,48 +3,69 @@ import { z } from 'zod';
 import { formatMoney } from '../workflows/shared/money';
 import { SA } from '../workflows/shared/search-attributes';
 import {
-  amendCompensationSchema,
+  amendCompensationCommandSchema,
   amendCompensationUpdate,
   approvalStatusSchema,
   approveCompensationSignal,
   approveCompensationUpdate,
   compensationRequestId,
-  compensationRequestSchema,
+  compensationRequestCommandSchema,
   compensationWorkflowId,
-  financeDecisionSchema,
+  financeDecisionCommandSchema,
   getStateQuery,
   rejectCompensationSignal,
   rejectCompensationUpdate,
-  type AmendCompensationInput,
+  type AmendCompensationCommand,
   type CompensationApprovalWorkflow,
   type CompensationRequestInput,
   type CompensationStatus,
   type DecisionOutcome,
-  type FinanceDecisionInput,
+  type FinanceDecisionCommand,
 } from '../workflows/approvals/contract';
 import { configuredTaskQueue } from './config';
-import { parseClientInput, startOrAttach, verdictOf, type Verdict } from './errors';
+import { ClientInputError, parseClientInput, startOrAttach, verdictOf, type Verdict } from './errors';
 
 export { compensationWorkflowId } from '../workflows/approvals/contract';
 export type {
-  AmendCompensationInput,
+  AmendCompensationCommand,
   ApprovalRefusalCode,
   CompensationRequestInput,
   CompensationStatus,
   DecisionOutcome,
-  FinanceDecisionInput,
+  FinanceDecisionCommand,
 } from '../workflows/approvals/contract';
 
 /**
- * Starts a compensation request; idempotent on `requestId`: a repeated call (running or finished) returns the
- * existing workflow (`existing: true`) instead of starting another one.
+ * The subject a token claims, case-folded like the workflow's `caseFold`, for labels only (the search attribute
+ * and summary): it is NOT verified here; the workflow verifies the token and refuses the start if it does not hold.
+ */
+function claimedSubject(token: string): string {
+  try {
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      sub?: unknown;
+    };
+    if (typeof claims.sub === 'string' && claims.sub !== '') return claims.sub.normalize('NFKC').toLowerCase();
+  } catch {
+    // fall through: not a JWT
+  }
+  throw new ClientInputError('invalid compensation request: requester.token: not a staff token (JWT)', [
+    { path: 'requester.token', message: 'not a staff token (JWT)' },
+  ]);
+}
+
+/**
+ * Starts a compensation request as the staff member whose token is `requester.token` (the workflow verifies it
+ * first and takes the requester's ID and role from it); idempotent on `requestId`: a repeated call (running or
+ * finished) returns the existing workflow (`existing: true`) instead of starting another one.
  */
 export async function requestCompensation(
   client: Client,
   input: CompensationRequestInput,
   opts: { taskQueue?: string } = {},
 ): Promise<{ workflowId: string; handle: WorkflowHandle<CompensationApprovalWorkflow>; existing: boolean }> {
-  const request = parseClientInput(compensationRequestSchema, input, 'compensation request');
+  const request = parseClientInput(compensationRequestCommandSchema, input, 'compensation request');
+  const requesterId = claimedSubject(request.requester.token);
+  const role = request.requester.role ?? 'role from token';
   const m = (amountMinor: number) => formatMoney({ amountMinor, currency: request.currency });
   const { refund, storeCreditMinor, voucherMinor } = request.remedies;
   const asked = [
@@ -58,11 +79,11 @@ export async function requestCompensation(
     args: [request],
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
     staticSummary: `Compensation for order ${request.orderId}: ${asked.join(' + ')} (${request.reasonCode})`,
-    staticDetails: `Requested by agent ${request.requester.agentId} (${request.requester.role}) under policy ${request.policyVersion}. Finance decides with the approveCompensation / rejectCompensation update.`,
+    staticDetails: `Requested by agent ${requesterId} (${role}) under policy ${request.policyVersion}. Finance decides with the approveCompensation / rejectCompensation update (staff token required).`,
     typedSearchAttributes: [
       { key: SA.ApprovalState, value: 'evaluating' },
       { key: SA.OrderId, value: request.orderId },
-      { key: SA.RequesterId, value: [request.requester.agentId] },
+      { key: SA.RequesterId, value: [requesterId] },
       { key: SA.Currency, value: request.currency },
     ],
   });
@@ -71,14 +92,17 @@ export async function requestCompensation(
 const handleOf = (client: Client, requestId: string) =>
   client.workflow.getHandle<CompensationApprovalWorkflow>(compensationWorkflowId(requestId));
 
-/** Sends a finance decision through the update path; a refusal is a verdict (with its rule's code), not a throw. */
+/**
+ * Sends a finance decision through the update path; a refusal is a verdict (with its rule's code), not a throw. The
+ * approver is the subject of `decision.token`; the role is `decision.role` (one of the token's) or the token's highest.
+ */
 export async function decideCompensation(
   client: Client,
   requestId: string,
   kind: 'approve' | 'reject',
-  decision: FinanceDecisionInput,
+  decision: FinanceDecisionCommand,
 ): Promise<Verdict<DecisionOutcome>> {
-  const d = parseClientInput(financeDecisionSchema, decision, 'finance decision');
+  const d = parseClientInput(financeDecisionCommandSchema, decision, 'finance decision');
   const update = kind === 'approve' ? approveCompensationUpdate : rejectCompensationUpdate;
   return verdictOf(() => handleOf(client, requestId).executeUpdate(update, { args: [d] }));
 }
@@ -88,22 +112,22 @@ export async function signalCompensationDecision(
   client: Client,
   requestId: string,
   kind: 'approve' | 'reject',
-  decision: FinanceDecisionInput,
+  decision: FinanceDecisionCommand,
 ): Promise<void> {
-  const d = parseClientInput(financeDecisionSchema, decision, 'finance decision');
+  const d = parseClientInput(financeDecisionCommandSchema, decision, 'finance decision');
   await handleOf(client, requestId).signal(
     kind === 'approve' ? approveCompensationSignal : rejectCompensationSignal,
     d,
   );
 }
 
-/** The requester changes what to give while the request waits. */
+/** The requester (the subject of `amendment.token`) changes what to give while the request waits. */
 export async function amendCompensation(
   client: Client,
   requestId: string,
-  amendment: AmendCompensationInput,
+  amendment: AmendCompensationCommand,
 ): Promise<Verdict<DecisionOutcome>> {
-  const a = parseClientInput(amendCompensationSchema, amendment, 'amendment');
+  const a = parseClientInput(amendCompensationCommandSchema, amendment, 'amendment');
   return verdictOf(() => handleOf(client, requestId).executeUpdate(amendCompensationUpdate, { args: [a] }));
 }
 

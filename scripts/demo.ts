@@ -12,6 +12,7 @@ import { connectClient } from '../client/connect';
 import { requestCompensation } from '../client/approvals';
 import { getPayoutState, startPayout } from '../client/payouts';
 import { awsOptions, loadConfig } from '../workers/config';
+import { requestToken } from './staff-session';
 
 const config = loadConfig({
   ...process.env,
@@ -121,6 +122,8 @@ async function main(): Promise<void> {
     `payout   ${returnedId} paid, then returned by the bank with R02 (account closed): it now waits for new details`,
   );
 
+  // The requester proves who they are: a CS agent's token from the local identity provider (`npm start` runs it).
+  const agentToken = await requestToken(config.IDP_URL, 'cs.alice');
   const chargeId = `ch_demo_${run}`;
   await admin(config.PSP_API_BASE, '/__admin/charges', { id: chargeId, amount: 20_000, currency: 'eur' });
   for (const [suffix, remedies] of [
@@ -143,13 +146,13 @@ async function main(): Promise<void> {
       requestId: `req-demo-${suffix}-${run}`,
       orderId,
       customerId: `cus-demo-${run}`,
-      requester: { agentId: `agent-demo-${run}`, role: 'cs_agent' },
+      requester: { token: agentToken },
       reasonCode: 'damaged_item',
       currency: 'EUR',
       remedies,
     });
     console.log(
-      `approval ${workflowId} requested (${suffix === 'big' ? 'waits for finance: npm run finance -- list' : 'auto-approved under the threshold'})`,
+      `approval ${workflowId} requested by cs.alice (${suffix === 'big' ? 'waits for finance: npm run finance -- login --as fin.carol, then list' : 'auto-approved under the threshold'})`,
     );
   }
 

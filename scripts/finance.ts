@@ -9,19 +9,25 @@ import {
   approvalAuditStream,
   compensationRequestId,
   compensationWorkflowId,
-  financeDecisionSchema,
+  financeDecisionCommandSchema,
 } from '../workflows/approvals/contract';
 import { formatMoney, currencySchema } from '../workflows/shared/money';
+import { describeToken, loadToken, requestToken, saveToken, sessionFile } from './staff-session';
 
 const USAGE = `finance tooling for compensation approvals
 
+  npm run finance -- login --as <staff>      sign in (local identity provider); decisions carry your token
   npm run finance -- list [--state pending] [--tier finance]
   npm run finance -- show <requestId|workflowId>
-  npm run finance -- approve <requestId|workflowId> --approver <id> --role <role> --reason "<why>" [--amount <minor units>]
-  npm run finance -- reject  <requestId|workflowId> --approver <id> --role <role> --reason "<why>" [--amount <minor units>]
+  npm run finance -- approve <requestId|workflowId> --reason "<why>" [--role <role>] [--amount <minor units>]
+  npm run finance -- reject  <requestId|workflowId> --reason "<why>" [--role <role>] [--amount <minor units>]
 
-Decisions go through the update path: the workflow's validator answers at once (accepted, or why not).
---amount is the total you reviewed; it defaults to the request's current total as the workflow reports it.`;
+Decisions carry your login token (or PAYOPS_TOKEN): the workflow verifies it, and you decide as the token's subject.
+--role picks one of your token's roles (default: your highest approvals role). Decisions go through the update path:
+the workflow's validator answers at once (accepted, or why not). --amount is the total you reviewed; it defaults to
+the request's current total as the workflow reports it.`;
+
+const NOT_LOGGED_IN = 'not logged in: run npm run finance -- login --as <staff> (or set PAYOPS_TOKEN)';
 
 const money = (amountMinor: number | undefined, currency: string | undefined) => {
   const c = currencySchema.safeParse(currency);
@@ -31,17 +37,21 @@ const age = (ms: number | undefined) =>
   ms === undefined ? '?' : ms < 3_600_000 ? `${Math.round(ms / 60_000)}m` : `${(ms / 3_600_000).toFixed(1)}h`;
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv.some((a) => a === '--approver' || a.startsWith('--approver='))) {
+    console.error('--approver was removed: you decide as the subject of your login token (npm run finance -- login)');
+    return 2;
+  }
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
-      approver: { type: 'string' },
       role: { type: 'string' },
       reason: { type: 'string' },
       amount: { type: 'string' },
       state: { type: 'string' },
       tier: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      as: { type: 'string' },
     },
   });
   const [command, id] = positionals;
@@ -50,6 +60,21 @@ export async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const config = loadConfig();
+  if (command === 'login') {
+    if (!values.as) throw new ClientInputError('login needs --as <staff>', [{ path: 'as', message: 'missing' }]);
+    const token = await requestToken(config.IDP_URL, values.as);
+    saveToken(token);
+    const c = describeToken(token);
+    console.log(
+      `logged in as ${c.sub} (${(c.roles ?? []).join(', ') || 'no roles'}) until ${new Date((c.exp ?? 0) * 1000).toISOString()}; token in ${sessionFile()}`,
+    );
+    return 0;
+  }
+  const token = command === 'approve' || command === 'reject' ? loadToken() : undefined;
+  if ((command === 'approve' || command === 'reject') && !token) {
+    console.error(NOT_LOGGED_IN);
+    return 2;
+  }
   const { client, close } = await connectClient();
   try {
     if (command === 'list') {
@@ -84,8 +109,10 @@ export async function main(argv: string[]): Promise<number> {
       console.log(`\naudit trail (${audit.length} entries, outside workflow history):`);
       for (const e of audit) {
         const d = e.data;
+        const by = d['decidedBy'] as { issuer?: string; keyId?: string } | undefined;
+        const proof = by ? ` [token ${String(by.issuer)} key ${String(by.keyId)}]` : '';
         console.log(
-          `  #${String(d['seq'])} ${e.at} ${String(d['actorId'])} (${String(d['role'])}) ${String(d['decision'])} ${d['accepted'] ? 'accepted' : `REFUSED ${String(d['refusal'])}`} ${money(Number(d['amountMinor']), String(d['currency']))} policy ${String(d['policyVersion'])}: ${String(d['reason'])}`,
+          `  #${String(d['seq'])} ${e.at} ${String(d['actorId'])} (${String(d['role'])})${proof} ${String(d['decision'])} ${d['accepted'] ? 'accepted' : `REFUSED ${String(d['refusal'])}`} ${money(Number(d['amountMinor']), String(d['currency']))} policy ${String(d['policyVersion'])}: ${String(d['reason'])}`,
         );
       }
       return 0;
@@ -94,9 +121,9 @@ export async function main(argv: string[]): Promise<number> {
       const status = await approvals.getCompensationStatus(client, requestId);
       const amountMinor = values.amount !== undefined ? Number(values.amount) : status.totalMinor;
       const decision = parseClientInput(
-        financeDecisionSchema,
+        financeDecisionCommandSchema,
         {
-          approverId: values.approver,
+          token,
           role: values.role,
           reason: values.reason,
           amount: { amountMinor, currency: status.currency },

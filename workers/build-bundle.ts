@@ -2,11 +2,19 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { failureConverterPath, preloadModules, workflowsPath } from './bundle-options';
+import { bundlerOptionsFor, failureConverterPath, workflowsPath } from './bundle-options';
 
 /** Prebundles workflow code (Lambda cold starts and tests skip webpack); the bench passes its own registry. */
-export async function buildWorkflowBundle(outFile: string, registry: string = workflowsPath): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: registry, preloadModules, failureConverterPath });
+export async function buildWorkflowBundle(
+  outFile: string,
+  registry: string = workflowsPath,
+  env: 'local' | 'aws' = 'local',
+): Promise<string> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: registry,
+    ...bundlerOptionsFor(env),
+    failureConverterPath,
+  });
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, code);
   return outFile;
@@ -17,7 +25,7 @@ export async function buildWorkflowBundle(outFile: string, registry: string = wo
  * packages left external: ship node_modules, or a layer, next to it) and workflow-bundle.js.
  */
 async function buildLambda(outDir: string): Promise<void> {
-  await buildWorkflowBundle(join(outDir, 'workflow-bundle.js'));
+  await buildWorkflowBundle(join(outDir, 'workflow-bundle.js'), workflowsPath, 'aws');
   await build({
     // failure-converter.js sits beside index.js, where the bundled `require.resolve('./failure-converter')` looks.
     entryPoints: { index: join(__dirname, 'lambda.ts'), 'failure-converter': failureConverterPath },

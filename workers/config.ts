@@ -55,6 +55,8 @@ const envSchema = z.object({
   PSP_WEBHOOK_SECRET_SECRET_ARN: z.string().min(1).optional(),
   BANK_WEBHOOK_SECRET_SECRET_ARN: z.string().min(1).optional(),
   TEMPORAL_API_KEY_SECRET_ARN: z.string().min(1).optional(),
+  /** The staff identity provider (OpenID Connect): `login` asks its token endpoint. Local: the sandbox. */
+  IDP_URL: z.url().default('http://127.0.0.1:12117'),
   EVENTS_TOPIC_NAME: z.string().min(1).default('payops-events'),
   LEDGER_TABLE: z.string().min(1).default('payops-ledger'),
   AUDIT_TABLE: z.string().min(1).default('payops-audit'),

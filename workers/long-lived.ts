@@ -1,7 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps';
 import { dataConverterFor } from '../codec/for-config';
-import { preloadModules, workflowsPath } from './bundle-options';
+import { bundlerOptionsFor, workflowsPath } from './bundle-options';
 import { requireSecrets, type AppConfig } from './config';
 import { baseWorkerOptions, buildDependencies, connectionOptions } from './dependencies';
 
@@ -31,7 +31,7 @@ export async function createLongLivedWorker(
     dataConverter: dataConverterFor(opts.config),
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-      : { workflowsPath, bundlerOptions: { preloadModules } }),
+      : { workflowsPath, bundlerOptions: bundlerOptionsFor(opts.config.PAYOPS_MODE) }),
     ...opts.extra,
   });
   return { worker, connection };

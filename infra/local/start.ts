@@ -10,6 +10,7 @@ import { startBankSandbox } from '../../sandboxes/bank';
 import { startCommerceSandbox } from '../../sandboxes/commerce';
 import { startCreatorsSandbox } from '../../sandboxes/creators';
 import { startEvidenceSandbox } from '../../sandboxes/evidence';
+import { startIdpSandbox } from '../../sandboxes/idp';
 import { startPspSandbox } from '../../sandboxes/psp';
 import { awsOptions, loadConfig, temporalEnv } from '../../workers/config';
 import { ensurePayoutSchedule } from '../../client/payout-runs';
@@ -67,6 +68,8 @@ async function main(): Promise<void> {
     stoppers.push(() => commerce.stop());
     const evidence = await startEvidenceSandbox({ port: portOf(config.EVIDENCE_API_BASE) });
     stoppers.push(() => evidence.stop());
+    const idp = await startIdpSandbox({ port: portOf(config.IDP_URL) });
+    stoppers.push(() => idp.stop());
 
     const codecServer = await startCodecServer({
       codec: createPayloadCodec(config, kmsOptions(config)),
@@ -99,6 +102,7 @@ payops is running
   Ingress       ${ingressUrl}/webhooks/psp  ${ingressUrl}/webhooks/bank
   Codec server  ${codecServer.url} (payloads are encrypted; the Web UI decodes them through it)
   Sandboxes     PSP ${psp.url}  bank ${bank.url}  creators ${creators.url}  commerce ${commerce.url}  evidence ${evidence.url}
+  Staff login   ${idp.url} (npm run finance -- login --as fin.carol)
   AWS (moto)    ${servers.awsEndpoint}   stripe-mock ${servers.stripeMockUrl}
 Ctrl-C stops everything.`);
   } catch (err) {

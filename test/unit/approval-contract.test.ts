@@ -58,7 +58,10 @@ describe('compensation contract: input validation', () => {
       reason: '',
     } as never).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClientInputError);
-    expect((err as ClientInputError).issues.map((i) => i.path)).toEqual(['role', 'reason', 'amount']);
+    expect((err as ClientInputError).issues.map((i) => i.path)).toEqual(['token', 'role', 'reason', 'amount']);
+    expect((err as ClientInputError).message).toContain(
+      'token: token must be a string (the staff JWT from `npm run finance -- login`)',
+    );
     expect(
       financeDecisionSchema.safeParse({
         approverId: 'fin-1',
@@ -67,6 +70,28 @@ describe('compensation contract: input validation', () => {
         amount: { amountMinor: 1, currency: 'EUR' },
       }).success,
     ).toBe(true);
+  });
+
+  test('when a command has no token, then the typed client refuses it naming the field; a garbage token names requester.token', async () => {
+    const { requester: _, ...noRequester } = valid;
+    const err = await requestCompensation(unreachable, { ...noRequester, requester: {} } as never).catch(
+      (e: unknown) => e,
+    );
+    expect((err as ClientInputError).issues.map((i) => i.path)).toEqual(['requester.token']);
+    const garbage = await requestCompensation(unreachable, {
+      ...valid,
+      requester: { token: 'not-a-jwt' },
+    } as never).catch((e: unknown) => e);
+    expect(garbage).toBeInstanceOf(ClientInputError);
+    expect((garbage as ClientInputError).message).toBe(
+      'invalid compensation request: requester.token: not a staff token (JWT)',
+    );
+    expect((garbage as ClientInputError).message).not.toContain('not-a-jwt');
+  });
+
+  test('when a staff ID has a dot (fin.carol), then it is a valid agentId / approverId', () => {
+    const r = compensationRequestSchema.safeParse({ ...valid, requester: { agentId: 'Cs.Alice', role: 'cs_agent' } });
+    expect(r.success).toBe(true);
   });
 
   test('when the finance list is built, then it filters by workflow type, state and tier', () => {

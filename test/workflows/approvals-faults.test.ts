@@ -81,12 +81,14 @@ describe('compensation approval: races and faults (dev server)', () => {
     const agent = { agentId: uniqueId('agent'), role: 'cs_agent' as const };
     // Policy 2025-06.1: auto-approval up to 2 500, agent budget 20 000 a day; ten requests of 2 500 ask for 25 000.
     const inputs = await Promise.all(
-      Array.from({ length: 10 }, async () =>
-        compensationRequest({
-          ...(await seedOrder(urls(), 10_000)),
-          requester: agent,
-          remedies: { storeCreditMinor: 2_500 },
-        }),
+      Array.from(
+        { length: 10 },
+        async () =>
+          await compensationRequest({
+            ...(await seedOrder(urls(), 10_000)),
+            requester: agent,
+            remedies: { storeCreditMinor: 2_500 },
+          }),
       ),
     );
     const started = await Promise.all(inputs.map(start));
@@ -108,7 +110,9 @@ describe('compensation approval: races and faults (dev server)', () => {
 
   test('when two requests for one order start together, then at most one is auto-approved and the other is a repeat claim', async () => {
     const order = await seedOrder(urls(), 10_000);
-    const inputs = [1, 2, 3].map(() => compensationRequest({ ...order, remedies: { storeCreditMinor: 1_000 } }));
+    const inputs = await Promise.all(
+      [1, 2, 3].map(() => compensationRequest({ ...order, remedies: { storeCreditMinor: 1_000 } })),
+    );
     const started = await Promise.all(inputs.map(start));
     const states = await Promise.all(inputs.map((i) => settle(i.requestId, ['executed', 'pending', 'failed'])));
     expect(await activeCredits(started.map((s) => s.workflowId))).toHaveLength(1);
@@ -120,7 +124,7 @@ describe('compensation approval: races and faults (dev server)', () => {
 
   test('when the request is cancelled while the PSP refund runs, then nothing is undone and the compensation is executed', async () => {
     const order = await seedOrder(urls(), 10_000);
-    const input = compensationRequest({
+    const input = await compensationRequest({
       ...order,
       remedies: { storeCreditMinor: 500, voucherMinor: 500, refund: { kind: 'partial', amountMinor: 1_000 } },
     });
@@ -160,7 +164,7 @@ describe('compensation approval: races and faults (dev server)', () => {
 
   test('when the refund fails and one undo fails too, then every other undo still runs and the original failure surfaces', async () => {
     const order = await seedOrder(urls(), 20_000, { paymentRef: 'ch_does_not_exist' });
-    const input = compensationRequest({
+    const input = await compensationRequest({
       ...order,
       remedies: { storeCreditMinor: 500, voucherMinor: 500, refund: { kind: 'partial', amountMinor: 1_000 } },
     });

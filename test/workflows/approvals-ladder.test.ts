@@ -4,7 +4,7 @@ import { approvals } from '../../client';
 import { approvalAuditStream, type CompensationRequestInput } from '../../workflows/approvals/contract';
 import { recordHistoryIfAsked } from '../support/histories';
 import { fakeDeps, timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
-import { compensationRequest, decision, uniqueId } from './approvals-support';
+import { compensationRequest, decision, uniqueId, useWorkflowClock } from './approvals-support';
 
 const HOUR = 3_600_000;
 
@@ -18,6 +18,8 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
 
   beforeAll(async () => {
     env = await timeSkippingEnv();
+    // The server's clock runs far ahead of the wall clock once it skips: tokens must be valid in workflow time.
+    useWorkflowClock(() => env.currentTimeMs());
     worker = await timeSkippingWorker(env, taskQueue, fakes);
     running = worker.run();
   });
@@ -49,7 +51,7 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
   test('when nobody decides, then a reminder at 4 h, a hand-off to the next tier at 24 h and expiry at 72 h follow', async () => {
     const o = order(50_000);
     const { handle, workflowId, requestId } = await start(
-      compensationRequest({ ...o, remedies: { storeCreditMinor: 15_000 } }),
+      await compensationRequest({ ...o, remedies: { storeCreditMinor: 15_000 } }),
     );
     const pending = await waitFor(
       () => approvals.getCompensationStatus(env.client, requestId),
@@ -82,7 +84,9 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
 
   test('when the request was handed off, then the old tier may no longer approve and the new tier can', async () => {
     const o = order(50_000);
-    const { handle, requestId } = await start(compensationRequest({ ...o, remedies: { storeCreditMinor: 15_000 } }));
+    const { handle, requestId } = await start(
+      await compensationRequest({ ...o, remedies: { storeCreditMinor: 15_000 } }),
+    );
     await waitFor(
       () => approvals.getCompensationStatus(env.client, requestId),
       (s) => s.status === 'pending',
@@ -100,7 +104,7 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
         env.client,
         requestId,
         'approve',
-        decision('fin-1', 'finance_approver', 15_000),
+        await decision('fin-1', 'finance_approver', 15_000),
       ),
     ).toMatchObject({ accepted: false, code: 'role_below_tier' });
     expect(
@@ -108,7 +112,7 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
         env.client,
         requestId,
         'approve',
-        decision('mgr-1', 'finance_manager', 15_000),
+        await decision('mgr-1', 'finance_manager', 15_000),
       ),
     ).toMatchObject({ accepted: true, value: { status: 'approved' } });
     expect(await handle.result()).toMatchObject({ status: 'executed' });
@@ -119,7 +123,7 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
   test('when the policy auto-denies at expiry, then the request is rejected in the policy name at 48 h', async () => {
     const o = order(50_000);
     const { handle, workflowId, requestId } = await start(
-      compensationRequest({ ...o, policyVersion: '2025-09.1', remedies: { voucherMinor: 5_000 } }),
+      await compensationRequest({ ...o, policyVersion: '2025-09.1', remedies: { voucherMinor: 5_000 } }),
     );
     const pending = await waitFor(
       () => approvals.getCompensationStatus(env.client, requestId),

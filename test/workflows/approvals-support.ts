@@ -1,4 +1,5 @@
-import type { CompensationRequestInput, FinanceDecisionInput, Role } from '../../workflows/approvals/contract';
+import type { CompensationRequestInput, FinanceDecisionCommand, Role } from '../../workflows/approvals/contract';
+import { issueStaffToken } from '../../sandboxes/idp';
 
 /** Helpers shared by the approval workflow tests. */
 
@@ -6,26 +7,41 @@ let n = 0;
 /** A fresh business key per test (IDs only, no personal data). */
 export const uniqueId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(++n).toString(36)}`;
 
-export function compensationRequest(
-  over: Partial<CompensationRequestInput> & Pick<CompensationRequestInput, 'orderId' | 'customerId' | 'remedies'>,
-): CompensationRequestInput {
-  return {
-    requestId: uniqueId('req'),
-    requester: { agentId: uniqueId('agent'), role: 'cs_agent' },
-    reasonCode: 'damaged_item',
-    currency: 'EUR',
-    ...over,
-  };
+/** Test tokens live a week (of workflow time: time-skipping tests move it by days). */
+const WEEK_S = 7 * 86_400;
+let workflowNow: () => Promise<number> = () => Promise.resolve(Date.now());
+/** Mint tokens valid on this clock (a time-skipping server's, which runs ahead of the wall clock). */
+export const useWorkflowClock = (now: () => Promise<number>) => void (workflowNow = now);
+
+/** A staff token signed by the local identity provider's key (what `login` would give `sub`). */
+export async function staffToken(sub: string, roles: string[], over: object = {}): Promise<string> {
+  const aheadS = Math.max(0, Math.ceil(((await workflowNow()) - Date.now()) / 1000));
+  return issueStaffToken({ sub, roles, expiresInS: aheadS + WEEK_S, ...over });
 }
 
-export const decision = (
+/**
+ * A request by a fresh CS agent, or by `requester` (`agentId` + `role`: a token is minted for that subject and
+ * role, and the body keeps naming them, so the workflow checks they match).
+ */
+export async function compensationRequest(
+  over: Partial<Omit<CompensationRequestInput, 'requester'>> &
+    Pick<CompensationRequestInput, 'orderId' | 'customerId' | 'remedies'> & {
+      requester?: CompensationRequestInput['requester'] | { agentId: string; role: Role };
+    },
+): Promise<CompensationRequestInput> {
+  const { requester: given = { agentId: uniqueId('agent'), role: 'cs_agent' as const }, ...rest } = over;
+  const requester = 'token' in given ? given : { ...given, token: await staffToken(given.agentId, [given.role]) };
+  return { requestId: uniqueId('req'), reasonCode: 'damaged_item', currency: 'EUR', ...rest, requester };
+}
+
+/** A decision by `approverId` holding `role` (token only: the workflow takes both from it). */
+export const decision = async (
   approverId: string,
   role: Role,
   amountMinor: number,
   reason = 'checked the order and photos',
-): FinanceDecisionInput => ({
-  approverId,
-  role,
+): Promise<FinanceDecisionCommand> => ({
+  token: await staffToken(approverId, [role]),
   reason,
   amount: { amountMinor, currency: 'EUR' },
 });

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import type { TokenRefusal } from '../shared/identity';
 import { amountMinorSchema, currencySchema, moneySchema, type Currency } from '../shared/money';
 
 /** Roles in ascending order of authority: customer service first, then the finance ladder. */
@@ -33,6 +34,21 @@ export const REASON_CODES = [
   'poor_service',
   'goodwill',
 ] as const;
+
+/** A staff ID as the identity provider names people (`fin.carol`); compared case-folded. Never an email. */
+const staffId = (what: string) =>
+  z.string({ error: `${what} must be a string` }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+    error: `${what} must be 1-64 letters, digits, '.', '-' or '_' (a staff ID, never an email)`,
+  });
+
+/**
+ * The staff token (JWT) that proves who acts; the workflow verifies it. Optional in the wire schemas only because
+ * histories recorded before it existed lack it: the workflow refuses a new message without one (`token_missing`).
+ */
+const staffToken = z
+  .string({ error: 'token must be a string (the staff JWT from `npm run finance -- login`)' })
+  .min(1, { error: 'token is required: log in first (npm run finance -- login --as <staff>)' })
+  .max(8192, { error: 'token is too long to be a staff JWT' });
 
 /** A free-text reason for a decision: short, single line. Kept in history and the audit trail, so no personal data. */
 const decisionReason = z
@@ -68,22 +84,37 @@ export const compensationRequestSchema = z.object({
   requestId: internalId('requestId'),
   orderId: internalId('orderId'),
   customerId: internalId('customerId'),
-  requester: z.object({ agentId: internalId('agentId'), role: roleSchema }),
+  /** Who asks: proven by `token` (agentId and role come from it; if given here they must match it). */
+  requester: z.object({
+    token: staffToken.optional(),
+    agentId: staffId('agentId').optional(),
+    role: roleSchema.optional(),
+  }),
   reasonCode: z.enum(REASON_CODES),
   currency: currencySchema,
   remedies: remediesSchema,
   /** Filled in by the client at start, so a running workflow keeps its policy when a new one is published. */
   policyVersion: z.enum(POLICY_VERSIONS).default(CURRENT_POLICY_VERSION),
 });
-/** A parsed request (policy version filled in). */
-export type CompensationRequest = z.infer<typeof compensationRequestSchema>;
-/** A request as callers write it (policy version optional). */
-export type CompensationRequestInput = z.input<typeof compensationRequestSchema>;
+/** A parsed request (policy version filled in) as it arrived, before the requester is verified. */
+export type CompensationRequestMessage = z.infer<typeof compensationRequestSchema>;
+/** The requester once verified: the token's case-folded subject and acting role (body values in older histories). */
+export interface Requester {
+  agentId: string;
+  role: Role;
+  decidedBy?: DecidedBy;
+}
+/** A request as the workflow keeps it: the requester verified, no token. */
+export type CompensationRequest = Omit<CompensationRequestMessage, 'requester'> & { requester: Requester };
 
 /** A finance decision (approve or reject), the same for the signal and the update. */
 export const financeDecisionSchema = z.object({
-  approverId: internalId('approverId'),
-  role: roleSchema,
+  /** Proves who decides: the approver is the token's subject. */
+  token: staffToken.optional(),
+  /** Optional: if given, must name the token's subject. */
+  approverId: staffId('approverId').optional(),
+  /** The role acted in; must be one of the token's roles. Absent: the token's highest approvals role. */
+  role: roleSchema.optional(),
   reason: decisionReason,
   /** The total the approver saw; a decision for an amount the request no longer has is refused. */
   amount: moneySchema,
@@ -93,12 +124,35 @@ export type FinanceDecisionInput = z.infer<typeof financeDecisionSchema>;
 
 /** The requester changes what to give while the request waits; earlier approvals no longer count. */
 export const amendCompensationSchema = z.object({
-  agentId: internalId('agentId'),
+  /** Proves who amends: only the verified requester may. */
+  token: staffToken.optional(),
+  /** Optional: if given, must name the token's subject. */
+  agentId: staffId('agentId').optional(),
   remedies: remediesSchema,
   reason: decisionReason,
 });
 /** An amendment's payload. */
 export type AmendCompensationInput = z.infer<typeof amendCompensationSchema>;
+
+/** What clients send (the typed client refuses a message without a token before it reaches Temporal). */
+export const compensationRequestCommandSchema = compensationRequestSchema.extend({
+  requester: compensationRequestSchema.shape.requester.extend({ token: staffToken }),
+});
+export const financeDecisionCommandSchema = financeDecisionSchema.extend({ token: staffToken });
+export const amendCompensationCommandSchema = amendCompensationSchema.extend({ token: staffToken });
+/** A request as callers write it (policy version optional, token required). */
+export type CompensationRequestInput = z.input<typeof compensationRequestCommandSchema>;
+/** A finance decision as callers write it (token required). */
+export type FinanceDecisionCommand = z.input<typeof financeDecisionCommandSchema>;
+/** An amendment as callers write it (token required). */
+export type AmendCompensationCommand = z.input<typeof amendCompensationCommandSchema>;
+
+/** Who decided, as the verified token says (kept with each decision in the audit trail). */
+export interface DecidedBy {
+  subject: string;
+  issuer: string;
+  keyId: string;
+}
 
 /** Where a request stands (the `ApprovalState` search attribute). */
 export const approvalStatusSchema = z.enum([
@@ -166,8 +220,12 @@ export type DecisionRejectCode =
   | 'duplicate_vote'
   | 'amount_changed';
 
+/** Why the caller's identity is refused (`Unauthorized`): a token check, or the body naming someone else. */
+export type IdentityRefusalCode = TokenRefusal | 'identity_mismatch' | 'role_not_in_token' | 'no_approvals_role';
+
 /** Every `code` an approvals update refuses with (a refused `Verdict`'s `code`). */
-export type ApprovalRefusalCode = DecisionRejectCode | PolicyRejectCode | 'not_requester' | 'invalid_input';
+export type ApprovalRefusalCode =
+  DecisionRejectCode | PolicyRejectCode | IdentityRefusalCode | 'not_requester' | 'invalid_input';
 
 /** One entry of the decision log (kept in state for the query and appended to the audit trail). */
 export interface DecisionRecord {
@@ -193,7 +251,9 @@ export interface DecisionRecord {
   policyVersion: PolicyVersion;
   /** False for decisions refused by the rules; they are recorded and change nothing. */
   accepted: boolean;
-  refusal?: DecisionRejectCode | 'invalid_input';
+  refusal?: DecisionRejectCode | IdentityRefusalCode | 'invalid_input';
+  /** The verified token behind a person's decision (absent for the policy, timers and older histories). */
+  decidedBy?: DecidedBy;
 }
 
 /** What carrying out the request did (IDs of what was issued, and what was undone after a failure). */

@@ -1,6 +1,7 @@
-import { condition, setHandler } from '@temporalio/workflow';
+import { condition, patched, setHandler } from '@temporalio/workflow';
 import type { ApplicationFailure } from '@temporalio/common';
 import { FailureType, refusal } from '../shared/failures';
+import { caseFold, decidedBy } from '../shared/identity';
 import { describeZodError, parseOrRefuse } from '../shared/parse';
 import {
   amendCompensationSchema,
@@ -10,11 +11,15 @@ import {
   financeDecisionSchema,
   rejectCompensationSignal,
   rejectCompensationUpdate,
+  type AmendCompensationInput,
   type DecisionRecord,
   type DecisionRejectCode,
+  type FinanceDecisionInput,
+  type Role,
 } from './contract';
+import { verifiedActor, verifiedIdentity, type IdentityCheck } from './identity';
 import { checkDecision, type DecisionCheck, type Plan } from './policy';
-import type { ApprovalCase } from './state';
+import type { ApprovalCase, DecisionActor } from './state';
 
 /** How a refused decision surfaces to an update caller: the failure type says the family, the code the rule. */
 const FAILURE_OF: Record<DecisionRejectCode, FailureType> = {
@@ -33,10 +38,43 @@ const decisionRefusal = (check: Extract<DecisionCheck, { ok: false }>): Applicat
 const planRefusal = (plan: Extract<Plan, { kind: 'reject' }>): ApplicationFailure =>
   refusal(FailureType.PolicyViolation, plan.code, `${plan.code}: ${plan.message}`);
 
+const identityRefusal = (who: Extract<IdentityCheck<unknown>, { ok: false }>): ApplicationFailure =>
+  refusal(FailureType.Unauthorized, who.code, `${who.code}: ${who.message}`);
+
+/**
+ * Who decides: the token's verified subject and role. A message without a token can only come from a history
+ * recorded before tokens (validators refuse new ones), so the body's fields are used as they were then.
+ */
+function deciderOf(d: FinanceDecisionInput): DecisionActor {
+  if (d.token === undefined) {
+    if (d.approverId === undefined || d.role === undefined)
+      throw refusal(FailureType.InvalidInput, 'invalid_input', 'invalid_input: approverId and role are required');
+    return { id: d.approverId, role: d.role };
+  }
+  const who = verifiedActor({ ...d, id: d.approverId }, Date.now(), 'approverId');
+  if (!who.ok) throw identityRefusal(who);
+  return who.value;
+}
+
+/** The verified amender; only the verified requester may amend. */
+function amenderOf(c: ApprovalCase, a: AmendCompensationInput): Omit<DecisionActor, 'role'> {
+  if (a.token === undefined) return { id: a.agentId ?? '' };
+  const who = verifiedIdentity(a.token, a.agentId, Date.now(), 'agentId');
+  if (!who.ok) throw identityRefusal(who);
+  if (who.value.subject !== caseFold(c.request.requester.agentId))
+    throw refusal(
+      FailureType.PolicyViolation,
+      'not_requester',
+      'not_requester: only the requester may amend the request',
+    );
+  return { id: who.value.subject, by: decidedBy(who.value) };
+}
+
 /**
  * Registers the signals and updates (before the workflow's first await; the queries are the state's). Decisions that
  * arrive while the request is still being evaluated wait inside their handler and are checked once the wait begins,
- * so none is lost. `audit` appends a record outside history.
+ * so none is lost. `audit` appends a record outside history. Identity is resolved when a message arrives (workflow
+ * time then), before any wait.
  */
 export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRecord) => Promise<unknown>): void {
   for (const [signal, kind] of [
@@ -50,8 +88,21 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
         await audit(c.refuseUnparseable(kind, `invalid input: ${describeZodError(parsed.error)}`.slice(0, 280)));
         return;
       }
+      const d = parsed.data;
+      // Tokenless signals were accepted before verification existed; their histories keep the body's identity.
+      const verified = patched('approvals-verified-identity');
+      const who = verified ? verifiedActor({ ...d, id: d.approverId }, Date.now(), 'approverId') : undefined;
+      if (who && !who.ok) {
+        await audit(c.refuseUnverified(kind, who.code, `${who.code}: ${who.message}`));
+        return;
+      }
+      if (!who && (d.approverId === undefined || d.role === undefined)) {
+        await audit(c.refuseUnparseable(kind, 'invalid input: approverId and role are required'));
+        return;
+      }
+      const actor = who ? who.value : { id: d.approverId as string, role: d.role as Role };
       await condition(() => c.status !== 'evaluating');
-      await audit(c.decide(kind, parsed.data, 'signal').record);
+      await audit(c.decide(kind, actor, d, 'signal').record);
     });
   }
 
@@ -62,9 +113,11 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
     setHandler(
       update,
       async (input) => {
-        await condition(() => c.status !== 'evaluating');
         // Parsed as on the signal path (the validator already accepted it), so the recorded reason is trimmed the same way.
-        const { check, record } = c.decide(kind, financeDecisionSchema.parse(input), 'update');
+        const d = financeDecisionSchema.parse(input);
+        const actor = deciderOf(d);
+        await condition(() => c.status !== 'evaluating');
+        const { check, record } = c.decide(kind, actor, d, 'update');
         // Taken before the audit write: by then the workflow may already be carrying the decision out.
         const result = c.outcome(record);
         await audit(record);
@@ -72,24 +125,29 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
         return result;
       },
       {
-        // Synchronous: refuses before anything is written to history.
+        // Synchronous: refuses before anything is written to history; the token first, so strangers learn nothing.
         validator: (raw) => {
           const decision = parseOrRefuse(financeDecisionSchema, raw, 'decision');
+          const who = verifiedActor({ ...decision, id: decision.approverId }, Date.now(), 'approverId');
+          if (!who.ok) throw identityRefusal(who);
           const early = c.status === 'evaluating';
-          const check = checkDecision(c.policy, c.context(), { kind, ...decision }, early);
+          const d = { kind, ...decision, approverId: who.value.id, role: who.value.role };
+          const check = checkDecision(c.policy, c.context(), d, early);
           if (!check.ok) throw decisionRefusal(check);
         },
-        description: `Finance ${kind}s the request; returns where it stands.`,
+        description: `Finance ${kind}s the request (token required); returns where it stands.`,
       },
     );
   }
 
   setHandler(
     amendCompensationUpdate,
-    async (input) => {
+    async (raw) => {
+      const input = amendCompensationSchema.parse(raw);
+      const actor = amenderOf(c, input);
       const plan = c.planAmendment(input.remedies) as Plan;
       if (plan.kind === 'reject') throw planRefusal(plan);
-      const record = c.amend(input, plan);
+      const record = c.amend(actor, input, plan);
       const result = c.outcome(record);
       await audit(record);
       return result;
@@ -97,7 +155,9 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
     {
       validator: (raw) => {
         const amendment = parseOrRefuse(amendCompensationSchema, raw, 'amendment');
-        if (amendment.agentId !== c.request.requester.agentId)
+        const who = verifiedIdentity(amendment.token, amendment.agentId, Date.now(), 'agentId');
+        if (!who.ok) throw identityRefusal(who);
+        if (who.value.subject !== caseFold(c.request.requester.agentId))
           throw refusal(
             FailureType.PolicyViolation,
             'not_requester',
@@ -108,7 +168,7 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
           throw refusal(FailureType.Conflict, 'already_decided', `already_decided: the request is ${c.status}`);
         if (plan.kind === 'reject') throw planRefusal(plan);
       },
-      description: 'The requester changes what to give; approvals so far no longer count.',
+      description: 'The requester (token required) changes what to give; approvals so far no longer count.',
     },
   );
 }

@@ -1,3 +1,4 @@
+import { caseFold } from '../shared/identity';
 import type { Currency } from '../shared/money';
 import {
   ROLES,
@@ -155,16 +156,16 @@ export function checkDecision(
   early = false,
 ): DecisionCheck {
   const no = (code: DecisionRejectCode, message: string): DecisionCheck => ({ ok: false, code, message });
+  // One person, however their ID is spelled: every ID comparison is case-folded.
+  const self = caseFold(d.approverId) === caseFold(ctx.requesterId);
   if (ctx.status === 'expired') return no('expired', 'the request has expired');
   if (early) {
     if (ctx.status !== 'evaluating') return no('already_decided', `the request is already ${ctx.status}`);
-    return d.approverId === ctx.requesterId
-      ? no('self_approval', 'the requester may not decide their own request')
-      : { ok: true };
+    return self ? no('self_approval', 'the requester may not decide their own request') : { ok: true };
   }
   if (ctx.status !== 'pending') return no('already_decided', `the request is already ${ctx.status}`);
   if (!ctx.route) return no('not_open', 'the request is not waiting for a decision');
-  if (d.approverId === ctx.requesterId) return no('self_approval', 'the requester may not decide their own request');
+  if (self) return no('self_approval', 'the requester may not decide their own request');
   if (roleRank(d.role) < roleRank(ctx.route.minRole)) {
     return no('role_below_tier', `tier ${ctx.route.tier} needs role ${ctx.route.minRole} or above, not ${d.role}`);
   }
@@ -174,7 +175,7 @@ export function checkDecision(
       `the decision is for ${d.amount.amountMinor} ${d.amount.currency} but the request is now ${ctx.totalMinor} ${ctx.currency}`,
     );
   }
-  if (ctx.approvedBy.includes(d.approverId))
+  if (ctx.approvedBy.some((id) => caseFold(id) === caseFold(d.approverId)))
     return no('duplicate_vote', 'this approver has already approved the request');
   if (d.kind === 'approve') {
     const limit = policy.roleLimitsMinor[d.role];
@@ -196,7 +197,7 @@ export function approvalsThatCount<A extends { role: Role }>(approvals: A[], rou
 /** After an accepted decision: a rejection ends it, approvals end it once enough different people agreed. */
 export function tally(route: Route, approvedBy: string[], rejected: boolean): 'approved' | 'rejected' | 'pending' {
   if (rejected) return 'rejected';
-  return new Set(approvedBy).size >= route.approvalsRequired ? 'approved' : 'pending';
+  return new Set(approvedBy.map(caseFold)).size >= route.approvalsRequired ? 'approved' : 'pending';
 }
 
 /** The escalation marks of one wait, as offsets from when it began. */

@@ -7,11 +7,14 @@ import {
   type ApprovalStatus,
   type CompensationRequest,
   type CompensationStatus,
+  type DecidedBy,
   type DecisionOutcome,
   type DecisionRecord,
   type Execution,
   type FinanceDecisionInput,
+  type IdentityRefusalCode,
   type RequestFacts,
+  type Role,
 } from './contract';
 import {
   approvalsThatCount,
@@ -28,6 +31,14 @@ import { policyFor, type ApprovalPolicy } from './policy-versions';
 import { approvalDetails, approvalSearchAttributes, statusView, type CaseFields } from './view';
 
 type NewRecord = Omit<DecisionRecord, 'seq' | 'at' | 'policyVersion' | 'amountMinor' | 'currency'>;
+
+/** Who decides: a verified actor (`by` = the token's subject, issuer, key), or body fields in older histories. */
+export interface DecisionActor {
+  id: string;
+  role: Role;
+  by?: DecidedBy | undefined;
+}
+const by = (a: { by?: DecidedBy | undefined }) => (a.by ? { decidedBy: a.by } : {});
 
 /**
  * The state of one request inside the workflow: every transition is a method here, others only read. It answers
@@ -143,18 +154,19 @@ export class ApprovalCase implements Shown<CompensationStatus> {
       approvedBy: this.f.approvals.map((a) => a.approverId),
     };
   }
-  /** Checks and logs a finance decision; an accepted one counts, and may end the wait. */
+  /** Checks and logs a finance decision by `actor` (verified, or from the body in older histories). */
   decide(
     kind: 'approve' | 'reject',
-    d: FinanceDecisionInput,
+    actor: DecisionActor,
+    d: Pick<FinanceDecisionInput, 'reason' | 'amount'>,
     via: 'signal' | 'update',
   ): { check: DecisionCheck; record: DecisionRecord } {
-    const check = checkDecision(this.policy, this.context(), { kind, ...d });
+    const check = checkDecision(this.policy, this.context(), { kind, approverId: actor.id, role: actor.role, ...d });
     const refusal = check.ok ? {} : { refusal: check.code };
-    const entry = { actorId: d.approverId, role: d.role, decision: kind, via, reason: d.reason };
+    const entry = { actorId: actor.id, role: actor.role, decision: kind, via, reason: d.reason, ...by(actor) };
     const record = this.log({ ...entry, accepted: check.ok, ...refusal });
     if (check.ok && this.f.route) {
-      if (kind === 'approve') this.f.approvals.push({ approverId: d.approverId, role: d.role });
+      if (kind === 'approve') this.f.approvals.push({ approverId: actor.id, role: actor.role });
       const approvedBy = this.f.approvals.map((a) => a.approverId);
       const verdict = tally(this.f.route, approvedBy, kind === 'reject');
       if (verdict !== 'pending') this.f.status = verdict;
@@ -166,18 +178,28 @@ export class ApprovalCase implements Shown<CompensationStatus> {
     const entry = { actorId: 'unparseable', role: 'policy', decision: kind, via: 'signal', reason } as const;
     return this.log({ ...entry, accepted: false, refusal: 'invalid_input' });
   }
+  /** A signal whose sender could not be verified: recorded as refused (never naming the unproven sender). */
+  refuseUnverified(kind: 'approve' | 'reject', code: IdentityRefusalCode, reason: string): DecisionRecord {
+    const entry = { actorId: 'unverified', role: 'policy', decision: kind, via: 'signal', reason } as const;
+    return this.log({ ...entry, accepted: false, refusal: code });
+  }
   /** The plan an amendment would get (`undefined` before the facts are read). */
   planAmendment(remedies: AmendCompensationInput['remedies']): Plan | undefined {
     return this.f.facts && evaluateRequest(this.policy, { ...this.request, remedies }, this.f.facts);
   }
   /** Applies an accepted amendment: new amounts, approvals reset, and a new route (or approval under the threshold). */
-  amend(a: AmendCompensationInput, plan: Exclude<Plan, { kind: 'reject' }>): DecisionRecord {
+  amend(
+    actor: Omit<DecisionActor, 'role'>,
+    a: Pick<AmendCompensationInput, 'reason'>,
+    plan: Exclude<Plan, { kind: 'reject' }>,
+  ): DecisionRecord {
     this.f.remedies = plan.remedies;
     this.f.flags = plan.flags;
     this.f.approvals = [];
     if (plan.kind === 'auto_approve') this.f.status = 'approved';
     else this.f.route = plan.route;
-    const entry = { actorId: a.agentId, role: this.request.requester.role, decision: 'amend', via: 'update' } as const;
+    const role = this.request.requester.role;
+    const entry = { actorId: actor.id, role, decision: 'amend', via: 'update', ...by(actor) } as const;
     return this.log({ ...entry, reason: a.reason, accepted: true });
   }
   /** What an update answers after `record`. */

@@ -6,9 +6,15 @@ import {
   patched,
   workflowInfo,
 } from '@temporalio/workflow';
-import { failure, FailureType } from '../shared/failures';
+import { failure, FailureType, refusal } from '../shared/failures';
 import { parseOrFail } from '../shared/parse';
-import { compensationRequestSchema, type CompensationResult } from './contract';
+import {
+  compensationRequestSchema,
+  type CompensationRequest,
+  type CompensationRequestMessage,
+  type CompensationResult,
+} from './contract';
+import { verifiedActor } from './identity';
 import { registerApprovalHandlers } from './handlers';
 import { escalationMarks } from './policy';
 import { ApprovalCase } from './state';
@@ -20,7 +26,7 @@ import { auditOf, carryOut, escalate, readFacts, reserveBudget, type Audit } fro
  * request is carried out (store credit, voucher, PSP refund) with compensation on failure, and the customer is told.
  */
 export async function compensationApproval(rawInput: unknown): Promise<CompensationResult> {
-  const request = parseOrFail(compensationRequestSchema, rawInput, 'compensation request');
+  const request = verifiedRequest(parseOrFail(compensationRequestSchema, rawInput, 'compensation request'));
   // Runs recorded before the switch re-sent every search attribute on each publish; replaying them must do the same.
   const upsert = patched('approvals-visible-state') ? 'changed' : 'all';
   const c = new ApprovalCase(workflowInfo().workflowId, request, upsert);
@@ -70,4 +76,21 @@ async function waitForFinance(c: ApprovalCase, audit: Audit): Promise<void> {
     await escalate(c, mark.stage, audit);
   }
   c.awaitMark(undefined);
+}
+
+/**
+ * The request with its requester proven by their token (case-folded subject, acting role), before anything else
+ * happens: an unproven start fails (`Unauthorized`) having moved nothing. Histories recorded before this rule took
+ * agentId and role from the body.
+ */
+function verifiedRequest({ requester, ...rest }: CompensationRequestMessage): CompensationRequest {
+  if (patched('approvals-requester-identity')) {
+    const who = verifiedActor({ ...requester, id: requester.agentId }, Date.now(), 'requester.agentId');
+    if (!who.ok) throw refusal(FailureType.Unauthorized, who.code, `${who.code}: ${who.message}`);
+    return { ...rest, requester: { agentId: who.value.id, role: who.value.role, decidedBy: who.value.by } };
+  }
+  const { agentId, role } = requester;
+  if (agentId === undefined || role === undefined)
+    throw failure(FailureType.InvalidInput, 'invalid compensation request: requester.agentId and role are required');
+  return { ...rest, requester: { agentId, role } };
 }

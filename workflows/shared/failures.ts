@@ -15,6 +15,8 @@ export const FailureType = {
   PolicyViolation: 'PolicyViolation',
   Conflict: 'Conflict',
   ProviderPermanent: 'ProviderPermanent',
+  /** The caller's identity could not be verified (staff token missing, invalid, or not matching the request). */
+  Unauthorized: 'Unauthorized',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

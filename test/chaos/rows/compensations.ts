@@ -1,4 +1,5 @@
 import { decideCompensation, getCompensationStatus, requestCompensation } from '../../../client/approvals';
+import { issueStaffToken } from '../../../sandboxes/idp';
 import type { CompensationStatus } from '../../../workflows/approvals/contract';
 import { admin, adminGet, until } from '../admin';
 import { emptyVerdicts, type Verdicts } from '../checks';
@@ -57,14 +58,18 @@ async function compensationsUnderCommerceFaults(ctx: RowContext): Promise<Verdic
   const orders = await seedOrders(ctx);
   // Counters are used up by every call (reads included: a read ignores its timeout), so they cover the refunds too.
   await admin(stack.commerce.url, '/__admin/faults', { fail5xxNext: n, timeoutNext: 3 * n, hangMs: 11_000 });
-  await pool(orders, 8, (o) =>
+  // Each request by its own agent (a token per agent), so no daily budget is shared between requests.
+  const agentToken = (o: Order) =>
+    issueStaffToken({ sub: `${ctx.tag}-a${o.requestId.split('-q')[1]}`, roles: ['cs_agent'], expiresInS: 7200 });
+  const financeToken = await issueStaffToken({ sub: `${ctx.tag}-fin`, roles: ['finance_approver'], expiresInS: 7200 });
+  await pool(orders, 8, async (o) =>
     requestCompensation(
       stack.client,
       {
         requestId: o.requestId,
         orderId: o.orderId,
         customerId: o.customerId,
-        requester: { agentId: `${ctx.tag}-a${o.requestId.split('-q')[1]}`, role: 'cs_agent' },
+        requester: { token: await agentToken(o) },
         reasonCode: 'damaged_item',
         currency: 'EUR',
         remedies: { refund: { kind: 'partial', amountMinor: o.reject ? 5_000 : 1_500 } },
@@ -79,8 +84,7 @@ async function compensationsUnderCommerceFaults(ctx: RowContext): Promise<Verdic
     async (o) => {
       await until(async () => (await status(ctx, o.requestId))?.status === 'pending', 60_000, 200);
       const verdict = await decideCompensation(stack.client, o.requestId, 'reject', {
-        approverId: `${ctx.tag}-fin`,
-        role: 'finance_approver',
+        token: financeToken,
         reason: 'chaos matrix: not covered',
         amount: { amountMinor: 5_000, currency: 'EUR' },
       });

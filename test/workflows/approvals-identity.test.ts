@@ -1,0 +1,304 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { generateKeyPair, SignJWT } from 'jose';
+import type { ActivityDeps } from '../../activities';
+import { createHttpCommerce } from '../../activities/adapters/commerce/http-commerce';
+import { approvals } from '../../client';
+import { bin } from '../../infra/local/paths';
+import { startCommerceSandbox, type CommerceSandbox } from '../../sandboxes/commerce';
+import { startIdpSandbox, type IdpSandbox } from '../../sandboxes/idp';
+import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
+import { main as finance } from '../../scripts/finance';
+import {
+  approveCompensationUpdate,
+  compensationWorkflowId,
+  type CompensationRequestInput,
+} from '../../workflows/approvals/contract';
+import { LOCAL_ISSUER, LOCAL_KID, STAFF_AUDIENCE } from '../../workflows/shared/trust';
+import { buildDependencies } from '../../workers/dependencies';
+import type { AppConfig } from '../../workers/config';
+import { recordHistoryIfAsked } from '../support/histories';
+import { testClient, testConfig, testWorker } from '../support/stack';
+import { compensationRequest, seedOrder, staffToken, uniqueId } from './approvals-support';
+
+const run = promisify(execFile);
+const EUR = (amountMinor: number) => ({ amountMinor, currency: 'EUR' as const });
+
+/** Who decides is proven by a staff token the workflow verifies itself; every unproven path changes nothing. */
+describe('compensation approval: verified identity (dev server)', () => {
+  let psp: PspSandbox;
+  let commerce: CommerceSandbox;
+  let idp: IdpSandbox;
+  let config: AppConfig;
+  let deps: ActivityDeps;
+  let worker: Worker;
+  let workerConnection: NativeConnection;
+  let client: Client;
+  let connection: Connection;
+  let running: Promise<void>;
+
+  beforeAll(async () => {
+    [psp, commerce, idp] = await Promise.all([
+      startPspSandbox({ port: 0, webhookSecret: 'whsec_test' }),
+      startCommerceSandbox({ port: 0 }),
+      startIdpSandbox({ port: 0 }),
+    ]);
+    config = testConfig({ PSP_API_BASE: psp.url });
+    deps = buildDependencies(config, { commerce: createHttpCommerce({ apiBase: commerce.url }) });
+    ({ worker, connection: workerConnection } = await testWorker(config, deps));
+    running = worker.run();
+    ({ client, connection } = await testClient(config));
+  });
+
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await connection?.close();
+    await workerConnection?.close();
+    await Promise.all([psp?.stop(), commerce?.stop(), idp?.stop()]);
+  });
+
+  const start = async (input: CompensationRequestInput) => ({
+    ...(await approvals.requestCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE })),
+    requestId: input.requestId,
+  });
+  const pending = async (requestId: string) => {
+    for (;;) {
+      const s = await approvals.getCompensationStatus(client, requestId).catch(() => undefined);
+      if (s?.status === 'pending') return s;
+      await new Promise((r) => setTimeout(r, 25)); // polling a query until the condition holds, not timing
+    }
+  };
+  /** A request for `amountMinor` of store credit, waiting for finance. */
+  const waiting = async (amountMinor: number, requester?: { token: string }) => {
+    const order = await seedOrder({ psp: psp.url, commerce: commerce.url }, Math.max(amountMinor, 10_000));
+    const input = await compensationRequest({
+      ...order,
+      ...(requester && { requester }),
+      remedies: { storeCreditMinor: amountMinor },
+    });
+    const started = await start(input);
+    await pending(started.requestId);
+    return started;
+  };
+  /** Nothing was written: still pending, no decision in state, in the audit trail or accepted into history. */
+  const untouched = async (h: { requestId: string; workflowId: string; handle: WorkflowHandle }) => {
+    const s = await approvals.getCompensationStatus(client, h.requestId);
+    expect({ status: s.status, decisions: s.decisions, approvedBy: s.awaiting?.approvedBy }).toEqual({
+      status: 'pending',
+      decisions: [],
+      approvedBy: [],
+    });
+    expect(await deps.audit.list(`approval:${h.workflowId}`)).toEqual([]);
+    const history = await h.handle.fetchHistory();
+    expect(history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toEqual([]);
+  };
+
+  test('when a token is forged, expired, for another audience or issuer, or the body claims a role the token lacks, then the decision is refused and nothing is written', async () => {
+    const h = await waiting(10_000);
+    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const forged = await new SignJWT({ roles: ['finance_director'] })
+      .setProtectedHeader({ alg: 'EdDSA', kid: LOCAL_KID })
+      .setSubject('mallory')
+      .setIssuer(LOCAL_ISSUER)
+      .setAudience(STAFF_AUDIENCE)
+      .setExpirationTime('1h')
+      .sign(privateKey);
+    const carol = (over: object) => staffToken('fin.carol', ['finance_approver'], over);
+    const attempts: Array<[string, { token: string; role?: 'finance_director' }, string]> = [
+      ['forged', { token: forged }, 'token_bad_signature'],
+      ['expired', { token: await carol({ expiresInS: -120 }) }, 'token_expired'],
+      ['wrong audience', { token: await carol({ audience: 'another-app' }) }, 'token_wrong_audience'],
+      ['wrong issuer', { token: await carol({ issuer: 'https://evil.example' }) }, 'token_wrong_issuer'],
+      ['role not in token', { token: await carol({}), role: 'finance_director' }, 'role_not_in_token'],
+    ];
+    for (const [what, who, code] of attempts) {
+      const verdict = await approvals.decideCompensation(client, h.requestId, 'approve', {
+        ...who,
+        reason: `attack: ${what}`,
+        amount: EUR(10_000),
+      });
+      expect({ what, verdict }).toMatchObject({ what, verdict: { accepted: false, type: 'Unauthorized', code } });
+      if (!verdict.accepted) expect(verdict.message).not.toContain(who.token);
+    }
+    // Raw, past the typed client: no token at all, and a body that names a director.
+    const raw = await h.handle
+      .executeUpdate(approveCompensationUpdate, {
+        args: [{ approverId: 'anyone', role: 'finance_director', reason: 'trust me', amount: EUR(10_000) }],
+      })
+      .catch((e: unknown) => e);
+    expect((raw as { cause?: ApplicationFailure }).cause).toMatchObject({
+      type: 'Unauthorized',
+      details: [{ code: 'token_missing' }],
+    });
+    await untouched(h);
+    await h.handle.cancel();
+  });
+
+  test('when a raw temporal CLI update or signal carries no token, then the update is refused, the signal recorded as refused, and nothing counts', async () => {
+    const h = await waiting(10_000);
+    const input = JSON.stringify({
+      approverId: 'anyone',
+      role: 'finance_director',
+      reason: 'cli',
+      amount: EUR(10_000),
+    });
+    const cli = ['--address', config.TEMPORAL_ADDRESS, '--workflow-id', h.workflowId, '--name', 'approveCompensation'];
+    const update = await run(bin('temporal'), ['workflow', 'update', 'execute', ...cli, '--input', input]).then(
+      () => ({ code: 0, out: '' }),
+      (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code, out: `${e.stdout}${e.stderr}` }),
+    );
+    expect(update.code).not.toBe(0);
+    expect(update.out).toContain('token_missing');
+    await untouched(h);
+
+    await run(bin('temporal'), ['workflow', 'signal', ...cli, '--input', input]);
+    let s = await approvals.getCompensationStatus(client, h.requestId);
+    while (s.decisions.length === 0) s = await approvals.getCompensationStatus(client, h.requestId);
+    expect(s.status).toBe('pending');
+    expect(s.decisions).toEqual([
+      expect.objectContaining({ actorId: 'unverified', accepted: false, refusal: 'token_missing', via: 'signal' }),
+    ]);
+    expect(s.awaiting?.approvedBy).toEqual([]);
+    await h.handle.cancel();
+    await h.handle.result().catch(() => undefined);
+    await recordHistoryIfAsked(h.handle, 'compensation-approval-unverified-signal');
+  });
+
+  test('when the requester approves under a case variant of their ID, then it is refused as self-approval (update and signal)', async () => {
+    const h = await waiting(10_000, { token: await staffToken('Cs.Alice', ['cs_agent']) });
+    expect((await approvals.getCompensationStatus(client, h.requestId)).requesterId).toBe('cs.alice');
+    const alice = await staffToken('cs.alice', ['finance_approver']);
+    const verdict = await approvals.decideCompensation(client, h.requestId, 'approve', {
+      token: alice,
+      reason: 'my own request',
+      amount: EUR(10_000),
+    });
+    expect(verdict).toMatchObject({ accepted: false, type: 'PolicyViolation', code: 'self_approval' });
+    await untouched(h);
+    await approvals.signalCompensationDecision(client, h.requestId, 'approve', {
+      token: alice,
+      approverId: 'CS.ALICE',
+      reason: 'my own request',
+      amount: EUR(10_000),
+    });
+    let s = await approvals.getCompensationStatus(client, h.requestId);
+    while (s.decisions.length === 0) s = await approvals.getCompensationStatus(client, h.requestId);
+    expect(s.decisions).toEqual([
+      expect.objectContaining({ actorId: 'cs.alice', accepted: false, refusal: 'self_approval' }),
+    ]);
+    expect(s.status).toBe('pending');
+    await h.handle.cancel();
+  });
+
+  test('when one subject votes twice under two spellings, then the second is refused; a body naming someone else is refused; two people approve with their proof audited', async () => {
+    const h = await waiting(300_000);
+    expect((await approvals.getCompensationStatus(client, h.requestId)).awaiting).toMatchObject({
+      tier: 'dual_control',
+      approvalsRequired: 2,
+    });
+    const vote = async (sub: string, approverId?: string) =>
+      approvals.decideCompensation(client, h.requestId, 'approve', {
+        token: await staffToken(sub, ['finance_manager']),
+        ...(approverId && { approverId }),
+        reason: 'dual control review',
+        amount: EUR(300_000),
+      });
+    expect(await vote('Fin.Carol')).toMatchObject({
+      accepted: true,
+      value: { status: 'pending', approvalsReceived: 1 },
+    });
+    expect(await vote('fin.carol')).toMatchObject({ accepted: false, type: 'Conflict', code: 'duplicate_vote' });
+    expect(await vote('fin.dave', 'fin.erin')).toMatchObject({
+      accepted: false,
+      type: 'Unauthorized',
+      code: 'identity_mismatch',
+    });
+    expect(await vote('fin.dave', 'Fin.Dave')).toMatchObject({ accepted: true, value: { status: 'approved' } });
+    expect(await h.handle.result()).toMatchObject({ status: 'executed' });
+    await recordHistoryIfAsked(h.handle, 'compensation-approval-verified-votes');
+
+    const audit = await deps.audit.list(`approval:${h.workflowId}`);
+    expect(audit.map((e) => [e.data['actorId'], e.data['role'], e.data['decidedBy']])).toEqual([
+      ['fin.carol', 'finance_manager', { subject: 'fin.carol', issuer: LOCAL_ISSUER, keyId: LOCAL_KID }],
+      ['fin.dave', 'finance_manager', { subject: 'fin.dave', issuer: LOCAL_ISSUER, keyId: LOCAL_KID }],
+    ]);
+  });
+
+  test('when a request starts without a valid requester token, then it fails Unauthorized before any activity', async () => {
+    const order = await seedOrder({ psp: psp.url, commerce: commerce.url }, 10_000);
+    const base = await compensationRequest({ ...order, remedies: { storeCreditMinor: 1_000 } });
+    const agent = await staffToken('cs.bob', ['cs_agent']);
+    for (const [requester, code] of [
+      [{ agentId: 'cs.bob', role: 'cs_agent' }, 'token_missing'],
+      [{ token: agent, agentId: 'cs.alice' }, 'identity_mismatch'],
+      [{ token: agent, role: 'finance_director' }, 'role_not_in_token'],
+      [{ token: await staffToken('ops.frank', ['ops']) }, 'no_approvals_role'],
+    ] as const) {
+      const requestId = uniqueId('req');
+      const handle = await client.workflow.start('compensationApproval', {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowId: compensationWorkflowId(requestId),
+        args: [{ ...base, requestId, requester }],
+      });
+      const err = await handle.result().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      expect((err as WorkflowFailedError).cause).toMatchObject({ type: 'Unauthorized', details: [{ code }] });
+      const history = await handle.fetchHistory();
+      expect(history.events?.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
+    }
+    expect((await deps.audit.list(`order:${order.orderId}`)).length).toBe(0);
+  });
+
+  test('when finance uses the CLI, then it refuses without a login, and after login lists and approves as the token subject', async () => {
+    const env = {
+      IDP_URL: process.env['IDP_URL'],
+      PAYOPS_HOME: process.env['PAYOPS_HOME'],
+      PAYOPS_TOKEN: process.env['PAYOPS_TOKEN'],
+    };
+    process.env['IDP_URL'] = idp.url;
+    process.env['PAYOPS_HOME'] = mkdtempSync(join(tmpdir(), 'payops-finance-'));
+    delete process.env['PAYOPS_TOKEN'];
+    const out: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+    const error = jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+    try {
+      const h = await waiting(4_000);
+      const approve = ['approve', h.workflowId, '--reason', 'looks right'];
+      expect(await finance(approve)).toBe(2);
+      expect(out.at(-1)).toBe('not logged in: run npm run finance -- login --as <staff> (or set PAYOPS_TOKEN)');
+      expect(await finance([...approve, '--approver', 'fin.carol'])).toBe(2);
+      expect(out.at(-1)).toMatch(/^--approver was removed/);
+
+      expect(await finance(['login', '--as', 'fin.carol'])).toBe(0);
+      expect(out.at(-1)).toMatch(/^logged in as fin\.carol \(finance_approver\) until /);
+      while (!out.some((l) => l.includes(h.workflowId))) {
+        out.length = 0;
+        expect(await finance(['list', '--tier', 'finance'])).toBe(0); // visibility is eventually consistent
+      }
+      expect(out.find((l) => l.includes(h.workflowId))).toMatch(/finance\s+EUR 40\.00\s+waiting \d+m/);
+      expect(await finance([...approve, '--role', 'finance_director'])).toBe(1);
+      expect(out.at(-1)).toMatch(/^refused by the workflow's validator: role_not_in_token \(Unauthorized\)/);
+      expect(await finance(approve)).toBe(0);
+      expect(out.at(-1)).toMatch(/^accepted \(#1\): request is approved, 1\/1 approvals, policy 2025-06.1/);
+      await h.handle.result();
+      expect(await finance(['show', h.workflowId])).toBe(0);
+      expect(out.join('\n')).toMatch(
+        /#1 \S+ fin\.carol \(finance_approver\) \[token https:\/\/idp\.payops\.local key payops-local-2026-12\] approve accepted EUR 40\.00 policy 2025-06\.1: looks right/,
+      );
+    } finally {
+      log.mockRestore();
+      error.mockRestore();
+      for (const [k, v] of Object.entries(env))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+    }
+  });
+});
