@@ -15,6 +15,8 @@ export const FailureType = {
   PolicyViolation: 'PolicyViolation',
   Conflict: 'Conflict',
   ProviderPermanent: 'ProviderPermanent',
+  /** The staff token is missing or invalid, or does not prove who or what role the command claims. */
+  Unauthorized: 'Unauthorized',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
