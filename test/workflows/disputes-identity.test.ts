@@ -4,6 +4,7 @@ import { addDisputeEvidence, assignDispute, decideDispute, getDisputeState } fro
 import { disputeCaseWorkflowId, receivePspEventSignal } from '../../workflows/disputes/contract';
 import { LOCAL_ISSUER, LOCAL_KID } from '../../workflows/shared/trust';
 import { badTokens, rawUpdate, staffToken } from '../support/staff';
+import { recordHistoryIfAsked } from '../support/histories';
 import { fakeDeps } from '../support/time-skipping';
 import { testClient, testConfig, testWorker } from '../support/stack';
 import { until as eventually } from '../support/wait';
@@ -143,7 +144,9 @@ describe('dispute decisions need a verified staff token (dev server)', () => {
     expect(trail.find((e) => e.type === 'dispute.decided')?.data).toMatchObject({ by: 'cs.lee', decidedBy });
     // No token ever reaches the view or the audit trail.
     expect(JSON.stringify([trail, await getDisputeState(client, disputeId)])).not.toContain(lee.split('.')[2]);
+    await until(handle, (v) => v.state === 'lost', 'lost (accepted)');
     await handle.terminate('test done');
+    await recordHistoryIfAsked(handle, 'dispute-case-verified-staff');
   });
 
   test('when a raw `temporal workflow update execute` decides without a token (claiming finance_legal), then it is refused and nothing changes; with a token it is accepted', async () => {

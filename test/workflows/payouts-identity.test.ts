@@ -10,6 +10,7 @@ import {
 } from '../../client/payouts';
 import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
 import { LOCAL_ISSUER, LOCAL_KID } from '../../workflows/shared/trust';
+import { recordHistoryIfAsked } from '../support/histories';
 import { badTokens, rawUpdate, staffToken } from '../support/staff';
 import {
   fast,
@@ -111,7 +112,11 @@ describe('payout ops commands need a verified staff token (dev server)', () => {
     ]);
     expect(audit[0]?.data['decidedBy']).toEqual({ subject: 'compliance.hana', issuer: LOCAL_ISSUER, keyId: LOCAL_KID });
     expect(JSON.stringify([audit, await getPayoutState(h.client, payoutId)])).not.toContain(ops.split('.')[2]);
-    await handle.terminate('test done');
+    await expect(cancelPayout(h.client, payoutId, { reason: 'test done', token: ops })).resolves.toMatchObject({
+      accepted: true,
+    });
+    expect((await workflowFailure(handle.result())).type).toBe('Cancelled');
+    await recordHistoryIfAsked(handle, 'creator-payout-ops-verified-staff');
   });
 
   test('when a raw `temporal workflow update execute` cancels or holds without a token, then it is refused and the payout goes on', async () => {

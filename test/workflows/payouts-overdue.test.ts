@@ -85,7 +85,13 @@ describe('creatorPayout awaiting a bank confirmation for weeks (time-skipping se
       // The continued execution still owns the transfer: the bank settles, ops poll now, the ledger settles once.
       fakes.bank.settle(state.railReference ?? '');
       await latest.executeUpdate('retryPayoutNow', {
-        args: [{ operator: 'ops.dan', token: await opsToken('ops.dan'), reason: 'bank says settled' }],
+        args: [
+          {
+            operator: 'ops.dan',
+            token: await opsToken('ops.dan', await env.currentTimeMs()),
+            reason: 'bank says settled',
+          },
+        ],
       });
       expect(await latest.result()).toMatchObject({
         state: 'completed',

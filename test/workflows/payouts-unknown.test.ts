@@ -82,7 +82,9 @@ describe('creatorPayout when the PSP never answers its initiation (time-skipping
 
       down = false;
       await handle.executeUpdate('retryPayoutNow', {
-        args: [{ operator: 'ops.eve', token: await opsToken('ops.eve'), reason: 'PSP is back' }],
+        args: [
+          { operator: 'ops.eve', token: await opsToken('ops.eve', await env.currentTimeMs()), reason: 'PSP is back' },
+        ],
       });
       expect(await handle.result()).toMatchObject({ state: 'completed', attempts: 1 });
       expect(fakes.psp.transfers.size).toBe(1);
