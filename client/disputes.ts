@@ -3,11 +3,8 @@ import { z } from 'zod';
 import { SA } from '../workflows/shared/search-attributes';
 import { configuredTaskQueue } from './config';
 import {
-  addEvidenceInput,
   addEvidenceUpdate,
-  assignCaseInput,
   assignCaseUpdate,
-  decideCaseInput,
   decideCaseUpdate,
   disputeCaseInput,
   disputeCaseWorkflowId,
@@ -22,13 +19,16 @@ import {
   type DisputeCaseView,
   type DisputeCaseWorkflow,
 } from '../workflows/disputes/contract';
+import { addEvidenceInput, assignCaseInput, decideCaseInput } from '../workflows/disputes/contract-commands';
 import { parseClientInput, startOrAttach, verdictOf, type Verdict } from './errors';
 
 export { disputeCaseWorkflowId } from '../workflows/disputes/contract';
 export type {
   AddEvidenceInput,
   AssignCaseInput,
+  CaseDecision,
   DecideCaseInput,
+  DecidedBy,
   DisputeCaseInput,
   DisputeCaseResult,
   DisputeCaseView,
@@ -56,17 +56,21 @@ export async function openDisputeCase(
   });
 }
 
+/** A staff command with the staff member's signed token (from `npm run finance -- login`, or the identity provider). */
+export type Signed<T> = Omit<T, 'token'> & { token: string };
+
 const handleOf = (client: Client, disputeId: string) =>
   client.workflow.getHandle<DisputeCaseWorkflow>(disputeCaseWorkflowId(disputeId));
 
 /**
- * Assigns the case to a staff member at a tier (never down a tier). Like every command, it answers with the new case
- * view, or a refusal with its rule's code (see `DisputeRefusalCode`; nothing was recorded).
+ * Assigns the case to a staff member at a tier (never down a tier). Like every command, it carries the staff token
+ * (who acts is its subject; a dispute tier among its roles is required) and answers with the new case view, or a
+ * refusal with its rule's code (`Unauthorized` with a token code, or see `DisputeRefusalCode`; nothing was recorded).
  */
 export async function assignDispute(
   client: Client,
   disputeId: string,
-  input: AssignCaseInput,
+  input: Signed<AssignCaseInput>,
 ): Promise<Verdict<DisputeCaseView>> {
   const a = parseClientInput(assignCaseInput, input, 'assignment');
   return verdictOf(() => handleOf(client, disputeId).executeUpdate(assignCaseUpdate, { args: [a] }));
@@ -76,17 +80,20 @@ export async function assignDispute(
 export async function addDisputeEvidence(
   client: Client,
   disputeId: string,
-  input: AddEvidenceInput,
+  input: Signed<AddEvidenceInput>,
 ): Promise<Verdict<DisputeCaseView>> {
   const e = parseClientInput(addEvidenceInput, input, 'evidence');
   return verdictOf(() => handleOf(client, disputeId).executeUpdate(addEvidenceUpdate, { args: [e] }));
 }
 
-/** Decides to contest (submit the evidence once) or accept liability. */
+/**
+ * Decides to contest (submit the evidence once) or accept liability, at `tier` (one of the token's roles; default the
+ * highest dispute tier it holds).
+ */
 export async function decideDispute(
   client: Client,
   disputeId: string,
-  input: DecideCaseInput,
+  input: Signed<DecideCaseInput>,
 ): Promise<Verdict<DisputeCaseView>> {
   const d = parseClientInput(decideCaseInput, input, 'decision');
   return verdictOf(() => handleOf(client, disputeId).executeUpdate(decideCaseUpdate, { args: [d] }));

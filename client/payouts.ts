@@ -98,28 +98,32 @@ export async function updatePayoutMethod(
   );
 }
 
+/** An ops command with the staff member's signed token (from `npm run finance -- login`, or the identity provider). */
+export type Signed<T> = Omit<T, 'token'> & { token: string };
+
 const ops =
   (def: typeof cancelPayoutUpdate, what: string) =>
-  async (client: Client, payoutId: string, command: OpsCommand): Promise<Verdict<OpsCommandResult>> => {
+  async (client: Client, payoutId: string, command: Signed<OpsCommand>): Promise<Verdict<OpsCommandResult>> => {
     const args: [OpsCommand] = [parseClientInput(opsCommandInput, command, what)];
     return verdictOf(() => payoutHandle(client, payoutId).executeUpdate(def, { args }));
   };
 
 /**
- * Ops commands; each names the operator and a reason, kept in history and the audit trail. The verdict is the state
- * after the command, or the refusal (`type`, `code` from {@link PayoutRefusal}, message) when nothing changed. Bad
- * input throws `ClientInputError` before reaching Temporal.
+ * Ops commands; each carries the staff token (the operator is its subject; hold/release need the `compliance` or
+ * `ops` role, the others `ops`) and a reason, kept in the audit trail. The verdict is the state after the command, or
+ * the refusal (`type`, `code` from {@link PayoutRefusal}, or `Unauthorized` with a token code, message) when nothing
+ * changed. Bad input throws `ClientInputError` before reaching Temporal.
  */
 export const cancelPayout = ops(cancelPayoutUpdate, 'cancel payout');
 export const holdPayout = ops(holdPayoutUpdate, 'hold payout');
 export const releasePayout = ops(releasePayoutUpdate, 'release payout');
 export const retryPayoutNow = ops(retryPayoutNowUpdate, 'retry payout');
 
-/** Closes a payout by hand (paid elsewhere, or abandoned); see the ops commands above for the verdict. */
+/** Closes a payout by hand (paid elsewhere, or abandoned); see the ops commands above for the token and verdict. */
 export async function resolvePayout(
   client: Client,
   payoutId: string,
-  command: ResolvePayoutCommand,
+  command: Signed<ResolvePayoutCommand>,
 ): Promise<Verdict<OpsCommandResult>> {
   const args: [ResolvePayoutCommand] = [parseClientInput(resolvePayoutInput, command, 'resolve payout')];
   return verdictOf(() => payoutHandle(client, payoutId).executeUpdate(resolvePayoutUpdate, { args }));

@@ -13,6 +13,7 @@ import {
   disputeCaseWorkflowId,
   receivePspEventSignal,
 } from '../../workflows/disputes/contract';
+import { LOCAL_ISSUER, LOCAL_KID } from '../../workflows/shared/trust';
 import { recordHistoryIfAsked } from '../support/histories';
 import { until as eventually } from '../support/wait';
 import { testConfig } from '../support/stack';
@@ -23,6 +24,7 @@ import {
   emailKinds,
   fakeDeps,
   pspEvent,
+  staffTokensAt,
   timeSkippingEnv,
   uniqueDisputeId,
   until,
@@ -32,6 +34,8 @@ import {
 /** Ops commands (updates with validators), the once-only submission, the money side, and the compensation check. */
 describe('dispute case commands (time-skipping)', () => {
   let env: TestWorkflowEnvironment;
+  /** Staff tokens, signed before each test (signing between two racing commands would delay the second). */
+  const tokens: Record<string, string> = {};
   beforeAll(async () => {
     env = await timeSkippingEnv();
   });
@@ -42,6 +46,7 @@ describe('dispute case commands (time-skipping)', () => {
   async function run<T>(f: ActivityDeps, fn: (taskQueue: string) => Promise<T>): Promise<T> {
     const taskQueue = `disputes-${uniqueDisputeId()}`;
     const worker = await disputeWorker(env, taskQueue, f);
+    Object.assign(tokens, await staffTokensAt(env));
     return worker.runUntil(fn(taskQueue));
   }
 
@@ -100,13 +105,29 @@ describe('dispute case commands (time-skipping)', () => {
 
       expect(
         await refusal(
-          handle.executeUpdate(decideCaseUpdate, { args: [{ decision: 'accept', by: 'ops.ann', tier: 'tier1' }] }),
+          handle.executeUpdate(decideCaseUpdate, {
+            args: [{ decision: 'accept', by: 'ops.ann', token: tokens['ops.ann'], tier: 'tier1' }],
+          }),
         ),
       ).toBe('Conflict: accepting liability needs tier2 or finance_legal');
       const view = await handle.executeUpdate(decideCaseUpdate, {
-        args: [{ decision: 'accept', by: 'desk.bo', tier: 'tier2', note: 'customer never got it' }],
+        args: [
+          {
+            decision: 'accept',
+            by: 'desk.bo',
+            token: tokens['desk.bo'],
+            tier: 'tier2',
+            note: 'customer never got it',
+          },
+        ],
       });
-      expect(view.decision).toMatchObject({ decision: 'accept', by: 'desk.bo', tier: 'tier2', byDefault: false });
+      expect(view.decision).toMatchObject({
+        decision: 'accept',
+        by: 'desk.bo',
+        tier: 'tier2',
+        byDefault: false,
+        decidedBy: { subject: 'desk.bo', issuer: LOCAL_ISSUER, keyId: LOCAL_KID },
+      });
       const lost = await until(
         handle,
         (v) => v.state === 'lost' && v.ledgerPosition === 'written_off',
@@ -124,7 +145,11 @@ describe('dispute case commands (time-skipping)', () => {
       ]);
       expect(f.audit.events.find((e) => e.stream === `dispute:${workflowId}`)).toMatchObject({
         type: 'dispute.decided',
-        data: { decision: 'accept', by: 'desk.bo' },
+        data: {
+          decision: 'accept',
+          by: 'desk.bo',
+          decidedBy: { subject: 'desk.bo', issuer: LOCAL_ISSUER, keyId: LOCAL_KID },
+        },
       });
 
       // The PSP's own `closed` webhook for what we did changes nothing.
@@ -155,25 +180,42 @@ describe('dispute case commands (time-skipping)', () => {
     await run(f, async (taskQueue) => {
       const handle = await deliver(env, taskQueue, seeded(f, disputeId, now));
       await until(handle, (v) => v.state === 'in_review', 'in review');
-      await handle.executeUpdate(assignCaseUpdate, { args: [{ assignee: 'ops.ann', tier: 'tier1', by: 'lead.cy' }] });
-      await handle.executeUpdate(addEvidenceUpdate, {
-        args: [{ field: 'uncategorized_text', text: '  Signed proof of delivery on file.  ', by: 'ops.ann' }],
+      await handle.executeUpdate(assignCaseUpdate, {
+        args: [{ assignee: 'ops.ann', tier: 'tier1', by: 'lead.cy', token: tokens['lead.cy'] }],
       });
-      await handle.executeUpdate(decideCaseUpdate, { args: [{ decision: 'contest', by: 'ops.ann', tier: 'tier1' }] });
+      await handle.executeUpdate(addEvidenceUpdate, {
+        args: [
+          {
+            field: 'uncategorized_text',
+            text: '  Signed proof of delivery on file.  ',
+            by: 'ops.ann',
+            token: tokens['ops.ann'],
+          },
+        ],
+      });
+      await handle.executeUpdate(decideCaseUpdate, {
+        args: [{ decision: 'contest', by: 'ops.ann', token: tokens['ops.ann'], tier: 'tier1' }],
+      });
       expect(
         await refusal(
-          handle.executeUpdate(decideCaseUpdate, { args: [{ decision: 'contest', by: 'ops.ann', tier: 'tier1' }] }),
+          handle.executeUpdate(decideCaseUpdate, {
+            args: [{ decision: 'contest', by: 'ops.ann', token: tokens['ops.ann'], tier: 'tier1' }],
+          }),
         ),
       ).toBe('Conflict: a decision was already made for this round');
       const submitted = await until(handle, (v) => v.state === 'submitted', 'submitted');
       expect(
         await refusal(
-          handle.executeUpdate(decideCaseUpdate, { args: [{ decision: 'accept', by: 'desk.bo', tier: 'tier2' }] }),
+          handle.executeUpdate(decideCaseUpdate, {
+            args: [{ decision: 'accept', by: 'desk.bo', token: tokens['desk.bo'], tier: 'tier2' }],
+          }),
         ),
       ).toMatch(/the case is submitted/);
       expect(
         await refusal(
-          handle.executeUpdate(addEvidenceUpdate, { args: [{ field: 'receipt', text: 'late', by: 'ops.ann' }] }),
+          handle.executeUpdate(addEvidenceUpdate, {
+            args: [{ field: 'receipt', text: 'late', by: 'ops.ann', token: tokens['ops.ann'] }],
+          }),
         ),
       ).toMatch(/evidence can no longer change/);
       expect(submitted.submissions).toEqual([
@@ -206,7 +248,9 @@ describe('dispute case commands (time-skipping)', () => {
       const d = f.psp.disputes.get(disputeId)!;
       d.submissionCount = 1;
       d.status = 'under_review';
-      await handle.executeUpdate(decideCaseUpdate, { args: [{ decision: 'contest', by: 'ops.ann', tier: 'tier1' }] });
+      await handle.executeUpdate(decideCaseUpdate, {
+        args: [{ decision: 'contest', by: 'ops.ann', token: tokens['ops.ann'], tier: 'tier1' }],
+      });
       const v = await until(handle, (x) => x.state === 'submitted', 'submitted');
       expect(v.flags).toContain('submitted_outside');
       expect(v.submissions).toEqual([expect.objectContaining({ alreadySubmitted: true, pspSubmissionCount: 1 })]);
@@ -275,14 +319,18 @@ describe('dispute case commands (time-skipping)', () => {
       expect(
         await refusal(
           handle.executeUpdate(addEvidenceUpdate, {
-            args: [{ field: 'card_number', text: '', by: 'ops.ann' } as never],
+            args: [{ field: 'card_number', text: '', by: 'ops.ann', token: tokens['ops.ann'] } as never],
           }),
         ),
       ).toMatch(/InvalidInput: invalid evidence: field: .*text:/);
-      await handle.executeUpdate(assignCaseUpdate, { args: [{ assignee: 'desk.bo', tier: 'tier2', by: 'lead.cy' }] });
+      await handle.executeUpdate(assignCaseUpdate, {
+        args: [{ assignee: 'desk.bo', tier: 'tier2', by: 'lead.cy', token: tokens['lead.cy'] }],
+      });
       expect(
         await refusal(
-          handle.executeUpdate(assignCaseUpdate, { args: [{ assignee: 'ops.ann', tier: 'tier1', by: 'lead.cy' }] }),
+          handle.executeUpdate(assignCaseUpdate, {
+            args: [{ assignee: 'ops.ann', tier: 'tier1', by: 'lead.cy', token: tokens['lead.cy'] }],
+          }),
         ),
       ).toMatch(/never goes back down a tier/);
       await handle.signal(receivePspEventSignal, { eventId: 'evt_bad', disputeId } as never);

@@ -6,6 +6,7 @@ import { createHttpEvidence } from '../../activities/adapters/evidence/http-evid
 import { createDynamoLedger } from '../../activities/adapters/ledger/dynamo-ledger';
 import { decideDispute, getDisputeState } from '../../client/disputes';
 import { startIngress, type Ingress } from '../../ingress/server';
+import { issueStaffToken } from '../../sandboxes/idp';
 import { startEvidenceSandbox, type EvidenceSandbox } from '../../sandboxes/evidence';
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
 import type { DisputeCaseView } from '../../workflows/disputes/contract';
@@ -106,10 +107,20 @@ describe('dispute webhooks end to end (PSP sandbox, ingress, dev server, moto le
         });
 
         expect(
-          await decideDispute(client, disputeId, { decision: 'contest', by: 'ops.ann', tier: 'tier1' }),
+          await decideDispute(client, disputeId, {
+            decision: 'contest',
+            by: 'ops.ann',
+            tier: 'tier1',
+            token: await issueStaffToken({ sub: 'ops.ann', roles: ['tier1'] }),
+          }),
         ).toMatchObject({ accepted: true, value: { decision: { decision: 'contest', by: 'ops.ann' } } });
         expect(
-          await decideDispute(client, disputeId, { decision: 'contest', by: 'ops.ann', tier: 'tier1' }),
+          await decideDispute(client, disputeId, {
+            decision: 'contest',
+            by: 'ops.ann',
+            tier: 'tier1',
+            token: await issueStaffToken({ sub: 'ops.ann', roles: ['tier1'] }),
+          }),
         ).toMatchObject({ accepted: false, type: 'Conflict', code: 'already_decided' });
         await until(disputeId, (v) => v.state === 'submitted', 'submitted');
         const d = (await (

@@ -8,6 +8,7 @@ import {
   openDisputeCase,
   type DisputeListRow,
 } from '../../client/disputes';
+import { issueStaffToken } from '../../sandboxes/idp';
 import { fakeDeps } from '../support/time-skipping';
 import { testClient, testConfig, testWorker } from '../support/stack';
 import { until } from '../support/wait';
@@ -51,7 +52,12 @@ describe('dispute work list (dev server)', () => {
         existing: true,
       });
 
-      const verdict = await assignDispute(client, disputeId, { assignee: 'desk.bo', tier: 'tier2', by: 'lead.cy' });
+      const verdict = await assignDispute(client, disputeId, {
+        assignee: 'desk.bo',
+        tier: 'tier2',
+        by: 'lead.cy',
+        token: await issueStaffToken({ sub: 'lead.cy', roles: ['tier2'] }),
+      });
       expect(verdict).toMatchObject({ accepted: true, value: { tier: 'tier2', assignee: 'desk.bo' } });
       expect(await listed({ tier: 'tier2' }, opened.workflowId)).toMatchObject({
         tier: 'tier2',

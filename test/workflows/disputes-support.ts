@@ -1,5 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { issueStaffToken } from '../../sandboxes/idp';
+import { staffToken as signedToken } from '../support/staff';
 import type { disputeCase } from '../../workflows/disputes/workflow';
 import {
   disputeCaseWorkflowId,
@@ -24,6 +26,29 @@ let n = 0;
 export const uniqueDisputeId = () => `dp_t${Date.now().toString(36)}${(++n).toString(36)}`;
 
 export { timeSkippingWorker as disputeWorker } from '../support/time-skipping';
+
+/** The dispute tests' staff and the tiers their tokens hold. */
+const TIERS_OF: Record<string, string[]> = {
+  'ops.ann': ['tier1'],
+  'desk.bo': ['tier2'],
+  'lead.cy': ['tier2'],
+  'fin.di': ['finance_legal'],
+};
+
+/** A staff token (see `test/support/staff.ts`) with the person's tiers, or the roles given. */
+export const staffToken = (sub: string, roles: string[] = TIERS_OF[sub.toLowerCase()] ?? []) => signedToken(sub, roles);
+
+/**
+ * The tests' staff tokens, valid for a year of the time-skipping server's clock from its current time (workflows
+ * verify tokens against workflow time, which earlier tests have pushed far ahead of the wall clock).
+ */
+export async function staffTokensAt(env: TestWorkflowEnvironment): Promise<Record<string, string>> {
+  const aheadS = Math.max(0, Math.ceil(((await env.currentTimeMs()) - Date.now()) / 1000));
+  const tokens: Record<string, string> = {};
+  for (const [sub, roles] of Object.entries(TIERS_OF))
+    tokens[sub] = await issueStaffToken({ sub, roles, expiresInS: aheadS + 365 * 86_400 });
+  return tokens;
+}
 
 /** A PSP dispute webhook as the ingress route delivers it. */
 export function pspEvent(

@@ -10,6 +10,7 @@ import {
   emailKinds,
   fakeDeps,
   pspEvent,
+  staffTokensAt,
   timeSkippingEnv,
   uniqueDisputeId,
   until,
@@ -19,6 +20,8 @@ import {
 /** Duplicate, reordered and missing PSP webhooks, pre-arbitration rounds, and the deadline default to accept. */
 describe('dispute case webhooks (time-skipping)', () => {
   let env: TestWorkflowEnvironment;
+  /** Staff tokens, signed before each test (signing between two racing commands would delay the second). */
+  const tokens: Record<string, string> = {};
   beforeAll(async () => {
     env = await timeSkippingEnv();
   });
@@ -29,6 +32,7 @@ describe('dispute case webhooks (time-skipping)', () => {
   async function run<T>(f: DisputeFakes, fn: (taskQueue: string) => Promise<T>): Promise<T> {
     const taskQueue = `disputes-${uniqueDisputeId()}`;
     const worker = await disputeWorker(env, taskQueue, f);
+    Object.assign(tokens, await staffTokensAt(env));
     return worker.runUntil(fn(taskQueue));
   }
 
@@ -54,7 +58,9 @@ describe('dispute case webhooks (time-skipping)', () => {
       const handle = await deliver(env, taskQueue, created);
       await deliver(env, taskQueue, created);
       await until(handle, (v) => v.state === 'in_review', 'in review');
-      await handle.executeUpdate(decideCaseUpdate, { args: [{ decision: 'contest', by: 'ops.ann', tier: 'tier1' }] });
+      await handle.executeUpdate(decideCaseUpdate, {
+        args: [{ decision: 'contest', by: 'ops.ann', token: tokens['ops.ann'], tier: 'tier1' }],
+      });
       await until(handle, (v) => v.state === 'submitted', 'submitted');
 
       // The PSP's `updated` (under review) is overtaken by `closed`; then both are delivered again.
@@ -104,7 +110,9 @@ describe('dispute case webhooks (time-skipping)', () => {
       expect((await handle.describe()).typedSearchAttributes.get(SA.DisputeState)).toBe('pre_arbitration');
       expect(await f.ledger.balance(Accounts.disputesHeld, 'EUR')).toBe(12_500);
 
-      await handle.executeUpdate(decideCaseUpdate, { args: [{ decision: 'contest', by: 'desk.bo', tier: 'tier2' }] });
+      await handle.executeUpdate(decideCaseUpdate, {
+        args: [{ decision: 'contest', by: 'desk.bo', token: tokens['desk.bo'], tier: 'tier2' }],
+      });
       const sub2 = await until(handle, (v) => v.state === 'submitted' && v.round === 2, 'round 2 submitted');
       expect(sub2.submissions.map((s) => [s.round, s.pspSubmissionCount])).toEqual([
         [1, 1],
@@ -169,7 +177,9 @@ describe('dispute case webhooks (time-skipping)', () => {
         pspEvent(disputeId, 1, t0, { type: 'charge.dispute.created', dueBy: due }),
       );
       await until(handle, (v) => v.state === 'in_review', 'in review');
-      await handle.executeUpdate(decideCaseUpdate, { args: [{ decision: 'contest', by: 'ops.ann', tier: 'tier1' }] });
+      await handle.executeUpdate(decideCaseUpdate, {
+        args: [{ decision: 'contest', by: 'ops.ann', token: tokens['ops.ann'], tier: 'tier1' }],
+      });
       await until(handle, (v) => v.state === 'submitted', 'submitted');
       await env.sleep(8 * DAY);
       expect((await until(handle, () => true, 'view')).state).toBe('submitted');

@@ -15,6 +15,7 @@ import {
   usd,
   workflowFailure,
 } from './payouts-harness';
+import { opsToken } from '../support/staff';
 
 describe('creatorPayout inputs, ops controls and webhooks', () => {
   let h: PayoutHarness;
@@ -95,7 +96,11 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     );
 
     await expect(
-      cancelPayout(h.client, payoutId, { operator: 'ops.bob', reason: 'creator left the platform' }),
+      cancelPayout(h.client, payoutId, {
+        operator: 'ops.bob',
+        token: await opsToken('ops.bob'),
+        reason: 'creator left the platform',
+      }),
     ).resolves.toMatchObject({ accepted: true });
     const f = await workflowFailure(handle.result());
     expect(f.type).toBe('Cancelled');
@@ -130,7 +135,11 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     );
     await waitForState(handle, (s) => s.state === 'awaiting_payability' && s.awaiting?.actor === 'compliance');
     await expect(
-      holdPayout(h.client, payoutId, { operator: 'compliance.carol', reason: 'manual review' }),
+      holdPayout(h.client, payoutId, {
+        operator: 'compliance.carol',
+        token: await opsToken('compliance.carol'),
+        reason: 'manual review',
+      }),
     ).resolves.toMatchObject({ accepted: true });
     await admin(h.creators.url, `/__admin/creators/${creatorId}`, { sanctionsStatus: 'clear' }, 'PATCH');
     await recheckPayability(h.client, payoutId);
@@ -138,19 +147,36 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     expect(held.held).toMatchObject({ operator: 'compliance.carol' });
     expect(held.awaiting).toMatchObject({ actor: 'compliance', until: expect.any(String) });
     await expect(
-      releasePayout(h.client, `${payoutId}`, { operator: 'compliance.carol', reason: 'x' }),
+      releasePayout(h.client, `${payoutId}`, {
+        operator: 'compliance.carol',
+        token: await opsToken('compliance.carol'),
+        reason: 'x',
+      }),
     ).rejects.toBeInstanceOf(ClientInputError);
     await expect(
-      releasePayout(h.client, payoutId, { operator: 'compliance.carol', reason: 'review passed' }),
+      releasePayout(h.client, payoutId, {
+        operator: 'compliance.carol',
+        token: await opsToken('compliance.carol'),
+        reason: 'review passed',
+      }),
     ).resolves.toMatchObject({ accepted: true });
     await waitForState(handle, (s) => s.state === 'paid_in_return_window');
-    await expect(cancelPayout(h.client, payoutId, { operator: 'ops.bob', reason: 'too late' })).resolves.toMatchObject({
+    await expect(
+      cancelPayout(h.client, payoutId, { operator: 'ops.bob', token: await opsToken('ops.bob'), reason: 'too late' }),
+    ).resolves.toMatchObject({
       accepted: false,
       type: 'Conflict',
       code: 'already_initiated',
     });
     await handle.executeUpdate('resolvePayout', {
-      args: [{ operator: 'ops.bob', reason: 'close the test early', outcome: 'paid_elsewhere' }],
+      args: [
+        {
+          operator: 'ops.bob',
+          token: await opsToken('ops.bob'),
+          reason: 'close the test early',
+          outcome: 'paid_elsewhere',
+        },
+      ],
     });
     await expect(handle.result()).resolves.toMatchObject({ state: 'resolved_manually' });
   });

@@ -15,6 +15,7 @@ import {
   fast,
   usd,
 } from './payouts-harness';
+import { opsToken } from '../support/staff';
 
 /** Money faults of issue 10: what the sandboxes and the ledger record, not what the workflow says. */
 describe('creatorPayout under rail and directory faults (real dev server)', () => {
@@ -120,7 +121,14 @@ describe('creatorPayout under rail and directory faults (real dev server)', () =
     expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000);
 
     await handle.executeUpdate('resolvePayout', {
-      args: [{ operator: 'ops.bob', reason: 'paid by wire outside the system', outcome: 'paid_elsewhere' }],
+      args: [
+        {
+          operator: 'ops.bob',
+          token: await opsToken('ops.bob'),
+          reason: 'paid by wire outside the system',
+          outcome: 'paid_elsewhere',
+        },
+      ],
     });
     await handle.result();
 
@@ -145,7 +153,14 @@ describe('creatorPayout under rail and directory faults (real dev server)', () =
     await waitForState(handle, (s) => s.state === 'awaiting_confirmation');
 
     await handle.executeUpdate('resolvePayout', {
-      args: [{ operator: 'ops.bob', reason: 'giving up on this transfer', outcome: 'abandoned' }],
+      args: [
+        {
+          operator: 'ops.bob',
+          token: await opsToken('ops.bob'),
+          reason: 'giving up on this transfer',
+          outcome: 'abandoned',
+        },
+      ],
     });
     await outcome(handle.result());
     await admin(h.bank.url, '/__admin/faults', {}, 'DELETE');
@@ -182,7 +197,14 @@ describe('creatorPayout under rail and directory faults (real dev server)', () =
     expect(parked.awaiting?.actor).toBe('ops');
     expect(parked.awaiting?.until).toBeDefined();
     await handle.executeUpdate('resolvePayout', {
-      args: [{ operator: 'ops.carol', reason: 'partial reversal reconciled by hand', outcome: 'paid_elsewhere' }],
+      args: [
+        {
+          operator: 'ops.carol',
+          token: await opsToken('ops.carol'),
+          reason: 'partial reversal reconciled by hand',
+          outcome: 'paid_elsewhere',
+        },
+      ],
     });
     expect(await handle.result()).toMatchObject({ state: 'resolved_manually' });
     expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000 + 6_000);

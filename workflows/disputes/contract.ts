@@ -1,10 +1,14 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { moneySchema, type Money } from '../shared/money';
+import type { AddEvidenceInput, AssignCaseInput, CaseDecision, DecideCaseInput } from './contract-commands';
+
+export type { AddEvidenceInput, AssignCaseInput, CaseDecision, DecidedBy, DecideCaseInput } from './contract-commands';
 
 /*
- * The public surface of the dispute domain: schemas, messages, IDs, the view and result, and the activities the
- * case calls. It imports nothing else of the domain, so the client, the ingress and the activities can depend on it.
+ * The public surface of the dispute domain: schemas, messages, IDs, the view and result (the staff commands' inputs
+ * are in `contract-commands.ts`, the activities the case calls in `contract-activities.ts`). It imports nothing else of
+ * the domain but those files' types, so the client, the ingress and the activities can depend on it.
  */
 
 /** A PSP dispute ID (`dp_…`, or `du_…` for inquiries): a business key, never personal data. */
@@ -16,11 +20,6 @@ export const disputeIdSchema = z
 export const orderIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1-64 letters, digits, dashes or underscores' });
-
-/** An internal staff ID (never an email address): who acted on the case. */
-export const staffIdSchema = z
-  .string()
-  .regex(/^[a-z0-9._-]{1,64}$/, { error: 'must be an internal staff ID (1-64 lowercase letters, digits, . _ -)' });
 
 /** Who owns the case: first-line ops, the senior dispute desk, then finance and legal. */
 export const escalationTierSchema = z.enum(['tier1', 'tier2', 'finance_legal']);
@@ -144,30 +143,10 @@ export const pspDisputeEvent = z.object({
 });
 export type PspDisputeEvent = z.infer<typeof pspDisputeEvent>;
 
-/** Assign the case to a person at a tier (and so hand it to that tier). */
-export const assignCaseInput = z.object({ assignee: staffIdSchema, tier: escalationTierSchema, by: staffIdSchema });
-export type AssignCaseInput = z.infer<typeof assignCaseInput>;
-
-/** Add or replace one evidence field with text written or collected by ops. */
-export const addEvidenceInput = z.object({
-  field: evidenceFieldSchema,
-  text: z.string().trim().min(1).max(20_000),
-  by: staffIdSchema,
-});
-export type AddEvidenceInput = z.infer<typeof addEvidenceInput>;
-
-/** Decide to contest (submit the evidence) or accept liability. `tier` is the decider's role. */
-export const decideCaseInput = z.object({
-  decision: z.enum(['contest', 'accept']),
-  by: staffIdSchema,
-  tier: escalationTierSchema,
-  note: z.string().max(2_000).optional(),
-});
-export type DecideCaseInput = z.infer<typeof decideCaseInput>;
-
 /**
  * Why an ops command was refused (`details.code` of the typed refusal; the type is `Conflict`, or `InvalidInput` with
- * `invalid_input`). Validators refuse before anything reaches history.
+ * `invalid_input`). Validators refuse before anything reaches history. Refusals for who sent the command are type
+ * `Unauthorized` with a `StaffRefusalCode` (`workflows/shared/verified-staff.ts`).
  */
 export type DisputeRefusalCode =
   | 'invalid_input'
@@ -209,7 +188,7 @@ export interface DisputeCaseView {
   evidenceFields: EvidenceField[];
   missingEvidence: EvidenceField[];
   evidenceSources: Record<EvidenceSource, EvidenceSourceStatus>;
-  decision?: DecideCaseInput & { at: string; round: number; byDefault: boolean };
+  decision?: CaseDecision & { at: string; round: number; byDefault: boolean };
   submissions: Array<{ round: number; at: string; pspSubmissionCount: number; alreadySubmitted: boolean }>;
   outcome?: 'won' | 'lost';
   resolution?: 'contested' | 'accepted';

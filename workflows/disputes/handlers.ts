@@ -1,24 +1,32 @@
 import { log, setHandler } from '@temporalio/workflow';
 import { FailureType, refusal } from '../shared/failures';
+import { caseFold, decidedBy, type StaffIdentity } from '../shared/identity';
 import { parseOrRefuse } from '../shared/parse';
+import { acceptedStaff, holdsRole, requireStaff } from '../shared/verified-staff';
 import {
-  addEvidenceInput,
   addEvidenceUpdate,
-  assignCaseInput,
   assignCaseUpdate,
-  decideCaseInput,
   decideCaseUpdate,
   pspDisputeEvent,
   receivePspEventSignal,
+  type EscalationTier,
 } from './contract';
-import { refuseAssignment, refuseDecision, refuseEvidence, type Refused } from './policy';
+import {
+  addEvidenceInput,
+  assignCaseInput,
+  decideCaseInput,
+  type CaseDecision,
+  type DecideCaseInput,
+} from './contract-commands';
+import { refuseAssignment, refuseDecision, refuseEvidence, TIERS, type Refused } from './policy';
 import type { CaseState } from './state';
 import { recordAssignment } from './steps';
 
 /**
  * Registers the case's messages (before the workflow's first await); the state registers `getState`. Signals
- * queue webhooks; updates are validated synchronously (a refused one never reaches history), then change state
- * through the state's transitions and answer with the new view.
+ * queue webhooks; updates are validated synchronously (a refused one never reaches history): first who sends them
+ * (the staff token: a valid token holding a dispute tier, the body's `by` / `tier` agreeing with it), then the case's
+ * rules. Then they change state through the state's transitions and answer with the new view.
  */
 export function registerHandlers(c: CaseState): void {
   setHandler(receivePspEventSignal, (raw) => {
@@ -35,13 +43,19 @@ export function registerHandlers(c: CaseState): void {
     assignCaseUpdate,
     async (raw) => {
       const a = assignCaseInput.parse(raw);
-      c.assign(a);
+      const who = acceptedStaff(a.token, Date.now());
+      const assignment = { assignee: caseFold(a.assignee), tier: a.tier, by: who?.subject ?? a.by ?? 'unknown' };
+      c.assign(assignment);
       const view = c.view();
-      await recordAssignment(c, a);
+      await recordAssignment(c, assignment, who && decidedBy(who));
       return view;
     },
     {
-      validator: (raw) => refuse(refuseAssignment(c.policyFacts(), parseOrRefuse(assignCaseInput, raw, 'assignment'))),
+      validator: (raw) => {
+        const a = parseOrRefuse(assignCaseInput, raw, 'assignment');
+        requireStaff(a.token, Date.now(), { id: { field: 'by', value: a.by }, anyOf: TIERS });
+        refuse(refuseAssignment(c.policyFacts(), a));
+      },
     },
   );
 
@@ -54,7 +68,8 @@ export function registerHandlers(c: CaseState): void {
     },
     {
       validator: (raw) => {
-        parseOrRefuse(addEvidenceInput, raw, 'evidence');
+        const e = parseOrRefuse(addEvidenceInput, raw, 'evidence');
+        requireStaff(e.token, Date.now(), { id: { field: 'by', value: e.by }, anyOf: TIERS });
         refuse(refuseEvidence(c.policyFacts()));
       },
     },
@@ -63,11 +78,41 @@ export function registerHandlers(c: CaseState): void {
   setHandler(
     decideCaseUpdate,
     (raw) => {
-      c.recordDecision(decideCaseInput.parse(raw), Date.now(), false);
+      const d = decideCaseInput.parse(raw);
+      c.recordDecision(decisionOf(d, acceptedStaff(d.token, Date.now())), Date.now(), false);
       return c.view();
     },
-    { validator: (raw) => refuse(refuseDecision(c.policyFacts(), parseOrRefuse(decideCaseInput, raw, 'decision'))) },
+    {
+      validator: (raw) => {
+        const d = parseOrRefuse(decideCaseInput, raw, 'decision');
+        const who = requireStaff(d.token, Date.now(), {
+          id: { field: 'by', value: d.by },
+          role: { field: 'tier', value: d.tier },
+          anyOf: TIERS,
+        });
+        refuse(refuseDecision(c.policyFacts(), { decision: d.decision, tier: deciderTier(d.tier, who) }));
+      },
+    },
   );
+}
+
+/** The tier a decision is made at: the one claimed (the validator checked the token holds it), else the highest held. */
+function deciderTier(claimed: EscalationTier | undefined, who: StaffIdentity): EscalationTier {
+  return claimed ?? [...TIERS].reverse().find((t) => holdsRole(who, t)) ?? 'tier1';
+}
+
+/**
+ * The decision as recorded: who and at which tier from the token; a decision recorded before tokens were required
+ * (replayed history) keeps its body's `by` and `tier`.
+ */
+function decisionOf(d: DecideCaseInput, who: StaffIdentity | undefined): CaseDecision {
+  return {
+    decision: d.decision,
+    by: who?.subject ?? d.by ?? 'unknown',
+    tier: who ? deciderTier(d.tier, who) : (d.tier ?? 'tier1'),
+    ...(d.note !== undefined ? { note: d.note } : {}),
+    ...(who ? { decidedBy: decidedBy(who) } : {}),
+  };
 }
 
 /** A policy refusal becomes the shared typed refusal: `Conflict` (the case is not in a state for it) with the rule's code. */

@@ -4,8 +4,7 @@ import {
   getStateQuery,
   OPEN_STATES,
   type DisputeCaseView,
-  type AssignCaseInput,
-  type DecideCaseInput,
+  type CaseDecision,
   type EscalationTier,
   type Evidence,
   type EvidenceField,
@@ -158,14 +157,14 @@ export class CaseState extends CaseRecord {
     this.dirty = true;
   }
 
-  assign(a: AssignCaseInput): void {
+  assign(a: { assignee: string; tier: EscalationTier }): void {
     this.set({ assignee: a.assignee, tier: a.tier });
     this.dirty = true;
   }
   escalate(to: EscalationTier): void {
     this.set({ tier: to });
   }
-  recordDecision(d: DecideCaseInput, now: number, byDefault: boolean): void {
+  recordDecision(d: CaseDecision, now: number, byDefault: boolean): void {
     this.set({ decision: { ...d, at: iso(now), round: this.round, byDefault } });
     this.decisionPending = true;
     this.dirty = true;

@@ -5,7 +5,7 @@ import { formatMoney } from '../shared/money';
 import {
   disputeAuditStream,
   pspDisputeStatusSchema,
-  type AssignCaseInput,
+  type DecidedBy,
   type EscalationTier,
   type EvidenceSource,
   type PspDisputeEvent,
@@ -230,14 +230,21 @@ async function tell(
   }
 }
 
-/** Records an assignment in the case's audit stream (outside history); called by the assign handler. */
-export async function recordAssignment(c: CaseState, a: AssignCaseInput): Promise<void> {
+/**
+ * Records an assignment in the case's audit stream (outside history) with who made it, as the token proved it
+ * (`decidedBy`: absent only in histories recorded before tokens); called by the assign handler.
+ */
+export async function recordAssignment(
+  c: CaseState,
+  a: { assignee: string; tier: EscalationTier; by: string },
+  decidedBy: DecidedBy | undefined,
+): Promise<void> {
   await appendCaseAudit(c, {
     stream: disputeAuditStream(c.workflowId),
     eventId: `assign:${c.round}:${Date.now()}:${a.assignee}`,
     at: new Date().toISOString(),
     type: 'dispute.assigned',
-    data: { ...a, round: c.round },
+    data: { ...a, round: c.round, ...(decidedBy ? { decidedBy } : {}) },
   });
 }
 

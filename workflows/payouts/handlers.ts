@@ -2,7 +2,9 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { currentUpdateInfo, log, setHandler } from '@temporalio/workflow';
 import type { z } from 'zod';
 import { FailureType, refusal } from '../shared/failures';
+import { decidedBy, type StaffIdentity } from '../shared/identity';
 import { describeZodError, parseOrRefuse } from '../shared/parse';
+import { acceptedStaff, requireStaff } from '../shared/verified-staff';
 import {
   cancelPayoutUpdate,
   holdPayoutUpdate,
@@ -18,6 +20,7 @@ import {
   resolvePayoutUpdate,
   retryPayoutNowUpdate,
   updatePayoutMethodSignal,
+  type OpsAct,
   type OpsCommand,
   type OpsCommandResult,
   type RailEvent,
@@ -29,10 +32,14 @@ import { books } from './steps';
 /** A rule an ops command must pass: the refusal when it does not (nothing changes then). */
 type Rule = () => { type: FailureType; code: string; message: string } | undefined;
 const conflict = (code: string, message: string) => ({ type: FailureType.Conflict, code, message });
+/** Who may send each ops command (any one of the roles, in the staff token). */
+const COMPLIANCE = ['compliance', 'ops'] as const;
+const OPS = ['ops'] as const;
 
 /**
  * Registers the payout's signals and updates (its queries are registered by the state's `VisibleState`). Called
- * before the workflow's first await. Validators are synchronous and refuse with a typed refusal and a code.
+ * before the workflow's first await. Validators are synchronous and refuse with a typed refusal and a code: first who
+ * sends an ops command (a valid staff token with the command's role), then the payout's rules.
  */
 export function registerHandlers(p: Payout): void {
   setHandler(reportRailEventSignal, (raw: RailEvent) => {
@@ -52,6 +59,7 @@ export function registerHandlers(p: Payout): void {
     cancelPayoutUpdate,
     'cancel',
     opsCommandInput,
+    OPS,
     (c) => p.requestStop({ kind: 'cancel', command: c }),
     () =>
       cancellable(p.state) && !p.initiated
@@ -63,6 +71,7 @@ export function registerHandlers(p: Payout): void {
     holdPayoutUpdate,
     'hold',
     opsCommandInput,
+    COMPLIANCE,
     (c) => p.hold(c),
     () =>
       p.held
@@ -76,6 +85,7 @@ export function registerHandlers(p: Payout): void {
     releasePayoutUpdate,
     'release',
     opsCommandInput,
+    COMPLIANCE,
     () => p.release(),
     () => (p.held ? undefined : conflict(PayoutRefusal.NotOnHold, 'the payout is not on hold')),
   );
@@ -84,6 +94,7 @@ export function registerHandlers(p: Payout): void {
     retryPayoutNowUpdate,
     'retry_now',
     opsCommandInput,
+    OPS,
     () => p.wake(),
     () => (wakeable(p.state) ? undefined : conflict(PayoutRefusal.WrongState, `nothing to retry in state ${p.state}`)),
   );
@@ -92,6 +103,7 @@ export function registerHandlers(p: Payout): void {
     resolvePayoutUpdate,
     'resolve',
     resolvePayoutInput,
+    OPS,
     (c) => p.requestStop({ kind: 'resolve', command: c }),
     () =>
       resolvable(p.state)
@@ -103,25 +115,34 @@ export function registerHandlers(p: Payout): void {
   );
 }
 
-/** An ops update: validate (input, not already closing, the command's rule), apply, then audit. */
+/**
+ * An ops update: validate (input, who sends it, not already closing, the command's rule), apply, then audit. The
+ * command applied and audited names the token's subject as the operator (never the token itself).
+ */
 function opsUpdate<C extends OpsCommand>(
   p: Payout,
   def: UpdateDefinition<OpsCommandResult, [C]>,
   action: string,
   schema: z.ZodType,
-  apply: (c: NoInfer<C>) => void,
+  roles: readonly string[],
+  apply: (c: NoInfer<Omit<C, 'token'> & OpsAct>) => void,
   rule: Rule,
 ): void {
   setHandler(
     def,
     async (c: C) => {
-      apply(c);
-      await audit(p, action, c);
+      const who = acceptedStaff(c.token, Date.now());
+      const { token: _token, ...body } = c;
+      // Commands recorded before tokens were required name their operator in the body.
+      const act = { ...body, operator: who?.subject ?? c.operator ?? 'unknown' };
+      apply(act);
+      await audit(p, action, act, who);
       return { state: p.state };
     },
     {
       validator: (c: C) => {
         parseOrRefuse(schema, c, def.name);
+        requireStaff(c.token, Date.now(), { id: { field: 'operator', value: c.operator }, anyOf: roles });
         if (p.stop)
           throw refusal(FailureType.Conflict, PayoutRefusal.AlreadyClosing, 'the payout is already being closed');
         const refused = rule();
@@ -131,14 +152,25 @@ function opsUpdate<C extends OpsCommand>(
   );
 }
 
-/** Every ops command lands in the payout's audit stream: who, why, and the state it found. */
-async function audit(p: Payout, action: string, c: OpsCommand & { outcome?: string }): Promise<void> {
+/** Every ops command lands in the payout's audit stream: who (with the token's issuer and key), why, and the state. */
+async function audit(
+  p: Payout,
+  action: string,
+  c: OpsAct & { outcome?: string },
+  who: StaffIdentity | undefined,
+): Promise<void> {
   p.step(`ops:${action}`, c.reason);
   await books.appendAudit({
     stream: payoutAuditStream(p.workflowId),
     eventId: currentUpdateInfo()?.id ?? `${action}-${p.timelineLength}`,
     at: new Date().toISOString(),
     type: `payout.ops.${action}`,
-    data: { operator: c.operator, reason: c.reason, state: p.state, ...(c.outcome ? { outcome: c.outcome } : {}) },
+    data: {
+      operator: c.operator,
+      reason: c.reason,
+      state: p.state,
+      ...(c.outcome ? { outcome: c.outcome } : {}),
+      ...(who ? { decidedBy: decidedBy(who) } : {}),
+    },
   });
 }

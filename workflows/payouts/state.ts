@@ -7,13 +7,13 @@ import {
   getStateQuery,
   type CreatorPayoutInput,
   type CreatorPayoutResult,
-  type OpsCommand,
+  type OpsAct,
   type PayoutStateName,
   type PayoutStatus,
   type PayoutTiming,
   type Rail,
   type RailEvent,
-  type ResolvePayoutCommand,
+  type ResolveAct,
 } from './contract';
 import { type PayoutFxLock, type PayoutPostingKind } from './contract-activities';
 import { resolveTiming } from './policy';
@@ -32,7 +32,7 @@ import {
 const TIMELINE_MAX = 40;
 
 /** Why a wait ended early: an operator cancelled or resolved the payout. */
-export type StopRequest = { kind: 'cancel'; command: OpsCommand } | { kind: 'resolve'; command: ResolvePayoutCommand };
+export type StopRequest = { kind: 'cancel'; command: OpsAct } | { kind: 'resolve'; command: ResolveAct };
 
 export type { LedgerPosition } from './state-carry';
 const AFTER_POSTING: Record<PayoutPostingKind, LedgerPosition> = {
@@ -174,7 +174,7 @@ export class Payout implements Shown<PayoutStatus> {
     this.sentToRail = false;
   }
 
-  hold(c: OpsCommand): void {
+  hold(c: OpsAct): void {
     this.status.held = { operator: c.operator, reason: c.reason, since: new Date().toISOString() };
   }
 
@@ -228,7 +228,7 @@ export class Payout implements Shown<PayoutStatus> {
   }
 
   /** An operator closed the payout by hand (after the ledger was booked accordingly). */
-  resolve(command: ResolvePayoutCommand): CreatorPayoutResult {
+  resolve(command: ResolveAct): CreatorPayoutResult {
     this.status.resolution = command;
     this.moveTo('resolved_manually');
     return this.result('resolved_manually');

@@ -1,6 +1,6 @@
 import { patched, type ApplicationFailure } from '@temporalio/workflow';
 import { failure, failureCode, FailureType, typedFailure } from '../shared/failures';
-import { TERMINAL_STATES, type CreatorPayoutResult, type ResolvePayoutCommand } from './contract';
+import { TERMINAL_STATES, type CreatorPayoutResult, type ResolveAct } from './contract';
 import { idempotencyKey } from '../shared/task-queue';
 import { classifyReturn, moneyMayHaveMoved, stepName, type RailStatus } from './policy';
 import { findAtRail } from './steps-initiate';
@@ -62,7 +62,7 @@ export async function untilNewDetails(p: Payout, code: string | undefined): Prom
  * rail was asked to make asks the rail first: a paid transfer is settled, a pending or unknown one keeps its
  * reservation (ops reconcile), only a refused or absent one is released.
  */
-export async function resolveByHand(p: Payout, command: ResolvePayoutCommand): Promise<CreatorPayoutResult> {
+export async function resolveByHand(p: Payout, command: ResolveAct): Promise<CreatorPayoutResult> {
   if (!patched('payout-resolve-books')) {
     if (p.ledger === 'reserved') await post(p, command.outcome === 'paid_elsewhere' ? 'settle' : 'release');
   } else if (command.outcome === 'paid_elsewhere') {

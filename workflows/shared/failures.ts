@@ -15,7 +15,7 @@ export const FailureType = {
   PolicyViolation: 'PolicyViolation',
   Conflict: 'Conflict',
   ProviderPermanent: 'ProviderPermanent',
-  /** The caller's identity could not be verified (staff token missing, invalid, or not matching the request). */
+  /** The staff token is missing or invalid, or does not prove who or what role the command claims. */
   Unauthorized: 'Unauthorized',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

@@ -1,4 +1,5 @@
 import { decideDispute, getDisputeState } from '../../../client/disputes';
+import { issueStaffToken } from '../../../sandboxes/idp';
 import { disputeCaseWorkflowId, type DisputeCaseView } from '../../../workflows/disputes/contract';
 import { admin, adminGet, until } from '../admin';
 import { emptyVerdicts, type Verdicts } from '../checks';
@@ -75,8 +76,12 @@ async function disputesDuplicateReordered(ctx: RowContext): Promise<Verdicts> {
   const neverHeld = await untilEvery(ctx, ids, (c) => c.state === 'in_review' && c.ledgerPosition === 'held');
   for (const id of neverHeld)
     v.findings.push(`${id}: never in review with funds held (${(await view(ctx, id))?.state})`);
-  const decide = (id: string) =>
-    decideDispute(stack.client, id, { decision: 'contest', by: 'ops.chaos', tier: 'tier1' });
+  const decide = async (id: string) =>
+    decideDispute(stack.client, id, {
+      decision: 'contest',
+      tier: 'tier1',
+      token: await issueStaffToken({ sub: 'ops.chaos', roles: ['tier1'] }),
+    });
   const accepted = await pool(ids, 8, async (id) =>
     (await Promise.all([decide(id), decide(id)])).filter((d) => d.accepted),
   );

@@ -1,6 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ClientInputError } from '../../../client/errors';
 import { holdPayout, releasePayout, startPayout } from '../../../client/payouts';
+import { issueStaffToken } from '../../../sandboxes/idp';
 import { typedFailure } from '../../../workflows/shared/failures';
 import { admin, until } from '../admin';
 import { emptyVerdicts, type Verdicts } from '../checks';
@@ -9,7 +10,11 @@ import { creatorPayoutWorkflowId } from '../../../workflows/payouts/contract';
 import { pool } from '../payouts';
 import { payoutRow, pspTransfers, resetSandboxes, type Row, type RowContext } from '../row';
 
-const ops = { operator: 'chaos.ops', reason: 'chaos matrix' };
+/** An ops command as the chaos operator (compliance and ops roles), with a fresh staff token. */
+const ops = async () => ({
+  reason: 'chaos matrix',
+  token: await issueStaffToken({ sub: 'chaos.ops', roles: ['compliance', 'ops'] }),
+});
 
 /** Inputs every layer must refuse: the client before Temporal, the workflow (started raw) with InvalidInput. */
 const BAD_INPUTS = [
@@ -82,7 +87,7 @@ export const opsRows: Row[] = [
       // error, and such a payout was simply never held.
       const command = async (p: (typeof held)[number], send: typeof holdPayout): Promise<boolean> => {
         try {
-          return (await send(ctx.stack.client, p.payoutId, ops)).accepted;
+          return (await send(ctx.stack.client, p.payoutId, await ops())).accepted;
         } catch (err) {
           const { status } = await standing(ctx.stack, creatorPayoutWorkflowId(p.payoutId));
           if (status !== 'RUNNING') return false;
@@ -97,7 +102,7 @@ export const opsRows: Row[] = [
         return states.every((s) => s === 'on_hold');
       }, 10_000);
       // A payout whose hold was accepted must still be open here: a release that finds it closed fails the row.
-      await pool(onHold, 8, (p) => releasePayout(ctx.stack.client, p.payoutId, ops));
+      await pool(onHold, 8, async (p) => releasePayout(ctx.stack.client, p.payoutId, await ops()));
     },
   }),
 ];

@@ -1,5 +1,6 @@
 import { holdPayout, releasePayout } from '../../../client/payouts';
 import { getRunProgress, startPayoutRun } from '../../../client/payout-runs';
+import { issueStaffToken } from '../../../sandboxes/idp';
 import { creatorPayoutWorkflowId } from '../../../workflows/payouts/contract';
 import { admin, until } from '../admin';
 import { addVerdicts, checkPayouts, emptyVerdicts, type Verdicts } from '../checks';
@@ -7,7 +8,11 @@ import { payoutStatus, settle, standing } from '../observe';
 import { FAST_TIMING, pool, seedPayouts } from '../payouts';
 import { resetSandboxes, type Row, type RowContext } from '../row';
 
-const ops = { operator: 'chaos.ops', reason: 'chaos matrix: hold inside a run' };
+/** An ops command as the chaos operator (compliance and ops roles), with a fresh staff token. */
+const ops = async () => ({
+  reason: 'chaos matrix: hold inside a run',
+  token: await issueStaffToken({ sub: 'chaos.ops', roles: ['compliance', 'ops'] }),
+});
 
 /**
  * A payout run (the on-demand one the Schedule also starts) over N creators who earned in the period, five children
@@ -39,9 +44,9 @@ async function heldPayoutInRun(ctx: RowContext): Promise<Verdicts> {
   const onHold = (
     await pool(held, 8, async (p) => {
       if (!(await until(() => exists(p.payoutId), 60_000, 50))) return undefined;
-      if (!(await holdPayout(stack.client, p.payoutId, ops)).accepted) return undefined;
+      if (!(await holdPayout(stack.client, p.payoutId, await ops())).accepted) return undefined;
       const parked = await until(async () => (await payoutStatus(stack, p))?.state === 'on_hold', 20_000);
-      const released = await releasePayout(stack.client, p.payoutId, ops);
+      const released = await releasePayout(stack.client, p.payoutId, await ops());
       if (!parked || !released.accepted)
         v.findings.push(`${p.payoutId}: on hold ${parked}, release ${released.accepted}`);
       return p;

@@ -1,5 +1,6 @@
 import { isoIdsFor } from '../../../activities/payouts';
 import { resolvePayout } from '../../../client/payouts';
+import { issueStaffToken } from '../../../sandboxes/idp';
 import type { PayoutStatus } from '../../../workflows/payouts/contract';
 import { creatorPayoutWorkflowId } from '../../../workflows/payouts/contract';
 import { admin, until } from '../admin';
@@ -127,8 +128,8 @@ export const returnRows: Row[] = [
           if (!(await untilPayout(ctx, p, (s) => s.awaiting?.actor === 'creator'))) return;
           const outcome = i % 2 === 0 ? 'paid_elsewhere' : 'abandoned';
           const v = await resolvePayout(ctx.stack.client, p.payoutId, {
-            operator: 'chaos.ops',
             reason: 'chaos',
+            token: await issueStaffToken({ sub: 'chaos.ops', roles: ['ops'] }),
             outcome,
           });
           if (!v.accepted) throw new Error(`${p.payoutId}: resolvePayout refused (${v.code})`);
