@@ -29,6 +29,7 @@ import {
 import type { disputeCase } from '../../workflows/disputes/workflow';
 import { searchAttributeCliArgs } from '../../workflows/shared/search-attributes';
 import { decodedHistoryText, payloadsAsText } from '../support/codec';
+import { staffToken } from '../support/staff';
 import { testClient, testConfig, testWorker } from '../support/stack';
 import { fakeDeps } from '../support/time-skipping';
 import { until } from '../support/wait';
@@ -159,7 +160,14 @@ describe('payloads at rest (own dev server with a file DB, Web UI and codec serv
       v.evidenceSources.order !== 'pending' && v.evidenceSources.communications !== 'pending';
     await until(async () => (gathered(await handle.query(getStateQuery)) ? true : undefined), 30_000);
     await handle.executeUpdate(addEvidenceUpdate, {
-      args: [{ field: 'uncategorized_text', text: `Customer signed for it: ${MARKER}-evidence`, by: 'ops.ann' }],
+      args: [
+        {
+          field: 'uncategorized_text',
+          text: `Customer signed for it: ${MARKER}-evidence`,
+          by: 'ops.ann',
+          token: await staffToken('ops.ann', ['tier1']),
+        },
+      ],
     });
     const plainClient = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
     await plainClient.workflow

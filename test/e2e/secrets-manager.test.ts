@@ -117,7 +117,8 @@ describe('secrets from Secrets Manager (aws mode, moto) and webhook secret rotat
         BANK_WEBHOOK_SECRET_SECRET_ARN: await putSecret(rotating(current.bank, previous.bank)),
       });
       config = await loadProcessConfig('ingress', { env, client: moto });
-      const c = await testClient(config);
+      // The routes here never reach Temporal: the client only needs to exist (a local-mode payload codec, no KMS).
+      const c = await testClient({ ...config, PAYOPS_MODE: 'local' });
       close = () => c.connection.close();
       ingress = await startIngress({
         config,

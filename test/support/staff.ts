@@ -5,11 +5,17 @@ import { issueStaffToken } from '../../sandboxes/idp';
 import { LOCAL_ISSUER, LOCAL_KID, STAFF_AUDIENCE } from '../../workflows/shared/trust';
 
 /**
+ * How long test tokens stay valid: a test on the time-skipping server can jump decades of workflow time (every timer
+ * of a case fires while the test waits), and a token must still verify against that clock afterwards.
+ */
+export const TIME_SKIPPING_VALIDITY_S = 100 * 365 * 86_400;
+
+/**
  * A staff token signed with the local identity provider's key (trusted by the test bundle). Valid for years: on the
  * time-skipping server workflow time (against which workflows verify tokens) runs far ahead of the wall clock.
  */
 export const staffToken = (sub: string, roles: string[]): Promise<string> =>
-  issueStaffToken({ sub, roles, expiresInS: 5 * 365 * 86_400 });
+  issueStaffToken({ sub, roles, expiresInS: TIME_SKIPPING_VALIDITY_S });
 
 /**
  * An operator's token (`compliance.*` staff are compliance officers, everyone else payment ops). With `workflowNowMs`
@@ -19,7 +25,7 @@ export const opsToken = (operator: string, workflowNowMs?: number): Promise<stri
   const roles = operator.startsWith('compliance.') ? ['compliance'] : ['ops'];
   if (workflowNowMs === undefined) return staffToken(operator, roles);
   const aheadS = Math.max(0, Math.ceil((workflowNowMs - Date.now()) / 1000));
-  return issueStaffToken({ sub: operator, roles, expiresInS: aheadS + 365 * 86_400 });
+  return issueStaffToken({ sub: operator, roles, expiresInS: aheadS + TIME_SKIPPING_VALIDITY_S });
 };
 
 /** Staff tokens no workflow may accept: each with the refusal code the validator gives. */

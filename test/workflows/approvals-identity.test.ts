@@ -156,7 +156,8 @@ describe('compensation approval: verified identity (dev server)', () => {
       (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code, out: `${e.stdout}${e.stderr}` }),
     );
     expect(update.code).not.toBe(0);
-    expect(update.out).toContain('token_missing');
+    // Failure messages are encrypted (payload codec): the CLI without the codec sees the refusal's type only.
+    expect(update.out).toContain('type: Unauthorized');
     await untouched(h);
 
     await run(bin('temporal'), ['workflow', 'signal', ...cli, '--input', input]);

@@ -158,13 +158,13 @@ describe('dispute decisions need a verified staff token (dev server)', () => {
       tier: 'finance_legal',
     });
     expect(raw.code).not.toBe(0);
-    expect(raw.output).toMatch(/token/);
+    expect(raw.output).toMatch(/type: Unauthorized/); // the message itself is encrypted (payload codec)
     expect((await getDisputeState(client, disputeId)).decision).toBeUndefined();
     expect(await acceptedUpdates(handle)).toBe(0);
 
     const grace = await staffToken('legal.grace', ['finance_legal']);
-    const ok = await rawUpdate(config.TEMPORAL_ADDRESS, workflowId, 'decideCase', { decision: 'accept', token: grace });
-    expect(ok.code).toBe(0);
+    await rawUpdate(config.TEMPORAL_ADDRESS, workflowId, 'decideCase', { decision: 'accept', token: grace });
+    // Accepted: the CLI may still exit non-zero, since it cannot decode the encrypted result without the codec.
     expect((await getDisputeState(client, disputeId)).decision).toMatchObject({
       by: 'legal.grace',
       tier: 'finance_legal',

@@ -1,3 +1,4 @@
+import { TIME_SKIPPING_VALIDITY_S } from '../support/staff';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { issueStaffToken } from '../../sandboxes/idp';
@@ -46,7 +47,7 @@ export async function staffTokensAt(env: TestWorkflowEnvironment): Promise<Recor
   const aheadS = Math.max(0, Math.ceil(((await env.currentTimeMs()) - Date.now()) / 1000));
   const tokens: Record<string, string> = {};
   for (const [sub, roles] of Object.entries(TIERS_OF))
-    tokens[sub] = await issueStaffToken({ sub, roles, expiresInS: aheadS + 365 * 86_400 });
+    tokens[sub] = await issueStaffToken({ sub, roles, expiresInS: aheadS + TIME_SKIPPING_VALIDITY_S });
   return tokens;
 }
 

@@ -128,13 +128,13 @@ describe('payout ops commands need a verified staff token (dev server)', () => {
         reason: 'raw update',
       });
       expect({ name, refused: raw.code !== 0 }).toEqual({ name, refused: true });
-      expect(raw.output).toMatch(/token/);
+      expect(raw.output).toMatch(/type: Unauthorized/); // the message itself is encrypted (payload codec)
     }
     expect((await getPayoutState(h.client, payoutId)).state).toBe('awaiting_payability');
     expect(await acceptedUpdates(handle)).toBe(0);
     const token = await staffToken('ops.frank', ['ops']);
-    const ok = await rawUpdate(h.config.TEMPORAL_ADDRESS, workflowId, 'cancelPayout', { reason: 'by ops', token });
-    expect(ok.code).toBe(0);
+    await rawUpdate(h.config.TEMPORAL_ADDRESS, workflowId, 'cancelPayout', { reason: 'by ops', token });
+    // Accepted: the CLI may still exit non-zero, since it cannot decode the encrypted result without the codec.
     expect((await workflowFailure(handle.result())).type).toBe('Cancelled');
   });
 });
