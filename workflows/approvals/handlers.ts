@@ -56,9 +56,8 @@ function deciderOf(d: FinanceDecisionInput): DecisionActor {
   return who.value;
 }
 
-/** The verified amender; only the verified requester may amend. */
-function amenderOf(c: ApprovalCase, a: AmendCompensationInput): Omit<DecisionActor, 'role'> {
-  if (a.token === undefined) return { id: a.agentId ?? '' };
+/** The verified amender (a missing token is refused); only the verified requester may amend. */
+function verifiedAmender(c: ApprovalCase, a: AmendCompensationInput): Omit<DecisionActor, 'role'> {
   const who = verifiedIdentity(a.token, a.agentId, Date.now(), 'agentId');
   if (!who.ok) throw identityRefusal(who);
   if (who.value.subject !== caseFold(c.request.requester.agentId))
@@ -68,6 +67,11 @@ function amenderOf(c: ApprovalCase, a: AmendCompensationInput): Omit<DecisionAct
       'not_requester: only the requester may amend the request',
     );
   return { id: who.value.subject, by: decidedBy(who.value) };
+}
+
+/** The amender an accepted amendment names: verified, or the body's agent in histories from before tokens. */
+function amenderOf(c: ApprovalCase, a: AmendCompensationInput): Omit<DecisionActor, 'role'> {
+  return a.token === undefined ? { id: a.agentId ?? '' } : verifiedAmender(c, a);
 }
 
 /**
@@ -155,14 +159,7 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
     {
       validator: (raw) => {
         const amendment = parseOrRefuse(amendCompensationSchema, raw, 'amendment');
-        const who = verifiedIdentity(amendment.token, amendment.agentId, Date.now(), 'agentId');
-        if (!who.ok) throw identityRefusal(who);
-        if (who.value.subject !== caseFold(c.request.requester.agentId))
-          throw refusal(
-            FailureType.PolicyViolation,
-            'not_requester',
-            'not_requester: only the requester may amend the request',
-          );
+        verifiedAmender(c, amendment);
         const plan = c.planAmendment(amendment.remedies);
         if (c.status !== 'pending' || !plan)
           throw refusal(FailureType.Conflict, 'already_decided', `already_decided: the request is ${c.status}`);

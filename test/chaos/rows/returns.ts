@@ -68,6 +68,22 @@ async function partialOutcomes(ctx: RowContext, payouts: ChaosPayout[]): Promise
 }
 
 /**
+ * The bank returns a paid payout (AC04, account closed), in full or `amountMinor` of it; a full return is noted in
+ * `ctx.returned`. False when the payout never reached its return window: it is judged as it stands (a return of a
+ * transfer the bank does not have would be a 404).
+ */
+async function returnAtBank(ctx: RowContext, p: ChaosPayout, amountMinor?: number): Promise<boolean> {
+  if (!(await untilPayout(ctx, p, inWindow))) return false;
+  await admin(ctx.stack.bank.url, '/__admin/returns', {
+    endToEndId: isoIdsFor(`${creatorPayoutWorkflowId(p.payoutId)}:initiate`).endToEndId,
+    code: 'AC04',
+    ...(amountMinor !== undefined ? { amountMinor } : {}),
+  });
+  if (amountMinor === undefined) ctx.returned.add(p.payoutId);
+  return true;
+}
+
+/**
  * Returns after the payout was paid, on both rails: full and partial (`transfer.reversed` with `amount_reversed`
  * below the amount, camt.054 with a smaller amount), the rest of a partial reversal later, and ops resolving a
  * returned payout as paid elsewhere.
@@ -85,16 +101,8 @@ export const returnRows: Row[] = [
         payouts.map((p, i) => ({ p, i })),
         8,
         async ({ p, i }) => {
-          // A payout that never reached its return window is judged as it stands; returning it would be a 404.
-          if (!(await untilPayout(ctx, p, inWindow))) return;
-          const wf = creatorPayoutWorkflowId(p.payoutId);
           const partial = i % 3 === 2;
-          await admin(ctx.stack.bank.url, '/__admin/returns', {
-            endToEndId: isoIdsFor(`${wf}:initiate`).endToEndId,
-            code: 'AC04',
-            ...(partial ? { amountMinor: Math.floor(p.amountMinor / 2) } : {}),
-          });
-          if (!partial) ctx.returned.add(p.payoutId);
+          await returnAtBank(ctx, p, partial ? Math.floor(p.amountMinor / 2) : undefined);
         },
       );
     },
@@ -118,13 +126,7 @@ export const returnRows: Row[] = [
         payouts.map((p, i) => ({ p, i })),
         8,
         async ({ p, i }) => {
-          if (!(await untilPayout(ctx, p, inWindow))) return;
-          const wf = creatorPayoutWorkflowId(p.payoutId);
-          await admin(ctx.stack.bank.url, '/__admin/returns', {
-            endToEndId: isoIdsFor(`${wf}:initiate`).endToEndId,
-            code: 'AC04',
-          });
-          ctx.returned.add(p.payoutId);
+          if (!(await returnAtBank(ctx, p))) return;
           if (!(await untilPayout(ctx, p, (s) => s.awaiting?.actor === 'creator'))) return;
           const outcome = i % 2 === 0 ? 'paid_elsewhere' : 'abandoned';
           const v = await resolvePayout(ctx.stack.client, p.payoutId, {
