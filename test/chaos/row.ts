@@ -30,8 +30,10 @@ export async function resetSandboxes(stack: ChaosStack): Promise<void> {
 export function payoutRow(def: {
   name: string;
   rail?: 'psp' | 'bank';
-  timing?: typeof FAST_TIMING;
-  settleMs?: number;
+  /** The payouts' timing, or a function of N (a window the row acts in must grow with N). */
+  timing?: typeof FAST_TIMING | ((n: number) => typeof FAST_TIMING);
+  /** How long the payouts may take to close or park (default: 2 minutes, more for large N). */
+  settleMs?: (n: number) => number;
   before?(ctx: RowContext): Promise<void>;
   during?(ctx: RowContext, payouts: ChaosPayout[]): Promise<void>;
   after?(ctx: RowContext, payouts: ChaosPayout[]): Promise<Verdicts | void>;
@@ -42,11 +44,12 @@ export function payoutRow(def: {
       await resetSandboxes(ctx.stack);
       const payouts = await seedPayouts(ctx.stack, ctx.tag, ctx.n, def.rail);
       await def.before?.(ctx);
-      await startPayouts(ctx.stack, payouts, def.timing ?? FAST_TIMING);
+      const timing = typeof def.timing === 'function' ? def.timing(ctx.n) : (def.timing ?? FAST_TIMING);
+      await startPayouts(ctx.stack, payouts, timing);
       await def.during?.(ctx, payouts);
       const ids = payouts.map((p) => creatorPayoutWorkflowId(p.payoutId));
       // Larger runs queue on two cores: the default wait grows with N.
-      await settle(ctx.stack, ids, def.settleMs ?? Math.max(120_000, ctx.n * 600));
+      await settle(ctx.stack, ids, def.settleMs?.(ctx.n) ?? Math.max(120_000, ctx.n * 600));
       const extra = await def.after?.(ctx, payouts);
       const v = await checkPayouts(ctx.stack, ctx.tag, payouts, ctx.returned);
       return extra ? addVerdicts(v, extra) : v;

@@ -117,6 +117,9 @@ export const railRows: Row[] = [
     // pain.001s and holds each answer past the adapter's 10 s timeout before dropping it.
     name: 'bank-5xx-and-timeouts',
     rail: 'bank',
+    // The faults are shared by every call, so a payout can meet several in a row: its retries back off (1 s doubling,
+    // up to 5 min) for minutes, and its 10 s timeouts add up.
+    settleMs: (n) => Math.max(300_000, n * 1_500),
     before: ({ stack, n }) =>
       admin(stack.bank.url, '/__admin/faults', {
         fail5xxNext: n,

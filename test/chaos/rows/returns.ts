@@ -10,7 +10,12 @@ import { FAST_TIMING, pool, type ChaosPayout } from '../payouts';
 import { payoutRow, type Row, type RowContext } from '../row';
 
 /** The return window is long enough for the row to act in it; the checks read the money, not this. */
-const IN_WINDOW = { ...FAST_TIMING, returnWindowMs: 60_000 };
+const IN_WINDOW = (n: number) => ({ ...FAST_TIMING, returnWindowMs: Math.max(20_000, n * 600) });
+
+/** Payouts a row returned only in part, per row (judged by {@link partialOutcomes}). */
+const partlyReturned = new Map<string, Set<string>>();
+const partly = (ctx: RowContext) => partlyReturned.get(ctx.tag) ?? partlyReturned.set(ctx.tag, new Set()).get(ctx.tag)!;
+const CLOSED = new Set(['completed', 'failed', 'cancelled', 'resolved_manually']);
 
 /** Waits (bounded) until the payout's own view satisfies `pred`; returns that view. */
 async function untilPayout(
@@ -20,15 +25,16 @@ async function untilPayout(
   ms = Math.max(60_000, ctx.n * 600),
 ): Promise<PayoutStatus | undefined> {
   let last: PayoutStatus | undefined;
-  const held = await until(
+  // A payout that closed first will never get there: stop waiting for it.
+  await until(
     async () => {
       last = await payoutStatus(ctx.stack, p);
-      return !!last && pred(last);
+      return !!last && (pred(last) || CLOSED.has(last.state));
     },
     ms,
     250,
   );
-  return held ? last : undefined;
+  return last && pred(last) ? last : undefined;
 }
 
 const inWindow = (s: PayoutStatus) => s.state === 'paid_in_return_window';
@@ -38,16 +44,18 @@ const parkedOnPartial = (s: PayoutStatus) => s.lastErrorCode === 'partial_return
 async function reverseInParts(ctx: RowContext, payouts: ChaosPayout[]): Promise<void> {
   await pool(
     payouts.map((p, i) => ({ p, i })),
-    8,
+    32,
     async ({ p, i }) => {
       const paid = await untilPayout(ctx, p, inWindow);
       if (!paid?.railReference) return;
       const reverse = (amount?: number) =>
         admin(ctx.stack.psp.url, `/__admin/transfers/${paid.railReference}/reverse`, amount ? { amount } : {});
       await reverse(Math.floor(p.amountMinor / 3));
+      partly(ctx).add(p.payoutId);
       if (i % 2 === 1) return;
       if (!(await untilPayout(ctx, p, parkedOnPartial))) return;
       await reverse();
+      partly(ctx).delete(p.payoutId);
       ctx.returned.add(p.payoutId);
     },
   );
@@ -56,15 +64,16 @@ async function reverseInParts(ctx: RowContext, payouts: ChaosPayout[]): Promise<
 /** How the partly returned payouts stand: parked for ops with the whole amount still booked out, or fully returned. */
 async function partialOutcomes(ctx: RowContext, payouts: ChaosPayout[]): Promise<Verdicts> {
   const v = emptyVerdicts();
-  const views = await pool(payouts, 8, (p) => payoutStatus(ctx.stack, p));
+  const mine = payouts.filter((p) => partly(ctx).has(p.payoutId));
+  const views = await pool(mine, 8, (p) => payoutStatus(ctx.stack, p));
   let parked = 0;
   for (const [i, s] of views.entries()) {
-    const p = payouts[i] as ChaosPayout;
-    if (ctx.returned.has(p.payoutId)) continue;
+    const p = mine[i] as ChaosPayout;
     if (s && parkedOnPartial(s) && s.awaiting?.actor === 'ops') parked++;
     else v.findings.push(`${p.payoutId}: partly returned but ${s?.state} (${s?.lastErrorCode ?? 'no code'})`);
   }
-  return { ...v, lost: v.findings.length, outcomes: { parkedOnPartialReturn: parked } };
+  const outcomes = { partlyReturned: mine.length, parkedOnPartialReturn: parked, returnedInFull: ctx.returned.size };
+  return { ...v, lost: v.findings.length, outcomes };
 }
 
 /**
@@ -80,6 +89,7 @@ async function returnAtBank(ctx: RowContext, p: ChaosPayout, amountMinor?: numbe
     ...(amountMinor !== undefined ? { amountMinor } : {}),
   });
   if (amountMinor === undefined) ctx.returned.add(p.payoutId);
+  else partly(ctx).add(p.payoutId);
   return true;
 }
 
@@ -99,7 +109,7 @@ export const returnRows: Row[] = [
     async during(ctx, payouts) {
       await pool(
         payouts.map((p, i) => ({ p, i })),
-        8,
+        32,
         async ({ p, i }) => {
           const partial = i % 3 === 2;
           await returnAtBank(ctx, p, partial ? Math.floor(p.amountMinor / 2) : undefined);
@@ -124,7 +134,7 @@ export const returnRows: Row[] = [
     async during(ctx, payouts) {
       await pool(
         payouts.map((p, i) => ({ p, i })),
-        8,
+        32,
         async ({ p, i }) => {
           if (!(await returnAtBank(ctx, p))) return;
           if (!(await untilPayout(ctx, p, (s) => s.awaiting?.actor === 'creator'))) return;
