@@ -57,6 +57,8 @@ async function reverseInParts(ctx: RowContext, payouts: ChaosPayout[]): Promise<
       await reverse();
       partly(ctx).delete(p.payoutId);
       ctx.returned.add(p.payoutId);
+      // Parked for ops, the payout counts as settled: wait until it has taken the full return, or the checks race it.
+      await untilPayout(ctx, p, (s) => !parkedOnPartial(s));
     },
   );
 }
