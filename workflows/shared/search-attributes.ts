@@ -20,6 +20,12 @@ export const SA = {
   /** Last error code seen from a provider or check; `none` when clear. */
   LastErrorCode: defineSearchAttributeKey('LastErrorCode', SearchAttributeType.KEYWORD),
   AmountMinor: defineSearchAttributeKey('AmountMinor', SearchAttributeType.INT),
+  /**
+   * How many times the activity the workflow currently depends on has failed in a row, once that count reaches the
+   * configured threshold (`0` when nothing is retrying): `FailedAttempts > 0` lists all retrying work. Its error code
+   * is in `LastErrorCode`; what fails, since when and the next attempt are in the current details.
+   */
+  FailedAttempts: defineSearchAttributeKey('FailedAttempts', SearchAttributeType.INT),
   Currency: defineSearchAttributeKey('Currency', SearchAttributeType.KEYWORD),
 
   PayoutState: defineSearchAttributeKey('PayoutState', SearchAttributeType.KEYWORD),
