@@ -15,6 +15,11 @@ import { dataConverterFor } from '../codec/for-config';
 import { creatorPayoutWorkflowId } from '../workflows/payouts/contract';
 import { getRunProgressQuery, payoutRunWorkflowId, type PayoutRunWorkflow } from '../workflows/payout-runs/contract';
 import { waitFor } from '../infra/local/processes';
+import type { SearchAttributePair } from '@temporalio/common';
+import { actionsOf } from './actions';
+import { asPairs } from './floor';
+import { actionSamples, showActions } from './samples';
+import { describeShape, shapeOf } from './shape';
 import { cpuMeter, log, percentile, rssSampler, showCpu, timeWorkflows, type Figures } from './measure';
 import { startBenchStack } from './stack';
 
@@ -30,6 +35,8 @@ const RUN = flag('run') ?? (quick ? 1_000 : 10_000);
 const PSP_LATENCY_MS = 20;
 const PERIOD = '2026-10';
 const timing = { returnWindowMs: 1, pollInitialMs: 200, pollMaxMs: 2_000 };
+
+const round3 = (x: number) => Number(x.toFixed(3));
 
 async function main(): Promise<void> {
   const benchStarted = Date.now();
@@ -67,34 +74,34 @@ async function main(): Promise<void> {
       },
       120_000,
     );
-    const warm = await client.workflow.start('creatorPayout', {
-      taskQueue,
-      workflowId: creatorPayoutWorkflowId(`${warmCreator}-warm`),
-      args: [
-        {
-          payoutId: `${warmCreator}-warm`,
-          creatorId: warmCreator,
-          period: PERIOD,
-          amount: { amountMinor: 5_000, currency: 'USD' },
-          timing,
-        },
-      ],
-    });
+    // Warm-up payout, through the typed client as the singles: its history gives the floor its shape.
+    const { handle: warm } = await startPayout(
+      client,
+      {
+        payoutId: `${warmCreator}-warm`,
+        creatorId: warmCreator,
+        period: PERIOD,
+        amount: { amountMinor: 5_000, currency: 'USD' },
+        timing,
+      },
+      { taskQueue },
+    );
     await warm.result();
-    const warmHistory = await warm.fetchHistory();
-    const activitiesPerPayout = (warmHistory.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
-    log(`a payout runs ${activitiesPerPayout} activities; PSP latency fixed at ${PSP_LATENCY_MS} ms`);
+    const shape = shapeOf(await warm.fetchHistory());
+    log(`a payout's shape: ${describeShape(shape)}; PSP latency fixed at ${PSP_LATENCY_MS} ms`);
 
     const historyLength = async (workflowId: string) =>
       Number((await client.workflow.getHandle(workflowId).describe()).historyLength);
 
     rss.reset();
     cpu(1);
+    const startAttributes = asPairs(shape.startAttributes).filter((p) => p.value !== null) as SearchAttributePair[];
     const floor = await timeWorkflows(N, (i) =>
-      client.workflow.start('benchFloor', {
+      client.workflow.start('benchShapeFloor', {
         taskQueue,
         workflowId: `bench-floor-${i}-${Date.now()}`,
-        args: [{ activities: activitiesPerPayout }],
+        args: [shape],
+        typedSearchAttributes: startAttributes,
       }),
     );
     const floorFig: Figures = {
@@ -106,7 +113,7 @@ async function main(): Promise<void> {
       cpuMsPerWorkflow: cpu(N),
     };
     log(
-      `floor:   ${N} workflows × ${activitiesPerPayout} no-op activities: ${floorFig.completionsPerSec.toFixed(1)}/s, p50 ${floorFig.p50Ms} ms, p95 ${floorFig.p95Ms} ms, worker RSS ${floorFig.workerPeakRssMiB} MiB; CPU ms per workflow: ${showCpu(floorFig.cpuMsPerWorkflow)}`,
+      `floor:   ${N} same-shape workflows: ${floorFig.completionsPerSec.toFixed(1)}/s, p50 ${floorFig.p50Ms} ms, p95 ${floorFig.p95Ms} ms, worker RSS ${floorFig.workerPeakRssMiB} MiB; CPU ms per workflow: ${showCpu(floorFig.cpuMsPerWorkflow)}`,
     );
 
     rss.reset();
@@ -183,12 +190,42 @@ async function main(): Promise<void> {
     };
     const runFig = RUN > 0 ? await measureRun() : undefined;
 
-    const ratio = payoutFig.completionsPerSec / floorFig.completionsPerSec;
+    const orchestrationCpu = (cpuMs: Record<string, number>) => (cpuMs['worker'] ?? 0) + (cpuMs['temporal'] ?? 0);
+    const ratios = {
+      // Payout throughput / same-shape floor throughput (1.0: a payout runs as fast as its own command shape).
+      throughput: round3(payoutFig.completionsPerSec / floorFig.completionsPerSec),
+      // Floor CPU / payout CPU per workflow, worker + Temporal server only (the emulators are reported apart).
+      cpu: round3(orchestrationCpu(floorFig.cpuMsPerWorkflow) / orchestrationCpu(payoutFig.cpuMsPerWorkflow)),
+    };
     log(
-      `ratio (payout throughput / floor throughput): ${ratio.toFixed(2)} (target ≥ 0.8)${runFig ? `; run RSS < 1024 MiB: ${runFig.workerPeakRssMiB < 1024}; largest history ≤ 10000: ${runFig.maxHistoryEvents <= 10_000}` : '; run skipped (--run=0)'}`,
+      `same-shape ratios: throughput payout/floor ${ratios.throughput}, CPU (worker + server) floor/payout ${ratios.cpu}`,
     );
+
+    const runChildId = RUN > 0 ? creatorPayoutWorkflowId(`${ids[0]}-${PERIOD}`) : undefined;
+    const actions = await actionSamples(
+      {
+        client,
+        taskQueue,
+        period: PERIOD,
+        timing,
+        creatorsUrl: stack.creatorsUrl,
+        seed: (creatorIds, overrides) => stack.seedCreators(creatorIds, PERIOD, 5_000, overrides),
+      },
+      {
+        psp: actionsOf(
+          await client.workflow.getHandle(creatorPayoutWorkflowId(`${ids[RUN]}-${PERIOD}`)).fetchHistory(),
+        ),
+        runChild: runChildId ? actionsOf(await client.workflow.getHandle(runChildId).fetchHistory()) : undefined,
+      },
+    );
+    for (const [name, count] of Object.entries(actions)) log(`actions: ${showActions(name, count)}`);
+    if (runFig) {
+      log(
+        `run RSS < 1024 MiB: ${runFig.workerPeakRssMiB < 1024}; largest history ≤ 10000: ${runFig.maxHistoryEvents <= 10_000}`,
+      );
+    }
     const totalSeconds = Math.round((Date.now() - benchStarted) / 1000);
-    log(`whole benchmark: ${totalSeconds} s${quick ? ' (target for --quick: under 300 s)' : ''}`);
+    log(`whole benchmark: ${totalSeconds} s`);
     console.log(
       JSON.stringify({
         bench: 'payouts',
@@ -196,11 +233,12 @@ async function main(): Promise<void> {
         totalSeconds,
         n: N,
         pspLatencyMs: PSP_LATENCY_MS,
-        activitiesPerPayout,
+        shape: describeShape(shape),
         floor: floorFig,
         payouts: payoutFig,
+        ratios,
+        actions,
         run: runFig,
-        ratio: Number(ratio.toFixed(3)),
       }),
     );
     rss.stop();

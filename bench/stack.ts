@@ -8,6 +8,7 @@ import { DATA_DIR, REPO_ROOT } from '../infra/local/paths';
 import { stopPid } from '../infra/local/processes';
 import { freeStackPorts, startExternalServers } from '../infra/local/stack';
 import { payableCreator, startCreatorsSandbox } from '../sandboxes/creators';
+import { startBankSandbox } from '../sandboxes/bank';
 import { startPspSandbox } from '../sandboxes/psp';
 import { buildWorkflowBundle } from '../workers/build-bundle';
 import { awsOptions, loadConfig } from '../workers/config';
@@ -24,6 +25,8 @@ export async function startBenchStack(opts: { pspLatencyMs: number }) {
   const servers = await startExternalServers({ ports, runDir, persist: false, embeddedTemporal: true, headless: true });
   const psp = await startPspSandbox({ port: 0, webhookSecret: 'whsec_bench' });
   const creators = await startCreatorsSandbox({ port: 0 });
+  // The bank rail confirms by polling pain.002 here (no ingress in the bench): it is sampled for its actions only.
+  const bank = await startBankSandbox({ port: 0, hmacSecret: 'bank_bench' });
   const env = {
     ...process.env,
     PAYOPS_MODE: 'local',
@@ -31,6 +34,7 @@ export async function startBenchStack(opts: { pspLatencyMs: number }) {
     AWS_ENDPOINT_URL: servers.awsEndpoint,
     PSP_API_BASE: psp.url,
     CREATORS_API_BASE: creators.url,
+    BANK_API_BASE: bank.url,
     TEMPORAL_TASK_QUEUE: 'bench',
   };
   const config = loadConfig(env);
@@ -39,6 +43,7 @@ export async function startBenchStack(opts: { pspLatencyMs: number }) {
     if (workerPid) await stopPid(workerPid);
     await psp.stop();
     await creators.stop();
+    await bank.stop();
     await servers.stop();
   };
   // Ctrl-C or a timeout must not leave the servers behind.
@@ -57,9 +62,18 @@ export async function startBenchStack(opts: { pspLatencyMs: number }) {
     config,
     servers,
     cleanup,
+    pspUrl: psp.url,
+    creatorsUrl: creators.url,
+    bankUrl: bank.url,
     /** Registers creators with `amountMinor` USD earned in `period`, in the directory and funded in the ledger. */
-    async seedCreators(ids: string[], period: string, amountMinor: number): Promise<void> {
-      const record = (creatorId: string) => payableCreator(creatorId, { earnings: { [period]: amountMinor } });
+    async seedCreators(
+      ids: string[],
+      period: string,
+      amountMinor: number,
+      overrides: Record<string, unknown> = {},
+    ): Promise<void> {
+      const record = (creatorId: string) =>
+        payableCreator(creatorId, { earnings: { [period]: amountMinor }, ...overrides });
       for (let i = 0; i < ids.length; i += 1000) {
         await adminPost(creators.url, '/__admin/creators', { creators: ids.slice(i, i + 1000).map(record) });
       }
@@ -99,9 +113,9 @@ export async function startBenchStack(opts: { pspLatencyMs: number }) {
   };
 }
 
-async function adminPost(base: string, path: string, body: unknown): Promise<void> {
+export async function adminPost(base: string, path: string, body: unknown, method = 'POST'): Promise<void> {
   await fetch(`${base}${path}`, {
-    method: 'POST',
+    method,
     body: JSON.stringify(body),
     headers: { 'content-type': 'application/json' },
   });

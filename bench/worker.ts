@@ -1,9 +1,17 @@
 import { loadConfig } from '../workers/config';
 import { runLongLivedWorker, workerMain } from '../workers/long-lived';
-import type { FloorActivities } from './floor';
+import { Context } from '@temporalio/activity';
+import { benchSignal, type FloorActivities } from './floor';
 
 /** The floor's activity: the bench's worker registers it beside the product's, nothing else does. */
-export const floorActivities = { noop: async (): Promise<void> => undefined } satisfies FloorActivities;
+export const floorActivities = {
+  noop: async (): Promise<void> => undefined,
+  async noopThenSignal(signals: number): Promise<void> {
+    const { client, info } = Context.current();
+    const handle = client.workflow.getHandle(info.workflowExecution?.workflowId ?? '');
+    for (let i = 0; i < signals; i++) await handle.signal(benchSignal);
+  },
+} satisfies FloorActivities;
 
 /**
  * The bench's worker process: the product's worker (same config, adapters and options) plus the floor's activity,

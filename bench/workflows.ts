@@ -1,3 +1,3 @@
 /** The bench worker's workflow registry: the product's workflows plus the floor, which the product never registers. */
 export * from '../workflows';
-export { benchFloor } from './floor';
+export { benchFloor, benchShapeFloor } from './floor';
