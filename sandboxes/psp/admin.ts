@@ -2,7 +2,7 @@ import { clearTimers, type AdminApi } from '../shared/http';
 import { mergeNumbers, noTransportFaults, num, TRANSPORT_FAULT_KEYS, type TransportFaults } from '../shared/faults';
 import type { WebhookDispatcher } from '../shared/webhooks';
 import { flat } from './form';
-import { bucketFrom, type TokenBucket } from './rate-limit';
+import { rateLimitFrom, type RateLimit } from './rate-limit';
 import { nowSec, type Reply } from './replies';
 import { PspState, type Emit } from './state';
 
@@ -58,7 +58,7 @@ export interface PspSandboxContext {
   readonly idem: Map<string, IdemEntry>;
   idemTtlMs: number;
   /** The provider's rate limiter, when one is configured (none by default). */
-  rateLimit?: TokenBucket;
+  rateLimit?: RateLimit;
   readonly events: Map<string, Record<string, unknown>>;
   readonly timers: Set<NodeJS.Timeout>;
   readonly hooks: WebhookDispatcher;
@@ -78,7 +78,8 @@ export interface PspSandboxContext {
  * - POST /__admin/disputes `{ id?, charge?, amount, currency, reason, due_by, orderId? }` → `charge.dispute.created`
  * - POST /__admin/disputes/:id/outcome `{ status: 'won'|'lost' }` → `charge.dispute.closed`
  * - POST /__admin/disputes/:id/reopen `{ due_by? }` → `charge.dispute.updated` (pre-arbitration, needs_response)
- * - POST /__admin/rate-limit `{ rps, burst? }` — a token bucket: over it, 429 `rate_limit` with `Retry-After`;
+ * - POST /__admin/rate-limit `{ rps, burst?, scope?: 'account'|'endpoint' }` — token buckets (one for the account, or
+ *   one per endpoint with object IDs folded): over it, 429 `rate_limit` with `Retry-After`;
  *   DELETE /__admin/rate-limit removes it
  * - POST /__admin/idempotency `{ ttlMs }` — how long keys replay (default 24 h; 0: every key has expired)
  * - POST /__admin/accounts/:acct/payouts `{ amount, currency, metadata? }` — the connected account pays out its own
@@ -135,10 +136,10 @@ function limitsRoute(
     return { status: 200, body: { rateLimit: null } };
   }
   if (path === '/__admin/rate-limit' && method === 'POST') {
-    const bucket = bucketFrom(b);
-    if (typeof bucket === 'string') return { status: 400, body: { error: bucket } };
-    ctx.rateLimit = bucket;
-    return { status: 200, body: { rateLimit: { rps: bucket.rps, burst: bucket.burst } } };
+    const limit = rateLimitFrom(b);
+    if (typeof limit === 'string') return { status: 400, body: { error: limit } };
+    ctx.rateLimit = limit;
+    return { status: 200, body: { rateLimit: { rps: limit.rps, burst: limit.burst, scope: limit.scope } } };
   }
   if (path === '/__admin/idempotency' && method === 'POST') {
     if (typeof b.ttlMs !== 'number' || b.ttlMs < 0) return { status: 400, body: { error: 'ttlMs must be >= 0' } };

@@ -114,7 +114,7 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
     if (!/^Bearer sk_\S+$/.test(auth)) {
       return reply(stripeError(401, 'invalid_request_error', 'Invalid API Key provided.', { code: 'api_key_invalid' }));
     }
-    const retryAfter = ctx.rateLimit?.take();
+    const retryAfter = ctx.rateLimit?.take(method, path);
     if (retryAfter !== undefined) {
       record.fault = 'rate_limit';
       return reply(

@@ -29,11 +29,38 @@ export class TokenBucket {
   }
 }
 
-/** Admin body `{ rps, burst }` → a bucket, or an error message. */
-export function bucketFrom(b: Record<string, unknown>): TokenBucket | string {
-  const { rps, burst } = b;
+/** An API path with its object IDs folded (`/v1/transfers/tr_1` → `/v1/transfers/:id`): one endpoint. */
+export const endpointOf = (method: string, path: string) =>
+  `${method} ${path.split('?')[0]?.replace(/\/[a-z]+_[A-Za-z0-9]+/g, '/:id')}`;
+
+/**
+ * The provider's limiter: one bucket for the whole account (`scope: 'account'`, the default) or one per endpoint
+ * (`scope: 'endpoint'`: Stripe limits some endpoints, such as creating transfers, on their own).
+ */
+export class RateLimit {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    readonly rps: number,
+    readonly burst: number,
+    readonly scope: 'account' | 'endpoint',
+  ) {}
+
+  /** Takes a token for a request: undefined when let in, else the seconds to wait before asking again. */
+  take(method: string, path: string): number | undefined {
+    const key = this.scope === 'endpoint' ? endpointOf(method, path) : 'account';
+    let bucket = this.buckets.get(key);
+    if (!bucket) this.buckets.set(key, (bucket = new TokenBucket(this.rps, this.burst)));
+    return bucket.take();
+  }
+}
+
+/** Admin body `{ rps, burst?, scope? }` → a limiter, or an error message. */
+export function rateLimitFrom(b: Record<string, unknown>): RateLimit | string {
+  const { rps, burst, scope = 'account' } = b;
   if (typeof rps !== 'number' || !(rps > 0)) return 'rps must be a positive number';
   const size = burst === undefined ? Math.max(1, Math.ceil(rps)) : burst;
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) return 'burst must be a positive integer';
-  return new TokenBucket(rps, size);
+  if (scope !== 'account' && scope !== 'endpoint') return "scope must be 'account' or 'endpoint'";
+  return new RateLimit(rps, size, scope);
 }

@@ -138,6 +138,20 @@ describe('PSP sandbox: partial reversals, connected-account payouts, rate limit,
     await expect(psp().ping()).resolves.toMatchObject({ ok: true });
   });
 
+  it('when the limit is per endpoint, then each endpoint has its own bucket and every object of an endpoint shares it', async () => {
+    await admin('rate-limit', { rps: 0.1, burst: 1, scope: 'endpoint' });
+    const get = (path: string) => fetch(`${sandbox.url}${path}`, { headers: { Authorization: 'Bearer sk_test_x' } });
+    expect((await get('/v1/balance')).status).toBe(200);
+    expect((await get('/v1/balance')).status).toBe(429);
+    // Another endpoint has its own bucket; two transfer IDs are one endpoint (`/v1/transfers/:id`).
+    expect((await get('/v1/transfers/tr_a')).status).not.toBe(429);
+    expect((await get('/v1/transfers/tr_b')).status).toBe(429);
+    expect((await admin('rate-limit', { rps: 1, scope: 'per-object' })).json).toMatchObject({
+      error: "scope must be 'account' or 'endpoint'",
+    });
+    await admin('rate-limit', undefined, 'DELETE');
+  });
+
   it('when a 429 carries no Retry-After, then the adapter keeps the plain retryable ProviderTransientError (generic backoff)', async () => {
     await admin('faults', { rateLimitNext: 1 });
     await expect(psp().ping()).rejects.toBeInstanceOf(ProviderTransientError);
