@@ -16,6 +16,12 @@ const SIGNAL_DEADLINE_MS = 5_000;
 /** The server's defaults when the activity info carries no retry policy (Temporal's documented defaults). */
 const DEFAULT_INITIAL_MS = 1_000;
 const DEFAULT_COEFFICIENT = 2;
+/**
+ * After the first report, failures are reported about this far apart: each notice costs the workflow a signal, a
+ * workflow task and an upsert (~5 history events), and a look-up retried every minute through a day-long outage would
+ * otherwise add ~7,000 events to every affected workflow (and thousands of signals a minute in a PSP incident).
+ */
+export const REPORT_SPACING_MS = 15 * 60_000;
 
 export interface RetryReportingOptions {
   /** Report once the failed attempt number reaches this (`RETRY_REPORT_AFTER_ATTEMPTS`). */
@@ -80,6 +86,7 @@ export function retryingNotice(
   const delayMs = msOptionalToNumber(app?.nextRetryDelay ?? undefined) ?? backoffMs(info);
   const deadline = info.scheduleToCloseTimeoutMs > 0 ? info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs : 0;
   if (deadline && delayMs !== undefined && nowMs + delayMs >= deadline) return undefined;
+  if (!dueForReport(info.attempt, afterAttempts, delayMs)) return undefined;
   return {
     activityType: info.activityType,
     attempt: info.attempt,
@@ -87,6 +94,17 @@ export function retryingNotice(
     since: new Date(info.scheduledTimestampMs).toISOString(),
     nextAttemptAt: delayMs === undefined ? null : new Date(nowMs + delayMs).toISOString(),
   };
+}
+
+/**
+ * The first failure at the threshold is always reported; later ones when the attempt number is a multiple of the
+ * attempts that fit in {@link REPORT_SPACING_MS} at the current delay (every one once the delay is that long). Stateless:
+ * each attempt may run on another worker.
+ */
+export function dueForReport(attempt: number, afterAttempts: number, delayMs: number | undefined): boolean {
+  if (attempt === afterAttempts || delayMs === undefined) return true;
+  const every = Math.max(1, Math.ceil(REPORT_SPACING_MS / Math.max(1, delayMs)));
+  return attempt % every === 0;
 }
 
 /** The server's backoff before the next attempt under the activity's retry policy (undefined without one). */
