@@ -67,6 +67,8 @@ const envSchema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(400),
   /** A workflow bundle prebuilt by `npm run build:lambda` (or the bench): the worker skips webpack at start-up and its memory. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  /** An activity failing this many attempts in a row (and to be retried) is reported to its workflow: `FailedAttempts`. */
+  RETRY_REPORT_AFTER_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(3),
   WORKER_BUILD_ID: z.string().min(1).default('local'),
   WORKER_DEPLOYMENT_NAME: z.string().min(1).default('payops'),
 });

@@ -10,6 +10,7 @@ import { createDynamoLedger } from '../activities/adapters/ledger/dynamo-ledger'
 import { createAwsNotifications } from '../activities/adapters/notifications/aws-notifications';
 import { createStripePsp } from '../activities/adapters/psp/stripe-psp';
 import { createS3Reports } from '../activities/adapters/reports/s3-reports';
+import { retryReporting } from '../activities/retry-reporting';
 import { temporalSettings, type TemporalSettings } from '../client/connect';
 import { awsOptions, temporalEnv, type AppConfig } from './config';
 
@@ -51,6 +52,7 @@ export function connectionOptions(config: AppConfig): TemporalSettings['connecti
 export function baseWorkerOptions(
   config: AppConfig,
   deps: ActivityDeps,
-): Pick<WorkerOptions, 'taskQueue' | 'activities'> {
-  return { taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities(deps) };
+): Pick<WorkerOptions, 'taskQueue' | 'activities' | 'interceptors'> {
+  const interceptors = { activity: [retryReporting({ afterAttempts: config.RETRY_REPORT_AFTER_ATTEMPTS })] };
+  return { taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities(deps), interceptors };
 }

@@ -81,6 +81,7 @@ function amenderOf(c: ApprovalCase, a: AmendCompensationInput): Omit<DecisionAct
  * time then), before any wait.
  */
 export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRecord) => Promise<unknown>): void {
+  c.retrying.register(() => c.publish());
   for (const [signal, kind] of [
     [approveCompensationSignal, 'approve'],
     [rejectCompensationSignal, 'reject'],

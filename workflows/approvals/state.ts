@@ -1,4 +1,5 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { Retrying } from '../shared/retrying';
 import { VisibleState, type Shown } from '../shared/visible-state';
 import {
   getCompensationStatusQuery,
@@ -48,6 +49,8 @@ const by = (a: { by?: DecidedBy | undefined }) => (a.by ? { decidedBy: a.by } : 
 export class ApprovalCase implements Shown<CompensationStatus> {
   readonly policy: ApprovalPolicy;
   private readonly visible: VisibleState<CompensationStatus>;
+  /** An activity retrying past the threshold (handlers register its signals); it belongs to the current status. */
+  readonly retrying = new Retrying(() => this.f.status);
   private readonly f: CaseFields = {
     status: 'evaluating',
     facts: undefined,
@@ -248,10 +251,10 @@ export class ApprovalCase implements Shown<CompensationStatus> {
     return statusView(this.request, this.f);
   }
   searchAttributes(): SearchAttributeUpdatePair[] {
-    return approvalSearchAttributes(this.request, this.f);
+    return this.retrying.overlay(approvalSearchAttributes(this.request, this.f));
   }
   details(): string {
-    return approvalDetails(this.request, this.f);
+    return [approvalDetails(this.request, this.f), ...this.retrying.lines()].join('\n\n');
   }
   /** Upserts the search attributes and rewrites the current details (see {@link VisibleState}). */
   publish(): void {

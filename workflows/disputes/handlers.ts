@@ -38,6 +38,8 @@ export function registerHandlers(c: CaseState): void {
     }
     c.enqueue(e.data);
   });
+  // Retry notices show at once: the story may be blocked in the very activity that retries.
+  c.retrying.register(() => c.publish(Date.now()));
 
   setHandler(
     assignCaseUpdate,

@@ -1,4 +1,5 @@
 import type { Money } from '../shared/money';
+import { Retrying } from '../shared/retrying';
 import type {
   DisputeCaseResult,
   DisputeCaseView,
@@ -58,6 +59,8 @@ export abstract class CaseRecord {
   protected readonly file = new EvidenceFile();
   protected readonly clock: CaseClock;
   protected readonly books = new PendingBooks();
+  /** An activity retrying past the threshold (handlers register its signals); it belongs to the current state. */
+  readonly retrying = new Retrying(() => this.state);
 
   constructor(
     readonly disputeId: string,

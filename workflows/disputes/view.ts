@@ -66,11 +66,12 @@ export function caseSearchAttributes(c: CaseRecord): SearchAttributeUpdatePair[]
     );
     if (c.facts.orderId) pairs.push({ key: SA.OrderId, value: c.facts.orderId });
   }
-  return pairs;
+  return c.retrying.overlay(pairs);
 }
 
 export function caseDetails(c: CaseRecord, now: number): string {
-  return `**Dispute ${c.disputeId}** · ${c.state} · round ${c.round} · ${c.tier}\n\n${waitingOn(c, now)}`;
+  const head = `**Dispute ${c.disputeId}** · ${c.state} · round ${c.round} · ${c.tier}`;
+  return [head, waitingOn(c, now), ...c.retrying.lines()].join('\n\n');
 }
 
 /** What the case waits on, in words, for the Web UI and the view; first, a ledger/audit store that fails. */

@@ -1,6 +1,7 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { workflowInfo } from '@temporalio/workflow';
 import type { Money } from '../shared/money';
+import { Retrying } from '../shared/retrying';
 import { VisibleState, type Shown } from '../shared/visible-state';
 import {
   getRunProgressQuery,
@@ -54,6 +55,8 @@ export class RunState implements Shown<PayoutRunProgress> {
   private rows: RunCarry['rows'];
   private startedThisExecution = 0;
   private readonly visible: VisibleState<PayoutRunProgress>;
+  /** An activity retrying past the threshold; a run has one stage, so only a recovery (or the run's end) clears it. */
+  readonly retrying = new Retrying(() => 'run');
 
   constructor(
     readonly input: ParsedPayoutRunInput,
@@ -194,9 +197,9 @@ export class RunState implements Shown<PayoutRunProgress> {
     return runView(this.carry, this.inFlight.size, summaryKey);
   }
   searchAttributes(): SearchAttributeUpdatePair[] {
-    return runSearchAttributes(this.runId);
+    return this.retrying.overlay(runSearchAttributes(this.runId));
   }
   details(): string {
-    return runDetails(this.carry, this.input.maxConcurrent);
+    return [runDetails(this.carry, this.input.maxConcurrent), ...this.retrying.lines()].join('\n\n');
   }
 }

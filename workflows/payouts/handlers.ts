@@ -53,6 +53,7 @@ export function registerHandlers(p: Payout): void {
   setHandler(recheckPayabilitySignal, () => p.wake());
   setHandler(probeFromRunSignal, () => undefined);
   setHandler(updatePayoutMethodSignal, () => p.wake());
+  p.notices.register(() => p.publish());
 
   opsUpdate(
     p,

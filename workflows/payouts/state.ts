@@ -28,6 +28,7 @@ import {
   shownAwaiting,
   type Awaiting,
 } from './view';
+import { PayoutNotices } from './view-notices';
 
 const TIMELINE_MAX = 40;
 
@@ -66,6 +67,8 @@ export class Payout implements Shown<PayoutStatus> {
   private wakeCount = 0;
   private sentToRail = false;
   private runReport: Promise<void> | undefined;
+  /** Retrying activities and a PSP incident pause, as the platform reported them (handlers register its signals). */
+  readonly notices = new PayoutNotices(() => this.status);
 
   constructor(readonly input: CreatorPayoutInput) {
     this.fewerCommands = patched('payout-fewer-commands');
@@ -263,10 +266,15 @@ export class Payout implements Shown<PayoutStatus> {
   }
 
   searchAttributes(): SearchAttributeUpdatePair[] {
-    return payoutSearchAttributes(this.status, this.input, this.fewerCommands);
+    return this.notices.searchAttributes(payoutSearchAttributes(this.status, this.input, this.fewerCommands));
   }
 
   details(): string {
-    return payoutDetails(this.status);
+    return payoutDetails(this.status, this.notices.lines());
+  }
+
+  /** Shows a notice (retrying, PSP incident) that changed nothing else. */
+  publish(): void {
+    this.visible.publish();
   }
 }

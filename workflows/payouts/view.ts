@@ -39,11 +39,15 @@ export function payoutSearchAttributes(
   return [...identityAttributes(input), ...(s.rail ? [{ key: SA.Rail, value: s.rail }] : []), ...current];
 }
 
-/** The current details: state, amount and rail, who it waits on, a hold, the last error, the rail reference. */
-export function payoutDetails(s: PayoutStatus): string {
+/**
+ * The current details: state, amount and rail, the platform's notices (a PSP pause, retrying activities), who it waits
+ * on, a hold, the last error, the rail reference.
+ */
+export function payoutDetails(s: PayoutStatus, notices: string[] = []): string {
   const a = s.awaiting;
   const lines = [
     `**${s.state}** · payout ${s.payoutId} · ${formatMoney(s.amount)}${s.rail ? ` via ${s.rail}` : ''}${s.attempt > 1 ? ` · attempt ${s.attempt}` : ''}`,
+    ...notices,
     a ? `Waiting on **${a.actor}** since ${a.since}${a.until ? ` until ${a.until}` : ''}: ${a.reason}` : undefined,
     s.held ? `On compliance hold since ${s.held.since}: ${s.held.reason}` : undefined,
     s.lastErrorCode ? `Last error: \`${s.lastErrorCode}\`` : undefined,
