@@ -1,33 +1,73 @@
-import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
 import { createDynamoAudit } from '../activities/adapters/audit/dynamo-audit';
 import { makeAwsClients } from '../activities/adapters/aws';
-import { awsOptions, loadConfig } from '../workers/config';
-import { approvals } from '../client';
+import { approvals, disputes, type Verdict } from '../client';
 import { connectClient } from '../client/connect';
-import { ClientInputError, parseClientInput } from '../client/errors';
+import { parseClientInput } from '../client/errors';
+import { awsOptions, loadConfig, type AppConfig } from '../workers/config';
 import {
   approvalAuditStream,
   compensationRequestId,
   compensationWorkflowId,
   financeDecisionCommandSchema,
 } from '../workflows/approvals/contract';
-import { formatMoney, currencySchema } from '../workflows/shared/money';
-import { describeToken, loadToken, requestToken, saveToken, sessionFile } from './staff-session';
+import { escalationTierSchema, type DisputeCaseView } from '../workflows/disputes/contract';
+import { currencySchema, formatMoney } from '../workflows/shared/money';
+import {
+  oneOf,
+  parseCommandLine,
+  required,
+  runMain,
+  withUsageErrors,
+  table,
+  UsageError,
+  type CommandSpec,
+} from './cli/args';
+import { login, requireToken } from './cli/session';
 
-const USAGE = `finance tooling for compensation approvals
+const USAGE = `finance tooling: compensation approvals and the disputes finance/legal decide
 
   npm run finance -- login --as <staff>      sign in (local identity provider); decisions carry your token
-  npm run finance -- list [--state pending] [--tier finance]
-  npm run finance -- show <requestId|workflowId>
-  npm run finance -- approve <requestId|workflowId> --reason "<why>" [--role <role>] [--amount <minor units>]
-  npm run finance -- reject  <requestId|workflowId> --reason "<why>" [--role <role>] [--amount <minor units>]
+  npm run finance -- list [--state pending] [--tier <tier>] [--json]       compensation requests, oldest first
+  npm run finance -- show <requestId|workflowId> [--json]                  status + audit trail
+  npm run finance -- approve <requestId> --reason "<why>" [--role <role>] [--amount <minor units>]
+  npm run finance -- reject  <requestId> --reason "<why>" [--role <role>] [--amount <minor units>]
+  npm run finance -- disputes [--all] [--due-within <days>] [--json]      cases waiting on finance/legal, soonest due
+  npm run finance -- dispute <disputeId> [--json]                          the case: evidence, deadline, decision
+  npm run finance -- assign <disputeId> --to <staff> --tier tier1|tier2|finance_legal
+  npm run finance -- decide <disputeId> --decision contest|accept [--tier <tier>] [--note "<why>"]
 
 Decisions carry your login token (or PAYOPS_TOKEN): the workflow verifies it, and you decide as the token's subject.
---role picks one of your token's roles (default: your highest approvals role). Decisions go through the update path:
-the workflow's validator answers at once (accepted, or why not). --amount is the total you reviewed; it defaults to
-the request's current total as the workflow reports it.`;
+--role / --tier pick one of your token's roles (default: your highest). Decisions go through the update path: the
+workflow's validator answers at once: accepted (exit 0) or refused with its code (exit 1). Bad arguments exit 2.
+--amount is the total you reviewed; it defaults to the request's current total as the workflow reports it.`;
 
-const NOT_LOGGED_IN = 'not logged in: run npm run finance -- login --as <staff> (or set PAYOPS_TOKEN)';
+const OPTIONS = {
+  as: { type: 'string' },
+  role: { type: 'string' },
+  reason: { type: 'string' },
+  amount: { type: 'string' },
+  state: { type: 'string' },
+  tier: { type: 'string' },
+  all: { type: 'boolean' },
+  'due-within': { type: 'string' },
+  to: { type: 'string' },
+  decision: { type: 'string' },
+  note: { type: 'string' },
+} as const;
+
+const decision: CommandSpec = { positionals: ['requestId'], options: ['reason', 'role', 'amount'] };
+const COMMANDS: Record<string, CommandSpec> = {
+  login: { positionals: [], options: ['as'] },
+  list: { positionals: [], options: ['state', 'tier'] },
+  show: { positionals: ['requestId'], options: [] },
+  approve: decision,
+  reject: decision,
+  disputes: { positionals: [], options: ['all', 'due-within', 'tier'] },
+  dispute: { positionals: ['disputeId'], options: [] },
+  assign: { positionals: ['disputeId'], options: ['to', 'tier'] },
+  decide: { positionals: ['disputeId'], options: ['decision', 'tier', 'note'] },
+};
 
 const money = (amountMinor: number | undefined, currency: string | undefined) => {
   const c = currencySchema.safeParse(currency);
@@ -35,127 +75,152 @@ const money = (amountMinor: number | undefined, currency: string | undefined) =>
 };
 const age = (ms: number | undefined) =>
   ms === undefined ? '?' : ms < 3_600_000 ? `${Math.round(ms / 60_000)}m` : `${(ms / 3_600_000).toFixed(1)}h`;
+const positiveInt = (value: string, option: string) => {
+  if (!/^[1-9]\d{0,8}$/.test(value)) throw new UsageError(`--${option}`, `'${value}' is not a positive whole number`);
+  return Number(value);
+};
+const TIERS = escalationTierSchema.options;
 
-export async function main(argv: string[]): Promise<number> {
-  if (argv.some((a) => a === '--approver' || a.startsWith('--approver='))) {
-    console.error('--approver was removed: you decide as the subject of your login token (npm run finance -- login)');
-    return 2;
-  }
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      role: { type: 'string' },
-      reason: { type: 'string' },
-      amount: { type: 'string' },
-      state: { type: 'string' },
-      tier: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      as: { type: 'string' },
-    },
+type Cmd = ReturnType<typeof parseCommandLine<typeof OPTIONS>>;
+type Out = (value: unknown, text: string) => void;
+
+async function showRequest(client: Client, config: AppConfig, id: string, print: Out) {
+  const requestId = compensationRequestId(id);
+  const status = await approvals.getCompensationStatus(client, requestId);
+  const audit = await createDynamoAudit({ aws: makeAwsClients(awsOptions(config)), table: config.AUDIT_TABLE }).list(
+    approvalAuditStream(compensationWorkflowId(requestId)),
+  );
+  const lines = audit.map(({ at, data: d }) => {
+    const by = d['decidedBy'] as { issuer?: string; keyId?: string } | undefined;
+    const proof = by ? ` [token ${String(by.issuer)} key ${String(by.keyId)}]` : '';
+    const verdict = d['accepted'] ? 'accepted' : `REFUSED ${String(d['refusal'])}`;
+    return `  #${String(d['seq'])} ${at} ${String(d['actorId'])} (${String(d['role'])})${proof} ${String(d['decision'])} ${verdict} ${money(Number(d['amountMinor']), String(d['currency']))} policy ${String(d['policyVersion'])}: ${String(d['reason'])}`;
   });
-  const [command, id] = positionals;
-  if (values.help || !command) {
-    console.log(USAGE);
-    return command ? 0 : 2;
-  }
-  const config = loadConfig();
-  if (command === 'login') {
-    if (!values.as) throw new ClientInputError('login needs --as <staff>', [{ path: 'as', message: 'missing' }]);
-    const token = await requestToken(config.IDP_URL, values.as);
-    saveToken(token);
-    const c = describeToken(token);
-    console.log(
-      `logged in as ${c.sub} (${(c.roles ?? []).join(', ') || 'no roles'}) until ${new Date((c.exp ?? 0) * 1000).toISOString()}; token in ${sessionFile()}`,
-    );
+  const text = `${JSON.stringify(status, null, 2)}\n\naudit trail (${audit.length} entries, outside workflow history):`;
+  print({ status, audit }, [text, ...lines].join('\n'));
+}
+
+async function decideRequest(client: Client, cmd: Cmd, token: string, print: Out): Promise<number> {
+  const requestId = compensationRequestId(cmd.args['requestId'] ?? '');
+  const reason = required(cmd.values.reason, 'reason');
+  const status = await approvals.getCompensationStatus(client, requestId);
+  const amountMinor = cmd.values.amount !== undefined ? positiveInt(cmd.values.amount, 'amount') : status.totalMinor;
+  const input = { token, role: cmd.values.role, reason, amount: { amountMinor, currency: status.currency } };
+  const command = parseClientInput(financeDecisionCommandSchema, input, 'finance decision');
+  const verdict = await approvals.decideCompensation(client, requestId, cmd.command as 'approve', command);
+  const o = verdict.accepted ? verdict.value : undefined;
+  print(
+    verdict,
+    o
+      ? `accepted (#${o.seq}): request is ${o.status}, ${o.approvalsReceived}/${o.approvalsRequired} approvals, policy ${o.policyVersion}`
+      : refusedText(verdict),
+  );
+  return verdict.accepted ? 0 : 1;
+}
+
+const refusedText = (v: Verdict<unknown>) =>
+  v.accepted ? 'accepted' : `refused by the workflow's validator: ${v.code} (${v.type}): ${v.message}`;
+
+const caseText = (v: DisputeCaseView) =>
+  [
+    `dispute ${v.disputeId} · ${v.state} (round ${v.round}) · ${money(v.amount?.amountMinor, v.amount?.currency)} · reason ${v.reason ?? '-'}`,
+    `due by ${v.dueBy ?? '-'} · tier ${v.tier} · assignee ${v.assignee ?? '-'} · next escalation ${v.nextEscalationAt ?? '-'}`,
+    `waiting on ${v.awaiting.actor} since ${v.awaiting.since}: ${v.awaiting.what}`,
+    `evidence ${v.evidenceFields.join(', ') || '-'} · missing ${v.missingEvidence.join(', ') || '-'}`,
+    `decision ${v.decision ? `${v.decision.decision} by ${v.decision.by} (${v.decision.tier}) at ${v.decision.at}` : '-'}`,
+  ].join('\n');
+
+async function disputeCommand(client: Client, cmd: Cmd, print: Out): Promise<number> {
+  const disputeId = cmd.args['disputeId'] ?? '';
+  if (cmd.command === 'dispute') {
+    const view = await disputes.getDisputeState(client, disputeId);
+    print(view, caseText(view));
     return 0;
   }
-  const token = command === 'approve' || command === 'reject' ? loadToken() : undefined;
-  if ((command === 'approve' || command === 'reject') && !token) {
-    console.error(NOT_LOGGED_IN);
-    return 2;
+  const token = requireToken('finance');
+  const tier = cmd.values.tier !== undefined ? oneOf(cmd.values.tier, 'tier', TIERS) : undefined;
+  const verdict =
+    cmd.command === 'assign'
+      ? await disputes.assignDispute(client, disputeId, {
+          token,
+          assignee: required(cmd.values.to, 'to'),
+          tier: tier ?? oneOf(required(cmd.values.tier, 'tier'), 'tier', TIERS),
+        })
+      : await disputes.decideDispute(client, disputeId, {
+          token,
+          decision: oneOf(required(cmd.values.decision, 'decision'), 'decision', ['contest', 'accept'] as const),
+          ...(tier ? { tier } : {}),
+          ...(cmd.values.note ? { note: cmd.values.note } : {}),
+        });
+  print(verdict, verdict.accepted ? `accepted: ${cmd.command}\n${caseText(verdict.value)}` : refusedText(verdict));
+  return verdict.accepted ? 0 : 1;
+}
+
+async function workLists(client: Client, cmd: Cmd, print: Out): Promise<void> {
+  if (cmd.command === 'list') {
+    const rows = await approvals.listApprovals(client, { state: cmd.values.state as never, tier: cmd.values.tier });
+    const cells = rows.map((r) => [
+      r.workflowId,
+      r.tier ?? '-',
+      money(r.amountMinor, r.currency),
+      age(r.ageMs),
+      r.deadlineAt?.toISOString() ?? '-',
+      r.orderId ?? '-',
+    ]);
+    print(rows, table(['REQUEST', 'TIER', 'AMOUNT', 'WAITING', 'NEXT STEP', 'ORDER'], cells));
+    return;
   }
+  const dueWithin = cmd.values['due-within'];
+  const tier = cmd.values.tier !== undefined ? oneOf(cmd.values.tier, 'tier', TIERS) : undefined;
+  const all = await disputes.listDisputes(client, {
+    ...(dueWithin !== undefined ? { dueWithinDays: positiveInt(dueWithin, 'due-within') } : {}),
+    ...(tier ? { tier } : {}),
+  });
+  // Finance/legal's list by default: what waits on finance (the case's AwaitingActor); --all shows every open case.
+  const rows = cmd.values.all ? all : all.filter((r) => r.awaitingActor === 'finance');
+  const cells = rows.map((r) => [
+    r.workflowId.replace(/^dispute-/, ''),
+    r.state ?? '-',
+    r.tier ?? '-',
+    r.awaitingActor ?? '-',
+    money(r.amountMinor, r.currency),
+    r.dueBy?.toISOString() ?? '-',
+    r.deadlineAt?.toISOString() ?? '-',
+  ]);
+  print(rows, table(['DISPUTE', 'STATE', 'TIER', 'WAITING ON', 'AMOUNT', 'DUE BY', 'NEXT MILESTONE'], cells));
+}
+
+/** `npm run finance`: returns the exit code (0 done/accepted, 1 refused, 2 bad arguments). */
+export const main = withUsageErrors('finance', async (argv: string[]): Promise<number> => {
+  if (argv.some((a) => a === '--approver' || a.startsWith('--approver=')))
+    throw new UsageError(
+      '--approver',
+      '--approver was removed: you decide as the subject of your login token (npm run finance -- login)',
+      true,
+    );
+  const cmd = parseCommandLine(argv, OPTIONS, COMMANDS);
+  if (cmd.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const config = loadConfig();
+  if (cmd.command === 'login') {
+    console.log(await login(config.IDP_URL, required(cmd.values.as, 'as')));
+    return 0;
+  }
+  const token = cmd.command === 'approve' || cmd.command === 'reject' ? requireToken('finance') : '';
+  const print: Out = (value, text) => console.log(cmd.json ? JSON.stringify(value, null, 2) : text);
   const { client, close } = await connectClient();
   try {
-    if (command === 'list') {
-      const rows = await approvals.listApprovals(client, {
-        state: (values.state ?? 'pending') as never,
-        tier: values.tier,
-      });
-      if (rows.length === 0) console.log('nothing to decide');
-      for (const r of rows) {
-        console.log(
-          [
-            r.workflowId.padEnd(36),
-            (r.tier ?? '-').padEnd(16),
-            money(r.amountMinor, r.currency).padStart(14),
-            `waiting ${age(r.ageMs)}`.padEnd(14),
-            `next step ${r.deadlineAt?.toISOString() ?? '-'}`,
-            `order ${r.orderId ?? '-'}`,
-          ].join('  '),
-        );
-      }
-      return 0;
-    }
-    if (!id) throw new ClientInputError(`${command} needs a request ID`, [{ path: 'id', message: 'missing' }]);
-    const requestId = compensationRequestId(id);
-    if (command === 'show') {
-      const status = await approvals.getCompensationStatus(client, requestId);
-      console.log(JSON.stringify(status, null, 2));
-      const audit = await createDynamoAudit({
-        aws: makeAwsClients(awsOptions(config)),
-        table: config.AUDIT_TABLE,
-      }).list(approvalAuditStream(compensationWorkflowId(requestId)));
-      console.log(`\naudit trail (${audit.length} entries, outside workflow history):`);
-      for (const e of audit) {
-        const d = e.data;
-        const by = d['decidedBy'] as { issuer?: string; keyId?: string } | undefined;
-        const proof = by ? ` [token ${String(by.issuer)} key ${String(by.keyId)}]` : '';
-        console.log(
-          `  #${String(d['seq'])} ${e.at} ${String(d['actorId'])} (${String(d['role'])})${proof} ${String(d['decision'])} ${d['accepted'] ? 'accepted' : `REFUSED ${String(d['refusal'])}`} ${money(Number(d['amountMinor']), String(d['currency']))} policy ${String(d['policyVersion'])}: ${String(d['reason'])}`,
-        );
-      }
-      return 0;
-    }
-    if (command === 'approve' || command === 'reject') {
-      const status = await approvals.getCompensationStatus(client, requestId);
-      const amountMinor = values.amount !== undefined ? Number(values.amount) : status.totalMinor;
-      const decision = parseClientInput(
-        financeDecisionCommandSchema,
-        {
-          token,
-          role: values.role,
-          reason: values.reason,
-          amount: { amountMinor, currency: status.currency },
-        },
-        'finance decision',
-      );
-      const verdict = await approvals.decideCompensation(client, requestId, command, decision);
-      if (verdict.accepted) {
-        const o = verdict.value;
-        console.log(
-          `accepted (#${o.seq}): request is ${o.status}, ${o.approvalsReceived}/${o.approvalsRequired} approvals, policy ${o.policyVersion}`,
-        );
-        return 0;
-      }
-      console.log(`refused by the workflow's validator: ${verdict.code} (${verdict.type}): ${verdict.message}`);
-      return 1;
-    }
-    console.error(`unknown command ${command}\n\n${USAGE}`);
-    return 2;
+    if (cmd.command === 'list' || cmd.command === 'disputes') await workLists(client, cmd, print);
+    else if (cmd.command === 'show') await showRequest(client, config, cmd.args['requestId'] ?? '', print);
+    else if (cmd.command === 'approve' || cmd.command === 'reject')
+      return await decideRequest(client, cmd, token, print);
+    else return await disputeCommand(client, cmd, print);
+    return 0;
   } finally {
     await close();
   }
-}
+});
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(
-        err instanceof ClientInputError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : err,
-      );
-      process.exit(2);
-    },
-  );
-}
+if (require.main === module) runMain('finance', main);

@@ -1,0 +1,96 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type Browser } from 'playwright-core';
+import { kmsOptions } from '../../codec/for-config';
+import { startCodecServer, type CodecServer } from '../../codec/server';
+import { createPayloadCodec } from '../../codec/settings';
+import { bin, CACHE_DIR, DATA_DIR } from '../../infra/local/paths';
+import { freePort, startServer, type ManagedProcess } from '../../infra/local/processes';
+import type { AppConfig } from '../../workers/config';
+import { searchAttributeCliArgs } from '../../workflows/shared/search-attributes';
+import { testConfig } from '../support/stack';
+
+const run = promisify(execFile);
+const CHROMIUM = '/usr/bin/chromium';
+
+/** Why the browser tests cannot run here (Chromium missing: `infra/local/ensure.sh` records why), or undefined. */
+export const chromiumMissing: string | undefined = existsSync(CHROMIUM)
+  ? undefined
+  : (() => {
+      const note = join(CACHE_DIR, 'chromium.unavailable');
+      return existsSync(note) ? readFileSync(note, 'utf8').trim() : `${CHROMIUM} not found (run infra/local/ensure.sh)`;
+    })();
+
+/** Where screenshots go: `test-results/screenshots/` at the repository root (CI's artefact folder). */
+export const SCREENSHOTS = join(__dirname, '../../test-results/screenshots');
+
+/**
+ * A dev server of its own with the Web UI on (the shared test stack's is headless) and the codec server the UI
+ * decodes payloads with, as `npm start` runs them; `config` points a worker and client at it.
+ */
+export interface WebUiServer {
+  config: AppConfig;
+  uiBase: string;
+  stop(): Promise<void>;
+}
+
+export async function startWebUiServer(name: string): Promise<WebUiServer> {
+  const runDir = join(DATA_DIR, `${name}-${process.pid}-${Date.now().toString(36)}`);
+  mkdirSync(runDir, { recursive: true });
+  const [temporalPort, uiPort] = [await freePort(), await freePort()];
+  const config = testConfig({ TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}` });
+  const codecServer: CodecServer = await startCodecServer({
+    codec: createPayloadCodec(config, kmsOptions(config)),
+    settings: {
+      host: '127.0.0.1',
+      port: 0,
+      corsOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`],
+      namespace: config.TEMPORAL_NAMESPACE,
+      auth: { kind: 'none' },
+    },
+  });
+  const temporal: ManagedProcess = await startServer({
+    name: 'temporal',
+    command: bin('temporal'),
+    args: [
+      ...['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(temporalPort), '--ui-port', String(uiPort)],
+      ...['--ui-codec-endpoint', codecServer.url, '--log-level', 'warn', '--ui-disable-news-fetch'],
+      ...searchAttributeCliArgs().flatMap((sa) => ['--search-attribute', sa]),
+    ],
+    runDir,
+    timeoutMs: 90_000,
+    ready: async () => {
+      await run(bin('temporal'), ['operator', 'cluster', 'health', '--address', config.TEMPORAL_ADDRESS], {
+        timeout: 5000,
+      });
+      return true;
+    },
+  });
+  return {
+    config,
+    uiBase: `http://127.0.0.1:${uiPort}`,
+    async stop() {
+      await temporal.stop();
+      await codecServer.stop();
+      if (!process.env['PAYOPS_KEEP_TEST_RUN']) rmSync(runDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Debian's Chromium, headless, with the flags that keep it off the network (ENVIRONMENT.md). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}

@@ -1,0 +1,121 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client, Connection } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { openDisputeCase } from '../../client/disputes';
+import type { DisputeListRow } from '../../client/disputes';
+import { startIdpSandbox, type IdpSandbox } from '../../sandboxes/idp';
+import { testClient, testConfig, testWorker } from '../support/stack';
+import { fakeDeps } from '../support/time-skipping';
+import { until } from '../support/wait';
+
+const TSX = join(__dirname, '../../node_modules/.bin/tsx');
+
+/** `npm run finance -- <args>` as a child process against the test stack: its exit code and output. */
+function finance(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const opts = { env, cwd: join(__dirname, '../..'), timeout: 60_000 };
+    execFile(TSX, ['scripts/finance.ts', ...args], opts, (e, out, err) =>
+      resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, out, err }),
+    );
+  });
+}
+
+describe('npm run finance (child processes against the test stack)', () => {
+  const config = testConfig();
+  let idp: IdpSandbox;
+  let client: Client;
+  let connection: Connection;
+  let worker: Worker;
+  let workerConnection: { close(): Promise<void> };
+  let running: Promise<void>;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    idp = await startIdpSandbox({ port: 0 });
+    ({ worker, connection: workerConnection } = await testWorker(config, fakeDeps()));
+    running = worker.run();
+    ({ client, connection } = await testClient(config));
+    const { PAYOPS_TOKEN: _ignored, ...rest } = process.env;
+    env = {
+      ...rest,
+      PAYOPS_MODE: 'local',
+      TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
+      AWS_ENDPOINT_URL: config.AWS_ENDPOINT_URL,
+      IDP_URL: idp.url,
+      PAYOPS_HOME: mkdtempSync(join(tmpdir(), 'payops-finance-cli-')),
+    };
+  });
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await connection?.close();
+    await workerConnection?.close();
+    await idp?.stop();
+  });
+
+  test('when asked for --help, then it prints the usage and exits 0; bad arguments exit 2 naming the argument', async () => {
+    const help = await finance(env, '--help');
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('npm run finance -- disputes');
+    const cases: Array<[string[], string]> = [
+      [[], 'command: missing'],
+      [['list', '--tier'], "--tier: Option '--tier <value>' argument missing"],
+      [['approve'], '<requestId>: missing'],
+      [['approve', 'req-1', '--approver', 'fin.carol'], '--approver was removed'],
+      [['disputes', '--due-within', 'soon'], "--due-within: 'soon' is not a positive whole number"],
+      [['decide', 'dp_1', '--decision', 'maybe'], 'not logged in'],
+      [['list', '--to', 'x'], '--to: not an option of list'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await finance(env, ...args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.err).toContain(message);
+    }
+  });
+
+  test('when listing compensation requests, then the text starts with a header row and --json is an array', async () => {
+    const text = await finance(env, 'list');
+    expect(text.code).toBe(0);
+    expect(text.out.split('\n')[0]).toMatch(/^REQUEST\s+TIER\s+AMOUNT\s+WAITING\s+NEXT STEP\s+ORDER$/);
+    const json = await finance(env, 'list', '--json');
+    expect(Array.isArray(JSON.parse(json.out))).toBe(true);
+  });
+
+  test('when legal hands a dispute to finance_legal, then it is on the finance work list; a decision the validator refuses exits 1', async () => {
+    const disputeId = `dp_fin${Date.now().toString(36)}`;
+    const opened = await openDisputeCase(client, { disputeId }, { taskQueue: config.TEMPORAL_TASK_QUEUE });
+    try {
+      expect((await finance(env, 'login', '--as', 'legal.grace')).code).toBe(0);
+      const bad = await finance(env, 'decide', disputeId, '--decision', 'maybe');
+      expect(bad.code).toBe(2);
+      expect(bad.err).toContain("--decision: 'maybe' is not one of contest, accept");
+
+      const assigned = await finance(env, 'assign', disputeId, '--to', 'legal.grace', '--tier', 'finance_legal');
+      expect(assigned.code).toBe(0);
+      expect(assigned.out).toMatch(/^accepted: assign\n/);
+      expect(assigned.out).toContain('tier finance_legal · assignee legal.grace');
+
+      const listed = await until(async () => {
+        const r = await finance(env, 'disputes', '--json');
+        return (JSON.parse(r.out) as DisputeListRow[]).find((row) => row.workflowId === opened.workflowId);
+      }, 30_000);
+      expect(listed).toMatchObject({ tier: 'finance_legal', awaitingActor: 'finance' });
+      const text = await finance(env, 'disputes');
+      expect(text.out.split('\n')[0]).toMatch(
+        /^DISPUTE\s+STATE\s+TIER\s+WAITING ON\s+AMOUNT\s+DUE BY\s+NEXT MILESTONE$/,
+      );
+      expect(text.out).toMatch(new RegExp(`^${disputeId}\\s+opened\\s+finance_legal\\s+finance\\s`, 'm'));
+
+      const refused = await finance(env, 'decide', disputeId, '--decision', 'accept', '--tier', 'tier1');
+      expect(refused.code).toBe(1);
+      expect(refused.out).toMatch(/^refused by the workflow's validator: \S+ \(Unauthorized\)/);
+      const shown = await finance(env, 'dispute', disputeId, '--json');
+      expect(JSON.parse(shown.out)).toMatchObject({ disputeId, tier: 'finance_legal', assignee: 'legal.grace' });
+    } finally {
+      await opened.handle.terminate('test done');
+    }
+  });
+});

@@ -1,0 +1,154 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startIdpSandbox, type IdpSandbox } from '../../sandboxes/idp';
+import { stuckQuery } from '../../client/stuck';
+import type { PayoutReport } from '../../scripts/ops/show';
+import type { StuckCount } from '../../scripts/ops/stuck';
+import { startStuckPayouts, type StuckPayouts } from '../browser/stuck-payouts-stack';
+import { testConfig } from '../support/stack';
+import { until } from '../support/wait';
+
+const TSX = join(__dirname, '../../node_modules/.bin/tsx');
+const UI = 'http://ui.ops.test:8233';
+
+/** `npm run ops -- <args>` as a child process against the test stack: its exit code and output. */
+function ops(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(TSX, ['scripts/ops.ts', ...args], { env, cwd: join(__dirname, '../..'), timeout: 60_000 }, (e, out, err) =>
+      resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, out, err }),
+    );
+  });
+}
+
+describe('npm run ops (child processes against the test stack)', () => {
+  let idp: IdpSandbox;
+  let stack: StuckPayouts;
+  let env: NodeJS.ProcessEnv;
+  const run = Date.now().toString(36);
+  const kycPayout = `ops-kyc-${run}`;
+
+  beforeAll(async () => {
+    idp = await startIdpSandbox({ port: 0 });
+    stack = await startStuckPayouts(testConfig());
+    const { PAYOPS_TOKEN: _ignored, ...rest } = process.env;
+    env = {
+      ...rest,
+      PAYOPS_MODE: 'local',
+      TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
+      TEMPORAL_NAMESPACE: stack.config.TEMPORAL_NAMESPACE,
+      AWS_ENDPOINT_URL: stack.config.AWS_ENDPOINT_URL,
+      IDP_URL: idp.url,
+      WEB_UI_URL: UI,
+      PAYOPS_HOME: mkdtempSync(join(tmpdir(), 'payops-ops-cli-')),
+    };
+    await stack.parkOnKyc(kycPayout);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await idp?.stop();
+  });
+
+  test('when asked for --help, then it prints the usage and exits 0; bad arguments exit 2 naming the argument', async () => {
+    const help = await ops(env, '--help');
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('npm run ops -- show <payoutId>');
+    const cases: Array<[string[], string]> = [
+      [[], 'command: missing'],
+      [['explode'], "command: unknown command 'explode'"],
+      [['hold'], '<payoutId>: missing'],
+      [['hold', kycPayout], '--reason: required'],
+      [['hold', kycPayout, '--reason'], "--reason: Option '--reason <value>' argument missing"],
+      [['show', kycPayout, '--bogus'], "--bogus: Unknown option '--bogus'"],
+      [['show', kycPayout, '--reason', 'x'], '--reason: not an option of show'],
+      [['resolve', kycPayout, '--reason', 'x', '--resolution', 'maybe'], "--resolution: 'maybe' is not one of"],
+      [['retry', kycPayout, '--reason', 'x'], 'not logged in: run npm run ops -- login --as <staff>'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await ops(env, ...args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.err).toContain(message);
+    }
+  });
+
+  test('when a payout is parked on KYC, then show prints what it waits on, since when, its deadline and timeline; --json parses', async () => {
+    const text = await ops(env, 'show', kycPayout);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/state\s+awaiting_payability/);
+    expect(text.out).toMatch(/waiting on\s+creator since \d{4}-\d\d-\d\dT[\d:.]+Z: /);
+    expect(text.out).toMatch(/deadline\s+\d{4}-\d\d-\d\dT/);
+    expect(text.out).toMatch(/last error\s+kyc_pending/);
+
+    const json = await ops(env, 'show', kycPayout, '--json');
+    const report = JSON.parse(json.out) as PayoutReport;
+    expect(report.status).toMatchObject({ state: 'awaiting_payability', awaiting: { actor: 'creator' } });
+    expect(report.execution.status).toBe('RUNNING');
+    expect(report.status.timeline.length).toBeGreaterThan(0);
+  });
+
+  test('when ops.frank logs in, then a fix the validator refuses exits 1 with its code, an accepted one exits 0 and lands in the audit trail', async () => {
+    const login = await ops(env, 'login', '--as', 'ops.frank');
+    expect(login.code).toBe(0);
+    expect(login.out).toMatch(/^logged in as ops\.frank \(ops\)/);
+
+    const refused = await ops(env, 'release', kycPayout, '--reason', 'nothing to release');
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(/^refused by the workflow's validator: not_on_hold \(/);
+
+    const held = await ops(env, 'hold', kycPayout, '--reason', 'sanctions review', '--json');
+    expect(held.code).toBe(0);
+    expect(JSON.parse(held.out)).toEqual({ accepted: true, value: { state: expect.any(String) } });
+
+    const shown = await ops(env, 'show', kycPayout);
+    expect(shown.out).toMatch(/on hold\s+since \S+ by ops\.frank: sanctions review/);
+    expect(shown.out).toMatch(/payout\.ops\.hold\s+ops\.frank \[token \S+ key \S+\]\s+sanctions review/);
+
+    const other = { ...env, PAYOPS_HOME: mkdtempSync(join(tmpdir(), 'payops-ops-cli-')) };
+    expect((await ops(other, 'login', '--as', 'fin.carol')).code).toBe(0);
+    const wrongRole = await ops(other, 'release', kycPayout, '--reason', 'not mine to release');
+    expect(wrongRole.code).toBe(1);
+    expect(wrongRole.out).toMatch(/refused by the workflow's validator: missing_role \(Unauthorized\)/);
+  });
+
+  test('when a payout fails at the PSP, then show prints its pending attempt and the decoded last failure', async () => {
+    const payoutId = `ops-psp-${run}`;
+    await stack.failAtPsp(payoutId, 2);
+    const r = await ops(env, 'show', payoutId, '--json');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as PayoutReport;
+    const pending = report.pendingActivities.find((p) => p.lastFailure);
+    expect(pending).toMatchObject({ attempt: expect.any(Number), nextAttemptAt: expect.any(String) });
+    expect(pending?.attempt).toBeGreaterThanOrEqual(2);
+    // Decoded through the codec: the raw proto would only say "Encoded failure".
+    expect(pending?.lastFailure?.message).not.toBe('Encoded failure');
+    expect(pending?.lastFailure?.message).toMatch(/psp|500/i);
+  });
+
+  test('when stuck work exists, then stuck counts it per category with a Web UI link that carries the category query', async () => {
+    const parked = await until(async () => {
+      const r = await ops(env, 'stuck', '--json');
+      expect(r.code).toBe(0);
+      const { categories } = JSON.parse(r.out) as { categories: StuckCount[] };
+      const p = categories.find((c) => c.category === 'parked');
+      return p && p.count >= 1 ? categories : undefined;
+    }, 30_000);
+    expect(parked.map((c) => c.category)).toEqual([
+      'overdue_person',
+      'retrying',
+      'parked',
+      'unconfirmed_at_rail',
+      'runs_not_finishing',
+    ]);
+    for (const c of parked) {
+      const url = new URL(c.webUi);
+      expect(`${url.origin}${url.pathname}`).toBe(`${UI}/namespaces/default/workflows`);
+      expect(url.searchParams.get('query')).toBe(c.query);
+    }
+    const parkedQuery = parked.find((c) => c.category === 'parked')?.query;
+    expect(parkedQuery).toBe(stuckQuery('parked', new Date()));
+    const text = await ops(env, 'stuck');
+    expect(text.out).toMatch(/^CATEGORY\s+COUNT\s+MEANING$/m);
+    expect(text.out).toContain(`parked: ${UI}/namespaces/default/workflows?query=`);
+  });
+});
