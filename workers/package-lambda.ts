@@ -1,0 +1,70 @@
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { buildWorkflowBundle } from './build-bundle';
+import { failureConverterPath, workflowsPath } from './bundle-options';
+import { bundleFunction } from './package-esbuild';
+import { describeZip, writeZip, type ZipReport } from './package-zip';
+
+/** One Lambda function's artefact: `<outDir>/<name>.zip`, staged in `<outDir>/<name>/` (kept, for a look inside). */
+export interface FunctionSpec {
+  /** The TypeScript module exporting `handler` (becomes index.js: the CDK's handler is `index.handler`). */
+  entry: string;
+  /** The zip's base name: `worker` → worker.zip. */
+  name: string;
+  /** Ship the AWS flavour of the prebuilt workflow bundle as workflow-bundle.js (the worker). */
+  withWorkflowBundle: boolean;
+}
+
+/**
+ * Builds one deployable zip: index.js with every package bundled, the files the code loads by path beside it, the
+ * workflow bundle if asked, and in `node_modules/` only the one native core-bridge binary (linux x64 glibc) when the
+ * code loads Temporal's core bridge (see package-esbuild.ts). Nothing from devDependencies can get in: only what the entry imports is bundled.
+ */
+export async function packageFunction(spec: FunctionSpec, outDir: string): Promise<ZipReport> {
+  const staging = join(outDir, spec.name);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  const { assets } = await bundleFunction(spec.entry, staging, failureConverterPath);
+  for (const { source, target } of assets) {
+    mkdirSync(dirname(join(staging, target)), { recursive: true });
+    copyFileSync(source, join(staging, target));
+  }
+  if (spec.withWorkflowBundle) {
+    // AWS flavour: the bundle never trusts the local identity provider, whose key is in this repository.
+    await buildWorkflowBundle(join(staging, 'workflow-bundle.js'), workflowsPath, 'aws');
+  }
+  return writeZip(staging, join(outDir, `${spec.name}.zip`));
+}
+
+/** The project's functions; a missing entry is skipped with a note (the ingress handler may not exist yet). */
+export const FUNCTIONS: readonly FunctionSpec[] = [
+  { entry: resolve(__dirname, 'lambda.ts'), name: 'worker', withWorkflowBundle: true },
+  { entry: resolve(__dirname, '..', 'ingress', 'lambda.ts'), name: 'ingress', withWorkflowBundle: false },
+];
+
+/** `npm run build:lambda [outDir]`: every function's zip in outDir (default dist/lambda), with its sizes printed. */
+export async function packageAll(outDir: string, functions = FUNCTIONS): Promise<ZipReport[]> {
+  const reports: ZipReport[] = [];
+  for (const spec of functions) {
+    if (!existsSync(spec.entry)) {
+      console.log(`${spec.name}: skipped, ${spec.entry} does not exist`);
+      continue;
+    }
+    const report = await packageFunction(spec, outDir);
+    console.log(describeZip(report));
+    reports.push(report);
+  }
+  return reports;
+}
+
+if (require.main === module) {
+  const outDir = process.argv[2] ?? 'dist/lambda';
+  if (outDir === '--help' || outDir === '-h') {
+    console.log('usage: npm run build:lambda [-- <outDir>]   (default dist/lambda; writes worker.zip, ingress.zip)');
+    process.exit(0);
+  }
+  packageAll(resolve(outDir)).catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
