@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { buildWorkflowBundle } from './build-bundle';
 import { failureConverterPath, workflowsPath } from './bundle-options';
 import { bundleFunction } from './package-esbuild';
@@ -57,13 +58,31 @@ export async function packageAll(outDir: string, functions = FUNCTIONS): Promise
   return reports;
 }
 
-if (require.main === module) {
-  const outDir = process.argv[2] ?? 'dist/lambda';
-  if (outDir === '--help' || outDir === '-h') {
-    console.log('usage: npm run build:lambda [-- <outDir>]   (default dist/lambda; writes worker.zip, ingress.zip)');
-    process.exit(0);
+const USAGE =
+  'usage: npm run build:lambda [-- <outDir>]   (default dist/lambda; writes worker.zip, and ingress.zip once ingress/lambda.ts exists)';
+
+/** Parses the CLI's arguments; a bad one exits 2 naming it. */
+function outDirFromArgs(args: string[]): string {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { help: { type: 'boolean', short: 'h' } },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    if (positionals.length > 1) throw new Error(`unexpected argument '${positionals[1]}': one output folder at most`);
+    return positionals[0] ?? 'dist/lambda';
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    process.exit(2);
   }
-  packageAll(resolve(outDir)).catch((err: unknown) => {
+}
+
+if (require.main === module) {
+  packageAll(resolve(outDirFromArgs(process.argv.slice(2)))).catch((err: unknown) => {
     console.error(err);
     process.exit(1);
   });
