@@ -97,7 +97,11 @@ describe('Lambda worker zip (npm run build:lambda), started from the zip on Node
   });
 
   test('the zip holds the handler, the AWS workflow bundle and one linux x64 core binary, and no dev packages', () => {
-    const names = new AdmZip(report.zipPath).getEntries().map((e) => e.entryName);
+    const entries = new AdmZip(report.zipPath).getEntries();
+    const names = entries.map((e) => e.entryName);
+    // Reproducible: one fixed timestamp and world-readable files (Lambda runs the code as another user).
+    expect(new Set(entries.map((e) => e.header.time.getFullYear()))).toEqual(new Set([1980]));
+    expect(entries.filter((e) => (e.attr >>> 16) % 0o1000 !== 0o644)).toEqual([]);
     expect(names).toEqual(expect.arrayContaining(['index.js', 'workflow-bundle.js', 'failure-converter.js']));
     expect(names).toEqual(expect.arrayContaining(['workflow-worker-thread.js', 'mappings.wasm']));
     const binaries = names.filter((n) => n.endsWith('.node'));
