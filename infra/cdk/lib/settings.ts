@@ -1,4 +1,5 @@
 import type { Node } from 'constructs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Stages differ only in how long logs are kept and how much they may scale; the shape is the same. */
@@ -6,6 +7,12 @@ export type Stage = 'dev' | 'prod';
 
 /** Folder with a stub handler, so the app synthesises (tests, first look) before `npm run build:lambda` ran. */
 export const PLACEHOLDER_ASSET = join(__dirname, '..', 'assets', 'placeholder');
+
+/** The zip `npm run build:lambda` writes at the repository root (a .zip asset is uploaded as is), if it was built. */
+const builtZip = (name: 'worker' | 'ingress'): string | undefined => {
+  const zip = join(__dirname, '..', '..', '..', 'dist', 'lambda', `${name}.zip`);
+  return existsSync(zip) ? zip : undefined;
+};
 
 /**
  * Everything deployment-specific, read from CDK context (`-c key=value` or a local cdk.context.json, which is
@@ -24,7 +31,10 @@ export interface Settings {
   temporalExternalId: string;
   /** The worker build ID: one published Lambda version per build ID (worker versioning pins runs to it). */
   buildId: string;
-  /** Prebuilt artefact folders (`npm run build:lambda`); the placeholder otherwise (flagged by a warning). */
+  /**
+   * The deployment packages: context `workerAsset` / `ingressAsset` (a .zip or a folder), else dist/lambda/<name>.zip
+   * when `npm run build:lambda` wrote it, else the placeholder (flagged by a synth warning).
+   */
   workerAsset: string;
   ingressAsset: string;
   workerReservedConcurrency?: number;
@@ -84,8 +94,8 @@ export function readSettings(node: Context): Settings {
     temporalPrincipal,
     temporalExternalId,
     buildId,
-    workerAsset: text(node, 'workerAsset') ?? PLACEHOLDER_ASSET,
-    ingressAsset: text(node, 'ingressAsset') ?? PLACEHOLDER_ASSET,
+    workerAsset: text(node, 'workerAsset') ?? builtZip('worker') ?? PLACEHOLDER_ASSET,
+    ingressAsset: text(node, 'ingressAsset') ?? builtZip('ingress') ?? PLACEHOLDER_ASSET,
     workerReservedConcurrency: int(node, 'workerReservedConcurrency', 1, 10_000),
     ingressReservedConcurrency: int(node, 'ingressReservedConcurrency', 1, 10_000),
     workerTimeoutSeconds: int(node, 'workerTimeoutSeconds', 30, 900) ?? 300,
