@@ -1,5 +1,6 @@
 import { emfLine } from '../../activities/sweeper/emf';
 import { loadConfig } from '../../workers/config';
+import { main } from '../../workers/ensure-sweep-schedule';
 import { aboveSince, noticesOf, previousAboveSince } from '../../workflows/sweeper/policy';
 import type { StuckCategory, StuckItem } from '../../workflows/sweeper/contract';
 
@@ -125,5 +126,21 @@ describe('sweeper configuration', () => {
     ['PAYOPS_STAGE', 'Prod!', /PAYOPS_STAGE/],
   ])('when %s is %j, then start-up is refused naming it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+});
+
+describe('workers/ensure-sweep-schedule (the release step)', () => {
+  test('when asked for --help, then it prints usage and exits 0; an unknown argument exits 2 naming it', async () => {
+    const out = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const err = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await main(['--help'])).toBe(0);
+      expect(String(out.mock.calls[0]?.[0])).toMatch(/^usage: tsx workers\/ensure-sweep-schedule\.ts/);
+      expect(await main(['--every=5m'])).toBe(2);
+      expect(String(err.mock.calls[0]?.[0])).toMatch(/^unknown argument --every=5m/);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
   });
 });
