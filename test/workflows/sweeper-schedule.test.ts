@@ -4,6 +4,7 @@ import { loadConfig } from '../../workers/config';
 import type { StuckWorkSweepResult } from '../../workflows/sweeper/contract';
 import { waitForState } from './payouts-harness';
 import { startSweeperStack, visibleIn, type SweeperStack } from './sweeper-support';
+import { recordHistoryIfAsked } from '../support/histories';
 import { until } from '../support/wait';
 
 /** The sweep's Schedule on the real dev server: created once, updated in place, and its runs chained by `lastResult`. */
@@ -59,7 +60,10 @@ describe('stuck-work sweep Schedule (real dev server)', () => {
       await schedule!.trigger(ScheduleOverlapPolicy.SKIP);
       const action = await until(async () => (await schedule!.describe()).info.recentActions[n - 1], 20_000);
       const wf = action.action.workflow;
-      runs.push(await s.client.workflow.getHandle(wf.workflowId, wf.firstExecutionRunId).result());
+      const handle = s.client.workflow.getHandle(wf.workflowId, wf.firstExecutionRunId);
+      runs.push(await handle.result());
+      // The second run is the interesting one to replay: it reads the first one's result.
+      if (n === 2) await recordHistoryIfAsked(handle, 'stuck-work-sweep-scheduled');
     }
     const [first, second] = runs as [StuckWorkSweepResult, StuckWorkSweepResult];
     const crossing = `threshold:parked:${first.aboveSince.parked}`;
