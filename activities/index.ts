@@ -4,6 +4,7 @@ import { createSharedActivities } from './shared';
 import { createDisputeActivities } from './disputes';
 import { createPayoutRunActivities } from './payout-runs';
 import { createPayoutActivities } from './payouts';
+import { createSweeperActivities } from './sweeper';
 
 /** What workers register: every domain's activities (each workflow proxies only its own domain's interface). */
 export function createActivities(deps: ActivityDeps) {
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPayoutRunActivities(deps),
     ...createPayoutActivities(deps),
     ...createDisputeActivities(deps),
+    ...createSweeperActivities(deps),
   };
 }
 export type { ActivityDeps } from './deps';

@@ -3,6 +3,7 @@ import type { AwsClientOptions } from '../activities/adapters/aws';
 import { isBic, isValidIban } from '../activities/adapters/bank/identifiers';
 import { taskQueueSchema } from '../workflows/shared/task-queue';
 import { payloadEncryptionEnv } from '../codec/env';
+import { sweepThresholdsText } from '../workflows/sweeper/contract';
 
 /**
  * The only reader of `process.env`. Everything the processes need is parsed here with zod;
@@ -73,6 +74,23 @@ const envSchema = z.object({
   RETRY_REPORT_AFTER_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(3),
   WORKER_BUILD_ID: z.string().min(1).default('local'),
   WORKER_DEPLOYMENT_NAME: z.string().min(1).default('payops'),
+  // The stuck-work sweeper (client/sweeper.ts puts these into its Schedule; README "Stuck-work sweeper").
+  /** How often the sweep runs: `<n>s`, `<n>m` or `<n>h`, at least 10 s. */
+  SWEEP_INTERVAL: z
+    .string()
+    .regex(/^\d+(s|m|h)$/, { error: 'must be like 30s, 5m or 1h' })
+    .default('5m')
+    .transform((v) => Number(v.slice(0, -1)) * { s: 1_000, m: 60_000, h: 3_600_000 }[v.slice(-1) as 's' | 'm' | 'h'])
+    .pipe(z.number().min(10_000, { error: 'must be at least 10s' })),
+  /** Tolerated stuck items per category (JSON or `category=n,…`); above it ops are notified once per crossing. */
+  SWEEP_THRESHOLDS: sweepThresholdsText.default({}),
+  /** The Temporal Web UI the sweeper's notices link to. */
+  WEB_UI_URL: z.url().default('http://127.0.0.1:8233'),
+  /** The deployment stage, the `Stage` dimension of the stuck-work metrics (the CDK stack's alarms select on it). */
+  PAYOPS_STAGE: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/, { error: 'must be 1-32 lowercase letters, digits or dashes' })
+    .default('local'),
 });
 type ParsedEnv = z.infer<typeof envSchema>;
 

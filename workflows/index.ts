@@ -9,6 +9,7 @@ import type * as Disputes from './disputes/workflow';
 import type * as Payouts from './payouts/workflow';
 import type * as Runs from './payout-runs/workflow';
 import type * as Probe from './probe/stack-probe';
+import type * as Sweeper from './sweeper/workflow';
 
 export const stackProbe: typeof Probe.stackProbe = (...args) =>
   (require('./probe/stack-probe') as typeof Probe).stackProbe(...args);
@@ -20,3 +21,5 @@ export const creatorPayout: typeof Payouts.creatorPayout = (...args) =>
   (require('./payouts/workflow') as typeof Payouts).creatorPayout(...args);
 export const payoutRun: typeof Runs.payoutRun = (...args) =>
   (require('./payout-runs/workflow') as typeof Runs).payoutRun(...args);
+export const stuckWorkSweep: typeof Sweeper.stuckWorkSweep = (...args) =>
+  (require('./sweeper/workflow') as typeof Sweeper).stuckWorkSweep(...args);

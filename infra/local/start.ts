@@ -14,6 +14,7 @@ import { startIdpSandbox } from '../../sandboxes/idp';
 import { startPspSandbox } from '../../sandboxes/psp';
 import { awsOptions, loadConfig, temporalEnv } from '../../workers/config';
 import { ensurePayoutSchedule } from '../../client/payout-runs';
+import { ensureSweepSchedule } from '../../client/sweeper';
 import { createLongLivedWorker } from '../../workers/long-lived';
 import { bootstrapAws } from './bootstrap-aws';
 import { DATA_DIR } from './paths';
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
     const ingress = await startIngress({ config, client, port: config.INGRESS_PORT });
     stoppers.push(() => ingress.stop());
     await ensurePayoutSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE });
+    await ensureSweepSchedule(client, config);
 
     const { worker, connection: workerConnection } = await createLongLivedWorker({ config });
     const running = worker.run();

@@ -26,6 +26,7 @@ export class PayopsStack extends Stack {
       worker: this.functions.worker,
       ingress: this.functions.ingress,
       topic: this.data.alarmsTopic,
+      stage: settings.stage,
     });
     this.acceptedFindings = acceptedFindings(this, this.data, this.functions);
     acknowledgeAcceptedFindings(this.acceptedFindings);

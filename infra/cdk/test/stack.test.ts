@@ -227,7 +227,7 @@ describe('least privilege', () => {
 
 describe('alarms', () => {
   test('worker errors, throttles, duration near the timeout; ingress errors, throttles, 5xx: to the alarms topic', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
     for (const metric of ['Errors', 'Throttles', 'Url5xxCount']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric, Namespace: 'AWS/Lambda' });
     }
