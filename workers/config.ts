@@ -58,7 +58,7 @@ const envSchema = z.object({
   TEMPORAL_API_KEY_SECRET_ARN: z.string().min(1).optional(),
   /** The staff identity provider (OpenID Connect): `login` asks its token endpoint. Local: the sandbox. */
   IDP_URL: z.url().default('http://127.0.0.1:12117'),
-  /** The Temporal Web UI ops open (the ops CLI's links); the namespace is `TEMPORAL_NAMESPACE`. */
+  /** The Temporal Web UI ops open (the ops CLI's and the sweeper's links); the namespace is `TEMPORAL_NAMESPACE`. */
   WEB_UI_URL: z.url().default('http://127.0.0.1:8233'),
   EVENTS_TOPIC_NAME: z.string().min(1).default('payops-events'),
   LEDGER_TABLE: z.string().min(1).default('payops-ledger'),
@@ -84,8 +84,6 @@ const envSchema = z.object({
     .pipe(z.number().min(10_000, { error: 'must be at least 10s' })),
   /** Tolerated stuck items per category (JSON or `category=n,…`); above it ops are notified once per crossing. */
   SWEEP_THRESHOLDS: sweepThresholdsText.default({}),
-  /** The Temporal Web UI the sweeper's notices link to. */
-  WEB_UI_URL: z.url().default('http://127.0.0.1:8233'),
   /** The deployment stage, the `Stage` dimension of the stuck-work metrics (the CDK stack's alarms select on it). */
   PAYOPS_STAGE: z
     .string()
