@@ -139,21 +139,19 @@ export interface SignedWebhook {
   timestamp?: number;
   /** Extra headers, e.g. `x-bank-event-id` or a content type. */
   headers?: Record<string, string>;
+  /** The body the signature covers when it is not the body sent: a request tampered with after signing. */
+  signedBody?: string;
 }
 
 /** The one signed-request helper of the ingress tests: posts `body` to `<url>/webhooks/<source>`, signed. */
 export function postSigned(url: string, source: 'psp' | 'bank', body: string, sign: SignedWebhook): Promise<Response> {
+  const payload = sign.signedBody ?? body;
+  const { secret, timestamp } = sign;
   const signature =
     source === 'psp'
-      ? {
-          'stripe-signature': Stripe.webhooks.generateTestHeaderString({
-            payload: body,
-            secret: sign.secret,
-            timestamp: sign.timestamp,
-          }),
-        }
-      : { 'x-bank-signature': signBankPayload(body, sign.secret, sign.timestamp) };
-  const contentType = source === 'psp' ? { 'content-type': 'application/json' } : {};
+      ? { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp }) }
+      : { 'x-bank-signature': signBankPayload(payload, secret, timestamp) };
+  const contentType = { 'content-type': source === 'psp' ? 'application/json' : 'application/xml' };
   return fetch(`${url}/webhooks/${source}`, {
     method: 'POST',
     body,
