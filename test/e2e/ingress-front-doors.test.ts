@@ -48,11 +48,11 @@ describe('the long-lived server: its bind address (INGRESS_HOST)', () => {
 
 describe('the Lambda entry point (ingress/lambda.ts `handler`, configured from the environment like a deployed one)', () => {
   const saved = { ...process.env };
+  const stack = { TEMPORAL_ADDRESS: stackEnv('TEMPORAL_ADDRESS'), AWS_ENDPOINT_URL: stackEnv('AWS_ENDPOINT_URL') };
   const onTheTestStack = () => ({
     ...saved,
+    ...stack,
     PAYOPS_MODE: 'local',
-    TEMPORAL_ADDRESS: stackEnv('TEMPORAL_ADDRESS'),
-    AWS_ENDPOINT_URL: stackEnv('AWS_ENDPOINT_URL'),
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
   });
   beforeAll(() => {
@@ -80,6 +80,7 @@ describe('the Lambda entry point (ingress/lambda.ts `handler`, configured from t
     process.env = {
       ...onTheTestStack(),
       PAYOPS_MODE: 'aws',
+      AWS_ENDPOINT_URL: undefined,
       PSP_WEBHOOK_SECRET: undefined,
       BANK_WEBHOOK_SECRET: undefined,
     };
