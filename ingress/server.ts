@@ -42,8 +42,16 @@ export async function startIngress(opts: IngressOptions & { port?: number; host?
   const hostname = opts.host ?? opts.config.INGRESS_HOST;
   const { server, address } = await new Promise<{ server: ReturnType<typeof serve>; address: AddressInfo }>(
     (resolve, reject) => {
-      const s = serve({ fetch: (req, env) => closingRefusals(app, req, env), port: opts.port ?? 0, hostname }, (info) =>
-        resolve({ server: s, address: info }),
+      const s = serve(
+        {
+          fetch: (req, env) => closingRefusals(app, req, env),
+          port: opts.port ?? 0,
+          hostname,
+          // The ingress shares its process with the worker, sandboxes and codec server (`npm start`, tests): leave the
+          // global Request/Response alone rather than swap in node-server's faster look-alikes for everyone.
+          overrideGlobalObjects: false,
+        },
+        (info) => resolve({ server: s, address: info }),
       );
       s.once('error', reject);
     },
