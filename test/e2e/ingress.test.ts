@@ -102,6 +102,16 @@ describe.each(INGRESS_DOORS)(
       expect(JSON.stringify(routed?.payload)).toContain('E2E-1');
     });
 
+    test('when a body is not UTF-8, then it is refused with 400 saying so (its bytes arrive unaltered, also base64-encoded)', async () => {
+      const bytes = new Uint8Array([0x3c, 0x44, 0x6f, 0x63, 0xff, 0xfe, 0x3e]);
+      const res = await fetch(`${ingress.url}/webhooks/bank`, {
+        method: 'POST',
+        body: bytes,
+        headers: { 'content-type': 'application/octet-stream', 'x-bank-signature': 't=1,v1=00' },
+      });
+      expect([res.status, await res.json()]).toEqual([400, { error: 'body is not UTF-8' }]);
+    });
+
     test('when a body is over 1 MB, then it is refused with 413 before anything is verified or routed', async () => {
       const id = `evt_${randomUUID()}`;
       const body = JSON.stringify({
