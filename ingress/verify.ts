@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import Stripe from 'stripe';
 import { readCamt054, verifyBankSignature } from '../activities/adapters/bank/webhook';
 import type { AppConfig, WebhookSecretVariable } from '../workers/config';
@@ -9,7 +9,7 @@ const SIGNATURE_TOLERANCE_SEC = 300;
 /** A refusal with its HTTP status; the message names what was wrong, never a secret. */
 export class HttpError extends Error {
   constructor(
-    readonly status: number,
+    readonly status: ContentfulStatusCode,
     message: string,
   ) {
     super(message);
@@ -29,13 +29,15 @@ export function acceptedSecrets(config: AppConfig, name: WebhookSecretVariable, 
   return secrets.filter((s) => s !== '');
 }
 
-/** Verifies a PSP (Stripe-scheme) webhook; forged or stale events never reach Temporal. */
-export function verifyPsp(body: string, req: IncomingMessage, secrets: string[]): VerifiedEvent {
-  const signature = String(req.headers['stripe-signature'] ?? '');
+/**
+ * Verifies a PSP (Stripe-scheme) webhook over the raw body and its `Stripe-Signature` header; forged or stale events
+ * never reach Temporal.
+ */
+export function verifyPsp(body: string, signature: string | undefined, secrets: string[]): VerifiedEvent {
   for (const secret of secrets) {
     let event: Stripe.Event;
     try {
-      event = Stripe.webhooks.constructEvent(body, signature, secret, SIGNATURE_TOLERANCE_SEC);
+      event = Stripe.webhooks.constructEvent(body, signature ?? '', secret, SIGNATURE_TOLERANCE_SEC);
     } catch {
       continue;
     }
@@ -45,12 +47,11 @@ export function verifyPsp(body: string, req: IncomingMessage, secrets: string[])
 }
 
 /**
- * Verifies a bank webhook (HMAC over `t.body`) and parses its camt.054 notification. The event ID is read from the
+ * Verifies a bank webhook (HMAC over `t.body`, from its `X-Bank-Signature` header) and parses its camt.054 notification. The event ID is read from the
  * signed body (`Ntfctn/Id`, else `GrpHdr/MsgId`): an unsigned header could give a replayed body a fresh ID and get it
  * delivered twice, so `X-Bank-Event-Id` is ignored.
  */
-export function verifyBank(body: string, req: IncomingMessage, secrets: string[]): VerifiedEvent {
-  const header = req.headers['x-bank-signature'] as string | undefined;
+export function verifyBank(body: string, header: string | undefined, secrets: string[]): VerifiedEvent {
   if (!secrets.some((secret) => verifyBankSignature(body, header, secret, SIGNATURE_TOLERANCE_SEC))) {
     throw new HttpError(400, 'invalid or stale X-Bank-Signature');
   }

@@ -66,6 +66,10 @@ const envSchema = z.object({
   REPORTS_BUCKET: z.string().min(1).default('payops-reports'),
   NOTIFY_FROM_EMAIL: z.email().default('payouts@payops.example'),
   INGRESS_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  /** The webhook ingress's bind address: 127.0.0.1 on a workstation, `0.0.0.0` (or `::`) in a container. */
+  INGRESS_HOST: z
+    .union([z.ipv4(), z.ipv6(), z.literal('localhost')], { error: 'must be an IP address or localhost' })
+    .default('127.0.0.1'),
   /** Sticky cache size: bounds the worker's memory when thousands of payouts are open (each cached run holds its state). */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(400),
   /** A workflow bundle prebuilt by `npm run build:lambda` (or the bench): the worker skips webpack at start-up and its memory. */

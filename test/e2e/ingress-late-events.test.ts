@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import Stripe from 'stripe';
-import { signBankPayload } from '../../activities/adapters/bank/webhook';
 import { createFakeAudit } from '../../activities/adapters/audit/fake';
 import { createFakeNotifications } from '../../activities/adapters/notifications/fake';
 import { buildCamt054 } from '../../sandboxes/bank/iso20022';
-import { startIngress, type Ingress } from '../../ingress/server';
+import { INGRESS_DOORS, postSigned, startIngressDoor, type IngressDoor } from '../support/ingress';
 import { testClient, testConfig } from '../support/stack';
 
 /** The real routes on the real dev server: what arrives for a closed payout is parked for ops, never dropped. */
-describe('webhook ingress: late events and refused webhooks', () => {
+describe.each(INGRESS_DOORS)('webhook ingress (%s front door): late events and refused webhooks', (door) => {
   const config = testConfig();
   const audit = createFakeAudit();
   const notifications = createFakeNotifications();
-  let ingress: Ingress;
+  let ingress: IngressDoor;
   let close: () => Promise<void>;
   let client: Awaited<ReturnType<typeof testClient>>['client'];
 
@@ -20,22 +18,15 @@ describe('webhook ingress: late events and refused webhooks', () => {
     const c = await testClient(config);
     client = c.client;
     close = () => c.connection.close();
-    ingress = await startIngress({ config, client, audit, notifications });
+    ingress = await startIngressDoor(door, { config, client, audit, notifications });
   });
   afterAll(async () => {
-    await ingress.stop();
-    await close();
+    await ingress?.stop();
+    await close?.();
   });
 
-  const postPsp = (event: Record<string, unknown>, secret = config.PSP_WEBHOOK_SECRET, timestamp?: number) => {
-    const body = JSON.stringify(event);
-    const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret, timestamp });
-    return fetch(`${ingress.url}/webhooks/psp`, {
-      method: 'POST',
-      body,
-      headers: { 'stripe-signature': signature, 'content-type': 'application/json' },
-    });
-  };
+  const postPsp = (event: Record<string, unknown>, secret = config.PSP_WEBHOOK_SECRET, timestamp?: number) =>
+    postSigned(ingress.url, 'psp', JSON.stringify(event), { secret, timestamp });
   const reversal = (id: string, workflowId: string) => ({
     id,
     object: 'event',
@@ -105,16 +96,16 @@ describe('webhook ingress: late events and refused webhooks', () => {
       messageId: eventId,
       entries: [{ endToEndId: 'E2E-STALE', status: 'returned', amount: { amountMinor: 1000, currency: 'EUR' } }],
     });
-    const post = (payload: string, signature: string) =>
-      fetch(`${ingress.url}/webhooks/bank`, {
-        method: 'POST',
-        body: payload,
-        headers: { 'x-bank-signature': signature, 'x-bank-event-id': eventId },
+    const post = (payload: string, timestamp?: number) =>
+      postSigned(ingress.url, 'bank', payload, {
+        secret: config.BANK_WEBHOOK_SECRET,
+        timestamp,
+        headers: { 'x-bank-event-id': eventId },
       });
     const old = Math.floor(Date.now() / 1000) - 600;
-    expect((await post(body, signBankPayload(body, config.BANK_WEBHOOK_SECRET, old))).status).toBe(400);
+    expect((await post(body, old)).status).toBe(400);
     // The event ID is the signed body's (Ntfctn/Id, else GrpHdr/MsgId), never the header's.
     const anonymous = body.replace(`<Id>${eventId}</Id>`, '').replace(`<MsgId>${eventId}</MsgId>`, '');
-    expect((await post(anonymous, signBankPayload(anonymous, config.BANK_WEBHOOK_SECRET))).status).toBe(400);
+    expect((await post(anonymous)).status).toBe(400);
   });
 });

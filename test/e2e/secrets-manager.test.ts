@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import Stripe from 'stripe';
 import { createFakeAudit } from '../../activities/adapters/audit/fake';
-import { signBankPayload } from '../../activities/adapters/bank/webhook';
 import { createFakeNotifications } from '../../activities/adapters/notifications/fake';
 import type { VerifiedEvent } from '../../ingress/deliveries';
 import { startIngress, type Ingress } from '../../ingress/server';
 import { buildCamt054 } from '../../sandboxes/bank/iso20022';
 import { ConfigError, type AppConfig } from '../../workers/config';
 import { loadProcessConfig, secretsManagerClient } from '../../workers/secrets';
+import { postSigned } from '../support/ingress';
 import { stackEnv, testClient } from '../support/stack';
 
 /**
@@ -136,16 +135,14 @@ describe('secrets from Secrets Manager (aws mode, moto) and webhook secret rotat
     const postPsp = (secret: string) => {
       const id = `evt_${randomUUID()}`;
       const body = JSON.stringify({ id, object: 'event', type: 'charge.dispute.created', created: 1, data: {} });
-      const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret });
-      return fetch(`${ingress.url}/webhooks/psp`, { method: 'POST', body, headers: { 'stripe-signature': signature } });
+      return postSigned(ingress.url, 'psp', body, { secret });
     };
     const postBank = (secret: string) => {
       const body = buildCamt054({
         messageId: `NTF-${randomUUID()}`,
         entries: [{ endToEndId: 'E2E-ROT', status: 'booked', amount: { amountMinor: 100, currency: 'EUR' } }],
       });
-      const headers = { 'x-bank-signature': signBankPayload(body, secret) };
-      return fetch(`${ingress.url}/webhooks/bank`, { method: 'POST', body, headers });
+      return postSigned(ingress.url, 'bank', body, { secret });
     };
     const statuses = async (posts: Array<Promise<Response>>) => (await Promise.all(posts)).map((r) => r.status);
 

@@ -5,12 +5,12 @@ import { awsOptions } from '../../workers/config';
 import { createHttpEvidence } from '../../activities/adapters/evidence/http-evidence';
 import { createDynamoLedger } from '../../activities/adapters/ledger/dynamo-ledger';
 import { decideDispute, getDisputeState } from '../../client/disputes';
-import { startIngress, type Ingress } from '../../ingress/server';
 import { issueStaffToken } from '../../sandboxes/idp';
 import { startEvidenceSandbox, type EvidenceSandbox } from '../../sandboxes/evidence';
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
 import type { DisputeCaseView } from '../../workflows/disputes/contract';
 import { buildDependencies } from '../../workers/dependencies';
+import { INGRESS_DOORS, startIngressDoor, type IngressDoor } from '../support/ingress';
 import { testClient, testConfig, testWorker } from '../support/stack';
 
 const post = async (url: string, body: unknown) => {
@@ -24,146 +24,150 @@ const post = async (url: string, body: unknown) => {
 };
 
 /** PSP sandbox → signed webhooks → ingress → signalWithStart → case on the dev server → Stripe API back to the sandbox. */
-describe('dispute webhooks end to end (PSP sandbox, ingress, dev server, moto ledger)', () => {
-  let psp: PspSandbox;
-  let evidence: EvidenceSandbox;
-  let ingress: Ingress;
-  let client: Client;
-  let close: () => Promise<void>;
-  const config = testConfig({ PSP_WEBHOOK_SECRET: 'whsec_disputes_e2e' });
+describe.each(INGRESS_DOORS)(
+  'dispute webhooks end to end (PSP sandbox, %s ingress, dev server, moto ledger)',
+  (door) => {
+    let psp: PspSandbox;
+    let evidence: EvidenceSandbox;
+    let ingress: IngressDoor;
+    let client: Client;
+    let close: () => Promise<void>;
+    const config = testConfig({ PSP_WEBHOOK_SECRET: 'whsec_disputes_e2e' });
 
-  beforeAll(async () => {
-    const c = await testClient(config);
-    client = c.client;
-    ingress = await startIngress({ config, client, audit: createFakeAudit() });
-    [psp, evidence] = await Promise.all([
-      startPspSandbox({ port: 0, webhookUrl: `${ingress.url}/webhooks/psp`, webhookSecret: 'whsec_disputes_e2e' }),
-      startEvidenceSandbox({ port: 0 }),
-    ]);
-    close = () => c.connection.close();
-  });
-  afterAll(async () => {
-    await Promise.all([psp?.stop(), evidence?.stop(), ingress?.stop()]);
-    await close?.();
-  });
-
-  /** Polls the case (it may not exist yet: the webhook starts it) until `predicate` holds. */
-  async function until(
-    disputeId: string,
-    predicate: (v: DisputeCaseView) => boolean,
-    what: string,
-  ): Promise<DisputeCaseView> {
-    const deadline = Date.now() + 30_000;
-    let last: unknown;
-    while (Date.now() < deadline) {
-      try {
-        const v = await getDisputeState(client, disputeId);
-        if (predicate(v)) return v;
-        last = v;
-      } catch (err) {
-        last = err;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`case never reached: ${what}; last ${JSON.stringify(last)}`);
-  }
-
-  test('when the PSP opens, closes and reopens a dispute with reordered webhooks, then one case submits once and lands in pre-arbitration with the ledger right', async () => {
-    const workerConfig = testConfig({ PSP_API_BASE: psp.url, TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE });
-    const deps = buildDependencies(workerConfig, { evidence: createHttpEvidence({ apiBase: evidence.url }) });
-    const { worker, connection } = await testWorker(workerConfig, deps);
-    const ledger = createDynamoLedger({
-      aws: makeAwsClients(awsOptions(workerConfig)),
-      table: workerConfig.LEDGER_TABLE,
+    beforeAll(async () => {
+      const c = await testClient(config);
+      client = c.client;
+      ingress = await startIngressDoor(door, { config, client, audit: createFakeAudit() });
+      [psp, evidence] = await Promise.all([
+        startPspSandbox({ port: 0, webhookUrl: `${ingress.url}/webhooks/psp`, webhookSecret: 'whsec_disputes_e2e' }),
+        startEvidenceSandbox({ port: 0 }),
+      ]);
+      close = () => c.connection.close();
     });
-    const disputeId = `dp_e2e${Date.now().toString(36)}`;
-    const orderId = `ord-e2e-${Date.now().toString(36)}`;
-    try {
-      await worker.runUntil(async () => {
-        await post(`${evidence.url}/__admin/orders`, {
-          orderId,
-          order: { productDescription: 'Rattan chair', orderedAt: '2030-04-01T10:00:00Z' },
-          shipment: { carrier: 'GLS', trackingNumber: 'GLS42', shippedAt: '2030-04-02T10:00:00Z' },
-        });
-        const dueBy = Math.floor(Date.now() / 1000) + 20 * 86_400;
-        await post(`${psp.url}/__admin/disputes`, {
-          id: disputeId,
-          amount: 5_000,
-          currency: 'eur',
-          reason: 'product_not_received',
-          due_by: dueBy,
-          orderId,
-        });
-        // The ledger hold is booked beside the case (it must survive a store outage), so wait for it too.
-        const review = await until(
-          disputeId,
-          (v) => v.state === 'in_review' && v.ledgerPosition === 'held',
-          'in review, funds held',
-        );
-        expect(review).toMatchObject({
-          orderId,
-          amount: { amountMinor: 5_000, currency: 'EUR' },
-          ledgerPosition: 'held',
-        });
+    afterAll(async () => {
+      await Promise.all([psp?.stop(), evidence?.stop(), ingress?.stop()]);
+      await close?.();
+    });
 
-        expect(
-          await decideDispute(client, disputeId, {
-            decision: 'contest',
-            by: 'ops.ann',
-            tier: 'tier1',
-            token: await issueStaffToken({ sub: 'ops.ann', roles: ['tier1'] }),
-          }),
-        ).toMatchObject({ accepted: true, value: { decision: { decision: 'contest', by: 'ops.ann' } } });
-        expect(
-          await decideDispute(client, disputeId, {
-            decision: 'contest',
-            by: 'ops.ann',
-            tier: 'tier1',
-            token: await issueStaffToken({ sub: 'ops.ann', roles: ['tier1'] }),
-          }),
-        ).toMatchObject({ accepted: false, type: 'Conflict', code: 'already_decided' });
-        await until(disputeId, (v) => v.state === 'submitted', 'submitted');
-        const d = (await (
-          await fetch(`${psp.url}/v1/disputes/${disputeId}`, { headers: { Authorization: 'Bearer sk_test_x' } })
-        ).json()) as { evidence_details: { submission_count: number }; evidence: Record<string, unknown> };
-        expect(d.evidence_details.submission_count).toBe(1);
-        expect(d.evidence).toMatchObject({
-          shipping_tracking_number: 'GLS42',
-          product_description: 'Rattan chair (ordered 2030-04-01)',
-        });
-
-        // The PSP decides (won), then reopens for pre-arbitration; the webhooks arrive in reverse order.
-        await post(`${psp.url}/__admin/faults`, { holdWebhooks: true });
-        await post(`${psp.url}/__admin/disputes/${disputeId}/outcome`, { status: 'won' });
-        await post(`${psp.url}/__admin/disputes/${disputeId}/reopen`, { due_by: dueBy + 5 * 86_400 });
-        await post(`${psp.url}/__admin/webhooks/flush`, { order: 'reverse' });
-        const r2 = await until(
-          disputeId,
-          (v) => v.state === 'pre_arbitration' && v.ledgerPosition === 'held' && v.eventsApplied + v.eventsIgnored >= 4,
-          'pre-arbitration',
-        );
-        expect(r2).toMatchObject({
-          round: 2,
-          tier: 'tier2',
-          dueBy: new Date((dueBy + 5 * 86_400) * 1000).toISOString(),
-        });
-        const wf = `dispute-${disputeId}`;
-        expect((await ledger.getPosting(`${wf}:ledger-1-held`))?.legs[0]?.amountMinor).toBe(5_000);
-        expect(await ledger.getPosting(`${wf}:ledger-2-released`)).toBeDefined();
-        expect(await ledger.getPosting(`${wf}:ledger-3-held`)).toBeDefined();
-
-        // A redelivered webhook is dropped by the ingress before it reaches the case.
-        const events = (
-          (await (await fetch(`${psp.url}/__admin/events`)).json()) as { events: Array<{ id: string; type: string }> }
-        ).events;
-        const created = events.find((e) => e.type === 'charge.dispute.created');
-        await post(`${psp.url}/__admin/webhooks/replay`, { eventId: created?.id, times: 2 });
-        const after = await getDisputeState(client, disputeId);
-        expect(after.eventsApplied + after.eventsIgnored).toBe(r2.eventsApplied + r2.eventsIgnored);
-        await client.workflow.getHandle(wf).terminate('test done');
-      });
-    } finally {
-      await connection.close();
+    /** Polls the case (it may not exist yet: the webhook starts it) until `predicate` holds. */
+    async function until(
+      disputeId: string,
+      predicate: (v: DisputeCaseView) => boolean,
+      what: string,
+    ): Promise<DisputeCaseView> {
+      const deadline = Date.now() + 30_000;
+      let last: unknown;
+      while (Date.now() < deadline) {
+        try {
+          const v = await getDisputeState(client, disputeId);
+          if (predicate(v)) return v;
+          last = v;
+        } catch (err) {
+          last = err;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`case never reached: ${what}; last ${JSON.stringify(last)}`);
     }
-  });
-});
+
+    test('when the PSP opens, closes and reopens a dispute with reordered webhooks, then one case submits once and lands in pre-arbitration with the ledger right', async () => {
+      const workerConfig = testConfig({ PSP_API_BASE: psp.url, TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE });
+      const deps = buildDependencies(workerConfig, { evidence: createHttpEvidence({ apiBase: evidence.url }) });
+      const { worker, connection } = await testWorker(workerConfig, deps);
+      const ledger = createDynamoLedger({
+        aws: makeAwsClients(awsOptions(workerConfig)),
+        table: workerConfig.LEDGER_TABLE,
+      });
+      const disputeId = `dp_e2e${Date.now().toString(36)}`;
+      const orderId = `ord-e2e-${Date.now().toString(36)}`;
+      try {
+        await worker.runUntil(async () => {
+          await post(`${evidence.url}/__admin/orders`, {
+            orderId,
+            order: { productDescription: 'Rattan chair', orderedAt: '2030-04-01T10:00:00Z' },
+            shipment: { carrier: 'GLS', trackingNumber: 'GLS42', shippedAt: '2030-04-02T10:00:00Z' },
+          });
+          const dueBy = Math.floor(Date.now() / 1000) + 20 * 86_400;
+          await post(`${psp.url}/__admin/disputes`, {
+            id: disputeId,
+            amount: 5_000,
+            currency: 'eur',
+            reason: 'product_not_received',
+            due_by: dueBy,
+            orderId,
+          });
+          // The ledger hold is booked beside the case (it must survive a store outage), so wait for it too.
+          const review = await until(
+            disputeId,
+            (v) => v.state === 'in_review' && v.ledgerPosition === 'held',
+            'in review, funds held',
+          );
+          expect(review).toMatchObject({
+            orderId,
+            amount: { amountMinor: 5_000, currency: 'EUR' },
+            ledgerPosition: 'held',
+          });
+
+          expect(
+            await decideDispute(client, disputeId, {
+              decision: 'contest',
+              by: 'ops.ann',
+              tier: 'tier1',
+              token: await issueStaffToken({ sub: 'ops.ann', roles: ['tier1'] }),
+            }),
+          ).toMatchObject({ accepted: true, value: { decision: { decision: 'contest', by: 'ops.ann' } } });
+          expect(
+            await decideDispute(client, disputeId, {
+              decision: 'contest',
+              by: 'ops.ann',
+              tier: 'tier1',
+              token: await issueStaffToken({ sub: 'ops.ann', roles: ['tier1'] }),
+            }),
+          ).toMatchObject({ accepted: false, type: 'Conflict', code: 'already_decided' });
+          await until(disputeId, (v) => v.state === 'submitted', 'submitted');
+          const d = (await (
+            await fetch(`${psp.url}/v1/disputes/${disputeId}`, { headers: { Authorization: 'Bearer sk_test_x' } })
+          ).json()) as { evidence_details: { submission_count: number }; evidence: Record<string, unknown> };
+          expect(d.evidence_details.submission_count).toBe(1);
+          expect(d.evidence).toMatchObject({
+            shipping_tracking_number: 'GLS42',
+            product_description: 'Rattan chair (ordered 2030-04-01)',
+          });
+
+          // The PSP decides (won), then reopens for pre-arbitration; the webhooks arrive in reverse order.
+          await post(`${psp.url}/__admin/faults`, { holdWebhooks: true });
+          await post(`${psp.url}/__admin/disputes/${disputeId}/outcome`, { status: 'won' });
+          await post(`${psp.url}/__admin/disputes/${disputeId}/reopen`, { due_by: dueBy + 5 * 86_400 });
+          await post(`${psp.url}/__admin/webhooks/flush`, { order: 'reverse' });
+          const r2 = await until(
+            disputeId,
+            (v) =>
+              v.state === 'pre_arbitration' && v.ledgerPosition === 'held' && v.eventsApplied + v.eventsIgnored >= 4,
+            'pre-arbitration',
+          );
+          expect(r2).toMatchObject({
+            round: 2,
+            tier: 'tier2',
+            dueBy: new Date((dueBy + 5 * 86_400) * 1000).toISOString(),
+          });
+          const wf = `dispute-${disputeId}`;
+          expect((await ledger.getPosting(`${wf}:ledger-1-held`))?.legs[0]?.amountMinor).toBe(5_000);
+          expect(await ledger.getPosting(`${wf}:ledger-2-released`)).toBeDefined();
+          expect(await ledger.getPosting(`${wf}:ledger-3-held`)).toBeDefined();
+
+          // A redelivered webhook is dropped by the ingress before it reaches the case.
+          const events = (
+            (await (await fetch(`${psp.url}/__admin/events`)).json()) as { events: Array<{ id: string; type: string }> }
+          ).events;
+          const created = events.find((e) => e.type === 'charge.dispute.created');
+          await post(`${psp.url}/__admin/webhooks/replay`, { eventId: created?.id, times: 2 });
+          const after = await getDisputeState(client, disputeId);
+          expect(after.eventsApplied + after.eventsIgnored).toBe(r2.eventsApplied + r2.eventsIgnored);
+          await client.workflow.getHandle(wf).terminate('test done');
+        });
+      } finally {
+        await connection.close();
+      }
+    });
+  },
+);

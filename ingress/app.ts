@@ -1,0 +1,173 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AuditPort } from '../activities/adapters/audit/port';
+import { createDynamoAudit } from '../activities/adapters/audit/dynamo-audit';
+import { makeAwsClients } from '../activities/adapters/aws';
+import { createAwsNotifications } from '../activities/adapters/notifications/aws-notifications';
+import type { NotificationsPort } from '../activities/adapters/notifications/port';
+import { awsOptions, requireSecrets, type AppConfig } from '../workers/config';
+import type { Delivery, RouteDeps, VerifiedEvent, WebhookRoute } from './deliveries';
+import { parkForOps } from './parking';
+import { routes as defaultRoutes } from './routes';
+import { acceptedSecrets, HttpError, verifyBank, verifyPsp } from './verify';
+
+/** Providers send small events; a larger body is refused before it is read further (and before any verification). */
+export const MAX_BODY_BYTES = 1_000_000;
+
+/** What the ingress app needs; both front doors (server.ts, lambda.ts) take the same options. */
+export interface IngressOptions {
+  config: AppConfig;
+  client: Client;
+  /** Default: the DynamoDB audit table (`AUDIT_TABLE`), which also dedupes events. */
+  audit?: AuditPort;
+  /** Default: SNS domain events (`EVENTS_TOPIC_NAME`). */
+  notifications?: Pick<NotificationsPort, 'publishEvent'>;
+  /** Default: every domain's route (`routes/index.ts`). */
+  routes?: WebhookRoute[];
+}
+
+type Outcome = 'delivered' | 'parked';
+
+async function deliver(client: Client, config: AppConfig, delivery: Delivery): Promise<'delivered' | 'closed'> {
+  if (delivery.start) {
+    await client.workflow.signalWithStart(delivery.start.workflowType, {
+      workflowId: delivery.workflowId,
+      taskQueue: delivery.start.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
+      args: delivery.start.args,
+      signal: delivery.signal,
+      signalArgs: delivery.signalArgs,
+    });
+    return 'delivered';
+  }
+  try {
+    await client.workflow.getHandle(delivery.workflowId).signal(delivery.signal, ...delivery.signalArgs);
+    return 'delivered';
+  } catch (err) {
+    // Signalling a workflow that has completed, failed or been terminated fails as "not found" too.
+    if (err instanceof WorkflowNotFoundError) return 'closed';
+    throw err;
+  }
+}
+
+/**
+ * An event for a workflow that is closed (or never ran) must not be lost: a return after completion is parked for
+ * ops in the `late-rail-events` audit stream and published as `payout.late_event` (`webhook.late_event` for other
+ * domains) before the provider gets its 200.
+ */
+async function deliverOrPark(
+  opts: { client: Client; config: AppConfig; deps: RouteDeps },
+  event: VerifiedEvent,
+  delivery: Delivery,
+): Promise<Outcome> {
+  if ((await deliver(opts.client, opts.config, delivery)) === 'delivered') return 'delivered';
+  await parkForOps(opts.deps, {
+    stream: 'late-rail-events',
+    eventId: `${event.eventId}:${delivery.workflowId}`,
+    type: delivery.workflowId.startsWith('payout-') ? 'payout.late_event' : 'webhook.late_event',
+    data: {
+      workflowId: delivery.workflowId,
+      signal: delivery.signal,
+      source: event.source,
+      providerEventId: event.eventId,
+      eventType: event.type,
+      signalArgs: delivery.signalArgs,
+    },
+  });
+  return 'parked';
+}
+
+/** The audit store and domain-event publisher from config, unless the caller hands them in (tests, chaos). */
+function routeDeps(opts: IngressOptions): RouteDeps {
+  const { config } = opts;
+  const aws = makeAwsClients(awsOptions(config));
+  const account = config.PAYOPS_MODE === 'local' ? '123456789012' : config.AWS_ACCOUNT_ID;
+  return {
+    audit: opts.audit ?? createDynamoAudit({ aws, table: config.AUDIT_TABLE }),
+    notifications:
+      opts.notifications ??
+      createAwsNotifications({
+        aws,
+        fromEmail: config.NOTIFY_FROM_EMAIL,
+        topicArn: `arn:aws:sns:${config.AWS_REGION}:${account}:${config.EVENTS_TOPIC_NAME}`,
+      }),
+  };
+}
+
+// Fatal: a body that is not UTF-8 cannot carry a valid signature over its text; say so instead of "bad signature".
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The webhook ingress as one app, whichever front door serves it (the long-lived server or the Lambda handler):
+ * verify the signature over the raw body → drop duplicates by event ID → route → signal or signalWithStart (or park
+ * for ops when the workflow has closed) → remember the event ID. Temporal unavailable answers 503 so the provider
+ * retries; workflows dedupe by event ID as well, so a redelivery after a crash changes nothing. Refuses to build
+ * without the webhook secrets outside local mode.
+ */
+export function createIngressApp(opts: IngressOptions): Hono {
+  const { config, client } = opts;
+  requireSecrets(config, 'ingress');
+  const deps = routeDeps(opts);
+  const routes = opts.routes ?? defaultRoutes;
+  const verifiers = {
+    psp: (body: string, header: (name: string) => string | undefined) =>
+      verifyPsp(body, header('stripe-signature'), acceptedSecrets(config, 'PSP_WEBHOOK_SECRET')),
+    bank: (body: string, header: (name: string) => string | undefined) =>
+      verifyBank(body, header('x-bank-signature'), acceptedSecrets(config, 'BANK_WEBHOOK_SECRET')),
+  };
+
+  const app = new Hono();
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  for (const source of ['psp', 'bank'] as const) {
+    app.post(
+      `/webhooks/${source}`,
+      bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'body too large' }, 413) }),
+      async (c) => {
+        // The signature covers the exact bytes the provider sent: read them raw, never through a JSON parser.
+        let body: string;
+        try {
+          body = utf8.decode(await c.req.arrayBuffer());
+        } catch {
+          throw new HttpError(400, 'body is not UTF-8');
+        }
+        const event = verifiers[source](body, (name) => c.req.header(name));
+        const stream = `webhook:${event.source}`;
+        if (await deps.audit.get(stream, event.eventId)) return c.json({ eventId: event.eventId, duplicate: true });
+
+        const deliveries = (await Promise.all(routes.map((route) => route(event, deps)))).flat();
+        const outcomes: Outcome[] = [];
+        for (const delivery of deliveries)
+          outcomes.push(await deliverOrPark({ client, config, deps }, event, delivery));
+        await deps.audit.append({
+          stream,
+          eventId: event.eventId,
+          at: new Date().toISOString(),
+          type: event.type,
+          data: {
+            deliveries: deliveries.map((d, i) => ({
+              workflowId: d.workflowId,
+              signal: d.signal,
+              outcome: outcomes[i],
+            })),
+          },
+        });
+        return c.json({
+          eventId: event.eventId,
+          duplicate: false,
+          delivered: outcomes.filter((o) => o === 'delivered').length,
+          parked: outcomes.filter((o) => o === 'parked').length,
+        });
+      },
+    );
+  }
+  const known = new Set(['/healthz', '/webhooks/psp', '/webhooks/bank']);
+  app.notFound((c) =>
+    known.has(c.req.path) ? c.json({ error: 'method not allowed' }, 405) : c.json({ error: 'unknown endpoint' }, 404),
+  );
+  app.onError((err, c) => {
+    if (err instanceof HttpError) return c.json({ error: err.message }, err.status);
+    console.error('[ingress] delivery failed; provider will retry:', err.message);
+    return c.json({ error: 'temporarily unavailable' }, 503);
+  });
+  return app;
+}
