@@ -3,6 +3,7 @@ import type { AwsClientOptions } from '../activities/adapters/aws';
 import { isBic, isValidIban } from '../activities/adapters/bank/identifiers';
 import { taskQueueSchema } from '../workflows/shared/task-queue';
 import { payloadEncryptionEnv } from '../codec/env';
+import { missingInAws } from './config-required';
 
 /**
  * The only reader of `process.env`. Everything the processes need is parsed here with zod;
@@ -67,8 +68,24 @@ const envSchema = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(400),
   /** A workflow bundle prebuilt by `npm run build:lambda` (or the bench): the worker skips webpack at start-up and its memory. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  /** Local default only: aws mode requires it for the workers (REQUIRED_IN_AWS). */
   WORKER_BUILD_ID: z.string().min(1).default('local'),
   WORKER_DEPLOYMENT_NAME: z.string().min(1).default('payops'),
+  /** The JSON logger's threshold (workers/logger.ts); the SDK's worker, workflow and activity logs included. */
+  LOG_LEVEL: z
+    .string()
+    .transform((v) => v.toUpperCase())
+    .pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']))
+    .default('INFO'),
+  /** OpenTelemetry tracing (workers/telemetry.ts): off unless an OTLP/HTTP collector is named. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  /** `key=value,…` sent with every export (e.g. a vendor's API key): never echoed. */
+  OTEL_EXPORTER_OTLP_HEADERS: z
+    .string()
+    .regex(/^[^=,]+=[^,]*(,[^=,]+=[^,]*)*$/, { error: 'must be key=value pairs separated by commas' })
+    .optional(),
+  /** The `service.name` of exported spans (default: the process's, e.g. payops-worker). */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 type ParsedEnv = z.infer<typeof envSchema>;
 
@@ -106,6 +123,7 @@ export type AppConfig = Omit<ParsedEnv, SecretVariable> & Record<SecretVariable,
 const UNECHOED = new Set<string>([
   'BANK_DEBTOR_IBAN',
   'TEMPORAL_API_KEY',
+  'OTEL_EXPORTER_OTLP_HEADERS',
   ...SECRET_VARIABLES,
   ...WEBHOOK_SECRETS.map((n) => `${n}_PREVIOUS`),
 ]);
@@ -154,8 +172,9 @@ export function requireSecrets(config: AppConfig, role: ProcessRole): void {
 
 /**
  * Parses the environment (or a given map, for tests); throws `ConfigError` naming every bad variable. With `role`,
- * the secrets that process needs must be set (aws mode); `loadProcessConfig` (workers/secrets.ts) reads them from
- * Secrets Manager first.
+ * in aws mode, what that process needs must be set: the Temporal address, namespace and credentials, the worker's
+ * build ID (workers/config-required.ts) and its secrets; `loadProcessConfig` (workers/secrets.ts) reads secrets
+ * named by ARN from Secrets Manager first.
  */
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,
@@ -175,7 +194,10 @@ export function loadConfig(
   const secrets = Object.fromEntries(
     SECRET_VARIABLES.map((name) => [name, data[name] ?? (local ? LOCAL_SECRETS[name] : '')]),
   ) as Record<SecretVariable, string>;
-  const issues = [...modeIssues(data), ...(opts.role ? missingSecrets(secrets, opts.role) : [])];
+  const roleIssues = opts.role
+    ? [...(local ? [] : missingInAws(env, opts.role)), ...missingSecrets(secrets, opts.role)]
+    : [];
+  const issues = [...modeIssues(data), ...roleIssues];
   if (issues.length) throw configError(issues);
   return { ...data, ...secrets };
 }
