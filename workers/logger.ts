@@ -71,19 +71,32 @@ export function safeError(err: Error, depth = 0): SafeError {
   };
 }
 
+/** Attribute names whose value is a credential wherever they appear. */
+const SECRET_KEY = /secret|password|api_?key|private_?key|authorization/i;
+const MAX_DEPTH = 8;
+
+function safeValue(key: string, value: unknown, depth: number): unknown {
+  if (isErrorLike(value)) return safeError(value);
+  // Binary is never useful in a log line and may be key material (the worker's options hold the codec's keyring).
+  if (value instanceof Uint8Array) return '[binary not logged]';
+  if (SECRET_KEY.test(key) && value !== undefined) return '[secret not logged]';
+  if (typeof value === 'string') return ERROR_KEYS.has(key) && !CODE.test(value) ? '[free text not logged]' : value;
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= MAX_DEPTH) return '[nested too deep]';
+  if (Array.isArray(value)) return value.map((v) => safeValue('', v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = safeValue(k, v, depth + 1);
+  return out;
+}
+
 /**
- * Log attributes with every error reduced to {@link SafeError} and free text under an error key replaced, so a
- * failing activity's log line carries its codes and never a raw provider message. Symbol keys (the SDK's internal
+ * Log attributes made safe, at any depth: errors reduced to {@link SafeError}, free text under an error key, binary
+ * values and credential-named values replaced, so a failing activity's line carries its codes and never a raw
+ * provider message, and the worker's own "Creating worker" line never its codec key. Symbol keys (the SDK's internal
  * timestamp) are dropped: the logger stamps its own time.
  */
 export function safeAttributes(meta: LogMetadata | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(meta ?? {})) {
-    if (isErrorLike(value)) out[key] = safeError(value);
-    else if (ERROR_KEYS.has(key) && typeof value === 'string' && !CODE.test(value)) out[key] = '[free text not logged]';
-    else out[key] = value;
-  }
-  return out;
+  return safeValue('', meta ?? {}, 0) as Record<string, unknown>;
 }
 
 /**
