@@ -1,4 +1,4 @@
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { Client, Connection, type ClientInterceptors, type ConnectionOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig, type ConfigDataSource } from '@temporalio/envconfig';
 import { dataConverterFromEnv } from '../codec/settings';
@@ -25,6 +25,12 @@ export interface ConnectOptions {
    * `PAYLOAD_KMS_KEY_ID`, see codec/settings.ts), the same keys the workers use.
    */
   dataConverter?: DataConverter;
+  /**
+   * Client interceptors, e.g. OpenTelemetry's (`{ workflow: [new OpenTelemetryWorkflowClientInterceptor()] }` from
+   * `@temporalio/interceptors-opentelemetry`, or `startTracing(...).clientInterceptors` in the product's processes):
+   * the client never loads tracing itself, so a service brings its own tracer provider.
+   */
+  interceptors?: ClientInterceptors;
 }
 
 /** Connection settings as both `Connection.connect` (client) and `NativeConnection.connect` (worker) take them. */
@@ -79,7 +85,12 @@ export async function connectClient(options: ConnectOptions = {}): Promise<Conne
   const dataConverter = options.dataConverter ?? dataConverterFromEnv(env);
   const connection = await Connection.connect(settings.connection);
   return {
-    client: new Client({ connection, namespace: settings.namespace, dataConverter }),
+    client: new Client({
+      connection,
+      namespace: settings.namespace,
+      dataConverter,
+      interceptors: options.interceptors,
+    }),
     taskQueue,
     close: () => connection.close(),
   };

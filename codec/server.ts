@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import { processLogger, safeError } from '../workers/logger';
 import { bearerCheck, type CodecServerSettings } from './server-settings';
 
 const MAX_BODY_BYTES = 8_000_000;
@@ -105,7 +106,7 @@ export async function startCodecServer(opts: {
       }
     } catch (err) {
       if (err instanceof HttpError) return reply(err.status, { error: err.message });
-      console.error('[codec-server] request failed:', (err as Error).name);
+      processLogger().error('codec request failed', { error: safeError(err as Error) });
       return reply(500, { error: 'internal error' });
     }
   };
@@ -133,14 +134,17 @@ if (require.main === module) {
     const { kmsOptions } = await import('./for-config');
     const { createPayloadCodec } = await import('./settings');
     const { codecServerSettings } = await import('./server-settings');
+    const { SERVICES, setupProcessLogger } = await import('../workers/logger');
     const config = loadConfig();
+    const log = setupProcessLogger(config, SERVICES.codecServer);
     const server = await startCodecServer({
       codec: createPayloadCodec(config, kmsOptions(config)),
       settings: codecServerSettings(config),
     });
-    console.log(`[codec-server] listening on ${server.url} (namespace ${config.TEMPORAL_NAMESPACE})`);
+    log.info('codec server listening', { url: server.url, namespace: config.TEMPORAL_NAMESPACE });
   })().catch((err: Error) => {
-    console.error(err.message);
+    // Start-up failures name configuration variables (never values): the message is what the operator needs.
+    processLogger().error(err.message);
     process.exit(1);
   });
 }

@@ -10,12 +10,26 @@ export { failureConverterPath } from '../codec/settings';
 export const preloadModules = [require.resolve('../workflows/shared/zod-preload')];
 
 /**
+ * Workflow interceptor modules compiled into a bundle: with `tracing`, OpenTelemetry's (RunWorkflow, StartActivity,
+ * StartChildWorkflow spans, handed to the worker through its `exporter` sink). They are fixed when the bundle is built
+ * (a worker given a prebuilt bundle ignores `interceptors.workflowModules`), so a bundle built without them traces
+ * no workflow code whatever the worker's configuration; one built with them is safe under a worker with tracing off
+ * (workers/dependencies.ts then gives the sink a no-op). Adding them changes no command a workflow issues (headers
+ * only), so recorded histories replay either way.
+ */
+export function workflowInterceptorModules(opts: { tracing?: boolean } = {}): string[] {
+  return opts.tracing ? [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')] : [];
+}
+
+/**
  * The bundler options for an environment: its trust set is compiled in (`__PAYOPS_TRUST_ENV__`, read by
  * workflows/shared/trust.ts), so a bundle for AWS never trusts the local identity provider's key.
  */
-export function bundlerOptionsFor(env: 'local' | 'aws') {
+export function bundlerOptionsFor(env: 'local' | 'aws', opts: { tracing?: boolean } = {}) {
   return {
     preloadModules,
+    // For bundleWorkflowCode (build-bundle.ts); a worker bundling at start-up takes them as interceptors.workflowModules.
+    workflowInterceptorModules: workflowInterceptorModules(opts),
     webpackConfigHook: (config: Configuration): Configuration => ({
       ...config,
       plugins: [...(config.plugins ?? []), new DefinePlugin({ __PAYOPS_TRUST_ENV__: JSON.stringify(env) })],

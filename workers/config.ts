@@ -4,6 +4,7 @@ import { isBic, isValidIban } from '../activities/adapters/bank/identifiers';
 import { taskQueueSchema } from '../workflows/shared/task-queue';
 import { payloadEncryptionEnv } from '../codec/env';
 import { sweepThresholdsText } from '../workflows/sweeper/contract';
+import { missingInAws } from './config-required';
 
 /**
  * The only reader of `process.env`. Everything the processes need is parsed here with zod;
@@ -76,6 +77,7 @@ const envSchema = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   /** An activity failing this many attempts in a row (and to be retried) is reported to its workflow: `FailedAttempts`. */
   RETRY_REPORT_AFTER_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(3),
+  /** Local default only: aws mode requires it for the workers (REQUIRED_IN_AWS). */
   WORKER_BUILD_ID: z.string().min(1).default('local'),
   WORKER_DEPLOYMENT_NAME: z.string().min(1).default('payops'),
   // The stuck-work sweeper (client/sweeper.ts puts these into its Schedule; README "Stuck-work sweeper").
@@ -93,6 +95,21 @@ const envSchema = z.object({
     .string()
     .regex(/^[a-z0-9-]{1,32}$/, { error: 'must be 1-32 lowercase letters, digits or dashes' })
     .default('local'),
+  /** The JSON logger's threshold (workers/logger.ts); the SDK's worker, workflow and activity logs included. */
+  LOG_LEVEL: z
+    .string()
+    .transform((v) => v.toUpperCase())
+    .pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT']))
+    .default('INFO'),
+  /** OpenTelemetry tracing (workers/telemetry.ts): off unless an OTLP/HTTP collector is named. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  /** `key=value,…` sent with every export (e.g. a vendor's API key): never echoed. */
+  OTEL_EXPORTER_OTLP_HEADERS: z
+    .string()
+    .regex(/^[^=,]+=[^,]*(,[^=,]+=[^,]*)*$/, { error: 'must be key=value pairs separated by commas' })
+    .optional(),
+  /** The `service.name` of exported spans (default: the process's, e.g. payops-worker). */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
 });
 type ParsedEnv = z.infer<typeof envSchema>;
 
@@ -130,6 +147,7 @@ export type AppConfig = Omit<ParsedEnv, SecretVariable> & Record<SecretVariable,
 const UNECHOED = new Set<string>([
   'BANK_DEBTOR_IBAN',
   'TEMPORAL_API_KEY',
+  'OTEL_EXPORTER_OTLP_HEADERS',
   ...SECRET_VARIABLES,
   ...WEBHOOK_SECRETS.map((n) => `${n}_PREVIOUS`),
 ]);
@@ -178,8 +196,9 @@ export function requireSecrets(config: AppConfig, role: ProcessRole): void {
 
 /**
  * Parses the environment (or a given map, for tests); throws `ConfigError` naming every bad variable. With `role`,
- * the secrets that process needs must be set (aws mode); `loadProcessConfig` (workers/secrets.ts) reads them from
- * Secrets Manager first.
+ * in aws mode, what that process needs must be set: the Temporal address, namespace and credentials, the worker's
+ * build ID (workers/config-required.ts) and its secrets; `loadProcessConfig` (workers/secrets.ts) reads secrets
+ * named by ARN from Secrets Manager first.
  */
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,
@@ -199,7 +218,10 @@ export function loadConfig(
   const secrets = Object.fromEntries(
     SECRET_VARIABLES.map((name) => [name, data[name] ?? (local ? LOCAL_SECRETS[name] : '')]),
   ) as Record<SecretVariable, string>;
-  const issues = [...modeIssues(data), ...(opts.role ? missingSecrets(secrets, opts.role) : [])];
+  const roleIssues = opts.role
+    ? [...(local ? [] : missingInAws(env, opts.role)), ...missingSecrets(secrets, opts.role)]
+    : [];
+  const issues = [...modeIssues(data), ...roleIssues];
   if (issues.length) throw configError(issues);
   return { ...data, ...secrets };
 }

@@ -13,6 +13,7 @@ import { createS3Reports } from '../activities/adapters/reports/s3-reports';
 import { retryReporting } from '../activities/retry-reporting';
 import { temporalSettings, type TemporalSettings } from '../client/connect';
 import { awsOptions, temporalEnv, type AppConfig } from './config';
+import type { Tracing } from './telemetry';
 
 /** The composition root: real adapters from config. Tests swap single ports through `overrides`. */
 export function buildDependencies(config: AppConfig, overrides: Partial<ActivityDeps> = {}): ActivityDeps {
@@ -48,11 +49,25 @@ export function connectionOptions(config: AppConfig): TemporalSettings['connecti
   return temporalSettings({ env: temporalEnv(config) }).connection;
 }
 
-/** Worker options common to the long-lived and the Lambda worker. */
+/**
+ * Worker options common to the long-lived and the Lambda worker. With `tracing`, activities get OpenTelemetry's
+ * interceptors and the workflow spans' sink; without it the sink is a no-op, so a bundle built with the tracing
+ * workflow interceptors runs quietly (the SDK logs an error per call to a sink nobody registered).
+ */
 export function baseWorkerOptions(
   config: AppConfig,
   deps: ActivityDeps,
-): Pick<WorkerOptions, 'taskQueue' | 'activities' | 'interceptors'> {
-  const interceptors = { activity: [retryReporting({ afterAttempts: config.RETRY_REPORT_AFTER_ATTEMPTS })] };
-  return { taskQueue: config.TEMPORAL_TASK_QUEUE, activities: createActivities(deps), interceptors };
+  tracing?: Tracing,
+): Pick<WorkerOptions, 'taskQueue' | 'activities' | 'interceptors' | 'sinks'> {
+  return {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    activities: createActivities(deps),
+    interceptors: {
+      activity: [
+        retryReporting({ afterAttempts: config.RETRY_REPORT_AFTER_ATTEMPTS }),
+        ...(tracing?.activityInterceptors ?? []),
+      ],
+    },
+    sinks: tracing?.sinks ?? { exporter: { export: { fn: () => undefined, callDuringReplay: false } } },
+  };
 }

@@ -4,32 +4,48 @@ import type { ActivityDeps } from '../activities';
 import { dataConverterFor } from '../codec/for-config';
 import { requireSecrets, type AppConfig } from './config';
 import { baseWorkerOptions, buildDependencies } from './dependencies';
+import { SERVICES, setupProcessLogger, workerRuntimeLogging } from './logger';
 import { loadProcessConfig } from './secrets';
+import { startTracing, type Tracing } from './telemetry';
 
 /**
  * Builds the Lambda handler: a serverless Temporal worker with worker versioning on (PINNED), so a
  * running payout finishes on the code it started with. Connection settings come from Temporal's
  * standard env config (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, temporal.toml); an API key read from
  * Secrets Manager (`TEMPORAL_API_KEY_SECRET_ARN`) is applied on top. Refuses without the PSP key outside local mode.
+ * Logs are the process's JSON (workers/logger.ts) with the invocation's Lambda context (request ID, cold start);
+ * with `tracing`, spans are flushed before each invocation returns (the container may be frozen after).
  */
 export function createLambdaHandler(opts: {
   config: AppConfig;
   deps?: ActivityDeps;
   workflowBundlePath: string;
+  tracing?: Tracing;
 }): LambdaHandler {
-  const { config } = opts;
+  const { config, tracing } = opts;
   requireSecrets(config, 'worker');
-  return runWorker({ deploymentName: config.WORKER_DEPLOYMENT_NAME, buildId: config.WORKER_BUILD_ID }, (lambda) => {
-    Object.assign(lambda.workerOptions, baseWorkerOptions(config, opts.deps ?? buildDependencies(config)));
-    lambda.workerOptions.workflowBundle = { codePath: opts.workflowBundlePath };
-    lambda.workerOptions.dataConverter = dataConverterFor(config);
-    lambda.workerOptions.workerDeploymentOptions = { defaultVersioningBehavior: 'PINNED' };
-    if (config.TEMPORAL_API_KEY) {
-      // envconfig turns TLS on for an API key it reads; one from Secrets Manager gets the same rule.
-      const tls = lambda.connectionOptions?.tls ?? true;
-      lambda.connectionOptions = { ...lambda.connectionOptions, apiKey: config.TEMPORAL_API_KEY, tls };
-    }
-  });
+  const log = setupProcessLogger(config, SERVICES.worker);
+  const run = runWorker(
+    { deploymentName: config.WORKER_DEPLOYMENT_NAME, buildId: config.WORKER_BUILD_ID },
+    (lambda) => {
+      Object.assign(lambda.workerOptions, baseWorkerOptions(config, opts.deps ?? buildDependencies(config), tracing));
+      // Replaces the package's own Powertools logger: one logger (level, service) for the whole process.
+      Object.assign(lambda.runtimeOptions, workerRuntimeLogging(log));
+      if (tracing) lambda.shutdownHooks.push(() => tracing.forceFlush());
+      lambda.workerOptions.workflowBundle = { codePath: opts.workflowBundlePath };
+      lambda.workerOptions.dataConverter = dataConverterFor(config);
+      lambda.workerOptions.workerDeploymentOptions = { defaultVersioningBehavior: 'PINNED' };
+      if (config.TEMPORAL_API_KEY) {
+        // envconfig turns TLS on for an API key it reads; one from Secrets Manager gets the same rule.
+        const tls = lambda.connectionOptions?.tls ?? true;
+        lambda.connectionOptions = { ...lambda.connectionOptions, apiKey: config.TEMPORAL_API_KEY, tls };
+      }
+    },
+  );
+  return (event, context) => {
+    log.addContext(context);
+    return run(event, context);
+  };
 }
 
 let cached: Promise<LambdaHandler> | undefined;
@@ -39,8 +55,12 @@ let cached: Promise<LambdaHandler> | undefined;
  * secrets are loaded once per container; a failed load fails the invocation and is tried again on the next one.
  */
 export const handler: LambdaHandler = async (event, context) => {
-  cached ??= loadProcessConfig('worker').then((config) =>
-    createLambdaHandler({ config, workflowBundlePath: require.resolve('./workflow-bundle.js') }),
+  cached ??= loadProcessConfig('worker').then(async (config) =>
+    createLambdaHandler({
+      config,
+      workflowBundlePath: require.resolve('./workflow-bundle.js'),
+      tracing: await startTracing(config, SERVICES.worker),
+    }),
   );
   const run = await cached.catch((err: unknown) => {
     cached = undefined;

@@ -28,7 +28,13 @@ describe('secrets from Secrets Manager (aws mode, moto) and webhook secret rotat
     PAYOPS_MODE: 'aws',
     AWS_REGION: 'us-east-1',
     TEMPORAL_ADDRESS: stackEnv('TEMPORAL_ADDRESS'),
+    TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    // What aws mode also requires (workers/config-required.ts); nothing here connects with them.
+    TEMPORAL_TLS_CLIENT_CERT_PATH: '/run/tls/client.pem',
+    TEMPORAL_TLS_CLIENT_KEY_PATH: '/run/tls/client.key',
+    WORKER_BUILD_ID: 'test-build',
+    PAYLOAD_KMS_KEY_ID: 'alias/payops-test',
     ...extra,
   });
   const refusal = async (promise: Promise<unknown>) => {

@@ -56,7 +56,15 @@ describe('secrets in configuration: local defaults only in local mode', () => {
     expect(ingress).not.toMatch(/PSP_WEBHOOK_SECRET:/);
     expect(ingress).not.toContain(MARKER);
     // Least privilege: the worker does not need the webhook secrets, nor the ingress the PSP key.
-    expect(loadConfig({ PAYOPS_MODE: 'aws', PSP_SECRET_KEY: MARKER }, { role: 'worker' }).PSP_SECRET_KEY).toBe(MARKER);
+    const temporal = {
+      TEMPORAL_ADDRESS: 'cluster.example:7233',
+      TEMPORAL_NAMESPACE: 'payops',
+      TEMPORAL_API_KEY: 'k',
+      WORKER_BUILD_ID: 'b1',
+      PAYLOAD_KMS_KEY_ID: 'alias/payops',
+    };
+    const workerConfig = loadConfig({ PAYOPS_MODE: 'aws', PSP_SECRET_KEY: MARKER, ...temporal }, { role: 'worker' });
+    expect(workerConfig.PSP_SECRET_KEY).toBe(MARKER);
   });
 
   test('when aws mode is given a public local constant, then it is refused naming the variable', () => {

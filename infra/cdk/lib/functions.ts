@@ -79,7 +79,8 @@ export class PayopsFunctions extends Construct {
       AUDIT_TABLE: data.auditTable.tableName,
       EVENTS_TOPIC_NAME: data.eventsTopic.topicName,
       NOTIFY_FROM_EMAIL: settings.notifyFromEmail,
-      PAYLOAD_CODEC_KEY_ARN: data.codecKey.keyArn,
+      // codec/settings.ts reads the key as PAYLOAD_KMS_KEY_ID (an ARN is a valid KMS KeyId).
+      PAYLOAD_KMS_KEY_ID: data.codecKey.keyArn,
       NODE_OPTIONS: '--enable-source-maps',
       ...(settings.temporalAddress ? { TEMPORAL_ADDRESS: settings.temporalAddress, TEMPORAL_TLS: 'true' } : {}),
       ...(settings.temporalNamespace ? { TEMPORAL_NAMESPACE: settings.temporalNamespace } : {}),
