@@ -69,6 +69,12 @@ const envSchema = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   WORKER_BUILD_ID: z.string().min(1).default('local'),
   WORKER_DEPLOYMENT_NAME: z.string().min(1).default('payops'),
+  /**
+   * PSP pacing (issue 14): activity tasks per second the server dispatches from the PSP queue
+   * (`<TEMPORAL_TASK_QUEUE>-psp`), across every worker; 25 is Stripe's per-endpoint order of magnitude. Positive: a
+   * zero limit is the incident pause (`pausePspCalls`), never a configuration.
+   */
+  PSP_RATE_LIMIT_RPS: z.coerce.number().positive().max(10_000).default(25),
 });
 type ParsedEnv = z.infer<typeof envSchema>;
 

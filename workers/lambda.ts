@@ -4,6 +4,7 @@ import type { ActivityDeps } from '../activities';
 import { dataConverterFor } from '../codec/for-config';
 import { requireSecrets, type AppConfig } from './config';
 import { baseWorkerOptions, buildDependencies } from './dependencies';
+import { pspQueuePlugin } from './psp-worker';
 import { loadProcessConfig } from './secrets';
 
 /**
@@ -24,6 +25,8 @@ export function createLambdaHandler(opts: {
     lambda.workerOptions.workflowBundle = { codePath: opts.workflowBundlePath };
     lambda.workerOptions.dataConverter = dataConverterFor(config);
     lambda.workerOptions.workerDeploymentOptions = { defaultVersioningBehavior: 'PINNED' };
+    // Each invocation also polls the PSP queue, under the same deployment version (README: PSP pacing).
+    lambda.workerOptions.plugins = [...(lambda.workerOptions.plugins ?? []), pspQueuePlugin()];
     if (config.TEMPORAL_API_KEY) {
       // envconfig turns TLS on for an API key it reads; one from Secrets Manager gets the same rule.
       const tls = lambda.connectionOptions?.tls ?? true;

@@ -4,6 +4,7 @@ import { dataConverterFor } from '../codec/for-config';
 import { bundlerOptionsFor, workflowsPath } from './bundle-options';
 import { requireSecrets, type AppConfig } from './config';
 import { baseWorkerOptions, buildDependencies, connectionOptions } from './dependencies';
+import { pspQueuePlugin } from './psp-worker';
 
 /** What the long-lived worker runs: the product's activities (from `deps`) plus `extraActivities` (e.g. the bench's). */
 export interface LongLivedWorkerOptions {
@@ -28,6 +29,7 @@ export async function createLongLivedWorker(
     ...base,
     activities: { ...base.activities, ...opts.extraActivities },
     maxCachedWorkflows: opts.config.WORKER_MAX_CACHED_WORKFLOWS,
+    plugins: [pspQueuePlugin()], // also serves the PSP queue (`<queue>-psp`), in step with this worker
     dataConverter: dataConverterFor(opts.config),
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
