@@ -40,7 +40,7 @@ export async function startPspPayouts(h: PayoutHarness, n: number, tag: string):
   return started.map((s) => s.handle);
 }
 
-const SCHEDULED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED;
+export const SCHEDULED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED;
 
 /** The workflow's pending activity of `type` (from describe(), strongly consistent), if any. */
 export async function pendingActivity(handle: WorkflowHandle, type: string) {
