@@ -51,7 +51,14 @@ export function pspQueuePlugin(): WorkerPlugin {
         stop(main);
         throw err;
       });
-      const [mainDone, pspDone] = await Promise.allSettled([next(main).finally(() => stop(psp)), pspRun]);
+      // Both shut down together (a Lambda invocation's shutdown budget is one grace period, not two): the SDK exposes
+      // no shutdown event, so the main worker's state is watched.
+      const follow = setInterval(() => main.getState() !== 'RUNNING' && stop(psp), 100);
+      const mainRun = next(main).finally(() => {
+        clearInterval(follow);
+        stop(psp);
+      });
+      const [mainDone, pspDone] = await Promise.allSettled([mainRun, pspRun]);
       if (mainDone.status === 'rejected') throw mainDone.reason;
       if (pspDone.status === 'rejected') throw pspDone.reason;
     },
