@@ -110,6 +110,12 @@ const envSchema = z.object({
     .optional(),
   /** The `service.name` of exported spans (default: the process's, e.g. payops-worker). */
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  /**
+   * PSP pacing (issue 14): activity tasks per second the server dispatches from the PSP queue
+   * (`<TEMPORAL_TASK_QUEUE>-psp`), across every worker; 25 is Stripe's per-endpoint order of magnitude. Positive: a
+   * zero limit is the incident pause (`pausePspCalls`), never a configuration.
+   */
+  PSP_RATE_LIMIT_RPS: z.coerce.number().positive().max(10_000).default(25),
 });
 type ParsedEnv = z.infer<typeof envSchema>;
 

@@ -5,6 +5,7 @@ import { dataConverterFor } from '../codec/for-config';
 import { requireSecrets, type AppConfig } from './config';
 import { baseWorkerOptions, buildDependencies } from './dependencies';
 import { SERVICES, setupProcessLogger, workerRuntimeLogging } from './logger';
+import { pspQueuePlugin } from './psp-worker';
 import { loadProcessConfig } from './secrets';
 import { startTracing, type Tracing } from './telemetry';
 
@@ -35,6 +36,8 @@ export function createLambdaHandler(opts: {
       lambda.workerOptions.workflowBundle = { codePath: opts.workflowBundlePath };
       lambda.workerOptions.dataConverter = dataConverterFor(config);
       lambda.workerOptions.workerDeploymentOptions = { defaultVersioningBehavior: 'PINNED' };
+      // Each invocation also polls the PSP queue, under the same deployment version (README: PSP pacing).
+      lambda.workerOptions.plugins = [...(lambda.workerOptions.plugins ?? []), pspQueuePlugin()];
       if (config.TEMPORAL_API_KEY) {
         // envconfig turns TLS on for an API key it reads; one from Secrets Manager gets the same rule.
         const tls = lambda.connectionOptions?.tls ?? true;

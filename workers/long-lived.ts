@@ -6,6 +6,7 @@ import { requireSecrets, type AppConfig } from './config';
 import { baseWorkerOptions, buildDependencies, connectionOptions } from './dependencies';
 import { processLogger, SERVICES, setupProcessLogger, workerRuntimeLogging } from './logger';
 import { startTracing, type Tracing } from './telemetry';
+import { pspQueuePlugin } from './psp-worker';
 
 /** What the long-lived worker runs: the product's activities (from `deps`) plus `extraActivities` (e.g. the bench's). */
 export interface LongLivedWorkerOptions {
@@ -36,6 +37,7 @@ export async function createLongLivedWorker(
     ...base,
     activities: { ...base.activities, ...opts.extraActivities },
     maxCachedWorkflows: opts.config.WORKER_MAX_CACHED_WORKFLOWS,
+    plugins: [pspQueuePlugin()], // also serves the PSP queue (`<queue>-psp`), in step with this worker
     dataConverter: dataConverterFor(opts.config),
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }

@@ -1,3 +1,4 @@
+import { applyPspRateLimit } from '../../client/psp-control';
 import { join } from 'node:path';
 import { connectClient } from '../../client/connect';
 import { dataConverterFor, kmsOptions } from '../../codec/for-config';
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
     stoppers.push(() => ingress.stop());
     await ensurePayoutSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE });
     await ensureSweepSchedule(client, config);
+    await applyPspRateLimit(client, config); // PSP pacing: the server paces `<queue>-psp` for every worker
 
     const { worker, connection: workerConnection } = await createLongLivedWorker({ config });
     const running = worker.run();

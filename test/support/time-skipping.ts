@@ -10,6 +10,7 @@ import { createFakeNotifications } from '../../activities/adapters/notifications
 import { createFakePsp } from '../../activities/adapters/psp/fake';
 import { createFakeReports } from '../../activities/adapters/reports/fake';
 import { bin } from '../../infra/local/paths';
+import { pspQueuePlugin } from '../../workers/psp-worker';
 import { SA } from '../../workflows/shared/search-attributes';
 import { stackEnv } from './stack';
 
@@ -59,5 +60,6 @@ export async function timeSkippingWorker(
     taskQueue,
     workflowBundle: { codePath: stackEnv('PAYOPS_TEST_BUNDLE') },
     activities: createActivities(deps),
+    plugins: [pspQueuePlugin()], // PSP activities run on `<taskQueue>-psp`
   });
 }

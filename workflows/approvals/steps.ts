@@ -1,6 +1,7 @@
 import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
 import { CancelledFailure } from '@temporalio/common';
 import { activityProxies } from '../shared/activities';
+import { viaPspQueue } from '../shared/psp-queue';
 import { failure, failureCode, FailureType } from '../shared/failures';
 import { Saga } from '../shared/saga';
 import { idempotencyKey } from '../shared/task-queue';
@@ -10,6 +11,8 @@ import { totalOf } from './policy';
 import type { ApprovalCase } from './state';
 
 const { lookup, books, money, notify } = activityProxies<ApprovalActivities>();
+/** The PSP refund on the PSP's own paced task queue, since `approvals-psp-queue`. */
+const pspMoney = () => viaPspQueue<ApprovalActivities>('approvals-psp-queue', 'moneyMovement', money);
 
 /** Appends decision records to the request's audit trail (outside history). */
 export type Audit = (record: DecisionRecord) => Promise<unknown>;
@@ -194,7 +197,7 @@ async function executeRemedies(c: ApprovalCase, refundIsFinal: boolean): Promise
     }
     if (r.refundMinor > 0) {
       const refund = { idempotencyKey: key('refund'), orderId, amount: amount(r.refundMinor), reference };
-      const { refundId } = await step(() => money.refundCompensation(refund), true);
+      const { refundId } = await step(() => pspMoney().refundCompensation(refund), true);
       c.carriedOut({ refundId });
     }
   } catch (err) {

@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
 import { activityProxies } from '../shared/activities';
+import { viaPspQueue } from '../shared/psp-queue';
 import { ActivityPresets } from '../shared/activity-options';
 import { formatMoney } from '../shared/money';
 import {
@@ -19,6 +20,9 @@ import { appendCaseAudit, crossCheckOrder, syncLedger } from './steps-books';
 /** The I/O of a dispute case: every activity it calls. State changes only through the state's transitions. */
 
 const { money, notify, poll } = activityProxies<DisputeActivities>();
+/** PSP submissions, acceptances and dispute look-ups on the PSP's own paced task queue, since `disputes-psp-queue`. */
+const pspMoney = () => viaPspQueue<DisputeActivities>('disputes-psp-queue', 'moneyMovement', money);
+const pspPoll = () => viaPspQueue<DisputeActivities>('disputes-psp-queue', 'statusPoll', poll);
 /** Evidence sources may be down for a while, but the PSP deadline is not: give up after 6 h and let ops fill in. */
 const evidenceLookup = proxyActivities<DisputeActivities>({ ...ActivityPresets.lookup, scheduleToCloseTimeout: '6h' });
 
@@ -104,11 +108,11 @@ export async function actOnDecision(c: CaseState, now: number): Promise<void> {
   });
   try {
     if (d.decision === 'accept') {
-      await money.acceptDisputeLiability({ workflowId: c.workflowId, disputeId: c.disputeId, round: c.round });
+      await pspMoney().acceptDisputeLiability({ workflowId: c.workflowId, disputeId: c.disputeId, round: c.round });
       await close(c, 'lost', now, 'accepted');
       return;
     }
-    const r = await money.submitDisputeEvidenceOnce({
+    const r = await pspMoney().submitDisputeEvidenceOnce({
       workflowId: c.workflowId,
       disputeId: c.disputeId,
       round: c.round,
@@ -148,7 +152,7 @@ export async function onWake(c: CaseState, wake: Wake, now: number): Promise<voi
 /** Asks the PSP for the dispute (no webhook came, or the outcome may have been lost) and queues it as an event. */
 async function pollPsp(c: CaseState, now: number, why: 'lookup' | 'poll'): Promise<void> {
   try {
-    const d = await poll.getDisputeFacts({ disputeId: c.disputeId });
+    const d = await pspPoll().getDisputeFacts({ disputeId: c.disputeId });
     const status = pspDisputeStatusSchema.safeParse(d.status);
     if (!status.success || !d.dueBy) return;
     if (why === 'poll' && !OUTCOME_OF[status.data]) return;

@@ -4,7 +4,7 @@ import type { Rail } from './contract';
 import { mergeRailStatus, overduePollDelayMs, pollDelayMs, railStatusFromPoll, type RailStatus } from './policy';
 import type { Payout } from './state';
 import { carryOf, type ConfirmationWait, type PayoutCarry } from './state-carry';
-import { poll, waitFor, type Confirmed } from './steps';
+import { poll, pspPoll, waitFor, type Confirmed } from './steps';
 
 /**
  * Whichever comes first: a webhook signal, or a status poll on an exponential backoff. Since
@@ -90,7 +90,7 @@ export async function pollRail(
 ): Promise<{ status: RailStatus; code?: string } | undefined> {
   try {
     if (rail === 'psp') {
-      const r = await poll.pollPspPayout({ transferId: reference });
+      const r = await pspPoll().pollPspPayout({ transferId: reference });
       return { status: railStatusFromPoll(r.status), ...(r.failureCode ? { code: r.failureCode } : {}) };
     }
     const r = await poll.pollBankPayout({ endToEndId: reference });

@@ -4,7 +4,7 @@ import type { Money } from '../shared/money';
 import type { Rail } from './contract';
 import { moneyMayHaveMoved, railStatusFromPoll, type RailStatus } from './policy';
 import type { Payout } from './state';
-import { lookup, money, poll, reviewBy, waitFor } from './steps';
+import { lookup, money, poll, pspMoney, pspPoll, reviewBy, waitFor } from './steps';
 
 /** Sending one attempt's transfer exactly once, and what to do when the rail's answer is unknown. */
 
@@ -38,7 +38,7 @@ export async function initiate(
   const { input, workflowId: wf } = p;
   const destination = destinationId ? { destinationId } : {};
   if (rail === 'psp') {
-    const r = await money.initiatePspPayout({
+    const r = await pspMoney().initiatePspPayout({
       idempotencyKey: key,
       creatorId: input.creatorId,
       amount,
@@ -61,7 +61,11 @@ export async function initiate(
 /** The attempt's transfer as the rail knows it; undefined when there is none or the rail cannot tell now. */
 export async function findAtRail(p: Payout, rail: Rail, key: string): Promise<Sent | 'none' | undefined> {
   try {
-    const r = await poll.findRailPayout({ rail, idempotencyKey: key, reference: p.workflowId });
+    const r = await (rail === 'psp' ? pspPoll() : poll).findRailPayout({
+      rail,
+      idempotencyKey: key,
+      reference: p.workflowId,
+    });
     return r.found ? { reference: r.reference, status: r.status } : 'none';
   } catch (err) {
     log.warn('rail look-up failed; the outcome stays unknown', {

@@ -1,5 +1,6 @@
 import { condition, log, patched } from '@temporalio/workflow';
 import { activityProxies } from '../shared/activities';
+import { viaPspQueue } from '../shared/psp-queue';
 import { failure, FailureType } from '../shared/failures';
 import { idempotencyKey } from '../shared/task-queue';
 import type { Rail } from './contract';
@@ -17,6 +18,10 @@ import type { Payout, StopRequest } from './state';
 
 /** The payout's activity proxies, one per preset; declared once for the domain. */
 export const { lookup, books, mustBook, money, poll, notify } = activityProxies<PayoutActivities>();
+/** PSP money movement (create/look up a transfer) on the PSP's own paced task queue, since `payout-psp-queue`. */
+export const pspMoney = () => viaPspQueue<PayoutActivities>('payout-psp-queue', 'moneyMovement', money);
+/** PSP status polls and look-ups on the PSP's own paced task queue, since `payout-psp-queue`. */
+export const pspPoll = () => viaPspQueue<PayoutActivities>('payout-psp-queue', 'statusPoll', poll);
 
 /** A transfer the rail has decided on (paid, or returned later). */
 export interface Confirmed {

@@ -7,6 +7,14 @@ import { z } from 'zod';
  */
 export const taskQueueSchema = z.string().min(1, { error: 'must not be empty' }).default('payops');
 
+/**
+ * The task queue of every PSP call: the product's queue plus `-psp`. Its own queue gives the PSP calls a server-side
+ * dispatch rate (pacing, and 0 for an incident pause) that holds across every worker, Lambda ones included.
+ */
+export function pspTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-psp`;
+}
+
 /** Provider idempotency key for one step of one workflow: stable across retries, resets and continue-as-new. */
 export function idempotencyKey(workflowId: string, step: string): string {
   return `${workflowId}:${step}`.slice(0, 255);

@@ -1,0 +1,68 @@
+import { applyPspRateLimit, describePspQueue, pausePspCalls, resumePspCalls } from '../../client/psp-control';
+import { pspTaskQueue } from '../../workflows/shared/task-queue';
+import { admin, startPayoutHarness, type PayoutHarness } from './payouts-harness';
+import { createsPerPayout, sandboxCalls, startPspPayouts, untilScheduledNotStarted } from './psp-queue-support';
+
+/**
+ * Issue 14.1 against the dev server: the PSP queue's server-side rate limit paces every PSP activity, whichever
+ * worker runs it. Each test builds the hardest case for a limiter, a backlog: N payouts wait at the PSP step on a
+ * paused queue, then the queue opens at once. Opened at a limit below the PSP's token bucket, the PSP never answers
+ * 429; opened without an effective limit (the control), the same bucket refuses the burst, so the zero is the
+ * limit's doing. Either way every payout pays exactly once (a 429 is retried after its Retry-After).
+ */
+describe('PSP pacing: the PSP task queue rate limit (dev server, PSP sandbox with a token bucket)', () => {
+  let h: PayoutHarness;
+  // The sandbox's bucket: 5 requests/s, burst 12. A PSP activity makes at most 2 calls (look-up, create), and the
+  // server lets a limit burst a little (measured: about 2 s worth of tasks), so 2 activities/s stay under it: at
+  // most 2 × (4 + 2 t) calls in any t seconds, against 12 + 5 t.
+  const bucket = { rps: 5, burst: 12 };
+  const limit = 2;
+  const n = 16;
+
+  beforeAll(async () => {
+    h = await startPayoutHarness();
+    await applyPspRateLimit(h.client, { ...h.config, PSP_RATE_LIMIT_RPS: limit });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  /** N payouts held at the PSP step by a pause, released at `ratePerSecond`; the sandbox's calls meanwhile. */
+  async function releaseBacklogAt(ratePerSecond: number, tag: string) {
+    await admin(h.psp.url, '/__admin/rate-limit', bucket);
+    await pausePspCalls(h.client, {
+      incidentId: `PACE-${tag}`,
+      reason: 'build a backlog',
+      taskQueue: h.config.TEMPORAL_TASK_QUEUE,
+    });
+    const before = (await sandboxCalls(h)).length;
+    const handles = await startPspPayouts(h, n, tag);
+    await untilScheduledNotStarted(handles, 'initiatePspPayout');
+
+    const resumed = await resumePspCalls(h.client, { ratePerSecond, taskQueue: h.config.TEMPORAL_TASK_QUEUE });
+    const results = await Promise.all(handles.map((handle) => handle.result()));
+
+    expect(resumed.ratePerSecond).toBe(ratePerSecond);
+    expect(results.map((r) => (r as { state: string }).state)).toEqual(handles.map(() => 'completed'));
+    return { calls: (await sandboxCalls(h)).slice(before), workflowIds: handles.map((x) => x.workflowId) };
+  }
+
+  test('when a backlog of N PSP payouts is released at a limit below the PSP bucket, then the PSP answers no 429 and each payout pays exactly once', async () => {
+    expect(await describePspQueue(h.client, h.config.TEMPORAL_TASK_QUEUE)).toMatchObject({
+      taskQueue: pspTaskQueue(h.config.TEMPORAL_TASK_QUEUE),
+      ratePerSecond: limit,
+    });
+
+    const { calls, workflowIds } = await releaseBacklogAt(limit, 'paced');
+
+    expect(calls.filter((c) => c.status === 429)).toEqual([]);
+    expect(createsPerPayout(calls, workflowIds)).toEqual(workflowIds.map(() => 1));
+  });
+
+  test('given the same bucket, when the backlog is released without an effective limit, then the PSP answers 429s and Retry-After still pays each once', async () => {
+    const { calls, workflowIds } = await releaseBacklogAt(10_000, 'unpaced');
+
+    expect(calls.filter((c) => c.status === 429).length).toBeGreaterThan(0);
+    expect(createsPerPayout(calls, workflowIds)).toEqual(workflowIds.map(() => 1));
+  });
+});
