@@ -29,6 +29,11 @@ const taskQueue = z
   .regex(/^[^'"\\]{1,200}$/, { error: 'must be 1-200 characters without quotes or backslashes' })
   .optional();
 const rate = z.number().positive().max(10_000);
+/** Who acts (the verified staff subject, e.g. `ops.frank`): recorded as the identity of the server-side changes. */
+const operator = z
+  .string()
+  .regex(/^[A-Za-z0-9._@-]{1,100}$/)
+  .optional();
 
 export const pausePspInput = z
   .object({
@@ -36,10 +41,16 @@ export const pausePspInput = z
     reason: z.string().trim().min(1).max(150),
     /** The product's task queue (default: `TEMPORAL_TASK_QUEUE`); the PSP queue is derived from it. */
     taskQueue,
+    operator,
   })
   .strict();
 export const resumePspInput = z
-  .object({ ratePerSecond: rate.optional(), reason: z.string().trim().min(1).max(150).optional(), taskQueue })
+  .object({
+    ratePerSecond: rate.optional(),
+    reason: z.string().trim().min(1).max(150).optional(),
+    taskQueue,
+    operator,
+  })
   .strict();
 export type PausePspInput = z.input<typeof pausePspInput>;
 export type ResumePspInput = z.input<typeof resumePspInput>;
@@ -105,10 +116,18 @@ export async function describePspQueue(client: Client, productQueue = configured
   return { taskQueue: name, ratePerSecond, ...(reason ? { reason } : {}), ...(pausedBy ? { pausedBy } : {}) };
 }
 
-async function setLimit(client: Client, name: string, ratePerSecond: number, reason: string): Promise<void> {
+const identityOf = (operator: string | undefined) => (operator ? `${IDENTITY}:${operator}` : IDENTITY);
+
+async function setLimit(
+  client: Client,
+  name: string,
+  ratePerSecond: number,
+  reason: string,
+  operator?: string,
+): Promise<void> {
   await client.workflowService.updateTaskQueueConfig({
     namespace: namespaceOf(client),
-    identity: IDENTITY,
+    identity: identityOf(operator),
     taskQueue: name,
     taskQueueType: ACTIVITY,
     updateQueueRateLimit: { rateLimit: { requestsPerSecond: ratePerSecond }, reason },
@@ -150,6 +169,7 @@ async function noticeToPayouts(
   productQueue: string,
   notice: PspIncidentNotice,
   reason: string,
+  operator?: string,
 ): Promise<NoticeResult> {
   const visibilityQuery = payoutsAtPspQuery(productQueue);
   const { count } = await client.workflow.count(visibilityQuery);
@@ -161,7 +181,7 @@ async function noticeToPayouts(
     jobId,
     reason,
     visibilityQuery,
-    signalOperation: { signal: 'pspIncident', input: { payloads }, identity: IDENTITY },
+    signalOperation: { signal: 'pspIncident', input: { payloads }, identity: identityOf(operator) },
   });
   for (;;) {
     const d = await client.workflowService.describeBatchOperation({ namespace: namespaceOf(client), jobId });
@@ -185,9 +205,11 @@ export async function pausePspCalls(client: Client, input: PausePspInput): Promi
   const previous = await describePspQueue(client, productQueue);
   const restore = previous.pausedBy ? restoreRateOf(previous) : previous.ratePerSecond;
   const was = restore === undefined ? '' : ` was=${restore}`;
-  await setLimit(client, previous.taskQueue, 0, `${PAUSE_MARK}${i.incidentId}${was} ${i.reason}`.slice(0, 250));
+  const mark = `${PAUSE_MARK}${i.incidentId}${was} ${i.reason}`.slice(0, 250);
+  await setLimit(client, previous.taskQueue, 0, mark, i.operator);
   const notice = { incidentId: i.incidentId, at: new Date().toISOString() };
-  const notices = await noticeToPayouts(client, productQueue, notice, `PSP incident ${i.incidentId}: ${i.reason}`);
+  const why = `PSP incident ${i.incidentId}: ${i.reason}`;
+  const notices = await noticeToPayouts(client, productQueue, notice, why, i.operator);
   return { incidentId: i.incidentId, taskQueue: previous.taskQueue, previous, notices };
 }
 
@@ -218,9 +240,11 @@ export async function resumePspCalls(client: Client, input: ResumePspInput = {})
     current.taskQueue,
     ratePerSecond,
     i.reason ?? `resumed after ${current.pausedBy ?? 'no pause'}`,
+    i.operator,
   );
   const notice = { incidentId: null, at: new Date().toISOString() };
-  const notices = await noticeToPayouts(client, productQueue, notice, `PSP calls resumed at ${ratePerSecond}/s`);
+  const why = `PSP calls resumed at ${ratePerSecond}/s`;
+  const notices = await noticeToPayouts(client, productQueue, notice, why, i.operator);
   return {
     taskQueue: current.taskQueue,
     ratePerSecond,

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startIdpSandbox, type IdpSandbox } from '../../sandboxes/idp';
+import { describePspQueue } from '../../client/psp-control';
 import { stuckQuery } from '../../client/stuck';
 import type { PayoutReport } from '../../scripts/ops/show';
 import type { StuckCount } from '../../scripts/ops/stuck';
@@ -109,6 +110,32 @@ describe('npm run ops (child processes against the test stack)', () => {
     const wrongRole = await ops(other, 'release', kycPayout, '--reason', 'not mine to release');
     expect(wrongRole.code).toBe(1);
     expect(wrongRole.out).toMatch(/refused by the workflow's validator: missing_role \(Unauthorized\)/);
+  });
+
+  test('when ops pause PSP calls for an incident, then the PSP queue stops under the verified operator, a token without the ops role is refused, and resume restores the rate', async () => {
+    // A task queue of its own: pausing its PSP queue touches no other test's payouts.
+    const queue = `ops-cli-psp-${run}`;
+    const asOps = { ...env, TEMPORAL_TASK_QUEUE: queue, PAYOPS_HOME: mkdtempSync(join(tmpdir(), 'payops-ops-psp-')) };
+    const asFinance = { ...asOps, PAYOPS_HOME: mkdtempSync(join(tmpdir(), 'payops-ops-psp-')) };
+    expect((await ops(asOps, 'login', '--as', 'ops.frank')).code).toBe(0);
+    expect((await ops(asFinance, 'login', '--as', 'fin.carol')).code).toBe(0);
+    expect((await ops(asOps, 'pause-psp', '--reason', 'PSP 5xx')).err).toContain('--incident: required');
+    expect((await ops(asOps, 'resume-psp', '--rate', 'fast')).code).toBe(2);
+
+    const refused = await ops(asFinance, 'pause-psp', '--incident', 'INC-7', '--reason', 'PSP 5xx');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('refused: fin.carol does not hold the ops role');
+    expect(await describePspQueue(stack.client, queue)).not.toMatchObject({ ratePerSecond: 0 });
+
+    const paused = await ops(asOps, 'pause-psp', '--incident', 'INC-7', '--reason', 'PSP 5xx', '--json');
+    expect(paused.code).toBe(0);
+    expect(JSON.parse(paused.out)).toMatchObject({ incidentId: 'INC-7', notices: { matched: 0 } });
+    expect(await describePspQueue(stack.client, queue)).toMatchObject({ ratePerSecond: 0, pausedBy: 'INC-7' });
+
+    const resumed = await ops(asOps, 'resume-psp', '--rate', '7');
+    expect(resumed.code).toBe(0);
+    expect(resumed.out).toMatch(/^resumed: .* at 7\/s \(incident INC-7 over\), by ops\.frank/);
+    expect(await describePspQueue(stack.client, queue)).toMatchObject({ ratePerSecond: 7 });
   });
 
   test('when a payout fails at the PSP, then show prints its pending attempt and the decoded last failure', async () => {
