@@ -1,13 +1,16 @@
 /**
- * `npm run bench:payouts [-- --quick] [--n=<N>] [--run=<RUN>]`: payout throughput against a floor measured in the same run.
+ * `npm run bench:payouts [-- --quick] [--n=<N>] [--run=<RUN>] [--paced=<P>] [--limit=<L>]`: payouts against a floor
+ * measured in the same run.
  *
- * Starts its own stack on free ports (Temporal dev server, moto; PSP and creator-directory sandboxes
- * in this process, the PSP at a fixed latency), one worker as a child process on a prebuilt bundle (its RSS
- * is sampled; each process's CPU time is read per phase), then measures, in order:
- *   1. the floor: N `benchFloor` workflows, each running as many no-op activities as a payout does;
- *   2. N single `creatorPayout` workflows on the PSP rail, started together;
- *   3. one `payoutRun` over RUN creators (sliding window + continue-as-new).
- * Prints each figure, then one JSON line with `ratio` = payout throughput / floor throughput.
+ * Starts its own stack on free ports (Temporal dev server, moto; PSP, bank and creator-directory sandboxes in this
+ * process, the PSP at a fixed latency), one worker as a child process on a prebuilt bundle (its RSS is sampled; each
+ * process's CPU time is read per phase), then measures, in order:
+ *   1. the same-shape floor: N `benchShapeFloor` workflows replaying a payout's recorded command shape, no-op bodies;
+ *   2. N single `creatorPayout` workflows on the PSP rail, started together; the ratios payout / floor;
+ *   3. billable actions and history events per payout (PSP rail, bank rail, a run's child, returned and re-paid);
+ *   4. one `payoutRun` over RUN creators (sliding window + continue-as-new);
+ *   5. the paced run: a `payoutRun` over P creators against a PSP allowing L requests/s per endpoint.
+ * Prints each figure, then one JSON line with all of them. No figure is judged pass/fail here.
  */
 import { Client, Connection } from '@temporalio/client';
 import { startPayout } from '../client/payouts';
@@ -20,6 +23,7 @@ import { actionsOf } from './actions';
 import { asPairs } from './floor';
 import { actionSamples, showActions } from './samples';
 import { describeShape, shapeOf } from './shape';
+import { pacedRun } from './paced';
 import { cpuMeter, log, percentile, rssSampler, showCpu, timeWorkflows, type Figures } from './measure';
 import { startBenchStack } from './stack';
 
@@ -32,6 +36,10 @@ const flag = (name: string) => {
 };
 const N = flag('n') ?? (quick ? 100 : 400);
 const RUN = flag('run') ?? (quick ? 1_000 : 10_000);
+/** The paced run: `--paced=<creators>` (0 skips it) against a PSP allowing `--limit=<L>` requests/s per endpoint. */
+const PACED = flag('paced') ?? (quick ? 100 : 2_000);
+const LIMIT = flag('limit') ?? 5;
+const PACED_PERIOD = '2026-09';
 const PSP_LATENCY_MS = 20;
 const PERIOD = '2026-10';
 const timing = { returnWindowMs: 1, pollInitialMs: 200, pollMaxMs: 2_000 };
@@ -47,6 +55,10 @@ async function main(): Promise<void> {
     const ids = Array.from({ length: N + RUN + 1 }, (_, i) => `bench-${String(i).padStart(6, '0')}`);
     const warmCreator = ids[N + RUN] as string;
     await stack.seedCreators(ids, PERIOD, 5_000);
+    if (PACED > 0) {
+      const paced = Array.from({ length: PACED }, (_, i) => `paced-${String(i).padStart(6, '0')}`);
+      await stack.seedCreators(paced, PACED_PERIOD, 5_000);
+    }
     const workerPid = await stack.startWorker();
     const rss = rssSampler(workerPid);
     const pidOf = (name: string) => servers.processes.find((p) => p.name === name)?.pid ?? 0;
@@ -189,6 +201,20 @@ async function main(): Promise<void> {
       return fig;
     };
     const runFig = RUN > 0 ? await measureRun() : undefined;
+    // Last: it sets the PSP's and the PSP queue's limits.
+    const pacedFig =
+      PACED > 0
+        ? await pacedRun({
+            client,
+            pspUrl: stack.pspUrl,
+            taskQueue,
+            period: PACED_PERIOD,
+            creators: PACED,
+            limitPerSec: LIMIT,
+            timing,
+            rss,
+          })
+        : undefined;
 
     const orchestrationCpu = (cpuMs: Record<string, number>) => (cpuMs['worker'] ?? 0) + (cpuMs['temporal'] ?? 0);
     const ratios = {
@@ -239,6 +265,7 @@ async function main(): Promise<void> {
         ratios,
         actions,
         run: runFig,
+        paced: pacedFig,
       }),
     );
     rss.stop();

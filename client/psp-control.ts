@@ -60,6 +60,8 @@ export interface PspQueueLimit {
   taskQueue: string;
   /** Undefined when no queue-wide limit is set (then only worker limits apply). */
   ratePerSecond?: number;
+  /** Each fairness key's (PSP activity's) limit, when set. */
+  endpointRatePerSecond?: number;
   reason?: string;
   /** The incident a pause is for (rate 0 set by {@link pausePspCalls}). */
   pausedBy?: string;
@@ -93,7 +95,10 @@ export interface ResumeResult {
 /** What {@link applyPspRateLimit} needs of the process configuration (`AppConfig` has it). */
 export interface PspPacingConfig {
   TEMPORAL_TASK_QUEUE: string;
+  /** Per endpoint: each PSP activity (fairness key `psp:<activity>`) is dispatched at most this often. */
   PSP_RATE_LIMIT_RPS: number;
+  /** All PSP calls together (the queue-wide limit; the pause sets it to 0). Default: the per-endpoint limit. */
+  PSP_ACCOUNT_RATE_LIMIT_RPS?: number;
 }
 
 const namespaceOf = (client: Client) => client.options.namespace;
@@ -109,11 +114,19 @@ export async function describePspQueue(client: Client, productQueue = configured
   });
   const limit = r.config?.queueRateLimit;
   const reason = limit?.metadata?.reason ?? undefined;
-  if (!limit?.rateLimit) return { taskQueue: name, ...(reason ? { reason } : {}) };
+  const endpoint = r.config?.fairnessKeysRateLimitDefault?.rateLimit?.requestsPerSecond;
+  const endpointLimit = endpoint ? { endpointRatePerSecond: endpoint } : {};
+  if (!limit?.rateLimit) return { taskQueue: name, ...(reason ? { reason } : {}), ...endpointLimit };
   const ratePerSecond = limit.rateLimit.requestsPerSecond ?? 0;
   const paused = ratePerSecond === 0 && reason?.startsWith(PAUSE_MARK);
   const pausedBy = paused ? reason?.slice(PAUSE_MARK.length).split(' ')[0] : undefined;
-  return { taskQueue: name, ratePerSecond, ...(reason ? { reason } : {}), ...(pausedBy ? { pausedBy } : {}) };
+  return {
+    taskQueue: name,
+    ratePerSecond,
+    ...endpointLimit,
+    ...(reason ? { reason } : {}),
+    ...(pausedBy ? { pausedBy } : {}),
+  };
 }
 
 const identityOf = (operator: string | undefined) => (operator ? `${IDENTITY}:${operator}` : IDENTITY);
@@ -135,18 +148,34 @@ async function setLimit(
 }
 
 /**
- * Sets the PSP queue's server-side rate limit to `PSP_RATE_LIMIT_RPS` (at `npm start` and on release). During an
- * incident pause it changes nothing (a restart or a release must not end a pause): `applied: false`, `pausedBy`.
+ * Sets the PSP queue's server-side limits (at `npm start` and on release): every fairness key (PSP activity, one
+ * endpoint) to `PSP_RATE_LIMIT_RPS`, and the whole queue to `PSP_ACCOUNT_RATE_LIMIT_RPS`. During an incident pause it
+ * leaves the queue-wide 0 alone (a restart or a release must not end a pause): `applied: false`, `pausedBy`.
  */
 export async function applyPspRateLimit(
   client: Client,
   config: PspPacingConfig,
 ): Promise<PspQueueLimit & { applied: boolean }> {
-  const ratePerSecond = parseClientInput(rate, config.PSP_RATE_LIMIT_RPS, 'PSP_RATE_LIMIT_RPS');
+  const endpointRatePerSecond = parseClientInput(rate, config.PSP_RATE_LIMIT_RPS, 'PSP_RATE_LIMIT_RPS');
+  const ratePerSecond = parseClientInput(
+    rate,
+    config.PSP_ACCOUNT_RATE_LIMIT_RPS ?? endpointRatePerSecond,
+    'PSP_ACCOUNT_RATE_LIMIT_RPS',
+  );
   const current = await describePspQueue(client, config.TEMPORAL_TASK_QUEUE);
-  if (current.pausedBy) return { ...current, applied: false };
-  await setLimit(client, current.taskQueue, ratePerSecond, `PSP_RATE_LIMIT_RPS=${ratePerSecond}`);
-  return { taskQueue: current.taskQueue, ratePerSecond, applied: true };
+  await client.workflowService.updateTaskQueueConfig({
+    namespace: namespaceOf(client),
+    identity: IDENTITY,
+    taskQueue: current.taskQueue,
+    taskQueueType: ACTIVITY,
+    updateFairnessKeyRateLimitDefault: {
+      rateLimit: { requestsPerSecond: endpointRatePerSecond },
+      reason: `PSP_RATE_LIMIT_RPS=${endpointRatePerSecond} per endpoint`,
+    },
+  });
+  if (current.pausedBy) return { ...current, endpointRatePerSecond, applied: false };
+  await setLimit(client, current.taskQueue, ratePerSecond, `PSP_ACCOUNT_RATE_LIMIT_RPS=${ratePerSecond}`);
+  return { taskQueue: current.taskQueue, ratePerSecond, endpointRatePerSecond, applied: true };
 }
 
 /** Running payouts of this deployment that wait on the PSP or are about to call it (their rail is the PSP). */

@@ -111,11 +111,12 @@ const envSchema = z.object({
   /** The `service.name` of exported spans (default: the process's, e.g. payops-worker). */
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
   /**
-   * PSP pacing (issue 14): activity tasks per second the server dispatches from the PSP queue
-   * (`<TEMPORAL_TASK_QUEUE>-psp`), across every worker; 25 is Stripe's per-endpoint order of magnitude. Positive: a
-   * zero limit is the incident pause (`pausePspCalls`), never a configuration.
+   * PSP pacing: PSP calls per second per endpoint (each PSP activity is its own fairness key on `<queue>-psp`; the
+   * server paces each across every worker). 25: Stripe's per-endpoint order of magnitude.
    */
   PSP_RATE_LIMIT_RPS: z.coerce.number().positive().max(10_000).default(25),
+  /** All PSP calls together (the queue-wide limit; an incident pause sets it to 0). Stripe live mode: 100/s. */
+  PSP_ACCOUNT_RATE_LIMIT_RPS: z.coerce.number().positive().max(10_000).default(100),
 });
 type ParsedEnv = z.infer<typeof envSchema>;
 

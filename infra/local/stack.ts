@@ -92,6 +92,9 @@ export async function startExternalServers(opts: {
         // Serverless (Lambda) workers are driven by the worker controller, off by default.
         '--dynamic-config-value',
         'workercontroller.enabled=true',
+        // Per-key rate limits (PSP pacing per endpoint: client/psp-control.ts) need the fairness matcher.
+        '--dynamic-config-value',
+        'matching.enableFairness=true',
         ...searchAttributeCliArgs().flatMap((sa) => ['--search-attribute', sa]),
       ];
       starts.push(

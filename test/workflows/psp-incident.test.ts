@@ -34,7 +34,8 @@ describe('PSP incident: pause and resume (dev server, PSP sandbox)', () => {
 
   beforeAll(async () => {
     h = await startPayoutHarness();
-    await applyPspRateLimit(h.client, { ...h.config, PSP_RATE_LIMIT_RPS: configured }); // as `npm start` does
+    // As `npm start` does (the queue-wide limit is the account's; each endpoint gets PSP_RATE_LIMIT_RPS).
+    await applyPspRateLimit(h.client, { ...h.config, PSP_ACCOUNT_RATE_LIMIT_RPS: configured });
   });
   afterAll(async () => {
     await h?.stop();
@@ -98,7 +99,7 @@ describe('PSP incident: pause and resume (dev server, PSP sandbox)', () => {
     ).toEqual([0, 0, 0, 0]);
     for (const handle of handles) expect(await incidentNotices(handle)).toEqual([incidentId]);
     // A restart or a release re-applying the configured limit must not end the pause.
-    expect(await applyPspRateLimit(h.client, { ...h.config, PSP_RATE_LIMIT_RPS: configured })).toMatchObject({
+    expect(await applyPspRateLimit(h.client, { ...h.config, PSP_ACCOUNT_RATE_LIMIT_RPS: configured })).toMatchObject({
       applied: false,
       pausedBy: incidentId,
     });

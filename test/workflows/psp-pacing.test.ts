@@ -21,7 +21,7 @@ describe('PSP pacing: the PSP task queue rate limit (dev server, PSP sandbox wit
 
   beforeAll(async () => {
     h = await startPayoutHarness();
-    await applyPspRateLimit(h.client, { ...h.config, PSP_RATE_LIMIT_RPS: limit });
+    await applyPspRateLimit(h.client, { ...h.config, PSP_RATE_LIMIT_RPS: limit, PSP_ACCOUNT_RATE_LIMIT_RPS: limit });
   });
   afterAll(async () => {
     await h?.stop();
@@ -39,6 +39,9 @@ describe('PSP pacing: the PSP task queue rate limit (dev server, PSP sandbox wit
     const handles = await startPspPayouts(h, n, tag);
     await untilScheduledNotStarted(handles, 'initiatePspPayout');
 
+    // Per endpoint too (each PSP activity's fairness key): the pause holds the queue-wide limit at 0 meanwhile.
+    const perEndpoint = { PSP_RATE_LIMIT_RPS: ratePerSecond, PSP_ACCOUNT_RATE_LIMIT_RPS: ratePerSecond };
+    expect(await applyPspRateLimit(h.client, { ...h.config, ...perEndpoint })).toMatchObject({ applied: false });
     const resumed = await resumePspCalls(h.client, { ratePerSecond, taskQueue: h.config.TEMPORAL_TASK_QUEUE });
     const results = await Promise.all(handles.map((handle) => handle.result()));
 
@@ -51,12 +54,23 @@ describe('PSP pacing: the PSP task queue rate limit (dev server, PSP sandbox wit
     expect(await describePspQueue(h.client, h.config.TEMPORAL_TASK_QUEUE)).toMatchObject({
       taskQueue: pspTaskQueue(h.config.TEMPORAL_TASK_QUEUE),
       ratePerSecond: limit,
+      endpointRatePerSecond: limit,
     });
 
     const { calls, workflowIds } = await releaseBacklogAt(limit, 'paced');
 
     expect(calls.filter((c) => c.status === 429)).toEqual([]);
     expect(createsPerPayout(calls, workflowIds)).toEqual(workflowIds.map(() => 1));
+    // Each PSP activity is its own endpoint: its fairness key is what the per-endpoint limit applies to.
+    const history = await h.client.workflow.getHandle(workflowIds[0] ?? '').fetchHistory();
+    const keys = (history.events ?? []).flatMap((e) => {
+      const a = e.activityTaskScheduledEventAttributes;
+      return a?.taskQueue?.name === pspTaskQueue(h.config.TEMPORAL_TASK_QUEUE)
+        ? [[a.activityType?.name, a.priority?.fairnessKey]]
+        : [];
+    });
+    expect(keys).toContainEqual(['initiatePspPayout', 'psp:initiatePspPayout']);
+    expect(keys.every(([name, key]) => key === `psp:${name}`)).toBe(true);
   });
 
   test('given the same bucket, when the backlog is released without an effective limit, then the PSP answers 429s and Retry-After still pays each once', async () => {

@@ -14,6 +14,7 @@ import { FAST_TIMING, pool, seedPayouts, startPayouts, type ChaosPayout } from '
 import { resetSandboxes, untilPsp, type Row, type RowContext } from '../row';
 import type { ChaosStack } from '../stack';
 import { startStoreProxy, type StoreProxy } from '../store-proxy';
+import { pspQueuePlugin } from '../../../workers/psp-worker';
 
 const MINUTE = 60_000;
 /** Longer than the one-hour schedule-to-close of plain bookkeeping activities: what a money posting must outlast. */
@@ -53,6 +54,7 @@ async function ledgerDownOverAnHour(ctx: RowContext): Promise<Verdicts> {
         taskQueue: stack.config.TEMPORAL_TASK_QUEUE,
         workflowBundle: { codePath: stack.bundlePath },
         activities: createActivities(buildDependencies(stack.config, { ledger })),
+        plugins: [pspQueuePlugin()], // PSP activities run on `<taskQueue>-psp`
       });
       return await worker.runUntil(() => throughTheOutage(ctx, payouts, env, proxy));
     } finally {

@@ -1,0 +1,77 @@
+import type { Client } from '@temporalio/client';
+import { applyPspRateLimit } from '../client/psp-control';
+import { payoutRunWorkflowId, type PayoutRunWorkflow } from '../workflows/payout-runs/contract';
+import { log } from './measure';
+import { adminPost } from './stack';
+
+/** The paced run's figures: how close the run came to the PSP's own limit, and what that cost the PSP. */
+export interface PacedFigures {
+  creators: number;
+  /** The PSP's per-endpoint limit, requests per second (sandbox bucket and the server's per-key limit alike). */
+  limitPerSec: number;
+  seconds: number;
+  /** Makespan / (N / L): 1.0 is a run exactly as fast as the PSP's limit on creating transfers allows. */
+  makespanRatio: number;
+  pspCalls: number;
+  share429: number;
+  workerPeakRssMiB: number;
+  counts: Record<string, number>;
+}
+
+interface CallRecord {
+  status: number;
+}
+
+const callsAt = async (pspUrl: string): Promise<CallRecord[]> =>
+  ((await (await fetch(`${pspUrl}/__admin/calls`)).json()) as { calls: CallRecord[] }).calls;
+
+/**
+ * A payout run of N creators against a PSP that allows L requests per second on each endpoint (the sandbox's token
+ * buckets, burst L), with the PSP queue paced by the server at the same L per PSP activity (fairness key) and 3 L for
+ * the whole queue. Everything else as in production: the run's window, the product's workflows and worker.
+ */
+export async function pacedRun(opts: {
+  client: Client;
+  pspUrl: string;
+  taskQueue: string;
+  period: string;
+  creators: number;
+  limitPerSec: number;
+  timing: { returnWindowMs: number; pollInitialMs: number; pollMaxMs: number };
+  rss: { reset(): void; peakMiB(): number };
+}): Promise<PacedFigures> {
+  const { client, pspUrl, creators, limitPerSec: L } = opts;
+  await adminPost(pspUrl, '/__admin/rate-limit', { rps: L, burst: L, scope: 'endpoint' });
+  await applyPspRateLimit(client, {
+    TEMPORAL_TASK_QUEUE: opts.taskQueue,
+    PSP_RATE_LIMIT_RPS: L,
+    PSP_ACCOUNT_RATE_LIMIT_RPS: 3 * L,
+  });
+  const before = (await callsAt(pspUrl)).length;
+  opts.rss.reset();
+  const started = Date.now();
+  const run = await client.workflow.start<PayoutRunWorkflow>('payoutRun', {
+    taskQueue: opts.taskQueue,
+    workflowId: payoutRunWorkflowId(opts.period),
+    args: [{ period: opts.period, limit: creators, maxConcurrent: 200, payoutTiming: opts.timing }],
+  });
+  const ticker = setInterval(() => log(`paced:  ${Math.round((Date.now() - started) / 1000)} s…`), 60_000);
+  const progress = await run.result().finally(() => clearInterval(ticker));
+  const seconds = (Date.now() - started) / 1000;
+  const calls = (await callsAt(pspUrl)).slice(before);
+  await adminPost(pspUrl, '/__admin/rate-limit', {}, 'DELETE');
+  const figures: PacedFigures = {
+    creators,
+    limitPerSec: L,
+    seconds: Math.round(seconds),
+    makespanRatio: Number((seconds / (creators / L)).toFixed(3)),
+    pspCalls: calls.length,
+    share429: Number((calls.filter((c) => c.status === 429).length / Math.max(1, calls.length)).toFixed(4)),
+    workerPeakRssMiB: opts.rss.peakMiB(),
+    counts: progress.counts,
+  };
+  log(
+    `paced:  ${creators} creators at ${L} req/s per endpoint: ${figures.seconds} s, makespan / (N / L) = ${figures.makespanRatio}; ${figures.pspCalls} PSP calls, ${(figures.share429 * 100).toFixed(2)} % answered 429; worker RSS ${figures.workerPeakRssMiB} MiB; counts ${JSON.stringify(progress.counts)}`,
+  );
+  return figures;
+}
