@@ -11,8 +11,8 @@ import { totalOf } from './policy';
 import type { ApprovalCase } from './state';
 
 const { lookup, books, money, notify } = activityProxies<ApprovalActivities>();
-/** The PSP refund on the PSP's own paced task queue, since `approvals-psp-queue`. */
-const pspMoney = () => viaPspQueue<ApprovalActivities>('approvals-psp-queue', 'moneyMovement', money);
+/** The PSP refund on the PSP's own paced task queue. */
+const pspMoney = () => viaPspQueue<ApprovalActivities>('moneyMovement');
 
 /** Appends decision records to the request's audit trail (outside history). */
 export type Audit = (record: DecisionRecord) => Promise<unknown>;

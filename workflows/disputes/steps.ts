@@ -19,10 +19,10 @@ import { appendCaseAudit, crossCheckOrder, syncLedger } from './steps-books';
 
 /** The I/O of a dispute case: every activity it calls. State changes only through the state's transitions. */
 
-const { money, notify, poll } = activityProxies<DisputeActivities>();
-/** PSP submissions, acceptances and dispute look-ups on the PSP's own paced task queue, since `disputes-psp-queue`. */
-const pspMoney = () => viaPspQueue<DisputeActivities>('disputes-psp-queue', 'moneyMovement', money);
-const pspPoll = () => viaPspQueue<DisputeActivities>('disputes-psp-queue', 'statusPoll', poll);
+const { notify } = activityProxies<DisputeActivities>();
+/** PSP submissions, acceptances and dispute look-ups on the PSP's own paced task queue. */
+const pspMoney = () => viaPspQueue<DisputeActivities>('moneyMovement');
+const pspPoll = () => viaPspQueue<DisputeActivities>('statusPoll');
 /** Evidence sources may be down for a while, but the PSP deadline is not: give up after 6 h and let ops fill in. */
 const evidenceLookup = proxyActivities<DisputeActivities>({ ...ActivityPresets.lookup, scheduleToCloseTimeout: '6h' });
 

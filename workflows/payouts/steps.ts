@@ -18,10 +18,10 @@ import type { Payout, StopRequest } from './state';
 
 /** The payout's activity proxies, one per preset; declared once for the domain. */
 export const { lookup, books, mustBook, money, poll, notify } = activityProxies<PayoutActivities>();
-/** PSP money movement (create/look up a transfer) on the PSP's own paced task queue, since `payout-psp-queue`. */
-export const pspMoney = () => viaPspQueue<PayoutActivities>('payout-psp-queue', 'moneyMovement', money);
-/** PSP status polls and look-ups on the PSP's own paced task queue, since `payout-psp-queue`. */
-export const pspPoll = () => viaPspQueue<PayoutActivities>('payout-psp-queue', 'statusPoll', poll);
+/** PSP money movement (create/look up a transfer) on the PSP's own paced task queue. */
+export const pspMoney = () => viaPspQueue<PayoutActivities>('moneyMovement');
+/** PSP status polls and look-ups on the PSP's own paced task queue. */
+export const pspPoll = () => viaPspQueue<PayoutActivities>('statusPoll');
 
 /** A transfer the rail has decided on (paid, or returned later). */
 export interface Confirmed {
