@@ -19,6 +19,7 @@ import { ensureSweepSchedule } from '../../client/sweeper';
 import { createLongLivedWorker } from '../../workers/long-lived';
 import { bootstrapAws } from './bootstrap-aws';
 import { DATA_DIR } from './paths';
+import { ensureSearchAttributes } from './search-attributes';
 import { startExternalServers } from './stack';
 
 /**
@@ -84,6 +85,9 @@ async function main(): Promise<void> {
       dataConverter: dataConverterFor(config),
     });
     stoppers.push(close);
+    const added = await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
+    if (added.length > 0)
+      console.log(`[start] registered search attributes new since this stack was created: ${added.join(', ')}`);
     const ingress = await startIngress({ config, client, port: config.INGRESS_PORT });
     stoppers.push(() => ingress.stop());
     await ensurePayoutSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE });
