@@ -1,3 +1,4 @@
+import { SA } from '../../workflows/shared/search-attributes';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
@@ -25,6 +26,8 @@ export interface PayoutReport {
   workflowId: string;
   execution: { status: string; runId: string; startTime: string; closeTime?: string; historyLength: number };
   status: PayoutStatus;
+  /** What the lists show (search attributes): the retrying count and the code, `psp_incident` while PSP calls pause. */
+  listed: { awaitingActor?: string; lastErrorCode?: string; failedAttempts?: number };
   pendingActivities: PendingAttempt[];
   audit: Array<{ at: string; type: string; data: Record<string, unknown> }>;
 }
@@ -72,8 +75,15 @@ export async function payoutReport(client: Client, audit: AuditPort, payoutId: s
       };
     }),
   );
+  const sa = desc.typedSearchAttributes;
+  const listed = {
+    awaitingActor: sa.get(SA.AwaitingActor),
+    lastErrorCode: sa.get(SA.LastErrorCode),
+    failedAttempts: sa.get(SA.FailedAttempts),
+  };
   return {
     workflowId,
+    listed: Object.fromEntries(Object.entries(listed).filter(([, v]) => v !== undefined)),
     execution: {
       status: desc.status.name,
       runId: desc.runId,
@@ -98,6 +108,11 @@ export function renderPayoutReport(r: PayoutReport): string {
     `waiting on    ${a ? `${a.actor} since ${a.since}: ${a.reason}` : '-'}`,
     `deadline      ${a?.until ?? '-'}`,
     `last error    ${s.lastErrorCode ?? '-'}`,
+    `listed as     ${
+      Object.entries(r.listed)
+        .map(([k, v]) => `${k} ${String(v)}`)
+        .join(' · ') || '-'
+    }${r.listed.lastErrorCode === 'psp_incident' ? ' (PSP calls paused for an incident)' : ''}`,
     `on hold       ${s.held ? `since ${s.held.since} by ${s.held.operator}: ${s.held.reason}` : '-'}`,
     `rail ref      ${s.railReference ?? '-'}`,
     ...(s.resolution
