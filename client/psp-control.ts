@@ -4,23 +4,28 @@ import { encodeToPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { pspIncidentSchema, type PspIncidentNotice } from '../workflows/shared/ops-notices';
-import { pspTaskQueue } from '../workflows/shared/task-queue';
 import { configuredTaskQueue } from './config';
 import { ClientInputError, parseClientInput } from './errors';
+import {
+  describePspQueue,
+  identityOf,
+  namespaceOf,
+  PAUSE_MARK,
+  rate,
+  setLimit,
+  type PspQueueLimit,
+} from './psp-pacing';
+
+export { applyPspRateLimit, describePspQueue, type PspPacingConfig, type PspQueueLimit } from './psp-pacing';
 
 /**
- * PSP pacing and the PSP incident pause (issues 14.1 and 13.3). Every PSP call is an activity on the PSP task queue
- * (`<TEMPORAL_TASK_QUEUE>-psp`); the server dispatches that queue's tasks at most at its queue-wide rate limit,
- * whichever workers poll it (long-lived or Lambda). Pacing sets that limit to the provider's; a pause sets it to 0
- * (the server then dispatches nothing: new calls and retries alike wait as scheduled activities) and tells the
- * payouts waiting on the PSP (`pspIncident` signal); resume restores the limit, so the backlog drains at that rate.
+ * The PSP incident pause (issue 13.3), over the pacing of `psp-pacing.ts` (re-exported here): a pause sets the PSP
+ * queue's queue-wide limit to 0 (the server then dispatches nothing: new calls and retries alike wait as scheduled
+ * activities) and tells the payouts waiting on the PSP (`pspIncident` signal); resume restores the limit, so the
+ * backlog drains at that rate.
  */
 
-const ACTIVITY = temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY;
 const BATCH_RUNNING = temporal.api.enums.v1.BatchOperationState.BATCH_OPERATION_STATE_RUNNING;
-/** A pause's rate-limit reason starts with this, then the incident ID: how resume and pacing recognise a pause. */
-const PAUSE_MARK = 'psp-incident:';
-const IDENTITY = 'payops-psp-control';
 
 const incidentId = pspIncidentSchema.shape.incidentId.unwrap();
 /** Quotes would break the visibility query the queue name goes into. */
@@ -28,7 +33,6 @@ const taskQueue = z
   .string()
   .regex(/^[^'"\\]{1,200}$/, { error: 'must be 1-200 characters without quotes or backslashes' })
   .optional();
-const rate = z.number().positive().max(10_000);
 /** Who acts (the verified staff subject, e.g. `ops.frank`): recorded as the identity of the server-side changes. */
 const operator = z
   .string()
@@ -55,18 +59,6 @@ export const resumePspInput = z
 export type PausePspInput = z.input<typeof pausePspInput>;
 export type ResumePspInput = z.input<typeof resumePspInput>;
 
-/** The PSP queue's server-side limit as the server reports it. */
-export interface PspQueueLimit {
-  taskQueue: string;
-  /** Undefined when no queue-wide limit is set (then only worker limits apply). */
-  ratePerSecond?: number;
-  /** Each fairness key's (PSP activity's) limit, when set. */
-  endpointRatePerSecond?: number;
-  reason?: string;
-  /** The incident a pause is for (rate 0 set by {@link pausePspCalls}). */
-  pausedBy?: string;
-}
-
 /** What a batch of `pspIncident` signals did. */
 export interface NoticeResult {
   /** Running payouts the visibility query matched when the batch started. */
@@ -90,92 +82,6 @@ export interface ResumeResult {
   /** The incident the pause was for; undefined when the queue was not paused. */
   resumedIncident?: string;
   notices: NoticeResult;
-}
-
-/** What {@link applyPspRateLimit} needs of the process configuration (`AppConfig` has it). */
-export interface PspPacingConfig {
-  TEMPORAL_TASK_QUEUE: string;
-  /** Per endpoint: each PSP activity (fairness key `psp:<activity>`) is dispatched at most this often. */
-  PSP_RATE_LIMIT_RPS: number;
-  /** All PSP calls together (the queue-wide limit; the pause sets it to 0). Default: the per-endpoint limit. */
-  PSP_ACCOUNT_RATE_LIMIT_RPS?: number;
-}
-
-const namespaceOf = (client: Client) => client.options.namespace;
-
-/** Reads the PSP queue's rate limit (and whether it is an incident pause) from the server. */
-export async function describePspQueue(client: Client, productQueue = configuredTaskQueue()): Promise<PspQueueLimit> {
-  const name = pspTaskQueue(productQueue);
-  const r = await client.workflowService.describeTaskQueue({
-    namespace: namespaceOf(client),
-    taskQueue: { name, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-    taskQueueType: ACTIVITY,
-    reportConfig: true,
-  });
-  const limit = r.config?.queueRateLimit;
-  const reason = limit?.metadata?.reason ?? undefined;
-  const endpoint = r.config?.fairnessKeysRateLimitDefault?.rateLimit?.requestsPerSecond;
-  const endpointLimit = endpoint ? { endpointRatePerSecond: endpoint } : {};
-  if (!limit?.rateLimit) return { taskQueue: name, ...(reason ? { reason } : {}), ...endpointLimit };
-  const ratePerSecond = limit.rateLimit.requestsPerSecond ?? 0;
-  const paused = ratePerSecond === 0 && reason?.startsWith(PAUSE_MARK);
-  const pausedBy = paused ? reason?.slice(PAUSE_MARK.length).split(' ')[0] : undefined;
-  return {
-    taskQueue: name,
-    ratePerSecond,
-    ...endpointLimit,
-    ...(reason ? { reason } : {}),
-    ...(pausedBy ? { pausedBy } : {}),
-  };
-}
-
-const identityOf = (operator: string | undefined) => (operator ? `${IDENTITY}:${operator}` : IDENTITY);
-
-async function setLimit(
-  client: Client,
-  name: string,
-  ratePerSecond: number,
-  reason: string,
-  operator?: string,
-): Promise<void> {
-  await client.workflowService.updateTaskQueueConfig({
-    namespace: namespaceOf(client),
-    identity: identityOf(operator),
-    taskQueue: name,
-    taskQueueType: ACTIVITY,
-    updateQueueRateLimit: { rateLimit: { requestsPerSecond: ratePerSecond }, reason },
-  });
-}
-
-/**
- * Sets the PSP queue's server-side limits (at `npm start` and on release): every fairness key (PSP activity, one
- * endpoint) to `PSP_RATE_LIMIT_RPS`, and the whole queue to `PSP_ACCOUNT_RATE_LIMIT_RPS`. During an incident pause it
- * leaves the queue-wide 0 alone (a restart or a release must not end a pause): `applied: false`, `pausedBy`.
- */
-export async function applyPspRateLimit(
-  client: Client,
-  config: PspPacingConfig,
-): Promise<PspQueueLimit & { applied: boolean }> {
-  const endpointRatePerSecond = parseClientInput(rate, config.PSP_RATE_LIMIT_RPS, 'PSP_RATE_LIMIT_RPS');
-  const ratePerSecond = parseClientInput(
-    rate,
-    config.PSP_ACCOUNT_RATE_LIMIT_RPS ?? endpointRatePerSecond,
-    'PSP_ACCOUNT_RATE_LIMIT_RPS',
-  );
-  const current = await describePspQueue(client, config.TEMPORAL_TASK_QUEUE);
-  await client.workflowService.updateTaskQueueConfig({
-    namespace: namespaceOf(client),
-    identity: IDENTITY,
-    taskQueue: current.taskQueue,
-    taskQueueType: ACTIVITY,
-    updateFairnessKeyRateLimitDefault: {
-      rateLimit: { requestsPerSecond: endpointRatePerSecond },
-      reason: `PSP_RATE_LIMIT_RPS=${endpointRatePerSecond} per endpoint`,
-    },
-  });
-  if (current.pausedBy) return { ...current, endpointRatePerSecond, applied: false };
-  await setLimit(client, current.taskQueue, ratePerSecond, `PSP_ACCOUNT_RATE_LIMIT_RPS=${ratePerSecond}`);
-  return { taskQueue: current.taskQueue, ratePerSecond, endpointRatePerSecond, applied: true };
 }
 
 /** Running payouts of this deployment that wait on the PSP or are about to call it (their rail is the PSP). */
