@@ -12,6 +12,7 @@ import type { DisputeCaseView } from '../../workflows/disputes/contract';
 import { buildDependencies } from '../../workers/dependencies';
 import { INGRESS_DOORS, startIngressDoor, type IngressDoor } from '../support/ingress';
 import { testClient, testConfig, testWorker } from '../support/stack';
+import { until as eventually } from '../support/wait';
 
 const post = async (url: string, body: unknown) => {
   const res = await fetch(url, {
@@ -152,8 +153,9 @@ describe.each(INGRESS_DOORS)(
           });
           const wf = `dispute-${disputeId}`;
           expect((await ledger.getPosting(`${wf}:ledger-1-held`))?.legs[0]?.amountMinor).toBe(5_000);
-          expect(await ledger.getPosting(`${wf}:ledger-2-released`)).toBeDefined();
-          expect(await ledger.getPosting(`${wf}:ledger-3-held`)).toBeDefined();
+          // The case books its ledger moves after the state it shows (an outage delays them, never drops them).
+          expect(await eventually(() => ledger.getPosting(`${wf}:ledger-2-released`), 30_000)).toBeDefined();
+          expect(await eventually(() => ledger.getPosting(`${wf}:ledger-3-held`), 30_000)).toBeDefined();
 
           // A redelivered webhook is dropped by the ingress before it reaches the case.
           const events = (
