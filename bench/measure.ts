@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** One phase's figures, as the bench prints them and puts in its JSON line. */
 export interface Figures {
@@ -47,20 +47,50 @@ export function rssSampler(pid: number) {
   };
 }
 
-/** CPU seconds used so far by each process of the stack (utime + stime from /proc), to show where a phase's time goes. */
-export function cpuMeter(pids: Record<string, number>) {
-  const ticks = 100; // USER_HZ on Linux
-  const read = (): Record<string, number> =>
-    Object.fromEntries(
-      Object.entries(pids).map(([name, pid]) => {
-        try {
-          const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-          return [name, (Number(fields[11]) + Number(fields[12])) / ticks];
-        } catch {
-          return [name, 0];
-        }
-      }),
-    );
+/** A process's CPU seconds so far (utime + stime from /proc; USER_HZ 100 on Linux), or 0 once it is gone. */
+function cpuSeconds(statPath: string): number {
+  try {
+    const fields = readFileSync(statPath, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The worker's threads by what they run, from their names: `main` (activities, the SDK's glue, the payload codec),
+ * `workflows` (the workflow sandbox threads), `v8` (garbage collection and compile helpers) and `core` (the SDK's
+ * Rust core and libuv). A thread that has exited is not listed any more: the process total keeps its time.
+ */
+function threadKind(comm: string): string {
+  if (comm === 'MainThread') return 'main';
+  if (comm === 'WorkerThread') return 'workflows';
+  if (comm.startsWith('V8') || comm.startsWith('DelayedTask')) return 'v8';
+  return 'core';
+}
+function threadCpuSeconds(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const kind = `worker.${threadKind(comm)}`;
+      out[kind] = (out[kind] ?? 0) + cpuSeconds(`/proc/${pid}/task/${tid}/stat`);
+    }
+  } catch {
+    // process gone
+  }
+  return out;
+}
+
+/**
+ * CPU seconds used so far by each process of the stack, to show where a phase's time goes; the worker's also by
+ * thread kind (`worker.main`, `worker.workflows`, `worker.v8`, `worker.core`).
+ */
+export function cpuMeter(pids: Record<string, number>, opts: { threadsOf?: string } = {}) {
+  const read = (): Record<string, number> => ({
+    ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(`/proc/${pid}/stat`)])),
+    ...(opts.threadsOf ? threadCpuSeconds(pids[opts.threadsOf] ?? 0) : {}),
+  });
   let last = read();
   /** CPU milliseconds per workflow by process since the previous call. */
   return (workflows: number): Record<string, number> => {
@@ -83,7 +113,7 @@ export const showCpu = (cpu: Record<string, number>) =>
 export async function timeWorkflows(
   count: number,
   start: (i: number) => Promise<{ result(): Promise<unknown> }>,
-): Promise<{ perSec: number; latencies: number[] }> {
+): Promise<{ seconds: number; latencies: number[] }> {
   const latencies: number[] = [];
   const began = Date.now();
   await pool(
@@ -96,5 +126,5 @@ export async function timeWorkflows(
       latencies.push(Date.now() - t0);
     },
   );
-  return { perSec: count / ((Date.now() - began) / 1000), latencies };
+  return { seconds: (Date.now() - began) / 1000, latencies };
 }

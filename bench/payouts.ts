@@ -5,8 +5,8 @@
  * Starts its own stack on free ports (Temporal dev server, moto; PSP, bank and creator-directory sandboxes in this
  * process, the PSP at a fixed latency), one worker as a child process on a prebuilt bundle (its RSS is sampled; each
  * process's CPU time is read per phase), then measures, in order:
- *   1. the same-shape floor: N `benchShapeFloor` workflows replaying a payout's recorded command shape, no-op bodies;
- *   2. N single `creatorPayout` workflows on the PSP rail, started together; the ratios payout / floor;
+ *   1-2. the same-shape floor (N `benchShapeFloor` workflows replaying a payout's recorded command shape, no-op
+ *      bodies) and N single `creatorPayout` workflows on the PSP rail, alternating in rounds; the ratios payout / floor;
  *   3. billable actions and history events per payout (PSP rail, bank rail, a run's child, returned and re-paid);
  *   4. one `payoutRun` over RUN creators (sliding window + continue-as-new);
  *   5. the paced run: a `payoutRun` over P creators against a PSP allowing L requests/s per endpoint.
@@ -39,6 +39,8 @@ const RUN = flag('run') ?? (quick ? 1_000 : 10_000);
 /** The paced run: `--paced=<creators>` (0 skips it) against a PSP allowing `--limit=<L>` requests/s per endpoint. */
 const PACED = flag('paced') ?? (quick ? 100 : 2_000);
 const LIMIT = flag('limit') ?? 5;
+/** `--rounds=<R>`: floor and payouts alternate in R rounds of N / R each. */
+const ROUNDS = Math.max(1, flag('rounds') ?? (quick ? 2 : 4));
 const PACED_PERIOD = '2026-09';
 const PSP_LATENCY_MS = 20;
 const PERIOD = '2026-10';
@@ -62,12 +64,15 @@ async function main(): Promise<void> {
     const workerPid = await stack.startWorker();
     const rss = rssSampler(workerPid);
     const pidOf = (name: string) => servers.processes.find((p) => p.name === name)?.pid ?? 0;
-    const cpu = cpuMeter({
-      worker: workerPid,
-      temporal: pidOf('temporal'),
-      moto: pidOf('moto'),
-      'bench+sandboxes': process.pid,
-    });
+    const cpu = cpuMeter(
+      {
+        worker: workerPid,
+        temporal: pidOf('temporal'),
+        moto: pidOf('moto'),
+        'bench+sandboxes': process.pid,
+      },
+      { threadsOf: 'worker' },
+    );
     const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
     const client = new Client({ connection, dataConverter: dataConverterFor(config) });
     const taskQueue = config.TEMPORAL_TASK_QUEUE;
@@ -105,51 +110,67 @@ async function main(): Promise<void> {
     const historyLength = async (workflowId: string) =>
       Number((await client.workflow.getHandle(workflowId).describe()).historyLength);
 
-    rss.reset();
-    cpu(1);
+    // Floor and payouts alternate in rounds (floor, payouts, then payouts, floor, …) so that neither gets the
+    // server's start-up work or the machine's drift alone; each kind's figures sum over its rounds.
     const startAttributes = asPairs(shape.startAttributes).filter((p) => p.value !== null) as SearchAttributePair[];
-    const floor = await timeWorkflows(N, (i) =>
+    const startFloor = (i: number) =>
       client.workflow.start('benchShapeFloor', {
         taskQueue,
         workflowId: `bench-floor-${i}-${Date.now()}`,
         args: [shape],
         typedSearchAttributes: startAttributes,
-      }),
-    );
-    const floorFig: Figures = {
-      completionsPerSec: floor.perSec,
-      p50Ms: percentile(floor.latencies, 50),
-      p95Ms: percentile(floor.latencies, 95),
-      workerPeakRssMiB: rss.peakMiB(),
-      maxHistoryEvents: 0,
-      cpuMsPerWorkflow: cpu(N),
-    };
-    log(
-      `floor:   ${N} same-shape workflows: ${floorFig.completionsPerSec.toFixed(1)}/s, p50 ${floorFig.p50Ms} ms, p95 ${floorFig.p95Ms} ms, worker RSS ${floorFig.workerPeakRssMiB} MiB; CPU ms per workflow: ${showCpu(floorFig.cpuMsPerWorkflow)}`,
-    );
-
-    rss.reset();
-    const singles = await timeWorkflows(N, (i) => {
+      });
+    const startSingle = (i: number) => {
       const creatorId = ids[i + RUN] as string;
-      const payoutId = `${creatorId}-${PERIOD}`;
       // Through the typed client, as backend services start payouts.
       return startPayout(
         client,
-        { payoutId, creatorId, period: PERIOD, amount: { amountMinor: 5_000, currency: 'USD' }, timing },
+        {
+          payoutId: `${creatorId}-${PERIOD}`,
+          creatorId,
+          period: PERIOD,
+          amount: { amountMinor: 5_000, currency: 'USD' },
+          timing,
+        },
         { taskQueue },
       ).then((s) => s.handle);
-    });
-    const singleHistory = await historyLength(creatorPayoutWorkflowId(`${ids[RUN]}-${PERIOD}`));
-    const payoutFig: Figures = {
-      completionsPerSec: singles.perSec,
-      p50Ms: percentile(singles.latencies, 50),
-      p95Ms: percentile(singles.latencies, 95),
-      workerPeakRssMiB: rss.peakMiB(),
-      maxHistoryEvents: singleHistory,
-      cpuMsPerWorkflow: cpu(N),
     };
+    const kinds = { floor: startFloor, payouts: startSingle };
+    const totals = {
+      floor: { seconds: 0, latencies: [] as number[], rssMiB: 0, cpuMs: {} as Record<string, number> },
+      payouts: { seconds: 0, latencies: [] as number[], rssMiB: 0, cpuMs: {} as Record<string, number> },
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      const from = Math.floor((round * N) / ROUNDS);
+      const count = Math.floor(((round + 1) * N) / ROUNDS) - from;
+      const order = round % 2 === 0 ? (['floor', 'payouts'] as const) : (['payouts', 'floor'] as const);
+      for (const kind of order) {
+        rss.reset();
+        cpu(1);
+        const timed = await timeWorkflows(count, (i) => kinds[kind](from + i));
+        const t = totals[kind];
+        t.seconds += timed.seconds;
+        t.latencies.push(...timed.latencies);
+        t.rssMiB = Math.max(t.rssMiB, rss.peakMiB());
+        for (const [proc, ms] of Object.entries(cpu(1))) t.cpuMs[proc] = (t.cpuMs[proc] ?? 0) + ms;
+      }
+    }
+    const figuresOf = (t: (typeof totals)['floor'], maxHistoryEvents: number): Figures => ({
+      completionsPerSec: N / t.seconds,
+      p50Ms: percentile(t.latencies, 50),
+      p95Ms: percentile(t.latencies, 95),
+      workerPeakRssMiB: t.rssMiB,
+      maxHistoryEvents,
+      cpuMsPerWorkflow: Object.fromEntries(Object.entries(t.cpuMs).map(([proc, ms]) => [proc, Math.round(ms / N)])),
+    });
+    const floorFig = figuresOf(totals.floor, 0);
+    const singleHistory = await historyLength(creatorPayoutWorkflowId(`${ids[RUN]}-${PERIOD}`));
+    const payoutFig = figuresOf(totals.payouts, singleHistory);
     log(
-      `payouts: ${N} single payouts: ${payoutFig.completionsPerSec.toFixed(1)}/s, p50 ${payoutFig.p50Ms} ms, p95 ${payoutFig.p95Ms} ms, worker RSS ${payoutFig.workerPeakRssMiB} MiB, history ${singleHistory} events; CPU ms per payout: ${showCpu(payoutFig.cpuMsPerWorkflow)}`,
+      `floor:   ${N} same-shape workflows in ${ROUNDS} rounds: ${floorFig.completionsPerSec.toFixed(1)}/s, p50 ${floorFig.p50Ms} ms, p95 ${floorFig.p95Ms} ms, worker RSS ${floorFig.workerPeakRssMiB} MiB; CPU ms per workflow: ${showCpu(floorFig.cpuMsPerWorkflow)}`,
+    );
+    log(
+      `payouts: ${N} single payouts in ${ROUNDS} rounds: ${payoutFig.completionsPerSec.toFixed(1)}/s, p50 ${payoutFig.p50Ms} ms, p95 ${payoutFig.p95Ms} ms, worker RSS ${payoutFig.workerPeakRssMiB} MiB, history ${singleHistory} events; CPU ms per payout: ${showCpu(payoutFig.cpuMsPerWorkflow)}`,
     );
 
     const measureRun = async () => {
@@ -216,15 +237,20 @@ async function main(): Promise<void> {
           })
         : undefined;
 
-    const orchestrationCpu = (cpuMs: Record<string, number>) => (cpuMs['worker'] ?? 0) + (cpuMs['temporal'] ?? 0);
+    const sum = (cpuMs: Record<string, number>, procs: string[]) => procs.reduce((t, p) => t + (cpuMs[p] ?? 0), 0);
+    const cpuRatio = (procs: string[]) =>
+      round3(sum(floorFig.cpuMsPerWorkflow, procs) / sum(payoutFig.cpuMsPerWorkflow, procs));
     const ratios = {
       // Payout throughput / same-shape floor throughput (1.0: a payout runs as fast as its own command shape).
       throughput: round3(payoutFig.completionsPerSec / floorFig.completionsPerSec),
       // Floor CPU / payout CPU per workflow, worker + Temporal server only (the emulators are reported apart).
-      cpu: round3(orchestrationCpu(floorFig.cpuMsPerWorkflow) / orchestrationCpu(payoutFig.cpuMsPerWorkflow)),
+      cpu: cpuRatio(['worker', 'temporal']),
+      // The same without the worker's main thread, where activity bodies run (AWS SDK, HTTP, encryption): what
+      // orchestrating a payout costs (server, workflow threads, the SDK's core; V8's helper threads collect both).
+      cpuOrchestration: cpuRatio(['temporal', 'worker.workflows', 'worker.core']),
     };
     log(
-      `same-shape ratios: throughput payout/floor ${ratios.throughput}, CPU (worker + server) floor/payout ${ratios.cpu}`,
+      `same-shape ratios: throughput payout/floor ${ratios.throughput}, CPU (worker + server) floor/payout ${ratios.cpu}, CPU without the activity thread ${ratios.cpuOrchestration}`,
     );
 
     const runChildId = RUN > 0 ? creatorPayoutWorkflowId(`${ids[0]}-${PERIOD}`) : undefined;
@@ -245,11 +271,6 @@ async function main(): Promise<void> {
       },
     );
     for (const [name, count] of Object.entries(actions)) log(`actions: ${showActions(name, count)}`);
-    if (runFig) {
-      log(
-        `run RSS < 1024 MiB: ${runFig.workerPeakRssMiB < 1024}; largest history ≤ 10000: ${runFig.maxHistoryEvents <= 10_000}`,
-      );
-    }
     const totalSeconds = Math.round((Date.now() - benchStarted) / 1000);
     log(`whole benchmark: ${totalSeconds} s`);
     console.log(

@@ -6,8 +6,8 @@ export const workflowsPath = require.resolve('../workflows');
 /** Failure messages and stack traces are encoded (then encrypted) by the workflow sandbox's failure converter too. */
 export { failureConverterPath } from '../codec/settings';
 
-/** Modules evaluated once per worker thread and shared by all workflows; see workflows/shared/zod-preload.ts. */
-export const preloadModules = [require.resolve('../workflows/shared/zod-preload')];
+/** Modules evaluated once per worker thread and shared by all workflows; see workflows/shared/preload.ts. */
+export const preloadModules = [require.resolve('../workflows/shared/preload')];
 
 /**
  * Workflow interceptor modules compiled into a bundle: with `tracing`, OpenTelemetry's (RunWorkflow, StartActivity,
