@@ -3,6 +3,8 @@ import { applyPspRateLimit } from '../client/psp-control';
 import { payoutRunWorkflowId, type PayoutRunWorkflow } from '../workflows/payout-runs/contract';
 import { log } from './measure';
 import { adminPost } from './stack';
+import { endpointOf } from '../sandboxes/psp/rate-limit';
+import type { CallRecord } from '../sandboxes/psp/admin';
 
 /** The paced run's figures: how close the run came to the PSP's own limit, and what that cost the PSP. */
 export interface PacedFigures {
@@ -16,10 +18,8 @@ export interface PacedFigures {
   share429: number;
   workerPeakRssMiB: number;
   counts: Record<string, number>;
-}
-
-interface CallRecord {
-  status: number;
+  /** Per PSP endpoint: its calls, and when the first and the last arrived (seconds after the run's start). */
+  endpoints: Record<string, { calls: number; firstS: number; lastS: number }>;
 }
 
 const callsAt = async (pspUrl: string): Promise<CallRecord[]> =>
@@ -60,6 +60,13 @@ export async function pacedRun(opts: {
   const seconds = (Date.now() - started) / 1000;
   const calls = (await callsAt(pspUrl)).slice(before);
   await adminPost(pspUrl, '/__admin/rate-limit', {}, 'DELETE');
+  const endpoints: PacedFigures['endpoints'] = {};
+  const secs = (at: number) => Number(((at - started) / 1000).toFixed(1));
+  for (const call of calls) {
+    const e = (endpoints[endpointOf(call.method, call.path)] ??= { calls: 0, firstS: secs(call.at), lastS: 0 });
+    e.calls += 1;
+    e.lastS = secs(call.at);
+  }
   const figures: PacedFigures = {
     creators,
     limitPerSec: L,
@@ -69,9 +76,12 @@ export async function pacedRun(opts: {
     share429: Number((calls.filter((c) => c.status === 429).length / Math.max(1, calls.length)).toFixed(4)),
     workerPeakRssMiB: opts.rss.peakMiB(),
     counts: progress.counts,
+    endpoints,
   };
   log(
     `paced:  ${creators} creators at ${L} req/s per endpoint: ${figures.seconds} s, makespan / (N / L) = ${figures.makespanRatio}; ${figures.pspCalls} PSP calls, ${(figures.share429 * 100).toFixed(2)} % answered 429; worker RSS ${figures.workerPeakRssMiB} MiB; counts ${JSON.stringify(progress.counts)}`,
   );
+  for (const [endpoint, e] of Object.entries(endpoints))
+    log(`paced:  ${endpoint}: ${e.calls} calls, the first at ${e.firstS} s, the last at ${e.lastS} s`);
   return figures;
 }

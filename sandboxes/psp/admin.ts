@@ -38,6 +38,8 @@ export interface CallRecord {
   path: string;
   idempotencyKey: string | null;
   status: number;
+  /** When the call arrived (epoch ms). */
+  at: number;
   fault?: 'latency' | '5xx' | 'timeout' | 'rate_limit';
   replayed?: boolean;
 }

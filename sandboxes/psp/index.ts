@@ -98,7 +98,7 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
 
   const handleApi: SandboxHandler = async (req, res, method, path) => {
     const idempotencyKey = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : null;
-    const record: CallRecord = { method, path, idempotencyKey, status: 0 };
+    const record: CallRecord = { method, path, idempotencyKey, status: 0, at: Date.now() };
     calls.push(record);
     const reply = (r: Reply, headers: Record<string, string> = {}) => {
       record.status = r.status;
