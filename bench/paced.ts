@@ -1,8 +1,9 @@
-import type { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import { dataConverterFor } from '../codec/for-config';
 import { applyPspRateLimit } from '../client/psp-control';
 import { payoutRunWorkflowId, type PayoutRunWorkflow } from '../workflows/payout-runs/contract';
-import { log } from './measure';
-import { adminPost } from './stack';
+import { log, rssSampler } from './measure';
+import { adminPost, startBenchStack, untilWorkerPolls } from './stack';
 import { endpointOf } from '../sandboxes/psp/rate-limit';
 import type { CallRecord } from '../sandboxes/psp/admin';
 
@@ -84,4 +85,36 @@ export async function pacedRun(opts: {
   for (const [endpoint, e] of Object.entries(endpoints))
     log(`paced:  ${endpoint}: ${e.calls} calls, the first at ${e.firstS} s, the last at ${e.lastS} s`);
   return figures;
+}
+
+/**
+ * The paced run on a stack of its own, with the fairness matcher its per-key limits need (the other phases run
+ * without it: see infra/local/stack.ts): seeds P creators, starts a worker and waits until it polls, runs, stops all.
+ */
+export async function pacedRunOnOwnStack(opts: {
+  pspLatencyMs: number;
+  period: string;
+  creators: number;
+  limitPerSec: number;
+  timing: { returnWindowMs: number; pollInitialMs: number; pollMaxMs: number };
+}): Promise<PacedFigures> {
+  const stack = await startBenchStack({ pspLatencyMs: opts.pspLatencyMs, name: 'paced', fairness: true });
+  try {
+    log(`paced:  seeding ${opts.creators} creators on a stack with the fairness matcher…`);
+    const ids = Array.from({ length: opts.creators }, (_, i) => `paced-${String(i).padStart(6, '0')}`);
+    await stack.seedCreators(ids, opts.period, 5_000);
+    const rss = rssSampler(await stack.startWorker());
+    const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
+    try {
+      const client = new Client({ connection, dataConverter: dataConverterFor(stack.config) });
+      const taskQueue = stack.config.TEMPORAL_TASK_QUEUE;
+      await untilWorkerPolls(client, taskQueue);
+      return await pacedRun({ ...opts, client, pspUrl: stack.pspUrl, taskQueue, rss });
+    } finally {
+      rss.stop();
+      await connection.close();
+    }
+  } finally {
+    await stack.cleanup();
+  }
 }

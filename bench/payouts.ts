@@ -17,15 +17,14 @@ import { startPayout } from '../client/payouts';
 import { dataConverterFor } from '../codec/for-config';
 import { creatorPayoutWorkflowId } from '../workflows/payouts/contract';
 import { getRunProgressQuery, payoutRunWorkflowId, type PayoutRunWorkflow } from '../workflows/payout-runs/contract';
-import { waitFor } from '../infra/local/processes';
 import type { SearchAttributePair } from '@temporalio/common';
 import { actionsOf } from './actions';
 import { asPairs } from './floor';
 import { actionSamples, showActions } from './samples';
 import { describeShape, shapeOf } from './shape';
-import { pacedRun } from './paced';
+import { pacedRunOnOwnStack, type PacedFigures } from './paced';
 import { cpuMeter, log, percentile, rssSampler, showCpu, timeWorkflows, type Figures } from './measure';
-import { startBenchStack } from './stack';
+import { startBenchStack, untilWorkerPolls } from './stack';
 
 const quick = process.argv.includes('--quick');
 /** `--n=<singles>` and `--run=<creators>` (0 skips the run) override the sizes, for profiling one phase. */
@@ -50,17 +49,14 @@ const round3 = (x: number) => Number(x.toFixed(3));
 
 async function main(): Promise<void> {
   const benchStarted = Date.now();
-  const stack = await startBenchStack({ pspLatencyMs: PSP_LATENCY_MS });
+  // The fairness matcher only where it is needed: the paced run, on its own stack (see infra/local/stack.ts).
+  const stack = await startBenchStack({ pspLatencyMs: PSP_LATENCY_MS, name: 'main', fairness: false });
   const { config, servers } = stack;
   try {
     log(`seeding ${N + RUN + 1} creators (directory + ledger on moto)…`);
     const ids = Array.from({ length: N + RUN + 1 }, (_, i) => `bench-${String(i).padStart(6, '0')}`);
     const warmCreator = ids[N + RUN] as string;
     await stack.seedCreators(ids, PERIOD, 5_000);
-    if (PACED > 0) {
-      const paced = Array.from({ length: PACED }, (_, i) => `paced-${String(i).padStart(6, '0')}`);
-      await stack.seedCreators(paced, PACED_PERIOD, 5_000);
-    }
     const workerPid = await stack.startWorker();
     const rss = rssSampler(workerPid);
     const pidOf = (name: string) => servers.processes.find((p) => p.name === name)?.pid ?? 0;
@@ -77,20 +73,7 @@ async function main(): Promise<void> {
     const client = new Client({ connection, dataConverter: dataConverterFor(config) });
     const taskQueue = config.TEMPORAL_TASK_QUEUE;
 
-    // Warm-up payout: proves the worker polls, and counts the activities a payout runs.
-    await waitFor(
-      'worker',
-      async () => {
-        const h = await client.workflow.start('benchFloor', {
-          taskQueue,
-          workflowId: `bench-warmup-${Date.now()}`,
-          args: [{ activities: 1 }],
-        });
-        await h.result();
-        return true;
-      },
-      120_000,
-    );
+    await untilWorkerPolls(client, taskQueue);
     // Warm-up payout, through the typed client as the singles: its history gives the floor its shape.
     const { handle: warm } = await startPayout(
       client,
@@ -222,21 +205,6 @@ async function main(): Promise<void> {
       return fig;
     };
     const runFig = RUN > 0 ? await measureRun() : undefined;
-    // Last: it sets the PSP's and the PSP queue's limits.
-    const pacedFig =
-      PACED > 0
-        ? await pacedRun({
-            client,
-            pspUrl: stack.pspUrl,
-            taskQueue,
-            period: PACED_PERIOD,
-            creators: PACED,
-            limitPerSec: LIMIT,
-            timing,
-            rss,
-          })
-        : undefined;
-
     const sum = (cpuMs: Record<string, number>, procs: string[]) => procs.reduce((t, p) => t + (cpuMs[p] ?? 0), 0);
     const cpuRatio = (procs: string[]) =>
       round3(sum(floorFig.cpuMsPerWorkflow, procs) / sum(payoutFig.cpuMsPerWorkflow, procs));
@@ -271,6 +239,20 @@ async function main(): Promise<void> {
       },
     );
     for (const [name, count] of Object.entries(actions)) log(`actions: ${showActions(name, count)}`);
+    rss.stop();
+    await connection.close();
+    await stack.cleanup();
+    // Last, on its own stack with the fairness matcher: it sets the PSP's and the PSP queue's limits.
+    const pacedFig: PacedFigures | undefined =
+      PACED > 0
+        ? await pacedRunOnOwnStack({
+            pspLatencyMs: PSP_LATENCY_MS,
+            period: PACED_PERIOD,
+            creators: PACED,
+            limitPerSec: LIMIT,
+            timing,
+          })
+        : undefined;
     const totalSeconds = Math.round((Date.now() - benchStarted) / 1000);
     log(`whole benchmark: ${totalSeconds} s`);
     console.log(
@@ -289,8 +271,6 @@ async function main(): Promise<void> {
         paced: pacedFig,
       }),
     );
-    rss.stop();
-    await connection.close();
   } finally {
     await stack.cleanup();
   }

@@ -5,7 +5,8 @@ import { createDynamoLedger } from '../activities/adapters/ledger/dynamo-ledger'
 import { Accounts } from '../activities/adapters/ledger/port';
 import { bootstrapAws } from '../infra/local/bootstrap-aws';
 import { DATA_DIR, REPO_ROOT } from '../infra/local/paths';
-import { stopPid } from '../infra/local/processes';
+import type { Client } from '@temporalio/client';
+import { stopPid, waitFor } from '../infra/local/processes';
 import { freeStackPorts, startExternalServers } from '../infra/local/stack';
 import { payableCreator, startCreatorsSandbox } from '../sandboxes/creators';
 import { startBankSandbox } from '../sandboxes/bank';
@@ -15,14 +16,21 @@ import { awsOptions, loadConfig } from '../workers/config';
 import { pool } from './measure';
 
 /**
- * The bench's own stack on free ports: Temporal dev server and moto as processes, the PSP (at a fixed latency, with
- * an unlimited balance) and creator-directory sandboxes in this process, AWS resources created. Ctrl-C or a timeout
- * stops it all; so does `cleanup()`.
+ * A bench stack on free ports: Temporal dev server (with or without the fairness matcher) and moto as processes, the
+ * PSP (at a fixed latency, with an unlimited balance) and creator-directory sandboxes in this process, AWS resources
+ * created. Ctrl-C or a timeout stops it all; so does `cleanup()`.
  */
-export async function startBenchStack(opts: { pspLatencyMs: number }) {
-  const runDir = join(DATA_DIR, `bench-${process.pid}`);
+export async function startBenchStack(opts: { pspLatencyMs: number; name: string; fairness: boolean }) {
+  const runDir = join(DATA_DIR, `bench-${process.pid}-${opts.name}`);
   const ports = await freeStackPorts();
-  const servers = await startExternalServers({ ports, runDir, persist: false, embeddedTemporal: true, headless: true });
+  const servers = await startExternalServers({
+    ports,
+    runDir,
+    persist: false,
+    embeddedTemporal: true,
+    headless: true,
+    fairness: opts.fairness,
+  });
   const psp = await startPspSandbox({ port: 0, webhookSecret: 'whsec_bench' });
   const creators = await startCreatorsSandbox({ port: 0 });
   // The bank rail confirms by polling pain.002 here (no ingress in the bench): it is sampled for its actions only.
@@ -39,13 +47,16 @@ export async function startBenchStack(opts: { pspLatencyMs: number }) {
   };
   const config = loadConfig(env);
   let workerPid: number | undefined;
-  const cleanup = async () => {
-    if (workerPid) await stopPid(workerPid);
-    await psp.stop();
-    await creators.stop();
-    await bank.stop();
-    await servers.stop();
-  };
+  let stopped: Promise<void> | undefined;
+  /** Stops everything once; later calls wait for the same stop. */
+  const cleanup = () =>
+    (stopped ??= (async () => {
+      if (workerPid) await stopPid(workerPid);
+      await psp.stop();
+      await creators.stop();
+      await bank.stop();
+      await servers.stop();
+    })());
   // Ctrl-C or a timeout must not leave the servers behind.
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.once(signal, () => void cleanup().finally(() => process.exit(130)));
@@ -111,6 +122,23 @@ export async function startBenchStack(opts: { pspLatencyMs: number }) {
       return workerPid;
     },
   };
+}
+
+/** Waits until the stack's worker runs a workflow on `taskQueue` (a one-activity floor), i.e. polls. */
+export async function untilWorkerPolls(client: Client, taskQueue: string): Promise<void> {
+  await waitFor(
+    'worker',
+    async () => {
+      const h = await client.workflow.start('benchFloor', {
+        taskQueue,
+        workflowId: `bench-warmup-${Date.now()}`,
+        args: [{ activities: 1 }],
+      });
+      await h.result();
+      return true;
+    },
+    120_000,
+  );
 }
 
 export async function adminPost(base: string, path: string, body: unknown, method = 'POST'): Promise<void> {

@@ -50,6 +50,12 @@ export async function startExternalServers(opts: {
   headless?: boolean;
   /** The codec server the Web UI decodes payloads with (`--ui-codec-endpoint`). */
   uiCodecEndpoint?: string;
+  /**
+   * The fairness matcher (default on: per-key PSP pacing needs it). The dev server can only switch it on for every
+   * task queue, and on its SQLite store it slows long runs down (the benchmark's payout run: 5.2/s steady without
+   * it, falling to 3/s after 1,000 payouts with it), so the benchmark turns it off except for its paced run.
+   */
+  fairness?: boolean;
 }): Promise<ExternalServers> {
   const { ports, runDir } = opts;
   mkdirSync(runDir, { recursive: true });
@@ -93,8 +99,7 @@ export async function startExternalServers(opts: {
         '--dynamic-config-value',
         'workercontroller.enabled=true',
         // Per-key rate limits (PSP pacing per endpoint: client/psp-control.ts) need the fairness matcher.
-        '--dynamic-config-value',
-        'matching.enableFairness=true',
+        ...(opts.fairness === false ? [] : ['--dynamic-config-value', 'matching.enableFairness=true']),
         // One partition per task queue: the server splits a queue's rate limits across its partitions, each pacing
         // its share of the tasks, and a partition whose share of the backlog runs dry loses its share of the rate
         // (the PSP queue delivered 4.6/s of a 5/s limit on four partitions, 5.0/s on one; README "PSP pacing").

@@ -1,7 +1,5 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { ActivityDeps } from '../../activities';
 import { makeAwsClients } from '../../activities/adapters/aws';
 import { awsOptions } from '../../workers/config';
 import { createDynamoLedger } from '../../activities/adapters/ledger/dynamo-ledger';
@@ -20,35 +18,19 @@ import { testConfig } from '../support/stack';
 import {
   DAY,
   deliver,
-  disputeWorker,
   emailKinds,
   fakeDeps,
   pspEvent,
-  staffTokensAt,
-  timeSkippingEnv,
   uniqueDisputeId,
   until,
   type DisputeFakes,
+  disputeTestBed,
 } from './disputes-support';
 
 /** Ops commands (updates with validators), the once-only submission, the money side, and the compensation check. */
 describe('dispute case commands (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  /** Staff tokens, signed before each test (signing between two racing commands would delay the second). */
-  const tokens: Record<string, string> = {};
-  beforeAll(async () => {
-    env = await timeSkippingEnv();
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
-
-  async function run<T>(f: ActivityDeps, fn: (taskQueue: string) => Promise<T>): Promise<T> {
-    const taskQueue = `disputes-${uniqueDisputeId()}`;
-    const worker = await disputeWorker(env, taskQueue, f);
-    Object.assign(tokens, await staffTokensAt(env));
-    return worker.runUntil(fn(taskQueue));
-  }
+  const bed = disputeTestBed();
+  const { tokens, run } = bed;
 
   const refusal = async (p: Promise<unknown>): Promise<string> => {
     const err = await p.then(
@@ -91,9 +73,9 @@ describe('dispute case commands (time-skipping)', () => {
     const ledger = createDynamoLedger({ aws: makeAwsClients(awsOptions(config)), table: config.LEDGER_TABLE });
     const disputeId = uniqueDisputeId();
     const workflowId = disputeCaseWorkflowId(disputeId);
-    const now = await env.currentTimeMs();
+    const now = await bed.env.currentTimeMs();
     await run({ ...f, ledger }, async (taskQueue) => {
-      const handle = await deliver(env, taskQueue, seeded(f, disputeId, now));
+      const handle = await deliver(bed.env, taskQueue, seeded(f, disputeId, now));
       await until(handle, (v) => v.state === 'in_review' && v.ledgerPosition === 'held', 'in review');
       expect(await ledger.getPosting(`${workflowId}:ledger-1-held`)).toMatchObject({
         currency: 'EUR',
@@ -154,9 +136,9 @@ describe('dispute case commands (time-skipping)', () => {
 
       // The PSP's own `closed` webhook for what we did changes nothing.
       await deliver(
-        env,
+        bed.env,
         taskQueue,
-        pspEvent(disputeId, 2, await env.currentTimeMs(), {
+        pspEvent(disputeId, 2, await bed.env.currentTimeMs(), {
           type: 'charge.dispute.closed',
           status: 'lost',
           orderId: 'ord-2002',
@@ -176,9 +158,9 @@ describe('dispute case commands (time-skipping)', () => {
   test('when ops decide to contest twice, then the second decision is refused before history and the PSP sees one submission', async () => {
     const f = fakeDeps();
     const disputeId = uniqueDisputeId();
-    const now = await env.currentTimeMs();
+    const now = await bed.env.currentTimeMs();
     await run(f, async (taskQueue) => {
-      const handle = await deliver(env, taskQueue, seeded(f, disputeId, now));
+      const handle = await deliver(bed.env, taskQueue, seeded(f, disputeId, now));
       await until(handle, (v) => v.state === 'in_review', 'in review');
       await handle.executeUpdate(assignCaseUpdate, {
         args: [{ assignee: 'ops.ann', tier: 'tier1', by: 'lead.cy', token: tokens['lead.cy'] }],
@@ -244,9 +226,9 @@ describe('dispute case commands (time-skipping)', () => {
   test('when the dispute was already submitted at the PSP (dashboard), then the case does not submit again and flags it', async () => {
     const f = fakeDeps();
     const disputeId = uniqueDisputeId();
-    const now = await env.currentTimeMs();
+    const now = await bed.env.currentTimeMs();
     await run(f, async (taskQueue) => {
-      const handle = await deliver(env, taskQueue, seeded(f, disputeId, now));
+      const handle = await deliver(bed.env, taskQueue, seeded(f, disputeId, now));
       await until(handle, (v) => v.state === 'in_review', 'in review');
       const d = f.psp.disputes.get(disputeId)!;
       d.submissionCount = 1;
@@ -266,7 +248,7 @@ describe('dispute case commands (time-skipping)', () => {
     const f = fakeDeps();
     const disputeId = uniqueDisputeId();
     const workflowId = disputeCaseWorkflowId(disputeId);
-    const now = await env.currentTimeMs();
+    const now = await bed.env.currentTimeMs();
     await f.audit.append({
       stream: 'order:ord-3003',
       eventId: 'compensation.executed:comp-req-1',
@@ -275,7 +257,7 @@ describe('dispute case commands (time-skipping)', () => {
       data: { workflowId: 'comp-req-1', amountMinor: 5_000, currency: 'EUR' },
     });
     await run(f, async (taskQueue) => {
-      const handle = await deliver(env, taskQueue, seeded(f, disputeId, now, 'ord-3003'));
+      const handle = await deliver(bed.env, taskQueue, seeded(f, disputeId, now, 'ord-3003'));
       const v = await until(handle, (x) => x.flags.includes('compensated_order'), 'flagged');
       expect(v.compensations).toEqual([
         { eventId: 'compensation.executed:comp-req-1', amountMinor: 5_000, currency: 'EUR' },
@@ -293,7 +275,7 @@ describe('dispute case commands (time-skipping)', () => {
   test('when inputs are bad, then the start fails as InvalidInput, bad updates are refused, and malformed webhooks are counted and dropped', async () => {
     const f = fakeDeps();
     await run(f, async (taskQueue) => {
-      const err = await env.client.workflow
+      const err = await bed.env.client.workflow
         .execute('disputeCase', {
           taskQueue,
           workflowId: `dispute-bad-${uniqueDisputeId()}`,
@@ -310,7 +292,7 @@ describe('dispute case commands (time-skipping)', () => {
       expect(cause.message).toMatch(/policy: milestones must be ordered/);
 
       const disputeId = uniqueDisputeId();
-      const handle = await deliver(env, taskQueue, seeded(f, disputeId, await env.currentTimeMs()));
+      const handle = await deliver(bed.env, taskQueue, seeded(f, disputeId, await bed.env.currentTimeMs()));
       await until(handle, (v) => v.state === 'in_review', 'in review');
       expect(
         await refusal(
@@ -337,7 +319,7 @@ describe('dispute case commands (time-skipping)', () => {
         ),
       ).toMatch(/never goes back down a tier/);
       await handle.signal(receivePspEventSignal, { eventId: 'evt_bad', disputeId } as never);
-      await handle.signal(receivePspEventSignal, pspEvent('dp_someoneelse', 9, await env.currentTimeMs()));
+      await handle.signal(receivePspEventSignal, pspEvent('dp_someoneelse', 9, await bed.env.currentTimeMs()));
       const v = await until(handle, (x) => x.eventsIgnored === 2, 'bad events ignored');
       expect(v).toMatchObject({ tier: 'tier2', assignee: 'desk.bo', eventsApplied: 1 });
       await handle.terminate('test done');

@@ -1,37 +1,21 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { SA } from '../../workflows/shared/search-attributes';
 import { recordHistoryIfAsked } from '../support/histories';
 import {
   DAY,
   deliver,
-  disputeWorker,
   emailKinds,
   fakeDeps,
   HOUR,
   pspEvent,
-  timeSkippingEnv,
   uniqueDisputeId,
   until,
-  type DisputeFakes,
+  disputeTestBed,
 } from './disputes-support';
 
 /** The whole life of a case on the time-skipping server: 30 days to the deadline, then the reopen window. */
 describe('dispute case lifecycle (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  beforeAll(async () => {
-    env = await timeSkippingEnv();
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
-
-  async function withWorker<T>(f: DisputeFakes, fn: (taskQueue: string, worker: Worker) => Promise<T>): Promise<T> {
-    const taskQueue = `disputes-${uniqueDisputeId()}`;
-    const worker = await disputeWorker(env, taskQueue, f);
-    return worker.runUntil(fn(taskQueue, worker));
-  }
+  const bed = disputeTestBed();
 
   const waitFor = async (cond: () => boolean, what: string) => {
     const deadline = Date.now() + 20_000;
@@ -44,7 +28,7 @@ describe('dispute case lifecycle (time-skipping)', () => {
   test('when nobody works the case, then reminders and hand-offs come at their milestones and the deadline default submits what was gathered', async () => {
     const f = fakeDeps();
     const disputeId = uniqueDisputeId();
-    const t0 = await env.currentTimeMs();
+    const t0 = await bed.env.currentTimeMs();
     const due = t0 + 30 * DAY;
     f.evidence.seed('ord-1001', {
       order: { productDescription: 'Walnut desk lamp', orderedAt: '2030-01-02T10:00:00Z' },
@@ -56,9 +40,9 @@ describe('dispute case lifecycle (time-skipping)', () => {
       reason: 'product_not_received',
     });
 
-    await withWorker(f, async (taskQueue) => {
+    await bed.run(f, async (taskQueue) => {
       const handle = await deliver(
-        env,
+        bed.env,
         taskQueue,
         pspEvent(disputeId, 1, t0, { type: 'charge.dispute.created', dueBy: new Date(due).toISOString() }),
       );
@@ -89,7 +73,7 @@ describe('dispute case lifecycle (time-skipping)', () => {
         /Waiting on tier1 for evidence \(shipping_carrier, shipping_tracking_number\); reminder draft at/,
       );
 
-      const skipTo = async (at: number) => env.sleep(at - (await env.currentTimeMs()));
+      const skipTo = async (at: number) => bed.env.sleep(at - (await bed.env.currentTimeMs()));
       await skipTo(due - 8 * DAY - HOUR);
       expect(emailKinds(f)).toEqual(['dispute.opened:tier1']);
       await skipTo(due - 8 * DAY + HOUR);
@@ -132,9 +116,9 @@ describe('dispute case lifecycle (time-skipping)', () => {
       });
       expect((await handle.describe()).typedSearchAttributes.get(SA.AwaitingActor)).toBe('psp');
 
-      const closedAt = await env.currentTimeMs();
+      const closedAt = await bed.env.currentTimeMs();
       await deliver(
-        env,
+        bed.env,
         taskQueue,
         pspEvent(disputeId, 2, closedAt, {
           type: 'charge.dispute.closed',
@@ -157,7 +141,7 @@ describe('dispute case lifecycle (time-skipping)', () => {
         ledgerPosition: 'released',
         flags: [],
       });
-      expect((await env.currentTimeMs()) - closedAt).toBeGreaterThanOrEqual(60 * DAY);
+      expect((await bed.env.currentTimeMs()) - closedAt).toBeGreaterThanOrEqual(60 * DAY);
       const final = await handle.describe();
       expect(final.typedSearchAttributes.get(SA.DisputeState)).toBe('won');
       expect(final.typedSearchAttributes.get(SA.AwaitingActor)).toBe('none');

@@ -1,4 +1,3 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Accounts, type Posting } from '../../activities/adapters/ledger/port';
 import type { AuditEvent } from '../../activities/adapters/audit/port';
 import { SA } from '../../workflows/shared/search-attributes';
@@ -9,9 +8,9 @@ import {
   fakeDeps,
   HOUR,
   pspEvent,
-  timeSkippingEnv,
   uniqueDisputeId,
   until,
+  disputeTestBed,
 } from './disputes-support';
 
 const MINUTE = 60_000;
@@ -44,18 +43,12 @@ function storeWithOutage() {
 
 /** A ledger/audit outage of hours (time-skipping) around the deadline: the case goes on and the books catch up. */
 describe('dispute case through a ledger/audit store outage (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  beforeAll(async () => {
-    env = await timeSkippingEnv();
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  const bed = disputeTestBed();
 
   test('when the store is down for hours over the deadline and the close, then the default applies on time, the case shows the problem, and each ledger move lands once after recovery', async () => {
     const { f, deps, outage } = storeWithOutage();
     const disputeId = uniqueDisputeId();
-    const t0 = await env.currentTimeMs();
+    const t0 = await bed.env.currentTimeMs();
     const due = t0 + 30 * DAY;
     const deadline = due - 2 * HOUR;
     f.evidence.seed('ord-1001', {
@@ -67,13 +60,17 @@ describe('dispute case through a ledger/audit store outage (time-skipping)', () 
       amount: { amountMinor: 12_500, currency: 'EUR' },
       reason: 'product_not_received',
     });
-    const skipTo = async (at: number) => env.sleep(Math.max(0, at - (await env.currentTimeMs())));
+    const skipTo = async (at: number) => bed.env.sleep(Math.max(0, at - (await bed.env.currentTimeMs())));
     const submits = () => f.psp.calls.filter((c) => c.method === 'submitDisputeEvidence');
 
     const taskQueue = `disputes-${uniqueDisputeId()}`;
-    const worker = await disputeWorker(env, taskQueue, deps);
+    const worker = await disputeWorker(bed.env, taskQueue, deps);
     await worker.runUntil(async () => {
-      const handle = await deliver(env, taskQueue, pspEvent(disputeId, 1, t0, { dueBy: new Date(due).toISOString() }));
+      const handle = await deliver(
+        bed.env,
+        taskQueue,
+        pspEvent(disputeId, 1, t0, { dueBy: new Date(due).toISOString() }),
+      );
       await until(handle, (v) => v.ledgerPosition === 'held' && v.evidenceSources.order === 'found', 'opened');
 
       await skipTo(deadline - 30 * MINUTE);
@@ -85,9 +82,9 @@ describe('dispute case through a ledger/audit store outage (time-skipping)', () 
 
       await skipTo(deadline + 30 * MINUTE);
       await deliver(
-        env,
+        bed.env,
         taskQueue,
-        pspEvent(disputeId, 2, await env.currentTimeMs(), {
+        pspEvent(disputeId, 2, await bed.env.currentTimeMs(), {
           type: 'charge.dispute.closed',
           status: 'lost',
           dueBy: new Date(due).toISOString(),

@@ -1,5 +1,7 @@
 import { TIME_SKIPPING_VALIDITY_S } from '../support/staff';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import type { ActivityDeps } from '../../activities';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { issueStaffToken } from '../../sandboxes/idp';
 import { staffToken as signedToken } from '../support/staff';
@@ -18,7 +20,7 @@ import {
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 
-import { fakeDeps } from '../support/time-skipping';
+import { fakeDeps, timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
 
 export { fakeDeps, timeSkippingEnv } from '../support/time-skipping';
 export type DisputeFakes = ReturnType<typeof fakeDeps>;
@@ -49,6 +51,31 @@ export async function staffTokensAt(env: TestWorkflowEnvironment): Promise<Recor
   for (const [sub, roles] of Object.entries(TIERS_OF))
     tokens[sub] = await issueStaffToken({ sub, roles, expiresInS: aheadS + TIME_SKIPPING_VALIDITY_S });
   return tokens;
+}
+
+/**
+ * A test file's time-skipping server (started before its tests, torn down after them) and `run`: a worker on a fresh
+ * task queue with the given fakes, with `tokens` signed at the server's time first (signed before each test: signing
+ * between two racing commands would delay the second).
+ */
+export function disputeTestBed() {
+  const bed = {
+    env: undefined as unknown as TestWorkflowEnvironment,
+    tokens: {} as Record<string, string>,
+    async run<T>(f: ActivityDeps, fn: (taskQueue: string, worker: Worker) => Promise<T>): Promise<T> {
+      const taskQueue = `disputes-${uniqueDisputeId()}`;
+      const worker = await timeSkippingWorker(bed.env, taskQueue, f);
+      Object.assign(bed.tokens, await staffTokensAt(bed.env));
+      return worker.runUntil(fn(taskQueue, worker));
+    },
+  };
+  beforeAll(async () => {
+    bed.env = await timeSkippingEnv();
+  });
+  afterAll(async () => {
+    await bed.env?.teardown();
+  });
+  return bed;
 }
 
 /** A PSP dispute webhook as the ingress route delivers it. */

@@ -1,4 +1,3 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { decideCaseUpdate, disputeCaseWorkflowId } from '../../workflows/disputes/contract';
 import { SA } from '../../workflows/shared/search-attributes';
@@ -6,41 +5,24 @@ import { recordHistoryIfAsked } from '../support/histories';
 import {
   DAY,
   deliver,
-  disputeWorker,
   emailKinds,
   fakeDeps,
   pspEvent,
-  staffTokensAt,
-  timeSkippingEnv,
   uniqueDisputeId,
   until,
-  type DisputeFakes,
+  disputeTestBed,
 } from './disputes-support';
 
 /** Duplicate, reordered and missing PSP webhooks, pre-arbitration rounds, and the deadline default to accept. */
 describe('dispute case webhooks (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  /** Staff tokens, signed before each test (signing between two racing commands would delay the second). */
-  const tokens: Record<string, string> = {};
-  beforeAll(async () => {
-    env = await timeSkippingEnv();
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
-
-  async function run<T>(f: DisputeFakes, fn: (taskQueue: string) => Promise<T>): Promise<T> {
-    const taskQueue = `disputes-${uniqueDisputeId()}`;
-    const worker = await disputeWorker(env, taskQueue, f);
-    Object.assign(tokens, await staffTokensAt(env));
-    return worker.runUntil(fn(taskQueue));
-  }
+  const bed = disputeTestBed();
+  const { tokens, run } = bed;
 
   test('when webhooks arrive twice and out of order, then one case applies each once, and a pre-arbitration reopen runs a second round', async () => {
     const f = fakeDeps();
     const disputeId = uniqueDisputeId();
     const workflowId = disputeCaseWorkflowId(disputeId);
-    const t0 = await env.currentTimeMs();
+    const t0 = await bed.env.currentTimeMs();
     const due1 = new Date(t0 + 20 * DAY).toISOString();
     f.evidence.seed('ord-1001', {
       order: { productDescription: 'Oak shelf', orderedAt: '2030-01-02T10:00:00Z' },
@@ -55,8 +37,8 @@ describe('dispute case webhooks (time-skipping)', () => {
     const created = pspEvent(disputeId, 1, t0, { type: 'charge.dispute.created', dueBy: due1 });
 
     await run(f, async (taskQueue) => {
-      const handle = await deliver(env, taskQueue, created);
-      await deliver(env, taskQueue, created);
+      const handle = await deliver(bed.env, taskQueue, created);
+      await deliver(bed.env, taskQueue, created);
       await until(handle, (v) => v.state === 'in_review', 'in review');
       await handle.executeUpdate(decideCaseUpdate, {
         args: [{ decision: 'contest', by: 'ops.ann', token: tokens['ops.ann'], tier: 'tier1' }],
@@ -64,7 +46,7 @@ describe('dispute case webhooks (time-skipping)', () => {
       await until(handle, (v) => v.state === 'submitted', 'submitted');
 
       // The PSP's `updated` (under review) is overtaken by `closed`; then both are delivered again.
-      const t1 = await env.currentTimeMs();
+      const t1 = await bed.env.currentTimeMs();
       const underReview = pspEvent(disputeId, 2, t1 + 1_000, {
         status: 'under_review',
         previousStatus: 'needs_response',
@@ -77,9 +59,9 @@ describe('dispute case webhooks (time-skipping)', () => {
         dueBy: due1,
         submissionCount: 1,
       });
-      await deliver(env, taskQueue, won);
-      await deliver(env, taskQueue, underReview);
-      await deliver(env, taskQueue, won);
+      await deliver(bed.env, taskQueue, won);
+      await deliver(bed.env, taskQueue, underReview);
+      await deliver(bed.env, taskQueue, won);
       const afterWin = await until(
         handle,
         (v) => v.eventsApplied + v.eventsIgnored === 5 && v.ledgerPosition === 'released',
@@ -89,7 +71,7 @@ describe('dispute case webhooks (time-skipping)', () => {
       expect(await f.ledger.balance(Accounts.disputesHeld, 'EUR')).toBe(0);
 
       // Pre-arbitration: the PSP reopens the dispute with a new due date.
-      const t2 = await env.currentTimeMs();
+      const t2 = await bed.env.currentTimeMs();
       const due2 = new Date(t2 + 10 * DAY).toISOString();
       f.psp.disputes.get(disputeId)!.status = 'needs_response';
       const reopen = pspEvent(disputeId, 4, t2 + 3_000, {
@@ -98,7 +80,7 @@ describe('dispute case webhooks (time-skipping)', () => {
         dueBy: due2,
         submissionCount: 1,
       });
-      await deliver(env, taskQueue, reopen);
+      await deliver(bed.env, taskQueue, reopen);
       const r2 = await until(
         handle,
         (v) => v.state === 'pre_arbitration' && v.ledgerPosition === 'held',
@@ -123,14 +105,14 @@ describe('dispute case webhooks (time-skipping)', () => {
         .map((c) => c.idempotencyKey);
       expect(submitKeys).toEqual([`${workflowId}:evidence-r1-submit`, `${workflowId}:evidence-r2-submit`]);
 
-      const lost = pspEvent(disputeId, 5, (await env.currentTimeMs()) + 4_000, {
+      const lost = pspEvent(disputeId, 5, (await bed.env.currentTimeMs()) + 4_000, {
         type: 'charge.dispute.closed',
         status: 'lost',
         dueBy: due2,
         submissionCount: 2,
       });
-      await deliver(env, taskQueue, lost);
-      await deliver(env, taskQueue, reopen);
+      await deliver(bed.env, taskQueue, lost);
+      await deliver(bed.env, taskQueue, reopen);
       const end = await until(
         handle,
         (v) => v.state === 'lost' && v.ledgerPosition === 'written_off' && v.eventsIgnored === 4,
@@ -158,7 +140,7 @@ describe('dispute case webhooks (time-skipping)', () => {
   test('when the outcome webhook is lost, then the weekly PSP poll closes the case', async () => {
     const f = fakeDeps();
     const disputeId = uniqueDisputeId();
-    const t0 = await env.currentTimeMs();
+    const t0 = await bed.env.currentTimeMs();
     const due = new Date(t0 + 20 * DAY).toISOString();
     f.evidence.seed('ord-1001', {
       order: { productDescription: 'Oak shelf', orderedAt: '2030-01-02T10:00:00Z' },
@@ -172,7 +154,7 @@ describe('dispute case webhooks (time-skipping)', () => {
     });
     await run(f, async (taskQueue) => {
       const handle = await deliver(
-        env,
+        bed.env,
         taskQueue,
         pspEvent(disputeId, 1, t0, { type: 'charge.dispute.created', dueBy: due }),
       );
@@ -181,10 +163,10 @@ describe('dispute case webhooks (time-skipping)', () => {
         args: [{ decision: 'contest', by: 'ops.ann', token: tokens['ops.ann'], tier: 'tier1' }],
       });
       await until(handle, (v) => v.state === 'submitted', 'submitted');
-      await env.sleep(8 * DAY);
+      await bed.env.sleep(8 * DAY);
       expect((await until(handle, () => true, 'view')).state).toBe('submitted');
       f.psp.disputes.get(disputeId)!.status = 'won';
-      await env.sleep(7 * DAY);
+      await bed.env.sleep(7 * DAY);
       const v = await until(handle, (x) => x.state === 'won' && x.ledgerPosition === 'released', 'won by poll');
       expect(v.outcome).toBe('won');
       expect(f.psp.calls.filter((c) => c.method === 'getDispute').length).toBeGreaterThanOrEqual(3);
@@ -195,12 +177,12 @@ describe('dispute case webhooks (time-skipping)', () => {
   test('when the policy says accept and nobody decides by the deadline, then liability is accepted and written off', async () => {
     const f = fakeDeps();
     const disputeId = uniqueDisputeId();
-    const t0 = await env.currentTimeMs();
+    const t0 = await bed.env.currentTimeMs();
     const due = new Date(t0 + 10 * DAY).toISOString();
     f.psp.addDispute({ disputeId, dueBy: due, amount: { amountMinor: 900, currency: 'USD' }, reason: 'fraudulent' });
     await run(f, async (taskQueue) => {
       const handle = await deliver(
-        env,
+        bed.env,
         taskQueue,
         pspEvent(disputeId, 1, t0, {
           type: 'charge.dispute.created',
