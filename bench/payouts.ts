@@ -2,14 +2,16 @@
  * `npm run bench:payouts [-- --quick] [--n=<N>] [--run=<RUN>] [--paced=<P>] [--limit=<L>]`: payouts against a floor
  * measured in the same run.
  *
- * Starts its own stack on free ports (Temporal dev server, moto; PSP, bank and creator-directory sandboxes in this
- * process, the PSP at a fixed latency), one worker as a child process on a prebuilt bundle (its RSS is sampled; each
- * process's CPU time is read per phase), then measures, in order:
+ * Starts its own stack on free ports (Temporal dev server without the fairness matcher, moto; PSP, bank and
+ * creator-directory sandboxes in this process, the PSP at a fixed latency), one worker as a child process on a
+ * prebuilt bundle (its RSS is sampled; each process's and the worker's threads' CPU time is read per phase), then
+ * measures, in order:
  *   1-2. the same-shape floor (N `benchShapeFloor` workflows replaying a payout's recorded command shape, no-op
  *      bodies) and N single `creatorPayout` workflows on the PSP rail, alternating in rounds; the ratios payout / floor;
  *   3. billable actions and history events per payout (PSP rail, bank rail, a run's child, returned and re-paid);
  *   4. one `payoutRun` over RUN creators (sliding window + continue-as-new);
- *   5. the paced run: a `payoutRun` over P creators against a PSP allowing L requests/s per endpoint.
+ *   5. the paced run, on a second stack with the fairness matcher: a `payoutRun` over P creators against a PSP
+ *      allowing L requests/s per endpoint.
  * Prints each figure, then one JSON line with all of them. No figure is judged pass/fail here.
  */
 import { Client, Connection } from '@temporalio/client';
