@@ -1,6 +1,6 @@
 /**
- * `npm run bench:payouts [-- --quick] [--n=<N>] [--run=<RUN>] [--paced=<P>] [--limit=<L>]`: payouts against a floor
- * measured in the same run.
+ * `npm run bench:payouts [-- --quick] [--n=<N>] [--rounds=<R>] [--run=<RUN>] [--paced=<P>] [--limit=<L>]`: payouts
+ * against a floor measured in the same run.
  *
  * Starts its own stack on free ports (Temporal dev server without the fairness matcher, moto; PSP, bank and
  * creator-directory sandboxes in this process, the PSP at a fixed latency), one worker as a child process on a
