@@ -87,34 +87,49 @@ export async function pacedRun(opts: {
   return figures;
 }
 
-/**
- * The paced run on a stack of its own, with the fairness matcher its per-key limits need (the other phases run
- * without it: see infra/local/stack.ts): seeds P creators, starts a worker and waits until it polls, runs, stops all.
- */
-export async function pacedRunOnOwnStack(opts: {
+/** What the paced run is given (`--paced`, `--limit`). */
+export interface PacedOptions {
   pspLatencyMs: number;
   period: string;
   creators: number;
   limitPerSec: number;
   timing: { returnWindowMs: number; pollInitialMs: number; pollMaxMs: number };
-}): Promise<PacedFigures> {
+}
+
+/**
+ * The paced run's stack of its own, with the fairness matcher its per-key limits need (the other phases run without
+ * it: see infra/local/stack.ts): seeds P creators, starts a worker and waits until it polls. `run()` then runs and
+ * stops it all; `stop()` stops it without running (once, whichever comes first).
+ */
+export async function preparePacedRun(
+  opts: PacedOptions,
+): Promise<{ run(): Promise<PacedFigures>; stop(): Promise<void> }> {
   const stack = await startBenchStack({ pspLatencyMs: opts.pspLatencyMs, name: 'paced', fairness: true });
+  let rss: ReturnType<typeof rssSampler> | undefined;
+  let connection: Connection | undefined;
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      rss?.stop();
+      await connection?.close();
+      await stack.cleanup();
+    })());
   try {
     log(`paced:  seeding ${opts.creators} creators on a stack with the fairness matcher…`);
     const ids = Array.from({ length: opts.creators }, (_, i) => `paced-${String(i).padStart(6, '0')}`);
     await stack.seedCreators(ids, opts.period, 5_000);
-    const rss = rssSampler(await stack.startWorker());
-    const connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
-    try {
-      const client = new Client({ connection, dataConverter: dataConverterFor(stack.config) });
-      const taskQueue = stack.config.TEMPORAL_TASK_QUEUE;
-      await untilWorkerPolls(client, taskQueue);
-      return await pacedRun({ ...opts, client, pspUrl: stack.pspUrl, taskQueue, rss });
-    } finally {
-      rss.stop();
-      await connection.close();
-    }
-  } finally {
-    await stack.cleanup();
+    const sampler = rssSampler(await stack.startWorker());
+    rss = sampler;
+    connection = await Connection.connect({ address: stack.config.TEMPORAL_ADDRESS });
+    const client = new Client({ connection, dataConverter: dataConverterFor(stack.config) });
+    const taskQueue = stack.config.TEMPORAL_TASK_QUEUE;
+    await untilWorkerPolls(client, taskQueue);
+    return {
+      run: () => pacedRun({ ...opts, client, pspUrl: stack.pspUrl, taskQueue, rss: sampler }).finally(stop),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
   }
 }

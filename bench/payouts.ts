@@ -24,7 +24,7 @@ import { actionsOf } from './actions';
 import { asPairs } from './floor';
 import { actionSamples, showActions } from './samples';
 import { describeShape, shapeOf } from './shape';
-import { pacedRunOnOwnStack, type PacedFigures } from './paced';
+import { preparePacedRun, type PacedFigures } from './paced';
 import { cpuMeter, log, percentile, rssSampler, showCpu, timeWorkflows, type Figures } from './measure';
 import { startBenchStack, untilWorkerPolls } from './stack';
 
@@ -54,6 +54,7 @@ async function main(): Promise<void> {
   // The fairness matcher only where it is needed: the paced run, on its own stack (see infra/local/stack.ts).
   const stack = await startBenchStack({ pspLatencyMs: PSP_LATENCY_MS, name: 'main', fairness: false });
   const { config, servers } = stack;
+  let pacedReady: ReturnType<typeof preparePacedRun> | undefined;
   try {
     log(`seeding ${N + RUN + 1} creators (directory + ledger on moto)…`);
     const ids = Array.from({ length: N + RUN + 1 }, (_, i) => `bench-${String(i).padStart(6, '0')}`);
@@ -207,6 +208,19 @@ async function main(): Promise<void> {
       return fig;
     };
     const runFig = RUN > 0 ? await measureRun() : undefined;
+    // The paced run's stack starts while the actions below are sampled (they are counts, not timings).
+    pacedReady =
+      PACED > 0
+        ? preparePacedRun({
+            pspLatencyMs: PSP_LATENCY_MS,
+            period: PACED_PERIOD,
+            creators: PACED,
+            limitPerSec: LIMIT,
+            timing,
+          })
+        : undefined;
+    pacedReady?.catch(() => undefined); // awaited below: this only keeps an early failure from going unhandled
+
     const sum = (cpuMs: Record<string, number>, procs: string[]) => procs.reduce((t, p) => t + (cpuMs[p] ?? 0), 0);
     const cpuRatio = (procs: string[]) =>
       round3(sum(floorFig.cpuMsPerWorkflow, procs) / sum(payoutFig.cpuMsPerWorkflow, procs));
@@ -245,16 +259,7 @@ async function main(): Promise<void> {
     await connection.close();
     await stack.cleanup();
     // Last, on its own stack with the fairness matcher: it sets the PSP's and the PSP queue's limits.
-    const pacedFig: PacedFigures | undefined =
-      PACED > 0
-        ? await pacedRunOnOwnStack({
-            pspLatencyMs: PSP_LATENCY_MS,
-            period: PACED_PERIOD,
-            creators: PACED,
-            limitPerSec: LIMIT,
-            timing,
-          })
-        : undefined;
+    const pacedFig: PacedFigures | undefined = pacedReady ? await (await pacedReady).run() : undefined;
     const totalSeconds = Math.round((Date.now() - benchStarted) / 1000);
     log(`whole benchmark: ${totalSeconds} s`);
     console.log(
@@ -275,6 +280,10 @@ async function main(): Promise<void> {
     );
   } finally {
     await stack.cleanup();
+    await pacedReady?.then(
+      (paced) => paced.stop(),
+      () => undefined,
+    );
   }
 }
 
