@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { VerifiedEvent, WebhookRoute } from '../../ingress/deliveries';
 import { buildCamt054 } from '../../sandboxes/bank/iso20022';
-import { INGRESS_DOORS, postSigned, startIngressDoor, type IngressDoor } from '../support/ingress';
-import { testClient, testConfig } from '../support/stack';
+import { INGRESS_DOORS, ingressTestBed, postSigned } from '../support/ingress';
 
 /**
  * The bank webhook's event ID is read from the signed camt.054 (`Ntfctn/Id`, else `GrpHdr/MsgId`), never from the
@@ -12,7 +11,6 @@ import { testClient, testConfig } from '../support/stack';
 describe.each(INGRESS_DOORS)(
   'webhook ingress (%s front door): the bank event ID comes from the signed body',
   (door) => {
-    const config = testConfig();
     const seen: VerifiedEvent[] = [];
     const route: WebhookRoute = (event) => {
       seen.push(event);
@@ -25,20 +23,8 @@ describe.each(INGRESS_DOORS)(
         },
       ];
     };
-    let ingress: IngressDoor;
-    let close: () => Promise<void>;
-    let client: Awaited<ReturnType<typeof testClient>>['client'];
-
-    beforeAll(async () => {
-      const c = await testClient(config);
-      client = c.client;
-      close = () => c.connection.close();
-      ingress = await startIngressDoor(door, { config, client, routes: [route] });
-    });
-    afterAll(async () => {
-      await ingress?.stop();
-      await close?.();
-    });
+    const bed = ingressTestBed(door, { routes: [route] });
+    const { config } = bed;
 
     const camt = (id: string) =>
       buildCamt054({
@@ -50,11 +36,11 @@ describe.each(INGRESS_DOORS)(
       body: string,
       opts: { timestamp?: number; headers?: Record<string, string>; signedBody?: string } = {},
     ) => {
-      const res = await postSigned(ingress.url, 'bank', body, { secret: config.BANK_WEBHOOK_SECRET, ...opts });
+      const res = await postSigned(bed.ingress.url, 'bank', body, { secret: config.BANK_WEBHOOK_SECRET, ...opts });
       return { status: res.status, json: (await res.json()) as Record<string, unknown> };
     };
     const signalsTo = async (workflowId: string) => {
-      const history = await client.workflow.getHandle(workflowId).fetchHistory();
+      const history = await bed.client.workflow.getHandle(workflowId).fetchHistory();
       return (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length;
     };
 
@@ -91,7 +77,7 @@ describe.each(INGRESS_DOORS)(
       const res = await post(changed, { signedBody: body, headers: { 'x-bank-event-id': other } });
       expect(res).toEqual({ status: 400, json: { error: 'invalid or stale X-Bank-Signature' } });
       expect(seen.some((e) => e.eventId === other)).toBe(false);
-      await expect(client.workflow.getHandle(`probe-bank-id-${other}`).describe()).rejects.toThrow(/not found/i);
+      await expect(bed.client.workflow.getHandle(`probe-bank-id-${other}`).describe()).rejects.toThrow(/not found/i);
     });
 
     test('when the notification has no Ntfctn/Id, then the message ID names the event; with neither, it is refused', async () => {

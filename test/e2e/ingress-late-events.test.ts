@@ -2,31 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { createFakeAudit } from '../../activities/adapters/audit/fake';
 import { createFakeNotifications } from '../../activities/adapters/notifications/fake';
 import { buildCamt054 } from '../../sandboxes/bank/iso20022';
-import { INGRESS_DOORS, postSigned, startIngressDoor, type IngressDoor } from '../support/ingress';
-import { testClient, testConfig } from '../support/stack';
+import { INGRESS_DOORS, ingressTestBed, postSigned } from '../support/ingress';
 
 /** The real routes on the real dev server: what arrives for a closed payout is parked for ops, never dropped. */
 describe.each(INGRESS_DOORS)('webhook ingress (%s front door): late events and refused webhooks', (door) => {
-  const config = testConfig();
   const audit = createFakeAudit();
   const notifications = createFakeNotifications();
-  let ingress: IngressDoor;
-  let close: () => Promise<void>;
-  let client: Awaited<ReturnType<typeof testClient>>['client'];
-
-  beforeAll(async () => {
-    const c = await testClient(config);
-    client = c.client;
-    close = () => c.connection.close();
-    ingress = await startIngressDoor(door, { config, client, audit, notifications });
-  });
-  afterAll(async () => {
-    await ingress?.stop();
-    await close?.();
-  });
+  const bed = ingressTestBed(door, { audit, notifications });
+  const { config } = bed;
 
   const postPsp = (event: Record<string, unknown>, secret = config.PSP_WEBHOOK_SECRET, timestamp?: number) =>
-    postSigned(ingress.url, 'psp', JSON.stringify(event), { secret, timestamp });
+    postSigned(bed.ingress.url, 'psp', JSON.stringify(event), { secret, timestamp });
   const reversal = (id: string, workflowId: string) => ({
     id,
     object: 'event',
@@ -48,7 +34,7 @@ describe.each(INGRESS_DOORS)('webhook ingress (%s front door): late events and r
 
   test('when a return arrives for a payout workflow that has closed, then it is parked in the audit store and published for ops before the 200', async () => {
     const workflowId = `payout-late-${randomUUID()}`;
-    const handle = await client.workflow.start('stackProbe', {
+    const handle = await bed.client.workflow.start('stackProbe', {
       workflowId,
       taskQueue: `no-worker-${randomUUID()}`,
       args: [{ probeId: 'late' }],
@@ -97,7 +83,7 @@ describe.each(INGRESS_DOORS)('webhook ingress (%s front door): late events and r
       entries: [{ endToEndId: 'E2E-STALE', status: 'returned', amount: { amountMinor: 1000, currency: 'EUR' } }],
     });
     const post = (payload: string, timestamp?: number) =>
-      postSigned(ingress.url, 'bank', payload, {
+      postSigned(bed.ingress.url, 'bank', payload, {
         secret: config.BANK_WEBHOOK_SECRET,
         timestamp,
         headers: { 'x-bank-event-id': eventId },

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { buildCamt054 } from '../../sandboxes/bank/iso20022';
 import type { VerifiedEvent, WebhookRoute } from '../../ingress/deliveries';
-import { INGRESS_DOORS, postSigned, startIngressDoor, type IngressDoor } from '../support/ingress';
-import { testClient, testConfig } from '../support/stack';
+import { INGRESS_DOORS, ingressTestBed, postSigned, startIngressDoor } from '../support/ingress';
+import { testClient } from '../support/stack';
 
 describe.each(INGRESS_DOORS)(
   'webhook ingress through the %s front door (signatures, dedupe, signalWithStart on the real dev server)',
   (door) => {
-    const config = testConfig();
     const seen: VerifiedEvent[] = [];
     // Routes every event to a probe workflow named after the event: signalWithStart proves delivery.
     const route: WebhookRoute = (event) => {
@@ -21,20 +20,8 @@ describe.each(INGRESS_DOORS)(
         },
       ];
     };
-    let ingress: IngressDoor;
-    let close: () => Promise<void>;
-    let client: Awaited<ReturnType<typeof testClient>>['client'];
-
-    beforeAll(async () => {
-      const c = await testClient(config);
-      client = c.client;
-      close = () => c.connection.close();
-      ingress = await startIngressDoor(door, { config, client, routes: [route] });
-    });
-    afterAll(async () => {
-      await ingress?.stop();
-      await close?.();
-    });
+    const bed = ingressTestBed(door, { routes: [route] });
+    const { config } = bed;
 
     const stripeEvent = (id: string) =>
       JSON.stringify({
@@ -45,7 +32,7 @@ describe.each(INGRESS_DOORS)(
         data: { object: { id: 'dp_1' } },
       });
     const psp = (body: string, secret = config.PSP_WEBHOOK_SECRET, timestamp?: number) =>
-      postSigned(ingress.url, 'psp', body, { secret, timestamp });
+      postSigned(bed.ingress.url, 'psp', body, { secret, timestamp });
 
     test('when a PSP event is forged, then it is rejected before Temporal is touched', async () => {
       const id = `evt_${randomUUID()}`;
@@ -53,7 +40,7 @@ describe.each(INGRESS_DOORS)(
       expect(res.status).toBe(400);
       expect(await res.json()).toEqual({ error: 'invalid or stale Stripe-Signature' });
       expect(seen.find((e) => e.eventId === id)).toBeUndefined();
-      await expect(client.workflow.getHandle(`probe-ingress-${id}`).describe()).rejects.toThrow(/not found/i);
+      await expect(bed.client.workflow.getHandle(`probe-ingress-${id}`).describe()).rejects.toThrow(/not found/i);
     });
 
     test('when a PSP event is signed but stale, then it is rejected', async () => {
@@ -66,7 +53,7 @@ describe.each(INGRESS_DOORS)(
       const first = await psp(stripeEvent(id));
       expect(first.status).toBe(200);
       expect(await first.json()).toMatchObject({ eventId: id, duplicate: false, delivered: 1 });
-      const description = await client.workflow.getHandle(`probe-ingress-${id}`).describe();
+      const description = await bed.client.workflow.getHandle(`probe-ingress-${id}`).describe();
       expect(description.type).toBe('stackProbe');
 
       const second = await psp(stripeEvent(id));
@@ -79,7 +66,7 @@ describe.each(INGRESS_DOORS)(
       // Re-serialising this body would change it (spacing, escapes, newline), and a function URL base64-encodes it
       // (binary content type): any of these breaks the signature unless the check sees the bytes as sent.
       const body = `{\n  "id": "${id}", "object": "event", "type": "customer.updated",\n  "created": 1,\n  "data": {"object": {"name": "Zoë Çelik €5 \\u00e9"}}\n}\n`;
-      const res = await postSigned(ingress.url, 'psp', body, {
+      const res = await postSigned(bed.ingress.url, 'psp', body, {
         secret: config.PSP_WEBHOOK_SECRET,
         headers: { 'content-type': 'application/octet-stream' },
       });
@@ -94,8 +81,8 @@ describe.each(INGRESS_DOORS)(
         entries: [{ endToEndId: 'E2E-1', status: 'booked', amount: { amountMinor: 1000, currency: 'EUR' } }],
       });
       const headers = { 'x-bank-event-id': eventId };
-      expect((await postSigned(ingress.url, 'bank', body, { secret: 'wrong-secret', headers })).status).toBe(400);
-      const res = await postSigned(ingress.url, 'bank', body, { secret: config.BANK_WEBHOOK_SECRET, headers });
+      expect((await postSigned(bed.ingress.url, 'bank', body, { secret: 'wrong-secret', headers })).status).toBe(400);
+      const res = await postSigned(bed.ingress.url, 'bank', body, { secret: config.BANK_WEBHOOK_SECRET, headers });
       expect(res.status).toBe(200);
       const routed = seen.find((e) => e.eventId === eventId);
       expect(routed?.type).toBe('camt.054');
@@ -104,7 +91,7 @@ describe.each(INGRESS_DOORS)(
 
     test('when a body is not UTF-8, then it is refused with 400 saying so (its bytes arrive unaltered, also base64-encoded)', async () => {
       const bytes = new Uint8Array([0x3c, 0x44, 0x6f, 0x63, 0xff, 0xfe, 0x3e]);
-      const res = await fetch(`${ingress.url}/webhooks/bank`, {
+      const res = await fetch(`${bed.ingress.url}/webhooks/bank`, {
         method: 'POST',
         body: bytes,
         headers: { 'content-type': 'application/octet-stream', 'x-bank-signature': 't=1,v1=00' },
@@ -128,12 +115,12 @@ describe.each(INGRESS_DOORS)(
     });
 
     test('when a path is unknown or a method wrong, then 404 or 405; the health check answers 200', async () => {
-      expect(await (await fetch(`${ingress.url}/healthz`)).json()).toEqual({ ok: true });
-      const unknown = await fetch(`${ingress.url}/webhooks/other`, { method: 'POST', body: '{}' });
+      expect(await (await fetch(`${bed.ingress.url}/healthz`)).json()).toEqual({ ok: true });
+      const unknown = await fetch(`${bed.ingress.url}/webhooks/other`, { method: 'POST', body: '{}' });
       expect([unknown.status, await unknown.json()]).toEqual([404, { error: 'unknown endpoint' }]);
-      const wrongMethod = await fetch(`${ingress.url}/webhooks/psp`);
+      const wrongMethod = await fetch(`${bed.ingress.url}/webhooks/psp`);
       expect([wrongMethod.status, await wrongMethod.json()]).toEqual([405, { error: 'method not allowed' }]);
-      expect((await fetch(`${ingress.url}/healthz`, { method: 'POST', body: '{}' })).status).toBe(405);
+      expect((await fetch(`${bed.ingress.url}/healthz`, { method: 'POST', body: '{}' })).status).toBe(405);
     });
 
     test('when Temporal cannot be reached, then the provider gets 503 (to retry) and the event is not remembered', async () => {

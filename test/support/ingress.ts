@@ -7,6 +7,7 @@ import { signBankPayload } from '../../activities/adapters/bank/webhook';
 import type { IngressOptions } from '../../ingress/app';
 import { createIngressHandler, type IngressHandler } from '../../ingress/lambda';
 import { startIngress } from '../../ingress/server';
+import { testClient, testConfig } from './stack';
 
 /** The ingress's two front doors: every route test runs against both (`describe.each(INGRESS_DOORS)`). */
 export type IngressDoorKind = 'server' | 'lambda';
@@ -25,6 +26,31 @@ export interface IngressDoor {
 export async function startIngressDoor(kind: IngressDoorKind, opts: IngressOptions): Promise<IngressDoor> {
   if (kind === 'server') return startIngress(opts);
   return functionUrlFront(createIngressHandler(opts));
+}
+
+/**
+ * A describe block's ingress through one front door on the dev server: a client connected and the door started with
+ * `opts` (routes, fakes) before its tests, both stopped after them. Tests read `bed.client` and `bed.ingress`.
+ */
+export function ingressTestBed(kind: IngressDoorKind, opts: Omit<IngressOptions, 'config' | 'client'> = {}) {
+  const config = testConfig();
+  const bed = {
+    config,
+    client: undefined as unknown as IngressOptions['client'],
+    ingress: undefined as unknown as IngressDoor,
+  };
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const c = await testClient(config);
+    bed.client = c.client;
+    close = () => c.connection.close();
+    bed.ingress = await startIngressDoor(kind, { ...opts, config, client: bed.client });
+  });
+  afterAll(async () => {
+    await bed.ingress?.stop();
+    await close?.();
+  });
+  return bed;
 }
 
 /** Content types a function URL passes as text; any other body (or none named) arrives base64-encoded. */
