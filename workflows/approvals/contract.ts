@@ -1,7 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { TokenRefusal } from '../shared/identity';
-import { amountMinorSchema, currencySchema, moneySchema, type Currency } from '../shared/money';
+import { amountMinorSchema, currencySchema, moneySchema } from '../shared/money';
 
 /** Roles in ascending order of authority: customer service first, then the finance ladder. */
 export const ROLES = ['cs_agent', 'cs_lead', 'finance_approver', 'finance_manager', 'finance_director'] as const;
@@ -169,64 +168,7 @@ export const approvalStatusSchema = z.enum([
 /** One of {@link approvalStatusSchema}'s values. */
 export type ApprovalStatus = z.infer<typeof approvalStatusSchema>;
 
-/** What the request asks for, resolved to amounts (a full refund becomes "everything not yet refunded"). */
-export interface Remedies {
-  refundMinor: number;
-  storeCreditMinor: number;
-  voucherMinor: number;
-}
-
-/** Facts read from outside when a request starts; kept in the workflow so later checks are pure. */
-export interface RequestFacts {
-  orderCustomerId: string;
-  captured: { amountMinor: number; currency: Currency };
-  refundedMinor: number;
-  /** Other compensation requests for the same order. */
-  priorClaims: number;
-  /** The disputes domain recorded a `dispute.opened` for the order. */
-  disputeOpened: boolean;
-  /** Sum of this agent's executed compensations today in the request currency. */
-  agentSpentTodayMinor: number;
-}
-
-/** Why a request needs more scrutiny than its amount alone asks for. */
-export type Flag = 'dispute_open' | 'repeat_claim' | 'agent_budget_exceeded';
-
-/** Who must decide: a tier, the lowest role allowed, and how many different approvers. */
-export interface Route {
-  tierIndex: number;
-  tier: string;
-  minRole: Role;
-  approvalsRequired: number;
-}
-
-/** Why the policy rejects a request outright (the failure's `details.code`). */
-export type PolicyRejectCode =
-  | 'currency_not_covered'
-  | 'currency_mismatch'
-  | 'customer_mismatch'
-  | 'nothing_left_to_refund'
-  | 'refund_exceeds_captured'
-  | 'above_all_limits';
-
-/** Why a finance decision is refused (the refusal's `code`). */
-export type DecisionRejectCode =
-  | 'not_open'
-  | 'already_decided'
-  | 'expired'
-  | 'self_approval'
-  | 'role_below_tier'
-  | 'over_role_limit'
-  | 'duplicate_vote'
-  | 'amount_changed';
-
-/** Why the caller's identity is refused (`Unauthorized`): a token check, or the body naming someone else. */
-export type IdentityRefusalCode = TokenRefusal | 'identity_mismatch' | 'role_not_in_token' | 'no_approvals_role';
-
-/** Every `code` an approvals update refuses with (a refused `Verdict`'s `code`). */
-export type ApprovalRefusalCode =
-  DecisionRejectCode | PolicyRejectCode | IdentityRefusalCode | 'not_requester' | 'invalid_input';
-
+export type * from './contract-rules';
 export type * from './contract-status';
 import type { CompensationStatus, DecisionOutcome } from './contract-status';
 

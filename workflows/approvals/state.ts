@@ -8,14 +8,12 @@ import {
   type ApprovalStatus,
   type CompensationRequest,
   type CompensationStatus,
-  type DecidedBy,
   type DecisionOutcome,
   type DecisionRecord,
   type Execution,
   type FinanceDecisionInput,
   type IdentityRefusalCode,
   type RequestFacts,
-  type Role,
 } from './contract';
 import {
   approvalsThatCount,
@@ -29,17 +27,18 @@ import {
   type Plan,
 } from './policy';
 import { policyFor, type ApprovalPolicy } from './policy-versions';
-import { approvalDetails, approvalSearchAttributes, statusView, type CaseFields } from './view';
+import { appendDecision, by, type DecisionActor, type NewRecord } from './state-log';
+import {
+  approvalDetails,
+  approvalSearchAttributes,
+  decisionContext,
+  decisionOutcome,
+  newCaseFields,
+  statusView,
+  type CaseFields,
+} from './view';
 
-type NewRecord = Omit<DecisionRecord, 'seq' | 'at' | 'policyVersion' | 'amountMinor' | 'currency'>;
-
-/** Who decides: a verified actor (`by` = the token's subject, issuer, key), or body fields in older histories. */
-export interface DecisionActor {
-  id: string;
-  role: Role;
-  by?: DecidedBy | undefined;
-}
-const by = (a: { by?: DecidedBy | undefined }) => (a.by ? { decidedBy: a.by } : {});
+export type { DecisionActor } from './state-log';
 
 /**
  * The state of one request inside the workflow: every transition is a method here, others only read. It answers
@@ -51,21 +50,7 @@ export class ApprovalCase implements Shown<CompensationStatus> {
   private readonly visible: VisibleState<CompensationStatus>;
   /** An activity retrying past the threshold (handlers register its signals); it belongs to the current status. */
   readonly retrying = new Retrying(() => this.f.status);
-  private readonly f: CaseFields = {
-    status: 'evaluating',
-    facts: undefined,
-    remedies: undefined,
-    flags: [],
-    route: undefined,
-    approvals: [],
-    since: undefined,
-    next: undefined,
-    expiresAt: undefined,
-    decisions: [],
-    execution: {},
-    failure: undefined,
-    emailFailed: false,
-  };
+  private readonly f: CaseFields = newCaseFields();
 
   constructor(
     readonly workflowId: string,
@@ -148,14 +133,7 @@ export class ApprovalCase implements Shown<CompensationStatus> {
 
   /** What finance's decision is checked against. */
   context(): DecisionContext {
-    return {
-      status: this.f.status,
-      requesterId: this.request.requester.agentId,
-      route: this.f.route,
-      totalMinor: this.totalMinor ?? 0,
-      currency: this.request.currency,
-      approvedBy: this.f.approvals.map((a) => a.approverId),
-    };
+    return decisionContext(this.request, this.f);
   }
   /** Checks and logs a finance decision by `actor` (verified, or from the body in older histories). */
   decide(
@@ -207,13 +185,7 @@ export class ApprovalCase implements Shown<CompensationStatus> {
   }
   /** What an update answers after `record`. */
   outcome(record: DecisionRecord): DecisionOutcome {
-    return {
-      seq: record.seq,
-      status: this.f.status,
-      approvalsReceived: this.f.approvals.length,
-      approvalsRequired: this.f.route?.approvalsRequired ?? 0,
-      policyVersion: this.request.policyVersion,
-    };
+    return decisionOutcome(this.request, this.f, record);
   }
 
   startExecuting(): void {
@@ -264,17 +236,7 @@ export class ApprovalCase implements Shown<CompensationStatus> {
   private byPolicy(decision: DecisionRecord['decision'], via: 'policy' | 'timer', reason: string): DecisionRecord {
     return this.log({ actorId: 'policy', role: 'policy', decision, via, reason, accepted: true });
   }
-  /** Appends to the decision log with the next sequence number, the current amount and the policy version. */
   private log(entry: NewRecord): DecisionRecord {
-    const record: DecisionRecord = {
-      seq: this.f.decisions.length + 1,
-      at: new Date(Date.now()).toISOString(),
-      policyVersion: this.request.policyVersion,
-      amountMinor: this.totalMinor ?? 0,
-      currency: this.request.currency,
-      ...entry,
-    };
-    this.f.decisions.push(record);
-    return record;
+    return appendDecision(this.request, this.f, entry);
   }
 }

@@ -5,6 +5,7 @@ import type {
   ApprovalStatus,
   CompensationRequest,
   CompensationStatus,
+  DecisionOutcome,
   DecisionRecord,
   Execution,
   Flag,
@@ -13,7 +14,7 @@ import type {
   Role,
   Route,
 } from './contract';
-import { totalOf } from './policy';
+import { totalOf, type DecisionContext } from './policy';
 
 /** Everything one request's workflow knows; only `ApprovalCase`'s methods write it, the functions here render it. */
 export interface CaseFields {
@@ -32,6 +33,46 @@ export interface CaseFields {
   failure: string | undefined;
   /** The money moved but the customer email could not be sent. */
   emailFailed: boolean;
+}
+
+/** A request's fields when its workflow starts. */
+export const newCaseFields = (): CaseFields => ({
+  status: 'evaluating',
+  facts: undefined,
+  remedies: undefined,
+  flags: [],
+  route: undefined,
+  approvals: [],
+  since: undefined,
+  next: undefined,
+  expiresAt: undefined,
+  decisions: [],
+  execution: {},
+  failure: undefined,
+  emailFailed: false,
+});
+
+/** What finance's decision is checked against. */
+export function decisionContext(request: CompensationRequest, f: CaseFields): DecisionContext {
+  return {
+    status: f.status,
+    requesterId: request.requester.agentId,
+    route: f.route,
+    totalMinor: f.remedies ? totalOf(f.remedies) : 0,
+    currency: request.currency,
+    approvedBy: f.approvals.map((a) => a.approverId),
+  };
+}
+
+/** What an update answers after `record`. */
+export function decisionOutcome(request: CompensationRequest, f: CaseFields, record: DecisionRecord): DecisionOutcome {
+  return {
+    seq: record.seq,
+    status: f.status,
+    approvalsReceived: f.approvals.length,
+    approvalsRequired: f.route?.approvalsRequired ?? 0,
+    policyVersion: request.policyVersion,
+  };
 }
 
 /** Who the request waits on, per status. */

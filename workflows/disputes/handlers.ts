@@ -20,7 +20,7 @@ import {
 } from './contract-commands';
 import { refuseAssignment, refuseDecision, refuseEvidence, TIERS, type Refused } from './policy';
 import type { CaseState } from './state';
-import { recordAssignment } from './steps';
+import { recordAssignment } from './steps-books';
 
 /**
  * Registers the case's messages (before the workflow's first await); the state registers `getState`. Signals

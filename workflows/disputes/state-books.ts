@@ -1,3 +1,6 @@
+import type { Money } from '../shared/money';
+import type { LedgerPosition } from './contract';
+
 /**
  * The case's bookkeeping writes (ledger moves, audit records) running beside the story through a store outage, and
  * the store problem they met, if any. Held privately by `CaseState`, which tells it what happened.
@@ -26,5 +29,34 @@ export class PendingBooks {
     const cleared = this.failing;
     this.failing = undefined;
     return cleared;
+  }
+}
+
+/** A ledger move the case asks for, numbered so that each posting has its own idempotency key. */
+export interface LedgerMove {
+  step: string;
+  from: LedgerPosition;
+  to: LedgerPosition;
+  amount: Money;
+}
+
+/**
+ * The case's ledger moves, held privately by `CaseState`: each runs beside the story and the next waits for it, so
+ * moves land in order, each once.
+ */
+export class LedgerMoves {
+  private count = 0;
+  private inFlight = false;
+
+  /** The move from `from` to `to`, if one is due and none is in flight. */
+  plan(from: LedgerPosition, to: LedgerPosition, amount: Money): LedgerMove | undefined {
+    if (this.inFlight || to === from) return undefined;
+    return { step: `ledger-${++this.count}-${to}`, from, to, amount };
+  }
+  started(): void {
+    this.inFlight = true;
+  }
+  landed(): void {
+    this.inFlight = false;
   }
 }

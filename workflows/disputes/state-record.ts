@@ -137,3 +137,7 @@ export abstract class CaseRecord {
     };
   }
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/** The record's own fields, as `CaseState` writes them: its getters read the sub-states and cannot be assigned. */
+export type RecordFields = Omit<Mutable<CaseRecord>, 'evidence' | 'sources' | 'eventsApplied' | 'eventsIgnored'>;

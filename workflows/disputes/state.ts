@@ -1,5 +1,4 @@
 import { VisibleState } from '../shared/visible-state';
-import type { Money } from '../shared/money';
 import {
   getStateQuery,
   OPEN_STATES,
@@ -24,11 +23,8 @@ import {
   type AlarmAction,
   type EventVerdict,
 } from './policy';
-import { CaseRecord, type Flag } from './state-record';
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-/** The record's own fields: its getters read the sub-states and cannot be assigned. */
-type Fields = Omit<Mutable<CaseRecord>, 'evidence' | 'sources' | 'eventsApplied' | 'eventsIgnored'>;
+import { LedgerMoves, type LedgerMove } from './state-books';
+import { CaseRecord, type Flag, type RecordFields } from './state-record';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -42,14 +38,12 @@ export class CaseState extends CaseRecord {
   /** `getState` and the search attributes / current details, kept in step by `publish`. */
   private readonly visible = new VisibleState<DisputeCaseView>(this, [getStateQuery]);
   private awaitingKey = '';
-  private ledgerMoves = 0;
-  /** A ledger move runs beside the story: the next one waits for it (moves land in order, each once). */
-  private ledgerMoveInFlight = false;
+  private readonly moves = new LedgerMoves();
   /** Set by handlers and the background evidence reads; the main loop wakes on it. */
   private dirty = false;
 
   /** The one writer of the public fields. */
-  private set(patch: Partial<Fields>): void {
+  private set(patch: Partial<RecordFields>): void {
     Object.assign(this, patch);
   }
 
@@ -194,17 +188,14 @@ export class CaseState extends CaseRecord {
   }
 
   /** The ledger move the state asks for, if any (numbered, so each posting has its own idempotency key). */
-  planLedgerMove(): { step: string; from: LedgerPosition; to: LedgerPosition; amount: Money } | undefined {
-    if (!this.facts || this.ledgerMoveInFlight) return undefined;
-    const to = targetPosition(this.state);
-    if (to === this.ledgerPosition) return undefined;
-    return { step: `ledger-${++this.ledgerMoves}-${to}`, from: this.ledgerPosition, to, amount: this.facts.amount };
+  planLedgerMove(): LedgerMove | undefined {
+    return this.facts && this.moves.plan(this.ledgerPosition, targetPosition(this.state), this.facts.amount);
   }
   ledgerMoveStarted(): void {
-    this.ledgerMoveInFlight = true;
+    this.moves.started();
   }
   ledgerMoved(to: LedgerPosition): void {
-    this.ledgerMoveInFlight = false;
+    this.moves.landed();
     this.set({ ledgerPosition: to });
   }
   /** A bookkeeping write starts beside the story; the case does not end before it lands. */

@@ -3,6 +3,7 @@ import { activityProxies, type AuditEvent } from '../shared/activities';
 import { ActivityPresets } from '../shared/activity-options';
 import { failureCode } from '../shared/failures';
 import { idempotencyKey } from '../shared/task-queue';
+import { disputeAuditStream, type DecidedBy, type EscalationTier } from './contract';
 import type { DisputeActivities } from './contract-activities';
 import type { CaseState } from './state';
 
@@ -82,4 +83,22 @@ export async function crossCheckOrder(
     () => booksRound.crossCheckDisputedOrder(input),
     (r) => void then(r),
   );
+}
+
+/**
+ * Records an assignment in the case's audit stream (outside history) with who made it, as the token proved it
+ * (`decidedBy`: absent only in histories recorded before tokens); called by the assign handler.
+ */
+export async function recordAssignment(
+  c: CaseState,
+  a: { assignee: string; tier: EscalationTier; by: string },
+  decidedBy: DecidedBy | undefined,
+): Promise<void> {
+  await appendCaseAudit(c, {
+    stream: disputeAuditStream(c.workflowId),
+    eventId: `assign:${c.round}:${Date.now()}:${a.assignee}`,
+    at: new Date().toISOString(),
+    type: 'dispute.assigned',
+    data: { ...a, round: c.round, ...(decidedBy ? { decidedBy } : {}) },
+  });
 }

@@ -6,7 +6,6 @@ import { formatMoney } from '../shared/money';
 import {
   disputeAuditStream,
   pspDisputeStatusSchema,
-  type DecidedBy,
   type EscalationTier,
   type EvidenceSource,
   type PspDisputeEvent,
@@ -232,24 +231,6 @@ async function tell(
   } catch (err) {
     log.warn('dispute notification failed', { kind, error: errorCode(err) });
   }
-}
-
-/**
- * Records an assignment in the case's audit stream (outside history) with who made it, as the token proved it
- * (`decidedBy`: absent only in histories recorded before tokens); called by the assign handler.
- */
-export async function recordAssignment(
-  c: CaseState,
-  a: { assignee: string; tier: EscalationTier; by: string },
-  decidedBy: DecidedBy | undefined,
-): Promise<void> {
-  await appendCaseAudit(c, {
-    stream: disputeAuditStream(c.workflowId),
-    eventId: `assign:${c.round}:${Date.now()}:${a.assignee}`,
-    at: new Date().toISOString(),
-    type: 'dispute.assigned',
-    data: { ...a, round: c.round, ...(decidedBy ? { decidedBy } : {}) },
-  });
 }
 
 /**

@@ -1,10 +1,20 @@
 import type { PayoutStatus, Rail } from './contract';
+import type { PayoutPostingKind } from './contract-activities';
 import type { RailStatus } from './policy';
 import type { RailEventsCarry } from './state-rail-events';
 import type { Payout } from './state';
 
 /** Where the payout's money sits in the ledger. */
 export type LedgerPosition = 'none' | 'reserved' | 'settled' | 'reversed';
+
+/** Where the ledger stands after each kind of posting. */
+export const ledgerAfter: Record<PayoutPostingKind, LedgerPosition> = {
+  reserve: 'reserved',
+  settle: 'settled',
+  reverse: 'reversed',
+  release: 'none',
+  settle_elsewhere: 'settled',
+};
 
 /** Where an attempt's confirmation wait stands: its start, its deadline, and the status known so far. */
 export interface ConfirmationWait {
@@ -51,4 +61,11 @@ export function carryOf(p: Payout, rail: Rail, railReference: string, confirmati
     reportedToRun: p.reportedToRun,
     confirmation,
   };
+}
+
+/** The status fields a continued-as-new payout takes over from its carry. */
+export function restoreStatus(status: PayoutStatus, c: PayoutCarry): void {
+  Object.assign(status, { attempt: c.attempt, rail: c.rail, railReference: c.railReference, fx: c.fx });
+  Object.assign(status, { held: c.held, lastErrorCode: c.lastErrorCode, timeline: c.timeline });
+  for (const k of ['fx', 'held', 'lastErrorCode'] as const) if (status[k] === undefined) delete status[k];
 }

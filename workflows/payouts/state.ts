@@ -17,32 +17,25 @@ import {
 } from './contract';
 import { type PayoutFxLock, type PayoutPostingKind } from './contract-activities';
 import { resolveTiming } from './policy';
-import type { LedgerPosition, PayoutCarry } from './state-carry';
+import { ledgerAfter, restoreStatus, type LedgerPosition, type PayoutCarry } from './state-carry';
 import { RailEvents, type Received } from './state-rail-events';
 import { reportToRun } from './state-run-report';
 import {
+  appendStep,
   identityAttributes,
+  initialStatus,
+  moveStatus,
   payoutDetails,
   payoutResult,
   payoutSearchAttributes,
-  shownAwaiting,
   type Awaiting,
 } from './view';
 import { PayoutNotices } from './view-notices';
-
-const TIMELINE_MAX = 40;
 
 /** Why a wait ended early: an operator cancelled or resolved the payout. */
 export type StopRequest = { kind: 'cancel'; command: OpsAct } | { kind: 'resolve'; command: ResolveAct };
 
 export type { LedgerPosition } from './state-carry';
-const AFTER_POSTING: Record<PayoutPostingKind, LedgerPosition> = {
-  reserve: 'reserved',
-  settle: 'settled',
-  reverse: 'reversed',
-  release: 'none',
-  settle_elsewhere: 'settled',
-};
 
 export type { Awaiting } from './view';
 
@@ -73,16 +66,7 @@ export class Payout implements Shown<PayoutStatus> {
   constructor(readonly input: CreatorPayoutInput) {
     this.fewerCommands = patched('payout-fewer-commands');
     this.timingNow = resolveTiming(undefined, input.timing);
-    this.status = {
-      payoutId: input.payoutId,
-      creatorId: input.creatorId,
-      period: input.period,
-      amount: input.amount,
-      ...(input.runId ? { runId: input.runId } : {}),
-      state: 'validating',
-      attempt: 1,
-      timeline: [],
-    };
+    this.status = initialStatus(input);
     if (!this.fewerCommands) upsertSearchAttributes(identityAttributes(input, true));
     this.visible = new VisibleState(this, [getStateQuery, getPayoutStateQuery], this.fewerCommands ? 'changed' : 'all');
     this.moveTo('validating');
@@ -128,14 +112,8 @@ export class Payout implements Shown<PayoutStatus> {
 
   /** Moves to `state`; `errorCode` replaces the last error code (`null` clears it; omitted keeps it). */
   moveTo(state: PayoutStateName, opts: { awaiting?: Awaiting; errorCode?: string | null } = {}): void {
-    const next = opts.awaiting;
-    this.status.state = state;
-    const awaiting = next ? shownAwaiting(this.status.awaiting, next) : undefined;
-    if (awaiting) this.status.awaiting = awaiting;
-    else delete this.status.awaiting;
-    if (opts.errorCode === null) delete this.status.lastErrorCode;
-    else if (opts.errorCode !== undefined) this.status.lastErrorCode = opts.errorCode;
-    this.step(state, next?.reason);
+    moveStatus(this.status, state, opts);
+    this.step(state, opts.awaiting?.reason);
     this.visible.publish();
     this.reportToRun();
   }
@@ -168,7 +146,7 @@ export class Payout implements Shown<PayoutStatus> {
   }
 
   booked(kind: PayoutPostingKind): void {
-    this.ledgerAt = AFTER_POSTING[kind];
+    this.ledgerAt = ledgerAfter[kind];
   }
 
   /** A re-pay after a return: a new attempt (new idempotency keys) that has not reached a rail yet. */
@@ -213,9 +191,7 @@ export class Payout implements Shown<PayoutStatus> {
 
   /** Picks up where the previous execution continued as new: initiated, with the rail reference and its events. */
   resume(c: PayoutCarry): void {
-    Object.assign(this.status, { attempt: c.attempt, rail: c.rail, railReference: c.railReference, fx: c.fx });
-    Object.assign(this.status, { held: c.held, lastErrorCode: c.lastErrorCode, timeline: c.timeline });
-    for (const k of ['fx', 'held', 'lastErrorCode'] as const) if (this.status[k] === undefined) delete this.status[k];
+    restoreStatus(this.status, c);
     this.ledgerAt = c.ledger;
     this.sentToRail = true;
     this.events = new RailEvents(c.events);
@@ -227,24 +203,18 @@ export class Payout implements Shown<PayoutStatus> {
   /** The return window closed without a return: the payout is done. */
   complete(): CreatorPayoutResult {
     this.moveTo('completed', { errorCode: null });
-    return this.result('completed');
+    return payoutResult(this.status, 'completed');
   }
 
   /** An operator closed the payout by hand (after the ledger was booked accordingly). */
   resolve(command: ResolveAct): CreatorPayoutResult {
     this.status.resolution = command;
     this.moveTo('resolved_manually');
-    return this.result('resolved_manually');
-  }
-
-  private result(state: CreatorPayoutResult['state']): CreatorPayoutResult {
-    return payoutResult(this.status, state);
+    return payoutResult(this.status, 'resolved_manually');
   }
 
   step(step: string, detail?: string): void {
-    const timeline = this.status.timeline;
-    timeline.push({ at: new Date().toISOString(), step, ...(detail ? { detail } : {}) });
-    if (timeline.length > TIMELINE_MAX) timeline.splice(0, timeline.length - TIMELINE_MAX);
+    appendStep(this.status.timeline, step, detail);
   }
 
   get timelineLength(): number {

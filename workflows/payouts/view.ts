@@ -6,6 +6,41 @@ import type { AwaitingActor, CreatorPayoutInput, CreatorPayoutResult, PayoutStat
 
 /** How a payout's state reads in the Web UI and in list queries (what `Payout` publishes). */
 
+/** A payout's status when it starts. */
+export function initialStatus(input: CreatorPayoutInput): PayoutStatus {
+  return {
+    payoutId: input.payoutId,
+    creatorId: input.creatorId,
+    period: input.period,
+    amount: input.amount,
+    ...(input.runId ? { runId: input.runId } : {}),
+    state: 'validating',
+    attempt: 1,
+    timeline: [],
+  };
+}
+
+/** Sets `state` and what it waits on (shown since it began); `errorCode` replaces the last one (`null` clears it). */
+export function moveStatus(
+  s: PayoutStatus,
+  state: PayoutStatus['state'],
+  opts: { awaiting?: Awaiting; errorCode?: string | null },
+): void {
+  s.state = state;
+  const awaiting = opts.awaiting ? shownAwaiting(s.awaiting, opts.awaiting) : undefined;
+  if (awaiting) s.awaiting = awaiting;
+  else delete s.awaiting;
+  if (opts.errorCode === null) delete s.lastErrorCode;
+  else if (opts.errorCode !== undefined) s.lastErrorCode = opts.errorCode;
+}
+
+const TIMELINE_MAX = 40;
+/** Appends a step to the timeline, which keeps the last 40. */
+export function appendStep(timeline: PayoutStatus['timeline'], step: string, detail?: string): void {
+  timeline.push({ at: new Date().toISOString(), step, ...(detail ? { detail } : {}) });
+  if (timeline.length > TIMELINE_MAX) timeline.splice(0, timeline.length - TIMELINE_MAX);
+}
+
 /** Who the payout is. On a legacy start (before `payout-fewer-commands`) a `PayoutRunId` set at start is kept. */
 export function identityAttributes(input: CreatorPayoutInput, legacy = false): SearchAttributeUpdatePair[] {
   const { creatorId, amount, runId } = input;
