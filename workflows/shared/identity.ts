@@ -68,17 +68,29 @@ function jsonPart(s: string): Record<string, unknown> | undefined {
 }
 
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const refuse = (code: TokenRefusal, message: string): TokenCheck => ({ ok: false, code, message });
+const refuse = (code: TokenRefusal, message: string) => ({ ok: false as const, code, message });
 const trustedAt = (k: TrustedKey, nowMs: number) =>
   Date.parse(k.trustedFrom) <= nowMs && (k.trustedUntil === undefined || nowMs < Date.parse(k.trustedUntil));
 
+/** A compact JWS whose EdDSA signature verified against `key`, with its decoded header and claims. */
+export interface VerifiedJws {
+  header: Record<string, unknown>;
+  claims: Record<string, unknown>;
+  key: TrustedKey;
+}
+
 /**
- * Verifies a staff token: EdDSA signature by a key trusted at `nowMs`, the key's issuer, the decisions audience,
- * expiry and not-before (60 s leeway), a subject. Never throws; messages never quote the token.
+ * Checks the form and signature of a compact JWS: EdDSA, a `kid` among `keys` trusted at `nowMs`, the key's issuer,
+ * `aud` naming `audience`, `exp` and `nbf` (60 s leeway). Never throws; messages never quote the token.
  */
-export function verifyStaffToken(token: unknown, nowMs: number, keys: TrustedKey[] = trustedKeys()): TokenCheck {
+export function verifyEdDsaJws(
+  token: unknown,
+  nowMs: number,
+  keys: TrustedKey[],
+  audience: string,
+): { ok: true; jws: VerifiedJws } | { ok: false; code: TokenRefusal; message: string } {
   if (typeof token !== 'string' || token === '')
-    return refuse('token_missing', 'token: a signed staff token is required');
+    return { ok: false, code: 'token_missing', message: 'token: a signed staff token is required' };
   const parts = token.split('.');
   if (parts.length !== 3) return refuse('token_malformed', 'token: not a compact JWT');
   const [h = '', p = '', s = ''] = parts;
@@ -99,13 +111,19 @@ export function verifyStaffToken(token: unknown, nowMs: number, keys: TrustedKey
   if (!valid) return refuse('token_bad_signature', 'token: signature does not verify');
   if (claims['iss'] !== key.issuer) return refuse('token_wrong_issuer', 'token: issued by an untrusted issuer');
   const aud = claims['aud'];
-  if (!(aud === STAFF_AUDIENCE || (Array.isArray(aud) && aud.includes(STAFF_AUDIENCE))))
-    return refuse('token_wrong_audience', `token: not issued for ${STAFF_AUDIENCE}`);
+  if (!(aud === audience || (Array.isArray(aud) && aud.includes(audience))))
+    return refuse('token_wrong_audience', `token: not issued for ${audience}`);
   const now = nowMs / 1000;
   if (typeof claims['exp'] !== 'number' || claims['exp'] + LEEWAY_S <= now)
     return refuse('token_expired', 'token: expired');
   if (typeof claims['nbf'] === 'number' && claims['nbf'] - LEEWAY_S > now)
     return refuse('token_not_yet_valid', 'token: not valid yet');
+  return { ok: true, jws: { header, claims, key } };
+}
+
+/** The staff identity a verified token's claims name; a refusal when it names no subject. */
+export function identityOf(jws: VerifiedJws): TokenCheck {
+  const { claims, key } = jws;
   const sub = claims['sub'];
   if (typeof sub !== 'string' || sub.trim() === '') return refuse('token_no_subject', 'token: no subject');
   const roles = Array.isArray(claims['roles']) ? claims['roles'].filter((r): r is string => typeof r === 'string') : [];
@@ -119,6 +137,17 @@ export function verifyStaffToken(token: unknown, nowMs: number, keys: TrustedKey
       ...(typeof claims['name'] === 'string' ? { name: claims['name'] } : {}),
     },
   };
+}
+
+/**
+ * Verifies an identity provider's staff token: EdDSA signature by a key trusted at `nowMs`, the key's issuer, the
+ * decisions audience, expiry and not-before (60 s leeway), a subject. Never throws; messages never quote the token.
+ * Workflows accept such tokens only when replaying commands recorded before command assertions
+ * (`command-assertion.ts`); new commands carry an assertion from the decision service.
+ */
+export function verifyStaffToken(token: unknown, nowMs: number, keys: TrustedKey[] = trustedKeys()): TokenCheck {
+  const checked = verifyEdDsaJws(token, nowMs, keys, STAFF_AUDIENCE);
+  return checked.ok ? identityOf(checked.jws) : checked;
 }
 
 /** The audit trail's record of who decided: subject, issuer and key ID. */
