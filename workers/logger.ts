@@ -71,8 +71,11 @@ export function safeError(err: Error, depth = 0): SafeError {
   };
 }
 
-/** Attribute names whose value is a credential wherever they appear. */
-const SECRET_KEY = /secret|password|api_?key|private_?key|authorization/i;
+/**
+ * Attribute names whose value is a credential or personal bank data wherever they appear: tokens and command
+ * assertions, account tokens, IBANs and account numbers.
+ */
+const SECRET_KEY = /secret|password|api_?key|private_?key|authorization|token|proof|iban|account_?number/i;
 const MAX_DEPTH = 8;
 
 function safeValue(key: string, value: unknown, depth: number): unknown {

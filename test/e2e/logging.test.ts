@@ -72,6 +72,22 @@ describe('one JSON logger: the SDK, workflow and activity logs with their IDs, e
     expect(out.raw.join('\n')).not.toContain(IBAN);
   });
 
+  test('when a line carries a token, a rail-event proof, an account token or an IBAN as attributes, then none is logged', () => {
+    const adapter = new TemporalLogAdapter(createLogger({ service: 'payops-test-secrets', level: 'INFO' }));
+    const token = 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJmaW4uZGF2ZSJ9.c2lnbmF0dXJl';
+    adapter.info('command', {
+      workflowId: 'w',
+      token,
+      proof: token,
+      destination: { accountToken: 'acct_1Q', iban: IBAN },
+    });
+    const [line] = out.lines.filter((l) => l['service'] === 'payops-test-secrets');
+    expect(line).toMatchObject({ workflowId: 'w', token: '[secret not logged]', proof: '[secret not logged]' });
+    expect(line?.['destination']).toEqual({ accountToken: '[secret not logged]', iban: '[secret not logged]' });
+    expect(out.raw.join('\n')).not.toContain(token);
+    expect(out.raw.join('\n')).not.toContain(IBAN);
+  });
+
   test('when a worker runs a workflow, then its workflow and activity lines are JSON with workflowId, runId, activityId and attempt', async () => {
     const config = testConfig({ PSP_API_BASE: psp.url, LOG_LEVEL: 'DEBUG' });
     // What the worker process's entry point does first: the Runtime logs through the process's JSON logger.
