@@ -91,8 +91,8 @@ export async function startCodecServer(opts: {
       if (!op) throw new HttpError(404, 'unknown endpoint: use /encode or /decode');
       if (req.method === 'OPTIONS') return void res.writeHead(204).end();
       if (req.method !== 'POST') throw new HttpError(405, 'method not allowed');
-      const refused = await authorize(req.headers.authorization);
-      if (refused) throw new HttpError(401, refused);
+      const refused = await authorize(req.headers.authorization, op);
+      if (refused) throw new HttpError(refused.status, refused.reason);
       const namespace = req.headers['x-namespace'];
       if (namespace !== undefined && namespace !== settings.namespace) {
         throw new HttpError(403, `this codec server serves namespace ${settings.namespace}`);

@@ -101,8 +101,8 @@ describe('codec server outside local mode (staff token required)', () => {
   let server: CodecServer;
   let signingKey: KeyLike;
   let strangerKey: KeyLike;
-  const token = (key: KeyLike, claims: { iss?: string; aud?: string; exp?: number } = {}) =>
-    new SignJWT({ roles: ['ops'] })
+  const token = (key: KeyLike, claims: { iss?: string; aud?: string; exp?: number; roles?: string[] } = {}) =>
+    new SignJWT({ roles: claims.roles ?? ['ops'] })
       .setProtectedHeader({ alg: 'EdDSA', kid: 'staff-1' })
       .setSubject('ops.ann')
       .setIssuer(claims.iss ?? issuer)
@@ -130,6 +130,8 @@ describe('codec server outside local mode (staff token required)', () => {
       CODEC_AUTH_ISSUER: issuer,
       CODEC_AUTH_AUDIENCE: audience,
       CODEC_AUTH_JWKS_URL: jwksUrl,
+      CODEC_DECODE_ROLES: 'ops,finance_director',
+      CODEC_ENCODE_ROLES: 'ops',
     });
     server = await startCodecServer({ codec, settings });
   });
@@ -149,6 +151,8 @@ describe('codec server outside local mode (staff token required)', () => {
         CODEC_AUTH_ISSUER: issuer,
         CODEC_AUTH_AUDIENCE: undefined,
         CODEC_AUTH_JWKS_URL: undefined,
+        CODEC_DECODE_ROLES: 'ops',
+        CODEC_ENCODE_ROLES: 'ops',
       }),
     ).toThrow('CODEC_AUTH_AUDIENCE, CODEC_AUTH_JWKS_URL: required when PAYOPS_MODE=aws');
   });
@@ -195,5 +199,27 @@ describe('codec server outside local mode (staff token required)', () => {
     expect(res.status).toBe(200);
     const { payloads } = (await res.json()) as { payloads: Array<{ data: string }> };
     expect(Buffer.from(payloads[0]!.data, 'base64').toString()).toBe('"MARKER-auth"');
+  });
+
+  test('when a valid staff token holds no role for the operation, then it gets 403 and nothing is decoded or encoded', async () => {
+    const sealed = await codec.encode([defaultPayloadConverter.toPayload('MARKER-auth') as Payload]);
+    const agent = { authorization: `Bearer ${await token(signingKey, { roles: ['cs_agent'] })}`, origin: UI };
+    const decode = await post(server, '/decode', { payloads: sealed.map(asJson) }, agent);
+    expect({ status: decode.status, body: await decode.json() }).toEqual({
+      status: 403,
+      body: { error: 'decode needs one of the roles ops, finance_director' },
+    });
+    const director = {
+      authorization: `Bearer ${await token(signingKey, { roles: ['Finance_Director'] })}`,
+      origin: UI,
+    };
+    const plain = [defaultPayloadConverter.toPayload('x') as Payload].map(asJson);
+    const encode = await post(server, '/encode', { payloads: plain }, director);
+    expect({ status: encode.status, body: await encode.json() }).toEqual({
+      status: 403,
+      body: { error: 'encode needs one of the roles ops' },
+    });
+    const decoded = await post(server, '/decode', { payloads: sealed.map(asJson) }, director);
+    expect(decoded.status).toBe(200);
   });
 });
