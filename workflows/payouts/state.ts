@@ -167,6 +167,11 @@ export class Payout implements Shown<PayoutStatus> {
     this.stopRequest = request;
   }
 
+  /** The stop was dealt with but the payout stays open (its booking was refused): ops may send another. */
+  stopHandled(): void {
+    this.stopRequest = undefined;
+  }
+
   wake(): void {
     this.wakeCount++;
   }

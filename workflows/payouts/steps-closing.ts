@@ -6,7 +6,7 @@ import { classifyReturn, moneyMayHaveMoved, stepName, type RailStatus } from './
 import { findAtRail } from './steps-initiate';
 import { pollRail } from './steps-confirm';
 import type { Payout } from './state';
-import { announce, emailCreator, post, Stopped, waitFor, type Confirmed } from './steps';
+import { announce, emailCreator, post, reviewBy, Stopped, waitFor, type Confirmed } from './steps';
 
 /** The steps after money came back, and every way a payout ends other than completing. */
 
@@ -58,7 +58,8 @@ export async function untilNewDetails(p: Payout, code: string | undefined): Prom
 
 /**
  * An operator closed the payout by hand: book what the outcome means and close. Since `payout-resolve-books`, paid
- * elsewhere after a return books the payment again (the return had credited the creator), and abandoning a transfer a
+ * elsewhere after a return books the payment again (the return had credited the creator); since
+ * `payout-paid-elsewhere-booked`, also before anything was reserved, and never overdrawing the creator; abandoning a transfer a
  * rail was asked to make asks the rail first: a paid transfer is settled, a pending or unknown one keeps its
  * reservation (ops reconcile), only a refused or absent one is released.
  */
@@ -67,7 +68,9 @@ export async function resolveByHand(p: Payout, command: ResolveAct): Promise<Cre
     if (p.ledger === 'reserved') await post(p, command.outcome === 'paid_elsewhere' ? 'settle' : 'release');
   } else if (command.outcome === 'paid_elsewhere') {
     if (p.ledger === 'reserved') await post(p, 'settle');
-    else if (p.ledger === 'reversed') await post(p, 'settle_elsewhere');
+    else if ((p.ledger === 'reversed' || p.ledger === 'none') && patched('payout-paid-elsewhere-booked')) {
+      if (!(await bookedElsewhere(p))) return untilBookable(p, command);
+    } else if (p.ledger === 'reversed') await post(p, 'settle_elsewhere');
   } else if (p.ledger === 'reserved') {
     const atRail = p.initiated ? await railSays(p) : 'none';
     p.step('resolve:rail_says', atRail);
@@ -78,6 +81,47 @@ export async function resolveByHand(p: Payout, command: ResolveAct): Promise<Cre
   const result = p.resolve(command);
   await announce(p, 'resolved', undefined, { outcome: command.outcome });
   return result;
+}
+
+/**
+ * Books a payout paid outside the system from the creator's available balance (`settle_elsewhere`): after a return
+ * credited it back, or (since `payout-paid-elsewhere-booked`) before anything was reserved. False when the balance
+ * cannot cover it (the ledger refuses to overdraw it; nothing is booked).
+ */
+async function bookedElsewhere(p: Payout): Promise<boolean> {
+  try {
+    await post(p, 'settle_elsewhere');
+    return true;
+  } catch (err) {
+    if (typedFailure(err)?.type !== FailureType.InsufficientFunds) throw err;
+    return false;
+  }
+}
+
+/**
+ * "Paid elsewhere" that the balance cannot cover means the creator was paid more than they hold (their funds were
+ * paid or reserved again meanwhile): never overdrawn silently, never retried unseen. The payout stays open in its
+ * state, waiting on ops with `paid_elsewhere_unbooked`: they correct the balance and wake it (retry now) or resolve
+ * again (either outcome); a cancel closes it as cancelled.
+ */
+async function untilBookable(p: Payout, command: ResolveAct): Promise<CreatorPayoutResult> {
+  p.stopHandled();
+  p.moveTo(p.state, {
+    awaiting: {
+      actor: 'ops',
+      reason: `paid elsewhere not booked: the creator's available balance is below ${p.input.amount.amountMinor} minor units; correct it, then retry now or resolve again`,
+      ...reviewBy(p),
+    },
+    errorCode: 'paid_elsewhere_unbooked',
+  });
+  try {
+    await waitFor(p, () => false, undefined, 'ops: paid elsewhere not booked');
+    return await resolveByHand(p, command);
+  } catch (err) {
+    if (!(err instanceof Stopped)) throw err;
+    if (err.request.kind === 'cancel') throw await closeWithFailure(p, err);
+    return resolveByHand(p, err.request.command);
+  }
 }
 
 /** What the rail says about the current attempt's transfer: by its reference when known, else by its step key. */
