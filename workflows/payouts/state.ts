@@ -149,6 +149,11 @@ export class Payout implements Shown<PayoutStatus> {
     this.ledgerAt = ledgerAfter[kind];
   }
 
+  /** Where the ledger's own postings put the money (a continued execution checks its carry against it). */
+  ledgerSays(position: LedgerPosition): void {
+    this.ledgerAt = position;
+  }
+
   /** A re-pay after a return: a new attempt (new idempotency keys) that has not reached a rail yet. */
   nextAttempt(): void {
     this.status.attempt += 1;

@@ -6,7 +6,7 @@ import { classifyReturn, moneyMayHaveMoved, stepName, type RailStatus } from './
 import { findAtRail } from './steps-initiate';
 import { pollRail } from './steps-confirm';
 import type { Payout } from './state';
-import { announce, emailCreator, post, reviewBy, Stopped, waitFor, type Confirmed } from './steps';
+import { announce, emailCreator, lookup, post, reviewBy, Stopped, waitFor, type Confirmed } from './steps';
 
 /** The steps after money came back, and every way a payout ends other than completing. */
 
@@ -42,7 +42,11 @@ export async function untilNewDetails(p: Payout, code: string | undefined): Prom
   });
   for (;;) {
     const woke = await waitFor(p, () => false, Math.min(deadline, nextReminder) - Date.now(), 'new payout details');
-    if (woke === 'woken') return;
+    if (woke === 'woken') {
+      if (await newDestination(p)) return;
+      p.step('same_destination', 'the payout method on file pays the account that bounced; still waiting');
+      continue;
+    }
     if (Date.now() >= deadline) {
       p.moveTo('returned', { errorCode: 'new_details_overdue' });
       throw failure(
@@ -54,6 +58,22 @@ export async function untilNewDetails(p: Payout, code: string | undefined): Prom
     await emailCreator(p, 'new_details_required');
     nextReminder += p.timing.reminderEveryMs;
   }
+}
+
+/**
+ * Whether the payout method on file now pays another account than the returned attempt's fixed destination. Any
+ * wake-up (the creator's `updatePayoutMethod`, an unauthenticated `recheckPayability`, ops' `retryPayoutNow`) lands
+ * here, and re-paying the account that bounced only bounces again (fees, and a closed account may keep the money).
+ * Compared inside an activity by the attempt's initiation key: no account data enters history. Attempts from before
+ * fixed destinations cannot be compared and re-pay as before. Since `payout-same-destination`.
+ */
+async function newDestination(p: Payout): Promise<boolean> {
+  if (!patched('payout-same-destination')) return true;
+  const { destination } = await lookup.comparePayoutDestination({
+    creatorId: p.input.creatorId,
+    idempotencyKey: idempotencyKey(p.workflowId, stepName('initiate', p.attempt)),
+  });
+  return destination !== 'same';
 }
 
 /**
