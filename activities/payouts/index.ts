@@ -14,7 +14,7 @@ import { createPayoutRailActivities } from './rail';
 
 export { isoIdsFor } from './rail';
 
-/** Ledger legs per payout step; `mustStayNonNegative` keeps a reservation from overdrawing the creator. */
+/** Ledger legs per payout step; `mustStayNonNegative` keeps a debit of the creator's available balance from overdrawing it. */
 export function payoutPosting(
   kind: PayoutPostingKind,
   i: { postingId: string; creatorId: string; amount: Money; payoutId: string },
@@ -48,7 +48,9 @@ export function payoutPosting(
     currency: i.amount.currency,
     description: `payout ${i.payoutId}: ${kind}`,
     legs,
-    ...(kind === 'reserve' ? { mustStayNonNegative: [available] } : {}),
+    // Both debit what the creator may still take out: neither may overdraw it (a reserve before paying; a payout ops
+    // paid outside the system, booked after its money came back or before anything was reserved).
+    ...(kind === 'reserve' || kind === 'settle_elsewhere' ? { mustStayNonNegative: [available] } : {}),
   };
 }
 
@@ -114,6 +116,11 @@ export function createPayoutActivities(deps: ActivityDeps) {
 
     async postPayoutLedger(i: PostPayoutLedgerInput) {
       return deps.ledger.post(payoutPosting(i.kind, i));
+    },
+
+    async readPayoutPostings(i) {
+      const stored = await deps.ledger.getPostings(i.postingIds);
+      return { posted: stored.map((p) => p.postingId) };
     },
 
     async lockPayoutFx(i) {

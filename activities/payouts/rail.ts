@@ -42,6 +42,16 @@ interface Destination {
   creditorName: string;
 }
 
+/**
+ * Whether two destinations pay the same account: the rail and its account (PSP account token; IBAN without spaces,
+ * case-folded). The holder's name is not part of it: a bounced account with a corrected name bounces again.
+ */
+type Account = Pick<Destination, 'rail' | 'accountToken' | 'iban'>;
+function sameAccount(a: Account, b: Account): boolean {
+  const iban = (d: Account) => d.iban?.replace(/\s+/g, '').toUpperCase();
+  return a.rail === b.rail && a.accountToken === b.accountToken && iban(a) === iban(b);
+}
+
 const missingMethod = (creatorId: string, rail: string) =>
   failure(FailureType.NotPayable, `creator ${creatorId} has no ${rail} payout method on file`, {
     code: 'payout_method_missing',
@@ -90,6 +100,14 @@ export function createPayoutRailActivities(deps: ActivityDeps, creators: () => C
         data: { ...d },
       });
       return { destinationId };
+    },
+
+    async comparePayoutDestination(i) {
+      const kept = await deps.audit.get(destinationStream(destinationIdFor(i.idempotencyKey)), 'destination');
+      if (!kept) return { destination: 'unknown' as const };
+      const c = await creatorOrFail(i.creatorId);
+      const m = c.payoutMethod;
+      return { destination: m && sameAccount(kept.data as unknown as Account, m) ? 'same' : 'changed' };
     },
 
     /**

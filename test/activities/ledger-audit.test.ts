@@ -154,6 +154,43 @@ describe('DynamoDB ledger and audit trail on moto', () => {
     expect(await ledger.getPosting(reserve.postingId)).toBeUndefined();
   });
 
+  test('when a posting ID is reused for other money, then it fails loudly as posting_conflict and nothing moves; the same money re-posted stays idempotent', async () => {
+    const creator = Accounts.creatorAvailable(`c-${randomUUID()}`);
+    const postingId = `dispute-${randomUUID()}:ledger-1-held`;
+    const first = {
+      postingId,
+      currency: 'EUR' as const,
+      description: 'held',
+      legs: [
+        { account: creator, amountMinor: 300 },
+        { account: 'disputes:held', amountMinor: -300 },
+      ],
+    };
+    await ledger.post(first);
+    const other = {
+      ...first,
+      legs: [first.legs[1]!, first.legs[0]!].map((l) => ({ ...l, amountMinor: -l.amountMinor })),
+    };
+    await expect(ledger.post(other)).rejects.toMatchObject({
+      type: 'Conflict',
+      nonRetryable: true,
+      details: [{ code: 'posting_conflict', postingId }],
+    });
+    const moreMoney = { ...first, legs: first.legs.map((l) => ({ ...l, amountMinor: l.amountMinor * 2 })) };
+    await expect(ledger.post(moreMoney)).rejects.toMatchObject({ details: [{ code: 'posting_conflict' }] });
+    expect(await ledger.balance(creator, 'EUR')).toBe(300);
+    // The same money with another description, legs in another order and a guard added later is the same posting.
+    const same = {
+      ...first,
+      description: 'held (v2)',
+      legs: [...first.legs].reverse(),
+      mustStayNonNegative: [creator],
+    };
+    expect(await ledger.post(same)).toEqual({ postingId, alreadyPosted: true });
+    expect(await ledger.balance(creator, 'EUR')).toBe(300);
+    expect(await ledger.getPostings([postingId, `absent-${randomUUID()}`])).toEqual([first]);
+  });
+
   test('when postings do not balance, then they are refused before any write', async () => {
     await expect(
       ledger.post({

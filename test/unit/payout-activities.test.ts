@@ -75,3 +75,31 @@ describe('payout rail activities (fake PSP and directory)', () => {
     expect(await acts.findRailPayout({ rail: 'bank', idempotencyKey: key, reference: 'x' })).toEqual({ found: false });
   });
 });
+
+describe('payout destination comparison (fake directory)', () => {
+  const bankCreator = {
+    ...creator,
+    creatorId: 'c-iban',
+    payoutMethod: { rail: 'bank' as const, currency: 'EUR' as const, country: 'DE', iban: 'DE89370400440532013000' },
+  };
+  test('when the method on file pays the fixed account (IBAN spaced or cased otherwise, another holder name), then it is the same; another IBAN, rail or none is changed; nothing fixed is unknown', async () => {
+    const creators = createFakeCreators([bankCreator]);
+    const acts = createPayoutActivities({ ...fakeDeps(), creators });
+    const key = 'payout-c-iban-2026-11:initiate';
+    await acts.fixPayoutDestination({ creatorId: 'c-iban', rail: 'bank', idempotencyKey: key });
+    const c = creators.creators.get('c-iban')!;
+    const compare = () => acts.comparePayoutDestination({ creatorId: 'c-iban', idempotencyKey: key });
+
+    c.payoutMethod = { ...bankCreator.payoutMethod, iban: 'de89 3704 0044 0532 0130 00', accountHolderName: 'New' };
+    expect(await compare()).toEqual({ destination: 'same' });
+    c.payoutMethod = { ...bankCreator.payoutMethod, iban: 'DE02120300000000202051' };
+    expect(await compare()).toEqual({ destination: 'changed' });
+    c.payoutMethod = { rail: 'psp', currency: 'EUR', country: 'DE', accountToken: 'acct_x' };
+    expect(await compare()).toEqual({ destination: 'changed' });
+    delete c.payoutMethod;
+    expect(await compare()).toEqual({ destination: 'changed' });
+    expect(
+      await acts.comparePayoutDestination({ creatorId: 'c-iban', idempotencyKey: 'payout-c-iban-2026-11:initiate-2' }),
+    ).toEqual({ destination: 'unknown' });
+  });
+});

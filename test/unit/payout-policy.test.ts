@@ -18,6 +18,7 @@ import {
   stepName,
   wakeable,
 } from '../../workflows/payouts/policy';
+import { ledgerFromPostings, payoutPostingIds } from '../../workflows/payouts/state-carry';
 import { creatorPayoutInput } from '../../workflows/payouts/contract';
 import { type PayabilityFacts } from '../../workflows/payouts/contract-activities';
 
@@ -147,5 +148,21 @@ describe('parkedAfterStart', () => {
     expect(parkedAfterStart('awaiting_confirmation', 'outcome_unknown')).toBe(true);
     expect(parkedAfterStart('awaiting_confirmation', undefined)).toBe(false);
     expect(parkedAfterStart('initiating', 'confirmation_overdue')).toBe(false);
+  });
+});
+
+describe('ledgerFromPostings', () => {
+  const wf = 'payout-c1-2026-11';
+  test('when the ledger holds postings of a payout, then the position is the one after the latest of them, attempt by attempt', () => {
+    expect(ledgerFromPostings(wf, 1, [])).toBe('none');
+    expect(ledgerFromPostings(wf, 1, [`${wf}:reserve`])).toBe('reserved');
+    expect(ledgerFromPostings(wf, 1, [`${wf}:release`, `${wf}:reserve`])).toBe('none');
+    expect(ledgerFromPostings(wf, 1, [`${wf}:reserve`, `${wf}:settle`, `${wf}:reverse`])).toBe('reversed');
+    const returned = [`${wf}:reserve`, `${wf}:settle`, `${wf}:reverse`];
+    expect(ledgerFromPostings(wf, 2, [...returned, `${wf}:reserve-2`])).toBe('reserved');
+    expect(ledgerFromPostings(wf, 2, returned)).toBe('reversed');
+    // Another payout's postings (same prefix, longer ID) and later attempts than asked do not count.
+    expect(ledgerFromPostings(wf, 1, [`${wf}0:reserve`, `${wf}:reserve-2`])).toBe('none');
+    expect(payoutPostingIds(wf, 2)).toHaveLength(10);
   });
 });

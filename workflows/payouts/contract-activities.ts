@@ -53,6 +53,8 @@ export type RailLookup =
 export interface PayoutActivities extends SharedActivities {
   getPayoutProfile(i: { creatorId: string }): Promise<PayoutProfile>;
   postPayoutLedger(i: PostPayoutLedgerInput): Promise<{ postingId: string; alreadyPosted: boolean }>;
+  /** Which of these posting IDs the ledger holds (a consistent read): what the ledger itself says was booked. */
+  readPayoutPostings(i: { postingIds: string[] }): Promise<{ posted: string[] }>;
   lockPayoutFx(i: { idempotencyKey: string; source: Money; targetCurrency: Currency }): Promise<PayoutFxLock>;
   /** PSP transfer to the creator's connected account; `reference` is the payout workflow ID (webhook routing). */
   initiatePspPayout(i: {
@@ -83,6 +85,15 @@ export interface PayoutActivities extends SharedActivities {
     rail: Rail;
     idempotencyKey: string;
   }): Promise<{ destinationId: string }>;
+  /**
+   * Whether the creator's payout method, as the directory says now, pays the same account as the destination fixed
+   * for the attempt of `idempotencyKey` (compared inside the activity: no account data enters history). `unknown`
+   * when no destination was fixed for that attempt (payouts from before fixed destinations).
+   */
+  comparePayoutDestination(i: {
+    creatorId: string;
+    idempotencyKey: string;
+  }): Promise<{ destination: 'same' | 'changed' | 'unknown' }>;
   /** The transfer an initiation may have made (PSP: by transfer group and step; bank: by EndToEndId); none if absent. */
   findRailPayout(i: { rail: Rail; idempotencyKey: string; reference: string }): Promise<RailLookup>;
   pollPspPayout(i: {

@@ -1,6 +1,7 @@
+import { idempotencyKey } from '../shared/task-queue';
 import type { PayoutStatus, Rail } from './contract';
 import type { PayoutPostingKind } from './contract-activities';
-import type { RailStatus } from './policy';
+import { stepName, type RailStatus } from './policy';
 import type { RailEventsCarry } from './state-rail-events';
 import type { Payout } from './state';
 
@@ -15,6 +16,27 @@ export const ledgerAfter: Record<PayoutPostingKind, LedgerPosition> = {
   release: 'none',
   settle_elsewhere: 'settled',
 };
+
+/** The postings of one attempt in the order they can happen (a release or a settle follows a reserve, and so on). */
+const POSTING_ORDER: PayoutPostingKind[] = ['reserve', 'release', 'settle', 'reverse', 'settle_elsewhere'];
+
+/** Every posting ID a payout's attempts 1..`attempts` may have booked (workflow ID + step, as `post` names them). */
+export function payoutPostingIds(workflowId: string, attempts: number): string[] {
+  const ids: string[] = [];
+  for (let a = 1; a <= attempts; a++)
+    for (const kind of POSTING_ORDER) ids.push(idempotencyKey(workflowId, stepName(kind, a)));
+  return ids;
+}
+
+/** Where the ledger's own postings put the payout's money: after the latest of them, attempt by attempt. */
+export function ledgerFromPostings(workflowId: string, attempts: number, posted: readonly string[]): LedgerPosition {
+  const booked = new Set(posted);
+  let at: LedgerPosition = 'none';
+  for (let a = 1; a <= attempts; a++)
+    for (const kind of POSTING_ORDER)
+      if (booked.has(idempotencyKey(workflowId, stepName(kind, a)))) at = ledgerAfter[kind];
+  return at;
+}
 
 /** Where an attempt's confirmation wait stands: its start, its deadline, and the status known so far. */
 export interface ConfirmationWait {

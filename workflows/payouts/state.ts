@@ -149,6 +149,11 @@ export class Payout implements Shown<PayoutStatus> {
     this.ledgerAt = ledgerAfter[kind];
   }
 
+  /** Where the ledger's own postings put the money (a continued execution checks its carry against it). */
+  ledgerSays(position: LedgerPosition): void {
+    this.ledgerAt = position;
+  }
+
   /** A re-pay after a return: a new attempt (new idempotency keys) that has not reached a rail yet. */
   nextAttempt(): void {
     this.status.attempt += 1;
@@ -165,6 +170,11 @@ export class Payout implements Shown<PayoutStatus> {
 
   requestStop(request: StopRequest): void {
     this.stopRequest = request;
+  }
+
+  /** The stop was dealt with but the payout stays open (its booking was refused): ops may send another. */
+  stopHandled(): void {
+    this.stopRequest = undefined;
   }
 
   wake(): void {

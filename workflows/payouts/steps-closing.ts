@@ -6,7 +6,7 @@ import { classifyReturn, moneyMayHaveMoved, stepName, type RailStatus } from './
 import { findAtRail } from './steps-initiate';
 import { pollRail } from './steps-confirm';
 import type { Payout } from './state';
-import { announce, emailCreator, post, Stopped, waitFor, type Confirmed } from './steps';
+import { announce, emailCreator, lookup, post, reviewBy, Stopped, waitFor, type Confirmed } from './steps';
 
 /** The steps after money came back, and every way a payout ends other than completing. */
 
@@ -42,7 +42,11 @@ export async function untilNewDetails(p: Payout, code: string | undefined): Prom
   });
   for (;;) {
     const woke = await waitFor(p, () => false, Math.min(deadline, nextReminder) - Date.now(), 'new payout details');
-    if (woke === 'woken') return;
+    if (woke === 'woken') {
+      if (await newDestination(p)) return;
+      p.step('same_destination', 'the payout method on file pays the account that bounced; still waiting');
+      continue;
+    }
     if (Date.now() >= deadline) {
       p.moveTo('returned', { errorCode: 'new_details_overdue' });
       throw failure(
@@ -57,8 +61,25 @@ export async function untilNewDetails(p: Payout, code: string | undefined): Prom
 }
 
 /**
+ * Whether the payout method on file now pays another account than the returned attempt's fixed destination. Any
+ * wake-up (the creator's `updatePayoutMethod`, an unauthenticated `recheckPayability`, ops' `retryPayoutNow`) lands
+ * here, and re-paying the account that bounced only bounces again (fees, and a closed account may keep the money).
+ * Compared inside an activity by the attempt's initiation key: no account data enters history. Attempts from before
+ * fixed destinations cannot be compared and re-pay as before. Since `payout-same-destination`.
+ */
+async function newDestination(p: Payout): Promise<boolean> {
+  if (!patched('payout-same-destination')) return true;
+  const { destination } = await lookup.comparePayoutDestination({
+    creatorId: p.input.creatorId,
+    idempotencyKey: idempotencyKey(p.workflowId, stepName('initiate', p.attempt)),
+  });
+  return destination !== 'same';
+}
+
+/**
  * An operator closed the payout by hand: book what the outcome means and close. Since `payout-resolve-books`, paid
- * elsewhere after a return books the payment again (the return had credited the creator), and abandoning a transfer a
+ * elsewhere after a return books the payment again (the return had credited the creator); since
+ * `payout-paid-elsewhere-booked`, also before anything was reserved, and never overdrawing the creator; abandoning a transfer a
  * rail was asked to make asks the rail first: a paid transfer is settled, a pending or unknown one keeps its
  * reservation (ops reconcile), only a refused or absent one is released.
  */
@@ -67,7 +88,9 @@ export async function resolveByHand(p: Payout, command: ResolveAct): Promise<Cre
     if (p.ledger === 'reserved') await post(p, command.outcome === 'paid_elsewhere' ? 'settle' : 'release');
   } else if (command.outcome === 'paid_elsewhere') {
     if (p.ledger === 'reserved') await post(p, 'settle');
-    else if (p.ledger === 'reversed') await post(p, 'settle_elsewhere');
+    else if ((p.ledger === 'reversed' || p.ledger === 'none') && patched('payout-paid-elsewhere-booked')) {
+      if (!(await bookedElsewhere(p))) return untilBookable(p, command);
+    } else if (p.ledger === 'reversed') await post(p, 'settle_elsewhere');
   } else if (p.ledger === 'reserved') {
     const atRail = p.initiated ? await railSays(p) : 'none';
     p.step('resolve:rail_says', atRail);
@@ -78,6 +101,47 @@ export async function resolveByHand(p: Payout, command: ResolveAct): Promise<Cre
   const result = p.resolve(command);
   await announce(p, 'resolved', undefined, { outcome: command.outcome });
   return result;
+}
+
+/**
+ * Books a payout paid outside the system from the creator's available balance (`settle_elsewhere`): after a return
+ * credited it back, or (since `payout-paid-elsewhere-booked`) before anything was reserved. False when the balance
+ * cannot cover it (the ledger refuses to overdraw it; nothing is booked).
+ */
+async function bookedElsewhere(p: Payout): Promise<boolean> {
+  try {
+    await post(p, 'settle_elsewhere');
+    return true;
+  } catch (err) {
+    if (typedFailure(err)?.type !== FailureType.InsufficientFunds) throw err;
+    return false;
+  }
+}
+
+/**
+ * "Paid elsewhere" that the balance cannot cover means the creator was paid more than they hold (their funds were
+ * paid or reserved again meanwhile): never overdrawn silently, never retried unseen. The payout stays open in its
+ * state, waiting on ops with `paid_elsewhere_unbooked`: they correct the balance and wake it (retry now) or resolve
+ * again (either outcome); a cancel closes it as cancelled.
+ */
+async function untilBookable(p: Payout, command: ResolveAct): Promise<CreatorPayoutResult> {
+  p.stopHandled();
+  p.moveTo(p.state, {
+    awaiting: {
+      actor: 'ops',
+      reason: `paid elsewhere not booked: the creator's available balance is below ${p.input.amount.amountMinor} minor units; correct it, then retry now or resolve again`,
+      ...reviewBy(p),
+    },
+    errorCode: 'paid_elsewhere_unbooked',
+  });
+  try {
+    await waitFor(p, () => false, undefined, 'ops: paid elsewhere not booked');
+    return await resolveByHand(p, command);
+  } catch (err) {
+    if (!(err instanceof Stopped)) throw err;
+    if (err.request.kind === 'cancel') throw await closeWithFailure(p, err);
+    return resolveByHand(p, err.request.command);
+  }
 }
 
 /** What the rail says about the current attempt's transfer: by its reference when known, else by its step key. */

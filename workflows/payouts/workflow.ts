@@ -20,6 +20,7 @@ import { pay, settle, watchReturnWindow } from './steps-rail';
 import { reserve, Stopped, untilPayable, untilReleased, type Confirmed } from './steps';
 import type { PayoutCarry } from './state-carry';
 import { resumeConfirmation } from './steps-confirm';
+import { checkCarriedLedger, refuseForgedCarry } from './steps-carry';
 
 /**
  * One creator payout, workflow ID = `payout-<payoutId>`: check payability (parking visibly when a check fails),
@@ -30,12 +31,13 @@ import { resumeConfirmation } from './steps-confirm';
  */
 export async function creatorPayout(rawInput: unknown, carry?: PayoutCarry): Promise<CreatorPayoutResult> {
   const input = parseInputOrFail(rawInput);
+  refuseForgedCarry(carry);
   const payout = new Payout(input);
   if (carry) payout.resume(carry);
   registerHandlers(payout);
   try {
     for (let resumed = carry; ; resumed = undefined) {
-      const confirmed = resumed ? await resumeConfirmation(payout, resumed) : await reserveAndPay(payout);
+      const confirmed = resumed ? await resumeChecked(payout, resumed) : await reserveAndPay(payout);
       await settle(payout, confirmed);
       const returned = await watchReturnWindow(payout, confirmed);
       if (!returned) return payout.complete();
@@ -59,6 +61,12 @@ async function reserveAndPay(payout: Payout): Promise<Confirmed> {
   await untilReleased(payout);
   await reserve(payout);
   return pay(payout, profile);
+}
+
+/** A continued payout goes on waiting for its confirmation once its carried ledger position is what the ledger says. */
+async function resumeChecked(payout: Payout, carry: PayoutCarry): Promise<Confirmed> {
+  await checkCarriedLedger(payout, carry);
+  return resumeConfirmation(payout, carry);
 }
 
 /** Bad input fails the workflow at once (InvalidInput naming each field); before any state exists, ops see why. */

@@ -1,14 +1,17 @@
 import {
+  BatchGetItemCommand,
   GetItemCommand,
   UpdateItemCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
+  type AttributeValue,
+  type BatchGetItemCommandOutput,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
 import { failure, FailureType } from '../../../workflows/shared/failures';
 import type { AwsClients } from '../aws';
-import { assertBalanced, type LedgerPort, type Posting } from './port';
+import { assertBalanced, postingConflict, sameMoney, type LedgerPort, type Posting } from './port';
 
 /**
  * Ledger in one DynamoDB table. A posting is one transaction: a conditional put of the posting
@@ -27,12 +30,22 @@ export function createDynamoLedger(deps: { aws: AwsClients; table: string }): Le
   });
 
   const postingKey = (postingId: string) => ({ pk: { S: `POSTING#${postingId}` }, sk: { S: 'POSTING' } });
-  /** Read back: the same posting already stored means an earlier attempt of this one committed. */
-  const alreadyStored = async (posting: Posting) => {
+  const storedPosting = async (postingId: string): Promise<Posting | undefined> => {
     const out = await dynamo.send(
-      new GetItemCommand({ TableName: deps.table, Key: postingKey(posting.postingId), ConsistentRead: true }),
+      new GetItemCommand({ TableName: deps.table, Key: postingKey(postingId), ConsistentRead: true }),
     );
-    return out.Item?.['body']?.S === JSON.stringify(posting);
+    const body = out.Item?.['body']?.S;
+    return body ? (JSON.parse(body) as Posting) : undefined;
+  };
+  /**
+   * Read back under the posting's ID: the same money already stored means an earlier attempt of this one committed
+   * (true); other money under the ID is a conflict, thrown loudly rather than counted as posted; nothing stored is
+   * false.
+   */
+  const alreadyStored = async (posting: Posting): Promise<boolean> => {
+    const stored = await storedPosting(posting.postingId);
+    if (stored && !sameMoney(stored, posting)) throw postingConflict(posting.postingId);
+    return stored !== undefined;
   };
 
   /** When the posting was first stored: written outside the transaction and never overwritten. */
@@ -97,7 +110,8 @@ export function createDynamoLedger(deps: { aws: AwsClients; table: string }): Le
           return stored();
         if (err instanceof TransactionCanceledException || (err as Error).name === 'TransactionCanceledException') {
           const reasons = (err as TransactionCanceledException).CancellationReasons ?? [];
-          if (reasons[0]?.Code === 'ConditionalCheckFailed') return stored();
+          // The posting's own put failed its condition: something is stored under the ID; the same money is a retry.
+          if (reasons[0]?.Code === 'ConditionalCheckFailed' && (await alreadyStored(posting))) return stored();
           if (reasons.some((r) => r.Code === 'ConditionalCheckFailed')) {
             throw failure(FailureType.InsufficientFunds, `posting ${posting.postingId}: insufficient balance`);
           }
@@ -113,12 +127,25 @@ export function createDynamoLedger(deps: { aws: AwsClients; table: string }): Le
       return Number(out.Item?.['balance']?.N ?? 0);
     },
 
-    async getPosting(postingId) {
-      const out = await dynamo.send(
-        new GetItemCommand({ TableName: deps.table, Key: postingKey(postingId), ConsistentRead: true }),
-      );
-      const body = out.Item?.['body']?.S;
-      return body ? (JSON.parse(body) as Posting) : undefined;
+    getPosting: storedPosting,
+
+    async getPostings(postingIds) {
+      const found: Posting[] = [];
+      // BatchGetItem takes at most 100 keys and may hand some back unprocessed under load: ask again for those.
+      for (let i = 0; i < postingIds.length; i += 100) {
+        let keys: Array<Record<string, AttributeValue>> | undefined = postingIds.slice(i, i + 100).map(postingKey);
+        while (keys && keys.length > 0) {
+          const out: BatchGetItemCommandOutput = await dynamo.send(
+            new BatchGetItemCommand({ RequestItems: { [deps.table]: { Keys: keys, ConsistentRead: true } } }),
+          );
+          for (const item of out.Responses?.[deps.table] ?? []) {
+            const body = item['body']?.S;
+            if (body) found.push(JSON.parse(body) as Posting);
+          }
+          keys = out.UnprocessedKeys?.[deps.table]?.Keys;
+        }
+      }
+      return found;
     },
   };
 }

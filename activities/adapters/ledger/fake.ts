@@ -1,5 +1,5 @@
 import { failure, FailureType } from '../../../workflows/shared/failures';
-import { assertBalanced, type LedgerPort, type Posting } from './port';
+import { assertBalanced, postingConflict, sameMoney, type LedgerPort, type Posting } from './port';
 
 /** In-memory ledger with the same idempotency and overdraft rules as the DynamoDB one. */
 export function createFakeLedger() {
@@ -9,7 +9,9 @@ export function createFakeLedger() {
   const port = {
     async post(posting: Posting) {
       assertBalanced(posting);
-      if (postings.has(posting.postingId)) return { postingId: posting.postingId, alreadyPosted: true };
+      const stored = postings.get(posting.postingId);
+      if (stored && !sameMoney(stored, posting)) throw postingConflict(posting.postingId);
+      if (stored) return { postingId: posting.postingId, alreadyPosted: true };
       for (const leg of posting.legs) {
         const next = (balances.get(key(leg.account, posting.currency)) ?? 0) + leg.amountMinor;
         if (posting.mustStayNonNegative?.includes(leg.account) && next > 0) {
@@ -30,6 +32,9 @@ export function createFakeLedger() {
     },
     async getPosting(postingId: string) {
       return postings.get(postingId);
+    },
+    async getPostings(postingIds: string[]) {
+      return postingIds.flatMap((id) => postings.get(id) ?? []);
     },
   } satisfies LedgerPort;
   return { ...port, postings };

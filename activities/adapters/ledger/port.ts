@@ -1,3 +1,4 @@
+import { failure, FailureType } from '../../../workflows/shared/failures';
 import type { Currency } from '../../../workflows/shared/money';
 
 /** One leg of a double-entry posting: positive debits the account, negative credits it. */
@@ -21,6 +22,8 @@ export interface LedgerPort {
   post(posting: Posting): Promise<{ postingId: string; alreadyPosted: boolean }>;
   balance(account: string, currency: Currency): Promise<number>;
   getPosting(postingId: string): Promise<Posting | undefined>;
+  /** The postings stored under these IDs (absent ones are left out), read consistently. */
+  getPostings(postingIds: string[]): Promise<Posting[]>;
 }
 
 /** Account naming, one place. Balances are "normal debit": available funds of a creator are a credit (negative). */
@@ -46,3 +49,30 @@ export function assertBalanced(posting: Posting): void {
     }
   }
 }
+
+/**
+ * Whether a posting re-sent under a stored posting's ID moves the same money (currency and legs, in any order). The
+ * description and the guards may differ between code versions (a guard added later) without it being another posting.
+ */
+export function sameMoney(a: Posting, b: Posting): boolean {
+  const legs = (p: Posting) =>
+    p.legs
+      .map((l) => `${l.account}|${l.amountMinor}`)
+      .sort()
+      .join(',');
+  return a.currency === b.currency && legs(a) === legs(b);
+}
+
+/** The error code of a posting ID reused for other money (a bug or a collision; never retried, never dropped). */
+export const POSTING_CONFLICT = 'posting_conflict';
+
+/**
+ * The loud failure for a posting whose ID is already stored with other money: non-retryable (retrying cannot help)
+ * and typed `Conflict` with code `posting_conflict`, so the caller parks visibly instead of counting it as posted.
+ * The message names the posting ID only (no amounts or accounts beyond what the ID says).
+ */
+export const postingConflict = (postingId: string) =>
+  failure(FailureType.Conflict, `posting ${postingId}: already stored with other money; not posted`, {
+    code: POSTING_CONFLICT,
+    postingId,
+  });

@@ -1,5 +1,6 @@
 import type { Row } from '../row';
 import { returnRows } from './returns';
+import { forgedCarry } from './carry';
 import { compensationRows } from './compensations';
 import { disputeRows } from './disputes';
 import { initiationRows } from './initiation';
@@ -11,6 +12,9 @@ import { pspFaultRows } from './psp-faults';
 import { railRows } from './rails';
 import { webhookRows } from './webhooks';
 
+/** A payout started by hand with a carry: refused, nothing booked, nothing sent. */
+const forgedCarryRow: Row = { name: 'forged-carry', run: forgedCarry };
+
 /** Every implemented row of the fault matrix, in the order they run. */
 export const allRows: Row[] = [
   ...pspFaultRows,
@@ -19,6 +23,7 @@ export const allRows: Row[] = [
   ...webhookRows,
   ...returnRows,
   ...opsRows,
+  forgedCarryRow,
   ...railRows,
   ...payoutRunRows,
   ...compensationRows,
@@ -31,7 +36,7 @@ export const allRows: Row[] = [
  * by side: most of a row's time is spent waiting out timeouts, not on the CPU.
  */
 export const ciHalves: [Row[], Row[]] = [
-  [...pspFaultRows, ...processFaultRows, ...initiationRows, ...opsRows],
+  [...pspFaultRows, ...processFaultRows, ...initiationRows, ...opsRows, forgedCarryRow],
   [...webhookRows, ...returnRows, ...railRows, ...payoutRunRows, ...compensationRows, ...disputeRows, ledgerOutageRow],
 ];
 
