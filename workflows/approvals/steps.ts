@@ -5,21 +5,25 @@ import { viaPspQueue } from '../shared/psp-queue';
 import { failure, failureCode, FailureType } from '../shared/failures';
 import { Saga } from '../shared/saga';
 import { idempotencyKey } from '../shared/task-queue';
-import type { DecisionRecord, RequestFacts } from './contract';
+import type { DecisionRecord, RequestedRemedies, RequestFacts } from './contract';
 import type { ApprovalActivities } from './contract-activities';
-import { totalOf } from './policy';
+import { totalOf, type Plan } from './policy';
 import type { ApprovalCase } from './state';
 
-const { lookup, books, money, notify } = activityProxies<ApprovalActivities>();
+const { lookup, books, mustBook, money, notify } = activityProxies<ApprovalActivities>();
 /** The PSP refund on the PSP's own paced task queue. */
 const pspMoney = () => viaPspQueue<ApprovalActivities>('moneyMovement');
 
 /** Appends decision records to the request's audit trail (outside history). */
 export type Audit = (record: DecisionRecord) => Promise<unknown>;
 
-/** The audit writer of one request. */
+/**
+ * The audit writer of one request. Retried with no schedule-to-close (`mustBook`): a decision that was taken must be
+ * recorded however long the store is down, and a write that gave up would fail the signal handler awaiting it, and
+ * with it the workflow (idempotent per sequence number, so a retry never doubles an entry).
+ */
 export function auditOf(c: ApprovalCase): Audit {
-  return (record) => books.recordApprovalDecision({ workflowId: c.workflowId, orderId: c.request.orderId, record });
+  return (record) => mustBook.recordApprovalDecision({ workflowId: c.workflowId, orderId: c.request.orderId, record });
 }
 
 /** Reads what the policy needs (order, earlier claims, disputes, the agent's spend on `day`) and registers the request. */
@@ -38,13 +42,35 @@ export async function readFacts(c: ApprovalCase, day: string) {
 export async function reserveBudget(c: ApprovalCase, facts: RequestFacts, day: string): Promise<RequestFacts> {
   const plan = c.preview(facts);
   if (plan.kind !== 'auto_approve' || !patched('approvals-atomic-budget')) return facts;
+  const held = await reserve(c, totalOf(plan.remedies), day);
+  return held.reserved ? facts : { ...facts, agentSpentTodayMinor: held.spentMinor };
+}
+
+/**
+ * The plan an amendment really gets. One that would be auto-approved on the facts read at the start is planned again
+ * on facts read now (the agent's spend and the order's claims move while the request waits) and must reserve its
+ * amount on the agent's budget day like a first request: refused, it goes to finance (flagged) instead of executing.
+ * Histories recorded before this rule approved on the start's facts.
+ */
+export async function settleAmendment(c: ApprovalCase, remedies: RequestedRemedies, plan: Plan): Promise<Plan> {
+  if (plan.kind !== 'auto_approve' || !patched('approvals-amend-budget')) return plan;
+  return c.oneAmendmentAtATime(async () => {
+    const facts = await readFacts(c, c.day);
+    c.refreshFacts(facts);
+    const fresh = c.planAmendment(remedies, facts) as Plan;
+    if (fresh.kind !== 'auto_approve' || c.status !== 'pending') return fresh;
+    const held = await reserve(c, totalOf(fresh.remedies), c.day);
+    return held.reserved ? fresh : (c.planAmendment(remedies, { ...facts, agentSpentTodayMinor: held.spentMinor }) as Plan);
+  });
+}
+
+/** Reserves `amountMinor` on the agent's `day` (idempotent per workflow ID). */
+function reserve(c: ApprovalCase, amountMinor: number, day: string) {
   const { request: rq, workflowId } = c;
   const at = new Date(Date.now()).toISOString();
-  const amountMinor = totalOf(plan.remedies);
   const budgetMinor = c.policy.agentDailyBudgetMinor;
   const input = { workflowId, agentId: rq.requester.agentId, day, currency: rq.currency, amountMinor, budgetMinor, at };
-  const held = await books.reserveAgentBudget(input);
-  return held.reserved ? facts : { ...facts, agentSpentTodayMinor: held.spentMinor };
+  return books.reserveAgentBudget(input);
 }
 
 /** One escalation mark passed without a decision: remind, hand off to the next tier, or expire; each is announced. */
@@ -119,7 +145,9 @@ async function recordExecuted(c: ApprovalCase, day: string): Promise<void> {
   const r = c.remedies as NonNullable<typeof c.remedies>;
   const amount = { amountMinor: c.totalMinor ?? 0, currency: rq.currency };
   const at = new Date(Date.now()).toISOString();
-  await books.recordCompensationExecuted({
+  // The money has moved: the booking must land through a store outage of any length (idempotent per workflow ID), or
+  // the order misses `compensation.executed` (a dispute could refund it again) and the request would end `failed`.
+  await mustBook.recordCompensationExecuted({
     workflowId,
     orderId: rq.orderId,
     agentId: rq.requester.agentId,

@@ -33,7 +33,7 @@ export async function compensationApproval(rawInput: unknown): Promise<Compensat
   const audit = auditOf(c);
   registerApprovalHandlers(c, audit);
   c.publish();
-  const day = new Date(Date.now()).toISOString().slice(0, 10);
+  const { day } = c;
 
   try {
     const { plan, record } = c.open(await reserveBudget(c, await readFacts(c, day), day));
