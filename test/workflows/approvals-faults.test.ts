@@ -152,6 +152,25 @@ describe('compensation approval: races and faults (dev server)', () => {
     await Promise.all(waiting.map((s) => client.workflow.getHandle(compensationWorkflowId(s.requestId)).cancel()));
   });
 
+  test('when a compensation is executed and its decisions audited, then those writes are retried with no time limit (an audit-store outage of any length cannot fail the request)', async () => {
+    const input = await compensationRequest({
+      ...(await seedOrder(urls(), 10_000)),
+      remedies: { storeCreditMinor: 500 },
+    });
+    const { handle } = await start(input);
+    expect(await handle.result()).toMatchObject({ status: 'executed' });
+    const scheduled = ((await handle.fetchHistory()).events ?? []).flatMap((e) => {
+      const a = e.activityTaskScheduledEventAttributes;
+      return a ? [{ name: a.activityType?.name, limitS: Number(a.scheduleToCloseTimeout?.seconds ?? 0) }] : [];
+    });
+    const writes = scheduled.filter((a) =>
+      ['recordApprovalDecision', 'recordCompensationExecuted'].includes(String(a.name)),
+    );
+    expect(writes.map((a) => a.name).sort()).toEqual(['recordApprovalDecision', 'recordCompensationExecuted']);
+    // 0 = no schedule-to-close: retried (backing off to 5 min) until the store answers.
+    expect(writes.map((a) => a.limitS)).toEqual([0, 0]);
+  });
+
   test('when two requests for one order start together, then at most one is auto-approved and the other is a repeat claim', async () => {
     const order = await seedOrder(urls(), 10_000);
     const inputs = await Promise.all(

@@ -1,5 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
 import { approvals } from '../../client';
 import { approvalAuditStream, type CompensationRequestInput } from '../../workflows/approvals/contract';
 import { recordHistoryIfAsked } from '../support/histories';
@@ -120,28 +122,29 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
     expect(fakes.notifications.emails.map((e) => e.to)).toContain(`${o.customerId}@customers.example`);
   });
 
-  test('when the policy auto-denies at expiry, then the request is rejected in the policy name at 48 h', async () => {
+  test('when a start names a policy version other than the one in effect, then it is refused naming policyVersion before anything is read', async () => {
     const o = order(50_000);
-    const { handle, workflowId, requestId } = await start(
+    const { handle } = await start(
       await compensationRequest({ ...o, policyVersion: '2025-09.1', remedies: { voucherMinor: 5_000 } }),
     );
-    const pending = await waitFor(
-      () => approvals.getCompensationStatus(env.client, requestId),
-      (s) => s.status === 'pending',
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('InvalidInput');
+    expect(cause.message).toContain('policyVersion: 2025-09.1 is not the policy in effect (2025-06.1)');
+    expect(cause.details?.[0]).toMatchObject({ code: 'policy_not_in_effect', field: 'policyVersion' });
+    const activities = ((await handle.fetchHistory()).events ?? []).filter(
+      (e) => e.activityTaskScheduledEventAttributes,
     );
-    expect(await handle.result()).toMatchObject({ status: 'rejected', policyVersion: '2025-09.1' });
-    expect(await ladder(workflowId, pending.awaiting?.since as string)).toEqual([
-      ['remind', 2],
-      ['hand_off', 8],
-      ['auto_deny', 48],
-    ]);
-    const last = (await fakes.audit.list(approvalAuditStream(workflowId))).at(-1);
-    expect(last?.data).toMatchObject({
-      actorId: 'policy',
-      decision: 'auto_deny',
-      policyVersion: '2025-09.1',
-      amountMinor: 5_000,
-    });
+    expect(activities).toHaveLength(0);
+  });
+
+  test('when a start leaves the policy version out, then the version in effect is applied and recorded', async () => {
+    const o = order(50_000);
+    const { handle, workflowId } = await start(await compensationRequest({ ...o, remedies: { voucherMinor: 1_000 } }));
+    expect(await handle.result()).toMatchObject({ status: 'executed', policyVersion: '2025-06.1' });
+    const audit = await fakes.audit.list(approvalAuditStream(workflowId));
+    expect(audit[0]?.data).toMatchObject({ decision: 'auto_approve', policyVersion: '2025-06.1' });
   });
 });
 

@@ -60,7 +60,9 @@ export async function settleAmendment(c: ApprovalCase, remedies: RequestedRemedi
     const fresh = c.planAmendment(remedies, facts) as Plan;
     if (fresh.kind !== 'auto_approve' || c.status !== 'pending') return fresh;
     const held = await reserve(c, totalOf(fresh.remedies), c.day);
-    return held.reserved ? fresh : (c.planAmendment(remedies, { ...facts, agentSpentTodayMinor: held.spentMinor }) as Plan);
+    return held.reserved
+      ? fresh
+      : (c.planAmendment(remedies, { ...facts, agentSpentTodayMinor: held.spentMinor }) as Plan);
   });
 }
 
