@@ -1,8 +1,9 @@
-import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
-import { CancelledFailure } from '@temporalio/common';
+import { ActivityFailure, CancellationScope, isCancellation, patched } from '@temporalio/workflow';
+import { CancelledFailure, TimeoutFailure } from '@temporalio/common';
 import { activityProxies } from '../shared/activities';
 import { viaPspQueue } from '../shared/psp-queue';
 import { failure, failureCode, FailureType } from '../shared/failures';
+import type { Money } from '../shared/money';
 import { Saga } from '../shared/saga';
 import { idempotencyKey } from '../shared/task-queue';
 import type { DecisionRecord, RequestedRemedies, RequestFacts } from './contract';
@@ -13,6 +14,8 @@ import type { ApprovalCase } from './state';
 const { lookup, books, mustBook, money, notify } = activityProxies<ApprovalActivities>();
 /** The PSP refund on the PSP's own paced task queue. */
 const pspMoney = () => viaPspQueue<ApprovalActivities>('moneyMovement');
+/** A PSP read retried until the PSP answers (an unknown refund outcome waits for it). */
+const pspLookup = () => viaPspQueue<ApprovalActivities>('lookup');
 
 /** Appends decision records to the request's audit trail (outside history). */
 export type Audit = (record: DecisionRecord) => Promise<unknown>;
@@ -227,7 +230,7 @@ async function executeRemedies(c: ApprovalCase, refundIsFinal: boolean): Promise
     }
     if (r.refundMinor > 0) {
       const refund = { idempotencyKey: key('refund'), orderId, amount: amount(r.refundMinor), reference };
-      const { refundId } = await step(() => pspMoney().refundCompensation(refund), true);
+      const { refundId } = await step(() => refundOrFind(refund), true);
       c.carriedOut({ refundId });
     }
   } catch (err) {
@@ -237,4 +240,37 @@ async function executeRemedies(c: ApprovalCase, refundIsFinal: boolean): Promise
     c.carriedOut({ undone, ...(undoFailed.length > 0 && { undoFailed }) });
     throw err;
   }
+}
+
+/**
+ * The PSP refund. When its outcome is unknown (every retry of its window timed out or failed: the PSP may have
+ * committed, then stopped answering), it is looked up at the PSP by its reference before anything is undone: a
+ * refund found is done (the money moved); none found means nothing moved, and the failure stands. Histories recorded
+ * before this rule took the unknown outcome as a failure.
+ */
+async function refundOrFind(refund: {
+  idempotencyKey: string;
+  orderId: string;
+  amount: Money;
+  reference: string;
+}): Promise<{ refundId: string }> {
+  try {
+    return await pspMoney().refundCompensation(refund);
+  } catch (err) {
+    if (!outcomeUnknown(err) || !patched('approvals-refund-lookup')) throw err;
+    const { idempotencyKey, orderId, reference } = refund;
+    const { refundId } = await pspLookup().findCompensationRefund({ idempotencyKey, orderId, reference });
+    if (refundId === undefined) throw err;
+    return { refundId };
+  }
+}
+
+/**
+ * The activity gave up without an answer: its retry window (or attempts) ran out on timeouts or retryable errors.
+ * A non-retryable failure is an answer (the PSP refused), not an unknown outcome.
+ */
+function outcomeUnknown(err: unknown): boolean {
+  if (!(err instanceof ActivityFailure)) return false;
+  if (err.cause instanceof TimeoutFailure) return true;
+  return err.retryState === 'TIMEOUT' || err.retryState === 'MAXIMUM_ATTEMPTS_REACHED';
 }
