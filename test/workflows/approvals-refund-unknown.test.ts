@@ -3,6 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { PspPort } from '../../activities/adapters/psp/port';
 import { approvals } from '../../client';
 import { buildDependencies } from '../../workers/dependencies';
+import { recordHistoryIfAsked } from '../support/histories';
 import { testConfig } from '../support/stack';
 import { fakeDeps, timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
 import { compensationRequest, uniqueId, useWorkflowClock } from './approvals-support';
@@ -46,6 +47,7 @@ describe('compensation approval when the refund outcome is unknown (time-skippin
     const outcome = await worker.runUntil(async () => {
       const { handle } = await approvals.requestCompensation(env.client, input, { taskQueue });
       const result = await handle.result().catch((e: unknown) => e);
+      if (commitsFirst) await recordHistoryIfAsked(handle, 'compensation-approval-refund-found');
       return { result, status: await approvals.getCompensationStatus(env.client, input.requestId) };
     });
     return { ...outcome, fakes, calls: () => calls, order };
