@@ -152,7 +152,7 @@ describe('compensation approval: races and faults (dev server)', () => {
     await Promise.all(waiting.map((s) => client.workflow.getHandle(compensationWorkflowId(s.requestId)).cancel()));
   });
 
-  test('when a compensation is executed and its decisions audited, then those writes are retried with no time limit (an audit-store outage of any length cannot fail the request)', async () => {
+  test('when a compensation is executed, then its bookkeeping, decision audits and executed event are retried with no limit (an outage of any length cannot fail the request)', async () => {
     const input = await compensationRequest({
       ...(await seedOrder(urls(), 10_000)),
       remedies: { storeCreditMinor: 500 },
@@ -161,14 +161,15 @@ describe('compensation approval: races and faults (dev server)', () => {
     expect(await handle.result()).toMatchObject({ status: 'executed' });
     const scheduled = ((await handle.fetchHistory()).events ?? []).flatMap((e) => {
       const a = e.activityTaskScheduledEventAttributes;
-      return a ? [{ name: a.activityType?.name, limitS: Number(a.scheduleToCloseTimeout?.seconds ?? 0) }] : [];
+      if (!a) return [];
+      const limitS = Number(a.scheduleToCloseTimeout?.seconds ?? 0);
+      return [{ name: String(a.activityType?.name), limitS, attempts: a.retryPolicy?.maximumAttempts ?? 0 }];
     });
-    const writes = scheduled.filter((a) =>
-      ['recordApprovalDecision', 'recordCompensationExecuted'].includes(String(a.name)),
-    );
-    expect(writes.map((a) => a.name).sort()).toEqual(['recordApprovalDecision', 'recordCompensationExecuted']);
-    // 0 = no schedule-to-close: retried (backing off to 5 min) until the store answers.
-    expect(writes.map((a) => a.limitS)).toEqual([0, 0]);
+    const after = ['recordApprovalDecision', 'recordCompensationExecuted', 'publishEvent'];
+    const writes = scheduled.filter((a) => after.includes(a.name));
+    expect(writes.map((a) => a.name).sort()).toEqual([...after].sort());
+    // 0 = no schedule-to-close and no attempt limit: retried (backing off to 5 min) until the store or SNS answers.
+    expect(writes.map((a) => [a.name, a.limitS, a.attempts])).toEqual(writes.map((a) => [a.name, 0, 0]));
   });
 
   test('when two requests for one order start together, then at most one is auto-approved and the other is a repeat claim', async () => {

@@ -17,12 +17,21 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
   let running: Promise<void>;
   const taskQueue = `approvals-ladder-${Date.now()}`;
   const fakes = fakeDeps();
+  const snsDownFor = new Set<string>();
 
   beforeAll(async () => {
     env = await timeSkippingEnv();
     // The server's clock runs far ahead of the wall clock once it skips: tokens must be valid in workflow time.
     useWorkflowClock(() => env.currentTimeMs());
-    worker = await timeSkippingWorker(env, taskQueue, fakes);
+    // SNS refuses every event about the requests in `snsDownFor` (the other requests publish as usual).
+    const publishEvent: typeof fakes.notifications.publishEvent = async (e) => {
+      if (snsDownFor.has(String(e.data['workflowId']))) throw new Error('SNS unavailable');
+      return fakes.notifications.publishEvent(e);
+    };
+    worker = await timeSkippingWorker(env, taskQueue, {
+      ...fakes,
+      notifications: { ...fakes.notifications, publishEvent },
+    });
     running = worker.run();
   });
 
@@ -120,6 +129,19 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
     expect(await handle.result()).toMatchObject({ status: 'executed' });
     expect(fakes.commerce.credits.get(String((await handle.result()).execution.storeCreditId))?.status).toBe('active');
     expect(fakes.notifications.emails.map((e) => e.to)).toContain(`${o.customerId}@customers.example`);
+  });
+
+  test('when SNS refuses the ladder announcements, then the request still climbs and expires on time (the announcements are given up, not the request)', async () => {
+    const o = order(50_000);
+    const input = await compensationRequest({ ...o, remedies: { storeCreditMinor: 15_000 } });
+    snsDownFor.add(`compensation-${input.requestId}`);
+    const { handle, workflowId } = await start(input);
+    expect(await handle.result()).toMatchObject({ status: 'expired' });
+    const stages = (await fakes.audit.list(approvalAuditStream(workflowId)))
+      .filter((e) => e.data['via'] === 'timer')
+      .map((e) => e.data['decision']);
+    expect(stages).toEqual(['remind', 'hand_off', 'expire']);
+    expect(fakes.notifications.events.filter((e) => e.data['workflowId'] === workflowId)).toEqual([]);
   });
 
   test('when a start names a policy version other than the one in effect, then it is refused naming policyVersion before anything is read', async () => {

@@ -1,6 +1,6 @@
-import { ActivityFailure, CancellationScope, isCancellation, patched } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, isCancellation, log, patched } from '@temporalio/workflow';
 import { CancelledFailure, TimeoutFailure } from '@temporalio/common';
-import { activityProxies } from '../shared/activities';
+import { activityProxies, type PublishEventInput } from '../shared/activities';
 import { viaPspQueue } from '../shared/psp-queue';
 import { failure, failureCode, FailureType } from '../shared/failures';
 import type { Money } from '../shared/money';
@@ -78,13 +78,28 @@ function reserve(c: ApprovalCase, amountMinor: number, day: string) {
   return books.reserveAgentBudget(input);
 }
 
+/**
+ * Announces a ladder mark to other systems (SNS). An announcement that cannot be published after its tries is given
+ * up and logged: the request goes on up its ladder (histories recorded before this rule failed the request).
+ */
+async function announce(event: PublishEventInput): Promise<void> {
+  if (!patched('approvals-announce-never-fails')) {
+    await notify.publishEvent(event);
+    return;
+  }
+  await notify.publishEvent(event).catch((err: unknown) => {
+    if (isCancellation(err)) throw err;
+    log.warn('ladder announcement not published', { type: event.type, code: failureCode(err) });
+  });
+}
+
 /** One escalation mark passed without a decision: remind, hand off to the next tier, or expire; each is announced. */
 export async function escalate(c: ApprovalCase, stage: 'remind' | 'hand_off' | 'expire', audit: Audit): Promise<void> {
   const { workflowId } = c;
   if (stage === 'remind') {
     const tier = c.route?.tier ?? 'none';
     await audit(c.remind());
-    await notify.publishEvent({
+    await announce({
       type: 'approval.reminder',
       dedupeKey: `${workflowId}:remind`,
       data: { workflowId, tier },
@@ -93,12 +108,12 @@ export async function escalate(c: ApprovalCase, stage: 'remind' | 'hand_off' | '
     const { record, from, to } = c.handOff();
     await audit(record);
     const data = { workflowId, from, to };
-    await notify.publishEvent({ type: 'approval.handed_off', dedupeKey: `${workflowId}:hand-off`, data });
+    await announce({ type: 'approval.handed_off', dedupeKey: `${workflowId}:hand-off`, data });
   } else {
     const tier = c.route?.tier ?? 'none';
     await audit(c.expire());
     const data = { workflowId, tier, outcome: c.status };
-    await notify.publishEvent({ type: 'approval.expired', dedupeKey: `${workflowId}:expire`, data });
+    await announce({ type: 'approval.expired', dedupeKey: `${workflowId}:expire`, data });
   }
 }
 
@@ -178,7 +193,8 @@ async function recordExecuted(c: ApprovalCase, day: string): Promise<void> {
         c.customerEmailFailed();
         c.publish();
       }),
-    notify.publishEvent({
+    // The money has moved: others must hear of it, however long SNS is down (deduplicated by `dedupeKey`).
+    mustBook.publishEvent({
       type: 'compensation.executed',
       dedupeKey: workflowId,
       data: {
