@@ -79,7 +79,7 @@ export async function requestCompensation(
     args: [request],
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
     staticSummary: `Compensation for order ${request.orderId}: ${asked.join(' + ')} (${request.reasonCode})`,
-    staticDetails: `Requested by agent ${requesterId} (${role}) under policy ${request.policyVersion}. Finance decides with the approveCompensation / rejectCompensation update (staff token required).`,
+    staticDetails: `Requested by agent ${requesterId} (${role}) under the policy in effect at its start. Finance decides with the approveCompensation / rejectCompensation update (staff token required).`,
     typedSearchAttributes: [
       { key: SA.ApprovalState, value: 'evaluating' },
       { key: SA.OrderId, value: request.orderId },

@@ -115,6 +115,22 @@ export function createApprovalActivities(deps: ActivityDeps) {
       return refund;
     },
 
+    /** The refund made for `reference`, looked up at the PSP (see the contract); recorded on the order if found. */
+    async findCompensationRefund(i) {
+      const order = await commerce().getOrder(i.orderId);
+      const ours = order.refunds.find((r) => r.idempotencyKey === i.idempotencyKey);
+      if (ours) return { refundId: ours.refundId };
+      const found = await deps.psp.findRefund({ paymentRef: order.paymentRef, reference: i.reference });
+      if (!found || found.status === 'failed' || found.status === 'canceled') return {};
+      await commerce().recordRefund({
+        idempotencyKey: i.idempotencyKey,
+        orderId: i.orderId,
+        refundId: found.refundId,
+        amountMinor: found.amountMinor,
+      });
+      return { refundId: found.refundId };
+    },
+
     /** Marks the order as compensated (the disputes domain reads it) and counts the amount against the agent's day. */
     async recordCompensationExecuted(i) {
       const data = { workflowId: i.workflowId, amountMinor: i.amount.amountMinor, currency: i.amount.currency };

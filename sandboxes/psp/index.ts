@@ -14,6 +14,7 @@ import { fingerprint, parseForm } from './form';
 import { DEFAULT_IDEMPOTENCY_TTL_MS, defaultFaults, pspAdmin, type CallRecord, type PspSandboxContext } from './admin';
 import { newId, notFound, nowSec, stripeError, type Reply } from './replies';
 import { PspState } from './state';
+import { listRefunds } from './refunds';
 import { listTransfers } from './transfers-list';
 
 /**
@@ -203,6 +204,7 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
     if (method === 'POST' && path === '/v1/payouts') return ctx.state.createPayout(p, ctx.faults.payoutSettleMs, later);
     if (method === 'GET' && (m = /^\/v1\/payouts\/([^/]+)$/.exec(path))) return get(ctx.state.payouts, 'payout', m[1]);
     if (method === 'POST' && path === '/v1/refunds') return ctx.state.createRefund(p);
+    if (method === 'GET' && path === '/v1/refunds') return listRefunds(ctx.state.refunds, p);
     if (method === 'GET' && (m = /^\/v1\/refunds\/([^/]+)$/.exec(path))) return get(ctx.state.refunds, 'refund', m[1]);
     if (method === 'GET' && (m = /^\/v1\/charges\/([^/]+)$/.exec(path))) return get(ctx.state.charges, 'charge', m[1]);
     if (method === 'GET' && (m = /^\/v1\/disputes\/([^/]+)$/.exec(path))) return ctx.state.disputes.get(m[1] ?? '');

@@ -63,3 +63,22 @@ export function createRefund(
   emit('charge.refunded', charge);
   return { status: 200, body: refund };
 }
+
+/**
+ * `GET /v1/refunds?charge=…|payment_intent=…&limit=…`: Stripe's list of refunds, newest first, filtered by charge or
+ * payment intent (what a compensation looks up when its refund's outcome is unknown).
+ */
+export function listRefunds(refunds: ReadonlyMap<string, Obj>, p: FormObject): Reply {
+  const charge = str(p.charge);
+  const intent = str(p.payment_intent);
+  const limit = Math.min(100, Math.max(1, Number(str(p.limit) ?? 10) || 10));
+  const all = [...refunds.values()]
+    .filter(
+      (r) => (charge === undefined || r.charge === charge) && (intent === undefined || r.payment_intent === intent),
+    )
+    .reverse();
+  return {
+    status: 200,
+    body: { object: 'list', url: '/v1/refunds', has_more: all.length > limit, data: all.slice(0, limit) },
+  };
+}

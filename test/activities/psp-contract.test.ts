@@ -70,6 +70,11 @@ describe('PSP adapter contract against stripe-mock', () => {
     expect(viaCharge.refundId).toMatch(/^re_/);
   });
 
+  it('when refunds are looked up by charge or payment intent, then the list request is accepted and an unknown reference finds none', async () => {
+    await expect(psp.findRefund({ paymentRef: 'ch_123', reference: 'compensation-none' })).resolves.toBeUndefined();
+    await expect(psp.findRefund({ paymentRef: 'pi_123', reference: 'compensation-none' })).resolves.toBeUndefined();
+  });
+
   it('when a dispute is read, then due date, submission count and amount map', async () => {
     const d = await psp.getDispute('dp_123');
     expect(d.disputeId).toBe('dp_123');

@@ -1,10 +1,6 @@
 import { ClientInputError } from '../../client/errors';
 import { approvalsListQuery, decideCompensation, requestCompensation } from '../../client/approvals';
-import {
-  compensationRequestSchema,
-  CURRENT_POLICY_VERSION,
-  financeDecisionSchema,
-} from '../../workflows/approvals/contract';
+import { compensationRequestSchema, financeDecisionSchema } from '../../workflows/approvals/contract';
 import type { Client } from '@temporalio/client';
 
 const valid = {
@@ -27,8 +23,15 @@ const unreachable = new Proxy(
 ) as Client;
 
 describe('compensation contract: input validation', () => {
-  test('when a request is valid, then the current policy version is filled in', () => {
-    expect(compensationRequestSchema.parse(valid).policyVersion).toBe(CURRENT_POLICY_VERSION);
+  test('when a request leaves the policy version out, then none is filled in (the workflow decides it at the start)', () => {
+    expect(compensationRequestSchema.parse(valid).policyVersion).toBeUndefined();
+  });
+
+  test('when a request names an unknown policy version, then the field is named', () => {
+    const r = compensationRequestSchema.safeParse({ ...valid, policyVersion: '2024-01.1' });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.path).toEqual(['policyVersion']);
+    expect(r.error?.issues[0]?.message).toContain('leave it out');
   });
 
   test('when amounts are fractional, negative or missing, then each bad field is named', async () => {

@@ -1,5 +1,10 @@
 import type { RequestFacts, Route } from '../../workflows/approvals/contract';
-import { APPROVAL_POLICIES, approvalPolicySchema } from '../../workflows/approvals/policy-versions';
+import {
+  APPROVAL_POLICIES,
+  approvalPolicySchema,
+  POLICY_EFFECTIVE_FROM,
+  policyVersionAt,
+} from '../../workflows/approvals/policy-versions';
 import {
   checkDecision,
   evaluateRequest,
@@ -248,5 +253,17 @@ describe('approval policy: configuration', () => {
     for (const [version, p] of Object.entries(APPROVAL_POLICIES)) {
       expect(approvalPolicySchema.parse(p).version).toBe(version);
     }
+  });
+
+  test('when a newer version takes effect, then requests started from that moment get it and earlier ones the older', () => {
+    const table = { '2025-06.1': '2025-06-01T00:00:00Z', '2025-09.1': '2025-09-15T00:00:00Z' } as const;
+    expect(policyVersionAt(Date.parse('2025-09-14T23:59:59Z'), table)).toBe('2025-06.1');
+    expect(policyVersionAt(Date.parse('2025-09-15T00:00:00Z'), table)).toBe('2025-09.1');
+    expect(() => policyVersionAt(Date.parse('2025-05-01T00:00:00Z'), table)).toThrow(/no approval policy/);
+  });
+
+  test('when a version has no effective date, then it is never in effect (published, not rolled out)', () => {
+    expect(POLICY_EFFECTIVE_FROM['2025-09.1']).toBeNull();
+    expect(policyVersionAt(Date.parse('2030-01-01T00:00:00Z'))).toBe('2025-06.1');
   });
 });

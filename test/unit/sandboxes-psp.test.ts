@@ -222,6 +222,31 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
     expect((await created()).refund).toBe(2);
   });
 
+  it('when a refund is looked up by its reference, then the one made for it is found (by charge or payment intent) and another reference finds none', async () => {
+    await admin('charges', { id: 'ch_order2', amount: 1000, currency: 'eur' });
+    const made = await psp.createRefund({
+      idempotencyKey: 'refund-a',
+      paymentRef: 'ch_order2',
+      amount: EUR(300),
+      reference: 'compensation-a',
+    });
+    await psp.createRefund({
+      idempotencyKey: 'refund-b',
+      paymentRef: 'ch_order2',
+      amount: EUR(200),
+      reference: 'other',
+    });
+    await expect(psp.findRefund({ paymentRef: 'ch_order2', reference: 'compensation-a' })).resolves.toEqual({
+      refundId: made.refundId,
+      status: 'succeeded',
+      amountMinor: 300,
+    });
+    await expect(psp.findRefund({ paymentRef: 'pi_order2', reference: 'compensation-a' })).resolves.toMatchObject({
+      refundId: made.refundId,
+    });
+    await expect(psp.findRefund({ paymentRef: 'ch_order2', reference: 'compensation-z' })).resolves.toBeUndefined();
+  });
+
   it('when evidence is submitted, then a second submission with another key is refused but our own replay succeeds', async () => {
     const dueBy = Math.floor(Date.now() / 1000) + 86_400;
     await admin('disputes', {

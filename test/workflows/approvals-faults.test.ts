@@ -16,7 +16,7 @@ import { buildDependencies } from '../../workers/dependencies';
 import type { AppConfig } from '../../workers/config';
 import { recordHistoryIfAsked } from '../support/histories';
 import { testClient, testConfig, testWorker, waitForEvent } from '../support/stack';
-import { commerceState, compensationRequest, seedOrder, uniqueId } from './approvals-support';
+import { commerceState, compensationRequest, seedOrder, staffToken, uniqueId } from './approvals-support';
 
 /** Money invariants of compensations under races and faults, counted at the sandboxes and in the audit trail. */
 describe('compensation approval: races and faults (dev server)', () => {
@@ -106,6 +106,70 @@ describe('compensation approval: races and faults (dev server)', () => {
     const waiting = states.filter((s) => s.status === 'pending');
     expect(waiting.every((s) => s.flags.includes('agent_budget_exceeded'))).toBe(true);
     await Promise.all(waiting.map((s) => client.workflow.getHandle(compensationWorkflowId(s.requestId)).cancel()));
+  });
+
+  test('when one agent amends waiting requests down to the auto-approval threshold, then at most the budget is executed and the rest await finance', async () => {
+    const agent = { agentId: uniqueId('agent'), role: 'cs_agent' as const };
+    // Policy 2025-06.1: 30.00 needs finance; 25.00 is auto-approved while the agent's day (200.00) allows.
+    const inputs = await Promise.all(
+      Array.from(
+        { length: 12 },
+        async () =>
+          await compensationRequest({
+            ...(await seedOrder(urls(), 10_000)),
+            requester: agent,
+            remedies: { storeCreditMinor: 3_000 },
+          }),
+      ),
+    );
+    const started = await Promise.all(inputs.map(start));
+    await Promise.all(inputs.map((i) => settle(i.requestId, ['pending'])));
+    const token = await staffToken(agent.agentId, [agent.role]);
+    const verdicts = await Promise.all(
+      inputs.map((i) =>
+        approvals.amendCompensation(client, i.requestId, {
+          token,
+          remedies: { storeCreditMinor: 2_500 },
+          reason: 'customer accepted',
+        }),
+      ),
+    );
+    expect(verdicts.every((v) => v.accepted)).toBe(true);
+    const states = await Promise.all(inputs.map((i) => settle(i.requestId, ['executed', 'pending', 'failed'])));
+    const credits = await activeCredits(started.map((s) => s.workflowId));
+    expect(credits.reduce((sum, c) => sum + c.amountMinor, 0)).toBeLessThanOrEqual(20_000);
+    expect(credits).toHaveLength(8);
+    expect(states.filter((s) => s.status === 'executed')).toHaveLength(8);
+    const waiting = states.filter((s) => s.status === 'pending');
+    expect(waiting).toHaveLength(4);
+    expect(waiting.every((s) => s.flags.includes('agent_budget_exceeded') && s.totalMinor === 2_500)).toBe(true);
+    const amended = states.find((s) => s.status === 'executed');
+    if (amended)
+      await recordHistoryIfAsked(
+        client.workflow.getHandle(compensationWorkflowId(amended.requestId)),
+        'compensation-approval-amend-budget',
+      );
+    await Promise.all(waiting.map((s) => client.workflow.getHandle(compensationWorkflowId(s.requestId)).cancel()));
+  });
+
+  test('when a compensation is executed, then its bookkeeping, decision audits and executed event are retried with no limit (an outage of any length cannot fail the request)', async () => {
+    const input = await compensationRequest({
+      ...(await seedOrder(urls(), 10_000)),
+      remedies: { storeCreditMinor: 500 },
+    });
+    const { handle } = await start(input);
+    expect(await handle.result()).toMatchObject({ status: 'executed' });
+    const scheduled = ((await handle.fetchHistory()).events ?? []).flatMap((e) => {
+      const a = e.activityTaskScheduledEventAttributes;
+      if (!a) return [];
+      const limitS = Number(a.scheduleToCloseTimeout?.seconds ?? 0);
+      return [{ name: String(a.activityType?.name), limitS, attempts: a.retryPolicy?.maximumAttempts ?? 0 }];
+    });
+    const after = ['recordApprovalDecision', 'recordCompensationExecuted', 'publishEvent'];
+    const writes = scheduled.filter((a) => after.includes(a.name));
+    expect(writes.map((a) => a.name).sort()).toEqual([...after].sort());
+    // 0 = no schedule-to-close and no attempt limit: retried (backing off to 5 min) until the store or SNS answers.
+    expect(writes.map((a) => [a.name, a.limitS, a.attempts])).toEqual(writes.map((a) => [a.name, 0, 0]));
   });
 
   test('when two requests for one order start together, then at most one is auto-approved and the other is a repeat claim', async () => {

@@ -1,5 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
 import { approvals } from '../../client';
 import { approvalAuditStream, type CompensationRequestInput } from '../../workflows/approvals/contract';
 import { recordHistoryIfAsked } from '../support/histories';
@@ -15,12 +17,21 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
   let running: Promise<void>;
   const taskQueue = `approvals-ladder-${Date.now()}`;
   const fakes = fakeDeps();
+  const snsDownFor = new Set<string>();
 
   beforeAll(async () => {
     env = await timeSkippingEnv();
     // The server's clock runs far ahead of the wall clock once it skips: tokens must be valid in workflow time.
     useWorkflowClock(() => env.currentTimeMs());
-    worker = await timeSkippingWorker(env, taskQueue, fakes);
+    // SNS refuses every event about the requests in `snsDownFor` (the other requests publish as usual).
+    const publishEvent: typeof fakes.notifications.publishEvent = async (e) => {
+      if (snsDownFor.has(String(e.data['workflowId']))) throw new Error('SNS unavailable');
+      return fakes.notifications.publishEvent(e);
+    };
+    worker = await timeSkippingWorker(env, taskQueue, {
+      ...fakes,
+      notifications: { ...fakes.notifications, publishEvent },
+    });
     running = worker.run();
   });
 
@@ -120,28 +131,42 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
     expect(fakes.notifications.emails.map((e) => e.to)).toContain(`${o.customerId}@customers.example`);
   });
 
-  test('when the policy auto-denies at expiry, then the request is rejected in the policy name at 48 h', async () => {
+  test('when SNS refuses the ladder announcements, then the request still climbs and expires on time (the announcements are given up, not the request)', async () => {
     const o = order(50_000);
-    const { handle, workflowId, requestId } = await start(
+    const input = await compensationRequest({ ...o, remedies: { storeCreditMinor: 15_000 } });
+    snsDownFor.add(`compensation-${input.requestId}`);
+    const { handle, workflowId } = await start(input);
+    expect(await handle.result()).toMatchObject({ status: 'expired' });
+    const stages = (await fakes.audit.list(approvalAuditStream(workflowId)))
+      .filter((e) => e.data['via'] === 'timer')
+      .map((e) => e.data['decision']);
+    expect(stages).toEqual(['remind', 'hand_off', 'expire']);
+    expect(fakes.notifications.events.filter((e) => e.data['workflowId'] === workflowId)).toEqual([]);
+  });
+
+  test('when a start names a policy version other than the one in effect, then it is refused naming policyVersion before anything is read', async () => {
+    const o = order(50_000);
+    const { handle } = await start(
       await compensationRequest({ ...o, policyVersion: '2025-09.1', remedies: { voucherMinor: 5_000 } }),
     );
-    const pending = await waitFor(
-      () => approvals.getCompensationStatus(env.client, requestId),
-      (s) => s.status === 'pending',
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('InvalidInput');
+    expect(cause.message).toContain('policyVersion: 2025-09.1 is not the policy in effect (2025-06.1)');
+    expect(cause.details?.[0]).toMatchObject({ code: 'policy_not_in_effect', field: 'policyVersion' });
+    const activities = ((await handle.fetchHistory()).events ?? []).filter(
+      (e) => e.activityTaskScheduledEventAttributes,
     );
-    expect(await handle.result()).toMatchObject({ status: 'rejected', policyVersion: '2025-09.1' });
-    expect(await ladder(workflowId, pending.awaiting?.since as string)).toEqual([
-      ['remind', 2],
-      ['hand_off', 8],
-      ['auto_deny', 48],
-    ]);
-    const last = (await fakes.audit.list(approvalAuditStream(workflowId))).at(-1);
-    expect(last?.data).toMatchObject({
-      actorId: 'policy',
-      decision: 'auto_deny',
-      policyVersion: '2025-09.1',
-      amountMinor: 5_000,
-    });
+    expect(activities).toHaveLength(0);
+  });
+
+  test('when a start leaves the policy version out, then the version in effect is applied and recorded', async () => {
+    const o = order(50_000);
+    const { handle, workflowId } = await start(await compensationRequest({ ...o, remedies: { voucherMinor: 1_000 } }));
+    expect(await handle.result()).toMatchObject({ status: 'executed', policyVersion: '2025-06.1' });
+    const audit = await fakes.audit.list(approvalAuditStream(workflowId));
+    expect(audit[0]?.data).toMatchObject({ decision: 'auto_approve', policyVersion: '2025-06.1' });
   });
 });
 

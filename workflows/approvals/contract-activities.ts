@@ -57,6 +57,14 @@ export interface ApprovalActivities extends Pick<SharedActivities, 'publishEvent
     refundId: string;
     status: string;
   }>;
+  /**
+   * The refund made for `reference` on the order's payment, looked up at the PSP when the refund's outcome is unknown
+   * (its retries ran out); a refund found is recorded on the order like one just made. `refundId` absent: none was
+   * made (or it failed at the PSP), so nothing moved.
+   */
+  findCompensationRefund(i: { idempotencyKey: string; orderId: string; reference: string }): Promise<{
+    refundId?: string;
+  }>;
   /** Marks the order as compensated and counts the amount against the agent's day. */
   recordCompensationExecuted(i: {
     workflowId: string;

@@ -15,7 +15,10 @@ export const roleSchema = z.enum(ROLES, {
 export const POLICY_VERSIONS = ['2025-06.1', '2025-09.1'] as const;
 /** One of {@link POLICY_VERSIONS}. */
 export type PolicyVersion = (typeof POLICY_VERSIONS)[number];
-/** The version new requests get unless they name one. */
+/**
+ * The version requests got when the client filled it in (histories recorded before the workflow decided it); new
+ * requests get the version in effect at their start (`policyVersionAt` in `policy-versions.ts`).
+ */
 export const CURRENT_POLICY_VERSION: PolicyVersion = '2025-06.1';
 
 /** Internal IDs only (agents, customers, orders, requests): never an email or an account number. */
@@ -92,10 +95,20 @@ export const compensationRequestSchema = z.object({
   reasonCode: z.enum(REASON_CODES),
   currency: currencySchema,
   remedies: remediesSchema,
-  /** Filled in by the client at start, so a running workflow keeps its policy when a new one is published. */
-  policyVersion: z.enum(POLICY_VERSIONS).default(CURRENT_POLICY_VERSION),
+  /**
+   * Best left out: the workflow applies the version in effect when it starts (`policyVersionAt`) and keeps it for
+   * its whole life. If given, it must name that version (a start under another one is refused, `InvalidInput`), so a
+   * caller can pin what it expects but never choose a laxer policy. Histories recorded before this rule carry the
+   * version the client filled in.
+   */
+  policyVersion: z
+    .enum(POLICY_VERSIONS, {
+      error: (issue) =>
+        `policyVersion: unknown version ${JSON.stringify(issue.input)}; leave it out to get the version in effect`,
+    })
+    .optional(),
 });
-/** A parsed request (policy version filled in) as it arrived, before the requester is verified. */
+/** A parsed request as it arrived, before the requester is verified and the policy version decided. */
 export type CompensationRequestMessage = z.infer<typeof compensationRequestSchema>;
 /** The requester once verified: the token's case-folded subject and acting role (body values in older histories). */
 export interface Requester {
@@ -103,8 +116,11 @@ export interface Requester {
   role: Role;
   decidedBy?: DecidedBy;
 }
-/** A request as the workflow keeps it: the requester verified, no token. */
-export type CompensationRequest = Omit<CompensationRequestMessage, 'requester'> & { requester: Requester };
+/** A request as the workflow keeps it: the requester verified, no token, the policy version decided. */
+export type CompensationRequest = Omit<CompensationRequestMessage, 'requester' | 'policyVersion'> & {
+  requester: Requester;
+  policyVersion: PolicyVersion;
+};
 
 /** A finance decision (approve or reject), the same for the signal and the update. */
 export const financeDecisionSchema = z.object({
@@ -139,7 +155,7 @@ export const compensationRequestCommandSchema = compensationRequestSchema.extend
 });
 export const financeDecisionCommandSchema = financeDecisionSchema.extend({ token: staffToken });
 export const amendCompensationCommandSchema = amendCompensationSchema.extend({ token: staffToken });
-/** A request as callers write it (policy version optional, token required). */
+/** A request as callers write it (policy version best left out, token required). */
 export type CompensationRequestInput = z.input<typeof compensationRequestCommandSchema>;
 /** A finance decision as callers write it (token required). */
 export type FinanceDecisionCommand = z.input<typeof financeDecisionCommandSchema>;

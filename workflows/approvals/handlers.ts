@@ -20,6 +20,7 @@ import {
 import { verifiedActor, verifiedIdentity, type IdentityCheck } from './identity';
 import { checkDecision, type DecisionCheck, type Plan } from './policy';
 import type { ApprovalCase, DecisionActor } from './state';
+import { settleAmendment } from './steps';
 
 /** How a refused decision surfaces to an update caller: the failure type says the family, the code the rule. */
 const FAILURE_OF: Record<DecisionRejectCode, FailureType> = {
@@ -150,8 +151,11 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
     async (raw) => {
       const input = amendCompensationSchema.parse(raw);
       const actor = amenderOf(c, input);
-      const plan = c.planAmendment(input.remedies) as Plan;
+      const plan = await settleAmendment(c, input.remedies, c.planAmendment(input.remedies) as Plan);
       if (plan.kind === 'reject') throw planRefusal(plan);
+      // Settling may have waited on the store: finance may have decided meanwhile.
+      if (c.status !== 'pending')
+        throw refusal(FailureType.Conflict, 'already_decided', `already_decided: the request is ${c.status}`);
       const record = c.amend(actor, input, plan);
       const result = c.outcome(record);
       await audit(record);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { currencySchema } from '../shared/money';
-import { roleSchema, type PolicyVersion } from './contract';
+import { POLICY_VERSIONS, roleSchema, type PolicyVersion } from './contract';
 
 /**
  * The published approval policies: a zod-validated, versioned configuration. Thresholds are minor units of the
@@ -106,4 +106,26 @@ export const APPROVAL_POLICIES = {
 /** The policy a request was started under. */
 export function policyFor(version: PolicyVersion): ApprovalPolicy {
   return APPROVAL_POLICIES[version];
+}
+
+/**
+ * When each version takes effect (UTC): a new request gets the version in effect at its start, whatever its caller
+ * asks for. `null` = published but not in effect yet (set a date to roll it out; never move a date that has passed,
+ * histories and audit trails were decided by it).
+ */
+export const POLICY_EFFECTIVE_FROM: Record<PolicyVersion, string | null> = {
+  '2025-06.1': '2025-06-01T00:00:00Z',
+  '2025-09.1': null,
+};
+
+/** The version in effect at `atMs`: the one with the latest effective date not after it. */
+export function policyVersionAt(atMs: number, effectiveFrom = POLICY_EFFECTIVE_FROM): PolicyVersion {
+  let best: { version: PolicyVersion; fromMs: number } | undefined;
+  for (const version of POLICY_VERSIONS) {
+    const from = effectiveFrom[version];
+    const fromMs = from === null ? NaN : Date.parse(from);
+    if (fromMs <= atMs && (!best || fromMs >= best.fromMs)) best = { version, fromMs };
+  }
+  if (!best) throw new Error(`no approval policy is in effect at ${new Date(atMs).toISOString()}`);
+  return best.version;
 }

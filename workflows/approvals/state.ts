@@ -1,4 +1,5 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { condition } from '@temporalio/workflow';
 import { Retrying } from '../shared/retrying';
 import { VisibleState, type Shown } from '../shared/visible-state';
 import {
@@ -51,6 +52,10 @@ export class ApprovalCase implements Shown<CompensationStatus> {
   /** An activity retrying past the threshold (handlers register its signals); it belongs to the current status. */
   readonly retrying = new Retrying(() => this.f.status);
   private readonly f: CaseFields = newCaseFields();
+  /** An amendment is being settled (see {@link oneAmendmentAtATime}). */
+  private amending = false;
+  /** The UTC day the request started on: its budget day (reservations and the executed amount are counted on it). */
+  readonly day = new Date(Date.now()).toISOString().slice(0, 10);
 
   constructor(
     readonly workflowId: string,
@@ -164,9 +169,26 @@ export class ApprovalCase implements Shown<CompensationStatus> {
     const entry = { actorId: 'unverified', role: 'policy', decision: kind, via: 'signal', reason } as const;
     return this.log({ ...entry, accepted: false, refusal: code });
   }
-  /** The plan an amendment would get (`undefined` before the facts are read). */
-  planAmendment(remedies: AmendCompensationInput['remedies']): Plan | undefined {
-    return this.f.facts && evaluateRequest(this.policy, { ...this.request, remedies }, this.f.facts);
+  /** The plan an amendment would get with the facts kept, or with `facts` (`undefined` before any facts are read). */
+  planAmendment(remedies: AmendCompensationInput['remedies'], facts = this.f.facts): Plan | undefined {
+    return facts && evaluateRequest(this.policy, { ...this.request, remedies }, facts);
+  }
+  /** Facts read again for an amendment: later plans start from them. */
+  refreshFacts(facts: RequestFacts): void {
+    this.f.facts = facts;
+  }
+  /**
+   * Runs `settle` once no other amendment is being settled: an amendment reads and reserves outside the workflow, and
+   * two at once would both see the day's budget before either reserved.
+   */
+  async oneAmendmentAtATime<T>(settle: () => Promise<T>): Promise<T> {
+    await condition(() => !this.amending);
+    this.amending = true;
+    try {
+      return await settle();
+    } finally {
+      this.amending = false;
+    }
   }
   /** Applies an accepted amendment: new amounts, approvals reset, and a new route (or approval under the threshold). */
   amend(

@@ -1,25 +1,32 @@
-import { CancellationScope, isCancellation, patched } from '@temporalio/workflow';
-import { CancelledFailure } from '@temporalio/common';
-import { activityProxies } from '../shared/activities';
+import { ActivityFailure, CancellationScope, isCancellation, log, patched } from '@temporalio/workflow';
+import { CancelledFailure, TimeoutFailure } from '@temporalio/common';
+import { activityProxies, type PublishEventInput } from '../shared/activities';
 import { viaPspQueue } from '../shared/psp-queue';
 import { failure, failureCode, FailureType } from '../shared/failures';
+import type { Money } from '../shared/money';
 import { Saga } from '../shared/saga';
 import { idempotencyKey } from '../shared/task-queue';
-import type { DecisionRecord, RequestFacts } from './contract';
+import type { DecisionRecord, RequestedRemedies, RequestFacts } from './contract';
 import type { ApprovalActivities } from './contract-activities';
-import { totalOf } from './policy';
+import { totalOf, type Plan } from './policy';
 import type { ApprovalCase } from './state';
 
-const { lookup, books, money, notify } = activityProxies<ApprovalActivities>();
+const { lookup, books, mustBook, money, notify } = activityProxies<ApprovalActivities>();
 /** The PSP refund on the PSP's own paced task queue. */
 const pspMoney = () => viaPspQueue<ApprovalActivities>('moneyMovement');
+/** A PSP read retried until the PSP answers (an unknown refund outcome waits for it). */
+const pspLookup = () => viaPspQueue<ApprovalActivities>('lookup');
 
 /** Appends decision records to the request's audit trail (outside history). */
 export type Audit = (record: DecisionRecord) => Promise<unknown>;
 
-/** The audit writer of one request. */
+/**
+ * The audit writer of one request. Retried with no schedule-to-close (`mustBook`): a decision that was taken must be
+ * recorded however long the store is down, and a write that gave up would fail the signal handler awaiting it, and
+ * with it the workflow (idempotent per sequence number, so a retry never doubles an entry).
+ */
 export function auditOf(c: ApprovalCase): Audit {
-  return (record) => books.recordApprovalDecision({ workflowId: c.workflowId, orderId: c.request.orderId, record });
+  return (record) => mustBook.recordApprovalDecision({ workflowId: c.workflowId, orderId: c.request.orderId, record });
 }
 
 /** Reads what the policy needs (order, earlier claims, disputes, the agent's spend on `day`) and registers the request. */
@@ -38,13 +45,52 @@ export async function readFacts(c: ApprovalCase, day: string) {
 export async function reserveBudget(c: ApprovalCase, facts: RequestFacts, day: string): Promise<RequestFacts> {
   const plan = c.preview(facts);
   if (plan.kind !== 'auto_approve' || !patched('approvals-atomic-budget')) return facts;
+  const held = await reserve(c, totalOf(plan.remedies), day);
+  return held.reserved ? facts : { ...facts, agentSpentTodayMinor: held.spentMinor };
+}
+
+/**
+ * The plan an amendment really gets. One that would be auto-approved on the facts read at the start is planned again
+ * on facts read now (the agent's spend and the order's claims move while the request waits) and must reserve its
+ * amount on the agent's budget day like a first request: refused, it goes to finance (flagged) instead of executing.
+ * Histories recorded before this rule approved on the start's facts.
+ */
+export async function settleAmendment(c: ApprovalCase, remedies: RequestedRemedies, plan: Plan): Promise<Plan> {
+  if (plan.kind !== 'auto_approve' || !patched('approvals-amend-budget')) return plan;
+  return c.oneAmendmentAtATime(async () => {
+    const facts = await readFacts(c, c.day);
+    c.refreshFacts(facts);
+    const fresh = c.planAmendment(remedies, facts) as Plan;
+    if (fresh.kind !== 'auto_approve' || c.status !== 'pending') return fresh;
+    const held = await reserve(c, totalOf(fresh.remedies), c.day);
+    return held.reserved
+      ? fresh
+      : (c.planAmendment(remedies, { ...facts, agentSpentTodayMinor: held.spentMinor }) as Plan);
+  });
+}
+
+/** Reserves `amountMinor` on the agent's `day` (idempotent per workflow ID). */
+function reserve(c: ApprovalCase, amountMinor: number, day: string) {
   const { request: rq, workflowId } = c;
   const at = new Date(Date.now()).toISOString();
-  const amountMinor = totalOf(plan.remedies);
   const budgetMinor = c.policy.agentDailyBudgetMinor;
   const input = { workflowId, agentId: rq.requester.agentId, day, currency: rq.currency, amountMinor, budgetMinor, at };
-  const held = await books.reserveAgentBudget(input);
-  return held.reserved ? facts : { ...facts, agentSpentTodayMinor: held.spentMinor };
+  return books.reserveAgentBudget(input);
+}
+
+/**
+ * Announces a ladder mark to other systems (SNS). An announcement that cannot be published after its tries is given
+ * up and logged: the request goes on up its ladder (histories recorded before this rule failed the request).
+ */
+async function announce(event: PublishEventInput): Promise<void> {
+  if (!patched('approvals-announce-never-fails')) {
+    await notify.publishEvent(event);
+    return;
+  }
+  await notify.publishEvent(event).catch((err: unknown) => {
+    if (isCancellation(err)) throw err;
+    log.warn('ladder announcement not published', { type: event.type, code: failureCode(err) });
+  });
 }
 
 /** One escalation mark passed without a decision: remind, hand off to the next tier, or expire; each is announced. */
@@ -53,7 +99,7 @@ export async function escalate(c: ApprovalCase, stage: 'remind' | 'hand_off' | '
   if (stage === 'remind') {
     const tier = c.route?.tier ?? 'none';
     await audit(c.remind());
-    await notify.publishEvent({
+    await announce({
       type: 'approval.reminder',
       dedupeKey: `${workflowId}:remind`,
       data: { workflowId, tier },
@@ -62,12 +108,12 @@ export async function escalate(c: ApprovalCase, stage: 'remind' | 'hand_off' | '
     const { record, from, to } = c.handOff();
     await audit(record);
     const data = { workflowId, from, to };
-    await notify.publishEvent({ type: 'approval.handed_off', dedupeKey: `${workflowId}:hand-off`, data });
+    await announce({ type: 'approval.handed_off', dedupeKey: `${workflowId}:hand-off`, data });
   } else {
     const tier = c.route?.tier ?? 'none';
     await audit(c.expire());
     const data = { workflowId, tier, outcome: c.status };
-    await notify.publishEvent({ type: 'approval.expired', dedupeKey: `${workflowId}:expire`, data });
+    await announce({ type: 'approval.expired', dedupeKey: `${workflowId}:expire`, data });
   }
 }
 
@@ -119,7 +165,9 @@ async function recordExecuted(c: ApprovalCase, day: string): Promise<void> {
   const r = c.remedies as NonNullable<typeof c.remedies>;
   const amount = { amountMinor: c.totalMinor ?? 0, currency: rq.currency };
   const at = new Date(Date.now()).toISOString();
-  await books.recordCompensationExecuted({
+  // The money has moved: the booking must land through a store outage of any length (idempotent per workflow ID), or
+  // the order misses `compensation.executed` (a dispute could refund it again) and the request would end `failed`.
+  await mustBook.recordCompensationExecuted({
     workflowId,
     orderId: rq.orderId,
     agentId: rq.requester.agentId,
@@ -145,7 +193,8 @@ async function recordExecuted(c: ApprovalCase, day: string): Promise<void> {
         c.customerEmailFailed();
         c.publish();
       }),
-    notify.publishEvent({
+    // The money has moved: others must hear of it, however long SNS is down (deduplicated by `dedupeKey`).
+    mustBook.publishEvent({
       type: 'compensation.executed',
       dedupeKey: workflowId,
       data: {
@@ -197,7 +246,7 @@ async function executeRemedies(c: ApprovalCase, refundIsFinal: boolean): Promise
     }
     if (r.refundMinor > 0) {
       const refund = { idempotencyKey: key('refund'), orderId, amount: amount(r.refundMinor), reference };
-      const { refundId } = await step(() => pspMoney().refundCompensation(refund), true);
+      const { refundId } = await step(() => refundOrFind(refund), true);
       c.carriedOut({ refundId });
     }
   } catch (err) {
@@ -207,4 +256,37 @@ async function executeRemedies(c: ApprovalCase, refundIsFinal: boolean): Promise
     c.carriedOut({ undone, ...(undoFailed.length > 0 && { undoFailed }) });
     throw err;
   }
+}
+
+/**
+ * The PSP refund. When its outcome is unknown (every retry of its window timed out or failed: the PSP may have
+ * committed, then stopped answering), it is looked up at the PSP by its reference before anything is undone: a
+ * refund found is done (the money moved); none found means nothing moved, and the failure stands. Histories recorded
+ * before this rule took the unknown outcome as a failure.
+ */
+async function refundOrFind(refund: {
+  idempotencyKey: string;
+  orderId: string;
+  amount: Money;
+  reference: string;
+}): Promise<{ refundId: string }> {
+  try {
+    return await pspMoney().refundCompensation(refund);
+  } catch (err) {
+    if (!outcomeUnknown(err) || !patched('approvals-refund-lookup')) throw err;
+    const { idempotencyKey, orderId, reference } = refund;
+    const { refundId } = await pspLookup().findCompensationRefund({ idempotencyKey, orderId, reference });
+    if (refundId === undefined) throw err;
+    return { refundId };
+  }
+}
+
+/**
+ * The activity gave up without an answer: its retry window (or attempts) ran out on timeouts or retryable errors.
+ * A non-retryable failure is an answer (the PSP refused), not an unknown outcome.
+ */
+function outcomeUnknown(err: unknown): boolean {
+  if (!(err instanceof ActivityFailure)) return false;
+  if (err.cause instanceof TimeoutFailure) return true;
+  return err.retryState === 'TIMEOUT' || err.retryState === 'MAXIMUM_ATTEMPTS_REACHED';
 }

@@ -9,6 +9,7 @@ import {
 import { failure, FailureType, refusal } from '../shared/failures';
 import { parseOrFail } from '../shared/parse';
 import {
+  CURRENT_POLICY_VERSION,
   compensationRequestSchema,
   type CompensationRequest,
   type CompensationRequestMessage,
@@ -17,6 +18,7 @@ import {
 import { verifiedActor } from './identity';
 import { registerApprovalHandlers } from './handlers';
 import { escalationMarks } from './policy';
+import { policyVersionAt } from './policy-versions';
 import { ApprovalCase } from './state';
 import { auditOf, carryOut, escalate, readFacts, reserveBudget, type Audit } from './steps';
 
@@ -26,14 +28,16 @@ import { auditOf, carryOut, escalate, readFacts, reserveBudget, type Audit } fro
  * request is carried out (store credit, voucher, PSP refund) with compensation on failure, and the customer is told.
  */
 export async function compensationApproval(rawInput: unknown): Promise<CompensationResult> {
-  const request = verifiedRequest(parseOrFail(compensationRequestSchema, rawInput, 'compensation request'));
+  const request = withPolicyVersion(
+    verifiedRequest(parseOrFail(compensationRequestSchema, rawInput, 'compensation request')),
+  );
   // Runs recorded before the switch re-sent every search attribute on each publish; replaying them must do the same.
   const upsert = patched('approvals-visible-state') ? 'changed' : 'all';
   const c = new ApprovalCase(workflowInfo().workflowId, request, upsert);
   const audit = auditOf(c);
   registerApprovalHandlers(c, audit);
   c.publish();
-  const day = new Date(Date.now()).toISOString().slice(0, 10);
+  const { day } = c;
 
   try {
     const { plan, record } = c.open(await reserveBudget(c, await readFacts(c, day), day));
@@ -83,7 +87,7 @@ async function waitForFinance(c: ApprovalCase, audit: Audit): Promise<void> {
  * happens: an unproven start fails (`Unauthorized`) having moved nothing. Histories recorded before this rule took
  * agentId and role from the body.
  */
-function verifiedRequest({ requester, ...rest }: CompensationRequestMessage): CompensationRequest {
+function verifiedRequest({ requester, ...rest }: CompensationRequestMessage): Unversioned {
   if (patched('approvals-requester-identity')) {
     const who = verifiedActor({ ...requester, id: requester.agentId }, Date.now(), 'requester.agentId');
     if (!who.ok) throw refusal(FailureType.Unauthorized, who.code, `${who.code}: ${who.message}`);
@@ -93,4 +97,25 @@ function verifiedRequest({ requester, ...rest }: CompensationRequestMessage): Co
   if (agentId === undefined || role === undefined)
     throw failure(FailureType.InvalidInput, 'invalid compensation request: requester.agentId and role are required');
   return { ...rest, requester: { agentId, role } };
+}
+
+/** A request verified, its policy version not yet decided. */
+type Unversioned = Omit<CompensationRequest, 'policyVersion'> & Pick<CompensationRequestMessage, 'policyVersion'>;
+
+/**
+ * The policy version is the workflow's to decide, not the caller's: the one in effect at the start. A start naming
+ * another is refused (`InvalidInput` on `policyVersion`) rather than silently run under a policy its caller did not
+ * expect; leaving it out is the normal case. Histories recorded before this rule ran under the version the client
+ * filled in.
+ */
+function withPolicyVersion({ policyVersion: asked, ...rest }: Unversioned): CompensationRequest {
+  if (!patched('approvals-policy-in-effect')) return { ...rest, policyVersion: asked ?? CURRENT_POLICY_VERSION };
+  const policyVersion = policyVersionAt(Date.now());
+  if (asked !== undefined && asked !== policyVersion)
+    throw failure(
+      FailureType.InvalidInput,
+      `invalid compensation request: policyVersion: ${asked} is not the policy in effect (${policyVersion}); leave it out and the request gets the policy in effect`,
+      { code: 'policy_not_in_effect', field: 'policyVersion', inEffect: policyVersion },
+    );
+  return { ...rest, policyVersion };
 }

@@ -30,6 +30,7 @@ export function createFakePsp() {
     }
   >();
   const payments = new Map<string, { captured: Money; refunded: number }>();
+  const refunds: Array<{ refundId: string; paymentRef: string; reference: string; amountMinor: number }> = [];
   const disputes = new Map<string, FakeDispute>();
   const declined = new Set<string>();
   const failNext: Error[] = [];
@@ -124,8 +125,15 @@ export function createFakePsp() {
             code: 'amount_too_large',
           });
         p.refunded += i.amount.amountMinor;
-        return { refundId: nextId('re'), status: 'succeeded' as const };
+        const refundId = nextId('re');
+        refunds.push({ refundId, paymentRef: i.paymentRef, reference: i.reference, amountMinor: i.amount.amountMinor });
+        return { refundId, status: 'succeeded' as const };
       });
+    },
+    async findRefund(i) {
+      record('findRefund', undefined, i);
+      const r = refunds.find((x) => x.paymentRef === i.paymentRef && x.reference === i.reference);
+      return r && { refundId: r.refundId, status: 'succeeded' as const, amountMinor: r.amountMinor };
     },
     async getDispute(disputeId) {
       record('getDispute', undefined, disputeId);
@@ -165,6 +173,7 @@ export function createFakePsp() {
   return Object.assign(port, {
     calls,
     transfers,
+    refunds,
     disputes,
     /** A captured payment (`ch_…`/`pi_…`) that refunds can draw on. */
     addPayment(paymentRef: string, captured: Money) {

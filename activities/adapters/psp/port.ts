@@ -35,6 +35,14 @@ export interface PspPort {
     amount: Money;
     reference: string;
   }): Promise<{ refundId: string; status: 'pending' | 'succeeded' | 'failed' | 'requires_action' | 'canceled' }>;
+  /**
+   * The refund made on `paymentRef` for `reference` (the `reference` in its metadata); undefined when there is none.
+   * For an outcome unknown (a refund whose retries ran out): idempotency keys expire (Stripe: 24 h), this does not.
+   */
+  findRefund(i: {
+    paymentRef: string;
+    reference: string;
+  }): Promise<{ refundId: string; status: RefundStatus; amountMinor: number } | undefined>;
   getDispute(disputeId: string): Promise<DisputeFacts>;
   submitDisputeEvidence(i: {
     idempotencyKey: string;

@@ -94,6 +94,13 @@ export function createStripePsp(opts: StripePspOptions): PspPort {
       return { refundId: r.id, status: refundStatus(r.status) };
     },
 
+    async findRefund(i) {
+      const target = i.paymentRef.startsWith('ch_') ? { charge: i.paymentRef } : { payment_intent: i.paymentRef };
+      const list = await call('findRefund', () => stripe.refunds.list({ ...target, limit: 100 }));
+      const r = list.data.find((x) => x.metadata?.['reference'] === i.reference);
+      return r ? { refundId: r.id, status: refundStatus(r.status), amountMinor: r.amount } : undefined;
+    },
+
     async getDispute(disputeId) {
       const d = await retrieveDispute(disputeId);
       const dueBy = d.evidence_details?.due_by;

@@ -1,6 +1,11 @@
-import { decideCompensation, getCompensationStatus, requestCompensation } from '../../../client/approvals';
+import {
+  amendCompensation,
+  decideCompensation,
+  getCompensationStatus,
+  requestCompensation,
+} from '../../../client/approvals';
 import { issueStaffToken } from '../../../sandboxes/idp';
-import type { CompensationStatus } from '../../../workflows/approvals/contract';
+import { compensationWorkflowId, type CompensationStatus } from '../../../workflows/approvals/contract';
 import { admin, adminGet, until } from '../admin';
 import { emptyVerdicts, type Verdicts } from '../checks';
 import { pool } from '../payouts';
@@ -165,7 +170,129 @@ async function judge(ctx: RowContext, orders: Order[], ended: Map<string, string
   };
 }
 
-/** Compensation approvals whose refunds cross a flaky commerce system. */
+/** Policy 2025-06.1: one agent may have 200.00 a day auto-approved; 30.00 needs finance, 25.00 does not. */
+const BUDGET_MINOR = 20_000;
+const ASKED_MINOR = 3_000;
+const AMENDED_MINOR = 2_500;
+
+/**
+ * One agent's requests (30.00 refunds, so each waits for finance) all amended at once down to 25.00, which
+ * auto-approval allows while the agent's day does: the amendments race for the same budget. Counted at the
+ * sandboxes: at most the budget is refunded (at the PSP and on the orders), one refund per executed request, none for
+ * one that went back to finance; anything above the budget counts as money that should not have moved.
+ */
+async function amendmentsRacingTheBudget(ctx: RowContext): Promise<Verdicts> {
+  const { stack } = ctx;
+  await resetSandboxes(stack);
+  // At least enough requests to overrun the budget (8 fit), whatever the row's N.
+  const orders = await seedOrders({ ...ctx, n: Math.max(12, ctx.n) });
+  const agent = await issueStaffToken({ sub: `${ctx.tag}-agent`, roles: ['cs_agent'], expiresInS: 7200 });
+  await pool(orders, 8, async (o) =>
+    requestCompensation(
+      stack.client,
+      {
+        requestId: o.requestId,
+        orderId: o.orderId,
+        customerId: o.customerId,
+        requester: { token: agent },
+        reasonCode: 'damaged_item',
+        currency: 'EUR',
+        remedies: { refund: { kind: 'partial', amountMinor: ASKED_MINOR } },
+      },
+      { taskQueue: stack.config.TEMPORAL_TASK_QUEUE },
+    ),
+  );
+  await pool(orders, 8, (o) => until(async () => (await status(ctx, o.requestId))?.status === 'pending', 60_000, 200));
+  const v = emptyVerdicts();
+  // All at once: every amendment sees the start's spend (none) unless the reservation decides.
+  const verdicts = await Promise.all(
+    orders.map((o) =>
+      amendCompensation(stack.client, o.requestId, {
+        token: agent,
+        remedies: { refund: { kind: 'partial', amountMinor: AMENDED_MINOR } },
+        reason: 'chaos matrix: customer accepted less',
+      }),
+    ),
+  );
+  verdicts.forEach((r, i) => {
+    if (!r.accepted) v.findings.push(`${orders[i]?.requestId}: amendment refused (${r.code})`);
+  });
+  const ended = new Map<string, CompensationStatus>();
+  await until(
+    async () => {
+      for (const o of orders) {
+        const s = await status(ctx, o.requestId);
+        if (s && (TERMINAL.includes(s.status) || s.status === 'pending')) ended.set(o.requestId, s);
+      }
+      return ended.size === orders.length;
+    },
+    120_000,
+    500,
+  );
+  const result = await judgeBudget(ctx, orders, ended, v.findings);
+  // The ones sent back to finance are withdrawn, so the row leaves nothing running.
+  await pool(
+    orders.filter((o) => ended.get(o.requestId)?.status === 'pending'),
+    8,
+    (o) => stack.client.workflow.getHandle(compensationWorkflowId(o.requestId)).cancel(),
+  );
+  return { ...v, ...result };
+}
+
+/** Refunds at the PSP and on the orders against the budget and each request's outcome. */
+async function judgeBudget(
+  ctx: RowContext,
+  orders: Order[],
+  ended: Map<string, CompensationStatus>,
+  findings: string[],
+) {
+  const state = await adminGet<{ orders: Array<{ orderId: string; refundedMinor: number; refunds: unknown[] }> }>(
+    ctx.stack.commerce.url,
+    '/__admin/state',
+  );
+  const psp = await adminGet<{ created: { refund?: number } }>(ctx.stack.psp.url, '/__admin/calls');
+  let duplicates = 0;
+  let lost = 0;
+  let refundedMinor = 0;
+  const outcomes: Record<string, number> = {};
+  for (const o of orders) {
+    const s = ended.get(o.requestId);
+    const st = s?.status ?? 'running';
+    outcomes[st] = (outcomes[st] ?? 0) + 1;
+    const order = state.orders.find((x) => x.orderId === o.orderId);
+    const owed = st === 'executed' ? 1 : 0;
+    const refunds = order?.refunds.length ?? 0;
+    refundedMinor += order?.refundedMinor ?? 0;
+    if (refunds > owed) duplicates += refunds - owed;
+    if (refunds < owed) lost += owed - refunds;
+    if (refunds !== owed) findings.push(`${o.requestId} (${st}): ${refunds} refunds recorded at commerce`);
+    if (st === 'pending' && !s?.flags.includes('agent_budget_exceeded'))
+      findings.push(`${o.requestId}: back with finance without the agent_budget_exceeded flag`);
+    if (st !== 'executed' && st !== 'pending') {
+      lost++;
+      findings.push(`${o.requestId}: ended ${st}, expected executed or pending`);
+    }
+  }
+  const pspRefunds = psp.created.refund ?? 0;
+  const executed = outcomes['executed'] ?? 0;
+  if (pspRefunds !== executed) findings.push(`${pspRefunds} PSP refunds for ${executed} executed requests`);
+  if (pspRefunds > executed) duplicates += pspRefunds - executed;
+  if (refundedMinor > BUDGET_MINOR) {
+    // Money the policy did not allow out: counted with the money that moved twice.
+    duplicates += Math.ceil((refundedMinor - BUDGET_MINOR) / AMENDED_MINOR);
+    findings.push(`${refundedMinor} refunded against the agent's budget of ${BUDGET_MINOR}`);
+  }
+  return {
+    duplicates,
+    lost,
+    ledgerBreaks: 0,
+    findings: findings.slice(0, 50),
+    outcomes: { ...outcomes, pspRefunds, refundedMinor },
+  };
+}
+
+/** Compensation approvals whose refunds cross a flaky commerce system, and amendments racing one agent's budget. */
 export const compensationRows: Row[] = [
   { name: 'compensations-commerce-faults', run: compensationsUnderCommerceFaults },
+  { name: 'compensations-amend-budget', run: amendmentsRacingTheBudget },
 ];
