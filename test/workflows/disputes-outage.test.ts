@@ -105,8 +105,8 @@ describe('dispute case through a ledger/audit store outage (time-skipping)', () 
       const after = await until(handle, (v) => v.ledgerPosition === 'written_off', 'write-off after recovery');
       expect(after.lastErrorCode).toBeUndefined();
       expect([...f.ledger.postings.keys()]).toEqual([
-        `dispute-${disputeId}:ledger-1-held`,
-        `dispute-${disputeId}:ledger-2-written_off`,
+        `dispute-${disputeId}:r1:held`,
+        `dispute-${disputeId}:r1:written_off`,
       ]);
       expect(await f.ledger.balance(Accounts.disputesHeld, 'EUR')).toBe(0);
       expect(await f.ledger.balance(Accounts.disputeLosses, 'EUR')).toBe(12_500);
