@@ -81,6 +81,7 @@ describe('dispute case through a ledger/audit store outage (time-skipping)', () 
       expect(submits()).toHaveLength(2);
 
       await skipTo(deadline + 30 * MINUTE);
+      f.psp.disputes.get(disputeId)!.status = 'lost';
       await deliver(
         bed.env,
         taskQueue,
