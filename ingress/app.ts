@@ -1,4 +1,9 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AuditPort } from '../activities/adapters/audit/port';
@@ -31,14 +36,21 @@ type Outcome = 'delivered' | 'parked';
 
 async function deliver(client: Client, config: AppConfig, delivery: Delivery): Promise<'delivered' | 'closed'> {
   if (delivery.start) {
-    await client.workflow.signalWithStart(delivery.start.workflowType, {
-      workflowId: delivery.workflowId,
-      taskQueue: delivery.start.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
-      args: delivery.start.args,
-      signal: delivery.signal,
-      signalArgs: delivery.signalArgs,
-    });
-    return 'delivered';
+    try {
+      await client.workflow.signalWithStart(delivery.start.workflowType, {
+        workflowId: delivery.workflowId,
+        taskQueue: delivery.start.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
+        args: delivery.start.args,
+        signal: delivery.signal,
+        signalArgs: delivery.signalArgs,
+        ...(delivery.start.rejectDuplicate ? { workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE } : {}),
+      });
+      return 'delivered';
+    } catch (err) {
+      // A run of this ID has closed and may not start again: the event is late, like a signal to a closed workflow.
+      if (delivery.start.rejectDuplicate && err instanceof WorkflowExecutionAlreadyStartedError) return 'closed';
+      throw err;
+    }
   }
   try {
     await client.workflow.getHandle(delivery.workflowId).signal(delivery.signal, ...delivery.signalArgs);
@@ -51,9 +63,9 @@ async function deliver(client: Client, config: AppConfig, delivery: Delivery): P
 }
 
 /**
- * An event for a workflow that is closed (or never ran) must not be lost: a return after completion is parked for
- * ops in the `late-rail-events` audit stream and published as `payout.late_event` (`webhook.late_event` for other
- * domains) before the provider gets its 200.
+ * An event for a workflow that is closed (or never ran) must not be lost: a return after completion, or a dispute
+ * event after its case closed, is parked for ops in the `late-rail-events` audit stream and published as
+ * `payout.late_event` / `dispute.late_event` (`webhook.late_event` for other domains) before the provider gets its 200.
  */
 async function deliverOrPark(
   opts: { client: Client; config: AppConfig; deps: RouteDeps },
@@ -64,7 +76,7 @@ async function deliverOrPark(
   await parkForOps(opts.deps, {
     stream: 'late-rail-events',
     eventId: `${event.eventId}:${delivery.workflowId}`,
-    type: delivery.workflowId.startsWith('payout-') ? 'payout.late_event' : 'webhook.late_event',
+    type: lateEventType(delivery.workflowId),
     data: {
       workflowId: delivery.workflowId,
       signal: delivery.signal,
@@ -75,6 +87,13 @@ async function deliverOrPark(
     },
   });
   return 'parked';
+}
+
+/** The domain event ops subscribe to for a late event, by the workflow it was meant for. */
+function lateEventType(workflowId: string): string {
+  if (workflowId.startsWith('payout-')) return 'payout.late_event';
+  if (workflowId.startsWith('dispute-')) return 'dispute.late_event';
+  return 'webhook.late_event';
 }
 
 /** The audit store and domain-event publisher from config, unless the caller hands them in (tests, chaos). */

@@ -5,8 +5,12 @@ export interface Delivery {
   workflowId: string;
   signal: string;
   signalArgs: [unknown];
-  /** When present, the workflow is started if it is not running (signalWithStart). */
-  start?: { workflowType: string; args: [unknown]; taskQueue?: string };
+  /**
+   * When present, the workflow is started if it is not running (signalWithStart). `rejectDuplicate`: never start
+   * the workflow ID again once a run of it has closed; the event is parked for ops instead (like a signal to a closed
+   * workflow).
+   */
+  start?: { workflowType: string; args: [unknown]; taskQueue?: string; rejectDuplicate?: boolean };
 }
 
 /** A verified provider event, reduced to what routing needs. */

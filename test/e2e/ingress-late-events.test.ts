@@ -63,6 +63,53 @@ describe.each(INGRESS_DOORS)('webhook ingress (%s front door): late events and r
     ).toEqual([expect.objectContaining({ dedupeKey: `late-rail-events:${id}:${workflowId}` })]);
   });
 
+  test('when a dispute event arrives after its case closed, then no new case starts and the event is parked before the 200', async () => {
+    const disputeId = `dp_late${randomUUID().replace(/-/g, '')}`;
+    const workflowId = `dispute-${disputeId}`;
+    const handle = await bed.client.workflow.start('stackProbe', {
+      workflowId,
+      taskQueue: `no-worker-${randomUUID()}`,
+      args: [{ probeId: 'late-dispute' }],
+    });
+    await handle.terminate('the case closed (its reopen window passed) before this event');
+    const id = `evt_${randomUUID()}`;
+    const lost = {
+      id,
+      object: 'event',
+      type: 'charge.dispute.closed',
+      created: Math.floor(Date.now() / 1000),
+      data: {
+        object: {
+          id: disputeId,
+          object: 'dispute',
+          amount: 5_000,
+          currency: 'eur',
+          reason: 'fraudulent',
+          status: 'lost',
+          evidence_details: { due_by: Math.floor(Date.now() / 1000) + 86_400, submission_count: 1 },
+          metadata: {},
+        },
+      },
+    };
+
+    const res = await postPsp(lost);
+
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ eventId: id, delivered: 0, parked: 1 });
+    // The closed run is still the latest: nothing started a new case that would book the loss again.
+    expect((await bed.client.workflow.getHandle(workflowId).describe()).runId).toBe(handle.firstExecutionRunId);
+    expect((await audit.list('late-rail-events')).filter((e) => e.data.workflowId === workflowId)).toEqual([
+      expect.objectContaining({
+        eventId: `${id}:${workflowId}`,
+        type: 'dispute.late_event',
+        data: expect.objectContaining({ providerEventId: id, eventType: 'charge.dispute.closed' }),
+      }),
+    ]);
+    expect(notifications.events.filter((e) => e.type === 'dispute.late_event')).toEqual([
+      expect.objectContaining({ dedupeKey: `late-rail-events:${id}:${workflowId}` }),
+    ]);
+  });
+
   test('when a PSP webhook is forged or stale, then it is refused and nothing is parked or delivered', async () => {
     const workflowId = `payout-forged-${randomUUID()}`;
     const forged = await postPsp(reversal(`evt_${randomUUID()}`, workflowId), 'whsec_attacker');

@@ -59,7 +59,7 @@ describe('disputes webhook route', () => {
             submissionCount: 0,
           },
         ],
-        start: { workflowType: 'disputeCase', args: [{ disputeId: 'dp_route1' }] },
+        start: { workflowType: 'disputeCase', args: [{ disputeId: 'dp_route1' }], rejectDuplicate: true },
       },
     ]);
   });
@@ -79,6 +79,33 @@ describe('disputes webhook route', () => {
       'evt_a',
     ]);
     expect((outs[2]?.[0]?.signalArgs[0] as { previousStatus: string }).previousStatus).toBe('needs_response');
+  });
+
+  test('when a connected account dispute comes (event.account), then no case starts and it is parked for ops', async () => {
+    const audit = createFakeAudit();
+    const notifications = createFakeNotifications();
+    const payload = { ...stripeEvent('evt_acct', 'charge.dispute.closed', dispute('lost'), 500), account: 'acct_x' };
+    expect(await disputesRoute(verified(payload), { audit, notifications })).toEqual([]);
+    expect(await audit.list('connected-account-events')).toEqual([
+      expect.objectContaining({
+        eventId: 'evt_acct',
+        type: 'dispute.connected_account_event',
+        data: {
+          account: 'acct_x',
+          eventType: 'charge.dispute.closed',
+          disputeId: 'dp_route1',
+          status: 'lost',
+          amountMinor: 4200,
+          currency: 'EUR',
+        },
+      }),
+    ]);
+    expect(notifications.events).toEqual([
+      expect.objectContaining({
+        type: 'dispute.connected_account_event',
+        dedupeKey: 'connected-account-events:evt_acct',
+      }),
+    ]);
   });
 
   test('when the event is not a dispute, comes from the bank, or is malformed, then the route delivers nothing', async () => {

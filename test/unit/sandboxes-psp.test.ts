@@ -264,6 +264,7 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
       submissionCount: 0,
       amount: { amountMinor: 2500, currency: 'USD' },
       reason: 'fraudulent',
+      orderId: 'order-9',
     });
     const input = {
       idempotencyKey: 'dispute-dp_1/evidence',
@@ -275,7 +276,10 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
     await expect(psp.submitDisputeEvidence(input)).resolves.toEqual({ status: 'under_review', submissionCount: 1 });
     const err = await failureOf(psp.submitDisputeEvidence({ ...input, idempotencyKey: 'someone-else' }));
     expect(err).toMatchObject({ type: 'Conflict', nonRetryable: true });
-    await expect(psp.getDispute('dp_1')).resolves.toMatchObject({ submissionCount: 1 });
+    await expect(psp.getDispute('dp_1')).resolves.toMatchObject({ submissionCount: 1, status: 'under_review' });
+    // What a case confirms a webhook against: the status the PSP holds now.
+    await admin('disputes/dp_1/outcome', { status: 'won' });
+    await expect(psp.getDispute('dp_1')).resolves.toMatchObject({ status: 'won' });
   });
 
   it('when a dispute is accepted twice, then it is lost and the second accept is treated as done', async () => {

@@ -77,7 +77,7 @@ describe('dispute case commands (time-skipping)', () => {
     await run({ ...f, ledger }, async (taskQueue) => {
       const handle = await deliver(bed.env, taskQueue, seeded(f, disputeId, now));
       await until(handle, (v) => v.state === 'in_review' && v.ledgerPosition === 'held', 'in review');
-      expect(await ledger.getPosting(`${workflowId}:ledger-1-held`)).toMatchObject({
+      expect(await ledger.getPosting(`${workflowId}:r1:held`)).toMatchObject({
         currency: 'EUR',
         legs: [
           { account: Accounts.disputesHeld, amountMinor: 12_500 },
@@ -116,7 +116,7 @@ describe('dispute case commands (time-skipping)', () => {
         'lost and written off',
       );
       expect(lost).toMatchObject({ outcome: 'lost', resolution: 'accepted' });
-      expect(await ledger.getPosting(`${workflowId}:ledger-2-written_off`)).toMatchObject({
+      expect(await ledger.getPosting(`${workflowId}:r1:written_off`)).toMatchObject({
         legs: [
           { account: Accounts.disputeLosses, amountMinor: 12_500 },
           { account: Accounts.disputesHeld, amountMinor: -12_500 },

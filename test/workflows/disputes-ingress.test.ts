@@ -152,10 +152,10 @@ describe.each(INGRESS_DOORS)(
             dueBy: new Date((dueBy + 5 * 86_400) * 1000).toISOString(),
           });
           const wf = `dispute-${disputeId}`;
-          expect((await ledger.getPosting(`${wf}:ledger-1-held`))?.legs[0]?.amountMinor).toBe(5_000);
+          expect((await ledger.getPosting(`${wf}:r1:held`))?.legs[0]?.amountMinor).toBe(5_000);
           // The case books its ledger moves after the state it shows (an outage delays them, never drops them).
-          expect(await eventually(() => ledger.getPosting(`${wf}:ledger-2-released`), 30_000)).toBeDefined();
-          expect(await eventually(() => ledger.getPosting(`${wf}:ledger-3-held`), 30_000)).toBeDefined();
+          expect(await eventually(() => ledger.getPosting(`${wf}:r1:released`), 30_000)).toBeDefined();
+          expect(await eventually(() => ledger.getPosting(`${wf}:r2:held`), 30_000)).toBeDefined();
 
           // A redelivered webhook is dropped by the ingress before it reaches the case.
           const events = (

@@ -117,6 +117,7 @@ describe('dispute case lifecycle (time-skipping)', () => {
       expect((await handle.describe()).typedSearchAttributes.get(SA.AwaitingActor)).toBe('psp');
 
       const closedAt = await bed.env.currentTimeMs();
+      f.psp.disputes.get(disputeId)!.status = 'won';
       await deliver(
         bed.env,
         taskQueue,

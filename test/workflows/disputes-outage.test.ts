@@ -81,6 +81,7 @@ describe('dispute case through a ledger/audit store outage (time-skipping)', () 
       expect(submits()).toHaveLength(2);
 
       await skipTo(deadline + 30 * MINUTE);
+      f.psp.disputes.get(disputeId)!.status = 'lost';
       await deliver(
         bed.env,
         taskQueue,
@@ -105,8 +106,8 @@ describe('dispute case through a ledger/audit store outage (time-skipping)', () 
       const after = await until(handle, (v) => v.ledgerPosition === 'written_off', 'write-off after recovery');
       expect(after.lastErrorCode).toBeUndefined();
       expect([...f.ledger.postings.keys()]).toEqual([
-        `dispute-${disputeId}:ledger-1-held`,
-        `dispute-${disputeId}:ledger-2-written_off`,
+        `dispute-${disputeId}:r1:held`,
+        `dispute-${disputeId}:r1:written_off`,
       ]);
       expect(await f.ledger.balance(Accounts.disputesHeld, 'EUR')).toBe(0);
       expect(await f.ledger.balance(Accounts.disputeLosses, 'EUR')).toBe(12_500);

@@ -45,7 +45,8 @@ describe('dispute case webhooks (time-skipping)', () => {
       });
       await until(handle, (v) => v.state === 'submitted', 'submitted');
 
-      // The PSP's `updated` (under review) is overtaken by `closed`; then both are delivered again.
+      // The PSP decides; its `updated` (under review) is overtaken by `closed`; then both are delivered again.
+      f.psp.disputes.get(disputeId)!.status = 'won';
       const t1 = await bed.env.currentTimeMs();
       const underReview = pspEvent(disputeId, 2, t1 + 1_000, {
         status: 'under_review',
@@ -73,7 +74,7 @@ describe('dispute case webhooks (time-skipping)', () => {
       // Pre-arbitration: the PSP reopens the dispute with a new due date.
       const t2 = await bed.env.currentTimeMs();
       const due2 = new Date(t2 + 10 * DAY).toISOString();
-      f.psp.disputes.get(disputeId)!.status = 'needs_response';
+      Object.assign(f.psp.disputes.get(disputeId)!, { status: 'needs_response', dueBy: due2 });
       const reopen = pspEvent(disputeId, 4, t2 + 3_000, {
         status: 'needs_response',
         previousStatus: 'won',
@@ -105,6 +106,7 @@ describe('dispute case webhooks (time-skipping)', () => {
         .map((c) => c.idempotencyKey);
       expect(submitKeys).toEqual([`${workflowId}:evidence-r1-submit`, `${workflowId}:evidence-r2-submit`]);
 
+      f.psp.disputes.get(disputeId)!.status = 'lost';
       const lost = pspEvent(disputeId, 5, (await bed.env.currentTimeMs()) + 4_000, {
         type: 'charge.dispute.closed',
         status: 'lost',
@@ -122,8 +124,9 @@ describe('dispute case webhooks (time-skipping)', () => {
       expect(await f.ledger.balance(Accounts.disputesHeld, 'EUR')).toBe(0);
       expect(await f.ledger.balance(Accounts.disputeLosses, 'EUR')).toBe(12_500);
       expect(await f.ledger.balance(Accounts.platformCash, 'EUR')).toBe(-12_500);
+      // Postings are named by the case state they book (round and position), the same in any run of the case.
       expect([...f.ledger.postings.keys()]).toEqual(
-        [1, 2, 3, 4].map((i) => `${workflowId}:ledger-${i}-${['held', 'released', 'held', 'written_off'][i - 1]}`),
+        ['r1:held', 'r1:released', 'r2:held', 'r2:written_off'].map((step) => `${workflowId}:${step}`),
       );
       expect(await handle.result()).toEqual({
         disputeId,

@@ -10,6 +10,8 @@ export interface DisputeFacts {
   submissionCount: number;
   amount: Money;
   reason: string;
+  /** The order the dispute is about, when the PSP holds it (our charge metadata). */
+  orderId?: string;
 }
 
 /**

@@ -193,11 +193,25 @@ export interface DisputeCaseView {
   outcome?: 'won' | 'lost';
   resolution?: 'contested' | 'accepted';
   ledgerPosition: LedgerPosition;
-  flags: Array<'compensated_order' | 'submitted_outside' | 'no_order_id'>;
+  flags: Array<'compensated_order' | 'submitted_outside' | 'no_order_id' | 'unconfirmed_event'>;
+  /** PSP events the PSP did not confirm when asked (forged, or not the PSP's state): nothing was booked for them. */
+  unconfirmedEvents?: UnconfirmedEvent[];
   compensations: Array<{ eventId: string; amountMinor?: number; currency?: string }>;
   eventsApplied: number;
   eventsIgnored: number;
   lastErrorCode?: string;
+}
+
+/**
+ * A PSP event the case did not act on because the PSP, asked for the dispute, did not confirm it: `claimed` is the
+ * event's status, `pspStatus` what the PSP holds (absent when the PSP could not be asked: `code` says why).
+ */
+export interface UnconfirmedEvent {
+  eventId: string;
+  claimed: PspDisputeStatus;
+  pspStatus?: string;
+  code?: string;
+  at: string;
 }
 
 /** What the workflow returns when the case closes for good. */

@@ -1,6 +1,7 @@
 import {
   OPEN_PSP,
   OPEN_STATES,
+  pspDisputeStatusSchema,
   REVIEW_PSP,
   type DisputePolicy,
   type DisputeRefusalCode,
@@ -12,6 +13,7 @@ import {
   type PspDisputeEvent,
   type PspDisputeStatus,
 } from './contract';
+import type { DisputeFacts } from './contract-activities';
 
 /** Pure decisions of a dispute case: milestones, escalation, transitions, event ordering. No I/O, no clock. */
 
@@ -229,6 +231,54 @@ export function classifyEvent(
     return c.lastReopenAt !== undefined && at <= c.lastReopenAt ? { type: 'stale' } : { type: 'outcome', outcome };
   if (REVIEW_PSP.has(e.status) && !c.submittedThisRound) return { type: 'submitted_outside' };
   return { type: 'update' };
+}
+
+/** The PSP's answer when asked for the dispute, or why it could not be asked (`code`). */
+export type PspAnswer = { facts: DisputeFacts } | { code: string };
+
+export type Confirmation =
+  | { type: 'confirmed'; event: PspDisputeEvent }
+  | { type: 'unconfirmed'; claimed: PspDisputeStatus; pspStatus?: string; code?: string };
+
+/**
+ * Whether the PSP confirms a webhook (a signal anyone with namespace access can send), and the event the case applies:
+ * the PSP's own facts (status, amount, due date, reason, submission count), never the event's, at the PSP's read
+ * time or earlier (a creation time in the future would make every later, genuine event look stale). Not confirmed:
+ * the PSP does not know the dispute, could not be asked, or does not hold the outcome or reopen the event claims (a
+ * reopen of a case that never closed also needs a submission the round has not seen: else nothing was decided).
+ */
+export function confirmByPsp(
+  e: PspDisputeEvent,
+  answer: PspAnswer,
+  c: { terminal: boolean; baselineSubmissionCount: number; readAt: number },
+): Confirmation {
+  const claimed = e.status;
+  if ('code' in answer) return { type: 'unconfirmed', claimed, code: answer.code };
+  const p = answer.facts;
+  const parsed = pspDisputeStatusSchema.safeParse(p.status);
+  const status = parsed.success ? parsed.data : undefined;
+  if (!status || p.disputeId !== e.disputeId || !p.dueBy) return { type: 'unconfirmed', claimed, pspStatus: p.status };
+  const claimsOutcome = OUTCOME_OF[claimed] !== undefined;
+  const claimsReopen = OPEN_PSP.has(claimed) && e.previousStatus !== undefined && !!OUTCOME_OF[e.previousStatus];
+  const holdsOutcome = OUTCOME_OF[status] !== undefined;
+  const unconfirmed =
+    (claimsOutcome && !holdsOutcome) ||
+    (claimsReopen && (!OPEN_PSP.has(status) || (!c.terminal && p.submissionCount <= c.baselineSubmissionCount)));
+  if (unconfirmed) return { type: 'unconfirmed', claimed, pspStatus: p.status };
+  const createdAt = Math.min(Date.parse(e.createdAt), c.readAt);
+  return {
+    type: 'confirmed',
+    event: {
+      ...e,
+      createdAt: new Date(createdAt).toISOString(),
+      status,
+      dueBy: p.dueBy,
+      amount: p.amount,
+      reason: p.reason,
+      submissionCount: p.submissionCount,
+      ...(p.orderId ? { orderId: p.orderId } : {}),
+    },
+  };
 }
 
 /** Where the disputed money should sit for a case state. */

@@ -32,7 +32,7 @@ export class PendingBooks {
   }
 }
 
-/** A ledger move the case asks for, numbered so that each posting has its own idempotency key. */
+/** A ledger move the case asks for, named so that each posting has its own idempotency key. */
 export interface LedgerMove {
   step: string;
   from: LedgerPosition;
@@ -43,15 +43,31 @@ export interface LedgerMove {
 /**
  * The case's ledger moves, held privately by `CaseState`: each runs beside the story and the next waits for it, so
  * moves land in order, each once.
+ *
+ * A move is named by the case state it books (`r<round>:<position>`, `:<n>` when a round comes back to a position), so
+ * the same movement always has the same posting ID, whichever run books it: a run that met a closed case's late event
+ * cannot book the loss again under a new ID. Histories recorded before that (`byState` false) keep the per-run
+ * counter (`ledger-<n>-<position>`).
  */
 export class LedgerMoves {
   private count = 0;
   private inFlight = false;
+  private readonly named = new Map<string, number>();
 
   /** The move from `from` to `to`, if one is due and none is in flight. */
-  plan(from: LedgerPosition, to: LedgerPosition, amount: Money): LedgerMove | undefined {
+  plan(
+    from: LedgerPosition,
+    to: LedgerPosition,
+    amount: Money,
+    name: { round: number; byState: () => boolean },
+  ): LedgerMove | undefined {
     if (this.inFlight || to === from) return undefined;
-    return { step: `ledger-${++this.count}-${to}`, from, to, amount };
+    const counted = `ledger-${++this.count}-${to}`;
+    if (!name.byState()) return { step: counted, from, to, amount };
+    const key = `r${name.round}:${to}`;
+    const n = (this.named.get(key) ?? 0) + 1;
+    this.named.set(key, n);
+    return { step: n === 1 ? key : `${key}:${n}`, from, to, amount };
   }
   started(): void {
     this.inFlight = true;

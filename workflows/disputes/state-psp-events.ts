@@ -9,8 +9,14 @@ type CaseSide = { state: DisputeState; submittedThisRound: boolean; outcome?: 'w
  * the last reopen, by PSP creation time) and how many were applied or ignored. Held privately by `CaseState`, which
  * applies each verdict to the case.
  */
+/** A queued event; `fromPsp` when the case read it from the PSP itself (a poll), so there is nothing to confirm. */
+export interface Inbound {
+  event: PspDisputeEvent;
+  fromPsp: boolean;
+}
+
 export class PspEvents {
-  private readonly inbox: PspDisputeEvent[] = [];
+  private readonly inbox: Inbound[] = [];
   private readonly order: { seen: Set<string>; lastAppliedAt?: number; lastReopenAt?: number } = { seen: new Set() };
   private appliedCount = 0;
   private ignoredCount = 0;
@@ -26,15 +32,24 @@ export class PspEvents {
     return this.inbox.length > 0;
   }
 
-  enqueue(e: PspDisputeEvent): void {
-    this.inbox.push(e);
+  enqueue(e: PspDisputeEvent, fromPsp = false): void {
+    this.inbox.push({ event: e, fromPsp });
   }
   /** Counts a webhook that could not be read or belongs to another dispute. */
   ignoreMalformed(): void {
     this.ignoredCount++;
   }
-  take(): PspDisputeEvent[] {
+  take(): Inbound[] {
     return this.inbox.splice(0);
+  }
+  /** Where a webhook would fit, without counting it (before asking the PSP whether it holds). */
+  peek(e: PspDisputeEvent, c: CaseSide): EventVerdict {
+    return classifyEvent({ ...this.order, ...c }, e);
+  }
+  /** The PSP did not confirm the webhook: seen (a redelivery is a duplicate) and ignored; the order is untouched. */
+  reject(eventId: string): void {
+    this.order.seen.add(eventId);
+    this.ignoredCount++;
   }
   /** Where a webhook fits (see `classifyEvent`); counts it as applied or ignored. */
   receive(e: PspDisputeEvent, c: CaseSide): EventVerdict {

@@ -14,6 +14,7 @@ import type {
   MilestoneStatus,
   OrderCompensation,
   PspDisputeStatus,
+  UnconfirmedEvent,
 } from './contract';
 import { milestoneMet, type CaseFacts, type Milestone, type Progress } from './policy';
 import { CaseClock, type Wake } from './state-clock';
@@ -47,6 +48,8 @@ export abstract class CaseRecord {
   readonly flags: ReadonlySet<Flag> = new Set<Flag>();
   readonly compensations: readonly OrderCompensation[] = [];
   readonly lastErrorCode?: string;
+  /** PSP events the PSP did not confirm (nothing was booked for them), oldest first. */
+  readonly unconfirmed: readonly UnconfirmedEvent[] = [];
   readonly milestones: readonly Milestone[] = [];
   /** The case has its facts and has been opened (money held, teams told, evidence asked for). */
   readonly opened: boolean = false;

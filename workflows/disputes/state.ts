@@ -11,6 +11,7 @@ import {
   type LedgerPosition,
   type OrderCompensation,
   type PspDisputeEvent,
+  type UnconfirmedEvent,
 } from './contract';
 import {
   alarmsFor,
@@ -24,7 +25,11 @@ import {
   type EventVerdict,
 } from './policy';
 import { LedgerMoves, type LedgerMove } from './state-books';
+import type { Inbound } from './state-psp-events';
 import { CaseRecord, type Flag, type RecordFields } from './state-record';
+
+/** `LastErrorCode` of a case that got a PSP event the PSP did not confirm. */
+export const UNCONFIRMED = 'psp_event_unconfirmed';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -50,12 +55,30 @@ export class CaseState extends CaseRecord {
   enqueue(e: PspDisputeEvent): void {
     this.events.enqueue(e);
   }
+  /** The dispute as the case read it from the PSP (a poll or look-up): applied without asking the PSP again. */
+  enqueueFromPsp(e: PspDisputeEvent): void {
+    this.events.enqueue(e, true);
+  }
   /** Counts a webhook that could not be read or belongs to another dispute. */
   ignoreMalformed(): void {
     this.events.ignoreMalformed();
   }
-  takeInbox(): PspDisputeEvent[] {
+  takeInbox(): Inbound[] {
     return this.events.take();
+  }
+  /** Where a webhook would fit, not counted yet: only an event that would change the case is checked at the PSP. */
+  peek(e: PspDisputeEvent): EventVerdict {
+    const { state, submittedThisRound, outcome } = this;
+    return this.events.peek(e, { state, submittedThisRound, outcome });
+  }
+  /**
+   * The PSP did not confirm a webhook: nothing changes but what ops see (the flag, the event listed, `LastErrorCode`
+   * `psp_event_unconfirmed`); the event counts as ignored.
+   */
+  eventUnconfirmed(u: Omit<UnconfirmedEvent, 'at'>, now: number): void {
+    this.events.reject(u.eventId);
+    this.set({ unconfirmed: [...this.unconfirmed, { ...u, at: iso(now) }], lastErrorCode: UNCONFIRMED });
+    this.flag('unconfirmed_event');
   }
   /** Something changed since the pass began (a handler, an evidence read) or events wait: run another pass. */
   get hasNews(): boolean {
@@ -187,9 +210,13 @@ export class CaseState extends CaseRecord {
     this.set({ lastErrorCode: code });
   }
 
-  /** The ledger move the state asks for, if any (numbered, so each posting has its own idempotency key). */
-  planLedgerMove(): LedgerMove | undefined {
-    return this.facts && this.moves.plan(this.ledgerPosition, targetPosition(this.state), this.facts.amount);
+  /**
+   * The ledger move the state asks for, if any, with its own idempotency key: named by the state it books when
+   * `byState()` (asked only when a move is due: the patch check), else numbered (histories recorded before).
+   */
+  planLedgerMove(byState: () => boolean): LedgerMove | undefined {
+    const name = { round: this.round, byState };
+    return this.facts && this.moves.plan(this.ledgerPosition, targetPosition(this.state), this.facts.amount, name);
   }
   ledgerMoveStarted(): void {
     this.moves.started();

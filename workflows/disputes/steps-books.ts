@@ -14,6 +14,11 @@ import type { CaseState } from './state';
  * store's error meanwhile, and each write lands once (idempotent: posting ID, audit event ID).
  */
 export const BOOKS_PATCH = 'dispute-books-outage';
+/**
+ * Cases started after this patch act only on PSP events the PSP confirms (`steps.ts`) and name their ledger postings
+ * by case state (`state-books.ts`); one patch for both, so a new case pays for one marker.
+ */
+export const CONFIRM_PATCH = 'dispute-psp-confirmed';
 
 const { books } = activityProxies<DisputeActivities>();
 /** One round of tries of an idempotent write (5 min); the case shows the failure and starts the next on its timer. */
@@ -42,7 +47,7 @@ async function untilLanded<T>(c: CaseState, write: () => Promise<T>, landed: (r:
 
 /** Moves the disputed money to where the case state says it belongs: held, released (won) or written off (lost). */
 export async function syncLedger(c: CaseState): Promise<void> {
-  const move = c.planLedgerMove();
+  const move = c.planLedgerMove(() => patched(CONFIRM_PATCH));
   if (!move) return;
   const { step, ...posting } = move;
   const input = { postingId: idempotencyKey(c.workflowId, step), disputeId: c.disputeId, ...posting };

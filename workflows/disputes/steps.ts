@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, patched, proxyActivities } from '@temporalio/workflow';
 import { activityProxies } from '../shared/activities';
 import { viaPspQueue } from '../shared/psp-queue';
 import { ActivityPresets } from '../shared/activity-options';
@@ -11,10 +11,10 @@ import {
   type PspDisputeEvent,
 } from './contract';
 import { type DisputeActivities } from './contract-activities';
-import { OUTCOME_OF, type Alarm } from './policy';
+import { confirmByPsp, isTerminal, OUTCOME_OF, type Alarm, type Confirmation, type PspAnswer } from './policy';
 import type { CaseState } from './state';
 import type { Wake } from './state-clock';
-import { appendCaseAudit, crossCheckOrder, syncLedger } from './steps-books';
+import { appendCaseAudit, CONFIRM_PATCH, crossCheckOrder, syncLedger } from './steps-books';
 
 /** The I/O of a dispute case: every activity it calls. State changes only through the state's transitions. */
 
@@ -22,37 +22,92 @@ const { notify } = activityProxies<DisputeActivities>();
 /** PSP submissions, acceptances and dispute look-ups on the PSP's own paced task queue. */
 const pspMoney = () => viaPspQueue<DisputeActivities>('moneyMovement');
 const pspPoll = () => viaPspQueue<DisputeActivities>('statusPoll');
+/** Confirming a webhook at the PSP: retried through a short blip, not so long that the case's timers stall. */
+const pspConfirm = () => viaPspQueue<DisputeActivities>('pspRead');
 /** Evidence sources may be down for a while, but the PSP deadline is not: give up after 6 h and let ops fill in. */
 const evidenceLookup = proxyActivities<DisputeActivities>({ ...ActivityPresets.lookup, scheduleToCloseTimeout: '6h' });
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Applies queued PSP webhooks in arrival order; duplicates and stale ones are counted and dropped. */
+/**
+ * Applies queued PSP webhooks in arrival order; duplicates and stale ones are counted and dropped. A webhook is a
+ * signal anyone who may write to the namespace can send, so (cases started after `CONFIRM_PATCH`) one that would
+ * change the case is first checked at the PSP, and the case applies the PSP's facts, never the event's; one the PSP
+ * does not confirm changes nothing and is shown to ops (see `confirmByPsp`).
+ */
 export async function applyInbox(c: CaseState, now: number): Promise<void> {
-  for (const e of c.takeInbox()) {
-    const verdict = c.receive(e);
-    switch (verdict.type) {
-      case 'duplicate':
-      case 'stale':
-        log.info('dispute event ignored', { eventId: e.eventId, verdict: verdict.type });
-        break;
-      case 'reopen':
-        // Reordered webhooks: the outcome this reopens was never applied, so close as it first.
-        if (verdict.closedAs) await close(c, verdict.closedAs, now);
-        c.reopen(e);
-        await tell(c, c.tier, 'reopened', `Dispute ${c.disputeId} reopened (pre-arbitration, round ${c.round})`, now);
-        break;
-      case 'outcome':
-        c.adoptFacts(e);
-        await close(c, verdict.outcome, now);
-        break;
-      case 'submitted_outside':
-        c.adoptFacts(e);
-        c.markSubmitted(now, e.submissionCount, true);
-        break;
-      default:
-        c.update(e);
+  for (const { event, fromPsp } of c.takeInbox()) {
+    const first = c.peek(event);
+    if (fromPsp || first.type === 'duplicate' || first.type === 'stale' || !patched(CONFIRM_PATCH)) {
+      await apply(c, event, now);
+      continue;
     }
+    const confirmation = confirmByPsp(event, await askPsp(c), {
+      terminal: isTerminal(c.state),
+      baselineSubmissionCount: c.baselineSubmissionCount,
+      readAt: now,
+    });
+    if (confirmation.type === 'confirmed') await apply(c, confirmation.event, now);
+    else await parkUnconfirmed(c, event.eventId, confirmation, now);
+  }
+}
+
+/** The dispute at the PSP now, or why the PSP could not say (it does not know the dispute, or is down). */
+async function askPsp(c: CaseState): Promise<PspAnswer> {
+  try {
+    return { facts: await pspConfirm().getDisputeFacts({ disputeId: c.disputeId }) };
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    return { code: errorCode(err) };
+  }
+}
+
+/** Nothing is booked for an event the PSP does not confirm: ops see it on the case, in the audit trail and by mail. */
+async function parkUnconfirmed(
+  c: CaseState,
+  eventId: string,
+  u: Extract<Confirmation, { type: 'unconfirmed' }>,
+  now: number,
+): Promise<void> {
+  const { type: _t, ...what } = u;
+  c.eventUnconfirmed({ eventId, ...what }, now);
+  log.warn('dispute event not confirmed by the PSP', { eventId, ...what });
+  await appendCaseAudit(c, {
+    stream: disputeAuditStream(c.workflowId),
+    eventId: `unconfirmed:${eventId}`,
+    at: iso(now),
+    type: 'dispute.event_unconfirmed',
+    data: { eventId, ...what },
+  });
+  const psp = u.pspStatus ? `the PSP says ${u.pspStatus}` : `the PSP could not be asked (${u.code ?? 'unknown'})`;
+  const subject = `Dispute ${c.disputeId}: event ${eventId} says ${u.claimed}, ${psp}; nothing was booked`;
+  await tell(c, 'finance_legal', 'event_unconfirmed', subject, now, { eventId, claimed: u.claimed });
+}
+
+/** Applies one event to the case as its verdict says. */
+async function apply(c: CaseState, e: PspDisputeEvent, now: number): Promise<void> {
+  const verdict = c.receive(e);
+  switch (verdict.type) {
+    case 'duplicate':
+    case 'stale':
+      log.info('dispute event ignored', { eventId: e.eventId, verdict: verdict.type });
+      break;
+    case 'reopen':
+      // Reordered webhooks: the outcome this reopens was never applied, so close as it first.
+      if (verdict.closedAs) await close(c, verdict.closedAs, now);
+      c.reopen(e);
+      await tell(c, c.tier, 'reopened', `Dispute ${c.disputeId} reopened (pre-arbitration, round ${c.round})`, now);
+      break;
+    case 'outcome':
+      c.adoptFacts(e);
+      await close(c, verdict.outcome, now);
+      break;
+    case 'submitted_outside':
+      c.adoptFacts(e);
+      c.markSubmitted(now, e.submissionCount, true);
+      break;
+    default:
+      c.update(e);
   }
 }
 
@@ -166,7 +221,7 @@ async function pollPsp(c: CaseState, now: number, why: 'lookup' | 'poll'): Promi
       reason: d.reason,
       submissionCount: d.submissionCount,
     };
-    c.enqueue(e);
+    c.enqueueFromPsp(e);
   } catch (err) {
     c.noteError(errorCode(err));
   }

@@ -42,6 +42,7 @@ export function caseView(c: CaseRecord, now: number): DisputeCaseView {
     eventsApplied: c.eventsApplied,
     eventsIgnored: c.eventsIgnored,
     ...(c.lastErrorCode ? { lastErrorCode: c.lastErrorCode } : {}),
+    ...(c.unconfirmed.length ? { unconfirmedEvents: [...c.unconfirmed] } : {}),
   };
 }
 
@@ -74,13 +75,24 @@ export function caseDetails(c: CaseRecord, now: number): string {
   return [head, waitingOn(c, now), ...c.retrying.lines()].join('\n\n');
 }
 
-/** What the case waits on, in words, for the Web UI and the view; first, a ledger/audit store that fails. */
+/**
+ * What the case waits on, in words, for the Web UI and the view; first, a ledger/audit store that fails, and a PSP
+ * event the PSP did not confirm (ops check it with the PSP).
+ */
 function waitingOn(c: CaseRecord, now: number): string {
   const store = c.storeProblem;
   const books = store
     ? `The ledger/audit store fails (${store.code}) since ${iso(store.since)}; its writes are retried until they land. `
     : '';
-  return books + caseWaitingOn(c, now);
+  return books + unconfirmedNote(c) + caseWaitingOn(c, now);
+}
+
+function unconfirmedNote(c: CaseRecord): string {
+  const u = c.unconfirmed.at(-1);
+  if (!u) return '';
+  const psp = u.pspStatus ? `the PSP says ${u.pspStatus}` : `the PSP could not be asked (${u.code ?? 'unknown'})`;
+  const more = c.unconfirmed.length > 1 ? ` (${c.unconfirmed.length} such events)` : '';
+  return `Unconfirmed PSP event ${u.eventId} at ${u.at}: it says ${u.claimed}, ${psp}; nothing was booked for it${more}. `;
 }
 
 function caseWaitingOn(c: CaseRecord, now: number): string {

@@ -40,6 +40,15 @@ export const ActivityPresets = {
     startToCloseTimeout: '10s',
     retry: { maximumAttempts: 1 },
   },
+  /**
+   * A provider read the workflow needs before it acts (e.g. confirming a webhook): retried through a short outage,
+   * then the workflow says it could not ask rather than waiting on with its timers stalled.
+   */
+  pspRead: {
+    startToCloseTimeout: '10s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+    scheduleToCloseTimeout: '15m',
+  },
   /** Reads from internal systems (KYC, sanctions, orders): retry while they are down. */
   lookup: {
     startToCloseTimeout: '10s',

@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { orderIdSchema } from '../../../workflows/disputes/contract';
 import { currencySchema, type Money } from '../../../workflows/shared/money';
 import { failure, FailureType } from '../../../workflows/shared/failures';
 import { mapPspError, pspErrorCode } from './errors';
@@ -104,6 +105,7 @@ export function createStripePsp(opts: StripePspOptions): PspPort {
     async getDispute(disputeId) {
       const d = await retrieveDispute(disputeId);
       const dueBy = d.evidence_details?.due_by;
+      const orderId = orderIdSchema.safeParse(d.metadata?.['orderId']);
       return {
         disputeId: d.id,
         status: d.status,
@@ -111,6 +113,7 @@ export function createStripePsp(opts: StripePspOptions): PspPort {
         submissionCount: d.evidence_details?.submission_count ?? 0,
         amount: fromStripe(d.amount, d.currency),
         reason: d.reason,
+        ...(orderId.success ? { orderId: orderId.data } : {}),
       };
     },
 

@@ -1,6 +1,11 @@
 import { decideDispute, getDisputeState } from '../../../client/disputes';
 import { issueStaffToken } from '../../../sandboxes/idp';
-import { disputeCaseWorkflowId, type DisputeCaseView } from '../../../workflows/disputes/contract';
+import {
+  disputeCaseWorkflowId,
+  receivePspEventSignal,
+  type DisputeCaseView,
+  type PspDisputeEvent,
+} from '../../../workflows/disputes/contract';
 import { admin, adminGet, until } from '../admin';
 import { emptyVerdicts, type Verdicts } from '../checks';
 import { scanPostings } from '../observe';
@@ -118,7 +123,8 @@ async function judge(ctx: RowContext, ids: string[], v: Verdicts): Promise<Verdi
       v.findings.push(`${p.postingId}: unbalanced`);
     }
     const wf = p.postingId.split(':')[0] ?? '';
-    const kind = /-(held|released)$/.exec(p.postingId)?.[1];
+    // `…:r1:held` (named by case state), or `…:ledger-1-held` in cases started before that.
+    const kind = /[-:](held|released)(:\d+)?$/.exec(p.postingId)?.[1];
     if (kind) holds.set(wf, (holds.get(wf) ?? 0) + (kind === 'held' ? 1 : -1));
   }
   for (const id of ids) {
@@ -131,5 +137,89 @@ async function judge(ctx: RowContext, ids: string[], v: Verdicts): Promise<Verdi
   return { ...v, findings: v.findings.slice(0, 50), outcomes: { disputes: ids.length, submissions: submitted } };
 }
 
-/** Dispute cases fed duplicate and reordered PSP events through the real ingress. */
-export const disputeRows: Row[] = [{ name: 'disputes-duplicate-reordered', run: disputesDuplicateReordered }];
+/**
+ * N disputes opened at the PSP and held; then, straight to each case as a namespace writer would (no webhook, no
+ * signature), a forged `charge.dispute.closed` claiming won (half) or lost (half) with an inflated amount. The PSP
+ * still wants a response, so no case may close and the ledger may show nothing but one hold per case: a release or
+ * write-off booked for a forged event is a ledger break.
+ */
+async function disputesForgedEvents(ctx: RowContext): Promise<Verdicts> {
+  const { stack, n, tag } = ctx;
+  await resetSandboxes(stack);
+  const dueBy = Math.floor(Date.now() / 1000) + 20 * 86_400;
+  const ids = Array.from({ length: n }, (_, i) => `dp_${tag}f${i}`);
+  await pool(ids, 8, (id) =>
+    admin(stack.psp.url, '/__admin/disputes', {
+      id,
+      amount: 5_000,
+      currency: 'eur',
+      reason: 'fraudulent',
+      due_by: dueBy,
+    }),
+  );
+  const v = emptyVerdicts();
+  const neverHeld = await untilEvery(ctx, ids, (c) => c.ledgerPosition === 'held' && c.eventsApplied > 0);
+  for (const id of neverHeld) v.findings.push(`${id}: never opened with funds held (${(await view(ctx, id))?.state})`);
+  const forged = (id: string, i: number): PspDisputeEvent => ({
+    eventId: `evt_forged_${id}`,
+    type: 'charge.dispute.closed',
+    createdAt: new Date().toISOString(),
+    disputeId: id,
+    status: i % 2 === 0 ? 'won' : 'lost',
+    dueBy: new Date(dueBy * 1000).toISOString(),
+    amount: { amountMinor: 5_000_000, currency: 'EUR' },
+    reason: 'fraudulent',
+    submissionCount: 0,
+  });
+  await pool(ids, 8, (id) =>
+    stack.client.workflow
+      .getHandle(disputeCaseWorkflowId(id))
+      .signal(receivePspEventSignal, forged(id, ids.indexOf(id))),
+  );
+  // Each case has dealt with its forged event (confirmed at the PSP and parked, or refused at the door).
+  const pending = await untilEvery(ctx, ids, (c) => c.eventsApplied + c.eventsIgnored >= 2);
+  for (const id of pending) v.findings.push(`${id}: forged event never handled`);
+  let closed = 0;
+  for (const id of ids) {
+    const c = await view(ctx, id);
+    if (c && (c.state === 'won' || c.state === 'lost')) {
+      closed++;
+      v.findings.push(`${id}: closed as ${c.state} by a forged event`);
+    }
+  }
+  v.lost += closed;
+  const postings = await scanPostings(stack, `dispute-dp_${tag}f`);
+  let booked = 0;
+  const holds = new Map<string, number>();
+  for (const p of postings) {
+    if (p.legs.reduce((s, l) => s + l.amountMinor, 0) !== 0) {
+      v.ledgerBreaks++;
+      v.findings.push(`${p.postingId}: unbalanced`);
+    }
+    const wf = p.postingId.split(':')[0] ?? '';
+    if (/[-:](released|written_off)(:\d+)?$/.test(p.postingId)) {
+      booked++;
+      v.ledgerBreaks++;
+      v.findings.push(`${p.postingId}: booked for a forged event`);
+    } else if (/[-:]held(:\d+)?$/.test(p.postingId)) holds.set(wf, (holds.get(wf) ?? 0) + 1);
+  }
+  for (const id of ids) {
+    const count = holds.get(disputeCaseWorkflowId(id)) ?? 0;
+    if (count !== 1) {
+      v.ledgerBreaks++;
+      v.findings.push(`${id}: ${count} holds booked`);
+    }
+  }
+  await pool(ids, 8, (id) => stack.client.workflow.getHandle(disputeCaseWorkflowId(id)).terminate('chaos row done'));
+  return {
+    ...v,
+    findings: v.findings.slice(0, 50),
+    outcomes: { disputes: ids.length, forged: ids.length, forgedBooked: booked, closedByForgery: closed },
+  };
+}
+
+/** Dispute cases fed duplicate and reordered PSP events through the real ingress, and forged events past it. */
+export const disputeRows: Row[] = [
+  { name: 'disputes-duplicate-reordered', run: disputesDuplicateReordered },
+  { name: 'disputes-forged-events', run: disputesForgedEvents },
+];
