@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { generateKeyPair, importJWK, SignJWT } from 'jose';
 import type { CommandBinding, CommandSigner } from '../../client/commands';
 import { LOCAL_DECISIONS_JWK } from '../../decisions/local-key';
@@ -158,4 +158,20 @@ export function rawUpdate(
       resolve({ code, output: `${stdout}${stderr}` });
     });
   });
+}
+
+/**
+ * A raw update (by name) with a signer instead of a token, as the typed client sends it: signed for the workflow's
+ * current run and sent to that run.
+ */
+export async function staffUpdate<R = unknown>(
+  handle: WorkflowHandle,
+  name: string,
+  command: { sign: CommandSigner } & Record<string, unknown>,
+): Promise<R> {
+  const { sign, ...arg } = command;
+  const { workflowId } = handle;
+  const { runId } = await handle.client.getHandle(workflowId).describe();
+  const token = await sign({ workflowId, runId, command: name, args: arg });
+  return handle.client.getHandle(workflowId, runId).executeUpdate<R, [object]>(name, { args: [{ ...arg, token }] });
 }
