@@ -10,7 +10,6 @@ import { startCommerceSandbox, type CommerceSandbox } from '../../sandboxes/comm
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
 import {
   approveCompensationSignal,
-  compensationWorkflowId,
   orderAuditStream,
   type CompensationRequestCommand,
 } from '../../workflows/approvals/contract';
