@@ -24,6 +24,7 @@ import {
   type CommandSpec,
 } from './cli/args';
 import { login, requireToken } from './cli/session';
+import { legacySigner } from './legacy-signer';
 
 const USAGE = `finance tooling: compensation approvals and the disputes finance/legal decide
 
@@ -105,9 +106,12 @@ async function decideRequest(client: Client, cmd: Cmd, token: string, print: Out
   const reason = required(cmd.values.reason, 'reason');
   const status = await approvals.getCompensationStatus(client, requestId);
   const amountMinor = cmd.values.amount !== undefined ? positiveInt(cmd.values.amount, 'amount') : status.totalMinor;
-  const input = { token, role: cmd.values.role, reason, amount: { amountMinor, currency: status.currency } };
+  const input = { role: cmd.values.role, reason, amount: { amountMinor, currency: status.currency } };
   const command = parseClientInput(financeDecisionCommandSchema, input, 'finance decision');
-  const verdict = await approvals.decideCompensation(client, requestId, cmd.command as 'approve', command);
+  const verdict = await approvals.decideCompensation(client, requestId, cmd.command as 'approve', {
+    ...command,
+    sign: legacySigner(token),
+  });
   const o = verdict.accepted ? verdict.value : undefined;
   print(
     verdict,
@@ -142,12 +146,12 @@ async function disputeCommand(client: Client, cmd: Cmd, print: Out): Promise<num
   const verdict =
     cmd.command === 'assign'
       ? await disputes.assignDispute(client, disputeId, {
-          token,
+          sign: legacySigner(token),
           assignee: required(cmd.values.to, 'to'),
           tier: tier ?? oneOf(required(cmd.values.tier, 'tier'), 'tier', TIERS),
         })
       : await disputes.decideDispute(client, disputeId, {
-          token,
+          sign: legacySigner(token),
           decision: oneOf(required(cmd.values.decision, 'decision'), 'decision', ['contest', 'accept'] as const),
           ...(tier ? { tier } : {}),
           ...(cmd.values.note ? { note: cmd.values.note } : {}),

@@ -1,3 +1,4 @@
+import type { Signed } from '../../client/commands';
 import type { Client, Connection } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
@@ -10,13 +11,13 @@ import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
 import {
   compensationWorkflowId,
   orderAuditStream,
-  type CompensationRequestInput,
+  type CompensationRequestCommand,
 } from '../../workflows/approvals/contract';
 import { buildDependencies } from '../../workers/dependencies';
 import type { AppConfig } from '../../workers/config';
 import { recordHistoryIfAsked } from '../support/histories';
 import { testClient, testConfig, testWorker, waitForEvent } from '../support/stack';
-import { commerceState, compensationRequest, seedOrder, staffToken, uniqueId } from './approvals-support';
+import { commerceState, compensationRequest, seedOrder, signer, uniqueId } from './approvals-support';
 
 /** Money invariants of compensations under races and faults, counted at the sandboxes and in the audit trail. */
 describe('compensation approval: races and faults (dev server)', () => {
@@ -62,7 +63,7 @@ describe('compensation approval: races and faults (dev server)', () => {
   });
 
   const urls = () => ({ psp: psp.url, commerce: commerce.url });
-  const start = async (input: CompensationRequestInput) =>
+  const start = async (input: Signed<CompensationRequestCommand>) =>
     approvals.requestCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE });
   /** Polls the query until the request reaches one of `states` (a condition, not a timing). */
   const settle = async (requestId: string, states: string[]) => {
@@ -124,11 +125,11 @@ describe('compensation approval: races and faults (dev server)', () => {
     );
     const started = await Promise.all(inputs.map(start));
     await Promise.all(inputs.map((i) => settle(i.requestId, ['pending'])));
-    const token = await staffToken(agent.agentId, [agent.role]);
+    const sign = signer(agent.agentId, [agent.role]);
     const verdicts = await Promise.all(
       inputs.map((i) =>
         approvals.amendCompensation(client, i.requestId, {
-          token,
+          sign,
           remedies: { storeCreditMinor: 2_500 },
           reason: 'customer accepted',
         }),

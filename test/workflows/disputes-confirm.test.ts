@@ -19,7 +19,7 @@ import {
  */
 describe('dispute events confirmed at the PSP (time-skipping)', () => {
   const bed = disputeTestBed();
-  const { tokens, run } = bed;
+  const { run } = bed;
 
   test('when a forged won event reaches a submitted case, then nothing is released, ops see it, and the real outcome still closes the case', async () => {
     const f = fakeDeps();
@@ -37,9 +37,7 @@ describe('dispute events confirmed at the PSP (time-skipping)', () => {
         pspEvent(disputeId, 1, t0, { type: 'charge.dispute.created', dueBy: due, reason: 'fraudulent' }),
       );
       await until(handle, (v) => v.ledgerPosition === 'held' && v.evidenceFields.length > 0, 'opened, funds held');
-      await handle.executeUpdate(decideCaseUpdate, {
-        args: [{ decision: 'contest', by: 'ops.ann', token: tokens['ops.ann'], tier: 'tier1' }],
-      });
+      await bed.update(handle, decideCaseUpdate, 'ops.ann', { decision: 'contest', by: 'ops.ann', tier: 'tier1' });
       await until(handle, (v) => v.state === 'submitted', 'submitted');
 
       // Forged: the PSP still reviews the evidence; the event also claims a far larger amount.

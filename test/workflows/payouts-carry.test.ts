@@ -3,7 +3,7 @@ import { startPayout, updatePayoutMethod } from '../../client/payouts';
 import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
 import type { PayoutCarry } from '../../workflows/payouts/state-carry';
 import { SA } from '../../workflows/shared/search-attributes';
-import { opsToken } from '../support/staff';
+import { opsSigner, staffUpdate } from '../support/staff';
 import {
   admin,
   balance,
@@ -98,8 +98,11 @@ describe('creatorPayout trusts only a real continue-as-new and a new destination
 
     expect(parked).toMatchObject({ state: 'awaiting_confirmation', awaiting: { actor: 'ops' } });
     expect(parked.timeline.map((t) => t.step)).toContain('continued_as_new');
-    await latest.executeUpdate('resolvePayout', {
-      args: [{ operator: 'ops.bob', token: await opsToken('ops.bob'), reason: 'books disagree', outcome: 'abandoned' }],
+    await staffUpdate(latest, 'resolvePayout', {
+      operator: 'ops.bob',
+      sign: opsSigner('ops.bob'),
+      reason: 'books disagree',
+      outcome: 'abandoned',
     });
     await expect(latest.result()).resolves.toMatchObject({ state: 'resolved_manually' });
     // The ledger said "none": resolving releases nothing a second time and settles nothing.
@@ -132,8 +135,10 @@ describe('creatorPayout trusts only a real continue-as-new and a new destination
     await admin(h.creators.url, `/__admin/creators/${creatorId}`, { displayName: 'Renamed' }, 'PATCH');
     await updatePayoutMethod(h.client, payoutId, { reason: 'same account again' });
     await waitForState(handle, (s) => s.timeline.filter((t) => t.step === 'same_destination').length === 1);
-    await handle.executeUpdate('retryPayoutNow', {
-      args: [{ operator: 'ops.bob', token: await opsToken('ops.bob'), reason: 'try again' }],
+    await staffUpdate(handle, 'retryPayoutNow', {
+      operator: 'ops.bob',
+      sign: opsSigner('ops.bob'),
+      reason: 'try again',
     });
     const waiting = await waitForState(
       handle,
@@ -161,10 +166,11 @@ describe('creatorPayout trusts only a real continue-as-new and a new destination
       `${wf}:initiate`,
       `${wf}:initiate-2`,
     ]);
-    await handle.executeUpdate('resolvePayout', {
-      args: [
-        { operator: 'ops.bob', token: await opsToken('ops.bob'), reason: 'test ends early', outcome: 'paid_elsewhere' },
-      ],
+    await staffUpdate(handle, 'resolvePayout', {
+      operator: 'ops.bob',
+      sign: opsSigner('ops.bob'),
+      reason: 'test ends early',
+      outcome: 'paid_elsewhere',
     });
     await expect(handle.result()).resolves.toMatchObject({ state: 'resolved_manually', attempts: 2 });
   });

@@ -15,7 +15,7 @@ import {
   fast,
   usd,
 } from './payouts-harness';
-import { opsToken } from '../support/staff';
+import { opsSigner, staffUpdate } from '../support/staff';
 
 /** Money faults of issue 10: what the sandboxes and the ledger record, not what the workflow says. */
 describe('creatorPayout under rail and directory faults (real dev server)', () => {
@@ -120,15 +120,11 @@ describe('creatorPayout under rail and directory faults (real dev server)', () =
     await waitForState(handle, (s) => s.state === 'awaiting_new_details');
     expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000);
 
-    await handle.executeUpdate('resolvePayout', {
-      args: [
-        {
-          operator: 'ops.bob',
-          token: await opsToken('ops.bob'),
-          reason: 'paid by wire outside the system',
-          outcome: 'paid_elsewhere',
-        },
-      ],
+    await staffUpdate(handle, 'resolvePayout', {
+      operator: 'ops.bob',
+      sign: opsSigner('ops.bob'),
+      reason: 'paid by wire outside the system',
+      outcome: 'paid_elsewhere',
     });
     await handle.result();
 
@@ -152,15 +148,11 @@ describe('creatorPayout under rail and directory faults (real dev server)', () =
     );
     await waitForState(handle, (s) => s.state === 'awaiting_confirmation');
 
-    await handle.executeUpdate('resolvePayout', {
-      args: [
-        {
-          operator: 'ops.bob',
-          token: await opsToken('ops.bob'),
-          reason: 'giving up on this transfer',
-          outcome: 'abandoned',
-        },
-      ],
+    await staffUpdate(handle, 'resolvePayout', {
+      operator: 'ops.bob',
+      sign: opsSigner('ops.bob'),
+      reason: 'giving up on this transfer',
+      outcome: 'abandoned',
     });
     await outcome(handle.result());
     await admin(h.bank.url, '/__admin/faults', {}, 'DELETE');
@@ -196,15 +188,11 @@ describe('creatorPayout under rail and directory faults (real dev server)', () =
     expect(parked).toMatchObject({ state: 'paid_in_return_window', lastErrorCode: 'partial_return' });
     expect(parked.awaiting?.actor).toBe('ops');
     expect(parked.awaiting?.until).toBeDefined();
-    await handle.executeUpdate('resolvePayout', {
-      args: [
-        {
-          operator: 'ops.carol',
-          token: await opsToken('ops.carol'),
-          reason: 'partial reversal reconciled by hand',
-          outcome: 'paid_elsewhere',
-        },
-      ],
+    await staffUpdate(handle, 'resolvePayout', {
+      operator: 'ops.carol',
+      sign: opsSigner('ops.carol'),
+      reason: 'partial reversal reconciled by hand',
+      outcome: 'paid_elsewhere',
     });
     expect(await handle.result()).toMatchObject({ state: 'resolved_manually' });
     expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000 + 6_000);

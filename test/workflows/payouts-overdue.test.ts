@@ -6,7 +6,7 @@ import { creatorPayoutWorkflowId, getStateQuery } from '../../workflows/payouts/
 import { recordHistoryIfAsked } from '../support/histories';
 import { testConfig } from '../support/stack';
 import { fakeDeps, timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
-import { opsToken } from '../support/staff';
+import { opsSigner, staffUpdate } from '../support/staff';
 
 const DAY = 86_400_000;
 
@@ -84,14 +84,10 @@ describe('creatorPayout awaiting a bank confirmation for weeks (time-skipping se
 
       // The continued execution still owns the transfer: the bank settles, ops poll now, the ledger settles once.
       fakes.bank.settle(state.railReference ?? '');
-      await latest.executeUpdate('retryPayoutNow', {
-        args: [
-          {
-            operator: 'ops.dan',
-            token: await opsToken('ops.dan', await env.currentTimeMs()),
-            reason: 'bank says settled',
-          },
-        ],
+      await staffUpdate(latest, 'retryPayoutNow', {
+        operator: 'ops.dan',
+        sign: opsSigner('ops.dan', () => env.currentTimeMs()),
+        reason: 'bank says settled',
       });
       expect(await latest.result()).toMatchObject({
         state: 'completed',

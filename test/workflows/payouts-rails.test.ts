@@ -18,7 +18,7 @@ import {
   usd,
   workflowFailure,
 } from './payouts-harness';
-import { opsToken } from '../support/staff';
+import { opsSigner, staffUpdate } from '../support/staff';
 
 describe('creatorPayout on the real dev server (PSP, bank and directory sandboxes)', () => {
   let h: PayoutHarness;
@@ -285,15 +285,11 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
     );
     await handle.signal('updatePayoutMethod', { reason: 'creator saved a new account' });
     await waitForState(handle, (s) => s.state === 'paid_in_return_window' && s.attempt === 2);
-    await handle.executeUpdate('resolvePayout', {
-      args: [
-        {
-          operator: 'ops.alice',
-          token: await opsToken('ops.alice'),
-          reason: 'test ends the return window early',
-          outcome: 'paid_elsewhere',
-        },
-      ],
+    await staffUpdate(handle, 'resolvePayout', {
+      operator: 'ops.alice',
+      sign: opsSigner('ops.alice'),
+      reason: 'test ends the return window early',
+      outcome: 'paid_elsewhere',
     });
     const result = await handle.result();
 

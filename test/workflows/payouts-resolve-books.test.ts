@@ -1,7 +1,8 @@
+import type { WorkflowHandle } from '@temporalio/client';
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { startPayout } from '../../client/payouts';
 import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
-import { opsToken } from '../support/staff';
+import { opsSigner, staffUpdate } from '../support/staff';
 import {
   balance,
   fast,
@@ -23,12 +24,12 @@ describe('creatorPayout resolved as paid elsewhere (real dev server)', () => {
     await h?.stop();
   });
   const opts = () => ({ taskQueue: h.config.TEMPORAL_TASK_QUEUE });
-  const resolve = async (
-    handle: { executeUpdate: (n: string, o: { args: unknown[] }) => Promise<unknown> },
-    outcome: string,
-  ) =>
-    handle.executeUpdate('resolvePayout', {
-      args: [{ operator: 'ops.bob', token: await opsToken('ops.bob'), reason: 'paid by wire', outcome }],
+  const resolve = (handle: WorkflowHandle, outcome: string) =>
+    staffUpdate(handle, 'resolvePayout', {
+      operator: 'ops.bob',
+      sign: opsSigner('ops.bob'),
+      reason: 'paid by wire',
+      outcome,
     });
 
   test('when ops resolve a payout parked before its reservation as paid elsewhere, then the creator available balance is debited once', async () => {

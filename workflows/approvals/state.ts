@@ -1,5 +1,6 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { condition } from '@temporalio/workflow';
+import { AcceptedAssertions } from '../shared/command-assertion';
 import { Retrying } from '../shared/retrying';
 import { VisibleState, type Shown } from '../shared/visible-state';
 import {
@@ -51,6 +52,8 @@ export class ApprovalCase implements Shown<CompensationStatus> {
   private readonly visible: VisibleState<CompensationStatus>;
   /** An activity retrying past the threshold (handlers register its signals); it belongs to the current status. */
   readonly retrying = new Retrying(() => this.f.status);
+  /** The command assertions this run accepted (each is accepted once). */
+  readonly accepted = new AcceptedAssertions();
   private readonly f: CaseFields = newCaseFields();
   /** An amendment is being settled (see {@link oneAmendmentAtATime}). */
   private amending = false;
