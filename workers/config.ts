@@ -104,6 +104,8 @@ export const LOCAL_SECRETS: Readonly<Record<SecretVariable, string>> = {
 export const PROCESS_SECRETS = {
   worker: ['PSP_SECRET_KEY'],
   ingress: ['PSP_WEBHOOK_SECRET', 'BANK_WEBHOOK_SECRET'],
+  /** The decision service (`decisions/`) holds no provider secret: its signing key stays in KMS. */
+  decisions: [],
 } as const satisfies Record<string, readonly SecretVariable[]>;
 export type ProcessRole = keyof typeof PROCESS_SECRETS;
 
