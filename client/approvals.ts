@@ -17,11 +17,14 @@ import {
   rejectCompensationUpdate,
   type AmendCompensationCommand,
   type CompensationApprovalWorkflow,
+  type CompensationRequestCommand,
   type CompensationRequestInput,
   type CompensationStatus,
   type DecisionOutcome,
   type FinanceDecisionCommand,
 } from '../workflows/approvals/contract';
+import { startArgs } from '../workflows/shared/command-assertion';
+import { signedSignal, signedUpdate, splitSigner, type Signed } from './commands';
 import { configuredTaskQueue } from './config';
 import { ClientInputError, parseClientInput, startOrAttach, verdictOf, type Verdict } from './errors';
 
@@ -29,6 +32,7 @@ export { compensationWorkflowId } from '../workflows/approvals/contract';
 export type {
   AmendCompensationCommand,
   ApprovalRefusalCode,
+  CompensationRequestCommand,
   CompensationRequestInput,
   CompensationStatus,
   DecisionOutcome,
@@ -54,17 +58,23 @@ function claimedSubject(token: string): string {
 }
 
 /**
- * Starts a compensation request as the staff member whose token is `requester.token` (the workflow verifies it
- * first and takes the requester's ID and role from it); idempotent on `requestId`: a repeated call (running or
- * finished) returns the existing workflow (`existing: true`) instead of starting another one.
+ * Starts a compensation request as the staff member `sign` signs for: the start's command assertion (command
+ * `compensationApproval`, no run, bound to the request as sent without `requester.token`) travels in
+ * `requester.token`; the workflow verifies it first and takes the requester's ID and role from it. Idempotent on
+ * `requestId`: a repeated call (running or finished) returns the existing workflow (`existing: true`) instead of
+ * starting another one.
  */
 export async function requestCompensation(
   client: Client,
-  input: CompensationRequestInput,
+  input: Signed<CompensationRequestCommand>,
   opts: { taskQueue?: string } = {},
 ): Promise<{ workflowId: string; handle: WorkflowHandle<CompensationApprovalWorkflow>; existing: boolean }> {
-  const request = parseClientInput(compensationRequestCommandSchema, input, 'compensation request');
-  const requesterId = claimedSubject(request.requester.token);
+  const [fields, sign] = splitSigner(input);
+  const unsigned = parseClientInput(compensationRequestCommandSchema, fields, 'compensation request');
+  const workflowId = compensationWorkflowId(unsigned.requestId);
+  const token = await sign({ workflowId, command: 'compensationApproval', args: startArgs(unsigned) });
+  const request = { ...unsigned, requester: { ...unsigned.requester, token } } satisfies CompensationRequestInput;
+  const requesterId = claimedSubject(token);
   const role = request.requester.role ?? 'role from token';
   const m = (amountMinor: number) => formatMoney({ amountMinor, currency: request.currency });
   const { refund, storeCreditMinor, voucherMinor } = request.remedies;
@@ -75,11 +85,11 @@ export async function requestCompensation(
   ].filter(Boolean);
   return startOrAttach<CompensationApprovalWorkflow>(client, 'compensationApproval', {
     taskQueue: opts.taskQueue ?? configuredTaskQueue(),
-    workflowId: compensationWorkflowId(request.requestId),
+    workflowId,
     args: [request],
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
     staticSummary: `Compensation for order ${request.orderId}: ${asked.join(' + ')} (${request.reasonCode})`,
-    staticDetails: `Requested by agent ${requesterId} (${role}) under policy ${request.policyVersion}. Finance decides with the approveCompensation / rejectCompensation update (staff token required).`,
+    staticDetails: `Requested by agent ${requesterId} (${role}) under policy ${request.policyVersion}. Finance decides with the approveCompensation / rejectCompensation update (command assertion required).`,
     typedSearchAttributes: [
       { key: SA.ApprovalState, value: 'evaluating' },
       { key: SA.OrderId, value: request.orderId },
@@ -94,17 +104,18 @@ const handleOf = (client: Client, requestId: string) =>
 
 /**
  * Sends a finance decision through the update path; a refusal is a verdict (with its rule's code), not a throw. The
- * approver is the subject of `decision.token`; the role is `decision.role` (one of the token's) or the token's highest.
+ * approver is the subject `decision.sign` signs for; the role is `decision.role` (one of theirs) or their highest.
  */
 export async function decideCompensation(
   client: Client,
   requestId: string,
   kind: 'approve' | 'reject',
-  decision: FinanceDecisionCommand,
+  decision: Signed<FinanceDecisionCommand>,
 ): Promise<Verdict<DecisionOutcome>> {
-  const d = parseClientInput(financeDecisionCommandSchema, decision, 'finance decision');
+  const [fields, sign] = splitSigner(decision);
+  const d = parseClientInput(financeDecisionCommandSchema, fields, 'finance decision');
   const update = kind === 'approve' ? approveCompensationUpdate : rejectCompensationUpdate;
-  return verdictOf(() => handleOf(client, requestId).executeUpdate(update, { args: [d] }));
+  return verdictOf(() => signedUpdate(client, compensationWorkflowId(requestId), update, d, sign));
 }
 
 /** Fire-and-forget decision (an invalid one is recorded as refused in the workflow and its audit trail). */
@@ -112,23 +123,23 @@ export async function signalCompensationDecision(
   client: Client,
   requestId: string,
   kind: 'approve' | 'reject',
-  decision: FinanceDecisionCommand,
+  decision: Signed<FinanceDecisionCommand>,
 ): Promise<void> {
-  const d = parseClientInput(financeDecisionCommandSchema, decision, 'finance decision');
-  await handleOf(client, requestId).signal(
-    kind === 'approve' ? approveCompensationSignal : rejectCompensationSignal,
-    d,
-  );
+  const [fields, sign] = splitSigner(decision);
+  const d = parseClientInput(financeDecisionCommandSchema, fields, 'finance decision');
+  const signal = kind === 'approve' ? approveCompensationSignal : rejectCompensationSignal;
+  await signedSignal(client, compensationWorkflowId(requestId), signal, d, sign);
 }
 
-/** The requester (the subject of `amendment.token`) changes what to give while the request waits. */
+/** The requester (the subject `amendment.sign` signs for) changes what to give while the request waits. */
 export async function amendCompensation(
   client: Client,
   requestId: string,
-  amendment: AmendCompensationCommand,
+  amendment: Signed<AmendCompensationCommand>,
 ): Promise<Verdict<DecisionOutcome>> {
-  const a = parseClientInput(amendCompensationCommandSchema, amendment, 'amendment');
-  return verdictOf(() => handleOf(client, requestId).executeUpdate(amendCompensationUpdate, { args: [a] }));
+  const [fields, sign] = splitSigner(amendment);
+  const a = parseClientInput(amendCompensationCommandSchema, fields, 'amendment');
+  return verdictOf(() => signedUpdate(client, compensationWorkflowId(requestId), amendCompensationUpdate, a, sign));
 }
 
 /** Where the request stands: status, route, every decision and refusal, what was carried out. */

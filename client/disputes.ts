@@ -1,6 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { SA } from '../workflows/shared/search-attributes';
+import { signedUpdate, splitSigner, type Signed } from './commands';
 import { configuredTaskQueue } from './config';
 import {
   addEvidenceUpdate,
@@ -56,15 +57,13 @@ export async function openDisputeCase(
   });
 }
 
-/** A staff command with the staff member's signed token (from `npm run finance -- login`, or the identity provider). */
-export type Signed<T> = Omit<T, 'token'> & { token: string };
-
 const handleOf = (client: Client, disputeId: string) =>
   client.workflow.getHandle<DisputeCaseWorkflow>(disputeCaseWorkflowId(disputeId));
 
 /**
- * Assigns the case to a staff member at a tier (never down a tier). Like every command, it carries the staff token
- * (who acts is its subject; a dispute tier among its roles is required) and answers with the new case view, or a
+ * Assigns the case to a staff member at a tier (never down a tier). Like every command, it is signed by `sign` (a command
+ * assertion for this command on the case's current run: who acts is its subject; a dispute tier among its roles is
+ * required) and answers with the new case view, or a
  * refusal with its rule's code (`Unauthorized` with a token code, or see `DisputeRefusalCode`; nothing was recorded).
  */
 export async function assignDispute(
@@ -72,8 +71,9 @@ export async function assignDispute(
   disputeId: string,
   input: Signed<AssignCaseInput>,
 ): Promise<Verdict<DisputeCaseView>> {
-  const a = parseClientInput(assignCaseInput, input, 'assignment');
-  return verdictOf(() => handleOf(client, disputeId).executeUpdate(assignCaseUpdate, { args: [a] }));
+  const [fields, sign] = splitSigner(input);
+  const a = parseClientInput(assignCaseInput, fields, 'assignment');
+  return verdictOf(() => signedUpdate(client, disputeCaseWorkflowId(disputeId), assignCaseUpdate, a, sign));
 }
 
 /** Adds or replaces one evidence field (before the round's decision). */
@@ -82,21 +82,23 @@ export async function addDisputeEvidence(
   disputeId: string,
   input: Signed<AddEvidenceInput>,
 ): Promise<Verdict<DisputeCaseView>> {
-  const e = parseClientInput(addEvidenceInput, input, 'evidence');
-  return verdictOf(() => handleOf(client, disputeId).executeUpdate(addEvidenceUpdate, { args: [e] }));
+  const [fields, sign] = splitSigner(input);
+  const e = parseClientInput(addEvidenceInput, fields, 'evidence');
+  return verdictOf(() => signedUpdate(client, disputeCaseWorkflowId(disputeId), addEvidenceUpdate, e, sign));
 }
 
 /**
- * Decides to contest (submit the evidence once) or accept liability, at `tier` (one of the token's roles; default the
- * highest dispute tier it holds).
+ * Decides to contest (submit the evidence once) or accept liability, at `tier` (one of the signer's roles; default the
+ * highest dispute tier they hold).
  */
 export async function decideDispute(
   client: Client,
   disputeId: string,
   input: Signed<DecideCaseInput>,
 ): Promise<Verdict<DisputeCaseView>> {
-  const d = parseClientInput(decideCaseInput, input, 'decision');
-  return verdictOf(() => handleOf(client, disputeId).executeUpdate(decideCaseUpdate, { args: [d] }));
+  const [fields, sign] = splitSigner(input);
+  const d = parseClientInput(decideCaseInput, fields, 'decision');
+  return verdictOf(() => signedUpdate(client, disputeCaseWorkflowId(disputeId), decideCaseUpdate, d, sign));
 }
 
 /** The case as ops see it (the `getState` query). */

@@ -23,6 +23,7 @@ import {
   type PayoutStatus,
   type ResolvePayoutCommand,
 } from '../workflows/payouts/contract';
+import { signedUpdate, splitSigner, type Signed } from './commands';
 import { configuredTaskQueue } from './config';
 import { parseClientInput, startOrAttach, verdictOf, type Verdict } from './errors';
 
@@ -98,33 +99,35 @@ export async function updatePayoutMethod(
   );
 }
 
-/** An ops command with the staff member's signed token (from `npm run finance -- login`, or the identity provider). */
-export type Signed<T> = Omit<T, 'token'> & { token: string };
-
 const ops =
   (def: typeof cancelPayoutUpdate, what: string) =>
   async (client: Client, payoutId: string, command: Signed<OpsCommand>): Promise<Verdict<OpsCommandResult>> => {
-    const args: [OpsCommand] = [parseClientInput(opsCommandInput, command, what)];
-    return verdictOf(() => payoutHandle(client, payoutId).executeUpdate(def, { args }));
+    const [fields, sign] = splitSigner(command);
+    const arg: OpsCommand = parseClientInput(opsCommandInput, fields, what);
+    const workflowId = creatorPayoutWorkflowId(payoutId);
+    return verdictOf(() => signedUpdate(client, workflowId, def, arg, sign));
   };
 
 /**
- * Ops commands; each carries the staff token (the operator is its subject; hold/release need the `compliance` or
- * `ops` role, the others `ops`) and a reason, kept in the audit trail. The verdict is the state after the command, or
- * the refusal (`type`, `code` from {@link PayoutRefusal}, or `Unauthorized` with a token code, message) when nothing
- * changed. Bad input throws `ClientInputError` before reaching Temporal.
+ * Ops commands; each is signed by `sign` (a command assertion for this command on the payout's current run: the
+ * operator is its subject; hold needs the `compliance` or `ops` role, release `compliance` and another officer than
+ * the one who held, the others `ops`) and says why, kept in the audit trail. The verdict is the state after the
+ * command, or the refusal (`type`, `code` from {@link PayoutRefusal}, or `Unauthorized` with an assertion code,
+ * message) when nothing changed. Bad input throws `ClientInputError` before reaching Temporal.
  */
 export const cancelPayout = ops(cancelPayoutUpdate, 'cancel payout');
 export const holdPayout = ops(holdPayoutUpdate, 'hold payout');
 export const releasePayout = ops(releasePayoutUpdate, 'release payout');
 export const retryPayoutNow = ops(retryPayoutNowUpdate, 'retry payout');
 
-/** Closes a payout by hand (paid elsewhere, or abandoned); see the ops commands above for the token and verdict. */
+/** Closes a payout by hand (paid elsewhere, or abandoned); see the ops commands above for the signer and verdict. */
 export async function resolvePayout(
   client: Client,
   payoutId: string,
   command: Signed<ResolvePayoutCommand>,
 ): Promise<Verdict<OpsCommandResult>> {
-  const args: [ResolvePayoutCommand] = [parseClientInput(resolvePayoutInput, command, 'resolve payout')];
-  return verdictOf(() => payoutHandle(client, payoutId).executeUpdate(resolvePayoutUpdate, { args }));
+  const [fields, sign] = splitSigner(command);
+  const arg: ResolvePayoutCommand = parseClientInput(resolvePayoutInput, fields, 'resolve payout');
+  const workflowId = creatorPayoutWorkflowId(payoutId);
+  return verdictOf(() => signedUpdate(client, workflowId, resolvePayoutUpdate, arg, sign));
 }

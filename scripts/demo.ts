@@ -13,6 +13,7 @@ import { requestCompensation } from '../client/approvals';
 import { getPayoutState, startPayout } from '../client/payouts';
 import { awsOptions, loadConfig } from '../workers/config';
 import { requestToken } from './staff-session';
+import { legacySigner } from './legacy-signer';
 
 const config = loadConfig({
   ...process.env,
@@ -146,7 +147,8 @@ async function main(): Promise<void> {
       requestId: `req-demo-${suffix}-${run}`,
       orderId,
       customerId: `cus-demo-${run}`,
-      requester: { token: agentToken },
+      sign: legacySigner(agentToken),
+      requester: {},
       reasonCode: 'damaged_item',
       currency: 'EUR',
       remedies,

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { payouts, type Verdict } from '../../client';
 import type { OpsCommandResult } from '../../workflows/payouts/contract';
+import { legacySigner } from '../legacy-signer';
 
 /** The fix commands and the update each sends (wire names unchanged: these are the payout's ops updates). */
 export const FIX_COMMANDS = ['retry', 'hold', 'release', 'resolve'] as const;
@@ -17,7 +18,7 @@ export async function sendFix(
   payoutId: string,
   c: { token: string; reason: string; resolution?: (typeof RESOLUTIONS)[number] },
 ): Promise<Verdict<OpsCommandResult>> {
-  const signed = { token: c.token, reason: c.reason };
+  const signed = { sign: legacySigner(c.token), reason: c.reason };
   switch (command) {
     case 'retry':
       return payouts.retryPayoutNow(client, payoutId, signed);

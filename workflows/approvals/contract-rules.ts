@@ -1,4 +1,4 @@
-import type { TokenRefusal } from '../shared/identity';
+import type { StaffRefusalCode } from '../shared/verified-staff';
 import type { Currency } from '../shared/money';
 import type { Role } from './contract';
 
@@ -55,8 +55,11 @@ export type DecisionRejectCode =
   | 'duplicate_vote'
   | 'amount_changed';
 
-/** Why the caller's identity is refused (`Unauthorized`): a token check, or the body naming someone else. */
-export type IdentityRefusalCode = TokenRefusal | 'identity_mismatch' | 'role_not_in_token' | 'no_approvals_role';
+/**
+ * Why the caller's identity is refused (`Unauthorized`): the command assertion's check, or the body naming someone
+ * else (the shared staff check's codes).
+ */
+export type IdentityRefusalCode = StaffRefusalCode;
 
 /** Every `code` an approvals update refuses with (a refused `Verdict`'s `code`). */
 export type ApprovalRefusalCode =

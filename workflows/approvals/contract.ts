@@ -133,17 +133,22 @@ export const amendCompensationSchema = z.object({
 /** An amendment's payload. */
 export type AmendCompensationInput = z.infer<typeof amendCompensationSchema>;
 
-/** What clients send (the typed client refuses a message without a token before it reaches Temporal). */
+/**
+ * What callers write for the typed client: the fields without the token (the client asks the caller's signer for a
+ * command assertion bound to exactly what it sends, and adds it: `requester.token` at a start, `token` otherwise).
+ */
 export const compensationRequestCommandSchema = compensationRequestSchema.extend({
-  requester: compensationRequestSchema.shape.requester.extend({ token: staffToken }),
+  requester: compensationRequestSchema.shape.requester.omit({ token: true }),
 });
-export const financeDecisionCommandSchema = financeDecisionSchema.extend({ token: staffToken });
-export const amendCompensationCommandSchema = amendCompensationSchema.extend({ token: staffToken });
-/** A request as callers write it (policy version optional, token required). */
-export type CompensationRequestInput = z.input<typeof compensationRequestCommandSchema>;
-/** A finance decision as callers write it (token required). */
+export const financeDecisionCommandSchema = financeDecisionSchema.omit({ token: true });
+export const amendCompensationCommandSchema = amendCompensationSchema.omit({ token: true });
+/** A request as it reaches the workflow (policy version optional; `requester.token` the start's assertion). */
+export type CompensationRequestInput = z.input<typeof compensationRequestSchema>;
+/** A request as callers of the typed client write it (no token: the client signs it). */
+export type CompensationRequestCommand = z.input<typeof compensationRequestCommandSchema>;
+/** A finance decision as callers write it (no token: the client signs it). */
 export type FinanceDecisionCommand = z.input<typeof financeDecisionCommandSchema>;
-/** An amendment as callers write it (token required). */
+/** An amendment as callers write it (no token: the client signs it). */
 export type AmendCompensationCommand = z.input<typeof amendCompensationCommandSchema>;
 
 /** Who decided, as the verified token says (kept with each decision in the audit trail). */

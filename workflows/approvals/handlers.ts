@@ -2,6 +2,15 @@ import { condition, patched, setHandler } from '@temporalio/workflow';
 import type { ApplicationFailure } from '@temporalio/common';
 import { FailureType, refusal } from '../shared/failures';
 import { caseFold, decidedBy } from '../shared/identity';
+import {
+  acceptStaffCommand,
+  checkClaims,
+  checkLegacyStaffToken,
+  requireStaffCommand,
+  takeStaffCommand,
+  thisRun,
+  type StaffCheck,
+} from '../shared/verified-staff';
 import { describeZodError, parseOrRefuse } from '../shared/parse';
 import {
   amendCompensationSchema,
@@ -17,7 +26,7 @@ import {
   type FinanceDecisionInput,
   type Role,
 } from './contract';
-import { verifiedActor, verifiedIdentity, type IdentityCheck } from './identity';
+import { actorAfter, actorOf, type ActorCheck } from './identity';
 import { checkDecision, type DecisionCheck, type Plan } from './policy';
 import type { ApprovalCase, DecisionActor } from './state';
 
@@ -38,40 +47,62 @@ const decisionRefusal = (check: Extract<DecisionCheck, { ok: false }>): Applicat
 const planRefusal = (plan: Extract<Plan, { kind: 'reject' }>): ApplicationFailure =>
   refusal(FailureType.PolicyViolation, plan.code, `${plan.code}: ${plan.message}`);
 
-const identityRefusal = (who: Extract<IdentityCheck<unknown>, { ok: false }>): ApplicationFailure =>
+const identityRefusal = (who: Extract<ActorCheck | StaffCheck, { ok: false }>): ApplicationFailure =>
   refusal(FailureType.Unauthorized, who.code, `${who.code}: ${who.message}`);
 
+/** Patch marker: signals recorded since it carry command assertions; before it, identity providers' tokens. */
+const SIGNAL_ASSERTIONS_PATCH = 'approvals-command-assertions';
+
 /**
- * Who decides: the token's verified subject and role. A message without a token can only come from a history
- * recorded before tokens (validators refuse new ones), so the body's fields are used as they were then.
+ * Who decides, in an update's handler: the command assertion's subject and role (recorded as used, synchronously);
+ * in histories recorded before assertions, the identity provider's token's. A message without a token can only come
+ * from a history recorded before tokens (validators refuse new ones), so the body's fields are used as they were then.
  */
-function deciderOf(d: FinanceDecisionInput): DecisionActor {
+function deciderOf(c: ApprovalCase, command: string, raw: unknown, d: FinanceDecisionInput): DecisionActor {
   if (d.token === undefined) {
     if (d.approverId === undefined || d.role === undefined)
       throw refusal(FailureType.InvalidInput, 'invalid_input', 'invalid_input: approverId and role are required');
     return { id: d.approverId, role: d.role };
   }
-  const who = verifiedActor({ ...d, id: d.approverId }, Date.now(), 'approverId');
+  const identity = acceptStaffCommand(d.token, Date.now(), thisRun(command, raw), c.accepted);
+  if (!identity) throw identityRefusal({ ok: false, code: 'token_bad_signature', message: 'token does not verify' });
+  const who = actorAfter(checkClaims(identity, { id: { field: 'approverId', value: d.approverId } }), d.role);
   if (!who.ok) throw identityRefusal(who);
   return who.value;
 }
 
-/** The verified amender (a missing token is refused); only the verified requester may amend. */
-function verifiedAmender(c: ApprovalCase, a: AmendCompensationInput): Omit<DecisionActor, 'role'> {
-  const who = verifiedIdentity(a.token, a.agentId, Date.now(), 'agentId');
-  if (!who.ok) throw identityRefusal(who);
-  if (who.value.subject !== caseFold(c.request.requester.agentId))
+/** Only the verified requester may amend. */
+function requesterOnly(c: ApprovalCase, subject: string): void {
+  if (subject !== caseFold(c.request.requester.agentId))
     throw refusal(
       FailureType.PolicyViolation,
       'not_requester',
       'not_requester: only the requester may amend the request',
     );
-  return { id: who.value.subject, by: decidedBy(who.value) };
 }
 
-/** The amender an accepted amendment names: verified, or the body's agent in histories from before tokens. */
-function amenderOf(c: ApprovalCase, a: AmendCompensationInput): Omit<DecisionActor, 'role'> {
-  return a.token === undefined ? { id: a.agentId ?? '' } : verifiedAmender(c, a);
+/**
+ * The amender an accepted amendment names, in its handler: the assertion's subject (recorded as used), the identity
+ * provider's token's in older histories, or the body's agent in histories from before tokens.
+ */
+function amenderOf(c: ApprovalCase, raw: unknown, a: AmendCompensationInput): Omit<DecisionActor, 'role'> {
+  if (a.token === undefined) return { id: a.agentId ?? '' };
+  const who = acceptStaffCommand(a.token, Date.now(), thisRun(amendCompensationUpdate.name, raw), c.accepted);
+  if (!who) throw identityRefusal({ ok: false, code: 'token_bad_signature', message: 'token does not verify' });
+  requesterOnly(c, who.subject);
+  return { id: who.subject, by: decidedBy(who) };
+}
+
+/**
+ * A signalled decision's actor, checked in the handler (a signal has no validator): a command assertion for this
+ * signal (recorded as used) since {@link SIGNAL_ASSERTIONS_PATCH}, an identity provider's token before it.
+ */
+function signalledActor(c: ApprovalCase, command: string, raw: unknown, d: FinanceDecisionInput): ActorCheck {
+  const claims = { id: { field: 'approverId', value: d.approverId } };
+  const check = patched(SIGNAL_ASSERTIONS_PATCH)
+    ? takeStaffCommand(d.token, Date.now(), thisRun(command, raw), c.accepted, claims)
+    : checkLegacyStaffToken(d.token, Date.now(), claims);
+  return actorAfter(check, d.role);
 }
 
 /**
@@ -96,7 +127,7 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
       const d = parsed.data;
       // Tokenless signals were accepted before verification existed; their histories keep the body's identity.
       const verified = patched('approvals-verified-identity');
-      const who = verified ? verifiedActor({ ...d, id: d.approverId }, Date.now(), 'approverId') : undefined;
+      const who = verified ? signalledActor(c, signal.name, raw, d) : undefined;
       if (who && !who.ok) {
         await audit(c.refuseUnverified(kind, who.code, `${who.code}: ${who.message}`));
         return;
@@ -120,7 +151,7 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
       async (input) => {
         // Parsed as on the signal path (the validator already accepted it), so the recorded reason is trimmed the same way.
         const d = financeDecisionSchema.parse(input);
-        const actor = deciderOf(d);
+        const actor = deciderOf(c, update.name, input, d);
         await condition(() => c.status !== 'evaluating');
         const { check, record } = c.decide(kind, actor, d, 'update');
         // Taken before the audit write: by then the workflow may already be carrying the decision out.
@@ -133,14 +164,17 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
         // Synchronous: refuses before anything is written to history; the token first, so strangers learn nothing.
         validator: (raw) => {
           const decision = parseOrRefuse(financeDecisionSchema, raw, 'decision');
-          const who = verifiedActor({ ...decision, id: decision.approverId }, Date.now(), 'approverId');
+          const identity = requireStaffCommand(decision.token, Date.now(), thisRun(update.name, raw), c.accepted, {
+            id: { field: 'approverId', value: decision.approverId },
+          });
+          const who = actorOf(identity, decision.role);
           if (!who.ok) throw identityRefusal(who);
           const early = c.status === 'evaluating';
           const d = { kind, ...decision, approverId: who.value.id, role: who.value.role };
           const check = checkDecision(c.policy, c.context(), d, early);
           if (!check.ok) throw decisionRefusal(check);
         },
-        description: `Finance ${kind}s the request (token required); returns where it stands.`,
+        description: `Finance ${kind}s the request (command assertion required); returns where it stands.`,
       },
     );
   }
@@ -149,7 +183,7 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
     amendCompensationUpdate,
     async (raw) => {
       const input = amendCompensationSchema.parse(raw);
-      const actor = amenderOf(c, input);
+      const actor = amenderOf(c, raw, input);
       const plan = c.planAmendment(input.remedies) as Plan;
       if (plan.kind === 'reject') throw planRefusal(plan);
       const record = c.amend(actor, input, plan);
@@ -160,13 +194,20 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
     {
       validator: (raw) => {
         const amendment = parseOrRefuse(amendCompensationSchema, raw, 'amendment');
-        verifiedAmender(c, amendment);
+        const who = requireStaffCommand(
+          amendment.token,
+          Date.now(),
+          thisRun(amendCompensationUpdate.name, raw),
+          c.accepted,
+          { id: { field: 'agentId', value: amendment.agentId } },
+        );
+        requesterOnly(c, who.subject);
         const plan = c.planAmendment(amendment.remedies);
         if (c.status !== 'pending' || !plan)
           throw refusal(FailureType.Conflict, 'already_decided', `already_decided: the request is ${c.status}`);
         if (plan.kind === 'reject') throw planRefusal(plan);
       },
-      description: 'The requester (token required) changes what to give; approvals so far no longer count.',
+      description: 'The requester (command assertion required) changes what to give; approvals so far no longer count.',
     },
   );
 }

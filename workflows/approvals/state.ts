@@ -1,4 +1,5 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { AcceptedAssertions } from '../shared/command-assertion';
 import { Retrying } from '../shared/retrying';
 import { VisibleState, type Shown } from '../shared/visible-state';
 import {
@@ -50,6 +51,8 @@ export class ApprovalCase implements Shown<CompensationStatus> {
   private readonly visible: VisibleState<CompensationStatus>;
   /** An activity retrying past the threshold (handlers register its signals); it belongs to the current status. */
   readonly retrying = new Retrying(() => this.f.status);
+  /** The command assertions this run accepted (each is accepted once). */
+  readonly accepted = new AcceptedAssertions();
   private readonly f: CaseFields = newCaseFields();
 
   constructor(

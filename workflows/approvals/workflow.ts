@@ -14,7 +14,9 @@ import {
   type CompensationRequestMessage,
   type CompensationResult,
 } from './contract';
-import { verifiedActor } from './identity';
+import { AcceptedAssertions, startArgs } from '../shared/command-assertion';
+import { checkLegacyStaffToken, checkStaffCommand } from '../shared/verified-staff';
+import { actorAfter } from './identity';
 import { registerApprovalHandlers } from './handlers';
 import { escalationMarks } from './policy';
 import { ApprovalCase } from './state';
@@ -26,7 +28,7 @@ import { auditOf, carryOut, escalate, readFacts, reserveBudget, type Audit } fro
  * request is carried out (store credit, voucher, PSP refund) with compensation on failure, and the customer is told.
  */
 export async function compensationApproval(rawInput: unknown): Promise<CompensationResult> {
-  const request = verifiedRequest(parseOrFail(compensationRequestSchema, rawInput, 'compensation request'));
+  const request = verifiedRequest(parseOrFail(compensationRequestSchema, rawInput, 'compensation request'), rawInput);
   // Runs recorded before the switch re-sent every search attribute on each publish; replaying them must do the same.
   const upsert = patched('approvals-visible-state') ? 'changed' : 'all';
   const c = new ApprovalCase(workflowInfo().workflowId, request, upsert);
@@ -80,12 +82,21 @@ async function waitForFinance(c: ApprovalCase, audit: Audit): Promise<void> {
 
 /**
  * The request with its requester proven by their token (case-folded subject, acting role), before anything else
- * happens: an unproven start fails (`Unauthorized`) having moved nothing. Histories recorded before this rule took
- * agentId and role from the body.
+ * happens: an unproven start fails (`Unauthorized`) having moved nothing. The token is a command assertion for this
+ * start: command = the workflow type, no run, arguments = the input without `requester.token` (`startArgs`).
+ * Histories recorded before assertions carry an identity provider's token; before that rule, agentId and role came
+ * from the body.
  */
-function verifiedRequest({ requester, ...rest }: CompensationRequestMessage): CompensationRequest {
+function verifiedRequest({ requester, ...rest }: CompensationRequestMessage, raw: unknown): CompensationRequest {
   if (patched('approvals-requester-identity')) {
-    const who = verifiedActor({ ...requester, id: requester.agentId }, Date.now(), 'requester.agentId');
+    const { workflowId, workflowType } = workflowInfo();
+    const claims = { id: { field: 'requester.agentId', value: requester.agentId } };
+    const binding = { workflowId, command: workflowType, args: startArgs(raw) };
+    // A start is bound to no run and is the run's first command: nothing was accepted before it.
+    const check = patched('approvals-requester-assertion')
+      ? checkStaffCommand(requester.token, Date.now(), binding, new AcceptedAssertions(), claims)
+      : checkLegacyStaffToken(requester.token, Date.now(), claims);
+    const who = actorAfter(check, requester.role);
     if (!who.ok) throw refusal(FailureType.Unauthorized, who.code, `${who.code}: ${who.message}`);
     return { ...rest, requester: { agentId: who.value.id, role: who.value.role, decidedBy: who.value.by } };
   }

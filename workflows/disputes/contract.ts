@@ -188,6 +188,8 @@ export interface DisputeCaseView {
   evidenceFields: EvidenceField[];
   missingEvidence: EvidenceField[];
   evidenceSources: Record<EvidenceSource, EvidenceSourceStatus>;
+  /** Who wrote each evidence field by hand (the command assertion's subject; absent for fields read from sources). */
+  evidenceBy?: Partial<Record<EvidenceField, string>>;
   decision?: CaseDecision & { at: string; round: number; byDefault: boolean };
   submissions: Array<{ round: number; at: string; pspSubmissionCount: number; alreadySubmitted: boolean }>;
   outcome?: 'won' | 'lost';

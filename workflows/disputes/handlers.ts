@@ -1,8 +1,8 @@
-import { log, setHandler } from '@temporalio/workflow';
+import { log, patched, setHandler } from '@temporalio/workflow';
 import { FailureType, refusal } from '../shared/failures';
 import { caseFold, decidedBy, type StaffIdentity } from '../shared/identity';
 import { parseOrRefuse } from '../shared/parse';
-import { acceptedStaff, holdsRole, requireStaff } from '../shared/verified-staff';
+import { acceptStaffCommand, actingRole, requireStaffCommand, thisRun } from '../shared/verified-staff';
 import {
   addEvidenceUpdate,
   assignCaseUpdate,
@@ -20,12 +20,15 @@ import {
 } from './contract-commands';
 import { refuseAssignment, refuseDecision, refuseEvidence, TIERS, type Refused } from './policy';
 import type { CaseState } from './state';
-import { recordAssignment } from './steps-books';
+import { recordAssignment, recordEvidence } from './steps-books';
+
+/** Cases started since this patch keep who added each evidence field (in the case and its audit stream). */
+export const EVIDENCE_ACTOR_PATCH = 'dispute-evidence-actor';
 
 /**
  * Registers the case's messages (before the workflow's first await); the state registers `getState`. Signals
  * queue webhooks; updates are validated synchronously (a refused one never reaches history): first who sends them
- * (the staff token: a valid token holding a dispute tier, the body's `by` / `tier` agreeing with it), then the case's
+ * (a command assertion for this command holding a dispute tier, the body's `by` / `tier` agreeing with it), then the case's
  * rules. Then they change state through the state's transitions and answer with the new view.
  */
 export function registerHandlers(c: CaseState): void {
@@ -44,8 +47,13 @@ export function registerHandlers(c: CaseState): void {
   setHandler(
     assignCaseUpdate,
     async (raw) => {
+      const who = acceptStaffCommand(
+        (raw as { token?: unknown }).token,
+        Date.now(),
+        thisRun(assignCaseUpdate.name, raw),
+        c.accepted,
+      );
       const a = assignCaseInput.parse(raw);
-      const who = acceptedStaff(a.token, Date.now());
       const assignment = { assignee: caseFold(a.assignee), tier: a.tier, by: who?.subject ?? a.by ?? 'unknown' };
       c.assign(assignment);
       const view = c.view();
@@ -55,7 +63,10 @@ export function registerHandlers(c: CaseState): void {
     {
       validator: (raw) => {
         const a = parseOrRefuse(assignCaseInput, raw, 'assignment');
-        requireStaff(a.token, Date.now(), { id: { field: 'by', value: a.by }, anyOf: TIERS });
+        requireStaffCommand(a.token, Date.now(), thisRun(assignCaseUpdate.name, raw), c.accepted, {
+          id: { field: 'by', value: a.by },
+          anyOf: TIERS,
+        });
         refuse(refuseAssignment(c.policyFacts(), a));
       },
     },
@@ -63,15 +74,32 @@ export function registerHandlers(c: CaseState): void {
 
   setHandler(
     addEvidenceUpdate,
-    (raw) => {
+    async (raw) => {
+      const who = acceptStaffCommand(
+        (raw as { token?: unknown }).token,
+        Date.now(),
+        thisRun(addEvidenceUpdate.name, raw),
+        c.accepted,
+      );
       const e = addEvidenceInput.parse(raw);
-      c.addEvidence(e.field, e.text);
-      return c.view();
+      // Histories recorded before the patch kept no actor and wrote no audit for evidence: replay them the same way.
+      if (!patched(EVIDENCE_ACTOR_PATCH)) {
+        c.addEvidence(e.field, e.text);
+        return c.view();
+      }
+      const by = who?.subject ?? (e.by !== undefined ? caseFold(e.by) : 'unknown');
+      c.addEvidence(e.field, e.text, by);
+      const view = c.view();
+      await recordEvidence(c, { field: e.field, by }, who && decidedBy(who));
+      return view;
     },
     {
       validator: (raw) => {
         const e = parseOrRefuse(addEvidenceInput, raw, 'evidence');
-        requireStaff(e.token, Date.now(), { id: { field: 'by', value: e.by }, anyOf: TIERS });
+        requireStaffCommand(e.token, Date.now(), thisRun(addEvidenceUpdate.name, raw), c.accepted, {
+          id: { field: 'by', value: e.by },
+          anyOf: TIERS,
+        });
         refuse(refuseEvidence(c.policyFacts()));
       },
     },
@@ -80,14 +108,20 @@ export function registerHandlers(c: CaseState): void {
   setHandler(
     decideCaseUpdate,
     (raw) => {
+      const who = acceptStaffCommand(
+        (raw as { token?: unknown }).token,
+        Date.now(),
+        thisRun(decideCaseUpdate.name, raw),
+        c.accepted,
+      );
       const d = decideCaseInput.parse(raw);
-      c.recordDecision(decisionOf(d, acceptedStaff(d.token, Date.now())), Date.now(), false);
+      c.recordDecision(decisionOf(d, who), Date.now(), false);
       return c.view();
     },
     {
       validator: (raw) => {
         const d = parseOrRefuse(decideCaseInput, raw, 'decision');
-        const who = requireStaff(d.token, Date.now(), {
+        const who = requireStaffCommand(d.token, Date.now(), thisRun(decideCaseUpdate.name, raw), c.accepted, {
           id: { field: 'by', value: d.by },
           role: { field: 'tier', value: d.tier },
           anyOf: TIERS,
@@ -100,7 +134,8 @@ export function registerHandlers(c: CaseState): void {
 
 /** The tier a decision is made at: the one claimed (the validator checked the token holds it), else the highest held. */
 function deciderTier(claimed: EscalationTier | undefined, who: StaffIdentity): EscalationTier {
-  return claimed ?? [...TIERS].reverse().find((t) => holdsRole(who, t)) ?? 'tier1';
+  const tier = actingRole(who, claimed, TIERS);
+  return tier.ok ? tier.value : (claimed ?? 'tier1');
 }
 
 /**

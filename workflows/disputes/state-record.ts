@@ -1,5 +1,6 @@
 import type { Money } from '../shared/money';
 import { Retrying } from '../shared/retrying';
+import { AcceptedAssertions } from '../shared/command-assertion';
 import type {
   DisputeCaseResult,
   DisputeCaseView,
@@ -46,6 +47,10 @@ export abstract class CaseRecord {
   readonly ledgerPosition: LedgerPosition = 'none';
   readonly flags: ReadonlySet<Flag> = new Set<Flag>();
   readonly compensations: readonly OrderCompensation[] = [];
+  /** Who wrote each evidence field by hand (case-folded subject), last writer per field. */
+  readonly evidenceBy: Readonly<Partial<Record<EvidenceField, string>>> = {};
+  /** The command assertions this run accepted (each is accepted once). */
+  readonly accepted = new AcceptedAssertions();
   readonly lastErrorCode?: string;
   readonly milestones: readonly Milestone[] = [];
   /** The case has its facts and has been opened (money held, teams told, evidence asked for). */

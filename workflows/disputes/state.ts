@@ -145,8 +145,10 @@ export class CaseState extends CaseRecord {
     this.refreshWorkingState();
     this.dirty = true;
   }
-  addEvidence(field: EvidenceField, text: string): void {
+  /** Ops wrote a field by hand; `by` (the sender's subject) is absent only in histories recorded before it was kept. */
+  addEvidence(field: EvidenceField, text: string, by?: string): void {
     this.file.addEvidence(field, text);
+    if (by !== undefined) this.set({ evidenceBy: { ...this.evidenceBy, [field]: by } });
     this.refreshWorkingState();
     this.dirty = true;
   }

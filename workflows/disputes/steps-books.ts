@@ -102,3 +102,21 @@ export async function recordAssignment(
     data: { ...a, round: c.round, ...(decidedBy ? { decidedBy } : {}) },
   });
 }
+
+/**
+ * Records evidence written by hand in the case's audit stream with who wrote it (`decidedBy` as the command assertion
+ * proved it); called by the addEvidence handler. The text itself stays in the case (it may hold customer data).
+ */
+export async function recordEvidence(
+  c: CaseState,
+  e: { field: string; by: string },
+  decidedBy: DecidedBy | undefined,
+): Promise<void> {
+  await appendCaseAudit(c, {
+    stream: disputeAuditStream(c.workflowId),
+    eventId: `evidence:${c.round}:${Date.now()}:${e.field}:${e.by}`,
+    at: new Date().toISOString(),
+    type: 'dispute.evidence_added',
+    data: { ...e, round: c.round, ...(decidedBy ? { decidedBy } : {}) },
+  });
+}

@@ -32,6 +32,7 @@ export function caseView(c: CaseRecord, now: number): DisputeCaseView {
     evidenceFields: Object.keys(c.evidence) as EvidenceField[],
     missingEvidence: c.missingEvidence(),
     evidenceSources: { ...c.sources },
+    ...(Object.keys(c.evidenceBy).length ? { evidenceBy: { ...c.evidenceBy } } : {}),
     ...(c.decision ? { decision: c.decision } : {}),
     submissions: [...c.submissions],
     ...(c.outcome ? { outcome: c.outcome } : {}),

@@ -229,6 +229,11 @@ export const PayoutRefusal = {
   AlreadyInitiated: 'already_initiated',
   AlreadyOnHold: 'already_on_hold',
   NotOnHold: 'not_on_hold',
+  /**
+   * A hold is a compliance hold: it is released by a compliance officer other than the one who held it, four eyes
+   * (type `PolicyViolation`).
+   */
+  ReleaseByHolder: 'release_by_holder',
   /** The payout's current state does not allow the command (type `Conflict`). */
   WrongState: 'wrong_state',
 } as const;

@@ -1,10 +1,10 @@
 import type { UpdateDefinition } from '@temporalio/common';
-import { currentUpdateInfo, log, setHandler } from '@temporalio/workflow';
+import { currentUpdateInfo, log, patched, setHandler } from '@temporalio/workflow';
 import type { z } from 'zod';
 import { FailureType, refusal } from '../shared/failures';
-import { decidedBy, type StaffIdentity } from '../shared/identity';
+import { caseFold, decidedBy, type StaffIdentity } from '../shared/identity';
 import { describeZodError, parseOrRefuse } from '../shared/parse';
-import { acceptedStaff, requireStaff } from '../shared/verified-staff';
+import { acceptStaffCommand, requireStaffCommand, thisRun } from '../shared/verified-staff';
 import {
   cancelPayoutUpdate,
   holdPayoutUpdate,
@@ -29,12 +29,19 @@ import { cancellable, holdable, resolvable, wakeable } from './policy';
 import type { Payout } from './state';
 import { books } from './steps';
 
-/** A rule an ops command must pass: the refusal when it does not (nothing changes then). */
-type Rule = () => { type: FailureType; code: string; message: string } | undefined;
+/**
+ * A rule an ops command must pass, given who sends it (undefined only for commands replayed from histories recorded
+ * before tokens): the refusal when it does not (nothing changes then).
+ */
+type Rule = (who: StaffIdentity | undefined) => { type: FailureType; code: string; message: string } | undefined;
 const conflict = (code: string, message: string) => ({ type: FailureType.Conflict, code, message });
-/** Who may send each ops command (any one of the roles, in the staff token). */
-const COMPLIANCE = ['compliance', 'ops'] as const;
+/** Who may send each ops command (any one of the roles, in the command assertion). */
+const HOLDERS = ['compliance', 'ops'] as const;
+/** A hold is a compliance hold: only compliance releases it. */
+const RELEASERS = ['compliance'] as const;
 const OPS = ['ops'] as const;
+/** Payouts started since this patch write an ops command's audit before the command takes effect. */
+export const AUDIT_FIRST_PATCH = 'payout-ops-audit-first';
 
 /**
  * Registers the payout's signals and updates (its queries are registered by the state's `VisibleState`). Called
@@ -72,7 +79,7 @@ export function registerHandlers(p: Payout): void {
     holdPayoutUpdate,
     'hold',
     opsCommandInput,
-    COMPLIANCE,
+    HOLDERS,
     (c) => p.hold(c),
     () =>
       p.held
@@ -86,9 +93,18 @@ export function registerHandlers(p: Payout): void {
     releasePayoutUpdate,
     'release',
     opsCommandInput,
-    COMPLIANCE,
+    RELEASERS,
     () => p.release(),
-    () => (p.held ? undefined : conflict(PayoutRefusal.NotOnHold, 'the payout is not on hold')),
+    (who) =>
+      !p.held
+        ? conflict(PayoutRefusal.NotOnHold, 'the payout is not on hold')
+        : who && who.subject === caseFold(p.held.operator)
+          ? {
+              type: FailureType.PolicyViolation,
+              code: PayoutRefusal.ReleaseByHolder,
+              message: 'a compliance hold is released by another compliance officer than the one who held it',
+            }
+          : undefined,
   );
   opsUpdate(
     p,
@@ -117,8 +133,9 @@ export function registerHandlers(p: Payout): void {
 }
 
 /**
- * An ops update: validate (input, who sends it, not already closing, the command's rule), apply, then audit. The
- * command applied and audited names the token's subject as the operator (never the token itself).
+ * An ops update: validate (input, who sends it, not already closing, the command's rule), then audit, then apply: an
+ * audit that cannot be written leaves the payout as it was (payouts started before {@link AUDIT_FIRST_PATCH} apply
+ * first). The command audited and applied names the assertion's subject as the operator (never the token itself).
  */
 function opsUpdate<C extends OpsCommand>(
   p: Payout,
@@ -129,25 +146,39 @@ function opsUpdate<C extends OpsCommand>(
   apply: (c: NoInfer<Omit<C, 'token'> & OpsAct>) => void,
   rule: Rule,
 ): void {
+  /** Not already closing, and the command's rule holds: else the typed refusal. */
+  const allowed = (who: StaffIdentity | undefined) => {
+    if (p.stop) throw refusal(FailureType.Conflict, PayoutRefusal.AlreadyClosing, 'the payout is already being closed');
+    const refused = rule(who);
+    if (refused) throw refusal(refused.type, refused.code, refused.message);
+  };
   setHandler(
     def,
     async (c: C) => {
-      const who = acceptedStaff(c.token, Date.now());
+      // Synchronously, before the first await: the assertion is used up even if the audit waits.
+      const who = acceptStaffCommand(c.token, Date.now(), thisRun(def.name, c), p.accepted);
       const { token: _token, ...body } = c;
       // Commands recorded before tokens were required name their operator in the body.
       const act = { ...body, operator: who?.subject ?? c.operator ?? 'unknown' };
-      apply(act);
-      await audit(p, action, act, who);
+      if (patched(AUDIT_FIRST_PATCH)) {
+        await audit(p, action, act, who);
+        // The payout may have moved on while the audit was written (another command, the rail): check again.
+        allowed(who);
+        apply(act);
+      } else {
+        apply(act);
+        await audit(p, action, act, who);
+      }
       return { state: p.state };
     },
     {
       validator: (c: C) => {
         parseOrRefuse(schema, c, def.name);
-        requireStaff(c.token, Date.now(), { id: { field: 'operator', value: c.operator }, anyOf: roles });
-        if (p.stop)
-          throw refusal(FailureType.Conflict, PayoutRefusal.AlreadyClosing, 'the payout is already being closed');
-        const refused = rule();
-        if (refused) throw refusal(refused.type, refused.code, refused.message);
+        const who = requireStaffCommand(c.token, Date.now(), thisRun(def.name, c), p.accepted, {
+          id: { field: 'operator', value: c.operator },
+          anyOf: roles,
+        });
+        allowed(who);
       },
     },
   );

@@ -1,5 +1,6 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { AcceptedAssertions } from '../shared/command-assertion';
 import { SA } from '../shared/search-attributes';
 import { VisibleState, type Shown } from '../shared/visible-state';
 import {
@@ -62,6 +63,8 @@ export class Payout implements Shown<PayoutStatus> {
   private runReport: Promise<void> | undefined;
   /** Retrying activities and a PSP incident pause, as the platform reported them (handlers register its signals). */
   readonly notices = new PayoutNotices(() => this.status);
+  /** The command assertions this run accepted (each is accepted once). */
+  readonly accepted = new AcceptedAssertions();
 
   constructor(readonly input: CreatorPayoutInput) {
     this.fewerCommands = patched('payout-fewer-commands');

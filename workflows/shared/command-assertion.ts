@@ -13,9 +13,13 @@ import { trustedKeys, type TrustedKey } from './trust';
  * `{ iss, aud: 'payops-commands', sub, roles, name?, jti, iat, exp, wf, rid?, cmd, args }` where
  * - `wf` is the workflow ID (compared case-folded), `rid` the run ID the service addressed (absent for a start),
  * - `cmd` the update's, signal's or workflow type's wire name,
- * - `args` = {@link argsDigest} of the command's argument without its `token` field,
+ * - `args` = {@link argsDigest} of the command's argument without its `token` field; for a workflow start whose token
+ *   sits inside the input (the approvals start carries it at `requester.token`), the argument is the input with
+ *   that nested token removed ({@link startArgs}), so the service and the workflow digest the same value,
  * - `exp - iat` ≤ {@link MAX_ASSERTION_LIFETIME_S}.
- * It travels in the command's existing `token` field (wire names unchanged).
+ * It travels in the command's existing `token` field (wire names unchanged). An update or signal is bound to one run:
+ * its assertion must name that run's `rid` (so an assertion accepted before a continue-as-new is not accepted again
+ * by the next run); a start names none.
  */
 
 /** The audience every command assertion names. */
@@ -81,6 +85,19 @@ export function argsDigest(args: unknown): string {
   return base64url(sha256(new TextEncoder().encode(canonicalJson(body))));
 }
 
+/**
+ * The argument a workflow start is bound by: its input with the requester's token (`requester.token`) removed, since
+ * the assertion travels there. `argsDigest(startArgs(input))` is the start's `args` claim; the decision service and
+ * the workflow both compute it with this function. Other fields (including unknown ones) are kept as sent.
+ */
+export function startArgs(input: unknown): unknown {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) return input;
+  const { requester, ...rest } = input as Record<string, unknown>;
+  if (!requester || typeof requester !== 'object' || Array.isArray(requester)) return input;
+  const { token: _token, ...who } = requester as Record<string, unknown>;
+  return { ...rest, requester: who };
+}
+
 const refuse = (code: AssertionRefusal, message: string): AssertionCheck => ({ ok: false, code, message });
 
 /**
@@ -107,7 +124,7 @@ export function verifyCommandAssertion(
   if (typeof jti !== 'string' || jti === '') return refuse('assertion_no_id', 'token: a command assertion needs a jti');
   if (typeof wf !== 'string' || caseFold(wf) !== caseFold(binding.workflowId))
     return refuse('assertion_wrong_workflow', 'token: signed for another workflow');
-  if (rid !== undefined && rid !== binding.runId)
+  if (binding.runId !== undefined ? rid !== binding.runId : rid !== undefined)
     return refuse('assertion_wrong_run', 'token: signed for another run of this workflow');
   if (cmd !== binding.command) return refuse('assertion_wrong_command', `token: not signed for ${binding.command}`);
   if (args !== argsDigest(binding.args))
