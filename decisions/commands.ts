@@ -44,7 +44,9 @@ export interface StaffCommand {
 }
 
 const OPS = ['ops'] as const;
-const COMPLIANCE = ['compliance', 'ops'] as const;
+const HOLDERS = ['compliance', 'ops'] as const;
+/** A hold is a compliance hold: only compliance releases it (and the workflow wants another officer). */
+const RELEASERS = ['compliance'] as const;
 
 const reasonBody = z.object({ reason: z.string({ error: 'reason is required' }) }).strict();
 const opsArgs = async (body: Record<string, unknown>) => opsCommandInput.parse({ reason: body['reason'] });
@@ -106,8 +108,8 @@ const disputeCommand = (
 });
 
 export const STAFF_COMMANDS: readonly StaffCommand[] = [
-  payoutCommand('hold', 'holdPayout', COMPLIANCE),
-  payoutCommand('release', 'releasePayout', COMPLIANCE),
+  payoutCommand('hold', 'holdPayout', HOLDERS),
+  payoutCommand('release', 'releasePayout', RELEASERS),
   payoutCommand('retry', 'retryPayoutNow', OPS),
   payoutCommand('cancel', 'cancelPayout', OPS),
   {
