@@ -206,8 +206,8 @@ export const main = withUsageErrors('finance', async (argv: string[]): Promise<n
     console.log(await login(config.IDP_URL, cmd.values.as, config.PAYOPS_MODE));
     return 0;
   }
-  // Checked before any request: without a login nothing leaves this machine.
-  const api = decisionsClient(config.DECISIONS_URL, requireToken('finance'), 'finance');
+  // The login is required at the first request, after the command line was checked in full.
+  const api = decisionsClient(config.DECISIONS_URL, () => requireToken('finance'), 'finance');
   const print: Out = (value, text) => console.log(cmd.json ? JSON.stringify(value, null, 2) : text);
   try {
     if (cmd.command === 'list' || cmd.command === 'disputes') await workLists(api, cmd, print);

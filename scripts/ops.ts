@@ -81,7 +81,7 @@ export const main = withUsageErrors('ops', async (argv: string[]): Promise<numbe
       : undefined;
   const print = (value: unknown, text: string) => console.log(cmd.json ? JSON.stringify(value, null, 2) : text);
   if (cmd.command === 'pause-psp' || cmd.command === 'resume-psp') return pspControl(cmd, config);
-  const api = decisionsClient(config.DECISIONS_URL, requireToken('ops'), 'ops');
+  const api = decisionsClient(config.DECISIONS_URL, () => requireToken('ops'), 'ops');
   try {
     if (cmd.command === 'stuck') {
       const { at, categories } = await api.get<{ at: string; categories: StuckCount[] }>('/stuck');

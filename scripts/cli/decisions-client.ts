@@ -27,17 +27,22 @@ const enc = encodeURIComponent;
 /** A path from segments, each URL-encoded (IDs come from the command line). */
 export const pathOf = (...segments: string[]) => `/${segments.map(enc).join('/')}`;
 
-export function decisionsClient(baseUrl: string, token: string, cli: 'ops' | 'finance'): DecisionsClient {
+/**
+ * A client of the service at `baseUrl`. `token` is asked for at the first request, so a command line is checked in
+ * full (exit 2 naming the argument) before a missing login stops it.
+ */
+export function decisionsClient(baseUrl: string, token: () => string, cli: 'ops' | 'finance'): DecisionsClient {
   const request = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
     const url = new URL(path, baseUrl);
+    const headers = {
+      authorization: `Bearer ${token()}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    };
     let res: Response;
     try {
       res = await fetch(url, {
         method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
+        headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
     } catch {

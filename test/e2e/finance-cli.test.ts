@@ -6,7 +6,10 @@ import type { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { openDisputeCase } from '../../client/disputes';
 import type { DisputeListRow } from '../../client/disputes';
+import { loadDecisionsConfig } from '../../decisions/config';
+import { startDecisionService, type DecisionService } from '../../decisions/server';
 import { startIdpSandbox, type IdpSandbox } from '../../sandboxes/idp';
+import { deviceLogin, saveToken, sessionFile } from '../../scripts/staff-session';
 import { testClient, testConfig, testWorker } from '../support/stack';
 import { fakeDeps } from '../support/time-skipping';
 import { until } from '../support/wait';
@@ -26,6 +29,7 @@ function finance(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: num
 describe('npm run finance (child processes against the test stack)', () => {
   const config = testConfig();
   let idp: IdpSandbox;
+  let service: DecisionService;
   let client: Client;
   let connection: Connection;
   let worker: Worker;
@@ -38,6 +42,9 @@ describe('npm run finance (child processes against the test stack)', () => {
     ({ worker, connection: workerConnection } = await testWorker(config, fakeDeps()));
     running = worker.run();
     ({ client, connection } = await testClient(config));
+    const serviceConfig = { ...config, IDP_URL: idp.url };
+    const decisions = loadDecisionsConfig(serviceConfig, {});
+    service = await startDecisionService({ config: serviceConfig, decisions, client, port: 0 });
     const { PAYOPS_TOKEN: _ignored, ...rest } = process.env;
     env = {
       ...rest,
@@ -45,10 +52,12 @@ describe('npm run finance (child processes against the test stack)', () => {
       TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
       AWS_ENDPOINT_URL: config.AWS_ENDPOINT_URL,
       IDP_URL: idp.url,
+      DECISIONS_URL: service.url,
       PAYOPS_HOME: mkdtempSync(join(tmpdir(), 'payops-finance-cli-')),
     };
   });
   afterAll(async () => {
+    await service?.stop();
     worker?.shutdown();
     await running;
     await connection?.close();
@@ -66,7 +75,9 @@ describe('npm run finance (child processes against the test stack)', () => {
       [['approve'], '<requestId>: missing'],
       [['approve', 'req-1', '--approver', 'fin.carol'], '--approver was removed'],
       [['disputes', '--due-within', 'soon'], "--due-within: 'soon' is not a positive whole number"],
-      [['decide', 'dp_1', '--decision', 'maybe'], 'not logged in'],
+      [['decide', 'dp_1', '--decision', 'maybe'], "--decision: 'maybe' is not one of contest, accept"],
+      [['decide', 'dp_1', '--decision', 'accept'], 'not logged in'],
+      [['list'], 'not logged in'],
       [['list', '--to', 'x'], '--to: not an option of list'],
     ];
     for (const [args, message] of cases) {
@@ -77,6 +88,7 @@ describe('npm run finance (child processes against the test stack)', () => {
   });
 
   test('when listing compensation requests, then the text starts with a header row and --json is an array', async () => {
+    saveToken(await deviceLogin(idp.url, { completeAs: 'fin.carol' }), sessionFile(env));
     const text = await finance(env, 'list');
     expect(text.code).toBe(0);
     expect(text.out.split('\n')[0]).toMatch(/^REQUEST\s+TIER\s+AMOUNT\s+WAITING\s+NEXT STEP\s+ORDER$/);
@@ -109,9 +121,14 @@ describe('npm run finance (child processes against the test stack)', () => {
       );
       expect(text.out).toMatch(new RegExp(`^${disputeId}\\s+opened\\s+finance_legal\\s+finance\\s`, 'm'));
 
+      // A tier the caller does not hold: the decision service refuses it before the workflow would.
       const refused = await finance(env, 'decide', disputeId, '--decision', 'accept', '--tier', 'tier1');
       expect(refused.code).toBe(1);
-      expect(refused.out).toMatch(/^refused by the workflow's validator: \S+ \(Unauthorized\)/);
+      expect(refused.err).toContain("refused: tier1 is not one of legal.grace's roles");
+      // Assigning again to the same person at the same tier: the workflow's validator refuses it (exit 1, its code).
+      const again = await finance(env, 'assign', disputeId, '--to', 'legal.grace', '--tier', 'tier1');
+      expect(again.code).toBe(1);
+      expect(again.out).toMatch(/^refused by the workflow's validator: \S+ \(/);
       const shown = await finance(env, 'dispute', disputeId, '--json');
       expect(JSON.parse(shown.out)).toMatchObject({ disputeId, tier: 'finance_legal', assignee: 'legal.grace' });
     } finally {
