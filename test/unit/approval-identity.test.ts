@@ -1,60 +1,44 @@
-import { issueStaffToken } from '../../sandboxes/idp';
 import { checkDecision, tally } from '../../workflows/approvals/policy';
 import { policyFor } from '../../workflows/approvals/policy-versions';
-import { actingRole, highestApprovalRole, verifiedActor } from '../../workflows/approvals/identity';
-import { verifyStaffToken } from '../../workflows/shared/identity';
-import { LOCAL_ISSUER, LOCAL_KID } from '../../workflows/shared/trust';
+import { actorOf } from '../../workflows/approvals/identity';
+import { AcceptedAssertions } from '../../workflows/shared/command-assertion';
+import { LOCAL_DECISIONS_ISSUER, LOCAL_DECISIONS_KID } from '../../workflows/shared/trust';
+import { requireStaffCommand } from '../../workflows/shared/verified-staff';
+import { mintAssertion } from '../support/staff';
 
-const now = () => Date.now();
+describe('approvals identity: who acts comes from the command assertion, never from the body', () => {
+  const binding = { workflowId: 'compensation-r1', runId: 'run-1', command: 'approveCompensation', args: {} };
+  const identity = async (sub: string, roles: string[]) => {
+    const token = await mintAssertion(binding, { sub, roles });
+    return requireStaffCommand(token, Date.now(), binding, new AcceptedAssertions());
+  };
 
-describe('approvals identity: who acts comes from the token, never from the body', () => {
-  test('when a token holds several roles, then the acting role is the highest approvals role (order of ROLES)', () => {
-    expect(highestApprovalRole(['finance_legal', 'finance_director', 'cs_agent'])).toBe('finance_director');
-    expect(highestApprovalRole(['ops', 'tier1'])).toBeUndefined();
+  test('when an assertion holds several roles (any case), then the acting role is the highest approvals role (order of ROLES)', async () => {
+    const who = await identity('fin.dora', ['finance_legal', 'Finance_Director', 'cs_agent']);
+    expect(actorOf(who, undefined)).toMatchObject({ ok: true, value: { role: 'finance_director' } });
   });
 
-  test('when the body names the token subject in another spelling, then the actor is the case-folded subject with its proof', async () => {
-    const token = await issueStaffToken({ sub: 'Fin.Carol', roles: ['finance_approver'] });
-    expect(verifiedActor({ token, id: 'FIN.carol' }, now(), 'approverId')).toEqual({
+  test('when the subject is spelled in capitals, then the actor is the case-folded subject with its proof', async () => {
+    expect(actorOf(await identity('Fin.Carol', ['finance_approver']), undefined)).toEqual({
       ok: true,
       value: {
         id: 'fin.carol',
         role: 'finance_approver',
-        by: { subject: 'fin.carol', issuer: LOCAL_ISSUER, keyId: LOCAL_KID },
+        by: { subject: 'fin.carol', issuer: LOCAL_DECISIONS_ISSUER, keyId: LOCAL_DECISIONS_KID },
       },
     });
   });
 
-  test('when the body names someone else, then identity_mismatch (without echoing either ID)', async () => {
-    const token = await issueStaffToken({ sub: 'fin.carol', roles: ['finance_approver'] });
-    const r = verifiedActor({ token, id: 'fin.dave' }, now(), 'approverId');
-    expect(r).toEqual({
+  test('when the body claims a role the assertion does not grant, then role_not_in_token', async () => {
+    const who = await identity('fin.carol', ['finance_approver']);
+    expect(actorOf(who, 'finance_director')).toMatchObject({ ok: false, code: 'role_not_in_token' });
+  });
+
+  test('when the assertion grants no approvals role, then no_approvals_role', async () => {
+    expect(actorOf(await identity('ops.frank', ['ops']), undefined)).toMatchObject({
       ok: false,
-      code: 'identity_mismatch',
-      message: "approverId does not name the token's subject",
+      code: 'no_approvals_role',
     });
-  });
-
-  test('when the body claims a role the token does not grant, then role_not_in_token', async () => {
-    const token = await issueStaffToken({ sub: 'fin.carol', roles: ['finance_approver'] });
-    expect(verifiedActor({ token, role: 'finance_director' }, now(), 'approverId')).toMatchObject({
-      ok: false,
-      code: 'role_not_in_token',
-    });
-  });
-
-  test('when the token grants no approvals role, then no_approvals_role', async () => {
-    const token = await issueStaffToken({ sub: 'ops.frank', roles: ['ops'] });
-    const check = verifyStaffToken(token, now());
-    if (!check.ok) throw new Error('expected a valid token');
-    expect(actingRole(check.identity, undefined)).toMatchObject({ ok: false, code: 'no_approvals_role' });
-  });
-
-  test.each([
-    ['missing', undefined, 'token_missing'],
-    ['garbage', 'abc.def.ghi', 'token_malformed'],
-  ])('when the token is %s, then it is refused with its code', (_what, token, code) => {
-    expect(verifiedActor({ token, id: 'fin.carol' }, now(), 'approverId')).toMatchObject({ ok: false, code });
   });
 });
 

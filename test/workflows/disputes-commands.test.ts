@@ -11,7 +11,7 @@ import {
   disputeCaseWorkflowId,
   receivePspEventSignal,
 } from '../../workflows/disputes/contract';
-import { LOCAL_ISSUER, LOCAL_KID } from '../../workflows/shared/trust';
+import { LOCAL_DECISIONS_ISSUER, LOCAL_DECISIONS_KID } from '../../workflows/shared/trust';
 import { recordHistoryIfAsked } from '../support/histories';
 import { until as eventually } from '../support/wait';
 import { testConfig } from '../support/stack';
@@ -30,7 +30,7 @@ import {
 /** Ops commands (updates with validators), the once-only submission, the money side, and the compensation check. */
 describe('dispute case commands (time-skipping)', () => {
   const bed = disputeTestBed();
-  const { tokens, run } = bed;
+  const { run } = bed;
 
   const refusal = async (p: Promise<unknown>): Promise<string> => {
     const err = await p.then(
@@ -87,28 +87,21 @@ describe('dispute case commands (time-skipping)', () => {
 
       expect(
         await refusal(
-          handle.executeUpdate(decideCaseUpdate, {
-            args: [{ decision: 'accept', by: 'ops.ann', token: tokens['ops.ann'], tier: 'tier1' }],
-          }),
+          bed.update(handle, decideCaseUpdate, 'ops.ann', { decision: 'accept', by: 'ops.ann', tier: 'tier1' }),
         ),
       ).toBe('Conflict: accepting liability needs tier2 or finance_legal');
-      const view = await handle.executeUpdate(decideCaseUpdate, {
-        args: [
-          {
-            decision: 'accept',
-            by: 'desk.bo',
-            token: tokens['desk.bo'],
-            tier: 'tier2',
-            note: 'customer never got it',
-          },
-        ],
+      const view = await bed.update(handle, decideCaseUpdate, 'desk.bo', {
+        decision: 'accept',
+        by: 'desk.bo',
+        tier: 'tier2',
+        note: 'customer never got it',
       });
       expect(view.decision).toMatchObject({
         decision: 'accept',
         by: 'desk.bo',
         tier: 'tier2',
         byDefault: false,
-        decidedBy: { subject: 'desk.bo', issuer: LOCAL_ISSUER, keyId: LOCAL_KID },
+        decidedBy: { subject: 'desk.bo', issuer: LOCAL_DECISIONS_ISSUER, keyId: LOCAL_DECISIONS_KID },
       });
       const lost = await until(
         handle,
@@ -130,7 +123,7 @@ describe('dispute case commands (time-skipping)', () => {
         data: {
           decision: 'accept',
           by: 'desk.bo',
-          decidedBy: { subject: 'desk.bo', issuer: LOCAL_ISSUER, keyId: LOCAL_KID },
+          decidedBy: { subject: 'desk.bo', issuer: LOCAL_DECISIONS_ISSUER, keyId: LOCAL_DECISIONS_KID },
         },
       });
 
@@ -155,34 +148,24 @@ describe('dispute case commands (time-skipping)', () => {
     });
   });
 
-  test('when ops decide to contest twice, then the second decision is refused before history and the PSP sees one submission', async () => {
+  test('when ops add evidence and decide to contest twice, then who wrote the evidence is kept, the second decision is refused before history and the PSP sees one submission', async () => {
     const f = fakeDeps();
     const disputeId = uniqueDisputeId();
     const now = await bed.env.currentTimeMs();
     await run(f, async (taskQueue) => {
       const handle = await deliver(bed.env, taskQueue, seeded(f, disputeId, now));
       await until(handle, (v) => v.state === 'in_review', 'in review');
-      await handle.executeUpdate(assignCaseUpdate, {
-        args: [{ assignee: 'ops.ann', tier: 'tier1', by: 'lead.cy', token: tokens['lead.cy'] }],
+      await bed.update(handle, assignCaseUpdate, 'lead.cy', { assignee: 'ops.ann', tier: 'tier1', by: 'lead.cy' });
+      const withEvidence = await bed.update(handle, addEvidenceUpdate, 'Ops.Ann', {
+        field: 'uncategorized_text',
+        text: '  Signed proof of delivery on file.  ',
       });
-      await handle.executeUpdate(addEvidenceUpdate, {
-        args: [
-          {
-            field: 'uncategorized_text',
-            text: '  Signed proof of delivery on file.  ',
-            by: 'ops.ann',
-            token: tokens['ops.ann'],
-          },
-        ],
-      });
-      await handle.executeUpdate(decideCaseUpdate, {
-        args: [{ decision: 'contest', by: 'ops.ann', token: tokens['ops.ann'], tier: 'tier1' }],
-      });
+      // Who wrote the evidence is kept in the case and in its audit stream (N19), as the assertion proved it.
+      expect(withEvidence.evidenceBy).toEqual({ uncategorized_text: 'ops.ann' });
+      await bed.update(handle, decideCaseUpdate, 'ops.ann', { decision: 'contest', by: 'ops.ann', tier: 'tier1' });
       expect(
         await refusal(
-          handle.executeUpdate(decideCaseUpdate, {
-            args: [{ decision: 'contest', by: 'ops.ann', token: tokens['ops.ann'], tier: 'tier1' }],
-          }),
+          bed.update(handle, decideCaseUpdate, 'ops.ann', { decision: 'contest', by: 'ops.ann', tier: 'tier1' }),
         ),
         // The submission may already have gone out (the test server runs the activity at once): refused either way.
       ).toMatch(
@@ -191,16 +174,12 @@ describe('dispute case commands (time-skipping)', () => {
       const submitted = await until(handle, (v) => v.state === 'submitted', 'submitted');
       expect(
         await refusal(
-          handle.executeUpdate(decideCaseUpdate, {
-            args: [{ decision: 'accept', by: 'desk.bo', token: tokens['desk.bo'], tier: 'tier2' }],
-          }),
+          bed.update(handle, decideCaseUpdate, 'desk.bo', { decision: 'accept', by: 'desk.bo', tier: 'tier2' }),
         ),
       ).toMatch(/the case is submitted/);
       expect(
         await refusal(
-          handle.executeUpdate(addEvidenceUpdate, {
-            args: [{ field: 'receipt', text: 'late', by: 'ops.ann', token: tokens['ops.ann'] }],
-          }),
+          bed.update(handle, addEvidenceUpdate, 'ops.ann', { field: 'receipt', text: 'late', by: 'ops.ann' }),
         ),
       ).toMatch(/evidence can no longer change/);
       expect(submitted.submissions).toEqual([
@@ -219,6 +198,17 @@ describe('dispute case commands (time-skipping)', () => {
       const history = await handle.fetchHistory();
       const updates = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
       expect(updates).toHaveLength(3);
+      const workflowId = handle.workflowId;
+      expect(
+        f.audit.events.find((e) => e.stream === `dispute:${workflowId}` && e.type === 'dispute.evidence_added'),
+      ).toMatchObject({
+        data: {
+          field: 'uncategorized_text',
+          by: 'ops.ann',
+          round: 1,
+          decidedBy: { subject: 'ops.ann', issuer: LOCAL_DECISIONS_ISSUER, keyId: LOCAL_DECISIONS_KID },
+        },
+      });
       await handle.terminate('test done');
     });
   });
@@ -233,9 +223,7 @@ describe('dispute case commands (time-skipping)', () => {
       const d = f.psp.disputes.get(disputeId)!;
       d.submissionCount = 1;
       d.status = 'under_review';
-      await handle.executeUpdate(decideCaseUpdate, {
-        args: [{ decision: 'contest', by: 'ops.ann', token: tokens['ops.ann'], tier: 'tier1' }],
-      });
+      await bed.update(handle, decideCaseUpdate, 'ops.ann', { decision: 'contest', by: 'ops.ann', tier: 'tier1' });
       const v = await until(handle, (x) => x.state === 'submitted', 'submitted');
       expect(v.flags).toContain('submitted_outside');
       expect(v.submissions).toEqual([expect.objectContaining({ alreadySubmitted: true, pspSubmissionCount: 1 })]);
@@ -303,19 +291,13 @@ describe('dispute case commands (time-skipping)', () => {
       ).toMatch(/InvalidInput: invalid assignment: assignee: must be an internal staff ID.*tier:/);
       expect(
         await refusal(
-          handle.executeUpdate(addEvidenceUpdate, {
-            args: [{ field: 'card_number', text: '', by: 'ops.ann', token: tokens['ops.ann'] } as never],
-          }),
+          bed.update(handle, addEvidenceUpdate, 'ops.ann', { field: 'card_number', text: '', by: 'ops.ann' } as never),
         ),
       ).toMatch(/InvalidInput: invalid evidence: field: .*text:/);
-      await handle.executeUpdate(assignCaseUpdate, {
-        args: [{ assignee: 'desk.bo', tier: 'tier2', by: 'lead.cy', token: tokens['lead.cy'] }],
-      });
+      await bed.update(handle, assignCaseUpdate, 'lead.cy', { assignee: 'desk.bo', tier: 'tier2', by: 'lead.cy' });
       expect(
         await refusal(
-          handle.executeUpdate(assignCaseUpdate, {
-            args: [{ assignee: 'ops.ann', tier: 'tier1', by: 'lead.cy', token: tokens['lead.cy'] }],
-          }),
+          bed.update(handle, assignCaseUpdate, 'lead.cy', { assignee: 'ops.ann', tier: 'tier1', by: 'lead.cy' }),
         ),
       ).toMatch(/never goes back down a tier/);
       await handle.signal(receivePspEventSignal, { eventId: 'evt_bad', disputeId } as never);

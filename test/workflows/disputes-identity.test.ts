@@ -2,8 +2,9 @@ import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { addDisputeEvidence, assignDispute, decideDispute, getDisputeState } from '../../client/disputes';
 import { disputeCaseWorkflowId, receivePspEventSignal } from '../../workflows/disputes/contract';
-import { LOCAL_ISSUER, LOCAL_KID } from '../../workflows/shared/trust';
-import { badTokens, rawUpdate, staffToken } from '../support/staff';
+import type { CommandSigner } from '../../client/commands';
+import { LOCAL_DECISIONS_ISSUER, LOCAL_DECISIONS_KID } from '../../workflows/shared/trust';
+import { badAssertions, rawUpdate, signedFor, staffSigner } from '../support/staff';
 import { recordHistoryIfAsked } from '../support/histories';
 import { fakeDeps } from '../support/time-skipping';
 import { testClient, testConfig, testWorker } from '../support/stack';
@@ -11,7 +12,7 @@ import { until as eventually } from '../support/wait';
 import { DAY, pspEvent, until } from './disputes-support';
 
 /** Issue 11: who assigns, adds evidence and decides a case is proven by a staff token the workflow verifies itself. */
-describe('dispute decisions need a verified staff token (dev server)', () => {
+describe('dispute decisions need a command assertion (dev server)', () => {
   const config = testConfig();
   const f = fakeDeps();
   let client: Client;
@@ -59,20 +60,35 @@ describe('dispute decisions need a verified staff token (dev server)', () => {
   const auditOf = (disputeId: string) =>
     f.audit.events.filter((e) => e.stream === `dispute:${disputeCaseWorkflowId(disputeId)}`);
 
-  test('when a decision, assignment or evidence comes with a forged, tampered, expired, wrong-audience, wrong-issuer, malformed or no token, then it is refused Unauthorized and nothing is written', async () => {
+  test('when a decision, assignment or evidence comes with a forged, tampered, expired, wrong-audience, IdP, wrong-command, wrong-run, malformed or no token, then it is refused Unauthorized and nothing is written', async () => {
     const { disputeId, handle } = await openCase();
     const before = await getDisputeState(client, disputeId);
+    const decision = { decision: 'accept' as const, tier: 'finance_legal' as const };
+    const { runId } = await handle.describe();
+    const binding = { workflowId: handle.workflowId, runId, command: 'decideCase', args: decision };
+    const fixed =
+      (token: string): CommandSigner =>
+      async () =>
+        token;
     for (const [what, token, code] of [
-      ...(await badTokens('cs.lee', ['tier2', 'finance_legal'])),
+      ...(await badAssertions(binding, 'cs.lee', ['tier2', 'finance_legal'])),
       ['missing', '', 'token_missing'],
     ] as Array<[string, string, string]>) {
-      const decided = await decideDispute(client, disputeId, { decision: 'accept', tier: 'finance_legal', token });
+      const sign = fixed(token);
+      const decided = await decideDispute(client, disputeId, { ...decision, sign });
       expect({ what, ...decided }).toMatchObject({ what, accepted: false, type: 'Unauthorized', code });
       if (!decided.accepted) expect(decided.message).not.toContain(token || '\u0000');
-      const assigned = await assignDispute(client, disputeId, { assignee: 'cs.lee', tier: 'tier2', token });
-      expect({ what, ...assigned }).toMatchObject({ what, accepted: false, type: 'Unauthorized', code });
-      const evidence = await addDisputeEvidence(client, disputeId, { field: 'receipt', text: 'x', token });
-      expect({ what, ...evidence }).toMatchObject({ what, accepted: false, type: 'Unauthorized', code });
+      // Signed for decideCase: once the proof itself holds, the other commands refuse it for naming another command.
+      const other = {
+        what,
+        accepted: false,
+        type: 'Unauthorized',
+        code: expect.stringMatching(`^(${code}|assertion_wrong_command)$`),
+      };
+      const assigned = await assignDispute(client, disputeId, { assignee: 'cs.lee', tier: 'tier2', sign });
+      expect({ what, ...assigned }).toMatchObject(other);
+      const evidence = await addDisputeEvidence(client, disputeId, { field: 'receipt', text: 'x', sign });
+      expect({ what, ...evidence }).toMatchObject(other);
     }
     const after = await getDisputeState(client, disputeId);
     expect(after).toMatchObject({ tier: before.tier, evidenceFields: before.evidenceFields });
@@ -85,27 +101,27 @@ describe('dispute decisions need a verified staff token (dev server)', () => {
 
   test('when the body claims a tier or a person the token does not prove, or the token holds no dispute tier, then it is refused', async () => {
     const { disputeId, handle } = await openCase();
-    const alice = await staffToken('cs.alice', ['cs_agent', 'tier1']);
-    expect(await decideDispute(client, disputeId, { decision: 'accept', tier: 'tier2', token: alice })).toMatchObject({
+    const alice = staffSigner('cs.alice', ['cs_agent', 'tier1']);
+    expect(await decideDispute(client, disputeId, { decision: 'accept', tier: 'tier2', sign: alice })).toMatchObject({
       accepted: false,
       type: 'Unauthorized',
       code: 'role_not_in_token',
       message: expect.stringContaining('tier: tier2'),
     });
     expect(
-      await decideDispute(client, disputeId, { decision: 'accept', by: 'cs.bob', tier: 'tier1', token: alice }),
+      await decideDispute(client, disputeId, { decision: 'accept', by: 'cs.bob', tier: 'tier1', sign: alice }),
     ).toMatchObject({ accepted: false, type: 'Unauthorized', code: 'identity_mismatch' });
     // Without a claimed tier the token's own decides: tier 1 may not accept liability.
-    expect(await decideDispute(client, disputeId, { decision: 'accept', token: alice })).toMatchObject({
+    expect(await decideDispute(client, disputeId, { decision: 'accept', sign: alice })).toMatchObject({
       accepted: false,
       type: 'Conflict',
       code: 'accept_needs_tier2',
     });
-    const frank = await staffToken('ops.frank', ['ops']);
+    const frank = staffSigner('ops.frank', ['ops']);
     for (const verdict of [
-      await decideDispute(client, disputeId, { decision: 'contest', token: frank }),
-      await assignDispute(client, disputeId, { assignee: 'ops.frank', tier: 'tier1', token: frank }),
-      await addDisputeEvidence(client, disputeId, { field: 'receipt', text: 'a receipt', token: frank }),
+      await decideDispute(client, disputeId, { decision: 'contest', sign: frank }),
+      await assignDispute(client, disputeId, { assignee: 'ops.frank', tier: 'tier1', sign: frank }),
+      await addDisputeEvidence(client, disputeId, { field: 'receipt', text: 'a receipt', sign: frank }),
     ])
       expect(verdict).toMatchObject({ accepted: false, type: 'Unauthorized', code: 'missing_role' });
     expect(await acceptedUpdates(handle)).toBe(0);
@@ -114,21 +130,21 @@ describe('dispute decisions need a verified staff token (dev server)', () => {
 
   test('when staff IDs are spelled in another case, then they are folded: the token subject decides, and the audit records subject, issuer and key', async () => {
     const { disputeId, handle } = await openCase();
-    const alice = await staffToken('CS.Alice', ['tier1']);
+    const alice = staffSigner('CS.Alice', ['tier1']);
     const assigned = await assignDispute(client, disputeId, {
       assignee: 'CS.Lee',
       tier: 'tier2',
       by: 'cs.ALICE',
-      token: alice,
+      sign: alice,
     });
     expect(assigned).toMatchObject({ accepted: true, value: { assignee: 'cs.lee', tier: 'tier2' } });
     // The case is now with tier 2: Alice's tier-1 token is not enough, Lee's is (whatever the spelling of `by`).
-    expect(await decideDispute(client, disputeId, { decision: 'accept', token: alice })).toMatchObject({
+    expect(await decideDispute(client, disputeId, { decision: 'accept', sign: alice })).toMatchObject({
       code: 'tier_too_low',
     });
-    const lee = await staffToken('cs.lee', ['cs_lead', 'tier2']);
-    const decided = await decideDispute(client, disputeId, { decision: 'accept', by: 'Cs.Lee', note: 'n', token: lee });
-    const decidedBy = { subject: 'cs.lee', issuer: LOCAL_ISSUER, keyId: LOCAL_KID };
+    const lee = staffSigner('cs.lee', ['cs_lead', 'tier2']);
+    const decided = await decideDispute(client, disputeId, { decision: 'accept', by: 'Cs.Lee', note: 'n', sign: lee });
+    const decidedBy = { subject: 'cs.lee', issuer: LOCAL_DECISIONS_ISSUER, keyId: LOCAL_DECISIONS_KID };
     expect(decided).toMatchObject({ accepted: true, value: { decision: { by: 'cs.lee', tier: 'tier2', decidedBy } } });
     const trail = await eventually(() => {
       const events = auditOf(disputeId);
@@ -139,11 +155,11 @@ describe('dispute decisions need a verified staff token (dev server)', () => {
       tier: 'tier2',
       by: 'cs.alice',
       round: 1,
-      decidedBy: { subject: 'cs.alice', issuer: LOCAL_ISSUER, keyId: LOCAL_KID },
+      decidedBy: { subject: 'cs.alice', issuer: LOCAL_DECISIONS_ISSUER, keyId: LOCAL_DECISIONS_KID },
     });
     expect(trail.find((e) => e.type === 'dispute.decided')?.data).toMatchObject({ by: 'cs.lee', decidedBy });
     // No token ever reaches the view or the audit trail.
-    expect(JSON.stringify([trail, await getDisputeState(client, disputeId)])).not.toContain(lee.split('.')[2]);
+    expect(JSON.stringify([trail, await getDisputeState(client, disputeId)])).not.toContain('eyJ');
     await until(handle, (v) => v.state === 'lost', 'lost (accepted)');
     await handle.terminate('test done');
     await recordHistoryIfAsked(handle, 'dispute-case-verified-staff');
@@ -162,8 +178,9 @@ describe('dispute decisions need a verified staff token (dev server)', () => {
     expect((await getDisputeState(client, disputeId)).decision).toBeUndefined();
     expect(await acceptedUpdates(handle)).toBe(0);
 
-    const grace = await staffToken('legal.grace', ['finance_legal']);
-    await rawUpdate(config.TEMPORAL_ADDRESS, workflowId, 'decideCase', { decision: 'accept', token: grace });
+    const grace = staffSigner('legal.grace', ['finance_legal']);
+    const signed = await signedFor(client, workflowId, 'decideCase', { decision: 'accept' }, grace);
+    await rawUpdate(config.TEMPORAL_ADDRESS, workflowId, 'decideCase', signed.arg);
     // Accepted: the CLI may still exit non-zero, since it cannot decode the encrypted result without the codec.
     expect((await getDisputeState(client, disputeId)).decision).toMatchObject({
       by: 'legal.grace',

@@ -5,7 +5,7 @@ import { awsOptions } from '../../workers/config';
 import { createHttpEvidence } from '../../activities/adapters/evidence/http-evidence';
 import { createDynamoLedger } from '../../activities/adapters/ledger/dynamo-ledger';
 import { decideDispute, getDisputeState } from '../../client/disputes';
-import { issueStaffToken } from '../../sandboxes/idp';
+import { staffSigner } from '../support/staff';
 import { startEvidenceSandbox, type EvidenceSandbox } from '../../sandboxes/evidence';
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
 import type { DisputeCaseView } from '../../workflows/disputes/contract';
@@ -114,7 +114,7 @@ describe.each(INGRESS_DOORS)(
               decision: 'contest',
               by: 'ops.ann',
               tier: 'tier1',
-              token: await issueStaffToken({ sub: 'ops.ann', roles: ['tier1'] }),
+              sign: staffSigner('ops.ann', ['tier1']),
             }),
           ).toMatchObject({ accepted: true, value: { decision: { decision: 'contest', by: 'ops.ann' } } });
           expect(
@@ -122,7 +122,7 @@ describe.each(INGRESS_DOORS)(
               decision: 'contest',
               by: 'ops.ann',
               tier: 'tier1',
-              token: await issueStaffToken({ sub: 'ops.ann', roles: ['tier1'] }),
+              sign: staffSigner('ops.ann', ['tier1']),
             }),
           ).toMatchObject({ accepted: false, type: 'Conflict', code: 'already_decided' });
           await until(disputeId, (v) => v.state === 'submitted', 'submitted');

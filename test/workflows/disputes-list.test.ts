@@ -8,7 +8,7 @@ import {
   openDisputeCase,
   type DisputeListRow,
 } from '../../client/disputes';
-import { issueStaffToken } from '../../sandboxes/idp';
+import { staffSigner } from '../support/staff';
 import { fakeDeps } from '../support/time-skipping';
 import { testClient, testConfig, testWorker } from '../support/stack';
 import { until } from '../support/wait';
@@ -56,7 +56,7 @@ describe('dispute work list (dev server)', () => {
         assignee: 'desk.bo',
         tier: 'tier2',
         by: 'lead.cy',
-        token: await issueStaffToken({ sub: 'lead.cy', roles: ['tier2'] }),
+        sign: staffSigner('lead.cy', ['tier2']),
       });
       expect(verdict).toMatchObject({ accepted: true, value: { tier: 'tier2', assignee: 'desk.bo' } });
       expect(await listed({ tier: 'tier2' }, opened.workflowId)).toMatchObject({

@@ -1,10 +1,9 @@
-import { TIME_SKIPPING_VALIDITY_S } from '../support/staff';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { issueStaffToken } from '../../sandboxes/idp';
-import { staffToken as signedToken } from '../support/staff';
+import { signedFor, staffSigner } from '../support/staff';
 import type { disputeCase } from '../../workflows/disputes/workflow';
 import {
   disputeCaseWorkflowId,
@@ -38,35 +37,36 @@ const TIERS_OF: Record<string, string[]> = {
   'fin.di': ['finance_legal'],
 };
 
-/** A staff token (see `test/support/staff.ts`) with the person's tiers, or the roles given. */
-export const staffToken = (sub: string, roles: string[] = TIERS_OF[sub.toLowerCase()] ?? []) => signedToken(sub, roles);
+/** A signer for the person with their tiers (or the roles given), as the decision service would sign for them. */
+export const staffSignerOf = (sub: string, roles: string[] = TIERS_OF[sub.toLowerCase()] ?? []) =>
+  staffSigner(sub, roles);
 
 /**
- * The tests' staff tokens, valid for a year of the time-skipping server's clock from its current time (workflows
- * verify tokens against workflow time, which earlier tests have pushed far ahead of the wall clock).
- */
-export async function staffTokensAt(env: TestWorkflowEnvironment): Promise<Record<string, string>> {
-  const aheadS = Math.max(0, Math.ceil(((await env.currentTimeMs()) - Date.now()) / 1000));
-  const tokens: Record<string, string> = {};
-  for (const [sub, roles] of Object.entries(TIERS_OF))
-    tokens[sub] = await issueStaffToken({ sub, roles, expiresInS: aheadS + TIME_SKIPPING_VALIDITY_S });
-  return tokens;
-}
-
-/**
- * A test file's time-skipping server (started before its tests, torn down after them) and `run`: a worker on a fresh
- * task queue with the given fakes, with `tokens` signed at the server's time first (signed before each test: signing
- * between two racing commands would delay the second).
+ * A test file's time-skipping server (started before its tests, torn down after them); `run`: a worker on a fresh
+ * task queue with the given fakes; `update`: a staff command sent by one of the tests' staff, signed for the case's
+ * current run at the server's clock (workflows verify assertions against workflow time, which runs far ahead of the
+ * wall clock here).
  */
 export function disputeTestBed() {
   const bed = {
     env: undefined as unknown as TestWorkflowEnvironment,
-    tokens: {} as Record<string, string>,
     async run<T>(f: ActivityDeps, fn: (taskQueue: string, worker: Worker) => Promise<T>): Promise<T> {
       const taskQueue = `disputes-${uniqueDisputeId()}`;
       const worker = await timeSkippingWorker(bed.env, taskQueue, f);
-      Object.assign(bed.tokens, await staffTokensAt(bed.env));
       return worker.runUntil(fn(taskQueue, worker));
+    },
+    async update<R, A extends object>(
+      handle: WorkflowHandle,
+      def: UpdateDefinition<R, [A]>,
+      sub: string,
+      arg: Omit<A, 'token'>,
+    ): Promise<R> {
+      const sign = staffSigner(sub, TIERS_OF[sub.toLowerCase()] ?? [], () => bed.env.currentTimeMs());
+      const { client } = bed.env;
+      const signed = await signedFor(client, handle.workflowId, def.name, arg, sign);
+      return client.workflow.getHandle(handle.workflowId, signed.runId).executeUpdate(def, {
+        args: [signed.arg as unknown as A],
+      });
     },
   };
   beforeAll(async () => {

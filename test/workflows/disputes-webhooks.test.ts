@@ -16,7 +16,7 @@ import {
 /** Duplicate, reordered and missing PSP webhooks, pre-arbitration rounds, and the deadline default to accept. */
 describe('dispute case webhooks (time-skipping)', () => {
   const bed = disputeTestBed();
-  const { tokens, run } = bed;
+  const { run } = bed;
 
   test('when webhooks arrive twice and out of order, then one case applies each once, and a pre-arbitration reopen runs a second round', async () => {
     const f = fakeDeps();
@@ -40,9 +40,7 @@ describe('dispute case webhooks (time-skipping)', () => {
       const handle = await deliver(bed.env, taskQueue, created);
       await deliver(bed.env, taskQueue, created);
       await until(handle, (v) => v.state === 'in_review', 'in review');
-      await handle.executeUpdate(decideCaseUpdate, {
-        args: [{ decision: 'contest', by: 'ops.ann', token: tokens['ops.ann'], tier: 'tier1' }],
-      });
+      await bed.update(handle, decideCaseUpdate, 'ops.ann', { decision: 'contest', by: 'ops.ann', tier: 'tier1' });
       await until(handle, (v) => v.state === 'submitted', 'submitted');
 
       // The PSP's `updated` (under review) is overtaken by `closed`; then both are delivered again.
@@ -92,9 +90,7 @@ describe('dispute case webhooks (time-skipping)', () => {
       expect((await handle.describe()).typedSearchAttributes.get(SA.DisputeState)).toBe('pre_arbitration');
       expect(await f.ledger.balance(Accounts.disputesHeld, 'EUR')).toBe(12_500);
 
-      await handle.executeUpdate(decideCaseUpdate, {
-        args: [{ decision: 'contest', by: 'desk.bo', token: tokens['desk.bo'], tier: 'tier2' }],
-      });
+      await bed.update(handle, decideCaseUpdate, 'desk.bo', { decision: 'contest', by: 'desk.bo', tier: 'tier2' });
       const sub2 = await until(handle, (v) => v.state === 'submitted' && v.round === 2, 'round 2 submitted');
       expect(sub2.submissions.map((s) => [s.round, s.pspSubmissionCount])).toEqual([
         [1, 1],
@@ -159,9 +155,7 @@ describe('dispute case webhooks (time-skipping)', () => {
         pspEvent(disputeId, 1, t0, { type: 'charge.dispute.created', dueBy: due }),
       );
       await until(handle, (v) => v.state === 'in_review', 'in review');
-      await handle.executeUpdate(decideCaseUpdate, {
-        args: [{ decision: 'contest', by: 'ops.ann', token: tokens['ops.ann'], tier: 'tier1' }],
-      });
+      await bed.update(handle, decideCaseUpdate, 'ops.ann', { decision: 'contest', by: 'ops.ann', tier: 'tier1' });
       await until(handle, (v) => v.state === 'submitted', 'submitted');
       await bed.env.sleep(8 * DAY);
       expect((await until(handle, () => true, 'view')).state).toBe('submitted');

@@ -1,6 +1,15 @@
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { ClientInputError } from '../../client/errors';
-import { cancelPayout, holdPayout, recheckPayability, releasePayout, startPayout } from '../../client/payouts';
+import { failure, FailureType } from '../../workflows/shared/failures';
+import {
+  cancelPayout,
+  getPayoutState,
+  holdPayout,
+  recheckPayability,
+  releasePayout,
+  resolvePayout,
+  startPayout,
+} from '../../client/payouts';
 import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
 import {
   admin,
@@ -15,7 +24,7 @@ import {
   usd,
   workflowFailure,
 } from './payouts-harness';
-import { opsToken } from '../support/staff';
+import { opsSigner } from '../support/staff';
 
 describe('creatorPayout inputs, ops controls and webhooks', () => {
   let h: PayoutHarness;
@@ -98,7 +107,7 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     await expect(
       cancelPayout(h.client, payoutId, {
         operator: 'ops.bob',
-        token: await opsToken('ops.bob'),
+        sign: opsSigner('ops.bob'),
         reason: 'creator left the platform',
       }),
     ).resolves.toMatchObject({ accepted: true });
@@ -124,7 +133,7 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     await expect(handle.result()).resolves.toMatchObject({ state: 'completed' });
   });
 
-  test('when compliance holds a parked payout, then it stops on hold until released, and cancel is refused once the rail has it', async () => {
+  test('when compliance holds a parked payout, then it stops on hold until another compliance officer releases it, and cancel is refused once the rail has it', async () => {
     const creatorId = uniqueId('hold');
     await seedCreator(h, { creatorId, sanctionsStatus: 'pending' });
     const payoutId = `${creatorId}-2026-11`;
@@ -137,7 +146,7 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     await expect(
       holdPayout(h.client, payoutId, {
         operator: 'compliance.carol',
-        token: await opsToken('compliance.carol'),
+        sign: opsSigner('compliance.carol'),
         reason: 'manual review',
       }),
     ).resolves.toMatchObject({ accepted: true });
@@ -149,36 +158,71 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     await expect(
       releasePayout(h.client, `${payoutId}`, {
         operator: 'compliance.carol',
-        token: await opsToken('compliance.carol'),
+        sign: opsSigner('compliance.carol'),
         reason: 'x',
       }),
     ).rejects.toBeInstanceOf(ClientInputError);
+    // Four eyes: the officer who held it cannot release it, nor can payment ops (N12).
     await expect(
       releasePayout(h.client, payoutId, {
-        operator: 'compliance.carol',
-        token: await opsToken('compliance.carol'),
+        operator: 'Compliance.Carol',
+        sign: opsSigner('compliance.carol'),
+        reason: 'review passed',
+      }),
+    ).resolves.toMatchObject({ accepted: false, type: 'PolicyViolation', code: 'release_by_holder' });
+    await expect(
+      releasePayout(h.client, payoutId, { sign: opsSigner('ops.bob'), reason: 'review passed' }),
+    ).resolves.toMatchObject({ accepted: false, type: 'Unauthorized', code: 'missing_role' });
+    await expect(
+      releasePayout(h.client, payoutId, {
+        operator: 'compliance.dana',
+        sign: opsSigner('compliance.dana'),
         reason: 'review passed',
       }),
     ).resolves.toMatchObject({ accepted: true });
     await waitForState(handle, (s) => s.state === 'paid_in_return_window');
     await expect(
-      cancelPayout(h.client, payoutId, { operator: 'ops.bob', token: await opsToken('ops.bob'), reason: 'too late' }),
+      cancelPayout(h.client, payoutId, { operator: 'ops.bob', sign: opsSigner('ops.bob'), reason: 'too late' }),
     ).resolves.toMatchObject({
       accepted: false,
       type: 'Conflict',
       code: 'already_initiated',
     });
-    await handle.executeUpdate('resolvePayout', {
-      args: [
-        {
-          operator: 'ops.bob',
-          token: await opsToken('ops.bob'),
-          reason: 'close the test early',
-          outcome: 'paid_elsewhere',
-        },
-      ],
+    await resolvePayout(h.client, payoutId, {
+      operator: 'ops.bob',
+      sign: opsSigner('ops.bob'),
+      reason: 'close the test early',
+      outcome: 'paid_elsewhere',
     });
     await expect(handle.result()).resolves.toMatchObject({ state: 'resolved_manually' });
+  });
+
+  test('when the audit of a hold cannot be written, then the hold fails and the payout is not held (audit before effect)', async () => {
+    const creatorId = uniqueId('auditfirst');
+    await seedCreator(h, { creatorId, sanctionsStatus: 'pending' });
+    const payoutId = `${creatorId}-2026-11`;
+    const { handle } = await startPayout(
+      h.client,
+      { payoutId, creatorId, period: '2026-11', amount: usd(5_000), timing: fast },
+      opts(),
+    );
+    await waitForState(handle, (s) => s.state === 'awaiting_payability' && s.awaiting?.actor === 'compliance');
+    const append = h.audit.append;
+    h.audit.append = async (event) => {
+      if (event.type === 'payout.ops.hold' && event.stream.includes(payoutId))
+        throw failure(FailureType.ProviderPermanent, 'audit store refuses the write');
+      return append(event);
+    };
+    try {
+      await expect(
+        holdPayout(h.client, payoutId, { sign: opsSigner('compliance.carol'), reason: 'manual review' }),
+      ).rejects.toThrow();
+    } finally {
+      h.audit.append = append;
+    }
+    expect((await getPayoutState(h.client, payoutId)).held).toBeUndefined();
+    await cancelPayout(h.client, payoutId, { sign: opsSigner('ops.bob'), reason: 'end the test' });
+    await handle.result().catch(() => undefined);
   });
 
   test('when bank webhooks arrive duplicated and out of order, then each counts once and a late settlement never undoes the return', async () => {

@@ -15,7 +15,7 @@ import {
   fast,
   usd,
 } from './payouts-harness';
-import { opsToken } from '../support/staff';
+import { opsSigner } from '../support/staff';
 
 /** Money faults of issue 10: what the sandboxes and the ledger record, not what the workflow says. */
 describe('creatorPayout under rail and directory faults (real dev server)', () => {
@@ -124,7 +124,7 @@ describe('creatorPayout under rail and directory faults (real dev server)', () =
       args: [
         {
           operator: 'ops.bob',
-          token: await opsToken('ops.bob'),
+          sign: opsSigner('ops.bob'),
           reason: 'paid by wire outside the system',
           outcome: 'paid_elsewhere',
         },
@@ -156,7 +156,7 @@ describe('creatorPayout under rail and directory faults (real dev server)', () =
       args: [
         {
           operator: 'ops.bob',
-          token: await opsToken('ops.bob'),
+          sign: opsSigner('ops.bob'),
           reason: 'giving up on this transfer',
           outcome: 'abandoned',
         },
@@ -200,7 +200,7 @@ describe('creatorPayout under rail and directory faults (real dev server)', () =
       args: [
         {
           operator: 'ops.carol',
-          token: await opsToken('ops.carol'),
+          sign: opsSigner('ops.carol'),
           reason: 'partial reversal reconciled by hand',
           outcome: 'paid_elsewhere',
         },

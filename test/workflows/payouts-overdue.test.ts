@@ -6,7 +6,7 @@ import { creatorPayoutWorkflowId, getStateQuery } from '../../workflows/payouts/
 import { recordHistoryIfAsked } from '../support/histories';
 import { testConfig } from '../support/stack';
 import { fakeDeps, timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
-import { opsToken } from '../support/staff';
+import { opsSigner } from '../support/staff';
 
 const DAY = 86_400_000;
 
@@ -88,7 +88,7 @@ describe('creatorPayout awaiting a bank confirmation for weeks (time-skipping se
         args: [
           {
             operator: 'ops.dan',
-            token: await opsToken('ops.dan', await env.currentTimeMs()),
+            sign: opsSigner('ops.dan', () => env.currentTimeMs()),
             reason: 'bank says settled',
           },
         ],

@@ -18,7 +18,7 @@ import {
   usd,
   workflowFailure,
 } from './payouts-harness';
-import { opsToken } from '../support/staff';
+import { opsSigner } from '../support/staff';
 
 describe('creatorPayout on the real dev server (PSP, bank and directory sandboxes)', () => {
   let h: PayoutHarness;
@@ -289,7 +289,7 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
       args: [
         {
           operator: 'ops.alice',
-          token: await opsToken('ops.alice'),
+          sign: opsSigner('ops.alice'),
           reason: 'test ends the return window early',
           outcome: 'paid_elsewhere',
         },

@@ -6,7 +6,7 @@ import { buildDependencies } from '../../workers/dependencies';
 import { creatorPayoutWorkflowId, getStateQuery } from '../../workflows/payouts/contract';
 import { testConfig } from '../support/stack';
 import { fakeDeps, timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
-import { opsToken } from '../support/staff';
+import { opsSigner } from '../support/staff';
 
 const DAY = 86_400_000;
 
@@ -82,9 +82,7 @@ describe('creatorPayout when the PSP never answers its initiation (time-skipping
 
       down = false;
       await handle.executeUpdate('retryPayoutNow', {
-        args: [
-          { operator: 'ops.eve', token: await opsToken('ops.eve', await env.currentTimeMs()), reason: 'PSP is back' },
-        ],
+        args: [{ operator: 'ops.eve', sign: opsSigner('ops.eve', () => env.currentTimeMs()), reason: 'PSP is back' }],
       });
       expect(await handle.result()).toMatchObject({ state: 'completed', attempts: 1 });
       expect(fakes.psp.transfers.size).toBe(1);
