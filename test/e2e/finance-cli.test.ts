@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
+import { approvals } from '../../client';
 import { openDisputeCase } from '../../client/disputes';
 import type { DisputeListRow } from '../../client/disputes';
 import { loadDecisionsConfig } from '../../decisions/config';
@@ -11,6 +12,7 @@ import { startDecisionService, type DecisionService } from '../../decisions/serv
 import { startIdpSandbox, type IdpSandbox } from '../../sandboxes/idp';
 import { deviceLogin, saveToken, sessionFile } from '../../scripts/staff-session';
 import { testClient, testConfig, testWorker } from '../support/stack';
+import { staffSigner } from '../support/staff';
 import { fakeDeps } from '../support/time-skipping';
 import { until } from '../support/wait';
 
@@ -36,10 +38,11 @@ describe('npm run finance (child processes against the test stack)', () => {
   let workerConnection: { close(): Promise<void> };
   let running: Promise<void>;
   let env: NodeJS.ProcessEnv;
+  const deps = fakeDeps();
 
   beforeAll(async () => {
     idp = await startIdpSandbox({ port: 0 });
-    ({ worker, connection: workerConnection } = await testWorker(config, fakeDeps()));
+    ({ worker, connection: workerConnection } = await testWorker(config, deps));
     running = worker.run();
     ({ client, connection } = await testClient(config));
     const serviceConfig = { ...config, IDP_URL: idp.url };
@@ -94,6 +97,45 @@ describe('npm run finance (child processes against the test stack)', () => {
     expect(text.out.split('\n')[0]).toMatch(/^REQUEST\s+TIER\s+AMOUNT\s+WAITING\s+NEXT STEP\s+ORDER$/);
     const json = await finance(env, 'list', '--json');
     expect(Array.isArray(JSON.parse(json.out))).toBe(true);
+  });
+
+  test("when a finance approver approves a pending request through the service, then the verdict is the workflow's: accepted, the request approved", async () => {
+    const run = Date.now().toString(36);
+    const [orderId, customerId, requestId] = [`ord-cli-${run}`, `cus-cli-${run}`, `req-cli-${run}`];
+    deps.commerce.addCustomer(customerId, `${customerId}@customers.example`);
+    deps.commerce.addOrder({
+      orderId,
+      customerId,
+      paymentRef: `ch_${run}`,
+      captured: { amountMinor: 50_000, currency: 'EUR' },
+    });
+    await approvals.requestCompensation(
+      client,
+      {
+        requestId,
+        orderId,
+        customerId,
+        reasonCode: 'damaged_item',
+        currency: 'EUR',
+        remedies: { refund: { kind: 'partial', amountMinor: 10_000 } },
+        requester: {},
+        sign: staffSigner('cs.alice', ['cs_agent']),
+      },
+      { taskQueue: config.TEMPORAL_TASK_QUEUE },
+    );
+    await until(async () => {
+      const s = await approvals.getCompensationStatus(client, requestId).catch(() => undefined);
+      return s?.status === 'pending' ? s : undefined;
+    }, 30_000);
+    const carol = { ...env, PAYOPS_HOME: mkdtempSync(join(tmpdir(), 'payops-finance-cli-')) };
+    saveToken(await deviceLogin(idp.url, { completeAs: 'fin.carol' }), sessionFile(carol));
+
+    const wrongAmount = await finance(carol, 'approve', requestId, '--reason', 'checked the photos', '--amount', '999');
+    expect(wrongAmount.code).toBe(1);
+    expect(wrongAmount.out).toMatch(/^refused by the workflow's validator: \S+ \(/);
+    const approved = await finance(carol, 'approve', requestId, '--reason', 'checked the photos');
+    expect(approved.code).toBe(0);
+    expect(approved.out).toMatch(/^accepted \(#1\): request is approved, 1\/1 approvals/);
   });
 
   test('when legal hands a dispute to finance_legal, then it is on the finance work list; a decision the validator refuses exits 1', async () => {
