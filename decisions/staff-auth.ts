@@ -64,6 +64,8 @@ export function staffVerifier(oidc: DecisionsConfig['oidc']): StaffVerifier {
         clockTolerance: 60,
       }));
     } catch (err) {
+      // The provider's keys could not be fetched: unavailable (503), not the caller's fault.
+      if (err instanceof errors.JWKSTimeout) throw err;
       if (err instanceof errors.JOSEError)
         throw new Unauthenticated(`Authorization: token refused (${err.code}); log in again`);
       throw err;
