@@ -29,7 +29,7 @@ import {
 import type { disputeCase } from '../../workflows/disputes/workflow';
 import { searchAttributeCliArgs } from '../../workflows/shared/search-attributes';
 import { decodedHistoryText, payloadsAsText } from '../support/codec';
-import { staffToken } from '../support/staff';
+import { signedFor, staffSigner } from '../support/staff';
 import { testClient, testConfig, testWorker } from '../support/stack';
 import { fakeDeps } from '../support/time-skipping';
 import { until } from '../support/wait';
@@ -159,16 +159,16 @@ describe('payloads at rest (own dev server with a file DB, Web UI and codec serv
     const gathered = (v: DisputeCaseView) =>
       v.evidenceSources.order !== 'pending' && v.evidenceSources.communications !== 'pending';
     await until(async () => (gathered(await handle.query(getStateQuery)) ? true : undefined), 30_000);
-    await handle.executeUpdate(addEvidenceUpdate, {
-      args: [
-        {
-          field: 'uncategorized_text',
-          text: `Customer signed for it: ${MARKER}-evidence`,
-          by: 'ops.ann',
-          token: await staffToken('ops.ann', ['tier1']),
-        },
-      ],
-    });
+    const evidence = {
+      field: 'uncategorized_text' as const,
+      text: `Customer signed for it: ${MARKER}-evidence`,
+      by: 'ops.ann',
+    };
+    const sign = staffSigner('ops.ann', ['tier1']);
+    const signed = await signedFor(client, handle.workflowId, addEvidenceUpdate.name, evidence, sign);
+    await client.workflow
+      .getHandle(handle.workflowId, signed.runId)
+      .executeUpdate(addEvidenceUpdate, { args: [signed.arg] });
     const plainClient = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
     await plainClient.workflow
       .getHandle(handle.workflowId)

@@ -1,3 +1,4 @@
+import type { Signed } from '../../client/commands';
 import type { Client, Connection } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -11,8 +12,7 @@ import {
   approveCompensationSignal,
   compensationWorkflowId,
   orderAuditStream,
-  rejectCompensationSignal,
-  type CompensationRequestInput,
+  type CompensationRequestCommand,
 } from '../../workflows/approvals/contract';
 import { buildDependencies } from '../../workers/dependencies';
 import { SA } from '../../workflows/shared/search-attributes';
@@ -20,7 +20,7 @@ import type { AppConfig } from '../../workers/config';
 import { decodedHistoryText } from '../support/codec';
 import { recordHistoryIfAsked } from '../support/histories';
 import { testClient, testConfig, testWorker, waitForEvent } from '../support/stack';
-import { commerceState, compensationRequest, decision, seedOrder, staffToken, uniqueId } from './approvals-support';
+import { commerceState, compensationRequest, decision, seedOrder, signer, uniqueId } from './approvals-support';
 
 /** Finance decisions on the real dev server, with the PSP and commerce sandboxes and DynamoDB/SNS on moto. */
 describe('compensation approval: decisions (dev server)', () => {
@@ -67,7 +67,7 @@ describe('compensation approval: decisions (dev server)', () => {
 
   const urls = () => ({ psp: psp.url, commerce: commerce.url });
   /** Starts a request; commands address it by its `requestId`. */
-  const start = async (input: CompensationRequestInput) => ({
+  const start = async (input: Signed<CompensationRequestCommand>) => ({
     ...(await approvals.requestCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE })),
     requestId: input.requestId,
   });
@@ -250,16 +250,18 @@ describe('compensation approval: decisions (dev server)', () => {
     await recordHistoryIfAsked(handle, 'compensation-approval-two-approvers');
   });
 
-  test('when a decision is signalled together with the start, then it is not lost and counts once the request waits', async () => {
+  // A decision is signed for a run, so it is sent once the start has named one (no signal-with-start): it may still
+  // arrive while the request is being evaluated.
+  test('when a decision is signalled right after the start, then it is not lost and counts once the request waits', async () => {
     const order = await seedOrder(urls(), 50_000);
     const input = await compensationRequest({ ...order, remedies: { storeCreditMinor: 5_000 } });
-    const handle = await client.workflow.signalWithStart('compensationApproval', {
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      workflowId: compensationWorkflowId(input.requestId),
-      args: [input],
-      signal: approveCompensationSignal,
-      signalArgs: [await decision('fin-9', 'finance_approver', 5_000)],
-    });
+    const { handle } = await start(input);
+    await approvals.signalCompensationDecision(
+      client,
+      input.requestId,
+      'approve',
+      await decision('fin-9', 'finance_approver', 5_000),
+    );
     const result = await handle.result();
     expect(result).toMatchObject({ status: 'executed', totalMinor: 5_000 });
     const status = await approvals.getCompensationStatus(client, input.requestId);
@@ -279,10 +281,17 @@ describe('compensation approval: decisions (dev server)', () => {
       }),
     );
     await waitForStatus(requestId, 'pending');
-    await handle.signal(approveCompensationSignal, await decision('agent-7', 'finance_manager', 8_000));
+    await approvals.signalCompensationDecision(
+      client,
+      requestId,
+      'approve',
+      await decision('agent-7', 'finance_manager', 8_000),
+    );
     await handle.signal(approveCompensationSignal, { approverId: 'x', role: 'nobody' } as never);
-    await handle.signal(
-      rejectCompensationSignal,
+    await approvals.signalCompensationDecision(
+      client,
+      requestId,
+      'reject',
       await decision('fin-2', 'finance_approver', 8_000, 'customer already got a replacement'),
     );
     const result = await handle.result();
@@ -358,13 +367,13 @@ describe('compensation approval: decisions (dev server)', () => {
     expect((await waitForStatus(requestId, 'pending')).awaiting?.tier).toBe('finance_manager');
 
     const stranger = await approvals.amendCompensation(client, requestId, {
-      token: await staffToken('agent-8', ['cs_agent']),
+      sign: signer('agent-8', ['cs_agent']),
       remedies: { storeCreditMinor: 30_000 },
       reason: 'customer accepted less',
     });
     expect(stranger).toMatchObject({ accepted: false, code: 'not_requester' });
     const amended = await approvals.amendCompensation(client, requestId, {
-      token: await staffToken('agent-7', ['cs_agent']),
+      sign: signer('agent-7', ['cs_agent']),
       agentId: 'Agent-7',
       remedies: { storeCreditMinor: 30_000 },
       reason: 'customer accepted less',

@@ -1,3 +1,4 @@
+import type { Signed } from '../../client/commands';
 import type { Client, Connection } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
@@ -10,7 +11,7 @@ import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
 import {
   compensationWorkflowId,
   orderAuditStream,
-  type CompensationRequestInput,
+  type CompensationRequestCommand,
 } from '../../workflows/approvals/contract';
 import { buildDependencies } from '../../workers/dependencies';
 import type { AppConfig } from '../../workers/config';
@@ -62,7 +63,7 @@ describe('compensation approval: races and faults (dev server)', () => {
   });
 
   const urls = () => ({ psp: psp.url, commerce: commerce.url });
-  const start = async (input: CompensationRequestInput) =>
+  const start = async (input: Signed<CompensationRequestCommand>) =>
     approvals.requestCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE });
   /** Polls the query until the request reaches one of `states` (a condition, not a timing). */
   const settle = async (requestId: string, states: string[]) => {

@@ -1,7 +1,8 @@
+import type { Signed } from '../../client/commands';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { approvals } from '../../client';
-import { approvalAuditStream, type CompensationRequestInput } from '../../workflows/approvals/contract';
+import { approvalAuditStream, type CompensationRequestCommand } from '../../workflows/approvals/contract';
 import { recordHistoryIfAsked } from '../support/histories';
 import { fakeDeps, timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
 import { compensationRequest, decision, uniqueId, useWorkflowClock } from './approvals-support';
@@ -31,7 +32,7 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
   });
 
   /** Starts a request; commands address it by its `requestId`. */
-  const start = async (input: CompensationRequestInput) => ({
+  const start = async (input: Signed<CompensationRequestCommand>) => ({
     ...(await approvals.requestCompensation(env.client, input, { taskQueue })),
     requestId: input.requestId,
   });

@@ -1,5 +1,7 @@
-import type { CompensationRequestInput, FinanceDecisionCommand, Role } from '../../workflows/approvals/contract';
+import type { CommandSigner, Signed } from '../../client/commands';
+import type { CompensationRequestCommand, FinanceDecisionCommand, Role } from '../../workflows/approvals/contract';
 import { issueStaffToken } from '../../sandboxes/idp';
+import { staffSigner } from '../support/staff';
 
 /** Helpers shared by the approval workflow tests. */
 
@@ -13,25 +15,36 @@ let workflowNow: () => Promise<number> = () => Promise.resolve(Date.now());
 /** Mint tokens valid on this clock (a time-skipping server's, which runs ahead of the wall clock). */
 export const useWorkflowClock = (now: () => Promise<number>) => void (workflowNow = now);
 
-/** A staff token signed by the local identity provider's key (what `login` would give `sub`). */
+/** A signer for `sub` holding `roles` (command assertions at the workflow clock set by {@link useWorkflowClock}). */
+export const signer = (sub: string, roles: string[]): CommandSigner => staffSigner(sub, roles, () => workflowNow());
+
+/** An identity provider's staff token (what `login` gives `sub`): refused by workflows for new commands. */
 export async function staffToken(sub: string, roles: string[], over: object = {}): Promise<string> {
   const aheadS = Math.max(0, Math.ceil(((await workflowNow()) - Date.now()) / 1000));
   return issueStaffToken({ sub, roles, expiresInS: aheadS + WEEK_S, ...over });
 }
 
 /**
- * A request by a fresh CS agent, or by `requester` (`agentId` + `role`: a token is minted for that subject and
- * role, and the body keeps naming them, so the workflow checks they match).
+ * A request by a fresh CS agent, or by `requester` (`agentId` + `role`: signed for that subject and role, and the
+ * body keeps naming them, so the workflow checks they match), or signed by `sign` with the body's `requester`.
  */
 export async function compensationRequest(
-  over: Partial<Omit<CompensationRequestInput, 'requester'>> &
-    Pick<CompensationRequestInput, 'orderId' | 'customerId' | 'remedies'> & {
-      requester?: CompensationRequestInput['requester'] | { agentId: string; role: Role };
+  over: Partial<Omit<CompensationRequestCommand, 'requester'>> &
+    Pick<CompensationRequestCommand, 'orderId' | 'customerId' | 'remedies'> & {
+      requester?: CompensationRequestCommand['requester'];
+      sign?: CommandSigner;
     },
-): Promise<CompensationRequestInput> {
-  const { requester: given = { agentId: uniqueId('agent'), role: 'cs_agent' as const }, ...rest } = over;
-  const requester = 'token' in given ? given : { ...given, token: await staffToken(given.agentId, [given.role]) };
-  return { requestId: uniqueId('req'), reasonCode: 'damaged_item', currency: 'EUR', ...rest, requester };
+): Promise<Signed<CompensationRequestCommand>> {
+  const { requester = { agentId: uniqueId('agent'), role: 'cs_agent' as const }, sign, ...rest } = over;
+  const signedBy = sign ?? signer(requester.agentId ?? 'nobody', [requester.role ?? 'cs_agent']);
+  return {
+    requestId: uniqueId('req'),
+    reasonCode: 'damaged_item',
+    currency: 'EUR',
+    ...rest,
+    requester,
+    sign: signedBy,
+  };
 }
 
 /** A decision by `approverId` holding `role` (token only: the workflow takes both from it). */
@@ -40,8 +53,8 @@ export const decision = async (
   role: Role,
   amountMinor: number,
   reason = 'checked the order and photos',
-): Promise<FinanceDecisionCommand> => ({
-  token: await staffToken(approverId, [role]),
+): Promise<Signed<FinanceDecisionCommand>> => ({
+  sign: signer(approverId, [role]),
   reason,
   amount: { amountMinor, currency: 'EUR' },
 });

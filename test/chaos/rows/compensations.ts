@@ -1,5 +1,5 @@
 import { decideCompensation, getCompensationStatus, requestCompensation } from '../../../client/approvals';
-import { issueStaffToken } from '../../../sandboxes/idp';
+import { staffSigner } from '../../support/staff';
 import type { CompensationStatus } from '../../../workflows/approvals/contract';
 import { admin, adminGet, until } from '../admin';
 import { emptyVerdicts, type Verdicts } from '../checks';
@@ -58,10 +58,9 @@ async function compensationsUnderCommerceFaults(ctx: RowContext): Promise<Verdic
   const orders = await seedOrders(ctx);
   // Counters are used up by every call (reads included: a read ignores its timeout), so they cover the refunds too.
   await admin(stack.commerce.url, '/__admin/faults', { fail5xxNext: n, timeoutNext: 3 * n, hangMs: 11_000 });
-  // Each request by its own agent (a token per agent), so no daily budget is shared between requests.
-  const agentToken = (o: Order) =>
-    issueStaffToken({ sub: `${ctx.tag}-a${o.requestId.split('-q')[1]}`, roles: ['cs_agent'], expiresInS: 7200 });
-  const financeToken = await issueStaffToken({ sub: `${ctx.tag}-fin`, roles: ['finance_approver'], expiresInS: 7200 });
+  // Each request by its own agent (a signer per agent), so no daily budget is shared between requests.
+  const agentSigner = (o: Order) => staffSigner(`${ctx.tag}-a${o.requestId.split('-q')[1]}`, ['cs_agent']);
+  const financeSigner = staffSigner(`${ctx.tag}-fin`, ['finance_approver']);
   await pool(orders, 8, async (o) =>
     requestCompensation(
       stack.client,
@@ -69,7 +68,8 @@ async function compensationsUnderCommerceFaults(ctx: RowContext): Promise<Verdic
         requestId: o.requestId,
         orderId: o.orderId,
         customerId: o.customerId,
-        requester: { token: await agentToken(o) },
+        sign: agentSigner(o),
+        requester: {},
         reasonCode: 'damaged_item',
         currency: 'EUR',
         remedies: { refund: { kind: 'partial', amountMinor: o.reject ? 5_000 : 1_500 } },
@@ -84,7 +84,7 @@ async function compensationsUnderCommerceFaults(ctx: RowContext): Promise<Verdic
     async (o) => {
       await until(async () => (await status(ctx, o.requestId))?.status === 'pending', 60_000, 200);
       const verdict = await decideCompensation(stack.client, o.requestId, 'reject', {
-        token: financeToken,
+        sign: financeSigner,
         reason: 'chaos matrix: not covered',
         amount: { amountMinor: 5_000, currency: 'EUR' },
       });

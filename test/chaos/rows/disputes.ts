@@ -1,5 +1,5 @@
 import { decideDispute, getDisputeState } from '../../../client/disputes';
-import { issueStaffToken } from '../../../sandboxes/idp';
+import { staffSigner } from '../../support/staff';
 import { disputeCaseWorkflowId, type DisputeCaseView } from '../../../workflows/disputes/contract';
 import { admin, adminGet, until } from '../admin';
 import { emptyVerdicts, type Verdicts } from '../checks';
@@ -80,7 +80,7 @@ async function disputesDuplicateReordered(ctx: RowContext): Promise<Verdicts> {
     decideDispute(stack.client, id, {
       decision: 'contest',
       tier: 'tier1',
-      token: await issueStaffToken({ sub: 'ops.chaos', roles: ['tier1'] }),
+      sign: staffSigner('ops.chaos', ['tier1']),
     });
   const accepted = await pool(ids, 8, async (id) =>
     (await Promise.all([decide(id), decide(id)])).filter((d) => d.accepted),

@@ -1,7 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ClientInputError } from '../../../client/errors';
 import { holdPayout, releasePayout, startPayout } from '../../../client/payouts';
-import { issueStaffToken } from '../../../sandboxes/idp';
+import { staffSigner } from '../../support/staff';
 import { typedFailure } from '../../../workflows/shared/failures';
 import { admin, until } from '../admin';
 import { emptyVerdicts, type Verdicts } from '../checks';
@@ -10,10 +10,13 @@ import { creatorPayoutWorkflowId } from '../../../workflows/payouts/contract';
 import { pool } from '../payouts';
 import { payoutRow, pspTransfers, resetSandboxes, type Row, type RowContext } from '../row';
 
-/** An ops command as the chaos operator (compliance and ops roles), with a fresh staff token. */
-const ops = async () => ({
+/**
+ * An ops command as a chaos operator (compliance and ops roles), signed for the command; a hold is released by
+ * another compliance officer than the one who held it.
+ */
+const ops = async (sub = 'chaos.ops') => ({
   reason: 'chaos matrix',
-  token: await issueStaffToken({ sub: 'chaos.ops', roles: ['compliance', 'ops'] }),
+  sign: staffSigner(sub, ['compliance', 'ops']),
 });
 
 /** Inputs every layer must refuse: the client before Temporal, the workflow (started raw) with InvalidInput. */
@@ -102,7 +105,7 @@ export const opsRows: Row[] = [
         return states.every((s) => s === 'on_hold');
       }, 10_000);
       // A payout whose hold was accepted must still be open here: a release that finds it closed fails the row.
-      await pool(onHold, 8, async (p) => releasePayout(ctx.stack.client, p.payoutId, await ops()));
+      await pool(onHold, 8, async (p) => releasePayout(ctx.stack.client, p.payoutId, await ops('chaos.releaser')));
     },
   }),
 ];

@@ -1,6 +1,6 @@
 import { holdPayout, releasePayout } from '../../../client/payouts';
 import { getRunProgress, startPayoutRun } from '../../../client/payout-runs';
-import { issueStaffToken } from '../../../sandboxes/idp';
+import { staffSigner } from '../../support/staff';
 import { creatorPayoutWorkflowId } from '../../../workflows/payouts/contract';
 import { admin, until } from '../admin';
 import { addVerdicts, checkPayouts, emptyVerdicts, type Verdicts } from '../checks';
@@ -8,10 +8,13 @@ import { payoutStatus, settle, standing } from '../observe';
 import { FAST_TIMING, pool, seedPayouts } from '../payouts';
 import { resetSandboxes, type Row, type RowContext } from '../row';
 
-/** An ops command as the chaos operator (compliance and ops roles), with a fresh staff token. */
-const ops = async () => ({
+/**
+ * An ops command as a chaos operator (compliance and ops roles), signed for the command; a hold is released by
+ * another compliance officer than the one who held it.
+ */
+const ops = async (sub = 'chaos.ops') => ({
   reason: 'chaos matrix: hold inside a run',
-  token: await issueStaffToken({ sub: 'chaos.ops', roles: ['compliance', 'ops'] }),
+  sign: staffSigner(sub, ['compliance', 'ops']),
 });
 
 /**
@@ -46,7 +49,7 @@ async function heldPayoutInRun(ctx: RowContext): Promise<Verdicts> {
       if (!(await until(() => exists(p.payoutId), 60_000, 50))) return undefined;
       if (!(await holdPayout(stack.client, p.payoutId, await ops())).accepted) return undefined;
       const parked = await until(async () => (await payoutStatus(stack, p))?.state === 'on_hold', 20_000);
-      const released = await releasePayout(stack.client, p.payoutId, await ops());
+      const released = await releasePayout(stack.client, p.payoutId, await ops('chaos.releaser'));
       if (!parked || !released.accepted)
         v.findings.push(`${p.payoutId}: on hold ${parked}, release ${released.accepted}`);
       return p;

@@ -1,6 +1,6 @@
 import { isoIdsFor } from '../../../activities/payouts';
 import { resolvePayout } from '../../../client/payouts';
-import { issueStaffToken } from '../../../sandboxes/idp';
+import { staffSigner } from '../../support/staff';
 import type { PayoutStatus } from '../../../workflows/payouts/contract';
 import { creatorPayoutWorkflowId } from '../../../workflows/payouts/contract';
 import { admin, until } from '../admin';
@@ -143,7 +143,7 @@ export const returnRows: Row[] = [
           const outcome = i % 2 === 0 ? 'paid_elsewhere' : 'abandoned';
           const v = await resolvePayout(ctx.stack.client, p.payoutId, {
             reason: 'chaos',
-            token: await issueStaffToken({ sub: 'chaos.ops', roles: ['ops'] }),
+            sign: staffSigner('chaos.ops', ['ops']),
             outcome,
           });
           if (!v.accepted) throw new Error(`${p.payoutId}: resolvePayout refused (${v.code})`);
