@@ -1,16 +1,8 @@
-import type { Client } from '@temporalio/client';
-import { createDynamoAudit } from '../activities/adapters/audit/dynamo-audit';
-import { makeAwsClients } from '../activities/adapters/aws';
-import { approvals, disputes, type Verdict } from '../client';
-import { connectClient } from '../client/connect';
-import { parseClientInput } from '../client/errors';
-import { awsOptions, loadConfig, type AppConfig } from '../workers/config';
-import {
-  approvalAuditStream,
-  compensationRequestId,
-  compensationWorkflowId,
-  financeDecisionCommandSchema,
-} from '../workflows/approvals/contract';
+import type { Verdict } from '../client';
+import type { PendingApproval } from '../client/approvals';
+import type { DisputeListRow } from '../client/disputes';
+import { loadConfig } from '../workers/config';
+import type { CompensationStatus, DecisionOutcome } from '../workflows/approvals/contract';
 import { escalationTierSchema, type DisputeCaseView } from '../workflows/disputes/contract';
 import { currencySchema, formatMoney } from '../workflows/shared/money';
 import {
@@ -23,12 +15,12 @@ import {
   UsageError,
   type CommandSpec,
 } from './cli/args';
+import { decisionsClient, DecisionServiceRefusal, pathOf, type DecisionsClient } from './cli/decisions-client';
 import { login, requireToken } from './cli/session';
-import { legacySigner } from './legacy-signer';
 
 const USAGE = `finance tooling: compensation approvals and the disputes finance/legal decide
 
-  npm run finance -- login --as <staff>      sign in (local identity provider); decisions carry your token
+  npm run finance -- login [--as <staff>]    sign in (device login at the identity provider; --as: local only)
   npm run finance -- list [--state pending] [--tier <tier>] [--json]       compensation requests, oldest first
   npm run finance -- show <requestId|workflowId> [--json]                  status + audit trail
   npm run finance -- approve <requestId> --reason "<why>" [--role <role>] [--amount <minor units>]
@@ -38,9 +30,10 @@ const USAGE = `finance tooling: compensation approvals and the disputes finance/
   npm run finance -- assign <disputeId> --to <staff> --tier tier1|tier2|finance_legal
   npm run finance -- decide <disputeId> --decision contest|accept [--tier <tier>] [--note "<why>"]
 
-Decisions carry your login token (or PAYOPS_TOKEN): the workflow verifies it, and you decide as the token's subject.
---role / --tier pick one of your token's roles (default: your highest). Decisions go through the update path: the
-workflow's validator answers at once: accepted (exit 0) or refused with its code (exit 1). Bad arguments exit 2.
+Every command goes to the decision service (DECISIONS_URL) with your login token (or PAYOPS_TOKEN): it checks your
+role, signs the decision for that one workflow and command, and sends it; you decide as the token's subject.
+--role / --tier pick one of your token's roles (default: your highest). The workflow's validator answers at once:
+accepted (exit 0) or refused with its code (exit 1); a role the service refuses exits 1. Bad arguments exit 2.
 --amount is the total you reviewed; it defaults to the request's current total as the workflow reports it.`;
 
 const OPTIONS = {
@@ -70,6 +63,9 @@ const COMMANDS: Record<string, CommandSpec> = {
   decide: { positionals: ['disputeId'], options: ['decision', 'tier', 'note'] },
 };
 
+/** A row as it crosses HTTP: dates as ISO strings. */
+type Wire<T> = { [K in keyof T]: T[K] extends Date | undefined ? string | undefined : T[K] };
+
 const money = (amountMinor: number | undefined, currency: string | undefined) => {
   const c = currencySchema.safeParse(currency);
   return amountMinor === undefined || !c.success ? '?' : formatMoney({ amountMinor, currency: c.data });
@@ -84,13 +80,10 @@ const TIERS = escalationTierSchema.options;
 
 type Cmd = ReturnType<typeof parseCommandLine<typeof OPTIONS>>;
 type Out = (value: unknown, text: string) => void;
+type AuditEntry = { at: string; data: Record<string, unknown> };
 
-async function showRequest(client: Client, config: AppConfig, id: string, print: Out) {
-  const requestId = compensationRequestId(id);
-  const status = await approvals.getCompensationStatus(client, requestId);
-  const audit = await createDynamoAudit({ aws: makeAwsClients(awsOptions(config)), table: config.AUDIT_TABLE }).list(
-    approvalAuditStream(compensationWorkflowId(requestId)),
-  );
+async function showRequest(api: DecisionsClient, id: string, print: Out) {
+  const { status, audit } = await api.get<{ status: CompensationStatus; audit: AuditEntry[] }>(pathOf('approvals', id));
   const lines = audit.map(({ at, data: d }) => {
     const by = d['decidedBy'] as { issuer?: string; keyId?: string } | undefined;
     const proof = by ? ` [token ${String(by.issuer)} key ${String(by.keyId)}]` : '';
@@ -101,17 +94,17 @@ async function showRequest(client: Client, config: AppConfig, id: string, print:
   print({ status, audit }, [text, ...lines].join('\n'));
 }
 
-async function decideRequest(client: Client, cmd: Cmd, token: string, print: Out): Promise<number> {
-  const requestId = compensationRequestId(cmd.args['requestId'] ?? '');
+async function decideRequest(api: DecisionsClient, cmd: Cmd, print: Out): Promise<number> {
   const reason = required(cmd.values.reason, 'reason');
-  const status = await approvals.getCompensationStatus(client, requestId);
-  const amountMinor = cmd.values.amount !== undefined ? positiveInt(cmd.values.amount, 'amount') : status.totalMinor;
-  const input = { role: cmd.values.role, reason, amount: { amountMinor, currency: status.currency } };
-  const command = parseClientInput(financeDecisionCommandSchema, input, 'finance decision');
-  const verdict = await approvals.decideCompensation(client, requestId, cmd.command as 'approve', {
-    ...command,
-    sign: legacySigner(token),
-  });
+  const amountMinor = cmd.values.amount !== undefined ? positiveInt(cmd.values.amount, 'amount') : undefined;
+  const verdict = await api.command<DecisionOutcome>(
+    pathOf('approvals', cmd.args['requestId'] ?? '', cmd.command ?? ''),
+    {
+      reason,
+      ...(cmd.values.role !== undefined ? { role: cmd.values.role } : {}),
+      ...(amountMinor !== undefined ? { amountMinor } : {}),
+    },
+  );
   const o = verdict.accepted ? verdict.value : undefined;
   print(
     verdict,
@@ -134,41 +127,42 @@ const caseText = (v: DisputeCaseView) =>
     `decision ${v.decision ? `${v.decision.decision} by ${v.decision.by} (${v.decision.tier}) at ${v.decision.at}` : '-'}`,
   ].join('\n');
 
-async function disputeCommand(client: Client, cmd: Cmd, print: Out): Promise<number> {
+async function disputeCommand(api: DecisionsClient, cmd: Cmd, print: Out): Promise<number> {
   const disputeId = cmd.args['disputeId'] ?? '';
   if (cmd.command === 'dispute') {
-    const view = await disputes.getDisputeState(client, disputeId);
+    const view = await api.get<DisputeCaseView>(pathOf('disputes', disputeId));
     print(view, caseText(view));
     return 0;
   }
-  const token = requireToken('finance');
   const tier = cmd.values.tier !== undefined ? oneOf(cmd.values.tier, 'tier', TIERS) : undefined;
-  const verdict =
+  const body =
     cmd.command === 'assign'
-      ? await disputes.assignDispute(client, disputeId, {
-          sign: legacySigner(token),
+      ? {
           assignee: required(cmd.values.to, 'to'),
           tier: tier ?? oneOf(required(cmd.values.tier, 'tier'), 'tier', TIERS),
-        })
-      : await disputes.decideDispute(client, disputeId, {
-          sign: legacySigner(token),
+        }
+      : {
           decision: oneOf(required(cmd.values.decision, 'decision'), 'decision', ['contest', 'accept'] as const),
           ...(tier ? { tier } : {}),
           ...(cmd.values.note ? { note: cmd.values.note } : {}),
-        });
+        };
+  const verdict = await api.command<DisputeCaseView>(pathOf('disputes', disputeId, cmd.command ?? ''), body);
   print(verdict, verdict.accepted ? `accepted: ${cmd.command}\n${caseText(verdict.value)}` : refusedText(verdict));
   return verdict.accepted ? 0 : 1;
 }
 
-async function workLists(client: Client, cmd: Cmd, print: Out): Promise<void> {
+async function workLists(api: DecisionsClient, cmd: Cmd, print: Out): Promise<void> {
   if (cmd.command === 'list') {
-    const rows = await approvals.listApprovals(client, { state: cmd.values.state as never, tier: cmd.values.tier });
+    const rows = await api.get<Array<Wire<PendingApproval>>>('/approvals', {
+      state: cmd.values.state,
+      tier: cmd.values.tier,
+    });
     const cells = rows.map((r) => [
       r.workflowId,
       r.tier ?? '-',
       money(r.amountMinor, r.currency),
       age(r.ageMs),
-      r.deadlineAt?.toISOString() ?? '-',
+      r.deadlineAt ?? '-',
       r.orderId ?? '-',
     ]);
     print(rows, table(['REQUEST', 'TIER', 'AMOUNT', 'WAITING', 'NEXT STEP', 'ORDER'], cells));
@@ -176,9 +170,9 @@ async function workLists(client: Client, cmd: Cmd, print: Out): Promise<void> {
   }
   const dueWithin = cmd.values['due-within'];
   const tier = cmd.values.tier !== undefined ? oneOf(cmd.values.tier, 'tier', TIERS) : undefined;
-  const all = await disputes.listDisputes(client, {
-    ...(dueWithin !== undefined ? { dueWithinDays: positiveInt(dueWithin, 'due-within') } : {}),
-    ...(tier ? { tier } : {}),
+  const all = await api.get<Array<Wire<DisputeListRow>>>('/disputes', {
+    dueWithinDays: dueWithin !== undefined ? positiveInt(dueWithin, 'due-within') : undefined,
+    tier,
   });
   // Finance/legal's list by default: what waits on finance (the case's AwaitingActor); --all shows every open case.
   const rows = cmd.values.all ? all : all.filter((r) => r.awaitingActor === 'finance');
@@ -188,8 +182,8 @@ async function workLists(client: Client, cmd: Cmd, print: Out): Promise<void> {
     r.tier ?? '-',
     r.awaitingActor ?? '-',
     money(r.amountMinor, r.currency),
-    r.dueBy?.toISOString() ?? '-',
-    r.deadlineAt?.toISOString() ?? '-',
+    r.dueBy ?? '-',
+    r.deadlineAt ?? '-',
   ]);
   print(rows, table(['DISPUTE', 'STATE', 'TIER', 'WAITING ON', 'AMOUNT', 'DUE BY', 'NEXT MILESTONE'], cells));
 }
@@ -209,21 +203,22 @@ export const main = withUsageErrors('finance', async (argv: string[]): Promise<n
   }
   const config = loadConfig();
   if (cmd.command === 'login') {
-    console.log(await login(config.IDP_URL, required(cmd.values.as, 'as')));
+    console.log(await login(config.IDP_URL, cmd.values.as, config.PAYOPS_MODE));
     return 0;
   }
-  const token = cmd.command === 'approve' || cmd.command === 'reject' ? requireToken('finance') : '';
+  // The login is required at the first request, after the command line was checked in full.
+  const api = decisionsClient(config.DECISIONS_URL, () => requireToken('finance'), 'finance');
   const print: Out = (value, text) => console.log(cmd.json ? JSON.stringify(value, null, 2) : text);
-  const { client, close } = await connectClient();
   try {
-    if (cmd.command === 'list' || cmd.command === 'disputes') await workLists(client, cmd, print);
-    else if (cmd.command === 'show') await showRequest(client, config, cmd.args['requestId'] ?? '', print);
-    else if (cmd.command === 'approve' || cmd.command === 'reject')
-      return await decideRequest(client, cmd, token, print);
-    else return await disputeCommand(client, cmd, print);
+    if (cmd.command === 'list' || cmd.command === 'disputes') await workLists(api, cmd, print);
+    else if (cmd.command === 'show') await showRequest(api, cmd.args['requestId'] ?? '', print);
+    else if (cmd.command === 'approve' || cmd.command === 'reject') return await decideRequest(api, cmd, print);
+    else return await disputeCommand(api, cmd, print);
     return 0;
-  } finally {
-    await close();
+  } catch (err) {
+    if (!(err instanceof DecisionServiceRefusal)) throw err;
+    console.error(`finance: ${err.message}`);
+    return 1;
   }
 });
 

@@ -1,17 +1,17 @@
-import { createDynamoAudit } from '../activities/adapters/audit/dynamo-audit';
-import { makeAwsClients } from '../activities/adapters/aws';
 import { connectClient } from '../client/connect';
-import { awsOptions, loadConfig } from '../workers/config';
+import { loadConfig } from '../workers/config';
+import type { OpsCommandResult } from '../workflows/payouts/contract';
 import { oneOf, parseCommandLine, required, runMain, UsageError, withUsageErrors, type CommandSpec } from './cli/args';
+import { decisionsClient, DecisionServiceRefusal, pathOf } from './cli/decisions-client';
 import { login, requireToken } from './cli/session';
-import { FIX_COMMANDS, RESOLUTIONS, renderVerdict, sendFix, type FixCommand } from './ops/fix';
+import { FIX_COMMANDS, RESOLUTIONS, renderVerdict, type FixCommand } from './ops/fix';
 import { pausePsp, pspOperator, resumePsp } from './ops/psp';
-import { payoutReport, renderPayoutReport } from './ops/show';
-import { countStuck, renderStuck } from './ops/stuck';
+import { renderPayoutReport, type PayoutReport } from './ops/show';
+import { renderStuck, type StuckCount } from './ops/stuck';
 
 const USAGE = `ops tooling: find, understand and fix stuck work (docs/runbook.md says which command fits which symptom)
 
-  npm run ops -- login --as <staff>           sign in (e.g. ops.frank); fixes carry your token
+  npm run ops -- login [--as <staff>]         sign in (device login; --as e.g. ops.frank: local only)
   npm run ops -- stuck [--json]               counts per category of stuck work, each with its Web UI list
   npm run ops -- show <payoutId> [--json]     state, what it waits on and since when, deadline, last error,
                                               pending activity attempts and last failure, timeline, audit trail
@@ -23,10 +23,11 @@ const USAGE = `ops tooling: find, understand and fix stuck work (docs/runbook.md
   npm run ops -- pause-psp --incident <id> --reason "<why>"   PSP incident: no new PSP call leaves, for every payout
   npm run ops -- resume-psp [--rate <per second>] [--reason "<why>"]  release the backlog at the paced rate
 
-Pausing and resuming PSP calls needs the ops role (the CLI verifies your token; the subject is recorded).
-Fixes send the payout's update with your login token (or PAYOPS_TOKEN); the workflow's validator answers at once:
-accepted (exit 0) or refused with its code and message (exit 1, nothing recorded). Bad arguments exit 2.
-Links use WEB_UI_URL (default http://127.0.0.1:8233) and TEMPORAL_NAMESPACE.`;
+stuck, show and the fixes go to the decision service (DECISIONS_URL) with your login token (or PAYOPS_TOKEN): it
+checks your role, signs the fix for that one payout and command, and sends it; the workflow's validator answers at
+once: accepted (exit 0) or refused with its code and message (exit 1, nothing recorded). Bad arguments exit 2.
+Pausing and resuming PSP calls still connect to Temporal directly (TEMPORAL_*; the ops role, verified by the CLI).
+The service's links use its WEB_UI_URL and TEMPORAL_NAMESPACE.`;
 
 const OPTIONS = {
   as: { type: 'string' },
@@ -68,60 +69,76 @@ export const main = withUsageErrors('ops', async (argv: string[]): Promise<numbe
   }
   const config = loadConfig();
   if (cmd.command === 'login') {
-    console.log(await login(config.IDP_URL, required(cmd.values.as, 'as')));
+    console.log(await login(config.IDP_URL, cmd.values.as, config.PAYOPS_MODE));
     return 0;
   }
   const isFix = (FIX_COMMANDS as readonly string[]).includes(cmd.command ?? '');
-  // Checked before connecting: a bad command line never reaches Temporal.
+  // Checked before any request: a bad command line never leaves this machine.
   const reason = isFix ? required(cmd.values.reason, 'reason') : '';
   const resolution =
     cmd.command === 'resolve'
       ? oneOf(required(cmd.values.resolution, 'resolution'), 'resolution', RESOLUTIONS)
       : undefined;
-  const isPsp = cmd.command === 'pause-psp' || cmd.command === 'resume-psp';
+  const print = (value: unknown, text: string) => console.log(cmd.json ? JSON.stringify(value, null, 2) : text);
+  if (cmd.command === 'pause-psp' || cmd.command === 'resume-psp') return pspControl(cmd, config);
+  const api = decisionsClient(config.DECISIONS_URL, () => requireToken('ops'), 'ops');
+  try {
+    if (cmd.command === 'stuck') {
+      const { at, categories } = await api.get<{ at: string; categories: StuckCount[] }>('/stuck');
+      print({ at, categories }, renderStuck(categories, new Date(at)));
+      return 0;
+    }
+    const payoutId = cmd.args['payoutId'] ?? '';
+    if (cmd.command === 'show') {
+      const report = await api.get<PayoutReport>(pathOf('payouts', payoutId));
+      print(report, renderPayoutReport(report));
+      return 0;
+    }
+    const command = cmd.command as FixCommand;
+    const verdict = await api.command<OpsCommandResult>(pathOf('payouts', payoutId, command), {
+      reason,
+      ...(resolution ? { outcome: resolution } : {}),
+    });
+    print(verdict, renderVerdict(command, payoutId, verdict));
+    return verdict.accepted ? 0 : 1;
+  } catch (err) {
+    if (!(err instanceof DecisionServiceRefusal)) throw err;
+    console.error(`ops: ${err.message}`);
+    return 1;
+  }
+});
+
+/**
+ * `pause-psp` / `resume-psp`: these change the server's task-queue configuration, which no workflow guards, so they
+ * still connect to Temporal directly with the caller's own Temporal access and verify the token's ops role here.
+ */
+async function pspControl(
+  cmd: ReturnType<typeof parseCommandLine<typeof OPTIONS>>,
+  config: ReturnType<typeof loadConfig>,
+) {
   const incidentId = cmd.command === 'pause-psp' ? required(cmd.values.incident, 'incident') : '';
   const pauseReason = cmd.command === 'pause-psp' ? required(cmd.values.reason, 'reason') : undefined;
   const ratePerSecond = cmd.command === 'resume-psp' ? rateOf(cmd.values.rate) : undefined;
-  const token = isFix || isPsp ? requireToken('ops') : '';
-  const operator = isPsp ? pspOperator(token, config.PAYOPS_MODE) : '';
-  const { client, close } = await connectClient();
+  const operator = pspOperator(requireToken('ops'), config.PAYOPS_MODE);
   const print = (value: unknown, text: string) => console.log(cmd.json ? JSON.stringify(value, null, 2) : text);
+  const { client, close } = await connectClient();
   try {
-    if (cmd.command === 'stuck') {
-      const now = new Date();
-      const counts = await countStuck(client, { base: config.WEB_UI_URL, namespace: config.TEMPORAL_NAMESPACE }, now);
-      print({ at: now.toISOString(), categories: counts }, renderStuck(counts, now));
-      return 0;
-    }
     if (cmd.command === 'pause-psp') {
       const { result, text } = await pausePsp(client, { incidentId, reason: pauseReason ?? '', operator });
       print(result, text);
       return 0;
     }
-    if (cmd.command === 'resume-psp') {
-      const reason = cmd.values.reason;
-      const { result, text } = await resumePsp(client, {
-        operator,
-        ...(ratePerSecond ? { ratePerSecond } : {}),
-        ...(reason ? { reason } : {}),
-      });
-      print(result, text);
-      return 0;
-    }
-    const payoutId = cmd.args['payoutId'] ?? '';
-    if (cmd.command === 'show') {
-      const audit = createDynamoAudit({ aws: makeAwsClients(awsOptions(config)), table: config.AUDIT_TABLE });
-      const report = await payoutReport(client, audit, payoutId);
-      print(report, renderPayoutReport(report));
-      return 0;
-    }
-    const command = cmd.command as FixCommand;
-    const verdict = await sendFix(client, command, payoutId, { token, reason, ...(resolution ? { resolution } : {}) });
-    print(verdict, renderVerdict(command, payoutId, verdict));
-    return verdict.accepted ? 0 : 1;
+    const reason = cmd.values.reason;
+    const { result, text } = await resumePsp(client, {
+      operator,
+      ...(ratePerSecond ? { ratePerSecond } : {}),
+      ...(reason ? { reason } : {}),
+    });
+    print(result, text);
+    return 0;
   } finally {
     await close();
   }
-});
+}
 
 if (require.main === module) runMain('ops', main);

@@ -12,6 +12,7 @@ const given = (env: Env, name: string) => (env[name] ?? '').trim() !== '';
 export const REQUIRED_IN_AWS = {
   worker: ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'WORKER_BUILD_ID', 'PAYLOAD_KMS_KEY_ID'],
   ingress: ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'PAYLOAD_KMS_KEY_ID'],
+  decisions: ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'PAYLOAD_KMS_KEY_ID'],
 } as const satisfies Record<ProcessRole, readonly string[]>;
 
 const WHY: Record<(typeof REQUIRED_IN_AWS)[ProcessRole][number], string> = {

@@ -59,6 +59,8 @@ const envSchema = z.object({
   TEMPORAL_API_KEY_SECRET_ARN: z.string().min(1).optional(),
   /** The staff identity provider (OpenID Connect): `login` asks its token endpoint. Local: the sandbox. */
   IDP_URL: z.url().default('http://127.0.0.1:12117'),
+  /** The decision service (`decisions/`) the staff CLIs send every command and read to. Local: `npm start`'s. */
+  DECISIONS_URL: z.url().default('http://127.0.0.1:12118'),
   /** The Temporal Web UI ops open (the ops CLI's and the sweeper's links); the namespace is `TEMPORAL_NAMESPACE`. */
   WEB_UI_URL: z.url().default('http://127.0.0.1:8233'),
   EVENTS_TOPIC_NAME: z.string().min(1).default('payops-events'),
@@ -104,6 +106,8 @@ export const LOCAL_SECRETS: Readonly<Record<SecretVariable, string>> = {
 export const PROCESS_SECRETS = {
   worker: ['PSP_SECRET_KEY'],
   ingress: ['PSP_WEBHOOK_SECRET', 'BANK_WEBHOOK_SECRET'],
+  /** The decision service (`decisions/`) holds no provider secret: its signing key stays in KMS. */
+  decisions: [],
 } as const satisfies Record<string, readonly SecretVariable[]>;
 export type ProcessRole = keyof typeof PROCESS_SECRETS;
 

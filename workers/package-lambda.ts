@@ -41,6 +41,7 @@ export async function packageFunction(spec: FunctionSpec, outDir: string): Promi
 export const FUNCTIONS: readonly FunctionSpec[] = [
   { entry: resolve(__dirname, 'lambda.ts'), name: 'worker', withWorkflowBundle: true },
   { entry: resolve(__dirname, '..', 'ingress', 'lambda.ts'), name: 'ingress', withWorkflowBundle: false },
+  { entry: resolve(__dirname, '..', 'decisions', 'lambda.ts'), name: 'decisions', withWorkflowBundle: false },
 ];
 
 /** `npm run build:lambda [outDir]`: every function's zip in outDir (default dist/lambda), with its sizes printed. */

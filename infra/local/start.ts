@@ -6,6 +6,8 @@ import { startCodecServer } from '../../codec/server';
 import { codecServerSettings } from '../../codec/server-settings';
 import { createPayloadCodec } from '../../codec/settings';
 import { makeAwsClients } from '../../activities/adapters/aws';
+import { loadDecisionsConfig } from '../../decisions/config';
+import { startDecisionService } from '../../decisions/server';
 import { startIngress } from '../../ingress/server';
 import { startBankSandbox } from '../../sandboxes/bank';
 import { startCommerceSandbox } from '../../sandboxes/commerce';
@@ -26,7 +28,7 @@ import { startExternalServers } from './stack';
  * `npm start`: the whole product on this machine, in the foreground. Embedded Temporal dev server
  * (SQLite under .data/, Web UI on 8233) unless TEMPORAL_ADDRESS names another cluster; moto;
  * stripe-mock; the PSP, bank, creator-directory, commerce and evidence sandboxes; the worker; the webhook ingress;
- * the codec server the Web UI decodes payloads with; the monthly payout Schedule. Ctrl-C stops it all.
+ * the decision service the staff CLIs talk to; the codec server the Web UI decodes payloads with; the monthly payout Schedule. Ctrl-C stops it all.
  */
 async function main(): Promise<void> {
   const external = Boolean(process.env['TEMPORAL_ADDRESS']);
@@ -90,6 +92,14 @@ async function main(): Promise<void> {
       console.log(`[start] registered search attributes new since this stack was created: ${added.join(', ')}`);
     const ingress = await startIngress({ config, client, port: config.INGRESS_PORT });
     stoppers.push(() => ingress.stop());
+    const decisions = loadDecisionsConfig(config);
+    const decisionService = await startDecisionService({
+      config,
+      decisions,
+      client,
+      port: portOf(config.DECISIONS_URL),
+    });
+    stoppers.push(() => decisionService.stop());
     await ensurePayoutSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE });
     await ensureSweepSchedule(client, config);
     await applyPspRateLimit(client, config); // PSP pacing: the server paces `<queue>-psp` for every worker
@@ -110,6 +120,7 @@ payops is running
   Ingress       ${ingressUrl}/webhooks/psp  ${ingressUrl}/webhooks/bank
   Codec server  ${codecServer.url} (payloads are encrypted; the Web UI decodes them through it)
   Sandboxes     PSP ${psp.url}  bank ${bank.url}  creators ${creators.url}  commerce ${commerce.url}  evidence ${evidence.url}
+  Decisions     ${decisionService.url} (the staff CLIs' service: signs and sends decisions, serves their reads)
   Staff login   ${idp.url} (npm run finance -- login --as fin.carol)
   AWS (moto)    ${servers.awsEndpoint}   stripe-mock ${servers.stripeMockUrl}
 Ctrl-C stops everything.`);

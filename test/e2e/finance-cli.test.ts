@@ -4,10 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
+import { approvals } from '../../client';
 import { openDisputeCase } from '../../client/disputes';
 import type { DisputeListRow } from '../../client/disputes';
+import { loadDecisionsConfig } from '../../decisions/config';
+import { startDecisionService, type DecisionService } from '../../decisions/server';
 import { startIdpSandbox, type IdpSandbox } from '../../sandboxes/idp';
+import { deviceLogin, saveToken, sessionFile } from '../../scripts/staff-session';
 import { testClient, testConfig, testWorker } from '../support/stack';
+import { staffSigner } from '../support/staff';
 import { fakeDeps } from '../support/time-skipping';
 import { until } from '../support/wait';
 
@@ -26,18 +31,23 @@ function finance(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: num
 describe('npm run finance (child processes against the test stack)', () => {
   const config = testConfig();
   let idp: IdpSandbox;
+  let service: DecisionService;
   let client: Client;
   let connection: Connection;
   let worker: Worker;
   let workerConnection: { close(): Promise<void> };
   let running: Promise<void>;
   let env: NodeJS.ProcessEnv;
+  const deps = fakeDeps();
 
   beforeAll(async () => {
     idp = await startIdpSandbox({ port: 0 });
-    ({ worker, connection: workerConnection } = await testWorker(config, fakeDeps()));
+    ({ worker, connection: workerConnection } = await testWorker(config, deps));
     running = worker.run();
     ({ client, connection } = await testClient(config));
+    const serviceConfig = { ...config, IDP_URL: idp.url };
+    const decisions = loadDecisionsConfig(serviceConfig, {});
+    service = await startDecisionService({ config: serviceConfig, decisions, client, port: 0 });
     const { PAYOPS_TOKEN: _ignored, ...rest } = process.env;
     env = {
       ...rest,
@@ -45,10 +55,12 @@ describe('npm run finance (child processes against the test stack)', () => {
       TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
       AWS_ENDPOINT_URL: config.AWS_ENDPOINT_URL,
       IDP_URL: idp.url,
+      DECISIONS_URL: service.url,
       PAYOPS_HOME: mkdtempSync(join(tmpdir(), 'payops-finance-cli-')),
     };
   });
   afterAll(async () => {
+    await service?.stop();
     worker?.shutdown();
     await running;
     await connection?.close();
@@ -66,7 +78,9 @@ describe('npm run finance (child processes against the test stack)', () => {
       [['approve'], '<requestId>: missing'],
       [['approve', 'req-1', '--approver', 'fin.carol'], '--approver was removed'],
       [['disputes', '--due-within', 'soon'], "--due-within: 'soon' is not a positive whole number"],
-      [['decide', 'dp_1', '--decision', 'maybe'], 'not logged in'],
+      [['decide', 'dp_1', '--decision', 'maybe'], "--decision: 'maybe' is not one of contest, accept"],
+      [['decide', 'dp_1', '--decision', 'accept'], 'not logged in'],
+      [['list'], 'not logged in'],
       [['list', '--to', 'x'], '--to: not an option of list'],
     ];
     for (const [args, message] of cases) {
@@ -77,11 +91,51 @@ describe('npm run finance (child processes against the test stack)', () => {
   });
 
   test('when listing compensation requests, then the text starts with a header row and --json is an array', async () => {
+    saveToken(await deviceLogin(idp.url, { completeAs: 'fin.carol' }), sessionFile(env));
     const text = await finance(env, 'list');
     expect(text.code).toBe(0);
     expect(text.out.split('\n')[0]).toMatch(/^REQUEST\s+TIER\s+AMOUNT\s+WAITING\s+NEXT STEP\s+ORDER$/);
     const json = await finance(env, 'list', '--json');
     expect(Array.isArray(JSON.parse(json.out))).toBe(true);
+  });
+
+  test("when a finance approver approves a pending request through the service, then the verdict is the workflow's: accepted, the request approved", async () => {
+    const run = Date.now().toString(36);
+    const [orderId, customerId, requestId] = [`ord-cli-${run}`, `cus-cli-${run}`, `req-cli-${run}`];
+    deps.commerce.addCustomer(customerId, `${customerId}@customers.example`);
+    deps.commerce.addOrder({
+      orderId,
+      customerId,
+      paymentRef: `ch_${run}`,
+      captured: { amountMinor: 50_000, currency: 'EUR' },
+    });
+    await approvals.requestCompensation(
+      client,
+      {
+        requestId,
+        orderId,
+        customerId,
+        reasonCode: 'damaged_item',
+        currency: 'EUR',
+        remedies: { refund: { kind: 'partial', amountMinor: 10_000 } },
+        requester: {},
+        sign: staffSigner('cs.alice', ['cs_agent']),
+      },
+      { taskQueue: config.TEMPORAL_TASK_QUEUE },
+    );
+    await until(async () => {
+      const s = await approvals.getCompensationStatus(client, requestId).catch(() => undefined);
+      return s?.status === 'pending' ? s : undefined;
+    }, 30_000);
+    const carol = { ...env, PAYOPS_HOME: mkdtempSync(join(tmpdir(), 'payops-finance-cli-')) };
+    saveToken(await deviceLogin(idp.url, { completeAs: 'fin.carol' }), sessionFile(carol));
+
+    const wrongAmount = await finance(carol, 'approve', requestId, '--reason', 'checked the photos', '--amount', '999');
+    expect(wrongAmount.code).toBe(1);
+    expect(wrongAmount.out).toMatch(/^refused by the workflow's validator: \S+ \(/);
+    const approved = await finance(carol, 'approve', requestId, '--reason', 'checked the photos');
+    expect(approved.code).toBe(0);
+    expect(approved.out).toMatch(/^accepted \(#1\): request is approved, 1\/1 approvals/);
   });
 
   test('when legal hands a dispute to finance_legal, then it is on the finance work list; a decision the validator refuses exits 1', async () => {
@@ -109,9 +163,14 @@ describe('npm run finance (child processes against the test stack)', () => {
       );
       expect(text.out).toMatch(new RegExp(`^${disputeId}\\s+opened\\s+finance_legal\\s+finance\\s`, 'm'));
 
+      // A tier the caller does not hold: the decision service refuses it before the workflow would.
       const refused = await finance(env, 'decide', disputeId, '--decision', 'accept', '--tier', 'tier1');
       expect(refused.code).toBe(1);
-      expect(refused.out).toMatch(/^refused by the workflow's validator: \S+ \(Unauthorized\)/);
+      expect(refused.err).toContain("refused: tier1 is not one of legal.grace's roles");
+      // Assigning again to the same person at the same tier: the workflow's validator refuses it (exit 1, its code).
+      const again = await finance(env, 'assign', disputeId, '--to', 'legal.grace', '--tier', 'tier1');
+      expect(again.code).toBe(1);
+      expect(again.out).toMatch(/^refused by the workflow's validator: \S+ \(/);
       const shown = await finance(env, 'dispute', disputeId, '--json');
       expect(JSON.parse(shown.out)).toMatchObject({ disputeId, tier: 'finance_legal', assignee: 'legal.grace' });
     } finally {

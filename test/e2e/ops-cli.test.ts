@@ -2,7 +2,10 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadDecisionsConfig } from '../../decisions/config';
+import { startDecisionService, type DecisionService } from '../../decisions/server';
 import { startIdpSandbox, type IdpSandbox } from '../../sandboxes/idp';
+import { deviceLogin, saveToken, sessionFile } from '../../scripts/staff-session';
 import { describePspQueue } from '../../client/psp-control';
 import { stuckQuery } from '../../client/stuck';
 import type { PayoutReport } from '../../scripts/ops/show';
@@ -26,13 +29,24 @@ function ops(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number;
 describe('npm run ops (child processes against the test stack)', () => {
   let idp: IdpSandbox;
   let stack: StuckPayouts;
+  let service: DecisionService;
   let env: NodeJS.ProcessEnv;
+  /** `env` with a session of its own, logged in as `staff` (the device login, completed in-process). */
+  const loggedIn = async (staff: string) => {
+    const own = { ...env, PAYOPS_HOME: mkdtempSync(join(tmpdir(), 'payops-ops-cli-')) };
+    saveToken(await deviceLogin(idp.url, { completeAs: staff }), sessionFile(own));
+    return own;
+  };
   const run = Date.now().toString(36);
   const kycPayout = `ops-kyc-${run}`;
 
   beforeAll(async () => {
     idp = await startIdpSandbox({ port: 0 });
     stack = await startStuckPayouts(testConfig());
+    // The service reads and decides for the CLI; its Web UI links use its own WEB_UI_URL.
+    const serviceConfig = { ...stack.config, IDP_URL: idp.url, WEB_UI_URL: UI };
+    const decisions = loadDecisionsConfig(serviceConfig, {});
+    service = await startDecisionService({ config: serviceConfig, decisions, client: stack.client, port: 0 });
     const { PAYOPS_TOKEN: _ignored, ...rest } = process.env;
     env = {
       ...rest,
@@ -41,12 +55,14 @@ describe('npm run ops (child processes against the test stack)', () => {
       TEMPORAL_NAMESPACE: stack.config.TEMPORAL_NAMESPACE,
       AWS_ENDPOINT_URL: stack.config.AWS_ENDPOINT_URL,
       IDP_URL: idp.url,
-      WEB_UI_URL: UI,
+      DECISIONS_URL: service.url,
       PAYOPS_HOME: mkdtempSync(join(tmpdir(), 'payops-ops-cli-')),
     };
     await stack.parkOnKyc(kycPayout);
+    env = await loggedIn('ops.frank');
   });
   afterAll(async () => {
+    await service?.stop();
     await stack?.stop();
     await idp?.stop();
   });
@@ -64,12 +80,17 @@ describe('npm run ops (child processes against the test stack)', () => {
       [['show', kycPayout, '--bogus'], "--bogus: Unknown option '--bogus'"],
       [['show', kycPayout, '--reason', 'x'], '--reason: not an option of show'],
       [['resolve', kycPayout, '--reason', 'x', '--resolution', 'maybe'], "--resolution: 'maybe' is not one of"],
-      [['retry', kycPayout, '--reason', 'x'], 'not logged in: run npm run ops -- login --as <staff>'],
     ];
     for (const [args, message] of cases) {
       const r = await ops(env, ...args);
       expect({ args, code: r.code }).toEqual({ args, code: 2 });
       expect(r.err).toContain(message);
+    }
+    const loggedOut = { ...env, PAYOPS_HOME: mkdtempSync(join(tmpdir(), 'payops-ops-cli-')) };
+    for (const args of [['retry', kycPayout, '--reason', 'x'], ['show', kycPayout], ['stuck']]) {
+      const r = await ops(loggedOut, ...args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.err).toContain('not logged in: run npm run ops -- login --as <staff>');
     }
   });
 
@@ -88,28 +109,32 @@ describe('npm run ops (child processes against the test stack)', () => {
     expect(report.status.timeline.length).toBeGreaterThan(0);
   });
 
-  test('when ops.frank logs in, then a fix the validator refuses exits 1 with its code, an accepted one exits 0 and lands in the audit trail', async () => {
-    const login = await ops(env, 'login', '--as', 'ops.frank');
+  test('when ops.frank logs in, then a fix goes through the decision service: a refused verdict exits 1 with its code, an accepted one exits 0 and lands in the audit trail, a missing role exits 1', async () => {
+    const fresh = { ...env, PAYOPS_HOME: mkdtempSync(join(tmpdir(), 'payops-ops-cli-')) };
+    const login = await ops(fresh, 'login', '--as', 'ops.frank');
     expect(login.code).toBe(0);
     expect(login.out).toMatch(/^logged in as ops\.frank \(ops\)/);
 
-    const refused = await ops(env, 'release', kycPayout, '--reason', 'nothing to release');
+    const hana = await loggedIn('compliance.hana');
+    const refused = await ops(hana, 'release', kycPayout, '--reason', 'nothing to release');
     expect(refused.code).toBe(1);
     expect(refused.out).toMatch(/^refused by the workflow's validator: not_on_hold \(/);
 
-    const held = await ops(env, 'hold', kycPayout, '--reason', 'sanctions review', '--json');
+    const held = await ops(fresh, 'hold', kycPayout, '--reason', 'sanctions review', '--json');
     expect(held.code).toBe(0);
     expect(JSON.parse(held.out)).toEqual({ accepted: true, value: { state: expect.any(String) } });
 
-    const shown = await ops(env, 'show', kycPayout);
+    const shown = await ops(fresh, 'show', kycPayout);
     expect(shown.out).toMatch(/on hold\s+since \S+ by ops\.frank: sanctions review/);
     expect(shown.out).toMatch(/payout\.ops\.hold\s+ops\.frank \[token \S+ key \S+\]\s+sanctions review/);
 
-    const other = { ...env, PAYOPS_HOME: mkdtempSync(join(tmpdir(), 'payops-ops-cli-')) };
-    expect((await ops(other, 'login', '--as', 'fin.carol')).code).toBe(0);
-    const wrongRole = await ops(other, 'release', kycPayout, '--reason', 'not mine to release');
+    const wrongRole = await ops(await loggedIn('fin.carol'), 'release', kycPayout, '--reason', 'not mine to release');
     expect(wrongRole.code).toBe(1);
-    expect(wrongRole.out).toMatch(/refused by the workflow's validator: missing_role \(Unauthorized\)/);
+    expect(wrongRole.err).toContain('refused: fin.carol holds none of the roles');
+
+    const released = await ops(hana, 'release', kycPayout, '--reason', 'review cleared');
+    expect(released.code).toBe(0);
+    expect(released.out).toMatch(/^accepted: release /);
   });
 
   test('when ops pause PSP calls for an incident, then the PSP queue stops under the verified operator, a token without the ops role is refused, and resume restores the rate', async () => {

@@ -11,7 +11,13 @@ import { Construct } from 'constructs';
 import type { Settings } from './settings';
 
 /** The secrets the processes read; values are put by an operator (`aws secretsmanager put-secret-value`). */
-export const SECRET_NAMES = ['pspSecretKey', 'pspWebhookSecret', 'bankWebhookSecret', 'temporalApiKey'] as const;
+export const SECRET_NAMES = [
+  'pspSecretKey',
+  'pspWebhookSecret',
+  'bankWebhookSecret',
+  'temporalApiKey',
+  'decisionsTemporalApiKey',
+] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
 const SECRET_DESCRIPTIONS: Record<SecretName, string> = {
@@ -19,6 +25,8 @@ const SECRET_DESCRIPTIONS: Record<SecretName, string> = {
   pspWebhookSecret: 'PSP webhook signing secret: PSP_WEBHOOK_SECRET',
   bankWebhookSecret: 'Bank webhook HMAC secret: BANK_WEBHOOK_SECRET',
   temporalApiKey: 'Temporal Cloud API key: TEMPORAL_API_KEY',
+  decisionsTemporalApiKey:
+    "Temporal Cloud API key of the decision service's own service account: its TEMPORAL_API_KEY (staff updates, reads)",
 };
 
 /** A money ledger keyed like the local bootstrap (pk/sk); stateful, so retained and protected in every stage. */

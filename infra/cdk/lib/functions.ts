@@ -1,5 +1,6 @@
 import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -63,6 +64,10 @@ export class PayopsFunctions extends Construct {
   readonly ingress: lambda.Function;
   readonly ingressUrl: lambda.FunctionUrl;
   readonly invokeRole: iam.Role;
+  readonly decisions: lambda.Function;
+  readonly decisionsUrl: lambda.FunctionUrl;
+  /** The decision service's assertion-signing key: Ed25519 in KMS, usable (kms:Sign) by the decision service only. */
+  readonly decisionsKey: kms.Key;
 
   constructor(scope: Construct, id: string, settings: Settings, data: PayopsData) {
     super(scope, id);
@@ -134,11 +139,59 @@ export class PayopsFunctions extends Construct {
     grant(ingress.role, AUDIT_ACTIONS, [data.auditTable.tableArn]);
     this.grantCommon(ingress.role, data, ['pspWebhookSecret', 'bankWebhookSecret', 'temporalApiKey']);
 
+    const decisions = this.decisionService(settings, data, common);
+    this.decisions = decisions.fn;
+    this.decisionsUrl = decisions.url;
+    this.decisionsKey = decisions.key;
+
     this.invokeRole = this.temporalInvokeRole(settings, workerFn);
     new CfnOutput(scope, 'TemporalInvokeRoleArn', { value: this.invokeRole.roleArn });
     new CfnOutput(scope, 'WorkerFunctionArn', { value: workerFn.functionArn });
     new CfnOutput(scope, 'WorkerVersionArn', { value: this.workerVersion.functionArn });
     new CfnOutput(scope, 'IngressUrl', { value: this.ingressUrl.url });
+    new CfnOutput(scope, 'DecisionsUrl', { value: this.decisionsUrl.url });
+    new CfnOutput(scope, 'DecisionsSigningKeyArn', { value: this.decisionsKey.keyArn });
+  }
+
+  /**
+   * The decision service: the only holder of the assertion-signing key (KMS, Ed25519: the workflows verify EdDSA;
+   * its public half goes into workflows/shared/trust.ts with `decisionsIssuer` / `decisionsKid`), with its own
+   * Temporal credential (a secret of its own, not the workers'), reading the audit table and the payload-codec key.
+   * Function URL auth NONE: every request carries the identity provider's bearer token, verified before anything.
+   */
+  private decisionService(settings: Settings, data: PayopsData, common: Record<string, string>) {
+    const key = new kms.Key(this, 'DecisionsSigningKey', {
+      keySpec: kms.KeySpec.ECC_NIST_EDWARDS25519,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      description: `payops ${settings.stage}: signs the decision service's command assertions (Ed25519)`,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const d = settings.decisions;
+    const service = payopsFunction(this, 'Decisions', {
+      settings,
+      asset: settings.decisionsAsset,
+      description: `payops ${settings.stage} decision service (staff commands: signs and sends them)`,
+      timeout: Duration.seconds(30),
+      memorySize: 512,
+      reservedConcurrency: d.reservedConcurrency,
+      environment: {
+        ...common,
+        DECISIONS_KMS_KEY_ID: key.keyArn,
+        DECISIONS_OIDC_ISSUER: d.oidcIssuer,
+        DECISIONS_OIDC_AUDIENCE: d.oidcAudience,
+        DECISIONS_ISSUER: d.issuer,
+        DECISIONS_KID: d.kid,
+        ...(d.oidcDiscoveryUrl ? { DECISIONS_OIDC_DISCOVERY_URL: d.oidcDiscoveryUrl } : {}),
+        ...(d.rolesClaim ? { DECISIONS_ROLES_CLAIM: d.rolesClaim } : {}),
+        TEMPORAL_API_KEY_SECRET_ARN: data.secrets.decisionsTemporalApiKey.secretArn,
+      },
+    });
+    grant(service.role, ['kms:Sign'], [key.keyArn]);
+    grant(service.role, ['dynamodb:GetItem', 'dynamodb:Query'], [data.auditTable.tableArn]);
+    grant(service.role, ['secretsmanager:GetSecretValue'], [data.secrets.decisionsTemporalApiKey.secretArn]);
+    grant(service.role, ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'], [data.codecKey.keyArn]);
+    const url = service.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    return { fn: service.fn, url, key };
   }
 
   private grantWorker(role: iam.Role, data: PayopsData): void {

@@ -19,13 +19,20 @@ export function acceptedFindings(stack: IConstruct, data: PayopsData, fns: Payop
     scope,
     id: 'AwsSolutions-SMG4',
     reason:
-      'Issued by third parties (PSP API key, PSP and bank webhook signing secrets, Temporal Cloud API key): rotated ' +
+      'Issued by third parties (PSP API key, PSP and bank webhook signing secrets, Temporal Cloud API keys): rotated ' +
       'at the issuer, then the new value is put here; a rotation Lambda cannot mint them.',
   }));
   // IAM5 findings name the resource by the logical ID of what the ARN refers to, so the acknowledgement does too.
   const arnOf = (c: IConstruct) => `${Stack.of(stack).getLogicalId(c.node.defaultChild as CfnElement)}.Arn`;
   return [
     ...secrets,
+    {
+      scope: fns.decisionsKey,
+      id: 'AwsSolutions-KMS5',
+      reason:
+        'An asymmetric (Ed25519) signing key: KMS cannot rotate asymmetric keys. It is rotated by creating a new key ' +
+        'and adding its public half to the workflows trust set (trust.ts, trustedFrom) before the service switches.',
+    },
     {
       scope: data.accessLogsBucket,
       id: 'AwsSolutions-S1',

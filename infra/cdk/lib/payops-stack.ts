@@ -16,7 +16,7 @@ export class PayopsStack extends Stack {
   constructor(scope: Construct, id: string, settings: Settings, props: StackProps = {}) {
     super(scope, id, {
       ...props,
-      description: `payops ${settings.stage}: serverless Temporal worker, webhook ingress and their data`,
+      description: `payops ${settings.stage}: serverless Temporal worker, webhook ingress, decision service and their data`,
     });
     Tags.of(this).add('app', 'payops');
     Tags.of(this).add('stage', settings.stage);

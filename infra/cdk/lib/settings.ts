@@ -9,7 +9,7 @@ export type Stage = 'dev' | 'prod';
 export const PLACEHOLDER_ASSET = join(__dirname, '..', 'assets', 'placeholder');
 
 /** The zip `npm run build:lambda` writes at the repository root (a .zip asset is uploaded as is), if it was built. */
-const builtZip = (name: 'worker' | 'ingress'): string | undefined => {
+const builtZip = (name: 'worker' | 'ingress' | 'decisions'): string | undefined => {
   const zip = join(__dirname, '..', '..', '..', 'dist', 'lambda', `${name}.zip`);
   return existsSync(zip) ? zip : undefined;
 };
@@ -37,6 +37,22 @@ export interface Settings {
    */
   workerAsset: string;
   ingressAsset: string;
+  /** The decision service's package (context `decisionsAsset`, else dist/lambda/decisions.zip, else the placeholder). */
+  decisionsAsset: string;
+  /**
+   * The decision service's identity provider and assertion identity (no defaults: the service refuses to start
+   * without them): the provider's issuer, the audience its staff tokens name, optionally its discovery URL and roles
+   * claim; the `iss` and `kid` the workflows' trust set names for the service's KMS key.
+   */
+  decisions: {
+    oidcIssuer: string;
+    oidcAudience: string;
+    oidcDiscoveryUrl?: string;
+    rolesClaim?: string;
+    issuer: string;
+    kid: string;
+    reservedConcurrency?: number;
+  };
   workerReservedConcurrency?: number;
   ingressReservedConcurrency?: number;
   workerTimeoutSeconds: number;
@@ -81,6 +97,12 @@ export function readSettings(node: Context): Settings {
   const temporalPrincipal = required('temporalPrincipal');
   const temporalExternalId = required('temporalExternalId');
   const buildId = required('buildId');
+  const decisions = {
+    oidcIssuer: required('decisionsOidcIssuer'),
+    oidcAudience: required('decisionsOidcAudience'),
+    issuer: required('decisionsIssuer'),
+    kid: required('decisionsKid'),
+  };
   if (temporalPrincipal && !/^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:.+)$/.test(temporalPrincipal)) {
     problems.push('temporalPrincipal: must be a 12-digit account ID or an IAM principal ARN');
   }
@@ -96,6 +118,13 @@ export function readSettings(node: Context): Settings {
     buildId,
     workerAsset: text(node, 'workerAsset') ?? builtZip('worker') ?? PLACEHOLDER_ASSET,
     ingressAsset: text(node, 'ingressAsset') ?? builtZip('ingress') ?? PLACEHOLDER_ASSET,
+    decisionsAsset: text(node, 'decisionsAsset') ?? builtZip('decisions') ?? PLACEHOLDER_ASSET,
+    decisions: {
+      ...decisions,
+      oidcDiscoveryUrl: text(node, 'decisionsOidcDiscoveryUrl'),
+      rolesClaim: text(node, 'decisionsRolesClaim'),
+      reservedConcurrency: int(node, 'decisionsReservedConcurrency', 1, 10_000),
+    },
     workerReservedConcurrency: int(node, 'workerReservedConcurrency', 1, 10_000),
     ingressReservedConcurrency: int(node, 'ingressReservedConcurrency', 1, 10_000),
     workerTimeoutSeconds: int(node, 'workerTimeoutSeconds', 30, 900) ?? 300,

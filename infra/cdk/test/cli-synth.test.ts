@@ -28,7 +28,7 @@ test('cdk synth (CLI) works offline, without credentials, and the template passe
     const template = JSON.parse(readFileSync(join(outdir, 'payops-prod.template.json'), 'utf8')) as {
       Resources: Record<string, { Type: string }>;
     };
-    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(2);
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(3);
     // The built-in CloudFormation validation ran and found nothing (its findings are reported as warnings).
     const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
       pluginReports: unknown[];

@@ -84,24 +84,27 @@ describe('data', () => {
     template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: CONTEXT.notifyFromEmail });
   });
 
-  test('four secrets and two rotating KMS keys (data, payload codec)', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 4);
-    template.resourceCountIs('AWS::KMS::Key', 2);
-    template.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  test('five secrets, two rotating KMS keys (data, payload codec) and the decision service signing key', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 5);
+    template.resourceCountIs('AWS::KMS::Key', 3);
+    // The decision service's key is asymmetric (Ed25519), which KMS cannot rotate (nag.ts says how it is rotated).
+    const symmetric = resources('AWS::KMS::Key').filter(([, k]) => k.Properties['KeySpec'] === undefined);
+    expect(symmetric).toHaveLength(2);
+    for (const [, k] of symmetric) expect(k.Properties['EnableKeyRotation']).toBe(true);
     template.hasResourceProperties('AWS::KMS::Key', { Description: Match.stringLikeRegexp('payload codec') });
   });
 });
 
 describe('functions', () => {
-  test('both run Node 24 on x86_64 (the Temporal core binary shipped), each with its own log group', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 2);
+  test('all three run Node 24 on x86_64 (the Temporal core binary shipped), each with its own log group', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 3);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['x86_64'],
       Handler: 'index.handler',
       LoggingConfig: { LogGroup: Match.anyValue() },
     });
-    template.resourceCountIs('AWS::Logs::LogGroup', 2);
+    template.resourceCountIs('AWS::Logs::LogGroup', 3);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 14 });
   });
 
@@ -129,12 +132,71 @@ describe('functions', () => {
   });
 
   test('ingress: HTTPS function URL (auth NONE: webhooks are signed) and reserved concurrency', () => {
-    template.resourceCountIs('AWS::Lambda::Url', 1);
+    // Two function URLs: the ingress's and the decision service's (below).
+    template.resourceCountIs('AWS::Lambda::Url', 2);
     template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('ingress'),
       ReservedConcurrentExecutions: 10,
     });
+  });
+});
+
+describe('decision service', () => {
+  const fn = () => resources('AWS::Lambda::Function').find(([id]) => id.includes('Decisions'))!;
+  const policy = () => {
+    const [roleId] = resources('AWS::IAM::Role').find(([id]) => id.includes('DecisionsRole'))!;
+    return JSON.stringify(resources('AWS::IAM::Policy').find(([, p]) => JSON.stringify(p).includes(roleId))![1]);
+  };
+  const keyId = () => resources('AWS::KMS::Key').find(([id]) => id.includes('DecisionsSigningKey'))![0];
+
+  test('a function behind a URL (auth NONE: every request carries the identity provider token), configured with no defaults left', () => {
+    const [id, f] = fn();
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      TargetFunctionArn: { 'Fn::GetAtt': [id, 'Arn'] },
+    });
+    expect((f.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      PAYOPS_MODE: 'aws',
+      DECISIONS_OIDC_ISSUER: CONTEXT.decisionsOidcIssuer,
+      DECISIONS_OIDC_AUDIENCE: CONTEXT.decisionsOidcAudience,
+      DECISIONS_ISSUER: CONTEXT.decisionsIssuer,
+      DECISIONS_KID: CONTEXT.decisionsKid,
+      DECISIONS_KMS_KEY_ID: { 'Fn::GetAtt': [keyId(), 'Arn'] },
+      TEMPORAL_API_KEY_SECRET_ARN: { Ref: expect.stringMatching(/DecisionsTemporalApiKey/) },
+    });
+    template.hasOutput('DecisionsUrl', {});
+  });
+
+  test('its own Ed25519 KMS signing key, usable (kms:Sign) by the decision service alone', () => {
+    template.hasResourceProperties('AWS::KMS::Key', { KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' });
+    expect(policy()).toContain('"kms:Sign"');
+    const signers = resources('AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p).includes('kms:Sign'));
+    expect(signers).toHaveLength(1);
+  });
+
+  test("its own Temporal credential secret (not the workers'), no ledger, bucket, SES, topic or webhook secrets", () => {
+    const p = policy();
+    expect(p).toMatch(/DecisionsTemporalApiKey/);
+    expect(p).not.toMatch(/"Ref":"DataTemporalApiKey|WebhookSecret|PspSecretKey/);
+    const ledger = resources('AWS::DynamoDB::Table').find(([id]) => id.includes('Ledger'))![0];
+    expect(p).not.toContain(ledger);
+    expect(p).not.toMatch(/s3:|ses:|sns:|dynamodb:PutItem/);
+    for (const name of ['Worker', 'Ingress']) {
+      const [roleId] = resources('AWS::IAM::Role').find(([id]) => id.includes(`${name}Role`))!;
+      const other = JSON.stringify(
+        resources('AWS::IAM::Policy').find(([, q]) => JSON.stringify(q).includes(roleId))![1],
+      );
+      expect(other).not.toMatch(/DecisionsTemporalApiKey|kms:Sign/);
+    }
+  });
+
+  test('synthesis fails naming each decision-service setting that is missing', () => {
+    expect(() =>
+      readSettings({
+        tryGetContext: (k: string) => (k.startsWith('decisions') ? undefined : (CONTEXT as Record<string, string>)[k]),
+      }),
+    ).toThrow(/decisionsOidcIssuer[\s\S]*decisionsOidcAudience[\s\S]*decisionsIssuer[\s\S]*decisionsKid/);
   });
 });
 
@@ -251,8 +313,9 @@ describe('cdk-nag (AwsSolutions)', () => {
     expect(dev.stack.acceptedFindings.map((f) => f.id).sort()).toEqual([
       expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<DataReportsBucket[0-9A-F]+\.Arn>\/\*\]$/),
       expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<FunctionsWorker[0-9A-F]+\.Arn>:\*\]$/),
+      'AwsSolutions-KMS5',
       'AwsSolutions-S1',
-      ...Array(4).fill('AwsSolutions-SMG4'),
+      ...Array(5).fill('AwsSolutions-SMG4'),
     ]);
     for (const f of dev.stack.acceptedFindings) expect(f.reason.length).toBeGreaterThan(40);
   });

@@ -15,6 +15,10 @@ export const CONTEXT = {
   workerReservedConcurrency: '20',
   ingressReservedConcurrency: '10',
   workerTimeoutSeconds: '300',
+  decisionsOidcIssuer: 'https://login.example.com/',
+  decisionsOidcAudience: 'payops-staff',
+  decisionsIssuer: 'https://decisions.payops.example',
+  decisionsKid: 'payops-decisions-dev-1',
 };
 
 export interface Synthesised {

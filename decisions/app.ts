@@ -1,0 +1,197 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
+import { createDynamoAudit } from '../activities/adapters/audit/dynamo-audit';
+import type { AuditPort } from '../activities/adapters/audit/port';
+import { makeAwsClients } from '../activities/adapters/aws';
+import { approvals, disputes } from '../client';
+import { ClientInputError } from '../client/errors';
+import { kmsOptions } from '../codec/for-config';
+import { payoutReport } from '../scripts/ops/show';
+import { countStuck } from '../scripts/ops/stuck';
+import { awsOptions, type AppConfig } from '../workers/config';
+import {
+  approvalAuditStream,
+  compensationRequestId,
+  compensationWorkflowId,
+  ROLES,
+} from '../workflows/approvals/contract';
+import { escalationTierSchema } from '../workflows/disputes/contract';
+import { TIERS } from '../workflows/disputes/policy';
+import { caseFold } from '../workflows/shared/identity';
+import { STAFF_COMMANDS, type StaffCommand } from './commands';
+import type { DecisionsConfig } from './config';
+import { NoRunningWorkflow, sendStaffCommand } from './send';
+import { signerFor, type AssertionSigner } from './signer';
+import { staffVerifier, Unauthenticated, type Staff, type StaffVerifier } from './staff-auth';
+
+/** Staff send small JSON bodies; anything larger is refused unread. */
+export const MAX_BODY_BYTES = 64_000;
+
+/** What the decision service needs; both front doors (server.ts, lambda.ts) take the same options. */
+export interface DecisionsOptions {
+  config: AppConfig;
+  decisions: DecisionsConfig;
+  client: Client;
+  /** Default: the configured identity provider's tokens (staff-auth.ts). */
+  verifyStaff?: StaffVerifier;
+  /** Default: KMS when configured, else the local key (signer.ts). */
+  sign?: AssertionSigner;
+  /** Default: the DynamoDB audit table (`AUDIT_TABLE`): `show` reads the trails the workflows wrote. */
+  audit?: AuditPort;
+}
+
+/** The caller lacks the role the command needs (HTTP 403). */
+class Forbidden extends Error {
+  override name = 'Forbidden';
+}
+
+/** A bad request: `issues` name each field (HTTP 400). */
+class BadInput extends Error {
+  override name = 'BadInput';
+  constructor(readonly issues: Array<{ path: string; message: string }>) {
+    super(`invalid request: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  }
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new BadInput(
+    result.error.issues.map((i) => ({ path: [prefix, ...i.path].filter(Boolean).join('.'), message: i.message })),
+  );
+}
+
+const holds = (staff: Staff, role: string) => staff.roles.some((r) => caseFold(r) === caseFold(role));
+function requireRole(staff: Staff, anyOf: readonly string[], what: string): void {
+  if (!anyOf.some((r) => holds(staff, r)))
+    throw new Forbidden(`${staff.subject} holds none of the roles ${what} needs (${anyOf.join(', ')})`);
+}
+
+/** Path IDs: what the workflows' IDs are built from (letters, digits and a few separators; never free text). */
+const idSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, { error: 'must be an ID (letters, digits, . _ : -)' });
+
+const approvalsFilter = z
+  .object({
+    state: z
+      .string()
+      .regex(/^[a-z_]+$/)
+      .optional(),
+    tier: z
+      .string()
+      .regex(/^[a-z_]+$/)
+      .optional(),
+  })
+  .strict();
+const disputesFilter = z
+  .object({
+    dueWithinDays: z.coerce.number().int().positive().max(365).optional(),
+    tier: escalationTierSchema.optional(),
+  })
+  .strict();
+
+/**
+ * The decision service as one app, whichever front door serves it (the long-lived server or the Lambda handler).
+ * Every request carries the identity provider's token; a command is checked against the caller's roles, signed as a
+ * command assertion bound to the workflow's current run, the command and its arguments, and sent by the service's
+ * own Temporal client; the answer is the workflow validator's verdict. The reads the staff CLIs need go through it
+ * too, so staff hold no Temporal or AWS credentials.
+ *
+ * - `POST /payouts/:payoutId/{hold,release,retry,cancel,resolve}` `{ reason, outcome? }`
+ * - `POST /approvals/:requestId/{approve,reject}` `{ reason, role?, amountMinor? }`; `/amend` `{ remedies, reason }`
+ * - `POST /disputes/:disputeId/assign` `{ assignee, tier }`; `/evidence` `{ field, text }`;
+ *   `/decide` `{ decision, tier?, note? }`
+ * - `GET /whoami` · `GET /approvals?state&tier` · `GET /approvals/:requestId` · `GET /disputes?dueWithinDays&tier` ·
+ *   `GET /disputes/:disputeId` · `GET /stuck` · `GET /payouts/:payoutId` · `GET /healthz`
+ *
+ * Answers: 200 with a verdict (`{ accepted: true, value }` or `{ accepted: false, type, code, message }`) or the
+ * read's JSON; 400 naming the bad field; 401 without a valid token; 403 without the role; 404 for an unknown (or
+ * closed) workflow; 503 when Temporal or the identity provider cannot be reached.
+ */
+export function createDecisionsApp(opts: DecisionsOptions): Hono<{ Variables: { staff: Staff } }> {
+  const { client, config } = opts;
+  const verify = opts.verifyStaff ?? staffVerifier(opts.decisions.oidc);
+  const sign = opts.sign ?? signerFor(opts.decisions, () => new KMSClient(kmsOptions(config)));
+  const audit = (): AuditPort =>
+    opts.audit ?? createDynamoAudit({ aws: makeAwsClients(awsOptions(config)), table: config.AUDIT_TABLE });
+
+  const app = new Hono<{ Variables: { staff: Staff } }>();
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.use('*', async (c, next) => {
+    if (c.req.path === '/healthz') return next();
+    c.set('staff', await verify(c.req.header('authorization')));
+    return next();
+  });
+  app.get('/whoami', (c) => c.json(c.get('staff')));
+
+  const route = (cmd: StaffCommand) =>
+    app.post(
+      `/${cmd.domain}/:id/${cmd.verb}`,
+      bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'body too large' }, 413) }),
+      async (c) => {
+        const staff = c.get('staff');
+        const id = parse(idSchema, c.req.param('id'), 'id');
+        const raw: unknown = await c.req.json().catch(() => {
+          throw new BadInput([{ path: 'body', message: 'must be a JSON object' }]);
+        });
+        const body = parse(cmd.body, raw, '') as Record<string, unknown>;
+        requireRole(staff, cmd.anyOf, `${cmd.domain} ${cmd.verb}`);
+        const named = cmd.namedRole?.(body);
+        if (named !== undefined && !holds(staff, named))
+          throw new Forbidden(`${named} is not one of ${staff.subject}'s roles`);
+        const args = await cmd.args(body, { client, id }).catch((err: unknown) => {
+          if (err instanceof z.ZodError)
+            throw new BadInput(err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+          throw err;
+        });
+        return c.json(await sendStaffCommand({ client, sign, staff }, cmd.workflowId(id), cmd.update, args));
+      },
+    );
+  STAFF_COMMANDS.forEach(route);
+
+  const query = (c: Context) => Object.fromEntries(new URL(c.req.url).searchParams);
+  app.get('/approvals', async (c) => {
+    requireRole(c.get('staff'), ROLES, 'the approvals list');
+    return c.json(await approvals.listApprovals(client, parse(approvalsFilter, query(c), 'query') as never));
+  });
+  app.get('/approvals/:id', async (c) => {
+    requireRole(c.get('staff'), ROLES, 'a compensation request');
+    const requestId = compensationRequestId(parse(idSchema, c.req.param('id'), 'id'));
+    const status = await approvals.getCompensationStatus(client, requestId);
+    const trail = await audit().list(approvalAuditStream(compensationWorkflowId(requestId)));
+    return c.json({ status, audit: trail });
+  });
+  app.get('/disputes', async (c) => {
+    requireRole(c.get('staff'), TIERS, 'the disputes list');
+    return c.json(await disputes.listDisputes(client, parse(disputesFilter, query(c), 'query')));
+  });
+  app.get('/disputes/:id', async (c) => {
+    requireRole(c.get('staff'), TIERS, 'a dispute case');
+    return c.json(await disputes.getDisputeState(client, parse(idSchema, c.req.param('id'), 'id')));
+  });
+  app.get('/stuck', async (c) => {
+    requireRole(c.get('staff'), ['ops', 'compliance'], 'the stuck-work counts');
+    const now = new Date();
+    const categories = await countStuck(client, { base: config.WEB_UI_URL, namespace: config.TEMPORAL_NAMESPACE }, now);
+    return c.json({ at: now.toISOString(), categories });
+  });
+  app.get('/payouts/:id', async (c) => {
+    requireRole(c.get('staff'), ['ops', 'compliance'], 'a payout report');
+    return c.json(await payoutReport(client, audit(), parse(idSchema, c.req.param('id'), 'id')));
+  });
+
+  app.notFound((c) => c.json({ error: 'unknown endpoint' }, 404));
+  app.onError((err, c) => {
+    if (err instanceof Unauthenticated) return c.json({ error: err.message }, 401, { 'www-authenticate': 'Bearer' });
+    if (err instanceof Forbidden) return c.json({ error: err.message }, 403);
+    if (err instanceof BadInput) return c.json({ error: err.message, issues: err.issues }, 400);
+    if (err instanceof ClientInputError) return c.json({ error: err.message, issues: err.issues }, 400);
+    if (err instanceof NoRunningWorkflow || err instanceof WorkflowNotFoundError)
+      return c.json({ error: err.message }, 404);
+    console.error('[decisions] request failed:', err instanceof Error ? `${err.name}: ${err.message}` : err);
+    return c.json({ error: 'temporarily unavailable' }, 503);
+  });
+  return app;
+}
