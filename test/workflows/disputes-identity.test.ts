@@ -2,6 +2,7 @@ import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { addDisputeEvidence, assignDispute, decideDispute, getDisputeState } from '../../client/disputes';
 import { disputeCaseWorkflowId, receivePspEventSignal } from '../../workflows/disputes/contract';
+import { signedEvent } from '../support/rail-proof';
 import { LOCAL_ISSUER, LOCAL_KID } from '../../workflows/shared/trust';
 import { badTokens, rawUpdate, staffToken } from '../support/staff';
 import { recordHistoryIfAsked } from '../support/histories';
@@ -48,7 +49,14 @@ describe('dispute decisions need a verified staff token (dev server)', () => {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       args: [{ disputeId }],
       signal: receivePspEventSignal,
-      signalArgs: [pspEvent(disputeId, 1, now, { type: 'charge.dispute.created' })],
+      signalArgs: [
+        await signedEvent(
+          disputeCaseWorkflowId(disputeId),
+          receivePspEventSignal.name,
+          pspEvent(disputeId, 1, now, { type: 'charge.dispute.created' }),
+          now,
+        ),
+      ],
     });
     await until(handle, (v) => v.state === 'gathering_evidence' || v.state === 'in_review', 'open with facts');
     return { disputeId, handle };

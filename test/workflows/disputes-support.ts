@@ -3,6 +3,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { signedEvent } from '../support/rail-proof';
 import { issueStaffToken } from '../../sandboxes/idp';
 import { staffToken as signedToken } from '../support/staff';
 import type { disputeCase } from '../../workflows/disputes/workflow';
@@ -112,7 +113,9 @@ export async function deliver(
     taskQueue,
     args: [{ disputeId: e.disputeId, ...input }],
     signal: receivePspEventSignal,
-    signalArgs: [e],
+    signalArgs: [
+      await signedEvent(disputeCaseWorkflowId(e.disputeId), receivePspEventSignal.name, e, await env.currentTimeMs()),
+    ],
   });
 }
 

@@ -177,6 +177,11 @@ export const railEventSchema = z.object({
   returnedAmountMinor: z.number().int().nonnegative().optional(),
   /** The transfer's amount in the same minor units, as the rail states it (to compare `returnedAmountMinor` to). */
   transferAmountMinor: z.number().int().positive().optional(),
+  /**
+   * The ingress's signature over this event for this workflow and signal (`workflows/shared/rail-proof.ts`). Since
+   * patch `rail-event-proof` an event without a valid one is refused; optional only for histories from before.
+   */
+  proof: z.string().max(4_096).optional(),
 });
 export type RailEvent = z.infer<typeof railEventSchema>;
 /** Webhook-driven status of the rail transfer. */

@@ -1,9 +1,10 @@
 import type { UpdateDefinition } from '@temporalio/common';
-import { currentUpdateInfo, log, setHandler } from '@temporalio/workflow';
+import { currentUpdateInfo, log, patched, setHandler } from '@temporalio/workflow';
 import type { z } from 'zod';
 import { FailureType, refusal } from '../shared/failures';
 import { decidedBy, type StaffIdentity } from '../shared/identity';
 import { describeZodError, parseOrRefuse } from '../shared/parse';
+import { verifyRailEventProof } from '../shared/rail-proof';
 import { acceptedStaff, requireStaff } from '../shared/verified-staff';
 import {
   cancelPayoutUpdate,
@@ -47,6 +48,18 @@ export function registerHandlers(p: Payout): void {
     if (!parsed.success) {
       log.warn('ignored malformed rail event', { issues: describeZodError(parsed.error) });
       return;
+    }
+    // Only an event the ingress vouches for may move money; histories from before proofs replay without the check.
+    if (patched('rail-event-proof')) {
+      const proof = verifyRailEventProof(raw, Date.now(), {
+        workflowId: p.workflowId,
+        signal: reportRailEventSignal.name,
+      });
+      if (!proof.ok) {
+        log.warn('refused a rail event without a valid ingress proof', { code: proof.code });
+        p.step('rail_event_refused', proof.code);
+        return;
+      }
     }
     p.receive(parsed.data);
   });

@@ -11,13 +11,20 @@ import { Construct } from 'constructs';
 import type { Settings } from './settings';
 
 /** The secrets the processes read; values are put by an operator (`aws secretsmanager put-secret-value`). */
-export const SECRET_NAMES = ['pspSecretKey', 'pspWebhookSecret', 'bankWebhookSecret', 'temporalApiKey'] as const;
+export const SECRET_NAMES = [
+  'pspSecretKey',
+  'pspWebhookSecret',
+  'bankWebhookSecret',
+  'ingressSigningKey',
+  'temporalApiKey',
+] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
 const SECRET_DESCRIPTIONS: Record<SecretName, string> = {
   pspSecretKey: 'PSP (Stripe) API secret key: PSP_SECRET_KEY',
   pspWebhookSecret: 'PSP webhook signing secret: PSP_WEBHOOK_SECRET',
   bankWebhookSecret: 'Bank webhook HMAC secret: BANK_WEBHOOK_SECRET',
+  ingressSigningKey: 'Ingress rail-event signing key (Ed25519 private JWK with kid and iss): INGRESS_SIGNING_KEY',
   temporalApiKey: 'Temporal Cloud API key: TEMPORAL_API_KEY',
 };
 
