@@ -141,7 +141,7 @@ export interface PayoutStatus {
   /** PSP transfer ID or bank EndToEndId of the current attempt. */
   railReference?: string;
   fx?: { lockId: string; rate: string; target: Money };
-  resolution?: { operator: string; reason: string; outcome: 'paid_elsewhere' | 'abandoned' };
+  resolution?: { operator: string; reason: string; outcome: 'paid_elsewhere' | 'abandoned' | 'partial_return' };
   /** Latest steps, newest last (bounded). */
   timeline: Array<{ at: string; step: string; detail?: string }>;
 }
@@ -236,6 +236,8 @@ export const PayoutRefusal = {
   NotOnHold: 'not_on_hold',
   /** The payout's current state does not allow the command (type `Conflict`). */
   WrongState: 'wrong_state',
+  /** `partial_return` needs a partial return the rail confirmed, on a settled payout (type `Conflict`). */
+  NoPartialReturn: 'no_partial_return',
 } as const;
 export type PayoutRefusalCode = (typeof PayoutRefusal)[keyof typeof PayoutRefusal];
 

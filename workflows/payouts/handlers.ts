@@ -28,10 +28,11 @@ import {
 } from './contract';
 import { cancellable, holdable, resolvable, wakeable } from './policy';
 import type { Payout } from './state';
+import { partialReturnMinor } from './steps-rail-truth';
 import { books } from './steps';
 
 /** A rule an ops command must pass: the refusal when it does not (nothing changes then). */
-type Rule = () => { type: FailureType; code: string; message: string } | undefined;
+type Rule<C = unknown> = (c: C) => { type: FailureType; code: string; message: string } | undefined;
 const conflict = (code: string, message: string) => ({ type: FailureType.Conflict, code, message });
 /** Who may send each ops command (any one of the roles, in the staff token). */
 const COMPLIANCE = ['compliance', 'ops'] as const;
@@ -119,13 +120,15 @@ export function registerHandlers(p: Payout): void {
     resolvePayoutInput,
     OPS,
     (c) => p.requestStop({ kind: 'resolve', command: c }),
-    () =>
-      resolvable(p.state)
-        ? undefined
-        : conflict(
+    (c) =>
+      !resolvable(p.state)
+        ? conflict(
             PayoutRefusal.WrongState,
             `cannot resolve a payout in state ${p.state}; wait for it to settle into a waiting state`,
-          ),
+          )
+        : c.outcome === 'partial_return' && (p.ledger !== 'settled' || partialReturnMinor(p) === undefined)
+          ? conflict(PayoutRefusal.NoPartialReturn, 'the rail has confirmed no partial return of this payout')
+          : undefined,
   );
 }
 
@@ -140,7 +143,7 @@ function opsUpdate<C extends OpsCommand>(
   schema: z.ZodType,
   roles: readonly string[],
   apply: (c: NoInfer<Omit<C, 'token'> & OpsAct>) => void,
-  rule: Rule,
+  rule: Rule<NoInfer<C>>,
 ): void {
   setHandler(
     def,
@@ -159,7 +162,7 @@ function opsUpdate<C extends OpsCommand>(
         requireStaff(c.token, Date.now(), { id: { field: 'operator', value: c.operator }, anyOf: roles });
         if (p.stop)
           throw refusal(FailureType.Conflict, PayoutRefusal.AlreadyClosing, 'the payout is already being closed');
-        const refused = rule();
+        const refused = rule(c);
         if (refused) throw refusal(refused.type, refused.code, refused.message);
       },
     },

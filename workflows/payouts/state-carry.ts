@@ -14,6 +14,8 @@ export const ledgerAfter: Record<PayoutPostingKind, LedgerPosition> = {
   reverse: 'reversed',
   release: 'none',
   settle_elsewhere: 'settled',
+  // The rest of the transfer stays paid: ops closed the payout with what came back booked.
+  reverse_partial: 'settled',
 };
 
 /** Where an attempt's confirmation wait stands: its start, its deadline, and the status known so far. */

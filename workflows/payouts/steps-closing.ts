@@ -5,6 +5,7 @@ import { idempotencyKey } from '../shared/task-queue';
 import { classifyReturn, moneyMayHaveMoved, stepName, type RailStatus } from './policy';
 import { findAtRail } from './steps-initiate';
 import { pollRail } from './steps-confirm';
+import { bookPartialReturn } from './steps-rail-truth';
 import type { Payout } from './state';
 import { announce, emailCreator, post, Stopped, waitFor, type Confirmed } from './steps';
 
@@ -65,6 +66,8 @@ export async function untilNewDetails(p: Payout, code: string | undefined): Prom
 export async function resolveByHand(p: Payout, command: ResolveAct): Promise<CreatorPayoutResult> {
   if (!patched('payout-resolve-books')) {
     if (p.ledger === 'reserved') await post(p, command.outcome === 'paid_elsewhere' ? 'settle' : 'release');
+  } else if (command.outcome === 'partial_return') {
+    await bookPartialReturn(p);
   } else if (command.outcome === 'paid_elsewhere') {
     if (p.ledger === 'reserved') await post(p, 'settle');
     else if (p.ledger === 'reversed') await post(p, 'settle_elsewhere');
