@@ -91,7 +91,12 @@ export async function examineClaims(p: Payout, rail: Rail, reference: string, un
     return;
   }
   const claimed = ours.some((c) => c.kind === 'returned') ? 'returned' : 'failed';
-  const answer = await askRail(p, rail, reference);
+  const asked = await askRail(p, rail, reference);
+  // The rail confirms that money came back; the signed event may name the reason more precisely (a PSP reversal
+  // carries none of its own).
+  const reason = ours.find((c) => c.code)?.code;
+  const answer =
+    asked && reason && (asked.status === 'returned' || asked.status === 'failed') ? { ...asked, code: reason } : asked;
   recordAnswer(p, reference, answer);
   if (answer?.currencyMismatch) {
     parkForOps(
