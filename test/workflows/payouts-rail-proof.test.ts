@@ -142,7 +142,11 @@ describe('creatorPayout: rail events are proven before money moves', () => {
 
     await admin(h.psp.url, `/__admin/transfers/${reference}/reverse`, {});
     // The same event again (a redelivery) changes nothing.
-    const again = await signedEvent(wf, 'reportRailEvent', forgedReturn(reference, 'evt_redelivered'));
+    // (Its reason is the webhook's own, so whichever arrives first, the return ends the payout as returned.)
+    const again = await signedEvent(wf, 'reportRailEvent', {
+      ...forgedReturn(reference, 'evt_redelivered'),
+      code: 'transfer_reversed',
+    });
     await handle.signal('reportRailEvent', again);
     await handle.signal('reportRailEvent', again);
     const f = await workflowFailure(handle.result());
