@@ -14,6 +14,7 @@ import type { NotificationsPort } from '../activities/adapters/notifications/por
 import { awsOptions, requireSecrets, type AppConfig } from '../workers/config';
 import type { Delivery, RouteDeps, VerifiedEvent, WebhookRoute } from './deliveries';
 import { parkForOps } from './parking';
+import { createRailEventSigner, proveDelivery, type RailEventSigner } from './rail-proof';
 import { routes as defaultRoutes } from './routes';
 import { acceptedSecrets, HttpError, verifyBank, verifyPsp } from './verify';
 
@@ -34,7 +35,14 @@ export interface IngressOptions {
 
 type Outcome = 'delivered' | 'parked';
 
-async function deliver(client: Client, config: AppConfig, delivery: Delivery): Promise<'delivered' | 'closed'> {
+async function deliver(
+  client: Client,
+  config: AppConfig,
+  sign: RailEventSigner,
+  unsigned: Delivery,
+): Promise<'delivered' | 'closed'> {
+  // Workflows move money on a provider event only with the ingress's proof that it verified the provider's signature.
+  const delivery = await proveDelivery(sign, unsigned);
   if (delivery.start) {
     try {
       await client.workflow.signalWithStart(delivery.start.workflowType, {
@@ -68,11 +76,11 @@ async function deliver(client: Client, config: AppConfig, delivery: Delivery): P
  * `payout.late_event` / `dispute.late_event` (`webhook.late_event` for other domains) before the provider gets its 200.
  */
 async function deliverOrPark(
-  opts: { client: Client; config: AppConfig; deps: RouteDeps },
+  opts: { client: Client; config: AppConfig; deps: RouteDeps; sign: RailEventSigner },
   event: VerifiedEvent,
   delivery: Delivery,
 ): Promise<Outcome> {
-  if ((await deliver(opts.client, opts.config, delivery)) === 'delivered') return 'delivered';
+  if ((await deliver(opts.client, opts.config, opts.sign, delivery)) === 'delivered') return 'delivered';
   await parkForOps(opts.deps, {
     stream: 'late-rail-events',
     eventId: `${event.eventId}:${delivery.workflowId}`,
@@ -128,6 +136,15 @@ export function createIngressApp(opts: IngressOptions): Hono {
   requireSecrets(config, 'ingress');
   const deps = routeDeps(opts);
   const routes = opts.routes ?? defaultRoutes;
+  // Read once, on the first delivery; an unreadable key answers 503 (the provider retries) and says why in the log.
+  let signer: Promise<RailEventSigner> | undefined;
+  const sign: RailEventSigner = async (...a) => {
+    signer ??= createRailEventSigner(config.INGRESS_SIGNING_KEY).catch((err: unknown) => {
+      signer = undefined;
+      throw err;
+    });
+    return (await signer)(...a);
+  };
   const verifiers = {
     psp: (body: string, header: (name: string) => string | undefined) =>
       verifyPsp(body, header('stripe-signature'), acceptedSecrets(config, 'PSP_WEBHOOK_SECRET')),
@@ -156,7 +173,7 @@ export function createIngressApp(opts: IngressOptions): Hono {
         const deliveries = (await Promise.all(routes.map((route) => route(event, deps)))).flat();
         const outcomes: Outcome[] = [];
         for (const delivery of deliveries)
-          outcomes.push(await deliverOrPark({ client, config, deps }, event, delivery));
+          outcomes.push(await deliverOrPark({ client, config, deps, sign }, event, delivery));
         await deps.audit.append({
           stream,
           eventId: event.eventId,

@@ -5,6 +5,7 @@ import { taskQueueSchema } from '../workflows/shared/task-queue';
 import { payloadEncryptionEnv } from '../codec/env';
 import { operationsEnv } from './config-operations';
 import { missingInAws } from './config-required';
+import { LOCAL_INGRESS_SIGNING_KEY_JSON } from '../ingress/local-key';
 
 /**
  * The only reader of `process.env`. Everything the processes need is parsed here with zod;
@@ -52,10 +53,13 @@ const envSchema = z.object({
   BANK_WEBHOOK_SECRET: z.string().min(1).optional(),
   BANK_WEBHOOK_SECRET_PREVIOUS: z.string().min(1).optional(),
   BANK_WEBHOOK_SECRET_PREVIOUS_UNTIL: z.iso.datetime({ offset: true }).optional(),
+  /** The ingress's rail-event signing key: an Ed25519 private JWK with `kid` and `iss` (ingress/rail-proof.ts). */
+  INGRESS_SIGNING_KEY: z.string().min(1).optional(),
   // Secrets Manager secrets to read these from at start-up (workers/secrets.ts); the CDK stack sets them.
   PSP_SECRET_KEY_SECRET_ARN: z.string().min(1).optional(),
   PSP_WEBHOOK_SECRET_SECRET_ARN: z.string().min(1).optional(),
   BANK_WEBHOOK_SECRET_SECRET_ARN: z.string().min(1).optional(),
+  INGRESS_SIGNING_KEY_SECRET_ARN: z.string().min(1).optional(),
   TEMPORAL_API_KEY_SECRET_ARN: z.string().min(1).optional(),
   /** The staff identity provider (OpenID Connect): `login` asks its token endpoint. Local: the sandbox. */
   IDP_URL: z.url().default('http://127.0.0.1:12117'),
@@ -86,7 +90,12 @@ const envSchema = z.object({
 type ParsedEnv = z.infer<typeof envSchema>;
 
 /** The secrets the processes use. Never echoed in errors or logs. */
-export const SECRET_VARIABLES = ['PSP_SECRET_KEY', 'PSP_WEBHOOK_SECRET', 'BANK_WEBHOOK_SECRET'] as const;
+export const SECRET_VARIABLES = [
+  'PSP_SECRET_KEY',
+  'PSP_WEBHOOK_SECRET',
+  'BANK_WEBHOOK_SECRET',
+  'INGRESS_SIGNING_KEY',
+] as const;
 export type SecretVariable = (typeof SECRET_VARIABLES)[number];
 /** Webhook secrets that rotate: `<NAME>_PREVIOUS` stays valid until `<NAME>_PREVIOUS_UNTIL`. */
 export const WEBHOOK_SECRETS = ['PSP_WEBHOOK_SECRET', 'BANK_WEBHOOK_SECRET'] as const;
@@ -97,15 +106,16 @@ export const LOCAL_SECRETS: Readonly<Record<SecretVariable, string>> = {
   PSP_SECRET_KEY: 'sk_test_local',
   PSP_WEBHOOK_SECRET: 'whsec_local',
   BANK_WEBHOOK_SECRET: 'bank_local_secret',
+  INGRESS_SIGNING_KEY: LOCAL_INGRESS_SIGNING_KEY_JSON,
 };
 
 /**
  * The secrets each process needs and refuses to start without (least privilege, as the CDK stack grants them): the
- * workers call the PSP; the ingress verifies both webhooks.
+ * workers call the PSP; the ingress verifies both webhooks and signs what it delivers (rail-event proofs).
  */
 export const PROCESS_SECRETS = {
   worker: ['PSP_SECRET_KEY'],
-  ingress: ['PSP_WEBHOOK_SECRET', 'BANK_WEBHOOK_SECRET'],
+  ingress: ['PSP_WEBHOOK_SECRET', 'BANK_WEBHOOK_SECRET', 'INGRESS_SIGNING_KEY'],
   /** The decision service (`decisions/`) holds no provider secret: its signing key stays in KMS. */
   decisions: [],
 } as const satisfies Record<string, readonly SecretVariable[]>;

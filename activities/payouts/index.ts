@@ -38,6 +38,11 @@ export function payoutPosting(
       { account: Accounts.payoutsSettled, amountMinor: a },
       { account: available, amountMinor: -a },
     ],
+    // `amount` is the part that came back (the workflow computed it from the rail's own answer).
+    reverse_partial: [
+      { account: Accounts.payoutsSettled, amountMinor: a },
+      { account: available, amountMinor: -a },
+    ],
     settle_elsewhere: [
       { account: available, amountMinor: a },
       { account: Accounts.payoutsSettled, amountMinor: -a },

@@ -190,11 +190,25 @@ export function createPayoutRailActivities(deps: ActivityDeps, creators: () => C
     },
 
     async pollPspPayout(i) {
-      return deps.psp.getTransfer(i.transferId);
+      const t = await deps.psp.getTransfer(i.transferId);
+      return {
+        status: t.status,
+        ...(t.failureCode ? { failureCode: t.failureCode } : {}),
+        ...(t.amount ? { amount: t.amount } : {}),
+        ...(t.amountReversedMinor !== undefined ? { returnedAmountMinor: t.amountReversedMinor } : {}),
+      };
     },
 
     async pollBankPayout(i) {
-      return deps.bank.getStatus(i.endToEndId);
+      const s = await deps.bank.getStatus(i.endToEndId);
+      const base = { status: s.status, ...(s.reasonCode ? { reasonCode: s.reasonCode } : {}) };
+      if (s.status !== 'returned') return base;
+      // What came back, return by return, as the bank booked it: the workflow sums it in the transfer's currency.
+      const returns = await deps.bank.listReturns(i.endToEndId);
+      return {
+        ...base,
+        returns: returns.map((r) => ({ amount: r.amount, ...(r.reasonCode ? { reasonCode: r.reasonCode } : {}) })),
+      };
     },
   } satisfies Partial<PayoutActivities>;
 }

@@ -29,7 +29,8 @@ import { BankTransfers, rid, XML } from './transfers';
  * (default) accepts the transfer and then drops the connection.
  *
  * pain.002 has no "returned" status: a settled transfer that came back is reported as RJCT with the return code and
- * `AddtlInf` RETURNED.
+ * `AddtlInf` RETURNED. `GET /iso20022/entries/:endToEndId` answers a status inquiry's booking report: a camt.054 with
+ * every return of the transfer (amount, currency, reason, `NtryRef`); a transfer may come back in several parts.
  *
  * Admin API (JSON): POST /__admin/reset · POST /__admin/faults `{ latencyMs, fail5xxNext, timeoutNext,
  * timeoutPhase:'before'|'after', hangMs, rejectAccounts:[{accountRef, code}], insufficientFundsNext, settleDelayMs,
@@ -73,7 +74,11 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
   const handleIso: SandboxHandler = async (req, res, method, path) => {
     const record: CallRecord = {
       method,
-      path: path.startsWith('/iso20022/status/') ? '/iso20022/status/:endToEndId' : path,
+      path: path.startsWith('/iso20022/status/')
+        ? '/iso20022/status/:endToEndId'
+        : path.startsWith('/iso20022/entries/')
+          ? '/iso20022/entries/:endToEndId'
+          : path,
       status: 0,
     };
     calls.push(record);
@@ -134,6 +139,10 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
       }
     } else if (method === 'GET' && path.startsWith('/iso20022/status/')) {
       const report = transfers.statusReport(decodeURIComponent(path.slice('/iso20022/status/'.length)));
+      if (!report) return reply(404, `unknown EndToEndId`, 'text/plain');
+      xml = report;
+    } else if (method === 'GET' && path.startsWith('/iso20022/entries/')) {
+      const report = transfers.entriesReport(decodeURIComponent(path.slice('/iso20022/entries/'.length)));
       if (!report) return reply(404, `unknown EndToEndId`, 'text/plain');
       xml = report;
     } else {

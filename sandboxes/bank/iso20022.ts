@@ -126,6 +126,8 @@ function isoNow(): string {
 
 /** One booked transaction to announce; `originalAmount` (the transfer's) when a return brings back less. */
 export type CamtEntryInput = Omit<Camt054Entry, 'entryRef' | 'notificationId'> & {
+  /** The booking's own reference (`NtryRef`); default `<messageId>-<n>`. */
+  entryRef?: string;
   originalMessageId?: string;
   originalAmount?: Camt054Entry['amount'];
 };
@@ -144,7 +146,7 @@ export function buildCamt054(n: { messageId: string; entries: CamtEntryInput[] }
     const cdtDbt = isReturn ? 'CRDT' : 'DBIT';
     return node(
       'Ntry',
-      el('NtryRef', `${n.messageId}-${i + 1}`),
+      el('NtryRef', e.entryRef ?? `${n.messageId}-${i + 1}`),
       el('Amt', { Ccy: e.amount.currency }, amount),
       el('CdtDbtInd', cdtDbt),
       isReturn && el('RvslInd', 'true'),

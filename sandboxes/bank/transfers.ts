@@ -24,6 +24,8 @@ interface Transfer {
   initial: Pain002Tx;
   status: 'ACSP' | 'ACSC' | 'RJCT' | 'RETURNED';
   reasonCode?: string;
+  /** Every return booked for this transfer (partial returns add up to at most its amount). */
+  returns: Array<{ entryRef: string; amountMinor: number; code: string }>;
 }
 
 /**
@@ -76,6 +78,7 @@ export class BankTransfers {
       tx,
       fingerprint,
       initial,
+      returns: [],
       status: rejectCode ? 'RJCT' : 'ACSP',
       ...(rejectCode ? { reasonCode: rejectCode } : {}),
     };
@@ -97,23 +100,49 @@ export class BankTransfers {
 
   /**
    * Admin: the creditor's bank sends a settled transfer back (a camt.054 reversal with `code`), in full or, with
-   * `amountMinor` below the transfer's amount, in part (the camt.054 then books that amount and names the original).
+   * `amountMinor` below what is left, in part (the camt.054 then books that amount and names the original). Several
+   * partial returns of one transfer are allowed, each with its own notification, up to the transfer's amount.
    */
   returnSettled(
     endToEndId: string,
     code: string,
-    amountMinor = this.byE2e.get(endToEndId)?.tx.amountMinor,
+    amountMinor?: number,
   ): { status: number; body: Record<string, unknown> } {
     const t = this.byE2e.get(endToEndId);
     if (!t) return { status: 404, body: { error: 'unknown endToEndId' } };
-    if (t.status !== 'ACSC')
+    if (t.status !== 'ACSC' && t.status !== 'RETURNED')
       return { status: 409, body: { error: `transfer is ${t.status}; only settled transfers can be returned` } };
-    if (!Number.isSafeInteger(amountMinor) || (amountMinor ?? 0) <= 0 || (amountMinor ?? 0) > t.tx.amountMinor)
-      return { status: 400, body: { error: `amountMinor must be an integer in 1..${t.tx.amountMinor}` } };
+    const left = t.tx.amountMinor - t.returns.reduce((s, r) => s + r.amountMinor, 0);
+    if (left <= 0) return { status: 409, body: { error: 'transfer has already been returned in full' } };
+    const amount = amountMinor ?? left;
+    if (!Number.isSafeInteger(amount) || amount <= 0 || amount > left)
+      return { status: 400, body: { error: `amountMinor must be an integer in 1..${left}` } };
     t.status = 'RETURNED';
     t.reasonCode = code;
-    this.notify(t, 'return', code, amountMinor);
-    return { status: 200, body: { endToEndId: t.tx.endToEndId, status: 'returned', code, amountMinor } };
+    const entryRef = this.notify(t, 'return', code, amount);
+    t.returns.push({ entryRef, amountMinor: amount, code });
+    return { status: 200, body: { endToEndId: t.tx.endToEndId, status: 'returned', code, amountMinor: amount } };
+  }
+
+  /**
+   * The status inquiry's booking report: a camt.054 with every return booked for the transfer (amount, currency,
+   * reason, the booking's reference), as banks answer an inquiry by EndToEndId; undefined when it is unknown.
+   */
+  entriesReport(endToEndId: string): string | undefined {
+    const t = this.byE2e.get(endToEndId);
+    if (!t) return undefined;
+    return buildCamt054({
+      messageId: rid('INQ'),
+      entries: t.returns.map((r) => ({
+        entryRef: r.entryRef,
+        endToEndId: t.tx.endToEndId,
+        originalMessageId: t.messageId,
+        status: 'returned' as const,
+        returnCode: r.code,
+        amount: { amountMinor: r.amountMinor, currency: t.tx.currency },
+        originalAmount: { amountMinor: t.tx.amountMinor, currency: t.tx.currency },
+      })),
+    });
   }
 
   /** Transfers accepted and rejected at initiation, for the admin API's call report. */
@@ -143,13 +172,15 @@ export class BankTransfers {
     kind: 'settlement' | 'return',
     returnCode?: string,
     amountMinor = t.tx.amountMinor,
-  ): void {
+  ): string {
     const partial = amountMinor !== t.tx.amountMinor;
     const id = rid('NTF');
+    const entryRef = `${id}-1`;
     const body = buildCamt054({
       messageId: id,
       entries: [
         {
+          entryRef,
           endToEndId: t.tx.endToEndId,
           originalMessageId: t.messageId,
           status: kind === 'settlement' ? 'booked' : 'returned',
@@ -166,5 +197,6 @@ export class BankTransfers {
       contentType: XML,
       headers: () => ({ 'X-Bank-Signature': signBankPayload(body, this.opts.hmacSecret), 'X-Bank-Event-Id': id }),
     });
+    return entryRef;
   }
 }

@@ -29,6 +29,7 @@ import {
 import type { disputeCase } from '../../workflows/disputes/workflow';
 import { searchAttributeCliArgs } from '../../workflows/shared/search-attributes';
 import { decodedHistoryText, payloadsAsText } from '../support/codec';
+import { signedEvent } from '../support/rail-proof';
 import { signedFor, staffSigner } from '../support/staff';
 import { testClient, testConfig, testWorker } from '../support/stack';
 import { fakeDeps } from '../support/time-skipping';
@@ -154,7 +155,7 @@ describe('payloads at rest (own dev server with a file DB, Web UI and codec serv
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       args: [{ disputeId }],
       signal: receivePspEventSignal,
-      signalArgs: [created],
+      signalArgs: [await signedEvent(disputeCaseWorkflowId(disputeId), receivePspEventSignal.name, created)],
     });
     const gathered = (v: DisputeCaseView) =>
       v.evidenceSources.order !== 'pending' && v.evidenceSources.communications !== 'pending';
@@ -170,9 +171,14 @@ describe('payloads at rest (own dev server with a file DB, Web UI and codec serv
       .getHandle(handle.workflowId, signed.runId)
       .executeUpdate(addEvidenceUpdate, { args: [signed.arg] });
     const plainClient = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    await plainClient.workflow
-      .getHandle(handle.workflowId)
-      .signal(receivePspEventSignal, { ...created, eventId: `evt_${CONTROL}`, type: 'charge.dispute.updated' });
+    await plainClient.workflow.getHandle(handle.workflowId).signal(
+      receivePspEventSignal,
+      await signedEvent(handle.workflowId, receivePspEventSignal.name, {
+        ...created,
+        eventId: `evt_${CONTROL}`,
+        type: 'charge.dispute.updated' as const,
+      }),
+    );
   });
 
   afterAll(async () => {

@@ -1,3 +1,4 @@
+import { LOCAL_INGRESS_SIGNING_KEY_JSON } from '../../ingress/local-key';
 import { ConfigError, loadConfig } from '../../workers/config';
 import { REQUIRED_IN_AWS } from '../../workers/config-required';
 
@@ -50,9 +51,17 @@ describe('aws mode refuses to start half-configured', () => {
       ...without(WORKER_ENV, 'WORKER_BUILD_ID', 'PSP_SECRET_KEY'),
       PSP_WEBHOOK_SECRET: 'w1',
       BANK_WEBHOOK_SECRET: 'b1',
+      INGRESS_SIGNING_KEY: '{"kty":"OKP"}',
     };
     expect(loadConfig(env, { role: 'ingress' }).WORKER_BUILD_ID).toBe('local');
     expect(refusal(() => loadConfig(env, { role: 'worker' }))).toMatch(/WORKER_BUILD_ID: required/);
+  });
+
+  test('when the ingress has no rail-event signing key, or the public local one, then it refuses to start', () => {
+    const env = { ...without(WORKER_ENV, 'PSP_SECRET_KEY'), PSP_WEBHOOK_SECRET: 'w1', BANK_WEBHOOK_SECRET: 'b1' };
+    expect(refusal(() => loadConfig(env, { role: 'ingress' }))).toMatch(/INGRESS_SIGNING_KEY: required outside local/);
+    const local = { ...env, INGRESS_SIGNING_KEY: LOCAL_INGRESS_SIGNING_KEY_JSON };
+    expect(refusal(() => loadConfig(local, { role: 'ingress' }))).toMatch(/INGRESS_SIGNING_KEY: a public local-mode/);
   });
 
   test('when Temporal credentials are missing, then the error names the API key and the mTLS alternative', () => {

@@ -2,6 +2,7 @@ import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { addDisputeEvidence, assignDispute, decideDispute, getDisputeState } from '../../client/disputes';
 import { disputeCaseWorkflowId, receivePspEventSignal } from '../../workflows/disputes/contract';
+import { signedEvent } from '../support/rail-proof';
 import type { CommandSigner } from '../../client/commands';
 import { LOCAL_DECISIONS_ISSUER, LOCAL_DECISIONS_KID } from '../../workflows/shared/trust';
 import { badAssertions, rawUpdate, signedFor, staffSigner } from '../support/staff';
@@ -49,7 +50,14 @@ describe('dispute decisions need a command assertion (dev server)', () => {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       args: [{ disputeId }],
       signal: receivePspEventSignal,
-      signalArgs: [pspEvent(disputeId, 1, now, { type: 'charge.dispute.created' })],
+      signalArgs: [
+        await signedEvent(
+          disputeCaseWorkflowId(disputeId),
+          receivePspEventSignal.name,
+          pspEvent(disputeId, 1, now, { type: 'charge.dispute.created' }),
+          now,
+        ),
+      ],
     });
     await until(handle, (v) => v.state === 'gathering_evidence' || v.state === 'in_review', 'open with facts');
     return { disputeId, handle };

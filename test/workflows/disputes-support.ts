@@ -3,6 +3,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { signedEvent } from '../support/rail-proof';
 import { signedFor, staffSigner } from '../support/staff';
 import type { disputeCase } from '../../workflows/disputes/workflow';
 import {
@@ -112,7 +113,9 @@ export async function deliver(
     taskQueue,
     args: [{ disputeId: e.disputeId, ...input }],
     signal: receivePspEventSignal,
-    signalArgs: [e],
+    signalArgs: [
+      await signedEvent(disputeCaseWorkflowId(e.disputeId), receivePspEventSignal.name, e, await env.currentTimeMs()),
+    ],
   });
 }
 

@@ -24,6 +24,8 @@ import {
   usd,
   workflowFailure,
 } from './payouts-harness';
+import { until } from '../support/wait';
+import { signedEvent } from '../support/rail-proof';
 import { opsSigner } from '../support/staff';
 
 describe('creatorPayout inputs, ops controls and webhooks', () => {
@@ -231,7 +233,8 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
       creatorId,
       payoutMethod: { rail: 'bank', currency: 'USD', country: 'DE', iban: 'DE89370400440532013000' },
     });
-    await admin(h.bank.url, '/__admin/faults', { settleDelayMs: 600_000 });
+    // The bank settles and returns the transfer, its notifications held back: the test delivers them itself.
+    await admin(h.bank.url, '/__admin/faults', { settleDelayMs: 300, holdWebhooks: true });
     const payoutId = `${creatorId}-2026-11`;
     const { handle } = await startPayout(
       h.client,
@@ -246,11 +249,20 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     );
     const waiting = await waitForState(handle, (s) => s.state === 'awaiting_confirmation');
     const reference = waiting.railReference;
-    const returned = { source: 'bank', eventId: 'ntf-2', kind: 'returned', reference, code: 'R01' };
+    await until(async () => {
+      const r = (await admin(h.bank.url, '/__admin/returns', { endToEndId: reference, code: 'R01' })) as {
+        status?: string;
+      };
+      return r.status === 'returned' ? true : undefined;
+    }, 10_000);
+    const wf = creatorPayoutWorkflowId(payoutId);
+    const sign = (e: object) => signedEvent(wf, 'reportRailEvent', e);
+    const returned = await sign({ source: 'bank', eventId: 'ntf-2', kind: 'returned', reference, code: 'R01' });
+    const paid = await sign({ source: 'bank', eventId: 'ntf-1', kind: 'paid', reference });
     await handle.signal('reportRailEvent', returned);
     await handle.signal('reportRailEvent', returned);
-    await handle.signal('reportRailEvent', { source: 'bank', eventId: 'ntf-1', kind: 'paid', reference });
-    await handle.signal('reportRailEvent', { source: 'bank', eventId: 'ntf-1', kind: 'paid', reference });
+    await handle.signal('reportRailEvent', paid);
+    await handle.signal('reportRailEvent', paid);
     await handle.signal('reportRailEvent', { source: 'bank', eventId: 'junk' });
 
     const f = await workflowFailure(handle.result());
@@ -258,9 +270,8 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
     const state = await handle.query('getPayoutState');
     expect(state).toMatchObject({ state: 'returned', lastErrorCode: 'R01' });
     expect(
-      (state as { timeline: Array<{ step: string }> }).timeline.filter((t) => t.step.startsWith('rail_event:')),
+      (state as { timeline: Array<{ step: string }> }).timeline.filter((t) => /^rail_event(_claim)?:/.test(t.step)),
     ).toHaveLength(2);
-    const wf = creatorPayoutWorkflowId(payoutId);
     expect(h.ledger.postings.get(`${wf}:settle`)).toBeDefined();
     expect(h.ledger.postings.get(`${wf}:reverse`)).toBeDefined();
     expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000);

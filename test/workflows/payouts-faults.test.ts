@@ -15,6 +15,7 @@ import {
   fast,
   usd,
 } from './payouts-harness';
+import { signedEvent } from '../support/rail-proof';
 import { opsSigner, staffUpdate } from '../support/staff';
 
 /** Money faults of issue 10: what the sandboxes and the ledger record, not what the workflow says. */
@@ -110,13 +111,19 @@ describe('creatorPayout under rail and directory faults (real dev server)', () =
       opts(),
     );
     const paid = await waitForState(handle, (s) => s.state === 'paid_in_return_window');
-    await handle.signal('reportRailEvent', {
-      source: 'psp',
-      eventId: 'evt_return_then_elsewhere',
-      kind: 'returned',
-      reference: paid.railReference,
-      code: 'account_closed',
-    });
+    await admin(h.psp.url, '/__admin/faults', { holdWebhooks: true });
+    await admin(h.psp.url, `/__admin/transfers/${paid.railReference}/reverse`, {});
+    await handle.signal(
+      'reportRailEvent',
+      await signedEvent(handle.workflowId, 'reportRailEvent', {
+        source: 'psp',
+        eventId: 'evt_return_then_elsewhere',
+        kind: 'returned',
+        reference: paid.railReference,
+        code: 'account_closed',
+      }),
+    );
+    await admin(h.psp.url, '/__admin/faults', { holdWebhooks: false });
     await waitForState(handle, (s) => s.state === 'awaiting_new_details');
     expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000);
 
@@ -172,13 +179,7 @@ describe('creatorPayout under rail and directory faults (real dev server)', () =
       opts(),
     );
     const paid = await waitForState(handle, (s) => s.state === 'paid_in_return_window');
-    await handle.signal('reportRailEvent', {
-      source: 'psp',
-      eventId: 'evt_partial_reversal',
-      kind: 'returned',
-      reference: paid.railReference,
-      returnedAmountMinor: 1_000,
-    });
+    await admin(h.psp.url, `/__admin/transfers/${paid.railReference}/reverse`, { amount: 1_000 });
     const parked = await waitForState(
       handle,
       (s) => s.lastErrorCode === 'partial_return' || s.state !== 'paid_in_return_window',

@@ -10,6 +10,8 @@ import type { CreatorRecord } from '../../activities/adapters/creators/port';
 import { createFakeLedger } from '../../activities/adapters/ledger/fake';
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { createFakeNotifications } from '../../activities/adapters/notifications/fake';
+import { LOCAL_INGRESS_SIGNING_KEY_JSON } from '../../ingress/local-key';
+import { createRailEventSigner, proveDelivery } from '../../ingress/rail-proof';
 import { payoutsRoute } from '../../ingress/routes/payouts';
 import { startBankSandbox, type BankSandbox } from '../../sandboxes/bank';
 import { payableCreator, startCreatorsSandbox, type CreatorsSandbox } from '../../sandboxes/creators';
@@ -61,7 +63,10 @@ export async function startPayoutHarness(): Promise<PayoutHarness> {
             const e = JSON.parse(body) as { id: string; type: string };
             return { source: 'psp' as const, eventId: e.id, type: e.type, payload: e };
           })();
-      for (const d of await payoutsRoute(event, { audit, notifications })) {
+      const sign = await createRailEventSigner(LOCAL_INGRESS_SIGNING_KEY_JSON);
+      for (const unsigned of await payoutsRoute(event, { audit, notifications })) {
+        // As the ingress does: every delivered event carries its proof.
+        const d = await proveDelivery(sign, unsigned);
         delivered.push(d);
         await clientRef.client?.workflow.getHandle(d.workflowId).signal(d.signal, ...d.signalArgs);
       }

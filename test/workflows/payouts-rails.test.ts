@@ -18,6 +18,7 @@ import {
   usd,
   workflowFailure,
 } from './payouts-harness';
+import { signedEvent } from '../support/rail-proof';
 import { opsSigner, staffUpdate } from '../support/staff';
 
 describe('creatorPayout on the real dev server (PSP, bank and directory sandboxes)', () => {
@@ -259,13 +260,19 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
     );
 
     const paid = await waitForState(handle, (s) => s.state === 'paid_in_return_window');
-    await handle.signal('reportRailEvent', {
-      source: 'psp',
-      eventId: 'evt_manual_return',
-      kind: 'returned',
-      reference: paid.railReference,
-      code: 'account_closed',
-    });
+    await admin(h.psp.url, '/__admin/faults', { holdWebhooks: true });
+    await admin(h.psp.url, `/__admin/transfers/${paid.railReference}/reverse`, {});
+    await handle.signal(
+      'reportRailEvent',
+      await signedEvent(handle.workflowId, 'reportRailEvent', {
+        source: 'psp',
+        eventId: 'evt_manual_return',
+        kind: 'returned',
+        reference: paid.railReference,
+        code: 'account_closed',
+      }),
+    );
+    await admin(h.psp.url, '/__admin/faults', { holdWebhooks: false });
     await waitForState(handle, (s) => s.state === 'awaiting_new_details');
     expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000);
     expect(h.notifications.events.some((e) => e.type === 'payout.returned' && e.data.payoutId === payoutId)).toBe(true);

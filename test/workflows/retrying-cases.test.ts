@@ -8,6 +8,7 @@ import { startEvidenceSandbox, type EvidenceSandbox } from '../../sandboxes/evid
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
 import { compensationWorkflowId } from '../../workflows/approvals/contract';
 import { disputeCaseWorkflowId, receivePspEventSignal } from '../../workflows/disputes/contract';
+import { signedEvent } from '../support/rail-proof';
 import type { AppConfig } from '../../workers/config';
 import { buildDependencies } from '../../workers/dependencies';
 import { testClient, testConfig, testWorker } from '../support/stack';
@@ -98,7 +99,13 @@ describe('retrying approvals and disputes are listable (real dev server)', () =>
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       args: [{ disputeId }],
       signal: receivePspEventSignal,
-      signalArgs: [pspEvent(disputeId, 1, Date.now(), { orderId: order.orderId })],
+      signalArgs: [
+        await signedEvent(
+          wf,
+          receivePspEventSignal.name,
+          pspEvent(disputeId, 1, Date.now(), { orderId: order.orderId }),
+        ),
+      ],
     });
 
     const shown = await until(() => listedAsRetrying(client, wf), 30_000);

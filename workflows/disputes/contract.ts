@@ -140,6 +140,8 @@ export const pspDisputeEvent = z.object({
   reason: z.string().regex(/^[a-z_]{1,64}$/, { error: 'must be a PSP reason code' }),
   orderId: orderIdSchema.optional(),
   submissionCount: z.number().int().min(0),
+  /** The ingress's signature over this event (`workflows/shared/rail-proof.ts`); required since `rail-event-proof`. */
+  proof: z.string().max(4_096).optional(),
 });
 export type PspDisputeEvent = z.infer<typeof pspDisputeEvent>;
 

@@ -1,7 +1,8 @@
-import { log, patched, setHandler } from '@temporalio/workflow';
+import { log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { FailureType, refusal } from '../shared/failures';
 import { caseFold, decidedBy, type StaffIdentity } from '../shared/identity';
 import { parseOrRefuse } from '../shared/parse';
+import { verifyRailEventProof } from '../shared/rail-proof';
 import { acceptStaffCommand, actingRole, requireStaffCommand, thisRun } from '../shared/verified-staff';
 import {
   addEvidenceUpdate,
@@ -39,7 +40,20 @@ export function registerHandlers(c: CaseState): void {
       log.warn('malformed or foreign PSP event ignored');
       return;
     }
-    c.enqueue(e.data);
+    // Only an event the ingress vouches for may close a case; histories from before proofs replay without the check.
+    if (patched('rail-event-proof')) {
+      const proof = verifyRailEventProof(raw, Date.now(), {
+        workflowId: workflowInfo().workflowId,
+        signal: receivePspEventSignal.name,
+      });
+      if (!proof.ok) {
+        c.ignoreMalformed();
+        log.warn('refused a PSP event without a valid ingress proof', { code: proof.code });
+        return;
+      }
+    }
+    const { proof: _proof, ...event } = e.data;
+    c.enqueue(event);
   });
   // Retry notices show at once: the story may be blocked in the very activity that retries.
   c.retrying.register(() => c.publish(Date.now()));

@@ -18,9 +18,10 @@ export interface PayoutProfile extends PayabilityFacts {
 
 /**
  * A ledger step of a payout; the posting ID is workflow ID + step, so a retry posts once. `settle_elsewhere` books a
- * payout ops resolved as paid outside the system after its money came back (available → settled).
+ * payout ops resolved as paid outside the system after its money came back (available → settled); `reverse_partial`
+ * books what came back of a partially returned transfer (settled → available), `amount` being that part.
  */
-export type PayoutPostingKind = 'reserve' | 'release' | 'settle' | 'reverse' | 'settle_elsewhere';
+export type PayoutPostingKind = 'reserve' | 'release' | 'settle' | 'reverse' | 'settle_elsewhere' | 'reverse_partial';
 export interface PostPayoutLedgerInput {
   kind: PayoutPostingKind;
   postingId: string;
@@ -96,12 +97,19 @@ export interface PayoutActivities extends SharedActivities {
   }): Promise<{ destination: 'same' | 'changed' | 'unknown' }>;
   /** The transfer an initiation may have made (PSP: by transfer group and step; bank: by EndToEndId); none if absent. */
   findRailPayout(i: { rail: Rail; idempotencyKey: string; reference: string }): Promise<RailLookup>;
-  pollPspPayout(i: {
-    transferId: string;
-  }): Promise<{ status: 'paid' | 'pending' | 'failed' | 'reversed'; failureCode?: string }>;
-  pollBankPayout(i: {
-    endToEndId: string;
-  }): Promise<{ status: 'accepted' | 'pending' | 'settled' | 'rejected' | 'returned'; reasonCode?: string }>;
+  /** The transfer at the PSP; `amount` and `returnedAmountMinor` (its `amount_reversed`) since `rail-event-confirm`. */
+  pollPspPayout(i: { transferId: string }): Promise<{
+    status: 'paid' | 'pending' | 'failed' | 'reversed';
+    failureCode?: string;
+    amount?: Money;
+    returnedAmountMinor?: number;
+  }>;
+  /** The bank's status inquiry; for a returned transfer, every return booked (amount, currency, reason). */
+  pollBankPayout(i: { endToEndId: string }): Promise<{
+    status: 'accepted' | 'pending' | 'settled' | 'rejected' | 'returned';
+    reasonCode?: string;
+    returns?: Array<{ amount: Money; reasonCode?: string }>;
+  }>;
   emailCreator(i: {
     creatorId: string;
     payoutId: string;

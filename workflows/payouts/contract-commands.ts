@@ -27,6 +27,16 @@ export type OpsCommand = z.infer<typeof opsCommandInput>;
 export type OpsAct = { operator: string; reason: string };
 
 /** Input of {@link resolvePayoutUpdate}: an ops command plus how the payout ended outside the system. */
-export const resolvePayoutInput = opsCommandInput.extend({ outcome: z.enum(['paid_elsewhere', 'abandoned']) }).strict();
+export const resolvePayoutInput = opsCommandInput
+  .extend({
+    /**
+     * `partial_return`: part of the paid transfer came back (the rail confirmed how much); book exactly that part
+     * back to the creator's balance and close.
+     */
+    outcome: z.enum(['paid_elsewhere', 'abandoned', 'partial_return'], {
+      error: 'outcome: must be paid_elsewhere, abandoned or partial_return',
+    }),
+  })
+  .strict();
 export type ResolvePayoutCommand = z.infer<typeof resolvePayoutInput>;
 export type ResolveAct = OpsAct & Pick<ResolvePayoutCommand, 'outcome'>;

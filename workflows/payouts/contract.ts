@@ -141,7 +141,7 @@ export interface PayoutStatus {
   /** PSP transfer ID or bank EndToEndId of the current attempt. */
   railReference?: string;
   fx?: { lockId: string; rate: string; target: Money };
-  resolution?: { operator: string; reason: string; outcome: 'paid_elsewhere' | 'abandoned' };
+  resolution?: { operator: string; reason: string; outcome: 'paid_elsewhere' | 'abandoned' | 'partial_return' };
   /** Latest steps, newest last (bounded). */
   timeline: Array<{ at: string; step: string; detail?: string }>;
 }
@@ -177,6 +177,11 @@ export const railEventSchema = z.object({
   returnedAmountMinor: z.number().int().nonnegative().optional(),
   /** The transfer's amount in the same minor units, as the rail states it (to compare `returnedAmountMinor` to). */
   transferAmountMinor: z.number().int().positive().optional(),
+  /**
+   * The ingress's signature over this event for this workflow and signal (`workflows/shared/rail-proof.ts`). Since
+   * patch `rail-event-proof` an event without a valid one is refused; optional only for histories from before.
+   */
+  proof: z.string().max(4_096).optional(),
 });
 export type RailEvent = z.infer<typeof railEventSchema>;
 /** Webhook-driven status of the rail transfer. */
@@ -236,6 +241,8 @@ export const PayoutRefusal = {
   ReleaseByHolder: 'release_by_holder',
   /** The payout's current state does not allow the command (type `Conflict`). */
   WrongState: 'wrong_state',
+  /** `partial_return` needs a partial return the rail confirmed, on a settled payout (type `Conflict`). */
+  NoPartialReturn: 'no_partial_return',
 } as const;
 export type PayoutRefusalCode = (typeof PayoutRefusal)[keyof typeof PayoutRefusal];
 

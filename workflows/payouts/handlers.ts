@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { FailureType, refusal } from '../shared/failures';
 import { caseFold, decidedBy, type StaffIdentity } from '../shared/identity';
 import { describeZodError, parseOrRefuse } from '../shared/parse';
+import { verifyRailEventProof } from '../shared/rail-proof';
 import { acceptStaffCommand, requireStaffCommand, thisRun } from '../shared/verified-staff';
 import {
   cancelPayoutUpdate,
@@ -27,13 +28,17 @@ import {
 } from './contract';
 import { cancellable, holdable, resolvable, wakeable } from './policy';
 import type { Payout } from './state';
+import { partialReturnMinor } from './steps-rail-truth';
 import { books } from './steps';
 
 /**
- * A rule an ops command must pass, given who sends it (undefined only for commands replayed from histories recorded
- * before tokens): the refusal when it does not (nothing changes then).
+ * A rule an ops command must pass, given the command and who sends it (undefined only for commands replayed from
+ * histories recorded before tokens): the refusal when it does not (nothing changes then).
  */
-type Rule = (who: StaffIdentity | undefined) => { type: FailureType; code: string; message: string } | undefined;
+type Rule<C = unknown> = (
+  c: C,
+  who: StaffIdentity | undefined,
+) => { type: FailureType; code: string; message: string } | undefined;
 const conflict = (code: string, message: string) => ({ type: FailureType.Conflict, code, message });
 /** Who may send each ops command (any one of the roles, in the command assertion). */
 const HOLDERS = ['compliance', 'ops'] as const;
@@ -54,6 +59,18 @@ export function registerHandlers(p: Payout): void {
     if (!parsed.success) {
       log.warn('ignored malformed rail event', { issues: describeZodError(parsed.error) });
       return;
+    }
+    // Only an event the ingress vouches for may move money; histories from before proofs replay without the check.
+    if (patched('rail-event-proof')) {
+      const proof = verifyRailEventProof(raw, Date.now(), {
+        workflowId: p.workflowId,
+        signal: reportRailEventSignal.name,
+      });
+      if (!proof.ok) {
+        log.warn('refused a rail event without a valid ingress proof', { code: proof.code });
+        p.step('rail_event_refused', proof.code);
+        return;
+      }
     }
     p.receive(parsed.data);
   });
@@ -95,7 +112,7 @@ export function registerHandlers(p: Payout): void {
     opsCommandInput,
     RELEASERS,
     () => p.release(),
-    (who) =>
+    (_c, who) =>
       !p.held
         ? conflict(PayoutRefusal.NotOnHold, 'the payout is not on hold')
         : who && who.subject === caseFold(p.held.operator)
@@ -122,13 +139,15 @@ export function registerHandlers(p: Payout): void {
     resolvePayoutInput,
     OPS,
     (c) => p.requestStop({ kind: 'resolve', command: c }),
-    () =>
-      resolvable(p.state)
-        ? undefined
-        : conflict(
+    (c) =>
+      !resolvable(p.state)
+        ? conflict(
             PayoutRefusal.WrongState,
             `cannot resolve a payout in state ${p.state}; wait for it to settle into a waiting state`,
-          ),
+          )
+        : c.outcome === 'partial_return' && (p.ledger !== 'settled' || partialReturnMinor(p) === undefined)
+          ? conflict(PayoutRefusal.NoPartialReturn, 'the rail has confirmed no partial return of this payout')
+          : undefined,
   );
 }
 
@@ -144,12 +163,12 @@ function opsUpdate<C extends OpsCommand>(
   schema: z.ZodType,
   roles: readonly string[],
   apply: (c: NoInfer<Omit<C, 'token'> & OpsAct>) => void,
-  rule: Rule,
+  rule: Rule<NoInfer<C>>,
 ): void {
   /** Not already closing, and the command's rule holds: else the typed refusal. */
-  const allowed = (who: StaffIdentity | undefined) => {
+  const allowed = (c: C, who: StaffIdentity | undefined) => {
     if (p.stop) throw refusal(FailureType.Conflict, PayoutRefusal.AlreadyClosing, 'the payout is already being closed');
-    const refused = rule(who);
+    const refused = rule(c, who);
     if (refused) throw refusal(refused.type, refused.code, refused.message);
   };
   setHandler(
@@ -163,7 +182,7 @@ function opsUpdate<C extends OpsCommand>(
       if (patched(AUDIT_FIRST_PATCH)) {
         await audit(p, action, act, who);
         // The payout may have moved on while the audit was written (another command, the rail): check again.
-        allowed(who);
+        allowed(c, who);
         apply(act);
       } else {
         apply(act);
@@ -178,7 +197,7 @@ function opsUpdate<C extends OpsCommand>(
           id: { field: 'operator', value: c.operator },
           anyOf: roles,
         });
-        allowed(who);
+        allowed(c, who);
       },
     },
   );

@@ -216,7 +216,13 @@ const RUN_OUTCOME: Partial<Record<PayoutStateName, PayoutOutcome>> = {
 export const runOutcomeOf = (state: PayoutStateName): PayoutOutcome | undefined => RUN_OUTCOME[state];
 
 /** Codes of a payout waiting on ops after it was sent to a rail: its run counts it as parked. */
-const PARKED_CODES = new Set(['confirmation_overdue', 'outcome_unknown', 'carry_ledger_mismatch']);
+const PARKED_CODES = new Set([
+  'confirmation_overdue',
+  'outcome_unknown',
+  'carry_ledger_mismatch',
+  'rail_event_unconfirmed',
+  'return_currency_mismatch',
+]);
 /** Whether a payout parked after it started (on hold, or awaiting ops at the rail): its run must not wait on it. */
 export const parkedAfterStart = (state: PayoutStateName, errorCode: string | undefined): boolean =>
   state === 'on_hold' || (state === 'awaiting_confirmation' && errorCode !== undefined && PARKED_CODES.has(errorCode));

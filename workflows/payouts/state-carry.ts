@@ -15,6 +15,8 @@ export const ledgerAfter: Record<PayoutPostingKind, LedgerPosition> = {
   reverse: 'reversed',
   release: 'none',
   settle_elsewhere: 'settled',
+  // The rest of the transfer stays paid: ops closed the payout with what came back booked.
+  reverse_partial: 'settled',
 };
 
 /** The postings of one attempt in the order they can happen (a release or a settle follows a reserve, and so on). */

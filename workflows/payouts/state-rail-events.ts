@@ -10,11 +10,21 @@ export interface Received {
   attempt: number;
 }
 
+/** A provider event that would move money (a failure or a return), waiting to be confirmed at the rail. */
+export interface Claim {
+  kind: 'failed' | 'returned';
+  reference?: string;
+  code?: string;
+  attempt: number;
+}
+
 /** The events of a payout, handed across continue-as-new. */
 export interface RailEventsCarry {
   seen: string[];
   byReference: Array<[string, Received]>;
   loose: Received[];
+  /** Claims not yet confirmed at the rail (since `rail-event-confirm`). */
+  claims?: Claim[];
 }
 
 /**
@@ -25,17 +35,52 @@ export class RailEvents {
   private readonly seen: Set<string>;
   private readonly byReference: Map<string, Received>;
   private readonly loose: Received[];
+  private claims: Claim[];
 
   /** Empty, or the events an earlier execution saw (continue-as-new). */
   constructor(carry?: RailEventsCarry) {
     this.seen = new Set(carry?.seen ?? []);
     this.byReference = new Map(carry?.byReference ?? []);
     this.loose = [...(carry?.loose ?? [])];
+    this.claims = [...(carry?.claims ?? [])];
   }
 
   /** What the next execution needs to keep deduplicating and ranking. */
   carry(): RailEventsCarry {
-    return { seen: [...this.seen], byReference: [...this.byReference], loose: [...this.loose] };
+    const claims = this.claims.length ? { claims: [...this.claims] } : {};
+    return { seen: [...this.seen], byReference: [...this.byReference], loose: [...this.loose], ...claims };
+  }
+
+  /**
+   * Records a failure or return event as a claim only: it moves nothing until the rail confirms it
+   * ({@link answer}). False when the event was seen before.
+   */
+  claim(e: { eventId: string; kind: Claim['kind']; reference?: string; code?: string }, attempt: number): boolean {
+    if (this.seen.has(e.eventId)) return false;
+    this.seen.add(e.eventId);
+    this.claims.push({
+      kind: e.kind,
+      ...(e.reference ? { reference: e.reference } : {}),
+      ...(e.code ? { code: e.code } : {}),
+      attempt,
+    });
+    return true;
+  }
+
+  get hasClaims(): boolean {
+    return this.claims.length > 0;
+  }
+
+  /** The claims waiting, removed. */
+  takeClaims(): Claim[] {
+    return this.claims.splice(0);
+  }
+
+  /** What the rail itself said about `reference` (a status inquiry): it replaces any event of the same or lower rank. */
+  answer(reference: string, next: Received): void {
+    const prev = this.byReference.get(reference);
+    if (!prev || mergeRailStatus(prev.status, next.status) !== prev.status || prev.status === next.status)
+      this.byReference.set(reference, next);
   }
 
   /** Records an event; false when it was seen before. */

@@ -19,7 +19,8 @@ import {
 import { type PayoutFxLock, type PayoutPostingKind } from './contract-activities';
 import { resolveTiming } from './policy';
 import { ledgerAfter, restoreStatus, type LedgerPosition, type PayoutCarry } from './state-carry';
-import { RailEvents, type Received } from './state-rail-events';
+import { RailEvents, type Claim, type Received } from './state-rail-events';
+import type { Currency } from '../shared/money';
 import { reportToRun } from './state-run-report';
 import {
   appendStep,
@@ -184,9 +185,36 @@ export class Payout implements Shown<PayoutStatus> {
     this.wakeCount++;
   }
 
-  /** A provider event: duplicates are dropped, and a later event never moves a transfer backwards. */
+  /**
+   * A provider event: duplicates are dropped, and a later event never moves a transfer backwards. Since
+   * `rail-event-confirm` a failure or a return is only a claim until the rail confirms it (`steps-rail-truth.ts`).
+   */
   receive(e: RailEvent): void {
+    if ((e.kind === 'failed' || e.kind === 'returned') && patched('rail-event-confirm')) {
+      if (this.events.claim({ ...e, kind: e.kind }, this.attempt)) this.step(`rail_event_claim:${e.kind}`, e.code);
+      return;
+    }
     if (this.events.add(e, this.attempt)) this.step(`rail_event:${e.kind}`, e.code);
+  }
+
+  /** Failure or return events wait to be confirmed at the rail. */
+  get hasClaims(): boolean {
+    return this.events.hasClaims;
+  }
+  takeClaims(): Claim[] {
+    return this.events.takeClaims();
+  }
+  /** The rail's own answer about `reference`: from here on what the payout goes by. */
+  railAnswered(reference: string, answer: Omit<Received, 'attempt'>): void {
+    this.events.answer(reference, { ...answer, attempt: this.attempt });
+  }
+  /** The currency the rail moved (the FX target when converted): returns are summed in it. */
+  get sentCurrency(): Currency {
+    return (this.status.fx?.target ?? this.input.amount).currency;
+  }
+  /** Whether the payout's amount was converted for the rail (then a part that came back is converted back). */
+  get converted(): boolean {
+    return this.status.fx !== undefined;
   }
 
   /** Latest status of `reference` from provider events, including reference-less events of this attempt. */

@@ -5,6 +5,7 @@ import { idempotencyKey } from '../shared/task-queue';
 import { classifyReturn, moneyMayHaveMoved, stepName, type RailStatus } from './policy';
 import { findAtRail } from './steps-initiate';
 import { pollRail } from './steps-confirm';
+import { bookPartialReturn } from './steps-rail-truth';
 import type { Payout } from './state';
 import { announce, emailCreator, lookup, post, reviewBy, Stopped, waitFor, type Confirmed } from './steps';
 
@@ -86,6 +87,8 @@ async function newDestination(p: Payout): Promise<boolean> {
 export async function resolveByHand(p: Payout, command: ResolveAct): Promise<CreatorPayoutResult> {
   if (!patched('payout-resolve-books')) {
     if (p.ledger === 'reserved') await post(p, command.outcome === 'paid_elsewhere' ? 'settle' : 'release');
+  } else if (command.outcome === 'partial_return') {
+    await bookPartialReturn(p);
   } else if (command.outcome === 'paid_elsewhere') {
     if (p.ledger === 'reserved') await post(p, 'settle');
     else if ((p.ledger === 'reversed' || p.ledger === 'none') && patched('payout-paid-elsewhere-booked')) {

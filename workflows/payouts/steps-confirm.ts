@@ -5,6 +5,7 @@ import { mergeRailStatus, overduePollDelayMs, pollDelayMs, railStatusFromPoll, t
 import type { Payout } from './state';
 import { carryOf, type ConfirmationWait, type PayoutCarry } from './state-carry';
 import { poll, pspPoll, waitFor, type Confirmed } from './steps';
+import { askRail, examineClaims, parkForOps, recordAnswer, type RailAnswer } from './steps-rail-truth';
 
 /**
  * Whichever comes first: a webhook signal, or a status poll on an exponential backoff. Since
@@ -26,7 +27,10 @@ export async function awaitConfirmation(
   let overdue: boolean | undefined;
   let polls = wait?.polls ?? 0;
   let overduePolls = wait?.overduePolls ?? 0;
+  // Since this patch a failure or return event is confirmed at the rail before it counts (steps-rail-truth.ts).
+  const confirming = patched('rail-event-confirm');
   for (let thisExecution = 0; ; polls++, thisExecution++) {
+    if (confirming) await examineClaims(p, rail, reference);
     const event = p.eventFor(reference);
     if (event && mergeRailStatus(status, event.status) !== status) {
       status = event.status;
@@ -66,15 +70,24 @@ export async function awaitConfirmation(
       overdue && patched('payout-overdue-backoff')
         ? overduePollDelayMs(overduePolls++, p.timing)
         : pollDelayMs(polls, p.timing);
-    const pending = () => (p.eventFor(reference)?.status ?? 'pending') === 'pending';
+    const pending = () => (p.eventFor(reference)?.status ?? 'pending') === 'pending' && !p.hasClaims;
     const woke = await waitFor(p, () => !pending(), delay, 'next status poll');
     if (woke === 'done') continue;
-    const polled = await pollRail(p, rail, reference);
+    const polled = confirming ? await askConfirming(p, rail, reference) : await pollRail(p, rail, reference);
     if (polled && mergeRailStatus(status, polled.status) !== status) {
       status = polled.status;
       code = polled.code;
     }
   }
+}
+
+/** A confirmation poll with the amounts: recorded as the rail's answer; a currency mismatch parks (counts as pending). */
+async function askConfirming(p: Payout, rail: Rail, reference: string): Promise<RailAnswer | undefined> {
+  const a = await askRail(p, rail, reference);
+  recordAnswer(p, reference, a);
+  if (!a?.currencyMismatch) return a;
+  parkForOps(p, 'return_currency_mismatch', `a return was booked in another currency than ${p.sentCurrency}`);
+  return undefined;
 }
 
 /** The confirmation wait an earlier execution handed over (continue-as-new). */

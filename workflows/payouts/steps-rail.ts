@@ -6,6 +6,7 @@ import type { PayoutProfile } from './contract-activities';
 import { isPartialReturn, needsFx, stepName } from './policy';
 import type { Payout } from './state';
 import { awaitConfirmation, pollRail } from './steps-confirm';
+import { askRail, examineClaims, parkForOps, recordAnswer } from './steps-rail-truth';
 import { fixDestination, initiate, initiateOnce } from './steps-initiate';
 import { announce, lookup, post, reviewBy, Stopped, untilReleased, waitFor, type Confirmed } from './steps';
 
@@ -60,6 +61,7 @@ export async function settle(p: Payout, c: Confirmed): Promise<void> {
  * the rest comes back.
  */
 export async function watchReturnWindow(p: Payout, c: Confirmed): Promise<Confirmed | undefined> {
+  if (patched('rail-event-confirm')) return watchConfirmed(p, c);
   const end = Date.now() + p.timing.returnWindowMs;
   const partial = () => {
     const e = p.eventFor(c.reference);
@@ -106,5 +108,66 @@ export async function watchReturnWindow(p: Payout, c: Confirmed): Promise<Confir
         ? { ...c, status: 'returned', ...(polled.code ? { code: polled.code } : {}) }
         : undefined;
     }
+  }
+}
+
+/**
+ * The return window since `rail-event-confirm`: only what the rail confirmed counts. A return event is asked about at
+ * the rail (an unconfirmed one parks for ops and the window runs on); a full return ends the wait; a partial one (the
+ * rail's own total, in the transfer's currency) parks for ops, who resolve it (`partial_return` books what came back)
+ * unless the rest comes back. The window-end poll goes by the amounts too: a partial return seen there parks.
+ */
+async function watchConfirmed(p: Payout, c: Confirmed): Promise<Confirmed | undefined> {
+  const end = Date.now() + p.timing.returnWindowMs;
+  const truth = () => p.eventFor(c.reference);
+  const back = (e: ReturnType<typeof truth>) => e?.status === 'returned' || e?.status === 'failed';
+  const partial = () => {
+    const e = truth();
+    return e?.status === 'returned' && isPartialReturn(e.returnedAmountMinor, p.sentAmountMinor) ? e : undefined;
+  };
+  const full = (): Confirmed | undefined => {
+    const e = truth();
+    if (partial()) return undefined;
+    if (back(e)) return { ...c, status: 'returned', ...(e?.code ? { code: e.code } : {}) };
+    return c.status === 'returned' ? c : undefined;
+  };
+  p.moveTo('paid_in_return_window', {
+    awaiting: { actor: c.rail, reason: 'return window open', untilMs: end },
+    errorCode: null,
+  });
+  let shown: number | undefined;
+  let forOps = false;
+  for (;;) {
+    await examineClaims(p, c.rail, c.reference, end);
+    const done = full();
+    if (done) return done;
+    const part = partial();
+    if (part && part.returnedAmountMinor !== shown) {
+      shown = part.returnedAmountMinor;
+      p.moveTo('paid_in_return_window', {
+        awaiting: {
+          actor: 'ops',
+          reason: `partial return: ${part.returnedAmountMinor} of ${p.sentAmountMinor} minor units came back; resolve by hand`,
+          ...reviewBy(p),
+        },
+        errorCode: 'partial_return',
+      });
+    }
+    const waitsForOps = part !== undefined || forOps;
+    const woke = await waitFor(
+      p,
+      () => p.hasClaims || full() !== undefined,
+      waitsForOps ? undefined : end - Date.now(),
+      waitsForOps ? 'ops: partial return' : 'return window',
+    );
+    if (woke !== 'timeout') continue;
+    const answer = await askRail(p, c.rail, c.reference);
+    recordAnswer(p, c.reference, answer);
+    if (answer?.currencyMismatch) {
+      parkForOps(p, 'return_currency_mismatch', `a return was booked in another currency than ${p.sentCurrency}`);
+      forOps = true;
+      continue;
+    }
+    if (!full() && !partial()) return undefined;
   }
 }

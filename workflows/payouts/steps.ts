@@ -2,6 +2,7 @@ import { condition, log, patched } from '@temporalio/workflow';
 import { activityProxies } from '../shared/activities';
 import { viaPspQueue } from '../shared/psp-queue';
 import { failure, FailureType } from '../shared/failures';
+import type { Money } from '../shared/money';
 import { idempotencyKey } from '../shared/task-queue';
 import type { Rail } from './contract';
 import type { PayoutActivities, PayoutEmailTemplate, PayoutPostingKind, PayoutProfile } from './contract-activities';
@@ -67,8 +68,9 @@ export async function waitFor(
  * One ledger posting of the current attempt; the posting ID is workflow ID + step, so a retry posts once. Retried
  * through a ledger outage of any length (`mustBook`): a paid transfer must end up booked, never failed unbooked.
  */
-export async function post(p: Payout, kind: PayoutPostingKind): Promise<void> {
-  const { creatorId, amount, payoutId } = p.input;
+export async function post(p: Payout, kind: PayoutPostingKind, part?: Money): Promise<void> {
+  const { creatorId, payoutId } = p.input;
+  const amount = part ?? p.input.amount;
   const postingId = idempotencyKey(p.workflowId, stepName(kind, p.attempt));
   await mustBook.postPayoutLedger({ kind, postingId, creatorId, amount, payoutId });
   p.booked(kind);

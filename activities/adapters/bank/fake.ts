@@ -8,6 +8,7 @@ interface FakeTransfer {
   input: InitiateInput;
   status: BankTransferStatus;
   reasonCode?: string;
+  returns?: Array<{ amountMinor: number; reasonCode: string }>;
 }
 
 /** In-memory bank for workflow/activity tests: idempotent on messageId + endToEndId, scriptable outcomes. */
@@ -54,6 +55,15 @@ export function createFakeBank() {
       if (!t) throw failure(FailureType.ProviderPermanent, 'getStatus: unknown to the bank', { statusCode: 404 });
       return { endToEndId, status: t.status, ...(t.reasonCode ? { reasonCode: t.reasonCode } : {}) };
     },
+    async listReturns(endToEndId) {
+      calls.push({ method: 'listReturns', endToEndId });
+      const t = transfers.get(endToEndId);
+      if (!t) throw failure(FailureType.ProviderPermanent, 'listReturns: unknown to the bank', { statusCode: 404 });
+      return (t.returns ?? []).map((r) => ({
+        amount: { amountMinor: r.amountMinor, currency: t.input.amount.currency },
+        reasonCode: r.reasonCode,
+      }));
+    },
   } satisfies BankPort;
 
   return Object.assign(port, {
@@ -71,9 +81,13 @@ export function createFakeBank() {
       const t = transfers.get(endToEndId);
       if (t) t.status = 'settled';
     },
-    returnTransfer(endToEndId: string, code: string) {
+    /** The transfer comes back (all of what is left, or `amountMinor` of it). */
+    returnTransfer(endToEndId: string, code: string, amountMinor?: number) {
       const t = transfers.get(endToEndId);
-      if (t) Object.assign(t, { status: 'returned', reasonCode: code });
+      if (!t) return;
+      const left = t.input.amount.amountMinor - (t.returns ?? []).reduce((s, r) => s + r.amountMinor, 0);
+      t.returns = [...(t.returns ?? []), { amountMinor: amountMinor ?? left, reasonCode: code }];
+      Object.assign(t, { status: 'returned', reasonCode: code });
     },
   });
 }

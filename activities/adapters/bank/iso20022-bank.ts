@@ -1,6 +1,7 @@
 import { ProviderTransientError } from '../errors';
 import { bankRejection, BankHttpError, mapBankError } from './errors';
 import { isBic, isValidIban } from './identifiers';
+import { parseCamt054, type Camt054Entry } from './camt054';
 import { buildPain001, parsePain002, type Debtor, type Pain002Tx } from './iso20022';
 import type { BankPort, BankTransferStatus } from './port';
 
@@ -96,6 +97,27 @@ export function createIso20022Bank(opts: Iso20022BankOptions): BankPort {
         endToEndId,
       );
       return { endToEndId, status: toStatus(tx), ...(tx.reasonCode ? { reasonCode: tx.reasonCode } : {}) };
+    },
+
+    async listReturns(endToEndId) {
+      const xml = await get('listReturns', `/iso20022/entries/${encodeURIComponent(endToEndId)}`);
+      let entries: Camt054Entry[];
+      try {
+        entries = parseCamt054(xml).entries;
+      } catch {
+        throw new ProviderTransientError(
+          'bank',
+          'BANK_UNAVAILABLE',
+          'listReturns: unreadable booking report from bank',
+        );
+      }
+      return entries
+        .filter((e) => e.endToEndId === endToEndId && e.status === 'returned')
+        .map((e) => ({
+          amount: e.amount,
+          ...(e.returnCode ? { reasonCode: e.returnCode } : {}),
+          ...(e.entryRef ? { entryRef: e.entryRef } : {}),
+        }));
     },
   } satisfies BankPort;
 }

@@ -21,6 +21,11 @@ export interface BankPort {
     status: 'accepted' | 'pending' | 'settled' | 'rejected' | 'returned';
     reasonCode?: string;
   }>;
+  /**
+   * The returns booked for a transfer, from the bank's status inquiry by EndToEndId (a camt.054 booking report): each
+   * with its amount, currency, reason and booking reference. Partial returns are listed one by one.
+   */
+  listReturns(endToEndId: string): Promise<Array<{ amount: Money; reasonCode?: string; entryRef?: string }>>;
 }
 
 export type BankTransferStatus = Awaited<ReturnType<BankPort['getStatus']>>['status'];

@@ -23,6 +23,8 @@ export function createFakePsp() {
       transferId: string;
       status: 'paid' | 'pending' | 'failed' | 'reversed';
       amount: Money;
+      /** What was reversed so far (partial reversals add up). */
+      amountReversedMinor?: number;
       destinationAccount: string;
       failureCode?: string;
       transferGroup?: string;
@@ -104,7 +106,14 @@ export function createFakePsp() {
         throw failure(FailureType.ProviderPermanent, 'getTransfer: rejected by PSP (resource_missing)', {
           code: 'resource_missing',
         });
-      return { transferId, status: t.status, ...(t.failureCode ? { failureCode: t.failureCode } : {}) };
+      const reversedMinor = t.amountReversedMinor ?? (t.status === 'reversed' ? t.amount.amountMinor : 0);
+      return {
+        transferId,
+        status: t.status,
+        ...(t.failureCode ? { failureCode: t.failureCode } : {}),
+        amount: t.amount,
+        amountReversedMinor: reversedMinor,
+      };
     },
     async createRefund(i) {
       record('createRefund', i.idempotencyKey, i);

@@ -25,9 +25,18 @@ export interface PspPort {
     transferGroup: string;
     stepKey: string;
   }): Promise<{ transferId: string; status: 'paid' | 'pending' | 'failed' | 'reversed' } | undefined>;
-  getTransfer(
-    transferId: string,
-  ): Promise<{ transferId: string; status: 'paid' | 'pending' | 'failed' | 'reversed'; failureCode?: string }>;
+  /**
+   * The transfer as the PSP knows it: its status, amount and what was reversed of it so far (`amount_reversed`, the
+   * sum of its `reversals`), in the transfer's currency. A provider event is confirmed against this before money moves.
+   */
+  getTransfer(transferId: string): Promise<{
+    transferId: string;
+    status: 'paid' | 'pending' | 'failed' | 'reversed';
+    failureCode?: string;
+    amount?: Money;
+    amountReversedMinor?: number;
+    reversals?: Array<{ id: string; amountMinor: number }>;
+  }>;
   /** `paymentRef` is a `ch_…` charge or a `pi_…` payment intent. */
   createRefund(i: {
     idempotencyKey: string;

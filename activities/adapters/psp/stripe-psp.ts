@@ -81,7 +81,14 @@ export function createStripePsp(opts: StripePspOptions): PspPort {
     async getTransfer(transferId) {
       const t = await call('getTransfer', () => stripe.transfers.retrieve(transferId));
       const reversed = t.reversed || (t.amount_reversed > 0 && t.amount_reversed >= t.amount);
-      return { transferId: t.id, status: reversed ? 'reversed' : 'paid' };
+      // A partial reversal leaves the status `paid` (as `reversed` stays false); `amountReversedMinor` tells it.
+      return {
+        transferId: t.id,
+        status: reversed ? 'reversed' : 'paid',
+        amount: fromStripe(t.amount, t.currency),
+        amountReversedMinor: t.amount_reversed,
+        reversals: (t.reversals?.data ?? []).map((r) => ({ id: r.id, amountMinor: r.amount })),
+      };
     },
 
     async createRefund(i) {

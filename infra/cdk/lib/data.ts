@@ -15,6 +15,7 @@ export const SECRET_NAMES = [
   'pspSecretKey',
   'pspWebhookSecret',
   'bankWebhookSecret',
+  'ingressSigningKey',
   'temporalApiKey',
   'decisionsTemporalApiKey',
 ] as const;
@@ -24,6 +25,7 @@ const SECRET_DESCRIPTIONS: Record<SecretName, string> = {
   pspSecretKey: 'PSP (Stripe) API secret key: PSP_SECRET_KEY',
   pspWebhookSecret: 'PSP webhook signing secret: PSP_WEBHOOK_SECRET',
   bankWebhookSecret: 'Bank webhook HMAC secret: BANK_WEBHOOK_SECRET',
+  ingressSigningKey: 'Ingress rail-event signing key (Ed25519 private JWK with kid and iss): INGRESS_SIGNING_KEY',
   temporalApiKey: 'Temporal Cloud API key: TEMPORAL_API_KEY',
   decisionsTemporalApiKey:
     "Temporal Cloud API key of the decision service's own service account: its TEMPORAL_API_KEY (staff updates, reads)",

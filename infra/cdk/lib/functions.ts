@@ -128,7 +128,10 @@ export class PayopsFunctions extends Construct {
       timeout: Duration.seconds(30),
       memorySize: 512,
       reservedConcurrency: settings.ingressReservedConcurrency,
-      environment: { ...common, ...secretEnv(['pspWebhookSecret', 'bankWebhookSecret', 'temporalApiKey']) },
+      environment: {
+        ...common,
+        ...secretEnv(['pspWebhookSecret', 'bankWebhookSecret', 'ingressSigningKey', 'temporalApiKey']),
+      },
     });
     this.ingress = ingress.fn;
     const ingressFn = ingress.fn;
@@ -137,7 +140,12 @@ export class PayopsFunctions extends Construct {
     // reserved concurrency bounds a flood.
     this.ingressUrl = ingressFn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     grant(ingress.role, AUDIT_ACTIONS, [data.auditTable.tableArn]);
-    this.grantCommon(ingress.role, data, ['pspWebhookSecret', 'bankWebhookSecret', 'temporalApiKey']);
+    this.grantCommon(ingress.role, data, [
+      'pspWebhookSecret',
+      'bankWebhookSecret',
+      'ingressSigningKey',
+      'temporalApiKey',
+    ]);
 
     const decisions = this.decisionService(settings, data, common);
     this.decisions = decisions.fn;
