@@ -14,6 +14,7 @@ import { countStuck } from '../scripts/ops/stuck';
 import { awsOptions, type AppConfig } from '../workers/config';
 import {
   approvalAuditStream,
+  compensationRequestCommandSchema,
   compensationRequestId,
   compensationWorkflowId,
   ROLES,
@@ -70,6 +71,9 @@ function requireRole(staff: Staff, anyOf: readonly string[], what: string): void
     throw new Forbidden(`${staff.subject} holds none of the roles ${what} needs (${anyOf.join(', ')})`);
 }
 
+/** Who may ask for a compensation (the workflow's policy decides what they may get). */
+const REQUESTERS = ['cs_agent', 'cs_lead'] as const;
+
 /** Path IDs: what the workflows' IDs are built from (letters, digits and a few separators; never free text). */
 const idSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, { error: 'must be an ID (letters, digits, . _ : -)' });
 
@@ -99,6 +103,7 @@ const disputesFilter = z
  * own Temporal client; the answer is the workflow validator's verdict. The reads the staff CLIs need go through it
  * too, so staff hold no Temporal or AWS credentials.
  *
+ * - `POST /approvals` a compensation request (the requester is the caller: the start is signed for them)
  * - `POST /payouts/:payoutId/{hold,release,retry,cancel,resolve}` `{ reason, outcome? }`
  * - `POST /approvals/:requestId/{approve,reject}` `{ reason, role?, amountMinor? }`; `/amend` `{ remedies, reason }`
  * - `POST /disputes/:disputeId/assign` `{ assignee, tier }`; `/evidence` `{ field, text }`;
@@ -150,6 +155,27 @@ export function createDecisionsApp(opts: DecisionsOptions): Hono<{ Variables: { 
       },
     );
   STAFF_COMMANDS.forEach(route);
+
+  // A compensation request: an agent's (or lead's) start, signed for them like a decision (command = the workflow
+  // type, bound to the workflow ID and the input), so the workflow knows who asked without believing a body field.
+  app.post(
+    '/approvals',
+    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'body too large' }, 413) }),
+    async (c) => {
+      const staff = c.get('staff');
+      requireRole(staff, REQUESTERS, 'a compensation request');
+      const raw: unknown = await c.req.json().catch(() => {
+        throw new BadInput([{ path: 'body', message: 'must be a JSON object' }]);
+      });
+      const request = parse(compensationRequestCommandSchema, raw, '');
+      const started = await approvals.requestCompensation(
+        client,
+        { ...request, sign: (binding) => sign(staff, binding) },
+        { taskQueue: config.TEMPORAL_TASK_QUEUE },
+      );
+      return c.json({ workflowId: started.workflowId, existing: started.existing });
+    },
+  );
 
   const query = (c: Context) => Object.fromEntries(new URL(c.req.url).searchParams);
   app.get('/approvals', async (c) => {

@@ -9,11 +9,10 @@ import { createDynamoLedger } from '../activities/adapters/ledger/dynamo-ledger'
 import { Accounts } from '../activities/adapters/ledger/port';
 import { payableCreator } from '../sandboxes/creators';
 import { connectClient } from '../client/connect';
-import { requestCompensation } from '../client/approvals';
 import { getPayoutState, startPayout } from '../client/payouts';
 import { awsOptions, loadConfig } from '../workers/config';
 import { requestToken } from './staff-session';
-import { legacySigner } from './legacy-signer';
+import { decisionsClient } from './cli/decisions-client';
 
 const config = loadConfig({
   ...process.env,
@@ -123,8 +122,10 @@ async function main(): Promise<void> {
     `payout   ${returnedId} paid, then returned by the bank with R02 (account closed): it now waits for new details`,
   );
 
-  // The requester proves who they are: a CS agent's token from the local identity provider (`npm start` runs it).
+  // The requester proves who they are: a CS agent's token from the local identity provider (`npm start` runs it),
+  // presented to the decision service, which signs the start for them (the workflow believes no requester field).
   const agentToken = await requestToken(config.IDP_URL, 'cs.alice');
+  const service = decisionsClient(config.DECISIONS_URL, () => agentToken, 'finance');
   const chargeId = `ch_demo_${run}`;
   await admin(config.PSP_API_BASE, '/__admin/charges', { id: chargeId, amount: 20_000, currency: 'eur' });
   for (const [suffix, remedies] of [
@@ -143,16 +144,15 @@ async function main(): Promise<void> {
       customerId: `cus-demo-${run}`,
       email: `cus-demo-${run}@shoppers.example`,
     });
-    const { workflowId } = await requestCompensation(client, {
+    const { workflowId } = (await service.command('/approvals', {
       requestId: `req-demo-${suffix}-${run}`,
       orderId,
       customerId: `cus-demo-${run}`,
-      sign: legacySigner(agentToken),
       requester: {},
       reasonCode: 'damaged_item',
       currency: 'EUR',
       remedies,
-    });
+    })) as unknown as { workflowId: string };
     console.log(
       `approval ${workflowId} requested by cs.alice (${suffix === 'big' ? 'waits for finance: npm run finance -- login --as fin.carol, then list' : 'auto-approved under the threshold'})`,
     );

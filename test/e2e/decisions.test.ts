@@ -10,6 +10,7 @@ import { STAFF_AUDIENCE } from '../../workflows/shared/trust';
 import { startStuckPayouts, type StuckPayouts } from '../browser/stuck-payouts-stack';
 import { functionUrlFront } from '../support/ingress';
 import { testConfig } from '../support/stack';
+import { until } from '../support/wait';
 
 type Door = 'server' | 'lambda';
 
@@ -110,6 +111,35 @@ describe.each<[Door]>([['server'], ['lambda']])(
 
       const unknown = await call(`/payouts/no-such-${run}/retry`, { token, body: { reason: 'who is this' } });
       expect(unknown.status).toBe(404);
+    });
+    test('when an agent asks for a compensation through the service, then the start is signed for them and the workflow knows who asked; a finance approver may not ask', async () => {
+      const requestId = `dec-req-${run}`;
+      const request = {
+        requestId,
+        orderId: `ord-${run}`,
+        customerId: `cus-${run}`,
+        requester: {},
+        reasonCode: 'damaged_item',
+        currency: 'EUR',
+        remedies: { storeCreditMinor: 1_000 },
+      };
+      const approver = await deviceLogin(idp.url, { completeAs: 'fin.carol' });
+      expect((await call('/approvals', { token: approver, body: request })).status).toBe(403);
+
+      const agent = await deviceLogin(idp.url, { completeAs: 'cs.alice' });
+      const res = await call('/approvals', { token: agent, body: request });
+      expect(res.status).toBe(200);
+      const { workflowId } = (await res.json()) as { workflowId: string };
+      const handle = stack.client.workflow.getHandle(workflowId);
+      try {
+        const status = await until(
+          () => handle.query<{ requesterId: string }>('getState').catch(() => undefined),
+          30_000,
+        );
+        expect(status.requesterId).toBe('cs.alice');
+      } finally {
+        await handle.terminate('test over').catch(() => undefined);
+      }
     });
   },
 );
