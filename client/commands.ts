@@ -1,3 +1,4 @@
+import { ClientInputError } from './errors';
 import type { Client } from '@temporalio/client';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { CommandBinding } from '../workflows/shared/command-assertion';
@@ -18,7 +19,13 @@ export type Signed<T> = Omit<T, 'token'> & { sign: CommandSigner };
 /** The command's fields and its signer, apart. */
 export function splitSigner<T extends { sign: CommandSigner }>(command: T): [Omit<T, 'sign'>, CommandSigner] {
   const { sign, ...fields } = command;
-  return [fields, sign];
+  if (typeof sign === 'function') return [fields, sign];
+  // Refused when the command is about to be signed: after its fields were checked, so those errors come first.
+  const message = 'a command signer is required (staff commands are signed by the decision service)';
+  return [
+    fields,
+    () => Promise.reject(new ClientInputError(`invalid command: sign: ${message}`, [{ path: 'sign', message }])),
+  ];
 }
 
 /**

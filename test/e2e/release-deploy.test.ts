@@ -17,7 +17,15 @@ const offline: NodeJS.ProcessEnv = {
   AWS_CONFIG_FILE: join(home, 'none'),
   AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
 };
-const context = ['notifyFromEmail=payouts@example.com', 'temporalPrincipal=111122223333', 'temporalExternalId=ext-1'];
+const context = [
+  'notifyFromEmail=payouts@example.com',
+  'temporalPrincipal=111122223333',
+  'temporalExternalId=ext-1',
+  'decisionsOidcIssuer=https://login.example.com/',
+  'decisionsOidcAudience=payops-staff',
+  'decisionsIssuer=https://decisions.payops.example',
+  'decisionsKid=payops-decisions-prod-1',
+];
 
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 

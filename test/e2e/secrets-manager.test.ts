@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { createFakeAudit } from '../../activities/adapters/audit/fake';
@@ -120,6 +120,14 @@ describe('secrets from Secrets Manager (aws mode, moto) and webhook secret rotat
       const env = awsEnv({
         PSP_WEBHOOK_SECRET_SECRET_ARN: await putSecret(rotating(current.psp, previous.psp)),
         BANK_WEBHOOK_SECRET_SECRET_ARN: await putSecret(rotating(current.bank, previous.bank)),
+        // The ingress's own rail-event signing key (an Ed25519 private JWK naming its key ID and issuer).
+        INGRESS_SIGNING_KEY_SECRET_ARN: await putSecret(
+          JSON.stringify({
+            ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }),
+            kid: 'ingress-test',
+            iss: 'https://ingress.test',
+          }),
+        ),
       });
       config = await loadProcessConfig('ingress', { env, client: moto });
       // The routes here never reach Temporal: the client only needs to exist (a local-mode payload codec, no KMS).

@@ -86,7 +86,13 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
       reference: 'payout-1',
     });
     expect(t).toEqual({ transferId: expect.stringMatching(/^tr_/), status: 'paid' });
-    await expect(psp.getTransfer(t.transferId)).resolves.toEqual({ transferId: t.transferId, status: 'paid' });
+    await expect(psp.getTransfer(t.transferId)).resolves.toEqual({
+      transferId: t.transferId,
+      status: 'paid',
+      amount: { amountMinor: 1250, currency: 'EUR' },
+      amountReversedMinor: 0,
+      reversals: [],
+    });
     const event = await until(() => events().find((e) => e.type === 'transfer.created'));
     expect((event.data.object as Stripe.Transfer).id).toBe(t.transferId);
     expect(event.id).toMatch(/^evt_/);

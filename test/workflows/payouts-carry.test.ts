@@ -3,6 +3,7 @@ import { startPayout, updatePayoutMethod } from '../../client/payouts';
 import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
 import type { PayoutCarry } from '../../workflows/payouts/state-carry';
 import { SA } from '../../workflows/shared/search-attributes';
+import { signedEvent } from '../support/rail-proof';
 import { opsSigner, staffUpdate } from '../support/staff';
 import {
   admin,
@@ -122,13 +123,18 @@ describe('creatorPayout trusts only a real continue-as-new and a new destination
       opts(),
     );
     const paid = await waitForState(handle, (s) => s.state === 'paid_in_return_window');
-    await handle.signal('reportRailEvent', {
-      source: 'psp',
-      eventId: 'evt_bounce',
-      kind: 'returned',
-      reference: paid.railReference,
-      code: 'account_closed',
-    });
+    // The account bounced: the PSP reversed the transfer in full, and the ingress delivers its signed event.
+    await admin(h.psp.url, `/__admin/transfers/${paid.railReference}/reverse`, {});
+    await handle.signal(
+      'reportRailEvent',
+      await signedEvent(wf, 'reportRailEvent', {
+        source: 'psp',
+        eventId: 'evt_bounce',
+        kind: 'returned',
+        reference: paid.railReference,
+        code: 'account_closed',
+      }),
+    );
     await waitForState(handle, (s) => s.state === 'awaiting_new_details');
 
     // The creator "saves" the same account under another holder name; then ops press retry now.

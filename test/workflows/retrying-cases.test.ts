@@ -94,6 +94,19 @@ describe('retrying approvals and disputes are listable (real dev server)', () =>
     await faults(evidence.url, { fail5xxNext: 10_000 });
     const disputeId = uniqueDisputeId();
     const wf = disputeCaseWorkflowId(disputeId);
+    // The dispute exists at the PSP: the case confirms every event there before it acts on it.
+    await fetch(`${psp.url}/__admin/disputes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: disputeId,
+        charge: order.paymentRef,
+        amount: 12_500,
+        currency: 'eur',
+        reason: 'product_not_received',
+        orderId: order.orderId,
+      }),
+    });
     const handle = await client.workflow.signalWithStart('disputeCase', {
       workflowId: wf,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
