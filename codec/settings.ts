@@ -1,6 +1,7 @@
 import type { DataConverter, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { AesGcmCodec } from './aes-gcm-codec';
+import { requireExplicitPayloadKeys, type PayloadTarget } from './target';
 import { KeyConfigError, LOCAL_DEV_KEY, parseKeyList, StaticKeyring, type EncryptionKey, type Keyring } from './keys';
 // A static import makes the build ship the module `failureConverterPath` names.
 import './failure-converter';
@@ -79,14 +80,16 @@ export function encryptedDataConverter(codec: PayloadCodec): DataConverter {
 
 /**
  * The typed client's data converter from its environment (PAYOPS_MODE, PAYLOAD_*, and for KMS AWS_REGION and, in
- * local mode, AWS_ENDPOINT_URL). Errors name the variable.
+ * local mode, AWS_ENDPOINT_URL). With `target` (where the client connects), anything but a dev server on this machine
+ * requires PAYLOAD_KMS_KEY_ID (codec/target.ts). Errors name the variable.
  */
-export function dataConverterFromEnv(env: Record<string, string | undefined>): DataConverter {
+export function dataConverterFromEnv(env: Record<string, string | undefined>, target?: PayloadTarget): DataConverter {
   const parsed = payloadCodecSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new KeyConfigError(`${issue?.path.join('.') ?? 'PAYLOAD_*'}: ${issue?.message ?? 'invalid'}`);
   }
+  if (target) requireExplicitPayloadKeys(parsed.data, target);
   const local = parsed.data.PAYOPS_MODE === 'local';
   const kms: KmsOptions = {
     region: env['AWS_REGION'] ?? 'us-east-1',
