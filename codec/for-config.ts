@@ -1,5 +1,6 @@
 import type { DataConverter } from '@temporalio/common';
 import { awsOptions, type AppConfig } from '../workers/config';
+import { decodeFailureReporter } from '../workers/decode-failures';
 import { requireExplicitPayloadKeys } from './target';
 import { createPayloadCodec, encryptedDataConverter, type KmsOptions } from './settings';
 
@@ -25,5 +26,8 @@ export function dataConverterFor(config: AppConfig): DataConverter {
     tls: config.TEMPORAL_TLS,
     apiKey: config.TEMPORAL_API_KEY,
   });
-  return encryptedDataConverter(createPayloadCodec(config, kmsOptions(config)));
+  // Decode failures are logged and counted (workers/decode-failures.ts): a poisoned workflow is found, not guessed.
+  return encryptedDataConverter(
+    createPayloadCodec(config, kmsOptions(config), { onDecodeFailure: decodeFailureReporter(config) }),
+  );
 }

@@ -1,6 +1,6 @@
 import type { DataConverter, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
-import { AesGcmCodec } from './aes-gcm-codec';
+import { AesGcmCodec, type AesGcmCodecOptions } from './aes-gcm-codec';
 import { requireExplicitPayloadKeys, type PayloadTarget } from './target';
 import { KeyConfigError, LOCAL_DEV_KEY, parseKeyList, StaticKeyring, type EncryptionKey, type Keyring } from './keys';
 // A static import makes the build ship the module `failureConverterPath` names.
@@ -65,9 +65,16 @@ export function keyringFor(settings: PayloadCodecSettings, kms?: KmsOptions): Ke
   return new StaticKeyring(staticKeys ?? [LOCAL_DEV_KEY], settings.PAYLOAD_KEY_ID);
 }
 
-/** The product's payload codec from settings: AES-256-GCM with the configured keyring. */
-export function createPayloadCodec(settings: PayloadCodecSettings, kms?: KmsOptions): PayloadCodec {
-  return new AesGcmCodec(keyringFor(settings, kms));
+/**
+ * The product's payload codec from settings: AES-256-GCM with the configured keyring. Outside local mode it refuses
+ * payloads that are not encrypted; `onDecodeFailure` hears of every payload it cannot decode.
+ */
+export function createPayloadCodec(
+  settings: PayloadCodecSettings,
+  kms?: KmsOptions,
+  opts: Pick<AesGcmCodecOptions, 'onDecodeFailure'> = {},
+): PayloadCodec {
+  return new AesGcmCodec(keyringFor(settings, kms), { requireEncrypted: settings.PAYOPS_MODE !== 'local', ...opts });
 }
 
 /** The module that exports the product's `failureConverter` (message and stack trace encoded). */
