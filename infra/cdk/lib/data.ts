@@ -11,14 +11,35 @@ import { Construct } from 'constructs';
 import type { Settings } from './settings';
 
 /** The secrets the processes read; values are put by an operator (`aws secretsmanager put-secret-value`). */
-export const SECRET_NAMES = ['pspSecretKey', 'pspWebhookSecret', 'bankWebhookSecret', 'temporalApiKey'] as const;
+export const SECRET_NAMES = [
+  'pspSecretKey',
+  'pspWebhookSecret',
+  'bankWebhookSecret',
+  'temporalApiKey',
+  'ingressTemporalApiKey',
+] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
 const SECRET_DESCRIPTIONS: Record<SecretName, string> = {
   pspSecretKey: 'PSP (Stripe) API secret key: PSP_SECRET_KEY',
   pspWebhookSecret: 'PSP webhook signing secret: PSP_WEBHOOK_SECRET',
   bankWebhookSecret: 'Bank webhook HMAC secret: BANK_WEBHOOK_SECRET',
-  temporalApiKey: 'Temporal Cloud API key: TEMPORAL_API_KEY',
+  temporalApiKey: "Temporal Cloud API key of the worker's service account: the worker's TEMPORAL_API_KEY",
+  ingressTemporalApiKey:
+    "Temporal Cloud API key of the ingress's own service account (start and signal only): the ingress's TEMPORAL_API_KEY",
+};
+
+/**
+ * The variable each secret's ARN is given to its process as (workers/secrets.ts reads `<VARIABLE>_SECRET_ARN`). The
+ * worker and the ingress both read TEMPORAL_API_KEY, each from its own secret: a leaked ingress key is not the
+ * worker's, and can be revoked alone.
+ */
+export const SECRET_ARN_VARIABLE: Record<SecretName, string> = {
+  pspSecretKey: 'PSP_SECRET_KEY_SECRET_ARN',
+  pspWebhookSecret: 'PSP_WEBHOOK_SECRET_SECRET_ARN',
+  bankWebhookSecret: 'BANK_WEBHOOK_SECRET_SECRET_ARN',
+  temporalApiKey: 'TEMPORAL_API_KEY_SECRET_ARN',
+  ingressTemporalApiKey: 'TEMPORAL_API_KEY_SECRET_ARN',
 };
 
 /** A money ledger keyed like the local bootstrap (pk/sk); stateful, so retained and protected in every stage. */

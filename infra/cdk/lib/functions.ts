@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { PayopsData, SecretName } from './data';
+import { SECRET_ARN_VARIABLE, type PayopsData, type SecretName } from './data';
 import { PLACEHOLDER_ASSET, type Settings } from './settings';
 
 /** Node 24 (LTS, supported until 2028) and x86_64: the architecture of the one Temporal core binary shipped. */
@@ -67,12 +67,7 @@ export class PayopsFunctions extends Construct {
   constructor(scope: Construct, id: string, settings: Settings, data: PayopsData) {
     super(scope, id);
     const secretEnv = (names: SecretName[]) =>
-      Object.fromEntries(
-        names.map((n) => [
-          `${n.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}_SECRET_ARN`,
-          data.secrets[n].secretArn,
-        ]),
-      );
+      Object.fromEntries(names.map((n) => [SECRET_ARN_VARIABLE[n], data.secrets[n].secretArn]));
     const common = {
       PAYOPS_MODE: 'aws',
       AWS_ACCOUNT_ID: Aws.ACCOUNT_ID,
@@ -123,7 +118,8 @@ export class PayopsFunctions extends Construct {
       timeout: Duration.seconds(30),
       memorySize: 512,
       reservedConcurrency: settings.ingressReservedConcurrency,
-      environment: { ...common, ...secretEnv(['pspWebhookSecret', 'bankWebhookSecret', 'temporalApiKey']) },
+      // Its own Temporal credential (ingressTemporalApiKey), not the worker's: see grantCommon.
+      environment: { ...common, ...secretEnv(['pspWebhookSecret', 'bankWebhookSecret', 'ingressTemporalApiKey']) },
     });
     this.ingress = ingress.fn;
     const ingressFn = ingress.fn;
@@ -132,7 +128,10 @@ export class PayopsFunctions extends Construct {
     // reserved concurrency bounds a flood.
     this.ingressUrl = ingressFn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     grant(ingress.role, AUDIT_ACTIONS, [data.auditTable.tableArn]);
-    this.grantCommon(ingress.role, data, ['pspWebhookSecret', 'bankWebhookSecret', 'temporalApiKey']);
+    this.grantCommon(ingress.role, data, ['pspWebhookSecret', 'bankWebhookSecret', 'ingressTemporalApiKey']);
+    // The ingress only starts and signals: its codec seals payloads with fresh data keys (GenerateDataKey) and never
+    // opens one, so it cannot decrypt workflow histories even if it is compromised.
+    grant(ingress.role, ['kms:GenerateDataKey'], [data.codecKey.keyArn]);
 
     this.invokeRole = this.temporalInvokeRole(settings, workerFn);
     new CfnOutput(scope, 'TemporalInvokeRoleArn', { value: this.invokeRole.roleArn });
@@ -147,9 +146,11 @@ export class PayopsFunctions extends Construct {
     grant(role, ['s3:GetObject', 's3:PutObject'], [data.reportsBucket.arnForObjects('*')]);
     grant(role, ['ses:SendEmail'], [data.sender.emailIdentityArn]);
     this.grantCommon(role, data, ['pspSecretKey', 'temporalApiKey']);
+    // The codec's KMS calls (codec/kms-keyring.ts): GenerateDataKey to seal, Decrypt to unwrap a payload's data key.
+    grant(role, ['kms:Decrypt', 'kms:GenerateDataKey'], [data.codecKey.keyArn]);
   }
 
-  /** Events topic (publish through its KMS key), the named secrets, and the payload-codec key. */
+  /** Events topic (publish through its KMS key) and the named secrets; the payload-codec key is granted per role. */
   private grantCommon(role: iam.Role, data: PayopsData, secrets: SecretName[]): void {
     grant(role, ['sns:Publish'], [data.eventsTopic.topicArn]);
     // SNS (SSE) and the reports bucket (SSE-KMS) encrypt with the data key on the caller's behalf.
@@ -159,7 +160,6 @@ export class PayopsFunctions extends Construct {
       ['secretsmanager:GetSecretValue'],
       secrets.map((n) => data.secrets[n].secretArn),
     );
-    grant(role, ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'], [data.codecKey.keyArn]);
   }
 
   /** The role Temporal Cloud assumes (with the agreed external ID) to invoke the worker's versions. */
