@@ -109,6 +109,7 @@ export async function startBenchStack(opts: { pspLatencyMs: number; name: string
     async startWorker(): Promise<number> {
       const workflowBundle = await buildWorkflowBundle(
         join(runDir, 'workflow-bundle.js'),
+        'local',
         require.resolve('./workflows'),
       );
       // BENCH_WORKER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the worker without touching the bench.

@@ -22,7 +22,8 @@ export interface ConnectOptions {
   configSource?: ConfigDataSource;
   /**
    * Payload encryption; default from the environment (`PAYOPS_MODE`, `PAYLOAD_KEYS`/`PAYLOAD_KEY_ID` or
-   * `PAYLOAD_KMS_KEY_ID`, see codec/settings.ts), the same keys the workers use.
+   * `PAYLOAD_KMS_KEY_ID`, see codec/settings.ts), the same keys the workers use. Connecting anywhere but loopback,
+   * or with TLS or an API key (a `temporal.toml` profile's included), requires `PAYLOAD_KMS_KEY_ID`.
    */
   dataConverter?: DataConverter;
   /**
@@ -82,7 +83,8 @@ export async function connectClient(options: ConnectOptions = {}): Promise<Conne
   const settings = temporalSettings(options);
   const env = options.env ?? process.env;
   const taskQueue = configuredTaskQueue(env);
-  const dataConverter = options.dataConverter ?? dataConverterFromEnv(env);
+  // The local payload keys only against a dev server on this machine (codec/target.ts): elsewhere, the KMS key.
+  const dataConverter = options.dataConverter ?? dataConverterFromEnv(env, settings.connection);
   const connection = await Connection.connect(settings.connection);
   return {
     client: new Client({

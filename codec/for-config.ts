@@ -1,5 +1,7 @@
 import type { DataConverter } from '@temporalio/common';
 import { awsOptions, type AppConfig } from '../workers/config';
+import { decodeFailureReporter } from '../workers/decode-failures';
+import { requireExplicitPayloadKeys } from './target';
 import { createPayloadCodec, encryptedDataConverter, type KmsOptions } from './settings';
 
 /** KMS client options from config: moto's endpoint and static credentials in local mode, as the other AWS clients. */
@@ -13,7 +15,19 @@ export function kmsOptions(config: AppConfig): KmsOptions {
   };
 }
 
-/** The data converter the workers, the ingress and the codec server build from config (one rule everywhere). */
+/**
+ * The data converter the workers and the ingress build from config (one rule everywhere). Connecting anywhere but a
+ * dev server on this machine (TEMPORAL_ADDRESS not loopback, TEMPORAL_TLS or TEMPORAL_API_KEY) requires
+ * PAYLOAD_KMS_KEY_ID, whatever PAYOPS_MODE says (codec/target.ts).
+ */
 export function dataConverterFor(config: AppConfig): DataConverter {
-  return encryptedDataConverter(createPayloadCodec(config, kmsOptions(config)));
+  requireExplicitPayloadKeys(config, {
+    address: config.TEMPORAL_ADDRESS,
+    tls: config.TEMPORAL_TLS,
+    apiKey: config.TEMPORAL_API_KEY,
+  });
+  // Decode failures are logged and counted (workers/decode-failures.ts): a poisoned workflow is found, not guessed.
+  return encryptedDataConverter(
+    createPayloadCodec(config, kmsOptions(config), { onDecodeFailure: decodeFailureReporter(config) }),
+  );
 }

@@ -1,6 +1,7 @@
 import type { DataConverter, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
-import { AesGcmCodec } from './aes-gcm-codec';
+import { AesGcmCodec, type AesGcmCodecOptions } from './aes-gcm-codec';
+import { requireExplicitPayloadKeys, type PayloadTarget } from './target';
 import { KeyConfigError, LOCAL_DEV_KEY, parseKeyList, StaticKeyring, type EncryptionKey, type Keyring } from './keys';
 // A static import makes the build ship the module `failureConverterPath` names.
 import './failure-converter';
@@ -64,9 +65,16 @@ export function keyringFor(settings: PayloadCodecSettings, kms?: KmsOptions): Ke
   return new StaticKeyring(staticKeys ?? [LOCAL_DEV_KEY], settings.PAYLOAD_KEY_ID);
 }
 
-/** The product's payload codec from settings: AES-256-GCM with the configured keyring. */
-export function createPayloadCodec(settings: PayloadCodecSettings, kms?: KmsOptions): PayloadCodec {
-  return new AesGcmCodec(keyringFor(settings, kms));
+/**
+ * The product's payload codec from settings: AES-256-GCM with the configured keyring. Outside local mode it refuses
+ * payloads that are not encrypted; `onDecodeFailure` hears of every payload it cannot decode.
+ */
+export function createPayloadCodec(
+  settings: PayloadCodecSettings,
+  kms?: KmsOptions,
+  opts: Pick<AesGcmCodecOptions, 'onDecodeFailure'> = {},
+): PayloadCodec {
+  return new AesGcmCodec(keyringFor(settings, kms), { requireEncrypted: settings.PAYOPS_MODE !== 'local', ...opts });
 }
 
 /** The module that exports the product's `failureConverter` (message and stack trace encoded). */
@@ -79,14 +87,16 @@ export function encryptedDataConverter(codec: PayloadCodec): DataConverter {
 
 /**
  * The typed client's data converter from its environment (PAYOPS_MODE, PAYLOAD_*, and for KMS AWS_REGION and, in
- * local mode, AWS_ENDPOINT_URL). Errors name the variable.
+ * local mode, AWS_ENDPOINT_URL). With `target` (where the client connects), anything but a dev server on this machine
+ * requires PAYLOAD_KMS_KEY_ID (codec/target.ts). Errors name the variable.
  */
-export function dataConverterFromEnv(env: Record<string, string | undefined>): DataConverter {
+export function dataConverterFromEnv(env: Record<string, string | undefined>, target?: PayloadTarget): DataConverter {
   const parsed = payloadCodecSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new KeyConfigError(`${issue?.path.join('.') ?? 'PAYLOAD_*'}: ${issue?.message ?? 'invalid'}`);
   }
+  if (target) requireExplicitPayloadKeys(parsed.data, target);
   const local = parsed.data.PAYOPS_MODE === 'local';
   const kms: KmsOptions = {
     region: env['AWS_REGION'] ?? 'us-east-1',

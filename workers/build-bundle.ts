@@ -1,20 +1,23 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { bundlerOptionsFor, failureConverterPath, workflowsPath } from './bundle-options';
+import { bundlerOptionsFor, failureConverterPath, workflowsPath, type BundleOptions } from './bundle-options';
+import type { TrustEnvironment } from './bundle-trust';
 
 /**
- * Prebundles workflow code (Lambda cold starts and tests skip webpack); the bench passes its own registry. `env`
- * picks the trust set compiled in: the Lambda artefact (`npm run build:lambda`, workers/package-lambda.ts) uses 'aws'.
+ * Prebundles workflow code (Lambda cold starts and tests skip webpack); the bench passes its own registry. `env` picks
+ * the trust set compiled in and has no default: the Lambda artefact (`npm run build:lambda`, workers/package-lambda.ts)
+ * is 'aws', the test stack's and the bench's bundles say 'local'.
  */
 export async function buildWorkflowBundle(
   outFile: string,
+  env: TrustEnvironment,
   registry: string = workflowsPath,
-  env: 'local' | 'aws' = 'local',
+  opts: Pick<BundleOptions, 'awsTrustKeysFile'> = {},
 ): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: registry,
-    ...bundlerOptionsFor(env),
+    ...bundlerOptionsFor(env, opts),
     failureConverterPath,
   });
   mkdirSync(dirname(outFile), { recursive: true });

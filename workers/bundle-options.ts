@@ -1,4 +1,6 @@
-import { DefinePlugin, type Configuration } from 'webpack';
+import { BannerPlugin, DefinePlugin, type Configuration } from 'webpack';
+import { AWS_TRUST_KEYS_FILE, loadAwsTrustedKeys } from './aws-trust';
+import { trustBanner, type TrustEnvironment } from './bundle-trust';
 
 /** How workflow code is bundled, shared by the prebuilt bundle (`buildWorkflowBundle`) and a worker that bundles at start. */
 export const workflowsPath = require.resolve('../workflows');
@@ -21,18 +23,37 @@ export function workflowInterceptorModules(opts: { tracing?: boolean } = {}): st
   return opts.tracing ? [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')] : [];
 }
 
+/** What `bundlerOptionsFor` takes besides the environment. */
+export interface BundleOptions {
+  /** Compile the tracing workflow interceptors in. */
+  tracing?: boolean;
+  /** The aws trust set to compile in (default: infra/trust/aws-keys.json); tests pass a file with a test key. */
+  awsTrustKeysFile?: string;
+}
+
 /**
- * The bundler options for an environment: its trust set is compiled in (`__PAYOPS_TRUST_ENV__`, read by
- * workflows/shared/trust.ts), so a bundle for AWS never trusts the local identity provider's key.
+ * The bundler options for an environment: its trust set is compiled in (`__PAYOPS_TRUST_ENV__`, and for aws the keys
+ * of infra/trust/aws-keys.json as `__PAYOPS_AWS_TRUSTED_KEYS__`, read by workflows/shared/trust.ts), so a bundle for
+ * AWS never trusts the local keys, and the environment is the bundle's first line (`/*! payops-trust-environment=… *\/`)
+ * for the worker's start-up check (workers/bundle-trust.ts). For aws, a trust set without a current `decisions` key
+ * throws here (workers/aws-trust.ts): the build, and a worker bundling at start, refuse.
  */
-export function bundlerOptionsFor(env: 'local' | 'aws', opts: { tracing?: boolean } = {}) {
+export function bundlerOptionsFor(env: TrustEnvironment, opts: BundleOptions = {}) {
+  const awsKeys = env === 'aws' ? loadAwsTrustedKeys(opts.awsTrustKeysFile ?? AWS_TRUST_KEYS_FILE) : [];
   return {
     preloadModules,
     // For bundleWorkflowCode (build-bundle.ts); a worker bundling at start-up takes them as interceptors.workflowModules.
     workflowInterceptorModules: workflowInterceptorModules(opts),
     webpackConfigHook: (config: Configuration): Configuration => ({
       ...config,
-      plugins: [...(config.plugins ?? []), new DefinePlugin({ __PAYOPS_TRUST_ENV__: JSON.stringify(env) })],
+      plugins: [
+        ...(config.plugins ?? []),
+        new DefinePlugin({
+          __PAYOPS_TRUST_ENV__: JSON.stringify(env),
+          __PAYOPS_AWS_TRUSTED_KEYS__: JSON.stringify(awsKeys),
+        }),
+        new BannerPlugin({ banner: trustBanner(env), entryOnly: true }),
+      ],
     }),
   };
 }

@@ -2,6 +2,7 @@ import { runWorker } from '@temporalio/lambda-worker';
 import type { LambdaHandler } from '@temporalio/lambda-worker';
 import type { ActivityDeps } from '../activities';
 import { dataConverterFor } from '../codec/for-config';
+import { assertBundleTrust } from './bundle-trust';
 import { requireSecrets, type AppConfig } from './config';
 import { baseWorkerOptions, buildDependencies } from './dependencies';
 import { SERVICES, setupProcessLogger, workerRuntimeLogging } from './logger';
@@ -26,6 +27,7 @@ export function createLambdaHandler(opts: {
   const { config, tracing } = opts;
   requireSecrets(config, 'worker');
   const log = setupProcessLogger(config, SERVICES.worker);
+  assertBundleTrust(opts.workflowBundlePath, config.PAYOPS_MODE);
   const run = runWorker(
     { deploymentName: config.WORKER_DEPLOYMENT_NAME, buildId: config.WORKER_BUILD_ID },
     (lambda) => {

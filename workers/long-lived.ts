@@ -2,6 +2,7 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporal
 import type { ActivityDeps } from '../activities/deps';
 import { dataConverterFor } from '../codec/for-config';
 import { bundlerOptionsFor, workflowInterceptorModules, workflowsPath } from './bundle-options';
+import { assertBundleTrust } from './bundle-trust';
 import { requireSecrets, type AppConfig } from './config';
 import { baseWorkerOptions, buildDependencies, connectionOptions } from './dependencies';
 import { processLogger, SERVICES, setupProcessLogger, workerRuntimeLogging } from './logger';
@@ -28,6 +29,8 @@ export async function createLongLivedWorker(
   opts: LongLivedWorkerOptions,
 ): Promise<{ worker: Worker; connection: NativeConnection; tracing?: Tracing }> {
   requireSecrets(opts.config, 'worker');
+  // A prebuilt bundle's trust set must fit PAYOPS_MODE (a local bundle under aws would trust public keys).
+  if (opts.workflowBundlePath) assertBundleTrust(opts.workflowBundlePath, opts.config.PAYOPS_MODE);
   const connection = await NativeConnection.connect(connectionOptions(opts.config));
   const tracing = opts.tracing ?? (await startTracing(opts.config, SERVICES.worker));
   const base = baseWorkerOptions(opts.config, opts.deps ?? buildDependencies(opts.config), tracing);

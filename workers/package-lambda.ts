@@ -1,8 +1,9 @@
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadAwsTrustedKeys, TrustSetError } from './aws-trust';
 import { buildWorkflowBundle } from './build-bundle';
-import { failureConverterPath, workflowsPath } from './bundle-options';
+import { failureConverterPath, workflowsPath, type BundleOptions } from './bundle-options';
 import { bundleFunction } from './package-esbuild';
 import { describeZip, writeZip, type ZipReport } from './package-zip';
 
@@ -21,7 +22,11 @@ export interface FunctionSpec {
  * workflow bundle if asked, and in `node_modules/` only the one native core-bridge binary (linux x64 glibc) when the
  * code loads Temporal's core bridge (see package-esbuild.ts). Nothing from devDependencies can get in: only what the entry imports is bundled.
  */
-export async function packageFunction(spec: FunctionSpec, outDir: string): Promise<ZipReport> {
+export async function packageFunction(
+  spec: FunctionSpec,
+  outDir: string,
+  opts: Pick<BundleOptions, 'awsTrustKeysFile'> = {},
+): Promise<ZipReport> {
   const staging = join(outDir, spec.name);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
@@ -31,8 +36,9 @@ export async function packageFunction(spec: FunctionSpec, outDir: string): Promi
     copyFileSync(source, join(staging, target));
   }
   if (spec.withWorkflowBundle) {
-    // AWS flavour: the bundle never trusts the local identity provider, whose key is in this repository.
-    await buildWorkflowBundle(join(staging, 'workflow-bundle.js'), workflowsPath, 'aws');
+    // AWS flavour: the bundle never trusts the local keys (their private halves are in this repository), and the
+    // build fails here when infra/trust/aws-keys.json has no current 'decisions' key (workers/aws-trust.ts).
+    await buildWorkflowBundle(join(staging, 'workflow-bundle.js'), 'aws', workflowsPath, opts);
   }
   return writeZip(staging, join(outDir, `${spec.name}.zip`));
 }
@@ -45,14 +51,20 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
 ];
 
 /** `npm run build:lambda [outDir]`: every function's zip in outDir (default dist/lambda), with its sizes printed. */
-export async function packageAll(outDir: string, functions = FUNCTIONS): Promise<ZipReport[]> {
+export async function packageAll(
+  outDir: string,
+  functions = FUNCTIONS,
+  opts: Pick<BundleOptions, 'awsTrustKeysFile'> = {},
+): Promise<ZipReport[]> {
+  // Before minutes of bundling: an aws trust set without a current 'decisions' key fails the build at once.
+  if (functions.some((f) => f.withWorkflowBundle)) loadAwsTrustedKeys(opts.awsTrustKeysFile);
   const reports: ZipReport[] = [];
   for (const spec of functions) {
     if (!existsSync(spec.entry)) {
       console.log(`${spec.name}: skipped, ${spec.entry} does not exist`);
       continue;
     }
-    const report = await packageFunction(spec, outDir);
+    const report = await packageFunction(spec, outDir, opts);
     console.log(describeZip(report));
     reports.push(report);
   }
@@ -84,7 +96,7 @@ function outDirFromArgs(args: string[]): string {
 
 if (require.main === module) {
   packageAll(resolve(outDirFromArgs(process.argv.slice(2)))).catch((err: unknown) => {
-    console.error(err);
+    console.error(err instanceof TrustSetError ? err.message : err);
     process.exit(1);
   });
 }

@@ -7,6 +7,7 @@ import { connectClient } from '../../client/connect';
 import { dataConverterFromEnv } from '../../codec/settings';
 import { buildWorkflowBundle } from '../../workers/build-bundle';
 import { workflowsPath } from '../../workers/bundle-options';
+import { bundleFileTrustEnvironment } from '../../workers/bundle-trust';
 import * as registry from '../../workflows';
 import { connectionOptions, parseCli, quietSdkLogs, runCli, temporalEnv, UsageError } from './cli';
 import { downloadRunningHistories, readRecordedHistory, recordedHistoryFiles } from './histories';
@@ -71,6 +72,22 @@ export function resolveBundle(path: string, flag = '--bundle'): string {
 }
 
 /**
+ * The namespace's histories replay on the artefact, whose trust set must be PAYOPS_MODE's: an aws namespace's
+ * decisions were verified with the aws keys, so replaying them on a local bundle would check the wrong build.
+ */
+export function checkArtefactTrust(bundle: string, mode: string): void {
+  const built = bundleFileTrustEnvironment(bundle);
+  if (!built)
+    throw new UsageError(`--bundle: ${bundle} carries no trust environment (npm run build:lambda builds one)`);
+  if (built !== mode) {
+    throw new UsageError(
+      `--bundle: built for the ${built} trust environment but PAYOPS_MODE=${mode}; replay the artefact of that ` +
+        'environment (npm run build:lambda builds the aws one)',
+    );
+  }
+}
+
+/**
  * The bundle the recorded histories replay on: as given, or this checkout's workflows bundled for the local trust
  * set. The recorded histories carry tokens of the local identity provider, which an AWS bundle rightly refuses, so
  * replaying them there fails for trust, not for code; they check the code, the namespace's histories the artefact.
@@ -79,7 +96,7 @@ async function recordedBundle(given: string | undefined): Promise<string> {
   if (given) return resolveBundle(given, '--recorded-bundle');
   const out = join(mkdtempSync(join(tmpdir(), 'payops-gate-')), 'workflow-bundle.js');
   console.log("bundling this checkout's workflows (local trust set) for the recorded histories");
-  return buildWorkflowBundle(out, workflowsPath, 'local');
+  return buildWorkflowBundle(out, 'local', workflowsPath);
 }
 
 /** Collects the histories, replays them, prints the report; resolves to the report (exit code: failures ? 1 : 0). */
@@ -97,6 +114,7 @@ export async function replayGate(argv: string[]): Promise<{ code: number; report
     runs.push({ bundle: await recordedBundle(values.recordedBundle), source: { source: 'recorded', histories } });
   }
   if (values.download || values.address || values.namespace) {
+    checkArtefactTrust(bundle, env['PAYOPS_MODE'] ?? 'local');
     const types = values.type ?? Object.keys(registry);
     const { client, close } = await connectClient({ env });
     try {

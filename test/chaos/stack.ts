@@ -54,7 +54,7 @@ export async function startChaosStack(opts: { awsEndpoint?: string; bundlePath?:
         : freeStackPorts().then((ports) =>
             startExternalServers({ ports, runDir, persist: false, embeddedTemporal: false, headless: true }),
           ),
-      opts.bundlePath ?? buildWorkflowBundle(join(runDir, 'workflow-bundle.js')),
+      opts.bundlePath ?? buildWorkflowBundle(join(runDir, 'workflow-bundle.js'), 'local'),
     ]);
     stops.push(() => temporal.stop());
     if (moto) stops.push(() => moto.stop());

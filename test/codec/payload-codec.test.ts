@@ -18,7 +18,13 @@ import {
 import { failureConverter } from '../../codec/failure-converter';
 import { kmsOptions } from '../../codec/for-config';
 import { WRAPPED_KEY_METADATA } from '../../codec/kms-keyring';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { decodeFailureReporter, DECODE_FAILURE_METRIC } from '../../workers/decode-failures';
+import { processLogger } from '../../workers/logger';
 import { stackEnv, testConfig } from '../support/stack';
+import { until } from '../support/wait';
 
 const key = (id: string) => ({ id, key: randomBytes(32) });
 const keyList = (...keys: Array<{ id: string; key: Buffer }>) =>
@@ -47,6 +53,24 @@ describe('payload codec (AES-256-GCM)', () => {
     const codec = new AesGcmCodec(new StaticKeyring([LOCAL_DEV_KEY]));
     const plain = json({ recorded: 'before encryption' });
     expect(await codec.decode([plain])).toEqual([plain]);
+  });
+
+  test('when a payload is not encrypted outside local mode, then decode refuses it and reports whose it was, never the payload', async () => {
+    const failures: unknown[] = [];
+    const codec = createPayloadCodec(
+      { ...local, PAYOPS_MODE: 'aws', PAYLOAD_KMS_KEY_ID: 'alias/never-called' },
+      undefined,
+      { onDecodeFailure: (f) => failures.push(f) },
+    );
+    const plain = json({ injected: 'MARKER-plaintext-77' });
+    const context = { type: 'workflow' as const, namespace: 'payops', workflowId: 'payout-p1' };
+    await expect(codec.decode([plain], context)).rejects.toThrow(
+      /payload is not encrypted; refused outside local mode/,
+    );
+    expect(failures).toEqual([{ code: 'plaintext', namespace: 'payops', workflowId: 'payout-p1' }]);
+    expect(JSON.stringify(failures)).not.toContain('MARKER');
+    // Local mode keeps passing plaintext through (histories recorded before encryption replay).
+    expect(await createPayloadCodec(local).decode([plain])).toEqual([plain]);
   });
 
   test('when keys rotate, then the new key encrypts and every listed key still decrypts; an unlisted key is refused by ID', async () => {
@@ -160,4 +184,64 @@ describe('recorded histories with the encrypting data converter', () => {
       );
     },
   );
+});
+
+describe('a workflow poisoned by an undecodable payload', () => {
+  test('when a workflow input carries a payload no key opens, then the worker logs and counts the failure with the workflow ID, never the payload', async () => {
+    const config = testConfig();
+    const taskQueue = config.TEMPORAL_TASK_QUEUE;
+    const workflowId = `poison-${randomUUID().slice(0, 8)}`;
+    const lines: string[] = [];
+    const calls: unknown[][] = [];
+    const logged = jest.spyOn(processLogger(), 'error').mockImplementation(() => undefined);
+    const codec = createPayloadCodec(config, kmsOptions(config), {
+      onDecodeFailure: decodeFailureReporter(config, (line) => lines.push(line)),
+    });
+    const native = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    // The poisoning client: a payload labelled encrypted under a key nobody has (the review's repro, N7).
+    const poison = new Client({
+      connection,
+      dataConverter: {
+        payloadCodecs: [
+          {
+            encode: async (ps: Payload[]) =>
+              ps.map(() => ({
+                metadata: { encoding: Buffer.from(ENCRYPTED_ENCODING), 'encryption-key-id': Buffer.from('nope') },
+                data: Buffer.from('MARKER-poison-payload-000000000000'),
+              })),
+            decode: async (ps: Payload[]) => ps,
+          },
+        ],
+      },
+    });
+    const client = new Client({ connection, dataConverter: encryptedDataConverter(codec) });
+    const worker = await Worker.create({
+      connection: native,
+      taskQueue,
+      workflowBundle: { codePath: stackEnv('PAYOPS_TEST_BUNDLE') },
+      dataConverter: encryptedDataConverter(codec),
+    });
+    try {
+      await worker.runUntil(async () => {
+        // Poisoned from its first activation (the start input), so no workflow VM is created: with a signal into a
+        // running workflow the SDK (1.23) keeps the failed run cached and throws at worker shutdown in a test.
+        await poison.workflow.start('stackProbe', { workflowId, taskQueue, args: [{ probeId: workflowId }] });
+        await until(() => (lines.length > 0 ? true : undefined), 30_000);
+      });
+      await client.workflow.getHandle(workflowId).terminate('test over');
+    } finally {
+      await native.close();
+      await connection.close();
+      calls.push(...logged.mock.calls);
+      logged.mockRestore();
+    }
+    expect(calls).toContainEqual([
+      'payload decode failed',
+      expect.objectContaining({ workflowId, namespace: 'default', code: 'unknown-key', keyId: 'nope' }),
+    ]);
+    const metric = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(metric).toMatchObject({ [DECODE_FAILURE_METRIC]: 1, Stage: config.PAYOPS_STAGE });
+    expect(JSON.stringify([calls, lines])).not.toContain('MARKER');
+  });
 });

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { bin } from '../../infra/local/paths';
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
+import { bundleTrustEnvironment } from '../../workers/bundle-trust';
 import { NATIVE_BINARY_DIR, NATIVE_TARGET } from '../../workers/package-esbuild';
 import { FUNCTIONS, packageFunction } from '../../workers/package-lambda';
 import { describeZip, type ZipReport } from '../../workers/package-zip';
@@ -17,6 +18,8 @@ import { stackProbeWorkflowId } from '../../workflows/probe/contract';
 import { testClient, testConfig } from '../support/stack';
 
 const run = promisify(execFile);
+/** The aws trust set with a test decisions key (the repository's ships without one, and the build refuses that). */
+const TEST_AWS_TRUST_KEYS = join(__dirname, '..', 'support', 'aws-trust-keys.json');
 const BUDGET_MS = 25_000; // the fake Lambda timeout: the handler polls until 7 s before it, then shuts down
 
 /**
@@ -80,7 +83,7 @@ describe('Lambda worker zip (npm run build:lambda), started from the zip on Node
     const worker = FUNCTIONS.find((f) => f.name === 'worker');
     if (!worker) throw new Error('no worker function in FUNCTIONS');
     const [built, node] = await Promise.all([
-      packageFunction(worker, dir),
+      packageFunction(worker, dir, { awsTrustKeysFile: TEST_AWS_TRUST_KEYS }),
       run('bash', [join(__dirname, '..', '..', 'infra', 'local', 'ensure-node.sh')]),
     ]);
     report = built;
@@ -121,9 +124,12 @@ describe('Lambda worker zip (npm run build:lambda), started from the zip on Node
     for (const dev of ['jest', 'typescript', '@temporalio/testing', 'aws-cdk-lib', 'webpack', '@swc', 'esbuild']) {
       expect(sources.filter((s) => s.includes(`node_modules/${dev}/`))).toEqual([]);
     }
-    // The AWS flavour of the workflow bundle: webpack's define turned the trust environment into a constant 'aws'.
+    // The AWS flavour of the workflow bundle: its banner says aws, webpack's define turned the trust environment into
+    // a constant 'aws', and the aws trust set given (a test decisions key) is compiled in.
     const bundle = readFileSync(join(extracted, 'workflow-bundle.js'), 'utf8');
-    expect(bundle).toMatch(/function trustEnvironment\(\) \{\s*return\s+true \? 'aws'/);
+    expect(bundleTrustEnvironment(bundle)).toBe('aws');
+    expect(bundle).toMatch(/function trustEnvironment\(\) \{\s*const env =\s+false \? 0 : "aws";/);
+    expect(bundle).toContain('payops-decisions-test-1');
   });
 
   test('when Node 24 requires the zip and invokes handler, then that worker completes a workflow before the deadline', async () => {

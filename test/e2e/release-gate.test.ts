@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { dataConverterFor } from '../../codec/for-config';
-import { replayGate } from '../../scripts/release/replay-gate';
+import { checkArtefactTrust, replayGate } from '../../scripts/release/replay-gate';
 import { buildWorkflowBundle } from '../../workers/build-bundle';
 import { stackEnv, testClient, testConfig } from '../support/stack';
 import { until } from '../support/wait';
@@ -89,7 +89,7 @@ describe('npm run replay:gate', () => {
       join(dir, 'workflows.ts'),
       "import { sleep } from '@temporalio/workflow';\nexport async function stackProbe(): Promise<void> {\n  await sleep('1 day');\n}\n",
     );
-    const bundle = await buildWorkflowBundle(join(dir, 'bundle.js'), join(dir, 'workflows.ts'));
+    const bundle = await buildWorkflowBundle(join(dir, 'bundle.js'), 'local', join(dir, 'workflows.ts'));
     const { code, report } = await gate(`--bundle=${bundle}`, '--skip-recorded', ...scope);
     expect(code).toBe(1);
     expect(report?.byType['stackProbe']?.failed.map((f) => f.workflowId).sort()).toEqual([...ids].sort());
@@ -98,6 +98,17 @@ describe('npm run replay:gate', () => {
       expect(printed).toMatch(new RegExp(`FAILED ${id} \\(namespace:default\\): DeterminismViolationError`));
     expect(printed).toMatch(/stackProbe: 0 replayed, 2 failed/);
   }, 180_000);
+
+  test('when the artefact was built for another trust environment than PAYOPS_MODE, then it is a usage error naming both', async () => {
+    const bundle = stackEnv('PAYOPS_TEST_BUNDLE'); // the local flavour
+    expect(() => checkArtefactTrust(bundle, 'aws')).toThrow(
+      /--bundle: built for the local trust environment but PAYOPS_MODE=aws/,
+    );
+    expect(() => checkArtefactTrust(bundle, 'local')).not.toThrow();
+    const bare = join(dirname(bundle), `bare-${randomUUID().slice(0, 8)}.js`);
+    writeFileSync(bare, '(() => {})();\n');
+    await expect(gate(`--bundle=${bare}`, '--skip-recorded', ...scope)).rejects.toThrow(/carries no trust environment/);
+  });
 
   test('when an argument is bad, then it is a usage error naming it', async () => {
     await expect(replayGate(['--limit=0'])).rejects.toThrow(/--limit: must be at least 1/);

@@ -19,7 +19,7 @@ export default async function globalSetup(): Promise<void> {
   const ports = await freeStackPorts();
   const [servers, bundlePath] = await Promise.all([
     startExternalServers({ ports, runDir, persist: false, embeddedTemporal: true, headless: true }),
-    buildWorkflowBundle(join(runDir, 'workflow-bundle.js')),
+    buildWorkflowBundle(join(runDir, 'workflow-bundle.js'), 'local'),
   ]);
   (globalThis as { __payopsStack?: typeof servers }).__payopsStack = servers;
   const env = {

@@ -1,5 +1,9 @@
 import { configuredTaskQueue } from '../../client/config';
-import { DEFAULT_TEMPORAL_ADDRESS, temporalSettings } from '../../client/connect';
+import { connectClient, DEFAULT_TEMPORAL_ADDRESS, temporalSettings } from '../../client/connect';
+import { dataConverterFor } from '../../codec/for-config';
+import { dataConverterFromEnv } from '../../codec/settings';
+import { isLoopbackAddress } from '../../codec/target';
+import { loadConfig } from '../../workers/config';
 
 // The environments given here have no HOME, XDG_CONFIG_HOME or TEMPORAL_CONFIG_FILE: no temporal.toml is read.
 describe('client configuration', () => {
@@ -47,5 +51,55 @@ describe('client configuration', () => {
     });
     expect(overridden.connection.address).toBe('other:7233');
     expect(overridden.namespace).toBe('payops-prod');
+  });
+});
+
+describe('payload keys fit where the client connects', () => {
+  const CLOUD = { TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'ns.acct' };
+
+  test('when the address is loopback without TLS or an API key, then the local development key is used', () => {
+    for (const address of ['127.0.0.1:7233', 'localhost:7233', '[::1]:7233', '127.0.0.2', 'LOCALHOST']) {
+      expect(isLoopbackAddress(address)).toBe(true);
+    }
+    for (const address of [
+      '10.0.0.5:7233',
+      'ns.acct.tmprl.cloud:7233',
+      'localhost.evil.example:7233',
+      '[2001:db8::1]:7233',
+    ]) {
+      expect(isLoopbackAddress(address)).toBe(false);
+    }
+    expect(() => dataConverterFromEnv({}, temporalSettings({ env: {} }).connection)).not.toThrow();
+  });
+
+  test('when the client connects to a non-loopback address without PAYLOAD_KMS_KEY_ID, then it refuses naming the variable', async () => {
+    await expect(connectClient({ env: { TEMPORAL_ADDRESS: '10.0.0.5:7233' } })).rejects.toThrow(
+      /PAYLOAD_KMS_KEY_ID: required to connect to 10\.0\.0\.5:7233 \(it is not loopback\)/,
+    );
+    // Static keys are local keys too: only the KMS key the workers there use will do.
+    await expect(
+      connectClient({ env: { ...CLOUD, PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}` } }),
+    ).rejects.toThrow(/PAYLOAD_KMS_KEY_ID: required to connect to ns\.acct\.tmprl\.cloud:7233/);
+  });
+
+  test('when a loopback connection has an API key or a profile with TLS, then the local key is refused too', async () => {
+    await expect(connectClient({ env: { TEMPORAL_ADDRESS: '127.0.0.1:7233', TEMPORAL_API_KEY: 'k' } })).rejects.toThrow(
+      /PAYLOAD_KMS_KEY_ID: .*\(it uses an API key\)/,
+    );
+    const toml = ['[profile.tunnel]', 'address = "127.0.0.1:7233"', '[profile.tunnel.tls]', 'server_name = "prod"'];
+    await expect(
+      connectClient({ env: {}, profile: 'tunnel', configSource: { data: toml.join('\n') } }),
+    ).rejects.toThrow(/PAYLOAD_KMS_KEY_ID: .*\(it uses TLS\)/);
+  });
+
+  test('when PAYLOAD_KMS_KEY_ID is set, then a remote target is accepted (the workers there decrypt with KMS)', () => {
+    const target = temporalSettings({ env: { ...CLOUD, TEMPORAL_API_KEY: 'k' } }).connection;
+    expect(() => dataConverterFromEnv({ PAYLOAD_KMS_KEY_ID: 'alias/payops-codec' }, target)).not.toThrow();
+  });
+
+  test('when a worker or the ingress in local mode is configured for a remote cluster, then its data converter refuses too', () => {
+    const config = loadConfig({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233' });
+    expect(() => dataConverterFor(config)).toThrow(/PAYLOAD_KMS_KEY_ID: required to connect to ns\.acct\.tmprl\.cloud/);
+    expect(() => dataConverterFor(loadConfig({}))).not.toThrow();
   });
 });

@@ -1,15 +1,18 @@
 /**
- * Who the workflows trust to say who decided: identity providers' token-signing keys (Ed25519, JWK `x`), versioned
- * with the code so every worker and every replay sees the same set, never fetched over the network.
+ * Who the workflows trust to say who decided: token-signing keys (Ed25519, JWK `x`) by use, versioned with the code so
+ * every worker and every replay sees the same set, never fetched over the network.
  *
  * Rules that keep replay deterministic: a key is trusted for tokens presented from `trustedFrom` (workflow time) and
  * until `trustedUntil`. Adding a key therefore never changes what an older history accepted, and a key is retired by
- * setting `trustedUntil`, never by deleting its entry. Keys are per environment: the bundle for AWS
- * (`npm run build:lambda`, or a worker with `PAYOPS_MODE=aws`) leaves the local identity provider's key out, since
- * its private half is in this repository.
+ * setting `trustedUntil`, never by deleting its entry.
  *
- * To trust a production identity provider, add its signing keys here (from its JWKS: `kid`, `x`) with
- * `environments: ['aws']` and the date from which they sign, and deploy as a new build.
+ * Keys are per environment, and the environment is compiled in, fail-closed:
+ * - local: the entries below, whose private halves are in this repository (decisions/local-key.ts, ingress/local-key.ts,
+ *   sandboxes/idp); trusted only by local bundles.
+ * - aws: the entries of `infra/trust/aws-keys.json` (its README says how to add and retire one), compiled into the aws
+ *   bundle by workers/bundle-options.ts (`__PAYOPS_AWS_TRUSTED_KEYS__`); the build refuses a set without a current
+ *   `decisions` key.
+ * A bundle built without the trust environment (`__PAYOPS_TRUST_ENV__`) trusts nothing: `trustEnvironment()` throws.
  */
 export interface TrustedKey {
   /**
@@ -40,7 +43,8 @@ export const LOCAL_DECISIONS_KID = 'payops-decisions-local-2026-12';
 export const LOCAL_INGRESS_ISSUER = 'https://ingress.payops.local';
 export const LOCAL_INGRESS_KID = 'payops-ingress-local-2026-12';
 
-export const TRUSTED_KEYS: readonly TrustedKey[] = [
+/** The local keys (public by being in this repository); an aws bundle never trusts them. */
+const LOCAL_KEYS: readonly TrustedKey[] = [
   {
     use: 'staff',
     issuer: LOCAL_ISSUER,
@@ -67,11 +71,39 @@ export const TRUSTED_KEYS: readonly TrustedKey[] = [
   },
 ];
 
-declare const __PAYOPS_TRUST_ENV__: string | undefined;
+/** An entry of `infra/trust/aws-keys.json`, as workers/aws-trust.ts validates it (the environment is implied). */
+export type AwsTrustedKey = Omit<TrustedKey, 'environments'>;
 
-/** The environment the workflow bundle was built for (a webpack define); unbundled code (unit tests) is local. */
+// Webpack defines (workers/bundle-options.ts). Unbundled code (unit tests) has neither unless its setup sets the
+// global: test/support/trust-environment.ts makes the unit tests' environment explicitly local.
+declare const __PAYOPS_TRUST_ENV__: string | undefined;
+declare const __PAYOPS_AWS_TRUSTED_KEYS__: readonly AwsTrustedKey[] | undefined;
+
+/** The aws keys compiled into this bundle (none in a local bundle or unbundled code). */
+const awsKeys = (): TrustedKey[] =>
+  typeof __PAYOPS_AWS_TRUSTED_KEYS__ === 'undefined'
+    ? []
+    : __PAYOPS_AWS_TRUSTED_KEYS__.map((k) => ({ ...k, environments: ['aws'] as const }));
+
+export const TRUSTED_KEYS: readonly TrustedKey[] = [...LOCAL_KEYS, ...awsKeys()];
+
+/** Thrown when code runs without a compiled trust environment: it must not silently trust the local keys. */
+export class TrustEnvironmentMissing extends Error {
+  override name = 'TrustEnvironmentMissing';
+}
+
+/**
+ * The environment the workflow bundle was built for (a webpack define). Missing or unknown, it throws rather than
+ * default to local: a bundle built by hand without `bundlerOptionsFor` would otherwise trust keys whose private halves
+ * are public. In a workflow the throw fails the workflow task (retried), so nothing is decided until a right build runs.
+ */
 export function trustEnvironment(): 'local' | 'aws' {
-  return typeof __PAYOPS_TRUST_ENV__ !== 'undefined' && __PAYOPS_TRUST_ENV__ === 'aws' ? 'aws' : 'local';
+  const env = typeof __PAYOPS_TRUST_ENV__ === 'undefined' ? undefined : __PAYOPS_TRUST_ENV__;
+  if (env === 'local' || env === 'aws') return env;
+  throw new TrustEnvironmentMissing(
+    '__PAYOPS_TRUST_ENV__: the trust environment was not compiled in (bundle with bundlerOptionsFor(env) from ' +
+      'workers/bundle-options.ts); trusting nothing',
+  );
 }
 
 /** The keys this build trusts for `use` (default: staff tokens, the identity provider's). */

@@ -84,6 +84,19 @@ export class PayopsAlarms extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       },
     );
+    // A payload no key opens (workers/decode-failures.ts, EMF): its workflow is stuck until reset (README runbook).
+    this.add(
+      'PayloadDecodeFailures',
+      new cloudwatch.Metric({
+        namespace: 'payops',
+        metricName: 'payops.codec.decodeFailures',
+        dimensionsMap: { Stage: props.stage },
+        statistic: cloudwatch.Stats.SUM,
+        period,
+      }),
+      1,
+      'a payload could not be decoded: its workflow is stuck until reset (runbook: Payload decode failures)',
+    );
     const action = new SnsAction(props.topic);
     for (const alarm of this.alarms) {
       alarm.addAlarmAction(action);

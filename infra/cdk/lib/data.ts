@@ -17,6 +17,7 @@ export const SECRET_NAMES = [
   'bankWebhookSecret',
   'ingressSigningKey',
   'temporalApiKey',
+  'ingressTemporalApiKey',
   'decisionsTemporalApiKey',
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
@@ -26,9 +27,26 @@ const SECRET_DESCRIPTIONS: Record<SecretName, string> = {
   pspWebhookSecret: 'PSP webhook signing secret: PSP_WEBHOOK_SECRET',
   bankWebhookSecret: 'Bank webhook HMAC secret: BANK_WEBHOOK_SECRET',
   ingressSigningKey: 'Ingress rail-event signing key (Ed25519 private JWK with kid and iss): INGRESS_SIGNING_KEY',
-  temporalApiKey: 'Temporal Cloud API key: TEMPORAL_API_KEY',
+  temporalApiKey: "Temporal Cloud API key of the worker's service account: the worker's TEMPORAL_API_KEY",
+  ingressTemporalApiKey:
+    "Temporal Cloud API key of the ingress's own service account (start and signal only): the ingress's TEMPORAL_API_KEY",
   decisionsTemporalApiKey:
     "Temporal Cloud API key of the decision service's own service account: its TEMPORAL_API_KEY (staff updates, reads)",
+};
+
+/**
+ * The variable each secret's ARN is given to its process as (workers/secrets.ts reads `<VARIABLE>_SECRET_ARN`). The
+ * worker, the ingress and the decision service all read TEMPORAL_API_KEY, each from its own secret: a leaked key is
+ * one service account's, and can be revoked alone.
+ */
+export const SECRET_ARN_VARIABLE: Record<SecretName, string> = {
+  pspSecretKey: 'PSP_SECRET_KEY_SECRET_ARN',
+  pspWebhookSecret: 'PSP_WEBHOOK_SECRET_SECRET_ARN',
+  bankWebhookSecret: 'BANK_WEBHOOK_SECRET_SECRET_ARN',
+  ingressSigningKey: 'INGRESS_SIGNING_KEY_SECRET_ARN',
+  temporalApiKey: 'TEMPORAL_API_KEY_SECRET_ARN',
+  ingressTemporalApiKey: 'TEMPORAL_API_KEY_SECRET_ARN',
+  decisionsTemporalApiKey: 'TEMPORAL_API_KEY_SECRET_ARN',
 };
 
 /** A money ledger keyed like the local bootstrap (pk/sk); stateful, so retained and protected in every stage. */

@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { PayopsData, SecretName } from './data';
+import { SECRET_ARN_VARIABLE, type PayopsData, type SecretName } from './data';
 import { PLACEHOLDER_ASSET, type Settings } from './settings';
 
 /** Node 24 (LTS, supported until 2028) and x86_64: the architecture of the one Temporal core binary shipped. */
@@ -72,12 +72,7 @@ export class PayopsFunctions extends Construct {
   constructor(scope: Construct, id: string, settings: Settings, data: PayopsData) {
     super(scope, id);
     const secretEnv = (names: SecretName[]) =>
-      Object.fromEntries(
-        names.map((n) => [
-          `${n.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}_SECRET_ARN`,
-          data.secrets[n].secretArn,
-        ]),
-      );
+      Object.fromEntries(names.map((n) => [SECRET_ARN_VARIABLE[n], data.secrets[n].secretArn]));
     const common = {
       PAYOPS_MODE: 'aws',
       AWS_ACCOUNT_ID: Aws.ACCOUNT_ID,
@@ -128,9 +123,10 @@ export class PayopsFunctions extends Construct {
       timeout: Duration.seconds(30),
       memorySize: 512,
       reservedConcurrency: settings.ingressReservedConcurrency,
+      // Its own Temporal credential (ingressTemporalApiKey), not the worker's: see grantCommon.
       environment: {
         ...common,
-        ...secretEnv(['pspWebhookSecret', 'bankWebhookSecret', 'ingressSigningKey', 'temporalApiKey']),
+        ...secretEnv(['pspWebhookSecret', 'bankWebhookSecret', 'ingressSigningKey', 'ingressTemporalApiKey']),
       },
     });
     this.ingress = ingress.fn;
@@ -144,8 +140,11 @@ export class PayopsFunctions extends Construct {
       'pspWebhookSecret',
       'bankWebhookSecret',
       'ingressSigningKey',
-      'temporalApiKey',
+      'ingressTemporalApiKey',
     ]);
+    // The ingress only starts and signals: its codec seals payloads with fresh data keys (GenerateDataKey) and never
+    // opens one, so it cannot decrypt workflow histories even if it is compromised.
+    grant(ingress.role, ['kms:GenerateDataKey'], [data.codecKey.keyArn]);
 
     const decisions = this.decisionService(settings, data, common);
     this.decisions = decisions.fn;
@@ -197,7 +196,7 @@ export class PayopsFunctions extends Construct {
     grant(service.role, ['kms:Sign'], [key.keyArn]);
     grant(service.role, ['dynamodb:GetItem', 'dynamodb:Query'], [data.auditTable.tableArn]);
     grant(service.role, ['secretsmanager:GetSecretValue'], [data.secrets.decisionsTemporalApiKey.secretArn]);
-    grant(service.role, ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'], [data.codecKey.keyArn]);
+    grant(service.role, ['kms:Decrypt', 'kms:GenerateDataKey'], [data.codecKey.keyArn]);
     const url = service.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     return { fn: service.fn, url, key };
   }
@@ -208,9 +207,11 @@ export class PayopsFunctions extends Construct {
     grant(role, ['s3:GetObject', 's3:PutObject'], [data.reportsBucket.arnForObjects('*')]);
     grant(role, ['ses:SendEmail'], [data.sender.emailIdentityArn]);
     this.grantCommon(role, data, ['pspSecretKey', 'temporalApiKey']);
+    // The codec's KMS calls (codec/kms-keyring.ts): GenerateDataKey to seal, Decrypt to unwrap a payload's data key.
+    grant(role, ['kms:Decrypt', 'kms:GenerateDataKey'], [data.codecKey.keyArn]);
   }
 
-  /** Events topic (publish through its KMS key), the named secrets, and the payload-codec key. */
+  /** Events topic (publish through its KMS key) and the named secrets; the payload-codec key is granted per role. */
   private grantCommon(role: iam.Role, data: PayopsData, secrets: SecretName[]): void {
     grant(role, ['sns:Publish'], [data.eventsTopic.topicArn]);
     // SNS (SSE) and the reports bucket (SSE-KMS) encrypt with the data key on the caller's behalf.
@@ -220,7 +221,6 @@ export class PayopsFunctions extends Construct {
       ['secretsmanager:GetSecretValue'],
       secrets.map((n) => data.secrets[n].secretArn),
     );
-    grant(role, ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'], [data.codecKey.keyArn]);
   }
 
   /** The role Temporal Cloud assumes (with the agreed external ID) to invoke the worker's versions. */

@@ -84,8 +84,11 @@ describe('data', () => {
     template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: CONTEXT.notifyFromEmail });
   });
 
-  test('five secrets, two rotating KMS keys (data, payload codec) and the decision service signing key', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 5);
+  test('seven secrets (the ingress and the decision service have their own Temporal API keys), two rotating KMS keys (data, payload codec) and the decision service signing key', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 7);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Description: Match.stringLikeRegexp("ingress's own service account"),
+    });
     template.resourceCountIs('AWS::KMS::Key', 3);
     // The decision service's key is asymmetric (Ed25519), which KMS cannot rotate (nag.ts says how it is rotated).
     const symmetric = resources('AWS::KMS::Key').filter(([, k]) => k.Properties['KeySpec'] === undefined);
@@ -285,11 +288,48 @@ describe('least privilege', () => {
     expect(worker).not.toContain('WebhookSecret');
     expect(worker).toMatch(/ses:SendEmail/);
   });
+
+  test('the ingress has its own Temporal credential and may only seal payloads, never open them', () => {
+    const secretId = (name: string) => resources('AWS::SecretsManager::Secret').find(([id]) => id.includes(name))![0];
+    const env = (fn: string) =>
+      (
+        resources('AWS::Lambda::Function').find(([id]) => id.includes(fn))![1].Properties['Environment'] as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
+    expect(env('Ingress')['TEMPORAL_API_KEY_SECRET_ARN']).toEqual({ Ref: secretId('IngressTemporalApiKey') });
+    expect(env('Worker')['TEMPORAL_API_KEY_SECRET_ARN']).toEqual({ Ref: secretId('DataTemporalApiKey') });
+
+    const codecKey = resources('AWS::KMS::Key').find(([id]) => id.includes('PayloadCodecKey'))![0];
+    const codecActions = (role: string) => {
+      const [roleId] = resources('AWS::IAM::Role').find(([id]) => id.includes(`${role}Role`))!;
+      const [, policy] = resources('AWS::IAM::Policy').find(([, p]) => JSON.stringify(p).includes(roleId))!;
+      const statements = (policy.Properties['PolicyDocument'] as { Statement: Array<Record<string, unknown>> })
+        .Statement;
+      return statements
+        .filter((s) => JSON.stringify(s['Resource']).includes(codecKey))
+        .flatMap((s) => list(s['Action']))
+        .sort();
+    };
+    expect(codecActions('Ingress')).toEqual(['kms:GenerateDataKey']);
+    expect(codecActions('Worker')).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    expect(codecActions('Decisions')).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    const ingressSecrets = JSON.stringify(
+      resources('AWS::IAM::Policy').find(([, p]) => JSON.stringify(p).includes(secretId('IngressTemporalApiKey'))),
+    );
+    expect(ingressSecrets).not.toContain(secretId('DataTemporalApiKey'));
+  });
 });
 
 describe('alarms', () => {
   test('worker errors, throttles, duration near the timeout; ingress errors, throttles, 5xx: to the alarms topic', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 12);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'payops',
+      MetricName: 'payops.codec.decodeFailures',
+      Dimensions: [{ Name: 'Stage', Value: 'dev' }],
+      Threshold: 1,
+    });
     for (const metric of ['Errors', 'Throttles', 'Url5xxCount']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric, Namespace: 'AWS/Lambda' });
     }
@@ -315,7 +355,7 @@ describe('cdk-nag (AwsSolutions)', () => {
       expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<FunctionsWorker[0-9A-F]+\.Arn>:\*\]$/),
       'AwsSolutions-KMS5',
       'AwsSolutions-S1',
-      ...Array(5).fill('AwsSolutions-SMG4'),
+      ...Array(7).fill('AwsSolutions-SMG4'),
     ]);
     for (const f of dev.stack.acceptedFindings) expect(f.reason.length).toBeGreaterThan(40);
   });
