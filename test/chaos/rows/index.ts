@@ -3,6 +3,7 @@ import { returnRows } from './returns';
 import { forgedCarry } from './carry';
 import { compensationRows } from './compensations';
 import { disputeRows } from './disputes';
+import { forgeryRows } from './forgeries';
 import { initiationRows } from './initiation';
 import { ledgerOutageRow } from './ledger-outage';
 import { opsRows } from './ops';
@@ -28,6 +29,7 @@ export const allRows: Row[] = [
   ...payoutRunRows,
   ...compensationRows,
   ...disputeRows,
+  ...forgeryRows,
   ledgerOutageRow,
 ];
 
