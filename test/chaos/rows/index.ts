@@ -38,7 +38,7 @@ export const allRows: Row[] = [
  * by side: most of a row's time is spent waiting out timeouts, not on the CPU.
  */
 export const ciHalves: [Row[], Row[]] = [
-  [...pspFaultRows, ...processFaultRows, ...initiationRows, ...opsRows, forgedCarryRow],
+  [...pspFaultRows, ...processFaultRows, ...initiationRows, ...opsRows, forgedCarryRow, ...forgeryRows],
   [...webhookRows, ...returnRows, ...railRows, ...payoutRunRows, ...compensationRows, ...disputeRows, ledgerOutageRow],
 ];
 
