@@ -159,6 +159,7 @@ async function forgedRailSignals(ctx: RowContext, payouts: ChaosPayout[]): Promi
       const wf = creatorPayoutWorkflowId(p.payoutId);
       const paid = await untilPayout(ctx, p, inWindow);
       if (!paid) {
+        v.lost++;
         v.findings.push(`${p.payoutId}: never in its return window (${(await payoutStatus(ctx.stack, p))?.state})`);
         return;
       }
@@ -244,6 +245,7 @@ async function forgedRailConfirm(ctx: RowContext, payouts: ChaosPayout[]): Promi
       const wf = creatorPayoutWorkflowId(p.payoutId);
       const paid = await untilPayout(ctx, p, inWindow);
       if (!paid) {
+        v.lost++;
         v.findings.push(`${p.payoutId}: never in its return window (${(await payoutStatus(ctx.stack, p))?.state})`);
         return;
       }
@@ -285,6 +287,9 @@ async function forgedRailConfirm(ctx: RowContext, payouts: ChaosPayout[]): Promi
   );
 }
 
+/** Payouts seen parked for ops after their first half came back. */
+const partlyParked = new Set<string>();
+
 /**
  * Bank payouts returned in two halves through the bank sandbox's camt.054 (the ingress delivers and signs them): the
  * first half parks the payout for ops with nothing booked, the second completes the return, and the payout reverses
@@ -311,8 +316,7 @@ async function returnInHalves(ctx: RowContext, payouts: ChaosPayout[]): Promise<
     },
   );
 }
-const partlyParked = new Set<string>();
-
+/** One payout per return of the whole amount, for the whole amount, and no re-pay; with the row's outcomes. */
 async function reversedOnceInFull(ctx: RowContext, payouts: ChaosPayout[]): Promise<Verdicts> {
   const v = emptyVerdicts();
   const reverses = new Map<string, number[]>();
@@ -386,7 +390,10 @@ async function replayedDecision(ctx: RowContext, payouts: ChaosPayout[]): Promis
   const outcomes: Record<string, number> = {};
   const waiting = await pool(payouts, 16, (p) => untilPayout(ctx, p, waitingForKyc));
   const ready = payouts.filter((_, i) => waiting[i]);
-  if (ready.length < payouts.length) v.findings.push(`${payouts.length - ready.length} payouts never waited for KYC`);
+  if (ready.length < payouts.length) {
+    v.lost += payouts.length - ready.length;
+    v.findings.push(`${payouts.length - ready.length} payouts never waited for KYC`);
+  }
   const pairs = ready.flatMap((a, i): Array<[ChaosPayout, ChaosPayout]> =>
     i % 2 === 0 && ready[i + 1] ? [[a, ready[i + 1] as ChaosPayout]] : [],
   );
@@ -402,6 +409,7 @@ async function replayedDecision(ctx: RowContext, payouts: ChaosPayout[]): Promis
       sign: staffSigner('chaos.compliance', ['compliance']),
     });
     if (!held.accepted) {
+      v.lost++;
       v.findings.push(`${a.payoutId}: the honest hold was refused (${held.code})`);
       return;
     }
@@ -419,7 +427,10 @@ async function replayedDecision(ctx: RowContext, payouts: ChaosPayout[]): Promis
       reason: 'chaos: review done',
       sign: staffSigner('chaos.releaser', ['compliance']),
     });
-    if (!released.accepted) v.findings.push(`${a.payoutId}: release refused (${released.code})`);
+    if (!released.accepted) {
+      v.lost++;
+      v.findings.push(`${a.payoutId}: release refused (${released.code})`);
+    }
   });
   await unverified(ctx, payouts, 'verified');
   await pool(payouts, 16, (p) =>
@@ -444,6 +455,7 @@ async function changedArgument(ctx: RowContext, payouts: ChaosPayout[]): Promise
   const outcomes: Record<string, number> = {};
   await pool(payouts, 16, async (p) => {
     if (!(await untilPayout(ctx, p, waitingForKyc))) {
+      v.lost++;
       v.findings.push(`${p.payoutId}: never waited for KYC`);
       return;
     }
@@ -469,7 +481,10 @@ async function changedArgument(ctx: RowContext, payouts: ChaosPayout[]): Promise
     }
     const honest = await send(arg);
     if (honest.accepted) count(outcomes, 'resolvedAsSigned');
-    else v.findings.push(`${p.payoutId}: the decision as signed was refused (${honest.code})`);
+    else {
+      v.lost++;
+      v.findings.push(`${p.payoutId}: the decision as signed was refused (${honest.code})`);
+    }
   });
   const views = await pool(payouts, 16, (p) =>
     untilPayout(ctx, p, (s) => s.state === 'resolved_manually', 30_000).then((s) => s ?? payoutStatus(ctx.stack, p)),
@@ -501,20 +516,20 @@ export const forgeryRows: Row[] = [
     name: 'replayed-decision',
     timing: WAITING,
     before: async (ctx) => void (await unverified(ctx, seeded(ctx), 'pending')),
-    during: async (ctx, payouts) => void replayedVerdicts.set(ctx.tag, await replayedDecision(ctx, payouts)),
-    after: async (ctx) => replayedVerdicts.get(ctx.tag),
+    during: async (ctx, payouts) => void foundDuring.set(ctx.tag, await replayedDecision(ctx, payouts)),
+    after: async (ctx) => foundDuring.get(ctx.tag),
   }),
   payoutRow({
     name: 'changed-argument',
     timing: WAITING,
     before: async (ctx) => void (await unverified(ctx, seeded(ctx), 'pending')),
-    during: async (ctx, payouts) => void replayedVerdicts.set(ctx.tag, await changedArgument(ctx, payouts)),
-    after: async (ctx) => replayedVerdicts.get(ctx.tag),
+    during: async (ctx, payouts) => void foundDuring.set(ctx.tag, await changedArgument(ctx, payouts)),
+    after: async (ctx) => foundDuring.get(ctx.tag),
   }),
 ];
 
-/** What `during` found, handed to `after` (payoutRow's `during` returns nothing). */
-const replayedVerdicts = new Map<string, Verdicts>();
+/** What a row's `during` found, by row tag, handed to its `after` (payoutRow's `during` returns nothing). */
+const foundDuring = new Map<string, Verdicts>();
 
 /** The payouts seedPayouts made for the row (the same IDs it derives), for a `before` that has only the context. */
 const seeded = (ctx: RowContext): ChaosPayout[] =>
