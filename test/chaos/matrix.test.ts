@@ -1,5 +1,8 @@
 import { describeMatrix } from './matrix-suite';
 import { ciHalves } from './rows';
 
-/** The fault matrix at CI size, first half: PSP faults, process faults, ops (the other half: matrix-more.test.ts). */
-describeMatrix('PSP, process and ops faults', ciHalves[0]);
+/**
+ * The fault matrix at CI size, first half: PSP faults, process faults, ops, forged rail signals and staff decisions
+ * (the other half: matrix-more.test.ts).
+ */
+describeMatrix('PSP, process and ops faults, forged inputs', ciHalves[0]);

@@ -3,6 +3,7 @@ import { returnRows } from './returns';
 import { forgedCarry } from './carry';
 import { compensationRows } from './compensations';
 import { disputeRows } from './disputes';
+import { forgeryHalves, forgeryRows } from './forgeries';
 import { initiationRows } from './initiation';
 import { ledgerOutageRow } from './ledger-outage';
 import { opsRows } from './ops';
@@ -28,6 +29,7 @@ export const allRows: Row[] = [
   ...payoutRunRows,
   ...compensationRows,
   ...disputeRows,
+  ...forgeryRows,
   ledgerOutageRow,
 ];
 
@@ -36,8 +38,17 @@ export const allRows: Row[] = [
  * by side: most of a row's time is spent waiting out timeouts, not on the CPU.
  */
 export const ciHalves: [Row[], Row[]] = [
-  [...pspFaultRows, ...processFaultRows, ...initiationRows, ...opsRows, forgedCarryRow],
-  [...webhookRows, ...returnRows, ...railRows, ...payoutRunRows, ...compensationRows, ...disputeRows, ledgerOutageRow],
+  [...pspFaultRows, ...processFaultRows, ...initiationRows, ...opsRows, forgedCarryRow, ...forgeryHalves[0]],
+  [
+    ...webhookRows,
+    ...returnRows,
+    ...forgeryHalves[1],
+    ...railRows,
+    ...payoutRunRows,
+    ...compensationRows,
+    ...disputeRows,
+    ledgerOutageRow,
+  ],
 ];
 
 /** The rows named in `names` (all when empty); an unknown name fails loudly. */

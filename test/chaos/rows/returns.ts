@@ -10,7 +10,7 @@ import { FAST_TIMING, pool, type ChaosPayout } from '../payouts';
 import { payoutRow, type Row, type RowContext } from '../row';
 
 /** The return window is long enough for the row to act in it; the checks read the money, not this. */
-const IN_WINDOW = (n: number) => ({ ...FAST_TIMING, returnWindowMs: Math.max(20_000, n * 600) });
+export const IN_WINDOW = (n: number) => ({ ...FAST_TIMING, returnWindowMs: Math.max(20_000, n * 600) });
 
 /** Payouts a row returned only in part, per row (judged by {@link partialOutcomes}). */
 const partlyReturned = new Map<string, Set<string>>();
@@ -18,7 +18,7 @@ const partly = (ctx: RowContext) => partlyReturned.get(ctx.tag) ?? partlyReturne
 const CLOSED = new Set(['completed', 'failed', 'cancelled', 'resolved_manually']);
 
 /** Waits (bounded) until the payout's own view satisfies `pred`; returns that view. */
-async function untilPayout(
+export async function untilPayout(
   ctx: RowContext,
   p: ChaosPayout,
   pred: (s: PayoutStatus) => boolean,
@@ -37,8 +37,8 @@ async function untilPayout(
   return last && pred(last) ? last : undefined;
 }
 
-const inWindow = (s: PayoutStatus) => s.state === 'paid_in_return_window';
-const parkedOnPartial = (s: PayoutStatus) => s.lastErrorCode === 'partial_return';
+export const inWindow = (s: PayoutStatus) => s.state === 'paid_in_return_window';
+export const parkedOnPartial = (s: PayoutStatus) => s.lastErrorCode === 'partial_return';
 
 /** Each payout's transfer reversed: a third of it, and for every other payout the rest afterwards. */
 async function reverseInParts(ctx: RowContext, payouts: ChaosPayout[]): Promise<void> {
