@@ -144,8 +144,9 @@ export async function checkPayouts(
       if (out !== p.amountMinor) breaks.push(`resolved as paid elsewhere with ${out} booked out`);
     } else {
       const netOut = returned.has(p.payoutId) ? 0 : finalAccepted;
-      if (netOut > 0 && state !== 'returned' && out !== p.amountMinor)
-        breaks.push('transfer accepted but not booked out');
+      // A payout may end `returned` only when the rail returned it (the row records that): ending so while the rail
+      // still holds the transfer would have credited the creator for money that left.
+      if (netOut > 0 && out !== p.amountMinor) breaks.push('transfer accepted but not booked out');
       if (returned.has(p.payoutId) && out !== 0) breaks.push('returned at the rail, still booked out');
     }
     if (b.available + b.inTransit + b.settled !== p.fundedMinor)
