@@ -46,6 +46,8 @@ async function readPayloads(req: IncomingMessage): Promise<Payload[]> {
   } catch {
     throw new HttpError(400, 'body must be JSON {"payloads":[...]}');
   }
+  // Proto3 JSON leaves an empty repeated field out: the CLI encodes a query without arguments as `{}`.
+  if (body && typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0) return [];
   if (!Array.isArray(body?.payloads)) throw new HttpError(400, 'body must be JSON {"payloads":[...]}');
   return (body.payloads as JsonPayload[]).map(fromJson);
 }

@@ -75,6 +75,9 @@ describe('codec server (local mode: no token needed)', () => {
     expect([ns.status, await ns.json()]).toEqual([403, { error: 'this codec server serves namespace default' }]);
     const body = await post(server, '/decode', { nope: 1 });
     expect([body.status, await body.json()]).toEqual([400, { error: 'body must be JSON {"payloads":[...]}' }]);
+    // No payloads at all, as the temporal CLI sends a query without arguments (proto3 JSON omits the empty list).
+    const none = await post(server, '/encode', {});
+    expect([none.status, await none.json()]).toEqual([200, { payloads: [] }]);
     const unknown = await post(server, '/decode', {
       payloads: [
         {
