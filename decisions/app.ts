@@ -8,6 +8,7 @@ import type { AuditPort } from '../activities/adapters/audit/port';
 import { makeAwsClients } from '../activities/adapters/aws';
 import { approvals, disputes } from '../client';
 import { ClientInputError } from '../client/errors';
+import { pausePspCalls, pausePspInput, resumePspCalls, resumePspInput } from '../client/psp-control';
 import { kmsOptions } from '../codec/for-config';
 import { payoutReport } from '../scripts/ops/show';
 import { countStuck } from '../scripts/ops/stuck';
@@ -108,6 +109,7 @@ const disputesFilter = z
  * - `POST /approvals/:requestId/{approve,reject}` `{ reason, role?, amountMinor? }`; `/amend` `{ remedies, reason }`
  * - `POST /disputes/:disputeId/assign` `{ assignee, tier }`; `/evidence` `{ field, text }`;
  *   `/decide` `{ decision, tier?, note? }`
+ * - `POST /psp/pause` `{ incidentId, reason }` · `POST /psp/resume` `{ ratePerSecond?, reason? }` (ops)
  * - `GET /whoami` · `GET /approvals?state&tier` · `GET /approvals/:requestId` · `GET /disputes?dueWithinDays&tier` ·
  *   `GET /disputes/:disputeId` · `GET /stuck` · `GET /payouts/:payoutId` · `GET /healthz`
  *
@@ -176,6 +178,41 @@ export function createDecisionsApp(opts: DecisionsOptions): Hono<{ Variables: { 
       return c.json({ workflowId: started.workflowId, existing: started.existing });
     },
   );
+
+  // PSP incident control changes the server's task-queue configuration, which no workflow validator guards: only ops,
+  // recorded under the verified subject, on the service's own queue; a resume restores at most the configured
+  // account rate (never a rate read back from a reason text someone else could have written).
+  const pspBody = async (c: Context, schema: z.ZodObject) => {
+    requireRole(c.get('staff'), ['ops'], 'PSP incident control');
+    const raw: unknown = await c.req.json().catch(() => {
+      throw new BadInput([{ path: 'body', message: 'must be a JSON object' }]);
+    });
+    return parse(schema.omit({ operator: true, taskQueue: true }).strict(), raw, '') as Record<string, unknown>;
+  };
+  app.post('/psp/pause', async (c) => {
+    const body = await pspBody(c, pausePspInput);
+    const operator = c.get('staff').subject;
+    const value = await pausePspCalls(client, {
+      incidentId: body['incidentId'] as string,
+      reason: body['reason'] as string,
+      operator,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+    });
+    return c.json({ accepted: true, value: { ...value, operator } });
+  });
+  app.post('/psp/resume', async (c) => {
+    const body = await pspBody(c, resumePspInput);
+    const operator = c.get('staff').subject;
+    const ceiling = config.PSP_ACCOUNT_RATE_LIMIT_RPS;
+    const asked = body['ratePerSecond'] as number | undefined;
+    const value = await resumePspCalls(client, {
+      ratePerSecond: Math.min(asked ?? ceiling, ceiling),
+      ...(body['reason'] ? { reason: body['reason'] as string } : {}),
+      operator,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+    });
+    return c.json({ accepted: true, value: { ...value, operator } });
+  });
 
   const query = (c: Context) => Object.fromEntries(new URL(c.req.url).searchParams);
   app.get('/approvals', async (c) => {

@@ -1,11 +1,10 @@
-import { connectClient } from '../client/connect';
 import { loadConfig } from '../workers/config';
 import type { OpsCommandResult } from '../workflows/payouts/contract';
 import { oneOf, parseCommandLine, required, runMain, UsageError, withUsageErrors, type CommandSpec } from './cli/args';
-import { decisionsClient, DecisionServiceRefusal, pathOf } from './cli/decisions-client';
+import { decisionsClient, DecisionServiceRefusal, pathOf, type DecisionsClient } from './cli/decisions-client';
 import { login, requireToken } from './cli/session';
 import { FIX_COMMANDS, RESOLUTIONS, renderVerdict, type FixCommand } from './ops/fix';
-import { pausePsp, pspOperator, resumePsp } from './ops/psp';
+import { pauseText, resumeText, type PspPause, type PspResume } from './ops/psp';
 import { renderPayoutReport, type PayoutReport } from './ops/show';
 import { renderStuck, type StuckCount } from './ops/stuck';
 
@@ -18,15 +17,16 @@ const USAGE = `ops tooling: find, understand and fix stuck work (docs/runbook.md
   npm run ops -- retry   <payoutId> --reason "<why>"    wake a parked or polling payout now
   npm run ops -- hold    <payoutId> --reason "<why>"    compliance hold before the next money step
   npm run ops -- release <payoutId> --reason "<why>"    lift the hold
-  npm run ops -- resolve <payoutId> --reason "<why>" --resolution paid_elsewhere|abandoned
+  npm run ops -- resolve <payoutId> --reason "<why>" --resolution paid_elsewhere|abandoned|partial_return
                                               close by hand; check the rail first (runbook: "unconfirmed at the rail")
   npm run ops -- pause-psp --incident <id> --reason "<why>"   PSP incident: no new PSP call leaves, for every payout
   npm run ops -- resume-psp [--rate <per second>] [--reason "<why>"]  release the backlog at the paced rate
 
-stuck, show and the fixes go to the decision service (DECISIONS_URL) with your login token (or PAYOPS_TOKEN): it
-checks your role, signs the fix for that one payout and command, and sends it; the workflow's validator answers at
-once: accepted (exit 0) or refused with its code and message (exit 1, nothing recorded). Bad arguments exit 2.
-Pausing and resuming PSP calls still connect to Temporal directly (TEMPORAL_*; the ops role, verified by the CLI).
+Every command goes to the decision service (DECISIONS_URL) with your login token (or PAYOPS_TOKEN): it checks your
+role, signs each fix for that one payout and command, and sends it; the workflow's validator answers at once:
+accepted (exit 0) or refused with its code and message (exit 1, nothing recorded). Bad arguments exit 2. Pausing and
+resuming PSP calls need the ops role; a resume restores at most the configured account rate. No Temporal or AWS
+credentials are needed here.
 The service's links use its WEB_UI_URL and TEMPORAL_NAMESPACE.`;
 
 const OPTIONS = {
@@ -80,8 +80,8 @@ export const main = withUsageErrors('ops', async (argv: string[]): Promise<numbe
       ? oneOf(required(cmd.values.resolution, 'resolution'), 'resolution', RESOLUTIONS)
       : undefined;
   const print = (value: unknown, text: string) => console.log(cmd.json ? JSON.stringify(value, null, 2) : text);
-  if (cmd.command === 'pause-psp' || cmd.command === 'resume-psp') return pspControl(cmd, config);
   const api = decisionsClient(config.DECISIONS_URL, () => requireToken('ops'), 'ops');
+  if (cmd.command === 'pause-psp' || cmd.command === 'resume-psp') return pspControl(cmd, api);
   try {
     if (cmd.command === 'stuck') {
       const { at, categories } = await api.get<{ at: string; categories: StuckCount[] }>('/stuck');
@@ -108,37 +108,24 @@ export const main = withUsageErrors('ops', async (argv: string[]): Promise<numbe
   }
 });
 
-/**
- * `pause-psp` / `resume-psp`: these change the server's task-queue configuration, which no workflow guards, so they
- * still connect to Temporal directly with the caller's own Temporal access and verify the token's ops role here.
- */
-async function pspControl(
-  cmd: ReturnType<typeof parseCommandLine<typeof OPTIONS>>,
-  config: ReturnType<typeof loadConfig>,
-) {
-  const incidentId = cmd.command === 'pause-psp' ? required(cmd.values.incident, 'incident') : '';
-  const pauseReason = cmd.command === 'pause-psp' ? required(cmd.values.reason, 'reason') : undefined;
-  const ratePerSecond = cmd.command === 'resume-psp' ? rateOf(cmd.values.rate) : undefined;
-  const operator = pspOperator(requireToken('ops'), config.PAYOPS_MODE);
+/** `pause-psp` / `resume-psp`, through the decision service like every other command (it checks the ops role). */
+async function pspControl(cmd: ReturnType<typeof parseCommandLine<typeof OPTIONS>>, api: DecisionsClient) {
   const print = (value: unknown, text: string) => console.log(cmd.json ? JSON.stringify(value, null, 2) : text);
-  const { client, close } = await connectClient();
-  try {
-    if (cmd.command === 'pause-psp') {
-      const { result, text } = await pausePsp(client, { incidentId, reason: pauseReason ?? '', operator });
-      print(result, text);
-      return 0;
-    }
-    const reason = cmd.values.reason;
-    const { result, text } = await resumePsp(client, {
-      operator,
-      ...(ratePerSecond ? { ratePerSecond } : {}),
-      ...(reason ? { reason } : {}),
-    });
-    print(result, text);
-    return 0;
-  } finally {
-    await close();
+  if (cmd.command === 'pause-psp') {
+    const incidentId = required(cmd.values.incident, 'incident');
+    const reason = required(cmd.values.reason, 'reason');
+    const v = await api.command<PspPause>('/psp/pause', { incidentId, reason });
+    if (v.accepted) print(v.value, pauseText(v.value));
+    return v.accepted ? 0 : 1;
   }
+  const ratePerSecond = rateOf(cmd.values.rate);
+  const reason = cmd.values.reason;
+  const v = await api.command<PspResume>('/psp/resume', {
+    ...(ratePerSecond ? { ratePerSecond } : {}),
+    ...(reason ? { reason } : {}),
+  });
+  if (v.accepted) print(v.value, resumeText(v.value));
+  return v.accepted ? 0 : 1;
 }
 
 if (require.main === module) runMain('ops', main);

@@ -137,30 +137,31 @@ describe('npm run ops (child processes against the test stack)', () => {
     expect(released.out).toMatch(/^accepted: release /);
   });
 
-  test('when ops pause PSP calls for an incident, then the PSP queue stops under the verified operator, a token without the ops role is refused, and resume restores the rate', async () => {
-    // A task queue of its own: pausing its PSP queue touches no other test's payouts.
-    const queue = `ops-cli-psp-${run}`;
-    const asOps = { ...env, TEMPORAL_TASK_QUEUE: queue, PAYOPS_HOME: mkdtempSync(join(tmpdir(), 'payops-ops-psp-')) };
-    const asFinance = { ...asOps, PAYOPS_HOME: mkdtempSync(join(tmpdir(), 'payops-ops-psp-')) };
-    expect((await ops(asOps, 'login', '--as', 'ops.frank')).code).toBe(0);
-    expect((await ops(asFinance, 'login', '--as', 'fin.carol')).code).toBe(0);
+  test('when ops pause PSP calls for an incident through the decision service, then the PSP queue stops under the verified operator, a token without the ops role is refused, and resume restores at most the configured rate', async () => {
+    const queue = stack.config.TEMPORAL_TASK_QUEUE;
+    const asOps = await loggedIn('ops.frank');
+    const asFinance = await loggedIn('fin.carol');
     expect((await ops(asOps, 'pause-psp', '--reason', 'PSP 5xx')).err).toContain('--incident: required');
     expect((await ops(asOps, 'resume-psp', '--rate', 'fast')).code).toBe(2);
 
     const refused = await ops(asFinance, 'pause-psp', '--incident', 'INC-7', '--reason', 'PSP 5xx');
     expect(refused.code).toBe(1);
-    expect(refused.err).toContain('refused: fin.carol does not hold the ops role');
+    expect(refused.err).toContain('refused: fin.carol holds none of the roles PSP incident control needs (ops)');
     expect(await describePspQueue(stack.client, queue)).not.toMatchObject({ ratePerSecond: 0 });
 
     const paused = await ops(asOps, 'pause-psp', '--incident', 'INC-7', '--reason', 'PSP 5xx', '--json');
     expect(paused.code).toBe(0);
-    expect(JSON.parse(paused.out)).toMatchObject({ incidentId: 'INC-7', notices: { matched: 0 } });
+    expect(JSON.parse(paused.out)).toMatchObject({ incidentId: 'INC-7', operator: 'ops.frank' });
     expect(await describePspQueue(stack.client, queue)).toMatchObject({ ratePerSecond: 0, pausedBy: 'INC-7' });
 
     const resumed = await ops(asOps, 'resume-psp', '--rate', '7');
     expect(resumed.code).toBe(0);
     expect(resumed.out).toMatch(/^resumed: .* at 7\/s \(incident INC-7 over\), by ops\.frank/);
     expect(await describePspQueue(stack.client, queue)).toMatchObject({ ratePerSecond: 7 });
+
+    // A rate above the configured account limit is never restored, whatever the caller (or a pause's reason) says.
+    const capped = await ops(asOps, 'resume-psp', '--rate', '5000', '--json');
+    expect(JSON.parse(capped.out)).toMatchObject({ ratePerSecond: stack.config.PSP_ACCOUNT_RATE_LIMIT_RPS });
   });
 
   test('when a payout fails at the PSP, then show prints its pending attempt and the decoded last failure', async () => {
