@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { dataConverterFor } from '../codec/for-config';
+import { dataConverterFor } from '../workers/data-converter';
 import { applyPspRateLimit } from '../client/psp-control';
 import { payoutRunWorkflowId, type PayoutRunWorkflow } from '../workflows/payout-runs/contract';
 import { log, rssSampler } from './measure';

@@ -16,7 +16,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { startPayout } from '../client/payouts';
-import { dataConverterFor } from '../codec/for-config';
+import { dataConverterFor } from '../workers/data-converter';
 import { creatorPayoutWorkflowId } from '../workflows/payouts/contract';
 import { getRunProgressQuery, payoutRunWorkflowId, type PayoutRunWorkflow } from '../workflows/payout-runs/contract';
 import type { SearchAttributePair } from '@temporalio/common';

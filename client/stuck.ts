@@ -1,15 +1,11 @@
+import { STUCK_CATEGORIES, type StuckCategory } from '../workflows/sweeper/contract';
+
 /**
  * The categories of stuck work, as visibility queries: one definition for the sweeper (counts, metrics, alerts), the
- * ops CLI (`npm run ops -- stuck`, with Web UI links) and the runbook. Each query is evaluated at `now`.
+ * ops CLI (`npm run ops -- stuck`, with Web UI links) and the runbook. Each query is evaluated at `now`. The category
+ * names live in the sweeper's contract (workflow code, which must not import the client).
  */
-export const STUCK_CATEGORIES = [
-  'overdue_person',
-  'retrying',
-  'parked',
-  'unconfirmed_at_rail',
-  'runs_not_finishing',
-] as const;
-export type StuckCategory = (typeof STUCK_CATEGORIES)[number];
+export { STUCK_CATEGORIES, type StuckCategory };
 
 /** The people a workflow can wait on, across domains (`AwaitingActor`). */
 export const PERSON_ACTORS = ['finance', 'ops', 'creator', 'compliance', 'tier1', 'tier2', 'legal'] as const;

@@ -1,7 +1,8 @@
 /**
  * Payload encryption: the AES-256-GCM codec with its keyrings (static keys, KMS data keys), the failure converter
  * that encodes messages and stack traces, and the data converter clients and workers use. The codec server lives in
- * `codec/server.ts` (not exported here: the typed client does not need it).
+ * `codec/server.ts`, run as a process by `workers/codec-server.ts` (not exported here: the typed client does not
+ * need it).
  */
 export {
   AesGcmCodec,

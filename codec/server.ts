@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { processLogger, safeError } from '../workers/logger';
 import { bearerCheck, type CodecServerSettings } from './server-settings';
 
 const MAX_BODY_BYTES = 8_000_000;
@@ -66,8 +65,10 @@ export interface CodecServer {
 export async function startCodecServer(opts: {
   codec: PayloadCodec;
   settings: CodecServerSettings;
+  /** Told of every request that failed unexpectedly (a 500); the process logs it (`workers/codec-server.ts`). */
+  reportFailure: (err: Error) => void;
 }): Promise<CodecServer> {
-  const { codec, settings } = opts;
+  const { codec, settings, reportFailure } = opts;
   const authorize = bearerCheck(settings.auth);
   const cors = (req: IncomingMessage, res: ServerResponse): boolean => {
     const origin = req.headers.origin;
@@ -108,7 +109,7 @@ export async function startCodecServer(opts: {
       }
     } catch (err) {
       if (err instanceof HttpError) return reply(err.status, { error: err.message });
-      processLogger().error('codec request failed', { error: safeError(err as Error) });
+      reportFailure(err as Error);
       return reply(500, { error: 'internal error' });
     }
   };
@@ -128,25 +129,4 @@ export async function startCodecServer(opts: {
         server.closeAllConnections();
       }),
   };
-}
-
-if (require.main === module) {
-  void (async () => {
-    const { loadConfig } = await import('../workers/config');
-    const { kmsOptions } = await import('./for-config');
-    const { createPayloadCodec } = await import('./settings');
-    const { codecServerSettings } = await import('./server-settings');
-    const { SERVICES, setupProcessLogger } = await import('../workers/logger');
-    const config = loadConfig();
-    const log = setupProcessLogger(config, SERVICES.codecServer);
-    const server = await startCodecServer({
-      codec: createPayloadCodec(config, kmsOptions(config)),
-      settings: codecServerSettings(config),
-    });
-    log.info('codec server listening', { url: server.url, namespace: config.TEMPORAL_NAMESPACE });
-  })().catch((err: Error) => {
-    // Start-up failures name configuration variables (never values): the message is what the operator needs.
-    processLogger().error(err.message);
-    process.exit(1);
-  });
 }

@@ -9,7 +9,7 @@ import { makeAwsClients } from '../activities/adapters/aws';
 import { approvals, disputes } from '../client';
 import { ClientInputError } from '../client/errors';
 import { pausePspCalls, pausePspInput, resumePspCalls, resumePspInput } from '../client/psp-control';
-import { kmsOptions } from '../codec/for-config';
+import { kmsOptions } from '../workers/data-converter';
 import { payoutReport } from '../scripts/ops/show';
 import { countStuck } from '../scripts/ops/stuck';
 import { awsOptions, type AppConfig } from '../workers/config';

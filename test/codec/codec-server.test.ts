@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
 import { AesGcmCodec, LOCAL_DEV_KEY, StaticKeyring } from '../../codec';
-import { startCodecServer, type CodecServer } from '../../codec/server';
+import { startCodecServer, type CodecServer } from '../../workers/codec-server';
 import { codecServerSettings, type CodecServerSettings } from '../../codec/server-settings';
 
 const UI = 'http://127.0.0.1:8233';

@@ -16,7 +16,7 @@ import {
   StaticKeyring,
 } from '../../codec';
 import { failureConverter } from '../../codec/failure-converter';
-import { kmsOptions } from '../../codec/for-config';
+import { kmsOptions } from '../../workers/data-converter';
 import { WRAPPED_KEY_METADATA } from '../../codec/kms-keyring';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';

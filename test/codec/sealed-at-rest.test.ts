@@ -12,8 +12,8 @@ import {
   type Worker,
 } from '@temporalio/worker';
 import { chromium } from 'playwright-core';
-import { kmsOptions } from '../../codec/for-config';
-import { startCodecServer, type CodecServer } from '../../codec/server';
+import { kmsOptions } from '../../workers/data-converter';
+import { startCodecServer, type CodecServer } from '../../workers/codec-server';
 import { createPayloadCodec } from '../../codec/settings';
 import { bin, CACHE_DIR, DATA_DIR } from '../../infra/local/paths';
 import { freePort, startServer, type ManagedProcess } from '../../infra/local/processes';

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import { dataConverterFor } from '../../codec/for-config';
+import { dataConverterFor } from '../../workers/data-converter';
 import { checkArtefactTrust, replayGate } from '../../scripts/release/replay-gate';
 import { buildWorkflowBundle } from '../../workers/build-bundle';
 import { stackEnv, testClient, testConfig } from '../support/stack';

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connectClient } from '../../client/connect';
-import { dataConverterFor } from '../../codec/for-config';
+import { dataConverterFor } from '../../workers/data-converter';
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
 import { temporalEnv } from '../../workers/config';
 import { createLongLivedWorker } from '../../workers/long-lived';

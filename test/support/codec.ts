@@ -1,6 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { kmsOptions } from '../../codec/for-config';
+import { kmsOptions } from '../../workers/data-converter';
 import { createPayloadCodec } from '../../codec/settings';
 import type { AppConfig } from '../../workers/config';
 

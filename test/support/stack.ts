@@ -4,7 +4,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs
 import type { WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import { makeAwsClients } from '../../activities/adapters/aws';
-import { dataConverterFor } from '../../codec/for-config';
+import { dataConverterFor } from '../../workers/data-converter';
 import { awsOptions, loadConfig, type AppConfig } from '../../workers/config';
 import { createLongLivedWorker } from '../../workers/long-lived';
 

@@ -1,6 +1,6 @@
 import { configuredTaskQueue } from '../../client/config';
 import { connectClient, DEFAULT_TEMPORAL_ADDRESS, temporalSettings } from '../../client/connect';
-import { dataConverterFor } from '../../codec/for-config';
+import { dataConverterFor } from '../../workers/data-converter';
 import { dataConverterFromEnv } from '../../codec/settings';
 import { isLoopbackAddress } from '../../codec/target';
 import { loadConfig } from '../../workers/config';

@@ -1,12 +1,21 @@
 import { z } from 'zod';
-import { STUCK_CATEGORIES, type StuckCategory } from '../../client/stuck';
 
 /**
  * The stuck-work sweeper's public surface: its input (what the Schedule passes), its result (what the next run reads
- * back as `lastResult`), the notices it sends and the activities it calls. The categories and their visibility queries
- * are defined once, in `client/stuck.ts`, shared with the ops CLI and the runbook.
+ * back as `lastResult`), the notices it sends and the activities it calls. The categories are defined here, at the
+ * bottom, so the workflow never imports the client; their visibility queries live in `client/stuck.ts`, shared with the
+ * ops CLI and the runbook.
  */
-export { STUCK_CATEGORIES, type StuckCategory };
+
+/** The categories of stuck work (each one a visibility query in `client/stuck.ts`). */
+export const STUCK_CATEGORIES = [
+  'overdue_person',
+  'retrying',
+  'parked',
+  'unconfirmed_at_rail',
+  'runs_not_finishing',
+] as const;
+export type StuckCategory = (typeof STUCK_CATEGORIES)[number];
 
 /** The Schedule that runs the sweep, and the workflow ID prefix of its runs (the server appends the start time). */
 export const SWEEP_SCHEDULE_ID = 'stuck-work-sweep';

@@ -1,8 +1,8 @@
 import type { DataConverter } from '@temporalio/common';
-import { awsOptions, type AppConfig } from '../workers/config';
-import { decodeFailureReporter } from '../workers/decode-failures';
-import { requireExplicitPayloadKeys } from './target';
-import { createPayloadCodec, encryptedDataConverter, type KmsOptions } from './settings';
+import { requireExplicitPayloadKeys } from '../codec/target';
+import { createPayloadCodec, encryptedDataConverter, type KmsOptions } from '../codec/settings';
+import { awsOptions, type AppConfig } from './config';
+import { decodeFailureReporter } from './decode-failures';
 
 /** KMS client options from config: moto's endpoint and static credentials in local mode, as the other AWS clients. */
 export function kmsOptions(config: AppConfig): KmsOptions {
@@ -26,7 +26,7 @@ export function dataConverterFor(config: AppConfig): DataConverter {
     tls: config.TEMPORAL_TLS,
     apiKey: config.TEMPORAL_API_KEY,
   });
-  // Decode failures are logged and counted (workers/decode-failures.ts): a poisoned workflow is found, not guessed.
+  // Decode failures are logged and counted (decode-failures.ts): a poisoned workflow is found, not guessed.
   return encryptedDataConverter(
     createPayloadCodec(config, kmsOptions(config), { onDecodeFailure: decodeFailureReporter(config) }),
   );
