@@ -19,8 +19,10 @@ import {
   type DisputeCaseInput,
   type DisputeCaseView,
   type DisputeCaseWorkflow,
+  addEvidenceInput,
+  assignCaseInput,
+  decideCaseInput,
 } from '../workflows/disputes/contract';
-import { addEvidenceInput, assignCaseInput, decideCaseInput } from '../workflows/disputes/contract-commands';
 import { parseClientInput, startOrAttach, verdictOf, type Verdict } from './errors';
 
 export { disputeCaseWorkflowId } from '../workflows/disputes/contract';

@@ -11,13 +11,15 @@ import {
 } from '../workflows/approvals/contract';
 import { creatorPayoutWorkflowId } from '../workflows/payouts/contract';
 import { opsCommandInput, resolvePayoutInput } from '../workflows/payouts/contract-commands';
-import { disputeCaseWorkflowId, escalationTierSchema, evidenceFieldSchema } from '../workflows/disputes/contract';
 import {
+  disputeCaseWorkflowId,
+  escalationTierSchema,
+  evidenceFieldSchema,
   addEvidenceInput,
   assignCaseInput,
   decideCaseInput,
   staffIdSchema,
-} from '../workflows/disputes/contract-commands';
+} from '../workflows/disputes/contract';
 import { TIERS } from '../workflows/disputes/policy';
 
 /**

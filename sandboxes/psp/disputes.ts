@@ -1,6 +1,6 @@
 import { flat, str, type FormObject } from './form';
 import { invalid, newId, notFound, nowSec, stripeError, type Obj, type Reply } from './replies';
-import type { Emit, PspState } from './state';
+import type { EmitOn } from './connect';
 
 const EVIDENCE_FIELDS = [
   'access_activity_log',
@@ -32,6 +32,13 @@ const EVIDENCE_FIELDS = [
   'uncategorized_text',
 ] as const;
 
+/** Charges a dispute is raised against (a missing one is created), and the creation counter (the sandbox's state). */
+export interface DisputeBook {
+  readonly charges: Map<string, Obj>;
+  createCharge(p: { id?: string; amount: number; currency: string }): Reply;
+  readonly created: { dispute: number };
+}
+
 const OPEN_DISPUTE = new Set(['needs_response', 'warning_needs_response']);
 const SUBMITTED_DISPUTE = new Set(['under_review', 'warning_under_review']);
 
@@ -43,9 +50,8 @@ export class PspDisputes {
   readonly byId = new Map<string, Obj>();
 
   constructor(
-    private readonly emit: Emit,
-    /** Charges a dispute is raised against (a missing one is created), and the creation counters. */
-    private readonly book: Pick<PspState, 'charges' | 'createCharge' | 'created'>,
+    private readonly emit: EmitOn,
+    private readonly book: DisputeBook,
   ) {}
 
   create(p: {

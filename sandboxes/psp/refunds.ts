@@ -1,13 +1,17 @@
 import { flat, str, type FormObject } from './form';
 import { invalid, missing, newId, notFound, nowSec, readAmount, stripeError, type Obj, type Reply } from './replies';
-import type { Emit, PspState } from './state';
+import type { EmitOn } from './connect';
+
+/** What a refund reads and books: the charges (by ID and by payment intent), the refunds and their creation counter. */
+export interface RefundBook {
+  readonly charges: Map<string, Obj>;
+  readonly intents: Map<string, string>;
+  readonly refunds: Map<string, Obj>;
+  readonly created: { refund: number };
+}
 
 /** Stripe's refund rules: against a charge or its payment intent, never more than what is captured and unrefunded. */
-export function createRefund(
-  state: Pick<PspState, 'charges' | 'intents' | 'refunds' | 'created'>,
-  emit: Emit,
-  p: FormObject,
-): Reply {
+export function createRefund(state: RefundBook, emit: EmitOn, p: FormObject): Reply {
   const chargeRef = str(p.charge);
   const piRef = str(p.payment_intent);
   if (!chargeRef && !piRef) return missing('charge');

@@ -30,7 +30,7 @@ describe('secrets from Secrets Manager (aws mode, moto) and webhook secret rotat
     TEMPORAL_ADDRESS: stackEnv('TEMPORAL_ADDRESS'),
     TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
-    // What aws mode also requires (workers/config-required.ts); nothing here connects with them.
+    // What aws mode also requires (REQUIRED_IN_AWS in workers/config.ts); nothing here connects with them.
     TEMPORAL_TLS_CLIENT_CERT_PATH: '/run/tls/client.pem',
     TEMPORAL_TLS_CLIENT_KEY_PATH: '/run/tls/client.key',
     WORKER_BUILD_ID: 'test-build',

@@ -1,6 +1,5 @@
 import { LOCAL_INGRESS_SIGNING_KEY_JSON } from '../../ingress/local-key';
-import { ConfigError, loadConfig } from '../../workers/config';
-import { REQUIRED_IN_AWS } from '../../workers/config-required';
+import { ConfigError, loadConfig, REQUIRED_IN_AWS } from '../../workers/config';
 
 /** A complete aws-mode worker environment; each test removes or changes one thing. */
 const WORKER_ENV = {

@@ -18,7 +18,7 @@ import {
   stepName,
   wakeable,
 } from '../../workflows/payouts/policy';
-import { ledgerFromPostings, payoutPostingIds } from '../../workflows/payouts/state-carry';
+import { ledgerFromPostings, payoutPostingIds } from '../../workflows/payouts/carry';
 import { creatorPayoutInput } from '../../workflows/payouts/contract';
 import { type PayabilityFacts } from '../../workflows/payouts/contract-activities';
 

@@ -1,7 +1,7 @@
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { startPayout, updatePayoutMethod } from '../../client/payouts';
 import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
-import type { PayoutCarry } from '../../workflows/payouts/state-carry';
+import type { PayoutCarry } from '../../workflows/payouts/carry';
 import { SA } from '../../workflows/shared/search-attributes';
 import { signedEvent } from '../support/rail-proof';
 import { opsSigner, staffUpdate } from '../support/staff';

@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { amountMinorSchema, currencySchema, moneySchema } from '../shared/money';
+import { amountMinorSchema, currencySchema, moneySchema, type Currency } from '../shared/money';
+import type { StaffRefusalCode } from '../shared/verified-staff';
 
 /** Roles in ascending order of authority: customer service first, then the finance ladder. */
 export const ROLES = ['cs_agent', 'cs_lead', 'finance_approver', 'finance_manager', 'finance_director'] as const;
@@ -189,9 +190,158 @@ export const approvalStatusSchema = z.enum([
 /** One of {@link approvalStatusSchema}'s values. */
 export type ApprovalStatus = z.infer<typeof approvalStatusSchema>;
 
-export type * from './contract-rules';
-export type * from './contract-status';
-import type { CompensationStatus, DecisionOutcome } from './contract-status';
+/* The rules' vocabulary: resolved remedies, outside facts, routes, refusal codes. */
+
+/** What the request asks for, resolved to amounts (a full refund becomes "everything not yet refunded"). */
+export interface Remedies {
+  refundMinor: number;
+  storeCreditMinor: number;
+  voucherMinor: number;
+}
+
+/** Facts read from outside when a request starts; kept in the workflow so later checks are pure. */
+export interface RequestFacts {
+  orderCustomerId: string;
+  captured: { amountMinor: number; currency: Currency };
+  refundedMinor: number;
+  /** Other compensation requests for the same order. */
+  priorClaims: number;
+  /** The disputes domain recorded a `dispute.opened` for the order. */
+  disputeOpened: boolean;
+  /** Sum of this agent's executed compensations today in the request currency. */
+  agentSpentTodayMinor: number;
+}
+
+/** Why a request needs more scrutiny than its amount alone asks for. */
+export type Flag = 'dispute_open' | 'repeat_claim' | 'agent_budget_exceeded';
+
+/** Who must decide: a tier, the lowest role allowed, and how many different approvers. */
+export interface Route {
+  tierIndex: number;
+  tier: string;
+  minRole: Role;
+  approvalsRequired: number;
+}
+
+/** Why the policy rejects a request outright (the failure's `details.code`). */
+export type PolicyRejectCode =
+  | 'currency_not_covered'
+  | 'currency_mismatch'
+  | 'customer_mismatch'
+  | 'nothing_left_to_refund'
+  | 'refund_exceeds_captured'
+  | 'above_all_limits';
+
+/** Why a finance decision is refused (the refusal's `code`). */
+export type DecisionRejectCode =
+  | 'not_open'
+  | 'already_decided'
+  | 'expired'
+  | 'self_approval'
+  | 'role_below_tier'
+  | 'over_role_limit'
+  | 'duplicate_vote'
+  | 'amount_changed';
+
+/**
+ * Why the caller's identity is refused (`Unauthorized`): the command assertion's check, or the body naming someone
+ * else (the shared staff check's codes).
+ */
+export type IdentityRefusalCode = StaffRefusalCode;
+
+/** Every `code` an approvals update refuses with (a refused `Verdict`'s `code`). */
+export type ApprovalRefusalCode =
+  DecisionRejectCode | PolicyRejectCode | IdentityRefusalCode | 'not_requester' | 'invalid_input';
+
+/* What an approval answers: its decision log, what it executed, its status, and the outcomes of its updates. */
+
+/** One entry of the decision log (kept in state for the query and appended to the audit trail). */
+export interface DecisionRecord {
+  seq: number;
+  at: string;
+  actorId: string;
+  role: Role | 'policy';
+  decision:
+    | 'approve'
+    | 'reject'
+    | 'amend'
+    | 'auto_approve'
+    | 'policy_reject'
+    | 'remind'
+    | 'hand_off'
+    | 'expire'
+    | 'auto_deny'
+    | 'cancel';
+  via: 'signal' | 'update' | 'policy' | 'timer';
+  reason: string;
+  amountMinor: number;
+  currency: Currency;
+  policyVersion: PolicyVersion;
+  /** False for decisions refused by the rules; they are recorded and change nothing. */
+  accepted: boolean;
+  refusal?: DecisionRejectCode | IdentityRefusalCode | 'invalid_input';
+  /** The verified token behind a person's decision (absent for the policy, timers and older histories). */
+  decidedBy?: DecidedBy;
+}
+
+/** What carrying out the request did (IDs of what was issued, and what was undone after a failure). */
+export interface Execution {
+  storeCreditId?: string;
+  voucherId?: string;
+  refundId?: string;
+  undone?: string[];
+  /** Undos that failed after their retries (step and failure code): what ops must take back by hand. */
+  undoFailed?: Array<{ step: string; code: string }>;
+}
+
+/** What {@link getStateQuery} returns. */
+export interface CompensationStatus {
+  requestId: string;
+  orderId: string;
+  requesterId: string;
+  reasonCode: CompensationRequest['reasonCode'];
+  status: ApprovalStatus;
+  policyVersion: PolicyVersion;
+  currency: Currency;
+  remedies: Remedies | undefined;
+  totalMinor: number | undefined;
+  flags: Flag[];
+  facts: RequestFacts | undefined;
+  awaiting:
+    | (Route & {
+        approvedBy: string[];
+        since: string;
+        nextStage: string | undefined;
+        nextStageAt: string | undefined;
+        expiresAt: string;
+      })
+    | undefined;
+  decisions: DecisionRecord[];
+  execution: Execution;
+  failure: string | undefined;
+}
+
+/** What the decision and amendment updates return: whether it counted and where the request stands now. */
+export interface DecisionOutcome {
+  seq: number;
+  status: ApprovalStatus;
+  approvalsReceived: number;
+  approvalsRequired: number;
+  policyVersion: PolicyVersion;
+}
+
+/** The workflow's result. `rejected` and `expired` are outcomes, not failures. */
+export interface CompensationResult {
+  requestId: string;
+  status: 'executed' | 'rejected' | 'expired';
+  policyVersion: PolicyVersion;
+  totalMinor: number;
+  currency: Currency;
+  execution: Execution;
+}
+
+/** The workflow's signature as clients see it (handles are typed with it). */
+export type CompensationApprovalWorkflow = (request: CompensationRequestInput) => Promise<CompensationResult>;
 
 /** Finance approves (fire-and-forget; an invalid one is recorded as refused and changes nothing). */
 export const approveCompensationSignal = defineSignal<[FinanceDecisionInput]>('approveCompensation');

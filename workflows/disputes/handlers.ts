@@ -11,14 +11,12 @@ import {
   pspDisputeEvent,
   receivePspEventSignal,
   type EscalationTier,
-} from './contract';
-import {
   addEvidenceInput,
   assignCaseInput,
   decideCaseInput,
   type CaseDecision,
   type DecideCaseInput,
-} from './contract-commands';
+} from './contract';
 import { refuseAssignment, refuseDecision, refuseEvidence, TIERS, type Refused } from './policy';
 import type { CaseState } from './state';
 import { recordAssignment, recordEvidence } from './steps-books';

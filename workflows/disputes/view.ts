@@ -1,14 +1,63 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { SA } from '../shared/search-attributes';
-import type { DisputeCaseView, EvidenceField } from './contract';
-import { awaitingActor, isTerminal } from './policy';
-import type { CaseRecord } from './state-record';
+import type { Money } from '../shared/money';
+import type { Retrying } from '../shared/retrying';
+import type {
+  DisputeCaseView,
+  DisputeState,
+  EscalationTier,
+  Evidence,
+  EvidenceField,
+  EvidenceSource,
+  EvidenceSourceStatus,
+  LedgerPosition,
+  MilestoneStatus,
+  OrderCompensation,
+  PspDisputeStatus,
+  UnconfirmedEvent,
+} from './contract';
+import { awaitingActor, isTerminal, type Milestone } from './policy';
+import type { Wake } from './state-clock';
 
 /** What ops see of a case: the `getState` view, the search attributes and the Web UI's current details. */
 
+/**
+ * What the view reads of a case (the case record, `state-record.ts`, is one): declared here so the view renders what
+ * it is given and never imports the state.
+ */
+export interface CaseReading {
+  readonly disputeId: string;
+  readonly state: DisputeState;
+  readonly round: number;
+  readonly facts?: { dueBy: number; amount: Money; reason: string; orderId?: string; pspStatus: PspDisputeStatus };
+  readonly tier: EscalationTier;
+  readonly assignee?: string;
+  readonly awaitingSince: number;
+  readonly decision?: DisputeCaseView['decision'];
+  readonly submissions: DisputeCaseView['submissions'];
+  readonly outcome?: 'won' | 'lost';
+  readonly resolution?: 'contested' | 'accepted';
+  readonly ledgerPosition: LedgerPosition;
+  readonly flags: ReadonlySet<DisputeCaseView['flags'][number]>;
+  readonly compensations: readonly OrderCompensation[];
+  readonly evidenceBy: Readonly<Partial<Record<EvidenceField, string>>>;
+  readonly lastErrorCode?: string;
+  readonly unconfirmed: readonly UnconfirmedEvent[];
+  readonly milestones: readonly Milestone[];
+  readonly retrying: Retrying;
+  readonly evidence: Readonly<Evidence>;
+  readonly sources: Readonly<Record<EvidenceSource, EvidenceSourceStatus>>;
+  readonly eventsApplied: number;
+  readonly eventsIgnored: number;
+  readonly storeProblem: { readonly code: string; readonly since: number } | undefined;
+  missingEvidence(): EvidenceField[];
+  milestoneStatus(m: Milestone): MilestoneStatus;
+  nextWake(): Wake | undefined;
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function caseView(c: CaseRecord, now: number): DisputeCaseView {
+export function caseView(c: CaseReading, now: number): DisputeCaseView {
   const next = c.nextWake();
   const f = c.facts;
   return {
@@ -48,7 +97,7 @@ export function caseView(c: CaseRecord, now: number): DisputeCaseView {
 }
 
 /** Search attributes: what the case waits on, when it escalates next, and the dispute's facts once known. */
-export function caseSearchAttributes(c: CaseRecord): SearchAttributeUpdatePair[] {
+export function caseSearchAttributes(c: CaseReading): SearchAttributeUpdatePair[] {
   const next = c.nextWake();
   const deadline = !isTerminal(c.state) && next?.kind === 'alarm' ? new Date(next.at) : null;
   const pairs: SearchAttributeUpdatePair[] = [
@@ -71,7 +120,7 @@ export function caseSearchAttributes(c: CaseRecord): SearchAttributeUpdatePair[]
   return c.retrying.overlay(pairs);
 }
 
-export function caseDetails(c: CaseRecord, now: number): string {
+export function caseDetails(c: CaseReading, now: number): string {
   const head = `**Dispute ${c.disputeId}** · ${c.state} · round ${c.round} · ${c.tier}`;
   return [head, waitingOn(c, now), ...c.retrying.lines()].join('\n\n');
 }
@@ -80,7 +129,7 @@ export function caseDetails(c: CaseRecord, now: number): string {
  * What the case waits on, in words, for the Web UI and the view; first, a ledger/audit store that fails, and a PSP
  * event the PSP did not confirm (ops check it with the PSP).
  */
-function waitingOn(c: CaseRecord, now: number): string {
+function waitingOn(c: CaseReading, now: number): string {
   const store = c.storeProblem;
   const books = store
     ? `The ledger/audit store fails (${store.code}) since ${iso(store.since)}; its writes are retried until they land. `
@@ -88,7 +137,7 @@ function waitingOn(c: CaseRecord, now: number): string {
   return books + unconfirmedNote(c) + caseWaitingOn(c, now);
 }
 
-function unconfirmedNote(c: CaseRecord): string {
+function unconfirmedNote(c: CaseReading): string {
   const u = c.unconfirmed.at(-1);
   if (!u) return '';
   const psp = u.pspStatus ? `the PSP says ${u.pspStatus}` : `the PSP could not be asked (${u.code ?? 'unknown'})`;
@@ -96,7 +145,7 @@ function unconfirmedNote(c: CaseRecord): string {
   return `Unconfirmed PSP event ${u.eventId} at ${u.at}: it says ${u.claimed}, ${psp}; nothing was booked for it${more}. `;
 }
 
-function caseWaitingOn(c: CaseRecord, now: number): string {
+function caseWaitingOn(c: CaseReading, now: number): string {
   const next = c.nextWake();
   const when = next ? iso(next.at) : 'no timer';
   switch (c.state) {

@@ -1,7 +1,7 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { Money } from '../shared/money';
-import { payoutTimingSchema } from '../payouts/contract';
+import { payoutTimingSchema, type PayoutOutcome } from '../payouts/contract';
 
 /** A calendar month, `YYYY-MM`: the period creators are paid for. */
 export const periodSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: 'must be a month like 2026-11' });
@@ -28,20 +28,14 @@ export type PayoutRunInput = z.input<typeof payoutRunInput>;
 /** A run's input after parsing (defaults filled in). */
 export type ParsedPayoutRunInput = z.infer<typeof payoutRunInput>;
 
-/** Outcome a child payout reports to its run once it is decided (or parked); each payout counts once. */
-export const payoutOutcome = z.enum(['paid', 'failed', 'cancelled', 'parked', 'already-exists']);
-export type PayoutOutcome = z.infer<typeof payoutOutcome>;
-
-/** Input of {@link reportPayoutOutcomeSignal}. */
-export const reportPayoutOutcomeInput = z.object({
-  payoutId: z.string().min(1),
-  outcome: payoutOutcome,
-  errorCode: z.string().optional(),
-});
-export type ReportPayoutOutcomeInput = z.infer<typeof reportPayoutOutcomeInput>;
-
-/** Sent by each `creatorPayout` started by a run to the run's workflow ID. */
-export const reportPayoutOutcomeSignal = defineSignal<[ReportPayoutOutcomeInput]>('reportPayoutOutcome');
+/* The report a child payout sends its run (outcome, input, signal) is declared with the payouts, the lower side. */
+export {
+  payoutOutcome,
+  reportPayoutOutcomeInput,
+  reportPayoutOutcomeSignal,
+  type PayoutOutcome,
+  type ReportPayoutOutcomeInput,
+} from '../payouts/contract';
 
 /** What `getState` (alias `getRunProgress`) returns: where the run is. */
 export interface PayoutRunProgress {

@@ -203,6 +203,21 @@ export const updatePayoutMethodSignal = defineSignal<[z.infer<typeof reasonSchem
 /** Input of {@link updatePayoutMethodSignal}: an optional reason for the timeline. */
 export const updatePayoutMethodInput = reasonSchema;
 
+/** Outcome a child payout reports to its run once it is decided (or parked); each payout counts once. */
+export const payoutOutcome = z.enum(['paid', 'failed', 'cancelled', 'parked', 'already-exists']);
+export type PayoutOutcome = z.infer<typeof payoutOutcome>;
+
+/** Input of {@link reportPayoutOutcomeSignal}. */
+export const reportPayoutOutcomeInput = z.object({
+  payoutId: z.string().min(1),
+  outcome: payoutOutcome,
+  errorCode: z.string().optional(),
+});
+export type ReportPayoutOutcomeInput = z.infer<typeof reportPayoutOutcomeInput>;
+
+/** Sent by each `creatorPayout` started by a run to the run's workflow ID (the run, `payout-runs/`, handles it). */
+export const reportPayoutOutcomeSignal = defineSignal<[ReportPayoutOutcomeInput]>('reportPayoutOutcome');
+
 export * from './contract-commands';
 import type { OpsCommand, ResolvePayoutCommand } from './contract-commands';
 

@@ -1,8 +1,7 @@
 import { FailureType } from '../shared/failures';
 import type { Currency, Money } from '../shared/money';
-import type { AwaitingActor, PayoutStateName, PayoutTiming, Rail } from './contract';
+import type { AwaitingActor, PayoutOutcome, PayoutStateName, PayoutTiming, Rail } from './contract';
 import type { PayabilityFacts } from './contract-activities';
-import type { PayoutOutcome } from '../payout-runs/contract';
 
 /** Pure payout decisions: payability, FX, poll backoff, return classification, timing, ops rules. Plain jest tests. */
 

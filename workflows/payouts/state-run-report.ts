@@ -1,6 +1,5 @@
 import { getExternalWorkflowHandle, log, patched } from '@temporalio/workflow';
-import { reportPayoutOutcomeSignal } from '../payout-runs/contract';
-import type { PayoutStatus } from './contract';
+import { reportPayoutOutcomeSignal, type PayoutStatus } from './contract';
 import { parkedAfterStart, runOutcomeOf } from './policy';
 
 /**

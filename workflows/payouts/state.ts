@@ -18,7 +18,7 @@ import {
 } from './contract';
 import { type PayoutFxLock, type PayoutPostingKind } from './contract-activities';
 import { resolveTiming } from './policy';
-import { ledgerAfter, restoreStatus, type LedgerPosition, type PayoutCarry } from './state-carry';
+import { ledgerAfter, restoreStatus, type LedgerPosition, type PayoutCarry } from './carry';
 import { RailEvents, type Claim, type Received } from './state-rail-events';
 import type { Currency } from '../shared/money';
 import { reportToRun } from './state-run-report';
@@ -37,7 +37,7 @@ import { PayoutNotices } from './view-notices';
 /** Why a wait ended early: an operator cancelled or resolved the payout. */
 export type StopRequest = { kind: 'cancel'; command: OpsAct } | { kind: 'resolve'; command: ResolveAct };
 
-export type { LedgerPosition } from './state-carry';
+export type { LedgerPosition } from './carry';
 
 export type { Awaiting } from './view';
 

@@ -2,7 +2,7 @@ import { patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from
 import { failure, FailureType } from '../shared/failures';
 import { SA } from '../shared/search-attributes';
 import type { Payout } from './state';
-import { ledgerFromPostings, payoutPostingIds, type PayoutCarry } from './state-carry';
+import { ledgerFromPostings, payoutPostingIds, type PayoutCarry } from './carry';
 import { lookup, reviewBy, waitFor } from './steps';
 
 /**

@@ -3,7 +3,7 @@ import { failure, FailureType } from '../shared/failures';
 import type { Rail } from './contract';
 import { mergeRailStatus, overduePollDelayMs, pollDelayMs, railStatusFromPoll, type RailStatus } from './policy';
 import type { Payout } from './state';
-import { carryOf, type ConfirmationWait, type PayoutCarry } from './state-carry';
+import { carryOf, type ConfirmationWait, type PayoutCarry } from './carry';
 import { poll, pspPoll, waitFor, type Confirmed } from './steps';
 import { askRail, examineClaims, parkForOps, recordAnswer, type RailAnswer } from './steps-rail-truth';
 

@@ -18,7 +18,7 @@ import { registerHandlers } from './handlers';
 import { Payout } from './state';
 import { pay, settle, watchReturnWindow } from './steps-rail';
 import { reserve, Stopped, untilPayable, untilReleased, type Confirmed } from './steps';
-import type { PayoutCarry } from './state-carry';
+import type { PayoutCarry } from './carry';
 import { resumeConfirmation } from './steps-confirm';
 import { checkCarriedLedger, refuseForgedCarry } from './steps-carry';
 

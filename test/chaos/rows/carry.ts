@@ -4,7 +4,7 @@ import { createDynamoLedger } from '../../../activities/adapters/ledger/dynamo-l
 import { makeAwsClients } from '../../../activities/adapters/aws';
 import { awsOptions } from '../../../workers/config';
 import { creatorPayoutWorkflowId } from '../../../workflows/payouts/contract';
-import type { PayoutCarry } from '../../../workflows/payouts/state-carry';
+import type { PayoutCarry } from '../../../workflows/payouts/carry';
 import { failureCode, typedFailure } from '../../../workflows/shared/failures';
 import { emptyVerdicts, type Verdicts } from '../checks';
 import { scanPostings } from '../observe';

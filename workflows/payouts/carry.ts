@@ -3,7 +3,6 @@ import type { PayoutStatus, Rail } from './contract';
 import type { PayoutPostingKind } from './contract-activities';
 import { stepName, type RailStatus } from './policy';
 import type { RailEventsCarry } from './state-rail-events';
-import type { Payout } from './state';
 
 /** Where the payout's money sits in the ledger. */
 export type LedgerPosition = 'none' | 'reserved' | 'settled' | 'reversed';
@@ -69,8 +68,21 @@ export interface PayoutCarry {
   confirmation: ConfirmationWait;
 }
 
+/** What the carry reads of a payout (`Payout` in `state.ts` is one): declared here, so carry.ts imports no state. */
+export interface CarriedPayout {
+  readonly ledger: LedgerPosition;
+  readonly reportedToRun: boolean;
+  view(): Pick<PayoutStatus, 'attempt' | 'fx' | 'held' | 'lastErrorCode' | 'timeline'>;
+  eventsCarry(): RailEventsCarry;
+}
+
 /** The state the next execution resumes from (continue-as-new while awaiting confirmation). */
-export function carryOf(p: Payout, rail: Rail, railReference: string, confirmation: ConfirmationWait): PayoutCarry {
+export function carryOf(
+  p: CarriedPayout,
+  rail: Rail,
+  railReference: string,
+  confirmation: ConfirmationWait,
+): PayoutCarry {
   const { attempt, fx, held, lastErrorCode, timeline } = p.view();
   return {
     attempt,
