@@ -1,20 +1,8 @@
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { listen, type RunningHttpServer } from '../workers/http-server';
 import { createDecisionsApp, type DecisionsOptions } from './app';
 
 /** A running long-lived decision service. */
-export interface DecisionService {
-  /** Where to reach it: the bound address, or 127.0.0.1 when bound to every interface. */
-  url: string;
-  port: number;
-  stop(): Promise<void>;
-}
-
-function reachableUrl({ address, port, family }: AddressInfo): string {
-  if (address === '0.0.0.0') return `http://127.0.0.1:${port}`;
-  if (address === '::') return `http://[::1]:${port}`;
-  return family === 'IPv6' ? `http://[${address}]:${port}` : `http://${address}:${port}`;
-}
+export type DecisionService = RunningHttpServer;
 
 /**
  * The decision service as a long-lived HTTP server (app.ts behind `@hono/node-server`), bound to `host` (default
@@ -25,26 +13,7 @@ export async function startDecisionService(
   opts: DecisionsOptions & { port?: number; host?: string },
 ): Promise<DecisionService> {
   const app = createDecisionsApp(opts);
-  const { server, address } = await new Promise<{ server: ReturnType<typeof serve>; address: AddressInfo }>(
-    (resolve, reject) => {
-      const s = serve(
-        {
-          fetch: app.fetch,
-          port: opts.port ?? opts.decisions.port,
-          hostname: opts.host ?? opts.decisions.host,
-          // Shares its process with the worker and sandboxes (`npm start`, tests): leave the globals alone.
-          overrideGlobalObjects: false,
-        },
-        (info) => resolve({ server: s, address: info }),
-      );
-      s.once('error', reject);
-    },
-  );
-  return {
-    url: reachableUrl(address),
-    port: address.port,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return listen(app.fetch, opts.port ?? opts.decisions.port, opts.host ?? opts.decisions.host);
 }
 
 if (require.main === module) {

@@ -1,24 +1,9 @@
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
+import { listen, type RunningHttpServer } from '../workers/http-server';
 import { createIngressApp, type IngressOptions } from './app';
 
-/** A running long-lived ingress. */
-export interface Ingress {
-  /** Where to reach it: the bound address, or 127.0.0.1 when bound to every interface. */
-  url: string;
-  port: number;
-  /** The address it is bound to (`INGRESS_HOST`, e.g. `127.0.0.1`, or `0.0.0.0` in a container). */
-  host: string;
-  stop(): Promise<void>;
-}
-
-/** A wildcard bind answers on loopback too: the URL a local caller (a test, a sandbox) can use. */
-function reachableUrl({ address, port, family }: AddressInfo): string {
-  if (address === '0.0.0.0') return `http://127.0.0.1:${port}`;
-  if (address === '::') return `http://[::1]:${port}`;
-  return family === 'IPv6' ? `http://[${address}]:${port}` : `http://${address}:${port}`;
-}
+/** A running long-lived ingress (`host`: `INGRESS_HOST`, e.g. `127.0.0.1`, or `0.0.0.0` in a container). */
+export type Ingress = RunningHttpServer;
 
 /**
  * A 413 is answered before the rest of the body is read, so the connection cannot serve another request: say so
@@ -39,30 +24,7 @@ async function closingRefusals(app: Hono, req: Request, env: unknown): Promise<R
  */
 export async function startIngress(opts: IngressOptions & { port?: number; host?: string }): Promise<Ingress> {
   const app = createIngressApp(opts);
-  const hostname = opts.host ?? opts.config.INGRESS_HOST;
-  const { server, address } = await new Promise<{ server: ReturnType<typeof serve>; address: AddressInfo }>(
-    (resolve, reject) => {
-      const s = serve(
-        {
-          fetch: (req, env) => closingRefusals(app, req, env),
-          port: opts.port ?? 0,
-          hostname,
-          // The ingress shares its process with the worker, sandboxes and codec server (`npm start`, tests): leave the
-          // global Request/Response alone rather than swap in node-server's faster look-alikes for everyone.
-          overrideGlobalObjects: false,
-        },
-        (info) => resolve({ server: s, address: info }),
-      );
-      s.once('error', reject);
-    },
-  );
-  return {
-    url: reachableUrl(address),
-    port: address.port,
-    host: address.address,
-    // Resolves even when already stopped: callers (tests, `npm start`, chaos) stop in cleanup paths that may repeat.
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return listen((req, env) => closingRefusals(app, req, env), opts.port ?? 0, opts.host ?? opts.config.INGRESS_HOST);
 }
 
 if (require.main === module) {
