@@ -1,5 +1,5 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { RUN_STUCK_AFTER_MS, STUCK_CATEGORIES, stuckQuery, type StuckCategory } from '../../client/stuck';
+import { RUN_STUCK_AFTER_MS, STUCK_CATEGORIES, stuckQuery, type StuckCategory } from '../../workflows/sweeper/stuck';
 import { SA } from '../../workflows/shared/search-attributes';
 import type { StuckItem, StuckWorkFound } from '../../workflows/sweeper/contract';
 

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { STUCK_CATEGORIES, stuckQuery, webUiListUrl } from '../../client/stuck';
+import { STUCK_CATEGORIES, stuckQuery, webUiListUrl } from '../../workflows/sweeper/stuck';
 import {
   STUCK_ITEM_EVENT,
   STUCK_THRESHOLD_EVENT,

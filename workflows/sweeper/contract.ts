@@ -3,11 +3,11 @@ import { z } from 'zod';
 /**
  * The stuck-work sweeper's public surface: its input (what the Schedule passes), its result (what the next run reads
  * back as `lastResult`), the notices it sends and the activities it calls. The categories are defined here, at the
- * bottom, so the workflow never imports the client; their visibility queries live in `client/stuck.ts`, shared with the
- * ops CLI and the runbook.
+ * bottom; their visibility queries live in `stuck.ts` beside it, which the sweeper's activities and the client
+ * (`client/stuck.ts`, for the ops CLI and the runbook) both read.
  */
 
-/** The categories of stuck work (each one a visibility query in `client/stuck.ts`). */
+/** The categories of stuck work (each one a visibility query in `stuck.ts`). */
 export const STUCK_CATEGORIES = [
   'overdue_person',
   'retrying',
