@@ -47,6 +47,16 @@ async function unowedBookings(ctx: RowContext, kinds: string[], why: string): Pr
   return v;
 }
 
+/** The payout once it is in its return window; a payout that never gets there is counted lost (not exercised). */
+async function inWindowOrLost(ctx: RowContext, p: ChaosPayout, v: Verdicts) {
+  const paid = await untilPayout(ctx, p, inWindow);
+  if (!paid) {
+    v.lost++;
+    v.findings.push(`${p.payoutId}: never in its return window (${(await payoutStatus(ctx.stack, p))?.state})`);
+  }
+  return paid;
+}
+
 /**
  * A row over payouts on both rails (half PSP, half bank), paid and then kept open for a return window the row acts in:
  * `during` returns what it found on top of the checks.
@@ -161,12 +171,8 @@ async function forgedRailSignals(ctx: RowContext, payouts: ChaosPayout[]): Promi
     32,
     async ({ p, i }) => {
       const wf = creatorPayoutWorkflowId(p.payoutId);
-      const paid = await untilPayout(ctx, p, inWindow);
-      if (!paid) {
-        v.lost++;
-        v.findings.push(`${p.payoutId}: never in its return window (${(await payoutStatus(ctx.stack, p))?.state})`);
-        return;
-      }
+      const paid = await inWindowOrLost(ctx, p, v);
+      if (!paid) return;
       const ref = referenceOf(p, paid);
       const other = payouts[(i + 1) % payouts.length] as ChaosPayout;
       const genuine = await genuineEventFrom(ctx, creatorPayoutWorkflowId(other.payoutId));
@@ -247,12 +253,8 @@ async function forgedRailConfirm(ctx: RowContext, payouts: ChaosPayout[]): Promi
     32,
     async ({ p, i }) => {
       const wf = creatorPayoutWorkflowId(p.payoutId);
-      const paid = await untilPayout(ctx, p, inWindow);
-      if (!paid) {
-        v.lost++;
-        v.findings.push(`${p.payoutId}: never in its return window (${(await payoutStatus(ctx.stack, p))?.state})`);
-        return;
-      }
+      const paid = await inWindowOrLost(ctx, p, v);
+      if (!paid) return;
       const { returned, failed } = claims(p, referenceOf(p, paid), 'signed');
       const sends = i % 2 === 1 ? [returned, failed] : [returned];
       const handle = ctx.stack.client.workflow.getHandle(wf);
