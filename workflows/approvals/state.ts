@@ -66,7 +66,7 @@ export class ApprovalCase implements Shown<CompensationStatus> {
     upsert: 'changed' | 'all',
   ) {
     this.policy = policyFor(request.policyVersion);
-    this.visible = new VisibleState(this, [getStateQuery, getCompensationStatusQuery], upsert);
+    this.visible = new VisibleState(this, [getStateQuery, getCompensationStatusQuery], 'recorded', upsert);
   }
 
   get status(): ApprovalStatus {
@@ -255,7 +255,7 @@ export class ApprovalCase implements Shown<CompensationStatus> {
   }
   /** Upserts the search attributes and rewrites the current details (see {@link VisibleState}). */
   publish(): void {
-    this.visible.publish();
+    this.visible.publishAsRecorded();
   }
 
   private byPolicy(decision: DecisionRecord['decision'], via: 'policy' | 'timer', reason: string): DecisionRecord {

@@ -41,7 +41,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export class CaseState extends CaseRecord {
   /** `getState` and the search attributes / current details, kept in step by `publish`. */
-  private readonly visible = new VisibleState<DisputeCaseView>(this, [getStateQuery]);
+  private readonly visible = new VisibleState<DisputeCaseView>(this, [getStateQuery], 'recorded');
   private awaitingKey = '';
   private readonly moves = new LedgerMoves();
   /** Set by handlers and the background evidence reads; the main loop wakes on it. */
@@ -267,7 +267,7 @@ export class CaseState extends CaseRecord {
       this.awaitingKey = key;
       this.set({ awaitingSince: now });
     }
-    this.visible.publish();
+    this.visible.publishAsRecorded();
   }
 
   private flag(f: Flag): void {

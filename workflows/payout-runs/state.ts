@@ -78,7 +78,7 @@ export class RunState implements Shown<PayoutRunProgress> {
     this.inherited = new Set(this.carry.inFlight);
     this.rows = this.carry.rows;
     // One attribute, written once per execution, as every recorded run history shows: re-sent, never diffed.
-    this.visible = new VisibleState(this, [getStateQuery, getRunProgressQuery], 'all');
+    this.visible = new VisibleState(this, [getStateQuery, getRunProgressQuery], 'recorded', 'all');
   }
 
   get period(): string {
@@ -191,7 +191,7 @@ export class RunState implements Shown<PayoutRunProgress> {
   }
 
   publish(): void {
-    this.visible.publish();
+    this.visible.publishAsRecorded();
   }
   view(summaryKey?: string): PayoutRunProgress {
     return runView(this.carry, this.inFlight.size, summaryKey);

@@ -72,7 +72,12 @@ export class Payout implements Shown<PayoutStatus> {
     this.timingNow = resolveTiming(undefined, input.timing);
     this.status = initialStatus(input);
     if (!this.fewerCommands) upsertSearchAttributes(identityAttributes(input, true));
-    this.visible = new VisibleState(this, [getStateQuery, getPayoutStateQuery], this.fewerCommands ? 'changed' : 'all');
+    this.visible = new VisibleState(
+      this,
+      [getStateQuery, getPayoutStateQuery],
+      'recorded',
+      this.fewerCommands ? 'changed' : 'all',
+    );
     this.moveTo('validating');
   }
 
@@ -118,7 +123,7 @@ export class Payout implements Shown<PayoutStatus> {
   moveTo(state: PayoutStateName, opts: { awaiting?: Awaiting; errorCode?: string | null } = {}): void {
     moveStatus(this.status, state, opts);
     this.step(state, opts.awaiting?.reason);
-    this.visible.publish();
+    this.visible.publishAsRecorded();
     this.reportToRun();
   }
 
@@ -286,6 +291,6 @@ export class Payout implements Shown<PayoutStatus> {
 
   /** Shows a notice (retrying, PSP incident) that changed nothing else. */
   publish(): void {
-    this.visible.publish();
+    this.visible.publishAsRecorded();
   }
 }
