@@ -60,3 +60,32 @@ export function failureCode(err: unknown): string {
   }
   return name;
 }
+
+/** One row of a contract's refusal table: the failure type a caller branches on and what the code means to people. */
+export interface RefusalRule {
+  type: FailureType;
+  summary: string;
+}
+
+/**
+ * Each contract declares every code its commands refuse with in one table (`code → type, summary`); the docs'
+ * refusal reference is generated from these tables. Policies return a {@link Refusal} or nothing; handlers only throw
+ * it with {@link refuseWith}.
+ */
+export function refusalTable<const T extends Record<string, RefusalRule>>(table: T): Readonly<T> {
+  return Object.freeze(table);
+}
+
+/** A policy's "no": the rule's code and words for people (no bank or card data). */
+export interface Refusal<C extends string = string> {
+  code: C;
+  message: string;
+}
+
+/** The typed failure for a policy's refusal, its type taken from the contract's table. */
+export function refuseWith<C extends string>(
+  table: Readonly<Record<C, RefusalRule>>,
+  r: Refusal<C>,
+): ApplicationFailure {
+  return refusal(table[r.code].type, r.code, r.message);
+}
