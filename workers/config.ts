@@ -4,7 +4,7 @@ import { isBic, isValidIban } from '../activities/adapters/bank/identifiers';
 import { taskQueueSchema } from '../workflows/shared/task-queue';
 import { payloadEncryptionEnv } from '../codec/env';
 import { operationsEnv } from './config-operations';
-import { LOCAL_INGRESS_SIGNING_KEY_JSON } from '../ingress/local-key';
+import { LOCAL_INGRESS_SIGNING_KEY_JSON } from './local-ingress-key';
 
 /**
  * The only reader of `process.env`. Everything the processes need is parsed here with zod;
