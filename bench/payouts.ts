@@ -15,10 +15,11 @@
  * Prints each figure, then one JSON line with all of them. No figure is judged pass/fail here.
  */
 import { Client, Connection } from '@temporalio/client';
+import { getPayoutRunState } from '../client/payout-runs';
 import { startPayout } from '../client/payouts';
 import { dataConverterFor } from '../workers/data-converter';
 import { creatorPayoutWorkflowId } from '../workflows/payouts/contract';
-import { getRunProgressQuery, payoutRunWorkflowId, type PayoutRunWorkflow } from '../workflows/payout-runs/contract';
+import { payoutRunWorkflowId, type PayoutRunWorkflow } from '../workflows/payout-runs/contract';
 import type { SearchAttributePair } from '@temporalio/common';
 import { actionsOf } from './actions';
 import { asPairs } from './floor';
@@ -171,9 +172,7 @@ async function main(): Promise<void> {
       // A long run reports its progress every 30 s (the query goes to whichever execution is current).
       let lastPaid = 0;
       const ticker = setInterval(() => {
-        void client.workflow
-          .getHandle(payoutRunWorkflowId(PERIOD))
-          .query(getRunProgressQuery)
+        void getPayoutRunState(client, PERIOD)
           .then((p) => {
             log(
               `run:     ${Math.round((Date.now() - runStarted) / 1000)} s: started ${p.started}, paid ${p.counts.paid}, failed ${p.counts.failed}, execution ${p.executions}, ${((p.counts.paid - lastPaid) / 30).toFixed(1)} paid/s in the last 30 s, worker RSS ${rss.peakMiB()} MiB`,

@@ -1,5 +1,5 @@
 import type { Verdict } from '../client';
-import type { PendingApproval } from '../client/approvals';
+import type { CompensationListRow } from '../client/approvals';
 import type { DisputeListRow } from '../client/disputes';
 import { loadConfig } from '../workers/config';
 import type { CompensationStatus, DecisionOutcome } from '../workflows/approvals/contract';
@@ -153,7 +153,7 @@ async function disputeCommand(api: DecisionsClient, cmd: Cmd, print: Out): Promi
 
 async function workLists(api: DecisionsClient, cmd: Cmd, print: Out): Promise<void> {
   if (cmd.command === 'list') {
-    const rows = await api.get<Array<Wire<PendingApproval>>>('/approvals', {
+    const rows = await api.get<Array<Wire<CompensationListRow>>>('/approvals', {
       state: cmd.values.state,
       tier: cmd.values.tier,
     });
@@ -177,7 +177,7 @@ async function workLists(api: DecisionsClient, cmd: Cmd, print: Out): Promise<vo
   // Finance/legal's list by default: what waits on finance (the case's AwaitingActor); --all shows every open case.
   const rows = cmd.values.all ? all : all.filter((r) => r.awaitingActor === 'finance');
   const cells = rows.map((r) => [
-    r.workflowId.replace(/^dispute-/, ''),
+    r.disputeId,
     r.state ?? '-',
     r.tier ?? '-',
     r.awaitingActor ?? '-',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { approvals } from '../../client';
-import { openDisputeCase } from '../../client/disputes';
+import { startDisputeCase } from '../../client/disputes';
 import type { DisputeListRow } from '../../client/disputes';
 import { loadDecisionsConfig } from '../../decisions/config';
 import { startDecisionService, type DecisionService } from '../../decisions/server';
@@ -109,7 +109,7 @@ describe('npm run finance (child processes against the test stack)', () => {
       paymentRef: `ch_${run}`,
       captured: { amountMinor: 50_000, currency: 'EUR' },
     });
-    await approvals.requestCompensation(
+    await approvals.startCompensation(
       client,
       {
         requestId,
@@ -124,7 +124,7 @@ describe('npm run finance (child processes against the test stack)', () => {
       { taskQueue: config.TEMPORAL_TASK_QUEUE },
     );
     await until(async () => {
-      const s = await approvals.getCompensationStatus(client, requestId).catch(() => undefined);
+      const s = await approvals.getCompensationState(client, requestId).catch(() => undefined);
       return s?.status === 'pending' ? s : undefined;
     }, 30_000);
     const carol = { ...env, PAYOPS_HOME: mkdtempSync(join(tmpdir(), 'payops-finance-cli-')) };
@@ -140,7 +140,7 @@ describe('npm run finance (child processes against the test stack)', () => {
 
   test('when legal hands a dispute to finance_legal, then it is on the finance work list; a decision the validator refuses exits 1', async () => {
     const disputeId = `dp_fin${Date.now().toString(36)}`;
-    const opened = await openDisputeCase(client, { disputeId }, { taskQueue: config.TEMPORAL_TASK_QUEUE });
+    const opened = await startDisputeCase(client, { disputeId }, { taskQueue: config.TEMPORAL_TASK_QUEUE });
     try {
       expect((await finance(env, 'login', '--as', 'legal.grace')).code).toBe(0);
       const bad = await finance(env, 'decide', disputeId, '--decision', 'maybe');

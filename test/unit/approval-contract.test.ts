@@ -1,5 +1,5 @@
 import { ClientInputError } from '../../client/errors';
-import { approvalsListQuery, decideCompensation, requestCompensation } from '../../client/approvals';
+import { compensationsListQuery, decideCompensation, startCompensation } from '../../client/approvals';
 import { compensationRequestSchema, financeDecisionSchema } from '../../workflows/approvals/contract';
 import type { Client } from '@temporalio/client';
 
@@ -36,7 +36,7 @@ describe('compensation contract: input validation', () => {
 
   test('when amounts are fractional, negative or missing, then each bad field is named', async () => {
     const bad = { ...valid, currency: 'XXX', remedies: { storeCreditMinor: 10.5, voucherMinor: -1 } };
-    const err = await requestCompensation(unreachable, bad as never).catch((e: unknown) => e);
+    const err = await startCompensation(unreachable, bad as never).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClientInputError);
     const paths = (err as ClientInputError).issues.map((i) => i.path);
     expect(paths).toEqual(expect.arrayContaining(['currency', 'remedies.storeCreditMinor', 'remedies.voucherMinor']));
@@ -75,12 +75,12 @@ describe('compensation contract: input validation', () => {
 
   test('when a command has no signer, then the typed client refuses it naming the field; a garbage assertion names requester.token', async () => {
     const { requester: _, ...noRequester } = valid;
-    const err = await requestCompensation(unreachable, { ...noRequester, requester: {} } as never).catch(
+    const err = await startCompensation(unreachable, { ...noRequester, requester: {} } as never).catch(
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(ClientInputError);
     expect((err as ClientInputError).issues.map((i) => i.path)).toEqual(['sign']);
-    const garbage = await requestCompensation(unreachable, {
+    const garbage = await startCompensation(unreachable, {
       ...noRequester,
       requester: {},
       sign: async () => 'not-a-jwt',
@@ -98,7 +98,7 @@ describe('compensation contract: input validation', () => {
   });
 
   test('when the finance list is built, then it filters by workflow type, state and tier', () => {
-    expect(approvalsListQuery()).toBe(`WorkflowType = 'compensationApproval' AND ApprovalState = 'pending'`);
-    expect(approvalsListQuery({ tier: 'dual_control' })).toContain(`AwaitingTier = 'dual_control'`);
+    expect(compensationsListQuery()).toBe(`WorkflowType = 'compensationApproval' AND ApprovalState = 'pending'`);
+    expect(compensationsListQuery({ tier: 'dual_control' })).toContain(`AwaitingTier = 'dual_control'`);
   });
 });

@@ -67,12 +67,12 @@ describe('compensation approval: decisions (dev server)', () => {
   const urls = () => ({ psp: psp.url, commerce: commerce.url });
   /** Starts a request; commands address it by its `requestId`. */
   const start = async (input: Signed<CompensationRequestCommand>) => ({
-    ...(await approvals.requestCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE })),
+    ...(await approvals.startCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE })),
     requestId: input.requestId,
   });
   const waitForStatus = async (requestId: string, status: string) => {
     for (;;) {
-      const s = await approvals.getCompensationStatus(client, requestId).catch(() => undefined);
+      const s = await approvals.getCompensationState(client, requestId).catch(() => undefined);
       if (s?.status === status) return s;
       await new Promise((r) => setTimeout(r, 25)); // polling a query until the condition holds, not timing
     }
@@ -151,9 +151,9 @@ describe('compensation approval: decisions (dev server)', () => {
       approvalsRequired: 1,
       nextStage: 'remind',
     });
-    let row: approvals.PendingApproval | undefined;
+    let row: approvals.CompensationListRow | undefined;
     while (!row)
-      row = (await approvals.listApprovals(client, { tier: 'finance' })).find((r) => r.workflowId === workflowId); // visibility is eventually consistent
+      row = (await approvals.listCompensations(client, { tier: 'finance' })).find((r) => r.workflowId === workflowId); // visibility is eventually consistent
     expect(row).toMatchObject({ orderId: order.orderId, amountMinor: 10_000, currency: 'EUR' });
     expect(row.deadlineAt?.toISOString()).toBe(pending.awaiting?.nextStageAt);
     expect(row.awaitingSince?.toISOString()).toBe(pending.awaiting?.since);
@@ -263,7 +263,7 @@ describe('compensation approval: decisions (dev server)', () => {
     );
     const result = await handle.result();
     expect(result).toMatchObject({ status: 'executed', totalMinor: 5_000 });
-    const status = await approvals.getCompensationStatus(client, input.requestId);
+    const status = await approvals.getCompensationState(client, input.requestId);
     expect(status.decisions).toEqual([
       expect.objectContaining({ seq: 1, actorId: 'fin-9', decision: 'approve', via: 'signal', accepted: true }),
     ]);
@@ -296,7 +296,7 @@ describe('compensation approval: decisions (dev server)', () => {
     const result = await handle.result();
     expect(result.status).toBe('rejected');
 
-    const status = await approvals.getCompensationStatus(client, requestId);
+    const status = await approvals.getCompensationState(client, requestId);
     // Signals that land in one workflow task may be recorded in either order; what matters is each verdict.
     const byRefusal = (a: unknown[], b: unknown[]) => String(a[2]).localeCompare(String(b[2]));
     expect(status.decisions.map((d) => [d.decision, d.accepted, d.refusal]).sort(byRefusal)).toEqual([
@@ -344,7 +344,7 @@ describe('compensation approval: decisions (dev server)', () => {
 
     const err = await handle.result().catch((e: unknown) => e);
     expect(((err as WorkflowFailedError).cause as ApplicationFailure).type).toBe('ProviderPermanent');
-    const status = await approvals.getCompensationStatus(client, requestId);
+    const status = await approvals.getCompensationState(client, requestId);
     expect(status).toMatchObject({ status: 'failed', execution: { undone: ['store-credit'] } });
     const credit = (await commerceState(commerce.url)).credits.find(
       (c) => c.creditId === status.execution.storeCreditId,
@@ -378,7 +378,7 @@ describe('compensation approval: decisions (dev server)', () => {
       reason: 'customer accepted less',
     });
     expect(amended).toMatchObject({ accepted: true, value: { status: 'pending', approvalsRequired: 1 } });
-    expect((await approvals.getCompensationStatus(client, requestId)).awaiting).toMatchObject({
+    expect((await approvals.getCompensationState(client, requestId)).awaiting).toMatchObject({
       tier: 'finance',
       minRole: 'finance_approver',
     });
@@ -428,6 +428,6 @@ describe('compensation approval: decisions (dev server)', () => {
     await handle.cancel();
     const err = await handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
-    expect((await approvals.getCompensationStatus(client, requestId)).status).toBe('cancelled');
+    expect((await approvals.getCompensationState(client, requestId)).status).toBe('cancelled');
   });
 });

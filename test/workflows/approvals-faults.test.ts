@@ -64,11 +64,11 @@ describe('compensation approval: races and faults (dev server)', () => {
 
   const urls = () => ({ psp: psp.url, commerce: commerce.url });
   const start = async (input: Signed<CompensationRequestCommand>) =>
-    approvals.requestCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE });
+    approvals.startCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE });
   /** Polls the query until the request reaches one of `states` (a condition, not a timing). */
   const settle = async (requestId: string, states: string[]) => {
     for (;;) {
-      const s = await approvals.getCompensationStatus(client, requestId).catch(() => undefined);
+      const s = await approvals.getCompensationState(client, requestId).catch(() => undefined);
       if (s && states.includes(s.status)) return s;
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -242,7 +242,7 @@ describe('compensation approval: races and faults (dev server)', () => {
     const err = await handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
-    const status = await approvals.getCompensationStatus(client, input.requestId);
+    const status = await approvals.getCompensationState(client, input.requestId);
     // The voucher's void was refused (injected); the store credit is revoked all the same.
     const state = await commerceState(commerce.url);
     expect(state.credits.find((c) => c.creditId === status.execution.storeCreditId)?.status).toBe('revoked');
