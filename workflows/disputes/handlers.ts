@@ -19,7 +19,7 @@ import {
 } from './contract';
 import { refuseAssignment, refuseDecision, refuseEvidence, TIERS, type Refused } from './policy';
 import type { CaseState } from './state';
-import { recordAssignment, recordEvidence } from './steps-books';
+import { recordAssignment, recordEvidence } from './steps';
 
 /** Cases started since this patch keep who added each evidence field (in the case and its audit stream). */
 export const EVIDENCE_ACTOR_PATCH = 'dispute-evidence-actor';

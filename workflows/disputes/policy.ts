@@ -3,6 +3,7 @@ import {
   OPEN_STATES,
   pspDisputeStatusSchema,
   REVIEW_PSP,
+  type DisputeFacts,
   type DisputePolicy,
   type DisputeRefusalCode,
   type DisputeState,
@@ -13,7 +14,6 @@ import {
   type PspDisputeEvent,
   type PspDisputeStatus,
 } from './contract';
-import type { DisputeFacts } from './contract-activities';
 
 /** Pure decisions of a dispute case: milestones, escalation, transitions, event ordering. No I/O, no clock. */
 

@@ -1,32 +1,173 @@
+import type { Money } from '../shared/money';
+import { AcceptedAssertions } from '../shared/command-assertion';
+import { Retrying } from '../shared/retrying';
 import { VisibleState } from '../shared/visible-state';
 import {
   getStateQuery,
   OPEN_STATES,
-  type DisputeCaseView,
   type CaseDecision,
+  type DisputeCaseResult,
+  type DisputeCaseView,
+  type DisputePolicy,
+  type DisputeState,
   type EscalationTier,
   type Evidence,
   type EvidenceField,
   type EvidenceSource,
+  type EvidenceSourceStatus,
   type LedgerPosition,
+  type MilestoneStatus,
   type OrderCompensation,
   type PspDisputeEvent,
+  type PspDisputeStatus,
   type UnconfirmedEvent,
 } from './contract';
+import { LedgerMoves, PendingBooks, type LedgerMove } from './books';
+import { CaseClock, type Wake } from './case-clock';
+import { EvidenceFile } from './evidence-file';
 import {
   alarmsFor,
   awaitingActor,
   higherTier,
+  milestoneMet,
   milestonesFor,
   targetPosition,
   workingState,
   type Alarm,
   type AlarmAction,
+  type CaseFacts,
   type EventVerdict,
+  type Milestone,
+  type Progress,
 } from './policy';
-import { LedgerMoves, type LedgerMove } from './state-books';
-import type { Inbound } from './state-psp-events';
-import { CaseRecord, type Flag, type RecordFields } from './state-record';
+import { PspEvents, type Inbound } from './psp-events';
+import { caseDetails, caseSearchAttributes, caseView } from './view';
+
+export type Flag = DisputeCaseView['flags'][number];
+
+/**
+ * What a dispute case is, and what is derived from it: the fields everyone reads (all `readonly`) and the sub-states
+ * (evidence file, clock, PSP events) held privately. Nothing here changes the case: every transition is a method of
+ * `CaseState` (below), the one class that extends this record.
+ */
+abstract class CaseRecord {
+  readonly state: DisputeState = 'opened';
+  /** 1 for the chargeback, 2+ for each pre-arbitration round. */
+  readonly round: number = 1;
+  readonly facts?: { dueBy: number; amount: Money; reason: string; orderId?: string; pspStatus: PspDisputeStatus };
+  /** The PSP's submission count when the round began: a higher one means someone else submitted. */
+  readonly baselineSubmissionCount: number = 0;
+  readonly tier: EscalationTier = 'tier1';
+  readonly assignee?: string;
+  readonly awaitingSince: number;
+  readonly decision?: DisputeCaseView['decision'];
+  readonly submissions: DisputeCaseView['submissions'] = [];
+  readonly outcome?: 'won' | 'lost';
+  readonly resolution?: 'contested' | 'accepted';
+  readonly ledgerPosition: LedgerPosition = 'none';
+  readonly flags: ReadonlySet<Flag> = new Set<Flag>();
+  readonly compensations: readonly OrderCompensation[] = [];
+  /** Who wrote each evidence field by hand (case-folded subject), last writer per field. */
+  readonly evidenceBy: Readonly<Partial<Record<EvidenceField, string>>> = {};
+  /** The command assertions this run accepted (each is accepted once). */
+  readonly accepted = new AcceptedAssertions();
+  readonly lastErrorCode?: string;
+  /** PSP events the PSP did not confirm (nothing was booked for them), oldest first. */
+  readonly unconfirmed: readonly UnconfirmedEvent[] = [];
+  readonly milestones: readonly Milestone[] = [];
+  /** The case has its facts and has been opened (money held, teams told, evidence asked for). */
+  readonly opened: boolean = false;
+  /** The reopen window has passed: the workflow completes. */
+  readonly finished: boolean = false;
+
+  /** A decision was recorded and not yet acted on. */
+  protected decisionPending = false;
+  protected readonly events = new PspEvents();
+  protected readonly file = new EvidenceFile();
+  protected readonly clock: CaseClock;
+  protected readonly books = new PendingBooks();
+  /** An activity retrying past the threshold (handlers register its signals); it belongs to the current state. */
+  readonly retrying = new Retrying(() => this.state);
+
+  constructor(
+    readonly disputeId: string,
+    readonly workflowId: string,
+    readonly policy: DisputePolicy,
+    now: number,
+  ) {
+    this.awaitingSince = now;
+    this.clock = new CaseClock(policy, now);
+  }
+
+  get evidence(): Readonly<Evidence> {
+    return this.file.evidence;
+  }
+  get sources(): Readonly<Record<EvidenceSource, EvidenceSourceStatus>> {
+    return this.file.sources;
+  }
+  get eventsApplied(): number {
+    return this.events.applied;
+  }
+  get eventsIgnored(): number {
+    return this.events.ignored;
+  }
+  /** No bookkeeping write is waiting to land (see `steps.ts`). */
+  get booksSettled(): boolean {
+    return this.books.settled;
+  }
+  /** The ledger/audit store's error while its writes fail. */
+  get storeProblem(): { readonly code: string; readonly since: number } | undefined {
+    return this.books.problem;
+  }
+  get decidedThisRound(): boolean {
+    return this.decision !== undefined && this.decision.round === this.round;
+  }
+  get submittedThisRound(): boolean {
+    return this.submissions.some((s) => s.round === this.round);
+  }
+  /** What the validators' policy checks need. */
+  policyFacts(): CaseFacts {
+    const evidenceCount = this.file.count;
+    return { state: this.state, tier: this.tier, decidedThisRound: this.decidedThisRound, evidenceCount };
+  }
+  /** How far this round is: evidence complete, decided (what milestones are met by). */
+  progress(): Progress {
+    return { evidenceComplete: this.missingEvidence().length === 0, decided: this.decidedThisRound };
+  }
+  missingEvidence(): EvidenceField[] {
+    return this.file.missingEvidence(this.facts?.reason);
+  }
+  milestoneStatus(m: Milestone): MilestoneStatus {
+    return this.clock.recordedStatus(this.round, m) ?? (milestoneMet(m, this.progress()) ? 'met' : 'pending');
+  }
+  nextWake(): Wake | undefined {
+    return this.clock.nextWake({ hasFacts: !!this.facts, state: this.state, decisionPending: this.decisionPending });
+  }
+
+  view(): DisputeCaseView {
+    return caseView(this, Date.now());
+  }
+  searchAttributes() {
+    return caseSearchAttributes(this);
+  }
+  details(): string {
+    return caseDetails(this, Date.now());
+  }
+  result(): DisputeCaseResult {
+    return {
+      disputeId: this.disputeId,
+      ...(this.outcome ? { outcome: this.outcome } : {}),
+      ...(this.resolution ? { resolution: this.resolution } : {}),
+      rounds: this.round,
+      ledgerPosition: this.ledgerPosition,
+      flags: [...this.flags],
+    };
+  }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/** The record's own fields, as `CaseState` writes them: its getters read the sub-states and cannot be assigned. */
+type RecordFields = Omit<Mutable<CaseRecord>, 'evidence' | 'sources' | 'eventsApplied' | 'eventsIgnored'>;
 
 /** `LastErrorCode` of a case that got a PSP event the PSP did not confirm. */
 export const UNCONFIRMED = 'psp_event_unconfirmed';
@@ -35,8 +176,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * One dispute case in memory: its transitions. Others read its public fields (declared, with what derives from them,
- * in `state-record.ts`); every change is one of the methods below, which write through `set()` or the private
- * fields, and the sub-states (`state-evidence.ts`, `state-clock.ts`, `state-psp-events.ts`) change only from here.
+ * in `CaseRecord` above); every change is one of the methods below, which write through `set()` or the private
+ * fields, and the sub-states (`evidence-file.ts`, `case-clock.ts`, `psp-events.ts`, `books.ts`) change only from here.
  * Deterministic: time comes in as `now`.
  */
 export class CaseState extends CaseRecord {

@@ -3,8 +3,7 @@ import { parseOrFail } from '../shared/parse';
 import { disputeCaseInput, type DisputeCaseResult } from './contract';
 import { registerHandlers } from './handlers';
 import { CaseState } from './state';
-import { actOnDecision, applyInbox, onWake, openCase } from './steps';
-import { syncLedger } from './steps-books';
+import { actOnDecision, applyInbox, onWake, openCase, syncLedger } from './steps';
 
 /**
  * One PSP dispute, from the first webhook to won or lost (and through pre-arbitration rounds): hold the money,
