@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { SharedActivities } from '../shared/activities';
+import { FailureType, refusalTable } from '../shared/failures';
 import { moneySchema, type Money } from '../shared/money';
 
 /*
@@ -144,19 +145,31 @@ export const pspDisputeEvent = z.object({
 export type PspDisputeEvent = z.infer<typeof pspDisputeEvent>;
 
 /**
- * Why an ops command was refused (`details.code` of the typed refusal; the type is `Conflict`, or `InvalidInput` with
- * `invalid_input`). Validators refuse before anything reaches history. Refusals for who sent the command are type
- * `Unauthorized` with a `StaffRefusalCode` (`workflows/shared/verified-staff.ts`).
+ * Every code an ops command on a case is refused with (`details.code` of the typed refusal, its type from this table).
+ * Validators refuse before anything reaches history; `policy.ts` holds the rules, the handlers only throw what they
+ * return. Refusals for who sent the command are type `Unauthorized` with a `StaffRefusalCode`
+ * (`workflows/shared/verified-staff.ts`, the one staff-identity checker).
  */
-export type DisputeRefusalCode =
-  | 'invalid_input'
-  | 'not_open'
-  | 'case_closed'
-  | 'already_decided'
-  | 'tier_too_low'
-  | 'tier_down'
-  | 'accept_needs_tier2'
-  | 'no_evidence';
+export const disputeRefusals = refusalTable({
+  invalid_input: { type: FailureType.InvalidInput, summary: 'the command is malformed (each bad field is named)' },
+  not_open: {
+    type: FailureType.Conflict,
+    summary: 'the case is submitted or closed: evidence and decisions can no longer change',
+  },
+  case_closed: { type: FailureType.Conflict, summary: 'the case is won or lost: it can no longer be assigned' },
+  already_decided: {
+    type: FailureType.Conflict,
+    summary: 'a decision was already made for this round: no second decision, evidence is frozen',
+  },
+  tier_too_low: {
+    type: FailureType.Conflict,
+    summary: 'the case was handed to a higher tier than the one deciding',
+  },
+  tier_down: { type: FailureType.Conflict, summary: 'an assignment would move the case down a tier' },
+  accept_needs_tier2: { type: FailureType.Conflict, summary: 'accepting liability needs tier2 or finance_legal' },
+  no_evidence: { type: FailureType.Conflict, summary: 'contesting needs at least one evidence field' },
+});
+export type DisputeRefusalCode = keyof typeof disputeRefusals;
 
 /** The pacing points of a round (see `disputePolicySchema`). */
 export type MilestoneName = 'draft' | 'review' | 'final' | 'deadline';
