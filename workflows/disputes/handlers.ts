@@ -54,8 +54,7 @@ export function registerHandlers(c: CaseState): void {
     const { proof: _proof, ...event } = e.data;
     c.enqueue(event);
   });
-  // Retry notices show at once: the story may be blocked in the very activity that retries.
-  c.retrying.register(() => c.publish(Date.now()));
+  c.retrying.register(() => c.retryNoticed());
 
   setHandler(
     assignCaseUpdate,
