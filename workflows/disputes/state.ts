@@ -1,7 +1,6 @@
 import type { Money } from '../shared/money';
 import { AcceptedAssertions } from '../shared/command-assertion';
 import { Retrying } from '../shared/retrying';
-import { patched } from '@temporalio/workflow';
 import { VisibleState, type Shown } from '../shared/visible-state';
 import {
   getStateQuery,
@@ -50,8 +49,8 @@ export type Flag = DisputeCaseView['flags'][number];
 export const UNCONFIRMED = 'psp_event_unconfirmed';
 
 /**
- * Cases started since this patch show every change in the workflow task that made it (one flush per task, see
- * `VisibleState`); before it, the case published at the loop's publish points and on a retry notice (kept for replay).
+ * Reserved for per-task publishing (every change shown in the workflow task that made it, see `VisibleState`); not
+ * used yet: cases publish at the loop's publish points and on a retry notice (`publishAsRecorded`).
  */
 export const PUBLISH_PATCH = 'dispute-publish-per-task';
 
@@ -139,8 +138,9 @@ export class CaseState implements Shown<DisputeCaseView> {
       finished: false,
     };
     this.clock = new CaseClock(policy, now);
-    const flush = patched(PUBLISH_PATCH) ? 'per-task' : 'recorded';
-    this.visible = new VisibleState<DisputeCaseView>(this, [getStateQuery], flush);
+    // Per-task flushing (`patched(PUBLISH_PATCH) ? 'per-task' : 'recorded'`) is not switched on: a history recorded in
+    // per-task mode did not replay (a patch marker without its command), so every case keeps the recorded points.
+    this.visible = new VisibleState<DisputeCaseView>(this, [getStateQuery], 'recorded');
     // The case shows itself from its first task (before the patch: the loop's first publish point).
     this.visible.changed();
   }
