@@ -1,4 +1,4 @@
-import type { DisputeFacts } from '../../../workflows/disputes/contract-activities';
+import type { DisputeFacts } from '../../../workflows/disputes/contract';
 import type { Money } from '../../../workflows/shared/money';
 
 /**
