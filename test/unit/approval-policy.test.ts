@@ -4,7 +4,7 @@ import {
   approvalPolicySchema,
   POLICY_EFFECTIVE_FROM,
   policyVersionAt,
-} from '../../workflows/approvals/policy-versions';
+} from '../../workflows/approvals/policies';
 import {
   checkDecision,
   evaluateRequest,

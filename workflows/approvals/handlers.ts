@@ -26,8 +26,7 @@ import {
   type FinanceDecisionInput,
   type Role,
 } from './contract';
-import { actorAfter, actorOf, type ActorCheck } from './identity';
-import { checkDecision, type DecisionCheck, type Plan } from './policy';
+import { actorAfter, actorOf, checkDecision, type ActorCheck, type DecisionCheck, type Plan } from './policy';
 import type { ApprovalCase, DecisionActor } from './state';
 import { settleAmendment } from './steps';
 

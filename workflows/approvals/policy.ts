@@ -1,8 +1,11 @@
-import { caseFold } from '../shared/identity';
+import { caseFold, decidedBy, type StaffIdentity } from '../shared/identity';
 import type { Currency } from '../shared/money';
+import { actingRole, type StaffCheck } from '../shared/verified-staff';
 import {
   ROLES,
+  type DecidedBy,
   type DecisionRejectCode,
+  type IdentityRefusalCode,
   type Flag,
   type PolicyRejectCode,
   type Remedies,
@@ -11,11 +14,12 @@ import {
   type Role,
   type Route,
 } from './contract';
-import type { ApprovalPolicy, Tier } from './policy-versions';
+import type { ApprovalPolicy, Tier } from './policies';
 
 /**
  * The approval rules: pure functions of a published policy (`policies.ts`), the request and the facts read at its
- * start. Who may approve, how much, how many people, and when the ladder climbs are all decided here.
+ * start. Who acts in which role, who may approve, how much, how many people, and when the ladder climbs are all
+ * decided here.
  */
 
 /** Position of a role on the ladder; a higher rank may act wherever a lower one may. */
@@ -23,6 +27,32 @@ export const roleRank = (role: Role): number => ROLES.indexOf(role);
 
 /** The stronger of two roles. */
 export const higherRole = (a: Role, b: Role): Role => (roleRank(a) >= roleRank(b) ? a : b);
+
+/**
+ * Who acts on a request, from a verified staff identity (`shared/verified-staff.ts`, the one staff-identity check):
+ * the subject (case-folded) is the person, the acting role one of its roles (case-folded), the body's if it names
+ * one, else its highest approvals role.
+ */
+export interface Actor {
+  id: string;
+  role: Role;
+  by: DecidedBy;
+}
+
+/** An actor, or why not (`Unauthorized`, with the code). */
+export type ActorCheck = { ok: true; value: Actor } | { ok: false; code: IdentityRefusalCode; message: string };
+
+/** The actor `who` is when acting in `claimed` (absent: the highest approvals role `who` holds). */
+export function actorOf(who: StaffIdentity, claimed: Role | undefined): ActorCheck {
+  const role = actingRole(who, claimed, ROLES, 'no_approvals_role');
+  if (!role.ok) return role as ActorCheck;
+  return { ok: true, value: { id: who.subject, role: role.value, by: decidedBy(who) } };
+}
+
+/** {@link actorOf} after a staff check that may have refused. */
+export function actorAfter(check: StaffCheck, claimed: Role | undefined): ActorCheck {
+  return check.ok ? actorOf(check.identity, claimed) : (check as ActorCheck);
+}
 
 /** The sum of every remedy, in minor units of the request's currency. */
 export const totalOf = (r: Remedies): number => r.refundMinor + r.storeCreditMinor + r.voucherMinor;

@@ -16,6 +16,11 @@ import {
   type FinanceDecisionInput,
   type IdentityRefusalCode,
   type RequestFacts,
+  type Remedies,
+  type Flag,
+  type Route,
+  type DecidedBy,
+  type Role,
 } from './contract';
 import {
   approvalsThatCount,
@@ -28,33 +33,72 @@ import {
   type DecisionContext,
   type Plan,
 } from './policy';
-import { policyFor, type ApprovalPolicy } from './policy-versions';
-import { appendDecision, by, type DecisionActor, type NewRecord } from './state-log';
+import { policyFor, type ApprovalPolicy } from './policies';
 import {
   approvalDetails,
   approvalSearchAttributes,
-  decisionContext,
   decisionOutcome,
-  newCaseFields,
   statusView,
-  type CaseFields,
+  type Approval,
+  type CaseReading,
 } from './view';
 
-export type { DecisionActor } from './state-log';
+/** Who decides: a verified actor (`by` = the token's subject, issuer, key), or body fields in older histories. */
+export interface DecisionActor {
+  id: string;
+  role: Role;
+  by?: DecidedBy | undefined;
+}
+/** The entry's `decidedBy`, when the actor was verified. */
+const by = (a: { by?: DecidedBy | undefined }) => (a.by ? { decidedBy: a.by } : {});
+
+/** A decision-log entry before the log numbers it and stamps its time, amount and policy version. */
+type NewRecord = Omit<DecisionRecord, 'seq' | 'at' | 'policyVersion' | 'amountMinor' | 'currency'>;
+
+/** Everything one request's workflow knows beyond its request: written only by {@link ApprovalCase}'s methods. */
+interface Fields {
+  status: ApprovalStatus;
+  facts: RequestFacts | undefined;
+  remedies: Remedies | undefined;
+  flags: Flag[];
+  route: Route | undefined;
+  approvals: Approval[];
+  since: number | undefined;
+  next: CaseReading['next'];
+  expiresAt: number | undefined;
+  decisions: DecisionRecord[];
+  execution: Execution;
+  failure: string | undefined;
+  emailFailed: boolean;
+}
 
 /**
  * The state of one request inside the workflow: every transition is a method here, others only read. It answers
  * `getState` (and the older `getCompensationStatus`) and publishes search attributes and current details through one
  * {@link VisibleState}; the story calls `publish()` at the points recorded histories expect an upsert.
  */
-export class ApprovalCase implements Shown<CompensationStatus> {
+export class ApprovalCase implements Shown<CompensationStatus>, CaseReading {
   readonly policy: ApprovalPolicy;
   private readonly visible: VisibleState<CompensationStatus>;
   /** An activity retrying past the threshold (handlers register its signals); it belongs to the current status. */
   readonly retrying = new Retrying(() => this.f.status);
   /** The command assertions this run accepted (each is accepted once). */
   readonly accepted = new AcceptedAssertions();
-  private readonly f: CaseFields = newCaseFields();
+  private readonly f: Fields = {
+    status: 'evaluating',
+    facts: undefined,
+    remedies: undefined,
+    flags: [],
+    route: undefined,
+    approvals: [],
+    since: undefined,
+    next: undefined,
+    expiresAt: undefined,
+    decisions: [],
+    execution: {},
+    failure: undefined,
+    emailFailed: false,
+  };
   /** An amendment is being settled (see {@link oneAmendmentAtATime}). */
   private amending = false;
   /** The UTC day the request started on: its budget day (reservations and the executed amount are counted on it). */
@@ -72,11 +116,35 @@ export class ApprovalCase implements Shown<CompensationStatus> {
   get status(): ApprovalStatus {
     return this.f.status;
   }
-  get route(): CaseFields['route'] {
+  get facts(): RequestFacts | undefined {
+    return this.f.facts;
+  }
+  get remedies(): Remedies | undefined {
+    return this.f.remedies;
+  }
+  get totalMinor(): number | undefined {
+    return this.f.remedies ? totalOf(this.f.remedies) : undefined;
+  }
+  get flags(): readonly Flag[] {
+    return this.f.flags;
+  }
+  get route(): Route | undefined {
     return this.f.route;
   }
-  get remedies(): CaseFields['remedies'] {
-    return this.f.remedies;
+  get approvals(): ReadonlyArray<Readonly<Approval>> {
+    return this.f.approvals;
+  }
+  get since(): number | undefined {
+    return this.f.since;
+  }
+  get next(): CaseReading['next'] {
+    return this.f.next;
+  }
+  get expiresAt(): number | undefined {
+    return this.f.expiresAt;
+  }
+  get decisions(): readonly DecisionRecord[] {
+    return this.f.decisions;
   }
   get execution(): Readonly<Execution> {
     return this.f.execution;
@@ -84,8 +152,8 @@ export class ApprovalCase implements Shown<CompensationStatus> {
   get failure(): string | undefined {
     return this.f.failure;
   }
-  get totalMinor(): number | undefined {
-    return this.f.remedies ? totalOf(this.f.remedies) : undefined;
+  get emailFailed(): boolean {
+    return this.f.emailFailed;
   }
 
   /** The plan the policy would give with `facts` (nothing recorded). */
@@ -115,7 +183,7 @@ export class ApprovalCase implements Shown<CompensationStatus> {
     this.f.expiresAt = now + this.policy.escalation.expireAfterMs;
   }
   /** The escalation mark the wait runs to next (`undefined` once the wait is over). */
-  awaitMark(next: CaseFields['next']): void {
+  awaitMark(next: CaseReading['next']): void {
     this.f.next = next;
   }
   remind(): DecisionRecord {
@@ -141,7 +209,14 @@ export class ApprovalCase implements Shown<CompensationStatus> {
 
   /** What finance's decision is checked against. */
   context(): DecisionContext {
-    return decisionContext(this.request, this.f);
+    return {
+      status: this.f.status,
+      requesterId: this.request.requester.agentId,
+      route: this.f.route,
+      totalMinor: this.totalMinor ?? 0,
+      currency: this.request.currency,
+      approvedBy: this.f.approvals.map((a) => a.approverId),
+    };
   }
   /** Checks and logs a finance decision by `actor` (verified, or from the body in older histories). */
   decide(
@@ -210,7 +285,7 @@ export class ApprovalCase implements Shown<CompensationStatus> {
   }
   /** What an update answers after `record`. */
   outcome(record: DecisionRecord): DecisionOutcome {
-    return decisionOutcome(this.request, this.f, record);
+    return decisionOutcome(this, record);
   }
 
   startExecuting(): void {
@@ -245,13 +320,13 @@ export class ApprovalCase implements Shown<CompensationStatus> {
   }
 
   view(): CompensationStatus {
-    return statusView(this.request, this.f);
+    return statusView(this);
   }
   searchAttributes(): SearchAttributeUpdatePair[] {
-    return this.retrying.overlay(approvalSearchAttributes(this.request, this.f));
+    return this.retrying.overlay(approvalSearchAttributes(this));
   }
   details(): string {
-    return [approvalDetails(this.request, this.f), ...this.retrying.lines()].join('\n\n');
+    return [approvalDetails(this), ...this.retrying.lines()].join('\n\n');
   }
   /** Upserts the search attributes and rewrites the current details (see {@link VisibleState}). */
   publish(): void {
@@ -261,7 +336,17 @@ export class ApprovalCase implements Shown<CompensationStatus> {
   private byPolicy(decision: DecisionRecord['decision'], via: 'policy' | 'timer', reason: string): DecisionRecord {
     return this.log({ actorId: 'policy', role: 'policy', decision, via, reason, accepted: true });
   }
+  /** Appends to the decision log with the next sequence number, the current amount and the policy version. */
   private log(entry: NewRecord): DecisionRecord {
-    return appendDecision(this.request, this.f, entry);
+    const record: DecisionRecord = {
+      seq: this.f.decisions.length + 1,
+      at: new Date(Date.now()).toISOString(),
+      policyVersion: this.request.policyVersion,
+      amountMinor: this.totalMinor ?? 0,
+      currency: this.request.currency,
+      ...entry,
+    };
+    this.f.decisions.push(record);
+    return record;
   }
 }

@@ -6,8 +6,7 @@ import { failure, failureCode, FailureType } from '../shared/failures';
 import type { Money } from '../shared/money';
 import { Saga } from '../shared/saga';
 import { idempotencyKey } from '../shared/task-queue';
-import type { DecisionRecord, RequestedRemedies, RequestFacts } from './contract';
-import type { ApprovalActivities } from './contract-activities';
+import type { ApprovalActivities, DecisionRecord, RequestedRemedies, RequestFacts } from './contract';
 import { totalOf, type Plan } from './policy';
 import type { ApprovalCase } from './state';
 

@@ -17,10 +17,9 @@ import {
 } from './contract';
 import { AcceptedAssertions, startArgs } from '../shared/command-assertion';
 import { checkLegacyStaffToken, checkStaffCommand } from '../shared/verified-staff';
-import { actorAfter } from './identity';
 import { registerApprovalHandlers } from './handlers';
-import { escalationMarks } from './policy';
-import { policyVersionAt } from './policy-versions';
+import { actorAfter, escalationMarks } from './policy';
+import { policyVersionAt } from './policies';
 import { ApprovalCase } from './state';
 import { auditOf, carryOut, escalate, readFacts, reserveBudget, type Audit } from './steps';
 
