@@ -29,7 +29,7 @@ import {
   handOff,
   tally,
   totalOf,
-  type DecisionCheck,
+  type DecisionRefusal,
   type DecisionContext,
   type Plan,
 } from './policy';
@@ -172,7 +172,7 @@ export class ApprovalCase implements Shown<CompensationStatus>, CaseReading {
     }
     const rejected = plan.kind === 'reject';
     this.f.status = rejected ? 'rejected' : 'approved';
-    const reason = rejected ? `${plan.code}: ${plan.message}` : 'under the auto-approval threshold';
+    const reason = rejected ? plan.message : 'under the auto-approval threshold';
     return { plan, record: this.byPolicy(rejected ? 'policy_reject' : 'auto_approve', 'policy', reason) };
   }
 
@@ -224,18 +224,17 @@ export class ApprovalCase implements Shown<CompensationStatus>, CaseReading {
     actor: DecisionActor,
     d: Pick<FinanceDecisionInput, 'reason' | 'amount'>,
     via: 'signal' | 'update',
-  ): { check: DecisionCheck; record: DecisionRecord } {
-    const check = checkDecision(this.policy, this.context(), { kind, approverId: actor.id, role: actor.role, ...d });
-    const refusal = check.ok ? {} : { refusal: check.code };
+  ): { refusal: DecisionRefusal | undefined; record: DecisionRecord } {
+    const refusal = checkDecision(this.policy, this.context(), { kind, approverId: actor.id, role: actor.role, ...d });
     const entry = { actorId: actor.id, role: actor.role, decision: kind, via, reason: d.reason, ...by(actor) };
-    const record = this.log({ ...entry, accepted: check.ok, ...refusal });
-    if (check.ok && this.f.route) {
+    const record = this.log({ ...entry, accepted: !refusal, ...(refusal && { refusal: refusal.code }) });
+    if (!refusal && this.f.route) {
       if (kind === 'approve') this.f.approvals.push({ approverId: actor.id, role: actor.role });
       const approvedBy = this.f.approvals.map((a) => a.approverId);
       const verdict = tally(this.f.route, approvedBy, kind === 'reject');
       if (verdict !== 'pending') this.f.status = verdict;
     }
-    return { check, record };
+    return { refusal, record };
   }
   /** A signal whose payload did not parse: recorded as refused, changes nothing. */
   refuseUnparseable(kind: 'approve' | 'reject', reason: string): DecisionRecord {

@@ -6,9 +6,10 @@ import {
   patched,
   workflowInfo,
 } from '@temporalio/workflow';
-import { failure, FailureType, refusal } from '../shared/failures';
+import { failure, FailureType, refuseWith } from '../shared/failures';
 import { parseOrFail } from '../shared/parse';
 import {
+  approvalRefusals,
   CURRENT_POLICY_VERSION,
   compensationRequestSchema,
   type CompensationRequest,
@@ -45,7 +46,7 @@ export async function compensationApproval(rawInput: unknown): Promise<Compensat
     if (record) await audit(record);
     if (plan.kind === 'reject') {
       c.publish();
-      throw failure(FailureType.PolicyViolation, `${plan.code}: ${plan.message}`, { code: plan.code });
+      throw refuseWith(approvalRefusals, plan);
     }
     if (plan.kind === 'needs_approval') await waitForFinance(c, audit);
     const done = c.status === 'approved' ? await carryOut(c, day) : { final: false };
@@ -100,7 +101,7 @@ function verifiedRequest({ requester, ...rest }: CompensationRequestMessage, raw
       ? checkStaffCommand(requester.token, Date.now(), binding, new AcceptedAssertions(), claims)
       : checkLegacyStaffToken(requester.token, Date.now(), claims);
     const who = actorAfter(check, requester.role);
-    if (!who.ok) throw refusal(FailureType.Unauthorized, who.code, `${who.code}: ${who.message}`);
+    if (!who.ok) throw refuseWith(approvalRefusals, who);
     return { ...rest, requester: { agentId: who.value.id, role: who.value.role, decidedBy: who.value.by } };
   }
   const { agentId, role } = requester;
@@ -123,7 +124,7 @@ function withPolicyVersion({ policyVersion: asked, ...rest }: Unversioned): Comp
   const policyVersion = policyVersionAt(Date.now());
   if (asked !== undefined && asked !== policyVersion)
     throw failure(
-      FailureType.InvalidInput,
+      approvalRefusals.policy_not_in_effect.type,
       `invalid compensation request: policyVersion: ${asked} is not the policy in effect (${policyVersion}); leave it out and the request gets the policy in effect`,
       { code: 'policy_not_in_effect', field: 'policyVersion', inEffect: policyVersion },
     );
