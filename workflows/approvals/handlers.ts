@@ -82,7 +82,7 @@ function signalledActor(c: ApprovalCase, command: string, raw: unknown, d: Finan
  * time then), before any wait.
  */
 export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRecord) => Promise<unknown>): void {
-  c.retrying.register(() => c.publish());
+  c.retrying.register(() => c.retryingChanged());
   for (const [signal, kind] of [
     [approveCompensationSignal, 'approve'],
     [rejectCompensationSignal, 'reject'],

@@ -2,7 +2,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { condition } from '@temporalio/workflow';
 import { AcceptedAssertions } from '../shared/command-assertion';
 import { Retrying } from '../shared/retrying';
-import { VisibleState, type Shown } from '../shared/visible-state';
+import { VisibleState, type Flush, type Shown } from '../shared/visible-state';
 import {
   getCompensationStatusQuery,
   getStateQuery,
@@ -74,8 +74,10 @@ interface Fields {
 
 /**
  * The state of one request inside the workflow: every transition is a method here, others only read. It answers
- * `getState` (and the older `getCompensationStatus`) and publishes search attributes and current details through one
- * {@link VisibleState}; the story calls `publish()` at the points recorded histories expect an upsert.
+ * `getState` (and the older `getCompensationStatus`) and shows search attributes and current details through one
+ * {@link VisibleState}: each transition ends with `visible.changed()` and the flush runs once per workflow task, so
+ * the story never publishes. Histories recorded before 'approvals-publish-per-task' (`flush: 'recorded'`) upsert only
+ * where the story calls {@link publishAsRecorded}, as they did then.
  */
 export class ApprovalCase implements Shown<CompensationStatus>, CaseReading {
   readonly policy: ApprovalPolicy;
@@ -107,10 +109,13 @@ export class ApprovalCase implements Shown<CompensationStatus>, CaseReading {
   constructor(
     readonly workflowId: string,
     readonly request: CompensationRequest,
+    flush: Flush,
     upsert: 'changed' | 'all',
   ) {
     this.policy = policyFor(request.policyVersion);
-    this.visible = new VisibleState(this, [getStateQuery, getCompensationStatusQuery], 'recorded', upsert);
+    this.visible = new VisibleState(this, [getStateQuery, getCompensationStatusQuery], flush, upsert);
+    // The request is shown from its start (`evaluating`).
+    this.visible.changed();
   }
 
   get status(): ApprovalStatus {
@@ -166,14 +171,16 @@ export class ApprovalCase implements Shown<CompensationStatus>, CaseReading {
     const plan = evaluateRequest(this.policy, this.request, facts);
     this.f.remedies = plan.remedies;
     this.f.flags = plan.flags;
-    if (plan.kind === 'needs_approval') {
-      this.f.route = plan.route;
-      return { plan, record: undefined };
+    let record: DecisionRecord | undefined;
+    if (plan.kind === 'needs_approval') this.f.route = plan.route;
+    else {
+      const rejected = plan.kind === 'reject';
+      this.f.status = rejected ? 'rejected' : 'approved';
+      const reason = rejected ? plan.message : 'under the auto-approval threshold';
+      record = this.byPolicy(rejected ? 'policy_reject' : 'auto_approve', 'policy', reason);
     }
-    const rejected = plan.kind === 'reject';
-    this.f.status = rejected ? 'rejected' : 'approved';
-    const reason = rejected ? plan.message : 'under the auto-approval threshold';
-    return { plan, record: this.byPolicy(rejected ? 'policy_reject' : 'auto_approve', 'policy', reason) };
+    this.visible.changed();
+    return { plan, record };
   }
 
   /** Finance is now asked; the escalation marks count from `now`. */
@@ -181,13 +188,17 @@ export class ApprovalCase implements Shown<CompensationStatus>, CaseReading {
     this.f.status = 'pending';
     this.f.since = now;
     this.f.expiresAt = now + this.policy.escalation.expireAfterMs;
+    this.visible.changed();
   }
   /** The escalation mark the wait runs to next (`undefined` once the wait is over). */
   awaitMark(next: CaseReading['next']): void {
     this.f.next = next;
+    this.visible.changed();
   }
   remind(): DecisionRecord {
-    return this.byPolicy('remind', 'timer', `reminder to ${this.f.route?.tier ?? 'none'}`);
+    const record = this.byPolicy('remind', 'timer', `reminder to ${this.f.route?.tier ?? 'none'}`);
+    this.visible.changed();
+    return record;
   }
   /** Climbs one tier (if there is one above); approvals below the new tier's role no longer count. */
   handOff(): { record: DecisionRecord; from: string; to: string } {
@@ -198,13 +209,17 @@ export class ApprovalCase implements Shown<CompensationStatus>, CaseReading {
       this.f.approvals = approvalsThatCount(this.f.approvals, next);
     }
     const to = this.f.route?.tier ?? from;
-    return { record: this.byPolicy('hand_off', 'timer', `handed off from ${from} to ${to}`), from, to };
+    const record = this.byPolicy('hand_off', 'timer', `handed off from ${from} to ${to}`);
+    this.visible.changed();
+    return { record, from, to };
   }
   /** Nobody decided in time: the request lapses, or the policy denies it. */
   expire(): DecisionRecord {
     const deny = this.policy.escalation.onExpiry === 'deny';
     this.f.status = deny ? 'rejected' : 'expired';
-    return this.byPolicy(deny ? 'auto_deny' : 'expire', 'timer', 'no decision before the deadline');
+    const record = this.byPolicy(deny ? 'auto_deny' : 'expire', 'timer', 'no decision before the deadline');
+    this.visible.changed();
+    return record;
   }
 
   /** What finance's decision is checked against. */
@@ -234,17 +249,22 @@ export class ApprovalCase implements Shown<CompensationStatus>, CaseReading {
       const verdict = tally(this.f.route, approvedBy, kind === 'reject');
       if (verdict !== 'pending') this.f.status = verdict;
     }
+    this.visible.changed();
     return { refusal, record };
   }
   /** A signal whose payload did not parse: recorded as refused, changes nothing. */
   refuseUnparseable(kind: 'approve' | 'reject', reason: string): DecisionRecord {
     const entry = { actorId: 'unparseable', role: 'policy', decision: kind, via: 'signal', reason } as const;
-    return this.log({ ...entry, accepted: false, refusal: 'invalid_input' });
+    const record = this.log({ ...entry, accepted: false, refusal: 'invalid_input' });
+    this.visible.changed();
+    return record;
   }
   /** A signal whose sender could not be verified: recorded as refused (never naming the unproven sender). */
   refuseUnverified(kind: 'approve' | 'reject', code: IdentityRefusalCode, reason: string): DecisionRecord {
     const entry = { actorId: 'unverified', role: 'policy', decision: kind, via: 'signal', reason } as const;
-    return this.log({ ...entry, accepted: false, refusal: code });
+    const record = this.log({ ...entry, accepted: false, refusal: code });
+    this.visible.changed();
+    return record;
   }
   /** The plan an amendment would get with the facts kept, or with `facts` (`undefined` before any facts are read). */
   planAmendment(remedies: AmendCompensationInput['remedies'], facts = this.f.facts): Plan | undefined {
@@ -253,6 +273,7 @@ export class ApprovalCase implements Shown<CompensationStatus>, CaseReading {
   /** Facts read again for an amendment: later plans start from them. */
   refreshFacts(facts: RequestFacts): void {
     this.f.facts = facts;
+    this.visible.changed();
   }
   /**
    * Runs `settle` once no other amendment is being settled: an amendment reads and reserves outside the workflow, and
@@ -280,7 +301,9 @@ export class ApprovalCase implements Shown<CompensationStatus>, CaseReading {
     else this.f.route = plan.route;
     const role = this.request.requester.role;
     const entry = { actorId: actor.id, role, decision: 'amend', via: 'update', ...by(actor) } as const;
-    return this.log({ ...entry, reason: a.reason, accepted: true });
+    const record = this.log({ ...entry, reason: a.reason, accepted: true });
+    this.visible.changed();
+    return record;
   }
   /** What an update answers after `record`. */
   outcome(record: DecisionRecord): DecisionOutcome {
@@ -289,33 +312,41 @@ export class ApprovalCase implements Shown<CompensationStatus>, CaseReading {
 
   startExecuting(): void {
     this.f.status = 'executing';
+    this.visible.changed();
   }
   /** A remedy was carried out (its ID), or, after a failure, the ones rolled back (`undone`). */
   carriedOut(step: Partial<Execution>): void {
     Object.assign(this.f.execution, step);
+    this.visible.changed();
   }
   executed(): void {
     this.f.status = 'executed';
+    this.visible.changed();
   }
   /** Carrying out failed with `code` (what had moved was undone). */
   failed(code: string): void {
     this.f.failure = code;
     this.f.status = 'failed';
+    this.visible.changed();
   }
   /** The money moved but the customer could not be emailed: flagged for ops, not a failed compensation. */
   customerEmailFailed(): void {
     this.f.emailFailed = true;
+    this.visible.changed();
   }
   /** The workflow stops on an error: cancelled (logged), or failed unless the request already ended on its terms. */
   stopped(cancelled: boolean): DecisionRecord | undefined {
+    let record: DecisionRecord | undefined;
     if (cancelled) {
       this.f.status = 'cancelled';
       const entry = { actorId: 'workflow', role: 'policy', decision: 'cancel', via: 'policy' } as const;
-      return this.log({ ...entry, reason: 'the request was cancelled', accepted: true });
+      record = this.log({ ...entry, reason: 'the request was cancelled', accepted: true });
+    } else {
+      const decided = this.f.status !== 'evaluating' && this.f.status !== 'pending';
+      if (!decided || this.f.status === 'executing') this.f.status = 'failed';
     }
-    const decided = this.f.status !== 'evaluating' && this.f.status !== 'pending';
-    if (!decided || this.f.status === 'executing') this.f.status = 'failed';
-    return undefined;
+    this.visible.changed();
+    return record;
   }
 
   view(): CompensationStatus {
@@ -327,8 +358,16 @@ export class ApprovalCase implements Shown<CompensationStatus>, CaseReading {
   details(): string {
     return [approvalDetails(this), ...this.retrying.lines()].join('\n\n');
   }
-  /** Upserts the search attributes and rewrites the current details (see {@link VisibleState}). */
-  publish(): void {
+  /** A retrying notice arrived or cleared: shown like a transition (at once, in histories recorded before per-task). */
+  retryingChanged(): void {
+    this.visible.changed();
+    this.visible.publishAsRecorded();
+  }
+  /**
+   * The story's publish points of histories recorded before 'approvals-publish-per-task': upserts the search
+   * attributes and rewrites the current details there; a no-op since (each transition shows itself).
+   */
+  publishAsRecorded(): void {
     this.visible.publishAsRecorded();
   }
 

@@ -125,7 +125,7 @@ export async function escalate(c: ApprovalCase, stage: 'remind' | 'hand_off' | '
 export async function carryOut(c: ApprovalCase, day: string): Promise<{ final: boolean }> {
   const { request: rq, workflowId } = c;
   c.startExecuting();
-  c.publish();
+  c.publishAsRecorded();
   const refundIsFinal = patched('approvals-refund-final');
   try {
     await executeRemedies(c, refundIsFinal);
@@ -146,7 +146,7 @@ export async function carryOut(c: ApprovalCase, day: string): Promise<{ final: b
         },
       }),
     );
-    c.publish();
+    c.publishAsRecorded();
     const left = undoFailed?.length ? `; NOT undone: ${undoFailed.map((u) => `${u.step} (${u.code})`).join(', ')}` : '';
     throw failure(
       FailureType.ProviderPermanent,
@@ -190,7 +190,7 @@ async function recordExecuted(c: ApprovalCase, day: string): Promise<void> {
       .catch(() => {
         // The money has moved: a customer email that cannot be sent is flagged for ops, not a failed compensation.
         c.customerEmailFailed();
-        c.publish();
+        c.publishAsRecorded();
       }),
     // The money has moved: others must hear of it, however long SNS is down (deduplicated by `dedupeKey`).
     mustBook.publishEvent({

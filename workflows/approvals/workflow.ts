@@ -35,22 +35,24 @@ export async function compensationApproval(rawInput: unknown): Promise<Compensat
   );
   // Runs recorded before the switch re-sent every search attribute on each publish; replaying them must do the same.
   const upsert = patched('approvals-visible-state') ? 'changed' : 'all';
-  const c = new ApprovalCase(workflowInfo().workflowId, request, upsert);
+  // Since this patch each transition shows itself once per workflow task; before it, the story's publish points did.
+  const flush = patched('approvals-publish-per-task') ? 'per-task' : 'recorded';
+  const c = new ApprovalCase(workflowInfo().workflowId, request, flush, upsert);
   const audit = auditOf(c);
   registerApprovalHandlers(c, audit);
-  c.publish();
+  c.publishAsRecorded();
   const { day } = c;
 
   try {
     const { plan, record } = c.open(await reserveBudget(c, await readFacts(c, day), day));
     if (record) await audit(record);
     if (plan.kind === 'reject') {
-      c.publish();
+      c.publishAsRecorded();
       throw refuseWith(approvalRefusals, plan);
     }
     if (plan.kind === 'needs_approval') await waitForFinance(c, audit);
     const done = c.status === 'approved' ? await carryOut(c, day) : { final: false };
-    c.publish();
+    c.publishAsRecorded();
     const handlersDone = () => condition(allHandlersFinished);
     await (done.final ? CancellationScope.nonCancellable(handlersDone) : handlersDone());
     const status = c.status === 'executed' || c.status === 'expired' ? c.status : 'rejected';
@@ -58,7 +60,7 @@ export async function compensationApproval(rawInput: unknown): Promise<Compensat
     return { requestId, status, policyVersion, totalMinor: c.totalMinor ?? 0, currency, execution: c.execution };
   } catch (err) {
     const cancelled = c.stopped(isCancellation(err));
-    c.publish();
+    c.publishAsRecorded();
     await CancellationScope.nonCancellable(async () => {
       if (cancelled) await audit(cancelled);
       await condition(allHandlersFinished);
@@ -74,7 +76,7 @@ async function waitForFinance(c: ApprovalCase, audit: Audit): Promise<void> {
   for (const mark of escalationMarks(c.policy)) {
     const at = since + mark.afterMs;
     c.awaitMark({ stage: mark.stage, at });
-    c.publish();
+    c.publishAsRecorded();
     const decided = await condition(() => c.status !== 'pending', Math.max(1, at - Date.now()), {
       summary: `${mark.stage} unless finance decides`,
     });
