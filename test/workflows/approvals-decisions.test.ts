@@ -18,6 +18,7 @@ import { SA } from '../../workflows/shared/search-attributes';
 import type { AppConfig } from '../../workers/config';
 import { decodedHistoryText } from '../support/codec';
 import { recordHistoryIfAsked } from '../support/histories';
+import { until } from '../support/wait';
 import { testClient, testConfig, testWorker, waitForEvent } from '../support/stack';
 import { commerceState, compensationRequest, decision, seedOrder, signer, uniqueId } from './approvals-support';
 
@@ -399,6 +400,35 @@ describe('compensation approval: decisions (dev server)', () => {
       ),
     ).toMatchObject({ accepted: true, value: { status: 'approved' } });
     expect(await handle.result()).toMatchObject({ status: 'executed', totalMinor: 30_000 });
+  });
+
+  test('when the requester amends a waiting request, then its search attributes show the new amount and tier at once (not at the next ladder mark)', async () => {
+    const order = await seedOrder(urls(), 100_000);
+    const requester = { agentId: uniqueId('agent'), role: 'cs_agent' as const };
+    const { handle, requestId } = await start(
+      await compensationRequest({ ...order, requester, remedies: { storeCreditMinor: 60_000 } }),
+    );
+    await waitForStatus(requestId, 'pending');
+    const shown = async () => (await handle.describe()).typedSearchAttributes;
+    await until(async () => ((await shown()).get(SA.AwaitingTier) === 'finance_manager' ? true : undefined));
+
+    const amended = await approvals.amendCompensation(client, requestId, {
+      sign: signer(requester.agentId, ['cs_agent']),
+      remedies: { storeCreditMinor: 30_000 },
+      reason: 'customer accepted less',
+    });
+    expect(amended).toMatchObject({ accepted: true, value: { status: 'pending' } });
+    // The next ladder mark (the reminder) is hours away: only a per-task flush shows the amendment now.
+    const after = await until(async () => {
+      const sa = await shown();
+      return sa.get(SA.AmountMinor) === 30_000 ? sa : undefined;
+    });
+    expect(after.get(SA.AwaitingTier)).toBe('finance');
+    expect(after.get(SA.ApprovalState)).toBe('pending');
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow();
+    expect((await shown()).get(SA.ApprovalState)).toBe('cancelled');
+    await recordHistoryIfAsked(handle, 'compensation-approval-per-task');
   });
 
   test('when the order has an open dispute, then the request is flagged and routed to a stricter tier', async () => {
