@@ -47,6 +47,7 @@ export class BalanceJournal {
   private readonly entries: Entry[] = [];
   private readonly byId = new Map<string, Entry>();
   private seq = 0;
+  private cache?: { sorted: Entry[]; position: Map<string, number> };
 
   book(b: Booking): Obj {
     const created = b.created ?? nowSec();
@@ -79,6 +80,7 @@ export class BalanceJournal {
       type: b.type,
     };
     const entry = { item: bt, seq: ++this.seq };
+    this.cache = undefined;
     this.entries.push(entry);
     this.byId.set(bt.id, entry);
     return bt;
@@ -158,21 +160,39 @@ export class BalanceJournal {
     const type = str(p.type);
     const source = str(p.source);
     const currency = str(p.currency);
-    const matching = this.sorted().filter(
-      (e) =>
-        (payout === undefined || e.payout === payout) &&
-        (type === undefined || e.item.type === type) &&
-        (source === undefined || e.item.source === source) &&
-        (currency === undefined || e.item.currency === currency) &&
-        created.test(Number(e.item.created)),
-    );
-    return pageOf(matching, p, limit, (id) => this.byId.get(id), '/v1/balance_transactions');
+    const matches = (e: Entry) =>
+      (payout === undefined || e.payout === payout) &&
+      (type === undefined || e.item.type === type) &&
+      (source === undefined || e.item.source === source) &&
+      (currency === undefined || e.item.currency === currency) &&
+      created.test(Number(e.item.created));
+    const { sorted, position } = this.order();
+    const after = str(p.starting_after);
+    if (str(p.ending_before) !== undefined || (after !== undefined && !this.byId.has(after)))
+      return pageOf(sorted.filter(matches), p, limit, (id) => this.byId.get(id), URL_PATH);
+    // Forward paging (what a day's reader does, up to 1,000 pages): scan from the cursor and stop as soon as the
+    // page is full or the transactions get older than the window, so a page costs O(limit), not O(journal).
+    const start = after === undefined ? 0 : (position.get(after) ?? -1) + 1;
+    const page: Entry[] = [];
+    for (let i = start; i < sorted.length && page.length <= limit; i++) {
+      const e = sorted[i] as Entry;
+      if (created.olderThanAll(Number(e.item.created))) break;
+      if (matches(e)) page.push(e);
+    }
+    return listReply(URL_PATH, page.slice(0, limit), page.length > limit);
   }
 
-  private sorted(): Entry[] {
-    return [...this.entries].sort(newestFirst);
+  /** Newest first, with each transaction's place; rebuilt only after a booking (pages in a row share it). */
+  private order(): { sorted: Entry[]; position: Map<string, number> } {
+    if (!this.cache) {
+      const sorted = [...this.entries].sort(newestFirst);
+      this.cache = { sorted, position: new Map(sorted.map((e, i) => [e.item.id, i])) };
+    }
+    return this.cache;
   }
 }
+
+const URL_PATH = '/v1/balance_transactions';
 
 export function newestFirst(a: { item: Obj; seq: number }, b: { item: Obj; seq: number }): number {
   return Number(b.item.created) - Number(a.item.created) || b.seq - a.seq;
@@ -187,14 +207,22 @@ export function readLimit(p: FormObject): number | Reply {
   return n;
 }
 
-/** Stripe's range filter on a timestamp field: `x=<ts>` or `x[gt|gte|lt|lte]=<ts>` (integers, seconds). */
-export function readRange(p: FormObject, field: string): { test: (t: number) => boolean } | Reply {
+/**
+ * Stripe's range filter on a timestamp field: `x=<ts>` or `x[gt|gte|lt|lte]=<ts>` (integers, seconds).
+ * `olderThanAll(t)`: t is below the range's lower bound (a newest-first scan can stop there).
+ */
+export interface Range {
+  test: (t: number) => boolean;
+  olderThanAll: (t: number) => boolean;
+}
+
+export function readRange(p: FormObject, field: string): Range | Reply {
   const raw = p[field];
-  if (raw === undefined) return { test: () => true };
+  if (raw === undefined) return { test: () => true, olderThanAll: () => false };
   if (typeof raw === 'string') {
     if (!/^\d+$/.test(raw)) return invalid(field, `Invalid integer: ${field}`);
     const at = Number(raw);
-    return { test: (t) => t === at };
+    return { test: (t) => t === at, olderThanAll: (t) => t < at };
   }
   const bounds: Partial<Record<(typeof CREATED_OPS)[number], number>> = {};
   for (const [k, v] of Object.entries(obj(raw) ?? {})) {
@@ -212,6 +240,7 @@ export function readRange(p: FormObject, field: string): { test: (t: number) => 
       (gte === undefined || t >= gte) &&
       (lt === undefined || t < lt) &&
       (lte === undefined || t <= lte),
+    olderThanAll: (t) => (gt !== undefined && t <= gt) || (gte !== undefined && t < gte),
   };
 }
 
@@ -242,14 +271,14 @@ export function pageOf<E extends { item: Obj; seq: number }>(
       });
     if (after !== undefined) {
       const older = matching.filter((e) => newestFirst(cursor, e) < 0);
-      return list(url, older.slice(0, limit), older.length > limit);
+      return listReply(url, older.slice(0, limit), older.length > limit);
     }
     const newer = matching.filter((e) => newestFirst(e, cursor) < 0);
-    return list(url, newer.slice(Math.max(0, newer.length - limit)), newer.length > limit);
+    return listReply(url, newer.slice(Math.max(0, newer.length - limit)), newer.length > limit);
   }
-  return list(url, matching.slice(0, limit), matching.length > limit);
+  return listReply(url, matching.slice(0, limit), matching.length > limit);
 }
 
-function list(url: string, page: Array<{ item: Obj }>, hasMore: boolean): Reply {
+function listReply(url: string, page: Array<{ item: Obj }>, hasMore: boolean): Reply {
   return { status: 200, body: { object: 'list', data: page.map((e) => e.item), has_more: hasMore, url } };
 }
