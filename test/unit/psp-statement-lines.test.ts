@@ -2,6 +2,7 @@ import { createFakePspStatements } from '../../activities/adapters/psp/fake-stat
 import { toPspPayout, toStatementLine } from '../../activities/adapters/psp/statement-lines';
 import { balanceTransactionParams } from '../../activities/adapters/psp/stripe-statements';
 import { zonedDate, zonedDayWindow } from '../../activities/recon/business-day';
+import { balanceTransactionDay } from '../../activities/recon/psp-day';
 
 const ctx = { accountId: 'psp-stripe-platform', timezone: 'Europe/Berlin' };
 
@@ -203,5 +204,31 @@ describe('PSP statement line mapping', () => {
     });
     expect(rest.lines.map((l) => l.refs.stripe?.balanceTransactionId)).toEqual(['txn_0']);
     expect(rest.hasMore).toBe(false);
+  });
+});
+
+describe('PSP business day reader', () => {
+  it('when a day is read page by page and resumed from a cursor, then every transaction of the local day comes once and none of the next day', async () => {
+    const fake = createFakePspStatements();
+    const { fromMs, toMs } = zonedDayWindow('2026-12-06', 'Europe/Berlin');
+    const inDay = Array.from({ length: 7 }, (_, i) => fromMs / 1000 + i * 3_600);
+    for (const [i, created] of [...inDay, toMs / 1000, fromMs / 1000 - 1].entries())
+      fake.addBalanceTransaction({ ...bt({ id: `txn_d${i}`, created }), status: 'available' });
+    const account = { accountId: 'a', timezone: 'Europe/Berlin' };
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for await (const page of balanceTransactionDay(fake, { account, date: '2026-12-06', pageSize: 3 })) {
+      seen.push(...page.lines.map((l) => l.refs.stripe?.balanceTransactionId ?? ''));
+      cursor = page.cursor;
+      if (seen.length === 3) break; // the attempt dies after one page; the retry resumes from its heartbeat
+    }
+    for await (const page of balanceTransactionDay(fake, {
+      account,
+      date: '2026-12-06',
+      pageSize: 3,
+      startingAfter: cursor,
+    }))
+      seen.push(...page.lines.map((l) => l.refs.stripe?.balanceTransactionId ?? ''));
+    expect(seen).toEqual(['txn_d6', 'txn_d5', 'txn_d4', 'txn_d3', 'txn_d2', 'txn_d1', 'txn_d0']);
   });
 });
