@@ -13,6 +13,11 @@ import { getPayoutState, startPayout } from '../client/payouts';
 import { awsOptions, loadConfig } from '../workers/config';
 import { requestToken } from './staff-session';
 import { decisionsClient } from './cli/decisions-client';
+import { z } from 'zod';
+import { parseFlags, parseOrExit } from './cli/args';
+
+const USAGE = `npm run demo   (with npm start running) real work in the Web UI within a minute; takes no flags`;
+parseOrExit('demo', USAGE, () => parseFlags(process.argv.slice(2), {}, z.object({})));
 
 const config = loadConfig({
   ...process.env,

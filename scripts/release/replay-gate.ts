@@ -62,10 +62,10 @@ const options = {
 /** The bundle file to replay on: a .js as given, or workflow-bundle.js taken out of a worker zip. */
 export function resolveBundle(path: string, flag = '--bundle'): string {
   const full = resolve(path);
-  if (!existsSync(full)) throw new UsageError(`${flag}: ${full} does not exist (run npm run build:lambda first)`);
+  if (!existsSync(full)) throw new UsageError(flag, `${full} does not exist (run npm run build:lambda first)`);
   if (!full.endsWith('.zip')) return full;
   const entry = new AdmZip(full).getEntries().find((e) => e.entryName.endsWith('workflow-bundle.js'));
-  if (!entry) throw new UsageError(`${flag}: ${full} holds no workflow-bundle.js`);
+  if (!entry) throw new UsageError(flag, `${full} holds no workflow-bundle.js`);
   const out = join(mkdtempSync(join(tmpdir(), 'payops-gate-')), 'workflow-bundle.js');
   writeFileSync(out, entry.getData());
   return out;
@@ -78,10 +78,11 @@ export function resolveBundle(path: string, flag = '--bundle'): string {
 export function checkArtefactTrust(bundle: string, mode: string): void {
   const built = bundleFileTrustEnvironment(bundle);
   if (!built)
-    throw new UsageError(`--bundle: ${bundle} carries no trust environment (npm run build:lambda builds one)`);
+    throw new UsageError('--bundle', `${bundle} carries no trust environment (npm run build:lambda builds one)`);
   if (built !== mode) {
     throw new UsageError(
-      `--bundle: built for the ${built} trust environment but PAYOPS_MODE=${mode}; replay the artefact of that ` +
+      '--bundle',
+      `built for the ${built} trust environment but PAYOPS_MODE=${mode}; replay the artefact of that ` +
         'environment (npm run build:lambda builds the aws one)',
     );
   }
