@@ -164,20 +164,43 @@ export function table(headers: readonly string[], rows: ReadonlyArray<readonly s
 }
 
 /**
+ * Where a CLI writes and what environment it reads: `out` is stdout (the result; with `--json` one JSON document and
+ * nothing else, so `| jq` works), `err` is stderr (prompts, progress, errors). A test passes its own to run the CLI
+ * in-process.
+ */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The process's own stdout, stderr and environment. */
+export const processIo: Io = {
+  out: (text) => void process.stdout.write(`${text}\n`),
+  err: (text) => void process.stderr.write(`${text}\n`),
+  env: process.env,
+};
+
+/** A CLI's entry point: the arguments after the command name, where to write; resolves to the exit code. */
+export type CliMain = (argv: string[], io?: Io) => Promise<number>;
+
+/**
  * Wraps a CLI's `main` so a bad command line returns 2 after a message naming the argument: a {@link UsageError}, or
  * a `ClientInputError` (bad input the typed client caught before anything reached Temporal). Other errors propagate.
+ * `name` is the CLI's short name (`finance`: messages say `finance: …`, help is `npx payops-finance --help`).
  */
 export function withUsageErrors(
   name: string,
-  main: (argv: string[]) => Promise<number>,
-): (argv: string[]) => Promise<number> {
-  return async (argv) => {
+  main: (argv: string[], io: Io) => Promise<number>,
+  helpCommand = `npx payops-${name} --help`,
+): CliMain {
+  return async (argv, io = processIo) => {
     try {
-      return await main(argv);
+      return await main(argv, io);
     } catch (err) {
-      if (err instanceof UsageError && err.selfContained) console.error(err.message);
+      if (err instanceof UsageError && err.selfContained) io.err(err.message);
       else if (err instanceof UsageError || err instanceof ClientInputError)
-        console.error(`${name}: ${err.message}\nRun npx payops-${name} --help for usage.`);
+        io.err(`${name}: ${err.message}\nRun ${helpCommand} for usage.`);
       else throw err;
       return 2;
     }
@@ -185,8 +208,27 @@ export function withUsageErrors(
 }
 
 /**
- * For scripts that read their flags at load time (the benchmark): the parse's result, or, for `--help` or a bad
- * command line, the usage or the message naming the flag and exit 0 or 2.
+ * A CLI's exit code for `argv`: its `main`'s, or 1 after its message when it throws something unexpected (server
+ * unreachable, unknown workflow) — never a stack trace, which could carry payload text. `runMain` and the in-process
+ * CLI tests both go through here, so a test sees what a user sees.
+ */
+export async function exitCodeOf(name: string, main: CliMain, argv: string[], io: Io): Promise<number> {
+  try {
+    return await main(argv, io);
+  } catch (err) {
+    io.err(`${name}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+    return 1;
+  }
+}
+
+/** Runs a CLI's `main` on the process's arguments, stdout and stderr, and exits with its code. */
+export function runMain(name: string, main: CliMain, argv = process.argv.slice(2)): void {
+  void exitCodeOf(name, main, argv, processIo).then((code) => process.exit(code));
+}
+
+/**
+ * For scripts that read their flags at load time (the benchmark, the demo): the parse's result, or, for `--help` or
+ * a bad command line, the usage (exit 0) or the message naming the flag (exit 2).
  */
 export function parseOrExit<T extends { help: boolean }>(name: string, usage: string, parse: () => T): T {
   let parsed: T;
@@ -202,18 +244,4 @@ export function parseOrExit<T extends { help: boolean }>(name: string, usage: st
     process.exit(0);
   }
   return parsed;
-}
-
-/**
- * Runs a CLI's `main` and exits with its code; an unexpected error (server unreachable, unknown workflow) exits 1
- * with its message, never a stack trace (which could carry payload text).
- */
-export function runMain(name: string, main: (argv: string[]) => Promise<number>): void {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error(`${name}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
-      process.exit(1);
-    },
-  );
 }

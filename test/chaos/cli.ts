@@ -40,6 +40,6 @@ const main = withUsageErrors('chaos', async (argv: string[]): Promise<number> =>
   } finally {
     await stack.stop();
   }
-});
+}, 'npm run chaos -- --help');
 
 if (require.main === module) runMain('chaos', main);
