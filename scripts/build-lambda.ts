@@ -1,11 +1,8 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { TrustSetError } from '../workers/aws-trust';
-import { packageAll } from '../workers/package-lambda';
+import { LAMBDA_OUT_DIR, packageAll } from '../workers/package-lambda';
 import { parseFlags, runMain, withUsageErrors } from './cli/args';
-
-/** Where `npm run build:lambda` writes by default (the replay gate's default bundle lives in it). */
-export const LAMBDA_OUT_DIR = 'dist/lambda';
 
 const USAGE = `npm run build:lambda [-- <outDir>]   (default ${LAMBDA_OUT_DIR}; writes worker.zip, and ingress.zip once ingress/lambda.ts exists)`;
 

@@ -49,6 +49,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   { entry: resolve(__dirname, '..', 'decisions', 'lambda.ts'), name: 'decisions', withWorkflowBundle: false },
 ];
 
+/** Where `npm run build:lambda` writes by default: `<name>.zip` per function, staged in `<name>/`. */
+export const LAMBDA_OUT_DIR = 'dist/lambda';
+
 /** `npm run build:lambda [outDir]`: every function's zip in outDir (default dist/lambda), with its sizes printed. */
 export async function packageAll(
   outDir: string,
