@@ -159,7 +159,7 @@ async function main(): Promise<void> {
       remedies,
     })) as unknown as { workflowId: string };
     console.log(
-      `approval ${workflowId} requested by cs.alice (${suffix === 'big' ? 'waits for finance: npm run finance -- login --as fin.carol, then list' : 'auto-approved under the threshold'})`,
+      `approval ${workflowId} requested by cs.alice (${suffix === 'big' ? 'waits for finance: npx payops-finance login --as fin.carol, then list' : 'auto-approved under the threshold'})`,
     );
   }
 

@@ -23,23 +23,27 @@ export function chaosArgs(argv: string[]) {
 }
 
 /** `npm run chaos`: exit 0 when no row duplicated, lost or broke the ledger, 1 otherwise, 2 for bad arguments. */
-const main = withUsageErrors('chaos', async (argv: string[]): Promise<number> => {
-  const { help, n, rows } = chaosArgs(argv);
-  if (help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const started = Date.now();
-  const stack = await startChaosStack();
-  console.log(`[chaos] stack ready in ${Date.now() - started} ms (temporal ${stack.temporal.address})`);
-  try {
-    const results = await runMatrix(stack, rows, n, (l) => console.log(l));
-    console.log(`\n${formatTable(results)}\n`);
-    console.log(jsonLine(results));
-    return results.every((r) => r.duplicates === 0 && r.lost === 0 && r.ledgerBreaks === 0) ? 0 : 1;
-  } finally {
-    await stack.stop();
-  }
-}, 'npm run chaos -- --help');
+const main = withUsageErrors(
+  'chaos',
+  async (argv: string[]): Promise<number> => {
+    const { help, n, rows } = chaosArgs(argv);
+    if (help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const started = Date.now();
+    const stack = await startChaosStack();
+    console.log(`[chaos] stack ready in ${Date.now() - started} ms (temporal ${stack.temporal.address})`);
+    try {
+      const results = await runMatrix(stack, rows, n, (l) => console.log(l));
+      console.log(`\n${formatTable(results)}\n`);
+      console.log(jsonLine(results));
+      return results.every((r) => r.duplicates === 0 && r.lost === 0 && r.ledgerBreaks === 0) ? 0 : 1;
+    } finally {
+      await stack.stop();
+    }
+  },
+  'npm run chaos -- --help',
+);
 
 if (require.main === module) runMain('chaos', main);
