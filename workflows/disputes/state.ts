@@ -1,6 +1,7 @@
 import type { Money } from '../shared/money';
 import { AcceptedAssertions } from '../shared/command-assertion';
 import { Retrying } from '../shared/retrying';
+import { patched } from '@temporalio/workflow';
 import { VisibleState, type Shown } from '../shared/visible-state';
 import {
   getStateQuery,
@@ -49,8 +50,9 @@ export type Flag = DisputeCaseView['flags'][number];
 export const UNCONFIRMED = 'psp_event_unconfirmed';
 
 /**
- * Reserved for per-task publishing (every change shown in the workflow task that made it, see `VisibleState`); not
- * used yet: cases publish at the loop's publish points and on a retry notice (`publishAsRecorded`).
+ * Cases started since this patch show every change in the workflow task that made it (`VisibleState` per-task: each
+ * transition calls `changed()`); older histories publish at the loop's points and on a retry notice
+ * (`publishAsRecorded`).
  */
 export const PUBLISH_PATCH = 'dispute-publish-per-task';
 
@@ -138,9 +140,11 @@ export class CaseState implements Shown<DisputeCaseView> {
       finished: false,
     };
     this.clock = new CaseClock(policy, now);
-    // Per-task flushing (`patched(PUBLISH_PATCH) ? 'per-task' : 'recorded'`) is not switched on: a history recorded in
-    // per-task mode did not replay (a patch marker without its command), so every case keeps the recorded points.
-    this.visible = new VisibleState<DisputeCaseView>(this, [getStateQuery], 'recorded');
+    this.visible = new VisibleState<DisputeCaseView>(
+      this,
+      [getStateQuery],
+      patched(PUBLISH_PATCH) ? 'per-task' : 'recorded',
+    );
     // The case shows itself from its first task (before the patch: the loop's first publish point).
     this.visible.changed();
   }
