@@ -10,8 +10,7 @@ import { approvals, disputes } from '../client';
 import { ClientInputError } from '../client/errors';
 import { pausePspCalls, pausePspInput, resumePspCalls, resumePspInput } from '../client/psp-control';
 import { kmsOptions } from '../workers/data-converter';
-import { payoutReport } from '../scripts/ops/show';
-import { countStuck } from '../scripts/ops/stuck';
+import { countStuck, payoutReport } from './reads';
 import { awsOptions, type AppConfig } from '../workers/config';
 import {
   approvalAuditStream,
