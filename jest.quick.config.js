@@ -6,11 +6,11 @@
  */
 const base = require('./jest.config');
 
+const { globalSetup: _setup, globalTeardown: _teardown, ...rest } = base;
+
 module.exports = {
-  ...base,
+  ...rest,
   testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
-  globalSetup: undefined,
-  globalTeardown: undefined,
-  testSequencer: undefined,
+  maxWorkers: 2,
   testTimeout: 30_000,
 };
