@@ -20,7 +20,6 @@ import { decodedHistoryText } from '../support/codec';
 import { recordHistoryIfAsked } from '../support/histories';
 import { until } from '../support/wait';
 import { testClient, testConfig, testWorker, waitForEvent } from '../support/stack';
-import { until } from '../support/wait';
 import { commerceState, compensationRequest, decision, seedOrder, signer, uniqueId } from './approvals-support';
 
 /** Finance decisions on the real dev server, with the PSP and commerce sandboxes and DynamoDB/SNS on moto. */
