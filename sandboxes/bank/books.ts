@@ -385,7 +385,9 @@ export class BankBooks {
     const seq = (prev?.seq ?? 0) + (next.sequenceGap ? 2 : 1);
     const openingMinor = (prev?.closingMinor ?? acct.openingMinor) + (next.discontinuityMinor ?? 0);
     const entries = this.entries(acct, date);
-    const withDetails = entries.findIndex((e) => e.txs.length > 0);
+    // The bad total goes where OCA #157 saw it: a batch's details (else any entry with details).
+    const batchIndex = entries.findIndex((e) => e.batch && e.txs.length > 0);
+    const withDetails = batchIndex >= 0 ? batchIndex : entries.findIndex((e) => e.txs.length > 0);
     const issued: Issued = {
       date,
       seq,

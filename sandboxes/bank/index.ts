@@ -1,5 +1,4 @@
 import type http from 'node:http';
-import { once } from 'node:events';
 import {
   clearTimers,
   readBody,
@@ -263,7 +262,16 @@ async function streamOut(res: http.ServerResponse, chunks: Iterable<string>): Pr
     const ok = res.write(buf);
     buf = '';
     // A client that goes away mid-file ends the generation (close), a slow one pauses it (drain).
-    if (!ok) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (!ok)
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
     if (res.destroyed) return;
   }
   res.end(buf);
