@@ -270,7 +270,9 @@ const capped = <T>(list: T[], item: T) => {
 
 /** The declared encoding of the first bytes (the XML declaration is ASCII): UTF-8 or ISO-8859-1, else refused. */
 function decoderFor(head: Buffer): TextDecoder {
-  const decl = /^(?:\uFEFF)?<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']/i.exec(head.subarray(0, 200).toString('latin1'));
+  const decl = /^(?:\xEF\xBB\xBF)?<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']/i.exec(
+    head.subarray(0, 200).toString('latin1'),
+  );
   const enc = (decl?.[1] ?? 'utf-8').toLowerCase();
   if (enc === 'utf-8' || enc === 'utf8') return new TextDecoder('utf-8', { fatal: true });
   if (enc === 'iso-8859-1' || enc === 'latin1' || enc === 'iso8859-1') return new TextDecoder('latin1');
@@ -846,23 +848,47 @@ export async function* readCamt053(
     });
   }
 
+  // The XML declaration (ASCII, at most a few hundred bytes) names the encoding: held back until it is complete.
+  let head: Buffer | undefined = Buffer.alloc(0);
+  const feed = (chunk: Buffer) => {
+    let str: string;
+    try {
+      str = (decoder as TextDecoder).decode(chunk, { stream: true });
+    } catch {
+      return refuse('encoding', 'bytes that are not valid UTF-8');
+    }
+    parser.write(str);
+  };
   for await (const raw of source) {
     const chunk =
       typeof raw === 'string' ? Buffer.from(raw, 'utf8') : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     bytes += chunk.length;
     if (bytes > maxBytes) refuse('too_large', `file larger than ${maxBytes} bytes`);
     hash.update(chunk);
-    decoder ??= decoderFor(chunk);
-    let str: string;
-    try {
-      str = decoder.decode(chunk, { stream: true });
-    } catch {
-      refuse('encoding', 'bytes that are not valid UTF-8');
-    }
-    parser.write(str!);
+    if (head) {
+      head = Buffer.concat([head, chunk]);
+      // The first '>' ends the declaration when there is one (it cannot hold a '>'), else the first tag.
+      if (head.length < 512 && !head.includes(0x3e)) continue;
+      decoder = decoderFor(head);
+      const all = head;
+      head = undefined;
+      feed(all);
+    } else feed(chunk);
     if (out.length) yield* out.splice(0);
   }
-  if (decoder) parser.write(decoder.decode());
+  if (head) {
+    decoder = decoderFor(head);
+    feed(head);
+  }
+  if (decoder) {
+    let rest = '';
+    try {
+      rest = decoder.decode();
+    } catch {
+      refuse('encoding', 'the file ends inside a UTF-8 character');
+    }
+    parser.write(rest);
+  }
   parser.close();
   if (stack.length === 0 && !version) refuse('malformed', 'empty file');
   if (out.length) yield* out.splice(0);
