@@ -136,7 +136,7 @@ export class BankBooks {
     const after = acct.lastIssued ? addDays(acct.lastIssued.date, 1) : today;
     const booking: Booking = {
       status: 'BOOK',
-      bankTxCode: CODES[input.kind === 'transfer' ? 'transfer' : input.kind === 'return' ? 'return' : 'fee'],
+      bankTxCode: input.kind === 'return' ? CODES.return : input.kind === 'fee' ? CODES.fee : CODES.transfer,
       ...input,
       ref: rid('BK'),
       businessDate: today > after ? today : after,
@@ -228,13 +228,11 @@ export class BankBooks {
         acct.next.truncated = true;
         break;
       case 'double_booking': {
+        const latest = [...acct.bookings].reverse().find((x) => x.kind === 'transfer');
         const found =
           typeof b.endToEndId === 'string'
             ? this.findTransfer(b.endToEndId)
-            : [...acct.bookings].reverse().find((x) => x.kind === 'transfer') && {
-                iban: acct.iban,
-                booking: [...acct.bookings].reverse().find((x) => x.kind === 'transfer') as Booking,
-              };
+            : latest && { iban: acct.iban, booking: latest };
         if (!found) return { status: 409, body: { error: 'no transfer booked to book twice' } };
         // The same transfer executed again: a second debit with the same EndToEndId, booked on its own.
         const { ref: _r, businessDate: _d, status: _s, batchSize: _b, ...again } = found.booking;
