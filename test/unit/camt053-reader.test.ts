@@ -114,6 +114,19 @@ describe('camt.053 streaming reader', () => {
     expect(v13.end.header.version).toBe('camt.053.001.13');
   });
 
+  it('when the file is larger than the cap or not UTF-8 as declared, then it is refused (too_large, encoding)', async () => {
+    async function* once(b: Buffer) {
+      yield b;
+    }
+    const drain = async (src: AsyncIterable<Buffer>, maxBytes?: number) => {
+      for await (const _ of readCamt053(src, maxBytes === undefined ? {} : { maxBytes }));
+    };
+    const big = statement({ entries: [entry({ amt: '1.00' })] });
+    await expect(drain(once(Buffer.from(big)), 100)).rejects.toMatchObject({ code: 'too_large' });
+    const latin1Bytes = Buffer.from(statement({ entries: [entry({ amt: '1.00', ref: 'Müller' })] }), 'latin1');
+    await expect(drain(once(latin1Bytes))).rejects.toMatchObject({ code: 'encoding' });
+  });
+
   it('when the file is not well-formed, then it is refused as malformed', async () => {
     const e = await refusal(statement({}).replace('</Stmt>', ''));
     expect((e as Camt053Refused).code).toBe('malformed');
