@@ -19,8 +19,7 @@ import {
   wakeable,
 } from '../../workflows/payouts/policy';
 import { ledgerFromPostings, payoutPostingIds } from '../../workflows/payouts/carry';
-import { creatorPayoutInput } from '../../workflows/payouts/contract';
-import { type PayabilityFacts } from '../../workflows/payouts/contract-activities';
+import { creatorPayoutInput, type PayabilityFacts } from '../../workflows/payouts/contract';
 
 const ok: PayabilityFacts = {
   kycStatus: 'verified',

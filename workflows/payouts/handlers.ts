@@ -28,7 +28,6 @@ import {
 } from './contract';
 import { cancellable, holdable, resolvable, wakeable } from './policy';
 import type { Payout } from './state';
-import { partialReturnMinor } from './steps-rail-truth';
 import { books } from './steps';
 
 /**
@@ -145,7 +144,7 @@ export function registerHandlers(p: Payout): void {
             PayoutRefusal.WrongState,
             `cannot resolve a payout in state ${p.state}; wait for it to settle into a waiting state`,
           )
-        : c.outcome === 'partial_return' && (p.ledger !== 'settled' || partialReturnMinor(p) === undefined)
+        : c.outcome === 'partial_return' && (p.ledger !== 'settled' || p.partialReturnMinor === undefined)
           ? conflict(PayoutRefusal.NoPartialReturn, 'the rail has confirmed no partial return of this payout')
           : undefined,
   );

@@ -1,7 +1,6 @@
 import { FailureType } from '../shared/failures';
 import type { Currency, Money } from '../shared/money';
-import type { AwaitingActor, PayoutOutcome, PayoutStateName, PayoutTiming, Rail } from './contract';
-import type { PayabilityFacts } from './contract-activities';
+import type { AwaitingActor, PayabilityFacts, PayoutOutcome, PayoutStateName, PayoutTiming, Rail } from './contract';
 
 /** Pure payout decisions: payability, FX, poll backoff, return classification, timing, ops rules. Plain jest tests. */
 
