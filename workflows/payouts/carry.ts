@@ -1,10 +1,9 @@
 import { idempotencyKey } from '../shared/task-queue';
-import type { PayoutPostingKind, PayoutStatus, Rail } from './contract';
+import type { LedgerPosition, PayoutPostingKind, PayoutStatus, Rail } from './contract';
 import { stepName, type RailStatus } from './policy';
 import type { RailEventsCarry } from './rail-events';
 
-/** Where the payout's money sits in the ledger. */
-export type LedgerPosition = 'none' | 'reserved' | 'settled' | 'reversed';
+export type { LedgerPosition } from './contract';
 
 /** Where the ledger stands after each kind of posting. */
 export const ledgerAfter: Record<PayoutPostingKind, LedgerPosition> = {

@@ -2,6 +2,7 @@ import type { SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { SharedActivities } from '../shared/activities';
+import { FailureType, refusalTable } from '../shared/failures';
 import { moneySchema, type Currency, type Money } from '../shared/money';
 import { SA } from '../shared/search-attributes';
 
@@ -118,6 +119,9 @@ export const TERMINAL_STATES: readonly PayoutStateName[] = [
   'returned',
   'resolved_manually',
 ];
+
+/** Where the payout's money sits in the ledger (`ledgerAfter` in `carry.ts` says which posting puts it where). */
+export type LedgerPosition = 'none' | 'reserved' | 'settled' | 'reversed';
 
 /** The way money reaches the creator: a PSP transfer to a connected account, or a bank credit transfer. */
 export type Rail = 'bank' | 'psp';
@@ -279,28 +283,43 @@ export const retryPayoutNowUpdate = defineUpdate<OpsCommandResult, [OpsCommand]>
 export const resolvePayoutUpdate = defineUpdate<OpsCommandResult, [ResolvePayoutCommand]>('resolvePayout');
 
 /**
- * Why an ops command was refused (`details.code` of the typed refusal, `code` of a refused verdict); nothing changed.
+ * Every code an ops command is refused with (`details.code` of the typed refusal, `code` of a refused verdict), its
+ * failure type and what it means; nothing changed. The rules that return them are in `policy.ts`. A command without a
+ * valid staff token is refused `Unauthorized` with the shared assertion codes (`workflows/shared/verified-staff.ts`).
  */
+export const payoutRefusals = refusalTable({
+  invalid_input: { type: FailureType.InvalidInput, summary: 'The command did not parse (each bad field is named).' },
+  already_closing: { type: FailureType.Conflict, summary: 'A cancel or resolve is already closing the payout.' },
+  already_initiated: {
+    type: FailureType.Conflict,
+    summary: 'A rail was already asked to move money: cancel is refused, resolve instead.',
+  },
+  already_on_hold: { type: FailureType.Conflict, summary: 'The payout is already on hold.' },
+  not_on_hold: { type: FailureType.Conflict, summary: 'Release of a payout that is not on hold.' },
+  release_by_holder: {
+    type: FailureType.PolicyViolation,
+    summary:
+      'A hold is a compliance hold: it is released by a compliance officer other than the one who held it (four eyes).',
+  },
+  wrong_state: { type: FailureType.Conflict, summary: "The payout's current state does not allow the command." },
+  no_partial_return: {
+    type: FailureType.Conflict,
+    summary: '`partial_return` needs a partial return the rail confirmed, on a settled payout.',
+  },
+});
+export type PayoutRefusalCode = keyof typeof payoutRefusals;
+
+/** @deprecated The codes by their old constant names; use the keys of {@link payoutRefusals}. */
 export const PayoutRefusal = {
-  /** The command did not parse (type `InvalidInput`). */
   InvalidInput: 'invalid_input',
-  /** A cancel or resolve is already closing the payout (type `Conflict`). */
   AlreadyClosing: 'already_closing',
-  /** A rail was already asked to move money: cancel is refused, resolve instead (type `Conflict`). */
   AlreadyInitiated: 'already_initiated',
   AlreadyOnHold: 'already_on_hold',
   NotOnHold: 'not_on_hold',
-  /**
-   * A hold is a compliance hold: it is released by a compliance officer other than the one who held it, four eyes
-   * (type `PolicyViolation`).
-   */
   ReleaseByHolder: 'release_by_holder',
-  /** The payout's current state does not allow the command (type `Conflict`). */
   WrongState: 'wrong_state',
-  /** `partial_return` needs a partial return the rail confirmed, on a settled payout (type `Conflict`). */
   NoPartialReturn: 'no_partial_return',
-} as const;
-export type PayoutRefusalCode = (typeof PayoutRefusal)[keyof typeof PayoutRefusal];
+} as const satisfies Record<string, PayoutRefusalCode>;
 
 /** Snapshot of the payout for ops and the batch run, under the name every domain answers. */
 export const getStateQuery = defineQuery<PayoutStatus>('getState');
