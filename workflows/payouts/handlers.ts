@@ -73,7 +73,7 @@ export function registerHandlers(p: Payout): void {
   setHandler(recheckPayabilitySignal, () => p.wake());
   setHandler(probeFromRunSignal, () => undefined);
   setHandler(updatePayoutMethodSignal, () => p.wake());
-  p.notices.register(() => p.publish());
+  p.notices.register(() => p.noticesChanged());
 
   opsUpdate(
     p,

@@ -27,6 +27,12 @@ import { isPartialReturn, parkedAfterStart, resolveTiming, runOutcomeOf } from '
 import { RailEvents, type Claim, type Received } from './rail-events';
 import { identityAttributes, payoutDetails, payoutResult, payoutSearchAttributes } from './view';
 
+/**
+ * Payouts started since this patch publish once per workflow task, after every change ({@link VisibleState} `per-task`);
+ * before, at the points their histories recorded.
+ */
+export const PUBLISH_PER_TASK_PATCH = 'payout-publish-per-task';
+
 /** Why a wait ended early: an operator cancelled or resolved the payout. */
 export type StopRequest = { kind: 'cancel'; command: OpsAct } | { kind: 'resolve'; command: ResolveAct };
 
@@ -42,7 +48,10 @@ export interface Awaiting {
 
 /**
  * One payout's state: the `getState` snapshot, the attempt, the ledger position, holds, stop requests, wake-ups and
- * rail events. Every change is a method here and is published at once (query, search attributes, current details).
+ * rail events. Every change is a method here. Since `payout-publish-per-task` each method that changes what ops see
+ * (the query, the search attributes, the current details) ends with `visible.changed()` and the shared
+ * {@link VisibleState} flushes once per workflow task; histories from before publish where they were recorded (each
+ * move at once, and the notices), through `publishAsRecorded()`. The story never publishes.
  */
 export class Payout implements Shown<PayoutStatus> {
   readonly workflowId = workflowInfo().workflowId;
@@ -68,6 +77,7 @@ export class Payout implements Shown<PayoutStatus> {
 
   constructor(readonly input: CreatorPayoutInput) {
     this.fewerCommands = patched('payout-fewer-commands');
+    const flush = patched(PUBLISH_PER_TASK_PATCH) ? 'per-task' : 'recorded';
     this.timingNow = resolveTiming(undefined, input.timing);
     this.status = {
       payoutId: input.payoutId,
@@ -83,7 +93,7 @@ export class Payout implements Shown<PayoutStatus> {
     this.visible = new VisibleState(
       this,
       [getStateQuery, getPayoutStateQuery],
-      'recorded',
+      flush,
       this.fewerCommands ? 'changed' : 'all',
     );
     this.moveTo('validating');
@@ -139,6 +149,7 @@ export class Payout implements Shown<PayoutStatus> {
     this.step(state, opts.awaiting?.reason);
     this.visible.publishAsRecorded();
     this.reportToRun();
+    this.visible.changed();
   }
 
   /** The creator's rail decides the default timing (the input's overrides stay on top). */
@@ -149,6 +160,7 @@ export class Payout implements Shown<PayoutStatus> {
   useRail(rail: Rail): void {
     this.status.rail = rail;
     if (!this.fewerCommands) upsertSearchAttributes([{ key: SA.Rail, value: rail }]);
+    this.visible.changed();
   }
 
   fxLocked(lock: PayoutFxLock): void {
@@ -181,14 +193,17 @@ export class Payout implements Shown<PayoutStatus> {
   nextAttempt(): void {
     this.status.attempt += 1;
     this.sentToRail = false;
+    this.visible.changed();
   }
 
   hold(c: OpsAct): void {
     this.status.held = { operator: c.operator, reason: c.reason, since: new Date().toISOString() };
+    this.visible.changed();
   }
 
   release(): void {
     delete this.status.held;
+    this.visible.changed();
   }
 
   requestStop(request: StopRequest): void {
@@ -281,6 +296,7 @@ export class Payout implements Shown<PayoutStatus> {
     const timeline = this.status.timeline;
     timeline.push({ at: new Date().toISOString(), step, ...(detail ? { detail } : {}) });
     if (timeline.length > TIMELINE_MAX) timeline.splice(0, timeline.length - TIMELINE_MAX);
+    this.visible.changed();
   }
 
   /**
@@ -336,9 +352,10 @@ export class Payout implements Shown<PayoutStatus> {
     return payoutDetails(this.status, this.notices.lines());
   }
 
-  /** Shows a notice (retrying, PSP incident) that changed nothing else. */
-  publish(): void {
+  /** A notice (retrying, PSP incident) changed what shows, nothing else. */
+  noticesChanged(): void {
     this.visible.publishAsRecorded();
+    this.visible.changed();
   }
 }
 
