@@ -26,6 +26,7 @@ import {
 } from './payouts-harness';
 import { until } from '../support/wait';
 import { currentDetails } from './retrying-support';
+import { recordHistoryIfAsked } from '../support/histories';
 import { signedEvent } from '../support/rail-proof';
 import { opsSigner } from '../support/staff';
 
@@ -220,6 +221,8 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
       (await currentDetails(h.client, handle.workflowId)).includes('On compliance hold') ? true : undefined,
     );
     await cancelPayout(h.client, payoutId, { sign: opsSigner('ops.bob'), reason: 'test done' });
+    await handle.result().catch(() => undefined);
+    await recordHistoryIfAsked(handle, 'creator-payout-hold-per-task');
   });
 
   test('when the audit of a hold cannot be written, then the hold fails and the payout is not held (audit before effect)', async () => {
