@@ -2,6 +2,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { patched, workflowInfo } from '@temporalio/workflow';
 import type { Money } from '../shared/money';
 import { Retrying } from '../shared/retrying';
+import { SA } from '../shared/search-attributes';
 import { VisibleState, type Shown } from '../shared/visible-state';
 import {
   getRunProgressQuery,
@@ -219,7 +220,13 @@ export class RunState implements Shown<PayoutRunProgress> {
     return runView(this.carry, this.inFlight.size, summaryKey);
   }
   searchAttributes(): SearchAttributeUpdatePair[] {
-    return this.retrying.overlay(runSearchAttributes(this.runId));
+    // Per task, the run's ID is identity: written once when its start did not set it (a continued run carries it), so
+    // no flush depends on the workflow ID again (and a replay under another ID issues the same commands).
+    const identity =
+      this.visible.flush === 'recorded' || workflowInfo().typedSearchAttributes.get(SA.PayoutRunId) === undefined
+        ? runSearchAttributes(this.runId)
+        : [];
+    return this.retrying.overlay(identity);
   }
   details(): string {
     return [runDetails(this.carry, this.input.maxConcurrent), ...this.retrying.lines()].join('\n\n');
