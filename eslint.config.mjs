@@ -11,6 +11,8 @@ export default tseslint.config(
       '*.js',
       '*.mjs',
       'scripts/*.mjs',
+      // The bins are plain CommonJS on purpose: they run on node before tsx is registered.
+      'bin/*.cjs',
     ],
   },
   ...tseslint.configs.recommended,

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:payouts [-- --quick] [--n=<N>] [--rounds=<R>] [--run=<RUN>] [--paced=<P>] [--limit=<L>]`: payouts
+ * `npm run bench:payouts [-- --quick] [--n <N>] [--rounds <R>] [--run <RUN>] [--paced <P>] [--limit <L>]`: payouts
  * against a floor measured in the same run.
  *
  * Starts its own stack on free ports (Temporal dev server without the fairness matcher, moto; PSP, bank and
@@ -15,10 +15,13 @@
  * Prints each figure, then one JSON line with all of them. No figure is judged pass/fail here.
  */
 import { Client, Connection } from '@temporalio/client';
+import { getPayoutRunState } from '../client/payout-runs';
+import { z } from 'zod';
+import { parseFlags, parseOrExit, wholeNumber } from '../scripts/cli/args';
 import { startPayout } from '../client/payouts';
 import { dataConverterFor } from '../workers/data-converter';
 import { creatorPayoutWorkflowId } from '../workflows/payouts/contract';
-import { getRunProgressQuery, payoutRunWorkflowId, type PayoutRunWorkflow } from '../workflows/payout-runs/contract';
+import { payoutRunWorkflowId, type PayoutRunWorkflow } from '../workflows/payout-runs/contract';
 import type { SearchAttributePair } from '@temporalio/common';
 import { actionsOf } from './actions';
 import { asPairs } from './floor';
@@ -28,20 +31,42 @@ import { preparePacedRun, type PacedFigures } from './paced';
 import { cpuMeter, log, percentile, rssSampler, showCpu, timeWorkflows, type Figures } from './measure';
 import { startBenchStack, untilWorkerPolls } from './stack';
 
-const quick = process.argv.includes('--quick');
-/** `--n=<singles>` and `--run=<creators>` (0 skips the run) override the sizes, for profiling one phase. */
-const flag = (name: string) => {
-  const raw = process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-  if (raw !== undefined && !/^\d+$/.test(raw)) throw new Error(`--${name} must be a whole number, got ${raw}`);
-  return raw === undefined ? undefined : Number(raw);
-};
-const N = flag('n') ?? (quick ? 100 : 400);
-const RUN = flag('run') ?? (quick ? 1_000 : 10_000);
-/** The paced run: `--paced=<creators>` (0 skips it) against a PSP allowing `--limit=<L>` requests/s per endpoint. */
-const PACED = flag('paced') ?? (quick ? 100 : 2_000);
-const LIMIT = flag('limit') ?? 5;
-/** `--rounds=<R>`: floor and payouts alternate in R rounds of N / R each. */
-const ROUNDS = Math.max(1, flag('rounds') ?? (quick ? 2 : 4));
+const USAGE = `npm run bench:payouts [-- --quick] [--n <N>] [--rounds <R>] [--run <RUN>] [--paced <P>] [--limit <L>]
+  --quick        smaller sizes (N 100, RUN 1000, P 100, 2 rounds)
+  --n <N>        single payouts against as many floor workflows (default 400)
+  --rounds <R>   floor and payouts alternate in R rounds of N / R each (default 4)
+  --run <RUN>    creators in the payout run (0 skips it; default 10000)
+  --paced <P>    creators in the paced run (0 skips it; default 2000)
+  --limit <L>    the PSP's requests/s per endpoint in the paced run (default 5)`;
+
+/** Sizes, for profiling one phase: `--n 100` and `--n=100` alike; a bad value exits 2 naming the flag. */
+const benchOptions = {
+  quick: { type: 'boolean' },
+  n: { type: 'string' },
+  rounds: { type: 'string' },
+  run: { type: 'string' },
+  paced: { type: 'string' },
+  limit: { type: 'string' },
+} as const;
+const size = wholeNumber(0, 1_000_000).optional();
+const benchSchema = z.object({
+  quick: z.boolean().default(false),
+  n: wholeNumber(1, 1_000_000).optional(),
+  rounds: wholeNumber(1, 1_000).optional(),
+  run: size,
+  paced: size,
+  limit: wholeNumber(1, 10_000).optional(),
+});
+const args = parseOrExit('bench:payouts', USAGE, () =>
+  parseFlags(process.argv.slice(2), benchOptions, benchSchema),
+).values;
+const quick = args.quick;
+const N = args.n ?? (quick ? 100 : 400);
+const RUN = args.run ?? (quick ? 1_000 : 10_000);
+/** The paced run: `--paced <creators>` (0 skips it) against a PSP allowing `--limit <L>` requests/s per endpoint. */
+const PACED = args.paced ?? (quick ? 100 : 2_000);
+const LIMIT = args.limit ?? 5;
+const ROUNDS = args.rounds ?? (quick ? 2 : 4);
 const PACED_PERIOD = '2026-09';
 const PSP_LATENCY_MS = 20;
 const PERIOD = '2026-10';
@@ -171,9 +196,7 @@ async function main(): Promise<void> {
       // A long run reports its progress every 30 s (the query goes to whichever execution is current).
       let lastPaid = 0;
       const ticker = setInterval(() => {
-        void client.workflow
-          .getHandle(payoutRunWorkflowId(PERIOD))
-          .query(getRunProgressQuery)
+        void getPayoutRunState(client, PERIOD)
           .then((p) => {
             log(
               `run:     ${Math.round((Date.now() - runStarted) / 1000)} s: started ${p.started}, paid ${p.counts.paid}, failed ${p.counts.failed}, execution ${p.executions}, ${((p.counts.paid - lastPaid) / 30).toFixed(1)} paid/s in the last 30 s, worker RSS ${rss.peakMiB()} MiB`,

@@ -1,4 +1,4 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { formatMoney } from '../workflows/shared/money';
 import { SA } from '../workflows/shared/search-attributes';
@@ -24,9 +24,17 @@ import {
   type FinanceDecisionCommand,
 } from '../workflows/approvals/contract';
 import { startArgs } from '../workflows/shared/command-assertion';
-import { signedSignal, signedUpdate, splitSigner, type Signed } from './commands';
+import { sendSignedCommand, signedSignal, splitSigner, type Signed } from './commands';
 import { configuredTaskQueue } from './config';
-import { ClientInputError, parseClientInput, startOrAttach, verdictOf, type Verdict } from './errors';
+import {
+  ClientInputError,
+  parseClientInput,
+  startOrAttach,
+  type StartOptions,
+  type Started,
+  type Verdict,
+} from './errors';
+import { byDate, listRows } from './lists';
 
 export { compensationWorkflowId } from '../workflows/approvals/contract';
 export type {
@@ -64,11 +72,11 @@ function claimedSubject(token: string): string {
  * `requestId`: a repeated call (running or finished) returns the existing workflow (`existing: true`) instead of
  * starting another one.
  */
-export async function requestCompensation(
+export async function startCompensation(
   client: Client,
   input: Signed<CompensationRequestCommand>,
-  opts: { taskQueue?: string } = {},
-): Promise<{ workflowId: string; handle: WorkflowHandle<CompensationApprovalWorkflow>; existing: boolean }> {
+  opts: StartOptions = {},
+): Promise<Started<CompensationApprovalWorkflow>> {
   const [fields, sign] = splitSigner(input);
   const unsigned = parseClientInput(compensationRequestCommandSchema, fields, 'compensation request');
   const workflowId = compensationWorkflowId(unsigned.requestId);
@@ -99,9 +107,6 @@ export async function requestCompensation(
   });
 }
 
-const handleOf = (client: Client, requestId: string) =>
-  client.workflow.getHandle<CompensationApprovalWorkflow>(compensationWorkflowId(requestId));
-
 /**
  * Sends a finance decision through the update path; a refusal is a verdict (with its rule's code), not a throw. The
  * approver is the subject `decision.sign` signs for; the role is `decision.role` (one of theirs) or their highest.
@@ -112,10 +117,9 @@ export async function decideCompensation(
   kind: 'approve' | 'reject',
   decision: Signed<FinanceDecisionCommand>,
 ): Promise<Verdict<DecisionOutcome>> {
-  const [fields, sign] = splitSigner(decision);
-  const d = parseClientInput(financeDecisionCommandSchema, fields, 'finance decision');
   const update = kind === 'approve' ? approveCompensationUpdate : rejectCompensationUpdate;
-  return verdictOf(() => signedUpdate(client, compensationWorkflowId(requestId), update, d, sign));
+  const workflowId = compensationWorkflowId(requestId);
+  return sendSignedCommand(client, workflowId, update, financeDecisionCommandSchema, decision, 'finance decision');
 }
 
 /** Fire-and-forget decision (an invalid one is recorded as refused in the workflow and its audit trail). */
@@ -137,18 +141,26 @@ export async function amendCompensation(
   requestId: string,
   amendment: Signed<AmendCompensationCommand>,
 ): Promise<Verdict<DecisionOutcome>> {
-  const [fields, sign] = splitSigner(amendment);
-  const a = parseClientInput(amendCompensationCommandSchema, fields, 'amendment');
-  return verdictOf(() => signedUpdate(client, compensationWorkflowId(requestId), amendCompensationUpdate, a, sign));
+  const workflowId = compensationWorkflowId(requestId);
+  return sendSignedCommand(
+    client,
+    workflowId,
+    amendCompensationUpdate,
+    amendCompensationCommandSchema,
+    amendment,
+    'amendment',
+  );
 }
 
 /** Where the request stands: status, route, every decision and refusal, what was carried out. */
-export async function getCompensationStatus(client: Client, requestId: string): Promise<CompensationStatus> {
-  return handleOf(client, requestId).query(getStateQuery);
+export async function getCompensationState(client: Client, requestId: string): Promise<CompensationStatus> {
+  return client.workflow
+    .getHandle<CompensationApprovalWorkflow>(compensationWorkflowId(requestId))
+    .query(getStateQuery);
 }
 
 /** One row of the finance work list, from search attributes (eventually consistent: fine for a list). */
-export interface PendingApproval {
+export interface CompensationListRow {
   requestId: string;
   workflowId: string;
   orderId: string | undefined;
@@ -168,8 +180,11 @@ const listFilter = z.object({
     .optional(),
 });
 
-/** The visibility query behind {@link listApprovals}; the README shows the same for the CLI. */
-export function approvalsListQuery(filter: z.input<typeof listFilter> = {}): string {
+/** What {@link listCompensations} filters on: a state (default `pending`) and the tier a request waits on. */
+export type CompensationListFilter = z.input<typeof listFilter>;
+
+/** The visibility query behind {@link listCompensations}; the finance CLI lists with the same. */
+export function compensationsListQuery(filter: CompensationListFilter = {}): string {
   const f = parseClientInput(listFilter, filter, 'list filter');
   return [
     `WorkflowType = 'compensationApproval'`,
@@ -179,16 +194,15 @@ export function approvalsListQuery(filter: z.input<typeof listFilter> = {}): str
 }
 
 /** Requests in a state (default: pending), oldest wait first. */
-export async function listApprovals(
+export async function listCompensations(
   client: Client,
-  filter: z.input<typeof listFilter> = {},
+  filter: CompensationListFilter = {},
   now = Date.now(),
-): Promise<PendingApproval[]> {
-  const rows: PendingApproval[] = [];
-  for await (const wf of client.workflow.list({ query: approvalsListQuery(filter) })) {
+): Promise<CompensationListRow[]> {
+  const rows = await listRows(client, compensationsListQuery(filter), (wf): CompensationListRow => {
     const sa = wf.typedSearchAttributes;
     const since = sa.get(SA.AwaitingSince);
-    rows.push({
+    return {
       requestId: compensationRequestId(wf.workflowId),
       workflowId: wf.workflowId,
       orderId: sa.get(SA.OrderId),
@@ -198,7 +212,20 @@ export async function listApprovals(
       awaitingSince: since,
       deadlineAt: sa.get(SA.DeadlineAt),
       ageMs: since ? now - since.getTime() : undefined,
-    });
-  }
-  return rows.sort((a, b) => (a.awaitingSince?.getTime() ?? 0) - (b.awaitingSince?.getTime() ?? 0));
+    };
+  });
+  return rows.sort(byDate((r) => r.awaitingSince));
 }
+
+// ---------- the names before the verbs were made the same in every domain ----------
+
+/** @deprecated use {@link startCompensation} */
+export const requestCompensation = startCompensation;
+/** @deprecated use {@link getCompensationState} */
+export const getCompensationStatus = getCompensationState;
+/** @deprecated use {@link listCompensations} */
+export const listApprovals = listCompensations;
+/** @deprecated use {@link compensationsListQuery} */
+export const approvalsListQuery = compensationsListQuery;
+/** @deprecated use {@link CompensationListRow} */
+export type PendingApproval = CompensationListRow;

@@ -1,7 +1,8 @@
-import { ClientInputError } from './errors';
 import type { Client } from '@temporalio/client';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import type { z } from 'zod';
 import type { CommandBinding } from '../workflows/shared/command-assertion';
+import { ClientInputError, parseClientInput, verdictOf, type Verdict } from './errors';
 
 export type { CommandBinding } from '../workflows/shared/command-assertion';
 
@@ -60,4 +61,22 @@ export async function signedSignal<A extends object>(
   const runId = await currentRun(client, workflowId);
   const token = await sign({ workflowId, runId, command: def.name, args: arg });
   await client.workflow.getHandle(workflowId, runId).signal(def, { ...arg, token });
+}
+
+/**
+ * Every signed command verb in one body: checks the caller's fields with the contract's schema (`ClientInputError`
+ * names each bad field before anything reaches Temporal), signs the parsed argument for the workflow's current run,
+ * sends the update there, and answers a verdict (a refusal is a value, not a throw).
+ */
+export async function sendSignedCommand<R, S extends z.ZodType<object>>(
+  client: Client,
+  workflowId: string,
+  def: UpdateDefinition<R, [z.output<S> & { token?: string }]>,
+  schema: S,
+  command: { sign: CommandSigner },
+  what: string,
+): Promise<Verdict<R>> {
+  const [fields, sign] = splitSigner(command);
+  const arg: z.output<S> = parseClientInput(schema, fields, what);
+  return verdictOf(() => signedUpdate(client, workflowId, def, arg, sign));
 }

@@ -1,7 +1,7 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { SA } from '../workflows/shared/search-attributes';
-import { signedUpdate, splitSigner, type Signed } from './commands';
+import { sendSignedCommand, type Signed } from './commands';
 import { configuredTaskQueue } from './config';
 import {
   addEvidenceUpdate,
@@ -23,7 +23,8 @@ import {
   assignCaseInput,
   decideCaseInput,
 } from '../workflows/disputes/contract';
-import { parseClientInput, startOrAttach, verdictOf, type Verdict } from './errors';
+import { parseClientInput, startOrAttach, type StartOptions, type Started, type Verdict } from './errors';
+import { businessIdOf, byDate, listRows } from './lists';
 
 export { disputeCaseWorkflowId } from '../workflows/disputes/contract';
 export type {
@@ -42,11 +43,11 @@ export type {
  * Opens a case by hand (normally the PSP webhook does it); idempotent on the dispute ID: a case already running is
  * returned with `existing: true`. Without a webhook the case asks the PSP for the facts after a few minutes.
  */
-export async function openDisputeCase(
+export async function startDisputeCase(
   client: Client,
   input: DisputeCaseInput,
-  opts: { taskQueue?: string } = {},
-): Promise<{ workflowId: string; handle: WorkflowHandle<DisputeCaseWorkflow>; existing: boolean }> {
+  opts: StartOptions = {},
+): Promise<Started<DisputeCaseWorkflow>> {
   const parsed = parseClientInput(disputeCaseInput, input, 'dispute case input');
   return startOrAttach<DisputeCaseWorkflow>(client, 'disputeCase', {
     taskQueue: opts.taskQueue ?? configuredTaskQueue(),
@@ -59,9 +60,6 @@ export async function openDisputeCase(
   });
 }
 
-const handleOf = (client: Client, disputeId: string) =>
-  client.workflow.getHandle<DisputeCaseWorkflow>(disputeCaseWorkflowId(disputeId));
-
 /**
  * Assigns the case to a staff member at a tier (never down a tier). Like every command, it is signed by `sign` (a command
  * assertion for this command on the case's current run: who acts is its subject; a dispute tier among its roles is
@@ -73,9 +71,14 @@ export async function assignDispute(
   disputeId: string,
   input: Signed<AssignCaseInput>,
 ): Promise<Verdict<DisputeCaseView>> {
-  const [fields, sign] = splitSigner(input);
-  const a = parseClientInput(assignCaseInput, fields, 'assignment');
-  return verdictOf(() => signedUpdate(client, disputeCaseWorkflowId(disputeId), assignCaseUpdate, a, sign));
+  return sendSignedCommand(
+    client,
+    disputeCaseWorkflowId(disputeId),
+    assignCaseUpdate,
+    assignCaseInput,
+    input,
+    'assignment',
+  );
 }
 
 /** Adds or replaces one evidence field (before the round's decision). */
@@ -84,9 +87,14 @@ export async function addDisputeEvidence(
   disputeId: string,
   input: Signed<AddEvidenceInput>,
 ): Promise<Verdict<DisputeCaseView>> {
-  const [fields, sign] = splitSigner(input);
-  const e = parseClientInput(addEvidenceInput, fields, 'evidence');
-  return verdictOf(() => signedUpdate(client, disputeCaseWorkflowId(disputeId), addEvidenceUpdate, e, sign));
+  return sendSignedCommand(
+    client,
+    disputeCaseWorkflowId(disputeId),
+    addEvidenceUpdate,
+    addEvidenceInput,
+    input,
+    'evidence',
+  );
 }
 
 /**
@@ -98,14 +106,19 @@ export async function decideDispute(
   disputeId: string,
   input: Signed<DecideCaseInput>,
 ): Promise<Verdict<DisputeCaseView>> {
-  const [fields, sign] = splitSigner(input);
-  const d = parseClientInput(decideCaseInput, fields, 'decision');
-  return verdictOf(() => signedUpdate(client, disputeCaseWorkflowId(disputeId), decideCaseUpdate, d, sign));
+  return sendSignedCommand(
+    client,
+    disputeCaseWorkflowId(disputeId),
+    decideCaseUpdate,
+    decideCaseInput,
+    input,
+    'decision',
+  );
 }
 
 /** The case as ops see it (the `getState` query). */
 export async function getDisputeState(client: Client, disputeId: string): Promise<DisputeCaseView> {
-  return handleOf(client, disputeId).query(getStateQuery);
+  return client.workflow.getHandle<DisputeCaseWorkflow>(disputeCaseWorkflowId(disputeId)).query(getStateQuery);
 }
 
 const listFilter = z.object({
@@ -117,11 +130,14 @@ const listFilter = z.object({
   tier: escalationTierSchema.optional(),
 });
 
+/** What {@link listDisputes} filters on (default: every case not submitted yet). */
+export type DisputeListFilter = z.input<typeof listFilter>;
+
 /**
- * The visibility query behind {@link listDisputes}; the README shows the same for the CLI. Attribute names come from
+ * The visibility query behind {@link listDisputes}; the finance CLI lists with the same. Attribute names come from
  * `SA`, so the query names only registered attributes (the tier is `AwaitingTier`, shared with approvals).
  */
-export function disputesListQuery(filter: z.input<typeof listFilter> = {}, now = Date.now()): string {
+export function disputesListQuery(filter: DisputeListFilter = {}, now = Date.now()): string {
   const f = parseClientInput(listFilter, filter, 'list filter');
   return [
     `WorkflowType = 'disputeCase'`,
@@ -138,6 +154,8 @@ export function disputesListQuery(filter: z.input<typeof listFilter> = {}, now =
 
 /** One row of the disputes work list (search attributes: eventually consistent, fine for a list). */
 export interface DisputeListRow {
+  /** The dispute's business ID (the PSP's dispute ID). */
+  disputeId: string;
   workflowId: string;
   state: string | undefined;
   tier: string | undefined;
@@ -151,13 +169,13 @@ export interface DisputeListRow {
 /** Cases matching the filter, soonest due first. */
 export async function listDisputes(
   client: Client,
-  filter: z.input<typeof listFilter> = {},
+  filter: DisputeListFilter = {},
   now = Date.now(),
 ): Promise<DisputeListRow[]> {
-  const rows: DisputeListRow[] = [];
-  for await (const wf of client.workflow.list({ query: disputesListQuery(filter, now) })) {
+  const rows = await listRows(client, disputesListQuery(filter, now), (wf): DisputeListRow => {
     const sa = wf.typedSearchAttributes;
-    rows.push({
+    return {
+      disputeId: businessIdOf(disputeCaseWorkflowId, wf.workflowId) ?? wf.workflowId,
       workflowId: wf.workflowId,
       state: sa.get(SA.DisputeState),
       tier: sa.get(SA.AwaitingTier),
@@ -166,7 +184,12 @@ export async function listDisputes(
       amountMinor: sa.get(SA.AmountMinor),
       currency: sa.get(SA.Currency),
       awaitingActor: sa.get(SA.AwaitingActor),
-    });
-  }
-  return rows.sort((a, b) => (a.dueBy?.getTime() ?? Infinity) - (b.dueBy?.getTime() ?? Infinity));
+    };
+  });
+  return rows.sort(byDate((r) => r.dueBy));
 }
+
+// ---------- the names before the verbs were made the same in every domain ----------
+
+/** @deprecated use {@link startDisputeCase} */
+export const openDisputeCase = startDisputeCase;

@@ -31,6 +31,18 @@ export function parseClientInput<S extends import('zod').ZodType>(
   throw new ClientInputError(`invalid ${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
 }
 
+/** What every `start…` verb takes besides its input: the task queue (default `TEMPORAL_TASK_QUEUE`). */
+export interface StartOptions {
+  taskQueue?: string;
+}
+
+/** What every `start…` verb answers: the workflow, its handle, and whether it was already there (an idempotent start). */
+export interface Started<W extends Workflow> {
+  workflowId: string;
+  handle: WorkflowHandle<W>;
+  existing: boolean;
+}
+
 /**
  * The idempotent start every typed client offers: starts a workflow, or, when the server refuses because the ID is
  * taken (a running workflow, or a closed one under `REJECT_DUPLICATE`), returns that workflow's handle with
@@ -41,7 +53,7 @@ export async function startOrAttach<W extends Workflow>(
   client: Client,
   workflowType: string,
   options: Omit<WorkflowStartOptions<W>, 'workflowIdConflictPolicy'>,
-): Promise<{ workflowId: string; handle: WorkflowHandle<W>; existing: boolean }> {
+): Promise<Started<W>> {
   const { workflowId } = options;
   try {
     return {

@@ -1,5 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { z } from 'zod';
 import { formatMoney } from '../workflows/shared/money';
+import { SA } from '../workflows/shared/search-attributes';
 import {
   cancelPayoutUpdate,
   creatorPayoutInput,
@@ -8,6 +10,7 @@ import {
   holdPayoutUpdate,
   initialPayoutSearchAttributes,
   opsCommandInput,
+  PayoutStates,
   recheckPayabilityInput,
   recheckPayabilitySignal,
   releasePayoutUpdate,
@@ -23,9 +26,10 @@ import {
   type PayoutStatus,
   type ResolvePayoutCommand,
 } from '../workflows/payouts/contract';
-import { signedUpdate, splitSigner, type Signed } from './commands';
+import { sendSignedCommand, type Signed } from './commands';
 import { configuredTaskQueue } from './config';
-import { parseClientInput, startOrAttach, verdictOf, type Verdict } from './errors';
+import { parseClientInput, startOrAttach, type StartOptions, type Started, type Verdict } from './errors';
+import { businessIdOf, listRows } from './lists';
 
 export { creatorPayoutWorkflowId, payoutIdFor, PayoutRefusal } from '../workflows/payouts/contract';
 export type {
@@ -34,6 +38,7 @@ export type {
   OpsCommand,
   OpsCommandResult,
   PayoutRefusalCode,
+  PayoutStateName,
   PayoutStatus,
   ResolvePayoutCommand,
 } from '../workflows/payouts/contract';
@@ -47,8 +52,8 @@ export type PayoutHandle = WorkflowHandle<CreatorPayoutWorkflow>;
 export async function startPayout(
   client: Client,
   input: CreatorPayoutInput,
-  opts: { taskQueue?: string } = {},
-): Promise<{ workflowId: string; handle: PayoutHandle; existing: boolean }> {
+  opts: StartOptions = {},
+): Promise<Started<CreatorPayoutWorkflow>> {
   const payout = parseClientInput(creatorPayoutInput, input, 'creator payout');
   return startOrAttach<CreatorPayoutWorkflow>(client, 'creatorPayout', {
     taskQueue: opts.taskQueue ?? configuredTaskQueue(),
@@ -101,12 +106,8 @@ export async function updatePayoutMethod(
 
 const ops =
   (def: typeof cancelPayoutUpdate, what: string) =>
-  async (client: Client, payoutId: string, command: Signed<OpsCommand>): Promise<Verdict<OpsCommandResult>> => {
-    const [fields, sign] = splitSigner(command);
-    const arg: OpsCommand = parseClientInput(opsCommandInput, fields, what);
-    const workflowId = creatorPayoutWorkflowId(payoutId);
-    return verdictOf(() => signedUpdate(client, workflowId, def, arg, sign));
-  };
+  async (client: Client, payoutId: string, command: Signed<OpsCommand>): Promise<Verdict<OpsCommandResult>> =>
+    sendSignedCommand(client, creatorPayoutWorkflowId(payoutId), def, opsCommandInput, command, what);
 
 /**
  * Ops commands; each is signed by `sign` (a command assertion for this command on the payout's current run: the
@@ -126,8 +127,70 @@ export async function resolvePayout(
   payoutId: string,
   command: Signed<ResolvePayoutCommand>,
 ): Promise<Verdict<OpsCommandResult>> {
-  const [fields, sign] = splitSigner(command);
-  const arg: ResolvePayoutCommand = parseClientInput(resolvePayoutInput, fields, 'resolve payout');
   const workflowId = creatorPayoutWorkflowId(payoutId);
-  return verdictOf(() => signedUpdate(client, workflowId, resolvePayoutUpdate, arg, sign));
+  return sendSignedCommand(client, workflowId, resolvePayoutUpdate, resolvePayoutInput, command, 'resolve payout');
+}
+
+const listFilter = z
+  .object({
+    state: z.enum(PayoutStates).optional(),
+    creatorId: creatorPayoutInput.shape.creatorId.optional(),
+    /** Only the payouts a payout run started (its `runId`, e.g. `payout-run-2026-11`). */
+    runId: creatorPayoutInput.shape.runId,
+    /** Only payouts still running (the default); `false` lists closed ones too. */
+    running: z.boolean().default(true),
+  })
+  .strict();
+
+/** What {@link listPayouts} filters on (default: every running payout). */
+export type PayoutListFilter = z.input<typeof listFilter>;
+
+/**
+ * The visibility query behind {@link listPayouts}. Values are checked by the contract's own ID schemas first (letters,
+ * digits and a few marks), so nothing a caller passes can end the quoted string.
+ */
+export function payoutsListQuery(filter: PayoutListFilter = {}): string {
+  const f = parseClientInput(listFilter, filter, 'list filter');
+  return [
+    `WorkflowType = 'creatorPayout'`,
+    ...(f.running ? [`ExecutionStatus = 'Running'`] : []),
+    ...(f.state ? [`${SA.PayoutState.name} = '${f.state}'`] : []),
+    ...(f.creatorId ? [`${SA.CreatorId.name} = '${f.creatorId}'`] : []),
+    ...(f.runId ? [`${SA.PayoutRunId.name} = '${f.runId}'`] : []),
+  ].join(' AND ');
+}
+
+/** One row of a payouts list, from search attributes (eventually consistent: fine for a list). */
+export interface PayoutListRow {
+  payoutId: string;
+  workflowId: string;
+  state: string | undefined;
+  creatorId: string | undefined;
+  amountMinor: number | undefined;
+  currency: string | undefined;
+  rail: string | undefined;
+  /** Who it waits on (`AwaitingActor`): `none` when nobody. */
+  awaitingActor: string | undefined;
+  lastErrorCode: string | undefined;
+  startedAt: Date;
+}
+
+/** Payouts matching the filter (default: every running payout), oldest start first. */
+export async function listPayouts(client: Client, filter: PayoutListFilter = {}): Promise<PayoutListRow[]> {
+  const rows = await listRows(client, payoutsListQuery(filter), (wf): PayoutListRow => {
+    const sa = wf.typedSearchAttributes;
+    return {
+      payoutId: businessIdOf(creatorPayoutWorkflowId, wf.workflowId) ?? wf.workflowId,
+      workflowId: wf.workflowId,
+      state: sa.get(SA.PayoutState),
+      creatorId: sa.get(SA.CreatorId),
+      amountMinor: sa.get(SA.AmountMinor),
+      currency: sa.get(SA.Currency),
+      rail: sa.get(SA.Rail),
+      awaitingActor: sa.get(SA.AwaitingActor),
+      lastErrorCode: sa.get(SA.LastErrorCode),
+      startedAt: wf.startTime,
+    };
+  });
+  return rows.sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
 }

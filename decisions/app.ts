@@ -10,8 +10,7 @@ import { approvals, disputes } from '../client';
 import { ClientInputError } from '../client/errors';
 import { pausePspCalls, pausePspInput, resumePspCalls, resumePspInput } from '../client/psp-control';
 import { kmsOptions } from '../workers/data-converter';
-import { payoutReport } from '../scripts/ops/show';
-import { countStuck } from '../scripts/ops/stuck';
+import { countStuck, payoutReport } from './reads';
 import { awsOptions, type AppConfig } from '../workers/config';
 import {
   approvalAuditStream,
@@ -170,7 +169,7 @@ export function createDecisionsApp(opts: DecisionsOptions): Hono<{ Variables: { 
         throw new BadInput([{ path: 'body', message: 'must be a JSON object' }]);
       });
       const request = parse(compensationRequestCommandSchema, raw, '');
-      const started = await approvals.requestCompensation(
+      const started = await approvals.startCompensation(
         client,
         { ...request, sign: (binding) => sign(staff, binding) },
         { taskQueue: config.TEMPORAL_TASK_QUEUE },
@@ -217,12 +216,12 @@ export function createDecisionsApp(opts: DecisionsOptions): Hono<{ Variables: { 
   const query = (c: Context) => Object.fromEntries(new URL(c.req.url).searchParams);
   app.get('/approvals', async (c) => {
     requireRole(c.get('staff'), ROLES, 'the approvals list');
-    return c.json(await approvals.listApprovals(client, parse(approvalsFilter, query(c), 'query') as never));
+    return c.json(await approvals.listCompensations(client, parse(approvalsFilter, query(c), 'query') as never));
   });
   app.get('/approvals/:id', async (c) => {
     requireRole(c.get('staff'), ROLES, 'a compensation request');
     const requestId = compensationRequestId(parse(idSchema, c.req.param('id'), 'id'));
-    const status = await approvals.getCompensationStatus(client, requestId);
+    const status = await approvals.getCompensationState(client, requestId);
     const trail = await audit().list(approvalAuditStream(compensationWorkflowId(requestId)));
     return c.json({ status, audit: trail });
   });

@@ -80,7 +80,7 @@ const financeCommand = (verb: 'approve' | 'reject', update: string): StaffComman
   body: financeBody,
   namedRole: (b) => b['role'] as string | undefined,
   args: async (b, { client, id }) => {
-    const status = await approvals.getCompensationStatus(client, compensationRequestId(id));
+    const status = await approvals.getCompensationState(client, compensationRequestId(id));
     const amountMinor = (b['amountMinor'] as number | undefined) ?? status.totalMinor;
     const parsed = financeDecisionSchema.parse({
       reason: b['reason'],

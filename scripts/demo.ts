@@ -13,6 +13,11 @@ import { getPayoutState, startPayout } from '../client/payouts';
 import { awsOptions, loadConfig } from '../workers/config';
 import { requestToken } from './staff-session';
 import { decisionsClient } from './cli/decisions-client';
+import { z } from 'zod';
+import { parseFlags, parseOrExit } from './cli/args';
+
+const USAGE = `npm run demo   (with npm start running) real work in the Web UI within a minute; takes no flags`;
+parseOrExit('demo', USAGE, () => parseFlags(process.argv.slice(2), {}, z.object({})));
 
 const config = loadConfig({
   ...process.env,
@@ -154,7 +159,7 @@ async function main(): Promise<void> {
       remedies,
     })) as unknown as { workflowId: string };
     console.log(
-      `approval ${workflowId} requested by cs.alice (${suffix === 'big' ? 'waits for finance: npm run finance -- login --as fin.carol, then list' : 'auto-approved under the threshold'})`,
+      `approval ${workflowId} requested by cs.alice (${suffix === 'big' ? 'waits for finance: npx payops-finance login --as fin.carol, then list' : 'auto-approved under the threshold'})`,
     );
   }
 

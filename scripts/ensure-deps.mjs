@@ -1,5 +1,6 @@
 // Installs node_modules when missing or out of date with the lockfile, so `npm start` / `npm test` work on a fresh
-// clone: the root package, then infra/cdk (its own package, so the runtime never ships aws-cdk-lib).
+// clone: the root package, then infra/cdk (its own package, so the runtime never ships aws-cdk-lib). With `runtime`
+// (`npm start`) the root package only: the CDK app is for deploying and its typecheck, not for running.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -30,4 +31,4 @@ function ensure(dir) {
 }
 
 ensure('.');
-ensure('infra/cdk');
+if (process.argv[2] !== 'runtime') ensure('infra/cdk');

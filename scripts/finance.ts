@@ -1,5 +1,5 @@
 import type { Verdict } from '../client';
-import type { PendingApproval } from '../client/approvals';
+import type { CompensationListRow } from '../client/approvals';
 import type { DisputeListRow } from '../client/disputes';
 import { loadConfig } from '../workers/config';
 import type { CompensationStatus, DecisionOutcome } from '../workflows/approvals/contract';
@@ -14,21 +14,22 @@ import {
   table,
   UsageError,
   type CommandSpec,
+  type Io,
 } from './cli/args';
 import { decisionsClient, DecisionServiceRefusal, pathOf, type DecisionsClient } from './cli/decisions-client';
 import { login, requireToken } from './cli/session';
 
 const USAGE = `finance tooling: compensation approvals and the disputes finance/legal decide
 
-  npm run finance -- login [--as <staff>]    sign in (device login at the identity provider; --as: local only)
-  npm run finance -- list [--state pending] [--tier <tier>] [--json]       compensation requests, oldest first
-  npm run finance -- show <requestId|workflowId> [--json]                  status + audit trail
-  npm run finance -- approve <requestId> --reason "<why>" [--role <role>] [--amount <minor units>]
-  npm run finance -- reject  <requestId> --reason "<why>" [--role <role>] [--amount <minor units>]
-  npm run finance -- disputes [--all] [--due-within <days>] [--json]      cases waiting on finance/legal, soonest due
-  npm run finance -- dispute <disputeId> [--json]                          the case: evidence, deadline, decision
-  npm run finance -- assign <disputeId> --to <staff> --tier tier1|tier2|finance_legal
-  npm run finance -- decide <disputeId> --decision contest|accept [--tier <tier>] [--note "<why>"]
+  npx payops-finance login [--as <staff>]    sign in (device login at the identity provider; --as: local only)
+  npx payops-finance list [--state pending] [--tier <tier>] [--json]       compensation requests, oldest first
+  npx payops-finance show <requestId|workflowId> [--json]                  status + audit trail
+  npx payops-finance approve <requestId> --reason "<why>" [--role <role>] [--amount <minor units>]
+  npx payops-finance reject  <requestId> --reason "<why>" [--role <role>] [--amount <minor units>]
+  npx payops-finance disputes [--all] [--due-within <days>] [--json]      cases waiting on finance/legal, soonest due
+  npx payops-finance dispute <disputeId> [--json]                          the case: evidence, deadline, decision
+  npx payops-finance assign <disputeId> --to <staff> --tier tier1|tier2|finance_legal
+  npx payops-finance decide <disputeId> --decision contest|accept [--tier <tier>] [--note "<why>"]
 
 Every command goes to the decision service (DECISIONS_URL) with your login token (or PAYOPS_TOKEN): it checks your
 role, signs the decision for that one workflow and command, and sends it; you decide as the token's subject.
@@ -153,7 +154,7 @@ async function disputeCommand(api: DecisionsClient, cmd: Cmd, print: Out): Promi
 
 async function workLists(api: DecisionsClient, cmd: Cmd, print: Out): Promise<void> {
   if (cmd.command === 'list') {
-    const rows = await api.get<Array<Wire<PendingApproval>>>('/approvals', {
+    const rows = await api.get<Array<Wire<CompensationListRow>>>('/approvals', {
       state: cmd.values.state,
       tier: cmd.values.tier,
     });
@@ -177,7 +178,7 @@ async function workLists(api: DecisionsClient, cmd: Cmd, print: Out): Promise<vo
   // Finance/legal's list by default: what waits on finance (the case's AwaitingActor); --all shows every open case.
   const rows = cmd.values.all ? all : all.filter((r) => r.awaitingActor === 'finance');
   const cells = rows.map((r) => [
-    r.workflowId.replace(/^dispute-/, ''),
+    r.disputeId,
     r.state ?? '-',
     r.tier ?? '-',
     r.awaitingActor ?? '-',
@@ -188,27 +189,27 @@ async function workLists(api: DecisionsClient, cmd: Cmd, print: Out): Promise<vo
   print(rows, table(['DISPUTE', 'STATE', 'TIER', 'WAITING ON', 'AMOUNT', 'DUE BY', 'NEXT MILESTONE'], cells));
 }
 
-/** `npm run finance`: returns the exit code (0 done/accepted, 1 refused, 2 bad arguments). */
-export const main = withUsageErrors('finance', async (argv: string[]): Promise<number> => {
+/** `npx payops-finance` (`npm run finance`): returns the exit code (0 done/accepted, 1 refused, 2 bad arguments). */
+export const main = withUsageErrors('finance', async (argv: string[], io: Io): Promise<number> => {
   if (argv.some((a) => a === '--approver' || a.startsWith('--approver=')))
     throw new UsageError(
       '--approver',
-      '--approver was removed: you decide as the subject of your login token (npm run finance -- login)',
+      '--approver was removed: you decide as the subject of your login token (npx payops-finance login)',
       true,
     );
   const cmd = parseCommandLine(argv, OPTIONS, COMMANDS);
   if (cmd.help) {
-    console.log(USAGE);
+    io.out(USAGE);
     return 0;
   }
-  const config = loadConfig();
+  const config = loadConfig(io.env);
   if (cmd.command === 'login') {
-    console.log(await login(config.IDP_URL, cmd.values.as, config.PAYOPS_MODE));
+    io.out(await login(config.IDP_URL, cmd.values.as, config.PAYOPS_MODE, io.err, io.env));
     return 0;
   }
   // The login is required at the first request, after the command line was checked in full.
-  const api = decisionsClient(config.DECISIONS_URL, () => requireToken('finance'), 'finance');
-  const print: Out = (value, text) => console.log(cmd.json ? JSON.stringify(value, null, 2) : text);
+  const api = decisionsClient(config.DECISIONS_URL, () => requireToken('finance', io.env), 'finance');
+  const print: Out = (value, text) => io.out(cmd.json ? JSON.stringify(value, null, 2) : text);
   try {
     if (cmd.command === 'list' || cmd.command === 'disputes') await workLists(api, cmd, print);
     else if (cmd.command === 'show') await showRequest(api, cmd.args['requestId'] ?? '', print);
@@ -217,7 +218,7 @@ export const main = withUsageErrors('finance', async (argv: string[]): Promise<n
     return 0;
   } catch (err) {
     if (!(err instanceof DecisionServiceRefusal)) throw err;
-    console.error(`finance: ${err.message}`);
+    io.err(`finance: ${err.message}`);
     return 1;
   }
 });

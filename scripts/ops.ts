@@ -1,6 +1,15 @@
 import { loadConfig } from '../workers/config';
 import type { OpsCommandResult } from '../workflows/payouts/contract';
-import { oneOf, parseCommandLine, required, runMain, UsageError, withUsageErrors, type CommandSpec } from './cli/args';
+import {
+  oneOf,
+  parseCommandLine,
+  required,
+  runMain,
+  UsageError,
+  withUsageErrors,
+  type CommandSpec,
+  type Io,
+} from './cli/args';
 import { decisionsClient, DecisionServiceRefusal, pathOf, type DecisionsClient } from './cli/decisions-client';
 import { login, requireToken } from './cli/session';
 import { FIX_COMMANDS, RESOLUTIONS, renderVerdict, type FixCommand } from './ops/fix';
@@ -10,17 +19,17 @@ import { renderStuck, type StuckCount } from './ops/stuck';
 
 const USAGE = `ops tooling: find, understand and fix stuck work (docs/runbook.md says which command fits which symptom)
 
-  npm run ops -- login [--as <staff>]         sign in (device login; --as e.g. ops.frank: local only)
-  npm run ops -- stuck [--json]               counts per category of stuck work, each with its Web UI list
-  npm run ops -- show <payoutId> [--json]     state, what it waits on and since when, deadline, last error,
-                                              pending activity attempts and last failure, timeline, audit trail
-  npm run ops -- retry   <payoutId> --reason "<why>"    wake a parked or polling payout now
-  npm run ops -- hold    <payoutId> --reason "<why>"    compliance hold before the next money step
-  npm run ops -- release <payoutId> --reason "<why>"    lift the hold
-  npm run ops -- resolve <payoutId> --reason "<why>" --resolution paid_elsewhere|abandoned|partial_return
-                                              close by hand; check the rail first (runbook: "unconfirmed at the rail")
-  npm run ops -- pause-psp --incident <id> --reason "<why>"   PSP incident: no new PSP call leaves, for every payout
-  npm run ops -- resume-psp [--rate <per second>] [--reason "<why>"]  release the backlog at the paced rate
+  npx payops-ops login [--as <staff>]        sign in (device login; --as e.g. ops.frank: local only)
+  npx payops-ops stuck [--json]              counts per category of stuck work, each with its Web UI list
+  npx payops-ops show <payoutId> [--json]    state, what it waits on and since when, deadline, last error,
+                                               pending activity attempts and last failure, timeline, audit trail
+  npx payops-ops retry  <payoutId> --reason "<why>"    wake a parked or polling payout now
+  npx payops-ops hold   <payoutId> --reason "<why>"    compliance hold before the next money step
+  npx payops-ops release <payoutId> --reason "<why>"   lift the hold
+  npx payops-ops resolve <payoutId> --reason "<why>" --resolution paid_elsewhere|abandoned|partial_return
+                                               close by hand; check the rail first (runbook: "unconfirmed at the rail")
+  npx payops-ops pause-psp --incident <id> --reason "<why>"  PSP incident: no new PSP call leaves, for every payout
+  npx payops-ops resume-psp [--rate <per second>] [--reason "<why>"]  release the backlog at the paced rate
 
 Every command goes to the decision service (DECISIONS_URL) with your login token (or PAYOPS_TOKEN): it checks your
 role, signs each fix for that one payout and command, and sends it; the workflow's validator answers at once:
@@ -60,16 +69,16 @@ function rateOf(raw: string | undefined): number | undefined {
   return n;
 }
 
-/** `npm run ops`: returns the exit code (0 done/accepted, 1 refused, 2 bad arguments). */
-export const main = withUsageErrors('ops', async (argv: string[]): Promise<number> => {
+/** `npx payops-ops` (`npm run ops`): returns the exit code (0 done/accepted, 1 refused, 2 bad arguments). */
+export const main = withUsageErrors('ops', async (argv: string[], io: Io): Promise<number> => {
   const cmd = parseCommandLine(argv, OPTIONS, COMMANDS);
   if (cmd.help) {
-    console.log(USAGE);
+    io.out(USAGE);
     return 0;
   }
-  const config = loadConfig();
+  const config = loadConfig(io.env);
   if (cmd.command === 'login') {
-    console.log(await login(config.IDP_URL, cmd.values.as, config.PAYOPS_MODE));
+    io.out(await login(config.IDP_URL, cmd.values.as, config.PAYOPS_MODE, io.err, io.env));
     return 0;
   }
   const isFix = (FIX_COMMANDS as readonly string[]).includes(cmd.command ?? '');
@@ -79,9 +88,9 @@ export const main = withUsageErrors('ops', async (argv: string[]): Promise<numbe
     cmd.command === 'resolve'
       ? oneOf(required(cmd.values.resolution, 'resolution'), 'resolution', RESOLUTIONS)
       : undefined;
-  const print = (value: unknown, text: string) => console.log(cmd.json ? JSON.stringify(value, null, 2) : text);
-  const api = decisionsClient(config.DECISIONS_URL, () => requireToken('ops'), 'ops');
-  if (cmd.command === 'pause-psp' || cmd.command === 'resume-psp') return pspControl(cmd, api);
+  const print = (value: unknown, text: string) => io.out(cmd.json ? JSON.stringify(value, null, 2) : text);
+  const api = decisionsClient(config.DECISIONS_URL, () => requireToken('ops', io.env), 'ops');
+  if (cmd.command === 'pause-psp' || cmd.command === 'resume-psp') return pspControl(cmd, api, io);
   try {
     if (cmd.command === 'stuck') {
       const { at, categories } = await api.get<{ at: string; categories: StuckCount[] }>('/stuck');
@@ -103,14 +112,14 @@ export const main = withUsageErrors('ops', async (argv: string[]): Promise<numbe
     return verdict.accepted ? 0 : 1;
   } catch (err) {
     if (!(err instanceof DecisionServiceRefusal)) throw err;
-    console.error(`ops: ${err.message}`);
+    io.err(`ops: ${err.message}`);
     return 1;
   }
 });
 
 /** `pause-psp` / `resume-psp`, through the decision service like every other command (it checks the ops role). */
-async function pspControl(cmd: ReturnType<typeof parseCommandLine<typeof OPTIONS>>, api: DecisionsClient) {
-  const print = (value: unknown, text: string) => console.log(cmd.json ? JSON.stringify(value, null, 2) : text);
+async function pspControl(cmd: ReturnType<typeof parseCommandLine<typeof OPTIONS>>, api: DecisionsClient, io: Io) {
+  const print = (value: unknown, text: string) => io.out(cmd.json ? JSON.stringify(value, null, 2) : text);
   if (cmd.command === 'pause-psp') {
     const incidentId = required(cmd.values.incident, 'incident');
     const reason = required(cmd.values.reason, 'reason');

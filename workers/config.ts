@@ -4,61 +4,89 @@ import { isBic, isValidIban } from '../activities/adapters/bank/identifiers';
 import { taskQueueSchema } from '../workflows/shared/task-queue';
 import { payloadEncryptionEnv } from '../codec/env';
 import { operationsEnv } from './config-operations';
-import { LOCAL_INGRESS_SIGNING_KEY_JSON } from '../ingress/local-key';
+import { LOCAL_INGRESS_SIGNING_KEY_JSON } from './local-ingress-key';
 
 /**
  * The only reader of `process.env`. Everything the processes need is parsed here with zod;
  * an invalid value stops start-up with a message naming the variable.
  */
 const envSchema = z.object({
+  /** `local` points AWS clients at moto and trusts the repository's local keys; `aws` uses the real endpoints and fails closed. */
   PAYOPS_MODE: z.enum(['local', 'aws']).default('local'),
+  /** The Temporal frontend (`host:port`) the workers, ingress and decision service connect to. */
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  /** The Temporal namespace of every workflow. */
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Temporal Cloud API key (or `TEMPORAL_API_KEY_SECRET_ARN`, or an mTLS certificate through envconfig): never echoed. */
   TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** One task queue for the whole product: workers, ingress, runs and the typed client (PSP calls: `<queue>-psp`). */
   TEMPORAL_TASK_QUEUE: taskQueueSchema,
+  /** TLS to the frontend (implied by an API key or a client certificate). */
   TEMPORAL_TLS: z
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  /** The AWS region of every AWS client. */
   AWS_REGION: z.string().min(1).default('us-east-1'),
+  /** The account the ARNs are built in (local: moto's). */
   AWS_ACCOUNT_ID: z
     .string()
     .regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account ID' })
     .default('123456789012'),
+  /** One endpoint for every AWS client (local: moto); refused in aws mode. */
   AWS_ENDPOINT_URL: z.url().optional(),
   /** Payload encryption and the codec server (codec/env.ts). */
   ...payloadEncryptionEnv,
+  /** The PSP (Stripe API shape); local: the PSP sandbox. */
   PSP_API_BASE: z.url().default('http://127.0.0.1:12112'),
   // Secrets (see SECRET_VARIABLES): no schema default; local mode fills LOCAL_SECRETS, aws mode never does.
+  /** The PSP API key the workers call with (or `PSP_SECRET_KEY_SECRET_ARN`); local mode only has a default. */
   PSP_SECRET_KEY: z.string().min(1).optional(),
+  /** The PSP's webhook signing secret the ingress verifies (or its `…_SECRET_ARN`). */
   PSP_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** Rotation: the previous PSP webhook secret, accepted until `PSP_WEBHOOK_SECRET_PREVIOUS_UNTIL`. */
   PSP_WEBHOOK_SECRET_PREVIOUS: z.string().min(1).optional(),
+  /** Rotation: until when (ISO 8601) the previous PSP webhook secret is accepted. */
   PSP_WEBHOOK_SECRET_PREVIOUS_UNTIL: z.iso.datetime({ offset: true }).optional(),
+  /** The bank's ISO 20022 endpoint (pain.001 in, status inquiries); local: the bank sandbox. */
   BANK_API_BASE: z.url().default('http://127.0.0.1:12113'),
   /** Our paying account, written into every pain.001 (debtor, debtor account, debtor agent). Local: a test IBAN. */
   BANK_DEBTOR_NAME: z.string().trim().min(1).max(140).default('PayOps'),
+  /** Our paying account in every pain.001 (debtor account); never logged. */
   BANK_DEBTOR_IBAN: z
     .string()
     .transform((v) => v.replace(/\s+/g, '').toUpperCase())
     .refine(isValidIban, { error: 'must be a valid IBAN (check digits included)' })
     .default('DE89370400440532013000'),
+  /** Our bank's BIC in every pain.001 (debtor agent). */
   BANK_DEBTOR_BIC: z
     .string()
     .refine(isBic, { error: 'must be a BIC of 8 or 11 characters (ISO 9362)' })
     .default('COBADEFFXXX'),
+  /** The creator directory: KYC, sanctions, payout methods, earnings, FX. */
   CREATORS_API_BASE: z.url().default('http://127.0.0.1:12114'),
+  /** Commerce: orders, store credit, vouchers (approvals). */
   COMMERCE_API_BASE: z.url().default('http://127.0.0.1:12115'),
+  /** Dispute evidence records. */
   EVIDENCE_API_BASE: z.url().default('http://127.0.0.1:12116'),
+  /** The bank's webhook HMAC secret the ingress verifies (or its `…_SECRET_ARN`). */
   BANK_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** Rotation: the previous bank webhook secret, accepted until `BANK_WEBHOOK_SECRET_PREVIOUS_UNTIL`. */
   BANK_WEBHOOK_SECRET_PREVIOUS: z.string().min(1).optional(),
+  /** Rotation: until when (ISO 8601) the previous bank webhook secret is accepted. */
   BANK_WEBHOOK_SECRET_PREVIOUS_UNTIL: z.iso.datetime({ offset: true }).optional(),
   /** The ingress's rail-event signing key: an Ed25519 private JWK with `kid` and `iss` (ingress/rail-proof.ts). */
   INGRESS_SIGNING_KEY: z.string().min(1).optional(),
   // Secrets Manager secrets to read these from at start-up (workers/secrets.ts); the CDK stack sets them.
+  /** Read `PSP_SECRET_KEY` from this Secrets Manager secret at start-up. */
   PSP_SECRET_KEY_SECRET_ARN: z.string().min(1).optional(),
+  /** Read `PSP_WEBHOOK_SECRET` from this secret (plain, or `{current, previous, previousValidUntil}`). */
   PSP_WEBHOOK_SECRET_SECRET_ARN: z.string().min(1).optional(),
+  /** Read `BANK_WEBHOOK_SECRET` from this secret (plain, or `{current, previous, previousValidUntil}`). */
   BANK_WEBHOOK_SECRET_SECRET_ARN: z.string().min(1).optional(),
+  /** Read `INGRESS_SIGNING_KEY` from this secret. */
   INGRESS_SIGNING_KEY_SECRET_ARN: z.string().min(1).optional(),
+  /** Read `TEMPORAL_API_KEY` from this secret. */
   TEMPORAL_API_KEY_SECRET_ARN: z.string().min(1).optional(),
   /** The staff identity provider (OpenID Connect): `login` asks its token endpoint. Local: the sandbox. */
   IDP_URL: z.url().default('http://127.0.0.1:12117'),
@@ -66,11 +94,17 @@ const envSchema = z.object({
   DECISIONS_URL: z.url().default('http://127.0.0.1:12118'),
   /** The Temporal Web UI ops open (the ops CLI's and the sweeper's links); the namespace is `TEMPORAL_NAMESPACE`. */
   WEB_UI_URL: z.url().default('http://127.0.0.1:8233'),
+  /** The SNS topic domain events go to (`payout.paid`, `dispute.*`, …). */
   EVENTS_TOPIC_NAME: z.string().min(1).default('payops-events'),
+  /** The DynamoDB ledger table (postings, balances). */
   LEDGER_TABLE: z.string().min(1).default('payops-ledger'),
+  /** The DynamoDB audit table (decisions, ops commands, parked events). */
   AUDIT_TABLE: z.string().min(1).default('payops-audit'),
+  /** The S3 bucket of run reports (`runs/<run>/summary.csv`). */
   REPORTS_BUCKET: z.string().min(1).default('payops-reports'),
+  /** The SES sender of creator and team emails. */
   NOTIFY_FROM_EMAIL: z.email().default('payouts@payops.example'),
+  /** The long-lived ingress's port. */
   INGRESS_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
   /** The webhook ingress's bind address: 127.0.0.1 on a workstation, `0.0.0.0` (or `::`) in a container. */
   INGRESS_HOST: z
@@ -82,6 +116,7 @@ const envSchema = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   /** Local default only: aws mode requires it for the workers (REQUIRED_IN_AWS). */
   WORKER_BUILD_ID: z.string().min(1).default('local'),
+  /** Worker versioning: the deployment name (Lambda workers are always versioned, pinned). */
   WORKER_DEPLOYMENT_NAME: z.string().min(1).default('payops'),
   /** Operations: retry reporting, the sweeper, logs and traces, PSP pacing (workers/config-operations.ts). */
   ...operationsEnv,
@@ -102,8 +137,11 @@ export type WebhookSecretVariable = (typeof WEBHOOK_SECRETS)[number];
 
 /** Local mode's secrets: public constants the sandboxes sign with. Refused in aws mode. */
 export const LOCAL_SECRETS: Readonly<Record<SecretVariable, string>> = {
+  /** The PSP API key the workers call with (or `PSP_SECRET_KEY_SECRET_ARN`); local mode only has a default. */
   PSP_SECRET_KEY: 'sk_test_local',
+  /** The PSP's webhook signing secret the ingress verifies (or its `…_SECRET_ARN`). */
   PSP_WEBHOOK_SECRET: 'whsec_local',
+  /** The bank's webhook HMAC secret the ingress verifies (or its `…_SECRET_ARN`). */
   BANK_WEBHOOK_SECRET: 'bank_local_secret',
   INGRESS_SIGNING_KEY: LOCAL_INGRESS_SIGNING_KEY_JSON,
 };
@@ -193,7 +231,9 @@ export const REQUIRED_IN_AWS = {
 } as const satisfies Record<ProcessRole, readonly string[]>;
 
 const WHY: Record<(typeof REQUIRED_IN_AWS)[ProcessRole][number], string> = {
+  /** The Temporal frontend (`host:port`) the workers, ingress and decision service connect to. */
   TEMPORAL_ADDRESS: 'the cluster, host:port',
+  /** The Temporal namespace of every workflow. */
   TEMPORAL_NAMESPACE: 'the namespace the product runs in',
   WORKER_BUILD_ID: 'the build this worker deploys as; runs are pinned to it',
   PAYLOAD_KMS_KEY_ID: 'the KMS key whose data keys encrypt payloads',
@@ -283,9 +323,13 @@ export function temporalEnv(
 ): Record<string, string | undefined> {
   return {
     ...env,
+    /** The Temporal frontend (`host:port`) the workers, ingress and decision service connect to. */
     TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
+    /** The Temporal namespace of every workflow. */
     TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
+    /** Temporal Cloud API key (or `TEMPORAL_API_KEY_SECRET_ARN`, or an mTLS certificate through envconfig): never echoed. */
     TEMPORAL_API_KEY: config.TEMPORAL_API_KEY,
+    /** TLS to the frontend (implied by an API key or a client certificate). */
     TEMPORAL_TLS: config.TEMPORAL_TLS ? 'true' : undefined,
   };
 }

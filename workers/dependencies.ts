@@ -10,6 +10,7 @@ import { createDynamoLedger } from '../activities/adapters/ledger/dynamo-ledger'
 import { createAwsNotifications } from '../activities/adapters/notifications/aws-notifications';
 import { createStripePsp } from '../activities/adapters/psp/stripe-psp';
 import { createS3Reports } from '../activities/adapters/reports/s3-reports';
+import { expectedFailures } from '../activities/expected-failures';
 import { retryReporting } from '../activities/retry-reporting';
 import { temporalSettings, type TemporalSettings } from '../client/connect';
 import { awsOptions, temporalEnv, type AppConfig } from './config';
@@ -65,6 +66,7 @@ export function baseWorkerOptions(
     interceptors: {
       activity: [
         retryReporting({ afterAttempts: config.RETRY_REPORT_AFTER_ATTEMPTS }),
+        expectedFailures(),
         ...(tracing?.activityInterceptors ?? []),
       ],
     },

@@ -1,7 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadAwsTrustedKeys, TrustSetError } from './aws-trust';
+import { loadAwsTrustedKeys } from './aws-trust';
 import { buildWorkflowBundle } from './build-bundle';
 import { failureConverterPath, workflowsPath, type BundleOptions } from './bundle-options';
 import { bundleFunction } from './package-esbuild';
@@ -50,6 +49,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   { entry: resolve(__dirname, '..', 'decisions', 'lambda.ts'), name: 'decisions', withWorkflowBundle: false },
 ];
 
+/** Where `npm run build:lambda` writes by default: `<name>.zip` per function, staged in `<name>/`. */
+export const LAMBDA_OUT_DIR = 'dist/lambda';
+
 /** `npm run build:lambda [outDir]`: every function's zip in outDir (default dist/lambda), with its sizes printed. */
 export async function packageAll(
   outDir: string,
@@ -69,34 +71,4 @@ export async function packageAll(
     reports.push(report);
   }
   return reports;
-}
-
-const USAGE =
-  'usage: npm run build:lambda [-- <outDir>]   (default dist/lambda; writes worker.zip, and ingress.zip once ingress/lambda.ts exists)';
-
-/** Parses the CLI's arguments; a bad one exits 2 naming it. */
-function outDirFromArgs(args: string[]): string {
-  try {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { help: { type: 'boolean', short: 'h' } },
-    });
-    if (values.help) {
-      console.log(USAGE);
-      process.exit(0);
-    }
-    if (positionals.length > 1) throw new Error(`unexpected argument '${positionals[1]}': one output folder at most`);
-    return positionals[0] ?? 'dist/lambda';
-  } catch (err) {
-    console.error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
-    process.exit(2);
-  }
-}
-
-if (require.main === module) {
-  packageAll(resolve(outDirFromArgs(process.argv.slice(2)))).catch((err: unknown) => {
-    console.error(err instanceof TrustSetError ? err.message : err);
-    process.exit(1);
-  });
 }

@@ -1,7 +1,11 @@
 import { failure, FailureType } from '../../workflows/shared/failures';
 import { formatMoney } from '../../workflows/shared/money';
-import { agentBudgetStream, approvalAuditStream, orderAuditStream } from '../../workflows/approvals/contract';
-import { type ApprovalActivities } from '../../workflows/approvals/contract-activities';
+import {
+  agentBudgetStream,
+  approvalAuditStream,
+  orderAuditStream,
+  type ApprovalActivities,
+} from '../../workflows/approvals/contract';
 import type { CommercePort } from '../adapters/commerce/port';
 import { createSharedActivities } from '../shared';
 import { firstClaimant, priorClaims, reserveBudget, spentOf } from './claims';

@@ -1,8 +1,13 @@
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { orderAuditStream } from '../../workflows/approvals/contract';
-import { OPEN_PSP, REVIEW_PSP, type EscalationTier, type LedgerPosition } from '../../workflows/disputes/contract';
-import { type DisputeActivities } from '../../workflows/disputes/contract-activities';
+import {
+  OPEN_PSP,
+  REVIEW_PSP,
+  type DisputeActivities,
+  type EscalationTier,
+  type LedgerPosition,
+} from '../../workflows/disputes/contract';
 import { failure, FailureType } from '../../workflows/shared/failures';
 import { idempotencyKey } from '../../workflows/shared/task-queue';
 import { Accounts } from '../adapters/ledger/port';

@@ -56,6 +56,8 @@ export async function startExternalServers(opts: {
    * it, falling to 3/s after 1,000 payouts with it), so the benchmark turns it off except for its paced run.
    */
   fairness?: boolean;
+  /** stripe-mock, for the PSP contract tests (default on); `npm start` runs without it. */
+  stripeMock?: boolean;
 }): Promise<ExternalServers> {
   const { ports, runDir } = opts;
   mkdirSync(runDir, { recursive: true });
@@ -72,14 +74,17 @@ export async function startExternalServers(opts: {
         runDir,
         ready: async () => (await fetch(`http://127.0.0.1:${ports.moto}/moto-api/data.json`)).ok,
       }),
-      startServer({
-        name: 'stripe-mock',
-        command: bin('stripe-mock'),
-        args: ['-http-addr', `127.0.0.1:${ports.stripeMock}`, '-https-addr', `127.0.0.1:${ports.stripeMockHttps}`],
-        runDir,
-        ready: () => portOpen(ports.stripeMock),
-      }),
     ];
+    if (opts.stripeMock !== false)
+      starts.push(
+        startServer({
+          name: 'stripe-mock',
+          command: bin('stripe-mock'),
+          args: ['-http-addr', `127.0.0.1:${ports.stripeMock}`, '-https-addr', `127.0.0.1:${ports.stripeMockHttps}`],
+          runDir,
+          ready: () => portOpen(ports.stripeMock),
+        }),
+      );
     if (opts.embeddedTemporal) {
       const temporalArgs = [
         'server',

@@ -1,5 +1,6 @@
 import { applyPspRateLimit } from '../../client/psp-control';
 import { join } from 'node:path';
+import { Runtime } from '@temporalio/worker';
 import { connectClient } from '../../client/connect';
 import { dataConverterFor, kmsOptions } from '../../workers/data-converter';
 import { startCodecServer } from '../../workers/codec-server';
@@ -23,14 +24,21 @@ import { bootstrapAws } from './bootstrap-aws';
 import { DATA_DIR } from './paths';
 import { ensureSearchAttributes } from './search-attributes';
 import { startExternalServers } from './stack';
+import { startOutput } from './start-output';
 
 /**
  * `npm start`: the whole product on this machine, in the foreground. Embedded Temporal dev server
- * (SQLite under .data/, Web UI on 8233) unless TEMPORAL_ADDRESS names another cluster; moto;
- * stripe-mock; the PSP, bank, creator-directory, commerce and evidence sandboxes; the worker; the webhook ingress;
+ * (SQLite under .data/, Web UI on 8233) unless TEMPORAL_ADDRESS names another cluster; moto; the PSP, bank, creator-directory, commerce and evidence sandboxes; the worker; the webhook ingress;
  * the decision service the staff CLIs talk to; the codec server the Web UI decodes payloads with; the monthly payout Schedule. Ctrl-C stops it all.
+ * It prints the summary, then only what needs attention; the SDK's details (the bundler's module listing, notices,
+ * expected warnings) go to .data/run/start.log, which the summary names. (stripe-mock is for the PSP contract tests:
+ * `npm test` starts its own.)
  */
 async function main(): Promise<void> {
+  const output = startOutput(join(DATA_DIR, 'run', 'start.log'), (line) => console.error(line));
+  Runtime.install({ logger: output.logger });
+  process.removeAllListeners('warning');
+  process.on('warning', output.warning);
   const external = Boolean(process.env['TEMPORAL_ADDRESS']);
   const ports = { temporal: 7233, ui: 8233, moto: 5000, stripeMock: 12111, stripeMockHttps: 12110 };
   const codecPort = loadConfig({ ...process.env, PAYOPS_MODE: 'local' }).CODEC_SERVER_PORT;
@@ -39,9 +47,10 @@ async function main(): Promise<void> {
     runDir: join(DATA_DIR, 'run'),
     persist: true,
     embeddedTemporal: !external,
+    stripeMock: false,
     uiCodecEndpoint: `http://127.0.0.1:${codecPort}`,
   });
-  const stoppers: Array<() => Promise<void>> = [() => servers.stop()];
+  const stoppers: Array<() => Promise<void>> = [() => output.close(), () => servers.stop()];
   const stopAll = async () => {
     for (const stop of stoppers.reverse()) await stop().catch((err) => console.error('[stop]', err));
   };
@@ -121,8 +130,9 @@ payops is running
   Codec server  ${codecServer.url} (payloads are encrypted; the Web UI decodes them through it)
   Sandboxes     PSP ${psp.url}  bank ${bank.url}  creators ${creators.url}  commerce ${commerce.url}  evidence ${evidence.url}
   Decisions     ${decisionService.url} (the staff CLIs' service: signs and sends decisions, serves their reads)
-  Staff login   ${idp.url} (npm run finance -- login --as fin.carol)
-  AWS (moto)    ${servers.awsEndpoint}   stripe-mock ${servers.stripeMockUrl}
+  Staff login   ${idp.url} (npx payops-finance login --as fin.carol)
+  AWS (moto)    ${servers.awsEndpoint}
+  Details       ${output.file} (bundler output, SDK notices, expected warnings); below: only what needs attention
 Ctrl-C stops everything.`);
   } catch (err) {
     await stopAll();

@@ -1,3 +1,4 @@
+import type http from 'node:http';
 import {
   clearTimers,
   readBody,
@@ -10,6 +11,8 @@ import {
 } from '../shared/http';
 import { hangThenDrop, take } from '../shared/faults';
 import { WebhookDispatcher } from '../shared/webhooks';
+import { addDays, BankBooks } from './books';
+import { camt053Chunks } from './camt053';
 import { applyFaults, defaultFaults } from './faults';
 import { buildPain002, parsePain001 } from './iso20022';
 import { XsdValidator } from './schema';
@@ -37,6 +40,15 @@ import { BankTransfers, rid, XML } from './transfers';
  * holdWebhooks }` (merged; DELETE clears) · POST /__admin/returns `{ endToEndId, code, amountMinor? }` (less than the
  * transfer: a partial return) · POST /__admin/webhooks/flush
  * `{ order }` · POST /__admin/webhooks/replay `{ eventId, times? }` · GET /__admin/calls · GET /__admin/events.
+ *
+ * End-of-day statements (`books.ts`, `camt053.ts`): `GET /iso20022/statements/:accountIban/:date` answers the
+ * camt.053.001.08 of that business day from the bank's own books (settlements booked as debits, batch bookings per
+ * multi-transaction `PmtInf`, returns as credits with `RtrInf/Rsn/Cd`, fees, reversals), issuing every earlier
+ * unissued day first; `?lines=N` answers a synthetic N-entry statement, generated as it is sent. Admin:
+ * POST /__admin/clock `{ businessDate }` · POST /__admin/accounts `{ accountIban, currency?, openingBalanceMinor?,
+ * batchTxDetails?, openedOn? }` · POST /__admin/fees `{ accountIban, amountMinor }` · POST /__admin/reversals
+ * `{ ref | endToEndId }` · POST /__admin/statement-faults `{ accountIban, fault, … }` with fault one of
+ * `STATEMENT_FAULTS` (books.ts; `late_return` takes `{ endToEndId, days?, code? }`) · GET /__admin/books/:accountIban.
  */
 
 export type BankSandbox = RunningSandbox;
@@ -54,6 +66,8 @@ interface CallRecord {
   method: string;
   path: string;
   status: number;
+  /** When the call arrived (epoch ms). */
+  at: number;
   messageId?: string;
   endToEndIds?: string[];
   fault?: '5xx' | 'timeout' | 'latency';
@@ -69,17 +83,22 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
   const calls: CallRecord[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const hooks = new WebhookDispatcher(opts.webhookUrl, opts.webhookRetryDelaysMs);
-  const transfers = new BankTransfers({ hooks, hmacSecret: opts.hmacSecret, timers, faults: () => faults });
+  const books = new BankBooks();
+  const transfers = new BankTransfers({ hooks, hmacSecret: opts.hmacSecret, books, timers, faults: () => faults });
 
-  const handleIso: SandboxHandler = async (req, res, method, path) => {
+  const handleIso: SandboxHandler = async (req, res, method, url) => {
+    const [path = url, query = ''] = url.split('?');
     const record: CallRecord = {
       method,
       path: path.startsWith('/iso20022/status/')
         ? '/iso20022/status/:endToEndId'
         : path.startsWith('/iso20022/entries/')
           ? '/iso20022/entries/:endToEndId'
-          : path,
+          : path.startsWith('/iso20022/statements/')
+            ? '/iso20022/statements/:accountIban/:date'
+            : path,
       status: 0,
+      at: Date.now(),
     };
     calls.push(record);
     const reply = (status: number, body: string, type = XML) => {
@@ -132,7 +151,7 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
           xml = buildPain002({
             messageId: rid('STS'),
             originalMessageId: messageId,
-            transactions: transactions.map((tx) => transfers.accept(messageId, tx)),
+            transactions: transactions.map((tx, i) => transfers.accept(messageId, tx, parsed.placements[i])),
           });
           responses.set(cacheKey, xml);
         }
@@ -145,6 +164,18 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
       const report = transfers.entriesReport(decodeURIComponent(path.slice('/iso20022/entries/'.length)));
       if (!report) return reply(404, `unknown EndToEndId`, 'text/plain');
       xml = report;
+    } else if (method === 'GET' && path.startsWith('/iso20022/statements/')) {
+      const [iban = '', date = ''] = path.slice('/iso20022/statements/'.length).split('/').map(decodeURIComponent);
+      const lines = Number(new URLSearchParams(query).get('lines') ?? '');
+      const statement =
+        Number.isSafeInteger(lines) && lines > 0 ? books.hugeStatement(iban, date, lines) : books.statement(iban, date);
+      if (!statement.ok) return reply(statement.status, statement.error, 'text/plain');
+      if (timeout) {
+        record.fault = 'timeout';
+        return hangThenDrop(req, res, faults.hangMs, timers);
+      }
+      record.status = 200;
+      return streamOut(res, camt053Chunks(statement.head, statement.entries(), statement.render));
     } else {
       return reply(404, 'not found', 'text/plain');
     }
@@ -156,14 +187,28 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
     return reply(status, xml);
   };
 
+  /**
+   * The late-return fault: the business clock moves to `days` (default 59) after the transfer's settlement day and
+   * the creditor's bank returns it (`code`, default AC04), booked that day and announced by camt.054 as any return.
+   */
+  const lateReturn = (b: Record<string, unknown>) => {
+    const endToEndId = String(b.endToEndId);
+    const settled = transfers.settlement(endToEndId)?.settledOn;
+    if (!settled) return { status: 409, body: { error: 'late_return needs the endToEndId of a settled transfer' } };
+    const days = typeof b.days === 'number' && Number.isSafeInteger(b.days) && b.days > 0 ? b.days : 59;
+    books.setClock(addDays(settled, days));
+    return transfers.returnSettled(endToEndId, typeof b.code === 'string' ? b.code : 'AC04');
+  };
+
   return sandboxServer({
     port: opts.port,
-    api: { prefix: '/iso20022/', handle: handleIso },
+    api: { prefix: '/iso20022/', handle: handleIso, withQuery: true },
     admin: {
       reset() {
         clearTimers(timers);
         faults = defaultFaults();
         transfers.clear();
+        books.clear();
         responses.clear();
         calls.length = 0;
         hooks.reset();
@@ -182,6 +227,18 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
       async routes(method, path, b) {
         const hooked = await hooks.admin(method, path, b);
         if (hooked) return hooked;
+        if (method === 'POST' && path === '/__admin/clock') return books.setClock(b.businessDate);
+        if (method === 'POST' && path === '/__admin/accounts') return books.configure(b);
+        if (method === 'POST' && path === '/__admin/fees') return books.fee(b);
+        if (method === 'POST' && path === '/__admin/reversals') return books.reverse(b);
+        if (method === 'POST' && path === '/__admin/statement-faults') {
+          if (b.fault === 'late_return') return lateReturn(b);
+          return books.statementFault(b);
+        }
+        if (method === 'GET' && path.startsWith('/__admin/books/')) {
+          const records = books.records(decodeURIComponent(path.slice('/__admin/books/'.length)));
+          return records ? { status: 200, body: records } : { status: 404, body: { error: 'unknown account' } };
+        }
         if (method === 'POST' && path === '/__admin/returns')
           return transfers.returnSettled(
             String(b.endToEndId),
@@ -196,4 +253,29 @@ export async function startBankSandbox(opts: BankSandboxOptions): Promise<BankSa
     timers,
     onStop: () => hooks.stop(),
   });
+}
+
+/** Writes a generated document with back-pressure, in ~64 KiB writes: never the whole file in memory. */
+async function streamOut(res: http.ServerResponse, chunks: Iterable<string>): Promise<void> {
+  res.writeHead(200, { 'Content-Type': XML });
+  let buf = '';
+  for (const c of chunks) {
+    buf += c;
+    if (buf.length < 65_536) continue;
+    const ok = res.write(buf);
+    buf = '';
+    // A client that goes away mid-file ends the generation (close), a slow one pauses it (drain).
+    if (!ok)
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    if (res.destroyed) return;
+  }
+  res.end(buf);
 }

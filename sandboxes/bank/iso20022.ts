@@ -15,8 +15,15 @@ export * from '../../activities/adapters/bank/iso20022';
 
 /** The bank side of ISO 20022: read pain.001, write pain.002 and camt.054 (the adapter's messages reversed). */
 
+/** Where a transaction sits in its file: the debited account and its `PmtInf` (above one transaction: a batch). */
+export interface Placement {
+  accountIban: string;
+  pmtInfId: string;
+  batchSize: number;
+}
+
 export type ParsedPain001 =
-  | { ok: true; message: Pain001 }
+  | { ok: true; message: Pain001; placements: Placement[] }
   | { ok: false; messageId?: string; reason: string; code: 'FF01' | 'AM12' | 'AC01' | 'RC01' };
 
 /**
@@ -30,26 +37,38 @@ export function parsePain001(xml: string): ParsedPain001 {
   const messageId = textAt(doc, 'GrpHdr/MsgId');
   if (!messageId) return { ok: false, reason: 'GrpHdr/MsgId missing', code: 'FF01' };
   const transactions: CreditTransferTx[] = [];
-  for (const tx of all(doc, 'PmtInf/CdtTrfTxInf')) {
-    const endToEndId = textAt(tx, 'PmtId/EndToEndId');
-    const ccy = attrAt(tx, 'Amt/InstdAmt', 'Ccy');
-    const amt = textAt(tx, 'Amt/InstdAmt');
-    if (!endToEndId) return { ok: false, messageId, reason: 'PmtId/EndToEndId missing', code: 'FF01' };
-    if (!isCurrency(ccy) || amt === undefined)
-      return { ok: false, messageId, reason: 'Amt/InstdAmt or its Ccy missing or unknown', code: 'AM12' };
-    const amountMinor = parseDecimal(amt, ccy);
-    if (amountMinor === undefined || amountMinor <= 0)
-      return { ok: false, messageId, reason: 'invalid amount', code: 'AM12' };
-    const accountRef = textAt(tx, 'CdtrAcct/Id/IBAN') ?? textAt(tx, 'CdtrAcct/Id/Othr/Id');
-    if (!accountRef) return { ok: false, messageId, reason: 'CdtrAcct/Id missing', code: 'AC01' };
-    transactions.push({
-      endToEndId,
-      amountMinor,
-      currency: ccy,
-      creditorName: textAt(tx, 'Cdtr/Nm') ?? '',
-      accountRef,
-      remittance: textAt(tx, 'RmtInf/Ustrd'),
-    });
+  const placements: Placement[] = [];
+  for (const pmtInf of all(doc, 'PmtInf')) {
+    const txs = all(pmtInf, 'CdtTrfTxInf');
+    // PmtInf/BtchBookg false asks for one booking per transaction; otherwise a multi-transaction PmtInf is one batch.
+    const batchSize = textAt(pmtInf, 'BtchBookg') === 'false' ? 1 : txs.length;
+    const placement = {
+      accountIban: (textAt(pmtInf, 'DbtrAcct/Id/IBAN') ?? '').replace(/\s+/g, '').toUpperCase(),
+      pmtInfId: textAt(pmtInf, 'PmtInfId') ?? messageId,
+      batchSize,
+    };
+    for (const tx of txs) {
+      const endToEndId = textAt(tx, 'PmtId/EndToEndId');
+      const ccy = attrAt(tx, 'Amt/InstdAmt', 'Ccy');
+      const amt = textAt(tx, 'Amt/InstdAmt');
+      if (!endToEndId) return { ok: false, messageId, reason: 'PmtId/EndToEndId missing', code: 'FF01' };
+      if (!isCurrency(ccy) || amt === undefined)
+        return { ok: false, messageId, reason: 'Amt/InstdAmt or its Ccy missing or unknown', code: 'AM12' };
+      const amountMinor = parseDecimal(amt, ccy);
+      if (amountMinor === undefined || amountMinor <= 0)
+        return { ok: false, messageId, reason: 'invalid amount', code: 'AM12' };
+      const accountRef = textAt(tx, 'CdtrAcct/Id/IBAN') ?? textAt(tx, 'CdtrAcct/Id/Othr/Id');
+      if (!accountRef) return { ok: false, messageId, reason: 'CdtrAcct/Id missing', code: 'AC01' };
+      transactions.push({
+        endToEndId,
+        amountMinor,
+        currency: ccy,
+        creditorName: textAt(tx, 'Cdtr/Nm') ?? '',
+        accountRef,
+        remittance: textAt(tx, 'RmtInf/Ustrd'),
+      });
+      placements.push(placement);
+    }
   }
   if (!transactions.length) return { ok: false, messageId, reason: 'no CdtTrfTxInf', code: 'FF01' };
   return {
@@ -64,6 +83,7 @@ export function parsePain001(xml: string): ParsedPain001 {
       },
       transactions,
     },
+    placements,
   };
 }
 

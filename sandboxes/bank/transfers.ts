@@ -3,6 +3,7 @@ import { signBankPayload } from '../../activities/adapters/bank/webhook';
 import { schedule } from '../shared/http';
 import { take } from '../shared/faults';
 import type { WebhookDispatcher } from '../shared/webhooks';
+import type { BankBooks } from './books';
 import type { Faults } from './faults';
 import {
   buildCamt054,
@@ -11,6 +12,7 @@ import {
   looksLikeIban,
   type CreditTransferTx,
   type Pain002Tx,
+  type Placement,
 } from './iso20022';
 
 export const XML = 'application/xml; charset=utf-8';
@@ -26,6 +28,10 @@ interface Transfer {
   reasonCode?: string;
   /** Every return booked for this transfer (partial returns add up to at most its amount). */
   returns: Array<{ entryRef: string; amountMinor: number; code: string }>;
+  /** The debited account and `PmtInf`: where the bank books the settlement (`books.ts`). */
+  placement?: Placement;
+  /** The business day the settlement was booked. */
+  settledOn?: string;
 }
 
 /**
@@ -39,6 +45,7 @@ export class BankTransfers {
     private readonly opts: {
       hooks: WebhookDispatcher;
       hmacSecret: string;
+      books: BankBooks;
       timers: Set<NodeJS.Timeout>;
       /** The faults in force now (the admin API replaces them). */
       faults: () => Faults;
@@ -46,7 +53,7 @@ export class BankTransfers {
   ) {}
 
   /** One pain.001 transaction: its pain.002 answer; a resubmission with the same content replays the first answer. */
-  accept(messageId: string, tx: CreditTransferTx): Pain002Tx {
+  accept(messageId: string, tx: CreditTransferTx, placement?: Placement): Pain002Tx {
     const faults = this.opts.faults();
     const fingerprint = JSON.stringify([
       tx.amountMinor,
@@ -79,6 +86,7 @@ export class BankTransfers {
       fingerprint,
       initial,
       returns: [],
+      ...(placement?.accountIban ? { placement } : {}),
       status: rejectCode ? 'RJCT' : 'ACSP',
       ...(rejectCode ? { reasonCode: rejectCode } : {}),
     };
@@ -119,6 +127,17 @@ export class BankTransfers {
       return { status: 400, body: { error: `amountMinor must be an integer in 1..${left}` } };
     t.status = 'RETURNED';
     t.reasonCode = code;
+    if (t.placement)
+      this.opts.books.book(t.placement.accountIban, {
+        kind: 'return',
+        direction: 'credit',
+        amountMinor: amount,
+        currency: t.tx.currency,
+        endToEndId: t.tx.endToEndId,
+        msgId: t.messageId,
+        returnCode: code,
+        ...(t.settledOn ? { originalSettlementDate: t.settledOn } : {}),
+      });
     const entryRef = this.notify(t, 'return', code, amount);
     t.returns.push({ entryRef, amountMinor: amount, code });
     return { status: 200, body: { endToEndId: t.tx.endToEndId, status: 'returned', code, amountMinor: amount } };
@@ -151,6 +170,12 @@ export class BankTransfers {
     return { transfers: accepted, rejected: this.byE2e.size - accepted };
   }
 
+  /** A transfer's settlement day and the ISO status, for the late-return fault. */
+  settlement(endToEndId: string): { status: Transfer['status']; settledOn?: string } | undefined {
+    const t = this.byE2e.get(endToEndId);
+    return t && { status: t.status, ...(t.settledOn ? { settledOn: t.settledOn } : {}) };
+  }
+
   clear(): void {
     this.byE2e.clear();
   }
@@ -161,6 +186,17 @@ export class BankTransfers {
       () => {
         if (t.status !== 'ACSP') return;
         t.status = 'ACSC';
+        if (t.placement)
+          t.settledOn = this.opts.books.book(t.placement.accountIban, {
+            kind: 'transfer',
+            direction: 'debit',
+            amountMinor: t.tx.amountMinor,
+            currency: t.tx.currency,
+            endToEndId: t.tx.endToEndId,
+            msgId: t.messageId,
+            pmtInfId: t.placement.pmtInfId,
+            batchSize: t.placement.batchSize,
+          }).businessDate;
         this.notify(t, 'settlement');
       },
       delayMs,

@@ -1,6 +1,6 @@
 /**
  * The local identity provider's staff directory: one person per role the product knows (approvals roles, dispute
- * tiers, ops and compliance). Local only: `npm run finance -- login --as <id>` gets a token for any of them.
+ * tiers, ops and compliance). Local only: `npx payops-finance login --as <id>` gets a token for any of them.
  */
 export const STAFF: Record<string, { name: string; roles: string[] }> = {
   'cs.alice': { name: 'Alice (CS agent)', roles: ['cs_agent', 'tier1'] },

@@ -1,7 +1,8 @@
-import { clearTimers, type AdminApi } from '../shared/http';
+import { clearTimers, schedule, type AdminApi } from '../shared/http';
 import { mergeNumbers, noTransportFaults, num, TRANSPORT_FAULT_KEYS, type TransportFaults } from '../shared/faults';
 import type { WebhookDispatcher } from '../shared/webhooks';
 import { flat } from './form';
+import { automaticPayoutRequest } from './automatic-payouts';
 import { rateLimitFrom, type RateLimit } from './rate-limit';
 import { nowSec, type Reply } from './replies';
 import { PspState, type Emit } from './state';
@@ -76,7 +77,16 @@ export interface PspSandboxContext {
  * - GET /__admin/calls — `{ calls: [{method, path, idempotencyKey, status, fault?, replayed?}], created: {transfer, …} }`
  * - GET /__admin/events — emitted events `{ id, type }[]` and webhook delivery attempts
  * - POST /__admin/balance `{ currency, amount }` — set the available balance
- * - POST /__admin/charges `{ id?, amount, currency }` — a captured charge (+ payment_intent `pi_…`) to refund against
+ * - POST /__admin/charges `{ id?, amount, currency, fee? }` — a captured charge (+ payment_intent `pi_…`) to refund
+ *   against; `fee` is Stripe's processing fee on it (`fee_details`, `net = amount − fee`)
+ * - POST /__admin/fees `{ amount, currency, description? }` — a fee Stripe charges the platform (`stripe_fee`)
+ * - POST /__admin/refunds/:id/fail `{ failure_reason? }` → `refund.failed`, a `refund_failure` balance transaction
+ * - POST /__admin/automatic-payouts `{ date: 'YYYY-MM-DD', timezone?: 'UTC', currency?: 'eur', stuck?: boolean,
+ *   inject?: ('pending'|'exchange_rate'|'source_null'|'unknown_category'|'end_of_day'|'duplicate_transfer')[],
+ *   transfer?: 'tr_…' }` — books the bad inputs into that day, then pays the day's available balance transactions out
+ *   in one automatic payout (`reconciliation_status` in_progress → completed when paid, unless `stuck`);
+ *   answers `{ payout, balance_transactions: [txn ids], injected: [txn ids], window: { fromSec, toSec } }`
+ * - POST /__admin/payouts/:id/reconcile → a stuck automatic payout's `reconciliation_status` becomes completed
  * - POST /__admin/disputes `{ id?, charge?, amount, currency, reason, due_by, orderId? }` → `charge.dispute.created`
  * - POST /__admin/disputes/:id/outcome `{ status: 'won'|'lost' }` → `charge.dispute.closed`
  * - POST /__admin/disputes/:id/reopen `{ due_by? }` → `charge.dispute.updated` (pre-arbitration, needs_response)
@@ -120,6 +130,7 @@ export function pspAdmin(ctx: PspSandboxContext): AdminApi {
       return (
         (await ctx.hooks.admin(method, path, b)) ??
         limitsRoute(ctx, method, path, b) ??
+        journalRoute(ctx, method, path, b) ??
         stateRoute(ctx.state, method, path, b)
       );
     },
@@ -151,6 +162,32 @@ function limitsRoute(
   return undefined;
 }
 
+/** The admin routes that book into the balance journal: fees, refund failures, automatic payouts and their oddities. */
+function journalRoute(
+  ctx: PspSandboxContext,
+  method: string,
+  path: string,
+  b: Record<string, unknown>,
+): Reply | undefined {
+  let m: RegExpExecArray | null;
+  if (method !== 'POST') return undefined;
+  if (path === '/__admin/fees') {
+    if (!Number.isSafeInteger(b.amount) || Number(b.amount) <= 0 || typeof b.currency !== 'string')
+      return { status: 400, body: { error: 'amount (positive integer) and currency required' } };
+    return ctx.state.bookFee({ amount: Number(b.amount), currency: b.currency, description: optStr(b.description) });
+  }
+  if ((m = /^\/__admin\/refunds\/([^/]+)\/fail$/.exec(path)))
+    return ctx.state.failRefund(m[1] ?? '', optStr(b.failure_reason) ?? 'expired_or_canceled_card');
+  if (path === '/__admin/automatic-payouts') {
+    const r = automaticPayoutRequest(b);
+    if (typeof r === 'string') return { status: 400, body: { error: r } };
+    const later = (fn: () => void, ms: number) => schedule(ctx.timers, fn, ms);
+    return ctx.state.createAutomaticPayout(r, ctx.faults.payoutSettleMs, later);
+  }
+  if ((m = /^\/__admin\/payouts\/([^/]+)\/reconcile$/.exec(path))) return ctx.state.completeReconciliation(m[1] ?? '');
+  return undefined;
+}
+
 /** The admin routes that seed or move the PSP's objects. */
 function stateRoute(state: PspState, method: string, path: string, b: Record<string, unknown>): Reply | undefined {
   let m: RegExpExecArray | null;
@@ -162,7 +199,12 @@ function stateRoute(state: PspState, method: string, path: string, b: Record<str
     if (typeof b.amount !== 'number' || typeof b.currency !== 'string')
       return { status: 400, body: { error: 'amount and currency required' } };
     if (path === '/__admin/charges')
-      return state.createCharge({ id: optStr(b.id), amount: b.amount, currency: b.currency });
+      return state.createCharge({
+        id: optStr(b.id),
+        amount: b.amount,
+        currency: b.currency,
+        ...(typeof b.fee === 'number' ? { fee: b.fee } : {}),
+      });
     return state.disputes.create({
       id: optStr(b.id),
       charge: optStr(b.charge),

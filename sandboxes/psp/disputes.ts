@@ -1,6 +1,11 @@
 import { flat, str, type FormObject } from './form';
 import { invalid, newId, notFound, nowSec, stripeError, type Obj, type Reply } from './replies';
 import type { EmitOn } from './connect';
+import type { BalanceJournal } from './balance-transactions';
+import type { PspBalance } from './balance';
+
+/** Stripe's dispute fee (minor units), debited with the disputed amount; the sandbox uses one flat fee. */
+export const DISPUTE_FEE = 1_500;
 
 const EVIDENCE_FIELDS = [
   'access_activity_log',
@@ -52,7 +57,27 @@ export class PspDisputes {
   constructor(
     private readonly emit: EmitOn,
     private readonly book: DisputeBook,
+    private readonly journal: BalanceJournal,
+    private readonly balance: PspBalance,
   ) {}
+
+  /** A dispute withdraws the amount (and the fee) from the platform; a won dispute puts the amount back. */
+  private bookMovement(d: Obj, category: 'dispute' | 'dispute_reversal'): void {
+    const currency = String(d.currency);
+    const amount = category === 'dispute' ? -Number(d.amount) : Number(d.amount);
+    const bt = this.journal.book({
+      type: 'adjustment',
+      reportingCategory: category,
+      amount,
+      currency,
+      source: d.id,
+      description: category === 'dispute' ? `Chargeback withdrawal for ${String(d.charge)}` : 'Chargeback reversal',
+      feeDetails:
+        category === 'dispute' ? [{ amount: DISPUTE_FEE, type: 'stripe_fee', description: 'Dispute fee' }] : [],
+    });
+    this.balance.credit(currency, Number(bt.net));
+    (d.balance_transactions as unknown[]).push(bt);
+  }
 
   create(p: {
     id?: string;
@@ -92,6 +117,7 @@ export class PspDisputes {
       status: 'needs_response',
     };
     this.byId.set(id, dispute);
+    this.bookMovement(dispute, 'dispute');
     this.book.created.dispute++;
     this.emit('charge.dispute.created', dispute);
     return { status: 200, body: dispute };
@@ -155,6 +181,9 @@ export class PspDisputes {
     const d = this.byId.get(id);
     if (!d) return notFound('dispute', id);
     if (status !== 'won' && status !== 'lost') return invalid('status', "status must be 'won' or 'lost'");
+    // Won once is money back once, whatever reopenings happen afterwards.
+    const reversed = (d.balance_transactions as Obj[]).some((bt) => bt.reporting_category === 'dispute_reversal');
+    if (status === 'won' && !reversed) this.bookMovement(d, 'dispute_reversal');
     d.status = status;
     this.emit('charge.dispute.closed', d);
     return { status: 200, body: d };

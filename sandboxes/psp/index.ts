@@ -202,6 +202,10 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
     if (method === 'GET' && (m = /^\/v1\/transfers\/([^/]+)$/.exec(path)))
       return get(ctx.state.transfers, 'transfer', m[1]);
     if (method === 'POST' && path === '/v1/payouts') return ctx.state.createPayout(p, ctx.faults.payoutSettleMs, later);
+    if (method === 'GET' && path === '/v1/payouts') return ctx.state.listPayouts(p);
+    if (method === 'GET' && path === '/v1/balance_transactions') return ctx.state.journal.list(p);
+    if (method === 'GET' && (m = /^\/v1\/balance_transactions\/([^/]+)$/.exec(path)))
+      return ctx.state.journal.get(m[1] ?? '');
     if (method === 'GET' && (m = /^\/v1\/payouts\/([^/]+)$/.exec(path))) return get(ctx.state.payouts, 'payout', m[1]);
     if (method === 'POST' && path === '/v1/refunds') return ctx.state.createRefund(p);
     if (method === 'GET' && path === '/v1/refunds') return listRefunds(ctx.state.refunds, p);

@@ -1,6 +1,8 @@
 import { flat, str, type FormObject } from './form';
 import { invalid, missing, newId, notFound, nowSec, readAmount, stripeError, type Obj, type Reply } from './replies';
 import type { EmitOn } from './connect';
+import type { BalanceJournal } from './balance-transactions';
+import type { PspBalance } from './balance';
 
 /** What a refund reads and books: the charges (by ID and by payment intent), the refunds and their creation counter. */
 export interface RefundBook {
@@ -8,6 +10,8 @@ export interface RefundBook {
   readonly intents: Map<string, string>;
   readonly refunds: Map<string, Obj>;
   readonly created: { refund: number };
+  readonly journal: BalanceJournal;
+  readonly balance: PspBalance;
 }
 
 /** Stripe's refund rules: against a charge or its payment intent, never more than what is captured and unrefunded. */
@@ -45,11 +49,15 @@ export function createRefund(state: RefundBook, emit: EmitOn, p: FormObject): Re
   }
   charge.amount_refunded = Number(charge.amount_refunded) + amount;
   charge.refunded = charge.amount_refunded === charge.amount_captured;
+  const id = newId('re');
+  const currency = String(charge.currency);
+  state.balance.credit(currency, -amount);
+  const bt = state.journal.book({ type: 'refund', reportingCategory: 'refund', amount: -amount, currency, source: id });
   const refund: Obj = {
-    id: newId('re'),
+    id,
     object: 'refund',
     amount,
-    balance_transaction: newId('txn'),
+    balance_transaction: bt.id,
     charge: charge.id,
     created: nowSec(),
     currency: charge.currency,
@@ -65,6 +73,32 @@ export function createRefund(state: RefundBook, emit: EmitOn, p: FormObject): Re
   state.created.refund++;
   emit('refund.created', refund);
   emit('charge.refunded', charge);
+  return { status: 200, body: refund };
+}
+
+/**
+ * The bank sent the refund back (closed card account…): the refund fails and its money returns to the platform
+ * balance as a `refund_failure` transaction (`failure_balance_transaction`), as Stripe books it.
+ */
+export function failRefund(state: RefundBook, emit: EmitOn, id: string, reason: string): Reply {
+  const refund = state.refunds.get(id);
+  if (!refund) return notFound('refund', id);
+  if (refund.status === 'failed')
+    return stripeError(400, 'invalid_request_error', `Refund ${id} has already failed.`, { code: 'refund_failed' });
+  const previous = { status: refund.status };
+  const currency = String(refund.currency);
+  const amount = Number(refund.amount);
+  state.balance.credit(currency, amount);
+  refund.status = 'failed';
+  refund.failure_reason = reason;
+  refund.failure_balance_transaction = state.journal.book({
+    type: 'refund_failure',
+    reportingCategory: 'refund_failure',
+    amount,
+    currency,
+    source: id,
+  }).id;
+  emit('refund.failed', refund, previous);
   return { status: 200, body: refund };
 }
 

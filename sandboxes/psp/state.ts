@@ -1,7 +1,16 @@
 import { PspBalance } from './balance';
+import { BalanceJournal } from './balance-transactions';
+import {
+  completeReconciliation,
+  createAutomaticPayout,
+  listPayouts,
+  payoutFields,
+  type AutomaticPayoutRequest,
+  type PayoutBook,
+} from './automatic-payouts';
 import { PspConnectedAccounts, type EmitOn } from './connect';
 import { PspDisputes } from './disputes';
-import { createRefund } from './refunds';
+import { createRefund, failRefund } from './refunds';
 import { flat, str, type FormObject } from './form';
 import {
   invalid,
@@ -30,12 +39,14 @@ export class PspState {
   /** payment_intent id → charge id */
   readonly intents = new Map<string, string>();
   readonly balance = new PspBalance();
+  /** Every movement of the platform balance as a Stripe balance transaction (balance-transactions.ts). */
+  readonly journal = new BalanceJournal();
   readonly created: Record<ResourceKind, number> = { transfer: 0, payout: 0, refund: 0, dispute: 0, charge: 0 };
   readonly disputes: PspDisputes;
   readonly accounts: PspConnectedAccounts;
 
   constructor(private readonly emit: Emit) {
-    this.disputes = new PspDisputes(emit, this);
+    this.disputes = new PspDisputes(emit, this, this.journal, this.balance);
     this.accounts = new PspConnectedAccounts(emit, this.payouts);
   }
 
@@ -62,12 +73,21 @@ export class PspState {
     }
     const debited = this.balance.debit(currency, amount.value);
     if (debited) return debited;
+    const id = newId('tr');
+    const bt = this.journal.book({
+      type: 'transfer',
+      reportingCategory: 'transfer',
+      amount: -amount.value,
+      currency,
+      source: id,
+      description: str(p.description) ?? null,
+    });
     const transfer: Obj = {
-      id: newId('tr'),
+      id,
       object: 'transfer',
       amount: amount.value,
       amount_reversed: 0,
-      balance_transaction: newId('txn'),
+      balance_transaction: bt.id,
       created: nowSec(),
       currency,
       description: str(p.description) ?? null,
@@ -105,9 +125,18 @@ export class PspState {
     if (!Number.isSafeInteger(take) || take <= 0 || take > left)
       return invalid('amount', `Reversal amount must be a positive integer of at most ${left}.`);
     const currency = String(t.currency);
-    const reversal = { id: newId('trr'), object: 'transfer_reversal', amount: take, currency, transfer: id };
+    const reversalId = newId('trr');
+    // Stripe books a transfer reversal on the platform as type `transfer_refund`, category `transfer_reversal`.
+    const bt = this.journal.book({
+      type: 'transfer_refund',
+      reportingCategory: 'transfer_reversal',
+      amount: take,
+      currency,
+      source: reversalId,
+    });
+    const reversal = { id: reversalId, object: 'transfer_reversal', amount: take, currency, transfer: id };
     const reversals = t.reversals as { data: unknown[] };
-    reversals.data.push({ ...reversal, created: nowSec(), metadata: {} });
+    reversals.data.push({ ...reversal, balance_transaction: bt.id, created: nowSec(), metadata: {} });
     const previous = { amount_reversed: t.amount_reversed, reversed: t.reversed };
     t.amount_reversed = Number(t.amount_reversed) + take;
     t.reversed = t.amount_reversed === t.amount;
@@ -126,26 +155,31 @@ export class PspState {
     if (metadata === 'invalid') return invalid('metadata', 'Invalid metadata: values must be strings.');
     const debited = this.balance.debit(currency, amount.value);
     if (debited) return debited;
+    const id = newId('po');
+    const bt = this.journal.book({
+      type: 'payout',
+      reportingCategory: 'payout',
+      amount: -amount.value,
+      currency,
+      source: id,
+    });
     const payout: Obj = {
-      id: newId('po'),
-      object: 'payout',
+      ...payoutFields(),
+      id,
       amount: amount.value,
       arrival_date: nowSec() + 86_400,
       automatic: false,
-      balance_transaction: newId('txn'),
+      balance_transaction: bt.id,
       created: nowSec(),
       currency,
       description: str(p.description) ?? null,
       destination: str(p.destination) ?? null,
-      failure_code: null,
-      failure_message: null,
-      livemode: false,
       metadata: metadata ?? {},
       method: str(p.method) ?? 'standard',
-      source_type: 'card',
+      // Stripe cannot tell which transactions a manual payout paid: reconciling it is ours to do.
+      reconciliation_status: 'not_applicable',
       statement_descriptor: str(p.statement_descriptor) ?? null,
       status: 'pending',
-      type: 'bank_account',
     };
     this.payouts.set(payout.id, payout);
     this.created.payout++;
@@ -168,6 +202,14 @@ export class PspState {
     payout.failure_code = failureCode;
     payout.failure_message = `The payout failed: ${failureCode}.`;
     this.balance.credit(String(payout.currency), Number(payout.amount));
+    // The money comes back as its own transaction (`payout_failure`, category `payout_reversal`).
+    payout.failure_balance_transaction = this.journal.book({
+      type: 'payout_failure',
+      reportingCategory: 'payout_reversal',
+      amount: Number(payout.amount),
+      currency: String(payout.currency),
+      source: id,
+    }).id;
     this.emit('payout.failed', payout);
     return { status: 200, body: payout };
   }
@@ -177,22 +219,33 @@ export class PspState {
     return this.accounts.endPayout(id, 'canceled') ?? notFound('connected-account payout', id);
   }
 
-  createCharge(p: { id?: string; amount: number; currency: string }): Reply {
+  /** A captured charge; `fee` (minor units) is Stripe's processing fee, taken from it (`fee_details`). */
+  createCharge(p: { id?: string; amount: number; currency: string; fee?: number }): Reply {
     const id = p.id ?? newId('ch');
     if (this.charges.has(id))
       return stripeError(400, 'invalid_request_error', `Charge ${id} already exists.`, {
         code: 'resource_already_exists',
       });
     const pi = `pi_${id.replace(/^ch_/, '')}`;
+    const currency = p.currency.toLowerCase();
+    const bt = this.journal.book({
+      type: 'charge',
+      reportingCategory: 'charge',
+      amount: p.amount,
+      currency,
+      source: id,
+      feeDetails: p.fee ? [{ amount: p.fee, type: 'stripe_fee', description: 'Stripe processing fees' }] : [],
+    });
     const charge: Obj = {
       id,
       object: 'charge',
       amount: p.amount,
       amount_captured: p.amount,
       amount_refunded: 0,
+      balance_transaction: bt.id,
       captured: true,
       created: nowSec(),
-      currency: p.currency.toLowerCase(),
+      currency,
       livemode: false,
       paid: true,
       payment_intent: pi,
@@ -201,7 +254,7 @@ export class PspState {
     };
     this.charges.set(id, charge);
     this.intents.set(pi, id);
-    this.balance.credit(String(charge.currency), p.amount);
+    this.balance.credit(currency, Number(bt.net));
     this.created.charge++;
     return { status: 200, body: charge };
   }
@@ -209,5 +262,55 @@ export class PspState {
   /** `POST /v1/refunds` against a charge or payment intent (refunds.ts). */
   createRefund(p: FormObject): Reply {
     return createRefund(this, this.emit, p);
+  }
+
+  /** Admin: the refund came back from the card network (`refund_failure`). */
+  failRefund(id: string, reason: string): Reply {
+    return failRefund(this, this.emit, id, reason);
+  }
+
+  /** Admin: a fee Stripe charges the platform on its own (billing, Connect account fees): a `stripe_fee` transaction. */
+  bookFee(p: { amount: number; currency: string; description?: string }): Reply {
+    const currency = p.currency.toLowerCase();
+    this.balance.credit(currency, -p.amount);
+    const bt = this.journal.book({
+      type: 'stripe_fee',
+      reportingCategory: 'fee',
+      amount: -p.amount,
+      currency,
+      source: null,
+      description: p.description ?? 'Stripe fee',
+    });
+    return { status: 200, body: bt };
+  }
+
+  /** Admin: the platform's automatic payout of one business day (automatic-payouts.ts). */
+  createAutomaticPayout(
+    r: AutomaticPayoutRequest,
+    settleMs: number,
+    schedule: (fn: () => void, ms: number) => void,
+  ): Reply {
+    return createAutomaticPayout(this.payoutBook(), this.emit, r, settleMs, schedule);
+  }
+
+  /** Admin: a payout stuck `in_progress` finally reconciles. */
+  completeReconciliation(id: string): Reply {
+    const payout = this.payouts.get(id);
+    return payout ? completeReconciliation(payout, this.emit) : notFound('payout', id);
+  }
+
+  /** `GET /v1/payouts` (the platform's own payouts). */
+  listPayouts(p: FormObject): Reply {
+    return listPayouts(this.payoutBook(), p);
+  }
+
+  private payoutBook(): PayoutBook {
+    return {
+      payouts: this.payouts,
+      journal: this.journal,
+      created: this.created,
+      debitForPayout: (currency, amount) => this.balance.credit(currency, -amount),
+      isConnectedPayout: (id) => this.accounts.payoutOwner.has(id),
+    };
   }
 }

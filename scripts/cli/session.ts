@@ -11,6 +11,7 @@ export async function login(
   staff: string | undefined,
   mode: 'local' | 'aws',
   say: (line: string) => void = (l) => console.error(l),
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<string> {
   if (staff !== undefined && mode !== 'local')
     throw new UsageError('--as', 'only for the local identity provider: run login without it and sign in in a browser');
@@ -19,22 +20,22 @@ export async function login(
     prompt: (p) =>
       say(`To sign in, open ${p.verificationUriComplete ?? p.verificationUri} and enter the code ${p.userCode}`),
   });
-  saveToken(token);
+  saveToken(token, sessionFile(env));
   const c = describeToken(token);
   const roles = (c.roles ?? []).join(', ') || 'no roles';
-  return `logged in as ${c.sub} (${roles}) until ${new Date((c.exp ?? 0) * 1000).toISOString()}; token in ${sessionFile()}`;
+  return `logged in as ${c.sub} (${roles}) until ${new Date((c.exp ?? 0) * 1000).toISOString()}; token in ${sessionFile(env)}`;
 }
 
 /**
  * The token every request to the decision service carries (`PAYOPS_TOKEN`, else the saved session). Without one the
  * command stops before any request (exit 2), and the message says how to log in.
  */
-export function requireToken(cli: 'ops' | 'finance'): string {
-  const token = loadToken();
+export function requireToken(cli: 'ops' | 'finance', env: NodeJS.ProcessEnv = process.env): string {
+  const token = loadToken(env);
   if (!token)
     throw new UsageError(
       'login',
-      `not logged in: run npm run ${cli} -- login --as <staff> (or set PAYOPS_TOKEN)`,
+      `not logged in: run npx payops-${cli} login --as <staff> (or set PAYOPS_TOKEN)`,
       true,
     );
   return token;

@@ -17,7 +17,7 @@ export function pauseText(r: PspPause): string {
   return [
     `paused: no new PSP call leaves ${r.taskQueue} (rate limit 0; it was ${was}), incident ${r.incidentId}, by ${r.operator}`,
     `payouts at the PSP step told: ${n.signalled} of ${n.matched}${n.failed ? `, ${n.failed} failed (pause again to retry)` : ''}`,
-    'they show "paused: PSP incident" in the Web UI; resume with: npm run ops -- resume-psp',
+    'they show "paused: PSP incident" in the Web UI; resume with: npx payops-ops resume-psp',
   ].join('\n');
 }
 

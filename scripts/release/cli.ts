@@ -1,58 +1,19 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { z } from 'zod';
+import { flagName, parseFlags, UsageError } from '../cli/args';
 
-/** A bad command line: the script prints it with the usage and exits 2 (a failed step exits 1). */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+/**
+ * The release scripts parse with the one parser of every script (scripts/cli/args.ts): a bad command line throws its
+ * UsageError naming the flag, which {@link runCli} prints with the usage and exits 2 (a failed step exits 1).
+ */
+export { flagName, parseFlags as parseCli, UsageError };
 
 /** A release step that failed (the server refused, a check did not pass): exit 1 with this message. */
 export class StepFailed extends Error {
   override name = 'StepFailed';
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-
-/**
- * Parses `argv` against `options`, then validates the values with `schema` (zod): an unknown option, a missing value
- * or a schema issue becomes a UsageError naming the argument (`--build-id: required`).
- */
-export function parseCli<S extends z.ZodType>(
-  argv: string[],
-  options: Options,
-  schema: S,
-): { values: z.infer<S>; positionals: string[]; help: boolean } {
-  let parsed: { values: Record<string, unknown>; positionals: string[] };
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-  if (parsed.values['help']) return { values: {} as z.infer<S>, positionals: parsed.positionals, help: true };
-  // parseArgs keys are the flags (`build-id`); the schemas use camelCase (`buildId`).
-  const values = Object.fromEntries(
-    Object.entries(parsed.values).map(([k, v]) => [k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
-  );
-  const result = schema.safeParse(values);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const key = issue?.path[0];
-    const missing = key !== undefined && values[String(key)] === undefined;
-    throw new UsageError(`${flagName(key)}: ${missing ? 'required' : (issue?.message ?? 'invalid')}`);
-  }
-  return { values: result.data, positionals: parsed.positionals, help: false };
-}
-
-/** The flag a schema key came from (`buildId` → `--build-id`). */
-export function flagName(key: PropertyKey | undefined): string {
-  return key === undefined ? 'arguments' : `--${String(key).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
+type Options = Parameters<typeof parseFlags>[1];
 
 /** A Temporal build ID or deployment name as the server and the CDK app accept them. */
 export const idSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use [A-Za-z0-9._-], at most 64 characters');

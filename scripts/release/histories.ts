@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -27,19 +27,41 @@ export function recordedHistoryFiles(dir: string = RECORDED_HISTORIES_DIR): stri
     .sort();
 }
 
+/**
+ * The workflow ID each recorded history ran under (`workflow-ids.tsv`: file, tab, ID). Replay must run under the same
+ * ID: workflow code that checks a proof or a command assertion bound to its workflow ID takes another path under any
+ * other. Files recorded before the list existed replay under their file name.
+ */
+const WORKFLOW_IDS = 'workflow-ids.tsv';
+
+function recordedWorkflowIds(dir: string): Map<string, string> {
+  const path = join(dir, WORKFLOW_IDS);
+  if (!existsSync(path)) return new Map();
+  const rows = readFileSync(path, 'utf8').split('\n').filter(Boolean);
+  return new Map(rows.map((row) => row.split('\t') as [string, string]));
+}
+
 /** Reads one recorded history file. */
 export function readRecordedHistory(file: string, dir: string = RECORDED_HISTORIES_DIR): NamedHistory {
   const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
-  return { workflowId: basename(file, '.json'), workflowType: workflowTypeOf(history), history };
+  const workflowId = recordedWorkflowIds(dir).get(file) ?? basename(file, '.json');
+  return { workflowId, workflowType: workflowTypeOf(history), history };
 }
 
-/** Saves a history as `<dir>/<name>.json` in Temporal's JSON format (what the replay test and the gate read). */
+/**
+ * Saves a history as `<dir>/<name>.json` in Temporal's JSON format (what the replay test and the gate read), and the
+ * workflow ID it ran under.
+ */
 export function writeRecordedHistory(
   history: temporal.api.history.v1.IHistory,
   name: string,
+  workflowId: string,
   dir: string = RECORDED_HISTORIES_DIR,
 ): void {
   writeFileSync(join(dir, `${name}.json`), historyToJSON(history));
+  const ids = recordedWorkflowIds(dir).set(`${name}.json`, workflowId);
+  const rows = [...ids].sort(([a], [b]) => a.localeCompare(b)).map(([file, id]) => `${file}\t${id}\n`);
+  writeFileSync(join(dir, WORKFLOW_IDS), rows.join(''));
 }
 
 /** What to download from a namespace. */

@@ -92,7 +92,7 @@ async function createVersion(argv: string[]): Promise<number> {
   if (!strict.success) {
     const issue = strict.error.issues[0];
     const key = issue?.path[0] as keyof typeof merged | undefined;
-    throw new UsageError(`${flagName(key)}: ${key && merged[key] ? issue?.message : 'required'}`);
+    throw new UsageError(flagName(key), key && merged[key] ? (issue?.message ?? 'invalid') : 'required');
   }
   const version = { deploymentName: values.deploymentName, ...strict.data };
   await withClient(values, async ({ client }) => {
@@ -185,9 +185,9 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
 export async function release(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === '--help' || command === '-h') return usage();
-  if (!command) throw new UsageError('a command is required');
+  if (!command) throw new UsageError('command', 'required');
   const fn = COMMANDS[command];
-  if (!fn) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  if (!fn) throw new UsageError('command', `unknown command ${JSON.stringify(command)}`);
   return fn(rest);
 }
 

@@ -1,5 +1,5 @@
 import AdmZip from 'adm-zip';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -7,19 +7,21 @@ import { connectClient } from '../../client/connect';
 import { dataConverterFromEnv } from '../../codec/settings';
 import { buildWorkflowBundle } from '../../workers/build-bundle';
 import { workflowsPath } from '../../workers/bundle-options';
+import { LAMBDA_OUT_DIR } from '../../workers/package-lambda';
 import { bundleFileTrustEnvironment } from '../../workers/bundle-trust';
 import * as registry from '../../workflows';
 import { connectionOptions, parseCli, quietSdkLogs, runCli, temporalEnv, UsageError } from './cli';
 import { downloadRunningHistories, readRecordedHistory, recordedHistoryFiles } from './histories';
 import { formatReport, mergeReports, replayAgainstBundle, type HistorySource, type ReplayReport } from './replay';
 
-/** Where `npm run build:lambda` leaves the AWS workflow bundle (and the zip that carries it). */
-export const DEFAULT_BUNDLE = 'dist/lambda/workflow-bundle.js';
+/** What `npm run build:lambda` writes: the worker zip carrying the AWS workflow bundle (staged in `worker/` beside). */
+export const DEFAULT_BUNDLE = `${LAMBDA_OUT_DIR}/worker.zip`;
 
 export const USAGE = `npm run replay:gate -- [options]
 
 Replays workflow histories against a workflow bundle; exits 1 if any is not deterministic.
-  --bundle <path>       workflow bundle (.js) or the worker zip holding workflow-bundle.js (default: ${DEFAULT_BUNDLE})
+  --bundle <path>       workflow bundle (.js), the worker zip holding workflow-bundle.js, or the folder build:lambda
+                        staged it in (dist/lambda/worker/); default: ${DEFAULT_BUNDLE}, what npm run build:lambda writes
   --recorded-bundle <p> bundle for the recorded histories in test/replay/histories/ (default: built now from this
                         checkout for the local trust set they were recorded under; the AWS bundle refuses their tokens)
   --skip-recorded       do not replay the recorded histories
@@ -59,13 +61,18 @@ const options = {
   type: { type: 'string', multiple: true },
 } as const;
 
-/** The bundle file to replay on: a .js as given, or workflow-bundle.js taken out of a worker zip. */
+/** The bundle file to replay on: a .js as given, workflow-bundle.js in a folder, or taken out of a worker zip. */
 export function resolveBundle(path: string, flag = '--bundle'): string {
   const full = resolve(path);
-  if (!existsSync(full)) throw new UsageError(`${flag}: ${full} does not exist (run npm run build:lambda first)`);
+  if (!existsSync(full)) throw new UsageError(flag, `${full} does not exist (run npm run build:lambda first)`);
+  if (statSync(full).isDirectory()) {
+    const inside = join(full, 'workflow-bundle.js');
+    if (!existsSync(inside)) throw new UsageError(flag, `${full} holds no workflow-bundle.js`);
+    return inside;
+  }
   if (!full.endsWith('.zip')) return full;
   const entry = new AdmZip(full).getEntries().find((e) => e.entryName.endsWith('workflow-bundle.js'));
-  if (!entry) throw new UsageError(`${flag}: ${full} holds no workflow-bundle.js`);
+  if (!entry) throw new UsageError(flag, `${full} holds no workflow-bundle.js`);
   const out = join(mkdtempSync(join(tmpdir(), 'payops-gate-')), 'workflow-bundle.js');
   writeFileSync(out, entry.getData());
   return out;
@@ -78,10 +85,11 @@ export function resolveBundle(path: string, flag = '--bundle'): string {
 export function checkArtefactTrust(bundle: string, mode: string): void {
   const built = bundleFileTrustEnvironment(bundle);
   if (!built)
-    throw new UsageError(`--bundle: ${bundle} carries no trust environment (npm run build:lambda builds one)`);
+    throw new UsageError('--bundle', `${bundle} carries no trust environment (npm run build:lambda builds one)`);
   if (built !== mode) {
     throw new UsageError(
-      `--bundle: built for the ${built} trust environment but PAYOPS_MODE=${mode}; replay the artefact of that ` +
+      '--bundle',
+      `built for the ${built} trust environment but PAYOPS_MODE=${mode}; replay the artefact of that ` +
         'environment (npm run build:lambda builds the aws one)',
     );
   }

@@ -5,11 +5,8 @@ import { stuckQuery, webUiListUrl, type StuckCategory } from '../../client/stuck
 import { creatorPayoutWorkflowId, type PayoutStatus } from '../../workflows/payouts/contract';
 import { until } from '../support/wait';
 import { startStuckPayouts, type StuckPayouts } from './stuck-payouts-stack';
-import { chromiumMissing, launchChromium, SCREENSHOTS, startWebUiServer, type WebUiServer } from './web-ui-server';
-
-if (chromiumMissing) console.warn(`[browser] the Web UI tests are skipped: ${chromiumMissing}`);
-const browserTest = chromiumMissing ? test.skip : test;
-const skipped = chromiumMissing ? ` (skipped: ${chromiumMissing})` : '';
+import { browserTest, chromiumMissing, launchChromium } from '../support/chromium';
+import { SCREENSHOTS, startWebUiServer, type WebUiServer } from './web-ui-server';
 
 /**
  * The runbook's path through the real Web UI: open the list link of a stuck category (what `npm run ops -- stuck`
@@ -86,7 +83,7 @@ describe('stuck payouts in the real Web UI (own dev server with the UI and the c
   }
 
   browserTest(
-    `when a payout is parked on KYC, then the runbook's "parked" link lists it and its page says it waits on the creator and since when${skipped}`,
+    `when a payout is parked on KYC, then the runbook's "parked" link lists it and its page says it waits on the creator and since when`,
     async () => {
       const page = await browser.newPage({ viewport: { width: 1600, height: 1200 } });
       await findInList(page, 'parked', creatorPayoutWorkflowId(kycPayout), 'kyc');
@@ -100,7 +97,7 @@ describe('stuck payouts in the real Web UI (own dev server with the UI and the c
   );
 
   browserTest(
-    `when a payout's PSP call keeps failing, then the runbook's "retrying" link lists it and its page shows the failing attempt${skipped}`,
+    `when a payout's PSP call keeps failing, then the runbook's "retrying" link lists it and its page shows the failing attempt`,
     async () => {
       const page = await browser.newPage({ viewport: { width: 1600, height: 1200 } });
       await findInList(page, 'retrying', creatorPayoutWorkflowId(pspPayout), 'psp');

@@ -1,27 +1,17 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser } from 'playwright-core';
 import { kmsOptions } from '../../workers/data-converter';
 import { startCodecServer, type CodecServer } from '../../workers/codec-server';
 import { createPayloadCodec } from '../../codec/settings';
-import { bin, CACHE_DIR, DATA_DIR } from '../../infra/local/paths';
+import { bin, DATA_DIR } from '../../infra/local/paths';
 import { freePort, startServer, type ManagedProcess } from '../../infra/local/processes';
 import type { AppConfig } from '../../workers/config';
 import { searchAttributeCliArgs } from '../../workflows/shared/search-attributes';
 import { testConfig } from '../support/stack';
 
 const run = promisify(execFile);
-const CHROMIUM = '/usr/bin/chromium';
-
-/** Why the browser tests cannot run here (Chromium missing: `infra/local/ensure.sh` records why), or undefined. */
-export const chromiumMissing: string | undefined = existsSync(CHROMIUM)
-  ? undefined
-  : (() => {
-      const note = join(CACHE_DIR, 'chromium.unavailable');
-      return existsSync(note) ? readFileSync(note, 'utf8').trim() : `${CHROMIUM} not found (run infra/local/ensure.sh)`;
-    })();
 
 /** Where screenshots go: `test-results/screenshots/` at the repository root (CI's artefact folder). */
 export const SCREENSHOTS = join(__dirname, '../../test-results/screenshots');
@@ -77,20 +67,4 @@ export async function startWebUiServer(name: string): Promise<WebUiServer> {
       if (!process.env['PAYOPS_KEEP_TEST_RUN']) rmSync(runDir, { recursive: true, force: true });
     },
   };
-}
-
-/** Debian's Chromium, headless, with the flags that keep it off the network (ENVIRONMENT.md). */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
 }

@@ -41,8 +41,10 @@ interface BankCalls {
 
 /** Transfers the rails accepted, per initiation key (`payout-<id>:initiate[-n]`). */
 async function acceptedTransfers(stack: ChaosStack) {
-  const psp = await adminGet<PspCalls>(stack.psp.url, '/__admin/calls');
-  const bank = await adminGet<BankCalls>(stack.bank.url, '/__admin/calls');
+  const [psp, bank] = await Promise.all([
+    adminGet<PspCalls>(stack.psp.url, '/__admin/calls'),
+    adminGet<BankCalls>(stack.bank.url, '/__admin/calls'),
+  ]);
   const byKey = new Map<string, number>();
   for (const c of psp.calls)
     if (c.method === 'POST' && c.path === '/v1/transfers' && c.status === 200 && !c.replayed && c.idempotencyKey)
@@ -89,8 +91,20 @@ export async function checkPayouts(
     v[kind] += by;
     note(what);
   };
-  const accepted = await acceptedTransfers(stack);
-  const postings = await scanPostings(stack, `payout-${tag}-`);
+  // Independent reads (the rails' records, the ledger, each payout's standing): taken side by side.
+  const [accepted, postings, judged] = await Promise.all([
+    acceptedTransfers(stack),
+    scanPostings(stack, `payout-${tag}-`),
+    pool(payouts, 16, async (p) => {
+      const wf = creatorPayoutWorkflowId(p.payoutId);
+      const [s, st, stored] = await Promise.all([
+        standing(stack, wf).catch((): Standing => ({ status: 'NOT_FOUND', parked: false })),
+        payoutStatus(stack, p),
+        storedBalance(stack, Accounts.creatorAvailable(p.creatorId), 'USD'),
+      ]);
+      return { p, wf, s, st, stored };
+    }),
+  ]);
   const byPayout = new Map<string, Posting[]>();
   for (const posting of postings) {
     const wf = posting.postingId.split(':')[0] ?? '';
@@ -99,15 +113,6 @@ export async function checkPayouts(
   let attributed = 0;
   const owedKeys = new Set<string>();
   const outcomes: Record<string, number> = {};
-  const judged = await pool(payouts, 16, async (p) => {
-    const wf = creatorPayoutWorkflowId(p.payoutId);
-    const [s, st, stored] = await Promise.all([
-      standing(stack, wf).catch((): Standing => ({ status: 'NOT_FOUND', parked: false })),
-      payoutStatus(stack, p),
-      storedBalance(stack, Accounts.creatorAvailable(p.creatorId), 'USD'),
-    ]);
-    return { p, wf, s, st, stored };
-  });
   for (const { p, wf, s, st, stored } of judged) {
     if (s.status === 'RUNNING' && !s.parked) flag('lost', `${wf}: running, not parked (${st?.state})`);
     if (s.status === 'NOT_FOUND') flag('lost', `${wf}: no workflow`);

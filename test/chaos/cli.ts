@@ -1,29 +1,49 @@
+import { z } from 'zod';
+import { parseFlags, runMain, UsageError, wholeNumber, withUsageErrors } from '../../scripts/cli/args';
 import { formatTable, jsonLine, runMatrix } from './matrix';
 import { selectRows } from './rows';
 import { startChaosStack } from './stack';
 
-/** `npm run chaos [-- --n=1000] [--rows=a,b]`: the fault matrix on its own local stack. */
-async function main(): Promise<void> {
-  const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-  const n = Number(arg('n') ?? 20);
-  if (!Number.isInteger(n) || n < 1) throw new Error('--n must be a positive integer');
-  const rows = selectRows((arg('rows') ?? '').split(',').filter(Boolean));
-  const started = Date.now();
-  const stack = await startChaosStack();
-  console.log(`[chaos] stack ready in ${Date.now() - started} ms (temporal ${stack.temporal.address})`);
-  let ok = false;
+const USAGE = `npm run chaos [-- --n <N>] [--rows <a,b>]   the fault matrix on its own local stack
+  --n <N>        workflows per row (default 20)
+  --rows <a,b>   only these rows (default: every row)`;
+
+const options = { n: { type: 'string' }, rows: { type: 'string' } } as const;
+const schema = z.object({ n: wholeNumber(1, 1_000_000).default(20), rows: z.string().optional() });
+
+/** The chaos command line (`--n 1000` and `--n=1000` alike); an unknown row is a usage error naming `--rows`. */
+export function chaosArgs(argv: string[]) {
+  const { values, help } = parseFlags(argv, options, schema);
+  if (help) return { help, n: 0, rows: [] };
   try {
-    const results = await runMatrix(stack, rows, n, (l) => console.log(l));
-    console.log(`\n${formatTable(results)}\n`);
-    console.log(jsonLine(results));
-    ok = results.every((r) => r.duplicates === 0 && r.lost === 0 && r.ledgerBreaks === 0);
-  } finally {
-    await stack.stop();
+    return { help, n: values.n, rows: selectRows((values.rows ?? '').split(',').filter(Boolean)) };
+  } catch (err) {
+    throw new UsageError('--rows', err instanceof Error ? err.message : String(err));
   }
-  process.exit(ok ? 0 : 1);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(2);
-});
+/** `npm run chaos`: exit 0 when no row duplicated, lost or broke the ledger, 1 otherwise, 2 for bad arguments. */
+const main = withUsageErrors(
+  'chaos',
+  async (argv: string[]): Promise<number> => {
+    const { help, n, rows } = chaosArgs(argv);
+    if (help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const started = Date.now();
+    const stack = await startChaosStack();
+    console.log(`[chaos] stack ready in ${Date.now() - started} ms (temporal ${stack.temporal.address})`);
+    try {
+      const results = await runMatrix(stack, rows, n, (l) => console.log(l));
+      console.log(`\n${formatTable(results)}\n`);
+      console.log(jsonLine(results));
+      return results.every((r) => r.duplicates === 0 && r.lost === 0 && r.ledgerBreaks === 0) ? 0 : 1;
+    } finally {
+      await stack.stop();
+    }
+  },
+  'npm run chaos -- --help',
+);
+
+if (require.main === module) runMain('chaos', main);

@@ -22,7 +22,8 @@ export function describeMatrix(title: string, rows: Row[]): void {
     });
 
     test(`when each of ${rows.length} rows runs ${CI_N} cases under its fault, then no money moves twice, none is lost and the ledger balances`, async () => {
-      const results: RowResult[] = await runMatrix(stack, rows, CI_N);
+      // Each row's line as it finishes, unbuffered (jest holds console output until the file ends).
+      const results: RowResult[] = await runMatrix(stack, rows, CI_N, (line) => process.stderr.write(`${line}\n`));
       console.log(`${formatTable(results)}\n${jsonLine(results)}`);
       const bad = results.filter((r) => r.duplicates || r.lost || r.ledgerBreaks || r.error);
       expect(bad.map((r) => ({ fault: r.fault, error: r.error, findings: r.findings.slice(0, 3) }))).toEqual([]);

@@ -12,6 +12,8 @@ export interface RowContext {
   tag: string;
   /** Payout IDs whose transfer the row had the rail return. */
   returned: Set<string>;
+  /** Ends a phase of the row (`seed`, `settle`, …) for the profile (PAYOPS_CHAOS_PROFILE=1 prints it). */
+  mark?(phase: string): void;
 }
 
 /** One fault of the matrix: it runs its workload with the fault injected and returns what the checks found. */
@@ -43,15 +45,21 @@ export function payoutRow(def: {
     async run(ctx) {
       await resetSandboxes(ctx.stack);
       const payouts = await seedPayouts(ctx.stack, ctx.tag, ctx.n, def.rail);
+      ctx.mark?.('seed');
       await def.before?.(ctx);
       const timing = typeof def.timing === 'function' ? def.timing(ctx.n) : (def.timing ?? FAST_TIMING);
       await startPayouts(ctx.stack, payouts, timing);
+      ctx.mark?.('start');
       await def.during?.(ctx, payouts);
+      ctx.mark?.('during');
       const ids = payouts.map((p) => creatorPayoutWorkflowId(p.payoutId));
       // Larger runs queue on two cores: the default wait grows with N.
       await settle(ctx.stack, ids, def.settleMs?.(ctx.n) ?? Math.max(120_000, ctx.n * 600));
+      ctx.mark?.('settle');
       const extra = await def.after?.(ctx, payouts);
+      ctx.mark?.('after');
       const v = await checkPayouts(ctx.stack, ctx.tag, payouts, ctx.returned);
+      ctx.mark?.('check');
       return extra ? addVerdicts(v, extra) : v;
     },
   };
@@ -67,14 +75,15 @@ export async function pspTransfers(stack: ChaosStack): Promise<{ posts: number; 
   return { posts, created: r.created.transfer ?? 0 };
 }
 
-/** Calls the PSP and the bank have seen so far (the barrier between rows waits until this stops moving). */
-export async function railCallCount(stack: ChaosStack): Promise<number> {
-  const counts = await Promise.all(
-    [stack.psp.url, stack.bank.url].map(
-      async (url) => (await adminGet<{ calls: unknown[] }>(url, '/__admin/calls')).calls.length,
-    ),
+/** When the PSP or the bank last saw a call (epoch ms; 0 when neither has seen one since the reset). */
+export async function lastRailCallAt(stack: ChaosStack): Promise<number> {
+  const lasts = await Promise.all(
+    [stack.psp.url, stack.bank.url].map(async (url) => {
+      const { calls } = await adminGet<{ calls: Array<{ at: number }> }>(url, '/__admin/calls');
+      return calls.reduce((max, c) => Math.max(max, c.at), 0);
+    }),
   );
-  return counts[0]! + counts[1]!;
+  return Math.max(...lasts);
 }
 
 /** Waits (bounded) until `pred` holds for the PSP's transfer calls. */

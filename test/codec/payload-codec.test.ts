@@ -1,9 +1,7 @@
+import { readRecordedHistory, recordedHistoryFiles } from '../../scripts/release/histories';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import {
   AesGcmCodec,
@@ -167,20 +165,17 @@ describe('payload codec with KMS data keys (moto)', () => {
 });
 
 describe('recorded histories with the encrypting data converter', () => {
-  const dir = join(__dirname, '..', 'replay', 'histories');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-
-  test.each(files)(
+  test.each(recordedHistoryFiles())(
     'when %s (recorded before encryption) is replayed with the codec, then it is deterministic',
     async (file) => {
-      const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+      const { history, workflowId } = readRecordedHistory(file);
       await Worker.runReplayHistory(
         {
           workflowBundle: { codePath: stackEnv('PAYOPS_TEST_BUNDLE') },
           dataConverter: encryptedDataConverter(createPayloadCodec(local)),
         },
         history,
-        `replay-codec-${file}`,
+        workflowId,
       );
     },
   );

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, type Connection, type WorkflowHandle } from '@temporalio/client';
@@ -11,11 +11,10 @@ import {
   type NativeConnection,
   type Worker,
 } from '@temporalio/worker';
-import { chromium } from 'playwright-core';
 import { kmsOptions } from '../../workers/data-converter';
 import { startCodecServer, type CodecServer } from '../../workers/codec-server';
 import { createPayloadCodec } from '../../codec/settings';
-import { bin, CACHE_DIR, DATA_DIR } from '../../infra/local/paths';
+import { bin, DATA_DIR } from '../../infra/local/paths';
 import { freePort, startServer, type ManagedProcess } from '../../infra/local/processes';
 import type { AppConfig } from '../../workers/config';
 import {
@@ -33,20 +32,13 @@ import { signedEvent } from '../support/rail-proof';
 import { signedFor, staffSigner } from '../support/staff';
 import { testClient, testConfig, testWorker } from '../support/stack';
 import { fakeDeps } from '../support/time-skipping';
+import { browserTest, launchChromium } from '../support/chromium';
 import { until } from '../support/wait';
 
 const run = promisify(execFile);
 const MARKER = `SEALED${randomUUID().replace(/-/g, '')}`;
 /** Sent by a client without the codec: stored in plain text, so the grep provably sees history payloads. */
 const CONTROL = `PLAIN${randomUUID().replace(/-/g, '')}`;
-const CHROMIUM = '/usr/bin/chromium';
-const chromiumMissing = existsSync(CHROMIUM)
-  ? undefined
-  : (() => {
-      const note = join(CACHE_DIR, 'chromium.unavailable');
-      return existsSync(note) ? readFileSync(note, 'utf8').trim() : `${CHROMIUM} not found (run infra/local/ensure.sh)`;
-    })();
-if (chromiumMissing) console.warn(`[sealed-at-rest] the Web UI browser test is skipped: ${chromiumMissing}`);
 
 /** Everything the worker process logs: the SDK's and Core's log lines (forwarded) and the console. */
 const logLines: string[] = [];
@@ -213,21 +205,10 @@ describe('payloads at rest (own dev server with a file DB, Web UI and codec serv
     expect(logLines.filter((line) => line.includes(MARKER))).toEqual([]);
   });
 
-  (chromiumMissing ? test.skip : test)(
-    `when the Web UI opens the case, then it shows the decoded payloads through the codec server${chromiumMissing ? ` (skipped: ${chromiumMissing})` : ''}`,
+  browserTest(
+    'when the Web UI opens the case, then it shows the decoded payloads through the codec server',
     async () => {
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage();
         const codecCalls: string[] = [];

@@ -4,7 +4,7 @@ import { loadDecisionsConfig } from '../../decisions/config';
 import type { DecisionsOptions } from '../../decisions/app';
 import { startDecisionService } from '../../decisions/server';
 import { issueStaffToken, startIdpSandbox, type IdpSandbox } from '../../sandboxes/idp';
-import type { PayoutReport } from '../../scripts/ops/show';
+import type { PayoutReport } from '../../decisions/reads';
 import { deviceLogin } from '../../scripts/staff-session';
 import { STAFF_AUDIENCE } from '../../workflows/shared/trust';
 import { startStuckPayouts, type StuckPayouts } from '../browser/stuck-payouts-stack';

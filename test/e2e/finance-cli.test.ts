@@ -1,34 +1,26 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { approvals } from '../../client';
-import { openDisputeCase } from '../../client/disputes';
+import { startDisputeCase } from '../../client/disputes';
 import type { DisputeListRow } from '../../client/disputes';
 import { loadDecisionsConfig } from '../../decisions/config';
 import { startDecisionService, type DecisionService } from '../../decisions/server';
 import { startIdpSandbox, type IdpSandbox } from '../../sandboxes/idp';
 import { deviceLogin, saveToken, sessionFile } from '../../scripts/staff-session';
+import { main } from '../../scripts/finance';
+import { runBin, runInProcess } from '../support/cli';
 import { testClient, testConfig, testWorker } from '../support/stack';
 import { staffSigner } from '../support/staff';
 import { fakeDeps } from '../support/time-skipping';
 import { until } from '../support/wait';
 
-const TSX = join(__dirname, '../../node_modules/.bin/tsx');
+/** `npx payops-finance <args>`, in-process against the test stack: its exit code and output. */
+const finance = (env: NodeJS.ProcessEnv, ...args: string[]) => runInProcess('finance', main, env, args);
 
-/** `npm run finance -- <args>` as a child process against the test stack: its exit code and output. */
-function finance(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const opts = { env, cwd: join(__dirname, '../..'), timeout: 60_000 };
-    execFile(TSX, ['scripts/finance.ts', ...args], opts, (e, out, err) =>
-      resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, out, err }),
-    );
-  });
-}
-
-describe('npm run finance (child processes against the test stack)', () => {
+describe('payops-finance (in-process against the test stack; one run as its own process)', () => {
   const config = testConfig();
   let idp: IdpSandbox;
   let service: DecisionService;
@@ -71,7 +63,7 @@ describe('npm run finance (child processes against the test stack)', () => {
   test('when asked for --help, then it prints the usage and exits 0; bad arguments exit 2 naming the argument', async () => {
     const help = await finance(env, '--help');
     expect(help.code).toBe(0);
-    expect(help.out).toContain('npm run finance -- disputes');
+    expect(help.out).toContain('npx payops-finance disputes');
     const cases: Array<[string[], string]> = [
       [[], 'command: missing'],
       [['list', '--tier'], "--tier: Option '--tier <value>' argument missing"],
@@ -99,6 +91,13 @@ describe('npm run finance (child processes against the test stack)', () => {
     expect(Array.isArray(JSON.parse(json.out))).toBe(true);
   });
 
+  test('when a user pipes `npx payops-finance list --json` into a JSON parser, then stdout alone parses (no npm banner, logs on stderr)', async () => {
+    saveToken(await deviceLogin(idp.url, { completeAs: 'fin.carol' }), sessionFile(env));
+    const run = await runBin('payops-finance', env, ['list', '--json']);
+    expect({ code: run.code, err: run.err }).toEqual({ code: 0, err: '' });
+    expect(Array.isArray(JSON.parse(run.out))).toBe(true);
+  });
+
   test("when a finance approver approves a pending request through the service, then the verdict is the workflow's: accepted, the request approved", async () => {
     const run = Date.now().toString(36);
     const [orderId, customerId, requestId] = [`ord-cli-${run}`, `cus-cli-${run}`, `req-cli-${run}`];
@@ -109,7 +108,7 @@ describe('npm run finance (child processes against the test stack)', () => {
       paymentRef: `ch_${run}`,
       captured: { amountMinor: 50_000, currency: 'EUR' },
     });
-    await approvals.requestCompensation(
+    await approvals.startCompensation(
       client,
       {
         requestId,
@@ -124,7 +123,7 @@ describe('npm run finance (child processes against the test stack)', () => {
       { taskQueue: config.TEMPORAL_TASK_QUEUE },
     );
     await until(async () => {
-      const s = await approvals.getCompensationStatus(client, requestId).catch(() => undefined);
+      const s = await approvals.getCompensationState(client, requestId).catch(() => undefined);
       return s?.status === 'pending' ? s : undefined;
     }, 30_000);
     const carol = { ...env, PAYOPS_HOME: mkdtempSync(join(tmpdir(), 'payops-finance-cli-')) };
@@ -140,7 +139,7 @@ describe('npm run finance (child processes against the test stack)', () => {
 
   test('when legal hands a dispute to finance_legal, then it is on the finance work list; a decision the validator refuses exits 1', async () => {
     const disputeId = `dp_fin${Date.now().toString(36)}`;
-    const opened = await openDisputeCase(client, { disputeId }, { taskQueue: config.TEMPORAL_TASK_QUEUE });
+    const opened = await startDisputeCase(client, { disputeId }, { taskQueue: config.TEMPORAL_TASK_QUEUE });
     try {
       expect((await finance(env, 'login', '--as', 'legal.grace')).code).toBe(0);
       const bad = await finance(env, 'decide', disputeId, '--decision', 'maybe');

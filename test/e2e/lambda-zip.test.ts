@@ -2,7 +2,7 @@ import AdmZip from 'adm-zip';
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,11 +11,13 @@ import { bin } from '../../infra/local/paths';
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
 import { bundleTrustEnvironment } from '../../workers/bundle-trust';
 import { NATIVE_BINARY_DIR, NATIVE_TARGET } from '../../workers/package-esbuild';
-import { FUNCTIONS, packageFunction } from '../../workers/package-lambda';
+import { DEFAULT_BUNDLE, replayGate, resolveBundle } from '../../scripts/release/replay-gate';
+import { bundleFileTrustEnvironment } from '../../workers/bundle-trust';
+import { FUNCTIONS, LAMBDA_OUT_DIR, packageFunction } from '../../workers/package-lambda';
 import { describeZip, type ZipReport } from '../../workers/package-zip';
 import { stackProbe } from '../../workflows';
 import { stackProbeWorkflowId } from '../../workflows/probe/contract';
-import { testClient, testConfig } from '../support/stack';
+import { stackEnv, testClient, testConfig } from '../support/stack';
 
 const run = promisify(execFile);
 /** The aws trust set with a test decisions key (the repository's ships without one, and the build refuses that). */
@@ -130,6 +132,34 @@ describe('Lambda worker zip (npm run build:lambda), started from the zip on Node
     expect(bundleTrustEnvironment(bundle)).toBe('aws');
     expect(bundle).toMatch(/function trustEnvironment\(\) \{\s*const env =\s+false \? 0 : "aws";/);
     expect(bundle).toContain('payops-decisions-test-1');
+  });
+
+  test('when npm run build:lambda has written its folder, then npm run replay:gate without --bundle replays on the worker.zip it wrote', async () => {
+    // The gate's default is what build:lambda writes (issue 26: it named a file the build never wrote).
+    expect(DEFAULT_BUNDLE).toBe(`${LAMBDA_OUT_DIR}/worker.zip`);
+    expect(report.zipPath).toBe(join(dir, 'worker.zip'));
+    // This file's build stands in for `npm run build:lambda` (same packageFunction, the test's aws trust set): its
+    // zip at dist/lambda/worker.zip under a scratch checkout root, where the gate then runs with its defaults.
+    const root = mkdtempSync(join(tmpdir(), 'payops-gate-default-'));
+    mkdirSync(join(root, LAMBDA_OUT_DIR), { recursive: true });
+    copyFileSync(report.zipPath, join(root, DEFAULT_BUNDLE));
+    const cwd = process.cwd();
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    process.chdir(root);
+    try {
+      expect(bundleFileTrustEnvironment(resolveBundle(DEFAULT_BUNDLE))).toBe('aws');
+      // The recorded histories replay on the local flavour (the aws bundle rightly refuses their local tokens).
+      const gate = await replayGate(['--recorded-bundle', stackEnv('PAYOPS_TEST_BUNDLE')]);
+      expect(gate.code).toBe(0);
+      expect(gate.report).toMatchObject({ failures: 0, total: expect.any(Number) });
+      expect(gate.report?.total).toBeGreaterThan(0);
+    } finally {
+      process.chdir(cwd);
+      log.mockRestore();
+      rmSync(root, { recursive: true, force: true });
+    }
+    // The folder build:lambda staged the zip from is a bundle too.
+    expect(resolveBundle(join(dir, 'worker'))).toBe(join(dir, 'worker', 'workflow-bundle.js'));
   });
 
   test('when Node 24 requires the zip and invokes handler, then that worker completes a workflow before the deadline', async () => {

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,25 +7,20 @@ import { startIdpSandbox, type IdpSandbox } from '../../sandboxes/idp';
 import { deviceLogin, saveToken, sessionFile } from '../../scripts/staff-session';
 import { describePspQueue } from '../../client/psp-control';
 import { stuckQuery } from '../../client/stuck';
-import type { PayoutReport } from '../../scripts/ops/show';
-import type { StuckCount } from '../../scripts/ops/stuck';
+import type { PayoutReport } from '../../decisions/reads';
+import type { StuckCount } from '../../decisions/reads';
 import { startStuckPayouts, type StuckPayouts } from '../browser/stuck-payouts-stack';
+import { main } from '../../scripts/ops';
+import { runBin, runInProcess } from '../support/cli';
 import { testConfig } from '../support/stack';
 import { until } from '../support/wait';
 
-const TSX = join(__dirname, '../../node_modules/.bin/tsx');
 const UI = 'http://ui.ops.test:8233';
 
-/** `npm run ops -- <args>` as a child process against the test stack: its exit code and output. */
-function ops(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile(TSX, ['scripts/ops.ts', ...args], { env, cwd: join(__dirname, '../..'), timeout: 60_000 }, (e, out, err) =>
-      resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, out, err }),
-    );
-  });
-}
+/** `npx payops-ops <args>`, in-process against the test stack: its exit code and output. */
+const ops = (env: NodeJS.ProcessEnv, ...args: string[]) => runInProcess('ops', main, env, args);
 
-describe('npm run ops (child processes against the test stack)', () => {
+describe('payops-ops (in-process against the test stack; one run as its own process)', () => {
   let idp: IdpSandbox;
   let stack: StuckPayouts;
   let service: DecisionService;
@@ -70,7 +64,7 @@ describe('npm run ops (child processes against the test stack)', () => {
   test('when asked for --help, then it prints the usage and exits 0; bad arguments exit 2 naming the argument', async () => {
     const help = await ops(env, '--help');
     expect(help.code).toBe(0);
-    expect(help.out).toContain('npm run ops -- show <payoutId>');
+    expect(help.out).toContain('npx payops-ops show <payoutId>');
     const cases: Array<[string[], string]> = [
       [[], 'command: missing'],
       [['explode'], "command: unknown command 'explode'"],
@@ -90,7 +84,7 @@ describe('npm run ops (child processes against the test stack)', () => {
     for (const args of [['retry', kycPayout, '--reason', 'x'], ['show', kycPayout], ['stuck']]) {
       const r = await ops(loggedOut, ...args);
       expect({ args, code: r.code }).toEqual({ args, code: 2 });
-      expect(r.err).toContain('not logged in: run npm run ops -- login --as <staff>');
+      expect(r.err).toContain('not logged in: run npx payops-ops login --as <staff>');
     }
   });
 
@@ -102,7 +96,9 @@ describe('npm run ops (child processes against the test stack)', () => {
     expect(text.out).toMatch(/deadline\s+\d{4}-\d\d-\d\dT/);
     expect(text.out).toMatch(/last error\s+kyc_pending/);
 
-    const json = await ops(env, 'show', kycPayout, '--json');
+    // As a user pipes it (`npx payops-ops show <id> --json | jq`): its own process, stdout alone is the document.
+    const json = await runBin('payops-ops', env, ['show', kycPayout, '--json']);
+    expect({ code: json.code, err: json.err }).toEqual({ code: 0, err: '' });
     const report = JSON.parse(json.out) as PayoutReport;
     expect(report.status).toMatchObject({ state: 'awaiting_payability', awaiting: { actor: 'creator' } });
     expect(report.execution.status).toBe('RUNNING');

@@ -80,7 +80,7 @@ describe('npm run release against the dev server', () => {
   });
 
   test('bad arguments are usage errors naming the argument', async () => {
-    await expect(rel('promote', ...conn)).rejects.toThrow(new UsageError('--build-id: required'));
+    await expect(rel('promote', ...conn)).rejects.toThrow(new UsageError('--build-id', 'required'));
     await expect(rel('promote', ...conn, '--build-id=a b')).rejects.toThrow(/--build-id: use \[A-Za-z0-9._-\]/);
     await expect(rel('create-version', '--build-id=b', '--function-arn=arn:aws:lambda:x')).rejects.toThrow(
       /--function-arn: must be a published version ARN/,

@@ -113,9 +113,12 @@ describe('secrets from Secrets Manager (aws mode, moto) and webhook secret rotat
     let config: AppConfig;
     let ingress: Ingress;
     let close: () => Promise<void>;
+    /** When the previous secrets stop being valid (epoch ms). */
+    let graceEndsAt: number;
 
     beforeAll(async () => {
-      const until = new Date(Date.now() + GRACE_MS).toISOString();
+      graceEndsAt = Date.now() + GRACE_MS;
+      const until = new Date(graceEndsAt).toISOString();
       const rotating = (c: string, p: string) => JSON.stringify({ current: c, previous: p, previousValidUntil: until });
       const env = awsEnv({
         PSP_WEBHOOK_SECRET_SECRET_ARN: await putSecret(rotating(current.psp, previous.psp)),
@@ -174,7 +177,8 @@ describe('secrets from Secrets Manager (aws mode, moto) and webhook secret rotat
       expect(before).toEqual([200, 200, 400, 200, 200, 400]);
       expect(seen).toHaveLength(4);
 
-      await sleep(GRACE_MS + 500);
+      // The condition is the clock itself: wait until the grace period has ended (a margin past it), no longer.
+      await sleep(Math.max(0, graceEndsAt + 250 - Date.now()));
       const after = await statuses([
         postPsp(current.psp),
         postPsp(previous.psp),

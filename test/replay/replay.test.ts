@@ -14,11 +14,11 @@ describe('replay of recorded histories', () => {
   });
 
   test.each(histories)('when %s is replayed on the current code, then it is deterministic', async (file) => {
-    const { history } = readRecordedHistory(file);
+    const { history, workflowId } = readRecordedHistory(file);
     await Worker.runReplayHistory(
       { workflowBundle: { codePath: stackEnv('PAYOPS_TEST_BUNDLE') } },
       history,
-      `replay-${file}`,
+      workflowId,
     );
   });
 });

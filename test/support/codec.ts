@@ -35,6 +35,17 @@ export async function payloadsAsText(value: unknown, codec?: PayloadCodec): Prom
   return out;
 }
 
+/** A copy of `value` (e.g. a fetched history) with every payload decoded through `codec`, kept as bytes. */
+export async function decodePayloads<T>(value: T, codec: PayloadCodec): Promise<T> {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
+  if (Array.isArray(value)) return (await Promise.all(value.map((v) => decodePayloads(v, codec)))) as T;
+  const node = value as Record<string, unknown>;
+  if (isPayload(node)) return (await codec.decode([node]))[0] as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = await decodePayloads(v, codec);
+  return out as T;
+}
+
 /** The workflow's history as JSON text with every payload decrypted with config's keys (as the codec server shows it). */
 export async function decodedHistoryText(handle: WorkflowHandle, config: AppConfig): Promise<string> {
   const codec = createPayloadCodec(config, kmsOptions(config));

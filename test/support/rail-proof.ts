@@ -1,4 +1,4 @@
-import { LOCAL_INGRESS_SIGNING_KEY_JSON } from '../../ingress/local-key';
+import { LOCAL_INGRESS_SIGNING_KEY_JSON } from '../../workers/local-ingress-key';
 import { createRailEventSigner } from '../../ingress/rail-proof';
 
 /**

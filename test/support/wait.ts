@@ -1,10 +1,18 @@
-/** Polls `fn` until it returns a value (a condition, not a fixed sleep); fails after `timeoutMs`. */
-export async function until<T>(fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
+/**
+ * Polls `fn` until it returns a value (a condition, not a fixed sleep); fails after `timeoutMs`, saying what never
+ * happened (`what`, or a function of the last state, so a regression reports where it stopped, not "Exceeded timeout").
+ */
+export async function until<T>(
+  fn: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 5_000,
+  what: string | (() => string) = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
+    if (Date.now() > deadline)
+      throw new Error(`${typeof what === 'function' ? what() : what} not met in ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

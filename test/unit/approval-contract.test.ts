@@ -1,6 +1,13 @@
 import { ClientInputError } from '../../client/errors';
-import { approvalsListQuery, decideCompensation, requestCompensation } from '../../client/approvals';
-import { compensationRequestSchema, financeDecisionSchema } from '../../workflows/approvals/contract';
+import { compensationsListQuery, decideCompensation, startCompensation } from '../../client/approvals';
+import {
+  approvalRefusals,
+  compensationRequestSchema,
+  financeDecisionSchema,
+  refused,
+} from '../../workflows/approvals/contract';
+import { FailureType, refuseWith } from '../../workflows/shared/failures';
+import { staffRefusals } from '../../workflows/shared/verified-staff';
 import type { Client } from '@temporalio/client';
 
 const valid = {
@@ -36,7 +43,7 @@ describe('compensation contract: input validation', () => {
 
   test('when amounts are fractional, negative or missing, then each bad field is named', async () => {
     const bad = { ...valid, currency: 'XXX', remedies: { storeCreditMinor: 10.5, voucherMinor: -1 } };
-    const err = await requestCompensation(unreachable, bad as never).catch((e: unknown) => e);
+    const err = await startCompensation(unreachable, bad as never).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClientInputError);
     const paths = (err as ClientInputError).issues.map((i) => i.path);
     expect(paths).toEqual(expect.arrayContaining(['currency', 'remedies.storeCreditMinor', 'remedies.voucherMinor']));
@@ -75,12 +82,12 @@ describe('compensation contract: input validation', () => {
 
   test('when a command has no signer, then the typed client refuses it naming the field; a garbage assertion names requester.token', async () => {
     const { requester: _, ...noRequester } = valid;
-    const err = await requestCompensation(unreachable, { ...noRequester, requester: {} } as never).catch(
+    const err = await startCompensation(unreachable, { ...noRequester, requester: {} } as never).catch(
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(ClientInputError);
     expect((err as ClientInputError).issues.map((i) => i.path)).toEqual(['sign']);
-    const garbage = await requestCompensation(unreachable, {
+    const garbage = await startCompensation(unreachable, {
       ...noRequester,
       requester: {},
       sign: async () => 'not-a-jwt',
@@ -98,7 +105,53 @@ describe('compensation contract: input validation', () => {
   });
 
   test('when the finance list is built, then it filters by workflow type, state and tier', () => {
-    expect(approvalsListQuery()).toBe(`WorkflowType = 'compensationApproval' AND ApprovalState = 'pending'`);
-    expect(approvalsListQuery({ tier: 'dual_control' })).toContain(`AwaitingTier = 'dual_control'`);
+    expect(compensationsListQuery()).toBe(`WorkflowType = 'compensationApproval' AND ApprovalState = 'pending'`);
+    expect(compensationsListQuery({ tier: 'dual_control' })).toContain(`AwaitingTier = 'dual_control'`);
+  });
+});
+
+describe('approvals refusal table: every code a command refuses with, its failure type and summary', () => {
+  test('when a decision or plan is refused, then its failure type is the one callers have always branched on', () => {
+    const types = Object.fromEntries(Object.entries(approvalRefusals).map(([code, r]) => [code, r.type]));
+    expect(types).toMatchObject({
+      self_approval: FailureType.PolicyViolation,
+      role_below_tier: FailureType.PolicyViolation,
+      over_role_limit: FailureType.PolicyViolation,
+      duplicate_vote: FailureType.Conflict,
+      amount_changed: FailureType.Conflict,
+      already_decided: FailureType.Conflict,
+      not_open: FailureType.Conflict,
+      expired: FailureType.Expired,
+      not_requester: FailureType.PolicyViolation,
+      invalid_input: FailureType.InvalidInput,
+      policy_not_in_effect: FailureType.InvalidInput,
+      currency_not_covered: FailureType.PolicyViolation,
+      currency_mismatch: FailureType.PolicyViolation,
+      customer_mismatch: FailureType.PolicyViolation,
+      nothing_left_to_refund: FailureType.PolicyViolation,
+      refund_exceeds_captured: FailureType.PolicyViolation,
+      above_all_limits: FailureType.PolicyViolation,
+    });
+  });
+
+  test('when the staff check refuses, then its codes come from the one shared table (Unauthorized), not a copy', () => {
+    for (const [code, rule] of Object.entries(staffRefusals)) {
+      expect(approvalRefusals[code as keyof typeof approvalRefusals]).toBe(rule);
+      expect(rule.type).toBe(FailureType.Unauthorized);
+    }
+  });
+
+  test('when a refusal is thrown, then it reads `<code>: <detail>` with the code in details and the table type', () => {
+    const err = refuseWith(approvalRefusals, refused('duplicate_vote', 'this approver has already approved'));
+    expect(err).toMatchObject({
+      type: 'Conflict',
+      message: 'duplicate_vote: this approver has already approved',
+      nonRetryable: true,
+      details: [{ code: 'duplicate_vote' }],
+    });
+  });
+
+  test('when the table is read, then every code has a summary for people', () => {
+    for (const rule of Object.values(approvalRefusals)) expect(rule.summary.length).toBeGreaterThan(10);
   });
 });

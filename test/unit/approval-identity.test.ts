@@ -1,6 +1,5 @@
-import { checkDecision, tally } from '../../workflows/approvals/policy';
-import { policyFor } from '../../workflows/approvals/policy-versions';
-import { actorOf } from '../../workflows/approvals/identity';
+import { actorOf, checkDecision, tally } from '../../workflows/approvals/policy';
+import { policyFor } from '../../workflows/approvals/policies';
 import { AcceptedAssertions } from '../../workflows/shared/command-assertion';
 import { LOCAL_DECISIONS_ISSUER, LOCAL_DECISIONS_KID } from '../../workflows/shared/trust';
 import { requireStaffCommand } from '../../workflows/shared/verified-staff';

@@ -4,8 +4,10 @@ import {
   approvalPolicySchema,
   POLICY_EFFECTIVE_FROM,
   policyVersionAt,
-} from '../../workflows/approvals/policy-versions';
+} from '../../workflows/approvals/policies';
 import {
+  checkAmender,
+  checkAmendment,
   checkDecision,
   evaluateRequest,
   handOff,
@@ -155,18 +157,17 @@ describe('approval policy: finance decisions', () => {
   });
 
   test('when a finance approver approves within their limit, then it counts', () => {
-    expect(checkDecision(policy, ctx(), d())).toEqual({ ok: true });
+    expect(checkDecision(policy, ctx(), d())).toBeUndefined();
   });
 
   test('when the requester approves their own request, then it is refused', () => {
     expect(checkDecision(policy, ctx(), d({ approverId: 'agent-1', role: 'finance_manager' }))).toMatchObject({
-      ok: false,
       code: 'self_approval',
     });
   });
 
   test('when the role is below the tier, then it is refused', () => {
-    expect(checkDecision(policy, ctx(), d({ role: 'cs_lead' }))).toMatchObject({ ok: false, code: 'role_below_tier' });
+    expect(checkDecision(policy, ctx(), d({ role: 'cs_lead' }))).toMatchObject({ code: 'role_below_tier' });
   });
 
   test('when the amount is above the approver role limit, then it is refused', () => {
@@ -177,35 +178,28 @@ describe('approval policy: finance decisions', () => {
         ctx({ route: high, totalMinor: 60_000 }),
         d({ amount: { amountMinor: 60_000, currency: 'EUR' } }),
       ),
-    ).toMatchObject({ ok: false, code: 'over_role_limit' });
+    ).toMatchObject({ code: 'over_role_limit' });
   });
 
   test('when the same approver votes twice, then the second vote is refused', () => {
-    expect(checkDecision(policy, ctx({ approvedBy: ['fin-1'] }), d())).toMatchObject({
-      ok: false,
-      code: 'duplicate_vote',
-    });
+    expect(checkDecision(policy, ctx({ approvedBy: ['fin-1'] }), d())).toMatchObject({ code: 'duplicate_vote' });
   });
 
   test('when the decision carries an amount the request no longer has, then it is refused', () => {
     expect(checkDecision(policy, ctx(), d({ amount: { amountMinor: 9_000, currency: 'EUR' } }))).toMatchObject({
-      ok: false,
       code: 'amount_changed',
     });
   });
 
   test('when the request is decided or expired, then further decisions are refused', () => {
-    expect(checkDecision(policy, ctx({ status: 'approved' }), d())).toMatchObject({
-      ok: false,
-      code: 'already_decided',
-    });
-    expect(checkDecision(policy, ctx({ status: 'expired' }), d())).toMatchObject({ ok: false, code: 'expired' });
+    expect(checkDecision(policy, ctx({ status: 'approved' }), d())).toMatchObject({ code: 'already_decided' });
+    expect(checkDecision(policy, ctx({ status: 'expired' }), d())).toMatchObject({ code: 'expired' });
   });
 
   test('when the request is still being evaluated, then only what is known is checked', () => {
     expect(
       checkDecision(policy, ctx({ status: 'evaluating', route: undefined }), d({ role: 'cs_agent' }), true),
-    ).toEqual({ ok: true });
+    ).toBeUndefined();
     expect(
       checkDecision(policy, ctx({ status: 'evaluating', route: undefined }), d({ approverId: 'agent-1' }), true),
     ).toMatchObject({ code: 'self_approval' });
@@ -265,5 +259,30 @@ describe('approval policy: configuration', () => {
   test('when a version has no effective date, then it is never in effect (published, not rolled out)', () => {
     expect(POLICY_EFFECTIVE_FROM['2025-09.1']).toBeNull();
     expect(policyVersionAt(Date.parse('2030-01-01T00:00:00Z'))).toBe('2025-06.1');
+  });
+});
+
+describe('approvals policy: amendments', () => {
+  test('when someone other than the requester (any spelling aside) amends, then not_requester', () => {
+    expect(checkAmender('Cs.Alice', 'cs.alice')).toBeUndefined();
+    expect(checkAmender('cs.alice', 'cs.bob')).toEqual({
+      code: 'not_requester',
+      message: 'not_requester: only the requester may amend the request',
+    });
+  });
+
+  test('when the request no longer waits, then already_decided; when the amended plan is rejected, then its code', () => {
+    const plan = evaluateRequest(policy, request({ storeCreditMinor: 1_000 }), facts());
+    expect(checkAmendment('approved', plan)).toEqual({
+      code: 'already_decided',
+      message: 'already_decided: the request is approved',
+    });
+    expect(checkAmendment('pending', undefined)).toMatchObject({ code: 'already_decided' });
+    expect(checkAmendment('pending', plan)).toBeUndefined();
+    const rejected = evaluateRequest(policy, request({ refund: { kind: 'partial', amountMinor: 2_000_000 } }), facts());
+    expect(checkAmendment('pending', rejected)).toMatchObject({
+      code: 'refund_exceeds_captured',
+      message: expect.stringMatching(/^refund_exceeds_captured: refund of 2000000 exceeds/),
+    });
   });
 });

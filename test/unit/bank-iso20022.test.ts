@@ -59,6 +59,8 @@ describe('ISO 20022 helpers', () => {
           },
         ],
       },
+      // Both in the one PmtInf the adapter writes: a batch of two, debiting our account (the bank's statement books it).
+      placements: [1, 2].map(() => ({ accountIban: DEBTOR.iban, pmtInfId: 'MSG-1', batchSize: 2 })),
     });
   });
 

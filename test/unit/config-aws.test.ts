@@ -1,4 +1,4 @@
-import { LOCAL_INGRESS_SIGNING_KEY_JSON } from '../../ingress/local-key';
+import { LOCAL_INGRESS_SIGNING_KEY_JSON } from '../../workers/local-ingress-key';
 import { ConfigError, loadConfig, REQUIRED_IN_AWS } from '../../workers/config';
 
 /** A complete aws-mode worker environment; each test removes or changes one thing. */

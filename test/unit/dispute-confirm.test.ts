@@ -1,7 +1,6 @@
-import type { PspDisputeEvent } from '../../workflows/disputes/contract';
-import type { DisputeFacts } from '../../workflows/disputes/contract-activities';
+import type { DisputeFacts, PspDisputeEvent } from '../../workflows/disputes/contract';
 import { confirmByPsp } from '../../workflows/disputes/policy';
-import { LedgerMoves } from '../../workflows/disputes/state-books';
+import { LedgerMoves } from '../../workflows/disputes/books';
 
 /** Whether a dispute webhook is confirmed at the PSP, and how the case's ledger postings are named. */
 

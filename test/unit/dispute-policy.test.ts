@@ -1,4 +1,10 @@
-import { disputePolicySchema, type PspDisputeEvent } from '../../workflows/disputes/contract';
+import { FailureType, refuseWith, type Refusal } from '../../workflows/shared/failures';
+import {
+  disputePolicySchema,
+  disputeRefusals,
+  type DisputeRefusalCode,
+  type PspDisputeEvent,
+} from '../../workflows/disputes/contract';
 import {
   alarmsFor,
   classifyEvent,
@@ -12,11 +18,10 @@ import {
   refuseEvidence,
   targetPosition,
   workingState,
-  type Refused,
 } from '../../workflows/disputes/policy';
 
 /** A refusal as `code: message`, so one match checks the rule and its words. */
-const why = (r: Refused) => (r ? `${r.code}: ${r.message}` : undefined);
+const why = (r: Refusal<DisputeRefusalCode> | undefined) => (r ? `${r.code}: ${r.message}` : undefined);
 const H = 3_600_000;
 const D = 24 * H;
 const policy = disputePolicySchema.parse({});
@@ -179,6 +184,27 @@ describe('dispute transitions', () => {
     expect(why(refuseEvidence({ ...base, decidedThisRound: true }))).toMatch(/^already_decided: .*frozen/);
     expect(why(refuseEvidence({ ...base, state: 'lost' }))).toMatch(/^not_open: .*lost/);
     expect(refuseEvidence(base)).toBeUndefined();
+  });
+
+  test('when a rule refuses, then its code comes from the refusal table, typed as the wire has always typed it', () => {
+    expect(Object.keys(disputeRefusals).sort()).toEqual([
+      'accept_needs_tier2',
+      'already_decided',
+      'case_closed',
+      'invalid_input',
+      'no_evidence',
+      'not_open',
+      'tier_down',
+      'tier_too_low',
+    ]);
+    for (const [code, rule] of Object.entries(disputeRefusals)) {
+      expect(rule.type).toBe(code === 'invalid_input' ? FailureType.InvalidInput : FailureType.Conflict);
+      expect(rule.summary.length).toBeGreaterThan(0);
+    }
+    const r = refuseAssignment({ ...base, state: 'won' }, { tier: 'tier2' });
+    const f = r && refuseWith(disputeRefusals, r);
+    expect(f).toMatchObject({ type: 'Conflict', nonRetryable: true, message: 'the case is won' });
+    expect(f?.details).toEqual([{ code: 'case_closed' }]);
   });
 
   test('when evidence is judged, then the reason code decides what is required', () => {

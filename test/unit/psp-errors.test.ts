@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import Stripe from 'stripe';
 import { ProviderTransientError } from '../../activities/adapters/errors';
 import { mapPspError } from '../../activities/adapters/psp/errors';
@@ -41,13 +41,24 @@ describe('PSP error mapping', () => {
 
   it.each([
     [500, 'api_error', 'PSP_UNAVAILABLE'],
-    [429, 'invalid_request_error', 'PSP_RATE_LIMITED'],
     [409, 'idempotency_error', 'PSP_IN_FLIGHT'],
     [401, 'invalid_request_error', 'PSP_AUTH'],
   ])('when Stripe answers %i %s, then a retryable %s error is raised', (status, type, code) => {
     const err = mapped(raw(status, type));
     expect(err).toBeInstanceOf(ProviderTransientError);
     expect(err).toMatchObject({ code });
+  });
+
+  it('when Stripe answers 429 without Retry-After, then a retryable, benign PSP_RATE_LIMITED failure is raised (expected: logged as one line, not as a WARN with a stack)', () => {
+    const err = mapped(raw(429, 'invalid_request_error'));
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect(err).toMatchObject({
+      type: 'ProviderTransientError',
+      nonRetryable: false,
+      category: ApplicationFailureCategory.BENIGN,
+      details: [{ provider: 'psp', code: 'PSP_RATE_LIMITED', status: 429 }],
+    });
+    expect((err as ApplicationFailure).nextRetryDelay).toBeUndefined();
   });
 
   it('when the error is not from Stripe, then it is rethrown unchanged', () => {

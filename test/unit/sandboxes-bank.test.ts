@@ -288,7 +288,8 @@ describe('bank sandbox driven through the ISO 20022 adapter', () => {
     const b = transfer();
     await bank.initiateCreditTransfer(a);
     await bank.initiateCreditTransfer(b);
-    await new Promise((r) => setTimeout(r, 100));
+    // Both notifications exist and are held (the sandbox says so), so none can have gone out: awaited, not slept.
+    await until(async () => ((await admin('events')).json['held'] === 2 ? true : undefined), 5_000, 'two held');
     expect(receiver.received).toHaveLength(0);
     expect((await admin('webhooks/flush', { order: 'reverse' })).json.delivered).toBe(2);
     expect(receiver.received.map((r) => parseCamt054(r.body).entries[0]?.endToEndId)).toEqual([

@@ -1,8 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import Stripe from 'stripe';
-import { ProviderTransientError } from '../../activities/adapters/errors';
 import { createStripePsp } from '../../activities/adapters/psp/stripe-psp';
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
 import { until } from '../support/wait';
@@ -126,7 +125,8 @@ describe('PSP sandbox: partial reversals, connected-account payouts, rate limit,
     expect(err).toMatchObject({
       type: 'ProviderTransientError',
       nonRetryable: false,
-      details: [{ provider: 'psp', code: 'PSP_RATE_LIMITED', status: 429 }],
+      category: ApplicationFailureCategory.BENIGN,
+      details: [{ provider: 'psp', code: 'PSP_RATE_LIMITED', status: 429, retryAfterMs: expect.any(Number) }],
     });
     const delay = (err as ApplicationFailure).nextRetryDelay;
     // Retry-After plus under a second of jitter.
@@ -152,9 +152,21 @@ describe('PSP sandbox: partial reversals, connected-account payouts, rate limit,
     await admin('rate-limit', undefined, 'DELETE');
   });
 
-  it('when a 429 carries no Retry-After, then the adapter keeps the plain retryable ProviderTransientError (generic backoff)', async () => {
+  it('when a 429 carries no Retry-After, then the adapter raises a retryable, benign PSP_RATE_LIMITED failure without a retry delay (generic backoff)', async () => {
     await admin('faults', { rateLimitNext: 1 });
-    await expect(psp().ping()).rejects.toBeInstanceOf(ProviderTransientError);
+    const err = await psp()
+      .ping()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(err).toMatchObject({
+      type: 'ProviderTransientError',
+      nonRetryable: false,
+      category: ApplicationFailureCategory.BENIGN,
+      details: [{ code: 'PSP_RATE_LIMITED' }],
+    });
+    expect((err as ApplicationFailure).nextRetryDelay).toBeUndefined();
   });
 
   it('when an idempotency key outlives its TTL, then a replay with it creates a new object, as Stripe does after ~24 h', async () => {

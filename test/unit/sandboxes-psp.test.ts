@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
+import { failureCode } from '../../workflows/shared/failures';
 import Stripe from 'stripe';
 import { ProviderTransientError } from '../../activities/adapters/errors';
 import type { PspPort } from '../../activities/adapters/psp/port';
@@ -150,7 +151,8 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
   it('when the PSP rate-limits, then the error is retryable', async () => {
     await admin('faults', { rateLimitNext: 1 });
     const err = await failureOf(psp.ping());
-    expect(err).toMatchObject({ code: 'PSP_RATE_LIMITED' });
+    expect(failureCode(err)).toBe('PSP_RATE_LIMITED');
+    expect(err).toMatchObject({ nonRetryable: false });
     await expect(psp.ping()).resolves.toMatchObject({ ok: true });
   });
 

@@ -18,6 +18,7 @@ import { SA } from '../../workflows/shared/search-attributes';
 import type { AppConfig } from '../../workers/config';
 import { decodedHistoryText } from '../support/codec';
 import { recordHistoryIfAsked } from '../support/histories';
+import { until } from '../support/wait';
 import { testClient, testConfig, testWorker, waitForEvent } from '../support/stack';
 import { commerceState, compensationRequest, decision, seedOrder, signer, uniqueId } from './approvals-support';
 
@@ -67,15 +68,20 @@ describe('compensation approval: decisions (dev server)', () => {
   const urls = () => ({ psp: psp.url, commerce: commerce.url });
   /** Starts a request; commands address it by its `requestId`. */
   const start = async (input: Signed<CompensationRequestCommand>) => ({
-    ...(await approvals.requestCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE })),
+    ...(await approvals.startCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE })),
     requestId: input.requestId,
   });
+  /** Polls the query until the request reaches `status` (a condition, not a timing); fails naming where it stopped. */
   const waitForStatus = async (requestId: string, status: string) => {
-    for (;;) {
-      const s = await approvals.getCompensationStatus(client, requestId).catch(() => undefined);
-      if (s?.status === status) return s;
-      await new Promise((r) => setTimeout(r, 25)); // polling a query until the condition holds, not timing
-    }
+    let last: approvals.CompensationStatus | undefined;
+    return until(
+      async () => {
+        last = await approvals.getCompensationState(client, requestId).catch(() => undefined);
+        return last?.status === status ? last : undefined;
+      },
+      30_000,
+      () => `${requestId} ${status} (last: ${last?.status ?? 'no answer'})`,
+    );
   };
 
   test('when the total is under the threshold, then it is auto-approved, carried out, audited and the customer is told', async () => {
@@ -151,9 +157,12 @@ describe('compensation approval: decisions (dev server)', () => {
       approvalsRequired: 1,
       nextStage: 'remind',
     });
-    let row: approvals.PendingApproval | undefined;
-    while (!row)
-      row = (await approvals.listApprovals(client, { tier: 'finance' })).find((r) => r.workflowId === workflowId); // visibility is eventually consistent
+    // Visibility is eventually consistent: listed once it has indexed the request.
+    const row = await until(
+      async () => (await approvals.listCompensations(client, { tier: 'finance' })).find((r) => r.workflowId === workflowId),
+      30_000,
+      `${workflowId} listed in the finance approvals`,
+    );
     expect(row).toMatchObject({ orderId: order.orderId, amountMinor: 10_000, currency: 'EUR' });
     expect(row.deadlineAt?.toISOString()).toBe(pending.awaiting?.nextStageAt);
     expect(row.awaitingSince?.toISOString()).toBe(pending.awaiting?.since);
@@ -263,7 +272,7 @@ describe('compensation approval: decisions (dev server)', () => {
     );
     const result = await handle.result();
     expect(result).toMatchObject({ status: 'executed', totalMinor: 5_000 });
-    const status = await approvals.getCompensationStatus(client, input.requestId);
+    const status = await approvals.getCompensationState(client, input.requestId);
     expect(status.decisions).toEqual([
       expect.objectContaining({ seq: 1, actorId: 'fin-9', decision: 'approve', via: 'signal', accepted: true }),
     ]);
@@ -296,7 +305,7 @@ describe('compensation approval: decisions (dev server)', () => {
     const result = await handle.result();
     expect(result.status).toBe('rejected');
 
-    const status = await approvals.getCompensationStatus(client, requestId);
+    const status = await approvals.getCompensationState(client, requestId);
     // Signals that land in one workflow task may be recorded in either order; what matters is each verdict.
     const byRefusal = (a: unknown[], b: unknown[]) => String(a[2]).localeCompare(String(b[2]));
     expect(status.decisions.map((d) => [d.decision, d.accepted, d.refusal]).sort(byRefusal)).toEqual([
@@ -344,7 +353,7 @@ describe('compensation approval: decisions (dev server)', () => {
 
     const err = await handle.result().catch((e: unknown) => e);
     expect(((err as WorkflowFailedError).cause as ApplicationFailure).type).toBe('ProviderPermanent');
-    const status = await approvals.getCompensationStatus(client, requestId);
+    const status = await approvals.getCompensationState(client, requestId);
     expect(status).toMatchObject({ status: 'failed', execution: { undone: ['store-credit'] } });
     const credit = (await commerceState(commerce.url)).credits.find(
       (c) => c.creditId === status.execution.storeCreditId,
@@ -378,7 +387,7 @@ describe('compensation approval: decisions (dev server)', () => {
       reason: 'customer accepted less',
     });
     expect(amended).toMatchObject({ accepted: true, value: { status: 'pending', approvalsRequired: 1 } });
-    expect((await approvals.getCompensationStatus(client, requestId)).awaiting).toMatchObject({
+    expect((await approvals.getCompensationState(client, requestId)).awaiting).toMatchObject({
       tier: 'finance',
       minRole: 'finance_approver',
     });
@@ -399,6 +408,35 @@ describe('compensation approval: decisions (dev server)', () => {
       ),
     ).toMatchObject({ accepted: true, value: { status: 'approved' } });
     expect(await handle.result()).toMatchObject({ status: 'executed', totalMinor: 30_000 });
+  });
+
+  test('when the requester amends a waiting request, then its search attributes show the new amount and tier at once (not at the next ladder mark)', async () => {
+    const order = await seedOrder(urls(), 100_000);
+    const requester = { agentId: uniqueId('agent'), role: 'cs_agent' as const };
+    const { handle, requestId } = await start(
+      await compensationRequest({ ...order, requester, remedies: { storeCreditMinor: 60_000 } }),
+    );
+    await waitForStatus(requestId, 'pending');
+    const shown = async () => (await handle.describe()).typedSearchAttributes;
+    await until(async () => ((await shown()).get(SA.AwaitingTier) === 'finance_manager' ? true : undefined));
+
+    const amended = await approvals.amendCompensation(client, requestId, {
+      sign: signer(requester.agentId, ['cs_agent']),
+      remedies: { storeCreditMinor: 30_000 },
+      reason: 'customer accepted less',
+    });
+    expect(amended).toMatchObject({ accepted: true, value: { status: 'pending' } });
+    // The next ladder mark (the reminder) is hours away: only a per-task flush shows the amendment now.
+    const after = await until(async () => {
+      const sa = await shown();
+      return sa.get(SA.AmountMinor) === 30_000 ? sa : undefined;
+    });
+    expect(after.get(SA.AwaitingTier)).toBe('finance');
+    expect(after.get(SA.ApprovalState)).toBe('pending');
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow();
+    expect((await shown()).get(SA.ApprovalState)).toBe('cancelled');
+    await recordHistoryIfAsked(handle, 'compensation-approval-per-task');
   });
 
   test('when the order has an open dispute, then the request is flagged and routed to a stricter tier', async () => {
@@ -428,6 +466,6 @@ describe('compensation approval: decisions (dev server)', () => {
     await handle.cancel();
     const err = await handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
-    expect((await approvals.getCompensationStatus(client, requestId)).status).toBe('cancelled');
+    expect((await approvals.getCompensationState(client, requestId)).status).toBe('cancelled');
   });
 });

@@ -17,6 +17,7 @@ import { buildDependencies } from '../../workers/dependencies';
 import type { AppConfig } from '../../workers/config';
 import { recordHistoryIfAsked } from '../support/histories';
 import { testClient, testConfig, testWorker, waitForEvent } from '../support/stack';
+import { until } from '../support/wait';
 import { commerceState, compensationRequest, seedOrder, signer, uniqueId } from './approvals-support';
 
 /** Money invariants of compensations under races and faults, counted at the sandboxes and in the audit trail. */
@@ -64,14 +65,18 @@ describe('compensation approval: races and faults (dev server)', () => {
 
   const urls = () => ({ psp: psp.url, commerce: commerce.url });
   const start = async (input: Signed<CompensationRequestCommand>) =>
-    approvals.requestCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE });
+    approvals.startCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE });
   /** Polls the query until the request reaches one of `states` (a condition, not a timing). */
   const settle = async (requestId: string, states: string[]) => {
-    for (;;) {
-      const s = await approvals.getCompensationStatus(client, requestId).catch(() => undefined);
-      if (s && states.includes(s.status)) return s;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    let last: approvals.CompensationStatus | undefined;
+    return until(
+      async () => {
+        last = await approvals.getCompensationState(client, requestId).catch(() => undefined);
+        return last && states.includes(last.status) ? last : undefined;
+      },
+      60_000,
+      () => `${requestId} in ${states.join('/')} (last: ${last?.status ?? 'no answer'})`,
+    );
   };
   const activeCredits = async (workflowIds: string[]) =>
     (await commerceState(commerce.url)).credits.filter(
@@ -203,11 +208,15 @@ describe('compensation approval: races and faults (dev server)', () => {
     await inRefund;
     await handle.cancel();
     // The cancellation is delivered once a workflow task completes after the request (awaited, not slept).
-    for (;;) {
-      const events = (await handle.fetchHistory()).events ?? [];
-      const asked = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
-      if (asked >= 0 && events.slice(asked).some((e) => e.workflowTaskCompletedEventAttributes)) break;
-    }
+    await until(
+      async () => {
+        const events = (await handle.fetchHistory()).events ?? [];
+        const asked = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
+        return asked >= 0 && events.slice(asked).some((e) => e.workflowTaskCompletedEventAttributes) ? true : undefined;
+      },
+      30_000,
+      'a workflow task completed after the cancel request',
+    );
     open();
 
     const result = await handle.result();
@@ -242,7 +251,7 @@ describe('compensation approval: races and faults (dev server)', () => {
     const err = await handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
-    const status = await approvals.getCompensationStatus(client, input.requestId);
+    const status = await approvals.getCompensationState(client, input.requestId);
     // The voucher's void was refused (injected); the store credit is revoked all the same.
     const state = await commerceState(commerce.url);
     expect(state.credits.find((c) => c.creditId === status.execution.storeCreditId)?.status).toBe('revoked');

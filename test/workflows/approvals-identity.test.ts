@@ -24,6 +24,7 @@ import type { AppConfig } from '../../workers/config';
 import { recordHistoryIfAsked } from '../support/histories';
 import { mintAssertion } from '../support/staff';
 import { testClient, testConfig, testWorker } from '../support/stack';
+import { until } from '../support/wait';
 import { compensationRequest, seedOrder, signer, staffToken, uniqueId } from './approvals-support';
 
 const run = promisify(execFile);
@@ -64,15 +65,20 @@ describe('compensation approval: verified identity (dev server)', () => {
   });
 
   const start = async (input: Signed<CompensationRequestCommand>) => ({
-    ...(await approvals.requestCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE })),
+    ...(await approvals.startCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE })),
     requestId: input.requestId,
   });
+  /** Polls the query until the request waits for a decision (a condition, not a timing). */
   const pending = async (requestId: string) => {
-    for (;;) {
-      const s = await approvals.getCompensationStatus(client, requestId).catch(() => undefined);
-      if (s?.status === 'pending') return s;
-      await new Promise((r) => setTimeout(r, 25)); // polling a query until the condition holds, not timing
-    }
+    let last: approvals.CompensationStatus | undefined;
+    return until(
+      async () => {
+        last = await approvals.getCompensationState(client, requestId).catch(() => undefined);
+        return last?.status === 'pending' ? last : undefined;
+      },
+      30_000,
+      () => `${requestId} pending (last: ${last?.status ?? 'no answer'})`,
+    );
   };
   /** A request for `amountMinor` of store credit, waiting for finance. */
   const waiting = async (amountMinor: number, requester?: { agentId: string; role: 'cs_agent' }) => {
@@ -88,7 +94,7 @@ describe('compensation approval: verified identity (dev server)', () => {
   };
   /** Nothing was written: still pending, no decision in state, in the audit trail or accepted into history. */
   const untouched = async (h: { requestId: string; workflowId: string; handle: WorkflowHandle }) => {
-    const s = await approvals.getCompensationStatus(client, h.requestId);
+    const s = await approvals.getCompensationState(client, h.requestId);
     expect({ status: s.status, decisions: s.decisions, approvedBy: s.awaiting?.approvedBy }).toEqual({
       status: 'pending',
       decisions: [],
@@ -159,8 +165,8 @@ describe('compensation approval: verified identity (dev server)', () => {
     await untouched(h);
 
     await run(bin('temporal'), ['workflow', 'signal', ...cli, '--input', input]);
-    let s = await approvals.getCompensationStatus(client, h.requestId);
-    while (s.decisions.length === 0) s = await approvals.getCompensationStatus(client, h.requestId);
+    let s = await approvals.getCompensationState(client, h.requestId);
+    while (s.decisions.length === 0) s = await approvals.getCompensationState(client, h.requestId);
     expect(s.status).toBe('pending');
     expect(s.decisions).toEqual([
       expect.objectContaining({ actorId: 'unverified', accepted: false, refusal: 'token_missing', via: 'signal' }),
@@ -173,7 +179,7 @@ describe('compensation approval: verified identity (dev server)', () => {
 
   test('when the requester approves under a case variant of their ID, then it is refused as self-approval (update and signal)', async () => {
     const h = await waiting(10_000, { agentId: 'Cs.Alice', role: 'cs_agent' });
-    expect((await approvals.getCompensationStatus(client, h.requestId)).requesterId).toBe('cs.alice');
+    expect((await approvals.getCompensationState(client, h.requestId)).requesterId).toBe('cs.alice');
     const alice = signer('cs.alice', ['finance_approver']);
     const verdict = await approvals.decideCompensation(client, h.requestId, 'approve', {
       sign: alice,
@@ -188,8 +194,8 @@ describe('compensation approval: verified identity (dev server)', () => {
       reason: 'my own request',
       amount: EUR(10_000),
     });
-    let s = await approvals.getCompensationStatus(client, h.requestId);
-    while (s.decisions.length === 0) s = await approvals.getCompensationStatus(client, h.requestId);
+    let s = await approvals.getCompensationState(client, h.requestId);
+    while (s.decisions.length === 0) s = await approvals.getCompensationState(client, h.requestId);
     expect(s.decisions).toEqual([
       expect.objectContaining({ actorId: 'cs.alice', accepted: false, refusal: 'self_approval' }),
     ]);
@@ -199,7 +205,7 @@ describe('compensation approval: verified identity (dev server)', () => {
 
   test('when one subject votes twice under two spellings, then the second is refused; a body naming someone else is refused; two people approve with their proof audited', async () => {
     const h = await waiting(300_000);
-    expect((await approvals.getCompensationStatus(client, h.requestId)).awaiting).toMatchObject({
+    expect((await approvals.getCompensationState(client, h.requestId)).awaiting).toMatchObject({
       tier: 'dual_control',
       approvalsRequired: 2,
     });

@@ -44,7 +44,7 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
 
   /** Starts a request; commands address it by its `requestId`. */
   const start = async (input: Signed<CompensationRequestCommand>) => ({
-    ...(await approvals.requestCompensation(env.client, input, { taskQueue })),
+    ...(await approvals.startCompensation(env.client, input, { taskQueue })),
     requestId: input.requestId,
   });
   const order = (amountMinor: number) => {
@@ -66,7 +66,7 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
       await compensationRequest({ ...o, remedies: { storeCreditMinor: 15_000 } }),
     );
     const pending = await waitFor(
-      () => approvals.getCompensationStatus(env.client, requestId),
+      () => approvals.getCompensationState(env.client, requestId),
       (s) => s.status === 'pending',
     );
     const since = pending.awaiting?.since as string;
@@ -100,11 +100,11 @@ describe('compensation approval: escalation ladder (time-skipping)', () => {
       await compensationRequest({ ...o, remedies: { storeCreditMinor: 15_000 } }),
     );
     await waitFor(
-      () => approvals.getCompensationStatus(env.client, requestId),
+      () => approvals.getCompensationState(env.client, requestId),
       (s) => s.status === 'pending',
     );
     await env.sleep(25 * HOUR);
-    const handedOff = await approvals.getCompensationStatus(env.client, requestId);
+    const handedOff = await approvals.getCompensationState(env.client, requestId);
     expect(handedOff.awaiting).toMatchObject({
       tier: 'finance_manager',
       minRole: 'finance_manager',

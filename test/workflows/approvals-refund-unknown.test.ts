@@ -45,10 +45,10 @@ describe('compensation approval when the refund outcome is unknown (time-skippin
       remedies: { storeCreditMinor: 500, voucherMinor: 500, refund: { kind: 'partial', amountMinor: 1_000 } },
     });
     const outcome = await worker.runUntil(async () => {
-      const { handle } = await approvals.requestCompensation(env.client, input, { taskQueue });
+      const { handle } = await approvals.startCompensation(env.client, input, { taskQueue });
       const result = await handle.result().catch((e: unknown) => e);
       if (commitsFirst) await recordHistoryIfAsked(handle, 'compensation-approval-refund-found');
-      return { result, status: await approvals.getCompensationStatus(env.client, input.requestId) };
+      return { result, status: await approvals.getCompensationState(env.client, input.requestId) };
     });
     return { ...outcome, fakes, calls: () => calls, order };
   }

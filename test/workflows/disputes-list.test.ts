@@ -5,7 +5,7 @@ import {
   disputesListQuery,
   getDisputeState,
   listDisputes,
-  openDisputeCase,
+  startDisputeCase,
   type DisputeListRow,
 } from '../../client/disputes';
 import { staffSigner } from '../support/staff';
@@ -43,11 +43,11 @@ describe('dispute work list (dev server)', () => {
 
   test('when a case is handed to tier 2, then listing disputes by tier finds it under tier2 and not under tier1', async () => {
     const disputeId = `dp_list${Date.now().toString(36)}`;
-    const opened = await openDisputeCase(client, { disputeId }, { taskQueue: config.TEMPORAL_TASK_QUEUE });
+    const opened = await startDisputeCase(client, { disputeId }, { taskQueue: config.TEMPORAL_TASK_QUEUE });
     try {
       expect(await listed({ tier: 'tier1' }, opened.workflowId)).toMatchObject({ tier: 'tier1', state: 'opened' });
       expect(opened.existing).toBe(false);
-      expect(await openDisputeCase(client, { disputeId }, { taskQueue: config.TEMPORAL_TASK_QUEUE })).toMatchObject({
+      expect(await startDisputeCase(client, { disputeId }, { taskQueue: config.TEMPORAL_TASK_QUEUE })).toMatchObject({
         workflowId: opened.workflowId,
         existing: true,
       });

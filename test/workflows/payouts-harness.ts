@@ -10,7 +10,7 @@ import type { CreatorRecord } from '../../activities/adapters/creators/port';
 import { createFakeLedger } from '../../activities/adapters/ledger/fake';
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { createFakeNotifications } from '../../activities/adapters/notifications/fake';
-import { LOCAL_INGRESS_SIGNING_KEY_JSON } from '../../ingress/local-key';
+import { LOCAL_INGRESS_SIGNING_KEY_JSON } from '../../workers/local-ingress-key';
 import { createRailEventSigner, proveDelivery } from '../../ingress/rail-proof';
 import { payoutsRoute } from '../../ingress/routes/payouts';
 import { startBankSandbox, type BankSandbox } from '../../sandboxes/bank';

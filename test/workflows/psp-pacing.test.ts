@@ -1,3 +1,5 @@
+import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
+import { failureCode } from '../../workflows/shared/failures';
 import { applyPspRateLimit, describePspQueue, pausePspCalls, resumePspCalls } from '../../client/psp-control';
 import { pspTaskQueue } from '../../workflows/shared/task-queue';
 import { admin, startPayoutHarness, type PayoutHarness } from './payouts-harness';
@@ -19,7 +21,11 @@ describe('PSP pacing: the PSP task queue rate limit (dev server, PSP sandbox wit
   const limit = 2;
   const n = 16;
 
+  // The worker's log lines (this file's Runtime): an expected 429 must be one INFO line, never a WARN with a stack.
+  const logs: LogEntry[] = [];
+
   beforeAll(async () => {
+    Runtime.install({ logger: new DefaultLogger('DEBUG', (e) => logs.push(e)) });
     h = await startPayoutHarness();
     await applyPspRateLimit(h.client, { ...h.config, PSP_RATE_LIMIT_RPS: limit, PSP_ACCOUNT_RATE_LIMIT_RPS: limit });
   });
@@ -76,7 +82,24 @@ describe('PSP pacing: the PSP task queue rate limit (dev server, PSP sandbox wit
   test('given the same bucket, when the backlog is released without an effective limit, then the PSP answers 429s and Retry-After still pays each once', async () => {
     const { calls, workflowIds } = await releaseBacklogAt(10_000, 'unpaced');
 
-    expect(calls.filter((c) => c.status === 429).length).toBeGreaterThan(0);
+    const limited = calls.filter((c) => c.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
     expect(createsPerPayout(calls, workflowIds)).toEqual(workflowIds.map(() => 1));
+
+    // Each 429 failed one attempt: one INFO line for it (code, Retry-After, payout), nothing louder, no stack.
+    const mine = logs.filter((e) => workflowIds.includes(String(e.meta?.['workflowId'])));
+    const lines = mine.filter((e) => e.message === 'expected failure, retrying');
+    expect(lines).toHaveLength(limited.length);
+    for (const e of lines) {
+      expect(e.level).toBe('INFO');
+      expect(e.meta).toMatchObject({
+        code: 'PSP_RATE_LIMITED',
+        retryAfterMs: expect.any(Number),
+        payoutId: String(e.meta?.['workflowId']).replace(/^payout-/, ''),
+      });
+      expect(JSON.stringify(e.meta)).not.toContain('    at ');
+    }
+    const loud = mine.filter((e) => e.level === 'WARN' || e.level === 'ERROR');
+    expect(loud.filter((e) => failureCode(e.meta?.['error']) === 'PSP_RATE_LIMITED')).toEqual([]);
   });
 });

@@ -72,7 +72,7 @@ describe('retrying approvals and disputes are listable (real dev server)', () =>
       customerId: order.customerId,
       remedies: { refund: { kind: 'partial', amountMinor: 500 } },
     });
-    const { handle } = await approvals.requestCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE });
+    const { handle } = await approvals.startCompensation(client, input, { taskQueue: config.TEMPORAL_TASK_QUEUE });
     const wf = compensationWorkflowId(input.requestId);
 
     const shown = await until(() => listedAsRetrying(client, wf), 30_000);

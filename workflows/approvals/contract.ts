@@ -1,7 +1,9 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { amountMinorSchema, currencySchema, moneySchema, type Currency } from '../shared/money';
-import type { StaffRefusalCode } from '../shared/verified-staff';
+import type { SharedActivities } from '../shared/activities';
+import { amountMinorSchema, currencySchema, moneySchema, type Currency, type Money } from '../shared/money';
+import { FailureType, refusalTable, type Refusal, type RefusalRule } from '../shared/failures';
+import { staffRefusals, type StaffRefusalCode } from '../shared/verified-staff';
 
 /** Roles in ascending order of authority: customer service first, then the finance ladder. */
 export const ROLES = ['cs_agent', 'cs_lead', 'finance_approver', 'finance_manager', 'finance_director'] as const;
@@ -18,7 +20,7 @@ export const POLICY_VERSIONS = ['2025-06.1', '2025-09.1'] as const;
 export type PolicyVersion = (typeof POLICY_VERSIONS)[number];
 /**
  * The version requests got when the client filled it in (histories recorded before the workflow decided it); new
- * requests get the version in effect at their start (`policyVersionAt` in `policy-versions.ts`).
+ * requests get the version in effect at their start (`policyVersionAt` in `policies.ts`).
  */
 export const CURRENT_POLICY_VERSION: PolicyVersion = '2025-06.1';
 
@@ -223,35 +225,68 @@ export interface Route {
   approvalsRequired: number;
 }
 
+/*
+ * Every code an approvals command refuses with, in one table: the failure type a caller branches on and what the
+ * code means. Adding a refusal reason is a row here, the rule in `policy.ts` that returns it, and a test.
+ */
+
+const rule = (type: FailureType, summary: string): RefusalRule => ({ type, summary });
+
+/** Why the policy rejects a request (at its start, or an amendment) outright. */
+export const planRefusals = refusalTable({
+  currency_not_covered: rule(FailureType.PolicyViolation, "the request's policy has no thresholds for its currency"),
+  currency_mismatch: rule(FailureType.PolicyViolation, 'the request is in another currency than the order was paid in'),
+  customer_mismatch: rule(FailureType.PolicyViolation, 'the order belongs to another customer'),
+  nothing_left_to_refund: rule(
+    FailureType.PolicyViolation,
+    'a full refund was asked for an order already fully refunded',
+  ),
+  refund_exceeds_captured: rule(
+    FailureType.PolicyViolation,
+    'the refund exceeds what was captured and not yet refunded',
+  ),
+  above_all_limits: rule(FailureType.PolicyViolation, 'no role may approve the total under the policy'),
+});
+
+/** Why a finance decision (or an amendment, for `already_decided`) is refused. */
+export const decisionRefusals = refusalTable({
+  not_open: rule(FailureType.Conflict, 'the request is not waiting for a decision'),
+  already_decided: rule(FailureType.Conflict, 'the request was already decided'),
+  expired: rule(FailureType.Expired, 'the request has expired'),
+  self_approval: rule(FailureType.PolicyViolation, 'the requester may not decide their own request'),
+  role_below_tier: rule(FailureType.PolicyViolation, "the acting role is below the awaited tier's role"),
+  over_role_limit: rule(FailureType.PolicyViolation, 'the acting role may not approve this much'),
+  duplicate_vote: rule(FailureType.Conflict, 'this approver has already approved the request'),
+  amount_changed: rule(FailureType.Conflict, 'the decision is for an amount the request no longer has'),
+});
+
+/** Every approvals refusal: the staff check's (shared, `Unauthorized`), the policy's and the decisions'. */
+export const approvalRefusals = refusalTable({
+  ...staffRefusals,
+  invalid_input: rule(FailureType.InvalidInput, 'the command does not parse (each bad field is named)'),
+  policy_not_in_effect: rule(FailureType.InvalidInput, 'the start names a policy version that is not in effect'),
+  not_requester: rule(FailureType.PolicyViolation, 'only the requester may amend the request'),
+  ...planRefusals,
+  ...decisionRefusals,
+});
+
 /** Why the policy rejects a request outright (the failure's `details.code`). */
-export type PolicyRejectCode =
-  | 'currency_not_covered'
-  | 'currency_mismatch'
-  | 'customer_mismatch'
-  | 'nothing_left_to_refund'
-  | 'refund_exceeds_captured'
-  | 'above_all_limits';
-
+export type PolicyRejectCode = keyof typeof planRefusals;
 /** Why a finance decision is refused (the refusal's `code`). */
-export type DecisionRejectCode =
-  | 'not_open'
-  | 'already_decided'
-  | 'expired'
-  | 'self_approval'
-  | 'role_below_tier'
-  | 'over_role_limit'
-  | 'duplicate_vote'
-  | 'amount_changed';
-
+export type DecisionRejectCode = keyof typeof decisionRefusals;
 /**
  * Why the caller's identity is refused (`Unauthorized`): the command assertion's check, or the body naming someone
  * else (the shared staff check's codes).
  */
 export type IdentityRefusalCode = StaffRefusalCode;
+/** Every `code` an approvals command refuses with. */
+export type ApprovalRefusalCode = keyof typeof approvalRefusals;
 
-/** Every `code` an approvals update refuses with (a refused `Verdict`'s `code`). */
-export type ApprovalRefusalCode =
-  DecisionRejectCode | PolicyRejectCode | IdentityRefusalCode | 'not_requester' | 'invalid_input';
+/** An approvals refusal: its code, and the words callers see (`<code>: <detail>`, as every refusal reads). */
+export const refused = <C extends ApprovalRefusalCode>(code: C, detail: string): Refusal<C> => ({
+  code,
+  message: `${code}: ${detail}`,
+});
 
 /* What an approval answers: its decision log, what it executed, its status, and the outcomes of its updates. */
 
@@ -371,3 +406,80 @@ export const approvalAuditStream = (workflowId: string) => `approval:${workflowI
 export const orderAuditStream = (orderId: string) => `order:${orderId}`;
 /** Audit stream of an agent's executed compensations on one UTC day (the daily budget reads it). */
 export const agentBudgetStream = (agentId: string, day: string) => `agent-budget:${agentId}:${day}`;
+
+/* The activities the workflow calls: their inputs and results (the activities' side of the contract). */
+
+/** Input of `openCompensationCase`: who asks, for which order, on which UTC day. */
+export interface OpenCaseInput {
+  workflowId: string;
+  orderId: string;
+  agentId: string;
+  currency: string;
+  day: string;
+  at: string;
+}
+/** A store credit or voucher to issue; `idempotencyKey` is workflow ID + step. */
+export interface IssueRemedyInput {
+  idempotencyKey: string;
+  customerId: string;
+  amount: Money;
+  reference: string;
+}
+/** What the customer is told was done (the email address is looked up inside the activity). */
+export interface CustomerNotice {
+  customerId: string;
+  orderId: string;
+  refund?: Money | undefined;
+  storeCredit?: Money | undefined;
+  voucher?: { amount: Money; voucherId: string } | undefined;
+}
+
+/** The activities `compensationApproval` calls (implemented in `activities/approvals/`). */
+export interface ApprovalActivities extends Pick<SharedActivities, 'publishEvent'> {
+  /** Reads the order, earlier claims, disputes and the agent's spend today; registers the request on the order. */
+  openCompensationCase(i: OpenCaseInput): Promise<{ facts: RequestFacts; paymentRef: string }>;
+  /**
+   * Reserves an auto-approved amount on the agent's `day`, atomically with parallel requests; refused (nothing
+   * reserved) when the day's spend plus the amount would exceed `budgetMinor`. Idempotent per workflow ID.
+   */
+  reserveAgentBudget(i: {
+    workflowId: string;
+    agentId: string;
+    day: string;
+    currency: string;
+    amountMinor: number;
+    budgetMinor: number;
+    at: string;
+  }): Promise<{ reserved: boolean; spentMinor: number }>;
+  /** Appends one decision to the request's audit stream (idempotent per sequence number). */
+  recordApprovalDecision(i: { workflowId: string; orderId: string; record: DecisionRecord }): Promise<{
+    appended: boolean;
+  }>;
+  issueCompensationStoreCredit(i: IssueRemedyInput): Promise<{ creditId: string }>;
+  revokeCompensationStoreCredit(i: { idempotencyKey: string; creditId: string }): Promise<{ creditId: string }>;
+  issueCompensationVoucher(i: IssueRemedyInput): Promise<{ voucherId: string }>;
+  voidCompensationVoucher(i: { idempotencyKey: string; voucherId: string }): Promise<{ voucherId: string }>;
+  /** Refunds to the original payment method, never more than is still refundable. */
+  refundCompensation(i: { idempotencyKey: string; orderId: string; amount: Money; reference: string }): Promise<{
+    refundId: string;
+    status: string;
+  }>;
+  /**
+   * The refund made for `reference` on the order's payment, looked up at the PSP when the refund's outcome is unknown
+   * (its retries ran out); a refund found is recorded on the order like one just made. `refundId` absent: none was
+   * made (or it failed at the PSP), so nothing moved.
+   */
+  findCompensationRefund(i: { idempotencyKey: string; orderId: string; reference: string }): Promise<{
+    refundId?: string;
+  }>;
+  /** Marks the order as compensated and counts the amount against the agent's day. */
+  recordCompensationExecuted(i: {
+    workflowId: string;
+    orderId: string;
+    agentId: string;
+    day: string;
+    at: string;
+    amount: Money;
+  }): Promise<void>;
+  notifyCustomerOfCompensation(i: CustomerNotice): Promise<{ messageId: string }>;
+}

@@ -1,7 +1,6 @@
 import { condition, patched, setHandler } from '@temporalio/workflow';
-import type { ApplicationFailure } from '@temporalio/common';
-import { FailureType, refusal } from '../shared/failures';
-import { caseFold, decidedBy } from '../shared/identity';
+import { refuseWith } from '../shared/failures';
+import { decidedBy } from '../shared/identity';
 import {
   acceptStaffCommand,
   checkClaims,
@@ -9,47 +8,26 @@ import {
   requireStaffCommand,
   takeStaffCommand,
   thisRun,
-  type StaffCheck,
 } from '../shared/verified-staff';
 import { describeZodError, parseOrRefuse } from '../shared/parse';
 import {
   amendCompensationSchema,
   amendCompensationUpdate,
+  approvalRefusals,
   approveCompensationSignal,
   approveCompensationUpdate,
   financeDecisionSchema,
   rejectCompensationSignal,
   rejectCompensationUpdate,
   type AmendCompensationInput,
+  refused,
   type DecisionRecord,
-  type DecisionRejectCode,
   type FinanceDecisionInput,
   type Role,
 } from './contract';
-import { actorAfter, actorOf, type ActorCheck } from './identity';
-import { checkDecision, type DecisionCheck, type Plan } from './policy';
+import { actorAfter, actorOf, checkAmender, checkAmendment, checkDecision, type ActorCheck, type Plan } from './policy';
 import type { ApprovalCase, DecisionActor } from './state';
 import { settleAmendment } from './steps';
-
-/** How a refused decision surfaces to an update caller: the failure type says the family, the code the rule. */
-const FAILURE_OF: Record<DecisionRejectCode, FailureType> = {
-  self_approval: FailureType.PolicyViolation,
-  role_below_tier: FailureType.PolicyViolation,
-  over_role_limit: FailureType.PolicyViolation,
-  duplicate_vote: FailureType.Conflict,
-  amount_changed: FailureType.Conflict,
-  already_decided: FailureType.Conflict,
-  not_open: FailureType.Conflict,
-  expired: FailureType.Expired,
-};
-
-const decisionRefusal = (check: Extract<DecisionCheck, { ok: false }>): ApplicationFailure =>
-  refusal(FAILURE_OF[check.code], check.code, `${check.code}: ${check.message}`);
-const planRefusal = (plan: Extract<Plan, { kind: 'reject' }>): ApplicationFailure =>
-  refusal(FailureType.PolicyViolation, plan.code, `${plan.code}: ${plan.message}`);
-
-const identityRefusal = (who: Extract<ActorCheck | StaffCheck, { ok: false }>): ApplicationFailure =>
-  refusal(FailureType.Unauthorized, who.code, `${who.code}: ${who.message}`);
 
 /** Patch marker: signals recorded since it carry command assertions; before it, identity providers' tokens. */
 const SIGNAL_ASSERTIONS_PATCH = 'approvals-command-assertions';
@@ -62,24 +40,14 @@ const SIGNAL_ASSERTIONS_PATCH = 'approvals-command-assertions';
 function deciderOf(c: ApprovalCase, command: string, raw: unknown, d: FinanceDecisionInput): DecisionActor {
   if (d.token === undefined) {
     if (d.approverId === undefined || d.role === undefined)
-      throw refusal(FailureType.InvalidInput, 'invalid_input', 'invalid_input: approverId and role are required');
+      throw refuseWith(approvalRefusals, refused('invalid_input', 'approverId and role are required'));
     return { id: d.approverId, role: d.role };
   }
   const identity = acceptStaffCommand(d.token, Date.now(), thisRun(command, raw), c.accepted);
-  if (!identity) throw identityRefusal({ ok: false, code: 'token_bad_signature', message: 'token does not verify' });
+  if (!identity) throw refuseWith(approvalRefusals, refused('token_bad_signature', 'token does not verify'));
   const who = actorAfter(checkClaims(identity, { id: { field: 'approverId', value: d.approverId } }), d.role);
-  if (!who.ok) throw identityRefusal(who);
+  if (!who.ok) throw refuseWith(approvalRefusals, who);
   return who.value;
-}
-
-/** Only the verified requester may amend. */
-function requesterOnly(c: ApprovalCase, subject: string): void {
-  if (subject !== caseFold(c.request.requester.agentId))
-    throw refusal(
-      FailureType.PolicyViolation,
-      'not_requester',
-      'not_requester: only the requester may amend the request',
-    );
 }
 
 /**
@@ -89,8 +57,9 @@ function requesterOnly(c: ApprovalCase, subject: string): void {
 function amenderOf(c: ApprovalCase, raw: unknown, a: AmendCompensationInput): Omit<DecisionActor, 'role'> {
   if (a.token === undefined) return { id: a.agentId ?? '' };
   const who = acceptStaffCommand(a.token, Date.now(), thisRun(amendCompensationUpdate.name, raw), c.accepted);
-  if (!who) throw identityRefusal({ ok: false, code: 'token_bad_signature', message: 'token does not verify' });
-  requesterOnly(c, who.subject);
+  if (!who) throw refuseWith(approvalRefusals, refused('token_bad_signature', 'token does not verify'));
+  const notRequester = checkAmender(c.request.requester.agentId, who.subject);
+  if (notRequester) throw refuseWith(approvalRefusals, notRequester);
   return { id: who.subject, by: decidedBy(who) };
 }
 
@@ -113,7 +82,7 @@ function signalledActor(c: ApprovalCase, command: string, raw: unknown, d: Finan
  * time then), before any wait.
  */
 export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRecord) => Promise<unknown>): void {
-  c.retrying.register(() => c.publish());
+  c.retrying.register(() => c.retryingChanged());
   for (const [signal, kind] of [
     [approveCompensationSignal, 'approve'],
     [rejectCompensationSignal, 'reject'],
@@ -130,7 +99,7 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
       const verified = patched('approvals-verified-identity');
       const who = verified ? signalledActor(c, signal.name, raw, d) : undefined;
       if (who && !who.ok) {
-        await audit(c.refuseUnverified(kind, who.code, `${who.code}: ${who.message}`));
+        await audit(c.refuseUnverified(kind, who.code, who.message));
         return;
       }
       if (!who && (d.approverId === undefined || d.role === undefined)) {
@@ -154,11 +123,11 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
         const d = financeDecisionSchema.parse(input);
         const actor = deciderOf(c, update.name, input, d);
         await condition(() => c.status !== 'evaluating');
-        const { check, record } = c.decide(kind, actor, d, 'update');
+        const { refusal, record } = c.decide(kind, actor, d, 'update');
         // Taken before the audit write: by then the workflow may already be carrying the decision out.
         const result = c.outcome(record);
         await audit(record);
-        if (!check.ok) throw decisionRefusal(check);
+        if (refusal) throw refuseWith(approvalRefusals, refusal);
         return result;
       },
       {
@@ -169,11 +138,11 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
             id: { field: 'approverId', value: decision.approverId },
           });
           const who = actorOf(identity, decision.role);
-          if (!who.ok) throw identityRefusal(who);
+          if (!who.ok) throw refuseWith(approvalRefusals, who);
           const early = c.status === 'evaluating';
           const d = { kind, ...decision, approverId: who.value.id, role: who.value.role };
-          const check = checkDecision(c.policy, c.context(), d, early);
-          if (!check.ok) throw decisionRefusal(check);
+          const refusal = checkDecision(c.policy, c.context(), d, early);
+          if (refusal) throw refuseWith(approvalRefusals, refusal);
         },
         description: `Finance ${kind}s the request (command assertion required); returns where it stands.`,
       },
@@ -186,10 +155,10 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
       const input = amendCompensationSchema.parse(raw);
       const actor = amenderOf(c, raw, input);
       const plan = await settleAmendment(c, input.remedies, c.planAmendment(input.remedies) as Plan);
-      if (plan.kind === 'reject') throw planRefusal(plan);
+      if (plan.kind === 'reject') throw refuseWith(approvalRefusals, plan);
       // Settling may have waited on the store: finance may have decided meanwhile.
-      if (c.status !== 'pending')
-        throw refusal(FailureType.Conflict, 'already_decided', `already_decided: the request is ${c.status}`);
+      const late = checkAmendment(c.status, plan);
+      if (late) throw refuseWith(approvalRefusals, late);
       const record = c.amend(actor, input, plan);
       const result = c.outcome(record);
       await audit(record);
@@ -205,11 +174,10 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
           c.accepted,
           { id: { field: 'agentId', value: amendment.agentId } },
         );
-        requesterOnly(c, who.subject);
-        const plan = c.planAmendment(amendment.remedies);
-        if (c.status !== 'pending' || !plan)
-          throw refusal(FailureType.Conflict, 'already_decided', `already_decided: the request is ${c.status}`);
-        if (plan.kind === 'reject') throw planRefusal(plan);
+        const refusal =
+          checkAmender(c.request.requester.agentId, who.subject) ??
+          checkAmendment(c.status, c.planAmendment(amendment.remedies));
+        if (refusal) throw refuseWith(approvalRefusals, refusal);
       },
       description: 'The requester (command assertion required) changes what to give; approvals so far no longer count.',
     },

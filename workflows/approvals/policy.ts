@@ -1,8 +1,14 @@
-import { caseFold } from '../shared/identity';
+import { caseFold, decidedBy, type StaffIdentity } from '../shared/identity';
+import type { Refusal } from '../shared/failures';
 import type { Currency } from '../shared/money';
+import { actingRole, type StaffCheck } from '../shared/verified-staff';
 import {
+  refused,
   ROLES,
+  type ApprovalStatus,
+  type DecidedBy,
   type DecisionRejectCode,
+  type IdentityRefusalCode,
   type Flag,
   type PolicyRejectCode,
   type Remedies,
@@ -11,11 +17,12 @@ import {
   type Role,
   type Route,
 } from './contract';
-import type { ApprovalPolicy, Tier } from './policy-versions';
+import type { ApprovalPolicy, Tier } from './policies';
 
 /**
  * The approval rules: pure functions of a published policy (`policies.ts`), the request and the facts read at its
- * start. Who may approve, how much, how many people, and when the ladder climbs are all decided here.
+ * start. Who acts in which role, who may approve, how much, how many people, and when the ladder climbs are all
+ * decided here.
  */
 
 /** Position of a role on the ladder; a higher rank may act wherever a lower one may. */
@@ -24,12 +31,50 @@ export const roleRank = (role: Role): number => ROLES.indexOf(role);
 /** The stronger of two roles. */
 export const higherRole = (a: Role, b: Role): Role => (roleRank(a) >= roleRank(b) ? a : b);
 
+/**
+ * Who acts on a request, from a verified staff identity (`shared/verified-staff.ts`, the one staff-identity check):
+ * the subject (case-folded) is the person, the acting role one of its roles (case-folded), the body's if it names
+ * one, else its highest approvals role.
+ */
+export interface Actor {
+  id: string;
+  role: Role;
+  by: DecidedBy;
+}
+
+/** An actor, or why not (an `Unauthorized` refusal of the staff check's). */
+export type ActorCheck = { ok: true; value: Actor } | ({ ok: false } & Refusal<IdentityRefusalCode>);
+
+const unverified = (no: { code: IdentityRefusalCode; message: string }): ActorCheck => ({
+  ok: false,
+  ...refused(no.code, no.message),
+});
+
+/** The actor `who` is when acting in `claimed` (absent: the highest approvals role `who` holds). */
+export function actorOf(who: StaffIdentity, claimed: Role | undefined): ActorCheck {
+  const role = actingRole(who, claimed, ROLES, 'no_approvals_role');
+  if (!role.ok) return unverified(role);
+  return { ok: true, value: { id: who.subject, role: role.value, by: decidedBy(who) } };
+}
+
+/** {@link actorOf} after a staff check that may have refused. */
+export function actorAfter(check: StaffCheck, claimed: Role | undefined): ActorCheck {
+  return check.ok ? actorOf(check.identity, claimed) : unverified(check);
+}
+
+/** Only the verified requester (`subject`, case-folded) may amend their request. */
+export function checkAmender(requesterId: string, subject: string): Refusal<'not_requester'> | undefined {
+  return subject === caseFold(requesterId)
+    ? undefined
+    : refused('not_requester', 'only the requester may amend the request');
+}
+
 /** The sum of every remedy, in minor units of the request's currency. */
 export const totalOf = (r: Remedies): number => r.refundMinor + r.storeCreditMinor + r.voucherMinor;
 
 /** What the policy decides for a new (or amended) request. */
 export type Plan =
-  | { kind: 'reject'; code: PolicyRejectCode; message: string; remedies: Remedies; flags: Flag[] }
+  | ({ kind: 'reject'; remedies: Remedies; flags: Flag[] } & Refusal<PolicyRejectCode>)
   | { kind: 'auto_approve'; remedies: Remedies; flags: Flag[] }
   | { kind: 'needs_approval'; route: Route; remedies: Remedies; flags: Flag[] };
 
@@ -53,10 +98,9 @@ export function evaluateRequest(
   if (facts.disputeOpened) flags.push('dispute_open');
   if (facts.priorClaims > 0) flags.push('repeat_claim');
   if (facts.agentSpentTodayMinor + total > policy.agentDailyBudgetMinor) flags.push('agent_budget_exceeded');
-  const reject = (code: PolicyRejectCode, message: string): Plan => ({
+  const reject = (code: PolicyRejectCode, detail: string): Plan => ({
     kind: 'reject',
-    code,
-    message,
+    ...refused(code, detail),
     remedies,
     flags,
   });
@@ -142,11 +186,11 @@ export interface FinanceDecision {
   amount: { amountMinor: number; currency: Currency };
 }
 
-/** A decision's verdict under the rules. */
-export type DecisionCheck = { ok: true } | { ok: false; code: DecisionRejectCode; message: string };
+/** Why a decision may not count (`undefined`: it counts). */
+export type DecisionRefusal = Refusal<DecisionRejectCode>;
 
 /**
- * Whether a finance decision may count. `early` = the workflow has not started waiting yet, so only what is already
+ * Why a finance decision may not count, or `undefined` when it may. `early` = the workflow has not started waiting yet, so only what is already
  * known is checked (the rest is checked again when the wait begins).
  */
 export function checkDecision(
@@ -154,14 +198,14 @@ export function checkDecision(
   ctx: DecisionContext,
   d: FinanceDecision,
   early = false,
-): DecisionCheck {
-  const no = (code: DecisionRejectCode, message: string): DecisionCheck => ({ ok: false, code, message });
+): DecisionRefusal | undefined {
+  const no = refused<DecisionRejectCode>;
   // One person, however their ID is spelled: every ID comparison is case-folded.
   const self = caseFold(d.approverId) === caseFold(ctx.requesterId);
   if (ctx.status === 'expired') return no('expired', 'the request has expired');
   if (early) {
     if (ctx.status !== 'evaluating') return no('already_decided', `the request is already ${ctx.status}`);
-    return self ? no('self_approval', 'the requester may not decide their own request') : { ok: true };
+    return self ? no('self_approval', 'the requester may not decide their own request') : undefined;
   }
   if (ctx.status !== 'pending') return no('already_decided', `the request is already ${ctx.status}`);
   if (!ctx.route) return no('not_open', 'the request is not waiting for a decision');
@@ -186,7 +230,19 @@ export function checkDecision(
       );
     }
   }
-  return { ok: true };
+  return undefined;
+}
+
+/**
+ * Why an amendment may not apply now, `plan` being what it would get: the request no longer waits (or its facts are
+ * not read yet), or the policy rejects the amended request.
+ */
+export function checkAmendment(
+  status: ApprovalStatus,
+  plan: Plan | undefined,
+): Refusal<'already_decided' | PolicyRejectCode> | undefined {
+  if (status !== 'pending' || !plan) return refused('already_decided', `the request is ${status}`);
+  return plan.kind === 'reject' ? plan : undefined;
 }
 
 /** After a hand-off, approvals given below the new tier's role no longer count. */

@@ -2,7 +2,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { condition } from '@temporalio/workflow';
 import { AcceptedAssertions } from '../shared/command-assertion';
 import { Retrying } from '../shared/retrying';
-import { VisibleState, type Shown } from '../shared/visible-state';
+import { VisibleState, type Flush, type Shown } from '../shared/visible-state';
 import {
   getCompensationStatusQuery,
   getStateQuery,
@@ -16,6 +16,11 @@ import {
   type FinanceDecisionInput,
   type IdentityRefusalCode,
   type RequestFacts,
+  type Remedies,
+  type Flag,
+  type Route,
+  type DecidedBy,
+  type Role,
 } from './contract';
 import {
   approvalsThatCount,
@@ -24,37 +29,78 @@ import {
   handOff,
   tally,
   totalOf,
-  type DecisionCheck,
+  type DecisionRefusal,
   type DecisionContext,
   type Plan,
 } from './policy';
-import { policyFor, type ApprovalPolicy } from './policy-versions';
-import { appendDecision, by, type DecisionActor, type NewRecord } from './state-log';
+import { policyFor, type ApprovalPolicy } from './policies';
 import {
   approvalDetails,
   approvalSearchAttributes,
-  decisionContext,
   decisionOutcome,
-  newCaseFields,
   statusView,
-  type CaseFields,
+  type Approval,
+  type CaseReading,
 } from './view';
 
-export type { DecisionActor } from './state-log';
+/** Who decides: a verified actor (`by` = the token's subject, issuer, key), or body fields in older histories. */
+export interface DecisionActor {
+  id: string;
+  role: Role;
+  by?: DecidedBy | undefined;
+}
+/** The entry's `decidedBy`, when the actor was verified. */
+const by = (a: { by?: DecidedBy | undefined }) => (a.by ? { decidedBy: a.by } : {});
+
+/** A decision-log entry before the log numbers it and stamps its time, amount and policy version. */
+type NewRecord = Omit<DecisionRecord, 'seq' | 'at' | 'policyVersion' | 'amountMinor' | 'currency'>;
+
+/** Everything one request's workflow knows beyond its request: written only by {@link ApprovalCase}'s methods. */
+interface Fields {
+  status: ApprovalStatus;
+  facts: RequestFacts | undefined;
+  remedies: Remedies | undefined;
+  flags: Flag[];
+  route: Route | undefined;
+  approvals: Approval[];
+  since: number | undefined;
+  next: CaseReading['next'];
+  expiresAt: number | undefined;
+  decisions: DecisionRecord[];
+  execution: Execution;
+  failure: string | undefined;
+  emailFailed: boolean;
+}
 
 /**
  * The state of one request inside the workflow: every transition is a method here, others only read. It answers
- * `getState` (and the older `getCompensationStatus`) and publishes search attributes and current details through one
- * {@link VisibleState}; the story calls `publish()` at the points recorded histories expect an upsert.
+ * `getState` (and the older `getCompensationStatus`) and shows search attributes and current details through one
+ * {@link VisibleState}: each transition ends with `visible.changed()` and the flush runs once per workflow task, so
+ * the story never publishes. Histories recorded before 'approvals-publish-per-task' (`flush: 'recorded'`) upsert only
+ * where the story calls {@link publishAsRecorded}, as they did then.
  */
-export class ApprovalCase implements Shown<CompensationStatus> {
+export class ApprovalCase implements Shown<CompensationStatus>, CaseReading {
   readonly policy: ApprovalPolicy;
   private readonly visible: VisibleState<CompensationStatus>;
   /** An activity retrying past the threshold (handlers register its signals); it belongs to the current status. */
   readonly retrying = new Retrying(() => this.f.status);
   /** The command assertions this run accepted (each is accepted once). */
   readonly accepted = new AcceptedAssertions();
-  private readonly f: CaseFields = newCaseFields();
+  private readonly f: Fields = {
+    status: 'evaluating',
+    facts: undefined,
+    remedies: undefined,
+    flags: [],
+    route: undefined,
+    approvals: [],
+    since: undefined,
+    next: undefined,
+    expiresAt: undefined,
+    decisions: [],
+    execution: {},
+    failure: undefined,
+    emailFailed: false,
+  };
   /** An amendment is being settled (see {@link oneAmendmentAtATime}). */
   private amending = false;
   /** The UTC day the request started on: its budget day (reservations and the executed amount are counted on it). */
@@ -63,20 +109,47 @@ export class ApprovalCase implements Shown<CompensationStatus> {
   constructor(
     readonly workflowId: string,
     readonly request: CompensationRequest,
+    flush: Flush,
     upsert: 'changed' | 'all',
   ) {
     this.policy = policyFor(request.policyVersion);
-    this.visible = new VisibleState(this, [getStateQuery, getCompensationStatusQuery], 'recorded', upsert);
+    this.visible = new VisibleState(this, [getStateQuery, getCompensationStatusQuery], flush, upsert);
+    // The request is shown from its start (`evaluating`).
+    this.visible.changed();
   }
 
   get status(): ApprovalStatus {
     return this.f.status;
   }
-  get route(): CaseFields['route'] {
+  get facts(): RequestFacts | undefined {
+    return this.f.facts;
+  }
+  get remedies(): Remedies | undefined {
+    return this.f.remedies;
+  }
+  get totalMinor(): number | undefined {
+    return this.f.remedies ? totalOf(this.f.remedies) : undefined;
+  }
+  get flags(): readonly Flag[] {
+    return this.f.flags;
+  }
+  get route(): Route | undefined {
     return this.f.route;
   }
-  get remedies(): CaseFields['remedies'] {
-    return this.f.remedies;
+  get approvals(): ReadonlyArray<Readonly<Approval>> {
+    return this.f.approvals;
+  }
+  get since(): number | undefined {
+    return this.f.since;
+  }
+  get next(): CaseReading['next'] {
+    return this.f.next;
+  }
+  get expiresAt(): number | undefined {
+    return this.f.expiresAt;
+  }
+  get decisions(): readonly DecisionRecord[] {
+    return this.f.decisions;
   }
   get execution(): Readonly<Execution> {
     return this.f.execution;
@@ -84,8 +157,8 @@ export class ApprovalCase implements Shown<CompensationStatus> {
   get failure(): string | undefined {
     return this.f.failure;
   }
-  get totalMinor(): number | undefined {
-    return this.f.remedies ? totalOf(this.f.remedies) : undefined;
+  get emailFailed(): boolean {
+    return this.f.emailFailed;
   }
 
   /** The plan the policy would give with `facts` (nothing recorded). */
@@ -98,14 +171,16 @@ export class ApprovalCase implements Shown<CompensationStatus> {
     const plan = evaluateRequest(this.policy, this.request, facts);
     this.f.remedies = plan.remedies;
     this.f.flags = plan.flags;
-    if (plan.kind === 'needs_approval') {
-      this.f.route = plan.route;
-      return { plan, record: undefined };
+    let record: DecisionRecord | undefined;
+    if (plan.kind === 'needs_approval') this.f.route = plan.route;
+    else {
+      const rejected = plan.kind === 'reject';
+      this.f.status = rejected ? 'rejected' : 'approved';
+      const reason = rejected ? plan.message : 'under the auto-approval threshold';
+      record = this.byPolicy(rejected ? 'policy_reject' : 'auto_approve', 'policy', reason);
     }
-    const rejected = plan.kind === 'reject';
-    this.f.status = rejected ? 'rejected' : 'approved';
-    const reason = rejected ? `${plan.code}: ${plan.message}` : 'under the auto-approval threshold';
-    return { plan, record: this.byPolicy(rejected ? 'policy_reject' : 'auto_approve', 'policy', reason) };
+    this.visible.changed();
+    return { plan, record };
   }
 
   /** Finance is now asked; the escalation marks count from `now`. */
@@ -113,13 +188,17 @@ export class ApprovalCase implements Shown<CompensationStatus> {
     this.f.status = 'pending';
     this.f.since = now;
     this.f.expiresAt = now + this.policy.escalation.expireAfterMs;
+    this.visible.changed();
   }
   /** The escalation mark the wait runs to next (`undefined` once the wait is over). */
-  awaitMark(next: CaseFields['next']): void {
+  awaitMark(next: CaseReading['next']): void {
     this.f.next = next;
+    this.visible.changed();
   }
   remind(): DecisionRecord {
-    return this.byPolicy('remind', 'timer', `reminder to ${this.f.route?.tier ?? 'none'}`);
+    const record = this.byPolicy('remind', 'timer', `reminder to ${this.f.route?.tier ?? 'none'}`);
+    this.visible.changed();
+    return record;
   }
   /** Climbs one tier (if there is one above); approvals below the new tier's role no longer count. */
   handOff(): { record: DecisionRecord; from: string; to: string } {
@@ -130,18 +209,29 @@ export class ApprovalCase implements Shown<CompensationStatus> {
       this.f.approvals = approvalsThatCount(this.f.approvals, next);
     }
     const to = this.f.route?.tier ?? from;
-    return { record: this.byPolicy('hand_off', 'timer', `handed off from ${from} to ${to}`), from, to };
+    const record = this.byPolicy('hand_off', 'timer', `handed off from ${from} to ${to}`);
+    this.visible.changed();
+    return { record, from, to };
   }
   /** Nobody decided in time: the request lapses, or the policy denies it. */
   expire(): DecisionRecord {
     const deny = this.policy.escalation.onExpiry === 'deny';
     this.f.status = deny ? 'rejected' : 'expired';
-    return this.byPolicy(deny ? 'auto_deny' : 'expire', 'timer', 'no decision before the deadline');
+    const record = this.byPolicy(deny ? 'auto_deny' : 'expire', 'timer', 'no decision before the deadline');
+    this.visible.changed();
+    return record;
   }
 
   /** What finance's decision is checked against. */
   context(): DecisionContext {
-    return decisionContext(this.request, this.f);
+    return {
+      status: this.f.status,
+      requesterId: this.request.requester.agentId,
+      route: this.f.route,
+      totalMinor: this.totalMinor ?? 0,
+      currency: this.request.currency,
+      approvedBy: this.f.approvals.map((a) => a.approverId),
+    };
   }
   /** Checks and logs a finance decision by `actor` (verified, or from the body in older histories). */
   decide(
@@ -149,28 +239,32 @@ export class ApprovalCase implements Shown<CompensationStatus> {
     actor: DecisionActor,
     d: Pick<FinanceDecisionInput, 'reason' | 'amount'>,
     via: 'signal' | 'update',
-  ): { check: DecisionCheck; record: DecisionRecord } {
-    const check = checkDecision(this.policy, this.context(), { kind, approverId: actor.id, role: actor.role, ...d });
-    const refusal = check.ok ? {} : { refusal: check.code };
+  ): { refusal: DecisionRefusal | undefined; record: DecisionRecord } {
+    const refusal = checkDecision(this.policy, this.context(), { kind, approverId: actor.id, role: actor.role, ...d });
     const entry = { actorId: actor.id, role: actor.role, decision: kind, via, reason: d.reason, ...by(actor) };
-    const record = this.log({ ...entry, accepted: check.ok, ...refusal });
-    if (check.ok && this.f.route) {
+    const record = this.log({ ...entry, accepted: !refusal, ...(refusal && { refusal: refusal.code }) });
+    if (!refusal && this.f.route) {
       if (kind === 'approve') this.f.approvals.push({ approverId: actor.id, role: actor.role });
       const approvedBy = this.f.approvals.map((a) => a.approverId);
       const verdict = tally(this.f.route, approvedBy, kind === 'reject');
       if (verdict !== 'pending') this.f.status = verdict;
     }
-    return { check, record };
+    this.visible.changed();
+    return { refusal, record };
   }
   /** A signal whose payload did not parse: recorded as refused, changes nothing. */
   refuseUnparseable(kind: 'approve' | 'reject', reason: string): DecisionRecord {
     const entry = { actorId: 'unparseable', role: 'policy', decision: kind, via: 'signal', reason } as const;
-    return this.log({ ...entry, accepted: false, refusal: 'invalid_input' });
+    const record = this.log({ ...entry, accepted: false, refusal: 'invalid_input' });
+    this.visible.changed();
+    return record;
   }
   /** A signal whose sender could not be verified: recorded as refused (never naming the unproven sender). */
   refuseUnverified(kind: 'approve' | 'reject', code: IdentityRefusalCode, reason: string): DecisionRecord {
     const entry = { actorId: 'unverified', role: 'policy', decision: kind, via: 'signal', reason } as const;
-    return this.log({ ...entry, accepted: false, refusal: code });
+    const record = this.log({ ...entry, accepted: false, refusal: code });
+    this.visible.changed();
+    return record;
   }
   /** The plan an amendment would get with the facts kept, or with `facts` (`undefined` before any facts are read). */
   planAmendment(remedies: AmendCompensationInput['remedies'], facts = this.f.facts): Plan | undefined {
@@ -179,6 +273,7 @@ export class ApprovalCase implements Shown<CompensationStatus> {
   /** Facts read again for an amendment: later plans start from them. */
   refreshFacts(facts: RequestFacts): void {
     this.f.facts = facts;
+    this.visible.changed();
   }
   /**
    * Runs `settle` once no other amendment is being settled: an amendment reads and reserves outside the workflow, and
@@ -206,62 +301,90 @@ export class ApprovalCase implements Shown<CompensationStatus> {
     else this.f.route = plan.route;
     const role = this.request.requester.role;
     const entry = { actorId: actor.id, role, decision: 'amend', via: 'update', ...by(actor) } as const;
-    return this.log({ ...entry, reason: a.reason, accepted: true });
+    const record = this.log({ ...entry, reason: a.reason, accepted: true });
+    this.visible.changed();
+    return record;
   }
   /** What an update answers after `record`. */
   outcome(record: DecisionRecord): DecisionOutcome {
-    return decisionOutcome(this.request, this.f, record);
+    return decisionOutcome(this, record);
   }
 
   startExecuting(): void {
     this.f.status = 'executing';
+    this.visible.changed();
   }
   /** A remedy was carried out (its ID), or, after a failure, the ones rolled back (`undone`). */
   carriedOut(step: Partial<Execution>): void {
     Object.assign(this.f.execution, step);
+    this.visible.changed();
   }
   executed(): void {
     this.f.status = 'executed';
+    this.visible.changed();
   }
   /** Carrying out failed with `code` (what had moved was undone). */
   failed(code: string): void {
     this.f.failure = code;
     this.f.status = 'failed';
+    this.visible.changed();
   }
   /** The money moved but the customer could not be emailed: flagged for ops, not a failed compensation. */
   customerEmailFailed(): void {
     this.f.emailFailed = true;
+    this.visible.changed();
   }
   /** The workflow stops on an error: cancelled (logged), or failed unless the request already ended on its terms. */
   stopped(cancelled: boolean): DecisionRecord | undefined {
+    let record: DecisionRecord | undefined;
     if (cancelled) {
       this.f.status = 'cancelled';
       const entry = { actorId: 'workflow', role: 'policy', decision: 'cancel', via: 'policy' } as const;
-      return this.log({ ...entry, reason: 'the request was cancelled', accepted: true });
+      record = this.log({ ...entry, reason: 'the request was cancelled', accepted: true });
+    } else {
+      const decided = this.f.status !== 'evaluating' && this.f.status !== 'pending';
+      if (!decided || this.f.status === 'executing') this.f.status = 'failed';
     }
-    const decided = this.f.status !== 'evaluating' && this.f.status !== 'pending';
-    if (!decided || this.f.status === 'executing') this.f.status = 'failed';
-    return undefined;
+    this.visible.changed();
+    return record;
   }
 
   view(): CompensationStatus {
-    return statusView(this.request, this.f);
+    return statusView(this);
   }
   searchAttributes(): SearchAttributeUpdatePair[] {
-    return this.retrying.overlay(approvalSearchAttributes(this.request, this.f));
+    return this.retrying.overlay(approvalSearchAttributes(this));
   }
   details(): string {
-    return [approvalDetails(this.request, this.f), ...this.retrying.lines()].join('\n\n');
+    return [approvalDetails(this), ...this.retrying.lines()].join('\n\n');
   }
-  /** Upserts the search attributes and rewrites the current details (see {@link VisibleState}). */
-  publish(): void {
+  /** A retrying notice arrived or cleared: shown like a transition (at once, in histories recorded before per-task). */
+  retryingChanged(): void {
+    this.visible.changed();
+    this.visible.publishAsRecorded();
+  }
+  /**
+   * The story's publish points of histories recorded before 'approvals-publish-per-task': upserts the search
+   * attributes and rewrites the current details there; a no-op since (each transition shows itself).
+   */
+  publishAsRecorded(): void {
     this.visible.publishAsRecorded();
   }
 
   private byPolicy(decision: DecisionRecord['decision'], via: 'policy' | 'timer', reason: string): DecisionRecord {
     return this.log({ actorId: 'policy', role: 'policy', decision, via, reason, accepted: true });
   }
+  /** Appends to the decision log with the next sequence number, the current amount and the policy version. */
   private log(entry: NewRecord): DecisionRecord {
-    return appendDecision(this.request, this.f, entry);
+    const record: DecisionRecord = {
+      seq: this.f.decisions.length + 1,
+      at: new Date(Date.now()).toISOString(),
+      policyVersion: this.request.policyVersion,
+      amountMinor: this.totalMinor ?? 0,
+      currency: this.request.currency,
+      ...entry,
+    };
+    this.f.decisions.push(record);
+    return record;
   }
 }

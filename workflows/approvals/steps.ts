@@ -6,8 +6,7 @@ import { failure, failureCode, FailureType } from '../shared/failures';
 import type { Money } from '../shared/money';
 import { Saga } from '../shared/saga';
 import { idempotencyKey } from '../shared/task-queue';
-import type { DecisionRecord, RequestedRemedies, RequestFacts } from './contract';
-import type { ApprovalActivities } from './contract-activities';
+import type { ApprovalActivities, DecisionRecord, RequestedRemedies, RequestFacts } from './contract';
 import { totalOf, type Plan } from './policy';
 import type { ApprovalCase } from './state';
 
@@ -126,7 +125,7 @@ export async function escalate(c: ApprovalCase, stage: 'remind' | 'hand_off' | '
 export async function carryOut(c: ApprovalCase, day: string): Promise<{ final: boolean }> {
   const { request: rq, workflowId } = c;
   c.startExecuting();
-  c.publish();
+  c.publishAsRecorded();
   const refundIsFinal = patched('approvals-refund-final');
   try {
     await executeRemedies(c, refundIsFinal);
@@ -147,7 +146,7 @@ export async function carryOut(c: ApprovalCase, day: string): Promise<{ final: b
         },
       }),
     );
-    c.publish();
+    c.publishAsRecorded();
     const left = undoFailed?.length ? `; NOT undone: ${undoFailed.map((u) => `${u.step} (${u.code})`).join(', ')}` : '';
     throw failure(
       FailureType.ProviderPermanent,
@@ -191,7 +190,7 @@ async function recordExecuted(c: ApprovalCase, day: string): Promise<void> {
       .catch(() => {
         // The money has moved: a customer email that cannot be sent is flagged for ops, not a failed compensation.
         c.customerEmailFailed();
-        c.publish();
+        c.publishAsRecorded();
       }),
     // The money has moved: others must hear of it, however long SNS is down (deduplicated by `dedupeKey`).
     mustBook.publishEvent({

@@ -14,64 +14,46 @@ import type {
   Role,
   Route,
 } from './contract';
-import { totalOf, type DecisionContext } from './policy';
 
-/** Everything one request's workflow knows; only `ApprovalCase`'s methods write it, the functions here render it. */
-export interface CaseFields {
-  status: ApprovalStatus;
-  facts: RequestFacts | undefined;
-  remedies: Remedies | undefined;
-  flags: Flag[];
-  route: Route | undefined;
-  approvals: Array<{ approverId: string; role: Role }>;
-  /** When finance was asked (epoch ms). */
-  since: number | undefined;
-  next: { stage: 'remind' | 'hand_off' | 'expire'; at: number } | undefined;
-  expiresAt: number | undefined;
-  decisions: DecisionRecord[];
-  execution: Execution;
-  failure: string | undefined;
-  /** The money moved but the customer email could not be sent. */
-  emailFailed: boolean;
+/** An approval that counts toward the tally (approvals below the tier's role are dropped at a hand-off). */
+export interface Approval {
+  approverId: string;
+  role: Role;
 }
 
-/** A request's fields when its workflow starts. */
-export const newCaseFields = (): CaseFields => ({
-  status: 'evaluating',
-  facts: undefined,
-  remedies: undefined,
-  flags: [],
-  route: undefined,
-  approvals: [],
-  since: undefined,
-  next: undefined,
-  expiresAt: undefined,
-  decisions: [],
-  execution: {},
-  failure: undefined,
-  emailFailed: false,
-});
-
-/** What finance's decision is checked against. */
-export function decisionContext(request: CompensationRequest, f: CaseFields): DecisionContext {
-  return {
-    status: f.status,
-    requesterId: request.requester.agentId,
-    route: f.route,
-    totalMinor: f.remedies ? totalOf(f.remedies) : 0,
-    currency: request.currency,
-    approvedBy: f.approvals.map((a) => a.approverId),
-  };
+/**
+ * What the renderings read: one request's state, read-only (`ApprovalCase` in `state.ts` owns and writes it; the
+ * functions here only render it).
+ */
+export interface CaseReading {
+  readonly request: CompensationRequest;
+  readonly status: ApprovalStatus;
+  readonly facts: RequestFacts | undefined;
+  readonly remedies: Remedies | undefined;
+  readonly totalMinor: number | undefined;
+  readonly flags: readonly Flag[];
+  readonly route: Route | undefined;
+  readonly approvals: ReadonlyArray<Readonly<Approval>>;
+  /** When finance was asked (epoch ms). */
+  readonly since: number | undefined;
+  /** The escalation mark the wait runs to next. */
+  readonly next: { readonly stage: 'remind' | 'hand_off' | 'expire'; readonly at: number } | undefined;
+  readonly expiresAt: number | undefined;
+  readonly decisions: readonly DecisionRecord[];
+  readonly execution: Readonly<Execution>;
+  readonly failure: string | undefined;
+  /** The money moved but the customer email could not be sent. */
+  readonly emailFailed: boolean;
 }
 
 /** What an update answers after `record`. */
-export function decisionOutcome(request: CompensationRequest, f: CaseFields, record: DecisionRecord): DecisionOutcome {
+export function decisionOutcome(c: CaseReading, record: DecisionRecord): DecisionOutcome {
   return {
     seq: record.seq,
-    status: f.status,
-    approvalsReceived: f.approvals.length,
-    approvalsRequired: f.route?.approvalsRequired ?? 0,
-    policyVersion: request.policyVersion,
+    status: c.status,
+    approvalsReceived: c.approvals.length,
+    approvalsRequired: c.route?.approvalsRequired ?? 0,
+    policyVersion: c.request.policyVersion,
   };
 }
 
@@ -88,11 +70,11 @@ const ACTOR: Record<ApprovalStatus, string> = {
   cancelled: 'none',
 };
 
-const totalMinor = (f: CaseFields) => (f.remedies ? totalOf(f.remedies) : undefined);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 /** The `getState` snapshot. */
-export function statusView(rq: CompensationRequest, f: CaseFields): CompensationStatus {
+export function statusView(f: CaseReading): CompensationStatus {
+  const rq = f.request;
   return {
     requestId: rq.requestId,
     orderId: rq.orderId,
@@ -102,8 +84,8 @@ export function statusView(rq: CompensationRequest, f: CaseFields): Compensation
     policyVersion: rq.policyVersion,
     currency: rq.currency,
     remedies: f.remedies,
-    totalMinor: totalMinor(f),
-    flags: f.flags,
+    totalMinor: f.totalMinor,
+    flags: [...f.flags],
     facts: f.facts,
     awaiting:
       f.status === 'pending' && f.route && f.since !== undefined
@@ -116,8 +98,8 @@ export function statusView(rq: CompensationRequest, f: CaseFields): Compensation
             expiresAt: iso(f.expiresAt) as string,
           }
         : undefined,
-    decisions: f.decisions,
-    execution: f.execution,
+    decisions: [...f.decisions],
+    execution: { ...f.execution },
     failure: f.failure,
   };
 }
@@ -126,7 +108,7 @@ export function statusView(rq: CompensationRequest, f: CaseFields): Compensation
  * The search attributes ops lists and the finance CLI filter on; terminal statuses clear the waiting ones. IDs and
  * amounts only, no personal data. The first seven are the set recorded histories re-send on every publish.
  */
-export function approvalSearchAttributes(rq: CompensationRequest, f: CaseFields): SearchAttributeUpdatePair[] {
+export function approvalSearchAttributes(f: CaseReading): SearchAttributeUpdatePair[] {
   const waiting = f.status === 'pending';
   return [
     { key: SA.ApprovalState, value: f.status },
@@ -134,15 +116,16 @@ export function approvalSearchAttributes(rq: CompensationRequest, f: CaseFields)
     { key: SA.AwaitingTier, value: waiting && f.route ? f.route.tier : 'none' },
     { key: SA.AwaitingSince, value: waiting && f.since !== undefined ? new Date(f.since) : null },
     { key: SA.DeadlineAt, value: waiting && f.next ? new Date(f.next.at) : null },
-    { key: SA.AmountMinor, value: totalMinor(f) ?? null },
-    { key: SA.Currency, value: rq.currency },
+    { key: SA.AmountMinor, value: f.totalMinor ?? null },
+    { key: SA.Currency, value: f.request.currency },
     ...(f.emailFailed ? [{ key: SA.LastErrorCode, value: 'customer_email_failed' }] : []),
   ];
 }
 
 /** The Web UI's current details: what is asked, who must act, and what happens next. */
-export function approvalDetails(rq: CompensationRequest, f: CaseFields): string {
-  const total = totalMinor(f);
+export function approvalDetails(f: CaseReading): string {
+  const rq = f.request;
+  const total = f.totalMinor;
   const amount =
     total === undefined ? 'amount not yet resolved' : formatMoney({ amountMinor: total, currency: rq.currency });
   const lines = [

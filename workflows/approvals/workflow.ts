@@ -6,9 +6,10 @@ import {
   patched,
   workflowInfo,
 } from '@temporalio/workflow';
-import { failure, FailureType, refusal } from '../shared/failures';
+import { failure, FailureType, refuseWith } from '../shared/failures';
 import { parseOrFail } from '../shared/parse';
 import {
+  approvalRefusals,
   CURRENT_POLICY_VERSION,
   compensationRequestSchema,
   type CompensationRequest,
@@ -17,10 +18,9 @@ import {
 } from './contract';
 import { AcceptedAssertions, startArgs } from '../shared/command-assertion';
 import { checkLegacyStaffToken, checkStaffCommand } from '../shared/verified-staff';
-import { actorAfter } from './identity';
 import { registerApprovalHandlers } from './handlers';
-import { escalationMarks } from './policy';
-import { policyVersionAt } from './policy-versions';
+import { actorAfter, escalationMarks } from './policy';
+import { policyVersionAt } from './policies';
 import { ApprovalCase } from './state';
 import { auditOf, carryOut, escalate, readFacts, reserveBudget, type Audit } from './steps';
 
@@ -35,22 +35,24 @@ export async function compensationApproval(rawInput: unknown): Promise<Compensat
   );
   // Runs recorded before the switch re-sent every search attribute on each publish; replaying them must do the same.
   const upsert = patched('approvals-visible-state') ? 'changed' : 'all';
-  const c = new ApprovalCase(workflowInfo().workflowId, request, upsert);
+  // Since this patch each transition shows itself once per workflow task; before it, the story's publish points did.
+  const flush = patched('approvals-publish-per-task') ? 'per-task' : 'recorded';
+  const c = new ApprovalCase(workflowInfo().workflowId, request, flush, upsert);
   const audit = auditOf(c);
   registerApprovalHandlers(c, audit);
-  c.publish();
+  c.publishAsRecorded();
   const { day } = c;
 
   try {
     const { plan, record } = c.open(await reserveBudget(c, await readFacts(c, day), day));
     if (record) await audit(record);
     if (plan.kind === 'reject') {
-      c.publish();
-      throw failure(FailureType.PolicyViolation, `${plan.code}: ${plan.message}`, { code: plan.code });
+      c.publishAsRecorded();
+      throw refuseWith(approvalRefusals, plan);
     }
     if (plan.kind === 'needs_approval') await waitForFinance(c, audit);
     const done = c.status === 'approved' ? await carryOut(c, day) : { final: false };
-    c.publish();
+    c.publishAsRecorded();
     const handlersDone = () => condition(allHandlersFinished);
     await (done.final ? CancellationScope.nonCancellable(handlersDone) : handlersDone());
     const status = c.status === 'executed' || c.status === 'expired' ? c.status : 'rejected';
@@ -58,7 +60,7 @@ export async function compensationApproval(rawInput: unknown): Promise<Compensat
     return { requestId, status, policyVersion, totalMinor: c.totalMinor ?? 0, currency, execution: c.execution };
   } catch (err) {
     const cancelled = c.stopped(isCancellation(err));
-    c.publish();
+    c.publishAsRecorded();
     await CancellationScope.nonCancellable(async () => {
       if (cancelled) await audit(cancelled);
       await condition(allHandlersFinished);
@@ -74,7 +76,7 @@ async function waitForFinance(c: ApprovalCase, audit: Audit): Promise<void> {
   for (const mark of escalationMarks(c.policy)) {
     const at = since + mark.afterMs;
     c.awaitMark({ stage: mark.stage, at });
-    c.publish();
+    c.publishAsRecorded();
     const decided = await condition(() => c.status !== 'pending', Math.max(1, at - Date.now()), {
       summary: `${mark.stage} unless finance decides`,
     });
@@ -101,7 +103,7 @@ function verifiedRequest({ requester, ...rest }: CompensationRequestMessage, raw
       ? checkStaffCommand(requester.token, Date.now(), binding, new AcceptedAssertions(), claims)
       : checkLegacyStaffToken(requester.token, Date.now(), claims);
     const who = actorAfter(check, requester.role);
-    if (!who.ok) throw refusal(FailureType.Unauthorized, who.code, `${who.code}: ${who.message}`);
+    if (!who.ok) throw refuseWith(approvalRefusals, who);
     return { ...rest, requester: { agentId: who.value.id, role: who.value.role, decidedBy: who.value.by } };
   }
   const { agentId, role } = requester;
@@ -124,7 +126,7 @@ function withPolicyVersion({ policyVersion: asked, ...rest }: Unversioned): Comp
   const policyVersion = policyVersionAt(Date.now());
   if (asked !== undefined && asked !== policyVersion)
     throw failure(
-      FailureType.InvalidInput,
+      approvalRefusals.policy_not_in_effect.type,
       `invalid compensation request: policyVersion: ${asked} is not the policy in effect (${policyVersion}); leave it out and the request gets the policy in effect`,
       { code: 'policy_not_in_effect', field: 'policyVersion', inEffect: policyVersion },
     );

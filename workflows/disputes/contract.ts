@@ -1,10 +1,12 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import type { SharedActivities } from '../shared/activities';
+import { FailureType, refusalTable } from '../shared/failures';
 import { moneySchema, type Money } from '../shared/money';
 
 /*
- * The public surface of the dispute domain: schemas, messages, IDs, the staff commands' inputs, the view and result
- * (the activities the case calls are in `contract-activities.ts`). It imports nothing else of the domain, so the
+ * The public surface of the dispute domain: schemas, messages, IDs, the staff commands' inputs and their refusal
+ * codes, the view and result, and the activities the case calls. It imports nothing else of the domain, so the
  * client, the ingress and the activities can depend on it.
  */
 
@@ -143,19 +145,31 @@ export const pspDisputeEvent = z.object({
 export type PspDisputeEvent = z.infer<typeof pspDisputeEvent>;
 
 /**
- * Why an ops command was refused (`details.code` of the typed refusal; the type is `Conflict`, or `InvalidInput` with
- * `invalid_input`). Validators refuse before anything reaches history. Refusals for who sent the command are type
- * `Unauthorized` with a `StaffRefusalCode` (`workflows/shared/verified-staff.ts`).
+ * Every code an ops command on a case is refused with (`details.code` of the typed refusal, its type from this table).
+ * Validators refuse before anything reaches history; `policy.ts` holds the rules, the handlers only throw what they
+ * return. Refusals for who sent the command are type `Unauthorized` with a `StaffRefusalCode`
+ * (`workflows/shared/verified-staff.ts`, the one staff-identity checker).
  */
-export type DisputeRefusalCode =
-  | 'invalid_input'
-  | 'not_open'
-  | 'case_closed'
-  | 'already_decided'
-  | 'tier_too_low'
-  | 'tier_down'
-  | 'accept_needs_tier2'
-  | 'no_evidence';
+export const disputeRefusals = refusalTable({
+  invalid_input: { type: FailureType.InvalidInput, summary: 'the command is malformed (each bad field is named)' },
+  not_open: {
+    type: FailureType.Conflict,
+    summary: 'the case is submitted or closed: evidence and decisions can no longer change',
+  },
+  case_closed: { type: FailureType.Conflict, summary: 'the case is won or lost: it can no longer be assigned' },
+  already_decided: {
+    type: FailureType.Conflict,
+    summary: 'a decision was already made for this round: no second decision, evidence is frozen',
+  },
+  tier_too_low: {
+    type: FailureType.Conflict,
+    summary: 'the case was handed to a higher tier than the one deciding',
+  },
+  tier_down: { type: FailureType.Conflict, summary: 'an assignment would move the case down a tier' },
+  accept_needs_tier2: { type: FailureType.Conflict, summary: 'accepting liability needs tier2 or finance_legal' },
+  no_evidence: { type: FailureType.Conflict, summary: 'contesting needs at least one evidence field' },
+});
+export type DisputeRefusalCode = keyof typeof disputeRefusals;
 
 /** The pacing points of a round (see `disputePolicySchema`). */
 export type MilestoneName = 'draft' | 'review' | 'final' | 'deadline';
@@ -313,3 +327,66 @@ export const disputeAuditStream = (workflowId: string) => `dispute:${workflowId}
 
 /** A compensation the approvals side already paid on the disputed order (from the `order:<orderId>` audit stream). */
 export type OrderCompensation = DisputeCaseView['compensations'][number];
+
+/* The activities the case calls. */
+
+/** A dispute as the PSP reports it (`status` is the PSP's word; `dueBy` an ISO instant). */
+export interface DisputeFacts {
+  disputeId: string;
+  status: string;
+  dueBy: string;
+  submissionCount: number;
+  amount: Money;
+  reason: string;
+  /** The order the dispute is about, when the PSP holds it (our charge metadata). */
+  orderId?: string;
+}
+
+/**
+ * The activities a dispute case calls (implemented by `createDisputeActivities` under `activities/disputes/`), plus
+ * the shared `appendAudit`. Wire names are these method names.
+ */
+export interface DisputeActivities extends Pick<SharedActivities, 'appendAudit'> {
+  /** Reads one evidence source for an order; a missing record is `found: false`, not an error. */
+  gatherDisputeEvidence(i: {
+    orderId: string;
+    source: EvidenceSource;
+  }): Promise<{ found: boolean; evidence: Evidence }>;
+  /** The dispute as the PSP sees it now (`status` is the PSP's word, parsed by the case). */
+  getDisputeFacts(i: { disputeId: string }): Promise<DisputeFacts>;
+  /** Updates and submits the evidence at most once per round (guarded by the PSP's submission count). */
+  submitDisputeEvidenceOnce(i: {
+    workflowId: string;
+    disputeId: string;
+    round: number;
+    baselineSubmissionCount: number;
+    evidence: Evidence;
+  }): Promise<{ result: 'submitted' | 'submitted_outside' | 'closed'; status: string; submissionCount: number }>;
+  /** Accepts liability at the PSP (the dispute closes as lost). */
+  acceptDisputeLiability(i: { workflowId: string; disputeId: string; round: number }): Promise<{ status: string }>;
+  /** Moves the disputed amount between ledger positions in one idempotent posting. */
+  moveDisputedFunds(i: {
+    postingId: string;
+    disputeId: string;
+    from: LedgerPosition;
+    to: LedgerPosition;
+    amount: Money;
+  }): Promise<{ posted: boolean }>;
+  /** Reports compensations already paid on the order and tells the approvals side about the dispute. */
+  crossCheckDisputedOrder(i: {
+    orderId: string;
+    workflowId: string;
+    disputeId: string;
+    amount: Money;
+    openedAt: string;
+  }): Promise<{ compensations: OrderCompensation[] }>;
+  /** Emails the tier's team and publishes `dispute.<kind>`; `dedupeKey` makes repeats harmless. */
+  notifyDisputeTeam(i: {
+    tier: EscalationTier;
+    kind: string;
+    dedupeKey: string;
+    subject: string;
+    body: string;
+    data: Record<string, unknown>;
+  }): Promise<{ messageId: string }>;
+}

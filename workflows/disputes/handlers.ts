@@ -1,5 +1,5 @@
 import { log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { FailureType, refusal } from '../shared/failures';
+import { refuseWith } from '../shared/failures';
 import { caseFold, decidedBy, type StaffIdentity } from '../shared/identity';
 import { parseOrRefuse } from '../shared/parse';
 import { verifyRailEventProof } from '../shared/rail-proof';
@@ -14,12 +14,13 @@ import {
   addEvidenceInput,
   assignCaseInput,
   decideCaseInput,
+  disputeRefusals,
   type CaseDecision,
   type DecideCaseInput,
 } from './contract';
-import { refuseAssignment, refuseDecision, refuseEvidence, TIERS, type Refused } from './policy';
+import { refuseAssignment, refuseDecision, refuseEvidence, TIERS } from './policy';
 import type { CaseState } from './state';
-import { recordAssignment, recordEvidence } from './steps-books';
+import { recordAssignment, recordEvidence } from './steps';
 
 /** Cases started since this patch keep who added each evidence field (in the case and its audit stream). */
 export const EVIDENCE_ACTOR_PATCH = 'dispute-evidence-actor';
@@ -53,8 +54,7 @@ export function registerHandlers(c: CaseState): void {
     const { proof: _proof, ...event } = e.data;
     c.enqueue(event);
   });
-  // Retry notices show at once: the story may be blocked in the very activity that retries.
-  c.retrying.register(() => c.publish(Date.now()));
+  c.retrying.register(() => c.retryNoticed());
 
   setHandler(
     assignCaseUpdate,
@@ -79,7 +79,8 @@ export function registerHandlers(c: CaseState): void {
           id: { field: 'by', value: a.by },
           anyOf: TIERS,
         });
-        refuse(refuseAssignment(c.policyFacts(), a));
+        const refused = refuseAssignment(c.policyFacts(), a);
+        if (refused) throw refuseWith(disputeRefusals, refused);
       },
     },
   );
@@ -112,7 +113,8 @@ export function registerHandlers(c: CaseState): void {
           id: { field: 'by', value: e.by },
           anyOf: TIERS,
         });
-        refuse(refuseEvidence(c.policyFacts()));
+        const refused = refuseEvidence(c.policyFacts());
+        if (refused) throw refuseWith(disputeRefusals, refused);
       },
     },
   );
@@ -138,7 +140,8 @@ export function registerHandlers(c: CaseState): void {
           role: { field: 'tier', value: d.tier },
           anyOf: TIERS,
         });
-        refuse(refuseDecision(c.policyFacts(), { decision: d.decision, tier: deciderTier(d.tier, who) }));
+        const refused = refuseDecision(c.policyFacts(), { decision: d.decision, tier: deciderTier(d.tier, who) });
+        if (refused) throw refuseWith(disputeRefusals, refused);
       },
     },
   );
@@ -162,9 +165,4 @@ function decisionOf(d: DecideCaseInput, who: StaffIdentity | undefined): CaseDec
     ...(d.note !== undefined ? { note: d.note } : {}),
     ...(who ? { decidedBy: decidedBy(who) } : {}),
   };
-}
-
-/** A policy refusal becomes the shared typed refusal: `Conflict` (the case is not in a state for it) with the rule's code. */
-function refuse(refused: Refused): void {
-  if (refused) throw refusal(FailureType.Conflict, refused.code, refused.message);
 }

@@ -1,8 +1,10 @@
+import type { Refusal } from '../shared/failures';
 import {
   OPEN_PSP,
   OPEN_STATES,
   pspDisputeStatusSchema,
   REVIEW_PSP,
+  type DisputeFacts,
   type DisputePolicy,
   type DisputeRefusalCode,
   type DisputeState,
@@ -13,7 +15,6 @@ import {
   type PspDisputeEvent,
   type PspDisputeStatus,
 } from './contract';
-import type { DisputeFacts } from './contract-activities';
 
 /** Pure decisions of a dispute case: milestones, escalation, transitions, event ordering. No I/O, no clock. */
 
@@ -146,11 +147,16 @@ export interface CaseFacts {
   evidenceCount: number;
 }
 
-/** Why an ops command is refused (a rule's code and words for people), or undefined when it is allowed. */
-export type Refused = { code: Exclude<DisputeRefusalCode, 'invalid_input'>; message: string } | undefined;
+/*
+ * The rules of the staff commands: each returns a refusal (a code of `disputeRefusals`, in `contract.ts`, and words
+ * for people) or nothing when the command is allowed.
+ */
 
 /** Whether a decision is allowed now. Checked in the update validator, before history. */
-export function refuseDecision(c: CaseFacts, d: { decision: 'contest' | 'accept'; tier: EscalationTier }): Refused {
+export function refuseDecision(
+  c: CaseFacts,
+  d: { decision: 'contest' | 'accept'; tier: EscalationTier },
+): Refusal<DisputeRefusalCode> | undefined {
   if (!OPEN_STATES.has(c.state)) return refused('not_open', `the case is ${c.state}; a decision is no longer possible`);
   if (c.decidedThisRound) return refused('already_decided', 'a decision was already made for this round');
   if (rank(d.tier) < rank(c.tier))
@@ -163,7 +169,7 @@ export function refuseDecision(c: CaseFacts, d: { decision: 'contest' | 'accept'
 }
 
 /** Whether the case may be assigned at that tier: never once closed, never down a tier. */
-export function refuseAssignment(c: CaseFacts, a: { tier: EscalationTier }): Refused {
+export function refuseAssignment(c: CaseFacts, a: { tier: EscalationTier }): Refusal<DisputeRefusalCode> | undefined {
   if (isTerminal(c.state)) return refused('case_closed', `the case is ${c.state}`);
   if (rank(a.tier) < rank(c.tier))
     return refused('tier_down', `the case is with ${c.tier}; it never goes back down a tier`);
@@ -171,14 +177,14 @@ export function refuseAssignment(c: CaseFacts, a: { tier: EscalationTier }): Ref
 }
 
 /** Whether evidence may change: only while the case is worked and the round is undecided. */
-export function refuseEvidence(c: CaseFacts): Refused {
+export function refuseEvidence(c: CaseFacts): Refusal<DisputeRefusalCode> | undefined {
   if (!OPEN_STATES.has(c.state)) return refused('not_open', `the case is ${c.state}; evidence can no longer change`);
   if (c.decidedThisRound)
     return refused('already_decided', 'a decision was already made for this round; evidence is frozen');
   return undefined;
 }
 
-const refused = (code: NonNullable<Refused>['code'], message: string): Refused => ({ code, message });
+const refused = (code: DisputeRefusalCode, message: string): Refusal<DisputeRefusalCode> => ({ code, message });
 
 /** The outcome a final PSP status means for the case. */
 export const OUTCOME_OF: Partial<Record<PspDisputeStatus, 'won' | 'lost'>> = {

@@ -17,12 +17,12 @@ import type {
   UnconfirmedEvent,
 } from './contract';
 import { awaitingActor, isTerminal, type Milestone } from './policy';
-import type { Wake } from './state-clock';
+import type { Wake } from './case-clock';
 
 /** What ops see of a case: the `getState` view, the search attributes and the Web UI's current details. */
 
 /**
- * What the view reads of a case (the case record, `state-record.ts`, is one): declared here so the view renders what
+ * What the view reads of a case (`CaseState` is one): declared here so the view renders what
  * it is given and never imports the state.
  */
 export interface CaseReading {

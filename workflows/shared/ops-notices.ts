@@ -4,7 +4,7 @@ import { z } from 'zod';
 /**
  * Notices the platform sends a running workflow about its own I/O, so ops see it in the workflow's search attributes
  * and current details: an activity retrying past the threshold (sent by the worker's activity interceptor), its
- * recovery, and a PSP incident pause (sent by `npm run ops -- pause-psp`). Shared by every domain; wire names stable.
+ * recovery, and a PSP incident pause (sent by `npx payops-ops pause-psp`). Shared by every domain; wire names stable.
  */
 const isoInstant = z.iso.datetime({ offset: true });
 

@@ -19,6 +19,7 @@ export const SA = {
   DeadlineAt: defineSearchAttributeKey('DeadlineAt', SearchAttributeType.DATETIME),
   /** Last error code seen from a provider or check; `none` when clear. */
   LastErrorCode: defineSearchAttributeKey('LastErrorCode', SearchAttributeType.KEYWORD),
+  /** The amount the workflow moves or decides on, in minor units of `Currency`. */
   AmountMinor: defineSearchAttributeKey('AmountMinor', SearchAttributeType.INT),
   /**
    * How many times the activity the workflow currently depends on has failed in a row, once that count reaches the
@@ -26,20 +27,32 @@ export const SA = {
    * is in `LastErrorCode`; what fails, since when and the next attempt are in the current details.
    */
   FailedAttempts: defineSearchAttributeKey('FailedAttempts', SearchAttributeType.INT),
+  /** ISO 4217 code of `AmountMinor`. */
   Currency: defineSearchAttributeKey('Currency', SearchAttributeType.KEYWORD),
 
+  /** A payout's state (`validating`, `awaiting_payability`, …, `completed`, `returned`). */
   PayoutState: defineSearchAttributeKey('PayoutState', SearchAttributeType.KEYWORD),
+  /** The creator a payout pays (an opaque directory ID, never account data). */
   CreatorId: defineSearchAttributeKey('CreatorId', SearchAttributeType.KEYWORD),
+  /** The rail a payout goes through: `bank` or `psp`. */
   Rail: defineSearchAttributeKey('Rail', SearchAttributeType.KEYWORD),
+  /** The batch run that started a payout (`payout-run-<period>`), a one-element list. */
   PayoutRunId: defineSearchAttributeKey('PayoutRunId', SearchAttributeType.KEYWORD_LIST),
 
+  /** An approval's state (`evaluating`, `pending`, `approved`, `executed`, …). */
   ApprovalState: defineSearchAttributeKey('ApprovalState', SearchAttributeType.KEYWORD),
+  /** The tier a request or dispute case waits on (approvals: who may approve; disputes: the escalation tier). */
   AwaitingTier: defineSearchAttributeKey('AwaitingTier', SearchAttributeType.KEYWORD),
+  /** The agent who asked for a compensation (verified subject), a one-element list. */
   RequesterId: defineSearchAttributeKey('RequesterId', SearchAttributeType.KEYWORD_LIST),
+  /** The order a compensation or a dispute is about. */
   OrderId: defineSearchAttributeKey('OrderId', SearchAttributeType.KEYWORD),
 
+  /** A dispute case's state (`opened`, `gathering_evidence`, `submitted`, `won`, `lost`, …). */
   DisputeState: defineSearchAttributeKey('DisputeState', SearchAttributeType.KEYWORD),
+  /** When the PSP's evidence deadline falls. */
   DueBy: defineSearchAttributeKey('DueBy', SearchAttributeType.DATETIME),
+  /** The dispute's reason at the PSP (e.g. `fraudulent`), a one-element list. */
   Reason: defineSearchAttributeKey('Reason', SearchAttributeType.KEYWORD_LIST),
 } as const;
 

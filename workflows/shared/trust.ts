@@ -7,7 +7,7 @@
  * setting `trustedUntil`, never by deleting its entry.
  *
  * Keys are per environment, and the environment is compiled in, fail-closed:
- * - local: the entries below, whose private halves are in this repository (decisions/local-key.ts, ingress/local-key.ts,
+ * - local: the entries below, whose private halves are in this repository (decisions/local-key.ts, workers/local-ingress-key.ts,
  *   sandboxes/idp); trusted only by local bundles.
  * - aws: the entries of `infra/trust/aws-keys.json` (its README says how to add and retire one), compiled into the aws
  *   bundle by workers/bundle-options.ts (`__PAYOPS_AWS_TRUSTED_KEYS__`); the build refuses a set without a current

@@ -5,7 +5,7 @@ import {
   type AssertionRefusal,
   type CommandBinding,
 } from './command-assertion';
-import { FailureType, refusal } from './failures';
+import { FailureType, refusal, refusalTable, type RefusalRule } from './failures';
 import { caseFold, verifyStaffToken, type StaffIdentity } from './identity';
 
 /**
@@ -19,6 +19,36 @@ import { caseFold, verifyStaffToken, type StaffIdentity } from './identity';
 /** Why a command was refused for who sent it (`details.code`; the type is `Unauthorized`). */
 export type StaffRefusalCode =
   AssertionRefusal | 'identity_mismatch' | 'role_not_in_token' | 'missing_role' | 'no_approvals_role';
+
+const unauthorizedBecause = (summary: string): RefusalRule => ({ type: FailureType.Unauthorized, summary });
+
+/**
+ * Every code the staff check refuses with, all `Unauthorized`: each domain's refusal table spreads this one in
+ * rather than copying it, so a new identity rule shows in every domain's table.
+ */
+export const staffRefusals = refusalTable({
+  token_missing: unauthorizedBecause('no staff token (command assertion) came with the command'),
+  token_malformed: unauthorizedBecause('the token is not a compact EdDSA-signed JWT'),
+  token_untrusted_key: unauthorizedBecause('the token is signed by a key this build does not trust'),
+  token_bad_signature: unauthorizedBecause('the token does not verify'),
+  token_wrong_issuer: unauthorizedBecause('the token was issued by an untrusted issuer'),
+  token_wrong_audience: unauthorizedBecause('the token was not issued for this service'),
+  token_expired: unauthorizedBecause('the token has expired'),
+  token_not_yet_valid: unauthorizedBecause('the token is not valid yet (issued in the future)'),
+  token_no_subject: unauthorizedBecause('the token names no one'),
+  assertion_wrong_type: unauthorizedBecause('the token is not a command assertion'),
+  assertion_too_long_lived: unauthorizedBecause('the command assertion lives longer than allowed'),
+  assertion_no_id: unauthorizedBecause('the command assertion has no ID (jti)'),
+  assertion_wrong_workflow: unauthorizedBecause('the command assertion was signed for another workflow'),
+  assertion_wrong_run: unauthorizedBecause('the command assertion was signed for another run of this workflow'),
+  assertion_wrong_command: unauthorizedBecause('the command assertion was signed for another command'),
+  assertion_arguments_changed: unauthorizedBecause('the command was changed after it was signed'),
+  assertion_replayed: unauthorizedBecause('the command assertion was already used'),
+  identity_mismatch: unauthorizedBecause('the body names someone other than the signed-in staff member'),
+  role_not_in_token: unauthorizedBecause('the body claims a role the signed-in staff member does not hold'),
+  missing_role: unauthorizedBecause('the signed-in staff member holds none of the roles the command needs'),
+  no_approvals_role: unauthorizedBecause('the signed-in staff member holds no approvals role'),
+}) satisfies Readonly<Record<StaffRefusalCode, RefusalRule>>;
 
 export interface StaffClaims {
   /** A body field naming the person (`by`, `operator`): when given, it must be the assertion's subject. */

@@ -2,7 +2,7 @@ import { STUCK_CATEGORIES, type StuckCategory } from './contract';
 
 /**
  * The categories of stuck work, as visibility queries: one definition for the sweeper (counts, metrics, alerts), the
- * ops CLI (`npm run ops -- stuck`, with Web UI links), the typed client and the runbook. Each query is evaluated at
+ * ops CLI (`npx payops-ops stuck`, with Web UI links), the typed client and the runbook. Each query is evaluated at
  * `now`. Pure string building, below the client and the activities that both use it.
  */
 export { STUCK_CATEGORIES, type StuckCategory };

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import Stripe from 'stripe';
 import { failure, FailureType } from '../../../workflows/shared/failures';
 import { ProviderTransientError } from '../errors';
@@ -38,9 +38,7 @@ export function mapPspError(err: unknown, operation = 'PSP call'): never {
   if (err instanceof Stripe.errors.StripeConnectionError)
     throw new ProviderTransientError('psp', 'PSP_CONNECTION', `${operation}: connection to PSP failed or timed out`);
   if (err instanceof Stripe.errors.StripeRateLimitError || status === 429) {
-    const waitMs = retryAfterMs(err.headers?.['retry-after']);
-    if (waitMs !== undefined) throw rateLimited(operation, waitMs);
-    throw new ProviderTransientError('psp', 'PSP_RATE_LIMITED', `${operation}: rate limited by PSP`, status);
+    throw rateLimited(operation, retryAfterMs(err.headers?.['retry-after']));
   }
   // 409: a request with the same key is still running; the retry will replay its result.
   if (status === 409)
@@ -93,17 +91,23 @@ export function retryAfterMs(header: string | undefined, now = Date.now()): numb
 }
 
 /**
- * The PSP said when to come back: the same retryable `ProviderTransientError` (type and details), but as an
- * `ApplicationFailure` with `nextRetryDelay`, so Temporal's next attempt waits exactly that long instead of the
- * retry policy's backoff (retrying sooner only meets the limiter again).
+ * The PSP's 429: a retryable `ProviderTransientError` (type and details) as an `ApplicationFailure`. When the PSP said
+ * when to come back, with `nextRetryDelay`, so Temporal's next attempt waits exactly that long instead of the retry
+ * policy's backoff (retrying sooner only meets the limiter again). It is expected and handled (a paced run meets
+ * thousands), so it is BENIGN: the SDK logs the attempt at DEBUG, not as a WARN with a stack, and the
+ * `expectedFailures` interceptor logs one line (code, Retry-After, payout) and counts it.
  */
-function rateLimited(operation: string, waitMs: number): ApplicationFailure {
+function rateLimited(operation: string, waitMs: number | undefined): ApplicationFailure {
   return ApplicationFailure.create({
     type: 'ProviderTransientError',
-    message: `${operation}: rate limited by PSP; retry after ${Math.ceil(waitMs / 1000)} s`,
+    message:
+      waitMs === undefined
+        ? `${operation}: rate limited by PSP`
+        : `${operation}: rate limited by PSP; retry after ${Math.ceil(waitMs / 1000)} s`,
     nonRetryable: false,
     // Up to a second of jitter: every client the limiter turned away must not come back in the same instant.
-    nextRetryDelay: waitMs + Math.floor(Math.random() * 1000),
-    details: [{ provider: 'psp', code: 'PSP_RATE_LIMITED', status: 429 }],
+    ...(waitMs === undefined ? {} : { nextRetryDelay: waitMs + Math.floor(Math.random() * 1000) }),
+    details: [{ provider: 'psp', code: 'PSP_RATE_LIMITED', status: 429, retryAfterMs: waitMs }],
+    category: ApplicationFailureCategory.BENIGN,
   });
 }

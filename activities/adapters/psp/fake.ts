@@ -1,6 +1,6 @@
 import type { Money } from '../../../workflows/shared/money';
 import { failure, FailureType } from '../../../workflows/shared/failures';
-import type { DisputeFacts } from '../../../workflows/disputes/contract-activities';
+import type { DisputeFacts } from '../../../workflows/disputes/contract';
 import type { PspPort } from './port';
 
 type Method = keyof PspPort;

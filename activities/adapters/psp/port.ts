@@ -1,5 +1,6 @@
-import type { DisputeFacts } from '../../../workflows/disputes/contract-activities';
+import type { DisputeFacts } from '../../../workflows/disputes/contract';
 import type { Money } from '../../../workflows/shared/money';
+import type { StatementLine } from '../../recon/statement-line';
 
 /**
  * What the product needs from the PSP. Every mutating call carries an idempotency key derived from workflow ID +
@@ -64,3 +65,57 @@ export interface PspPort {
 
 export type TransferStatus = Awaited<ReturnType<PspPort['getTransfer']>>['status'];
 export type RefundStatus = Awaited<ReturnType<PspPort['createRefund']>>['status'];
+
+/**
+ * What daily reconciliation reads from the PSP: the platform balance's own journal (balance transactions) and its
+ * automatic payouts to the bank. Read-only and one page per call, so a caller streams a day page by page (to S3,
+ * never into workflow history) without holding it in memory. A separate port from {@link PspPort}: money movers and
+ * the statement reader are different roles with different credentials in a live deployment (a restricted read key).
+ */
+export interface PspStatementPort {
+  listBalanceTransactions(i: BalanceTransactionQuery): Promise<BalanceTransactionPage>;
+  getPayout(payoutId: string): Promise<PspPayout>;
+  /** The platform's payouts whose `arrival_date` falls in [arrivalFrom, arrivalTo] (dates, UTC as Stripe keeps them). */
+  listPayouts(i: {
+    arrivalFrom: string;
+    arrivalTo: string;
+    startingAfter?: string;
+    limit: number;
+  }): Promise<{ payouts: PspPayout[]; hasMore: boolean; nextStartingAfter?: string }>;
+}
+
+export interface BalanceTransactionQuery {
+  /** The reconciliation account the lines belong to (part of each `lineId`) and its timezone (each `businessDate`). */
+  account: { accountId: string; timezone: string };
+  /** ISO instant, inclusive; with `createdTo` (exclusive). Required unless `payout` is given. */
+  createdFrom?: string;
+  createdTo?: string;
+  /** An automatic payout `po_…`: only what it paid out (and its own `payout` transaction). */
+  payout?: string;
+  /** The `nextStartingAfter` of the previous page. */
+  startingAfter?: string;
+  /** 1…100 (Stripe's page size limit). */
+  limit: number;
+}
+
+export interface BalanceTransactionPage {
+  lines: StatementLine[];
+  hasMore: boolean;
+  /** Pass as `startingAfter` for the next page; absent on an empty page. */
+  nextStartingAfter?: string;
+}
+
+export interface PspPayout {
+  payoutId: string;
+  amount: Money;
+  automatic: boolean;
+  status: string;
+  /** `completed`: its balance transactions are final and Σ net of them = amount (R8). */
+  reconciliationStatus: 'not_applicable' | 'in_progress' | 'completed';
+  /** YYYY-MM-DD (UTC midnight, as Stripe stamps `arrival_date`). */
+  arrivalDate: string;
+  createdAt: string;
+  balanceTransactionId?: string;
+  failureBalanceTransactionId?: string;
+  failureCode?: string;
+}

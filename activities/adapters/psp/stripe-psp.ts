@@ -19,24 +19,7 @@ const STEP_KEY = 'payops_step';
 
 /** The real PSP client: the official SDK with its own retries off, because Temporal's retry policy owns retries. */
 export function createStripePsp(opts: StripePspOptions): PspPort {
-  const base = new URL(opts.apiBase);
-  const protocol = base.protocol === 'http:' ? 'http' : 'https';
-  const stripe = new Stripe(opts.secretKey, {
-    host: base.hostname,
-    port: base.port || (protocol === 'http' ? 80 : 443),
-    protocol,
-    maxNetworkRetries: 0,
-    timeout: opts.timeoutMs ?? 10_000,
-    telemetry: false,
-  });
-
-  const call = async <T>(operation: string, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      return mapPspError(err, operation);
-    }
-  };
+  const stripe = stripeClient(opts);
 
   const retrieveDispute = (id: string) => call('getDispute', () => stripe.disputes.retrieve(id));
 
@@ -162,6 +145,29 @@ export function createStripePsp(opts: StripePspOptions): PspPort {
       }
     },
   } satisfies PspPort;
+}
+
+/** The official SDK pointed at `apiBase`, with its own retries off (Temporal's retry policy owns retries). */
+export function stripeClient(opts: StripePspOptions): Stripe {
+  const base = new URL(opts.apiBase);
+  const protocol = base.protocol === 'http:' ? 'http' : 'https';
+  return new Stripe(opts.secretKey, {
+    host: base.hostname,
+    port: base.port || (protocol === 'http' ? 80 : 443),
+    protocol,
+    maxNetworkRetries: 0,
+    timeout: opts.timeoutMs ?? 10_000,
+    telemetry: false,
+  });
+}
+
+/** Runs one SDK call; any error leaves as the product's transient/permanent failure (errors.ts). */
+export async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    return mapPspError(err, operation);
+  }
 }
 
 export function toStripeCurrency(m: Money): string {

@@ -1,8 +1,8 @@
 import {
   amendCompensation,
   decideCompensation,
-  getCompensationStatus,
-  requestCompensation,
+  getCompensationState,
+  startCompensation,
 } from '../../../client/approvals';
 import { staffSigner } from '../../support/staff';
 import { compensationWorkflowId, type CompensationStatus } from '../../../workflows/approvals/contract';
@@ -50,7 +50,7 @@ async function seedOrders({ stack, tag, n }: RowContext): Promise<Order[]> {
 }
 
 const status = (ctx: RowContext, requestId: string) =>
-  getCompensationStatus(ctx.stack.client, requestId).catch((): CompensationStatus | undefined => undefined);
+  getCompensationState(ctx.stack.client, requestId).catch((): CompensationStatus | undefined => undefined);
 
 /**
  * N compensation requests (refunds; auto-approved under the limit and each agent's budget, every fourth rejected by
@@ -67,7 +67,7 @@ async function compensationsUnderCommerceFaults(ctx: RowContext): Promise<Verdic
   const agentSigner = (o: Order) => staffSigner(`${ctx.tag}-a${o.requestId.split('-q')[1]}`, ['cs_agent']);
   const financeSigner = staffSigner(`${ctx.tag}-fin`, ['finance_approver']);
   await pool(orders, 8, async (o) =>
-    requestCompensation(
+    startCompensation(
       stack.client,
       {
         requestId: o.requestId,
@@ -188,7 +188,7 @@ async function amendmentsRacingTheBudget(ctx: RowContext): Promise<Verdicts> {
   const orders = await seedOrders({ ...ctx, n: Math.max(12, ctx.n) });
   const agent = staffSigner(`${ctx.tag}-agent`, ['cs_agent']);
   await pool(orders, 8, async (o) =>
-    requestCompensation(
+    startCompensation(
       stack.client,
       {
         requestId: o.requestId,

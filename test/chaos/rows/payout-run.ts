@@ -1,5 +1,5 @@
 import { holdPayout, releasePayout } from '../../../client/payouts';
-import { getRunProgress, startPayoutRun } from '../../../client/payout-runs';
+import { getPayoutRunState, startPayoutRun } from '../../../client/payout-runs';
 import { staffSigner } from '../../support/staff';
 import { creatorPayoutWorkflowId } from '../../../workflows/payouts/contract';
 import { admin, until } from '../admin';
@@ -63,7 +63,7 @@ async function heldPayoutInRun(ctx: RowContext): Promise<Verdicts> {
     ),
     new Promise<string>((r) => setTimeout(() => r('still running'), 120_000).unref()),
   ]);
-  const progress = await getRunProgress(stack.client, period).catch(() => undefined);
+  const progress = await getPayoutRunState(stack.client, period).catch(() => undefined);
   const counted = (progress?.counts.paid ?? 0) + (progress?.counts.parked ?? 0);
   if (ended !== 'completed' || counted !== n || (progress?.counts.parked ?? 0) > held.length) {
     v.lost += n - counted || 1;
