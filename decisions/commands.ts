@@ -9,8 +9,7 @@ import {
   remediesSchema,
   ROLES,
 } from '../workflows/approvals/contract';
-import { creatorPayoutWorkflowId } from '../workflows/payouts/contract';
-import { opsCommandInput, resolvePayoutInput } from '../workflows/payouts/contract-commands';
+import { creatorPayoutWorkflowId, opsCommandInput, resolvePayoutInput } from '../workflows/payouts/contract';
 import {
   disputeCaseWorkflowId,
   escalationTierSchema,

@@ -3,7 +3,7 @@ import {
   type PayoutEmailTemplate,
   type PayoutPostingKind,
   type PostPayoutLedgerInput,
-} from '../../workflows/payouts/contract-activities';
+} from '../../workflows/payouts/contract';
 import { failure, FailureType } from '../../workflows/shared/failures';
 import { formatMoney, type Money } from '../../workflows/shared/money';
 import type { CreatorsPort } from '../adapters/creators/port';

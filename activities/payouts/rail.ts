@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { bankE2eStream } from '../../workflows/payouts/contract';
-import type { PayoutActivities } from '../../workflows/payouts/contract-activities';
+import type { PayoutActivities } from '../../workflows/payouts/contract';
 import { failure, failureCode, FailureType, typedFailure } from '../../workflows/shared/failures';
 import { ProviderTransientError } from '../adapters/errors';
 import type { CreatorRecord, CreatorsPort, PayoutMethod } from '../adapters/creators/port';

@@ -17,10 +17,21 @@ import {
   parkedAfterStart,
   stepName,
   wakeable,
+  refuseCancel,
+  refuseHold,
+  refuseRelease,
+  refuseResolve,
+  refuseRetryNow,
+  refuseWhileClosing,
+  type CommandFacts,
 } from '../../workflows/payouts/policy';
 import { ledgerFromPostings, payoutPostingIds } from '../../workflows/payouts/carry';
-import { creatorPayoutInput } from '../../workflows/payouts/contract';
-import { type PayabilityFacts } from '../../workflows/payouts/contract-activities';
+import {
+  creatorPayoutInput,
+  PayoutRefusal,
+  payoutRefusals,
+  type PayabilityFacts,
+} from '../../workflows/payouts/contract';
 
 const ok: PayabilityFacts = {
   kycStatus: 'verified',
@@ -164,5 +175,59 @@ describe('ledgerFromPostings', () => {
     // Another payout's postings (same prefix, longer ID) and later attempts than asked do not count.
     expect(ledgerFromPostings(wf, 1, [`${wf}0:reserve`, `${wf}:reserve-2`])).toBe('none');
     expect(payoutPostingIds(wf, 2)).toHaveLength(10);
+  });
+});
+
+describe('payout ops command rules', () => {
+  const facts = (over: Partial<CommandFacts> = {}): CommandFacts => ({
+    state: 'awaiting_payability',
+    initiated: false,
+    held: undefined,
+    ledger: 'none',
+    partialReturnMinor: undefined,
+    stop: undefined,
+    ...over,
+  });
+
+  test('when each rule refuses, then its code is in the refusal table with the type callers branch on', () => {
+    const refused = [
+      refuseWhileClosing(facts({ stop: { kind: 'cancel' } })),
+      refuseCancel(facts({ state: 'initiating', initiated: true })),
+      refuseHold(facts({ held: { operator: 'cora' } })),
+      refuseHold(facts({ state: 'awaiting_confirmation' })),
+      refuseRelease(facts(), undefined),
+      refuseRelease(facts({ held: { operator: 'Cora' } }), { subject: 'cora' }),
+      refuseRetryNow(facts({ state: 'reserving' })),
+      refuseResolve(facts({ state: 'initiating' }), { outcome: 'abandoned' }),
+      refuseResolve(facts({ state: 'paid_in_return_window', ledger: 'settled' }), { outcome: 'partial_return' }),
+    ].map((r) => r && { code: r.code, type: payoutRefusals[r.code].type });
+    expect(refused).toEqual([
+      { code: 'already_closing', type: 'Conflict' },
+      { code: 'already_initiated', type: 'Conflict' },
+      { code: 'already_on_hold', type: 'Conflict' },
+      { code: 'wrong_state', type: 'Conflict' },
+      { code: 'not_on_hold', type: 'Conflict' },
+      { code: 'release_by_holder', type: 'PolicyViolation' },
+      { code: 'wrong_state', type: 'Conflict' },
+      { code: 'wrong_state', type: 'Conflict' },
+      { code: 'no_partial_return', type: 'Conflict' },
+    ]);
+    // Every code of the table is returned by a rule, except invalid_input (the validator's parse refuses with it).
+    const table = Object.keys(payoutRefusals).filter((c) => c !== 'invalid_input');
+    expect(new Set(refused.map((r) => r?.code))).toEqual(new Set(table));
+  });
+
+  test('when a command meets its rule, then no rule refuses it', () => {
+    expect(refuseWhileClosing(facts())).toBeUndefined();
+    expect(refuseCancel(facts())).toBeUndefined();
+    expect(refuseHold(facts())).toBeUndefined();
+    expect(refuseRelease(facts({ held: { operator: 'cora' } }), { subject: 'olaf' })).toBeUndefined();
+    expect(refuseRetryNow(facts())).toBeUndefined();
+    const partial = facts({ state: 'paid_in_return_window', ledger: 'settled', partialReturnMinor: 100 });
+    expect(refuseResolve(partial, { outcome: 'partial_return' })).toBeUndefined();
+  });
+
+  test('when the old constant names are used, then they name the same codes as the table', () => {
+    for (const code of Object.values(PayoutRefusal)) expect(payoutRefusals).toHaveProperty(code);
   });
 });

@@ -25,6 +25,8 @@ import {
   workflowFailure,
 } from './payouts-harness';
 import { until } from '../support/wait';
+import { currentDetails } from './retrying-support';
+import { recordHistoryIfAsked } from '../support/histories';
 import { signedEvent } from '../support/rail-proof';
 import { opsSigner } from '../support/staff';
 
@@ -197,6 +199,30 @@ describe('creatorPayout inputs, ops controls and webhooks', () => {
       outcome: 'paid_elsewhere',
     });
     await expect(handle.result()).resolves.toMatchObject({ state: 'resolved_manually' });
+  });
+
+  test('when compliance holds a parked payout, then its current details show the hold at once, without waiting for its next move', async () => {
+    const creatorId = uniqueId('holdshown');
+    await seedCreator(h, { creatorId, sanctionsStatus: 'pending' });
+    const payoutId = `${creatorId}-2026-11`;
+    // Default re-check, reminder and deadline (hours to days): the parked payout makes no other move during the test.
+    const { handle } = await startPayout(
+      h.client,
+      { payoutId, creatorId, period: '2026-11', amount: usd(5_000) },
+      opts(),
+    );
+    await waitForState(handle, (s) => s.state === 'awaiting_payability');
+    expect(await currentDetails(h.client, handle.workflowId)).not.toContain('On compliance hold');
+    await expect(
+      holdPayout(h.client, payoutId, { sign: opsSigner('compliance.carol'), reason: 'manual review' }),
+    ).resolves.toMatchObject({ accepted: true });
+    // Published once per workflow task since payout-publish-per-task; before, only the next move showed the hold.
+    await until(async () =>
+      (await currentDetails(h.client, handle.workflowId)).includes('On compliance hold') ? true : undefined,
+    );
+    await cancelPayout(h.client, payoutId, { sign: opsSigner('ops.bob'), reason: 'test done' });
+    await handle.result().catch(() => undefined);
+    await recordHistoryIfAsked(handle, 'creator-payout-hold-per-task');
   });
 
   test('when the audit of a hold cannot be written, then the hold fails and the payout is not held (audit before effect)', async () => {

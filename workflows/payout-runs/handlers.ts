@@ -11,5 +11,5 @@ export function registerRunHandlers(run: RunState): void {
     const report = reportPayoutOutcomeInput.safeParse(raw);
     if (report.success) run.reported(report.data);
   });
-  run.retrying.register(() => run.publish());
+  run.retrying.register(() => run.noticesChanged());
 }

@@ -1,7 +1,8 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { workflowInfo } from '@temporalio/workflow';
+import { patched, workflowInfo } from '@temporalio/workflow';
 import type { Money } from '../shared/money';
 import { Retrying } from '../shared/retrying';
+import { SA } from '../shared/search-attributes';
 import { VisibleState, type Shown } from '../shared/visible-state';
 import {
   getRunProgressQuery,
@@ -34,6 +35,12 @@ export interface RunCarry {
   rows: Array<{ payoutId: string; outcome: PayoutOutcome; errorCode?: string }>;
 }
 
+/**
+ * Runs started since this patch publish once per workflow task after every change ({@link VisibleState} `per-task`,
+ * only the attributes that changed); before, once per execution and on each retrying notice, re-sending the attribute.
+ */
+export const RUN_PUBLISH_PER_TASK_PATCH = 'payout-run-publish-per-task';
+
 const zeroCounts = (): Record<PayoutOutcome, number> => ({
   paid: 0,
   failed: 0,
@@ -44,7 +51,8 @@ const zeroCounts = (): Record<PayoutOutcome, number> => ({
 
 /**
  * The run's state: the page buffer and cursor, the children in flight (the sliding window), the counts and the rows
- * not yet written. Every change is a method here; `getState` / `getRunProgress` answer its progress.
+ * not yet written. Every change is a method here and ends with `visible.changed()`; `getState` / `getRunProgress` answer
+ * its progress. The workflow never publishes: a new execution shows itself from the constructor.
  */
 export class RunState implements Shown<PayoutRunProgress> {
   readonly runId = workflowInfo().workflowId;
@@ -77,8 +85,14 @@ export class RunState implements Shown<PayoutRunProgress> {
     this.inFlight = new Set(this.carry.inFlight);
     this.inherited = new Set(this.carry.inFlight);
     this.rows = this.carry.rows;
-    // One attribute, written once per execution, as every recorded run history shows: re-sent, never diffed.
-    this.visible = new VisibleState(this, [getStateQuery, getRunProgressQuery], 'recorded', 'all');
+    if (patched(RUN_PUBLISH_PER_TASK_PATCH)) {
+      this.visible = new VisibleState(this, [getStateQuery, getRunProgressQuery], 'per-task', 'changed');
+    } else {
+      // One attribute, written once per execution, as every recorded run history shows: re-sent, never diffed.
+      this.visible = new VisibleState(this, [getStateQuery, getRunProgressQuery], 'recorded', 'all');
+    }
+    this.visible.publishAsRecorded();
+    this.visible.changed();
   }
 
   get period(): string {
@@ -108,12 +122,14 @@ export class RunState implements Shown<PayoutRunProgress> {
     this.carry.buffer = page.creators;
     this.carry.cursor = page.nextCursor;
     this.carry.exhausted = !page.nextCursor;
+    this.visible.changed();
   }
   /** At the input's `limit` nobody else is started. */
   stopAtLimit(): void {
     if (this.remaining() > 0) return;
     this.carry.exhausted = true;
     this.carry.buffer = [];
+    this.visible.changed();
   }
   everyoneStarted(): boolean {
     return this.carry.buffer.length === 0 && this.carry.exhausted;
@@ -134,6 +150,7 @@ export class RunState implements Shown<PayoutRunProgress> {
     const batch = this.carry.buffer.splice(0, n);
     this.startedThisExecution += batch.length;
     this.carry.started += batch.length;
+    this.visible.changed();
     return batch;
   }
   timeToContinueAsNew(): boolean {
@@ -155,9 +172,11 @@ export class RunState implements Shown<PayoutRunProgress> {
   /** In flight before the start resolves: a child that reports in the same activation as its start is still counted. */
   starting(payoutId: string): void {
     this.inFlight.add(payoutId);
+    this.visible.changed();
   }
   startFailed(payoutId: string): void {
     this.inFlight.delete(payoutId);
+    this.visible.changed();
   }
   alreadyExists(payoutId: string): void {
     this.inFlight.delete(payoutId);
@@ -174,6 +193,7 @@ export class RunState implements Shown<PayoutRunProgress> {
   private record(payoutId: string, outcome: PayoutOutcome, errorCode?: string): void {
     this.carry.counts[outcome] += 1;
     this.rows.push({ payoutId, outcome, errorCode });
+    this.visible.changed();
   }
 
   /** The outcomes not yet written, handed over for one report part. */
@@ -184,20 +204,29 @@ export class RunState implements Shown<PayoutRunProgress> {
   }
   partWritten(): void {
     this.carry.reportParts += 1;
+    this.visible.changed();
   }
   /** The next execution's carry; outcomes signalled while the last flush ran are carried over, not lost. */
   carryOver(): RunCarry {
     return { ...this.carry, inFlight: [...this.inFlight], rows: this.rows };
   }
 
-  publish(): void {
+  /** A retrying notice changed what shows, nothing else. */
+  noticesChanged(): void {
     this.visible.publishAsRecorded();
+    this.visible.changed();
   }
   view(summaryKey?: string): PayoutRunProgress {
     return runView(this.carry, this.inFlight.size, summaryKey);
   }
   searchAttributes(): SearchAttributeUpdatePair[] {
-    return this.retrying.overlay(runSearchAttributes(this.runId));
+    // Per task, the run's ID is identity: written once when its start did not set it (a continued run carries it), so
+    // no flush depends on the workflow ID again (and a replay under another ID issues the same commands).
+    const identity =
+      this.visible.flush === 'recorded' || workflowInfo().typedSearchAttributes.get(SA.PayoutRunId) === undefined
+        ? runSearchAttributes(this.runId)
+        : [];
+    return this.retrying.overlay(identity);
   }
   details(): string {
     return [runDetails(this.carry, this.input.maxConcurrent), ...this.retrying.lines()].join('\n\n');

@@ -16,7 +16,6 @@ export async function payoutRun(rawInput: PayoutRunInput, carry?: RunCarry): Pro
   const input = parseOrFail(payoutRunInput, rawInput, 'payout run input');
   const run = new RunState(input, carry);
   registerRunHandlers(run);
-  run.publish();
 
   // Histories recorded before batched starts replay one start per workflow task.
   const batched = patched('payout-run-batched-starts');

@@ -1,11 +1,9 @@
 import { idempotencyKey } from '../shared/task-queue';
-import type { PayoutStatus, Rail } from './contract';
-import type { PayoutPostingKind } from './contract-activities';
+import type { LedgerPosition, PayoutPostingKind, PayoutStatus, Rail } from './contract';
 import { stepName, type RailStatus } from './policy';
-import type { RailEventsCarry } from './state-rail-events';
+import type { RailEventsCarry } from './rail-events';
 
-/** Where the payout's money sits in the ledger. */
-export type LedgerPosition = 'none' | 'reserved' | 'settled' | 'reversed';
+export type { LedgerPosition } from './contract';
 
 /** Where the ledger stands after each kind of posting. */
 export const ledgerAfter: Record<PayoutPostingKind, LedgerPosition> = {
@@ -97,11 +95,4 @@ export function carryOf(
     reportedToRun: p.reportedToRun,
     confirmation,
   };
-}
-
-/** The status fields a continued-as-new payout takes over from its carry. */
-export function restoreStatus(status: PayoutStatus, c: PayoutCarry): void {
-  Object.assign(status, { attempt: c.attempt, rail: c.rail, railReference: c.railReference, fx: c.fx });
-  Object.assign(status, { held: c.held, lastErrorCode: c.lastErrorCode, timeline: c.timeline });
-  for (const k of ['fx', 'held', 'lastErrorCode'] as const) if (status[k] === undefined) delete status[k];
 }

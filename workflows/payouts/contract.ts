@@ -1,7 +1,9 @@
 import type { SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { moneySchema, type Money } from '../shared/money';
+import type { SharedActivities } from '../shared/activities';
+import { FailureType, refusalTable } from '../shared/failures';
+import { moneySchema, type Currency, type Money } from '../shared/money';
 import { SA } from '../shared/search-attributes';
 
 const idPart = (what: string) =>
@@ -118,6 +120,9 @@ export const TERMINAL_STATES: readonly PayoutStateName[] = [
   'resolved_manually',
 ];
 
+/** Where the payout's money sits in the ledger (`ledgerAfter` in `carry.ts` says which posting puts it where). */
+export type LedgerPosition = 'none' | 'reserved' | 'settled' | 'reversed';
+
 /** The way money reaches the creator: a PSP transfer to a connected account, or a bank credit transfer. */
 export type Rail = 'bank' | 'psp';
 
@@ -218,8 +223,48 @@ export type ReportPayoutOutcomeInput = z.infer<typeof reportPayoutOutcomeInput>;
 /** Sent by each `creatorPayout` started by a run to the run's workflow ID (the run, `payout-runs/`, handles it). */
 export const reportPayoutOutcomeSignal = defineSignal<[ReportPayoutOutcomeInput]>('reportPayoutOutcome');
 
-export * from './contract-commands';
-import type { OpsCommand, ResolvePayoutCommand } from './contract-commands';
+// ---------- ops commands ----------
+
+/** The ops commands' inputs (hold, release, cancel, retry now, resolve): what the updates below carry. */
+
+/**
+ * Every ops command carries the staff token (who: its subject; hold/release need the `compliance` or `ops` role,
+ * the others `ops`) and says why; the operator and reason go to the audit trail. `operator`, if given, must be the
+ * token's subject. `token` is optional here only because commands recorded before it was required have none: the
+ * validator refuses a command without one (`Unauthorized`, `token_missing`).
+ */
+export const opsCommandInput = z
+  .object({
+    operator: z
+      .string()
+      .regex(/^[A-Za-z0-9._@-]{1,128}$/, { error: 'must be an operator ID' })
+      .optional(),
+    reason: z
+      .string({ error: 'reason is required' })
+      .trim()
+      .min(3, { error: 'must say why (at least 3 characters)' })
+      .max(500),
+    token: z.string().max(8_192).optional(),
+  })
+  .strict();
+export type OpsCommand = z.infer<typeof opsCommandInput>;
+/** An accepted ops command as the payout records it: `operator` is the token's subject. */
+export type OpsAct = { operator: string; reason: string };
+
+/** Input of {@link resolvePayoutUpdate}: an ops command plus how the payout ended outside the system. */
+export const resolvePayoutInput = opsCommandInput
+  .extend({
+    /**
+     * `partial_return`: part of the paid transfer came back (the rail confirmed how much); book exactly that part
+     * back to the creator's balance and close.
+     */
+    outcome: z.enum(['paid_elsewhere', 'abandoned', 'partial_return'], {
+      error: 'outcome: must be paid_elsewhere, abandoned or partial_return',
+    }),
+  })
+  .strict();
+export type ResolvePayoutCommand = z.infer<typeof resolvePayoutInput>;
+export type ResolveAct = OpsAct & Pick<ResolvePayoutCommand, 'outcome'>;
 
 /** What an ops update returns: the state after the command. */
 export interface OpsCommandResult {
@@ -238,28 +283,43 @@ export const retryPayoutNowUpdate = defineUpdate<OpsCommandResult, [OpsCommand]>
 export const resolvePayoutUpdate = defineUpdate<OpsCommandResult, [ResolvePayoutCommand]>('resolvePayout');
 
 /**
- * Why an ops command was refused (`details.code` of the typed refusal, `code` of a refused verdict); nothing changed.
+ * Every code an ops command is refused with (`details.code` of the typed refusal, `code` of a refused verdict), its
+ * failure type and what it means; nothing changed. The rules that return them are in `policy.ts`. A command without a
+ * valid staff token is refused `Unauthorized` with the shared assertion codes (`workflows/shared/verified-staff.ts`).
  */
+export const payoutRefusals = refusalTable({
+  invalid_input: { type: FailureType.InvalidInput, summary: 'The command did not parse (each bad field is named).' },
+  already_closing: { type: FailureType.Conflict, summary: 'A cancel or resolve is already closing the payout.' },
+  already_initiated: {
+    type: FailureType.Conflict,
+    summary: 'A rail was already asked to move money: cancel is refused, resolve instead.',
+  },
+  already_on_hold: { type: FailureType.Conflict, summary: 'The payout is already on hold.' },
+  not_on_hold: { type: FailureType.Conflict, summary: 'Release of a payout that is not on hold.' },
+  release_by_holder: {
+    type: FailureType.PolicyViolation,
+    summary:
+      'A hold is a compliance hold: it is released by a compliance officer other than the one who held it (four eyes).',
+  },
+  wrong_state: { type: FailureType.Conflict, summary: "The payout's current state does not allow the command." },
+  no_partial_return: {
+    type: FailureType.Conflict,
+    summary: '`partial_return` needs a partial return the rail confirmed, on a settled payout.',
+  },
+});
+export type PayoutRefusalCode = keyof typeof payoutRefusals;
+
+/** @deprecated The codes by their old constant names; use the keys of {@link payoutRefusals}. */
 export const PayoutRefusal = {
-  /** The command did not parse (type `InvalidInput`). */
   InvalidInput: 'invalid_input',
-  /** A cancel or resolve is already closing the payout (type `Conflict`). */
   AlreadyClosing: 'already_closing',
-  /** A rail was already asked to move money: cancel is refused, resolve instead (type `Conflict`). */
   AlreadyInitiated: 'already_initiated',
   AlreadyOnHold: 'already_on_hold',
   NotOnHold: 'not_on_hold',
-  /**
-   * A hold is a compliance hold: it is released by a compliance officer other than the one who held it, four eyes
-   * (type `PolicyViolation`).
-   */
   ReleaseByHolder: 'release_by_holder',
-  /** The payout's current state does not allow the command (type `Conflict`). */
   WrongState: 'wrong_state',
-  /** `partial_return` needs a partial return the rail confirmed, on a settled payout (type `Conflict`). */
   NoPartialReturn: 'no_partial_return',
-} as const;
-export type PayoutRefusalCode = (typeof PayoutRefusal)[keyof typeof PayoutRefusal];
+} as const satisfies Record<string, PayoutRefusalCode>;
 
 /** Snapshot of the payout for ops and the batch run, under the name every domain answers. */
 export const getStateQuery = defineQuery<PayoutStatus>('getState');
@@ -268,3 +328,121 @@ export const getPayoutStateQuery = defineQuery<PayoutStatus>('getPayoutState');
 
 /** The payout workflow's signature, for typed handles without importing workflow code. */
 export type CreatorPayoutWorkflow = (input: CreatorPayoutInput) => Promise<CreatorPayoutResult>;
+
+// ---------- activities ----------
+
+/** The facts a payability decision needs: what the directory says about the creator, without any account data. */
+export interface PayabilityFacts {
+  kycStatus: 'verified' | 'pending' | 'required' | 'rejected';
+  sanctionsStatus: 'clear' | 'pending' | 'hit';
+  payoutMethod?: { rail: Rail; currency: Currency; country: string };
+  holdUntil?: string;
+}
+
+/** A creator's payability facts, without anything personal (no email, no account data). */
+export interface PayoutProfile extends PayabilityFacts {
+  creatorId: string;
+  balanceCurrency: Currency;
+}
+
+/**
+ * A ledger step of a payout; the posting ID is workflow ID + step, so a retry posts once. `settle_elsewhere` books a
+ * payout ops resolved as paid outside the system after its money came back (available → settled); `reverse_partial`
+ * books what came back of a partially returned transfer (settled → available), `amount` being that part.
+ */
+export type PayoutPostingKind = 'reserve' | 'release' | 'settle' | 'reverse' | 'settle_elsewhere' | 'reverse_partial';
+export interface PostPayoutLedgerInput {
+  kind: PayoutPostingKind;
+  postingId: string;
+  creatorId: string;
+  amount: Money;
+  payoutId: string;
+}
+
+/** The creator emails a payout sends (texts live with the activity). */
+export type PayoutEmailTemplate = 'paid' | 'failed' | 'returned' | 'action_required' | 'new_details_required';
+
+/** A locked FX rate: `target` is what the creator receives. */
+export interface PayoutFxLock {
+  lockId: string;
+  quoteId: string;
+  /** Decimal string (no floats in payloads). */
+  rate: string;
+  target: Money;
+  expiresAt: string;
+}
+
+/** What the rail knows of an attempt's transfer. */
+export type RailLookup =
+  { found: false } | { found: true; reference: string; status: 'paid' | 'pending' | 'failed' | 'returned' };
+
+/**
+ * The activities `creatorPayout` calls (implemented in `activities/payouts/`). Account details and emails are
+ * resolved inside them from the creator ID and never enter history.
+ */
+export interface PayoutActivities extends SharedActivities {
+  getPayoutProfile(i: { creatorId: string }): Promise<PayoutProfile>;
+  postPayoutLedger(i: PostPayoutLedgerInput): Promise<{ postingId: string; alreadyPosted: boolean }>;
+  /** Which of these posting IDs the ledger holds (a consistent read): what the ledger itself says was booked. */
+  readPayoutPostings(i: { postingIds: string[] }): Promise<{ posted: string[] }>;
+  lockPayoutFx(i: { idempotencyKey: string; source: Money; targetCurrency: Currency }): Promise<PayoutFxLock>;
+  /** PSP transfer to the creator's connected account; `reference` is the payout workflow ID (webhook routing). */
+  initiatePspPayout(i: {
+    idempotencyKey: string;
+    creatorId: string;
+    amount: Money;
+    reference: string;
+    /** The attempt's fixed destination ({@link PayoutActivities.fixPayoutDestination}); absent on histories from before. */
+    destinationId?: string;
+  }): Promise<{ transferId: string; status: 'paid' | 'pending' }>;
+  /** Bank credit transfer (pain.001); the EndToEndId → workflow route is recorded before sending. */
+  initiateBankPayout(i: {
+    idempotencyKey: string;
+    workflowId: string;
+    creatorId: string;
+    amount: Money;
+    remittance: string;
+    /** The attempt's fixed destination; absent on histories from before. */
+    destinationId?: string;
+  }): Promise<{ endToEndId: string; status: 'accepted' | 'pending' | 'settled' | 'rejected'; reasonCode?: string }>;
+  /**
+   * Reads the creator's payout method once per attempt and keeps it under an opaque destination ID derived from the
+   * attempt's initiation key (the first read wins on a retry), so a retried initiation pays where the first one did,
+   * whatever the directory says by then. No account data enters history.
+   */
+  fixPayoutDestination(i: {
+    creatorId: string;
+    rail: Rail;
+    idempotencyKey: string;
+  }): Promise<{ destinationId: string }>;
+  /**
+   * Whether the creator's payout method, as the directory says now, pays the same account as the destination fixed
+   * for the attempt of `idempotencyKey` (compared inside the activity: no account data enters history). `unknown`
+   * when no destination was fixed for that attempt (payouts from before fixed destinations).
+   */
+  comparePayoutDestination(i: {
+    creatorId: string;
+    idempotencyKey: string;
+  }): Promise<{ destination: 'same' | 'changed' | 'unknown' }>;
+  /** The transfer an initiation may have made (PSP: by transfer group and step; bank: by EndToEndId); none if absent. */
+  findRailPayout(i: { rail: Rail; idempotencyKey: string; reference: string }): Promise<RailLookup>;
+  /** The transfer at the PSP; `amount` and `returnedAmountMinor` (its `amount_reversed`) since `rail-event-confirm`. */
+  pollPspPayout(i: { transferId: string }): Promise<{
+    status: 'paid' | 'pending' | 'failed' | 'reversed';
+    failureCode?: string;
+    amount?: Money;
+    returnedAmountMinor?: number;
+  }>;
+  /** The bank's status inquiry; for a returned transfer, every return booked (amount, currency, reason). */
+  pollBankPayout(i: { endToEndId: string }): Promise<{
+    status: 'accepted' | 'pending' | 'settled' | 'rejected' | 'returned';
+    reasonCode?: string;
+    returns?: Array<{ amount: Money; reasonCode?: string }>;
+  }>;
+  emailCreator(i: {
+    creatorId: string;
+    payoutId: string;
+    template: PayoutEmailTemplate;
+    amount: Money;
+  }): Promise<{ messageId: string }>;
+}

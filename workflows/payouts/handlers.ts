@@ -1,8 +1,8 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import { currentUpdateInfo, log, patched, setHandler } from '@temporalio/workflow';
 import type { z } from 'zod';
-import { FailureType, refusal } from '../shared/failures';
-import { caseFold, decidedBy, type StaffIdentity } from '../shared/identity';
+import { refuseWith, type Refusal } from '../shared/failures';
+import { decidedBy, type StaffIdentity } from '../shared/identity';
 import { describeZodError, parseOrRefuse } from '../shared/parse';
 import { verifyRailEventProof } from '../shared/rail-proof';
 import { acceptStaffCommand, requireStaffCommand, thisRun } from '../shared/verified-staff';
@@ -12,7 +12,7 @@ import {
   opsCommandInput,
   payoutAuditStream,
   probeFromRunSignal,
-  PayoutRefusal,
+  payoutRefusals,
   railEventSchema,
   recheckPayabilitySignal,
   releasePayoutUpdate,
@@ -24,22 +24,18 @@ import {
   type OpsAct,
   type OpsCommand,
   type OpsCommandResult,
+  type PayoutRefusalCode,
   type RailEvent,
 } from './contract';
-import { cancellable, holdable, resolvable, wakeable } from './policy';
+import { refuseCancel, refuseHold, refuseRelease, refuseResolve, refuseRetryNow, refuseWhileClosing } from './policy';
 import type { Payout } from './state';
-import { partialReturnMinor } from './steps-rail-truth';
 import { books } from './steps';
 
 /**
- * A rule an ops command must pass, given the command and who sends it (undefined only for commands replayed from
- * histories recorded before tokens): the refusal when it does not (nothing changes then).
+ * The rule (in `policy.ts`) an ops command must pass, given the command and who sends it (undefined only for commands
+ * replayed from histories recorded before tokens): the refusal when it does not (nothing changes then).
  */
-type Rule<C = unknown> = (
-  c: C,
-  who: StaffIdentity | undefined,
-) => { type: FailureType; code: string; message: string } | undefined;
-const conflict = (code: string, message: string) => ({ type: FailureType.Conflict, code, message });
+type Rule<C = unknown> = (c: C, who: StaffIdentity | undefined) => Refusal<PayoutRefusalCode> | undefined;
 /** Who may send each ops command (any one of the roles, in the command assertion). */
 const HOLDERS = ['compliance', 'ops'] as const;
 /** A hold is a compliance hold: only compliance releases it. */
@@ -77,7 +73,7 @@ export function registerHandlers(p: Payout): void {
   setHandler(recheckPayabilitySignal, () => p.wake());
   setHandler(probeFromRunSignal, () => undefined);
   setHandler(updatePayoutMethodSignal, () => p.wake());
-  p.notices.register(() => p.publish());
+  p.notices.register(() => p.noticesChanged());
 
   opsUpdate(
     p,
@@ -86,10 +82,7 @@ export function registerHandlers(p: Payout): void {
     opsCommandInput,
     OPS,
     (c) => p.requestStop({ kind: 'cancel', command: c }),
-    () =>
-      cancellable(p.state) && !p.initiated
-        ? undefined
-        : conflict(PayoutRefusal.AlreadyInitiated, 'the payout has already been sent to a rail; use resolvePayout'),
+    () => refuseCancel(p),
   );
   opsUpdate(
     p,
@@ -98,12 +91,7 @@ export function registerHandlers(p: Payout): void {
     opsCommandInput,
     HOLDERS,
     (c) => p.hold(c),
-    () =>
-      p.held
-        ? conflict(PayoutRefusal.AlreadyOnHold, 'already on hold')
-        : holdable(p.state)
-          ? undefined
-          : conflict(PayoutRefusal.WrongState, `cannot hold a payout in state ${p.state}`),
+    () => refuseHold(p),
   );
   opsUpdate(
     p,
@@ -112,16 +100,7 @@ export function registerHandlers(p: Payout): void {
     opsCommandInput,
     RELEASERS,
     () => p.release(),
-    (_c, who) =>
-      !p.held
-        ? conflict(PayoutRefusal.NotOnHold, 'the payout is not on hold')
-        : who && who.subject === caseFold(p.held.operator)
-          ? {
-              type: FailureType.PolicyViolation,
-              code: PayoutRefusal.ReleaseByHolder,
-              message: 'a compliance hold is released by another compliance officer than the one who held it',
-            }
-          : undefined,
+    (_c, who) => refuseRelease(p, who),
   );
   opsUpdate(
     p,
@@ -130,7 +109,7 @@ export function registerHandlers(p: Payout): void {
     opsCommandInput,
     OPS,
     () => p.wake(),
-    () => (wakeable(p.state) ? undefined : conflict(PayoutRefusal.WrongState, `nothing to retry in state ${p.state}`)),
+    () => refuseRetryNow(p),
   );
   opsUpdate(
     p,
@@ -139,15 +118,7 @@ export function registerHandlers(p: Payout): void {
     resolvePayoutInput,
     OPS,
     (c) => p.requestStop({ kind: 'resolve', command: c }),
-    (c) =>
-      !resolvable(p.state)
-        ? conflict(
-            PayoutRefusal.WrongState,
-            `cannot resolve a payout in state ${p.state}; wait for it to settle into a waiting state`,
-          )
-        : c.outcome === 'partial_return' && (p.ledger !== 'settled' || partialReturnMinor(p) === undefined)
-          ? conflict(PayoutRefusal.NoPartialReturn, 'the rail has confirmed no partial return of this payout')
-          : undefined,
+    (c) => refuseResolve(p, c),
   );
 }
 
@@ -167,9 +138,8 @@ function opsUpdate<C extends OpsCommand>(
 ): void {
   /** Not already closing, and the command's rule holds: else the typed refusal. */
   const allowed = (c: C, who: StaffIdentity | undefined) => {
-    if (p.stop) throw refusal(FailureType.Conflict, PayoutRefusal.AlreadyClosing, 'the payout is already being closed');
-    const refused = rule(c, who);
-    if (refused) throw refusal(refused.type, refused.code, refused.message);
+    const refused = refuseWhileClosing(p) ?? rule(c, who);
+    if (refused) throw refuseWith(payoutRefusals, refused);
   };
   setHandler(
     def,

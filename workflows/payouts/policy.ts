@@ -1,7 +1,17 @@
-import { FailureType } from '../shared/failures';
+import { FailureType, type Refusal } from '../shared/failures';
+import { caseFold } from '../shared/identity';
 import type { Currency, Money } from '../shared/money';
-import type { AwaitingActor, PayoutOutcome, PayoutStateName, PayoutTiming, Rail } from './contract';
-import type { PayabilityFacts } from './contract-activities';
+import type {
+  AwaitingActor,
+  LedgerPosition,
+  PayabilityFacts,
+  PayoutOutcome,
+  PayoutRefusalCode,
+  PayoutStateName,
+  PayoutTiming,
+  Rail,
+  ResolvePayoutCommand,
+} from './contract';
 
 /** Pure payout decisions: payability, FX, poll backoff, return classification, timing, ops rules. Plain jest tests. */
 
@@ -184,25 +194,6 @@ export function railStatusFromPoll(status: string): RailStatus {
   return 'pending';
 }
 
-/** Ops may cancel only while no rail has been asked to move money. */
-export function cancellable(state: string): boolean {
-  return ['validating', 'awaiting_payability', 'on_hold', 'reserving'].includes(state);
-}
-
-/** A hold stops the payout before its next money step, so only states before one can be held. */
-export const holdable = (state: PayoutStateName): boolean =>
-  ['validating', 'awaiting_payability', 'reserving', 'awaiting_new_details'].includes(state);
-
-/** "Retry now" wakes a wait: a payability re-check, a status poll, or a re-read of new details. */
-export const wakeable = (state: PayoutStateName): boolean =>
-  ['awaiting_payability', 'awaiting_confirmation', 'awaiting_new_details'].includes(state);
-
-/** A payout is resolved by hand only from a waiting state, never mid-step. */
-export const resolvable = (state: PayoutStateName): boolean =>
-  ['awaiting_payability', 'on_hold', 'awaiting_confirmation', 'paid_in_return_window', 'awaiting_new_details'].includes(
-    state,
-  );
-
 /** The outcome a state means to the batch run that started the payout (states absent here are not decisive). */
 const RUN_OUTCOME: Partial<Record<PayoutStateName, PayoutOutcome>> = {
   awaiting_payability: 'parked',
@@ -239,4 +230,87 @@ export const stepName = (base: string, attempt: number): string => (attempt === 
  */
 export function moneyMayHaveMoved(initiated: boolean, failureType: string | undefined): boolean {
   return initiated && (failureType === undefined || failureType === FailureType.Conflict);
+}
+
+// ---------- ops command rules ----------
+
+/** What the ops command rules read of a payout (`Payout` in `state.ts` is one). */
+export interface CommandFacts {
+  readonly state: PayoutStateName;
+  /** A rail was asked to move money for the current attempt. */
+  readonly initiated: boolean;
+  readonly held: { readonly operator: string } | undefined;
+  readonly ledger: LedgerPosition;
+  /** What came back of a partially returned transfer, as the rail confirmed it. */
+  readonly partialReturnMinor: number | undefined;
+  /** A cancel or resolve was accepted and is closing the payout. */
+  readonly stop: unknown;
+}
+
+/** Who sends a command, as its staff token proves (undefined only for commands recorded before tokens). */
+export type Sender = { readonly subject: string } | undefined;
+
+/** A payout refusal: one of the codes of `payoutRefusals` (contract.ts), with words for people. */
+const no = (code: PayoutRefusalCode, message: string): Refusal<PayoutRefusalCode> => ({ code, message });
+
+/** Ops may cancel only while no rail has been asked to move money. */
+export function cancellable(state: string): boolean {
+  return ['validating', 'awaiting_payability', 'on_hold', 'reserving'].includes(state);
+}
+
+/** A hold stops the payout before its next money step, so only states before one can be held. */
+export const holdable = (state: PayoutStateName): boolean =>
+  ['validating', 'awaiting_payability', 'reserving', 'awaiting_new_details'].includes(state);
+
+/** "Retry now" wakes a wait: a payability re-check, a status poll, or a re-read of new details. */
+export const wakeable = (state: PayoutStateName): boolean =>
+  ['awaiting_payability', 'awaiting_confirmation', 'awaiting_new_details'].includes(state);
+
+/** A payout is resolved by hand only from a waiting state, never mid-step. */
+export const resolvable = (state: PayoutStateName): boolean =>
+  ['awaiting_payability', 'on_hold', 'awaiting_confirmation', 'paid_in_return_window', 'awaiting_new_details'].includes(
+    state,
+  );
+
+/** Every ops command is refused while a cancel or resolve is closing the payout (checked before the command's rule). */
+export function refuseWhileClosing(p: CommandFacts): Refusal<PayoutRefusalCode> | undefined {
+  return p.stop ? no('already_closing', 'the payout is already being closed') : undefined;
+}
+
+/** Cancel: only before a rail was asked to move money. */
+export function refuseCancel(p: CommandFacts): Refusal<PayoutRefusalCode> | undefined {
+  return cancellable(p.state) && !p.initiated
+    ? undefined
+    : no('already_initiated', 'the payout has already been sent to a rail; use resolvePayout');
+}
+
+/** Hold: once, and only before a money step. */
+export function refuseHold(p: CommandFacts): Refusal<PayoutRefusalCode> | undefined {
+  if (p.held) return no('already_on_hold', 'already on hold');
+  return holdable(p.state) ? undefined : no('wrong_state', `cannot hold a payout in state ${p.state}`);
+}
+
+/** Release: of a hold, by another compliance officer than the one who held it (four eyes; IDs compared case-folded). */
+export function refuseRelease(p: CommandFacts, who: Sender): Refusal<PayoutRefusalCode> | undefined {
+  if (!p.held) return no('not_on_hold', 'the payout is not on hold');
+  return who && who.subject === caseFold(p.held.operator)
+    ? no('release_by_holder', 'a compliance hold is released by another compliance officer than the one who held it')
+    : undefined;
+}
+
+/** Retry now: only a wait can be woken. */
+export function refuseRetryNow(p: CommandFacts): Refusal<PayoutRefusalCode> | undefined {
+  return wakeable(p.state) ? undefined : no('wrong_state', `nothing to retry in state ${p.state}`);
+}
+
+/** Resolve: from a waiting state; `partial_return` only after the rail confirmed one on a settled payout. */
+export function refuseResolve(
+  p: CommandFacts,
+  c: Pick<ResolvePayoutCommand, 'outcome'>,
+): Refusal<PayoutRefusalCode> | undefined {
+  if (!resolvable(p.state))
+    return no('wrong_state', `cannot resolve a payout in state ${p.state}; wait for it to settle into a waiting state`);
+  return c.outcome === 'partial_return' && (p.ledger !== 'settled' || p.partialReturnMinor === undefined)
+    ? no('no_partial_return', 'the rail has confirmed no partial return of this payout')
+    : undefined;
 }

@@ -1,14 +1,19 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, log, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { AcceptedAssertions } from '../shared/command-assertion';
+import type { Currency } from '../shared/money';
 import { SA } from '../shared/search-attributes';
 import { VisibleState, type Shown } from '../shared/visible-state';
 import {
   getPayoutStateQuery,
   getStateQuery,
+  reportPayoutOutcomeSignal,
+  type AwaitingActor,
   type CreatorPayoutInput,
   type CreatorPayoutResult,
   type OpsAct,
+  type PayoutFxLock,
+  type PayoutPostingKind,
   type PayoutStateName,
   type PayoutStatus,
   type PayoutTiming,
@@ -16,34 +21,37 @@ import {
   type RailEvent,
   type ResolveAct,
 } from './contract';
-import { type PayoutFxLock, type PayoutPostingKind } from './contract-activities';
-import { resolveTiming } from './policy';
-import { ledgerAfter, restoreStatus, type LedgerPosition, type PayoutCarry } from './carry';
-import { RailEvents, type Claim, type Received } from './state-rail-events';
-import type { Currency } from '../shared/money';
-import { reportToRun } from './state-run-report';
-import {
-  appendStep,
-  identityAttributes,
-  initialStatus,
-  moveStatus,
-  payoutDetails,
-  payoutResult,
-  payoutSearchAttributes,
-  type Awaiting,
-} from './view';
-import { PayoutNotices } from './view-notices';
+import { ledgerAfter, type LedgerPosition, type PayoutCarry } from './carry';
+import { PayoutNotices } from './notices';
+import { isPartialReturn, parkedAfterStart, resolveTiming, runOutcomeOf } from './policy';
+import { RailEvents, type Claim, type Received } from './rail-events';
+import { identityAttributes, payoutDetails, payoutResult, payoutSearchAttributes } from './view';
+
+/**
+ * Payouts started since this patch publish once per workflow task, after every change ({@link VisibleState} `per-task`);
+ * before, at the points their histories recorded.
+ */
+export const PUBLISH_PER_TASK_PATCH = 'payout-publish-per-task';
 
 /** Why a wait ended early: an operator cancelled or resolved the payout. */
 export type StopRequest = { kind: 'cancel'; command: OpsAct } | { kind: 'resolve'; command: ResolveAct };
 
 export type { LedgerPosition } from './carry';
 
-export type { Awaiting } from './view';
+/** Who must act, why and until when; `sinceMs` keeps the start of a wait that goes on. */
+export interface Awaiting {
+  actor: AwaitingActor;
+  reason: string;
+  untilMs?: number;
+  sinceMs?: number;
+}
 
 /**
  * One payout's state: the `getState` snapshot, the attempt, the ledger position, holds, stop requests, wake-ups and
- * rail events. Every change is a method here and is published at once (query, search attributes, current details).
+ * rail events. Every change is a method here. Since `payout-publish-per-task` each method that changes what ops see
+ * (the query, the search attributes, the current details) ends with `visible.changed()` and the shared
+ * {@link VisibleState} flushes once per workflow task; histories from before publish where they were recorded (each
+ * move at once, and the notices), through `publishAsRecorded()`. The story never publishes.
  */
 export class Payout implements Shown<PayoutStatus> {
   readonly workflowId = workflowInfo().workflowId;
@@ -69,13 +77,23 @@ export class Payout implements Shown<PayoutStatus> {
 
   constructor(readonly input: CreatorPayoutInput) {
     this.fewerCommands = patched('payout-fewer-commands');
+    const flush = patched(PUBLISH_PER_TASK_PATCH) ? 'per-task' : 'recorded';
     this.timingNow = resolveTiming(undefined, input.timing);
-    this.status = initialStatus(input);
+    this.status = {
+      payoutId: input.payoutId,
+      creatorId: input.creatorId,
+      period: input.period,
+      amount: input.amount,
+      ...(input.runId ? { runId: input.runId } : {}),
+      state: 'validating',
+      attempt: 1,
+      timeline: [],
+    };
     if (!this.fewerCommands) upsertSearchAttributes(identityAttributes(input, true));
     this.visible = new VisibleState(
       this,
       [getStateQuery, getPayoutStateQuery],
-      'recorded',
+      flush,
       this.fewerCommands ? 'changed' : 'all',
     );
     this.moveTo('validating');
@@ -121,10 +139,17 @@ export class Payout implements Shown<PayoutStatus> {
 
   /** Moves to `state`; `errorCode` replaces the last error code (`null` clears it; omitted keeps it). */
   moveTo(state: PayoutStateName, opts: { awaiting?: Awaiting; errorCode?: string | null } = {}): void {
-    moveStatus(this.status, state, opts);
+    const s = this.status;
+    s.state = state;
+    const awaiting = opts.awaiting ? shownAwaiting(s.awaiting, opts.awaiting) : undefined;
+    if (awaiting) s.awaiting = awaiting;
+    else delete s.awaiting;
+    if (opts.errorCode === null) delete s.lastErrorCode;
+    else if (opts.errorCode !== undefined) s.lastErrorCode = opts.errorCode;
     this.step(state, opts.awaiting?.reason);
     this.visible.publishAsRecorded();
     this.reportToRun();
+    this.visible.changed();
   }
 
   /** The creator's rail decides the default timing (the input's overrides stay on top). */
@@ -135,6 +160,7 @@ export class Payout implements Shown<PayoutStatus> {
   useRail(rail: Rail): void {
     this.status.rail = rail;
     if (!this.fewerCommands) upsertSearchAttributes([{ key: SA.Rail, value: rail }]);
+    this.visible.changed();
   }
 
   fxLocked(lock: PayoutFxLock): void {
@@ -167,14 +193,17 @@ export class Payout implements Shown<PayoutStatus> {
   nextAttempt(): void {
     this.status.attempt += 1;
     this.sentToRail = false;
+    this.visible.changed();
   }
 
   hold(c: OpsAct): void {
     this.status.held = { operator: c.operator, reason: c.reason, since: new Date().toISOString() };
+    this.visible.changed();
   }
 
   release(): void {
     delete this.status.held;
+    this.visible.changed();
   }
 
   requestStop(request: StopRequest): void {
@@ -192,7 +221,7 @@ export class Payout implements Shown<PayoutStatus> {
 
   /**
    * A provider event: duplicates are dropped, and a later event never moves a transfer backwards. Since
-   * `rail-event-confirm` a failure or a return is only a claim until the rail confirms it (`steps-rail-truth.ts`).
+   * `rail-event-confirm` a failure or a return is only a claim until the rail confirms it (`examineClaims` in `rail.ts`).
    */
   receive(e: RailEvent): void {
     if ((e.kind === 'failed' || e.kind === 'returned') && patched('rail-event-confirm')) {
@@ -237,7 +266,10 @@ export class Payout implements Shown<PayoutStatus> {
 
   /** Picks up where the previous execution continued as new: initiated, with the rail reference and its events. */
   resume(c: PayoutCarry): void {
-    restoreStatus(this.status, c);
+    const status = this.status;
+    Object.assign(status, { attempt: c.attempt, rail: c.rail, railReference: c.railReference, fx: c.fx });
+    Object.assign(status, { held: c.held, lastErrorCode: c.lastErrorCode, timeline: c.timeline });
+    for (const k of ['fx', 'held', 'lastErrorCode'] as const) if (status[k] === undefined) delete status[k];
     this.ledgerAt = c.ledger;
     this.sentToRail = true;
     this.events = new RailEvents(c.events);
@@ -259,8 +291,39 @@ export class Payout implements Shown<PayoutStatus> {
     return payoutResult(this.status, 'resolved_manually');
   }
 
+  /** Appends a step to the timeline, which keeps the last {@link TIMELINE_MAX}. */
   step(step: string, detail?: string): void {
-    appendStep(this.status.timeline, step, detail);
+    const timeline = this.status.timeline;
+    timeline.push({ at: new Date().toISOString(), step, ...(detail ? { detail } : {}) });
+    if (timeline.length > TIMELINE_MAX) timeline.splice(0, timeline.length - TIMELINE_MAX);
+    this.visible.changed();
+  }
+
+  /**
+   * By when a person should act on a wait that has no timer of its own (`DeadlineAt`): the payout's park deadline from
+   * when the wait began. Since `payout-park-deadlines`; before, such waits showed no deadline.
+   */
+  reviewBy(sinceMs = Date.now()): { untilMs?: number } {
+    return patched('payout-park-deadlines') ? { untilMs: sinceMs + this.timing.parkDeadlineMs } : {};
+  }
+
+  /** Visible park for ops in the current state: nothing moved, the payout keeps waiting. */
+  parkForOps(code: string, reason: string, untilMs?: number): void {
+    this.step(code, reason);
+    this.moveTo(this.state, {
+      awaiting: { actor: 'ops', reason, ...(untilMs !== undefined ? { untilMs } : this.reviewBy()) },
+      errorCode: code,
+    });
+  }
+
+  /** What came back of a partially returned transfer, as the rail confirmed it; undefined when none is known. */
+  get partialReturnMinor(): number | undefined {
+    const e = this.railReference ? this.eventFor(this.railReference) : undefined;
+    return e?.status === 'returned' && e.returnedAmountMinor !== undefined && e.returnedAmountMinor > 0
+      ? isPartialReturn(e.returnedAmountMinor, this.sentAmountMinor)
+        ? e.returnedAmountMinor
+        : undefined
+      : undefined;
   }
 
   get timelineLength(): number {
@@ -272,7 +335,7 @@ export class Payout implements Shown<PayoutStatus> {
     await this.runReport;
   }
 
-  /** Tells the run that started this payout its first decisive outcome, once (see `state-run-report.ts`). */
+  /** Tells the run that started this payout its first decisive outcome, once (see {@link reportToRun}). */
   private reportToRun(): void {
     this.runReport ??= reportToRun(this.status);
   }
@@ -289,8 +352,47 @@ export class Payout implements Shown<PayoutStatus> {
     return payoutDetails(this.status, this.notices.lines());
   }
 
-  /** Shows a notice (retrying, PSP incident) that changed nothing else. */
-  publish(): void {
+  /** A notice (retrying, PSP incident) changed what shows, nothing else. */
+  noticesChanged(): void {
     this.visible.publishAsRecorded();
+    this.visible.changed();
   }
+}
+
+/** The timeline keeps the latest steps only (the query and the carry stay small). */
+const TIMELINE_MAX = 40;
+
+/** How a wait shows: the same actor and reason keep their `since`; times as ISO strings. */
+function shownAwaiting(prev: PayoutStatus['awaiting'], next: Awaiting): NonNullable<PayoutStatus['awaiting']> {
+  const same = prev && prev.actor === next.actor && prev.reason === next.reason;
+  const sinceMs = next.sinceMs ?? (same ? Date.parse(prev.since) : Date.now());
+  return {
+    actor: next.actor,
+    reason: next.reason,
+    since: new Date(sinceMs).toISOString(),
+    ...(next.untilMs !== undefined ? { until: new Date(next.untilMs).toISOString() } : {}),
+  };
+}
+
+/**
+ * The report a payout owes the run that started it: its first decisive outcome, once, so the run's sliding window
+ * moves on and the run can end. Since `payout-report-parked`, a payout that parks after it started (on hold, overdue
+ * confirmation, outcome unknown) reports `parked` too; before, such a payout never reported and its run never ended.
+ * Returns the delivery (undefined when nothing is owed now).
+ */
+export function reportToRun(s: PayoutStatus): Promise<void> | undefined {
+  const { runId, payoutId, state, lastErrorCode } = s;
+  if (!runId) return undefined;
+  const outcome =
+    runOutcomeOf(state) ??
+    (parkedAfterStart(state, lastErrorCode) && patched('payout-report-parked') ? 'parked' : undefined);
+  if (!outcome) return undefined;
+  return getExternalWorkflowHandle(runId)
+    .signal(reportPayoutOutcomeSignal, { payoutId, outcome, ...(lastErrorCode ? { errorCode: lastErrorCode } : {}) })
+    .catch((err: unknown) =>
+      log.warn('could not report to the payout run', {
+        runId,
+        error: err instanceof Error ? err.message : String(err),
+      }),
+    );
 }

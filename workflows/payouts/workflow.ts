@@ -13,21 +13,33 @@ import {
   type CreatorPayoutResult,
   type CreatorPayoutWorkflow,
 } from './contract';
-import { closeWithFailure, resolveByHand, reverse, untilNewDetails } from './steps-closing';
+import type { PayoutCarry } from './carry';
 import { registerHandlers } from './handlers';
 import { Payout } from './state';
-import { pay, settle, watchReturnWindow } from './steps-rail';
-import { reserve, Stopped, untilPayable, untilReleased, type Confirmed } from './steps';
-import type { PayoutCarry } from './carry';
-import { resumeConfirmation } from './steps-confirm';
-import { checkCarriedLedger, refuseForgedCarry } from './steps-carry';
+import {
+  checkCarriedLedger,
+  closeWithFailure,
+  pay,
+  refuseForgedCarry,
+  reserve,
+  resolveByHand,
+  resumeConfirmation,
+  reverse,
+  settle,
+  Stopped,
+  untilNewDetails,
+  untilPayable,
+  untilReleased,
+  watchReturnWindow,
+  type Confirmed,
+} from './steps';
 
 /**
  * One creator payout, workflow ID = `payout-<payoutId>`: check payability (parking visibly when a check fails),
  * reserve funds, lock FX, pay on the creator's rail, await confirmation, settle, then stay open through the rail's
  * return window; a return reverses the ledger and, for account problems, waits for new details and pays again.
  * Ops may hold, release, cancel (before a rail has the money), wake or resolve it by hand at any point. A long wait
- * for confirmation continues as new with `carry` (see `steps-confirm.ts`).
+ * for confirmation continues as new with `carry` (see `awaitConfirmation` in `steps.ts`).
  */
 export async function creatorPayout(rawInput: unknown, carry?: PayoutCarry): Promise<CreatorPayoutResult> {
   const input = parseInputOrFail(rawInput);

@@ -1,15 +1,118 @@
 import { log } from '@temporalio/workflow';
-import type { Rail } from './contract';
-import { isPartialReturn, railStatusFromPoll, type RailStatus } from './policy';
+import { activityProxies } from '../shared/activities';
+import type { Money } from '../shared/money';
+import { viaPspQueue } from '../shared/psp-queue';
+import type { PayoutActivities, Rail } from './contract';
+import { railStatusFromPoll, type RailStatus } from './policy';
 import type { Payout } from './state';
-import { poll, post, pspPoll, reviewBy } from './steps';
 
 /**
+ * Everything that talks to a rail: initiating a transfer (with the attempt's fixed destination), looking it up,
+ * status inquiries, and confirming provider events at the rail. The story's phases (`steps.ts`) call these; this file
+ * never waits on people and never imports the phases.
+ *
  * The rail's own word before money moves (since `rail-event-confirm`): a provider event that would book a return or
  * release a reservation is only a claim; the payout asks the rail (PSP: the transfer with what was reversed of it;
  * bank: the status inquiry with every return booked) and goes by the answer. An event the rail does not confirm moves
  * nothing and parks the payout visibly for ops, which keeps waiting.
  */
+
+/** The rail-facing activity proxies (directory look-ups for the destination, bank money and polls). */
+const { lookup, money, poll } = activityProxies<PayoutActivities>();
+/** PSP money movement (create/look up a transfer) on the PSP's own paced task queue. */
+const pspMoney = () => viaPspQueue<PayoutActivities>('moneyMovement');
+/** PSP status polls and look-ups on the PSP's own paced task queue. */
+const pspPoll = () => viaPspQueue<PayoutActivities>('statusPoll');
+
+/** What the rail said about the attempt's transfer. */
+export interface Sent {
+  reference: string;
+  status: RailStatus;
+}
+
+/**
+ * Reads the creator's payout method once for this attempt and keeps it under an opaque ID: a retried initiation
+ * pays where the first one did, even if the method changed or the creator vanished meanwhile.
+ */
+export async function fixDestination(p: Payout, rail: Rail, key: string): Promise<string> {
+  const { destinationId } = await lookup.fixPayoutDestination({
+    creatorId: p.input.creatorId,
+    rail,
+    idempotencyKey: key,
+  });
+  return destinationId;
+}
+
+/** One initiation call (the same idempotency key every time). */
+export async function initiate(
+  p: Payout,
+  rail: Rail,
+  key: string,
+  amount: Money,
+  destinationId?: string,
+): Promise<Sent> {
+  const { input, workflowId: wf } = p;
+  const destination = destinationId ? { destinationId } : {};
+  if (rail === 'psp') {
+    const r = await pspMoney().initiatePspPayout({
+      idempotencyKey: key,
+      creatorId: input.creatorId,
+      amount,
+      reference: wf,
+      ...destination,
+    });
+    return { reference: r.transferId, status: railStatusFromPoll(r.status) };
+  }
+  const r = await money.initiateBankPayout({
+    idempotencyKey: key,
+    workflowId: wf,
+    creatorId: input.creatorId,
+    amount,
+    remittance: `Payout ${input.payoutId} ${input.period}`,
+    ...destination,
+  });
+  return { reference: r.endToEndId, status: railStatusFromPoll(r.status) };
+}
+
+/** The attempt's transfer as the rail knows it; undefined when there is none or the rail cannot tell now. */
+export async function findAtRail(p: Payout, rail: Rail, key: string): Promise<Sent | 'none' | undefined> {
+  try {
+    const r = await (rail === 'psp' ? pspPoll() : poll).findRailPayout({
+      rail,
+      idempotencyKey: key,
+      reference: p.workflowId,
+    });
+    return r.found ? { reference: r.reference, status: r.status } : 'none';
+  } catch (err) {
+    log.warn('rail look-up failed; the outcome stays unknown', {
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return undefined;
+  }
+}
+
+/** One status poll; a failed poll is not a failed payout (the next poll or a webhook will tell). */
+export async function pollRail(
+  p: Payout,
+  rail: Rail,
+  reference: string,
+): Promise<{ status: RailStatus; code?: string } | undefined> {
+  try {
+    if (rail === 'psp') {
+      const r = await pspPoll().pollPspPayout({ transferId: reference });
+      return { status: railStatusFromPoll(r.status), ...(r.failureCode ? { code: r.failureCode } : {}) };
+    }
+    const r = await poll.pollBankPayout({ endToEndId: reference });
+    return { status: railStatusFromPoll(r.status), ...(r.reasonCode ? { code: r.reasonCode } : {}) };
+  } catch (err) {
+    log.warn('status poll failed; the next poll or a webhook will tell', {
+      reference,
+      error: err instanceof Error ? err.message : String(err),
+    });
+    p.step('poll_failed');
+    return undefined;
+  }
+}
 
 /** What the rail says about a transfer; returns summed in the transfer's currency. */
 export interface RailAnswer {
@@ -68,15 +171,6 @@ export function recordAnswer(p: Payout, reference: string, a: RailAnswer | undef
   });
 }
 
-/** Visible park for ops in the current state: nothing moved, the payout keeps waiting. */
-export function parkForOps(p: Payout, code: string, reason: string, untilMs?: number): void {
-  p.step(code, reason);
-  p.moveTo(p.state, {
-    awaiting: { actor: 'ops', reason, ...(untilMs !== undefined ? { untilMs } : reviewBy(p)) },
-    errorCode: code,
-  });
-}
-
 /**
  * Confirms the waiting claims of the current transfer at the rail: a confirmed failure or return is recorded as the
  * rail's answer (with the amount the rail says came back); anything else parks for ops. Claims about other transfers
@@ -99,12 +193,7 @@ export async function examineClaims(p: Payout, rail: Rail, reference: string, un
     asked && reason && (asked.status === 'returned' || asked.status === 'failed') ? { ...asked, code: reason } : asked;
   recordAnswer(p, reference, answer);
   if (answer?.currencyMismatch) {
-    parkForOps(
-      p,
-      'return_currency_mismatch',
-      `a return was booked in another currency than ${p.sentCurrency}`,
-      untilMs,
-    );
+    p.parkForOps('return_currency_mismatch', `a return was booked in another currency than ${p.sentCurrency}`, untilMs);
     return;
   }
   if (answer && (answer.status === 'returned' || answer.status === 'failed')) {
@@ -112,34 +201,5 @@ export async function examineClaims(p: Payout, rail: Rail, reference: string, un
     return;
   }
   const says = answer ? `the ${rail} says ${answer.status}` : `the ${rail} could not be asked`;
-  parkForOps(p, 'rail_event_unconfirmed', `a ${claimed} event was not confirmed: ${says}; nothing booked`, untilMs);
-}
-
-/** What came back of a partially returned transfer, as the rail confirmed it; undefined when none is known. */
-export function partialReturnMinor(p: Payout): number | undefined {
-  const e = p.railReference ? p.eventFor(p.railReference) : undefined;
-  return e?.status === 'returned' && e.returnedAmountMinor !== undefined && e.returnedAmountMinor > 0
-    ? isPartialReturn(e.returnedAmountMinor, p.sentAmountMinor)
-      ? e.returnedAmountMinor
-      : undefined
-    : undefined;
-}
-
-/**
- * Ops resolved a partial return: books exactly what came back (in the balance currency; converted back at the
- * payout's rate when it was converted, rounded down) from settled to the creator's balance.
- */
-export async function bookPartialReturn(p: Payout): Promise<void> {
-  const back = partialReturnMinor(p);
-  if (back === undefined || p.ledger !== 'settled') {
-    p.step('partial_return_not_booked', back === undefined ? 'no confirmed partial return' : `ledger ${p.ledger}`);
-    return;
-  }
-  const { amount } = p.input;
-  const amountMinor = p.converted ? Math.floor((amount.amountMinor * back) / p.sentAmountMinor) : back;
-  await post(p, 'reverse_partial', {
-    amountMinor: Math.min(amountMinor, amount.amountMinor),
-    currency: amount.currency,
-  });
-  p.step('partial_return_booked', `${amountMinor} ${amount.currency}`);
+  p.parkForOps('rail_event_unconfirmed', `a ${claimed} event was not confirmed: ${says}; nothing booked`, untilMs);
 }
