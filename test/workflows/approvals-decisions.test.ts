@@ -159,7 +159,8 @@ describe('compensation approval: decisions (dev server)', () => {
     });
     // Visibility is eventually consistent: listed once it has indexed the request.
     const row = await until(
-      async () => (await approvals.listCompensations(client, { tier: 'finance' })).find((r) => r.workflowId === workflowId),
+      async () =>
+        (await approvals.listCompensations(client, { tier: 'finance' })).find((r) => r.workflowId === workflowId),
       30_000,
       `${workflowId} listed in the finance approvals`,
     );
