@@ -165,7 +165,13 @@ describe('payload codec with KMS data keys (moto)', () => {
 });
 
 describe('recorded histories with the encrypting data converter', () => {
-  test.each(recordedHistoryFiles())(
+  // One history per workflow type: what is under test is the encrypting converter on replay (every history is
+  // replayed without it by test/replay).
+  const oneOfEachType = [
+    ...new Map(recordedHistoryFiles().map((f) => [readRecordedHistory(f).workflowType, f] as const)).values(),
+  ];
+
+  test.each(oneOfEachType)(
     'when %s (recorded before encryption) is replayed with the codec, then it is deterministic',
     async (file) => {
       const { history, workflowId } = readRecordedHistory(file);

@@ -2,6 +2,7 @@ import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 import { failureCode } from '../../workflows/shared/failures';
 import { applyPspRateLimit, describePspQueue, pausePspCalls, resumePspCalls } from '../../client/psp-control';
 import { pspTaskQueue } from '../../workflows/shared/task-queue';
+import { until } from '../support/wait';
 import { admin, startPayoutHarness, type PayoutHarness } from './payouts-harness';
 import { createsPerPayout, sandboxCalls, startPspPayouts, untilScheduledNotStarted } from './psp-queue-support';
 
@@ -57,11 +58,17 @@ describe('PSP pacing: the PSP task queue rate limit (dev server, PSP sandbox wit
   }
 
   test('when a backlog of N PSP payouts is released at a limit below the PSP bucket, then the PSP answers no 429 and each payout pays exactly once', async () => {
-    expect(await describePspQueue(h.client, h.config.TEMPORAL_TASK_QUEUE)).toMatchObject({
-      taskQueue: pspTaskQueue(h.config.TEMPORAL_TASK_QUEUE),
-      ratePerSecond: limit,
-      endpointRatePerSecond: limit,
-    });
+    // The two limits are two config updates; the server propagates a queue's config to its partitions on its own time.
+    let described: Awaited<ReturnType<typeof describePspQueue>> | undefined;
+    await until(
+      async () => {
+        described = await describePspQueue(h.client, h.config.TEMPORAL_TASK_QUEUE);
+        return described.ratePerSecond === limit && described.endpointRatePerSecond === limit ? described : undefined;
+      },
+      15_000,
+      () => `the PSP queue's limits at ${limit}/s (last: ${JSON.stringify(described)})`,
+    );
+    expect(described).toMatchObject({ taskQueue: pspTaskQueue(h.config.TEMPORAL_TASK_QUEUE) });
 
     const { calls, workflowIds } = await releaseBacklogAt(limit, 'paced');
 
