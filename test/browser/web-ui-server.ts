@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { kmsOptions } from '../../workers/data-converter';
@@ -26,8 +26,25 @@ export interface WebUiServer {
   stop(): Promise<void>;
 }
 
+/**
+ * Starts the UI's dev server on two free ports. A port found free can be taken by another process before the server
+ * binds it (several stacks start side by side in the gate): that start, and only that, is tried again on new ports.
+ */
 export async function startWebUiServer(name: string): Promise<WebUiServer> {
-  const runDir = join(DATA_DIR, `${name}-${process.pid}-${Date.now().toString(36)}`);
+  for (let attempt = 1; ; attempt += 1) {
+    const runDir = join(DATA_DIR, `${name}-${process.pid}-${Date.now().toString(36)}`);
+    try {
+      return await startOnce(runDir);
+    } catch (err) {
+      const log = join(runDir, 'temporal.log');
+      const portTaken = existsSync(log) && readFileSync(log, 'utf8').includes('address already in use');
+      if (!portTaken || attempt >= 3) throw err;
+      console.warn(`[web ui] a port was taken before the dev server bound it (attempt ${attempt}); new ports`);
+    }
+  }
+}
+
+async function startOnce(runDir: string): Promise<WebUiServer> {
   mkdirSync(runDir, { recursive: true });
   const [temporalPort, uiPort] = [await freePort(), await freePort()];
   const config = testConfig({ TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}` });
@@ -41,23 +58,29 @@ export async function startWebUiServer(name: string): Promise<WebUiServer> {
       auth: { kind: 'none' },
     },
   });
-  const temporal: ManagedProcess = await startServer({
-    name: 'temporal',
-    command: bin('temporal'),
-    args: [
-      ...['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(temporalPort), '--ui-port', String(uiPort)],
-      ...['--ui-codec-endpoint', codecServer.url, '--log-level', 'warn', '--ui-disable-news-fetch'],
-      ...searchAttributeCliArgs().flatMap((sa) => ['--search-attribute', sa]),
-    ],
-    runDir,
-    timeoutMs: 90_000,
-    ready: async () => {
-      await run(bin('temporal'), ['operator', 'cluster', 'health', '--address', config.TEMPORAL_ADDRESS], {
-        timeout: 5000,
-      });
-      return true;
-    },
-  });
+  let temporal: ManagedProcess;
+  try {
+    temporal = await startServer({
+      name: 'temporal',
+      command: bin('temporal'),
+      args: [
+        ...['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(temporalPort), '--ui-port', String(uiPort)],
+        ...['--ui-codec-endpoint', codecServer.url, '--log-level', 'warn', '--ui-disable-news-fetch'],
+        ...searchAttributeCliArgs().flatMap((sa) => ['--search-attribute', sa]),
+      ],
+      runDir,
+      timeoutMs: 90_000,
+      ready: async () => {
+        await run(bin('temporal'), ['operator', 'cluster', 'health', '--address', config.TEMPORAL_ADDRESS], {
+          timeout: 5000,
+        });
+        return true;
+      },
+    });
+  } catch (err) {
+    await codecServer.stop();
+    throw err;
+  }
   return {
     config,
     uiBase: `http://127.0.0.1:${uiPort}`,
