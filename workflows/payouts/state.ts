@@ -307,6 +307,18 @@ export class Payout implements Shown<PayoutStatus> {
     return patched('payout-park-deadlines') ? { untilMs: sinceMs + this.timing.parkDeadlineMs } : {};
   }
 
+  /** Part of the transfer came back: nothing is reversed; the payout waits in its return window for ops to resolve it. */
+  awaitPartialReturnResolution(returnedAmountMinor: number | undefined): void {
+    this.moveTo('paid_in_return_window', {
+      awaiting: {
+        actor: 'ops',
+        reason: `partial return: ${returnedAmountMinor} of ${this.sentAmountMinor} minor units came back; resolve by hand`,
+        ...this.reviewBy(),
+      },
+      errorCode: 'partial_return',
+    });
+  }
+
   /** Visible park for ops in the current state: nothing moved, the payout keeps waiting. */
   parkForOps(code: string, reason: string, untilMs?: number): void {
     this.step(code, reason);

@@ -427,14 +427,7 @@ export async function watchReturnWindow(p: Payout, c: Confirmed): Promise<Confir
       // Histories from before partial returns were told apart booked every return in full.
       if (!patched('payout-partial-return'))
         return { ...c, status: 'returned', ...(part.code ? { code: part.code } : {}) };
-      p.moveTo('paid_in_return_window', {
-        awaiting: {
-          actor: 'ops',
-          reason: `partial return: ${part.returnedAmountMinor} of ${p.sentAmountMinor} minor units came back; resolve by hand`,
-          ...p.reviewBy(),
-        },
-        errorCode: 'partial_return',
-      });
+      p.awaitPartialReturnResolution(part.returnedAmountMinor);
       await waitFor(p, () => returned() !== undefined, undefined, 'ops: partial return');
       continue;
     }
@@ -486,14 +479,7 @@ async function watchConfirmed(p: Payout, c: Confirmed): Promise<Confirmed | unde
     const part = partial();
     if (part && part.returnedAmountMinor !== shown) {
       shown = part.returnedAmountMinor;
-      p.moveTo('paid_in_return_window', {
-        awaiting: {
-          actor: 'ops',
-          reason: `partial return: ${part.returnedAmountMinor} of ${p.sentAmountMinor} minor units came back; resolve by hand`,
-          ...p.reviewBy(),
-        },
-        errorCode: 'partial_return',
-      });
+      p.awaitPartialReturnResolution(part.returnedAmountMinor);
     }
     const waitsForOps = part !== undefined || forOps;
     const woke = await waitFor(
