@@ -21,7 +21,12 @@ describe('DynamoDB ledger day index and statements on moto', () => {
   const ledger = createDynamoLedger({ aws, table: config.LEDGER_TABLE });
 
   /** A funding posting of `minor` to a creator (platform cash → creator), dated and referenced. */
-  const fund = (creator: string, minor: number, effectiveDate: string, extra: Partial<NewPosting> = {}): NewPosting => ({
+  const fund = (
+    creator: string,
+    minor: number,
+    effectiveDate: string,
+    extra: Partial<NewPosting> = {},
+  ): NewPosting => ({
     postingId: `fund-${randomUUID()}`,
     currency: 'EUR',
     description: 'earnings',
@@ -87,10 +92,8 @@ describe('DynamoDB ledger day index and statements on moto', () => {
 
     await expect(flaky.post(first)).rejects.toThrow('socket hang up');
     expect(await flaky.post(payoutPosting(input.kind, input))).toMatchObject({ postingId: first.postingId });
-    expect(await flaky.post(payoutPosting(input.kind, input))).toEqual({
-      postingId: first.postingId,
-      alreadyPosted: true,
-    });
+    // Within the token's window DynamoDB answers an identical retry with the first result: both retries succeed.
+    expect(await flaky.post(payoutPosting(input.kind, input))).toMatchObject({ postingId: first.postingId });
     const attempts = [...sent.values()][0]!;
     expect(attempts.length).toBeGreaterThanOrEqual(2);
     expect(new Set(attempts).size).toBe(1);
@@ -252,7 +255,9 @@ describe('DynamoDB ledger day index and statements on moto', () => {
 
   test('when a date or a cursor is malformed, then the read refuses naming the field', async () => {
     await expect(ledger.postingsOn('2026-13-01')).rejects.toThrow('date: must be a date written YYYY-MM-DD');
-    await expect(ledger.statement('a', 'EUR', '2026-12-05', '2026-12-04')).rejects.toThrow('to: must not be before from');
+    await expect(ledger.statement('a', 'EUR', '2026-12-05', '2026-12-04')).rejects.toThrow(
+      'to: must not be before from',
+    );
     await expect(ledger.postingsOn('2026-12-05', { startKey: '%%%' })).rejects.toThrow(/startKey/);
     await expect(ledger.post({ ...fund('c', 1, '2026-02-30') })).rejects.toThrow(/effectiveDate/);
   });

@@ -101,13 +101,18 @@ export async function waitFor(
  * One ledger posting of the current attempt; the posting ID is workflow ID + step, so a retry posts once. Retried
  * through a ledger outage of any length (`mustBook`): a paid transfer must end up booked, never failed unbooked.
  */
-export async function post(p: Payout, kind: PayoutPostingKind, part?: Money): Promise<void> {
+export async function post(
+  p: Payout,
+  kind: PayoutPostingKind,
+  part?: Money,
+  opts: { paidElsewhere?: boolean } = {},
+): Promise<void> {
   const { creatorId, payoutId } = p.input;
   const amount = part ?? p.input.amount;
   const postingId = idempotencyKey(p.workflowId, stepName(kind, p.attempt));
   // Dated and referenced here, once, so the input in history fixes them for every retry and re-scheduling. Activity
   // inputs are not compared on replay (only the activity's type and ID are), so this needs no patch.
-  const facts = { effectiveDate: effectiveDateOf(Date.now()), refs: payoutRefs(p, kind) };
+  const facts = { effectiveDate: effectiveDateOf(Date.now()), refs: payoutRefs(p, kind, opts.paidElsewhere) };
   await mustBook.postPayoutLedger({ kind, postingId, creatorId, amount, payoutId, ...facts });
   p.booked(kind);
 }
@@ -118,11 +123,11 @@ const RAIL_BOOKED: ReadonlySet<PayoutPostingKind> = new Set(['settle', 'reverse'
 /**
  * A payout posting's references: the workflow and attempt always; the rail and its reference only for steps the rail
  * books (a PSP transfer ID; for the bank the activity adds the attempt's EndToEndId and PmtInfId, derived from the
- * initiation key). A payout settled outside the system names no rail: no rail will show it.
+ * initiation key). A payout ops resolved as paid outside the system names no rail: no rail will show it.
  */
-function payoutRefs(p: Payout, kind: PayoutPostingKind): PostingRefs {
+function payoutRefs(p: Payout, kind: PayoutPostingKind, paidElsewhere = false): PostingRefs {
   const refs: PostingRefs = { workflowId: p.workflowId, attempt: p.attempt };
-  if (!RAIL_BOOKED.has(kind) || !p.rail) return refs;
+  if (paidElsewhere || !RAIL_BOOKED.has(kind) || !p.rail) return refs;
   return {
     ...refs,
     rail: p.rail,
@@ -613,11 +618,12 @@ async function newDestination(p: Payout): Promise<boolean> {
  */
 export async function resolveByHand(p: Payout, command: ResolveAct): Promise<CreatorPayoutResult> {
   if (!patched('payout-resolve-books')) {
-    if (p.ledger === 'reserved') await post(p, command.outcome === 'paid_elsewhere' ? 'settle' : 'release');
+    if (p.ledger === 'reserved')
+      await post(p, command.outcome === 'paid_elsewhere' ? 'settle' : 'release', undefined, { paidElsewhere: true });
   } else if (command.outcome === 'partial_return') {
     await bookPartialReturn(p);
   } else if (command.outcome === 'paid_elsewhere') {
-    if (p.ledger === 'reserved') await post(p, 'settle');
+    if (p.ledger === 'reserved') await post(p, 'settle', undefined, { paidElsewhere: true });
     else if ((p.ledger === 'reversed' || p.ledger === 'none') && patched('payout-paid-elsewhere-booked')) {
       if (!(await bookedElsewhere(p))) return untilBookable(p, command);
     } else if (p.ledger === 'reversed') await post(p, 'settle_elsewhere');

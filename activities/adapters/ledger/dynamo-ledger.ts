@@ -86,7 +86,12 @@ export function createDynamoLedger(deps: { aws: AwsClients; table: string }): Le
     );
 
   /** The statement entry and the day total of one leg (the posting's own put guards them: no condition here). */
-  const statementItems = (posting: Posting, account: string, amountMinor: number, date: string): TransactWriteItem[] => [
+  const statementItems = (
+    posting: Posting,
+    account: string,
+    amountMinor: number,
+    date: string,
+  ): TransactWriteItem[] => [
     {
       Put: {
         TableName: deps.table,

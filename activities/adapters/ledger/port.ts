@@ -81,13 +81,7 @@ export interface LedgerPort {
    * One page of the account's lines effective in [from, to] (inclusive dates) with the running balance; the opening
    * balance is the account's balance before `from` (postings from before the day index count in it).
    */
-  statement(
-    account: string,
-    currency: Currency,
-    from: string,
-    to: string,
-    opts?: PageOptions,
-  ): Promise<StatementPage>;
+  statement(account: string, currency: Currency, from: string, to: string, opts?: PageOptions): Promise<StatementPage>;
 }
 /** Account naming, one place. Balances are "normal debit": available funds of a creator are a credit (negative). */
 export const Accounts = {
@@ -103,8 +97,11 @@ export const Accounts = {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** Whether `s` is a real calendar date written YYYY-MM-DD. */
-export const isIsoDate = (s: string): boolean =>
-  DATE.test(s) && new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s;
+export const isIsoDate = (s: string): boolean => {
+  if (!DATE.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+};
 
 /** Throws when legs do not sum to zero or are malformed, or the date or references are malformed: a bug, never a retry. */
 export function assertBalanced(posting: Posting): void {

@@ -36,7 +36,7 @@ describe('data', () => {
     template.allResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 
-  test("the ledger table has the sparse day index gsi1 (whole postings projected) and the worker may query it", () => {
+  test('the ledger table has the sparse day index gsi1 (whole postings projected) and the worker may query it', () => {
     const [ledgerId, ledger] = resources('AWS::DynamoDB::Table').find(([id]) => id.includes('Ledger'))!;
     expect(ledger.Properties['GlobalSecondaryIndexes']).toEqual([
       {
