@@ -3,6 +3,7 @@ import { createFakeLedger } from '../../activities/adapters/ledger/fake';
 import { Accounts, type NewPosting } from '../../activities/adapters/ledger/port';
 import { payoutPosting } from '../../activities/payouts';
 import { postingFactsOf } from '../../activities/posting-facts';
+import { payoutRefs } from '../../workflows/payouts/policy';
 import { effectiveDateOf } from '../../workflows/shared/posting-facts';
 
 const SCHEDULED = Date.UTC(2026, 11, 5, 23, 59, 58);
@@ -51,6 +52,25 @@ describe('posting facts (date and references of a posting)', () => {
       workflowId: 'payout-x',
       attempt: 1,
     });
+  });
+});
+
+describe('payout posting references (workflow side)', () => {
+  const p = { workflowId: 'payout-x', attempt: 2, rail: 'psp' as const, railReference: 'tr_123' };
+  test('when a step the rail books is posted, then it names the rail and the transfer; internal steps name only the workflow', () => {
+    expect(payoutRefs(p, 'settle')).toEqual({ workflowId: 'payout-x', attempt: 2, rail: 'psp', railRef: 'tr_123' });
+    expect(payoutRefs(p, 'reverse_partial')).toMatchObject({ rail: 'psp', railRef: 'tr_123' });
+    expect(payoutRefs({ ...p, rail: 'bank', railReference: 'E2EABC' }, 'reverse')).toEqual({
+      workflowId: 'payout-x',
+      attempt: 2,
+      rail: 'bank',
+    });
+    for (const kind of ['reserve', 'release', 'settle_elsewhere'] as const)
+      expect(payoutRefs(p, kind)).toEqual({ workflowId: 'payout-x', attempt: 2 });
+  });
+
+  test('when ops resolve a reserved payout as paid elsewhere, then its settle names no rail (no rail will show it)', () => {
+    expect(payoutRefs(p, 'settle', true)).toEqual({ workflowId: 'payout-x', attempt: 2 });
   });
 });
 

@@ -12,7 +12,7 @@ import {
 import { activityProxies } from '../shared/activities';
 import { failure, failureCode, FailureType, typedFailure } from '../shared/failures';
 import type { Money } from '../shared/money';
-import { effectiveDateOf, type PostingRefs } from '../shared/posting-facts';
+import { effectiveDateOf } from '../shared/posting-facts';
 import { SA } from '../shared/search-attributes';
 import { idempotencyKey } from '../shared/task-queue';
 import {
@@ -37,6 +37,7 @@ import {
   nextRecheckAt,
   overduePollDelayMs,
   parkDeadline,
+  payoutRefs,
   pollDelayMs,
   stepName,
   wantsReminder,
@@ -115,24 +116,6 @@ export async function post(
   const facts = { effectiveDate: effectiveDateOf(Date.now()), refs: payoutRefs(p, kind, opts.paidElsewhere) };
   await mustBook.postPayoutLedger({ kind, postingId, creatorId, amount, payoutId, ...facts });
   p.booked(kind);
-}
-
-/** Steps whose money a rail's own books show: the transfer that left and what came back of it. */
-const RAIL_BOOKED: ReadonlySet<PayoutPostingKind> = new Set(['settle', 'reverse', 'reverse_partial']);
-
-/**
- * A payout posting's references: the workflow and attempt always; the rail and its reference only for steps the rail
- * books (a PSP transfer ID; for the bank the activity adds the attempt's EndToEndId and PmtInfId, derived from the
- * initiation key). A payout ops resolved as paid outside the system names no rail: no rail will show it.
- */
-function payoutRefs(p: Payout, kind: PayoutPostingKind, paidElsewhere = false): PostingRefs {
-  const refs: PostingRefs = { workflowId: p.workflowId, attempt: p.attempt };
-  if (paidElsewhere || !RAIL_BOOKED.has(kind) || !p.rail) return refs;
-  return {
-    ...refs,
-    rail: p.rail,
-    ...(p.rail === 'psp' && p.railReference ? { railRef: p.railReference } : {}),
-  };
 }
 
 /** A creator email; a failed email never blocks money. */
