@@ -94,6 +94,8 @@ export async function startBenchStack(opts: { pspLatencyMs: number; name: string
           postingId: `bench-fund-${creatorId}`,
           currency: 'USD',
           description: 'bench funding',
+          effectiveDate: new Date().toISOString().slice(0, 10),
+          refs: { workflowId: 'bench-funding' },
           legs: [
             { account: Accounts.platformCash, amountMinor },
             { account: Accounts.creatorAvailable(creatorId), amountMinor: -amountMinor },

@@ -95,6 +95,8 @@ async function main(): Promise<void> {
       postingId: `demo-fund-${c.creatorId}`,
       currency: 'USD',
       description: 'demo earnings',
+      effectiveDate: new Date().toISOString().slice(0, 10),
+      refs: { workflowId: 'demo-funding' },
       legs: [
         { account: Accounts.platformCash, amountMinor: 25_000 },
         { account: Accounts.creatorAvailable(c.creatorId), amountMinor: -25_000 },

@@ -11,6 +11,7 @@ import {
 import { failure, FailureType } from '../../workflows/shared/failures';
 import { idempotencyKey } from '../../workflows/shared/task-queue';
 import { Accounts } from '../adapters/ledger/port';
+import { postingFactsOf } from '../posting-facts';
 import { createSharedActivities } from '../shared';
 import type { ActivityDeps } from '../deps';
 
@@ -136,6 +137,7 @@ export function createDisputeActivities(deps: ActivityDeps) {
           { account: debit, amountMinor: i.amount.amountMinor },
           { account: credit, amountMinor: -i.amount.amountMinor },
         ],
+        ...postingFactsOf(i),
       });
       return { posted: !r.alreadyPosted };
     },

@@ -6,19 +6,26 @@ import {
 } from '../../workflows/payouts/contract';
 import { failure, FailureType } from '../../workflows/shared/failures';
 import { formatMoney, type Money } from '../../workflows/shared/money';
+import type { PostingFacts } from '../../workflows/shared/posting-facts';
+import { idempotencyKey } from '../../workflows/shared/task-queue';
+import { stepName } from '../../workflows/payouts/policy';
 import type { CreatorsPort } from '../adapters/creators/port';
-import { Accounts, type Posting } from '../adapters/ledger/port';
+import { Accounts, type NewPosting } from '../adapters/ledger/port';
+import { postingFactsOf } from '../posting-facts';
 import { createSharedActivities } from '../shared';
 import type { ActivityDeps } from '../deps';
-import { createPayoutRailActivities } from './rail';
+import { createPayoutRailActivities, isoIdsFor } from './rail';
 
 export { isoIdsFor } from './rail';
 
-/** Ledger legs per payout step; `mustStayNonNegative` keeps a debit of the creator's available balance from overdrawing it. */
+/**
+ * Ledger legs per payout step; `mustStayNonNegative` keeps a debit of the creator's available balance from overdrawing
+ * it. The date and references come from the workflow (see `postingFactsOf` for inputs from before).
+ */
 export function payoutPosting(
   kind: PayoutPostingKind,
-  i: { postingId: string; creatorId: string; amount: Money; payoutId: string },
-): Posting {
+  i: { postingId: string; creatorId: string; amount: Money; payoutId: string } & Partial<PostingFacts>,
+): NewPosting {
   const a = i.amount.amountMinor;
   const available = Accounts.creatorAvailable(i.creatorId);
   const legs = {
@@ -53,10 +60,22 @@ export function payoutPosting(
     currency: i.amount.currency,
     description: `payout ${i.payoutId}: ${kind}`,
     legs,
+    ...withBankIds(postingFactsOf(i)),
     // Both debit what the creator may still take out: neither may overdraw it (a reserve before paying; a payout ops
     // paid outside the system, booked after its money came back or before anything was reserved).
     ...(kind === 'reserve' || kind === 'settle_elsewhere' ? { mustStayNonNegative: [available] } : {}),
   };
+}
+
+/**
+ * A bank step's ISO ids, derived from the attempt's initiation key exactly as the pain.001 was built (EndToEndId;
+ * PmtInfId = MsgId, one transaction per message): a pure function of the input, so a retry sends the same posting.
+ */
+function withBankIds(facts: PostingFacts): PostingFacts {
+  const { refs } = facts;
+  if (refs.rail !== 'bank' || refs.attempt === undefined) return facts;
+  const ids = isoIdsFor(idempotencyKey(refs.workflowId, stepName('initiate', refs.attempt)));
+  return { ...facts, refs: { ...refs, endToEndId: ids.endToEndId, pmtInfId: ids.messageId } };
 }
 
 const TEMPLATES: Record<PayoutEmailTemplate, (amount: string, id: string) => { subject: string; body: string }> = {

@@ -1,10 +1,36 @@
-import { CreateTableCommand, DescribeTableCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  UpdateTableCommand,
+  type AttributeDefinition,
+  type GlobalSecondaryIndex,
+} from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateEmailIdentityCommand } from '@aws-sdk/client-sesv2';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { AwsClients } from '../../activities/adapters/aws';
 import type { AppConfig } from '../../workers/config';
+
+/**
+ * The ledger's sparse day index (`activities/adapters/ledger/dynamo-ledger.ts`): a day's postings per scope, the whole
+ * posting projected so a reconciliation reads a day without a second read per posting. The CDK table has the same.
+ */
+const LEDGER_DAY_INDEX: { attributes: AttributeDefinition[]; index: GlobalSecondaryIndex } = {
+  attributes: [
+    { AttributeName: 'gsi1pk', AttributeType: 'S' },
+    { AttributeName: 'gsi1sk', AttributeType: 'S' },
+  ],
+  index: {
+    IndexName: 'gsi1',
+    KeySchema: [
+      { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+      { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: 'ALL' },
+  },
+};
 
 /**
  * Creates, idempotently, the AWS resources the CDK app creates in a real account: the ledger and
@@ -17,6 +43,7 @@ export async function bootstrapAws(
   opts: { taps?: string[] } = {},
 ): Promise<{ tapUrls: Record<string, string> }> {
   for (const table of [config.LEDGER_TABLE, config.AUDIT_TABLE]) {
+    const ledger = table === config.LEDGER_TABLE;
     try {
       await aws.dynamo.send(
         new CreateTableCommand({
@@ -25,17 +52,29 @@ export async function bootstrapAws(
           AttributeDefinitions: [
             { AttributeName: 'pk', AttributeType: 'S' },
             { AttributeName: 'sk', AttributeType: 'S' },
+            ...(ledger ? LEDGER_DAY_INDEX.attributes : []),
           ],
           KeySchema: [
             { AttributeName: 'pk', KeyType: 'HASH' },
             { AttributeName: 'sk', KeyType: 'RANGE' },
           ],
+          ...(ledger ? { GlobalSecondaryIndexes: [LEDGER_DAY_INDEX.index] } : {}),
         }),
       );
     } catch (err) {
       if (!(err instanceof ResourceInUseException)) throw err;
     }
-    await aws.dynamo.send(new DescribeTableCommand({ TableName: table }));
+    const { Table } = await aws.dynamo.send(new DescribeTableCommand({ TableName: table }));
+    // A ledger table made before the day index (a long-lived local stack) gets the index added.
+    if (ledger && !Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === LEDGER_DAY_INDEX.index.IndexName)) {
+      await aws.dynamo.send(
+        new UpdateTableCommand({
+          TableName: table,
+          AttributeDefinitions: LEDGER_DAY_INDEX.attributes,
+          GlobalSecondaryIndexUpdates: [{ Create: LEDGER_DAY_INDEX.index }],
+        }),
+      );
+    }
   }
   const { TopicArn } = await aws.sns.send(new CreateTopicCommand({ Name: config.EVENTS_TOPIC_NAME }));
   const tapUrls: Record<string, string> = {};

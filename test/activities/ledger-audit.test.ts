@@ -19,6 +19,8 @@ describe('DynamoDB ledger and audit trail on moto', () => {
       postingId: `earn-${randomUUID()}`,
       currency: 'EUR' as const,
       description: 'earnings',
+      effectiveDate: '2026-12-06',
+      refs: { workflowId: 'ledger-test' },
       legs: [
         { account: 'platform:earnings', amountMinor: 1000 },
         { account: creator, amountMinor: -1000 },
@@ -64,6 +66,8 @@ describe('DynamoDB ledger and audit trail on moto', () => {
       postingId: `earn-${randomUUID()}`,
       currency: 'EUR' as const,
       description: 'earnings',
+      effectiveDate: '2026-12-06',
+      refs: { workflowId: 'ledger-test' },
       legs: [
         { account: 'platform:earnings', amountMinor: 700 },
         { account: creator, amountMinor: -700 },
@@ -111,6 +115,8 @@ describe('DynamoDB ledger and audit trail on moto', () => {
       postingId: `earn-${randomUUID()}`,
       currency: 'EUR' as const,
       description: 'earnings',
+      effectiveDate: '2026-12-06',
+      refs: { workflowId: 'ledger-test' },
       legs: [
         { account: 'platform:earnings', amountMinor: 300 },
         { account: Accounts.creatorAvailable(`c-${randomUUID()}`), amountMinor: -300 },
@@ -134,6 +140,8 @@ describe('DynamoDB ledger and audit trail on moto', () => {
       postingId: `earn-${randomUUID()}`,
       currency: 'EUR',
       description: 'earnings',
+      effectiveDate: '2026-12-06',
+      refs: { workflowId: 'ledger-test' },
       legs: [
         { account: 'platform:earnings', amountMinor: 500 },
         { account: creator, amountMinor: -500 },
@@ -143,6 +151,8 @@ describe('DynamoDB ledger and audit trail on moto', () => {
       postingId: `reserve-${randomUUID()}`,
       currency: 'EUR' as const,
       description: 'reserve',
+      effectiveDate: '2026-12-06',
+      refs: { workflowId: 'ledger-test' },
       legs: [
         { account: creator, amountMinor: 600 },
         { account: Accounts.payoutsInTransit, amountMinor: -600 },
@@ -161,6 +171,8 @@ describe('DynamoDB ledger and audit trail on moto', () => {
       postingId,
       currency: 'EUR' as const,
       description: 'held',
+      effectiveDate: '2026-12-06',
+      refs: { workflowId: 'ledger-test' },
       legs: [
         { account: creator, amountMinor: 300 },
         { account: 'disputes:held', amountMinor: -300 },
@@ -197,6 +209,8 @@ describe('DynamoDB ledger and audit trail on moto', () => {
         postingId: `bad-${randomUUID()}`,
         currency: 'EUR',
         description: 'x',
+        effectiveDate: '2026-12-06',
+        refs: { workflowId: 'ledger-test' },
         legs: [
           { account: 'a', amountMinor: 1 },
           { account: 'b', amountMinor: -2 },

@@ -63,6 +63,8 @@ export async function startStuckPayouts(config: AppConfig): Promise<StuckPayouts
       postingId: `fund-${creatorId}`,
       currency: 'USD',
       description: 'test funding',
+      effectiveDate: new Date().toISOString().slice(0, 10),
+      refs: { workflowId: 'test-funding' },
       legs: [
         { account: Accounts.platformCash, amountMinor: 100_000 },
         { account: Accounts.creatorAvailable(creatorId), amountMinor: -100_000 },

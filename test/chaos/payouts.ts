@@ -76,6 +76,8 @@ export async function seedPayouts(
       postingId: `fund-${p.creatorId}`,
       currency: 'USD',
       description: `chaos funding ${p.creatorId}`,
+      effectiveDate: new Date().toISOString().slice(0, 10),
+      refs: { workflowId: 'chaos-funding' },
       legs: [
         { account: Accounts.platformCash, amountMinor: p.fundedMinor },
         { account: Accounts.creatorAvailable(p.creatorId), amountMinor: -p.fundedMinor },

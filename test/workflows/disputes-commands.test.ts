@@ -77,13 +77,19 @@ describe('dispute case commands (time-skipping)', () => {
     await run({ ...f, ledger }, async (taskQueue) => {
       const handle = await deliver(bed.env, taskQueue, seeded(f, disputeId, now));
       await until(handle, (v) => v.state === 'in_review' && v.ledgerPosition === 'held', 'in review');
-      expect(await ledger.getPosting(`${workflowId}:r1:held`)).toMatchObject({
+      const held = await ledger.getPosting(`${workflowId}:r1:held`);
+      expect(held).toMatchObject({
         currency: 'EUR',
         legs: [
           { account: Accounts.disputesHeld, amountMinor: 12_500 },
           { account: Accounts.platformCash, amountMinor: -12_500 },
         ],
+        // The PSP debits its balance when the dispute opens: the hold names the rail and the dispute, dated by the
+        // workflow's (skipped) time, and is in that day's PSP index.
+        refs: { workflowId, rail: 'psp', railRef: disputeId },
       });
+      expect(held!.effectiveDate! >= new Date(now).toISOString().slice(0, 10)).toBe(true);
+      expect((await ledger.postingsOn(held!.effectiveDate!, { scope: 'psp' })).items).toContainEqual(held);
 
       expect(
         await refusal(
@@ -114,7 +120,10 @@ describe('dispute case commands (time-skipping)', () => {
           { account: Accounts.disputeLosses, amountMinor: 12_500 },
           { account: Accounts.disputesHeld, amountMinor: -12_500 },
         ],
+        // Writing held money off moves nothing at the PSP: no rail.
+        refs: { workflowId },
       });
+      expect((await ledger.getPosting(`${workflowId}:r1:written_off`))?.refs?.rail).toBeUndefined();
       expect(f.psp.calls.filter((c) => c.method === 'acceptDispute').map((c) => c.idempotencyKey)).toEqual([
         `${workflowId}:accept-r1`,
       ]);

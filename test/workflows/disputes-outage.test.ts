@@ -1,4 +1,4 @@
-import { Accounts, type Posting } from '../../activities/adapters/ledger/port';
+import { Accounts, type NewPosting } from '../../activities/adapters/ledger/port';
 import type { AuditEvent } from '../../activities/adapters/audit/port';
 import { SA } from '../../workflows/shared/search-attributes';
 import {
@@ -31,7 +31,7 @@ function storeWithOutage() {
   };
   const deps = {
     ...f,
-    ledger: { ...f.ledger, post: async (p: Posting) => (guard(), f.ledger.post(p)) },
+    ledger: { ...f.ledger, post: async (p: NewPosting) => (guard(), f.ledger.post(p)) },
     audit: {
       ...f.audit,
       append: async (e: AuditEvent) => (guard(), f.audit.append(e)),

@@ -48,6 +48,8 @@ describe('payoutRun with parked and silently closed payouts (real dev server)', 
         postingId: `fund-${creatorId}`,
         currency: 'USD',
         description: 'test funding',
+        effectiveDate: new Date().toISOString().slice(0, 10),
+        refs: { workflowId: 'test-funding' },
         legs: [
           { account: Accounts.platformCash, amountMinor: 1_000 },
           { account: Accounts.creatorAvailable(creatorId), amountMinor: -1_000 },

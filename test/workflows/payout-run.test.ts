@@ -46,6 +46,8 @@ describe('payoutRun on the real dev server (moto ledger and S3, PSP and director
         postingId: `fund-${creatorId}`,
         currency: 'USD',
         description: 'test funding',
+        effectiveDate: new Date().toISOString().slice(0, 10),
+        refs: { workflowId: 'test-funding' },
         legs: [
           { account: Accounts.platformCash, amountMinor: 1_000 },
           { account: Accounts.creatorAvailable(creatorId), amountMinor: -1_000 },

@@ -83,6 +83,8 @@ describe('creatorPayout trusts only a real continue-as-new and a new destination
       postingId: `${wf}:release`,
       currency: 'USD',
       description: `payout ${payoutId}: release`,
+      effectiveDate: new Date().toISOString().slice(0, 10),
+      refs: { workflowId: wf },
       legs: [
         { account: Accounts.payoutsInTransit, amountMinor: 5_000 },
         { account: Accounts.creatorAvailable(creatorId), amountMinor: -5_000 },

@@ -74,6 +74,8 @@ describe('creatorPayout survives a worker killed mid-initiation', () => {
       postingId: `fund-${creatorId}`,
       currency: 'USD',
       description: 'test funding',
+      effectiveDate: new Date().toISOString().slice(0, 10),
+      refs: { workflowId: 'test-funding' },
       legs: [
         { account: Accounts.platformCash, amountMinor: 50_000 },
         { account: Accounts.creatorAvailable(creatorId), amountMinor: -50_000 },

@@ -142,6 +142,8 @@ export async function seedCreator(
     postingId: `fund-${c.creatorId}`,
     currency: c.balanceCurrency ?? 'USD',
     description: 'test funding',
+    effectiveDate: new Date().toISOString().slice(0, 10),
+    refs: { workflowId: 'test-funding' },
     legs: [
       { account: Accounts.platformCash, amountMinor: fundMinor },
       { account: Accounts.creatorAvailable(c.creatorId), amountMinor: -fundMinor },

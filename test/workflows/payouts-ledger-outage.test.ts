@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createFakeCreators } from '../../activities/adapters/creators/fake';
 import type { CreatorRecord } from '../../activities/adapters/creators/port';
-import { Accounts, type Posting } from '../../activities/adapters/ledger/port';
+import { Accounts, type NewPosting } from '../../activities/adapters/ledger/port';
 import { payableCreator } from '../../sandboxes/creators';
 import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
 import { fakeDeps, timeSkippingEnv, timeSkippingWorker } from '../support/time-skipping';
@@ -43,7 +43,7 @@ describe('creatorPayout through a ledger outage (time-skipping server)', () => {
       },
       ledger: {
         ...f.ledger,
-        post: async (p: Posting) => {
+        post: async (p: NewPosting) => {
           if (outage.down) {
             outage.refused++;
             throw new ServiceUnavailable('DynamoDB is unavailable');
@@ -56,6 +56,8 @@ describe('creatorPayout through a ledger outage (time-skipping server)', () => {
       postingId: 'fund-c-outage',
       currency: 'USD',
       description: 'earnings',
+      effectiveDate: new Date().toISOString().slice(0, 10),
+      refs: { workflowId: 'test-funding' },
       legs: [
         { account: Accounts.creatorAvailable(creatorId), amountMinor: -40_000 },
         { account: Accounts.platformCash, amountMinor: 40_000 },

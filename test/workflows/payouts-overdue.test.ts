@@ -37,6 +37,8 @@ describe('creatorPayout awaiting a bank confirmation for weeks (time-skipping se
       postingId: 'fund-c-slow',
       currency: 'USD',
       description: 'test funding',
+      effectiveDate: new Date().toISOString().slice(0, 10),
+      refs: { workflowId: 'test-funding' },
       legs: [
         { account: Accounts.platformCash, amountMinor: 10_000 },
         { account: Accounts.creatorAvailable('c-slow'), amountMinor: -10_000 },

@@ -46,7 +46,17 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
     const { posts } = await pspTransfers(h);
     expect(posts.filter((p) => p.idempotencyKey === `${creatorPayoutWorkflowId(payoutId)}:initiate`)).toHaveLength(1);
     expect(await balance(h, Accounts.creatorAvailable(creatorId))).toBe(-100_000 + 12_345);
-    expect(h.ledger.postings.get(`${creatorPayoutWorkflowId(payoutId)}:settle`)).toBeDefined();
+    const wf = creatorPayoutWorkflowId(payoutId);
+    // Dated by the workflow and referenced for reconciliation: the settle names the rail and the PSP transfer; the
+    // reservation is internal (no rail).
+    const settle = h.ledger.postings.get(`${wf}:settle`);
+    expect(result.railReference).toMatch(/^tr_/);
+    expect(settle).toMatchObject({
+      effectiveDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      refs: { workflowId: wf, attempt: 1, rail: 'psp', railRef: result.railReference },
+    });
+    expect(h.ledger.postings.get(`${wf}:reserve`)?.refs).toEqual({ workflowId: wf, attempt: 1 });
+    expect((await h.ledger.postingsOn(settle!.effectiveDate!, { scope: 'psp' })).items).toContainEqual(settle);
     expect(
       h.notifications.emails.some((e) => e.to === `${creatorId}@creators.example` && e.body.includes(payoutId)),
     ).toBe(true);
@@ -93,6 +103,15 @@ describe('creatorPayout on the real dev server (PSP, bank and directory sandboxe
     const history = await handle.fetchHistory();
     expect(JSON.stringify(history)).not.toContain('DE89370400440532013000');
     expect(await balance(h, Accounts.payoutsSettled)).toBeLessThanOrEqual(-50_000);
+    // The settle carries the EndToEndId and PmtInfId the pain.001 carried (PmtInfId = MsgId): what camt.053 shows.
+    const wf = creatorPayoutWorkflowId(payoutId);
+    expect(h.ledger.postings.get(`${wf}:settle`)?.refs).toEqual({
+      workflowId: wf,
+      attempt: 1,
+      rail: 'bank',
+      endToEndId: result.railReference,
+      pmtInfId: `MSG${result.railReference!.slice(3)}`,
+    });
     await recordHistoryIfAsked(handle, 'creator-payout-bank');
   });
 

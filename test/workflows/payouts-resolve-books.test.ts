@@ -76,6 +76,8 @@ describe('creatorPayout resolved as paid elsewhere (real dev server)', () => {
       postingId: `late-earnings-${creatorId}`,
       currency: 'USD',
       description: 'late earnings',
+      effectiveDate: new Date().toISOString().slice(0, 10),
+      refs: { workflowId: 'test-funding' },
       legs: [
         { account: Accounts.platformCash, amountMinor: 10_000 },
         { account: Accounts.creatorAvailable(creatorId), amountMinor: -10_000 },

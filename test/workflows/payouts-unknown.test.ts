@@ -37,6 +37,8 @@ describe('creatorPayout when the PSP never answers its initiation (time-skipping
       postingId: 'fund-c-mute',
       currency: 'USD',
       description: 'test funding',
+      effectiveDate: new Date().toISOString().slice(0, 10),
+      refs: { workflowId: 'test-funding' },
       legs: [
         { account: Accounts.platformCash, amountMinor: 10_000 },
         { account: Accounts.creatorAvailable('c-mute'), amountMinor: -10_000 },

@@ -90,6 +90,8 @@ export async function startSweeperStack() {
         postingId: `fund-${creatorId}`,
         currency: 'USD',
         description: 'test funding',
+        effectiveDate: new Date().toISOString().slice(0, 10),
+        refs: { workflowId: 'test-funding' },
         legs: [
           { account: Accounts.platformCash, amountMinor: 10_000 },
           { account: Accounts.creatorAvailable(creatorId), amountMinor: -10_000 },

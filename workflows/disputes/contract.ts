@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { SharedActivities } from '../shared/activities';
 import { FailureType, refusalTable } from '../shared/failures';
 import { moneySchema, type Money } from '../shared/money';
+import type { PostingFacts } from '../shared/posting-facts';
 
 /*
  * The public surface of the dispute domain: schemas, messages, IDs, the staff commands' inputs and their refusal
@@ -365,13 +366,15 @@ export interface DisputeActivities extends Pick<SharedActivities, 'appendAudit'>
   /** Accepts liability at the PSP (the dispute closes as lost). */
   acceptDisputeLiability(i: { workflowId: string; disputeId: string; round: number }): Promise<{ status: string }>;
   /** Moves the disputed amount between ledger positions in one idempotent posting. */
-  moveDisputedFunds(i: {
-    postingId: string;
-    disputeId: string;
-    from: LedgerPosition;
-    to: LedgerPosition;
-    amount: Money;
-  }): Promise<{ posted: boolean }>;
+  moveDisputedFunds(
+    i: {
+      postingId: string;
+      disputeId: string;
+      from: LedgerPosition;
+      to: LedgerPosition;
+      amount: Money;
+    } & Partial<PostingFacts>,
+  ): Promise<{ posted: boolean }>;
   /** Reports compensations already paid on the order and tells the approvals side about the dispute. */
   crossCheckDisputedOrder(i: {
     orderId: string;

@@ -12,9 +12,11 @@ import { ActivityPresets } from '../shared/activity-options';
 import { failureCode } from '../shared/failures';
 import { formatMoney } from '../shared/money';
 import { viaPspQueue } from '../shared/psp-queue';
+import { effectiveDateOf, type PostingRefs } from '../shared/posting-facts';
 import { idempotencyKey } from '../shared/task-queue';
 import {
   disputeAuditStream,
+  type LedgerPosition,
   pspDisputeStatusSchema,
   type DecidedBy,
   type DisputeActivities,
@@ -355,7 +357,10 @@ export async function syncLedger(c: CaseState): Promise<void> {
   const move = c.planLedgerMove(() => patched(CONFIRM_PATCH));
   if (!move) return;
   const { step, ...posting } = move;
-  const input = { postingId: idempotencyKey(c.workflowId, step), disputeId: c.disputeId, ...posting };
+  // Dated and referenced once, outside the rounds: every round re-schedules the activity with this same input, so
+  // the posting is identical on every try. Activity inputs are not compared on replay: no patch needed.
+  const facts = { effectiveDate: effectiveDateOf(Date.now()), refs: disputeRefs(c, posting) };
+  const input = { postingId: idempotencyKey(c.workflowId, step), disputeId: c.disputeId, ...posting, ...facts };
   if (!patched(BOOKS_PATCH)) {
     await books.moveDisputedFunds(input);
     return c.ledgerMoved(move.to);
@@ -366,6 +371,18 @@ export async function syncLedger(c: CaseState): Promise<void> {
     () => booksRound.moveDisputedFunds(input),
     () => c.ledgerMoved(move.to),
   );
+}
+
+/** Positions whose account is the platform's cash, i.e. money on the PSP balance. */
+const AT_PSP: ReadonlySet<LedgerPosition> = new Set(['none', 'released']);
+
+/**
+ * A dispute posting's references: the PSP's dispute ID as the rail reference when the move touches the PSP balance
+ * (the PSP debits it when the dispute opens and credits it back when it is won); a write-off of held money is internal.
+ */
+function disputeRefs(c: CaseState, move: { from: LedgerPosition; to: LedgerPosition }): PostingRefs {
+  const refs: PostingRefs = { workflowId: c.workflowId };
+  return AT_PSP.has(move.from) !== AT_PSP.has(move.to) ? { ...refs, rail: 'psp', railRef: c.disputeId } : refs;
 }
 
 /** Appends to the case's audit stream (an event ID appended twice is kept once). */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { SharedActivities } from '../shared/activities';
 import { FailureType, refusalTable } from '../shared/failures';
 import { moneySchema, type Currency, type Money } from '../shared/money';
+import type { PostingFacts } from '../shared/posting-facts';
 import { SA } from '../shared/search-attributes';
 
 const idPart = (what: string) =>
@@ -351,7 +352,7 @@ export interface PayoutProfile extends PayabilityFacts {
  * books what came back of a partially returned transfer (settled → available), `amount` being that part.
  */
 export type PayoutPostingKind = 'reserve' | 'release' | 'settle' | 'reverse' | 'settle_elsewhere' | 'reverse_partial';
-export interface PostPayoutLedgerInput {
+export interface PostPayoutLedgerInput extends Partial<PostingFacts> {
   kind: PayoutPostingKind;
   postingId: string;
   creatorId: string;

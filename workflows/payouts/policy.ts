@@ -1,11 +1,13 @@
 import { FailureType, type Refusal } from '../shared/failures';
 import { caseFold } from '../shared/identity';
 import type { Currency, Money } from '../shared/money';
+import type { PostingRefs } from '../shared/posting-facts';
 import type {
   AwaitingActor,
   LedgerPosition,
   PayabilityFacts,
   PayoutOutcome,
+  PayoutPostingKind,
   PayoutRefusalCode,
   PayoutStateName,
   PayoutTiming,
@@ -223,6 +225,28 @@ export const isPartialReturn = (returnedAmountMinor: number | undefined, sentAmo
 
 /** Step names: `initiate`, then `initiate-2` for a re-pay after a return (a new idempotency key). */
 export const stepName = (base: string, attempt: number): string => (attempt === 1 ? base : `${base}-${attempt}`);
+
+/** Steps whose money a rail's own books show: the transfer that left and what came back of it. */
+const RAIL_BOOKED: ReadonlySet<PayoutPostingKind> = new Set(['settle', 'reverse', 'reverse_partial']);
+
+/**
+ * A payout posting's references: the workflow and attempt always; the rail and its reference only for steps the rail
+ * books (a PSP transfer ID; for the bank the activity adds the attempt's EndToEndId and PmtInfId, derived from the
+ * initiation key). A payout ops resolved as paid outside the system names no rail: no rail will show it.
+ */
+export function payoutRefs(
+  p: { workflowId: string; attempt: number; rail?: Rail | undefined; railReference?: string | undefined },
+  kind: PayoutPostingKind,
+  paidElsewhere = false,
+): PostingRefs {
+  const refs: PostingRefs = { workflowId: p.workflowId, attempt: p.attempt };
+  if (paidElsewhere || !RAIL_BOOKED.has(kind) || !p.rail) return refs;
+  return {
+    ...refs,
+    rail: p.rail,
+    ...(p.rail === 'psp' && p.railReference ? { railRef: p.railReference } : {}),
+  };
+}
 
 /**
  * Whether money may have moved when a payout fails: once a rail was asked, only a typed refusal by the rail (not a

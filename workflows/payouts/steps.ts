@@ -12,6 +12,7 @@ import {
 import { activityProxies } from '../shared/activities';
 import { failure, failureCode, FailureType, typedFailure } from '../shared/failures';
 import type { Money } from '../shared/money';
+import { effectiveDateOf } from '../shared/posting-facts';
 import { SA } from '../shared/search-attributes';
 import { idempotencyKey } from '../shared/task-queue';
 import {
@@ -36,6 +37,7 @@ import {
   nextRecheckAt,
   overduePollDelayMs,
   parkDeadline,
+  payoutRefs,
   pollDelayMs,
   stepName,
   wantsReminder,
@@ -100,11 +102,19 @@ export async function waitFor(
  * One ledger posting of the current attempt; the posting ID is workflow ID + step, so a retry posts once. Retried
  * through a ledger outage of any length (`mustBook`): a paid transfer must end up booked, never failed unbooked.
  */
-export async function post(p: Payout, kind: PayoutPostingKind, part?: Money): Promise<void> {
+export async function post(
+  p: Payout,
+  kind: PayoutPostingKind,
+  part?: Money,
+  opts: { paidElsewhere?: boolean } = {},
+): Promise<void> {
   const { creatorId, payoutId } = p.input;
   const amount = part ?? p.input.amount;
   const postingId = idempotencyKey(p.workflowId, stepName(kind, p.attempt));
-  await mustBook.postPayoutLedger({ kind, postingId, creatorId, amount, payoutId });
+  // Dated and referenced here, once, so the input in history fixes them for every retry and re-scheduling. Activity
+  // inputs are not compared on replay (only the activity's type and ID are), so this needs no patch.
+  const facts = { effectiveDate: effectiveDateOf(Date.now()), refs: payoutRefs(p, kind, opts.paidElsewhere) };
+  await mustBook.postPayoutLedger({ kind, postingId, creatorId, amount, payoutId, ...facts });
   p.booked(kind);
 }
 
@@ -577,11 +587,12 @@ async function newDestination(p: Payout): Promise<boolean> {
  */
 export async function resolveByHand(p: Payout, command: ResolveAct): Promise<CreatorPayoutResult> {
   if (!patched('payout-resolve-books')) {
-    if (p.ledger === 'reserved') await post(p, command.outcome === 'paid_elsewhere' ? 'settle' : 'release');
+    if (p.ledger === 'reserved')
+      await post(p, command.outcome === 'paid_elsewhere' ? 'settle' : 'release', undefined, { paidElsewhere: true });
   } else if (command.outcome === 'partial_return') {
     await bookPartialReturn(p);
   } else if (command.outcome === 'paid_elsewhere') {
-    if (p.ledger === 'reserved') await post(p, 'settle');
+    if (p.ledger === 'reserved') await post(p, 'settle', undefined, { paidElsewhere: true });
     else if ((p.ledger === 'reversed' || p.ledger === 'none') && patched('payout-paid-elsewhere-booked')) {
       if (!(await bookedElsewhere(p))) return untilBookable(p, command);
     } else if (p.ledger === 'reversed') await post(p, 'settle_elsewhere');

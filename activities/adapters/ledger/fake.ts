@@ -1,13 +1,33 @@
 import { failure, FailureType } from '../../../workflows/shared/failures';
-import { assertBalanced, postingConflict, sameMoney, type LedgerPort, type Posting } from './port';
+import {
+  assertBalanced,
+  POSTING_SCOPES,
+  postingConflict,
+  sameMoney,
+  scopeOf,
+  type LedgerPort,
+  type NewPosting,
+  type PageOptions,
+  type Posting,
+  type PostingScope,
+  type StatementLine,
+} from './port';
 
-/** In-memory ledger with the same idempotency and overdraft rules as the DynamoDB one. */
+/**
+ * In-memory ledger with the same idempotency and overdraft rules as the DynamoDB one, and the same reads (a page is
+ * `limit` items, 1,000 by default; cursors are offsets).
+ */
 export function createFakeLedger() {
   const postings = new Map<string, Posting>();
   const balances = new Map<string, number>();
   const key = (a: string, c: string) => `${a}|${c}`;
+  const page = <T>(all: T[], opts: PageOptions) => {
+    const from = opts.startKey ? Number(opts.startKey) : 0;
+    const to = from + (opts.limit ?? 1000);
+    return { items: all.slice(from, to), ...(to < all.length ? { next: String(to) } : {}) };
+  };
   const port = {
-    async post(posting: Posting) {
+    async post(posting: NewPosting) {
       assertBalanced(posting);
       const stored = postings.get(posting.postingId);
       if (stored && !sameMoney(stored, posting)) throw postingConflict(posting.postingId);
@@ -35,6 +55,44 @@ export function createFakeLedger() {
     },
     async getPostings(postingIds: string[]) {
       return postingIds.flatMap((id) => postings.get(id) ?? []);
+    },
+    async postingsOn(date: string, opts: PageOptions & { scope?: PostingScope } = {}) {
+      const scopes = opts.scope ? [opts.scope] : POSTING_SCOPES;
+      const rank = (p: Posting) => scopes.indexOf(scopeOf(p));
+      const day = [...postings.values()]
+        .filter((p) => p.effectiveDate === date && rank(p) >= 0)
+        .sort((a, b) => rank(a) - rank(b) || (a.postingId < b.postingId ? -1 : 1));
+      return page(day, opts);
+    },
+    async statement(account: string, currency: string, from: string, to: string, opts: PageOptions = {}) {
+      let opening = balances.get(key(account, currency)) ?? 0;
+      const lines: Array<Omit<StatementLine, 'runningBalanceMinor'>> = [];
+      for (const p of postings.values()) {
+        if (p.currency !== currency || !p.effectiveDate || p.effectiveDate < from) continue;
+        for (const leg of p.legs.filter((l) => l.account === account)) {
+          opening -= leg.amountMinor;
+          if (p.effectiveDate > to) continue;
+          lines.push({
+            postingId: p.postingId,
+            effectiveDate: p.effectiveDate,
+            amountMinor: leg.amountMinor,
+            description: p.description,
+            ...(p.refs ? { refs: p.refs } : {}),
+          });
+        }
+      }
+      lines.sort((a, b) =>
+        a.effectiveDate !== b.effectiveDate
+          ? a.effectiveDate < b.effectiveDate
+            ? -1
+            : 1
+          : a.postingId < b.postingId
+            ? -1
+            : 1,
+      );
+      let running = opening;
+      const all = lines.map((l) => ({ ...l, runningBalanceMinor: (running += l.amountMinor) }));
+      return { ...page(all, opts), openingBalanceMinor: opening };
     },
   } satisfies LedgerPort;
   return { ...port, postings };

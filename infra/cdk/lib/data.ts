@@ -102,6 +102,14 @@ export class PayopsData extends Construct {
     });
 
     this.ledgerTable = table(this, 'LedgerTable');
+    // The ledger's sparse day index (`DAY#<effectiveDate>#<scope>` → posting ID), as `infra/local/bootstrap-aws.ts`
+    // makes it on moto: reconciliation reads a day's postings from it, whole postings projected.
+    this.ledgerTable.addGlobalSecondaryIndex({
+      indexName: 'gsi1',
+      partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
     this.auditTable = table(this, 'AuditTable');
 
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {

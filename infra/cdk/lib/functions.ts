@@ -15,7 +15,18 @@ const grant = (role: iam.Role, actions: string[], resources: string[]) =>
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources }));
 
 /** Exactly the item calls the DynamoDB adapters make (TransactWriteItems is authorised per Put/Update inside it). */
-const LEDGER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+/**
+ * The ledger's calls: transactions are authorized per item action (TransactGetItems as GetItem); BatchGetItem reads
+ * a payout's postings back (`getPostings`); Query reads account statements on the table and a day's postings on the
+ * day index `gsi1` (see `grantWorker`).
+ */
+const LEDGER_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:Query',
+];
 const AUDIT_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
 
 /** One function with its own role (no managed policies), its own log group with retention, and a description. */
@@ -202,7 +213,7 @@ export class PayopsFunctions extends Construct {
   }
 
   private grantWorker(role: iam.Role, data: PayopsData): void {
-    grant(role, LEDGER_ACTIONS, [data.ledgerTable.tableArn]);
+    grant(role, LEDGER_ACTIONS, [data.ledgerTable.tableArn, `${data.ledgerTable.tableArn}/index/gsi1`]);
     grant(role, AUDIT_ACTIONS, [data.auditTable.tableArn]);
     grant(role, ['s3:GetObject', 's3:PutObject'], [data.reportsBucket.arnForObjects('*')]);
     grant(role, ['ses:SendEmail'], [data.sender.emailIdentityArn]);

@@ -36,6 +36,30 @@ describe('data', () => {
     template.allResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 
+  test('the ledger table has the sparse day index gsi1 (whole postings projected) and the worker may query it', () => {
+    const [ledgerId, ledger] = resources('AWS::DynamoDB::Table').find(([id]) => id.includes('Ledger'))!;
+    expect(ledger.Properties['GlobalSecondaryIndexes']).toEqual([
+      {
+        IndexName: 'gsi1',
+        KeySchema: [
+          { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+    const [auditId, audit] = resources('AWS::DynamoDB::Table').find(([id]) => id.includes('Audit'))!;
+    expect(audit.Properties['GlobalSecondaryIndexes']).toBeUndefined();
+    const [roleId] = resources('AWS::IAM::Role').find(([id]) => id.includes('WorkerRole'))!;
+    const worker = JSON.stringify(
+      resources('AWS::IAM::Policy').find(([, p]) => JSON.stringify(p).includes(roleId))![1],
+    );
+    expect(worker).toContain('/index/gsi1');
+    expect(worker).toMatch(/dynamodb:Query/);
+    expect(worker).toContain(ledgerId);
+    expect(auditId).not.toBe(ledgerId);
+  });
+
   test('reports bucket: SSE-KMS, public access blocked, SSL enforced, lifecycle, access logs', () => {
     template.resourceCountIs('AWS::S3::Bucket', 2);
     template.allResourcesProperties('AWS::S3::Bucket', {
