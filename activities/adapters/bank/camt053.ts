@@ -3,6 +3,7 @@ import { TextDecoder } from 'node:util';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { CURRENCY_EXPONENT, type Currency } from '../../../workflows/shared/money';
 import { isCurrency } from './amounts';
+import type { EntryStatus, StatementLine as ReconStatementLine } from '../../../workflows/recon/contract';
 
 /**
  * Reads a camt.053 bank-to-customer statement (camt.053.001.02 … .13) as a stream, with saxes (namespace-aware,
@@ -15,50 +16,17 @@ import { isCurrency } from './amounts';
  * the running totals: it answers break classes, never throws, so a bad file becomes a break and not a crash.
  */
 
-/** One booked transaction as the reconciliation sees it: one per `TxDtls`, or per `Ntry` when it has none. */
-export interface StatementLine {
-  /** sha256(accountId|Stmt/Id|ElctrncSeqNb|entryIndex|txIndex): the same on every delivery of the statement. */
-  lineId: string;
+/**
+ * One booked transaction as the reconciliation sees it: one per `TxDtls`, or per `Ntry` when it has none. The
+ * reconciliation's one line type (both rails), narrowed to what this reader always sets.
+ */
+export type StatementLine = ReconStatementLine & {
   source: 'camt053';
-  accountId: string;
-  /** The day the statement covers (`FrToDt` end, else the CLBD date). */
-  businessDate: string;
-  direction: 'credit' | 'debit';
-  amount: { amountMinor: number; currency: Currency };
-  entry: {
-    index: number;
-    ntryRef?: string;
-    acctSvcrRef?: string;
-    bookingDate?: string;
-    valueDate?: string;
-    status: EntryStatus;
-    /** `RvslInd`: the bank undid one of its bookings (CRDT reverses a debit, DBIT a credit). */
-    reversal: boolean;
-    /** `Domn-Fmly-SubFmly` (e.g. PMNT-ICDT-ESCT) or `Prtry:<code>`. */
-    bankTxCode?: string;
-    entryAmountMinor: number;
-    txCount: number;
-    batch?: { pmtInfId?: string; msgId?: string; nbOfTxs?: number; ttlAmtMinor?: number };
-  };
+  entry: { index: number };
   txIndex: number;
-  refs: {
-    /** `NOTPROVIDED` is left out: it names nothing. */
-    endToEndId?: string;
-    uetr?: string;
-    instrId?: string;
-    txId?: string;
-    pmtInfId?: string;
-    msgId?: string;
-    acctSvcrRef?: string;
-  };
-  instructed?: { amountMinor: number; currency: Currency; rate?: string };
-  /** `RtrInf/Rsn/Cd` (or `Prtry`): a returned transfer's reason. */
-  returnReason?: string;
-  /** `RltdDts/IntrBkSttlmDt`: for a return, when the original transfer settled. */
-  originalSettlementDate?: string;
-}
+};
 
-export type EntryStatus = 'BOOK' | 'PDNG' | 'INFO' | 'FUTR';
+export type { EntryStatus };
 
 export interface Balance {
   code: string;
@@ -816,6 +784,8 @@ export async function* readCamt053(
           : {}),
         ...(t.returnReason !== undefined ? { returnReason: t.returnReason } : {}),
         ...(t.originalSettlementDate !== undefined ? { originalSettlementDate: t.originalSettlementDate } : {}),
+        // An unknown code is the matcher's to classify (break `unclassified` when no reference explains the line).
+        ...(!known ? { flags: ['unclassified' as const] } : {}),
       };
       if (!booked) {
         out.push({ kind: 'notBooked', line });
