@@ -306,13 +306,15 @@ export function matchDay(input: MatchInput): MatchResult {
     const itemIds = iis.map((i) => (items[i] as ExpectedItem).itemId).sort();
     const first = lines[lis[0] as number] as StatementLine;
     let diff = 0;
-    for (const li of lis) diff += signed((lines[li] as StatementLine).amount.amountMinor, first.direction);
+    // Signed as the account sees it: + = more credit (or less debit) than the ledger expected.
+    for (const li of lis) {
+      const l = lines[li] as StatementLine;
+      diff += signed(l.amount.amountMinor, l.direction);
+    }
     for (const ii of iis) {
       const it = items[ii] as ExpectedItem;
       diff -= signed(externalOf(it).amountMinor, it.direction);
     }
-    // A line's direction is the item's (the key says so); the sign is the account's: + = more credit than expected.
-    diff = first.direction === 'credit' ? diff : -diff;
     const matchId = digestId([accountId, ruleId, lineIds.join(','), itemIds.join(',')]);
     const closes = originsOf(lis, iis);
     const m: MatchRecord = {
@@ -717,7 +719,7 @@ export function matchDay(input: MatchInput): MatchResult {
     const hint =
       l.direction === 'credit' && l.returnReason
         ? 'late_return'
-        : /CHRG|^Prtry:|fee/i.test(l.entry.bankTxCode ?? '') || l.refs.stripe?.reportingCategory === 'fee'
+        : /CHRG|fee/i.test(l.entry.bankTxCode ?? '') || l.refs.stripe?.reportingCategory === 'fee'
           ? 'fee'
           : undefined;
     const extra = { ...(suggestion ? { suggestion } : {}), ...(hint ? { hint } : {}) };
