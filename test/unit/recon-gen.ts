@@ -41,7 +41,11 @@ export function genDay(seed: number, opts: { lines: number; breakRate: number })
   let n = 0;
   const id = () => `${seed}-${n++}`;
 
-  const line = (amountMinor: number, p: Partial<StatementLine> = {}, refs: StatementLine['refs'] = {}): StatementLine => {
+  const line = (
+    amountMinor: number,
+    p: Partial<StatementLine> = {},
+    refs: StatementLine['refs'] = {},
+  ): StatementLine => {
     const k = lines.length;
     const l: StatementLine = {
       lineId: `line-${id()}`,
@@ -158,24 +162,32 @@ export function genDay(seed: number, opts: { lines: number; breakRate: number })
       l.entry = { ...l.entry, txCount: k, batch: { pmtInfId: pmt, nbOfTxs: k, ttlAmtMinor: sum } };
     } else if (kind < 0.85) {
       const ext = Math.round(a * 0.92);
-      item(a, { endToEndId: e2e }, { amount: { amountMinor: a, currency: 'USD' }, expectedExternal: { amountMinor: ext, currency: 'EUR' } });
+      item(
+        a,
+        { endToEndId: e2e },
+        { amount: { amountMinor: a, currency: 'USD' }, expectedExternal: { amountMinor: ext, currency: 'EUR' } },
+      );
       line(ext + Math.floor(r() * 5), { instructed: { amountMinor: a, currency: 'USD' } }, { endToEndId: e2e });
     } else if (kind < 0.95) {
       const tr = `tr_${id()}`;
       item(a, { railRef: tr });
-      line(a, {}, {
-        stripe: {
-          balanceTransactionId: `txn_${id()}`,
-          source: tr,
-          reportingCategory: 'transfer',
-          type: 'transfer',
-          fee: 0,
-          net: -a,
-          feeDetails: [],
-          created: 1_765_000_000 + i,
-          availableOn: 1_765_000_000 + i,
+      line(
+        a,
+        {},
+        {
+          stripe: {
+            balanceTransactionId: `txn_${id()}`,
+            source: tr,
+            reportingCategory: 'transfer',
+            type: 'transfer',
+            fee: 0,
+            net: -a,
+            feeDetails: [],
+            created: 1_765_000_000 + i,
+            availableOn: 1_765_000_000 + i,
+          },
         },
-      });
+      );
     } else {
       // No reference at all: suggested at best, so a break and an expected item.
       item(a);

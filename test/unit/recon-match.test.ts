@@ -79,7 +79,12 @@ function item(p: Partial<ExpectedItem> & { amountMinor?: number; e2e?: string; r
   return it;
 }
 
-const run = (lines: StatementLine[], items: ExpectedItem[], more: Partial<MatchInput> = {}, rules: ReconRuleSet = RULES) => {
+const run = (
+  lines: StatementLine[],
+  items: ExpectedItem[],
+  more: Partial<MatchInput> = {},
+  rules: ReconRuleSet = RULES,
+) => {
   const input: MatchInput = { accountId: ACCT, businessDate: D, runAtMs: RUN_AT, rules, lines, items, ...more };
   const result = matchDay(input);
   // Every case also holds R1/R2.
@@ -106,7 +111,10 @@ describe('recon matcher: passes', () => {
   test('when a return credits the payout’s EndToEndId, then it matches the reverse item, not the settle', () => {
     const settle = item({ e2e: 'E1' });
     const reverse = item({ e2e: 'E1', direction: 'credit', kind: 'payout_reverse' });
-    const r = run([line({ e2e: 'E1' }), line({ e2e: 'E1', direction: 'credit', returnReason: 'AC04' })], [settle, reverse]);
+    const r = run(
+      [line({ e2e: 'E1' }), line({ e2e: 'E1', direction: 'credit', returnReason: 'AC04' })],
+      [settle, reverse],
+    );
     expect(r.matches.map((m) => m.itemIds[0]).sort()).toEqual([settle.itemId, reverse.itemId].sort());
   });
 
@@ -131,7 +139,9 @@ describe('recon matcher: passes', () => {
   test('when the difference is outside tolerance, then it is amount_under naming both sides', () => {
     const it = item({ e2e: 'E1' });
     const r = run([line({ e2e: 'E1', amountMinor: 5_000 })], [it]);
-    expect(r.breaks).toEqual([expect.objectContaining({ class: 'amount_under', itemIds: [it.itemId], amountMinor: 5_000 })]);
+    expect(r.breaks).toEqual([
+      expect.objectContaining({ class: 'amount_under', itemIds: [it.itemId], amountMinor: 5_000 }),
+    ]);
   });
 
   test('when the amount is within tolerance but the booking is outside the date window, then it is data_mismatch', () => {
@@ -144,7 +154,9 @@ describe('recon matcher: passes', () => {
     const l = line({ amountMinor: 300 });
     l.entry = { ...l.entry, txCount: 2, batch: { pmtInfId: 'PMT-1', nbOfTxs: 2, ttlAmtMinor: 300 } };
     const r = run([l], items);
-    expect(r.matches).toEqual([expect.objectContaining({ ruleId: 'batch', kind: 'N:1', itemIds: items.map((i) => i.itemId).sort() })]);
+    expect(r.matches).toEqual([
+      expect.objectContaining({ ruleId: 'batch', kind: 'N:1', itemIds: items.map((i) => i.itemId).sort() }),
+    ]);
   });
 
   test('when a batch booking’s count or total disagrees with the items, then it is split_mismatch owning all of them', () => {
@@ -162,9 +174,16 @@ describe('recon matcher: passes', () => {
       amount: { amountMinor: 10_000, currency: 'USD' },
       expectedExternal: { amountMinor: 9_200, currency: 'EUR' },
     });
-    const r = run([line({ e2e: 'FX1', amountMinor: 9_210, instructed: { amountMinor: 10_000, currency: 'USD' } })], [it]);
+    const r = run(
+      [line({ e2e: 'FX1', amountMinor: 9_210, instructed: { amountMinor: 10_000, currency: 'USD' } })],
+      [it],
+    );
     expect(r.matches).toEqual([
-      expect.objectContaining({ ruleId: 'fx', differenceMinor: -10, adjustment: { account: 'fx:gain-loss', amountMinor: -10 } }),
+      expect.objectContaining({
+        ruleId: 'fx',
+        differenceMinor: -10,
+        adjustment: { account: 'fx:gain-loss', amountMinor: -10 },
+      }),
     ]);
   });
 
@@ -174,15 +193,15 @@ describe('recon matcher: passes', () => {
       amount: { amountMinor: 10_000, currency: 'USD' },
       expectedExternal: { amountMinor: 9_200, currency: 'EUR' },
     });
-    const r = run([line({ e2e: 'FX2', amountMinor: 9_200, instructed: { amountMinor: 11_000, currency: 'USD' } })], [it]);
+    const r = run(
+      [line({ e2e: 'FX2', amountMinor: 9_200, instructed: { amountMinor: 11_000, currency: 'USD' } })],
+      [it],
+    );
     expect(classes(r)).toEqual(['amount_over']);
   });
 
   test('when a reference hits an item in another currency without FX, then it is currency_mismatch', () => {
-    const r = run(
-      [line({ e2e: 'C1', amount: { amountMinor: 10_000, currency: 'GBP' } })],
-      [item({ e2e: 'C1' })],
-    );
+    const r = run([line({ e2e: 'C1', amount: { amountMinor: 10_000, currency: 'GBP' } })], [item({ e2e: 'C1' })]);
     expect(classes(r)).toEqual(['currency_mismatch']);
   });
 
@@ -191,7 +210,10 @@ describe('recon matcher: passes', () => {
     const r = run([line({ amountMinor: 4_242 })], [it]);
     expect(r.matches).toEqual([]);
     expect(r.breaks).toEqual([
-      expect.objectContaining({ class: 'unexpected_external', suggestion: { ruleId: 'amount_date', itemIds: [it.itemId] } }),
+      expect.objectContaining({
+        class: 'unexpected_external',
+        suggestion: { ruleId: 'amount_date', itemIds: [it.itemId] },
+      }),
     ]);
     expect(r.carry.expected.map((i) => i.itemId)).toEqual([it.itemId]);
   });
@@ -226,12 +248,16 @@ describe('recon matcher: break classes', () => {
     const fee = line({ amountMinor: 250 });
     fee.entry.bankTxCode = 'ACMT-MDOP-CHRG';
     const r = run([fee], []);
-    expect(r.breaks).toEqual([expect.objectContaining({ class: 'unexpected_external', hint: 'fee', amountMinor: -250 })]);
+    expect(r.breaks).toEqual([
+      expect.objectContaining({ class: 'unexpected_external', hint: 'fee', amountMinor: -250 }),
+    ]);
   });
 
   test('when a return arrives for a payout the ledger no longer expects, then it is unexpected_external hinted late_return', () => {
     const r = run([line({ e2e: 'OLD', direction: 'credit', returnReason: 'AC04' })], []);
-    expect(r.breaks).toEqual([expect.objectContaining({ class: 'unexpected_external', hint: 'late_return', amountMinor: 10_000 })]);
+    expect(r.breaks).toEqual([
+      expect.objectContaining({ class: 'unexpected_external', hint: 'late_return', amountMinor: 10_000 }),
+    ]);
   });
 
   test('when an unmatched line carries an unknown code, then it is unclassified', () => {
@@ -243,7 +269,9 @@ describe('recon matcher: break classes', () => {
     const old = item({ ageDays: 3 });
     const young = item({ ageDays: 2 });
     const r = run([], [old, young]);
-    expect(r.breaks).toEqual([expect.objectContaining({ class: 'missing_external', itemIds: [old.itemId], amountMinor: 10_000 })]);
+    expect(r.breaks).toEqual([
+      expect.objectContaining({ class: 'missing_external', itemIds: [old.itemId], amountMinor: 10_000 }),
+    ]);
     expect(r.carry.expected.map((i) => i.itemId)).toEqual([young.itemId]);
   });
 
@@ -251,7 +279,10 @@ describe('recon matcher: break classes', () => {
     const r = run([line({ e2e: 'DUP' }), line({ e2e: 'DUP' })], [item({ e2e: 'DUP' })]);
     expect(r.matches).toHaveLength(1);
     expect(r.breaks).toEqual([
-      expect.objectContaining({ class: 'duplicate_external', related: expect.objectContaining({ matchIds: [r.matches[0]?.matchId] }) }),
+      expect.objectContaining({
+        class: 'duplicate_external',
+        related: expect.objectContaining({ matchIds: [r.matches[0]?.matchId] }),
+      }),
     ]);
   });
 
@@ -275,14 +306,25 @@ describe('recon matcher: break classes', () => {
     const r = run([line({ e2e: 'A1' }), line({ e2e: 'B1' })], [a, b]);
     expect(r.matches).toHaveLength(1);
     expect(r.breaks).toEqual([
-      expect.objectContaining({ class: 'duplicate_disbursement', amountMinor: -10_000, sla: { dueAtMs: RUN_AT + 2 * 3_600_000 } }),
+      expect.objectContaining({
+        class: 'duplicate_disbursement',
+        amountMinor: -10_000,
+        sla: { dueAtMs: RUN_AT + 2 * 3_600_000 },
+      }),
     ]);
   });
 
   test('when another rail’s account already settled the attempt, then this settlement is duplicate_disbursement; a re-run of the same day is not', () => {
     const it = item({ e2e: 'S1', refs: { workflowId: 'payout-z', attempt: 2 } });
     const l = line({ e2e: 'S1' });
-    const other = { workflowId: 'payout-z', attempt: 2, accountId: 'stripe', lineId: 'Lstripe', itemId: 'x', matchId: 'm0' };
+    const other = {
+      workflowId: 'payout-z',
+      attempt: 2,
+      accountId: 'stripe',
+      lineId: 'Lstripe',
+      itemId: 'x',
+      matchId: 'm0',
+    };
     expect(classes(run([l], [it], { settledAttempts: [other] }))).toEqual(['duplicate_disbursement']);
     const first = run([l], [it]);
     expect(classes(run([l], [it], { settledAttempts: first.settled }))).toEqual([]);
@@ -294,7 +336,10 @@ describe('recon matcher: break classes', () => {
     const br = day1.breaks[0];
     expect(br?.class).toBe('missing_external');
     const day2 = run([line({ e2e: 'LATE' })], [], {
-      carried: { expected: [], openBreaks: [{ breakId: br?.breakId as string, class: 'missing_external', lines: [], items: [it] }] },
+      carried: {
+        expected: [],
+        openBreaks: [{ breakId: br?.breakId as string, class: 'missing_external', lines: [], items: [it] }],
+      },
     });
     expect(day2.matches[0]?.closesBreakIds).toEqual([br?.breakId]);
     expect(day2.closed).toEqual([{ breakId: br?.breakId, byMatchId: day2.matches[0]?.matchId }]);
@@ -315,8 +360,12 @@ describe('recon matcher: break classes', () => {
     const r = run([l], [item({ e2e: 'T1' })], {
       statement: { currency: 'EUR', openingMinor: 1_000_000, closingMinor: 1_000_000 - 10_000 - 7 },
     });
-    expect(r.tieOut).toEqual(expect.objectContaining({ bookedNetMinor: -10_000, matchedNetMinor: -10_000, driftMinor: -7 }));
-    expect(r.breaks).toEqual([expect.objectContaining({ class: 'balance_drift', amountMinor: -7, lineIds: [], itemIds: [] })]);
+    expect(r.tieOut).toEqual(
+      expect.objectContaining({ bookedNetMinor: -10_000, matchedNetMinor: -10_000, driftMinor: -7 }),
+    );
+    expect(r.breaks).toEqual([
+      expect.objectContaining({ class: 'balance_drift', amountMinor: -7, lineIds: [], itemIds: [] }),
+    ]);
     const explained = run([l], [item({ e2e: 'T1' })], {
       statement: { currency: 'EUR', openingMinor: 1_000_000, closingMinor: 1_000_000 - 10_000 - 7, explainedMinor: -7 },
     });
@@ -332,7 +381,9 @@ describe('recon matcher: break classes', () => {
   });
 
   test('when a break is computed twice from the same ids in any order, then its id is the same', () => {
-    expect(breakIdOf(ACCT, 'split_mismatch', ['b', 'a'], ['y', 'x'])).toBe(breakIdOf(ACCT, 'split_mismatch', ['a', 'b'], ['x', 'y']));
+    expect(breakIdOf(ACCT, 'split_mismatch', ['b', 'a'], ['y', 'x'])).toBe(
+      breakIdOf(ACCT, 'split_mismatch', ['a', 'b'], ['x', 'y']),
+    );
     expect(breakIdOf(ACCT, 'split_mismatch', ['a'], [])).toMatch(/^[0-9a-f]{64}$/);
   });
 });

@@ -228,7 +228,10 @@ export interface Break {
 
 const minor = z.number().int().nonnegative();
 const days = z.number().int().min(0).max(400);
-const hours = z.number().positive().max(24 * 400);
+const hours = z
+  .number()
+  .positive()
+  .max(24 * 400);
 
 /**
  * One published rule set. Never edit a published version (match and break records name it; a re-run of a day with

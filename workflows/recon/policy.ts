@@ -1,5 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
+import { utf8ToBytes } from '@noble/hashes/utils';
 import type { Currency } from '../shared/money';
 import { caseFold } from '../shared/identity';
 import type {
@@ -138,7 +138,22 @@ export interface MatchCounts {
 
 /** Hex sha256 of the parts joined by `|` (pure JS: runs in the workflow sandbox as well as in an activity). */
 export function digestId(parts: readonly string[]): string {
-  return bytesToHex(sha256(utf8ToBytes(parts.join('|'))));
+  return hex(sha256(utf8ToBytes(parts.join('|'))));
+}
+
+const HEX = '0123456789abcdef';
+/**
+ * Bytes → lowercase hex as one flat string. (`bytesToHex` appends character by character: a 64-character id becomes a
+ * tree of 32 string pieces, ~1 KiB each until something flattens it; at 100k matches that was 100 MiB of heap.)
+ */
+function hex(bytes: Uint8Array): string {
+  const codes = new Array<number>(bytes.length * 2);
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    codes[2 * i] = HEX.charCodeAt(b >> 4);
+    codes[2 * i + 1] = HEX.charCodeAt(b & 15);
+  }
+  return String.fromCharCode(...codes);
 }
 
 /** breakId = sha256(accountId|class|sorted lineIds|sorted itemIds[|scope]). */
@@ -181,10 +196,16 @@ function dayNo(date: string | undefined): number {
   return Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / DAY_MS;
 }
 
-const pad = (n: number | undefined) => String(n ?? 0).padStart(12, '0');
 /** Booking order: the earlier booking of a reference is the original, a later one the duplicate. */
-const lineOrderKey = (l: StatementLine) =>
-  `${l.businessDate}|${l.entry.bookingDate ?? ''}|${pad(l.entry.index ?? l.refs.stripe?.created)}|${pad(l.txIndex)}|${l.lineId}`;
+function compareLines(a: StatementLine, b: StatementLine): number {
+  return (
+    cmp(a.businessDate, b.businessDate) ||
+    cmp(a.entry.bookingDate ?? '', b.entry.bookingDate ?? '') ||
+    (a.entry.index ?? a.refs.stripe?.created ?? 0) - (b.entry.index ?? b.refs.stripe?.created ?? 0) ||
+    (a.txIndex ?? 0) - (b.txIndex ?? 0) ||
+    cmp(a.lineId, b.lineId)
+  );
+}
 
 const isFx = (i: ExpectedItem) => !!i.expectedExternal && i.expectedExternal.currency !== i.amount.currency;
 const externalOf = (i: ExpectedItem) => i.expectedExternal ?? i.amount;
@@ -242,10 +263,11 @@ export function matchDay(input: MatchInput): MatchResult {
   // A notBooked id that also came booked (a pending line booked later) is booked.
   for (const id of lineById.keys()) notBooked.delete(id);
 
-  const lineOrder = [...lineById.values()].map((l) => ({ l, k: lineOrderKey(l) }));
-  lineOrder.sort((a, b) => cmp(a.k, b.k));
-  const lines = lineOrder.map((x) => x.l);
+  const lines = [...lineById.values()].sort(compareLines);
   const items = [...itemById.values()].sort((a, b) => cmp(a.effectiveDate, b.effectiveDate) || cmp(a.itemId, b.itemId));
+  // Only the sorted arrays are needed from here on (100k-line days: the maps are tens of MiB).
+  lineById.clear();
+  itemById.clear();
   const nL = lines.length;
   const nI = items.length;
   const lineState = new Uint8Array(nL);
@@ -282,6 +304,8 @@ export function matchDay(input: MatchInput): MatchResult {
   const breaks: Break[] = [];
   const closed: MatchResult['closed'] = [];
   const suggestionOf = new Map<number, Break['suggestion']>();
+  /** Each match's line and item indexes (the records hold ids only). */
+  const matchAt = new Map<MatchRecord, { lis: number[]; iis: number[] }>();
 
   const originsOf = (lis: number[], iis: number[]) => {
     const s = new Set<string>();
@@ -326,7 +350,9 @@ export function matchDay(input: MatchInput): MatchResult {
       itemIds,
       differenceMinor: diff,
       currency: first.amount.currency,
-      ...(diff !== 0 && opts.adjustmentAccount ? { adjustment: { account: opts.adjustmentAccount, amountMinor: diff } } : {}),
+      ...(diff !== 0 && opts.adjustmentAccount
+        ? { adjustment: { account: opts.adjustmentAccount, amountMinor: diff } }
+        : {}),
       confidence: opts.confidence ?? 'auto',
       ...(closes.length ? { closesBreakIds: closes } : {}),
     };
@@ -337,6 +363,7 @@ export function matchDay(input: MatchInput): MatchResult {
     }
     for (const b of closes) closed.push({ breakId: b, byMatchId: matchId });
     matches.push(m);
+    matchAt.set(m, { lis, iis });
     return m;
   };
 
@@ -641,14 +668,11 @@ export function matchDay(input: MatchInput): MatchResult {
   }
   const settled: SettledAttempt[] = [];
   const kept: MatchRecord[] = [];
-  const itemIndex = new Map<string, number>();
-  items.forEach((it, ii) => itemIndex.set(it.itemId, ii));
-  const lineIndex = new Map<string, number>();
-  lines.forEach((l, li) => lineIndex.set(l.lineId, li));
   const made = matches.splice(0);
   for (const m of made) {
-    const settles = m.itemIds
-      .map((id) => items[itemIndex.get(id) as number] as ExpectedItem)
+    const at = matchAt.get(m) as { lis: number[]; iis: number[] };
+    const settles = at.iis
+      .map((ii) => items[ii] as ExpectedItem)
       .filter((it) => it.kind === 'payout_settle' && it.refs.attempt !== undefined);
     let first: SettledAttempt | undefined;
     for (const it of settles) {
@@ -672,8 +696,8 @@ export function matchDay(input: MatchInput): MatchResult {
       continue;
     }
     // The later settlement leaves the matches: its line and item become the break (money has left twice).
-    const lis = m.lineIds.map((id) => lineIndex.get(id) as number);
-    const iis = m.itemIds.map((id) => itemIndex.get(id) as number);
+    const { lis, iis } = at;
+    matchAt.delete(m);
     for (const c of m.closesBreakIds ?? []) {
       const at = closed.findIndex((x) => x.breakId === c && x.byMatchId === m.matchId);
       if (at >= 0) closed.splice(at, 1);
@@ -729,7 +753,14 @@ export function matchDay(input: MatchInput): MatchResult {
         related: { matchIds: [dupOf.matchId], itemIds: [dupOf.itemId] },
       });
     else if (l.flags?.includes('unclassified'))
-      addBreak('unclassified', 'unmatched', [li], [], `unknown code ${l.entry.bankTxCode ?? l.refs.stripe?.reportingCategory ?? '(none)'}`, extra);
+      addBreak(
+        'unclassified',
+        'unmatched',
+        [li],
+        [],
+        `unknown code ${l.entry.bankTxCode ?? l.refs.stripe?.reportingCategory ?? '(none)'}`,
+        extra,
+      );
     else addBreak('unexpected_external', 'unmatched', [li], [], 'no ledger item for this booking', extra);
   }
   const expected: ExpectedItem[] = [];
@@ -759,16 +790,23 @@ export function matchDay(input: MatchInput): MatchResult {
     let bookedNet = 0;
     let matchedNet = 0;
     let breaksNet = 0;
-    const seen = new Set<string>();
-    for (const l of input.lines) {
-      if (l.entry.status !== 'BOOK' || l.amount.currency !== s.currency || seen.has(l.lineId)) continue;
-      seen.add(l.lineId);
+    // Today's booked lines: those the run placed (not carried from an earlier statement), and those an earlier run
+    // already matched (a re-delivered statement), which count as matched.
+    for (let li = 0; li < nL; li++) {
+      const l = lines[li] as StatementLine;
+      if (l.amount.currency !== s.currency || lineOrigin.has(l.lineId)) continue;
       const v = signed(l.amount.amountMinor, l.direction);
       bookedNet += v;
-      const li = lineIndex.get(l.lineId);
-      // A line matched by an earlier run (a re-delivered statement) counts as matched.
-      if (li === undefined || lineState[li] === DONE_MATCH) matchedNet += v;
+      if (lineState[li] === DONE_MATCH) matchedNet += v;
       else breaksNet += v;
+    }
+    const prior = new Set<string>();
+    for (const l of input.lines) {
+      if (!alreadyLines.has(l.lineId) || l.amount.currency !== s.currency || prior.has(l.lineId)) continue;
+      prior.add(l.lineId);
+      const v = signed(l.amount.amountMinor, l.direction);
+      bookedNet += v;
+      matchedNet += v;
     }
     const explained = s.explainedMinor ?? 0;
     const drift = s.closingMinor - s.openingMinor - bookedNet - explained;
@@ -813,14 +851,17 @@ export function matchDay(input: MatchInput): MatchResult {
     else closedIds.add(c.breakId);
   }
   const openBreakIds = openBreaks.map((b) => b.breakId).filter((id) => !closedIds.has(id));
-  closed.sort((a, b) => cmp(a.breakId, b.breakId) || cmp(a.byMatchId ?? a.byBreakId ?? '', b.byMatchId ?? b.byBreakId ?? ''));
+  closed.sort(
+    (a, b) => cmp(a.breakId, b.breakId) || cmp(a.byMatchId ?? a.byBreakId ?? '', b.byMatchId ?? b.byBreakId ?? ''),
+  );
   // One entry per (line, item, reference) of every match, so that a later run knows every matched id (R2) and every
   // matched reference (duplicate_external); a line without a reference is keyed by its id.
   const matchedRefs: MatchedRef[] = [];
   for (const m of matches)
-    for (const lineId of m.lineIds) {
-      const l = lines[lineIndex.get(lineId) as number] as StatementLine;
-      const keys = lineKeys(l);
+    for (const li of (matchAt.get(m) as { lis: number[] }).lis) {
+      const l = lines[li] as StatementLine;
+      const lineId = l.lineId;
+      const keys = [...(keysOf[li] as string[])];
       const pmtInfId = l.refs.pmtInfId ?? l.entry.batch?.pmtInfId;
       if (m.ruleId === 'batch' && pmtInfId) keys.push(referenceKey(l.direction, 'pmt', pmtInfId));
       if (!keys.length) keys.push(`id:${lineId}`);

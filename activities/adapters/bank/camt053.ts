@@ -303,6 +303,16 @@ export async function* readCamt053(
   } = newStatement(-1);
   let entry: EntryAcc | undefined;
   let tx: TxAcc | undefined;
+  // Values most lines repeat (currency, dates, status, bank code, a batch's MsgId/PmtInfId) share one string: a 100k-line
+  // statement held for matching is ~1 KiB per line, and these were a fifth of it. Bounded, so a hostile file cannot
+  // grow it.
+  const shared = new Map<string, string>();
+  const intern = <T extends string>(v: T): T => {
+    const had = shared.get(v);
+    if (had !== undefined) return had as T;
+    if (shared.size < 4_096) shared.set(v, v);
+    return v;
+  };
 
   function newStatement(index: number) {
     return {
@@ -362,7 +372,9 @@ export async function* readCamt053(
   parser.on('closetag', () => {
     const name = stack.pop();
     const full = paths.pop() ?? '#';
-    const value = text;
+    // saxes hands out slices of its input chunk; a kept slice (an EndToEndId on a line) would keep the whole 256 KiB
+    // chunk alive, so a 100k-line statement held for matching would hold the file. A short value is copied out.
+    const value = text.length >= 13 && text.length <= 256 ? (' ' + text).slice(1) : text;
     text = '';
     if (name === '#' || name === undefined || full.startsWith('#')) return;
     const depth = stack.length; // depth of the closed element
@@ -759,16 +771,16 @@ export async function* readCamt053(
         accountId,
         businessDate: h.businessDate,
         direction: t.cdtDbt === 'CRDT' ? 'credit' : t.cdtDbt === 'DBIT' ? 'debit' : direction,
-        amount: { amountMinor: lineAmt.minor, currency: lineAmt.currency },
+        amount: { amountMinor: lineAmt.minor, currency: intern(lineAmt.currency) },
         entry: {
           index: entryIndex,
           ...(e.ntryRef !== undefined ? { ntryRef: e.ntryRef } : {}),
           ...(e.acctSvcrRef !== undefined ? { acctSvcrRef: e.acctSvcrRef } : {}),
-          ...(e.bookingDate !== undefined ? { bookingDate: e.bookingDate } : {}),
-          ...(e.valueDate !== undefined ? { valueDate: e.valueDate } : {}),
-          status,
+          ...(e.bookingDate !== undefined ? { bookingDate: intern(e.bookingDate) } : {}),
+          ...(e.valueDate !== undefined ? { valueDate: intern(e.valueDate) } : {}),
+          status: intern(status),
           reversal: e.reversal,
-          ...(bankTxCode !== undefined ? { bankTxCode } : {}),
+          ...(bankTxCode !== undefined ? { bankTxCode: intern(bankTxCode) } : {}),
           entryAmountMinor: amount.minor,
           txCount,
           ...(batch ? { batch } : {}),
@@ -776,8 +788,8 @@ export async function* readCamt053(
         txIndex,
         refs: {
           ...t.refs,
-          ...(pmtInfId !== undefined ? { pmtInfId } : {}),
-          ...(msgId !== undefined ? { msgId } : {}),
+          ...(pmtInfId !== undefined ? { pmtInfId: intern(pmtInfId) } : {}),
+          ...(msgId !== undefined ? { msgId: intern(msgId) } : {}),
         },
         ...(instd?.ok
           ? { instructed: { amountMinor: instd.minor, currency: instd.currency, ...(t.rate ? { rate: t.rate } : {}) } }
