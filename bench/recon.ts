@@ -20,7 +20,8 @@ import { CODES } from '../sandboxes/bank/books';
 import { camt053Chunks, summarize, type StatementEntry, type StatementHead } from '../sandboxes/bank/camt053';
 import { parseFlags, parseOrExit, wholeNumber } from '../scripts/cli/args';
 import { RECON_RULES, type ExpectedItem, type StatementLine } from '../workflows/recon/contract';
-import { accountFor, matchDay, type MatchInput } from '../workflows/recon/policy';
+import { accountFor } from '../workflows/recon/invariants';
+import { matchDay, type MatchInput } from '../workflows/recon/policy';
 
 const USAGE = `usage: npm run bench:recon -- [--lines <N>] [--break-rate <r>] [--keep]
   --lines <N>        statement entries (default 100000)

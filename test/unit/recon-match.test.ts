@@ -5,7 +5,9 @@ import {
   type ReconRuleSet,
   type StatementLine,
 } from '../../workflows/recon/contract';
-import { accountFor, breakIdOf, matchDay, type MatchInput, type MatchResult } from '../../workflows/recon/policy';
+import { breakIdOf } from '../../workflows/recon/ids';
+import { accountFor } from '../../workflows/recon/invariants';
+import { matchDay, type MatchInput, type MatchResult } from '../../workflows/recon/policy';
 import { genDay, shuffled } from './recon-gen';
 
 const RULES = RECON_RULES['2026-12.1'];

@@ -1,6 +1,5 @@
-import { sha256 } from '@noble/hashes/sha2';
-import { utf8ToBytes } from '@noble/hashes/utils';
 import type { Currency } from '../shared/money';
+import { breakIdOf, digestId } from './ids';
 import { caseFold } from '../shared/identity';
 import type {
   Break,
@@ -135,39 +134,6 @@ export interface MatchCounts {
 }
 
 // ————————————————————————————————————— helpers ——————————————————————————————————————
-
-/** Hex sha256 of the parts joined by `|` (pure JS: runs in the workflow sandbox as well as in an activity). */
-export function digestId(parts: readonly string[]): string {
-  return hex(sha256(utf8ToBytes(parts.join('|'))));
-}
-
-const HEX = '0123456789abcdef';
-/**
- * Bytes → lowercase hex as one flat string. (`bytesToHex` appends character by character: a 64-character id becomes a
- * tree of 32 string pieces, ~1 KiB each until something flattens it; at 100k matches that was 100 MiB of heap.)
- */
-function hex(bytes: Uint8Array): string {
-  const codes = new Array<number>(bytes.length * 2);
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i] as number;
-    codes[2 * i] = HEX.charCodeAt(b >> 4);
-    codes[2 * i + 1] = HEX.charCodeAt(b & 15);
-  }
-  return String.fromCharCode(...codes);
-}
-
-/** breakId = sha256(accountId|class|sorted lineIds|sorted itemIds[|scope]). */
-export function breakIdOf(
-  accountId: string,
-  cls: BreakClass,
-  lineIds: readonly string[],
-  itemIds: readonly string[],
-  scope?: string,
-): string {
-  const parts = [accountId, cls, [...lineIds].sort().join(','), [...itemIds].sort().join(',')];
-  if (scope !== undefined) parts.push(scope);
-  return digestId(parts);
-}
 
 /** The key a reference is indexed under: direction (a return reuses its payout's EndToEndId) and a case-folded id. */
 export const referenceKey = (direction: Direction, kind: 'e2e' | 'src' | 'pmt', id: string) =>
@@ -924,68 +890,4 @@ function lowerBound(arr: readonly number[], pred: (v: number) => boolean): numbe
     else lo = mid + 1;
   }
   return lo;
-}
-
-// ————————————————————————————————————— R1 / R2 ——————————————————————————————————————
-
-export interface Accounting {
-  /** Where each input id ended: `matched`, `expected`, `break` (new), `open` (a carried break still open), `prior`. */
-  lines: Map<string, string[]>;
-  items: Map<string, string[]>;
-  violations: string[];
-}
-
-/**
- * R1 and R2 checked from the result against the input: every booked line and every item in exactly one home, no id in
- * two matches, every carried break either still open or closed. The workflow may run it as a self-check; tests do.
- */
-export function accountFor(input: MatchInput, result: MatchResult): Accounting {
-  const lines = new Map<string, string[]>();
-  const items = new Map<string, string[]>();
-  const put = (m: Map<string, string[]>, id: string, where: string) => {
-    const a = m.get(id);
-    if (a) a.push(where);
-    else m.set(id, [where]);
-  };
-  for (const m of result.matches) {
-    for (const id of m.lineIds) put(lines, id, `match ${m.matchId}`);
-    for (const id of m.itemIds) put(items, id, `match ${m.matchId}`);
-  }
-  for (const b of result.breaks) {
-    for (const id of b.lineIds) put(lines, id, `break ${b.class}`);
-    for (const id of b.itemIds) put(items, id, `break ${b.class}`);
-  }
-  for (const i of result.carry.expected) put(items, i.itemId, 'expected');
-  const stillOpen = new Set(result.carry.openBreakIds);
-  for (const b of input.carried?.openBreaks ?? []) {
-    if (!stillOpen.has(b.breakId)) continue;
-    for (const l of b.lines) if (!lines.has(l.lineId)) put(lines, l.lineId, `open ${b.breakId}`);
-    for (const i of b.items) if (!items.has(i.itemId)) put(items, i.itemId, `open ${b.breakId}`);
-  }
-  for (const id of result.alreadyMatched.lineIds) put(lines, id, 'prior');
-  for (const id of result.alreadyMatched.itemIds) put(items, id, 'prior');
-
-  const violations: string[] = [];
-  const notBooked = new Set(result.notBookedLineIds);
-  const wantLines = new Set<string>();
-  for (const l of input.lines) if (!notBooked.has(l.lineId)) wantLines.add(l.lineId);
-  for (const b of input.carried?.openBreaks ?? []) for (const l of b.lines) wantLines.add(l.lineId);
-  const wantItems = new Set<string>();
-  for (const i of input.items) wantItems.add(i.itemId);
-  for (const i of input.carried?.expected ?? []) wantItems.add(i.itemId);
-  for (const b of input.carried?.openBreaks ?? []) for (const i of b.items) wantItems.add(i.itemId);
-  for (const id of wantLines) {
-    const w = lines.get(id) ?? [];
-    if (w.length !== 1) violations.push(`line ${id}: ${w.length ? w.join(', ') : 'nowhere'}`);
-  }
-  for (const id of wantItems) {
-    const w = items.get(id) ?? [];
-    if (w.length !== 1) violations.push(`item ${id}: ${w.length ? w.join(', ') : 'nowhere'}`);
-  }
-  for (const id of lines.keys()) if (!wantLines.has(id)) violations.push(`line ${id} is not in the input`);
-  for (const id of items.keys()) if (!wantItems.has(id)) violations.push(`item ${id} is not in the input`);
-  for (const b of input.carried?.openBreaks ?? [])
-    if (!stillOpen.has(b.breakId) && !result.closed.some((c) => c.breakId === b.breakId))
-      violations.push(`carried break ${b.breakId} vanished`);
-  return { lines, items, violations };
 }
