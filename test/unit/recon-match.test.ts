@@ -480,3 +480,37 @@ describe('recon matcher: R1/R2 and determinism on generated days', () => {
     }
   });
 });
+
+describe('recon matcher: scale', () => {
+  test('when a day has 200,000 reference matches, then all of them are returned (no call with one argument per match)', () => {
+    const n = 200_000;
+    const lines: StatementLine[] = [];
+    const items: ExpectedItem[] = [];
+    for (let i = 0; i < n; i++) {
+      const e2e = `S-${i}`;
+      lines.push({
+        lineId: `s${i}`,
+        source: 'camt053',
+        accountId: ACCT,
+        businessDate: D,
+        direction: 'debit',
+        amount: { amountMinor: 100 + i, currency: 'EUR' },
+        entry: { index: i, status: 'BOOK', reversal: false, entryAmountMinor: 100 + i, txCount: 1 },
+        refs: { endToEndId: e2e },
+      });
+      items.push({
+        itemId: `p${i}`,
+        accountId: ACCT,
+        effectiveDate: D,
+        direction: 'debit',
+        amount: { amountMinor: 100 + i, currency: 'EUR' },
+        refs: { workflowId: `w${i}`, endToEndId: e2e },
+        kind: 'payout_settle',
+        ageDays: 0,
+      });
+    }
+    const r = matchDay({ accountId: ACCT, businessDate: D, runAtMs: RUN_AT, rules: RULES, lines, items });
+    expect(r.matches).toHaveLength(n);
+    expect(r.breaks).toEqual([]);
+  }, 120_000);
+});

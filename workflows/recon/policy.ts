@@ -682,7 +682,8 @@ export function matchDay(input: MatchInput): MatchResult {
       { amountMinor: lineAmount, related: { lineIds: [first.lineId], itemIds: [first.itemId] } },
     );
   }
-  matches.push(...kept);
+  // Not `push(...kept)`: a 200k-argument call overflows the stack.
+  for (const m of kept) matches.push(m);
 
   // ——— pass 7: the rest ———
   // What is left of a carried break stays in it, unless the break closed today (part of it matched): then it needs a
