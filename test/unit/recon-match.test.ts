@@ -7,7 +7,7 @@ import {
 } from '../../workflows/recon/contract';
 import { breakIdOf } from '../../workflows/recon/ids';
 import { accountFor } from '../../workflows/recon/invariants';
-import { matchDay, type MatchInput, type MatchResult } from '../../workflows/recon/policy';
+import { fileBreak, matchDay, type MatchInput, type MatchResult } from '../../workflows/recon/policy';
 import { genDay, shuffled } from './recon-gen';
 
 const RULES = RECON_RULES['2026-12.1'];
@@ -387,6 +387,27 @@ describe('recon matcher: break classes', () => {
       breakIdOf(ACCT, 'split_mismatch', ['a', 'b'], ['x', 'y']),
     );
     expect(breakIdOf(ACCT, 'split_mismatch', ['a'], [])).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('recon file-level breaks', () => {
+  test('when a statement finding becomes a break twice (a re-run), then it has the same id and its class’s SLA', () => {
+    const args = {
+      accountId: ACCT,
+      businessDate: D,
+      runAtMs: RUN_AT,
+      rules: RULES,
+      class: 'statement_gap' as const,
+      reason: 'ElctrncSeqNb 7 follows 5',
+      currency: 'EUR' as const,
+      scope: `${D}|STMT-1`,
+    };
+    const a = fileBreak(args);
+    expect(fileBreak({ ...args, runAtMs: RUN_AT + 1 }).breakId).toBe(a.breakId);
+    expect(fileBreak({ ...args, scope: `${D}|STMT-2` }).breakId).not.toBe(a.breakId);
+    expect(a).toEqual(
+      expect.objectContaining({ lineIds: [], itemIds: [], amountMinor: 0, sla: { dueAtMs: RUN_AT + 8 * 3_600_000 } }),
+    );
   });
 });
 

@@ -4,6 +4,7 @@ import { caseFold } from '../shared/identity';
 import type {
   Break,
   BreakClass,
+  FILE_BREAK_CLASSES,
   Direction,
   ExpectedItem,
   MatchRecord,
@@ -180,6 +181,42 @@ const LINE_OPEN = 0;
 const DONE_MATCH = 1;
 const DONE_BREAK = 2;
 const DONE_CARRIED_BREAK = 3;
+
+// ————————————————————————————————————— file-level breaks ——————————————————————————————————————
+
+/**
+ * A break about the statement rather than a line (statement_missing after the deadline, statement_gap,
+ * balance_continuity, statement_integrity, entry_details_mismatch): what `checkStatement` found, as a break record.
+ * `scope` makes the id: the business date, plus the statement id and the finding's entry where one statement may hold
+ * several, so a re-run finds the same id. Do not feed `checkStatement`'s `duplicate_external` and `unclassified`
+ * findings here: the matcher classifies those per line (a line in two breaks would break R1).
+ */
+export function fileBreak(args: {
+  accountId: string;
+  businessDate: string;
+  runAtMs: number;
+  rules: ReconRuleSet;
+  class: (typeof FILE_BREAK_CLASSES)[number];
+  reason: string;
+  currency: Currency;
+  amountMinor?: number;
+  scope: string;
+}): Break {
+  return {
+    breakId: breakIdOf(args.accountId, args.class, [], [], args.scope),
+    class: args.class,
+    accountId: args.accountId,
+    businessDate: args.businessDate,
+    amountMinor: args.amountMinor ?? 0,
+    currency: args.currency,
+    lineIds: [],
+    itemIds: [],
+    detectedBy: { ruleId: 'tie_out', ruleVersion: args.rules.version },
+    sla: { dueAtMs: args.runAtMs + Math.round(args.rules.slaHours[args.class] * 3_600_000) },
+    state: 'open',
+    reason: args.reason,
+  };
+}
 
 // ————————————————————————————————————— the matcher ——————————————————————————————————————
 
@@ -787,23 +824,20 @@ export function matchDay(input: MatchInput): MatchResult {
       explainedMinor: explained,
       driftMinor: drift,
     };
-    if (drift !== 0) {
-      const b: Break = {
-        breakId: breakIdOf(accountId, 'balance_drift', [], [], `${businessDate}|${s.currency}`),
-        class: 'balance_drift',
-        accountId,
-        businessDate,
-        amountMinor: drift,
-        currency: s.currency,
-        lineIds: [],
-        itemIds: [],
-        detectedBy: { ruleId: 'tie_out', ruleVersion: version },
-        sla: { dueAtMs: runAtMs + Math.round(rules.slaHours.balance_drift * 3_600_000) },
-        state: 'open',
-        reason: `CLBD − OPBD − Σ booked − open file-level breaks = ${drift} (minor units)`,
-      };
-      breaks.push(b);
-    }
+    if (drift !== 0)
+      breaks.push({
+        ...fileBreak({
+          accountId,
+          businessDate,
+          runAtMs,
+          rules,
+          class: 'balance_drift',
+          reason: `CLBD − OPBD − Σ booked − open file-level breaks = ${drift} (minor units)`,
+          currency: s.currency,
+          amountMinor: drift,
+          scope: `${businessDate}|${s.currency}`,
+        }),
+      });
   }
 
   // ——— outputs, in a canonical order ———
