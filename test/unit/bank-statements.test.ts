@@ -343,6 +343,8 @@ describe('bank sandbox camt.053 statements, read back by the streaming reader', 
     const r = await statement(DAY);
     expect(await xsd.validate(r.xml)).toEqual({ valid: true, errors: [] });
     expect(r.lines[0]?.entry.bankTxCode).toBe('Prtry:NZZ999');
+    // The matcher reads the flag: with no reference to explain it, the line's break is `unclassified`.
+    expect(r.lines[0]?.flags).toEqual(['unclassified']);
     expect(checkStatement(r.header, r.totals).findings).toEqual([
       expect.objectContaining({ class: 'unclassified', lineIds: [r.lines[0]?.lineId] }),
     ]);

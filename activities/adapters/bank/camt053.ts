@@ -3,6 +3,7 @@ import { TextDecoder } from 'node:util';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { CURRENCY_EXPONENT, type Currency } from '../../../workflows/shared/money';
 import { isCurrency } from './amounts';
+import type { EntryStatus, StatementLine as ReconStatementLine } from '../../../workflows/recon/contract';
 
 /**
  * Reads a camt.053 bank-to-customer statement (camt.053.001.02 … .13) as a stream, with saxes (namespace-aware,
@@ -15,50 +16,17 @@ import { isCurrency } from './amounts';
  * the running totals: it answers break classes, never throws, so a bad file becomes a break and not a crash.
  */
 
-/** One booked transaction as the reconciliation sees it: one per `TxDtls`, or per `Ntry` when it has none. */
-export interface StatementLine {
-  /** sha256(accountId|Stmt/Id|ElctrncSeqNb|entryIndex|txIndex): the same on every delivery of the statement. */
-  lineId: string;
+/**
+ * One booked transaction as the reconciliation sees it: one per `TxDtls`, or per `Ntry` when it has none. The
+ * reconciliation's one line type (both rails), narrowed to what this reader always sets.
+ */
+export type StatementLine = ReconStatementLine & {
   source: 'camt053';
-  accountId: string;
-  /** The day the statement covers (`FrToDt` end, else the CLBD date). */
-  businessDate: string;
-  direction: 'credit' | 'debit';
-  amount: { amountMinor: number; currency: Currency };
-  entry: {
-    index: number;
-    ntryRef?: string;
-    acctSvcrRef?: string;
-    bookingDate?: string;
-    valueDate?: string;
-    status: EntryStatus;
-    /** `RvslInd`: the bank undid one of its bookings (CRDT reverses a debit, DBIT a credit). */
-    reversal: boolean;
-    /** `Domn-Fmly-SubFmly` (e.g. PMNT-ICDT-ESCT) or `Prtry:<code>`. */
-    bankTxCode?: string;
-    entryAmountMinor: number;
-    txCount: number;
-    batch?: { pmtInfId?: string; msgId?: string; nbOfTxs?: number; ttlAmtMinor?: number };
-  };
+  entry: { index: number };
   txIndex: number;
-  refs: {
-    /** `NOTPROVIDED` is left out: it names nothing. */
-    endToEndId?: string;
-    uetr?: string;
-    instrId?: string;
-    txId?: string;
-    pmtInfId?: string;
-    msgId?: string;
-    acctSvcrRef?: string;
-  };
-  instructed?: { amountMinor: number; currency: Currency; rate?: string };
-  /** `RtrInf/Rsn/Cd` (or `Prtry`): a returned transfer's reason. */
-  returnReason?: string;
-  /** `RltdDts/IntrBkSttlmDt`: for a return, when the original transfer settled. */
-  originalSettlementDate?: string;
-}
+};
 
-export type EntryStatus = 'BOOK' | 'PDNG' | 'INFO' | 'FUTR';
+export type { EntryStatus };
 
 export interface Balance {
   code: string;
@@ -335,6 +303,16 @@ export async function* readCamt053(
   } = newStatement(-1);
   let entry: EntryAcc | undefined;
   let tx: TxAcc | undefined;
+  // Values most lines repeat (currency, dates, status, bank code, a batch's MsgId/PmtInfId) share one string: a 100k-line
+  // statement held for matching is ~1 KiB per line, and these were a fifth of it. Bounded, so a hostile file cannot
+  // grow it.
+  const shared = new Map<string, string>();
+  const intern = <T extends string>(v: T): T => {
+    const had = shared.get(v);
+    if (had !== undefined) return had as T;
+    if (shared.size < 4_096) shared.set(v, v);
+    return v;
+  };
 
   function newStatement(index: number) {
     return {
@@ -394,7 +372,9 @@ export async function* readCamt053(
   parser.on('closetag', () => {
     const name = stack.pop();
     const full = paths.pop() ?? '#';
-    const value = text;
+    // saxes hands out slices of its input chunk; a kept slice (an EndToEndId on a line) would keep the whole 256 KiB
+    // chunk alive, so a 100k-line statement held for matching would hold the file. A short value is copied out.
+    const value = text.length >= 13 && text.length <= 256 ? (' ' + text).slice(1) : text;
     text = '';
     if (name === '#' || name === undefined || full.startsWith('#')) return;
     const depth = stack.length; // depth of the closed element
@@ -791,16 +771,16 @@ export async function* readCamt053(
         accountId,
         businessDate: h.businessDate,
         direction: t.cdtDbt === 'CRDT' ? 'credit' : t.cdtDbt === 'DBIT' ? 'debit' : direction,
-        amount: { amountMinor: lineAmt.minor, currency: lineAmt.currency },
+        amount: { amountMinor: lineAmt.minor, currency: intern(lineAmt.currency) },
         entry: {
           index: entryIndex,
           ...(e.ntryRef !== undefined ? { ntryRef: e.ntryRef } : {}),
           ...(e.acctSvcrRef !== undefined ? { acctSvcrRef: e.acctSvcrRef } : {}),
-          ...(e.bookingDate !== undefined ? { bookingDate: e.bookingDate } : {}),
-          ...(e.valueDate !== undefined ? { valueDate: e.valueDate } : {}),
-          status,
+          ...(e.bookingDate !== undefined ? { bookingDate: intern(e.bookingDate) } : {}),
+          ...(e.valueDate !== undefined ? { valueDate: intern(e.valueDate) } : {}),
+          status: intern(status),
           reversal: e.reversal,
-          ...(bankTxCode !== undefined ? { bankTxCode } : {}),
+          ...(bankTxCode !== undefined ? { bankTxCode: intern(bankTxCode) } : {}),
           entryAmountMinor: amount.minor,
           txCount,
           ...(batch ? { batch } : {}),
@@ -808,14 +788,16 @@ export async function* readCamt053(
         txIndex,
         refs: {
           ...t.refs,
-          ...(pmtInfId !== undefined ? { pmtInfId } : {}),
-          ...(msgId !== undefined ? { msgId } : {}),
+          ...(pmtInfId !== undefined ? { pmtInfId: intern(pmtInfId) } : {}),
+          ...(msgId !== undefined ? { msgId: intern(msgId) } : {}),
         },
         ...(instd?.ok
           ? { instructed: { amountMinor: instd.minor, currency: instd.currency, ...(t.rate ? { rate: t.rate } : {}) } }
           : {}),
         ...(t.returnReason !== undefined ? { returnReason: t.returnReason } : {}),
         ...(t.originalSettlementDate !== undefined ? { originalSettlementDate: t.originalSettlementDate } : {}),
+        // An unknown code is the matcher's to classify (break `unclassified` when no reference explains the line).
+        ...(!known ? { flags: ['unclassified' as const] } : {}),
       };
       if (!booked) {
         out.push({ kind: 'notBooked', line });
