@@ -30,7 +30,7 @@ Replays workflow histories against a workflow bundle; exits 1 if any is not dete
   --download            download with the TEMPORAL_* / temporal.toml settings as they are
   --limit <n>           at most n running workflows per workflow type (default 20)
   --query <filter>      extra visibility filter, ANDed with the type and ExecutionStatus = 'Running'
-  --type <name>         only this workflow type (repeatable; default: every type the product registers)
+  --type <name>         only this workflow type, recorded and downloaded (repeatable; default: every type)
   -h, --help            this text`;
 
 const schema = z.object({
@@ -118,7 +118,9 @@ export async function replayGate(argv: string[]): Promise<{ code: number; report
   const env = temporalEnv(values);
   const runs: Array<{ bundle: string; source: HistorySource }> = [];
   if (!values.skipRecorded) {
-    const histories = recordedHistoryFiles().map((f) => readRecordedHistory(f));
+    const histories = recordedHistoryFiles()
+      .map((f) => readRecordedHistory(f))
+      .filter((h) => !values.type || values.type.includes(h.workflowType));
     runs.push({ bundle: await recordedBundle(values.recordedBundle), source: { source: 'recorded', histories } });
   }
   if (values.download || values.address || values.namespace) {

@@ -70,10 +70,15 @@ beforeAll(async () => {
 describe('npm run replay:gate', () => {
   test('when the bundle is the product code, then the recorded and the downloaded histories replay and it passes', async () => {
     const bundle = stackEnv('PAYOPS_TEST_BUNDLE');
-    const { code, report } = await gate(`--bundle=${bundle}`, `--recorded-bundle=${bundle}`, ...scope);
+    const { code, report } = await gate(
+      `--bundle=${bundle}`,
+      `--recorded-bundle=${bundle}`,
+      ...scope,
+      '--type=creatorPayout',
+    );
     expect(code).toBe(0);
     expect(report?.failures).toBe(0);
-    // Every recorded history plus this file's two running probes (the recorded set has one probe).
+    // The recorded probe and payouts (`--type` scopes recorded histories too) plus this file's two running probes.
     expect(report?.byType['stackProbe']?.replayed).toBe(1 + ids.length);
     expect(report?.byType['creatorPayout']?.replayed).toBeGreaterThan(0);
     expect(output).toContain('downloaded 2 running workflow histories from namespace default');
