@@ -23,6 +23,10 @@ export const SCREENSHOTS = join(__dirname, '../../test-results/screenshots');
 export interface WebUiServer {
   config: AppConfig;
   uiBase: string;
+  /** The codec server the UI decodes through (its calls show in a browser's network log). */
+  codecUrl: string;
+  /** Where the dev server keeps its log (and its database, with `fileDb`); removed on stop. */
+  runDir: string;
   stop(): Promise<void>;
 }
 
@@ -30,11 +34,11 @@ export interface WebUiServer {
  * Starts the UI's dev server on two free ports. A port found free can be taken by another process before the server
  * binds it (several stacks start side by side in the gate): that start, and only that, is tried again on new ports.
  */
-export async function startWebUiServer(name: string): Promise<WebUiServer> {
+export async function startWebUiServer(name: string, opts: { fileDb?: boolean } = {}): Promise<WebUiServer> {
   for (let attempt = 1; ; attempt += 1) {
     const runDir = join(DATA_DIR, `${name}-${process.pid}-${Date.now().toString(36)}`);
     try {
-      return await startOnce(runDir);
+      return await startOnce(runDir, opts.fileDb ?? false);
     } catch (err) {
       const log = join(runDir, 'temporal.log');
       const portTaken = existsSync(log) && readFileSync(log, 'utf8').includes('address already in use');
@@ -44,7 +48,7 @@ export async function startWebUiServer(name: string): Promise<WebUiServer> {
   }
 }
 
-async function startOnce(runDir: string): Promise<WebUiServer> {
+async function startOnce(runDir: string, fileDb: boolean): Promise<WebUiServer> {
   mkdirSync(runDir, { recursive: true });
   const [temporalPort, uiPort] = [await freePort(), await freePort()];
   const config = testConfig({ TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}` });
@@ -66,6 +70,7 @@ async function startOnce(runDir: string): Promise<WebUiServer> {
       args: [
         ...['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(temporalPort), '--ui-port', String(uiPort)],
         ...['--ui-codec-endpoint', codecServer.url, '--log-level', 'warn', '--ui-disable-news-fetch'],
+        ...(fileDb ? ['--db-filename', join(runDir, 'temporal.db'), '--sqlite-pragma', 'journal_mode=WAL'] : []),
         ...searchAttributeCliArgs().flatMap((sa) => ['--search-attribute', sa]),
       ],
       runDir,
@@ -84,6 +89,8 @@ async function startOnce(runDir: string): Promise<WebUiServer> {
   return {
     config,
     uiBase: `http://127.0.0.1:${uiPort}`,
+    codecUrl: codecServer.url,
+    runDir,
     async stop() {
       await temporal.stop();
       await codecServer.stop();

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Client, type Connection, type WorkflowHandle } from '@temporalio/client';
 import {
   DefaultLogger,
@@ -11,11 +9,6 @@ import {
   type NativeConnection,
   type Worker,
 } from '@temporalio/worker';
-import { kmsOptions } from '../../workers/data-converter';
-import { startCodecServer, type CodecServer } from '../../workers/codec-server';
-import { createPayloadCodec } from '../../codec/settings';
-import { bin, DATA_DIR } from '../../infra/local/paths';
-import { freePort, startServer, type ManagedProcess } from '../../infra/local/processes';
 import type { AppConfig } from '../../workers/config';
 import {
   addEvidenceUpdate,
@@ -26,16 +19,15 @@ import {
   type PspDisputeEvent,
 } from '../../workflows/disputes/contract';
 import type { disputeCase } from '../../workflows/disputes/workflow';
-import { searchAttributeCliArgs } from '../../workflows/shared/search-attributes';
 import { decodedHistoryText, payloadsAsText } from '../support/codec';
 import { signedEvent } from '../support/rail-proof';
 import { signedFor, staffSigner } from '../support/staff';
-import { testClient, testConfig, testWorker } from '../support/stack';
+import { testClient, testWorker } from '../support/stack';
 import { fakeDeps } from '../support/time-skipping';
 import { browserTest, launchChromium } from '../support/chromium';
 import { until } from '../support/wait';
+import { startWebUiServer, type WebUiServer } from '../browser/web-ui-server';
 
-const run = promisify(execFile);
 const MARKER = `SEALED${randomUUID().replace(/-/g, '')}`;
 /** Sent by a client without the codec: stored in plain text, so the grep provably sees history payloads. */
 const CONTROL = `PLAIN${randomUUID().replace(/-/g, '')}`;
@@ -49,10 +41,8 @@ const logLines: string[] = [];
  * through the codec (and the Web UI through the codec server) shows it.
  */
 describe('payloads at rest (own dev server with a file DB, Web UI and codec server)', () => {
-  const runDir = join(DATA_DIR, `sealed-${process.pid}-${Date.now().toString(36)}`);
-  let temporal: ManagedProcess;
-  let codecServer: CodecServer;
-  let uiPort: number;
+  let stack: WebUiServer;
+  let runDir: string;
   let config: AppConfig;
   let client: Client;
   let connection: Connection;
@@ -76,38 +66,8 @@ describe('payloads at rest (own dev server with a file DB, Web UI and codec serv
         original(...args);
       });
     }
-    mkdirSync(runDir, { recursive: true });
-    const [temporalPort, ui] = [await freePort(), await freePort()];
-    uiPort = ui;
-    config = testConfig({ TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}` });
-    codecServer = await startCodecServer({
-      codec: createPayloadCodec(config, kmsOptions(config)),
-      settings: {
-        host: '127.0.0.1',
-        port: 0,
-        corsOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`],
-        namespace: config.TEMPORAL_NAMESPACE,
-        auth: { kind: 'none' },
-      },
-    });
-    temporal = await startServer({
-      name: 'temporal',
-      command: bin('temporal'),
-      args: [
-        ...['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(temporalPort), '--ui-port', String(uiPort)],
-        ...['--ui-codec-endpoint', codecServer.url, '--log-level', 'warn'],
-        ...['--db-filename', join(runDir, 'temporal.db'), '--sqlite-pragma', 'journal_mode=WAL'],
-        ...searchAttributeCliArgs().flatMap((sa) => ['--search-attribute', sa]),
-      ],
-      runDir,
-      timeoutMs: 90_000,
-      ready: async () => {
-        await run(bin('temporal'), ['operator', 'cluster', 'health', '--address', config.TEMPORAL_ADDRESS], {
-          timeout: 5000,
-        });
-        return true;
-      },
-    });
+    stack = await startWebUiServer('sealed', { fileDb: true });
+    ({ config, runDir } = stack);
     const f = fakeDeps();
     f.evidence.seed('ord-7001', {
       order: { productDescription: `Mug set ${MARKER}-order`, orderedAt: '2030-01-02T10:00:00Z' },
@@ -178,10 +138,8 @@ describe('payloads at rest (own dev server with a file DB, Web UI and codec serv
     await running?.catch(() => undefined);
     await workerConnection?.close();
     await connection?.close();
-    await temporal?.stop();
-    await codecServer?.stop();
+    await stack?.stop();
     jest.restoreAllMocks();
-    if (!process.env['PAYOPS_KEEP_TEST_RUN']) rmSync(runDir, { recursive: true, force: true });
   });
 
   test('when a dispute carries a marker in its evidence, then the database and the worker logs never hold it in plain text', async () => {
@@ -213,10 +171,10 @@ describe('payloads at rest (own dev server with a file DB, Web UI and codec serv
         const page = await browser.newPage();
         const codecCalls: string[] = [];
         page.on('request', (r) => {
-          if (r.url().startsWith(codecServer.url)) codecCalls.push(`${r.method()} ${new URL(r.url()).pathname}`);
+          if (r.url().startsWith(stack.codecUrl)) codecCalls.push(`${r.method()} ${new URL(r.url()).pathname}`);
         });
         const { runId } = await handle.describe();
-        const base = `http://127.0.0.1:${uiPort}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`;
+        const base = `${stack.uiBase}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`;
         await page.goto(`${base}/${encodeURIComponent(handle.workflowId)}/${runId}/history`, { waitUntil: 'load' });
         await page.getByText(`"${disputeId}"`).first().waitFor({ timeout: 60_000 });
         await page.screenshot({ path: join(runDir, 'web-ui.png'), fullPage: true });
