@@ -125,7 +125,10 @@ describe('creatorPayout trusts only a real continue-as-new and a new destination
       opts(),
     );
     const paid = await waitForState(handle, (s) => s.state === 'paid_in_return_window');
-    // The account bounced: the PSP reversed the transfer in full, and the ingress delivers its signed event.
+    // The account bounced: the PSP reversed the transfer in full, and the ingress delivers its signed event with the
+    // reason. The sandbox's own `transfer.reversed` webhook (no reason) is held, so which of two claims of the same
+    // reversal arrives first does not decide this test.
+    await admin(h.psp.url, '/__admin/faults', { holdWebhooks: true });
     await admin(h.psp.url, `/__admin/transfers/${paid.railReference}/reverse`, {});
     await handle.signal(
       'reportRailEvent',
@@ -138,6 +141,7 @@ describe('creatorPayout trusts only a real continue-as-new and a new destination
       }),
     );
     await waitForState(handle, (s) => s.state === 'awaiting_new_details');
+    await admin(h.psp.url, '/__admin/faults', {}, 'DELETE'); // webhooks flow again; the held one stays held
 
     // The creator "saves" the same account under another holder name; then ops press retry now.
     await admin(h.creators.url, `/__admin/creators/${creatorId}`, { displayName: 'Renamed' }, 'PATCH');
