@@ -33,7 +33,7 @@ export interface IngressOptions {
   routes?: WebhookRoute[];
 }
 
-type Outcome = 'delivered' | 'parked';
+type Outcome = 'delivered' | 'parked' | 'owned';
 
 async function deliver(
   client: Client,
@@ -92,9 +92,21 @@ async function deliverOrPark(
       providerEventId: event.eventId,
       eventType: event.type,
       signalArgs: delivery.signalArgs,
+      ...(delivery.onClosed ? { ownedBy: delivery.onClosed.workflowId } : {}),
     },
   });
-  return 'parked';
+  if (!delivery.onClosed) return 'parked';
+  // Parked first (the record survives whatever happens next), then owned: a failure here answers 503 and the
+  // provider's redelivery signals the same workflow with the same observation.
+  const owner = delivery.onClosed;
+  await opts.client.workflow.signalWithStart(owner.workflowType, {
+    workflowId: owner.workflowId,
+    taskQueue: opts.config.TEMPORAL_TASK_QUEUE,
+    args: owner.args,
+    signal: owner.signal,
+    signalArgs: owner.signalArgs,
+  });
+  return 'owned';
 }
 
 /** The domain event ops subscribe to for a late event, by the workflow it was meant for. */
@@ -191,7 +203,8 @@ export function createIngressApp(opts: IngressOptions): Hono {
           eventId: event.eventId,
           duplicate: false,
           delivered: outcomes.filter((o) => o === 'delivered').length,
-          parked: outcomes.filter((o) => o === 'parked').length,
+          parked: outcomes.filter((o) => o !== 'delivered').length,
+          owned: outcomes.filter((o) => o === 'owned').length,
         });
       },
     );

@@ -11,6 +11,12 @@ export interface Delivery {
    * workflow).
    */
   start?: { workflowType: string; args: [unknown]; taskQueue?: string; rejectDuplicate?: boolean };
+  /**
+   * Who owns the event when the workflow has closed (besides the parked record): a signalWithStart of another workflow,
+   * e.g. a late bank return's reconciliation break (`workflows/recon-breaks/late-events.ts`). Idempotent: the same
+   * event names the same workflow and the same observation.
+   */
+  onClosed?: { workflowType: string; workflowId: string; args: [unknown]; signal: string; signalArgs: [unknown] };
 }
 
 /** A verified provider event, reduced to what routing needs. */

@@ -1,5 +1,7 @@
+import { isCurrency } from '../../activities/adapters/bank/amounts';
 import type { Camt054Entry } from '../../activities/adapters/bank/iso20022';
 import { bankE2eStream, reportRailEventSignal, type RailEvent } from '../../workflows/payouts/contract';
+import { lateEventOwner } from '../../workflows/recon-breaks/late-events';
 import type { Delivery, RouteDeps, VerifiedEvent, WebhookRoute } from '../deliveries';
 import { parkForOps } from '../parking';
 
@@ -48,7 +50,32 @@ async function pspDeliveries(event: VerifiedEvent, deps: RouteDeps): Promise<Del
     ...(returned !== undefined ? { returnedAmountMinor: returned } : {}),
     ...(returned !== undefined && amount !== undefined && amount > 0 ? { transferAmountMinor: amount } : {}),
   };
-  return [{ workflowId, signal: reportRailEventSignal.name, signalArgs: [signal] }];
+  const currency = typeof object.currency === 'string' ? object.currency.toUpperCase() : undefined;
+  const lateAmount = returned ?? amount;
+  return [
+    {
+      workflowId,
+      signal: reportRailEventSignal.name,
+      signalArgs: [signal],
+      // A return or failure after the payout closed is reconciliation's work (the break proves it at the rail before
+      // acting); a late confirmation of what already happened is only parked.
+      ...(lateAmount !== undefined && isCurrency(currency) && (kind === 'returned' || kind === 'failed')
+        ? {
+            onClosed: lateEventOwner({
+              rail: 'psp',
+              providerEventId: event.eventId,
+              workflowId,
+              kind,
+              amountMinor: lateAmount,
+              currency,
+              ...(signal.reference ? { railRef: signal.reference } : {}),
+              ...(code ? { reasonCode: code } : {}),
+              atMs: Date.now(),
+            }),
+          }
+        : {}),
+    },
+  ];
 }
 
 /**
@@ -110,7 +137,28 @@ export const payoutsRoute: WebhookRoute = async (event, deps) => {
           }
         : {}),
     };
-    out.push({ workflowId, signal: reportRailEventSignal.name, signalArgs: [signal] });
+    out.push({
+      workflowId,
+      signal: reportRailEventSignal.name,
+      signalArgs: [signal],
+      // A return after the payout closed is reconciliation's work: a break that books the money back once the bank
+      // confirms it, not only a parked record.
+      ...(entry.status === 'returned'
+        ? {
+            onClosed: lateEventOwner({
+              rail: 'bank',
+              providerEventId: signal.eventId,
+              workflowId,
+              kind: 'returned',
+              amountMinor: entry.amount.amountMinor,
+              currency: entry.amount.currency,
+              endToEndId: entry.endToEndId,
+              ...(entry.returnCode ? { reasonCode: entry.returnCode } : {}),
+              atMs: Date.now(),
+            }),
+          }
+        : {}),
+    });
   }
   return out;
 };

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { createFakeAudit } from '../../activities/adapters/audit/fake';
 import { createFakeNotifications } from '../../activities/adapters/notifications/fake';
 import { buildCamt054 } from '../../sandboxes/bank/iso20022';
+import { bankE2eStream } from '../../workflows/payouts/contract';
+import { lateReturnWorkflowId } from '../../workflows/recon-breaks/contract';
 import { INGRESS_DOORS, ingressTestBed, postSigned } from '../support/ingress';
 
 /** The real routes on the real dev server: what arrives for a closed payout is parked for ops, never dropped. */
@@ -45,8 +48,12 @@ describe.each(INGRESS_DOORS)('webhook ingress (%s front door): late events and r
     const res = await postPsp(reversal(id, workflowId));
 
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ eventId: id, delivered: 0, parked: 1 });
+    expect(await res.json()).toMatchObject({ eventId: id, delivered: 0, parked: 1, owned: 1 });
     const parked = (await audit.list('late-rail-events')).filter((e) => e.data.workflowId === workflowId);
+    // Owned by a reconciliation break for the PSP account (a late reversal is money back the ledger did not expect).
+    const owner = bed.client.workflow.getHandle(String(parked[0]?.data.ownedBy));
+    expect((await owner.describe()).type).toBe('reconBreak');
+    await owner.terminate('test over');
     expect(parked).toEqual([
       expect.objectContaining({
         eventId: `${id}:${workflowId}`,
@@ -61,6 +68,74 @@ describe.each(INGRESS_DOORS)('webhook ingress (%s front door): late events and r
     expect(
       notifications.events.filter((e) => e.type === 'payout.late_event' && e.data.workflowId === workflowId),
     ).toEqual([expect.objectContaining({ dedupeKey: `late-rail-events:${id}:${workflowId}` })]);
+  });
+
+  test('when a bank return arrives for a payout that has closed, then it is parked and owned by one reconciliation break, the same one for a second file booking the same return', async () => {
+    const workflowId = `payout-late-bank-${randomUUID()}`;
+    const handle = await bed.client.workflow.start('stackProbe', {
+      workflowId,
+      taskQueue: `no-worker-${randomUUID()}`,
+      args: [{ probeId: 'late-bank' }],
+    });
+    await handle.terminate('the payout completed before its return arrived');
+    const endToEndId = `E2E-LATE-${randomUUID().slice(0, 8)}`;
+    await audit.append({
+      stream: bankE2eStream(endToEndId),
+      eventId: 'route',
+      at: new Date().toISOString(),
+      type: 'payout.bank_route',
+      data: { workflowId },
+    });
+    const returned = { amountMinor: 4_200, currency: 'EUR' as const };
+    const post = (eventId: string) =>
+      postSigned(
+        bed.ingress.url,
+        'bank',
+        buildCamt054({
+          messageId: eventId,
+          entries: [{ endToEndId, status: 'returned', returnCode: 'AC04', amount: returned }],
+        }),
+        { secret: config.BANK_WEBHOOK_SECRET, headers: { 'x-bank-event-id': eventId } },
+      );
+
+    const first = await post(`bank-${randomUUID()}`);
+    // The bank sends the same booking again in another file (another event ID): the same break is told again.
+    const second = await post(`bank-${randomUUID()}`);
+
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ delivered: 0, parked: 1, owned: 1 });
+    expect(await second.json()).toMatchObject({ delivered: 0, parked: 1, owned: 1 });
+    const breakId = lateReturnWorkflowId(endToEndId, returned.amountMinor, returned.currency);
+    const parked = (await audit.list('late-rail-events')).filter((e) => e.data.workflowId === workflowId);
+    expect(parked.map((e) => e.data.ownedBy)).toEqual([breakId, breakId]);
+    const owner = bed.client.workflow.getHandle(breakId);
+    const description = await owner.describe();
+    expect(description.type).toBe('reconBreak');
+    const history = await owner.fetchHistory();
+    const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes);
+    expect(signals.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName)).toEqual([
+      'breakObserved',
+      'breakObserved',
+    ]);
+    const input = await decodeFromPayloadsAtIndex(
+      bed.client.options.loadedDataConverter,
+      0,
+      history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads,
+    );
+    expect(input).toMatchObject({
+      source: 'rail_event',
+      facts: {
+        class: 'unexpected_external',
+        hint: 'late_return',
+        accountId: 'bank-main',
+        amountMinor: 4_200,
+        currency: 'EUR',
+        refs: { workflowId, endToEndId, returnReason: 'AC04' },
+      },
+    });
+    // Nothing started a new payout: the money goes back only through the break's audited resolution.
+    expect((await bed.client.workflow.getHandle(workflowId).describe()).runId).toBe(handle.firstExecutionRunId);
+    await owner.terminate('test over');
   });
 
   test('when a dispute event arrives after its case closed, then no new case starts and the event is parked before the 200', async () => {

@@ -85,7 +85,9 @@ export interface BreakCounterpartMatched {
 }
 
 /** The workflow ID of a break: a return by its transfer's reference and amount, anything else by its breakId. */
-export function breakWorkflowId(f: Pick<BreakFacts, 'breakId' | 'class' | 'amountMinor' | 'currency' | 'refs' | 'hint'>) {
+export function breakWorkflowId(
+  f: Pick<BreakFacts, 'breakId' | 'class' | 'amountMinor' | 'currency' | 'refs' | 'hint'>,
+) {
   if (f.hint === 'late_return' && f.refs.endToEndId)
     return lateReturnWorkflowId(f.refs.endToEndId, Math.abs(f.amountMinor), f.currency);
   return `recon-break-${f.breakId.slice(0, 32)}`;
