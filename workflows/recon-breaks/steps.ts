@@ -1,0 +1,174 @@
+import { ApplicationFailure, proxyActivities, TemporalFailure } from '@temporalio/workflow';
+import { activityProxies } from '../shared/activities';
+import { ActivityPresets } from '../shared/activity-options';
+import { failureCode, refuseWith } from '../shared/failures';
+import { effectiveDateOf } from '../shared/posting-facts';
+import {
+  adjustmentPostingId,
+  breakAuditStream,
+  breakRefusals,
+  rebookPostingId,
+  type BreakProposal,
+  type BreakRefusalCode,
+  type BreakResolution,
+  type ReconBreakActivities,
+} from './contract';
+import { adjustmentLegs } from './policy';
+import type { BreakState } from './state';
+
+/**
+ * The I/O of a break: the audit appends every accepted command and check writes before the state changes, the
+ * counterpart check, and the money resolutions (an adjustment; a late return booked back to the creator after the
+ * bank confirms it). State changes only through the state's transitions.
+ */
+
+const { books, mustBook } = activityProxies<ReconBreakActivities>();
+/** Reads a command waits on: retried through a blip, then refused (`rail_unavailable`) rather than hanging a person. */
+const ask = proxyActivities<ReconBreakActivities>({ ...ActivityPresets.lookup, scheduleToCloseTimeout: '2m' });
+/** The day's results are read from the reports bucket: retried for an hour of outage, then the claim is refused. */
+const results = proxyActivities<ReconBreakActivities>({ ...ActivityPresets.lookup, scheduleToCloseTimeout: '1h' });
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Appends one entry to the audit stream (idempotent by its sequence number), then to the break's trail. */
+export async function audit(b: BreakState, type: string, by: string, data: Record<string, unknown>): Promise<void> {
+  const at = iso(Date.now());
+  const seq = b.nextAuditSeq();
+  await books.appendAudit({
+    stream: breakAuditStream(b.workflowId),
+    eventId: `${b.workflowId}:${seq}`,
+    at,
+    type,
+    data: { by, ...data },
+  });
+  b.recorded({ at, type, by, data });
+}
+
+/** Runs a command's or check's I/O with the break marked busy (validators refuse others meanwhile, `busy`). */
+export async function exclusively<T>(b: BreakState, fn: () => Promise<T>): Promise<T> {
+  b.startWork();
+  try {
+    return await fn();
+  } finally {
+    b.endWork();
+  }
+}
+
+/** A refusal found in the handler (after a read): audited, then thrown as the update's typed failure. */
+async function refuseAfterCheck(b: BreakState, by: string, code: BreakRefusalCode, message: string): Promise<never> {
+  await audit(b, 'command_refused', by, { code, message });
+  throw refuseWith(breakRefusals, { code, message });
+}
+
+/**
+ * Checks each counterpart claim against the day's own results: a claim is a signal anyone who can write to the
+ * namespace could send, so the break closes as `matched` only when the match exists there and names this break.
+ * A claim repeated (a re-run of the day) is ignored; one for a break no longer open is only recorded.
+ */
+export async function checkClaims(b: BreakState): Promise<void> {
+  for (const c of b.takeClaims()) {
+    if (b.claimSettled(c.matchId)) continue;
+    await exclusively(b, async () => {
+      const claim = { matchId: c.matchId, businessDate: c.businessDate, resultsKey: c.resultsKey };
+      if (b.status !== 'open') return audit(b, 'counterpart_ignored', 'system', { ...claim, status: b.status });
+      let why: string;
+      try {
+        why = (await results.verifyBreakCounterpart({ ...claim, breakId: b.facts.breakId })).why;
+      } catch (err) {
+        why = `unreadable:${failureCode(err)}`;
+      }
+      // A claim whose results could not be read may be sent again; any other verdict is final for that match.
+      if (!why.startsWith('unreadable')) b.settleClaim(c.matchId);
+      if (why !== 'proven') return audit(b, 'counterpart_refused', 'system', { ...claim, why });
+      await audit(b, 'counterpart_matched', 'system', claim);
+      b.resolve({ kind: 'matched', by: 'system', at: iso(Date.now()), matchId: c.matchId }, Date.now());
+    });
+  }
+}
+
+/** Posts an adjustment (one posting per resolution round: reopened breaks adjust under a new ID). */
+export async function postAdjustment(b: BreakState, p: BreakProposal): Promise<string> {
+  const base = adjustmentPostingId(b.facts.breakId);
+  const postingId = b.reopens === 0 ? base : `${base}:${b.reopens}`;
+  try {
+    await mustBook.postBreakPosting({
+      postingId,
+      currency: p.currency,
+      description: `recon break ${b.facts.breakId}: adjustment to ${p.account ?? '?'}`,
+      legs: adjustmentLegs(b.facts, p.account ?? '', p.amountMinor),
+      effectiveDate: effectiveDateOf(Date.now()),
+      refs: { workflowId: b.workflowId },
+    });
+  } catch (err) {
+    await audit(b, 'adjustment_failed', p.proposedBy, { postingId, code: failureCode(err) });
+    throw asUpdateFailure(err);
+  }
+  return postingId;
+}
+
+/** The bank must list a return of exactly the break's amount and currency for the transfer, or nothing is booked. */
+export async function confirmAtRail(b: BreakState, by: string): Promise<void> {
+  const { endToEndId } = b.facts.refs;
+  let listed = false;
+  try {
+    listed = (
+      await ask.confirmReturnAtRail({
+        endToEndId: endToEndId ?? '',
+        amountMinor: Math.abs(b.facts.amountMinor),
+        currency: b.facts.currency,
+      })
+    ).listed;
+  } catch (err) {
+    return refuseAfterCheck(b, by, 'rail_unavailable', `the bank could not be asked (${failureCode(err)})`);
+  }
+  if (!listed)
+    await refuseAfterCheck(b, by, 'return_not_at_rail', 'the bank lists no return of this amount for the transfer');
+}
+
+/**
+ * Books a late return back to the creator, once: the rail confirms it first, then the activity reads the creator from
+ * the payout's own postings and posts `recon-rebook:<breakId>` (the same ID after a reopen: money never moves twice).
+ */
+export async function rebook(b: BreakState, by: string): Promise<string> {
+  await confirmAtRail(b, by);
+  const { endToEndId = '', workflowId: payoutWorkflowId = '' } = b.facts.refs;
+  let r: Awaited<ReturnType<ReconBreakActivities['rebookLateReturn']>>;
+  try {
+    r = await mustBook.rebookLateReturn({
+      breakWorkflowId: b.workflowId,
+      breakId: b.facts.breakId,
+      payoutWorkflowId,
+      endToEndId,
+      amountMinor: Math.abs(b.facts.amountMinor),
+      currency: b.facts.currency,
+      effectiveDate: effectiveDateOf(Date.now()),
+    });
+  } catch (err) {
+    await audit(b, 'rebook_failed', by, { postingId: rebookPostingId(b.facts.breakId), code: failureCode(err) });
+    throw asUpdateFailure(err);
+  }
+  if (r.outcome !== 'posted')
+    return refuseAfterCheck(b, by, r.outcome, breakRefusals[r.outcome].summary);
+  return r.postingId;
+}
+
+/** Carries out an approved (or small enough) money proposal and resolves the break. */
+export async function carryOut(b: BreakState, p: BreakProposal, approvedBy?: string): Promise<void> {
+  const postingId = p.kind === 'adjust' ? await postAdjustment(b, p) : await rebook(b, p.proposedBy);
+  const resolution: BreakResolution = {
+    kind: p.kind === 'adjust' ? 'adjusted' : 'rebooked',
+    by: p.proposedBy,
+    at: iso(Date.now()),
+    note: p.note,
+    postingId,
+    ...(approvedBy ? { approvedBy } : {}),
+  };
+  await audit(b, resolution.kind, approvedBy ?? p.proposedBy, { postingId, ...(approvedBy ? { proposedBy: p.proposedBy } : {}) });
+  b.resolve(resolution, Date.now());
+}
+
+/** An error thrown from an update handler must be a Temporal failure (else the workflow task, not the update, fails). */
+function asUpdateFailure(err: unknown): Error {
+  if (err instanceof TemporalFailure) return err;
+  return ApplicationFailure.create({ message: String(err), nonRetryable: true });
+}
