@@ -91,7 +91,9 @@ export interface BreakCounterpartMatched {
 }
 
 /** The workflow ID of a break: a return by its transfer's reference and amount, anything else by its breakId. */
-export function breakWorkflowId(f: Pick<BreakFacts, 'breakId' | 'class' | 'amountMinor' | 'currency' | 'refs' | 'hint'>) {
+export function breakWorkflowId(
+  f: Pick<BreakFacts, 'breakId' | 'class' | 'amountMinor' | 'currency' | 'refs' | 'hint'>,
+) {
   if (f.hint === 'late_return' && f.refs.endToEndId)
     return lateReturnWorkflowId(f.refs.endToEndId, Math.abs(f.amountMinor), f.currency);
   return `recon-break-${f.breakId.slice(0, 32)}`;
@@ -141,7 +143,12 @@ export const BREAK_FINANCE_ROLES = ['finance_approver', 'finance_manager', 'fina
 /** Optional policy of one break (tests shorten the reopen window; the day run leaves it out). */
 export const breakPolicySchema = z
   .object({
-    reopenWindowMs: z.number().int().positive().max(400 * 24 * 3_600_000).optional(),
+    reopenWindowMs: z
+      .number()
+      .int()
+      .positive()
+      .max(400 * 24 * 3_600_000)
+      .optional(),
   })
   .strict();
 export type BreakPolicy = z.infer<typeof breakPolicySchema>;
@@ -156,11 +163,9 @@ const token = z.string().max(8_192).optional();
 const refId = (field: string) =>
   z.string().regex(/^[A-Za-z0-9._:/-]{1,200}$/, { error: `${field} must be an ID (letters, digits, . _ : / -)` });
 /** A ledger account name (`fees:bank`, `recon:unexplained`): lowercase segments joined by `:`. */
-export const ledgerAccountSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9_-]{0,40}(:[A-Za-z0-9._-]{1,64}){0,3}$/, {
-    error: 'account must be a ledger account name (segments like fees:bank)',
-  });
+export const ledgerAccountSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,40}(:[A-Za-z0-9._-]{1,64}){0,3}$/, {
+  error: 'account must be a ledger account name (segments like fees:bank)',
+});
 
 const hexId = (field: string) => z.string().regex(/^[A-Fa-f0-9]{16,128}$/, { error: `${field} must be hex` });
 const isoDate = (field: string) => z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: `${field} must be YYYY-MM-DD` });
@@ -276,7 +281,10 @@ export const breakRefusals = refusalTable({
     summary: 'a four-eyes proposal waits for approval: approve it or void the break first',
   },
   no_proposal: { type: FailureType.Conflict, summary: 'there is no proposal to approve' },
-  own_proposal: { type: FailureType.PolicyViolation, summary: 'four-eyes: the proposer cannot approve their own proposal' },
+  own_proposal: {
+    type: FailureType.PolicyViolation,
+    summary: 'four-eyes: the proposer cannot approve their own proposal',
+  },
   currency_mismatch: { type: FailureType.InvalidInput, summary: "the adjustment's currency is not the break's" },
   not_late_return: {
     type: FailureType.Conflict,

@@ -69,7 +69,12 @@ function command<S extends z.ZodType<{ token?: string | undefined }>>(b: BreakSt
   setHandler(
     c.def,
     async (raw) => {
-      const who = acceptStaffCommand((raw as { token?: unknown }).token, Date.now(), thisRun(c.def.name, raw), b.accepted);
+      const who = acceptStaffCommand(
+        (raw as { token?: unknown }).token,
+        Date.now(),
+        thisRun(c.def.name, raw),
+        b.accepted,
+      );
       const a = c.schema.parse(raw);
       await exclusively(b, () => c.run(a, who?.subject ?? 'unknown'));
       return b.view();
@@ -222,7 +227,11 @@ export function registerHandlers(b: BreakState): void {
     run: async (a, by) => {
       const p = b.proposal;
       if (!p) return; // the validator refused this (`no_proposal`); a replayed history cannot get here without one
-      await audit(b, 'proposal_approved', by, { kind: p.kind, proposedBy: p.proposedBy, ...(a.note ? { note: a.note } : {}) });
+      await audit(b, 'proposal_approved', by, {
+        kind: p.kind,
+        proposedBy: p.proposedBy,
+        ...(a.note ? { note: a.note } : {}),
+      });
       await carryOut(b, p, by);
     },
   });

@@ -55,7 +55,10 @@ export class BreakState {
     this.since = now;
     this.reopenWindowMs = input.policy?.reopenWindowMs ?? REOPEN_WINDOW_MS;
     this.visible = new VisibleState<ReconBreakView>(this, [getBreakStateQuery], 'per-task');
-    this.observe({ source: input.source, facts: input.facts, ...(input.resultsKey ? { resultsKey: input.resultsKey } : {}) }, now);
+    this.observe(
+      { source: input.source, facts: input.facts, ...(input.resultsKey ? { resultsKey: input.resultsKey } : {}) },
+      now,
+    );
   }
 
   get status(): BreakStatus {

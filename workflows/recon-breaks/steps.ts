@@ -147,8 +147,7 @@ export async function rebook(b: BreakState, by: string): Promise<string> {
     await audit(b, 'rebook_failed', by, { postingId: rebookPostingId(b.facts.breakId), code: failureCode(err) });
     throw asUpdateFailure(err);
   }
-  if (r.outcome !== 'posted')
-    return refuseAfterCheck(b, by, r.outcome, breakRefusals[r.outcome].summary);
+  if (r.outcome !== 'posted') return refuseAfterCheck(b, by, r.outcome, breakRefusals[r.outcome].summary);
   return r.postingId;
 }
 
@@ -163,7 +162,10 @@ export async function carryOut(b: BreakState, p: BreakProposal, approvedBy?: str
     postingId,
     ...(approvedBy ? { approvedBy } : {}),
   };
-  await audit(b, resolution.kind, approvedBy ?? p.proposedBy, { postingId, ...(approvedBy ? { proposedBy: p.proposedBy } : {}) });
+  await audit(b, resolution.kind, approvedBy ?? p.proposedBy, {
+    postingId,
+    ...(approvedBy ? { proposedBy: p.proposedBy } : {}),
+  });
   b.resolve(resolution, Date.now());
 }
 
