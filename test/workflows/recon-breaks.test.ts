@@ -107,6 +107,7 @@ describe('reconciliation break workflow (dev server)', () => {
     expect(matched.awaiting.actor).toBe('none');
     const audit = await bed.deps.audit.list(breakAuditStream(h.workflowId));
     expect(audit.map((e) => e.type)).toEqual(['counterpart_refused', 'counterpart_refused', 'counterpart_matched']);
+    await recordHistoryIfAsked(h, 'recon-break-counterpart');
   });
 
   test('when ops link, reopen, mark received, reopen and void a break, then each is audited and a second resolution is refused', async () => {
@@ -147,6 +148,7 @@ describe('reconciliation break workflow (dev server)', () => {
     const audit = await bed.deps.audit.list(breakAuditStream(id));
     expect(audit.map((e) => e.type)).toEqual(['linked', 'reopened', 'received', 'reopened', 'voided']);
     expect(audit[0]?.data).toMatchObject({ by: 'ops.cy', workflowId: 'creator-payout-c1-2026-11' });
+    await recordHistoryIfAsked(h, 'recon-break-commands');
   });
 
   test('when someone without the role resolves a break, then it is refused for who sent it', async () => {
@@ -280,6 +282,7 @@ describe('reconciliation break workflow (dev server)', () => {
     const audit = (await bed.deps.audit.list(breakAuditStream(h.workflowId))).map((e) => e.type);
     expect(audit.filter((t) => t === 'command_refused')).toHaveLength(2);
     expect(audit.filter((t) => t === 'rebooked')).toHaveLength(2);
+    await recordHistoryIfAsked(h, 'recon-break-rebook');
   });
 
   test('when a break is resolved and its reopen window passes, then the workflow closes with its resolution', async () => {
