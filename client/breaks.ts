@@ -42,11 +42,9 @@ export type { ReconBreakView, BreakFacts, BreakResolution } from '../workflows/r
  * `recon-return-…`): the break's own key, shown in every list.
  */
 
-const workflowIdSchema = z
-  .string()
-  .regex(/^recon-(break|return)-[A-Fa-f0-9]{1,64}$/, {
-    error: 'must be a break workflow ID (recon-break-… or recon-return-…)',
-  });
+const workflowIdSchema = z.string().regex(/^recon-(break|return)-[A-Fa-f0-9]{1,64}$/, {
+  error: 'must be a break workflow ID (recon-break-… or recon-return-…)',
+});
 
 const listFilter = z.object({
   /** Only breaks still waiting on someone (AwaitingActor ops or finance); default: every running break. */
