@@ -169,20 +169,20 @@ export const ledgerAccountSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,40}(:[A-
 
 const hexId = (field: string) => z.string().regex(/^[A-Fa-f0-9]{16,128}$/, { error: `${field} must be hex` });
 const isoDate = (field: string) => z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: `${field} must be YYYY-MM-DD` });
-const idList = z.array(z.string().max(256)).max(10_000);
+const idList = z.array(z.string().max(256)).max(100_000);
 
 /** {@link BreakFacts} at the workflow's boundary (its input and `breakObserved`); unknown fields are kept. */
 export const breakFactsSchema = z
   .object({
     breakId: hexId('breakId'),
     class: z.enum(BREAK_CLASSES),
-    accountId: z.string().regex(/^[a-z0-9-]{1,64}$/, { error: 'accountId must be a reconciliation account ID' }),
+    accountId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, { error: 'accountId must be a reconciliation account ID' }),
     businessDate: isoDate('businessDate'),
     amountMinor: z.number().int({ error: 'amountMinor must be whole minor units' }),
     currency: currencySchema,
     lineIds: idList,
     itemIds: idList,
-    reason: z.string().max(2_000),
+    reason: z.string().max(10_000),
     hint: z.string().max(64).optional(),
     dueAtMs: z.number().int().nonnegative(),
     ruleVersion: z.string().max(64),
