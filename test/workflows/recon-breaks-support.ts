@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import { Accounts } from '../../activities/adapters/ledger/port';
 import { payoutPosting } from '../../activities/payouts';
@@ -61,7 +62,12 @@ export function breakBed() {
     client: undefined as unknown as Client,
     async open(
       facts: BreakFacts,
-      opts: { source?: BreakSource; resultsKey?: string; policy?: ReconBreakInput['policy'] } = {},
+      opts: {
+        source?: BreakSource;
+        resultsKey?: string;
+        policy?: ReconBreakInput['policy'];
+        workflowIdReusePolicy?: WorkflowIdReusePolicy;
+      } = {},
     ): Promise<WorkflowHandle<ReconBreakWorkflow>> {
       const source = opts.source ?? 'statement';
       const seen = { source, facts, ...(opts.resultsKey ? { resultsKey: opts.resultsKey } : {}) };
@@ -71,6 +77,7 @@ export function breakBed() {
         args: [{ ...seen, ...(opts.policy ? { policy: opts.policy } : {}) }],
         signal: breakObservedSignal,
         signalArgs: [seen],
+        ...(opts.workflowIdReusePolicy ? { workflowIdReusePolicy: opts.workflowIdReusePolicy } : {}),
       });
     },
     /** Polls the break's view until `predicate` holds. */

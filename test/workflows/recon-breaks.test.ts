@@ -1,4 +1,5 @@
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   approveBreakAdjustment,
   getBreakState,
@@ -22,7 +23,7 @@ import {
 } from '../../workflows/recon-breaks/contract';
 import type { MatchRecord } from '../../workflows/recon/contract';
 import { recordHistoryIfAsked } from '../support/histories';
-import { until } from '../support/wait';
+import { failureOf, until } from '../support/wait';
 import { as, breakBed, breakFacts, DAY, freshHex } from './recon-breaks-support';
 
 /** The break workflow on the dev server: observations, proven counterparts, and the verified staff commands. */
@@ -303,5 +304,12 @@ describe('reconciliation break workflow (dev server)', () => {
       { account: 'recon:unexplained', amountMinor: -12_000 },
     ]);
     await recordHistoryIfAsked(h, 'recon-break');
+
+    // A re-run of the day after the break closed: the day run starts with ALLOW_DUPLICATE_FAILED_ONLY, so a closed
+    // (completed) break is not opened again; the start is rejected and the day run counts it as already resolved.
+    const rerun = await failureOf(
+      bed.open(facts, { workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY }),
+    );
+    expect(rerun).toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
   });
 });

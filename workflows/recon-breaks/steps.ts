@@ -1,4 +1,4 @@
-import { ApplicationFailure, proxyActivities, TemporalFailure } from '@temporalio/workflow';
+import { ApplicationFailure, condition, proxyActivities, TemporalFailure } from '@temporalio/workflow';
 import { activityProxies } from '../shared/activities';
 import { ActivityPresets } from '../shared/activity-options';
 import { failureCode, refuseWith } from '../shared/failures';
@@ -30,11 +30,20 @@ const results = proxyActivities<ReconBreakActivities>({ ...ActivityPresets.looku
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Appends one entry to the audit stream (idempotent by its sequence number), then to the break's trail. */
-export async function audit(b: BreakState, type: string, by: string, data: Record<string, unknown>): Promise<void> {
+/**
+ * Appends one entry to the audit stream (idempotent by its sequence number), then to the break's trail. `mustLand`:
+ * the money already moved, so the record is retried through an audit-store outage of any length rather than lost.
+ */
+export async function audit(
+  b: BreakState,
+  type: string,
+  by: string,
+  data: Record<string, unknown>,
+  opts: { mustLand?: boolean } = {},
+): Promise<void> {
   const at = iso(Date.now());
   const seq = b.nextAuditSeq();
-  await books.appendAudit({
+  await (opts.mustLand ? mustBook : books).appendAudit({
     stream: breakAuditStream(b.workflowId),
     eventId: `${b.workflowId}:${seq}`,
     at,
@@ -68,17 +77,22 @@ async function refuseAfterCheck(b: BreakState, by: string, code: BreakRefusalCod
 export async function checkClaims(b: BreakState): Promise<void> {
   for (const c of b.takeClaims()) {
     if (b.claimSettled(c.matchId)) continue;
-    await exclusively(b, async () => {
-      const claim = { matchId: c.matchId, businessDate: c.businessDate, resultsKey: c.resultsKey };
-      if (b.status !== 'open') return audit(b, 'counterpart_ignored', 'system', { ...claim, status: b.status });
-      let why: string;
+    const claim = { matchId: c.matchId, businessDate: c.businessDate, resultsKey: c.resultsKey };
+    // The read runs without holding the break: staff commands go on while the results are read (the bucket may be
+    // slow or down); the verdict is applied only to a break still open, with no command in flight.
+    let why = 'not_open';
+    if (b.status === 'open') {
       try {
         why = (await results.verifyBreakCounterpart({ ...claim, breakId: b.facts.breakId })).why;
       } catch (err) {
         why = `unreadable:${failureCode(err)}`;
       }
+    }
+    await condition(() => !b.busy);
+    await exclusively(b, async () => {
       // A claim whose results could not be read may be sent again; any other verdict is final for that match.
       if (!why.startsWith('unreadable')) b.settleClaim(c.matchId);
+      if (b.status !== 'open') return audit(b, 'counterpart_ignored', 'system', { ...claim, status: b.status });
       if (why !== 'proven') return audit(b, 'counterpart_refused', 'system', { ...claim, why });
       await audit(b, 'counterpart_matched', 'system', claim);
       b.resolve({ kind: 'matched', by: 'system', at: iso(Date.now()), matchId: c.matchId }, Date.now());
@@ -153,7 +167,7 @@ export async function rebook(b: BreakState, by: string): Promise<string> {
 
 /** Carries out an approved (or small enough) money proposal and resolves the break. */
 export async function carryOut(b: BreakState, p: BreakProposal, approvedBy?: string): Promise<void> {
-  const postingId = p.kind === 'adjust' ? await postAdjustment(b, p) : await rebook(b, p.proposedBy);
+  const postingId = p.kind === 'adjust' ? await postAdjustment(b, p) : await rebook(b, approvedBy ?? p.proposedBy);
   const resolution: BreakResolution = {
     kind: p.kind === 'adjust' ? 'adjusted' : 'rebooked',
     by: p.proposedBy,
@@ -162,10 +176,13 @@ export async function carryOut(b: BreakState, p: BreakProposal, approvedBy?: str
     postingId,
     ...(approvedBy ? { approvedBy } : {}),
   };
-  await audit(b, resolution.kind, approvedBy ?? p.proposedBy, {
-    postingId,
-    ...(approvedBy ? { proposedBy: p.proposedBy } : {}),
-  });
+  await audit(
+    b,
+    resolution.kind,
+    approvedBy ?? p.proposedBy,
+    { postingId, ...(approvedBy ? { proposedBy: p.proposedBy } : {}) },
+    { mustLand: true },
+  );
   b.resolve(resolution, Date.now());
 }
 
