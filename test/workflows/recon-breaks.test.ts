@@ -216,6 +216,29 @@ describe('reconciliation break workflow (dev server)', () => {
     });
   });
 
+  test('when a reopened break is adjusted again, then the same money is not posted twice and other money is refused', async () => {
+    const facts = breakFacts({ class: 'amount_under', amountMinor: -800, hint: 'fee' });
+    const h = await open(facts);
+    const adjust = { amountMinor: 800, currency: 'EUR', account: 'fees:bank', note: 'fee' };
+    expect(await postBreakAdjustment(bed.client, h.workflowId, { ...adjust, sign: as('fin.ann') })).toMatchObject({
+      accepted: true,
+      value: { resolution: { kind: 'adjusted', postingId: adjustmentPostingId(facts.breakId) } },
+    });
+    await reopenBreak(bed.client, h.workflowId, { reason: 'wrong account?', sign: as('ops.cy') });
+    expect(
+      await postBreakAdjustment(bed.client, h.workflowId, { ...adjust, amountMinor: 900, sign: as('fin.ann') }),
+    ).toMatchObject({ accepted: false, code: 'posting_conflict' });
+    expect((await getBreakState(bed.client, h.workflowId)).status).toBe('open');
+    expect(await postBreakAdjustment(bed.client, h.workflowId, { ...adjust, sign: as('fin.bo') })).toMatchObject({
+      accepted: true,
+    });
+    expect(bed.deps.ledger.postings.get(adjustmentPostingId(facts.breakId))?.legs[0]).toEqual({
+      account: 'fees:bank',
+      amountMinor: 800,
+    });
+    expect(await bed.deps.ledger.balance('fees:bank', 'EUR')).toBeGreaterThanOrEqual(800);
+  });
+
   test('when a late return is rebooked, then it is refused until the bank lists it and then posts once to the creator', async () => {
     const payoutWf = `creator-payout-c-${freshHex().slice(0, 8)}-2026-11`;
     const endToEndId = `E2E${freshHex().slice(0, 20)}`;
@@ -229,6 +252,13 @@ describe('reconciliation break workflow (dev server)', () => {
     });
     const h = await open(facts, { source: 'rail_event' });
     expect(h.workflowId).toBe(lateReturnWorkflowId(endToEndId, 7_500, 'EUR'));
+    // The day run sees the same return on the statement (its own breakId): the same workflow, a second observation.
+    const onStatement = await bed.open({ ...facts, breakId: freshHex() }, { source: 'statement' });
+    expect(onStatement.workflowId).toBe(h.workflowId);
+    expect((await getBreakState(bed.client, h.workflowId)).observations.map((o) => o.source)).toEqual([
+      'rail_event',
+      'statement',
+    ]);
     expect((await getBreakState(bed.client, h.workflowId)).awaiting.actor).toBe('finance');
 
     // The bank does not know the transfer (nor, then, any return of it): nothing is booked.

@@ -1,7 +1,7 @@
-import { ApplicationFailure, condition, proxyActivities, TemporalFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, proxyActivities, TemporalFailure } from '@temporalio/workflow';
 import { activityProxies } from '../shared/activities';
 import { ActivityPresets } from '../shared/activity-options';
-import { failureCode, refuseWith } from '../shared/failures';
+import { failureCode, refuseWith, typedFailure } from '../shared/failures';
 import { effectiveDateOf } from '../shared/posting-facts';
 import {
   adjustmentPostingId,
@@ -100,10 +100,13 @@ export async function checkClaims(b: BreakState): Promise<void> {
   }
 }
 
-/** Posts an adjustment (one posting per resolution round: reopened breaks adjust under a new ID). */
+/**
+ * Posts an adjustment under the break's one adjustment ID: after a reopen, the same money again is already posted
+ * (nothing moves twice) and other money is refused by the ledger (`posting_conflict`): a wrong adjustment is
+ * corrected with a new entry of its own, never by moving the break's money a second time.
+ */
 export async function postAdjustment(b: BreakState, p: BreakProposal): Promise<string> {
-  const base = adjustmentPostingId(b.facts.breakId);
-  const postingId = b.reopens === 0 ? base : `${base}:${b.reopens}`;
+  const postingId = adjustmentPostingId(b.facts.breakId);
   try {
     await mustBook.postBreakPosting({
       postingId,
@@ -186,8 +189,14 @@ export async function carryOut(b: BreakState, p: BreakProposal, approvedBy?: str
   b.resolve(resolution, Date.now());
 }
 
-/** An error thrown from an update handler must be a Temporal failure (else the workflow task, not the update, fails). */
+/**
+ * An error thrown from an update handler must be a Temporal failure (else the workflow task, not the update, fails):
+ * the product's typed failure from the cause chain (so the caller's verdict carries its type and code), else a
+ * failure naming the most specific code.
+ */
 function asUpdateFailure(err: unknown): Error {
-  if (err instanceof TemporalFailure) return err;
-  return ApplicationFailure.create({ message: String(err), nonRetryable: true });
+  const typed = typedFailure(err);
+  if (typed) return typed;
+  if (err instanceof TemporalFailure && !(err instanceof ActivityFailure)) return err;
+  return ApplicationFailure.create({ message: `the command failed (${failureCode(err)})`, nonRetryable: true });
 }
