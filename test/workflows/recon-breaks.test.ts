@@ -316,6 +316,40 @@ describe('reconciliation break workflow (dev server)', () => {
     await recordHistoryIfAsked(h, 'recon-break-rebook');
   });
 
+  test('when a late return above the threshold is rebooked, then it is a proposal a second finance member approves, booked once', async () => {
+    const payoutWf = `creator-payout-c-${freshHex().slice(0, 8)}-2026-11`;
+    const endToEndId = `E2E${freshHex().slice(0, 20)}`;
+    const creatorId = `c-${freshHex().slice(0, 8)}`;
+    await bed.paidPayout(payoutWf, creatorId, endToEndId, 15_000);
+    const amount = { amountMinor: 15_000, currency: 'EUR' as const };
+    await bed.deps.bank.initiateCreditTransfer({
+      messageId: `M${endToEndId}`,
+      endToEndId,
+      amount,
+      creditorName: 'C',
+      accountRef: 'X',
+      remittance: 'r',
+    });
+    bed.deps.bank.returnTransfer(endToEndId, 'AC04');
+    const facts = breakFacts({ hint: 'late_return', amountMinor: 15_000, refs: { workflowId: payoutWf, endToEndId } });
+    const h = await open(facts, { source: 'rail_event' });
+
+    const proposed = await rebookToCreator(bed.client, h.workflowId, { note: 'late AC04', sign: as('fin.ann') });
+    expect(proposed).toMatchObject({ accepted: true, value: { status: 'open', proposal: { kind: 'rebook' } } });
+    expect(postingsNamed(rebookPostingId(facts.breakId))).toHaveLength(0);
+    expect(await approveBreakAdjustment(bed.client, h.workflowId, { sign: as('fin.ann') })).toMatchObject({
+      accepted: false,
+      code: 'own_proposal',
+    });
+    const approved = await approveBreakAdjustment(bed.client, h.workflowId, { sign: as('fin.bo') });
+    expect(approved).toMatchObject({
+      accepted: true,
+      value: { resolution: { kind: 'rebooked', by: 'fin.ann', approvedBy: 'fin.bo' } },
+    });
+    expect(postingsNamed(rebookPostingId(facts.breakId))).toHaveLength(1);
+    expect(await bed.deps.ledger.balance(Accounts.creatorAvailable(creatorId), 'EUR')).toBe(-15_000);
+  });
+
   test('when a break is resolved and its reopen window passes, then the workflow closes with its resolution', async () => {
     const facts = breakFacts({ class: 'amount_over', amountMinor: 12_000 });
     const h = (await open(facts, { policy: { reopenWindowMs: 3_000 } })) as WorkflowHandle<ReconBreakWorkflow>;
