@@ -28,7 +28,7 @@ export function createReconBreakActivities(deps: ActivityDeps) {
       const body = await deps.reports.get(i.resultsKey);
       if (body === undefined) return { proven: false, why: 'no_results' };
       const matchId = caseFold(i.matchId);
-      const breakId = caseFold(i.breakId);
+      const breakIds = new Set(i.breakIds.map(caseFold));
       // One record per line; scanned without keeping the file's records (a day holds up to a million matches).
       for (const line of body.split('\n')) {
         if (!line.includes(i.matchId) && !line.toLowerCase().includes(matchId)) continue;
@@ -39,7 +39,7 @@ export function createReconBreakActivities(deps: ActivityDeps) {
           continue;
         }
         if (typeof rec.matchId !== 'string' || caseFold(rec.matchId) !== matchId) continue;
-        const names = (rec.closesBreakIds ?? []).some((id) => typeof id === 'string' && caseFold(id) === breakId);
+        const names = (rec.closesBreakIds ?? []).some((id) => typeof id === 'string' && breakIds.has(caseFold(id)));
         return names ? { proven: true, why: 'proven' } : { proven: false, why: 'not_named' };
       }
       return { proven: false, why: 'no_match' };

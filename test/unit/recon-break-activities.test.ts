@@ -37,7 +37,7 @@ describe('reconciliation break activities', () => {
     ];
     await deps.reports.put(key, `${lines.map((l) => JSON.stringify(l)).join('\n')}\nnot json\n`);
     const verify = (matchId: string, breakId: string, resultsKey = key) =>
-      acts.verifyBreakCounterpart({ resultsKey, matchId, breakId });
+      acts.verifyBreakCounterpart({ resultsKey, matchId, breakIds: [hex('0'), breakId] });
     expect(await verify(hex('C'), hex('d'))).toEqual({ proven: true, why: 'proven' });
     expect(await verify(hex('a'), hex('d'))).toEqual({ proven: false, why: 'not_named' });
     expect(await verify(hex('e'), hex('d'))).toEqual({ proven: false, why: 'no_match' });

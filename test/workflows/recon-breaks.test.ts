@@ -111,6 +111,26 @@ describe('reconciliation break workflow (dev server)', () => {
     await recordHistoryIfAsked(h, 'recon-break-counterpart');
   });
 
+  test('when a late return opened by the ingress is matched under the statement breakId, then the match proves it', async () => {
+    const endToEndId = `E2E${freshHex().slice(0, 20)}`;
+    const railFacts = breakFacts({ hint: 'late_return', amountMinor: 3_300, refs: { endToEndId } });
+    const h = await open(railFacts, { source: 'rail_event' });
+    const statementFacts = { ...railFacts, breakId: freshHex(), businessDate: '2026-12-03' };
+    await bed.open(statementFacts, { source: 'statement' });
+    await bed.until(h, (v) => v.observations.length === 2, 'the statement observation');
+
+    const key = `recon/bank-main/2026-12-04/${freshHex()}.ndjson`;
+    const match = { matchId: freshHex(), closesBreakIds: [statementFacts.breakId] };
+    await bed.deps.reports.put(key, `${JSON.stringify(match)}\n`);
+    await h.signal(breakCounterpartMatchedSignal, {
+      businessDate: '2026-12-04',
+      matchId: match.matchId,
+      resultsKey: key,
+    });
+    const matched = await bed.until(h, (v) => v.status === 'resolved', 'the match under the statement breakId');
+    expect(matched.resolution).toMatchObject({ kind: 'matched', matchId: match.matchId });
+  });
+
   test('when ops link, reopen, mark received, reopen and void a break, then each is audited and a second resolution is refused', async () => {
     const h = await open(breakFacts());
     const id = h.workflowId;

@@ -419,12 +419,13 @@ export interface BreakPosting {
 export interface ReconBreakActivities extends Pick<SharedActivities, 'appendAudit'> {
   /**
    * Reads the day's matches (NDJSON at `resultsKey` in the reports bucket) and says whether match `matchId` exists
-   * and names `breakId` in its `closesBreakIds` (both compared case-folded).
+   * and names one of `breakIds` (every breakId this break was observed under) in its `closesBreakIds` (compared
+   * case-folded).
    */
   verifyBreakCounterpart(i: {
     resultsKey: string;
     matchId: string;
-    breakId: string;
+    breakIds: string[];
   }): Promise<{ proven: boolean; why: 'proven' | 'no_results' | 'no_match' | 'not_named' }>;
   /** Posts a break's ledger adjustment (idempotent by posting ID). */
   postBreakPosting(i: BreakPosting): Promise<{ postingId: string; alreadyPosted: boolean }>;

@@ -83,7 +83,9 @@ export async function checkClaims(b: BreakState): Promise<void> {
     let why = 'not_open';
     if (b.status === 'open') {
       try {
-        why = (await results.verifyBreakCounterpart({ ...claim, breakId: b.facts.breakId })).why;
+        // A late return is one break under two breakIds (the ingress's and the statement's): a match may name either.
+        const breakIds = [...new Set(b.observations.map((o) => o.breakId))];
+        why = (await results.verifyBreakCounterpart({ ...claim, breakIds })).why;
       } catch (err) {
         why = `unreadable:${failureCode(err)}`;
       }
