@@ -4,6 +4,7 @@ import { createSharedActivities } from './shared';
 import { createDisputeActivities } from './disputes';
 import { createPayoutRunActivities } from './payout-runs';
 import { createPayoutActivities } from './payouts';
+import { createReconBreakActivities } from './recon-breaks';
 import { createSweeperActivities } from './sweeper';
 
 /** What workers register: every domain's activities (each workflow proxies only its own domain's interface). */
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPayoutActivities(deps),
     ...createDisputeActivities(deps),
     ...createSweeperActivities(deps),
+    ...createReconBreakActivities(deps),
   };
 }
 export type { ActivityDeps } from './deps';

@@ -8,6 +8,7 @@ export { ClientInputError, type StartOptions, type Started, type Verdict } from 
 export type { CommandBinding, CommandSigner, Signed } from './commands';
 export { FailureType } from '../workflows/shared/failures';
 export * as approvals from './approvals';
+export * as breaks from './breaks';
 export * as disputes from './disputes';
 export * as payouts from './payouts';
 export { payoutRuns };

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { createDynamoAudit } from '../activities/adapters/audit/dynamo-audit';
 import type { AuditPort } from '../activities/adapters/audit/port';
 import { makeAwsClients } from '../activities/adapters/aws';
-import { approvals, disputes } from '../client';
+import { approvals, breaks, disputes } from '../client';
 import { ClientInputError } from '../client/errors';
 import { pausePspCalls, pausePspInput, resumePspCalls, resumePspInput } from '../client/psp-control';
 import { kmsOptions } from '../workers/data-converter';
@@ -20,6 +20,7 @@ import {
   ROLES,
 } from '../workflows/approvals/contract';
 import { escalationTierSchema } from '../workflows/disputes/contract';
+import { BREAK_OPS_ROLES, breakAuditStream } from '../workflows/recon-breaks/contract';
 import { TIERS } from '../workflows/disputes/policy';
 import { caseFold } from '../workflows/shared/identity';
 import { STAFF_COMMANDS, type StaffCommand } from './commands';
@@ -89,6 +90,9 @@ const approvalsFilter = z
       .optional(),
   })
   .strict();
+const breaksFilter = z
+  .object({ open: z.enum(['true', 'false'], { error: 'open must be true or false' }).optional() })
+  .strict();
 const disputesFilter = z
   .object({
     dueWithinDays: z.coerce.number().int().positive().max(365).optional(),
@@ -108,9 +112,12 @@ const disputesFilter = z
  * - `POST /approvals/:requestId/{approve,reject}` `{ reason, role?, amountMinor? }`; `/amend` `{ remedies, reason }`
  * - `POST /disputes/:disputeId/assign` `{ assignee, tier }`; `/evidence` `{ field, text }`;
  *   `/decide` `{ decision, tier?, note? }`
+ * - `POST /breaks/:workflowId/link` `{ workflowId?, postingId?, lineId?, note }`; `/mark-received`
+ *   `{ externalRef, note }`; `/adjust` `{ amountMinor, currency, account, note }`; `/approve` `{ note? }`;
+ *   `/rebook` `{ note }`; `/void` `{ reason }`; `/reopen` `{ reason }` (adjust, approve, rebook: finance)
  * - `POST /psp/pause` `{ incidentId, reason }` · `POST /psp/resume` `{ ratePerSecond?, reason? }` (ops)
  * - `GET /whoami` · `GET /approvals?state&tier` · `GET /approvals/:requestId` · `GET /disputes?dueWithinDays&tier` ·
- *   `GET /disputes/:disputeId` · `GET /stuck` · `GET /payouts/:payoutId` · `GET /healthz`
+ *   `GET /disputes/:disputeId` · `GET /breaks?open` · `GET /breaks/:workflowId` · `GET /stuck` · `GET /payouts/:payoutId` · `GET /healthz`
  *
  * Answers: 200 with a verdict (`{ accepted: true, value }` or `{ accepted: false, type, code, message }`) or the
  * read's JSON; 400 naming the bad field; 401 without a valid token; 403 without the role; 404 for an unknown (or
@@ -232,6 +239,18 @@ export function createDecisionsApp(opts: DecisionsOptions): Hono<{ Variables: { 
   app.get('/disputes/:id', async (c) => {
     requireRole(c.get('staff'), TIERS, 'a dispute case');
     return c.json(await disputes.getDisputeState(client, parse(idSchema, c.req.param('id'), 'id')));
+  });
+  app.get('/breaks', async (c) => {
+    requireRole(c.get('staff'), BREAK_OPS_ROLES, 'the breaks list');
+    const f = parse(breaksFilter, query(c), 'query');
+    return c.json(await breaks.listBreaks(client, { open: f.open === 'true' }));
+  });
+  app.get('/breaks/:id', async (c) => {
+    requireRole(c.get('staff'), BREAK_OPS_ROLES, 'a reconciliation break');
+    const workflowId = parse(idSchema, c.req.param('id'), 'id');
+    const status = await breaks.getBreakState(client, workflowId);
+    const trail = await audit().list(breakAuditStream(workflowId));
+    return c.json({ status, audit: trail });
   });
   app.get('/stuck', async (c) => {
     requireRole(c.get('staff'), ['ops', 'compliance'], 'the stuck-work counts');

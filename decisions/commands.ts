@@ -20,6 +20,18 @@ import {
   staffIdSchema,
 } from '../workflows/disputes/contract';
 import { TIERS } from '../workflows/disputes/policy';
+import {
+  approveAdjustmentInput,
+  BREAK_FINANCE_ROLES,
+  BREAK_OPS_ROLES,
+  ledgerAccountSchema,
+  linkBreakInput,
+  markReceivedInput,
+  postAdjustmentInput,
+  rebookToCreatorInput,
+  reopenBreakInput,
+  voidBreakInput,
+} from '../workflows/recon-breaks/contract';
 
 /**
  * The staff commands the service signs and sends: for each, the HTTP body it takes, the roles it asks of the caller
@@ -28,7 +40,7 @@ import { TIERS } from '../workflows/disputes/policy';
  * assertion is over exactly what the workflow receives.
  */
 export interface StaffCommand {
-  domain: 'payouts' | 'approvals' | 'disputes';
+  domain: 'payouts' | 'approvals' | 'disputes' | 'breaks';
   /** The path segment after the entity ID: `POST /<domain>/<id>/<verb>`. */
   verb: string;
   /** The update's wire name (the assertion's `cmd`). */
@@ -108,6 +120,71 @@ const disputeCommand = (
   args: async (b) => schema.parse(b) as Record<string, unknown>,
 });
 
+/**
+ * A reconciliation break's command, addressed by the break's workflow ID (`recon-break-…`, `recon-return-…`): the
+ * body is the update's argument without its token, parsed with the workflow's own schema.
+ */
+const breakCommand = (
+  verb: string,
+  update: string,
+  anyOf: readonly string[],
+  body: z.ZodObject,
+  schema: z.ZodType,
+) => ({
+  domain: 'breaks' as const,
+  verb,
+  update,
+  workflowId: (id: string) => id,
+  anyOf,
+  body: body.strict(),
+  args: async (b: Record<string, unknown>) => schema.parse(b) as Record<string, unknown>,
+});
+const note = markReceivedInput.shape.note;
+const reason = voidBreakInput.shape.reason;
+const BREAK_COMMANDS: readonly StaffCommand[] = [
+  breakCommand(
+    'link',
+    'linkBreak',
+    BREAK_OPS_ROLES,
+    z.object({
+      workflowId: z.string().max(200).optional(),
+      postingId: z.string().max(200).optional(),
+      lineId: z.string().max(200).optional(),
+      note,
+    }),
+    linkBreakInput,
+  ),
+  breakCommand(
+    'mark-received',
+    'markBreakReceived',
+    BREAK_OPS_ROLES,
+    z.object({ externalRef: markReceivedInput.shape.externalRef, note }),
+    markReceivedInput,
+  ),
+  breakCommand(
+    'adjust',
+    'postBreakAdjustment',
+    BREAK_FINANCE_ROLES,
+    z.object({
+      amountMinor: postAdjustmentInput.shape.amountMinor,
+      currency: postAdjustmentInput.shape.currency,
+      account: ledgerAccountSchema,
+      note,
+    }),
+    postAdjustmentInput,
+  ),
+  breakCommand(
+    'approve',
+    'approveBreakAdjustment',
+    BREAK_FINANCE_ROLES,
+    z.object({ note: approveAdjustmentInput.shape.note }),
+    approveAdjustmentInput,
+  ),
+  breakCommand('rebook', 'rebookToCreator', BREAK_FINANCE_ROLES, z.object({ note }), rebookToCreatorInput),
+  breakCommand('void', 'voidBreak', BREAK_OPS_ROLES, z.object({ reason }), voidBreakInput),
+  breakCommand('reopen', 'reopenBreak', BREAK_OPS_ROLES, z.object({ reason }), reopenBreakInput),
+];
+
 export const STAFF_COMMANDS: readonly StaffCommand[] = [
   payoutCommand('hold', 'holdPayout', HOLDERS),
   payoutCommand('release', 'releasePayout', RELEASERS),
@@ -152,4 +229,5 @@ export const STAFF_COMMANDS: readonly StaffCommand[] = [
     decideCaseInput,
     (b) => b['tier'] as string | undefined,
   ),
+  ...BREAK_COMMANDS,
 ];

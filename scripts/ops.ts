@@ -13,7 +13,10 @@ import {
 import { decisionsClient, DecisionServiceRefusal, pathOf, type DecisionsClient } from './cli/decisions-client';
 import { login, requireToken } from './cli/session';
 import { FIX_COMMANDS, RESOLUTIONS, renderVerdict, type FixCommand } from './ops/fix';
+import { BREAK_OPTIONS, breakCommandOf, renderBreak, renderBreakList, renderBreakVerdict } from './ops/breaks';
 import { pauseText, resumeText, type PspPause, type PspResume } from './ops/psp';
+import type { BreakListRow, ReconBreakView } from '../client/breaks';
+import type { AuditEvent } from '../workflows/shared/activities';
 import { renderPayoutReport, type PayoutReport } from './ops/show';
 import { renderStuck, type StuckCount } from './ops/stuck';
 
@@ -28,6 +31,16 @@ const USAGE = `ops tooling: find, understand and fix stuck work (docs/runbook.md
   npx payops-ops release <payoutId> --reason "<why>"   lift the hold
   npx payops-ops resolve <payoutId> --reason "<why>" --resolution paid_elsewhere|abandoned|partial_return
                                                close by hand; check the rail first (runbook: "unconfirmed at the rail")
+  npx payops-ops breaks list [--open] [--json]         reconciliation breaks (--open: still waiting on someone)
+  npx payops-ops breaks show <workflowId> [--json]    facts, observations, proposal, resolution, audit trail
+  npx payops-ops breaks resolve <workflowId> --action <action> ...   resolve a break:
+      --action link --note "<why>" (--workflow <id> | --posting <id> | --line <id>)
+      --action mark-received --external-ref <ref> --note "<why>"
+      --action adjust --amount-minor <n> --currency <ISO> --account <ledger account> --note "<why>"   (finance;
+               above 100.00 it is a proposal a second finance member approves)
+      --action approve [--note "<why>"]      (finance, not the proposer)
+      --action rebook --note "<why>"         (finance; a late return, confirmed at the bank, back to the creator)
+      --action void --reason "<why>"   ·   --action reopen --reason "<why>"
   npx payops-ops pause-psp --incident <id> --reason "<why>"  PSP incident: no new PSP call leaves, for every payout
   npx payops-ops resume-psp [--rate <per second>] [--reason "<why>"]  release the backlog at the paced rate
 
@@ -71,6 +84,7 @@ function rateOf(raw: string | undefined): number | undefined {
 
 /** `npx payops-ops` (`npm run ops`): returns the exit code (0 done/accepted, 1 refused, 2 bad arguments). */
 export const main = withUsageErrors('ops', async (argv: string[], io: Io): Promise<number> => {
+  if (argv[0] === 'breaks') return breaks(argv.slice(1), io);
   const cmd = parseCommandLine(argv, OPTIONS, COMMANDS);
   if (cmd.help) {
     io.out(USAGE);
@@ -135,6 +149,50 @@ async function pspControl(cmd: ReturnType<typeof parseCommandLine<typeof OPTIONS
   });
   if (v.accepted) print(v.value, resumeText(v.value));
   return v.accepted ? 0 : 1;
+}
+
+const BREAK_COMMANDS: Record<string, CommandSpec> = {
+  list: { positionals: [], options: ['open'] },
+  show: { positionals: ['workflowId'], options: [] },
+  resolve: {
+    positionals: ['workflowId'],
+    options: Object.keys(BREAK_OPTIONS).filter((o) => o !== 'open'),
+  },
+};
+
+/** `breaks list|show|resolve`, through the decision service like every other command. */
+async function breaks(argv: string[], io: Io): Promise<number> {
+  const cmd = parseCommandLine(argv, BREAK_OPTIONS, BREAK_COMMANDS);
+  if (cmd.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  const config = loadConfig(io.env);
+  // Checked before any request: a bad command line never leaves this machine.
+  const action = cmd.command === 'resolve' ? breakCommandOf(cmd.values) : undefined;
+  const print = (value: unknown, text: string) => io.out(cmd.json ? JSON.stringify(value, null, 2) : text);
+  const api = decisionsClient(config.DECISIONS_URL, () => requireToken('ops', io.env), 'ops');
+  const workflowId = cmd.args['workflowId'] ?? '';
+  try {
+    if (cmd.command === 'list') {
+      const rows = await api.get<BreakListRow[]>('/breaks', cmd.values.open ? { open: 'true' } : {});
+      print(rows, renderBreakList(rows));
+      return 0;
+    }
+    if (cmd.command === 'show') {
+      const report = await api.get<{ status: ReconBreakView; audit: AuditEvent[] }>(pathOf('breaks', workflowId));
+      print(report, renderBreak(report));
+      return 0;
+    }
+    const { verb, body } = action!;
+    const verdict = await api.command<ReconBreakView>(pathOf('breaks', workflowId, verb), body);
+    print(verdict, renderBreakVerdict(verb, workflowId, verdict));
+    return verdict.accepted ? 0 : 1;
+  } catch (err) {
+    if (!(err instanceof DecisionServiceRefusal)) throw err;
+    io.err(`ops: ${err.message}`);
+    return 1;
+  }
 }
 
 if (require.main === module) runMain('ops', main);

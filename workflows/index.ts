@@ -8,6 +8,7 @@ import type * as Approvals from './approvals/workflow';
 import type * as Disputes from './disputes/workflow';
 import type * as Payouts from './payouts/workflow';
 import type * as Runs from './payout-runs/workflow';
+import type * as Breaks from './recon-breaks/workflow';
 import type * as Probe from './probe/stack-probe';
 import type * as Sweeper from './sweeper/workflow';
 
@@ -23,3 +24,5 @@ export const payoutRun: typeof Runs.payoutRun = (...args) =>
   (require('./payout-runs/workflow') as typeof Runs).payoutRun(...args);
 export const stuckWorkSweep: typeof Sweeper.stuckWorkSweep = (...args) =>
   (require('./sweeper/workflow') as typeof Sweeper).stuckWorkSweep(...args);
+export const reconBreak: typeof Breaks.reconBreak = (...args) =>
+  (require('./recon-breaks/workflow') as typeof Breaks).reconBreak(...args);

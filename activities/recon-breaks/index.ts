@@ -1,0 +1,107 @@
+import type { MatchRecord } from '../../workflows/recon/contract';
+import { rebookPostingId, type ReconBreakActivities } from '../../workflows/recon-breaks/contract';
+import { failure, FailureType } from '../../workflows/shared/failures';
+import { caseFold } from '../../workflows/shared/identity';
+import { stepName } from '../../workflows/payouts/policy';
+import { idempotencyKey } from '../../workflows/shared/task-queue';
+import { Accounts, type Posting } from '../adapters/ledger/port';
+import { createSharedActivities } from '../shared';
+import type { ActivityDeps } from '../deps';
+
+/** How many payout attempts' postings a rebook looks through for the transfer (a re-pay after a return is attempt 2+). */
+const MAX_ATTEMPTS = 5;
+const CREATOR_AVAILABLE = /^creator:(.+):available$/;
+
+/** The payout steps whose postings name the creator and the transfer (`settle`, `reverse`), per attempt. */
+const stepsOf = (base: string) => Array.from({ length: MAX_ATTEMPTS }, (_, i) => stepName(base, i + 1));
+
+/**
+ * The activities of a reconciliation break: checking a counterpart claim against the day's own results, the break's
+ * ledger postings, and a late return confirmed at the bank and booked back to the creator.
+ */
+export function createReconBreakActivities(deps: ActivityDeps) {
+  const { appendAudit } = createSharedActivities(deps);
+  return {
+    appendAudit,
+
+    async verifyBreakCounterpart(i) {
+      const body = await deps.reports.get(i.resultsKey);
+      if (body === undefined) return { proven: false, why: 'no_results' };
+      const matchId = caseFold(i.matchId);
+      const breakIds = new Set(i.breakIds.map(caseFold));
+      // One record per line; scanned without keeping the file's records (a day holds up to a million matches).
+      for (const line of body.split('\n')) {
+        if (!line.includes(i.matchId) && !line.toLowerCase().includes(matchId)) continue;
+        let rec: Partial<MatchRecord>;
+        try {
+          rec = JSON.parse(line) as Partial<MatchRecord>;
+        } catch {
+          continue;
+        }
+        if (typeof rec.matchId !== 'string' || caseFold(rec.matchId) !== matchId) continue;
+        const names = (rec.closesBreakIds ?? []).some((id) => typeof id === 'string' && breakIds.has(caseFold(id)));
+        return names ? { proven: true, why: 'proven' } : { proven: false, why: 'not_named' };
+      }
+      return { proven: false, why: 'no_match' };
+    },
+
+    async postBreakPosting(i) {
+      return deps.ledger.post({ ...i });
+    },
+
+    async confirmReturnAtRail(i) {
+      let returns: Awaited<ReturnType<ActivityDeps['bank']['listReturns']>>;
+      try {
+        returns = await deps.bank.listReturns(i.endToEndId);
+      } catch (err) {
+        // The bank does not know the transfer: certainly no return of it (any other error is retried, then surfaces).
+        const d = (err as { details?: Array<{ statusCode?: number }> }).details?.[0];
+        if (d?.statusCode === 404) return { listed: false, unknownTransfer: true };
+        throw err;
+      }
+      const listed = returns.some((r) => r.amount.amountMinor === i.amountMinor && r.amount.currency === i.currency);
+      return { listed, unknownTransfer: false };
+    },
+
+    async rebookLateReturn(i) {
+      const wf = i.payoutWorkflowId;
+      const ids = [...stepsOf('reserve'), ...stepsOf('settle'), ...stepsOf('reverse'), ...stepsOf('reverse_partial')];
+      const postings = await deps.ledger.getPostings(ids.map((s) => idempotencyKey(wf, s)));
+      const e2e = caseFold(i.endToEndId);
+      const ofTransfer = (p: Posting) => p.refs?.endToEndId !== undefined && caseFold(p.refs.endToEndId) === e2e;
+      // The transfer must be this payout's own (its settle posting names the EndToEndId); the creator comes from the
+      // payout's postings, never from the command.
+      const settled = postings.find((p) => ofTransfer(p) && /:settle(-\d+)?$/.test(p.postingId));
+      const creatorId = postings
+        .flatMap((p) => p.legs.map((l) => CREATOR_AVAILABLE.exec(l.account)?.[1]))
+        .find((c): c is string => c !== undefined);
+      if (!settled || !creatorId) return { outcome: 'payout_unknown' };
+      if (settled.currency !== i.currency)
+        throw failure(FailureType.Conflict, `payout ${wf}: settled in another currency than the return`, {
+          code: 'currency_mismatch',
+        });
+      // What the payout already booked back of this transfer (a return it saw itself before it closed) plus this
+      // return may not exceed what left: booking more would pay the creator twice.
+      const settledLeg = (p: Posting) => p.legs.find((l) => l.account === Accounts.payoutsSettled)?.amountMinor ?? 0;
+      const left = -settledLeg(settled);
+      const reversed = postings
+        .filter((p) => ofTransfer(p) && /:reverse(_partial)?(-\d+)?$/.test(p.postingId))
+        .reduce((sum, p) => sum + settledLeg(p), 0);
+      if (reversed + i.amountMinor > left) return { outcome: 'already_reversed' };
+      const postingId = rebookPostingId(i.breakId);
+      const posted = await deps.ledger.post({
+        postingId,
+        currency: i.currency,
+        description: `late return of payout ${wf} booked back to the creator (break ${i.breakWorkflowId})`,
+        legs: [
+          { account: Accounts.payoutsSettled, amountMinor: i.amountMinor },
+          { account: Accounts.creatorAvailable(creatorId), amountMinor: -i.amountMinor },
+        ],
+        effectiveDate: i.effectiveDate,
+        // The next day's run matches the bank's return line to this posting by the transfer's EndToEndId.
+        refs: { workflowId: wf, rail: 'bank', endToEndId: i.endToEndId },
+      });
+      return { outcome: 'posted', postingId, creatorId, alreadyPosted: posted.alreadyPosted };
+    },
+  } satisfies ReconBreakActivities;
+}
