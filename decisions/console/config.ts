@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { ConfigError, type AppConfig } from '../../workers/config';
+
+/**
+ * The console's own settings. Locally everything defaults (the client ID the local identity provider takes, a
+ * session key made at start, so a restart signs everyone out). Outside local mode nothing defaults: without its
+ * client ID, session key and public URL the console is off (its pages answer 503 naming what is missing) while the
+ * API goes on serving the CLIs.
+ */
+const consoleEnv = z.object({
+  /** The OpenID Connect client the identity provider registered for the console. */
+  DECISIONS_CONSOLE_CLIENT_ID: z.string().min(1).optional(),
+  /** Its secret, for providers that want web apps to authenticate at the token endpoint (client_secret_post). */
+  DECISIONS_CONSOLE_CLIENT_SECRET: z.string().min(1).optional(),
+  /** 32 random bytes, base64url: seals the session cookie (every container of the service must share it). */
+  DECISIONS_CONSOLE_SESSION_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/, {
+      error: 'must be 32 random bytes, base64url (openssl rand 32 | basenc --base64url)',
+    })
+    .optional(),
+  /** The console's public origin (the function URL or the name in front of it): the redirect URI is built on it. */
+  DECISIONS_CONSOLE_URL: z.url().optional(),
+});
+
+export interface ConsoleConfig {
+  clientId: string;
+  clientSecret?: string;
+  sessionKey: Uint8Array;
+  /** Absent locally: the origin the request came to. */
+  publicUrl?: string;
+  /** Secure cookies (and the `__Host-` prefix) everywhere but a local plain-HTTP run. */
+  secureCookies: boolean;
+  webUi: { base: string; namespace: string };
+}
+
+/** The console's configuration, or why it is off (outside local mode, a missing setting). */
+export function loadConsoleConfig(
+  app: AppConfig,
+  env: Record<string, string | undefined> = process.env,
+): ConsoleConfig | { off: string } {
+  const parsed = consoleEnv.safeParse(env);
+  if (!parsed.success)
+    throw new ConfigError(
+      `invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+    );
+  const e = parsed.data;
+  const local = app.PAYOPS_MODE === 'local';
+  const missing = local
+    ? []
+    : (['DECISIONS_CONSOLE_CLIENT_ID', 'DECISIONS_CONSOLE_SESSION_KEY', 'DECISIONS_CONSOLE_URL'] as const).filter(
+        (k) => e[k] === undefined,
+      );
+  if (missing.length) return { off: `the console is not configured (${missing.join(', ')})` };
+  const publicUrl = e.DECISIONS_CONSOLE_URL?.replace(/\/$/, '');
+  return {
+    clientId: e.DECISIONS_CONSOLE_CLIENT_ID ?? 'payops-console',
+    ...(e.DECISIONS_CONSOLE_CLIENT_SECRET ? { clientSecret: e.DECISIONS_CONSOLE_CLIENT_SECRET } : {}),
+    sessionKey: e.DECISIONS_CONSOLE_SESSION_KEY
+      ? new Uint8Array(Buffer.from(e.DECISIONS_CONSOLE_SESSION_KEY, 'base64url'))
+      : new Uint8Array(randomBytes(32)),
+    ...(publicUrl ? { publicUrl } : {}),
+    secureCookies: !local || (publicUrl?.startsWith('https:') ?? false),
+    webUi: { base: app.WEB_UI_URL, namespace: app.TEMPORAL_NAMESPACE },
+  };
+}
