@@ -250,7 +250,8 @@ export function createDecisionsApp(opts: DecisionsOptions): Hono<{ Variables: { 
   });
 
   // The finance and ops console: pages over this same app (every read and command is an in-process API call).
-  app.get('/', (c) => c.redirect('/console/', 302));
+  app.get('/', (c) => c.redirect('/console', 302));
+  app.get('/console/', (c) => c.redirect('/console', 302));
   app.route(
     '/console',
     consoleApp({

@@ -86,7 +86,7 @@ export function page(
   const links = o.staff
     ? html`<nav aria-label="Console">
         <ul>
-          <li><a href="/console/">Home</a></li>
+          <li><a href="/console">Home</a></li>
           ${navFor(o.staff).map((n) => html`<li><a href="${n.href}">${n.label}</a></li>`)}
         </ul>
       </nav>`

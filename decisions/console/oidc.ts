@@ -23,7 +23,7 @@ type Discovery = z.infer<typeof discoverySchema>;
 
 /** Where a sign-in may return to: a console page, never another site. */
 export const safeReturn = (to: string | undefined) =>
-  to && /^\/console\/[A-Za-z0-9/_.:?=&%-]*$/.test(to) && !to.startsWith('//') ? to : '/console/';
+  to && /^\/console(\/[A-Za-z0-9/_.:?=&%-]*)?$/.test(to) ? to : '/console';
 
 export function oidcLogin(oidc: DecisionsConfig['oidc'], cfg: ConsoleConfig, verify: StaffVerifier) {
   let discovered: Promise<Discovery> | undefined;
