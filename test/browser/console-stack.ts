@@ -33,7 +33,7 @@ export interface ConsoleStack {
   client: Client;
   webUiBase: string;
   deps: ReturnType<typeof fakeDeps> & { creators: ReturnType<typeof createFakeCreators> };
-  /** An order of `customerId` with 500.00 EUR captured. */
+  /** An order of `customerId` with 500.00 EUR captured (at the PSP too, so a refund of it executes). */
   addOrder(orderId: string, customerId: string): void;
   /** A PSP dispute case, opened by its signed webhook, once its evidence was gathered from the sources. */
   openDispute(disputeId: string, orderId: string): Promise<DisputeCaseView>;
@@ -66,13 +66,11 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     webUiBase,
     deps,
     addOrder(orderId, customerId) {
+      const paymentRef = `ch_${orderId.replace(/-/g, '_')}`;
+      const captured = { amountMinor: 50_000, currency: 'EUR' as const };
       deps.commerce.addCustomer(customerId, `${customerId}@customers.example`);
-      deps.commerce.addOrder({
-        orderId,
-        customerId,
-        paymentRef: `ch_${orderId.replace(/-/g, '_')}`,
-        captured: { amountMinor: 50_000, currency: 'EUR' },
-      });
+      deps.commerce.addOrder({ orderId, customerId, paymentRef, captured });
+      deps.psp.addPayment(paymentRef, captured);
     },
     async openDispute(disputeId, orderId) {
       const now = Date.now();

@@ -217,10 +217,16 @@ describe('the finance and ops console in Chromium (identity provider, decision s
       await approve.getByRole('button', { name: 'Approve' }).click();
       await expect(page.getByRole('status').innerText()).resolves.toContain('Accepted');
       await check(page, 'finance-approved');
-      await until(async () => {
-        const s = await approvals.getCompensationState(stack.client, requestId);
-        return s.status === 'executed' ? s : undefined;
-      }, 30_000);
+      let last: string | undefined;
+      await until(
+        async () => {
+          const s = await approvals.getCompensationState(stack.client, requestId);
+          last = `${s.status} ${s.failure ?? ''}`;
+          return s.status === 'executed' ? s : undefined;
+        },
+        30_000,
+        () => `request executed (last: ${last})`,
+      );
       await page.goto(url(`/console/approvals/${requestId}`));
       const after = await page.locator('main').innerText();
       expect(after).toContain('Status\nexecuted');
