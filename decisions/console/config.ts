@@ -5,7 +5,7 @@ import { ConfigError, type AppConfig } from '../../workers/config';
 /**
  * The console's own settings. Locally everything defaults (the client ID the local identity provider takes, a
  * session key made at start, so a restart signs everyone out). Outside local mode nothing defaults: without its
- * client ID, session key and public URL the console is off (its pages answer 503 naming what is missing) while the
+ * client ID and session key the console is off (its pages answer 503 naming what is missing) while the
  * API goes on serving the CLIs.
  */
 const consoleEnv = z.object({
@@ -20,7 +20,10 @@ const consoleEnv = z.object({
       error: 'must be 32 random bytes, base64url (openssl rand 32 | basenc --base64url)',
     })
     .optional(),
-  /** The console's public origin (the function URL or the name in front of it): the redirect URI is built on it. */
+  /**
+   * The console's public origin when a name is in front of it (CloudFront, a custom domain): the redirect URI and the
+   * origin check use it. Default: the origin the request came to (on Lambda the function URL's, which AWS sets).
+   */
   DECISIONS_CONSOLE_URL: z.url().optional(),
 });
 
@@ -49,9 +52,7 @@ export function loadConsoleConfig(
   const local = app.PAYOPS_MODE === 'local';
   const missing = local
     ? []
-    : (['DECISIONS_CONSOLE_CLIENT_ID', 'DECISIONS_CONSOLE_SESSION_KEY', 'DECISIONS_CONSOLE_URL'] as const).filter(
-        (k) => e[k] === undefined,
-      );
+    : (['DECISIONS_CONSOLE_CLIENT_ID', 'DECISIONS_CONSOLE_SESSION_KEY'] as const).filter((k) => e[k] === undefined);
   if (missing.length) return { off: `the console is not configured (${missing.join(', ')})` };
   const publicUrl = e.DECISIONS_CONSOLE_URL?.replace(/\/$/, '');
   return {
