@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { ConfigError, type AppConfig } from '../../workers/config';
+import { awsOptions, ConfigError, type AppConfig } from '../../workers/config';
+import { secretsManagerClient } from '../../workers/secrets';
 
 /**
  * The console's own settings. Locally everything defaults (the client ID the local identity provider takes, a
@@ -65,4 +67,28 @@ export function loadConsoleConfig(
     secureCookies: !local || (publicUrl?.startsWith('https:') ?? false),
     webUi: { base: app.WEB_UI_URL, namespace: app.TEMPORAL_NAMESPACE },
   };
+}
+
+/**
+ * {@link loadConsoleConfig}, with the session key read from Secrets Manager when the environment names its secret
+ * (`DECISIONS_CONSOLE_SESSION_KEY_SECRET_ARN`, as the CDK stack sets it). A secret that cannot be read turns the
+ * console off (its pages say why) and leaves the API serving.
+ */
+export async function loadConsoleConfigWithSecrets(
+  app: AppConfig,
+  env: Record<string, string | undefined> = process.env,
+): Promise<ConsoleConfig | { off: string }> {
+  const arn = env['DECISIONS_CONSOLE_SESSION_KEY_SECRET_ARN'];
+  if (!arn || env['DECISIONS_CONSOLE_SESSION_KEY']) return loadConsoleConfig(app, env);
+  const client = secretsManagerClient(awsOptions(app));
+  try {
+    const out = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+    return loadConsoleConfig(app, { ...env, DECISIONS_CONSOLE_SESSION_KEY: out.SecretString?.trim() });
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    console.error('[console] the session key secret cannot be read; the console is off:', (err as Error).name);
+    return { off: 'the console is not configured (its session key secret cannot be read)' };
+  } finally {
+    client.destroy();
+  }
 }
