@@ -47,10 +47,10 @@ describe.each<['server' | 'lambda']>([['server'], ['lambda']])('console sign-in 
       service = await startDecisionService({ ...opts, console: loadConsoleConfig(config, {}), port: 0 });
     } else {
       // On Lambda the request URL is the function URL's; here a name in front of it, as DECISIONS_CONSOLE_URL says.
-      let handler: ReturnType<typeof createDecisionsHandler> | undefined;
-      service = await functionUrlFront(((e, c) => handler!(e, c)) as Parameters<typeof functionUrlFront>[0]);
+      const front: { handler?: ReturnType<typeof createDecisionsHandler> } = {};
+      service = await functionUrlFront(((e, c) => front.handler!(e, c)) as Parameters<typeof functionUrlFront>[0]);
       const console = loadConsoleConfig(config, { DECISIONS_CONSOLE_URL: service.url });
-      handler = createDecisionsHandler({ ...opts, console });
+      front.handler = createDecisionsHandler({ ...opts, console });
     }
     base = service.url;
   });
