@@ -217,8 +217,8 @@ async function requestPage(c: Context<ConsoleEnv>, client: Client, notice?: Noti
       <h2>Order</h2>
       ${facts([
         ['Captured', f ? money(f.captured.amountMinor, f.captured.currency) : undefined],
-        ['Refunded so far', f ? money(f.refundedMinor, s.currency) : undefined],
-        ['Other requests for this order', f?.priorClaims],
+        ['Refunded before this request', f ? money(f.refundedMinor, s.currency) : undefined],
+        ['Earlier requests for this order (when filed)', f?.priorClaims],
         ['Dispute opened', f ? (f.disputeOpened ? 'yes' : 'no') : undefined],
       ])}
       ${table(
@@ -232,7 +232,7 @@ async function requestPage(c: Context<ConsoleEnv>, client: Client, notice?: Noti
         ]),
         'No other compensation request for this order.',
       )}
-      <h2>Why it waits for finance</h2>
+      <h2>The policy's route</h2>
       ${facts([
         ['Tier', s.awaiting ? `${s.awaiting.tier} (at least ${s.awaiting.minRole})` : '—'],
         ['Approvals', s.awaiting ? `${s.awaiting.approvedBy.length} of ${s.awaiting.approvalsRequired}` : '—'],
@@ -244,7 +244,7 @@ async function requestPage(c: Context<ConsoleEnv>, client: Client, notice?: Noti
       ])}
       <h2>The agent's budget today</h2>
       ${facts([
-        ['Executed today', f ? money(f.agentSpentTodayMinor, s.currency) : undefined],
+        ['Executed today (when filed)', f ? money(f.agentSpentTodayMinor, s.currency) : undefined],
         ['Daily budget', money(policy.agentDailyBudgetMinor, s.currency)],
       ])}
       ${decideForms}

@@ -82,7 +82,7 @@ export function payoutPages(app: Hono<ConsoleEnv>, deps: { client: Client; webUi
         const rows = await rowsOf(deps.client, category, now);
         return html`<section aria-labelledby="h-${category}">
           <h2 id="h-${category}">${label}: ${String(count?.count ?? rows.length)}</h2>
-          ${count ? html`<p><a href="${count.webUi}">This list in the Temporal Web UI</a></p>` : ''}
+          ${count ? html`<p><a href="${count.webUi}">${label}: this list in the Temporal Web UI</a></p>` : ''}
           ${table(
             label,
             ['Workflow', 'Type', 'State', 'Waiting on', 'Since', 'Last error', 'Failed attempts', 'Web UI'],

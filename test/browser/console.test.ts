@@ -199,7 +199,7 @@ describe('the finance and ops console in Chromium (identity provider, decision s
   );
 
   browserTest(
-    'when a finance manager approves from the inbox, then the verdict is accepted and the request page shows it executed with the audit trail',
+    "when a finance manager approves from the inbox, then an edited amount is refused with the workflow validator's verdict, the real one is accepted, and the request page shows it executed with its decision log and audit trail",
     async () => {
       const page = await as('fin.dave', 'Dave (finance manager)');
       await until(async () => {
@@ -213,6 +213,17 @@ describe('the finance and ops console in Chromium (identity provider, decision s
       expect(main).toContain('Daily budget');
       await check(page, 'finance-request');
       const approve = page.locator(`form[action="/console/approvals/${requestId}/approve"]`);
+      // An amount other than the request's (a stale page, or an edited form): the workflow's validator refuses it,
+      // and the page shows its verdict.
+      await approve
+        .locator('input[name="amountMinor"]')
+        .evaluate((input) => ((input as unknown as { value: string }).value = '9999'));
+      await approve.getByLabel('Reason (approve)').fill('checked the photos');
+      await approve.getByRole('button', { name: 'Approve' }).click();
+      await expect(page.getByRole('status').innerText()).resolves.toMatch(
+        /^Refused by the workflow's validator: Conflict amount_changed: /,
+      );
+      await check(page, 'finance-refused-by-validator');
       await approve.getByLabel('Reason (approve)').fill('checked the photos');
       await approve.getByRole('button', { name: 'Approve' }).click();
       await expect(page.getByRole('status').innerText()).resolves.toContain('Accepted');
@@ -231,6 +242,7 @@ describe('the finance and ops console in Chromium (identity provider, decision s
       const after = await page.locator('main').innerText();
       expect(after).toContain('Status\nexecuted');
       expect(after).toMatch(/fin\.dave\s+finance_manager\s+approve/);
+      expect(after).toContain('approval.approve');
       await check(page, 'finance-executed');
     },
   );
