@@ -28,6 +28,8 @@ import type { DecisionsConfig } from './config';
 import { NoRunningWorkflow, sendStaffCommand } from './send';
 import { signerFor, type AssertionSigner } from './signer';
 import { staffVerifier, Unauthenticated, type Staff, type StaffVerifier } from './staff-auth';
+import { consoleApp, isConsolePath } from './console';
+import { loadConsoleConfig, type ConsoleConfig } from './console/config';
 
 /** Staff send small JSON bodies; anything larger is refused unread. */
 export const MAX_BODY_BYTES = 64_000;
@@ -43,6 +45,8 @@ export interface DecisionsOptions {
   sign?: AssertionSigner;
   /** Default: the DynamoDB audit table (`AUDIT_TABLE`): `show` reads the trails the workflows wrote. */
   audit?: AuditPort;
+  /** Default: from the environment (console/config.ts); off outside local mode until configured. */
+  console?: ConsoleConfig | { off: string };
 }
 
 /** The caller lacks the role the command needs (HTTP 403). */
@@ -133,7 +137,8 @@ export function createDecisionsApp(opts: DecisionsOptions): Hono<{ Variables: { 
   const app = new Hono<{ Variables: { staff: Staff } }>();
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.use('*', async (c, next) => {
-    if (c.req.path === '/healthz') return next();
+    // The console (console/) checks its own session cookie; everything else carries a bearer token.
+    if (c.req.path === '/healthz' || isConsolePath(c.req.path)) return next();
     c.set('staff', await verify(c.req.header('authorization')));
     return next();
   });
@@ -262,6 +267,20 @@ export function createDecisionsApp(opts: DecisionsOptions): Hono<{ Variables: { 
     requireRole(c.get('staff'), ['ops', 'compliance'], 'a payout report');
     return c.json(await payoutReport(client, audit(), parse(idSchema, c.req.param('id'), 'id')));
   });
+
+  // The finance and ops console: pages over this same app (every read and command is an in-process API call).
+  app.get('/', (c) => c.redirect('/console', 302));
+  app.get('/console/', (c) => c.redirect('/console', 302));
+  app.route(
+    '/console',
+    consoleApp({
+      oidc: opts.decisions.oidc,
+      console: opts.console ?? loadConsoleConfig(config),
+      verify,
+      client,
+      api: (request) => app.fetch(request),
+    }),
+  );
 
   app.notFound((c) => c.json({ error: 'unknown endpoint' }, 404));
   app.onError((err, c) => {

@@ -6,6 +6,7 @@ import { temporalEnv } from '../workers/config';
 import { loadProcessConfig } from '../workers/secrets';
 import { createDecisionsApp, type DecisionsOptions } from './app';
 import { loadDecisionsConfig } from './config';
+import { loadConsoleConfigWithSecrets } from './console/config';
 
 /** The decision service's Lambda handler: a function URL event (payload format 2.0) in, its HTTP result out. */
 export type DecisionsHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
@@ -29,7 +30,7 @@ async function containerHandler(): Promise<DecisionsHandler> {
   const config = await loadProcessConfig('decisions');
   const decisions = loadDecisionsConfig(config);
   const { client } = await connectClient({ env: temporalEnv(config), dataConverter: dataConverterFor(config) });
-  return createDecisionsHandler({ config, decisions, client });
+  return createDecisionsHandler({ config, decisions, client, console: await loadConsoleConfigWithSecrets(config) });
 }
 
 /**

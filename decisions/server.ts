@@ -26,7 +26,13 @@ if (require.main === module) {
     const config = await loadProcessConfig('decisions');
     const decisions = loadDecisionsConfig(config);
     const { client } = await connectClient({ env: temporalEnv(config), dataConverter: dataConverterFor(config) });
-    const service = await startDecisionService({ config, decisions, client });
+    const { loadConsoleConfigWithSecrets } = await import('./console/config');
+    const service = await startDecisionService({
+      config,
+      decisions,
+      client,
+      console: await loadConsoleConfigWithSecrets(config),
+    });
     console.log(`[decisions] listening on ${service.url}`);
   })().catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : err);

@@ -129,6 +129,7 @@ payops is running
   Ingress       ${ingressUrl}/webhooks/psp  ${ingressUrl}/webhooks/bank
   Codec server  ${codecServer.url} (payloads are encrypted; the Web UI decodes them through it)
   Sandboxes     PSP ${psp.url}  bank ${bank.url}  creators ${creators.url}  commerce ${commerce.url}  evidence ${evidence.url}
+  Console       ${decisionService.url}/console (finance and ops pages: sign in at the local IdP as fin.dave, cs.alice, legal.grace, ops.frank, …)
   Decisions     ${decisionService.url} (the staff CLIs' service: signs and sends decisions, serves their reads)
   Staff login   ${idp.url} (npx payops-finance login --as fin.carol)
   AWS (moto)    ${servers.awsEndpoint}

@@ -3,6 +3,7 @@ import http from 'node:http';
 import { importJWK, SignJWT, type KeyLike } from 'jose';
 import { LOCAL_ISSUER, LOCAL_KID, STAFF_AUDIENCE } from '../../workflows/shared/trust';
 import { readBody, sendJson, serve, type RunningSandbox } from '../shared/http';
+import { authorizationCodes, knownStaff, loginPage, parseAuthorize } from './authorize';
 import { LOCAL_SIGNING_JWK, STAFF } from './staff';
 
 /**
@@ -16,6 +17,10 @@ import { LOCAL_SIGNING_JWK, STAFF } from './staff';
  *   verification page, POST /device `{ user_code, username }` approves it as that staff member (locally the username
  *   is the whole login); POST /token `grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code=…` answers
  *   `authorization_pending` until then, then the token once (`expired_token` after 10 minutes)
+ * - The authorization code grant with PKCE (authorize.ts), the login a web app (the console) runs: GET /authorize
+ *   `?response_type=code&client_id&redirect_uri&state&code_challenge&code_challenge_method=S256[&nonce]` shows the
+ *   login page (locally: pick a staff member); POST /authorize redirects to `redirect_uri?code&state`; POST /token
+ *   `grant_type=authorization_code&code&redirect_uri&client_id&code_verifier` → `{ access_token, id_token, … }`
  * - POST /__admin/tokens `{ sub, roles?, expiresInS?, audience?, issuer?, notBeforeS? }` → `{ token }`: any claims,
  *   signed with the real key (tests of expired, wrong-audience, wrong-issuer and unknown-role tokens)
  */
@@ -33,9 +38,14 @@ export async function issueStaffToken(c: {
   audience?: string;
   issuer?: string;
   notBeforeS?: number;
+  nonce?: string;
 }): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  const jwt = new SignJWT({ roles: c.roles ?? [], ...(c.name ? { name: c.name } : {}) })
+  const jwt = new SignJWT({
+    roles: c.roles ?? [],
+    ...(c.name ? { name: c.name } : {}),
+    ...(c.nonce ? { nonce: c.nonce } : {}),
+  })
     .setProtectedHeader({ alg: 'EdDSA', kid: LOCAL_KID, typ: 'JWT' })
     .setSubject(c.sub)
     .setIssuer(c.issuer ?? LOCAL_ISSUER)
@@ -98,6 +108,7 @@ export async function startIdpSandbox(opts: { port?: number } = {}): Promise<Idp
   let base = '';
   // Pending device logins by device code (this server's own state; a restart forgets them, as a login should).
   const devices = new Map<string, DeviceLogin>();
+  const codes = authorizationCodes();
   const byUserCode = (code: string) =>
     [...devices.values()].find((d) => d.userCode === code.trim().toUpperCase() && d.expiresAtMs > Date.now());
   const html = (res: http.ServerResponse, status: number, body: string) => {
@@ -112,9 +123,12 @@ export async function startIdpSandbox(opts: { port?: number } = {}): Promise<Idp
           issuer: LOCAL_ISSUER,
           jwks_uri: `${base}/jwks`,
           token_endpoint: `${base}/token`,
+          authorization_endpoint: `${base}/authorize`,
           device_authorization_endpoint: `${base}/device_authorization`,
           id_token_signing_alg_values_supported: ['EdDSA'],
-          grant_types_supported: ['password', DEVICE_CODE_GRANT],
+          response_types_supported: ['code'],
+          code_challenge_methods_supported: ['S256'],
+          grant_types_supported: ['password', 'authorization_code', DEVICE_CODE_GRANT],
         });
       if (req.method === 'GET' && path === '/jwks')
         return sendJson(res, 200, {
@@ -124,7 +138,37 @@ export async function startIdpSandbox(opts: { port?: number } = {}): Promise<Idp
         const code = new URL(req.url ?? '/', 'http://idp').searchParams.get('user_code') ?? '';
         return html(res, 200, verificationPage(code));
       }
+      if (req.method === 'GET' && path === '/authorize') {
+        const asked = parseAuthorize(Object.fromEntries(new URL(req.url ?? '/', 'http://idp').searchParams));
+        if ('error' in asked) return html(res, 400, `<!doctype html><p>${asked.error}</p>`);
+        return html(res, 200, loginPage(asked));
+      }
       const body = parseBody(await readBody(req), req.headers['content-type']);
+      if (req.method === 'POST' && path === '/authorize') {
+        const asked = parseAuthorize(body);
+        if ('error' in asked) return html(res, 400, `<!doctype html><p>${asked.error}</p>`);
+        if (!knownStaff(body['username'])) return html(res, 401, loginPage(asked));
+        const code = codes.issue(asked, body['username'].trim().toLowerCase());
+        const to = new URL(asked.redirectUri);
+        to.searchParams.set('code', code);
+        to.searchParams.set('state', asked.state);
+        res.writeHead(302, { Location: to.toString() });
+        return res.end();
+      }
+      if (req.method === 'POST' && path === '/token' && body['grant_type'] === 'authorization_code') {
+        const redeemed = codes.redeem(body);
+        if ('error' in redeemed) return sendJson(res, 400, { error: redeemed.error });
+        const staff = STAFF[redeemed.username]!;
+        const idToken = await issueStaffToken({
+          sub: redeemed.username,
+          roles: staff.roles,
+          name: staff.name,
+          audience: redeemed.clientId,
+          ...(redeemed.nonce ? { nonce: redeemed.nonce } : {}),
+        });
+        const token = await loginAs(redeemed.username);
+        return sendJson(res, 200, { access_token: token, id_token: idToken, token_type: 'Bearer', expires_in: 3600 });
+      }
       if (req.method === 'POST' && path === '/device_authorization') {
         const deviceCode = `${randomUUID()}${randomBytes(16).toString('base64url')}`;
         const login = { userCode: userCode(), expiresAtMs: Date.now() + DEVICE_CODE_TTL_S * 1000 };

@@ -64,7 +64,9 @@ export function functionUrlEvent(req: {
   headers?: Record<string, string>;
   body?: Buffer;
 }): APIGatewayProxyEventV2 {
-  const headers = Object.fromEntries(Object.entries(req.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  const all = Object.fromEntries(Object.entries(req.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  // A function URL hands the request's cookies over as `cookies`, not as a Cookie header.
+  const { cookie, ...headers } = all;
   const isBase64Encoded = req.body !== undefined && !TEXT_TYPES.test(headers['content-type'] ?? '');
   const now = new Date();
   return {
@@ -73,6 +75,7 @@ export function functionUrlEvent(req: {
     rawPath: req.path,
     rawQueryString: req.query ?? '',
     headers: { host: 'abcdefgh.lambda-url.us-east-1.on.aws', ...headers },
+    ...(cookie ? { cookies: cookie.split(/;\s*/) } : {}),
     requestContext: {
       accountId: 'anonymous',
       apiId: 'abcdefgh',
@@ -143,7 +146,13 @@ export async function functionUrlFront(handler: IngressHandler): Promise<Ingress
       });
       const result = (await handler(event, lambdaContext())) as APIGatewayProxyStructuredResultV2;
       const payload = Buffer.from(result.body ?? '', result.isBase64Encoded ? 'base64' : 'utf8');
-      res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>).end(payload);
+      // A function URL turns the result's `cookies` into Set-Cookie headers, one each.
+      res
+        .writeHead(result.statusCode ?? 200, {
+          ...(result.headers as Record<string, string>),
+          ...(result.cookies?.length ? { 'set-cookie': result.cookies } : {}),
+        })
+        .end(payload);
     })().catch((err: unknown) => {
       // A throwing handler is what a function URL reports as 502: the tests see it as such.
       res.writeHead(502).end(String(err));

@@ -19,6 +19,7 @@ export const SECRET_NAMES = [
   'temporalApiKey',
   'ingressTemporalApiKey',
   'decisionsTemporalApiKey',
+  'decisionsConsoleSessionKey',
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
@@ -32,6 +33,8 @@ const SECRET_DESCRIPTIONS: Record<SecretName, string> = {
     "Temporal Cloud API key of the ingress's own service account (start and signal only): the ingress's TEMPORAL_API_KEY",
   decisionsTemporalApiKey:
     "Temporal Cloud API key of the decision service's own service account: its TEMPORAL_API_KEY (staff updates, reads)",
+  decisionsConsoleSessionKey:
+    "The console's session-sealing key, 32 random bytes base64url (openssl rand 32 | basenc --base64url): DECISIONS_CONSOLE_SESSION_KEY",
 };
 
 /**
@@ -47,6 +50,7 @@ export const SECRET_ARN_VARIABLE: Record<SecretName, string> = {
   temporalApiKey: 'TEMPORAL_API_KEY_SECRET_ARN',
   ingressTemporalApiKey: 'TEMPORAL_API_KEY_SECRET_ARN',
   decisionsTemporalApiKey: 'TEMPORAL_API_KEY_SECRET_ARN',
+  decisionsConsoleSessionKey: 'DECISIONS_CONSOLE_SESSION_KEY_SECRET_ARN',
 };
 
 /** A money ledger keyed like the local bootstrap (pk/sk); stateful, so retained and protected in every stage. */

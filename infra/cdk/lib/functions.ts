@@ -202,11 +202,19 @@ export class PayopsFunctions extends Construct {
         ...(d.oidcDiscoveryUrl ? { DECISIONS_OIDC_DISCOVERY_URL: d.oidcDiscoveryUrl } : {}),
         ...(d.rolesClaim ? { DECISIONS_ROLES_CLAIM: d.rolesClaim } : {}),
         TEMPORAL_API_KEY_SECRET_ARN: data.secrets.decisionsTemporalApiKey.secretArn,
+        // The console (decisions/console/): on once its OIDC client is named and the session key secret has a value.
+        DECISIONS_CONSOLE_SESSION_KEY_SECRET_ARN: data.secrets.decisionsConsoleSessionKey.secretArn,
+        ...(d.consoleClientId ? { DECISIONS_CONSOLE_CLIENT_ID: d.consoleClientId } : {}),
+        ...(d.consoleUrl ? { DECISIONS_CONSOLE_URL: d.consoleUrl } : {}),
       },
     });
     grant(service.role, ['kms:Sign'], [key.keyArn]);
     grant(service.role, ['dynamodb:GetItem', 'dynamodb:Query'], [data.auditTable.tableArn]);
-    grant(service.role, ['secretsmanager:GetSecretValue'], [data.secrets.decisionsTemporalApiKey.secretArn]);
+    grant(
+      service.role,
+      ['secretsmanager:GetSecretValue'],
+      [data.secrets.decisionsTemporalApiKey.secretArn, data.secrets.decisionsConsoleSessionKey.secretArn],
+    );
     grant(service.role, ['kms:Decrypt', 'kms:GenerateDataKey'], [data.codecKey.keyArn]);
     const url = service.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     return { fn: service.fn, url, key };

@@ -20,7 +20,8 @@ export function acceptedFindings(stack: IConstruct, data: PayopsData, fns: Payop
     id: 'AwsSolutions-SMG4',
     reason:
       'Issued by third parties (PSP API key, PSP and bank webhook signing secrets, Temporal Cloud API keys): rotated ' +
-      'at the issuer, then the new value is put here; a rotation Lambda cannot mint them.',
+      'at the issuer, then the new value is put here; a rotation Lambda cannot mint them. The console session key ' +
+      'is rotated by putting a new random value (every console session then ends, by design).',
   }));
   // IAM5 findings name the resource by the logical ID of what the ARN refers to, so the acknowledgement does too.
   const arnOf = (c: IConstruct) => `${Stack.of(stack).getLogicalId(c.node.defaultChild as CfnElement)}.Arn`;

@@ -52,6 +52,10 @@ export interface Settings {
     issuer: string;
     kid: string;
     reservedConcurrency?: number;
+    /** The console's OpenID Connect client ID at the provider (context `decisionsConsoleClientId`); unset: console off. */
+    consoleClientId?: string;
+    /** The console's public origin when a name is in front of the function URL (context `decisionsConsoleUrl`). */
+    consoleUrl?: string;
   };
   workerReservedConcurrency?: number;
   ingressReservedConcurrency?: number;
@@ -124,6 +128,8 @@ export function readSettings(node: Context): Settings {
       oidcDiscoveryUrl: text(node, 'decisionsOidcDiscoveryUrl'),
       rolesClaim: text(node, 'decisionsRolesClaim'),
       reservedConcurrency: int(node, 'decisionsReservedConcurrency', 1, 10_000),
+      consoleClientId: text(node, 'decisionsConsoleClientId'),
+      consoleUrl: text(node, 'decisionsConsoleUrl'),
     },
     workerReservedConcurrency: int(node, 'workerReservedConcurrency', 1, 10_000),
     ingressReservedConcurrency: int(node, 'ingressReservedConcurrency', 1, 10_000),

@@ -108,8 +108,8 @@ describe('data', () => {
     template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: CONTEXT.notifyFromEmail });
   });
 
-  test('seven secrets (the ingress and the decision service have their own Temporal API keys), two rotating KMS keys (data, payload codec) and the decision service signing key', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 7);
+  test("eight secrets (the ingress and the decision service have their own Temporal API keys; the console's session key), two rotating KMS keys (data, payload codec) and the decision service signing key", () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 8);
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       Description: Match.stringLikeRegexp("ingress's own service account"),
     });
@@ -191,7 +191,9 @@ describe('decision service', () => {
       DECISIONS_KID: CONTEXT.decisionsKid,
       DECISIONS_KMS_KEY_ID: { 'Fn::GetAtt': [keyId(), 'Arn'] },
       TEMPORAL_API_KEY_SECRET_ARN: { Ref: expect.stringMatching(/DecisionsTemporalApiKey/) },
+      DECISIONS_CONSOLE_SESSION_KEY_SECRET_ARN: { Ref: expect.stringMatching(/DecisionsConsoleSessionKey/) },
     });
+    expect(policy()).toMatch(/DecisionsConsoleSessionKey/);
     template.hasOutput('DecisionsUrl', {});
   });
 
@@ -379,7 +381,7 @@ describe('cdk-nag (AwsSolutions)', () => {
       expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<FunctionsWorker[0-9A-F]+\.Arn>:\*\]$/),
       'AwsSolutions-KMS5',
       'AwsSolutions-S1',
-      ...Array(7).fill('AwsSolutions-SMG4'),
+      ...Array(8).fill('AwsSolutions-SMG4'),
     ]);
     for (const f of dev.stack.acceptedFindings) expect(f.reason.length).toBeGreaterThan(40);
   });

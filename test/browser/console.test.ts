@@ -1,0 +1,305 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { approvals } from '../../client';
+import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
+import { browserTest, chromiumMissing, launchChromium } from '../support/chromium';
+import { until } from '../support/wait';
+import { startConsoleStack, type ConsoleStack } from './console-stack';
+import { SCREENSHOTS } from './web-ui-server';
+
+/** axe-core's script, injected into each page (the console's policy allows no script of its own). */
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** The little of the DOM the forged-form helper touches. */
+interface ElementLike {
+  setAttribute(name: string, value: string): void;
+  appendChild(child: ElementLike): void;
+  submit(): void;
+}
+interface DocumentLike {
+  createElement(tag: string): ElementLike;
+  body: ElementLike;
+}
+
+/**
+ * The console as people use it, in Chromium: each person signs in at the local identity provider (authorization
+ * code with PKCE) in a browser context of their own; pages are server-rendered forms. Every page visited is
+ * screenshot into test-results/screenshots/console-*.png and checked with axe-core (no serious or critical
+ * violation).
+ */
+describe('the finance and ops console in Chromium (identity provider, decision service, worker on fakes)', () => {
+  let stack: ConsoleStack;
+  let browser: Browser;
+  const people = new Map<string, { context: BrowserContext; page: Page }>();
+  const run = Date.now().toString(36);
+  const requestId = `req-ui-${run}`;
+  const orderId = `ord-ui-${run}`;
+  const customerId = `cus-ui-${run}`;
+  const disputeId = `dp_ui${run}`;
+  const payoutId = `ui-parked-${run}`;
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    stack = await startConsoleStack();
+    stack.addOrder(orderId, customerId);
+    await Promise.all([stack.openDispute(disputeId, orderId), stack.parkOnKyc(payoutId)]);
+    if (!chromiumMissing) browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  const url = (path: string) => new URL(path, stack.service.url).toString();
+
+  /** The person's page, signed in: the console sends them to the provider, where they pick who they are. */
+  async function as(staffId: string, name: string): Promise<Page> {
+    const known = people.get(staffId);
+    if (known) return known.page;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    const page = await context.newPage();
+    await page.goto(url('/console'));
+    expect(new URL(page.url()).origin).toBe(new URL(stack.idp.url).origin);
+    await page.getByRole('button', { name }).click();
+    await page.waitForURL(url('/console'));
+    expect(await page.locator('header').innerText()).toContain(`(${staffId};`);
+    people.set(staffId, { context, page });
+    return page;
+  }
+
+  /** Screenshot, then axe-core: no serious or critical violation on the page as it stands. */
+  async function check(page: Page, shot: string): Promise<void> {
+    await page.screenshot({ path: join(SCREENSHOTS, `console-${shot}.png`), fullPage: true });
+    await page.evaluate(AXE);
+    const violations = await page.evaluate(async () => {
+      // The page's global scope (the test file is compiled without the DOM library).
+      const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: Array<Record<string, unknown>> }> } })
+        .axe;
+      const result = await axe.run();
+      return result.violations
+        .filter((v) => v['impact'] === 'serious' || v['impact'] === 'critical')
+        .map((v) => `${String(v['id'])}: ${String(v['help'])}`);
+    });
+    expect({ page: shot, violations }).toEqual({ page: shot, violations: [] });
+  }
+
+  /**
+   * A hand-made form posted from inside the person's page (their cookies, this origin): what a forged request can
+   * do at best. (Not `fetch`: the policy's `connect-src 'none'` stops scripts from calling out at all.)
+   */
+  async function post(page: Page, path: string, fields: Record<string, string>) {
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === path && r.request().method() === 'POST'),
+      page.evaluate(
+        ([p, f]) => {
+          // The page's DOM (the test file is compiled without the DOM library).
+          const doc = (globalThis as unknown as { document: DocumentLike }).document;
+          const form = doc.createElement('form');
+          form.setAttribute('method', 'post');
+          form.setAttribute('action', p);
+          for (const [name, value] of Object.entries(f)) {
+            const input = doc.createElement('input');
+            input.setAttribute('type', 'hidden');
+            input.setAttribute('name', name);
+            input.setAttribute('value', value);
+            form.appendChild(input);
+          }
+          doc.body.appendChild(form);
+          form.submit();
+        },
+        [path, fields] as const,
+      ),
+    ]);
+    return { status: response.status(), text: await response.text() };
+  }
+
+  const csrfOf = (page: Page) => page.locator('input[name="_csrf"]').first().inputValue();
+
+  browserTest(
+    'when an agent signs in and files a compensation request, then the session cookie is sealed, httpOnly and SameSite=Lax, the page has a strict CSP, and the request waits for finance',
+    async () => {
+      const page = await as('cs.alice', 'Alice (CS agent)');
+      const cookies = await page.context().cookies();
+      const session = cookies.find((c) => c.name === 'payops_session');
+      expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+      expect(session?.value).not.toContain(customerId);
+      await check(page, 'agent-home');
+
+      await page
+        .getByRole('navigation', { name: 'Console' })
+        .getByRole('link', { name: 'New compensation request' })
+        .click();
+      const response = await page.reload();
+      const csp = response?.headers()['content-security-policy'] ?? '';
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).not.toContain('unsafe-inline');
+      await check(page, 'agent-new-request');
+      await page.getByLabel('Request ID').fill(requestId);
+      await page.getByLabel('Order ID').fill(orderId);
+      await page.getByLabel('Customer ID').fill(customerId);
+      await page.getByLabel('Reason').selectOption('damaged_item');
+      await page.getByLabel('Currency').selectOption('EUR');
+      await page.locator('select[name="refund"]').selectOption('partial');
+      await page.getByLabel('Partial refund amount').fill('100.00');
+      await page.getByRole('button', { name: 'File request' }).click();
+      await page.waitForURL(new RegExp(`/console/approvals/${requestId}`));
+      await until(async () => {
+        const s = await approvals.getCompensationState(stack.client, requestId).catch(() => undefined);
+        return s?.status === 'pending' ? s : undefined;
+      }, 30_000);
+      await page.reload();
+      await expect(page.locator('main').innerText()).resolves.toContain('pending');
+      expect(await page.locator('main').innerText()).toContain('Requested by\ncs.alice');
+      await check(page, 'agent-request');
+    },
+  );
+
+  browserTest(
+    'when an agent without a finance role looks for the inbox or forges an approval, then neither page nor button shows and the POST is refused 403',
+    async () => {
+      const page = await as('cs.alice', 'Alice (CS agent)');
+      await page.goto(url(`/console/approvals/${requestId}`));
+      expect(await page.getByRole('link', { name: 'Approvals inbox' }).count()).toBe(0);
+      expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+      const inbox = await page.goto(url('/console/approvals'));
+      expect(inbox?.status()).toBe(403);
+      await check(page, 'agent-inbox-refused');
+
+      const forged = await post(page, `/console/approvals/${requestId}/approve`, {
+        _csrf: await page.goto(url('/console')).then(() => csrfOf(page)),
+        reason: 'approving my own',
+        amountMinor: '10000',
+      });
+      expect(forged.status).toBe(403);
+      expect((await approvals.getCompensationState(stack.client, requestId)).status).toBe('pending');
+    },
+  );
+
+  browserTest(
+    "when a finance manager's form is posted without the session's CSRF token, then it is refused 403 and the request stays pending",
+    async () => {
+      const page = await as('fin.dave', 'Dave (finance manager)');
+      await page.goto(url('/console'));
+      const refused = await post(page, `/console/approvals/${requestId}/approve`, {
+        reason: 'no token',
+        amountMinor: '10000',
+      });
+      expect(refused.status).toBe(403);
+      expect(refused.text).toContain('CSRF');
+      const wrong = await post(page, `/console/approvals/${requestId}/approve`, {
+        _csrf: 'not-the-token',
+        reason: 'wrong token',
+        amountMinor: '10000',
+      });
+      expect(wrong.status).toBe(403);
+      expect((await approvals.getCompensationState(stack.client, requestId)).status).toBe('pending');
+    },
+  );
+
+  browserTest(
+    "when a finance manager approves from the inbox, then an edited amount is refused with the workflow validator's verdict, the real one is accepted, and the request page shows it executed with its decision log and audit trail",
+    async () => {
+      const page = await as('fin.dave', 'Dave (finance manager)');
+      await until(async () => {
+        await page.goto(url('/console/approvals'));
+        return (await page.getByRole('link', { name: requestId }).count()) > 0 ? true : undefined;
+      }, 30_000);
+      await check(page, 'finance-inbox');
+      await page.getByRole('link', { name: requestId }).click();
+      const main = await page.locator('main').innerText();
+      expect(main).toContain('You decide on EUR 100.00');
+      expect(main).toContain('Daily budget');
+      await check(page, 'finance-request');
+      const approve = page.locator(`form[action="/console/approvals/${requestId}/approve"]`);
+      // An amount other than the request's (a stale page, or an edited form): the workflow's validator refuses it,
+      // and the page shows its verdict.
+      await approve
+        .locator('input[name="amountMinor"]')
+        .evaluate((input) => ((input as unknown as { value: string }).value = '9999'));
+      await approve.getByLabel('Reason (approve)').fill('checked the photos');
+      await approve.getByRole('button', { name: 'Approve' }).click();
+      await expect(page.getByRole('status').innerText()).resolves.toMatch(
+        /^Refused by the workflow's validator: Conflict amount_changed: /,
+      );
+      await check(page, 'finance-refused-by-validator');
+      await approve.getByLabel('Reason (approve)').fill('checked the photos');
+      await approve.getByRole('button', { name: 'Approve' }).click();
+      await expect(page.getByRole('status').innerText()).resolves.toContain('Accepted');
+      await check(page, 'finance-approved');
+      let last: string | undefined;
+      await until(
+        async () => {
+          const s = await approvals.getCompensationState(stack.client, requestId);
+          last = `${s.status} ${s.failure ?? ''}`;
+          return s.status === 'executed' ? s : undefined;
+        },
+        30_000,
+        () => `request executed (last: ${last})`,
+      );
+      await page.goto(url(`/console/approvals/${requestId}`));
+      const after = await page.locator('main').innerText();
+      expect(after).toContain('Status\nexecuted');
+      expect(after).toMatch(/fin\.dave\s+finance_manager\s+approve/);
+      expect(after).toContain('approval.approve');
+      await check(page, 'finance-executed');
+    },
+  );
+
+  browserTest(
+    'when legal opens a dispute from the queue, writes evidence and contests it, then the case records the decision',
+    async () => {
+      const page = await as('legal.grace', 'Grace (legal)');
+      await until(async () => {
+        await page.goto(url('/console/disputes?due=7'));
+        return (await page.getByRole('link', { name: disputeId }).count()) > 0 ? true : undefined;
+      }, 30_000);
+      await check(page, 'legal-disputes');
+      await page.getByRole('link', { name: disputeId }).click();
+      await check(page, 'legal-dispute');
+      await page.getByLabel('Evidence field').selectOption('uncategorized_text');
+      await page.getByRole('textbox', { name: 'Text' }).fill('The customer confirmed delivery by email on day 3.');
+      await page.getByRole('button', { name: 'Save evidence' }).click();
+      await expect(page.getByRole('status').innerText()).resolves.toContain('Accepted: evidence uncategorized_text');
+      expect(await page.locator('main').innerText()).toContain('Filled: ');
+      await page.getByLabel('Contest').check();
+      await page.getByLabel('Note').fill('delivery confirmed');
+      await page.getByRole('button', { name: 'Decide' }).click();
+      await expect(page.getByRole('status').innerText()).resolves.toContain('Accepted: decided: contest');
+      expect(await page.locator('main').innerText()).toMatch(/contest by legal\.grace at finance_legal/);
+      await check(page, 'legal-contested');
+    },
+  );
+
+  browserTest(
+    'when ops open payout exceptions, then the parked payout is listed with its Web UI link, and a hold from its page is accepted',
+    async () => {
+      const page = await as('ops.frank', 'Frank (payment ops)');
+      const workflowId = creatorPayoutWorkflowId(payoutId);
+      await until(async () => {
+        await page.goto(url('/console/payouts'));
+        return (await page.getByRole('link', { name: workflowId, exact: true }).count()) > 0 ? true : undefined;
+      }, 30_000);
+      const parked = page.locator('section', { has: page.getByRole('heading', { name: /^Parked/ }) });
+      expect(await parked.getByRole('link', { name: workflowId, exact: true }).count()).toBe(1);
+      const webUi = await parked.getByRole('link', { name: `open ${workflowId}` }).getAttribute('href');
+      expect(webUi).toMatch(new RegExp(`^${stack.webUiBase}/namespaces/[^/]+/workflows/${workflowId}/[^/]+/history$`));
+      await check(page, 'ops-exceptions');
+      await parked.getByRole('link', { name: workflowId, exact: true }).click();
+      expect(await page.locator('main').innerText()).toContain('awaiting_payability');
+      expect(await page.getByRole('button', { name: 'Release' }).count()).toBe(0); // compliance only
+      await check(page, 'ops-payout');
+      const hold = page.locator(`form[action="/console/payouts/${payoutId}/hold"]`);
+      await hold.getByLabel('Reason (hold)').fill('creator asked to pause');
+      await hold.getByRole('button', { name: 'Hold' }).click();
+      await expect(page.getByRole('status').innerText()).resolves.toContain('Accepted: hold sent');
+      expect(await page.locator('main').innerText()).toContain('by ops.frank');
+
+      // Finance sees no payout page, and ops no approvals inbox.
+      const finance = await as('fin.dave', 'Dave (finance manager)');
+      expect((await finance.goto(url('/console/payouts')))?.status()).toBe(403);
+      expect((await page.goto(url('/console/approvals')))?.status()).toBe(403);
+    },
+  );
+});
