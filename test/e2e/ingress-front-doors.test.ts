@@ -103,6 +103,7 @@ describe('the Lambda entry point (ingress/lambda.ts `handler`, configured from t
       duplicate: false,
       delivered: 0,
       parked: 0,
+      owned: 0,
     });
     const again = await handler(signedPsp(id), lambdaContext());
     expect(JSON.parse((again as { body: string }).body)).toEqual({ eventId: id, duplicate: true });
