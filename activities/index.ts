@@ -5,6 +5,7 @@ import { createDisputeActivities } from './disputes';
 import { createPayoutRunActivities } from './payout-runs';
 import { createPayoutActivities } from './payouts';
 import { createSweeperActivities } from './sweeper';
+import { createReconDayActivities } from './recon-days';
 
 /** What workers register: every domain's activities (each workflow proxies only its own domain's interface). */
 export function createActivities(deps: ActivityDeps) {
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPayoutActivities(deps),
     ...createDisputeActivities(deps),
     ...createSweeperActivities(deps),
+    ...createReconDayActivities(deps),
   };
 }
 export type { ActivityDeps } from './deps';

@@ -9,6 +9,7 @@ import type * as Disputes from './disputes/workflow';
 import type * as Payouts from './payouts/workflow';
 import type * as Runs from './payout-runs/workflow';
 import type * as Probe from './probe/stack-probe';
+import type * as ReconDays from './recon-days/workflow';
 import type * as Sweeper from './sweeper/workflow';
 
 export const stackProbe: typeof Probe.stackProbe = (...args) =>
@@ -23,3 +24,5 @@ export const payoutRun: typeof Runs.payoutRun = (...args) =>
   (require('./payout-runs/workflow') as typeof Runs).payoutRun(...args);
 export const stuckWorkSweep: typeof Sweeper.stuckWorkSweep = (...args) =>
   (require('./sweeper/workflow') as typeof Sweeper).stuckWorkSweep(...args);
+export const reconDay: typeof ReconDays.reconDay = (...args) =>
+  (require('./recon-days/workflow') as typeof ReconDays).reconDay(...args);
