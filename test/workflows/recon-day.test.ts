@@ -1,0 +1,312 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowIdReusePolicy, type Client, type Connection, type WorkflowHandle } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { makeAwsClients } from '../../activities/adapters/aws';
+import { buildPain001 } from '../../activities/adapters/bank/iso20022';
+import { createHttpBankStatements } from '../../activities/adapters/bank/statements';
+import { createDynamoLedger } from '../../activities/adapters/ledger/dynamo-ledger';
+import { isoIdsFor, payoutPosting } from '../../activities/payouts';
+import { createReconDayActivities } from '../../activities/recon-days';
+import type { ReconAccount } from '../../activities/recon-days/accounts';
+import type { BreakClient } from '../../activities/recon-days/breaks';
+import type { StoredBreak } from '../../activities/recon-days/match';
+import { createS3Reports } from '../../activities/adapters/reports/s3-reports';
+import { startBankSandbox, type BankSandbox } from '../../sandboxes/bank';
+import type { Booking } from '../../sandboxes/bank/books';
+import { awsOptions, type AppConfig } from '../../workers/config';
+import { buildDependencies } from '../../workers/dependencies';
+import { BREAK_OBSERVED, RECON_BREAK_WORKFLOW, type ReconBreakInput } from '../../workflows/recon-breaks/contract';
+import {
+  getStateQuery,
+  reconDayWorkflowId,
+  RECON_DAY_WORKFLOW,
+  type ReconDayInput,
+  type ReconDayView,
+} from '../../workflows/recon-days/contract';
+import { SA } from '../../workflows/shared/search-attributes';
+import { idempotencyKey } from '../../workflows/shared/task-queue';
+import { recordHistoryIfAsked } from '../support/histories';
+import { testClient, testConfig, testWorker } from '../support/stack';
+import { until } from '../support/wait';
+
+/**
+ * The daily run end to end on the real dev server: payouts settled in the ledger (DynamoDB on moto) and booked by the
+ * bank sandbox, its camt.053 read over HTTP, matched, and breaks opened through signalWithStart (recorded here: the
+ * break workflow is another part's). Each test has its own bank account (IBAN) and business date, far from every
+ * other test's ledger days.
+ */
+
+const CREDITOR = 'DE89370400440532013000';
+const BIC = 'BUKBGB22';
+
+/** A valid German IBAN for account number `n` (check digits computed, ISO 13616). */
+function ibanFor(n: number): string {
+  const bban = `37040044${String(n).padStart(10, '0')}`;
+  let rest = 0;
+  for (const ch of `${bban}131400`) rest = (rest * 10 + Number(ch)) % 97;
+  return `DE${String(98 - rest).padStart(2, '0')}${bban}`;
+}
+
+/** A business date no other test uses (the ledger's day index is shared by every test file on this moto). */
+function uniqueDate(): string {
+  const day = Date.UTC(2101 + Math.floor(Math.random() * 8), 0, 10 + Math.floor(Math.random() * 340));
+  return new Date(day).toISOString().slice(0, 10);
+}
+
+interface Recorded {
+  starts: Array<{ workflowId: string; input: ReconBreakInput }>;
+  counterparts: Array<{ workflowId: string; args: unknown[] }>;
+}
+
+describe('reconDay: one account-day end to end (real dev server, moto, bank sandbox)', () => {
+  let sandbox: BankSandbox;
+  let config: AppConfig;
+  let client: Client;
+  let connection: Connection;
+  let worker: Worker;
+  let running: Promise<void>;
+  const accounts: ReconAccount[] = [];
+  const recorded: Recorded = { starts: [], counterparts: [] };
+  let ledger: ReturnType<typeof createDynamoLedger>;
+  let reports: ReturnType<typeof createS3Reports>;
+  let seq = Math.floor(Math.random() * 1_000_000);
+
+  /** A fake Temporal client that records what the run asks of break workflows. */
+  const breakClient: BreakClient = {
+    workflow: {
+      async signalWithStart(type, o) {
+        expect(type).toBe(RECON_BREAK_WORKFLOW);
+        expect(o.signal).toBe(BREAK_OBSERVED);
+        recorded.starts.push({ workflowId: o.workflowId, input: o.args[0] as ReconBreakInput });
+        return undefined;
+      },
+      getHandle: (workflowId) => ({
+        async signal(_name: string, ...args: unknown[]) {
+          recorded.counterparts.push({ workflowId, args });
+        },
+      }),
+    },
+  };
+
+  const account = (over: Partial<ReconAccount> = {}): ReconAccount => {
+    const a: ReconAccount = {
+      accountId: `bank-t${++seq}`,
+      rail: 'bank',
+      iban: ibanFor(seq),
+      currency: 'EUR',
+      timezone: 'UTC',
+      statementDeadlineHours: 1,
+      pollEveryMinutes: 0.02,
+      ...over,
+    };
+    accounts.push(a);
+    return a;
+  };
+
+  const admin = async (path: string, body?: unknown) => {
+    const res = await fetch(
+      `${sandbox.url}/__admin/${path}`,
+      body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) },
+    );
+    const json = (await res.json()) as Record<string, unknown>;
+    if (res.status !== 200) throw new Error(`admin ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+
+  /** Opens the account at the bank on `date` and moves the bank's business clock there. */
+  const openAt = async (a: ReconAccount, date: string) => {
+    await admin('clock', { businessDate: date });
+    await admin('accounts', { accountIban: a.iban, currency: 'EUR', openingBalanceMinor: 1_000_000, openedOn: date });
+  };
+
+  /**
+   * One payout settled: the bank executes its pain.001 (EndToEndId and MsgId derived from the initiation key as the
+   * payout activities derive them) and the ledger holds its `settle` posting of `date`.
+   */
+  const settledPayout = async (a: ReconAccount, date: string, amountMinor: number) => {
+    const workflowId = `payout-recon-${randomUUID()}`;
+    const ids = isoIdsFor(idempotencyKey(workflowId, 'initiate'));
+    // The ledger first: a run that sees the bank's booking must find the posting.
+    await ledger.post(
+      payoutPosting('settle', {
+        postingId: idempotencyKey(workflowId, 'settle'),
+        creatorId: 'creator-recon',
+        amount: { amountMinor, currency: 'EUR' },
+        payoutId: workflowId,
+        effectiveDate: date,
+        refs: { workflowId, rail: 'bank', attempt: 1 },
+      }),
+    );
+    const body = buildPain001({
+      messageId: ids.messageId,
+      createdAt: `${date}T10:00:00Z`,
+      debtor: { name: 'PayOps', iban: a.iban as string, bic: BIC },
+      transactions: [
+        { endToEndId: ids.endToEndId, amountMinor, currency: 'EUR', creditorName: 'Ada', accountRef: CREDITOR },
+      ],
+    });
+    expect((await fetch(`${sandbox.url}/iso20022/pain.001`, { method: 'POST', body })).status).toBe(200);
+    await until(async () => {
+      // 404 until the bank's first booking on the account.
+      const res = await fetch(`${sandbox.url}/__admin/books/${a.iban}`);
+      const b = (res.status === 200 ? await res.json() : {}) as { bookings?: Booking[] };
+      return b.bookings?.some((x) => x.endToEndId === ids.endToEndId && x.kind === 'transfer') || undefined;
+    }, 10_000);
+    return { workflowId, endToEndId: ids.endToEndId };
+  };
+
+  const start = (input: ReconDayInput & { businessDate: string }): Promise<WorkflowHandle> =>
+    client.workflow.start(RECON_DAY_WORKFLOW, {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowId: reconDayWorkflowId(input.accountId, input.businessDate, input.rerun),
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      args: [input],
+    });
+
+  const historyLength = async (h: WorkflowHandle) => ((await h.fetchHistory()).events ?? []).length;
+
+  beforeAll(async () => {
+    sandbox = await startBankSandbox({ port: 0, hmacSecret: 'recon_day_test_secret' });
+    config = testConfig({ BANK_API_BASE: sandbox.url });
+    const aws = makeAwsClients(awsOptions(config));
+    ledger = createDynamoLedger({ aws, table: config.LEDGER_TABLE });
+    reports = createS3Reports({ aws, bucket: config.REPORTS_BUCKET });
+    // The accounts list is read at every activity call: tests add their own accounts as they go.
+    const deps = buildDependencies(config, {
+      reconAccounts: accounts,
+      bankStatements: createHttpBankStatements({ apiBase: sandbox.url }),
+    });
+    ({ client, connection } = await testClient(config));
+    ({ worker } = await testWorker(config, deps, {
+      activities: { ...createActivities(deps), ...createReconDayActivities(deps, { client: () => breakClient }) },
+    }));
+    running = worker.run();
+  });
+
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await connection?.close();
+    await sandbox?.stop();
+  });
+
+  test('when every payout settled in the ledger is booked by the bank, then the day ends all matched with no break, a tie-out of zero and a small history', async () => {
+    const a = account();
+    const date = uniqueDate();
+    await openAt(a, date);
+    for (const amount of [12_345, 500, 99_999]) await settledPayout(a, date, amount);
+
+    const h = await start({ accountId: a.accountId, businessDate: date });
+    const view = (await h.result()) as ReconDayView;
+
+    expect(view.phase).toBe('done');
+    expect(view.statementMissing).toBe(false);
+    expect(view.counts).toMatchObject({ lines: 3, items: 3, matchedLines: 3, matchedItems: 3, breaks: 0 });
+    expect(view.tieOut?.driftMinor).toBe(0);
+    expect(view.breaks).toEqual({ signalled: 0, alreadyClosed: 0, counterpartSignalled: 0 });
+    expect(recorded.starts.filter((s) => s.input.facts.accountId === a.accountId)).toHaveLength(0);
+    const summary = JSON.parse((await reports.get(`recon/${a.accountId}/${date}/summary.json`)) ?? '{}');
+    expect(summary.counts.matchedLines).toBe(3);
+    const d = await h.describe();
+    expect(d.typedSearchAttributes.get(SA.AwaitingActor)).toBe('none');
+    expect(await historyLength(h)).toBeLessThan(60);
+    await recordHistoryIfAsked(h, 'recon-day-all-matched');
+  }, 60_000);
+
+  let feeDay: { a: ReconAccount; date: string; digest: string } | undefined;
+
+  test('when the bank charges a fee nobody expected, then the day opens one break for it with the fee amount', async () => {
+    const a = account();
+    const date = uniqueDate();
+    await openAt(a, date);
+    await settledPayout(a, date, 2_000);
+    await settledPayout(a, date, 3_000);
+    await admin('fees', { accountIban: a.iban, amountMinor: 250 });
+
+    const h = await start({ accountId: a.accountId, businessDate: date });
+    const view = (await h.result()) as ReconDayView;
+
+    expect(view.counts).toMatchObject({ matchedLines: 2, matchedItems: 2, breaks: 1 });
+    expect(view.counts?.breaksByClass).toEqual({ unexpected_external: 1 });
+    const opened = recorded.starts.filter((s) => s.input.facts.accountId === a.accountId);
+    expect(opened).toHaveLength(1);
+    expect(opened[0]?.input).toMatchObject({
+      source: 'statement',
+      facts: { class: 'unexpected_external', amountMinor: -250, currency: 'EUR', businessDate: date },
+    });
+    const stored = ((await reports.get(`recon/${a.accountId}/${date}/breaks.ndjson`)) ?? '')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as StoredBreak);
+    expect(stored.map((b) => b.workflowId)).toEqual([opened[0]?.workflowId]);
+    feeDay = { a, date, digest: view.summaryDigest as string };
+  }, 60_000);
+
+  test('when the day is re-run, then its summary digest is the same and it signals only the breaks it already opened', async () => {
+    expect(feeDay).toBeDefined();
+    const { a, date, digest } = feeDay!;
+    const before = new Set(recorded.starts.map((s) => s.workflowId));
+    const startsBefore = recorded.starts.length;
+
+    const h = await start({ accountId: a.accountId, businessDate: date, rerun: 1 });
+    expect(h.workflowId).toBe(`recon-day-${a.accountId}-${date}-r1`);
+    const view = (await h.result()) as ReconDayView;
+
+    expect(view.summaryDigest).toBe(digest);
+    const again = recorded.starts.slice(startsBefore);
+    expect(again).toHaveLength(1);
+    expect(again.every((s) => before.has(s.workflowId))).toBe(true);
+    // The first run's ID cannot run again: a re-run needs its own K.
+    await expect(start({ accountId: a.accountId, businessDate: date })).rejects.toThrow(/already started/i);
+  }, 60_000);
+
+  test('when the bank books one transfer twice, then the second booking is a duplicate break', async () => {
+    const a = account();
+    const date = uniqueDate();
+    await openAt(a, date);
+    const paid = await settledPayout(a, date, 7_700);
+    await admin('statement-faults', { accountIban: a.iban, fault: 'double_booking', endToEndId: paid.endToEndId });
+
+    const view = (await (await start({ accountId: a.accountId, businessDate: date })).result()) as ReconDayView;
+
+    expect(view.counts).toMatchObject({ matchedLines: 1, matchedItems: 1, breaks: 1 });
+    expect(view.counts?.breaksByClass).toEqual({ duplicate_external: 1 });
+    const opened = recorded.starts.filter((s) => s.input.facts.accountId === a.accountId);
+    expect(opened.map((s) => s.input.facts)).toMatchObject([
+      { class: 'duplicate_external', amountMinor: -7_700, refs: { endToEndId: paid.endToEndId } },
+    ]);
+  }, 60_000);
+
+  test('when no statement comes before the deadline, then the run waits on the bank with its deadline and then opens statement_missing', async () => {
+    // A day that closed long ago at a bank that never sends the account's statement: the deadline has passed.
+    const gone = account();
+    const past = '2021-03-04';
+    const view = (await (await start({ accountId: gone.accountId, businessDate: past })).result()) as ReconDayView;
+    expect(view.statementMissing).toBe(true);
+    expect(view.counts?.breaksByClass).toEqual({ statement_missing: 1 });
+    expect(
+      recorded.starts.filter((s) => s.input.facts.accountId === gone.accountId).map((s) => s.input.facts.class),
+    ).toEqual(['statement_missing']);
+
+    // A day whose statement is not there yet: the run shows it waits on the bank, until the bank issues it.
+    const a = account({ statementDeadlineHours: 24 * 7 });
+    const date = uniqueDate();
+    const h = await start({ accountId: a.accountId, businessDate: date });
+    const waiting = await until(async () => {
+      const s = await h.query(getStateQuery);
+      return s.phase === 'awaiting_statement' && s.statementAsks >= 2 ? s : undefined;
+    }, 15_000);
+    expect(waiting.deadlineAt).toBe(new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000 * 8).toISOString());
+    await until(async () => {
+      const sa = (await h.describe()).typedSearchAttributes;
+      return sa.get(SA.AwaitingActor) === 'bank' && sa.get(SA.DeadlineAt) ? true : undefined;
+    }, 10_000);
+    // The bank opens the account with its first booking: until then it answers 404 (no statement yet).
+    await admin('clock', { businessDate: date });
+    await settledPayout(a, date, 4_200);
+    const view2 = (await h.result()) as ReconDayView;
+    expect(view2.counts).toMatchObject({ matchedLines: 1, breaks: 0 });
+    expect((await h.describe()).typedSearchAttributes.get(SA.AwaitingActor)).toBe('none');
+  }, 90_000);
+});
