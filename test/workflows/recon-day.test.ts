@@ -29,6 +29,8 @@ import { idempotencyKey } from '../../workflows/shared/task-queue';
 import { recordHistoryIfAsked } from '../support/histories';
 import { testClient, testConfig, testWorker } from '../support/stack';
 import { until } from '../support/wait';
+import { ensureReconSchedules, reconScheduleId } from '../../client/recon';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
 
 /**
  * The daily run end to end on the real dev server: payouts settled in the ledger (DynamoDB on moto) and booked by the
@@ -308,5 +310,47 @@ describe('reconDay: one account-day end to end (real dev server, moto, bank sand
     const view2 = (await h.result()) as ReconDayView;
     expect(view2.counts).toMatchObject({ matchedLines: 1, breaks: 0 });
     expect((await h.describe()).typedSearchAttributes.get(SA.AwaitingActor)).toBe('none');
+  }, 90_000);
+
+  test('when the account Schedule is ensured twice and triggered twice, then one Schedule exists and the previous day runs once under its own ID', async () => {
+    const a = account({ statementDeadlineHours: 0 });
+    const cfg = { TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE, accounts: [a] };
+    expect(await ensureReconSchedules(client, cfg)).toEqual({ created: [reconScheduleId(a.accountId)], updated: [] });
+    const schedule = client.schedule.getHandle(reconScheduleId(a.accountId));
+    try {
+      await schedule.pause('test: runs are triggered by hand');
+      expect(await ensureReconSchedules(client, cfg)).toEqual({ created: [], updated: [reconScheduleId(a.accountId)] });
+      const d = await schedule.describe();
+      expect(d.state.paused).toBe(true);
+      expect(d.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
+      expect(d.spec.timezone).toBe('UTC');
+      expect(d.action).toMatchObject({ workflowType: RECON_DAY_WORKFLOW, args: [{ accountId: a.accountId }] });
+
+      // The day before today (account time): its statement never comes and its deadline (midnight + 0 h) has passed.
+      const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+      await schedule.trigger(ScheduleOverlapPolicy.ALLOW_ALL);
+      const day = client.workflow.getHandle(reconDayWorkflowId(a.accountId, yesterday));
+      const view = await until(
+        async () =>
+          (await day.describe().catch(() => undefined)) ? ((await day.result()) as ReconDayView) : undefined,
+        20_000,
+      );
+      expect(view).toMatchObject({ businessDate: yesterday, statementMissing: true, phase: 'done' });
+
+      await schedule.trigger(ScheduleOverlapPolicy.ALLOW_ALL);
+      const runs = await until(async () => {
+        const found: ReconDayView[] = [];
+        for await (const w of client.workflow.list({
+          query: `WorkflowId STARTS_WITH 'recon-scheduled-${a.accountId}'`,
+        }))
+          if (w.status.name === 'COMPLETED')
+            found.push((await client.workflow.getHandle(w.workflowId, w.runId).result()) as ReconDayView);
+        return found.length === 2 ? found : undefined;
+      }, 20_000);
+      expect(runs.map((r) => r.day?.alreadyStarted).sort()).toEqual([false, true]);
+      expect(runs.every((r) => r.day?.workflowId === reconDayWorkflowId(a.accountId, yesterday))).toBe(true);
+    } finally {
+      await schedule.delete().catch(() => undefined);
+    }
   }, 90_000);
 });

@@ -57,8 +57,9 @@ export const reconKeys = (accountId: string, businessDate: string) => {
   };
 };
 
+/** `delegated`: a Schedule's run, which runs the day as its child under the day's own ID. */
 export type ReconDayPhase =
-  'starting' | 'awaiting_statement' | 'loading_expectations' | 'matching' | 'opening_breaks' | 'done';
+  'starting' | 'delegated' | 'awaiting_statement' | 'loading_expectations' | 'matching' | 'opening_breaks' | 'done';
 
 // ---------- activities ----------
 
@@ -189,6 +190,8 @@ export interface ReconDayView {
   keys?: MatchDayResult['keys'];
   summaryDigest?: string;
   breaks?: OpenBreaksResult;
+  /** A Schedule's run: the day's own workflow, and whether it had been started before (this run then did nothing). */
+  day?: { workflowId: string; alreadyStarted: boolean };
 }
 
 export const getStateQuery = defineQuery<ReconDayView>('getState');

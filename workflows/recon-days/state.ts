@@ -30,6 +30,7 @@ export class DayState implements Shown<ReconDayView> {
   private expectations?: LoadedExpectations;
   private matched?: MatchDayResult;
   private opened?: OpenBreaksResult;
+  private day?: { workflowId: string; alreadyStarted: boolean };
   private readonly visible: VisibleState<ReconDayView>;
   readonly retrying = new Retrying(() => this.phase);
   readonly ruleVersion: string;
@@ -48,7 +49,12 @@ export class DayState implements Shown<ReconDayView> {
 
   knowsAccount(a: ReconAccountFacts): void {
     this.account = a;
-    this.phase = 'awaiting_statement';
+    // A Schedule's run only starts the day's own run: it never waits on the rail itself.
+    this.phase = this.input.businessDate ? 'awaiting_statement' : 'delegated';
+    this.visible.changed();
+  }
+  delegated(workflowId: string, alreadyStarted = false): void {
+    this.day = { workflowId, alreadyStarted };
     this.visible.changed();
   }
   asked(): void {
@@ -137,6 +143,7 @@ export class DayState implements Shown<ReconDayView> {
           }
         : {}),
       ...(this.opened ? { breaks: this.opened } : {}),
+      ...(this.day ? { day: this.day } : {}),
     };
   }
   searchAttributes(): SearchAttributeUpdatePair[] {
