@@ -298,6 +298,8 @@ export async function matchAccountDay(
         }
       : { missing: true },
     expectations: { items: i.expectations.items, sha256: i.expectations.sha256, dates: i.expectations.dates },
+    // What a preview (or a re-run) needs to run the same match again: the statement's and the ledger's chunks.
+    inputs: { statement: statement ?? null, expectations: i.expectations },
     counts,
     ...(result?.tieOut ? { tieOut: result.tieOut } : {}),
     alreadyMatched: {
