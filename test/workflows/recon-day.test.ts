@@ -253,6 +253,7 @@ describe('reconDay: one account-day end to end (real dev server, moto, bank sand
       .map((l) => JSON.parse(l) as StoredBreak);
     expect(stored.map((b) => b.workflowId)).toEqual([opened[0]?.workflowId]);
     feeDay = { a, date, digest: view.summaryDigest as string };
+    await recordHistoryIfAsked(h, 'recon-day-fee-break');
   }, 60_000);
 
   test('when the day is re-run, then its summary digest is the same and it signals only the breaks it already opened', async () => {
@@ -385,6 +386,7 @@ describe('reconDay: one account-day end to end (real dev server, moto, bank sand
     const view2 = (await h.result()) as ReconDayView;
     expect(view2.counts).toMatchObject({ matchedLines: 1, breaks: 0 });
     expect((await h.describe()).typedSearchAttributes.get(SA.AwaitingActor)).toBe('none');
+    await recordHistoryIfAsked(h, 'recon-day-awaited-statement');
   }, 90_000);
 
   test('when the account Schedule is ensured twice and triggered twice, then one Schedule exists and the previous day runs once under its own ID', async () => {
@@ -414,11 +416,13 @@ describe('reconDay: one account-day end to end (real dev server, moto, bank sand
 
       // A second run without a date (a catch-up, or the Schedule's action started by hand; the Schedule's own IDs are
       // per second): it finds the day started and ends at once.
-      const again = (await client.workflow.execute(RECON_DAY_WORKFLOW, {
+      const againHandle = await client.workflow.start(RECON_DAY_WORKFLOW, {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowId: `recon-scheduled-${a.accountId}-again`,
         args: [{ accountId: a.accountId }],
-      })) as ReconDayView;
+      });
+      const again = (await againHandle.result()) as ReconDayView;
+      await recordHistoryIfAsked(againHandle, 'recon-day-scheduled-already-started');
       expect(again.day).toEqual({ workflowId: reconDayWorkflowId(a.accountId, yesterday), alreadyStarted: true });
       expect(again.phase).toBe('delegated');
       expect(view.day).toBeUndefined();
