@@ -44,7 +44,8 @@ export function reconAccounts(config: {
     reconAccountSchema.parse({
       accountId: 'psp-platform',
       rail: 'psp',
-      currency: 'EUR',
+      // The platform balance the creators' PSP payouts leave from (the sandbox's creators are paid in USD).
+      currency: 'USD',
       timezone: 'UTC',
       // Stripe's balance transactions of D are final a few hours after D (data_available_end).
       statementDeadlineHours: 6,

@@ -26,7 +26,7 @@ function heartbeat(details?: unknown): void {
 
 /** The daily run's activities: statements and ledger days into S3 chunks, the matcher, the break workflows. */
 export function createReconDayActivities(deps: ActivityDeps, opts: ReconDayOptions = {}): ReconDayActivities {
-  const client = opts.client ?? (() => Context.current().client as unknown as BreakClient);
+  const client = opts.client ?? ((): BreakClient => Context.current().client);
   const taskQueue = opts.taskQueue ?? (() => Context.current().info.taskQueue);
   const now = opts.now ?? Date.now;
   const accounts = (): ReconAccount[] => deps.reconAccounts ?? [];

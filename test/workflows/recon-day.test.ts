@@ -9,7 +9,8 @@ import { createDynamoLedger } from '../../activities/adapters/ledger/dynamo-ledg
 import { isoIdsFor, payoutPosting } from '../../activities/payouts';
 import { createReconDayActivities } from '../../activities/recon-days';
 import type { ReconAccount } from '../../activities/recon-days/accounts';
-import type { BreakClient } from '../../activities/recon-days/breaks';
+import { openDayBreaks, type BreakClient } from '../../activities/recon-days/breaks';
+import { factsOf } from '../../activities/recon-days/accounts';
 import type { StoredBreak } from '../../activities/recon-days/match';
 import { createS3Reports } from '../../activities/adapters/reports/s3-reports';
 import { startBankSandbox, type BankSandbox } from '../../sandboxes/bank';
@@ -338,6 +339,38 @@ describe('reconDay: one account-day end to end (real dev server, moto, bank sand
       await idp.stop();
     }
   }, 90_000);
+
+  test('when the real server gets the break signals twice and ops closed one break meanwhile, then it is signalled again while open and never restarted once closed', async () => {
+    expect(feeDay).toBeDefined();
+    const { a, date } = feeDay!;
+    const account = factsOf(a, date, 0);
+    const keys = {
+      matches: `recon/${a.accountId}/${date}/matches.ndjson`,
+      breaks: `recon/${a.accountId}/${date}/breaks.ndjson`,
+      closed: `recon/${a.accountId}/${date}/closed.ndjson`,
+      carry: `recon/${a.accountId}/${date}/carry.json`,
+      summary: `recon/${a.accountId}/${date}/summary.json`,
+    };
+    // A queue no worker polls: the break workflow (another part's) is started and left waiting for its first task.
+    const queue = `recon-breaks-${randomUUID()}`;
+    const first = await openDayBreaks({ reports }, client, queue, account, keys, () => undefined);
+    expect(first).toEqual({ signalled: 1, alreadyClosed: 0, counterpartSignalled: 0 });
+    const [opened] = recorded.starts.filter((s) => s.input.facts.accountId === a.accountId);
+    const handle = client.workflow.getHandle(opened!.workflowId);
+    const signals = async () =>
+      ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+    expect(await signals()).toBe(1);
+    expect(await openDayBreaks({ reports }, client, queue, account, keys, () => undefined)).toEqual(first);
+    expect(await signals()).toBe(2);
+
+    await handle.terminate('test: ops resolved the break');
+    expect(await openDayBreaks({ reports }, client, queue, account, keys, () => undefined)).toEqual({
+      signalled: 0,
+      alreadyClosed: 1,
+      counterpartSignalled: 0,
+    });
+    expect((await handle.describe()).status.name).toBe('TERMINATED');
+  }, 60_000);
 
   test('when the bank books one transfer twice, then the second booking is a duplicate break', async () => {
     const a = account();
