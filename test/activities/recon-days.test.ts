@@ -31,7 +31,7 @@ const dayAfter = (date: string, n: number) =>
   new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 const noon = (date: string) => Date.parse(`${date}T12:00:00Z`);
 
-function setup() {
+function setup(accounts: ReconAccount[] = [ACCOUNT]) {
   const ledger = createFakeLedger();
   const reports = createFakeReports();
   const psp = createFakePspStatements();
@@ -50,7 +50,7 @@ function setup() {
     },
   };
   let now = 0;
-  const deps = { ledger, reports, audit: createFakeAudit(), pspStatements: psp, reconAccounts: [ACCOUNT] };
+  const deps = { ledger, reports, audit: createFakeAudit(), pspStatements: psp, reconAccounts: accounts };
   const acts = createReconDayActivities(deps as unknown as ActivityDeps, {
     client: () => client,
     taskQueue: () => 'test',
@@ -87,9 +87,13 @@ function setup() {
     });
 
   /** One day as the workflow runs it, at `at` (ms). */
-  const runDay = async (date: string, at = Date.parse(`${dayAfter(date, 1)}T07:00:00Z`)) => {
+  const runDay = async (
+    date: string,
+    at = Date.parse(`${dayAfter(date, 1)}T07:00:00Z`),
+    accountId = ACCOUNT.accountId,
+  ) => {
     now = at;
-    const account = await acts.reconAccount({ accountId: ACCOUNT.accountId, businessDate: date, atMs: at });
+    const account = await acts.reconAccount({ accountId, businessDate: date, atMs: at });
     const fetched = await acts.fetchReconStatement({ account });
     if (fetched.status !== 'ingested') return { fetched };
     const expectations = await acts.loadReconExpectations({ account, ruleVersion: CURRENT_RULE_VERSION });
@@ -98,7 +102,7 @@ function setup() {
       ruleVersion: CURRENT_RULE_VERSION,
       statement: fetched.statement,
       expectations,
-      runWorkflowId: `recon-day-${ACCOUNT.accountId}-${date}`,
+      runWorkflowId: `recon-day-${accountId}-${date}`,
     });
     const opened = await acts.openReconBreaks({ account, keys: matched.keys });
     return { fetched, matched, opened };
@@ -179,6 +183,27 @@ describe('reconDay activities over in-memory ports (PSP rail, carry, later close
       },
     ]);
     expect(s.carryOf(dayAfter(D, 4))?.openBreaks).toEqual([]);
+  });
+
+  test('when one payout attempt is settled on two accounts, then the second account to run sees a duplicate_disbursement', async () => {
+    const other: ReconAccount = { ...ACCOUNT, accountId: 'psp-other' };
+    const s = setup([ACCOUNT, other]);
+    await s.settled(5, D, 9_900);
+    // Both accounts' books show the transfer (here: both read the same PSP balance).
+    s.booked(5, D, 9_900);
+
+    const first = await s.runDay(D);
+    expect(first.matched?.counts).toMatchObject({ matchedLines: 1, breaks: 0 });
+    const second = await s.runDay(D, undefined, other.accountId);
+    expect(second.matched?.counts.breaksByClass).toEqual({ duplicate_disbursement: 1 });
+    expect(s.starts.map((x) => x.input.facts)).toMatchObject([
+      {
+        class: 'duplicate_disbursement',
+        accountId: other.accountId,
+        amountMinor: -9_900,
+        refs: { workflowId: 'payout-p5' },
+      },
+    ]);
   });
 
   test('when the ledger index holds payout and dispute postings, then settle leaves the account, reverse comes back, and internal moves are skipped', () => {
