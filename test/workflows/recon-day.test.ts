@@ -372,6 +372,29 @@ describe('reconDay: one account-day end to end (real dev server, moto, bank sand
     expect((await handle.describe()).status.name).toBe('TERMINATED');
   }, 60_000);
 
+  test('when the bank re-delivers the day statement as a duplicate and the day is re-run, then its matches and breaks are byte for byte the same', async () => {
+    expect(feeDay).toBeDefined();
+    const { a, date } = feeDay!;
+    const key = `recon/${a.accountId}/${date}/summary.json`;
+    const before = JSON.parse((await reports.get(key)) ?? '{}') as {
+      digests: Record<string, string>;
+      statement: { sha256: string };
+    };
+    const targets = new Set(recorded.starts.map((s) => s.workflowId));
+    await admin('statement-faults', { accountIban: a.iban, fault: 'duplicate_delivery', date });
+
+    const view = (await (
+      await start({ accountId: a.accountId, businessDate: date, rerun: 3 })
+    ).result()) as ReconDayView;
+
+    const after = JSON.parse((await reports.get(key)) ?? '{}') as typeof before;
+    expect(after.statement.sha256).not.toBe(before.statement.sha256);
+    expect(after.digests.matches).toBe(before.digests.matches);
+    expect(after.digests.breaks).toBe(before.digests.breaks);
+    expect(view.counts).toMatchObject({ matchedLines: 2, breaks: 1 });
+    expect(recorded.starts.every((s) => targets.has(s.workflowId))).toBe(true);
+  }, 60_000);
+
   test('when the bank books one transfer twice, then the second booking is a duplicate break', async () => {
     const a = account();
     const date = uniqueDate();
