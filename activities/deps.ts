@@ -5,7 +5,9 @@ import type { CreatorsPort } from './adapters/creators/port';
 import type { EvidencePort } from './adapters/evidence/port';
 import type { LedgerPort } from './adapters/ledger/port';
 import type { NotificationsPort } from './adapters/notifications/port';
-import type { PspPort } from './adapters/psp/port';
+import type { PspPort, PspStatementPort } from './adapters/psp/port';
+import type { BankStatementPort } from './adapters/bank/statements';
+import type { ReconAccount } from './recon-days/accounts';
 import type { ReportsPort } from './adapters/reports/port';
 
 /** Everything activities may touch, built once by the composition root (workers/dependencies.ts). */
@@ -22,4 +24,10 @@ export interface ActivityDeps {
   commerce?: CommercePort;
   /** Order, shipment and support records for dispute evidence; optional so workers without disputes need not wire it. */
   evidence?: EvidencePort;
+  /** The PSP's own books (balance transactions), read-only; optional so workers without reconciliation need not wire it. */
+  pspStatements?: PspStatementPort;
+  /** The bank's end-of-day camt.053 statements; optional like `pspStatements`. */
+  bankStatements?: BankStatementPort;
+  /** The reconciliation accounts (workers/config-recon.ts): IBANs stay here, on the activity side. */
+  reconAccounts?: ReconAccount[];
 }

@@ -6,6 +6,7 @@ import { createPayoutRunActivities } from './payout-runs';
 import { createPayoutActivities } from './payouts';
 import { createReconBreakActivities } from './recon-breaks';
 import { createSweeperActivities } from './sweeper';
+import { createReconDayActivities } from './recon-days';
 
 /** What workers register: every domain's activities (each workflow proxies only its own domain's interface). */
 export function createActivities(deps: ActivityDeps) {
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDisputeActivities(deps),
     ...createSweeperActivities(deps),
     ...createReconBreakActivities(deps),
+    ...createReconDayActivities(deps),
   };
 }
 export type { ActivityDeps } from './deps';

@@ -26,7 +26,19 @@ import { matchDay, type MatchInput } from '../workflows/recon/policy';
 const USAGE = `usage: npm run bench:recon -- [--lines <N>] [--break-rate <r>] [--keep]
   --lines <N>        statement entries (default 100000)
   --break-rate <r>   share of entries that become breaks, 0…0.5 (default 0.005)
-  --keep             keep the generated camt.053 file`;
+  --keep             keep the generated camt.053 file
+  --e2e              the daily run end to end on a local stack instead (bench/recon-e2e.ts; its own flags follow)`;
+
+// `--e2e`: the daily run end to end on a local stack (bench/recon-e2e.ts), in a process of its own with a larger heap.
+if (process.argv.includes('--e2e')) {
+  const rest = process.argv.slice(2).filter((a) => a !== '--e2e');
+  const child = spawnSync(
+    process.execPath,
+    ['--max-old-space-size=1536', '--import', 'tsx', join(__dirname, 'recon-e2e.ts'), ...rest],
+    { stdio: 'inherit' },
+  );
+  process.exit(child.status ?? 1);
+}
 
 const args = parseOrExit('bench:recon', USAGE, () =>
   parseFlags(

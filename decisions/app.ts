@@ -11,6 +11,12 @@ import { ClientInputError } from '../client/errors';
 import { pausePspCalls, pausePspInput, resumePspCalls, resumePspInput } from '../client/psp-control';
 import { kmsOptions } from '../workers/data-converter';
 import { countStuck, payoutReport } from './reads';
+import { previewReconDay, reconDayReport, rerunReconDay } from './recon-days';
+import { createS3Reports } from '../activities/adapters/reports/s3-reports';
+import type { ReportsPort } from '../activities/adapters/reports/port';
+import { reconAccounts } from '../workers/config-recon';
+import { RECON_RULE_VERSIONS } from '../workflows/recon/contract';
+import { businessDateSchema, reconAccountIdSchema } from '../workflows/recon-days/contract';
 import { awsOptions, type AppConfig } from '../workers/config';
 import {
   approvalAuditStream,
@@ -47,6 +53,8 @@ export interface DecisionsOptions {
   audit?: AuditPort;
   /** Default: from the environment (console/config.ts); off outside local mode until configured. */
   console?: ConsoleConfig | { off: string };
+  /** Default: the S3 reports bucket (`REPORTS_BUCKET`): the reconciliation's day outputs. */
+  reports?: ReportsPort;
 }
 
 /** The caller lacks the role the command needs (HTTP 403). */
@@ -75,6 +83,9 @@ function requireRole(staff: Staff, anyOf: readonly string[], what: string): void
   if (!anyOf.some((r) => holds(staff, r)))
     throw new Forbidden(`${staff.subject} holds none of the roles ${what} needs (${anyOf.join(', ')})`);
 }
+
+/** Who may read a reconciliation day and preview a rule change. */
+const RECON_ROLES = ['ops', 'finance', 'compliance'] as const;
 
 /** Who may ask for a compensation (the workflow's policy decides what they may get). */
 const REQUESTERS = ['cs_agent', 'cs_lead'] as const;
@@ -122,6 +133,8 @@ const disputesFilter = z
  * - `POST /psp/pause` `{ incidentId, reason }` · `POST /psp/resume` `{ ratePerSecond?, reason? }` (ops)
  * - `GET /whoami` · `GET /approvals?state&tier` · `GET /approvals/:requestId` · `GET /disputes?dueWithinDays&tier` ·
  *   `GET /disputes/:disputeId` · `GET /breaks?open` · `GET /breaks/:workflowId` · `GET /stuck` · `GET /payouts/:payoutId` · `GET /healthz`
+ * - `GET /recon/days/:accountId/:date` · `GET /recon/days/:accountId/:date/preview?rules=<version>` (a dry run) ·
+ *   `POST /recon/days/:accountId/:date/rerun` `{ reason }` (ops, finance)
  *
  * Answers: 200 with a verdict (`{ accepted: true, value }` or `{ accepted: false, type, code, message }`) or the
  * read's JSON; 400 naming the bad field; 401 without a valid token; 403 without the role; 404 for an unknown (or
@@ -267,6 +280,45 @@ export function createDecisionsApp(opts: DecisionsOptions): Hono<{ Variables: { 
     requireRole(c.get('staff'), ['ops', 'compliance'], 'a payout report');
     return c.json(await payoutReport(client, audit(), parse(idSchema, c.req.param('id'), 'id')));
   });
+
+  const reports = (): ReportsPort =>
+    opts.reports ?? createS3Reports({ aws: makeAwsClients(awsOptions(config)), bucket: config.REPORTS_BUCKET });
+  const reconDay = (c: Context) => ({
+    accountId: parse(reconAccountIdSchema, c.req.param('account'), 'accountId'),
+    date: parse(businessDateSchema, c.req.param('date'), 'date'),
+  });
+  app.get('/recon/days/:account/:date', async (c) => {
+    requireRole(c.get('staff'), RECON_ROLES, "a reconciliation day's result");
+    const { accountId, date } = reconDay(c);
+    return c.json(await reconDayReport(client, reports(), reconAccounts(config), accountId, date));
+  });
+  app.get('/recon/days/:account/:date/preview', async (c) => {
+    requireRole(c.get('staff'), RECON_ROLES, 'a rule preview');
+    const { accountId, date } = reconDay(c);
+    const rules = parse(z.enum(RECON_RULE_VERSIONS), c.req.query('rules'), 'rules');
+    const preview = await previewReconDay(reports(), reconAccounts(config), accountId, date, rules);
+    if (!preview) return c.json({ error: `${accountId} ${date} has not been reconciled yet` }, 404);
+    return c.json(preview);
+  });
+  app.post(
+    '/recon/days/:account/:date/rerun',
+    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'body too large' }, 413) }),
+    async (c) => {
+      const staff = c.get('staff');
+      requireRole(staff, ['ops', 'finance'], 'a reconciliation re-run');
+      const { accountId, date } = reconDay(c);
+      const { reason } = parse(z.object({ reason: z.string().trim().min(3).max(500) }), await c.req.json(), 'body');
+      const value = await rerunReconDay(client, audit(), {
+        accounts: reconAccounts(config),
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        accountId,
+        date,
+        by: staff.subject,
+        reason,
+      });
+      return c.json({ accepted: true, value });
+    },
+  );
 
   // The finance and ops console: pages over this same app (every read and command is an in-process API call).
   app.get('/', (c) => c.redirect('/console', 302));

@@ -99,13 +99,19 @@ async function deliverOrPark(
   // Parked first (the record survives whatever happens next), then owned: a failure here answers 503 and the
   // provider's redelivery signals the same workflow with the same observation.
   const owner = delivery.onClosed;
-  await opts.client.workflow.signalWithStart(owner.workflowType, {
-    workflowId: owner.workflowId,
-    taskQueue: opts.config.TEMPORAL_TASK_QUEUE,
-    args: owner.args,
-    signal: owner.signal,
-    signalArgs: owner.signalArgs,
-  });
+  try {
+    await opts.client.workflow.signalWithStart(owner.workflowType, {
+      workflowId: owner.workflowId,
+      taskQueue: opts.config.TEMPORAL_TASK_QUEUE,
+      args: owner.args,
+      signal: owner.signal,
+      signalArgs: owner.signalArgs,
+      // The owner resolved and closed already (the money was booked back): another copy of the event reopens nothing.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
   return 'owned';
 }
 

@@ -19,6 +19,7 @@ import type { BreakListRow, ReconBreakView } from '../client/breaks';
 import type { AuditEvent } from '../workflows/shared/activities';
 import { renderPayoutReport, type PayoutReport } from './ops/show';
 import { renderStuck, type StuckCount } from './ops/stuck';
+import { reconCommand } from './ops/recon';
 
 const USAGE = `ops tooling: find, understand and fix stuck work (docs/runbook.md says which command fits which symptom)
 
@@ -43,6 +44,11 @@ const USAGE = `ops tooling: find, understand and fix stuck work (docs/runbook.md
       --action void --reason "<why>"   ·   --action reopen --reason "<why>"
   npx payops-ops pause-psp --incident <id> --reason "<why>"  PSP incident: no new PSP call leaves, for every payout
   npx payops-ops resume-psp [--rate <per second>] [--reason "<why>"]  release the backlog at the paced rate
+  npx payops-ops recon day <account> <date> [--json]        a reconciliation day: statement, matches, breaks by
+                                               class, tie-out, its runs
+  npx payops-ops recon rerun <account> <date> --reason "<why>"  re-run the day (-r<K>): same outputs, nothing new
+  npx payops-ops recon preview <account> <date> --rules <version>  dry run of another rule version: what would
+                                               change (nothing written)
 
 Every command goes to the decision service (DECISIONS_URL) with your login token (or PAYOPS_TOKEN): it checks your
 role, signs each fix for that one payout and command, and sends it; the workflow's validator answers at once:
@@ -57,6 +63,7 @@ const OPTIONS = {
   resolution: { type: 'string' },
   incident: { type: 'string' },
   rate: { type: 'string' },
+  rules: { type: 'string' },
 } as const;
 
 const fix: CommandSpec = { positionals: ['payoutId'], options: ['reason'] };
@@ -71,6 +78,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   resolve: { positionals: ['payoutId'], options: ['reason', 'resolution'] },
   'pause-psp': { positionals: [], options: ['incident', 'reason'] },
   'resume-psp': { positionals: [], options: ['rate', 'reason'] },
+  recon: { positionals: ['action', 'account', 'date'], options: ['rules', 'reason'] },
 };
 
 /** `--rate`: a positive number of PSP calls per second. */
@@ -94,6 +102,16 @@ export const main = withUsageErrors('ops', async (argv: string[], io: Io): Promi
   if (cmd.command === 'login') {
     io.out(await login(config.IDP_URL, cmd.values.as, config.PAYOPS_MODE, io.err, io.env));
     return 0;
+  }
+  if (cmd.command === 'recon') {
+    const api = decisionsClient(config.DECISIONS_URL, () => requireToken('ops', io.env), 'ops');
+    try {
+      return await reconCommand(cmd, api, io);
+    } catch (err) {
+      if (!(err instanceof DecisionServiceRefusal)) throw err;
+      io.err(`ops: ${err.message}`);
+      return 1;
+    }
   }
   const isFix = (FIX_COMMANDS as readonly string[]).includes(cmd.command ?? '');
   // Checked before any request: a bad command line never leaves this machine.

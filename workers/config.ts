@@ -4,6 +4,7 @@ import { isBic, isValidIban } from '../activities/adapters/bank/identifiers';
 import { taskQueueSchema } from '../workflows/shared/task-queue';
 import { payloadEncryptionEnv } from '../codec/env';
 import { operationsEnv } from './config-operations';
+import { reconEnv } from './config-recon';
 import { LOCAL_INGRESS_SIGNING_KEY_JSON } from './local-ingress-key';
 
 /**
@@ -120,6 +121,8 @@ const envSchema = z.object({
   WORKER_DEPLOYMENT_NAME: z.string().min(1).default('payops'),
   /** Operations: retry reporting, the sweeper, logs and traces, PSP pacing (workers/config-operations.ts). */
   ...operationsEnv,
+  /** Reconciliation accounts (workers/config-recon.ts). */
+  ...reconEnv,
 });
 type ParsedEnv = z.infer<typeof envSchema>;
 

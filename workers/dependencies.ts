@@ -9,11 +9,14 @@ import { createHttpEvidence } from '../activities/adapters/evidence/http-evidenc
 import { createDynamoLedger } from '../activities/adapters/ledger/dynamo-ledger';
 import { createAwsNotifications } from '../activities/adapters/notifications/aws-notifications';
 import { createStripePsp } from '../activities/adapters/psp/stripe-psp';
+import { createStripePspStatements } from '../activities/adapters/psp/stripe-statements';
+import { createHttpBankStatements } from '../activities/adapters/bank/statements';
 import { createS3Reports } from '../activities/adapters/reports/s3-reports';
 import { expectedFailures } from '../activities/expected-failures';
 import { retryReporting } from '../activities/retry-reporting';
 import { temporalSettings, type TemporalSettings } from '../client/connect';
 import { awsOptions, temporalEnv, type AppConfig } from './config';
+import { reconAccounts } from './config-recon';
 import type { Tracing } from './telemetry';
 
 /** The composition root: real adapters from config. Tests swap single ports through `overrides`. */
@@ -37,6 +40,9 @@ export function buildDependencies(config: AppConfig, overrides: Partial<Activity
     creators: createHttpCreators({ apiBase: config.CREATORS_API_BASE }),
     evidence: createHttpEvidence({ apiBase: config.EVIDENCE_API_BASE }),
     commerce: createHttpCommerce({ apiBase: config.COMMERCE_API_BASE }),
+    pspStatements: createStripePspStatements({ apiBase: config.PSP_API_BASE, secretKey: config.PSP_SECRET_KEY }),
+    bankStatements: createHttpBankStatements({ apiBase: config.BANK_API_BASE }),
+    reconAccounts: reconAccounts(config),
     ...overrides,
   };
 }

@@ -10,6 +10,7 @@ import type * as Payouts from './payouts/workflow';
 import type * as Runs from './payout-runs/workflow';
 import type * as Breaks from './recon-breaks/workflow';
 import type * as Probe from './probe/stack-probe';
+import type * as ReconDays from './recon-days/workflow';
 import type * as Sweeper from './sweeper/workflow';
 
 export const stackProbe: typeof Probe.stackProbe = (...args) =>
@@ -26,3 +27,5 @@ export const stuckWorkSweep: typeof Sweeper.stuckWorkSweep = (...args) =>
   (require('./sweeper/workflow') as typeof Sweeper).stuckWorkSweep(...args);
 export const reconBreak: typeof Breaks.reconBreak = (...args) =>
   (require('./recon-breaks/workflow') as typeof Breaks).reconBreak(...args);
+export const reconDay: typeof ReconDays.reconDay = (...args) =>
+  (require('./recon-days/workflow') as typeof ReconDays).reconDay(...args);

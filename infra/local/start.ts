@@ -19,6 +19,8 @@ import { startPspSandbox } from '../../sandboxes/psp';
 import { awsOptions, loadConfig, temporalEnv } from '../../workers/config';
 import { ensurePayoutSchedule } from '../../client/payout-runs';
 import { ensureSweepSchedule } from '../../client/sweeper';
+import { ensureReconSchedules } from '../../client/recon';
+import { reconAccounts } from '../../workers/config-recon';
 import { createLongLivedWorker } from '../../workers/long-lived';
 import { bootstrapAws } from './bootstrap-aws';
 import { DATA_DIR } from './paths';
@@ -111,6 +113,10 @@ async function main(): Promise<void> {
     stoppers.push(() => decisionService.stop());
     await ensurePayoutSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE });
     await ensureSweepSchedule(client, config);
+    await ensureReconSchedules(client, {
+      TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
+      accounts: reconAccounts(config),
+    });
     await applyPspRateLimit(client, config); // PSP pacing: the server paces `<queue>-psp` for every worker
 
     const { worker, connection: workerConnection } = await createLongLivedWorker({ config });

@@ -7,7 +7,14 @@ export function createS3Reports(deps: { aws: AwsClients; bucket: string }): Repo
   return {
     async put(key, body, contentType) {
       await deps.aws.s3.send(
-        new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: body, ContentType: contentType }),
+        new PutObjectCommand({
+          Bucket: deps.bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentType,
+          // Said explicitly: an empty body would otherwise be taken for a stream of unknown length.
+          ContentLength: Buffer.byteLength(body, 'utf8'),
+        }),
       );
       return { key };
     },

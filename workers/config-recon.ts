@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { reconAccountSchema, type ReconAccount } from '../activities/recon-days/accounts';
+
+/**
+ * The reconciliation part of the process environment (read only through workers/config.ts's schema): which accounts
+ * are reconciled every day. The IBAN stays here, on the activity side: workflows know an account by its ID only.
+ */
+export const reconEnv = {
+  /**
+   * The reconciliation accounts as JSON (`[{accountId, rail, iban?, currency, timezone, statementDeadlineHours,
+   * pollEveryMinutes}]`); absent: `bank-main` (BANK_DEBTOR_IBAN) and `psp-platform` (the PSP platform balance).
+   */
+  RECON_ACCOUNTS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON array of reconciliation accounts' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(reconAccountSchema).min(1, { error: 'must name at least one account' }).optional()),
+};
+
+/** The accounts every day is reconciled for: the configured list, or the two defaults built from the rails' config. */
+export function reconAccounts(config: {
+  RECON_ACCOUNTS?: ReconAccount[] | undefined;
+  BANK_DEBTOR_IBAN: string;
+}): ReconAccount[] {
+  if (config.RECON_ACCOUNTS) return config.RECON_ACCOUNTS;
+  return [
+    reconAccountSchema.parse({
+      accountId: 'bank-main',
+      rail: 'bank',
+      iban: config.BANK_DEBTOR_IBAN,
+      currency: 'EUR',
+      timezone: 'Europe/Berlin',
+      // SEPA statements of D arrive early on D+1; by noon a missing one is a break.
+      statementDeadlineHours: 12,
+    }),
+    reconAccountSchema.parse({
+      accountId: 'psp-platform',
+      rail: 'psp',
+      // The platform balance the creators' PSP payouts leave from (the sandbox's creators are paid in USD).
+      currency: 'USD',
+      timezone: 'UTC',
+      // Stripe's balance transactions of D are final a few hours after D (data_available_end).
+      statementDeadlineHours: 6,
+    }),
+  ];
+}
