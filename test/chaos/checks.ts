@@ -56,14 +56,20 @@ async function acceptedTransfers(stack: ChaosStack) {
   return { byKey, bankE2e, pspTotal: psp.created.transfer ?? 0, bankTotal: bank.transfers };
 }
 
-/** The postings of one payout by kind (amounts as the creator's available account sees them). */
-function booked(postings: Posting[], p: ChaosPayout) {
+/**
+ * The postings of one payout by kind (amounts as the creator's available account sees them). A return that came after
+ * the payout closed is booked back by its reconciliation break (`recon-rebook:<breakId>`, naming the payout in its
+ * references): for the books it is the payout's reversal.
+ */
+function booked(postings: Posting[], p: ChaosPayout, rebooks: Posting[] = []) {
   const sums = { reserve: 0, release: 0, settle: 0, reverse: 0, settle_elsewhere: 0 };
   let unbalanced = 0;
-  for (const posting of postings) {
+  for (const posting of [...postings, ...rebooks]) {
     if (posting.legs.reduce((s, l) => s + l.amountMinor, 0) !== 0) unbalanced++;
-    const kind = /: (reserve|release|settle|reverse|settle_elsewhere)$/.exec(posting.description)?.[1] as
-      keyof typeof sums | undefined;
+    const kind = rebooks.includes(posting)
+      ? 'reverse'
+      : (/: (reserve|release|settle|reverse|settle_elsewhere)$/.exec(posting.description)?.[1] as
+          keyof typeof sums | undefined);
     if (kind) sums[kind] += Math.abs(posting.legs[0]?.amountMinor ?? 0);
   }
   const inTransit = sums.reserve - sums.release - sums.settle;
@@ -92,9 +98,10 @@ export async function checkPayouts(
     note(what);
   };
   // Independent reads (the rails' records, the ledger, each payout's standing): taken side by side.
-  const [accepted, postings, judged] = await Promise.all([
+  const [accepted, postings, rebooked, judged] = await Promise.all([
     acceptedTransfers(stack),
     scanPostings(stack, `payout-${tag}-`),
+    scanPostings(stack, 'recon-rebook:'),
     pool(payouts, 16, async (p) => {
       const wf = creatorPayoutWorkflowId(p.payoutId);
       const [s, st, stored] = await Promise.all([
@@ -134,7 +141,11 @@ export async function checkPayouts(
     if (paid && finalAccepted === 0) flag('lost', `${wf}: ${state} without a transfer at the ${p.rail}`);
     if ((state === 'failed' || state === 'cancelled') && finalAccepted > 0)
       flag('duplicates', `${wf}: ${state} although the ${p.rail} accepted a transfer`);
-    const b = booked(byPayout.get(wf) ?? [], p);
+    const b = booked(
+      byPayout.get(wf) ?? [],
+      p,
+      rebooked.filter((r) => r.refs?.workflowId === wf),
+    );
     const breaks: string[] = [];
     if (b.unbalanced) breaks.push(`${b.unbalanced} unbalanced postings`);
     if (stored !== -b.available) breaks.push(`stored available ${-stored} ≠ ${b.available} from postings`);

@@ -103,6 +103,19 @@ export async function startChaosStack(opts: { awsEndpoint?: string; bundlePath?:
       CREATORS_API_BASE: creators.url,
       COMMERCE_API_BASE: commerce.url,
       EVIDENCE_API_BASE: evidence.url,
+      // One reconciliation account: the worker's debtor account, in the payouts' currency, on UTC days; a missing
+      // statement is a break a minute after its day ends (the recon row reconciles a day the bank has none for).
+      RECON_ACCOUNTS: JSON.stringify([
+        {
+          accountId: 'bank-main',
+          rail: 'bank',
+          iban: partial.BANK_DEBTOR_IBAN,
+          currency: 'USD',
+          timezone: 'UTC',
+          statementDeadlineHours: 0.02,
+          pollEveryMinutes: 0.02,
+        },
+      ]),
     };
     const config = loadConfig({ ...process.env, ...env });
     const worker = new WorkerProcess(env, bundlePath);

@@ -38,6 +38,15 @@ describe('payouts webhook route', () => {
     );
     expect(partial).toEqual([
       {
+        // Should the payout have closed, the reversal is owned by a reconciliation break for what came back.
+        onClosed: expect.objectContaining({
+          workflowType: 'reconBreak',
+          args: [
+            expect.objectContaining({
+              facts: expect.objectContaining({ amountMinor: 300, hint: 'late_return', accountId: 'psp-platform' }),
+            }),
+          ],
+        }),
         workflowId: WF,
         signal: 'reportRailEvent',
         signalArgs: [

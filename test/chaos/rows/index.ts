@@ -11,6 +11,7 @@ import { payoutRunRows } from './payout-run';
 import { processFaultRows } from './process-faults';
 import { pspFaultRows } from './psp-faults';
 import { railRows } from './rails';
+import { reconRows } from './recon';
 import { webhookRows } from './webhooks';
 
 /** A payout started by hand with a carry: refused, nothing booked, nothing sent. */
@@ -31,6 +32,7 @@ export const allRows: Row[] = [
   ...disputeRows,
   ...forgeryRows,
   ledgerOutageRow,
+  ...reconRows,
 ];
 
 /**
@@ -46,6 +48,7 @@ export const ciHalves: [Row[], Row[]] = [
     forgedCarryRow,
     ...forgeryHalves[0],
     ...disputeRows,
+    ...reconRows,
   ],
   [
     ...webhookRows,
