@@ -19,6 +19,7 @@ import * as disputes from '../workflows/disputes/contract';
 import * as payouts from '../workflows/payouts/contract';
 import * as payoutRuns from '../workflows/payout-runs/contract';
 import * as sweeper from '../workflows/sweeper/contract';
+import * as reconBreaks from '../workflows/recon-breaks/contract';
 
 const ROOT = join(__dirname, '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -83,6 +84,7 @@ function refusalSection(): string[] {
     ['Approvals', 'workflows/approvals/contract.ts', approvals],
     ['Disputes', 'workflows/disputes/contract.ts', disputes],
     ['Stuck-work sweeper', 'workflows/sweeper/contract.ts', sweeper],
+    ['Reconciliation breaks', 'workflows/recon-breaks/contract.ts', reconBreaks],
   ];
   const out = [
     '## Refusal codes',
@@ -162,9 +164,11 @@ function searchAttributeSection(): string[] {
 const ENV_FILES = [
   'workers/config.ts',
   'workers/config-operations.ts',
+  'workers/config-recon.ts',
   'codec/settings.ts',
   'codec/server-settings.ts',
   'decisions/config.ts',
+  'decisions/console/config.ts',
 ];
 
 function configSection(): string[] {

@@ -141,17 +141,16 @@ export async function checkPayouts(
     if (paid && finalAccepted === 0) flag('lost', `${wf}: ${state} without a transfer at the ${p.rail}`);
     if ((state === 'failed' || state === 'cancelled') && finalAccepted > 0)
       flag('duplicates', `${wf}: ${state} although the ${p.rail} accepted a transfer`);
-    const b = booked(
-      byPayout.get(wf) ?? [],
-      p,
-      rebooked.filter((r) => r.refs?.workflowId === wf),
-    );
+    const rebooks = rebooked.filter((r) => r.refs?.workflowId === wf);
+    const b = booked(byPayout.get(wf) ?? [], p, rebooks);
     const breaks: string[] = [];
     if (b.unbalanced) breaks.push(`${b.unbalanced} unbalanced postings`);
     if (stored !== -b.available) breaks.push(`stored available ${-stored} ≠ ${b.available} from postings`);
     if (b.inTransit < 0 || b.settled < 0 || b.inTransit + b.settled > p.amountMinor)
       breaks.push(`in transit ${b.inTransit}, settled ${b.settled}`);
-    if (state === 'completed' && (b.settled !== p.amountMinor || b.inTransit !== 0)) breaks.push('completed unsettled');
+    // A payout that completed and was returned afterwards is settled net of what its break booked back.
+    if (state === 'completed' && !rebooks.length && (b.settled !== p.amountMinor || b.inTransit !== 0))
+      breaks.push('completed unsettled');
     if ((state === 'failed' || state === 'cancelled' || state === 'returned') && b.inTransit + b.settled !== 0)
       breaks.push(`${state} with ${b.inTransit + b.settled} still booked out`);
     const out = b.inTransit + b.settled;
