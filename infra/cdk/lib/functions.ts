@@ -202,6 +202,8 @@ export class PayopsFunctions extends Construct {
         ...(d.oidcDiscoveryUrl ? { DECISIONS_OIDC_DISCOVERY_URL: d.oidcDiscoveryUrl } : {}),
         ...(d.rolesClaim ? { DECISIONS_ROLES_CLAIM: d.rolesClaim } : {}),
         TEMPORAL_API_KEY_SECRET_ARN: data.secrets.decisionsTemporalApiKey.secretArn,
+        // Reconciliation days' results (`recon/…`), read for `recon day` and the rule preview.
+        REPORTS_BUCKET: data.reportsBucket.bucketName,
         // The console (decisions/console/): on once its OIDC client is named and the session key secret has a value.
         DECISIONS_CONSOLE_SESSION_KEY_SECRET_ARN: data.secrets.decisionsConsoleSessionKey.secretArn,
         ...(d.consoleClientId ? { DECISIONS_CONSOLE_CLIENT_ID: d.consoleClientId } : {}),
@@ -209,7 +211,11 @@ export class PayopsFunctions extends Construct {
       },
     });
     grant(service.role, ['kms:Sign'], [key.keyArn]);
-    grant(service.role, ['dynamodb:GetItem', 'dynamodb:Query'], [data.auditTable.tableArn]);
+    // PutItem: a reconciliation re-run is audited (`recon-day:<account>:<date>`) before it starts.
+    grant(service.role, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'], [data.auditTable.tableArn]);
+    // A reconciliation day's results and its dry-run preview read the day's files (SSE-KMS with the data key).
+    grant(service.role, ['s3:GetObject'], [data.reportsBucket.arnForObjects('recon/*')]);
+    grant(service.role, ['kms:Decrypt'], [data.dataKey.keyArn]);
     grant(
       service.role,
       ['secretsmanager:GetSecretValue'],

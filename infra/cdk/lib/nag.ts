@@ -47,6 +47,13 @@ export function acceptedFindings(stack: IConstruct, data: PayopsData, fns: Payop
         'confined to the one reports bucket and to s3:GetObject/s3:PutObject.',
     },
     {
+      scope: fns.decisions.role!.node.findChild('DefaultPolicy'),
+      id: `AwsSolutions-IAM5[Resource::<${arnOf(data.reportsBucket)}>/recon/*]`,
+      reason:
+        "Reconciliation days' results are keyed by account and date at run time; the decision service only reads " +
+        '(s3:GetObject) under recon/ of the one reports bucket, for `recon day` and the rule preview.',
+    },
+    {
       scope: fns.invokeRole.node.findChild('DefaultPolicy'),
       id: `AwsSolutions-IAM5[Resource::<${arnOf(fns.worker)}>:*]`,
       reason:

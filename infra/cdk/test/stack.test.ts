@@ -204,13 +204,16 @@ describe('decision service', () => {
     expect(signers).toHaveLength(1);
   });
 
-  test("its own Temporal credential secret (not the workers'), no ledger, bucket, SES, topic or webhook secrets", () => {
+  test("its own Temporal credential secret (not the workers'), no ledger, SES, topic or webhook secrets; of the bucket only reconciliation results to read; of the audit table one write (a re-run's record)", () => {
     const p = policy();
     expect(p).toMatch(/DecisionsTemporalApiKey/);
     expect(p).not.toMatch(/"Ref":"DataTemporalApiKey|WebhookSecret|PspSecretKey/);
     const ledger = resources('AWS::DynamoDB::Table').find(([id]) => id.includes('Ledger'))![0];
     expect(p).not.toContain(ledger);
-    expect(p).not.toMatch(/s3:|ses:|sns:|dynamodb:PutItem/);
+    expect(p).not.toMatch(/s3:(?!GetObject)|ses:|sns:|dynamodb:(?!GetItem|PutItem|Query)/);
+    expect(p).toMatch(
+      /"s3:GetObject","Effect":"Allow","Resource":\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["DataReportsBucket[0-9A-F]+","Arn"\]\},"\/recon\/\*"\]\]\}/,
+    );
     for (const name of ['Worker', 'Ingress']) {
       const [roleId] = resources('AWS::IAM::Role').find(([id]) => id.includes(`${name}Role`))!;
       const other = JSON.stringify(
@@ -378,6 +381,7 @@ describe('cdk-nag (AwsSolutions)', () => {
     expect(nag.flatMap((r) => r.violations.map((v) => v.ruleName))).toEqual([]);
     expect(dev.stack.acceptedFindings.map((f) => f.id).sort()).toEqual([
       expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<DataReportsBucket[0-9A-F]+\.Arn>\/\*\]$/),
+      expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<DataReportsBucket[0-9A-F]+\.Arn>\/recon\/\*\]$/),
       expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<FunctionsWorker[0-9A-F]+\.Arn>:\*\]$/),
       'AwsSolutions-KMS5',
       'AwsSolutions-S1',
