@@ -11,8 +11,7 @@
  * that matches the ledger). Breaks: by default the run's signalWithStart calls are counted, not sent (the break
  * workflow is another part); `--real-breaks` sends them through the worker's client.
  */
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -27,7 +26,8 @@ import { createReconDayActivities } from '../activities/recon-days';
 import type { ReconAccount } from '../activities/recon-days/accounts';
 import type { BreakClient } from '../activities/recon-days/breaks';
 import { CODES } from '../sandboxes/bank/books';
-import { camt053Chunks, summarize, type StatementEntry, type StatementHead } from '../sandboxes/bank/camt053';
+import type { StatementEntry } from '../sandboxes/bank/camt053';
+import { u, writeCamt053 } from './recon-statement';
 import { parseFlags, parseOrExit, wholeNumber } from '../scripts/cli/args';
 import { buildWorkflowBundle } from '../workers/build-bundle';
 import { awsOptions } from '../workers/config';
@@ -80,13 +80,6 @@ const ACCOUNT: ReconAccount = {
 };
 const log = (line: string) => console.log(`[bench:recon:e2e] ${line}`);
 
-/** A stable pseudo-random value in [0, 1) per index: the statement and the ledger are generated alike. */
-function u(i: number, salt: number): number {
-  let h = (i * 0x9e3779b1 + salt * 0x85ebca6b) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
-  h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
-  return ((h ^ (h >>> 16)) >>> 0) / 4_294_967_296;
-}
 type Shape = 'single' | 'fee' | 'missing' | 'over';
 const shapeOf = (i: number): Shape =>
   u(i, 1) < BREAK_RATE ? ((['fee', 'missing', 'over'] as const)[i % 3] as Shape) : 'single';
@@ -131,33 +124,8 @@ function posting(i: number): NewPosting | undefined {
   });
 }
 
-async function writeStatement(path: string): Promise<void> {
-  const summary = summarize(entries());
-  const openingMinor = 100_000_000_000;
-  const head: StatementHead = {
-    messageId: `BENCH-${DATE}-${LINES}`,
-    createdAt: '2026-03-03T06:00:00Z',
-    statementId: `BENCH-${DATE.replace(/-/g, '')}-${LINES}`,
-    electronicSeqNb: 1,
-    from: DATE,
-    to: DATE,
-    accountIban: ACCOUNT.iban as string,
-    currency: 'EUR',
-    openingMinor,
-    closingMinor: openingMinor + summary.netMinor,
-    summary,
-  };
-  const out = createWriteStream(path);
-  let buf = '';
-  for (const chunk of camt053Chunks(head, entries())) {
-    buf += chunk;
-    if (buf.length < 1 << 16) continue;
-    if (!out.write(buf)) await once(out, 'drain');
-    buf = '';
-  }
-  out.end(buf);
-  await once(out, 'finish');
-}
+const writeStatement = (path: string) =>
+  writeCamt053(path, { date: DATE, lines: LINES, iban: ACCOUNT.iban as string, entries });
 
 /** The day's postings from memory, in pages of 1,000, through the ledger port's `postingsOn` (the rest is moto's). */
 function generatedLedger(real: LedgerPort): LedgerPort {

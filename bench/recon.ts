@@ -9,15 +9,15 @@
  * against the targets (≤ 20 s, ≤ 512 MiB RSS). Exit 1 when a target is missed or R1 does not hold.
  */
 import { spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { once } from 'node:events';
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { readCamt053 } from '../activities/adapters/bank/camt053';
 import { checkStatement } from '../activities/adapters/bank/camt053-integrity';
 import { CODES } from '../sandboxes/bank/books';
-import { camt053Chunks, summarize, type StatementEntry, type StatementHead } from '../sandboxes/bank/camt053';
+import type { StatementEntry } from '../sandboxes/bank/camt053';
+import { u, writeCamt053 } from './recon-statement';
 import { parseFlags, parseOrExit, wholeNumber } from '../scripts/cli/args';
 import { RECON_RULES, type ExpectedItem, type StatementLine } from '../workflows/recon/contract';
 import { accountFor } from '../workflows/recon/invariants';
@@ -76,13 +76,6 @@ const DATE = '2026-03-02';
 const log = (line: string) => console.log(`[bench:recon] ${line}`);
 const mib = (b: number) => Math.round(b / 2 ** 20);
 
-/** A stable pseudo-random value in [0, 1) per entry index, so the statement can be iterated twice alike. */
-function u(i: number, salt: number): number {
-  let h = (i * 0x9e3779b1 + salt * 0x85ebca6b) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
-  h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
-  return ((h ^ (h >>> 16)) >>> 0) / 4_294_967_296;
-}
 const amountOf = (i: number, k = 0) => 100 + Math.floor(u(i, 7 + k) * 100_000);
 type Shape = 'single' | 'batch' | 'missing' | 'over' | 'dup' | 'fee' | 'split';
 function shapeOf(i: number): Shape {
@@ -146,33 +139,7 @@ function items(): ExpectedItem[] {
   return out;
 }
 
-async function writeStatement(path: string): Promise<void> {
-  const summary = summarize(entries());
-  const openingMinor = 100_000_000_000;
-  const head: StatementHead = {
-    messageId: `BENCH-${DATE}-${LINES}`,
-    createdAt: '2026-03-03T06:00:00Z',
-    statementId: `BENCH-${DATE.replace(/-/g, '')}-${LINES}`,
-    electronicSeqNb: 1,
-    from: DATE,
-    to: DATE,
-    accountIban: IBAN,
-    currency: 'EUR',
-    openingMinor,
-    closingMinor: openingMinor + summary.netMinor,
-    summary,
-  };
-  const out = createWriteStream(path);
-  let buf = '';
-  for (const chunk of camt053Chunks(head, entries())) {
-    buf += chunk;
-    if (buf.length < 1 << 16) continue;
-    if (!out.write(buf)) await once(out, 'drain');
-    buf = '';
-  }
-  out.end(buf);
-  await once(out, 'finish');
-}
+const writeStatement = (path: string) => writeCamt053(path, { date: DATE, lines: LINES, iban: IBAN, entries });
 
 /** Peak RSS over a phase: sampled every 25 ms and whenever the phase calls `sample()`. */
 function peakMeter() {
