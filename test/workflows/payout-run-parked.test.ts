@@ -118,12 +118,13 @@ describe('payoutRun with parked and silently closed payouts (real dev server)', 
         };
         const { handle } = await startPayoutRun(client, input, opts(config));
         const progress = (): Promise<PayoutRunProgress> => handle.query(getRunProgressQuery);
-        await until(async () => ((await progress()).executions >= 2 ? true : undefined), 30_000);
+        // Ten payouts before the first continue-as-new: generous, since a loaded 2-core machine runs them slowly.
+        await until(async () => ((await progress()).executions >= 2 ? true : undefined), 90_000);
         await client.workflow
           .getHandle(creatorPayoutWorkflowId(payoutIdFor(stuck, period)))
           .terminate('ops: bank unreachable, handled outside the system');
 
-        const done = await endsWithin(handle.result(), 20_000).catch(async (err: unknown) => {
+        const done = await endsWithin(handle.result(), 60_000).catch(async (err: unknown) => {
           throw new Error(`${String(err)}; progress ${JSON.stringify(await progress())}`);
         });
         expect(done).toMatchObject({ started: 12, inFlight: 0, counts: { paid: 11, failed: 1 } });
