@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { createApprovalActivities } from './approvals';
+import { createSpendActivities } from './approvals/spend';
 import { createSharedActivities } from './shared';
 import { createDisputeActivities } from './disputes';
 import { createPayoutRunActivities } from './payout-runs';
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSharedActivities(deps),
     ...createApprovalActivities(deps),
+    ...createSpendActivities(deps),
     ...createPayoutRunActivities(deps),
     ...createPayoutActivities(deps),
     ...createDisputeActivities(deps),
