@@ -72,6 +72,8 @@ export function compensationFact(b: CompensationBooking, postings: NewPosting[])
     voucherMinor,
     totalMinor,
     undoneMinor,
+    undoneStoreCreditMinor: b.undone.storeCreditMinor,
+    undoneVoucherMinor: b.undone.voucherMinor,
     netMinor: totalMinor - undoneMinor,
     postingIds: postings.map((p) => p.postingId),
   };

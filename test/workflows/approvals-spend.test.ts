@@ -160,6 +160,8 @@ describe('compensation approval: spend facts and ledger postings (dev server)', 
       voucherMinor: 700,
       totalMinor: 1_200,
       undoneMinor: 500,
+      undoneStoreCreditMinor: 500,
+      undoneVoucherMinor: 0,
       netMinor: 700,
       postingIds: [compensationPostingId(workflowId, 'issued'), compensationPostingId(workflowId, 'undone')],
     });

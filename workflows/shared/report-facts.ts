@@ -42,6 +42,9 @@ export interface CompensationFact {
   totalMinor: number;
   /** What was taken back after a failure (store credit revoked, voucher voided); 0 when executed. */
   undoneMinor: number;
+  /** The undone part per instrument (the saga never takes a refund back). */
+  undoneStoreCreditMinor: number;
+  undoneVoucherMinor: number;
   /** total − undone: what the request cost (the ledger's `comp:expense:*` moves by exactly this). */
   netMinor: number;
   /** The ledger postings this fact has a twin in (`comp:<workflowId>:executed|issued|undone`). */
