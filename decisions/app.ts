@@ -30,6 +30,7 @@ import { signerFor, type AssertionSigner } from './signer';
 import { staffVerifier, Unauthenticated, type Staff, type StaffVerifier } from './staff-auth';
 import { consoleApp, isConsolePath } from './console';
 import { loadConsoleConfig, type ConsoleConfig } from './console/config';
+import { defaultReportsSource, reportRoutes, type ReportsSource } from './reports/routes';
 
 /** Staff send small JSON bodies; anything larger is refused unread. */
 export const MAX_BODY_BYTES = 64_000;
@@ -47,6 +48,8 @@ export interface DecisionsOptions {
   audit?: AuditPort;
   /** Default: from the environment (console/config.ts); off outside local mode until configured. */
   console?: ConsoleConfig | { off: string };
+  /** Default: DuckDB over the reports bucket's fact files, tied out to the ledger table (reports/routes.ts). */
+  reports?: ReportsSource;
 }
 
 /** The caller lacks the role the command needs (HTTP 403). */
@@ -122,6 +125,8 @@ const disputesFilter = z
  * - `POST /psp/pause` `{ incidentId, reason }` · `POST /psp/resume` `{ ratePerSecond?, reason? }` (ops)
  * - `GET /whoami` · `GET /approvals?state&tier` · `GET /approvals/:requestId` · `GET /disputes?dueWithinDays&tier` ·
  *   `GET /disputes/:disputeId` · `GET /breaks?open` · `GET /breaks/:workflowId` · `GET /stuck` · `GET /payouts/:payoutId` · `GET /healthz`
+ * - `GET /reports/spend?from&to&tz[&format=csv]` (finance) · `GET /reports/sla?from&to&tz[&format=csv]` (ops, compliance,
+ *   finance): reports/routes.ts
  *
  * Answers: 200 with a verdict (`{ accepted: true, value }` or `{ accepted: false, type, code, message }`) or the
  * read's JSON; 400 naming the bad field; 401 without a valid token; 403 without the role; 404 for an unknown (or
@@ -267,6 +272,9 @@ export function createDecisionsApp(opts: DecisionsOptions): Hono<{ Variables: { 
     requireRole(c.get('staff'), ['ops', 'compliance'], 'a payout report');
     return c.json(await payoutReport(client, audit(), parse(idSchema, c.req.param('id'), 'id')));
   });
+
+  let reports = opts.reports;
+  reportRoutes(app, () => (reports ??= defaultReportsSource(config)));
 
   // The finance and ops console: pages over this same app (every read and command is an in-process API call).
   app.get('/', (c) => c.redirect('/console', 302));
