@@ -56,8 +56,8 @@ export async function slaReport(engine: ReportEngine, files: FactFiles, period: 
   const tz = period.timezone.replace(/'/g, "''");
   try {
     const [totals] = await scan.rows<SlaReport['totals']>(`
-      SELECT count(*)::BIGINT AS count, count_if(outcome = 'paid')::BIGINT AS paidCount,
-        count_if(breached)::BIGINT AS breaches FROM facts`);
+      SELECT count(*)::BIGINT AS count, coalesce(count_if(outcome = 'paid'), 0)::BIGINT AS paidCount,
+        coalesce(count_if(breached), 0)::BIGINT AS breaches FROM facts`);
     const byRailCountry = await scan.rows<SlaRow>(`
       SELECT rail, country, count(*)::BIGINT AS count, count_if(outcome = 'paid')::BIGINT AS paidCount,
         count_if(breached)::BIGINT AS breaches,

@@ -2,7 +2,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { approvals } from '../../client';
+import { samplePayoutSlaFacts } from '../../sandboxes/reports/sample-facts';
 import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
+import { factKey } from '../../workflows/shared/report-facts';
 import { browserTest, chromiumMissing, launchChromium } from '../support/chromium';
 import { until } from '../support/wait';
 import { startConsoleStack, type ConsoleStack } from './console-stack';
@@ -330,12 +332,18 @@ describe('the finance and ops console in Chromium (identity provider, decision s
   browserTest(
     'when ops open the payout service-level report, then it renders its chart and tables and passes axe, and the spend report is refused to them',
     async () => {
+      // No payout writes its service-level fact yet: this month's facts are seeded into the bucket.
+      const month = new Date().toISOString().slice(0, 7);
+      for (const f of samplePayoutSlaFacts({ month, count: 200 }))
+        stack.deps.reports.objects.set(factKey('payout-sla', f.day, f.factId), `${JSON.stringify(f)}\n`);
       const page = await as('ops.frank', 'Frank (payment ops)');
       await page.goto(url('/console'));
       await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Reports' }).click();
       expect(await page.getByRole('link', { name: 'Compensation spend' }).count()).toBe(0);
       await page.getByRole('link', { name: 'Payout service levels' }).click();
-      expect(await page.locator('main').innerText()).toContain('Start to paid per rail and country');
+      const main = await page.locator('main').innerText();
+      expect(main).toContain('Start to paid per rail and country');
+      expect(main).toMatch(/\d+ paid of 200 closed; \d+ SLA breaches/);
       await check(page, 'ops-sla-report');
       expect((await page.goto(url('/console/reports/spend')))?.status()).toBe(403);
     },

@@ -213,4 +213,10 @@ describe('the payout service-level report', () => {
     expect(slaCsv(again)).toBe(slaCsv(r));
     expect(slaJson(again)).toBe(slaJson(r));
   });
+
+  test('when no payout closed in the period, then the totals are zeros, not nulls', async () => {
+    const r = await slaReport(engine, dirFactFiles(root), period('2026-10-01', '2026-10-02'));
+    expect(r.totals).toEqual({ count: 0, paidCount: 0, breaches: 0 });
+    expect(r.byRailCountry).toEqual([]);
+  });
 });
