@@ -274,7 +274,7 @@ export function createDecisionsApp(opts: DecisionsOptions): Hono<{ Variables: { 
   });
 
   let reports = opts.reports;
-  reportRoutes(app, () => (reports ??= defaultReportsSource(config)));
+  reportRoutes(app, () => (config.PAYOPS_MODE === 'local' ? (reports ??= defaultReportsSource(config)) : reports));
 
   // The finance and ops console: pages over this same app (every read and command is an in-process API call).
   app.get('/', (c) => c.redirect('/console', 302));

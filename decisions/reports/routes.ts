@@ -35,7 +35,7 @@ export const SLA_READERS = ['ops', 'compliance', ...SPEND_READERS] as const;
 /** The spend report as the API answers it: the report and its ledger tie-out. */
 export type SpendAnswer = SpendReport & { tieOut?: TieOut };
 
-/** The default source: the reports bucket (S3) mirrored into a temporary directory, and the ledger table. */
+/** The local default: the reports bucket (S3 on moto) mirrored into a temporary directory, and the ledger table. */
 export function defaultReportsSource(config: AppConfig): ReportsSource {
   const aws = makeAwsClients(awsOptions(config));
   return {
@@ -72,7 +72,18 @@ const download = (c: Context, name: string, body: string, type: string) =>
     'cache-control': 'no-store',
   });
 
-export function reportRoutes(app: Hono<{ Variables: { staff: Staff } }>, source: () => ReportsSource): void {
+/** Why reports are unavailable when no source is configured (outside local mode). */
+export const NO_REPORTS_SOURCE =
+  'reports are not served by this deployment yet: on AWS the facts are queried with Athena (the payops-<stage>-reports workgroup over the Glue tables), and this service has no Athena reader yet';
+
+/**
+ * `source` gives the engine and files (undefined: unavailable here, answered 503 after the role check). Outside local
+ * mode the decision service has no grant on the bucket or the ledger, by design (infra/cdk stack test).
+ */
+export function reportRoutes(
+  app: Hono<{ Variables: { staff: Staff } }>,
+  source: () => ReportsSource | undefined,
+): void {
   app.get('/reports/spend', async (c) => {
     const staff = c.get('staff');
     if (!holdsAny(staff, SPEND_READERS))
@@ -89,7 +100,9 @@ export function reportRoutes(app: Hono<{ Variables: { staff: Staff } }>, source:
         },
         400,
       );
-    const { engine, files, ledger } = source();
+    const src = source();
+    if (!src) return c.json({ error: NO_REPORTS_SOURCE }, 503);
+    const { engine, files, ledger } = src;
     const report = await spendReport(engine, files, asked.period);
     const name = `compensation-spend_${asked.period.from}_${asked.period.to}`;
     if (asked.format === 'csv') return download(c, `${name}.csv`, spendCsv(report), 'text/csv');
@@ -116,7 +129,9 @@ export function reportRoutes(app: Hono<{ Variables: { staff: Staff } }>, source:
         },
         400,
       );
-    const { engine, files } = source();
+    const src = source();
+    if (!src) return c.json({ error: NO_REPORTS_SOURCE }, 503);
+    const { engine, files } = src;
     const report: SlaReport = await slaReport(engine, files, asked.period);
     const name = `payout-service-levels_${asked.period.from}_${asked.period.to}`;
     return asked.format === 'csv'
