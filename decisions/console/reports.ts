@@ -184,7 +184,17 @@ export function reportPages(app: Hono<ConsoleEnv>): void {
             <a href="/console/reports/spend.csv?${a.query}" download>CSV</a>
             · <a href="/console/reports/spend.json?${a.query}" download>JSON</a>
           </p>
-          ${totals} ${spendCharts(r, a.by).map((svg) => html`<figure class="chart">${raw(svg)}</figure>`)} ${groups}
+          ${totals}
+          ${spendCharts(r, a.by).map(
+            (svg, i) =>
+              html`<figure class="chart">
+                <figcaption>
+                  Net spend by ${DIMENSION_LABELS[a.by].toLowerCase()}, ${r.totals[i]?.currency ?? ''}
+                </figcaption>
+                ${raw(svg)}
+              </figure>`,
+          )}
+          ${groups}
           <p>
             Agent-days over the policy's daily auto-approval budget: ${String(r.agentDailyBudget.overBudget)} of
             ${String(r.agentDailyBudget.agentDays)} (highest use
@@ -232,7 +242,10 @@ export function reportPages(app: Hono<ConsoleEnv>): void {
             ${String(r.totals.paidCount)} paid of ${String(r.totals.count)} closed; ${String(r.totals.breaches)} SLA
             breaches.
           </p>
-          <figure class="chart">${raw(slaChart(r))}</figure>
+          <figure class="chart">
+            <figcaption>Start to paid, p95, per rail and country</figcaption>
+            ${raw(slaChart(r))}
+          </figure>
           ${table(
             'Start to paid per rail and country',
             ['Rail', 'Country', 'Closed', 'Paid', 'Breaches', 'p50', 'p95', 'p99'],
