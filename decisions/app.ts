@@ -30,7 +30,7 @@ import { signerFor, type AssertionSigner } from './signer';
 import { staffVerifier, Unauthenticated, type Staff, type StaffVerifier } from './staff-auth';
 import { consoleApp, isConsolePath } from './console';
 import { loadConsoleConfig, type ConsoleConfig } from './console/config';
-import { defaultReportsSource, reportRoutes, type ReportsSource } from './reports/routes';
+import { reportRoutes, type ReportsSource } from './reports/routes';
 
 /** Staff send small JSON bodies; anything larger is refused unread. */
 export const MAX_BODY_BYTES = 64_000;
@@ -48,7 +48,10 @@ export interface DecisionsOptions {
   audit?: AuditPort;
   /** Default: from the environment (console/config.ts); off outside local mode until configured. */
   console?: ConsoleConfig | { off: string };
-  /** Default: DuckDB over the reports bucket's fact files, tied out to the ledger table (reports/routes.ts). */
+  /**
+   * Where reports read their facts. The long-lived server defaults it locally (reports/local-source.ts: DuckDB over
+   * the bucket); absent (the Lambda), the report endpoints answer 503.
+   */
   reports?: ReportsSource;
 }
 
@@ -273,8 +276,7 @@ export function createDecisionsApp(opts: DecisionsOptions): Hono<{ Variables: { 
     return c.json(await payoutReport(client, audit(), parse(idSchema, c.req.param('id'), 'id')));
   });
 
-  let reports = opts.reports;
-  reportRoutes(app, () => (config.PAYOPS_MODE === 'local' ? (reports ??= defaultReportsSource(config)) : reports));
+  reportRoutes(app, () => opts.reports);
 
   // The finance and ops console: pages over this same app (every read and command is an in-process API call).
   app.get('/', (c) => c.redirect('/console', 302));

@@ -1,17 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Context, Hono } from 'hono';
-import { createDynamoLedger } from '../../activities/adapters/ledger/dynamo-ledger';
 import type { LedgerPort } from '../../activities/adapters/ledger/port';
-import { makeAwsClients } from '../../activities/adapters/aws';
-import { createS3FactStore } from '../../activities/adapters/reports/fact-store';
 import { ROLES } from '../../workflows/approvals/contract';
 import { caseFold } from '../../workflows/shared/identity';
-import { awsOptions, type AppConfig } from '../../workers/config';
 import type { Staff } from '../staff-auth';
-import { ReportEngine } from './engine';
-import { mirroredFactFiles, type FactFiles } from './fact-files';
+import type { ReportEngine } from './engine';
+import type { FactFiles } from './fact-files';
 import { periodOf, periodSchema } from './period';
 import { slaCsv, slaJson, spendCsv } from './render';
 import { slaReport, type SlaReport } from './sla';
@@ -20,7 +13,8 @@ import { spendReport, spendTieOut, type SpendReport, type TieOut } from './spend
 /**
  * The reports the decision service serves (the console's pages and the `finance report` CLI read them):
  * `GET /reports/spend?from&to&tz[&format=csv]` (finance roles) and `GET /reports/sla?from&to&tz[&format=csv]` (ops,
- * compliance, finance roles). The engine is DuckDB in process, over the bucket's fact files mirrored to local disk.
+ * compliance, finance roles). The engine is DuckDB in process, over the bucket's fact files mirrored to local disk
+ * (local-source.ts: only the long-lived server loads it, so DuckDB's native binary never enters the Lambda bundle).
  */
 export interface ReportsSource {
   engine: ReportEngine;
@@ -34,19 +28,6 @@ export const SLA_READERS = ['ops', 'compliance', ...SPEND_READERS] as const;
 
 /** The spend report as the API answers it: the report and its ledger tie-out. */
 export type SpendAnswer = SpendReport & { tieOut?: TieOut };
-
-/** The local default: the reports bucket (S3 on moto) mirrored into a temporary directory, and the ledger table. */
-export function defaultReportsSource(config: AppConfig): ReportsSource {
-  const aws = makeAwsClients(awsOptions(config));
-  return {
-    engine: new ReportEngine(),
-    files: mirroredFactFiles(
-      createS3FactStore({ aws, bucket: config.REPORTS_BUCKET }),
-      mkdtempSync(join(tmpdir(), 'payops-facts-')),
-    ),
-    ledger: createDynamoLedger({ aws, table: config.LEDGER_TABLE }),
-  };
-}
 
 const holdsAny = (staff: Staff, roles: readonly string[]) =>
   roles.some((role) => staff.roles.some((r) => caseFold(r) === caseFold(role)));

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -9,7 +9,9 @@ import { dirFactFiles } from '../../decisions/reports/fact-files';
 import { NO_REPORTS_SOURCE } from '../../decisions/reports/routes';
 import { Unauthenticated, type Staff } from '../../decisions/staff-auth';
 import { sampleCompensationFacts, writeFactFiles } from '../../sandboxes/reports/sample-facts';
+import { failureConverterPath } from '../../workers/bundle-options';
 import { loadConfig } from '../../workers/config';
+import { bundleFunction } from '../../workers/package-esbuild';
 
 /** The report endpoints of the decision service: role checks, query validation, downloads, and AWS mode. */
 describe('GET /reports/spend|sla', () => {
@@ -78,4 +80,16 @@ describe('GET /reports/spend|sla', () => {
     expect(await off.json()).toEqual({ error: NO_REPORTS_SOURCE });
     expect((await get(app, 'agent', `/reports/spend?${q}`)).status).toBe(403);
   });
+});
+
+describe('the decision service on Lambda', () => {
+  test('when its function is bundled, then the bundle builds without DuckDB (its native binary has no place there)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'decisions-bundle-'));
+    try {
+      await bundleFunction(join(__dirname, '..', '..', 'decisions', 'lambda.ts'), out, failureConverterPath);
+      expect(readFileSync(join(out, 'index.js'), 'utf8')).not.toContain('@duckdb/node-bindings');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
