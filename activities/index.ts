@@ -5,6 +5,7 @@ import { createSharedActivities } from './shared';
 import { createDisputeActivities } from './disputes';
 import { createPayoutRunActivities } from './payout-runs';
 import { createPayoutActivities } from './payouts';
+import { createServiceLevelActivities } from './payouts/service-level';
 import { createReconBreakActivities } from './recon-breaks';
 import { createSweeperActivities } from './sweeper';
 
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSpendActivities(deps),
     ...createPayoutRunActivities(deps),
     ...createPayoutActivities(deps),
+    ...createServiceLevelActivities(deps),
     ...createDisputeActivities(deps),
     ...createSweeperActivities(deps),
     ...createReconBreakActivities(deps),
