@@ -4,6 +4,7 @@
  * day, like the bucket after a compaction; not timed), then measures in the same run:
  *   1. the floor: DuckDB scanning every file with the report's column types (count only);
  *   2. the report: the period's facts loaded, every grouping, budgets, the agent-day budget, CSV, JSON and charts;
+ *   3. the payout service-level report over as many payout facts;
  * and prints seconds, facts/s, the ratio to the floor, peak RSS, the machine's cores and load, and the verdict against
  * the target (≤ 10 s). Exit 1 when the target is missed.
  */
@@ -14,9 +15,10 @@ import { z } from 'zod';
 import { ReportEngine } from '../decisions/reports/engine';
 import { dirFactFiles } from '../decisions/reports/fact-files';
 import { periodOf, periodSchema } from '../decisions/reports/period';
-import { spendCharts, spendCsv, spendJson } from '../decisions/reports/render';
+import { slaChart, slaCsv, slaJson, spendCharts, spendCsv, spendJson } from '../decisions/reports/render';
+import { slaReport } from '../decisions/reports/sla';
 import { spendReport } from '../decisions/reports/spend';
-import { sampleCompensationFacts, writeFactFiles } from '../sandboxes/reports/sample-facts';
+import { sampleCompensationFacts, samplePayoutSlaFacts, writeFactFiles } from '../sandboxes/reports/sample-facts';
 import { parseFlags, parseOrExit, wholeNumber } from '../scripts/cli/args';
 
 const USAGE = `usage: npm run bench:reports -- [--facts <N>] [--month YYYY-MM] [--keep]
@@ -82,8 +84,22 @@ async function main() {
     const reportMs = performance.now() - t;
     engine.close();
 
+    // The service-level report over as many payout facts (same month, same files layout).
+    await writeFactFiles(root, 'payout-sla', samplePayoutSlaFacts({ month: args.month, count: args.facts }));
+    const slaEngine = new ReportEngine();
+    t = performance.now();
+    const sla = await slaReport(slaEngine, files, period);
+    const slaBytes = slaCsv(sla).length + slaJson(sla).length + slaChart(sla).length;
+    const slaMs = performance.now() - t;
+    slaEngine.close();
+
     const counted = report.totals.reduce((n, x) => n + x.count, 0);
-    const ok = reportMs <= TARGET_S * 1000 && counted === args.facts && count?.n === args.facts;
+    const ok =
+      reportMs <= TARGET_S * 1000 &&
+      slaMs <= TARGET_S * 1000 &&
+      counted === args.facts &&
+      count?.n === args.facts &&
+      sla.totals.count === args.facts;
     console.log(
       [
         `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg()
@@ -92,6 +108,7 @@ async function main() {
         `floor (scan every file, count):    ${seconds(floorMs)} s (${count?.n} facts)`,
         `spend report (all groupings, CSV, JSON, ${charts.length} charts): ${seconds(reportMs)} s, ${Math.round(args.facts / (reportMs / 1000))} facts/s, ${(reportMs / floorMs).toFixed(2)}× the floor`,
         `output: CSV ${csv.length} bytes, JSON ${json.length} bytes; facts counted ${counted}`,
+        `service-level report (${sla.totals.count} payout facts; percentiles, waits, codes per week, CSV, JSON, chart): ${seconds(slaMs)} s (${slaBytes} bytes)`,
         `peak RSS: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
         `target: ≤ ${TARGET_S} s → ${ok ? 'MET' : 'MISSED'}`,
       ].join('\n'),
