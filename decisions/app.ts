@@ -36,6 +36,7 @@ import { signerFor, type AssertionSigner } from './signer';
 import { staffVerifier, Unauthenticated, type Staff, type StaffVerifier } from './staff-auth';
 import { consoleApp, isConsolePath } from './console';
 import { loadConsoleConfig, type ConsoleConfig } from './console/config';
+import { reportRoutes, type ReportsSource } from './reports/routes';
 
 /** Staff send small JSON bodies; anything larger is refused unread. */
 export const MAX_BODY_BYTES = 64_000;
@@ -54,7 +55,12 @@ export interface DecisionsOptions {
   /** Default: from the environment (console/config.ts); off outside local mode until configured. */
   console?: ConsoleConfig | { off: string };
   /** Default: the S3 reports bucket (`REPORTS_BUCKET`): the reconciliation's day outputs. */
-  reports?: ReportsPort;
+  reconFiles?: ReportsPort;
+  /**
+   * Where reports read their facts. The long-lived server defaults it locally (reports/local-source.ts: DuckDB over
+   * the bucket); absent (the Lambda), the report endpoints answer 503.
+   */
+  reports?: ReportsSource;
 }
 
 /** The caller lacks the role the command needs (HTTP 403). */
@@ -135,6 +141,8 @@ const disputesFilter = z
  *   `GET /disputes/:disputeId` · `GET /breaks?open` · `GET /breaks/:workflowId` · `GET /stuck` · `GET /payouts/:payoutId` · `GET /healthz`
  * - `GET /recon/days/:accountId/:date` · `GET /recon/days/:accountId/:date/preview?rules=<version>` (a dry run) ·
  *   `POST /recon/days/:accountId/:date/rerun` `{ reason }` (ops, finance)
+ * - `GET /reports/spend?from&to&tz[&format=csv]` (finance) · `GET /reports/sla?from&to&tz[&format=csv]` (ops, compliance,
+ *   finance): reports/routes.ts
  *
  * Answers: 200 with a verdict (`{ accepted: true, value }` or `{ accepted: false, type, code, message }`) or the
  * read's JSON; 400 naming the bad field; 401 without a valid token; 403 without the role; 404 for an unknown (or
@@ -282,7 +290,7 @@ export function createDecisionsApp(opts: DecisionsOptions): Hono<{ Variables: { 
   });
 
   const reports = (): ReportsPort =>
-    opts.reports ?? createS3Reports({ aws: makeAwsClients(awsOptions(config)), bucket: config.REPORTS_BUCKET });
+    opts.reconFiles ?? createS3Reports({ aws: makeAwsClients(awsOptions(config)), bucket: config.REPORTS_BUCKET });
   const reconDay = (c: Context) => ({
     accountId: parse(reconAccountIdSchema, c.req.param('account'), 'accountId'),
     date: parse(businessDateSchema, c.req.param('date'), 'date'),
@@ -319,6 +327,7 @@ export function createDecisionsApp(opts: DecisionsOptions): Hono<{ Variables: { 
       return c.json({ accepted: true, value });
     },
   );
+  reportRoutes(app, () => opts.reports);
 
   // The finance and ops console: pages over this same app (every read and command is an in-process API call).
   app.get('/', (c) => c.redirect('/console', 302));

@@ -1,5 +1,6 @@
 import { listen, type RunningHttpServer } from '../workers/http-server';
 import { createDecisionsApp, type DecisionsOptions } from './app';
+import { localReportsSource } from './reports/local-source';
 
 /** A running long-lived decision service. */
 export type DecisionService = RunningHttpServer;
@@ -12,7 +13,9 @@ export type DecisionService = RunningHttpServer;
 export async function startDecisionService(
   opts: DecisionsOptions & { port?: number; host?: string },
 ): Promise<DecisionService> {
-  const app = createDecisionsApp(opts);
+  // Locally the reports read the bucket with DuckDB in process (never on the Lambda: see reports/local-source.ts).
+  const reports = opts.reports ?? (opts.config.PAYOPS_MODE === 'local' ? localReportsSource(opts.config) : undefined);
+  const app = createDecisionsApp({ ...opts, ...(reports ? { reports } : {}) });
   return listen(app.fetch, opts.port ?? opts.decisions.port, opts.host ?? opts.decisions.host);
 }
 

@@ -18,6 +18,7 @@ import {
 } from './cli/args';
 import { decisionsClient, DecisionServiceRefusal, pathOf, type DecisionsClient } from './cli/decisions-client';
 import { login, requireToken } from './cli/session';
+import { reportCommand } from './finance-report';
 
 const USAGE = `finance tooling: compensation approvals and the disputes finance/legal decide
 
@@ -30,6 +31,8 @@ const USAGE = `finance tooling: compensation approvals and the disputes finance/
   npx payops-finance dispute <disputeId> [--json]                          the case: evidence, deadline, decision
   npx payops-finance assign <disputeId> --to <staff> --tier tier1|tier2|finance_legal
   npx payops-finance decide <disputeId> --decision contest|accept [--tier <tier>] [--note "<why>"]
+  npx payops-finance report spend|sla --from <YYYY-MM-DD> --to <YYYY-MM-DD> [--tz <IANA zone>] [--csv|--json]
+                                      compensation spend (finance) or payout service levels; --to is exclusive
 
 Every command goes to the decision service (DECISIONS_URL) with your login token (or PAYOPS_TOKEN): it checks your
 role, signs the decision for that one workflow and command, and sends it; you decide as the token's subject.
@@ -49,6 +52,9 @@ const OPTIONS = {
   to: { type: 'string' },
   decision: { type: 'string' },
   note: { type: 'string' },
+  from: { type: 'string' },
+  tz: { type: 'string' },
+  csv: { type: 'boolean' },
 } as const;
 
 const decision: CommandSpec = { positionals: ['requestId'], options: ['reason', 'role', 'amount'] };
@@ -62,6 +68,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   dispute: { positionals: ['disputeId'], options: [] },
   assign: { positionals: ['disputeId'], options: ['to', 'tier'] },
   decide: { positionals: ['disputeId'], options: ['decision', 'tier', 'note'] },
+  report: { positionals: ['kind'], options: ['from', 'to', 'tz', 'csv'] },
 };
 
 /** A row as it crosses HTTP: dates as ISO strings. */
@@ -214,6 +221,19 @@ export const main = withUsageErrors('finance', async (argv: string[], io: Io): P
     if (cmd.command === 'list' || cmd.command === 'disputes') await workLists(api, cmd, print);
     else if (cmd.command === 'show') await showRequest(api, cmd.args['requestId'] ?? '', print);
     else if (cmd.command === 'approve' || cmd.command === 'reject') return await decideRequest(api, cmd, print);
+    else if (cmd.command === 'report')
+      return await reportCommand(
+        api,
+        {
+          kind: cmd.args['kind'],
+          ...(cmd.values.from !== undefined ? { from: cmd.values.from } : {}),
+          ...(cmd.values.to !== undefined ? { to: cmd.values.to } : {}),
+          ...(cmd.values.tz !== undefined ? { tz: cmd.values.tz } : {}),
+          csv: cmd.values.csv === true,
+          json: cmd.json,
+        },
+        io.out,
+      );
     else return await disputeCommand(api, cmd, print);
     return 0;
   } catch (err) {

@@ -14,6 +14,7 @@ import { disputePages } from './disputes';
 import { CONSOLE_CSS, navFor, NotForYou, page, type ConsoleEnv } from './layout';
 import { oidcLogin } from './oidc';
 import { payoutPages } from './payouts';
+import { reportPages } from './reports';
 import { csrfMatches, endSession, readSession } from './session';
 
 export interface ConsoleOptions {
@@ -149,6 +150,7 @@ export function consoleApp(o: ConsoleOptions): Hono<ConsoleEnv> {
   approvalPages(app, { client: o.client });
   disputePages(app);
   payoutPages(app, { client: o.client, webUi: cfg.webUi });
+  reportPages(app);
 
   app.onError((err, c: Context<ConsoleEnv>) => {
     const staff = c.get('staff') as Staff | undefined;

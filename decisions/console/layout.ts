@@ -46,6 +46,7 @@ const NAV: Array<{ href: string; label: string; roles: readonly string[] }> = [
   { href: '/console/approvals/new', label: 'New compensation request', roles: REQUESTERS },
   { href: '/console/disputes', label: 'Disputes queue', roles: DISPUTE_TIERS },
   { href: '/console/payouts', label: 'Payout exceptions', roles: PAYOUT_READERS },
+  { href: '/console/reports', label: 'Reports', roles: [...FINANCE, ...PAYOUT_READERS] },
 ];
 
 /** The links a person's roles open (the same groups the pages check). */
@@ -178,4 +179,5 @@ header button { background: #fff; color: #1d2b4f; }
 .notice.refused { border-color: #b45309; background: #fff7e6; }
 .notice.error { border-color: #b91c1c; background: #fdecec; }
 a { color: #1d4ed8; }
+figure.chart { margin: 1rem 0; overflow-x: auto; }
 `);

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { createFakeCreators } from '../../activities/adapters/creators/fake';
@@ -5,6 +8,9 @@ import { Accounts } from '../../activities/adapters/ledger/port';
 import { payouts } from '../../client';
 import { loadConsoleConfig } from '../../decisions/console/config';
 import { loadDecisionsConfig } from '../../decisions/config';
+import { ReportEngine } from '../../decisions/reports/engine';
+import { mirroredFactFiles } from '../../decisions/reports/fact-files';
+import { mapFactStore } from '../../activities/adapters/reports/fact-store';
 import { startDecisionService, type DecisionService } from '../../decisions/server';
 import { startIdpSandbox, type IdpSandbox } from '../../sandboxes/idp';
 import {
@@ -56,6 +62,12 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     console: loadConsoleConfig(config, {}),
     client,
     audit: deps.audit,
+    // The reports read the facts the worker writes (the fake bucket) and tie out to the worker's ledger.
+    reports: {
+      engine: new ReportEngine({ threads: 1 }),
+      files: mirroredFactFiles(mapFactStore(deps.reports.objects), mkdtempSync(join(tmpdir(), 'console-facts-'))),
+      ledger: deps.ledger,
+    },
     port: 0,
   });
 

@@ -2,7 +2,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { approvals } from '../../client';
+import { samplePayoutSlaFacts } from '../../sandboxes/reports/sample-facts';
 import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
+import { factKey } from '../../workflows/shared/report-facts';
 import { browserTest, chromiumMissing, launchChromium } from '../support/chromium';
 import { until } from '../support/wait';
 import { startConsoleStack, type ConsoleStack } from './console-stack';
@@ -244,6 +246,106 @@ describe('the finance and ops console in Chromium (identity provider, decision s
       expect(after).toMatch(/fin\.dave\s+finance_manager\s+approve/);
       expect(after).toContain('approval.approve');
       await check(page, 'finance-executed');
+    },
+  );
+
+  browserTest(
+    'when a finance manager reads the spend report, then an approval that executes changes it, it ties out to the ledger, its CSV downloads formula-safe, and the page passes axe; an agent is refused the page',
+    async () => {
+      const page = await as('fin.dave', 'Dave (finance manager)');
+      const today = new Date().toISOString().slice(0, 10);
+      const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+      const query = `from=${today}&to=${tomorrow}&tz=UTC`;
+      type Spend = {
+        totals: Array<{ currency: string; count: number; netMinor: number }>;
+        tieOut?: { currencies: Array<{ currency: string; equal: boolean }> };
+      };
+      const eur = async () => {
+        const res = await page.context().request.get(url(`/console/reports/spend.json?${query}`));
+        expect(res.status()).toBe(200);
+        const body = (await res.json()) as Spend;
+        return { ...(body.totals.find((t) => t.currency === 'EUR') ?? { count: 0, netMinor: 0 }), tieOut: body.tieOut };
+      };
+      const before = await eur();
+
+      // An agent files a request above the auto-approval limit on a fresh order; the finance manager approves it.
+      const spendRequest = `req-spend-${run}`;
+      const spendOrder = `ord-spend-${run}`;
+      stack.addOrder(spendOrder, customerId);
+      const agent = await as('cs.alice', 'Alice (CS agent)');
+      expect(await agent.getByRole('link', { name: 'Reports' }).count()).toBe(0);
+      expect((await agent.goto(url(`/console/reports/spend?${query}`)))?.status()).toBe(403);
+      await agent.goto(url('/console/approvals/new'));
+      await agent.getByLabel('Request ID').fill(spendRequest);
+      await agent.getByLabel('Order ID').fill(spendOrder);
+      await agent.getByLabel('Customer ID').fill(customerId);
+      await agent.getByLabel('Reason').selectOption('late_delivery');
+      await agent.getByLabel('Currency').selectOption('EUR');
+      await agent.locator('select[name="refund"]').selectOption('partial');
+      await agent.getByLabel('Partial refund amount').fill('30.00');
+      await agent.getByRole('button', { name: 'File request' }).click();
+      await until(async () => {
+        const s = await approvals.getCompensationState(stack.client, spendRequest).catch(() => undefined);
+        return s?.status === 'pending' ? s : undefined;
+      }, 30_000);
+      await page.goto(url(`/console/approvals/${spendRequest}`));
+      const approve = page.locator(`form[action="/console/approvals/${spendRequest}/approve"]`);
+      await approve.getByLabel('Reason (approve)').fill('late twice this month');
+      await approve.getByRole('button', { name: 'Approve' }).click();
+      await expect(page.getByRole('status').innerText()).resolves.toContain('Accepted');
+      await until(async () => {
+        const s = await approvals.getCompensationState(stack.client, spendRequest);
+        return s.status === 'executed' ? s : undefined;
+      }, 30_000);
+
+      // The fact is written after the execution is recorded: the report shows it once it is there.
+      const after = await until(async () => {
+        const now = await eur();
+        return now.count === before.count + 1 ? now : undefined;
+      }, 30_000);
+      expect(after.netMinor).toBe(before.netMinor + 3_000);
+      expect(after.tieOut?.currencies.find((t) => t.currency === 'EUR')?.equal).toBe(true);
+
+      await page.goto(url(`/console/reports/spend?${query}&by=reason`));
+      const main = await page.locator('main').innerText();
+      expect(main).toContain('late_delivery');
+      expect(main).toMatch(/Ties out\s+EUR[^\n]*yes/);
+      expect(await page.locator('figure.chart svg[role="img"] title').first().textContent()).toBe(
+        'Net compensation spend by reason, EUR',
+      );
+      await check(page, 'finance-spend-report');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: 'CSV' }).click(),
+      ]);
+      expect(download.suggestedFilename()).toBe(`compensation-spend_${today}_${tomorrow}.csv`);
+      const csv = readFileSync(await download.path(), 'utf8');
+      const lines = csv.split('\r\n');
+      expect(lines[0]).toMatch(/^period_from,period_to,timezone,section,dimension,key,currency,count,/);
+      expect(lines).toContainEqual(
+        expect.stringMatching(new RegExp(`^${today},${tomorrow},UTC,group,reason,late_delivery,EUR,`)),
+      );
+      expect(lines.every((l) => !/(^|,)[=+@]/.test(l))).toBe(true);
+    },
+  );
+
+  browserTest(
+    'when ops open the payout service-level report, then it renders its chart and tables and passes axe, and the spend report is refused to them',
+    async () => {
+      // No payout writes its service-level fact yet: this month's facts are seeded into the bucket.
+      const month = new Date().toISOString().slice(0, 7);
+      for (const f of samplePayoutSlaFacts({ month, count: 200 }))
+        stack.deps.reports.objects.set(factKey('payout-sla', f.day, f.factId), `${JSON.stringify(f)}\n`);
+      const page = await as('ops.frank', 'Frank (payment ops)');
+      await page.goto(url('/console'));
+      await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Reports' }).click();
+      expect(await page.getByRole('link', { name: 'Compensation spend' }).count()).toBe(0);
+      await page.getByRole('link', { name: 'Payout service levels' }).click();
+      const main = await page.locator('main').innerText();
+      expect(main).toContain('Start to paid per rail and country');
+      expect(main).toMatch(/\d+ paid of 200 closed; \d+ SLA breaches/);
+      await check(page, 'ops-sla-report');
+      expect((await page.goto(url('/console/reports/spend')))?.status()).toBe(403);
     },
   );
 

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
+import { makeAwsClients } from '../../activities/adapters/aws';
+import { createS3Reports } from '../../activities/adapters/reports/s3-reports';
 import { approvals } from '../../client';
 import { startDisputeCase } from '../../client/disputes';
 import type { DisputeListRow } from '../../client/disputes';
@@ -16,6 +18,9 @@ import { testClient, testConfig, testWorker } from '../support/stack';
 import { staffSigner } from '../support/staff';
 import { fakeDeps } from '../support/time-skipping';
 import { until } from '../support/wait';
+import { sampleCompensationFacts } from '../../sandboxes/reports/sample-facts';
+import { awsOptions } from '../../workers/config';
+import { factKey } from '../../workflows/shared/report-facts';
 
 /** `npx payops-finance <args>`, in-process against the test stack: its exit code and output. */
 const finance = (env: NodeJS.ProcessEnv, ...args: string[]) => runInProcess('finance', main, env, args);
@@ -175,5 +180,46 @@ describe('payops-finance (in-process against the test stack; one run as its own 
     } finally {
       await opened.handle.terminate('test done');
     }
+  });
+  test('when finance asks for the spend report as CSV, JSON or text, then it comes from the service (DuckDB over the bucket), tied out to the ledger; an agent is refused; bad arguments exit 2', async () => {
+    // Two facts on a day of their own, written to the reports bucket (S3 on moto) as the workflows write them; the
+    // agent ID of one starts with '-' (a CSV cell that must be escaped). No postings: the tie-out must say so.
+    const reports = createS3Reports({ aws: makeAwsClients(awsOptions(config)), bucket: config.REPORTS_BUCKET });
+    const facts = [...sampleCompensationFacts({ month: '2021-03', count: 62 })].filter((f) => f.day === '2021-03-04');
+    expect(facts).toHaveLength(2);
+    facts[0]!.agentId = '-cs.mallory';
+    for (const f of facts)
+      await reports.put(factKey('compensation', f.day, f.factId), `${JSON.stringify(f)}\n`, 'application/x-ndjson');
+    const args = ['--from', '2021-03-04', '--to', '2021-03-05', '--tz', 'UTC'];
+
+    const bad = await finance(env, 'report', 'weekly', ...args);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("'weekly' is not one of spend, sla");
+    expect((await finance(env, 'report', 'spend', '--to', '2021-03-05')).code).toBe(2);
+
+    saveToken(await deviceLogin(idp.url, { completeAs: 'fin.carol' }), sessionFile(env));
+    const csv = await finance(env, 'report', 'spend', ...args, '--csv');
+    expect(csv.code).toBe(0);
+    const lines = csv.out.split('\r\n');
+    expect(lines[0]).toMatch(/^period_from,period_to,timezone,section,dimension,key,currency,count,/);
+    expect(lines).toContainEqual(expect.stringContaining(",group,agent,'-cs.mallory,"));
+    const json = JSON.parse((await finance(env, 'report', 'spend', ...args, '--json')).out) as {
+      totals: Array<{ count: number }>;
+      tieOut: { currencies: Array<{ equal: boolean }> };
+    };
+    expect(json.totals.reduce((n, t) => n + t.count, 0)).toBe(2);
+    expect(json.tieOut.currencies.every((c) => !c.equal)).toBe(true);
+    const text = await finance(env, 'report', 'spend', ...args);
+    expect(text.out.split('\n')[1]).toMatch(/^CURRENCY\s+REQUESTS\s+AUTO\s+FINANCE/);
+    expect(text.out).toContain('DIFFERS');
+    const sla = await finance(env, 'report', 'sla', ...args, '--json');
+    expect(sla.code).toBe(0);
+    expect(JSON.parse(sla.out)).toMatchObject({ report: 'payout-service-levels', totals: { count: 0 } });
+
+    const agent = { ...env, PAYOPS_HOME: mkdtempSync(join(tmpdir(), 'payops-finance-cli-')) };
+    saveToken(await deviceLogin(idp.url, { completeAs: 'cs.alice' }), sessionFile(agent));
+    const refused = await finance(agent, 'report', 'spend', ...args, '--csv');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('holds none of the roles the spend report needs');
   });
 });

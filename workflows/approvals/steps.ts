@@ -9,8 +9,11 @@ import { idempotencyKey } from '../shared/task-queue';
 import type { ApprovalActivities, DecisionRecord, RequestedRemedies, RequestFacts } from './contract';
 import { totalOf, type Plan } from './policy';
 import type { ApprovalCase } from './state';
+import { bookingOf, type SpendActivities } from './spend-facts';
 
 const { lookup, books, mustBook, money, notify } = activityProxies<ApprovalActivities>();
+/** Books a compensation's cost in the ledger and its report fact; retried like bookkeeping (no time limit). */
+const spend = activityProxies<SpendActivities>().mustBook;
 /** The PSP refund on the PSP's own paced task queue. */
 const pspMoney = () => viaPspQueue<ApprovalActivities>('moneyMovement');
 /** A PSP read retried until the PSP answers (an unknown refund outcome waits for it). */
@@ -146,6 +149,7 @@ export async function carryOut(c: ApprovalCase, day: string): Promise<{ final: b
         },
       }),
     );
+    await bookFailed(c);
     c.publishAsRecorded();
     const left = undoFailed?.length ? `; NOT undone: ${undoFailed.map((u) => `${u.step} (${u.code})`).join(', ')}` : '';
     throw failure(
@@ -192,6 +196,7 @@ async function recordExecuted(c: ApprovalCase, day: string): Promise<void> {
         c.customerEmailFailed();
         c.publishAsRecorded();
       }),
+    bookExecuted(c),
     // The money has moved: others must hear of it, however long SNS is down (deduplicated by `dedupeKey`).
     mustBook.publishEvent({
       type: 'compensation.executed',
@@ -205,6 +210,26 @@ async function recordExecuted(c: ApprovalCase, day: string): Promise<void> {
       },
     }),
   ]);
+}
+
+/**
+ * The executed compensation's ledger posting (its cost by reason, against refund, store credit and voucher) and its
+ * report fact. Histories recorded before this rule booked neither.
+ */
+async function bookExecuted(c: ApprovalCase): Promise<void> {
+  if (!patched('approvals-spend-facts')) return;
+  const booking = bookingOf(c, 'executed');
+  if (booking) await spend.bookCompensation(booking);
+}
+
+/**
+ * A failed request that had issued something: the issue and the saga's undo are booked, so the ledger and the
+ * reports show what stayed given (an undo that failed leaves a cost and a liability). Nothing issued, nothing booked.
+ */
+async function bookFailed(c: ApprovalCase): Promise<void> {
+  if (!patched('approvals-spend-facts')) return;
+  const booking = bookingOf(c, 'failed');
+  if (booking) await CancellationScope.nonCancellable(() => spend.bookCompensation(booking));
 }
 
 /**

@@ -64,6 +64,8 @@ export interface PayoutCarry {
   events: RailEventsCarry;
   reportedToRun: boolean;
   confirmation: ConfirmationWait;
+  /** What the service-level fact needs from earlier executions (absent in carries from before it). */
+  serviceLevel?: { waitsMs: Record<string, number>; country?: string };
 }
 
 /** What the carry reads of a payout (`Payout` in `state.ts` is one): declared here, so carry.ts imports no state. */
@@ -72,6 +74,8 @@ export interface CarriedPayout {
   readonly reportedToRun: boolean;
   view(): Pick<PayoutStatus, 'attempt' | 'fx' | 'held' | 'lastErrorCode' | 'timeline'>;
   eventsCarry(): RailEventsCarry;
+  readonly waits: { snapshot(): Record<string, number> };
+  readonly country: string | undefined;
 }
 
 /** The state the next execution resumes from (continue-as-new while awaiting confirmation). */
@@ -94,5 +98,6 @@ export function carryOf(
     events: p.eventsCarry(),
     reportedToRun: p.reportedToRun,
     confirmation,
+    serviceLevel: { waitsMs: p.waits.snapshot(), ...(p.country ? { country: p.country } : {}) },
   };
 }

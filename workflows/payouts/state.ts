@@ -24,6 +24,7 @@ import {
 import { ledgerAfter, type LedgerPosition, type PayoutCarry } from './carry';
 import { PayoutNotices } from './notices';
 import { isPartialReturn, parkedAfterStart, resolveTiming, runOutcomeOf } from './policy';
+import { WaitClock } from './waits';
 import { RailEvents, type Claim, type Received } from './rail-events';
 import { identityAttributes, payoutDetails, payoutResult, payoutSearchAttributes } from './view';
 
@@ -74,6 +75,14 @@ export class Payout implements Shown<PayoutStatus> {
   readonly notices = new PayoutNotices(() => this.status);
   /** The command assertions this run accepted (each is accepted once). */
   readonly accepted = new AcceptedAssertions();
+  /** Whom the payout waited on, and for how long (its service-level fact; see waits.ts). */
+  readonly waits = new WaitClock();
+  /** The payout method's country (ISO alpha-2), once known. */
+  country: string | undefined;
+  /** When the rail confirmed it paid (workflow time), for the latest attempt. */
+  paidAtMs: number | undefined;
+  /** The reason code of the latest return, if the money came back. */
+  returnCode: string | undefined;
 
   constructor(readonly input: CreatorPayoutInput) {
     this.fewerCommands = patched('payout-fewer-commands');
@@ -140,10 +149,12 @@ export class Payout implements Shown<PayoutStatus> {
   /** Moves to `state`; `errorCode` replaces the last error code (`null` clears it; omitted keeps it). */
   moveTo(state: PayoutStateName, opts: { awaiting?: Awaiting; errorCode?: string | null } = {}): void {
     const s = this.status;
+    const [prevState, prevAwaiting] = [s.state, s.awaiting];
     s.state = state;
     const awaiting = opts.awaiting ? shownAwaiting(s.awaiting, opts.awaiting) : undefined;
     if (awaiting) s.awaiting = awaiting;
     else delete s.awaiting;
+    this.waits.moved(prevState, prevAwaiting, s.awaiting, Date.now());
     if (opts.errorCode === null) delete s.lastErrorCode;
     else if (opts.errorCode !== undefined) s.lastErrorCode = opts.errorCode;
     this.step(state, opts.awaiting?.reason);
@@ -275,6 +286,8 @@ export class Payout implements Shown<PayoutStatus> {
     this.events = new RailEvents(c.events);
     if (c.reportedToRun) this.runReport = Promise.resolve();
     this.useTimingOf(c.rail);
+    this.waits.restore(c.serviceLevel?.waitsMs);
+    this.country = c.serviceLevel?.country;
     this.step('continued_as_new', c.railReference);
   }
 

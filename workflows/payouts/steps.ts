@@ -248,6 +248,7 @@ export async function pay(p: Payout, profile: PayoutProfile): Promise<Confirmed>
     });
   const rail = method.rail;
   p.useRail(rail);
+  p.country = method.country;
   let amount: Money = input.amount;
   if (needsFx(input.amount.currency, method.currency)) {
     const lock = await lookup.lockPayoutFx({
@@ -403,6 +404,7 @@ export async function resumeConfirmation(p: Payout, carry: PayoutCarry): Promise
 // ---------- settled, and the return window ----------
 
 export async function settle(p: Payout, c: Confirmed): Promise<void> {
+  p.paidAtMs = Date.now();
   await post(p, 'settle');
   await announce(p, 'paid', 'paid', { railReference: c.reference });
 }

@@ -15,6 +15,7 @@ import {
 } from './contract';
 import type { PayoutCarry } from './carry';
 import { registerHandlers } from './handlers';
+import { recordServiceLevel } from './service-level';
 import { Payout } from './state';
 import {
   checkCarriedLedger,
@@ -47,21 +48,25 @@ export async function creatorPayout(rawInput: unknown, carry?: PayoutCarry): Pro
   const payout = new Payout(input);
   if (carry) payout.resume(carry);
   registerHandlers(payout);
+  let continued = false;
   try {
     for (let resumed = carry; ; resumed = undefined) {
       const confirmed = resumed ? await resumeChecked(payout, resumed) : await reserveAndPay(payout);
       await settle(payout, confirmed);
       const returned = await watchReturnWindow(payout, confirmed);
       if (!returned) return payout.complete();
+      payout.returnCode = returned.code;
       await reverse(payout, returned);
       await untilNewDetails(payout, returned.code);
       payout.nextAttempt();
     }
   } catch (err) {
-    if (err instanceof ContinueAsNew) throw err;
+    continued = err instanceof ContinueAsNew;
+    if (continued) throw err;
     if (err instanceof Stopped && err.request.kind === 'resolve') return resolveByHand(payout, err.request.command);
     throw await closeWithFailure(payout, err);
   } finally {
+    if (!continued) await recordServiceLevel(payout);
     await payout.runReported();
     await condition(allHandlersFinished);
   }

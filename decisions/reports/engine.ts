@@ -1,0 +1,129 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { FactKind } from '../../workflows/shared/report-facts';
+
+/**
+ * The embedded analytical engine (DuckDB, in process) over the NDJSON fact files. A scan loads the facts of one
+ * period into a temporary table `facts` of its own connection (the period's filter is applied while reading), and
+ * every grouping of a report is a query over it. Column types are declared, never inferred, so a file that lacks a
+ * field reads it as null instead of changing the table's shape.
+ */
+
+const COLUMNS: Record<FactKind, Record<string, string>> = {
+  compensation: {
+    factId: 'VARCHAR',
+    outcome: 'VARCHAR',
+    at: 'VARCHAR',
+    day: 'VARCHAR',
+    requestId: 'VARCHAR',
+    orderId: 'VARCHAR',
+    customerId: 'VARCHAR',
+    reasonCode: 'VARCHAR',
+    agentId: 'VARCHAR',
+    agentRole: 'VARCHAR',
+    team: 'VARCHAR',
+    approvers: 'STRUCT(id VARCHAR, role VARCHAR)[]',
+    tier: 'VARCHAR',
+    autoApproved: 'BOOLEAN',
+    policyVersion: 'VARCHAR',
+    currency: 'VARCHAR',
+    refundMinor: 'BIGINT',
+    storeCreditMinor: 'BIGINT',
+    voucherMinor: 'BIGINT',
+    totalMinor: 'BIGINT',
+    undoneMinor: 'BIGINT',
+    undoneStoreCreditMinor: 'BIGINT',
+    undoneVoucherMinor: 'BIGINT',
+    netMinor: 'BIGINT',
+    postingIds: 'VARCHAR[]',
+  },
+  'payout-sla': {
+    factId: 'VARCHAR',
+    outcome: 'VARCHAR',
+    startedAt: 'VARCHAR',
+    closedAt: 'VARCHAR',
+    day: 'VARCHAR',
+    rail: 'VARCHAR',
+    country: 'VARCHAR',
+    currency: 'VARCHAR',
+    amountMinor: 'BIGINT',
+    startToPaidMs: 'BIGINT',
+    slaMs: 'BIGINT',
+    breached: 'BOOLEAN',
+    waits: 'STRUCT(actor VARCHAR, ms BIGINT)[]',
+    failureCode: 'VARCHAR',
+    returnCode: 'VARCHAR',
+  },
+};
+
+/** The column a kind's period is cut on. */
+const TIME_COLUMN: Record<FactKind, string> = { compensation: 'at', 'payout-sla': 'closedAt' };
+
+/** Facts of one period, loaded; run queries over `facts`, then close. */
+export interface Scan {
+  rows<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  close(): void;
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/** Plain JS values: BIGINT sums as numbers (minor units and milliseconds stay far below 2^53). */
+function plain(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number(v);
+  if (Array.isArray(v)) return v.map(plain);
+  if (v && typeof v === 'object' && !(v instanceof Date))
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  return v;
+}
+
+export class ReportEngine {
+  private instance: Promise<DuckDBInstance> | undefined;
+
+  /** `threads`: DuckDB's worker threads (default: every core). */
+  constructor(private readonly opts: { threads?: number } = {}) {}
+
+  private db(): Promise<DuckDBInstance> {
+    this.instance ??= DuckDBInstance.create(':memory:', {
+      ...(this.opts.threads ? { threads: String(this.opts.threads) } : {}),
+    });
+    return this.instance;
+  }
+
+  /** Loads the facts of `kind` from `files` whose time is in [fromUtc, toUtc) (ISO strings compare as times). */
+  async scan(kind: FactKind, files: readonly string[], fromUtc: string, toUtc: string): Promise<Scan> {
+    const conn: DuckDBConnection = await (await this.db()).connect();
+    const cols = COLUMNS[kind];
+    const time = ident(TIME_COLUMN[kind]);
+    const decl = Object.entries(cols)
+      .map(([k, t]) => `${ident(k)} ${t}`)
+      .join(', ');
+    try {
+      if (files.length === 0) await conn.run(`CREATE TEMP TABLE facts (${decl})`);
+      else {
+        const columns = `{${Object.entries(cols)
+          .map(([k, t]) => `${quote(k)}: ${quote(t)}`)
+          .join(', ')}}`;
+        await conn.run(
+          `CREATE TEMP TABLE facts AS SELECT * FROM read_ndjson([${files.map(quote).join(', ')}],
+             columns = ${columns}, hive_partitioning = false, format = 'newline_delimited')
+           WHERE ${time} >= ${quote(fromUtc)} AND ${time} < ${quote(toUtc)}`,
+        );
+      }
+    } catch (err) {
+      conn.closeSync();
+      throw err;
+    }
+    return {
+      async rows<T>(sql: string) {
+        const reader = await conn.runAndReadAll(sql);
+        return reader.getRowObjectsJS().map((r) => plain(r) as T);
+      },
+      close: () => conn.closeSync(),
+    };
+  }
+
+  close(): void {
+    void this.instance?.then((i) => i.closeSync());
+    this.instance = undefined;
+  }
+}

@@ -1,0 +1,122 @@
+import type { Context, Hono } from 'hono';
+import type { LedgerPort } from '../../activities/adapters/ledger/port';
+import { ROLES } from '../../workflows/approvals/contract';
+import { caseFold } from '../../workflows/shared/identity';
+import type { Staff } from '../staff-auth';
+import type { ReportEngine } from './engine';
+import type { FactFiles } from './fact-files';
+import { periodOf, periodSchema } from './period';
+import { slaCsv, slaJson, spendCsv } from './render';
+import { slaReport, type SlaReport } from './sla';
+import { spendReport, spendTieOut, type SpendReport, type TieOut } from './spend';
+
+/**
+ * The reports the decision service serves (the console's pages and the `finance report` CLI read them):
+ * `GET /reports/spend?from&to&tz[&format=csv]` (finance roles) and `GET /reports/sla?from&to&tz[&format=csv]` (ops,
+ * compliance, finance roles). The engine is DuckDB in process, over the bucket's fact files mirrored to local disk
+ * (local-source.ts: only the long-lived server loads it, so DuckDB's native binary never enters the Lambda bundle).
+ */
+export interface ReportsSource {
+  engine: ReportEngine;
+  files: FactFiles;
+  /** The ledger the spend report ties out to (absent: no tie-out in the answer). */
+  ledger?: Pick<LedgerPort, 'postingsOn'>;
+}
+
+export const SPEND_READERS = ROLES.filter((r) => r.startsWith('finance_'));
+export const SLA_READERS = ['ops', 'compliance', ...SPEND_READERS] as const;
+
+/** The spend report as the API answers it: the report and its ledger tie-out. */
+export type SpendAnswer = SpendReport & { tieOut?: TieOut };
+
+const holdsAny = (staff: Staff, roles: readonly string[]) =>
+  roles.some((role) => staff.roles.some((r) => caseFold(r) === caseFold(role)));
+
+type Asked =
+  | { period: ReturnType<typeof periodOf>; format: 'json' | 'csv' }
+  | { issues: Array<{ path: string; message: string }> };
+
+function periodFrom(c: Context): Asked {
+  const q = Object.fromEntries(new URL(c.req.url).searchParams);
+  const format = q['format'] ?? 'json';
+  const parsed = periodSchema.safeParse({ from: q['from'], to: q['to'], ...(q['tz'] ? { tz: q['tz'] } : {}) });
+  const issues = parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  if (format !== 'json' && format !== 'csv') issues.push({ path: 'format', message: 'format must be json or csv' });
+  if (!parsed.success || issues.length) return { issues };
+  return { period: periodOf(parsed.data), format: format as 'json' | 'csv' };
+}
+
+const download = (c: Context, name: string, body: string, type: string) =>
+  c.body(body, 200, {
+    'content-type': `${type}; charset=utf-8`,
+    'content-disposition': `attachment; filename="${name}"`,
+    'cache-control': 'no-store',
+  });
+
+/** Why reports are unavailable when no source is configured (outside local mode). */
+export const NO_REPORTS_SOURCE =
+  'reports are not served by this deployment yet: on AWS the facts are queried with Athena (the payops-<stage>-reports workgroup over the Glue tables), and this service has no Athena reader yet';
+
+/**
+ * `source` gives the engine and files (undefined: unavailable here, answered 503 after the role check). Outside local
+ * mode the decision service has no grant on the bucket or the ledger, by design (infra/cdk stack test).
+ */
+export function reportRoutes(
+  app: Hono<{ Variables: { staff: Staff } }>,
+  source: () => ReportsSource | undefined,
+): void {
+  app.get('/reports/spend', async (c) => {
+    const staff = c.get('staff');
+    if (!holdsAny(staff, SPEND_READERS))
+      return c.json(
+        { error: `${staff.subject} holds none of the roles the spend report needs (${SPEND_READERS.join(', ')})` },
+        403,
+      );
+    const asked = periodFrom(c);
+    if ('issues' in asked)
+      return c.json(
+        {
+          error: `invalid request: ${asked.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+          issues: asked.issues,
+        },
+        400,
+      );
+    const src = source();
+    if (!src) return c.json({ error: NO_REPORTS_SOURCE }, 503);
+    const { engine, files, ledger } = src;
+    const report = await spendReport(engine, files, asked.period);
+    const name = `compensation-spend_${asked.period.from}_${asked.period.to}`;
+    if (asked.format === 'csv') return download(c, `${name}.csv`, spendCsv(report), 'text/csv');
+    const answer: SpendAnswer = ledger
+      ? { ...report, tieOut: await spendTieOut(engine, files, ledger, asked.period) }
+      : report;
+    return download(c, `${name}.json`, `${JSON.stringify(answer, null, 2)}\n`, 'application/json');
+  });
+  app.get('/reports/sla', async (c) => {
+    const staff = c.get('staff');
+    if (!holdsAny(staff, SLA_READERS))
+      return c.json(
+        {
+          error: `${staff.subject} holds none of the roles the service-level report needs (${SLA_READERS.join(', ')})`,
+        },
+        403,
+      );
+    const asked = periodFrom(c);
+    if ('issues' in asked)
+      return c.json(
+        {
+          error: `invalid request: ${asked.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+          issues: asked.issues,
+        },
+        400,
+      );
+    const src = source();
+    if (!src) return c.json({ error: NO_REPORTS_SOURCE }, 503);
+    const { engine, files } = src;
+    const report: SlaReport = await slaReport(engine, files, asked.period);
+    const name = `payout-service-levels_${asked.period.from}_${asked.period.to}`;
+    return asked.format === 'csv'
+      ? download(c, `${name}.csv`, slaCsv(report), 'text/csv')
+      : download(c, `${name}.json`, slaJson(report), 'application/json');
+  });
+}
