@@ -115,10 +115,6 @@ export async function startAdyenSandbox(opts: AdyenSandboxOptions): Promise<Adye
         return;
       }
     }
-    if (ctx.faults.latencyMs > 0) {
-      record.fault = 'latency';
-      await sleep(ctx.faults.latencyMs);
-    }
     const apiKey = req.headers['x-api-key'];
     if (typeof apiKey !== 'string' || !apiKey.trim())
       return reply(problem(401, '00_401', 'Unauthorized', 'Not authorized to access this service.'));
@@ -171,6 +167,11 @@ export async function startAdyenSandbox(opts: AdyenSandboxOptions): Promise<Adye
         return reply(seen.response);
       }
       ctx.idem.set(idemKey, { body, at: Date.now() });
+    }
+    // Latency is processing time: a key is in progress meanwhile (a duplicate gets 704).
+    if (ctx.faults.latencyMs > 0) {
+      record.fault = 'latency';
+      await sleep(ctx.faults.latencyMs);
     }
 
     const result = route(method, url, body, idempotencyKey);
