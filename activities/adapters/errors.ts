@@ -1,6 +1,14 @@
 /** Why each provider's call may be retried; the closed set dashboards and tests read from `code`. */
 export interface TransientCodes {
   psp: 'PSP_UNAVAILABLE' | 'PSP_CONNECTION' | 'PSP_RATE_LIMITED' | 'PSP_IN_FLIGHT' | 'PSP_AUTH';
+  /** The second PSP (Adyen); `ADYEN_AMBIGUOUS`: an answer that may follow a commit (unknown code, 5xx, timeout). */
+  adyen:
+    | 'ADYEN_UNAVAILABLE'
+    | 'ADYEN_CONNECTION'
+    | 'ADYEN_RATE_LIMITED'
+    | 'ADYEN_IN_FLIGHT'
+    | 'ADYEN_AUTH'
+    | 'ADYEN_AMBIGUOUS';
   bank: 'BANK_UNAVAILABLE' | 'BANK_TIMEOUT' | 'BANK_CONNECTION' | 'BANK_RATE_LIMITED';
   commerce: 'COMMERCE_UNAVAILABLE' | 'COMMERCE_CONNECTION' | 'COMMERCE_IN_FLIGHT';
   evidence: 'EVIDENCE_UNAVAILABLE' | 'EVIDENCE_CONNECTION';

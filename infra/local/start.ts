@@ -10,6 +10,7 @@ import { makeAwsClients } from '../../activities/adapters/aws';
 import { loadDecisionsConfig } from '../../decisions/config';
 import { startDecisionService } from '../../decisions/server';
 import { startIngress } from '../../ingress/server';
+import { ADYEN_SANDBOX_PORT, LOCAL_ADYEN_HMAC_KEY, startAdyenSandbox } from '../../sandboxes/adyen';
 import { startBankSandbox } from '../../sandboxes/bank';
 import { startCommerceSandbox } from '../../sandboxes/commerce';
 import { startCreatorsSandbox } from '../../sandboxes/creators';
@@ -30,7 +31,7 @@ import { startOutput } from './start-output';
 
 /**
  * `npm start`: the whole product on this machine, in the foreground. Embedded Temporal dev server
- * (SQLite under .data/, Web UI on 8233) unless TEMPORAL_ADDRESS names another cluster; moto; the PSP, bank, creator-directory, commerce and evidence sandboxes; the worker; the webhook ingress;
+ * (SQLite under .data/, Web UI on 8233) unless TEMPORAL_ADDRESS names another cluster; moto; the PSP, bank, creator-directory, commerce, evidence and Adyen sandboxes; the worker; the webhook ingress;
  * the decision service the staff CLIs talk to; the codec server the Web UI decodes payloads with; the monthly payout Schedule. Ctrl-C stops it all.
  * It prints the summary, then only what needs attention; the SDK's details (the bundler's module listing, notices,
  * expected warnings) go to .data/run/start.log, which the summary names. (stripe-mock is for the PSP contract tests:
@@ -84,6 +85,10 @@ async function main(): Promise<void> {
     stoppers.push(() => commerce.stop());
     const evidence = await startEvidenceSandbox({ port: portOf(config.EVIDENCE_API_BASE) });
     stoppers.push(() => evidence.stop());
+    // The second PSP (Adyen's Transfers API). No webhook target yet: the ingress gets `/webhooks/adyen` when payouts
+    // route to it (phase 2 of issue 25); until then nothing in the product calls it.
+    const adyen = await startAdyenSandbox({ port: ADYEN_SANDBOX_PORT, hmacKey: LOCAL_ADYEN_HMAC_KEY });
+    stoppers.push(() => adyen.stop());
     const idp = await startIdpSandbox({ port: portOf(config.IDP_URL) });
     stoppers.push(() => idp.stop());
 
@@ -134,7 +139,7 @@ payops is running
   Worker        polling task queue ${config.TEMPORAL_TASK_QUEUE}; Schedule payout-run-monthly (1st of the month, 06:00 UTC)
   Ingress       ${ingressUrl}/webhooks/psp  ${ingressUrl}/webhooks/bank
   Codec server  ${codecServer.url} (payloads are encrypted; the Web UI decodes them through it)
-  Sandboxes     PSP ${psp.url}  bank ${bank.url}  creators ${creators.url}  commerce ${commerce.url}  evidence ${evidence.url}
+  Sandboxes     PSP ${psp.url}  bank ${bank.url}  creators ${creators.url}  commerce ${commerce.url}  evidence ${evidence.url}  Adyen ${adyen.url}
   Console       ${decisionService.url}/console (finance and ops pages: sign in at the local IdP as fin.dave, cs.alice, legal.grace, ops.frank, …)
   Decisions     ${decisionService.url} (the staff CLIs' service: signs and sends decisions, serves their reads)
   Staff login   ${idp.url} (npx payops-finance login --as fin.carol)

@@ -24,7 +24,8 @@ export interface Row {
 
 /** Forgets the sandboxes' calls and faults between rows, and gives the PSP money to pay with. */
 export async function resetSandboxes(stack: ChaosStack): Promise<void> {
-  for (const s of [stack.psp, stack.bank, stack.commerce, stack.evidence]) await admin(s.url, '/__admin/reset');
+  for (const s of [stack.psp, stack.adyen, stack.bank, stack.commerce, stack.evidence])
+    await admin(s.url, '/__admin/reset');
   await admin(stack.psp.url, '/__admin/balance', { currency: 'usd', amount: 1e12 });
 }
 

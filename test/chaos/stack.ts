@@ -6,6 +6,7 @@ import { bootstrapAws } from '../../infra/local/bootstrap-aws';
 import { DATA_DIR } from '../../infra/local/paths';
 import { freeStackPorts, startExternalServers } from '../../infra/local/stack';
 import { startIngress, type Ingress } from '../../ingress/server';
+import { LOCAL_ADYEN_HMAC_KEY, startAdyenSandbox, type AdyenSandbox } from '../../sandboxes/adyen';
 import { startBankSandbox, type BankSandbox } from '../../sandboxes/bank';
 import { startCommerceSandbox, type CommerceSandbox } from '../../sandboxes/commerce';
 import { startCreatorsSandbox, type CreatorsSandbox } from '../../sandboxes/creators';
@@ -25,6 +26,8 @@ export interface ChaosStack {
   worker: WorkerProcess;
   ingress: Ingress;
   psp: PspSandbox;
+  /** The second PSP (Adyen Transfers API): started for the routing rows; the worker does not call it yet. */
+  adyen: AdyenSandbox;
   bank: BankSandbox;
   creators: CreatorsSandbox;
   commerce: CommerceSandbox;
@@ -78,13 +81,14 @@ export async function startChaosStack(opts: { awsEndpoint?: string; bundlePath?:
     const ingress = await startIngress({ config: partial, client, port: 0 });
     stops.push(() => ingress.stop());
     const fastRetries = [100, 300, 900, 2700];
-    const [psp, bank, creators, commerce, evidence] = await Promise.all([
+    const [psp, adyen, bank, creators, commerce, evidence] = await Promise.all([
       startPspSandbox({
         port: 0,
         webhookSecret: secrets.PSP_WEBHOOK_SECRET,
         webhookUrl: `${ingress.url}/webhooks/psp`,
         webhookRetryDelaysMs: fastRetries,
       }),
+      startAdyenSandbox({ port: 0, hmacKey: LOCAL_ADYEN_HMAC_KEY, webhookRetryDelaysMs: fastRetries }),
       startBankSandbox({
         port: 0,
         hmacSecret: secrets.BANK_WEBHOOK_SECRET,
@@ -95,7 +99,7 @@ export async function startChaosStack(opts: { awsEndpoint?: string; bundlePath?:
       startCommerceSandbox({ port: 0 }),
       startEvidenceSandbox({ port: 0 }),
     ]);
-    for (const s of [psp, bank, creators, commerce, evidence]) stops.push(() => s.stop());
+    for (const s of [psp, adyen, bank, creators, commerce, evidence]) stops.push(() => s.stop());
     const env = {
       ...base,
       PSP_API_BASE: psp.url,
@@ -121,7 +125,21 @@ export async function startChaosStack(opts: { awsEndpoint?: string; bundlePath?:
     const worker = new WorkerProcess(env, bundlePath);
     stops.push(() => worker.stop());
     await worker.start();
-    return { config, client, temporal, worker, ingress, psp, bank, creators, commerce, evidence, bundlePath, stop };
+    return {
+      config,
+      client,
+      temporal,
+      worker,
+      ingress,
+      psp,
+      adyen,
+      bank,
+      creators,
+      commerce,
+      evidence,
+      bundlePath,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -1,0 +1,57 @@
+import { HttpClientException, type Config } from '@adyen/api-library';
+import type { IRequest } from '@adyen/api-library/lib/src/typings/requestOptions';
+
+/** Where the library sends Balance Platform calls (test); the sandbox's base replaces this origin. */
+const ADYEN_BTL_TEST_ORIGIN = 'https://balanceplatform-api-test.adyen.com';
+
+/**
+ * The library's `ClientInterface` over `fetch`, for a base URL of our choosing (the local sandbox speaks plain HTTP,
+ * which the library's own `https`-only client cannot reach). It sends what the library's client sends (`X-API-Key`,
+ * JSON, the `Idempotency-Key` header from `requestOptions.idempotencyKey`, the query from `requestOptions.params`) and
+ * fails the way it fails (`HttpClientException` with `statusCode`, `errorCode`, `apiError`), so the rest of the
+ * library, and our error map, cannot tell the difference. Live deployments use the library's own client.
+ */
+export class FetchHttpClient {
+  constructor(private readonly apiBase: string) {}
+
+  async request(
+    endpoint: string,
+    json: string | Buffer,
+    config: Config,
+    _isApiKeyRequired: boolean,
+    requestOptions: IRequest.Options = {},
+  ): Promise<string> {
+    const url = new URL(endpoint.replace(ADYEN_BTL_TEST_ORIGIN, this.apiBase.replace(/\/$/, '')));
+    for (const [k, v] of Object.entries(requestOptions.params ?? {})) url.searchParams.set(k, String(v));
+    const method = requestOptions.method ?? 'POST';
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      'X-API-Key': config.apiKey ?? '',
+      ...(requestOptions.headers as Record<string, string> | undefined),
+      ...(requestOptions.idempotencyKey ? { 'Idempotency-Key': requestOptions.idempotencyKey } : {}),
+    };
+    const res = await fetch(url, {
+      method,
+      headers,
+      ...(method === 'GET' ? {} : { body: typeof json === 'string' ? json : new Uint8Array(json) }),
+      signal: AbortSignal.timeout(config.connectionTimeoutMillis ?? 30_000),
+    });
+    const body = await res.text();
+    if (res.ok) return body;
+    let apiError: Record<string, unknown> | undefined;
+    try {
+      const parsed: unknown = JSON.parse(body);
+      if (parsed && typeof parsed === 'object' && 'status' in parsed) apiError = parsed as Record<string, unknown>;
+    } catch {
+      // not JSON: the status alone
+    }
+    throw new HttpClientException({
+      message: `HTTP Exception: ${res.status}`,
+      statusCode: res.status,
+      errorCode: typeof apiError?.errorCode === 'string' ? apiError.errorCode : undefined,
+      responseHeaders: Object.fromEntries(res.headers.entries()),
+      responseBody: body,
+      ...(apiError ? { apiError: apiError as never } : {}),
+    });
+  }
+}
