@@ -1,8 +1,5 @@
-import { connectClient } from '../client/connect';
-import { ClientInputError } from '../client/errors';
 import { ensureReconSchedules } from '../client/recon';
-import { dataConverterFor } from './data-converter';
-import { ConfigError, loadConfig, temporalEnv } from './config';
+import { runScheduleStep, scheduleStep } from './schedule-step';
 import { reconAccounts } from './config-recon';
 
 const USAGE = `usage: tsx workers/ensure-recon-schedules.ts
@@ -14,37 +11,13 @@ BANK_DEBTOR_IBAN, and the payload keys (PAYLOAD_KMS_KEY_ID in aws mode). Run it 
 are deployed (next to workers/ensure-sweep-schedule.ts).`;
 
 /** The release path's step: exit 0 created/updated, 2 bad arguments or configuration, 1 anything else. */
-export async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (argv.length) {
-    console.error(`unknown argument ${argv[0]}\n\n${USAGE}`);
-    return 2;
-  }
-  const config = loadConfig();
-  const { client, close } = await connectClient({ env: temporalEnv(config), dataConverter: dataConverterFor(config) });
-  try {
+export const main = (argv: string[]): Promise<number> =>
+  scheduleStep(USAGE, argv, async (client, config) => {
     const { created, updated } = await ensureReconSchedules(client, {
       TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
       accounts: reconAccounts(config),
     });
-    for (const id of created) console.log(`${id} created`);
-    for (const id of updated) console.log(`${id} updated`);
-    return 0;
-  } finally {
-    await close();
-  }
-}
+    return [...created.map((id) => `${id} created`), ...updated.map((id) => `${id} updated`)];
+  });
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      const bad = err instanceof ConfigError || err instanceof ClientInputError;
-      console.error(err instanceof Error ? err.message : err);
-      process.exit(bad ? 2 : 1);
-    },
-  );
-}
+if (require.main === module) runScheduleStep(main);
