@@ -1,7 +1,7 @@
 import { clearTimers, type AdminApi } from '../shared/http';
 import { mergeNumbers, noTransportFaults, TRANSPORT_FAULT_KEYS, type TransportFaults } from '../shared/faults';
 import type { WebhookDispatcher } from '../shared/webhooks';
-import { rateLimitFrom, type RateLimit } from '../psp/rate-limit';
+import { limitsRoute, type RateLimit } from '../psp/rate-limit';
 import { AdyenState, type EmitTransfer, type Reply } from './state';
 
 /** Adyen keeps idempotency keys for at least 7 days; after that a replayed key creates a new transfer. */
@@ -158,22 +158,7 @@ export function adyenAdmin(ctx: AdyenSandboxContext): AdminApi {
           m[2] === 'fail' ? 'failed' : 'returned',
           typeof b.reason === 'string' ? b.reason : 'refusedByCounterpartyBank',
         );
-      if (path === '/__admin/rate-limit' && method === 'DELETE') {
-        ctx.rateLimit = undefined;
-        return { status: 200, body: { rateLimit: null } };
-      }
-      if (path === '/__admin/rate-limit' && method === 'POST') {
-        const limit = rateLimitFrom(b);
-        if (typeof limit === 'string') return { status: 400, body: { error: limit } };
-        ctx.rateLimit = limit;
-        return { status: 200, body: { rateLimit: { rps: limit.rps, burst: limit.burst, scope: limit.scope } } };
-      }
-      if (path === '/__admin/idempotency' && method === 'POST') {
-        if (typeof b.ttlMs !== 'number' || b.ttlMs < 0) return { status: 400, body: { error: 'ttlMs must be >= 0' } };
-        ctx.idemTtlMs = b.ttlMs;
-        return { status: 200, body: { ttlMs: ctx.idemTtlMs } };
-      }
-      return undefined;
+      return limitsRoute(ctx, method, path, b);
     },
   };
 }

@@ -3,7 +3,7 @@ import { mergeNumbers, noTransportFaults, num, TRANSPORT_FAULT_KEYS, type Transp
 import type { WebhookDispatcher } from '../shared/webhooks';
 import { flat } from './form';
 import { automaticPayoutRequest } from './automatic-payouts';
-import { rateLimitFrom, type RateLimit } from './rate-limit';
+import { limitsRoute, type RateLimit } from './rate-limit';
 import { nowSec, type Reply } from './replies';
 import { PspState, type Emit } from './state';
 
@@ -135,31 +135,6 @@ export function pspAdmin(ctx: PspSandboxContext): AdminApi {
       );
     },
   };
-}
-
-/** The provider's limits: the rate limiter and the idempotency keys' lifetime. */
-function limitsRoute(
-  ctx: PspSandboxContext,
-  method: string,
-  path: string,
-  b: Record<string, unknown>,
-): Reply | undefined {
-  if (path === '/__admin/rate-limit' && method === 'DELETE') {
-    ctx.rateLimit = undefined;
-    return { status: 200, body: { rateLimit: null } };
-  }
-  if (path === '/__admin/rate-limit' && method === 'POST') {
-    const limit = rateLimitFrom(b);
-    if (typeof limit === 'string') return { status: 400, body: { error: limit } };
-    ctx.rateLimit = limit;
-    return { status: 200, body: { rateLimit: { rps: limit.rps, burst: limit.burst, scope: limit.scope } } };
-  }
-  if (path === '/__admin/idempotency' && method === 'POST') {
-    if (typeof b.ttlMs !== 'number' || b.ttlMs < 0) return { status: 400, body: { error: 'ttlMs must be >= 0' } };
-    ctx.idemTtlMs = b.ttlMs;
-    return { status: 200, body: { ttlMs: ctx.idemTtlMs } };
-  }
-  return undefined;
 }
 
 /** The admin routes that book into the balance journal: fees, refund failures, automatic payouts and their oddities. */

@@ -64,3 +64,30 @@ export function rateLimitFrom(b: Record<string, unknown>): RateLimit | string {
   if (scope !== 'account' && scope !== 'endpoint') return "scope must be 'account' or 'endpoint'";
   return new RateLimit(rps, size, scope);
 }
+
+/**
+ * The admin routes of a provider's limits (both PSP sandboxes): the rate limiter and the idempotency keys' lifetime.
+ */
+export function limitsRoute(
+  ctx: { rateLimit?: RateLimit | undefined; idemTtlMs: number },
+  method: string,
+  path: string,
+  b: Record<string, unknown>,
+): { status: number; body: unknown } | undefined {
+  if (path === '/__admin/rate-limit' && method === 'DELETE') {
+    ctx.rateLimit = undefined;
+    return { status: 200, body: { rateLimit: null } };
+  }
+  if (path === '/__admin/rate-limit' && method === 'POST') {
+    const limit = rateLimitFrom(b);
+    if (typeof limit === 'string') return { status: 400, body: { error: limit } };
+    ctx.rateLimit = limit;
+    return { status: 200, body: { rateLimit: { rps: limit.rps, burst: limit.burst, scope: limit.scope } } };
+  }
+  if (path === '/__admin/idempotency' && method === 'POST') {
+    if (typeof b.ttlMs !== 'number' || b.ttlMs < 0) return { status: 400, body: { error: 'ttlMs must be >= 0' } };
+    ctx.idemTtlMs = b.ttlMs;
+    return { status: 200, body: { ttlMs: ctx.idemTtlMs } };
+  }
+  return undefined;
+}
