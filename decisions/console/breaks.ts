@@ -3,6 +3,7 @@ import { html } from 'hono/html';
 import type { BreakListRow } from '../../client/breaks';
 import type { ReconBreakView } from '../../workflows/recon-breaks/contract';
 import { FOUR_EYES_ABOVE_MINOR } from '../../workflows/recon-breaks/contract';
+import { caseFold } from '../../workflows/shared/identity';
 import { STAFF_COMMANDS } from '../commands';
 import { noticeOf, read, type Notice } from './api';
 import type { ConsoleConfig } from './config';
@@ -38,11 +39,18 @@ const rolesOf = (verb: Verb) => STAFF_COMMANDS.find((c) => c.domain === 'breaks'
 const VERBS: readonly Verb[] = ['link', 'mark-received', 'adjust', 'rebook', 'approve', 'void', 'reopen'];
 
 /** The commands the break's state admits (the workflow refuses the others anyway: this only keeps the page honest). */
-function verbsFor(v: ReconBreakView): Verb[] {
+function verbsFor(v: ReconBreakView, subject: string): Verb[] {
   if (v.status === 'resolved') return ['reopen'];
   if (v.status !== 'open') return [];
   const lateReturn = v.facts.hint === 'late_return' && !!v.facts.refs.endToEndId && !!v.facts.refs.workflowId;
-  if (v.proposal) return ['approve', 'link', 'mark-received', 'void'];
+  // Four-eyes: the proposer is offered no approval (the validator refuses it as own_proposal anyway).
+  if (v.proposal)
+    return [
+      ...(caseFold(v.proposal.proposedBy) === caseFold(subject) ? [] : (['approve'] as const)),
+      'link',
+      'mark-received',
+      'void',
+    ];
   return ['link', 'mark-received', 'adjust', ...(lateReturn ? (['rebook'] as const) : []), 'void'];
 }
 
@@ -203,7 +211,7 @@ async function breakPage(c: Context<ConsoleEnv>, notice?: Notice) {
   const id = c.req.param('id') ?? '';
   const { status: v, audit } = await read<BreakPage>(c.get('api'), `/breaks/${encodeURIComponent(id)}`);
   const f = v.facts;
-  const forms = verbsFor(v)
+  const forms = verbsFor(v, staff.subject)
     .filter((verb) => holdsAny(staff, rolesOf(verb)))
     .map((verb) => formOf(verb, v, csrf));
   const refs = Object.entries(f.refs)

@@ -505,4 +505,56 @@ describe('the finance and ops console in Chromium (identity provider, decision s
       expect(forgedReopen.text).toContain('is for ops, finance_approver');
     },
   );
+
+  browserTest(
+    'when a finance manager adjusts a break above the four-eyes threshold, then it is a proposal the page shows, the proposer gets no approve button and a forged approval is refused own_proposal, and a finance approver approves it',
+    async () => {
+      const hex = (s: string) => createHash('sha256').update(s).digest('hex');
+      const breakId = hex(`big-fee-break-${run}`);
+      const { workflowId } = await stack.openBreak({
+        breakId,
+        class: 'unexpected_external',
+        hint: 'fee',
+        accountId: 'bank-main',
+        businessDate: new Date().toISOString().slice(0, 10),
+        amountMinor: -25_000,
+        currency: 'EUR',
+        lineIds: [hex(`big-fee-line-${run}`)],
+        itemIds: [],
+        reason: 'a correspondent bank charge the ledger did not expect',
+        dueAtMs: Date.now() + 86_400_000,
+        ruleVersion: 'r2026.1',
+        refs: {},
+      });
+      const dave = await as('fin.dave', 'Dave (finance manager)');
+      await dave.goto(url(`/console/breaks/${workflowId}`));
+      const adjust = dave.locator(`form[action="/console/breaks/${workflowId}/adjust"]`);
+      expect(await adjust.getByLabel('Amount in EUR (adjust)').inputValue()).toBe('250.00');
+      await adjust.getByLabel(/^Ledger account/).fill('fees:bank');
+      await adjust.getByLabel('Note (adjust)').fill('correspondent charge');
+      await adjust.getByRole('button', { name: 'Post adjustment' }).click();
+      await expect(dave.getByRole('status').innerText()).resolves.toContain('Accepted: post adjustment sent.');
+      const proposal = dave.locator('section', { has: dave.getByRole('heading', { name: /^Four-eyes proposal/ }) });
+      expect(await proposal.innerText()).toMatch(/Proposed by\s+fin\.dave/);
+      expect(await proposal.innerText()).toMatch(/Amount\s+EUR 250\.00/);
+      expect(await dave.getByRole('button', { name: 'Approve proposal' }).count()).toBe(0);
+      expect(await dave.getByRole('button', { name: 'Post adjustment' }).count()).toBe(0);
+      await check(dave, 'finance-break-proposal');
+      const own = await post(dave, `/console/breaks/${workflowId}/approve`, { _csrf: await csrfOf(dave) });
+      expect(own.status).toBe(200);
+      expect(own.text).toMatch(/Refused by the workflow&#39;s validator: \w+ own_proposal/);
+      expect(await stack.deps.ledger.getPosting(adjustmentPostingId(breakId))).toBeUndefined();
+
+      const carol = await as('fin.carol', 'Carol (finance approver)');
+      await carol.goto(url(`/console/breaks/${workflowId}`));
+      await carol.getByLabel('Note (approve)').fill('checked against the bank advice');
+      await carol.getByRole('button', { name: 'Approve proposal' }).click();
+      await expect(carol.getByRole('status').innerText()).resolves.toContain('Accepted: approve proposal sent.');
+      expect(await carol.locator('main').innerText()).toMatch(/adjusted by fin\.dave and fin\.carol/);
+      expect((await stack.deps.ledger.getPosting(adjustmentPostingId(breakId)))?.legs).toEqual([
+        { account: 'fees:bank', amountMinor: 25_000 },
+        { account: 'payouts:settled', amountMinor: -25_000 },
+      ]);
+    },
+  );
 });
