@@ -199,7 +199,14 @@ export function breakPages(app: Hono<ConsoleEnv>, deps: { webUi: ConsoleConfig['
         `/breaks/${encodeURIComponent(id)}/${verb}`,
         bodyOf(verb, c.get('form'), current),
       );
-      const { notice, status } = noticeOf(answer, `${LABEL[verb].toLowerCase()} sent`);
+      // An accepted money command above the four-eyes threshold is only a proposal: say so, not "done".
+      const proposed =
+        (verb === 'adjust' || verb === 'rebook') &&
+        (answer.body as { value?: Partial<ReconBreakView> }).value?.proposal !== undefined;
+      const what = proposed
+        ? `${verb === 'adjust' ? 'adjustment' : 'rebook'} proposed; a second finance member must approve it`
+        : `${LABEL[verb].toLowerCase()} sent`;
+      const { notice, status } = noticeOf(answer, what);
       return c.html(await breakPage(c, notice), status);
     });
 }

@@ -533,7 +533,9 @@ describe('the finance and ops console in Chromium (identity provider, decision s
       await adjust.getByLabel(/^Ledger account/).fill('fees:bank');
       await adjust.getByLabel('Note (adjust)').fill('correspondent charge');
       await adjust.getByRole('button', { name: 'Post adjustment' }).click();
-      await expect(dave.getByRole('status').innerText()).resolves.toContain('Accepted: post adjustment sent.');
+      await expect(dave.getByRole('status').innerText()).resolves.toContain(
+        'Accepted: adjustment proposed; a second finance member must approve it.',
+      );
       const proposal = dave.locator('section', { has: dave.getByRole('heading', { name: /^Four-eyes proposal/ }) });
       expect(await proposal.innerText()).toMatch(/Proposed by\s+fin\.dave/);
       expect(await proposal.innerText()).toMatch(/Amount\s+EUR 250\.00/);
