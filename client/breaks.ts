@@ -65,6 +65,8 @@ export function breaksListQuery(filter: BreakListFilter = {}): string {
 /** One row of the breaks work list (search attributes: eventually consistent, fine for a list). */
 export interface BreakListRow {
   workflowId: string;
+  /** The current run (the Temporal Web UI's link to a workflow names its run). */
+  runId: string;
   /** The break's class while open (`LastErrorCode`); `none` once resolved. */
   breakClass: string | undefined;
   status: 'open' | 'resolved';
@@ -82,6 +84,7 @@ export async function listBreaks(client: Client, filter: BreakListFilter = {}): 
     const actor = sa.get(SA.AwaitingActor);
     return {
       workflowId: wf.workflowId,
+      runId: wf.runId,
       breakClass: sa.get(SA.LastErrorCode),
       status: actor === 'ops' || actor === 'finance' ? 'open' : 'resolved',
       awaitingActor: actor,

@@ -9,6 +9,7 @@ import type { DecisionsConfig } from '../config';
 import { Unauthenticated, type Staff, type StaffVerifier } from '../staff-auth';
 import { apiFor, ApiRefused, type ApiFetch } from './api';
 import { approvalPages } from './approvals';
+import { breakPages } from './breaks';
 import type { ConsoleConfig } from './config';
 import { disputePages } from './disputes';
 import { CONSOLE_CSS, navFor, NotForYou, page, type ConsoleEnv } from './layout';
@@ -34,7 +35,7 @@ const FORM_BYTES = 64_000;
 
 /**
  * The finance and ops console, under `/console/`: sign-in with the identity provider (oidc.ts), a sealed session
- * cookie (session.ts), and the pages of each role (approvals.ts, disputes.ts, payouts.ts), server-rendered HTML with
+ * cookie (session.ts), and the pages of each role (approvals.ts, disputes.ts, payouts.ts, breaks.ts), server-rendered HTML with
  * no script. Every response carries a strict content security policy (nothing but this origin's stylesheet; no
  * scripts, frames or foreign form targets); every POST passes the origin check and carries the session's CSRF token.
  */
@@ -150,6 +151,7 @@ export function consoleApp(o: ConsoleOptions): Hono<ConsoleEnv> {
   approvalPages(app, { client: o.client });
   disputePages(app);
   payoutPages(app, { client: o.client, webUi: cfg.webUi });
+  breakPages(app, { webUi: cfg.webUi });
   reportPages(app);
 
   app.onError((err, c: Context<ConsoleEnv>) => {

@@ -2,6 +2,7 @@ import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import { ROLES } from '../../workflows/approvals/contract';
 import { TIERS } from '../../workflows/disputes/policy';
+import { BREAK_OPS_ROLES } from '../../workflows/recon-breaks/contract';
 import { caseFold } from '../../workflows/shared/identity';
 import type { Staff } from '../staff-auth';
 import type { Api, Notice } from './api';
@@ -19,6 +20,8 @@ export const FINANCE = ROLES.filter((r) => r.startsWith('finance_'));
 export const REQUESTERS = ['cs_agent', 'cs_lead'] as const;
 export const DISPUTE_TIERS = TIERS;
 export const PAYOUT_READERS = ['ops', 'compliance'] as const;
+/** Who works reconciliation breaks (ops and every finance rung; the API asks the same). */
+export const BREAK_WORKERS = BREAK_OPS_ROLES;
 
 export const holds = (staff: Staff, role: string) => staff.roles.some((r) => caseFold(r) === caseFold(role));
 export const holdsAny = (staff: Staff, roles: readonly string[]) => roles.some((r) => holds(staff, r));
@@ -46,6 +49,7 @@ const NAV: Array<{ href: string; label: string; roles: readonly string[] }> = [
   { href: '/console/approvals/new', label: 'New compensation request', roles: REQUESTERS },
   { href: '/console/disputes', label: 'Disputes queue', roles: DISPUTE_TIERS },
   { href: '/console/payouts', label: 'Payout exceptions', roles: PAYOUT_READERS },
+  { href: '/console/breaks', label: 'Reconciliation breaks', roles: BREAK_WORKERS },
   { href: '/console/reports', label: 'Reports', roles: [...FINANCE, ...PAYOUT_READERS] },
 ];
 

@@ -43,7 +43,8 @@ const ACTIONS = (['hold', 'release', 'retry', 'resolve'] as const).map((verb) =>
   anyOf: STAFF_COMMANDS.find((c) => c.domain === 'payouts' && c.verb === verb)?.anyOf ?? [],
 }));
 
-const workflowUrl = (ui: ConsoleConfig['webUi'], workflowId: string, runId: string) =>
+/** A workflow run in the Temporal Web UI (its history tab). */
+export const workflowUrl = (ui: ConsoleConfig['webUi'], workflowId: string, runId: string) =>
   `${ui.base.replace(/\/$/, '')}/namespaces/${encodeURIComponent(ui.namespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
 
 const payoutIdOf = (workflowId: string) => {

@@ -20,6 +20,15 @@ import {
   type DisputeCaseView,
 } from '../../workflows/disputes/contract';
 import { getPayoutStateQuery, type PayoutStatus } from '../../workflows/payouts/contract';
+import {
+  breakObservedSignal,
+  breakWorkflowId,
+  getBreakStateQuery,
+  type BreakFacts,
+  type BreakObserved,
+  type ReconBreakView,
+  type ReconBreakWorkflow,
+} from '../../workflows/recon-breaks/contract';
 import { signedEvent } from '../support/rail-proof';
 import { testClient, testConfig, testWorker } from '../support/stack';
 import { fakeDeps } from '../support/time-skipping';
@@ -31,7 +40,7 @@ const DAY = 86_400_000;
  * The console on real parts, once per file: the local identity provider, a worker on the shared test server (fakes
  * behind the activities: commerce, PSP, creators, audit), and the decision service with its console, whose audit
  * reads are the worker's fake audit store. Seeds what the pages are tested on: an order to compensate, a dispute
- * case in review, a payout parked on KYC.
+ * case in review, a payout parked on KYC, a reconciliation break.
  */
 export interface ConsoleStack {
   service: DecisionService;
@@ -45,6 +54,8 @@ export interface ConsoleStack {
   openDispute(disputeId: string, orderId: string): Promise<DisputeCaseView>;
   /** A payout whose creator's KYC is pending: parked in `awaiting_payability`. */
   parkOnKyc(payoutId: string): Promise<PayoutStatus>;
+  /** A reconciliation break opened as the day run opens one (signalWithStart), once its workflow answers open. */
+  openBreak(facts: BreakFacts): Promise<ReconBreakView>;
   stop(): Promise<void>;
 }
 
@@ -165,6 +176,20 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
       return until(async () => {
         const s = await handle.query(getPayoutStateQuery).catch(() => undefined);
         return s?.state === 'awaiting_payability' && s.awaiting ? s : undefined;
+      }, 30_000);
+    },
+    async openBreak(facts) {
+      const seen: BreakObserved = { source: 'statement', facts };
+      const handle = await client.workflow.signalWithStart<ReconBreakWorkflow, [typeof seen]>('reconBreak', {
+        workflowId: breakWorkflowId(facts),
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        args: [seen],
+        signal: breakObservedSignal,
+        signalArgs: [seen],
+      });
+      return until(async () => {
+        const v = await handle.query(getBreakStateQuery).catch(() => undefined);
+        return v?.status === 'open' && v.observations.length ? v : undefined;
       }, 30_000);
     },
     async stop() {

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { approvals } from '../../client';
 import { samplePayoutSlaFacts } from '../../sandboxes/reports/sample-facts';
 import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
+import { adjustmentPostingId } from '../../workflows/recon-breaks/contract';
 import { factKey } from '../../workflows/shared/report-facts';
 import { browserTest, chromiumMissing, launchChromium } from '../support/chromium';
 import { until } from '../support/wait';
@@ -402,6 +404,159 @@ describe('the finance and ops console in Chromium (identity provider, decision s
       const finance = await as('fin.dave', 'Dave (finance manager)');
       expect((await finance.goto(url('/console/payouts')))?.status()).toBe(403);
       expect((await page.goto(url('/console/approvals')))?.status()).toBe(403);
+    },
+  );
+
+  browserTest(
+    'when ops and finance work a fee break, then ops see it listed with its Web UI link and only their commands, finance are refused an adjustment to the mirror account, then post one and see it resolved with only reopen left; an agent sees neither page nor button and forged POSTs are refused 403',
+    async () => {
+      const hex = (s: string) => createHash('sha256').update(s).digest('hex');
+      const breakId = hex(`fee-break-${run}`);
+      const seeded = await stack.openBreak({
+        breakId,
+        class: 'unexpected_external',
+        hint: 'fee',
+        accountId: 'bank-main',
+        businessDate: new Date().toISOString().slice(0, 10),
+        amountMinor: -350,
+        currency: 'EUR',
+        lineIds: [hex(`fee-line-${run}`)],
+        itemIds: [],
+        reason: 'a bank fee the ledger did not expect',
+        dueAtMs: Date.now() + 86_400_000,
+        ruleVersion: 'r2026.1',
+        refs: {},
+      });
+      const workflowId = seeded.workflowId;
+
+      // Ops: the nav link, the list (search attributes are eventually visible), the Web UI link, the break's page.
+      const ops = await as('ops.frank', 'Frank (payment ops)');
+      await ops.goto(url('/console'));
+      await ops
+        .getByRole('navigation', { name: 'Console' })
+        .getByRole('link', { name: 'Reconciliation breaks' })
+        .click();
+      await until(async () => {
+        await ops.goto(url('/console/breaks'));
+        return (await ops.getByRole('link', { name: workflowId, exact: true }).count()) > 0 ? true : undefined;
+      }, 30_000);
+      const open = ops.locator('section', { has: ops.getByRole('heading', { name: /^Open/ }) });
+      const webUi = await open.getByRole('link', { name: `open ${workflowId}` }).getAttribute('href');
+      expect(webUi).toMatch(new RegExp(`^${stack.webUiBase}/namespaces/[^/]+/workflows/${workflowId}/[^/]+/history$`));
+      const listed = await open
+        .locator('tr', { has: ops.getByRole('link', { name: workflowId, exact: true }) })
+        .innerText();
+      expect(listed).toMatch(/unexpected_external\s+EUR 3\.50\s+finance/);
+      await check(ops, 'ops-breaks');
+      await open.getByRole('link', { name: workflowId, exact: true }).click();
+      const opsView = await ops.locator('main').innerText();
+      expect(opsView).toContain('a bank fee the ledger did not expect');
+      expect(opsView).toMatch(/Hint\s+fee/);
+      expect(await ops.getByRole('button', { name: 'Void' }).count()).toBe(1);
+      expect(await ops.getByRole('button', { name: 'Link' }).count()).toBe(1);
+      expect(await ops.getByRole('button', { name: 'Post adjustment' }).count()).toBe(0); // finance only
+      await check(ops, 'ops-break');
+      const forgedAdjust = await post(ops, `/console/breaks/${workflowId}/adjust`, {
+        _csrf: await csrfOf(ops),
+        amount: '3.50',
+        account: 'fees:bank',
+        note: 'not mine to post',
+      });
+      expect(forgedAdjust.status).toBe(403);
+
+      // Finance: the validator refuses the mirror account (its code shows), then the adjustment resolves the break.
+      const fin = await as('fin.dave', 'Dave (finance manager)');
+      await fin.goto(url(`/console/breaks/${workflowId}`));
+      const adjust = fin.locator(`form[action="/console/breaks/${workflowId}/adjust"]`);
+      await adjust.getByLabel(/^Ledger account/).fill('payouts:settled');
+      await adjust.getByLabel('Note (adjust)').fill('bank fee for the transfer');
+      await adjust.getByRole('button', { name: 'Post adjustment' }).click();
+      await expect(fin.getByRole('status').innerText()).resolves.toMatch(
+        /Refused by the workflow's validator: \w+ invalid_input: account: payouts:settled/,
+      );
+      expect(await stack.deps.ledger.getPosting(adjustmentPostingId(breakId))).toBeUndefined();
+      await adjust.getByLabel(/^Ledger account/).fill('fees:bank');
+      await adjust.getByLabel('Note (adjust)').fill('bank fee for the transfer');
+      await adjust.getByRole('button', { name: 'Post adjustment' }).click();
+      await expect(fin.getByRole('status').innerText()).resolves.toContain('Accepted: post adjustment sent.');
+      const resolved = await fin.locator('main').innerText();
+      expect(resolved).toMatch(/Status\s+resolved/);
+      expect(resolved).toMatch(/adjusted by fin\.dave/);
+      expect(await fin.locator('form.action').count()).toBe(1);
+      expect(await fin.getByRole('button', { name: 'Reopen' }).count()).toBe(1);
+      expect((await stack.deps.ledger.getPosting(adjustmentPostingId(breakId)))?.legs).toEqual([
+        { account: 'fees:bank', amountMinor: 350 },
+        { account: 'payouts:settled', amountMinor: -350 },
+      ]);
+      await check(fin, 'finance-break-resolved');
+
+      // An agent: no link, no page, and a forged void with their own session's token is refused.
+      const agent = await as('cs.alice', 'Alice (CS agent)');
+      await agent.goto(url('/console'));
+      expect(await agent.getByRole('link', { name: 'Reconciliation breaks' }).count()).toBe(0);
+      expect((await agent.goto(url('/console/breaks')))?.status()).toBe(403);
+      expect((await agent.goto(url(`/console/breaks/${workflowId}`)))?.status()).toBe(403);
+      expect(await agent.getByRole('button', { name: 'Reopen' }).count()).toBe(0);
+      const forgedReopen = await post(agent, `/console/breaks/${workflowId}/reopen`, {
+        _csrf: await csrfOf(agent),
+        reason: 'forged',
+      });
+      expect(forgedReopen.status).toBe(403);
+      expect(forgedReopen.text).toContain('is for ops, finance_approver');
+    },
+  );
+
+  browserTest(
+    'when a finance manager adjusts a break above the four-eyes threshold, then it is a proposal the page shows, the proposer gets no approve button and a forged approval is refused own_proposal, and a finance approver approves it',
+    async () => {
+      const hex = (s: string) => createHash('sha256').update(s).digest('hex');
+      const breakId = hex(`big-fee-break-${run}`);
+      const { workflowId } = await stack.openBreak({
+        breakId,
+        class: 'unexpected_external',
+        hint: 'fee',
+        accountId: 'bank-main',
+        businessDate: new Date().toISOString().slice(0, 10),
+        amountMinor: -25_000,
+        currency: 'EUR',
+        lineIds: [hex(`big-fee-line-${run}`)],
+        itemIds: [],
+        reason: 'a correspondent bank charge the ledger did not expect',
+        dueAtMs: Date.now() + 86_400_000,
+        ruleVersion: 'r2026.1',
+        refs: {},
+      });
+      const dave = await as('fin.dave', 'Dave (finance manager)');
+      await dave.goto(url(`/console/breaks/${workflowId}`));
+      const adjust = dave.locator(`form[action="/console/breaks/${workflowId}/adjust"]`);
+      expect(await adjust.getByLabel('Amount in EUR (adjust)').inputValue()).toBe('250.00');
+      await adjust.getByLabel(/^Ledger account/).fill('fees:bank');
+      await adjust.getByLabel('Note (adjust)').fill('correspondent charge');
+      await adjust.getByRole('button', { name: 'Post adjustment' }).click();
+      await expect(dave.getByRole('status').innerText()).resolves.toContain(
+        'Accepted: adjustment proposed; a second finance member must approve it.',
+      );
+      const proposal = dave.locator('section', { has: dave.getByRole('heading', { name: /^Four-eyes proposal/ }) });
+      expect(await proposal.innerText()).toMatch(/Proposed by\s+fin\.dave/);
+      expect(await proposal.innerText()).toMatch(/Amount\s+EUR 250\.00/);
+      expect(await dave.getByRole('button', { name: 'Approve proposal' }).count()).toBe(0);
+      expect(await dave.getByRole('button', { name: 'Post adjustment' }).count()).toBe(0);
+      await check(dave, 'finance-break-proposal');
+      const own = await post(dave, `/console/breaks/${workflowId}/approve`, { _csrf: await csrfOf(dave) });
+      expect(own.status).toBe(200);
+      expect(own.text).toMatch(/Refused by the workflow&#39;s validator: \w+ own_proposal/);
+      expect(await stack.deps.ledger.getPosting(adjustmentPostingId(breakId))).toBeUndefined();
+
+      const carol = await as('fin.carol', 'Carol (finance approver)');
+      await carol.goto(url(`/console/breaks/${workflowId}`));
+      await carol.getByLabel('Note (approve)').fill('checked against the bank advice');
+      await carol.getByRole('button', { name: 'Approve proposal' }).click();
+      await expect(carol.getByRole('status').innerText()).resolves.toContain('Accepted: approve proposal sent.');
+      expect(await carol.locator('main').innerText()).toMatch(/adjusted by fin\.dave and fin\.carol/);
+      expect((await stack.deps.ledger.getPosting(adjustmentPostingId(breakId)))?.legs).toEqual([
+        { account: 'fees:bank', amountMinor: 25_000 },
+        { account: 'payouts:settled', amountMinor: -25_000 },
+      ]);
     },
   );
 });
