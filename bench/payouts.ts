@@ -29,7 +29,8 @@ import { actionSamples, showActions } from './samples';
 import { describeShape, shapeOf } from './shape';
 import { preparePacedRun, type PacedFigures } from './paced';
 import { cpuMeter, log, percentile, rssSampler, showCpu, timeWorkflows, type Figures } from './measure';
-import { startBenchStack, untilWorkerPolls } from './stack';
+import { adminPost, startBenchStack, untilWorkerPolls } from './stack';
+import { collectedSample, memoryFigures, untilSamples, type MemoryFigures } from './memory';
 
 const USAGE = `npm run bench:payouts [-- --quick] [--n <N>] [--rounds <R>] [--run <RUN>] [--paced <P>] [--limit <L>]
   --quick        smaller sizes (N 100, RUN 1000, P 100, 2 rounds)
@@ -37,7 +38,8 @@ const USAGE = `npm run bench:payouts [-- --quick] [--n <N>] [--rounds <R>] [--ru
   --rounds <R>   floor and payouts alternate in R rounds of N / R each (default 4)
   --run <RUN>    creators in the payout run (0 skips it; default 10000)
   --paced <P>    creators in the paced run (0 skips it; default 2000)
-  --limit <L>    the PSP's requests/s per endpoint in the paced run (default 5)`;
+  --limit <L>    the PSP's requests/s per endpoint in the paced run (default 5)
+  --memory <K>   payouts parked in the cache (and K/4 PSP calls in flight) for the memory figures (0 skips; default 200)`;
 
 /** Sizes, for profiling one phase: `--n 100` and `--n=100` alike; a bad value exits 2 naming the flag. */
 const benchOptions = {
@@ -47,6 +49,7 @@ const benchOptions = {
   run: { type: 'string' },
   paced: { type: 'string' },
   limit: { type: 'string' },
+  memory: { type: 'string' },
 } as const;
 const size = wholeNumber(0, 1_000_000).optional();
 const benchSchema = z.object({
@@ -56,6 +59,7 @@ const benchSchema = z.object({
   run: size,
   paced: size,
   limit: wholeNumber(1, 10_000).optional(),
+  memory: size,
 });
 const args = parseOrExit('bench:payouts', USAGE, () =>
   parseFlags(process.argv.slice(2), benchOptions, benchSchema),
@@ -67,6 +71,8 @@ const RUN = args.run ?? (quick ? 1_000 : 10_000);
 const PACED = args.paced ?? (quick ? 100 : 2_000);
 const LIMIT = args.limit ?? 5;
 const ROUNDS = args.rounds ?? (quick ? 2 : 4);
+/** The memory phase: K payouts parked in their return window (in the sticky cache), then K/4 PSP calls in flight. */
+const MEMORY = args.memory ?? 200;
 const PACED_PERIOD = '2026-09';
 const PSP_LATENCY_MS = 20;
 const PERIOD = '2026-10';
@@ -184,6 +190,53 @@ async function main(): Promise<void> {
       `payouts: ${N} single payouts in ${ROUNDS} rounds: ${payoutFig.completionsPerSec.toFixed(1)}/s, p50 ${payoutFig.p50Ms} ms, p95 ${payoutFig.p95Ms} ms, worker RSS ${payoutFig.workerPeakRssMiB} MiB, history ${singleHistory} events; CPU ms per payout: ${showCpu(payoutFig.cpuMsPerWorkflow)}`,
     );
 
+    /**
+     * What one cached workflow and one activity in flight hold, from collected samples of the worker's heaps (a full
+     * GC first, so garbage is not counted): idle; with MEMORY payouts parked in a 15-minute return window (sticky
+     * cache); with MEMORY/4 of them calling a PSP that answers after 7 s (activities in flight on the PSP queue).
+     */
+    const measureMemory = async (): Promise<MemoryFigures> => {
+      const file = stack.memoryFile;
+      const memIds = Array.from({ length: MEMORY + Math.ceil(MEMORY / 4) }, (_, i) => `bench-mem-${i}`);
+      await stack.seedCreators(memIds, PERIOD, 5_000);
+      const start = (creatorId: string, returnWindowMs: number) =>
+        startPayout(
+          client,
+          {
+            payoutId: `${creatorId}-${PERIOD}`,
+            creatorId,
+            period: PERIOD,
+            amount: { amountMinor: 5_000, currency: 'USD' },
+            timing: { ...timing, returnWindowMs },
+          },
+          { taskQueue },
+        ).then((s) => s.handle);
+      await untilSamples(file, (s) => s.cached === 0 && s.activities === 0);
+      const base = await collectedSample(file, workerPid);
+      const parked = await Promise.all(memIds.slice(0, MEMORY).map((id) => start(id, 15 * 60_000)));
+      const parkedQuery = `WorkflowId STARTS_WITH '${creatorPayoutWorkflowId('bench-mem-')}' AND PayoutState = 'paid'`;
+      for (let n = 0; n < MEMORY;) {
+        n = (await client.workflow.count(parkedQuery)).count;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      await untilSamples(file, (s) => s.cached >= MEMORY && s.activities === 0);
+      const withCache = await collectedSample(file, workerPid);
+      await adminPost(stack.pspUrl, '/__admin/faults', { latencyMs: 7_000 });
+      const calling = await Promise.all(memIds.slice(MEMORY).map((id) => start(id, 1)));
+      // Profile, reserve and the fixed destination take about a second; then each waits 7 s on the PSP's look-up.
+      await new Promise((r) => setTimeout(r, 4_000));
+      const withActivities = await collectedSample(file, workerPid);
+      await adminPost(stack.pspUrl, '/__admin/faults', { latencyMs: PSP_LATENCY_MS });
+      await Promise.all(calling.map((h) => h.result()));
+      await Promise.all(parked.map((h) => h.terminate('bench: memory phase over')));
+      const fig = memoryFigures(base, withCache, MEMORY, withActivities, calling.length);
+      log(
+        `memory:  idle worker RSS ${fig.base.rssMiB} MiB (heaps live: main ${fig.base.mainUsedMiB}, workflows ${fig.base.workflowsUsedMiB} MiB); per cached payout: workflow heap ${fig.heapPerCachedWorkflowKiB} KiB, RSS ${fig.rssPerCachedWorkflowKiB} KiB (${MEMORY} parked); per PSP call in flight: main heap ${fig.heapPerActivityKiB} KiB, RSS ${fig.rssPerActivityKiB} KiB (${calling.length} in flight)`,
+      );
+      return fig;
+    };
+    const memoryFig = MEMORY > 0 ? await measureMemory() : undefined;
+
     const measureRun = async () => {
       rss.reset();
       cpu(1);
@@ -297,6 +350,7 @@ async function main(): Promise<void> {
         payouts: payoutFig,
         ratios,
         actions,
+        memory: memoryFig,
         run: runFig,
         paced: pacedFig,
       }),

@@ -15,6 +15,7 @@ import { retryReporting } from '../activities/retry-reporting';
 import { temporalSettings, type TemporalSettings } from '../client/connect';
 import { awsOptions, temporalEnv, type AppConfig } from './config';
 import type { Tracing } from './telemetry';
+import { sizedWorkerOptions } from './worker-sizing';
 
 /** The composition root: real adapters from config. Tests swap single ports through `overrides`. */
 export function buildDependencies(config: AppConfig, overrides: Partial<ActivityDeps> = {}): ActivityDeps {
@@ -51,7 +52,7 @@ export function connectionOptions(config: AppConfig): TemporalSettings['connecti
 }
 
 /**
- * Worker options common to the long-lived and the Lambda worker. With `tracing`, activities get OpenTelemetry's
+ * Worker options common to the long-lived and the Lambda worker, sized from the memory it has. With `tracing`, activities get OpenTelemetry's
  * interceptors and the workflow spans' sink; without it the sink is a no-op, so a bundle built with the tracing
  * workflow interceptors runs quietly (the SDK logs an error per call to a sink nobody registered).
  */
@@ -59,9 +60,20 @@ export function baseWorkerOptions(
   config: AppConfig,
   deps: ActivityDeps,
   tracing?: Tracing,
-): Pick<WorkerOptions, 'taskQueue' | 'activities' | 'interceptors' | 'sinks'> {
+): Pick<
+  WorkerOptions,
+  | 'taskQueue'
+  | 'activities'
+  | 'interceptors'
+  | 'sinks'
+  | 'maxCachedWorkflows'
+  | 'maxConcurrentWorkflowTaskExecutions'
+  | 'maxConcurrentActivityTaskExecutions'
+> {
   return {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    // Cache and concurrency from the worker's memory (workers/worker-sizing.ts), never the SDK's or Lambda's defaults.
+    ...sizedWorkerOptions(config),
     activities: createActivities(deps),
     interceptors: {
       activity: [

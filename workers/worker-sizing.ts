@@ -1,0 +1,101 @@
+import type { AppConfig } from './config';
+
+/**
+ * The worker's concurrency from the memory it is given: a pure function, used by the Lambda worker (the function's
+ * memory) and the long-lived worker (`WORKER_MEMORY_MB`), so that neither runs on the SDK's defaults (a sticky cache
+ * sized from V8's heap limit, which on a large host is thousands of workflows, and 100 activities per task queue).
+ *
+ * The figures are measured by `npm run bench:payouts` (its memory phase prints them; docs/benchmark-and-faults.md).
+ */
+export const MEMORY_MODEL = {
+  /**
+   * RSS of a worker polling with nothing cached or in flight: Node, the SDK's Rust core, the bundled modules, the
+   * workflow thread with the bundle loaded, both threads' heaps at rest.
+   */
+  baseMiB: 180,
+  /** One workflow in the sticky cache, on the workflow thread's heap (its modules, state and handlers), measured live. */
+  perCachedWorkflowMiB: 0.4,
+  /** One activity in flight on the main thread (SDK context, the request and its encoded payloads, sockets), live. */
+  perActivityMiB: 0.25,
+  /**
+   * V8 collects when a heap has grown, not when its objects die: between collections a heap holds about this many
+   * times what is live (the bench's peak RSS over its live figures), so the plan reserves it.
+   */
+  garbageFactor: 2,
+} as const;
+
+/** The share of the memory the planned peak may use; the rest is headroom (a burst of large payloads, a slow GC). */
+export const PLANNED_PEAK_SHARE = 0.5;
+
+/** Lambda's CPU grows with memory: one full vCPU at 1,769 MB (AWS Lambda docs, "Memory and computing power"). */
+export const MB_PER_VCPU = 1_769;
+
+export interface WorkerSizing {
+  /** The sticky cache: workflows kept in memory between their tasks. */
+  maxCachedWorkflows: number;
+  /** Workflow tasks run at once (at most the cache; the SDK refuses more). */
+  maxConcurrentWorkflowTaskExecutions: number;
+  /** Activities run at once per task queue: the worker polls two (`<queue>` and `<queue>-psp`), so twice this at most. */
+  maxConcurrentActivityTaskExecutions: number;
+  /** What the plan expects the peak RSS to be, MiB (≤ PLANNED_PEAK_SHARE × memory). */
+  plannedPeakMiB: number;
+}
+
+const LIMITS = {
+  cache: { min: 10, max: 2_000 },
+  workflowTasks: { min: 2, max: 40 },
+  activities: { min: 2, max: 100 },
+} as const;
+const clamp = (x: number, { min, max }: { min: number; max: number }) => Math.max(min, Math.min(max, Math.floor(x)));
+
+/**
+ * The sizing for `memoryMb` of memory (a Lambda function's `memorySize`, or what a long-lived worker's host gives
+ * it). Of the planned peak (PLANNED_PEAK_SHARE of the memory) the base is taken first; of the rest, a quarter goes to
+ * activities (two queues), the remainder to the sticky cache, each reserving its garbage (MEMORY_MODEL.garbageFactor).
+ * Workflow tasks run on one thread: ten per vCPU (Lambda's CPU share), at most the SDK's default of 40.
+ */
+export function workerSizing(memoryMb: number): WorkerSizing {
+  if (!Number.isFinite(memoryMb) || memoryMb < 128) throw new RangeError('memoryMb: must be a number ≥ 128');
+  const m = MEMORY_MODEL;
+  const budget = Math.max(0, memoryMb * PLANNED_PEAK_SHARE - m.baseMiB);
+  const activities = clamp((budget * 0.25) / (2 * m.perActivityMiB * m.garbageFactor), LIMITS.activities);
+  const cacheBudget = budget - 2 * activities * m.perActivityMiB * m.garbageFactor;
+  const cache = clamp(cacheBudget / (m.perCachedWorkflowMiB * m.garbageFactor), LIMITS.cache);
+  const vcpus = memoryMb / MB_PER_VCPU;
+  const workflowTasks = Math.min(cache, clamp(10 * vcpus, LIMITS.workflowTasks));
+  const plannedPeakMiB = Math.round(
+    m.baseMiB + m.garbageFactor * (cache * m.perCachedWorkflowMiB + 2 * activities * m.perActivityMiB),
+  );
+  return {
+    maxCachedWorkflows: cache,
+    maxConcurrentWorkflowTaskExecutions: workflowTasks,
+    maxConcurrentActivityTaskExecutions: activities,
+    plannedPeakMiB,
+  };
+}
+
+/** The memory the worker plans for: `WORKER_MEMORY_MB`, else the Lambda function's, else 1,024 MB. */
+export const DEFAULT_WORKER_MEMORY_MB = 1_024;
+export function workerMemoryMb(
+  config: Pick<AppConfig, 'WORKER_MEMORY_MB' | 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE'>,
+): number {
+  return config.WORKER_MEMORY_MB ?? config.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? DEFAULT_WORKER_MEMORY_MB;
+}
+
+/** The worker options the sizing sets, from config (an explicit `WORKER_MAX_CACHED_WORKFLOWS` wins for the cache). */
+export function sizedWorkerOptions(
+  config: Pick<AppConfig, 'WORKER_MEMORY_MB' | 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE' | 'WORKER_MAX_CACHED_WORKFLOWS'>,
+): Omit<WorkerSizing, 'plannedPeakMiB'> {
+  const { plannedPeakMiB: _planned, ...sizing } = workerSizing(workerMemoryMb(config));
+  const cache = config.WORKER_MAX_CACHED_WORKFLOWS;
+  if (cache === undefined) return sizing;
+  return {
+    ...sizing,
+    maxCachedWorkflows: cache,
+    // The SDK refuses more workflow tasks at once than cached workflows (unless the cache is off).
+    maxConcurrentWorkflowTaskExecutions:
+      cache === 0
+        ? sizing.maxConcurrentWorkflowTaskExecutions
+        : Math.max(2, Math.min(cache, sizing.maxConcurrentWorkflowTaskExecutions)),
+  };
+}
