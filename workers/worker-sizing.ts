@@ -43,7 +43,7 @@ export interface WorkerSizing {
 
 const LIMITS = {
   cache: { min: 10, max: 2_000 },
-  workflowTasks: { min: 2, max: 40 },
+  workflowTasks: { min: 10, max: 40 },
   activities: { min: 2, max: 100 },
 } as const;
 const clamp = (x: number, { min, max }: { min: number; max: number }) => Math.max(min, Math.min(max, Math.floor(x)));
