@@ -178,7 +178,13 @@ async function main(): Promise<void> {
     await stack.cleanup();
   }
   const median = Object.fromEntries(
-    (Object.keys(runs[0] ?? {}) as Array<keyof Phases>).map((k) => [k, percentile(runs.map((r) => r[k]), 50)]),
+    (Object.keys(runs[0] ?? {}) as Array<keyof Phases>).map((k) => [
+      k,
+      percentile(
+        runs.map((r) => r[k]),
+        50,
+      ),
+    ]),
   ) as unknown as Phases;
   log(`cold start, median of ${RUNS}: ${show(median)} (import to first poll: ${median.total} ms)`);
   console.log(JSON.stringify({ bench: 'cold-start', runs: RUNS, median, all: runs }));

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MemorySample } from './worker-memory';
 
@@ -14,10 +14,10 @@ export function memorySamples(file: string): MemorySample[] {
   }
 }
 
-/** Asks the worker for a sample after a full collection of every heap (SIGUSR2) and waits for it. */
-export async function collectedSample(file: string, pid: number, timeoutMs = 60_000): Promise<MemorySample> {
+/** Asks the worker for a sample after a full collection of every heap (`<file>.gc`) and waits for it. */
+export async function collectedSample(file: string, timeoutMs = 60_000): Promise<MemorySample> {
   const before = memorySamples(file).length;
-  process.kill(pid, 'SIGUSR2');
+  writeFileSync(`${file}.gc`, '');
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const fresh = memorySamples(file)
@@ -50,7 +50,10 @@ export async function untilSamples(
 /** What a cached workflow and an activity in flight hold, live (after full collections), and the samples behind it. */
 export interface MemoryFigures {
   /** Idle worker (cache empty, nothing in flight), after a full collection. */
-  base: Pick<MemorySample, 'rssMiB' | 'mainUsedMiB' | 'workflowsUsedMiB' | 'cached'>;
+  base: Pick<
+    MemorySample,
+    'rssMiB' | 'mainUsedMiB' | 'mainHeapMiB' | 'externalMiB' | 'workflowsUsedMiB' | 'workflowsHeapMiB' | 'cached'
+  >;
   cachedWorkflows: number;
   /** The workflow thread's live heap per cached payout (parked in its return window), KiB. */
   heapPerCachedWorkflowKiB: number;
@@ -76,7 +79,10 @@ export function memoryFigures(
     base: {
       rssMiB: base.rssMiB,
       mainUsedMiB: base.mainUsedMiB,
+      mainHeapMiB: base.mainHeapMiB,
+      externalMiB: base.externalMiB,
       workflowsUsedMiB: base.workflowsUsedMiB,
+      workflowsHeapMiB: base.workflowsHeapMiB,
       cached: base.cached,
     },
     cachedWorkflows: cached,

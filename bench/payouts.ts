@@ -30,7 +30,10 @@ import { describeShape, shapeOf } from './shape';
 import { preparePacedRun, type PacedFigures } from './paced';
 import { cpuMeter, log, percentile, rssSampler, showCpu, timeWorkflows, type Figures } from './measure';
 import { adminPost, startBenchStack, untilWorkerPolls } from './stack';
-import { collectedSample, memoryFigures, untilSamples, type MemoryFigures } from './memory';
+import { collectedSample, memoryFigures, memorySamples, untilSamples, type MemoryFigures } from './memory';
+import { perPayout, showAws } from './aws-calls';
+import { costOf, showCost, type CostInputs } from './cost';
+import { workerMemoryMb } from '../workers/worker-sizing';
 
 const USAGE = `npm run bench:payouts [-- --quick] [--n <N>] [--rounds <R>] [--run <RUN>] [--paced <P>] [--limit <L>]
   --quick        smaller sizes (N 100, RUN 1000, P 100, 2 rounds)
@@ -157,6 +160,13 @@ async function main(): Promise<void> {
       floor: { seconds: 0, latencies: [] as number[], rssMiB: 0, cpuMs: {} as Record<string, number> },
       payouts: { seconds: 0, latencies: [] as number[], rssMiB: 0, cpuMs: {} as Record<string, number> },
     };
+    const awsSoFar = async () => {
+      // The worker samples every second: a sample taken after this call counts every call made before it.
+      const from = Date.now();
+      await untilSamples(stack.memoryFile, (s) => s.t > from, 1);
+      return memorySamples(stack.memoryFile).at(-1)?.aws ?? {};
+    };
+    const awsBefore = await awsSoFar();
     for (let round = 0; round < ROUNDS; round++) {
       const from = Math.floor((round * N) / ROUNDS);
       const count = Math.floor(((round + 1) * N) / ROUNDS) - from;
@@ -180,6 +190,9 @@ async function main(): Promise<void> {
       maxHistoryEvents,
       cpuMsPerWorkflow: Object.fromEntries(Object.entries(t.cpuMs).map(([proc, ms]) => [proc, Math.round(ms / N)])),
     });
+    // The floor calls nothing: every AWS call of the rounds is a single payout's.
+    const awsPerPayout = perPayout(awsBefore, await awsSoFar(), N);
+    log(`aws:     per payout: ${showAws(awsPerPayout)}`);
     const floorFig = figuresOf(totals.floor, 0);
     const singleHistory = await historyLength(creatorPayoutWorkflowId(`${ids[RUN]}-${PERIOD}`));
     const payoutFig = figuresOf(totals.payouts, singleHistory);
@@ -212,7 +225,7 @@ async function main(): Promise<void> {
           { taskQueue },
         ).then((s) => s.handle);
       await untilSamples(file, (s) => s.cached === 0 && s.activities === 0);
-      const base = await collectedSample(file, workerPid);
+      const base = await collectedSample(file);
       const parked = await Promise.all(memIds.slice(0, MEMORY).map((id) => start(id, 15 * 60_000)));
       const parkedQuery = `WorkflowId STARTS_WITH '${creatorPayoutWorkflowId('bench-mem-')}' AND PayoutState = 'paid'`;
       for (let n = 0; n < MEMORY;) {
@@ -220,12 +233,12 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 500));
       }
       await untilSamples(file, (s) => s.cached >= MEMORY && s.activities === 0);
-      const withCache = await collectedSample(file, workerPid);
+      const withCache = await collectedSample(file);
       await adminPost(stack.pspUrl, '/__admin/faults', { latencyMs: 7_000 });
       const calling = await Promise.all(memIds.slice(MEMORY).map((id) => start(id, 1)));
       // Profile, reserve and the fixed destination take about a second; then each waits 7 s on the PSP's look-up.
       await new Promise((r) => setTimeout(r, 4_000));
-      const withActivities = await collectedSample(file, workerPid);
+      const withActivities = await collectedSample(file);
       await adminPost(stack.pspUrl, '/__admin/faults', { latencyMs: PSP_LATENCY_MS });
       await Promise.all(calling.map((h) => h.result()));
       await Promise.all(parked.map((h) => h.terminate('bench: memory phase over')));
@@ -313,6 +326,25 @@ async function main(): Promise<void> {
       `same-shape ratios: throughput payout/floor ${ratios.throughput}, CPU (worker + server) floor/payout ${ratios.cpu}, CPU without the activity thread ${ratios.cpuOrchestration}`,
     );
 
+    const pspActions = actionsOf(
+      await client.workflow.getHandle(creatorPayoutWorkflowId(`${ids[RUN]}-${PERIOD}`)).fetchHistory(),
+    );
+    // The cost of 100,000 payouts from this run's figures: PSP-rail actions, the run's worker CPU (or the singles'),
+    // the singles' AWS calls; Lambda at the memory the worker planned for, paced at Stripe's 25 transfers/s.
+    const workerCpu = (runFig?.cpuMsPerPayout ?? payoutFig.cpuMsPerWorkflow)['worker'] ?? 0;
+    const costInputs: CostInputs = {
+      payouts: 100_000,
+      actionsPerPayout: pspActions.actions,
+      workerCpuMsPerPayout: workerCpu,
+      awsPerPayout,
+      memoryMb: workerMemoryMb(config),
+      invocationSeconds: 300,
+      pacePerSecond: 25,
+      targetCpuUtilisation: 0.7,
+    };
+    const cost = costOf(costInputs);
+    for (const line of showCost(costInputs, cost)) log(line);
+
     const runChildId = RUN > 0 ? creatorPayoutWorkflowId(`${ids[0]}-${PERIOD}`) : undefined;
     const actions = await actionSamples(
       {
@@ -324,9 +356,7 @@ async function main(): Promise<void> {
         seed: (creatorIds, overrides) => stack.seedCreators(creatorIds, PERIOD, 5_000, overrides),
       },
       {
-        psp: actionsOf(
-          await client.workflow.getHandle(creatorPayoutWorkflowId(`${ids[RUN]}-${PERIOD}`)).fetchHistory(),
-        ),
+        psp: pspActions,
         runChild: runChildId ? actionsOf(await client.workflow.getHandle(runChildId).fetchHistory()) : undefined,
       },
     );
@@ -351,6 +381,8 @@ async function main(): Promise<void> {
         ratios,
         actions,
         memory: memoryFig,
+        awsPerPayout,
+        cost,
         run: runFig,
         paced: pacedFig,
       }),

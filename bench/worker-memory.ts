@@ -1,6 +1,7 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, rmSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 import workerThreads from 'node:worker_threads';
+import type { AwsCallCount } from './aws-calls';
 
 /**
  * The bench worker's memory, by thread: the SDK starts its workflow thread with `new worker_threads.Worker(…)`, read
@@ -23,10 +24,17 @@ export interface MemorySample {
   t: number;
   rssMiB: number;
   mainUsedMiB: number;
+  /** The heaps' committed size (what V8 holds from the OS, live or not). */
+  mainHeapMiB: number;
+  /** Buffers and other memory outside the main heap that V8 tracks (payload bytes, sockets' buffers). */
+  externalMiB: number;
   workflowsUsedMiB: number;
+  workflowsHeapMiB: number;
   cached: number;
   activities: number;
   gc: boolean;
+  /** The worker's AWS calls so far by operation, with DynamoDB's request units (bench/aws-calls.ts). */
+  aws?: Record<string, AwsCallCount>;
 }
 
 const MiB = 1024 * 1024;
@@ -43,13 +51,13 @@ async function collectThreads(): Promise<void> {
 }
 
 /**
- * Appends a sample to `file` every `everyMs`, and a `gc: true` sample on SIGUSR2 (the bench asks for one when the
- * cache or the activities in flight are where it wants them): the main thread collected with `gc()` (the bench starts
+ * Appends a sample to `file` every `everyMs`; a `gc: true` one when `<file>.gc` exists (the bench asks for one when
+ * the cache or the activities in flight are where it wants them): the main thread collected with `gc()` (the bench starts
  * the worker with --expose-gc), the workflow thread through a heap snapshot.
  */
 export function reportMemory(
   file: string,
-  status: () => { cached: number; activities: number },
+  status: () => { cached: number; activities: number; aws?: Record<string, AwsCallCount> },
   everyMs = 1_000,
 ): void {
   const sample = async (gc: boolean) => {
@@ -62,12 +70,25 @@ export function reportMemory(
       t: Date.now(),
       rssMiB: mib(process.memoryUsage.rss()),
       mainUsedMiB: mib(getHeapStatistics().used_heap_size),
+      mainHeapMiB: mib(getHeapStatistics().total_heap_size),
+      externalMiB: mib(process.memoryUsage().external),
       workflowsUsedMiB: mib(used.reduce((sum, h) => sum + (h?.used_heap_size ?? 0), 0)),
+      workflowsHeapMiB: mib(used.reduce((sum, h) => sum + (h?.total_heap_size ?? 0), 0)),
       ...status(),
       gc,
     };
     appendFileSync(file, `${JSON.stringify(s)}\n`);
   };
-  setInterval(() => void sample(false).catch(() => undefined), everyMs).unref();
-  process.on('SIGUSR2', () => void sample(true).catch(() => undefined));
+  // A file, not a signal: the SDK's Runtime shuts the worker down on SIGUSR2 (and SIGUSR1 is Node's inspector).
+  const request = `${file}.gc`;
+  let busy = false;
+  setInterval(() => {
+    if (busy) return;
+    busy = true;
+    const gc = existsSync(request);
+    if (gc) rmSync(request, { force: true });
+    void sample(gc)
+      .catch(() => undefined)
+      .finally(() => (busy = false));
+  }, everyMs).unref();
 }

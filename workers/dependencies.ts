@@ -17,9 +17,15 @@ import { awsOptions, temporalEnv, type AppConfig } from './config';
 import type { Tracing } from './telemetry';
 import { sizedWorkerOptions } from './worker-sizing';
 
-/** The composition root: real adapters from config. Tests swap single ports through `overrides`. */
-export function buildDependencies(config: AppConfig, overrides: Partial<ActivityDeps> = {}): ActivityDeps {
-  const aws = makeAwsClients(awsOptions(config));
+/**
+ * The composition root: real adapters from config. Tests swap single ports through `overrides`; the bench passes the
+ * AWS clients (to count their calls).
+ */
+export function buildDependencies(
+  config: AppConfig,
+  overrides: Partial<ActivityDeps> = {},
+  aws = makeAwsClients(awsOptions(config)),
+): ActivityDeps {
   const account = config.PAYOPS_MODE === 'local' ? '123456789012' : config.AWS_ACCOUNT_ID;
   return {
     psp: createStripePsp({ apiBase: config.PSP_API_BASE, secretKey: config.PSP_SECRET_KEY }),
