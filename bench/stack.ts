@@ -14,6 +14,7 @@ import { startBankSandbox } from '../sandboxes/bank';
 import { startPspSandbox } from '../sandboxes/psp';
 import { buildWorkflowBundle } from '../workers/build-bundle';
 import { awsOptions, loadConfig } from '../workers/config';
+import { workerMemoryMb, workerSizing } from '../workers/worker-sizing';
 import { pool } from './measure';
 
 /**
@@ -121,7 +122,13 @@ export async function startBenchStack(opts: { pspLatencyMs: number; name: string
       );
       // BENCH_WORKER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the worker without touching the bench.
       // --expose-gc: the memory phase asks the worker for a sample after a full collection (bench/worker-memory.ts).
-      const nodeArgs = ['--expose-gc', ...(process.env['BENCH_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean)];
+      // The heap limits the sizing gives the worker's memory, as a deployment sets them in NODE_OPTIONS.
+      const sized = workerSizing(workerMemoryMb(config)).nodeOptions.split(' ');
+      const nodeArgs = [
+        '--expose-gc',
+        ...sized,
+        ...(process.env['BENCH_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+      ];
       const worker = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(REPO_ROOT, 'bench', 'worker.ts')], {
         env: { ...env, WORKFLOW_BUNDLE_PATH: workflowBundle, BENCH_MEMORY_FILE: memoryFile },
         stdio: ['ignore', 'ignore', 'inherit'],

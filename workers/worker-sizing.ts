@@ -39,6 +39,11 @@ export interface WorkerSizing {
   maxConcurrentActivityTaskExecutions: number;
   /** What the plan expects the peak RSS to be, MiB (≤ PLANNED_PEAK_SHARE × memory). */
   plannedPeakMiB: number;
+  /**
+   * V8's heap limits for the process (`NODE_OPTIONS`; they apply to the main thread and the workflow thread alike):
+   * a small young generation and an old-generation ceiling make V8 collect before the heaps grow to the host's size.
+   */
+  nodeOptions: string;
 }
 
 const LIMITS = {
@@ -66,7 +71,12 @@ export function workerSizing(memoryMb: number): WorkerSizing {
   const plannedPeakMiB = Math.round(
     m.baseMiB + m.garbageFactor * (cache * m.perCachedWorkflowMiB + 2 * activities * m.perActivityMiB),
   );
+  // Per isolate (two: main and workflows). The old generation holds what is live (the cache, the activities) well
+  // under this ceiling; the young generation's semi-spaces are kept small (V8's default grows them to 32 MB each).
+  const maxOldSpaceMb = Math.max(128, Math.floor(memoryMb * 0.3));
+  const maxSemiSpaceMb = memoryMb <= 2_048 ? 8 : 16;
   return {
+    nodeOptions: `--max-old-space-size=${maxOldSpaceMb} --max-semi-space-size=${maxSemiSpaceMb}`,
     maxCachedWorkflows: cache,
     maxConcurrentWorkflowTaskExecutions: workflowTasks,
     maxConcurrentActivityTaskExecutions: activities,
@@ -85,8 +95,8 @@ export function workerMemoryMb(
 /** The worker options the sizing sets, from config (an explicit `WORKER_MAX_CACHED_WORKFLOWS` wins for the cache). */
 export function sizedWorkerOptions(
   config: Pick<AppConfig, 'WORKER_MEMORY_MB' | 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE' | 'WORKER_MAX_CACHED_WORKFLOWS'>,
-): Omit<WorkerSizing, 'plannedPeakMiB'> {
-  const { plannedPeakMiB: _planned, ...sizing } = workerSizing(workerMemoryMb(config));
+): Omit<WorkerSizing, 'plannedPeakMiB' | 'nodeOptions'> {
+  const { plannedPeakMiB: _planned, nodeOptions: _node, ...sizing } = workerSizing(workerMemoryMb(config));
   const cache = config.WORKER_MAX_CACHED_WORKFLOWS;
   if (cache === undefined) return sizing;
   return {

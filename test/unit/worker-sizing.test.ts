@@ -38,6 +38,17 @@ describe('the worker sizes its cache and concurrency from its memory', () => {
     expect(s.maxCachedWorkflows).toBeLessThan(1_000);
   });
 
+  test('when the worker has 1,024 MB, then both heaps together stay under the memory with room for native memory', () => {
+    const { nodeOptions } = workerSizing(1_024);
+    const old = Number(/--max-old-space-size=(\d+)/.exec(nodeOptions)?.[1]);
+    const semi = Number(/--max-semi-space-size=(\d+)/.exec(nodeOptions)?.[1]);
+    // Two isolates (main, workflows), each an old generation and three semi-spaces of young generation at most.
+    expect(2 * (old + 3 * semi)).toBeLessThanOrEqual(1_024 * 0.75);
+    // The live cache fits its isolate's ceiling with room to collect.
+    const s = workerSizing(1_024);
+    expect(MEMORY_MODEL.garbageFactor * s.maxCachedWorkflows * MEMORY_MODEL.perCachedWorkflowMiB).toBeLessThan(old);
+  });
+
   test('when the memory is not a size, then it is refused naming memoryMb', () => {
     expect(() => workerSizing(Number.NaN)).toThrow(/memoryMb/);
     expect(() => workerSizing(64)).toThrow(/memoryMb/);
@@ -52,7 +63,9 @@ describe('the memory comes from config', () => {
 
   test('when only Lambda sets its memory, then the worker sizes itself from the function', () => {
     const config = loadConfig({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '768' });
-    expect(sizedWorkerOptions(config)).toEqual((({ plannedPeakMiB: _p, ...rest }) => rest)(workerSizing(768)));
+    expect(sizedWorkerOptions(config)).toEqual(
+      (({ plannedPeakMiB: _p, nodeOptions: _n, ...rest }) => rest)(workerSizing(768)),
+    );
   });
 
   test('when nothing is set, then the worker plans for 1,024 MB', () => {
