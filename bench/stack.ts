@@ -123,14 +123,20 @@ export async function startBenchStack(opts: { pspLatencyMs: number; name: string
       // BENCH_WORKER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the worker without touching the bench.
       // --expose-gc: the memory phase asks the worker for a sample after a full collection (bench/worker-memory.ts).
       // The heap limits the sizing gives the worker's memory, as a deployment sets them in NODE_OPTIONS.
-      const sized = workerSizing(workerMemoryMb(config)).nodeOptions.split(' ');
+      const sizing = workerSizing(workerMemoryMb(config));
+      const sized = sizing.nodeOptions.split(' ');
       const nodeArgs = [
         '--expose-gc',
         ...sized,
         ...(process.env['BENCH_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
       ];
       const worker = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(REPO_ROOT, 'bench', 'worker.ts')], {
-        env: { ...env, WORKFLOW_BUNDLE_PATH: workflowBundle, BENCH_MEMORY_FILE: memoryFile },
+        env: {
+          ...env,
+          MALLOC_ARENA_MAX: String(sizing.mallocArenaMax),
+          WORKFLOW_BUNDLE_PATH: workflowBundle,
+          BENCH_MEMORY_FILE: memoryFile,
+        },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       workerPid = worker.pid;

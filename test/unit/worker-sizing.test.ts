@@ -64,7 +64,7 @@ describe('the memory comes from config', () => {
   test('when only Lambda sets its memory, then the worker sizes itself from the function', () => {
     const config = loadConfig({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '768' });
     expect(sizedWorkerOptions(config)).toEqual(
-      (({ plannedPeakMiB: _p, nodeOptions: _n, ...rest }) => rest)(workerSizing(768)),
+      (({ plannedPeakMiB: _p, nodeOptions: _n, mallocArenaMax: _m, ...rest }) => rest)(workerSizing(768)),
     );
   });
 
