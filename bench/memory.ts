@@ -20,10 +20,13 @@ export async function collectedSample(file: string, timeoutMs = 60_000): Promise
   writeFileSync(`${file}.gc`, '');
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const fresh = memorySamples(file)
-      .slice(before)
-      .find((s) => s.gc);
-    if (fresh) return fresh;
+    const samples = memorySamples(file);
+    const at = samples.findIndex((s, i) => i >= before && s.gc);
+    if (at >= 0) {
+      // RSS from the last sample before the collection: the heap snapshot that forced it holds hundreds of MB itself.
+      const prior = samples.slice(0, at).filter((s) => !s.gc).at(-1);
+      return { ...samples[at]!, rssMiB: prior?.rssMiB ?? samples[at]!.rssMiB };
+    }
     await sleep(200);
   }
   throw new Error('the worker gave no memory sample after a collection');

@@ -205,7 +205,8 @@ async function main(): Promise<void> {
 
     /**
      * What one cached workflow and one activity in flight hold, from collected samples of the worker's heaps (a full
-     * GC first, so garbage is not counted): idle; with MEMORY payouts parked in a 15-minute return window (sticky
+     * GC first, so garbage is not counted; RSS from the sample before it, as the snapshot's own memory inflates it):
+     * idle; with MEMORY payouts parked in a 15-minute return window (sticky
      * cache); with MEMORY/4 of them calling a PSP that answers after 7 s (activities in flight on the PSP queue).
      */
     const measureMemory = async (): Promise<MemoryFigures> => {
@@ -244,7 +245,6 @@ async function main(): Promise<void> {
       );
       return fig;
     };
-    const memoryFig = MEMORY > 0 ? await measureMemory() : undefined;
 
     const measureRun = async () => {
       rss.reset();
@@ -293,6 +293,8 @@ async function main(): Promise<void> {
       return fig;
     };
     const runFig = RUN > 0 ? await measureRun() : undefined;
+    // After the run: the heap snapshots that force the collections leave the process's RSS higher than it was.
+    const memoryFig = MEMORY > 0 ? await measureMemory() : undefined;
     // The paced run's stack starts while the actions below are sampled (they are counts, not timings).
     pacedReady =
       PACED > 0
