@@ -13,7 +13,7 @@
 import AdmZip from 'adm-zip';
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,6 +24,7 @@ import { bin, REPO_ROOT } from '../infra/local/paths';
 import { parseFlags, parseOrExit, wholeNumber } from '../scripts/cli/args';
 import { FUNCTIONS, packageFunction } from '../workers/package-lambda';
 import { describeZip } from '../workers/package-zip';
+import { workerSizing } from '../workers/worker-sizing';
 import { stackProbeWorkflowId } from '../workflows/probe/contract';
 import { log, percentile } from './measure';
 import { startBenchStack } from './stack';
@@ -59,6 +60,8 @@ handler({}, {
 `;
 
 interface Phases {
+  /** The process's RSS when its first poll was answered, MiB. */
+  rssMiB: number;
   node: number;
   moduleLoad: number;
   init: number;
@@ -109,7 +112,9 @@ async function main(): Promise<void> {
         env: {
           PATH: `${nodeBin}:${process.env['PATH'] ?? ''}`,
           HOME: process.env['HOME'],
-          NODE_OPTIONS: '--enable-source-maps', // as the CDK stack sets it
+          // As the CDK stack sets them for 1,024 MB (infra/cdk/lib/worker-memory.ts).
+          NODE_OPTIONS: `--enable-source-maps ${workerSizing(1_024).nodeOptions}`,
+          MALLOC_ARENA_MAX: String(workerSizing(1_024).mallocArenaMax),
           LAMBDA_TASK_ROOT: extracted,
           AWS_LAMBDA_FUNCTION_NAME: 'payops-worker',
           AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
@@ -158,7 +163,9 @@ async function main(): Promise<void> {
         }
         if (!driver || !polling) throw new Error(`the driver or the handler printed no timing:\n${output}`);
         const readyAt = driver.invoked + polling.connectMs + polling.createMs;
+        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
         const phases: Phases = {
+          rssMiB: Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024),
           node: driver.requireStart - Math.min(driver.nodeStart, spawnedAt),
           moduleLoad: driver.loaded - driver.requireStart,
           init: polling.connectMs,
@@ -191,7 +198,7 @@ async function main(): Promise<void> {
 }
 
 const show = (p: Phases) =>
-  `node ${p.node} ms, module load ${p.moduleLoad}, init (config, connect) ${p.init}, worker create (bundle) ${p.workerCreate}, first poll ${p.firstPoll}; import to first poll ${p.total} ms`;
+  `RSS ${p.rssMiB} MiB at first poll; node ${p.node} ms, module load ${p.moduleLoad}, init (config, connect) ${p.init}, worker create (bundle) ${p.workerCreate}, first poll ${p.firstPoll}; import to first poll ${p.total} ms`;
 
 main().then(
   () => process.exit(0),
