@@ -158,7 +158,8 @@ async function main(): Promise<void> {
           if (child.exitCode !== null) throw new Error(`the driver exited (${child.exitCode}):\n${output}`);
           if (Date.now() > deadline) throw new Error(`no first poll within 60 s:\n${output}`);
           const events = (await handle.fetchHistory()).events ?? [];
-          firstPollAt = tsToMs(events.find((e) => e.workflowTaskStartedEventAttributes)?.eventTime ?? undefined) || 0;
+          const started = events.find((e) => e.workflowTaskStartedEventAttributes)?.eventTime;
+          firstPollAt = started ? tsToMs(started) : 0;
           if (!firstPollAt) await new Promise((r) => setTimeout(r, 50));
         }
         if (!driver || !polling) throw new Error(`the driver or the handler printed no timing:\n${output}`);
