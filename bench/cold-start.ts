@@ -36,7 +36,7 @@ const args = parseOrExit('bench:cold-start', USAGE, () =>
   parseFlags(
     process.argv.slice(2),
     { runs: { type: 'string' }, 'zip-dir': { type: 'string' } },
-    z.object({ runs: wholeNumber(1, 100).optional(), 'zip-dir': z.string().min(1).optional() }),
+    z.object({ runs: wholeNumber(1, 100).optional(), zipDir: z.string().min(1).optional() }),
   ),
 ).values;
 const RUNS = args.runs ?? 5;
@@ -71,7 +71,7 @@ interface Phases {
 }
 
 async function extractedZip(): Promise<string> {
-  if (args['zip-dir']) return resolve(args['zip-dir']);
+  if (args.zipDir) return resolve(args.zipDir);
   const dir = mkdtempSync(join(tmpdir(), 'payops-cold-start-'));
   const worker = FUNCTIONS.find((f) => f.name === 'worker');
   if (!worker) throw new Error('no worker function in FUNCTIONS');
