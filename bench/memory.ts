@@ -24,7 +24,10 @@ export async function collectedSample(file: string, timeoutMs = 60_000): Promise
     const at = samples.findIndex((s, i) => i >= before && s.gc);
     if (at >= 0) {
       // RSS from the last sample before the collection: the heap snapshot that forced it holds hundreds of MB itself.
-      const prior = samples.slice(0, at).filter((s) => !s.gc).at(-1);
+      const prior = samples
+        .slice(0, at)
+        .filter((s) => !s.gc)
+        .at(-1);
       return { ...samples[at]!, rssMiB: prior?.rssMiB ?? samples[at]!.rssMiB };
     }
     await sleep(200);
