@@ -10,16 +10,18 @@ import type { AppConfig } from './config';
 export const MEMORY_MODEL = {
   /**
    * RSS of a worker polling with nothing cached or in flight: Node, the SDK's Rust core, the bundled modules, the
-   * workflow thread with the bundle loaded, both threads' heaps at rest.
+   * workflow thread with the bundle loaded, both threads' heaps at rest. Measured 296–307 MiB at the Lambda zip's first
+   * poll and 300–420 MiB idle after a run; the plan counts 250 and lets the garbage factor below cover the rest.
    */
   baseMiB: 250,
-  /** One workflow in the sticky cache, on the workflow thread's heap (its modules, state and handlers), measured live. */
+  /** One workflow in the sticky cache, on the workflow thread's heap: 291–300 KiB live (200 parked payouts). */
   perCachedWorkflowMiB: 0.3,
-  /** One activity in flight on the main thread (SDK context, the request and its encoded payloads, sockets), live. */
+  /** One activity in flight: 35–61 KiB of live main heap (a PSP call waiting), plus its socket's buffers; rounded up. */
   perActivityMiB: 0.25,
   /**
    * V8 collects when a heap has grown, not when its objects die: between collections a heap holds about this many
-   * times what is live (the bench's peak RSS over its live figures), so the plan reserves it.
+   * times what is live, so the plan reserves it. With this model at 1,024 MB (cache 328, 65 activities per queue) the
+   * bench's worker peaked at 421 MiB through a run of 1,000 (881–980 MiB before, on the SDK's defaults).
    */
   garbageFactor: 2,
 } as const;
