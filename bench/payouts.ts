@@ -29,7 +29,11 @@ import { actionSamples, showActions } from './samples';
 import { describeShape, shapeOf } from './shape';
 import { preparePacedRun, type PacedFigures } from './paced';
 import { cpuMeter, log, percentile, rssSampler, showCpu, timeWorkflows, type Figures } from './measure';
-import { startBenchStack, untilWorkerPolls } from './stack';
+import { adminPost, startBenchStack, untilWorkerPolls } from './stack';
+import { collectedSample, memoryFigures, memorySamples, untilSamples, type MemoryFigures } from './memory';
+import { perPayout, showAws } from './aws-calls';
+import { costOf, showCost, type CostInputs } from './cost';
+import { workerMemoryMb } from '../workers/worker-sizing';
 
 const USAGE = `npm run bench:payouts [-- --quick] [--n <N>] [--rounds <R>] [--run <RUN>] [--paced <P>] [--limit <L>]
   --quick        smaller sizes (N 100, RUN 1000, P 100, 2 rounds)
@@ -37,7 +41,8 @@ const USAGE = `npm run bench:payouts [-- --quick] [--n <N>] [--rounds <R>] [--ru
   --rounds <R>   floor and payouts alternate in R rounds of N / R each (default 4)
   --run <RUN>    creators in the payout run (0 skips it; default 10000)
   --paced <P>    creators in the paced run (0 skips it; default 2000)
-  --limit <L>    the PSP's requests/s per endpoint in the paced run (default 5)`;
+  --limit <L>    the PSP's requests/s per endpoint in the paced run (default 5)
+  --memory <K>   payouts parked in the cache (and K/4 PSP calls in flight) for the memory figures (0 skips; default 200)`;
 
 /** Sizes, for profiling one phase: `--n 100` and `--n=100` alike; a bad value exits 2 naming the flag. */
 const benchOptions = {
@@ -47,6 +52,7 @@ const benchOptions = {
   run: { type: 'string' },
   paced: { type: 'string' },
   limit: { type: 'string' },
+  memory: { type: 'string' },
 } as const;
 const size = wholeNumber(0, 1_000_000).optional();
 const benchSchema = z.object({
@@ -56,6 +62,7 @@ const benchSchema = z.object({
   run: size,
   paced: size,
   limit: wholeNumber(1, 10_000).optional(),
+  memory: size,
 });
 const args = parseOrExit('bench:payouts', USAGE, () =>
   parseFlags(process.argv.slice(2), benchOptions, benchSchema),
@@ -67,6 +74,8 @@ const RUN = args.run ?? (quick ? 1_000 : 10_000);
 const PACED = args.paced ?? (quick ? 100 : 2_000);
 const LIMIT = args.limit ?? 5;
 const ROUNDS = args.rounds ?? (quick ? 2 : 4);
+/** The memory phase: K payouts parked in their return window (in the sticky cache), then K/4 PSP calls in flight. */
+const MEMORY = args.memory ?? 200;
 const PACED_PERIOD = '2026-09';
 const PSP_LATENCY_MS = 20;
 const PERIOD = '2026-10';
@@ -151,6 +160,13 @@ async function main(): Promise<void> {
       floor: { seconds: 0, latencies: [] as number[], rssMiB: 0, cpuMs: {} as Record<string, number> },
       payouts: { seconds: 0, latencies: [] as number[], rssMiB: 0, cpuMs: {} as Record<string, number> },
     };
+    const awsSoFar = async () => {
+      // The worker samples every second: a sample taken after this call counts every call made before it.
+      const from = Date.now();
+      await untilSamples(stack.memoryFile, (s) => s.t > from, 1);
+      return memorySamples(stack.memoryFile).at(-1)?.aws ?? {};
+    };
+    const awsBefore = await awsSoFar();
     for (let round = 0; round < ROUNDS; round++) {
       const from = Math.floor((round * N) / ROUNDS);
       const count = Math.floor(((round + 1) * N) / ROUNDS) - from;
@@ -174,6 +190,9 @@ async function main(): Promise<void> {
       maxHistoryEvents,
       cpuMsPerWorkflow: Object.fromEntries(Object.entries(t.cpuMs).map(([proc, ms]) => [proc, Math.round(ms / N)])),
     });
+    // The floor calls nothing: every AWS call of the rounds is a single payout's.
+    const awsPerPayout = perPayout(awsBefore, await awsSoFar(), N);
+    log(`aws:     per payout: ${showAws(awsPerPayout)}`);
     const floorFig = figuresOf(totals.floor, 0);
     const singleHistory = await historyLength(creatorPayoutWorkflowId(`${ids[RUN]}-${PERIOD}`));
     const payoutFig = figuresOf(totals.payouts, singleHistory);
@@ -183,6 +202,49 @@ async function main(): Promise<void> {
     log(
       `payouts: ${N} single payouts in ${ROUNDS} rounds: ${payoutFig.completionsPerSec.toFixed(1)}/s, p50 ${payoutFig.p50Ms} ms, p95 ${payoutFig.p95Ms} ms, worker RSS ${payoutFig.workerPeakRssMiB} MiB, history ${singleHistory} events; CPU ms per payout: ${showCpu(payoutFig.cpuMsPerWorkflow)}`,
     );
+
+    /**
+     * What one cached workflow and one activity in flight hold, from collected samples of the worker's heaps (a full
+     * GC first, so garbage is not counted; RSS from the sample before it, as the snapshot's own memory inflates it):
+     * idle; with MEMORY payouts parked in a 15-minute return window (sticky
+     * cache); with MEMORY/4 of them calling a PSP that answers after 7 s (activities in flight on the PSP queue).
+     */
+    const measureMemory = async (): Promise<MemoryFigures> => {
+      const file = stack.memoryFile;
+      const memIds = Array.from({ length: MEMORY + Math.ceil(MEMORY / 4) }, (_, i) => `bench-mem-${i}`);
+      await stack.seedCreators(memIds, PERIOD, 5_000);
+      const start = (creatorId: string, returnWindowMs: number) =>
+        startPayout(
+          client,
+          {
+            payoutId: `${creatorId}-${PERIOD}`,
+            creatorId,
+            period: PERIOD,
+            amount: { amountMinor: 5_000, currency: 'USD' },
+            timing: { ...timing, returnWindowMs },
+          },
+          { taskQueue },
+        ).then((s) => s.handle);
+      await untilSamples(file, (s) => s.cached === 0 && s.activities === 0);
+      const base = await collectedSample(file);
+      const parked = await Promise.all(memIds.slice(0, MEMORY).map((id) => start(id, 15 * 60_000)));
+      // Parked: all in the cache, nothing in flight on the main queue for five samples in a row.
+      await untilSamples(file, (s) => s.cached >= MEMORY && s.activities === 0, 5);
+      const withCache = await collectedSample(file);
+      await adminPost(stack.pspUrl, '/__admin/faults', { latencyMs: 7_000 });
+      const calling = await Promise.all(memIds.slice(MEMORY).map((id) => start(id, 1)));
+      // Profile, reserve and the fixed destination take about a second; then each waits 7 s on the PSP's look-up.
+      await new Promise((r) => setTimeout(r, 4_000));
+      const withActivities = await collectedSample(file);
+      await adminPost(stack.pspUrl, '/__admin/faults', { latencyMs: PSP_LATENCY_MS });
+      await Promise.all(calling.map((h) => h.result()));
+      await Promise.all(parked.map((h) => h.terminate('bench: memory phase over')));
+      const fig = memoryFigures(base, withCache, MEMORY, withActivities, calling.length);
+      log(
+        `memory:  idle worker RSS ${fig.base.rssMiB} MiB (heaps live: main ${fig.base.mainUsedMiB}, workflows ${fig.base.workflowsUsedMiB} MiB); per cached payout: workflow heap ${fig.heapPerCachedWorkflowKiB} KiB, RSS ${fig.rssPerCachedWorkflowKiB} KiB (${MEMORY} parked); per PSP call in flight: main heap ${fig.heapPerActivityKiB} KiB, RSS ${fig.rssPerActivityKiB} KiB (${calling.length} in flight)`,
+      );
+      return fig;
+    };
 
     const measureRun = async () => {
       rss.reset();
@@ -231,6 +293,8 @@ async function main(): Promise<void> {
       return fig;
     };
     const runFig = RUN > 0 ? await measureRun() : undefined;
+    // After the run: the heap snapshots that force the collections leave the process's RSS higher than it was.
+    const memoryFig = MEMORY > 0 ? await measureMemory() : undefined;
     // The paced run's stack starts while the actions below are sampled (they are counts, not timings).
     pacedReady =
       PACED > 0
@@ -260,7 +324,31 @@ async function main(): Promise<void> {
       `same-shape ratios: throughput payout/floor ${ratios.throughput}, CPU (worker + server) floor/payout ${ratios.cpu}, CPU without the activity thread ${ratios.cpuOrchestration}`,
     );
 
+    const pspActions = actionsOf(
+      await client.workflow.getHandle(creatorPayoutWorkflowId(`${ids[RUN]}-${PERIOD}`)).fetchHistory(),
+    );
+    // The cost of 100,000 payouts from this run's figures: PSP-rail actions, the run's worker CPU (or the singles'),
+    // the singles' AWS calls; Lambda at the memory the worker planned for, paced at Stripe's 25 transfers/s.
+    const workerCpu = (runFig?.cpuMsPerPayout ?? payoutFig.cpuMsPerWorkflow)['worker'] ?? 0;
+    const costInputs: CostInputs = {
+      payouts: 100_000,
+      actionsPerPayout: pspActions.actions,
+      workerCpuMsPerPayout: workerCpu,
+      awsPerPayout,
+      memoryMb: workerMemoryMb(config),
+      invocationSeconds: 300,
+      pacePerSecond: 25,
+      targetCpuUtilisation: 0.7,
+    };
+    const cost = costOf(costInputs);
+    for (const line of showCost(costInputs, cost)) log(line);
+
     const runChildId = RUN > 0 ? creatorPayoutWorkflowId(`${ids[0]}-${PERIOD}`) : undefined;
+    const known = {
+      psp: pspActions,
+      runChild: runChildId ? actionsOf(await client.workflow.getHandle(runChildId).fetchHistory()) : undefined,
+    };
+    // On a loaded machine a sample can miss its 60 s wait: the figures already known are kept, the paced run still runs.
     const actions = await actionSamples(
       {
         client,
@@ -270,14 +358,12 @@ async function main(): Promise<void> {
         creatorsUrl: stack.creatorsUrl,
         seed: (creatorIds, overrides) => stack.seedCreators(creatorIds, PERIOD, 5_000, overrides),
       },
-      {
-        psp: actionsOf(
-          await client.workflow.getHandle(creatorPayoutWorkflowId(`${ids[RUN]}-${PERIOD}`)).fetchHistory(),
-        ),
-        runChild: runChildId ? actionsOf(await client.workflow.getHandle(runChildId).fetchHistory()) : undefined,
-      },
-    );
-    for (const [name, count] of Object.entries(actions)) log(`actions: ${showActions(name, count)}`);
+      known,
+    ).catch((err: unknown) => {
+      log(`actions: the bank-rail and returned samples failed (${err instanceof Error ? err.message : String(err)})`);
+      return Object.fromEntries(Object.entries(known).filter(([, c]) => c !== undefined)) as typeof known;
+    });
+    for (const [name, count] of Object.entries(actions)) if (count) log(`actions: ${showActions(name, count)}`);
     rss.stop();
     await connection.close();
     await stack.cleanup();
@@ -297,6 +383,9 @@ async function main(): Promise<void> {
         payouts: payoutFig,
         ratios,
         actions,
+        memory: memoryFig,
+        awsPerPayout,
+        cost,
         run: runFig,
         paced: pacedFig,
       }),

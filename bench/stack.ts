@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeAwsClients } from '../activities/adapters/aws';
 import { createDynamoLedger } from '../activities/adapters/ledger/dynamo-ledger';
@@ -13,6 +14,7 @@ import { startBankSandbox } from '../sandboxes/bank';
 import { startPspSandbox } from '../sandboxes/psp';
 import { buildWorkflowBundle } from '../workers/build-bundle';
 import { awsOptions, loadConfig } from '../workers/config';
+import { workerMemoryMb, workerSizing } from '../workers/worker-sizing';
 import { pool } from './measure';
 
 /**
@@ -22,6 +24,8 @@ import { pool } from './measure';
  */
 export async function startBenchStack(opts: { pspLatencyMs: number; name: string; fairness: boolean }) {
   const runDir = join(DATA_DIR, `bench-${process.pid}-${opts.name}`);
+  /** Where the worker appends its memory samples (bench/worker-memory.ts; read with bench/memory.ts). */
+  const memoryFile = join(runDir, 'worker-memory.jsonl');
   const ports = await freeStackPorts();
   const servers = await startExternalServers({
     ports,
@@ -74,6 +78,7 @@ export async function startBenchStack(opts: { pspLatencyMs: number; name: string
     servers,
     cleanup,
     pspUrl: psp.url,
+    memoryFile,
     creatorsUrl: creators.url,
     bankUrl: bank.url,
     /** Registers creators with `amountMinor` USD earned in `period`, in the directory and funded in the ledger. */
@@ -109,15 +114,29 @@ export async function startBenchStack(opts: { pspLatencyMs: number; name: string
      * inside the measured process.
      */
     async startWorker(): Promise<number> {
+      rmSync(memoryFile, { force: true });
       const workflowBundle = await buildWorkflowBundle(
         join(runDir, 'workflow-bundle.js'),
         'local',
         require.resolve('./workflows'),
       );
       // BENCH_WORKER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the worker without touching the bench.
-      const nodeArgs = (process.env['BENCH_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+      // --expose-gc: the memory phase asks the worker for a sample after a full collection (bench/worker-memory.ts).
+      // The heap limits the sizing gives the worker's memory, as a deployment sets them in NODE_OPTIONS.
+      const sizing = workerSizing(workerMemoryMb(config));
+      const sized = sizing.nodeOptions.split(' ');
+      const nodeArgs = [
+        '--expose-gc',
+        ...sized,
+        ...(process.env['BENCH_WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+      ];
       const worker = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(REPO_ROOT, 'bench', 'worker.ts')], {
-        env: { ...env, WORKFLOW_BUNDLE_PATH: workflowBundle },
+        env: {
+          ...env,
+          MALLOC_ARENA_MAX: String(sizing.mallocArenaMax),
+          WORKFLOW_BUNDLE_PATH: workflowBundle,
+          BENCH_MEMORY_FILE: memoryFile,
+        },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       workerPid = worker.pid;

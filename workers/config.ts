@@ -111,8 +111,15 @@ const envSchema = z.object({
   INGRESS_HOST: z
     .union([z.ipv4(), z.ipv6(), z.literal('localhost')], { error: 'must be an IP address or localhost' })
     .default('127.0.0.1'),
-  /** Sticky cache size: bounds the worker's memory when thousands of payouts are open (each cached run holds its state). */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(400),
+  /**
+   * The memory the worker plans for, MB: its sticky cache and concurrency follow from it (workers/worker-sizing.ts).
+   * Default: the Lambda function's memory (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`), else 1,024.
+   */
+  WORKER_MEMORY_MB: z.coerce.number().int().min(128).max(10_240).optional(),
+  /** Set by Lambda: the function's memory, MB (the worker sizes itself from it unless WORKER_MEMORY_MB is set). */
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: z.coerce.number().int().min(128).max(10_240).optional(),
+  /** Sticky cache size, overriding the one derived from the memory (0 turns the cache off). */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
   /** A workflow bundle prebuilt by `npm run build:lambda` (or the bench): the worker skips webpack at start-up and its memory. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   /** Local default only: aws mode requires it for the workers (REQUIRED_IN_AWS). */

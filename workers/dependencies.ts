@@ -18,10 +18,17 @@ import { temporalSettings, type TemporalSettings } from '../client/connect';
 import { awsOptions, temporalEnv, type AppConfig } from './config';
 import { reconAccounts } from './config-recon';
 import type { Tracing } from './telemetry';
+import { sizedWorkerOptions } from './worker-sizing';
 
-/** The composition root: real adapters from config. Tests swap single ports through `overrides`. */
-export function buildDependencies(config: AppConfig, overrides: Partial<ActivityDeps> = {}): ActivityDeps {
-  const aws = makeAwsClients(awsOptions(config));
+/**
+ * The composition root: real adapters from config. Tests swap single ports through `overrides`; the bench passes the
+ * AWS clients (to count their calls).
+ */
+export function buildDependencies(
+  config: AppConfig,
+  overrides: Partial<ActivityDeps> = {},
+  aws = makeAwsClients(awsOptions(config)),
+): ActivityDeps {
   const account = config.PAYOPS_MODE === 'local' ? '123456789012' : config.AWS_ACCOUNT_ID;
   return {
     psp: createStripePsp({ apiBase: config.PSP_API_BASE, secretKey: config.PSP_SECRET_KEY }),
@@ -57,7 +64,7 @@ export function connectionOptions(config: AppConfig): TemporalSettings['connecti
 }
 
 /**
- * Worker options common to the long-lived and the Lambda worker. With `tracing`, activities get OpenTelemetry's
+ * Worker options common to the long-lived and the Lambda worker, sized from the memory it has. With `tracing`, activities get OpenTelemetry's
  * interceptors and the workflow spans' sink; without it the sink is a no-op, so a bundle built with the tracing
  * workflow interceptors runs quietly (the SDK logs an error per call to a sink nobody registered).
  */
@@ -65,9 +72,20 @@ export function baseWorkerOptions(
   config: AppConfig,
   deps: ActivityDeps,
   tracing?: Tracing,
-): Pick<WorkerOptions, 'taskQueue' | 'activities' | 'interceptors' | 'sinks'> {
+): Pick<
+  WorkerOptions,
+  | 'taskQueue'
+  | 'activities'
+  | 'interceptors'
+  | 'sinks'
+  | 'maxCachedWorkflows'
+  | 'maxConcurrentWorkflowTaskExecutions'
+  | 'maxConcurrentActivityTaskExecutions'
+> {
   return {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    // Cache and concurrency from the worker's memory (workers/worker-sizing.ts), never the SDK's or Lambda's defaults.
+    ...sizedWorkerOptions(config),
     activities: createActivities(deps),
     interceptors: {
       activity: [

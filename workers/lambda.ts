@@ -1,11 +1,12 @@
 import { runWorker } from '@temporalio/lambda-worker';
 import type { LambdaHandler } from '@temporalio/lambda-worker';
+import type { WorkerPlugin } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
 import { dataConverterFor } from './data-converter';
 import { assertBundleTrust } from './bundle-trust';
 import { requireSecrets, type AppConfig } from './config';
 import { baseWorkerOptions, buildDependencies } from './dependencies';
-import { SERVICES, setupProcessLogger, workerRuntimeLogging } from './logger';
+import { SERVICES, setupProcessLogger, workerRuntimeLogging, type ProcessLogger } from './logger';
 import { pspQueuePlugin } from './psp-worker';
 import { loadProcessConfig } from './secrets';
 import { startTracing, type Tracing } from './telemetry';
@@ -39,7 +40,11 @@ export function createLambdaHandler(opts: {
       lambda.workerOptions.dataConverter = dataConverterFor(config);
       lambda.workerOptions.workerDeploymentOptions = { defaultVersioningBehavior: 'PINNED' };
       // Each invocation also polls the PSP queue, under the same deployment version (README: PSP pacing).
-      lambda.workerOptions.plugins = [...(lambda.workerOptions.plugins ?? []), pspQueuePlugin()];
+      lambda.workerOptions.plugins = [
+        ...(lambda.workerOptions.plugins ?? []),
+        pspQueuePlugin(),
+        invocationPhases(log, () => invokedAt),
+      ];
       if (config.TEMPORAL_API_KEY) {
         // envconfig turns TLS on for an API key it reads; one from Secrets Manager gets the same rule.
         const tls = lambda.connectionOptions?.tls ?? true;
@@ -47,9 +52,34 @@ export function createLambdaHandler(opts: {
       }
     },
   );
+  let invokedAt = 0;
   return (event, context) => {
+    invokedAt = Date.now();
     log.addContext(context);
     return run(event, context);
+  };
+}
+
+/**
+ * Logs, per invocation, how long the connection took (from the handler's call to the SDK configuring the worker) and
+ * the worker's creation (its workflow thread loading the bundle) until it polls: `worker polling` with `connectMs` and
+ * `createMs`. Lambda's own REPORT line gives the init (module load); `npm run bench:cold-start` reads all of them.
+ */
+function invocationPhases(log: ProcessLogger, invokedAt: () => number): WorkerPlugin {
+  let configuredAt = 0;
+  return {
+    name: 'payops-invocation-phases',
+    configureWorker(options) {
+      // The psp plugin's second Worker.create passes through here too: only the main worker's creation counts.
+      configuredAt ||= Date.now();
+      return options;
+    },
+    runWorker(worker, next) {
+      const now = Date.now();
+      log.info('worker polling', { connectMs: configuredAt - invokedAt(), createMs: now - configuredAt });
+      configuredAt = 0;
+      return next(worker);
+    },
   };
 }
 

@@ -39,7 +39,6 @@ export async function createLongLivedWorker(
     namespace: opts.config.TEMPORAL_NAMESPACE,
     ...base,
     activities: { ...base.activities, ...opts.extraActivities },
-    maxCachedWorkflows: opts.config.WORKER_MAX_CACHED_WORKFLOWS,
     plugins: [pspQueuePlugin()], // also serves the PSP queue (`<queue>-psp`), in step with this worker
     dataConverter: dataConverterFor(opts.config),
     ...(opts.workflowBundlePath

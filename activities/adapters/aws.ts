@@ -13,7 +13,12 @@ export interface AwsClientOptions {
   local: boolean;
 }
 
-/** All AWS clients from one set of options; the endpoint override and static credentials exist only in local mode. */
+/**
+ * All AWS clients from one set of options; the endpoint override and static credentials exist only in local mode.
+ * Each client is built on first use and then kept (one client, one keep-alive connection pool, per process): building
+ * five resolves five configurations (credentials chain, endpoints), which a Lambda worker would otherwise do before its
+ * first poll, and a worker never uses SQS.
+ */
 export function makeAwsClients(options: AwsClientOptions) {
   const { local } = options;
   const base = {
@@ -22,12 +27,31 @@ export function makeAwsClients(options: AwsClientOptions) {
       ? { endpoint: options.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }
       : {}),
   };
+  const once = <T>(make: () => T) => {
+    let client: T | undefined;
+    return () => (client ??= make());
+  };
+  const dynamo = once(() => new DynamoDBClient(base));
+  const s3 = once(() => new S3Client({ ...base, forcePathStyle: local }));
+  const ses = once(() => new SESv2Client(base));
+  const sns = once(() => new SNSClient(base));
+  const sqs = once(() => new SQSClient(base));
   return {
-    dynamo: new DynamoDBClient(base),
-    s3: new S3Client({ ...base, forcePathStyle: local }),
-    ses: new SESv2Client(base),
-    sns: new SNSClient(base),
-    sqs: new SQSClient(base),
+    get dynamo() {
+      return dynamo();
+    },
+    get s3() {
+      return s3();
+    },
+    get ses() {
+      return ses();
+    },
+    get sns() {
+      return sns();
+    },
+    get sqs() {
+      return sqs();
+    },
   };
 }
 export type AwsClients = ReturnType<typeof makeAwsClients>;

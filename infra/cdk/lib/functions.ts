@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SECRET_ARN_VARIABLE, type PayopsData, type SecretName } from './data';
 import { PLACEHOLDER_ASSET, type Settings } from './settings';
+import { workerProcessEnv } from './worker-memory';
 
 /** Node 24 (LTS, supported until 2028) and x86_64: the architecture of the one Temporal core binary shipped. */
 export const RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -110,6 +111,8 @@ export class PayopsFunctions extends Construct {
         LEDGER_TABLE: data.ledgerTable.tableName,
         REPORTS_BUCKET: data.reportsBucket.bucketName,
         WORKER_BUILD_ID: settings.buildId,
+        // Heap limits and malloc arenas for the function's memory (the worker sizes its cache from the memory itself).
+        ...workerProcessEnv(settings.workerMemoryMb),
         ...secretEnv(['pspSecretKey', 'temporalApiKey']),
       },
       // Temporal re-invokes the worker itself; Lambda's own async retries would only run duplicate pollers.

@@ -144,6 +144,15 @@ describe('functions', () => {
     });
   });
 
+  test('worker: memory from context (1,024 MB by default), with heap limits and malloc arenas for it', () => {
+    const [, fn] = worker();
+    expect(fn.Properties['MemorySize']).toBe(1024);
+    expect((fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      NODE_OPTIONS: '--enable-source-maps --max-old-space-size=307 --max-semi-space-size=8',
+      MALLOC_ARENA_MAX: '2',
+    });
+  });
+
   test('worker: one retained version per build ID; async retries 0 on the function and on the version', () => {
     template.resourceCountIs('AWS::Lambda::Version', 1);
     template.hasResource('AWS::Lambda::Version', {
