@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   GetQueryExecutionCommand,
@@ -125,9 +125,11 @@ export async function athenaFacts(
 
 /**
  * `FactFiles` over Athena: each call queries the days' partitions and writes the rows into one NDJSON file of its own
- * under `dir` (a file per call: concurrent reports never read each other's half-written file).
+ * under `dir` (a file per call: concurrent reports never read each other's half-written file). A report loads its
+ * file as soon as it gets it (engine.ts#scan), so only the last `keep` files are kept: /tmp of a Lambda is small.
  */
-export function athenaFactFiles(opts: AthenaFactsOptions, dir: string): FactFiles {
+export function athenaFactFiles(opts: AthenaFactsOptions, dir: string, keep = 16): FactFiles {
+  const written: string[] = [];
   return {
     async files(kind, days) {
       const facts = await athenaFacts(opts, kind, days);
@@ -135,6 +137,8 @@ export function athenaFactFiles(opts: AthenaFactsOptions, dir: string): FactFile
       mkdirSync(dir, { recursive: true });
       const path = join(dir, `${kind}-${randomUUID()}.ndjson`);
       writeFileSync(path, facts.map((f) => JSON.stringify(f)).join('\n') + '\n');
+      written.push(path);
+      while (written.length > keep) rmSync(written.shift()!, { force: true });
       return [path];
     },
   };

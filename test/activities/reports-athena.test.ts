@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -130,6 +130,23 @@ describe('reports over Athena (moto: results injected, as Athena would return th
     expect(slaJson(viaAthena)).toBe(slaJson(viaFiles));
     const [last] = (await queriesSent()).slice(-1);
     expect(last?.Query).toContain('FROM "payout_sla_facts" WHERE "day" IN (');
+  });
+
+  test('when more reports are read than the files it keeps, then the oldest files are removed (a Lambda\u2019s /tmp is small)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'athena-keep-'));
+    try {
+      const files = athenaFactFiles(opts, dir, 2);
+      const days = ['2026-10-03'];
+      const paths: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        await inject('payout-sla', days);
+        paths.push(...(await files.files('payout-sla', days)));
+      }
+      expect(paths).toHaveLength(3);
+      expect(paths.map((p) => existsSync(p))).toEqual([false, true, true]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
