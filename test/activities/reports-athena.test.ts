@@ -63,7 +63,11 @@ describe('reports over Athena (moto: results injected, as Athena would return th
 
   /** Queues what Athena would answer for the days' partitions: the header, then the rows of those days. */
   async function inject(kind: FactKind, days: readonly string[]) {
-    const rows = facts[kind].filter((f) => days.includes(f.day)).map((f) => athenaRow(kind, f));
+    // Reversed: Athena promises no row order, and the reports must not depend on one.
+    const rows = facts[kind]
+      .filter((f) => days.includes(f.day))
+      .map((f) => athenaRow(kind, f))
+      .reverse();
     const res = await fetch(`${endpoint}/moto-api/static/athena/query-results`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
