@@ -22,6 +22,16 @@ const decisionsEnv = z.object({
   DECISIONS_KID: z.string().min(1).optional(),
   /** aws mode: the KMS key (ECC_NIST_EDWARDS25519, SIGN_VERIFY) that signs assertions. */
   DECISIONS_KMS_KEY_ID: z.string().min(1).optional(),
+  /** The Athena workgroup the reports' queries run in (`payops-<stage>-reports`; set by the CDK). */
+  REPORTS_ATHENA_WORKGROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,128}$/, { error: 'must be an Athena workgroup name' })
+    .optional(),
+  /** The Glue database holding the fact tables (`payops_<stage>_reports`; set by the CDK). */
+  REPORTS_GLUE_DATABASE: z
+    .string()
+    .regex(/^[a-z0-9_]{1,255}$/, { error: 'must be a Glue database name (lower case, digits, _)' })
+    .optional(),
   DECISIONS_PORT: z.coerce.number().int().min(0).max(65535).default(12118),
   DECISIONS_HOST: z
     .union([z.ipv4(), z.ipv6(), z.literal('localhost')], { error: 'must be an IP address or localhost' })
@@ -32,6 +42,8 @@ export interface DecisionsConfig {
   mode: 'local' | 'aws';
   oidc: { issuer: string; discoveryUrl: string; audience: string; rolesClaim: string };
   assertion: { issuer: string; kid: string };
+  /** Where the reports' facts are queried on AWS (absent: no Athena source; the report endpoints answer 503). */
+  athena?: { workgroup: string; database: string };
   /** Absent locally: the local key (decisions/local-key.ts) signs. */
   kmsKeyId?: string;
   port: number;
@@ -69,6 +81,11 @@ export function loadDecisionsConfig(
   const missing = Object.entries(required)
     .filter(([, v]) => v === undefined)
     .map(([k]) => `  ${k}: required when PAYOPS_MODE=aws (the decision service defaults nothing outside local mode)`);
+  // Both or neither: a workgroup without its database (or the reverse) is a half-made deployment, not "no reports".
+  if (!e.REPORTS_ATHENA_WORKGROUP !== !e.REPORTS_GLUE_DATABASE)
+    missing.push(
+      `  ${e.REPORTS_ATHENA_WORKGROUP ? 'REPORTS_GLUE_DATABASE' : 'REPORTS_ATHENA_WORKGROUP'}: required with ${e.REPORTS_ATHENA_WORKGROUP ? 'REPORTS_ATHENA_WORKGROUP' : 'REPORTS_GLUE_DATABASE'} (the reports' Athena workgroup and Glue database go together)`,
+    );
   if (missing.length) throw new ConfigError(`invalid configuration:\n${missing.join('\n')}`);
   return {
     mode: app.PAYOPS_MODE,
@@ -79,6 +96,9 @@ export function loadDecisionsConfig(
       rolesClaim: e.DECISIONS_ROLES_CLAIM,
     },
     assertion: { issuer: required.DECISIONS_ISSUER!, kid: required.DECISIONS_KID! },
+    ...(e.REPORTS_ATHENA_WORKGROUP && e.REPORTS_GLUE_DATABASE
+      ? { athena: { workgroup: e.REPORTS_ATHENA_WORKGROUP, database: e.REPORTS_GLUE_DATABASE } }
+      : {}),
     ...(e.DECISIONS_KMS_KEY_ID ? { kmsKeyId: e.DECISIONS_KMS_KEY_ID } : {}),
     port: e.DECISIONS_PORT,
     host: e.DECISIONS_HOST,

@@ -1,5 +1,6 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { FactKind } from '../../workflows/shared/report-facts';
+import { FACT_COLUMNS as COLUMNS } from './fact-columns';
 
 /**
  * The embedded analytical engine (DuckDB, in process) over the NDJSON fact files. A scan loads the facts of one
@@ -7,53 +8,6 @@ import type { FactKind } from '../../workflows/shared/report-facts';
  * every grouping of a report is a query over it. Column types are declared, never inferred, so a file that lacks a
  * field reads it as null instead of changing the table's shape.
  */
-
-const COLUMNS: Record<FactKind, Record<string, string>> = {
-  compensation: {
-    factId: 'VARCHAR',
-    outcome: 'VARCHAR',
-    at: 'VARCHAR',
-    day: 'VARCHAR',
-    requestId: 'VARCHAR',
-    orderId: 'VARCHAR',
-    customerId: 'VARCHAR',
-    reasonCode: 'VARCHAR',
-    agentId: 'VARCHAR',
-    agentRole: 'VARCHAR',
-    team: 'VARCHAR',
-    approvers: 'STRUCT(id VARCHAR, role VARCHAR)[]',
-    tier: 'VARCHAR',
-    autoApproved: 'BOOLEAN',
-    policyVersion: 'VARCHAR',
-    currency: 'VARCHAR',
-    refundMinor: 'BIGINT',
-    storeCreditMinor: 'BIGINT',
-    voucherMinor: 'BIGINT',
-    totalMinor: 'BIGINT',
-    undoneMinor: 'BIGINT',
-    undoneStoreCreditMinor: 'BIGINT',
-    undoneVoucherMinor: 'BIGINT',
-    netMinor: 'BIGINT',
-    postingIds: 'VARCHAR[]',
-  },
-  'payout-sla': {
-    factId: 'VARCHAR',
-    outcome: 'VARCHAR',
-    startedAt: 'VARCHAR',
-    closedAt: 'VARCHAR',
-    day: 'VARCHAR',
-    rail: 'VARCHAR',
-    country: 'VARCHAR',
-    currency: 'VARCHAR',
-    amountMinor: 'BIGINT',
-    startToPaidMs: 'BIGINT',
-    slaMs: 'BIGINT',
-    breached: 'BOOLEAN',
-    waits: 'STRUCT(actor VARCHAR, ms BIGINT)[]',
-    failureCode: 'VARCHAR',
-    returnCode: 'VARCHAR',
-  },
-};
 
 /** The column a kind's period is cut on. */
 const TIME_COLUMN: Record<FactKind, string> = { compensation: 'at', 'payout-sla': 'closedAt' };

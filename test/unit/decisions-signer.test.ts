@@ -79,4 +79,24 @@ describe('decision service: assertions and configuration', () => {
       rolesClaim: 'roles',
     });
   });
+
+  test('when the reports\u2019 Athena workgroup is set without its database (or the reverse, or malformed), then the service refuses to start naming the field; both set, the reports are queried there', () => {
+    const app = loadConfig({ PAYOPS_MODE: 'local' });
+    expect(() => loadDecisionsConfig(app, { REPORTS_ATHENA_WORKGROUP: 'payops-dev-reports' })).toThrow(
+      /REPORTS_GLUE_DATABASE: required with REPORTS_ATHENA_WORKGROUP/,
+    );
+    expect(() => loadDecisionsConfig(app, { REPORTS_GLUE_DATABASE: 'payops_dev_reports' })).toThrow(
+      /REPORTS_ATHENA_WORKGROUP: required with REPORTS_GLUE_DATABASE/,
+    );
+    expect(() =>
+      loadDecisionsConfig(app, { REPORTS_ATHENA_WORKGROUP: 'a b', REPORTS_GLUE_DATABASE: 'Payops-Dev' }),
+    ).toThrow(/REPORTS_ATHENA_WORKGROUP: must be an Athena workgroup name[\s\S]*REPORTS_GLUE_DATABASE: must be a Glue/);
+    expect(loadDecisionsConfig(app, {}).athena).toBeUndefined();
+    expect(
+      loadDecisionsConfig(app, {
+        REPORTS_ATHENA_WORKGROUP: 'payops-dev-reports',
+        REPORTS_GLUE_DATABASE: 'payops_dev_reports',
+      }).athena,
+    ).toEqual({ workgroup: 'payops-dev-reports', database: 'payops_dev_reports' });
+  });
 });

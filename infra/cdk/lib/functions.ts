@@ -8,6 +8,11 @@ import { SECRET_ARN_VARIABLE, type PayopsData, type SecretName } from './data';
 import { PLACEHOLDER_ASSET, type Settings } from './settings';
 import { workerProcessEnv } from './worker-memory';
 
+/** The reports' Glue database and Athena workgroup (reports.ts creates them; the decision service queries them). */
+export const reportsDatabaseName = (stage: string) => `payops_${stage}_reports`;
+export const reportsWorkGroupName = (stage: string) => `payops-${stage}-reports`;
+export const REPORT_TABLES = ['compensation_facts', 'payout_sla_facts'] as const;
+
 /** Node 24 (LTS, supported until 2028) and x86_64: the architecture of the one Temporal core binary shipped. */
 export const RUNTIME = lambda.Runtime.NODEJS_24_X;
 export const ARCHITECTURE = lambda.Architecture.X86_64;
@@ -211,6 +216,9 @@ export class PayopsFunctions extends Construct {
         DECISIONS_CONSOLE_SESSION_KEY_SECRET_ARN: data.secrets.decisionsConsoleSessionKey.secretArn,
         ...(d.consoleClientId ? { DECISIONS_CONSOLE_CLIENT_ID: d.consoleClientId } : {}),
         ...(d.consoleUrl ? { DECISIONS_CONSOLE_URL: d.consoleUrl } : {}),
+        // The reports' facts through Athena (decisions/reports/athena-facts.ts; the names reports.ts gives them).
+        REPORTS_ATHENA_WORKGROUP: reportsWorkGroupName(settings.stage),
+        REPORTS_GLUE_DATABASE: reportsDatabaseName(settings.stage),
       },
     });
     grant(service.role, ['kms:Sign'], [key.keyArn]);
@@ -225,8 +233,40 @@ export class PayopsFunctions extends Construct {
       [data.secrets.decisionsTemporalApiKey.secretArn, data.secrets.decisionsConsoleSessionKey.secretArn],
     );
     grant(service.role, ['kms:Decrypt', 'kms:GenerateDataKey'], [data.codecKey.keyArn]);
+    this.grantReportQueries(service.role, settings, data);
     const url = service.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     return { fn: service.fn, url, key };
+  }
+
+  /**
+   * The spend and service-level reports' queries: Athena runs them with the caller's rights, so the role reads the
+   * Glue tables and the facts (ListBucket/GetBucketLocation on the bucket: Athena lists a partition's objects), and
+   * writes and reads the results under athena-results/ (SSE-KMS with the data key: GenerateDataKey to write, Decrypt,
+   * granted above, to read). Nothing else: no StopQueryExecution (a query past the bounded wait is left to the
+   * workgroup's scan cutoff), no other workgroup, database or prefix.
+   */
+  private grantReportQueries(role: iam.Role, settings: Settings, data: PayopsData): void {
+    const arn = (service: string, resource: string) =>
+      `arn:${Aws.PARTITION}:${service}:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
+    const database = reportsDatabaseName(settings.stage);
+    grant(
+      role,
+      ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults'],
+      [arn('athena', `workgroup/${reportsWorkGroupName(settings.stage)}`)],
+    );
+    grant(
+      role,
+      ['glue:GetDatabase', 'glue:GetTable'],
+      [
+        arn('glue', 'catalog'),
+        arn('glue', `database/${database}`),
+        ...REPORT_TABLES.map((t) => arn('glue', `table/${database}/${t}`)),
+      ],
+    );
+    grant(role, ['s3:GetBucketLocation', 's3:ListBucket'], [data.reportsBucket.bucketArn]);
+    grant(role, ['s3:GetObject'], [data.reportsBucket.arnForObjects('facts/*')]);
+    grant(role, ['s3:GetObject', 's3:PutObject'], [data.reportsBucket.arnForObjects('athena-results/*')]);
+    grant(role, ['kms:GenerateDataKey'], [data.dataKey.keyArn]);
   }
 
   private grantWorker(role: iam.Role, data: PayopsData): void {

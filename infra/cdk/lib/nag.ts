@@ -54,6 +54,20 @@ export function acceptedFindings(stack: IConstruct, data: PayopsData, fns: Payop
         '(s3:GetObject) under recon/ of the one reports bucket, for `recon day` and the rule preview.',
     },
     {
+      scope: fns.decisions.role!.node.findChild('DefaultPolicy'),
+      id: `AwsSolutions-IAM5[Resource::<${arnOf(data.reportsBucket)}>/facts/*]`,
+      reason:
+        "Athena reads the report facts with the caller's rights; they are keyed by kind, day and fact ID at run " +
+        'time. The decision service only reads (s3:GetObject) under facts/ of the one reports bucket.',
+    },
+    {
+      scope: fns.decisions.role!.node.findChild('DefaultPolicy'),
+      id: `AwsSolutions-IAM5[Resource::<${arnOf(data.reportsBucket)}>/athena-results/*]`,
+      reason:
+        "Athena writes a query's results under the workgroup's output location with the caller's rights, keyed by " +
+        'query execution ID at run time; confined to athena-results/ of the one reports bucket (s3:GetObject/PutObject).',
+    },
+    {
       scope: fns.invokeRole.node.findChild('DefaultPolicy'),
       id: `AwsSolutions-IAM5[Resource::<${arnOf(fns.worker)}>:*]`,
       reason:

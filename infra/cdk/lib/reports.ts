@@ -3,6 +3,7 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import { Construct } from 'constructs';
 import type { PayopsData } from './data';
+import { reportsDatabaseName, reportsWorkGroupName } from './functions';
 import type { Settings } from './settings';
 
 /**
@@ -72,7 +73,7 @@ export class PayopsReports extends Construct {
 
   constructor(scope: Construct, id: string, settings: Settings, data: PayopsData) {
     super(scope, id);
-    const databaseName = `payops_${settings.stage}_reports`;
+    const databaseName = reportsDatabaseName(settings.stage);
     this.database = new glue.CfnDatabase(this, 'Database', {
       catalogId: Aws.ACCOUNT_ID,
       databaseInput: { name: databaseName, description: `payops ${settings.stage}: report facts (NDJSON, by day)` },
@@ -116,7 +117,7 @@ export class PayopsReports extends Construct {
     this.tables = { compensation: table('compensation'), 'payout-sla': table('payout-sla') };
 
     this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
-      name: `payops-${settings.stage}-reports`,
+      name: reportsWorkGroupName(settings.stage),
       description: `payops ${settings.stage}: compensation spend and payout service-level reports`,
       state: 'ENABLED',
       recursiveDeleteOption: false,

@@ -213,16 +213,29 @@ describe('decision service', () => {
     expect(signers).toHaveLength(1);
   });
 
-  test("its own Temporal credential secret (not the workers'), no ledger, SES, topic or webhook secrets; of the bucket only reconciliation results to read; of the audit table one write (a re-run's record)", () => {
+  test("its own Temporal credential secret (not the workers'), no ledger, SES, topic or webhook secrets; of the bucket reconciliation results and facts to read and Athena's results; of the audit table one write (a re-run's record)", () => {
     const p = policy();
     expect(p).toMatch(/DecisionsTemporalApiKey/);
     expect(p).not.toMatch(/"Ref":"DataTemporalApiKey|WebhookSecret|PspSecretKey/);
     const ledger = resources('AWS::DynamoDB::Table').find(([id]) => id.includes('Ledger'))![0];
     expect(p).not.toContain(ledger);
-    expect(p).not.toMatch(/s3:(?!GetObject)|ses:|sns:|dynamodb:(?!GetItem|PutItem|Query)/);
-    expect(p).toMatch(
-      /"s3:GetObject","Effect":"Allow","Resource":\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["DataReportsBucket[0-9A-F]+","Arn"\]\},"\/recon\/\*"\]\]\}/,
+    expect(p).not.toMatch(
+      /s3:(?!GetObject|PutObject|ListBucket|GetBucketLocation)|ses:|sns:|dynamodb:(?!GetItem|PutItem|Query)/,
     );
+    // Writes to the bucket only where Athena puts a query's results.
+    expect(p).toMatch(
+      /\["s3:GetObject","s3:PutObject"\],"Effect":"Allow","Resource":\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["DataReportsBucket[0-9A-F]+","Arn"\]\},"\/athena-results\/\*"\]\]\}/,
+    );
+    expect(p.match(/s3:PutObject/g)).toHaveLength(1);
+    // Reads: reconciliation results and the facts Athena scans (CDK merges them into one statement), nothing else.
+    const reads = (
+      JSON.parse(p) as { Properties: { PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> } } }
+    ).Properties.PolicyDocument.Statement.filter((st) => st.Action === 's3:GetObject');
+    expect(reads).toHaveLength(1);
+    const prefixes = (reads[0]!.Resource as Array<{ 'Fn::Join': [string, [unknown, string]] }>).map(
+      (r) => r['Fn::Join'][1][1],
+    );
+    expect(prefixes.sort()).toEqual(['/facts/*', '/recon/*']);
     for (const name of ['Worker', 'Ingress']) {
       const [roleId] = resources('AWS::IAM::Role').find(([id]) => id.includes(`${name}Role`))!;
       const other = JSON.stringify(
@@ -230,6 +243,33 @@ describe('decision service', () => {
       );
       expect(other).not.toMatch(/DecisionsTemporalApiKey|kms:Sign/);
     }
+  });
+
+  test('the reports through Athena: three query calls on its own workgroup, the Glue database and the two fact tables only; told their names', () => {
+    const p = policy();
+    const statements = (
+      JSON.parse(p) as { Properties: { PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> } } }
+    ).Properties.PolicyDocument.Statement;
+    const of = (prefix: string) => statements.filter((st) => JSON.stringify(st.Action).includes(prefix));
+    expect(of('athena:').map((st) => st.Action)).toEqual([
+      ['athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StartQueryExecution'],
+    ]);
+    expect(JSON.stringify(of('athena:')[0]!.Resource)).toContain(':workgroup/payops-dev-reports');
+    expect(of('glue:').map((st) => st.Action)).toEqual([['glue:GetDatabase', 'glue:GetTable']]);
+    const glue = JSON.stringify(of('glue:')[0]!.Resource);
+    for (const r of [
+      ':catalog"',
+      ':database/payops_dev_reports"',
+      ':table/payops_dev_reports/compensation_facts"',
+      ':table/payops_dev_reports/payout_sla_facts"',
+    ])
+      expect(glue).toContain(r);
+    expect(glue).not.toContain('*');
+    const [, f] = fn();
+    expect((f.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      REPORTS_ATHENA_WORKGROUP: 'payops-dev-reports',
+      REPORTS_GLUE_DATABASE: 'payops_dev_reports',
+    });
   });
 
   test('synthesis fails naming each decision-service setting that is missing', () => {
@@ -390,6 +430,8 @@ describe('cdk-nag (AwsSolutions)', () => {
     expect(nag.flatMap((r) => r.violations.map((v) => v.ruleName))).toEqual([]);
     expect(dev.stack.acceptedFindings.map((f) => f.id).sort()).toEqual([
       expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<DataReportsBucket[0-9A-F]+\.Arn>\/\*\]$/),
+      expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<DataReportsBucket[0-9A-F]+\.Arn>\/athena-results\/\*\]$/),
+      expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<DataReportsBucket[0-9A-F]+\.Arn>\/facts\/\*\]$/),
       expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<DataReportsBucket[0-9A-F]+\.Arn>\/recon\/\*\]$/),
       expect.stringMatching(/^AwsSolutions-IAM5\[Resource::<FunctionsWorker[0-9A-F]+\.Arn>:\*\]$/),
       'AwsSolutions-KMS5',
