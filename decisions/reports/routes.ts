@@ -55,7 +55,7 @@ const download = (c: Context, name: string, body: string, type: string) =>
 
 /** Why reports are unavailable when no source is configured (outside local mode). */
 export const NO_REPORTS_SOURCE =
-  'reports are not served by this deployment yet: on AWS the facts are queried with Athena (the payops-<stage>-reports workgroup over the Glue tables), and this service has no Athena reader yet';
+  'reports are not served by this deployment yet: on AWS the facts are read through Athena (the payops-<stage>-reports workgroup over the Glue tables), but the report queries still need an engine the decisions Lambda does not carry';
 
 /**
  * `source` gives the engine and files (undefined: unavailable here, answered 503 after the role check). Outside local
