@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { zonedDayWindow } from '../../activities/recon/business-day';
 
 /**
  * A report's period: local dates `from` (inclusive) to `to` (exclusive) in a declared IANA time zone, cut on UTC
@@ -45,33 +46,8 @@ export const periodSchema = z
     path: ['to'],
   });
 
-/** The offset of `tz` from UTC at the instant `ms` (ms to add to UTC to get local wall time). */
-function offsetAt(ms: number, tz: string): number {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    })
-      .formatToParts(new Date(ms))
-      .map((p) => [p.type, p.value]),
-  );
-  const wall = Date.UTC(+parts.year!, +parts.month! - 1, +parts.day!, +parts.hour!, +parts.minute!, +parts.second!);
-  return wall - Math.floor(ms / 1000) * 1000;
-}
-
-/** The UTC instant of local midnight starting `date` in `tz` (DST-safe: the offset is re-read at the guess). */
-export function localMidnightUtc(date: string, tz: string): number {
-  const wall = Date.parse(`${date}T00:00:00Z`);
-  let t = wall - offsetAt(wall, tz);
-  t = wall - offsetAt(t, tz);
-  return t;
-}
+/** The UTC instant of local midnight starting `date` in `tz` (DST-safe; the rule the reconciliation's days use). */
+const localMidnightUtc = (date: string, tz: string): number => zonedDayWindow(date, tz).fromMs;
 
 export const iso = (ms: number) => new Date(ms).toISOString();
 
