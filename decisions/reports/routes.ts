@@ -65,13 +65,11 @@ export function reportRoutes(
   app: Hono<{ Variables: { staff: Staff } }>,
   source: () => ReportsSource | undefined,
 ): void {
-  app.get('/reports/spend', async (c) => {
+  /** The role check, the period and the source every report needs, or the answer that refuses it (403, 400, 503). */
+  const prepare = (c: Context<{ Variables: { staff: Staff } }>, readers: readonly string[], what: string) => {
     const staff = c.get('staff');
-    if (!holdsAny(staff, SPEND_READERS))
-      return c.json(
-        { error: `${staff.subject} holds none of the roles the spend report needs (${SPEND_READERS.join(', ')})` },
-        403,
-      );
+    if (!holdsAny(staff, readers))
+      return c.json({ error: `${staff.subject} holds none of the roles ${what} needs (${readers.join(', ')})` }, 403);
     const asked = periodFrom(c);
     if ('issues' in asked)
       return c.json(
@@ -83,7 +81,13 @@ export function reportRoutes(
       );
     const src = source();
     if (!src) return c.json({ error: NO_REPORTS_SOURCE }, 503);
-    const { engine, files, ledger } = src;
+    return { ...asked, src };
+  };
+
+  app.get('/reports/spend', async (c) => {
+    const asked = prepare(c, SPEND_READERS, 'the spend report');
+    if (asked instanceof Response) return asked;
+    const { engine, files, ledger } = asked.src;
     const report = await spendReport(engine, files, asked.period);
     const name = `compensation-spend_${asked.period.from}_${asked.period.to}`;
     if (asked.format === 'csv') return download(c, `${name}.csv`, spendCsv(report), 'text/csv');
@@ -93,26 +97,9 @@ export function reportRoutes(
     return download(c, `${name}.json`, `${JSON.stringify(answer, null, 2)}\n`, 'application/json');
   });
   app.get('/reports/sla', async (c) => {
-    const staff = c.get('staff');
-    if (!holdsAny(staff, SLA_READERS))
-      return c.json(
-        {
-          error: `${staff.subject} holds none of the roles the service-level report needs (${SLA_READERS.join(', ')})`,
-        },
-        403,
-      );
-    const asked = periodFrom(c);
-    if ('issues' in asked)
-      return c.json(
-        {
-          error: `invalid request: ${asked.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-          issues: asked.issues,
-        },
-        400,
-      );
-    const src = source();
-    if (!src) return c.json({ error: NO_REPORTS_SOURCE }, 503);
-    const { engine, files } = src;
+    const asked = prepare(c, SLA_READERS, 'the service-level report');
+    if (asked instanceof Response) return asked;
+    const { engine, files } = asked.src;
     const report: SlaReport = await slaReport(engine, files, asked.period);
     const name = `payout-service-levels_${asked.period.from}_${asked.period.to}`;
     return asked.format === 'csv'
