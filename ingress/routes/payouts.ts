@@ -4,6 +4,7 @@ import { bankE2eStream, reportRailEventSignal, type RailEvent } from '../../work
 import { lateEventOwner } from '../../workflows/recon-breaks/late-events';
 import type { ProviderTransferStatus } from '../../activities/adapters/adyen/port';
 import type { ProviderId } from '../../workflows/routing/contract';
+import { payoutOfReference } from '../../workflows/shared/payout-reference';
 import type { AdyenTransferWebhook } from '../adyen';
 import type { Delivery, RouteDeps, VerifiedEvent, WebhookRoute } from '../deliveries';
 import { parkForOps } from '../parking';
@@ -124,15 +125,6 @@ const ADYEN_KINDS: Partial<Record<ProviderTransferStatus, RailEvent['kind']>> = 
 };
 
 /**
- * Our Adyen transfers carry the payout workflow ID as their `reference`, optionally followed by `:<step>` (Adyen
- * allows 80 characters): the payout is the part before the first colon.
- */
-export function payoutOfAdyenReference(reference: string | undefined): string | undefined {
-  const m = /^(payout-[A-Za-z0-9_-]{1,64})(?::[A-Za-z0-9:_-]{0,80})?$/.exec(reference ?? '');
-  return m?.[1];
-}
-
-/**
  * Adyen transfer webhooks → the payout that created the transfer, on the rail's word only: the transfer is looked up
  * at Adyen by the webhook's transfer ID, and what Adyen answers (its status, its reference, its amount) makes the
  * event; the webhook's own fields are never used. A transfer Adyen does not know, one not in a final state
@@ -148,7 +140,7 @@ async function adyenDeliveries(event: VerifiedEvent, deps: RouteDeps): Promise<D
   const t = await deps.adyenRail.getTransfer(hook.transferId);
   if (t === 'not_found' || t.transferId !== hook.transferId) return [];
   const kind = ADYEN_KINDS[t.status];
-  const workflowId = payoutOfAdyenReference(t.reference);
+  const workflowId = payoutOfReference(t.reference);
   if (!kind || !workflowId) return [];
   const signal: ProviderRailEvent = {
     source: 'psp',
