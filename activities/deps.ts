@@ -1,3 +1,4 @@
+import type { AdyenStatementPort } from './recon/adyen-statements';
 import type { AuditPort } from './adapters/audit/port';
 import type { BankPort } from './adapters/bank/port';
 import type { CommercePort } from './adapters/commerce/port';
@@ -26,6 +27,8 @@ export interface ActivityDeps {
   evidence?: EvidencePort;
   /** The PSP's own books (balance transactions), read-only; optional so workers without reconciliation need not wire it. */
   pspStatements?: PspStatementPort;
+  /** Adyen's balance account transactions (reconciliation of `provider: adyen` accounts); optional likewise. */
+  adyenStatements?: AdyenStatementPort;
   /** The bank's end-of-day camt.053 statements; optional like `pspStatements`. */
   bankStatements?: BankStatementPort;
   /** The reconciliation accounts (workers/config-recon.ts): IBANs stay here, on the activity side. */

@@ -42,7 +42,11 @@ export const namespaceOf = (client: Client) => client.options.namespace;
 
 /** Reads the PSP queue's rate limit (and whether it is an incident pause) from the server. */
 export async function describePspQueue(client: Client, productQueue = configuredTaskQueue()): Promise<PspQueueLimit> {
-  const name = pspTaskQueue(productQueue);
+  return describeQueueLimit(client, pspTaskQueue(productQueue));
+}
+
+/** Reads one queue's rate limit (and whether it is an incident pause): any provider's queue (`psp-control.ts`). */
+export async function describeQueueLimit(client: Client, name: string): Promise<PspQueueLimit> {
   const r = await client.workflowService.describeTaskQueue({
     namespace: namespaceOf(client),
     taskQueue: { name, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },

@@ -9,6 +9,7 @@ import { makeAwsClients } from '../activities/adapters/aws';
 import { approvals, breaks, disputes } from '../client';
 import { ClientInputError } from '../client/errors';
 import { pausePspCalls, pausePspInput, resumePspCalls, resumePspInput } from '../client/psp-control';
+import type { ProviderId } from '../workflows/routing/contract';
 import { kmsOptions } from '../workers/data-converter';
 import { countStuck, payoutReport } from './reads';
 import { previewReconDay, reconDayReport, rerunReconDay } from './recon-days';
@@ -136,7 +137,8 @@ const disputesFilter = z
  * - `POST /breaks/:workflowId/link` `{ workflowId?, postingId?, lineId?, note }`; `/mark-received`
  *   `{ externalRef, note }`; `/adjust` `{ amountMinor, currency, account, note }`; `/approve` `{ note? }`;
  *   `/rebook` `{ note }`; `/void` `{ reason }`; `/reopen` `{ reason }` (adjust, approve, rebook: finance)
- * - `POST /psp/pause` `{ incidentId, reason }` · `POST /psp/resume` `{ ratePerSecond?, reason? }` (ops)
+ * - `POST /psp/pause` `{ provider, incidentId, reason }` · `POST /psp/resume` `{ provider, ratePerSecond?, reason? }`
+ *   (ops; `provider` is `stripe` or `adyen`, required: never a default on an incident action)
  * - `GET /whoami` · `GET /approvals?state&tier` · `GET /approvals/:requestId` · `GET /disputes?dueWithinDays&tier` ·
  *   `GET /disputes/:disputeId` · `GET /breaks?open` · `GET /breaks/:workflowId` · `GET /stuck` · `GET /payouts/:payoutId` · `GET /healthz`
  * - `GET /recon/days/:accountId/:date` · `GET /recon/days/:accountId/:date/preview?rules=<version>` (a dry run) ·
@@ -225,6 +227,7 @@ export function createDecisionsApp(opts: DecisionsOptions): Hono<{ Variables: { 
     const body = await pspBody(c, pausePspInput);
     const operator = c.get('staff').subject;
     const value = await pausePspCalls(client, {
+      provider: body['provider'] as ProviderId,
       incidentId: body['incidentId'] as string,
       reason: body['reason'] as string,
       operator,
@@ -238,6 +241,7 @@ export function createDecisionsApp(opts: DecisionsOptions): Hono<{ Variables: { 
     const ceiling = config.PSP_ACCOUNT_RATE_LIMIT_RPS;
     const asked = body['ratePerSecond'] as number | undefined;
     const value = await resumePspCalls(client, {
+      provider: body['provider'] as ProviderId,
       ratePerSecond: Math.min(asked ?? ceiling, ceiling),
       ...(body['reason'] ? { reason: body['reason'] as string } : {}),
       operator,

@@ -15,6 +15,7 @@ import { awsOptions, requireSecrets, type AppConfig } from '../workers/config';
 import type { Delivery, RouteDeps, VerifiedEvent, WebhookRoute } from './deliveries';
 import { parkForOps } from './parking';
 import { createRailEventSigner, proveDelivery, type RailEventSigner } from './rail-proof';
+import { adyenIngressFromEnv, verifyAdyen, type AdyenIngress } from './adyen';
 import { routes as defaultRoutes } from './routes';
 import { acceptedSecrets, HttpError, verifyBank, verifyPsp } from './verify';
 
@@ -31,6 +32,11 @@ export interface IngressOptions {
   notifications?: Pick<NotificationsPort, 'publishEvent'>;
   /** Default: every domain's route (`routes/index.ts`). */
   routes?: WebhookRoute[];
+  /**
+   * Adyen's webhook keys and transfer look-up. Default: from the environment (`adyenIngressFromEnv`: the sandbox in
+   * local mode); `null`: no Adyen (its endpoint answers 404).
+   */
+  adyen?: AdyenIngress | null;
 }
 
 type Outcome = 'delivered' | 'parked' | 'owned';
@@ -122,8 +128,8 @@ function lateEventType(workflowId: string): string {
   return 'webhook.late_event';
 }
 
-/** The audit store and domain-event publisher from config, unless the caller hands them in (tests, chaos). */
-function routeDeps(opts: IngressOptions): RouteDeps {
+/** The audit store, domain-event publisher and rail look-ups from config, unless the caller hands them in (tests, chaos). */
+function routeDeps(opts: IngressOptions, adyen: AdyenIngress | undefined): RouteDeps {
   const { config } = opts;
   const aws = makeAwsClients(awsOptions(config));
   const account = config.PAYOPS_MODE === 'local' ? '123456789012' : config.AWS_ACCOUNT_ID;
@@ -136,6 +142,7 @@ function routeDeps(opts: IngressOptions): RouteDeps {
         fromEmail: config.NOTIFY_FROM_EMAIL,
         topicArn: `arn:aws:sns:${config.AWS_REGION}:${account}:${config.EVENTS_TOPIC_NAME}`,
       }),
+    ...(adyen ? { adyenRail: adyen.rail } : {}),
   };
 }
 
@@ -152,7 +159,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export function createIngressApp(opts: IngressOptions): Hono {
   const { config, client } = opts;
   requireSecrets(config, 'ingress');
-  const deps = routeDeps(opts);
+  const adyen = opts.adyen === null ? undefined : (opts.adyen ?? adyenIngressFromEnv(config.PAYOPS_MODE));
+  const deps = routeDeps(opts, adyen);
   const routes = opts.routes ?? defaultRoutes;
   // Read once, on the first delivery; an unreadable key answers 503 (the provider retries) and says why in the log.
   let signer: Promise<RailEventSigner> | undefined;
@@ -168,11 +176,16 @@ export function createIngressApp(opts: IngressOptions): Hono {
       verifyPsp(body, header('stripe-signature'), acceptedSecrets(config, 'PSP_WEBHOOK_SECRET')),
     bank: (body: string, header: (name: string) => string | undefined) =>
       verifyBank(body, header('x-bank-signature'), acceptedSecrets(config, 'BANK_WEBHOOK_SECRET')),
+    // Adyen's HMAC over the raw body; the route then confirms the transfer at Adyen before any signal.
+    adyen: (body: string, header: (name: string) => string | undefined) => {
+      if (!adyen) throw new HttpError(404, 'unknown endpoint');
+      return verifyAdyen(body, header('hmacsignature'), adyen.hmacKeys);
+    },
   };
 
   const app = new Hono();
   app.get('/healthz', (c) => c.json({ ok: true }));
-  for (const source of ['psp', 'bank'] as const) {
+  for (const source of ['psp', 'bank', 'adyen'] as const) {
     app.post(
       `/webhooks/${source}`,
       bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: 'body too large' }, 413) }),
@@ -215,7 +228,7 @@ export function createIngressApp(opts: IngressOptions): Hono {
       },
     );
   }
-  const known = new Set(['/healthz', '/webhooks/psp', '/webhooks/bank']);
+  const known = new Set(['/healthz', '/webhooks/psp', '/webhooks/bank', ...(adyen ? ['/webhooks/adyen'] : [])]);
   app.notFound((c) =>
     known.has(c.req.path) ? c.json({ error: 'method not allowed' }, 405) : c.json({ error: 'unknown endpoint' }, 404),
   );

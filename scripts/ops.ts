@@ -20,6 +20,7 @@ import type { AuditEvent } from '../workflows/shared/activities';
 import { renderPayoutReport, type PayoutReport } from './ops/show';
 import { renderStuck, type StuckCount } from './ops/stuck';
 import { reconCommand } from './ops/recon';
+import { PROVIDER_IDS } from '../workflows/routing/contract';
 
 const USAGE = `ops tooling: find, understand and fix stuck work (docs/runbook.md says which command fits which symptom)
 
@@ -42,8 +43,10 @@ const USAGE = `ops tooling: find, understand and fix stuck work (docs/runbook.md
       --action approve [--note "<why>"]      (finance, not the proposer)
       --action rebook --note "<why>"         (finance; a late return, confirmed at the bank, back to the creator)
       --action void --reason "<why>"   ·   --action reopen --reason "<why>"
-  npx payops-ops pause-psp --incident <id> --reason "<why>"  PSP incident: no new PSP call leaves, for every payout
-  npx payops-ops resume-psp [--rate <per second>] [--reason "<why>"]  release the backlog at the paced rate
+  npx payops-ops pause-psp --provider stripe|adyen --incident <id> --reason "<why>"  PSP incident: no new call to
+                                               that PSP leaves, for every payout; the other PSP keeps paying
+  npx payops-ops resume-psp --provider stripe|adyen [--rate <per second>] [--reason "<why>"]  release that PSP's
+                                               backlog at the paced rate
   npx payops-ops recon day <account> <date> [--json]        a reconciliation day: statement, matches, breaks by
                                                class, tie-out, its runs
   npx payops-ops recon rerun <account> <date> --reason "<why>"  re-run the day (-r<K>): same outputs, nothing new
@@ -64,6 +67,7 @@ const OPTIONS = {
   incident: { type: 'string' },
   rate: { type: 'string' },
   rules: { type: 'string' },
+  provider: { type: 'string' },
 } as const;
 
 const fix: CommandSpec = { positionals: ['payoutId'], options: ['reason'] };
@@ -76,8 +80,8 @@ const COMMANDS: Record<string, CommandSpec> = {
   hold: fix,
   release: fix,
   resolve: { positionals: ['payoutId'], options: ['reason', 'resolution'] },
-  'pause-psp': { positionals: [], options: ['incident', 'reason'] },
-  'resume-psp': { positionals: [], options: ['rate', 'reason'] },
+  'pause-psp': { positionals: [], options: ['provider', 'incident', 'reason'] },
+  'resume-psp': { positionals: [], options: ['provider', 'rate', 'reason'] },
   recon: { positionals: ['action', 'account', 'date'], options: ['rules', 'reason'] },
 };
 
@@ -152,16 +156,19 @@ export const main = withUsageErrors('ops', async (argv: string[], io: Io): Promi
 /** `pause-psp` / `resume-psp`, through the decision service like every other command (it checks the ops role). */
 async function pspControl(cmd: ReturnType<typeof parseCommandLine<typeof OPTIONS>>, api: DecisionsClient, io: Io) {
   const print = (value: unknown, text: string) => io.out(cmd.json ? JSON.stringify(value, null, 2) : text);
+  // Required, never defaulted: during an incident the operator names the provider that fails (see psp-control.ts).
+  const provider = oneOf(required(cmd.values.provider, 'provider'), 'provider', PROVIDER_IDS);
   if (cmd.command === 'pause-psp') {
     const incidentId = required(cmd.values.incident, 'incident');
     const reason = required(cmd.values.reason, 'reason');
-    const v = await api.command<PspPause>('/psp/pause', { incidentId, reason });
+    const v = await api.command<PspPause>('/psp/pause', { provider, incidentId, reason });
     if (v.accepted) print(v.value, pauseText(v.value));
     return v.accepted ? 0 : 1;
   }
   const ratePerSecond = rateOf(cmd.values.rate);
   const reason = cmd.values.reason;
   const v = await api.command<PspResume>('/psp/resume', {
+    provider,
     ...(ratePerSecond ? { ratePerSecond } : {}),
     ...(reason ? { reason } : {}),
   });

@@ -13,6 +13,7 @@ import { createStripePspStatements } from '../activities/adapters/psp/stripe-sta
 import { createHttpBankStatements } from '../activities/adapters/bank/statements';
 import { createS3Reports } from '../activities/adapters/reports/s3-reports';
 import { expectedFailures } from '../activities/expected-failures';
+import { adyenStatementsFromEnv } from '../activities/recon/adyen-statements';
 import { retryReporting } from '../activities/retry-reporting';
 import { temporalSettings, type TemporalSettings } from '../client/connect';
 import { awsOptions, temporalEnv, type AppConfig } from './config';
@@ -49,6 +50,7 @@ export function buildDependencies(
     commerce: createHttpCommerce({ apiBase: config.COMMERCE_API_BASE }),
     pspStatements: createStripePspStatements({ apiBase: config.PSP_API_BASE, secretKey: config.PSP_SECRET_KEY }),
     bankStatements: createHttpBankStatements({ apiBase: config.BANK_API_BASE }),
+    ...optional('adyenStatements', adyenStatementsFromEnv(config.PAYOPS_MODE)),
     reconAccounts: reconAccounts(config),
     ...overrides,
   };
@@ -96,4 +98,9 @@ export function baseWorkerOptions(
     },
     sinks: tracing?.sinks ?? { exporter: { export: { fn: () => undefined, callDuringReplay: false } } },
   };
+}
+
+/** `{ [key]: value }` when there is a value, else nothing (exactOptionalPropertyTypes: no `undefined` members). */
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }

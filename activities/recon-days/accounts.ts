@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { isValidIban } from '../adapters/bank/identifiers';
+import { PROVIDER_IDS } from '../../workflows/routing/contract';
 import { currencySchema } from '../../workflows/shared/money';
+import type { PostingScope } from '../adapters/ledger/port';
 import { reconAccountIdSchema } from '../../workflows/recon-days/contract';
 import { failure, FailureType } from '../../workflows/shared/failures';
 import type { ReconAccountFacts } from '../../workflows/recon-days/contract';
@@ -15,6 +17,12 @@ export const reconAccountSchema = z
   .object({
     accountId: reconAccountIdSchema,
     rail: z.enum(['bank', 'psp'], { error: 'rail must be bank or psp' }),
+    /**
+     * Which PSP's books a `psp` account reads: `stripe` (the default: accounts configured before issue 25) reads
+     * Stripe's balance transactions and the ledger's `psp` postings, `adyen` Adyen's balance account transactions and
+     * the ledger's `psp-adyen` postings.
+     */
+    provider: z.enum(PROVIDER_IDS, { error: `provider must be one of ${PROVIDER_IDS.join(', ')}` }).optional(),
     iban: z.string().refine(isValidIban, { error: 'iban must be a valid IBAN' }).optional(),
     currency: currencySchema,
     timezone: z.string().refine(validZone, { error: 'timezone must be an IANA zone such as Europe/Berlin' }),
@@ -30,7 +38,11 @@ export const reconAccountSchema = z
       .max(24 * 60)
       .default(30),
   })
-  .refine((a) => a.rail !== 'bank' || a.iban !== undefined, { error: 'a bank account needs its iban', path: ['iban'] });
+  .refine((a) => a.rail !== 'bank' || a.iban !== undefined, { error: 'a bank account needs its iban', path: ['iban'] })
+  .refine((a) => a.rail === 'psp' || a.provider === undefined, {
+    error: 'only a psp account names a provider',
+    path: ['provider'],
+  });
 export type ReconAccount = z.infer<typeof reconAccountSchema>;
 
 function validZone(tz: string): boolean {
@@ -73,4 +85,9 @@ export function factsOf(a: ReconAccount, businessDate: string | undefined, atMs:
     pollEveryMs: Math.round(a.pollEveryMinutes * 60_000),
     runAtMs: deadlineAtMs,
   };
+}
+
+/** The ledger day-index scope an account's expectations come from: its rail, and for Adyen its own `psp-adyen`. */
+export function postingScopeOf(a: Pick<ReconAccount, 'rail' | 'provider'>): PostingScope {
+  return a.rail === 'psp' && a.provider === 'adyen' ? 'psp-adyen' : a.rail;
 }

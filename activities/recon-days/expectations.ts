@@ -1,7 +1,7 @@
 import type { ExpectedItem, ExpectedKind, Direction } from '../../workflows/recon/contract';
 import { reconRulesFor, type ReconRuleVersion } from '../../workflows/recon/contract';
 import { reconKeys, type LoadedExpectations, type ReconAccountFacts } from '../../workflows/recon-days/contract';
-import { Accounts, type LedgerPort, type Posting } from '../adapters/ledger/port';
+import { Accounts, type LedgerPort, type Posting, type PostingScope } from '../adapters/ledger/port';
 import type { ReportsPort } from '../adapters/reports/port';
 import { addDays } from './accounts';
 import { putChunks, readCarry } from './store';
@@ -64,12 +64,14 @@ export function datesToLoad(businessDate: string, firstDay: boolean, daysAfter: 
   return dates;
 }
 
-/** Reads the day index page by page (scope = the account's rail) into ExpectedItem NDJSON chunks. */
+/** Reads the day index page by page (scope = the account's rail, `psp-adyen` for Adyen) into ExpectedItem NDJSON chunks. */
 export async function loadExpectations(
   deps: { ledger: LedgerPort; reports: ReportsPort },
   facts: ReconAccountFacts,
   ruleVersion: string,
   beat: () => void,
+  /** The day-index scope (default: the account's rail; an Adyen account reads `psp-adyen`). */
+  scope: PostingScope = facts.rail,
 ): Promise<LoadedExpectations> {
   const rules = reconRulesFor(ruleVersion as ReconRuleVersion);
   const firstDay = (await readCarry(deps.reports, facts.accountId, facts.previousDate)) === undefined;
@@ -78,7 +80,7 @@ export async function loadExpectations(
   for (const date of dates) {
     let startKey: string | undefined;
     do {
-      const page = await deps.ledger.postingsOn(date, { scope: facts.rail, ...(startKey ? { startKey } : {}) });
+      const page = await deps.ledger.postingsOn(date, { scope, ...(startKey ? { startKey } : {}) });
       for (const p of page.items) {
         const item = expectedItemOf(p, facts.accountId, facts.businessDate);
         if (item) items.push(item);

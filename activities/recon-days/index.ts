@@ -2,10 +2,10 @@ import { Context } from '@temporalio/activity';
 import { failure, FailureType } from '../../workflows/shared/failures';
 import type { ReconDayActivities } from '../../workflows/recon-days/contract';
 import type { ActivityDeps } from '../deps';
-import { accountOf, factsOf, type ReconAccount } from './accounts';
+import { accountOf, factsOf, postingScopeOf, type ReconAccount } from './accounts';
 import { openDayBreaks, type BreakClient } from './breaks';
 import { loadExpectations } from './expectations';
-import { ingestBankStatement, ingestPspDay } from './ingest';
+import { ingestAdyenDay, ingestBankStatement, ingestPspDay } from './ingest';
 import { matchAccountDay } from './match';
 
 /** Seams for tests: the Temporal client (default: the worker's, from the activity context), its task queue and the clock. */
@@ -46,12 +46,23 @@ export function createReconDayActivities(deps: ActivityDeps, opts: ReconDayOptio
           heartbeat,
         );
       }
+      if (account.provider === 'adyen') {
+        if (!deps.adyenStatements)
+          throw failure(FailureType.ProviderPermanent, 'no Adyen statement reader configured for this worker');
+        return ingestAdyenDay(
+          { adyenStatements: deps.adyenStatements, reports: deps.reports },
+          facts,
+          now(),
+          heartbeat,
+        );
+      }
       if (!deps.pspStatements)
         throw failure(FailureType.ProviderPermanent, 'no PSP statement reader configured for this worker');
       return ingestPspDay({ pspStatements: deps.pspStatements, reports: deps.reports }, facts, now(), heartbeat);
     },
     async loadReconExpectations({ account, ruleVersion }) {
-      return loadExpectations(deps, account, ruleVersion, heartbeat);
+      const scope = postingScopeOf(accountOf(accounts(), account.accountId));
+      return loadExpectations(deps, account, ruleVersion, heartbeat, scope);
     },
     async matchReconDay(i) {
       return matchAccountDay(deps, accounts(), i, heartbeat);

@@ -5,6 +5,7 @@ import type { BankStatementPort } from '../adapters/bank/statements';
 import type { PspStatementPort } from '../adapters/psp/port';
 import type { ReportsPort } from '../adapters/reports/port';
 import { zonedDayWindow } from '../recon/business-day';
+import { adyenTransactionDay, type AdyenStatementPort } from '../recon/adyen-statements';
 import { balanceTransactionDay } from '../recon/psp-day';
 import type { StatementLine } from '../../workflows/recon/contract';
 import {
@@ -161,15 +162,45 @@ export async function ingestPspDay(
   nowMs: number,
   beat: () => void,
 ): Promise<FetchStatementResult> {
+  const pages = balanceTransactionDay(deps.pspStatements, {
+    account: { accountId: facts.accountId, timezone: facts.timezone },
+    date: facts.businessDate,
+  });
+  return ingestDayPages(deps.reports, facts, nowMs, beat, 'stripe_bt', pages);
+}
+
+/**
+ * Adyen's balance account transactions of the day (account timezone), the same way: once the day has ended, page by
+ * page into NDJSON chunks; no statement balances to tie out (the Transactions API lists movements, not balances).
+ */
+export async function ingestAdyenDay(
+  deps: { adyenStatements: AdyenStatementPort; reports: ReportsPort },
+  facts: ReconAccountFacts,
+  nowMs: number,
+  beat: () => void,
+): Promise<FetchStatementResult> {
+  const pages = adyenTransactionDay(deps.adyenStatements, {
+    account: { accountId: facts.accountId, timezone: facts.timezone },
+    date: facts.businessDate,
+  });
+  return ingestDayPages(deps.reports, facts, nowMs, beat, 'adyen_tx', pages);
+}
+
+/** A PSP's day of lines (pages) into NDJSON chunks and the statement record, once the business day has ended. */
+async function ingestDayPages(
+  reports: ReportsPort,
+  facts: ReconAccountFacts,
+  nowMs: number,
+  beat: () => void,
+  source: 'stripe_bt' | 'adyen_tx',
+  pages: AsyncGenerator<{ lines: StatementLine[] }>,
+): Promise<FetchStatementResult> {
   const { toMs } = zonedDayWindow(facts.businessDate, facts.timezone);
   if (nowMs < toMs) return { status: 'not_yet', reason: `business day ${facts.businessDate} has not ended` };
   const keys = reconKeys(facts.accountId, facts.businessDate);
-  const writer = new ChunkWriter(deps.reports, keys.lines, beat);
+  const writer = new ChunkWriter(reports, keys.lines, beat);
   let notBooked = 0;
-  for await (const page of balanceTransactionDay(deps.pspStatements, {
-    account: { accountId: facts.accountId, timezone: facts.timezone },
-    date: facts.businessDate,
-  })) {
+  for await (const page of pages) {
     for (const line of page.lines) {
       if (line.entry.status !== 'BOOK') notBooked++;
       await writer.add(line);
@@ -178,7 +209,7 @@ export async function ingestPspDay(
   }
   await writer.flush(true);
   const statement = {
-    source: 'stripe_bt' as const,
+    source,
     lineKeys: writer.keys,
     lines: writer.count,
     notBooked,
@@ -186,6 +217,6 @@ export async function ingestPspDay(
     delivery: 'new' as const,
     findings: [],
   };
-  await deps.reports.put(keys.statement, JSON.stringify(statement), 'application/json');
+  await reports.put(keys.statement, JSON.stringify(statement), 'application/json');
   return { status: 'ingested', statement };
 }

@@ -50,11 +50,15 @@ function refsOf(
 ): BreakFacts['refs'] {
   const lines = b.lineIds.map((id) => lineById.get(id)).filter((l): l is StatementLine => !!l);
   const items = b.itemIds.map((id) => itemById.get(id)).filter((i): i is ExpectedItem => !!i);
-  const workflowId = items.find((i) => i.refs.workflowId)?.refs.workflowId;
+  const workflowId =
+    items.find((i) => i.refs.workflowId)?.refs.workflowId ??
+    lines.find((l) => l.refs.adyen?.payoutWorkflowId)?.refs.adyen?.payoutWorkflowId;
   const endToEndId =
     lines.find((l) => l.refs.endToEndId)?.refs.endToEndId ?? items.find((i) => i.refs.endToEndId)?.refs.endToEndId;
   const railRef =
-    items.find((i) => i.refs.railRef)?.refs.railRef ?? lines.find((l) => l.refs.stripe?.source)?.refs.stripe?.source;
+    items.find((i) => i.refs.railRef)?.refs.railRef ??
+    lines.find((l) => l.refs.stripe?.source)?.refs.stripe?.source ??
+    lines.find((l) => l.refs.adyen?.transferId)?.refs.adyen?.transferId;
   const returnReason = lines.find((l) => l.returnReason)?.returnReason;
   return {
     ...(workflowId ? { workflowId } : {}),

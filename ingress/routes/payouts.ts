@@ -2,6 +2,10 @@ import { isCurrency } from '../../activities/adapters/bank/amounts';
 import type { Camt054Entry } from '../../activities/adapters/bank/iso20022';
 import { bankE2eStream, reportRailEventSignal, type RailEvent } from '../../workflows/payouts/contract';
 import { lateEventOwner } from '../../workflows/recon-breaks/late-events';
+import type { ProviderTransferStatus } from '../../activities/adapters/adyen/port';
+import type { ProviderId } from '../../workflows/routing/contract';
+import { payoutOfReference } from '../../workflows/shared/payout-reference';
+import type { AdyenTransferWebhook } from '../adyen';
 import type { Delivery, RouteDeps, VerifiedEvent, WebhookRoute } from '../deliveries';
 import { parkForOps } from '../parking';
 
@@ -106,16 +110,67 @@ async function parkConnectedAccountEvent(
   });
 }
 
+/**
+ * A rail event from a PSP other than Stripe: the same `reportRailEvent` shape (`source: 'psp'`, the PSP rail) with
+ * the provider named. Workflows from before the second PSP strip `provider` (their schema is not strict) and check the
+ * proof over the event as received, `provider` included.
+ */
+export type ProviderRailEvent = RailEvent & { provider: ProviderId };
+
+/** Adyen's transfer status at the rail → what it means for a payout; received, authorised, refused: nothing to tell. */
+const ADYEN_KINDS: Partial<Record<ProviderTransferStatus, RailEvent['kind']>> = {
+  paid: 'paid',
+  failed: 'failed',
+  reversed: 'returned',
+};
+
+/**
+ * Adyen transfer webhooks → the payout that created the transfer, on the rail's word only: the transfer is looked up
+ * at Adyen by the webhook's transfer ID, and what Adyen answers (its status, its reference, its amount) makes the
+ * event; the webhook's own fields are never used. A transfer Adyen does not know, one not in a final state
+ * (received, authorised) or refused (the create's answer carried that to the payout), or one whose reference names
+ * no payout, is acknowledged and not signalled. The event ID is the transfer and the rail's status, so every webhook
+ * that finds the same state at the rail is the same event to the workflow (it dedupes by event ID).
+ */
+async function adyenDeliveries(event: VerifiedEvent, deps: RouteDeps): Promise<Delivery[]> {
+  const hook = event.payload as AdyenTransferWebhook | undefined;
+  if (!hook) return [];
+  // No look-up configured is a deployment fault: 503, and Adyen delivers again once it is fixed.
+  if (!deps.adyenRail) throw new Error('adyen: no transfer look-up configured');
+  const t = await deps.adyenRail.getTransfer(hook.transferId);
+  if (t === 'not_found' || t.transferId !== hook.transferId) return [];
+  const kind = ADYEN_KINDS[t.status];
+  const workflowId = payoutOfReference(t.reference);
+  if (!kind || !workflowId) return [];
+  const signal: ProviderRailEvent = {
+    source: 'psp',
+    provider: 'adyen',
+    eventId: `adyen:${t.transferId}:${t.providerStatus}`,
+    kind,
+    reference: t.transferId,
+    ...(kind !== 'paid' && t.reason ? { code: t.reason } : {}),
+    // Adyen returns a transfer whole: what came back is the transfer's amount.
+    ...(kind === 'returned'
+      ? { returnedAmountMinor: t.amount.amountMinor, transferAmountMinor: t.amount.amountMinor }
+      : {}),
+  };
+  // A late return after the payout closed is parked for ops (not yet owned by a reconciliation break: a break's
+  // rail check reads Stripe or the bank today).
+  return [{ workflowId, signal: reportRailEventSignal.name, signalArgs: [signal] }];
+}
+
 /** The ingress hands bank events over already parsed (`parseCamt054`). */
 const camtEntries = (payload: unknown): Camt054Entry[] =>
   (payload as { entries?: Camt054Entry[] } | undefined)?.entries ?? [];
 
 /**
- * Payout webhooks → `reportRailEvent` signals. PSP events name their workflow in the transfer's `transfer_group`; a bank camt.054
+ * Payout webhooks → `reportRailEvent` signals. Stripe events name their workflow in the transfer's `transfer_group`,
+ * Adyen transfers in their `reference` (read at Adyen, never from the webhook); a bank camt.054
  * names only EndToEndIds, which the initiating activity recorded in the audit store (`bank-e2e:<id>`) before sending.
  */
 export const payoutsRoute: WebhookRoute = async (event, deps) => {
   if (event.source === 'psp') return pspDeliveries(event, deps);
+  if (event.source === 'adyen') return adyenDeliveries(event, deps);
   if (!event.type.startsWith('camt.054')) return [];
   const out: Delivery[] = [];
   for (const entry of camtEntries(event.payload)) {

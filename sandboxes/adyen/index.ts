@@ -29,6 +29,8 @@ import { adyenId, AdyenState, problem, validTransferInfo, type Reply, type Trans
  *   429, problems, timeout-before) are never stored; `timeoutNext` in phase `after` executes and stores, then drops.
  * - `GET /btl/v4/transfers/{id}` (`TransferData`) and `GET /btl/v4/transfers?reference=&createdSince=&createdUntil=`
  *   (`FindTransfersResponse`): the look-up a fence runs.
+ * - `GET /btl/v4/transactions?createdSince=&createdUntil=&balanceAccountId=` (`TransactionSearchResponse`): the
+ *   balance account's booked movements (a booking out, a return back in), what reconciliation reads as statement.
  * - Status lifecycle `received → authorised → booked`, or `refused` with a `reason` (before money moved), later
  *   `failed`/`returned` (admin); each change sends `balancePlatform.transfer.created|updated`.
  * - Auth: the `X-API-Key` header (any non-empty key), else 401 errorCode `00_401`.
@@ -206,6 +208,8 @@ export async function startAdyenSandbox(opts: AdyenSandboxOptions): Promise<Adye
       return ctx.state.create(info, idempotencyKey, refuse, ctx.faults.settleMs, later);
     }
     if (method === 'GET' && url.pathname === '/btl/v4/transfers') return ctx.state.find(url.searchParams);
+    if (method === 'GET' && url.pathname === '/btl/v4/transactions')
+      return ctx.state.listTransactions(url.searchParams);
     if (method === 'GET' && (m = /^\/btl\/v4\/transfers\/([^/]+)$/.exec(url.pathname))) {
       const t = ctx.state.transfers.get(decodeURIComponent(m[1] ?? ''));
       return t ? { status: 200, body: t } : problem(404, '30_404', 'Not found', 'Transfer not found');

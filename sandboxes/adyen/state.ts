@@ -35,6 +35,24 @@ export interface TransferData {
   events: Array<{ id: string; bookingDate: string; status: TransferStatus; type: 'accounting'; reason?: string }>;
 }
 
+/**
+ * A booked balance movement as Adyen's Transactions API lists it (`GET /btl/v4/transactions`, the library's
+ * `Transaction`): what reconciliation reads as the platform balance account's statement. An outgoing transfer books
+ * a negative `amount.value` when it is booked; a return (or a failure after booking) books the money back, positive.
+ */
+export interface TransactionData {
+  id: string;
+  accountHolder: { id: string };
+  amount: { currency: string; value: number };
+  balanceAccount: { id: string };
+  balancePlatform: string;
+  bookingDate: string;
+  creationDate: string;
+  status: 'booked' | 'pending';
+  transfer: { id: string; reference: string };
+  valueDate: string;
+}
+
 /** What the admin API shows of each transfer: for invariants (which idempotency key and reference it came from). */
 export interface ExecutedTransfer {
   id: string;
@@ -92,6 +110,8 @@ export function problem(
 export class AdyenState {
   readonly transfers = new Map<string, TransferData>();
   readonly executed: ExecutedTransfer[] = [];
+  /** The platform balance account's booked movements, in booking order. */
+  readonly transactions: TransactionData[] = [];
   private readonly balances = new Map<string, number>();
   private sequence = 0;
 
@@ -173,6 +193,7 @@ export class AdyenState {
     };
     if (!allowed[t.status].includes(status))
       return { status: 409, body: { error: `transfer ${id} is ${t.status}; it cannot become ${status}` } };
+    const bookedBefore = t.events.some((e) => e.status === 'booked');
     t.status = status;
     if (reason) t.reason = reason;
     t.sequenceNumber = ++this.sequence;
@@ -185,6 +206,10 @@ export class AdyenState {
     });
     if (status === 'failed' || status === 'returned')
       this.balances.set(t.amount.currency, this.balanceOf(t.amount.currency) + t.amount.value);
+    // The balance account's statement: a booking takes the money out; a return (or failure) of a booked transfer
+    // brings it back. A transfer that fails before it was booked never showed on the statement.
+    if (status === 'booked') this.book(t, -t.amount.value);
+    else if ((status === 'returned' || status === 'failed') && bookedBefore) this.book(t, t.amount.value);
     const row = this.executed.find((e) => e.id === id);
     if (row) {
       row.status = status;
@@ -192,6 +217,58 @@ export class AdyenState {
     }
     this.emit('balancePlatform.transfer.updated', t);
     return { status: 200, body: t };
+  }
+
+  private book(t: TransferData, value: number): void {
+    const now = new Date().toISOString();
+    this.transactions.push({
+      id: adyenId('EVJN', 26),
+      accountHolder: t.accountHolder,
+      amount: { currency: t.amount.currency, value },
+      balanceAccount: t.balanceAccount,
+      balancePlatform: t.balancePlatform,
+      bookingDate: now,
+      creationDate: now,
+      status: 'booked',
+      transfer: { id: t.id, reference: t.reference ?? '' },
+      valueDate: now,
+    });
+  }
+
+  /**
+   * `GET /transactions?createdSince&createdUntil[&balanceAccountId|balancePlatform][&cursor&limit]` (Adyen's
+   * `TransactionSearchResponse`): the balance account's booked movements created in the window, oldest first, paged
+   * by an opaque cursor in `_links.next.href`. The window is required, as at Adyen.
+   */
+  listTransactions(q: URLSearchParams): Reply {
+    const since = Date.parse(q.get('createdSince') ?? '');
+    const until = Date.parse(q.get('createdUntil') ?? '');
+    if (!Number.isFinite(since) || !Number.isFinite(until))
+      return problem(422, '30_100', 'Invalid request', 'createdSince and createdUntil are required', {
+        invalidFields: [{ name: 'createdSince', message: 'required ISO 8601 date-time' }],
+      });
+    const account = q.get('balanceAccountId');
+    const platform = q.get('balancePlatform');
+    const limit = Math.min(100, Math.max(1, Number(q.get('limit') ?? 10) || 10));
+    const cursor = Number(q.get('cursor') ?? 0) || 0;
+    const all = this.transactions.filter((x) => {
+      const at = Date.parse(x.creationDate);
+      return (
+        at >= since &&
+        at <= until &&
+        (account === null || x.balanceAccount.id === account) &&
+        (platform === null || x.balancePlatform === platform)
+      );
+    });
+    const page = all.slice(cursor, cursor + limit);
+    const next = cursor + limit < all.length ? cursor + limit : undefined;
+    return {
+      status: 200,
+      body: {
+        data: page,
+        _links: next === undefined ? {} : { next: { href: `/btl/v4/transactions?${withCursor(q, next)}` } },
+      },
+    };
   }
 
   /** `GET /transfers?…`: filters the product uses (reference, balance account, creation window), oldest first. */

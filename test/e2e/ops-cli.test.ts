@@ -5,7 +5,7 @@ import { loadDecisionsConfig } from '../../decisions/config';
 import { startDecisionService, type DecisionService } from '../../decisions/server';
 import { startIdpSandbox, type IdpSandbox } from '../../sandboxes/idp';
 import { deviceLogin, saveToken, sessionFile } from '../../scripts/staff-session';
-import { describePspQueue } from '../../client/psp-control';
+import { describeProviderQueue, describePspQueue } from '../../client/psp-control';
 import { stuckQuery } from '../../client/stuck';
 import type { PayoutReport } from '../../decisions/reads';
 import type { StuckCount } from '../../decisions/reads';
@@ -133,30 +133,57 @@ describe('payops-ops (in-process against the test stack; one run as its own proc
     expect(released.out).toMatch(/^accepted: release /);
   });
 
-  test('when ops pause PSP calls for an incident through the decision service, then the PSP queue stops under the verified operator, a token without the ops role is refused, and resume restores at most the configured rate', async () => {
+  test('when ops pause one PSP for an incident through the decision service, then only its queue stops under the verified operator, a token without the ops role is refused, and resume restores at most the configured rate', async () => {
     const queue = stack.config.TEMPORAL_TASK_QUEUE;
     const asOps = await loggedIn('ops.frank');
     const asFinance = await loggedIn('fin.carol');
-    expect((await ops(asOps, 'pause-psp', '--reason', 'PSP 5xx')).err).toContain('--incident: required');
-    expect((await ops(asOps, 'resume-psp', '--rate', 'fast')).code).toBe(2);
+    expect((await ops(asOps, 'pause-psp', '--provider', 'stripe', '--reason', 'PSP 5xx')).err).toContain(
+      '--incident: required',
+    );
+    // The provider is never guessed: a pre-issue-25 command line is refused before anything is sent.
+    const unnamed = await ops(asOps, 'pause-psp', '--incident', 'INC-7', '--reason', 'PSP 5xx');
+    expect(unnamed).toMatchObject({ code: 2 });
+    expect(unnamed.err).toContain('--provider: required');
+    expect((await ops(asOps, 'resume-psp', '--provider', 'paypal')).err).toContain(
+      "--provider: 'paypal' is not one of stripe, adyen",
+    );
+    expect((await ops(asOps, 'resume-psp', '--provider', 'stripe', '--rate', 'fast')).code).toBe(2);
 
-    const refused = await ops(asFinance, 'pause-psp', '--incident', 'INC-7', '--reason', 'PSP 5xx');
+    const refused = await ops(asFinance, 'pause-psp', '--provider', 'stripe', '--incident', 'INC-7', '--reason', 'x');
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('refused: fin.carol holds none of the roles PSP incident control needs (ops)');
     expect(await describePspQueue(stack.client, queue)).not.toMatchObject({ ratePerSecond: 0 });
 
-    const paused = await ops(asOps, 'pause-psp', '--incident', 'INC-7', '--reason', 'PSP 5xx', '--json');
+    const stripeBefore = await describeProviderQueue(stack.client, 'stripe', queue);
+    const adyen = await ops(asOps, 'pause-psp', '--provider', 'adyen', '--incident', 'INC-8', '--reason', 'Adyen 5xx');
+    expect(adyen.code).toBe(0);
+    expect(adyen.out).toMatch(/^paused adyen: no new adyen call leaves \S+-psp-adyen .* incident INC-8, by ops\.frank/);
+    expect(await describeProviderQueue(stack.client, 'adyen', queue)).toMatchObject({ ratePerSecond: 0 });
+    expect(await describeProviderQueue(stack.client, 'stripe', queue)).toEqual(stripeBefore);
+    expect((await ops(asOps, 'resume-psp', '--provider', 'adyen')).code).toBe(0);
+
+    const paused = await ops(
+      asOps,
+      'pause-psp',
+      '--provider',
+      'stripe',
+      '--incident',
+      'INC-7',
+      '--reason',
+      'x',
+      '--json',
+    );
     expect(paused.code).toBe(0);
-    expect(JSON.parse(paused.out)).toMatchObject({ incidentId: 'INC-7', operator: 'ops.frank' });
+    expect(JSON.parse(paused.out)).toMatchObject({ provider: 'stripe', incidentId: 'INC-7', operator: 'ops.frank' });
     expect(await describePspQueue(stack.client, queue)).toMatchObject({ ratePerSecond: 0, pausedBy: 'INC-7' });
 
-    const resumed = await ops(asOps, 'resume-psp', '--rate', '7');
+    const resumed = await ops(asOps, 'resume-psp', '--provider', 'stripe', '--rate', '7');
     expect(resumed.code).toBe(0);
-    expect(resumed.out).toMatch(/^resumed: .* at 7\/s \(incident INC-7 over\), by ops\.frank/);
+    expect(resumed.out).toMatch(/^resumed stripe: .* at 7\/s \(incident INC-7 over\), by ops\.frank/);
     expect(await describePspQueue(stack.client, queue)).toMatchObject({ ratePerSecond: 7 });
 
     // A rate above the configured account limit is never restored, whatever the caller (or a pause's reason) says.
-    const capped = await ops(asOps, 'resume-psp', '--rate', '5000', '--json');
+    const capped = await ops(asOps, 'resume-psp', '--provider', 'stripe', '--rate', '5000', '--json');
     expect(JSON.parse(capped.out)).toMatchObject({ ratePerSecond: stack.config.PSP_ACCOUNT_RATE_LIMIT_RPS });
   });
 

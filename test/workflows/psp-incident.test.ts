@@ -4,7 +4,9 @@ import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { ClientInputError } from '../../client/errors';
 import {
   applyPspRateLimit,
+  describeProviderQueue,
   describePspQueue,
+  pausedProviders,
   pausePspCalls,
   payoutsAtPspQuery,
   resumePspCalls,
@@ -43,16 +45,17 @@ describe('PSP incident: pause and resume (dev server, PSP sandbox)', () => {
 
   /** The `pspIncident` notices in a payout's history, decoded (they are encrypted like every payload). */
   async function incidentNotices(handle: WorkflowHandle): Promise<Array<string | null>> {
+    return (await decodedNotices(handle)).map((n) => n.incidentId);
+  }
+
+  async function decodedNotices(handle: WorkflowHandle): Promise<PspIncidentNotice[]> {
     const history = await handle.fetchHistory();
     const signals = (history.events ?? []).flatMap((e) => {
       const a = e.workflowExecutionSignaledEventAttributes;
       return a?.signalName === 'pspIncident' ? [a.input?.payloads ?? []] : [];
     });
     const converter = h.client.options.loadedDataConverter;
-    const notices = await Promise.all(
-      signals.map((p) => decodeFromPayloadsAtIndex<PspIncidentNotice>(converter, 0, p)),
-    );
-    return notices.map((n) => n.incidentId);
+    return Promise.all(signals.map((p) => decodeFromPayloadsAtIndex<PspIncidentNotice>(converter, 0, p)));
   }
 
   /** True when each payout's PSP create is scheduled, not started, and was due at least `ms` ago. */
@@ -78,11 +81,19 @@ describe('PSP incident: pause and resume (dev server, PSP sandbox)', () => {
       (await h.client.workflow.count(payoutsAtPspQuery(queue()))).count === 4 ? true : undefined;
     await until(listed, 30_000); // visibility is eventually consistent
 
-    const paused = await pausePspCalls(h.client, { incidentId, reason: 'PSP outage', taskQueue: queue() });
+    const paused = await pausePspCalls(h.client, {
+      provider: 'stripe',
+      incidentId,
+      reason: 'PSP outage',
+      taskQueue: queue(),
+    });
 
     expect(paused.notices).toMatchObject({ matched: 4, signalled: 4, failed: 0 });
     expect(paused.previous).toMatchObject({ ratePerSecond: configured });
     expect(await describePspQueue(h.client, queue())).toMatchObject({ ratePerSecond: 0, pausedBy: incidentId });
+    expect(await pausedProviders(h.client, queue())).toEqual([
+      { provider: 'stripe', incidentId, taskQueue: `${queue()}-psp` },
+    ]);
     // An attempt already running at the pause finishes (against the outage); then nothing more may reach the PSP.
     await untilScheduledNotStarted(handles, 'initiatePspPayout');
     const callsWhilePaused = (await sandboxCalls(h)).length;
@@ -98,13 +109,14 @@ describe('PSP incident: pause and resume (dev server, PSP sandbox)', () => {
       ),
     ).toEqual([0, 0, 0, 0]);
     for (const handle of handles) expect(await incidentNotices(handle)).toEqual([incidentId]);
+    expect((await decodedNotices(handles[0]!)).map((n) => n.provider)).toEqual(['stripe']);
     // A restart or a release re-applying the configured limit must not end the pause.
     expect(await applyPspRateLimit(h.client, { ...h.config, PSP_ACCOUNT_RATE_LIMIT_RPS: configured })).toMatchObject({
       applied: false,
       pausedBy: incidentId,
     });
 
-    const resumed = await resumePspCalls(h.client, { taskQueue: queue() });
+    const resumed = await resumePspCalls(h.client, { provider: 'stripe', taskQueue: queue() });
 
     expect(resumed).toMatchObject({ ratePerSecond: configured, resumedIncident: incidentId });
     expect(resumed.notices).toMatchObject({ matched: 4, signalled: 4, failed: 0 });
@@ -128,12 +140,88 @@ describe('PSP incident: pause and resume (dev server, PSP sandbox)', () => {
   test('when the incident ID is malformed, then the pause is refused naming the field and the PSP queue is untouched', async () => {
     const before = await describePspQueue(h.client, queue());
 
-    const err = await pausePspCalls(h.client, { incidentId: "INC' OR 1=1", reason: 'x', taskQueue: queue() }).catch(
-      (e: unknown) => e,
-    );
+    const err = await pausePspCalls(h.client, {
+      provider: 'stripe',
+      incidentId: "INC' OR 1=1",
+      reason: 'x',
+      taskQueue: queue(),
+    }).catch((e: unknown) => e);
 
     expect(err).toBeInstanceOf(ClientInputError);
     expect((err as ClientInputError).issues.map((i) => i.path)).toEqual(['incidentId']);
     expect(await describePspQueue(h.client, queue())).toEqual(before);
+  });
+
+  test('when the provider is missing or unknown, then pause and resume are refused naming provider and no queue is touched', async () => {
+    const before = await Promise.all([
+      describeProviderQueue(h.client, 'stripe', queue()),
+      describeProviderQueue(h.client, 'adyen', queue()),
+    ]);
+    const input = { incidentId: 'INC-1', reason: 'x', taskQueue: queue() };
+
+    const missing = await pausePspCalls(h.client, input as never).catch((e: unknown) => e);
+    const unknown = await pausePspCalls(h.client, { ...input, provider: 'paypal' } as never).catch((e: unknown) => e);
+    const resume = await resumePspCalls(h.client, { taskQueue: queue() } as never).catch((e: unknown) => e);
+
+    for (const err of [missing, unknown, resume]) {
+      expect(err).toBeInstanceOf(ClientInputError);
+      expect((err as ClientInputError).issues.map((i) => i.path)).toEqual(['provider']);
+    }
+    expect((unknown as Error).message).toContain('provider: must be one of stripe, adyen');
+    expect(
+      await Promise.all([
+        describeProviderQueue(h.client, 'stripe', queue()),
+        describeProviderQueue(h.client, 'adyen', queue()),
+      ]),
+    ).toEqual(before);
+  });
+
+  test('when ops pause Adyen, then only the Adyen queue stops: Stripe payouts keep paying once each and are not told, and resume restores Adyen', async () => {
+    const stripeBefore = await describeProviderQueue(h.client, 'stripe', queue());
+    expect(stripeBefore.pausedBy).toBeUndefined();
+
+    const paused = await pausePspCalls(h.client, {
+      provider: 'adyen',
+      incidentId: 'INC-ADYEN-7',
+      reason: 'Adyen 5xx',
+      taskQueue: queue(),
+    });
+
+    expect(paused).toMatchObject({
+      provider: 'adyen',
+      taskQueue: `${queue()}-psp-adyen`,
+      taskQueues: [`${queue()}-psp-adyen`],
+      notices: { matched: 0, signalled: 0, failed: 0 },
+    });
+    expect(await describeProviderQueue(h.client, 'adyen', queue())).toMatchObject({
+      ratePerSecond: 0,
+      pausedBy: 'INC-ADYEN-7',
+    });
+    expect(await describeProviderQueue(h.client, 'stripe', queue())).toEqual(stripeBefore);
+    expect(await pausedProviders(h.client, queue())).toEqual([
+      { provider: 'adyen', incidentId: 'INC-ADYEN-7', taskQueue: `${queue()}-psp-adyen` },
+    ]);
+    const before = await sandboxCalls(h);
+    const handles = await startPspPayouts(h, 2, 'adyen-paused');
+    const results = await Promise.all(handles.map((x) => x.result()));
+    expect(results.map((r) => (r as { state: string }).state)).toEqual(['completed', 'completed']);
+    expect(
+      createsPerPayout(
+        (await sandboxCalls(h)).slice(before.length),
+        handles.map((x) => x.workflowId),
+      ),
+    ).toEqual([1, 1]);
+    for (const handle of handles) expect(await incidentNotices(handle)).toEqual([]);
+
+    // Adyen had no limit before its pause: resume needs a rate (the decision service passes its configured ceiling).
+    const refused = await resumePspCalls(h.client, { provider: 'adyen', taskQueue: queue() }).catch((e: unknown) => e);
+    expect((refused as ClientInputError).issues.map((i) => i.path)).toEqual(['ratePerSecond']);
+    const resumed = await resumePspCalls(h.client, { provider: 'adyen', ratePerSecond: 10, taskQueue: queue() });
+
+    expect(resumed).toMatchObject({ provider: 'adyen', ratePerSecond: 10, resumedIncident: 'INC-ADYEN-7' });
+    expect(await describeProviderQueue(h.client, 'adyen', queue())).toMatchObject({ ratePerSecond: 10 });
+    expect((await describeProviderQueue(h.client, 'adyen', queue())).pausedBy).toBeUndefined();
+    expect(await pausedProviders(h.client, queue())).toEqual([]);
+    expect(await describeProviderQueue(h.client, 'stripe', queue())).toEqual(stripeBefore);
   });
 });

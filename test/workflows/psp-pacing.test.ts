@@ -38,6 +38,7 @@ describe('PSP pacing: the PSP task queue rate limit (dev server, PSP sandbox wit
   async function releaseBacklogAt(ratePerSecond: number, tag: string) {
     await admin(h.psp.url, '/__admin/rate-limit', bucket);
     await pausePspCalls(h.client, {
+      provider: 'stripe',
       incidentId: `PACE-${tag}`,
       reason: 'build a backlog',
       taskQueue: h.config.TEMPORAL_TASK_QUEUE,
@@ -49,7 +50,11 @@ describe('PSP pacing: the PSP task queue rate limit (dev server, PSP sandbox wit
     // Per endpoint too (each PSP activity's fairness key): the pause holds the queue-wide limit at 0 meanwhile.
     const perEndpoint = { PSP_RATE_LIMIT_RPS: ratePerSecond, PSP_ACCOUNT_RATE_LIMIT_RPS: ratePerSecond };
     expect(await applyPspRateLimit(h.client, { ...h.config, ...perEndpoint })).toMatchObject({ applied: false });
-    const resumed = await resumePspCalls(h.client, { ratePerSecond, taskQueue: h.config.TEMPORAL_TASK_QUEUE });
+    const resumed = await resumePspCalls(h.client, {
+      provider: 'stripe',
+      ratePerSecond,
+      taskQueue: h.config.TEMPORAL_TASK_QUEUE,
+    });
     const results = await Promise.all(handles.map((handle) => handle.result()));
 
     expect(resumed.ratePerSecond).toBe(ratePerSecond);

@@ -1,7 +1,7 @@
 import { defineQuery } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { Currency } from '../shared/money';
-import { RECON_RULE_VERSIONS, type BreakClass, type RuleId } from '../recon/contract';
+import { RECON_RULE_VERSIONS, type BreakClass, type RuleId, type StatementSource } from '../recon/contract';
 import type { TieOut } from '../recon/policy';
 
 /**
@@ -92,7 +92,7 @@ export interface StatementFindingSummary {
 
 /** What ingesting a statement wrote: keys, counts, digests and balances, never lines. */
 export interface IngestedStatement {
-  source: 'camt053' | 'stripe_bt';
+  source: StatementSource;
   lineKeys: string[];
   lines: number;
   notBooked: number;

@@ -22,9 +22,12 @@ export type EntryStatus = 'BOOK' | 'PDNG' | 'INFO' | 'FUTR';
  * is dropped: what the matcher cannot classify carries a flag and becomes a break, never a silent skip.
  */
 export interface StatementLine {
-  /** camt.053: sha256(accountId|Stmt/Id|ElctrncSeqNb|entryIndex|txIndex); Stripe: sha256(accountId|txn_…). Hex. */
+  /**
+   * camt.053: sha256(accountId|Stmt/Id|ElctrncSeqNb|entryIndex|txIndex); Stripe: sha256(accountId|txn_…); Adyen:
+   * sha256(accountId|adyen|transaction id). Hex.
+   */
   lineId: string;
-  source: 'camt053' | 'stripe_bt';
+  source: StatementSource;
   accountId: string;
   /** YYYY-MM-DD in the reconciliation account's timezone (camt.053: `FrToDt` end; Stripe: of `created`). */
   businessDate: string;
@@ -58,6 +61,7 @@ export interface StatementLine {
     msgId?: string;
     acctSvcrRef?: string;
     stripe?: StripeLineRefs;
+    adyen?: AdyenLineRefs;
   };
   /** `AmtDtls/InstdAmt` (+ `CcyXchg/XchgRate` as text): what was instructed before conversion. */
   instructed?: { amountMinor: number; currency: Currency; rate?: string };
@@ -67,6 +71,23 @@ export interface StatementLine {
   originalSettlementDate?: string;
   /** What the matcher must treat specially; absent when nothing is odd. */
   flags?: LineFlag[];
+}
+
+/** Where a line comes from: a bank's camt.053, Stripe's balance transactions, Adyen's balance account transactions. */
+export type StatementSource = 'camt053' | 'stripe_bt' | 'adyen_tx';
+
+/** An Adyen balance account transaction (Transactions API), what it moved and the transfer that caused it. */
+export interface AdyenLineRefs {
+  transactionId: string;
+  /** The transfer it books (our payouts' transfer IDs are the ledger's `railRef`). */
+  transferId?: string;
+  /** The transfer's `reference` as Adyen holds it: ours name the payout workflow (`payout-…[:step]`). */
+  reference?: string;
+  /** The payout workflow the reference names, when it names one: how a transfer nobody expected is still traced. */
+  payoutWorkflowId?: string;
+  /** ISO instants as Adyen sent them. */
+  bookingDate: string;
+  valueDate?: string;
 }
 
 export interface StripeLineRefs {

@@ -144,6 +144,8 @@ function lineKeys(l: StatementLine): string[] {
   const keys: string[] = [];
   if (l.refs.endToEndId) keys.push(referenceKey(l.direction, 'e2e', l.refs.endToEndId));
   if (l.refs.stripe?.source) keys.push(referenceKey(l.direction, 'src', l.refs.stripe.source));
+  // Adyen: the transfer the transaction books (our payouts' `railRef`).
+  if (l.refs.adyen?.transferId) keys.push(referenceKey(l.direction, 'src', l.refs.adyen.transferId));
   return keys;
 }
 
@@ -669,6 +671,14 @@ export function matchDay(input: MatchInput): MatchResult {
     const k = `${caseFold(s.workflowId)}|${s.attempt}`;
     if (!settledBy.has(k)) settledBy.set(k, s);
   }
+  /** The first settlement of any attempt of a payout (a transfer nobody expected names only the payout). */
+  const settledByWorkflow = (workflowId: string): SettledAttempt | undefined => {
+    const wf = caseFold(workflowId);
+    let first: SettledAttempt | undefined;
+    for (const s of settledBy.values())
+      if (caseFold(s.workflowId) === wf && (!first || cmp(s.matchId, first.matchId) < 0)) first = s;
+    return first;
+  };
   const settled: SettledAttempt[] = [];
   const kept: MatchRecord[] = [];
   const made = matches.splice(0);
@@ -751,7 +761,23 @@ export function matchDay(input: MatchInput): MatchResult {
           ? 'fee'
           : undefined;
     const extra = { ...(suggestion ? { suggestion } : {}), ...(hint ? { hint } : {}) };
-    if (dupOf)
+    // Money left for a payout the ledger expected nothing more for, while that payout was paid elsewhere (another
+    // provider, another account, an earlier day): a late success at provider A after a failover paid at B. Traced by
+    // the transfer's reference, which names the payout (Adyen); the ledger has no item for it, by design.
+    const elsewhere =
+      !dupOf && l.direction === 'debit' && l.refs.adyen?.payoutWorkflowId
+        ? settledByWorkflow(l.refs.adyen.payoutWorkflowId)
+        : undefined;
+    if (elsewhere)
+      addBreak(
+        'duplicate_disbursement',
+        'duplicate',
+        [li],
+        [],
+        `payout ${elsewhere.workflowId} was paid already (attempt ${elsewhere.attempt} on account ${elsewhere.accountId}); this transfer paid it again`,
+        { ...extra, related: { lineIds: [elsewhere.lineId], itemIds: [elsewhere.itemId] } },
+      );
+    else if (dupOf)
       addBreak('duplicate_external', 'duplicate', [li], [], 'the same reference was booked again', {
         ...extra,
         related: { matchIds: [dupOf.matchId], itemIds: [dupOf.itemId] },

@@ -1,5 +1,6 @@
 import { defineSignal } from '@temporalio/workflow';
 import { z } from 'zod';
+import { PROVIDER_IDS, type ProviderId } from '../routing/contract';
 
 /**
  * Notices the platform sends a running workflow about its own I/O, so ops see it in the workflow's search attributes
@@ -37,9 +38,17 @@ export const pspIncidentSchema = z.object({
     .nullable(),
   /** When the pause (or resume) took effect. */
   at: isoInstant,
+  /**
+   * The provider paused (or resumed). Absent in notices sent before there were two PSPs: those were Stripe's (the
+   * only PSP then); read it with {@link pspIncidentProvider}.
+   */
+  provider: z.enum(PROVIDER_IDS).optional(),
 });
 export type PspIncidentNotice = z.infer<typeof pspIncidentSchema>;
 
 export const activityRetryingSignal = defineSignal<[ActivityRetrying]>('activityRetrying');
 export const activityRecoveredSignal = defineSignal<[ActivityRecovered]>('activityRecovered');
 export const pspIncidentSignal = defineSignal<[PspIncidentNotice]>('pspIncident');
+
+/** The provider a notice is about: a notice without one predates the second PSP and was Stripe's. */
+export const pspIncidentProvider = (n: PspIncidentNotice): ProviderId => n.provider ?? 'stripe';

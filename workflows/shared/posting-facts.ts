@@ -13,7 +13,12 @@
  */
 export interface PostingRefs {
   workflowId: string;
-  rail?: 'bank' | 'psp';
+  /**
+   * `psp` is Stripe (the only PSP before issue 25; stored postings keep it), `psp-adyen` Adyen: the same names as the
+   * payouts' `Rail` attribute (workflows/shared/provider-queue.ts `PROVIDER_RAIL`), so each provider's reconciliation
+   * account reads only its own postings from the day index.
+   */
+  rail?: 'bank' | 'psp' | 'psp-adyen';
   railRef?: string;
   endToEndId?: string;
   pmtInfId?: string;

@@ -31,8 +31,8 @@ export interface Posting {
 export type NewPosting = Posting & { effectiveDate: string; refs: PostingRefs };
 
 /** Which day-index partition a posting lands in: its rail, or `ledger` for moves no rail books. */
-export type PostingScope = 'bank' | 'psp' | 'ledger';
-export const POSTING_SCOPES: readonly PostingScope[] = ['bank', 'psp', 'ledger'];
+export type PostingScope = 'bank' | 'psp' | 'psp-adyen' | 'ledger';
+export const POSTING_SCOPES: readonly PostingScope[] = ['bank', 'psp', 'psp-adyen', 'ledger'];
 export const scopeOf = (p: Pick<Posting, 'refs'>): PostingScope => p.refs?.rail ?? 'ledger';
 
 /** Where a paged read goes on (`startKey` = the previous page's `next`); `limit` caps the items read per page. */
