@@ -57,8 +57,8 @@ export interface DecisionsOptions {
   /** Default: the S3 reports bucket (`REPORTS_BUCKET`): the reconciliation's day outputs. */
   reconFiles?: ReportsPort;
   /**
-   * Where reports read their facts. The long-lived server defaults it locally (reports/local-source.ts: DuckDB over
-   * the bucket); absent (the Lambda), the report endpoints answer 503.
+   * Where reports read their facts. Both front doors default it (reports/athena-source.ts#reportsSourceFor: Athena
+   * when configured, else locally DuckDB over the bucket); absent, the report endpoints answer 503.
    */
   reports?: ReportsSource;
 }

@@ -42,7 +42,7 @@ export interface DecisionsConfig {
   mode: 'local' | 'aws';
   oidc: { issuer: string; discoveryUrl: string; audience: string; rolesClaim: string };
   assertion: { issuer: string; kid: string };
-  /** Where the reports' facts are queried on AWS (absent: no Athena source; the report endpoints answer 503). */
+  /** Where the reports' facts are queried (reports/athena-source.ts); absent: locally the bucket, on AWS 503. */
   athena?: { workgroup: string; database: string };
   /** Absent locally: the local key (decisions/local-key.ts) signs. */
   kmsKeyId?: string;

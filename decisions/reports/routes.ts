@@ -14,7 +14,8 @@ import { spendReport, spendTieOut, type SpendReport, type TieOut } from './spend
  * The reports the decision service serves (the console's pages and the `finance report` CLI read them):
  * `GET /reports/spend?from&to&tz[&format=csv]` (finance roles) and `GET /reports/sla?from&to&tz[&format=csv]` (ops,
  * compliance, finance roles). The engine is DuckDB in process, over the bucket's fact files mirrored to local disk
- * (local-source.ts: only the long-lived server loads it, so DuckDB's native binary never enters the Lambda bundle).
+ * (local-source.ts, the long-lived server) or over the rows Athena selects (athena-source.ts, the Lambda, whose
+ * DuckDB comes from a layer).
  */
 export interface ReportsSource {
   engine: ReportEngine;
@@ -55,7 +56,7 @@ const download = (c: Context, name: string, body: string, type: string) =>
 
 /** Why reports are unavailable when no source is configured (outside local mode). */
 export const NO_REPORTS_SOURCE =
-  'reports are not served by this deployment yet: on AWS the facts are read through Athena (the payops-<stage>-reports workgroup over the Glue tables), but the report queries still need an engine the decisions Lambda does not carry';
+  'reports are not configured for this deployment: set REPORTS_ATHENA_WORKGROUP and REPORTS_GLUE_DATABASE (the CDK stack sets both on the decisions function)';
 
 /**
  * `source` gives the engine and files (undefined: unavailable here, answered 503 after the role check). Outside local
