@@ -142,7 +142,7 @@ const disputesFilter = z
  * - `GET /recon/days/:accountId/:date` · `GET /recon/days/:accountId/:date/preview?rules=<version>` (a dry run) ·
  *   `POST /recon/days/:accountId/:date/rerun` `{ reason }` (ops, finance)
  * - `GET /reports/spend?from&to&tz[&format=csv]` (finance) · `GET /reports/sla?from&to&tz[&format=csv]` (ops, compliance,
- *   finance): reports/routes.ts
+ *   finance) · `GET /reports/customers/:customerId/compensations?days` (a request page's roles): reports/routes.ts
  *
  * Answers: 200 with a verdict (`{ accepted: true, value }` or `{ accepted: false, type, code, message }`) or the
  * read's JSON; 400 naming the bad field; 401 without a valid token; 403 without the role; 404 for an unknown (or

@@ -12,7 +12,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { athenaCsvRows } from './athena-csv';
 import type { FactKind } from '../../workflows/shared/report-facts';
 import { FACT_COLUMNS } from './fact-columns';
-import type { FactFiles } from './fact-files';
+import type { FactFiles, FactFilter } from './fact-files';
 
 /**
  * The facts of a period read through Athena (the `payops-<stage>-reports` workgroup over the Glue tables of
@@ -45,22 +45,30 @@ export const FACT_TABLES: Record<FactKind, string> = {
 };
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** A case-folded internal customer ID (the request contract's form, lower case). */
+const CUSTOMER_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const isComplex = (type: string) => type.endsWith('[]') || type.startsWith('STRUCT');
 
 /**
  * The query for the facts of `kind` on `days`. Glue names columns in lower case; complex columns come back as JSON
  * text (`json_format(CAST(… AS JSON))`: Athena's own rendering of arrays and rows is not parseable), rows as objects
- * keyed by field name. Days are checked to be dates: they are the only values spliced into the text.
+ * keyed by field name. Days are checked to be dates and a customer filter to be a case-folded internal ID: they are the
+ * only values spliced into the text.
  */
-export function factsQuery(kind: FactKind, days: readonly string[]): string {
+export function factsQuery(kind: FactKind, days: readonly string[], where: FactFilter = {}): string {
   for (const d of days) if (!DAY.test(d)) throw new Error(`day must be a date written YYYY-MM-DD, got ${d}`);
+  const customer = where.customerId;
+  if (customer !== undefined && !CUSTOMER_ID.test(customer))
+    throw new Error(`customerId must be a case-folded internal ID, got ${customer}`);
   const select = Object.entries(FACT_COLUMNS[kind])
     .map(([name, type]) => {
       const col = `"${name.toLowerCase()}"`;
       return isComplex(type) ? `json_format(CAST(${col} AS JSON)) AS ${col}` : col;
     })
     .join(', ');
-  return `SELECT ${select} FROM "${FACT_TABLES[kind]}" WHERE "day" IN (${days.map((d) => `'${d}'`).join(', ')})`;
+  const inDays = `"day" IN (${days.map((d) => `'${d}'`).join(', ')})`;
+  const only = kind === 'compensation' && customer !== undefined ? ` AND lower("customerid") = '${customer}'` : '';
+  return `SELECT ${select} FROM "${FACT_TABLES[kind]}" WHERE ${inDays}${only}`;
 }
 
 /** One cell as the fact's NDJSON value: Athena returns every value as text, a null as no value. */
@@ -183,9 +191,10 @@ async function writeFacts(
   opts: AthenaFactsOptions,
   kind: FactKind,
   days: readonly string[],
+  where: FactFilter | undefined,
   path: string,
 ): Promise<number> {
-  const q = await startAthenaQuery(opts, factsQuery(kind, days));
+  const q = await startAthenaQuery(opts, factsQuery(kind, days, where));
   const fact = factOf(kind);
   const out = createWriteStream(path);
   let count = 0;
@@ -210,11 +219,11 @@ async function writeFacts(
 export function athenaFactFiles(opts: AthenaFactsOptions, dir: string, keep = 16): FactFiles {
   const written: string[] = [];
   return {
-    async files(kind, days) {
+    async files(kind, days, where) {
       if (days.length === 0) return [];
       mkdirSync(dir, { recursive: true });
       const path = join(dir, `${kind}-${randomUUID()}.ndjson`);
-      if ((await writeFacts(opts, kind, days, path)) === 0) {
+      if ((await writeFacts(opts, kind, days, where, path)) === 0) {
         rmSync(path, { force: true });
         return [];
       }

@@ -3,9 +3,17 @@ import { dirname, join } from 'node:path';
 import type { FactStore } from '../../activities/adapters/reports/fact-store';
 import { factPrefix, type FactKind } from '../../workflows/shared/report-facts';
 
+/**
+ * Narrows a read to one customer's facts (case-folded ID) where the source can filter before the engine does (Athena
+ * returns only those rows); a source that cannot ignores it, and the report's own query filters either way.
+ */
+export interface FactFilter {
+  customerId?: string;
+}
+
 /** The local files holding the facts of `kind` on these UTC days (what the embedded engine scans). */
 export interface FactFiles {
-  files(kind: FactKind, days: readonly string[]): Promise<string[]>;
+  files(kind: FactKind, days: readonly string[], where?: FactFilter): Promise<string[]>;
 }
 
 /** Fact files under a local directory laid out like the bucket (`<root>/facts/<kind>/day=…/*.ndjson`). */
@@ -31,8 +39,11 @@ export function mirroredFactFiles(store: FactStore, cacheDir: string): FactFiles
   const local = dirFactFiles(cacheDir);
   return {
     async files(kind, days) {
-      for (const day of days) {
-        const keys = await store.list(factPrefix(kind, day));
+      // Days are listed 16 at a time: a customer's history looks back 90 days, one listing each.
+      const listed: string[][] = [];
+      for (let i = 0; i < days.length; i += 16)
+        listed.push(...(await Promise.all(days.slice(i, i + 16).map((day) => store.list(factPrefix(kind, day))))));
+      for (const keys of listed) {
         const missing = keys.filter((k) => !existsSync(join(cacheDir, k)));
         for (let i = 0; i < missing.length; i += 16)
           await Promise.all(

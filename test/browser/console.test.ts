@@ -308,6 +308,26 @@ describe('the finance and ops console in Chromium (identity provider, decision s
       expect(after.netMinor).toBe(before.netMinor + 3_000);
       expect(after.tieOut?.currencies.find((t) => t.currency === 'EUR')?.equal).toBe(true);
 
+      // The request's page shows the customer's compensations from the facts: this one and the first request (same
+      // customer, approved by the finance manager in the test before), 130.00 in all.
+      const history = await until(async () => {
+        await page.goto(url(`/console/approvals/${spendRequest}`));
+        const text = await page.locator('main').innerText();
+        return text.includes(requestId) && text.includes(spendRequest) ? text : undefined;
+      }, 30_000);
+      expect(history).toContain("The customer's compensations (last 90 days)");
+      const rows = page
+        .getByRole('table', { name: `Compensations executed for customer ${customerId}` })
+        .locator('tbody tr');
+      expect(await rows.count()).toBe(2);
+      await expect(rows.first().innerText()).resolves.toMatch(
+        new RegExp(
+          `${spendRequest}\\s+${spendOrder}\\s+late_delivery\\s+refund EUR 30\\.00\\s+EUR 30\\.00\\s+finance: fin\\.dave \\(finance_manager\\)\\s+executed`,
+        ),
+      );
+      expect(history).toMatch(/Total EUR \(2\)\s+EUR 130\.00/);
+      await check(page, 'finance-customer-history');
+
       await page.goto(url(`/console/reports/spend?${query}&by=reason`));
       const main = await page.locator('main').innerText();
       expect(main).toContain('late_delivery');
