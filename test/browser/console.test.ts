@@ -261,12 +261,18 @@ describe('the finance and ops console in Chromium (identity provider, decision s
       type Spend = {
         totals: Array<{ currency: string; count: number; netMinor: number }>;
         tieOut?: { currencies: Array<{ currency: string; equal: boolean }> };
+        groups: { team: Array<{ currency: string; key: string; count: number; netMinor: number }> };
       };
       const eur = async () => {
         const res = await page.context().request.get(url(`/console/reports/spend.json?${query}`));
         expect(res.status()).toBe(200);
         const body = (await res.json()) as Spend;
-        return { ...(body.totals.find((t) => t.currency === 'EUR') ?? { count: 0, netMinor: 0 }), tieOut: body.tieOut };
+        const team = body.groups.team.find((g) => g.currency === 'EUR' && g.key === 'cs-berlin');
+        return {
+          ...(body.totals.find((t) => t.currency === 'EUR') ?? { count: 0, netMinor: 0 }),
+          tieOut: body.tieOut,
+          berlin: team ?? { count: 0, netMinor: 0 },
+        };
       };
       const before = await eur();
 
@@ -306,6 +312,9 @@ describe('the finance and ops console in Chromium (identity provider, decision s
         return now.count === before.count + 1 ? now : undefined;
       }, 30_000);
       expect(after.netMinor).toBe(before.netMinor + 3_000);
+      // The agent's team comes from the identity provider's `team` claim (Alice: cs-berlin), through the signed request.
+      expect(after.berlin.count).toBe(before.berlin.count + 1);
+      expect(after.berlin.netMinor).toBe(before.berlin.netMinor + 3_000);
       expect(after.tieOut?.currencies.find((t) => t.currency === 'EUR')?.equal).toBe(true);
 
       // The request's page shows the customer's compensations from the facts: this one and the first request (same
