@@ -8,6 +8,10 @@ import { FACT_COLUMNS as COLUMNS } from './fact-columns';
  * every grouping of a report is a query over it. Column types are declared, never inferred, so a file that lacks a
  * field reads it as null instead of changing the table's shape.
  *
+ * A fact counts once: the copies of one fact ID (a day's compacted file and a single-fact object not yet removed,
+ * compaction.ts; or Athena returning both) are one row. Copies are identical (a fact is written under its ID from
+ * workflow state), so which copy is kept does not change a report.
+ *
  * DuckDB is loaded on first use, not at import: the decisions Lambda carries it in a layer (`@duckdb/node-api` is
  * external to its bundle, infra/cdk/lib/reports-layer.ts), and a missing layer must cost the report endpoints only,
  * never the service's start.
@@ -73,7 +77,8 @@ export class ReportEngine {
         await conn.run(
           `CREATE TEMP TABLE facts AS SELECT * FROM read_ndjson([${files.map(quote).join(', ')}],
              columns = ${columns}, hive_partitioning = false, format = 'newline_delimited')
-           WHERE ${time} >= ${quote(fromUtc)} AND ${time} < ${quote(toUtc)}`,
+           WHERE ${time} >= ${quote(fromUtc)} AND ${time} < ${quote(toUtc)}
+           QUALIFY row_number() OVER (PARTITION BY "factId") = 1`,
         );
       }
     } catch (err) {
