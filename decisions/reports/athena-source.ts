@@ -8,6 +8,9 @@ import { athenaFactFiles } from './athena-facts';
 import { ReportEngine } from './engine';
 import type { ReportsSource } from './routes';
 
+/** How many period files the Lambda keeps under /tmp (athena-facts.ts#athenaFactFiles). */
+export const ATHENA_FILES_KEPT = 2;
+
 /**
  * The reports' source where REPORTS_ATHENA_WORKGROUP and REPORTS_GLUE_DATABASE are configured (the CDK sets both on
  * the decisions Lambda): Athena selects the period's day partitions, its result object is streamed from S3 into an
@@ -28,6 +31,9 @@ export function athenaReportsSource(config: AppConfig, athena: NonNullable<Decis
     files: athenaFactFiles(
       { client, s3: makeAwsClients(options).s3, workgroup: athena.workgroup, database: athena.database },
       join(root, 'facts'),
+      // Each report scans its file as soon as it gets it, and a Lambda container serves one request at a time: two
+      // files (a month of a million facts is about 0.5 GB) fit the function's 2 GiB of /tmp with DuckDB's spill room.
+      ATHENA_FILES_KEPT,
     ),
   };
 }
