@@ -58,8 +58,8 @@ export interface DecisionsOptions {
   /** Default: the S3 reports bucket (`REPORTS_BUCKET`): the reconciliation's day outputs. */
   reconFiles?: ReportsPort;
   /**
-   * Where reports read their facts. The long-lived server defaults it locally (reports/local-source.ts: DuckDB over
-   * the bucket); absent (the Lambda), the report endpoints answer 503.
+   * Where reports read their facts. Both front doors default it (reports/athena-source.ts#reportsSourceFor: Athena
+   * when configured, else locally DuckDB over the bucket); absent, the report endpoints answer 503.
    */
   reports?: ReportsSource;
 }
@@ -144,7 +144,7 @@ const disputesFilter = z
  * - `GET /recon/days/:accountId/:date` · `GET /recon/days/:accountId/:date/preview?rules=<version>` (a dry run) ·
  *   `POST /recon/days/:accountId/:date/rerun` `{ reason }` (ops, finance)
  * - `GET /reports/spend?from&to&tz[&format=csv]` (finance) · `GET /reports/sla?from&to&tz[&format=csv]` (ops, compliance,
- *   finance): reports/routes.ts
+ *   finance) · `GET /reports/customers/:customerId/compensations?days` (a request page's roles): reports/routes.ts
  *
  * Answers: 200 with a verdict (`{ accepted: true, value }` or `{ accepted: false, type, code, message }`) or the
  * read's JSON; 400 naming the bad field; 401 without a valid token; 403 without the role; 404 for an unknown (or

@@ -16,6 +16,8 @@ const decisionsEnv = z.object({
   DECISIONS_OIDC_AUDIENCE: z.string().min(1).optional(),
   /** The claim holding the staff member's roles (an array of strings, or one space-separated string). */
   DECISIONS_ROLES_CLAIM: z.string().min(1).default('roles'),
+  /** The claim holding the staff member's team (one string; absent in a token: no team). The spend report's team. */
+  DECISIONS_TEAM_CLAIM: z.string().min(1).default('team'),
   /** The `iss` of the command assertions it signs: the issuer the workflows' trust set names for its key. */
   DECISIONS_ISSUER: z.string().min(1).optional(),
   /** The `kid` of its signing key, as the workflows' trust set names it. */
@@ -40,9 +42,9 @@ const decisionsEnv = z.object({
 
 export interface DecisionsConfig {
   mode: 'local' | 'aws';
-  oidc: { issuer: string; discoveryUrl: string; audience: string; rolesClaim: string };
+  oidc: { issuer: string; discoveryUrl: string; audience: string; rolesClaim: string; teamClaim: string };
   assertion: { issuer: string; kid: string };
-  /** Where the reports' facts are queried on AWS (absent: no Athena source; the report endpoints answer 503). */
+  /** Where the reports' facts are queried (reports/athena-source.ts); absent: locally the bucket, on AWS 503. */
   athena?: { workgroup: string; database: string };
   /** Absent locally: the local key (decisions/local-key.ts) signs. */
   kmsKeyId?: string;
@@ -94,6 +96,7 @@ export function loadDecisionsConfig(
       discoveryUrl: required.DECISIONS_OIDC_DISCOVERY_URL!,
       audience: required.DECISIONS_OIDC_AUDIENCE!,
       rolesClaim: e.DECISIONS_ROLES_CLAIM,
+      teamClaim: e.DECISIONS_TEAM_CLAIM,
     },
     assertion: { issuer: required.DECISIONS_ISSUER!, kid: required.DECISIONS_KID! },
     ...(e.REPORTS_ATHENA_WORKGROUP && e.REPORTS_GLUE_DATABASE

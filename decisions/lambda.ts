@@ -7,14 +7,19 @@ import { loadProcessConfig } from '../workers/secrets';
 import { createDecisionsApp, type DecisionsOptions } from './app';
 import { loadDecisionsConfig } from './config';
 import { loadConsoleConfigWithSecrets } from './console/config';
+import { reportsSourceFor } from './reports/athena-source';
 
 /** The decision service's Lambda handler: a function URL event (payload format 2.0) in, its HTTP result out. */
 export type DecisionsHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
-/** The decision service app (app.ts) behind a Lambda function URL. */
+/**
+ * The decision service app (app.ts) behind a Lambda function URL. Its reports read Athena when the workgroup and
+ * database are configured (reports/athena-source.ts; DuckDB comes from the function's layer), else answer 503.
+ */
 export function createDecisionsHandler(opts: DecisionsOptions): DecisionsHandler {
+  const reports = opts.reports ?? reportsSourceFor(opts.config, opts.decisions);
   // `handle` is typed for every Lambda HTTP event kind; a function URL only ever sends format 2.0.
-  return handle(createDecisionsApp(opts)) as DecisionsHandler;
+  return handle(createDecisionsApp({ ...opts, ...(reports ? { reports } : {}) })) as DecisionsHandler;
 }
 
 const unavailable: APIGatewayProxyResultV2 = {

@@ -1,5 +1,6 @@
 import { listen, type RunningHttpServer } from '../workers/http-server';
 import { createDecisionsApp, type DecisionsOptions } from './app';
+import { reportsSourceFor } from './reports/athena-source';
 import { localReportsSource } from './reports/local-source';
 
 /** A running long-lived decision service. */
@@ -13,8 +14,8 @@ export type DecisionService = RunningHttpServer;
 export async function startDecisionService(
   opts: DecisionsOptions & { port?: number; host?: string },
 ): Promise<DecisionService> {
-  // Locally the reports read the bucket with DuckDB in process (never on the Lambda: see reports/local-source.ts).
-  const reports = opts.reports ?? (opts.config.PAYOPS_MODE === 'local' ? localReportsSource(opts.config) : undefined);
+  // Athena when configured; else locally DuckDB over the mirrored bucket (never on the Lambda: reports/local-source.ts).
+  const reports = opts.reports ?? reportsSourceFor(opts.config, opts.decisions, () => localReportsSource(opts.config));
   const app = createDecisionsApp({ ...opts, ...(reports ? { reports } : {}) });
   return listen(app.fetch, opts.port ?? opts.decisions.port, opts.host ?? opts.decisions.host);
 }

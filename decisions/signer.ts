@@ -26,6 +26,8 @@ function claimsFor(issuer: string, staff: Staff, binding: CommandBinding, nowS: 
     sub: staff.subject,
     roles: staff.roles,
     ...(staff.name ? { name: staff.name } : {}),
+    // The team as the provider's token gave it (staff-auth.ts): the workflow records it in the compensation fact.
+    ...(staff.team ? { team: staff.team } : {}),
     jti: randomUUID(),
     iat: nowS,
     exp: nowS + ASSERTION_LIFETIME_S,

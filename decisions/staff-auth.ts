@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import { z } from 'zod';
-import { caseFold } from '../workflows/shared/identity';
+import { caseFold, TEAM_PATTERN } from '../workflows/shared/identity';
 import type { DecisionsConfig } from './config';
 
 /**
@@ -9,11 +9,33 @@ import type { DecisionsConfig } from './config';
  * from configuration. Any OpenID Connect provider whose tokens are JWTs signed RS256 or EdDSA fits.
  */
 
-/** A verified staff member: the provider's subject (case-folded), the roles claim, a display name if any. */
+/**
+ * A verified staff member: the provider's subject (case-folded), the roles claim, a display name if any, and their
+ * team if the provider issues one (the team claim; absent: no team, reported as null). Only ever from the token.
+ */
 export interface Staff {
   subject: string;
   roles: string[];
   name?: string;
+  team?: string;
+}
+
+/** A team as the reports group by it: a short name, never free text (it lands in CSV cells and facts). */
+export const teamSchema = z
+  .string({ error: 'must be 1-64 letters, digits, spaces, . _ or - (a team name)' })
+  .regex(TEAM_PATTERN, {
+    error: 'must be 1-64 letters, digits, spaces, . _ or - (a team name)',
+  });
+
+/** The team claim: absent is no team; present, it must be a team name (a malformed one is the provider's error). */
+function teamOf(payload: JWTPayload, claim: string): string | undefined {
+  if (payload[claim] === undefined || payload[claim] === null) return undefined;
+  const parsed = teamSchema.safeParse(payload[claim]);
+  if (!parsed.success)
+    throw new Unauthenticated(
+      `Authorization: the token's ${claim} claim ${parsed.error.issues[0]?.message ?? 'is malformed'}; ask the identity provider's administrator`,
+    );
+  return parsed.data;
 }
 
 /** The request carries no usable token, or the token does not verify (HTTP 401). */
@@ -72,10 +94,12 @@ export function staffVerifier(oidc: DecisionsConfig['oidc']): StaffVerifier {
     }
     const subject = payload.sub?.trim();
     if (!subject) throw new Unauthenticated('Authorization: the token names no subject');
+    const team = teamOf(payload, oidc.teamClaim);
     return {
       subject: caseFold(subject),
       roles: rolesOf(payload, oidc.rolesClaim),
       ...(typeof payload['name'] === 'string' ? { name: payload['name'] } : {}),
+      ...(team !== undefined ? { team } : {}),
     };
   };
 }

@@ -115,6 +115,8 @@ export async function bundleFunction(
   entry: string,
   outDir: string,
   failureConverterPath: string,
+  /** Packages left to `require` at run time (a Lambda layer provides them under /opt/nodejs/node_modules). */
+  external: readonly string[] = [],
 ): Promise<BundleOutput> {
   const common: BuildOptions = {
     bundle: true,
@@ -130,6 +132,7 @@ export async function bundleFunction(
     // (the SDK's debug replayer); any other warning still prints.
     logOverride: { 'require-resolve-not-external': 'silent' },
     plugins: [temporalSdkPlugin],
+    external: [...external],
   };
   const main = await build({ ...common, entryPoints: { index: entry, 'failure-converter': failureConverterPath } });
   const inputs = Object.keys(main.metafile?.inputs ?? {});

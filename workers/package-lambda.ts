@@ -14,6 +14,8 @@ export interface FunctionSpec {
   name: string;
   /** Ship the AWS flavour of the prebuilt workflow bundle as workflow-bundle.js (the worker). */
   withWorkflowBundle: boolean;
+  /** Packages not bundled: a layer of the function carries them (see bundleFunction). */
+  external?: readonly string[];
 }
 
 /**
@@ -29,7 +31,7 @@ export async function packageFunction(
   const staging = join(outDir, spec.name);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  const { assets } = await bundleFunction(spec.entry, staging, failureConverterPath);
+  const { assets } = await bundleFunction(spec.entry, staging, failureConverterPath, spec.external);
   for (const { source, target } of assets) {
     mkdirSync(dirname(join(staging, target)), { recursive: true });
     copyFileSync(source, join(staging, target));
@@ -42,11 +44,20 @@ export async function packageFunction(
   return writeZip(staging, join(outDir, `${spec.name}.zip`));
 }
 
+/** What the decisions function leaves to its DuckDB layer (infra/cdk/lib/reports-layer.ts ships exactly this). */
+export const DECISIONS_EXTERNAL = ['@duckdb/node-api'] as const;
+
 /** The project's functions; a missing entry is skipped with a note (the ingress handler may not exist yet). */
 export const FUNCTIONS: readonly FunctionSpec[] = [
   { entry: resolve(__dirname, 'lambda.ts'), name: 'worker', withWorkflowBundle: true },
   { entry: resolve(__dirname, '..', 'ingress', 'lambda.ts'), name: 'ingress', withWorkflowBundle: false },
-  { entry: resolve(__dirname, '..', 'decisions', 'lambda.ts'), name: 'decisions', withWorkflowBundle: false },
+  {
+    entry: resolve(__dirname, '..', 'decisions', 'lambda.ts'),
+    name: 'decisions',
+    withWorkflowBundle: false,
+    // The reports' engine and its native binary (68 MB) come from the DuckDB layer (infra/cdk/lib/reports-layer.ts).
+    external: DECISIONS_EXTERNAL,
+  },
 ];
 
 /** Where `npm run build:lambda` writes by default: `<name>.zip` per function, staged in `<name>/`. */

@@ -61,7 +61,7 @@ export function compensationFact(b: CompensationBooking, postings: NewPosting[])
     reasonCode: b.reasonCode,
     agentId: b.agentId,
     agentRole: b.agentRole,
-    team: null,
+    team: b.team ?? null,
     approvers: b.approvers,
     tier: b.tier,
     autoApproved: b.autoApproved,

@@ -12,7 +12,8 @@ import {
 } from '../../workflows/approvals/contract';
 import { policyFor } from '../../workflows/approvals/policies';
 import { SA } from '../../workflows/shared/search-attributes';
-import { noticeOf, read, type Notice } from './api';
+import type { CustomerHistory } from '../reports/customer-history';
+import { noticeOf, read, type Api, type Notice } from './api';
 import { randomToken } from './session';
 import {
   csrfField,
@@ -74,6 +75,56 @@ async function orderHistory(client: Client, orderId: string, self: string) {
     if (rows.length >= 50) break;
   }
   return rows;
+}
+
+/**
+ * The customer's compensations from the reports' facts (the API's `/reports/customers/:id/compensations`, the same
+ * role check as this page); what the API could not serve (no reports source, Athena down) is said, not fatal.
+ */
+async function customerHistoryOf(api: Api, customerId: string | undefined) {
+  if (!customerId) return { unavailable: 'the order has no customer on record' };
+  const { status, body } = await api<CustomerHistory & { error?: string }>(
+    'GET',
+    `/reports/customers/${encodeURIComponent(customerId)}/compensations`,
+  );
+  return status === 200 ? { history: body } : { unavailable: body.error ?? `HTTP ${status}` };
+}
+
+const instruments = (r: CustomerHistory['compensations'][number]) =>
+  [
+    r.refundMinor ? `refund ${money(r.refundMinor, r.currency)}` : '',
+    r.storeCreditMinor ? `store credit ${money(r.storeCreditMinor, r.currency)}` : '',
+    r.voucherMinor ? `voucher ${money(r.voucherMinor, r.currency)}` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ') || '—';
+
+function customerHistorySection(got: Awaited<ReturnType<typeof customerHistoryOf>>) {
+  if (!got.history)
+    return html`<h2>The customer's compensations</h2>
+      <p>Not available: ${got.unavailable}</p>`;
+  const h = got.history;
+  return html`<h2>The customer's compensations (last ${String(h.period.days)} days)</h2>
+    ${table(
+      `Compensations executed for customer ${h.customerId}`,
+      ['Date', 'Request', 'Order', 'Reason', 'Instruments', 'Net', 'Approved by', 'Outcome'],
+      h.compensations.map((r) => [
+        when(r.at),
+        html`<a href="/console/approvals/${r.requestId}">${r.requestId}</a>`,
+        r.orderId,
+        r.reasonCode,
+        instruments(r),
+        money(r.netMinor, r.currency),
+        r.approval === 'auto' ? 'auto' : `finance: ${r.approvers.map((a) => `${a.id} (${a.role})`).join(', ')}`,
+        r.outcome,
+      ]),
+      'No compensation executed for this customer in the window.',
+    )}
+    ${
+      h.totals.length
+        ? facts(h.totals.map((t) => [`Total ${t.currency} (${t.count})`, money(t.netMinor, t.currency)]))
+        : ''
+    }`;
 }
 
 export function approvalPages(app: Hono<ConsoleEnv>, deps: { client: Client }): void {
@@ -170,6 +221,7 @@ async function requestPage(c: Context<ConsoleEnv>, client: Client, notice?: Noti
   const { status: s, audit } = await read<RequestRead>(c.get('api'), `/approvals/${encodeURIComponent(id)}`);
   const policy = policyFor(s.policyVersion);
   const history = await orderHistory(client, s.orderId, compensationWorkflowId(s.requestId));
+  const customer = await customerHistoryOf(c.get('api'), s.facts?.orderCustomerId);
   const myRoles = financeRolesOf(staff);
   const canDecide = s.status === 'pending' && myRoles.length > 0;
   const decideForms = canDecide
@@ -232,6 +284,7 @@ async function requestPage(c: Context<ConsoleEnv>, client: Client, notice?: Noti
         ]),
         'No other compensation request for this order.',
       )}
+      ${customerHistorySection(customer)}
       <h2>The policy's route</h2>
       ${facts([
         ['Tier', s.awaiting ? `${s.awaiting.tier} (at least ${s.awaiting.minRole})` : '—'],

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import {
   GetQueryExecutionCommand,
@@ -7,9 +8,11 @@ import {
   StartQueryExecutionCommand,
   type AthenaClient,
 } from '@aws-sdk/client-athena';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { athenaCsvRows } from './athena-csv';
 import type { FactKind } from '../../workflows/shared/report-facts';
 import { FACT_COLUMNS } from './fact-columns';
-import type { FactFiles } from './fact-files';
+import type { FactFiles, FactFilter } from './fact-files';
 
 /**
  * The facts of a period read through Athena (the `payops-<stage>-reports` workgroup over the Glue tables of
@@ -27,6 +30,12 @@ export interface AthenaFactsOptions {
   maxWaitMs?: number;
   /** The first pause between status polls; it doubles up to 1 s (default 100 ms). */
   pollMs?: number;
+  /**
+   * Reads the query's result object (the CSV Athena writes under the workgroup's output location) when given and
+   * Athena names one: one streamed GET instead of GetQueryResults' 1,000-row pages (a month of a million facts is a
+   * thousand sequential calls). Without it, or without an output location, the rows are paged.
+   */
+  s3?: Pick<S3Client, 'send'>;
 }
 
 /** The Glue table of each kind (infra/cdk/lib/reports.ts). */
@@ -36,22 +45,30 @@ export const FACT_TABLES: Record<FactKind, string> = {
 };
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** A case-folded internal customer ID (the request contract's form, lower case). */
+const CUSTOMER_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const isComplex = (type: string) => type.endsWith('[]') || type.startsWith('STRUCT');
 
 /**
  * The query for the facts of `kind` on `days`. Glue names columns in lower case; complex columns come back as JSON
  * text (`json_format(CAST(… AS JSON))`: Athena's own rendering of arrays and rows is not parseable), rows as objects
- * keyed by field name. Days are checked to be dates: they are the only values spliced into the text.
+ * keyed by field name. Days are checked to be dates and a customer filter to be a case-folded internal ID: they are the
+ * only values spliced into the text.
  */
-export function factsQuery(kind: FactKind, days: readonly string[]): string {
+export function factsQuery(kind: FactKind, days: readonly string[], where: FactFilter = {}): string {
   for (const d of days) if (!DAY.test(d)) throw new Error(`day must be a date written YYYY-MM-DD, got ${d}`);
+  const customer = where.customerId;
+  if (customer !== undefined && !CUSTOMER_ID.test(customer))
+    throw new Error(`customerId must be a case-folded internal ID, got ${customer}`);
   const select = Object.entries(FACT_COLUMNS[kind])
     .map(([name, type]) => {
       const col = `"${name.toLowerCase()}"`;
       return isComplex(type) ? `json_format(CAST(${col} AS JSON)) AS ${col}` : col;
     })
     .join(', ');
-  return `SELECT ${select} FROM "${FACT_TABLES[kind]}" WHERE "day" IN (${days.map((d) => `'${d}'`).join(', ')})`;
+  const inDays = `"day" IN (${days.map((d) => `'${d}'`).join(', ')})`;
+  const only = kind === 'compensation' && customer !== undefined ? ` AND lower("customerid") = '${customer}'` : '';
+  return `SELECT ${select} FROM "${FACT_TABLES[kind]}" WHERE ${inDays}${only}`;
 }
 
 /** One cell as the fact's NDJSON value: Athena returns every value as text, a null as no value. */
@@ -63,13 +80,15 @@ function decode(type: string, cell: string | undefined): unknown {
   return cell;
 }
 
+type Cell = string | undefined;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs `sql` in the workgroup and database, waits for it (bounded) and returns every row's cells (header dropped). */
-export async function runAthenaQuery(
+/** Starts `sql` in the workgroup and database and waits for it (bounded); its ID and where Athena wrote its result. */
+export async function startAthenaQuery(
   opts: AthenaFactsOptions,
   sql: string,
-): Promise<{ executionId: string; rows: Array<Array<string | undefined>> }> {
+): Promise<{ executionId: string; outputLocation?: string }> {
   const { client, workgroup, database } = opts;
   const started = await client.send(
     new StartQueryExecutionCommand({
@@ -85,7 +104,10 @@ export async function runAthenaQuery(
   for (;;) {
     const { QueryExecution: q } = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: executionId }));
     const state = q?.Status?.State;
-    if (state === 'SUCCEEDED') break;
+    if (state === 'SUCCEEDED') {
+      const outputLocation = q?.ResultConfiguration?.OutputLocation;
+      return { executionId, ...(outputLocation ? { outputLocation } : {}) };
+    }
     if (state === 'FAILED' || state === 'CANCELLED')
       throw new Error(`Athena query ${executionId} ${state}: ${q?.Status?.StateChangeReason ?? 'no reason given'}`);
     if (Date.now() + pause > deadline)
@@ -93,11 +115,14 @@ export async function runAthenaQuery(
     await sleep(pause);
     pause = Math.min(pause * 2, 1000);
   }
-  const rows: Array<Array<string | undefined>> = [];
+}
+
+/** Every row of a finished query through GetQueryResults (header dropped), in batches of a page. */
+async function* pagedRows(opts: AthenaFactsOptions, executionId: string): AsyncGenerator<Cell[][]> {
   let token: string | undefined;
   let first = true;
   do {
-    const page = await client.send(
+    const page = await opts.client.send(
       new GetQueryResultsCommand({ QueryExecutionId: executionId, NextToken: token, MaxResults: 1000 }),
     );
     let data = (page.ResultSet?.Rows ?? []).map((r) => (r.Data ?? []).map((d) => d.VarCharValue));
@@ -105,10 +130,43 @@ export async function runAthenaQuery(
     const labels = (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => c.Label ?? c.Name);
     if (first && data[0] && labels.length && data[0].every((v, i) => v === labels[i])) data = data.slice(1);
     first = false;
-    rows.push(...data);
+    yield data;
     token = page.NextToken;
   } while (token);
-  return { executionId, rows };
+}
+
+/** `s3://bucket/key` as its parts (Athena's OutputLocation). */
+function s3Location(url: string): { Bucket: string; Key: string } {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
+  if (!m) throw new Error(`Athena output location is not an s3:// object URL: ${url}`);
+  return { Bucket: m[1]!, Key: m[2]! };
+}
+
+/** Every row of a finished query read from its result object (header dropped), in batches. */
+async function* objectRows(s3: Pick<S3Client, 'send'>, location: string): AsyncGenerator<Cell[][]> {
+  const { Body } = await s3.send(new GetObjectCommand(s3Location(location)));
+  if (!Body) throw new Error(`Athena result object ${location} has no body`);
+  let first = true;
+  for await (const batch of athenaCsvRows(Body as AsyncIterable<Uint8Array>)) {
+    yield first ? batch.slice(1) : batch;
+    first = false;
+  }
+}
+
+/** A finished query's rows: from its result object when it has one and S3 is given, else paged. */
+function resultRows(opts: AthenaFactsOptions, q: { executionId: string; outputLocation?: string }) {
+  return opts.s3 && q.outputLocation ? objectRows(opts.s3, q.outputLocation) : pagedRows(opts, q.executionId);
+}
+
+/** Runs `sql` in the workgroup and database, waits for it (bounded) and returns every row's cells (header dropped). */
+export async function runAthenaQuery(
+  opts: AthenaFactsOptions,
+  sql: string,
+): Promise<{ executionId: string; rows: Cell[][] }> {
+  const q = await startAthenaQuery(opts, sql);
+  const rows: Cell[][] = [];
+  for await (const batch of resultRows(opts, q)) rows.push(...batch);
+  return { executionId: q.executionId, rows };
 }
 
 /** The facts of `kind` on `days` as the NDJSON writer gave them (camel-cased fields, typed values). */
@@ -118,9 +176,39 @@ export async function athenaFacts(
   days: readonly string[],
 ): Promise<Array<Record<string, unknown>>> {
   if (days.length === 0) return [];
-  const columns = Object.entries(FACT_COLUMNS[kind]);
   const { rows } = await runAthenaQuery(opts, factsQuery(kind, days));
-  return rows.map((cells) => Object.fromEntries(columns.map(([name, type], i) => [name, decode(type, cells[i])])));
+  return rows.map(factOf(kind));
+}
+
+/** A row's cells as the fact (its columns in FACT_COLUMNS order, as factsQuery selects them). */
+const factOf = (kind: FactKind) => {
+  const columns = Object.entries(FACT_COLUMNS[kind]);
+  return (cells: Cell[]) => Object.fromEntries(columns.map(([name, type], i) => [name, decode(type, cells[i])]));
+};
+
+/** Writes the query's rows as NDJSON to `path` as they arrive (a month's rows are never all in memory); the count. */
+async function writeFacts(
+  opts: AthenaFactsOptions,
+  kind: FactKind,
+  days: readonly string[],
+  where: FactFilter | undefined,
+  path: string,
+): Promise<number> {
+  const q = await startAthenaQuery(opts, factsQuery(kind, days, where));
+  const fact = factOf(kind);
+  const out = createWriteStream(path);
+  let count = 0;
+  try {
+    for await (const batch of resultRows(opts, q)) {
+      if (batch.length === 0) continue;
+      count += batch.length;
+      if (!out.write(batch.map((cells) => JSON.stringify(fact(cells))).join('\n') + '\n')) await once(out, 'drain');
+    }
+  } finally {
+    out.end();
+    await once(out, 'close');
+  }
+  return count;
 }
 
 /**
@@ -131,12 +219,14 @@ export async function athenaFacts(
 export function athenaFactFiles(opts: AthenaFactsOptions, dir: string, keep = 16): FactFiles {
   const written: string[] = [];
   return {
-    async files(kind, days) {
-      const facts = await athenaFacts(opts, kind, days);
-      if (facts.length === 0) return [];
+    async files(kind, days, where) {
+      if (days.length === 0) return [];
       mkdirSync(dir, { recursive: true });
       const path = join(dir, `${kind}-${randomUUID()}.ndjson`);
-      writeFileSync(path, facts.map((f) => JSON.stringify(f)).join('\n') + '\n');
+      if ((await writeFacts(opts, kind, days, where, path)) === 0) {
+        rmSync(path, { force: true });
+        return [];
+      }
       written.push(path);
       while (written.length > keep) rmSync(written.shift()!, { force: true });
       return [path];

@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { FactKind } from '../../workflows/shared/report-facts';
 import { FACT_COLUMNS as COLUMNS } from './fact-columns';
 
@@ -7,6 +7,14 @@ import { FACT_COLUMNS as COLUMNS } from './fact-columns';
  * period into a temporary table `facts` of its own connection (the period's filter is applied while reading), and
  * every grouping of a report is a query over it. Column types are declared, never inferred, so a file that lacks a
  * field reads it as null instead of changing the table's shape.
+ *
+ * A fact counts once: the copies of one fact ID (a day's compacted file and a single-fact object not yet removed,
+ * compaction.ts; or Athena returning both) are one row. Copies are identical (a fact is written under its ID from
+ * workflow state), so which copy is kept does not change a report.
+ *
+ * DuckDB is loaded on first use, not at import: the decisions Lambda carries it in a layer (`@duckdb/node-api` is
+ * external to its bundle, infra/cdk/lib/reports-layer.ts), and a missing layer must cost the report endpoints only,
+ * never the service's start.
  */
 
 /** The column a kind's period is cut on. */
@@ -33,12 +41,21 @@ function plain(v: unknown): unknown {
 export class ReportEngine {
   private instance: Promise<DuckDBInstance> | undefined;
 
-  /** `threads`: DuckDB's worker threads (default: every core). */
-  constructor(private readonly opts: { threads?: number } = {}) {}
+  /**
+   * `threads`: DuckDB's worker threads (default: every core). `tempDirectory`: where it may spill (default `.tmp`
+   * in the working directory, which is read-only on Lambda: the Lambda's engine spills under /tmp).
+   */
+  constructor(private readonly opts: { threads?: number; tempDirectory?: string } = {}) {}
 
   private db(): Promise<DuckDBInstance> {
-    this.instance ??= DuckDBInstance.create(':memory:', {
+    if (this.instance) return this.instance;
+    // `require`, not `import()`: a bundled dynamic import stays ESM, and ESM resolution ignores NODE_PATH, through
+    // which Lambda's Node runtime finds a layer's /opt/nodejs/node_modules.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { DuckDBInstance } = require('@duckdb/node-api') as typeof import('@duckdb/node-api');
+    this.instance = DuckDBInstance.create(':memory:', {
       ...(this.opts.threads ? { threads: String(this.opts.threads) } : {}),
+      ...(this.opts.tempDirectory ? { temp_directory: this.opts.tempDirectory } : {}),
     });
     return this.instance;
   }
@@ -60,7 +77,8 @@ export class ReportEngine {
         await conn.run(
           `CREATE TEMP TABLE facts AS SELECT * FROM read_ndjson([${files.map(quote).join(', ')}],
              columns = ${columns}, hive_partitioning = false, format = 'newline_delimited')
-           WHERE ${time} >= ${quote(fromUtc)} AND ${time} < ${quote(toUtc)}`,
+           WHERE ${time} >= ${quote(fromUtc)} AND ${time} < ${quote(toUtc)}
+           QUALIFY row_number() OVER (PARTITION BY "factId") = 1`,
         );
       }
     } catch (err) {
@@ -77,7 +95,10 @@ export class ReportEngine {
   }
 
   close(): void {
-    void this.instance?.then((i) => i.closeSync());
+    void this.instance?.then(
+      (i) => i.closeSync(),
+      () => undefined,
+    );
     this.instance = undefined;
   }
 }

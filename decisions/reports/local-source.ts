@@ -12,7 +12,7 @@ import type { ReportsSource } from './routes';
 /**
  * The reports' source of a long-lived decision service (`npm start`): DuckDB in process over the reports bucket's
  * fact files mirrored into a temporary directory, tied out to the ledger table. Imported by `decisions/server.ts`
- * only: the Lambda bundle must not carry DuckDB's native binary (on AWS the facts are Athena's to query).
+ * only: the Lambda reads its facts through Athena (athena-source.ts) and never mirrors the bucket.
  */
 export function localReportsSource(config: AppConfig): ReportsSource {
   const aws = makeAwsClients(awsOptions(config));

@@ -21,7 +21,7 @@ import { LOCAL_SIGNING_JWK, STAFF } from './staff';
  *   `?response_type=code&client_id&redirect_uri&state&code_challenge&code_challenge_method=S256[&nonce]` shows the
  *   login page (locally: pick a staff member); POST /authorize redirects to `redirect_uri?code&state`; POST /token
  *   `grant_type=authorization_code&code&redirect_uri&client_id&code_verifier` → `{ access_token, id_token, … }`
- * - POST /__admin/tokens `{ sub, roles?, expiresInS?, audience?, issuer?, notBeforeS? }` → `{ token }`: any claims,
+ * - POST /__admin/tokens `{ sub, roles?, team?, expiresInS?, audience?, issuer?, notBeforeS? }` → `{ token }`: any claims,
  *   signed with the real key (tests of expired, wrong-audience, wrong-issuer and unknown-role tokens)
  */
 export type IdpSandbox = RunningSandbox;
@@ -34,6 +34,8 @@ export async function issueStaffToken(c: {
   sub: string;
   roles?: string[];
   name?: string;
+  /** The `team` claim (any JSON value through /__admin/tokens: tests of malformed claims). */
+  team?: unknown;
   expiresInS?: number;
   audience?: string;
   issuer?: string;
@@ -44,6 +46,7 @@ export async function issueStaffToken(c: {
   const jwt = new SignJWT({
     roles: c.roles ?? [],
     ...(c.name ? { name: c.name } : {}),
+    ...(c.team !== undefined ? { team: c.team } : {}),
     ...(c.nonce ? { nonce: c.nonce } : {}),
   })
     .setProtectedHeader({ alg: 'EdDSA', kid: LOCAL_KID, typ: 'JWT' })
@@ -59,7 +62,9 @@ export async function issueStaffToken(c: {
 /** A seeded staff member's token (what `login --as` gets); undefined for an unknown username. */
 export async function loginAs(username: string): Promise<string | undefined> {
   const staff = STAFF[username.toLowerCase()];
-  return staff ? issueStaffToken({ sub: username.toLowerCase(), roles: staff.roles, name: staff.name }) : undefined;
+  return staff
+    ? issueStaffToken({ sub: username.toLowerCase(), roles: staff.roles, name: staff.name, team: staff.team })
+    : undefined;
 }
 
 function parseBody(raw: string, type: string | undefined): Record<string, unknown> {
@@ -163,6 +168,7 @@ export async function startIdpSandbox(opts: { port?: number } = {}): Promise<Idp
           sub: redeemed.username,
           roles: staff.roles,
           name: staff.name,
+          team: staff.team,
           audience: redeemed.clientId,
           ...(redeemed.nonce ? { nonce: redeemed.nonce } : {}),
         });

@@ -8,12 +8,19 @@ import {
   GetQueryExecutionCommand,
   ListQueryExecutionsCommand,
 } from '@aws-sdk/client-athena';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Client } from '@temporalio/client';
+import { loadDecisionsConfig } from '../../decisions/config';
+import { createDecisionsHandler } from '../../decisions/lambda';
 import {
   athenaFactFiles,
   factsQuery,
   runAthenaQuery,
   type AthenaFactsOptions,
 } from '../../decisions/reports/athena-facts';
+import { Unauthenticated } from '../../decisions/staff-auth';
+import { loadConfig } from '../../workers/config';
+import { functionUrlFront } from '../support/ingress';
 import { ReportEngine } from '../../decisions/reports/engine';
 import { FACT_COLUMNS } from '../../decisions/reports/fact-columns';
 import { dirFactFiles } from '../../decisions/reports/fact-files';
@@ -134,6 +141,95 @@ describe('reports over Athena (moto: results injected, as Athena would return th
     expect(slaJson(viaAthena)).toBe(slaJson(viaFiles));
     const [last] = (await queriesSent()).slice(-1);
     expect(last?.Query).toContain('FROM "payout_sla_facts" WHERE "day" IN (');
+  });
+
+  test('when the decisions Lambda is configured with the reports workgroup and database, then it answers the spend report from Athena (not 503), byte-identical to the report over the files', async () => {
+    const config = loadConfig({ PAYOPS_MODE: 'local', AWS_ENDPOINT_URL: endpoint });
+    const decisions = loadDecisionsConfig(config, {
+      REPORTS_ATHENA_WORKGROUP: workgroup,
+      REPORTS_GLUE_DATABASE: 'payops_test_reports',
+    });
+    const handler = createDecisionsHandler({
+      config,
+      decisions,
+      client: {} as Client,
+      verifyStaff: async (h) => {
+        if (h !== 'Bearer fin') throw new Unauthenticated('no token');
+        return { subject: 'fin.dave', roles: ['finance_manager'] };
+      },
+      sign: async () => 'unused',
+      console: { off: 'not in this test' },
+    });
+    const front = await functionUrlFront(handler as Parameters<typeof functionUrlFront>[0]);
+    try {
+      await inject('compensation', berlin.utcDays);
+      const before = (await queriesSent()).length;
+      const res = await fetch(`${front.url}/reports/spend?from=2026-10-10&to=2026-10-26&tz=Europe/Berlin`, {
+        headers: { authorization: 'Bearer fin' },
+      });
+      expect(res.status).toBe(200);
+      // No ledger tie-out on AWS: the decision service holds no grant on the ledger table.
+      expect(await res.text()).toBe(spendJson(await spendReport(engine, dirFactFiles(root), berlin)));
+      expect((await queriesSent()).slice(before).map((q) => q?.Query)).toEqual([
+        factsQuery('compensation', berlin.utcDays),
+      ]);
+    } finally {
+      await front.stop();
+    }
+  });
+
+  test('when Athena names its result object, then the rows are streamed from it in S3 (no GetQueryResults pages) and the report is byte-identical', async () => {
+    const s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    const bucket = `athena-results-${randomUUID()}`;
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const columns = Object.keys(FACT_COLUMNS.compensation);
+    // As Athena writes it: every value quoted (inner quotes doubled), a null as an empty unquoted field, CRLF-free.
+    const cell = (v: unknown) =>
+      v === undefined || v === null
+        ? ''
+        : `"${(typeof v === 'object' ? JSON.stringify(v) : String(v)).replace(/"/g, '""')}"`;
+    const rows = facts.compensation.filter((f) => berlin.utcDays.includes(f.day));
+    const csv = [
+      columns.map((c) => `"${c.toLowerCase()}"`).join(','),
+      ...rows.map((f) => columns.map((c) => cell(f[c])).join(',')),
+    ]
+      .join('\n')
+      .concat('\n');
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'athena-results/q-1.csv', Body: csv }));
+    const calls: string[] = [];
+    const scripted = {
+      send: async (cmd: { constructor: { name: string } }) => {
+        calls.push(cmd.constructor.name);
+        if (cmd.constructor.name === 'StartQueryExecutionCommand') return { QueryExecutionId: 'q-1' };
+        if (cmd.constructor.name === 'GetQueryExecutionCommand')
+          return {
+            QueryExecution: {
+              Status: { State: 'SUCCEEDED' },
+              ResultConfiguration: { OutputLocation: `s3://${bucket}/athena-results/q-1.csv` },
+            },
+          };
+        throw new Error(`unexpected ${cmd.constructor.name}`);
+      },
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'athena-object-'));
+    try {
+      const viaObject = await spendReport(
+        engine,
+        athenaFactFiles({ client: scripted as never, s3, workgroup, database: 'd', pollMs: 1 }, dir),
+        berlin,
+      );
+      expect(viaObject.totals.reduce((n, t) => n + t.count, 0)).toBeGreaterThan(0);
+      expect(spendJson(viaObject)).toBe(spendJson(await spendReport(engine, dirFactFiles(root), berlin)));
+      expect(calls).toEqual(['StartQueryExecutionCommand', 'GetQueryExecutionCommand']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      s3.destroy();
+    }
   });
 
   test('when more reports are read than the files it keeps, then the oldest files are removed (a Lambda\u2019s /tmp is small)', async () => {

@@ -261,12 +261,18 @@ describe('the finance and ops console in Chromium (identity provider, decision s
       type Spend = {
         totals: Array<{ currency: string; count: number; netMinor: number }>;
         tieOut?: { currencies: Array<{ currency: string; equal: boolean }> };
+        groups: { team: Array<{ currency: string; key: string; count: number; netMinor: number }> };
       };
       const eur = async () => {
         const res = await page.context().request.get(url(`/console/reports/spend.json?${query}`));
         expect(res.status()).toBe(200);
         const body = (await res.json()) as Spend;
-        return { ...(body.totals.find((t) => t.currency === 'EUR') ?? { count: 0, netMinor: 0 }), tieOut: body.tieOut };
+        const team = body.groups.team.find((g) => g.currency === 'EUR' && g.key === 'cs-berlin');
+        return {
+          ...(body.totals.find((t) => t.currency === 'EUR') ?? { count: 0, netMinor: 0 }),
+          tieOut: body.tieOut,
+          berlin: team ?? { count: 0, netMinor: 0 },
+        };
       };
       const before = await eur();
 
@@ -306,7 +312,30 @@ describe('the finance and ops console in Chromium (identity provider, decision s
         return now.count === before.count + 1 ? now : undefined;
       }, 30_000);
       expect(after.netMinor).toBe(before.netMinor + 3_000);
+      // The agent's team comes from the identity provider's `team` claim (Alice: cs-berlin), through the signed request.
+      expect(after.berlin.count).toBe(before.berlin.count + 1);
+      expect(after.berlin.netMinor).toBe(before.berlin.netMinor + 3_000);
       expect(after.tieOut?.currencies.find((t) => t.currency === 'EUR')?.equal).toBe(true);
+
+      // The request's page shows the customer's compensations from the facts: this one and the first request (same
+      // customer, approved by the finance manager in the test before), 130.00 in all.
+      const history = await until(async () => {
+        await page.goto(url(`/console/approvals/${spendRequest}`));
+        const text = await page.locator('main').innerText();
+        return text.includes(requestId) && text.includes(spendRequest) ? text : undefined;
+      }, 30_000);
+      expect(history).toContain("The customer's compensations (last 90 days)");
+      const rows = page
+        .getByRole('table', { name: `Compensations executed for customer ${customerId}` })
+        .locator('tbody tr');
+      expect(await rows.count()).toBe(2);
+      await expect(rows.first().innerText()).resolves.toMatch(
+        new RegExp(
+          `${spendRequest}\\s+${spendOrder}\\s+late_delivery\\s+refund EUR 30\\.00\\s+EUR 30\\.00\\s+finance: fin\\.dave \\(finance_manager\\)\\s+executed`,
+        ),
+      );
+      expect(history).toMatch(/Total EUR \(2\)\s+EUR 130\.00/);
+      await check(page, 'finance-customer-history');
 
       await page.goto(url(`/console/reports/spend?${query}&by=reason`));
       const main = await page.locator('main').innerText();

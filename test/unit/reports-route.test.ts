@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -12,6 +13,8 @@ import { sampleCompensationFacts, writeFactFiles } from '../../sandboxes/reports
 import { failureConverterPath } from '../../workers/bundle-options';
 import { loadConfig } from '../../workers/config';
 import { bundleFunction } from '../../workers/package-esbuild';
+import { DECISIONS_EXTERNAL, FUNCTIONS } from '../../workers/package-lambda';
+import { DUCKDB_LAYER_MAX_BYTES, stageDuckDbLayer } from '../../infra/cdk/lib/reports-layer';
 
 /** The report endpoints of the decision service: role checks, query validation, downloads, and AWS mode. */
 describe('GET /reports/spend|sla', () => {
@@ -82,12 +85,56 @@ describe('GET /reports/spend|sla', () => {
   });
 });
 
-describe('the decision service on Lambda', () => {
-  test('when its function is bundled, then the bundle builds without DuckDB (its native binary has no place there)', async () => {
+describe('the decision service on Lambda: DuckDB from its layer', () => {
+  test('when its function is bundled as the Lambda packages it, then DuckDB is left to the layer (required at run time, no binding bundled)', async () => {
     const out = mkdtempSync(join(tmpdir(), 'decisions-bundle-'));
     try {
-      await bundleFunction(join(__dirname, '..', '..', 'decisions', 'lambda.ts'), out, failureConverterPath);
-      expect(readFileSync(join(out, 'index.js'), 'utf8')).not.toContain('@duckdb/node-bindings');
+      const spec = FUNCTIONS.find((f) => f.name === 'decisions')!;
+      expect(spec.external).toEqual(DECISIONS_EXTERNAL);
+      await bundleFunction(spec.entry, out, failureConverterPath, spec.external);
+      const bundle = readFileSync(join(out, 'index.js'), 'utf8');
+      expect(bundle).toContain('require("@duckdb/node-api")');
+      expect(bundle).not.toContain('@duckdb/node-bindings');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  test('when the engine, bundled the same way, runs with only the staged layer on NODE_PATH (as /opt/nodejs/node_modules on Lambda), then it reads facts and answers a report query', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'duckdb-layer-'));
+    try {
+      const { dir, bytes } = stageDuckDbLayer(undefined, join(out, 'layer'));
+      expect(bytes).toBeLessThan(DUCKDB_LAYER_MAX_BYTES);
+      console.log(`DuckDB layer: ${(bytes / 1024 / 1024).toFixed(1)} MiB unzipped`);
+      const entry = join(out, 'entry.ts');
+      writeFileSync(
+        entry,
+        `import { ReportEngine } from ${JSON.stringify(join(__dirname, '..', '..', 'decisions', 'reports', 'engine'))};
+export async function handler(file: string) {
+  const engine = new ReportEngine({ threads: 1 });
+  const scan = await engine.scan('compensation', [file], '2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z');
+  const rows = await scan.rows('SELECT count(*) AS n FROM facts');
+  scan.close();
+  engine.close();
+  return rows;
+}`,
+      );
+      await bundleFunction(entry, join(out, 'fn'), failureConverterPath, DECISIONS_EXTERNAL);
+      const facts = join(out, 'facts.ndjson');
+      const sample = [...sampleCompensationFacts({ month: '2026-11', count: 25 })];
+      writeFileSync(facts, sample.map((f) => JSON.stringify(f)).join('\n') + '\n');
+      // A fresh process in a directory with no node_modules: DuckDB resolves from the layer or not at all.
+      const run = spawnSync(
+        process.execPath,
+        ['-e', `require('./index.js').handler(${JSON.stringify(facts)}).then((r) => console.log(JSON.stringify(r)))`],
+        {
+          cwd: join(out, 'fn'),
+          env: { PATH: process.env['PATH'], NODE_PATH: join(dir, 'nodejs', 'node_modules') },
+          encoding: 'utf8',
+        },
+      );
+      expect(run.stderr).toBe('');
+      expect(JSON.parse(run.stdout)).toEqual([{ n: 25 }]);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

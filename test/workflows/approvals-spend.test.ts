@@ -14,7 +14,9 @@ import type { Signed } from '../../client/commands';
 import { recordHistoryIfAsked } from '../support/histories';
 import { testClient, testConfig, testWorker } from '../support/stack';
 import { until } from '../support/wait';
-import { compensationRequest, decision, seedOrder } from './approvals-support';
+import { compensationRequest, decision, seedOrder, uniqueId } from './approvals-support';
+import { localSigner } from '../../decisions/signer';
+import { LOCAL_DECISIONS_ISSUER, LOCAL_DECISIONS_KID } from '../../workflows/shared/trust';
 
 /**
  * A compensation's ledger twin and report fact, on the dev server with the PSP and commerce sandboxes, the ledger in
@@ -104,6 +106,34 @@ describe('compensation approval: spend facts and ledger postings (dev server)', 
     const posting = await deps.ledger.getPosting(compensationPostingId(workflowId, 'executed'));
     expect(posting).toMatchObject({ effectiveDate: fact.day, refs: { workflowId } });
     await recordHistoryIfAsked(handle, 'compensation-approval-spend-facts');
+  });
+
+  test('when the decision service signs the request for a staff member whose token carries a team, then the fact records that team, and a team put in the body is ignored', async () => {
+    const agentId = uniqueId('agent');
+    const sign = localSigner({ issuer: LOCAL_DECISIONS_ISSUER, kid: LOCAL_DECISIONS_KID });
+    const input = await compensationRequest({
+      ...(await seedOrder(urls(), 10_000)),
+      requester: { agentId, role: 'cs_agent' },
+      remedies: { storeCreditMinor: 500 },
+      sign: (binding) => sign({ subject: agentId, roles: ['cs_agent'], team: 'cs-berlin' }, binding),
+    });
+    const { handle, workflowId } = await start(input);
+    expect((await handle.result()).status).toBe('executed');
+    const fact = await until(() => factOf(workflowId, new Date().toISOString()).catch(() => undefined), 20_000);
+    expect(fact).toMatchObject({ agentId, team: 'cs-berlin', netMinor: 500 });
+
+    // The team is the assertion's: one the body names (signed along with it, so the assertion still binds) is not.
+    const other = uniqueId('agent');
+    const forged = await compensationRequest({
+      ...(await seedOrder(urls(), 10_000)),
+      requester: { agentId: other, role: 'cs_agent', team: 'made-up' } as never,
+      remedies: { storeCreditMinor: 500 },
+      sign: (binding) => sign({ subject: other, roles: ['cs_agent'] }, binding),
+    });
+    const second = await start(forged);
+    expect((await second.handle.result()).status).toBe('executed');
+    const plain = await until(() => factOf(second.workflowId, new Date().toISOString()).catch(() => undefined), 20_000);
+    expect(plain).toMatchObject({ agentId: other, team: null });
   });
 
   test('when finance approves a request, then its fact names the approver, the role and the tier', async () => {

@@ -118,6 +118,8 @@ export interface Requester {
   agentId: string;
   role: Role;
   decidedBy?: DecidedBy;
+  /** The requester's team from their verified assertion (never the body); absent when the provider issues none. */
+  team?: string;
 }
 /** A request as the workflow keeps it: the requester verified, no token, the policy version decided. */
 export type CompensationRequest = Omit<CompensationRequestMessage, 'requester' | 'policyVersion'> & {

@@ -19,6 +19,8 @@ export interface CompensationBooking {
   reasonCode: string;
   agentId: string;
   agentRole: string;
+  /** The requester's verified team (absent: none; the fact records null). */
+  team?: string;
   approvers: Array<{ id: string; role: string }>;
   tier: string;
   autoApproved: boolean;
@@ -71,6 +73,7 @@ export function bookingOf(c: ApprovalCase, outcome: 'executed' | 'failed'): Comp
     reasonCode: rq.reasonCode,
     agentId: rq.requester.agentId,
     agentRole: rq.requester.role,
+    ...(rq.requester.team ? { team: rq.requester.team } : {}),
     approvers: c.approvals.map((a) => ({ id: a.approverId, role: a.role })),
     tier: autoApproved ? 'auto' : (c.route?.tier ?? 'none'),
     autoApproved,

@@ -104,7 +104,12 @@ function verifiedRequest({ requester, ...rest }: CompensationRequestMessage, raw
       : checkLegacyStaffToken(requester.token, Date.now(), claims);
     const who = actorAfter(check, requester.role);
     if (!who.ok) throw refuseWith(approvalRefusals, who);
-    return { ...rest, requester: { agentId: who.value.id, role: who.value.role, decidedBy: who.value.by } };
+    // The team only ever comes from the verified assertion; absent (older assertions, no claim) it stays absent.
+    const team = check.ok ? check.identity.team : undefined;
+    return {
+      ...rest,
+      requester: { agentId: who.value.id, role: who.value.role, decidedBy: who.value.by, ...(team ? { team } : {}) },
+    };
   }
   const { agentId, role } = requester;
   if (agentId === undefined || role === undefined)

@@ -14,7 +14,12 @@ export interface StaffIdentity {
   keyId: string;
   roles: string[];
   name?: string;
+  /** The staff member's team, when the token carries one (a command assertion copies it from the provider's). */
+  team?: string;
 }
+
+/** A team name as tokens carry it and reports group by it (decisions/staff-auth.ts checks the provider's claim). */
+export const TEAM_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$/;
 
 /** Why a token was refused (`details.code` of the refusal). */
 export type TokenRefusal =
@@ -135,6 +140,8 @@ export function identityOf(jws: VerifiedJws): TokenCheck {
       keyId: key.kid,
       roles,
       ...(typeof claims['name'] === 'string' ? { name: claims['name'] } : {}),
+      // A team that is not a team name is left out (no team), never passed on as free text.
+      ...(typeof claims['team'] === 'string' && TEAM_PATTERN.test(claims['team']) ? { team: claims['team'] } : {}),
     },
   };
 }

@@ -25,7 +25,7 @@ export interface CompensationFact {
   /** The verified requester (the token's case-folded subject) and the role they acted in. */
   agentId: string;
   agentRole: string;
-  /** The requester's team when the staff identity carries one; null today (the identity provider issues none). */
+  /** The requester's team when their verified identity carries one (the provider's team claim); else null. */
   team: string | null;
   /** Verified approvers (`id` case-folded) with the role each acted in; empty when the policy auto-approved. */
   approvers: Array<{ id: string; role: string }>;

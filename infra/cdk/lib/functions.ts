@@ -1,10 +1,11 @@
-import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SECRET_ARN_VARIABLE, type PayopsData, type SecretName } from './data';
+import { stageDuckDbLayer } from './reports-layer';
 import { PLACEHOLDER_ASSET, type Settings } from './settings';
 import { workerProcessEnv } from './worker-memory';
 
@@ -39,7 +40,10 @@ const AUDIT_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']
 function payopsFunction(
   scope: Construct,
   id: string,
-  props: Pick<lambda.FunctionProps, 'description' | 'timeout' | 'memorySize' | 'environment' | 'retryAttempts'> & {
+  props: Pick<
+    lambda.FunctionProps,
+    'description' | 'timeout' | 'memorySize' | 'environment' | 'retryAttempts' | 'layers' | 'ephemeralStorageSize'
+  > & {
     settings: Settings;
     asset: string;
     reservedConcurrency?: number;
@@ -64,6 +68,8 @@ function payopsFunction(
     memorySize: props.memorySize,
     environment: props.environment,
     retryAttempts: props.retryAttempts,
+    layers: props.layers,
+    ephemeralStorageSize: props.ephemeralStorageSize,
     reservedConcurrentExecutions: props.reservedConcurrency,
     role,
     logGroup,
@@ -85,6 +91,8 @@ export class PayopsFunctions extends Construct {
   readonly decisionsUrl: lambda.FunctionUrl;
   /** The decision service's assertion-signing key: Ed25519 in KMS, usable (kms:Sign) by the decision service only. */
   readonly decisionsKey: kms.Key;
+  /** DuckDB for the decision service's reports (reports-layer.ts). */
+  readonly duckDbLayer: lambda.LayerVersion;
 
   constructor(scope: Construct, id: string, settings: Settings, data: PayopsData) {
     super(scope, id);
@@ -169,6 +177,7 @@ export class PayopsFunctions extends Construct {
     this.decisions = decisions.fn;
     this.decisionsUrl = decisions.url;
     this.decisionsKey = decisions.key;
+    this.duckDbLayer = decisions.layer;
 
     this.invokeRole = this.temporalInvokeRole(settings, workerFn);
     new CfnOutput(scope, 'TemporalInvokeRoleArn', { value: this.invokeRole.roleArn });
@@ -193,12 +202,24 @@ export class PayopsFunctions extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const d = settings.decisions;
+    // The reports' engine, external to the decisions bundle (reports-layer.ts says why a layer).
+    const layer = new lambda.LayerVersion(this, 'DuckDbLayer', {
+      code: lambda.Code.fromAsset(settings.reportsLayerAsset ?? stageDuckDbLayer().dir),
+      compatibleRuntimes: [RUNTIME],
+      compatibleArchitectures: [ARCHITECTURE],
+      description: `payops ${settings.stage}: DuckDB (@duckdb/node-api, linux x64) for the decision service's reports`,
+    });
     const service = payopsFunction(this, 'Decisions', {
       settings,
       asset: settings.decisionsAsset,
       description: `payops ${settings.stage} decision service (staff commands: signs and sends them)`,
-      timeout: Duration.seconds(30),
-      memorySize: 512,
+      // A report reads a period's facts from Athena's result object into /tmp and DuckDB in memory: a month of a
+      // million facts is about 0.5 GB of NDJSON and 1 GB of engine memory (npm run bench:reports). Commands are short,
+      // so the larger size costs them little.
+      timeout: Duration.seconds(60),
+      memorySize: 2048,
+      ephemeralStorageSize: Size.gibibytes(2),
+      layers: [layer],
       reservedConcurrency: d.reservedConcurrency,
       environment: {
         ...common,
@@ -235,7 +256,7 @@ export class PayopsFunctions extends Construct {
     grant(service.role, ['kms:Decrypt', 'kms:GenerateDataKey'], [data.codecKey.keyArn]);
     this.grantReportQueries(service.role, settings, data);
     const url = service.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
-    return { fn: service.fn, url, key };
+    return { fn: service.fn, url, key, layer };
   }
 
   /**

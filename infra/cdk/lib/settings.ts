@@ -39,6 +39,8 @@ export interface Settings {
   ingressAsset: string;
   /** The decision service's package (context `decisionsAsset`, else dist/lambda/decisions.zip, else the placeholder). */
   decisionsAsset: string;
+  /** The DuckDB layer's folder or zip (context `reportsLayerAsset`); unset: staged from node_modules (reports-layer.ts). */
+  reportsLayerAsset?: string;
   /**
    * The decision service's identity provider and assertion identity (no defaults: the service refuses to start
    * without them): the provider's issuer, the audience its staff tokens name, optionally its discovery URL and roles
@@ -123,6 +125,7 @@ export function readSettings(node: Context): Settings {
     workerAsset: text(node, 'workerAsset') ?? builtZip('worker') ?? PLACEHOLDER_ASSET,
     ingressAsset: text(node, 'ingressAsset') ?? builtZip('ingress') ?? PLACEHOLDER_ASSET,
     decisionsAsset: text(node, 'decisionsAsset') ?? builtZip('decisions') ?? PLACEHOLDER_ASSET,
+    reportsLayerAsset: text(node, 'reportsLayerAsset'),
     decisions: {
       ...decisions,
       oidcDiscoveryUrl: text(node, 'decisionsOidcDiscoveryUrl'),
