@@ -277,3 +277,21 @@ export function routingTableVersionAt(atMs: number, effectiveFrom = ROUTING_TABL
 export function providerIn(table: RoutingTable, id: ProviderId): ProviderEntry | undefined {
   return table.providers.find((p) => p.id === id);
 }
+
+/**
+ * Every provider task-queue suffix any published table names (`psp`, `psp-adyen`): what the worker serves beside the
+ * workflow queue, so a payout decided under any version finds its provider's queue polled.
+ */
+export const PROVIDER_QUEUE_SUFFIXES: readonly string[] = [
+  ...new Set(Object.values(ROUTING_TABLES).flatMap((t) => t.providers.map((p) => p.taskQueueSuffix))),
+];
+
+/**
+ * A provider's task-queue suffix under `version`'s table (a published table never changes it). Stripe's is `psp`,
+ * the queue Stripe-era payouts already use.
+ */
+export function queueSuffixOf(version: RoutingTableVersion, provider: ProviderId): string {
+  const p = providerIn(routingTableFor(version), provider);
+  if (!p) throw new Error(`routing table ${version} does not list ${provider}`);
+  return p.taskQueueSuffix;
+}

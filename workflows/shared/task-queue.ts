@@ -15,6 +15,15 @@ export function pspTaskQueue(taskQueue: string): string {
   return `${taskQueue}-psp`;
 }
 
+/**
+ * A payout provider's own task queue: the product's queue plus the provider's suffix from the routing table
+ * (`psp` for Stripe, which is {@link pspTaskQueue}; `psp-adyen` for Adyen). Each provider gets its own server-side
+ * dispatch rate and incident pause, so pausing or pacing one never slows the other.
+ */
+export function providerTaskQueue(taskQueue: string, suffix: string): string {
+  return `${taskQueue}-${suffix}`;
+}
+
 /** Provider idempotency key for one step of one workflow: stable across retries, resets and continue-as-new. */
 export function idempotencyKey(workflowId: string, step: string): string {
   return `${workflowId}:${step}`.slice(0, 255);
