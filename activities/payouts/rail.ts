@@ -48,10 +48,12 @@ interface Destination {
  * Whether two destinations pay the same account: the rail and its account (PSP account token; IBAN without spaces,
  * case-folded). The holder's name is not part of it: a bounced account with a corrected name bounces again.
  */
-type Account = Pick<Destination, 'rail' | 'accountToken' | 'iban'>;
-function sameAccount(a: Account, b: Account): boolean {
+type Account = Pick<Destination, 'rail' | 'accountToken' | 'iban' | 'adyenBalanceAccountId'>;
+function sameAccount(kept: Account, now: Account): boolean {
   const iban = (d: Account) => d.iban?.replace(/\s+/g, '').toUpperCase();
-  return a.rail === b.rail && a.accountToken === b.accountToken && iban(a) === iban(b);
+  // A routed payout's Adyen destination is compared with the creator's Adyen balance account only.
+  if (kept.adyenBalanceAccountId) return now.rail === 'psp' && now.adyenBalanceAccountId === kept.adyenBalanceAccountId;
+  return kept.rail === now.rail && kept.accountToken === now.accountToken && iban(kept) === iban(now);
 }
 
 const missingMethod = (creatorId: string, rail: string) =>

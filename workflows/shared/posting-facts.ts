@@ -14,6 +14,12 @@
 export interface PostingRefs {
   workflowId: string;
   rail?: 'bank' | 'psp';
+  /**
+   * On the PSP rail, the provider a routed payout paid through when it is not Stripe (`railRef` is then that
+   * provider's transfer ID); absent means Stripe (every Stripe-era posting, and routed payouts paid through Stripe).
+   * Reconciliation matches each provider's books on its own postings.
+   */
+  provider?: 'stripe' | 'adyen';
   railRef?: string;
   endToEndId?: string;
   pmtInfId?: string;
