@@ -61,6 +61,11 @@ export function createAdyenPayoutActivities(deps: ActivityDeps) {
       return { transferId: t.transferId, status: t.status === 'paid' ? 'paid' : 'pending', reference };
     },
 
+    async adyenAttemptStarted(i) {
+      const route = await deps.audit.get(adyenReferenceStream(adyenReferenceFor(i.idempotencyKey)), 'route');
+      return { started: route !== undefined };
+    },
+
     async findAdyenPayout(i): Promise<RailLookup> {
       const t = await adyen().findTransfer({
         reference: adyenReferenceFor(i.idempotencyKey),

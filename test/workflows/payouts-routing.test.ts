@@ -1,6 +1,8 @@
 import { Accounts } from '../../activities/adapters/ledger/port';
 import type { AuditEvent } from '../../workflows/shared/activities';
 import { startPayout } from '../../client/payouts';
+import { setLimit } from '../../client/psp-pacing';
+import { providerTaskQueue } from '../../workflows/shared/task-queue';
 import {
   creatorPayoutWorkflowId,
   getPayoutStateQuery,
@@ -59,11 +61,22 @@ describe('creatorPayout routed between two PSPs (real dev server, Stripe and Ady
     await fetch(`${h.adyen.url}/__admin/faults`, { method: 'DELETE' });
   });
 
-  const start = async (creatorId: string, amountMinor = LARGE) => {
+  const start = async (
+    creatorId: string,
+    amountMinor = LARGE,
+    failover?: { budgetMs: number; fenceHorizonMs: number },
+  ) => {
     const payoutId = `${creatorId}-2026-11`;
     const { handle } = await startPayout(
       h.client,
-      { payoutId, creatorId, period: '2026-11', amount: eur(amountMinor), timing: fast },
+      {
+        payoutId,
+        creatorId,
+        period: '2026-11',
+        amount: eur(amountMinor),
+        timing: fast,
+        ...(failover ? { failover } : {}),
+      },
       { taskQueue: h.config.TEMPORAL_TASK_QUEUE },
     );
     return { handle, payoutId, wf: creatorPayoutWorkflowId(payoutId) };
@@ -253,5 +266,85 @@ describe('creatorPayout routed between two PSPs (real dev server, Stripe and Ady
     expect(result).toMatchObject({ state: 'completed', rail: 'psp' });
     expect((await stripePostsOf(wf)).filter((p) => p.status === 200)).toHaveLength(1);
     expect((await adyenOf(wf)).posts).toHaveLength(0);
+  });
+
+  describe('fencing a provider that stays unanswered past the failover budget', () => {
+    const short = { budgetMs: 3_000, fenceHorizonMs: 1_500 };
+    const adyenQueue = () => providerTaskQueue(h.config.TEMPORAL_TASK_QUEUE, 'psp-adyen');
+
+    test("when Adyen's queue is paused past the budget, then the initiation that never reached Adyen is the proof, it is audited, and Stripe pays once", async () => {
+      const creatorId = uniqueId('fence-paused');
+      await seedCreator(h, euroCreator(creatorId, { stripe: true, adyen: true }), 500_000);
+      await setLimit(h.client, adyenQueue(), 0, 'psp-incident:TEST-FENCE paused by the test');
+      try {
+        const { handle, wf } = await start(creatorId, LARGE, short);
+
+        const result = await handle.result();
+
+        expect(result).toMatchObject({ state: 'completed', rail: 'psp' });
+        const failover = auditOf(wf).find((e) => e.type === ROUTING_AUDIT.failover);
+        expect(failover?.data).toMatchObject({
+          from: 'adyen',
+          to: 'stripe',
+          basis: 'fenced_never_started',
+          evidence: { kind: 'fence_never_started', provider: 'adyen', cancelledWithoutStart: true },
+        });
+        expect((await adyenOf(wf)).posts).toHaveLength(0);
+        expect((await stripePostsOf(wf)).filter((p) => p.status === 200)).toHaveLength(1);
+      } finally {
+        await setLimit(h.client, adyenQueue(), 1_000, 'restored by the test');
+      }
+    });
+
+    test('when an attempt reached Adyen and hangs past the budget, then after the fence horizon a look-up that finds nothing is the proof and Stripe pays once', async () => {
+      const creatorId = uniqueId('fence-hang');
+      await seedCreator(h, euroCreator(creatorId, { stripe: true, adyen: true }), 500_000);
+      await admin(h.adyen.url, '/__admin/faults', {
+        timeoutNext: 100,
+        timeoutPhase: 'before',
+        hangMs: 20_000,
+        faultMethod: 'POST',
+      });
+      const { handle, wf } = await start(creatorId, LARGE, short);
+
+      await waitForState(handle, (s) => s.lastErrorCode === 'provider_fencing');
+      const result = await handle.result();
+
+      expect(result).toMatchObject({ state: 'completed', rail: 'psp' });
+      const failover = auditOf(wf).find((e) => e.type === ROUTING_AUDIT.failover);
+      expect(failover?.data).toMatchObject({
+        basis: 'fenced_lookup_absent',
+        evidence: { kind: 'fence_lookup', provider: 'adyen', attemptsEnded: true, found: false },
+      });
+      const evidence = failover?.data.evidence as { lookupAt: number; lastAttemptStartedAt: number };
+      expect(evidence.lookupAt - evidence.lastAttemptStartedAt).toBeGreaterThanOrEqual(short.fenceHorizonMs);
+      const adyen = await adyenOf(wf);
+      expect(adyen.posts.length).toBeGreaterThan(0);
+      expect(adyen.executed).toHaveLength(0);
+      expect((await stripePostsOf(wf)).filter((p) => p.status === 200)).toHaveLength(1);
+    });
+
+    test('when Adyen committed but its answer never came within the budget, then the look-up after the horizon finds the transfer, the payout follows it, and Stripe is never called', async () => {
+      const creatorId = uniqueId('fence-found');
+      await seedCreator(h, euroCreator(creatorId, { stripe: true, adyen: true }), 500_000);
+      await admin(h.adyen.url, '/__admin/faults', {
+        timeoutNext: 100,
+        timeoutPhase: 'after',
+        hangMs: 20_000,
+        faultMethod: 'POST',
+      });
+      const { handle, wf } = await start(creatorId, LARGE, short);
+
+      const result = await handle.result();
+
+      expect(result).toMatchObject({ state: 'completed', rail: 'psp' });
+      const adyen = await adyenOf(wf);
+      expect(adyen.executed).toHaveLength(1);
+      expect(result.railReference).toBe(adyen.executed[0]?.id);
+      expect(await stripePostsOf(wf)).toHaveLength(0);
+      expect(auditOf(wf).some((e) => e.type === ROUTING_AUDIT.failover)).toBe(false);
+      const state = await handle.query(getPayoutStateQuery);
+      expect(state.timeline.map((t) => t.step)).toContain('found_at_rail');
+    });
   });
 });

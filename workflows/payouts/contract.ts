@@ -61,6 +61,12 @@ export const creatorPayoutInput = z
       .regex(/^[A-Za-z0-9_.:-]{1,128}$/, { error: "must be 1-128 letters, digits, '.', ':', '-' or '_'" })
       .optional(),
     timing: payoutTimingSchema.optional(),
+    /**
+     * Overrides of the routing table's failover timing (tests shorten them; production uses the table's, which the
+     * decision records): how long a provider may stay unanswered before it is fenced, and how long after the last
+     * attempt ended the fence's look-up must wait.
+     */
+    failover: z.object({ budgetMs: durationMs, fenceHorizonMs: durationMs }).partial().strict().optional(),
   })
   .strict();
 export type CreatorPayoutInput = z.infer<typeof creatorPayoutInput>;
@@ -471,6 +477,12 @@ export interface PayoutActivities extends SharedActivities {
     amount: Money;
     destinationId: string;
   }): Promise<{ transferId: string; status: 'paid' | 'pending'; reference: string }>;
+  /**
+   * Whether any attempt of the Adyen initiation under this key got as far as calling Adyen: each attempt writes the
+   * reference's route to the audit store before its first call, so no route means Adyen was never asked (the fence's
+   * "never started" proof, with the activity's end).
+   */
+  adyenAttemptStarted(i: { idempotencyKey: string }): Promise<{ started: boolean }>;
   /** The transfer Adyen holds for the attempt's reference (made since `sinceMs`), if any: a fence's look-up. */
   findAdyenPayout(i: { idempotencyKey: string; sinceMs: number }): Promise<RailLookup>;
   /** The transfer at Adyen, in the PSP poll's shape (a refused or failed transfer is `failed`; returned: `reversed`). */

@@ -27,7 +27,15 @@ const pspMoney = () => viaPspQueue<PayoutActivities>('moneyMovement');
 const pspPoll = () => viaPspQueue<PayoutActivities>('statusPoll');
 
 /** Adyen's money movement and polls on Adyen's own paced task queue (`<taskQueue>-psp-adyen`). */
-const adyenMoney = () => viaProviderQueue<PayoutActivities>('moneyMovement', ADYEN_QUEUE_SUFFIX);
+const adyenMoney = (budgetMs?: number) =>
+  viaProviderQueue<PayoutActivities>(
+    'moneyMovement',
+    ADYEN_QUEUE_SUFFIX,
+    budgetMs ? { scheduleToCloseTimeout: budgetMs } : {},
+  );
+/** A routed Stripe initiation inside the failover budget (Stripe's queue is `-psp`, as for Stripe-era payouts). */
+const stripeMoney = (budgetMs: number) =>
+  viaProviderQueue<PayoutActivities>('moneyMovement', 'psp', { scheduleToCloseTimeout: budgetMs });
 const adyenPoll = () => viaProviderQueue<PayoutActivities>('statusPoll', ADYEN_QUEUE_SUFFIX);
 /** Adyen's queue suffix (the routing tables' `taskQueueSuffix` for Adyen; every published version has this one). */
 const ADYEN_QUEUE_SUFFIX = 'psp-adyen';
@@ -73,12 +81,19 @@ export async function initiate(
 ): Promise<Sent> {
   const { input, workflowId: wf } = p;
   const destination = destinationId ? { destinationId } : {};
+  // A routed send inside the failover budget: the server stops retrying when it is spent (then the provider is fenced).
+  const budget = p.sendBudgetMs;
   if (atAdyen(p, rail) && destinationId) {
-    const r = await adyenMoney().initiateAdyenPayout({ idempotencyKey: key, workflowId: wf, amount, destinationId });
+    const r = await adyenMoney(budget).initiateAdyenPayout({
+      idempotencyKey: key,
+      workflowId: wf,
+      amount,
+      destinationId,
+    });
     return { reference: r.transferId, status: railStatusFromPoll(r.status) };
   }
   if (rail === 'psp') {
-    const r = await pspMoney().initiatePspPayout({
+    const r = await (budget ? stripeMoney(budget) : pspMoney()).initiatePspPayout({
       idempotencyKey: key,
       creatorId: input.creatorId,
       amount,

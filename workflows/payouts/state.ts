@@ -125,6 +125,11 @@ export class Payout implements Shown<PayoutStatus> {
   }
   /** When the current attempt was routed (workflow time): the fence's look-up searches the provider from then. */
   routedAtMs: number | undefined;
+  /**
+   * While set, a routed initiation may retry at its provider only this long (the table's failover budget): then the
+   * provider is fenced instead of retried for a day. Unset: the money-movement preset's day, as before routing.
+   */
+  sendBudgetMs: number | undefined;
   get railReference(): string | undefined {
     return this.status.railReference;
   }

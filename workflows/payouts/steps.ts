@@ -273,7 +273,11 @@ export async function pay(p: Payout, profile: PayoutProfile): Promise<Confirmed>
         await untilReleased(p);
         if (p.stop) throw new Stopped(p.stop);
       },
+      send: (k, destinationId) => initiate(p, rail, k, amount, destinationId),
       sendOnce: (k, destinationId) => initiateOnce(p, rail, k, amount, destinationId),
+      waitUntil: async (untilMs, summary) => {
+        await waitFor(p, () => false, untilMs - Date.now(), summary);
+      },
       wokenMethod: async (summary) => {
         await waitFor(p, () => false, undefined, summary);
         return (await lookup.getPayoutProfile({ creatorId: input.creatorId })).payoutMethod;

@@ -1,4 +1,4 @@
-import { proxyActivities, workflowInfo, type ActivityInterfaceFor } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo, type ActivityInterfaceFor, type ActivityOptions } from '@temporalio/workflow';
 import { ActivityPresets } from './activity-options';
 import { providerTaskQueue, pspTaskQueue } from './task-queue';
 
@@ -19,13 +19,18 @@ export function viaPspQueue<A extends object>(preset: keyof typeof ActivityPrese
 export function viaProviderQueue<A extends object>(
   preset: keyof typeof ActivityPresets,
   suffix: string,
+  overrides: Pick<ActivityOptions, 'scheduleToCloseTimeout'> = {},
 ): ActivityInterfaceFor<A> {
-  return viaQueue<A>(preset, providerTaskQueue(workflowInfo().taskQueue, suffix));
+  return viaQueue<A>(preset, providerTaskQueue(workflowInfo().taskQueue, suffix), overrides);
 }
 
-function viaQueue<A extends object>(preset: keyof typeof ActivityPresets, taskQueue: string): ActivityInterfaceFor<A> {
+function viaQueue<A extends object>(
+  preset: keyof typeof ActivityPresets,
+  taskQueue: string,
+  overrides: Pick<ActivityOptions, 'scheduleToCloseTimeout'> = {},
+): ActivityInterfaceFor<A> {
   // Read per call, not at module load: the queue is the running workflow's (tests and the bench use their own).
-  const options = { ...ActivityPresets[preset], taskQueue };
+  const options = { ...ActivityPresets[preset], ...overrides, taskQueue };
   // Each PSP activity is its own fairness key (`psp:<activity>`), so the server paces every kind of PSP call at the
   // provider's per-endpoint limit on its own (the queue's fairness-key rate limit), under the queue-wide account
   // limit: a backlog of status polls does not slow new transfers, nor the other way round.
