@@ -2,7 +2,10 @@ import { createDynamoAudit } from '../../../activities/adapters/audit/dynamo-aud
 import { makeAwsClients } from '../../../activities/adapters/aws';
 import { createDynamoLedger } from '../../../activities/adapters/ledger/dynamo-ledger';
 import { Accounts } from '../../../activities/adapters/ledger/port';
+import { startPayout } from '../../../client/payouts';
+import { setLimit } from '../../../client/psp-pacing';
 import { payableCreator } from '../../../sandboxes/creators';
+import { providerTaskQueue } from '../../../workflows/shared/task-queue';
 import { awsOptions } from '../../../workers/config';
 import { creatorPayoutWorkflowId, payoutAuditStream } from '../../../workflows/payouts/contract';
 import { ROUTING_AUDIT } from '../../../workflows/payouts/routed';
@@ -28,7 +31,11 @@ interface RoutedRowDef {
   first: 'adyen' | 'stripe';
   /** Where the creators hold a destination (default: both). */
   holds?: { stripe: boolean; adyen: boolean };
+  /** The payouts' failover timing (the table's budget and horizon are 30 and 10 minutes: rows shorten them). */
+  failover?: { budgetMs: number; fenceHorizonMs: number };
   before?(ctx: RowContext): Promise<void>;
+  /** Undoes what `before` did outside the sandboxes (they are reset by the next row), whatever the row found. */
+  cleanup?(ctx: RowContext): Promise<void>;
   /** What the row is about, judged after the payouts settled: a line per violation. */
   expect?(ctx: RowContext, seen: Seen): Promise<string[]> | string[];
 }
@@ -52,11 +59,15 @@ function routedRow(def: RoutedRowDef): Row {
       const payouts = await seedRouted(stack, tag, n, def.first, def.holds ?? { stripe: true, adyen: true });
       ctx.mark?.('seed');
       await def.before?.(ctx);
-      await startPayouts(stack, payouts, FAST_TIMING);
-      ctx.mark?.('start');
-      const ids = payouts.map((p) => creatorPayoutWorkflowId(p.payoutId));
-      await settle(stack, ids, Math.max(120_000, n * 600));
-      ctx.mark?.('settle');
+      try {
+        await startRouted(stack, payouts, def.failover);
+        ctx.mark?.('start');
+        const ids = payouts.map((p) => creatorPayoutWorkflowId(p.payoutId));
+        await settle(stack, ids, Math.max(120_000, n * 600));
+        ctx.mark?.('settle');
+      } finally {
+        await def.cleanup?.(ctx);
+      }
       const v = await checkPayouts(stack, tag, payouts, ctx.returned);
       const seen = await observe(stack, payouts);
       const records = await providerRecords(stack, { adyen: attemptOfAdyen });
@@ -71,6 +82,29 @@ function routedRow(def: RoutedRowDef): Row {
       return addVerdicts(v, extra);
     },
   };
+}
+
+/** Starts the payouts (EUR or USD as seeded), with the row's failover timing when it has one. */
+async function startRouted(
+  stack: ChaosStack,
+  payouts: ChaosPayout[],
+  failover: RoutedRowDef['failover'],
+): Promise<void> {
+  if (!failover) return startPayouts(stack, payouts, FAST_TIMING);
+  await pool(payouts, 16, (p) =>
+    startPayout(
+      stack.client,
+      {
+        payoutId: p.payoutId,
+        creatorId: p.creatorId,
+        period: '2026-11',
+        amount: { amountMinor: p.amountMinor, currency: p.currency ?? 'USD' },
+        timing: FAST_TIMING,
+        failover,
+      },
+      { taskQueue: stack.config.TEMPORAL_TASK_QUEUE },
+    ),
+  );
 }
 
 /** Adyen's reference `<wf>:initiate[-n]:adyen` names the same attempt as Stripe's `<wf>` + step `<wf>:initiate[-n]`. */
@@ -264,4 +298,39 @@ export const routingRows: Row[] = [
           : undefined,
       ),
   }),
+  routedRow({
+    // Ops paused Adyen's queue: the initiations sit there unstarted past the budget; never reached is the proof.
+    name: 'psp-a-paused-over-budget',
+    first: 'adyen',
+    failover: { budgetMs: 5_000, fenceHorizonMs: 2_000 },
+    before: ({ stack }) => setLimit(stack.client, adyenQueue(stack), 0, 'psp-incident:CHAOS-FENCE paused by the row'),
+    cleanup: ({ stack }) => setLimit(stack.client, adyenQueue(stack), 1_000, 'restored by the row'),
+    expect: (_ctx, seen) =>
+      each(seen, (wf) => {
+        const f = seen.failovers.get(wf) as { basis?: string } | undefined;
+        if (f?.basis !== 'fenced_never_started') return `${wf}: failover ${JSON.stringify(f)}`;
+        return seen.adyenPosts.get(wf) ? `${wf}: Adyen was called although paused` : undefined;
+      }),
+  }),
+  routedRow({
+    // Adyen takes the requests and never answers (nothing runs): past the budget, the horizon, then a look-up.
+    name: 'psp-a-stalls-after-attempt-started',
+    first: 'adyen',
+    failover: { budgetMs: 5_000, fenceHorizonMs: 2_000 },
+    before: ({ stack, n }) =>
+      admin(stack.adyen.url, '/__admin/faults', {
+        timeoutNext: 10 * n,
+        timeoutPhase: 'before',
+        hangMs: 20_000,
+        faultMethod: 'POST',
+      }),
+    expect: (_ctx, seen) =>
+      each(seen, (wf) => {
+        const f = seen.failovers.get(wf) as { basis?: string } | undefined;
+        return f?.basis === 'fenced_lookup_absent' ? undefined : `${wf}: failover ${JSON.stringify(f)}`;
+      }),
+  }),
 ];
+
+/** Adyen's own task queue in the chaos stack. */
+const adyenQueue = (stack: ChaosStack) => providerTaskQueue(stack.config.TEMPORAL_TASK_QUEUE, 'psp-adyen');
