@@ -7,6 +7,7 @@ import type { EvidencePort } from './adapters/evidence/port';
 import type { LedgerPort } from './adapters/ledger/port';
 import type { NotificationsPort } from './adapters/notifications/port';
 import type { PspPort, PspStatementPort } from './adapters/psp/port';
+import type { PayoutProviderPort } from './adapters/adyen/port';
 import type { BankStatementPort } from './adapters/bank/statements';
 import type { ReconAccount } from './recon-days/accounts';
 import type { ReportsPort } from './adapters/reports/port';
@@ -19,6 +20,8 @@ export interface ActivityDeps {
   ledger: LedgerPort;
   audit: AuditPort;
   reports: ReportsPort;
+  /** The second PSP (Adyen's Transfers API) for routed payouts; optional so workers without it need not wire it. */
+  adyen?: PayoutProviderPort;
   /** Creator directory (KYC, sanctions, payout methods, FX); optional so workers without payouts need not wire it. */
   creators?: CreatorsPort;
   /** Orders, customers, store credit and vouchers; optional so workers without approvals need not wire it. */

@@ -40,9 +40,18 @@ const envSchema = z.object({
   ...payloadEncryptionEnv,
   /** The PSP (Stripe API shape); local: the PSP sandbox. */
   PSP_API_BASE: z.url().default('http://127.0.0.1:12112'),
+  /** The second PSP (Adyen's Transfers API, issue 25); local: the Adyen sandbox. */
+  ADYEN_API_BASE: z.url().default('http://127.0.0.1:12119'),
+  /** The platform's Adyen balance account payouts are paid from (local: the sandbox's platform account). */
+  ADYEN_BALANCE_ACCOUNT_ID: z
+    .string()
+    .regex(/^[A-Z0-9]{8,32}$/, { error: 'must be an Adyen balance account ID, e.g. BA00000000000000PLATFORM' })
+    .default('BA00000000000000PLATFORM'),
   // Secrets (see SECRET_VARIABLES): no schema default; local mode fills LOCAL_SECRETS, aws mode never does.
   /** The PSP API key the workers call with (or `PSP_SECRET_KEY_SECRET_ARN`); local mode only has a default. */
   PSP_SECRET_KEY: z.string().min(1).optional(),
+  /** The Adyen API key the workers call with; local mode only has a default (no `_SECRET_ARN` form yet). */
+  ADYEN_API_KEY: z.string().min(1).optional(),
   /** The PSP's webhook signing secret the ingress verifies (or its `…_SECRET_ARN`). */
   PSP_WEBHOOK_SECRET: z.string().min(1).optional(),
   /** Rotation: the previous PSP webhook secret, accepted until `PSP_WEBHOOK_SECRET_PREVIOUS_UNTIL`. */
@@ -136,6 +145,7 @@ type ParsedEnv = z.infer<typeof envSchema>;
 /** The secrets the processes use. Never echoed in errors or logs. */
 export const SECRET_VARIABLES = [
   'PSP_SECRET_KEY',
+  'ADYEN_API_KEY',
   'PSP_WEBHOOK_SECRET',
   'BANK_WEBHOOK_SECRET',
   'INGRESS_SIGNING_KEY',
@@ -149,6 +159,8 @@ export type WebhookSecretVariable = (typeof WEBHOOK_SECRETS)[number];
 export const LOCAL_SECRETS: Readonly<Record<SecretVariable, string>> = {
   /** The PSP API key the workers call with (or `PSP_SECRET_KEY_SECRET_ARN`); local mode only has a default. */
   PSP_SECRET_KEY: 'sk_test_local',
+  /** The Adyen API key (`X-API-Key`) the workers call with; the sandbox takes any non-empty key. */
+  ADYEN_API_KEY: 'adyen_test_local',
   /** The PSP's webhook signing secret the ingress verifies (or its `…_SECRET_ARN`). */
   PSP_WEBHOOK_SECRET: 'whsec_local',
   /** The bank's webhook HMAC secret the ingress verifies (or its `…_SECRET_ARN`). */

@@ -9,6 +9,7 @@ import { createHttpEvidence } from '../activities/adapters/evidence/http-evidenc
 import { createDynamoLedger } from '../activities/adapters/ledger/dynamo-ledger';
 import { createAwsNotifications } from '../activities/adapters/notifications/aws-notifications';
 import { createStripePsp } from '../activities/adapters/psp/stripe-psp';
+import { createAdyenTransfers } from '../activities/adapters/adyen/adyen-transfers';
 import { createStripePspStatements } from '../activities/adapters/psp/stripe-statements';
 import { createHttpBankStatements } from '../activities/adapters/bank/statements';
 import { createS3Reports } from '../activities/adapters/reports/s3-reports';
@@ -33,6 +34,16 @@ export function buildDependencies(
   const account = config.PAYOPS_MODE === 'local' ? '123456789012' : config.AWS_ACCOUNT_ID;
   return {
     psp: createStripePsp({ apiBase: config.PSP_API_BASE, secretKey: config.PSP_SECRET_KEY }),
+    // Without a key (an aws deployment not granted one yet) there is no Adyen adapter: its activities fail typed.
+    ...(config.ADYEN_API_KEY
+      ? {
+          adyen: createAdyenTransfers({
+            apiKey: config.ADYEN_API_KEY,
+            balanceAccountId: config.ADYEN_BALANCE_ACCOUNT_ID,
+            apiBase: config.ADYEN_API_BASE,
+          }),
+        }
+      : {}),
     bank: createIso20022Bank({
       apiBase: config.BANK_API_BASE,
       debtor: { name: config.BANK_DEBTOR_NAME, iban: config.BANK_DEBTOR_IBAN, bic: config.BANK_DEBTOR_BIC },

@@ -9,11 +9,13 @@ import { formatMoney, type Money } from '../../workflows/shared/money';
 import type { PostingFacts } from '../../workflows/shared/posting-facts';
 import { idempotencyKey } from '../../workflows/shared/task-queue';
 import { stepName } from '../../workflows/payouts/policy';
-import type { CreatorsPort } from '../adapters/creators/port';
+import type { CreatorsPort, PayoutMethod } from '../adapters/creators/port';
+import type { ProviderId } from '../../workflows/routing/contract';
 import { Accounts, type NewPosting } from '../adapters/ledger/port';
 import { postingFactsOf } from '../posting-facts';
 import { createSharedActivities } from '../shared';
 import type { ActivityDeps } from '../deps';
+import { createAdyenPayoutActivities } from './adyen';
 import { createPayoutRailActivities, isoIdsFor } from './rail';
 
 export { isoIdsFor } from './rail';
@@ -78,6 +80,11 @@ function withBankIds(facts: PostingFacts): PostingFacts {
   return { ...facts, refs: { ...refs, endToEndId: ids.endToEndId, pmtInfId: ids.messageId } };
 }
 
+/** The PSPs a creator holds a destination at (names only: the workflow routes on them, never on account data). */
+function pspProviders(m: PayoutMethod): ProviderId[] {
+  return [...(m.accountToken ? (['stripe'] as const) : []), ...(m.adyenBalanceAccountId ? (['adyen'] as const) : [])];
+}
+
 const TEMPLATES: Record<PayoutEmailTemplate, (amount: string, id: string) => { subject: string; body: string }> = {
   paid: (amount: string, id: string) => ({
     subject: 'Your payout is on its way',
@@ -117,6 +124,7 @@ export function createPayoutActivities(deps: ActivityDeps) {
     publishEvent,
     appendAudit,
     ...createPayoutRailActivities(deps, creators),
+    ...createAdyenPayoutActivities(deps),
 
     async getPayoutProfile(i) {
       const c = await creatorOrFail(i.creatorId);
@@ -132,6 +140,7 @@ export function createPayoutActivities(deps: ActivityDeps) {
                 rail: c.payoutMethod.rail,
                 currency: c.payoutMethod.currency,
                 country: c.payoutMethod.country,
+                ...(c.payoutMethod.rail === 'psp' ? { providers: pspProviders(c.payoutMethod) } : {}),
               },
             }
           : {}),

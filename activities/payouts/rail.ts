@@ -19,7 +19,7 @@ export function isoIdsFor(idempotencyKey: string): { messageId: string; endToEnd
 /** The opaque ID an attempt's destination is kept under: derived from the initiation key, so stable across retries. */
 export const destinationIdFor = (idempotencyKey: string) =>
   `dst_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}`;
-const destinationStream = (destinationId: string) => `payout-destination:${destinationId}`;
+export const destinationStream = (destinationId: string) => `payout-destination:${destinationId}`;
 
 /** The running activity's context; undefined when an activity function is called directly (unit tests). */
 function activityContext(): Context | undefined {
@@ -38,6 +38,8 @@ const rateLimited = (err: unknown) =>
 interface Destination {
   rail: 'bank' | 'psp';
   accountToken?: string;
+  /** A routed payout's Adyen destination (then `accountToken` is absent: one provider per fixed destination). */
+  adyenBalanceAccountId?: string;
   iban?: string;
   creditorName: string;
 }
@@ -46,10 +48,12 @@ interface Destination {
  * Whether two destinations pay the same account: the rail and its account (PSP account token; IBAN without spaces,
  * case-folded). The holder's name is not part of it: a bounced account with a corrected name bounces again.
  */
-type Account = Pick<Destination, 'rail' | 'accountToken' | 'iban'>;
-function sameAccount(a: Account, b: Account): boolean {
+type Account = Pick<Destination, 'rail' | 'accountToken' | 'iban' | 'adyenBalanceAccountId'>;
+function sameAccount(kept: Account, now: Account): boolean {
   const iban = (d: Account) => d.iban?.replace(/\s+/g, '').toUpperCase();
-  return a.rail === b.rail && a.accountToken === b.accountToken && iban(a) === iban(b);
+  // A routed payout's Adyen destination is compared with the creator's Adyen balance account only.
+  if (kept.adyenBalanceAccountId) return now.rail === 'psp' && now.adyenBalanceAccountId === kept.adyenBalanceAccountId;
+  return kept.rail === now.rail && kept.accountToken === now.accountToken && iban(kept) === iban(now);
 }
 
 const missingMethod = (creatorId: string, rail: string) =>
@@ -79,6 +83,17 @@ export function createPayoutRailActivities(deps: ActivityDeps, creators: () => C
       creditorName: m.accountHolderName ?? c.displayName,
     };
   };
+  /** A routed payout's Adyen destination: the creator's balance account there, nothing of Stripe's. */
+  const adyenDestination = async (creatorId: string): Promise<Destination> => {
+    const c = await creatorOrFail(creatorId);
+    const m = c.payoutMethod;
+    if (!m || m.rail !== 'psp' || !m.adyenBalanceAccountId) throw missingMethod(creatorId, 'adyen');
+    return {
+      rail: 'psp',
+      adyenBalanceAccountId: m.adyenBalanceAccountId,
+      creditorName: m.accountHolderName ?? c.displayName,
+    };
+  };
   const destination = async (i: { creatorId: string; destinationId?: string }, rail: 'bank' | 'psp') => {
     if (!i.destinationId) return currentDestination(i.creatorId, rail);
     const kept = await deps.audit.get(destinationStream(i.destinationId), 'destination');
@@ -88,10 +103,13 @@ export function createPayoutRailActivities(deps: ActivityDeps, creators: () => C
 
   return {
     async fixPayoutDestination(i) {
+      // The routing decision rides along (appending the same event ID again keeps the first).
+      if (i.audit) await deps.audit.append(i.audit);
       const destinationId = destinationIdFor(i.idempotencyKey);
       const stream = destinationStream(destinationId);
       if (await deps.audit.get(stream, 'destination')) return { destinationId };
-      const d = await currentDestination(i.creatorId, i.rail);
+      const d =
+        i.provider === 'adyen' ? await adyenDestination(i.creatorId) : await currentDestination(i.creatorId, i.rail);
       await deps.audit.append({
         stream,
         eventId: 'destination',

@@ -11,6 +11,11 @@ export const DEFAULT_IDEMPOTENCY_TTL_MS = 7 * 24 * 3_600_000;
 export interface AdyenFaults extends TransportFaults {
   /** `after` (default): the transfer is executed and stored, then the connection drops. `before`: nothing runs. */
   timeoutPhase: 'before' | 'after';
+  /**
+   * `before` (default): a 5xx before anything runs. `after`: the create runs and is stored under its key, then the
+   * answer is a 500 (a commit the client never hears of; the same key replays the stored transfer).
+   */
+  fail5xxPhase: 'before' | 'after';
   /** 429s (with `Retry-After: retryAfterSec`) before anything runs. */
   rateLimitNext: number;
   retryAfterSec: number;
@@ -38,6 +43,7 @@ export interface AdyenFaults extends TransportFaults {
 export const defaultFaults = (): AdyenFaults => ({
   ...noTransportFaults(),
   timeoutPhase: 'after',
+  fail5xxPhase: 'before',
   rateLimitNext: 0,
   retryAfterSec: 1,
   refuseNext: 0,
@@ -96,7 +102,7 @@ export function resume(ctx: AdyenSandboxContext): number {
 /**
  * Admin API (served by `sandboxServer`, JSON, no auth):
  * - POST /__admin/reset — forget everything (transfers, keys, calls, events, faults, balances)
- * - POST /__admin/faults — merge `{ latencyMs, fail5xxNext, timeoutNext, timeoutPhase, hangMs, rateLimitNext,
+ * - POST /__admin/faults — merge `{ latencyMs, fail5xxNext, fail5xxPhase: 'before'|'after', timeoutNext, timeoutPhase, hangMs, rateLimitNext,
  *   retryAfterSec, refuseNext, refuseReason, errorNext, error: {status, errorCode, title}, refuseCounterparties,
  *   paused, pauseMode: 'hold'|'drop', holdWebhooks, settleMs, faultMethod }`; `paused: false` resumes held requests;
  *   DELETE /__admin/faults clears them (and resumes)
@@ -173,6 +179,7 @@ function applyFaults(f: AdyenFaults, b: Record<string, unknown>): void {
     'settleMs',
   ]);
   if (b.timeoutPhase === 'before' || b.timeoutPhase === 'after') f.timeoutPhase = b.timeoutPhase;
+  if (b.fail5xxPhase === 'before' || b.fail5xxPhase === 'after') f.fail5xxPhase = b.fail5xxPhase;
   if (b.pauseMode === 'hold' || b.pauseMode === 'drop') f.pauseMode = b.pauseMode;
   if (typeof b.refuseReason === 'string') f.refuseReason = b.refuseReason;
   if (typeof b.paused === 'boolean') f.paused = b.paused;

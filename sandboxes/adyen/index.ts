@@ -26,7 +26,8 @@ import { adyenId, AdyenState, problem, validTransferInfo, type Reply, type Trans
  * - `POST /btl/v4/transfers` (`TransferInfo` → `Transfer`), idempotent by the `Idempotency-Key` header: the same key
  *   replays the first response for 7 days (`POST /__admin/idempotency`), a concurrent duplicate is a 422 with
  *   errorCode `704` ("request already processed or in progress"). As with the Stripe sandbox, injected faults (5xx,
- *   429, problems, timeout-before) are never stored; `timeoutNext` in phase `after` executes and stores, then drops.
+ *   429, problems, timeout-before) are never stored; `timeoutNext` in phase `after` executes and stores, then drops;
+ *   `fail5xxNext` in phase `after` executes and stores, then answers 500.
  * - `GET /btl/v4/transfers/{id}` (`TransferData`) and `GET /btl/v4/transfers?reference=&createdSince=&createdUntil=`
  *   (`FindTransfersResponse`): the look-up a fence runs.
  * - `GET /btl/v4/transactions?createdSince=&createdUntil=&balanceAccountId=` (`TransactionSearchResponse`): the
@@ -128,7 +129,7 @@ export async function startAdyenSandbox(opts: AdyenSandboxOptions): Promise<Adye
       });
     }
     const aimed = !ctx.faults.faultMethod || ctx.faults.faultMethod === method;
-    if (aimed && take(ctx.faults, 'fail5xxNext')) {
+    if (aimed && ctx.faults.fail5xxPhase === 'before' && take(ctx.faults, 'fail5xxNext')) {
       record.fault = '5xx';
       return reply(
         problem(500, '00_500', 'Internal Server Error', 'An unknown error occurred (injected by the sandbox).'),
@@ -186,6 +187,19 @@ export async function startAdyenSandbox(opts: AdyenSandboxOptions): Promise<Adye
       record.fault = 'timeout';
       record.status = result.status;
       return hangThenDrop(req, res, ctx.faults.hangMs, timers);
+    }
+    // A commit the client never hears of: stored under its key (a retry replays it), answered with a 500.
+    if (
+      aimed &&
+      idemKey &&
+      result.status === 200 &&
+      ctx.faults.fail5xxPhase === 'after' &&
+      take(ctx.faults, 'fail5xxNext')
+    ) {
+      record.fault = '5xx';
+      return reply(
+        problem(500, '00_500', 'Internal Server Error', 'An unknown error occurred (injected by the sandbox).'),
+      );
     }
     return reply(result);
   };

@@ -34,26 +34,40 @@ interface PspCalls {
   calls: Array<{ method: string; path: string; idempotencyKey: string | null; status: number; replayed?: boolean }>;
   created: { transfer?: number };
 }
+interface AdyenTransfers {
+  transfers: Array<{ idempotencyKey: string | null; status: string }>;
+}
 interface BankCalls {
   calls: Array<{ method: string; status: number; endToEndIds?: string[]; fault?: string; replayed?: boolean }>;
   transfers: number;
 }
 
-/** Transfers the rails accepted, per initiation key (`payout-<id>:initiate[-n]`). */
+/**
+ * Transfers the rails accepted, per initiation key (`payout-<id>:initiate[-n]`): Stripe's by its key, Adyen's (a
+ * routed payout's other provider) by its own key less the provider suffix (`…:initiate[-n]:adyen`), so an attempt's
+ * transfers at both providers add up: F1, at most one provider pays an attempt.
+ */
 async function acceptedTransfers(stack: ChaosStack) {
-  const [psp, bank] = await Promise.all([
+  const [psp, bank, adyen] = await Promise.all([
     adminGet<PspCalls>(stack.psp.url, '/__admin/calls'),
     adminGet<BankCalls>(stack.bank.url, '/__admin/calls'),
+    adminGet<AdyenTransfers>(stack.adyen.url, '/__admin/transfers'),
   ]);
   const byKey = new Map<string, number>();
   for (const c of psp.calls)
     if (c.method === 'POST' && c.path === '/v1/transfers' && c.status === 200 && !c.replayed && c.idempotencyKey)
       byKey.set(c.idempotencyKey, (byKey.get(c.idempotencyKey) ?? 0) + 1);
+  // Adyen's own record of what it executed; a refused transfer moved nothing.
+  const adyenMoved = adyen.transfers.filter((t) => t.status !== 'refused' && t.idempotencyKey);
+  for (const t of adyenMoved) {
+    const key = (t.idempotencyKey ?? '').replace(/:adyen$/, '');
+    byKey.set(key, (byKey.get(key) ?? 0) + 1);
+  }
   const bankE2e = new Set<string>();
   for (const c of bank.calls)
     if (c.method === 'POST' && c.status === 200 && !c.replayed && c.fault !== '5xx')
       for (const e of c.endToEndIds ?? []) bankE2e.add(e);
-  return { byKey, bankE2e, pspTotal: psp.created.transfer ?? 0, bankTotal: bank.transfers };
+  return { byKey, bankE2e, pspTotal: (psp.created.transfer ?? 0) + adyenMoved.length, bankTotal: bank.transfers };
 }
 
 /**
@@ -107,7 +121,7 @@ export async function checkPayouts(
       const [s, st, stored] = await Promise.all([
         standing(stack, wf).catch((): Standing => ({ status: 'NOT_FOUND', parked: false })),
         payoutStatus(stack, p),
-        storedBalance(stack, Accounts.creatorAvailable(p.creatorId), 'USD'),
+        storedBalance(stack, Accounts.creatorAvailable(p.creatorId), p.currency ?? 'USD'),
       ]);
       return { p, wf, s, st, stored };
     }),

@@ -6,6 +6,7 @@ import { startPayout } from '../../client/payouts';
 import { payableCreator } from '../../sandboxes/creators';
 import { awsOptions } from '../../workers/config';
 import { payoutIdFor, type PayoutTiming } from '../../workflows/payouts/contract';
+import type { Currency } from '../../workflows/shared/money';
 import { admin } from './admin';
 import type { ChaosStack } from './stack';
 
@@ -16,6 +17,8 @@ export interface ChaosPayout {
   amountMinor: number;
   fundedMinor: number;
   rail: 'psp' | 'bank';
+  /** The payout's (and the creator's balance) currency; USD unless a row says otherwise (routing rows pay EUR). */
+  currency?: Currency;
 }
 
 /** Short windows so a row ends in seconds (time-skipping does not exist on the dev server). */
@@ -101,7 +104,7 @@ export async function startPayouts(
         payoutId: p.payoutId,
         creatorId: p.creatorId,
         period: '2026-11',
-        amount: { amountMinor: p.amountMinor, currency: 'USD' },
+        amount: { amountMinor: p.amountMinor, currency: p.currency ?? 'USD' },
         timing,
       },
       { taskQueue: stack.config.TEMPORAL_TASK_QUEUE },

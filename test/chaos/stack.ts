@@ -103,6 +103,8 @@ export async function startChaosStack(opts: { awsEndpoint?: string; bundlePath?:
     const env = {
       ...base,
       PSP_API_BASE: psp.url,
+      // The second PSP: routed payouts may pay there (issue 25).
+      ADYEN_API_BASE: adyen.url,
       BANK_API_BASE: bank.url,
       CREATORS_API_BASE: creators.url,
       COMMERCE_API_BASE: commerce.url,

@@ -13,6 +13,9 @@ import { createFakeNotifications } from '../../activities/adapters/notifications
 import { LOCAL_INGRESS_SIGNING_KEY_JSON } from '../../workers/local-ingress-key';
 import { createRailEventSigner, proveDelivery } from '../../ingress/rail-proof';
 import { payoutsRoute } from '../../ingress/routes/payouts';
+import { createAdyenTransfers } from '../../activities/adapters/adyen/adyen-transfers';
+import { LOCAL_ADYEN_HMAC_KEY, startAdyenSandbox, type AdyenSandbox } from '../../sandboxes/adyen';
+import { PLATFORM_ACCOUNT } from '../../sandboxes/adyen/state';
 import { startBankSandbox, type BankSandbox } from '../../sandboxes/bank';
 import { payableCreator, startCreatorsSandbox, type CreatorsSandbox } from '../../sandboxes/creators';
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
@@ -28,6 +31,8 @@ import { testClient, testConfig, testWorker } from '../support/stack';
  */
 export interface PayoutHarness {
   psp: PspSandbox;
+  /** The second PSP (Adyen's Transfers API); routed payouts may go there (no webhooks yet: payouts poll it). */
+  adyen: AdyenSandbox;
   bank: BankSandbox;
   creators: CreatorsSandbox;
   config: AppConfig;
@@ -86,8 +91,10 @@ export async function startPayoutHarness(): Promise<PayoutHarness> {
     webhookUrl: `http://127.0.0.1:${receiverPort}/bank`,
   });
   const creators = await startCreatorsSandbox({ port: 0 });
+  const adyen = await startAdyenSandbox({ port: 0, hmacKey: LOCAL_ADYEN_HMAC_KEY });
   const config = testConfig({ PSP_API_BASE: psp.url, BANK_API_BASE: bank.url });
   const deps = buildDependencies(config, {
+    adyen: createAdyenTransfers({ apiKey: 'adyen_test', balanceAccountId: PLATFORM_ACCOUNT, apiBase: adyen.url }),
     ledger,
     audit,
     notifications,
@@ -100,6 +107,7 @@ export async function startPayoutHarness(): Promise<PayoutHarness> {
 
   return {
     psp,
+    adyen,
     bank,
     creators,
     config,
@@ -114,7 +122,7 @@ export async function startPayoutHarness(): Promise<PayoutHarness> {
       await running;
       await c.connection.close();
       await workerConnection.close();
-      await Promise.all([psp.stop(), bank.stop(), creators.stop(), close(receiver)]);
+      await Promise.all([psp.stop(), adyen.stop(), bank.stop(), creators.stop(), close(receiver)]);
     },
   };
 }
@@ -181,6 +189,35 @@ export async function pspTransfers(
   return {
     created: r.created.transfer,
     posts: r.calls.filter((c) => c.method === 'POST' && c.path === '/v1/transfers'),
+  };
+}
+
+/** Every transfer the Adyen sandbox executed (its own record: key, reference, status) and its transfer POSTs. */
+export async function adyenTransfers(h: PayoutHarness): Promise<{
+  executed: Array<{
+    id: string;
+    reference?: string;
+    idempotencyKey: string | null;
+    status: string;
+    counterparty: string;
+  }>;
+  posts: Array<{ idempotencyKey: string | null; status: number; fault?: string }>;
+}> {
+  const t = (await (await fetch(`${h.adyen.url}/__admin/transfers`)).json()) as {
+    transfers: Array<{
+      id: string;
+      reference?: string;
+      idempotencyKey: string | null;
+      status: string;
+      counterparty: string;
+    }>;
+  };
+  const c = (await (await fetch(`${h.adyen.url}/__admin/calls`)).json()) as {
+    calls: Array<{ method: string; path: string; idempotencyKey: string | null; status: number; fault?: string }>;
+  };
+  return {
+    executed: t.transfers,
+    posts: c.calls.filter((x) => x.method === 'POST' && x.path === '/btl/v4/transfers'),
   };
 }
 

@@ -2,6 +2,7 @@ import { idempotencyKey } from '../shared/task-queue';
 import type { LedgerPosition, PayoutPostingKind, PayoutStatus, Rail } from './contract';
 import { stepName, type RailStatus } from './policy';
 import type { RailEventsCarry } from './rail-events';
+import type { ProviderId } from '../routing/contract';
 
 export type { LedgerPosition } from './contract';
 
@@ -56,6 +57,9 @@ export interface PayoutCarry {
   attempt: number;
   rail: Rail;
   railReference: string;
+  /** A routed payout's provider and when it was routed (absent in carries from before `payout-routing`). */
+  provider?: ProviderId;
+  routedAtMs?: number;
   ledger: LedgerPosition;
   fx?: PayoutStatus['fx'];
   held?: PayoutStatus['held'];
@@ -72,7 +76,8 @@ export interface PayoutCarry {
 export interface CarriedPayout {
   readonly ledger: LedgerPosition;
   readonly reportedToRun: boolean;
-  view(): Pick<PayoutStatus, 'attempt' | 'fx' | 'held' | 'lastErrorCode' | 'timeline'>;
+  view(): Pick<PayoutStatus, 'attempt' | 'fx' | 'held' | 'lastErrorCode' | 'timeline' | 'provider'>;
+  readonly routedAtMs?: number | undefined;
   eventsCarry(): RailEventsCarry;
   readonly waits: { snapshot(): Record<string, number> };
   readonly country: string | undefined;
@@ -85,11 +90,13 @@ export function carryOf(
   railReference: string,
   confirmation: ConfirmationWait,
 ): PayoutCarry {
-  const { attempt, fx, held, lastErrorCode, timeline } = p.view();
+  const { attempt, fx, held, lastErrorCode, timeline, provider } = p.view();
   return {
     attempt,
     rail,
     railReference,
+    ...(provider ? { provider } : {}),
+    ...(p.routedAtMs !== undefined ? { routedAtMs: p.routedAtMs } : {}),
     ledger: p.ledger,
     ...(fx ? { fx } : {}),
     ...(held ? { held } : {}),

@@ -1,7 +1,8 @@
 import type { SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { SharedActivities } from '../shared/activities';
+import type { ProviderId } from '../routing/contract';
+import type { AuditEvent, SharedActivities } from '../shared/activities';
 import { FailureType, refusalTable } from '../shared/failures';
 import { moneySchema, type Currency, type Money } from '../shared/money';
 import type { PostingFacts } from '../shared/posting-facts';
@@ -60,6 +61,12 @@ export const creatorPayoutInput = z
       .regex(/^[A-Za-z0-9_.:-]{1,128}$/, { error: "must be 1-128 letters, digits, '.', ':', '-' or '_'" })
       .optional(),
     timing: payoutTimingSchema.optional(),
+    /**
+     * Overrides of the routing table's failover timing (tests shorten them; production uses the table's, which the
+     * decision records): how long a provider may stay unanswered before it is fenced, and how long after the last
+     * attempt ended the fence's look-up must wait.
+     */
+    failover: z.object({ budgetMs: durationMs, fenceHorizonMs: durationMs }).partial().strict().optional(),
   })
   .strict();
 export type CreatorPayoutInput = z.infer<typeof creatorPayoutInput>;
@@ -72,6 +79,13 @@ export const payoutIdFor = (creatorId: string, period: string) => `${creatorId}-
 
 /** The audit stream of a payout's ops commands. */
 export const payoutAuditStream = (workflowId: string) => `payout:${workflowId}`;
+
+/**
+ * Audit stream that maps an Adyen transfer's `reference` back to its payout workflow (written before the transfer is
+ * sent, like the bank's route; for the Adyen webhook ingress and reconciliation). The reference itself is made by
+ * the activity from the attempt's Adyen idempotency key (`activities/payouts/adyen.ts`, `adyenReferenceFor`).
+ */
+export const adyenReferenceStream = (reference: string) => `adyen-ref:${reference}`;
 
 /** Audit stream that maps a bank EndToEndId back to its payout workflow (written before sending, read by the ingress). */
 export const bankE2eStream = (endToEndId: string) => `bank-e2e:${endToEndId}`;
@@ -139,6 +153,11 @@ export interface PayoutStatus {
   runId?: string;
   state: PayoutStateName;
   rail?: Rail;
+  /**
+   * On the PSP rail, the provider the routing table chose (since `payout-routing`); absent on Stripe-era payouts,
+   * which always paid through Stripe. The `Rail` search attribute names it (`psp-stripe`, `psp-adyen`).
+   */
+  provider?: ProviderId;
   /** 1 for the first payment; +1 for each re-pay after a return. */
   attempt: number;
   awaiting?: { actor: AwaitingActor; reason: string; since: string; until?: string };
@@ -336,7 +355,13 @@ export type CreatorPayoutWorkflow = (input: CreatorPayoutInput) => Promise<Creat
 export interface PayabilityFacts {
   kycStatus: 'verified' | 'pending' | 'required' | 'rejected';
   sanctionsStatus: 'clear' | 'pending' | 'hit';
-  payoutMethod?: { rail: Rail; currency: Currency; country: string };
+  payoutMethod?: {
+    rail: Rail;
+    currency: Currency;
+    country: string;
+    /** PSP rail: the providers the creator holds a destination at (names only, never the account); since issue 25. */
+    providers?: ProviderId[];
+  };
   holdUntil?: string;
 }
 
@@ -415,6 +440,13 @@ export interface PayoutActivities extends SharedActivities {
     creatorId: string;
     rail: Rail;
     idempotencyKey: string;
+    /** A routed PSP payout: the provider whose destination to fix (absent: Stripe, as before routing). */
+    provider?: ProviderId;
+    /**
+     * Written to the audit store in the same activity, before the destination is fixed (the routing decision): one
+     * activity instead of two on the happy path.
+     */
+    audit?: AuditEvent;
   }): Promise<{ destinationId: string }>;
   /**
    * Whether the creator's payout method, as the directory says now, pays the same account as the destination fixed
@@ -429,6 +461,32 @@ export interface PayoutActivities extends SharedActivities {
   findRailPayout(i: { rail: Rail; idempotencyKey: string; reference: string }): Promise<RailLookup>;
   /** The transfer at the PSP; `amount` and `returnedAmountMinor` (its `amount_reversed`) since `rail-event-confirm`. */
   pollPspPayout(i: { transferId: string }): Promise<{
+    status: 'paid' | 'pending' | 'failed' | 'reversed';
+    failureCode?: string;
+    amount?: Money;
+    returnedAmountMinor?: number;
+  }>;
+  /**
+   * Adyen transfer (Transfers API) to the attempt's fixed Adyen destination, with the attempt's Adyen idempotency key
+   * (never one Stripe saw) and a reference made from it; the reference → workflow route is written before sending.
+   * A refusal fails non-retryably with the evidence in its details (`provider`, `code`, `requestId`, `decision`).
+   */
+  initiateAdyenPayout(i: {
+    idempotencyKey: string;
+    workflowId: string;
+    amount: Money;
+    destinationId: string;
+  }): Promise<{ transferId: string; status: 'paid' | 'pending'; reference: string }>;
+  /**
+   * Whether any attempt of the Adyen initiation under this key got as far as calling Adyen: each attempt writes the
+   * reference's route to the audit store before its first call, so no route means Adyen was never asked (the fence's
+   * "never started" proof, with the activity's end).
+   */
+  adyenAttemptStarted(i: { idempotencyKey: string }): Promise<{ started: boolean }>;
+  /** The transfer Adyen holds for the attempt's reference (made since `sinceMs`), if any: a fence's look-up. */
+  findAdyenPayout(i: { idempotencyKey: string; sinceMs: number }): Promise<RailLookup>;
+  /** The transfer at Adyen, in the PSP poll's shape (a refused or failed transfer is `failed`; returned: `reversed`). */
+  pollAdyenPayout(i: { transferId: string }): Promise<{
     status: 'paid' | 'pending' | 'failed' | 'reversed';
     failureCode?: string;
     amount?: Money;

@@ -5,13 +5,15 @@ import { describeZodError } from '../shared/parse';
 import { overlayPairs, Retrying } from '../shared/retrying';
 import { SA } from '../shared/search-attributes';
 import type { PayoutStatus } from './contract';
+import type { ProviderId } from '../routing/contract';
 
 /** While a payout is in one of these states on the PSP rail it waits on the PSP (sending, or polling the transfer). */
 const WAITING_ON_PSP = new Set<PayoutStatus['state']>(['initiating', 'awaiting_confirmation']);
 
 /** A payout waits on the PSP: its transfer is being sent there, or polled there. */
 export function waitsOnPsp(s: PayoutStatus): boolean {
-  return s.rail === 'psp' && WAITING_ON_PSP.has(s.state);
+  // The incident pause holds Stripe's queue (`-psp`): a payout routed to another provider does not wait on it.
+  return s.rail === 'psp' && (s.provider ?? 'stripe') === 'stripe' && WAITING_ON_PSP.has(s.state);
 }
 
 /**
@@ -46,6 +48,15 @@ export class PayoutNotices {
   /** The incident that holds this payout now (undefined unless it waits on the PSP). */
   paused(): PspIncidentNotice | undefined {
     return this.incident && waitsOnPsp(this.status()) ? this.incident : undefined;
+  }
+
+  /**
+   * The providers a new routing decision must pass over: during a PSP incident pause, Stripe (the pause holds the
+   * `-psp` queue, Stripe's). A pause naming another provider is not known to this notice yet (its schema has no
+   * provider): until it has one, only Stripe can be paused from here.
+   */
+  pausedProviders(): ProviderId[] {
+    return this.incident ? ['stripe'] : [];
   }
 
   /** The payout's search attributes with the notices on top (a pause names the PSP and its code last). */

@@ -2,6 +2,9 @@ import { FailureType, type Refusal } from '../shared/failures';
 import { caseFold } from '../shared/identity';
 import type { Currency, Money } from '../shared/money';
 import type { PostingRefs } from '../shared/posting-facts';
+import { PROVIDER_RAIL } from '../shared/provider-queue';
+import { idempotencyKey } from '../shared/task-queue';
+import type { ProviderId } from '../routing/contract';
 import type {
   AwaitingActor,
   LedgerPosition,
@@ -226,6 +229,16 @@ export const isPartialReturn = (returnedAmountMinor: number | undefined, sentAmo
 /** Step names: `initiate`, then `initiate-2` for a re-pay after a return (a new idempotency key). */
 export const stepName = (base: string, attempt: number): string => (attempt === 1 ? base : `${base}-${attempt}`);
 
+/**
+ * The idempotency key of an attempt's initiation at a provider. Stripe keeps the Stripe-era key (`<wf>:initiate[-n]`,
+ * what Stripe, its reconciliation and the destination comparison already know); every other provider gets its own
+ * suffix (`<wf>:initiate[-n]:adyen`), so no key is ever sent to two providers. The bank's key is the Stripe-era one.
+ */
+export function initiationKey(workflowId: string, attempt: number, provider?: ProviderId): string {
+  const step = stepName('initiate', attempt);
+  return idempotencyKey(workflowId, provider && provider !== 'stripe' ? `${step}:${provider}` : step);
+}
+
 /** Steps whose money a rail's own books show: the transfer that left and what came back of it. */
 const RAIL_BOOKED: ReadonlySet<PayoutPostingKind> = new Set(['settle', 'reverse', 'reverse_partial']);
 
@@ -235,7 +248,13 @@ const RAIL_BOOKED: ReadonlySet<PayoutPostingKind> = new Set(['settle', 'reverse'
  * initiation key). A payout ops resolved as paid outside the system names no rail: no rail will show it.
  */
 export function payoutRefs(
-  p: { workflowId: string; attempt: number; rail?: Rail | undefined; railReference?: string | undefined },
+  p: {
+    workflowId: string;
+    attempt: number;
+    rail?: Rail | undefined;
+    railReference?: string | undefined;
+    provider?: ProviderId | undefined;
+  },
   kind: PayoutPostingKind,
   paidElsewhere = false,
 ): PostingRefs {
@@ -243,7 +262,8 @@ export function payoutRefs(
   if (paidElsewhere || !RAIL_BOOKED.has(kind) || !p.rail) return refs;
   return {
     ...refs,
-    rail: p.rail,
+    // Each provider's postings carry its own rail name, so its reconciliation account reads only them.
+    rail: p.rail === 'psp' && p.provider ? PROVIDER_RAIL[p.provider] : p.rail,
     ...(p.rail === 'psp' && p.railReference ? { railRef: p.railReference } : {}),
   };
 }

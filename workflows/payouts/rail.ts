@@ -1,7 +1,9 @@
 import { log } from '@temporalio/workflow';
 import { activityProxies } from '../shared/activities';
 import type { Money } from '../shared/money';
-import { viaPspQueue } from '../shared/psp-queue';
+import { viaProviderQueue, viaPspQueue } from '../shared/psp-queue';
+import type { AuditEvent } from '../shared/activities';
+import type { ProviderId } from '../routing/contract';
 import type { PayoutActivities, Rail } from './contract';
 import { railStatusFromPoll, type RailStatus } from './policy';
 import type { Payout } from './state';
@@ -24,6 +26,25 @@ const pspMoney = () => viaPspQueue<PayoutActivities>('moneyMovement');
 /** PSP status polls and look-ups on the PSP's own paced task queue. */
 const pspPoll = () => viaPspQueue<PayoutActivities>('statusPoll');
 
+/** Adyen's money movement and polls on Adyen's own paced task queue (`<taskQueue>-psp-adyen`). */
+const adyenMoney = (budgetMs?: number) =>
+  viaProviderQueue<PayoutActivities>(
+    'moneyMovement',
+    ADYEN_QUEUE_SUFFIX,
+    budgetMs ? { scheduleToCloseTimeout: budgetMs } : {},
+  );
+/** A routed Stripe initiation inside the failover budget (Stripe's queue is `-psp`, as for Stripe-era payouts). */
+const stripeMoney = (budgetMs: number) =>
+  viaProviderQueue<PayoutActivities>('moneyMovement', 'psp', { scheduleToCloseTimeout: budgetMs });
+const adyenPoll = () => viaProviderQueue<PayoutActivities>('statusPoll', ADYEN_QUEUE_SUFFIX);
+/** Adyen's queue suffix (the routing tables' `taskQueueSuffix` for Adyen; every published version has this one). */
+const ADYEN_QUEUE_SUFFIX = 'psp-adyen';
+/** How far back a look-up at Adyen searches when the attempt's routing time is unknown (Adyen keeps keys 7 days). */
+const LOOKUP_WINDOW_MS = 40 * 86_400_000;
+
+/** Whether the payout's current transfer is at Adyen (a routed PSP payout). */
+const atAdyen = (p: Payout, rail: Rail) => rail === 'psp' && p.provider === 'adyen';
+
 /** What the rail said about the attempt's transfer. */
 export interface Sent {
   reference: string;
@@ -34,11 +55,18 @@ export interface Sent {
  * Reads the creator's payout method once for this attempt and keeps it under an opaque ID: a retried initiation
  * pays where the first one did, even if the method changed or the creator vanished meanwhile.
  */
-export async function fixDestination(p: Payout, rail: Rail, key: string): Promise<string> {
+export async function fixDestination(
+  p: Payout,
+  rail: Rail,
+  key: string,
+  routed?: { provider: ProviderId; audit?: AuditEvent | undefined },
+): Promise<string> {
   const { destinationId } = await lookup.fixPayoutDestination({
     creatorId: p.input.creatorId,
     rail,
     idempotencyKey: key,
+    ...(routed ? { provider: routed.provider } : {}),
+    ...(routed?.audit ? { audit: routed.audit } : {}),
   });
   return destinationId;
 }
@@ -53,8 +81,19 @@ export async function initiate(
 ): Promise<Sent> {
   const { input, workflowId: wf } = p;
   const destination = destinationId ? { destinationId } : {};
+  // A routed send inside the failover budget: the server stops retrying when it is spent (then the provider is fenced).
+  const budget = p.sendBudgetMs;
+  if (atAdyen(p, rail) && destinationId) {
+    const r = await adyenMoney(budget).initiateAdyenPayout({
+      idempotencyKey: key,
+      workflowId: wf,
+      amount,
+      destinationId,
+    });
+    return { reference: r.transferId, status: railStatusFromPoll(r.status) };
+  }
   if (rail === 'psp') {
-    const r = await pspMoney().initiatePspPayout({
+    const r = await (budget ? stripeMoney(budget) : pspMoney()).initiatePspPayout({
       idempotencyKey: key,
       creatorId: input.creatorId,
       amount,
@@ -77,6 +116,11 @@ export async function initiate(
 /** The attempt's transfer as the rail knows it; undefined when there is none or the rail cannot tell now. */
 export async function findAtRail(p: Payout, rail: Rail, key: string): Promise<Sent | 'none' | undefined> {
   try {
+    if (atAdyen(p, rail)) {
+      const since = (p.routedAtMs ?? Date.now() - LOOKUP_WINDOW_MS) - 60_000;
+      const r = await adyenPoll().findAdyenPayout({ idempotencyKey: key, sinceMs: since });
+      return r.found ? { reference: r.reference, status: r.status } : 'none';
+    }
     const r = await (rail === 'psp' ? pspPoll() : poll).findRailPayout({
       rail,
       idempotencyKey: key,
@@ -99,7 +143,9 @@ export async function pollRail(
 ): Promise<{ status: RailStatus; code?: string } | undefined> {
   try {
     if (rail === 'psp') {
-      const r = await pspPoll().pollPspPayout({ transferId: reference });
+      const r = await (atAdyen(p, rail) ? adyenPoll().pollAdyenPayout : pspPoll().pollPspPayout)({
+        transferId: reference,
+      });
       return { status: railStatusFromPoll(r.status), ...(r.failureCode ? { code: r.failureCode } : {}) };
     }
     const r = await poll.pollBankPayout({ endToEndId: reference });
@@ -128,7 +174,9 @@ export interface RailAnswer {
 export async function askRail(p: Payout, rail: Rail, reference: string): Promise<RailAnswer | undefined> {
   try {
     if (rail === 'psp') {
-      const r = await pspPoll().pollPspPayout({ transferId: reference });
+      const r = await (atAdyen(p, rail) ? adyenPoll().pollAdyenPayout : pspPoll().pollPspPayout)({
+        transferId: reference,
+      });
       const back = r.returnedAmountMinor ?? 0;
       const status = back > 0 ? 'returned' : railStatusFromPoll(r.status);
       return {

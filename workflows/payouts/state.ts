@@ -22,6 +22,7 @@ import {
   type ResolveAct,
 } from './contract';
 import { ledgerAfter, type LedgerPosition, type PayoutCarry } from './carry';
+import type { ProviderId, RoutedPayout } from '../routing/contract';
 import { PayoutNotices } from './notices';
 import { isPartialReturn, parkedAfterStart, resolveTiming, runOutcomeOf } from './policy';
 import { WaitClock } from './waits';
@@ -118,6 +119,17 @@ export class Payout implements Shown<PayoutStatus> {
   get rail(): Rail | undefined {
     return this.status.rail;
   }
+  /** The PSP provider a routed payout's current transfer is at (undefined: Stripe-era, or not routed yet). */
+  get provider(): ProviderId | undefined {
+    return this.status.provider;
+  }
+  /** When the current attempt was routed (workflow time): the fence's look-up searches the provider from then. */
+  routedAtMs: number | undefined;
+  /**
+   * While set, a routed initiation may retry at its provider only this long (the table's failover budget): then the
+   * provider is fenced instead of retried for a day. Unset: the money-movement preset's day, as before routing.
+   */
+  sendBudgetMs: number | undefined;
   get railReference(): string | undefined {
     return this.status.railReference;
   }
@@ -172,6 +184,26 @@ export class Payout implements Shown<PayoutStatus> {
     this.status.rail = rail;
     if (!this.fewerCommands) upsertSearchAttributes([{ key: SA.Rail, value: rail }]);
     this.visible.changed();
+  }
+
+  /**
+   * The routing table chose `decision.provider` (since `payout-routing`): the timeline says which provider, by which
+   * rule, under which table version and why the others were passed over; the `Rail` attribute names the provider.
+   */
+  routed(decision: RoutedPayout): void {
+    this.routedAtMs = Date.now();
+    this.status.provider = decision.provider;
+    const skipped = decision.skipped.map((s) => `${s.provider} (${s.why})`).join(', ');
+    this.step(
+      'routed',
+      `${decision.provider} · rule ${decision.ruleId} · table ${decision.tableVersion}${skipped ? ` · skipped ${skipped}` : ''}`,
+    );
+  }
+
+  /** The failover's evidence is in the audit stream: the attempt goes on at `to` (its own key and reference). */
+  switchedTo(from: ProviderId, to: ProviderId, why: string): void {
+    this.status.provider = to;
+    this.step('failover', `${from} → ${to}: ${why}`);
   }
 
   fxLocked(lock: PayoutFxLock): void {
@@ -279,6 +311,8 @@ export class Payout implements Shown<PayoutStatus> {
   resume(c: PayoutCarry): void {
     const status = this.status;
     Object.assign(status, { attempt: c.attempt, rail: c.rail, railReference: c.railReference, fx: c.fx });
+    if (c.provider) status.provider = c.provider;
+    this.routedAtMs = c.routedAtMs;
     Object.assign(status, { held: c.held, lastErrorCode: c.lastErrorCode, timeline: c.timeline });
     for (const k of ['fx', 'held', 'lastErrorCode'] as const) if (status[k] === undefined) delete status[k];
     this.ledgerAt = c.ledger;

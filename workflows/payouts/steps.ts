@@ -32,6 +32,7 @@ import {
   classifyReturn,
   isPartialReturn,
   mergeRailStatus,
+  initiationKey,
   moneyMayHaveMoved,
   needsFx,
   nextRecheckAt,
@@ -54,6 +55,7 @@ import {
   type RailAnswer,
   type Sent,
 } from './rail';
+import { payRouted, routes } from './routed';
 import type { Payout, StopRequest } from './state';
 
 /**
@@ -264,6 +266,26 @@ export async function pay(p: Payout, profile: PayoutProfile): Promise<Confirmed>
   const key = idempotencyKey(wf, stepName('initiate', attempt));
   // Since this patch the destination is fixed once per attempt and an unknown outcome is looked up at the rail.
   const fixed = patched('payout-fixed-destination');
+  // Since `payout-routing` a PSP payout goes to the provider the routing table picks, failing over only on proof.
+  if (fixed && routes(rail)) {
+    const sent = await payRouted(p, method, amount, {
+      beforeSend: async () => {
+        await untilReleased(p);
+        if (p.stop) throw new Stopped(p.stop);
+      },
+      send: (k, destinationId) => initiate(p, rail, k, amount, destinationId),
+      sendOnce: (k, destinationId) => initiateOnce(p, rail, k, amount, destinationId),
+      waitUntil: async (untilMs, summary) => {
+        await waitFor(p, () => false, untilMs - Date.now(), summary);
+      },
+      wokenMethod: async (summary) => {
+        await waitFor(p, () => false, undefined, summary);
+        return (await lookup.getPayoutProfile({ creatorId: input.creatorId })).payoutMethod;
+      },
+    });
+    p.transferSent(sent.reference);
+    return awaitConfirmation(p, rail, sent.reference, sent.status);
+  }
   const destinationId = fixed ? await fixDestination(p, rail, key) : undefined;
   // A hold accepted while the destination was being fixed (the state is still `reserving`, so holds are accepted)
   // must stop the payout before the rail has it; without a hold this issues no command.
@@ -575,7 +597,7 @@ async function newDestination(p: Payout): Promise<boolean> {
   if (!patched('payout-same-destination')) return true;
   const { destination } = await lookup.comparePayoutDestination({
     creatorId: p.input.creatorId,
-    idempotencyKey: idempotencyKey(p.workflowId, stepName('initiate', p.attempt)),
+    idempotencyKey: initiationKey(p.workflowId, p.attempt, p.provider),
   });
   return destination !== 'same';
 }
@@ -656,7 +678,7 @@ async function railSays(p: Payout): Promise<RailStatus | 'none' | 'unknown'> {
   const rail = p.rail;
   if (!rail) return 'unknown';
   if (p.railReference) return (await pollRail(p, rail, p.railReference))?.status ?? 'unknown';
-  const found = await findAtRail(p, rail, idempotencyKey(p.workflowId, stepName('initiate', p.attempt)));
+  const found = await findAtRail(p, rail, initiationKey(p.workflowId, p.attempt, p.provider));
   return found === undefined ? 'unknown' : found === 'none' ? 'none' : found.status;
 }
 

@@ -1,6 +1,7 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { workflowInfo } from '@temporalio/workflow';
 import { formatMoney } from '../shared/money';
+import { PROVIDER_RAIL } from '../shared/provider-queue';
 import { SA } from '../shared/search-attributes';
 import type { CreatorPayoutInput, CreatorPayoutResult, PayoutStatus } from './contract';
 
@@ -39,7 +40,20 @@ export function payoutSearchAttributes(
     { key: SA.LastErrorCode, value: s.lastErrorCode ?? 'none' },
   ];
   if (!fewerCommands) return current;
-  return [...identityAttributes(input), ...(s.rail ? [{ key: SA.Rail, value: s.rail }] : []), ...current];
+  const rail = railAttribute(s);
+  return [...identityAttributes(input), ...(rail ? [{ key: SA.Rail, value: rail }] : []), ...current];
+}
+
+/**
+ * The `Rail` attribute: `bank`; `psp` for a payout paid through Stripe (every Stripe-era payout, and a routed one the
+ * table sent to Stripe); `psp-<provider>` for a payout routed to another provider (`psp-adyen`). Stripe keeps `psp` so
+ * that ops' saved queries (`Rail = 'psp'`) keep meaning exactly what they meant, recorded histories never change
+ * value, and a Stripe payout costs no extra search-attribute upsert; every PSP payout is `Rail IN ('psp',
+ * 'psp-adyen')` (or `Rail STARTS_WITH 'psp'`). A failover shows: the value follows the provider the payout is at.
+ */
+export function railAttribute(s: Pick<PayoutStatus, 'rail' | 'provider'>): string | undefined {
+  if (!s.rail) return undefined;
+  return s.rail === 'psp' && s.provider ? PROVIDER_RAIL[s.provider] : s.rail;
 }
 
 /**
@@ -49,7 +63,7 @@ export function payoutSearchAttributes(
 export function payoutDetails(s: Readonly<PayoutStatus>, notices: readonly string[] = []): string {
   const a = s.awaiting;
   const lines = [
-    `**${s.state}** · payout ${s.payoutId} · ${formatMoney(s.amount)}${s.rail ? ` via ${s.rail}` : ''}${s.attempt > 1 ? ` · attempt ${s.attempt}` : ''}`,
+    `**${s.state}** · payout ${s.payoutId} · ${formatMoney(s.amount)}${s.rail ? ` via ${railAttribute(s)}` : ''}${s.attempt > 1 ? ` · attempt ${s.attempt}` : ''}`,
     ...notices,
     a ? `Waiting on **${a.actor}** since ${a.since}${a.until ? ` until ${a.until}` : ''}: ${a.reason}` : undefined,
     s.held ? `On compliance hold since ${s.held.since}: ${s.held.reason}` : undefined,

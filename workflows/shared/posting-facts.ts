@@ -1,3 +1,5 @@
+import type { ProviderRail } from './provider-queue';
+
 /**
  * What a workflow tells the ledger about a posting besides its money: the business date and the external references
  * reconciliation matches it by. Both are computed in the workflow and travel in the activity input, so they are fixed
@@ -18,7 +20,7 @@ export interface PostingRefs {
    * payouts' `Rail` attribute (workflows/shared/provider-queue.ts `PROVIDER_RAIL`), so each provider's reconciliation
    * account reads only its own postings from the day index.
    */
-  rail?: 'bank' | 'psp' | 'psp-adyen';
+  rail?: 'bank' | ProviderRail;
   railRef?: string;
   endToEndId?: string;
   pmtInfId?: string;

@@ -1,5 +1,6 @@
 import { PROVIDER_IDS, type ProviderId } from '../routing/contract';
 import { providerIn, ROUTING_TABLES, type RoutingTable } from '../routing/table';
+import { suffixedTaskQueue } from './task-queue';
 
 /**
  * Each PSP's own task queue: the product's queue plus the provider's `taskQueueSuffix` from the routing table
@@ -12,7 +13,7 @@ import { providerIn, ROUTING_TABLES, type RoutingTable } from '../routing/table'
 export function providerTaskQueue(taskQueue: string, provider: ProviderId, table: RoutingTable): string {
   const entry = providerIn(table, provider);
   if (!entry) throw new Error(`routing table ${table.version} lists no provider ${provider}`);
-  return `${taskQueue}-${entry.taskQueueSuffix}`;
+  return suffixedTaskQueue(taskQueue, entry.taskQueueSuffix);
 }
 
 /**
@@ -30,7 +31,8 @@ export function providerTaskQueues(taskQueue: string, provider: ProviderId): str
  * README's `Rail = 'psp'` queries and dashboards stay valid), Adyen is `psp-adyen` (its queue suffix); the bank is
  * `bank`. `Rail STARTS_WITH 'psp'` lists every PSP payout. The incident pause tells only the paused provider's payouts.
  */
-export const PROVIDER_RAIL: Readonly<Record<ProviderId, string>> = { stripe: 'psp', adyen: 'psp-adyen' };
+export const PROVIDER_RAIL = { stripe: 'psp', adyen: 'psp-adyen' } as const satisfies Record<ProviderId, string>;
+export type ProviderRail = (typeof PROVIDER_RAIL)[ProviderId];
 
 /** The provider a `Rail` value names, or undefined (`bank`, or a value no provider uses). */
 export function providerOfRail(rail: string): ProviderId | undefined {

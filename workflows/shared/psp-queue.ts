@@ -1,6 +1,6 @@
-import { proxyActivities, workflowInfo, type ActivityInterfaceFor } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo, type ActivityInterfaceFor, type ActivityOptions } from '@temporalio/workflow';
 import { ActivityPresets } from './activity-options';
-import { pspTaskQueue } from './task-queue';
+import { pspTaskQueue, suffixedTaskQueue } from './task-queue';
 
 /**
  * The proxy a PSP call goes through: it schedules the activity on the PSP task queue (`<workflow's queue>-psp`), whose
@@ -9,8 +9,28 @@ import { pspTaskQueue } from './task-queue';
  * a patch would cost every new workflow a marker and a `TemporalChangeVersion` upsert, a billable action.
  */
 export function viaPspQueue<A extends object>(preset: keyof typeof ActivityPresets): ActivityInterfaceFor<A> {
+  return viaQueue<A>(preset, pspTaskQueue(workflowInfo().taskQueue));
+}
+
+/**
+ * The same for one routed provider: its activities go to `<workflow's queue>-<suffix>` (the routing table's
+ * `taskQueueSuffix`, e.g. `psp-adyen`), with the provider's own pacing and incident pause.
+ */
+export function viaProviderQueue<A extends object>(
+  preset: keyof typeof ActivityPresets,
+  suffix: string,
+  overrides: Pick<ActivityOptions, 'scheduleToCloseTimeout'> = {},
+): ActivityInterfaceFor<A> {
+  return viaQueue<A>(preset, suffixedTaskQueue(workflowInfo().taskQueue, suffix), overrides);
+}
+
+function viaQueue<A extends object>(
+  preset: keyof typeof ActivityPresets,
+  taskQueue: string,
+  overrides: Pick<ActivityOptions, 'scheduleToCloseTimeout'> = {},
+): ActivityInterfaceFor<A> {
   // Read per call, not at module load: the queue is the running workflow's (tests and the bench use their own).
-  const options = { ...ActivityPresets[preset], taskQueue: pspTaskQueue(workflowInfo().taskQueue) };
+  const options = { ...ActivityPresets[preset], ...overrides, taskQueue };
   // Each PSP activity is its own fairness key (`psp:<activity>`), so the server paces every kind of PSP call at the
   // provider's per-endpoint limit on its own (the queue's fairness-key rate limit), under the queue-wide account
   // limit: a backlog of status polls does not slow new transfers, nor the other way round.

@@ -15,6 +15,14 @@ export function pspTaskQueue(taskQueue: string): string {
   return `${taskQueue}-psp`;
 }
 
+/**
+ * The product's queue plus a suffix (a provider's `taskQueueSuffix` from the routing table: `psp` for Stripe, which is
+ * {@link pspTaskQueue}; `psp-adyen` for Adyen). workflows/shared/provider-queue.ts names them by provider.
+ */
+export function suffixedTaskQueue(taskQueue: string, suffix: string): string {
+  return `${taskQueue}-${suffix}`;
+}
+
 /** Provider idempotency key for one step of one workflow: stable across retries, resets and continue-as-new. */
 export function idempotencyKey(workflowId: string, step: string): string {
   return `${workflowId}:${step}`.slice(0, 255);

@@ -9,6 +9,7 @@ const methodSchema = z.object({
   currency: currencySchema,
   country: z.string(),
   accountToken: z.string().optional(),
+  adyenBalanceAccountId: z.string().optional(),
   iban: z.string().optional(),
   accountHolderName: z.string().optional(),
 });

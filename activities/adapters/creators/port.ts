@@ -5,7 +5,13 @@ export interface PayoutMethod {
   rail: 'bank' | 'psp';
   currency: Currency;
   country: string;
+  /** Stripe: the connected account (`acct_…`) a PSP payout is transferred to. */
   accountToken?: string;
+  /**
+   * Adyen: the creator's balance account (`BA…`) an Adyen internal transfer pays (issue 25). A PSP method may hold
+   * either or both: the routing table picks among the providers the creator holds a destination at.
+   */
+  adyenBalanceAccountId?: string;
   iban?: string;
   accountHolderName?: string;
 }

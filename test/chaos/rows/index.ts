@@ -12,6 +12,7 @@ import { processFaultRows } from './process-faults';
 import { pspFaultRows } from './psp-faults';
 import { railRows } from './rails';
 import { reconRows } from './recon';
+import { routingRows } from './routing';
 import { webhookRows } from './webhooks';
 
 /** A payout started by hand with a carry: refused, nothing booked, nothing sent. */
@@ -33,6 +34,7 @@ export const allRows: Row[] = [
   ...forgeryRows,
   ledgerOutageRow,
   ...reconRows,
+  ...routingRows,
 ];
 
 /**
@@ -58,6 +60,7 @@ export const ciHalves: [Row[], Row[]] = [
     ...payoutRunRows,
     ...compensationRows,
     ledgerOutageRow,
+    ...routingRows,
   ],
 ];
 

@@ -1,0 +1,336 @@
+import { createDynamoAudit } from '../../../activities/adapters/audit/dynamo-audit';
+import { makeAwsClients } from '../../../activities/adapters/aws';
+import { createDynamoLedger } from '../../../activities/adapters/ledger/dynamo-ledger';
+import { Accounts } from '../../../activities/adapters/ledger/port';
+import { startPayout } from '../../../client/payouts';
+import { setLimit } from '../../../client/psp-pacing';
+import { payableCreator } from '../../../sandboxes/creators';
+import { suffixedTaskQueue } from '../../../workflows/shared/task-queue';
+import { awsOptions } from '../../../workers/config';
+import { creatorPayoutWorkflowId, payoutAuditStream } from '../../../workflows/payouts/contract';
+import { ROUTING_AUDIT } from '../../../workflows/payouts/routed';
+import { admin, adminGet } from '../admin';
+import { addVerdicts, checkPayouts, emptyVerdicts, type Verdicts } from '../checks';
+import { settle } from '../observe';
+import { FAST_TIMING, pool, startPayouts, type ChaosPayout } from '../payouts';
+import { crossProviderViolations, providerRecords } from '../providers';
+import { resetSandboxes, type Row, type RowContext } from '../row';
+import type { ChaosStack } from '../stack';
+
+/**
+ * Routing and failover between the two PSPs (issue 25) as fault rows. Every creator holds a destination at both
+ * providers unless the row says otherwise. `first: 'adyen'` pays EUR 1,000+ to German creators (the table's
+ * `eur-large` rule: cheapest first, Adyen, then Stripe); `first: 'stripe'` pays USD to US creators (the fallback
+ * order: Stripe, then Adyen). Besides the matrix's own checks (which count an attempt's transfers at both providers),
+ * each row checks the cross-provider invariants from the sandboxes' records (F1 one provider pays an attempt, F5 no
+ * key or reference seen by two providers) and what the row is about, from the sandboxes and the audit stream.
+ */
+
+interface RoutedRowDef {
+  name: string;
+  first: 'adyen' | 'stripe';
+  /** Where the creators hold a destination (default: both). */
+  holds?: { stripe: boolean; adyen: boolean };
+  /** The payouts' failover timing (the table's budget and horizon are 30 and 10 minutes: rows shorten them). */
+  failover?: { budgetMs: number; fenceHorizonMs: number };
+  before?(ctx: RowContext): Promise<void>;
+  /** Undoes what `before` did outside the sandboxes (they are reset by the next row), whatever the row found. */
+  cleanup?(ctx: RowContext): Promise<void>;
+  /** What the row is about, judged after the payouts settled: a line per violation. */
+  expect?(ctx: RowContext, seen: Seen): Promise<string[]> | string[];
+}
+
+/** What the row's payouts did, per payout: transfer POSTs at each provider and the failover evidence audited. */
+interface Seen {
+  payouts: ChaosPayout[];
+  stripePosts: Map<string, number>;
+  adyenPosts: Map<string, number>;
+  /** Adyen's answers to the transfer POSTs, every payout together (proves the fault hit). */
+  adyenStatuses: number[];
+  failovers: Map<string, Record<string, unknown>>;
+}
+
+function routedRow(def: RoutedRowDef): Row {
+  return {
+    name: def.name,
+    async run(ctx) {
+      const { stack, tag, n } = ctx;
+      await resetSandboxes(stack);
+      const payouts = await seedRouted(stack, tag, n, def.first, def.holds ?? { stripe: true, adyen: true });
+      ctx.mark?.('seed');
+      await def.before?.(ctx);
+      try {
+        await startRouted(stack, payouts, def.failover);
+        ctx.mark?.('start');
+        const ids = payouts.map((p) => creatorPayoutWorkflowId(p.payoutId));
+        await settle(stack, ids, Math.max(120_000, n * 600));
+        ctx.mark?.('settle');
+      } finally {
+        await def.cleanup?.(ctx);
+      }
+      const v = await checkPayouts(stack, tag, payouts, ctx.returned);
+      const seen = await observe(stack, payouts);
+      const records = await providerRecords(stack, { adyen: attemptOfAdyen });
+      const lines = [
+        ...crossProviderViolations(records.transfers, records.calls),
+        ...((await def.expect?.(ctx, seen)) ?? []),
+      ];
+      ctx.mark?.('check');
+      if (lines.length === 0) return v;
+      // A broken routing invariant is money at risk: counted as duplicates (F1/F5) or as evidence missing.
+      const extra: Verdicts = { ...emptyVerdicts(), duplicates: lines.length, findings: lines.slice(0, 20) };
+      return addVerdicts(v, extra);
+    },
+  };
+}
+
+/** Starts the payouts (EUR or USD as seeded), with the row's failover timing when it has one. */
+async function startRouted(
+  stack: ChaosStack,
+  payouts: ChaosPayout[],
+  failover: RoutedRowDef['failover'],
+): Promise<void> {
+  if (!failover) return startPayouts(stack, payouts, FAST_TIMING);
+  await pool(payouts, 16, (p) =>
+    startPayout(
+      stack.client,
+      {
+        payoutId: p.payoutId,
+        creatorId: p.creatorId,
+        period: '2026-11',
+        amount: { amountMinor: p.amountMinor, currency: p.currency ?? 'USD' },
+        timing: FAST_TIMING,
+        failover,
+      },
+      { taskQueue: stack.config.TEMPORAL_TASK_QUEUE },
+    ),
+  );
+}
+
+/** Adyen's reference `<wf>:initiate[-n]:adyen` names the same attempt as Stripe's `<wf>` + step `<wf>:initiate[-n]`. */
+function attemptOfAdyen(reference: string): string {
+  const key = reference.replace(/:adyen$/, '');
+  return `${key.split(':')[0] ?? ''}:${key}`;
+}
+
+async function seedRouted(
+  stack: ChaosStack,
+  tag: string,
+  n: number,
+  first: 'adyen' | 'stripe',
+  holds: { stripe: boolean; adyen: boolean },
+): Promise<ChaosPayout[]> {
+  const currency = first === 'adyen' ? ('EUR' as const) : ('USD' as const);
+  const payouts: ChaosPayout[] = Array.from({ length: n }, (_, i) => ({
+    payoutId: `${tag}-${i}`,
+    creatorId: `${tag}-c${i}`,
+    // EUR at least 1,000.00: the `eur-large` rule (cheapest first) sends it to Adyen.
+    amountMinor: (first === 'adyen' ? 100_000 : 1_000) + i,
+    fundedMinor: (first === 'adyen' ? 150_000 : 5_000) + i,
+    rail: 'psp',
+    currency,
+  }));
+  await admin(stack.creators.url, '/__admin/creators', {
+    creators: payouts.map((p) =>
+      payableCreator(p.creatorId, {
+        balanceCurrency: currency,
+        payoutMethod: {
+          rail: 'psp',
+          currency,
+          country: first === 'adyen' ? 'DE' : 'US',
+          ...(holds.stripe ? { accountToken: `acct_${p.creatorId.replace(/-/g, '_')}` } : {}),
+          ...(holds.adyen
+            ? { adyenBalanceAccountId: `BA${p.creatorId.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}` }
+            : {}),
+        },
+      }),
+    ),
+  });
+  const ledger = createDynamoLedger({
+    aws: makeAwsClients(awsOptions(stack.config)),
+    table: stack.config.LEDGER_TABLE,
+  });
+  await pool(payouts, 8, (p) =>
+    ledger.post({
+      postingId: `fund-${p.creatorId}`,
+      currency,
+      description: `chaos funding ${p.creatorId}`,
+      effectiveDate: new Date().toISOString().slice(0, 10),
+      refs: { workflowId: 'chaos-funding' },
+      legs: [
+        { account: Accounts.platformCash, amountMinor: p.fundedMinor },
+        { account: Accounts.creatorAvailable(p.creatorId), amountMinor: -p.fundedMinor },
+      ],
+    }),
+  );
+  return payouts;
+}
+
+async function observe(stack: ChaosStack, payouts: ChaosPayout[]): Promise<Seen> {
+  type Calls = { calls: Array<{ method: string; path: string; idempotencyKey: string | null; status: number }> };
+  const [stripe, adyen] = await Promise.all([
+    adminGet<Calls>(stack.psp.url, '/__admin/calls'),
+    adminGet<Calls>(stack.adyen.url, '/__admin/calls'),
+  ]);
+  const count = (calls: Calls['calls'], path: string) => {
+    const m = new Map<string, number>();
+    for (const c of calls)
+      if (c.method === 'POST' && c.path === path && c.idempotencyKey) {
+        const wf = c.idempotencyKey.split(':')[0] ?? '';
+        m.set(wf, (m.get(wf) ?? 0) + 1);
+      }
+    return m;
+  };
+  const audit = createDynamoAudit({ aws: makeAwsClients(awsOptions(stack.config)), table: stack.config.AUDIT_TABLE });
+  const failovers = new Map<string, Record<string, unknown>>();
+  await pool(payouts, 8, async (p) => {
+    const wf = creatorPayoutWorkflowId(p.payoutId);
+    const f = (await audit.list(payoutAuditStream(wf))).find((e) => e.type === ROUTING_AUDIT.failover);
+    if (f) failovers.set(wf, f.data);
+  });
+  return {
+    payouts,
+    stripePosts: count(stripe.calls, '/v1/transfers'),
+    adyenPosts: count(adyen.calls, '/btl/v4/transfers'),
+    adyenStatuses: adyen.calls
+      .filter((c) => c.method === 'POST' && c.path === '/btl/v4/transfers')
+      .map((c) => c.status),
+    failovers,
+  };
+}
+
+/** A line when the fault did not hit: fewer than `n` Adyen transfer POSTs answered `status`. */
+const hit = (seen: Seen, status: number, n: number) => {
+  const got = seen.adyenStatuses.filter((s) => s === status).length;
+  return got >= n ? [] : [`the fault did not hit: ${got} of ${n} Adyen answers were ${status}`];
+};
+
+/** Lines for payouts that broke `rule` (bounded by the caller). */
+const each = (seen: Seen, rule: (wf: string) => string | undefined) =>
+  seen.payouts.map((p) => rule(creatorPayoutWorkflowId(p.payoutId))).filter((l): l is string => l !== undefined);
+
+export const routingRows: Row[] = [
+  routedRow({
+    // A lost answer after the commit: the same key at Adyen replays the transfer; Stripe is never asked.
+    name: 'psp-a-commits-then-500',
+    first: 'adyen',
+    before: ({ stack, n }) =>
+      admin(stack.adyen.url, '/__admin/faults', { fail5xxNext: n, fail5xxPhase: 'after', faultMethod: 'POST' }),
+    expect: ({ n }, seen) => [
+      ...hit(seen, 500, n),
+      ...each(seen, (wf) =>
+        seen.stripePosts.get(wf) || seen.failovers.has(wf) ? `${wf}: left Adyen after a 500` : undefined,
+      ),
+    ],
+  }),
+  routedRow({
+    // Stripe has no money: a definitive refusal (code + request ID) is audited, then Adyen pays once.
+    name: 'psp-a-balance-insufficient',
+    first: 'stripe',
+    before: ({ stack }) => admin(stack.psp.url, '/__admin/balance', { currency: 'usd', amount: 0 }),
+    expect: (_ctx, seen) =>
+      each(seen, (wf) => {
+        const f = seen.failovers.get(wf) as
+          { basis?: string; evidence?: { code?: string; requestId?: string } } | undefined;
+        if (!f) return `${wf}: no failover evidence in the audit stream`;
+        if (f.basis !== 'definitive_refusal' || f.evidence?.code !== 'balance_insufficient' || !f.evidence.requestId)
+          return `${wf}: failover evidence ${JSON.stringify(f)}`;
+        if (seen.adyenPosts.get(wf) !== 1) return `${wf}: ${seen.adyenPosts.get(wf) ?? 0} Adyen transfer POSTs`;
+        return undefined;
+      }),
+  }),
+  routedRow({
+    // A code the table does not map is ambiguous: retried at Adyen with the same key, never another provider.
+    name: 'psp-a-unknown-error-code',
+    first: 'adyen',
+    before: ({ stack, n }) =>
+      admin(stack.adyen.url, '/__admin/faults', {
+        errorNext: 2 * n,
+        error: { status: 422, errorCode: '99_999', title: 'Unmapped error' },
+        faultMethod: 'POST',
+      }),
+    expect: ({ n }, seen) => [
+      ...hit(seen, 422, 2 * n),
+      ...each(seen, (wf) =>
+        seen.stripePosts.get(wf) || seen.failovers.has(wf) ? `${wf}: left Adyen on an unknown code` : undefined,
+      ),
+    ],
+  }),
+  routedRow({
+    // Adyen paces with 429s: retried at Adyen after Retry-After, never a failover.
+    name: 'psp-429-storm',
+    first: 'adyen',
+    before: ({ stack, n }) => admin(stack.adyen.url, '/__admin/faults', { rateLimitNext: 3 * n, retryAfterSec: 1 }),
+    // The first 3N calls are refused: at least N of them are transfer POSTs (the rest may be status polls).
+    expect: ({ n }, seen) => [
+      ...hit(seen, 429, n),
+      ...each(seen, (wf) =>
+        seen.stripePosts.get(wf) || seen.failovers.has(wf) ? `${wf}: left Adyen on a 429` : undefined,
+      ),
+    ],
+  }),
+  routedRow({
+    // Both refuse: one switch with its evidence, then the payout fails refused (released); it never loops back.
+    name: 'psp-b-also-refuses',
+    first: 'stripe',
+    before: async ({ stack, n }) => {
+      await admin(stack.psp.url, '/__admin/balance', { currency: 'usd', amount: 0 });
+      await admin(stack.adyen.url, '/__admin/faults', { refuseNext: n, refuseReason: 'notEnoughBalance' });
+    },
+    expect: (_ctx, seen) =>
+      each(seen, (wf) => {
+        if (!seen.failovers.has(wf)) return `${wf}: no failover evidence`;
+        if ((seen.stripePosts.get(wf) ?? 0) !== 1) return `${wf}: ${seen.stripePosts.get(wf) ?? 0} Stripe POSTs`;
+        return (seen.adyenPosts.get(wf) ?? 0) === 1 ? undefined : `${wf}: ${seen.adyenPosts.get(wf) ?? 0} Adyen POSTs`;
+      }),
+  }),
+  routedRow({
+    // The creators hold no destination at Stripe: Adyen's refusal has nowhere to go (B ineligible), nothing moves.
+    name: 'creator-has-no-destination-at-b',
+    first: 'adyen',
+    holds: { stripe: false, adyen: true },
+    before: ({ stack, n }) =>
+      admin(stack.adyen.url, '/__admin/faults', { refuseNext: n, refuseReason: 'notEnoughBalance' }),
+    expect: (_ctx, seen) =>
+      each(seen, (wf) =>
+        seen.stripePosts.get(wf) || seen.failovers.has(wf)
+          ? `${wf}: went to a provider it holds nothing at`
+          : undefined,
+      ),
+  }),
+  routedRow({
+    // Ops paused Adyen's queue: the initiations sit there unstarted past the budget; never reached is the proof.
+    name: 'psp-a-paused-over-budget',
+    first: 'adyen',
+    failover: { budgetMs: 5_000, fenceHorizonMs: 2_000 },
+    before: ({ stack }) => setLimit(stack.client, adyenQueue(stack), 0, 'psp-incident:CHAOS-FENCE paused by the row'),
+    cleanup: ({ stack }) => setLimit(stack.client, adyenQueue(stack), 1_000, 'restored by the row'),
+    expect: (_ctx, seen) =>
+      each(seen, (wf) => {
+        const f = seen.failovers.get(wf) as { basis?: string } | undefined;
+        if (f?.basis !== 'fenced_never_started') return `${wf}: failover ${JSON.stringify(f)}`;
+        return seen.adyenPosts.get(wf) ? `${wf}: Adyen was called although paused` : undefined;
+      }),
+  }),
+  routedRow({
+    // Adyen takes the requests and never answers (nothing runs): past the budget, the horizon, then a look-up.
+    name: 'psp-a-stalls-after-attempt-started',
+    first: 'adyen',
+    failover: { budgetMs: 5_000, fenceHorizonMs: 2_000 },
+    before: ({ stack, n }) =>
+      admin(stack.adyen.url, '/__admin/faults', {
+        timeoutNext: 10 * n,
+        timeoutPhase: 'before',
+        hangMs: 20_000,
+        faultMethod: 'POST',
+      }),
+    expect: (_ctx, seen) =>
+      each(seen, (wf) => {
+        const f = seen.failovers.get(wf) as { basis?: string } | undefined;
+        return f?.basis === 'fenced_lookup_absent' ? undefined : `${wf}: failover ${JSON.stringify(f)}`;
+      }),
+  }),
+];
+
+/** Adyen's own task queue in the chaos stack. */
+const adyenQueue = (stack: ChaosStack) => suffixedTaskQueue(stack.config.TEMPORAL_TASK_QUEUE, 'psp-adyen');
