@@ -402,6 +402,7 @@ export const rebookPostingId = (breakId: string) => `recon-rebook:${breakId}`;
 export const RECON_MIRROR_ACCOUNTS: Readonly<Record<string, string>> = {
   'bank-main': 'payouts:settled',
   'psp-platform': 'payouts:settled',
+  'psp-adyen': 'payouts:settled',
 };
 export const mirrorAccountOf = (accountId: string): string => RECON_MIRROR_ACCOUNTS[accountId] ?? 'payouts:settled';
 
