@@ -84,7 +84,7 @@ export async function startChaosStack(opts: { awsEndpoint?: string; bundlePath?:
     });
     // The ingress starts before the sandboxes (its URL is their webhook target): its Adyen look-up reaches the Adyen
     // sandbox (on a free port, not the local default) once that has started.
-    let adyenRail: AdyenRail | undefined;
+    const adyenLookUp: { rail?: AdyenRail } = {};
     const ingress = await startIngress({
       config: partial,
       client,
@@ -93,8 +93,8 @@ export async function startChaosStack(opts: { awsEndpoint?: string; bundlePath?:
         hmacKeys: [LOCAL_ADYEN_HMAC_KEY],
         rail: {
           getTransfer: (id) => {
-            if (!adyenRail) throw new Error('the Adyen sandbox has not started yet');
-            return adyenRail.getTransfer(id);
+            if (!adyenLookUp.rail) throw new Error('the Adyen sandbox has not started yet');
+            return adyenLookUp.rail.getTransfer(id);
           },
         },
       },
@@ -125,7 +125,7 @@ export async function startChaosStack(opts: { awsEndpoint?: string; bundlePath?:
       startEvidenceSandbox({ port: 0 }),
     ]);
     for (const s of [psp, adyen, bank, creators, commerce, evidence]) stops.push(() => s.stop());
-    adyenRail = adyenRailOf(
+    adyenLookUp.rail = adyenRailOf(
       createAdyenTransfers({ apiKey: 'chaos', balanceAccountId: DEFAULT_ADYEN_BALANCE_ACCOUNT_ID, apiBase: adyen.url }),
     );
     const env = {
