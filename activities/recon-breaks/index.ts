@@ -117,6 +117,10 @@ export function createReconBreakActivities(deps: ActivityDeps) {
     async reverseDuplicateAtRail(i) {
       const provider = providerOfAccount(deps, i.accountId);
       if (!REVERSIBLE.has(provider)) return { outcome: 'unsupported', provider };
+      // A reopened break recovered by offset before: the creator owes it already; never take it back a second way.
+      const earlier = await deps.ledger.getPosting(recoveryPostingId(i.breakId));
+      if (earlier && !earlier.legs.some((l) => l.account === Accounts.duplicatesReversed))
+        return { outcome: 'already_recovered', provider };
       const t = await deps.psp.getTransfer(i.transferId);
       if (t.amount?.currency !== i.currency || t.amount.amountMinor < i.amountMinor)
         return { outcome: 'transfer_mismatch', provider };

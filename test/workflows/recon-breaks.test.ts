@@ -496,6 +496,23 @@ describe('reconciliation break workflow (dev server)', () => {
     expect(await bed.deps.audit.list(creatorReceivablesStream(creatorId))).toHaveLength(1);
   });
 
+  test('when a duplicate recovered by offset is reopened and reversed, then nothing is asked of the PSP and the receivable stands', async () => {
+    const creatorId = `cr-${freshHex().slice(0, 10)}`;
+    const { payout, transferId, facts, h } = await duplicateAt('psp-platform', 650);
+    await bed.paidPayout(payout, creatorId, `E2E-${freshHex().slice(0, 10)}`, 650);
+    expect(
+      await recoverDuplicate(bed.client, h.workflowId, { mode: 'offset', note: 'net it', sign: as('ops.cy') }),
+    ).toMatchObject({ accepted: true });
+    await reopenBreak(bed.client, h.workflowId, { reason: 'reverse instead?', sign: as('ops.cy') });
+
+    expect(
+      await recoverDuplicate(bed.client, h.workflowId, { mode: 'reverse', note: 'take it back', sign: as('ops.cy') }),
+    ).toMatchObject({ accepted: false, code: 'already_recovered' });
+    expect(reversalsOf(transferId)).toEqual([]);
+    expect(postingsNamed(recoveryPostingId(facts.breakId))).toHaveLength(1);
+    expect(await bed.deps.ledger.balance(Accounts.creatorReceivable(creatorId), 'EUR')).toBe(650);
+  });
+
   test('when a recovery is above the threshold, then it is a proposal a second finance member approves, reversed once', async () => {
     const { transferId, facts, h } = await duplicateAt('psp-platform', 25_000);
     const proposed = await recoverDuplicate(bed.client, h.workflowId, {

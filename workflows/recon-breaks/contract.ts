@@ -336,6 +336,11 @@ export const breakRefusals = refusalTable({
     type: FailureType.Conflict,
     summary: "the provider's transfer is not the break's amount and currency (or is already reversed): nothing moved",
   },
+  already_recovered: {
+    type: FailureType.Conflict,
+    summary:
+      'the duplicate was already recovered by offset (recon-recover:<breakId>): nothing was asked of the provider',
+  },
   reversal_not_confirmed: {
     type: FailureType.Conflict,
     summary:
@@ -510,7 +515,8 @@ export interface ReconBreakActivities extends Pick<SharedActivities, 'appendAudi
   recoveryRailOf(i: { accountId: string }): Promise<{ provider: string; reversible: boolean }>;
   /**
    * Reverses the duplicate transfer at its provider under the key `recon-recover:<breakId>`, then reads the transfer
-   * back: `reversed` only once the provider shows the reversal. `transfer_mismatch` (nothing asked) when the transfer
+   * back: `reversed` only once the provider shows the reversal. `already_recovered` (nothing asked) when the break's
+   * recovery posting is already an offset: the creator owes it already, taking it back too would recover it twice. `transfer_mismatch` (nothing asked) when the transfer
    * is not of the break's currency, or has less left than the break's amount.
    */
   reverseDuplicateAtRail(i: {
@@ -521,7 +527,7 @@ export interface ReconBreakActivities extends Pick<SharedActivities, 'appendAudi
     currency: Currency;
   }): Promise<
     | { outcome: 'reversed'; reversalId: string; provider: string }
-    | { outcome: 'transfer_mismatch' | 'not_confirmed' | 'unsupported'; provider: string }
+    | { outcome: 'transfer_mismatch' | 'not_confirmed' | 'unsupported' | 'already_recovered'; provider: string }
   >;
   /**
    * Posts a recovery, once (`recon-recover:<breakId>`). `reverse`: the duplicate's outflow and its reversal (net

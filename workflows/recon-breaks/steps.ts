@@ -216,7 +216,7 @@ async function recover(
       provider = r.provider;
       if (r.outcome !== 'reversed') {
         if (r.outcome === 'unsupported') return refuseReversal(b, by, r.provider);
-        const code = r.outcome === 'transfer_mismatch' ? 'transfer_mismatch' : 'reversal_not_confirmed';
+        const code = r.outcome === 'not_confirmed' ? 'reversal_not_confirmed' : r.outcome;
         return refuseAfterCheck(b, by, code, breakRefusals[code].summary);
       }
       reversalId = r.reversalId;
