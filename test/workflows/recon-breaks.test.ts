@@ -439,6 +439,7 @@ describe('reconciliation break workflow (dev server)', () => {
     ).toMatchObject({ accepted: false, code: 'not_open' });
     expect(reversalsOf(transferId)).toHaveLength(1);
     expect(postingsNamed(recoveryPostingId(facts.breakId))).toHaveLength(1);
+    await recordHistoryIfAsked(h, 'recon-break-recover-reverse');
   });
 
   test('when the duplicate was paid at Adyen, then a reversal is refused reversal_unsupported naming Adyen and nothing moves; an offset posts the receivable once for the next payout', async () => {
@@ -494,6 +495,7 @@ describe('reconciliation break workflow (dev server)', () => {
     expect(postingsNamed(recoveryPostingId(facts.breakId))).toHaveLength(1);
     expect(await bed.deps.ledger.balance(Accounts.creatorReceivable(creatorId), 'EUR')).toBe(900);
     expect(await bed.deps.audit.list(creatorReceivablesStream(creatorId))).toHaveLength(1);
+    await recordHistoryIfAsked(h, 'recon-break-recover-offset');
   });
 
   test('when a duplicate recovered by offset is reopened and reversed, then nothing is asked of the PSP and the receivable stands', async () => {
