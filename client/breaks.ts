@@ -15,6 +15,8 @@ import {
   RECON_BREAK_WORKFLOW,
   rebookToCreatorInput,
   rebookToCreatorUpdate,
+  recoverDuplicateInput,
+  recoverDuplicateUpdate,
   reopenBreakInput,
   reopenBreakUpdate,
   voidBreakInput,
@@ -24,6 +26,7 @@ import {
   type MarkReceivedInput,
   type PostAdjustmentInput,
   type RebookToCreatorInput,
+  type RecoverDuplicateInput,
   type ReconBreakView,
   type ReconBreakWorkflow,
   type ReopenBreakInput,
@@ -145,6 +148,15 @@ export const rebookToCreator: (
   id: string,
   i: Signed<RebookToCreatorInput>,
 ) => Promise<Verdict<ReconBreakView>> = send(rebookToCreatorUpdate, rebookToCreatorInput, 'rebook');
+/**
+ * Recovers a duplicate disbursement (ops or finance; four-eyes above the threshold): `reverse` at the provider that
+ * paid it (Stripe; refused `reversal_unsupported` elsewhere), or `offset` as a receivable the creator's next payout nets.
+ */
+export const recoverDuplicate: (
+  c: Client,
+  id: string,
+  i: Signed<RecoverDuplicateInput>,
+) => Promise<Verdict<ReconBreakView>> = send(recoverDuplicateUpdate, recoverDuplicateInput, 'recovery');
 export const voidBreak: (c: Client, id: string, i: Signed<VoidBreakInput>) => Promise<Verdict<ReconBreakView>> = send(
   voidBreakUpdate,
   voidBreakInput,

@@ -19,7 +19,9 @@ import {
 } from './psp-pacing';
 
 export {
+  applyAdyenRateLimit,
   applyPspRateLimit,
+  type AdyenPacingConfig,
   describePspQueue,
   describeQueueLimit,
   type PspPacingConfig,

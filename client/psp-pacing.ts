@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
+import { providerTaskQueues } from '../workflows/shared/provider-queue';
 import { pspTaskQueue } from '../workflows/shared/task-queue';
 import { configuredTaskQueue } from './config';
 import { parseClientInput } from './errors';
@@ -103,18 +104,66 @@ export async function applyPspRateLimit(
     config.PSP_ACCOUNT_RATE_LIMIT_RPS ?? endpointRatePerSecond,
     'PSP_ACCOUNT_RATE_LIMIT_RPS',
   );
-  const current = await describePspQueue(client, config.TEMPORAL_TASK_QUEUE);
+  return applyQueueLimits(client, pspTaskQueue(config.TEMPORAL_TASK_QUEUE), {
+    endpointRatePerSecond,
+    ratePerSecond,
+    endpointVariable: 'PSP_RATE_LIMIT_RPS',
+    accountVariable: 'PSP_ACCOUNT_RATE_LIMIT_RPS',
+  });
+}
+
+/** What {@link applyAdyenRateLimit} needs: the product queue and Adyen's pacing (workers/config-adyen.ts). */
+export interface AdyenPacingConfig {
+  TEMPORAL_TASK_QUEUE: string;
+  /** `ADYEN_RATE_LIMIT_RPS`: each Adyen activity (fairness key) at most this often. */
+  rateLimitRps: number;
+  /** `ADYEN_ACCOUNT_RATE_LIMIT_RPS`: all Adyen calls together (the pause sets it to 0). */
+  accountRateLimitRps: number;
+}
+
+/**
+ * The same for Adyen's own queue(s) (`<q>-psp-adyen`, every table version's: workflows/shared/provider-queue.ts), so
+ * Adyen is paced on its own limits, apart from Stripe's, and a pause records the limit its resume restores (a resume
+ * then needs no rate). A paused queue keeps its 0.
+ */
+export async function applyAdyenRateLimit(
+  client: Client,
+  config: AdyenPacingConfig,
+): Promise<Array<PspQueueLimit & { applied: boolean }>> {
+  const endpointRatePerSecond = parseClientInput(rate, config.rateLimitRps, 'ADYEN_RATE_LIMIT_RPS');
+  const ratePerSecond = parseClientInput(rate, config.accountRateLimitRps, 'ADYEN_ACCOUNT_RATE_LIMIT_RPS');
+  const out: Array<PspQueueLimit & { applied: boolean }> = [];
+  for (const queue of providerTaskQueues(config.TEMPORAL_TASK_QUEUE, 'adyen'))
+    out.push(
+      await applyQueueLimits(client, queue, {
+        endpointRatePerSecond,
+        ratePerSecond,
+        endpointVariable: 'ADYEN_RATE_LIMIT_RPS',
+        accountVariable: 'ADYEN_ACCOUNT_RATE_LIMIT_RPS',
+      }),
+    );
+  return out;
+}
+
+/** One provider queue's per-endpoint (fairness key) and queue-wide limits; a pause's 0 is left alone. */
+async function applyQueueLimits(
+  client: Client,
+  name: string,
+  l: { endpointRatePerSecond: number; ratePerSecond: number; endpointVariable: string; accountVariable: string },
+): Promise<PspQueueLimit & { applied: boolean }> {
+  const current = await describeQueueLimit(client, name);
   await client.workflowService.updateTaskQueueConfig({
     namespace: namespaceOf(client),
     identity: IDENTITY,
     taskQueue: current.taskQueue,
     taskQueueType: ACTIVITY,
     updateFairnessKeyRateLimitDefault: {
-      rateLimit: { requestsPerSecond: endpointRatePerSecond },
-      reason: `PSP_RATE_LIMIT_RPS=${endpointRatePerSecond} per endpoint`,
+      rateLimit: { requestsPerSecond: l.endpointRatePerSecond },
+      reason: `${l.endpointVariable}=${l.endpointRatePerSecond} per endpoint`,
     },
   });
+  const { endpointRatePerSecond, ratePerSecond } = l;
   if (current.pausedBy) return { ...current, endpointRatePerSecond, applied: false };
-  await setLimit(client, current.taskQueue, ratePerSecond, `PSP_ACCOUNT_RATE_LIMIT_RPS=${ratePerSecond}`);
+  await setLimit(client, current.taskQueue, ratePerSecond, `${l.accountVariable}=${ratePerSecond}`);
   return { taskQueue: current.taskQueue, ratePerSecond, endpointRatePerSecond, applied: true };
 }

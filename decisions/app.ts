@@ -15,6 +15,7 @@ import { countStuck, payoutReport } from './reads';
 import { previewReconDay, reconDayReport, rerunReconDay } from './recon-days';
 import { createS3Reports } from '../activities/adapters/reports/s3-reports';
 import type { ReportsPort } from '../activities/adapters/reports/port';
+import { loadAdyenConfig } from '../workers/config-adyen';
 import { reconAccounts } from '../workers/config-recon';
 import { RECON_RULE_VERSIONS } from '../workflows/recon/contract';
 import { businessDateSchema, reconAccountIdSchema } from '../workflows/recon-days/contract';
@@ -238,10 +239,15 @@ export function createDecisionsApp(opts: DecisionsOptions): Hono<{ Variables: { 
   app.post('/psp/resume', async (c) => {
     const body = await pspBody(c, resumePspInput);
     const operator = c.get('staff').subject;
-    const ceiling = config.PSP_ACCOUNT_RATE_LIMIT_RPS;
+    const provider = body['provider'] as ProviderId;
+    // Each provider's own account-wide limit (Adyen's from workers/config-adyen.ts): never Stripe's for Adyen.
+    const ceiling =
+      provider === 'adyen'
+        ? loadAdyenConfig(config.PAYOPS_MODE).accountRateLimitRps
+        : config.PSP_ACCOUNT_RATE_LIMIT_RPS;
     const asked = body['ratePerSecond'] as number | undefined;
     const value = await resumePspCalls(client, {
-      provider: body['provider'] as ProviderId,
+      provider,
       ratePerSecond: Math.min(asked ?? ceiling, ceiling),
       ...(body['reason'] ? { reason: body['reason'] as string } : {}),
       operator,

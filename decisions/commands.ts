@@ -29,6 +29,7 @@ import {
   markReceivedInput,
   postAdjustmentInput,
   rebookToCreatorInput,
+  recoverDuplicateInput,
   reopenBreakInput,
   voidBreakInput,
 } from '../workflows/recon-breaks/contract';
@@ -181,6 +182,13 @@ const BREAK_COMMANDS: readonly StaffCommand[] = [
     approveAdjustmentInput,
   ),
   breakCommand('rebook', 'rebookToCreator', BREAK_FINANCE_ROLES, z.object({ note }), rebookToCreatorInput),
+  breakCommand(
+    'recover-duplicate',
+    'recoverDuplicate',
+    BREAK_OPS_ROLES,
+    z.object({ mode: recoverDuplicateInput.shape.mode, note }),
+    recoverDuplicateInput,
+  ),
   breakCommand('void', 'voidBreak', BREAK_OPS_ROLES, z.object({ reason }), voidBreakInput),
   breakCommand('reopen', 'reopenBreak', BREAK_OPS_ROLES, z.object({ reason }), reopenBreakInput),
 ];

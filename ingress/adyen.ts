@@ -5,6 +5,7 @@ import { createAdyenTransfers } from '../activities/adapters/adyen/adyen-transfe
 import type { TransferSummary } from '../activities/adapters/adyen/port';
 import { ProviderTransientError } from '../activities/adapters/errors';
 import type { AdyenRail, VerifiedEvent } from './deliveries';
+import { loadAdyenConfig } from '../workers/config-adyen';
 import { HttpError } from './verify';
 
 /**
@@ -22,43 +23,27 @@ export interface AdyenIngress {
   rail: AdyenRail;
 }
 
-/**
- * The local Adyen sandbox's HMAC key (`LOCAL_ADYEN_HMAC_KEY` in sandboxes/adyen, repeated here so the ingress bundle
- * carries no sandbox code; a unit test holds them equal). Public by being in the repo: trusted in local mode only.
- */
-export const LOCAL_ADYEN_WEBHOOK_HMAC_KEY = '44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056';
-/** `npm start`'s Adyen sandbox (sandboxes/adyen `ADYEN_SANDBOX_PORT`). */
-const LOCAL_ADYEN_API_URL = 'http://127.0.0.1:12119';
-
-const hexKey = z.string().regex(/^(?:[0-9A-Fa-f]{2}){16,128}$/, { error: 'must be a hex HMAC key' });
+export { LOCAL_ADYEN_WEBHOOK_HMAC_KEY } from '../workers/config-adyen';
 
 /**
- * The Adyen settings of the ingress, from the environment (until the process config names them):
- * `ADYEN_WEBHOOK_HMAC_KEY` (hex) and `ADYEN_WEBHOOK_HMAC_KEY_PREVIOUS` (a rotation), `ADYEN_API_URL` (absent: Adyen
- * itself), `ADYEN_API_KEY`, `ADYEN_BALANCE_ACCOUNT_ID`, `ADYEN_ENVIRONMENT` (`TEST`/`LIVE`). Local mode defaults to the
- * sandbox. Outside local mode without a key and an API key, Adyen is not configured: `/webhooks/adyen` answers 404.
+ * The Adyen settings of the ingress, from the environment through workers/config-adyen.ts (the variables, their
+ * local defaults and their messages live there): outside local mode without a key and an API key, Adyen is not
+ * configured and `/webhooks/adyen` answers 404. A bad value refuses to start naming the variable.
  */
 export function adyenIngressFromEnv(
   mode: 'local' | 'aws',
   env: Record<string, string | undefined> = process.env,
 ): AdyenIngress | undefined {
-  const local = mode === 'local';
-  const key = env['ADYEN_WEBHOOK_HMAC_KEY'] ?? (local ? LOCAL_ADYEN_WEBHOOK_HMAC_KEY : undefined);
-  const apiKey = env['ADYEN_API_KEY'] ?? (local ? 'local' : undefined);
-  if (!key || !apiKey) return undefined;
-  const keys = [key, env['ADYEN_WEBHOOK_HMAC_KEY_PREVIOUS']].filter((k): k is string => !!k);
-  for (const k of keys)
-    if (!hexKey.safeParse(k).success)
-      throw new Error('ADYEN_WEBHOOK_HMAC_KEY: must be a hex HMAC key (value not shown)');
-  const apiBase = env['ADYEN_API_URL'] ?? (local ? LOCAL_ADYEN_API_URL : undefined);
+  const c = loadAdyenConfig(mode, env);
+  if (c.hmacKeys.length === 0 || !c.apiKey) return undefined;
   const transfers = createAdyenTransfers({
-    apiKey,
-    balanceAccountId: env['ADYEN_BALANCE_ACCOUNT_ID'] ?? 'BA00000000000000PLATFORM',
-    ...(apiBase ? { apiBase } : {}),
-    environment: env['ADYEN_ENVIRONMENT'] === 'LIVE' ? 'LIVE' : 'TEST',
+    apiKey: c.apiKey,
+    balanceAccountId: c.balanceAccountId,
+    ...(c.apiUrl ? { apiBase: c.apiUrl } : {}),
+    environment: c.environment,
     timeoutMs: 10_000,
   });
-  return { hmacKeys: keys, rail: adyenRailOf(transfers) };
+  return { hmacKeys: c.hmacKeys, rail: adyenRailOf(transfers) };
 }
 
 /** The adapter's `getTransfer` with Adyen's "no such transfer" (404) told apart from an outage (thrown: 503, retry). */

@@ -42,6 +42,9 @@ const USAGE = `ops tooling: find, understand and fix stuck work (docs/runbook.md
                above 100.00 it is a proposal a second finance member approves)
       --action approve [--note "<why>"]      (finance, not the proposer)
       --action rebook --note "<why>"         (finance; a late return, confirmed at the bank, back to the creator)
+      --action recover-duplicate --mode reverse|offset --note "<why>"   (a duplicate disbursement: reversed at the
+               provider that paid it, Stripe only, confirmed there; or a receivable the creator's next payout nets;
+               above 100.00 a proposal a second finance member approves)
       --action void --reason "<why>"   ·   --action reopen --reason "<why>"
   npx payops-ops pause-psp --provider stripe|adyen --incident <id> --reason "<why>"  PSP incident: no new call to
                                                that PSP leaves, for every payout; the other PSP keeps paying

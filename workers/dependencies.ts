@@ -14,10 +14,11 @@ import { createStripePspStatements } from '../activities/adapters/psp/stripe-sta
 import { createHttpBankStatements } from '../activities/adapters/bank/statements';
 import { createS3Reports } from '../activities/adapters/reports/s3-reports';
 import { expectedFailures } from '../activities/expected-failures';
-import { adyenStatementsFromEnv } from '../activities/recon/adyen-statements';
+import { createAdyenStatements, type AdyenStatementPort } from '../activities/recon/adyen-statements';
 import { retryReporting } from '../activities/retry-reporting';
 import { temporalSettings, type TemporalSettings } from '../client/connect';
 import { awsOptions, temporalEnv, type AppConfig } from './config';
+import { loadAdyenConfig, type AdyenConfig } from './config-adyen';
 import { reconAccounts } from './config-recon';
 import type { Tracing } from './telemetry';
 import { sizedWorkerOptions } from './worker-sizing';
@@ -61,10 +62,25 @@ export function buildDependencies(
     commerce: createHttpCommerce({ apiBase: config.COMMERCE_API_BASE }),
     pspStatements: createStripePspStatements({ apiBase: config.PSP_API_BASE, secretKey: config.PSP_SECRET_KEY }),
     bankStatements: createHttpBankStatements({ apiBase: config.BANK_API_BASE }),
-    ...optional('adyenStatements', adyenStatementsFromEnv(config.PAYOPS_MODE)),
+    ...optional('adyenStatements', adyenStatementsOf(loadAdyenConfig(config.PAYOPS_MODE))),
     reconAccounts: reconAccounts(config),
     ...overrides,
   };
+}
+
+/**
+ * Reconciliation's Adyen reader (balance account transactions), from workers/config-adyen.ts: local mode reads
+ * `npm start`'s sandbox; elsewhere without `ADYEN_API_KEY` there is none (a `provider: adyen` account then fails its
+ * run saying so).
+ */
+export function adyenStatementsOf(c: AdyenConfig): AdyenStatementPort | undefined {
+  if (!c.apiKey) return undefined;
+  return createAdyenStatements({
+    apiKey: c.apiKey,
+    balanceAccountId: c.balanceAccountId,
+    ...(c.apiUrl ? { apiBase: c.apiUrl } : {}),
+    environment: c.environment,
+  });
 }
 
 /**

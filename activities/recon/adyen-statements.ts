@@ -168,25 +168,3 @@ export async function* adyenTransactionDay(
     if (!cursor) return;
   }
 }
-
-/**
- * The reader from the environment, like the ingress's Adyen settings (until the process config names them):
- * `ADYEN_API_KEY` (a read-only key will do), `ADYEN_BALANCE_ACCOUNT_ID`, `ADYEN_API_URL` (absent: Adyen itself),
- * `ADYEN_ENVIRONMENT`. Local mode defaults to `npm start`'s sandbox; elsewhere without a key there is no reader (a
- * `provider: adyen` account then fails its run saying so).
- */
-export function adyenStatementsFromEnv(
-  mode: 'local' | 'aws',
-  env: Record<string, string | undefined> = process.env,
-): AdyenStatementPort | undefined {
-  const local = mode === 'local';
-  const apiKey = env['ADYEN_API_KEY'] ?? (local ? 'local' : undefined);
-  if (!apiKey) return undefined;
-  const apiBase = env['ADYEN_API_URL'] ?? (local ? 'http://127.0.0.1:12119' : undefined);
-  return createAdyenStatements({
-    apiKey,
-    balanceAccountId: env['ADYEN_BALANCE_ACCOUNT_ID'] ?? 'BA00000000000000PLATFORM',
-    ...(apiBase ? { apiBase } : {}),
-    environment: env['ADYEN_ENVIRONMENT'] === 'LIVE' ? 'LIVE' : 'TEST',
-  });
-}

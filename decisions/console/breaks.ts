@@ -31,12 +31,21 @@ import { workflowUrl } from './payouts';
  * has the last word, and its verdict (accepted, or the refusal's code) shows above the page.
  */
 
-type Verb = 'link' | 'mark-received' | 'adjust' | 'approve' | 'rebook' | 'void' | 'reopen';
+type Verb = 'link' | 'mark-received' | 'adjust' | 'approve' | 'rebook' | 'recover-duplicate' | 'void' | 'reopen';
 type BreakPage = { status: ReconBreakView; audit: Array<{ at: string; type: string; data: Record<string, unknown> }> };
 
 /** The roles the API asks of each break command (commands.ts, one definition). */
 const rolesOf = (verb: Verb) => STAFF_COMMANDS.find((c) => c.domain === 'breaks' && c.verb === verb)?.anyOf ?? [];
-const VERBS: readonly Verb[] = ['link', 'mark-received', 'adjust', 'rebook', 'approve', 'void', 'reopen'];
+const VERBS: readonly Verb[] = [
+  'link',
+  'mark-received',
+  'adjust',
+  'rebook',
+  'recover-duplicate',
+  'approve',
+  'void',
+  'reopen',
+];
 
 /** The commands the break's state admits (the workflow refuses the others anyway: this only keeps the page honest). */
 function verbsFor(v: ReconBreakView, subject: string): Verb[] {
@@ -51,7 +60,15 @@ function verbsFor(v: ReconBreakView, subject: string): Verb[] {
       'mark-received',
       'void',
     ];
-  return ['link', 'mark-received', 'adjust', ...(lateReturn ? (['rebook'] as const) : []), 'void'];
+  const duplicate = v.facts.class === 'duplicate_disbursement' && !!v.facts.refs.workflowId && !!v.facts.refs.railRef;
+  return [
+    'link',
+    'mark-received',
+    'adjust',
+    ...(lateReturn ? (['rebook'] as const) : []),
+    ...(duplicate ? (['recover-duplicate'] as const) : []),
+    'void',
+  ];
 }
 
 const LABEL: Record<Verb, string> = {
@@ -59,6 +76,7 @@ const LABEL: Record<Verb, string> = {
   'mark-received': 'Mark received',
   adjust: 'Post adjustment',
   rebook: 'Rebook to creator',
+  'recover-duplicate': 'Recover duplicate',
   approve: 'Approve proposal',
   void: 'Void',
   reopen: 'Reopen',
@@ -84,6 +102,8 @@ function bodyOf(verb: Verb, f: Record<string, string>, v?: ReconBreakView): Reco
       return optional('note');
     case 'rebook':
       return { note: text('note') };
+    case 'recover-duplicate':
+      return { mode: text('mode'), note: text('note') };
     case 'void':
     case 'reopen':
       return { reason: text('reason') };
@@ -127,6 +147,19 @@ function formOf(verb: Verb, v: ReconBreakView, csrf: string): Markup {
         Books the late return back to the creator once the bank lists it (amount and payout from the break).
       </p>
       ${field('note', 'Note (rebook)')}`,
+    'recover-duplicate': html`<p>
+        Takes the duplicate back: reversed at the provider that paid it (where it allows; confirmed there before
+        anything is booked), or offset as a receivable on the creator's next payout. Above
+        ${money(FOUR_EYES_ABOVE_MINOR, v.facts.currency)} it is a proposal a second finance member approves.
+      </p>
+      <label
+        >Mode (recover)
+        <select name="mode" required>
+          <option value="reverse">reverse at the provider</option>
+          <option value="offset">offset on the next payout</option>
+        </select></label
+      >
+      ${field('note', 'Note (recover)')}`,
     approve: html`${field('note', 'Note (approve)', { required: false })}`,
     void: html`${field('reason', 'Reason (void)')}`,
     reopen: html`${field('reason', 'Reason (reopen)')}`,
@@ -136,6 +169,12 @@ function formOf(verb: Verb, v: ReconBreakView, csrf: string): Markup {
     <button type="submit">${LABEL[verb]}</button>
   </form>`;
 }
+
+const PROPOSED: Partial<Record<Verb, string>> = {
+  adjust: 'adjustment',
+  rebook: 'rebook',
+  'recover-duplicate': 'recovery',
+};
 
 export function breakPages(app: Hono<ConsoleEnv>, deps: { webUi: ConsoleConfig['webUi'] }): void {
   app.get('/breaks', async (c) => {
@@ -201,10 +240,10 @@ export function breakPages(app: Hono<ConsoleEnv>, deps: { webUi: ConsoleConfig['
       );
       // An accepted money command above the four-eyes threshold is only a proposal: say so, not "done".
       const proposed =
-        (verb === 'adjust' || verb === 'rebook') &&
+        (verb === 'adjust' || verb === 'rebook' || verb === 'recover-duplicate') &&
         (answer.body as { value?: Partial<ReconBreakView> }).value?.proposal !== undefined;
       const what = proposed
-        ? `${verb === 'adjust' ? 'adjustment' : 'rebook'} proposed; a second finance member must approve it`
+        ? `${PROPOSED[verb] ?? verb} proposed; a second finance member must approve it`
         : `${LABEL[verb].toLowerCase()} sent`;
       const { notice, status } = noticeOf(answer, what);
       return c.html(await breakPage(c, notice), status);

@@ -1,4 +1,4 @@
-import { applyPspRateLimit } from '../../client/psp-control';
+import { applyAdyenRateLimit, applyPspRateLimit } from '../../client/psp-control';
 import { join } from 'node:path';
 import { Runtime } from '@temporalio/worker';
 import { connectClient } from '../../client/connect';
@@ -21,6 +21,7 @@ import { awsOptions, loadConfig, temporalEnv } from '../../workers/config';
 import { ensurePayoutSchedule } from '../../client/payout-runs';
 import { ensureSweepSchedule } from '../../client/sweeper';
 import { ensureReconSchedules } from '../../client/recon';
+import { loadAdyenConfig } from '../../workers/config-adyen';
 import { reconAccounts } from '../../workers/config-recon';
 import { createLongLivedWorker } from '../../workers/long-lived';
 import { bootstrapAws } from './bootstrap-aws';
@@ -85,9 +86,15 @@ async function main(): Promise<void> {
     stoppers.push(() => commerce.stop());
     const evidence = await startEvidenceSandbox({ port: portOf(config.EVIDENCE_API_BASE) });
     stoppers.push(() => evidence.stop());
-    // The second PSP (Adyen's Transfers API). No webhook target yet: the ingress gets `/webhooks/adyen` when payouts
-    // route to it (phase 2 of issue 25); until then nothing in the product calls it.
-    const adyen = await startAdyenSandbox({ port: ADYEN_SANDBOX_PORT, hmacKey: LOCAL_ADYEN_HMAC_KEY });
+    // The second PSP (Adyen's Transfers API), where the ingress, the worker and the pacing look for it
+    // (workers/config-adyen.ts: `ADYEN_API_URL`, local default its port), signing its webhooks to `/webhooks/adyen`
+    // with the key the ingress trusts locally.
+    const adyenConfig = loadAdyenConfig('local', process.env);
+    const adyen = await startAdyenSandbox({
+      port: adyenConfig.apiUrl ? portOf(adyenConfig.apiUrl) : ADYEN_SANDBOX_PORT,
+      hmacKey: adyenConfig.hmacKeys[0] ?? LOCAL_ADYEN_HMAC_KEY,
+      webhookUrl: `${ingressUrl}/webhooks/adyen`,
+    });
     stoppers.push(() => adyen.stop());
     const idp = await startIdpSandbox({ port: portOf(config.IDP_URL) });
     stoppers.push(() => idp.stop());
@@ -123,6 +130,8 @@ async function main(): Promise<void> {
       accounts: reconAccounts(config),
     });
     await applyPspRateLimit(client, config); // PSP pacing: the server paces `<queue>-psp` for every worker
+    // …and Adyen's own queue on Adyen's limits, so a pause there records a rate its resume restores.
+    await applyAdyenRateLimit(client, { TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE, ...adyenConfig });
 
     const { worker, connection: workerConnection } = await createLongLivedWorker({ config });
     const running = worker.run();
@@ -137,7 +146,7 @@ payops is running
   Temporal      ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})
   Web UI        ${servers.uiUrl ?? '(external cluster)'}
   Worker        polling task queue ${config.TEMPORAL_TASK_QUEUE}; Schedule payout-run-monthly (1st of the month, 06:00 UTC)
-  Ingress       ${ingressUrl}/webhooks/psp  ${ingressUrl}/webhooks/bank
+  Ingress       ${ingressUrl}/webhooks/psp  ${ingressUrl}/webhooks/bank  ${ingressUrl}/webhooks/adyen
   Codec server  ${codecServer.url} (payloads are encrypted; the Web UI decodes them through it)
   Sandboxes     PSP ${psp.url}  bank ${bank.url}  creators ${creators.url}  commerce ${commerce.url}  evidence ${evidence.url}  Adyen ${adyen.url}
   Console       ${decisionService.url}/console (finance and ops pages: sign in at the local IdP as fin.dave, cs.alice, legal.grace, ops.frank, …)

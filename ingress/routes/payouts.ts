@@ -154,9 +154,32 @@ async function adyenDeliveries(event: VerifiedEvent, deps: RouteDeps): Promise<D
       ? { returnedAmountMinor: t.amount.amountMinor, transferAmountMinor: t.amount.amountMinor }
       : {}),
   };
-  // A late return after the payout closed is parked for ops (not yet owned by a reconciliation break: a break's
-  // rail check reads Stripe or the bank today).
-  return [{ workflowId, signal: reportRailEventSignal.name, signalArgs: [signal] }];
+  // A return or failure after the payout closed is reconciliation's work, as for Stripe: a break on the Adyen account
+  // (its amount and currency as Adyen states them); a late `paid` is only parked (a late success at A after B paid
+  // is the day run's `duplicate_disbursement`, found from the statement).
+  const late = kind === 'returned' || kind === 'failed' ? kind : undefined;
+  return [
+    {
+      workflowId,
+      signal: reportRailEventSignal.name,
+      signalArgs: [signal],
+      ...(late
+        ? {
+            onClosed: lateEventOwner({
+              rail: 'psp-adyen',
+              providerEventId: signal.eventId,
+              workflowId,
+              kind: late,
+              amountMinor: t.amount.amountMinor,
+              currency: t.amount.currency,
+              railRef: t.transferId,
+              ...(t.reason ? { reasonCode: t.reason } : {}),
+              atMs: Date.now(),
+            }),
+          }
+        : {}),
+    },
+  ];
 }
 
 /** The ingress hands bank events over already parsed (`parseCamt054`). */

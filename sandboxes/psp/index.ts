@@ -201,6 +201,8 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
     if (method === 'GET' && path === '/v1/transfers') return listTransfers(ctx.state.transfers, p);
     if (method === 'GET' && (m = /^\/v1\/transfers\/([^/]+)$/.exec(path)))
       return get(ctx.state.transfers, 'transfer', m[1]);
+    if (method === 'POST' && (m = /^\/v1\/transfers\/([^/]+)\/reversals$/.exec(path)))
+      return ctx.state.createReversal(m[1] ?? '', p);
     if (method === 'POST' && path === '/v1/payouts') return ctx.state.createPayout(p, ctx.faults.payoutSettleMs, later);
     if (method === 'GET' && path === '/v1/payouts') return ctx.state.listPayouts(p);
     if (method === 'GET' && path === '/v1/balance_transactions') return ctx.state.journal.list(p);

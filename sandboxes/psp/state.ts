@@ -146,6 +146,26 @@ export class PspState {
     return { status: 200, body: t };
   }
 
+  /**
+   * `POST /v1/transfers/:id/reversals` as Stripe answers it: the reversal object (`trr_…`, its amount, its metadata),
+   * made by {@link reverseTransfer} (the whole rest when no `amount` is given).
+   */
+  createReversal(id: string, p: FormObject): Reply {
+    let amount: number | undefined;
+    if (p.amount !== undefined) {
+      amount = Number(p.amount);
+      if (!Number.isSafeInteger(amount)) return invalid('amount', 'Invalid integer: amount');
+    }
+    const metadata = flat(p.metadata);
+    if (metadata === 'invalid') return invalid('metadata', 'Invalid metadata: values must be strings.');
+    const r = this.reverseTransfer(id, amount);
+    if (r.status !== 200) return r;
+    const reversals = (r.body as { reversals: { data: Array<Record<string, unknown>> } }).reversals.data;
+    const made = reversals[reversals.length - 1] as Record<string, unknown>;
+    made.metadata = metadata;
+    return { status: 200, body: made };
+  }
+
   createPayout(p: FormObject, settleMs: number, schedule: (fn: () => void, ms: number) => void): Reply {
     const amount = readAmount(p);
     if ('status' in amount) return amount;

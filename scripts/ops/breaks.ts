@@ -9,7 +9,18 @@ import { oneOf, required, table, UsageError } from '../cli/args';
  * signs it for that break and those exact arguments); the workflow's validator answers.
  */
 
-export const BREAK_ACTIONS = ['link', 'mark-received', 'adjust', 'approve', 'rebook', 'void', 'reopen'] as const;
+export const BREAK_ACTIONS = [
+  'link',
+  'mark-received',
+  'adjust',
+  'approve',
+  'rebook',
+  'recover-duplicate',
+  'void',
+  'reopen',
+] as const;
+/** How `recover-duplicate` recovers the money (`--mode`). */
+export const RECOVERY_MODES = ['reverse', 'offset'] as const;
 export type BreakAction = (typeof BREAK_ACTIONS)[number];
 
 /** The options `breaks resolve` takes (each action reads its own). */
@@ -24,6 +35,7 @@ export const BREAK_OPTIONS = {
   'amount-minor': { type: 'string' },
   currency: { type: 'string' },
   account: { type: 'string' },
+  mode: { type: 'string' },
   open: { type: 'boolean' },
 } as const;
 
@@ -54,6 +66,8 @@ export function breakCommandOf(v: Values): { verb: BreakAction; body: Record<str
       return { verb, body: str(v, 'note') ? { note: str(v, 'note') } : {} };
     case 'rebook':
       return { verb, body: { note: need('note') } };
+    case 'recover-duplicate':
+      return { verb, body: { mode: oneOf(need('mode'), 'mode', RECOVERY_MODES), note: need('note') } };
     case 'void':
     case 'reopen':
       return { verb, body: { reason: need('reason') } };

@@ -52,6 +52,16 @@ describe('PSP adapter contract against stripe-mock', () => {
     expect(['paid', 'pending', 'failed', 'reversed']).toContain(r.status);
   });
 
+  it('when a transfer is reversed with an idempotency key, then Stripe accepts the request and the reversal maps back', async () => {
+    const r = await psp.reverseTransfer({
+      idempotencyKey: 'recon-recover:contract-1',
+      transferId: 'tr_123',
+      amountMinor: 100,
+      reference: 'recon-recover:contract-1',
+    });
+    expect(r).toEqual({ reversalId: expect.stringMatching(/^trr_/), amountMinor: expect.any(Number) });
+  });
+
   it('when a refund is created against a payment intent or a charge, then both are accepted', async () => {
     const viaIntent = await psp.createRefund({
       idempotencyKey: 'contract-refund-1',

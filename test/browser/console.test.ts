@@ -588,4 +588,50 @@ describe('the finance and ops console in Chromium (identity provider, decision s
       ]);
     },
   );
+  browserTest(
+    'when ops recover a duplicate disbursement from the break page, then the form offers the two modes, the reversal is confirmed at the PSP and posted once, and the page shows it recovered',
+    async () => {
+      const hex = (s: string) => createHash('sha256').update(s).digest('hex');
+      const payout = `payout-dup-console-${run}`;
+      const { transferId } = await stack.deps.psp.createTransfer({
+        idempotencyKey: `${payout}:late`,
+        amount: { amountMinor: 450, currency: 'EUR' },
+        destinationAccount: 'acct_console_dup',
+        reference: payout,
+      });
+      const breakId = hex(`dup-break-${run}`);
+      const { workflowId } = await stack.openBreak({
+        breakId,
+        class: 'duplicate_disbursement',
+        accountId: 'psp-platform',
+        businessDate: new Date().toISOString().slice(0, 10),
+        amountMinor: -450,
+        currency: 'EUR',
+        lineIds: [hex(`dup-line-${run}`)],
+        itemIds: [],
+        reason: `payout ${payout} was paid already; this transfer paid it again`,
+        dueAtMs: Date.now() + 86_400_000,
+        ruleVersion: 'r2026.1',
+        refs: { workflowId: payout, railRef: transferId },
+      });
+      const ops = await as('ops.frank', 'Frank (payment ops)');
+      await ops.goto(url(`/console/breaks/${workflowId}`));
+      const recover = ops.locator(`form[action="/console/breaks/${workflowId}/recover-duplicate"]`);
+      expect(await recover.getByLabel('Mode (recover)').locator('option').allInnerTexts()).toEqual([
+        'reverse at the provider',
+        'offset on the next payout',
+      ]);
+      await check(ops, 'ops-break-duplicate');
+      await recover.getByLabel('Mode (recover)').selectOption('reverse');
+      await recover.getByLabel('Note (recover)').fill('late success at Stripe after Adyen paid');
+      await recover.getByRole('button', { name: 'Recover duplicate' }).click();
+      await expect(ops.getByRole('status').innerText()).resolves.toContain('Accepted: recover duplicate sent.');
+      expect(await ops.locator('main').innerText()).toMatch(/recovered by ops\.frank/);
+      expect((await stack.deps.ledger.getPosting(`recon-recover:${breakId}`))?.legs).toEqual([
+        { account: 'payouts:duplicates-reversed', amountMinor: 450 },
+        { account: 'payouts:duplicates-paid', amountMinor: -450 },
+      ]);
+      expect(await stack.deps.psp.getTransfer(transferId)).toMatchObject({ status: 'reversed' });
+    },
+  );
 });

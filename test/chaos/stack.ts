@@ -5,6 +5,9 @@ import { makeAwsClients } from '../../activities/adapters/aws';
 import { bootstrapAws } from '../../infra/local/bootstrap-aws';
 import { DATA_DIR } from '../../infra/local/paths';
 import { freeStackPorts, startExternalServers } from '../../infra/local/stack';
+import { createAdyenTransfers } from '../../activities/adapters/adyen/adyen-transfers';
+import { adyenRailOf } from '../../ingress/adyen';
+import type { AdyenRail } from '../../ingress/deliveries';
 import { startIngress, type Ingress } from '../../ingress/server';
 import { LOCAL_ADYEN_HMAC_KEY, startAdyenSandbox, type AdyenSandbox } from '../../sandboxes/adyen';
 import { startBankSandbox, type BankSandbox } from '../../sandboxes/bank';
@@ -15,6 +18,7 @@ import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
 import { buildWorkflowBundle } from '../../workers/build-bundle';
 import { dataConverterFor } from '../../workers/data-converter';
 import { awsOptions, loadConfig, type AppConfig } from '../../workers/config';
+import { DEFAULT_ADYEN_BALANCE_ACCOUNT_ID } from '../../workers/config-adyen';
 import { ChaosTemporal } from './temporal';
 import { WorkerProcess } from './worker-process';
 
@@ -26,7 +30,7 @@ export interface ChaosStack {
   worker: WorkerProcess;
   ingress: Ingress;
   psp: PspSandbox;
-  /** The second PSP (Adyen Transfers API): started for the routing rows; the worker does not call it yet. */
+  /** The second PSP (Adyen Transfers API): its webhooks go to the ingress's `/webhooks/adyen`, the worker calls it. */
   adyen: AdyenSandbox;
   bank: BankSandbox;
   creators: CreatorsSandbox;
@@ -78,7 +82,23 @@ export async function startChaosStack(opts: { awsEndpoint?: string; bundlePath?:
       namespace: partial.TEMPORAL_NAMESPACE,
       dataConverter: dataConverterFor(partial),
     });
-    const ingress = await startIngress({ config: partial, client, port: 0 });
+    // The ingress starts before the sandboxes (its URL is their webhook target): its Adyen look-up reaches the Adyen
+    // sandbox (on a free port, not the local default) once that has started.
+    const adyenLookUp: { rail?: AdyenRail } = {};
+    const ingress = await startIngress({
+      config: partial,
+      client,
+      port: 0,
+      adyen: {
+        hmacKeys: [LOCAL_ADYEN_HMAC_KEY],
+        rail: {
+          getTransfer: (id) => {
+            if (!adyenLookUp.rail) throw new Error('the Adyen sandbox has not started yet');
+            return adyenLookUp.rail.getTransfer(id);
+          },
+        },
+      },
+    });
     stops.push(() => ingress.stop());
     const fastRetries = [100, 300, 900, 2700];
     const [psp, adyen, bank, creators, commerce, evidence] = await Promise.all([
@@ -88,7 +108,12 @@ export async function startChaosStack(opts: { awsEndpoint?: string; bundlePath?:
         webhookUrl: `${ingress.url}/webhooks/psp`,
         webhookRetryDelaysMs: fastRetries,
       }),
-      startAdyenSandbox({ port: 0, hmacKey: LOCAL_ADYEN_HMAC_KEY, webhookRetryDelaysMs: fastRetries }),
+      startAdyenSandbox({
+        port: 0,
+        hmacKey: LOCAL_ADYEN_HMAC_KEY,
+        webhookUrl: `${ingress.url}/webhooks/adyen`,
+        webhookRetryDelaysMs: fastRetries,
+      }),
       startBankSandbox({
         port: 0,
         hmacSecret: secrets.BANK_WEBHOOK_SECRET,
@@ -100,6 +125,9 @@ export async function startChaosStack(opts: { awsEndpoint?: string; bundlePath?:
       startEvidenceSandbox({ port: 0 }),
     ]);
     for (const s of [psp, adyen, bank, creators, commerce, evidence]) stops.push(() => s.stop());
+    adyenLookUp.rail = adyenRailOf(
+      createAdyenTransfers({ apiKey: 'chaos', balanceAccountId: DEFAULT_ADYEN_BALANCE_ACCOUNT_ID, apiBase: adyen.url }),
+    );
     const env = {
       ...base,
       PSP_API_BASE: psp.url,
@@ -109,6 +137,8 @@ export async function startChaosStack(opts: { awsEndpoint?: string; bundlePath?:
       CREATORS_API_BASE: creators.url,
       COMMERCE_API_BASE: commerce.url,
       EVIDENCE_API_BASE: evidence.url,
+      // The worker's Adyen calls (workers/config-adyen.ts) go to this stack's sandbox.
+      ADYEN_API_URL: adyen.url,
       // One reconciliation account: the worker's debtor account, in the payouts' currency, on UTC days; a missing
       // statement is a break a minute after its day ends (the recon row reconciles a day the bank has none for).
       RECON_ACCOUNTS: JSON.stringify([

@@ -7,7 +7,7 @@ import { startDecisionService, type DecisionService } from '../../decisions/serv
 import { startIdpSandbox, type IdpSandbox } from '../../sandboxes/idp';
 import { deviceLogin, saveToken, sessionFile } from '../../scripts/staff-session';
 import { main } from '../../scripts/ops';
-import { adjustmentPostingId } from '../../workflows/recon-breaks/contract';
+import { adjustmentPostingId, recoveryPostingId } from '../../workflows/recon-breaks/contract';
 import { runInProcess } from '../support/cli';
 import { until } from '../support/wait';
 import { breakBed, breakFacts } from '../workflows/recon-breaks-support';
@@ -78,6 +78,11 @@ describe('payops-ops breaks (decision service, identity provider and a break wor
         '--amount-minor: must be a whole number',
       ],
       [['list', '--action', 'void'], '--action: not an option of list'],
+      [['resolve', 'recon-break-00', '--action', 'recover-duplicate', '--note', 'x'], '--mode: required'],
+      [
+        ['resolve', 'recon-break-00', '--action', 'recover-duplicate', '--mode', 'refund', '--note', 'x'],
+        "--mode: 'refund' is not one of",
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await ops(env, ...args);
@@ -147,5 +152,55 @@ describe('payops-ops breaks (decision service, identity provider and a break wor
     expect([...bed.deps.ledger.postings.keys()].filter((k) => k === adjustmentPostingId(facts.breakId))).toHaveLength(
       1,
     );
+  });
+  test('when ops recover a duplicate disbursement by offset, then it resolves once; the service refuses a malformed body 400 naming the field', async () => {
+    const creatorId = `cr-${Date.now().toString(36)}`;
+    const payout = `payout-dup-cli-${Date.now().toString(36)}`;
+    await bed.paidPayout(payout, creatorId, `E2E-CLI-${Date.now().toString(36)}`, 400);
+    const facts = breakFacts({
+      class: 'duplicate_disbursement',
+      accountId: 'psp-adyen',
+      amountMinor: -400,
+      refs: { workflowId: payout, railRef: 'ADYENTRANSFER1' },
+    });
+    const h = await open(facts);
+    const env = await as('ops.frank');
+
+    const token = await deviceLogin(idp.url, { completeAs: 'ops.frank' });
+    const bad = await fetch(`${service.url}/breaks/${h.workflowId}/recover-duplicate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ mode: 'refund', note: 'x' }),
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain('mode');
+
+    const reverse = await ops(
+      env,
+      'resolve',
+      h.workflowId,
+      '--action',
+      'recover-duplicate',
+      '--mode',
+      'reverse',
+      '--note',
+      'back',
+    );
+    expect(reverse.code).toBe(1);
+    expect(reverse.out).toContain('reversal_unsupported');
+    const offset = await ops(
+      env,
+      'resolve',
+      h.workflowId,
+      '--action',
+      'recover-duplicate',
+      '--mode',
+      'offset',
+      '--note',
+      'net it',
+    );
+    expect(offset.code).toBe(0);
+    expect(offset.out).toContain('the break is now resolved (recovered)');
+    expect([...bed.deps.ledger.postings.keys()].filter((k) => k === recoveryPostingId(facts.breakId))).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
+import { createFakeAudit } from '../../activities/adapters/audit/fake';
 import { createAdyenTransfers } from '../../activities/adapters/adyen/adyen-transfers';
 import { adyenRailOf, LOCAL_ADYEN_WEBHOOK_HMAC_KEY, type AdyenIngress } from '../../ingress/adyen';
 import type { AdyenRail } from '../../ingress/deliveries';
@@ -23,7 +24,8 @@ describe.each(INGRESS_DOORS)('Adyen webhooks through the %s front door (Adyen sa
     hmacKeys: [KEY],
     rail: { getTransfer: (id) => (inner as AdyenRail).getTransfer(id) },
   };
-  const bed = ingressTestBed(door, { adyen });
+  const audit = createFakeAudit();
+  const bed = ingressTestBed(door, { adyen, audit });
 
   beforeAll(async () => {
     sandbox = await startAdyenSandbox({
@@ -193,6 +195,59 @@ describe.each(INGRESS_DOORS)('Adyen webhooks through the %s front door (Adyen sa
 
     expect(await parked.json()).toMatchObject({ delivered: 0, parked: 1 });
     expect(await ignored.json()).toMatchObject({ delivered: 0, parked: 0 });
+  });
+
+  test('when Adyen returns a transfer (or fails it after booking) for a payout that has closed, then the event is parked and owned by one reconciliation break on the Adyen account, the same one for every webhook of that state', async () => {
+    await admin('/__admin/faults', { holdWebhooks: true, settleMs: 10 });
+    const returnedFor = `payout-late-adyen-${randomUUID().slice(0, 8)}`;
+    const failedFor = `payout-late-adyen-${randomUUID().slice(0, 8)}`;
+    const returned = await transfer(`${returnedFor}:initiate`);
+    const failed = await transfer(`${failedFor}:initiate`);
+    await until(async () =>
+      (await atRail(returned.id)).status === 'booked' && (await atRail(failed.id)).status === 'booked'
+        ? true
+        : undefined,
+    );
+    await admin(`/__admin/transfers/${returned.id}/return`, { reason: 'counterpartyAccountClosed' });
+    await admin(`/__admin/transfers/${failed.id}/fail`, { reason: 'counterpartyBankUnavailable' });
+
+    const first = await webhook(await atRail(returned.id));
+    // Adyen sends the same state again (another sequence number): one more observation of the same break.
+    const again = await webhook({ ...(await atRail(returned.id)), sequenceNumber: 999 });
+    const late = await webhook(await atRail(failed.id));
+
+    expect(await first.json()).toMatchObject({ delivered: 0, parked: 1, owned: 1 });
+    expect(await again.json()).toMatchObject({ delivered: 0, parked: 1, owned: 1 });
+    expect(await late.json()).toMatchObject({ delivered: 0, parked: 1, owned: 1 });
+    for (const [workflowId, t, hint, reason] of [
+      [returnedFor, returned, 'late_return', 'counterpartyAccountClosed'],
+      [failedFor, failed, 'late_failure', 'counterpartyBankUnavailable'],
+    ] as const) {
+      const parked = (await audit.list('late-rail-events')).filter((e) => e.data.workflowId === workflowId);
+      const owners = [...new Set(parked.map((e) => String(e.data.ownedBy)))];
+      expect(owners).toHaveLength(1);
+      const owner = bed.client.workflow.getHandle(owners[0]!);
+      expect((await owner.describe()).type).toBe('reconBreak');
+      const history = await owner.fetchHistory();
+      const input = await decodeFromPayloadsAtIndex(
+        bed.client.options.loadedDataConverter,
+        0,
+        history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads,
+      );
+      expect(input).toMatchObject({
+        source: 'rail_event',
+        facts: {
+          class: 'unexpected_external',
+          hint,
+          accountId: 'psp-adyen',
+          amountMinor: 12_34,
+          currency: 'EUR',
+          reason: expect.stringContaining('Adyen'),
+          refs: { workflowId, railRef: t.id, returnReason: reason },
+        },
+      });
+      await owner.terminate('test over');
+    }
   });
 
   test('when a signed body lacks what a transfer event needs, then 400 names the field; the same webhook twice is a duplicate', async () => {

@@ -13,6 +13,7 @@ import { startStuckPayouts, type StuckPayouts } from '../browser/stuck-payouts-s
 import { main } from '../../scripts/ops';
 import { runBin, runInProcess } from '../support/cli';
 import { testConfig } from '../support/stack';
+import { loadAdyenConfig } from '../../workers/config-adyen';
 import { until } from '../support/wait';
 
 const UI = 'http://ui.ops.test:8233';
@@ -161,6 +162,10 @@ describe('payops-ops (in-process against the test stack; one run as its own proc
     expect(await describeProviderQueue(stack.client, 'adyen', queue)).toMatchObject({ ratePerSecond: 0 });
     expect(await describeProviderQueue(stack.client, 'stripe', queue)).toEqual(stripeBefore);
     expect((await ops(asOps, 'resume-psp', '--provider', 'adyen')).code).toBe(0);
+    // Adyen resumes at Adyen's own account-wide limit (workers/config-adyen.ts), never at Stripe's.
+    const adyenCeiling = loadAdyenConfig('local', process.env).accountRateLimitRps;
+    expect(adyenCeiling).not.toBe(stack.config.PSP_ACCOUNT_RATE_LIMIT_RPS);
+    expect(await describeProviderQueue(stack.client, 'adyen', queue)).toMatchObject({ ratePerSecond: adyenCeiling });
 
     const paused = await ops(
       asOps,

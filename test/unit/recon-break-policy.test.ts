@@ -11,6 +11,7 @@ import {
   refuseAdjustment,
   refuseApproval,
   refuseRebook,
+  refuseRecovery,
   refuseReopen,
   type BreakPolicyFacts,
 } from '../../workflows/recon-breaks/policy';
@@ -50,20 +51,26 @@ describe('reconciliation break rules', () => {
   test('when the refusal table is read, then every code is typed and conflicts are Conflict', () => {
     expect(Object.keys(breakRefusals).sort()).toEqual(
       [
+        'already_recovered',
         'already_reversed',
         'busy',
         'closed',
         'currency_mismatch',
         'invalid_input',
         'no_proposal',
+        'not_duplicate',
         'not_late_return',
         'not_open',
         'not_resolved',
         'own_proposal',
         'payout_unknown',
         'proposal_pending',
+        'provider_unavailable',
         'rail_unavailable',
         'return_not_at_rail',
+        'reversal_not_confirmed',
+        'reversal_unsupported',
+        'transfer_mismatch',
       ].sort(),
     );
     expect(breakRefusals.own_proposal.type).toBe(FailureType.PolicyViolation);
@@ -110,6 +117,11 @@ describe('reconciliation break rules', () => {
     expect(refuseRebook(open())?.code).toBe('not_late_return');
     const late = facts({ hint: 'late_return', refs: { endToEndId: 'E', workflowId: 'w' } });
     expect(refuseRebook(open({ facts: late }))).toBeUndefined();
+    expect(refuseRecovery(open())?.code).toBe('not_duplicate');
+    const dup = facts({ class: 'duplicate_disbursement', refs: { workflowId: 'payout-1', railRef: 'tr_1' } });
+    expect(refuseRecovery(open({ facts: { ...dup, refs: { workflowId: 'payout-1' } } }))?.code).toBe('not_duplicate');
+    expect(refuseRecovery(open({ facts: dup, proposal }))?.code).toBe('proposal_pending');
+    expect(refuseRecovery(open({ facts: dup }))).toBeUndefined();
     expect(refuseApproval(open(), 'fin.bo')?.code).toBe('no_proposal');
     expect(refuseApproval(open({ proposal }), 'FIN.Ann')?.code).toBe('own_proposal');
     expect(refuseApproval(open({ proposal }), 'fin.bo')).toBeUndefined();
@@ -142,6 +154,11 @@ describe('reconciliation break rules', () => {
     ).toEqual({ verb: 'adjust', body: { amountMinor: 250, currency: 'EUR', account: 'fees:bank', note: 'n' } });
     expect(breakCommandOf({ action: 'approve' })).toEqual({ verb: 'approve', body: {} });
     expect(() => breakCommandOf({ action: 'rebook' })).toThrow(UsageError);
+    expect(breakCommandOf({ action: 'recover-duplicate', mode: 'offset', note: 'n' })).toEqual({
+      verb: 'recover-duplicate',
+      body: { mode: 'offset', note: 'n' },
+    });
+    expect(() => breakCommandOf({ action: 'recover-duplicate', note: 'n' })).toThrow('--mode');
     expect(() => breakCommandOf({ action: 'mark-received', note: 'n' })).toThrow('--external-ref');
   });
 });

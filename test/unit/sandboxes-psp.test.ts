@@ -73,6 +73,29 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
     receiver.received.length = 0;
   });
 
+  it('when a transfer is reversed through the API, then the reversal comes back once per key, the transfer shows it and more than is left is refused', async () => {
+    const t = await psp.createTransfer({
+      idempotencyKey: 'dup-1',
+      amount: EUR(700),
+      destinationAccount: 'acct_creator_1',
+      reference: 'payout-dup-1',
+    });
+    const reverse = (key: string, amountMinor: number) =>
+      psp.reverseTransfer({ idempotencyKey: key, transferId: t.transferId, amountMinor, reference: key });
+
+    const first = await reverse('recon-recover:b1', 700);
+    const replay = await reverse('recon-recover:b1', 700);
+
+    expect(first).toEqual({ reversalId: expect.stringMatching(/^trr_/), amountMinor: 700 });
+    expect(replay).toEqual(first);
+    expect(await psp.getTransfer(t.transferId)).toMatchObject({
+      status: 'reversed',
+      amountReversedMinor: 700,
+      reversals: [{ id: first.reversalId, amountMinor: 700 }],
+    });
+    expect(failureCode(await failureOf(reverse('recon-recover:b2', 1)))).toBe('transfer_already_reversed');
+  });
+
   it('when the balance is pinged, then available funds come back as Money', async () => {
     const r = await psp.ping();
     expect(r.ok).toBe(true);

@@ -3,6 +3,7 @@ import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-w
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { ClientInputError } from '../../client/errors';
 import {
+  applyAdyenRateLimit,
   applyPspRateLimit,
   describeProviderQueue,
   describePspQueue,
@@ -223,5 +224,51 @@ describe('PSP incident: pause and resume (dev server, PSP sandbox)', () => {
     expect((await describeProviderQueue(h.client, 'adyen', queue())).pausedBy).toBeUndefined();
     expect(await pausedProviders(h.client, queue())).toEqual([]);
     expect(await describeProviderQueue(h.client, 'stripe', queue())).toEqual(stripeBefore);
+  });
+  test('given Adyen paced at start-up on its own limits, when ops pause Adyen and resume it without a rate, then Adyen gets its configured limit back, a restart during the pause keeps the 0, and Stripe is untouched', async () => {
+    const stripeBefore = await describeProviderQueue(h.client, 'stripe', queue());
+    const adyen = { TEMPORAL_TASK_QUEUE: queue(), rateLimitRps: 7, accountRateLimitRps: 12 };
+
+    // As `npm start` does, after Stripe's.
+    expect(await applyAdyenRateLimit(h.client, adyen)).toEqual([
+      { taskQueue: `${queue()}-psp-adyen`, ratePerSecond: 12, endpointRatePerSecond: 7, applied: true },
+    ]);
+    await until(
+      async () => {
+        const d = await describeProviderQueue(h.client, 'adyen', queue());
+        return d.ratePerSecond === 12 && d.endpointRatePerSecond === 7 ? d : undefined;
+      },
+      15_000,
+      () => "Adyen's queue limits at 12/s and 7/s per endpoint",
+    );
+    expect(await describeProviderQueue(h.client, 'stripe', queue())).toEqual(stripeBefore);
+
+    await pausePspCalls(h.client, {
+      provider: 'adyen',
+      incidentId: 'INC-ADYEN-8',
+      reason: 'Adyen 5xx',
+      taskQueue: queue(),
+    });
+    // A restart (or a release) re-applies the limits: the pause's 0 stays.
+    expect(await applyAdyenRateLimit(h.client, adyen)).toMatchObject([{ applied: false, pausedBy: 'INC-ADYEN-8' }]);
+    expect(await describeProviderQueue(h.client, 'adyen', queue())).toMatchObject({ ratePerSecond: 0 });
+
+    const resumed = await resumePspCalls(h.client, { provider: 'adyen', taskQueue: queue() });
+
+    expect(resumed).toMatchObject({ provider: 'adyen', ratePerSecond: 12, resumedIncident: 'INC-ADYEN-8' });
+    expect(await describeProviderQueue(h.client, 'adyen', queue())).toMatchObject({ ratePerSecond: 12 });
+    expect(await describeProviderQueue(h.client, 'stripe', queue())).toEqual(stripeBefore);
+  });
+
+  test("when Adyen's pacing is not a positive rate, then it is refused naming the variable and the queue is untouched", async () => {
+    const before = await describeProviderQueue(h.client, 'adyen', queue());
+    const refused = await applyAdyenRateLimit(h.client, {
+      TEMPORAL_TASK_QUEUE: queue(),
+      rateLimitRps: 0,
+      accountRateLimitRps: 12,
+    }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ClientInputError);
+    expect((refused as Error).message).toMatch(/^invalid ADYEN_RATE_LIMIT_RPS: /);
+    expect(await describeProviderQueue(h.client, 'adyen', queue())).toEqual(before);
   });
 });

@@ -8,6 +8,7 @@ import {
   markBreakReceived,
   postBreakAdjustment,
   rebookToCreator,
+  recoverDuplicate,
   reopenBreak,
   voidBreak,
 } from '../../client/breaks';
@@ -18,10 +19,13 @@ import {
   breakAuditStream,
   breakCounterpartMatchedSignal,
   lateReturnWorkflowId,
+  creatorReceivablesStream,
   rebookPostingId,
+  recoveryPostingId,
   type ReconBreakWorkflow,
 } from '../../workflows/recon-breaks/contract';
 import type { MatchRecord } from '../../workflows/recon/contract';
+import { ClientInputError } from '../../client/errors';
 import { recordHistoryIfAsked } from '../support/histories';
 import { failureOf, until } from '../support/wait';
 import { as, breakBed, breakFacts, DAY, freshHex } from './recon-breaks-support';
@@ -368,6 +372,194 @@ describe('reconciliation break workflow (dev server)', () => {
     });
     expect(postingsNamed(rebookPostingId(facts.breakId))).toHaveLength(1);
     expect(await bed.deps.ledger.balance(Accounts.creatorAvailable(creatorId), 'EUR')).toBe(-15_000);
+  });
+
+  /** A duplicate transfer at the (fake) PSP, as a late success at A after B paid leaves it, and its break. */
+  async function duplicateAt(accountId: string, amountMinor: number) {
+    const payout = `payout-dup-${freshHex().slice(0, 12)}`;
+    const { transferId } = await bed.deps.psp.createTransfer({
+      idempotencyKey: `${payout}:initiate:late`,
+      amount: { amountMinor, currency: 'EUR' },
+      destinationAccount: 'acct_creator_dup',
+      reference: payout,
+    });
+    const facts = breakFacts({
+      class: 'duplicate_disbursement',
+      accountId,
+      amountMinor: -amountMinor,
+      reason: `payout ${payout} was paid already; this transfer paid it again`,
+      refs: { workflowId: payout, railRef: transferId },
+    });
+    return { payout, transferId, facts, h: await open(facts) };
+  }
+  const reversalsOf = (transferId: string) =>
+    bed.deps.psp.calls.filter(
+      (c) => c.method === 'reverseTransfer' && (c.input as { transferId: string }).transferId === transferId,
+    );
+
+  test('when ops recover a duplicate at Stripe by reversal, then the reversal is confirmed at the PSP, posted once, and a second command is refused', async () => {
+    const { transferId, facts, h } = await duplicateAt('psp-platform', 700);
+
+    const recovered = await recoverDuplicate(bed.client, h.workflowId, {
+      mode: 'reverse',
+      note: 'late success at Stripe after Adyen paid',
+      sign: as('ops.cy'),
+    });
+
+    expect(recovered).toMatchObject({
+      accepted: true,
+      value: {
+        status: 'resolved',
+        resolution: {
+          kind: 'recovered',
+          by: 'ops.cy',
+          postingId: recoveryPostingId(facts.breakId),
+          recovery: { mode: 'reverse', provider: 'stripe', reversalId: expect.stringMatching(/^trr_/) },
+        },
+      },
+    });
+    expect(await bed.deps.psp.getTransfer(transferId)).toMatchObject({ status: 'reversed', amountReversedMinor: 700 });
+    expect(reversalsOf(transferId)).toEqual([
+      expect.objectContaining({ idempotencyKey: recoveryPostingId(facts.breakId) }),
+    ]);
+    expect(postingsNamed(recoveryPostingId(facts.breakId))).toHaveLength(1);
+    expect(bed.deps.ledger.postings.get(recoveryPostingId(facts.breakId))).toMatchObject({
+      currency: 'EUR',
+      legs: [
+        { account: Accounts.duplicatesReversed, amountMinor: 700 },
+        { account: Accounts.duplicatesPaid, amountMinor: -700 },
+      ],
+      refs: { workflowId: facts.refs.workflowId, rail: 'psp', railRef: transferId },
+    });
+    const trail = (await bed.deps.audit.list(breakAuditStream(h.workflowId))).map((e) => e.type);
+    expect(trail).toEqual(['recovery_requested', 'duplicate_reversed', 'recovered']);
+
+    expect(
+      await recoverDuplicate(bed.client, h.workflowId, { mode: 'offset', note: 'again', sign: as('ops.cy') }),
+    ).toMatchObject({ accepted: false, code: 'not_open' });
+    expect(reversalsOf(transferId)).toHaveLength(1);
+    expect(postingsNamed(recoveryPostingId(facts.breakId))).toHaveLength(1);
+    await recordHistoryIfAsked(h, 'recon-break-recover-reverse');
+  });
+
+  test('when the duplicate was paid at Adyen, then a reversal is refused reversal_unsupported naming Adyen and nothing moves; an offset posts the receivable once for the next payout', async () => {
+    const creatorId = `cr-${freshHex().slice(0, 10)}`;
+    const { payout, transferId, facts, h } = await duplicateAt('psp-adyen', 900);
+    await bed.paidPayout(payout, creatorId, `E2E-${freshHex().slice(0, 10)}`, 900);
+
+    const reverse = await recoverDuplicate(bed.client, h.workflowId, {
+      mode: 'reverse',
+      note: 'take it back',
+      sign: as('ops.cy'),
+    });
+    expect(reverse).toMatchObject({ accepted: false, code: 'reversal_unsupported' });
+    expect((reverse as { message: string }).message).toContain('adyen has no transfer reversal');
+    expect(reversalsOf(transferId)).toEqual([]);
+    expect(postingsNamed(recoveryPostingId(facts.breakId))).toHaveLength(0);
+    expect((await getBreakState(bed.client, h.workflowId)).status).toBe('open');
+
+    const offset = await recoverDuplicate(bed.client, h.workflowId, {
+      mode: 'offset',
+      note: 'net it on the next payout',
+      sign: as('fin.ann'),
+    });
+
+    expect(offset).toMatchObject({
+      accepted: true,
+      value: {
+        status: 'resolved',
+        resolution: { kind: 'recovered', recovery: { mode: 'offset', provider: 'adyen', creatorId } },
+      },
+    });
+    expect(bed.deps.ledger.postings.get(recoveryPostingId(facts.breakId))).toMatchObject({
+      legs: [
+        { account: Accounts.creatorReceivable(creatorId), amountMinor: 900 },
+        { account: Accounts.payoutsSettled, amountMinor: -900 },
+      ],
+      refs: { workflowId: payout, rail: 'psp-adyen', railRef: transferId },
+    });
+    expect(await bed.deps.ledger.balance(Accounts.creatorReceivable(creatorId), 'EUR')).toBe(900);
+    expect(await bed.deps.audit.list(creatorReceivablesStream(creatorId))).toEqual([
+      expect.objectContaining({
+        eventId: recoveryPostingId(facts.breakId),
+        type: 'creator.receivable_opened',
+        data: expect.objectContaining({ amountMinor: 900, currency: 'EUR', payoutWorkflowId: payout }),
+      }),
+    ]);
+
+    // Reopened and recovered again: the receivable is not posted a second time.
+    await reopenBreak(bed.client, h.workflowId, { reason: 'check', sign: as('ops.cy') });
+    expect(
+      await recoverDuplicate(bed.client, h.workflowId, { mode: 'offset', note: 'again', sign: as('ops.cy') }),
+    ).toMatchObject({ accepted: true, value: { resolution: { kind: 'recovered' } } });
+    expect(postingsNamed(recoveryPostingId(facts.breakId))).toHaveLength(1);
+    expect(await bed.deps.ledger.balance(Accounts.creatorReceivable(creatorId), 'EUR')).toBe(900);
+    expect(await bed.deps.audit.list(creatorReceivablesStream(creatorId))).toHaveLength(1);
+    await recordHistoryIfAsked(h, 'recon-break-recover-offset');
+  });
+
+  test('when a duplicate recovered by offset is reopened and reversed, then nothing is asked of the PSP and the receivable stands', async () => {
+    const creatorId = `cr-${freshHex().slice(0, 10)}`;
+    const { payout, transferId, facts, h } = await duplicateAt('psp-platform', 650);
+    await bed.paidPayout(payout, creatorId, `E2E-${freshHex().slice(0, 10)}`, 650);
+    expect(
+      await recoverDuplicate(bed.client, h.workflowId, { mode: 'offset', note: 'net it', sign: as('ops.cy') }),
+    ).toMatchObject({ accepted: true });
+    await reopenBreak(bed.client, h.workflowId, { reason: 'reverse instead?', sign: as('ops.cy') });
+
+    expect(
+      await recoverDuplicate(bed.client, h.workflowId, { mode: 'reverse', note: 'take it back', sign: as('ops.cy') }),
+    ).toMatchObject({ accepted: false, code: 'already_recovered' });
+    expect(reversalsOf(transferId)).toEqual([]);
+    expect(postingsNamed(recoveryPostingId(facts.breakId))).toHaveLength(1);
+    expect(await bed.deps.ledger.balance(Accounts.creatorReceivable(creatorId), 'EUR')).toBe(650);
+  });
+
+  test('when a recovery is above the threshold, then it is a proposal a second finance member approves, reversed once', async () => {
+    const { transferId, facts, h } = await duplicateAt('psp-platform', 25_000);
+    const proposed = await recoverDuplicate(bed.client, h.workflowId, {
+      mode: 'reverse',
+      note: 'large duplicate',
+      sign: as('ops.cy'),
+    });
+    expect(proposed).toMatchObject({
+      accepted: true,
+      value: { status: 'open', proposal: { kind: 'recover', mode: 'reverse', proposedBy: 'ops.cy' } },
+    });
+    expect(reversalsOf(transferId)).toEqual([]);
+    expect(await approveBreakAdjustment(bed.client, h.workflowId, { sign: as('ops.cy') })).toMatchObject({
+      accepted: false,
+      code: 'missing_role',
+    });
+    const approved = await approveBreakAdjustment(bed.client, h.workflowId, { sign: as('fin.bo') });
+    expect(approved).toMatchObject({
+      accepted: true,
+      value: { resolution: { kind: 'recovered', by: 'ops.cy', approvedBy: 'fin.bo', recovery: { mode: 'reverse' } } },
+    });
+    expect(reversalsOf(transferId)).toHaveLength(1);
+    expect(postingsNamed(recoveryPostingId(facts.breakId))).toHaveLength(1);
+  });
+
+  test('when someone without the role, a break that is no duplicate, or a malformed recovery is sent, then each is refused naming why', async () => {
+    const { h } = await duplicateAt('psp-platform', 300);
+    expect(
+      await recoverDuplicate(bed.client, h.workflowId, { mode: 'offset', note: 'x', sign: as('cs.di') }),
+    ).toMatchObject({ accepted: false, type: 'Unauthorized', code: 'missing_role' });
+    const other = await open(breakFacts());
+    expect(
+      await recoverDuplicate(bed.client, other.workflowId, { mode: 'offset', note: 'x', sign: as('ops.cy') }),
+    ).toMatchObject({ accepted: false, code: 'not_duplicate' });
+    const bad = await recoverDuplicate(bed.client, h.workflowId, {
+      mode: 'refund' as 'offset',
+      note: ' ',
+      sign: as('ops.cy'),
+    }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(ClientInputError);
+    expect((bad as ClientInputError).issues).toEqual([
+      { path: 'mode', message: 'mode must be one of reverse, offset' },
+      { path: 'note', message: 'note must not be empty' },
+    ]);
+    expect((await getBreakState(bed.client, h.workflowId)).status).toBe('open');
   });
 
   test('when a break is resolved and its reopen window passes, then the workflow closes with its resolution', async () => {

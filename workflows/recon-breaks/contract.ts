@@ -260,6 +260,23 @@ export type RebookToCreatorInput = z.infer<typeof rebookToCreatorInput>;
 export const approveAdjustmentInput = z.object({ note: shortText('note').optional(), token });
 export type ApproveAdjustmentInput = z.infer<typeof approveAdjustmentInput>;
 
+/** How a duplicate disbursement is recovered (issue 25): the provider takes it back, or the creator's next payout nets it. */
+export const RECOVERY_MODES = ['reverse', 'offset'] as const;
+export type RecoveryMode = (typeof RECOVERY_MODES)[number];
+
+/**
+ * Recover a duplicate disbursement (a late success at provider A after B paid; one attempt settled twice): `reverse`
+ * asks the provider that paid the duplicate to take it back (a Stripe transfer reversal), confirmed at the rail, then
+ * posts `recon-recover:<breakId>`; `offset` posts a receivable against the creator (`creator:<id>:receivable`) that
+ * the creator's next payout nets. Amount, payout and transfer come from the break's facts, never from the command.
+ */
+export const recoverDuplicateInput = z.object({
+  mode: z.enum(RECOVERY_MODES, { error: `mode must be one of ${RECOVERY_MODES.join(', ')}` }),
+  note: shortText('note'),
+  token,
+});
+export type RecoverDuplicateInput = z.infer<typeof recoverDuplicateInput>;
+
 export const voidBreakInput = z.object({ reason: shortText('reason'), token });
 export type VoidBreakInput = z.infer<typeof voidBreakInput>;
 export const reopenBreakInput = z.object({ reason: shortText('reason'), token });
@@ -303,11 +320,37 @@ export const breakRefusals = refusalTable({
     type: FailureType.Conflict,
     summary: 'the payout already booked this return back to the creator: nothing was booked again',
   },
+  not_duplicate: {
+    type: FailureType.Conflict,
+    summary: 'recovery is only for a duplicate_disbursement that names its payout and the duplicate transfer',
+  },
+  reversal_unsupported: {
+    type: FailureType.PolicyViolation,
+    summary: 'the provider that paid the duplicate has no reversal the product can ask for: recover by offset',
+  },
+  provider_unavailable: {
+    type: FailureType.Conflict,
+    summary: 'the provider could not be asked: nothing was booked, retry',
+  },
+  transfer_mismatch: {
+    type: FailureType.Conflict,
+    summary: "the provider's transfer is not the break's amount and currency (or is already reversed): nothing moved",
+  },
+  already_recovered: {
+    type: FailureType.Conflict,
+    summary:
+      'the duplicate was already recovered by offset (recon-recover:<breakId>): nothing was asked of the provider',
+  },
+  reversal_not_confirmed: {
+    type: FailureType.Conflict,
+    summary:
+      'the reversal was asked for but the provider does not show it yet: outcome unknown, nothing was booked; retry to look again',
+  },
 });
 export type BreakRefusalCode = keyof typeof breakRefusals;
 
 export type BreakStatus = 'open' | 'resolved' | 'closed';
-export type ResolutionKind = 'matched' | 'linked' | 'received' | 'adjusted' | 'rebooked' | 'voided';
+export type ResolutionKind = 'matched' | 'linked' | 'received' | 'adjusted' | 'rebooked' | 'recovered' | 'voided';
 
 /** How the break was resolved. `by` is the assertion's subject (`system` for a proven later match). */
 export interface BreakResolution {
@@ -321,11 +364,15 @@ export interface BreakResolution {
   externalRef?: string;
   matchId?: string;
   postingId?: string;
+  /** A recovered duplicate: how, and the provider's reversal (reverse) or the creator charged (offset). */
+  recovery?: { mode: RecoveryMode; provider: string; reversalId?: string; creatorId?: string };
 }
 
 /** A money resolution above the four-eyes threshold, waiting for a second finance member. */
 export interface BreakProposal {
-  kind: 'adjust' | 'rebook';
+  kind: 'adjust' | 'rebook' | 'recover';
+  /** A recovery's mode (`kind: 'recover'`). */
+  mode?: RecoveryMode;
   proposedBy: string;
   at: string;
   amountMinor: number;
@@ -380,6 +427,7 @@ export const markReceivedUpdate = defineUpdate<ReconBreakView, [MarkReceivedInpu
 export const postAdjustmentUpdate = defineUpdate<ReconBreakView, [PostAdjustmentInput]>('postBreakAdjustment');
 export const approveAdjustmentUpdate = defineUpdate<ReconBreakView, [ApproveAdjustmentInput]>('approveBreakAdjustment');
 export const rebookToCreatorUpdate = defineUpdate<ReconBreakView, [RebookToCreatorInput]>('rebookToCreator');
+export const recoverDuplicateUpdate = defineUpdate<ReconBreakView, [RecoverDuplicateInput]>('recoverDuplicate');
 export const voidBreakUpdate = defineUpdate<ReconBreakView, [VoidBreakInput]>('voidBreak');
 export const reopenBreakUpdate = defineUpdate<ReconBreakView, [ReopenBreakInput]>('reopenBreak');
 export const breakObservedSignal = defineSignal<[BreakObserved]>(BREAK_OBSERVED);
@@ -394,6 +442,13 @@ export const breakAuditStream = (workflowId: string) => `recon-break:${workflowI
 /** Ledger posting IDs of a break's money resolutions (one each: a retry or a second approval posts once). */
 export const adjustmentPostingId = (breakId: string) => `recon-adj:${breakId}`;
 export const rebookPostingId = (breakId: string) => `recon-rebook:${breakId}`;
+/**
+ * Audit stream of what a creator owes the platform (`creator.receivable_opened`, one per recovery by offset): what the
+ * creator's next payout reads to net it.
+ */
+export const creatorReceivablesStream = (creatorId: string) => `creator-receivables:${caseFold(creatorId)}`;
+/** A recovered duplicate's one posting (either mode: after a reopen the other mode is refused by the ledger). */
+export const recoveryPostingId = (breakId: string) => `recon-recover:${breakId}`;
 
 /**
  * The ledger account that mirrors each reconciliation account (the side of the book the rail's statement shows):
@@ -402,6 +457,7 @@ export const rebookPostingId = (breakId: string) => `recon-rebook:${breakId}`;
 export const RECON_MIRROR_ACCOUNTS: Readonly<Record<string, string>> = {
   'bank-main': 'payouts:settled',
   'psp-platform': 'payouts:settled',
+  'psp-adyen': 'payouts:settled',
 };
 export const mirrorAccountOf = (accountId: string): string => RECON_MIRROR_ACCOUNTS[accountId] ?? 'payouts:settled';
 
@@ -451,5 +507,46 @@ export interface ReconBreakActivities extends Pick<SharedActivities, 'appendAudi
   }): Promise<
     | { outcome: 'posted'; postingId: string; creatorId: string; alreadyPosted: boolean }
     | { outcome: 'payout_unknown' | 'already_reversed' }
+  >;
+  /**
+   * Which provider paid through a reconciliation account (from the recon accounts' configuration) and whether the
+   * product can ask it to reverse a transfer: Stripe yes (transfer reversals); Adyen and the bank no.
+   */
+  recoveryRailOf(i: { accountId: string }): Promise<{ provider: string; reversible: boolean }>;
+  /**
+   * Reverses the duplicate transfer at its provider under the key `recon-recover:<breakId>`, then reads the transfer
+   * back: `reversed` only once the provider shows the reversal. `already_recovered` (nothing asked) when the break's
+   * recovery posting is already an offset: the creator owes it already, taking it back too would recover it twice. `transfer_mismatch` (nothing asked) when the transfer
+   * is not of the break's currency, or has less left than the break's amount.
+   */
+  reverseDuplicateAtRail(i: {
+    breakId: string;
+    accountId: string;
+    transferId: string;
+    amountMinor: number;
+    currency: Currency;
+  }): Promise<
+    | { outcome: 'reversed'; reversalId: string; provider: string }
+    | { outcome: 'transfer_mismatch' | 'not_confirmed' | 'unsupported' | 'already_recovered'; provider: string }
+  >;
+  /**
+   * Posts a recovery, once (`recon-recover:<breakId>`). `reverse`: the duplicate's outflow and its reversal (net
+   * nothing for the platform and the creator). `offset`: the creator (read from the payout's own postings, never from a
+   * command) owes the duplicate back: `creator:<id>:receivable` against `payouts:settled`, with an audit record on
+   * `creator-receivables:<creatorId>` for the next payout to net.
+   */
+  postRecovery(i: {
+    mode: RecoveryMode;
+    breakWorkflowId: string;
+    breakId: string;
+    payoutWorkflowId: string;
+    provider: string;
+    transferId: string;
+    reversalId?: string;
+    amountMinor: number;
+    currency: Currency;
+    effectiveDate: string;
+  }): Promise<
+    { outcome: 'posted'; postingId: string; creatorId?: string; alreadyPosted: boolean } | { outcome: 'payout_unknown' }
   >;
 }

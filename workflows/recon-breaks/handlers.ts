@@ -24,6 +24,8 @@ import {
   postAdjustmentUpdate,
   rebookToCreatorInput,
   rebookToCreatorUpdate,
+  recoverDuplicateInput,
+  recoverDuplicateUpdate,
   reopenBreakInput,
   reopenBreakUpdate,
   voidBreakInput,
@@ -39,12 +41,13 @@ import {
   refuseAdjustment,
   refuseApproval,
   refuseRebook,
+  refuseRecovery,
   refuseReopen,
   refuseResolution,
   type BreakPolicyFacts,
 } from './policy';
 import type { BreakState } from './state';
-import { audit, carryOut, confirmAtRail, exclusively } from './steps';
+import { audit, carryOut, confirmAtRail, confirmReversible, exclusively } from './steps';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -214,6 +217,35 @@ export function registerHandlers(b: BreakState): void {
         return;
       }
       await audit(b, 'rebook_requested', by, { ...p });
+      await carryOut(b, p);
+    },
+  });
+
+  // A duplicate disbursement recovered (issue 25): ops or finance; above the threshold a proposal a second finance
+  // member approves, like an adjustment. A reversal the provider cannot make is refused before it is proposed.
+  command(b, {
+    def: recoverDuplicateUpdate,
+    schema: recoverDuplicateInput,
+    what: 'recovery',
+    anyOf: BREAK_OPS_ROLES,
+    refuse: refuseRecovery,
+    run: async (a, by) => {
+      const p: BreakProposal = {
+        kind: 'recover',
+        mode: a.mode,
+        proposedBy: by,
+        at: iso(Date.now()),
+        amountMinor: Math.abs(b.facts.amountMinor),
+        currency: b.facts.currency,
+        note: a.note,
+      };
+      await audit(b, 'recovery_requested', by, { ...p });
+      if (needsSecondPerson(p.amountMinor)) {
+        if (a.mode === 'reverse') await confirmReversible(b, by);
+        await audit(b, 'recovery_proposed', by, { ...p });
+        b.propose(p);
+        return;
+      }
       await carryOut(b, p);
     },
   });

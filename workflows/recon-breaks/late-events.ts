@@ -11,18 +11,24 @@ import {
 } from './contract';
 
 /**
- * A rail event for a payout that has closed (a bank return after the payout completed) becomes owned work: a
+ * A rail event for a payout that has closed (a bank return after the payout completed, a Stripe reversal, an Adyen
+ * return or failure after booking) becomes owned work: a
  * `reconBreak` of class `unexpected_external` (hint `late_return`), opened by the webhook ingress at once instead of
  * only a parked audit record. A return is keyed by its transfer's EndToEndId and amount (`breakWorkflowId`), so the
  * day run that later finds the same return on the camt.053 statement signals the same break instead of opening a
  * second one. The event is not believed: the break books the money back only after the bank lists the return.
  */
 
-/** The reconciliation accounts rail events land on (the day run's configuration names the same IDs). */
-export const RAIL_EVENT_ACCOUNTS = { bank: 'bank-main', psp: 'psp-platform' } as const;
+/**
+ * The reconciliation accounts rail events land on (the day run's configuration names the same IDs): Stripe's platform
+ * balance, and Adyen's balance account under the account ID docs/reconciliation.md configures it with (`psp-adyen`,
+ * the rail name its ledger postings carry).
+ */
+export const RAIL_EVENT_ACCOUNTS = { bank: 'bank-main', psp: 'psp-platform', 'psp-adyen': 'psp-adyen' } as const;
 
 export interface LateRailEvent {
-  rail: 'bank' | 'psp';
+  /** The rail as the ledger names it (`refs.rail`): `psp` is Stripe, `psp-adyen` Adyen. */
+  rail: keyof typeof RAIL_EVENT_ACCOUNTS;
   /** The provider's event ID (per booking for a bank file): one break observation per event. */
   providerEventId: string;
   /** The closed workflow the event was meant for. */
@@ -38,6 +44,9 @@ export interface LateRailEvent {
   atMs: number;
 }
 
+/** How the break's reason names the rail (unchanged for the bank and Stripe: their breaks' reasons stay as they were). */
+const RAIL_NAMES: Record<LateRailEvent['rail'], string> = { bank: 'bank', psp: 'psp', 'psp-adyen': 'Adyen' };
+
 /** The break facts of a late rail event, due by the current rule set's `unexpected_external` SLA. */
 export function lateEventFacts(e: LateRailEvent): BreakFacts {
   const version = RECON_RULE_VERSIONS[RECON_RULE_VERSIONS.length - 1] as (typeof RECON_RULE_VERSIONS)[number];
@@ -52,7 +61,7 @@ export function lateEventFacts(e: LateRailEvent): BreakFacts {
     currency: e.currency,
     lineIds: [],
     itemIds: [],
-    reason: `a ${e.rail} ${e.kind === 'returned' ? 'return' : 'failure'} arrived after its payout closed`,
+    reason: `a ${RAIL_NAMES[e.rail]} ${e.kind === 'returned' ? 'return' : 'failure'} arrived after its payout closed`,
     hint: e.kind === 'returned' ? 'late_return' : 'late_failure',
     dueAtMs: e.atMs + Math.round(rules.slaHours.unexpected_external * 3_600_000),
     ruleVersion: rules.version,

@@ -101,6 +101,20 @@ export function refuseRebook(b: BreakPolicyFacts): No | undefined {
   return undefined;
 }
 
+/**
+ * A recovery needs a duplicate disbursement naming its payout and the duplicate transfer (from the break's facts,
+ * never the command): the transfer is what a reversal asks the provider to take back, the payout whose creator an
+ * offset charges.
+ */
+export function refuseRecovery(b: BreakPolicyFacts): No | undefined {
+  const first = refuseMoney(b);
+  if (first) return first;
+  const { refs } = b.facts;
+  if (b.facts.class !== 'duplicate_disbursement' || !refs.workflowId || !refs.railRef)
+    return no('not_duplicate', 'the break is not a duplicate_disbursement naming its payout workflow and transfer');
+  return undefined;
+}
+
 /** Approval: a pending proposal, approved by someone other than its proposer (case-folded). */
 export function refuseApproval(b: BreakPolicyFacts, approver: string): No | undefined {
   if (b.busy) return no('busy', 'another command or check on this break is still running');

@@ -8,6 +8,7 @@ import {
   breakAuditStream,
   breakRefusals,
   rebookPostingId,
+  recoveryPostingId,
   type BreakProposal,
   type BreakRefusalCode,
   type BreakResolution,
@@ -170,22 +171,119 @@ export async function rebook(b: BreakState, by: string): Promise<string> {
   return r.postingId;
 }
 
+/** A reversal is asked for only where the provider has one: refused (audited) before anything moves or is proposed. */
+export async function confirmReversible(b: BreakState, by: string): Promise<void> {
+  let rail: { provider: string; reversible: boolean };
+  try {
+    rail = await ask.recoveryRailOf({ accountId: b.facts.accountId });
+  } catch (err) {
+    return refuseAfterCheck(b, by, 'provider_unavailable', `the provider could not be named (${failureCode(err)})`);
+  }
+  if (!rail.reversible) await refuseReversal(b, by, rail.provider);
+}
+
+const refuseReversal = (b: BreakState, by: string, provider: string) =>
+  refuseAfterCheck(
+    b,
+    by,
+    'reversal_unsupported',
+    `${provider} has no transfer reversal the product can ask for: recover by offset on the creator's next payout`,
+  );
+
+/**
+ * Recovers a duplicate disbursement, once. `reverse`: the provider reverses the duplicate transfer (its key is the
+ * posting ID, so a retry asks once) and must show the reversal before anything is booked; the reversal is audited
+ * (must land: money moved) before the posting. `offset`: the creator's receivable. Both post `recon-recover:<breakId>`.
+ */
+async function recover(
+  b: BreakState,
+  p: BreakProposal,
+  by: string,
+): Promise<{ postingId: string; recovery: NonNullable<BreakResolution['recovery']> }> {
+  const { workflowId: payoutWorkflowId = '', railRef: transferId = '' } = b.facts.refs;
+  const mode = p.mode ?? 'offset';
+  const money = { amountMinor: Math.abs(b.facts.amountMinor), currency: b.facts.currency };
+  let provider: string;
+  let reversalId: string | undefined;
+  try {
+    if (mode === 'reverse') {
+      const r = await ask.reverseDuplicateAtRail({
+        breakId: b.facts.breakId,
+        accountId: b.facts.accountId,
+        transferId,
+        ...money,
+      });
+      provider = r.provider;
+      if (r.outcome !== 'reversed') {
+        if (r.outcome === 'unsupported') return refuseReversal(b, by, r.provider);
+        const code = r.outcome === 'not_confirmed' ? 'reversal_not_confirmed' : r.outcome;
+        return refuseAfterCheck(b, by, code, breakRefusals[code].summary);
+      }
+      reversalId = r.reversalId;
+      await audit(b, 'duplicate_reversed', by, { provider, transferId, reversalId, ...money }, { mustLand: true });
+    } else provider = (await ask.recoveryRailOf({ accountId: b.facts.accountId })).provider;
+  } catch (err) {
+    if (typedFailure(err)) throw err;
+    // Asked under one key: whether the provider reversed is looked up again by the next command, never guessed.
+    return refuseAfterCheck(
+      b,
+      by,
+      'provider_unavailable',
+      `the provider could not be asked (${failureCode(err)}): nothing was booked; a retry asks under the same key`,
+    );
+  }
+  let r: Awaited<ReturnType<ReconBreakActivities['postRecovery']>>;
+  try {
+    r = await mustBook.postRecovery({
+      mode,
+      breakWorkflowId: b.workflowId,
+      breakId: b.facts.breakId,
+      payoutWorkflowId,
+      provider,
+      transferId,
+      ...(reversalId ? { reversalId } : {}),
+      ...money,
+      effectiveDate: effectiveDateOf(Date.now()),
+    });
+  } catch (err) {
+    await audit(b, 'recovery_failed', by, { postingId: recoveryPostingId(b.facts.breakId), code: failureCode(err) });
+    throw asUpdateFailure(err);
+  }
+  if (r.outcome !== 'posted') return refuseAfterCheck(b, by, r.outcome, breakRefusals[r.outcome].summary);
+  return {
+    postingId: r.postingId,
+    recovery: {
+      mode,
+      provider,
+      ...(reversalId ? { reversalId } : {}),
+      ...(r.creatorId ? { creatorId: r.creatorId } : {}),
+    },
+  };
+}
+
+const RESOLVED_AS = { adjust: 'adjusted', rebook: 'rebooked', recover: 'recovered' } as const;
+
 /** Carries out an approved (or small enough) money proposal and resolves the break. */
 export async function carryOut(b: BreakState, p: BreakProposal, approvedBy?: string): Promise<void> {
-  const postingId = p.kind === 'adjust' ? await postAdjustment(b, p) : await rebook(b, approvedBy ?? p.proposedBy);
+  let postingId: string;
+  let recovery: BreakResolution['recovery'];
+  if (p.kind === 'adjust') postingId = await postAdjustment(b, p);
+  else if (p.kind === 'rebook') postingId = await rebook(b, approvedBy ?? p.proposedBy);
+  else ({ postingId, recovery } = await recover(b, p, approvedBy ?? p.proposedBy));
   const resolution: BreakResolution = {
-    kind: p.kind === 'adjust' ? 'adjusted' : 'rebooked',
+    kind: RESOLVED_AS[p.kind],
     by: p.proposedBy,
     at: iso(Date.now()),
     note: p.note,
     postingId,
     ...(approvedBy ? { approvedBy } : {}),
+    ...(recovery ? { recovery } : {}),
   };
   await audit(
     b,
     resolution.kind,
     approvedBy ?? p.proposedBy,
-    { postingId, ...(approvedBy ? { proposedBy: p.proposedBy } : {}) },
+    { postingId, ...(approvedBy ? { proposedBy: p.proposedBy } : {}), ...(recovery ? { recovery } : {}) },
     { mustLand: true },
   );
   b.resolve(resolution, Date.now());

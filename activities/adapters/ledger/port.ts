@@ -86,6 +86,11 @@ export interface LedgerPort {
 /** Account naming, one place. Balances are "normal debit": available funds of a creator are a credit (negative). */
 export const Accounts = {
   creatorAvailable: (creatorId: string) => `creator:${creatorId}:available`,
+  /** What a creator owes the platform (a duplicate disbursement recovered by offset): the next payout nets it. */
+  creatorReceivable: (creatorId: string) => `creator:${creatorId}:receivable`,
+  /** A duplicate disbursement's outflow and its reversal at the provider (a recovery by reversal: they net to 0). */
+  duplicatesPaid: 'payouts:duplicates-paid',
+  duplicatesReversed: 'payouts:duplicates-reversed',
   payoutsInTransit: 'payouts:in-transit',
   payoutsSettled: 'payouts:settled',
   platformCash: 'platform:cash',

@@ -115,6 +115,29 @@ export function createFakePsp() {
         amountReversedMinor: reversedMinor,
       };
     },
+    async reverseTransfer(i) {
+      record('reverseTransfer', i.idempotencyKey, i);
+      const { idempotencyKey: _k, ...params } = i;
+      return once('reverseTransfer', i.idempotencyKey, params, () => {
+        const t = transfers.get(i.transferId);
+        if (!t)
+          throw failure(FailureType.ProviderPermanent, 'reverseTransfer: rejected by PSP (resource_missing)', {
+            code: 'resource_missing',
+          });
+        const left = t.amount.amountMinor - (t.amountReversedMinor ?? 0);
+        if (left <= 0)
+          throw failure(FailureType.ProviderPermanent, 'reverseTransfer: rejected by PSP (transfer_already_reversed)', {
+            code: 'transfer_already_reversed',
+          });
+        if (i.amountMinor > left)
+          throw failure(FailureType.InvalidInput, 'reverseTransfer: rejected by PSP (amount above what is left)', {
+            code: 'parameter_invalid_integer',
+          });
+        t.amountReversedMinor = (t.amountReversedMinor ?? 0) + i.amountMinor;
+        if (t.amountReversedMinor === t.amount.amountMinor) t.status = 'reversed';
+        return { reversalId: nextId('trr'), amountMinor: i.amountMinor };
+      });
+    },
     async createRefund(i) {
       record('createRefund', i.idempotencyKey, i);
       const { idempotencyKey: _k, ...params } = i;

@@ -38,6 +38,17 @@ export interface PspPort {
     amountReversedMinor?: number;
     reversals?: Array<{ id: string; amountMinor: number }>;
   }>;
+  /**
+   * Reverses `amountMinor` of a transfer (Stripe transfer reversal: the money comes back from the connected account to
+   * the platform), idempotent by key; `reference` goes into the reversal's metadata. Used to recover a duplicate
+   * disbursement; a transfer already fully reversed is refused by the provider (`transfer_already_reversed`).
+   */
+  reverseTransfer(i: {
+    idempotencyKey: string;
+    transferId: string;
+    amountMinor: number;
+    reference: string;
+  }): Promise<{ reversalId: string; amountMinor: number }>;
   /** `paymentRef` is a `ch_…` charge or a `pi_…` payment intent. */
   createRefund(i: {
     idempotencyKey: string;

@@ -74,6 +74,17 @@ export function createStripePsp(opts: StripePspOptions): PspPort {
       };
     },
 
+    async reverseTransfer(i) {
+      const r = await call('reverseTransfer', () =>
+        stripe.transfers.createReversal(
+          i.transferId,
+          { amount: i.amountMinor, metadata: { reference: i.reference } },
+          { idempotencyKey: i.idempotencyKey },
+        ),
+      );
+      return { reversalId: r.id, amountMinor: r.amount };
+    },
+
     async createRefund(i) {
       const target = i.paymentRef.startsWith('ch_') ? { charge: i.paymentRef } : { payment_intent: i.paymentRef };
       const r = await call('createRefund', () =>
