@@ -40,17 +40,13 @@ const envSchema = z.object({
   ...payloadEncryptionEnv,
   /** The PSP (Stripe API shape); local: the PSP sandbox. */
   PSP_API_BASE: z.url().default('http://127.0.0.1:12112'),
-  /** The second PSP (Adyen's Transfers API, issue 25); local: the Adyen sandbox. */
-  ADYEN_API_BASE: z.url().default('http://127.0.0.1:12119'),
-  /** The platform's Adyen balance account payouts are paid from (local: the sandbox's platform account). */
-  ADYEN_BALANCE_ACCOUNT_ID: z
-    .string()
-    .regex(/^[A-Z0-9]{8,32}$/, { error: 'must be an Adyen balance account ID, e.g. BA00000000000000PLATFORM' })
-    .default('BA00000000000000PLATFORM'),
   // Secrets (see SECRET_VARIABLES): no schema default; local mode fills LOCAL_SECRETS, aws mode never does.
   /** The PSP API key the workers call with (or `PSP_SECRET_KEY_SECRET_ARN`); local mode only has a default. */
   PSP_SECRET_KEY: z.string().min(1).optional(),
-  /** The Adyen API key the workers call with; local mode only has a default (no `_SECRET_ARN` form yet). */
+  /**
+   * The Adyen API key the workers call with; local mode only has a default (no `_SECRET_ARN` form yet). Adyen's other
+   * variables (URL, balance account, environment, webhook keys, pacing) are in workers/config-adyen.ts.
+   */
   ADYEN_API_KEY: z.string().min(1).optional(),
   /** The PSP's webhook signing secret the ingress verifies (or its `…_SECRET_ARN`). */
   PSP_WEBHOOK_SECRET: z.string().min(1).optional(),

@@ -10,6 +10,7 @@ import { createDynamoLedger } from '../activities/adapters/ledger/dynamo-ledger'
 import { createAwsNotifications } from '../activities/adapters/notifications/aws-notifications';
 import { createStripePsp } from '../activities/adapters/psp/stripe-psp';
 import { createAdyenTransfers } from '../activities/adapters/adyen/adyen-transfers';
+import type { PayoutProviderPort } from '../activities/adapters/adyen/port';
 import { createStripePspStatements } from '../activities/adapters/psp/stripe-statements';
 import { createHttpBankStatements } from '../activities/adapters/bank/statements';
 import { createS3Reports } from '../activities/adapters/reports/s3-reports';
@@ -33,18 +34,11 @@ export function buildDependencies(
   aws = makeAwsClients(awsOptions(config)),
 ): ActivityDeps {
   const account = config.PAYOPS_MODE === 'local' ? '123456789012' : config.AWS_ACCOUNT_ID;
+  const adyen = loadAdyenConfig(config.PAYOPS_MODE);
   return {
     psp: createStripePsp({ apiBase: config.PSP_API_BASE, secretKey: config.PSP_SECRET_KEY }),
     // Without a key (an aws deployment not granted one yet) there is no Adyen adapter: its activities fail typed.
-    ...(config.ADYEN_API_KEY
-      ? {
-          adyen: createAdyenTransfers({
-            apiKey: config.ADYEN_API_KEY,
-            balanceAccountId: config.ADYEN_BALANCE_ACCOUNT_ID,
-            apiBase: config.ADYEN_API_BASE,
-          }),
-        }
-      : {}),
+    ...optional('adyen', adyenTransfersOf(config.ADYEN_API_KEY, adyen)),
     bank: createIso20022Bank({
       apiBase: config.BANK_API_BASE,
       debtor: { name: config.BANK_DEBTOR_NAME, iban: config.BANK_DEBTOR_IBAN, bic: config.BANK_DEBTOR_BIC },
@@ -62,10 +56,21 @@ export function buildDependencies(
     commerce: createHttpCommerce({ apiBase: config.COMMERCE_API_BASE }),
     pspStatements: createStripePspStatements({ apiBase: config.PSP_API_BASE, secretKey: config.PSP_SECRET_KEY }),
     bankStatements: createHttpBankStatements({ apiBase: config.BANK_API_BASE }),
-    ...optional('adyenStatements', adyenStatementsOf(loadAdyenConfig(config.PAYOPS_MODE))),
+    ...optional('adyenStatements', adyenStatementsOf(adyen)),
     reconAccounts: reconAccounts(config),
     ...overrides,
   };
+}
+
+/** The payouts' Adyen adapter, with the workers' API key (a secret, workers/config.ts) and Adyen's settings. */
+function adyenTransfersOf(apiKey: string | undefined, c: AdyenConfig): PayoutProviderPort | undefined {
+  if (!apiKey) return undefined;
+  return createAdyenTransfers({
+    apiKey,
+    balanceAccountId: c.balanceAccountId,
+    ...(c.apiUrl ? { apiBase: c.apiUrl } : {}),
+    environment: c.environment,
+  });
 }
 
 /**

@@ -132,7 +132,6 @@ export async function startChaosStack(opts: { awsEndpoint?: string; bundlePath?:
       ...base,
       PSP_API_BASE: psp.url,
       // The second PSP: routed payouts may pay there (issue 25).
-      ADYEN_API_BASE: adyen.url,
       BANK_API_BASE: bank.url,
       CREATORS_API_BASE: creators.url,
       COMMERCE_API_BASE: commerce.url,
