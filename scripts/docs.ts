@@ -165,6 +165,7 @@ const ENV_FILES = [
   'workers/config.ts',
   'workers/config-operations.ts',
   'workers/config-recon.ts',
+  'workers/config-adyen.ts',
   'codec/settings.ts',
   'codec/server-settings.ts',
   'decisions/config.ts',
@@ -186,7 +187,7 @@ function configSection(): string[] {
     visit(sf, (n) => {
       if (!ts.isPropertyAssignment(n) || !ts.isIdentifier(n.name) || !/^[A-Z][A-Z0-9_]+$/.test(n.name.text)) return;
       const init = n.initializer.getText(sf);
-      if (!/^(z\s*\.|[a-zA-Z]+\.default\(|[a-zA-Z]+Schema\b|[a-zA-Z]+Text\b)/.test(init)) return;
+      if (!/^(z\s*\.|[a-zA-Z]+\.(?:default|optional)\(|[a-zA-Z]+Schema\b|[a-zA-Z]+Text\b)/.test(init)) return;
       const dflt = /\.default\(([^()]*(?:\([^()]*\))?[^()]*)\)/.exec(init)?.[1]?.trim();
       const shown = dflt === undefined ? '' : `\`${cell(dflt.replace(/^'(.*)'$/, '$1'))}\``;
       out.push(`| \`${n.name.text}\` | ${shown} | \`${path}\` | ${cell(commentAbove(n, sf))} |`);

@@ -28,7 +28,10 @@ const rps = z.coerce
   .max(10_000, { error: 'must be at most 10000' });
 
 export const adyenEnv = {
-  /** The Transfers/Balance Platform API key (a read-only key will do for the ingress and reconciliation). */
+  /**
+   * The Transfers/Balance Platform API key, the same variable as the workers' secret in workers/config.ts (read here by
+   * the ingress and reconciliation, for which a read-only key will do).
+   */
   ADYEN_API_KEY: z.string().min(1, { error: 'must not be empty' }).optional(),
   /** Where Adyen's APIs are (absent: Adyen itself, by `ADYEN_ENVIRONMENT`); local: the sandbox. */
   ADYEN_API_URL: z.url({ error: 'must be a URL' }).optional(),
@@ -39,8 +42,9 @@ export const adyenEnv = {
     .default(DEFAULT_ADYEN_BALANCE_ACCOUNT_ID),
   /** Adyen's test or live platform (an unknown value is refused, never read as test). */
   ADYEN_ENVIRONMENT: z.enum(['TEST', 'LIVE'], { error: 'must be TEST or LIVE' }).default('TEST'),
-  /** The hex HMAC key Adyen signs webhooks with, and the previous one during a rotation. */
+  /** The hex HMAC key Adyen signs webhooks with. */
   ADYEN_WEBHOOK_HMAC_KEY: hexKey.optional(),
+  /** During a rotation, the previous key, accepted beside the current one until it is removed. */
   ADYEN_WEBHOOK_HMAC_KEY_PREVIOUS: hexKey.optional(),
   /**
    * Adyen pacing on `<queue>-psp-adyen`, like `PSP_RATE_LIMIT_RPS` for Stripe: calls per second per endpoint (each
@@ -48,6 +52,7 @@ export const adyenEnv = {
    * sets it to 0). Set them from the account's agreed limits.
    */
   ADYEN_RATE_LIMIT_RPS: rps.default(25),
+  /** All Adyen calls together (the queue-wide limit); default: `ADYEN_RATE_LIMIT_RPS`. */
   ADYEN_ACCOUNT_RATE_LIMIT_RPS: rps.optional(),
 };
 

@@ -25,10 +25,16 @@ export const reconEnv = {
     .pipe(z.array(reconAccountSchema).min(1, { error: 'must name at least one account' }).optional()),
 };
 
-/** The accounts every day is reconciled for: the configured list, or the two defaults built from the rails' config. */
+/**
+ * The accounts every day is reconciled for: the configured list, or the defaults built from the rails' config: the
+ * bank account, Stripe's platform balance and, where the workers can call Adyen (an `ADYEN_API_KEY`: always in local
+ * mode, where it is the sandbox's), Adyen's balance account. Without a key Adyen is left out rather than failing every
+ * day's run.
+ */
 export function reconAccounts(config: {
   RECON_ACCOUNTS?: ReconAccount[] | undefined;
   BANK_DEBTOR_IBAN: string;
+  ADYEN_API_KEY?: string | undefined;
 }): ReconAccount[] {
   if (config.RECON_ACCOUNTS) return config.RECON_ACCOUNTS;
   return [
@@ -50,5 +56,18 @@ export function reconAccounts(config: {
       // Stripe's balance transactions of D are final a few hours after D (data_available_end).
       statementDeadlineHours: 6,
     }),
+    ...(config.ADYEN_API_KEY
+      ? [
+          reconAccountSchema.parse({
+            accountId: 'psp-adyen',
+            rail: 'psp',
+            provider: 'adyen',
+            // The routing table sends euro payouts to Adyen; its balance account books in EUR.
+            currency: 'EUR',
+            timezone: 'UTC',
+            statementDeadlineHours: 6,
+          }),
+        ]
+      : []),
   ];
 }

@@ -4,12 +4,18 @@ import { reconAccounts } from '../../workers/config-recon';
 
 /** The reconciliation accounts as configuration: defaults from the rails' config, a JSON list, errors naming the field. */
 describe('reconciliation accounts (RECON_ACCOUNTS)', () => {
-  test('when RECON_ACCOUNTS is absent, then bank-main reads BANK_DEBTOR_IBAN and psp-platform the PSP balance', () => {
+  test('when RECON_ACCOUNTS is absent, then bank-main reads BANK_DEBTOR_IBAN, psp-platform the PSP balance and psp-adyen Adyen (local mode has its key)', () => {
     const accounts = reconAccounts(loadConfig({ BANK_DEBTOR_IBAN: 'DE89370400440532013000' }));
-    expect(accounts.map((a) => [a.accountId, a.rail, a.iban, a.timezone])).toEqual([
-      ['bank-main', 'bank', 'DE89370400440532013000', 'Europe/Berlin'],
-      ['psp-platform', 'psp', undefined, 'UTC'],
+    expect(accounts.map((a) => [a.accountId, a.rail, a.provider, a.iban, a.timezone])).toEqual([
+      ['bank-main', 'bank', undefined, 'DE89370400440532013000', 'Europe/Berlin'],
+      ['psp-platform', 'psp', undefined, undefined, 'UTC'],
+      ['psp-adyen', 'psp', 'adyen', undefined, 'UTC'],
     ]);
+  });
+
+  test('when no Adyen key is configured, then the defaults leave Adyen out instead of failing its days', () => {
+    const config = { ...loadConfig({}), ADYEN_API_KEY: undefined };
+    expect(reconAccounts(config).map((a) => a.accountId)).toEqual(['bank-main', 'psp-platform']);
   });
 
   test('when RECON_ACCOUNTS is a JSON list, then it replaces the defaults', () => {
