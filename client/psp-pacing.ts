@@ -28,6 +28,10 @@ export interface PspQueueLimit {
   reason?: string;
   /** The incident a pause is for (rate 0 set by {@link pausePspCalls}). */
   pausedBy?: string;
+  /** When the queue-wide limit was last set (for a pause: since when the provider is paused), as the server records it. */
+  since?: string;
+  /** Who set it (the identity of the change: `payops-psp-control:<operator>`). */
+  setBy?: string;
 }
 
 /** What {@link applyPspRateLimit} needs of the process configuration (`AppConfig` has it). */
@@ -62,12 +66,18 @@ export async function describeQueueLimit(client: Client, name: string): Promise<
   const ratePerSecond = limit.rateLimit.requestsPerSecond ?? 0;
   const paused = ratePerSecond === 0 && reason?.startsWith(PAUSE_MARK);
   const pausedBy = paused ? reason?.slice(PAUSE_MARK.length).split(' ')[0] : undefined;
+  const at = limit.metadata?.updateTime;
+  const since =
+    at?.seconds != null ? new Date(Number(at.seconds) * 1000 + Math.floor((at.nanos ?? 0) / 1e6)) : undefined;
+  const setBy = limit.metadata?.updateIdentity || undefined;
   return {
     taskQueue: name,
     ratePerSecond,
     ...endpointLimit,
     ...(reason ? { reason } : {}),
     ...(pausedBy ? { pausedBy } : {}),
+    ...(since && Number.isFinite(since.getTime()) ? { since: since.toISOString() } : {}),
+    ...(setBy ? { setBy } : {}),
   };
 }
 

@@ -8,8 +8,15 @@ import type { AuditPort } from '../activities/adapters/audit/port';
 import { makeAwsClients } from '../activities/adapters/aws';
 import { approvals, breaks, disputes } from '../client';
 import { ClientInputError } from '../client/errors';
-import { pausePspCalls, pausePspInput, resumePspCalls, resumePspInput } from '../client/psp-control';
-import type { ProviderId } from '../workflows/routing/contract';
+import {
+  describeProviderQueue,
+  pausePspCalls,
+  pausePspInput,
+  resumePspCalls,
+  resumePspInput,
+} from '../client/psp-control';
+import { PAUSE_MARK } from '../client/psp-pacing';
+import { PROVIDER_IDS, type ProviderId } from '../workflows/routing/contract';
 import { kmsOptions } from '../workers/data-converter';
 import { countStuck, payoutReport } from './reads';
 import { previewReconDay, reconDayReport, rerunReconDay } from './recon-days';
@@ -123,6 +130,13 @@ const disputesFilter = z
   })
   .strict();
 
+/** A pause's reason as the operator typed it: the queue's reason is `psp-incident:<id> [was=<rate>] <reason>`. */
+function pauseOf(reason: string | undefined): { pauseReason?: string } {
+  const text = (reason ?? '').slice(PAUSE_MARK.length).split(' ').slice(1);
+  const words = text[0]?.startsWith('was=') ? text.slice(1) : text;
+  return words.length ? { pauseReason: words.join(' ') } : {};
+}
+
 /**
  * The decision service as one app, whichever front door serves it (the long-lived server or the Lambda handler).
  * Every request carries the identity provider's token; a command is checked against the caller's roles, signed as a
@@ -139,7 +153,8 @@ const disputesFilter = z
  *   `{ externalRef, note }`; `/adjust` `{ amountMinor, currency, account, note }`; `/approve` `{ note? }`;
  *   `/rebook` `{ note }`; `/void` `{ reason }`; `/reopen` `{ reason }` (adjust, approve, rebook: finance)
  * - `POST /psp/pause` `{ provider, incidentId, reason }` · `POST /psp/resume` `{ provider, ratePerSecond?, reason? }`
- *   (ops; `provider` is `stripe` or `adyen`, required: never a default on an incident action)
+ *   (ops; `provider` is `stripe` or `adyen`, required: never a default on an incident action) · `GET /psp` each
+ *   provider's queue, rate limit and pause (ops)
  * - `GET /whoami` · `GET /approvals?state&tier` · `GET /approvals/:requestId` · `GET /disputes?dueWithinDays&tier` ·
  *   `GET /disputes/:disputeId` · `GET /breaks?open` · `GET /breaks/:workflowId` · `GET /stuck` · `GET /payouts/:payoutId` · `GET /healthz`
  * - `GET /recon/days/:accountId/:date` · `GET /recon/days/:accountId/:date/preview?rules=<version>` (a dry run) ·
@@ -235,6 +250,17 @@ export function createDecisionsApp(opts: DecisionsOptions): Hono<{ Variables: { 
       taskQueue: config.TEMPORAL_TASK_QUEUE,
     });
     return c.json({ accepted: true, value: { ...value, operator } });
+  });
+  // Each provider's queue as the server holds it (the pause's source of truth): what the console's PSPs page shows.
+  app.get('/psp', async (c) => {
+    requireRole(c.get('staff'), ['ops'], 'PSP incident control');
+    const providers = await Promise.all(
+      PROVIDER_IDS.map(async (provider) => {
+        const q = await describeProviderQueue(client, provider, config.TEMPORAL_TASK_QUEUE);
+        return { provider, ...q, ...(q.pausedBy ? pauseOf(q.reason) : {}) };
+      }),
+    );
+    return c.json({ providers });
   });
   app.post('/psp/resume', async (c) => {
     const body = await pspBody(c, resumePspInput);

@@ -52,7 +52,7 @@ function refsOf(
   const items = b.itemIds.map((id) => itemById.get(id)).filter((i): i is ExpectedItem => !!i);
   const workflowId =
     items.find((i) => i.refs.workflowId)?.refs.workflowId ??
-    lines.find((l) => l.refs.adyen?.payoutWorkflowId)?.refs.adyen?.payoutWorkflowId;
+    lines.map((l) => l.refs.adyen?.payoutWorkflowId ?? l.refs.stripe?.payoutWorkflowId).find((w) => !!w);
   const endToEndId =
     lines.find((l) => l.refs.endToEndId)?.refs.endToEndId ?? items.find((i) => i.refs.endToEndId)?.refs.endToEndId;
   const railRef =

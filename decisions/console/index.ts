@@ -15,6 +15,7 @@ import { disputePages } from './disputes';
 import { CONSOLE_CSS, navFor, NotForYou, page, type ConsoleEnv } from './layout';
 import { oidcLogin } from './oidc';
 import { payoutPages } from './payouts';
+import { pspPages } from './psps';
 import { reportPages } from './reports';
 import { csrfMatches, endSession, readSession } from './session';
 
@@ -35,7 +36,7 @@ const FORM_BYTES = 64_000;
 
 /**
  * The finance and ops console, under `/console/`: sign-in with the identity provider (oidc.ts), a sealed session
- * cookie (session.ts), and the pages of each role (approvals.ts, disputes.ts, payouts.ts, breaks.ts), server-rendered HTML with
+ * cookie (session.ts), and the pages of each role (approvals.ts, disputes.ts, payouts.ts, breaks.ts, reports.ts, psps.ts), server-rendered HTML with
  * no script. Every response carries a strict content security policy (nothing but this origin's stylesheet; no
  * scripts, frames or foreign form targets); every POST passes the origin check and carries the session's CSRF token.
  */
@@ -153,6 +154,7 @@ export function consoleApp(o: ConsoleOptions): Hono<ConsoleEnv> {
   payoutPages(app, { client: o.client, webUi: cfg.webUi });
   breakPages(app, { webUi: cfg.webUi });
   reportPages(app);
+  pspPages(app);
 
   app.onError((err, c: Context<ConsoleEnv>) => {
     const staff = c.get('staff') as Staff | undefined;

@@ -22,6 +22,8 @@ export const DISPUTE_TIERS = TIERS;
 export const PAYOUT_READERS = ['ops', 'compliance'] as const;
 /** Who works reconciliation breaks (ops and every finance rung; the API asks the same). */
 export const BREAK_WORKERS = BREAK_OPS_ROLES;
+/** Who pauses and resumes a PSP (the API's `/psp` routes ask the same). */
+export const PSP_CONTROLLERS = ['ops'] as const;
 
 export const holds = (staff: Staff, role: string) => staff.roles.some((r) => caseFold(r) === caseFold(role));
 export const holdsAny = (staff: Staff, roles: readonly string[]) => roles.some((r) => holds(staff, r));
@@ -51,6 +53,7 @@ const NAV: Array<{ href: string; label: string; roles: readonly string[] }> = [
   { href: '/console/payouts', label: 'Payout exceptions', roles: PAYOUT_READERS },
   { href: '/console/breaks', label: 'Reconciliation breaks', roles: BREAK_WORKERS },
   { href: '/console/reports', label: 'Reports', roles: [...FINANCE, ...PAYOUT_READERS] },
+  { href: '/console/psps', label: 'PSPs', roles: PSP_CONTROLLERS },
 ];
 
 /** The links a person's roles open (the same groups the pages check). */

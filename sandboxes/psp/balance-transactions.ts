@@ -282,3 +282,29 @@ export function pageOf<E extends { item: Obj; seq: number }>(
 function listReply(url: string, page: Array<{ item: Obj }>, hasMore: boolean): Reply {
   return { status: 200, body: { object: 'list', data: page.map((e) => e.item), has_more: hasMore, url } };
 }
+
+/** The `expand` parameter's paths (`expand[]=a`, `expand[0]=a` or `expand=a`, as Stripe's clients send it). */
+export function expandsOf(p: FormObject): string[] {
+  const raw = p.expand;
+  if (typeof raw === 'string') return [raw];
+  return Object.values(obj(raw) ?? {}).filter((v): v is string => typeof v === 'string');
+}
+
+/**
+ * Stripe's `expand` of a balance transaction's `source` (`source` on one, `data.source` on a list): the ID becomes the
+ * object it names, as the sandbox holds it (a transfer with its `transfer_group`, which names the payout: how
+ * reconciliation traces a transfer the ledger never expected). An ID the sandbox keeps no object for stays an ID.
+ * Copies: the journal's own records are never changed by a read.
+ */
+export function expandSources(reply: Reply, paths: string[], resolve: (id: string) => Obj | undefined): Reply {
+  if (reply.status !== 200) return reply;
+  const body = reply.body as Obj;
+  const expand = (bt: Obj): Obj => {
+    const found = typeof bt.source === 'string' ? resolve(bt.source) : undefined;
+    return found ? { ...bt, source: found } : bt;
+  };
+  if (body.object === 'list' && paths.includes('data.source'))
+    return { status: 200, body: { ...body, data: (body.data as Obj[]).map(expand) } };
+  if (body.object === 'balance_transaction' && paths.includes('source')) return { status: 200, body: expand(body) };
+  return reply;
+}

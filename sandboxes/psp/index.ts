@@ -12,6 +12,7 @@ import { hangThenDrop, take } from '../shared/faults';
 import { WebhookDispatcher } from '../shared/webhooks';
 import { fingerprint, parseForm } from './form';
 import { DEFAULT_IDEMPOTENCY_TTL_MS, defaultFaults, pspAdmin, type CallRecord, type PspSandboxContext } from './admin';
+import { expandSources, expandsOf } from './balance-transactions';
 import { newId, notFound, nowSec, stripeError, type Reply } from './replies';
 import { PspState } from './state';
 import { listRefunds } from './refunds';
@@ -205,9 +206,10 @@ export async function startPspSandbox(opts: PspSandboxOptions): Promise<PspSandb
       return ctx.state.createReversal(m[1] ?? '', p);
     if (method === 'POST' && path === '/v1/payouts') return ctx.state.createPayout(p, ctx.faults.payoutSettleMs, later);
     if (method === 'GET' && path === '/v1/payouts') return ctx.state.listPayouts(p);
-    if (method === 'GET' && path === '/v1/balance_transactions') return ctx.state.journal.list(p);
+    if (method === 'GET' && path === '/v1/balance_transactions')
+      return expandSources(ctx.state.journal.list(p), expandsOf(p), (id) => ctx.state.sourceObject(id));
     if (method === 'GET' && (m = /^\/v1\/balance_transactions\/([^/]+)$/.exec(path)))
-      return ctx.state.journal.get(m[1] ?? '');
+      return expandSources(ctx.state.journal.get(m[1] ?? ''), expandsOf(p), (id) => ctx.state.sourceObject(id));
     if (method === 'GET' && (m = /^\/v1\/payouts\/([^/]+)$/.exec(path))) return get(ctx.state.payouts, 'payout', m[1]);
     if (method === 'POST' && path === '/v1/refunds') return ctx.state.createRefund(p);
     if (method === 'GET' && path === '/v1/refunds') return listRefunds(ctx.state.refunds, p);

@@ -45,6 +45,20 @@ export class PspState {
   readonly disputes: PspDisputes;
   readonly accounts: PspConnectedAccounts;
 
+  /**
+   * The object a balance transaction's `source` names, for `expand`: a transfer, a transfer reversal, a payout, a
+   * refund or a charge the sandbox holds.
+   */
+  sourceObject(id: string): Obj | undefined {
+    const direct = this.transfers.get(id) ?? this.payouts.get(id) ?? this.refunds.get(id) ?? this.charges.get(id);
+    if (direct || !id.startsWith('trr_')) return direct;
+    for (const t of this.transfers.values()) {
+      const r = (t.reversals as { data: Obj[] } | undefined)?.data.find((x) => x.id === id);
+      if (r) return { ...r, object: 'transfer_reversal' };
+    }
+    return undefined;
+  }
+
   constructor(private readonly emit: Emit) {
     this.disputes = new PspDisputes(emit, this, this.journal, this.balance);
     this.accounts = new PspConnectedAccounts(emit, this.payouts);

@@ -105,6 +105,23 @@ describe('PSP statement reader and sandbox contract against stripe-mock', () => 
     expect(listed.payouts.length).toBeGreaterThan(0);
   });
 
+  it("when balance transactions are listed with their source expanded, then stripe-mock accepts it and the sandbox's expanded transfer has the fields and kinds of Stripe's transfer", async () => {
+    const auth = { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/x-www-form-urlencoded' };
+    const made = await fetch(`${sandbox.url}/v1/transfers`, {
+      method: 'POST',
+      headers: { ...auth, 'Idempotency-Key': 'contract-expand-1' },
+      body: 'amount=300&currency=eur&destination=acct_1C&transfer_group=payout-contract-1',
+    });
+    expect(made.status).toBe(200);
+    const fromMock = await get(mock(), '/v1/balance_transactions?limit=1&expand[]=data.source');
+    expect(fromMock.status).toBe(200);
+    const listed = await get(sandbox.url, '/v1/balance_transactions?type=transfer&limit=1&expand[]=data.source');
+    const source = (listed.body.data as Array<{ source: Record<string, unknown> }>)[0]?.source ?? {};
+    expect(source).toMatchObject({ object: 'transfer', transfer_group: 'payout-contract-1' });
+    const { body: stripeTransfer } = await get(mock(), '/v1/transfers/tr_123');
+    expect(shapeDiff(source, stripeTransfer)).toEqual([]);
+  });
+
   it.each([
     ['a balance transaction list', '/v1/balance_transactions?limit=3', 'list'],
     ['a balance transaction list by payout', '/v1/balance_transactions?limit=3&payout=:payout', 'list'],

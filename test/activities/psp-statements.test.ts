@@ -124,6 +124,38 @@ describe('PSP statement reader against the PSP sandbox', () => {
     expect(utcLines.lines.find((l) => btId(l) === edgeId)?.businessDate).toBe('2026-11-02');
   });
 
+  it("when a payout's transfer and its reversal are read, then the transfer's line names the payout by its transfer_group (source expanded) and the reversal's names none; the journal still holds IDs", async () => {
+    await charge(9_000);
+    const psp = createStripePsp({ apiBase: sandbox.url, secretKey: 'sk_test_sandbox', timeoutMs: 2_000 });
+    const { transferId } = await psp.createTransfer({
+      idempotencyKey: 'group-t1',
+      amount: EUR(2_400),
+      destinationAccount: 'acct_1C',
+      reference: 'payout-c7-2026-12',
+    });
+    await psp.reverseTransfer({
+      transferId,
+      idempotencyKey: 'group-t1:reverse',
+      amountMinor: 2_400,
+      reference: 'payout-c7-2026-12:recover',
+    });
+
+    const { lines } = await readAll(utcDay(today()));
+    const transfer = lines.find((l) => l.refs.stripe?.type === 'transfer');
+    expect(transfer?.refs.stripe).toMatchObject({
+      source: transferId,
+      transferGroup: 'payout-c7-2026-12',
+      payoutWorkflowId: 'payout-c7-2026-12',
+    });
+    const reversal = lines.find((l) => l.refs.stripe?.reportingCategory === 'transfer_reversal');
+    expect(reversal?.refs.stripe?.source).toMatch(/^trr_/);
+    expect(reversal?.refs.stripe).not.toHaveProperty('payoutWorkflowId');
+    const plain = await fetch(`${sandbox.url}/v1/balance_transactions?type=transfer&limit=1`, {
+      headers: { Authorization: 'Bearer sk_test_sandbox' },
+    });
+    expect(((await plain.json()) as { data: Array<{ source: unknown }> }).data[0]?.source).toBe(transferId);
+  });
+
   it('when an automatic payout has completed, then the lines read with its payout filter sum to its amount (R8) and it is listed by arrival date', async () => {
     await charge(12_000);
     await charge(3_500);

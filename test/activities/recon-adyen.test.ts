@@ -184,7 +184,8 @@ describe('Adyen reconciliation (Adyen sandbox, official library)', () => {
             refs: { workflowId, rail, railRef, attempt: 1 },
           }),
         );
-      const stripeBooked = (n: string, amountMinor: number) =>
+      /** A Stripe transfer's balance transaction; `transferGroup`: read with its source expanded, as the reader does. */
+      const stripeBooked = (n: string, amountMinor: number, transferGroup?: string) =>
         stripe.addBalanceTransaction({
           id: `txn_${n}`,
           amount: -amountMinor,
@@ -196,7 +197,9 @@ describe('Adyen reconciliation (Adyen sandbox, official library)', () => {
           status: 'available',
           type: 'transfer',
           reporting_category: 'transfer',
-          source: `tr_${n}`,
+          source: transferGroup
+            ? { id: `tr_${n}`, object: 'transfer', amount: amountMinor, transfer_group: transferGroup }
+            : `tr_${n}`,
           fee_details: [],
         });
       const runDay = async (accountId: string) => {
@@ -249,6 +252,32 @@ describe('Adyen reconciliation (Adyen sandbox, official library)', () => {
           refs: { workflowId: `payout-a2-${run}` },
         },
       ]);
+    });
+
+    test('when Adyen paid a payout after failover and a late success at Stripe follows, then the Stripe day traces the transfer by its transfer_group and raises a duplicate_disbursement, not unexpected_external', async () => {
+      await fetch(`${sandbox.url}/__admin/reset`, { method: 'POST', body: '{}' });
+      await fetch(`${sandbox.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ settleMs: 10 }) });
+      const s = setup();
+      // payout-b1: Stripe timed out, was fenced, Adyen paid (settled on psp-adyen); then Stripe's transfer lands.
+      const b1 = await bookedTransfer(`payout-b1-${run}:initiate`, 5_300);
+      await s.settled(`payout-b1-${run}`, 'psp-adyen', b1.id, 5_300);
+      s.stripeBooked(`b1${run}`, 5_300, `payout-b1-${run}`);
+      // A Stripe transfer naming no payout of ours stays unexpected_external.
+      s.stripeBooked(`x1${run}`, 1_100, `order-${run}`);
+
+      const adyenDay = await s.runDay(ADYEN.accountId);
+      const stripeDay = await s.runDay(STRIPE.accountId);
+
+      expect(adyenDay.matched.counts).toMatchObject({ lines: 1, items: 1, matchedLines: 1, breaks: 0 });
+      expect(stripeDay.expectations.items).toBe(0);
+      expect(stripeDay.matched.counts.breaksByClass).toEqual({ duplicate_disbursement: 1, unexpected_external: 1 });
+      const facts = s.starts.map((x) => x.input.facts);
+      expect(facts.find((f) => f.class === 'duplicate_disbursement')).toMatchObject({
+        accountId: STRIPE.accountId,
+        amountMinor: -5_300,
+        refs: { workflowId: `payout-b1-${run}`, railRef: `tr_b1${run}` },
+      });
+      expect(facts.find((f) => f.class === 'unexpected_external')?.refs).not.toHaveProperty('workflowId');
     });
   });
 });

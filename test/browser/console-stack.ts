@@ -46,6 +46,8 @@ export interface ConsoleStack {
   service: DecisionService;
   idp: IdpSandbox;
   client: Client;
+  /** The processes' configuration (its task queue names the PSP queues the PSPs page reads and sets). */
+  config: ReturnType<typeof testConfig>;
   webUiBase: string;
   deps: ReturnType<typeof fakeDeps> & { creators: ReturnType<typeof createFakeCreators> };
   /** An order of `customerId` with 500.00 EUR captured (at the PSP too, so a refund of it executes). */
@@ -86,6 +88,7 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
     service,
     idp,
     client,
+    config,
     webUiBase,
     deps,
     addOrder(orderId, customerId) {

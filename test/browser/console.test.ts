@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { approvals } from '../../client';
+import { describeProviderQueue } from '../../client/psp-control';
 import { samplePayoutSlaFacts } from '../../sandboxes/reports/sample-facts';
 import { creatorPayoutWorkflowId } from '../../workflows/payouts/contract';
 import { adjustmentPostingId } from '../../workflows/recon-breaks/contract';
@@ -632,6 +633,63 @@ describe('the finance and ops console in Chromium (identity provider, decision s
         { account: 'payouts:duplicates-paid', amountMinor: -450 },
       ]);
       expect(await stack.deps.psp.getTransfer(transferId)).toMatchObject({ status: 'reversed' });
+    },
+  );
+  browserTest(
+    'when ops pause Adyen from the PSPs page, then Adyen shows paused with its incident and reason while Stripe keeps running, and resuming restores its rate; finance see neither page nor link and a forged pause is refused 403',
+    async () => {
+      const incident = `INC-UI-${run}`;
+      const ops = await as('ops.frank', 'Frank (payment ops)');
+      await ops.goto(url('/console'));
+      await ops.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'PSPs' }).click();
+      await ops.waitForURL(url('/console/psps'));
+      const adyen = ops.locator('section', { has: ops.getByRole('heading', { name: 'Adyen' }) });
+      const stripe = ops.locator('section', { has: ops.getByRole('heading', { name: 'Stripe' }) });
+      expect(await adyen.innerText()).toMatch(/State\s+Running/);
+      await adyen.getByLabel('Incident ID').fill(incident);
+      await adyen.getByLabel('Reason').fill('Adyen transfers API answering 503');
+      await adyen.getByRole('button', { name: 'Pause Adyen' }).click();
+      await expect(ops.getByRole('status').innerText()).resolves.toContain(
+        `Accepted: adyen paused for incident ${incident}.`,
+      );
+      expect(await adyen.innerText()).toMatch(new RegExp(`State\\s+Paused \\(incident ${incident}, since \\d{4}-`));
+      expect(await adyen.innerText()).toMatch(/Pause reason\s+Adyen transfers API answering 503/);
+      expect(await adyen.innerText()).toMatch(/Account rate limit\s+0 \(paused\)/);
+      expect(await adyen.getByRole('button', { name: 'Resume Adyen' }).count()).toBe(1);
+      expect(await stripe.innerText()).toMatch(/State\s+Running/);
+      expect(await stripe.getByRole('button', { name: 'Pause Stripe' }).count()).toBe(1);
+      const paused = await describeProviderQueue(stack.client, 'adyen', stack.config.TEMPORAL_TASK_QUEUE);
+      expect(paused).toMatchObject({ ratePerSecond: 0, pausedBy: incident });
+      expect(paused.setBy).toBe('payops-psp-control:ops.frank');
+      expect(await describeProviderQueue(stack.client, 'stripe', stack.config.TEMPORAL_TASK_QUEUE)).not.toHaveProperty(
+        'pausedBy',
+      );
+      await check(ops, 'ops-psps');
+
+      const dave = await as('fin.dave', 'Dave (finance manager)');
+      await dave.goto(url('/console'));
+      expect(await dave.getByRole('link', { name: 'PSPs' }).count()).toBe(0);
+      const refused = await dave.goto(url('/console/psps'));
+      expect(refused?.status()).toBe(403);
+      expect(await dave.getByRole('button', { name: /^(Pause|Resume) / }).count()).toBe(0);
+      const forged = await post(dave, '/console/psps/stripe/pause', {
+        _csrf: await csrfOf(dave),
+        incidentId: `INC-FORGED-${run}`,
+        reason: 'forged',
+      });
+      expect(forged.status).toBe(403);
+      expect(await describeProviderQueue(stack.client, 'stripe', stack.config.TEMPORAL_TASK_QUEUE)).not.toHaveProperty(
+        'pausedBy',
+      );
+
+      await adyen.getByLabel('Reason (optional)').fill('Adyen recovered');
+      await adyen.getByRole('button', { name: 'Resume Adyen' }).click();
+      await expect(ops.getByRole('status').innerText()).resolves.toContain('Accepted: adyen resumed.');
+      expect(await adyen.innerText()).toMatch(/State\s+Running/);
+      expect(await adyen.getByRole('button', { name: 'Pause Adyen' }).count()).toBe(1);
+      const resumed = await describeProviderQueue(stack.client, 'adyen', stack.config.TEMPORAL_TASK_QUEUE);
+      expect(resumed.pausedBy).toBeUndefined();
+      expect(resumed.ratePerSecond).toBeGreaterThan(0);
     },
   );
 });

@@ -5,7 +5,7 @@ import { Unauthenticated, type Staff } from '../../decisions/staff-auth';
 import { loadConfig } from '../../workers/config';
 
 /**
- * `POST /psp/pause|resume` of the decision service before anything reaches Temporal: only ops, and the body (the
+ * `POST /psp/pause|resume` (and `GET /psp`) of the decision service before anything reaches Temporal: only ops, and the body (the
  * provider above all: required, never defaulted) refused naming the field. The client here throws on any use, so a
  * refusal that touched the server would fail the test.
  */
@@ -50,6 +50,12 @@ describe('POST /psp/pause and /psp/resume: role and body checks', () => {
     const resume = await post('fin', '/psp/resume', { provider: 'adyen' });
 
     expect([pause.status, resume.status]).toEqual([403, 403]);
+  });
+
+  test("when finance reads the providers' queues (GET /psp), then 403 and the server is not asked", async () => {
+    const r = await app.request('/psp', { headers: { authorization: 'Bearer fin' } });
+
+    expect(r.status).toBe(403);
   });
 
   test('when ops pause without a provider, or with one the table does not know, then 400 names provider', async () => {

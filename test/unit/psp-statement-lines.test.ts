@@ -53,6 +53,32 @@ describe('PSP statement line mapping', () => {
     expect(toStatementLine(bt(), { ...ctx, accountId: 'other' }).lineId).not.toBe(line.lineId);
   });
 
+  it("when a transfer is read with its source expanded, then the line keeps the transfer ID and names the payout its transfer_group holds; a charge's group or a foreign group names none", () => {
+    const transfer = (group: string | null, object = 'transfer') => ({
+      id: 'tr_1Abc',
+      object,
+      amount: 2_500,
+      currency: 'eur',
+      transfer_group: group,
+    });
+    expect(toStatementLine(bt({ source: transfer('payout-c1-2026-11') }), ctx).refs.stripe).toMatchObject({
+      source: 'tr_1Abc',
+      transferGroup: 'payout-c1-2026-11',
+      payoutWorkflowId: 'payout-c1-2026-11',
+    });
+    const stepped = toStatementLine(bt({ source: transfer('payout-c1-2026-11:initiate') }), ctx).refs.stripe;
+    expect(stepped?.payoutWorkflowId).toBe('payout-c1-2026-11');
+    for (const other of [transfer(null), transfer('order-77'), transfer('payout-c1-2026-11', 'charge')]) {
+      const refs = toStatementLine(bt({ source: other }), ctx).refs.stripe;
+      expect(refs?.source).toBe('tr_1Abc');
+      expect(refs?.payoutWorkflowId).toBeUndefined();
+    }
+    // Expanded to an object we do not read (stripe-mock's fixture is an application fee): only its ID is kept.
+    const fee = toStatementLine(bt({ source: { id: 'fee_1', object: 'application_fee', amount: 100 } }), ctx);
+    expect(fee.refs.stripe).toMatchObject({ source: 'fee_1' });
+    expect(fee.refs.stripe).not.toHaveProperty('transferGroup');
+  });
+
   it('when a charge with a fee is mapped, then fee, net and fee details stay integers as sent', () => {
     const line = toStatementLine(
       bt({
@@ -162,9 +188,10 @@ describe('PSP statement line mapping', () => {
         createdTo: '2026-12-07T00:00:00.000Z',
         limit: 100,
       }),
-    ).toEqual({ limit: 100, created: { gte: 1_796_515_200, lt: 1_796_601_600 } });
+    ).toEqual({ limit: 100, expand: ['data.source'], created: { gte: 1_796_515_200, lt: 1_796_601_600 } });
     expect(balanceTransactionParams({ account, payout: 'po_1', startingAfter: 'txn_9', limit: 5 })).toEqual({
       limit: 5,
+      expand: ['data.source'],
       payout: 'po_1',
       starting_after: 'txn_9',
     });

@@ -94,6 +94,10 @@ export interface StripeLineRefs {
   balanceTransactionId: string;
   /** The object that caused it (`tr_`, `trr_`, `re_`, `dp_`, `po_`, `ch_`…); absent when Stripe sent null. */
   source?: string;
+  /** A transfer's `transfer_group` (read with the source expanded): ours is the payout workflow ID. */
+  transferGroup?: string;
+  /** The payout workflow the transfer group names: how a transfer nobody expected is still traced (as Adyen's). */
+  payoutWorkflowId?: string;
   reportingCategory: string;
   type: string;
   /** The automatic payout that paid it out, when the page was read with the `payout` filter. */

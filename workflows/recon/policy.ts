@@ -763,11 +763,10 @@ export function matchDay(input: MatchInput): MatchResult {
     const extra = { ...(suggestion ? { suggestion } : {}), ...(hint ? { hint } : {}) };
     // Money left for a payout the ledger expected nothing more for, while that payout was paid elsewhere (another
     // provider, another account, an earlier day): a late success at provider A after a failover paid at B. Traced by
-    // the transfer's reference, which names the payout (Adyen); the ledger has no item for it, by design.
-    const elsewhere =
-      !dupOf && l.direction === 'debit' && l.refs.adyen?.payoutWorkflowId
-        ? settledByWorkflow(l.refs.adyen.payoutWorkflowId)
-        : undefined;
+    // the transfer's reference (Adyen) or transfer group (Stripe), which names the payout; the ledger has no item for
+    // it, by design.
+    const namedPayout = l.refs.adyen?.payoutWorkflowId ?? l.refs.stripe?.payoutWorkflowId;
+    const elsewhere = !dupOf && l.direction === 'debit' && namedPayout ? settledByWorkflow(namedPayout) : undefined;
     if (elsewhere)
       addBreak(
         'duplicate_disbursement',

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { currencySchema } from '../../../workflows/shared/money';
 import { failure, FailureType } from '../../../workflows/shared/failures';
+import { payoutOfReference } from '../../../workflows/shared/payout-reference';
 import { zonedDate } from '../../recon/business-day';
 import type { LineFlag, StatementLine } from '../../recon/statement-line';
 import type { PspPayout } from './port';
@@ -74,8 +75,20 @@ const wireBalanceTransaction = z.object({
   status: z.enum(['available', 'pending'], { error: "must be 'available' or 'pending'" }),
   type: z.string({ error: 'must be a string' }),
   reporting_category: z.string({ error: 'must be a string' }),
-  // The SDK types `source` as an ID or, when expanded, the object; we never expand.
-  source: z.union([z.string(), z.object({ id: z.string() }).transform((o) => o.id), z.null()]).optional(),
+  // The SDK types `source` as an ID or, when expanded, the object. The reader expands it (`data.source`) for one
+  // field: a transfer's `transfer_group`, which our transfers set to the payout (stripe-psp.ts), so a transfer the
+  // ledger never expected (a late success after a failover) is still traced to its payout, as Adyen's reference is.
+  source: z
+    .union([
+      z.string(),
+      z.looseObject({
+        id: z.string({ error: 'must be a string' }),
+        object: z.string().optional(),
+        transfer_group: z.string().nullable().optional(),
+      }),
+      z.null(),
+    ])
+    .optional(),
   exchange_rate: z.number({ error: 'must be a number or null' }).nullable().optional(),
   fee_details: z
     .array(z.object({ amount: minor, type: z.string(), description: z.string().nullable().optional() }))
@@ -106,6 +119,13 @@ export function toStatementLine(
     );
   }
   const bt = parsed.data;
+  const source = typeof bt.source === 'object' && bt.source ? bt.source.id : bt.source;
+  // Only a transfer's group names a payout (a charge's `transfer_group` is the merchant's, never ours).
+  const transferGroup =
+    typeof bt.source === 'object' && bt.source?.object === 'transfer'
+      ? bt.source.transfer_group || undefined
+      : undefined;
+  const payoutWorkflowId = payoutOfReference(transferGroup);
   const flags: LineFlag[] = [];
   if (!STRIPE_REPORTING_CATEGORIES.has(bt.reporting_category)) flags.push('unclassified');
   if (bt.status === 'pending') flags.push('pending');
@@ -132,7 +152,9 @@ export function toStatementLine(
     refs: {
       stripe: {
         balanceTransactionId: bt.id,
-        ...(bt.source ? { source: bt.source } : {}),
+        ...(source ? { source } : {}),
+        ...(transferGroup ? { transferGroup } : {}),
+        ...(payoutWorkflowId ? { payoutWorkflowId } : {}),
         reportingCategory: bt.reporting_category,
         type: bt.type,
         ...(ctx.payout ? { payout: ctx.payout } : {}),

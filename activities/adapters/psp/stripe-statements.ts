@@ -52,6 +52,8 @@ export function balanceTransactionParams(i: BalanceTransactionQuery) {
     throw failure(FailureType.InvalidInput, 'listBalanceTransactions: createdFrom/createdTo or payout is required');
   return {
     limit: pageLimit(i.limit),
+    // The source object of each line: a transfer's `transfer_group` names its payout (statement-lines.ts).
+    expand: ['data.source'],
     ...(window ? { created: { gte: window.gte, lt: window.lt } } : {}),
     ...(i.payout ? { payout: i.payout } : {}),
     ...(i.startingAfter ? { starting_after: i.startingAfter } : {}),
