@@ -14,6 +14,7 @@
  *      allowing L requests/s per endpoint.
  * Prints each figure, then one JSON line with all of them. No figure is judged pass/fail here.
  */
+import { loadavg } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { getPayoutRunState } from '../client/payout-runs';
 import { z } from 'zod';
@@ -323,6 +324,18 @@ async function main(): Promise<void> {
     log(
       `same-shape ratios: throughput payout/floor ${ratios.throughput}, CPU (worker + server) floor/payout ${ratios.cpu}, CPU without the activity thread ${ratios.cpuOrchestration}`,
     );
+    // The activity thread's own figure: what a payout's activity bodies (AWS and HTTP clients) add to the floor's glue.
+    const mainMs = (fig: Figures) => fig.cpuMsPerWorkflow['worker.main'] ?? 0;
+    const activityThread = {
+      payoutMs: mainMs(payoutFig),
+      floorMs: mainMs(floorFig),
+      aboveFloorMs: mainMs(payoutFig) - mainMs(floorFig),
+    };
+    log(
+      `activity thread: ${activityThread.payoutMs} ms per payout, ${activityThread.floorMs} ms per floor workflow, ${activityThread.aboveFloorMs} ms above the floor; load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
 
     const pspActions = actionsOf(
       await client.workflow.getHandle(creatorPayoutWorkflowId(`${ids[RUN]}-${PERIOD}`)).fetchHistory(),
@@ -382,6 +395,7 @@ async function main(): Promise<void> {
         floor: floorFig,
         payouts: payoutFig,
         ratios,
+        activityThread,
         actions,
         memory: memoryFig,
         awsPerPayout,

@@ -34,6 +34,8 @@ export async function startBenchStack(opts: { pspLatencyMs: number; name: string
     embeddedTemporal: true,
     headless: true,
     fairness: opts.fairness,
+    // Keep-alive, as AWS serves it, unless BENCH_MOTO_KEEP_ALIVE=0 (to compare with the stack before it).
+    motoKeepAlive: process.env['BENCH_MOTO_KEEP_ALIVE'] !== '0',
   });
   const psp = await startPspSandbox({ port: 0, webhookSecret: 'whsec_bench' });
   const creators = await startCreatorsSandbox({ port: 0 });

@@ -27,9 +27,9 @@ export function makeAwsClients(options: AwsClientOptions) {
       ? { endpoint: options.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }
       : {}),
   };
-  const once = <T>(make: () => T) => {
+  const once = <T extends { middlewareStack: { remove(name: string): boolean } }>(make: () => T) => {
     let client: T | undefined;
-    return () => (client ??= make());
+    return () => (client ??= quiet(make()));
   };
   const dynamo = once(() => new DynamoDBClient(base));
   const s3 = once(() => new S3Client({ ...base, forcePathStyle: local }));
@@ -55,3 +55,13 @@ export function makeAwsClients(options: AwsClientOptions) {
   };
 }
 export type AwsClients = ReturnType<typeof makeAwsClients>;
+
+/**
+ * Without the SDK's logger middleware. No client here is given a logger, yet the default no-op logger has an `info`,
+ * so that middleware copied every input and output through the sensitive-data filter on each call only to discard
+ * it (about 0.1 ms of the worker's main thread per call). Errors still reach the caller unchanged.
+ */
+function quiet<T extends { middlewareStack: { remove(name: string): boolean } }>(client: T): T {
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
+}

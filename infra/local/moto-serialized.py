@@ -1,4 +1,4 @@
-"""moto's HTTP server, fixed for a ledger's load. Usage: python moto-serialized.py HOST PORT
+"""moto's HTTP server, fixed for a ledger's load. Usage: python moto-serialized.py HOST PORT [--keep-alive]
 
 1. moto 5.2.5's backends are not thread-safe: concurrent DynamoDB transactions fail with "dictionary
    changed size during iteration" (HTTP 500). Connections stay threaded; the work inside moto is serialized.
@@ -6,6 +6,12 @@
    transaction: quadratic in the table's size (a 1,000-posting ledger already takes seconds per posting).
    Here the backup is of the touched items only, restored if the transaction is cancelled, which is all
    the rollback needs because (1) lets no other request in between.
+3. --keep-alive (the benchmark's stacks): served by waitress, which keeps HTTP/1.1 connections open as DynamoDB and
+   the other AWS endpoints do. werkzeug's development server answers every request with `Connection: close`, so each
+   AWS SDK call opened a new connection and the benchmark charged the worker for connects production does not make.
+   waitress reads each request body by its length before the next request, which is what keep-alive needs.
+   (werkzeug's request handler, and with it moto's spelling of S3 metadata names with underscores, is not used
+   there; nothing here sends such names.)
 """
 import copy
 import os
@@ -57,6 +63,7 @@ def transact_write_items(self, transact_items):
 dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items
 
 host, port = sys.argv[1], int(sys.argv[2])
+keep_alive = "--keep-alive" in sys.argv[3:]
 os.environ.setdefault("MOTO_PORT", str(port))
 app = DomainDispatcherApplication(create_backend_app)
 lock = threading.Lock()
@@ -67,4 +74,13 @@ def serialized(environ, start_response):
         return list(app(environ, start_response))
 
 
-run_simple(host, port, serialized, threaded=True, request_handler=MotoRequestHandler)
+if keep_alive:
+    import logging
+
+    from waitress import serve
+
+    # Requests wait for the lock above, so a queue of them behind a slow one is expected, not worth a warning each.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    serve(serialized, host=host, port=port, threads=8, connection_limit=1000, channel_timeout=120, _quiet=True)
+else:
+    run_simple(host, port, serialized, threaded=True, request_handler=MotoRequestHandler)

@@ -58,6 +58,12 @@ export async function startExternalServers(opts: {
   fairness?: boolean;
   /** stripe-mock, for the PSP contract tests (default on); `npm start` runs without it. */
   stripeMock?: boolean;
+  /**
+   * moto served with keep-alive connections, as AWS serves them (waitress; see moto-serialized.py). The benchmark
+   * turns it on so that its CPU figures do not count a connect per AWS call; the tests and `npm start` keep
+   * werkzeug's server until a full test run has been made on waitress.
+   */
+  motoKeepAlive?: boolean;
 }): Promise<ExternalServers> {
   const { ports, runDir } = opts;
   mkdirSync(runDir, { recursive: true });
@@ -70,7 +76,12 @@ export async function startExternalServers(opts: {
       startServer({
         name: 'moto',
         command: bin('python'),
-        args: [join(__dirname, 'moto-serialized.py'), '127.0.0.1', String(ports.moto)],
+        args: [
+          join(__dirname, 'moto-serialized.py'),
+          '127.0.0.1',
+          String(ports.moto),
+          ...(opts.motoKeepAlive ? ['--keep-alive'] : []),
+        ],
         runDir,
         ready: async () => (await fetch(`http://127.0.0.1:${ports.moto}/moto-api/data.json`)).ok,
       }),

@@ -76,6 +76,77 @@ describe('payout rail activities (fake PSP and directory)', () => {
   });
 });
 
+describe('payout destination: one conditional write, remembered by the worker', () => {
+  /** The fake audit trail, counting its reads and appends. */
+  const countingAudit = (deps: ReturnType<typeof fakeDeps>) => {
+    const counts = { get: 0, append: 0 };
+    const { audit } = deps;
+    return {
+      counts,
+      audit: {
+        ...audit,
+        get: (stream: string, eventId: string) => (counts.get++, audit.get(stream, eventId)),
+        append: (e: Parameters<typeof audit.append>[0]) => (counts.append++, audit.append(e)),
+      },
+    };
+  };
+
+  test('when a destination is fixed and paid on the same worker, then it is written once and never read back', async () => {
+    const base = fakeDeps();
+    const { audit, counts } = countingAudit(base);
+    const deps = { ...base, audit, creators: createFakeCreators([creator]) };
+    const acts = createPayoutActivities(deps);
+    const key = 'payout-c-act-2027-02:initiate';
+    const { destinationId } = await acts.fixPayoutDestination({ creatorId: 'c-act', rail: 'psp', idempotencyKey: key });
+    const r = await acts.initiatePspPayout({
+      idempotencyKey: key,
+      creatorId: 'c-act',
+      amount: usd(5_000),
+      reference: 'payout-c-act-2027-02',
+      destinationId,
+    });
+
+    expect(counts).toEqual({ get: 0, append: 1 });
+    expect(base.audit.events).toEqual([
+      expect.objectContaining({
+        stream: `payout-destination:${destinationId}`,
+        eventId: 'destination',
+        type: 'payout.destination_fixed',
+        data: { rail: 'psp', accountToken: 'acct_act', creditorName: 'Act' },
+      }),
+    ]);
+    expect(deps.psp.transfers.get(r.transferId)?.destinationAccount).toBe('acct_act');
+  });
+
+  test('when a destination was fixed elsewhere and the directory now names another account, then the first one stays and is paid', async () => {
+    const creators = createFakeCreators([creator]);
+    const base = fakeDeps();
+    const key = 'payout-c-act-2027-03:initiate';
+    // Fixed by another worker (or before a reset): this worker has nothing remembered.
+    const { destinationId } = await createPayoutActivities({ ...base, creators }).fixPayoutDestination({
+      creatorId: 'c-act',
+      rail: 'psp',
+      idempotencyKey: key,
+    });
+    creators.creators.get('c-act')!.payoutMethod = { ...creator.payoutMethod, accountToken: 'acct_new' };
+    const acts = createPayoutActivities({ ...base, creators });
+
+    expect(await acts.fixPayoutDestination({ creatorId: 'c-act', rail: 'psp', idempotencyKey: key })).toEqual({
+      destinationId,
+    });
+    const r = await acts.initiatePspPayout({
+      idempotencyKey: key,
+      creatorId: 'c-act',
+      amount: usd(5_000),
+      reference: 'payout-c-act-2027-03',
+      destinationId,
+    });
+
+    expect(base.audit.events.filter((e) => e.type === 'payout.destination_fixed')).toHaveLength(1);
+    expect(base.psp.transfers.get(r.transferId)?.destinationAccount).toBe('acct_act');
+  });
+});
+
 describe('payout destination comparison (fake directory)', () => {
   const bankCreator = {
     ...creator,
