@@ -299,11 +299,13 @@ export const routingRows: Row[] = [
       ),
   }),
   routedRow({
-    // Ops paused Adyen's queue: the initiations sit there unstarted past the budget; never reached is the proof.
+    // Adyen's queue stops after the payouts routed there: the initiations sit unstarted past the budget; never
+    // reached is the proof. The hold has no incident mark, so the routing read does not see it (as a pause that comes
+    // after the decision); a pause the read sees makes Adyen ineligible instead (payouts-routing-paused.test.ts).
     name: 'psp-a-paused-over-budget',
     first: 'adyen',
     failover: { budgetMs: 5_000, fenceHorizonMs: 2_000 },
-    before: ({ stack }) => setLimit(stack.client, adyenQueue(stack), 0, 'psp-incident:CHAOS-FENCE paused by the row'),
+    before: ({ stack }) => setLimit(stack.client, adyenQueue(stack), 0, 'held at 0 by the row after routing'),
     cleanup: ({ stack }) => setLimit(stack.client, adyenQueue(stack), 1_000, 'restored by the row'),
     expect: (_ctx, seen) =>
       each(seen, (wf) => {
