@@ -315,6 +315,33 @@ export const routingRows: Row[] = [
       }),
   }),
   routedRow({
+    // Adyen's first answer is lost before anything ran (the connection drops, nothing committed): within the
+    // failover budget that is ambiguous, so the same key is retried at Adyen, which pays once; never a failover.
+    name: 'psp-a-timeout-before-commit',
+    first: 'adyen',
+    before: ({ stack, n }) =>
+      admin(stack.adyen.url, '/__admin/faults', {
+        timeoutNext: n,
+        timeoutPhase: 'before',
+        hangMs: 300,
+        faultMethod: 'POST',
+      }),
+    expect: async ({ n, stack }, seen) => {
+      const { calls } = await adminGet<{ calls: Array<{ method: string; fault?: string }> }>(
+        stack.adyen.url,
+        '/__admin/calls',
+      );
+      const timedOut = calls.filter((c) => c.method === 'POST' && c.fault === 'timeout').length;
+      return [
+        ...(timedOut >= n ? [] : [`the fault did not hit: ${timedOut} of ${n} Adyen POSTs timed out`]),
+        // (Which payouts the N drops hit depends on arrival order; every payout must stay at Adyen either way.)
+        ...each(seen, (wf) =>
+          seen.stripePosts.get(wf) || seen.failovers.has(wf) ? `${wf}: left Adyen after a timeout` : undefined,
+        ),
+      ];
+    },
+  }),
+  routedRow({
     // Adyen takes the requests and never answers (nothing runs): past the budget, the horizon, then a look-up.
     name: 'psp-a-stalls-after-attempt-started',
     first: 'adyen',
