@@ -1,3 +1,17 @@
+import { createS3Reports } from '../../../activities/adapters/reports/s3-reports';
+import { adyenReferenceFor } from '../../../activities/payouts/adyen';
+import { approveBreakAdjustment, getBreakState, recoverDuplicate } from '../../../client/breaks';
+import { DEFAULT_ADYEN_BALANCE_ACCOUNT_ID } from '../../../workers/config-adyen';
+import type { Break } from '../../../workflows/recon/contract';
+import { recoveryPostingId } from '../../../workflows/recon-breaks/contract';
+import {
+  getStateQuery,
+  reconDayWorkflowId,
+  RECON_DAY_WORKFLOW,
+  type ReconDayView,
+} from '../../../workflows/recon-days/contract';
+import { staffSigner } from '../../support/staff';
+import { scanPostings } from '../observe';
 import { createDynamoAudit } from '../../../activities/adapters/audit/dynamo-audit';
 import { makeAwsClients } from '../../../activities/adapters/aws';
 import { createDynamoLedger } from '../../../activities/adapters/ledger/dynamo-ledger';
@@ -9,7 +23,7 @@ import { suffixedTaskQueue } from '../../../workflows/shared/task-queue';
 import { awsOptions } from '../../../workers/config';
 import { creatorPayoutWorkflowId, payoutAuditStream } from '../../../workflows/payouts/contract';
 import { ROUTING_AUDIT } from '../../../workflows/payouts/routed';
-import { admin, adminGet } from '../admin';
+import { admin, adminGet, until } from '../admin';
 import { addVerdicts, checkPayouts, emptyVerdicts, type Verdicts } from '../checks';
 import { settle } from '../observe';
 import { FAST_TIMING, pool, startPayouts, type ChaosPayout } from '../payouts';
@@ -38,6 +52,11 @@ interface RoutedRowDef {
   cleanup?(ctx: RowContext): Promise<void>;
   /** What the row is about, judged after the payouts settled: a line per violation. */
   expect?(ctx: RowContext, seen: Seen): Promise<string[]> | string[];
+  /**
+   * What happens after the payouts closed and the matrix's checks and the cross-provider invariants were read (a
+   * provider's late success, reconciliation, recovery): its own verdicts, added to the row's.
+   */
+  after?(ctx: RowContext, payouts: ChaosPayout[]): Promise<Verdicts>;
 }
 
 /** What the row's payouts did, per payout: transfer POSTs at each provider and the failover evidence audited. */
@@ -76,10 +95,13 @@ function routedRow(def: RoutedRowDef): Row {
         ...((await def.expect?.(ctx, seen)) ?? []),
       ];
       ctx.mark?.('check');
-      if (lines.length === 0) return v;
       // A broken routing invariant is money at risk: counted as duplicates (F1/F5) or as evidence missing.
       const extra: Verdicts = { ...emptyVerdicts(), duplicates: lines.length, findings: lines.slice(0, 20) };
-      return addVerdicts(v, extra);
+      const checked = lines.length === 0 ? v : addVerdicts(v, extra);
+      if (!def.after) return checked;
+      const later = await def.after(ctx, payouts);
+      ctx.mark?.('after');
+      return addVerdicts(checked, later);
     },
   };
 }
@@ -342,6 +364,27 @@ export const routingRows: Row[] = [
     },
   }),
   routedRow({
+    // Adyen stalls (the request hangs, nothing runs): fenced by the look-up after the horizon, Stripe pays; then the
+    // request Adyen held runs after all (a late success at A after B paid). The payout must not pay again, the Adyen
+    // account's reconciliation raises exactly one duplicate_disbursement, and recovery by offset resolves it.
+    name: 'psp-a-late-success-after-b-paid',
+    first: 'adyen',
+    failover: { budgetMs: 5_000, fenceHorizonMs: 2_000 },
+    before: ({ stack, n }) =>
+      admin(stack.adyen.url, '/__admin/faults', {
+        timeoutNext: 10 * n,
+        timeoutPhase: 'before',
+        hangMs: 20_000,
+        faultMethod: 'POST',
+      }),
+    expect: (_ctx, seen) =>
+      each(seen, (wf) => {
+        const f = seen.failovers.get(wf) as { basis?: string } | undefined;
+        return f?.basis === 'fenced_lookup_absent' ? undefined : `${wf}: failover ${JSON.stringify(f)}`;
+      }),
+    after: lateSuccessAtAdyen,
+  }),
+  routedRow({
     // Adyen takes the requests and never answers (nothing runs): past the budget, the horizon, then a look-up.
     name: 'psp-a-stalls-after-attempt-started',
     first: 'adyen',
@@ -363,3 +406,131 @@ export const routingRows: Row[] = [
 
 /** Adyen's own task queue in the chaos stack. */
 const adyenQueue = (stack: ChaosStack) => suffixedTaskQueue(stack.config.TEMPORAL_TASK_QUEUE, 'psp-adyen');
+
+const recoverer = staffSigner('ops.routing', ['ops']);
+const approver = staffSigner('fin.routing', ['finance_manager']);
+/** The Adyen account of the chaos stack's reconciliation (`RECON_ACCOUNTS` in stack.ts). */
+const ADYEN_RECON_ACCOUNT = 'psp-adyen';
+
+/**
+ * The late success of the first payout's fenced Adyen attempt: the request Adyen held runs (the sandbox executes it
+ * under the attempt's own key and reference, as a held request would), after Stripe paid that payout. Then the
+ * Adyen account's day is reconciled and the one duplicate disbursement it raises is recovered by offset (above the
+ * four-eyes threshold: ops propose, finance approve). Judged from the records: the payout paid once at Stripe and
+ * did not move again, one break of the class for this row's payouts (on the late one), resolved, one recovery
+ * posting, and the creator's receivable holds the amount.
+ */
+async function lateSuccessAtAdyen({ stack }: RowContext, payouts: ChaosPayout[]): Promise<Verdicts> {
+  const v = emptyVerdicts();
+  const find = (what: string, kind: 'lost' | 'duplicates' | 'ledgerBreaks' = 'ledgerBreaks') => {
+    v[kind]++;
+    if (v.findings.length < 20) v.findings.push(what);
+  };
+  const late = payouts[0];
+  if (!late) throw new Error('the late-success row needs a payout');
+  const wf = creatorPayoutWorkflowId(late.payoutId);
+  const key = `${wf}:initiate:adyen`;
+  const stripeBefore = await stripePaidOf(stack, wf);
+  await admin(stack.adyen.url, '/__admin/faults', undefined, 'DELETE');
+  const res = await fetch(`${stack.adyen.url}/btl/v4/transfers`, {
+    method: 'POST',
+    headers: { 'X-API-Key': 'chaos', 'Idempotency-Key': key, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      amount: { currency: 'EUR', value: late.amountMinor },
+      balanceAccountId: DEFAULT_ADYEN_BALANCE_ACCOUNT_ID,
+      category: 'internal',
+      counterparty: { balanceAccountId: `BA${late.creatorId.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}` },
+      reference: adyenReferenceFor(key),
+    }),
+  });
+  const transfer = (await res.json()) as { id?: string };
+  if (!res.ok || !transfer.id) {
+    find(`the late transfer was not made: ${res.status}`, 'lost');
+    return v;
+  }
+  const booked = await until(async () => {
+    const { transfers } = await adminGet<{ transfers: Array<{ id: string; status: string }> }>(
+      stack.adyen.url,
+      '/__admin/transfers',
+    );
+    return transfers.find((t) => t.id === transfer.id)?.status === 'booked';
+  }, 30_000);
+  if (!booked) find(`${transfer.id}: the late transfer never booked`, 'lost');
+
+  const handle = await stack.client.workflow.start(RECON_DAY_WORKFLOW, {
+    workflowId: `${reconDayWorkflowId(ADYEN_RECON_ACCOUNT, today())}-${Date.now().toString(36)}`,
+    taskQueue: stack.config.TEMPORAL_TASK_QUEUE,
+    args: [{ accountId: ADYEN_RECON_ACCOUNT, businessDate: today() }],
+  });
+  await handle.result();
+  const day: ReconDayView = await handle.query(getStateQuery);
+  if (!day.keys) {
+    find(`${ADYEN_RECON_ACCOUNT}: the day wrote no results`, 'lost');
+    return v;
+  }
+  const ours = new Set(payouts.map((p) => creatorPayoutWorkflowId(p.payoutId)));
+  const dups = (await reportLines<StoredBreak>(stack, day.keys.breaks)).filter(
+    (b) => b.class === 'duplicate_disbursement' && ours.has(b.refs.workflowId ?? ''),
+  );
+  if (dups.length !== 1 || dups[0]?.refs.workflowId !== wf) {
+    find(`duplicate_disbursement breaks: ${JSON.stringify(dups.map((b) => b.refs.workflowId))}, expected [${wf}]`);
+    return v;
+  }
+  const dup = dups[0];
+  const proposed = await recoverDuplicate(stack.client, dup.workflowId, {
+    mode: 'offset',
+    note: 'late success at Adyen after Stripe paid: netted from the next payout',
+    sign: recoverer,
+  });
+  const approved = proposed.accepted
+    ? await approveBreakAdjustment(stack.client, dup.workflowId, { sign: approver })
+    : proposed;
+  if (!approved.accepted) find(`recovery refused: ${JSON.stringify(approved).slice(0, 200)}`);
+  const resolved = await until(
+    async () => (await getBreakState(stack.client, dup.workflowId).catch(() => undefined))?.status === 'resolved',
+    30_000,
+  );
+  if (!resolved) find(`${dup.workflowId}: not resolved after recovery`, 'lost');
+  const recoveries = await scanPostings(stack, recoveryPostingId(dup.breakId));
+  if (recoveries.length !== 1)
+    find(`${recoveryPostingId(dup.breakId)}: ${recoveries.length} postings`, recoveries.length ? 'duplicates' : 'lost');
+  const receivable = await createDynamoLedger({
+    aws: makeAwsClients(awsOptions(stack.config)),
+    table: stack.config.LEDGER_TABLE,
+  }).balance(Accounts.creatorReceivable(late.creatorId), 'EUR');
+  if (Math.abs(receivable) !== late.amountMinor)
+    find(`${late.creatorId}: receivable ${receivable}, expected ${late.amountMinor}`);
+  // The payout itself never moved again: Stripe's one payment, nothing more asked of either provider by it.
+  const stripeAfter = await stripePaidOf(stack, wf);
+  if (stripeBefore !== 1 || stripeAfter !== 1)
+    find(`${wf}: Stripe paid ${stripeBefore} then ${stripeAfter} times`, 'duplicates');
+  return v;
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+/** A break as the day's results store it: with its workflow and the references it names (`StoredBreak`). */
+type StoredBreak = Break & { workflowId: string; refs: { workflowId?: string } };
+
+async function stripePaidOf(stack: ChaosStack, wf: string): Promise<number> {
+  const { calls } = await adminGet<{
+    calls: Array<{ method: string; path: string; idempotencyKey: string | null; status: number }>;
+  }>(stack.psp.url, '/__admin/calls');
+  return calls.filter(
+    (c) =>
+      c.method === 'POST' && c.path === '/v1/transfers' && c.status === 200 && c.idempotencyKey?.startsWith(`${wf}:`),
+  ).length;
+}
+
+/** The NDJSON records of a reconciliation results object. */
+async function reportLines<T>(stack: ChaosStack, key: string): Promise<T[]> {
+  const reports = createS3Reports({
+    aws: makeAwsClients(awsOptions(stack.config)),
+    bucket: stack.config.REPORTS_BUCKET,
+  });
+  const body = (await reports.get(key)) ?? '';
+  return body
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as T);
+}
