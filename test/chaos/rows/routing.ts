@@ -1,15 +1,14 @@
+import { createAdyenStatements } from '../../../activities/recon/adyen-statements';
+import { createReconDayActivities } from '../../../activities/recon-days';
+import { reconAccountSchema } from '../../../activities/recon-days/accounts';
+import { buildDependencies } from '../../../workers/dependencies';
 import { createS3Reports } from '../../../activities/adapters/reports/s3-reports';
 import { adyenReferenceFor } from '../../../activities/payouts/adyen';
 import { approveBreakAdjustment, getBreakState, recoverDuplicate } from '../../../client/breaks';
 import { DEFAULT_ADYEN_BALANCE_ACCOUNT_ID } from '../../../workers/config-adyen';
 import type { Break } from '../../../workflows/recon/contract';
 import { recoveryPostingId } from '../../../workflows/recon-breaks/contract';
-import {
-  getStateQuery,
-  reconDayWorkflowId,
-  RECON_DAY_WORKFLOW,
-  type ReconDayView,
-} from '../../../workflows/recon-days/contract';
+import { CURRENT_RULE_VERSION, reconDayWorkflowId } from '../../../workflows/recon-days/contract';
 import { staffSigner } from '../../support/staff';
 import { scanPostings } from '../observe';
 import { createDynamoAudit } from '../../../activities/adapters/audit/dynamo-audit';
@@ -411,6 +410,8 @@ const recoverer = staffSigner('ops.routing', ['ops']);
 const approver = staffSigner('fin.routing', ['finance_manager']);
 /** The Adyen account of the chaos stack's reconciliation (`RECON_ACCOUNTS` in stack.ts). */
 const ADYEN_RECON_ACCOUNT = 'psp-adyen';
+/** Stripe's platform balance, reconciled first (its carry names the payouts Stripe settled). */
+const STRIPE_RECON_ACCOUNT = 'psp-platform';
 
 /**
  * The late success of the first payout's fenced Adyen attempt: the request Adyen held runs (the sandbox executes it
@@ -457,19 +458,15 @@ async function lateSuccessAtAdyen({ stack }: RowContext, payouts: ChaosPayout[])
   }, 30_000);
   if (!booked) find(`${transfer.id}: the late transfer never booked`, 'lost');
 
-  const handle = await stack.client.workflow.start(RECON_DAY_WORKFLOW, {
-    workflowId: `${reconDayWorkflowId(ADYEN_RECON_ACCOUNT, today())}-${Date.now().toString(36)}`,
-    taskQueue: stack.config.TEMPORAL_TASK_QUEUE,
-    args: [{ accountId: ADYEN_RECON_ACCOUNT, businessDate: today() }],
-  });
-  await handle.result();
-  const day: ReconDayView = await handle.query(getStateQuery);
-  if (!day.keys) {
-    find(`${ADYEN_RECON_ACCOUNT}: the day wrote no results`, 'lost');
+  // The Adyen account's day, by the activities the day's workflow runs, with the clock past the day's end (a day is
+  // read only once it has ended: the row cannot wait for midnight).
+  const keys = await reconcileAdyenDay(stack);
+  if (typeof keys === 'string') {
+    find(`${ADYEN_RECON_ACCOUNT}: ${keys}`, 'lost');
     return v;
   }
   const ours = new Set(payouts.map((p) => creatorPayoutWorkflowId(p.payoutId)));
-  const dups = (await reportLines<StoredBreak>(stack, day.keys.breaks)).filter(
+  const dups = (await reportLines<StoredBreak>(stack, keys.breaks)).filter(
     (b) => b.class === 'duplicate_disbursement' && ours.has(b.refs.workflowId ?? ''),
   );
   if (dups.length !== 1 || dups[0]?.refs.workflowId !== wf) {
@@ -508,6 +505,49 @@ async function lateSuccessAtAdyen({ stack }: RowContext, payouts: ChaosPayout[])
 }
 
 const today = () => new Date().toISOString().slice(0, 10);
+
+/**
+ * Reconciles today's day of Stripe's account, then of Adyen's (statement, expectations, match, breaks), as the day's
+ * workflow does: Stripe's first, so its carry says which payouts Stripe settled (what makes a transfer at Adyen for
+ * the same payout a duplicate disbursement). Returns the Adyen day's results keys.
+ */
+async function reconcileAdyenDay(stack: ChaosStack): Promise<{ breaks: string } | string> {
+  const base = { rail: 'psp', currency: 'EUR', timezone: 'UTC', statementDeadlineHours: 6 } as const;
+  const stripe = reconAccountSchema.parse({ ...base, accountId: STRIPE_RECON_ACCOUNT });
+  const adyen = reconAccountSchema.parse({ ...base, accountId: ADYEN_RECON_ACCOUNT, provider: 'adyen' });
+  const deps = buildDependencies(stack.config, {
+    adyenStatements: createAdyenStatements({
+      apiKey: 'chaos',
+      balanceAccountId: DEFAULT_ADYEN_BALANCE_ACCOUNT_ID,
+      apiBase: stack.adyen.url,
+    }),
+    reconAccounts: [stripe, adyen],
+  });
+  const date = today();
+  const now = Date.parse(`${date}T00:00:00Z`) + 31 * 3_600_000;
+  const acts = createReconDayActivities(deps, {
+    client: () => stack.client,
+    taskQueue: () => stack.config.TEMPORAL_TASK_QUEUE,
+    now: () => now,
+  });
+  let keys: { breaks: string } | string = 'not run';
+  for (const accountId of [STRIPE_RECON_ACCOUNT, ADYEN_RECON_ACCOUNT]) {
+    const facts = await acts.reconAccount({ accountId, businessDate: date, atMs: now });
+    const fetched = await acts.fetchReconStatement({ account: facts });
+    if (fetched.status !== 'ingested') return `${accountId}: statement ${fetched.status}`;
+    const expectations = await acts.loadReconExpectations({ account: facts, ruleVersion: CURRENT_RULE_VERSION });
+    const matched = await acts.matchReconDay({
+      account: facts,
+      ruleVersion: CURRENT_RULE_VERSION,
+      statement: fetched.statement,
+      expectations,
+      runWorkflowId: `${reconDayWorkflowId(accountId, date)}-${Date.now().toString(36)}`,
+    });
+    await acts.openReconBreaks({ account: facts, keys: matched.keys });
+    keys = matched.keys;
+  }
+  return keys;
+}
 
 /** A break as the day's results store it: with its workflow and the references it names (`StoredBreak`). */
 type StoredBreak = Break & { workflowId: string; refs: { workflowId?: string } };
