@@ -147,7 +147,7 @@ export function createPayoutActivities(deps: ActivityDeps) {
               },
             }
           : {}),
-        ...(paused ? { pausedProviders: paused } : {}),
+        ...(paused !== undefined ? { pausedProviders: paused } : {}),
       };
     },
 

@@ -9,11 +9,12 @@ import type { ProviderId } from '../../workflows/routing/contract';
  * through the worker's own client, so the happy path gains no billable action. The product queue is the one this
  * activity runs on (the payout's).
  *
- * Undefined when it cannot be known (no client in this context, the server's answer failed): the payout then routes
- * with what the notices told it. That is safe, not silent: a paused provider's queue still dispatches nothing, so a
- * payout routed there is fenced after the failover budget and moves on only on proof.
+ * Empty when it cannot be known (no client in this context, the server's answer failed; logged): the payout then
+ * routes with what the per-provider notices told it. That is safe, not silent: a paused provider's queue still
+ * dispatches nothing, so a payout routed there is fenced after the failover budget and moves on only on proof. Never
+ * absent: an absent list is what a recorded history from before the read carries (see `PayoutNotices.routingPaused`).
  */
-export async function pausedAtServer(): Promise<ProviderId[] | undefined> {
+export async function pausedAtServer(): Promise<ProviderId[]> {
   let client: Client;
   let queue: string;
   try {
@@ -21,7 +22,8 @@ export async function pausedAtServer(): Promise<ProviderId[] | undefined> {
     client = ctx.client;
     queue = ctx.info.taskQueue;
   } catch {
-    return undefined;
+    log.warn('paused providers unknown (no client in this context): routing uses the notices only');
+    return [];
   }
   try {
     return (await pausedProviders(client, queue)).map((p) => p.provider);
@@ -29,6 +31,6 @@ export async function pausedAtServer(): Promise<ProviderId[] | undefined> {
     log.warn('paused providers unknown: routing uses the notices only', {
       error: err instanceof Error ? err.name : 'unknown',
     });
-    return undefined;
+    return [];
   }
 }
