@@ -427,11 +427,20 @@ async function lateSuccessAtAdyen({ stack }: RowContext, payouts: ChaosPayout[])
     v[kind]++;
     if (v.findings.length < 20) v.findings.push(what);
   };
-  const late = payouts[0];
-  if (!late) throw new Error('the late-success row needs a payout');
+  // The first payout Stripe has paid (under load some may still be fencing when the row's settle window ends: those
+  // are the matrix's to count, not a late success's).
+  let late: ChaosPayout | undefined;
+  for (const p of payouts)
+    if ((await stripePaidOf(stack, creatorPayoutWorkflowId(p.payoutId))) === 1) {
+      late = p;
+      break;
+    }
+  if (!late) {
+    find('no payout was paid at Stripe: nothing to succeed late', 'lost');
+    return v;
+  }
   const wf = creatorPayoutWorkflowId(late.payoutId);
   const key = `${wf}:initiate:adyen`;
-  const stripeBefore = await stripePaidOf(stack, wf);
   await admin(stack.adyen.url, '/__admin/faults', undefined, 'DELETE');
   const res = await fetch(`${stack.adyen.url}/btl/v4/transfers`, {
     method: 'POST',
@@ -499,8 +508,7 @@ async function lateSuccessAtAdyen({ stack }: RowContext, payouts: ChaosPayout[])
     find(`${late.creatorId}: receivable ${receivable}, expected ${late.amountMinor}`);
   // The payout itself never moved again: Stripe's one payment, nothing more asked of either provider by it.
   const stripeAfter = await stripePaidOf(stack, wf);
-  if (stripeBefore !== 1 || stripeAfter !== 1)
-    find(`${wf}: Stripe paid ${stripeBefore} then ${stripeAfter} times`, 'duplicates');
+  if (stripeAfter !== 1) find(`${wf}: Stripe paid it ${stripeAfter} times after the late success`, 'duplicates');
   return v;
 }
 
