@@ -16,6 +16,7 @@ import { postingFactsOf } from '../posting-facts';
 import { createSharedActivities } from '../shared';
 import type { ActivityDeps } from '../deps';
 import { createAdyenPayoutActivities } from './adyen';
+import { pausedAtServer } from './paused';
 import { createPayoutRailActivities, isoIdsFor } from './rail';
 
 export { isoIdsFor } from './rail';
@@ -128,6 +129,8 @@ export function createPayoutActivities(deps: ActivityDeps) {
 
     async getPayoutProfile(i) {
       const c = await creatorOrFail(i.creatorId);
+      // A PSP payout routes on this profile: the providers paused at the server ride on it (no activity of their own).
+      const paused = c.payoutMethod?.rail === 'psp' ? await pausedAtServer() : undefined;
       return {
         creatorId: c.creatorId,
         kycStatus: c.kycStatus,
@@ -144,6 +147,7 @@ export function createPayoutActivities(deps: ActivityDeps) {
               },
             }
           : {}),
+        ...(paused !== undefined ? { pausedProviders: paused } : {}),
       };
     },
 

@@ -150,6 +150,15 @@ export async function startChaosStack(opts: { awsEndpoint?: string; bundlePath?:
           statementDeadlineHours: 0.02,
           pollEveryMinutes: 0.02,
         },
+        // Adyen's balance account (issue 25): the late-success routing row reconciles its day.
+        {
+          accountId: 'psp-adyen',
+          rail: 'psp',
+          provider: 'adyen',
+          currency: 'EUR',
+          timezone: 'UTC',
+          statementDeadlineHours: 6,
+        },
       ]),
     };
     const config = loadConfig({ ...process.env, ...env });

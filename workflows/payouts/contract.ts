@@ -369,6 +369,12 @@ export interface PayabilityFacts {
 export interface PayoutProfile extends PayabilityFacts {
   creatorId: string;
   balanceCurrency: Currency;
+  /**
+   * PSP rail: the providers whose queue is paused at the server (an incident pause) when the profile was read, so a
+   * routing decision passes over them without an activity of its own (issue 25 item 4). Absent in recorded histories
+   * from before (and on the bank rail): routing then knows pauses only from notices, as it did.
+   */
+  pausedProviders?: ProviderId[];
 }
 
 /**

@@ -27,6 +27,9 @@ import type { Payout } from './state';
 /** The patch that routes new PSP payouts; histories from before pay through Stripe as they did. */
 export const ROUTING_PATCH = 'payout-routing';
 
+/** The longest a payout parked only because its providers are paused waits before it looks at the server again. */
+export const PAUSED_RECHECK_MS = 60_000;
+
 /** Audit event types of routing (the payout's audit stream, `payout:<workflowId>`). */
 export const ROUTING_AUDIT = {
   decided: 'payout.routing.decided',
@@ -51,8 +54,11 @@ export interface RoutedSend {
   sendOnce(key: string, destinationId: string): Promise<Sent>;
   /** Waits until `untilMs` (a wake-up ends it early; stops throw). */
   waitUntil(untilMs: number, summary: string): Promise<void>;
-  /** Parked for ops (no provider can pay): waits for a wake-up (stops throw), then the method as the directory says. */
-  wokenMethod(summary: string): Promise<NonNullable<PayoutProfile['payoutMethod']> | undefined>;
+  /**
+   * Parked for ops (no provider can pay): waits for a wake-up, or until `untilMs` when given (stops throw), then the
+   * method as the directory says (the profile's read also refreshes which providers the server has paused).
+   */
+  wokenMethod(summary: string, untilMs?: number): Promise<NonNullable<PayoutProfile['payoutMethod']> | undefined>;
 }
 
 /**
@@ -225,26 +231,39 @@ async function routeOrPark(
   amount: Money,
   io: RoutedSend,
 ): Promise<RoutedPayout> {
+  let audited: string | undefined;
   for (let tries = 1; ; tries++) {
     const version = routingTableVersionAt(Date.now());
     const decision: RoutingDecision = routePayout(
       routingTableFor(version),
       { amountMinor: amount.amountMinor, currency: amount.currency, country: method.country },
-      { paused: p.notices.pausedProviders(), destinations: destinationsOf(method) },
+      { paused: p.notices.routingPaused(), destinations: destinationsOf(method) },
     );
     if (decision.kind === 'routed') {
       p.routed(decision);
       return decision;
     }
-    await books.appendAudit(
-      auditOf(p, `unroutable-${p.attempt}-${tries}`, ROUTING_AUDIT.unroutable, decisionData(decision)),
-    );
     const why = decision.skipped.map((x) => `${x.provider} (${x.why})`).join(', ');
+    // A re-check that finds the same providers passed over for the same reasons adds nothing to the audit trail.
+    const sameAsAudited = p.notices.readsServer() && audited === `${version} ${why}`;
+    if (!sameAsAudited)
+      await books.appendAudit(
+        auditOf(p, `unroutable-${p.attempt}-${tries}`, ROUTING_AUDIT.unroutable, decisionData(decision)),
+      );
+    audited = `${version} ${why}`;
+    // Passed over for a pause the server told it about: a resume ends that by itself, so the payout looks again
+    // (the profile's read) every re-check interval, capped so a short incident does not hold it for hours. Only
+    // payouts that read the server's pauses (recorded histories without the read wait for a wake-up as they did).
+    const recheckAt =
+      p.notices.readsServer() && decision.skipped.some((x) => x.why === 'paused')
+        ? Date.now() + Math.min(p.timing.recheckEveryMs, PAUSED_RECHECK_MS)
+        : undefined;
     p.parkForOps(
       'unroutable',
-      `no provider can pay this payout under table ${version}: ${why}; wake it to route again`,
+      `no provider can pay this payout under table ${version}: ${why}; ${recheckAt !== undefined ? 'it routes again when a pause ends, or ' : ''}wake it to route again`,
+      recheckAt,
     );
-    method = (await io.wokenMethod('ops: no provider can pay')) ?? method;
+    method = (await io.wokenMethod('ops: no provider can pay', recheckAt)) ?? method;
   }
 }
 

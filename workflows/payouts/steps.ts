@@ -179,6 +179,7 @@ export async function untilPayable(p: Payout): Promise<PayoutProfile> {
   let nextReminder = 0;
   for (;;) {
     const profile = await lookup.getPayoutProfile({ creatorId: input.creatorId });
+    p.notices.readAtServer(profile.pausedProviders);
     if (profile.balanceCurrency !== input.amount.currency) {
       throw failure(
         FailureType.InvalidInput,
@@ -278,9 +279,11 @@ export async function pay(p: Payout, profile: PayoutProfile): Promise<Confirmed>
       waitUntil: async (untilMs, summary) => {
         await waitFor(p, () => false, untilMs - Date.now(), summary);
       },
-      wokenMethod: async (summary) => {
-        await waitFor(p, () => false, undefined, summary);
-        return (await lookup.getPayoutProfile({ creatorId: input.creatorId })).payoutMethod;
+      wokenMethod: async (summary, untilMs) => {
+        await waitFor(p, () => false, untilMs === undefined ? undefined : untilMs - Date.now(), summary);
+        const profile = await lookup.getPayoutProfile({ creatorId: input.creatorId });
+        p.notices.readAtServer(profile.pausedProviders);
+        return profile.payoutMethod;
       },
     });
     p.transferSent(sent.reference);

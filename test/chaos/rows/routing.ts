@@ -1,3 +1,16 @@
+import { createAdyenStatements } from '../../../activities/recon/adyen-statements';
+import { createReconDayActivities } from '../../../activities/recon-days';
+import { reconAccountSchema } from '../../../activities/recon-days/accounts';
+import { buildDependencies } from '../../../workers/dependencies';
+import { createS3Reports } from '../../../activities/adapters/reports/s3-reports';
+import { adyenReferenceFor } from '../../../activities/payouts/adyen';
+import { approveBreakAdjustment, getBreakState, recoverDuplicate } from '../../../client/breaks';
+import { DEFAULT_ADYEN_BALANCE_ACCOUNT_ID } from '../../../workers/config-adyen';
+import type { Break } from '../../../workflows/recon/contract';
+import { recoveryPostingId } from '../../../workflows/recon-breaks/contract';
+import { CURRENT_RULE_VERSION, reconDayWorkflowId } from '../../../workflows/recon-days/contract';
+import { staffSigner } from '../../support/staff';
+import { scanPostings } from '../observe';
 import { createDynamoAudit } from '../../../activities/adapters/audit/dynamo-audit';
 import { makeAwsClients } from '../../../activities/adapters/aws';
 import { createDynamoLedger } from '../../../activities/adapters/ledger/dynamo-ledger';
@@ -9,7 +22,7 @@ import { suffixedTaskQueue } from '../../../workflows/shared/task-queue';
 import { awsOptions } from '../../../workers/config';
 import { creatorPayoutWorkflowId, payoutAuditStream } from '../../../workflows/payouts/contract';
 import { ROUTING_AUDIT } from '../../../workflows/payouts/routed';
-import { admin, adminGet } from '../admin';
+import { admin, adminGet, until } from '../admin';
 import { addVerdicts, checkPayouts, emptyVerdicts, type Verdicts } from '../checks';
 import { settle } from '../observe';
 import { FAST_TIMING, pool, startPayouts, type ChaosPayout } from '../payouts';
@@ -38,6 +51,11 @@ interface RoutedRowDef {
   cleanup?(ctx: RowContext): Promise<void>;
   /** What the row is about, judged after the payouts settled: a line per violation. */
   expect?(ctx: RowContext, seen: Seen): Promise<string[]> | string[];
+  /**
+   * What happens after the payouts closed and the matrix's checks and the cross-provider invariants were read (a
+   * provider's late success, reconciliation, recovery): its own verdicts, added to the row's.
+   */
+  after?(ctx: RowContext, payouts: ChaosPayout[]): Promise<Verdicts>;
 }
 
 /** What the row's payouts did, per payout: transfer POSTs at each provider and the failover evidence audited. */
@@ -76,10 +94,13 @@ function routedRow(def: RoutedRowDef): Row {
         ...((await def.expect?.(ctx, seen)) ?? []),
       ];
       ctx.mark?.('check');
-      if (lines.length === 0) return v;
       // A broken routing invariant is money at risk: counted as duplicates (F1/F5) or as evidence missing.
       const extra: Verdicts = { ...emptyVerdicts(), duplicates: lines.length, findings: lines.slice(0, 20) };
-      return addVerdicts(v, extra);
+      const checked = lines.length === 0 ? v : addVerdicts(v, extra);
+      if (!def.after) return checked;
+      const later = await def.after(ctx, payouts);
+      ctx.mark?.('after');
+      return addVerdicts(checked, later);
     },
   };
 }
@@ -299,11 +320,13 @@ export const routingRows: Row[] = [
       ),
   }),
   routedRow({
-    // Ops paused Adyen's queue: the initiations sit there unstarted past the budget; never reached is the proof.
+    // Adyen's queue stops after the payouts routed there: the initiations sit unstarted past the budget; never
+    // reached is the proof. The hold has no incident mark, so the routing read does not see it (as a pause that comes
+    // after the decision); a pause the read sees makes Adyen ineligible instead (payouts-routing-paused.test.ts).
     name: 'psp-a-paused-over-budget',
     first: 'adyen',
     failover: { budgetMs: 5_000, fenceHorizonMs: 2_000 },
-    before: ({ stack }) => setLimit(stack.client, adyenQueue(stack), 0, 'psp-incident:CHAOS-FENCE paused by the row'),
+    before: ({ stack }) => setLimit(stack.client, adyenQueue(stack), 0, 'held at 0 by the row after routing'),
     cleanup: ({ stack }) => setLimit(stack.client, adyenQueue(stack), 1_000, 'restored by the row'),
     expect: (_ctx, seen) =>
       each(seen, (wf) => {
@@ -311,6 +334,54 @@ export const routingRows: Row[] = [
         if (f?.basis !== 'fenced_never_started') return `${wf}: failover ${JSON.stringify(f)}`;
         return seen.adyenPosts.get(wf) ? `${wf}: Adyen was called although paused` : undefined;
       }),
+  }),
+  routedRow({
+    // Adyen's first answer is lost before anything ran (the connection drops, nothing committed): within the
+    // failover budget that is ambiguous, so the same key is retried at Adyen, which pays once; never a failover.
+    name: 'psp-a-timeout-before-commit',
+    first: 'adyen',
+    before: ({ stack, n }) =>
+      admin(stack.adyen.url, '/__admin/faults', {
+        timeoutNext: n,
+        timeoutPhase: 'before',
+        hangMs: 300,
+        faultMethod: 'POST',
+      }),
+    expect: async ({ n, stack }, seen) => {
+      const { calls } = await adminGet<{ calls: Array<{ method: string; fault?: string }> }>(
+        stack.adyen.url,
+        '/__admin/calls',
+      );
+      const timedOut = calls.filter((c) => c.method === 'POST' && c.fault === 'timeout').length;
+      return [
+        ...(timedOut >= n ? [] : [`the fault did not hit: ${timedOut} of ${n} Adyen POSTs timed out`]),
+        // (Which payouts the N drops hit depends on arrival order; every payout must stay at Adyen either way.)
+        ...each(seen, (wf) =>
+          seen.stripePosts.get(wf) || seen.failovers.has(wf) ? `${wf}: left Adyen after a timeout` : undefined,
+        ),
+      ];
+    },
+  }),
+  routedRow({
+    // Adyen stalls (the request hangs, nothing runs): fenced by the look-up after the horizon, Stripe pays; then the
+    // request Adyen held runs after all (a late success at A after B paid). The payout must not pay again, the Adyen
+    // account's reconciliation raises exactly one duplicate_disbursement, and recovery by offset resolves it.
+    name: 'psp-a-late-success-after-b-paid',
+    first: 'adyen',
+    failover: { budgetMs: 5_000, fenceHorizonMs: 2_000 },
+    before: ({ stack, n }) =>
+      admin(stack.adyen.url, '/__admin/faults', {
+        timeoutNext: 10 * n,
+        timeoutPhase: 'before',
+        hangMs: 20_000,
+        faultMethod: 'POST',
+      }),
+    expect: (_ctx, seen) =>
+      each(seen, (wf) => {
+        const f = seen.failovers.get(wf) as { basis?: string } | undefined;
+        return f?.basis === 'fenced_lookup_absent' ? undefined : `${wf}: failover ${JSON.stringify(f)}`;
+      }),
+    after: lateSuccessAtAdyen,
   }),
   routedRow({
     // Adyen takes the requests and never answers (nothing runs): past the budget, the horizon, then a look-up.
@@ -334,3 +405,180 @@ export const routingRows: Row[] = [
 
 /** Adyen's own task queue in the chaos stack. */
 const adyenQueue = (stack: ChaosStack) => suffixedTaskQueue(stack.config.TEMPORAL_TASK_QUEUE, 'psp-adyen');
+
+const recoverer = staffSigner('ops.routing', ['ops']);
+const approver = staffSigner('fin.routing', ['finance_manager']);
+/** The Adyen account of the chaos stack's reconciliation (`RECON_ACCOUNTS` in stack.ts). */
+const ADYEN_RECON_ACCOUNT = 'psp-adyen';
+/** Stripe's platform balance, reconciled first (its carry names the payouts Stripe settled). */
+const STRIPE_RECON_ACCOUNT = 'psp-platform';
+
+/**
+ * The late success of the first payout's fenced Adyen attempt: the request Adyen held runs (the sandbox executes it
+ * under the attempt's own key and reference, as a held request would), after Stripe paid that payout. Then the
+ * Adyen account's day is reconciled and the one duplicate disbursement it raises is recovered by offset (above the
+ * four-eyes threshold: ops propose, finance approve). Judged from the records: the payout paid once at Stripe and
+ * did not move again, one break of the class for this row's payouts (on the late one), resolved, one recovery
+ * posting, and the creator's receivable holds the amount.
+ */
+async function lateSuccessAtAdyen({ stack }: RowContext, payouts: ChaosPayout[]): Promise<Verdicts> {
+  const v = emptyVerdicts();
+  const find = (what: string, kind: 'lost' | 'duplicates' | 'ledgerBreaks' = 'ledgerBreaks') => {
+    v[kind]++;
+    if (v.findings.length < 20) v.findings.push(what);
+  };
+  // The first payout Stripe has paid (under load some may still be fencing when the row's settle window ends: those
+  // are the matrix's to count, not a late success's).
+  let late: ChaosPayout | undefined;
+  for (const p of payouts)
+    if ((await stripePaidOf(stack, creatorPayoutWorkflowId(p.payoutId))) === 1) {
+      late = p;
+      break;
+    }
+  if (!late) {
+    find('no payout was paid at Stripe: nothing to succeed late', 'lost');
+    return v;
+  }
+  const wf = creatorPayoutWorkflowId(late.payoutId);
+  const key = `${wf}:initiate:adyen`;
+  await admin(stack.adyen.url, '/__admin/faults', undefined, 'DELETE');
+  const res = await fetch(`${stack.adyen.url}/btl/v4/transfers`, {
+    method: 'POST',
+    headers: { 'X-API-Key': 'chaos', 'Idempotency-Key': key, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      amount: { currency: 'EUR', value: late.amountMinor },
+      balanceAccountId: DEFAULT_ADYEN_BALANCE_ACCOUNT_ID,
+      category: 'internal',
+      counterparty: { balanceAccountId: `BA${late.creatorId.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}` },
+      reference: adyenReferenceFor(key),
+    }),
+  });
+  const transfer = (await res.json()) as { id?: string };
+  if (!res.ok || !transfer.id) {
+    find(`the late transfer was not made: ${res.status}`, 'lost');
+    return v;
+  }
+  const booked = await until(async () => {
+    const { transfers } = await adminGet<{ transfers: Array<{ id: string; status: string }> }>(
+      stack.adyen.url,
+      '/__admin/transfers',
+    );
+    return transfers.find((t) => t.id === transfer.id)?.status === 'booked';
+  }, 30_000);
+  if (!booked) find(`${transfer.id}: the late transfer never booked`, 'lost');
+
+  // The Adyen account's day, by the activities the day's workflow runs, with the clock past the day's end (a day is
+  // read only once it has ended: the row cannot wait for midnight).
+  const keys = await reconcileAdyenDay(stack);
+  if (typeof keys === 'string') {
+    find(`${ADYEN_RECON_ACCOUNT}: ${keys}`, 'lost');
+    return v;
+  }
+  const ours = new Set(payouts.map((p) => creatorPayoutWorkflowId(p.payoutId)));
+  const dups = (await reportLines<StoredBreak>(stack, keys.breaks)).filter(
+    (b) => b.class === 'duplicate_disbursement' && ours.has(b.refs.workflowId ?? ''),
+  );
+  if (dups.length !== 1 || dups[0]?.refs.workflowId !== wf) {
+    find(`duplicate_disbursement breaks: ${JSON.stringify(dups.map((b) => b.refs.workflowId))}, expected [${wf}]`);
+    return v;
+  }
+  const dup = dups[0];
+  const proposed = await recoverDuplicate(stack.client, dup.workflowId, {
+    mode: 'offset',
+    note: 'late success at Adyen after Stripe paid: netted from the next payout',
+    sign: recoverer,
+  });
+  const approved = proposed.accepted
+    ? await approveBreakAdjustment(stack.client, dup.workflowId, { sign: approver })
+    : proposed;
+  if (!approved.accepted) find(`recovery refused: ${JSON.stringify(approved).slice(0, 200)}`);
+  const resolved = await until(
+    async () => (await getBreakState(stack.client, dup.workflowId).catch(() => undefined))?.status === 'resolved',
+    30_000,
+  );
+  if (!resolved) find(`${dup.workflowId}: not resolved after recovery`, 'lost');
+  const recoveries = await scanPostings(stack, recoveryPostingId(dup.breakId));
+  if (recoveries.length !== 1)
+    find(`${recoveryPostingId(dup.breakId)}: ${recoveries.length} postings`, recoveries.length ? 'duplicates' : 'lost');
+  const receivable = await createDynamoLedger({
+    aws: makeAwsClients(awsOptions(stack.config)),
+    table: stack.config.LEDGER_TABLE,
+  }).balance(Accounts.creatorReceivable(late.creatorId), 'EUR');
+  if (Math.abs(receivable) !== late.amountMinor)
+    find(`${late.creatorId}: receivable ${receivable}, expected ${late.amountMinor}`);
+  // The payout itself never moved again: Stripe's one payment, nothing more asked of either provider by it.
+  const stripeAfter = await stripePaidOf(stack, wf);
+  if (stripeAfter !== 1) find(`${wf}: Stripe paid it ${stripeAfter} times after the late success`, 'duplicates');
+  return v;
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+/**
+ * Reconciles today's day of Stripe's account, then of Adyen's (statement, expectations, match, breaks), as the day's
+ * workflow does: Stripe's first, so its carry says which payouts Stripe settled (what makes a transfer at Adyen for
+ * the same payout a duplicate disbursement). Returns the Adyen day's results keys.
+ */
+async function reconcileAdyenDay(stack: ChaosStack): Promise<{ breaks: string } | string> {
+  const base = { rail: 'psp', currency: 'EUR', timezone: 'UTC', statementDeadlineHours: 6 } as const;
+  const stripe = reconAccountSchema.parse({ ...base, accountId: STRIPE_RECON_ACCOUNT });
+  const adyen = reconAccountSchema.parse({ ...base, accountId: ADYEN_RECON_ACCOUNT, provider: 'adyen' });
+  const deps = buildDependencies(stack.config, {
+    adyenStatements: createAdyenStatements({
+      apiKey: 'chaos',
+      balanceAccountId: DEFAULT_ADYEN_BALANCE_ACCOUNT_ID,
+      apiBase: stack.adyen.url,
+    }),
+    reconAccounts: [stripe, adyen],
+  });
+  const date = today();
+  const now = Date.parse(`${date}T00:00:00Z`) + 31 * 3_600_000;
+  const acts = createReconDayActivities(deps, {
+    client: () => stack.client,
+    taskQueue: () => stack.config.TEMPORAL_TASK_QUEUE,
+    now: () => now,
+  });
+  let keys: { breaks: string } | string = 'not run';
+  for (const accountId of [STRIPE_RECON_ACCOUNT, ADYEN_RECON_ACCOUNT]) {
+    const facts = await acts.reconAccount({ accountId, businessDate: date, atMs: now });
+    const fetched = await acts.fetchReconStatement({ account: facts });
+    if (fetched.status !== 'ingested') return `${accountId}: statement ${fetched.status}`;
+    const expectations = await acts.loadReconExpectations({ account: facts, ruleVersion: CURRENT_RULE_VERSION });
+    const matched = await acts.matchReconDay({
+      account: facts,
+      ruleVersion: CURRENT_RULE_VERSION,
+      statement: fetched.statement,
+      expectations,
+      runWorkflowId: `${reconDayWorkflowId(accountId, date)}-${Date.now().toString(36)}`,
+    });
+    await acts.openReconBreaks({ account: facts, keys: matched.keys });
+    keys = matched.keys;
+  }
+  return keys;
+}
+
+/** A break as the day's results store it: with its workflow and the references it names (`StoredBreak`). */
+type StoredBreak = Break & { workflowId: string; refs: { workflowId?: string } };
+
+async function stripePaidOf(stack: ChaosStack, wf: string): Promise<number> {
+  const { calls } = await adminGet<{
+    calls: Array<{ method: string; path: string; idempotencyKey: string | null; status: number }>;
+  }>(stack.psp.url, '/__admin/calls');
+  return calls.filter(
+    (c) =>
+      c.method === 'POST' && c.path === '/v1/transfers' && c.status === 200 && c.idempotencyKey?.startsWith(`${wf}:`),
+  ).length;
+}
+
+/** The NDJSON records of a reconciliation results object. */
+async function reportLines<T>(stack: ChaosStack, key: string): Promise<T[]> {
+  const reports = createS3Reports({
+    aws: makeAwsClients(awsOptions(stack.config)),
+    bucket: stack.config.REPORTS_BUCKET,
+  });
+  const body = (await reports.get(key)) ?? '';
+  return body
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as T);
+}
