@@ -1,5 +1,5 @@
 import { describeMatrix } from './matrix-suite';
-import { ciHalves } from './rows';
+import { ciParts } from './rows';
 
 /** The fault matrix at CI size, second half: webhooks, bank, rails, payout runs and compensations. */
-describeMatrix('webhooks, bank, rails, runs and compensations', ciHalves[1]);
+describeMatrix('webhooks, bank, rails, runs and compensations', ciParts[1]);
