@@ -8,6 +8,8 @@ import {
   updatePayoutMethodSignal,
 } from '../../workflows/payouts/contract';
 import { ROUTING_AUDIT } from '../../workflows/payouts/routed';
+import { until } from '../support/wait';
+import { SCHEDULED } from './psp-queue-support';
 import { pspIncidentSignal } from '../../workflows/shared/ops-notices';
 import {
   adyenTransfers,
@@ -133,7 +135,7 @@ describe('creatorPayout routing around a paused provider (real dev server, Strip
     }
   });
 
-  test('when both providers are paused, then the payout parks unroutable with both skipped as paused, and once both resume it routes by the table and pays once', async () => {
+  test("when both providers are paused, then the payout takes the table's choice and waits on its paused queue (no park, no re-check), and once the pauses end it pays there once", async () => {
     const creatorId = uniqueId('paused-both');
     await seedCreator(h, euroCreator(creatorId, { stripe: true, adyen: true }), 500_000);
     await pause('stripe', 'INC-PAUSE-B1');
@@ -142,19 +144,15 @@ describe('creatorPayout routing around a paused provider (real dev server, Strip
     try {
       const { handle, wf } = await start(creatorId, LARGE);
 
-      const parked = await waitForState(handle, (s) => s.lastErrorCode === 'unroutable');
-
-      expect(parked.awaiting?.actor).toBe('ops');
-      expect(auditOf(wf).find((e) => e.type === ROUTING_AUDIT.unroutable)?.data).toMatchObject({
-        kind: 'unroutable',
-        skipped: expect.arrayContaining([
-          { provider: 'stripe', why: 'paused' },
-          { provider: 'adyen', why: 'paused' },
-        ]),
-      });
-      // Re-checks that find the same pauses add nothing to the audit trail.
-      await waitForState(handle, (s) => s.timeline.filter((t) => t.step === 'unroutable').length >= 3);
-      expect(auditOf(wf).filter((e) => e.type === ROUTING_AUDIT.unroutable)).toHaveLength(1);
+      // Scheduled on Adyen's paused queue, not started: waiting costs the payout nothing until the resume.
+      await until(async () => {
+        const d = await handle.describe();
+        const a = d.raw.pendingActivities?.find((x) => x.activityType?.name === 'initiateAdyenPayout');
+        return a?.state === SCHEDULED ? true : undefined;
+      }, 60_000);
+      expect(decidedOf(wf)).toMatchObject({ provider: 'adyen', ruleId: 'eur-large' });
+      expect(auditOf(wf).filter((e) => e.type === ROUTING_AUDIT.unroutable)).toHaveLength(0);
+      expect(await adyenPosts(wf)).toHaveLength(0);
 
       await resume('stripe');
       await resume('adyen');
@@ -162,7 +160,6 @@ describe('creatorPayout routing around a paused provider (real dev server, Strip
       const result = await handle.result();
 
       expect(result).toMatchObject({ state: 'completed', rail: 'psp' });
-      expect(decidedOf(wf)).toMatchObject({ provider: 'adyen', ruleId: 'eur-large', skipped: [] });
       expect(await adyenExecuted(wf)).toHaveLength(1);
       expect(await stripePaid(wf)).toHaveLength(0);
     } finally {

@@ -84,11 +84,6 @@ export class PayoutNotices {
     if (paused) this.pausedAtRead = new Set(paused);
   }
 
-  /** Whether the payout has read the server's pauses (a profile with `pausedProviders`). */
-  readsServer(): boolean {
-    return this.pausedAtRead !== undefined;
-  }
-
   /**
    * The providers a new routing decision must pass over: those paused at the server at the last profile read and
    * those a notice paused since (a notice's resume clears both). Before the read existed (a recorded history without

@@ -27,9 +27,6 @@ import type { Payout } from './state';
 /** The patch that routes new PSP payouts; histories from before pay through Stripe as they did. */
 export const ROUTING_PATCH = 'payout-routing';
 
-/** The longest a payout parked only because its providers are paused waits before it looks at the server again. */
-export const PAUSED_RECHECK_MS = 60_000;
-
 /** Audit event types of routing (the payout's audit stream, `payout:<workflowId>`). */
 export const ROUTING_AUDIT = {
   decided: 'payout.routing.decided',
@@ -55,10 +52,10 @@ export interface RoutedSend {
   /** Waits until `untilMs` (a wake-up ends it early; stops throw). */
   waitUntil(untilMs: number, summary: string): Promise<void>;
   /**
-   * Parked for ops (no provider can pay): waits for a wake-up, or until `untilMs` when given (stops throw), then the
+   * Parked for ops (no provider can pay): waits for a wake-up (stops throw), then the
    * method as the directory says (the profile's read also refreshes which providers the server has paused).
    */
-  wokenMethod(summary: string, untilMs?: number): Promise<NonNullable<PayoutProfile['payoutMethod']> | undefined>;
+  wokenMethod(summary: string): Promise<NonNullable<PayoutProfile['payoutMethod']> | undefined>;
 }
 
 /**
@@ -221,9 +218,13 @@ function withOverrides(table: RoutingTable, p: Payout): RoutingTable {
 }
 
 /**
- * The decision under the table in effect now; when no provider can pay it (none eligible: paused, no destination,
- * currency, country, limit), the payout parks for ops with the decision audited and routes again when woken (the
- * creator may have added a destination, a pause may have ended).
+ * The decision under the table in effect now. A paused provider is passed over while another can pay; when only
+ * pauses stand in the way (every provider that could pay is paused), the payout takes the table's choice as if
+ * nothing were paused and waits on that provider's paused queue: its call is scheduled, not started, costs no action
+ * while it waits, and leaves at the paced rate when the pause ends (the incident runbook's promise), where parking and
+ * re-checking would cost every waiting payout a timer a minute for the whole incident. When no provider can pay it
+ * for any other reason (no destination, currency, country, limit), the payout parks for ops with the decision audited
+ * and routes again when woken (the creator may have added a destination).
  */
 async function routeOrPark(
   p: Payout,
@@ -231,39 +232,30 @@ async function routeOrPark(
   amount: Money,
   io: RoutedSend,
 ): Promise<RoutedPayout> {
-  let audited: string | undefined;
   for (let tries = 1; ; tries++) {
     const version = routingTableVersionAt(Date.now());
-    const decision: RoutingDecision = routePayout(
-      routingTableFor(version),
-      { amountMinor: amount.amountMinor, currency: amount.currency, country: method.country },
-      { paused: p.notices.routingPaused(), destinations: destinationsOf(method) },
-    );
-    if (decision.kind === 'routed') {
-      p.routed(decision);
-      return decision;
-    }
-    const why = decision.skipped.map((x) => `${x.provider} (${x.why})`).join(', ');
-    // A re-check that finds the same providers passed over for the same reasons adds nothing to the audit trail.
-    const sameAsAudited = p.notices.readsServer() && audited === `${version} ${why}`;
-    if (!sameAsAudited)
-      await books.appendAudit(
-        auditOf(p, `unroutable-${p.attempt}-${tries}`, ROUTING_AUDIT.unroutable, decisionData(decision)),
+    const decide = (paused: readonly ProviderId[]) =>
+      routePayout(
+        routingTableFor(version),
+        { amountMinor: amount.amountMinor, currency: amount.currency, country: method.country },
+        { paused, destinations: destinationsOf(method) },
       );
-    audited = `${version} ${why}`;
-    // Passed over for a pause the server told it about: a resume ends that by itself, so the payout looks again
-    // (the profile's read) every re-check interval, capped so a short incident does not hold it for hours. Only
-    // payouts that read the server's pauses (recorded histories without the read wait for a wake-up as they did).
-    const recheckAt =
-      p.notices.readsServer() && decision.skipped.some((x) => x.why === 'paused')
-        ? Date.now() + Math.min(p.timing.recheckEveryMs, PAUSED_RECHECK_MS)
-        : undefined;
+    const decision: RoutingDecision = decide(p.notices.routingPaused());
+    const taken =
+      decision.kind === 'unroutable' && decision.skipped.some((x) => x.why === 'paused') ? decide([]) : decision;
+    if (taken.kind === 'routed') {
+      p.routed(taken);
+      return taken;
+    }
+    const why = taken.skipped.map((x) => `${x.provider} (${x.why})`).join(', ');
+    await books.appendAudit(
+      auditOf(p, `unroutable-${p.attempt}-${tries}`, ROUTING_AUDIT.unroutable, decisionData(taken)),
+    );
     p.parkForOps(
       'unroutable',
-      `no provider can pay this payout under table ${version}: ${why}; ${recheckAt !== undefined ? 'it routes again when a pause ends, or ' : ''}wake it to route again`,
-      recheckAt,
+      `no provider can pay this payout under table ${version}: ${why}; wake it to route again`,
     );
-    method = (await io.wokenMethod('ops: no provider can pay', recheckAt)) ?? method;
+    method = (await io.wokenMethod('ops: no provider can pay')) ?? method;
   }
 }
 

@@ -279,8 +279,8 @@ export async function pay(p: Payout, profile: PayoutProfile): Promise<Confirmed>
       waitUntil: async (untilMs, summary) => {
         await waitFor(p, () => false, untilMs - Date.now(), summary);
       },
-      wokenMethod: async (summary, untilMs) => {
-        await waitFor(p, () => false, untilMs === undefined ? undefined : untilMs - Date.now(), summary);
+      wokenMethod: async (summary) => {
+        await waitFor(p, () => false, undefined, summary);
         const profile = await lookup.getPayoutProfile({ creatorId: input.creatorId });
         p.notices.readAtServer(profile.pausedProviders);
         return profile.payoutMethod;
