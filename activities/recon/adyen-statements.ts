@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { Client, EnvironmentEnum, TransfersAPI } from '@adyen/api-library';
+import { TransfersAPI } from '@adyen/api-library';
 import { z } from 'zod';
-import { FetchHttpClient } from '../adapters/adyen/http-client';
+import { adyenClient, type AdyenConnection } from '../adapters/adyen/http-client';
 import { currencySchema } from '../../workflows/shared/money';
 import { failure, FailureType } from '../../workflows/shared/failures';
 import { payoutOfReference } from '../../workflows/shared/payout-reference';
@@ -34,17 +34,6 @@ export interface AdyenStatementPort {
     /** 1…100 (Adyen's page size limit). */
     limit: number;
   }): Promise<AdyenTransactionPage>;
-}
-
-export interface AdyenStatementsOptions {
-  apiKey: string;
-  /** The platform balance account the payouts leave from (the reconciled account). */
-  balanceAccountId: string;
-  /** e.g. `http://127.0.0.1:12119` (the sandbox); absent: Adyen itself. */
-  apiBase?: string;
-  environment?: 'TEST' | 'LIVE';
-  liveEndpointUrlPrefix?: string;
-  timeoutMs?: number;
 }
 
 const instant = z.union([z.string().min(1), z.date().transform((d) => d.toISOString())]);
@@ -113,14 +102,8 @@ export function adyenStatementLine(raw: unknown, ctx: { accountId: string; timez
 }
 
 /** The reader on Adyen's official library (its wire format; our fetch client only carries it to `apiBase`). */
-export function createAdyenStatements(opts: AdyenStatementsOptions): AdyenStatementPort {
-  const client = new Client({
-    apiKey: opts.apiKey,
-    environment: opts.environment === 'LIVE' ? EnvironmentEnum.LIVE : EnvironmentEnum.TEST,
-    ...(opts.liveEndpointUrlPrefix ? { liveEndpointUrlPrefix: opts.liveEndpointUrlPrefix } : {}),
-    connectionTimeoutMillis: opts.timeoutMs ?? 30_000,
-  });
-  if (opts.apiBase) client.httpClient = new FetchHttpClient(opts.apiBase);
+export function createAdyenStatements(opts: AdyenConnection): AdyenStatementPort {
+  const client = adyenClient(opts);
   const api = new TransfersAPI(client).TransactionsApi;
   return {
     async listTransactions(i) {

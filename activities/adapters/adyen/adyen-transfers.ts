@@ -1,24 +1,14 @@
-import { Client, EnvironmentEnum, TransfersAPI, Types } from '@adyen/api-library';
+import { TransfersAPI, Types } from '@adyen/api-library';
 import { z } from 'zod';
 import { classifyCode } from '../../../workflows/routing/route';
 import { routingTableFor, routingTableVersionAt } from '../../../workflows/routing/table';
 import { currencySchema, type Money } from '../../../workflows/shared/money';
 import { failure, FailureType } from '../../../workflows/shared/failures';
 import { mapAdyenError, refusedTransfer, type Classify } from './errors';
-import { FetchHttpClient } from './http-client';
+import { adyenClient, type AdyenConnection } from './http-client';
 import type { PayoutProviderPort, ProviderTransferStatus, TransferSummary } from './port';
 
-export interface AdyenTransfersOptions {
-  /** The API key (`X-API-Key`). */
-  apiKey: string;
-  /** The platform's balance account the payouts are paid from. */
-  balanceAccountId: string;
-  /** e.g. `http://127.0.0.1:12119` (the sandbox); absent: Adyen itself, through the library's own client. */
-  apiBase?: string;
-  environment?: 'TEST' | 'LIVE';
-  /** Required by the library for LIVE. */
-  liveEndpointUrlPrefix?: string;
-  timeoutMs?: number;
+export interface AdyenTransfersOptions extends AdyenConnection {
   /** What a code means; default: the routing table in effect now (`workflows/routing/table.ts`). */
   classify?: Classify;
 }
@@ -36,13 +26,7 @@ const referenceSchema = z
  * to a base URL of our choosing (the sandbox). Every create carries the `Idempotency-Key`.
  */
 export function createAdyenTransfers(opts: AdyenTransfersOptions): PayoutProviderPort {
-  const client = new Client({
-    apiKey: opts.apiKey,
-    environment: opts.environment === 'LIVE' ? EnvironmentEnum.LIVE : EnvironmentEnum.TEST,
-    ...(opts.liveEndpointUrlPrefix ? { liveEndpointUrlPrefix: opts.liveEndpointUrlPrefix } : {}),
-    connectionTimeoutMillis: opts.timeoutMs ?? 30_000,
-  });
-  if (opts.apiBase) client.httpClient = new FetchHttpClient(opts.apiBase);
+  const client = adyenClient(opts);
   const api = new TransfersAPI(client).TransfersApi;
   const classify: Classify =
     opts.classify ?? ((code) => classifyCode(routingTableFor(routingTableVersionAt(Date.now())), 'adyen', code));

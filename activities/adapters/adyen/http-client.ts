@@ -1,4 +1,4 @@
-import { HttpClientException, type Config } from '@adyen/api-library';
+import { Client, EnvironmentEnum, HttpClientException, type Config } from '@adyen/api-library';
 import type { IRequest } from '@adyen/api-library/lib/src/typings/requestOptions';
 
 /** Where the library sends Balance Platform calls (test); the sandbox's base replaces this origin. */
@@ -54,4 +54,30 @@ export class FetchHttpClient {
       ...(apiError ? { apiError: apiError as never } : {}),
     });
   }
+}
+
+/** How an Adyen adapter reaches Adyen: its key, and a base URL (the sandbox) or Adyen's own test or live platform. */
+export interface AdyenConnection {
+  /** The API key (`X-API-Key`). */
+  apiKey: string;
+  /** The platform's balance account the payouts are paid from (and reconciliation reads). */
+  balanceAccountId: string;
+  /** e.g. `http://127.0.0.1:12119` (the sandbox); absent: Adyen itself, through the library's own client. */
+  apiBase?: string;
+  environment?: 'TEST' | 'LIVE';
+  /** Required by the library for LIVE. */
+  liveEndpointUrlPrefix?: string;
+  timeoutMs?: number;
+}
+
+/** The official library's client for one connection; with `apiBase`, it carries the calls over {@link FetchHttpClient}. */
+export function adyenClient(opts: AdyenConnection): Client {
+  const client = new Client({
+    apiKey: opts.apiKey,
+    environment: opts.environment === 'LIVE' ? EnvironmentEnum.LIVE : EnvironmentEnum.TEST,
+    ...(opts.liveEndpointUrlPrefix ? { liveEndpointUrlPrefix: opts.liveEndpointUrlPrefix } : {}),
+    connectionTimeoutMillis: opts.timeoutMs ?? 30_000,
+  });
+  if (opts.apiBase) client.httpClient = new FetchHttpClient(opts.apiBase);
+  return client;
 }
