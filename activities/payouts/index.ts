@@ -1,4 +1,6 @@
+import { creatorReceivablesStream } from '../../workflows/recon-breaks/contract';
 import {
+  type NetReceivableInput,
   type PayoutActivities,
   type PayoutEmailTemplate,
   type PayoutPostingKind,
@@ -71,6 +73,27 @@ export function payoutPosting(
 }
 
 /**
+ * A payout paying what its creator owes: the creator's available balance is debited (never overdrawn) and the
+ * receivable credited, so the receivable falls by what was netted and the payout reserves only the rest.
+ */
+export function receivableNetting(i: NetReceivableInput): NewPosting {
+  const a = i.amount.amountMinor;
+  const available = Accounts.creatorAvailable(i.creatorId);
+  return {
+    postingId: i.postingId,
+    currency: i.amount.currency,
+    description: `payout ${i.payoutId}: net_receivable`,
+    legs: [
+      { account: available, amountMinor: a },
+      { account: Accounts.creatorReceivable(i.creatorId), amountMinor: -a },
+    ],
+    effectiveDate: i.effectiveDate,
+    refs: i.refs,
+    mustStayNonNegative: [available],
+  };
+}
+
+/**
  * A bank step's ISO ids, derived from the attempt's initiation key exactly as the pain.001 was built (EndToEndId;
  * PmtInfId = MsgId, one transaction per message): a pure function of the input, so a retry sends the same posting.
  */
@@ -131,6 +154,9 @@ export function createPayoutActivities(deps: ActivityDeps) {
       const c = await creatorOrFail(i.creatorId);
       // A PSP payout routes on this profile: the providers paused at the server ride on it (no activity of their own).
       const paused = c.payoutMethod?.rail === 'psp' ? await pausedAtServer() : undefined;
+      // What the creator owes (a duplicate recovered by offset) rides on it too: the payout nets it without a read
+      // activity of its own, and a payout with nothing owed runs exactly the activities it ran before.
+      const owed = await deps.ledger.balance(Accounts.creatorReceivable(c.creatorId), c.balanceCurrency);
       return {
         creatorId: c.creatorId,
         kycStatus: c.kycStatus,
@@ -148,11 +174,31 @@ export function createPayoutActivities(deps: ActivityDeps) {
             }
           : {}),
         ...(paused !== undefined ? { pausedProviders: paused } : {}),
+        ...(owed > 0 ? { receivableMinor: owed } : {}),
       };
     },
 
     async postPayoutLedger(i: PostPayoutLedgerInput) {
       return deps.ledger.post(payoutPosting(i.kind, i));
+    },
+
+    async netCreatorReceivable(i: NetReceivableInput) {
+      const posted = await deps.ledger.post(receivableNetting(i));
+      // The receivables stream says what was netted, by which payout (once: the event ID is the posting's).
+      await appendAudit({
+        stream: creatorReceivablesStream(i.creatorId),
+        eventId: i.postingId,
+        at: new Date().toISOString(),
+        type: 'creator.receivable_netted',
+        data: {
+          postingId: i.postingId,
+          amountMinor: i.amount.amountMinor,
+          currency: i.amount.currency,
+          payoutId: i.payoutId,
+          payoutWorkflowId: i.refs.workflowId,
+        },
+      });
+      return posted;
     },
 
     async readPayoutPostings(i) {

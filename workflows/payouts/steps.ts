@@ -111,7 +111,7 @@ export async function post(
   opts: { paidElsewhere?: boolean } = {},
 ): Promise<void> {
   const { creatorId, payoutId } = p.input;
-  const amount = part ?? p.input.amount;
+  const amount = part ?? p.payAmount;
   const postingId = idempotencyKey(p.workflowId, stepName(kind, p.attempt));
   // Dated and referenced here, once, so the input in history fixes them for every retry and re-scheduling. Activity
   // inputs are not compared on replay (only the activity's type and ID are), so this needs no patch.
@@ -234,6 +234,30 @@ export async function untilReleased(p: Payout): Promise<void> {
   p.step('hold_released');
 }
 
+/**
+ * Before reserving, a payout pays what its creator owes the platform (a duplicate disbursement recovered by offset,
+ * read with the profile): x = min(owed, amount) is posted once per payout (`net_receivable`: available → receivable)
+ * with its record on the creator's receivables stream, and the payout goes on with the rest. False when nothing is
+ * left for a rail. Nothing owed: no command at all (not even the patch marker). Since `payout-net-receivable`.
+ */
+export async function netReceivable(p: Payout, profile: PayoutProfile): Promise<boolean> {
+  const owed = profile.receivableMinor ?? 0;
+  if (owed <= 0 || p.input.amount.amountMinor <= 0 || !patched('payout-net-receivable')) return true;
+  const { creatorId, payoutId, amount } = p.input;
+  const part: Money = { amountMinor: Math.min(owed, amount.amountMinor), currency: amount.currency };
+  p.moveTo('reserving', { errorCode: null });
+  await mustBook.netCreatorReceivable({
+    postingId: idempotencyKey(p.workflowId, 'net_receivable'),
+    creatorId,
+    payoutId,
+    amount: part,
+    effectiveDate: effectiveDateOf(Date.now()),
+    refs: { workflowId: p.workflowId, attempt: p.attempt },
+  });
+  p.nettedReceivable(part);
+  return p.payAmount.amountMinor > 0;
+}
+
 export async function reserve(p: Payout): Promise<void> {
   p.moveTo('reserving', { errorCode: null });
   await post(p, 'reserve');
@@ -252,11 +276,11 @@ export async function pay(p: Payout, profile: PayoutProfile): Promise<Confirmed>
   const rail = method.rail;
   p.useRail(rail);
   p.country = method.country;
-  let amount: Money = input.amount;
+  let amount: Money = p.payAmount;
   if (needsFx(input.amount.currency, method.currency)) {
     const lock = await lookup.lockPayoutFx({
       idempotencyKey: idempotencyKey(wf, stepName('fx', attempt)),
-      source: input.amount,
+      source: p.payAmount,
       targetCurrency: method.currency,
     });
     p.fxLocked(lock);
@@ -732,7 +756,7 @@ export async function bookPartialReturn(p: Payout): Promise<void> {
     p.step('partial_return_not_booked', back === undefined ? 'no confirmed partial return' : `ledger ${p.ledger}`);
     return;
   }
-  const { amount } = p.input;
+  const amount = p.payAmount;
   const amountMinor = p.converted ? Math.floor((amount.amountMinor * back) / p.sentAmountMinor) : back;
   await post(p, 'reverse_partial', {
     amountMinor: Math.min(amountMinor, amount.amountMinor),
