@@ -259,7 +259,8 @@ export async function netReceivable(p: Payout, profile: PayoutProfile): Promise<
 }
 
 export async function reserve(p: Payout): Promise<void> {
-  p.moveTo('reserving', { errorCode: null });
+  // Netting a receivable already moved the payout here (never the case in histories from before it).
+  if (p.state !== 'reserving') p.moveTo('reserving', { errorCode: null });
   await post(p, 'reserve');
 }
 
@@ -685,7 +686,7 @@ async function untilBookable(p: Payout, command: ResolveAct): Promise<CreatorPay
   p.moveTo(p.state, {
     awaiting: {
       actor: 'ops',
-      reason: `paid elsewhere not booked: the creator's available balance is below ${p.input.amount.amountMinor} minor units; correct it, then retry now or resolve again`,
+      reason: `paid elsewhere not booked: the creator's available balance is below ${p.payAmount.amountMinor} minor units; correct it, then retry now or resolve again`,
       ...p.reviewBy(),
     },
     errorCode: 'paid_elsewhere_unbooked',
