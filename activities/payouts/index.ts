@@ -6,7 +6,7 @@ import {
   type PayoutPostingKind,
   type PostPayoutLedgerInput,
 } from '../../workflows/payouts/contract';
-import { failure, FailureType } from '../../workflows/shared/failures';
+import { failure, FailureType, typedFailure } from '../../workflows/shared/failures';
 import { formatMoney, type Money } from '../../workflows/shared/money';
 import type { PostingFacts } from '../../workflows/shared/posting-facts';
 import { idempotencyKey } from '../../workflows/shared/task-queue';
@@ -90,6 +90,8 @@ export function receivableNetting(i: NetReceivableInput): NewPosting {
     effectiveDate: i.effectiveDate,
     refs: i.refs,
     mustStayNonNegative: [available],
+    // Netted once: a payout that read the receivable before another netted it is refused, and reads it again.
+    mustStayDebit: [Accounts.creatorReceivable(i.creatorId)],
   };
 }
 
@@ -183,7 +185,17 @@ export function createPayoutActivities(deps: ActivityDeps) {
     },
 
     async netCreatorReceivable(i: NetReceivableInput) {
-      const posted = await deps.ledger.post(receivableNetting(i));
+      let posted: { postingId: string; alreadyPosted: boolean };
+      try {
+        posted = await deps.ledger.post(receivableNetting(i));
+      } catch (err) {
+        // Refused because less is owed now (another payout netted part of it meanwhile): say how much, post nothing.
+        // Refused with the receivable intact: the creator's balance cannot cover it, a failure as a reserve's is.
+        if (typedFailure(err)?.type !== FailureType.InsufficientFunds) throw err;
+        const owed = await deps.ledger.balance(Accounts.creatorReceivable(i.creatorId), i.amount.currency);
+        if (owed >= i.amount.amountMinor) throw err;
+        return { postingId: i.postingId, alreadyPosted: false, owedMinor: Math.max(0, owed) };
+      }
       // The receivables stream says what was netted, by which payout (once: the event ID is the posting's).
       await appendAudit({
         stream: creatorReceivablesStream(i.creatorId),

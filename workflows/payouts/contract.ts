@@ -438,9 +438,16 @@ export interface PayoutActivities extends SharedActivities {
   /**
    * Nets the creator's receivable from this payout, once (`postingId`): `creator:<id>:available` debited,
    * `creator:<id>:receivable` credited (the available balance may not be overdrawn), and `creator.receivable_netted`
-   * appended to `creator-receivables:<creatorId>` (event ID = the posting ID) in the same activity.
+   * appended to `creator-receivables:<creatorId>` (event ID = the posting ID) in the same activity. When another payout
+   * netted part of it since the profile was read, nothing is posted and `owedMinor` says what is still owed.
    */
-  netCreatorReceivable(i: NetReceivableInput): Promise<{ postingId: string; alreadyPosted: boolean }>;
+  netCreatorReceivable(
+    i: NetReceivableInput,
+  ): Promise<{
+    postingId: string;
+    alreadyPosted: boolean;
+    /** Refused: less is owed now; nothing posted. */ owedMinor?: number;
+  }>;
   /** Which of these posting IDs the ledger holds (a consistent read): what the ledger itself says was booked. */
   readPayoutPostings(i: { postingIds: string[] }): Promise<{ posted: string[] }>;
   lockPayoutFx(i: { idempotencyKey: string; source: Money; targetCurrency: Currency }): Promise<PayoutFxLock>;

@@ -244,17 +244,26 @@ export async function netReceivable(p: Payout, profile: PayoutProfile): Promise<
   const owed = profile.receivableMinor ?? 0;
   if (owed <= 0 || p.input.amount.amountMinor <= 0 || !patched('payout-net-receivable')) return true;
   const { creatorId, payoutId, amount } = p.input;
-  const part: Money = { amountMinor: Math.min(owed, amount.amountMinor), currency: amount.currency };
   p.moveTo('reserving', { errorCode: null });
-  await mustBook.netCreatorReceivable({
-    postingId: idempotencyKey(p.workflowId, 'net_receivable'),
-    creatorId,
-    payoutId,
-    amount: part,
-    effectiveDate: effectiveDateOf(Date.now()),
-    refs: { workflowId: p.workflowId, attempt: p.attempt },
-  });
-  p.nettedReceivable(part);
+  // Another payout of the creator may net part of it first: the ledger refuses to net more than is owed, and the
+  // activity says what is left (at most a few rounds; each one nets or shrinks what is owed).
+  for (let left = owed; left > 0;) {
+    const part: Money = { amountMinor: Math.min(left, amount.amountMinor), currency: amount.currency };
+    const netted = await mustBook.netCreatorReceivable({
+      postingId: idempotencyKey(p.workflowId, 'net_receivable'),
+      creatorId,
+      payoutId,
+      amount: part,
+      effectiveDate: effectiveDateOf(Date.now()),
+      refs: { workflowId: p.workflowId, attempt: p.attempt },
+    });
+    if (netted.owedMinor === undefined) {
+      p.nettedReceivable(part);
+      break;
+    }
+    p.step('receivable_reduced', `${netted.owedMinor} ${amount.currency} still owed (netted elsewhere meanwhile)`);
+    left = netted.owedMinor;
+  }
   return p.payAmount.amountMinor > 0;
 }
 
