@@ -152,6 +152,10 @@ export class Payout implements Shown<PayoutStatus> {
     const netted = this.status.netted?.amountMinor ?? 0;
     return netted ? { amountMinor: amount.amountMinor - netted, currency: amount.currency } : amount;
   }
+  /** What this payout netted against the creator's receivable, if anything. */
+  get netted(): Money | undefined {
+    return this.status.netted;
+  }
   /** Netted against the creator's receivable (once per payout: later attempts pay the same rest). */
   nettedReceivable(part: Money): void {
     this.status.netted = part;

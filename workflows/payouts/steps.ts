@@ -242,7 +242,9 @@ export async function untilReleased(p: Payout): Promise<void> {
  */
 export async function netReceivable(p: Payout, profile: PayoutProfile): Promise<boolean> {
   const owed = profile.receivableMinor ?? 0;
-  if (owed <= 0 || p.input.amount.amountMinor <= 0 || !patched('payout-net-receivable')) return true;
+  // Once per payout: a re-payment after a return pays the rest the first attempt left (a debt opened meanwhile is the
+  // next payout's to net).
+  if (p.netted || owed <= 0 || p.input.amount.amountMinor <= 0 || !patched('payout-net-receivable')) return true;
   const { creatorId, payoutId, amount } = p.input;
   p.moveTo('reserving', { errorCode: null });
   // Another payout of the creator may net part of it first: the ledger refuses to net more than is owed, and the

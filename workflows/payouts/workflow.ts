@@ -55,7 +55,7 @@ export async function creatorPayout(rawInput: unknown, carry?: PayoutCarry): Pro
     for (let resumed = carry; ; resumed = undefined) {
       const confirmed = resumed ? await resumeChecked(payout, resumed) : await reserveAndPay(payout);
       if (!confirmed) {
-        await announce(payout, 'netted', undefined, { netted: payout.view().netted });
+        await announce(payout, 'netted', undefined, { netted: payout.netted });
         return payout.completeNetted();
       }
       await settle(payout, confirmed);
