@@ -441,9 +441,7 @@ export interface PayoutActivities extends SharedActivities {
    * appended to `creator-receivables:<creatorId>` (event ID = the posting ID) in the same activity. When another payout
    * netted part of it since the profile was read, nothing is posted and `owedMinor` says what is still owed.
    */
-  netCreatorReceivable(
-    i: NetReceivableInput,
-  ): Promise<{
+  netCreatorReceivable(i: NetReceivableInput): Promise<{
     postingId: string;
     alreadyPosted: boolean;
     /** Refused: less is owed now; nothing posted. */ owedMinor?: number;
