@@ -444,7 +444,8 @@ export interface PayoutActivities extends SharedActivities {
   netCreatorReceivable(i: NetReceivableInput): Promise<{
     postingId: string;
     alreadyPosted: boolean;
-    /** Refused: less is owed now; nothing posted. */ owedMinor?: number;
+    /** Refused: less is owed now; nothing posted. */
+    owedMinor?: number;
   }>;
   /** Which of these posting IDs the ledger holds (a consistent read): what the ledger itself says was booked. */
   readPayoutPostings(i: { postingIds: string[] }): Promise<{ posted: string[] }>;
