@@ -1,10 +1,12 @@
+import { creatorReceivablesStream } from '../../workflows/recon-breaks/contract';
 import {
+  type NetReceivableInput,
   type PayoutActivities,
   type PayoutEmailTemplate,
   type PayoutPostingKind,
   type PostPayoutLedgerInput,
 } from '../../workflows/payouts/contract';
-import { failure, FailureType } from '../../workflows/shared/failures';
+import { failure, FailureType, typedFailure } from '../../workflows/shared/failures';
 import { formatMoney, type Money } from '../../workflows/shared/money';
 import type { PostingFacts } from '../../workflows/shared/posting-facts';
 import { idempotencyKey } from '../../workflows/shared/task-queue';
@@ -71,6 +73,29 @@ export function payoutPosting(
 }
 
 /**
+ * A payout paying what its creator owes: the creator's available balance is debited (never overdrawn) and the
+ * receivable credited, so the receivable falls by what was netted and the payout reserves only the rest.
+ */
+export function receivableNetting(i: NetReceivableInput): NewPosting {
+  const a = i.amount.amountMinor;
+  const available = Accounts.creatorAvailable(i.creatorId);
+  return {
+    postingId: i.postingId,
+    currency: i.amount.currency,
+    description: `payout ${i.payoutId}: net_receivable`,
+    legs: [
+      { account: available, amountMinor: a },
+      { account: Accounts.creatorReceivable(i.creatorId), amountMinor: -a },
+    ],
+    effectiveDate: i.effectiveDate,
+    refs: i.refs,
+    mustStayNonNegative: [available],
+    // Netted once: a payout that read the receivable before another netted it is refused, and reads it again.
+    mustStayDebit: [Accounts.creatorReceivable(i.creatorId)],
+  };
+}
+
+/**
  * A bank step's ISO ids, derived from the attempt's initiation key exactly as the pain.001 was built (EndToEndId;
  * PmtInfId = MsgId, one transaction per message): a pure function of the input, so a retry sends the same posting.
  */
@@ -131,6 +156,9 @@ export function createPayoutActivities(deps: ActivityDeps) {
       const c = await creatorOrFail(i.creatorId);
       // A PSP payout routes on this profile: the providers paused at the server ride on it (no activity of their own).
       const paused = c.payoutMethod?.rail === 'psp' ? await pausedAtServer() : undefined;
+      // What the creator owes (a duplicate recovered by offset) rides on it too: the payout nets it without a read
+      // activity of its own, and a payout with nothing owed runs exactly the activities it ran before.
+      const owed = await deps.ledger.balance(Accounts.creatorReceivable(c.creatorId), c.balanceCurrency);
       return {
         creatorId: c.creatorId,
         kycStatus: c.kycStatus,
@@ -148,11 +176,41 @@ export function createPayoutActivities(deps: ActivityDeps) {
             }
           : {}),
         ...(paused !== undefined ? { pausedProviders: paused } : {}),
+        ...(owed > 0 ? { receivableMinor: owed } : {}),
       };
     },
 
     async postPayoutLedger(i: PostPayoutLedgerInput) {
       return deps.ledger.post(payoutPosting(i.kind, i));
+    },
+
+    async netCreatorReceivable(i: NetReceivableInput) {
+      let posted: { postingId: string; alreadyPosted: boolean };
+      try {
+        posted = await deps.ledger.post(receivableNetting(i));
+      } catch (err) {
+        // Refused because less is owed now (another payout netted part of it meanwhile): say how much, post nothing.
+        // Refused with the receivable intact: the creator's balance cannot cover it, a failure as a reserve's is.
+        if (typedFailure(err)?.type !== FailureType.InsufficientFunds) throw err;
+        const owed = await deps.ledger.balance(Accounts.creatorReceivable(i.creatorId), i.amount.currency);
+        if (owed >= i.amount.amountMinor) throw err;
+        return { postingId: i.postingId, alreadyPosted: false, owedMinor: Math.max(0, owed) };
+      }
+      // The receivables stream says what was netted, by which payout (once: the event ID is the posting's).
+      await appendAudit({
+        stream: creatorReceivablesStream(i.creatorId),
+        eventId: i.postingId,
+        at: new Date().toISOString(),
+        type: 'creator.receivable_netted',
+        data: {
+          postingId: i.postingId,
+          amountMinor: i.amount.amountMinor,
+          currency: i.amount.currency,
+          payoutId: i.payoutId,
+          payoutWorkflowId: i.refs.workflowId,
+        },
+      });
+      return posted;
     },
 
     async readPayoutPostings(i) {

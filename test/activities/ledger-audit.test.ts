@@ -164,6 +164,40 @@ describe('DynamoDB ledger and audit trail on moto', () => {
     expect(await ledger.getPosting(reserve.postingId)).toBeUndefined();
   });
 
+  test('when a posting would take a debit-guarded receivable below zero, then it is refused and nothing moves; a retry of the posting that took it to zero stays idempotent', async () => {
+    const c = `c-${randomUUID()}`;
+    const receivable = Accounts.creatorReceivable(c);
+    await ledger.post({
+      postingId: `recover-${randomUUID()}`,
+      currency: 'EUR',
+      description: 'owed',
+      effectiveDate: '2026-12-06',
+      refs: { workflowId: 'ledger-test' },
+      legs: [
+        { account: receivable, amountMinor: 300 },
+        { account: Accounts.payoutsSettled, amountMinor: -300 },
+      ],
+    });
+    const net = (id: string, a: number) => ({
+      postingId: id,
+      currency: 'EUR' as const,
+      description: 'net',
+      effectiveDate: '2026-12-06',
+      refs: { workflowId: 'ledger-test' },
+      legs: [
+        { account: Accounts.creatorAvailable(c), amountMinor: a },
+        { account: receivable, amountMinor: -a },
+      ],
+      mustStayDebit: [receivable],
+    });
+    const first = net(`net-${randomUUID()}`, 300);
+
+    expect(await ledger.post(first)).toMatchObject({ alreadyPosted: false });
+    await expect(ledger.post(net(`net-${randomUUID()}`, 1))).rejects.toMatchObject({ type: 'InsufficientFunds' });
+    expect(await ledger.post(first)).toMatchObject({ alreadyPosted: true });
+    expect(await ledger.balance(receivable, 'EUR')).toBe(0);
+  });
+
   test('when a posting ID is reused for other money, then it fails loudly as posting_conflict and nothing moves; the same money re-posted stays idempotent', async () => {
     const creator = Accounts.creatorAvailable(`c-${randomUUID()}`);
     const postingId = `dispute-${randomUUID()}:ledger-1-held`;

@@ -1,4 +1,5 @@
 import { createFakeCreators } from '../../activities/adapters/creators/fake';
+import { Accounts } from '../../activities/adapters/ledger/port';
 import { createPayoutActivities } from '../../activities/payouts';
 import { fakeDeps } from '../support/time-skipping';
 
@@ -172,5 +173,54 @@ describe('payout destination comparison (fake directory)', () => {
     expect(
       await acts.comparePayoutDestination({ creatorId: 'c-iban', idempotencyKey: 'payout-c-iban-2026-11:initiate-2' }),
     ).toEqual({ destination: 'unknown' });
+  });
+
+  test('when two payouts net the same receivable, then the second is told what is still owed and posts nothing; a payout the balance cannot cover is refused', async () => {
+    const deps = { ...fakeDeps(), creators: createFakeCreators([creator]) };
+    const acts = createPayoutActivities(deps);
+    const fund = (id: string, legs: Array<[string, number]>) =>
+      deps.ledger.post({
+        postingId: id,
+        currency: 'USD',
+        description: 'test',
+        effectiveDate: '2026-12-06',
+        refs: { workflowId: 'test' },
+        legs: legs.map(([account, amountMinor]) => ({ account, amountMinor })),
+      });
+    await fund('fund', [
+      ['platform:cash', 10_000],
+      [Accounts.creatorAvailable('c-act'), -10_000],
+    ]);
+    await fund('recon-recover:b1', [
+      [Accounts.creatorReceivable('c-act'), 3_000],
+      [Accounts.payoutsSettled, -3_000],
+    ]);
+    const net = (wf: string, amountMinor: number) =>
+      acts.netCreatorReceivable({
+        postingId: `${wf}:net_receivable`,
+        creatorId: 'c-act',
+        payoutId: wf,
+        amount: usd(amountMinor),
+        effectiveDate: '2026-12-06',
+        refs: { workflowId: wf },
+      });
+
+    expect(await net('payout-a', 2_000)).toEqual({ postingId: 'payout-a:net_receivable', alreadyPosted: false });
+    expect(await net('payout-b', 3_000)).toEqual({
+      postingId: 'payout-b:net_receivable',
+      alreadyPosted: false,
+      owedMinor: 1_000,
+    });
+    expect(await net('payout-a', 2_000)).toMatchObject({ alreadyPosted: true });
+    expect(await deps.ledger.balance(Accounts.creatorReceivable('c-act'), 'USD')).toBe(1_000);
+    expect((await deps.audit.list('creator-receivables:c-act')).map((e) => [e.type, e.eventId])).toEqual([
+      ['creator.receivable_netted', 'payout-a:net_receivable'],
+    ]);
+    await fund('drain', [
+      [Accounts.creatorAvailable('c-act'), 8_000],
+      ['platform:cash', -8_000],
+    ]);
+    await expect(net('payout-c', 1_000)).rejects.toMatchObject({ type: 'InsufficientFunds' });
+    expect(await deps.ledger.balance(Accounts.creatorReceivable('c-act'), 'USD')).toBe(1_000);
   });
 });

@@ -62,6 +62,8 @@ export interface PayoutCarry {
   routedAtMs?: number;
   ledger: LedgerPosition;
   fx?: PayoutStatus['fx'];
+  /** What the payout netted against the creator's receivable (absent when nothing, and before `payout-net-receivable`). */
+  netted?: PayoutStatus['netted'];
   held?: PayoutStatus['held'];
   lastErrorCode?: string;
   timeline: PayoutStatus['timeline'];
@@ -76,7 +78,7 @@ export interface PayoutCarry {
 export interface CarriedPayout {
   readonly ledger: LedgerPosition;
   readonly reportedToRun: boolean;
-  view(): Pick<PayoutStatus, 'attempt' | 'fx' | 'held' | 'lastErrorCode' | 'timeline' | 'provider'>;
+  view(): Pick<PayoutStatus, 'attempt' | 'fx' | 'held' | 'lastErrorCode' | 'timeline' | 'provider' | 'netted'>;
   readonly routedAtMs?: number | undefined;
   eventsCarry(): RailEventsCarry;
   readonly waits: { snapshot(): Record<string, number> };
@@ -90,7 +92,7 @@ export function carryOf(
   railReference: string,
   confirmation: ConfirmationWait,
 ): PayoutCarry {
-  const { attempt, fx, held, lastErrorCode, timeline, provider } = p.view();
+  const { attempt, fx, held, lastErrorCode, timeline, provider, netted } = p.view();
   return {
     attempt,
     rail,
@@ -99,6 +101,7 @@ export function carryOf(
     ...(p.routedAtMs !== undefined ? { routedAtMs: p.routedAtMs } : {}),
     ledger: p.ledger,
     ...(fx ? { fx } : {}),
+    ...(netted ? { netted } : {}),
     ...(held ? { held } : {}),
     ...(lastErrorCode ? { lastErrorCode } : {}),
     timeline,

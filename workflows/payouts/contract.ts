@@ -166,6 +166,11 @@ export interface PayoutStatus {
   /** PSP transfer ID or bank EndToEndId of the current attempt. */
   railReference?: string;
   fx?: { lockId: string; rate: string; target: Money };
+  /**
+   * What this payout netted against the creator's open receivable (a duplicate disbursement recovered by offset),
+   * in the balance currency: the rail is paid the amount less this (since `payout-net-receivable`).
+   */
+  netted?: Money;
   resolution?: { operator: string; reason: string; outcome: 'paid_elsewhere' | 'abandoned' | 'partial_return' };
   /** Latest steps, newest last (bounded). */
   timeline: Array<{ at: string; step: string; detail?: string }>;
@@ -375,6 +380,21 @@ export interface PayoutProfile extends PayabilityFacts {
    * from before (and on the bank rail): routing then knows pauses only from notices, as it did.
    */
   pausedProviders?: ProviderId[];
+  /**
+   * What the creator owes the platform in the balance currency (`creator:<id>:receivable`, opened by a duplicate
+   * disbursement's recovery by offset), read with the profile so netting it costs the payout no activity of its own.
+   * Absent when nothing is owed, and in recorded histories from before `payout-net-receivable`.
+   */
+  receivableMinor?: number;
+}
+
+/** Netting a creator's receivable from a payout (since `payout-net-receivable`): posted once under `postingId`. */
+export interface NetReceivableInput extends PostingFacts {
+  postingId: string;
+  creatorId: string;
+  payoutId: string;
+  /** The part of the payout that pays the receivable (at most the payout and the receivable). */
+  amount: Money;
 }
 
 /**
@@ -415,6 +435,18 @@ export type RailLookup =
 export interface PayoutActivities extends SharedActivities {
   getPayoutProfile(i: { creatorId: string }): Promise<PayoutProfile>;
   postPayoutLedger(i: PostPayoutLedgerInput): Promise<{ postingId: string; alreadyPosted: boolean }>;
+  /**
+   * Nets the creator's receivable from this payout, once (`postingId`): `creator:<id>:available` debited,
+   * `creator:<id>:receivable` credited (the available balance may not be overdrawn), and `creator.receivable_netted`
+   * appended to `creator-receivables:<creatorId>` (event ID = the posting ID) in the same activity. When another payout
+   * netted part of it since the profile was read, nothing is posted and `owedMinor` says what is still owed.
+   */
+  netCreatorReceivable(i: NetReceivableInput): Promise<{
+    postingId: string;
+    alreadyPosted: boolean;
+    /** Refused: less is owed now; nothing posted. */
+    owedMinor?: number;
+  }>;
   /** Which of these posting IDs the ledger holds (a consistent read): what the ledger itself says was booked. */
   readPayoutPostings(i: { postingIds: string[] }): Promise<{ posted: string[] }>;
   lockPayoutFx(i: { idempotencyKey: string; source: Money; targetCurrency: Currency }): Promise<PayoutFxLock>;

@@ -1,7 +1,7 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { getExternalWorkflowHandle, log, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { AcceptedAssertions } from '../shared/command-assertion';
-import type { Currency } from '../shared/money';
+import type { Currency, Money } from '../shared/money';
 import { SA } from '../shared/search-attributes';
 import { VisibleState, type Shown } from '../shared/visible-state';
 import {
@@ -141,7 +141,30 @@ export class Payout implements Shown<PayoutStatus> {
   }
   /** What the rail was asked to move, in the transfer's currency (the FX target when converted). */
   get sentAmountMinor(): number {
-    return (this.status.fx?.target ?? this.input.amount).amountMinor;
+    return (this.status.fx?.target ?? this.payAmount).amountMinor;
+  }
+  /**
+   * What this payout reserves, pays and books, in the balance currency: the amount less what it netted against the
+   * creator's receivable (the whole amount when nothing was netted, and in every history from before).
+   */
+  get payAmount(): Money {
+    const { amount } = this.input;
+    const netted = this.status.netted?.amountMinor ?? 0;
+    return netted ? { amountMinor: amount.amountMinor - netted, currency: amount.currency } : amount;
+  }
+  /** What this payout netted against the creator's receivable, if anything. */
+  get netted(): Money | undefined {
+    return this.status.netted;
+  }
+  /** Netted against the creator's receivable (once per payout: later attempts pay the same rest). */
+  nettedReceivable(part: Money): void {
+    this.status.netted = part;
+    this.step('receivable_netted', `${part.amountMinor} ${part.currency} of what the creator owed; paying the rest`);
+  }
+  /** The receivable took the whole amount: nothing is left for a rail, so the payout is done without one. */
+  completeNetted(): CreatorPayoutResult {
+    this.step('netted_in_full', 'the whole amount paid what the creator owed; no rail was asked');
+    return this.complete();
   }
   get timing(): Required<PayoutTiming> {
     return this.timingNow;
@@ -311,6 +334,7 @@ export class Payout implements Shown<PayoutStatus> {
   resume(c: PayoutCarry): void {
     const status = this.status;
     Object.assign(status, { attempt: c.attempt, rail: c.rail, railReference: c.railReference, fx: c.fx });
+    if (c.netted) status.netted = c.netted;
     if (c.provider) status.provider = c.provider;
     this.routedAtMs = c.routedAtMs;
     Object.assign(status, { held: c.held, lastErrorCode: c.lastErrorCode, timeline: c.timeline });

@@ -111,7 +111,7 @@ export async function post(
   opts: { paidElsewhere?: boolean } = {},
 ): Promise<void> {
   const { creatorId, payoutId } = p.input;
-  const amount = part ?? p.input.amount;
+  const amount = part ?? p.payAmount;
   const postingId = idempotencyKey(p.workflowId, stepName(kind, p.attempt));
   // Dated and referenced here, once, so the input in history fixes them for every retry and re-scheduling. Activity
   // inputs are not compared on replay (only the activity's type and ID are), so this needs no patch.
@@ -234,8 +234,44 @@ export async function untilReleased(p: Payout): Promise<void> {
   p.step('hold_released');
 }
 
-export async function reserve(p: Payout): Promise<void> {
+/**
+ * Before reserving, a payout pays what its creator owes the platform (a duplicate disbursement recovered by offset,
+ * read with the profile): x = min(owed, amount) is posted once per payout (`net_receivable`: available → receivable)
+ * with its record on the creator's receivables stream, and the payout goes on with the rest. False when nothing is
+ * left for a rail. Nothing owed: no command at all (not even the patch marker). Since `payout-net-receivable`.
+ */
+export async function netReceivable(p: Payout, profile: PayoutProfile): Promise<boolean> {
+  const owed = profile.receivableMinor ?? 0;
+  // Once per payout: a re-payment after a return pays the rest the first attempt left (a debt opened meanwhile is the
+  // next payout's to net).
+  if (p.netted || owed <= 0 || p.input.amount.amountMinor <= 0 || !patched('payout-net-receivable')) return true;
+  const { creatorId, payoutId, amount } = p.input;
   p.moveTo('reserving', { errorCode: null });
+  // Another payout of the creator may net part of it first: the ledger refuses to net more than is owed, and the
+  // activity says what is left (at most a few rounds; each one nets or shrinks what is owed).
+  for (let left = owed; left > 0;) {
+    const part: Money = { amountMinor: Math.min(left, amount.amountMinor), currency: amount.currency };
+    const netted = await mustBook.netCreatorReceivable({
+      postingId: idempotencyKey(p.workflowId, 'net_receivable'),
+      creatorId,
+      payoutId,
+      amount: part,
+      effectiveDate: effectiveDateOf(Date.now()),
+      refs: { workflowId: p.workflowId, attempt: p.attempt },
+    });
+    if (netted.owedMinor === undefined) {
+      p.nettedReceivable(part);
+      break;
+    }
+    p.step('receivable_reduced', `${netted.owedMinor} ${amount.currency} still owed (netted elsewhere meanwhile)`);
+    left = netted.owedMinor;
+  }
+  return p.payAmount.amountMinor > 0;
+}
+
+export async function reserve(p: Payout): Promise<void> {
+  // Netting a receivable already moved the payout here (never the case in histories from before it).
+  if (p.state !== 'reserving') p.moveTo('reserving', { errorCode: null });
   await post(p, 'reserve');
 }
 
@@ -252,11 +288,11 @@ export async function pay(p: Payout, profile: PayoutProfile): Promise<Confirmed>
   const rail = method.rail;
   p.useRail(rail);
   p.country = method.country;
-  let amount: Money = input.amount;
+  let amount: Money = p.payAmount;
   if (needsFx(input.amount.currency, method.currency)) {
     const lock = await lookup.lockPayoutFx({
       idempotencyKey: idempotencyKey(wf, stepName('fx', attempt)),
-      source: input.amount,
+      source: p.payAmount,
       targetCurrency: method.currency,
     });
     p.fxLocked(lock);
@@ -661,7 +697,7 @@ async function untilBookable(p: Payout, command: ResolveAct): Promise<CreatorPay
   p.moveTo(p.state, {
     awaiting: {
       actor: 'ops',
-      reason: `paid elsewhere not booked: the creator's available balance is below ${p.input.amount.amountMinor} minor units; correct it, then retry now or resolve again`,
+      reason: `paid elsewhere not booked: the creator's available balance is below ${p.payAmount.amountMinor} minor units; correct it, then retry now or resolve again`,
       ...p.reviewBy(),
     },
     errorCode: 'paid_elsewhere_unbooked',
@@ -732,7 +768,7 @@ export async function bookPartialReturn(p: Payout): Promise<void> {
     p.step('partial_return_not_booked', back === undefined ? 'no confirmed partial return' : `ledger ${p.ledger}`);
     return;
   }
-  const { amount } = p.input;
+  const amount = p.payAmount;
   const amountMinor = p.converted ? Math.floor((amount.amountMinor * back) / p.sentAmountMinor) : back;
   await post(p, 'reverse_partial', {
     amountMinor: Math.min(amountMinor, amount.amountMinor),

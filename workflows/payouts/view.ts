@@ -69,6 +69,7 @@ export function payoutDetails(s: Readonly<PayoutStatus>, notices: readonly strin
     s.held ? `On compliance hold since ${s.held.since}: ${s.held.reason}` : undefined,
     s.lastErrorCode ? `Last error: \`${s.lastErrorCode}\`` : undefined,
     s.railReference ? `Rail reference: ${s.railReference}` : undefined,
+    s.netted ? `Netted against what the creator owed: ${formatMoney(s.netted)} (the rail is paid the rest)` : undefined,
   ];
   return lines.filter((l): l is string => l !== undefined).join('\n\n');
 }

@@ -18,8 +18,10 @@ import { registerHandlers } from './handlers';
 import { recordServiceLevel } from './service-level';
 import { Payout } from './state';
 import {
+  announce,
   checkCarriedLedger,
   closeWithFailure,
+  netReceivable,
   pay,
   refuseForgedCarry,
   reserve,
@@ -52,6 +54,10 @@ export async function creatorPayout(rawInput: unknown, carry?: PayoutCarry): Pro
   try {
     for (let resumed = carry; ; resumed = undefined) {
       const confirmed = resumed ? await resumeChecked(payout, resumed) : await reserveAndPay(payout);
+      if (!confirmed) {
+        await announce(payout, 'netted', undefined, { netted: payout.netted });
+        return payout.completeNetted();
+      }
       await settle(payout, confirmed);
       const returned = await watchReturnWindow(payout, confirmed);
       if (!returned) return payout.complete();
@@ -72,10 +78,14 @@ export async function creatorPayout(rawInput: unknown, carry?: PayoutCarry): Pro
   }
 }
 
-/** Payable, released from any hold, funds reserved: then pay. */
-async function reserveAndPay(payout: Payout): Promise<Confirmed> {
+/**
+ * Payable, released from any hold, what the creator owes netted, the rest reserved: then pay it. Undefined when the
+ * receivable took the whole amount (nothing for a rail).
+ */
+async function reserveAndPay(payout: Payout): Promise<Confirmed | undefined> {
   const profile = await untilPayable(payout);
   await untilReleased(payout);
+  if (!(await netReceivable(payout, profile))) return undefined;
   await reserve(payout);
   return pay(payout, profile);
 }

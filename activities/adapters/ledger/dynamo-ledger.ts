@@ -169,6 +169,7 @@ export function createDynamoLedger(deps: { aws: AwsClients; table: string }): Le
     async post(posting: NewPosting) {
       assertBalanced(posting);
       const guarded = new Set(posting.mustStayNonNegative ?? []);
+      const debitGuarded = new Set(posting.mustStayDebit ?? []);
       const date = posting.effectiveDate;
       const items: TransactWriteItem[] = [
         {
@@ -201,7 +202,16 @@ export function createDynamoLedger(deps: { aws: AwsClients; table: string }): Le
                     ':limit': { N: String(-leg.amountMinor) },
                   },
                 }
-              : { ExpressionAttributeValues: { ':amt': { N: String(leg.amountMinor) } } }),
+              : debitGuarded.has(leg.account)
+                ? {
+                    // Debit-normal accounts (a receivable) hold positive figures; a credit may not push them below 0.
+                    ConditionExpression: 'balance >= :limit',
+                    ExpressionAttributeValues: {
+                      ':amt': { N: String(leg.amountMinor) },
+                      ':limit': { N: String(-leg.amountMinor) },
+                    },
+                  }
+                : { ExpressionAttributeValues: { ':amt': { N: String(leg.amountMinor) } } }),
           },
         })),
         ...(date ? posting.legs.flatMap((leg) => statementItems(posting, leg.account, leg.amountMinor, date)) : []),

@@ -34,7 +34,10 @@ export function createFakeLedger() {
       if (stored) return { postingId: posting.postingId, alreadyPosted: true };
       for (const leg of posting.legs) {
         const next = (balances.get(key(leg.account, posting.currency)) ?? 0) + leg.amountMinor;
-        if (posting.mustStayNonNegative?.includes(leg.account) && next > 0) {
+        const overdrawn =
+          (posting.mustStayNonNegative?.includes(leg.account) && next > 0) ||
+          (posting.mustStayDebit?.includes(leg.account) && next < 0);
+        if (overdrawn) {
           throw failure(FailureType.InsufficientFunds, `posting ${posting.postingId}: insufficient balance`);
         }
       }

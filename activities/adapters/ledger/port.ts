@@ -19,6 +19,11 @@ export interface Posting {
   /** Accounts whose balance must not go below zero after this posting (e.g. a creator's available balance). */
   mustStayNonNegative?: string[];
   /**
+   * Debit-normal accounts (a creator's receivable) whose balance must not go below zero after this posting: what is
+   * owed can be netted only once, even by two payouts at the same moment.
+   */
+  mustStayDebit?: string[];
+  /**
    * The business date (UTC, YYYY-MM-DD) the money moved per our books: the workflow's time at the step, fixed in the
    * activity input, so every retry of the posting sends it unchanged. Absent on postings stored before the day index.
    */
