@@ -30,7 +30,23 @@ function pollStatus(t: TransferSummary): 'paid' | 'pending' | 'failed' | 'revers
   return t.status;
 }
 
+/** The fence's claim on an attempt's reference: no attempt under it may call Adyen afterwards. */
+const ADYEN_FENCED = 'payout.adyen_fenced';
+
 export function createAdyenPayoutActivities(deps: ActivityDeps) {
+  /**
+   * The first claim on an attempt's reference, an attempt's route or the fence, written once (a conditional append
+   * on `adyen-ref:<reference>`'s `route` event): returns the type of the claim that holds, this one or an earlier.
+   */
+  const claimReference = async (reference: string, type: string, workflowId: string | undefined): Promise<string> => {
+    const stream = adyenReferenceStream(reference);
+    const event = { stream, eventId: 'route', at: new Date().toISOString(), type, data: { workflowId } };
+    if ((await deps.audit.append(event)).appended) return type;
+    const held = await deps.audit.get(stream, 'route');
+    // Refused yet absent (never on a consistent store): retried, never guessed either way.
+    if (!held) throw new Error(`the claim on ${stream} was refused but cannot be read`);
+    return held.type;
+  };
   const adyen = (): PayoutProviderPort => {
     if (!deps.adyen) throw failure(FailureType.ProviderPermanent, 'no Adyen adapter configured for this worker');
     return deps.adyen;
@@ -44,14 +60,14 @@ export function createAdyenPayoutActivities(deps: ActivityDeps) {
           code: 'payout_method_missing',
         });
       const reference = adyenReferenceFor(i.idempotencyKey);
-      // The route first: a webhook that beats this activity's completion still finds its payout.
-      await deps.audit.append({
-        stream: adyenReferenceStream(reference),
-        eventId: 'route',
-        at: new Date().toISOString(),
-        type: 'payout.adyen_route',
-        data: { workflowId: i.workflowId },
-      });
+      // The route first: a webhook that beats this activity's completion still finds its payout. It is also this
+      // attempt's claim against the fence: written once per key (a retry finds its own), and a fence written first
+      // (the workflow proved "never started" and moved on to another provider) means Adyen must never be asked.
+      const claim = await claimReference(reference, 'payout.adyen_route', i.workflowId);
+      if (claim === ADYEN_FENCED)
+        throw failure(FailureType.ProviderPermanent, 'this Adyen attempt was fenced before it started; not sent', {
+          code: 'attempt_fenced',
+        });
       const t = await adyen().createTransfer({
         idempotencyKey: i.idempotencyKey,
         amount: i.amount,
@@ -62,8 +78,10 @@ export function createAdyenPayoutActivities(deps: ActivityDeps) {
     },
 
     async adyenAttemptStarted(i) {
-      const route = await deps.audit.get(adyenReferenceStream(adyenReferenceFor(i.idempotencyKey)), 'route');
-      return { started: route !== undefined };
+      // Compare-and-set on the attempt's one claim: the fence wins only where no attempt has claimed the reference,
+      // and from then on no attempt can (above). Asked again (a retry, a replayed workflow), the same answer.
+      const reference = adyenReferenceFor(i.idempotencyKey);
+      return { started: (await claimReference(reference, ADYEN_FENCED, i.workflowId)) !== ADYEN_FENCED };
     },
 
     async findAdyenPayout(i): Promise<RailLookup> {

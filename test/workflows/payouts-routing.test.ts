@@ -297,6 +297,27 @@ describe('creatorPayout routed between two PSPs (real dev server, Stripe and Ady
       }
     });
 
+    test("when Adyen's queue is held past the budget and the creator can be paid nowhere else, then no fence bars the attempt's key: the payout waits at Adyen and pays there once the queue opens", async () => {
+      const creatorId = uniqueId('fence-alone');
+      await seedCreator(h, euroCreator(creatorId, { adyen: true }), 500_000);
+      await setLimit(h.client, adyenQueue(), 0, 'held at 0 by the test after routing');
+      let held = true;
+      try {
+        const { handle, wf } = await start(creatorId, LARGE, short);
+
+        await waitForState(handle, (s) => s.timeline.some((t) => t.step === 'fence_no_switch'));
+        await setLimit(h.client, adyenQueue(), 1_000, 'restored by the test');
+        held = false;
+        const result = await handle.result();
+
+        expect(result).toMatchObject({ state: 'completed', rail: 'psp' });
+        expect((await adyenOf(wf)).executed).toHaveLength(1);
+        expect(auditOf(wf).some((e) => e.type === ROUTING_AUDIT.failover)).toBe(false);
+      } finally {
+        if (held) await setLimit(h.client, adyenQueue(), 1_000, 'restored by the test');
+      }
+    });
+
     test('when an attempt reached Adyen and hangs past the budget, then after the fence horizon a look-up that finds nothing is the proof and Stripe pays once', async () => {
       const creatorId = uniqueId('fence-hang');
       await seedCreator(h, euroCreator(creatorId, { stripe: true, adyen: true }), 500_000);

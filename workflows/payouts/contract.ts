@@ -516,11 +516,12 @@ export interface PayoutActivities extends SharedActivities {
     destinationId: string;
   }): Promise<{ transferId: string; status: 'paid' | 'pending'; reference: string }>;
   /**
-   * Whether any attempt of the Adyen initiation under this key got as far as calling Adyen: each attempt writes the
-   * reference's route to the audit store before its first call, so no route means Adyen was never asked (the fence's
-   * "never started" proof, with the activity's end).
+   * Whether any attempt of the Adyen initiation under this key got as far as calling Adyen, decided once by a
+   * compare-and-set: each attempt claims the reference (its route) before its first call, and this claims it for the
+   * fence when no attempt has. Not started is then final: an attempt that starts later (a task already handed to a
+   * worker as its timeout fired) finds the fence and never calls Adyen. The fence's "never started" proof.
    */
-  adyenAttemptStarted(i: { idempotencyKey: string }): Promise<{ started: boolean }>;
+  adyenAttemptStarted(i: { idempotencyKey: string; workflowId?: string }): Promise<{ started: boolean }>;
   /** The transfer Adyen holds for the attempt's reference (made since `sinceMs`), if any: a fence's look-up. */
   findAdyenPayout(i: { idempotencyKey: string; sinceMs: number }): Promise<RailLookup>;
   /** The transfer at Adyen, in the PSP poll's shape (a refused or failed transfer is `failed`; returned: `reversed`). */

@@ -1,6 +1,6 @@
 import { ActivityFailure, patched } from '@temporalio/workflow';
 import { mayFailOver } from '../routing/failover';
-import { nextFailoverState, startFailover, type FailoverState } from '../routing/failover-machine';
+import { nextFailoverState, nextProvider, startFailover, type FailoverState } from '../routing/failover-machine';
 import { routePayout } from '../routing/route';
 import { routingTableFor, routingTableVersionAt, type RoutingTable } from '../routing/table';
 import type { FailoverEvidence, ProviderId, RoutedPayout, RoutingDecision } from '../routing/contract';
@@ -26,6 +26,13 @@ import type { Payout } from './state';
 
 /** The patch that routes new PSP payouts; histories from before pay through Stripe as they did. */
 export const ROUTING_PATCH = 'payout-routing';
+
+/**
+ * The patch since which a fence is raised only where a switch can follow: the fence's "never started" check claims the
+ * attempt's reference (no attempt may call the provider after it), so with no provider left the payout goes on under
+ * its key at the same provider without one (the Stripe-era send: same key, look-up, ops).
+ */
+export const FENCE_CLAIM_PATCH = 'payout-fence-claim';
 
 /** Audit event types of routing (the payout's audit stream, `payout:<workflowId>`). */
 export const ROUTING_AUDIT = {
@@ -106,13 +113,19 @@ export async function payRouted(
         if (!moneyMayHaveMoved(true, typedFailure(err)?.type ?? undefined)) throw err;
         // Unanswered within the failover budget: fence the provider before anything else is tried.
         s = nextFailoverState(table, chain, 'psp', s, { type: 'budget_over', at: Date.now() });
-        const fenced = await fence(p, provider, key, err, table, io);
+        // No provider to go to: nothing to prove, and a fence would bar the key this payout must go on with.
+        const noneLeft = nextProvider(table, chain, s) === undefined;
+        const fenced =
+          noneLeft && patched(FENCE_CLAIM_PATCH) ? undefined : await fence(p, provider, key, err, table, io);
         if (fenced && 'reference' in fenced) return fenced;
         if (fenced) s = nextFailoverState(table, chain, 'psp', s, { type: 'fence', evidence: fenced });
         if (s.at !== 'switching') {
           // No proof (or no provider left): the same key at the same provider until it answers, then ops.
           p.sendBudgetMs = undefined;
-          p.step('fence_no_switch', fenced ? `${provider}: no provider left` : `${provider}: look-up failed`);
+          p.step(
+            'fence_no_switch',
+            fenced || noneLeft ? `${provider}: no provider left` : `${provider}: look-up failed`,
+          );
           p.initiating('psp');
           return await io.sendOnce(key, destinationId);
         }
@@ -174,7 +187,10 @@ async function fence(
   const activityId = err instanceof ActivityFailure && err.activityId ? err.activityId : `initiate:${key}`;
   const endedAt = Date.now();
   // Only Adyen's initiation keeps a pre-call record; a Stripe attempt is taken to have started (the look-up decides).
-  const started = provider === 'adyen' ? (await lookup.adyenAttemptStarted({ idempotencyKey: key })).started : true;
+  const started =
+    provider === 'adyen'
+      ? (await lookup.adyenAttemptStarted({ idempotencyKey: key, workflowId: p.workflowId })).started
+      : true;
   if (!started) {
     p.step('fenced', `${provider}: the initiation never reached it (${activityId})`);
     return { kind: 'fence_never_started', rail: 'psp', provider, activityId, cancelledWithoutStart: true };

@@ -47,6 +47,15 @@ export function startFailover(decision: RoutedPayout): FailoverState {
   return { at: 'sending', provider: decision.provider, tried: [decision.provider] };
 }
 
+/** The provider a switch from `s` would go to: none when the chain or the table's limit is used up. */
+export function nextProvider(
+  table: RoutingTable,
+  chain: readonly ProviderId[],
+  s: FailoverState,
+): ProviderId | undefined {
+  return s.tried.length < table.maxProvidersPerPayout ? chain.find((id) => !s.tried.includes(id)) : undefined;
+}
+
 /**
  * The next state. `chain` is the decision's `[provider, ...fallbacks]`; `rail` is the attempt's rail. An event that
  * does not apply in a state leaves it unchanged (a late answer after a switch changes nothing here: reconciliation
@@ -59,9 +68,8 @@ export function nextFailoverState(
   s: FailoverState,
   e: FailoverEvent,
 ): FailoverState {
-  const next = () => chain.find((id) => !s.tried.includes(id));
   const switchOrExhaust = (evidence: FailoverEvidence): FailoverState => {
-    const to = s.tried.length < table.maxProvidersPerPayout ? next() : undefined;
+    const to = nextProvider(table, chain, s);
     return to === undefined
       ? { at: 'exhausted', provider: s.provider, tried: s.tried, evidence }
       : { at: 'switching', provider: s.provider, to, tried: s.tried, evidence };
