@@ -132,7 +132,24 @@ const TEMPLATES: Record<PayoutEmailTemplate, (amount: string, id: string) => { s
     subject: 'Please update your payout details',
     body: `Your payout ${id} of ${amount} could not be delivered to the account on file. Please add new payout details.`,
   }),
+  netted: (amount: string, id: string) => ({
+    subject: 'Your payout settled what you owed',
+    body: `Your payout ${id} of ${amount} went in full towards the amount you owed from an earlier payment made to you twice. Nothing is sent to your account this time.`,
+  }),
 };
+
+/**
+ * A creator email's text. A payout that netted what the creator owed speaks of the rest (what the account is paid,
+ * or what comes back) and says where the netted part went, so the figure matches the creator's bank statement.
+ */
+export function payoutEmail(i: Parameters<PayoutActivities['emailCreator']>[0]): { subject: string; body: string } {
+  const { netted, amount } = i;
+  if (!netted || i.template === 'netted') return TEMPLATES[i.template](formatMoney(amount), i.payoutId);
+  const rest = { amountMinor: amount.amountMinor - netted.amountMinor, currency: amount.currency };
+  const { subject, body } = TEMPLATES[i.template](formatMoney(rest), i.payoutId);
+  const note = `Of your ${formatMoney(amount)} payout, ${formatMoney(netted)} went towards the amount you owed from an earlier payment made to you twice.`;
+  return { subject, body: `${body} ${note}` };
+}
 
 /** Payout activities. Account details and emails are resolved here, from the creator ID, and never returned. */
 export function createPayoutActivities(deps: ActivityDeps) {
@@ -232,7 +249,7 @@ export function createPayoutActivities(deps: ActivityDeps) {
     /** Email to the creator; the address is resolved here and never returned or logged. */
     async emailCreator(i) {
       const c = await creatorOrFail(i.creatorId);
-      const { subject, body } = TEMPLATES[i.template](formatMoney(i.amount), i.payoutId);
+      const { subject, body } = payoutEmail(i);
       return deps.notifications.sendEmail({ to: c.email, subject, body });
     },
   } satisfies PayoutActivities;

@@ -105,10 +105,15 @@ describe('creatorPayout nets what the creator owes (real dev server, PSP sandbox
     expect(state.netted).toEqual(usd(3_000));
     expect(state.timeline.map((t) => t.step)).toContain('receivable_netted');
     expect(await currentDetails(h.client, wf)).toContain('Netted against what the creator owed: ');
+    // The creator's email states what reached the account, and where the rest went.
+    const paid = h.notifications.emails.filter((e) => e.body.includes(payoutId));
+    expect(paid.map((e) => e.body)).toEqual([
+      `Your payout ${payoutId} of USD 70.00 has been paid. Of your USD 100.00 payout, USD 30.00 went towards the amount you owed from an earlier payment made to you twice.`,
+    ]);
     await recordHistoryIfAsked(handle, 'creator-payout-net-receivable');
   });
 
-  test('when the creator owes more than the payout, then nothing goes to the rail, the payout completes netted, and the next payout nets the rest once', async () => {
+  test('when the creator owes more than the payout, then nothing goes to the rail, the payout completes netted with the creator told so, and the next payout nets the rest once', async () => {
     const creatorId = uniqueId('netall');
     await seedCreator(h, { creatorId });
     await openReceivable(creatorId, 15_000);
@@ -128,6 +133,9 @@ describe('creatorPayout nets what the creator owes (real dev server, PSP sandbox
     expect(h.notifications.events.some((e) => e.type === 'payout.netted' && e.data.payoutId === first.payoutId)).toBe(
       true,
     );
+    expect(h.notifications.emails.filter((e) => e.body.includes(first.payoutId)).map((e) => e.subject)).toEqual([
+      'Your payout settled what you owed',
+    ]);
 
     const second = await pay(creatorId, '2026-12', 10_000);
 

@@ -412,7 +412,14 @@ export interface PostPayoutLedgerInput extends Partial<PostingFacts> {
 }
 
 /** The creator emails a payout sends (texts live with the activity). */
-export type PayoutEmailTemplate = 'paid' | 'failed' | 'returned' | 'action_required' | 'new_details_required';
+export type PayoutEmailTemplate =
+  | 'paid'
+  | 'failed'
+  | 'returned'
+  | 'action_required'
+  | 'new_details_required'
+  /** The whole payout went to what the creator owed (since `payout-netted-email`). */
+  | 'netted';
 
 /** A locked FX rate: `target` is what the creator receives. */
 export interface PayoutFxLock {
@@ -541,6 +548,9 @@ export interface PayoutActivities extends SharedActivities {
     creatorId: string;
     payoutId: string;
     template: PayoutEmailTemplate;
+    /** The payout's amount (gross: before any netting). */
     amount: Money;
+    /** What the payout netted against the creator's receivable, when it did: the email states both parts. */
+    netted?: Money;
   }): Promise<{ messageId: string }>;
 }

@@ -123,8 +123,10 @@ export async function post(
 /** A creator email; a failed email never blocks money. */
 export async function emailCreator(p: Payout, template: PayoutEmailTemplate): Promise<void> {
   const { creatorId, payoutId, amount } = p.input;
+  const { netted } = p;
   try {
-    await notify.emailCreator({ creatorId, payoutId, template, amount });
+    // Activity inputs are not compared on replay: the netted part needs no patch.
+    await notify.emailCreator({ creatorId, payoutId, template, amount, ...(netted ? { netted } : {}) });
   } catch (err) {
     log.warn('creator email failed; the payout goes on', {
       template,
@@ -137,7 +139,7 @@ export async function emailCreator(p: Payout, template: PayoutEmailTemplate): Pr
 export async function announce(
   p: Payout,
   kind: string,
-  template: 'paid' | 'failed' | 'returned' | undefined,
+  template: 'paid' | 'failed' | 'returned' | 'netted' | undefined,
   data: Record<string, unknown>,
 ): Promise<void> {
   const { input, attempt, rail } = p;

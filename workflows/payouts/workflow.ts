@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   ContinueAsNew,
+  patched,
   setCurrentDetails,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -55,7 +56,9 @@ export async function creatorPayout(rawInput: unknown, carry?: PayoutCarry): Pro
     for (let resumed = carry; ; resumed = undefined) {
       const confirmed = resumed ? await resumeChecked(payout, resumed) : await reserveAndPay(payout);
       if (!confirmed) {
-        await announce(payout, 'netted', undefined, { netted: payout.netted });
+        // The creator is told where the payout went (histories from before sent no email here).
+        const email = patched(NETTED_EMAIL_PATCH) ? 'netted' : undefined;
+        await announce(payout, 'netted', email, { netted: payout.netted });
         return payout.completeNetted();
       }
       await settle(payout, confirmed);
@@ -77,6 +80,9 @@ export async function creatorPayout(rawInput: unknown, carry?: PayoutCarry): Pro
     await condition(allHandlersFinished);
   }
 }
+
+/** The patch since which a payout the creator's receivable took whole emails the creator (`netted`). */
+export const NETTED_EMAIL_PATCH = 'payout-netted-email';
 
 /**
  * Payable, released from any hold, what the creator owes netted, the rest reserved: then pay it. Undefined when the
