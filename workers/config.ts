@@ -201,10 +201,17 @@ export class ConfigError extends Error {
 const configError = (lines: string[]) => new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
 
 /** Rules zod cannot express alone: aws mode's (no endpoint override, no public secrets) and rotation's pairs. */
-function modeIssues(data: ParsedEnv): string[] {
+function modeIssues(data: ParsedEnv, env: Env): string[] {
   const issues: string[] = [];
   const aws = data.PAYOPS_MODE === 'aws';
   if (aws && data.AWS_ENDPOINT_URL) issues.push('  AWS_ENDPOINT_URL: the endpoint override is for local mode only');
+  // The balance account's default is the sandbox's: with a real key, payouts would leave from an account that is not
+  // the platform's (and reconciliation read it).
+  if (aws && data.ADYEN_API_KEY && !given(env, 'ADYEN_BALANCE_ACCOUNT_ID')) {
+    issues.push(
+      '  ADYEN_BALANCE_ACCOUNT_ID: required with an Adyen API key when PAYOPS_MODE=aws (the platform account)',
+    );
+  }
   // Case-folded: a hex HMAC key is the same key in lower case.
   const publicValues = new Set(Object.values(LOCAL_SECRETS).map((v) => v.toUpperCase()));
   const secretValues = [
@@ -324,7 +331,7 @@ export function loadConfig(
   const roleIssues = opts.role
     ? [...(local ? [] : missingInAws(env, opts.role)), ...missingSecrets(secrets, opts.role)]
     : [];
-  const issues = [...modeIssues(data), ...roleIssues];
+  const issues = [...modeIssues(data, env), ...roleIssues];
   if (issues.length) throw configError(issues);
   return { ...data, ...secrets };
 }

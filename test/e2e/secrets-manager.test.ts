@@ -149,6 +149,7 @@ describe('secrets from Secrets Manager (aws mode, moto) and webhook secret rotat
           }),
         ),
         ADYEN_API_KEY_SECRET_ARN: await putSecret(`AQE_adyen_${randomUUID()}`),
+        ADYEN_BALANCE_ACCOUNT_ID: 'BA0000000000000000LIVE01',
       };
       const [plain, current, previous] = [hexKey(), hexKey(), hexKey()];
       const single = await loadProcessConfig('ingress', {
@@ -175,6 +176,7 @@ describe('secrets from Secrets Manager (aws mode, moto) and webhook secret rotat
             PSP_SECRET_KEY_SECRET_ARN: await putSecret(`sk_live_${randomUUID()}`),
             ADYEN_API_KEY: apiKey,
             ADYEN_API_KEY_SECRET_ARN: await putSecret(apiKey),
+            ADYEN_BALANCE_ACCOUNT_ID: 'BA0000000000000000LIVE01',
           }),
           client: moto,
         }),

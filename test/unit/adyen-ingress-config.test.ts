@@ -18,7 +18,7 @@ describe('Adyen at the ingress: configuration', () => {
   test('when running on AWS without a key or an API key, then Adyen is not configured and /webhooks/adyen is 404', async () => {
     expect(ingressOf('aws')).toBeUndefined();
     expect(ingressOf('aws', { ADYEN_WEBHOOK_HMAC_KEY: 'AB'.repeat(32) })).toBeUndefined();
-    expect(ingressOf('aws', { ADYEN_API_KEY: 'k' })).toBeUndefined();
+    expect(ingressOf('aws', { ADYEN_API_KEY: 'k', ADYEN_BALANCE_ACCOUNT_ID: 'BA1' })).toBeUndefined();
     const app = createIngressApp({
       config: loadConfig({ PAYOPS_MODE: 'local' }),
       client: {} as Client,
@@ -31,7 +31,7 @@ describe('Adyen at the ingress: configuration', () => {
   });
 
   test('when a key is not hex, then the ingress refuses to start naming the variable, never the value', () => {
-    const env = { ADYEN_WEBHOOK_HMAC_KEY: 'not-a-key', ADYEN_API_KEY: 'k' };
+    const env = { ADYEN_WEBHOOK_HMAC_KEY: 'not-a-key', ADYEN_API_KEY: 'k', ADYEN_BALANCE_ACCOUNT_ID: 'BA1' };
     expect(() => ingressOf('aws', env)).toThrow(ConfigError);
     expect(() => ingressOf('aws', env)).toThrow(
       'ADYEN_WEBHOOK_HMAC_KEY: must be a hex HMAC key (got a value not shown)',
@@ -135,6 +135,14 @@ describe("Adyen's variables in the processes' configuration (workers/config.ts s
     expect(read).toThrow(/ADYEN_WEBHOOK_HMAC_KEY_PREVIOUS: must be a hex HMAC key \(got a value not shown\)/);
     expect(read).toThrow(/ADYEN_API_KEY: must not be empty/);
     expect(read).not.toThrow(/secret-not-hex/);
+  });
+
+  test("when aws mode has an Adyen API key but no balance account, then start-up is refused (the default is the sandbox's)", () => {
+    expect(() => loadConfig({ PAYOPS_MODE: 'aws', ADYEN_API_KEY: 'AQE_test_key' })).toThrow(
+      /ADYEN_BALANCE_ACCOUNT_ID: required with an Adyen API key when PAYOPS_MODE=aws/,
+    );
+    expect(() => loadConfig({ PAYOPS_MODE: 'aws' })).not.toThrow();
+    expect(() => loadConfig({ ADYEN_API_KEY: 'AQE_test_key' })).not.toThrow();
   });
 
   test("when aws mode is given the sandbox's public keys, then start-up is refused naming each variable", () => {
