@@ -22,7 +22,7 @@ import { countStuck, payoutReport } from './reads';
 import { previewReconDay, reconDayReport, rerunReconDay } from './recon-days';
 import { createS3Reports } from '../activities/adapters/reports/s3-reports';
 import type { ReportsPort } from '../activities/adapters/reports/port';
-import { loadAdyenConfig } from '../workers/config-adyen';
+import { adyenConfigOf } from '../workers/config-adyen';
 import { reconAccounts } from '../workers/config-recon';
 import { RECON_RULE_VERSIONS } from '../workflows/recon/contract';
 import { businessDateSchema, reconAccountIdSchema } from '../workflows/recon-days/contract';
@@ -269,7 +269,7 @@ export function createDecisionsApp(opts: DecisionsOptions): Hono<{ Variables: { 
     // Each provider's own account-wide limit (Adyen's from workers/config-adyen.ts): never Stripe's for Adyen.
     const ceiling =
       provider === 'adyen'
-        ? loadAdyenConfig(config.PAYOPS_MODE).accountRateLimitRps
+        ? adyenConfigOf(config.PAYOPS_MODE, config).accountRateLimitRps
         : config.PSP_ACCOUNT_RATE_LIMIT_RPS;
     const asked = body['ratePerSecond'] as number | undefined;
     const value = await resumePspCalls(client, {

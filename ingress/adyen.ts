@@ -5,7 +5,8 @@ import { createAdyenTransfers } from '../activities/adapters/adyen/adyen-transfe
 import type { TransferSummary } from '../activities/adapters/adyen/port';
 import { ProviderTransientError } from '../activities/adapters/errors';
 import type { AdyenRail, VerifiedEvent } from './deliveries';
-import { loadAdyenConfig } from '../workers/config-adyen';
+import type { AppConfig } from '../workers/config';
+import { adyenConfigOf } from '../workers/config-adyen';
 import { HttpError } from './verify';
 
 /**
@@ -26,15 +27,12 @@ export interface AdyenIngress {
 export { LOCAL_ADYEN_WEBHOOK_HMAC_KEY } from '../workers/config-adyen';
 
 /**
- * The Adyen settings of the ingress, from the environment through workers/config-adyen.ts (the variables, their
- * local defaults and their messages live there): outside local mode without a key and an API key, Adyen is not
- * configured and `/webhooks/adyen` answers 404. A bad value refuses to start naming the variable.
+ * The Adyen settings of the ingress, from its configuration (workers/config-adyen.ts has the variables, their local
+ * defaults and their messages; the keys may have come from Secrets Manager at start-up): outside local mode without
+ * an HMAC key and an API key, Adyen is not configured and `/webhooks/adyen` answers 404.
  */
-export function adyenIngressFromEnv(
-  mode: 'local' | 'aws',
-  env: Record<string, string | undefined> = process.env,
-): AdyenIngress | undefined {
-  const c = loadAdyenConfig(mode, env);
+export function adyenIngressOf(config: AppConfig): AdyenIngress | undefined {
+  const c = adyenConfigOf(config.PAYOPS_MODE, config);
   if (c.hmacKeys.length === 0 || !c.apiKey) return undefined;
   const transfers = createAdyenTransfers({
     apiKey: c.apiKey,

@@ -15,7 +15,7 @@ import { awsOptions, requireSecrets, type AppConfig } from '../workers/config';
 import type { Delivery, RouteDeps, VerifiedEvent, WebhookRoute } from './deliveries';
 import { parkForOps } from './parking';
 import { createRailEventSigner, proveDelivery, type RailEventSigner } from './rail-proof';
-import { adyenIngressFromEnv, verifyAdyen, type AdyenIngress } from './adyen';
+import { adyenIngressOf, verifyAdyen, type AdyenIngress } from './adyen';
 import { routes as defaultRoutes } from './routes';
 import { acceptedSecrets, HttpError, verifyBank, verifyPsp } from './verify';
 
@@ -33,8 +33,8 @@ export interface IngressOptions {
   /** Default: every domain's route (`routes/index.ts`). */
   routes?: WebhookRoute[];
   /**
-   * Adyen's webhook keys and transfer look-up. Default: from the environment (`adyenIngressFromEnv`: the sandbox in
-   * local mode); `null`: no Adyen (its endpoint answers 404).
+   * Adyen's webhook keys and transfer look-up. Default: from `config` (`adyenIngressOf`: the sandbox in local mode;
+   * elsewhere the keys given or read from Secrets Manager); `null`: no Adyen (its endpoint answers 404).
    */
   adyen?: AdyenIngress | null;
 }
@@ -159,7 +159,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export function createIngressApp(opts: IngressOptions): Hono {
   const { config, client } = opts;
   requireSecrets(config, 'ingress');
-  const adyen = opts.adyen === null ? undefined : (opts.adyen ?? adyenIngressFromEnv(config.PAYOPS_MODE));
+  const adyen = opts.adyen === null ? undefined : (opts.adyen ?? adyenIngressOf(config));
   const deps = routeDeps(opts, adyen);
   const routes = opts.routes ?? defaultRoutes;
   // Read once, on the first delivery; an unreadable key answers 503 (the provider retries) and says why in the log.

@@ -3,6 +3,7 @@ import type { AwsClientOptions } from '../activities/adapters/aws';
 import { isBic, isValidIban } from '../activities/adapters/bank/identifiers';
 import { taskQueueSchema } from '../workflows/shared/task-queue';
 import { payloadEncryptionEnv } from '../codec/env';
+import { ADYEN_SECRETS, adyenEnv, LOCAL_ADYEN_API_KEY, LOCAL_ADYEN_WEBHOOK_HMAC_KEY } from './config-adyen';
 import { operationsEnv } from './config-operations';
 import { reconEnv } from './config-recon';
 import { LOCAL_INGRESS_SIGNING_KEY_JSON } from './local-ingress-key';
@@ -43,11 +44,6 @@ const envSchema = z.object({
   // Secrets (see SECRET_VARIABLES): no schema default; local mode fills LOCAL_SECRETS, aws mode never does.
   /** The PSP API key the workers call with (or `PSP_SECRET_KEY_SECRET_ARN`); local mode only has a default. */
   PSP_SECRET_KEY: z.string().min(1).optional(),
-  /**
-   * The Adyen API key the workers call with; local mode only has a default (no `_SECRET_ARN` form yet). Adyen's other
-   * variables (URL, balance account, environment, webhook keys, pacing) are in workers/config-adyen.ts.
-   */
-  ADYEN_API_KEY: z.string().min(1).optional(),
   /** The PSP's webhook signing secret the ingress verifies (or its `…_SECRET_ARN`). */
   PSP_WEBHOOK_SECRET: z.string().min(1).optional(),
   /** Rotation: the previous PSP webhook secret, accepted until `PSP_WEBHOOK_SECRET_PREVIOUS_UNTIL`. */
@@ -135,6 +131,8 @@ const envSchema = z.object({
   ...operationsEnv,
   /** Reconciliation accounts (workers/config-recon.ts). */
   ...reconEnv,
+  /** The second PSP, Adyen: its keys (and their `…_SECRET_ARN`), URL, balance account, pacing (workers/config-adyen.ts). */
+  ...adyenEnv,
 });
 type ParsedEnv = z.infer<typeof envSchema>;
 
@@ -142,6 +140,7 @@ type ParsedEnv = z.infer<typeof envSchema>;
 export const SECRET_VARIABLES = [
   'PSP_SECRET_KEY',
   'ADYEN_API_KEY',
+  'ADYEN_WEBHOOK_HMAC_KEY',
   'PSP_WEBHOOK_SECRET',
   'BANK_WEBHOOK_SECRET',
   'INGRESS_SIGNING_KEY',
@@ -155,8 +154,10 @@ export type WebhookSecretVariable = (typeof WEBHOOK_SECRETS)[number];
 export const LOCAL_SECRETS: Readonly<Record<SecretVariable, string>> = {
   /** The PSP API key the workers call with (or `PSP_SECRET_KEY_SECRET_ARN`); local mode only has a default. */
   PSP_SECRET_KEY: 'sk_test_local',
-  /** The Adyen API key (`X-API-Key`) the workers call with; the sandbox takes any non-empty key. */
-  ADYEN_API_KEY: 'adyen_test_local',
+  /** The Adyen API key (`X-API-Key`): the sandbox takes any non-empty key (workers/config-adyen.ts). */
+  ADYEN_API_KEY: LOCAL_ADYEN_API_KEY,
+  /** The key the Adyen sandbox signs webhooks with (workers/config-adyen.ts). */
+  ADYEN_WEBHOOK_HMAC_KEY: LOCAL_ADYEN_WEBHOOK_HMAC_KEY,
   /** The PSP's webhook signing secret the ingress verifies (or its `…_SECRET_ARN`). */
   PSP_WEBHOOK_SECRET: 'whsec_local',
   /** The bank's webhook HMAC secret the ingress verifies (or its `…_SECRET_ARN`). */
@@ -166,7 +167,8 @@ export const LOCAL_SECRETS: Readonly<Record<SecretVariable, string>> = {
 
 /**
  * The secrets each process needs and refuses to start without (least privilege, as the CDK stack grants them): the
- * workers call the PSP; the ingress verifies both webhooks and signs what it delivers (rail-event proofs).
+ * workers call the PSP; the ingress verifies both webhooks and signs what it delivers (rail-event proofs). Adyen's keys
+ * are required by none: a deployment without them has no Adyen (workers/config-adyen.ts), which fails closed.
  */
 export const PROCESS_SECRETS = {
   worker: ['PSP_SECRET_KEY'],
@@ -189,6 +191,7 @@ const UNECHOED = new Set<string>([
   'OTEL_EXPORTER_OTLP_HEADERS',
   ...SECRET_VARIABLES,
   ...WEBHOOK_SECRETS.map((n) => `${n}_PREVIOUS`),
+  ...ADYEN_SECRETS,
 ]);
 
 export class ConfigError extends Error {
@@ -198,15 +201,27 @@ export class ConfigError extends Error {
 const configError = (lines: string[]) => new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
 
 /** Rules zod cannot express alone: aws mode's (no endpoint override, no public secrets) and rotation's pairs. */
-function modeIssues(data: ParsedEnv): string[] {
+function modeIssues(data: ParsedEnv, env: Env): string[] {
   const issues: string[] = [];
   const aws = data.PAYOPS_MODE === 'aws';
   if (aws && data.AWS_ENDPOINT_URL) issues.push('  AWS_ENDPOINT_URL: the endpoint override is for local mode only');
-  const publicValues = new Set(Object.values(LOCAL_SECRETS));
-  const secretValues = [...SECRET_VARIABLES, ...WEBHOOK_SECRETS.map((n) => `${n}_PREVIOUS` as const)];
+  // The balance account's default is the sandbox's: with a real key, payouts would leave from an account that is not
+  // the platform's (and reconciliation read it).
+  if (aws && data.ADYEN_API_KEY && !given(env, 'ADYEN_BALANCE_ACCOUNT_ID')) {
+    issues.push(
+      '  ADYEN_BALANCE_ACCOUNT_ID: required with an Adyen API key when PAYOPS_MODE=aws (the platform account)',
+    );
+  }
+  // Case-folded: a hex HMAC key is the same key in lower case.
+  const publicValues = new Set(Object.values(LOCAL_SECRETS).map((v) => v.toUpperCase()));
+  const secretValues = [
+    ...SECRET_VARIABLES,
+    ...WEBHOOK_SECRETS.map((n) => `${n}_PREVIOUS` as const),
+    'ADYEN_WEBHOOK_HMAC_KEY_PREVIOUS' as const,
+  ];
   for (const name of secretValues) {
     const value = data[name];
-    if (aws && value !== undefined && publicValues.has(value)) {
+    if (aws && value !== undefined && publicValues.has(value.toUpperCase())) {
       issues.push(`  ${name}: a public local-mode constant is refused in aws mode; set the real secret`);
     }
   }
@@ -316,7 +331,7 @@ export function loadConfig(
   const roleIssues = opts.role
     ? [...(local ? [] : missingInAws(env, opts.role)), ...missingSecrets(secrets, opts.role)]
     : [];
-  const issues = [...modeIssues(data), ...roleIssues];
+  const issues = [...modeIssues(data, env), ...roleIssues];
   if (issues.length) throw configError(issues);
   return { ...data, ...secrets };
 }

@@ -19,7 +19,7 @@ import { createAdyenStatements, type AdyenStatementPort } from '../activities/re
 import { retryReporting } from '../activities/retry-reporting';
 import { temporalSettings, type TemporalSettings } from '../client/connect';
 import { awsOptions, temporalEnv, type AppConfig } from './config';
-import { loadAdyenConfig, type AdyenConfig } from './config-adyen';
+import { adyenConfigOf, type AdyenConfig } from './config-adyen';
 import { reconAccounts } from './config-recon';
 import type { Tracing } from './telemetry';
 import { sizedWorkerOptions } from './worker-sizing';
@@ -34,11 +34,12 @@ export function buildDependencies(
   aws = makeAwsClients(awsOptions(config)),
 ): ActivityDeps {
   const account = config.PAYOPS_MODE === 'local' ? '123456789012' : config.AWS_ACCOUNT_ID;
-  const adyen = loadAdyenConfig(config.PAYOPS_MODE);
+  // From config, not process.env: the key may have come from Secrets Manager (`ADYEN_API_KEY_SECRET_ARN`).
+  const adyen = adyenConfigOf(config.PAYOPS_MODE, config);
   return {
     psp: createStripePsp({ apiBase: config.PSP_API_BASE, secretKey: config.PSP_SECRET_KEY }),
     // Without a key (an aws deployment not granted one yet) there is no Adyen adapter: its activities fail typed.
-    ...optional('adyen', adyenTransfersOf(config.ADYEN_API_KEY, adyen)),
+    ...optional('adyen', adyenTransfersOf(adyen)),
     bank: createIso20022Bank({
       apiBase: config.BANK_API_BASE,
       debtor: { name: config.BANK_DEBTOR_NAME, iban: config.BANK_DEBTOR_IBAN, bic: config.BANK_DEBTOR_BIC },
@@ -62,11 +63,11 @@ export function buildDependencies(
   };
 }
 
-/** The payouts' Adyen adapter, with the workers' API key (a secret, workers/config.ts) and Adyen's settings. */
-function adyenTransfersOf(apiKey: string | undefined, c: AdyenConfig): PayoutProviderPort | undefined {
-  if (!apiKey) return undefined;
+/** The payouts' Adyen adapter, with the workers' API key and Adyen's settings (workers/config-adyen.ts). */
+function adyenTransfersOf(c: AdyenConfig): PayoutProviderPort | undefined {
+  if (!c.apiKey) return undefined;
   return createAdyenTransfers({
-    apiKey,
+    apiKey: c.apiKey,
     balanceAccountId: c.balanceAccountId,
     ...(c.apiUrl ? { apiBase: c.apiUrl } : {}),
     environment: c.environment,

@@ -1,6 +1,5 @@
 import { applyAdyenRateLimit, applyPspRateLimit, type PspQueueLimit } from '../client/psp-control';
-import { ConfigError } from './config';
-import { loadAdyenConfig } from './config-adyen';
+import { adyenConfigOf } from './config-adyen';
 import { runScheduleStep, scheduleStep } from './schedule-step';
 
 const USAGE = `usage: tsx workers/ensure-psp-pacing.ts
@@ -27,12 +26,8 @@ function line(provider: string, l: PspQueueLimit & { applied: boolean }): string
  */
 export const main = (argv: string[]): Promise<number> =>
   scheduleStep(USAGE, argv, async (client, config) => {
-    let adyen: ReturnType<typeof loadAdyenConfig>;
-    try {
-      adyen = loadAdyenConfig(config.PAYOPS_MODE, process.env);
-    } catch (err) {
-      throw new ConfigError(`invalid configuration:\n${err instanceof Error ? err.message : String(err)}`);
-    }
+    // Adyen's variables were parsed with the rest of the configuration (a bad rate stopped it, named).
+    const adyen = adyenConfigOf(config.PAYOPS_MODE, config);
     const stripe = await applyPspRateLimit(client, config);
     const adyenQueues = await applyAdyenRateLimit(client, {
       TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,

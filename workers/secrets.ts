@@ -21,6 +21,9 @@ export const SECRETS_MANAGER_VARIABLES = [
   'BANK_WEBHOOK_SECRET',
   'INGRESS_SIGNING_KEY',
   'TEMPORAL_API_KEY',
+  // Adyen's (workers/config-adyen.ts): optional, granted only where a deployment has Adyen.
+  'ADYEN_API_KEY',
+  'ADYEN_WEBHOOK_HMAC_KEY',
 ] as const;
 
 /**
@@ -38,6 +41,12 @@ const rotatingSecret = z
 const isWebhookSecret = (name: string): name is WebhookSecretVariable =>
   (WEBHOOK_SECRETS as readonly string[]).includes(name);
 
+/**
+ * Adyen's HMAC key rotates without an end: its previous key (`ADYEN_WEBHOOK_HMAC_KEY_PREVIOUS`) is accepted until it is
+ * removed, so its JSON form has no `previousValidUntil` (one given is refused, rather than read as an expiry it is not).
+ */
+const ROTATES_UNTIL_REMOVED = 'ADYEN_WEBHOOK_HMAC_KEY';
+
 /** A Secrets Manager client like the other AWS clients: moto's endpoint and test credentials only in local mode. */
 export function secretsManagerClient(options: AwsClientOptions): SecretsManagerClient {
   return new SecretsManagerClient({
@@ -50,14 +59,23 @@ export function secretsManagerClient(options: AwsClientOptions): SecretsManagerC
 
 type Env = Record<string, string | undefined>;
 
-/** The variables one secret's value sets: `NAME`, plus `NAME_PREVIOUS(_UNTIL)` for a rotating webhook secret. */
+/**
+ * The variables one secret's value sets: `NAME`, plus `NAME_PREVIOUS(_UNTIL)` for a rotating webhook secret
+ * (`NAME_PREVIOUS` alone for Adyen's HMAC key).
+ */
 function valuesOf(name: string, value: string): Env | string {
-  if (!isWebhookSecret(name) || !value.trimStart().startsWith('{')) return { [name]: value };
+  const untilRemoved = name === ROTATES_UNTIL_REMOVED;
+  if (!(isWebhookSecret(name) || untilRemoved) || !value.trimStart().startsWith('{')) return { [name]: value };
   let parsed: z.infer<typeof rotatingSecret> | undefined;
   try {
     parsed = rotatingSecret.safeParse(JSON.parse(value)).data;
   } catch {
     parsed = undefined;
+  }
+  if (untilRemoved) {
+    return parsed && parsed.previousValidUntil === undefined
+      ? { [name]: parsed.current, [`${name}_PREVIOUS`]: parsed.previous }
+      : `a JSON value must be {"current", "previous"?}: the previous key stays valid until removed (value not shown)`;
   }
   if (!parsed) return `a JSON value must be {"current", "previous"?, "previousValidUntil"?} (value not shown)`;
   return {

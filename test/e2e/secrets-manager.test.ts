@@ -6,7 +6,10 @@ import { createFakeNotifications } from '../../activities/adapters/notifications
 import type { VerifiedEvent } from '../../ingress/deliveries';
 import { startIngress, type Ingress } from '../../ingress/server';
 import { buildCamt054 } from '../../sandboxes/bank/iso20022';
+import { adyenIngressOf, LOCAL_ADYEN_WEBHOOK_HMAC_KEY } from '../../ingress/adyen';
 import { ConfigError, type AppConfig } from '../../workers/config';
+import { reconAccounts } from '../../workers/config-recon';
+import { buildDependencies } from '../../workers/dependencies';
 import { loadProcessConfig, secretsManagerClient } from '../../workers/secrets';
 import { postSigned } from '../support/ingress';
 import { stackEnv, testClient } from '../support/stack';
@@ -103,6 +106,133 @@ describe('secrets from Secrets Manager (aws mode, moto) and webhook secret rotat
     );
     expect(twice).toMatch(/PSP_SECRET_KEY_SECRET_ARN: set it or PSP_SECRET_KEY, not both/);
     expect(twice).not.toContain(secret);
+  });
+
+  describe("Adyen's keys from Secrets Manager (ADYEN_API_KEY_SECRET_ARN, ADYEN_WEBHOOK_HMAC_KEY_SECRET_ARN)", () => {
+    /** Adyen's HMAC keys are hex: a random one per test, so no value can come from anywhere else. */
+    const hexKey = () => randomUUID().replace(/-/g, '').toUpperCase().repeat(2);
+
+    test('when the worker names the Adyen API key by ARN, then it pays and reconciles Adyen with the key read at start-up', async () => {
+      const adyenKey = `AQE_adyen_${randomUUID()}`;
+      const env = awsEnv({
+        PSP_SECRET_KEY_SECRET_ARN: await putSecret(`sk_live_${randomUUID()}`),
+        ADYEN_API_KEY_SECRET_ARN: await putSecret(adyenKey),
+        ADYEN_BALANCE_ACCOUNT_ID: 'BA0000000000000000LIVE01',
+      });
+      const config = await loadProcessConfig('worker', { env, client: moto });
+      expect(config.ADYEN_API_KEY).toBe(adyenKey);
+      // The composition root reads the key from the configuration (process.env never held it).
+      const deps = buildDependencies(config);
+      expect(deps.adyen).toBeDefined();
+      expect(deps.adyenStatements).toBeDefined();
+      expect(reconAccounts(config).map((a) => a.accountId)).toContain('psp-adyen');
+    });
+
+    test('when aws mode names no Adyen key, then the worker has no Adyen adapter and no Adyen account (fail closed)', async () => {
+      const env = awsEnv({ PSP_SECRET_KEY_SECRET_ARN: await putSecret(`sk_live_${randomUUID()}`) });
+      const config = await loadProcessConfig('worker', { env, client: moto });
+      const deps = buildDependencies(config);
+      expect([deps.adyen, deps.adyenStatements]).toEqual([undefined, undefined]);
+      expect(reconAccounts(config).map((a) => a.accountId)).not.toContain('psp-adyen');
+      expect(adyenIngressOf(config)).toBeUndefined();
+    });
+
+    test('when the ingress names the HMAC key by ARN (plain, or rotating as {current, previous}), then /webhooks/adyen accepts those keys', async () => {
+      const ingressSecrets = {
+        PSP_WEBHOOK_SECRET_SECRET_ARN: await putSecret(`whsec_${randomUUID()}`),
+        BANK_WEBHOOK_SECRET_SECRET_ARN: await putSecret(`bank_${randomUUID()}`),
+        INGRESS_SIGNING_KEY_SECRET_ARN: await putSecret(
+          JSON.stringify({
+            ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }),
+            kid: 'ingress-test',
+            iss: 'https://ingress.test',
+          }),
+        ),
+        ADYEN_API_KEY_SECRET_ARN: await putSecret(`AQE_adyen_${randomUUID()}`),
+        ADYEN_BALANCE_ACCOUNT_ID: 'BA0000000000000000LIVE01',
+      };
+      const [plain, current, previous] = [hexKey(), hexKey(), hexKey()];
+      const single = await loadProcessConfig('ingress', {
+        env: awsEnv({ ...ingressSecrets, ADYEN_WEBHOOK_HMAC_KEY_SECRET_ARN: await putSecret(plain) }),
+        client: moto,
+      });
+      expect(adyenIngressOf(single)?.hmacKeys).toEqual([plain]);
+      const rotating = await loadProcessConfig('ingress', {
+        env: awsEnv({
+          ...ingressSecrets,
+          ADYEN_WEBHOOK_HMAC_KEY_SECRET_ARN: await putSecret(JSON.stringify({ current, previous })),
+        }),
+        client: moto,
+      });
+      expect(adyenIngressOf(rotating)?.hmacKeys).toEqual([current, previous]);
+    });
+
+    test('when an Adyen key is set twice, malformed or public, then start-up stops naming the variable and never the value', async () => {
+      const apiKey = `AQE_adyen_${randomUUID()}`;
+      const hmac = hexKey();
+      const twice = await refusal(
+        loadProcessConfig('worker', {
+          env: awsEnv({
+            PSP_SECRET_KEY_SECRET_ARN: await putSecret(`sk_live_${randomUUID()}`),
+            ADYEN_API_KEY: apiKey,
+            ADYEN_API_KEY_SECRET_ARN: await putSecret(apiKey),
+            ADYEN_BALANCE_ACCOUNT_ID: 'BA0000000000000000LIVE01',
+          }),
+          client: moto,
+        }),
+      );
+      expect(twice).toMatch(/ADYEN_API_KEY_SECRET_ARN: set it or ADYEN_API_KEY, not both/);
+      expect(twice).not.toContain(apiKey);
+
+      const previousTwice = await refusal(
+        loadProcessConfig('ingress', {
+          env: awsEnv({
+            ADYEN_WEBHOOK_HMAC_KEY_PREVIOUS: hmac,
+            ADYEN_WEBHOOK_HMAC_KEY_SECRET_ARN: await putSecret(hexKey()),
+          }),
+          client: moto,
+        }),
+      );
+      expect(previousTwice).toMatch(
+        /ADYEN_WEBHOOK_HMAC_KEY_SECRET_ARN: set it or ADYEN_WEBHOOK_HMAC_KEY_PREVIOUS, not both/,
+      );
+      expect(previousTwice).not.toContain(hmac);
+
+      const notHex = `not-hex-${randomUUID()}`;
+      const malformed = await refusal(
+        loadProcessConfig('ingress', {
+          env: awsEnv({ ADYEN_WEBHOOK_HMAC_KEY_SECRET_ARN: await putSecret(notHex) }),
+          client: moto,
+        }),
+      );
+      expect(malformed).toMatch(/ADYEN_WEBHOOK_HMAC_KEY: must be a hex HMAC key \(got a value not shown\)/);
+      expect(malformed).not.toContain(notHex);
+
+      // An expiry Adyen's rotation does not have is refused, not read as one.
+      const until = await refusal(
+        loadProcessConfig('ingress', {
+          env: awsEnv({
+            ADYEN_WEBHOOK_HMAC_KEY_SECRET_ARN: await putSecret(
+              JSON.stringify({ current: hmac, previous: hexKey(), previousValidUntil: new Date().toISOString() }),
+            ),
+          }),
+          client: moto,
+        }),
+      );
+      expect(until).toMatch(/ADYEN_WEBHOOK_HMAC_KEY_SECRET_ARN: a JSON value must be \{"current", "previous"\?\}/);
+      expect(until).not.toContain(hmac);
+
+      // The sandbox's key is in the repository: refused in aws mode, whatever its case.
+      const publicKey = await refusal(
+        loadProcessConfig('ingress', {
+          env: awsEnv({
+            ADYEN_WEBHOOK_HMAC_KEY_SECRET_ARN: await putSecret(LOCAL_ADYEN_WEBHOOK_HMAC_KEY.toLowerCase()),
+          }),
+          client: moto,
+        }),
+      );
+      expect(publicKey).toMatch(/ADYEN_WEBHOOK_HMAC_KEY: a public local-mode constant is refused in aws mode/);
+    });
   });
 
   describe('rotation: the ingress started from Secrets Manager accepts the previous secret until its grace period ends', () => {

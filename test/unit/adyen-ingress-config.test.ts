@@ -1,19 +1,24 @@
 import type { Client } from '@temporalio/client';
-import { adyenIngressFromEnv, LOCAL_ADYEN_WEBHOOK_HMAC_KEY } from '../../ingress/adyen';
+import { adyenIngressOf, LOCAL_ADYEN_WEBHOOK_HMAC_KEY } from '../../ingress/adyen';
 import { createIngressApp } from '../../ingress/app';
 import { ADYEN_SANDBOX_PORT } from '../../sandboxes/adyen';
-import { loadConfig } from '../../workers/config';
-import { loadAdyenConfig } from '../../workers/config-adyen';
+import { ConfigError, loadConfig } from '../../workers/config';
+import { adyenConfigOf, LOCAL_ADYEN_API_KEY, loadAdyenConfig } from '../../workers/config-adyen';
+
+/** The ingress's Adyen settings from its configuration, as the processes parse it (an aws-mode one, or local). */
+const ingressOf = (mode: 'local' | 'aws', env: Record<string, string> = {}) =>
+  adyenIngressOf(loadConfig({ PAYOPS_MODE: mode, ...env }));
 
 /** The ingress's Adyen settings: local defaults, nothing unconfigured outside local mode, keys checked at start. */
 describe('Adyen at the ingress: configuration', () => {
   test('when running locally without settings, then the sandbox key and look-up are used', () => {
-    expect(adyenIngressFromEnv('local', {})?.hmacKeys).toEqual([LOCAL_ADYEN_WEBHOOK_HMAC_KEY]);
+    expect(ingressOf('local')?.hmacKeys).toEqual([LOCAL_ADYEN_WEBHOOK_HMAC_KEY]);
   });
 
   test('when running on AWS without a key or an API key, then Adyen is not configured and /webhooks/adyen is 404', async () => {
-    expect(adyenIngressFromEnv('aws', {})).toBeUndefined();
-    expect(adyenIngressFromEnv('aws', { ADYEN_WEBHOOK_HMAC_KEY: 'AB'.repeat(32) })).toBeUndefined();
+    expect(ingressOf('aws')).toBeUndefined();
+    expect(ingressOf('aws', { ADYEN_WEBHOOK_HMAC_KEY: 'AB'.repeat(32) })).toBeUndefined();
+    expect(ingressOf('aws', { ADYEN_API_KEY: 'k', ADYEN_BALANCE_ACCOUNT_ID: 'BA1' })).toBeUndefined();
     const app = createIngressApp({
       config: loadConfig({ PAYOPS_MODE: 'local' }),
       client: {} as Client,
@@ -26,11 +31,13 @@ describe('Adyen at the ingress: configuration', () => {
   });
 
   test('when a key is not hex, then the ingress refuses to start naming the variable, never the value', () => {
-    const env = { ADYEN_WEBHOOK_HMAC_KEY: 'not-a-key', ADYEN_API_KEY: 'k' };
-    expect(() => adyenIngressFromEnv('aws', env)).toThrow(
-      'ADYEN_WEBHOOK_HMAC_KEY: must be a hex HMAC key (value not shown)',
+    const env = { ADYEN_WEBHOOK_HMAC_KEY: 'not-a-key', ADYEN_API_KEY: 'k', ADYEN_BALANCE_ACCOUNT_ID: 'BA1' };
+    expect(() => ingressOf('aws', env)).toThrow(ConfigError);
+    expect(() => ingressOf('aws', env)).toThrow(
+      'ADYEN_WEBHOOK_HMAC_KEY: must be a hex HMAC key (got a value not shown)',
     );
-    expect(adyenIngressFromEnv('aws', { ...env, ADYEN_WEBHOOK_HMAC_KEY: 'AB'.repeat(32) })?.hmacKeys).toHaveLength(1);
+    expect(() => ingressOf('aws', env)).not.toThrow(/not-a-key/);
+    expect(ingressOf('aws', { ...env, ADYEN_WEBHOOK_HMAC_KEY: 'AB'.repeat(32) })?.hmacKeys).toHaveLength(1);
   });
 });
 
@@ -38,7 +45,7 @@ describe('Adyen at the ingress: configuration', () => {
 describe('Adyen configuration (workers/config-adyen.ts)', () => {
   test('when running locally without settings, then the sandbox is the default and Adyen is paced at its defaults', () => {
     expect(loadAdyenConfig('local', {})).toEqual({
-      apiKey: 'local',
+      apiKey: LOCAL_ADYEN_API_KEY,
       apiUrl: 'http://127.0.0.1:12119',
       balanceAccountId: 'BA00000000000000PLATFORM',
       environment: 'TEST',
@@ -88,5 +95,66 @@ describe('Adyen configuration (workers/config-adyen.ts)', () => {
     expect(read).toThrow('ADYEN_RATE_LIMIT_RPS: must be > 0 (got "0")');
     expect(read).toThrow('ADYEN_WEBHOOK_HMAC_KEY_PREVIOUS: must be a hex HMAC key (value not shown)');
     expect(() => read()).not.toThrow(/secret-not-hex/);
+  });
+});
+
+/** One declaration: the processes' configuration parses Adyen's variables with config-adyen.ts's schema. */
+describe("Adyen's variables in the processes' configuration (workers/config.ts spreads adyenEnv)", () => {
+  const set = {
+    ADYEN_API_KEY: 'AQE_test_key',
+    ADYEN_API_URL: 'https://adyen.example',
+    ADYEN_BALANCE_ACCOUNT_ID: 'BA0000000000000000LIVE01',
+    ADYEN_ENVIRONMENT: 'LIVE',
+    ADYEN_WEBHOOK_HMAC_KEY: 'AB'.repeat(32),
+    ADYEN_WEBHOOK_HMAC_KEY_PREVIOUS: 'CD'.repeat(32),
+    ADYEN_RATE_LIMIT_RPS: '10',
+    ADYEN_ACCOUNT_RATE_LIMIT_RPS: '40',
+  };
+
+  test.each([
+    ['local', {}],
+    ['aws', {}],
+    ['local', set],
+    ['aws', set],
+  ] as const)(
+    'when a %s process parses its configuration, then Adyen reads as loadAdyenConfig reads it',
+    (mode, env) => {
+      expect(adyenConfigOf(mode, loadConfig({ PAYOPS_MODE: mode, ...env }))).toEqual(loadAdyenConfig(mode, env));
+    },
+  );
+
+  test('when an Adyen variable is malformed, then every process refuses to start naming it, a secret never echoed', () => {
+    const read = () =>
+      loadConfig({
+        ADYEN_RATE_LIMIT_RPS: 'fast',
+        ADYEN_WEBHOOK_HMAC_KEY_PREVIOUS: 'secret-not-hex',
+        ADYEN_API_KEY: '',
+      });
+    expect(read).toThrow(ConfigError);
+    expect(read).toThrow(/ADYEN_RATE_LIMIT_RPS: must be a number of calls per second \(got "fast"\)/);
+    expect(read).toThrow(/ADYEN_WEBHOOK_HMAC_KEY_PREVIOUS: must be a hex HMAC key \(got a value not shown\)/);
+    expect(read).toThrow(/ADYEN_API_KEY: must not be empty/);
+    expect(read).not.toThrow(/secret-not-hex/);
+  });
+
+  test("when aws mode has an Adyen API key but no balance account, then start-up is refused (the default is the sandbox's)", () => {
+    expect(() => loadConfig({ PAYOPS_MODE: 'aws', ADYEN_API_KEY: 'AQE_test_key' })).toThrow(
+      /ADYEN_BALANCE_ACCOUNT_ID: required with an Adyen API key when PAYOPS_MODE=aws/,
+    );
+    expect(() => loadConfig({ PAYOPS_MODE: 'aws' })).not.toThrow();
+    expect(() => loadConfig({ ADYEN_API_KEY: 'AQE_test_key' })).not.toThrow();
+  });
+
+  test("when aws mode is given the sandbox's public keys, then start-up is refused naming each variable", () => {
+    const refused = () =>
+      loadConfig({
+        PAYOPS_MODE: 'aws',
+        ADYEN_API_KEY: LOCAL_ADYEN_API_KEY,
+        ADYEN_WEBHOOK_HMAC_KEY: LOCAL_ADYEN_WEBHOOK_HMAC_KEY.toLowerCase(),
+        ADYEN_WEBHOOK_HMAC_KEY_PREVIOUS: LOCAL_ADYEN_WEBHOOK_HMAC_KEY,
+      });
+    for (const name of ['ADYEN_API_KEY', 'ADYEN_WEBHOOK_HMAC_KEY', 'ADYEN_WEBHOOK_HMAC_KEY_PREVIOUS']) {
+      expect(refused).toThrow(new RegExp(`  ${name}: a public local-mode constant is refused in aws mode`));
+    }
   });
 });

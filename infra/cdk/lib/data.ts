@@ -53,6 +53,24 @@ export const SECRET_ARN_VARIABLE: Record<SecretName, string> = {
   decisionsConsoleSessionKey: 'DECISIONS_CONSOLE_SESSION_KEY_SECRET_ARN',
 };
 
+/**
+ * Adyen's secrets, only in a deployment with Adyen (settings.adyen): the API key (the workers pay and reconcile with
+ * it, the ingress looks transfers up) and the webhook HMAC key (the ingress only).
+ */
+export const ADYEN_SECRET_NAMES = ['adyenApiKey', 'adyenWebhookHmacKey'] as const;
+export type AdyenSecretName = (typeof ADYEN_SECRET_NAMES)[number];
+
+export const ADYEN_SECRET_ARN_VARIABLE: Record<AdyenSecretName, string> = {
+  adyenApiKey: 'ADYEN_API_KEY_SECRET_ARN',
+  adyenWebhookHmacKey: 'ADYEN_WEBHOOK_HMAC_KEY_SECRET_ARN',
+};
+
+const ADYEN_SECRET_DESCRIPTIONS: Record<AdyenSecretName, string> = {
+  adyenApiKey: 'Adyen Transfers/Balance Platform API key (X-API-Key): ADYEN_API_KEY',
+  adyenWebhookHmacKey:
+    'Adyen webhook HMAC key, hex (or {"current","previous"} during a rotation): ADYEN_WEBHOOK_HMAC_KEY',
+};
+
 /** A money ledger keyed like the local bootstrap (pk/sk); stateful, so retained and protected in every stage. */
 function table(scope: Construct, id: string): dynamodb.Table {
   return new dynamodb.Table(scope, id, {
@@ -83,6 +101,10 @@ export class PayopsData extends Construct {
   readonly alarmsTopic: sns.Topic;
   readonly sender: ses.EmailIdentity;
   readonly secrets: Record<SecretName, secretsmanager.Secret>;
+  /** Adyen's secrets, created or imported; absent in a deployment without Adyen. */
+  readonly adyenSecrets?: Record<AdyenSecretName, secretsmanager.ISecret>;
+  /** The Adyen secrets this stack created (the ones cdk-nag's rotation finding concerns). */
+  readonly createdAdyenSecrets: secretsmanager.Secret[];
 
   constructor(scope: Construct, id: string, settings: Settings) {
     super(scope, id);
@@ -162,5 +184,45 @@ export class PayopsData extends Construct {
       });
     }
     this.secrets = secrets;
+
+    const created: secretsmanager.Secret[] = [];
+    const adyen = settings.adyen;
+    if (adyen) {
+      const imported: Record<AdyenSecretName, string | undefined> = {
+        adyenApiKey: adyen.apiKeySecretArn,
+        adyenWebhookHmacKey: adyen.webhookHmacKeySecretArn,
+      };
+      const adyenSecrets = {} as Record<AdyenSecretName, secretsmanager.ISecret>;
+      for (const name of ADYEN_SECRET_NAMES) {
+        const id = `${name[0]!.toUpperCase()}${name.slice(1)}`;
+        const arn = imported[name];
+        if (arn) {
+          adyenSecrets[name] = secretsmanager.Secret.fromSecretCompleteArn(this, id, arn);
+          continue;
+        }
+        const secret = new secretsmanager.Secret(this, id, {
+          description: `payops ${settings.stage}: ${ADYEN_SECRET_DESCRIPTIONS[name]}`,
+          removalPolicy: RemovalPolicy.RETAIN,
+          // Until an operator puts Adyen's key, the HMAC secret holds a random hex key nobody signs with: the ingress
+          // starts (a non-hex value would stop it, and the PSP and bank webhooks with it) and refuses every Adyen
+          // webhook. The API key's random value is refused by Adyen (401): calls retry, none succeeds.
+          ...(name === 'adyenWebhookHmacKey'
+            ? {
+                generateSecretString: {
+                  passwordLength: 64,
+                  excludePunctuation: true,
+                  excludeLowercase: true,
+                  excludeCharacters: 'GHIJKLMNOPQRSTUVWXYZ',
+                  requireEachIncludedType: false,
+                },
+              }
+            : {}),
+        });
+        adyenSecrets[name] = secret;
+        created.push(secret);
+      }
+      this.adyenSecrets = adyenSecrets;
+    }
+    this.createdAdyenSecrets = created;
   }
 }

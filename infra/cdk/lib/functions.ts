@@ -4,7 +4,13 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { SECRET_ARN_VARIABLE, type PayopsData, type SecretName } from './data';
+import {
+  ADYEN_SECRET_ARN_VARIABLE,
+  SECRET_ARN_VARIABLE,
+  type AdyenSecretName,
+  type PayopsData,
+  type SecretName,
+} from './data';
 import { stageDuckDbLayer } from './reports-layer';
 import { PLACEHOLDER_ASSET, type Settings } from './settings';
 import { workerProcessEnv } from './worker-memory';
@@ -98,6 +104,18 @@ export class PayopsFunctions extends Construct {
     super(scope, id);
     const secretEnv = (names: SecretName[]) =>
       Object.fromEntries(names.map((n) => [SECRET_ARN_VARIABLE[n], data.secrets[n].secretArn]));
+    // Adyen (workers/config-adyen.ts), only where the deployment has it: its settings and the ARNs of the secrets each
+    // process reads. Without them a process has no Adyen (no adapter, no reconciliation account, no webhook route).
+    const adyenEnv = (names: AdyenSecretName[]): Record<string, string> => {
+      const adyen = settings.adyen;
+      const secrets = data.adyenSecrets;
+      if (!adyen || !secrets) return {};
+      return {
+        ADYEN_BALANCE_ACCOUNT_ID: adyen.balanceAccountId,
+        ADYEN_ENVIRONMENT: adyen.environment,
+        ...Object.fromEntries(names.map((n) => [ADYEN_SECRET_ARN_VARIABLE[n], secrets[n].secretArn])),
+      };
+    };
     const common = {
       PAYOPS_MODE: 'aws',
       AWS_ACCOUNT_ID: Aws.ACCOUNT_ID,
@@ -127,6 +145,8 @@ export class PayopsFunctions extends Construct {
         // Heap limits and malloc arenas for the function's memory (the worker sizes its cache from the memory itself).
         ...workerProcessEnv(settings.workerMemoryMb),
         ...secretEnv(['pspSecretKey', 'temporalApiKey']),
+        // The workers pay and reconcile Adyen: its API key, never its webhook key.
+        ...adyenEnv(['adyenApiKey']),
       },
       // Temporal re-invokes the worker itself; Lambda's own async retries would only run duplicate pollers.
       retryAttempts: 0,
@@ -154,6 +174,9 @@ export class PayopsFunctions extends Construct {
       environment: {
         ...common,
         ...secretEnv(['pspWebhookSecret', 'bankWebhookSecret', 'ingressSigningKey', 'ingressTemporalApiKey']),
+        // `/webhooks/adyen`: the HMAC key checks the signature, the API key looks the transfer up at Adyen before any
+        // signal (a signed webhook may be stale).
+        ...adyenEnv(['adyenApiKey', 'adyenWebhookHmacKey']),
       },
     });
     this.ingress = ingress.fn;
@@ -169,6 +192,7 @@ export class PayopsFunctions extends Construct {
       'ingressSigningKey',
       'ingressTemporalApiKey',
     ]);
+    this.grantAdyen(ingress.role, data, ['adyenApiKey', 'adyenWebhookHmacKey']);
     // The ingress only starts and signals: its codec seals payloads with fresh data keys (GenerateDataKey) and never
     // opens one, so it cannot decrypt workflow histories even if it is compromised.
     grant(ingress.role, ['kms:GenerateDataKey'], [data.codecKey.keyArn]);
@@ -296,6 +320,7 @@ export class PayopsFunctions extends Construct {
     grant(role, ['s3:GetObject', 's3:PutObject'], [data.reportsBucket.arnForObjects('*')]);
     grant(role, ['ses:SendEmail'], [data.sender.emailIdentityArn]);
     this.grantCommon(role, data, ['pspSecretKey', 'temporalApiKey']);
+    this.grantAdyen(role, data, ['adyenApiKey']);
     // The codec's KMS calls (codec/kms-keyring.ts): GenerateDataKey to seal, Decrypt to unwrap a payload's data key.
     grant(role, ['kms:Decrypt', 'kms:GenerateDataKey'], [data.codecKey.keyArn]);
   }
@@ -309,6 +334,17 @@ export class PayopsFunctions extends Construct {
       role,
       ['secretsmanager:GetSecretValue'],
       secrets.map((n) => data.secrets[n].secretArn),
+    );
+  }
+
+  /** Adyen's named secrets, read once at start-up (workers/secrets.ts); nothing when the deployment has no Adyen. */
+  private grantAdyen(role: iam.Role, data: PayopsData, names: AdyenSecretName[]): void {
+    const secrets = data.adyenSecrets;
+    if (!secrets) return;
+    grant(
+      role,
+      ['secretsmanager:GetSecretValue'],
+      names.map((n) => secrets[n].secretArn),
     );
   }
 

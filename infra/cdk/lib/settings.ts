@@ -69,6 +69,67 @@ export interface Settings {
   taskQueue?: string;
   /** Optional e-mail subscribed to the alarms topic. */
   alarmEmail?: string;
+  /** The second PSP, Adyen; unset (no `adyenBalanceAccountId`): the deployment has no Adyen, and no Adyen secret. */
+  adyen?: AdyenSettings;
+}
+
+/**
+ * Adyen in a deployment (context `adyenBalanceAccountId`, `adyenEnvironment`, optionally the two secrets' ARNs).
+ * Without an ARN the stack creates the secret, and an operator puts its value; with one it imports a secret made
+ * (with its value) beforehand, so no process ever starts on a placeholder.
+ */
+export interface AdyenSettings {
+  /** The platform's balance account the payouts leave from and reconciliation reads (`ADYEN_BALANCE_ACCOUNT_ID`). */
+  balanceAccountId: string;
+  /** Adyen's test or live platform (`ADYEN_ENVIRONMENT`): required, never assumed. */
+  environment: 'TEST' | 'LIVE';
+  /** Context `adyenApiKeySecretArn`: an existing secret holding `ADYEN_API_KEY` (its complete ARN). */
+  apiKeySecretArn?: string;
+  /** Context `adyenWebhookHmacKeySecretArn`: an existing secret holding `ADYEN_WEBHOOK_HMAC_KEY`. */
+  webhookHmacKeySecretArn?: string;
+}
+
+/** A complete secret ARN (with the 6-character suffix Secrets Manager appends): IAM grants name it exactly. */
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
+
+/** Adyen's context keys: all absent (no Adyen), or a balance account and an environment; problems are pushed. */
+function readAdyen(node: Context, problems: string[]): AdyenSettings | undefined {
+  const balanceAccountId = text(node, 'adyenBalanceAccountId');
+  const environment = text(node, 'adyenEnvironment');
+  const apiKeySecretArn = text(node, 'adyenApiKeySecretArn');
+  const webhookHmacKeySecretArn = text(node, 'adyenWebhookHmacKeySecretArn');
+  if (balanceAccountId === undefined) {
+    const stray = Object.entries({
+      adyenEnvironment: environment,
+      adyenApiKeySecretArn: apiKeySecretArn,
+      adyenWebhookHmacKeySecretArn: webhookHmacKeySecretArn,
+    })
+      .filter(([, v]) => v !== undefined)
+      .map(([k]) => k);
+    if (stray.length)
+      problems.push(`adyenBalanceAccountId: required with ${stray.join(', ')} (Adyen is off without it)`);
+    return undefined;
+  }
+  if (!/^[A-Za-z0-9]{1,64}$/.test(balanceAccountId)) {
+    problems.push('adyenBalanceAccountId: must be an Adyen balance account ID');
+  }
+  if (environment !== 'TEST' && environment !== 'LIVE') {
+    problems.push(
+      `adyenEnvironment: must be TEST or LIVE with adyenBalanceAccountId (got ${JSON.stringify(environment)})`,
+    );
+  }
+  for (const [key, arn] of [
+    ['adyenApiKeySecretArn', apiKeySecretArn],
+    ['adyenWebhookHmacKeySecretArn', webhookHmacKeySecretArn],
+  ] as const) {
+    if (arn !== undefined && !SECRET_ARN.test(arn)) problems.push(`${key}: must be a secret's complete ARN`);
+  }
+  return {
+    balanceAccountId,
+    environment: environment as AdyenSettings['environment'],
+    ...(apiKeySecretArn ? { apiKeySecretArn } : {}),
+    ...(webhookHmacKeySecretArn ? { webhookHmacKeySecretArn } : {}),
+  };
 }
 
 type Context = Pick<Node, 'tryGetContext'>;
@@ -113,6 +174,7 @@ export function readSettings(node: Context): Settings {
     problems.push('temporalPrincipal: must be a 12-digit account ID or an IAM principal ARN');
   }
   if (buildId && !/^[A-Za-z0-9._-]{1,64}$/.test(buildId)) problems.push('buildId: use [A-Za-z0-9._-], at most 64');
+  const adyen = readAdyen(node, problems);
   if (problems.length) throw new Error(`payops CDK app: invalid context:\n  ${problems.join('\n  ')}`);
   return {
     stage: stage as Stage,
@@ -142,5 +204,6 @@ export function readSettings(node: Context): Settings {
     temporalNamespace: text(node, 'temporalNamespace'),
     taskQueue: text(node, 'taskQueue'),
     alarmEmail: text(node, 'alarmEmail'),
+    ...(adyen ? { adyen } : {}),
   };
 }
