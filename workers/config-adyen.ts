@@ -46,11 +46,15 @@ export const adyenEnv = {
   ADYEN_API_KEY_SECRET_ARN: z.string().min(1, { error: 'must not be empty' }).optional(),
   /** Where Adyen's APIs are (absent: Adyen itself, by `ADYEN_ENVIRONMENT`); local: the sandbox. */
   ADYEN_API_URL: z.url({ error: 'must be a URL' }).optional(),
-  /** The platform's balance account the payouts leave from and reconciliation reads. */
+  /**
+   * The platform's balance account the payouts leave from and reconciliation reads (default: the sandbox's). Set, it
+   * also tells a process that holds no key (the decision service) that the deployment has Adyen: its `psp-adyen`
+   * reconciliation account exists.
+   */
   ADYEN_BALANCE_ACCOUNT_ID: z
     .string()
     .regex(/^[A-Za-z0-9]{1,64}$/, { error: 'must be an Adyen balance account ID' })
-    .default(DEFAULT_ADYEN_BALANCE_ACCOUNT_ID),
+    .optional(),
   /** Adyen's test or live platform (an unknown value is refused, never read as test). */
   ADYEN_ENVIRONMENT: z.enum(['TEST', 'LIVE'], { error: 'must be TEST or LIVE' }).default('TEST'),
   /** The hex HMAC key Adyen signs webhooks with (or `ADYEN_WEBHOOK_HMAC_KEY_SECRET_ARN`); local: the sandbox's. */
@@ -109,7 +113,7 @@ export function adyenConfigOf(mode: 'local' | 'aws', e: AdyenVariables): AdyenCo
   return {
     ...(apiKey ? { apiKey } : {}),
     ...(apiUrl ? { apiUrl } : {}),
-    balanceAccountId: e.ADYEN_BALANCE_ACCOUNT_ID,
+    balanceAccountId: e.ADYEN_BALANCE_ACCOUNT_ID ?? DEFAULT_ADYEN_BALANCE_ACCOUNT_ID,
     environment: e.ADYEN_ENVIRONMENT,
     // A previous key alone configures nothing: rotation keeps the old key beside a current one.
     hmacKeys: key ? [key, e.ADYEN_WEBHOOK_HMAC_KEY_PREVIOUS].filter((k): k is string => !!k) : [],

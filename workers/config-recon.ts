@@ -27,14 +27,16 @@ export const reconEnv = {
 
 /**
  * The accounts every day is reconciled for: the configured list, or the defaults built from the rails' config: the
- * bank account, Stripe's platform balance and, where the workers can call Adyen (an `ADYEN_API_KEY`: always in local
- * mode, where it is the sandbox's), Adyen's balance account. Without a key Adyen is left out rather than failing every
+ * bank account, Stripe's platform balance and, where the deployment has Adyen (an `ADYEN_API_KEY`, always in local
+ * mode where it is the sandbox's, or its `ADYEN_BALANCE_ACCOUNT_ID`: the decision service holds no key but names the
+ * same accounts as the workers), Adyen's balance account. Without either Adyen is left out rather than failing every
  * day's run.
  */
 export function reconAccounts(config: {
   RECON_ACCOUNTS?: ReconAccount[] | undefined;
   BANK_DEBTOR_IBAN: string;
   ADYEN_API_KEY?: string | undefined;
+  ADYEN_BALANCE_ACCOUNT_ID?: string | undefined;
 }): ReconAccount[] {
   if (config.RECON_ACCOUNTS) return config.RECON_ACCOUNTS;
   return [
@@ -56,7 +58,7 @@ export function reconAccounts(config: {
       // Stripe's balance transactions of D are final a few hours after D (data_available_end).
       statementDeadlineHours: 6,
     }),
-    ...(config.ADYEN_API_KEY
+    ...(config.ADYEN_API_KEY || config.ADYEN_BALANCE_ACCOUNT_ID
       ? [
           reconAccountSchema.parse({
             accountId: 'psp-adyen',

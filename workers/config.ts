@@ -207,7 +207,7 @@ function modeIssues(data: ParsedEnv, env: Env): string[] {
   if (aws && data.AWS_ENDPOINT_URL) issues.push('  AWS_ENDPOINT_URL: the endpoint override is for local mode only');
   // The balance account's default is the sandbox's: with a real key, payouts would leave from an account that is not
   // the platform's (and reconciliation read it).
-  if (aws && data.ADYEN_API_KEY && !given(env, 'ADYEN_BALANCE_ACCOUNT_ID')) {
+  if (aws && data.ADYEN_API_KEY && !data.ADYEN_BALANCE_ACCOUNT_ID) {
     issues.push(
       '  ADYEN_BALANCE_ACCOUNT_ID: required with an Adyen API key when PAYOPS_MODE=aws (the platform account)',
     );

@@ -18,6 +18,14 @@ describe('reconciliation accounts (RECON_ACCOUNTS)', () => {
     expect(reconAccounts(config).map((a) => a.accountId)).toEqual(['bank-main', 'psp-platform']);
   });
 
+  test('when a process holds no Adyen key but the deployment names its balance account (the decision service), then psp-adyen is among its accounts', () => {
+    const config = {
+      ...loadConfig({ ADYEN_BALANCE_ACCOUNT_ID: 'BA00000000000000LIVE0001' }),
+      ADYEN_API_KEY: undefined,
+    };
+    expect(reconAccounts(config).map((a) => a.accountId)).toEqual(['bank-main', 'psp-platform', 'psp-adyen']);
+  });
+
   test('when RECON_ACCOUNTS is a JSON list, then it replaces the defaults', () => {
     const list = [
       {

@@ -255,6 +255,8 @@ export class PayopsFunctions extends Construct {
         ...(d.oidcDiscoveryUrl ? { DECISIONS_OIDC_DISCOVERY_URL: d.oidcDiscoveryUrl } : {}),
         ...(d.rolesClaim ? { DECISIONS_ROLES_CLAIM: d.rolesClaim } : {}),
         TEMPORAL_API_KEY_SECRET_ARN: data.secrets.decisionsTemporalApiKey.secretArn,
+        // Adyen's account, no key: the decision service names the same reconciliation accounts as the workers.
+        ...(settings.adyen ? { ADYEN_BALANCE_ACCOUNT_ID: settings.adyen.balanceAccountId } : {}),
         // Reconciliation days' results (`recon/…`), read for `recon day` and the rule preview.
         REPORTS_BUCKET: data.reportsBucket.bucketName,
         // The console (decisions/console/): on once its OIDC client is named and the session key secret has a value.

@@ -84,8 +84,9 @@ describe("Adyen's secrets in the stack", () => {
       expect(granted).toContain(secretId('AdyenApiKey'));
     });
 
-    test('the decision service holds no Adyen secret', () => {
-      expect(adyenVariables(envOf(template, 'Decisions'))).toEqual([]);
+    test('the decision service holds no Adyen secret, only the balance account that names the same reconciliation accounts', () => {
+      expect(adyenVariables(envOf(template, 'Decisions'))).toEqual(['ADYEN_BALANCE_ACCOUNT_ID']);
+      expect(envOf(template, 'Decisions')['ADYEN_BALANCE_ACCOUNT_ID']).toBe(ADYEN.adyenBalanceAccountId);
       expect(secretsReadBy(template, 'Decisions')).not.toMatch(/Adyen/);
     });
   });
