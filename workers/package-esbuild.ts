@@ -80,6 +80,37 @@ const DIRNAME_ASSETS: ReadonlyArray<{ input: RegExp; source: (inputPath: string)
   },
 ];
 
+/** The file a lazily loaded package is shipped as, beside index.js: `@adyen/api-library` → `adyen-api-library.js`. */
+export function lazyPackageFile(pkg: string): string {
+  return `${pkg.replace(/^@/, '').replace(/\//g, '-')}.js`;
+}
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Keeps each of `packages` out of index.js: `require('<pkg>')` becomes `require('./<lazyPackageFile>')`, a file built
+ * on its own beside index.js. Bundled inline, a package required on first use is still read and compiled with the
+ * rest of index.js at every cold start; on its own, nothing of it is read until that first `require`. Only the package
+ * root may be imported: a subpath would bundle a second copy of its modules into index.js (two `HttpClientException`
+ * classes, and `instanceof` failing across them).
+ */
+function lazyPackagesPlugin(packages: readonly string[]): Plugin {
+  return {
+    name: 'payops-lazy-packages',
+    setup(b) {
+      for (const pkg of packages) {
+        b.onResolve({ filter: new RegExp(`^${escapeRegExp(pkg)}$`) }, () => ({
+          path: `./${lazyPackageFile(pkg)}`,
+          external: true,
+        }));
+        b.onResolve({ filter: new RegExp(`^${escapeRegExp(pkg)}/`) }, (args) => ({
+          errors: [{ text: `${args.path}: import ${pkg} itself (it is shipped as ./${lazyPackageFile(pkg)})` }],
+        }));
+      }
+    },
+  };
+}
+
 /** What the bundles need beside them, from esbuild's metafile: it decides what else ships. */
 export interface BundleOutput {
   /** Files to copy into the artefact: absolute source, target relative to index.js. */
@@ -117,6 +148,8 @@ export async function bundleFunction(
   failureConverterPath: string,
   /** Packages left to `require` at run time (a Lambda layer provides them under /opt/nodejs/node_modules). */
   external: readonly string[] = [],
+  /** Packages the code requires on first use: each ships as its own file beside index.js (see lazyPackagesPlugin). */
+  lazy: readonly string[] = [],
 ): Promise<BundleOutput> {
   const common: BuildOptions = {
     bundle: true,
@@ -134,8 +167,19 @@ export async function bundleFunction(
     plugins: [temporalSdkPlugin],
     external: [...external],
   };
-  const main = await build({ ...common, entryPoints: { index: entry, 'failure-converter': failureConverterPath } });
+  const main = await build({
+    ...common,
+    entryPoints: { index: entry, 'failure-converter': failureConverterPath },
+    plugins: [temporalSdkPlugin, lazyPackagesPlugin(lazy)],
+  });
   const inputs = Object.keys(main.metafile?.inputs ?? {});
+  if (lazy.length > 0) {
+    const entryPoints = Object.fromEntries(
+      lazy.map((pkg) => [lazyPackageFile(pkg).replace(/\.js$/, ''), require.resolve(pkg)]),
+    );
+    const lazyBuild = await build({ ...common, entryPoints });
+    inputs.push(...Object.keys(lazyBuild.metafile?.inputs ?? {}));
+  }
   const runsWorkflows = inputs.some((p) => /@temporalio[\\/]worker[\\/]lib[\\/]workflow[\\/]threaded-vm\.js$/.test(p));
   if (runsWorkflows) {
     const thread = await build({ ...common, entryPoints: { 'workflow-worker-thread': workerThreadEntry() } });
