@@ -29,14 +29,19 @@ import { stackProbeWorkflowId } from '../workflows/probe/contract';
 import { log, percentile } from './measure';
 import { startBenchStack } from './stack';
 
-const USAGE = `npm run bench:cold-start [-- --runs <R>] [--zip-dir <dir>]
-  --runs <R>       cold starts to take the median of (default 5)
-  --zip-dir <dir>  an extracted worker zip to start (default: build one now)`;
+const USAGE = `npm run bench:cold-start [-- --runs <R>] [--zip-dir <dir>] [--cpu-prof <dir>]
+  --runs <R>        cold starts to take the median of (default 5)
+  --zip-dir <dir>   an extracted worker zip to start (default: build one now)
+  --cpu-prof <dir>  write each run's CPU profiles there (main and workflow threads; profiling slows the run)`;
 const args = parseOrExit('bench:cold-start', USAGE, () =>
   parseFlags(
     process.argv.slice(2),
-    { runs: { type: 'string' }, 'zip-dir': { type: 'string' } },
-    z.object({ runs: wholeNumber(1, 100).optional(), zipDir: z.string().min(1).optional() }),
+    { runs: { type: 'string' }, 'zip-dir': { type: 'string' }, 'cpu-prof': { type: 'string' } },
+    z.object({
+      runs: wholeNumber(1, 100).optional(),
+      zipDir: z.string().min(1).optional(),
+      cpuProf: z.string().min(1).optional(),
+    }),
   ),
 ).values;
 const RUNS = args.runs ?? 5;
@@ -47,6 +52,8 @@ const run = promisify(execFile);
 const DRIVER = `'use strict';
 const nodeStart = Math.round(performance.timeOrigin);
 const requireStart = Date.now();
+// A profiled run is ended with SIGTERM: exiting (not a kill) writes the CPU profiles.
+process.on('SIGTERM', () => process.exit(0));
 const { handler } = require(process.argv[2]);
 const loaded = Date.now();
 const deadline = Date.now() + 60000;
@@ -107,7 +114,8 @@ async function main(): Promise<void> {
         workflowId: stackProbeWorkflowId(probeId),
         args: [{ probeId }],
       });
-      const child = spawn(join(nodeBin, 'node'), [driverPath, join(extracted, 'index.js')], {
+      const profile = args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args.cpuProf)}`] : [];
+      const child = spawn(join(nodeBin, 'node'), [...profile, driverPath, join(extracted, 'index.js')], {
         cwd: extracted,
         env: {
           PATH: `${nodeBin}:${process.env['PATH'] ?? ''}`,
@@ -162,6 +170,9 @@ async function main(): Promise<void> {
           firstPollAt = started ? tsToMs(started) : 0;
           if (!firstPollAt) await new Promise((r) => setTimeout(r, 50));
         }
+        // The task can be handed out before this process has read the driver's line saying it polls (a loaded machine).
+        for (const until = Date.now() + 5_000; (!driver || !polling) && Date.now() < until;)
+          await new Promise((r) => setTimeout(r, 20));
         if (!driver || !polling) throw new Error(`the driver or the handler printed no timing:\n${output}`);
         const readyAt = driver.invoked + polling.connectMs + polling.createMs;
         const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -177,6 +188,11 @@ async function main(): Promise<void> {
         runs.push(phases);
         log(`cold start ${i + 1}/${RUNS}: ${show(phases)}`);
       } finally {
+        if (args.cpuProf && child.exitCode === null) {
+          const exited = new Promise((r) => child.once('exit', r));
+          child.kill('SIGTERM');
+          await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+        }
         child.kill('SIGKILL');
         await handle.terminate('bench: cold start measured').catch(() => undefined);
       }

@@ -33,7 +33,12 @@ function rewrite(file: string, search: string, replacement: string): string {
  *   artefact's root, so the path is pointed at NATIVE_BINARY_DIR, where the one binary is shipped;
  * - `@temporalio/worker` imports its webpack bundler at load time, but a worker given a prebuilt bundle never calls it:
  *   a stub keeps webpack, memfs and swc (about 30 MB) out. The worker reads `defaultWorkflowInterceptorModules` only to
- *   warn about interceptors a prebuilt bundle ignores; an empty list keeps that warning's outcome.
+ *   warn about interceptors a prebuilt bundle ignores; an empty list keeps that warning's outcome;
+ * - `Worker.create` runs the workflow bundle once in an empty context, for debuggers' breakpoints, and ignores the
+ *   error it always throws there. With `displayErrors` (vm's default) Node formats that error's stack first, and under
+ *   `--enable-source-maps` (the function's NODE_OPTIONS) that parses index.js's source map (5 MB; about a quarter of
+ *   the worker's creation on a cold start) for a stack nobody reads. Without it, the map is parsed only when a stack
+ *   is wanted; the ignored error, and everything else, stays the same.
  */
 const temporalSdkPlugin: Plugin = {
   name: 'payops-temporal-sdk',
@@ -44,6 +49,14 @@ const temporalSdkPlugin: Plugin = {
         args.path,
         "path.resolve(__dirname, 'releases',",
         `path.resolve(__dirname, ${JSON.stringify(NATIVE_BINARY_DIR)},`,
+      ),
+    }));
+    b.onLoad({ filter: /[\\/]@temporalio[\\/]worker[\\/]lib[\\/]worker\.js$/ }, (args) => ({
+      loader: 'js',
+      contents: rewrite(
+        args.path,
+        'script.runInContext(context);',
+        'script.runInContext(context, { displayErrors: false });',
       ),
     }));
     b.onLoad({ filter: /[\\/]@temporalio[\\/]worker[\\/]lib[\\/]workflow[\\/]bundler\.js$/ }, () => ({
