@@ -171,7 +171,7 @@ async function main(): Promise<void> {
           if (!firstPollAt) await new Promise((r) => setTimeout(r, 50));
         }
         // The task can be handed out before this process has read the driver's line saying it polls (a loaded machine).
-        for (const until = Date.now() + 5_000; (!driver || !polling) && Date.now() < until;)
+        for (const until = Date.now() + 15_000; (!driver || !polling) && Date.now() < until;)
           await new Promise((r) => setTimeout(r, 20));
         if (!driver || !polling) throw new Error(`the driver or the handler printed no timing:\n${output}`);
         const readyAt = driver.invoked + polling.connectMs + polling.createMs;
