@@ -36,7 +36,7 @@ function rewrite(file: string, search: string, replacement: string): string {
  *   warn about interceptors a prebuilt bundle ignores; an empty list keeps that warning's outcome;
  * - `Worker.create` runs the workflow bundle once in an empty context, for debuggers' breakpoints, and ignores the
  *   error it always throws there. With `displayErrors` (vm's default) Node formats that error's stack first, and under
- *   `--enable-source-maps` (the function's NODE_OPTIONS) that parses index.js's source map (5 MB; about a quarter of
+ *   `--enable-source-maps` (the function's NODE_OPTIONS) that parses index.js's source map (5 MB; more than half of
  *   the worker's creation on a cold start) for a stack nobody reads. Without it, the map is parsed only when a stack
  *   is wanted; the ignored error, and everything else, stays the same.
  */
