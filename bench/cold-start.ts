@@ -1,13 +1,17 @@
 /**
- * `npm run bench:cold-start [-- --runs <R>] [--zip-dir <dir>]`: import to first poll of the Lambda worker, from its
- * zip, on Node 24, the median of R runs (default 5), with its phases:
+ * `npm run bench:cold-start [-- --runs <R>] [--zip-dir <dir>] [--cpu-prof <dir>] [--one-version]`: import to first
+ * poll of the Lambda worker, from its zip, on Node 24, the median of R runs (default 5), with its phases:
  *   - node: process start to the driver's first line (Node's own start-up);
- *   - module load: `require('index.js')` (every bundled package: the SDK, the AWS SDK, Stripe, OpenTelemetry, zod);
+ *   - module load: `require('index.js')` (every package bundled into it: the SDK, the AWS SDK, Stripe, zod; not the
+ *     packages loaded on first use, such as Adyen's library, which ship as their own files);
  *   - init: from the handler's call to the connection being up (config and secrets, tracing, the Runtime, connect);
- *   - worker create: Worker.create (the workflow thread starts and loads workflow-bundle.js; the PSP queue's worker);
+ *   - worker create: Worker.create (the workflow thread starts and loads workflow-bundle.js; the provider queues'
+ *     workers);
  *   - first poll: from the worker running to the server handing it the waiting workflow task.
  * The zip is built as `npm run build:lambda` builds it, with the tests' aws trust set (a test decisions key); each run
- * is a fresh process (a cold container) polling under its own build ID, set current first, as Lambda versions are.
+ * is a fresh process (a cold container) polling under its own build ID, set current first, as Lambda versions are:
+ * its first poll includes the server registering that version (a few hundred ms, once per deployed version).
+ * `--one-version` keeps one build ID for every run, as the later cold starts of one published version.
  * Prints one line per run, the medians, and a JSON line.
  */
 import AdmZip from 'adm-zip';
@@ -29,17 +33,32 @@ import { stackProbeWorkflowId } from '../workflows/probe/contract';
 import { log, percentile } from './measure';
 import { startBenchStack } from './stack';
 
-const USAGE = `npm run bench:cold-start [-- --runs <R>] [--zip-dir <dir>]
-  --runs <R>       cold starts to take the median of (default 5)
-  --zip-dir <dir>  an extracted worker zip to start (default: build one now)`;
+const USAGE = `npm run bench:cold-start [-- --runs <R>] [--zip-dir <dir>] [--cpu-prof <dir>] [--one-version]
+  --runs <R>        cold starts to take the median of (default 5)
+  --one-version     every run polls under one build ID (a published version's later cold starts; default: a new
+                    version per run, whose first poll includes the server registering it)
+  --zip-dir <dir>   an extracted worker zip to start (default: build one now)
+  --cpu-prof <dir>  write each run's CPU profiles there (main and workflow threads; profiling slows the run)`;
 const args = parseOrExit('bench:cold-start', USAGE, () =>
   parseFlags(
     process.argv.slice(2),
-    { runs: { type: 'string' }, 'zip-dir': { type: 'string' } },
-    z.object({ runs: wholeNumber(1, 100).optional(), zipDir: z.string().min(1).optional() }),
+    {
+      runs: { type: 'string' },
+      'zip-dir': { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      'one-version': { type: 'boolean' },
+    },
+    z.object({
+      runs: wholeNumber(1, 100).optional(),
+      zipDir: z.string().min(1).optional(),
+      cpuProf: z.string().min(1).optional(),
+      oneVersion: z.boolean().optional(),
+    }),
   ),
 ).values;
 const RUNS = args.runs ?? 5;
+/** With --one-version, the build ID of every run. */
+const ONE_BUILD_ID = `cold-${randomUUID().slice(0, 8)}`;
 const TEST_AWS_TRUST_KEYS = join(REPO_ROOT, 'test', 'support', 'aws-trust-keys.json');
 const run = promisify(execFile);
 
@@ -47,6 +66,8 @@ const run = promisify(execFile);
 const DRIVER = `'use strict';
 const nodeStart = Math.round(performance.timeOrigin);
 const requireStart = Date.now();
+// A profiled run is ended with SIGTERM: exiting (not a kill) writes the CPU profiles.
+process.on('SIGTERM', () => process.exit(0));
 const { handler } = require(process.argv[2]);
 const loaded = Date.now();
 const deadline = Date.now() + 60000;
@@ -95,7 +116,7 @@ async function main(): Promise<void> {
   const runs: Phases[] = [];
   try {
     for (let i = 0; i < RUNS; i++) {
-      const buildId = `cold-${randomUUID().slice(0, 8)}`;
+      const buildId = args.oneVersion ? ONE_BUILD_ID : `cold-${randomUUID().slice(0, 8)}`;
       const deploymentName = `payops-cold-${buildId}`;
       await run(bin('temporal'), [
         ...['worker', 'deployment', 'set-current-version', '--address', config.TEMPORAL_ADDRESS],
@@ -107,7 +128,8 @@ async function main(): Promise<void> {
         workflowId: stackProbeWorkflowId(probeId),
         args: [{ probeId }],
       });
-      const child = spawn(join(nodeBin, 'node'), [driverPath, join(extracted, 'index.js')], {
+      const profile = args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args.cpuProf)}`] : [];
+      const child = spawn(join(nodeBin, 'node'), [...profile, driverPath, join(extracted, 'index.js')], {
         cwd: extracted,
         env: {
           PATH: `${nodeBin}:${process.env['PATH'] ?? ''}`,
@@ -162,6 +184,9 @@ async function main(): Promise<void> {
           firstPollAt = started ? tsToMs(started) : 0;
           if (!firstPollAt) await new Promise((r) => setTimeout(r, 50));
         }
+        // The task can be handed out before this process has read the driver's line saying it polls (a loaded machine).
+        for (const until = Date.now() + 15_000; (!driver || !polling) && Date.now() < until;)
+          await new Promise((r) => setTimeout(r, 20));
         if (!driver || !polling) throw new Error(`the driver or the handler printed no timing:\n${output}`);
         const readyAt = driver.invoked + polling.connectMs + polling.createMs;
         const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -177,6 +202,11 @@ async function main(): Promise<void> {
         runs.push(phases);
         log(`cold start ${i + 1}/${RUNS}: ${show(phases)}`);
       } finally {
+        if (args.cpuProf && child.exitCode === null) {
+          const exited = new Promise((r) => child.once('exit', r));
+          child.kill('SIGTERM');
+          await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+        }
         child.kill('SIGKILL');
         await handle.terminate('bench: cold start measured').catch(() => undefined);
       }

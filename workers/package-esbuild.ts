@@ -33,7 +33,12 @@ function rewrite(file: string, search: string, replacement: string): string {
  *   artefact's root, so the path is pointed at NATIVE_BINARY_DIR, where the one binary is shipped;
  * - `@temporalio/worker` imports its webpack bundler at load time, but a worker given a prebuilt bundle never calls it:
  *   a stub keeps webpack, memfs and swc (about 30 MB) out. The worker reads `defaultWorkflowInterceptorModules` only to
- *   warn about interceptors a prebuilt bundle ignores; an empty list keeps that warning's outcome.
+ *   warn about interceptors a prebuilt bundle ignores; an empty list keeps that warning's outcome;
+ * - `Worker.create` runs the workflow bundle once in an empty context, for debuggers' breakpoints, and ignores the
+ *   error it always throws there. With `displayErrors` (vm's default) Node formats that error's stack first, and under
+ *   `--enable-source-maps` (the function's NODE_OPTIONS) that parses index.js's source map (5 MB; more than half of
+ *   the worker's creation on a cold start) for a stack nobody reads. Without it, the map is parsed only when a stack
+ *   is wanted; the ignored error, and everything else, stays the same.
  */
 const temporalSdkPlugin: Plugin = {
   name: 'payops-temporal-sdk',
@@ -44,6 +49,14 @@ const temporalSdkPlugin: Plugin = {
         args.path,
         "path.resolve(__dirname, 'releases',",
         `path.resolve(__dirname, ${JSON.stringify(NATIVE_BINARY_DIR)},`,
+      ),
+    }));
+    b.onLoad({ filter: /[\\/]@temporalio[\\/]worker[\\/]lib[\\/]worker\.js$/ }, (args) => ({
+      loader: 'js',
+      contents: rewrite(
+        args.path,
+        'script.runInContext(context);',
+        'script.runInContext(context, { displayErrors: false });',
       ),
     }));
     b.onLoad({ filter: /[\\/]@temporalio[\\/]worker[\\/]lib[\\/]workflow[\\/]bundler\.js$/ }, () => ({
@@ -79,6 +92,37 @@ const DIRNAME_ASSETS: ReadonlyArray<{ input: RegExp; source: (inputPath: string)
     target: 'mappings.wasm',
   },
 ];
+
+/** The file a lazily loaded package is shipped as, beside index.js: `@adyen/api-library` → `adyen-api-library.js`. */
+export function lazyPackageFile(pkg: string): string {
+  return `${pkg.replace(/^@/, '').replace(/\//g, '-')}.js`;
+}
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Keeps each of `packages` out of index.js: `require('<pkg>')` becomes `require('./<lazyPackageFile>')`, a file built
+ * on its own beside index.js. Bundled inline, a package required on first use is still read and compiled with the
+ * rest of index.js at every cold start; on its own, nothing of it is read until that first `require`. Only the package
+ * root may be imported: a subpath would bundle a second copy of its modules into index.js (two `HttpClientException`
+ * classes, and `instanceof` failing across them).
+ */
+function lazyPackagesPlugin(packages: readonly string[]): Plugin {
+  return {
+    name: 'payops-lazy-packages',
+    setup(b) {
+      for (const pkg of packages) {
+        b.onResolve({ filter: new RegExp(`^${escapeRegExp(pkg)}$`) }, () => ({
+          path: `./${lazyPackageFile(pkg)}`,
+          external: true,
+        }));
+        b.onResolve({ filter: new RegExp(`^${escapeRegExp(pkg)}/`) }, (args) => ({
+          errors: [{ text: `${args.path}: import ${pkg} itself (it is shipped as ./${lazyPackageFile(pkg)})` }],
+        }));
+      }
+    },
+  };
+}
 
 /** What the bundles need beside them, from esbuild's metafile: it decides what else ships. */
 export interface BundleOutput {
@@ -117,6 +161,8 @@ export async function bundleFunction(
   failureConverterPath: string,
   /** Packages left to `require` at run time (a Lambda layer provides them under /opt/nodejs/node_modules). */
   external: readonly string[] = [],
+  /** Packages the code requires on first use: each ships as its own file beside index.js (see lazyPackagesPlugin). */
+  lazy: readonly string[] = [],
 ): Promise<BundleOutput> {
   const common: BuildOptions = {
     bundle: true,
@@ -134,8 +180,19 @@ export async function bundleFunction(
     plugins: [temporalSdkPlugin],
     external: [...external],
   };
-  const main = await build({ ...common, entryPoints: { index: entry, 'failure-converter': failureConverterPath } });
+  const main = await build({
+    ...common,
+    entryPoints: { index: entry, 'failure-converter': failureConverterPath },
+    plugins: [temporalSdkPlugin, lazyPackagesPlugin(lazy)],
+  });
   const inputs = Object.keys(main.metafile?.inputs ?? {});
+  if (lazy.length > 0) {
+    const entryPoints = Object.fromEntries(
+      lazy.map((pkg) => [lazyPackageFile(pkg).replace(/\.js$/, ''), require.resolve(pkg)]),
+    );
+    const lazyBuild = await build({ ...common, entryPoints });
+    inputs.push(...Object.keys(lazyBuild.metafile?.inputs ?? {}));
+  }
   const runsWorkflows = inputs.some((p) => /@temporalio[\\/]worker[\\/]lib[\\/]workflow[\\/]threaded-vm\.js$/.test(p));
   if (runsWorkflows) {
     const thread = await build({ ...common, entryPoints: { 'workflow-worker-thread': workerThreadEntry() } });

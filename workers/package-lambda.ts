@@ -16,6 +16,11 @@ export interface FunctionSpec {
   withWorkflowBundle: boolean;
   /** Packages not bundled: a layer of the function carries them (see bundleFunction). */
   external?: readonly string[];
+  /**
+   * Packages the code requires on first use (never imported at the top), each shipped as its own file beside index.js
+   * so a cold start neither reads nor compiles them (see bundleFunction).
+   */
+  lazy?: readonly string[];
 }
 
 /**
@@ -31,7 +36,7 @@ export async function packageFunction(
   const staging = join(outDir, spec.name);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  const { assets } = await bundleFunction(spec.entry, staging, failureConverterPath, spec.external);
+  const { assets } = await bundleFunction(spec.entry, staging, failureConverterPath, spec.external, spec.lazy);
   for (const { source, target } of assets) {
     mkdirSync(dirname(join(staging, target)), { recursive: true });
     copyFileSync(source, join(staging, target));
@@ -47,9 +52,18 @@ export async function packageFunction(
 /** What the decisions function leaves to its DuckDB layer (infra/cdk/lib/reports-layer.ts ships exactly this). */
 export const DECISIONS_EXTERNAL = ['@duckdb/node-api'] as const;
 
+/** What the worker loads on first use (activities/adapters/adyen/library.ts is the only importer of Adyen's library). */
+export const WORKER_LAZY_PACKAGES = ['@adyen/api-library'] as const;
+
 /** The project's functions; a missing entry is skipped with a note (the ingress handler may not exist yet). */
 export const FUNCTIONS: readonly FunctionSpec[] = [
-  { entry: resolve(__dirname, 'lambda.ts'), name: 'worker', withWorkflowBundle: true },
+  {
+    entry: resolve(__dirname, 'lambda.ts'),
+    name: 'worker',
+    withWorkflowBundle: true,
+    // About 5 MB that most invocations never run: loaded on the first Adyen call (activities/adapters/adyen/library.ts).
+    lazy: WORKER_LAZY_PACKAGES,
+  },
   { entry: resolve(__dirname, '..', 'ingress', 'lambda.ts'), name: 'ingress', withWorkflowBundle: false },
   {
     entry: resolve(__dirname, '..', 'decisions', 'lambda.ts'),

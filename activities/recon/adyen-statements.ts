@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { TransfersAPI } from '@adyen/api-library';
 import { z } from 'zod';
 import { adyenClient, type AdyenConnection } from '../adapters/adyen/http-client';
+import { adyenLibrary, type Adyen } from '../adapters/adyen/library';
 import { currencySchema } from '../../workflows/shared/money';
 import { failure, FailureType } from '../../workflows/shared/failures';
 import { payoutOfReference } from '../../workflows/shared/payout-reference';
@@ -103,13 +103,14 @@ export function adyenStatementLine(raw: unknown, ctx: { accountId: string; timez
 
 /** The reader on Adyen's official library (its wire format; our fetch client only carries it to `apiBase`). */
 export function createAdyenStatements(opts: AdyenConnection): AdyenStatementPort {
-  const client = adyenClient(opts);
-  const api = new TransfersAPI(client).TransactionsApi;
+  // Built, and the library loaded, on the first read: the worker builds this reader before its first poll.
+  let transactionsApi: InstanceType<Adyen['TransfersAPI']>['TransactionsApi'] | undefined;
+  const api = () => (transactionsApi ??= new (adyenLibrary().TransfersAPI)(adyenClient(opts)).TransactionsApi);
   return {
     async listTransactions(i) {
       // Adyen's `createdUntil` is inclusive: stop a millisecond before the next day starts.
       const until = new Date(Date.parse(i.createdUntil) - 1);
-      const page = await api.getAllTransactions(
+      const page = await api().getAllTransactions(
         new Date(i.createdSince),
         until,
         undefined,

@@ -10,10 +10,10 @@ import { tsToMs } from '@temporalio/common/lib/time';
 import { bin } from '../../infra/local/paths';
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
 import { bundleTrustEnvironment } from '../../workers/bundle-trust';
-import { NATIVE_BINARY_DIR, NATIVE_TARGET } from '../../workers/package-esbuild';
+import { lazyPackageFile, NATIVE_BINARY_DIR, NATIVE_TARGET } from '../../workers/package-esbuild';
 import { DEFAULT_BUNDLE, replayGate, resolveBundle } from '../../scripts/release/replay-gate';
 import { bundleFileTrustEnvironment } from '../../workers/bundle-trust';
-import { FUNCTIONS, LAMBDA_OUT_DIR, packageFunction } from '../../workers/package-lambda';
+import { FUNCTIONS, LAMBDA_OUT_DIR, packageFunction, WORKER_LAZY_PACKAGES } from '../../workers/package-lambda';
 import { describeZip, type ZipReport } from '../../workers/package-zip';
 import { stackProbe } from '../../workflows';
 import { stackProbeWorkflowId } from '../../workflows/probe/contract';
@@ -52,7 +52,9 @@ const invoked = Date.now();
 handler({}, context).then(
   () => {
     const returned = Date.now();
-    const out = { node: process.version, arch: process.arch, requireStart, loaded, invoked, returned, deadline };
+    // What Node loaded from the zip by the end of the invocation (the packages loaded on first use must be absent).
+    const modules = Object.keys(require.cache);
+    const out = { node: process.version, arch: process.arch, requireStart, loaded, invoked, returned, deadline, modules };
     writeFileSync(resultPath, JSON.stringify(out));
     process.exit(0);
   },
@@ -71,6 +73,7 @@ interface DriverResult {
   invoked: number;
   returned: number;
   deadline: number;
+  modules: string[];
 }
 
 describe('Lambda worker zip (npm run build:lambda), started from the zip on Node 24 against the dev server', () => {
@@ -132,6 +135,27 @@ describe('Lambda worker zip (npm run build:lambda), started from the zip on Node
     expect(bundleTrustEnvironment(bundle)).toBe('aws');
     expect(bundle).toMatch(/function trustEnvironment\(\) \{\s*const env =\s+false \? 0 : "aws";/);
     expect(bundle).toContain('payops-decisions-test-1');
+  });
+
+  test('when the zip is built, then each package loaded on first use is its own file, out of index.js, and loads alone', async () => {
+    const names = new AdmZip(report.zipPath).getEntries().map((e) => e.entryName);
+    const mapSources = (file: string) =>
+      (JSON.parse(readFileSync(join(extracted, `${file}.map`), 'utf8')) as { sources: string[] }).sources;
+    const index = readFileSync(join(extracted, 'index.js'), 'utf8');
+    for (const pkg of WORKER_LAZY_PACKAGES) {
+      const file = lazyPackageFile(pkg);
+      expect(names).toEqual(expect.arrayContaining([file, `${file}.map`]));
+      // Not one module of it in index.js (which a cold start reads and compiles whole), only the require of the file.
+      expect(mapSources('index.js').filter((s) => s.includes(`node_modules/${pkg}/`))).toEqual([]);
+      expect(mapSources(file).some((s) => s.includes(`node_modules/${pkg}/`))).toBe(true);
+      expect(index).toContain(`require("./${file}")`);
+    }
+    // Adyen's file alone (no node_modules beside it) gives what the adapters use.
+    const probe = `const a = require('./${lazyPackageFile('@adyen/api-library')}');
+console.log(JSON.stringify([typeof a.Client, typeof a.TransfersAPI, typeof a.HttpClientException, a.EnvironmentEnum.TEST,
+  a.Types.transfers.TransferInfo.CategoryEnum.Internal]));`;
+    const { stdout } = await run(join(nodeBin, 'node'), ['-e', probe], { cwd: extracted });
+    expect(JSON.parse(stdout)).toEqual(['function', 'function', 'function', 'TEST', 'internal']);
   });
 
   test('when npm run build:lambda has written its folder, then npm run replay:gate without --bundle replays on the worker.zip it wrote', async () => {
@@ -238,6 +262,10 @@ describe('Lambda worker zip (npm run build:lambda), started from the zip on Node
       expect(driver.node).toMatch(/^v24\./);
       expect(driver.arch).toBe('x64');
       expect(driver.returned).toBeLessThan(driver.deadline);
+      // A whole invocation without an Adyen call never loaded Adyen's library (issue 24: cold start).
+      const lazyFiles = WORKER_LAZY_PACKAGES.map((pkg) => join(extracted, lazyPackageFile(pkg)));
+      expect(driver.modules).toContain(join(extracted, 'index.js'));
+      expect(driver.modules.filter((m) => lazyFiles.includes(m))).toEqual([]);
 
       // Completed by the zip's process: the identity lambda-worker gives it and the build ID it polled with.
       const events = (await handle.fetchHistory()).events ?? [];

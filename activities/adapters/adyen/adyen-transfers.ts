@@ -1,4 +1,4 @@
-import { TransfersAPI, Types } from '@adyen/api-library';
+import type { Types } from '@adyen/api-library';
 import { z } from 'zod';
 import { classifyCode } from '../../../workflows/routing/route';
 import { routingTableFor, routingTableVersionAt } from '../../../workflows/routing/table';
@@ -6,6 +6,7 @@ import { currencySchema, type Money } from '../../../workflows/shared/money';
 import { failure, FailureType } from '../../../workflows/shared/failures';
 import { mapAdyenError, refusedTransfer, type Classify } from './errors';
 import { adyenClient, type AdyenConnection } from './http-client';
+import { adyenLibrary, type Adyen } from './library';
 import type { PayoutProviderPort, ProviderTransferStatus, TransferSummary } from './port';
 
 export interface AdyenTransfersOptions extends AdyenConnection {
@@ -26,8 +27,9 @@ const referenceSchema = z
  * to a base URL of our choosing (the sandbox). Every create carries the `Idempotency-Key`.
  */
 export function createAdyenTransfers(opts: AdyenTransfersOptions): PayoutProviderPort {
-  const client = adyenClient(opts);
-  const api = new TransfersAPI(client).TransfersApi;
+  // Built, and the library loaded, on the first call: the worker builds this adapter before its first poll.
+  let transfersApi: InstanceType<Adyen['TransfersAPI']>['TransfersApi'] | undefined;
+  const api = () => (transfersApi ??= new (adyenLibrary().TransfersAPI)(adyenClient(opts)).TransfersApi);
   const classify: Classify =
     opts.classify ?? ((code) => classifyCode(routingTableFor(routingTableVersionAt(Date.now())), 'adyen', code));
 
@@ -39,13 +41,11 @@ export function createAdyenTransfers(opts: AdyenTransfersOptions): PayoutProvide
           FailureType.InvalidInput,
           `adyen createTransfer: ${reference.error.issues[0]?.message ?? 'bad reference'}`,
         );
+      const { CategoryEnum } = adyenLibrary().Types.transfers.TransferInfo;
       const info: Types.transfers.TransferInfo = {
         amount: { currency: i.amount.currency, value: i.amount.amountMinor },
         balanceAccountId: opts.balanceAccountId,
-        category:
-          i.destination.kind === 'balance_account'
-            ? Types.transfers.TransferInfo.CategoryEnum.Internal
-            : Types.transfers.TransferInfo.CategoryEnum.Bank,
+        category: i.destination.kind === 'balance_account' ? CategoryEnum.Internal : CategoryEnum.Bank,
         counterparty:
           i.destination.kind === 'balance_account'
             ? { balanceAccountId: i.destination.id }
@@ -55,7 +55,7 @@ export function createAdyenTransfers(opts: AdyenTransfersOptions): PayoutProvide
       };
       let t: Types.transfers.Transfer;
       try {
-        t = await api.transferFunds(info, { idempotencyKey: i.idempotencyKey });
+        t = await api().transferFunds(info, { idempotencyKey: i.idempotencyKey });
       } catch (err) {
         mapAdyenError(err, 'adyen createTransfer', classify);
       }
@@ -72,7 +72,7 @@ export function createAdyenTransfers(opts: AdyenTransfersOptions): PayoutProvide
       let cursor: string | undefined;
       try {
         do {
-          const page = await api.getAllTransfers(
+          const page = await api().getAllTransfers(
             since,
             until,
             undefined,
@@ -100,7 +100,7 @@ export function createAdyenTransfers(opts: AdyenTransfersOptions): PayoutProvide
 
     async getTransfer(transferId) {
       try {
-        return summary(await api.getTransfer(transferId));
+        return summary(await api().getTransfer(transferId));
       } catch (err) {
         mapAdyenError(err, 'adyen getTransfer', classify);
       }

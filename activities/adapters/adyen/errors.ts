@@ -1,9 +1,9 @@
-import { HttpClientException } from '@adyen/api-library';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { CodeDecision, TransportCode } from '../../../workflows/routing/contract';
 import { failure, FailureType } from '../../../workflows/shared/failures';
 import { ProviderTransientError } from '../errors';
 import { retryAfterMs } from '../psp/errors';
+import { adyenLibrary } from './library';
 
 /** What a provider code means for a payout (the routing table's `errorMap`; unknown codes are `ambiguous`). */
 export type Classify = (code: string) => CodeDecision;
@@ -32,7 +32,8 @@ export function refusedTransfer(operation: string, reason: string, transferId: s
  * from codes, never copied from Adyen's text (which may quote account data).
  */
 export function mapAdyenError(err: unknown, operation: string, classify: Classify): never {
-  if (!(err instanceof HttpClientException)) {
+  // Reached only after a library call, so the library is loaded already (./library.ts).
+  if (!(err instanceof adyenLibrary().HttpClientException)) {
     // No HTTP answer: a timeout or a dropped connection. On a POST the transfer may exist (ambiguous).
     const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
     throw transport(operation, timedOut ? 'timeout' : 'connection');

@@ -1,5 +1,6 @@
-import { Client, EnvironmentEnum, HttpClientException, type Config } from '@adyen/api-library';
+import type { Client, Config } from '@adyen/api-library';
 import type { IRequest } from '@adyen/api-library/lib/src/typings/requestOptions';
+import { adyenLibrary } from './library';
 
 /** Where the library sends Balance Platform calls (test); the sandbox's base replaces this origin. */
 const ADYEN_BTL_TEST_ORIGIN = 'https://balanceplatform-api-test.adyen.com';
@@ -45,7 +46,7 @@ export class FetchHttpClient {
     } catch {
       // not JSON: the status alone
     }
-    throw new HttpClientException({
+    throw new (adyenLibrary().HttpClientException)({
       message: `HTTP Exception: ${res.status}`,
       statusCode: res.status,
       errorCode: typeof apiError?.errorCode === 'string' ? apiError.errorCode : undefined,
@@ -70,8 +71,12 @@ export interface AdyenConnection {
   timeoutMs?: number;
 }
 
-/** The official library's client for one connection; with `apiBase`, it carries the calls over {@link FetchHttpClient}. */
+/**
+ * The official library's client for one connection; with `apiBase`, it carries the calls over {@link FetchHttpClient}.
+ * It loads the library (workers build adapters at start-up: call this on the adapter's first call, see ./library.ts).
+ */
 export function adyenClient(opts: AdyenConnection): Client {
+  const { Client, EnvironmentEnum } = adyenLibrary();
   const client = new Client({
     apiKey: opts.apiKey,
     environment: opts.environment === 'LIVE' ? EnvironmentEnum.LIVE : EnvironmentEnum.TEST,
