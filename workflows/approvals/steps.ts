@@ -261,11 +261,7 @@ async function bookFailed(c: ApprovalCase): Promise<void> {
  * meanwhile (so no issued credit goes unrecorded); a failure, or a cancellation before the refund, then undoes what
  * was done.
  */
-async function executeRemedies(
-  c: ApprovalCase,
-  refundIsFinal: boolean,
-  audit: Audit,
-): Promise<'done' | 'declined'> {
+async function executeRemedies(c: ApprovalCase, refundIsFinal: boolean, audit: Audit): Promise<'done' | 'declined'> {
   const r = c.remedies;
   if (!r) return 'done';
   const key = (step: string) => idempotencyKey(c.workflowId, step);
