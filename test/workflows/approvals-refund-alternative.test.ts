@@ -192,6 +192,7 @@ describe('compensation approval when the PSP refuses the refund for good (dev se
     expect(rejected).toMatchObject({ accepted: true, value: { status: 'rejected' } });
     const result = await handle.result();
     expect(result).toMatchObject({ status: 'rejected', execution: { undone: ['store-credit'] } });
+    await recordHistoryIfAsked(handle, 'compensation-approval-refund-alternative-rejected');
     expect(result.execution.alternativeCreditId).toBeUndefined();
     expect(await creditsFor(workflowId)).toEqual([expect.objectContaining({ amountMinor: 2_000, status: 'revoked' })]);
     expect(await refundsAtPsp()).toBe(refundsBefore);
