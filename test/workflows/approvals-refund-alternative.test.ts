@@ -14,7 +14,7 @@ import { recordHistoryIfAsked } from '../support/histories';
 import { mintAssertion } from '../support/staff';
 import { testClient, testConfig, testWorker } from '../support/stack';
 import { until } from '../support/wait';
-import { commerceState, compensationRequest, decision, seedOrder, uniqueId } from './approvals-support';
+import { commerceState, compensationRequest, decision, seedOrder } from './approvals-support';
 
 /**
  * A refund the PSP refuses for good (the charge is too old to refund): nothing moved, so the request proposes the
