@@ -4,7 +4,10 @@ import type { ActivityDeps } from '../../activities';
 import { createHttpCommerce } from '../../activities/adapters/commerce/http-commerce';
 import { approvals } from '../../client';
 import type { CommandSigner } from '../../client/commands';
+import { loadDecisionsConfig } from '../../decisions/config';
+import { startDecisionService, type DecisionService } from '../../decisions/server';
 import { startCommerceSandbox, type CommerceSandbox } from '../../sandboxes/commerce';
+import { issueStaffToken, startIdpSandbox, type IdpSandbox } from '../../sandboxes/idp';
 import { startPspSandbox, type PspSandbox } from '../../sandboxes/psp';
 import { approvalAuditStream, compensationWorkflowId, type Remedies } from '../../workflows/approvals/contract';
 import { SA } from '../../workflows/shared/search-attributes';
@@ -31,20 +34,28 @@ describe('compensation approval when the PSP refuses the refund for good (dev se
   let client: Client;
   let connection: Connection;
   let running: Promise<void>;
+  let idp: IdpSandbox;
+  let service: DecisionService;
 
   beforeAll(async () => {
-    [psp, commerce] = await Promise.all([
+    [psp, commerce, idp] = await Promise.all([
       startPspSandbox({ port: 0, webhookSecret: 'whsec_test' }),
       startCommerceSandbox({ port: 0 }),
+      startIdpSandbox({ port: 0 }),
     ]);
     config = testConfig({ PSP_API_BASE: psp.url });
     deps = buildDependencies(config, { commerce: createHttpCommerce({ apiBase: commerce.url }) });
     ({ worker, connection: workerConnection } = await testWorker(config, deps));
     running = worker.run();
     ({ client, connection } = await testClient(config));
+    const serviceConfig = { ...config, IDP_URL: idp.url };
+    const decisions = loadDecisionsConfig(serviceConfig, {});
+    service = await startDecisionService({ config: serviceConfig, decisions, client, port: 0 });
   });
 
   afterAll(async () => {
+    await service?.stop();
+    await idp?.stop();
     worker?.shutdown();
     await running;
     await connection?.close();
@@ -238,5 +249,27 @@ describe('compensation approval when the PSP refuses the refund for good (dev se
     expect(await creditsFor(workflowId)).toEqual([]);
     expect(proposed.status).toBe('pending');
     await client.workflow.getHandle(workflowId).cancel();
+  });
+
+  test('when finance decides on the alternative through the decision service, then a body naming the remedies shown is signed and approves it, and one without them is refused', async () => {
+    const { input, handle } = await refusedThenProposed({ refundMinor: 3_000 });
+    const token = await issueStaffToken({ sub: 'fin.dora', roles: ['finance_approver'], expiresInS: 600 });
+    const post = async (body: unknown) => {
+      const res = await fetch(`${service.url}/approvals/${input.requestId}/approve`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return (await res.json()) as unknown;
+    };
+    const reason = 'store credit instead of the expired charge';
+    expect(await post({ reason, amountMinor: 3_000 })).toMatchObject({ accepted: false, code: 'remedies_changed' });
+    const shown = { refundMinor: 0, storeCreditMinor: 3_000, voucherMinor: 0 };
+    expect(await post({ reason, amountMinor: 3_000, remedies: shown })).toMatchObject({
+      accepted: true,
+      value: { status: 'approved' },
+    });
+    expect(await handle.result()).toMatchObject({ status: 'executed' });
+    expect(await creditsFor(compensationWorkflowId(input.requestId))).toHaveLength(1);
   });
 });
