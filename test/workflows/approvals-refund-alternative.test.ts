@@ -13,6 +13,8 @@ import { approvalAuditStream, compensationWorkflowId, type Remedies } from '../.
 import { SA } from '../../workflows/shared/search-attributes';
 import { buildDependencies } from '../../workers/dependencies';
 import type { AppConfig } from '../../workers/config';
+import { main as financeCli } from '../../scripts/finance';
+import { runInProcess } from '../support/cli';
 import { recordHistoryIfAsked } from '../support/histories';
 import { mintAssertion } from '../support/staff';
 import { testClient, testConfig, testWorker } from '../support/stack';
@@ -251,7 +253,7 @@ describe('compensation approval when the PSP refuses the refund for good (dev se
     await client.workflow.getHandle(workflowId).cancel();
   });
 
-  test('when finance decides on the alternative through the decision service, then a body naming the remedies shown is signed and approves it, and one without them is refused', async () => {
+  test('when finance decides on the alternative through the decision service, then a decision naming the remedies shown (finance CLI) is signed and approves it, and one without them is refused', async () => {
     const { input, handle } = await refusedThenProposed({ refundMinor: 3_000 });
     const token = await issueStaffToken({ sub: 'fin.dora', roles: ['finance_approver'], expiresInS: 600 });
     const post = async (body: unknown) => {
@@ -264,11 +266,17 @@ describe('compensation approval when the PSP refuses the refund for good (dev se
     };
     const reason = 'store credit instead of the expired charge';
     expect(await post({ reason, amountMinor: 3_000 })).toMatchObject({ accepted: false, code: 'remedies_changed' });
-    const shown = { refundMinor: 0, storeCreditMinor: 3_000, voucherMinor: 0 };
-    expect(await post({ reason, amountMinor: 3_000, remedies: shown })).toMatchObject({
-      accepted: true,
-      value: { status: 'approved' },
-    });
+    const { PAYOPS_TOKEN: _ignored, ...rest } = process.env;
+    const env = { ...rest, PAYOPS_MODE: 'local', DECISIONS_URL: service.url, PAYOPS_TOKEN: token };
+    const cli = (...remedies: string[]) =>
+      runInProcess('finance', financeCli, env, ['approve', input.requestId, '--reason', reason, ...remedies]);
+    // The refund it was: refused, and the CLI says why.
+    const asRefund = await cli('--refund', '3000');
+    expect(asRefund).toMatchObject({ code: 1 });
+    expect(asRefund.out).toContain('remedies_changed');
+    const approved = await cli('--store-credit', '3000', '--refund', '0');
+    expect(approved).toMatchObject({ code: 0 });
+    expect(approved.out).toContain('request is approved');
     expect(await handle.result()).toMatchObject({ status: 'executed' });
     expect(await creditsFor(compensationWorkflowId(input.requestId))).toHaveLength(1);
   });
