@@ -1,6 +1,12 @@
 import type { RequestFacts, Route } from '../../workflows/approvals/contract';
 import { APPROVAL_POLICIES } from '../../workflows/approvals/policies';
-import { checkDecision, type DecisionContext, type FinanceDecision } from '../../workflows/approvals/policy';
+import {
+  checkAmendment,
+  checkDecision,
+  evaluateRequest,
+  type DecisionContext,
+  type FinanceDecision,
+} from '../../workflows/approvals/policy';
 import { alternativeRemedies, impossibleRefund, planAlternative } from '../../workflows/approvals/refund-alternative';
 
 const policy = APPROVAL_POLICIES['2025-06.1'];
@@ -162,5 +168,13 @@ describe('impossible refund: a decision must name the alternative it decides on'
   test('when no alternative waits, then a decision without remedies counts as before', () => {
     expect(checkDecision(policy, ctx({ alternative: false }), d())).toBeUndefined();
     expect(checkDecision(policy, ctx({ alternative: undefined, remedies: undefined }), d())).toBeUndefined();
+  });
+});
+
+describe('impossible refund: no amendment while the alternative waits', () => {
+  test('when the requester amends while finance decides on the alternative, then it is refused as already decided', () => {
+    const plan = evaluateRequest(policy, { ...request, remedies: { storeCreditMinor: 1_000 } }, facts());
+    expect(checkAmendment('pending', plan, true)).toMatchObject({ code: 'already_decided' });
+    expect(checkAmendment('pending', plan, false)).toBeUndefined();
   });
 });

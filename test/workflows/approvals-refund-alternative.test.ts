@@ -19,7 +19,7 @@ import { recordHistoryIfAsked } from '../support/histories';
 import { mintAssertion } from '../support/staff';
 import { testClient, testConfig, testWorker } from '../support/stack';
 import { until } from '../support/wait';
-import { commerceState, compensationRequest, decision, seedOrder } from './approvals-support';
+import { commerceState, compensationRequest, decision, seedOrder, signer } from './approvals-support';
 
 /**
  * A refund the PSP refuses for good (the charge is too old to refund): nothing moved, so the request proposes the
@@ -241,6 +241,13 @@ describe('compensation approval when the PSP refuses the refund for good (dev se
       ...(await onRemedies('fin-b', 3_000, alternative)),
       sign: signedForOriginal,
     });
+    // Nor may the requester change what is given meanwhile: finance decides on what the policy proposed.
+    const amended = await approvals.amendCompensation(client, input.requestId, {
+      sign: signer(input.requester.agentId ?? '', ['cs_agent']),
+      remedies: { storeCreditMinor: 500 },
+      reason: 'customer accepted less',
+    });
+    expect(amended).toMatchObject({ accepted: false, code: 'already_decided' });
     expect(asForRefund).toMatchObject({ accepted: false, type: 'Conflict', code: 'remedies_changed' });
     expect(namingRefund).toMatchObject({ accepted: false, type: 'Conflict', code: 'remedies_changed' });
     expect(swapped).toMatchObject({ accepted: false, type: 'Unauthorized', code: 'assertion_arguments_changed' });

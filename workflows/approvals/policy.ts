@@ -269,13 +269,21 @@ function remediesRefusal(ctx: DecisionContext, seen: Remedies | undefined): Deci
 
 /**
  * Why an amendment may not apply now, `plan` being what it would get: the request no longer waits (or its facts are
- * not read yet), or the policy rejects the amended request.
+ * not read yet), it waits only on the alternative to an impossible refund (`alternative`), or the policy rejects the
+ * amended request.
  */
 export function checkAmendment(
   status: ApprovalStatus,
   plan: Plan | undefined,
+  alternative = false,
 ): Refusal<'already_decided' | PolicyRejectCode> | undefined {
   if (status !== 'pending' || !plan) return refused('already_decided', `the request is ${status}`);
+  // Finance approved it once; what waits now is only the store credit proposed for the refund the PSP refused.
+  if (alternative)
+    return refused(
+      'already_decided',
+      'the request was approved and its refund refused by the PSP: finance decides on the store credit proposed instead',
+    );
   return plan.kind === 'reject' ? plan : undefined;
 }
 
