@@ -20,7 +20,8 @@ describe('compensation approval: the alternative to an impossible refund (time-s
   let running: Promise<void>;
   const taskQueue = uniqueId('approvals-refund-alternative');
   const fakes = fakeDeps();
-  let refundCalls = 0;
+  /** The `reference` of every refund call the PSP refused (one per attempt). */
+  const refundCalls: string[] = [];
 
   beforeAll(async () => {
     env = await timeSkippingEnv();
@@ -28,8 +29,8 @@ describe('compensation approval: the alternative to an impossible refund (time-s
     // Every refund is refused as the Stripe adapter maps a charge too old to refund (nothing made at the PSP).
     const psp: PspPort = {
       ...fakes.psp,
-      createRefund: async () => {
-        refundCalls++;
+      createRefund: async (i) => {
+        refundCalls.push(i.reference);
         throw failure(FailureType.ProviderPermanent, 'createRefund: rejected by PSP (charge_expired_for_refund)', {
           operation: 'createRefund',
           provider: 'stripe',
@@ -94,9 +95,9 @@ describe('compensation approval: the alternative to an impossible refund (time-s
       await decision('fin-a', 'finance_approver', 3_000),
     );
     expect(approved).toMatchObject({ accepted: true, value: { status: 'approved' } });
-    const calls = refundCalls;
     const result = await handle.result();
-    expect(refundCalls).toBe(calls + 1);
+    // Refused once, never tried again: the refusal is an answer, not a retry.
+    expect(refundCalls.filter((r) => r === workflowId)).toHaveLength(1);
     expect(result).toMatchObject({ status: 'expired', execution: { undone: ['store-credit'] } });
     expect(fakes.commerce.credits.get(String(result.execution.storeCreditId))?.status).toBe('revoked');
     expect(result.execution.alternativeCreditId).toBeUndefined();
