@@ -81,6 +81,11 @@ const financeBody = z
     role: financeDecisionSchema.shape.role,
     /** The total the approver reviewed, in minor units; default: the request's current total. */
     amountMinor: z.number({ error: 'amountMinor must be a whole number of minor units' }).int().positive().optional(),
+    /**
+     * The remedies the approver reviewed; required by the workflow while it proposes store credit for a refund the
+     * PSP refused. Never filled in from the request: what is signed is what the person saw.
+     */
+    remedies: financeDecisionSchema.shape.remedies,
   })
   .strict();
 
@@ -99,6 +104,7 @@ const financeCommand = (verb: 'approve' | 'reject', update: string): StaffComman
       reason: b['reason'],
       ...(b['role'] !== undefined ? { role: b['role'] } : {}),
       amount: { amountMinor, currency: status.currency },
+      ...(b['remedies'] !== undefined ? { remedies: b['remedies'] } : {}),
     });
     return parsed;
   },

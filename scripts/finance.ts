@@ -25,8 +25,8 @@ const USAGE = `finance tooling: compensation approvals and the disputes finance/
   npx payops-finance login [--as <staff>]    sign in (device login at the identity provider; --as: local only)
   npx payops-finance list [--state pending] [--tier <tier>] [--json]       compensation requests, oldest first
   npx payops-finance show <requestId|workflowId> [--json]                  status + audit trail
-  npx payops-finance approve <requestId> --reason "<why>" [--role <role>] [--amount <minor units>]
-  npx payops-finance reject  <requestId> --reason "<why>" [--role <role>] [--amount <minor units>]
+  npx payops-finance approve <requestId> --reason "<why>" [--role <role>] [--amount <minor units>] [<remedies>]
+  npx payops-finance reject  <requestId> --reason "<why>" [--role <role>] [--amount <minor units>] [<remedies>]
   npx payops-finance disputes [--all] [--due-within <days>] [--json]      cases waiting on finance/legal, soonest due
   npx payops-finance dispute <disputeId> [--json]                          the case: evidence, deadline, decision
   npx payops-finance assign <disputeId> --to <staff> --tier tier1|tier2|finance_legal
@@ -38,7 +38,10 @@ Every command goes to the decision service (DECISIONS_URL) with your login token
 role, signs the decision for that one workflow and command, and sends it; you decide as the token's subject.
 --role / --tier pick one of your token's roles (default: your highest). The workflow's validator answers at once:
 accepted (exit 0) or refused with its code (exit 1); a role the service refuses exits 1. Bad arguments exit 2.
---amount is the total you reviewed; it defaults to the request's current total as the workflow reports it.`;
+--amount is the total you reviewed; it defaults to the request's current total as the workflow reports it.
+<remedies> = --refund <minor> --store-credit <minor> --voucher <minor> (an absent one is 0): the remedies you reviewed.
+A request whose refund the PSP refused for good proposes store credit instead (show: "alternative"); a decision on
+it must name these remedies, and they are signed with it.`;
 
 const OPTIONS = {
   as: { type: 'string' },
@@ -55,9 +58,15 @@ const OPTIONS = {
   from: { type: 'string' },
   tz: { type: 'string' },
   csv: { type: 'boolean' },
+  refund: { type: 'string' },
+  'store-credit': { type: 'string' },
+  voucher: { type: 'string' },
 } as const;
 
-const decision: CommandSpec = { positionals: ['requestId'], options: ['reason', 'role', 'amount'] };
+const decision: CommandSpec = {
+  positionals: ['requestId'],
+  options: ['reason', 'role', 'amount', 'refund', 'store-credit', 'voucher'],
+};
 const COMMANDS: Record<string, CommandSpec> = {
   login: { positionals: [], options: ['as'] },
   list: { positionals: [], options: ['state', 'tier'] },
@@ -84,6 +93,20 @@ const positiveInt = (value: string, option: string) => {
   if (!/^[1-9]\d{0,8}$/.test(value)) throw new UsageError(`--${option}`, `'${value}' is not a positive whole number`);
   return Number(value);
 };
+const minorUnits = (value: string | undefined, option: string) => {
+  if (value === undefined) return 0;
+  if (!/^(0|[1-9]\d{0,8})$/.test(value)) throw new UsageError(`--${option}`, `'${value}' is not a whole number`);
+  return Number(value);
+};
+/** The remedies a decision names (`--refund`, `--store-credit`, `--voucher`), when any is given. */
+const remediesOf = (v: Cmd['values']) =>
+  v.refund === undefined && v['store-credit'] === undefined && v.voucher === undefined
+    ? undefined
+    : {
+        refundMinor: minorUnits(v.refund, 'refund'),
+        storeCreditMinor: minorUnits(v['store-credit'], 'store-credit'),
+        voucherMinor: minorUnits(v.voucher, 'voucher'),
+      };
 const TIERS = escalationTierSchema.options;
 
 type Cmd = ReturnType<typeof parseCommandLine<typeof OPTIONS>>;
@@ -105,12 +128,14 @@ async function showRequest(api: DecisionsClient, id: string, print: Out) {
 async function decideRequest(api: DecisionsClient, cmd: Cmd, print: Out): Promise<number> {
   const reason = required(cmd.values.reason, 'reason');
   const amountMinor = cmd.values.amount !== undefined ? positiveInt(cmd.values.amount, 'amount') : undefined;
+  const remedies = remediesOf(cmd.values);
   const verdict = await api.command<DecisionOutcome>(
     pathOf('approvals', cmd.args['requestId'] ?? '', cmd.command ?? ''),
     {
       reason,
       ...(cmd.values.role !== undefined ? { role: cmd.values.role } : {}),
       ...(amountMinor !== undefined ? { amountMinor } : {}),
+      ...(remedies ? { remedies } : {}),
     },
   );
   const o = verdict.accepted ? verdict.value : undefined;

@@ -208,10 +208,27 @@ export function approvalPages(app: Hono<ConsoleEnv>, deps: { client: Client }): 
         reason: f['reason'] ?? '',
         ...(f['role'] ? { role: f['role'] } : {}),
         ...(f['amountMinor'] ? { amountMinor: Number(f['amountMinor']) } : {}),
+        ...(f['storeCreditMinor'] !== undefined ? { remedies: remediesOf(f) } : {}),
       });
       const { notice, status } = noticeOf(answer, verb === 'approve' ? 'your approval counted' : 'you rejected it');
       return c.html(await requestPage(c, deps.client, notice), status);
     });
+}
+
+/** The remedies shown, bound into the signed decision (required while the request proposes an alternative). */
+function remediesFields(r: { refundMinor: number; storeCreditMinor: number; voucherMinor: number }) {
+  return html`<input type="hidden" name="refundMinor" value="${String(r.refundMinor)}" />
+    <input type="hidden" name="storeCreditMinor" value="${String(r.storeCreditMinor)}" />
+    <input type="hidden" name="voucherMinor" value="${String(r.voucherMinor)}" />`;
+}
+
+/** The remedies a decision form carried (the workflow refuses any that differ from the request's). */
+function remediesOf(f: Record<string, string | undefined>) {
+  return {
+    refundMinor: Number(f['refundMinor'] ?? 0),
+    storeCreditMinor: Number(f['storeCreditMinor'] ?? 0),
+    voucherMinor: Number(f['voucherMinor'] ?? 0),
+  };
 }
 
 async function requestPage(c: Context<ConsoleEnv>, client: Client, notice?: Notice) {
@@ -230,10 +247,25 @@ async function requestPage(c: Context<ConsoleEnv>, client: Client, notice?: Noti
           You decide on <strong>${money(s.totalMinor, s.currency)}</strong>: this amount is bound into the signed
           command, so a request amended meanwhile refuses your decision.
         </p>
+        ${
+          s.alternative && s.remedies
+            ? html`<p>
+                The PSP refused the refund for good
+                (${s.alternative.refusal.code}${
+                  s.alternative.refusal.requestId ? `, PSP request ${s.alternative.refusal.requestId}` : ''
+                }):
+                ${money(s.alternative.amountMinor, s.currency)} is proposed as store credit instead. You decide on store
+                credit ${money(s.remedies.storeCreditMinor, s.currency)}, voucher
+                ${money(s.remedies.voucherMinor, s.currency)} and no refund; these remedies are bound into the signed
+                command too.
+              </p>`
+            : ''
+        }
         ${(['approve', 'reject'] as const).map(
           (verb) =>
             html`<form method="post" action="/console/approvals/${s.requestId}/${verb}" class="action">
               ${csrfField(csrf)}<input type="hidden" name="amountMinor" value="${String(s.totalMinor ?? '')}" />
+              ${s.alternative && s.remedies ? remediesFields(s.remedies) : ''}
               <label
                 >Reason (${verb})
                 <input name="reason" required minlength="3" maxlength="280" size="60" />

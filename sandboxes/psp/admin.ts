@@ -5,6 +5,7 @@ import { flat } from './form';
 import { automaticPayoutRequest } from './automatic-payouts';
 import { limitsRoute, type RateLimit } from './rate-limit';
 import { nowSec, type Reply } from './replies';
+import { refundRefusalCode } from './refunds';
 import { PspState, type Emit } from './state';
 
 /** Stripe keeps idempotency keys for at least 24 h; after that a replayed key creates a new object. */
@@ -77,8 +78,9 @@ export interface PspSandboxContext {
  * - GET /__admin/calls — `{ calls: [{method, path, idempotencyKey, status, fault?, replayed?}], created: {transfer, …} }`
  * - GET /__admin/events — emitted events `{ id, type }[]` and webhook delivery attempts
  * - POST /__admin/balance `{ currency, amount }` — set the available balance
- * - POST /__admin/charges `{ id?, amount, currency, fee? }` — a captured charge (+ payment_intent `pi_…`) to refund
- *   against; `fee` is Stripe's processing fee on it (`fee_details`, `net = amount − fee`)
+ * - POST /__admin/charges `{ id?, amount, currency, fee?, refundRefusal? }` — a captured charge (+ payment_intent
+ *   `pi_…`) to refund against; `fee` is Stripe's processing fee on it (`fee_details`, `net = amount − fee`);
+ *   `refundRefusal` ('charge_expired_for_refund' | 'charge_disputed'): every refund of it is refused with that code
  * - POST /__admin/fees `{ amount, currency, description? }` — a fee Stripe charges the platform (`stripe_fee`)
  * - POST /__admin/refunds/:id/fail `{ failure_reason? }` → `refund.failed`, a `refund_failure` balance transaction
  * - POST /__admin/automatic-payouts `{ date: 'YYYY-MM-DD', timezone?: 'UTC', currency?: 'eur', stuck?: boolean,
@@ -173,12 +175,14 @@ function stateRoute(state: PspState, method: string, path: string, b: Record<str
   if (method === 'POST' && (path === '/__admin/charges' || path === '/__admin/disputes')) {
     if (typeof b.amount !== 'number' || typeof b.currency !== 'string')
       return { status: 400, body: { error: 'amount and currency required' } };
+    const refundRefusal = refundRefusalCode(b.refundRefusal);
     if (path === '/__admin/charges')
       return state.createCharge({
         id: optStr(b.id),
         amount: b.amount,
         currency: b.currency,
         ...(typeof b.fee === 'number' ? { fee: b.fee } : {}),
+        ...(refundRefusal ? { refundRefusal } : {}),
       });
     return state.disputes.create({
       id: optStr(b.id),

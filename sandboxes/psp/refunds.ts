@@ -9,10 +9,25 @@ export interface RefundBook {
   readonly charges: Map<string, Obj>;
   readonly intents: Map<string, string>;
   readonly refunds: Map<string, Obj>;
+  readonly refundRefusals: ReadonlyMap<string, RefundRefusalCode>;
   readonly created: { refund: number };
   readonly journal: BalanceJournal;
   readonly balance: PspBalance;
 }
+
+/**
+ * Why Stripe refuses every refund of some charges, with its words: the charge is too old for the card network to take
+ * money back, or it was charged back (the dispute already returned it). Nothing moves; the answer is definitive.
+ */
+export const REFUND_REFUSALS = {
+  charge_expired_for_refund: (id: string) => `Charge ${id} is too old to be refunded.`,
+  charge_disputed: (id: string) => `Charge ${id} has been charged back; cannot issue a refund.`,
+} as const;
+/** A code of {@link REFUND_REFUSALS}. */
+export type RefundRefusalCode = keyof typeof REFUND_REFUSALS;
+/** `code` when it names a refusal the sandbox can give, else undefined (admin input). */
+export const refundRefusalCode = (code: unknown): RefundRefusalCode | undefined =>
+  typeof code === 'string' && Object.hasOwn(REFUND_REFUSALS, code) ? (code as RefundRefusalCode) : undefined;
 
 /** Stripe's refund rules: against a charge or its payment intent, never more than what is captured and unrefunded. */
 export function createRefund(state: RefundBook, emit: EmitOn, p: FormObject): Reply {
@@ -25,6 +40,9 @@ export function createRefund(state: RefundBook, emit: EmitOn, p: FormObject): Re
     return chargeRef
       ? notFound('charge', chargeRef, 'charge')
       : notFound('payment_intent', piRef ?? '', 'payment_intent');
+  const refusal = state.refundRefusals.get(String(charge.id));
+  if (refusal)
+    return stripeError(400, 'invalid_request_error', REFUND_REFUSALS[refusal](String(charge.id)), { code: refusal });
   const metadata = flat(p.metadata);
   if (metadata === 'invalid') return invalid('metadata', 'Invalid metadata: values must be strings.');
   const remaining = Number(charge.amount_captured) - Number(charge.amount_refunded);

@@ -10,7 +10,7 @@ import {
 } from './automatic-payouts';
 import { PspConnectedAccounts, type EmitOn } from './connect';
 import { PspDisputes } from './disputes';
-import { createRefund, failRefund } from './refunds';
+import { createRefund, failRefund, type RefundRefusalCode } from './refunds';
 import { flat, str, type FormObject } from './form';
 import {
   invalid,
@@ -38,6 +38,8 @@ export class PspState {
   readonly charges = new Map<string, Obj>();
   /** payment_intent id → charge id */
   readonly intents = new Map<string, string>();
+  /** charge id → the Stripe code every refund of it is refused with (a charge that can no longer be refunded). */
+  readonly refundRefusals = new Map<string, RefundRefusalCode>();
   readonly balance = new PspBalance();
   /** Every movement of the platform balance as a Stripe balance transaction (balance-transactions.ts). */
   readonly journal = new BalanceJournal();
@@ -254,7 +256,13 @@ export class PspState {
   }
 
   /** A captured charge; `fee` (minor units) is Stripe's processing fee, taken from it (`fee_details`). */
-  createCharge(p: { id?: string; amount: number; currency: string; fee?: number }): Reply {
+  createCharge(p: {
+    id?: string;
+    amount: number;
+    currency: string;
+    fee?: number;
+    refundRefusal?: RefundRefusalCode;
+  }): Reply {
     const id = p.id ?? newId('ch');
     if (this.charges.has(id))
       return stripeError(400, 'invalid_request_error', `Charge ${id} already exists.`, {
@@ -288,6 +296,7 @@ export class PspState {
     };
     this.charges.set(id, charge);
     this.intents.set(pi, id);
+    if (p.refundRefusal) this.refundRefusals.set(id, p.refundRefusal);
     this.balance.credit(currency, Number(bt.net));
     this.created.charge++;
     return { status: 200, body: charge };

@@ -253,6 +253,26 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
     expect((await created()).refund).toBe(2);
   });
 
+  it('when a charge can no longer be refunded, then every refund of it is refused for good with the code and request ID, and nothing moves', async () => {
+    await admin('charges', {
+      id: 'ch_old1',
+      amount: 1000,
+      currency: 'eur',
+      refundRefusal: 'charge_expired_for_refund',
+    });
+    const err = await failureOf(
+      psp.createRefund({ idempotencyKey: 'refund-old', paymentRef: 'pi_old1', amount: EUR(300), reference: 'old1' }),
+    );
+    expect(err).toMatchObject({
+      type: 'ProviderPermanent',
+      nonRetryable: true,
+      details: [expect.objectContaining({ provider: 'stripe', code: 'charge_expired_for_refund' })],
+    });
+    expect(((err as ApplicationFailure).details?.[0] as { requestId?: string }).requestId).toMatch(/^req_/);
+    expect((await created()).refund).toBe(0);
+    await expect(psp.findRefund({ paymentRef: 'ch_old1', reference: 'old1' })).resolves.toBeUndefined();
+  });
+
   it('when a refund is looked up by its reference, then the one made for it is found (by charge or payment intent) and another reference finds none', async () => {
     await admin('charges', { id: 'ch_order2', amount: 1000, currency: 'eur' });
     const made = await psp.createRefund({

@@ -138,6 +138,19 @@ export const financeDecisionSchema = z.object({
   reason: decisionReason,
   /** The total the approver saw; a decision for an amount the request no longer has is refused. */
   amount: moneySchema,
+  /**
+   * The remedies the approver saw (as `getState` shows them). Required while the request proposes an alternative to
+   * a refund the PSP refused: the same total as store credit instead of a refund is another decision, and the command
+   * assertion's digest binds these amounts, so an assertion signed for the original remedies cannot approve it.
+   */
+  remedies: z
+    .object({
+      refundMinor: z.number().int().nonnegative(),
+      storeCreditMinor: z.number().int().nonnegative(),
+      voucherMinor: z.number().int().nonnegative(),
+    })
+    .strict()
+    .optional(),
 });
 /** A finance decision's payload. */
 export type FinanceDecisionInput = z.infer<typeof financeDecisionSchema>;
@@ -260,6 +273,10 @@ export const decisionRefusals = refusalTable({
   over_role_limit: rule(FailureType.PolicyViolation, 'the acting role may not approve this much'),
   duplicate_vote: rule(FailureType.Conflict, 'this approver has already approved the request'),
   amount_changed: rule(FailureType.Conflict, 'the decision is for an amount the request no longer has'),
+  remedies_changed: rule(
+    FailureType.Conflict,
+    'the decision is for remedies the request no longer has (it proposes store credit for a refund the PSP refused)',
+  ),
 });
 
 /** Every approvals refusal: the staff check's (shared, `Unauthorized`), the policy's and the decisions'. */
@@ -308,7 +325,8 @@ export interface DecisionRecord {
     | 'hand_off'
     | 'expire'
     | 'auto_deny'
-    | 'cancel';
+    | 'cancel'
+    | 'propose_alternative';
   via: 'signal' | 'update' | 'policy' | 'timer';
   reason: string;
   amountMinor: number;
@@ -319,6 +337,39 @@ export interface DecisionRecord {
   refusal?: DecisionRejectCode | IdentityRefusalCode | 'invalid_input';
   /** The verified token behind a person's decision (absent for the policy, timers and older histories). */
   decidedBy?: DecidedBy;
+  /** On `propose_alternative`: the PSP's refusal (its evidence), the revised remedies and the policy's verdict. */
+  alternative?: RefundAlternative;
+}
+
+/** The PSP's definitive refusal of a refund (nothing moved): its code and request ID, as the PSP answered. */
+export interface RefundRefusal {
+  provider: string;
+  /** The PSP's code (`charge_expired_for_refund`, `charge_disputed`, a decline code…). */
+  code: string;
+  /** The PSP's request ID of the refusing call (absent when the PSP sent none). */
+  requestId?: string;
+  /** The product's failure type it surfaced as (`Declined`, `ProviderPermanent`). */
+  failureType: string;
+}
+
+/**
+ * A refund the PSP refused for good, and what the request proposes instead: the refund's amount as store credit,
+ * the request's other remedies unchanged, put to the approval policy like a new request.
+ */
+export interface RefundAlternative {
+  refusal: RefundRefusal;
+  /** The remedies approved before the refusal. */
+  from: Remedies;
+  /** The refused refund's amount, now proposed as store credit. */
+  amountMinor: number;
+  /** The remedies proposed (`from` with the refund moved to store credit). */
+  remedies: Remedies;
+  /** What the policy decided for them. */
+  verdict: 'auto_approve' | 'needs_approval' | 'reject';
+  /** The tier that must decide (needs_approval). */
+  tier?: string;
+  /** When it was proposed (workflow time, ISO). */
+  proposedAt: string;
 }
 
 /** What carrying out the request did (IDs of what was issued, and what was undone after a failure). */
@@ -326,6 +377,8 @@ export interface Execution {
   storeCreditId?: string;
   voucherId?: string;
   refundId?: string;
+  /** The store credit issued instead of a refund the PSP refused (the alternative, once approved). */
+  alternativeCreditId?: string;
   undone?: string[];
   /** Undos that failed after their retries (step and failure code): what ops must take back by hand. */
   undoFailed?: Array<{ step: string; code: string }>;
@@ -356,6 +409,8 @@ export interface CompensationStatus {
   decisions: DecisionRecord[];
   execution: Execution;
   failure: string | undefined;
+  /** The PSP refused the refund for good and the request proposes this instead (absent: it never did). */
+  alternative?: RefundAlternative;
 }
 
 /** What the decision and amendment updates return: whether it counted and where the request stands now. */

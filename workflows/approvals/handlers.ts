@@ -157,7 +157,7 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
       const plan = await settleAmendment(c, input.remedies, c.planAmendment(input.remedies) as Plan);
       if (plan.kind === 'reject') throw refuseWith(approvalRefusals, plan);
       // Settling may have waited on the store: finance may have decided meanwhile.
-      const late = checkAmendment(c.status, plan);
+      const late = checkAmendment(c.status, plan, c.alternative !== undefined);
       if (late) throw refuseWith(approvalRefusals, late);
       const record = c.amend(actor, input, plan);
       const result = c.outcome(record);
@@ -176,7 +176,7 @@ export function registerApprovalHandlers(c: ApprovalCase, audit: (r: DecisionRec
         );
         const refusal =
           checkAmender(c.request.requester.agentId, who.subject) ??
-          checkAmendment(c.status, c.planAmendment(amendment.remedies));
+          checkAmendment(c.status, c.planAmendment(amendment.remedies), c.alternative !== undefined);
         if (refusal) throw refuseWith(approvalRefusals, refusal);
       },
       description: 'The requester (command assertion required) changes what to give; approvals so far no longer count.',

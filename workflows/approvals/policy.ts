@@ -176,6 +176,10 @@ export interface DecisionContext {
   currency: Currency;
   /** Approvers who already approved under the current amount. */
   approvedBy: string[];
+  /** The remedies as they stand (checked against a decision that names the ones it saw). */
+  remedies?: Remedies | undefined;
+  /** The request proposes an alternative to a refund the PSP refused: a decision must name the remedies it saw. */
+  alternative?: boolean;
 }
 
 /** A finance decision as the rules see it. */
@@ -184,6 +188,8 @@ export interface FinanceDecision {
   approverId: string;
   role: Role;
   amount: { amountMinor: number; currency: Currency };
+  /** The remedies the approver saw (required while an alternative is proposed). */
+  remedies?: Remedies | undefined;
 }
 
 /** Why a decision may not count (`undefined`: it counts). */
@@ -219,6 +225,8 @@ export function checkDecision(
       `the decision is for ${d.amount.amountMinor} ${d.amount.currency} but the request is now ${ctx.totalMinor} ${ctx.currency}`,
     );
   }
+  const remedies = remediesRefusal(ctx, d.remedies);
+  if (remedies) return remedies;
   if (ctx.approvedBy.some((id) => caseFold(id) === caseFold(d.approverId)))
     return no('duplicate_vote', 'this approver has already approved the request');
   if (d.kind === 'approve') {
@@ -234,14 +242,48 @@ export function checkDecision(
 }
 
 /**
+ * A decision naming remedies must name the ones the request has; while the request proposes store credit for a
+ * refund the PSP refused, it must name them (the total is the same as the refund's, so the amount alone cannot tell
+ * a decision on the refund from one on the alternative).
+ */
+function remediesRefusal(ctx: DecisionContext, seen: Remedies | undefined): DecisionRefusal | undefined {
+  const show = (r: Remedies) =>
+    `refund ${r.refundMinor}, store credit ${r.storeCreditMinor}, voucher ${r.voucherMinor}`;
+  if (seen === undefined)
+    return ctx.alternative && ctx.remedies
+      ? refused(
+          'remedies_changed',
+          `the PSP refused the refund and the request now proposes ${show(ctx.remedies)}: decide on these remedies`,
+        )
+      : undefined;
+  const now = ctx.remedies;
+  if (
+    now &&
+    (seen.refundMinor !== now.refundMinor ||
+      seen.storeCreditMinor !== now.storeCreditMinor ||
+      seen.voucherMinor !== now.voucherMinor)
+  )
+    return refused('remedies_changed', `the decision is for ${show(seen)} but the request is now ${show(now)}`);
+  return undefined;
+}
+
+/**
  * Why an amendment may not apply now, `plan` being what it would get: the request no longer waits (or its facts are
- * not read yet), or the policy rejects the amended request.
+ * not read yet), it waits only on the alternative to an impossible refund (`alternative`), or the policy rejects the
+ * amended request.
  */
 export function checkAmendment(
   status: ApprovalStatus,
   plan: Plan | undefined,
+  alternative = false,
 ): Refusal<'already_decided' | PolicyRejectCode> | undefined {
   if (status !== 'pending' || !plan) return refused('already_decided', `the request is ${status}`);
+  // Finance approved it once; what waits now is only the store credit proposed for the refund the PSP refused.
+  if (alternative)
+    return refused(
+      'already_decided',
+      'the request was approved and its refund refused by the PSP: finance decides on the store credit proposed instead',
+    );
   return plan.kind === 'reject' ? plan : undefined;
 }
 

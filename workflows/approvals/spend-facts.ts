@@ -45,18 +45,24 @@ export function bookingOf(c: ApprovalCase, outcome: 'executed' | 'failed'): Comp
   const r = c.remedies;
   if (!r) return undefined;
   const x = c.execution;
+  // After an impossible refund the remedies are the alternative's; what was issued before it, the original ones'.
+  const asked = c.alternative?.from ?? r;
+  const firstCredit = x.storeCreditId ? asked.storeCreditMinor : 0;
+  const alternativeCredit = x.alternativeCreditId ? (c.alternative?.amountMinor ?? 0) : 0;
   const issued =
     outcome === 'executed'
       ? { refundMinor: r.refundMinor, storeCreditMinor: r.storeCreditMinor, voucherMinor: r.voucherMinor }
       : {
-          refundMinor: x.refundId ? r.refundMinor : 0,
-          storeCreditMinor: x.storeCreditId ? r.storeCreditMinor : 0,
-          voucherMinor: x.voucherId ? r.voucherMinor : 0,
+          refundMinor: x.refundId ? asked.refundMinor : 0,
+          storeCreditMinor: firstCredit + alternativeCredit,
+          voucherMinor: x.voucherId ? asked.voucherMinor : 0,
         };
   if (issued.refundMinor + issued.storeCreditMinor + issued.voucherMinor === 0) return undefined;
   const undoneSteps = outcome === 'failed' ? (x.undone ?? []) : [];
   const undone = {
-    storeCreditMinor: undoneSteps.includes('store-credit') ? issued.storeCreditMinor : 0,
+    storeCreditMinor:
+      (undoneSteps.includes('store-credit') ? firstCredit : 0) +
+      (undoneSteps.includes('store-credit-alternative') ? alternativeCredit : 0),
     voucherMinor: undoneSteps.includes('voucher') ? issued.voucherMinor : 0,
   };
   const now = Date.now();

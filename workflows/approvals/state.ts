@@ -20,6 +20,8 @@ import {
   type Flag,
   type Route,
   type DecidedBy,
+  type RefundAlternative,
+  type RefundRefusal,
   type Role,
 } from './contract';
 import {
@@ -70,6 +72,7 @@ interface Fields {
   execution: Execution;
   failure: string | undefined;
   emailFailed: boolean;
+  alternative: RefundAlternative | undefined;
 }
 
 /**
@@ -100,6 +103,7 @@ export class ApprovalCase implements Shown<CompensationStatus>, CaseReading {
     execution: {},
     failure: undefined,
     emailFailed: false,
+    alternative: undefined,
   };
   /** An amendment is being settled (see {@link oneAmendmentAtATime}). */
   private amending = false;
@@ -159,6 +163,9 @@ export class ApprovalCase implements Shown<CompensationStatus>, CaseReading {
   }
   get emailFailed(): boolean {
     return this.f.emailFailed;
+  }
+  get alternative(): RefundAlternative | undefined {
+    return this.f.alternative;
   }
 
   /** The plan the policy would give with `facts` (nothing recorded). */
@@ -231,13 +238,15 @@ export class ApprovalCase implements Shown<CompensationStatus>, CaseReading {
       totalMinor: this.totalMinor ?? 0,
       currency: this.request.currency,
       approvedBy: this.f.approvals.map((a) => a.approverId),
+      remedies: this.f.remedies,
+      alternative: this.f.alternative !== undefined,
     };
   }
   /** Checks and logs a finance decision by `actor` (verified, or from the body in older histories). */
   decide(
     kind: 'approve' | 'reject',
     actor: DecisionActor,
-    d: Pick<FinanceDecisionInput, 'reason' | 'amount'>,
+    d: Pick<FinanceDecisionInput, 'reason' | 'amount' | 'remedies'>,
     via: 'signal' | 'update',
   ): { refusal: DecisionRefusal | undefined; record: DecisionRecord } {
     const refusal = checkDecision(this.policy, this.context(), { kind, approverId: actor.id, role: actor.role, ...d });
@@ -308,6 +317,45 @@ export class ApprovalCase implements Shown<CompensationStatus>, CaseReading {
   /** What an update answers after `record`. */
   outcome(record: DecisionRecord): DecisionOutcome {
     return decisionOutcome(this, record);
+  }
+
+  /**
+   * The PSP refused the refund for good (`refusal`, nothing moved): the refund's amount is proposed as store credit
+   * with the plan the policy gave the revised remedies. Approvals so far were for the refund and no longer count; an
+   * auto-approved alternative is approved at once, one that needs people waits for them (the story starts the wait),
+   * one the policy rejects leaves the remedies as they were (the refusal then fails the request).
+   */
+  proposeAlternative(refusal: RefundRefusal, plan: Plan, now: number): DecisionRecord {
+    const from = this.f.remedies as Remedies;
+    const alternative: RefundAlternative = {
+      refusal,
+      from,
+      amountMinor: from.refundMinor,
+      remedies: plan.remedies,
+      verdict: plan.kind,
+      ...(plan.kind === 'needs_approval' ? { tier: plan.route.tier } : {}),
+      proposedAt: new Date(now).toISOString(),
+    };
+    this.f.alternative = alternative;
+    if (plan.kind !== 'reject') {
+      this.f.remedies = plan.remedies;
+      this.f.flags = plan.flags;
+      this.f.approvals = [];
+      if (plan.kind === 'needs_approval') this.f.route = plan.route;
+      else this.f.status = 'approved';
+    }
+    const evidence = `${refusal.code}${refusal.requestId ? `, PSP request ${refusal.requestId}` : ''}`;
+    const verdict =
+      plan.kind === 'needs_approval'
+        ? `needs approval at tier ${plan.route.tier}`
+        : plan.kind === 'auto_approve'
+          ? 'auto-approved'
+          : `rejected (${plan.code})`;
+    const reason = `the PSP refused the refund for good (${evidence}); proposing ${from.refundMinor} minor units as store credit instead: ${verdict}`;
+    const entry = { actorId: 'policy', role: 'policy', decision: 'propose_alternative', via: 'policy' } as const;
+    const record = this.log({ ...entry, reason, accepted: plan.kind !== 'reject', alternative });
+    this.visible.changed();
+    return record;
   }
 
   startExecuting(): void {

@@ -1,13 +1,14 @@
-import { ActivityFailure, CancellationScope, isCancellation, log, patched } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, condition, isCancellation, log, patched } from '@temporalio/workflow';
 import { CancelledFailure, TimeoutFailure } from '@temporalio/common';
 import { activityProxies, type PublishEventInput } from '../shared/activities';
 import { viaPspQueue } from '../shared/psp-queue';
-import { failure, failureCode, FailureType } from '../shared/failures';
+import { failure, failureCode, FailureType, typedFailure } from '../shared/failures';
 import type { Money } from '../shared/money';
 import { Saga } from '../shared/saga';
 import { idempotencyKey } from '../shared/task-queue';
-import type { ApprovalActivities, DecisionRecord, RequestedRemedies, RequestFacts } from './contract';
-import { totalOf, type Plan } from './policy';
+import type { ApprovalActivities, DecisionRecord, RefundRefusal, RequestedRemedies, RequestFacts } from './contract';
+import { escalationMarks, totalOf, type Plan } from './policy';
+import { impossibleRefund, planAlternative } from './refund-alternative';
 import type { ApprovalCase } from './state';
 import { bookingOf, type SpendActivities } from './spend-facts';
 
@@ -119,19 +120,41 @@ export async function escalate(c: ApprovalCase, stage: 'remind' | 'hand_off' | '
   }
 }
 
+/** The escalation ladder: reminder, hand-off to the next tier, expiry; each mark a durable timer. */
+export async function waitForFinance(c: ApprovalCase, audit: Audit): Promise<void> {
+  const since = Date.now();
+  c.startWaiting(since);
+  for (const mark of escalationMarks(c.policy)) {
+    const at = since + mark.afterMs;
+    c.awaitMark({ stage: mark.stage, at });
+    c.publishAsRecorded();
+    const decided = await condition(() => c.status !== 'pending', Math.max(1, at - Date.now()), {
+      summary: `${mark.stage} unless finance decides`,
+    });
+    if (decided) break;
+    await escalate(c, mark.stage, audit);
+  }
+  c.awaitMark(undefined);
+}
+
 /**
  * Executes the approved remedies, books them on the order (and the agent's `day`), tells the customer and others.
  * Once the refund may have been sent nothing can be taken back: a cancellation from then on is too late, so the
  * compensation completes and is recorded as executed (histories recorded before this rule keep the cancellable path).
  * `final`: a cancellation can no longer stop this request (the story must not be cancelled out of its end either).
  */
-export async function carryOut(c: ApprovalCase, day: string): Promise<{ final: boolean }> {
+export async function carryOut(c: ApprovalCase, day: string, audit: Audit): Promise<{ final: boolean }> {
   const { request: rq, workflowId } = c;
   c.startExecuting();
   c.publishAsRecorded();
   const refundIsFinal = patched('approvals-refund-final');
   try {
-    await executeRemedies(c, refundIsFinal);
+    if ((await executeRemedies(c, refundIsFinal, audit)) === 'declined') {
+      // Finance rejected (or let lapse) the alternative to an impossible refund: nothing moved at the PSP, and what
+      // was issued was undone; booked like a failed request's issue and undo.
+      await bookFailed(c);
+      return { final: false };
+    }
   } catch (err) {
     if (isCancellation(err)) throw err;
     c.failed(failureCode(err));
@@ -238,9 +261,9 @@ async function bookFailed(c: ApprovalCase): Promise<void> {
  * meanwhile (so no issued credit goes unrecorded); a failure, or a cancellation before the refund, then undoes what
  * was done.
  */
-async function executeRemedies(c: ApprovalCase, refundIsFinal: boolean): Promise<void> {
+async function executeRemedies(c: ApprovalCase, refundIsFinal: boolean, audit: Audit): Promise<'done' | 'declined'> {
   const r = c.remedies;
-  if (!r) return;
+  if (!r) return 'done';
   const key = (step: string) => idempotencyKey(c.workflowId, step);
   const amount = (amountMinor: number) => ({ amountMinor, currency: c.request.currency });
   const { customerId, orderId } = c.request;
@@ -270,9 +293,35 @@ async function executeRemedies(c: ApprovalCase, refundIsFinal: boolean): Promise
     }
     if (r.refundMinor > 0) {
       const refund = { idempotencyKey: key('refund'), orderId, amount: amount(r.refundMinor), reference };
-      const { refundId } = await step(() => refundOrFind(refund), true);
-      c.carriedOut({ refundId });
+      const done = await step(() => refundOrRefusal(refund), true);
+      if ('refundId' in done) c.carriedOut({ refundId: done.refundId });
+      else {
+        // The PSP refused for good: nothing moved, and the refund is not tried anywhere else (it goes back to the
+        // payment it refunds). The refund's amount is proposed as store credit, through the policy; what was issued
+        // stays issued while finance decides, and is undone (below) if they reject it or let it lapse.
+        const decided = await proposeAlternative(c, done.refusal, audit);
+        if (decided === 'unplanned') throw done.error;
+        if (decided === 'declined') {
+          const { undone, failed } = await saga.compensateAll();
+          const undoFailed = failed.map((f) => ({ step: f.name, code: failureCode(f.error) }));
+          c.carriedOut({ undone, ...(undoFailed.length > 0 && { undoFailed }) });
+          return 'declined';
+        }
+        c.startExecuting();
+        const credit = {
+          idempotencyKey: key('store-credit-alternative'),
+          customerId,
+          amount: amount(r.refundMinor),
+          reference,
+        };
+        const { creditId } = await step(() => money.issueCompensationStoreCredit(credit));
+        c.carriedOut({ alternativeCreditId: creditId });
+        saga.add('store-credit-alternative', () =>
+          money.revokeCompensationStoreCredit({ idempotencyKey: key('revoke-store-credit-alternative'), creditId }),
+        );
+      }
     }
+    return 'done';
   } catch (err) {
     // Every undo runs (each retried per its preset); the original failure is what the request failed with.
     const { undone, failed } = await saga.compensateAll(() => patched('approvals-undo-all'));
@@ -280,6 +329,51 @@ async function executeRemedies(c: ApprovalCase, refundIsFinal: boolean): Promise
     c.carriedOut({ undone, ...(undoFailed.length > 0 && { undoFailed }) });
     throw err;
   }
+}
+
+/**
+ * The refund, or the PSP's definitive refusal that makes it impossible (with the error, should the policy reject the
+ * alternative). Only an answer counts: an unknown outcome is looked up ({@link refundOrFind}) and, with no refund
+ * found, fails as before. Histories recorded before 'approvals-refund-alternative' failed on every refusal.
+ */
+async function refundOrRefusal(
+  refund: Parameters<typeof refundOrFind>[0],
+): Promise<{ refundId: string } | { refusal: RefundRefusal; error: unknown }> {
+  try {
+    return await refundOrFind(refund);
+  } catch (err) {
+    const typed = outcomeUnknown(err) ? undefined : typedFailure(err);
+    const refusal =
+      typed && impossibleRefund({ type: typed.type, details: typed.details?.[0] as Record<string, unknown> });
+    if (!refusal || !patched('approvals-refund-alternative')) throw err;
+    return { refusal, error: err };
+  }
+}
+
+/**
+ * Puts the alternative to an impossible refund to the policy, on facts read again (a dispute may have opened, the
+ * agent's day moved), like a new request: auto-approved only when the policy would auto-approve it (its amount
+ * reserved on the agent's budget day), else finance decides under the escalation ladder. The proposal, with the
+ * refusal as evidence, goes to the audit trail before anyone can decide. `unplanned`: the policy rejects it.
+ */
+async function proposeAlternative(
+  c: ApprovalCase,
+  refusal: RefundRefusal,
+  audit: Audit,
+): Promise<'approved' | 'declined' | 'unplanned'> {
+  const approved = c.remedies as NonNullable<typeof c.remedies>;
+  const facts = await readFacts(c, c.day);
+  c.refreshFacts(facts);
+  let plan = planAlternative(c.policy, c.request, facts, approved);
+  if (plan.kind === 'auto_approve') {
+    const held = await reserve(c, totalOf(plan.remedies), c.day);
+    if (!held.reserved)
+      plan = planAlternative(c.policy, c.request, { ...facts, agentSpentTodayMinor: held.spentMinor }, approved);
+  }
+  await audit(c.proposeAlternative(refusal, plan, Date.now()));
+  if (plan.kind === 'reject') return 'unplanned';
+  if (plan.kind === 'needs_approval') await waitForFinance(c, audit);
+  return c.status === 'approved' ? 'approved' : 'declined';
 }
 
 /**

@@ -9,6 +9,7 @@ import type {
   DecisionRecord,
   Execution,
   Flag,
+  RefundAlternative,
   Remedies,
   RequestFacts,
   Role,
@@ -44,7 +45,12 @@ export interface CaseReading {
   readonly failure: string | undefined;
   /** The money moved but the customer email could not be sent. */
   readonly emailFailed: boolean;
+  /** The PSP refused the refund for good and the request proposed store credit instead. */
+  readonly alternative: RefundAlternative | undefined;
 }
+
+/** `LastErrorCode` of a request whose refund the PSP refused for good (finance lists them by it). */
+export const REFUND_IMPOSSIBLE = 'refund_impossible';
 
 /** What an update answers after `record`. */
 export function decisionOutcome(c: CaseReading, record: DecisionRecord): DecisionOutcome {
@@ -101,6 +107,7 @@ export function statusView(f: CaseReading): CompensationStatus {
     decisions: [...f.decisions],
     execution: { ...f.execution },
     failure: f.failure,
+    ...(f.alternative ? { alternative: f.alternative } : {}),
   };
 }
 
@@ -118,7 +125,12 @@ export function approvalSearchAttributes(f: CaseReading): SearchAttributeUpdateP
     { key: SA.DeadlineAt, value: waiting && f.next ? new Date(f.next.at) : null },
     { key: SA.AmountMinor, value: f.totalMinor ?? null },
     { key: SA.Currency, value: f.request.currency },
-    ...(f.emailFailed ? [{ key: SA.LastErrorCode, value: 'customer_email_failed' }] : []),
+    // A refund the PSP refused for good marks the request (and the wait for a decision on its alternative) from then on.
+    ...(f.emailFailed
+      ? [{ key: SA.LastErrorCode, value: 'customer_email_failed' }]
+      : f.alternative
+        ? [{ key: SA.LastErrorCode, value: REFUND_IMPOSSIBLE }]
+        : []),
   ];
 }
 
@@ -132,6 +144,11 @@ export function approvalDetails(f: CaseReading): string {
     `**Compensation ${rq.requestId}** for order ${rq.orderId}: ${amount} (${rq.reasonCode}), policy ${rq.policyVersion}`,
   ];
   if (f.flags.length) lines.push(`Flags: ${f.flags.join(', ')}`);
+  const alt = f.alternative;
+  if (alt)
+    lines.push(
+      `The PSP refused the refund for good (${alt.refusal.code}${alt.refusal.requestId ? `, request ${alt.refusal.requestId}` : ''}): ${formatMoney({ amountMinor: alt.amountMinor, currency: rq.currency })} is proposed as store credit instead${f.status === 'pending' ? '; decide on the remedies shown (refund 0)' : ''}.`,
+    );
   switch (f.status) {
     case 'evaluating':
       lines.push('Reading the order and checking the policy.');

@@ -19,10 +19,10 @@ import {
 import { AcceptedAssertions, startArgs } from '../shared/command-assertion';
 import { checkLegacyStaffToken, checkStaffCommand } from '../shared/verified-staff';
 import { registerApprovalHandlers } from './handlers';
-import { actorAfter, escalationMarks } from './policy';
+import { actorAfter } from './policy';
 import { policyVersionAt } from './policies';
 import { ApprovalCase } from './state';
-import { auditOf, carryOut, escalate, readFacts, reserveBudget, type Audit } from './steps';
+import { auditOf, carryOut, readFacts, reserveBudget, waitForFinance } from './steps';
 
 /**
  * One refund / goodwill-compensation request: the policy decides whether people must approve; finance decides by
@@ -51,7 +51,7 @@ export async function compensationApproval(rawInput: unknown): Promise<Compensat
       throw refuseWith(approvalRefusals, plan);
     }
     if (plan.kind === 'needs_approval') await waitForFinance(c, audit);
-    const done = c.status === 'approved' ? await carryOut(c, day) : { final: false };
+    const done = c.status === 'approved' ? await carryOut(c, day, audit) : { final: false };
     c.publishAsRecorded();
     const handlersDone = () => condition(allHandlersFinished);
     await (done.final ? CancellationScope.nonCancellable(handlersDone) : handlersDone());
@@ -67,23 +67,6 @@ export async function compensationApproval(rawInput: unknown): Promise<Compensat
     });
     throw err;
   }
-}
-
-/** The escalation ladder: reminder, hand-off to the next tier, expiry; each mark a durable timer. */
-async function waitForFinance(c: ApprovalCase, audit: Audit): Promise<void> {
-  const since = Date.now();
-  c.startWaiting(since);
-  for (const mark of escalationMarks(c.policy)) {
-    const at = since + mark.afterMs;
-    c.awaitMark({ stage: mark.stage, at });
-    c.publishAsRecorded();
-    const decided = await condition(() => c.status !== 'pending', Math.max(1, at - Date.now()), {
-      summary: `${mark.stage} unless finance decides`,
-    });
-    if (decided) break;
-    await escalate(c, mark.stage, audit);
-  }
-  c.awaitMark(undefined);
 }
 
 /**
