@@ -120,14 +120,16 @@ export function createStripePsp(opts: StripePspOptions): PspPort {
 
     async submitDisputeEvidence(i) {
       try {
-        const d = await stripe.disputes.update(
-          i.disputeId,
-          {
-            evidence: i.evidence as Stripe.DisputeUpdateParams.Evidence,
-            submit: i.submit,
-            ...(i.submit ? { metadata: { [EVIDENCE_KEY]: i.idempotencyKey } } : {}),
-          },
-          { idempotencyKey: i.idempotencyKey },
+        const d = await withoutCallSiteStack(() =>
+          stripe.disputes.update(
+            i.disputeId,
+            {
+              evidence: i.evidence as Stripe.DisputeUpdateParams.Evidence,
+              submit: i.submit,
+              ...(i.submit ? { metadata: { [EVIDENCE_KEY]: i.idempotencyKey } } : {}),
+            },
+            { idempotencyKey: i.idempotencyKey },
+          ),
         );
         return { status: d.status, submissionCount: d.evidence_details?.submission_count ?? 0 };
       } catch (err) {
@@ -144,7 +146,9 @@ export function createStripePsp(opts: StripePspOptions): PspPort {
 
     async acceptDispute(i) {
       try {
-        const d = await stripe.disputes.close(i.disputeId, {}, { idempotencyKey: i.idempotencyKey });
+        const d = await withoutCallSiteStack(() =>
+          stripe.disputes.close(i.disputeId, {}, { idempotencyKey: i.idempotencyKey }),
+        );
         return { status: d.status };
       } catch (err) {
         // Accepting means losing; if it is already lost, the goal is reached whoever closed it.
@@ -175,9 +179,26 @@ export function stripeClient(opts: StripePspOptions): Stripe {
 /** Runs one SDK call; any error leaves as the product's transient/permanent failure (errors.ts). */
 export async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn();
+    return await withoutCallSiteStack(fn);
   } catch (err) {
     return mapPspError(err, operation);
+  }
+}
+
+/**
+ * Starts an SDK call without its call-site stack. The SDK captures `new Error().stack` on every request, only to append
+ * it to the stack of an error the request may end with. With source maps enabled (the Lambda's NODE_OPTIONS, tsx),
+ * formatting that stack maps every frame: the largest single cost of a Stripe call on the worker's activity thread.
+ * Our errors leave through `mapPspError` with the operation's name, and the activity's own stack names the caller, so
+ * nothing is lost. Only the synchronous start runs with no stack frames; the limit is restored before any other code.
+ */
+export function withoutCallSiteStack<T>(start: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return start();
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 
