@@ -60,7 +60,7 @@ interface RoutedRowDef {
 }
 
 /** What the row's payouts did, per payout: transfer POSTs at each provider and the failover evidence audited. */
-interface Seen {
+export interface Seen {
   payouts: ChaosPayout[];
   stripePosts: Map<string, number>;
   adyenPosts: Map<string, number>;
@@ -98,16 +98,29 @@ function routedRow(def: RoutedRowDef): Row {
         ...((await def.expect?.(ctx, seen)) ?? []),
       ];
       ctx.mark?.('check');
-      // A broken invariant or expectation fails the row as such (unmet). The money counts stay the matrix's own, from
-      // the rails' and the ledger's records (which already count an attempt's transfers at both providers, F1).
-      const extra: Verdicts = { ...emptyVerdicts(), unmet: lines.length, findings: lines.slice(0, 20) };
-      const checked = lines.length === 0 ? v : addVerdicts(v, extra);
+      const checked = routedVerdicts(v, lines, seen);
       if (!def.after) return checked;
       const later = await def.after(ctx, seen);
       ctx.mark?.('after');
       return addVerdicts(checked, later);
     },
   };
+}
+
+/**
+ * The matrix's verdicts on the row's payouts, with the lines of broken invariants and expectations counted as unmet:
+ * they fail the row as such. The money counts stay the matrix's own, from the rails' and the ledger's records (which
+ * already count an attempt's transfers at both providers, F1). The outcomes add how many payouts failed over on each
+ * basis (`failover:fenced_lookup_absent: 65`).
+ */
+export function routedVerdicts(v: Verdicts, lines: string[], seen: Pick<Seen, 'failovers'>): Verdicts {
+  const checked = lines.length ? addVerdicts(v, { ...emptyVerdicts(), unmet: lines.length, findings: lines }) : v;
+  const outcomes: Record<string, number> = { ...checked.outcomes };
+  for (const f of seen.failovers.values()) {
+    const key = `failover:${String(f['basis'])}`;
+    outcomes[key] = (outcomes[key] ?? 0) + 1;
+  }
+  return { ...checked, outcomes };
 }
 
 /** Starts the payouts (EUR or USD as seeded), with the row's failover timing when it has one. */
@@ -391,20 +404,25 @@ function adyenStallsRow(name: string, after?: RoutedRowDef['after']): Row {
         hangMs: 2 * failover.budgetMs,
         faultMethod: 'POST',
       }),
-    expect: (_ctx, seen) => [
-      ...each(seen, (wf) => {
-        const f = seen.failovers.get(wf) as { basis?: string } | undefined;
-        if (f?.basis === 'fenced_lookup_absent') return undefined;
-        if (f?.basis !== 'fenced_never_started') return `${wf}: failover ${JSON.stringify(f)}`;
-        const posts = seen.adyenPosts.get(wf) ?? 0;
-        return posts ? `${wf}: fenced as never started, yet Adyen saw ${posts} transfer POSTs` : undefined;
-      }),
-      ...(lookedUp(seen).length
-        ? []
-        : [`the fault did not hit: no payout's Adyen attempt started (none fenced by a look-up)`]),
-    ],
+    expect: (_ctx, seen) => fencedOnly(seen),
     ...(after ? { after } : {}),
   });
+}
+
+/** What a stalled Adyen row expects (see {@link adyenStallsRow}): a line per violation. */
+export function fencedOnly(seen: Seen): string[] {
+  return [
+    ...each(seen, (wf) => {
+      const f = seen.failovers.get(wf) as { basis?: string } | undefined;
+      if (f?.basis === 'fenced_lookup_absent') return undefined;
+      if (f?.basis !== 'fenced_never_started') return `${wf}: failover ${JSON.stringify(f)}`;
+      const posts = seen.adyenPosts.get(wf) ?? 0;
+      return posts ? `${wf}: fenced as never started, yet Adyen saw ${posts} transfer POSTs` : undefined;
+    }),
+    ...(lookedUp(seen).length
+      ? []
+      : [`the fault did not hit: no payout's Adyen attempt started (none fenced by a look-up)`]),
+  ];
 }
 
 /** The payouts fenced by a look-up after the horizon (their Adyen attempt started), by workflow ID. */
