@@ -1,6 +1,6 @@
-import { emptyVerdicts } from './checks';
-import { rowHeld, type RowResult } from './matrix';
-import { fencedOnly, routedVerdicts, type Seen } from './rows/routing';
+import { emptyVerdicts } from '../chaos/checks';
+import { rowHeld, type RowResult } from '../chaos/matrix';
+import { fencedOnly, routedVerdicts, type Seen } from '../chaos/rows/routing';
 
 /**
  * How the routing rows judge a stalled Adyen (test/chaos/rows/routing.ts), without a stack: which failover bases count
