@@ -12,6 +12,11 @@ export interface Verdicts {
   duplicates: number;
   lost: number;
   ledgerBreaks: number;
+  /**
+   * What the row is about that did not hold (the fault did not hit, evidence missing, the wrong basis): it fails the
+   * row without being counted as money. Duplicates, losses and ledger breaks stay what the rails and the ledger say.
+   */
+  unmet?: number;
   /** Human-readable reasons, one per finding (bounded). */
   findings: string[];
   /** How the payouts ended (`completed: 19, on_hold: 1`): proves the row did what it meant to. */
@@ -25,6 +30,7 @@ export function addVerdicts(a: Verdicts, b: Verdicts): Verdicts {
     duplicates: a.duplicates + b.duplicates,
     lost: a.lost + b.lost,
     ledgerBreaks: a.ledgerBreaks + b.ledgerBreaks,
+    unmet: (a.unmet ?? 0) + (b.unmet ?? 0),
     findings: [...a.findings, ...b.findings].slice(0, 50),
     outcomes: { ...b.outcomes, ...a.outcomes },
   };

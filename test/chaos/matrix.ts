@@ -10,6 +10,8 @@ export interface RowResult {
   duplicates: number;
   lost: number;
   ledgerBreaks: number;
+  /** The row's own expectations that did not hold (see `Verdicts.unmet`). */
+  unmet?: number;
   wallMs: number;
   findings: string[];
   outcomes?: Record<string, number>;
@@ -66,10 +68,14 @@ const unknownOutcomes = (r: RowResult) =>
     .filter(([k]) => k.includes('awaiting_confirmation'))
     .reduce((sum, [, v]) => sum + v, 0);
 
+/** A row holds when nothing was duplicated, lost or broken in the ledger, and what it is about held. */
+export const rowHeld = (r: RowResult) =>
+  r.duplicates === 0 && r.lost === 0 && r.ledgerBreaks === 0 && !r.unmet && !r.error;
+
 /** One line per finished row: what it found and how long it took (the barrier after it included). */
 export const rowLine = (r: RowResult) =>
   `[chaos] ${r.fault}: N ${r.n}, duplicates ${r.duplicates}, lost ${r.lost}, unknown ${unknownOutcomes(r)}, ` +
-  `ledger breaks ${r.ledgerBreaks}, ${(r.wallMs / 1000).toFixed(1)} s${r.error ? ` (${r.error})` : ''}`;
+  `ledger breaks ${r.ledgerBreaks}${r.unmet ? `, unmet ${r.unmet}` : ''}, ${(r.wallMs / 1000).toFixed(1)} s${r.error ? ` (${r.error})` : ''}`;
 
 /**
  * The barrier between rows: terminates whatever the row left running (parked cases, or a row that failed) and waits
@@ -93,11 +99,11 @@ async function closeRow(stack: ChaosStack, tag: string): Promise<boolean> {
 /** How long the rails must have seen no call before the next row may count them. */
 const QUIET_MS = 2_000;
 
-/** The table: fault, N, duplicates, lost, ledger breaks, wall time. */
+/** The table: fault, N, duplicates, lost, ledger breaks, unmet expectations, wall time. */
 export function formatTable(results: RowResult[]): string {
-  const head = ['fault', 'N', 'duplicates', 'lost', 'ledger breaks', 'wall s'];
+  const head = ['fault', 'N', 'duplicates', 'lost', 'ledger breaks', 'unmet', 'wall s'];
   const rows = results.map((r) =>
-    [r.fault, r.n, r.duplicates, r.lost, r.ledgerBreaks, (r.wallMs / 1000).toFixed(1)].map(String),
+    [r.fault, r.n, r.duplicates, r.lost, r.ledgerBreaks, r.unmet ?? 0, (r.wallMs / 1000).toFixed(1)].map(String),
   );
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
@@ -109,5 +115,5 @@ export function formatTable(results: RowResult[]): string {
 export const jsonLine = (results: RowResult[]) =>
   JSON.stringify({
     chaos: results.map(({ findings, ...r }) => ({ ...r, findings: findings.slice(0, 10) })),
-    ok: results.every((r) => r.duplicates === 0 && r.lost === 0 && r.ledgerBreaks === 0),
+    ok: results.every(rowHeld),
   });

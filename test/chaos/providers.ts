@@ -57,6 +57,12 @@ export function crossProviderViolations(
   return out;
 }
 
+/**
+ * The harness's own read of every Stripe transfer (the sandbox records it as a call). The product never lists
+ * transfers without a `transfer_group` (stripe-psp.ts), so the row barrier can tell this read from the product's calls.
+ */
+export const STRIPE_LIST_ALL = '/v1/transfers?limit=100';
+
 interface StripeTransfer {
   id: string;
   transfer_group: string | null;
@@ -77,7 +83,7 @@ export async function providerRecords(
 ): Promise<{ transfers: ProviderTransfer[]; calls: ProviderCall[] }> {
   const json = async <T>(url: string, init?: RequestInit) => (await (await fetch(url, init)).json()) as T;
   const auth = { headers: { Authorization: 'Bearer sk_test_chaos' } };
-  const stripeList = await json<{ data: StripeTransfer[] }>(`${stack.psp.url}/v1/transfers?limit=100`, auth);
+  const stripeList = await json<{ data: StripeTransfer[] }>(`${stack.psp.url}${STRIPE_LIST_ALL}`, auth);
   const stripeCalls = await json<{ calls: Array<{ method: string; path: string; idempotencyKey: string | null }> }>(
     `${stack.psp.url}/__admin/calls`,
   );

@@ -3,6 +3,7 @@ import { admin, adminGet, until } from './admin';
 import { addVerdicts, checkPayouts, type Verdicts } from './checks';
 import { settle } from './observe';
 import { FAST_TIMING, seedPayouts, startPayouts, type ChaosPayout } from './payouts';
+import { STRIPE_LIST_ALL } from './providers';
 import type { ChaosStack } from './stack';
 
 /** What a row's steps get: the stack, the row's N and a tag unique to this row and run (IDs start with it). */
@@ -76,12 +77,16 @@ export async function pspTransfers(stack: ChaosStack): Promise<{ posts: number; 
   return { posts, created: r.created.transfer ?? 0 };
 }
 
-/** When the PSP or the bank last saw a call (epoch ms; 0 when neither has seen one since the reset). */
+/**
+ * When a rail (either PSP or the bank) last saw a call from the product (epoch ms; 0 when none has seen one since the
+ * reset). The harness's own list of Stripe transfers (read by a row's checks) is not the product's: counting it would
+ * hold every row's barrier for the quiet period after its own checks.
+ */
 export async function lastRailCallAt(stack: ChaosStack): Promise<number> {
   const lasts = await Promise.all(
-    [stack.psp.url, stack.bank.url].map(async (url) => {
-      const { calls } = await adminGet<{ calls: Array<{ at: number }> }>(url, '/__admin/calls');
-      return calls.reduce((max, c) => Math.max(max, c.at), 0);
+    [stack.psp.url, stack.adyen.url, stack.bank.url].map(async (url) => {
+      const { calls } = await adminGet<{ calls: Array<{ at: number; path: string }> }>(url, '/__admin/calls');
+      return calls.reduce((max, c) => (c.path === STRIPE_LIST_ALL ? max : Math.max(max, c.at)), 0);
     }),
   );
   return Math.max(...lasts);

@@ -20,6 +20,7 @@ import { dataConverterFor } from '../../workers/data-converter';
 import { awsOptions, loadConfig, type AppConfig } from '../../workers/config';
 import { DEFAULT_ADYEN_BALANCE_ACCOUNT_ID } from '../../workers/config-adyen';
 import { ChaosTemporal } from './temporal';
+import { stackProbeWorkflowId } from '../../workflows/probe/contract';
 import { WorkerProcess } from './worker-process';
 
 /** Everything a row acts on: the real stack on free ports, every sandbox, the ingress and one worker process. */
@@ -165,6 +166,7 @@ export async function startChaosStack(opts: { awsEndpoint?: string; bundlePath?:
     const worker = new WorkerProcess(env, bundlePath);
     stops.push(() => worker.stop());
     await worker.start();
+    await warmUp(client, config.TEMPORAL_TASK_QUEUE);
     return {
       config,
       client,
@@ -184,4 +186,21 @@ export async function startChaosStack(opts: { awsEndpoint?: string; bundlePath?:
     await stop();
     throw err;
   }
+}
+
+/**
+ * Runs one stack probe to completion before any row: a cold worker loads the workflow bundle on its first workflow
+ * task, and when the first row's N tasks all arrive at once on two busy cores, that load has outlasted the 10 s
+ * workflow-task timeout (every task then waits the timeout out again: seen as a first row three times slower than
+ * the same row later). One workflow pays the load alone; it also proves the worker serves before a row counts on it.
+ */
+async function warmUp(client: Client, taskQueue: string): Promise<void> {
+  const probeId = `chaos-warm-up-${Date.now().toString(36)}`;
+  // By name: the test process need not load workflow code to start one.
+  await client.workflow.execute('stackProbe', {
+    workflowId: stackProbeWorkflowId(probeId),
+    taskQueue,
+    args: [{ probeId }],
+    workflowExecutionTimeout: '2m',
+  });
 }

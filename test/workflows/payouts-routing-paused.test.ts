@@ -22,6 +22,7 @@ import {
   waitForState,
   type PayoutHarness,
 } from './payouts-harness';
+import { euroCreator, eur, LARGE_EUR } from '../support/routed-creators';
 
 /**
  * Issue 25 item 4 on the real dev server with both PSP sandboxes: a provider paused by ops is ineligible for new
@@ -29,25 +30,8 @@ import {
  * and from per-provider `pspIncident` notices; it never learns it from a pause of the other provider.
  */
 
-const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' as const });
-/** Large enough for the table's `eur-large` rule (cheapest first: Adyen); below it the fallback order (Stripe). */
-const LARGE = 200_000;
+/** Below the table's `eur-large` rule: the fallback order (Stripe first). */
 const SMALL = 20_000;
-
-function euroCreator(creatorId: string, at: { stripe?: boolean; adyen?: boolean }) {
-  const suffix = creatorId.replace(/[^A-Za-z0-9]/g, '').toUpperCase();
-  return {
-    creatorId,
-    balanceCurrency: 'EUR' as const,
-    payoutMethod: {
-      rail: 'psp' as const,
-      currency: 'EUR' as const,
-      country: 'DE',
-      ...(at.stripe ? { accountToken: `acct_${creatorId.replace(/-/g, '_')}` } : {}),
-      ...(at.adyen ? { adyenBalanceAccountId: `BA${suffix}` } : {}),
-    },
-  };
-}
 
 describe('creatorPayout routing around a paused provider (real dev server, Stripe and Adyen sandboxes)', () => {
   let h: PayoutHarness;
@@ -94,7 +78,7 @@ describe('creatorPayout routing around a paused provider (real dev server, Strip
     await seedCreator(h, euroCreator(creatorId, { stripe: true, adyen: true }), 500_000);
     await pause('adyen', 'INC-PAUSE-A1');
     try {
-      const { handle, wf } = await start(creatorId, LARGE);
+      const { handle, wf } = await start(creatorId, LARGE_EUR);
 
       const result = await handle.result();
 
@@ -142,7 +126,7 @@ describe('creatorPayout routing around a paused provider (real dev server, Strip
     await pause('adyen', 'INC-PAUSE-B2');
     let resumed = false;
     try {
-      const { handle, wf } = await start(creatorId, LARGE);
+      const { handle, wf } = await start(creatorId, LARGE_EUR);
 
       // Scheduled on Adyen's paused queue, not started: waiting costs the payout nothing until the resume.
       await until(async () => {
@@ -174,7 +158,7 @@ describe('creatorPayout routing around a paused provider (real dev server, Strip
     const creatorId = uniqueId('notice-adyen');
     // No destination yet: the payout parks before routing, and gets the notice there.
     await seedCreator(h, euroCreator(creatorId, {}), 500_000);
-    const { handle, wf } = await start(creatorId, LARGE);
+    const { handle, wf } = await start(creatorId, LARGE_EUR);
     await waitForState(handle, (s) => s.lastErrorCode === 'unroutable');
     await handle.signal(pspIncidentSignal, {
       incidentId: 'INC-NOTICE-A1',

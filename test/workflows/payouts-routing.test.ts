@@ -23,31 +23,13 @@ import {
   workflowFailure,
   type PayoutHarness,
 } from './payouts-harness';
+import { euroCreator, eur, LARGE_EUR } from '../support/routed-creators';
 
 /**
  * Routed PSP payouts (issue 25, patch `payout-routing`) on the real dev server with both PSP sandboxes: the table
  * picks the provider, the decision is audited, and the payout leaves a provider only on a definitive refusal whose
  * evidence is in the audit stream before the next provider is called. Counts come from the sandboxes' own records.
  */
-
-const eur = (amountMinor: number) => ({ amountMinor, currency: 'EUR' as const });
-/** A euro-area creator; `at` says where they hold a destination (Stripe connected account, Adyen balance account). */
-function euroCreator(creatorId: string, at: { stripe?: boolean; adyen?: boolean }) {
-  const suffix = creatorId.replace(/[^A-Za-z0-9]/g, '').toUpperCase();
-  return {
-    creatorId,
-    balanceCurrency: 'EUR' as const,
-    payoutMethod: {
-      rail: 'psp' as const,
-      currency: 'EUR' as const,
-      country: 'DE',
-      ...(at.stripe ? { accountToken: `acct_${creatorId.replace(/-/g, '_')}` } : {}),
-      ...(at.adyen ? { adyenBalanceAccountId: `BA${suffix}` } : {}),
-    },
-  };
-}
-/** Large enough for the table's `eur-large` rule (cheapest first: Adyen). */
-const LARGE = 200_000;
 
 describe('creatorPayout routed between two PSPs (real dev server, Stripe and Adyen sandboxes)', () => {
   let h: PayoutHarness;
@@ -63,7 +45,7 @@ describe('creatorPayout routed between two PSPs (real dev server, Stripe and Ady
 
   const start = async (
     creatorId: string,
-    amountMinor = LARGE,
+    amountMinor = LARGE_EUR,
     failover?: { budgetMs: number; fenceHorizonMs: number },
   ) => {
     const payoutId = `${creatorId}-2026-11`;
@@ -127,7 +109,7 @@ describe('creatorPayout routed between two PSPs (real dev server, Stripe and Ady
       rail: 'psp-adyen',
       railRef: result.railReference,
     });
-    expect(await h.ledger.balance(Accounts.creatorAvailable(creatorId), 'EUR')).toBe(-500_000 + LARGE);
+    expect(await h.ledger.balance(Accounts.creatorAvailable(creatorId), 'EUR')).toBe(-500_000 + LARGE_EUR);
   });
 
   test('when Adyen refuses for insufficient balance, then the refusal (code and request ID) is in the audit stream before Stripe is called, and Stripe pays once', async () => {
@@ -278,7 +260,7 @@ describe('creatorPayout routed between two PSPs (real dev server, Stripe and Ady
       // the payout routed (a pause the read sees makes Adyen ineligible instead: payouts-routing-paused.test.ts).
       await setLimit(h.client, adyenQueue(), 0, 'held at 0 by the test after routing');
       try {
-        const { handle, wf } = await start(creatorId, LARGE, short);
+        const { handle, wf } = await start(creatorId, LARGE_EUR, short);
 
         const result = await handle.result();
 
@@ -327,7 +309,7 @@ describe('creatorPayout routed between two PSPs (real dev server, Stripe and Ady
         hangMs: 20_000,
         faultMethod: 'POST',
       });
-      const { handle, wf } = await start(creatorId, LARGE, short);
+      const { handle, wf } = await start(creatorId, LARGE_EUR, short);
 
       await waitForState(handle, (s) => s.lastErrorCode === 'provider_fencing');
       const result = await handle.result();
@@ -355,7 +337,7 @@ describe('creatorPayout routed between two PSPs (real dev server, Stripe and Ady
         hangMs: 20_000,
         faultMethod: 'POST',
       });
-      const { handle, wf } = await start(creatorId, LARGE, short);
+      const { handle, wf } = await start(creatorId, LARGE_EUR, short);
 
       const result = await handle.result();
 

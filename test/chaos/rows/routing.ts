@@ -9,6 +9,7 @@ import { DEFAULT_ADYEN_BALANCE_ACCOUNT_ID } from '../../../workers/config-adyen'
 import type { Break } from '../../../workflows/recon/contract';
 import { recoveryPostingId } from '../../../workflows/recon-breaks/contract';
 import { CURRENT_RULE_VERSION, reconDayWorkflowId } from '../../../workflows/recon-days/contract';
+import { adyenBalanceAccountOf, routedPayoutMethod } from '../../support/routed-creators';
 import { staffSigner } from '../../support/staff';
 import { scanPostings } from '../observe';
 import { createDynamoAudit } from '../../../activities/adapters/audit/dynamo-audit';
@@ -55,11 +56,11 @@ interface RoutedRowDef {
    * What happens after the payouts closed and the matrix's checks and the cross-provider invariants were read (a
    * provider's late success, reconciliation, recovery): its own verdicts, added to the row's.
    */
-  after?(ctx: RowContext, payouts: ChaosPayout[]): Promise<Verdicts>;
+  after?(ctx: RowContext, seen: Seen): Promise<Verdicts>;
 }
 
 /** What the row's payouts did, per payout: transfer POSTs at each provider and the failover evidence audited. */
-interface Seen {
+export interface Seen {
   payouts: ChaosPayout[];
   stripePosts: Map<string, number>;
   adyenPosts: Map<string, number>;
@@ -86,23 +87,40 @@ function routedRow(def: RoutedRowDef): Row {
       } finally {
         await def.cleanup?.(ctx);
       }
-      const v = await checkPayouts(stack, tag, payouts, ctx.returned);
-      const seen = await observe(stack, payouts);
-      const records = await providerRecords(stack, { adyen: attemptOfAdyen });
+      // Independent reads of settled records: taken side by side.
+      const [v, seen, records] = await Promise.all([
+        checkPayouts(stack, tag, payouts, ctx.returned),
+        observe(stack, payouts),
+        providerRecords(stack, { adyen: attemptOfAdyen }),
+      ]);
       const lines = [
         ...crossProviderViolations(records.transfers, records.calls),
         ...((await def.expect?.(ctx, seen)) ?? []),
       ];
       ctx.mark?.('check');
-      // A broken routing invariant is money at risk: counted as duplicates (F1/F5) or as evidence missing.
-      const extra: Verdicts = { ...emptyVerdicts(), duplicates: lines.length, findings: lines.slice(0, 20) };
-      const checked = lines.length === 0 ? v : addVerdicts(v, extra);
+      const checked = routedVerdicts(v, lines, seen);
       if (!def.after) return checked;
-      const later = await def.after(ctx, payouts);
+      const later = await def.after(ctx, seen);
       ctx.mark?.('after');
       return addVerdicts(checked, later);
     },
   };
+}
+
+/**
+ * The matrix's verdicts on the row's payouts, with the lines of broken invariants and expectations counted as unmet:
+ * they fail the row as such. The money counts stay the matrix's own, from the rails' and the ledger's records (which
+ * already count an attempt's transfers at both providers, F1). The outcomes add how many payouts failed over on each
+ * basis (`failover:fenced_lookup_absent: 65`).
+ */
+export function routedVerdicts(v: Verdicts, lines: string[], seen: Pick<Seen, 'failovers'>): Verdicts {
+  const checked = lines.length ? addVerdicts(v, { ...emptyVerdicts(), unmet: lines.length, findings: lines }) : v;
+  const outcomes: Record<string, number> = { ...checked.outcomes };
+  for (const f of seen.failovers.values()) {
+    const key = `failover:${String(f['basis'])}`;
+    outcomes[key] = (outcomes[key] ?? 0) + 1;
+  }
+  return { ...checked, outcomes };
 }
 
 /** Starts the payouts (EUR or USD as seeded), with the row's failover timing when it has one. */
@@ -155,15 +173,7 @@ async function seedRouted(
     creators: payouts.map((p) =>
       payableCreator(p.creatorId, {
         balanceCurrency: currency,
-        payoutMethod: {
-          rail: 'psp',
-          currency,
-          country: first === 'adyen' ? 'DE' : 'US',
-          ...(holds.stripe ? { accountToken: `acct_${p.creatorId.replace(/-/g, '_')}` } : {}),
-          ...(holds.adyen
-            ? { adyenBalanceAccountId: `BA${p.creatorId.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}` }
-            : {}),
-        },
+        payoutMethod: routedPayoutMethod(p.creatorId, { currency, country: first === 'adyen' ? 'DE' : 'US' }, holds),
       }),
     ),
   });
@@ -362,46 +372,62 @@ export const routingRows: Row[] = [
       ];
     },
   }),
-  routedRow({
-    // Adyen stalls (the request hangs, nothing runs): fenced by the look-up after the horizon, Stripe pays; then the
-    // request Adyen held runs after all (a late success at A after B paid). The payout must not pay again, the Adyen
-    // account's reconciliation raises exactly one duplicate_disbursement, and recovery by offset resolves it.
-    name: 'psp-a-late-success-after-b-paid',
-    first: 'adyen',
-    failover: { budgetMs: 5_000, fenceHorizonMs: 2_000 },
-    before: ({ stack, n }) =>
-      admin(stack.adyen.url, '/__admin/faults', {
-        timeoutNext: 10 * n,
-        timeoutPhase: 'before',
-        hangMs: 20_000,
-        faultMethod: 'POST',
-      }),
-    expect: (_ctx, seen) =>
-      each(seen, (wf) => {
-        const f = seen.failovers.get(wf) as { basis?: string } | undefined;
-        return f?.basis === 'fenced_lookup_absent' ? undefined : `${wf}: failover ${JSON.stringify(f)}`;
-      }),
-    after: lateSuccessAtAdyen,
-  }),
-  routedRow({
-    // Adyen takes the requests and never answers (nothing runs): past the budget, the horizon, then a look-up.
-    name: 'psp-a-stalls-after-attempt-started',
-    first: 'adyen',
-    failover: { budgetMs: 5_000, fenceHorizonMs: 2_000 },
-    before: ({ stack, n }) =>
-      admin(stack.adyen.url, '/__admin/faults', {
-        timeoutNext: 10 * n,
-        timeoutPhase: 'before',
-        hangMs: 20_000,
-        faultMethod: 'POST',
-      }),
-    expect: (_ctx, seen) =>
-      each(seen, (wf) => {
-        const f = seen.failovers.get(wf) as { basis?: string } | undefined;
-        return f?.basis === 'fenced_lookup_absent' ? undefined : `${wf}: failover ${JSON.stringify(f)}`;
-      }),
-  }),
+  // Adyen stalls (the request hangs, nothing runs): fenced, Stripe pays; then the request Adyen held runs after all (a
+  // late success at A after B paid). The payout must not pay again, the Adyen account's reconciliation raises
+  // exactly one duplicate_disbursement, and recovery by offset resolves it.
+  adyenStallsRow('psp-a-late-success-after-b-paid', lateSuccessAtAdyen),
+  // Adyen takes the requests and never answers (nothing runs): past the budget, the horizon, then a look-up.
+  adyenStallsRow('psp-a-stalls-after-attempt-started'),
 ];
+
+/**
+ * A row where Adyen takes the payouts' transfer POSTs and never answers (each hangs past the budget, then drops
+ * without running), with a 5 s failover budget and a 2 s fence horizon. Adyen's queue is paced, so under a large N some
+ * payouts' initiations never start within the budget: those are fenced as never started (no pre-call route record),
+ * the others by a look-up after the horizon that finds nothing. Either is proof; nothing else is. A payout fenced as
+ * never started must have sent Adyen nothing, and at least one attempt must have started (else the row proved no
+ * look-up: what it is about).
+ */
+function adyenStallsRow(name: string, after?: RoutedRowDef['after']): Row {
+  const failover = { budgetMs: 5_000, fenceHorizonMs: 2_000 };
+  return routedRow({
+    name,
+    first: 'adyen',
+    failover,
+    before: ({ stack, n }) =>
+      admin(stack.adyen.url, '/__admin/faults', {
+        timeoutNext: 10 * n,
+        timeoutPhase: 'before',
+        // Longer than the budget, which counts from scheduling: no answer can come within it, whenever the call
+        // started. Not much longer: a hung call holds one of the worker's Adyen activity slots until it drops, and
+        // the fence's look-ups wait for those slots.
+        hangMs: 2 * failover.budgetMs,
+        faultMethod: 'POST',
+      }),
+    expect: (_ctx, seen) => fencedOnly(seen),
+    ...(after ? { after } : {}),
+  });
+}
+
+/** What a stalled Adyen row expects (see {@link adyenStallsRow}): a line per violation. */
+export function fencedOnly(seen: Seen): string[] {
+  return [
+    ...each(seen, (wf) => {
+      const f = seen.failovers.get(wf) as { basis?: string } | undefined;
+      if (f?.basis === 'fenced_lookup_absent') return undefined;
+      if (f?.basis !== 'fenced_never_started') return `${wf}: failover ${JSON.stringify(f)}`;
+      const posts = seen.adyenPosts.get(wf) ?? 0;
+      return posts ? `${wf}: fenced as never started, yet Adyen saw ${posts} transfer POSTs` : undefined;
+    }),
+    ...(lookedUp(seen).length
+      ? []
+      : [`the fault did not hit: no payout's Adyen attempt started (none fenced by a look-up)`]),
+  ];
+}
+
+/** The payouts fenced by a look-up after the horizon (their Adyen attempt started), by workflow ID. */
+const lookedUp = (seen: Seen) =>
+  [...seen.failovers].filter(([, f]) => f['basis'] === 'fenced_lookup_absent').map(([wf]) => wf);
 
 /** Adyen's own task queue in the chaos stack. */
 const adyenQueue = (stack: ChaosStack) => suffixedTaskQueue(stack.config.TEMPORAL_TASK_QUEUE, 'psp-adyen');
@@ -414,29 +440,39 @@ const ADYEN_RECON_ACCOUNT = 'psp-adyen';
 const STRIPE_RECON_ACCOUNT = 'psp-platform';
 
 /**
- * The late success of the first payout's fenced Adyen attempt: the request Adyen held runs (the sandbox executes it
- * under the attempt's own key and reference, as a held request would), after Stripe paid that payout. Then the
- * Adyen account's day is reconciled and the one duplicate disbursement it raises is recovered by offset (above the
- * four-eyes threshold: ops propose, finance approve). Judged from the records: the payout paid once at Stripe and
- * did not move again, one break of the class for this row's payouts (on the late one), resolved, one recovery
- * posting, and the creator's receivable holds the amount.
+ * The late success of a fenced Adyen attempt that really started (fenced by the look-up after the horizon, so its
+ * request reached Adyen): the request Adyen held runs (the sandbox executes it under the attempt's own key and
+ * reference, as a held request would), after Stripe paid that payout. A payout fenced as never started is no
+ * candidate: Adyen never had its request, so nothing of it can succeed late. Then the Adyen account's day is
+ * reconciled and the one duplicate disbursement it raises is recovered by offset (above the four-eyes threshold: ops
+ * propose, finance approve). Judged from the records: the payout paid once at Stripe and did not move again, one
+ * break of the class for this row's payouts (on the late one), resolved, one recovery posting, and the creator's
+ * receivable holds the amount. What did not happen as staged is unmet; money counts come from the records.
  */
-async function lateSuccessAtAdyen({ stack }: RowContext, payouts: ChaosPayout[]): Promise<Verdicts> {
+async function lateSuccessAtAdyen({ stack }: RowContext, seen: Seen): Promise<Verdicts> {
+  const { payouts } = seen;
   const v = emptyVerdicts();
-  const find = (what: string, kind: 'lost' | 'duplicates' | 'ledgerBreaks' = 'ledgerBreaks') => {
-    v[kind]++;
+  const find = (what: string, kind: 'unmet' | 'duplicates' | 'ledgerBreaks' = 'unmet') => {
+    v[kind] = (v[kind] ?? 0) + 1;
     if (v.findings.length < 20) v.findings.push(what);
   };
-  // The first payout Stripe has paid (under load some may still be fencing when the row's settle window ends: those
-  // are the matrix's to count, not a late success's).
+  const started = new Set(lookedUp(seen));
+  // The first payout whose Adyen attempt started and that Stripe has paid (under load some may still be fencing when
+  // the row's settle window ends: those are the matrix's to count, not a late success's).
   let late: ChaosPayout | undefined;
-  for (const p of payouts)
-    if ((await stripePaidOf(stack, creatorPayoutWorkflowId(p.payoutId))) === 1) {
+  for (const p of payouts) {
+    const wf = creatorPayoutWorkflowId(p.payoutId);
+    if (started.has(wf) && (await stripePaidOf(stack, wf)) === 1) {
       late = p;
       break;
     }
+  }
   if (!late) {
-    find('no payout was paid at Stripe: nothing to succeed late', 'lost');
+    find(
+      started.size
+        ? `none of the ${started.size} payouts whose Adyen attempt started was paid at Stripe: nothing to succeed late`
+        : `no payout's Adyen attempt started (none fenced by a look-up): no request at Adyen to succeed late`,
+    );
     return v;
   }
   const wf = creatorPayoutWorkflowId(late.payoutId);
@@ -449,13 +485,13 @@ async function lateSuccessAtAdyen({ stack }: RowContext, payouts: ChaosPayout[])
       amount: { currency: 'EUR', value: late.amountMinor },
       balanceAccountId: DEFAULT_ADYEN_BALANCE_ACCOUNT_ID,
       category: 'internal',
-      counterparty: { balanceAccountId: `BA${late.creatorId.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}` },
+      counterparty: { balanceAccountId: adyenBalanceAccountOf(late.creatorId) },
       reference: adyenReferenceFor(key),
     }),
   });
   const transfer = (await res.json()) as { id?: string };
   if (!res.ok || !transfer.id) {
-    find(`the late transfer was not made: ${res.status}`, 'lost');
+    find(`the late transfer was not made: ${res.status}`);
     return v;
   }
   const booked = await until(async () => {
@@ -465,13 +501,13 @@ async function lateSuccessAtAdyen({ stack }: RowContext, payouts: ChaosPayout[])
     );
     return transfers.find((t) => t.id === transfer.id)?.status === 'booked';
   }, 30_000);
-  if (!booked) find(`${transfer.id}: the late transfer never booked`, 'lost');
+  if (!booked) find(`${transfer.id}: the late transfer never booked`);
 
   // The Adyen account's day, by the activities the day's workflow runs, with the clock past the day's end (a day is
   // read only once it has ended: the row cannot wait for midnight).
   const keys = await reconcileAdyenDay(stack);
   if (typeof keys === 'string') {
-    find(`${ADYEN_RECON_ACCOUNT}: ${keys}`, 'lost');
+    find(`${ADYEN_RECON_ACCOUNT}: ${keys}`);
     return v;
   }
   const ours = new Set(payouts.map((p) => creatorPayoutWorkflowId(p.payoutId)));
@@ -496,16 +532,19 @@ async function lateSuccessAtAdyen({ stack }: RowContext, payouts: ChaosPayout[])
     async () => (await getBreakState(stack.client, dup.workflowId).catch(() => undefined))?.status === 'resolved',
     30_000,
   );
-  if (!resolved) find(`${dup.workflowId}: not resolved after recovery`, 'lost');
+  if (!resolved) find(`${dup.workflowId}: not resolved after recovery`);
   const recoveries = await scanPostings(stack, recoveryPostingId(dup.breakId));
   if (recoveries.length !== 1)
-    find(`${recoveryPostingId(dup.breakId)}: ${recoveries.length} postings`, recoveries.length ? 'duplicates' : 'lost');
+    find(
+      `${recoveryPostingId(dup.breakId)}: ${recoveries.length} postings`,
+      recoveries.length ? 'duplicates' : 'unmet',
+    );
   const receivable = await createDynamoLedger({
     aws: makeAwsClients(awsOptions(stack.config)),
     table: stack.config.LEDGER_TABLE,
   }).balance(Accounts.creatorReceivable(late.creatorId), 'EUR');
   if (Math.abs(receivable) !== late.amountMinor)
-    find(`${late.creatorId}: receivable ${receivable}, expected ${late.amountMinor}`);
+    find(`${late.creatorId}: receivable ${receivable}, expected ${late.amountMinor}`, 'ledgerBreaks');
   // The payout itself never moved again: Stripe's one payment, nothing more asked of either provider by it.
   const stripeAfter = await stripePaidOf(stack, wf);
   if (stripeAfter !== 1) find(`${wf}: Stripe paid it ${stripeAfter} times after the late success`, 'duplicates');
