@@ -285,7 +285,7 @@ describe('creatorPayout routed between two PSPs (real dev server, Stripe and Ady
       await setLimit(h.client, adyenQueue(), 0, 'held at 0 by the test after routing');
       let held = true;
       try {
-        const { handle, wf } = await start(creatorId, LARGE, short);
+        const { handle, wf } = await start(creatorId, LARGE_EUR, short);
 
         await waitForState(handle, (s) => s.timeline.some((t) => t.step === 'fence_no_switch'));
         await setLimit(h.client, adyenQueue(), 1_000, 'restored by the test');
