@@ -58,10 +58,25 @@ export function crossProviderViolations(
 }
 
 /**
- * The harness's own read of every Stripe transfer (the sandbox records it as a call). The product never lists
- * transfers without a `transfer_group` (stripe-psp.ts), so the row barrier can tell this read from the product's calls.
+ * The harness's own read of every Stripe transfer, a page at a time (the sandbox records each as a call). The product
+ * never lists transfers without a `transfer_group` (stripe-psp.ts), so the row barrier can tell these reads from the
+ * product's calls by this prefix.
  */
 export const STRIPE_LIST_ALL = '/v1/transfers?limit=100';
+
+/** Every Stripe transfer the sandbox holds, newest first, following Stripe's cursor past the 100 a page. */
+async function allStripeTransfers(pspUrl: string): Promise<StripeTransfer[]> {
+  const auth = { headers: { Authorization: 'Bearer sk_test_chaos' } };
+  const out: StripeTransfer[] = [];
+  for (;;) {
+    const last = out.at(-1);
+    const page = (await (
+      await fetch(`${pspUrl}${STRIPE_LIST_ALL}${last ? `&starting_after=${last.id}` : ''}`, auth)
+    ).json()) as { data: StripeTransfer[]; has_more: boolean };
+    out.push(...page.data);
+    if (!page.has_more) return out;
+  }
+}
 
 interface StripeTransfer {
   id: string;
@@ -82,8 +97,7 @@ export async function providerRecords(
   attemptOf: { adyen: (reference: string) => string } = { adyen: (r) => r.replace(/:[^:]*$/, '') },
 ): Promise<{ transfers: ProviderTransfer[]; calls: ProviderCall[] }> {
   const json = async <T>(url: string, init?: RequestInit) => (await (await fetch(url, init)).json()) as T;
-  const auth = { headers: { Authorization: 'Bearer sk_test_chaos' } };
-  const stripeList = await json<{ data: StripeTransfer[] }>(`${stack.psp.url}${STRIPE_LIST_ALL}`, auth);
+  const stripeList = { data: await allStripeTransfers(stack.psp.url) };
   const stripeCalls = await json<{ calls: Array<{ method: string; path: string; idempotencyKey: string | null }> }>(
     `${stack.psp.url}/__admin/calls`,
   );

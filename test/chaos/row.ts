@@ -86,7 +86,7 @@ export async function lastRailCallAt(stack: ChaosStack): Promise<number> {
   const lasts = await Promise.all(
     [stack.psp.url, stack.adyen.url, stack.bank.url].map(async (url) => {
       const { calls } = await adminGet<{ calls: Array<{ at: number; path: string }> }>(url, '/__admin/calls');
-      return calls.reduce((max, c) => (c.path === STRIPE_LIST_ALL ? max : Math.max(max, c.at)), 0);
+      return calls.reduce((max, c) => (c.path.startsWith(STRIPE_LIST_ALL) ? max : Math.max(max, c.at)), 0);
     }),
   );
   return Math.max(...lasts);

@@ -122,6 +122,30 @@ describe('PSP sandbox driven through the Stripe adapter', () => {
     expect(event.id).toMatch(/^evt_/);
   });
 
+  it("when more transfers exist than a page holds, then Stripe's cursor (starting_after) pages through them all, newest first, and an unknown cursor is refused", async () => {
+    for (let i = 0; i < 5; i++)
+      await psp.createTransfer({
+        idempotencyKey: `page-${i}`,
+        amount: EUR(100 + i),
+        destinationAccount: 'acct_page',
+        reference: `page-${i}`,
+      });
+    const client = new Stripe('sk_test_sandbox', {
+      host: new URL(sandbox.url).hostname,
+      port: Number(new URL(sandbox.url).port),
+      protocol: 'http',
+    });
+
+    const seen: number[] = [];
+    for await (const t of client.transfers.list({ limit: 2 })) seen.push(t.amount);
+
+    expect(seen).toEqual([104, 103, 102, 101, 100]);
+    await expect(client.transfers.list({ limit: 2, starting_after: 'tr_unknown' })).rejects.toMatchObject({
+      code: 'resource_missing',
+      param: 'starting_after',
+    });
+  });
+
   it('when the same key is replayed with the same params, then the same transfer comes back and only one exists', async () => {
     const input = {
       idempotencyKey: 'payout-2/transfer',
