@@ -201,7 +201,7 @@ export class ConfigError extends Error {
 const configError = (lines: string[]) => new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
 
 /** Rules zod cannot express alone: aws mode's (no endpoint override, no public secrets) and rotation's pairs. */
-function modeIssues(data: ParsedEnv, env: Env): string[] {
+function modeIssues(data: ParsedEnv): string[] {
   const issues: string[] = [];
   const aws = data.PAYOPS_MODE === 'aws';
   if (aws && data.AWS_ENDPOINT_URL) issues.push('  AWS_ENDPOINT_URL: the endpoint override is for local mode only');
@@ -331,7 +331,7 @@ export function loadConfig(
   const roleIssues = opts.role
     ? [...(local ? [] : missingInAws(env, opts.role)), ...missingSecrets(secrets, opts.role)]
     : [];
-  const issues = [...modeIssues(data, env), ...roleIssues];
+  const issues = [...modeIssues(data), ...roleIssues];
   if (issues.length) throw configError(issues);
   return { ...data, ...secrets };
 }

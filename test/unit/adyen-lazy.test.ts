@@ -8,14 +8,11 @@ import type { ActivityDeps } from '../../activities';
  */
 describe('Adyen library loaded on first use', () => {
   let sandbox: AdyenSandbox;
-  const saved = { ...process.env };
 
   beforeAll(async () => {
     sandbox = await startAdyenSandbox({ port: 0, hmacKey: '0123456789ABCDEF0123456789ABCDEF' });
-    process.env['ADYEN_API_URL'] = sandbox.url;
   });
   afterAll(async () => {
-    process.env = saved;
     await sandbox.stop();
   });
 
@@ -30,7 +27,7 @@ describe('Adyen library loaded on first use', () => {
       await import('../../workers/lambda');
       const { buildDependencies } = await import('../../workers/dependencies');
       const { loadConfig } = await import('../../workers/config');
-      deps = buildDependencies(loadConfig({ PAYOPS_MODE: 'local' }));
+      deps = buildDependencies(loadConfig({ PAYOPS_MODE: 'local', ADYEN_API_URL: sandbox.url }));
     });
     // Local mode has an Adyen key: both Adyen ports are there, built without the library.
     expect(deps?.adyen).toBeDefined();
