@@ -8,7 +8,7 @@
  * measures, in order:
  *   1-2. the same-shape floor (N `benchShapeFloor` workflows replaying a payout's recorded command shape, no-op
  *      bodies) and N single `creatorPayout` workflows on the PSP rail, alternating in rounds; the ratios payout / floor;
- *   3. billable actions and history events per payout (PSP rail, bank rail, a run's child, returned and re-paid);
+ *   3. billable actions and history events per payout (PSP rail, bank rail, a run's child, returned in its window);
  *   4. one `payoutRun` over RUN creators (sliding window + continue-as-new);
  *   5. the paced run, on a second stack with the fairness matcher: a `payoutRun` over P creators against a PSP
  *      allowing L requests/s per endpoint.
@@ -369,6 +369,7 @@ async function main(): Promise<void> {
         period: PERIOD,
         timing,
         creatorsUrl: stack.creatorsUrl,
+        pspUrl: stack.pspUrl,
         seed: (creatorIds, overrides) => stack.seedCreators(creatorIds, PERIOD, 5_000, overrides),
       },
       known,

@@ -13,6 +13,8 @@ interface SampleContext {
   period: string;
   timing: Timing;
   creatorsUrl: string;
+  /** The PSP sandbox, where the returned sample's transfer is reversed (the rail's own record the payout confirms). */
+  pspUrl: string;
   seed(ids: string[], overrides?: Record<string, unknown>): Promise<void>;
 }
 
@@ -27,7 +29,10 @@ async function stateOf(client: Client, workflowId: string, until: (s: PayoutStat
       return until(last);
     },
     60_000,
-  );
+  ).catch((err: unknown) => {
+    const at = last ? `${last.state}${last.lastErrorCode ? ` (${last.lastErrorCode})` : ''}` : 'no state';
+    throw new Error(`${err instanceof Error ? err.message : String(err)}; it is ${at}`);
+  });
   return last as PayoutState;
 }
 
@@ -52,8 +57,13 @@ async function bankPayout(ctx: SampleContext): Promise<ActionCount> {
   return actionsOf(await handle.fetchHistory());
 }
 
-/** A PSP payout reversed in its return window (account closed), then re-paid to the creator's new account. */
-async function returnedAndRepaid(ctx: SampleContext): Promise<ActionCount> {
+/**
+ * A PSP payout reversed in its return window: the transfer is reversed at the PSP sandbox (the rail's own record), the
+ * event tells the payout, which confirms the return at the rail before booking it, and ends returned (a Stripe
+ * reversal carries no account-closed reason, so the creator is not asked for new details; the money is back in the
+ * balance). Before rail events were confirmed (issue 20) this sample re-paid on the event's word alone.
+ */
+async function returned(ctx: SampleContext): Promise<ActionCount> {
   const creatorId = 'bench-return-sample';
   await ctx.seed([creatorId]);
   const { handle, workflowId } = await startPayout(
@@ -68,28 +78,24 @@ async function returnedAndRepaid(ctx: SampleContext): Promise<ActionCount> {
     { taskQueue: ctx.taskQueue },
   );
   const paid = await stateOf(ctx.client, workflowId, (s) => s.state === 'paid_in_return_window');
+  await adminPost(ctx.pspUrl, `/__admin/transfers/${paid.railReference}/reverse`, {});
   await handle.signal('reportRailEvent', {
     source: 'psp',
     eventId: 'evt_bench_return',
     kind: 'returned',
     reference: paid.railReference,
-    code: 'account_closed',
+    code: 'transfer_reversed',
   });
-  await stateOf(ctx.client, workflowId, (s) => s.state === 'awaiting_new_details');
-  await adminPost(
-    ctx.creatorsUrl,
-    `/__admin/creators/${creatorId}`,
-    { payoutMethod: { rail: 'psp', currency: 'USD', country: 'US', accountToken: 'acct_bench_return_new' } },
-    'PATCH',
-  );
-  await handle.signal('updatePayoutMethod', { reason: 'bench: new account' });
-  await handle.result();
+  // It ends as a failed workflow (returned): the history is what is counted.
+  await handle.result().catch(() => undefined);
+  const state = await stateOf(ctx.client, workflowId, (s) => s.state === 'returned');
+  if (state.lastErrorCode !== 'transfer_reversed') throw new Error(`returned sample: ${state.lastErrorCode}`);
   return actionsOf(await handle.fetchHistory());
 }
 
 /**
  * Billable actions and history events per payout for each shape the issue names: the PSP rail (a single from the
- * singles phase), the bank rail, a run's child (from the run phase) and a payout returned and re-paid.
+ * singles phase), the bank rail, a run's child (from the run phase) and a payout returned in its window.
  */
 export async function actionSamples(
   ctx: SampleContext,
@@ -99,7 +105,7 @@ export async function actionSamples(
     psp: measured.psp,
     bank: await bankPayout(ctx),
     ...(measured.runChild ? { runChild: measured.runChild } : {}),
-    returnedAndRepaid: await returnedAndRepaid(ctx),
+    returned: await returned(ctx),
   };
 }
 
