@@ -70,6 +70,12 @@ export async function seedPayouts(
       payableCreator(p.creatorId, { ...method(p.creatorId), ...earned(p), balanceCurrency: 'USD' }),
     ),
   });
+  await fundCreators(stack, payouts, 'USD');
+  return payouts;
+}
+
+/** Funds each payout's creator with `fundedMinor` (platform cash → the creator's available balance), once per creator. */
+export async function fundCreators(stack: ChaosStack, payouts: ChaosPayout[], currency: Currency): Promise<void> {
   const ledger = createDynamoLedger({
     aws: makeAwsClients(awsOptions(stack.config)),
     table: stack.config.LEDGER_TABLE,
@@ -77,7 +83,7 @@ export async function seedPayouts(
   await pool(payouts, 8, (p) =>
     ledger.post({
       postingId: `fund-${p.creatorId}`,
-      currency: 'USD',
+      currency,
       description: `chaos funding ${p.creatorId}`,
       effectiveDate: new Date().toISOString().slice(0, 10),
       refs: { workflowId: 'chaos-funding' },
@@ -87,7 +93,6 @@ export async function seedPayouts(
       ],
     }),
   );
-  return payouts;
 }
 
 /** Starts every payout through the typed client (the stack's, or `client`'s server), in parallel (bounded). */

@@ -26,7 +26,7 @@ import { ROUTING_AUDIT } from '../../../workflows/payouts/routed';
 import { admin, adminGet, until } from '../admin';
 import { addVerdicts, checkPayouts, emptyVerdicts, type Verdicts } from '../checks';
 import { settle } from '../observe';
-import { FAST_TIMING, pool, startPayouts, type ChaosPayout } from '../payouts';
+import { FAST_TIMING, fundCreators, pool, startPayouts, type ChaosPayout } from '../payouts';
 import { crossProviderViolations, providerRecords } from '../providers';
 import { resetSandboxes, type Row, type RowContext } from '../row';
 import type { ChaosStack } from '../stack';
@@ -177,23 +177,7 @@ async function seedRouted(
       }),
     ),
   });
-  const ledger = createDynamoLedger({
-    aws: makeAwsClients(awsOptions(stack.config)),
-    table: stack.config.LEDGER_TABLE,
-  });
-  await pool(payouts, 8, (p) =>
-    ledger.post({
-      postingId: `fund-${p.creatorId}`,
-      currency,
-      description: `chaos funding ${p.creatorId}`,
-      effectiveDate: new Date().toISOString().slice(0, 10),
-      refs: { workflowId: 'chaos-funding' },
-      legs: [
-        { account: Accounts.platformCash, amountMinor: p.fundedMinor },
-        { account: Accounts.creatorAvailable(p.creatorId), amountMinor: -p.fundedMinor },
-      ],
-    }),
-  );
+  await fundCreators(stack, payouts, currency);
   return payouts;
 }
 
